@@ -1,0 +1,42 @@
+# trainlab - every target creates .venv on first use (and refreshes it when pyproject.toml changes).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: help install train sweep test test-slow lint tensorboard reproduce bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install trainlab with its dev tools
+
+train: $(STAMP)  ## train the default config (offline on the bundled MNIST sample when no network)
+	$(PY) train.py $(ARGS)
+
+sweep: $(STAMP)  ## a small default multirun: SGD vs Adam, 3 epochs each
+	$(PY) train.py -m optimizer=sgd,adam trainer.max_epochs=3 $(ARGS)
+
+test: $(STAMP)  ## run the test suite (slow tests excluded)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-slow: $(STAMP)  ## run only the slow tests
+	$(PY) -m pytest -m slow $(PYTEST_ARGS)
+
+lint: $(STAMP)  ## ruff
+	$(VENV)/bin/ruff check .
+
+tensorboard: $(STAMP)  ## serve outputs/ on http://127.0.0.1:6006
+	$(VENV)/bin/tensorboard --logdir outputs --host 127.0.0.1 --port 6006
+
+clean:  ## remove outputs, caches and the venv (keeps data/)
+	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info
+	find outputs -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

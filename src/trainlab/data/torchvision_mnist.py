@@ -1,0 +1,63 @@
+"""Full MNIST (60,000 training / 10,000 test digits) through ``torchvision.datasets.MNIST``.
+
+The files live in ``<data_dir>/MNIST/raw/`` as torchvision lays them out. They are downloaded only when missing,
+and every file is checked (idx magic number and size, see :mod:`trainlab.data.idx_files`) before torchvision parses
+it, so a truncated or foreign file is reported by name.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from pathlib import Path
+
+import torch
+
+from trainlab.data.idx_files import check_idx_file
+
+log = logging.getLogger(__name__)
+
+RAW_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+def raw_dir(data_dir: str | os.PathLike) -> Path:
+    return Path(data_dir) / "MNIST" / "raw"
+
+
+def torchvision_files_present(data_dir: str | os.PathLike) -> bool:
+    """True when all four raw idx files exist (they are validated when loaded)."""
+    return all((raw_dir(data_dir) / name).is_file() for pair in RAW_FILES.values() for name in pair)
+
+
+def download_torchvision_mnist(data_dir: str | os.PathLike, timeout_s: float) -> None:
+    """Download the missing MNIST files with a socket timeout of ``timeout_s``; raises on any failure."""
+    from torchvision.datasets import MNIST
+
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout_s)
+    try:
+        for train in (True, False):
+            MNIST(root=str(data_dir), train=train, download=True)
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def load_torchvision_mnist(data_dir: str | os.PathLike) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """Return ``{"train"|"test": (uint8 images (N, 784), int64 labels)}`` from the validated raw files."""
+    from torchvision.datasets import MNIST
+
+    splits = {}
+    for split, (images_name, labels_name) in RAW_FILES.items():
+        images_shape = check_idx_file(raw_dir(data_dir) / images_name, ndim=3, trailing_shape=(28, 28))
+        labels_shape = check_idx_file(raw_dir(data_dir) / labels_name, ndim=1)
+        if images_shape[0] != labels_shape[0]:
+            raise ValueError(f"MNIST {split} files disagree: {raw_dir(data_dir) / images_name} holds "
+                             f"{images_shape[0]} images but {raw_dir(data_dir) / labels_name} holds "
+                             f"{labels_shape[0]} labels")
+        dataset = MNIST(root=str(data_dir), train=(split == "train"), download=False)
+        splits[split] = (dataset.data.reshape(-1, 784).to(torch.uint8), dataset.targets.to(torch.int64))
+    return splits

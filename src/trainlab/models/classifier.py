@@ -1,0 +1,122 @@
+"""``MLPClassifier``: the LightningModule that trains an :class:`~trainlab.models.mlp.MLP` on MNIST.
+
+Loss: softmax cross-entropy on the logits (the *data loss*, logged as ``train/loss``). Weight decay is the book's
+L2 penalty ``½·λ·Σ‖W‖²`` over every Linear weight (output layer included) and never over biases or BatchNorm
+γ/β: it is applied through the optimizer's per-group ``weight_decay`` (gradient ``+ λ·W``) on a *decay* group that
+holds exactly the Linear weights, with a *no-decay* group for everything else. When λ > 0 the penalty value and
+the total (data + penalty) are logged as ``train/weight_penalty`` and ``train/total_loss``.
+
+Metrics (torchmetrics): ``train/loss``, ``train/acc`` (running, on the training batches), ``val/loss``,
+``val/acc``, ``val/acc_best``, ``test/loss``, ``test/acc``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchmetrics import MaxMetric, MeanMetric
+from torchmetrics.classification import MulticlassAccuracy
+
+OptimizerFactory = Callable[[list[dict[str, Any]]], torch.optim.Optimizer]
+
+
+def split_decay_groups(net: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+    """Parameter groups: every ``nn.Linear`` weight decays by λ, every other parameter (biases, BN γ/β) does not."""
+    decay_ids = {id(m.weight) for m in net.modules() if isinstance(m, nn.Linear)}
+    decay = [p for p in net.parameters() if id(p) in decay_ids]
+    no_decay = [p for p in net.parameters() if id(p) not in decay_ids]
+    groups = [{"params": decay, "weight_decay": weight_decay, "name": "decay"}]
+    if no_decay:
+        groups.append({"params": no_decay, "weight_decay": 0.0, "name": "no_decay"})
+    return groups
+
+
+class MLPClassifier(L.LightningModule):
+    """Classifier around ``net``.
+
+    Args:
+        net: the network (an ``nn.Module`` mapping (B, 784) to (B, num_classes) logits).
+        optimizer: a factory (Hydra partial) called with the parameter groups.
+        init: a callable initialising ``net`` in place (``conf/init/``); ``None`` keeps the module's own init.
+        weight_decay: λ of the L2 penalty ``½·λ·Σ‖W‖²`` on Linear weights.
+        num_classes: number of classes for the accuracy metrics.
+        scheduler: optional factory (Hydra partial) of a ``torch.optim.lr_scheduler``, stepped every epoch.
+    """
+
+    def __init__(
+        self,
+        net: nn.Module,
+        optimizer: OptimizerFactory,
+        init: Callable[[nn.Module], None] | None = None,
+        weight_decay: float = 0.0,
+        num_classes: int = 10,
+        scheduler: Callable[[torch.optim.Optimizer], Any] | None = None,
+    ) -> None:
+        super().__init__()
+        if weight_decay < 0:
+            raise ValueError(f"model.weight_decay={weight_decay} must be >= 0")
+        self.net = net
+        if init is not None:
+            init(self.net)
+        self.optimizer_factory = optimizer
+        self.scheduler_factory = scheduler
+        self.weight_decay = weight_decay
+        self.train_acc = MulticlassAccuracy(num_classes=num_classes, average="micro")
+        self.val_acc = MulticlassAccuracy(num_classes=num_classes, average="micro")
+        self.test_acc = MulticlassAccuracy(num_classes=num_classes, average="micro")
+        self.val_loss, self.test_loss = MeanMetric(), MeanMetric()
+        self.val_acc_best = MaxMetric()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def weight_penalty(self) -> torch.Tensor:
+        """``½·λ·Σ‖W‖²`` over the Linear weights (the term the optimizer's weight decay differentiates)."""
+        squares = [m.weight.pow(2).sum() for m in self.net.modules() if isinstance(m, nn.Linear)]
+        return 0.5 * self.weight_decay * torch.stack(squares).sum()
+
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        x, y = batch
+        logits = self.net(x)
+        loss = F.cross_entropy(logits, y)
+        self.train_acc(logits, y)
+        self.log("train/loss", loss, on_step=True, on_epoch=False, prog_bar=True)
+        self.log("train/acc", self.train_acc, on_step=False, on_epoch=True, prog_bar=True)
+        if self.weight_decay > 0:
+            with torch.no_grad():
+                penalty = self.weight_penalty()
+            self.log("train/weight_penalty", penalty, on_step=True, on_epoch=False)
+            self.log("train/total_loss", loss.detach() + penalty, on_step=True, on_epoch=False)
+        return loss
+
+    def _evaluate(self, batch, loss_metric: MeanMetric, acc_metric: MulticlassAccuracy, prefix: str) -> None:
+        x, y = batch
+        logits = self.net(x)
+        loss_metric.update(F.cross_entropy(logits, y), weight=y.shape[0])
+        acc_metric.update(logits, y)
+        self.log(f"{prefix}/loss", loss_metric, on_step=False, on_epoch=True, prog_bar=True)
+        self.log(f"{prefix}/acc", acc_metric, on_step=False, on_epoch=True, prog_bar=True)
+
+    def on_train_start(self) -> None:
+        self.val_acc_best.reset()
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        self._evaluate(batch, self.val_loss, self.val_acc, "val")
+
+    def on_validation_epoch_end(self) -> None:
+        self.val_acc_best(self.val_acc.compute())
+        self.log("val/acc_best", self.val_acc_best.compute(), prog_bar=True)
+
+    def test_step(self, batch, batch_idx: int) -> None:
+        self._evaluate(batch, self.test_loss, self.test_acc, "test")
+
+    def configure_optimizers(self) -> Any:
+        optimizer = self.optimizer_factory(split_decay_groups(self.net, self.weight_decay))
+        if self.scheduler_factory is None:
+            return optimizer
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": self.scheduler_factory(optimizer)}}
