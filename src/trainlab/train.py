@@ -17,7 +17,7 @@ from typing import Any
 
 import hydra
 import lightning as L
-from lightning.pytorch.loggers import Logger
+from lightning.pytorch.loggers import Logger, TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
 log = logging.getLogger(__name__)
@@ -44,8 +44,31 @@ def hyperparameters(cfg: DictConfig, datamodule: Any) -> dict[str, Any]:
     params = OmegaConf.to_container(cfg, resolve=True)
     for key in ("paths", "logger", "callbacks", "hydra"):
         params.pop(key, None)
-    params.setdefault("data", {})["resolved_source"] = getattr(datamodule, "resolved_source", None)
+    if hasattr(datamodule, "resolve_source"):
+        params.setdefault("data", {})["resolved_source"] = datamodule.resolve_source()
     return params
+
+
+def record_hyperparameters(loggers: list[Logger], params: dict[str, Any]) -> None:
+    """Before training: every logger gets the hyper-parameters (hparams.yaml is complete from the first save).
+
+    TensorBoard's HPARAMS summary is written once, at the end, together with the final metrics
+    (:func:`record_final_metrics`), so it is only handed the values here.
+    """
+    for logger in loggers:
+        if isinstance(logger, TensorBoardLogger):
+            logger.hparams.update(params)
+        else:
+            logger.log_hyperparams(params)
+
+
+def record_final_metrics(loggers: list[Logger], params: dict[str, Any], metrics: dict[str, float]) -> None:
+    """After training: the HPARAMS tab of TensorBoard shows the final metrics as ``hp/<metric>``."""
+    hp_metrics = {f"hp/{name.replace('/', '_')}": value for name, value in metrics.items()}
+    for logger in loggers:
+        if isinstance(logger, TensorBoardLogger):
+            logger.log_hyperparams(params, metrics=hp_metrics)
+        logger.finalize("success")
 
 
 def final_metrics(trainer: L.Trainer) -> dict[str, float]:
@@ -65,6 +88,8 @@ def train(cfg: DictConfig) -> float | None:
     loggers: list[Logger] = instantiate_dict(cfg.get("logger"), "logger")
     trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
 
+    params = hyperparameters(cfg, datamodule)
+    record_hyperparameters(trainer.loggers, params)
     metrics: dict[str, float] = {}
     try:
         trainer.fit(model=model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
@@ -74,10 +99,7 @@ def train(cfg: DictConfig) -> float | None:
             metrics.update(final_metrics(trainer))
     finally:
         metrics = {**final_metrics(trainer), **metrics}  # what an interrupted fit got to
-        params = hyperparameters(cfg, datamodule)
-        for logger in trainer.loggers:
-            logger.log_hyperparams(params, metrics={f"hp/{k.replace('/', '_')}": v for k, v in metrics.items()})
-            logger.finalize("success")
+        record_final_metrics(trainer.loggers, params, metrics)
 
     log.info("final metrics: %s", ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items())))
     metric_name = cfg.get("optimized_metric")

@@ -94,7 +94,13 @@ class MNISTDataModule(L.LightningDataModule):
         self.data_test: TensorBatchLoader | None = None
 
     # ---- source resolution -------------------------------------------------------------------------------------
-    def _resolve_source(self) -> str:
+    def resolve_source(self) -> str:
+        """The concrete source (``bundled`` | ``torchvision``); ``auto`` is decided once, on the first call."""
+        if self.resolved_source is None:
+            self.resolved_source = self._decide_source()
+        return self.resolved_source
+
+    def _decide_source(self) -> str:
         if self.source != "auto":
             return self.source
         if torchvision_files_present(self.data_dir):
@@ -122,7 +128,7 @@ class MNISTDataModule(L.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.data_train is not None:
             return
-        source = self._resolve_source()
+        source = self.resolve_source()
         (pool_x, pool_y), (test_x, test_y) = self._load_pool_and_test(source)
         val_size = self.val_size if self.val_size is not None else DEFAULT_VAL_SIZE[source]
         train_size = self.train_size if self.train_size is not None else len(pool_x) - val_size
@@ -142,7 +148,6 @@ class MNISTDataModule(L.LightningDataModule):
         self.data_train = TensorBatchLoader(train_x, train_y, self.batch_size, shuffle=True, seed=self.seed)
         self.data_val = TensorBatchLoader(val_x, val_y, self.eval_batch_size)
         self.data_test = TensorBatchLoader(as_float(test_x), test_y.to(device), self.eval_batch_size)
-        self.resolved_source = source
         log.info("MNIST source=%s: train=%d val=%d test=%d (batch %d, data seed %d, on %s)", source,
                  train_size, val_size, len(test_x), self.batch_size, self.seed, device)
 

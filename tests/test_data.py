@@ -1,0 +1,166 @@
+"""MNISTDataModule: bundled split, torchvision idx path, batch order independent of the model seed."""
+
+from __future__ import annotations
+
+import gzip
+import struct
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import pytest
+import torch
+
+from trainlab.data.idx_files import IdxFileError
+from trainlab.data.mnist_datamodule import MNISTDataModule
+from trainlab.data.tensor_batch_loader import TensorBatchLoader
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """Write ``array`` (uint8) as an idx file: magic 0x0000 08 ndim, big-endian sizes, raw bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = struct.pack(">I", (0x08 << 8) | array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+def write_tiny_mnist(data_dir: Path, n_train: int = 60, n_test: int = 20) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    arrays = {
+        "train-images-idx3-ubyte": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        "train-labels-idx1-ubyte": rng.integers(0, 10, (n_train,), dtype=np.uint8),
+        "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        "t10k-labels-idx1-ubyte": rng.integers(0, 10, (n_test,), dtype=np.uint8),
+    }
+    for name, array in arrays.items():
+        write_idx(data_dir / "MNIST" / "raw" / name, array)
+    return arrays
+
+
+def batches(loader: TensorBatchLoader, epoch: int = 0) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    loader.set_epoch(epoch)
+    return list(loader)
+
+
+def test_bundled_split_sizes_and_scaling(data_dir):
+    dm = MNISTDataModule(source="bundled", data_dir=str(data_dir), batch_size=128)
+    dm.setup()
+    assert dm.resolved_source == "bundled"
+    assert (dm.data_train.num_samples, dm.data_val.num_samples, dm.data_test.num_samples) == (4000, 500, 500)
+    assert dm.data_train.x.shape == (4000, 784) and dm.data_train.x.dtype == torch.float32
+    assert 0.0 <= dm.data_train.x.min() and dm.data_train.x.max() <= 1.0 and dm.data_train.x.max() > 0.99
+    # stratified: 400 / 50 / 50 per class
+    assert dm.data_train.y.bincount().tolist() == [400] * 10
+    assert dm.data_val.y.bincount().tolist() == [50] * 10
+    assert dm.data_test.y.bincount().tolist() == [50] * 10
+    assert len(dm.train_dataloader()) == 32  # ceil(4000 / 128)
+
+
+def test_train_size_takes_first_images_and_val_follows(data_dir):
+    full = MNISTDataModule(source="bundled", data_dir=str(data_dir))
+    full.setup()
+    dm = MNISTDataModule(source="bundled", data_dir=str(data_dir), train_size=400, val_size=100)
+    dm.setup()
+    pool_x = torch.cat([full.data_train.x, full.data_val.x])
+    assert torch.equal(dm.data_train.x, pool_x[:400])
+    assert torch.equal(dm.data_val.x, pool_x[400:500])
+    assert len(set(dm.data_train.y[:300].tolist())) == 10  # "first 300" covers every class
+
+
+def test_split_that_does_not_fit_names_the_keys(data_dir):
+    dm = MNISTDataModule(source="bundled", data_dir=str(data_dir), train_size=4400, val_size=500)
+    with pytest.raises(ValueError, match=r"data.train_size=4400 \+ data.val_size=500"):
+        dm.setup()
+
+
+def test_unknown_source_names_allowed_values():
+    with pytest.raises(ValueError, match=r"data.source='mnist2'.*auto, bundled, torchvision"):
+        MNISTDataModule(source="mnist2")
+
+
+def test_torchvision_path_reads_idx_files(tmp_path):
+    arrays = write_tiny_mnist(tmp_path)
+    dm = MNISTDataModule(source="torchvision", data_dir=str(tmp_path), val_size=10, download=False)
+    dm.setup()
+    assert dm.resolved_source == "torchvision"
+    assert (dm.data_train.num_samples, dm.data_val.num_samples, dm.data_test.num_samples) == (50, 10, 20)
+    expected = torch.from_numpy(arrays["train-images-idx3-ubyte"].reshape(60, 784)).float() / 255
+    assert torch.equal(dm.data_train.x, expected[:50])
+    assert torch.equal(dm.data_val.y, torch.from_numpy(arrays["train-labels-idx1-ubyte"][50:]).long())
+
+
+def test_auto_prefers_torchvision_files_on_disk(tmp_path):
+    write_tiny_mnist(tmp_path)
+    dm = MNISTDataModule(source="auto", data_dir=str(tmp_path), val_size=10, download=False)
+    dm.setup()
+    assert dm.resolved_source == "torchvision"
+
+
+def test_auto_falls_back_to_bundled_offline(tmp_path, data_dir, monkeypatch):
+    import trainlab.data.mnist_datamodule as module
+
+    def no_network(*args, **kwargs):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(module, "download_torchvision_mnist", no_network)
+    dm = MNISTDataModule(source="auto", data_dir=str(data_dir))
+    dm.setup()
+    assert dm.resolved_source == "bundled"
+
+
+def test_torchvision_truncated_file_is_named(tmp_path):
+    write_tiny_mnist(tmp_path)
+    images = tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    images.write_bytes(images.read_bytes()[:-100])
+    dm = MNISTDataModule(source="torchvision", data_dir=str(tmp_path), val_size=10, download=False)
+    expected = r"train-images-idx3-ubyte is 46956 bytes but its header \(60, 28, 28\) needs 47056 bytes"
+    with pytest.raises(IdxFileError, match=expected):
+        dm.setup()
+
+
+def test_torchvision_gzip_file_has_wrong_magic(tmp_path):
+    write_tiny_mnist(tmp_path)
+    labels = tmp_path / "MNIST" / "raw" / "t10k-labels-idx1-ubyte"
+    labels.write_bytes(gzip.compress(labels.read_bytes()))
+    dm = MNISTDataModule(source="torchvision", data_dir=str(tmp_path), val_size=10, download=False)
+    with pytest.raises(IdxFileError, match=r"t10k-labels-idx1-ubyte has idx magic number 0x1f8b.*expected 0x00000801"):
+        dm.setup()
+
+
+def test_missing_torchvision_file_is_named(tmp_path):
+    write_tiny_mnist(tmp_path)
+    (tmp_path / "MNIST" / "raw" / "train-labels-idx1-ubyte").unlink()
+    dm = MNISTDataModule(source="torchvision", data_dir=str(tmp_path), download=False)
+    with pytest.raises(IdxFileError, match=r"train-labels-idx1-ubyte is missing"):
+        dm.setup()
+
+
+def test_batch_order_depends_on_data_seed_only(data_dir):
+    def first_epochs(model_seed: int, data_seed: int):
+        L.seed_everything(model_seed, verbose=False)
+        torch.randn(1000)  # consume global RNG as an init would
+        dm = MNISTDataModule(source="bundled", data_dir=str(data_dir), batch_size=128, seed=data_seed)
+        dm.setup()
+        return [torch.cat([y for _, y in batches(dm.train_dataloader(), epoch)]) for epoch in (0, 1)]
+
+    a, b, c = first_epochs(1, 0), first_epochs(2, 0), first_epochs(1, 5)
+    assert all(torch.equal(x, y) for x, y in zip(a, b, strict=True))  # model seed does not matter
+    assert not torch.equal(a[0], c[0])  # the data seed does
+    assert not torch.equal(a[0], a[1])  # a fresh order every epoch
+    assert sorted(a[0].tolist()) == sorted(a[1].tolist())  # ... over the same samples
+
+
+def test_loader_resumes_mid_epoch_with_the_same_batches():
+    x, y = torch.arange(50.0).unsqueeze(1), torch.arange(50)
+    loader = TensorBatchLoader(x, y, batch_size=8, shuffle=True, seed=3)
+    reference = batches(loader, epoch=2)
+    loader.set_epoch(2)
+    iterator = iter(loader)
+    for _ in range(3):
+        next(iterator)
+    state = loader.state_dict()
+    resumed = TensorBatchLoader(x, y, batch_size=8, shuffle=True, seed=3)
+    resumed.load_state_dict(state)
+    resumed.set_epoch(2)
+    rest = list(resumed)
+    assert len(rest) == len(reference) - 3
+    assert all(torch.equal(a[1], b[1]) for a, b in zip(rest, reference[3:], strict=True))

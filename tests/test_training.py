@@ -1,0 +1,78 @@
+"""The training task end to end: fast_dev_run, reproducibility, multirun layout and TensorBoard runs, errors."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from tb_events import load_run, scalar_values
+
+from trainlab.train import train
+
+
+def test_fast_dev_run_on_bundled_data(make_cfg):
+    value = train(make_cfg("debug=fast_dev_run"))
+    assert value is not None and 0.0 <= value <= 1.0
+
+
+def test_same_seed_gives_bit_identical_final_loss(make_cfg, tmp_path):
+    def final_loss(run: str, seed: int) -> float:
+        cfg = make_cfg("debug=limit", f"seed={seed}", "logger=csv", output_dir=tmp_path / run)
+        train(cfg)
+        rows = (tmp_path / run / "metrics.csv").read_text().splitlines()
+        header = rows[0].split(",")
+        column = header.index("train/loss")
+        return [float(r.split(",")[column]) for r in rows[1:] if r.split(",")[column]][-1]
+
+    a, b, c = final_loss("a", 0), final_loss("b", 0), final_loss("c", 1)
+    assert a == b  # bit-identical on CPU
+    assert a != c  # and the seed does matter
+    assert math.isfinite(a)
+
+
+def test_optimized_metric_must_be_logged(make_cfg):
+    with pytest.raises(KeyError, match=r"optimized_metric='val/nope' was not logged; logged metrics: .*val/acc"):
+        train(make_cfg("debug=limit", "optimized_metric=val/nope", "logger=none", "callbacks=none"))
+
+
+def test_single_run_writes_tensorboard_and_checkpoint(train_subprocess, tmp_path):
+    result = train_subprocess("debug=limit", "seed=0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run_dir,) = (tmp_path / "outputs" / "runs").iterdir()
+    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+    run = load_run(run_dir)
+    assert len(run.Scalars("train/loss")) >= 1
+    assert len(run.Scalars("val/acc")) == 2  # two epochs
+    assert "MNIST source=bundled: train=4000 val=500 test=500" in result.stdout + result.stderr
+
+
+def test_multirun_gives_one_tensorboard_run_per_job(train_subprocess, tmp_path):
+    result = train_subprocess("-m", "optimizer=sgd,adam", "debug=limit")
+    assert result.returncode == 0, result.stderr[-3000:]
+    (sweep_dir,) = (tmp_path / "outputs" / "multiruns").iterdir()
+    jobs = sorted(p for p in sweep_dir.iterdir() if p.is_dir())
+    # job dir = TensorBoard run name = job number + the job's overrides
+    assert [p.name for p in jobs] == [
+        "0_data.source=bundled,optimizer=sgd,trainer.enable_progress_bar=False",
+        "1_data.source=bundled,optimizer=adam,trainer.enable_progress_bar=False",
+    ]
+    losses = [scalar_values(job, "train/loss") for job in jobs]
+    assert all(losses) and losses[0] != losses[1]
+    # hyper-parameters are logged resolved, with the final metrics as hp/* scalars
+    hparams = (jobs[1] / "hparams.yaml").read_text()
+    assert "torch.optim.Adam" in hparams and "${" not in hparams
+    assert "resolved_source: bundled" in hparams
+    assert len(scalar_values(jobs[1], "hp/val_acc")) == 1
+
+
+@pytest.mark.parametrize(
+    "override,message",
+    [
+        ("optimizer=adamm", "Could not find 'optimizer/adamm'"),
+        ("model.net.widht=3", "Could not override 'model.net.widht'"),
+    ],
+)
+def test_unknown_option_or_key_fails_naming_it(train_subprocess, override, message):
+    result = train_subprocess(override)
+    assert result.returncode != 0
+    assert message in result.stderr
