@@ -1,0 +1,78 @@
+"""Adam (Kingma & Ba, 2015): momentum on the gradient plus RMSProp's per-element scale, with bias correction."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import torch
+
+from trainlab.optim.book_optimizer import BookOptimizer, check_argument, check_common
+
+
+class Adam(BookOptimizer):
+    r"""Adam, in the book's form: the bias correction is folded into the step size and ε is not corrected.
+
+    .. math::
+        t &\leftarrow t + 1, \qquad
+        \mathrm{lr}_t = \mathrm{lr}\cdot\frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t} \\
+        m &\leftarrow m + (1 - \beta_1)(g - m), \qquad
+        v \leftarrow v + (1 - \beta_2)(g \odot g - v) \\
+        p &\leftarrow p - \mathrm{lr}_t \cdot \frac{m}{\sqrt{v} + \varepsilon} \qquad (m_0 = v_0 = 0,\ t_0 = 0)
+
+    ``torch.optim.Adam`` divides by :math:`\sqrt{\hat v} + \varepsilon` with the corrected :math:`\hat v`, so the
+    two agree exactly only for :math:`\varepsilon = 0`.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate (book default 0.001), ``>= 0``.
+        betas: :math:`(\beta_1, \beta_2)` (book default (0.9, 0.999)), each ``0 <= β < 1``.
+        eps: :math:`\varepsilon` (book 1e-7), ``> 0``.
+        weight_decay: L2 coefficient :math:`\lambda \ge 0`, added to the gradient as :math:`\lambda p`
+            (L2, as in ``torch.optim.Adam``; not AdamW's decoupled decay).
+        foreach: multi-tensor ``torch._foreach_*`` path (default) or the plain per-tensor path.
+    """
+
+    def __init__(
+        self, params: Iterable, lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-7,
+        weight_decay: float = 0.0, foreach: bool = True,
+    ) -> None:
+        check_common(lr, weight_decay, eps)
+        if len(betas) != 2:
+            raise ValueError(f"Invalid betas: {betas!r} (allowed: a pair (beta1, beta2))")
+        beta1, beta2 = float(betas[0]), float(betas[1])
+        check_argument("beta1", beta1, 0.0 <= beta1 < 1.0, "0 <= beta1 < 1")
+        check_argument("beta2", beta2, 0.0 <= beta2 < 1.0, "0 <= beta2 < 1")
+        super().__init__(
+            params, {"lr": lr, "betas": (beta1, beta2), "eps": eps, "weight_decay": weight_decay}, foreach
+        )
+
+    def init_state(self, param):
+        zeros = torch.zeros_like(param, memory_format=torch.preserve_format)
+        return {"step": 0, "exp_avg": zeros, "exp_avg_sq": zeros.clone()}
+
+    @staticmethod
+    def step_size(lr: float, beta1: float, beta2: float, t: int) -> float:
+        """:math:`\\mathrm{lr}_t = \\mathrm{lr}\\sqrt{1 - \\beta_2^t} / (1 - \\beta_1^t)`."""
+        return lr * math.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
+
+    def update_tensor(self, group, param, grad, state) -> None:
+        beta1, beta2 = group["betas"]
+        state["step"] += 1
+        lr_t = self.step_size(group["lr"], beta1, beta2, state["step"])
+        state["exp_avg"].lerp_(grad, 1 - beta1)
+        state["exp_avg_sq"].lerp_(grad * grad, 1 - beta2)
+        param.addcdiv_(state["exp_avg"], state["exp_avg_sq"].sqrt().add_(group["eps"]), value=-lr_t)
+
+    def update_foreach(self, group, params, grads, states) -> None:
+        beta1, beta2 = group["betas"]
+        for state in states:
+            state["step"] += 1
+        exp_avgs = [s["exp_avg"] for s in states]
+        exp_avg_sqs = [s["exp_avg_sq"] for s in states]
+        torch._foreach_lerp_(exp_avgs, grads, 1 - beta1)
+        torch._foreach_lerp_(exp_avg_sqs, torch._foreach_mul(grads, grads), 1 - beta2)
+        denominators = torch._foreach_sqrt(exp_avg_sqs)
+        torch._foreach_add_(denominators, group["eps"])
+        steps = [-self.step_size(group["lr"], beta1, beta2, s["step"]) for s in states]
+        torch._foreach_addcdiv_(params, exp_avgs, denominators, steps)

@@ -1,0 +1,35 @@
+"""Stochastic gradient descent, the book's baseline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+
+from trainlab.optim.book_optimizer import BookOptimizer, check_common
+
+
+class SGD(BookOptimizer):
+    r"""Plain SGD.
+
+    .. math::  p \leftarrow p - \mathrm{lr}\cdot g
+
+    with :math:`g` the gradient (plus :math:`\lambda p` when ``weight_decay`` :math:`\lambda > 0`). Equal to
+    ``torch.optim.SGD`` without momentum.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate (book default 0.01), ``>= 0``.
+        weight_decay: L2 coefficient :math:`\lambda \ge 0`.
+        foreach: multi-tensor ``torch._foreach_*`` path (default) or the plain per-tensor path.
+    """
+
+    def __init__(self, params: Iterable, lr: float = 0.01, weight_decay: float = 0.0, foreach: bool = True) -> None:
+        check_common(lr, weight_decay)
+        super().__init__(params, {"lr": lr, "weight_decay": weight_decay}, foreach)
+
+    def update_tensor(self, group, param, grad, state) -> None:
+        param.add_(grad, alpha=-group["lr"])
+
+    def update_foreach(self, group, params, grads, states) -> None:
+        torch._foreach_add_(params, grads, alpha=-group["lr"])

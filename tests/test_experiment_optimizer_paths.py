@@ -1,0 +1,36 @@
+"""Experiment A: the optimizers' paths on f(x, y) = x²/20 + y² behave as the book shows."""
+
+from __future__ import annotations
+
+import math
+
+from trainlab.experiments import optimizer_paths
+
+
+def distance_to_minimum(point):
+    return math.hypot(*point)
+
+
+def test_paths_behave_as_in_the_book(tmp_path):
+    out = optimizer_paths.main(["--out", str(tmp_path)])
+    paths = optimizer_paths.all_paths()
+    assert set(paths) == {"SGD", "Momentum", "AdaGrad", "Adam"}
+    for name, path in paths.items():
+        assert len(path) == 31, name  # the start and 30 updates
+        assert path[0] == (-7.0, 2.0)
+        assert distance_to_minimum(path[-1]) < distance_to_minimum(path[0]), name
+    # SGD zig-zags across the valley: y changes sign at every update (lr 0.95 · 2y overshoots)
+    sgd_y = [y for _, y in paths["SGD"]]
+    assert all(a * b < 0 for a, b in zip(sgd_y, sgd_y[1:], strict=False))
+    # AdaGrad's ever-growing h damps y to ~0 quickly
+    assert abs(paths["AdaGrad"][-1][1]) < 1e-3
+    png = out / "optimizer_paths.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    rows = (out / "optimizer_paths.csv").read_text().splitlines()
+    assert rows[0] == "optimizer,step,x,y,f" and len(rows) == 1 + 4 * 31
+
+
+def test_first_sgd_step_is_the_closed_form():
+    (x0, y0), (x1, y1) = optimizer_paths.optimizer_path(optimizer_paths.OPTIMIZERS["SGD"], steps=1)
+    assert math.isclose(x1, x0 - 0.95 * x0 / 10, rel_tol=1e-15)
+    assert math.isclose(y1, y0 - 0.95 * 2 * y0, rel_tol=1e-15)

@@ -1,0 +1,306 @@
+"""The book's optimizers: closed-form float64 references, torch.optim oracles, state_dict, schedulers, checks."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from trainlab.optim import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
+
+EPS = 1e-7
+SHAPES = [(7, 5), (5,), (3, 4, 2)]
+STEPS = 60
+
+
+# ---- closed-form references: the book's formulas in NumPy float64, one class per rule -------------------------
+class RefSGD:
+    def __init__(self, lr=0.01):
+        self.lr = lr
+
+    def update(self, p, g):
+        return p - self.lr * g
+
+
+class RefMomentum:
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.mu, self.v = lr, momentum, 0.0
+
+    def update(self, p, g):
+        self.v = self.mu * self.v - self.lr * g
+        return p + self.v
+
+
+class RefNesterov:
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.mu, self.v = lr, momentum, 0.0
+
+    def update(self, p, g):
+        p = p + self.mu * self.mu * self.v - (1 + self.mu) * self.lr * g
+        self.v = self.mu * self.v - self.lr * g
+        return p
+
+
+class RefAdaGrad:
+    def __init__(self, lr=0.01):
+        self.lr, self.h = lr, 0.0
+
+    def update(self, p, g):
+        self.h = self.h + g * g
+        return p - self.lr * g / (np.sqrt(self.h) + EPS)
+
+
+class RefRMSProp:
+    def __init__(self, lr=0.01, rho=0.99):
+        self.lr, self.rho, self.h = lr, rho, 0.0
+
+    def update(self, p, g):
+        self.h = self.rho * self.h + (1 - self.rho) * g * g
+        return p - self.lr * g / (np.sqrt(self.h) + EPS)
+
+
+class RefAdam:
+    def __init__(self, lr=0.001, betas=(0.9, 0.999)):
+        self.lr, (self.b1, self.b2), self.t, self.m, self.v = lr, betas, 0, 0.0, 0.0
+
+    def update(self, p, g):
+        self.t += 1
+        lr_t = self.lr * math.sqrt(1 - self.b2**self.t) / (1 - self.b1**self.t)
+        self.m = self.m + (1 - self.b1) * (g - self.m)
+        self.v = self.v + (1 - self.b2) * (g * g - self.v)
+        return p - lr_t * self.m / (np.sqrt(self.v) + EPS)
+
+
+CASES = {  # custom class, its kwargs, the reference's kwargs
+    "sgd": (SGD, {"lr": 0.05}, RefSGD),
+    "momentum": (Momentum, {"lr": 0.05, "momentum": 0.8}, RefMomentum),
+    "nesterov": (Nesterov, {"lr": 0.05, "momentum": 0.8}, RefNesterov),
+    "adagrad": (AdaGrad, {"lr": 0.05}, RefAdaGrad),
+    "rmsprop": (RMSProp, {"lr": 0.02, "rho": 0.9}, RefRMSProp),
+    "adam": (Adam, {"lr": 0.01, "betas": (0.8, 0.99)}, RefAdam),
+}
+
+
+def random_params(seed=0, dtype=torch.float64):
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randn(s, generator=g, dtype=dtype).requires_grad_() for s in SHAPES]
+
+
+def run_steps(optimizer, params, steps, seed=1, weight_decay_ref=0.0):
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(steps):
+        for p in params:
+            p.grad = torch.randn(p.shape, generator=g, dtype=p.dtype)
+        optimizer.step()
+
+
+@pytest.mark.parametrize("foreach", [True, False], ids=["foreach", "per_tensor"])
+@pytest.mark.parametrize("name", list(CASES))
+def test_matches_closed_form_reference(name, foreach):
+    cls, kwargs, ref_cls = CASES[name]
+    params = random_params()
+    expected = [p.detach().numpy().copy() for p in params]
+    refs = [ref_cls(**kwargs) for _ in params]
+    optimizer = cls(params, foreach=foreach, **kwargs)
+    g = torch.Generator().manual_seed(1)
+    for _ in range(STEPS):
+        for i, p in enumerate(params):
+            p.grad = torch.randn(p.shape, generator=g, dtype=torch.float64)
+            expected[i] = refs[i].update(expected[i], p.grad.numpy())
+        optimizer.step()
+    for p, e in zip(params, expected, strict=True):
+        np.testing.assert_allclose(p.detach().numpy(), e, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_foreach_and_per_tensor_paths_agree_with_weight_decay(name):
+    cls, kwargs, _ = CASES[name]
+    a, b = random_params(), random_params()
+    run_steps(cls(a, foreach=True, weight_decay=0.1, **kwargs), a, 20)
+    run_steps(cls(b, foreach=False, weight_decay=0.1, **kwargs), b, 20)
+    for x, y in zip(a, b, strict=True):
+        torch.testing.assert_close(x, y, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_weight_decay_is_l2_gradient(name):
+    """weight_decay λ behaves as if λ·p were added to every gradient."""
+    cls, kwargs, _ = CASES[name]
+    a, b = random_params(), random_params()
+    opt_a = cls(a, weight_decay=0.3, **kwargs)
+    opt_b = cls(b, **kwargs)
+    g = torch.Generator().manual_seed(1)
+    for _ in range(10):
+        for x, y in zip(a, b, strict=True):
+            grad = torch.randn(x.shape, generator=g, dtype=x.dtype)
+            x.grad = grad.clone()
+            y.grad = grad + 0.3 * y.detach()
+        opt_a.step()
+        opt_b.step()
+    for x, y in zip(a, b, strict=True):
+        torch.testing.assert_close(x, y, rtol=0, atol=1e-13)
+
+
+ORACLES = {  # custom -> the torch.optim configuration that computes the same rule
+    "sgd": (SGD(random_params(), lr=0.05), lambda p: torch.optim.SGD(p, lr=0.05)),
+    "momentum": (
+        Momentum(random_params(), lr=0.05, momentum=0.8),
+        lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.8, dampening=0),
+    ),
+    "nesterov": (
+        Nesterov(random_params(), lr=0.05, momentum=0.8),
+        lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.8, nesterov=True),
+    ),
+    "adagrad": (AdaGrad(random_params(), lr=0.05), lambda p: torch.optim.Adagrad(p, lr=0.05, eps=EPS)),
+    "rmsprop": (
+        RMSProp(random_params(), lr=0.02, rho=0.9),
+        lambda p: torch.optim.RMSprop(p, lr=0.02, alpha=0.9, eps=EPS),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(ORACLES))
+@pytest.mark.parametrize("foreach", [True, False], ids=["foreach", "per_tensor"])
+def test_matches_torch_oracle(name, foreach):
+    cls, kwargs, _ = CASES[name]
+    ours, theirs = random_params(), random_params()
+    run_steps(cls(ours, foreach=foreach, weight_decay=0.01, **kwargs), ours, 50)
+    torch_optimizer = ORACLES[name][1](theirs)
+    for group in torch_optimizer.param_groups:
+        group["weight_decay"] = 0.01
+    run_steps(torch_optimizer, theirs, 50)
+    for x, y in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(x, y, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("foreach", [True, False], ids=["foreach", "per_tensor"])
+def test_adam_matches_torch_adam_with_zero_eps(foreach):
+    ours, theirs = random_params(), random_params()
+    adam = Adam(ours, lr=0.01, betas=(0.8, 0.99), foreach=foreach)
+    adam.param_groups[0]["eps"] = 0.0  # the constructor insists on eps > 0; the oracle needs exactly 0
+    run_steps(adam, ours, 50)
+    run_steps(torch.optim.Adam(theirs, lr=0.01, betas=(0.8, 0.99), eps=0.0), theirs, 50)
+    for x, y in zip(ours, theirs, strict=True):
+        torch.testing.assert_close(x, y, rtol=1e-10, atol=1e-10)
+
+
+def test_adam_differs_from_torch_adam_with_nonzero_eps():
+    ours, theirs = random_params(), random_params()
+    run_steps(Adam(ours, lr=0.01, eps=1e-3), ours, 20)
+    run_steps(torch.optim.Adam(theirs, lr=0.01, eps=1e-3), theirs, 20)
+    assert not torch.allclose(ours[0], theirs[0], atol=1e-8)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_state_dict_round_trip_continues_exactly(name):
+    cls, kwargs, _ = CASES[name]
+    params = random_params()
+    optimizer = cls(params, **kwargs)
+    run_steps(optimizer, params, 10, seed=1)
+    saved_params = [p.detach().clone() for p in params]
+    saved_state = copy.deepcopy(optimizer.state_dict())
+    run_steps(optimizer, params, 10, seed=2)  # the uninterrupted continuation
+
+    resumed = [p.clone().detach().requires_grad_() for p in saved_params]
+    new_optimizer = cls(resumed, **kwargs)
+    new_optimizer.load_state_dict(saved_state)
+    run_steps(new_optimizer, resumed, 10, seed=2)
+    for x, y in zip(params, resumed, strict=True):
+        assert torch.equal(x, y)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_params_without_grad_are_skipped_and_groups_keep_their_settings(name):
+    cls, kwargs, _ = CASES[name]
+    a, b, frozen = random_params()
+    a0, frozen0 = a.detach().clone(), frozen.detach().clone()
+    optimizer = cls([{"params": [a], "lr": 0.0}, {"params": [b, frozen]}], **kwargs)
+    a.grad, b.grad = torch.ones_like(a), torch.ones_like(b)
+    optimizer.step()
+    assert torch.equal(a.detach(), a0)  # lr 0 in its own group
+    assert torch.equal(frozen.detach(), frozen0)  # no grad: skipped
+    assert not torch.equal(b.detach(), random_params()[1].detach())  # updated
+    assert frozen not in optimizer.state
+
+
+def test_step_returns_the_closure_loss():
+    (p, *_) = random_params()
+    optimizer = SGD([p], lr=0.1)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = (p**2).sum()
+        loss.backward()
+        return loss
+
+    before = (p.detach() ** 2).sum()
+    loss = optimizer.step(closure)
+    assert torch.equal(loss.detach(), before)
+    assert (p.detach() ** 2).sum() < before
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_scheduler_changes_the_effective_lr(name):
+    """Halving lr with a scheduler gives exactly the run of an optimizer built with half the lr."""
+    cls, kwargs, _ = CASES[name]
+    scheduled, halved = random_params(), random_params()
+    optimizer = cls(scheduled, **kwargs)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda epoch: 0.5)
+    assert optimizer.param_groups[0]["lr"] == kwargs["lr"] * 0.5
+    run_steps(optimizer, scheduled, 5)
+    scheduler.step()
+    run_steps(cls(halved, **{**kwargs, "lr": kwargs["lr"] * 0.5}), halved, 5)
+    for x, y in zip(scheduled, halved, strict=True):
+        assert torch.equal(x, y)
+    full = random_params()
+    run_steps(cls(full, **kwargs), full, 5)
+    assert not torch.equal(full[0], scheduled[0])
+
+
+@pytest.mark.parametrize(
+    "factory,message",
+    [
+        (lambda p: SGD(p, lr=-0.1), "Invalid lr: -0.1 (allowed: lr >= 0)"),
+        (lambda p: SGD(p, weight_decay=-1), "Invalid weight_decay: -1 (allowed: weight_decay >= 0)"),
+        (lambda p: Momentum(p, momentum=1.0), "Invalid momentum: 1.0 (allowed: 0 <= momentum < 1)"),
+        (lambda p: Nesterov(p, momentum=-0.5), "Invalid momentum: -0.5 (allowed: 0 <= momentum < 1)"),
+        (lambda p: AdaGrad(p, eps=0.0), "Invalid eps: 0.0 (allowed: eps > 0)"),
+        (lambda p: RMSProp(p, rho=1.5), "Invalid rho: 1.5 (allowed: 0 <= rho < 1)"),
+        (lambda p: Adam(p, betas=(0.9, 1.0)), "Invalid beta2: 1.0 (allowed: 0 <= beta2 < 1)"),
+        (lambda p: Adam(p, betas=(-0.1, 0.9)), "Invalid beta1: -0.1 (allowed: 0 <= beta1 < 1)"),
+    ],
+)
+def test_bad_arguments_raise_naming_them(factory, message):
+    with pytest.raises(ValueError) as error:
+        factory(random_params())
+    assert str(error.value) == message
+
+
+def test_book_defaults():
+    p = random_params()
+    assert SGD(p).defaults["lr"] == 0.01
+    assert Momentum(p).defaults["momentum"] == 0.9
+    assert Nesterov(p).defaults["momentum"] == 0.9
+    assert AdaGrad(p).defaults["eps"] == 1e-7
+    assert RMSProp(p).defaults["rho"] == 0.99
+    assert Adam(p).defaults["lr"] == 0.001 and Adam(p).defaults["betas"] == (0.9, 0.999)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("name", list(CASES))
+def test_cuda_paths_match_cpu(name):
+    cls, kwargs, _ = CASES[name]
+    cpu = random_params()
+    gpu = [p.detach().cuda().requires_grad_() for p in random_params()]
+    for params, foreach in ((cpu, True), (gpu, True)):
+        optimizer = cls(params, foreach=foreach, **kwargs)
+        g = torch.Generator().manual_seed(1)
+        for _ in range(10):
+            for p in params:
+                p.grad = torch.randn(p.shape, generator=g, dtype=p.dtype).to(p.device)
+            optimizer.step()
+    for x, y in zip(cpu, gpu, strict=True):
+        torch.testing.assert_close(x, y.cpu(), rtol=1e-10, atol=1e-10)
