@@ -60,7 +60,7 @@ def test_multirun_gives_one_tensorboard_run_per_job(train_subprocess, tmp_path):
     assert all(losses) and losses[0] != losses[1]
     # hyper-parameters are logged resolved, with the final metrics as hp/* scalars
     hparams = (jobs[1] / "hparams.yaml").read_text()
-    assert "torch.optim.Adam" in hparams and "${" not in hparams
+    assert "trainlab.optim.adam.Adam" in hparams and "${" not in hparams
     assert "resolved_source: bundled" in hparams
     assert len(scalar_values(jobs[1], "hp/val_acc")) == 1
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 
 import lightning as L
 import torch
@@ -37,6 +38,7 @@ from trainlab.data.torchvision_mnist import (
 log = logging.getLogger(__name__)
 
 SOURCES = ("auto", "bundled", "torchvision")
+EVAL_SPLITS = ("val", "train", "test")
 DEFAULT_VAL_SIZE = {"bundled": 500, "torchvision": 5000}
 
 
@@ -54,6 +56,8 @@ class MNISTDataModule(L.LightningDataModule):
         on_device: keep the splits on the training device (GPU) instead of copying each batch.
         download: whether ``torchvision`` / ``auto`` may download missing files.
         download_timeout_s: socket timeout of one download attempt.
+        eval_splits: splits evaluated (eval mode, whole split) after every training epoch, in this order, from
+            ``val`` | ``train`` | ``test``. The book's accuracy curves evaluate ``train`` and ``test`` each epoch.
     """
 
     def __init__(
@@ -68,6 +72,7 @@ class MNISTDataModule(L.LightningDataModule):
         on_device: bool = True,
         download: bool = True,
         download_timeout_s: float = 10.0,
+        eval_splits: Sequence[str] = ("val",),
     ) -> None:
         super().__init__()
         if source not in SOURCES:
@@ -78,6 +83,11 @@ class MNISTDataModule(L.LightningDataModule):
         for key, value in (("train_size", train_size), ("val_size", val_size)):
             if value is not None and value < 1:
                 raise ValueError(f"data.{key}={value} must be >= 1 or null")
+        eval_splits = list(eval_splits)
+        unknown = [name for name in eval_splits if name not in EVAL_SPLITS]
+        if unknown or not eval_splits or len(set(eval_splits)) != len(eval_splits):
+            raise ValueError(f"data.eval_splits={eval_splits} must be distinct names from {', '.join(EVAL_SPLITS)}")
+        self.eval_splits = eval_splits
         self.source = source
         self.data_dir = os.fspath(data_dir)
         self.batch_size = batch_size
@@ -159,8 +169,15 @@ class MNISTDataModule(L.LightningDataModule):
     def train_dataloader(self) -> TensorBatchLoader:
         return self.data_train
 
-    def val_dataloader(self) -> TensorBatchLoader:
-        return self.data_val
+    def val_dataloader(self) -> TensorBatchLoader | list[TensorBatchLoader]:
+        """The ``eval_splits``, in order (one loader when it is just ``val``)."""
+        loaders = {
+            "val": self.data_val,
+            "train": TensorBatchLoader(self.data_train.x, self.data_train.y, self.eval_batch_size),
+            "test": self.data_test,
+        }
+        chosen = [loaders[name] for name in self.eval_splits]
+        return chosen[0] if len(chosen) == 1 else chosen
 
     def test_dataloader(self) -> TensorBatchLoader:
         return self.data_test

@@ -7,7 +7,9 @@ holds exactly the Linear weights, with a *no-decay* group for everything else. W
 the total (data + penalty) are logged as ``train/weight_penalty`` and ``train/total_loss``.
 
 Metrics (torchmetrics): ``train/loss``, ``train/acc`` (running, on the training batches), ``val/loss``,
-``val/acc``, ``val/acc_best``, ``test/loss``, ``test/acc``.
+``val/acc``, ``val/acc_best``, ``test/loss``, ``test/acc``. When the datamodule evaluates more splits after every
+epoch (``data.eval_splits``), the training and test sets appear as ``eval/train_acc``, ``eval/train_loss``,
+``eval/test_acc`` and ``eval/test_loss`` (eval mode, whole split - the book's per-epoch accuracy curves).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from torch import nn
 from torchmetrics import MaxMetric, MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
+# split evaluated in the validation loop -> (loss name, accuracy name)
+EVAL_METRIC_NAMES = {"val": ("val/loss", "val/acc"), "train": ("eval/train_loss", "eval/train_acc"),
+                     "test": ("eval/test_loss", "eval/test_acc")}
 OptimizerFactory = Callable[[list[dict[str, Any]]], torch.optim.Optimizer]
 
 
@@ -67,9 +72,13 @@ class MLPClassifier(L.LightningModule):
         self.scheduler_factory = scheduler
         self.weight_decay = weight_decay
         self.train_acc = MulticlassAccuracy(num_classes=num_classes, average="micro")
-        self.val_acc = MulticlassAccuracy(num_classes=num_classes, average="micro")
+        # one accuracy / loss pair per split that can be evaluated after an epoch, and one for trainer.test()
+        # (ModuleDict keys are "<split>_split": a key "train" would clash with nn.Module.train)
+        self.eval_acc = nn.ModuleDict({f"{s}_split": MulticlassAccuracy(num_classes=num_classes, average="micro")
+                                       for s in EVAL_METRIC_NAMES})
+        self.eval_loss = nn.ModuleDict({f"{s}_split": MeanMetric() for s in EVAL_METRIC_NAMES})
         self.test_acc = MulticlassAccuracy(num_classes=num_classes, average="micro")
-        self.val_loss, self.test_loss = MeanMetric(), MeanMetric()
+        self.test_loss = MeanMetric()
         self.val_acc_best = MaxMetric()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -94,26 +103,34 @@ class MLPClassifier(L.LightningModule):
             self.log("train/total_loss", loss.detach() + penalty, on_step=True, on_epoch=False)
         return loss
 
-    def _evaluate(self, batch, loss_metric: MeanMetric, acc_metric: MulticlassAccuracy, prefix: str) -> None:
+    def _evaluate(self, batch, loss_metric: MeanMetric, acc_metric: MulticlassAccuracy, names: tuple[str, str]):
         x, y = batch
         logits = self.net(x)
         loss_metric.update(F.cross_entropy(logits, y), weight=y.shape[0])
         acc_metric.update(logits, y)
-        self.log(f"{prefix}/loss", loss_metric, on_step=False, on_epoch=True, prog_bar=True)
-        self.log(f"{prefix}/acc", acc_metric, on_step=False, on_epoch=True, prog_bar=True)
+        loss_name, acc_name = names
+        self.log(loss_name, loss_metric, on_step=False, on_epoch=True, add_dataloader_idx=False)
+        self.log(acc_name, acc_metric, on_step=False, on_epoch=True, prog_bar=True, add_dataloader_idx=False)
 
     def on_train_start(self) -> None:
         self.val_acc_best.reset()
 
-    def validation_step(self, batch, batch_idx: int) -> None:
-        self._evaluate(batch, self.val_loss, self.val_acc, "val")
+    def _eval_split(self, dataloader_idx: int) -> str:
+        splits = getattr(self.trainer.datamodule, "eval_splits", None) or ["val"]
+        return splits[dataloader_idx]
+
+    def validation_step(self, batch, batch_idx: int, dataloader_idx: int = 0) -> None:
+        split = self._eval_split(dataloader_idx)
+        key = f"{split}_split"
+        self._evaluate(batch, self.eval_loss[key], self.eval_acc[key], EVAL_METRIC_NAMES[split])
 
     def on_validation_epoch_end(self) -> None:
-        self.val_acc_best(self.val_acc.compute())
-        self.log("val/acc_best", self.val_acc_best.compute(), prog_bar=True)
+        if "val" in (getattr(self.trainer.datamodule, "eval_splits", None) or ["val"]):
+            self.val_acc_best(self.eval_acc["val_split"].compute())
+            self.log("val/acc_best", self.val_acc_best.compute(), prog_bar=True)
 
     def test_step(self, batch, batch_idx: int) -> None:
-        self._evaluate(batch, self.test_loss, self.test_acc, "test")
+        self._evaluate(batch, self.test_loss, self.test_acc, ("test/loss", "test/acc"))
 
     def configure_optimizers(self) -> Any:
         optimizer = self.optimizer_factory(split_decay_groups(self.net, self.weight_decay))

@@ -1,0 +1,149 @@
+"""trainlab.nn.BatchNorm against torch.nn.BatchNorm1d and numerical gradients (experiment E)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from trainlab.models.mlp import MLP
+from trainlab.nn.batch_norm import BatchNorm, BatchNormFunction
+
+
+def twin_modules(features=6, **kwargs):
+    ours, theirs = BatchNorm(features, **kwargs), nn.BatchNorm1d(features, **kwargs)
+    if ours.affine:
+        with torch.no_grad():
+            for module in (ours, theirs):
+                module.weight.copy_(torch.linspace(0.5, 2.0, features))
+                module.bias.copy_(torch.linspace(-1.0, 1.0, features))
+    return ours, theirs
+
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+@pytest.mark.parametrize("affine", [True, False])
+def test_matches_torch_in_training_over_several_steps_then_in_eval(affine, momentum):
+    torch.manual_seed(0)
+    ours, theirs = twin_modules(affine=affine, momentum=momentum)
+    for step in range(5):
+        x = (torch.randn(32, 6) * 3 + step).requires_grad_()
+        x2 = x.detach().clone().requires_grad_()
+        upstream = torch.randn(32, 6)
+        y_ours, y_theirs = ours(x), theirs(x2)
+        torch.testing.assert_close(y_ours, y_theirs)
+        y_ours.backward(upstream)
+        y_theirs.backward(upstream)
+        torch.testing.assert_close(x.grad, x2.grad)
+        if affine:
+            torch.testing.assert_close(ours.weight.grad, theirs.weight.grad)
+            torch.testing.assert_close(ours.bias.grad, theirs.bias.grad)
+        torch.testing.assert_close(ours.running_mean, theirs.running_mean)
+        torch.testing.assert_close(ours.running_var, theirs.running_var)
+        assert ours.num_batches_tracked == theirs.num_batches_tracked == step + 1
+    ours.eval()
+    theirs.eval()
+    x = torch.randn(10, 6) * 3
+    torch.testing.assert_close(ours(x), theirs(x))
+
+
+def test_without_running_stats_eval_uses_the_batch():
+    ours, theirs = twin_modules(track_running_stats=False)
+    ours.eval()
+    theirs.eval()
+    x = torch.randn(16, 6)
+    torch.testing.assert_close(ours(x), theirs(x))
+    assert ours.running_mean is None
+
+
+@pytest.mark.parametrize("n", [2, 7, 64])
+def test_gradcheck_float64(n):
+    torch.manual_seed(n)
+    x = torch.randn(n, 5, dtype=torch.float64, requires_grad=True)
+    gamma = torch.rand(5, dtype=torch.float64, requires_grad=True) + 0.5
+    beta = torch.randn(5, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda *a: BatchNormFunction.apply(*a, 1e-5)[0], (x, gamma, beta))
+    assert torch.autograd.gradcheck(lambda a: BatchNormFunction.apply(a, None, None, 1e-5)[0], (x,))
+
+
+def test_explicit_backward_equals_autograd_of_the_formula():
+    torch.manual_seed(1)
+    x = torch.randn(9, 4, dtype=torch.float64, requires_grad=True)
+    gamma = torch.rand(4, dtype=torch.float64, requires_grad=True)
+    beta = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    upstream = torch.randn(9, 4, dtype=torch.float64)
+    explicit = torch.autograd.grad(BatchNormFunction.apply(x, gamma, beta, 1e-5)[0], (x, gamma, beta), upstream)
+    mean, var = x.mean(0), x.var(0, unbiased=False)
+    formula = gamma * (x - mean) / torch.sqrt(var + 1e-5) + beta
+    automatic = torch.autograd.grad(formula, (x, gamma, beta), upstream)
+    for a, b in zip(explicit, automatic, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_gradcheck_through_the_whole_mlp():
+    torch.manual_seed(0)
+    net = MLP(12, [8, 8], 3, batch_norm="custom").double()
+    x = torch.randn(6, 12, dtype=torch.float64, requires_grad=True)
+    params = tuple(net.parameters())
+
+    def loss_of(x, *params):
+        out = torch.func.functional_call(net, dict(zip([n for n, _ in net.named_parameters()], params, strict=True)), x)
+        return out.pow(2).sum()
+
+    assert torch.autograd.gradcheck(loss_of, (x, *params))
+    assert sum(isinstance(m, BatchNorm) for m in net.modules()) == 2
+
+
+def test_batch_of_one_in_training_raises_clearly():
+    bn = BatchNorm(4)
+    expected = r"Expected more than 1 value per channel when training, got input size \(1, 4\)"
+    with pytest.raises(ValueError, match=expected):
+        bn(torch.randn(1, 4))
+    bn.eval()
+    assert bn(torch.randn(1, 4)).shape == (1, 4)  # eval uses running statistics: fine
+
+
+def test_wrong_shape_raises_naming_it():
+    with pytest.raises(ValueError, match=r"BatchNorm\(4\) expects input of shape \(N, 4\), got \(3, 5\)"):
+        BatchNorm(4)(torch.randn(3, 5))
+
+
+def test_state_dict_holds_running_stats_and_reproduces_eval_exactly(tmp_path):
+    torch.manual_seed(0)
+    bn = BatchNorm(6)
+    for _ in range(3):
+        bn(torch.randn(20, 6) * 2 + 1)
+    state = bn.state_dict()
+    assert set(state) == {"weight", "bias", "running_mean", "running_var", "num_batches_tracked"}
+    assert not torch.equal(state["running_mean"], torch.zeros(6))
+    torch.save(state, tmp_path / "bn.pt")
+    restored = BatchNorm(6)
+    restored.load_state_dict(torch.load(tmp_path / "bn.pt"))
+    bn.eval()
+    restored.eval()
+    x = torch.randn(5, 6)
+    assert torch.equal(bn(x), restored(x))
+    torch_bn = nn.BatchNorm1d(6)  # and the state dicts are interchangeable with torch's
+    torch_bn.load_state_dict(state)
+    torch_bn.eval()
+    torch.testing.assert_close(torch_bn(x), bn(x))
+
+
+@pytest.mark.parametrize("kind,cls", [("custom", BatchNorm), ("torch", nn.BatchNorm1d)])
+def test_mlp_places_batch_norm_between_linear_and_activation(kind, cls):
+    net = MLP(784, [100, 100], 10, batch_norm=kind, dropout=0.2)
+    names = [type(m).__name__ for m in net]
+    assert names == ["Linear", cls.__name__, "ReLU", "Dropout"] * 2 + ["Linear"]
+
+
+def test_mlp_rejects_unknown_batch_norm():
+    with pytest.raises(ValueError, match=r"model.net.batch_norm='yes' is unknown; allowed: none, custom, torch"):
+        MLP(batch_norm="yes")
+
+
+def test_gradcheck_command_reports_small_errors(capsys):
+    from trainlab.experiments import batchnorm_gradcheck
+
+    results = batchnorm_gradcheck.main(["--sizes", "2", "7"])
+    assert set(results) == {2, 7}
+    assert all(error < 1e-6 for errors in results.values() for error in errors.values())
+    assert "gradcheck through MLP(12, [8, 8], 3, batch_norm=custom), float64: passed" in capsys.readouterr().out
