@@ -1,4 +1,4 @@
-"""The training task: compose -> instantiate -> fit -> test -> return the optimised metric.
+"""The training task: compose -> instantiate -> fit -> test -> record -> return the optimised metric.
 
 ``train.py`` at the repository root wraps :func:`train` in ``@hydra.main``; tests and sweepers call the same
 function. Everything is built from the config with ``hydra.utils.instantiate``:
@@ -8,17 +8,32 @@ function. Everything is built from the config with ``hydra.utils.instantiate``:
   (a callable that initialises the network in place)
 * ``callbacks`` / ``logger`` -> dicts of Lightning callbacks / loggers (any entry may be null)
 * ``trainer``   -> ``lightning.Trainer``
+
+Every job ends with a ``status.json`` in its output directory (:mod:`trainlab.run_status`): ``completed``,
+``diverged`` (NaN/Inf training loss, see :class:`~trainlab.callbacks.divergence_guard.DivergenceGuard`) or
+``failed``. In a multirun a diverged or failed job returns ``objective_on_failure`` to the sweeper and the sweep
+goes on; errors in the config itself still stop everything before training starts.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import time
+import traceback
+from pathlib import Path
 from typing import Any
 
 import hydra
 import lightning as L
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from lightning.pytorch.loggers import Logger, TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
+
+from trainlab.callbacks.divergence_guard import DivergenceGuard
+from trainlab.run_dir import claim_run_dir
+from trainlab.run_status import read_status, write_status
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +90,40 @@ def final_metrics(trainer: L.Trainer) -> dict[str, float]:
     return {name: float(value) for name, value in trainer.callback_metrics.items() if value.numel() == 1}
 
 
+def in_multirun() -> bool:
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
+def job_overrides() -> list[str]:
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+
+
+def resolve_checkpoint(ckpt_path: str | None, output_dir: Path) -> str | None:
+    """``last`` -> ``<output_dir>/checkpoints/last.ckpt``; a file path is checked to exist."""
+    if ckpt_path is None:
+        return None
+    path = output_dir / "checkpoints" / "last.ckpt" if ckpt_path == "last" else Path(ckpt_path)
+    if not path.is_file():
+        hint = " (ckpt_path=last resumes the run in hydra.run.dir / hydra.sweep.dir)" if ckpt_path == "last" else ""
+        raise FileNotFoundError(f"ckpt_path={ckpt_path}: no checkpoint file at {path}{hint}")
+    return str(path)
+
+
 def train(cfg: DictConfig) -> float | None:
     """Run one training job described by ``cfg``; return ``cfg.optimized_metric``'s final value (or None)."""
+    started = time.monotonic()
+    output_dir = Path(cfg.paths.output_dir)
+    overrides = job_overrides()
+    previous = read_status(output_dir)
+    if cfg.get("resume_sweep") and previous is not None and previous["status"] == "completed":
+        log.info("resume_sweep=true: %s completed before; skipping it", output_dir.name)
+        return previous["objective"]
+
+    # ---- build everything from the config: an error here is a config error and stops the (multi)run -----------
+    ckpt_path = resolve_checkpoint(cfg.get("ckpt_path"), output_dir)
+    claim_run_dir(output_dir, resuming_checkpoint=ckpt_path is not None, resume_sweep=bool(cfg.get("resume_sweep")))
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True, verbose=False)
-
     datamodule: L.LightningDataModule = hydra.utils.instantiate(cfg.data)
     init = hydra.utils.instantiate(cfg.init) if cfg.get("init") else None
     optimizer = hydra.utils.instantiate(cfg.optimizer)
@@ -87,24 +131,45 @@ def train(cfg: DictConfig) -> float | None:
     callbacks = instantiate_dict(cfg.get("callbacks"), "callbacks")
     loggers: list[Logger] = instantiate_dict(cfg.get("logger"), "logger")
     trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
-
     params = hyperparameters(cfg, datamodule)
     record_hyperparameters(trainer.loggers, params)
+
+    # ---- run it: a runtime failure is recorded; in a multirun the sweep goes on ----------------------------------
     metrics: dict[str, float] = {}
+    status, error = "completed", None
     try:
-        trainer.fit(model=model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+        trainer.fit(model=model, datamodule=datamodule, ckpt_path=ckpt_path)
         metrics.update(final_metrics(trainer))
-        if cfg.get("test", True):
+        guard = next((c for c in callbacks if isinstance(c, DivergenceGuard)), None)
+        if (guard is not None and guard.diverged) or not math.isfinite(metrics.get("train/loss", 0.0)):
+            status = "diverged"
+        elif cfg.get("test", True):
             trainer.test(model=model, datamodule=datamodule, verbose=False)
             metrics.update(final_metrics(trainer))
+    except Exception as exc:  # noqa: BLE001 - recorded in status.json and the log, re-raised outside a multirun
+        status, error = "failed", "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        metrics = {**final_metrics(trainer), **metrics}
+        if not in_multirun():
+            write_status(output_dir, status, overrides, metrics, None, time.monotonic() - started, error)
+            raise
+        log.exception("job %s failed; the sweep goes on", output_dir.name)
     finally:
-        metrics = {**final_metrics(trainer), **metrics}  # what an interrupted fit got to
-        record_final_metrics(trainer.loggers, params, metrics)
+        metrics["status/diverged"] = float(status == "diverged")
+        record_final_metrics(trainer.loggers, {**params, "status": status}, metrics)
 
-    log.info("final metrics: %s", ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items())))
-    metric_name = cfg.get("optimized_metric")
-    if not metric_name:
+    objective = objective_value(cfg, metrics, status)
+    write_status(output_dir, status, overrides, metrics, objective, time.monotonic() - started, error)
+    log.info("%s; final metrics: %s", status, ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items())))
+    return objective
+
+
+def objective_value(cfg: DictConfig, metrics: dict[str, float], status: str) -> float | None:
+    """The value returned to the sweeper: the optimised metric, or ``objective_on_failure`` for a bad job."""
+    name = cfg.get("optimized_metric")
+    if status != "completed":
+        return cfg.get("objective_on_failure")
+    if not name:
         return None
-    if metric_name not in metrics:
-        raise KeyError(f"optimized_metric={metric_name!r} was not logged; logged metrics: {', '.join(sorted(metrics))}")
-    return metrics[metric_name]
+    if name not in metrics:
+        raise KeyError(f"optimized_metric={name!r} was not logged; logged metrics: {', '.join(sorted(metrics))}")
+    return metrics[name]

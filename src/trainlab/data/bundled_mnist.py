@@ -19,6 +19,8 @@ from pathlib import Path
 
 import torch
 
+from trainlab.atomic_files import write_atomically
+
 log = logging.getLogger(__name__)
 
 TRAIN_PER_CLASS, VAL_PER_CLASS, TEST_PER_CLASS = 400, 50, 50
@@ -59,12 +61,6 @@ def build_split() -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     return splits
 
 
-def _write_atomically(payload: dict, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
-
-
 def load_bundled_mnist(data_dir: str | os.PathLike) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """Return ``{"train"|"val"|"test": (uint8 images (N, 784), int64 labels)}``, from the cache when it is valid."""
     cache = Path(data_dir) / CACHE_NAME
@@ -79,6 +75,5 @@ def load_bundled_mnist(data_dir: str | os.PathLike) -> dict[str, tuple[torch.Ten
             log.warning("MNIST cache %s is unreadable or corrupt (%s: %s); rebuilding it",
                         cache, type(error).__name__, error)
     splits = build_split()
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomically({"splits": splits, "sha256": _digest(splits)}, cache)
+    write_atomically(cache, lambda handle: torch.save({"splits": splits, "sha256": _digest(splits)}, handle))
     return splits

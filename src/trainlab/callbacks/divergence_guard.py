@@ -1,0 +1,55 @@
+"""Stop a run whose training loss has become NaN or infinite (a diverged member of a sweep).
+
+Checking a loss needs its value on the host, which on a GPU waits for the device. The guard therefore looks only
+every ``check_every_n_steps`` steps (by default ``trainer.log_every_n_steps``, when the logger syncs the loss
+anyway) and at the end of every epoch. A NaN/Inf loss is sticky - once the weights are NaN every later loss is
+too - so checking every few steps still catches every divergence, a few steps late at most.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import lightning as L
+import torch
+
+log = logging.getLogger(__name__)
+
+
+class DivergenceGuard(L.Callback):
+    """Set ``trainer.should_stop`` when the training loss is not finite; ``diverged_at_step`` records where."""
+
+    def __init__(self, check_every_n_steps: int | None = None) -> None:
+        if check_every_n_steps is not None and check_every_n_steps < 1:
+            raise ValueError(f"callbacks.divergence_guard.check_every_n_steps={check_every_n_steps} must be >= 1")
+        self.check_every_n_steps = check_every_n_steps
+        self.diverged_at_step: int | None = None
+        self._last_loss: torch.Tensor | None = None
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at_step is not None
+
+    def _check(self, trainer: L.Trainer, loss: torch.Tensor | None) -> None:
+        if loss is None or self.diverged or bool(torch.isfinite(loss)):
+            return
+        self.diverged_at_step = trainer.global_step
+        trainer.should_stop = True
+        log.warning("training loss is %s at step %d: the run diverged and stops here", loss.item(),
+                    trainer.global_step)
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        loss = outputs["loss"] if isinstance(outputs, dict) else outputs
+        self._last_loss = loss.detach() if isinstance(loss, torch.Tensor) else None
+        every = self.check_every_n_steps or max(1, trainer.log_every_n_steps)
+        if trainer.global_step % every == 0:
+            self._check(trainer, self._last_loss)
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        self._check(trainer, self._last_loss)
+
+    def state_dict(self) -> dict:
+        return {"diverged_at_step": self.diverged_at_step}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.diverged_at_step = state_dict.get("diverged_at_step")

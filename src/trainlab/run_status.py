@@ -1,0 +1,66 @@
+"""``status.json``: what became of one training job, written atomically into its output directory.
+
+    {"status": "completed" | "diverged" | "failed" | "interrupted",
+     "overrides": ["optimizer=adam", ...],       # the job's Hydra task overrides
+     "metrics": {"val/acc": 0.93, ...},          # final value of every logged scalar
+     "objective": 0.93,                          # what was returned to the sweeper
+     "wall_time_s": 12.3,
+     "error": "ValueError: ..."}                 # failed jobs only
+
+Sweep summaries (:mod:`trainlab.sweep.summary`) and sweep resume read it back.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from trainlab.atomic_files import write_json_atomically
+
+STATUS_FILE = "status.json"
+STATUSES = ("completed", "diverged", "failed", "interrupted")
+
+
+def _json_number(value: float) -> float | str:
+    """JSON has no NaN/Infinity: those are stored as the strings "nan", "inf", "-inf"."""
+    return value if math.isfinite(value) else str(value)
+
+
+def write_status(
+    output_dir: str | os.PathLike,
+    status: str,
+    overrides: list[str],
+    metrics: dict[str, float],
+    objective: float | None,
+    wall_time_s: float,
+    error: str | None = None,
+) -> Path:
+    if status not in STATUSES:
+        raise ValueError(f"status={status!r}; allowed: {', '.join(STATUSES)}")
+    payload: dict[str, Any] = {
+        "status": status,
+        "overrides": list(overrides),
+        "metrics": {name: _json_number(value) for name, value in sorted(metrics.items())},
+        "objective": None if objective is None else _json_number(objective),
+        "wall_time_s": round(wall_time_s, 3),
+    }
+    if error is not None:
+        payload["error"] = error
+    path = Path(output_dir) / STATUS_FILE
+    write_json_atomically(path, payload)
+    return path
+
+
+def read_status(job_dir: str | os.PathLike) -> dict[str, Any] | None:
+    """The job's status, or None when it has none (never started, or still running)."""
+    path = Path(job_dir) / STATUS_FILE
+    if not path.is_file():
+        return None
+    payload = json.loads(path.read_text())
+    payload["metrics"] = {k: float(v) for k, v in payload.get("metrics", {}).items()}
+    if isinstance(payload.get("objective"), str):
+        payload["objective"] = float(payload["objective"])
+    return payload

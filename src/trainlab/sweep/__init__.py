@@ -1,0 +1,1 @@
+"""Multirun bookkeeping: per-sweep summary tables written when a multirun ends."""

@@ -1,0 +1,94 @@
+"""``summary.csv`` and ``ranking.csv`` of a sweep, built from the ``status.json`` of its jobs.
+
+``summary.csv`` has one row per job directory (in job order): ``job``, one column per *swept* key (the override
+keys whose values differ between jobs; all override keys when there is one job), ``status``, ``objective``,
+``wall_time_s``, then the final value of every metric any job logged. ``ranking.csv`` holds the same rows sorted
+by the objective - best first, completed jobs before the others - for hyper-parameter searches.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from trainlab.atomic_files import write_text_atomically
+from trainlab.run_status import read_status
+
+SUMMARY_FILE, RANKING_FILE = "summary.csv", "ranking.csv"
+
+
+def job_number(job_dir: Path) -> int:
+    match = re.match(r"(\d+)", job_dir.name)
+    return int(match.group(1)) if match else 1 << 30
+
+
+def split_override(override: str) -> tuple[str, str]:
+    key, _, value = override.partition("=")
+    return key.lstrip("+~"), value
+
+
+def collect_jobs(sweep_dir: str | os.PathLike) -> list[dict[str, Any]]:
+    """Every job directory of the sweep that has a status.json, in job order, with its overrides as a dict."""
+    jobs = []
+    for job_dir in sorted((p for p in Path(sweep_dir).iterdir() if p.is_dir()), key=job_number):
+        status = read_status(job_dir)
+        if status is None:
+            continue
+        status["job"] = job_dir.name
+        status["params"] = dict(split_override(o) for o in status.get("overrides", []))
+        jobs.append(status)
+    return jobs
+
+
+def swept_keys(jobs: list[dict[str, Any]]) -> list[str]:
+    """Override keys whose value differs between jobs (all keys when there is a single job)."""
+    keys = sorted({key for job in jobs for key in job["params"]})
+    if len(jobs) <= 1:
+        return keys
+    return [k for k in keys if len({job["params"].get(k) for job in jobs}) > 1]
+
+
+def rows(jobs: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    keys = swept_keys(jobs)
+    metric_names = sorted({name for job in jobs for name in job["metrics"]})
+    header = ["job", *keys, "status", "objective", "wall_time_s", *metric_names]
+    table = []
+    for job in jobs:
+        row = {"job": job["job"], "status": job["status"], "objective": job.get("objective"),
+               "wall_time_s": job.get("wall_time_s")}
+        row.update({k: job["params"].get(k, "") for k in keys})
+        row.update({name: job["metrics"].get(name, "") for name in metric_names})
+        table.append(row)
+    return header, table
+
+
+def as_csv(header: list[str], table: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(table)
+    return buffer.getvalue()
+
+
+def write_summary(sweep_dir: str | os.PathLike, direction: str = "maximize") -> list[dict[str, Any]]:
+    """Write summary.csv (and ranking.csv when jobs returned objectives); return the rows."""
+    if direction not in ("maximize", "minimize"):
+        raise ValueError(f"direction={direction!r}; allowed: maximize, minimize")
+    sweep_dir = Path(sweep_dir)
+    jobs = collect_jobs(sweep_dir)
+    header, table = rows(jobs)
+    write_text_atomically(sweep_dir / SUMMARY_FILE, as_csv(header, table))
+    if any(row["objective"] is not None for row in table):
+        sign = -1.0 if direction == "maximize" else 1.0
+
+        def rank(row: dict[str, Any]) -> tuple[int, float]:
+            value = row["objective"]
+            usable = row["status"] == "completed" and value is not None and value == value
+            return (0 if usable else 1, sign * value if usable else 0.0)
+
+        write_text_atomically(sweep_dir / RANKING_FILE, as_csv(header, sorted(table, key=rank)))
+    return table
