@@ -6,11 +6,15 @@
 """
 
 import os
+import signal
+import sys
 from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig
 
+from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+from trainlab.errors import UserError
 from trainlab.train import train
 
 # conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
@@ -19,7 +23,20 @@ os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))
 
 @hydra.main(config_path="conf", config_name="train", version_base="1.3")
 def main(cfg: DictConfig) -> float | None:
-    return train(cfg)
+    full_errors = os.environ.get("HYDRA_FULL_ERROR") == "1"
+    try:
+        return train(cfg)
+    except UserError as error:  # a config value, data file or directory to fix: one line, exit status 2
+        if full_errors:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except TrainingInterrupted as stop:
+        run_dir = stop.checkpoint.parent.parent
+        print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}, saved {stop.checkpoint}.\n"
+              f"Resume with: python train.py <the same overrides> ckpt_path=last hydra.run.dir={run_dir}",
+              file=sys.stderr)
+        sys.exit(128 + stop.signum)
 
 
 if __name__ == "__main__":

@@ -155,9 +155,10 @@ def test_loader_resumes_mid_epoch_with_the_same_batches():
     reference = batches(loader, epoch=2)
     loader.set_epoch(2)
     iterator = iter(loader)
-    for _ in range(3):
+    for _ in range(3):  # batches 0-2 consumed
         next(iterator)
     state = loader.state_dict()
+    assert state == {"epoch": 2, "batches_done": 3, "seed": 3}
     resumed = TensorBatchLoader(x, y, batch_size=8, shuffle=True, seed=3)
     resumed.load_state_dict(state)
     resumed.set_epoch(2)

@@ -16,13 +16,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from trainlab.errors import RunDirInUseError
 from trainlab.run_status import STATUS_FILE
 
 ARTIFACT_PATTERNS = (STATUS_FILE, "events.out.tfevents.*", "checkpoints", "metrics.csv", "hparams.yaml")
-
-
-class RunDirInUseError(RuntimeError):
-    """The output directory already holds another run's artifacts."""
 
 
 def artifacts(output_dir: Path) -> list[Path]:

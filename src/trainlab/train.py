@@ -32,6 +32,9 @@ from lightning.pytorch.loggers import Logger, TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab.callbacks.divergence_guard import DivergenceGuard
+from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+from trainlab.config_validation import validate_config
+from trainlab.errors import CheckpointNotFoundError, UserError
 from trainlab.run_dir import claim_run_dir
 from trainlab.run_status import read_status, write_status
 
@@ -105,7 +108,7 @@ def resolve_checkpoint(ckpt_path: str | None, output_dir: Path) -> str | None:
     path = output_dir / "checkpoints" / "last.ckpt" if ckpt_path == "last" else Path(ckpt_path)
     if not path.is_file():
         hint = " (ckpt_path=last resumes the run in hydra.run.dir / hydra.sweep.dir)" if ckpt_path == "last" else ""
-        raise FileNotFoundError(f"ckpt_path={ckpt_path}: no checkpoint file at {path}{hint}")
+        raise CheckpointNotFoundError(f"ckpt_path={ckpt_path}: no checkpoint file at {path}{hint}")
     return str(path)
 
 
@@ -120,6 +123,7 @@ def train(cfg: DictConfig) -> float | None:
         return previous["objective"]
 
     # ---- build everything from the config: an error here is a config error and stops the (multi)run -----------
+    validate_config(cfg)
     ckpt_path = resolve_checkpoint(cfg.get("ckpt_path"), output_dir)
     claim_run_dir(output_dir, resuming_checkpoint=ckpt_path is not None, resume_sweep=bool(cfg.get("resume_sweep")))
     if cfg.get("seed") is not None:
@@ -146,10 +150,15 @@ def train(cfg: DictConfig) -> float | None:
         elif cfg.get("test", True):
             trainer.test(model=model, datamodule=datamodule, verbose=False)
             metrics.update(final_metrics(trainer))
+    except TrainingInterrupted as exc:  # a signal: the checkpoint is saved; stop the run (and the sweep)
+        status, error = "interrupted", str(exc)
+        metrics = {**final_metrics(trainer), **metrics}
+        write_status(output_dir, status, overrides, metrics, None, time.monotonic() - started, error)
+        raise
     except Exception as exc:  # noqa: BLE001 - recorded in status.json and the log, re-raised outside a multirun
         status, error = "failed", "".join(traceback.format_exception_only(type(exc), exc)).strip()
         metrics = {**final_metrics(trainer), **metrics}
-        if not in_multirun():
+        if isinstance(exc, UserError) or not in_multirun():
             write_status(output_dir, status, overrides, metrics, None, time.monotonic() - started, error)
             raise
         log.exception("job %s failed; the sweep goes on", output_dir.name)

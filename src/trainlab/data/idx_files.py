@@ -12,10 +12,12 @@ import os
 import struct
 from pathlib import Path
 
+from trainlab.errors import DataError
+
 UNSIGNED_BYTE = 0x08
 
 
-class IdxFileError(ValueError):
+class IdxFileError(DataError):
     """An MNIST idx file is missing, truncated or not the idx file it should be."""
 
 

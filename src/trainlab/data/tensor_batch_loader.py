@@ -11,7 +11,8 @@ an uninterrupted run would have seen.
 
 The loader is *stateful* in Lightning's sense (``state_dict`` / ``load_state_dict``): a checkpoint taken in the
 middle of an epoch records how many batches of that epoch were consumed, and a resumed run continues from the
-next batch of the same permutation.
+next batch of the same permutation. (Lightning fetches no batch ahead from a loader that has a length, so the
+batches handed out so far are the batches consumed.)
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class TensorBatchLoader:
         self.seed = seed
         self.drop_last = drop_last
         self.epoch = 0
-        self._batches_done = 0  # batches of `self.epoch` already yielded
+        self._batches_done = 0  # batches of `self.epoch` consumed (see the module docstring)
         self._resumed = False
 
     @property

@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 
 from trainlab.data.idx_files import check_idx_file
+from trainlab.errors import DataError
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def load_torchvision_mnist(data_dir: str | os.PathLike) -> dict[str, tuple[torch
         images_shape = check_idx_file(raw_dir(data_dir) / images_name, ndim=3, trailing_shape=(28, 28))
         labels_shape = check_idx_file(raw_dir(data_dir) / labels_name, ndim=1)
         if images_shape[0] != labels_shape[0]:
-            raise ValueError(f"MNIST {split} files disagree: {raw_dir(data_dir) / images_name} holds "
+            raise DataError(f"MNIST {split} files disagree: {raw_dir(data_dir) / images_name} holds "
                              f"{images_shape[0]} images but {raw_dir(data_dir) / labels_name} holds "
                              f"{labels_shape[0]} labels")
         dataset = MNIST(root=str(data_dir), train=(split == "train"), download=False)

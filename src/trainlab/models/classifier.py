@@ -21,7 +21,7 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchmetrics import MaxMetric, MeanMetric
+from torchmetrics import MaxMetric, MeanMetric, Metric
 from torchmetrics.classification import MulticlassAccuracy
 
 # split evaluated in the validation loop -> (loss name, accuracy name)
@@ -80,6 +80,9 @@ class MLPClassifier(L.LightningModule):
         self.test_acc = MulticlassAccuracy(num_classes=num_classes, average="micro")
         self.test_loss = MeanMetric()
         self.val_acc_best = MaxMetric()
+        for metric in self.modules():  # metric states go into checkpoints: a resumed run ends with the same values
+            if isinstance(metric, Metric):
+                metric.persistent(True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)

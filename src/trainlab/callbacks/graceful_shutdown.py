@@ -1,0 +1,68 @@
+"""Ctrl-C (SIGINT) or SIGTERM: finish the current step, save ``last.ckpt``, stop with a resume hint.
+
+The signal only sets a flag; the run stops at the next step boundary, where model, optimizer, data loader and
+RNG states are consistent, by saving ``<checkpoint dir>/last.ckpt`` (atomically) and raising
+:class:`TrainingInterrupted`. ``train.py`` turns that into a message saying how to resume and exit status
+128 + signal number. A second signal while stopping restores the default handler's behaviour (immediate stop).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from pathlib import Path
+
+import lightning as L
+
+log = logging.getLogger(__name__)
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class TrainingInterrupted(Exception):
+    """Training stopped on a signal after saving ``checkpoint``."""
+
+    def __init__(self, signum: int, checkpoint: Path, step: int) -> None:
+        self.signum, self.checkpoint, self.step = signum, checkpoint, step
+        super().__init__(f"{signal.Signals(signum).name} at step {step}; saved {checkpoint}")
+
+
+class GracefulShutdown(L.Callback):
+    """Installs SIGINT/SIGTERM handlers for the duration of ``fit`` (see the module docstring)."""
+
+    def __init__(self, dirpath: str) -> None:
+        self.dirpath = Path(dirpath)
+        self.received: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def _handle(self, signum, frame) -> None:
+        if self.received is not None:  # second signal: give up waiting for the step boundary
+            signal.signal(signum, signal.SIG_DFL)
+            raise KeyboardInterrupt
+        self.received = signum
+        log.warning("received %s: stopping after this step and saving a checkpoint (again to stop at once)",
+                    signal.Signals(signum).name)
+
+    def on_fit_start(self, trainer, pl_module) -> None:
+        for signum in SIGNALS:
+            self._previous[signum] = signal.getsignal(signum)
+            signal.signal(signum, self._handle)
+
+    def _restore_handlers(self) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous.clear()
+
+    def on_train_batch_end(self, trainer: L.Trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if self.received is None:
+            return
+        path = self.dirpath / "last.ckpt"
+        trainer.save_checkpoint(path)
+        self._restore_handlers()
+        raise TrainingInterrupted(self.received, path, trainer.global_step)
+
+    def on_fit_end(self, trainer, pl_module) -> None:
+        self._restore_handlers()
+
+    def on_exception(self, trainer, pl_module, exception) -> None:
+        self._restore_handlers()

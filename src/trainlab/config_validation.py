@@ -1,0 +1,165 @@
+"""Check a composed training config before anything is built or run.
+
+Two kinds of checks, each failing with a one-line :class:`~trainlab.errors.ConfigError` that names the key, the
+value and what is allowed:
+
+* **Known keys.** Top-level keys must be among :data:`TOP_LEVEL_KEYS`; every node with a ``_target_`` may only hold
+  arguments of that target's signature (unless it takes ``**kwargs``) - so a misspelt key added with ``+`` or in a
+  yaml file is caught here, not as a ``TypeError`` deep in instantiation.
+* **Values.** :data:`RULES` gives the type and range of the keys the project knows; a rule applies wherever its key
+  exists (e.g. ``optimizer.momentum`` only for optimizers that have one).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from hydra._internal.utils import _locate
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from trainlab.data.mnist_datamodule import EVAL_SPLITS, SOURCES
+from trainlab.errors import ConfigError
+from trainlab.models.mlp import ACTIVATIONS, BATCH_NORMS
+
+TOP_LEVEL_KEYS = {
+    "task_name", "seed", "optimized_metric", "test", "objective_on_failure", "ckpt_path", "resume_sweep", "compile",
+    "data", "model", "optimizer", "init", "trainer", "logger", "callbacks", "paths", "hydra",
+}
+HYDRA_KEYS = {"_target_", "_partial_", "_recursive_", "_convert_", "_args_"}
+# arguments the training task passes itself, next to the config's
+INJECTED = {"model": {"optimizer", "init"}, "trainer": {"callbacks", "logger"}}
+
+
+Check = Callable[[Any], bool]
+
+
+def integer(minimum: int | None = None) -> tuple[Check, str]:
+    bound = "" if minimum is None else f" >= {minimum}"
+    return (lambda v: isinstance(v, int) and not isinstance(v, bool) and (minimum is None or v >= minimum),
+            f"an integer{bound}")
+
+
+def number(low: float | None = None, high: float | None = None, low_open: bool = False, high_open: bool = True):
+    def ok(v: Any) -> bool:
+        if isinstance(v, bool) or not isinstance(v, int | float) or v != v:
+            return False
+        if low is not None and (v <= low if low_open else v < low):
+            return False
+        return not (high is not None and (v >= high if high_open else v > high))
+
+    parts = []
+    if low is not None:
+        parts.append(f"{'>' if low_open else '>='} {low}")
+    if high is not None:
+        parts.append(f"{'<' if high_open else '<='} {high}")
+    return ok, "a number" + (" " + " and ".join(parts) if parts else "")
+
+
+def one_of(choices) -> tuple[Check, str]:
+    return (lambda v: v in choices), "one of " + ", ".join(map(str, choices))
+
+
+def nullable(rule: tuple[Check, str]) -> tuple[Check, str]:
+    return (lambda v: v is None or rule[0](v)), rule[1] + " or null"
+
+
+def list_of(rule: tuple[Check, str]) -> tuple[Check, str]:
+    return (lambda v: isinstance(v, list | tuple) and len(v) > 0 and all(rule[0](x) for x in v),
+            f"a non-empty list of {rule[1].removeprefix('a ').removeprefix('an ')}s")
+
+
+def pair_of(rule: tuple[Check, str]) -> tuple[Check, str]:
+    return (lambda v: isinstance(v, list | tuple) and len(v) == 2 and all(rule[0](x) for x in v),
+            f"a pair [b1, b2] of {rule[1].removeprefix('a ')}s")
+
+
+UNIT = number(0.0, 1.0)
+RULES: dict[str, tuple[Check, str]] = {
+    "seed": nullable(integer()),
+    "objective_on_failure": nullable(number()),
+    "data.source": one_of(SOURCES),
+    "data.batch_size": integer(1),
+    "data.eval_batch_size": integer(1),
+    "data.train_size": nullable(integer(1)),
+    "data.val_size": nullable(integer(1)),
+    "data.seed": integer(0),
+    "data.eval_splits": list_of(one_of(EVAL_SPLITS)),
+    "model.weight_decay": number(0.0),
+    "model.num_classes": integer(2),
+    "model.net.input_size": integer(1),
+    "model.net.hidden_sizes": list_of(integer(1)),
+    "model.net.activation": one_of(tuple(ACTIVATIONS)),
+    "model.net.batch_norm": one_of(BATCH_NORMS),
+    "model.net.dropout": UNIT,
+    "optimizer.lr": number(0.0),
+    "optimizer.momentum": UNIT,
+    "optimizer.rho": UNIT,
+    "optimizer.alpha": UNIT,
+    "optimizer.eps": number(0.0, low_open=True),
+    "optimizer.betas": pair_of(UNIT),
+    "optimizer.weight_decay": number(0.0),
+    "init.std": number(0.0),
+    "trainer.accelerator": one_of(("cpu", "gpu", "cuda", "mps", "tpu", "auto")),
+    "trainer.max_epochs": nullable(integer(-1)),
+    "trainer.min_epochs": nullable(integer(0)),
+    "trainer.max_steps": integer(-1),
+    "trainer.log_every_n_steps": integer(1),
+    "trainer.check_val_every_n_epoch": nullable(integer(1)),
+}
+
+
+def check_values(cfg: DictConfig) -> None:
+    for key, (ok, allowed) in RULES.items():
+        if OmegaConf.select(cfg, key, default="<absent>") == "<absent>":
+            continue
+        value = OmegaConf.select(cfg, key)
+        if isinstance(value, DictConfig | ListConfig):
+            value = OmegaConf.to_container(value, resolve=True)
+        if not ok(value):
+            raise ConfigError(f"{key}={value!r} is invalid; allowed: {allowed}")
+
+
+def target_parameters(target: str, key: str) -> set[str] | None:
+    """The keyword arguments ``target`` accepts, or None when it takes ``**kwargs`` (anything goes)."""
+    try:
+        obj = _locate(target)
+    except Exception as error:  # noqa: BLE001 - reported as a config error with the cause
+        raise ConfigError(f"{key}._target_={target!r} cannot be imported ({error})") from error
+    signature = inspect.signature(obj)
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
+        return None
+    return {name for name in signature.parameters if name != "self"}
+
+
+def check_keys(node: Any, key: str) -> None:
+    """Recursively: keys of a ``_target_`` node must be arguments of the target."""
+    if isinstance(node, ListConfig):
+        for index, item in enumerate(node):
+            check_keys(item, f"{key}[{index}]")
+        return
+    if not isinstance(node, DictConfig):
+        return
+    if "_target_" in node:
+        allowed = target_parameters(node._target_, key)
+        if allowed is not None:
+            allowed |= INJECTED.get(key, set())
+            for name in node:
+                if name not in allowed and name not in HYDRA_KEYS:
+                    raise ConfigError(f"{key}.{name}: unknown key for {node._target_}; "
+                                      f"allowed: {', '.join(sorted(allowed))}")
+    for name in node:
+        if name != "_target_":
+            check_keys(node.get(name), f"{key}.{name}")
+
+
+def validate_config(cfg: DictConfig) -> None:
+    """Raise :class:`ConfigError` for the first problem found (see the module docstring)."""
+    unknown = sorted(set(cfg) - TOP_LEVEL_KEYS)
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: unknown top-level key; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}")
+    check_values(cfg)
+    for group in ("data", "model", "optimizer", "init", "trainer", "logger", "callbacks"):
+        if cfg.get(group) is not None:
+            check_keys(cfg[group], group)

@@ -1,0 +1,25 @@
+"""Errors that are the user's to fix (a config value, a data file, a directory) rather than bugs.
+
+``train.py`` prints a :class:`UserError` as one line and exits with status 2 (the full traceback stays available
+with ``HYDRA_FULL_ERROR=1``); in a multirun a user error stops the sweep instead of being recorded as a failed job.
+"""
+
+
+class UserError(Exception):
+    """Base of the errors reported to the user as a single line."""
+
+
+class ConfigError(UserError, ValueError):
+    """A config key holds a value of the wrong type, out of range, or is not a key of its target."""
+
+
+class DataError(UserError, ValueError):
+    """A dataset file or cache is missing, truncated or corrupt."""
+
+
+class RunDirInUseError(UserError, RuntimeError):
+    """The output directory already holds another run's artifacts."""
+
+
+class CheckpointNotFoundError(UserError, FileNotFoundError):
+    """``ckpt_path`` names no checkpoint file."""

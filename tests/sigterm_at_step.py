@@ -1,0 +1,15 @@
+"""Test helper: a callback that sends this process a real SIGTERM when training reaches a given step."""
+
+import os
+import signal
+
+import lightning as L
+
+
+class SigtermAtStep(L.Callback):
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        if trainer.global_step == self.step:
+            os.kill(os.getpid(), signal.SIGTERM)

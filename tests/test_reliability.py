@@ -1,0 +1,181 @@
+"""Config validation, exact resume after SIGTERM, atomic files, data errors, run directories."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import ROOT
+
+from trainlab.checkpoint_io import AtomicCheckpointIO
+from trainlab.config_validation import validate_config
+from trainlab.data.bundled_mnist import CACHE_NAME, load_bundled_mnist
+from trainlab.errors import ConfigError, RunDirInUseError
+from trainlab.run_status import read_status
+from trainlab.train import train
+
+BAD_CONFIGS = [  # override, what the one-line error must say
+    ("optimizer.lr=-0.1", "optimizer.lr=-0.1 is invalid; allowed: a number >= 0.0"),
+    ("optimizer.lr=fast", "optimizer.lr='fast' is invalid; allowed: a number >= 0.0"),
+    ("model.net.dropout=1.0", "model.net.dropout=1.0 is invalid; allowed: a number >= 0.0 and < 1.0"),
+    ("model.net.dropout=-0.2", "model.net.dropout=-0.2 is invalid"),
+    ("model.net.hidden_sizes=[]", "model.net.hidden_sizes=[] is invalid; allowed: a non-empty list of integer >= 1s"),
+    ("model.net.hidden_sizes=[100,0]", "model.net.hidden_sizes=[100, 0] is invalid"),
+    ("data.batch_size=0", "data.batch_size=0 is invalid; allowed: an integer >= 1"),
+    ("data.batch_size=12.5", "data.batch_size=12.5 is invalid; allowed: an integer >= 1"),
+    ("model.net.activation=gelu", "model.net.activation='gelu' is invalid; allowed: one of relu, sigmoid, tanh"),
+    ("data.source=imagenet", "data.source='imagenet' is invalid; allowed: one of auto, bundled, torchvision"),
+    ("model.net.batch_norm=yes", "model.net.batch_norm='yes' is invalid; allowed: one of none, custom, torch"),
+    ("optimizer=momentum optimizer.momentum=1.0", "optimizer.momentum=1.0 is invalid"),
+    ("optimizer=adam optimizer.eps=0", "optimizer.eps=0 is invalid; allowed: a number > 0.0"),
+    ("trainer.max_epochs=-5", "trainer.max_epochs=-5 is invalid; allowed: an integer >= -1 or null"),
+    ("+model.net.widht=3", "model.net.widht: unknown key for trainlab.models.mlp.MLP; allowed: activation"),
+    ("+data.batchsize=3", "data.batchsize: unknown key for trainlab.data.mnist_datamodule.MNISTDataModule"),
+    ("+learning_rate=0.1", "learning_rate: unknown top-level key"),
+    ("seed=abc", "seed='abc' is invalid; allowed: an integer or null"),
+]
+
+
+@pytest.mark.parametrize("overrides,message", BAD_CONFIGS, ids=[o for o, _ in BAD_CONFIGS])
+def test_bad_config_is_rejected_naming_the_key(overrides, message, make_cfg):
+    with pytest.raises(ConfigError) as error:
+        validate_config(make_cfg(*overrides.split()))
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("overrides,message", BAD_CONFIGS[::4], ids=[o for o, _ in BAD_CONFIGS[::4]])
+def test_bad_config_exits_nonzero_with_one_line(overrides, message, train_subprocess, tmp_path):
+    result = train_subprocess(*overrides.split())
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == f"error: {message}" or message in result.stderr.splitlines()[-1]
+    assert "Traceback" not in result.stderr
+    assert not list((tmp_path / "outputs").rglob("events.out.tfevents*"))  # nothing ran
+
+
+def test_full_traceback_on_request(train_subprocess):
+    result = train_subprocess("optimizer.lr=-1", env={"HYDRA_FULL_ERROR": "1"})
+    assert result.returncode != 0 and "Traceback" in result.stderr and "ConfigError" in result.stderr
+
+
+def test_every_shipped_config_validates(make_cfg):
+    for group, option in [("experiment", p.stem) for p in (ROOT / "conf" / "experiment").glob("*.yaml")] + [
+        ("hparams_search", "random"), ("optimizer", "torch_adamw"), ("callbacks", "histograms")]:
+        validate_config(make_cfg(f"{group}={option}"))
+
+
+# ---- resume ----------------------------------------------------------------------------------------------------
+RESUME_ARGS = ["seed=3", "model.net.dropout=0.2", "data.batch_size=10", "trainer.max_epochs=2",
+               "trainer.log_every_n_steps=5", "optimizer=momentum"]
+
+
+def launch(args: list[str], data_dir: Path, run_dir: Path) -> subprocess.Popen:
+    command = [sys.executable, str(ROOT / "train.py"), "data.source=bundled", f"paths.data_dir={data_dir}",
+               "trainer.enable_progress_bar=false", f"hydra.run.dir={run_dir}", *args]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT / "tests")}
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def test_sigterm_mid_epoch_then_resume_equals_uninterrupted_run(tmp_path, data_dir):
+    reference_dir, interrupted_dir = tmp_path / "reference", tmp_path / "interrupted"
+    reference = launch(RESUME_ARGS, data_dir, reference_dir)
+    # a real SIGTERM, sent by the training process to itself at step 523 (epoch 2, 123 steps in)
+    killer = "+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:523}"
+    run = launch([*RESUME_ARGS, killer], data_dir, interrupted_dir)
+    _, stderr = run.communicate(timeout=300)
+    assert run.returncode == 128 + signal.SIGTERM, stderr[-2000:]
+    assert f"Resume with: python train.py <the same overrides> ckpt_path=last hydra.run.dir={interrupted_dir}" in stderr
+    status = read_status(interrupted_dir)
+    assert status["status"] == "interrupted"
+    checkpoint = torch.load(interrupted_dir / "checkpoints" / "last.ckpt", weights_only=False)
+    assert checkpoint["global_step"] == 524  # the step in flight when the signal came was finished
+    assert checkpoint["loops"]["fit_loop"]["epoch_progress"]["current"]["completed"] == 1  # mid-epoch 2
+
+    resumed = launch([*RESUME_ARGS, "ckpt_path=last"], data_dir, interrupted_dir)
+    _, stderr = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, stderr[-3000:]
+    reference.communicate(timeout=300)
+    assert reference.returncode == 0
+    expected, got = read_status(reference_dir), read_status(interrupted_dir)
+    assert got["status"] == expected["status"] == "completed"
+    assert got["metrics"] == expected["metrics"]  # bit-identical, every final metric
+
+
+def test_ckpt_path_last_without_checkpoint_is_a_clear_error(train_subprocess, tmp_path):
+    result = train_subprocess("ckpt_path=last", f"hydra.run.dir={tmp_path / 'empty'}")
+    assert result.returncode == 2
+    assert f"ckpt_path=last: no checkpoint file at {tmp_path / 'empty' / 'checkpoints' / 'last.ckpt'}" in result.stderr
+
+
+# ---- files never half-written or overwritten --------------------------------------------------------------------
+class ExplodingPickle:
+    def __reduce__(self):
+        raise OSError("disk full")
+
+
+def test_failed_checkpoint_write_leaves_the_previous_checkpoint_intact(tmp_path):
+    path = tmp_path / "last.ckpt"
+    io = AtomicCheckpointIO()
+    io.save_checkpoint({"weights": torch.arange(1000.0)}, path)
+    before = path.read_bytes()
+    with pytest.raises(OSError, match="disk full"):
+        io.save_checkpoint({"weights": torch.arange(5000.0), "later": ExplodingPickle()}, path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.ckpt"]  # no temporary file left behind
+    assert torch.equal(io.load_checkpoint(path)["weights"], torch.arange(1000.0))
+
+
+def test_new_run_never_writes_into_an_existing_run_dir(make_cfg, tmp_path):
+    out = tmp_path / "run"
+    train(make_cfg("debug=limit", output_dir=out))
+    status_before = (out / "status.json").read_bytes()
+    with pytest.raises(RunDirInUseError, match=r"already holds a run .*nothing was overwritten"):
+        train(make_cfg("debug=limit", "seed=5", output_dir=out))
+    assert (out / "status.json").read_bytes() == status_before
+
+
+# ---- data errors ------------------------------------------------------------------------------------------------
+def test_corrupt_cache_is_rebuilt_not_trusted(tmp_path, caplog):
+    splits = load_bundled_mnist(tmp_path)
+    cache = tmp_path / CACHE_NAME
+    data = bytearray(cache.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # flip one byte inside the tensors
+    cache.write_bytes(bytes(data))
+    rebuilt = load_bundled_mnist(tmp_path)
+    assert f"MNIST cache {cache} is unreadable or corrupt" in caplog.text
+    assert all(torch.equal(a, b) for name in splits for a, b in zip(splits[name], rebuilt[name], strict=True))
+    caplog.clear()
+    load_bundled_mnist(tmp_path)  # the rebuilt cache is valid again
+    assert "corrupt" not in caplog.text
+
+
+def test_unreadable_cache_is_rebuilt(tmp_path, caplog):
+    (tmp_path / CACHE_NAME).write_bytes(b"not a torch file")
+    splits = load_bundled_mnist(tmp_path)
+    assert splits["train"][0].shape == (4000, 784)
+    assert "is unreadable or corrupt" in caplog.text
+
+
+def test_truncated_idx_file_is_named_and_exits_2(train_subprocess, tmp_path):
+    from test_data import write_tiny_mnist
+
+    write_tiny_mnist(tmp_path / "tv")
+    labels = tmp_path / "tv" / "MNIST" / "raw" / "train-labels-idx1-ubyte"
+    labels.write_bytes(labels.read_bytes()[:-7])
+    result = train_subprocess("data.source=torchvision", f"paths.data_dir={tmp_path / 'tv'}", "data.val_size=10",
+                              "data.download=false")
+    assert result.returncode == 2
+    assert f"error: MNIST file {labels} is 61 bytes but its header (60,) needs 68 bytes" in result.stderr
+
+
+def test_status_json_is_complete_json(make_cfg, tmp_path):
+    train(make_cfg("debug=limit", output_dir=tmp_path / "s"))
+    payload = json.loads((tmp_path / "s" / "status.json").read_text())
+    assert payload["status"] == "completed" and payload["wall_time_s"] > 0
+    assert set(payload["metrics"]) >= {"train/loss", "val/acc", "test/acc"}
