@@ -40,3 +40,6 @@ clean:  ## remove outputs, caches and the venv (keeps data/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info
 	find outputs -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+reproduce: $(STAMP)  ## experiments A-I and their reports into outputs/reproduce/<date>_<time>/ (offline)
+	$(VENV)/bin/trainlab reproduce $(ARGS)

@@ -7,6 +7,7 @@ import math
 import pytest
 from tb_events import load_run, scalar_values
 
+from trainlab.errors import ConfigError
 from trainlab.train import train
 
 
@@ -30,9 +31,10 @@ def test_same_seed_gives_bit_identical_final_loss(make_cfg, tmp_path):
     assert math.isfinite(a)
 
 
-def test_optimized_metric_must_be_logged(make_cfg):
-    with pytest.raises(KeyError, match=r"optimized_metric='val/nope' was not logged; logged metrics: .*val/acc"):
+def test_optimized_metric_must_be_logged(make_cfg, tmp_path):
+    with pytest.raises(ConfigError, match=r"optimized_metric='val/nope' was not logged .*; logged metrics: .*val/acc"):
         train(make_cfg("debug=limit", "optimized_metric=val/nope", "logger=none", "callbacks=none"))
+    assert '"status": "completed"' in (tmp_path / "run" / "status.json").read_text()  # the training itself is kept
 
 
 def test_single_run_writes_tensorboard_and_checkpoint(train_subprocess, tmp_path):

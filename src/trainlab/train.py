@@ -34,7 +34,7 @@ from omegaconf import DictConfig, OmegaConf
 from trainlab.callbacks.divergence_guard import DivergenceGuard
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.config_validation import validate_config
-from trainlab.errors import CheckpointNotFoundError, UserError
+from trainlab.errors import CheckpointNotFoundError, ConfigError, UserError
 from trainlab.run_dir import claim_run_dir
 from trainlab.run_status import read_status, write_status
 
@@ -166,19 +166,18 @@ def train(cfg: DictConfig) -> float | None:
         metrics["status/diverged"] = float(status == "diverged")
         record_final_metrics(trainer.loggers, {**params, "status": status}, metrics)
 
-    objective = objective_value(cfg, metrics, status)
-    write_status(output_dir, status, overrides, metrics, objective, time.monotonic() - started, error)
     log.info("%s; final metrics: %s", status, ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items())))
+    name = cfg.get("optimized_metric")
+    objective = objective_value(name, metrics, status, cfg.get("objective_on_failure"))
+    write_status(output_dir, status, overrides, metrics, objective, time.monotonic() - started, error)
+    if name and status == "completed" and objective is None:
+        raise ConfigError(f"optimized_metric={name!r} was not logged (did validation run?); logged metrics: "
+                          f"{', '.join(sorted(metrics))}")
     return objective
 
 
-def objective_value(cfg: DictConfig, metrics: dict[str, float], status: str) -> float | None:
-    """The value returned to the sweeper: the optimised metric, or ``objective_on_failure`` for a bad job."""
-    name = cfg.get("optimized_metric")
+def objective_value(name: str | None, metrics: dict[str, float], status: str, on_failure: float | None):
+    """The value returned to the sweeper: the optimised metric, or ``on_failure`` for a diverged / failed job."""
     if status != "completed":
-        return cfg.get("objective_on_failure")
-    if not name:
-        return None
-    if name not in metrics:
-        raise KeyError(f"optimized_metric={name!r} was not logged; logged metrics: {', '.join(sorted(metrics))}")
-    return metrics[name]
+        return on_failure
+    return metrics.get(name) if name else None

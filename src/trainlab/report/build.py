@@ -1,0 +1,83 @@
+"""Build a sweep's report: recognise the experiment, draw its figure(s), write summary.md, log to TensorBoard.
+
+Outputs, in ``<sweep_dir>/report/`` unless ``out`` is given:
+
+* ``<figure>.png`` - the book-style figure of the recognised experiment (B/D: smoothed loss curves; F: 4×4
+  accuracy grid; G/H: train vs test accuracy; I: top-20 trials) or, for any other sweep, one overlay of each
+  common metric against its step;
+* ``summary.md`` - one row per job: swept values, status, final metrics;
+* a TensorBoard run ``report`` (event file in the same directory) with every figure as an image.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from trainlab.atomic_files import write_text_atomically
+from trainlab.report import figures
+from trainlab.report.sweep_runs import JobRun, load_sweep
+
+FIGURES = {  # experiment option -> (figure function, file name, title)
+    "compare_optimizers": (figures.loss_curves, "optimizers_loss", "B: optimizers on MNIST (5-layer net, He init)"),
+    "compare_init": (figures.loss_curves, "init_loss", "D: weight init on MNIST (5-layer ReLU net, SGD)"),
+    "compare_batchnorm": (figures.batchnorm_grid, "batchnorm_grid", "F: Batch Normalization vs initial weight std"),
+    "overfit_weight_decay": (figures.train_test_accuracy, "overfit_weight_decay", "G: overfitting and weight decay"),
+    "overfit_dropout": (figures.train_test_accuracy, "overfit_dropout", "H: overfitting and dropout"),
+    "hparams_search/random": (figures.top_trials_grid, "top20_trials", "I: random search, top 20 by val accuracy"),
+    "hparams_search/tpe": (figures.top_trials_grid, "top20_trials", "I: TPE search, top 20 by val accuracy"),
+}
+OVERLAY_TAGS = ("train/loss", "val/acc", "eval/train_acc", "eval/test_acc")
+SUMMARY_METRICS = ("train/loss", "val/acc", "val/acc_best", "test/acc", "eval/train_acc", "eval/test_acc")
+
+
+def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None) -> str:
+    metrics = [m for m in SUMMARY_METRICS if any(m in job.metrics for job in jobs)]
+    header = ["job", *keys, "status", *metrics]
+    lines = [f"# Sweep summary{f' - {experiment}' if experiment else ''}", "",
+             f"{len(jobs)} jobs: " + ", ".join(f"{sum(j.status == s for j in jobs)} {s}"
+                                               for s in ("completed", "diverged", "failed", "interrupted")), "",
+             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for job in jobs:
+        cells = [job.name.split("_", 1)[0], *(job.params.get(k, "") for k in keys), job.status]
+        cells += [f"{job.metrics[m]:.4f}" if m in job.metrics else "" for m in metrics]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def draw(jobs: list[JobRun], keys: list[str], experiment: str | None) -> dict[str, object]:
+    """{file stem: matplotlib figure} for the recognised experiment, or the generic overlays."""
+    if experiment in FIGURES:
+        function, stem, title = FIGURES[experiment]
+        return {stem: function(jobs, keys, title)}
+    title = experiment or "sweep"
+    tags = [t for t in OVERLAY_TAGS if any(job.series(t)[0] for job in jobs)]
+    return {f"overlay_{t.replace('/', '_')}": figures.metric_overlay(jobs, keys, title, t) for t in tags}
+
+
+def build_report(sweep_dir: str | Path, out: str | Path | None = None) -> dict[str, Path]:
+    """Write the report of ``sweep_dir``; return {name: path} of everything written."""
+    import matplotlib.pyplot as plt
+    from torch.utils.tensorboard import SummaryWriter
+
+    jobs, keys, experiment = load_sweep(sweep_dir)
+    out = Path(out) if out is not None else Path(sweep_dir) / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    writer = SummaryWriter(log_dir=str(out))
+    try:
+        for stem, fig in draw(jobs, keys, experiment).items():
+            path = out / f"{stem}.png"
+            fig.savefig(path, dpi=90)
+            fig.canvas.draw()
+            image = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+            writer.add_image(f"report/{stem}", image, global_step=0, dataformats="HWC")
+            plt.close(fig)
+            written[stem] = path
+    finally:
+        writer.close()
+    summary = out / "summary.md"
+    write_text_atomically(summary, summary_markdown(jobs, keys, experiment))
+    written["summary"] = summary
+    return written

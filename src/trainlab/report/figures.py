@@ -1,0 +1,101 @@
+"""The book-style figures, one function each, all taking the sweep's jobs and returning a matplotlib figure."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from trainlab.report.smoothing import kaiser_smooth  # noqa: E402
+from trainlab.report.sweep_runs import JobRun  # noqa: E402
+
+
+def loss_curves(jobs: list[JobRun], keys: list[str], title: str):
+    """Experiments B and D: training loss per iteration, Kaiser-smoothed as in the book, one line per job."""
+    fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
+    for job in jobs:
+        steps, values = job.series("train/loss")
+        if steps:
+            ax.plot(steps, kaiser_smooth(values), label=job.label(keys), linewidth=1.2)
+    ax.set(xlabel="iterations", ylabel="training loss (smoothed)", title=title, ylim=(0, None))
+    ax.legend()
+    return fig
+
+
+def batchnorm_grid(jobs: list[JobRun], keys: list[str], title: str):
+    """Experiment F: a 4×4 grid, one panel per initial weight std, training accuracy per epoch, BN vs no BN."""
+    std_key = next(k for k in keys if k.endswith("std"))
+    bn_key = next(k for k in keys if k.endswith("batch_norm"))
+    stds = sorted({float(job.params[std_key]) for job in jobs}, reverse=True)
+    cols = 4
+    rows = math.ceil(len(stds) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(12, 2.6 * rows), sharex=True, sharey=True, constrained_layout=True)
+    for ax, std in zip(axes.flat, stds, strict=False):
+        for job in (j for j in jobs if float(j.params[std_key]) == std):
+            steps, values = job.series("eval/train_acc")
+            with_bn = job.params[bn_key] != "none"
+            ax.plot(range(1, len(values) + 1), values, color="tab:blue" if with_bn else "tab:orange",
+                    linestyle="-" if with_bn else "--", label="Batch Normalization" if with_bn else "Normal (without BN)")
+        ax.set_title(f"W std = {std:.2g}", fontsize=9)
+        ax.set_ylim(0, 1)
+    axes.flat[0].legend(fontsize=7)
+    for ax in axes.flat[len(stds):]:
+        ax.axis("off")
+    fig.supxlabel("epochs")
+    fig.supylabel("training accuracy")
+    fig.suptitle(title)
+    return fig
+
+
+def train_test_accuracy(jobs: list[JobRun], keys: list[str], title: str):
+    """Experiments G and H: training vs test accuracy per epoch, one panel per job (the gap is the overfitting)."""
+    fig, axes = plt.subplots(1, len(jobs), figsize=(5.5 * len(jobs), 4.2), sharey=True, constrained_layout=True,
+                             squeeze=False)
+    for ax, job in zip(axes[0], jobs, strict=True):
+        for tag, name, style in (("eval/train_acc", "train", "-"), ("eval/test_acc", "test", "--")):
+            _, values = job.series(tag)
+            ax.plot(range(1, len(values) + 1), values, style, label=name)
+        ax.set(title=job.label(keys), xlabel="epochs", ylim=(0, 1.0))
+        ax.legend(loc="lower right")
+    axes[0][0].set_ylabel("accuracy")
+    fig.suptitle(title)
+    return fig
+
+
+def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 20):
+    """Experiment I: the best ``top`` trials by final validation accuracy, val (solid) and train (dashed) per epoch."""
+    ranked = sorted((j for j in jobs if j.status == "completed" and j.objective is not None),
+                    key=lambda j: j.objective, reverse=True)[:top]
+    cols = 5
+    rows = max(1, math.ceil(len(ranked) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(14, 2.5 * rows), sharex=True, sharey=True, constrained_layout=True,
+                             squeeze=False)
+    for rank, (ax, job) in enumerate(zip(axes.flat, ranked, strict=False), start=1):
+        _, val = job.series("val/acc")
+        _, train = job.series("train/acc")
+        ax.plot(range(1, len(val) + 1), val, "-", label="val")
+        ax.plot(range(1, len(train) + 1), train, "--", label="train")
+        lr = float(job.params.get("optimizer.lr", "nan"))
+        wd = float(job.params.get("model.weight_decay", "nan"))
+        ax.set_title(f"#{rank} val {job.objective:.3f}\nlr {lr:.2e}, wd {wd:.1e}", fontsize=8)
+        ax.set_ylim(0, 1)
+    for ax in axes.flat[len(ranked):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle(title)
+    return fig
+
+
+def metric_overlay(jobs: list[JobRun], keys: list[str], title: str, tag: str):
+    """Any other sweep: ``tag`` against its step, one line per job."""
+    fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
+    for job in jobs:
+        steps, values = job.series(tag)
+        if steps:
+            ax.plot(steps, values, label=job.label(keys), marker="." if len(steps) < 60 else None)
+    ax.set(xlabel="step", ylabel=tag, title=f"{title}: {tag}")
+    ax.legend(fontsize=8)
+    return fig

@@ -1,0 +1,70 @@
+"""A sweep's jobs as the report sees them: swept values, status, which experiment, and scalar series."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from trainlab.sweep.summary import collect_jobs, swept_keys
+
+
+@dataclass
+class JobRun:
+    """One job of a sweep: its directory, swept values, status, final metrics and scalar series."""
+
+    name: str
+    path: Path
+    params: dict[str, str]
+    status: str
+    metrics: dict[str, float]
+    objective: float | None
+    scalars: dict[str, tuple[list[int], list[float]]] = field(default_factory=dict)
+
+    def label(self, keys: list[str]) -> str:
+        return ", ".join(f"{k.split('.')[-1]}={self.params.get(k, '?')}" for k in keys) or self.name
+
+    def series(self, tag: str) -> tuple[list[int], list[float]]:
+        return self.scalars.get(tag, ([], []))
+
+
+def read_scalars(job_dir: Path) -> dict[str, tuple[list[int], list[float]]]:
+    """Every scalar tag of the job's TensorBoard events: tag -> (steps, values)."""
+    accumulator = EventAccumulator(str(job_dir), size_guidance={"scalars": 0})
+    accumulator.Reload()
+    series = {}
+    for tag in accumulator.Tags().get("scalars", []):
+        events = accumulator.Scalars(tag)
+        series[tag] = ([e.step for e in events], [e.value for e in events])
+    return series
+
+
+def experiment_choice(job_dir: Path) -> str | None:
+    """``experiment`` or ``hparams_search`` option the job was composed with (from its .hydra/hydra.yaml)."""
+    hydra_yaml = job_dir / ".hydra" / "hydra.yaml"
+    if not hydra_yaml.is_file():
+        return None
+    choices = yaml.safe_load(hydra_yaml.read_text())["hydra"]["runtime"]["choices"]
+    if choices.get("hparams_search") not in (None, "null"):
+        return f"hparams_search/{choices['hparams_search']}"
+    experiment = choices.get("experiment")
+    return None if experiment in (None, "null") else experiment
+
+
+def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | None]:
+    """(jobs with their scalars, swept keys, recognised experiment) of ``sweep_dir``."""
+    sweep_dir = Path(sweep_dir)
+    if not sweep_dir.is_dir():
+        raise FileNotFoundError(f"sweep directory {sweep_dir} does not exist")
+    statuses = collect_jobs(sweep_dir)
+    if not statuses:
+        raise FileNotFoundError(f"{sweep_dir} holds no job with a status.json: is it a trainlab multirun directory?")
+    keys = swept_keys(statuses)
+    jobs = [
+        JobRun(name=s["job"], path=sweep_dir / s["job"], params=s["params"], status=s["status"],
+               metrics=s["metrics"], objective=s.get("objective"), scalars=read_scalars(sweep_dir / s["job"]))
+        for s in statuses
+    ]
+    return jobs, keys, experiment_choice(jobs[0].path)

@@ -1,0 +1,119 @@
+"""``make reproduce`` / ``trainlab reproduce``: experiments A-I of chapter 6, their reports, and an index.
+
+Everything goes into ``outputs/reproduce/<date>_<time>/`` (or ``--out``): one folder per experiment, each
+training experiment's sweep with its ``report/``, and ``index.md`` linking every figure and table. It runs
+offline (the bundled MNIST sample, unless full MNIST is on disk) and prints one progress line per experiment.
+Training experiments run ``train.py`` in a subprocess each, exactly as a user would. ``--quick`` shrinks every
+budget to a few steps (a smoke test of the whole pipeline, not the book's figures).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from contextlib import redirect_stdout
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from trainlab.atomic_files import write_text_atomically
+
+ROOT = Path(os.environ.get("TRAINLAB_ROOT", Path(__file__).resolve().parents[2]))
+
+
+@dataclass(frozen=True)
+class Experiment:
+    id: str
+    name: str
+    what: str
+    overrides: tuple[str, ...] = ()  # for training experiments (a multirun each)
+    quick: tuple[str, ...] = ()  # extra overrides for --quick
+    module: str | None = None  # for stand-alone experiments (trainlab.experiments.<module>)
+
+
+QUICK_STEPS = ("trainer.max_steps=40", "trainer.max_epochs=-1")  # past the first epoch's validation
+QUICK_EPOCHS = ("trainer.max_epochs=2",)
+EXPERIMENTS = [
+    Experiment("A", "optimizer_paths", "optimizer paths on f(x, y) = x²/20 + y²", module="optimizer_paths"),
+    Experiment("B", "compare_optimizers", "SGD / Momentum / AdaGrad / Adam on MNIST",
+               ("experiment=compare_optimizers",), QUICK_STEPS),
+    Experiment("C", "activations", "activation distributions per layer", module="activations"),
+    Experiment("D", "compare_init", "weight init std 0.01 / Xavier / He on MNIST", ("experiment=compare_init",),
+               QUICK_STEPS),
+    Experiment("E", "batchnorm_gradcheck", "BatchNorm gradient check", module="batchnorm_gradcheck"),
+    Experiment("F", "compare_batchnorm", "BatchNorm vs none over 16 weight scales",
+               ("experiment=compare_batchnorm",), QUICK_EPOCHS),
+    Experiment("G", "overfit_weight_decay", "overfitting and weight decay", ("experiment=overfit_weight_decay",),
+               QUICK_EPOCHS),
+    Experiment("H", "overfit_dropout", "overfitting and dropout", ("experiment=overfit_dropout",), QUICK_EPOCHS),
+    Experiment("I", "hparams_search", "random search of lr and weight decay", ("hparams_search=random",),
+               ("hydra.sweeper.n_trials=3", *QUICK_EPOCHS)),
+]
+
+
+def run_standalone(experiment: Experiment, out: Path) -> list[Path]:
+    import importlib
+
+    module = importlib.import_module(f"trainlab.experiments.{experiment.module}")
+    log = out / "output.txt"
+    with log.open("w") as handle, redirect_stdout(handle):
+        args = [] if experiment.module == "batchnorm_gradcheck" else ["--out", str(out)]
+        module.main(args)
+    return sorted(out.glob("*.png")) + sorted(out.glob("*.csv")) + [log]
+
+
+def run_sweep(experiment: Experiment, out: Path, quick: bool) -> list[Path]:
+    from trainlab.report.build import build_report
+
+    sweep_dir = out / "sweep"
+    overrides = [*experiment.overrides, *(experiment.quick if quick else ()), f"hydra.sweep.dir={sweep_dir}",
+                 "trainer.enable_progress_bar=false"]
+    log = out / "train.log"
+    with log.open("w") as handle:
+        result = subprocess.run([sys.executable, str(ROOT / "train.py"), *overrides], cwd=ROOT, stdout=handle,
+                                stderr=subprocess.STDOUT, env={**os.environ, "TRAINLAB_ROOT": str(ROOT)})
+    if result.returncode != 0:
+        raise RuntimeError(f"train.py {' '.join(overrides)} exited with {result.returncode}; see {log}")
+    written = build_report(sweep_dir)
+    return [*written.values(), sweep_dir / "summary.csv"]
+
+
+def index_markdown(rows: list[tuple[Experiment, float, list[Path]]], out: Path, quick: bool) -> str:
+    lines = ["# Chapter 6, reproduced", "",
+             f"Made {datetime.now():%Y-%m-%d %H:%M} by `trainlab reproduce{' --quick' if quick else ''}`.", ""]
+    for experiment, seconds, files in rows:
+        lines += [f"## {experiment.id} - {experiment.what}", "", f"`{experiment.name}`, {seconds:.0f} s", ""]
+        for path in files:
+            relative = path.relative_to(out)
+            lines.append(f"![{relative}]({relative})" if path.suffix == ".png" else f"- [{relative}]({relative})")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def reproduce(out: str | None = None, quick: bool = False, only: list[str] | None = None) -> int:
+    chosen = [e for e in EXPERIMENTS if not only or e.id in {o.upper() for o in only}]
+    if only and len(chosen) != len(set(only)):
+        known = ", ".join(e.id for e in EXPERIMENTS)
+        print(f"error: --only {' '.join(only)}: unknown experiment id; allowed: {known}", file=sys.stderr)
+        return 2
+    root = Path(out) if out else ROOT / "outputs" / "reproduce" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    if root.exists() and any(root.iterdir()):
+        print(f"error: {root} is not empty; choose a new --out", file=sys.stderr)
+        return 2
+    root.mkdir(parents=True, exist_ok=True)
+    rows, started = [], time.monotonic()
+    for number, experiment in enumerate(chosen, start=1):
+        out_dir = root / f"{experiment.id}_{experiment.name}"
+        out_dir.mkdir()
+        print(f"[{number}/{len(chosen)}] {experiment.id} {experiment.name}: {experiment.what} ...", flush=True)
+        t0 = time.monotonic()
+        files = run_standalone(experiment, out_dir) if experiment.module else run_sweep(experiment, out_dir, quick)
+        seconds = time.monotonic() - t0
+        rows.append((experiment, seconds, files))
+        figures = sum(p.suffix == ".png" for p in files)
+        print(f"[{number}/{len(chosen)}] {experiment.id} done in {seconds:.0f} s: {figures} figure(s)", flush=True)
+        write_text_atomically(root / "index.md", index_markdown(rows, root, quick))
+    print(f"all done in {time.monotonic() - started:.0f} s: {root / 'index.md'}")
+    return 0
