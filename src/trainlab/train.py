@@ -33,6 +33,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from trainlab.callbacks.divergence_guard import DivergenceGuard
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+from trainlab.compile_model import compile_network
 from trainlab.config_validation import validate_config
 from trainlab.errors import CheckpointNotFoundError, ConfigError, UserError
 from trainlab.run_dir import claim_run_dir
@@ -132,6 +133,7 @@ def train(cfg: DictConfig) -> float | None:
     init = hydra.utils.instantiate(cfg.init) if cfg.get("init") else None
     optimizer = hydra.utils.instantiate(cfg.optimizer)
     model: L.LightningModule = hydra.utils.instantiate(cfg.model, optimizer=optimizer, init=init)
+    compile_network(model.net, cfg.get("compile"))
     callbacks = instantiate_dict(cfg.get("callbacks"), "callbacks")
     loggers: list[Logger] = instantiate_dict(cfg.get("logger"), "logger")
     trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)

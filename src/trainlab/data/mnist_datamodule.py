@@ -166,6 +166,12 @@ class MNISTDataModule(L.LightningDataModule):
             return self.trainer.strategy.root_device
         return torch.device("cpu")
 
+    def transfer_batch_to_device(self, batch, device: torch.device, dataloader_idx: int):
+        """Batches cut from device-resident splits are already there: skip Lightning's generic traversal."""
+        if all(isinstance(t, torch.Tensor) and t.device == device for t in batch):
+            return batch
+        return super().transfer_batch_to_device(batch, device, dataloader_idx)
+
     def train_dataloader(self) -> TensorBatchLoader:
         return self.data_train
 

@@ -34,11 +34,17 @@ def batchnorm_grid(jobs: list[JobRun], keys: list[str], title: str):
     rows = math.ceil(len(stds) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(12, 2.6 * rows), sharex=True, sharey=True, constrained_layout=True)
     for ax, std in zip(axes.flat, stds, strict=False):
+        notes = []
         for job in (j for j in jobs if float(j.params[std_key]) == std):
             steps, values = job.series("eval/train_acc")
             with_bn = job.params[bn_key] != "none"
+            name = "Batch Normalization" if with_bn else "Normal (without BN)"
             ax.plot(range(1, len(values) + 1), values, color="tab:blue" if with_bn else "tab:orange",
-                    linestyle="-" if with_bn else "--", label="Batch Normalization" if with_bn else "Normal (without BN)")
+                    linestyle="-" if with_bn else "--", label=name)
+            if job.status != "completed":
+                notes.append(f"{'BN' if with_bn else 'no BN'}: {job.status}")
+        if notes:
+            ax.text(0.5, 0.5, "\n".join(notes), transform=ax.transAxes, ha="center", fontsize=8, color="tab:red")
         ax.set_title(f"W std = {std:.2g}", fontsize=9)
         ax.set_ylim(0, 1)
     axes.flat[0].legend(fontsize=7)

@@ -1,0 +1,12 @@
+"""Test helper: a callback whose training fails at run time (not a config error) at a given step."""
+
+import lightning as L
+
+
+class FailAtStep(L.Callback):
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        if trainer.global_step == self.step:
+            raise RuntimeError(f"simulated crash at step {self.step}")

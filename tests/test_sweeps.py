@@ -1,0 +1,135 @@
+"""Sweeps that survive: status.json per job, summary.csv, divergence, failures, resume, launchers, the report."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+
+import pytest
+from tb_events import load_run, scalar_values
+
+from trainlab.report.build import build_report
+from trainlab.report.smoothing import kaiser_smooth
+from trainlab.run_status import read_status
+
+
+def summary_rows(sweep_dir):
+    with (sweep_dir / "summary.csv").open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def only_sweep(tmp_path):
+    (sweep_dir,) = (tmp_path / "outputs" / "multiruns").iterdir()
+    return sweep_dir
+
+
+def test_diverging_member_is_recorded_and_the_sweep_goes_on(train_subprocess, tmp_path):
+    result = train_subprocess("-m", "debug=limit", "optimizer=sgd", "optimizer.lr=0.01,1000")
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = summary_rows(only_sweep(tmp_path))
+    assert [(r["optimizer.lr"], r["status"]) for r in rows] == [("0.01", "completed"), ("1000", "diverged")]
+    assert float(rows[1]["objective"]) == 0.0  # objective_on_failure
+    assert rows[1]["train/loss"] == "nan"
+    diverged_dir = only_sweep(tmp_path) / rows[1]["job"]
+    assert scalar_values(diverged_dir, "hp/status_diverged") == [1.0]
+    assert read_status(diverged_dir)["wall_time_s"] > 0
+    assert "ranking.csv" in os.listdir(only_sweep(tmp_path))
+
+
+def test_runtime_failure_is_recorded_and_the_sweep_goes_on(train_subprocess, tmp_path):
+    crash = "+callbacks.crash={_target_:failing_callback.FailAtStep,step:3}"
+    result = train_subprocess("-m", "debug=limit", "optimizer=sgd,adam", crash,
+                              env={"PYTHONPATH": os.path.dirname(__file__)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    sweep_dir = only_sweep(tmp_path)
+    rows = summary_rows(sweep_dir)
+    assert [r["status"] for r in rows] == ["failed", "failed"]  # both ran; the first failure did not stop the sweep
+    status = read_status(sweep_dir / rows[0]["job"])
+    assert status["error"] == "RuntimeError: simulated crash at step 3"
+
+
+def test_config_error_stops_the_sweep_before_training(train_subprocess, tmp_path):
+    result = train_subprocess("-m", "debug=limit", "optimizer.lr=-1,0.1")
+    assert result.returncode == 2
+    assert "error: optimizer.lr=-1 is invalid" in result.stderr
+    assert not list((tmp_path / "outputs").rglob("status.json"))
+
+
+def test_resume_sweep_skips_completed_jobs(train_subprocess, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    args = ["-m", "debug=limit", "optimizer=sgd,adam", f"hydra.sweep.dir={sweep_dir}"]
+    assert train_subprocess(*args).returncode == 0
+    first, second = sorted(p for p in sweep_dir.iterdir() if p.is_dir())
+    (second / "status.json").unlink()  # as if the sweep had been killed while the second job ran
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in first.iterdir() if p.is_file()}
+
+    refused = train_subprocess(*args)  # without the switch: nothing is overwritten
+    assert refused.returncode == 2 and "already holds a run" in refused.stderr
+
+    result = train_subprocess(*args, "resume_sweep=true")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r"resume_sweep=true: 0_\S*optimizer=sgd\S* completed before; skipping it", result.stdout)
+    after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in first.iterdir() if p.is_file()}
+    assert {k: v for k, v in after.items() if not k.endswith(".log")} == {
+        k: v for k, v in before.items() if not k.endswith(".log")}
+    assert read_status(second)["status"] == "completed"
+    assert (second / "attempts" / "0").is_dir()  # the unfinished attempt is kept
+    assert [r["status"] for r in summary_rows(sweep_dir)] == ["completed", "completed"]
+
+
+@pytest.mark.parametrize("launcher", ["joblib", "submitit_local"])
+def test_launchers_complete_a_two_job_sweep(launcher, train_subprocess, tmp_path):
+    extra = ["hydra.launcher.n_jobs=2"] if launcher == "joblib" else []
+    result = train_subprocess("-m", f"hydra/launcher={launcher}", *extra, "debug=limit", "optimizer=sgd,adam")
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = summary_rows(only_sweep(tmp_path))
+    assert [(r["optimizer"], r["status"]) for r in rows] == [("sgd", "completed"), ("adam", "completed")]
+
+
+def test_report_draws_figure_summary_and_tensorboard_image(train_subprocess, tmp_path, capsys):
+    from trainlab.cli import main
+
+    result = train_subprocess("-m", "debug=limit", "optimizer=sgd,adam")
+    assert result.returncode == 0
+    sweep_dir = only_sweep(tmp_path)
+    assert main(["report", str(sweep_dir)]) == 0
+    report = sweep_dir / "report"
+    pngs = sorted(p.name for p in report.glob("*.png"))
+    assert pngs == ["overlay_train_loss.png", "overlay_val_acc.png"]
+    assert all((report / p).read_bytes()[:4] == b"\x89PNG" for p in pngs)
+    summary = (report / "summary.md").read_text()
+    assert "| job | optimizer | status |" in summary and "| 1 | adam | completed |" in summary
+    images = load_run(report).Tags()["images"]
+    assert set(images) == {"report/overlay_train_loss", "report/overlay_val_acc"}
+    assert "summary: " in capsys.readouterr().out
+
+
+def test_report_recognises_an_experiment(train_subprocess, tmp_path):
+    result = train_subprocess("experiment=compare_init", "trainer.max_steps=40")
+    assert result.returncode == 0, result.stderr[-3000:]
+    written = build_report(only_sweep(tmp_path))
+    assert set(written) == {"init_loss", "summary"}
+    summary = written["summary"].read_text()
+    assert "compare_init" in summary and "| init |" in summary
+
+
+def test_report_on_a_directory_without_jobs_is_a_clear_error(tmp_path, capsys):
+    from trainlab.cli import main
+
+    assert main(["report", str(tmp_path)]) == 2
+    assert f"{tmp_path} holds no job with a status.json" in capsys.readouterr().err
+
+
+def test_kaiser_smoothing_is_the_books():
+    import numpy as np
+
+    x = np.random.default_rng(0).normal(size=50).cumsum()
+    window = np.kaiser(11, 2)
+    padded = np.r_[x[10:0:-1], x, x[-1:-11:-1]]
+    expected = np.convolve(window / window.sum(), padded, mode="valid")[5:-5]
+    smoothed = kaiser_smooth(x)
+    assert smoothed.shape == x.shape
+    np.testing.assert_allclose(smoothed, expected)
+    np.testing.assert_allclose(kaiser_smooth(np.full(30, 2.5)), np.full(30, 2.5))  # constants stay constant
+    assert np.abs(np.diff(smoothed)).sum() < np.abs(np.diff(x)).sum()  # and it does smooth
