@@ -1,0 +1,37 @@
+"""`trainlab reproduce --quick`: every experiment A-I runs offline and lands in index.md (slow: ~2 minutes)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from trainlab.cli import main
+
+
+@pytest.mark.slow
+def test_quick_reproduce_writes_every_figure_into_the_index(tmp_path, capsys):
+    out = tmp_path / "reproduce"
+    assert main(["reproduce", "--quick", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for number, experiment in enumerate("ABCDEFGHI", start=1):
+        assert f"[{number}/9] {experiment} done in" in printed
+    index = (out / "index.md").read_text()
+    linked = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", index)
+    assert len(linked) == 1 + 1 + 13 + 1 + 1 + 1 + 1 + 1  # A, B, C (12 + overview), D, F, G, H, I
+    assert all((out / path).is_file() for path in linked)
+    for figure in ("B_compare_optimizers/sweep/report/optimizers_loss.png", "F_compare_batchnorm/sweep/report/"
+                   "batchnorm_grid.png", "I_hparams_search/sweep/report/top20_trials.png"):
+        assert figure in linked
+    assert "E_batchnorm_gradcheck/output.txt" in index
+
+
+def test_reproduce_refuses_a_non_empty_directory(tmp_path, capsys):
+    (tmp_path / "something").write_text("x")
+    assert main(["reproduce", "--out", str(tmp_path)]) == 2
+    assert "is not empty; choose a new --out" in capsys.readouterr().err
+
+
+def test_reproduce_rejects_unknown_ids(tmp_path, capsys):
+    assert main(["reproduce", "--only", "Z", "--out", str(tmp_path / "r")]) == 2
+    assert "unknown experiment id; allowed: A, B, C, D, E, F, G, H, I" in capsys.readouterr().err
