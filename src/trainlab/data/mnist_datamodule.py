@@ -121,7 +121,7 @@ class MNISTDataModule(L.LightningDataModule):
                 return "torchvision"
             except Exception as error:  # noqa: BLE001 - reported, then the offline sample is used
                 log.info("data.source=auto: full MNIST could not be downloaded (%s: %s); using the bundled sample",
-                         type(error).__name__, error)
+                         type(error).__name__, " ".join(str(error).split()))  # one line, however long the cause
         return "bundled"
 
     def _load_pool_and_test(self, source: str) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple]:
