@@ -9,6 +9,7 @@ intervals between consecutive training steps inside an epoch (epoch-end validati
 both). Median over rounds.
 
     python bench/step_rate.py [--device cpu|cuda] [--batch-sizes 128 1024] [--steps 300] [--rounds 5]
+                              [--override KEY=VALUE ...]      # e.g. compile.enabled=true compile.mode=reduce-overhead
 
 With ``--device cuda`` it also times a hand-written step captured in a CUDA graph (torch.optim.Adam with
 capturable=True, as the custom optimizers keep their step count on the host).
@@ -151,6 +152,7 @@ def main() -> None:
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[128, 1024])
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--override", nargs="*", default=[], help="extra Hydra overrides for the stack")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
@@ -166,7 +168,7 @@ def main() -> None:
             stack, hand = [], []
             for round_index in range(args.rounds + 1):  # round 0 is the warm-up
                 run_dir = Path(tmp) / f"run_{batch_size}_{round_index}"
-                s = stack_rate(batch_size, args.steps, args.device, data_dir, run_dir)
+                s = stack_rate(batch_size, args.steps, args.device, data_dir, run_dir, tuple(args.override))
                 h = handwritten_rate(batch_size, args.steps, args.device, data_dir)
                 if round_index:
                     stack.append(s)
