@@ -143,6 +143,10 @@ def train(cfg: DictConfig) -> float | None:
     # ---- run it: a runtime failure is recorded; in a multirun the sweep goes on ----------------------------------
     metrics: dict[str, float] = {}
     status, error = "completed", None
+
+    def save_status(objective: float | None) -> None:
+        write_status(output_dir, status, overrides, metrics, objective, time.monotonic() - started, error)
+
     try:
         trainer.fit(model=model, datamodule=datamodule, ckpt_path=ckpt_path)
         metrics.update(final_metrics(trainer))
@@ -155,13 +159,13 @@ def train(cfg: DictConfig) -> float | None:
     except TrainingInterrupted as exc:  # a signal: the checkpoint is saved; stop the run (and the sweep)
         status, error = "interrupted", str(exc)
         metrics = {**final_metrics(trainer), **metrics}
-        write_status(output_dir, status, overrides, metrics, None, time.monotonic() - started, error)
+        save_status(None)
         raise
     except Exception as exc:  # noqa: BLE001 - recorded in status.json and the log, re-raised outside a multirun
         status, error = "failed", "".join(traceback.format_exception_only(type(exc), exc)).strip()
         metrics = {**final_metrics(trainer), **metrics}
         if isinstance(exc, UserError) or not in_multirun():
-            write_status(output_dir, status, overrides, metrics, None, time.monotonic() - started, error)
+            save_status(None)
             raise
         log.exception("job %s failed; the sweep goes on", output_dir.name)
     finally:
@@ -171,7 +175,7 @@ def train(cfg: DictConfig) -> float | None:
     log.info("%s; final metrics: %s", status, ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items())))
     name = cfg.get("optimized_metric")
     objective = objective_value(name, metrics, status, cfg.get("objective_on_failure"))
-    write_status(output_dir, status, overrides, metrics, objective, time.monotonic() - started, error)
+    save_status(objective)
     if name and status == "completed" and objective is None:
         raise ConfigError(f"optimized_metric={name!r} was not logged (did validation run?); logged metrics: "
                           f"{', '.join(sorted(metrics))}")
