@@ -5,7 +5,7 @@ The parameters are those of the book's 5-layer MLP (784-100-100-100-100-10, 119,
 so that both see the same machine state. torch's variant is ``fused=True`` where torch has a fused kernel for the
 device, else ``foreach=True``.
 
-    python bench/optimizers.py [--device cpu|cuda] [--steps 200] [--rounds 15]
+    python bench/optimizers.py [--device cpu|cuda] [--steps 200] [--rounds 15] [--compiled]
 
 Prints one markdown row per optimizer: median µs per step for each and the ratio custom / torch.
 """
@@ -23,21 +23,21 @@ from trainlab.models.mlp import MLP
 from trainlab.optim import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
 
 PAIRS = {  # name: (custom factory, torch factory taking the fused/foreach keyword)
-    "SGD": (lambda p: SGD(p, lr=0.01), lambda p, **k: torch.optim.SGD(p, lr=0.01, **k)),
+    "SGD": (lambda p, **c: SGD(p, lr=0.01, **c), lambda p, **k: torch.optim.SGD(p, lr=0.01, **k)),
     "Momentum": (
-        lambda p: Momentum(p, lr=0.01, momentum=0.9),
+        lambda p, **c: Momentum(p, lr=0.01, momentum=0.9, **c),
         lambda p, **k: torch.optim.SGD(p, lr=0.01, momentum=0.9, **k),
     ),
     "Nesterov": (
-        lambda p: Nesterov(p, lr=0.01, momentum=0.9),
+        lambda p, **c: Nesterov(p, lr=0.01, momentum=0.9, **c),
         lambda p, **k: torch.optim.SGD(p, lr=0.01, momentum=0.9, nesterov=True, **k),
     ),
-    "AdaGrad": (lambda p: AdaGrad(p, lr=0.01), lambda p, **k: torch.optim.Adagrad(p, lr=0.01, eps=1e-7, **k)),
+    "AdaGrad": (lambda p, **c: AdaGrad(p, lr=0.01, **c), lambda p, **k: torch.optim.Adagrad(p, lr=0.01, eps=1e-7, **k)),
     "RMSProp": (
-        lambda p: RMSProp(p, lr=0.01),
+        lambda p, **c: RMSProp(p, lr=0.01, **c),
         lambda p, **k: torch.optim.RMSprop(p, lr=0.01, alpha=0.99, eps=1e-7, **k),
     ),
-    "Adam": (lambda p: Adam(p, lr=0.001), lambda p, **k: torch.optim.Adam(p, lr=0.001, eps=1e-7, **k)),
+    "Adam": (lambda p, **c: Adam(p, lr=0.001, **c), lambda p, **k: torch.optim.Adam(p, lr=0.001, eps=1e-7, **k)),
 }
 
 
@@ -75,24 +75,39 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--compiled", action="store_true",
+                        help="also time compile=True (torch.compile of the per-tensor rule; compiles each first)")
     args = parser.parse_args()
     device = args.device
     name = torch.cuda.get_device_name() if device == "cuda" else f"{platform.processor() or 'cpu'}"
     print(f"# optimizer step, book 5-layer MLP params, device={device} ({name}), torch {torch.__version__}, "
           f"threads={torch.get_num_threads()}")
-    print("| optimizer | torch variant | custom µs/step | torch µs/step | custom / torch |")
-    print("|---|---|---|---|---|")
+    header = "| optimizer | torch variant | custom µs/step | torch µs/step | custom / torch |"
+    if args.compiled:
+        header += " compiled µs/step | compiled / torch | compile s |"
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
     for opt_name, (custom_factory, torch_factory) in PAIRS.items():
         custom = custom_factory(book_mlp_params(device))
         reference, variant = fastest_torch(torch_factory, device)
-        for optimizer in (custom, reference):  # warm-up: state allocation, kernel caches
+        contenders = [custom, reference]
+        if args.compiled:
+            compiled = custom_factory(book_mlp_params(device), compile=True)
+            start = time.perf_counter()
+            compiled.step()  # the compilation
+            compile_seconds = time.perf_counter() - start
+            contenders.append(compiled)
+        for optimizer in contenders:  # warm-up: state allocation, kernel caches, the recompilation for new scalars
             time_steps(optimizer, 20, device)
-        custom_times, torch_times = [], []
+        times = [[] for _ in contenders]
         for _ in range(args.rounds):
-            custom_times.append(time_steps(custom, args.steps, device))
-            torch_times.append(time_steps(reference, args.steps, device))
-        c, t = statistics.median(custom_times) * 1e6, statistics.median(torch_times) * 1e6
-        print(f"| {opt_name} | {variant} | {c:.1f} | {t:.1f} | {c / t:.2f} |", flush=True)
+            for optimizer, seconds in zip(contenders, times, strict=True):
+                seconds.append(time_steps(optimizer, args.steps, device))
+        c, t, *rest = (statistics.median(seconds) * 1e6 for seconds in times)
+        row = f"| {opt_name} | {variant} | {c:.1f} | {t:.1f} | {c / t:.2f} |"
+        if args.compiled:
+            row += f" {rest[0]:.1f} | {rest[0] / t:.2f} | {compile_seconds:.1f} |"
+        print(row, flush=True)
 
 
 if __name__ == "__main__":

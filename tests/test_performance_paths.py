@@ -13,14 +13,19 @@ from trainlab.optim import Adam
 from trainlab.train import train
 
 
-def test_stack_losses_equal_a_plain_reference_loop(make_cfg, tmp_path, data_dir):
-    """The full Lightning stack and a hand-written loop (same seed, batches, optimizer) log the same losses."""
-    out = tmp_path / "stack"
+def stack_losses(make_cfg, out, *overrides: str) -> list[float]:
+    """train/loss of the first 12 steps of the full stack (Adam, batch 128, seed 7), read from its metrics.csv."""
     train(make_cfg("optimizer=adam", "data.batch_size=128", "trainer.max_steps=12", "trainer.max_epochs=-1",
-                   "trainer.log_every_n_steps=1", "logger=csv", "seed=7", "optimized_metric=null", output_dir=out))
+                   "trainer.log_every_n_steps=1", "logger=csv", "seed=7", "optimized_metric=null", *overrides,
+                   output_dir=out))
     rows = (out / "metrics.csv").read_text().splitlines()
     column = rows[0].split(",").index("train/loss")
-    stack_losses = [float(r.split(",")[column]) for r in rows[1:] if r.split(",")[column]]
+    return [float(r.split(",")[column]) for r in rows[1:] if r.split(",")[column]]
+
+
+def test_stack_losses_equal_a_plain_reference_loop(make_cfg, tmp_path, data_dir):
+    """The full Lightning stack and a hand-written loop (same seed, batches, optimizer) log the same losses."""
+    losses = stack_losses(make_cfg, tmp_path / "stack")
 
     torch.manual_seed(7)  # what seed_everything(7) does to torch before the model is built
     model = MLP()
@@ -41,8 +46,17 @@ def test_stack_losses_equal_a_plain_reference_loop(make_cfg, tmp_path, data_dir)
         loss.backward()
         optimizer.step()
         reference.append(loss.item())
-    assert len(stack_losses) == 12
-    assert stack_losses == pytest.approx(reference, rel=1e-6, abs=1e-7)
+    assert len(losses) == 12
+    assert losses == pytest.approx(reference, rel=1e-6, abs=1e-7)
+
+
+def test_compiled_optimizer_in_the_stack_gives_the_eager_losses(make_cfg, tmp_path):
+    """optimizer.compile=true (Inductor, both parameter groups) trains like the eager foreach step."""
+    eager = stack_losses(make_cfg, tmp_path / "eager")
+    compiled = stack_losses(make_cfg, tmp_path / "compiled", "optimizer.compile=true")
+    assert len(compiled) == 12
+    assert compiled == pytest.approx(eager, rel=1e-4)
+    assert compiled[-1] < compiled[0]
 
 
 def test_compile_option_composes_and_trains(make_cfg, tmp_path):

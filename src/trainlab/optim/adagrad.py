@@ -24,22 +24,28 @@ class AdaGrad(BookOptimizer):
         eps: :math:`\varepsilon` (book 1e-7), ``> 0``.
         weight_decay: L2 coefficient :math:`\lambda \ge 0`, added to the gradient as :math:`\lambda p`.
         foreach: multi-tensor ``torch._foreach_*`` path (default) or the plain per-tensor path.
+        compile: run ``rule`` through ``torch.compile``, fused into one pass per tensor (see ``BookOptimizer``).
     """
 
     def __init__(
         self, params: Iterable, lr: float = 0.01, eps: float = 1e-7, weight_decay: float = 0.0,
-        foreach: bool = True,
+        foreach: bool = True, compile: bool = False,
     ) -> None:
         check_common(lr, weight_decay, eps)
-        super().__init__(params, {"lr": lr, "eps": eps, "weight_decay": weight_decay}, foreach)
+        super().__init__(params, {"lr": lr, "eps": eps, "weight_decay": weight_decay}, foreach, compile)
 
     def init_state(self, param):
         return {"sum_sq": torch.zeros_like(param, memory_format=torch.preserve_format)}
 
-    def update_tensor(self, group, param, grad, state) -> None:
-        sum_sq = state["sum_sq"]
+    state_tensors = ("sum_sq",)
+
+    def rule_scalars(self, group, state):
+        return {"lr": group["lr"], "eps": group["eps"]}
+
+    @staticmethod
+    def rule(param, grad, sum_sq, *, lr, eps) -> None:
         sum_sq.addcmul_(grad, grad)
-        param.addcdiv_(grad, sum_sq.sqrt().add_(group["eps"]), value=-group["lr"])
+        param.sub_(lr * grad / (sum_sq.sqrt() + eps))
 
     def update_foreach(self, group, params, grads, states) -> None:
         sums_sq = [s["sum_sq"] for s in states]

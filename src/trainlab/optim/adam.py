@@ -31,11 +31,13 @@ class Adam(BookOptimizer):
         weight_decay: L2 coefficient :math:`\lambda \ge 0`, added to the gradient as :math:`\lambda p`
             (L2, as in ``torch.optim.Adam``; not AdamW's decoupled decay).
         foreach: multi-tensor ``torch._foreach_*`` path (default) or the plain per-tensor path.
+        compile: run ``rule`` through ``torch.compile``, fused into one pass per tensor (see ``BookOptimizer``).
     """
 
     def __init__(
         self, params: Iterable, lr: float = 0.001, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-7,
         weight_decay: float = 0.0, foreach: bool = True,
+        compile: bool = False,
     ) -> None:
         check_common(lr, weight_decay, eps)
         if len(betas) != 2:
@@ -44,7 +46,7 @@ class Adam(BookOptimizer):
         check_argument("beta1", beta1, 0.0 <= beta1 < 1.0, "0 <= beta1 < 1")
         check_argument("beta2", beta2, 0.0 <= beta2 < 1.0, "0 <= beta2 < 1")
         super().__init__(
-            params, {"lr": lr, "betas": (beta1, beta2), "eps": eps, "weight_decay": weight_decay}, foreach
+            params, {"lr": lr, "betas": (beta1, beta2), "eps": eps, "weight_decay": weight_decay}, foreach, compile
         )
 
     def init_state(self, param):
@@ -56,13 +58,20 @@ class Adam(BookOptimizer):
         """:math:`\\mathrm{lr}_t = \\mathrm{lr}\\sqrt{1 - \\beta_2^t} / (1 - \\beta_1^t)`."""
         return lr * math.sqrt(1.0 - beta2**t) / (1.0 - beta1**t)
 
-    def update_tensor(self, group, param, grad, state) -> None:
+    state_tensors = ("exp_avg", "exp_avg_sq")
+
+    def rule_scalars(self, group, state):
+        """Counts the step (``t``) and folds the bias correction into ``lr_t``."""
         beta1, beta2 = group["betas"]
         state["step"] += 1
-        lr_t = self.step_size(group["lr"], beta1, beta2, state["step"])
-        state["exp_avg"].lerp_(grad, 1 - beta1)
-        state["exp_avg_sq"].lerp_(grad * grad, 1 - beta2)
-        param.addcdiv_(state["exp_avg"], state["exp_avg_sq"].sqrt().add_(group["eps"]), value=-lr_t)
+        return {"lr_t": self.step_size(group["lr"], beta1, beta2, state["step"]), "beta1": beta1, "beta2": beta2,
+                "eps": group["eps"]}
+
+    @staticmethod
+    def rule(param, grad, exp_avg, exp_avg_sq, *, lr_t, beta1, beta2, eps) -> None:
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.lerp_(grad * grad, 1 - beta2)
+        param.sub_(lr_t * exp_avg / (exp_avg_sq.sqrt() + eps))
 
     def update_foreach(self, group, params, grads, states) -> None:
         beta1, beta2 = group["betas"]

@@ -24,22 +24,28 @@ class Momentum(BookOptimizer):
         momentum: :math:`\mu` (book default 0.9), ``0 <= μ < 1``.
         weight_decay: L2 coefficient :math:`\lambda \ge 0`, added to the gradient as :math:`\lambda p`.
         foreach: multi-tensor ``torch._foreach_*`` path (default) or the plain per-tensor path.
+        compile: run ``rule`` through ``torch.compile``, fused into one pass per tensor (see ``BookOptimizer``).
     """
 
     def __init__(
         self, params: Iterable, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0,
-        foreach: bool = True,
+        foreach: bool = True, compile: bool = False,
     ) -> None:
         check_common(lr, weight_decay)
         check_unit_interval("momentum", momentum)
-        super().__init__(params, {"lr": lr, "momentum": momentum, "weight_decay": weight_decay}, foreach)
+        super().__init__(params, {"lr": lr, "momentum": momentum, "weight_decay": weight_decay}, foreach, compile)
 
     def init_state(self, param):
         return {"velocity": torch.zeros_like(param, memory_format=torch.preserve_format)}
 
-    def update_tensor(self, group, param, grad, state) -> None:
-        velocity = state["velocity"]
-        velocity.mul_(group["momentum"]).add_(grad, alpha=-group["lr"])
+    state_tensors = ("velocity",)
+
+    def rule_scalars(self, group, state):
+        return {"lr": group["lr"], "momentum": group["momentum"]}
+
+    @staticmethod
+    def rule(param, grad, velocity, *, lr, momentum) -> None:
+        velocity.mul_(momentum).sub_(lr * grad)
         param.add_(velocity)
 
     def update_foreach(self, group, params, grads, states) -> None:

@@ -19,10 +19,10 @@ class Nesterov(Momentum):
     only the update differs.
     """
 
-    def update_tensor(self, group, param, grad, state) -> None:
-        lr, mu, velocity = group["lr"], group["momentum"], state["velocity"]
-        param.add_(velocity, alpha=mu * mu).add_(grad, alpha=-(1 + mu) * lr)
-        velocity.mul_(mu).add_(grad, alpha=-lr)
+    @staticmethod
+    def rule(param, grad, velocity, *, lr, momentum) -> None:
+        param.add_(momentum * momentum * velocity).sub_((1 + momentum) * lr * grad)
+        velocity.mul_(momentum).sub_(lr * grad)
 
     def update_foreach(self, group, params, grads, states) -> None:
         lr, mu = group["lr"], group["momentum"]

@@ -25,23 +25,29 @@ class RMSProp(BookOptimizer):
         eps: :math:`\varepsilon` (book 1e-7), ``> 0``.
         weight_decay: L2 coefficient :math:`\lambda \ge 0`, added to the gradient as :math:`\lambda p`.
         foreach: multi-tensor ``torch._foreach_*`` path (default) or the plain per-tensor path.
+        compile: run ``rule`` through ``torch.compile``, fused into one pass per tensor (see ``BookOptimizer``).
     """
 
     def __init__(
         self, params: Iterable, lr: float = 0.01, rho: float = 0.99, eps: float = 1e-7, weight_decay: float = 0.0,
-        foreach: bool = True,
+        foreach: bool = True, compile: bool = False,
     ) -> None:
         check_common(lr, weight_decay, eps)
         check_argument("rho", rho, 0.0 <= rho < 1.0, "0 <= rho < 1")
-        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay}, foreach)
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay}, foreach, compile)
 
     def init_state(self, param):
         return {"mean_sq": torch.zeros_like(param, memory_format=torch.preserve_format)}
 
-    def update_tensor(self, group, param, grad, state) -> None:
-        mean_sq = state["mean_sq"]
-        mean_sq.mul_(group["rho"]).addcmul_(grad, grad, value=1 - group["rho"])
-        param.addcdiv_(grad, mean_sq.sqrt().add_(group["eps"]), value=-group["lr"])
+    state_tensors = ("mean_sq",)
+
+    def rule_scalars(self, group, state):
+        return {"lr": group["lr"], "rho": group["rho"], "eps": group["eps"]}
+
+    @staticmethod
+    def rule(param, grad, mean_sq, *, lr, rho, eps) -> None:
+        mean_sq.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+        param.sub_(lr * grad / (mean_sq.sqrt() + eps))
 
     def update_foreach(self, group, params, grads, states) -> None:
         means_sq = [s["mean_sq"] for s in states]

@@ -22,14 +22,20 @@ class SGD(BookOptimizer):
         lr: learning rate (book default 0.01), ``>= 0``.
         weight_decay: L2 coefficient :math:`\lambda \ge 0`.
         foreach: multi-tensor ``torch._foreach_*`` path (default) or the plain per-tensor path.
+        compile: run ``rule`` through ``torch.compile``, fused into one pass per tensor (see ``BookOptimizer``).
     """
 
-    def __init__(self, params: Iterable, lr: float = 0.01, weight_decay: float = 0.0, foreach: bool = True) -> None:
+    def __init__(self, params: Iterable, lr: float = 0.01, weight_decay: float = 0.0, foreach: bool = True,
+                 compile: bool = False) -> None:
         check_common(lr, weight_decay)
-        super().__init__(params, {"lr": lr, "weight_decay": weight_decay}, foreach)
+        super().__init__(params, {"lr": lr, "weight_decay": weight_decay}, foreach, compile)
 
-    def update_tensor(self, group, param, grad, state) -> None:
-        param.add_(grad, alpha=-group["lr"])
+    def rule_scalars(self, group, state):
+        return {"lr": group["lr"]}
+
+    @staticmethod
+    def rule(param, grad, *, lr) -> None:
+        param.sub_(lr * grad)
 
     def update_foreach(self, group, params, grads, states) -> None:
         torch._foreach_add_(params, grads, alpha=-group["lr"])
