@@ -32,7 +32,12 @@ OptimizerFactory = Callable[[list[dict[str, Any]]], torch.optim.Optimizer]
 
 
 def split_decay_groups(net: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
-    """Parameter groups: every ``nn.Linear`` weight decays by λ, every other parameter (biases, BN γ/β) does not."""
+    """Parameter groups: every ``nn.Linear`` weight decays by λ, every other parameter (biases, BN γ/β) does not.
+
+    With λ = 0 there is nothing to tell apart: one group, so each optimizer operation is one call, not two.
+    """
+    if weight_decay == 0:
+        return [{"params": list(net.parameters()), "weight_decay": 0.0, "name": "all"}]
     decay_ids = {id(m.weight) for m in net.modules() if isinstance(m, nn.Linear)}
     decay = [p for p in net.parameters() if id(p) in decay_ids]
     no_decay = [p for p in net.parameters() if id(p) not in decay_ids]
@@ -92,6 +97,15 @@ class MLPClassifier(L.LightningModule):
         for metric in self.modules():  # metric states go into checkpoints: a resumed run ends with the same values
             if isinstance(metric, Metric):
                 metric.persistent(True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Lightning records the running hook's name in ``_current_fx_name`` around every hook call, some 25 times
+        # per training step; ``nn.Module.__setattr__`` would first check the string against parameters, buffers
+        # and submodules each time, ~10 % of a step of the book's MLP on a CPU. A plain attribute is all it is.
+        if name == "_current_fx_name":
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
