@@ -65,6 +65,24 @@ def test_compile_option_composes_and_trains(make_cfg, tmp_path):
     assert 0.0 <= value <= 1.0
 
 
+def test_progress_bar_redraws_four_times_a_second_and_the_trainer_switch_removes_it(make_cfg, tmp_path, capsys):
+    """Lightning's default Rich bar redraws 100 times a second from a thread that competes with the kernels."""
+    from lightning.pytorch.callbacks import RichProgressBar
+
+    from trainlab.train import instantiate_dict
+
+    cfg = make_cfg("debug=limit", output_dir=tmp_path / "bar")
+    (bar,) = [c for c in instantiate_dict(cfg.callbacks, "callbacks") if isinstance(c, RichProgressBar)]
+    assert bar.refresh_rate == 4
+    cfg.trainer.enable_progress_bar = True
+    assert 0.0 <= train(cfg) <= 1.0
+    assert "Epoch 1/1" in capsys.readouterr().out  # the bar was drawn (debug=limit runs 2 epochs)
+    cfg.trainer.enable_progress_bar = False  # with the bar still in callbacks/: no MisconfigurationException
+    cfg.paths.output_dir = str(tmp_path / "no_bar")
+    assert 0.0 <= train(cfg) <= 1.0
+    assert "Epoch" not in capsys.readouterr().out
+
+
 def test_compile_rejects_unknown_mode(make_cfg, tmp_path):
     with pytest.raises(ConfigError, match=r"compile.mode='fastest' is invalid; allowed: one of default"):
         train(make_cfg("debug=limit", "compile.enabled=true", "compile.mode=fastest", output_dir=tmp_path / "c"))

@@ -28,6 +28,7 @@ import hydra
 import lightning as L
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
+from lightning.pytorch.callbacks import ProgressBar
 from lightning.pytorch.loggers import Logger, TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
@@ -135,6 +136,8 @@ def train(cfg: DictConfig) -> float | None:
     model: L.LightningModule = hydra.utils.instantiate(cfg.model, optimizer=optimizer, init=init)
     compile_network(model.net, cfg.get("compile"))
     callbacks = instantiate_dict(cfg.get("callbacks"), "callbacks")
+    if not cfg.trainer.get("enable_progress_bar", True):  # the switch also removes the bar configured in callbacks/
+        callbacks = [callback for callback in callbacks if not isinstance(callback, ProgressBar)]
     loggers: list[Logger] = instantiate_dict(cfg.get("logger"), "logger")
     trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
     params = hyperparameters(cfg, datamodule)
