@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from trainlab.optim import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
+from trainlab.optim.book_optimizer import BookOptimizer
 
 EPS = 1e-7
 SHAPES = [(7, 5), (5,), (3, 4, 2)]
@@ -325,8 +326,6 @@ def test_compiled_path_traces_the_per_tensor_rule(name, monkeypatch):
     """compile=True runs the same rule as foreach=False: with a backend that only traces (aot_eager) the float64
     values agree to 1e-12 (rounding of the traced scalars aside), through weight decay, two groups and scheduler
     changes."""
-    from trainlab.optim.book_optimizer import BookOptimizer
-
     monkeypatch.setattr(BookOptimizer, "compile_backend", "aot_eager")
     cls, kwargs, _ = CASES[name]
     compiled, plain = random_params(), random_params()
@@ -359,8 +358,6 @@ def test_inductor_compiled_adam_matches_foreach_and_recompiles_once_for_new_scal
 
 
 def test_state_dict_moves_between_paths_and_the_path_stays_the_instances(monkeypatch):
-    from trainlab.optim.book_optimizer import BookOptimizer
-
     monkeypatch.setattr(BookOptimizer, "compile_backend", "aot_eager")
     params = random_params()
     saved = Adam(params, lr=0.01)
@@ -382,3 +379,65 @@ def test_path_flags_must_be_booleans(flag):
     with pytest.raises(ValueError) as error:
         SGD(random_params(), **{flag: "yes"})
     assert str(error.value) == f"Invalid {flag}: 'yes' (allowed: True or False)"
+
+
+class SignSGD(BookOptimizer):
+    """A new optimizer written the documented way, with only ``init_state``, ``rule_scalars`` and ``rule``:
+    p <- p - lr·sign(g), keeping the last sign as its state."""
+
+    state_tensors = ("last_sign",)
+
+    def __init__(self, params, lr=0.1, weight_decay=0.0, foreach=True, compile=False):
+        super().__init__(params, {"lr": lr, "weight_decay": weight_decay}, foreach, compile)
+
+    def init_state(self, param):
+        return {"last_sign": torch.zeros_like(param)}
+
+    def rule_scalars(self, group, state):
+        return {"lr": group["lr"]}
+
+    @staticmethod
+    def rule(param, grad, last_sign, *, lr):
+        last_sign.copy_(grad.sign())
+        param.sub_(lr * last_sign)
+
+
+@pytest.mark.parametrize("path", [{}, {"foreach": False}, {"compile": True}], ids=["foreach", "per_tensor", "compiled"])
+def test_an_optimizer_with_only_a_rule_runs_on_every_path(path, monkeypatch):
+    monkeypatch.setattr(BookOptimizer, "compile_backend", "aot_eager")
+    params = random_params()
+    expected = [p.detach().clone() for p in params]
+    optimizer = SignSGD(params, lr=0.1, weight_decay=0.5, **path)
+    g = torch.Generator().manual_seed(1)
+    for _ in range(5):
+        signs = []
+        for p, e in zip(params, expected, strict=True):
+            p.grad = torch.randn(p.shape, generator=g, dtype=p.dtype)
+            signs.append((p.grad + 0.5 * e).sign())  # the gradient with weight decay λ·p
+            e -= 0.1 * signs[-1]
+        optimizer.step()
+    for p, e, sign in zip(params, expected, signs, strict=True):
+        assert torch.equal(p.detach(), e)
+        assert torch.equal(optimizer.state[p]["last_sign"], sign)
+
+
+def test_a_failing_compilation_names_the_option_and_keeps_the_cause(monkeypatch):
+    from torch._dynamo import register_backend
+
+    @register_backend(name="trainlab_test_broken_compiler")
+    def broken(graph_module, example_inputs):
+        raise OSError("c++: command not found")
+
+    torch._dynamo.reset()
+    monkeypatch.setattr(BookOptimizer, "compile_backend", "trainlab_test_broken_compiler")
+    params = random_params()
+    before = [p.detach().clone() for p in params]
+    optimizer = Momentum(params, compile=True)
+    for p in params:
+        p.grad = torch.ones_like(p)
+    with pytest.raises(RuntimeError) as error:
+        optimizer.step()
+    message = str(error.value)
+    assert message.startswith("Momentum(compile=True): torch.compile (trainlab_test_broken_compiler) could not build")
+    assert "c++: command not found" in message and "optimizer.compile=false" in message
+    assert all(torch.equal(p.detach(), b) for p, b in zip(params, before, strict=True))  # nothing half-applied

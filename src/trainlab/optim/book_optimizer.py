@@ -1,12 +1,14 @@
 """What every optimizer of the book shares: argument checks, L2 weight decay and the step loop.
 
-A subclass states its update rule twice, side by side, and nothing else:
+A subclass states its update rule, and nothing else:
 
 * ``rule(param, grad, *state_tensors, **scalars)`` - the rule for one tensor, in place, as plain arithmetic (a
   static method). ``rule_scalars(group, state)`` hands it the Python numbers of this step (hyper-parameters, and
-  any bookkeeping such as Adam's step counter); ``state_tensors`` names the per-parameter state it receives.
-* ``update_foreach(group, params, grads, states)`` - the same rule on lists of tensors with ``torch._foreach_*``
-  ops, one call per operation for the whole group.
+  any bookkeeping such as Adam's step counter); ``state_tensors`` names the per-parameter state it receives and
+  ``init_state(param)`` creates it. That is enough for every path below.
+* ``update_foreach(group, params, grads, states)`` - optional: the same rule on lists of tensors with
+  ``torch._foreach_*`` ops, one call per operation for the whole group (without it, ``foreach=True`` applies
+  ``rule`` tensor after tensor). The book's six optimizers write it, side by side with ``rule``.
 
 Three ways to run a step, all computing the same values:
 
@@ -132,11 +134,23 @@ class BookOptimizer(Optimizer):
         """The update of one tensor, in place."""
         raise NotImplementedError
 
+    def update_each(self, group: dict, params: list, grads: list, states: list[dict]) -> None:
+        """``rule`` on one tensor after the other (the ``foreach=False`` path)."""
+        for param, grad, state in zip(params, grads, states, strict=True):
+            self.rule(param, grad, *(state[name] for name in self.state_tensors), **self.rule_scalars(group, state))
+
     def update_foreach(self, group: dict, params: list, grads: list, states: list[dict]) -> None:
-        raise NotImplementedError
+        """The rule on lists of tensors with ``torch._foreach_*`` ops (the default path).
+
+        Falls back to ``update_each``: a new optimizer needs only ``rule`` (and ``rule_scalars``) to work on every
+        path; writing this method is how it gets faster.
+        """
+        self.update_each(group, params, grads, states)
 
     def update_compiled(self, group: dict, params: list, grads: list, states: list[dict]) -> None:
         """``rule`` over the group through ``torch.compile`` (compiled on first use, then reused)."""
+        from torch._dynamo.exc import BackendCompilerFailed
+
         compiled = self._compiled_updates.get(id(group))
         if compiled is None:
             compiled = self._compiled_updates[id(group)] = compile_fresh_copy(apply_rule_to_group,
@@ -145,7 +159,14 @@ class BookOptimizer(Optimizer):
         if all(keywords == scalars[0] for keywords in scalars):  # the usual case: one dict to pass (fewer guards)
             scalars = scalars[0]
         state_lists = [[state[name] for state in states] for name in self.state_tensors]
-        compiled(type(self).rule, params, grads, state_lists, scalars, group["weight_decay"])
+        try:
+            compiled(type(self).rule, params, grads, state_lists, scalars, group["weight_decay"])
+        except BackendCompilerFailed as error:
+            raise RuntimeError(
+                f"{type(self).__name__}(compile=True): torch.compile ({self.compile_backend}) could not build the "
+                f"update on {params[0].device.type}: {error.inner_exception!r}. On a CPU, Inductor needs a working "
+                "C++ compiler (g++, or $CXX); compile=False (optimizer.compile=false) runs the same rule eagerly."
+            ) from error
 
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
@@ -165,17 +186,17 @@ class BookOptimizer(Optimizer):
                 if not self.state[p]:
                     self.state[p].update(self.init_state(p))
             states = [self.state[p] for p in params]
-            weight_decay = group["weight_decay"]
-            if group.get("compile", False):
+            if group.get("compile", False):  # weight decay happens inside the compiled function
                 self.update_compiled(group, params, grads, states)
-            elif group["foreach"]:
-                if weight_decay != 0:
+                continue
+            weight_decay = group["weight_decay"]
+            if weight_decay != 0:
+                if group["foreach"]:
                     grads = torch._foreach_add(grads, params, alpha=weight_decay)
+                else:
+                    grads = [grad.add(param, alpha=weight_decay) for param, grad in zip(params, grads, strict=True)]
+            if group["foreach"]:
                 self.update_foreach(group, params, grads, states)
             else:
-                for param, grad, state in zip(params, grads, states, strict=True):
-                    if weight_decay != 0:
-                        grad = grad.add(param, alpha=weight_decay)
-                    self.rule(param, grad, *(state[name] for name in self.state_tensors),
-                              **self.rule_scalars(group, state))
+                self.update_each(group, params, grads, states)
         return loss
