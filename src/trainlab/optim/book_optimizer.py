@@ -182,10 +182,10 @@ class BookOptimizer(Optimizer):
             grads = [p.grad for p in params]
             if any(g.is_sparse for g in grads):
                 raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
-            for p in params:
-                if not self.state[p]:
-                    self.state[p].update(self.init_state(p))
             states = [self.state[p] for p in params]
+            for param, state in zip(params, states, strict=True):
+                if not state:
+                    state.update(self.init_state(param))
             if group.get("compile", False):  # weight decay happens inside the compiled function
                 self.update_compiled(group, params, grads, states)
                 continue
