@@ -441,3 +441,21 @@ def test_a_failing_compilation_names_the_option_and_keeps_the_cause(monkeypatch)
     assert message.startswith("Momentum(compile=True): torch.compile (trainlab_test_broken_compiler) could not build")
     assert "c++: command not found" in message and "optimizer.compile=false" in message
     assert all(torch.equal(p.detach(), b) for p, b in zip(params, before, strict=True))  # nothing half-applied
+
+
+def test_compiled_adam_keeps_a_step_count_per_parameter(monkeypatch):
+    """A parameter without a gradient for a while has taken fewer steps: its lr_t differs from the others'."""
+    monkeypatch.setattr(BookOptimizer, "compile_backend", "aot_eager")
+    runs = []
+    for path in ({"compile": True}, {"foreach": False}):
+        params = random_params()
+        optimizer = Adam(params, lr=0.01, **path)
+        g = torch.Generator().manual_seed(3)
+        for step in range(6):
+            for index, p in enumerate(params):
+                p.grad = None if (index == 1 and step < 3) else torch.randn(p.shape, generator=g, dtype=p.dtype)
+            optimizer.step()
+        assert [optimizer.state[p]["step"] for p in params] == [6, 3, 6]
+        runs.append(params)
+    for x, y in zip(*runs, strict=True):
+        torch.testing.assert_close(x, y, rtol=1e-12, atol=1e-12)

@@ -38,6 +38,7 @@ class AdaGrad(BookOptimizer):
         return {"sum_sq": torch.zeros_like(param, memory_format=torch.preserve_format)}
 
     state_tensors = ("sum_sq",)
+    scalars_per_parameter = False  # hyper-parameters only
 
     def rule_scalars(self, group, state):
         return {"lr": group["lr"], "eps": group["eps"]}

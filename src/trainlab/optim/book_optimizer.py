@@ -89,6 +89,9 @@ class BookOptimizer(Optimizer):
 
     #: names of the per-parameter state tensors ``rule`` receives, in its argument order
     state_tensors: tuple[str, ...] = ()
+    #: whether ``rule_scalars`` depends on the parameter's state (Adam's step counter). ``False`` lets the compiled
+    #: path call it once per group instead of once per tensor.
+    scalars_per_parameter: bool = True
     #: ``torch.compile`` backend of ``compile=True`` ("aot_eager" traces without generating code: fast to compile)
     compile_backend: str = "inductor"
 
@@ -126,7 +129,8 @@ class BookOptimizer(Optimizer):
         return {}
 
     def rule_scalars(self, group: dict, state: dict) -> dict[str, float]:
-        """The keyword arguments of ``rule`` for one parameter this step (called once per parameter per step)."""
+        """The keyword arguments of ``rule`` for one parameter this step (once per parameter and step, unless
+        ``scalars_per_parameter`` is False)."""
         raise NotImplementedError
 
     @staticmethod
@@ -149,19 +153,24 @@ class BookOptimizer(Optimizer):
 
     def update_compiled(self, group: dict, params: list, grads: list, states: list[dict]) -> None:
         """``rule`` over the group through ``torch.compile`` (compiled on first use, then reused)."""
-        from torch._dynamo.exc import BackendCompilerFailed
-
         compiled = self._compiled_updates.get(id(group))
         if compiled is None:
             compiled = self._compiled_updates[id(group)] = compile_fresh_copy(apply_rule_to_group,
                                                                               self.compile_backend)
-        scalars = [self.rule_scalars(group, state) for state in states]
-        if all(keywords == scalars[0] for keywords in scalars):  # the usual case: one dict to pass (fewer guards)
-            scalars = scalars[0]
+        if self.scalars_per_parameter:
+            scalars = [self.rule_scalars(group, state) for state in states]
+            if all(keywords == scalars[0] for keywords in scalars):  # the usual case: one dict (fewer guards)
+                scalars = scalars[0]
+        else:
+            scalars = self.rule_scalars(group, states[0])
         state_lists = [[state[name] for state in states] for name in self.state_tensors]
         try:
             compiled(type(self).rule, params, grads, state_lists, scalars, group["weight_decay"])
-        except BackendCompilerFailed as error:
+        except Exception as error:
+            from torch._dynamo.exc import BackendCompilerFailed
+
+            if not isinstance(error, BackendCompilerFailed):
+                raise
             raise RuntimeError(
                 f"{type(self).__name__}(compile=True): torch.compile ({self.compile_backend}) could not build the "
                 f"update on {params[0].device.type}: {error.inner_exception!r}. On a CPU, Inductor needs a working "

@@ -39,6 +39,7 @@ class Momentum(BookOptimizer):
         return {"velocity": torch.zeros_like(param, memory_format=torch.preserve_format)}
 
     state_tensors = ("velocity",)
+    scalars_per_parameter = False  # hyper-parameters only
 
     def rule_scalars(self, group, state):
         return {"lr": group["lr"], "momentum": group["momentum"]}

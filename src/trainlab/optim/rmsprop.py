@@ -40,6 +40,7 @@ class RMSProp(BookOptimizer):
         return {"mean_sq": torch.zeros_like(param, memory_format=torch.preserve_format)}
 
     state_tensors = ("mean_sq",)
+    scalars_per_parameter = False  # hyper-parameters only
 
     def rule_scalars(self, group, state):
         return {"lr": group["lr"], "rho": group["rho"], "eps": group["eps"]}

@@ -30,6 +30,8 @@ class SGD(BookOptimizer):
         check_common(lr, weight_decay)
         super().__init__(params, {"lr": lr, "weight_decay": weight_decay}, foreach, compile)
 
+    scalars_per_parameter = False  # hyper-parameters only
+
     def rule_scalars(self, group, state):
         return {"lr": group["lr"]}
 
