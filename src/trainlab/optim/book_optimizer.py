@@ -56,7 +56,8 @@ def check_unit_interval(name: str, value: float) -> None:
 
 def apply_rule_to_group(rule: Callable, params: list, grads: list, state_lists: list[list],
                         scalars: dict[str, float] | list[dict[str, float]], weight_decay: float) -> None:
-    """``rule`` on every tensor of a group, weight decay included: the function ``compile=True`` traces.
+    """``rule`` on every tensor of a group, weight decay included: what ``foreach=False`` runs and what
+    ``compile=True`` traces.
 
     ``scalars``: the keyword arguments of ``rule``, one dict for the whole group or one per tensor.
     """
@@ -89,8 +90,8 @@ class BookOptimizer(Optimizer):
 
     #: names of the per-parameter state tensors ``rule`` receives, in its argument order
     state_tensors: tuple[str, ...] = ()
-    #: whether ``rule_scalars`` depends on the parameter's state (Adam's step counter). ``False`` lets the compiled
-    #: path call it once per group instead of once per tensor.
+    #: whether ``rule_scalars`` depends on the parameter's state (Adam's step counter). ``False`` lets a group's
+    #: step call it once instead of once per tensor.
     scalars_per_parameter: bool = True
     #: ``torch.compile`` backend of ``compile=True`` ("aot_eager" traces without generating code: fast to compile)
     compile_backend: str = "inductor"
@@ -110,7 +111,7 @@ class BookOptimizer(Optimizer):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load state and hyper-parameters; the execution path (``foreach``, ``compile``) stays this instance's."""
-        paths = [(group["foreach"], group.get("compile", False)) for group in self.param_groups]
+        paths = [(group["foreach"], group["compile"]) for group in self.param_groups]
         super().load_state_dict(state_dict)
         for group, (foreach, compile) in zip(self.param_groups, paths, strict=True):
             group["foreach"], group["compile"] = foreach, compile
@@ -129,8 +130,8 @@ class BookOptimizer(Optimizer):
         return {}
 
     def rule_scalars(self, group: dict, state: dict) -> dict[str, float]:
-        """The keyword arguments of ``rule`` for one parameter this step (once per parameter and step, unless
-        ``scalars_per_parameter`` is False)."""
+        """The keyword arguments of ``rule`` for one parameter this step (once per parameter and step, or once per
+        group when ``scalars_per_parameter`` is False)."""
         raise NotImplementedError
 
     @staticmethod
@@ -138,10 +139,21 @@ class BookOptimizer(Optimizer):
         """The update of one tensor, in place."""
         raise NotImplementedError
 
+    def rule_arguments(self, group: dict, states: list[dict]) -> tuple[list[list], dict | list[dict]]:
+        """``rule``'s state tensors (one list per name in ``state_tensors``) and keyword scalars for a group: one
+        dict when every tensor has the same (the usual case; fewer guards when compiled), else one per tensor."""
+        state_lists = [[state[name] for state in states] for name in self.state_tensors]
+        if not self.scalars_per_parameter:
+            return state_lists, self.rule_scalars(group, states[0])
+        scalars = [self.rule_scalars(group, state) for state in states]
+        if all(keywords == scalars[0] for keywords in scalars):
+            return state_lists, scalars[0]
+        return state_lists, scalars
+
     def update_each(self, group: dict, params: list, grads: list, states: list[dict]) -> None:
-        """``rule`` on one tensor after the other (the ``foreach=False`` path)."""
-        for param, grad, state in zip(params, grads, states, strict=True):
-            self.rule(param, grad, *(state[name] for name in self.state_tensors), **self.rule_scalars(group, state))
+        """``rule`` on one tensor after the other (the ``foreach=False`` path; ``grads`` already hold the decay)."""
+        state_lists, scalars = self.rule_arguments(group, states)
+        apply_rule_to_group(self.rule, params, grads, state_lists, scalars, weight_decay=0.0)
 
     def update_foreach(self, group: dict, params: list, grads: list, states: list[dict]) -> None:
         """The rule on lists of tensors with ``torch._foreach_*`` ops (the default path).
@@ -157,13 +169,7 @@ class BookOptimizer(Optimizer):
         if compiled is None:
             compiled = self._compiled_updates[id(group)] = compile_fresh_copy(apply_rule_to_group,
                                                                               self.compile_backend)
-        if self.scalars_per_parameter:
-            scalars = [self.rule_scalars(group, state) for state in states]
-            if all(keywords == scalars[0] for keywords in scalars):  # the usual case: one dict (fewer guards)
-                scalars = scalars[0]
-        else:
-            scalars = self.rule_scalars(group, states[0])
-        state_lists = [[state[name] for state in states] for name in self.state_tensors]
+        state_lists, scalars = self.rule_arguments(group, states)
         try:
             compiled(type(self).rule, params, grads, state_lists, scalars, group["weight_decay"])
         except Exception as error:
@@ -195,17 +201,15 @@ class BookOptimizer(Optimizer):
             for param, state in zip(params, states, strict=True):
                 if not state:
                     state.update(self.init_state(param))
-            if group.get("compile", False):  # weight decay happens inside the compiled function
-                self.update_compiled(group, params, grads, states)
-                continue
             weight_decay = group["weight_decay"]
-            if weight_decay != 0:
-                if group["foreach"]:
+            if group["compile"]:  # weight decay happens inside the compiled function
+                self.update_compiled(group, params, grads, states)
+            elif group["foreach"]:
+                if weight_decay != 0:
                     grads = torch._foreach_add(grads, params, alpha=weight_decay)
-                else:
-                    grads = [grad.add(param, alpha=weight_decay) for param, grad in zip(params, grads, strict=True)]
-            if group["foreach"]:
                 self.update_foreach(group, params, grads, states)
             else:
+                if weight_decay != 0:
+                    grads = [grad.add(param, alpha=weight_decay) for param, grad in zip(params, grads, strict=True)]
                 self.update_each(group, params, grads, states)
         return loss
