@@ -10,6 +10,11 @@ both). Median over rounds.
 
     python bench/step_rate.py [--device cpu|cuda] [--batch-sizes 128 1024] [--steps 300] [--rounds 5]
                               [--override KEY=VALUE ...]      # e.g. compile.enabled=true compile.mode=reduce-overhead
+                              [--variant "KEY=VALUE ..." ...] # more stack configurations, interleaved with it
+
+Each ``--variant`` is a further stack configuration (Hydra overrides separated by spaces, on top of
+``--override``), timed in the same rounds as the plain stack and the hand-written loop: the way to measure what a
+setting costs when the machine's speed drifts by more than the effect between separate runs.
 
 With ``--device cuda`` it also times a hand-written step captured in a CUDA graph (torch.optim.Adam with
 capturable=True, as the custom optimizers keep their step count on the host).
@@ -18,6 +23,7 @@ capturable=True, as the custom optimizers keep their step count on the host).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import statistics
 import sys
@@ -71,12 +77,13 @@ def stack_rate(batch_size: int, steps: int, device: str, data_dir: Path, out: Pa
         cfg = compose("train", overrides=[
             "data.source=bundled", f"paths.data_dir={data_dir}", f"data.batch_size={batch_size}", "optimizer=adam",
             f"trainer.max_steps={steps}", "trainer.max_epochs=-1", "seed=0", "test=false",
-            f"trainer={'gpu' if device == 'cuda' else 'cpu'}", *extra,
+            f"trainer={'gpu' if device == 'cuda' else 'cpu'}", "optimized_metric=null", *extra,
         ])
     with open_dict(cfg):
         cfg.paths.output_dir = str(out)
         cfg.callbacks.step_timer = {"_target_": f"{__name__}.StepIntervals"}
-    train(cfg)
+    with contextlib.redirect_stdout(sys.stderr):  # the progress bar draws on stderr; stdout is the table
+        train(cfg)
     timer = StepIntervals.latest
     return len(timer.intervals) / sum(timer.intervals)
 
@@ -153,32 +160,41 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--override", nargs="*", default=[], help="extra Hydra overrides for the stack")
+    parser.add_argument("--variant", action="append", default=[], metavar="OVERRIDES",
+                        help="a further stack configuration, overrides separated by spaces (repeatable)")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
     name = torch.cuda.get_device_name() if args.device == "cuda" else "cpu"
     print(f"# step rate, device={args.device} ({name}), torch {torch.__version__}, threads={torch.get_num_threads()}")
-    header = "| batch | stack steps/s | hand-written steps/s | stack / hand |"
+    configs = {"stack": tuple(args.override)}
+    configs.update({variant: (*args.override, *variant.split()) for variant in args.variant})
+    header = "| batch | stack config | stack steps/s | hand-written steps/s | stack / hand |"
     header += " CUDA-graph steps/s | stack / graph |" if args.device == "cuda" else ""
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
         for batch_size in args.batch_sizes:
-            stack, hand = [], []
+            stack, hand = {config: [] for config in configs}, []
             for round_index in range(args.rounds + 1):  # round 0 is the warm-up
-                run_dir = Path(tmp) / f"run_{batch_size}_{round_index}"
-                s = stack_rate(batch_size, args.steps, args.device, data_dir, run_dir, tuple(args.override))
-                h = handwritten_rate(batch_size, args.steps, args.device, data_dir)
+                for config_index, (config, overrides) in enumerate(configs.items()):
+                    run_dir = Path(tmp) / f"run_{batch_size}_{round_index}_{config_index}"
+                    rate = stack_rate(batch_size, args.steps, args.device, data_dir, run_dir, overrides)
+                    if round_index:
+                        stack[config].append(rate)
+                rate = handwritten_rate(batch_size, args.steps, args.device, data_dir)
                 if round_index:
-                    stack.append(s)
-                    hand.append(h)
-            s, h = statistics.median(stack), statistics.median(hand)
-            row = f"| {batch_size} | {s:.0f} | {h:.0f} | {s / h:.2f} |"
-            if args.device == "cuda":
-                g = cuda_graph_rate(batch_size, args.steps * 5, data_dir)
-                row += f" {g:.0f} | {s / g:.2f} |"
-            print(row, flush=True)
+                    hand.append(rate)
+            h = statistics.median(hand)
+            g = cuda_graph_rate(batch_size, args.steps * 5, data_dir) if args.device == "cuda" else None
+            for config in configs:
+                s = statistics.median(stack[config])
+                label = "default" if config == "stack" else f"`{config}`"
+                row = f"| {batch_size} | {label} | {s:.0f} | {h:.0f} | {s / h:.2f} |"
+                if g is not None:
+                    row += f" {g:.0f} | {s / g:.2f} |"
+                print(row, flush=True)
 
 
 if __name__ == "__main__":

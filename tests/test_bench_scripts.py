@@ -1,0 +1,55 @@
+"""The benchmark scripts in ``bench/`` still run and print well-formed, self-consistent tables.
+
+Nothing here checks a speed (that is what the scripts measure, BENCHMARKS.md records it); these runs are a few
+steps long so that a script broken by a change elsewhere fails here instead of on the day someone needs it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_bench(script: str, *args: str) -> list[list[str]]:
+    """Run ``bench/<script>``; return the cells of its table's data rows. Fails if stdout holds anything else."""
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], cwd=ROOT, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("# "), lines[0]  # the machine line
+    assert lines[1].startswith("| ") and set(lines[2]) <= set("|-"), lines[:3]
+    stray = [line for line in lines[3:] if not line.startswith("| ")]
+    assert not stray, f"{script} printed non-table lines on stdout: {stray[:3]}"
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[3:]]
+
+
+def test_step_rate_prints_one_row_per_batch_size_and_stack_configuration():
+    rows = run_bench("step_rate.py", "--steps", "12", "--rounds", "1", "--batch-sizes", "64", "256",
+                     "--variant", "trainer.enable_progress_bar=false")
+    assert [(row[0], row[1]) for row in rows] == [
+        ("64", "default"), ("64", "`trainer.enable_progress_bar=false`"),
+        ("256", "default"), ("256", "`trainer.enable_progress_bar=false`"),
+    ]
+    for batch, _, stack, hand, ratio in rows:
+        assert float(stack) > 0 and float(hand) > 0
+        assert float(ratio) == pytest.approx(float(stack) / float(hand), abs=0.02), (batch, stack, hand, ratio)
+
+
+def test_optimizer_bench_compares_each_custom_optimizer_with_a_torch_variant():
+    rows = run_bench("optimizers.py", "--steps", "3", "--rounds", "1")
+    assert [row[0] for row in rows] == ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam"]
+    for name, variant, custom, reference, ratio in rows:
+        assert variant in ("fused", "foreach"), (name, variant)
+        assert float(ratio) == pytest.approx(float(custom) / float(reference), abs=0.02), (name, ratio)
+
+
+def test_batch_norm_bench_times_both_input_shapes():
+    rows = run_bench("batch_norm.py", "--iters", "3", "--rounds", "1")
+    assert [row[0] for row in rows] == ["(128, 100)", "(1024, 100)"]
+    for shape, custom, reference, ratio in rows:
+        assert float(ratio) == pytest.approx(float(custom) / float(reference), abs=0.02), (shape, ratio)
