@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 
 import pytest
 from tb_events import load_run, scalar_values
 
-from trainlab.errors import ConfigError
 from trainlab.train import train
 
 
@@ -31,10 +32,34 @@ def test_same_seed_gives_bit_identical_final_loss(make_cfg, tmp_path):
     assert math.isfinite(a)
 
 
-def test_optimized_metric_must_be_logged(make_cfg, tmp_path):
-    with pytest.raises(ConfigError, match=r"optimized_metric='val/nope' was not logged .*; logged metrics: .*val/acc"):
-        train(make_cfg("debug=limit", "optimized_metric=val/nope", "logger=none", "callbacks=none"))
-    assert '"status": "completed"' in (tmp_path / "run" / "status.json").read_text()  # the training itself is kept
+def test_single_run_without_its_optimized_metric_warns_and_returns_none(make_cfg, tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="trainlab.train"):
+        objective = train(make_cfg("debug=limit", "optimized_metric=val/nope", "logger=none", "callbacks=none"))
+    assert objective is None
+    assert re.search(r"optimized_metric='val/nope' was not logged .*; logged metrics: .*val/acc.*"
+                     r"optimized_metric=null for runs that return no objective; this run returns no objective",
+                     caplog.text)
+    assert '"status": "completed"' in (tmp_path / "run" / "status.json").read_text()
+
+
+def test_run_shorter_than_an_epoch_exits_zero_without_validation(train_subprocess, tmp_path):
+    result = train_subprocess("trainer.max_steps=3", "test=false")  # 3 of the epoch's 32 batches: no validation
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "optimized_metric='val/acc' was not logged" in result.stdout + result.stderr
+    (run_dir,) = (tmp_path / "outputs" / "runs").iterdir()
+    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+
+
+def test_multirun_job_without_its_optimized_metric_fails_the_sweep(train_subprocess, tmp_path):
+    result = train_subprocess("-m", "debug=limit", "optimized_metric=val/nope", "optimizer=sgd,adam")
+    assert result.returncode == 2  # a config value to fix
+    assert "error: optimized_metric='val/nope' was not logged" in result.stderr
+    (sweep_dir,) = (tmp_path / "outputs" / "multiruns").iterdir()
+    (status,) = sweep_dir.glob("*/status.json")  # the sweep stopped at its first job, whose training is kept
+    assert '"status": "completed"' in status.read_text()
+    # the metric's name (it holds a "/") names no hyper-parameter and stays out of the job's directory name
+    assert status.parent.name.startswith("0_") and "optimized_metric" not in status.parent.name
+    assert "optimizer=sgd" in status.parent.name
 
 
 def test_single_run_writes_tensorboard_and_checkpoint(train_subprocess, tmp_path):
