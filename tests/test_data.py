@@ -14,6 +14,7 @@ import torch
 from trainlab.data.idx_files import IdxFileError
 from trainlab.data.mnist_datamodule import MNISTDataModule
 from trainlab.data.tensor_batch_loader import TensorBatchLoader
+from trainlab.errors import DataError
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:
@@ -165,3 +166,22 @@ def test_loader_resumes_mid_epoch_with_the_same_batches():
     rest = list(resumed)
     assert len(rest) == len(reference) - 3
     assert all(torch.equal(a[1], b[1]) for a, b in zip(rest, reference[3:], strict=True))
+
+
+def test_failed_torchvision_download_names_the_directory_the_cause_and_the_offline_sources(tmp_path, monkeypatch):
+    import trainlab.data.mnist_datamodule as module
+
+    def no_network(*args, **kwargs):
+        raise OSError("<urlopen error [Errno -2] Name or service not known>\n  Tried http://example/mnist")
+
+    monkeypatch.setattr(module, "download_torchvision_mnist", no_network)
+    dm = MNISTDataModule(source="torchvision", data_dir=str(tmp_path))
+    with pytest.raises(DataError) as caught:
+        dm.setup()
+    message = str(caught.value)
+    assert f"full MNIST is not in {tmp_path / 'MNIST' / 'raw'} and could not be downloaded" in message
+    assert "(OSError: <urlopen error [Errno -2] Name or service not known> Tried http://example/mnist)" in message
+    assert "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte" in message
+    assert "data.source=bundled" in message and "data.source=auto" in message
+    assert "\n" not in message  # train.py prints a DataError as one line
+    assert isinstance(caught.value.__cause__, OSError)

@@ -50,6 +50,20 @@ def test_bad_config_is_rejected_naming_the_key(overrides, message, make_cfg):
     assert "\n" not in str(error.value)
 
 
+def test_gpu_trainer_without_cuda_is_a_config_error_naming_the_alternatives(make_cfg, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ConfigError) as error:
+        validate_config(make_cfg("trainer=gpu"))
+    message = str(error.value)
+    assert message.startswith("trainer.accelerator='gpu' (trainer=gpu) needs a CUDA GPU, and "
+                              "torch.cuda.is_available() is False here")
+    assert "trainer=cpu" in message and "trainer.accelerator=auto" in message and "\n" not in message
+    validate_config(make_cfg("trainer=cpu"))  # the CPU and auto choices pass on the same machine
+    validate_config(make_cfg("trainer=gpu", "trainer.accelerator=auto"))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    validate_config(make_cfg("trainer=gpu"))  # and trainer=gpu passes where CUDA is there
+
+
 @pytest.mark.parametrize("overrides,message", BAD_CONFIGS[::4], ids=[o for o, _ in BAD_CONFIGS[::4]])
 def test_bad_config_exits_nonzero_with_one_line(overrides, message, train_subprocess, tmp_path):
     result = train_subprocess(*overrides.split())

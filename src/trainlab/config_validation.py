@@ -8,6 +8,9 @@ value and what is allowed:
   yaml file is caught here, not as a ``TypeError`` deep in instantiation.
 * **Values.** :data:`RULES` gives the type and range of the keys the project knows; a rule applies wherever its key
   exists (e.g. ``optimizer.momentum`` only for optimizers that have one).
+
+One check looks at the machine: ``trainer=gpu`` where torch sees no CUDA device (instead of Lightning's
+"No supported gpu backend found!" from inside the Trainer's instantiation).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+import torch
 from hydra._internal.utils import _locate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
@@ -154,12 +158,24 @@ def check_keys(node: Any, key: str) -> None:
             check_keys(node.get(name), f"{key}.{name}")
 
 
+def check_accelerator_present(cfg: DictConfig) -> None:
+    """``trainer.accelerator`` gpu/cuda needs a CUDA device that torch can use."""
+    accelerator = OmegaConf.select(cfg, "trainer.accelerator")
+    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
+        raise ConfigError(
+            f"trainer.accelerator={accelerator!r} (trainer=gpu) needs a CUDA GPU, and torch.cuda.is_available() is "
+            f"False here (torch {torch.__version__}, built for CUDA {torch.version.cuda or 'none'}); train on the "
+            "CPU with trainer=cpu, or let Lightning choose with trainer.accelerator=auto"
+        )
+
+
 def validate_config(cfg: DictConfig) -> None:
     """Raise :class:`ConfigError` for the first problem found (see the module docstring)."""
     unknown = sorted(set(cfg) - TOP_LEVEL_KEYS)
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown top-level key; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}")
     check_values(cfg)
+    check_accelerator_present(cfg)
     for group in ("data", "model", "optimizer", "init", "trainer", "logger", "callbacks"):
         if cfg.get(group) is not None:
             check_keys(cfg[group], group)

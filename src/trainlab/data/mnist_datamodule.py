@@ -30,10 +30,13 @@ import torch
 from trainlab.data.bundled_mnist import load_bundled_mnist
 from trainlab.data.tensor_batch_loader import TensorBatchLoader
 from trainlab.data.torchvision_mnist import (
+    RAW_FILES,
     download_torchvision_mnist,
     load_torchvision_mnist,
+    raw_dir,
     torchvision_files_present,
 )
+from trainlab.errors import DataError
 
 log = logging.getLogger(__name__)
 
@@ -130,9 +133,22 @@ class MNISTDataModule(L.LightningDataModule):
             pool = tuple(torch.cat([splits["train"][i], splits["val"][i]]) for i in range(2))
             return pool, splits["test"]
         if source == "torchvision" and not torchvision_files_present(self.data_dir) and self.download:
-            download_torchvision_mnist(self.data_dir, self.download_timeout_s)
+            self._download_or_explain()
         splits = load_torchvision_mnist(self.data_dir)
         return splits["train"], splits["test"]
+
+    def _download_or_explain(self) -> None:
+        """Download full MNIST for ``data.source=torchvision``; a failure says where the files go and what works."""
+        try:
+            download_torchvision_mnist(self.data_dir, self.download_timeout_s)
+        except Exception as error:  # noqa: BLE001 - re-raised as a DataError with the cause chained
+            cause = " ".join(f"{type(error).__name__}: {error}".split())  # one line, however long the cause
+            files = ", ".join(name for pair in RAW_FILES.values() for name in pair)
+            raise DataError(
+                f"data.source=torchvision: full MNIST is not in {raw_dir(self.data_dir)} and could not be downloaded "
+                f"({cause}). Put the four idx files there ({files}), or train offline with data.source=bundled "
+                "(the 5,000-image sample) or data.source=auto (full MNIST when it is available, else the sample)"
+            ) from error
 
     # ---- Lightning hooks ---------------------------------------------------------------------------------------
     def setup(self, stage: str | None = None) -> None:
