@@ -10,6 +10,7 @@ import lightning as L
 import numpy as np
 import pytest
 import torch
+from torch.utils.data import SequentialSampler
 
 from trainlab.data.idx_files import IdxFileError
 from trainlab.data.mnist_datamodule import MNISTDataModule
@@ -185,3 +186,21 @@ def test_failed_torchvision_download_names_the_directory_the_cause_and_the_offli
     assert "data.source=bundled" in message and "data.source=auto" in message
     assert "\n" not in message  # train.py prints a DataError as one line
     assert isinstance(caught.value.__cause__, OSError)
+
+
+def test_overfit_batches_gets_the_same_unshuffled_first_batch_every_epoch(data_dir):
+    dm = MNISTDataModule(source="bundled", data_dir=str(data_dir), batch_size=32)
+    dm.trainer = L.Trainer(overfit_batches=1, logger=False, enable_checkpointing=False, enable_progress_bar=False)
+    dm.setup()
+    loader = dm.train_dataloader()
+    assert isinstance(loader.sampler, SequentialSampler)  # what Lightning checks before its "turning off" warning
+    loader.set_epoch(0)
+    first = next(iter(loader))
+    loader.set_epoch(1)
+    again = next(iter(loader))
+    assert torch.equal(first[0], again[0]) and torch.equal(first[1], again[1])
+    assert torch.equal(first[0], loader.x[:32])  # the stored order's first batch
+
+    shuffled = MNISTDataModule(source="bundled", data_dir=str(data_dir), batch_size=32)
+    shuffled.setup()  # no trainer, or one without overfit_batches: a fresh permutation per epoch
+    assert shuffled.train_dataloader().sampler is shuffled.train_dataloader()

@@ -171,7 +171,9 @@ class MNISTDataModule(L.LightningDataModule):
         train_x, train_y = as_float(pool_x[:train_size]), pool_y[:train_size].to(device)
         val_x = as_float(pool_x[train_size : train_size + val_size])
         val_y = pool_y[train_size : train_size + val_size].to(device)
-        self.data_train = TensorBatchLoader(train_x, train_y, self.batch_size, shuffle=True, seed=self.seed)
+        # trainer.overfit_batches (debug=overfit) trains on the same first batches every epoch: stored order
+        shuffle = not (self.trainer is not None and self.trainer.overfit_batches > 0)
+        self.data_train = TensorBatchLoader(train_x, train_y, self.batch_size, shuffle=shuffle, seed=self.seed)
         self.data_val = TensorBatchLoader(val_x, val_y, self.eval_batch_size)
         self.data_test = TensorBatchLoader(as_float(test_x), test_y.to(device), self.eval_batch_size)
         log.info("MNIST source=%s: train=%d val=%d test=%d (batch %d, data seed %d, on %s)", source,

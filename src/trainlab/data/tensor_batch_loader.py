@@ -21,6 +21,7 @@ import math
 from collections.abc import Iterator
 
 import torch
+from torch.utils.data import SequentialSampler
 
 
 def epoch_permutation(num_samples: int, seed: int, epoch: int) -> torch.Tensor:
@@ -80,9 +81,11 @@ class TensorBatchLoader:
             self._resumed = False
 
     @property
-    def sampler(self) -> TensorBatchLoader:
-        # Lightning calls ``dataloader.sampler.set_epoch(epoch)`` on every train dataloader that has one.
-        return self
+    def sampler(self) -> TensorBatchLoader | SequentialSampler:
+        # Lightning calls ``dataloader.sampler.set_epoch(epoch)`` on every dataloader whose sampler has one: a
+        # shuffling loader is its own sampler. A loader in stored order reports a SequentialSampler, which is how
+        # Lightning recognises a fixed order (``trainer.overfit_batches`` needs one and warns otherwise).
+        return self if self.shuffle else SequentialSampler(range(self.num_samples))
 
     # Lightning inspects ``batch_sampler`` next to ``sampler``; batches are cut here, so there is none.
     batch_sampler = None
