@@ -147,3 +147,42 @@ def test_gradcheck_command_reports_small_errors(capsys):
     assert set(results) == {2, 7}
     assert all(error < 1e-6 for errors in results.values() for error in errors.values())
     assert "gradcheck through MLP(12, [8, 8], 3, batch_norm=custom), float64: passed" in capsys.readouterr().out
+
+
+def test_bf16_autocast_input_is_normalised_in_float32_and_keeps_its_dtype_like_torch():
+    """trainer.precision=bf16-mixed: a Linear under autocast hands BatchNorm a bf16 batch, its stats stay float32."""
+    torch.manual_seed(0)
+    x, probe = torch.randn(64, 20), torch.randn(64, 8)
+    linear = nn.Linear(20, 8)
+    results = {}
+    for name, norm in (("custom", BatchNorm(8)), ("torch", nn.BatchNorm1d(8))):
+        layer = nn.Linear(20, 8)
+        layer.load_state_dict(linear.state_dict())
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            y = norm(layer(x))
+        (y.float() * probe).sum().backward()
+        norm.eval()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            y_eval = norm(layer(x))
+        results[name] = (y, y_eval, norm.running_mean, norm.running_var, layer.weight.grad, norm.weight.grad)
+    custom, reference = results["custom"], results["torch"]
+    assert custom[0].dtype == custom[1].dtype == torch.bfloat16  # as torch: the output has the input's dtype
+    assert custom[2].dtype == custom[3].dtype == torch.float32
+    for mine, theirs in zip(custom, reference, strict=True):  # equal up to bf16 rounding (8 mantissa bits)
+        assert mine.dtype == theirs.dtype
+        assert torch.allclose(mine.float(), theirs.float(), rtol=2e-2, atol=2e-2 * theirs.float().abs().max().item())
+
+
+def test_bf16_module_trains_with_bf16_state_like_torch():
+    """trainer.precision=bf16-true: parameters and running statistics are bf16 too."""
+    torch.manual_seed(1)
+    x = torch.randn(64, 8, dtype=torch.bfloat16)
+    outputs = []
+    for norm in (BatchNorm(8).to(torch.bfloat16), nn.BatchNorm1d(8).to(torch.bfloat16)):
+        inputs = x.clone().requires_grad_()
+        y = norm(inputs)
+        y.float().sum().backward()
+        assert y.dtype == inputs.grad.dtype == norm.weight.grad.dtype == norm.running_var.dtype == torch.bfloat16
+        outputs.append((y.float(), norm.running_mean.float(), norm.running_var.float()))
+    for mine, theirs in zip(*outputs, strict=True):
+        assert torch.allclose(mine, theirs, rtol=2e-2, atol=2e-2)

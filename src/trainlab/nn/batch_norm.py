@@ -17,6 +17,9 @@ Running statistics follow ``torch.nn.BatchNorm1d`` exactly, so the two are inter
 *unbiased* variance), starting from mean 0 and variance 1; ``momentum=None`` gives the cumulative average. Eval mode
 normalises with the running statistics. The book's reference code differs: its running mean and variance start at
 0, the running variance averages the *biased* σ², momentum is written as 0.9 = 1 − m, and ε = 1e-6 (``10e-7``).
+
+Half-precision inputs (bf16/fp16, e.g. from a Linear under ``trainer.precision=bf16-mixed``) are normalised in
+float32 and the output keeps the input's dtype, as torch's batch norm does.
 """
 
 from __future__ import annotations
@@ -115,20 +118,23 @@ class BatchNorm(nn.Module):
         if x.dim() != 2 or x.shape[1] != self.num_features:
             raise ValueError(f"BatchNorm({self.num_features}) expects input of shape (N, {self.num_features}), "
                              f"got {tuple(x.shape)}")
+        # statistics of a half-precision batch are summed in float32; the result goes back to the input's dtype
+        x_in = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
         use_batch_stats = self.training or not self.track_running_stats
         if not use_batch_stats:
             inv_std = torch.rsqrt(self.running_var + self.eps)
-            x_hat = (x - self.running_mean) * inv_std
-            return x_hat if self.weight is None else torch.addcmul(self.bias, x_hat, self.weight)
+            x_hat = (x_in - self.running_mean) * inv_std
+            y = x_hat if self.weight is None else torch.addcmul(self.bias, x_hat, self.weight)
+            return y.to(x.dtype)
         n = x.shape[0]
         if n < 2:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {tuple(x.shape)}"
                              " (batch statistics of one sample are undefined)")
-        y, mean, var = BatchNormFunction.apply(x, self.weight, self.bias, self.eps)
+        y, mean, var = BatchNormFunction.apply(x_in, self.weight, self.bias, self.eps)
         if self.training and self.track_running_stats:
             with torch.no_grad():
                 self.num_batches_tracked.add_(1)
                 m = 1.0 / self.num_batches_tracked.item() if self.momentum is None else self.momentum
-                self.running_mean.lerp_(mean, m)
-                self.running_var.lerp_(var * (n / (n - 1)), m)
-        return y
+                self.running_mean.lerp_(mean.to(self.running_mean.dtype), m)
+                self.running_var.lerp_((var * (n / (n - 1))).to(self.running_var.dtype), m)
+        return y.to(x.dtype)
