@@ -97,3 +97,51 @@ def test_gpu_trainer_keeps_the_dataset_on_the_gpu(data_dir):
     dm.trainer = trainer
     dm.setup()
     assert dm.data_train.x.is_cuda and dm.data_val.x.is_cuda and dm.data_test.y.is_cuda
+
+
+def reference_losses(data_dir, optimizer_factory, steps: int, clip_norm: float | None = None,
+                     accumulate: int = 1) -> list[float]:
+    """Per-batch losses of a plain loop (seed 7, He init, batch 128) with optional clipping / accumulation."""
+    from trainlab.init import he_init
+
+    torch.manual_seed(7)
+    model = MLP()
+    he_init(model)
+    optimizer = optimizer_factory(model.parameters())
+    dm = MNISTDataModule(source="bundled", data_dir=str(data_dir), batch_size=128)
+    dm.setup()
+    loader = dm.train_dataloader()
+    loader.set_epoch(0)
+    losses = []
+    for batch_index, (x, y) in enumerate(loader):
+        if batch_index == steps * accumulate:
+            break
+        loss = F.cross_entropy(model(x), y)
+        (loss / accumulate).backward()
+        losses.append(loss.item())
+        if (batch_index + 1) % accumulate == 0:
+            if clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+            optimizer.step()
+            optimizer.zero_grad()
+    return losses
+
+
+def test_gradient_clipping_runs_lightning_automatic_loop_and_clips_like_torch(make_cfg, tmp_path, data_dir):
+    """trainer.gradient_clip_val (not available with manual optimization) switches to Lightning's automatic loop."""
+    from trainlab.optim import SGD
+
+    clipped = stack_losses(make_cfg, tmp_path / "clipped", "optimizer=sgd", "optimizer.lr=0.1",
+                           "+trainer.gradient_clip_val=0.05")
+    reference = reference_losses(data_dir, lambda p: SGD(p, lr=0.1), steps=12, clip_norm=0.05)
+    unclipped = reference_losses(data_dir, lambda p: SGD(p, lr=0.1), steps=12)
+    assert clipped == pytest.approx(reference, rel=1e-5, abs=1e-6)
+    assert clipped[-1] != pytest.approx(unclipped[-1], rel=1e-3)  # the clip did change the trajectory
+
+
+def test_gradient_accumulation_steps_once_per_k_batches(make_cfg, tmp_path, data_dir):
+    out = tmp_path / "accumulated"
+    losses = stack_losses(make_cfg, out, "+trainer.accumulate_grad_batches=2", "trainer.max_steps=6")
+    reference = reference_losses(data_dir, lambda p: Adam(p, lr=0.001), steps=6, accumulate=2)
+    assert len(reference) == 12
+    assert losses == pytest.approx(reference[1::2], rel=1e-5, abs=1e-6)  # one logged row per optimizer step
