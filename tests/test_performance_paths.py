@@ -132,7 +132,7 @@ def test_gradient_clipping_runs_lightning_automatic_loop_and_clips_like_torch(ma
     from trainlab.optim import SGD
 
     clipped = stack_losses(make_cfg, tmp_path / "clipped", "optimizer=sgd", "optimizer.lr=0.1",
-                           "+trainer.gradient_clip_val=0.05")
+                           "trainer.gradient_clip_val=0.05")
     reference = reference_losses(data_dir, lambda p: SGD(p, lr=0.1), steps=12, clip_norm=0.05)
     unclipped = reference_losses(data_dir, lambda p: SGD(p, lr=0.1), steps=12)
     assert clipped == pytest.approx(reference, rel=1e-5, abs=1e-6)
@@ -141,7 +141,7 @@ def test_gradient_clipping_runs_lightning_automatic_loop_and_clips_like_torch(ma
 
 def test_gradient_accumulation_steps_once_per_k_batches(make_cfg, tmp_path, data_dir):
     out = tmp_path / "accumulated"
-    losses = stack_losses(make_cfg, out, "+trainer.accumulate_grad_batches=2", "trainer.max_steps=6")
+    losses = stack_losses(make_cfg, out, "trainer.accumulate_grad_batches=2", "trainer.max_steps=6")
     reference = reference_losses(data_dir, lambda p: Adam(p, lr=0.001), steps=6, accumulate=2)
     assert len(reference) == 12
     assert losses == pytest.approx(reference[1::2], rel=1e-5, abs=1e-6)  # one logged row per optimizer step

@@ -35,6 +35,8 @@ BAD_CONFIGS = [  # override, what the one-line error must say
     ("optimizer=momentum optimizer.momentum=1.0", "optimizer.momentum=1.0 is invalid"),
     ("optimizer=adam optimizer.eps=0", "optimizer.eps=0 is invalid; allowed: a number > 0.0"),
     ("trainer.max_epochs=-5", "trainer.max_epochs=-5 is invalid; allowed: an integer >= -1 or null"),
+    ("trainer.accumulate_grad_batches=0", "trainer.accumulate_grad_batches=0 is invalid; allowed: an integer >= 1"),
+    ("trainer.gradient_clip_val=-1", "trainer.gradient_clip_val=-1 is invalid; allowed: a number >= 0.0 or null"),
     ("+model.net.widht=3", "model.net.widht: unknown key for trainlab.models.mlp.MLP; allowed: activation"),
     ("+data.batchsize=3", "data.batchsize: unknown key for trainlab.data.mnist_datamodule.MNISTDataModule"),
     ("+learning_rate=0.1", "learning_rate: unknown top-level key"),

@@ -110,6 +110,8 @@ RULES: dict[str, tuple[Check, str]] = {
     "trainer.min_epochs": nullable(integer(0)),
     "trainer.max_steps": integer(-1),
     "trainer.log_every_n_steps": integer(1),
+    "trainer.gradient_clip_val": nullable(number(0.0)),
+    "trainer.accumulate_grad_batches": integer(1),
     "trainer.check_val_every_n_epoch": nullable(integer(1)),
 }
 
