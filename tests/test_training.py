@@ -38,6 +38,23 @@ def test_precision_option_trains_with_the_custom_batch_norm_and_optimizer(precis
     assert metrics["val/acc"] > 0.4
 
 
+@pytest.mark.parametrize("mode", ["max", "min"])
+def test_checkpoint_callback_keeps_the_best_epoch_when_asked(mode, make_cfg, tmp_path):
+    # val/acc rises epoch after epoch here, so mode=min picks the first epoch: the choice is not just "the newest"
+    train(make_cfg("trainer.max_epochs=4", "data.train_size=400", "data.val_size=200", "logger=csv", "test=false",
+                   "callbacks.model_checkpoint.monitor=val/acc", "callbacks.model_checkpoint.save_top_k=1",
+                   f"callbacks.model_checkpoint.mode={mode}"))
+    rows = (tmp_path / "run" / "metrics.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    val_acc = {int(r.split(",")[header.index("epoch")]): float(r.split(",")[header.index("val/acc")])
+               for r in rows[1:] if r.split(",")[header.index("val/acc")]}
+    pick = max if mode == "max" else min
+    best_epoch = pick(val_acc, key=lambda epoch: (val_acc[epoch], -epoch if mode == "max" else epoch))
+    assert len(set(val_acc.values())) > 1  # the epochs differ, so there is something to choose
+    saved = sorted(p.name for p in (tmp_path / "run" / "checkpoints").glob("*.ckpt"))
+    assert saved == sorted(["last.ckpt", f"epoch_{best_epoch:03d}.ckpt"]), (val_acc, saved)
+
+
 def test_same_seed_gives_bit_identical_final_loss(make_cfg, tmp_path):
     def final_loss(run: str, seed: int) -> float:
         cfg = make_cfg("debug=limit", f"seed={seed}", "logger=csv", output_dir=tmp_path / run)
