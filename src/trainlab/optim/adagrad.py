@@ -34,9 +34,6 @@ class AdaGrad(BookOptimizer):
         check_common(lr, weight_decay, eps)
         super().__init__(params, {"lr": lr, "eps": eps, "weight_decay": weight_decay}, foreach, compile)
 
-    def init_state(self, param):
-        return {"sum_sq": torch.zeros_like(param, memory_format=torch.preserve_format)}
-
     state_tensors = ("sum_sq",)
     scalars_per_parameter = False  # hyper-parameters only
 

@@ -50,8 +50,7 @@ class Adam(BookOptimizer):
         )
 
     def init_state(self, param):
-        zeros = torch.zeros_like(param, memory_format=torch.preserve_format)
-        return {"step": 0, "exp_avg": zeros, "exp_avg_sq": zeros.clone()}
+        return {"step": 0, **super().init_state(param)}
 
     @staticmethod
     def step_size(lr: float, beta1: float, beta2: float, t: int) -> float:

@@ -4,8 +4,8 @@ A subclass states its update rule, and nothing else:
 
 * ``rule(param, grad, *state_tensors, **scalars)`` - the rule for one tensor, in place, as plain arithmetic (a
   static method). ``rule_scalars(group, state)`` hands it the Python numbers of this step (hyper-parameters, and
-  any bookkeeping such as Adam's step counter); ``state_tensors`` names the per-parameter state it receives and
-  ``init_state(param)`` creates it. That is enough for every path below.
+  any bookkeeping such as Adam's step counter); ``state_tensors`` names the per-parameter state it receives, which
+  ``init_state(param)`` creates (zeros unless overridden). That is enough for every path below.
 * ``update_foreach(group, params, grads, states)`` - optional: the same rule on lists of tensors with
   ``torch._foreach_*`` ops, one call per operation for the whole group (without it, ``foreach=True`` applies
   ``rule`` tensor after tensor). The book's six optimizers write it, side by side with ``rule``.
@@ -126,8 +126,8 @@ class BookOptimizer(Optimizer):
         return torch.full((), value, dtype=tensors[0].dtype, device=tensors[0].device)
 
     def init_state(self, param: torch.Tensor) -> dict[str, Any]:
-        """The state a parameter starts with (empty by default)."""
-        return {}
+        """The state a parameter starts with: a zero tensor like it for each name in ``state_tensors``."""
+        return {name: torch.zeros_like(param, memory_format=torch.preserve_format) for name in self.state_tensors}
 
     def rule_scalars(self, group: dict, state: dict) -> dict[str, float]:
         """The keyword arguments of ``rule`` for one parameter this step (once per parameter and step, or once per

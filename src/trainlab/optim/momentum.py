@@ -35,9 +35,6 @@ class Momentum(BookOptimizer):
         check_unit_interval("momentum", momentum)
         super().__init__(params, {"lr": lr, "momentum": momentum, "weight_decay": weight_decay}, foreach, compile)
 
-    def init_state(self, param):
-        return {"velocity": torch.zeros_like(param, memory_format=torch.preserve_format)}
-
     state_tensors = ("velocity",)
     scalars_per_parameter = False  # hyper-parameters only
 

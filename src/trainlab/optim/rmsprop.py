@@ -36,9 +36,6 @@ class RMSProp(BookOptimizer):
         check_argument("rho", rho, 0.0 <= rho < 1.0, "0 <= rho < 1")
         super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay}, foreach, compile)
 
-    def init_state(self, param):
-        return {"mean_sq": torch.zeros_like(param, memory_format=torch.preserve_format)}
-
     state_tensors = ("mean_sq",)
     scalars_per_parameter = False  # hyper-parameters only
 
