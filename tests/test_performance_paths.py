@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from trainlab.data.mnist_datamodule import MNISTDataModule
 from trainlab.errors import ConfigError
+from trainlab.init import he_init
 from trainlab.models.mlp import MLP
 from trainlab.optim import Adam
 from trainlab.train import train
@@ -23,29 +24,36 @@ def stack_losses(make_cfg, out, *overrides: str) -> list[float]:
     return [float(r.split(",")[column]) for r in rows[1:] if r.split(",")[column]]
 
 
-def test_stack_losses_equal_a_plain_reference_loop(make_cfg, tmp_path, data_dir):
-    """The full Lightning stack and a hand-written loop (same seed, batches, optimizer) log the same losses."""
-    losses = stack_losses(make_cfg, tmp_path / "stack")
-
-    torch.manual_seed(7)  # what seed_everything(7) does to torch before the model is built
+def reference_losses(data_dir, optimizer_factory, steps: int, clip_norm: float | None = None,
+                     accumulate: int = 1) -> list[float]:
+    """Per-batch losses of a plain loop (seed 7, He init, batch 128) with optional clipping / accumulation."""
+    torch.manual_seed(7)
     model = MLP()
-    from trainlab.init import he_init
-
     he_init(model)
-    optimizer = Adam(model.parameters(), lr=0.001)
+    optimizer = optimizer_factory(model.parameters())
     dm = MNISTDataModule(source="bundled", data_dir=str(data_dir), batch_size=128)
     dm.setup()
     loader = dm.train_dataloader()
     loader.set_epoch(0)
-    reference = []
-    for step, (x, y) in enumerate(loader):
-        if step == 12:
+    losses = []
+    for batch_index, (x, y) in enumerate(loader):
+        if batch_index == steps * accumulate:
             break
         loss = F.cross_entropy(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        reference.append(loss.item())
+        (loss / accumulate).backward()
+        losses.append(loss.item())
+        if (batch_index + 1) % accumulate == 0:
+            if clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+            optimizer.step()
+            optimizer.zero_grad()
+    return losses
+
+
+def test_stack_losses_equal_a_plain_reference_loop(make_cfg, tmp_path, data_dir):
+    """The full Lightning stack and a hand-written loop (same seed, batches, optimizer) log the same losses."""
+    losses = stack_losses(make_cfg, tmp_path / "stack")
+    reference = reference_losses(data_dir, lambda p: Adam(p, lr=0.001), steps=12)
     assert len(losses) == 12
     assert losses == pytest.approx(reference, rel=1e-6, abs=1e-7)
 
@@ -97,34 +105,6 @@ def test_gpu_trainer_keeps_the_dataset_on_the_gpu(data_dir):
     dm.trainer = trainer
     dm.setup()
     assert dm.data_train.x.is_cuda and dm.data_val.x.is_cuda and dm.data_test.y.is_cuda
-
-
-def reference_losses(data_dir, optimizer_factory, steps: int, clip_norm: float | None = None,
-                     accumulate: int = 1) -> list[float]:
-    """Per-batch losses of a plain loop (seed 7, He init, batch 128) with optional clipping / accumulation."""
-    from trainlab.init import he_init
-
-    torch.manual_seed(7)
-    model = MLP()
-    he_init(model)
-    optimizer = optimizer_factory(model.parameters())
-    dm = MNISTDataModule(source="bundled", data_dir=str(data_dir), batch_size=128)
-    dm.setup()
-    loader = dm.train_dataloader()
-    loader.set_epoch(0)
-    losses = []
-    for batch_index, (x, y) in enumerate(loader):
-        if batch_index == steps * accumulate:
-            break
-        loss = F.cross_entropy(model(x), y)
-        (loss / accumulate).backward()
-        losses.append(loss.item())
-        if (batch_index + 1) % accumulate == 0:
-            if clip_norm is not None:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
-            optimizer.step()
-            optimizer.zero_grad()
-    return losses
 
 
 def test_gradient_clipping_runs_lightning_automatic_loop_and_clips_like_torch(make_cfg, tmp_path, data_dir):
