@@ -17,6 +17,7 @@ from trainlab.checkpoint_io import AtomicCheckpointIO
 from trainlab.config_validation import validate_config
 from trainlab.data.bundled_mnist import CACHE_NAME, load_bundled_mnist
 from trainlab.errors import ConfigError, RunDirInUseError
+from trainlab.loggers.csv_logger import ResumableCSVLogger
 from trainlab.run_status import read_status
 from trainlab.train import train
 
@@ -127,6 +128,19 @@ def test_ckpt_path_last_without_checkpoint_is_a_clear_error(train_subprocess, tm
     result = train_subprocess("ckpt_path=last", f"hydra.run.dir={tmp_path / 'empty'}")
     assert result.returncode == 2
     assert f"ckpt_path=last: no checkpoint file at {tmp_path / 'empty' / 'checkpoints' / 'last.ckpt'}" in result.stderr
+
+
+def test_resumed_run_appends_to_its_metrics_csv(tmp_path):
+    """Lightning's CSVLogger deletes an existing metrics.csv; a resumed run keeps its earlier rows."""
+    first = ResumableCSVLogger(tmp_path, name="", version="")
+    first.log_metrics({"train/loss": 2.0}, step=9)
+    first.save()
+    resumed = ResumableCSVLogger(tmp_path, name="", version="")
+    resumed.log_metrics({"train/loss": 1.5}, step=19)
+    resumed.log_metrics({"train/lr": 0.5}, step=19)  # a column the first run never wrote: the header widens
+    resumed.save()
+    rows = (tmp_path / "metrics.csv").read_text().splitlines()
+    assert rows == ["step,train/loss,train/lr", "9,2.0,", "19,1.5,", "19,,0.5"]
 
 
 # ---- files never half-written or overwritten --------------------------------------------------------------------

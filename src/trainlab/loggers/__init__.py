@@ -1,0 +1,1 @@
+"""Loggers that differ from Lightning's where a resumed run would otherwise lose what it logged."""
