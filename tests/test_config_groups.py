@@ -12,7 +12,7 @@ from torch import nn
 from trainlab.train import instantiate_dict
 
 # Groups whose options are plain objects built straight from the composed node.
-OBJECT_GROUPS = ["data", "model", "optimizer", "init", "trainer", "logger", "callbacks"]
+OBJECT_GROUPS = ["data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks"]
 # Groups that are `# @package _global_` overlays: they must compose and leave a trainable config.
 GLOBAL_GROUPS = ["experiment", "debug", "hparams_search"]
 
@@ -44,6 +44,11 @@ def test_group_option_instantiates(group, option, make_cfg, tmp_path):
         params = [nn.Parameter(torch.zeros(3))]
         optimizer = factory([{"params": params, "weight_decay": 0.0}])
         assert isinstance(optimizer, torch.optim.Optimizer)
+    elif group == "scheduler":
+        optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(3))], lr=0.1)
+        scheduler = hydra.utils.instantiate(cfg.scheduler)(optimizer)
+        assert isinstance(scheduler, torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau)
+        assert scheduler.optimizer is optimizer
     elif group == "init":
         net = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 2))
         hydra.utils.instantiate(cfg.init)(net)

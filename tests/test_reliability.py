@@ -42,6 +42,15 @@ BAD_CONFIGS = [  # override, what the one-line error must say
     ("+data.batchsize=3", "data.batchsize: unknown key for trainlab.data.mnist_datamodule.MNISTDataModule"),
     ("+learning_rate=0.1", "learning_rate: unknown top-level key"),
     ("seed=abc", "seed='abc' is invalid; allowed: an integer or null"),
+    ("scheduler=step scheduler.step_size=0", "scheduler.step_size=0 is invalid; allowed: an integer >= 1"),
+    ("scheduler=cosine trainer.max_epochs=-1", "scheduler.T_max=-1 is invalid; allowed: an integer >= 1"),
+    ("scheduler=plateau scheduler.mode=up", "scheduler.mode='up' is invalid; allowed: one of min, max"),
+    ("scheduler=plateau scheduler.factor=1.5", "scheduler.factor=1.5 is invalid; allowed: a number >= 0.0 and < 1.0"),
+    ("scheduler=plateau model.scheduler_monitor=eval/test_acc",
+     "model.scheduler_monitor='eval/test_acc' is not computed with data.eval_splits=['val'] (scheduler=plateau "
+     "needs it after every validation); allowed: one of val/loss, val/acc"),
+    ("model.scheduler_monitor=val/accuracy", "model.scheduler_monitor='val/accuracy' is invalid; allowed: one of"),
+    ("scheduler=step +scheduler.steps=3", "scheduler.steps: unknown key for torch.optim.lr_scheduler.StepLR"),
 ]
 
 

@@ -9,8 +9,9 @@ value and what is allowed:
 * **Values.** :data:`RULES` gives the type and range of the keys the project knows; a rule applies wherever its key
   exists (e.g. ``optimizer.momentum`` only for optimizers that have one).
 
-One check looks at the machine: ``trainer=gpu`` where torch sees no CUDA device (instead of Lightning's
-"No supported gpu backend found!" from inside the Trainer's instantiation).
+One check joins two keys: ``scheduler=plateau`` must watch (``model.scheduler_monitor``) a metric of a split that
+is evaluated (``data.eval_splits``). One check looks at the machine: ``trainer=gpu`` where torch sees no CUDA
+device (instead of Lightning's "No supported gpu backend found!" from inside the Trainer's instantiation).
 """
 
 from __future__ import annotations
@@ -25,15 +26,16 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from trainlab.data.mnist_datamodule import EVAL_SPLITS, SOURCES
 from trainlab.errors import ConfigError
+from trainlab.models.classifier import EVAL_METRIC_NAMES
 from trainlab.models.mlp import ACTIVATIONS, BATCH_NORMS
 
 TOP_LEVEL_KEYS = {
     "task_name", "seed", "optimized_metric", "test", "objective_on_failure", "ckpt_path", "resume_sweep", "compile",
-    "data", "model", "optimizer", "init", "trainer", "logger", "callbacks", "paths", "hydra",
+    "data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks", "paths", "hydra",
 }
 HYDRA_KEYS = {"_target_", "_partial_", "_recursive_", "_convert_", "_args_"}
 # arguments the training task passes itself, next to the config's
-INJECTED = {"model": {"optimizer", "init"}, "trainer": {"callbacks", "logger"}}
+INJECTED = {"model": {"optimizer", "init", "scheduler"}, "trainer": {"callbacks", "logger"}}
 
 
 Check = Callable[[Any], bool]
@@ -104,6 +106,16 @@ RULES: dict[str, tuple[Check, str]] = {
     "optimizer.eps": number(0.0, low_open=True),
     "optimizer.betas": pair_of(UNIT),
     "optimizer.weight_decay": number(0.0),
+    "model.scheduler_monitor": one_of(tuple(name for pair in EVAL_METRIC_NAMES.values() for name in pair)),
+    "scheduler.step_size": integer(1),
+    "scheduler.gamma": number(0.0, low_open=True),
+    "scheduler.T_max": integer(1),
+    "scheduler.eta_min": number(0.0),
+    "scheduler.mode": one_of(("min", "max")),
+    "scheduler.factor": UNIT,
+    "scheduler.patience": integer(0),
+    "scheduler.threshold": number(0.0),
+    "scheduler.min_lr": number(0.0),
     "init.std": number(0.0),
     "trainer.accelerator": one_of(("cpu", "gpu", "cuda", "mps", "tpu", "auto")),
     "trainer.max_epochs": nullable(integer(-1)),
@@ -171,6 +183,21 @@ def check_accelerator_present(cfg: DictConfig) -> None:
         )
 
 
+def check_scheduler_monitor(cfg: DictConfig) -> None:
+    """``scheduler=plateau`` watches ``model.scheduler_monitor``: it must be a metric of a split that is evaluated."""
+    target = OmegaConf.select(cfg, "scheduler._target_") or ""
+    monitor = OmegaConf.select(cfg, "model.scheduler_monitor")
+    if not target.endswith("ReduceLROnPlateau") or monitor is None:
+        return
+    splits = list(OmegaConf.select(cfg, "data.eval_splits") or ["val"])
+    evaluated = [name for split in splits for name in EVAL_METRIC_NAMES[split]]
+    if monitor not in evaluated:
+        raise ConfigError(
+            f"model.scheduler_monitor={monitor!r} is not computed with data.eval_splits={splits} "
+            f"(scheduler=plateau needs it after every validation); allowed: one of {', '.join(evaluated)}"
+        )
+
+
 def validate_config(cfg: DictConfig) -> None:
     """Raise :class:`ConfigError` for the first problem found (see the module docstring)."""
     unknown = sorted(set(cfg) - TOP_LEVEL_KEYS)
@@ -178,6 +205,7 @@ def validate_config(cfg: DictConfig) -> None:
         raise ConfigError(f"{unknown[0]}: unknown top-level key; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}")
     check_values(cfg)
     check_accelerator_present(cfg)
-    for group in ("data", "model", "optimizer", "init", "trainer", "logger", "callbacks"):
+    check_scheduler_monitor(cfg)
+    for group in ("data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks"):
         if cfg.get(group) is not None:
             check_keys(cfg[group], group)

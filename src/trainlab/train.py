@@ -4,8 +4,9 @@
 function. Everything is built from the config with ``hydra.utils.instantiate``:
 
 * ``data``      -> a LightningDataModule
-* ``model``     -> the LightningModule, given ``optimizer`` (a partial called with parameter groups) and ``init``
-  (a callable that initialises the network in place)
+* ``model``     -> the LightningModule, given ``optimizer`` (a partial called with parameter groups), ``init``
+  (a callable that initialises the network in place) and ``scheduler`` (null, or a partial called with the
+  optimizer)
 * ``callbacks`` / ``logger`` -> dicts of Lightning callbacks / loggers (any entry may be null)
 * ``trainer``   -> ``lightning.Trainer``
 
@@ -133,7 +134,9 @@ def train(cfg: DictConfig) -> float | None:
     datamodule: L.LightningDataModule = hydra.utils.instantiate(cfg.data)
     init = hydra.utils.instantiate(cfg.init) if cfg.get("init") else None
     optimizer = hydra.utils.instantiate(cfg.optimizer)
-    model: L.LightningModule = hydra.utils.instantiate(cfg.model, optimizer=optimizer, init=init)
+    scheduler = hydra.utils.instantiate(cfg.scheduler) if cfg.get("scheduler") else None
+    model: L.LightningModule = hydra.utils.instantiate(cfg.model, optimizer=optimizer, init=init,
+                                                       scheduler=scheduler)
     compile_network(model.net, cfg.get("compile"))
     callbacks = instantiate_dict(cfg.get("callbacks"), "callbacks")
     if not cfg.trainer.get("enable_progress_bar", True):  # the switch also removes the bar configured in callbacks/

@@ -11,6 +11,12 @@ epoch's training batches, from two in-place counters), and with torchmetrics ``v
 ``val/acc``, ``val/acc_best``, ``test/loss``, ``test/acc``. When the datamodule evaluates more splits after every
 epoch (``data.eval_splits``), the training and test sets appear as ``eval/train_acc``, ``eval/train_loss``,
 ``eval/test_acc`` and ``eval/test_loss`` (eval mode, whole split - the book's per-epoch accuracy curves).
+
+Learning-rate schedule (``conf/scheduler/``, optional): any ``torch.optim.lr_scheduler`` class, stepped once per
+epoch exactly where Lightning's automatic loop steps it - a plain schedule after the epoch's last training batch
+(before validation, so the epoch's checkpoint holds the stepped schedule), ``ReduceLROnPlateau`` after the
+validation that computed its metric (``scheduler_monitor``). The learning rate each epoch trained with is logged as
+``train/lr``.
 """
 
 from __future__ import annotations
@@ -22,8 +28,11 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.optim.lr_scheduler import ReduceLROnPlateau
 from torchmetrics import MaxMetric, MeanMetric, Metric
 from torchmetrics.classification import MulticlassAccuracy
+
+from trainlab.errors import ConfigError
 
 # split evaluated in the validation loop -> (loss name, accuracy name)
 EVAL_METRIC_NAMES = {"val": ("val/loss", "val/acc"), "train": ("eval/train_loss", "eval/train_acc"),
@@ -57,6 +66,8 @@ class MLPClassifier(L.LightningModule):
         weight_decay: λ of the L2 penalty ``½·λ·Σ‖W‖²`` on Linear weights.
         num_classes: number of classes for the accuracy metrics.
         scheduler: optional factory (Hydra partial) of a ``torch.optim.lr_scheduler``, stepped every epoch.
+        scheduler_monitor: the validation metric a ``ReduceLROnPlateau`` scheduler watches (``val/loss``,
+            ``val/acc``, or an ``eval/...`` metric of a split in ``data.eval_splits``).
     """
 
     def __init__(
@@ -67,6 +78,7 @@ class MLPClassifier(L.LightningModule):
         weight_decay: float = 0.0,
         num_classes: int = 10,
         scheduler: Callable[[torch.optim.Optimizer], Any] | None = None,
+        scheduler_monitor: str = "val/loss",
     ) -> None:
         super().__init__()
         if weight_decay < 0:
@@ -76,6 +88,8 @@ class MLPClassifier(L.LightningModule):
             init(self.net)
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
+        self.scheduler_monitor = scheduler_monitor
+        self._validated_this_epoch = False  # a plateau schedule steps only after a validation of this epoch
         self.weight_decay = weight_decay
         # Running training accuracy: two in-place counters instead of a torchmetrics object, whose update costs
         # ~0.3 ms per step (as much as the MLP's forward pass on a CPU). Buffers, so checkpoints keep them.
@@ -154,13 +168,39 @@ class MLPClassifier(L.LightningModule):
                 self.log("train/total_loss", loss.detach() + penalty, on_step=True, on_epoch=False)
         return loss
 
+    def on_train_epoch_start(self) -> None:
+        if self.scheduler_factory is not None:  # the learning rate of this epoch (first parameter group)
+            self.log("train/lr", float(self.trainer.optimizers[0].param_groups[0]["lr"]), on_step=False,
+                     on_epoch=True)
+
+    def _manual_scheduler(self) -> Any:
+        """The schedule this module steps itself: in manual optimization (else Lightning steps it), if any."""
+        return None if self.automatic_optimization else self.lr_schedulers()
+
+    def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
+        # A plain schedule steps after the epoch's last training batch, like Lightning's automatic loop.
+        if batch_idx + 1 == self.trainer.num_training_batches:
+            scheduler = self._manual_scheduler()
+            if scheduler is not None and not isinstance(scheduler, ReduceLROnPlateau):
+                scheduler.step()
+
     def on_train_epoch_end(self) -> None:
         self.log("train/acc", self.train_correct / self.train_seen.clamp(min=1), prog_bar=True)
         self.train_correct.zero_()
         self.train_seen.zero_()
-        scheduler = self.lr_schedulers()
-        if scheduler is not None and not self.automatic_optimization:  # else Lightning steps it, once per epoch
-            scheduler.step()
+        scheduler = self._manual_scheduler()
+        if isinstance(scheduler, ReduceLROnPlateau) and self._validated_this_epoch:
+            scheduler.step(self._monitored_value())
+        self._validated_this_epoch = False
+
+    def _monitored_value(self) -> float:
+        value = self.trainer.callback_metrics.get(self.scheduler_monitor)
+        if value is None:
+            raise ConfigError(
+                f"model.scheduler_monitor={self.scheduler_monitor!r} was not logged by the validation; logged: "
+                f"{', '.join(sorted(self.trainer.callback_metrics))}"
+            )
+        return float(value)
 
     def _evaluate(self, batch, loss_metric: MeanMetric, acc_metric: MulticlassAccuracy, names: tuple[str, str]):
         x, y = batch
@@ -184,6 +224,8 @@ class MLPClassifier(L.LightningModule):
         self._evaluate(batch, self.eval_loss[key], self.eval_acc[key], EVAL_METRIC_NAMES[split])
 
     def on_validation_epoch_end(self) -> None:
+        if not self.trainer.sanity_checking:
+            self._validated_this_epoch = True
         if "val" in (getattr(self.trainer.datamodule, "eval_splits", None) or ["val"]):
             self.val_acc_best(self.eval_acc["val_split"].compute())
             self.log("val/acc_best", self.val_acc_best.compute(), prog_bar=True)
@@ -195,4 +237,8 @@ class MLPClassifier(L.LightningModule):
         optimizer = self.optimizer_factory(split_decay_groups(self.net, self.weight_decay))
         if self.scheduler_factory is None:
             return optimizer
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": self.scheduler_factory(optimizer)}}
+        scheduler = self.scheduler_factory(optimizer)
+        config = {"scheduler": scheduler, "interval": "epoch"}
+        if isinstance(scheduler, ReduceLROnPlateau) and self.automatic_optimization:  # else stepped in this module
+            config["monitor"] = self.scheduler_monitor
+        return {"optimizer": optimizer, "lr_scheduler": config}

@@ -1,0 +1,79 @@
+"""Learning-rate schedules (conf/scheduler/): stepped per epoch where Lightning steps them, logged, resumed."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+import torch
+
+from trainlab.run_status import read_status
+from trainlab.train import train
+
+# 4 batches of 100 per epoch, 3 epochs; no shuffling of results by anything but the schedule
+FAST = ["data.train_size=400", "data.val_size=100", "trainer.max_epochs=3", "trainer.log_every_n_steps=2",
+        "logger=csv", "test=false"]
+# Lightning's automatic loop, with a clip threshold no gradient reaches: grads are multiplied by exactly 1.0
+AUTOMATIC = ["trainer.gradient_clip_val=1e9"]
+# a plateau schedule on which no validation counts as an improvement after the first: lr halves every epoch after
+NEVER_IMPROVES = ["scheduler=plateau", "scheduler.patience=0", "+scheduler.threshold_mode=abs",
+                  "scheduler.threshold=1e9"]
+
+
+def lr_per_epoch(run_dir: Path) -> list[float]:
+    with open(run_dir / "metrics.csv") as file:
+        return [float(row["train/lr"]) for row in csv.DictReader(file) if row.get("train/lr")]
+
+
+def checkpoint_lr(run_dir: Path) -> float:
+    checkpoint = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)
+    return checkpoint["optimizer_states"][0]["param_groups"][0]["lr"]
+
+
+@pytest.mark.parametrize("schedule,expected_lrs,final_lr", [
+    (["scheduler=step", "scheduler.step_size=1", "scheduler.gamma=0.5"], [0.01, 0.005, 0.0025], 0.00125),
+    (["scheduler=step", "scheduler.step_size=2", "scheduler.gamma=0.1"], [0.01, 0.01, 0.001], 0.001),
+    (["scheduler=exponential", "scheduler.gamma=0.8"], [0.01, 0.008, 0.0064], 0.00512),
+    (NEVER_IMPROVES, [0.01, 0.01, 0.005], 0.0025),
+], ids=["step1", "step2", "exponential", "plateau"])
+def test_schedule_sets_each_epochs_lr_in_the_manual_loop_as_in_lightnings(schedule, expected_lrs, final_lr,
+                                                                        make_cfg, tmp_path):
+    manual, automatic = tmp_path / "manual", tmp_path / "automatic"
+    train(make_cfg(*FAST, *schedule, output_dir=manual))
+    train(make_cfg(*FAST, *schedule, *AUTOMATIC, output_dir=automatic))
+    for run in (manual, automatic):
+        assert lr_per_epoch(run) == pytest.approx(expected_lrs, rel=1e-6), run.name  # logged in float32
+        assert checkpoint_lr(run) == pytest.approx(final_lr, rel=1e-12)
+    # the same schedule at the same points: every final metric of the two loops is identical
+    assert read_status(manual)["metrics"] == read_status(automatic)["metrics"]
+
+
+def test_cosine_schedule_follows_the_closed_form_over_max_epochs(make_cfg, tmp_path):
+    train(make_cfg(*FAST, "trainer.max_epochs=4", "scheduler=cosine", "optimizer.lr=0.1"))
+    lrs = lr_per_epoch(tmp_path / "run")
+    # lr_e = ½·lr·(1 + cos(π·e/4)) with T_max = trainer.max_epochs = 4: 0.1, 0.0854, 0.05, 0.0146
+    assert lrs == pytest.approx([0.1, 0.0853553, 0.05, 0.0146447], rel=1e-5)
+    assert checkpoint_lr(tmp_path / "run") == pytest.approx(0.0, abs=1e-12)
+
+
+def test_no_schedule_logs_no_lr_and_keeps_the_lr(make_cfg, tmp_path):
+    train(make_cfg(*FAST))
+    assert "train/lr" not in read_status(tmp_path / "run")["metrics"]
+    assert checkpoint_lr(tmp_path / "run") == 0.01
+
+
+def test_resumed_run_continues_the_schedule_exactly(make_cfg, tmp_path):
+    schedule = ["scheduler=step", "scheduler.step_size=1", "scheduler.gamma=0.5"]
+    train(make_cfg(*FAST, *schedule, "trainer.max_epochs=4", output_dir=tmp_path / "whole"))
+    train(make_cfg(*FAST, *schedule, "trainer.max_epochs=2", output_dir=tmp_path / "resumed"))
+    train(make_cfg(*FAST, *schedule, "trainer.max_epochs=4", "ckpt_path=last", output_dir=tmp_path / "resumed"))
+    assert lr_per_epoch(tmp_path / "resumed") == pytest.approx([0.01, 0.005, 0.0025, 0.00125], rel=1e-6)
+    assert read_status(tmp_path / "resumed")["metrics"] == read_status(tmp_path / "whole")["metrics"]
+
+
+def test_plateau_schedule_on_an_accuracy_reduces_when_it_stops_rising(make_cfg, tmp_path):
+    # mode=max on val/acc with a threshold no accuracy gain can pass: like NEVER_IMPROVES, from the other side
+    train(make_cfg(*FAST, "scheduler=plateau", "scheduler.mode=max", "model.scheduler_monitor=val/acc",
+                   "scheduler.patience=0", "+scheduler.threshold_mode=abs", "scheduler.threshold=2"))
+    assert lr_per_epoch(tmp_path / "run") == pytest.approx([0.01, 0.01, 0.005], rel=1e-6)
