@@ -50,6 +50,11 @@ BAD_CONFIGS = [  # override, what the one-line error must say
      "model.scheduler_monitor='eval/test_acc' is not computed with data.eval_splits=['val'] (scheduler=plateau "
      "needs it after every validation); allowed: one of val/loss, val/acc"),
     ("model.scheduler_monitor=val/accuracy", "model.scheduler_monitor='val/accuracy' is invalid; allowed: one of"),
+    ("callbacks=early_stopping callbacks.early_stopping.monitor=val/accc",
+     "callbacks.early_stopping.monitor='val/accc' is not a metric this run logs; allowed: one of val/loss, val/acc, "
+     "val/acc_best, train/acc, train/loss"),
+    ("callbacks.model_checkpoint.monitor=train/lr",  # logged only with a scheduler
+     "callbacks.model_checkpoint.monitor='train/lr' is not a metric this run logs"),
     ("scheduler=step +scheduler.steps=3", "scheduler.steps: unknown key for torch.optim.lr_scheduler.StepLR"),
 ]
 
@@ -92,8 +97,13 @@ def test_full_traceback_on_request(train_subprocess):
 
 def test_every_shipped_config_validates(make_cfg):
     for group, option in [("experiment", p.stem) for p in (ROOT / "conf" / "experiment").glob("*.yaml")] + [
-        ("hparams_search", "random"), ("optimizer", "torch_adamw"), ("callbacks", "histograms")]:
+        ("hparams_search", "random"), ("optimizer", "torch_adamw"), ("callbacks", "histograms"),
+            ("callbacks", "early_stopping")]:
         validate_config(make_cfg(f"{group}={option}"))
+    # metrics that exist only with some choices are accepted with them
+    validate_config(make_cfg("scheduler=step", "callbacks.model_checkpoint.monitor=train/lr"))
+    validate_config(make_cfg("data.eval_splits=[val,test]", "callbacks=early_stopping",
+                             "callbacks.early_stopping.monitor=eval/test_acc"))
 
 
 # ---- resume ----------------------------------------------------------------------------------------------------

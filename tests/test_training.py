@@ -7,6 +7,7 @@ import math
 import re
 
 import pytest
+import torch
 from tb_events import load_run, scalar_values
 
 from trainlab.run_status import read_status
@@ -53,6 +54,17 @@ def test_checkpoint_callback_keeps_the_best_epoch_when_asked(mode, make_cfg, tmp
     assert len(set(val_acc.values())) > 1  # the epochs differ, so there is something to choose
     saved = sorted(p.name for p in (tmp_path / "run" / "checkpoints").glob("*.ckpt"))
     assert saved == sorted(["last.ckpt", f"epoch_{best_epoch:03d}.ckpt"]), (val_acc, saved)
+
+
+def test_early_stopping_ends_the_run_when_the_monitor_stops_improving(make_cfg, tmp_path):
+    # no epoch can beat the previous best val/acc by min_delta=1.0, so patience 1 stops after the second epoch
+    objective = train(make_cfg("callbacks=early_stopping", "callbacks.early_stopping.min_delta=1.0",
+                               "callbacks.early_stopping.patience=1", "trainer.max_epochs=6", "data.train_size=400",
+                               "logger=none", "test=false"))
+    status = read_status(tmp_path / "run")
+    assert status["status"] == "completed" and objective == status["metrics"]["val/acc"]
+    checkpoint = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", weights_only=False)
+    assert checkpoint["global_step"] == 8  # 2 epochs of 400 / 100 batches, not 6
 
 
 def test_same_seed_gives_bit_identical_final_loss(make_cfg, tmp_path):

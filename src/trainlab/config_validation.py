@@ -9,9 +9,10 @@ value and what is allowed:
 * **Values.** :data:`RULES` gives the type and range of the keys the project knows; a rule applies wherever its key
   exists (e.g. ``optimizer.momentum`` only for optimizers that have one).
 
-One check joins two keys: ``scheduler=plateau`` must watch (``model.scheduler_monitor``) a metric of a split that
-is evaluated (``data.eval_splits``). One check looks at the machine: ``trainer=gpu`` where torch sees no CUDA
-device (instead of Lightning's "No supported gpu backend found!" from inside the Trainer's instantiation).
+One check joins keys: the metric a callback or ``scheduler=plateau`` watches (``callbacks.<name>.monitor``,
+``model.scheduler_monitor``) must be one the run logs, given ``data.eval_splits`` and the other choices. One check
+looks at the machine: ``trainer=gpu`` where torch sees no CUDA device (instead of Lightning's "No supported gpu
+backend found!" from inside the Trainer's instantiation).
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from trainlab.data.mnist_datamodule import EVAL_SPLITS, SOURCES
 from trainlab.errors import ConfigError
-from trainlab.models.classifier import EVAL_METRIC_NAMES
+from trainlab.models.classifier import EVAL_METRIC_NAMES, epoch_metric_names, validation_metric_names
 from trainlab.models.mlp import ACTIVATIONS, BATCH_NORMS
 
 TOP_LEVEL_KEYS = {
     "task_name", "seed", "optimized_metric", "test", "objective_on_failure", "ckpt_path", "resume_sweep", "compile",
     "data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks", "paths", "hydra",
 }
+CLASSIFIER = "trainlab.models.classifier.MLPClassifier"
 HYDRA_KEYS = {"_target_", "_partial_", "_recursive_", "_convert_", "_args_"}
 # arguments the training task passes itself, next to the config's
 INJECTED = {"model": {"optimizer", "init", "scheduler"}, "trainer": {"callbacks", "logger"}}
@@ -183,19 +185,30 @@ def check_accelerator_present(cfg: DictConfig) -> None:
         )
 
 
-def check_scheduler_monitor(cfg: DictConfig) -> None:
-    """``scheduler=plateau`` watches ``model.scheduler_monitor``: it must be a metric of a split that is evaluated."""
-    target = OmegaConf.select(cfg, "scheduler._target_") or ""
-    monitor = OmegaConf.select(cfg, "model.scheduler_monitor")
-    if not target.endswith("ReduceLROnPlateau") or monitor is None:
+def check_monitors(cfg: DictConfig) -> None:
+    """Metric names that callbacks and ``scheduler=plateau`` watch are metrics the run logs.
+
+    Checked for the project's :class:`~trainlab.models.classifier.MLPClassifier` only (a module of your own logs
+    metrics this cannot know). A plateau schedule steps right after the validation, so it must watch a validation
+    metric of a split in ``data.eval_splits``.
+    """
+    if OmegaConf.select(cfg, "model._target_") != CLASSIFIER:
         return
     splits = list(OmegaConf.select(cfg, "data.eval_splits") or ["val"])
-    evaluated = [name for split in splits for name in EVAL_METRIC_NAMES[split]]
-    if monitor not in evaluated:
+    scheduler = OmegaConf.select(cfg, "scheduler._target_") or ""
+    monitor = OmegaConf.select(cfg, "model.scheduler_monitor")
+    validated = validation_metric_names(splits)
+    if scheduler.endswith("ReduceLROnPlateau") and monitor is not None and monitor not in validated:
         raise ConfigError(
             f"model.scheduler_monitor={monitor!r} is not computed with data.eval_splits={splits} "
-            f"(scheduler=plateau needs it after every validation); allowed: one of {', '.join(evaluated)}"
+            f"(scheduler=plateau needs it after every validation); allowed: one of {', '.join(validated)}"
         )
+    logged = epoch_metric_names(splits, OmegaConf.select(cfg, "model.weight_decay") or 0.0, bool(scheduler))
+    for name, entry in (cfg.get("callbacks") or {}).items():
+        watched = entry.get("monitor") if isinstance(entry, DictConfig) else None
+        if watched is not None and watched not in logged:
+            raise ConfigError(f"callbacks.{name}.monitor={watched!r} is not a metric this run logs; "
+                              f"allowed: one of {', '.join(logged)}")
 
 
 def validate_config(cfg: DictConfig) -> None:
@@ -205,7 +218,7 @@ def validate_config(cfg: DictConfig) -> None:
         raise ConfigError(f"{unknown[0]}: unknown top-level key; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}")
     check_values(cfg)
     check_accelerator_present(cfg)
-    check_scheduler_monitor(cfg)
+    check_monitors(cfg)
     for group in ("data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks"):
         if cfg.get(group) is not None:
             check_keys(cfg[group], group)
