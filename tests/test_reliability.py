@@ -26,7 +26,15 @@ BAD_CONFIGS = [  # override, what the one-line error must say
     ("optimizer.lr=fast", "optimizer.lr='fast' is invalid; allowed: a number >= 0.0"),
     ("model.net.dropout=1.0", "model.net.dropout=1.0 is invalid; allowed: a number >= 0.0 and < 1.0"),
     ("model.net.dropout=-0.2", "model.net.dropout=-0.2 is invalid"),
-    ("model.net.hidden_sizes=[]", "model.net.hidden_sizes=[] is invalid; allowed: a non-empty list of integer >= 1s"),
+    ("model.net.hidden_sizes=[]", "model.net.hidden_sizes=[] is invalid; allowed: a non-empty list, each item an "
+     "integer >= 1"),
+    ("data.eval_splits=[val,tests]", "data.eval_splits=['val', 'tests'] is invalid; allowed: a non-empty list, each "
+     "item one of val, train, test"),
+    ("trainer.devices=3", "trainer.devices=3 is invalid; allowed: 1, or [i] for GPU number i (one device per run: "
+     "the in-memory data is not sharded across DDP processes; run several jobs at once with hydra/launcher=joblib"),
+    ("trainer.devices=auto", "trainer.devices='auto' is invalid; allowed: 1, or [i]"),
+    ("trainer.devices=[0,1]", "trainer.devices=[0, 1] is invalid"),
+    ("+trainer.num_nodes=2", "trainer.num_nodes=2 is invalid; allowed: 1 (see trainer.devices)"),
     ("model.net.hidden_sizes=[100,0]", "model.net.hidden_sizes=[100, 0] is invalid"),
     ("data.batch_size=0", "data.batch_size=0 is invalid; allowed: an integer >= 1"),
     ("data.batch_size=12.5", "data.batch_size=12.5 is invalid; allowed: an integer >= 1"),
@@ -102,6 +110,7 @@ def test_every_shipped_config_validates(make_cfg):
         validate_config(make_cfg(f"{group}={option}"))
     # metrics that exist only with some choices are accepted with them
     validate_config(make_cfg("scheduler=step", "callbacks.model_checkpoint.monitor=train/lr"))
+    validate_config(make_cfg("trainer=gpu", "trainer.accelerator=auto", "trainer.devices=[1]"))  # pick one GPU
     validate_config(make_cfg("data.eval_splits=[val,test]", "callbacks=early_stopping",
                              "callbacks.early_stopping.monitor=eval/test_acc"))
 

@@ -75,7 +75,17 @@ def nullable(rule: tuple[Check, str]) -> tuple[Check, str]:
 
 def list_of(rule: tuple[Check, str]) -> tuple[Check, str]:
     return (lambda v: isinstance(v, list | tuple) and len(v) > 0 and all(rule[0](x) for x in v),
-            f"a non-empty list of {rule[1].removeprefix('a ').removeprefix('an ')}s")
+            f"a non-empty list, each item {rule[1]}")
+
+
+def one_device() -> tuple[Check, str]:
+    def ok(v: Any) -> bool:
+        if isinstance(v, list | tuple):
+            return len(v) == 1 and integer(0)[0](v[0])
+        return v == 1 and not isinstance(v, bool) or v == "1"
+
+    return ok, ("1, or [i] for GPU number i (one device per run: the in-memory data is not sharded across DDP "
+                "processes; run several jobs at once with hydra/launcher=joblib or submitit_slurm instead)")
 
 
 def pair_of(rule: tuple[Check, str]) -> tuple[Check, str]:
@@ -120,6 +130,8 @@ RULES: dict[str, tuple[Check, str]] = {
     "scheduler.min_lr": number(0.0),
     "init.std": number(0.0),
     "trainer.accelerator": one_of(("cpu", "gpu", "cuda", "mps", "tpu", "auto")),
+    "trainer.devices": one_device(),
+    "trainer.num_nodes": (lambda v: v == 1 and not isinstance(v, bool), "1 (see trainer.devices)"),
     "trainer.max_epochs": nullable(integer(-1)),
     "trainer.min_epochs": nullable(integer(0)),
     "trainer.max_steps": integer(-1),
