@@ -121,6 +121,17 @@ def test_report_on_a_directory_without_jobs_is_a_clear_error(tmp_path, capsys):
     assert f"{tmp_path} holds no job with a status.json" in capsys.readouterr().err
 
 
+def test_report_on_a_single_run_says_so(tmp_path, capsys):
+    from trainlab.cli import main
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "status.json").write_text('{"status": "completed"}')
+    assert main(["report", str(run)]) == 2
+    error = capsys.readouterr().err
+    assert f"{run} is a single run, not a sweep" in error and f"tensorboard --logdir {run}" in error
+
+
 def test_kaiser_smoothing_is_the_books():
     import numpy as np
 

@@ -59,6 +59,11 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
     if not sweep_dir.is_dir():
         raise FileNotFoundError(f"sweep directory {sweep_dir} does not exist")
     statuses = collect_jobs(sweep_dir)
+    if not statuses and (sweep_dir / "status.json").is_file():
+        raise FileNotFoundError(
+            f"{sweep_dir} is a single run, not a sweep: report compares the jobs of a multirun directory "
+            f"(its parent is {sweep_dir.parent}); view one run with: tensorboard --logdir {sweep_dir}"
+        )
     if not statuses:
         raise FileNotFoundError(f"{sweep_dir} holds no job with a status.json: is it a trainlab multirun directory?")
     keys = swept_keys(statuses)
