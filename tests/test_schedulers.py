@@ -44,7 +44,11 @@ def test_schedule_sets_each_epochs_lr_in_the_manual_loop_as_in_lightnings(schedu
     train(make_cfg(*FAST, *schedule, *AUTOMATIC, output_dir=automatic))
     for run in (manual, automatic):
         assert lr_per_epoch(run) == pytest.approx(expected_lrs, rel=1e-6), run.name  # logged in float32
-        assert checkpoint_lr(run) == pytest.approx(final_lr, rel=1e-12)
+    # last.ckpt of the last epoch holds the stepped schedule - except in Lightning's automatic loop for a plateau
+    # schedule, which Lightning steps after the epoch's checkpoints are written (its documented order)
+    assert checkpoint_lr(manual) == pytest.approx(final_lr, rel=1e-12)
+    automatic_final_lr = expected_lrs[-1] if "scheduler=plateau" in schedule else final_lr
+    assert checkpoint_lr(automatic) == pytest.approx(automatic_final_lr, rel=1e-12)
     # the same schedule at the same points: every final metric of the two loops is identical
     assert read_status(manual)["metrics"] == read_status(automatic)["metrics"]
 

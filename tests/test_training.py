@@ -8,6 +8,7 @@ import re
 
 import pytest
 import torch
+from checkpoint_probe import LastCheckpointProbe
 from tb_events import load_run, scalar_values
 
 from trainlab.run_status import read_status
@@ -54,6 +55,31 @@ def test_checkpoint_callback_keeps_the_best_epoch_when_asked(mode, make_cfg, tmp
     assert len(set(val_acc.values())) > 1  # the epochs differ, so there is something to choose
     saved = sorted(p.name for p in (tmp_path / "run" / "checkpoints").glob("*.ckpt"))
     assert saved == sorted(["last.ckpt", f"epoch_{best_epoch:03d}.ckpt"]), (val_acc, saved)
+
+
+def checkpoint_step(path) -> int:
+    return torch.load(path, weights_only=False)["global_step"]
+
+
+def test_last_checkpoint_is_rewritten_every_epoch_and_at_the_stop(make_cfg, tmp_path):
+    # a job killed between epochs (SIGKILL, out of memory, a lost node) resumes from its last finished epoch
+    probe = "+callbacks.probe={_target_:checkpoint_probe.LastCheckpointProbe,dirpath:${paths.output_dir}/checkpoints}"
+    train(make_cfg("data.train_size=400", "trainer.max_epochs=3", "logger=none", "test=false", probe))
+    assert LastCheckpointProbe.seen == [None, 4, 8]  # 4 steps per epoch
+    assert checkpoint_step(tmp_path / "run" / "checkpoints" / "last.ckpt") == 12
+    # a run stopped by max_steps in the middle of an epoch saves that step
+    train(make_cfg("data.train_size=400", "trainer.max_epochs=-1", "trainer.max_steps=10", "logger=none",
+                   "test=false", "optimized_metric=null", output_dir=tmp_path / "steps"))
+    assert checkpoint_step(tmp_path / "steps" / "checkpoints" / "last.ckpt") == 10
+
+
+@pytest.mark.parametrize("overrides", [["callbacks=none"],
+                                       ["callbacks.model_checkpoint=null", "callbacks.last_checkpoint=null"]])
+def test_no_checkpoint_callback_means_no_checkpoint_file(overrides, make_cfg, tmp_path):
+    # Lightning would add a ModelCheckpoint of its own (epoch=1-step=8.ckpt) when none is configured
+    train(make_cfg("data.train_size=400", "trainer.max_epochs=2", "logger=none", "test=false", *overrides))
+    assert read_status(tmp_path / "run")["status"] == "completed"
+    assert not list((tmp_path / "run").rglob("*.ckpt"))
 
 
 def test_early_stopping_ends_the_run_when_the_monitor_stops_improving(make_cfg, tmp_path):

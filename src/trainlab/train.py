@@ -29,7 +29,7 @@ import hydra
 import lightning as L
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from lightning.pytorch.callbacks import ProgressBar
+from lightning.pytorch.callbacks import Checkpoint, ProgressBar
 from lightning.pytorch.loggers import Logger, TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
@@ -142,7 +142,11 @@ def train(cfg: DictConfig) -> float | None:
     if not cfg.trainer.get("enable_progress_bar", True):  # the switch also removes the bar configured in callbacks/
         callbacks = [callback for callback in callbacks if not isinstance(callback, ProgressBar)]
     loggers: list[Logger] = instantiate_dict(cfg.get("logger"), "logger")
-    trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    checkpointing = {}
+    if "enable_checkpointing" not in cfg.trainer:  # else Lightning adds a ModelCheckpoint when none is configured
+        checkpointing["enable_checkpointing"] = any(isinstance(callback, Checkpoint) for callback in callbacks)
+    trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False,
+                                                 **checkpointing)
     params = hyperparameters(cfg, datamodule)
     record_hyperparameters(trainer.loggers, params)
 
