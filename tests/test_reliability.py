@@ -236,4 +236,5 @@ def test_status_json_is_complete_json(make_cfg, tmp_path):
     train(make_cfg("debug=limit", output_dir=tmp_path / "s"))
     payload = json.loads((tmp_path / "s" / "status.json").read_text())
     assert payload["status"] == "completed" and payload["wall_time_s"] > 0
+    assert payload["data_source"] == "bundled"
     assert set(payload["metrics"]) >= {"train/loss", "val/acc", "test/acc"}

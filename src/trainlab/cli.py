@@ -2,12 +2,29 @@
 
     trainlab report <sweep_dir> [--out DIR]     figures + summary.md of a finished multirun
     trainlab reproduce [--quick] [--out DIR]    experiments A-I and their reports (also `make reproduce`)
+    trainlab evaluate <run_dir> [--ckpt last|best|PATH] [--split val test ...]
+                                                loss and accuracy of a run's checkpoint
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+
+def print_evaluation(run_dir: str, ckpt: str, splits: list[str]) -> int:
+    from trainlab.errors import UserError
+    from trainlab.evaluate import evaluate
+
+    try:
+        results = evaluate(run_dir, ckpt, splits)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"| split | loss | acc |  ({run_dir}, --ckpt {ckpt})\n|---|---|---|")
+    for split, values in results.items():
+        print(f"| {split} | {values['loss']:.4f} | {values['acc']:.4f} |")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     reproduce.add_argument("--out", help="output directory (default outputs/reproduce/<date>_<time>)")
     reproduce.add_argument("--quick", action="store_true", help="tiny budgets: a smoke test of the whole pipeline")
     reproduce.add_argument("--only", nargs="+", metavar="ID", help="run only these experiments (A ... I)")
+    evaluate = commands.add_parser("evaluate", help="loss and accuracy of a finished run's checkpoint")
+    evaluate.add_argument("run_dir", help="a run directory, e.g. outputs/runs/2026-01-01_12-00-00")
+    evaluate.add_argument("--ckpt", default="last", help="last (default), best, or a checkpoint file")
+    evaluate.add_argument("--split", nargs="+", default=["val", "test"], metavar="SPLIT",
+                          help="splits to evaluate: val, train, test (default: val test)")
     args = parser.parse_args(argv)
 
     if args.command == "report":
@@ -33,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, path in written.items():
             print(f"{name}: {path}")
         return 0
+
+    if args.command == "evaluate":
+        return print_evaluation(args.run_dir, args.ckpt, args.split)
 
     from trainlab.reproduce import reproduce as run_reproduce
 

@@ -5,6 +5,7 @@
      "metrics": {"val/acc": 0.93, ...},          # final value of every logged scalar
      "objective": 0.93,                          # what was returned to the sweeper
      "wall_time_s": 12.3,
+     "data_source": "bundled",                   # the data it trained on (data.source=auto resolved)
      "error": "ValueError: ..."}                 # failed jobs only
 
 Sweep summaries (:mod:`trainlab.sweep.summary`) and sweep resume read it back.
@@ -37,6 +38,7 @@ def write_status(
     objective: float | None,
     wall_time_s: float,
     error: str | None = None,
+    data_source: str | None = None,
 ) -> Path:
     if status not in STATUSES:
         raise ValueError(f"status={status!r}; allowed: {', '.join(STATUSES)}")
@@ -47,6 +49,8 @@ def write_status(
         "objective": None if objective is None else _json_number(objective),
         "wall_time_s": round(wall_time_s, 3),
     }
+    if data_source is not None:
+        payload["data_source"] = data_source
     if error is not None:
         payload["error"] = error
     path = Path(output_dir) / STATUS_FILE

@@ -155,7 +155,8 @@ def train(cfg: DictConfig) -> float | None:
     status, error = "completed", None
 
     def save_status(objective: float | None) -> None:
-        write_status(output_dir, status, overrides, metrics, objective, time.monotonic() - started, error)
+        write_status(output_dir, status, overrides, metrics, objective, time.monotonic() - started, error,
+                     data_source=params.get("data", {}).get("resolved_source"))
 
     try:
         trainer.fit(model=model, datamodule=datamodule, ckpt_path=ckpt_path)

@@ -1,0 +1,112 @@
+"""``trainlab evaluate RUN_DIR``: loss and accuracy of a finished run's checkpoint on the splits you name.
+
+    trainlab evaluate outputs/runs/2026-11-28_12-00-00                   # last.ckpt on val and test
+    trainlab evaluate outputs/multiruns/<sweep>/0_optimizer=adam --ckpt best --split train val test
+
+The run's own composed config (``RUN_DIR/.hydra/config.yaml``) rebuilds its data - the same source (``auto`` as it
+resolved for the run, from ``status.json``), split sizes and batch sizes - and its network; the checkpoint's
+weights are loaded, and every requested split is evaluated in eval mode in one validation pass, the computation
+of the run's own validation. So ``--ckpt last`` reproduces the run's final ``val/acc`` and ``test/acc`` exactly.
+
+``--ckpt``: ``last`` (``checkpoints/last.ckpt``, the default), ``best`` (the best epoch that
+``callbacks.model_checkpoint`` recorded in ``last.ckpt``: a run with ``monitor`` and ``save_top_k >= 1``), or a path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import hydra
+import lightning as L
+import torch
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from trainlab.data.mnist_datamodule import EVAL_SPLITS
+from trainlab.errors import CheckpointNotFoundError, ConfigError, UserError
+from trainlab.models.classifier import EVAL_METRIC_NAMES
+from trainlab.run_status import read_status
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_config(run_dir: Path) -> DictConfig:
+    """The run's composed config, its output directory pointed at ``run_dir`` (Hydra is not running here)."""
+    path = run_dir / ".hydra" / "config.yaml"
+    if not path.is_file():
+        raise UserError(f"{run_dir} has no .hydra/config.yaml: not the directory of a trainlab run "
+                        "(outputs/runs/<run> or outputs/multiruns/<sweep>/<job>)")
+    os.environ.setdefault("TRAINLAB_ROOT", str(REPOSITORY_ROOT))  # paths.root_dir, as train.py sets it
+    cfg = OmegaConf.load(path)
+    with open_dict(cfg):
+        cfg.paths.output_dir = str(run_dir)
+    return cfg
+
+
+def checkpoints_listing(run_dir: Path) -> str:
+    found = sorted(p.name for p in (run_dir / "checkpoints").glob("*.ckpt"))
+    return f"checkpoints there: {', '.join(found)}" if found else "it holds no checkpoint"
+
+
+def best_checkpoint(run_dir: Path) -> Path:
+    """The best epoch's file, as ``ModelCheckpoint`` recorded it in ``last.ckpt``."""
+    last = run_dir / "checkpoints" / "last.ckpt"
+    if not last.is_file():
+        raise CheckpointNotFoundError(f"--ckpt best: {last} is missing, and it records the best epoch; "
+                                      f"{checkpoints_listing(run_dir)}")
+    states = torch.load(last, map_location="cpu", weights_only=False).get("callbacks", {})
+    recorded = [state.get("best_model_path") for key, state in states.items()
+                if key.startswith("ModelCheckpoint") and state.get("monitor") is not None]  # not last_checkpoint
+    recorded = [path for path in recorded if path]
+    if not recorded:
+        raise CheckpointNotFoundError(
+            f"--ckpt best: the run kept no best epoch (train it with callbacks.model_checkpoint.monitor=val/acc "
+            f"callbacks.model_checkpoint.save_top_k=1); use --ckpt last or a path; {checkpoints_listing(run_dir)}")
+    path = run_dir / "checkpoints" / Path(recorded[0]).name  # the run directory may have moved since
+    if not path.is_file():
+        raise CheckpointNotFoundError(f"--ckpt best: {path} (the best epoch recorded in last.ckpt) is missing; "
+                                      f"{checkpoints_listing(run_dir)}")
+    return path
+
+
+def find_checkpoint(run_dir: Path, ckpt: str) -> Path:
+    if ckpt == "best":
+        return best_checkpoint(run_dir)
+    path = run_dir / "checkpoints" / "last.ckpt" if ckpt == "last" else Path(ckpt)
+    if not path.is_file():
+        raise CheckpointNotFoundError(f"--ckpt {ckpt}: no checkpoint file at {path}; {checkpoints_listing(run_dir)}")
+    return path
+
+
+def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
+             splits: Sequence[str] = ("val", "test")) -> dict[str, dict[str, float]]:
+    """``{split: {"loss": ..., "acc": ...}}`` of the checkpoint ``ckpt`` of the run in ``run_dir``."""
+    run_dir = Path(run_dir)
+    splits = list(dict.fromkeys(splits))
+    unknown = [split for split in splits if split not in EVAL_SPLITS]
+    if unknown or not splits:
+        raise ConfigError(f"--split {' '.join(unknown)} is invalid; allowed: one or more of {', '.join(EVAL_SPLITS)}")
+    cfg = run_config(run_dir)
+    path = find_checkpoint(run_dir, ckpt)
+    status = read_status(run_dir) or {}
+    with open_dict(cfg):
+        cfg.data.eval_splits = splits
+        if cfg.data.source == "auto" and status.get("data_source"):
+            cfg.data.source = status["data_source"]
+    datamodule = hydra.utils.instantiate(cfg.data)
+    model = hydra.utils.instantiate(cfg.model, optimizer=hydra.utils.instantiate(cfg.optimizer), init=None)
+    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=False)["state_dict"])
+    accelerator = cfg.trainer.get("accelerator", "cpu")
+    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
+        accelerator = "cpu"  # a run trained on a GPU machine, evaluated here
+    trainer = L.Trainer(accelerator=accelerator, devices=1, precision=cfg.trainer.get("precision", "32-true"),
+                        logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                        enable_model_summary=False)
+    trainer.validate(model, datamodule=datamodule, verbose=False)
+    metrics = trainer.callback_metrics
+    results = {}
+    for split in splits:
+        loss_name, acc_name = EVAL_METRIC_NAMES[split]
+        results[split] = {"loss": float(metrics[loss_name]), "acc": float(metrics[acc_name])}
+    return results

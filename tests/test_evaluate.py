@@ -1,0 +1,75 @@
+"""``trainlab evaluate``: a run's checkpoint re-evaluated from its own config reproduces the run's metrics."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import pytest
+from conftest import run_train
+
+from trainlab.cli import main
+from trainlab.errors import UserError
+from trainlab.evaluate import evaluate
+from trainlab.run_status import read_status
+
+RUN = ["data.train_size=400", "data.val_size=200", "trainer.max_epochs=3", "optimizer=adam", "logger=csv"]
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory, data_dir):
+    """A real run (train.py in a subprocess, so .hydra/config.yaml is Hydra's own) that kept its first epoch as
+    the best one (mode=min on a rising val/acc) beside last.ckpt."""
+    base = tmp_path_factory.mktemp("evaluate")
+    run_dir = base / "run"
+    result = run_train([*RUN, "callbacks.model_checkpoint.monitor=val/acc", "callbacks.model_checkpoint.save_top_k=1",
+                        "callbacks.model_checkpoint.mode=min", f"hydra.run.dir={run_dir}"], base, data_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return run_dir
+
+
+def test_last_checkpoint_reproduces_the_runs_final_metrics(finished_run):
+    results = evaluate(finished_run, "last", ["val", "test", "train"])
+    metrics = read_status(finished_run)["metrics"]
+    assert results["val"] == {"loss": metrics["val/loss"], "acc": metrics["val/acc"]}  # exactly
+    assert results["test"] == {"loss": metrics["test/loss"], "acc": metrics["test/acc"]}
+    assert 0.0 < results["train"]["acc"] <= 1.0 and results["train"]["loss"] > 0
+
+
+def test_best_checkpoint_is_the_epoch_the_run_recorded(finished_run):
+    with open(finished_run / "metrics.csv") as file:
+        val_acc = [float(row["val/acc"]) for row in csv.DictReader(file) if row.get("val/acc")]
+    assert len(val_acc) == 3 and val_acc[0] < val_acc[-1]  # mode=min kept epoch 0, not the last one
+    assert evaluate(finished_run, "best", ["val"])["val"]["acc"] == val_acc[0]
+    assert evaluate(finished_run, "last", ["val"])["val"]["acc"] == val_acc[-1]
+
+
+def test_a_moved_run_directory_still_evaluates(finished_run, tmp_path):
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(finished_run, moved)
+    assert evaluate(moved, "best", ["val"]) == evaluate(finished_run, "best", ["val"])
+
+
+def test_cli_prints_a_table_and_errors_name_the_problem(finished_run, tmp_path, capsys):
+    assert main(["evaluate", str(finished_run), "--split", "test"]) == 0
+    out = capsys.readouterr().out
+    test_acc = read_status(finished_run)["metrics"]["test/acc"]
+    assert f"| test | {read_status(finished_run)['metrics']['test/loss']:.4f} | {test_acc:.4f} |" in out
+
+    assert main(["evaluate", str(tmp_path)]) == 2
+    assert f"{tmp_path} has no .hydra/config.yaml: not the directory of a trainlab run" in capsys.readouterr().err
+    assert main(["evaluate", str(finished_run), "--split", "validation"]) == 2
+    assert "--split validation is invalid; allowed: one or more of val, train, test" in capsys.readouterr().err
+    assert main(["evaluate", str(finished_run), "--ckpt", str(tmp_path / "nope.ckpt")]) == 2
+    error = capsys.readouterr().err
+    assert "no checkpoint file at" in error and "checkpoints there: epoch_000.ckpt, last.ckpt" in error
+
+
+def test_best_without_a_recorded_best_epoch_says_how_to_keep_one(finished_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    for best in (run / "checkpoints").glob("epoch_*.ckpt"):
+        best.unlink()
+    with pytest.raises(UserError, match=r"--ckpt best: .*epoch_000.ckpt \(the best epoch recorded in last.ckpt\) "
+                                        r"is missing; checkpoints there: last.ckpt"):
+        evaluate(run, "best")
