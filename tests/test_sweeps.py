@@ -87,10 +87,20 @@ def test_launchers_complete_a_two_job_sweep(launcher, train_subprocess, tmp_path
     assert [(r["optimizer"], r["status"]) for r in rows] == [("sgd", "completed"), ("adam", "completed")]
 
 
-def test_report_draws_figure_summary_and_tensorboard_image(train_subprocess, tmp_path, capsys):
+def test_report_of_a_sweep_without_logs_says_why_it_has_no_figure(train_subprocess, tmp_path):
+    result = train_subprocess("-m", "debug=limit", "optimizer=sgd,adam", "logger=none")
+    assert result.returncode == 0
+    written = build_report(only_sweep(tmp_path))
+    assert set(written) == {"summary"}
+    assert "No curves: the jobs left no TensorBoard events or metrics.csv (logger=none?)" in \
+        written["summary"].read_text()
+
+
+@pytest.mark.parametrize("logger", ["tensorboard", "csv"])  # the curves come from event files or metrics.csv
+def test_report_draws_figure_summary_and_tensorboard_image(logger, train_subprocess, tmp_path, capsys):
     from trainlab.cli import main
 
-    result = train_subprocess("-m", "debug=limit", "optimizer=sgd,adam")
+    result = train_subprocess("-m", "debug=limit", "optimizer=sgd,adam", f"logger={logger}")
     assert result.returncode == 0
     sweep_dir = only_sweep(tmp_path)
     assert main(["report", str(sweep_dir)]) == 0

@@ -43,6 +43,9 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
         cells = [job.name.split("_", 1)[0], *(job.params.get(k, "") for k in keys), job.status]
         cells += [f"{job.metrics[m]:.4f}" if m in job.metrics else "" for m in metrics]
         lines.append("| " + " | ".join(cells) + " |")
+    if not any(job.scalars for job in jobs):
+        lines += ["", "No curves: the jobs left no TensorBoard events or metrics.csv (logger=none?); the figures need "
+                  "logger=tensorboard (the default) or logger=csv."]
     return "\n".join(lines) + "\n"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,13 +32,29 @@ class JobRun:
 
 
 def read_scalars(job_dir: Path) -> dict[str, tuple[list[int], list[float]]]:
-    """Every scalar tag of the job's TensorBoard events: tag -> (steps, values)."""
+    """Every scalar tag of the job: tag -> (steps, values), from its TensorBoard events, or from its
+    ``metrics.csv`` when it was logged with ``logger=csv`` only."""
     accumulator = EventAccumulator(str(job_dir), size_guidance={"scalars": 0})
     accumulator.Reload()
     series = {}
     for tag in accumulator.Tags().get("scalars", []):
         events = accumulator.Scalars(tag)
         series[tag] = ([e.step for e in events], [e.value for e in events])
+    if not series and (job_dir / "metrics.csv").is_file():
+        series = read_csv_scalars(job_dir / "metrics.csv")
+    return series
+
+
+def read_csv_scalars(path: Path) -> dict[str, tuple[list[int], list[float]]]:
+    """The columns of a Lightning ``metrics.csv`` (one row per logging call, empty cells elsewhere) as series."""
+    series: dict[str, tuple[list[int], list[float]]] = {}
+    with path.open(newline="") as file:
+        for row in csv.DictReader(file):
+            for tag, value in row.items():
+                if tag != "step" and value not in ("", None):
+                    steps, values = series.setdefault(tag, ([], []))
+                    steps.append(int(row["step"]))
+                    values.append(float(value))
     return series
 
 
