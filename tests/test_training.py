@@ -138,6 +138,14 @@ def test_multirun_job_without_its_optimized_metric_fails_the_sweep(train_subproc
     assert "optimizer=sgd" in status.parent.name
 
 
+def test_help_starts_with_what_trainlab_is_and_lists_every_group(train_subprocess):
+    result = train_subprocess("--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith('trainlab - chapter 6 of "Deep Learning from Scratch"')
+    assert "python train.py experiment=compare_optimizers" in result.stdout
+    assert "scheduler: cosine, exponential, plateau, step" in result.stdout  # Hydra's own list follows
+
+
 def test_single_run_writes_tensorboard_and_checkpoint(train_subprocess, tmp_path):
     result = train_subprocess("debug=limit", "seed=0")
     assert result.returncode == 0, result.stderr[-3000:]
