@@ -61,10 +61,13 @@ def checkpoint_step(path) -> int:
     return torch.load(path, weights_only=False)["global_step"]
 
 
-def test_last_checkpoint_is_rewritten_every_epoch_and_at_the_stop(make_cfg, tmp_path):
-    # a job killed between epochs (SIGKILL, out of memory, a lost node) resumes from its last finished epoch
+@pytest.mark.parametrize("validate_every", [1, 2])
+def test_last_checkpoint_is_rewritten_every_epoch_and_at_the_stop(validate_every, make_cfg, tmp_path):
+    # a job killed between epochs (SIGKILL, out of memory, a lost node) resumes from its last finished epoch,
+    # also from an epoch without validation
     probe = "+callbacks.probe={_target_:checkpoint_probe.LastCheckpointProbe,dirpath:${paths.output_dir}/checkpoints}"
-    train(make_cfg("data.train_size=400", "trainer.max_epochs=3", "logger=none", "test=false", probe))
+    train(make_cfg("data.train_size=400", "trainer.max_epochs=3", f"trainer.check_val_every_n_epoch={validate_every}",
+                   "logger=none", "test=false", "optimized_metric=null", probe))
     assert LastCheckpointProbe.seen == [None, 4, 8]  # 4 steps per epoch
     assert checkpoint_step(tmp_path / "run" / "checkpoints" / "last.ckpt") == 12
     # a run stopped by max_steps in the middle of an epoch saves that step
