@@ -65,6 +65,19 @@ def test_cli_prints_a_table_and_errors_name_the_problem(finished_run, tmp_path, 
     assert "no checkpoint file at" in error and "checkpoints there: epoch_000.ckpt, last.ckpt" in error
 
 
+def test_a_file_that_is_not_this_runs_checkpoint_is_named(finished_run, tmp_path):
+    garbage = tmp_path / "notes.ckpt"
+    garbage.write_text("not a checkpoint")
+    with pytest.raises(UserError, match=rf"{garbage} is not a readable Lightning checkpoint \(UnpicklingError"):
+        evaluate(finished_run, str(garbage))
+    other = tmp_path / "other"  # the same run with a narrower network cannot take these weights
+    shutil.copytree(finished_run, other)
+    config = other / ".hydra" / "config.yaml"
+    config.write_text(config.read_text().replace("- 100\n", "- 50\n"))
+    with pytest.raises(UserError, match=rf"does not fit the network of the run in {other} \(Error\(s\) in loading"):
+        evaluate(other, str(finished_run / "checkpoints" / "last.ckpt"))
+
+
 def test_best_without_a_recorded_best_epoch_says_how_to_keep_one(finished_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(finished_run, run)

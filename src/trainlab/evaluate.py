@@ -79,6 +79,22 @@ def find_checkpoint(run_dir: Path, ckpt: str) -> Path:
     return path
 
 
+def load_weights(model: torch.nn.Module, path: Path, run_dir: Path) -> None:
+    """The checkpoint's ``state_dict`` into ``model``; a file that is not one, or not this run's network, is a
+    :class:`UserError` naming it."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)["state_dict"]
+    except Exception as error:  # noqa: BLE001 - any unreadable file: reported with its cause
+        raise CheckpointNotFoundError(f"{path} is not a readable Lightning checkpoint "
+                                      f"({type(error).__name__}: {error})") from error
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as error:
+        first_line = str(error).strip().splitlines()[0]
+        raise ConfigError(f"{path} does not fit the network of the run in {run_dir} ({first_line}); "
+                          "evaluate a checkpoint of that run") from error
+
+
 def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
              splits: Sequence[str] = ("val", "test")) -> dict[str, dict[str, float]]:
     """``{split: {"loss": ..., "acc": ...}}`` of the checkpoint ``ckpt`` of the run in ``run_dir``."""
@@ -96,7 +112,7 @@ def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
             cfg.data.source = status["data_source"]
     datamodule = hydra.utils.instantiate(cfg.data)
     model = hydra.utils.instantiate(cfg.model, optimizer=hydra.utils.instantiate(cfg.optimizer), init=None)
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=False)["state_dict"])
+    load_weights(model, path, run_dir)
     accelerator = cfg.trainer.get("accelerator", "cpu")
     if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
         accelerator = "cpu"  # a run trained on a GPU machine, evaluated here
