@@ -53,3 +53,13 @@ def test_batch_norm_bench_times_both_input_shapes():
     assert [row[0] for row in rows] == ["(128, 100)", "(1024, 100)"]
     for shape, custom, reference, ratio in rows:
         assert float(ratio) == pytest.approx(float(custom) / float(reference), abs=0.02), (shape, ratio)
+
+
+def test_make_bench_runs_every_cpu_benchmark():
+    """``make bench`` (dry run) calls each script of bench/ that BENCHMARKS.md reports on the CPU."""
+    result = subprocess.run(["make", "-n", "bench"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    scripts = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
+    assert scripts == ["batch_norm.py", "optimizers.py", "step_rate.py"]
+    for script in scripts:
+        assert f"bench/{script}" in result.stdout
