@@ -27,7 +27,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from trainlab.data.mnist_datamodule import EVAL_SPLITS, SOURCES
 from trainlab.errors import ConfigError
-from trainlab.models.classifier import EVAL_METRIC_NAMES, epoch_metric_names, validation_metric_names
+from trainlab.models.classifier import epoch_metric_names, validation_metric_names
 from trainlab.models.mlp import ACTIVATIONS, BATCH_NORMS
 
 TOP_LEVEL_KEYS = {
@@ -118,7 +118,7 @@ RULES: dict[str, tuple[Check, str]] = {
     "optimizer.eps": number(0.0, low_open=True),
     "optimizer.betas": pair_of(UNIT),
     "optimizer.weight_decay": number(0.0),
-    "model.scheduler_monitor": one_of(tuple(name for pair in EVAL_METRIC_NAMES.values() for name in pair)),
+    "model.scheduler_monitor": one_of(tuple(validation_metric_names(EVAL_SPLITS))),
     "scheduler.step_size": integer(1),
     "scheduler.gamma": number(0.0, low_open=True),
     "scheduler.T_max": integer(1),

@@ -191,8 +191,9 @@ class MLPClassifier(L.LightningModule):
         return None if self.automatic_optimization else self.lr_schedulers()
 
     def on_train_batch_end(self, outputs: Any, batch: Any, batch_idx: int) -> None:
-        # A plain schedule steps after the epoch's last training batch, like Lightning's automatic loop.
-        if batch_idx + 1 == self.trainer.num_training_batches:
+        # A plain schedule steps after the epoch's last training batch, like Lightning's automatic loop. (Runs every
+        # step: without a schedule it is one attribute test.)
+        if self.scheduler_factory is not None and batch_idx + 1 == self.trainer.num_training_batches:
             scheduler = self._manual_scheduler()
             if scheduler is not None and not isinstance(scheduler, ReduceLROnPlateau):
                 scheduler.step()
