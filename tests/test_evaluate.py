@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import shutil
 
 import pytest
@@ -11,6 +10,7 @@ from conftest import run_train
 from trainlab.cli import main
 from trainlab.errors import UserError
 from trainlab.evaluate import evaluate
+from trainlab.report.sweep_runs import read_csv_scalars
 from trainlab.run_status import read_status
 
 RUN = ["data.train_size=400", "data.val_size=200", "trainer.max_epochs=3", "optimizer=adam", "logger=csv"]
@@ -37,8 +37,7 @@ def test_last_checkpoint_reproduces_the_runs_final_metrics(finished_run):
 
 
 def test_best_checkpoint_is_the_epoch_the_run_recorded(finished_run):
-    with open(finished_run / "metrics.csv") as file:
-        val_acc = [float(row["val/acc"]) for row in csv.DictReader(file) if row.get("val/acc")]
+    val_acc = read_csv_scalars(finished_run / "metrics.csv")["val/acc"][1]
     assert len(val_acc) == 3 and val_acc[0] < val_acc[-1]  # mode=min kept epoch 0, not the last one
     assert evaluate(finished_run, "best", ["val"])["val"]["acc"] == val_acc[0]
     assert evaluate(finished_run, "last", ["val"])["val"]["acc"] == val_acc[-1]

@@ -11,6 +11,7 @@ from trainlab.errors import ConfigError
 from trainlab.init import he_init
 from trainlab.models.mlp import MLP
 from trainlab.optim import Adam
+from trainlab.report.sweep_runs import read_csv_scalars
 from trainlab.train import train
 
 
@@ -19,9 +20,7 @@ def stack_losses(make_cfg, out, *overrides: str) -> list[float]:
     train(make_cfg("optimizer=adam", "data.batch_size=128", "trainer.max_steps=12", "trainer.max_epochs=-1",
                    "trainer.log_every_n_steps=1", "logger=csv", "seed=7", "optimized_metric=null", *overrides,
                    output_dir=out))
-    rows = (out / "metrics.csv").read_text().splitlines()
-    column = rows[0].split(",").index("train/loss")
-    return [float(r.split(",")[column]) for r in rows[1:] if r.split(",")[column]]
+    return read_csv_scalars(out / "metrics.csv")["train/loss"][1]
 
 
 def reference_losses(data_dir, optimizer_factory, steps: int, clip_norm: float | None = None,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 import torch
 
+from trainlab.report.sweep_runs import read_csv_scalars
 from trainlab.run_status import read_status
 from trainlab.train import train
 
@@ -22,8 +22,7 @@ NEVER_IMPROVES = ["scheduler=plateau", "scheduler.patience=0", "+scheduler.thres
 
 
 def lr_per_epoch(run_dir: Path) -> list[float]:
-    with open(run_dir / "metrics.csv") as file:
-        return [float(row["train/lr"]) for row in csv.DictReader(file) if row.get("train/lr")]
+    return read_csv_scalars(run_dir / "metrics.csv")["train/lr"][1]
 
 
 def checkpoint_lr(run_dir: Path) -> float:

@@ -11,6 +11,7 @@ import torch
 from checkpoint_probe import LastCheckpointProbe
 from tb_events import load_run, scalar_values
 
+from trainlab.report.sweep_runs import read_csv_scalars
 from trainlab.run_status import read_status
 from trainlab.train import train
 
@@ -100,10 +101,7 @@ def test_same_seed_gives_bit_identical_final_loss(make_cfg, tmp_path):
     def final_loss(run: str, seed: int) -> float:
         cfg = make_cfg("debug=limit", f"seed={seed}", "logger=csv", output_dir=tmp_path / run)
         train(cfg)
-        rows = (tmp_path / run / "metrics.csv").read_text().splitlines()
-        header = rows[0].split(",")
-        column = header.index("train/loss")
-        return [float(r.split(",")[column]) for r in rows[1:] if r.split(",")[column]][-1]
+        return read_csv_scalars(tmp_path / run / "metrics.csv")["train/loss"][1][-1]
 
     a, b, c = final_loss("a", 0), final_loss("b", 0), final_loss("c", 1)
     assert a == b  # bit-identical on CPU
