@@ -15,7 +15,7 @@ from torch.utils.data import SequentialSampler
 from trainlab.data.idx_files import IdxFileError
 from trainlab.data.mnist_datamodule import MNISTDataModule
 from trainlab.data.tensor_batch_loader import TensorBatchLoader
-from trainlab.errors import DataError
+from trainlab.errors import ConfigError, DataError
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:
@@ -70,8 +70,11 @@ def test_train_size_takes_first_images_and_val_follows(data_dir):
 
 def test_split_that_does_not_fit_names_the_keys(data_dir):
     dm = MNISTDataModule(source="bundled", data_dir=str(data_dir), train_size=4400, val_size=500)
-    with pytest.raises(ValueError, match=r"data.train_size=4400 \+ data.val_size=500"):
+    with pytest.raises(ConfigError) as error:
         dm.setup()
+    assert str(error.value) == (
+        "data.train_size=4400 + data.val_size=500 do not fit the bundled training pool of 4500 images; allowed: "
+        "data.val_size at most 4499 (default 500) and data.train_size + data.val_size at most 4500")
 
 
 def test_unknown_source_names_allowed_values():

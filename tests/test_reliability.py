@@ -75,6 +75,17 @@ def test_bad_config_is_rejected_naming_the_key(overrides, message, make_cfg):
     assert "\n" not in str(error.value)
 
 
+def test_split_sizes_beyond_the_data_exit_2_with_the_allowed_sizes(train_subprocess, tmp_path):
+    """The sizes are checked once the source is known (inside fit), and still end as a one-line config error."""
+    result = train_subprocess("data.source=bundled", "data.val_size=100000")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: data.train_size=None + data.val_size=100000 do not fit the bundled training pool of 4500 images; "
+        "allowed: data.val_size at most 4499 (default 500) and data.train_size + data.val_size at most 4500")
+    assert "Traceback" not in result.stderr
+    assert not list((tmp_path / "outputs").rglob("*.ckpt"))
+
+
 def test_gpu_trainer_without_cuda_is_a_config_error_naming_the_alternatives(make_cfg, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(ConfigError) as error:

@@ -36,7 +36,7 @@ from trainlab.data.torchvision_mnist import (
     raw_dir,
     torchvision_files_present,
 )
-from trainlab.errors import DataError
+from trainlab.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)
 
@@ -159,9 +159,10 @@ class MNISTDataModule(L.LightningDataModule):
         val_size = self.val_size if self.val_size is not None else DEFAULT_VAL_SIZE[source]
         train_size = self.train_size if self.train_size is not None else len(pool_x) - val_size
         if train_size < 1 or train_size + val_size > len(pool_x):
-            raise ValueError(
+            raise ConfigError(
                 f"data.train_size={self.train_size} + data.val_size={self.val_size} do not fit the {source} "
-                f"training pool of {len(pool_x)} images (train {train_size} + val {val_size})"
+                f"training pool of {len(pool_x)} images; allowed: data.val_size at most {len(pool_x) - 1} "
+                f"(default {DEFAULT_VAL_SIZE[source]}) and data.train_size + data.val_size at most {len(pool_x)}"
             )
         device = self._device()
 
