@@ -183,6 +183,27 @@ class BookOptimizer(Optimizer):
                 "C++ compiler (g++, or $CXX); compile=False (optimizer.compile=false) runs the same rule eagerly."
             ) from error
 
+    def tensors_to_update(self, group: dict) -> tuple[list, list, list[dict]]:
+        """The group's parameters that have a gradient, their gradients and their state (created on first use).
+
+        One pass over the group: this runs on every step, and on a small network its Python cost is a visible part
+        of a fused (``compile=True``) step.
+        """
+        params, grads, states = [], [], []
+        for param in group["params"]:
+            grad = param.grad
+            if grad is None:
+                continue
+            if grad.is_sparse:
+                raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
+            state = self.state[param]
+            if not state:
+                state.update(self.init_state(param))
+            params.append(param)
+            grads.append(grad)
+            states.append(state)
+        return params, grads, states
+
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
         """One update of every parameter that has a gradient; returns ``closure()``'s loss when given."""
@@ -191,16 +212,9 @@ class BookOptimizer(Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
+            params, grads, states = self.tensors_to_update(group)
             if not params:
                 continue
-            grads = [p.grad for p in params]
-            if any(g.is_sparse for g in grads):
-                raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
-            states = [self.state[p] for p in params]
-            for param, state in zip(params, states, strict=True):
-                if not state:
-                    state.update(self.init_state(param))
             weight_decay = group["weight_decay"]
             if group["compile"]:  # weight decay happens inside the compiled function
                 self.update_compiled(group, params, grads, states)
