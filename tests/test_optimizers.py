@@ -227,6 +227,18 @@ def test_params_without_grad_are_skipped_and_groups_keep_their_settings(name):
     assert frozen not in optimizer.state
 
 
+@pytest.mark.parametrize("name", list(CASES))
+def test_sparse_gradient_is_refused_naming_the_optimizer_and_nothing_moves(name):
+    cls, kwargs, _ = CASES[name]
+    dense, sparse = torch.nn.Parameter(torch.ones(3)), torch.nn.Parameter(torch.ones(4, 2))
+    dense.grad = torch.ones(3)
+    sparse.grad = torch.sparse_coo_tensor([[0, 2]], torch.ones(2, 2), (4, 2))
+    optimizer = cls([dense, sparse], **kwargs)
+    with pytest.raises(RuntimeError, match=f"^{cls.__name__} does not support sparse gradients$"):
+        optimizer.step()
+    assert torch.equal(dense.detach(), torch.ones(3)) and torch.equal(sparse.detach(), torch.ones(4, 2))
+
+
 def test_step_returns_the_closure_loss():
     (p, *_) = random_params()
     optimizer = SGD([p], lr=0.1)
