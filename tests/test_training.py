@@ -47,10 +47,7 @@ def test_checkpoint_callback_keeps_the_best_epoch_when_asked(mode, make_cfg, tmp
     train(make_cfg("trainer.max_epochs=4", "data.train_size=400", "data.val_size=200", "logger=csv", "test=false",
                    "callbacks.model_checkpoint.monitor=val/acc", "callbacks.model_checkpoint.save_top_k=1",
                    f"callbacks.model_checkpoint.mode={mode}"))
-    rows = (tmp_path / "run" / "metrics.csv").read_text().splitlines()
-    header = rows[0].split(",")
-    val_acc = {int(r.split(",")[header.index("epoch")]): float(r.split(",")[header.index("val/acc")])
-               for r in rows[1:] if r.split(",")[header.index("val/acc")]}
+    val_acc = dict(enumerate(read_csv_scalars(tmp_path / "run" / "metrics.csv")["val/acc"][1]))  # one per epoch
     pick = max if mode == "max" else min
     best_epoch = pick(val_acc, key=lambda epoch: (val_acc[epoch], -epoch if mode == "max" else epoch))
     assert len(set(val_acc.values())) > 1  # the epochs differ, so there is something to choose
