@@ -154,6 +154,7 @@ def test_single_run_writes_tensorboard_and_checkpoint(train_subprocess, tmp_path
     assert len(run.Scalars("val/acc")) == 2  # two epochs
     assert "MNIST source=bundled: train=4000 val=500 test=500" in result.stdout + result.stderr
     assert "LeafSpec" not in result.stderr  # Lightning's use of a deprecated torch class is not the user's to fix
+    assert "litlogger" not in result.stdout + result.stderr  # nor its cloud-logger advert (lightning_noise.py)
 
 
 def test_multirun_gives_one_tensorboard_run_per_job(train_subprocess, tmp_path):
