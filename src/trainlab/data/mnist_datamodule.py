@@ -33,6 +33,7 @@ from trainlab.data.torchvision_mnist import (
     RAW_FILES,
     download_torchvision_mnist,
     load_torchvision_mnist,
+    missing_torchvision_files,
     raw_dir,
     torchvision_files_present,
 )
@@ -132,7 +133,10 @@ class MNISTDataModule(L.LightningDataModule):
             splits = load_bundled_mnist(self.data_dir)
             pool = tuple(torch.cat([splits["train"][i], splits["val"][i]]) for i in range(2))
             return pool, splits["test"]
-        if source == "torchvision" and not torchvision_files_present(self.data_dir) and self.download:
+        if source == "torchvision" and not torchvision_files_present(self.data_dir):
+            if not self.download:
+                raise DataError(self._missing_files_message("data.download=false forbids downloading it",
+                                                            "set data.download=true, "))
             self._download_or_explain()
         splits = load_torchvision_mnist(self.data_dir)
         return splits["train"], splits["test"]
@@ -143,12 +147,18 @@ class MNISTDataModule(L.LightningDataModule):
             download_torchvision_mnist(self.data_dir, self.download_timeout_s)
         except Exception as error:  # noqa: BLE001 - re-raised as a DataError with the cause chained
             cause = " ".join(f"{type(error).__name__}: {error}".split())  # one line, however long the cause
-            files = ", ".join(name for pair in RAW_FILES.values() for name in pair)
-            raise DataError(
-                f"data.source=torchvision: full MNIST is not in {raw_dir(self.data_dir)} and could not be downloaded "
-                f"({cause}). Put the four idx files there ({files}), or train offline with data.source=bundled "
-                "(the 5,000-image sample) or data.source=auto (full MNIST when it is available, else the sample)"
-            ) from error
+            raise DataError(self._missing_files_message(f"it could not be downloaded ({cause})", "")) from error
+
+    def _missing_files_message(self, why_not_downloaded: str, download_hint: str) -> str:
+        """Why ``data.source=torchvision`` has no data, where the files go, and the settings that work."""
+        files = [name for pair in RAW_FILES.values() for name in pair]
+        missing = missing_torchvision_files(self.data_dir)
+        where = (f"is not in {raw_dir(self.data_dir)}" if len(missing) == len(files)
+                 else f"in {raw_dir(self.data_dir)} lacks {', '.join(missing)}")
+        return (f"data.source=torchvision: full MNIST {where} and {why_not_downloaded}. "
+                f"Put the four idx files there ({', '.join(files)}), {download_hint}or train offline with "
+                "data.source=bundled (the 5,000-image sample) or data.source=auto (full MNIST when it is available, "
+                "else the sample)")
 
     # ---- Lightning hooks ---------------------------------------------------------------------------------------
     def setup(self, stage: str | None = None) -> None:

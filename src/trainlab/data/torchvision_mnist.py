@@ -29,9 +29,14 @@ def raw_dir(data_dir: str | os.PathLike) -> Path:
     return Path(data_dir) / "MNIST" / "raw"
 
 
+def missing_torchvision_files(data_dir: str | os.PathLike) -> list[str]:
+    """Names of the four raw idx files that are not in :func:`raw_dir` (they are validated when loaded)."""
+    return [name for pair in RAW_FILES.values() for name in pair if not (raw_dir(data_dir) / name).is_file()]
+
+
 def torchvision_files_present(data_dir: str | os.PathLike) -> bool:
-    """True when all four raw idx files exist (they are validated when loaded)."""
-    return all((raw_dir(data_dir) / name).is_file() for pair in RAW_FILES.values() for name in pair)
+    """True when all four raw idx files exist."""
+    return not missing_torchvision_files(data_dir)
 
 
 def download_torchvision_mnist(data_dir: str | os.PathLike, timeout_s: float) -> None:
