@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from trainlab.experiments import optimizer_paths
 
 
@@ -34,3 +36,23 @@ def test_first_sgd_step_is_the_closed_form():
     (x0, y0), (x1, y1) = optimizer_paths.optimizer_path(optimizer_paths.OPTIMIZERS["SGD"], steps=1)
     assert math.isclose(x1, x0 - 0.95 * x0 / 10, rel_tol=1e-15)
     assert math.isclose(y1, y0 - 0.95 * 2 * y0, rel_tol=1e-15)
+
+
+def test_a_second_run_into_the_same_out_is_refused_and_the_first_result_is_kept(tmp_path, capsys):
+    optimizer_paths.main(["--out", str(tmp_path)])
+    first_png = (tmp_path / "optimizer_paths.png").read_bytes()
+    first_csv = (tmp_path / "optimizer_paths.csv").read_text()
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        optimizer_paths.main(["--out", str(tmp_path), "--steps", "3"])
+    assert exit_info.value.code == 2
+    assert (f"error: {tmp_path} already holds optimizer_paths.csv, optimizer_paths.png from an earlier run of "
+            "optimizer_paths; choose a new --out") in capsys.readouterr().err
+    assert (tmp_path / "optimizer_paths.png").read_bytes() == first_png
+    assert (tmp_path / "optimizer_paths.csv").read_text() == first_csv  # 31 points per path, not 4
+
+
+def test_an_out_folder_with_other_files_is_accepted(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    out = optimizer_paths.main(["--out", str(tmp_path)])
+    assert (out / "optimizer_paths.png").is_file() and (tmp_path / "notes.txt").read_text() == "mine"

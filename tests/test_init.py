@@ -118,6 +118,17 @@ def test_activation_figures_and_table(tmp_path, capsys):
     assert "relu       he" in printed and "layer 5" in printed
 
 
+def test_activation_figures_are_never_overwritten(tmp_path, capsys):
+    (tmp_path / "tanh_xavier.png").write_bytes(b"an earlier figure")
+    with pytest.raises(SystemExit) as exit_info:
+        activations.main(["--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert f"error: {tmp_path} already holds tanh_xavier.png from an earlier run of activations" in error
+    assert [p.name for p in tmp_path.iterdir()] == ["tanh_xavier.png"]
+    assert (tmp_path / "tanh_xavier.png").read_bytes() == b"an earlier figure"
+
+
 # ---- histogram callback ----------------------------------------------------------------------------------------
 def test_histogram_callback_writes_readable_histograms(make_cfg, tmp_path):
     out = tmp_path / "hist"

@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from trainlab.errors import RunDirInUseError
 from trainlab.experiments.output_dir import experiment_output_dir
 from trainlab.init import he_init, normal_init, xavier_init
 from trainlab.models.mlp import ACTIVATIONS
@@ -50,6 +51,11 @@ def layer_activations(activation: str, init: str, seed: int = 0) -> list[torch.T
     return outputs
 
 
+def case_png_name(activation: str, init: str) -> str:
+    """File of one case's histograms, e.g. ``sigmoid_std0.01.png``."""
+    return f"{activation}_{init.replace('=', '')}.png"
+
+
 def all_cases(seed: int = 0) -> dict[tuple[str, str], list[torch.Tensor]]:
     return {(a, i): layer_activations(a, i, seed) for a in ACTIVATIONS for i in INITS}
 
@@ -68,7 +74,11 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--out", help="output directory (default outputs/experiments/activations/<time>)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    out = experiment_output_dir("activations", args.out)
+    case_files = [case_png_name(activation, init) for activation in ACTIVATIONS for init in INITS]
+    try:
+        out = experiment_output_dir("activations", args.out, writes=[*case_files, "overview.png", "stats.csv"])
+    except RunDirInUseError as error:
+        parser.error(str(error))  # exit 2
 
     import matplotlib
 
@@ -83,7 +93,7 @@ def main(argv: list[str] | None = None) -> Path:
         fig, axes = plt.subplots(1, NUM_LAYERS, figsize=(12, 2.4), constrained_layout=True)
         plot_case(axes, outputs, activation)
         fig.suptitle(f"{activation}, weight init {init}: activations per layer")
-        fig.savefig(out / f"{activation}_{init.replace('=', '')}.png", dpi=80)
+        fig.savefig(out / case_png_name(activation, init), dpi=80)
         plt.close(fig)
         plot_case(grid[row], outputs, activation)
         grid[row][0].set_ylabel(f"{activation}\n{init}", fontsize=8)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 
+from trainlab.errors import RunDirInUseError
 from trainlab.experiments.output_dir import experiment_output_dir
 from trainlab.optim import SGD, AdaGrad, Adam, Momentum
 
@@ -87,7 +88,10 @@ def main(argv: list[str] | None = None) -> Path:
     args = parser.parse_args(argv)
     if args.steps < 1:
         parser.error(f"--steps={args.steps} must be >= 1")
-    out = experiment_output_dir("optimizer_paths", args.out)
+    try:
+        out = experiment_output_dir("optimizer_paths", args.out, writes=["optimizer_paths.png", "optimizer_paths.csv"])
+    except RunDirInUseError as error:
+        parser.error(str(error))  # exit 2
     paths = all_paths(args.steps)
     plot_paths(paths, out / "optimizer_paths.png")
     write_csv(paths, out / "optimizer_paths.csv")

@@ -1,18 +1,33 @@
-"""Where a stand-alone experiment writes: ``--out`` if given, else ``outputs/experiments/<name>/<date>_<time>/``."""
+"""Where a stand-alone experiment writes: ``--out`` if given, else ``outputs/experiments/<name>/<date>_<time>/``.
+
+An earlier result is never overwritten: a directory that already holds any of the files the experiment writes is
+refused (``--out`` may still point at a folder that collects other files, e.g. the figures of A and C together).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
+from trainlab.errors import RunDirInUseError
 
-def experiment_output_dir(name: str, out: str | None) -> Path:
-    """Create and return the output directory of experiment ``name``; an existing ``--out`` is reused."""
+
+def experiment_output_dir(name: str, out: str | None, writes: Iterable[str]) -> Path:
+    """Create and return the output directory of experiment ``name``, which will write the files ``writes``.
+
+    Raises:
+        RunDirInUseError: the directory already holds one of ``writes`` (named in the message).
+    """
     if out is not None:
         path = Path(out)
     else:
         root = Path(os.environ.get("TRAINLAB_ROOT", "."))
         path = root / "outputs" / "experiments" / name / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    clashes = sorted(file for file in writes if (path / file).exists())
+    if clashes:
+        raise RunDirInUseError(f"{path} already holds {', '.join(clashes)} from an earlier run of {name}; choose a "
+                               "new --out (or move those files away)")
     path.mkdir(parents=True, exist_ok=True)
     return path
