@@ -13,9 +13,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.errors import UserError
-from trainlab.train import train
 
 # conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
 os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))
@@ -23,6 +21,12 @@ os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))
 
 @hydra.main(config_path="conf", config_name="train", version_base="1.3")
 def main(cfg: DictConfig) -> float | None:
+    # Imported here, not at the top: importing Lightning takes several seconds (torchmetrics pulls in torchvision
+    # and torch._dynamo), and what Hydra does before calling main - --help, --cfg, a misspelt key or option - needs
+    # none of it, so those answer in about a second.
+    from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+    from trainlab.train import train
+
     full_errors = os.environ.get("HYDRA_FULL_ERROR") == "1"
     try:
         return train(cfg)

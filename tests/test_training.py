@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import math
 import re
+import subprocess
+import sys
 
 import pytest
 import torch
 from checkpoint_probe import LastCheckpointProbe
+from conftest import ROOT
 from tb_events import load_run, scalar_values
 
 from trainlab.report.sweep_runs import read_csv_scalars
@@ -142,6 +145,18 @@ def test_help_starts_with_what_trainlab_is_and_lists_every_group(train_subproces
     assert result.stdout.startswith('trainlab - chapter 6 of "Deep Learning from Scratch"')
     assert "python train.py experiment=compare_optimizers" in result.stdout
     assert "scheduler: cosine, exponential, plateau, step" in result.stdout  # Hydra's own list follows
+
+
+def test_hydra_only_commands_answer_without_importing_lightning():
+    # --cfg, --help and a misspelt key are Hydra's work before main(): they must not wait for Lightning's import
+    code = ("import runpy, sys; sys.argv = ['train.py', '--cfg', 'job', 'optimizer=adam']; "
+            "runpy.run_path('train.py', run_name='__main__'); "
+            "heavy = ('lightning', 'torchmetrics', 'trainlab.train'); "
+            "print('imported:', sorted(m for m in heavy if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "_target_: trainlab.optim.adam.Adam" in result.stdout  # the composed config was printed
+    assert result.stdout.rstrip().endswith("imported: []")
 
 
 def test_single_run_writes_tensorboard_and_checkpoint(train_subprocess, tmp_path):
