@@ -25,7 +25,10 @@ def main(cfg: DictConfig) -> float | None:
     # and torch._dynamo), and what Hydra does before calling main - --help, --cfg, a misspelt key or option - needs
     # none of it, so those answer in about a second.
     from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+    from trainlab.lightning_noise import route_lightning_logs_through_root
     from trainlab.train import train
+
+    route_lightning_logs_through_root()
 
     full_errors = os.environ.get("HYDRA_FULL_ERROR") == "1"
     try:

@@ -170,6 +170,9 @@ def test_single_run_writes_tensorboard_and_checkpoint(train_subprocess, tmp_path
     assert "MNIST source=bundled: train=4000 val=500 test=500" in result.stdout + result.stderr
     assert "LeafSpec" not in result.stderr  # Lightning's use of a deprecated torch class is not the user's to fix
     assert "litlogger" not in result.stdout + result.stderr  # nor its cloud-logger advert (lightning_noise.py)
+    # Lightning is imported inside the Hydra task: its lines appear once, and in the run's train.log too
+    assert (result.stdout + result.stderr).count("GPU available: False") == 1
+    assert "[lightning.pytorch.utilities.rank_zero][INFO] - GPU available: False" in (run_dir / "train.log").read_text()
 
 
 def test_multirun_gives_one_tensorboard_run_per_job(train_subprocess, tmp_path):

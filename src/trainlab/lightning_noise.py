@@ -34,3 +34,21 @@ def silence_lightning_noise() -> None:
     info_logger = logging.getLogger(LIGHTNING_INFO_LOGGER)
     if not any(isinstance(f, DropCloudLoggerTip) for f in info_logger.filters):
         info_logger.addFilter(DropCloudLoggerTip())
+
+
+def route_lightning_logs_through_root() -> None:
+    """Print each Lightning log line once, in the application's format, when the application configured logging.
+
+    Importing ``lightning`` attaches a console handler to the ``lightning`` logger. Imported before any logging
+    set-up, ``lightning.pytorch`` also gets its own handler and stops propagating; imported after it (``train.py``
+    imports Lightning inside the Hydra task, once Hydra has configured the root logger with its console and
+    ``train.log`` handlers), its records propagate, and that console handler would print every line a second time.
+    Call after importing Lightning: with a configured root logger the extra handler is removed, so Lightning's lines
+    appear once, formatted like trainlab's own, and also land in the run's ``train.log``.
+    """
+    if not logging.getLogger().handlers:
+        return
+    lightning_logger = logging.getLogger("lightning")
+    for handler in list(lightning_logger.handlers):
+        if type(handler) is logging.StreamHandler:  # Lightning's console handler (not, e.g., a FileHandler)
+            lightning_logger.removeHandler(handler)
