@@ -1,4 +1,6 @@
-"""Messages Lightning prints on every run that no trainlab user can act on, and only those, silenced.
+"""Lightning's console output, trimmed to what a trainlab user can act on.
+
+Silenced (only these; every other warning and log record passes unchanged):
 
 * A ``FutureWarning``: Lightning (2.6) flattens every batch with torch's ``LeafSpec``, which recent torch releases
   deprecate.
@@ -6,8 +8,9 @@
   cloud logging and experiment tracking, try installing [litlogger]...". trainlab runs offline and logs to
   TensorBoard or CSV; the line appeared before every run, sweep job and ``trainlab evaluate``.
 
-Every other warning and log record passes unchanged. Imported by ``trainlab/__init__.py``, so it applies wherever
-trainlab is used.
+Both are installed by ``trainlab/__init__.py``, so they apply wherever trainlab is used. And printed once:
+:func:`route_lightning_logs_through_root` keeps Lightning's log lines from appearing twice when Lightning is
+imported after the application configured logging (``train.py`` imports it inside the Hydra task).
 """
 
 from __future__ import annotations
