@@ -30,7 +30,7 @@ import torch
 from trainlab.data.bundled_mnist import load_bundled_mnist
 from trainlab.data.tensor_batch_loader import TensorBatchLoader
 from trainlab.data.torchvision_mnist import (
-    RAW_FILES,
+    RAW_FILE_NAMES,
     download_torchvision_mnist,
     load_torchvision_mnist,
     missing_torchvision_files,
@@ -135,8 +135,7 @@ class MNISTDataModule(L.LightningDataModule):
             return pool, splits["test"]
         if source == "torchvision" and not torchvision_files_present(self.data_dir):
             if not self.download:
-                raise DataError(self._missing_files_message("data.download=false forbids downloading it",
-                                                            "set data.download=true, "))
+                raise DataError(self._missing_files_message("data.download=false forbids downloading it"))
             self._download_or_explain()
         splits = load_torchvision_mnist(self.data_dir)
         return splits["train"], splits["test"]
@@ -147,16 +146,16 @@ class MNISTDataModule(L.LightningDataModule):
             download_torchvision_mnist(self.data_dir, self.download_timeout_s)
         except Exception as error:  # noqa: BLE001 - re-raised as a DataError with the cause chained
             cause = " ".join(f"{type(error).__name__}: {error}".split())  # one line, however long the cause
-            raise DataError(self._missing_files_message(f"it could not be downloaded ({cause})", "")) from error
+            raise DataError(self._missing_files_message(f"it could not be downloaded ({cause})")) from error
 
-    def _missing_files_message(self, why_not_downloaded: str, download_hint: str) -> str:
+    def _missing_files_message(self, why_not_downloaded: str) -> str:
         """Why ``data.source=torchvision`` has no data, where the files go, and the settings that work."""
-        files = [name for pair in RAW_FILES.values() for name in pair]
         missing = missing_torchvision_files(self.data_dir)
-        where = (f"is not in {raw_dir(self.data_dir)}" if len(missing) == len(files)
+        where = (f"is not in {raw_dir(self.data_dir)}" if len(missing) == len(RAW_FILE_NAMES)
                  else f"in {raw_dir(self.data_dir)} lacks {', '.join(missing)}")
+        download_hint = "" if self.download else "set data.download=true, "
         return (f"data.source=torchvision: full MNIST {where} and {why_not_downloaded}. "
-                f"Put the four idx files there ({', '.join(files)}), {download_hint}or train offline with "
+                f"Put the four idx files there ({', '.join(RAW_FILE_NAMES)}), {download_hint}or train offline with "
                 "data.source=bundled (the 5,000-image sample) or data.source=auto (full MNIST when it is available, "
                 "else the sample)")
 

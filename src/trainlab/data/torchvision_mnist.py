@@ -23,6 +23,7 @@ RAW_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
+RAW_FILE_NAMES = tuple(name for pair in RAW_FILES.values() for name in pair)
 
 
 def raw_dir(data_dir: str | os.PathLike) -> Path:
@@ -31,7 +32,7 @@ def raw_dir(data_dir: str | os.PathLike) -> Path:
 
 def missing_torchvision_files(data_dir: str | os.PathLike) -> list[str]:
     """Names of the four raw idx files that are not in :func:`raw_dir` (they are validated when loaded)."""
-    return [name for pair in RAW_FILES.values() for name in pair if not (raw_dir(data_dir) / name).is_file()]
+    return [name for name in RAW_FILE_NAMES if not (raw_dir(data_dir) / name).is_file()]
 
 
 def torchvision_files_present(data_dir: str | os.PathLike) -> bool:
