@@ -14,6 +14,7 @@ import hydra
 from omegaconf import DictConfig
 
 from trainlab.errors import UserError
+from trainlab.hydra_errors import report_config_errors_in_one_line
 
 # conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
 os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))
@@ -47,4 +48,5 @@ def main(cfg: DictConfig) -> float | None:
 
 
 if __name__ == "__main__":
+    report_config_errors_in_one_line()  # an unknown option or key: one line and exit status 2, as below
     main()

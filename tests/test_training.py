@@ -192,16 +192,3 @@ def test_multirun_gives_one_tensorboard_run_per_job(train_subprocess, tmp_path):
     assert "trainlab.optim.adam.Adam" in hparams and "${" not in hparams
     assert "resolved_source: bundled" in hparams
     assert len(scalar_values(jobs[1], "hp/val_acc")) == 1
-
-
-@pytest.mark.parametrize(
-    "override,message",
-    [
-        ("optimizer=adamm", "Could not find 'optimizer/adamm'"),
-        ("model.net.widht=3", "Could not override 'model.net.widht'"),
-    ],
-)
-def test_unknown_option_or_key_fails_naming_it(train_subprocess, override, message):
-    result = train_subprocess(override)
-    assert result.returncode != 0
-    assert message in result.stderr

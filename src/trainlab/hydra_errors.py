@@ -1,0 +1,99 @@
+"""Hydra's own config errors as one line and exit status 2, like trainlab's other config errors.
+
+Hydra composes the config before ``train.py``'s task runs, so an unknown option (``optimizer=adamm``), an unknown key
+(``model.net.widht=3``, ``optimzer=adam``) or an override that does not parse never reaches the task's ``UserError``
+handler. Hydra reports them itself, over several lines, with its config search path and advice such as "To append
+to your config use +optimzer=adam" (for a misspelt key, the wrong fix), and exits with status 1.
+
+:func:`report_config_errors_in_one_line` wraps Hydra's reporting so that these errors print as::
+
+    error: optimizer=adamm: no option 'adamm' in config group optimizer; allowed: adagrad, adam, ...; did you mean adam?
+    error: optimzer: unknown key; allowed: callbacks, ckpt_path, ...; did you mean optimizer?
+
+and exit with status 2. Every other exception still goes to Hydra's report, and ``HYDRA_FULL_ERROR=1`` keeps
+Hydra's full traceback for these too.
+
+Hydra offers no public hook for this: the wrapper replaces ``hydra._internal.utils.run_and_report``, the function
+through which ``hydra.main`` runs composition and the task (``tests/test_hydra_errors.py`` pins the messages, so a Hydra
+release that moves it fails there, not silently).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import hydra._internal.utils as hydra_internal
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+from omegaconf import DictConfig
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean X?"`` for the closest candidate (difflib ratio >= 0.6), else ``""``."""
+    close = difflib.get_close_matches(word, list(candidates), n=1)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def top_level_groups() -> set[str]:
+    """Config groups at the root of the search path (``optimizer``, ``experiment``, ``hydra``, ...), if known."""
+    if not GlobalHydra.instance().is_initialized():
+        return set()
+    return set(GlobalHydra.instance().config_loader().list_groups(""))
+
+
+def squashed(text: str) -> str:
+    """Hydra's multi-line message on one line, without the config search path it appends."""
+    text = text.split("Config search path:")[0]
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def one_line_message(error: ConfigCompositionException | OverrideParseException) -> str:
+    """The message printed after ``error: `` for one of Hydra's composition or override-parsing errors."""
+    if isinstance(error, OverrideParseException):
+        return f"cannot parse the override {error.override!r}: {squashed(error.message)}"
+    if isinstance(error, MissingConfigException) and error.options is not None and error.missing_cfg_file:
+        group, _, option = error.missing_cfg_file.rpartition("/")
+        options = sorted(error.options)
+        return (f"{group}={option}: no option {option!r} in config group {group}; allowed: {', '.join(options)}"
+                + did_you_mean(option, options))
+    cause = error.__cause__
+    unknown_key = isinstance(cause, (ConfigKeyError, ConfigAttributeError)) and cause.full_key
+    if unknown_key and isinstance(cause.parent_node, DictConfig):
+        parent_key, _, key = str(cause.full_key).rpartition(".")
+        allowed = {str(name) for name in cause.parent_node.keys()}
+        if not parent_key:  # the root: its keys, and the groups that choose a config without being a key yet
+            allowed |= top_level_groups()
+        where = f"keys of {parent_key}" if parent_key else "top-level keys and config groups"
+        return f"{cause.full_key}: unknown key; allowed {where}: {', '.join(sorted(allowed))}" + did_you_mean(
+            key, allowed)
+    message = squashed(str(error))
+    if isinstance(cause, OmegaConfBaseException):
+        message += f" ({str(cause).splitlines()[0]})"
+    return message
+
+
+def report_config_errors_in_one_line() -> None:
+    """Make ``hydra.main`` print its composition errors as one ``error: ...`` line and exit with status 2."""
+    hydra_report = hydra_internal.run_and_report
+    if getattr(hydra_report, "reports_config_errors_in_one_line", False):
+        return  # already installed
+
+    def run_and_report(func: Callable[[], Any]) -> Any:
+        def run() -> Any:
+            try:
+                return func()
+            except (ConfigCompositionException, OverrideParseException) as error:
+                if os.environ.get("HYDRA_FULL_ERROR") == "1":
+                    raise
+                print(f"error: {one_line_message(error)}", file=sys.stderr)
+                sys.exit(2)
+
+        return hydra_report(run)
+
+    run_and_report.reports_config_errors_in_one_line = True
+    hydra_internal.run_and_report = run_and_report

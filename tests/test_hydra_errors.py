@@ -1,0 +1,64 @@
+"""Hydra's composition errors (unknown option, unknown key, unparsable override) print one line and exit with 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from trainlab.hydra_errors import did_you_mean, squashed
+
+OPTIMIZERS = "adagrad, adam, momentum, nesterov, rmsprop, sgd, torch_adam, torch_adamw, torch_sgd"
+TOP_LEVEL = ("callbacks, ckpt_path, compile, data, debug, experiment, hparams_search, hydra, init, logger, model, "
+             "objective_on_failure, optimized_metric, optimizer, paths, resume_sweep, scheduler, seed, task_name, "
+             "test, trainer")
+
+
+@pytest.mark.parametrize(
+    "override,line",
+    [
+        ("optimizer=adamm",
+         f"error: optimizer=adamm: no option 'adamm' in config group optimizer; allowed: {OPTIMIZERS}; "
+         "did you mean adam?"),
+        ("hydra/launcher=joblb",  # a group that a Hydra plugin provides
+         "error: hydra/launcher=joblb: no option 'joblb' in config group hydra/launcher; allowed: basic, joblib, "
+         "submitit_local, submitit_slurm; did you mean joblib?"),
+        # a misspelt group is a misspelt top-level key; `scheduler` is a group that is no key until chosen
+        ("sheduler=step", f"error: sheduler: unknown key; allowed top-level keys and config groups: {TOP_LEVEL}; "
+                          "did you mean scheduler?"),
+        ("model.net.widht=3", "error: model.net.widht: unknown key; allowed keys of model.net: _target_, activation, "
+                              "batch_norm, dropout, hidden_sizes, input_size, num_classes"),
+        ("optimizer.lrr=0.1", "error: optimizer.lrr: unknown key; allowed keys of optimizer: _partial_, _target_, "
+                              "compile, foreach, lr; did you mean lr?"),  # the keys of conf/optimizer/sgd.yaml
+        ("optimizer.lr=[1,", "error: cannot parse the override 'optimizer.lr=[1,': no viable alternative at input "
+                             "'[1,' See https://hydra.cc/docs/1.2/advanced/override_grammar/basic for details"),
+        ("~optimizer.lrr", "error: Could not delete from config. 'optimizer.lrr' does not exist."),
+    ],
+)
+def test_config_error_is_one_line_with_exit_status_2(train_subprocess, tmp_path, override, line):
+    result = train_subprocess(override)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.splitlines() == [line]  # no search path, no "To append ... use +key" advice
+    assert not (tmp_path / "outputs").exists()  # composition failed before any run directory was made
+
+
+def test_sweep_with_one_unknown_option_stops_before_any_job(train_subprocess, tmp_path):
+    result = train_subprocess("-m", "optimizer=sgd,adamm")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].startswith("error: optimizer=adamm: no option 'adamm' in config group")
+    assert "Launching" not in result.stdout + result.stderr
+
+
+def test_hydra_full_error_keeps_the_traceback(train_subprocess):
+    result = train_subprocess("optimizer=adamm", env={"HYDRA_FULL_ERROR": "1"})
+    assert result.returncode == 1
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "hydra.errors.MissingConfigException: In 'train': Could not find 'optimizer/adamm'" in result.stderr
+
+
+def test_suggestion_only_for_a_close_match():
+    assert did_you_mean("optimzer", ["optimizer", "init"]) == "; did you mean optimizer?"
+    assert did_you_mean("widht", ["hidden_sizes", "dropout"]) == ""
+
+
+def test_squashed_drops_the_search_path():
+    message = "Cannot find primary config 'nope'.\n\nConfig search path:\n\tprovider=main, path=file:///conf"
+    assert squashed(message) == "Cannot find primary config 'nope'."
