@@ -43,6 +43,8 @@ BAD_CONFIGS = [  # override, what the one-line error must say
     ("model.net.batch_norm=yes", "model.net.batch_norm='yes' is invalid; allowed: one of none, custom, torch"),
     ("optimizer=momentum optimizer.momentum=1.0", "optimizer.momentum=1.0 is invalid"),
     ("optimizer=adam optimizer.eps=0", "optimizer.eps=0 is invalid; allowed: a number > 0.0"),
+    ("optimizer=adam optimizer.betas=[0.9,1.0]",
+     "optimizer.betas=[0.9, 1.0] is invalid; allowed: a pair [b1, b2], each a number >= 0.0 and < 1.0"),
     ("trainer.max_epochs=-5", "trainer.max_epochs=-5 is invalid; allowed: an integer >= -1 or null"),
     ("trainer.accumulate_grad_batches=0", "trainer.accumulate_grad_batches=0 is invalid; allowed: an integer >= 1"),
     ("trainer.gradient_clip_val=-1", "trainer.gradient_clip_val=-1 is invalid; allowed: a number >= 0.0 or null"),

@@ -90,7 +90,7 @@ def one_device() -> tuple[Check, str]:
 
 def pair_of(rule: tuple[Check, str]) -> tuple[Check, str]:
     return (lambda v: isinstance(v, list | tuple) and len(v) == 2 and all(rule[0](x) for x in v),
-            f"a pair [b1, b2] of {rule[1].removeprefix('a ')}s")
+            f"a pair [b1, b2], each {rule[1]}")
 
 
 UNIT = number(0.0, 1.0)
