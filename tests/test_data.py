@@ -77,6 +77,12 @@ def test_split_that_does_not_fit_names_the_keys(data_dir):
         "data.val_size at most 4499 (default 500) and data.train_size + data.val_size at most 4500")
 
 
+def test_split_error_shows_a_null_size_with_the_size_it_stands_for(data_dir):
+    dm = MNISTDataModule(source="bundled", data_dir=str(data_dir), train_size=4200)
+    with pytest.raises(ConfigError, match=r"^data.train_size=4200 \+ data.val_size=null \(default 500\) do not fit"):
+        dm.setup()
+
+
 def test_unknown_source_names_allowed_values():
     with pytest.raises(ValueError, match=r"data.source='mnist2'.*auto, bundled, torchvision"):
         MNISTDataModule(source="mnist2")

@@ -82,7 +82,8 @@ def test_split_sizes_beyond_the_data_exit_2_with_the_allowed_sizes(train_subproc
     result = train_subprocess("data.source=bundled", "data.val_size=100000")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "error: data.train_size=None + data.val_size=100000 do not fit the bundled training pool of 4500 images; "
+        "error: data.train_size=null (the rest of the pool) + data.val_size=100000 do not fit the bundled training "
+        "pool of 4500 images; "
         "allowed: data.val_size at most 4499 (default 500) and data.train_size + data.val_size at most 4500")
     assert "Traceback" not in result.stderr
     assert not list((tmp_path / "outputs").rglob("*.ckpt"))

@@ -168,8 +168,10 @@ class MNISTDataModule(L.LightningDataModule):
         val_size = self.val_size if self.val_size is not None else DEFAULT_VAL_SIZE[source]
         train_size = self.train_size if self.train_size is not None else len(pool_x) - val_size
         if train_size < 1 or train_size + val_size > len(pool_x):
+            train_given = "null (the rest of the pool)" if self.train_size is None else self.train_size
+            val_given = f"null (default {val_size})" if self.val_size is None else self.val_size
             raise ConfigError(
-                f"data.train_size={self.train_size} + data.val_size={self.val_size} do not fit the {source} "
+                f"data.train_size={train_given} + data.val_size={val_given} do not fit the {source} "
                 f"training pool of {len(pool_x)} images; allowed: data.val_size at most {len(pool_x) - 1} "
                 f"(default {DEFAULT_VAL_SIZE[source]}) and data.train_size + data.val_size at most {len(pool_x)}"
             )
