@@ -47,6 +47,16 @@ def test_sweep_with_one_unknown_option_stops_before_any_job(train_subprocess, tm
     assert "Launching" not in result.stdout + result.stderr
 
 
+def test_interval_sweep_without_a_sampling_sweeper_names_the_way_out(train_subprocess, tmp_path):
+    result = train_subprocess("-m", "optimizer.lr=interval(1e-4,1e-1)")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: BasicSweeper does not support sweep type : INTERVAL_SWEEP: interval() and tag(log, ...) need a "
+        "sweeper that samples, e.g. hparams_search=random or hparams_search=tpe (Optuna); the basic sweeper takes "
+        "lists (a,b,c), range() and glob()"]
+    assert not (tmp_path / "outputs").exists()
+
+
 def test_hydra_full_error_keeps_the_traceback(train_subprocess):
     result = train_subprocess("optimizer=adamm", env={"HYDRA_FULL_ERROR": "1"})
     assert result.returncode == 1

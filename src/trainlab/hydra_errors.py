@@ -8,14 +8,15 @@ to your config use +optimzer=adam" (for a misspelt key, the wrong fix), and exit
 :func:`report_config_errors_in_one_line` wraps Hydra's reporting so that these errors print as::
 
     error: optimizer=adamm: no option 'adamm' in config group optimizer; allowed: adagrad, adam, ...; did you mean adam?
-    error: optimzer: unknown key; allowed: callbacks, ckpt_path, ...; did you mean optimizer?
+    error: optimzer: unknown key; allowed top-level keys and config groups: callbacks, ...; did you mean optimizer?
 
-and exit with status 2. Every other exception still goes to Hydra's report, and ``HYDRA_FULL_ERROR=1`` keeps
-Hydra's full traceback for these too.
+and exit with status 2; so does the basic sweeper's refusal of a sweep it cannot enumerate (``interval()``). Every
+other exception still goes to Hydra's report, and ``HYDRA_FULL_ERROR=1`` keeps Hydra's full traceback for these
+too.
 
 Hydra offers no public hook for this: the wrapper replaces ``hydra._internal.utils.run_and_report``, the function
-through which ``hydra.main`` runs composition and the task (``tests/test_hydra_errors.py`` pins the messages, so a Hydra
-release that moves it fails there, not silently).
+through which ``hydra.main`` runs composition and the task (``tests/test_hydra_errors.py`` pins the messages, so a
+Hydra release that moves it fails there, not silently).
 """
 
 from __future__ import annotations
@@ -28,7 +29,12 @@ from typing import Any
 
 import hydra._internal.utils as hydra_internal
 from hydra.core.global_hydra import GlobalHydra
-from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+from hydra.errors import (
+    ConfigCompositionException,
+    HydraException,
+    MissingConfigException,
+    OverrideParseException,
+)
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
@@ -52,8 +58,22 @@ def squashed(text: str) -> str:
     return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def one_line_message(error: ConfigCompositionException | OverrideParseException) -> str:
-    """The message printed after ``error: `` for one of Hydra's composition or override-parsing errors."""
+BASIC_SWEEPER_REFUSAL = "BasicSweeper does not support sweep type"
+
+
+def is_config_error(error: Exception) -> bool:
+    """Composition and override-parsing errors, and the basic sweeper refusing a sweep it cannot enumerate."""
+    if isinstance(error, ConfigCompositionException | OverrideParseException):
+        return True
+    return isinstance(error, HydraException) and str(error).startswith(BASIC_SWEEPER_REFUSAL)
+
+
+def one_line_message(error: HydraException) -> str:
+    """The message printed after ``error: `` for an error :func:`is_config_error` accepts."""
+    if str(error).startswith(BASIC_SWEEPER_REFUSAL):  # e.g. -m 'optimizer.lr=interval(1e-4,1e-1)'
+        return (f"{squashed(str(error))}: interval() and tag(log, ...) need a sweeper that samples, e.g. "
+                "hparams_search=random or hparams_search=tpe (Optuna); the basic sweeper takes lists (a,b,c), "
+                "range() and glob()")
     if isinstance(error, OverrideParseException):
         return f"cannot parse the override {error.override!r}: {squashed(error.message)}"
     if isinstance(error, MissingConfigException) and error.options is not None and error.missing_cfg_file:
@@ -87,8 +107,8 @@ def report_config_errors_in_one_line() -> None:
         def run() -> Any:
             try:
                 return func()
-            except (ConfigCompositionException, OverrideParseException) as error:
-                if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            except HydraException as error:
+                if not is_config_error(error) or os.environ.get("HYDRA_FULL_ERROR") == "1":
                     raise
                 print(f"error: {one_line_message(error)}", file=sys.stderr)
                 sys.exit(2)
