@@ -5,7 +5,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import run_train
+from conftest import ROOT, run_train
+from omegaconf import OmegaConf
 
 from trainlab.cli import main
 from trainlab.errors import UserError
@@ -85,3 +86,18 @@ def test_best_without_a_recorded_best_epoch_says_how_to_keep_one(finished_run, t
     with pytest.raises(UserError, match=r"--ckpt best: .*epoch_000.ckpt \(the best epoch recorded in last.ckpt\) "
                                         r"is missing; checkpoints there: last.ckpt"):
         evaluate(run, "best")
+
+
+def test_a_run_trained_without_checkpoints_says_so(finished_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    shutil.rmtree(run / "checkpoints")
+    config = OmegaConf.load(run / ".hydra" / "config.yaml")
+    config.callbacks = OmegaConf.load(ROOT / "conf" / "callbacks" / "none.yaml")  # as callbacks=none composes
+    OmegaConf.save(config, run / ".hydra" / "config.yaml")
+    with pytest.raises(UserError) as error:
+        evaluate(run, "last")
+    assert str(error.value) == (
+        f"--ckpt last: no checkpoint file at {run / 'checkpoints' / 'last.ckpt'}; the run was trained without "
+        "checkpoints (no ModelCheckpoint in its callbacks, e.g. callbacks=none); train it again with "
+        "callbacks=default to evaluate it")

@@ -44,9 +44,21 @@ def run_config(run_dir: Path) -> DictConfig:
     return cfg
 
 
+def wrote_checkpoints(run_dir: Path) -> bool:
+    """Whether the run's config had a ``ModelCheckpoint`` callback (``callbacks=none`` has none)."""
+    callbacks = OmegaConf.load(run_dir / ".hydra" / "config.yaml").get("callbacks") or {}
+    return any(str(entry.get("_target_", "")).endswith(".ModelCheckpoint")
+               for entry in callbacks.values() if entry is not None)
+
+
 def checkpoints_listing(run_dir: Path) -> str:
     found = sorted(p.name for p in (run_dir / "checkpoints").glob("*.ckpt"))
-    return f"checkpoints there: {', '.join(found)}" if found else "it holds no checkpoint"
+    if found:
+        return f"checkpoints there: {', '.join(found)}"
+    if not wrote_checkpoints(run_dir):
+        return ("the run was trained without checkpoints (no ModelCheckpoint in its callbacks, e.g. callbacks=none); "
+                "train it again with callbacks=default to evaluate it")
+    return "it holds no checkpoint"
 
 
 def best_checkpoint(run_dir: Path) -> Path:
