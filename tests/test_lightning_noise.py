@@ -35,7 +35,7 @@ def test_building_a_trainer_logs_no_cloud_logger_advert_but_keeps_lightning_info
     assert any(m.startswith("GPU available:") for m in records.messages)  # Lightning's other info still passes
 
 
-def test_silencing_twice_installs_one_filter_and_the_leafspec_warning_stays_ignored():
+def test_silencing_twice_installs_one_filter_and_only_the_silenced_warnings_are_ignored():
     silence_lightning_noise()
     silence_lightning_noise()
     filters = logging.getLogger(LIGHTNING_INFO_LOGGER).filters
@@ -45,4 +45,6 @@ def test_silencing_twice_installs_one_filter_and_the_leafspec_warning_stays_igno
         silence_lightning_noise()  # re-installs the message filter inside this fresh warnings state
         warnings.warn("`isinstance(treespec, LeafSpec)` is deprecated, use ...", FutureWarning, stacklevel=1)
         warnings.warn("some other deprecation", FutureWarning, stacklevel=1)
-    assert [str(w.message) for w in caught] == ["some other deprecation"]
+        warnings.warn("Checkpoint directory /runs/x/checkpoints exists and is not empty.", UserWarning, stacklevel=1)
+        warnings.warn("Checkpoint directory name is long", UserWarning, stacklevel=1)
+    assert [str(w.message) for w in caught] == ["some other deprecation", "Checkpoint directory name is long"]

@@ -8,7 +8,11 @@ Silenced (only these; every other warning and log record passes unchanged):
   cloud logging and experiment tracking, try installing [litlogger]...". trainlab runs offline and logs to
   TensorBoard or CSV; the line appeared before every run, sweep job and ``trainlab evaluate``.
 
-Both are installed by ``trainlab/__init__.py``, so they apply wherever trainlab is used. And printed once:
+* A ``UserWarning`` from ``ModelCheckpoint``: "Checkpoint directory .../checkpoints exists and is not empty."
+  trainlab refuses to start a run in a directory that holds another run's files (``RunDirInUseError``), so the
+  warning only ever fired when resuming a run (``ckpt_path=last``), whose own checkpoints are expected there.
+
+All three are installed by ``trainlab/__init__.py``, so they apply wherever trainlab is used. And printed once:
 :func:`route_lightning_logs_through_root` keeps Lightning's log lines from appearing twice when Lightning is
 imported after the application configured logging (``train.py`` imports it inside the Hydra task).
 """
@@ -19,6 +23,7 @@ import logging
 import warnings
 
 LEAFSPEC_WARNING = r"`isinstance\(treespec, LeafSpec\)` is deprecated"
+CHECKPOINT_DIR_NOT_EMPTY = r"Checkpoint directory .* exists and is not empty"
 CLOUD_LOGGER_TIP = "💡 Tip: For seamless cloud logging"
 # the logger behind lightning.pytorch's rank_zero_info (lightning/pytorch/utilities/rank_zero.py)
 LIGHTNING_INFO_LOGGER = "lightning.pytorch.utilities.rank_zero"
@@ -32,8 +37,9 @@ class DropCloudLoggerTip(logging.Filter):
 
 
 def silence_lightning_noise() -> None:
-    """Install both filters (idempotent: calling it again adds nothing)."""
+    """Install the three filters (idempotent: calling it again adds nothing)."""
     warnings.filterwarnings("ignore", message=LEAFSPEC_WARNING, category=FutureWarning)
+    warnings.filterwarnings("ignore", message=CHECKPOINT_DIR_NOT_EMPTY, category=UserWarning)
     info_logger = logging.getLogger(LIGHTNING_INFO_LOGGER)
     if not any(isinstance(f, DropCloudLoggerTip) for f in info_logger.filters):
         info_logger.addFilter(DropCloudLoggerTip())
