@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import logging
 import struct
 from pathlib import Path
 
@@ -116,6 +117,37 @@ def test_auto_falls_back_to_bundled_offline(tmp_path, data_dir, monkeypatch):
     dm = MNISTDataModule(source="auto", data_dir=str(data_dir))
     dm.setup()
     assert dm.resolved_source == "bundled"
+
+
+def test_auto_tries_the_network_once_per_process_and_data_dir(data_dir, monkeypatch, caplog):
+    import trainlab.data.mnist_datamodule as module
+
+    attempts = []
+
+    def no_network(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("timed out")
+
+    monkeypatch.setattr(module, "download_torchvision_mnist", no_network)
+    monkeypatch.setattr(module, "AUTO_DOWNLOAD_FAILURES", {})
+    caplog.set_level(logging.INFO, logger=module.__name__)
+    sources = []
+    for _ in range(3):  # the jobs of a sweep in one process
+        dm = MNISTDataModule(source="auto", data_dir=str(data_dir))
+        dm.setup()
+        sources.append(dm.resolved_source)
+    assert sources == ["bundled"] * 3
+    assert len(attempts) == 1  # the later jobs do not wait on the network again
+    messages = [r.getMessage() for r in caplog.records if r.getMessage().startswith("data.source=auto")]
+    assert messages == [
+        "data.source=auto: full MNIST could not be downloaded (OSError: timed out); using the bundled sample",
+        *["data.source=auto: full MNIST could not be downloaded earlier in this process (OSError: timed out); "
+          "using the bundled sample without trying again"] * 2,
+    ]
+    # an explicit source=torchvision still tries (and fails with its own error)
+    with pytest.raises(DataError, match="it could not be downloaded"):
+        MNISTDataModule(source="torchvision", data_dir=str(data_dir)).setup()
+    assert len(attempts) == 2
 
 
 def test_torchvision_truncated_file_is_named(tmp_path):

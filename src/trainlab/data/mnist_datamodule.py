@@ -6,7 +6,9 @@ Sources (``source``):
   train split of 4,000 followed by the val split of 500) and a test split of 500. Works offline.
 * ``torchvision`` - full MNIST under ``data_dir`` (training pool 60,000, test 10,000), downloaded when missing.
 * ``auto`` - ``torchvision`` when its files are on disk or a download succeeds within ``download_timeout_s``
-  seconds, otherwise ``bundled``.
+  seconds, otherwise ``bundled``. A failed download is not retried in the same process (the jobs of a sweep): the
+  later jobs go straight to ``bundled``, so they neither wait on the network again nor train on other data than
+  the first job if the network comes back mid-sweep.
 
 Splits: the first ``train_size`` images of the pool are the training set and the next ``val_size`` the
 validation set. ``train_size: null`` takes every image that is not validation; ``val_size: null`` takes the
@@ -44,6 +46,8 @@ log = logging.getLogger(__name__)
 SOURCES = ("auto", "bundled", "torchvision")
 EVAL_SPLITS = ("val", "train", "test")
 DEFAULT_VAL_SIZE = {"bundled": 500, "torchvision": 5000}
+# data_dir -> why full MNIST could not be downloaded there, for the later ``source=auto`` runs of this process
+AUTO_DOWNLOAD_FAILURES: dict[str, str] = {}
 
 
 class MNISTDataModule(L.LightningDataModule):
@@ -119,14 +123,21 @@ class MNISTDataModule(L.LightningDataModule):
             return self.source
         if torchvision_files_present(self.data_dir):
             return "torchvision"
-        if self.download:
-            try:
-                download_torchvision_mnist(self.data_dir, self.download_timeout_s)
-                return "torchvision"
-            except Exception as error:  # noqa: BLE001 - reported, then the offline sample is used
-                log.info("data.source=auto: full MNIST could not be downloaded (%s: %s); using the bundled sample",
-                         type(error).__name__, " ".join(str(error).split()))  # one line, however long the cause
-        return "bundled"
+        if not self.download:
+            return "bundled"
+        where = os.path.realpath(self.data_dir)
+        if where in AUTO_DOWNLOAD_FAILURES:
+            log.info("data.source=auto: full MNIST could not be downloaded earlier in this process (%s); using the "
+                     "bundled sample without trying again", AUTO_DOWNLOAD_FAILURES[where])
+            return "bundled"
+        try:
+            download_torchvision_mnist(self.data_dir, self.download_timeout_s)
+            return "torchvision"
+        except Exception as error:  # noqa: BLE001 - reported, then the offline sample is used
+            AUTO_DOWNLOAD_FAILURES[where] = f"{type(error).__name__}: {' '.join(str(error).split())}"  # one line
+            log.info("data.source=auto: full MNIST could not be downloaded (%s); using the bundled sample",
+                     AUTO_DOWNLOAD_FAILURES[where])
+            return "bundled"
 
     def _load_pool_and_test(self, source: str) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple]:
         if source == "bundled":
