@@ -138,8 +138,13 @@ def test_report_on_a_single_run_says_so(tmp_path, capsys):
     run.mkdir()
     (run / "status.json").write_text('{"status": "completed"}')
     assert main(["report", str(run)]) == 2
-    error = capsys.readouterr().err
-    assert f"{run} is a single run, not a sweep" in error and f"tensorboard --logdir {run}" in error
+    assert capsys.readouterr().err == (
+        f"error: {run} is a single run, not a sweep: report compares the jobs of a multirun directory; view one run "
+        f"with: tensorboard --logdir {run}\n")
+    (tmp_path / "multirun.yaml").write_text("hydra: {}\n")  # now run is a job of the sweep tmp_path
+    assert main(["report", str(run)]) == 2
+    assert f"multirun directory (it is a job of the sweep {tmp_path}: trainlab report {tmp_path}); view" in (
+        capsys.readouterr().err)
 
 
 def test_kaiser_smoothing_is_the_books():

@@ -77,9 +77,12 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
         raise FileNotFoundError(f"sweep directory {sweep_dir} does not exist")
     statuses = collect_jobs(sweep_dir)
     if not statuses and (sweep_dir / "status.json").is_file():
+        parent = sweep_dir.parent
+        job_of = (f" (it is a job of the sweep {parent}: trainlab report {parent})"
+                  if (parent / "multirun.yaml").is_file() else "")
         raise FileNotFoundError(
-            f"{sweep_dir} is a single run, not a sweep: report compares the jobs of a multirun directory "
-            f"(its parent is {sweep_dir.parent}); view one run with: tensorboard --logdir {sweep_dir}"
+            f"{sweep_dir} is a single run, not a sweep: report compares the jobs of a multirun directory{job_of}; "
+            f"view one run with: tensorboard --logdir {sweep_dir}"
         )
     if not statuses:
         raise FileNotFoundError(f"{sweep_dir} holds no job with a status.json: is it a trainlab multirun directory?")
