@@ -50,6 +50,11 @@ DEFAULT_VAL_SIZE = {"bundled": 500, "torchvision": 5000}
 AUTO_DOWNLOAD_FAILURES: dict[str, str] = {}
 
 
+def one_line_cause(error: Exception) -> str:
+    """``"OSError: <message>"`` on one line, however many lines the message has (download errors have several)."""
+    return " ".join(f"{type(error).__name__}: {error}".split())
+
+
 class MNISTDataModule(L.LightningDataModule):
     """MNIST for the book's MLP experiments.
 
@@ -134,7 +139,7 @@ class MNISTDataModule(L.LightningDataModule):
             download_torchvision_mnist(self.data_dir, self.download_timeout_s)
             return "torchvision"
         except Exception as error:  # noqa: BLE001 - reported, then the offline sample is used
-            AUTO_DOWNLOAD_FAILURES[where] = f"{type(error).__name__}: {' '.join(str(error).split())}"  # one line
+            AUTO_DOWNLOAD_FAILURES[where] = one_line_cause(error)
             log.info("data.source=auto: full MNIST could not be downloaded (%s); using the bundled sample",
                      AUTO_DOWNLOAD_FAILURES[where])
             return "bundled"
@@ -156,8 +161,8 @@ class MNISTDataModule(L.LightningDataModule):
         try:
             download_torchvision_mnist(self.data_dir, self.download_timeout_s)
         except Exception as error:  # noqa: BLE001 - re-raised as a DataError with the cause chained
-            cause = " ".join(f"{type(error).__name__}: {error}".split())  # one line, however long the cause
-            raise DataError(self._missing_files_message(f"it could not be downloaded ({cause})")) from error
+            why = f"it could not be downloaded ({one_line_cause(error)})"
+            raise DataError(self._missing_files_message(why)) from error
 
     def _missing_files_message(self, why_not_downloaded: str) -> str:
         """Why ``data.source=torchvision`` has no data, where the files go, and the settings that work."""
