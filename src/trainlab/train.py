@@ -30,14 +30,15 @@ import lightning as L
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from lightning.pytorch.callbacks import Checkpoint, ProgressBar
-from lightning.pytorch.loggers import Logger, TensorBoardLogger
-from omegaconf import DictConfig, OmegaConf
+from lightning.pytorch.loggers import Logger
+from omegaconf import DictConfig
 
 from trainlab.callbacks.divergence_guard import DivergenceGuard
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.compile_model import compile_network
 from trainlab.config_validation import validate_config
 from trainlab.errors import CheckpointNotFoundError, ConfigError, UserError
+from trainlab.loggers.hparams import logged_config, record_run_end, record_run_start, run_hparams
 from trainlab.run_dir import claim_run_dir
 from trainlab.run_status import read_status, write_status
 
@@ -60,38 +61,6 @@ def instantiate_dict(cfg: DictConfig | None, kind: str) -> list[Any]:
     return objects
 
 
-def hyperparameters(cfg: DictConfig, datamodule: Any) -> dict[str, Any]:
-    """The resolved config (no ``${...}`` left) minus paths/loggers/callbacks, plus the resolved data source."""
-    params = OmegaConf.to_container(cfg, resolve=True)
-    for key in ("paths", "logger", "callbacks", "hydra"):
-        params.pop(key, None)
-    if hasattr(datamodule, "resolve_source"):
-        params.setdefault("data", {})["resolved_source"] = datamodule.resolve_source()
-    return params
-
-
-def record_hyperparameters(loggers: list[Logger], params: dict[str, Any]) -> None:
-    """Before training: every logger gets the hyper-parameters (hparams.yaml is complete from the first save).
-
-    TensorBoard's HPARAMS summary is written once, at the end, together with the final metrics
-    (:func:`record_final_metrics`), so it is only handed the values here.
-    """
-    for logger in loggers:
-        if isinstance(logger, TensorBoardLogger):
-            logger.hparams.update(params)
-        else:
-            logger.log_hyperparams(params)
-
-
-def record_final_metrics(loggers: list[Logger], params: dict[str, Any], metrics: dict[str, float]) -> None:
-    """After training: the HPARAMS tab of TensorBoard shows the final metrics as ``hp/<metric>``."""
-    hp_metrics = {f"hp/{name.replace('/', '_')}": value for name, value in metrics.items()}
-    for logger in loggers:
-        if isinstance(logger, TensorBoardLogger):
-            logger.log_hyperparams(params, metrics=hp_metrics)
-        logger.finalize("success")
-
-
 def final_metrics(trainer: L.Trainer) -> dict[str, float]:
     return {name: float(value) for name, value in trainer.callback_metrics.items() if value.numel() == 1}
 
@@ -102,6 +71,14 @@ def in_multirun() -> bool:
 
 def job_overrides() -> list[str]:
     return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+
+
+def hydra_job_context() -> tuple[dict[str, str | None], list[str]]:
+    """Hydra's choices ({group: option}) and the override keys that name no hyper-parameter; empty outside Hydra."""
+    if not HydraConfig.initialized():
+        return {}, []
+    hydra_cfg = HydraConfig.get()
+    return dict(hydra_cfg.runtime.choices), list(hydra_cfg.job.config.override_dirname.exclude_keys)
 
 
 def resolve_checkpoint(ckpt_path: str | None, output_dir: Path) -> str | None:
@@ -147,8 +124,10 @@ def train(cfg: DictConfig) -> float | None:
         checkpointing["enable_checkpointing"] = any(isinstance(callback, Checkpoint) for callback in callbacks)
     trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False,
                                                  **checkpointing)
-    params = hyperparameters(cfg, datamodule)
-    record_hyperparameters(trainer.loggers, params)
+    resolved_source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None
+    choices, ignored_override_keys = hydra_job_context()
+    record_run_start(trainer.loggers, logged_config(cfg, resolved_source),
+                     run_hparams(cfg, choices, overrides, ignored_override_keys, resolved_source))
 
     # ---- run it: a runtime failure is recorded; in a multirun the sweep goes on ----------------------------------
     metrics: dict[str, float] = {}
@@ -156,7 +135,7 @@ def train(cfg: DictConfig) -> float | None:
 
     def save_status(objective: float | None) -> None:
         write_status(output_dir, status, overrides, metrics, objective, time.monotonic() - started, error,
-                     data_source=params.get("data", {}).get("resolved_source"))
+                     data_source=resolved_source)
 
     try:
         trainer.fit(model=model, datamodule=datamodule, ckpt_path=ckpt_path)
@@ -181,7 +160,7 @@ def train(cfg: DictConfig) -> float | None:
         log.exception("job %s failed; the sweep goes on", output_dir.name)
     finally:
         metrics["status/diverged"] = float(status == "diverged")
-        record_final_metrics(trainer.loggers, {**params, "status": status}, metrics)
+        record_run_end(trainer.loggers, metrics, status, trainer.global_step)
 
     log.info("%s; final metrics: %s", status, ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items())))
     name = cfg.get("optimized_metric")

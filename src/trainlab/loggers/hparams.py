@@ -1,0 +1,307 @@
+"""What TensorBoard's HPARAMS tab shows of a run, as pure functions of explicit inputs.
+
+A run's *columns* (:func:`run_hparams`) are what defines it:
+
+1. the chosen option of every config group, from Hydra's choices (``optimizer`` = ``adam``, ``init`` = ``he``,
+   ``scheduler`` = ``null``, ``experiment``, ``hparams_search``, ...), except the groups that only say where
+   things go and what is logged (:data:`GROUPS_THAT_ARE_NOT_HYPERPARAMETERS`);
+2. every setting of the resolved config that affects training, flattened to ``/``-joined names
+   (``optimizer/lr``, ``model/net/hidden_sizes``, ``trainer/max_steps``, ``seed``, ``data/seed``), without
+   Hydra's ``_target_`` / ``_partial_`` strings and without the paths, logging and display settings, bookkeeping
+   and speed-only switches listed in :data:`NOT_HYPERPARAMETERS`;
+3. every key the run's own overrides name, even one of that list (an override that names no hyper-parameter is
+   declared in ``hydra.job.config.override_dirname.exclude_keys``, which also keeps it out of the run's name);
+4. ``data/resolved_source``, the data the run actually trained on.
+
+Numbers stay numbers, booleans booleans, strings strings; a list becomes a readable string (``[100, 100]``);
+a null setting is left out (an empty cell), a null option reads ``null``.
+
+The final metrics become ``hp/<metric>`` scalars (``val/acc`` -> ``hp/val_acc``) plus ``hp/status``
+(:data:`STATUS_CODES`), the HPARAMS metrics. The protobuf summaries are built with TensorBoard's hparams plugin
+API: a session start (the columns) when the run starts, a session end (its status) when it ends, and, for a whole
+sweep, one experiment (:func:`experiment_summary`) that declares every column with its type and domain, marks the
+ones that differ between the runs (TensorBoard lists those first and shows the first five) and declares the
+metrics. Nothing here reads Hydra's global state: a launcher that trains several runs in one process calls the
+same functions with each run's own values.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from lightning.pytorch.loggers import Logger, TensorBoardLogger
+from omegaconf import DictConfig, OmegaConf
+from tensorboard.compat.proto import summary_pb2
+from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
+
+HParamValue = bool | float | int | str
+
+# Hydra's instantiation keys: how to build an object, not a setting of it.
+INSTANTIATION_KEYS = frozenset({"_target_", "_partial_", "_recursive_", "_convert_", "_args_"})
+
+# Config groups whose option says where things go or what is logged (``hydra/*`` included).
+GROUPS_THAT_ARE_NOT_HYPERPARAMETERS = frozenset({"hydra", "logger", "paths"})
+
+# Config keys (dotted; a key removes its whole subtree) that do not change what is trained. They stay in
+# hparams.yaml and .hydra/config.yaml.
+NOT_HYPERPARAMETERS = (
+    # where things go
+    "paths", "hydra", "data.data_dir", "trainer.default_root_dir", "ckpt_path",
+    # what is logged or displayed, and how checkpoints are written
+    "logger", "callbacks", "data.eval_splits", "trainer.log_every_n_steps", "trainer.enable_progress_bar",
+    "trainer.enable_model_summary", "trainer.enable_checkpointing", "trainer.plugins",
+    # the run's bookkeeping
+    "task_name", "optimized_metric", "objective_on_failure", "resume_sweep", "test",
+    "trainer.num_sanity_val_steps",
+    # how the same computation is fetched, placed and sped up
+    "data.download", "data.download_timeout_s", "data.on_device", "data.eval_batch_size", "compile",
+    "optimizer.foreach", "optimizer.compile", "trainer.devices",
+)
+
+STATUS_CODES = {"completed": 0, "diverged": 1, "failed": 2, "interrupted": 3}
+STATUS_METRIC = "hp/status"
+STATUS_DESCRIPTION = "status of the run: " + ", ".join(f"{code} {name}" for name, code in STATUS_CODES.items())
+# TensorBoard's session status. An interrupted run gets no session end, so that its resumption can write one.
+SESSION_STATUS = {"completed": api_pb2.STATUS_SUCCESS, "diverged": api_pb2.STATUS_FAILURE,
+                  "failed": api_pb2.STATUS_FAILURE}
+# Final metrics that are bookkeeping of the training task rather than results; hp/status says the same.
+NOT_HP_METRICS = frozenset({"status/diverged"})
+
+
+# ---- the values: config -> columns --------------------------------------------------------------------------------
+
+
+def logged_config(cfg: DictConfig, resolved_source: str | None) -> dict[str, Any]:
+    """The complete resolved config (no ``${...}`` left) minus paths / loggers / callbacks, plus
+    ``data.resolved_source``: what ``hparams.yaml`` holds."""
+    params = OmegaConf.to_container(cfg, resolve=True)
+    for key in ("paths", "logger", "callbacks", "hydra"):
+        params.pop(key, None)
+    if resolved_source is not None:
+        params.setdefault("data", {})["resolved_source"] = resolved_source
+    return params
+
+
+def override_key(override: str) -> str:
+    """``+model.x=1`` -> ``model.x``; ``~key`` -> ``key``."""
+    return override.partition("=")[0].lstrip("+~")
+
+
+def is_under(key: str, prefixes: Iterable[str]) -> bool:
+    return any(key == prefix or key.startswith(prefix + ".") for prefix in prefixes)
+
+
+def readable(value: Any) -> str:
+    """A list / dict as the string a reader expects: ``[100, 100]``, ``[val, train]``, ``{a: 1}``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(readable(item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = (f"{key}: {readable(item)}" for key, item in value.items() if key not in INSTANTIATION_KEYS)
+        return "{" + ", ".join(items) + "}"
+    return str(value)
+
+
+def column_value(value: Any) -> HParamValue | None:
+    """A TensorBoard hparam value: bool / number / str kept, list or dict -> readable string, None (or NaN) ->
+    None, which leaves the cell empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool | int | float | str):
+        return value
+    return readable(value)
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
+    """(dotted key, leaf value) of a nested dict; lists are leaves; instantiation keys are dropped."""
+    for key, value in tree.items():
+        if key in INSTANTIATION_KEYS:
+            continue
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from flatten(value, path + ".")
+        else:
+            yield path, value
+
+
+def run_hparams(
+    cfg: DictConfig,
+    choices: Mapping[str, str | None],
+    overrides: Sequence[str] = (),
+    ignored_override_keys: Iterable[str] = (),
+    resolved_source: str | None = None,
+) -> dict[str, HParamValue]:
+    """The HPARAMS columns of one run (see the module docstring), in display order: options, then settings.
+
+    ``cfg`` is the run's composed config, ``choices`` Hydra's ``runtime.choices`` ({group: option}),
+    ``overrides`` the run's own overrides (``hydra.overrides.task``), ``ignored_override_keys`` the overrides that
+    name no hyper-parameter (``hydra.job.config.override_dirname.exclude_keys``), ``resolved_source`` the data
+    source ``data.source=auto`` resolved to.
+    """
+    columns: dict[str, HParamValue] = {}
+    for group, option in sorted(choices.items()):
+        if group.split("/")[0] not in GROUPS_THAT_ARE_NOT_HYPERPARAMETERS:
+            columns[group] = "null" if option is None else str(option)
+    ignored = set(ignored_override_keys)
+    named = {key for key in map(override_key, overrides) if key not in ignored and key not in choices}
+    for key, value in flatten(OmegaConf.to_container(cfg, resolve=True)):
+        if is_under(key, NOT_HYPERPARAMETERS) and not is_under(key, named):
+            continue
+        value = column_value(value)
+        if value is not None:
+            columns[key.replace(".", "/")] = value
+    if resolved_source is not None:
+        columns["data/resolved_source"] = resolved_source
+    return columns
+
+
+def column_of_override(key: str) -> str:
+    """The column an override key sets: ``optimizer`` (an option) -> ``optimizer``, ``optimizer.lr`` ->
+    ``optimizer/lr``."""
+    return override_key(key).replace(".", "/")
+
+
+def hp_metric_name(metric: str) -> str:
+    """``val/acc`` -> ``hp/val_acc``: the scalar tag of a final metric in the HPARAMS tab."""
+    return f"hp/{metric.replace('/', '_')}"
+
+
+def hp_metrics(metrics: Mapping[str, float], status: str) -> dict[str, float]:
+    """The HPARAMS metric scalars of a run that ended with ``status``: every final metric and ``hp/status``."""
+    scalars = {hp_metric_name(name): float(value) for name, value in metrics.items() if name not in NOT_HP_METRICS}
+    scalars[STATUS_METRIC] = float(STATUS_CODES[status])
+    return scalars
+
+
+# ---- the summaries: TensorBoard's hparams plugin protobufs ---------------------------------------------------------
+
+
+def hparams_summary(tag: str, plugin_data: plugin_data_pb2.HParamsPluginData) -> summary_pb2.Summary:
+    """A ``Summary`` holding ``plugin_data`` under ``tag``, as the hparams plugin reads it."""
+    summary = summary_pb2.Summary()
+    summary.value.add(tag=tag, metadata=metadata.create_summary_metadata(plugin_data), tensor=metadata.NULL_TENSOR)
+    return summary
+
+
+def session_start_summary(columns: Mapping[str, HParamValue], start_time_secs: float | None = None):
+    """The run's session start: its columns. No group name: every run is its own row, named by its directory."""
+    start = plugin_data_pb2.SessionStartInfo(start_time_secs=start_time_secs or time.time())
+    for name, value in columns.items():
+        if isinstance(value, bool):
+            start.hparams[name].bool_value = value
+        elif isinstance(value, int | float):
+            start.hparams[name].number_value = value
+        elif isinstance(value, str):
+            start.hparams[name].string_value = value
+        else:
+            raise TypeError(f"hparam {name}={value!r}: only bool, int, float and str go to TensorBoard")
+    return hparams_summary(metadata.SESSION_START_INFO_TAG, plugin_data_pb2.HParamsPluginData(session_start_info=start))
+
+
+def session_end_summary(status: str, end_time_secs: float | None = None) -> summary_pb2.Summary | None:
+    """The run's session end with TensorBoard's status for ``status``; None for an interrupted run."""
+    if status not in SESSION_STATUS:
+        return None
+    end = plugin_data_pb2.SessionEndInfo(status=SESSION_STATUS[status],
+                                         end_time_secs=end_time_secs or time.time())
+    return hparams_summary(metadata.SESSION_END_INFO_TAG, plugin_data_pb2.HParamsPluginData(session_end_info=end))
+
+
+def hparam_info(name: str, values: Sequence[HParamValue], differs: bool) -> api_pb2.HParamInfo:
+    """One column: type and domain from the values all runs logged (numbers: interval; strings, booleans: the
+    distinct values)."""
+    info = api_pb2.HParamInfo(name=name, differs=differs)
+    if all(isinstance(v, bool) for v in values):
+        info.type = api_pb2.DATA_TYPE_BOOL
+        info.domain_discrete.extend(sorted(set(values)))
+    elif all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        info.type = api_pb2.DATA_TYPE_FLOAT64
+        info.domain_interval.min_value = float(min(values))
+        info.domain_interval.max_value = float(max(values))
+    else:
+        info.type = api_pb2.DATA_TYPE_STRING
+        info.domain_discrete.extend(sorted({v if isinstance(v, str) else readable(v) for v in values}))
+    return info
+
+
+def experiment_summary(
+    sessions: Sequence[Mapping[str, HParamValue]],
+    swept_columns: Iterable[str],
+    metric_names: Sequence[str],
+    time_created_secs: float | None = None,
+) -> summary_pb2.Summary:
+    """The HPARAMS experiment of a sweep: every column any of its runs (``sessions``) logged, typed; the swept ones
+    and those whose values differ marked ``differs`` (TensorBoard lists them first, sorted by name, then the rest);
+    ``metric_names`` (``hp/...`` tags, in this order) declared as its metrics."""
+    swept = set(swept_columns)
+    names = sorted({name for session in sessions for name in session})
+    infos = []
+    for name in names:
+        values = [session[name] for session in sessions if name in session]
+        differs = name in swept or len({(type(v), v) for v in values}) > 1 or len(values) < len(sessions)
+        infos.append(hparam_info(name, values, differs))
+    metric_infos = [
+        api_pb2.MetricInfo(name=api_pb2.MetricName(tag=tag), display_name="status" if tag == STATUS_METRIC else "",
+                           description=STATUS_DESCRIPTION if tag == STATUS_METRIC else "")
+        for tag in metric_names
+    ]
+    experiment = api_pb2.Experiment(hparam_infos=infos, metric_infos=metric_infos,
+                                    time_created_secs=time_created_secs or time.time())
+    return hparams_summary(metadata.EXPERIMENT_TAG, plugin_data_pb2.HParamsPluginData(experiment=experiment))
+
+
+def declared_metrics(final_metric_names: Iterable[str], optimized_metric: str | None) -> list[str]:
+    """The HPARAMS metric tags of a sweep: the optimised metric first, the other final metrics by name, then
+    ``hp/status``."""
+    names = sorted({hp_metric_name(m) for m in final_metric_names if m not in NOT_HP_METRICS})
+    if optimized_metric and hp_metric_name(optimized_metric) in names:
+        names.remove(hp_metric_name(optimized_metric))
+        names.insert(0, hp_metric_name(optimized_metric))
+    return [*names, STATUS_METRIC]
+
+
+def session_hparams(start: plugin_data_pb2.SessionStartInfo) -> dict[str, HParamValue]:
+    """The columns a session start holds, back as Python values."""
+    columns: dict[str, HParamValue] = {}
+    for name, value in start.hparams.items():
+        kind = value.WhichOneof("kind")
+        if kind in ("bool_value", "number_value", "string_value"):
+            columns[name] = getattr(value, kind)
+    return columns
+
+
+# ---- writing: a run's Lightning loggers --------------------------------------------------------------------------
+
+
+def write_summary(logger: TensorBoardLogger, summary: summary_pb2.Summary, step: int = 0) -> None:
+    """Append ``summary`` to the run's event file (the writer Lightning logs the scalars with)."""
+    logger.experiment._get_file_writer().add_summary(summary, step)  # as Lightning's log_hyperparams does
+
+
+def record_run_start(loggers: Sequence[Logger], config: Mapping[str, Any], columns: Mapping[str, HParamValue]) -> None:
+    """Before training: TensorBoard gets the session start (``columns``) and keeps ``config`` for hparams.yaml;
+    any other logger is handed ``config`` as its hyper-parameters."""
+    for logger in loggers:
+        if isinstance(logger, TensorBoardLogger):
+            logger.hparams.update(config)
+            write_summary(logger, session_start_summary(columns))
+        else:
+            logger.log_hyperparams(config)
+
+
+def record_run_end(loggers: Sequence[Logger], metrics: Mapping[str, float], status: str, step: int) -> None:
+    """After training: TensorBoard gets the ``hp/*`` metric scalars at the last ``step`` and the session end;
+    every logger is finalised."""
+    for logger in loggers:
+        if isinstance(logger, TensorBoardLogger):
+            logger.log_metrics(hp_metrics(metrics, status), step=step)
+            end = session_end_summary(status)
+            if end is not None:
+                write_summary(logger, end, step)
+        logger.finalize("success")
