@@ -1,0 +1,22 @@
+"""Hydra callback: when a multirun ends (whatever the launcher), write the sweep's HPARAMS experiment."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+from trainlab.sweep.hparams_experiment import write_sweep_experiment
+
+log = logging.getLogger(__name__)
+
+
+class SweepHParams(Callback):
+    """Writes the TensorBoard HPARAMS experiment into ``hydra.sweep.dir`` (:mod:`trainlab.sweep.hparams_experiment`)."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        path = write_sweep_experiment(config.hydra.sweep.dir, config.get("optimized_metric"))
+        if path is not None:
+            log.info("HPARAMS experiment of the sweep: %s", path)
