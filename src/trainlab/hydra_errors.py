@@ -10,7 +10,8 @@ to your config use +optimzer=adam" (for a misspelt key, the wrong fix), and exit
     error: optimizer=adamm: no option 'adamm' in config group optimizer; allowed: adagrad, adam, ...; did you mean adam?
     error: optimzer: unknown key; allowed top-level keys and config groups: callbacks, ...; did you mean optimizer?
 
-and exit with status 2; so does the basic sweeper's refusal of a sweep it cannot enumerate (``interval()``). Every
+and exit with status 2; so does the basic sweeper's refusal of a sweep it cannot enumerate (``interval()``), and a
+:class:`~trainlab.errors.UserError` raised outside the task (a sweeper's settings, checked before any job). Every
 other exception still goes to Hydra's report, and ``HYDRA_FULL_ERROR=1`` keeps Hydra's full traceback for these
 too.
 
@@ -37,6 +38,8 @@ from hydra.errors import (
 )
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+
+from trainlab.errors import UserError
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -111,6 +114,11 @@ def report_config_errors_in_one_line() -> None:
                 if not is_config_error(error) or os.environ.get("HYDRA_FULL_ERROR") == "1":
                     raise
                 print(f"error: {one_line_message(error)}", file=sys.stderr)
+                sys.exit(2)
+            except UserError as error:  # raised outside the task, e.g. by a sweeper checking its settings
+                if os.environ.get("HYDRA_FULL_ERROR") == "1":
+                    raise
+                print(f"error: {error}", file=sys.stderr)
                 sys.exit(2)
 
         return hydra_report(run)

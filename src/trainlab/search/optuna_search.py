@@ -1,0 +1,232 @@
+"""A hyper-parameter search on Optuna: ask for a batch of trials, run the batch on the launcher, tell the results.
+
+:class:`OptunaSearch` is the logic of the ``hydra/sweeper=trainlab_optuna`` plugin; its settings are the keys of
+``hydra.sweeper``:
+
+* ``sampler`` - ``{_target_: optuna.samplers.<class>, ...}`` (:mod:`trainlab.search.sampler_factory`);
+* ``direction`` - ``maximize`` or ``minimize`` the value the task returns;
+* ``storage`` / ``study_name`` - where the study lives (:mod:`trainlab.search.storage`); processes that name the same
+  storage and study share it;
+* ``n_trials`` - trials that run to their end, in all (:mod:`trainlab.search.trial_budget`);
+* ``n_jobs`` - trials per batch: each batch goes to ``launcher.launch`` in one call (basic, joblib, submitit, ...);
+* ``params`` - the search space (:mod:`trainlab.search.search_space`); sweep overrides on the command line add to it.
+
+The loop, until ``n_trials`` trials count: ask ``min(n_jobs, trials left)`` trials (each with its parameters, and
+its job directory, worker and sweep directory as user attributes), drop the surplus ones, launch the batch with
+job number = trial number (so resumed and shared studies never reuse a job directory), then tell each trial what
+its job's ``status.json`` and return value say (:mod:`trainlab.search.trial_outcome`). A stop (Ctrl-C, SIGTERM, a
+config error in a job) tells the whole batch before the process exits; ``resume_sweep=true`` closes the trials a
+killed run left RUNNING (:mod:`trainlab.search.stale_trials`). At the end ``optimization_results.yaml`` holds the
+best trial (:mod:`trainlab.search.results`).
+
+Every check of the settings runs before the first trial, each failing with a one-line
+:class:`~trainlab.errors.ConfigError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+from hydra.core.utils import JobReturn, JobStatus
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from trainlab.errors import ConfigError
+from trainlab.search.results import best_trial, write_results
+from trainlab.search.sampler_factory import build_sampler
+from trainlab.search.search_space import SearchSpace, parse_search_space
+from trainlab.search.stale_trials import close_stale_trials
+from trainlab.search.stop_signals import SearchInterrupted, StopSignals
+from trainlab.search.storage import StudyStorage, open_storage
+from trainlab.search.trial_budget import is_surplus, trials_left
+from trainlab.search.trial_outcome import (
+    JOB_DIR_ATTR,
+    SWEEP_DIR_ATTR,
+    TrialOutcome,
+    outcome_of_job,
+    tell_outcome,
+)
+from trainlab.search.worker_identity import WORKER_ATTR, this_worker
+
+DIRECTIONS = ("maximize", "minimize")
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrialJob:
+    """One trial of a batch and the job that runs it."""
+
+    trial: optuna.Trial
+    overrides: list[str]
+    job_dir: Path
+
+    @property
+    def number(self) -> int:
+        return self.trial.number
+
+
+def consecutive_runs(jobs: Sequence[TrialJob]) -> list[list[TrialJob]]:
+    """``jobs`` split where trial numbers jump (another worker took the numbers between): one launch call per run,
+    since a launcher numbers the jobs of a call consecutively from its ``initial_job_idx``."""
+    runs: list[list[TrialJob]] = []
+    for job in jobs:
+        if runs and job.number == runs[-1][-1].number + 1:
+            runs[-1].append(job)
+        else:
+            runs.append([job])
+    return runs
+
+
+def positive_int(key: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"hydra.sweeper.{key}={value!r} is invalid; allowed: an integer >= 1")
+    return value
+
+
+class OptunaSearch:
+    """See the module docstring. ``config`` is the composed config; ``launcher`` runs the batches."""
+
+    def __init__(self, *, config: DictConfig, config_loader: Any, launcher: Any, sampler: Any, direction: Any,
+                 storage: Any, study_name: Any, n_trials: Any, n_jobs: Any, params: Any) -> None:
+        self.config, self.config_loader, self.launcher = config, config_loader, launcher
+        self.sampler_node, self.storage_spec, self.params = sampler, storage, params
+        if direction not in DIRECTIONS:
+            raise ConfigError(f"hydra.sweeper.direction={direction!r} is invalid; allowed: {', '.join(DIRECTIONS)}")
+        if not isinstance(study_name, str) or not study_name:
+            raise ConfigError(f"hydra.sweeper.study_name={study_name!r} is invalid; allowed: a non-empty string")
+        self.direction, self.study_name = direction, study_name
+        self.n_trials, self.n_jobs = positive_int("n_trials", n_trials), positive_int("n_jobs", n_jobs)
+        self.sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
+        self.resume = bool(config.get("resume_sweep", False))
+
+    # ---- before any trial -----------------------------------------------------------------------------------------
+    def check_objective(self) -> None:
+        if "optimized_metric" in self.config and self.config.optimized_metric is None:
+            raise ConfigError("optimized_metric=null: a search needs the value each trial returns; allowed: a metric "
+                              "the runs log, e.g. optimized_metric=val/acc")
+
+    def search_space(self, arguments: list[str]) -> SearchSpace:
+        params = OmegaConf.to_container(self.params, resolve=True) if isinstance(self.params, DictConfig) else (
+            self.params)
+        space = parse_search_space(params, arguments)
+        if not space.distributions:
+            raise ConfigError("hydra.sweeper.params: no entry to search (interval, choice, range or a,b,...); "
+                              "allowed: e.g. hydra.sweeper.params.optimizer.lr='tag(log, interval(1e-4, 1e-1))'")
+        # an unknown key or option fails here, as Hydra's one-line composition error, not in the first trial
+        for overrides in space.composition_checks():
+            self.config_loader.load_sweep_config(self.config, overrides)
+        return space
+
+    def open_study(self, sampler: optuna.samplers.BaseSampler) -> tuple[optuna.Study, StudyStorage]:
+        if self.storage_spec in (None, ""):
+            self.sweep_dir.mkdir(parents=True, exist_ok=True)
+        storage = open_storage(self.storage_spec, self.sweep_dir)
+        exists = self.study_name in optuna.study.get_all_study_names(storage.storage)
+        study = optuna.create_study(storage=storage.storage, study_name=self.study_name, sampler=sampler,
+                                    direction=self.direction, load_if_exists=True)
+        if study.direction.name.lower() != self.direction:
+            raise ConfigError(f"hydra.sweeper.direction={self.direction}: the study {self.study_name!r} in "
+                              f"{storage.description} was created to {study.direction.name.lower()}; allowed: "
+                              f"{study.direction.name.lower()}, or another study_name")
+        earlier = len(study.get_trials(deepcopy=False))
+        if exists and earlier and storage.in_sweep_dir and not self.resume:
+            raise ConfigError(
+                f"hydra.sweep.dir={self.sweep_dir} already holds the study {self.study_name!r} with {earlier} trials "
+                f"({storage.description}); nothing was changed. Continue it with resume_sweep=true "
+                f"hydra.sweep.dir={self.sweep_dir}, or start the search in a new directory")
+        if self.resume and not exists:
+            log.warning("resume_sweep=true: no study %r in %s yet; starting it", self.study_name, storage.description)
+        log.info("study %r in %s: %d trials so far, %s %s until %d trials have run (batches of %d)",
+                 self.study_name, storage.description, earlier, str(study.sampler), self.direction, self.n_trials,
+                 self.n_jobs)
+        return study, storage
+
+    # ---- the loop -------------------------------------------------------------------------------------------------
+    def run(self, arguments: list[str]) -> dict[str, Any]:
+        self.check_objective()
+        space = self.search_space(arguments)
+        study, storage = self.open_study(build_sampler(self.sampler_node))
+        with StopSignals() as stop:
+            try:
+                if self.resume:
+                    close_stale_trials(study, self.sweep_dir)
+                while (left := trials_left(study, self.n_trials)) > 0:
+                    self.run_batch(study, space, min(left, self.n_jobs), stop)
+            except SearchInterrupted as interrupted:
+                self.report_stop(study)
+                raise SystemExit(128 + interrupted.signum) from None
+            except SystemExit as exit_:
+                if isinstance(exit_.code, int) and exit_.code > 128:  # a job stopped on a signal
+                    self.report_stop(study)
+                raise
+        self.sweep_dir.mkdir(parents=True, exist_ok=True)
+        payload = write_results(self.sweep_dir, study, storage.description)
+        log.info("best trial: %s with value %s, params %s (%s)", payload["best_trial"], payload["best_value"],
+                 payload["best_params"], self.sweep_dir / "optimization_results.yaml")
+        return payload
+
+    def run_batch(self, study: optuna.Study, space: SearchSpace, size: int, stop: StopSignals) -> None:
+        jobs: list[TrialJob] = []
+        returns: dict[int, JobReturn] = {}
+        try:
+            with stop.deferred():
+                for _ in range(size):
+                    jobs.append(self.ask(study, space))
+                for job in list(jobs):
+                    if is_surplus(study, job.number, self.n_trials):
+                        tell_outcome(study, job.number, TrialOutcome("surplus"))
+                        log.info("trial %d: surplus (the study has its %d trials), not run", job.number,
+                                 self.n_trials)
+                        jobs.remove(job)
+            for run in consecutive_runs(jobs):
+                results = self.launcher.launch([job.overrides for job in run], initial_job_idx=run[0].number)
+                returns.update({job.number: result for job, result in zip(run, results, strict=True)})
+        except BaseException:
+            self.tell(study, jobs, returns)  # nothing stays RUNNING after a stop
+            raise
+        with stop.deferred():
+            self.tell(study, jobs, returns)
+        for job in jobs:
+            if returns[job.number].status != JobStatus.COMPLETED:
+                returns[job.number].return_value  # noqa: B018 - raises the job's exception: the search stops
+
+    def ask(self, study: optuna.Study, space: SearchSpace) -> TrialJob:
+        trial = study.ask(fixed_distributions=space.distributions)
+        overrides = space.trial_overrides(trial.params)
+        try:
+            job_dir = self.job_dir(overrides, trial.number)
+        except BaseException:
+            tell_outcome(study, trial.number, TrialOutcome("failed"))
+            raise
+        trial.set_user_attr(JOB_DIR_ATTR, str(job_dir))
+        trial.set_user_attr(SWEEP_DIR_ATTR, str(self.sweep_dir))
+        trial.set_user_attr(WORKER_ATTR, this_worker())
+        return TrialJob(trial, overrides, job_dir)
+
+    def job_dir(self, overrides: list[str], number: int) -> Path:
+        """The directory the launcher will give job ``number`` (Hydra's ``hydra.sweep.dir``/``hydra.sweep.subdir``)."""
+        job_config = self.config_loader.load_sweep_config(self.config, overrides)
+        with open_dict(job_config):
+            job_config.hydra.job.num = number
+        return Path(os.path.abspath(os.path.join(str(job_config.hydra.sweep.dir), str(job_config.hydra.sweep.subdir))))
+
+    def tell(self, study: optuna.Study, jobs: list[TrialJob], returns: dict[int, JobReturn]) -> None:
+        for job in jobs:
+            outcome = outcome_of_job(job.job_dir, returns.get(job.number))
+            tell_outcome(study, job.number, outcome)
+            best = best_trial(study)
+            log.info("trial %d %s%s; best so far: %s", job.number, outcome.label,
+                     f" with value {outcome.value}" if outcome.value is not None else "",
+                     "none" if best is None else f"trial {best.number} with {best.value}")
+
+    def report_stop(self, study: optuna.Study) -> None:
+        counted = self.n_trials - trials_left(study, self.n_trials)
+        print(f"the search stopped with {counted} of {self.n_trials} trials run; continue it with: python train.py "
+              f"<the same overrides> resume_sweep=true hydra.sweep.dir={self.sweep_dir}", file=sys.stderr)

@@ -1,0 +1,71 @@
+"""``optimization_results.yaml``: the best trial of the study, written into the sweep directory when a worker ends.
+
+    name: optuna
+    study_name: hparams_random
+    storage: outputs/multiruns/<sweep>/optuna.db
+    direction: maximize
+    best_trial: 17                    # its Optuna trial number = its job number
+    best_job: /abs/path/17_model.weight_decay=...,optimizer.lr=...
+    best_params: {optimizer.lr: 0.0061, model.weight_decay: 3.2e-07}
+    best_value: 0.91
+    trials: {completed: 98, diverged: 1, failed: 0, interrupted: 1, surplus: 0, running: 0}
+
+The best trial is the completed one with the best value; among equal values the lowest trial number, which is also
+the order of ``ranking.csv`` (sorted by objective, ties in job order). In a shared study it may be another worker's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from optuna.study import Study, StudyDirection
+from optuna.trial import FrozenTrial, TrialState
+
+from trainlab.atomic_files import write_text_atomically
+from trainlab.search.trial_outcome import COUNTED, JOB_DIR_ATTR, NOT_COUNTED, OUTCOME_ATTR
+
+RESULTS_FILE = "optimization_results.yaml"
+
+
+def best_trial(study: Study) -> FrozenTrial | None:
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    if not complete:
+        return None
+    sign = -1.0 if study.direction == StudyDirection.MAXIMIZE else 1.0
+    return min(complete, key=lambda t: (sign * t.value, t.number))
+
+
+def trial_counts(study: Study) -> dict[str, int]:
+    counts = dict.fromkeys((*COUNTED, *NOT_COUNTED, "running"), 0)
+    for trial in study.get_trials(deepcopy=False):
+        if trial.state == TrialState.COMPLETE:
+            counts["completed"] += 1
+        elif trial.state in (TrialState.RUNNING, TrialState.WAITING):
+            counts["running"] += 1
+        else:
+            label = trial.user_attrs.get(OUTCOME_ATTR, "interrupted")
+            counts[label if label in counts else "failed"] += 1
+    return counts
+
+
+def results(study: Study, storage_description: str) -> dict[str, Any]:
+    best = best_trial(study)
+    return {
+        "name": "optuna",
+        "study_name": study.study_name,
+        "storage": storage_description,
+        "direction": study.direction.name.lower(),
+        "best_trial": None if best is None else best.number,
+        "best_job": None if best is None else best.user_attrs.get(JOB_DIR_ATTR),
+        "best_params": {} if best is None else dict(best.params),
+        "best_value": None if best is None else best.value,
+        "trials": trial_counts(study),
+    }
+
+
+def write_results(sweep_dir: Path, study: Study, storage_description: str) -> dict[str, Any]:
+    payload = results(study, storage_description)
+    write_text_atomically(sweep_dir / RESULTS_FILE, yaml.safe_dump(payload, sort_keys=False))
+    return payload

@@ -1,0 +1,79 @@
+"""Build the Optuna sampler of ``hydra.sweeper.sampler``: ``{_target_: <class>, <keyword arguments>}``.
+
+Any importable subclass of ``optuna.samplers.BaseSampler`` works (RandomSampler, TPESampler with ``multivariate`` /
+``constant_liar``, GPSampler, CmaEsSampler, QMCSampler, ...); the presets of ``hydra/sweeper/optuna_sampler`` are
+such nodes. A target that is not a sampler class, or an argument the class does not take, is a
+:class:`~trainlab.errors.ConfigError` naming the key and what is allowed, raised before any trial starts.
+
+With a ``seed``, the sampler is wrapped in :class:`~trainlab.search.worker_seeded_sampler.WorkerSeededSampler`:
+a fresh study draws exactly what the seeded class draws; a resumed study or a second worker on a shared one draws
+from ``seed + <its first trial number>``, so it does not repeat the draws already made.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+import optuna
+from hydra.utils import get_class
+from omegaconf import DictConfig, OmegaConf
+
+from trainlab.errors import ConfigError
+from trainlab.search.worker_seeded_sampler import WorkerSeededSampler
+
+KEY = "hydra.sweeper.sampler"
+
+
+def sampler_classes() -> list[str]:
+    return sorted(name for name in optuna.samplers.__all__
+                  if isinstance(getattr(optuna.samplers, name), type) and not name.startswith("Base")
+                  and issubclass(getattr(optuna.samplers, name), optuna.samplers.BaseSampler))
+
+
+def allowed() -> str:
+    return (f"{{_target_: optuna.samplers.<class>, ...its arguments}} with a class of "
+            f"{', '.join(sampler_classes())} (or any optuna.samplers.BaseSampler subclass), or "
+            "hydra/sweeper/optuna_sampler=random|tpe|gp|cmaes|qmc")
+
+
+def build_sampler(node: DictConfig | Mapping[str, Any] | None) -> optuna.samplers.BaseSampler:
+    """The sampler ``node`` describes (see the module docstring)."""
+    spec = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else dict(node or {})
+    target = spec.pop("_target_", None)
+    if not isinstance(target, str) or not target:
+        raise ConfigError(f"{KEY}: no _target_; allowed: {allowed()}")
+    try:
+        cls = get_class(target)
+    except Exception as error:  # noqa: BLE001 - Hydra raises ImportError or ValueError, wrapped differently by version
+        raise ConfigError(f"{KEY}._target_={target}: not an importable class ({error.__class__.__name__}); "
+                          f"allowed: {allowed()}") from None
+    if not (isinstance(cls, type) and issubclass(cls, optuna.samplers.BaseSampler)):
+        raise ConfigError(f"{KEY}._target_={target}: not an Optuna sampler; allowed: {allowed()}")
+    check_arguments(cls, spec)
+
+    def make(seed: int | None) -> optuna.samplers.BaseSampler:
+        arguments = {**spec, "seed": seed} if "seed" in spec else spec
+        try:
+            return cls(**arguments)
+        except (TypeError, ValueError, ImportError) as error:
+            raise ConfigError(f"{KEY} ({target}): {error}") from None
+
+    seed = spec.get("seed")
+    if seed is None:
+        return make(None)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ConfigError(f"{KEY}.seed={seed!r} is invalid; allowed: an integer, or null (unseeded)")
+    make(seed)  # the arguments are checked now, before any trial, not at the first trial
+    return WorkerSeededSampler(make, seed, cls.__name__)
+
+
+def check_arguments(cls: type, spec: dict[str, Any]) -> None:
+    parameters = inspect.signature(cls).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    names = [name for name in parameters if name != "self"]
+    for name in spec:
+        if name not in names:
+            raise ConfigError(f"{KEY}.{name}: not an argument of {cls.__name__}; allowed: {', '.join(names)}")

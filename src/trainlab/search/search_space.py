@@ -1,0 +1,156 @@
+"""The search space of ``hydra.sweeper.params`` (and of sweep overrides on the command line) as Optuna distributions.
+
+Each entry is a Hydra override value, parsed with Hydra's own override grammar:
+
+==================================  =====================================================================
+``interval(a, b)``                  ``FloatDistribution(a, b)``: uniform on [a, b]
+``tag(log, interval(a, b))``        ``FloatDistribution(a, b, log=True)``: log10 uniform (a > 0)
+``tag(int, interval(a, b))``        ``IntDistribution(a, b)`` (``tag(int, log, ...)`` for a log scale)
+``range(start, stop[, step])``      ``IntDistribution`` / ``FloatDistribution`` over start, start + step, ... < stop
+``choice(x, y, ...)`` or ``x,y,...``  ``CategoricalDistribution``: single values (str, int, float, bool, null)
+anything else                       a fixed override, the same for every trial
+==================================  =====================================================================
+
+Command-line overrides come after the config's entries and replace an entry with the same key. A malformed entry is
+a :class:`~trainlab.errors.ConfigError` naming ``hydra.sweeper.params.<key>`` and the forms above.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import ChoiceSweep, IntervalSweep, Override, RangeSweep
+from hydra.errors import OverrideParseException
+from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+
+from trainlab.errors import ConfigError
+
+ALLOWED_FORMS = ("interval(a, b), tag(log, interval(a, b)), tag(int, interval(a, b)), range(start, stop[, step]), "
+                 "choice(x, y, ...) or x,y,... of single values, or one value (fixed)")
+INTERVAL_TAGS = {"log", "int"}
+CATEGORICAL_TYPES = (str, int, float, bool, type(None))
+# strings written without quotes in an override: Hydra reads them back as the same string
+PLAIN_STRING = re.compile(r"[A-Za-z_][A-Za-z0-9_\-./]*")
+WORDS_HYDRA_READS_AS_VALUES = {"null", "true", "false", "nan", "inf"}
+
+
+@dataclass
+class SearchSpace:
+    """``distributions``: key -> the distribution Optuna samples; ``fixed``: overrides every trial gets as they are."""
+
+    distributions: dict[str, BaseDistribution] = field(default_factory=dict)
+    fixed: list[str] = field(default_factory=list)
+
+    def trial_overrides(self, params: Mapping[str, Any]) -> list[str]:
+        """The overrides of one trial: the fixed ones, then ``key=value`` for each sampled parameter."""
+        return [*self.fixed, *(f"{key}={override_value(value)}" for key, value in params.items())]
+
+    def composition_checks(self) -> list[list[str]]:
+        """Trial overrides that together use every choice and both ends of every range, to check they compose."""
+        ends = {key: (list(d.choices) if isinstance(d, CategoricalDistribution) else [d.low, d.high])
+                for key, d in self.distributions.items()}
+        return [self.trial_overrides({key: values[min(i, len(values) - 1)] for key, values in ends.items()})
+                for i in range(max(map(len, ends.values()), default=1))]
+
+
+def override_value(value: Any) -> str:
+    """``value`` written so that Hydra's override parser reads back the same value (and type)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value)
+    if PLAIN_STRING.fullmatch(text) and text.lower() not in WORDS_HYDRA_READS_AS_VALUES:
+        return text
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def parse_search_space(params: Mapping[str, Any] | None, arguments: Iterable[str] = ()) -> SearchSpace:
+    """The space of ``params`` (config entries, ``key -> override value``) and ``arguments`` (``key=value``)."""
+    lines = {str(key): f"{key}={value}" for key, value in (params or {}).items()}
+    for argument in arguments:
+        lines[argument.partition("=")[0].lstrip("+~")] = argument
+    space = SearchSpace()
+    parser = OverridesParser.create()
+    for key, line in lines.items():
+        try:
+            (override,) = parser.parse_overrides([line])
+        except OverrideParseException as error:
+            raise entry_error(key, line, error.message.splitlines()[0]) from None
+        if override.is_sweep_override():
+            space.distributions[override.get_key_element()] = distribution_of(override, key, line)
+        else:
+            space.fixed.append(line)
+    return space
+
+
+def entry_error(key: str, line: str, problem: str) -> ConfigError:
+    value = line.partition("=")[2]
+    return ConfigError(f"hydra.sweeper.params.{key}={value}: {problem}; allowed: {ALLOWED_FORMS}")
+
+
+def distribution_of(override: Override, key: str, line: str) -> BaseDistribution:
+    sweep = override.value()
+    try:
+        if isinstance(sweep, IntervalSweep):
+            return interval_distribution(sweep)
+        if isinstance(sweep, RangeSweep):
+            return range_distribution(sweep)
+        if isinstance(sweep, ChoiceSweep):
+            return choice_distribution(sweep.list)
+    except ValueError as error:  # ours, or Optuna's check of the bounds
+        raise entry_error(key, line, str(error)) from None
+    raise entry_error(key, line, f"{type(sweep).__name__} is not a search-space form")
+
+
+def interval_distribution(sweep: IntervalSweep) -> BaseDistribution:
+    unknown = sorted(set(sweep.tags) - INTERVAL_TAGS)
+    if unknown:
+        raise ValueError(f"unknown tag {', '.join(unknown)} (interval tags: log, int)")
+    low, high, log = sweep.start, sweep.end, "log" in sweep.tags
+    if not low < high:
+        raise ValueError(f"the interval's start {low} is not below its end {high}")
+    if log and low <= 0:
+        raise ValueError(f"a log interval needs a start > 0, got {low}")
+    if "int" in sweep.tags:
+        if not (float(low).is_integer() and float(high).is_integer()):
+            raise ValueError(f"tag(int, ...) needs whole-number bounds, got {low} and {high}")
+        return IntDistribution(int(low), int(high), log=log)
+    return FloatDistribution(float(low), float(high), log=log)
+
+
+def range_distribution(sweep: RangeSweep) -> BaseDistribution:
+    if set(sweep.tags) - {"log"}:
+        raise ValueError(f"unknown tag {', '.join(sorted(set(sweep.tags) - {'log'}))} (range tags: log)")
+    start, stop, step = sweep.start, sweep.stop, sweep.step
+    if step == 0:
+        raise ValueError("the range's step is 0")
+    count = math.ceil((stop - start) / step)
+    if count <= 0:
+        raise ValueError(f"range({start}, {stop}, {step}) is empty")
+    first, last = start, start + (count - 1) * step
+    low, high, step = min(first, last), max(first, last), abs(step)
+    log = "log" in sweep.tags
+    if all(isinstance(v, int) for v in (start, stop, step)):
+        if log and step != 1:
+            raise ValueError("tag(log, range(...)) needs step 1")
+        return IntDistribution(low, high, log=log, step=1 if log else step)
+    if log:
+        raise ValueError("tag(log, range(...)) needs whole numbers")
+    return FloatDistribution(float(low), float(high), step=float(step))
+
+
+def choice_distribution(values: list[Any]) -> CategoricalDistribution:
+    bad = [value for value in values if not isinstance(value, CATEGORICAL_TYPES)]
+    if bad:
+        raise ValueError(f"choice elements must be single values (str, int, float, bool, null), not {bad[0]!r}")
+    if len(set(map(repr, values))) != len(values):
+        raise ValueError("choice has repeated elements")
+    return CategoricalDistribution(values)

@@ -1,0 +1,41 @@
+"""On resume, close the trials a stopped run of the same sweep directory left RUNNING.
+
+A search stopped cleanly (Ctrl-C, SIGTERM) tells Optuna about every trial it asked for. One killed outright
+(SIGKILL, out of memory, a node lost) leaves its last trials RUNNING, and they would count toward ``n_trials``
+forever. ``resume_sweep=true hydra.sweep.dir=<dir>`` says the earlier run in ``<dir>`` is over, so each RUNNING trial
+recorded with that sweep directory is told what its job directory shows: a job that finished before the kill keeps
+its result (``status.json``), any other is FAIL with ``outcome: interrupted`` and a new trial takes its place.
+
+Trials of other sweep directories (other workers of a shared study) are left alone, and so are those of a process
+that is still alive on this host.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from optuna.study import Study
+from optuna.trial import TrialState
+
+from trainlab.search.trial_outcome import JOB_DIR_ATTR, SWEEP_DIR_ATTR, outcome_of_job, tell_outcome
+from trainlab.search.worker_identity import WORKER_ATTR, is_other_live_worker
+
+log = logging.getLogger(__name__)
+
+
+def close_stale_trials(study: Study, sweep_dir: Path) -> list[tuple[int, str]]:
+    """Close the RUNNING trials of ``sweep_dir`` (see the module docstring); return (number, outcome) of each."""
+    closed = []
+    for trial in study.get_trials(deepcopy=True, states=(TrialState.RUNNING,)):
+        recorded = trial.user_attrs.get(SWEEP_DIR_ATTR)
+        if recorded is None or Path(recorded).resolve() != sweep_dir.resolve():
+            continue
+        if is_other_live_worker(trial.user_attrs.get(WORKER_ATTR)):
+            log.warning("trial %d is still running in %s; leaving it", trial.number, trial.user_attrs[WORKER_ATTR])
+            continue
+        outcome = outcome_of_job(Path(trial.user_attrs[JOB_DIR_ATTR]))
+        tell_outcome(study, trial.number, outcome)
+        closed.append((trial.number, outcome.label))
+        log.info("resume: trial %d was left running by a stopped run; now %s", trial.number, outcome.label)
+    return closed

@@ -1,0 +1,69 @@
+"""Ctrl-C (SIGINT) and SIGTERM while a search runs: stop it so that no trial is left RUNNING.
+
+Inside a trial's training (``trainer.fit``) the job's own handler takes over
+(:mod:`trainlab.callbacks.graceful_shutdown`): it saves a checkpoint, marks the job ``interrupted`` and exits, and
+the search tells Optuna. Everywhere else in the search the signal raises :class:`SearchInterrupted`, except inside
+:meth:`StopSignals.deferred` blocks - asking for trials and telling results - where it waits until the block ends,
+so a trial is never created without the search knowing it, nor half told. After the first signal the previous
+handlers are back: a second Ctrl-C stops at once.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class SearchInterrupted(BaseException):
+    """A stop signal arrived while the search was between trials (a BaseException, like KeyboardInterrupt)."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+class StopSignals:
+    """Context manager installing the handlers for the duration of the search (main thread only)."""
+
+    def __init__(self) -> None:
+        self.previous: dict[int, Any] = {}
+        self.deferring = 0
+        self.pending: int | None = None
+
+    def __enter__(self) -> StopSignals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in SIGNALS:
+                self.previous[signum] = signal.getsignal(signum)
+                signal.signal(signum, self.handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.restore()
+
+    def restore(self) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+        self.previous.clear()
+
+    def handle(self, signum: int, frame: object) -> None:
+        self.restore()
+        if self.deferring:
+            self.pending = signum
+        else:
+            raise SearchInterrupted(signum)
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        self.deferring += 1
+        try:
+            yield
+        finally:
+            self.deferring -= 1
+        if self.pending is not None and not self.deferring:
+            signum, self.pending = self.pending, None
+            raise SearchInterrupted(signum)

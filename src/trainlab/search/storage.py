@@ -1,0 +1,85 @@
+"""Where a search's study lives: ``hydra.sweeper.storage``.
+
+* ``null`` (default): the SQLite database ``<hydra.sweep.dir>/optuna.db``, so every finished trial is on disk as soon
+  as it is told, and ``resume_sweep=true hydra.sweep.dir=<dir>`` continues the study.
+* an RDB URL that SQLAlchemy understands: ``sqlite:///path/to/study.db``, ``postgresql://user:pass@host/db``,
+  ``mysql+pymysql://user:pass@host/db`` (the driver package must be installed) - for studies shared between
+  processes or machines.
+* ``journal:<file>``: Optuna's ``JournalFileBackend``, an append-only log file, for clusters whose shared file system
+  has no database server (and where SQLite's locking is unreliable, e.g. NFS).
+
+A storage that cannot be opened (no such directory, unknown scheme, no server, missing driver) is a
+:class:`~trainlab.errors.ConfigError` naming the key and the forms above, raised before any trial starts. Passwords
+never appear in messages or results files.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy.exc
+from optuna.storages import BaseStorage, JournalStorage, RDBStorage
+from optuna.storages.journal import JournalFileBackend
+from sqlalchemy.engine import make_url
+
+from trainlab.errors import ConfigError
+
+KEY = "hydra.sweeper.storage"
+DEFAULT_FILE = "optuna.db"
+JOURNAL_PREFIX = "journal:"
+ALLOWED = (f"null (<hydra.sweep.dir>/{DEFAULT_FILE}), an RDB URL (sqlite:///file.db, postgresql://user:pass@host/db, "
+           "mysql+pymysql://user:pass@host/db) or journal:<file>")
+# two processes on one SQLite file wait for each other's writes instead of failing with "database is locked"
+SQLITE_BUSY_TIMEOUT_S = 60
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StudyStorage:
+    """An opened storage, how to name it to a user (no password), and whether it is the sweep dir's own."""
+
+    storage: BaseStorage
+    description: str
+    in_sweep_dir: bool
+
+
+def hide_password(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except sqlalchemy.exc.ArgumentError:
+        return url
+
+
+def open_storage(spec: str | None, sweep_dir: Path) -> StudyStorage:
+    """The storage ``spec`` names (see the module docstring); ``sweep_dir`` must exist for the default."""
+    if spec is None or spec == "":
+        path = sweep_dir / DEFAULT_FILE
+        return StudyStorage(open_rdb(f"sqlite:///{path.resolve()}", spec), str(path), in_sweep_dir=True)
+    if not isinstance(spec, str):
+        raise ConfigError(f"{KEY}={spec!r} is invalid; allowed: {ALLOWED}")
+    if spec.startswith(JOURNAL_PREFIX):
+        path = Path(spec[len(JOURNAL_PREFIX):].removeprefix("//"))
+        if not str(path) or str(path) == ".":
+            raise ConfigError(f"{KEY}={spec}: no file after 'journal:'; allowed: {ALLOWED}")
+        try:
+            storage = JournalStorage(JournalFileBackend(str(path)))
+        except OSError as error:
+            raise ConfigError(f"{KEY}={spec}: cannot open the journal file ({error.strerror}: {path}); "
+                              f"allowed: {ALLOWED}") from None
+        return StudyStorage(storage, f"{JOURNAL_PREFIX}{path}", in_sweep_dir=False)
+    return StudyStorage(open_rdb(spec, spec), hide_password(spec), in_sweep_dir=False)
+
+
+def open_rdb(url: str, spec: str | None) -> RDBStorage:
+    engine_kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}} if url.startswith("sqlite") else {}
+    try:
+        return RDBStorage(url, engine_kwargs=engine_kwargs)
+    except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError, RuntimeError, OSError) as error:
+        cause = str(getattr(error, "orig", None) or error).splitlines()[0]
+        shown = "null" if spec is None else hide_password(spec)
+        raise ConfigError(f"{KEY}={shown}: cannot open the study storage {hide_password(url)} "
+                          f"({type(error).__name__}: {cause}); allowed: {ALLOWED}") from None
+
