@@ -86,7 +86,7 @@ def consecutive_runs(jobs: Sequence[TrialJob]) -> list[list[TrialJob]]:
 
 def positive_int(key: str, value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ConfigError(f"hydra.sweeper.{key}={value!r} is invalid; allowed: an integer >= 1")
+        raise ConfigError(f"hydra.sweeper.{key}={value} is invalid; allowed: an integer >= 1")
     return value
 
 
@@ -98,9 +98,9 @@ class OptunaSearch:
         self.config, self.config_loader, self.launcher = config, config_loader, launcher
         self.sampler_node, self.storage_spec, self.params = sampler, storage, params
         if direction not in DIRECTIONS:
-            raise ConfigError(f"hydra.sweeper.direction={direction!r} is invalid; allowed: {', '.join(DIRECTIONS)}")
+            raise ConfigError(f"hydra.sweeper.direction={direction} is invalid; allowed: {', '.join(DIRECTIONS)}")
         if not isinstance(study_name, str) or not study_name:
-            raise ConfigError(f"hydra.sweeper.study_name={study_name!r} is invalid; allowed: a non-empty string")
+            raise ConfigError(f"hydra.sweeper.study_name={study_name} is invalid; allowed: a non-empty string")
         self.direction, self.study_name = direction, study_name
         self.n_trials, self.n_jobs = positive_int("n_trials", n_trials), positive_int("n_jobs", n_jobs)
         self.sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
@@ -153,6 +153,8 @@ class OptunaSearch:
         self.check_objective()
         space = self.search_space(arguments)
         study, storage = self.open_study(build_sampler(self.sampler_node))
+        self.sweep_dir.mkdir(parents=True, exist_ok=True)
+        OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
         with StopSignals() as stop:
             try:
                 if self.resume:
@@ -166,7 +168,6 @@ class OptunaSearch:
                 if isinstance(exit_.code, int) and exit_.code > 128:  # a job stopped on a signal
                     self.report_stop(study)
                 raise
-        self.sweep_dir.mkdir(parents=True, exist_ok=True)
         payload = write_results(self.sweep_dir, study, storage.description)
         log.info("best trial: %s with value %s, params %s (%s)", payload["best_trial"], payload["best_value"],
                  payload["best_params"], self.sweep_dir / "optimization_results.yaml")

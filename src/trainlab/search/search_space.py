@@ -11,8 +11,10 @@ Each entry is a Hydra override value, parsed with Hydra's own override grammar:
 anything else                       a fixed override, the same for every trial
 ==================================  =====================================================================
 
-Command-line overrides come after the config's entries and replace an entry with the same key. A malformed entry is
-a :class:`~trainlab.errors.ConfigError` naming ``hydra.sweeper.params.<key>`` and the forms above.
+Sweep overrides on the command line (``'optimizer.lr=tag(log, interval(1e-3, 1))'``) come after the config's entries
+and replace an entry with the same key; so does a plain override (``optimizer.lr=0.01`` fixes it). A malformed entry
+is a :class:`~trainlab.errors.ConfigError` naming it (``hydra.sweeper.params.<key>=...`` or the override) and the
+forms above.
 """
 
 from __future__ import annotations
@@ -74,29 +76,37 @@ def override_value(value: Any) -> str:
 
 def parse_search_space(params: Mapping[str, Any] | None, arguments: Iterable[str] = ()) -> SearchSpace:
     """The space of ``params`` (config entries, ``key -> override value``) and ``arguments`` (``key=value``)."""
-    lines = {str(key): f"{key}={value}" for key, value in (params or {}).items()}
+    # key -> (the override line, how an error names the entry)
+    lines = {str(key): (f"{key}={value}", f"hydra.sweeper.params.{key}={value}") for key, value in
+             (params or {}).items()}
     for argument in arguments:
-        lines[argument.partition("=")[0].lstrip("+~")] = argument
+        lines[argument.partition("=")[0].lstrip("+~")] = (argument, argument)
     space = SearchSpace()
     parser = OverridesParser.create()
-    for key, line in lines.items():
+    for line, named in lines.values():
         try:
             (override,) = parser.parse_overrides([line])
         except OverrideParseException as error:
-            raise entry_error(key, line, error.message.splitlines()[0]) from None
+            raise entry_error(named, parse_problem(error.message)) from None
         if override.is_sweep_override():
-            space.distributions[override.get_key_element()] = distribution_of(override, key, line)
+            space.distributions[override.get_key_element()] = distribution_of(override, named)
         else:
             space.fixed.append(line)
     return space
 
 
-def entry_error(key: str, line: str, problem: str) -> ConfigError:
-    value = line.partition("=")[2]
-    return ConfigError(f"hydra.sweeper.params.{key}={value}: {problem}; allowed: {ALLOWED_FORMS}")
+def parse_problem(message: str) -> str:
+    """The line of Hydra's parse error that says what is wrong (not 'Error parsing override ...' or its link)."""
+    lines = [line for line in message.splitlines()
+             if line.strip() and not line.startswith(("Error parsing override", "See https://"))]
+    return lines[0] if lines else message.splitlines()[0]
 
 
-def distribution_of(override: Override, key: str, line: str) -> BaseDistribution:
+def entry_error(named: str, problem: str) -> ConfigError:
+    return ConfigError(f"{named}: {problem}; allowed: {ALLOWED_FORMS}")
+
+
+def distribution_of(override: Override, named: str) -> BaseDistribution:
     sweep = override.value()
     try:
         if isinstance(sweep, IntervalSweep):
@@ -106,8 +116,8 @@ def distribution_of(override: Override, key: str, line: str) -> BaseDistribution
         if isinstance(sweep, ChoiceSweep):
             return choice_distribution(sweep.list)
     except ValueError as error:  # ours, or Optuna's check of the bounds
-        raise entry_error(key, line, str(error)) from None
-    raise entry_error(key, line, f"{type(sweep).__name__} is not a search-space form")
+        raise entry_error(named, str(error)) from None
+    raise entry_error(named, f"{type(sweep).__name__} is not a search-space form")
 
 
 def interval_distribution(sweep: IntervalSweep) -> BaseDistribution:

@@ -1,0 +1,526 @@
+"""Hyper-parameter search on Optuna (hydra/sweeper=trainlab_optuna): stored, resumable and shared studies.
+
+In-process tests drive :class:`~trainlab.search.optuna_search.OptunaSearch` with Hydra's real config loader and a
+launcher that writes each job's ``status.json`` instead of training; subprocess tests run ``train.py`` where signals,
+two processes or the one-line errors of the command line are what is tested.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.metadata
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import optuna
+import pytest
+import yaml
+from conftest import CONF_DIR, ROOT
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.utils import JobReturn, JobStatus
+from omegaconf import OmegaConf, open_dict
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.trial import TrialState
+
+from trainlab.errors import ConfigError
+from trainlab.report.build import build_report
+from trainlab.run_status import read_status, write_status
+from trainlab.search import optuna_search
+from trainlab.search.optuna_search import OptunaSearch
+from trainlab.search.sampler_factory import build_sampler
+from trainlab.search.search_space import parse_search_space
+from trainlab.search.stale_trials import close_stale_trials
+from trainlab.search.storage import open_storage
+from trainlab.search.trial_budget import is_surplus, trials_left
+from trainlab.search.worker_identity import this_worker
+
+TESTS = Path(__file__).resolve().parent
+
+
+# ---- in-process: the search loop with a launcher that only writes status.json ----------------------------------
+def objective_of(overrides: list[str]) -> float:
+    """A deterministic 'validation accuracy' of a trial: best at lr = 0.1."""
+    lr = float(dict(o.split("=", 1) for o in overrides)["optimizer.lr"])
+    return 1.0 / (1.0 + abs(math.log10(lr) + 1.0))
+
+
+class StatusWritingLauncher:
+    """Hydra's launcher contract (job number, job dir from hydra.sweep.dir/subdir, JobReturn per job) without
+    training: each job writes the status.json a training job would. ``outcomes`` sets a job's status by number."""
+
+    def __init__(self, config, config_loader, outcomes=None, on_launch=None):
+        self.config, self.config_loader = config, config_loader
+        self.outcomes, self.on_launch = outcomes or {}, on_launch
+        self.calls: list[tuple[int, int]] = []  # (initial_job_idx, batch size)
+
+    def job_dir(self, overrides, number) -> Path:
+        job_config = self.config_loader.load_sweep_config(self.config, list(overrides))
+        with open_dict(job_config):
+            job_config.hydra.job.num = number
+        return Path(job_config.hydra.sweep.dir) / job_config.hydra.sweep.subdir
+
+    def launch(self, job_overrides, initial_job_idx):
+        self.calls.append((initial_job_idx, len(job_overrides)))
+        if self.on_launch is not None:
+            self.on_launch(self, initial_job_idx)
+        returns = []
+        for number, overrides in enumerate(job_overrides, start=initial_job_idx):
+            job_dir = self.job_dir(overrides, number)
+            job_dir.mkdir(parents=True)  # a job directory is never reused
+            status = self.outcomes.get(number, "completed")
+            if isinstance(status, BaseException):
+                raise status
+            value = objective_of(overrides) if status == "completed" else 0.0
+            write_status(job_dir, status, list(overrides), {"val/acc": value}, value, 0.1)
+            returns.append(JobReturn(overrides=list(overrides), status=JobStatus.COMPLETED, _return_value=value))
+        return returns
+
+
+def compose_search(sweep_dir: Path, *overrides: str):
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        config = compose("train", overrides=["hparams_search=random", f"hydra.sweep.dir={sweep_dir}", *overrides],
+                         return_hydra_config=True)
+        return config, GlobalHydra.instance().config_loader()
+
+
+def make_search(sweep_dir: Path, *overrides: str, outcomes=None, on_launch=None) -> OptunaSearch:
+    config, loader = compose_search(sweep_dir, *overrides)
+    launcher = StatusWritingLauncher(config, loader, outcomes, on_launch)
+    settings = OmegaConf.to_container(config.hydra.sweeper, resolve=False)
+    for key in ("_target_", "_recursive_"):
+        settings.pop(key)
+    settings["sampler"] = config.hydra.sweeper.sampler
+    return OptunaSearch(config=config, config_loader=loader, launcher=launcher, **settings)
+
+
+def run_search(search: OptunaSearch) -> dict:
+    """Run ``search`` as Hydra's multirun does: with the task overrides of the command line as arguments."""
+    return search.run(list(search.config.hydra.overrides.task))
+
+
+def load(sweep_dir: Path, study_name: str = "hparams_random") -> optuna.Study:
+    return optuna.load_study(study_name=study_name, storage=f"sqlite:///{sweep_dir / 'optuna.db'}")
+
+
+def test_batches_go_to_the_launcher_whole_with_job_number_equal_to_trial_number(tmp_path):
+    search = make_search(tmp_path / "s", "hydra.sweeper.n_trials=7", "hydra.sweeper.n_jobs=3")
+    run_search(search)
+    assert search.launcher.calls == [(0, 3), (3, 3), (6, 1)]
+    study = load(tmp_path / "s")
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 7
+    for trial in study.trials:
+        job_dir = Path(trial.user_attrs["job_dir"])
+        assert job_dir.parent == tmp_path / "s" and job_dir.name.startswith(f"{trial.number}_")
+        assert f"optimizer.lr={trial.params['optimizer.lr']!r}" in job_dir.name
+        assert trial.value == read_status(job_dir)["objective"]
+        assert trial.user_attrs["outcome"] == "completed" and trial.user_attrs["worker"] == this_worker()
+
+
+SAMPLERS = {"random": {"_target_": "optuna.samplers.RandomSampler"},
+            "tpe": {"_target_": "optuna.samplers.TPESampler", "n_startup_trials": 2, "constant_liar": True}}
+
+
+def draws(sampler: str, seed: int, n: int, storage=None) -> list[dict]:
+    """n trials asked and told as the search does, on a fresh study or on ``storage``'s study 's'."""
+    space = parse_search_space({"optimizer.lr": "tag(log, interval(1e-4, 1))", "init": "he,xavier,normal"})
+    study = optuna.create_study(storage=storage, study_name="s", load_if_exists=True, direction="maximize",
+                                sampler=build_sampler({**SAMPLERS[sampler], "seed": seed}))
+    params = []
+    for _ in range(n):
+        trial = study.ask(fixed_distributions=space.distributions)
+        study.tell(trial, objective_of([f"optimizer.lr={trial.params['optimizer.lr']}"]))
+        params.append(trial.params)
+    return params
+
+
+@pytest.mark.parametrize("sampler", ["random", "tpe"])
+def test_the_same_seed_gives_the_same_parameter_sequence(sampler):
+    first = draws(sampler, 7, 6)
+    assert draws(sampler, 7, 6) == first
+    assert len({p["optimizer.lr"] for p in first}) == 6
+    assert not {p["optimizer.lr"] for p in first} & {p["optimizer.lr"] for p in draws(sampler, 8, 6)}
+    # a resumed study (or a second worker) with the same seed draws anew: seed + its first trial number
+    storage = optuna.storages.InMemoryStorage()
+    assert draws(sampler, 7, 3, storage) == first[:3]
+    resumed = draws(sampler, 7, 3, storage)
+    assert not {p["optimizer.lr"] for p in resumed} & {p["optimizer.lr"] for p in first}
+
+
+def test_a_worker_joining_a_study_shares_its_trials_and_draws_new_parameters(tmp_path):
+    """Worker B runs its whole search while worker A's first batch is running: together n_trials, each once."""
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    common = ("hydra.sweeper.n_trials=5", "hydra.sweeper.n_jobs=2", f"hydra.sweeper.storage={storage}",
+              "hydra.sweeper.study_name=shared")
+    worker_b = make_search(tmp_path / "b", *common)
+
+    def run_b_once(launcher, initial_job_idx):
+        if initial_job_idx == 0:
+            run_search(worker_b)
+
+    worker_a = make_search(tmp_path / "a", *common, on_launch=run_b_once)
+    run_search(worker_a)
+    study = optuna.load_study(study_name="shared", storage=storage)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 5
+    assert worker_a.launcher.calls == [(0, 2)]  # A's first batch; then the study was full
+    assert worker_b.launcher.calls == [(2, 2), (4, 1)]  # B took the three trials left, numbered after A's
+    dirs = {path.name.split("_")[0] for sweep in ("a", "b") for path in (tmp_path / sweep).iterdir() if path.is_dir()}
+    assert dirs == {"0", "1", "2", "3", "4"}
+    assert len({t.params["optimizer.lr"] for t in study.trials}) == 5  # same seed, no repeated draws
+
+
+def test_a_trial_asked_when_the_study_is_full_is_surplus_and_never_runs(tmp_path, monkeypatch):
+    search = make_search(tmp_path / "s", "hydra.sweeper.n_trials=3", "hydra.sweeper.n_jobs=2")
+    real = optuna_search.trials_left
+    # as if another worker had asked a trial between this worker's count and its ask: one slot seems two
+    monkeypatch.setattr(optuna_search, "trials_left", lambda study, n: real(study, n) + (real(study, n) == 1))
+    run_search(search)
+    study = load(tmp_path / "s")
+    assert [(t.state, t.user_attrs["outcome"]) for t in study.trials] == [
+        *[(TrialState.COMPLETE, "completed")] * 3, (TrialState.FAIL, "surplus")]
+    assert search.launcher.calls == [(0, 2), (2, 1)]  # trial 3 was not launched
+    assert not list((tmp_path / "s").glob("3_*"))
+
+
+def test_budget_counts_running_and_finished_trials_but_not_interrupted_ones():
+    study = optuna.create_study()
+    states = ["completed", "running", "interrupted", "diverged", "running"]
+    for outcome in states:
+        trial = study.ask()
+        if outcome != "running":
+            trial.set_user_attr("outcome", outcome)
+            study.tell(trial, 0.5 if outcome == "completed" else None,
+                       state=TrialState.COMPLETE if outcome == "completed" else TrialState.FAIL)
+    assert trials_left(study, 5) == 1  # 0, 1, 3 and 4 count
+    assert not is_surplus(study, 4, 4)  # three counted trials below 4
+    assert is_surplus(study, 4, 3)
+
+
+def test_diverged_and_failed_jobs_are_told_fail_and_count(tmp_path):
+    search = make_search(tmp_path / "s", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2",
+                         outcomes={1: "diverged", 2: "failed"})
+    run_search(search)
+    study = load(tmp_path / "s")
+    assert [(t.state, t.user_attrs["outcome"]) for t in study.trials] == [
+        (TrialState.COMPLETE, "completed"), (TrialState.FAIL, "diverged"), (TrialState.FAIL, "failed"),
+        (TrialState.COMPLETE, "completed")]  # four trials ran: the search ends there
+    results = yaml.safe_load((tmp_path / "s" / "optimization_results.yaml").read_text())
+    assert results["trials"] == {"completed": 2, "diverged": 1, "failed": 1, "interrupted": 0, "surplus": 0,
+                                 "running": 0}
+    best = max((t for t in study.trials if t.value is not None), key=lambda t: t.value)
+    assert (results["best_trial"], results["best_value"], results["best_params"]) == (
+        best.number, best.value, best.params)
+
+
+def test_a_stop_in_the_middle_of_a_batch_tells_every_trial(tmp_path):
+    """Job 0 completes, job 1 is stopped by a signal (exit 143): nothing stays RUNNING, the stop goes on."""
+    def stopped_job(launcher, initial_job_idx):
+        for number, status in ((0, "completed"), (1, "interrupted")):
+            job_dir = tmp_path / "s" / f"{number}_job"
+            job_dir.mkdir(parents=True)
+            write_status(job_dir, status, [], {}, 0.75 if status == "completed" else None, 0.1)
+        raise SystemExit(143)
+
+    search = make_search(tmp_path / "s", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2",
+                         "hydra.sweep.subdir=${hydra.job.num}_job", on_launch=stopped_job)
+    with pytest.raises(SystemExit) as stop:
+        run_search(search)
+    assert stop.value.code == 143
+    study = load(tmp_path / "s")
+    assert [(t.state, t.value, t.user_attrs["outcome"]) for t in study.trials] == [
+        (TrialState.COMPLETE, 0.75, "completed"), (TrialState.FAIL, None, "interrupted")]
+    assert not (tmp_path / "s" / "optimization_results.yaml").exists()
+    assert (tmp_path / "s" / "multirun.yaml").is_file()
+
+
+def test_a_job_raising_stops_the_search_after_its_batch_is_told(tmp_path):
+    class FailingLauncher(StatusWritingLauncher):
+        def launch(self, job_overrides, initial_job_idx):
+            returns = super().launch(job_overrides, initial_job_idx)
+            returns[1] = JobReturn(overrides=returns[1].overrides, status=JobStatus.FAILED,
+                                   _return_value=ConfigError("optimizer.lr=5 is invalid"))
+            return returns
+
+    search = make_search(tmp_path / "s", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2")
+    search.launcher = FailingLauncher(search.config, search.config_loader)
+    with pytest.raises(ConfigError, match="optimizer.lr=5 is invalid"):
+        run_search(search)
+    assert [t.state for t in load(tmp_path / "s").trials] == [TrialState.COMPLETE, TrialState.FAIL]
+
+
+def test_resume_closes_the_trials_a_killed_run_left_running(tmp_path):
+    sweep = tmp_path / "s"
+    search = make_search(sweep, "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=3", "resume_sweep=true")
+    sweep.mkdir()
+    study = optuna.create_study(study_name="hparams_random", storage=f"sqlite:///{sweep / 'optuna.db'}",
+                                direction="maximize")
+    left = {}
+    for number, (where, status) in enumerate([(sweep, "completed"), (sweep, None), (tmp_path / "other", None)]):
+        trial = study.ask({"optimizer.lr": FloatDistribution(1e-3, 1.0, log=True)})
+        job_dir = where / f"{number}_job"
+        job_dir.mkdir(parents=True)
+        if status:  # finished, then the process was killed before telling Optuna
+            write_status(job_dir, status, [], {}, 0.5, 0.1)
+        trial.set_user_attr("job_dir", str(job_dir))
+        trial.set_user_attr("sweep_dir", str(where))
+        trial.set_user_attr("worker", "a-host-that-is-gone:1")
+        left[number] = trial
+    assert close_stale_trials(study, sweep) == [(0, "completed"), (1, "interrupted")]
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.FAIL, TrialState.RUNNING]
+    assert study.trials[0].value == 0.5
+
+    # a resumed search: trial 2 belongs to another sweep dir (another worker) and stays; two new trials make 4
+    run_search(search)
+    assert [t.state for t in load(sweep).trials] == [
+        TrialState.COMPLETE, TrialState.FAIL, TrialState.RUNNING, TrialState.COMPLETE, TrialState.COMPLETE]
+
+
+def test_a_finished_study_in_the_sweep_dir_is_not_extended_without_resume_sweep(tmp_path):
+    run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=2"))
+    with pytest.raises(ConfigError, match=re.escape(
+            f"hydra.sweep.dir={tmp_path / 's'} already holds the study 'hparams_random' with 2 trials")):
+        run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=3"))
+    run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=3", "resume_sweep=true"))
+    assert len(load(tmp_path / "s").trials) == 3  # one more: the study ends at n_trials in all
+
+
+def test_direction_must_match_the_stored_study(tmp_path):
+    run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=1"))
+    with pytest.raises(ConfigError, match="hydra.sweeper.direction=minimize: the study 'hparams_random' in .* was "
+                                          "created to maximize; allowed: maximize, or another study_name"):
+        run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=2", "hydra.sweeper.direction=minimize",
+                    "resume_sweep=true"))
+
+
+# ---- search space, sampler, storage: their contracts and errors ---------------------------------------------------
+def test_search_space_forms():
+    space = parse_search_space(
+        {"optimizer.lr": "tag(log, interval(1e-6, 1e-2))", "model.net.dropout": "interval(0, 0.5)",
+         "data.batch_size": "tag(int, log, interval(16, 256))", "trainer.max_epochs": "range(2, 11, 4)",
+         "optimizer": "choice(sgd, adam)", "init": "he,xavier", "seed": "3"},
+        ["model.net.activation=relu,tanh", "optimizer=adam"])
+    assert space.distributions == {
+        "optimizer.lr": FloatDistribution(1e-6, 1e-2, log=True), "model.net.dropout": FloatDistribution(0.0, 0.5),
+        "data.batch_size": IntDistribution(16, 256, log=True), "trainer.max_epochs": IntDistribution(2, 10, step=4),
+        "init": CategoricalDistribution(["he", "xavier"]),
+        "model.net.activation": CategoricalDistribution(["relu", "tanh"])}
+    assert space.fixed == ["optimizer=adam", "seed=3"]  # the command line replaced the config's entry
+    assert space.trial_overrides({"optimizer.lr": 0.001, "init": "he", "x": "1 2", "y": "null", "z": None}) == [
+        "optimizer=adam", "seed=3", "optimizer.lr=0.001", "init=he", "x='1 2'", "y='null'", "z=null"]
+
+
+@pytest.mark.parametrize("entry,problem", [
+    ("intervl(1, 2)", "HydraException while evaluating 'intervl(1, 2)': Unknown function 'intervl'"),
+    ("interval(1e-4)", "TypeError while evaluating 'interval(1e-4)': missing a required argument: 'end'"),
+    ("interval(2, 1)", "the interval's start 2.0 is not below its end 1.0"),
+    ("tag(log, interval(0, 1))", "a log interval needs a start > 0, got 0.0"),
+    ("tag(lg, interval(1, 2))", "unknown tag lg (interval tags: log, int)"),
+    ("tag(int, interval(1.5, 3))", "tag(int, ...) needs whole-number bounds, got 1.5 and 3.0"),
+    ("range(5, 1)", "range(5, 1, 1) is empty"),
+    ("choice([1, 2], [3])", "choice elements must be single values (str, int, float, bool, null), not [1, 2]"),
+    ("glob(*)", "Glob is not a search-space form"),
+])
+def test_malformed_search_space_entries_name_the_key_and_the_allowed_forms(entry, problem):
+    with pytest.raises(ConfigError) as error:
+        parse_search_space({"optimizer.lr": entry})
+    message = str(error.value)
+    assert message.startswith(f"hydra.sweeper.params.optimizer.lr={entry}: ")
+    assert problem in message
+    assert message.endswith("; allowed: interval(a, b), tag(log, interval(a, b)), tag(int, interval(a, b)), "
+                            "range(start, stop[, step]), choice(x, y, ...) or x,y,... of single values, or one value "
+                            "(fixed)")
+
+
+@pytest.mark.parametrize("node,message", [
+    ({"_target_": "optuna.samplers.Nope"}, "hydra.sweeper.sampler._target_=optuna.samplers.Nope: not an importable "
+                                           "class"),
+    ({"_target_": "optuna.pruners.MedianPruner"}, "hydra.sweeper.sampler._target_=optuna.pruners.MedianPruner: "
+                                                  "not an Optuna sampler"),
+    ({"_target_": "optuna.samplers.TPESampler", "n_startup": 3}, "hydra.sweeper.sampler.n_startup: not an argument "
+                                                                 "of TPESampler; allowed: consider_prior, "),
+    ({"_target_": "optuna.samplers.RandomSampler", "seed": "x"}, "hydra.sweeper.sampler.seed='x' is invalid; allowed: "
+                                                                 "an integer, or null (unseeded)"),
+    ({"seed": 1}, "hydra.sweeper.sampler: no _target_"),
+])
+def test_sampler_errors(node, message):
+    with pytest.raises(ConfigError) as error:
+        build_sampler(node)
+    assert str(error.value).startswith(message)
+    assert "allowed:" in str(error.value)
+
+
+def test_any_optuna_sampler_by_target():
+    for target in ("GPSampler", "CmaEsSampler", "QMCSampler", "NSGAIISampler"):
+        sampler = build_sampler({"_target_": f"optuna.samplers.{target}", "seed": 3})
+        assert str(sampler) == f"{target}(seed=3 + first trial number)"
+    tpe = build_sampler({"_target_": "optuna.samplers.TPESampler", "multivariate": True, "constant_liar": True})
+    assert isinstance(tpe, optuna.samplers.TPESampler)  # unseeded: the class itself
+
+
+def test_storage_forms_and_errors(tmp_path):
+    assert open_storage(None, tmp_path).description == str(tmp_path / "optuna.db")
+    journal = open_storage(f"journal:{tmp_path / 'study.log'}", tmp_path)
+    assert isinstance(journal.storage, optuna.storages.JournalStorage) and not journal.in_sweep_dir
+    assert (tmp_path / "study.log").is_file()
+    for spec, cause in [(f"sqlite:///{tmp_path}/no/such/dir/x.db", "unable to open database file"),
+                        ("nosuchdb://user:secret@host/db", "Can't load plugin: sqlalchemy.dialects:nosuchdb"),
+                        (f"journal:{tmp_path}/no/such/dir/x.log", "No such file or directory")]:
+        with pytest.raises(ConfigError) as error:
+            open_storage(spec, tmp_path)
+        message = str(error.value)
+        assert message.startswith(f"hydra.sweeper.storage={spec.replace('secret', '***')}: cannot open")
+        assert cause in message and "secret" not in message
+        assert message.endswith("; allowed: null (<hydra.sweep.dir>/optuna.db), an RDB URL (sqlite:///file.db, "
+                                "postgresql://user:pass@host/db, mysql+pymysql://user:pass@host/db) or "
+                                "journal:<file>")
+
+
+def test_the_package_depends_on_current_optuna_not_hydra_optuna_sweeper():
+    requirements = importlib.metadata.requires("trainlab")
+    assert not [r for r in requirements if r.startswith("hydra-optuna-sweeper")]
+    assert "optuna>=4" in requirements
+    assert int(optuna.__version__.split(".")[0]) >= 4
+
+
+# ---- train.py: real searches, signals, two processes, one-line errors --------------------------------------------
+SMALL = ["test=false", "trainer.max_epochs=1", "data.train_size=100", "data.val_size=50", "data.batch_size=10",
+         "optimizer.lr=tag(log, interval(1e-2, 0.2))", "trainer.enable_progress_bar=false"]
+
+
+def train_command(data_dir: Path, *args: str) -> list[str]:
+    # -m: the search's own `hydra.mode: MULTIRUN` is not known yet when composing fails
+    return [sys.executable, str(ROOT / "train.py"), "-m", "data.source=bundled", f"paths.data_dir={data_dir}", *SMALL,
+            *args]
+
+
+def run(data_dir: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(train_command(data_dir, *args), cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_tpe_search_stores_every_trial_and_its_best_matches_the_results_files(data_dir, tmp_path):
+    sweep = tmp_path / "sweep"
+    result = run(data_dir, "hparams_search=tpe", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2",
+                 "hydra.sweeper.sampler.n_startup_trials=2", "hydra.sweeper.sampler.constant_liar=true",
+                 f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    study = optuna.load_study(study_name="hparams_tpe", storage=f"sqlite:///{sweep / 'optuna.db'}")
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 4
+    for trial in study.trials:  # parameters and value as the job saw and returned them
+        job_dir = Path(trial.user_attrs["job_dir"])
+        assert job_dir.name.startswith(f"{trial.number}_")
+        status = read_status(job_dir)
+        assert trial.value == status["objective"] == status["metrics"]["val/acc"]
+        assert {f"{key}={value!r}" for key, value in trial.params.items()} <= set(status["overrides"])
+        assert list(job_dir.glob("events.out.tfevents.*"))  # its TensorBoard run
+    results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
+    ranking = read_csv(sweep / "ranking.csv")
+    assert len(ranking) == 4
+    best = study.trials[results["best_trial"]]
+    assert best.value == max(t.value for t in study.trials) == results["best_value"]
+    assert best.params == results["best_params"]
+    assert ranking[0]["job"] == Path(results["best_job"]).name
+    assert float(ranking[0]["objective"]) == results["best_value"]
+    assert "top20_trials" in build_report(sweep)  # trainlab report draws experiment I's grid
+
+
+def test_a_search_stopped_by_sigterm_then_killed_resumes_to_n_trials(data_dir, tmp_path):
+    """n_jobs=2, n_trials=3. Run 1: job 1 gets SIGTERM -> exit 143, trial 0 complete, trial 1 interrupted.
+    Run 2 (resume): job 2 gets SIGKILL -> trials 2 and 3 left RUNNING. Run 3 (resume): they are closed as
+    interrupted and trials 4, 5 complete the study. No job directory is used twice; finished ones are untouched."""
+    sweep = tmp_path / "sweep"
+    args = ["hparams_search=random", "hydra.sweeper.n_trials=3", "hydra.sweeper.n_jobs=2", f"hydra.sweep.dir={sweep}",
+            "+callbacks.s={_target_:signal_in_job.SignalInJob}"]
+    env = {"PYTHONPATH": str(TESTS), "TRAINLAB_TEST_SIGNALS": "1:SIGTERM,2:SIGKILL"}
+
+    def study_states():
+        study = load(sweep)
+        return [(t.state, t.user_attrs.get("outcome")) for t in study.trials]
+
+    first = run(data_dir, *args, env=env)
+    assert first.returncode == 128 + signal.SIGTERM, first.stderr[-3000:]
+    assert first.stderr.strip().splitlines()[-1] == (
+        f"the search stopped with 1 of 3 trials run; continue it with: python train.py <the same overrides> "
+        f"resume_sweep=true hydra.sweep.dir={sweep}")
+    assert study_states() == [(TrialState.COMPLETE, "completed"), (TrialState.FAIL, "interrupted")]  # none RUNNING
+    (job_0,) = sweep.glob("0_*")
+    finished = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in job_0.rglob("*") if p.is_file()}
+    assert read_status(next(sweep.glob("1_*")))["status"] == "interrupted"
+
+    killed = run(data_dir, *args, "resume_sweep=true", env=env)
+    assert killed.returncode == -signal.SIGKILL
+    assert study_states()[2:] == [(TrialState.RUNNING, None)] * 2
+
+    resumed = run(data_dir, *args, "resume_sweep=true", env=env)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert study_states() == [(TrialState.COMPLETE, "completed"), *[(TrialState.FAIL, "interrupted")] * 3,
+                              *[(TrialState.COMPLETE, "completed")] * 2]
+    job_dirs = sorted(p.name.split("_")[0] for p in sweep.iterdir() if p.is_dir())
+    assert job_dirs == ["0", "1", "2", "4", "5"]  # trial 3 never started; every number once
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in job_0.rglob("*") if p.is_file()} == finished
+    assert not list(job_0.glob("attempts"))
+    results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
+    assert results["trials"]["completed"] == 3 and results["trials"]["interrupted"] == 3
+    ranking = read_csv(sweep / "ranking.csv")
+    assert [r["status"] for r in ranking][:3] == ["completed"] * 3
+    assert float(ranking[0]["objective"]) == results["best_value"]
+
+
+def test_two_processes_share_one_study(data_dir, tmp_path):
+    """Two workers, one journal file, the same study and seed: n_trials in all, each trial once, new draws each.
+    A barrier holds each worker's first trial until the other has one too, so they do overlap."""
+    journal = tmp_path / "study.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(TESTS),
+           "TRAINLAB_TEST_BARRIER": f"{tmp_path / 'barrier'}:2"}
+    workers = [
+        subprocess.Popen(train_command(data_dir, "hparams_search=random", "hydra.sweeper.n_trials=4",
+                                       f"hydra.sweeper.storage=journal:{journal}", "hydra.sweeper.study_name=shared",
+                                       f"hydra.sweep.dir={tmp_path / name}",
+                                       "+callbacks.b={_target_:study_barrier.WaitForWorkers}"),
+                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for name in ("a", "b")]
+    outputs = [worker.communicate(timeout=300) for worker in workers]
+    assert [w.returncode for w in workers] == [0, 0], outputs[0][1][-2000:] + outputs[1][1][-2000:]
+    study = optuna.load_study(study_name="shared", storage=optuna.storages.JournalStorage(
+        optuna.storages.journal.JournalFileBackend(str(journal))))
+    complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    assert len(complete) == 4
+    assert all(t.user_attrs["outcome"] == "surplus" for t in study.trials if t.state != TrialState.COMPLETE)
+    assert len({t.user_attrs["worker"] for t in complete}) == 2  # both workers ran trials
+    job_dirs = [p for name in ("a", "b") for p in (tmp_path / name).iterdir() if p.is_dir()]
+    assert sorted(int(p.name.split("_")[0]) for p in job_dirs) == sorted(t.number for t in complete)
+    for trial in complete:
+        assert Path(trial.user_attrs["job_dir"]).parent == Path(trial.user_attrs["sweep_dir"])
+        assert read_status(trial.user_attrs["job_dir"])["objective"] == trial.value
+    assert len({t.params["optimizer.lr"] for t in complete}) == 4
+
+
+@pytest.mark.parametrize("override,message", [
+    ("hydra/sweeper/optuna_sampler=sobol", "error: hydra/sweeper/optuna_sampler=sobol: no option 'sobol' in config "
+                                           "group hydra/sweeper/optuna_sampler; allowed: cmaes, gp, qmc, random, tpe"),
+    ("hydra.sweeper.sampler._target_=optuna.samplers.Sobol", "error: hydra.sweeper.sampler._target_="
+                                                             "optuna.samplers.Sobol: not an importable class"),
+    ("model.weight_decay=interval(1e-4,1e-5)", "error: model.weight_decay=interval(1e-4,1e-5): the interval's start "
+                                               "0.0001 is not below its end 1e-05; allowed: interval(a, b), "),
+    ("hydra.sweeper.storage=sqlite:////nonexistent/dir/study.db", "error: hydra.sweeper.storage=sqlite:////"
+                                                                  "nonexistent/dir/study.db: cannot open the study "
+                                                                  "storage"),
+    ("hydra.sweeper.direction=max", "error: hydra.sweeper.direction=max is invalid; allowed: maximize, minimize"),
+])
+def test_bad_search_settings_fail_in_one_line_before_any_trial(override, message, data_dir, tmp_path):
+    result = run(data_dir, "hparams_search=tpe", f"hydra.sweep.dir={tmp_path / 'sweep'}", override)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.strip().splitlines()[-1].startswith(message)
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.rglob("status.json")) and not list(tmp_path.rglob("*.tfevents.*"))
