@@ -35,7 +35,6 @@ from trainlab.search import optuna_search
 from trainlab.search.optuna_search import OptunaSearch
 from trainlab.search.sampler_factory import build_sampler
 from trainlab.search.search_space import parse_search_space
-from trainlab.search.stale_trials import close_stale_trials
 from trainlab.search.storage import open_storage
 from trainlab.search.trial_budget import is_surplus, trials_left
 from trainlab.search.worker_identity import this_worker
@@ -255,12 +254,11 @@ def test_a_job_raising_stops_the_search_after_its_batch_is_told(tmp_path):
 
 
 def test_resume_closes_the_trials_a_killed_run_left_running(tmp_path):
+    """A killed run left trials 0 (its job had finished) and 1 RUNNING in this sweep dir; trial 2 runs elsewhere."""
     sweep = tmp_path / "s"
-    search = make_search(sweep, "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=3", "resume_sweep=true")
     sweep.mkdir()
     study = optuna.create_study(study_name="hparams_random", storage=f"sqlite:///{sweep / 'optuna.db'}",
                                 direction="maximize")
-    left = {}
     for number, (where, status) in enumerate([(sweep, "completed"), (sweep, None), (tmp_path / "other", None)]):
         trial = study.ask({"optimizer.lr": FloatDistribution(1e-3, 1.0, log=True)})
         job_dir = where / f"{number}_job"
@@ -270,15 +268,64 @@ def test_resume_closes_the_trials_a_killed_run_left_running(tmp_path):
         trial.set_user_attr("job_dir", str(job_dir))
         trial.set_user_attr("sweep_dir", str(where))
         trial.set_user_attr("worker", "a-host-that-is-gone:1")
-        left[number] = trial
-    assert close_stale_trials(study, sweep) == [(0, "completed"), (1, "interrupted")]
-    assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.FAIL, TrialState.RUNNING]
-    assert study.trials[0].value == 0.5
 
-    # a resumed search: trial 2 belongs to another sweep dir (another worker) and stays; two new trials make 4
+    search = make_search(sweep, "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=3", "resume_sweep=true")
     run_search(search)
-    assert [t.state for t in load(sweep).trials] == [
-        TrialState.COMPLETE, TrialState.FAIL, TrialState.RUNNING, TrialState.COMPLETE, TrialState.COMPLETE]
+    study = load(sweep)
+    assert [(t.state, t.value, t.user_attrs["outcome"] if t.state.is_finished() else None) for t in study.trials][:3] \
+        == [(TrialState.COMPLETE, 0.5, "completed"), (TrialState.FAIL, None, "interrupted"),
+            (TrialState.RUNNING, None, None)]  # another worker's trial is left alone
+    assert [t.state for t in study.trials[3:]] == [TrialState.COMPLETE] * 2  # with trials 0 and 2: four in all
+    assert search.launcher.calls == [(3, 2)]
+
+
+class SignalMissed(Exception):
+    pass
+
+
+@pytest.fixture
+def sigterm_fallback():
+    """While a test runs: a SIGTERM the search does not handle fails the test instead of killing pytest."""
+    def fallback(signum, frame):
+        raise SignalMissed("SIGTERM reached the test's fallback handler")
+
+    previous = signal.signal(signal.SIGTERM, fallback)
+    yield fallback
+    signal.signal(signal.SIGTERM, previous)
+
+
+def test_sigterm_between_trials_stops_the_search_and_tells_every_trial(tmp_path, sigterm_fallback):
+    def sigterm_in_launcher(launcher, initial_job_idx):
+        if initial_job_idx == 2:
+            os.kill(os.getpid(), signal.SIGTERM)  # outside any training: the search's own handler
+
+    search = make_search(tmp_path / "s", "hydra.sweeper.n_trials=6", "hydra.sweeper.n_jobs=2",
+                         on_launch=sigterm_in_launcher)
+    with pytest.raises(SystemExit) as stop:
+        run_search(search)
+    assert stop.value.code == 128 + signal.SIGTERM
+    assert [(t.state, t.user_attrs["outcome"]) for t in load(tmp_path / "s").trials] == [
+        *[(TrialState.COMPLETE, "completed")] * 2, *[(TrialState.FAIL, "interrupted")] * 2]
+    assert signal.getsignal(signal.SIGTERM) is sigterm_fallback  # the previous handler is back
+
+
+def test_a_signal_while_asking_waits_until_the_batch_is_asked(tmp_path, monkeypatch, sigterm_fallback):
+    asked = []
+
+    def ask_then_signal(self, study, space):
+        job = real_ask(self, study, space)
+        asked.append(job.number)
+        if len(asked) == 1:
+            os.kill(os.getpid(), signal.SIGTERM)  # deferred: the second trial is still asked, then the search stops
+        return job
+
+    real_ask = OptunaSearch.ask
+    monkeypatch.setattr(OptunaSearch, "ask", ask_then_signal)
+    search = make_search(tmp_path / "s", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2")
+    with pytest.raises(SystemExit):
+        run_search(search)
+    assert asked == [0, 1] and search.launcher.calls == []
+    assert [t.state for t in load(tmp_path / "s").trials] == [TrialState.FAIL] * 2
 
 
 def test_a_finished_study_in_the_sweep_dir_is_not_extended_without_resume_sweep(tmp_path):
