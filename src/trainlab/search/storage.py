@@ -47,10 +47,12 @@ class StudyStorage:
 
 
 def hide_password(url: str) -> str:
+    """``url`` with its password as ``***`` (unchanged when it has none, or does not parse)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except sqlalchemy.exc.ArgumentError:
         return url
+    return url if parsed.password is None else parsed.render_as_string(hide_password=True)
 
 
 def open_storage(spec: str | None, sweep_dir: Path) -> StudyStorage:
@@ -79,7 +81,7 @@ def open_rdb(url: str, spec: str | None) -> RDBStorage:
         return RDBStorage(url, engine_kwargs=engine_kwargs)
     except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError, RuntimeError, OSError) as error:
         cause = str(getattr(error, "orig", None) or error).splitlines()[0]
-        shown = "null" if spec is None else hide_password(spec)
-        raise ConfigError(f"{KEY}={shown}: cannot open the study storage {hide_password(url)} "
-                          f"({type(error).__name__}: {cause}); allowed: {ALLOWED}") from None
+        named = f"null: cannot open the study storage {url}" if spec is None else (
+            f"{hide_password(spec)}: cannot open the study storage")
+        raise ConfigError(f"{KEY}={named} ({type(error).__name__}: {cause}); allowed: {ALLOWED}") from None
 
