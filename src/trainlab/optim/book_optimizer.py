@@ -25,6 +25,15 @@ Three ways to run a step, all computing the same values:
 their gradients when ``weight_decay > 0`` (the gradient of the L2 penalty ``½·λ·‖p‖²``; ``.grad`` itself is left
 untouched) and hands them to one of the paths. State lives in ``self.state[p]`` as tensors plus plain numbers, so
 ``state_dict()`` / ``load_state_dict()`` round-trip exactly, whichever path wrote it.
+
+**Member-stacked groups** (stacked sweeps, :mod:`trainlab.stacked`): the parameters of K networks stacked along a
+leading dimension, shape (K, ...), with hyper-parameters that differ per member. Such a group is marked
+``per_member=True`` and any of its hyper-parameters (``lr``, ``momentum``, ``betas``' items, ``weight_decay``, ...)
+may be a (K,) tensor instead of a number. ``rule`` then receives each as (K, 1, ..., 1), which broadcasts over a
+stacked tensor, so member k is updated with its own values by the same arithmetic that updates a lone tensor -
+one copy of the math. Such a group runs ``rule`` tensor by tensor (or compiled); ``update_foreach`` takes plain
+numbers only. A rule stays member-stackable by using arithmetic on its scalars (``a * x``, ``x ** 0.5``,
+``t.lerp_(g, w)``), not ``math`` functions or ``value=`` keywords that demand a Python number.
 """
 
 from __future__ import annotations
@@ -54,16 +63,30 @@ def check_unit_interval(name: str, value: float) -> None:
     check_argument(name, value, 0.0 <= value < 1.0, f"0 <= {name} < 1")
 
 
+def per_member(value: Any, param: torch.Tensor) -> Any:
+    """A member-stacked hyper-parameter for one stacked tensor: a (K,) tensor becomes (K, 1, ..., 1), which
+    broadcasts over ``param`` of shape (K, ...); a plain number is returned as it is."""
+    if isinstance(value, torch.Tensor):
+        return value.view(-1, *([1] * (param.dim() - 1)))
+    return value
+
+
+def is_zero(value: float | torch.Tensor) -> bool:
+    """Whether a weight decay is the number 0 (a per-member tensor counts as non-zero: λ = 0 members add 0·p)."""
+    return not isinstance(value, torch.Tensor) and value == 0
+
+
 def apply_rule_to_group(rule: Callable, params: list, grads: list, state_lists: list[list],
                         scalars: dict[str, float] | list[dict[str, float]], weight_decay: float) -> None:
     """``rule`` on every tensor of a group, weight decay included: what ``foreach=False`` runs and what
     ``compile=True`` traces.
 
     ``scalars``: the keyword arguments of ``rule``, one dict for the whole group or one per tensor.
+    ``weight_decay``: a number, or a (K,) tensor for a member-stacked group.
     """
     for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
-        if weight_decay != 0:
-            grad = grad + weight_decay * param
+        if not is_zero(weight_decay):
+            grad = grad + per_member(weight_decay, param) * param
         keywords = scalars if isinstance(scalars, dict) else scalars[index]
         rule(param, grad, *(tensors[index] for tensors in state_lists), **keywords)
 
@@ -139,20 +162,26 @@ class BookOptimizer(Optimizer):
         """The update of one tensor, in place."""
         raise NotImplementedError
 
-    def rule_arguments(self, group: dict, states: list[dict]) -> tuple[list[list], dict | list[dict]]:
+    def rule_arguments(self, group: dict, params: list, states: list[dict]) -> tuple[list[list], dict | list[dict]]:
         """``rule``'s state tensors (one list per name in ``state_tensors``) and keyword scalars for a group: one
-        dict when every tensor has the same (the usual case; fewer guards when compiled), else one per tensor."""
+        dict when every tensor has the same (the usual case; fewer guards when compiled), else one per tensor -
+        always one per tensor in a member-stacked group, each value shaped for its tensor (:func:`per_member`)."""
         state_lists = [[state[name] for state in states] for name in self.state_tensors]
         if not self.scalars_per_parameter:
-            return state_lists, self.rule_scalars(group, states[0])
-        scalars = [self.rule_scalars(group, state) for state in states]
-        if all(keywords == scalars[0] for keywords in scalars):
+            shared = self.rule_scalars(group, states[0])
+            scalars = [shared] * len(states)
+        else:
+            scalars = [self.rule_scalars(group, state) for state in states]
+        if group.get("per_member"):
+            return state_lists, [{name: per_member(value, param) for name, value in keywords.items()}
+                                 for param, keywords in zip(params, scalars, strict=True)]
+        if all(keywords is scalars[0] or keywords == scalars[0] for keywords in scalars):
             return state_lists, scalars[0]
         return state_lists, scalars
 
     def update_each(self, group: dict, params: list, grads: list, states: list[dict]) -> None:
         """``rule`` on one tensor after the other (the ``foreach=False`` path; ``grads`` already hold the decay)."""
-        state_lists, scalars = self.rule_arguments(group, states)
+        state_lists, scalars = self.rule_arguments(group, params, states)
         apply_rule_to_group(self.rule, params, grads, state_lists, scalars, weight_decay=0.0)
 
     def update_foreach(self, group: dict, params: list, grads: list, states: list[dict]) -> None:
@@ -169,7 +198,7 @@ class BookOptimizer(Optimizer):
         if compiled is None:
             compiled = self._compiled_updates[id(group)] = compile_fresh_copy(apply_rule_to_group,
                                                                               self.compile_backend)
-        state_lists, scalars = self.rule_arguments(group, states)
+        state_lists, scalars = self.rule_arguments(group, params, states)
         try:
             compiled(type(self).rule, params, grads, state_lists, scalars, group["weight_decay"])
         except Exception as error:
@@ -218,12 +247,15 @@ class BookOptimizer(Optimizer):
             weight_decay = group["weight_decay"]
             if group["compile"]:  # weight decay happens inside the compiled function
                 self.update_compiled(group, params, grads, states)
-            elif group["foreach"]:
+            elif group["foreach"] and not group.get("per_member"):
                 if weight_decay != 0:
                     grads = torch._foreach_add(grads, params, alpha=weight_decay)
                 self.update_foreach(group, params, grads, states)
             else:
-                if weight_decay != 0:
+                if isinstance(weight_decay, torch.Tensor):  # a member-stacked group: λ_k for member k
+                    grads = [grad + per_member(weight_decay, param) * param
+                             for param, grad in zip(params, grads, strict=True)]
+                elif weight_decay != 0:
                     grads = [grad.add(param, alpha=weight_decay) for param, grad in zip(params, grads, strict=True)]
                 self.update_each(group, params, grads, states)
         return loss

@@ -44,7 +44,7 @@ class RMSProp(BookOptimizer):
 
     @staticmethod
     def rule(param, grad, mean_sq, *, lr, rho, eps) -> None:
-        mean_sq.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+        mean_sq.mul_(rho).add_((1 - rho) * grad * grad)
         param.sub_(lr * grad / (mean_sq.sqrt() + eps))
 
     def update_foreach(self, group, params, grads, states) -> None:
