@@ -13,7 +13,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from trainlab.errors import UserError
+from trainlab.errors import UserError, exit_for_user_error
 from trainlab.hydra_errors import report_config_errors_in_one_line
 
 # conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
@@ -31,14 +31,10 @@ def main(cfg: DictConfig) -> float | None:
 
     route_lightning_logs_through_root()
 
-    full_errors = os.environ.get("HYDRA_FULL_ERROR") == "1"
     try:
         return train(cfg)
     except UserError as error:  # a config value, data file or directory to fix: one line, exit status 2
-        if full_errors:
-            raise
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(2)
+        exit_for_user_error(error)
     except TrainingInterrupted as stop:
         run_dir = stop.checkpoint.parent.parent
         print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}, saved {stop.checkpoint}.\n"

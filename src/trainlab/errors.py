@@ -4,6 +4,10 @@
 with ``HYDRA_FULL_ERROR=1``); in a multirun a user error stops the sweep instead of being recorded as a failed job.
 """
 
+import os
+import sys
+from typing import NoReturn
+
 
 class UserError(Exception):
     """Base of the errors reported to the user as a single line."""
@@ -23,3 +27,11 @@ class RunDirInUseError(UserError, RuntimeError):
 
 class CheckpointNotFoundError(UserError, FileNotFoundError):
     """``ckpt_path`` names no checkpoint file."""
+
+
+def exit_for_user_error(error: UserError) -> NoReturn:
+    """Print ``error: <message>`` on one line to stderr and exit with status 2 (re-raised with HYDRA_FULL_ERROR=1)."""
+    if os.environ.get("HYDRA_FULL_ERROR") == "1":
+        raise error
+    print(f"error: {error}", file=sys.stderr)
+    sys.exit(2)

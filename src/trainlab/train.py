@@ -167,15 +167,20 @@ def train(cfg: DictConfig) -> float | None:
     objective = objective_value(name, metrics, status, cfg.get("objective_on_failure"))
     save_status(objective)
     if name and status == "completed" and objective is None:
-        message = (f"optimized_metric={name!r} was not logged (did validation run?); logged metrics: "
-                   f"{', '.join(sorted(metrics))}. Name one of them, or optimized_metric=null for runs that "
-                   "return no objective")
+        message = missing_objective_message(name, metrics)
         if in_multirun():  # the sweeper needs a number for this job
             raise ConfigError(message)
         # A single run's return value is only informative: a run shorter than an epoch, or with validation off,
         # has trained and saved its checkpoint correctly and exits 0.
         log.warning("%s; this run returns no objective", message)
     return objective
+
+
+def missing_objective_message(name: str, metrics: dict[str, float]) -> str:
+    """Why a run returns no objective: ``optimized_metric`` names a metric it did not log."""
+    return (f"optimized_metric={name!r} was not logged (did validation run?); logged metrics: "
+            f"{', '.join(sorted(metrics))}. Name one of them, or optimized_metric=null for runs that return no "
+            "objective")
 
 
 def objective_value(name: str | None, metrics: dict[str, float], status: str, on_failure: float | None):

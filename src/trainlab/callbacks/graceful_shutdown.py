@@ -53,11 +53,16 @@ class GracefulShutdown(L.Callback):
             signal.signal(signum, handler)
         self._previous.clear()
 
+    def save_checkpoint(self, trainer: L.Trainer) -> Path:
+        """Save what a resume needs at this step boundary; returns the checkpoint file."""
+        path = self.dirpath / "last.ckpt"
+        trainer.save_checkpoint(path)
+        return path
+
     def on_train_batch_end(self, trainer: L.Trainer, pl_module, outputs, batch, batch_idx) -> None:
         if self.received is None:
             return
-        path = self.dirpath / "last.ckpt"
-        trainer.save_checkpoint(path)
+        path = self.save_checkpoint(trainer)
         self._restore_handlers()
         raise TrainingInterrupted(self.received, path, trainer.global_step)
 

@@ -53,8 +53,9 @@ class Adam(BookOptimizer):
 
     @staticmethod
     def step_size(lr: float, beta1: float, beta2: float, t: int) -> float:
-        """:math:`\\mathrm{lr}_t = \\mathrm{lr}\\sqrt{1 - \\beta_2^t} / (1 - \\beta_1^t)` (numbers, or per-member tensors
-        in a member-stacked group: hence ``** 0.5`` rather than ``math.sqrt``)."""
+        """:math:`\\mathrm{lr}_t = \\mathrm{lr}\\sqrt{1 - \\beta_2^t} / (1 - \\beta_1^t)`.
+
+        Numbers, or per-member tensors in a member-stacked group: hence ``** 0.5`` rather than ``math.sqrt``."""
         return lr * (1.0 - beta2**t) ** 0.5 / (1.0 - beta1**t)
 
     state_tensors = ("exp_avg", "exp_avg_sq")
