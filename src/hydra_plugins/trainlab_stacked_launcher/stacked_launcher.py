@@ -1,0 +1,189 @@
+"""``hydra/launcher=stacked``: a Hydra launcher that trains stackable jobs of a sweep as one vectorized model.
+
+    python train.py -m optimizer=sgd,momentum,adagrad,adam hydra/launcher=stacked
+    python train.py experiment=compare_batchnorm            # the chapter's training experiments use it
+
+For each batch of jobs Hydra hands over (all jobs of a basic sweep; ``n_jobs`` trials at a time from a search
+sweeper), the launcher composes every job's config, cuts the jobs into stacks
+(:func:`trainlab.stacked.grouping.plan_stacks`), and then per stack:
+
+* a job that stacks with nothing runs exactly as the basic launcher runs it (Hydra's ``run_job`` with the task);
+* a stack of K jobs gets, per job, what ``run_job`` gives a job - its output directory, ``.hydra/`` (config,
+  hydra config, overrides), its ``train.log`` (the stack's log), the ``on_job_start`` / ``on_job_end``
+  callbacks and a ``JobReturn`` with its objective - and the K jobs train together in this process
+  (:func:`trainlab.stacked.train_stack.train_stack`).
+
+Options (``hydra.launcher.*``): ``max_members`` caps the members of one stack (memory: parameters, gradients and
+optimizer state grow with K); ``strict=true`` turns "this job runs alone" into a config error naming the key.
+Jobs run in the order of their stacks; the returned list is in job order. ``hydra.job.chdir=true`` does not
+apply to stacked jobs (they share one process): the working directory stays where the command was started.
+"""
+
+# No ``from __future__ import annotations`` here: Hydra's plugin scan executes this module without registering it
+# in sys.modules, and dataclasses then cannot resolve string annotations.
+import copy
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.utils import JobReturn, JobStatus, _save_config, configure_log, env_override, run_job, setup_globals
+from hydra.plugins.launcher import Launcher
+from hydra.types import HydraContext, TaskFunction
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StackedLauncherConf:
+    _target_: str = "hydra_plugins.trainlab_stacked_launcher.stacked_launcher.StackedLauncher"
+    # The most jobs trained as one model (memory grows with it; 128 members of the book's MLP take ~0.5 GB).
+    max_members: int = 128
+    # true: a job that cannot be stacked is a config error naming the key, instead of running alone.
+    strict: bool = False
+
+
+ConfigStore.instance().store(group="hydra/launcher", name="stacked", node=StackedLauncherConf, provider="trainlab")
+
+
+@dataclass
+class PreparedJob:
+    """A composed job: its full config (with ``hydra``), its task config, its index."""
+
+    index: int
+    config: DictConfig
+    task_cfg: DictConfig
+
+
+class StackedLauncher(Launcher):
+    def __init__(self, max_members: int = 128, strict: bool = False) -> None:
+        super().__init__()
+        self.max_members = max_members
+        self.strict = strict
+        self.config: DictConfig | None = None
+        self.task_function: TaskFunction | None = None
+        self.hydra_context: HydraContext | None = None
+
+    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
+
+    # ---- composing ----------------------------------------------------------------------------------------------
+    def _compose(self, index: int, overrides: list[str]) -> PreparedJob:
+        config = self.hydra_context.config_loader.load_sweep_config(self.config, list(overrides))
+        with open_dict(config):
+            config.hydra.job.id = index
+            config.hydra.job.num = index
+        task_cfg = copy.deepcopy(config)
+        with read_write(task_cfg), open_dict(task_cfg):
+            del task_cfg["hydra"]
+        return PreparedJob(index, config, task_cfg)
+
+    def launch(self, job_overrides: Any, initial_job_idx: int) -> list[JobReturn]:
+        from trainlab.errors import ConfigError, UserError, exit_for_user_error
+        from trainlab.stacked.grouping import plan_stacks
+
+        setup_globals()
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+        try:
+            if self.max_members < 1:
+                raise ConfigError(f"hydra.launcher.max_members={self.max_members} is invalid; allowed: an integer >= 1")
+            jobs = [self._compose(initial_job_idx + i, overrides) for i, overrides in enumerate(job_overrides)]
+            stacks, alone = plan_stacks([job.task_cfg for job in jobs], self.max_members)
+            if self.strict and alone:
+                index, reason = next(iter(alone.items()))
+                raise ConfigError(f"hydra.launcher.strict=true: job #{jobs[index].index} cannot be stacked: {reason}")
+        except UserError as error:
+            exit_for_user_error(error)
+        log.info("Launching %d jobs as %d stacked runs", len(jobs), len(stacks))
+        returns: list[JobReturn | None] = [None] * len(jobs)
+        for stack in stacks:
+            if len(stack) == 1:
+                job = jobs[stack[0]]
+                if stack[0] in alone:
+                    log.info("\t#%d runs alone: %s", job.index, alone[stack[0]])
+                returns[stack[0]] = self._run_alone(job)
+            else:
+                for index, job_return in zip(stack, self._run_stack([jobs[i] for i in stack]), strict=True):
+                    returns[index] = job_return
+            configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        return returns
+
+    def _run_alone(self, job: PreparedJob) -> JobReturn:
+        log.info("\t#%d : %s", job.index, " ".join(o for o in job.config.hydra.overrides.task))
+        return run_job(hydra_context=self.hydra_context, task_function=self.task_function, config=job.config,
+                       job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
+
+    # ---- a stack ------------------------------------------------------------------------------------------------
+    def _prepare_member(self, job: PreparedJob) -> tuple[DictConfig, DictConfig]:
+        """What ``run_job`` does before calling the task: output dir, ``.hydra/``, on_job_start. Returns the
+        member's task config resolved in its own job context, and its hydra config."""
+        config = job.config
+        HydraConfig.instance().set_config(config)
+        output_dir = os.path.join(str(config.hydra.sweep.dir), str(config.hydra.sweep.subdir))
+        with read_write(config.hydra.runtime), open_dict(config.hydra.runtime):
+            config.hydra.runtime.output_dir = os.path.abspath(output_dir)
+        HydraConfig.instance().set_config(config)
+        task_cfg = copy.deepcopy(job.task_cfg)
+        hydra_cfg = copy.deepcopy(HydraConfig.instance().cfg)
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+        if config.hydra.output_subdir is not None:
+            hydra_output = Path(config.hydra.runtime.output_dir) / str(config.hydra.output_subdir)
+            _save_config(task_cfg, "config.yaml", hydra_output)
+            _save_config(hydra_cfg, "hydra.yaml", hydra_output)
+            _save_config(config.hydra.overrides.task, "overrides.yaml", hydra_output)
+        self.hydra_context.callbacks.on_job_start(config=config, task_function=self.task_function)
+        resolved = copy.deepcopy(task_cfg)
+        OmegaConf.resolve(resolved)  # ${hydra:runtime.output_dir} and friends, while this job's config is current
+        return resolved, hydra_cfg
+
+    def _log_to_every_member(self, jobs: list[PreparedJob]) -> None:
+        """The stack's log goes to each member's log file (Hydra's job logging configures the first one's)."""
+        HydraConfig.instance().set_config(jobs[0].config)
+        configure_log(jobs[0].config.hydra.job_logging, jobs[0].config.hydra.verbose)
+        root = logging.getLogger()
+        first = next((h for h in root.handlers if isinstance(h, logging.FileHandler)), None)
+        if first is None:
+            return
+        for job in jobs[1:]:
+            handler = logging.FileHandler(Path(job.config.hydra.runtime.output_dir) / Path(first.baseFilename).name)
+            handler.setFormatter(first.formatter)
+            handler.setLevel(first.level)
+            root.addHandler(handler)
+
+    def _run_stack(self, jobs: list[PreparedJob]) -> list[JobReturn]:
+        from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+        from trainlab.errors import UserError, exit_for_user_error
+        from trainlab.lightning_noise import route_lightning_logs_through_root
+        from trainlab.stacked.train_stack import StackJob, train_stack
+
+        prepared = [self._prepare_member(job) for job in jobs]
+        self._log_to_every_member(jobs)
+        route_lightning_logs_through_root()
+        log.info("\t#%s : one stacked run of %d jobs", ",".join(str(job.index) for job in jobs), len(jobs))
+        stack_jobs = [StackJob(resolved, list(job.config.hydra.overrides.task))
+                      for job, (resolved, _) in zip(jobs, prepared, strict=True)]
+        try:
+            with env_override(prepared[0][1].hydra.job.env_set):
+                objectives = train_stack(stack_jobs)
+        except UserError as error:
+            exit_for_user_error(error)
+        except TrainingInterrupted as stop:
+            print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}; every member saved its "
+                  "checkpoints/last.ckpt.\nFinish the sweep with: python train.py <the same overrides> "
+                  f"resume_sweep=true hydra.sweep.dir={self.config.hydra.sweep.dir}", file=sys.stderr)
+            sys.exit(128 + stop.signum)
+        returns = []
+        for job, (_, hydra_cfg), objective in zip(jobs, prepared, objectives, strict=True):
+            job_return = JobReturn(overrides=list(job.config.hydra.overrides.task), cfg=job.task_cfg,
+                                   hydra_cfg=hydra_cfg, working_dir=os.getcwd(), task_name=job.config.hydra.job.name,
+                                   status=JobStatus.COMPLETED, _return_value=objective)
+            self.hydra_context.callbacks.on_job_end(config=job.config, job_return=job_return)
+            returns.append(job_return)
+        return returns

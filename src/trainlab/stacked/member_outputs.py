@@ -1,0 +1,179 @@
+"""What each member of a stack writes: the files and logs its lone run would write, in its own job directory.
+
+:class:`MemberOutputs` holds one :class:`Member` per job of the stack and is a Lightning callback of the stack's
+Trainer. Per member:
+
+* **loggers** - built from the member's own ``logger`` config (TensorBoard, CSV, ...), so its TensorBoard run is
+  its job directory, as for a lone job. Values arrive as (K,) tensors and are written to member k's loggers
+  with the tags and steps a lone run uses (one host transfer per call for all members and metrics); the
+  hyper-parameters, and at the end the final metrics of the HPARAMS view, as :mod:`trainlab.train` records them.
+* **checkpoints** - ``checkpoints/last.ckpt`` after every ``every_n_epochs`` training epochs when the member keeps
+  one (``callbacks.last_checkpoint``), at its divergence, and on an interrupt. The stack's own checkpoint (loops,
+  data position, random generators) is taken once; the model and optimizer parts are replaced by the member's,
+  in the format of a lone :class:`~trainlab.models.classifier.MLPClassifier` and its optimizer, so
+  ``trainlab evaluate`` reads it and ``ckpt_path=last`` resumes the member alone.
+* **status** - ``status.json`` (completed / diverged / failed / interrupted, final metrics, objective, wall time).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import Checkpoint
+from lightning.pytorch.loggers import Logger
+from omegaconf import DictConfig
+from torch.optim import Optimizer
+
+from trainlab.atomic_files import write_atomically
+from trainlab.callbacks.graceful_shutdown import GracefulShutdown
+from trainlab.models.classifier import MLPClassifier, split_decay_groups
+from trainlab.run_status import write_status
+from trainlab.train import objective_value, record_final_metrics, record_hyperparameters
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Member:
+    """One job of a stack: its config, its lone module (the checkpoint template) and what it has logged."""
+
+    cfg: DictConfig
+    overrides: list[str]
+    module: MLPClassifier
+    optimizer: Optimizer  # the member's optimizer built the lone way, for the checkpoint format
+    loggers: list[Logger]
+    params: dict[str, Any]  # the hyper-parameters logged for it
+    last_checkpoint: tuple[Path, int] | None  # (file, every_n_epochs) when it keeps checkpoints/last.ckpt
+    shutdown_checkpoint: Path | None  # where an interrupt saves it
+    status: str = "completed"
+    error: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def output_dir(self) -> Path:
+        return Path(self.cfg.paths.output_dir)
+
+
+class MemberOutputs(Checkpoint):
+    """The members' loggers, checkpoints and status files (see the module docstring).
+
+    A Lightning ``Checkpoint`` callback, so that its ``on_train_epoch_end`` runs where a lone run's
+    ``ModelCheckpoint`` runs: after the module's own hook.
+    """
+
+    def __init__(self, members: list[Member]) -> None:
+        self.members = members
+        self.started = time.monotonic()
+        self.stack: Any = None  # the StackedClassifier, set by it in setup
+        for member in members:
+            record_hyperparameters(member.loggers, member.params)
+
+    # ---- values -----------------------------------------------------------------------------------------------
+    def write(self, step: int, epoch: int, values: dict[str, torch.Tensor],
+            only: dict[str, list[bool]] | None = None) -> None:
+        """Write ``values`` (each (K,)) for every member still training, at ``step`` with its ``epoch``."""
+        names = list(values)
+        # float32, as a lone run logs them; one transfer for all members and metrics
+        table = torch.stack([values[name].detach().float() for name in names], dim=1).tolist()
+        for index, (member, row) in enumerate(zip(self.members, table, strict=True)):
+            if member.status != "completed":
+                continue
+            metrics = {name: value for name, value in zip(names, row, strict=True)
+                       if only is None or name not in only or only[name][index]}
+            member.metrics.update(metrics)
+            for logger in member.loggers:
+                logger.log_metrics({**metrics, "epoch": epoch}, step)
+
+    def diverged(self, index: int, trainer: L.Trainer, step: int, loss: float) -> None:
+        member = self.members[index]
+        member.status = "diverged"
+        log.warning("%s: training loss is %s at step %d: the member diverged and is frozen there; the other members "
+                    "go on", member.output_dir.name, loss, step)
+        if member.last_checkpoint is not None:
+            self.save_checkpoints(trainer, [index], [member.last_checkpoint[0]])
+
+    # ---- checkpoints ------------------------------------------------------------------------------------------
+    def save_checkpoints(self, trainer: L.Trainer, indices: list[int], paths: list[Path]) -> None:
+        """Write member ``indices[i]``'s checkpoint to ``paths[i]``, each in a lone run's format."""
+        if not indices:
+            return
+        stacked = trainer._checkpoint_connector.dump_checkpoint(weights_only=False)  # loops, data position, RNG
+        shared = {key: value for key, value in stacked.items()
+                  if key not in ("state_dict", "optimizer_states", "callbacks")}
+        for index, path in zip(indices, paths, strict=True):
+            member = self.members[index]
+            self.stack.export_member(index, member.module)
+            checkpoint = {**shared, "callbacks": {},
+                          "state_dict": member.module.state_dict(),
+                          "optimizer_states": [self._member_optimizer_state(index)]}
+            write_atomically(path, lambda handle, payload=checkpoint: torch.save(payload, handle))
+
+    def _member_optimizer_state(self, index: int) -> dict[str, Any]:
+        member = self.members[index]
+        lone_params = dict(zip(self.stack.net.parameters(), self.stack.net.member_parameters(member.module.net),
+                               strict=True))
+        optimizer = self.stack.optimizers().optimizer
+        return optimizer.member_state_dict(index, member.optimizer, lone_params)
+
+    def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """The members' networks take the dtype the precision gave the stack (``64-true``: float64), as Lightning
+        converts a lone run's network (its metric states keep theirs)."""
+        dtype = next(pl_module.parameters()).dtype
+        for member in self.members:
+            member.module.net.to(dtype=dtype)
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        due = [(index, member.last_checkpoint[0]) for index, member in enumerate(self.members)
+               if member.status == "completed" and member.last_checkpoint is not None
+               and (trainer.current_epoch + 1) % member.last_checkpoint[1] == 0]
+        self.save_checkpoints(trainer, [index for index, _ in due], [path for _, path in due])
+
+    def save_for_interrupt(self, trainer: L.Trainer) -> list[Path]:
+        """On a signal: every member that trains and has a checkpoint location saves (returns the files)."""
+        due = [(index, member.shutdown_checkpoint) for index, member in enumerate(self.members)
+               if member.shutdown_checkpoint is not None]
+        self.save_checkpoints(trainer, [index for index, _ in due], [path for _, path in due])
+        return [path for _, path in due]
+
+    # ---- the end ----------------------------------------------------------------------------------------------
+    def finish(self, failure: str | None = None, interrupted: bool = False) -> list[float | None]:
+        """Status, final HPARAMS and loggers of every member; returns each member's objective."""
+        objectives = []
+        wall_time = time.monotonic() - self.started
+        for member in self.members:
+            if failure is not None and member.status == "completed":
+                member.status, member.error = ("interrupted" if interrupted else "failed"), failure
+            if member.status == "completed" and not math.isfinite(member.metrics.get("train/loss", 0.0)):
+                member.status = "diverged"
+            metrics = {**member.metrics, "status/diverged": float(member.status == "diverged")}
+            record_final_metrics(member.loggers, {**member.params, "status": member.status}, metrics)
+            objective = None if interrupted else objective_value(
+                member.cfg.get("optimized_metric"), metrics, member.status, member.cfg.get("objective_on_failure"))
+            write_status(member.output_dir, member.status, member.overrides, metrics, objective, wall_time,
+                         member.error, data_source=member.params.get("data", {}).get("resolved_source"))
+            objectives.append(objective)
+        return objectives
+
+
+def lone_optimizer(module: MLPClassifier) -> Optimizer:
+    """The member's optimizer as its lone run builds it (the template of its checkpoint's optimizer state)."""
+    return module.optimizer_factory(split_decay_groups(module.net, module.weight_decay))
+
+
+class StackShutdown(GracefulShutdown):
+    """Ctrl-C / SIGTERM in a stack: at the step boundary every member saves its own ``last.ckpt``."""
+
+    def __init__(self, outputs: MemberOutputs) -> None:
+        super().__init__(dirpath=".")
+        self.outputs = outputs
+
+    def save_checkpoint(self, trainer: L.Trainer) -> Path:
+        saved = self.outputs.save_for_interrupt(trainer)
+        return saved[0] if saved else self.outputs.members[0].output_dir

@@ -1,0 +1,136 @@
+"""The training task of a stack: :func:`trainlab.train.train` for K jobs at once.
+
+For the jobs of one stack (configs resolved, each in its own job directory; see :mod:`trainlab.stacked.grouping`
+for what they share):
+
+1. ``resume_sweep=true``: jobs that completed before are skipped (their objective is returned as recorded).
+2. Each job's config is validated and its directory claimed, as a lone run does.
+3. Each member is built exactly as its lone run builds it - ``seed_everything(seed)``, then its initializer,
+   optimizer and :class:`~trainlab.models.classifier.MLPClassifier` - so its initial weights are the lone run's.
+4. The members are stacked (:class:`~trainlab.stacked.stacked_classifier.StackedClassifier`) and trained by one
+   Lightning Trainer (the members' shared ``trainer`` config) on the shared data module; the global generators
+   are re-seeded with the first member's ``seed`` before training (dropout masks).
+5. ``test`` runs once for every member still training; each member's status, HPARAMS and objective are recorded.
+
+A run-time failure marks every member ``failed`` and the sweep goes on (each returns ``objective_on_failure``);
+a config error (:class:`~trainlab.errors.UserError`) and an interrupt stop the sweep, as for lone jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import hydra
+import lightning as L
+from omegaconf import DictConfig
+
+from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+from trainlab.callbacks.rng_state import RNGStateInCheckpoint
+from trainlab.config_validation import validate_config
+from trainlab.errors import ConfigError, UserError
+from trainlab.run_dir import claim_run_dir
+from trainlab.run_status import read_status
+from trainlab.stacked.grouping import callback_plan
+from trainlab.stacked.member_outputs import Member, MemberOutputs, StackShutdown, lone_optimizer
+from trainlab.stacked.stacked_classifier import StackedClassifier
+from trainlab.train import hyperparameters, instantiate_dict, missing_objective_message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StackJob:
+    """One job of a stack: its resolved task config and its Hydra task overrides."""
+
+    cfg: DictConfig
+    overrides: list[str]
+
+
+def build_member(job: StackJob, datamodule: L.LightningDataModule, plan) -> Member:
+    """The member as its lone run builds it (same order of random draws), with its loggers and hyper-parameters."""
+    cfg = job.cfg
+    if cfg.get("seed") is not None:
+        L.seed_everything(cfg.seed, workers=True, verbose=False)
+    init = hydra.utils.instantiate(cfg.init) if cfg.get("init") else None
+    optimizer = hydra.utils.instantiate(cfg.optimizer)
+    module = hydra.utils.instantiate(cfg.model, optimizer=optimizer, init=init, scheduler=None)
+    return Member(cfg=cfg, overrides=job.overrides, module=module, optimizer=lone_optimizer(module),
+                  loggers=instantiate_dict(cfg.get("logger"), "logger"), params=hyperparameters(cfg, datamodule),
+                  last_checkpoint=plan.last_checkpoint, shutdown_checkpoint=plan.shutdown_checkpoint)
+
+
+def member_plans(jobs: list[StackJob]):
+    plans = []
+    for job in jobs:
+        plan, reason = callback_plan(job.cfg)
+        if plan is None:
+            raise ConfigError(f"{job.cfg.paths.output_dir}: {reason}; it cannot be stacked")
+        plans.append(plan)
+    return plans
+
+
+def train_stack(jobs: list[StackJob]) -> list[float | None]:
+    """Train ``jobs`` as one stack; returns each job's objective, in job order (see the module docstring)."""
+    objectives: list[float | None] = [None] * len(jobs)
+    todo = []
+    for index, job in enumerate(jobs):
+        previous = read_status(job.cfg.paths.output_dir)
+        if job.cfg.get("resume_sweep") and previous is not None and previous["status"] == "completed":
+            log.info("resume_sweep=true: %s completed before; skipping it", job.cfg.paths.output_dir)
+            objectives[index] = previous["objective"]
+        else:
+            todo.append(index)
+    if not todo:
+        return objectives
+    stack_jobs = [jobs[index] for index in todo]
+    for job in stack_jobs:
+        validate_config(job.cfg)
+    for job in stack_jobs:
+        claim_run_dir(Path(job.cfg.paths.output_dir), resuming_checkpoint=False,
+                      resume_sweep=bool(job.cfg.get("resume_sweep")))
+    first = stack_jobs[0].cfg
+    plans = member_plans(stack_jobs)
+    datamodule: L.LightningDataModule = hydra.utils.instantiate(first.data)
+    members = [build_member(job, datamodule, plan) for job, plan in zip(stack_jobs, plans, strict=True)]
+    outputs = MemberOutputs(members)
+    module = StackedClassifier([member.module for member in members], outputs, plans[0].divergence_check_every)
+    outputs.stack = module
+    callbacks: list[L.Callback] = [outputs]
+    if plans[0].shutdown_checkpoint is not None:
+        callbacks.append(StackShutdown(outputs))
+    if plans[0].random_state:
+        callbacks.append(RNGStateInCheckpoint())
+    if plans[0].progress_bar is not None:
+        callbacks.append(hydra.utils.instantiate(plans[0].progress_bar))
+    trainer: L.Trainer = hydra.utils.instantiate(first.trainer, callbacks=callbacks, logger=False,
+                                                 enable_checkpointing=True)  # MemberOutputs checkpoints
+    log.info("stack of %d members: %s", len(members), ", ".join(
+        Path(job.cfg.paths.output_dir).name for job in stack_jobs))
+    if first.get("seed") is not None:
+        L.seed_everything(first.seed, workers=True, verbose=False)
+    try:
+        trainer.fit(model=module, datamodule=datamodule)
+        if first.get("test", True) and any(module.active):
+            trainer.test(model=module, datamodule=datamodule, verbose=False)
+    except TrainingInterrupted as exc:
+        outputs.finish(failure=str(exc), interrupted=True)
+        raise
+    except Exception as exc:  # noqa: BLE001 - recorded for every member; the sweep goes on unless it is the user's
+        failure = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        results = outputs.finish(failure=failure)
+        if isinstance(exc, UserError):
+            raise
+        log.exception("the stack of %d members failed; the sweep goes on", len(members))
+        for index, objective in zip(todo, results, strict=True):
+            objectives[index] = objective
+        return objectives
+    results = outputs.finish()
+    for index, member, objective in zip(todo, members, results, strict=True):
+        name = member.cfg.get("optimized_metric")
+        if name and member.status == "completed" and objective is None:
+            raise ConfigError(missing_objective_message(name, member.metrics))
+        objectives[index] = objective
+    return objectives

@@ -1,0 +1,137 @@
+"""A stack's members end as their lone runs end: weights, optimizer state, metrics, TensorBoard tags and status.
+
+Each test trains a few members as one stack (:func:`trainlab.stacked.train_stack.train_stack`, in-process) and
+the same configs one by one with :func:`trainlab.train.train`, then compares what each wrote.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from tb_events import load_run
+
+from trainlab.run_status import read_status
+from trainlab.stacked.train_stack import StackJob, train_stack
+from trainlab.train import train
+
+# 400 training images in batches of 50: 8 steps an epoch, 3 epochs; a narrow net keeps it quick
+BASE = ["trainer.max_steps=24", "trainer.max_epochs=-1", "data.train_size=400", "data.val_size=100",
+        "data.batch_size=50", "model.net.hidden_sizes=[32,32]", "trainer.log_every_n_steps=4"]
+
+
+def train_stack_and_alone(make_cfg, tmp_path, members: list[list[str]], shared: list[str] = ()):
+    """Train ``members`` (overrides each) as one stack and one by one; returns their job dirs (stack, lone)."""
+    stack_dirs = [tmp_path / "stack" / str(i) for i in range(len(members))]
+    lone_dirs = [tmp_path / "lone" / str(i) for i in range(len(members))]
+    jobs = [StackJob(make_cfg(*BASE, *shared, *member, output_dir=d), list(member))
+            for member, d in zip(members, stack_dirs, strict=True)]
+    stack_objectives = train_stack(jobs)
+    lone_objectives = [train(make_cfg(*BASE, *shared, *member, output_dir=d))
+                       for member, d in zip(members, lone_dirs, strict=True)]
+    return stack_dirs, lone_dirs, stack_objectives, lone_objectives
+
+
+def status(job_dir):
+    return read_status(job_dir)
+
+
+def assert_same_run(stack_dir, lone_dir, atol=2e-5):
+    """Same status, metrics, TensorBoard scalars (tags, steps, values) and checkpoint as the lone run."""
+    got, expected = status(stack_dir), status(lone_dir)
+    assert got["status"] == expected["status"]
+    assert got["metrics"].keys() == expected["metrics"].keys()
+    for name, value in expected["metrics"].items():
+        assert math.isclose(got["metrics"][name], value, rel_tol=1e-4, abs_tol=atol) or (
+            math.isnan(value) and math.isnan(got["metrics"][name])), name
+    stacked_run, lone_run = load_run(stack_dir), load_run(lone_dir)
+    assert stacked_run.Tags()["scalars"] and set(stacked_run.Tags()["scalars"]) == set(lone_run.Tags()["scalars"])
+    for tag in lone_run.Tags()["scalars"]:
+        got_events, expected_events = stacked_run.Scalars(tag), lone_run.Scalars(tag)
+        if tag == "epoch":  # Lightning writes the epoch once per logging call; the set of (step, epoch) matters
+            assert {(e.step, e.value) for e in got_events} == {(e.step, e.value) for e in expected_events}
+            continue
+        assert [e.step for e in got_events] == [e.step for e in expected_events], tag
+        for a, b in zip(got_events, expected_events, strict=True):
+            assert math.isclose(a.value, b.value, rel_tol=1e-4, abs_tol=atol) or math.isnan(b.value), (tag, a, b)
+    got_ckpt, expected_ckpt = (torch.load(d / "checkpoints" / "last.ckpt", weights_only=False)
+                               for d in (stack_dir, lone_dir))
+    assert got_ckpt.keys() == expected_ckpt.keys()
+    assert (got_ckpt["epoch"], got_ckpt["global_step"]) == (expected_ckpt["epoch"], expected_ckpt["global_step"])
+    assert got_ckpt["loops"] == expected_ckpt["loops"]
+    assert got_ckpt["state_dict"].keys() == expected_ckpt["state_dict"].keys()
+    for name, tensor in expected_ckpt["state_dict"].items():
+        torch.testing.assert_close(got_ckpt["state_dict"][name], tensor, rtol=1e-4, atol=atol, msg=name)
+    got_opt, expected_opt = got_ckpt["optimizer_states"][0], expected_ckpt["optimizer_states"][0]
+    assert got_opt["param_groups"] == expected_opt["param_groups"]
+    for index, state in expected_opt["state"].items():
+        for name, value in state.items():
+            torch.testing.assert_close(torch.as_tensor(got_opt["state"][index][name]), torch.as_tensor(value),
+                                       rtol=1e-4, atol=atol)
+
+
+def test_every_optimizer_and_initializer_trains_in_a_stack_as_alone(make_cfg, tmp_path):
+    members = [["optimizer=sgd", "init=he"],
+               ["optimizer=momentum", "init=xavier", "seed=1", "model.weight_decay=0.01"],
+               ["optimizer=nesterov", "init=glorot"],
+               ["optimizer=adagrad", "init=normal", "init.std=0.1"],
+               ["optimizer=rmsprop", "init=default", "optimizer.foreach=false"],
+               ["optimizer=adam", "optimizer.lr=0.003", "model.weight_decay=0.1", "seed=5"],
+               ["optimizer=sgd", "optimizer.lr=0.1", "init=zeros"],
+               ["optimizer=torch_adam", "init=he"]]
+    stack_dirs, lone_dirs, stacked, alone = train_stack_and_alone(make_cfg, tmp_path, members)
+    assert stacked == pytest.approx(alone, abs=1e-6)  # the objectives returned to the sweeper (val/acc)
+    for stack_dir, lone_dir in zip(stack_dirs, lone_dirs, strict=True):
+        assert_same_run(stack_dir, lone_dir)
+    assert status(stack_dirs[5])["metrics"]["train/weight_penalty"] > 0  # λ > 0 members log the penalty
+
+
+@pytest.mark.parametrize("batch_norm", ["custom", "torch"])
+def test_batch_norm_members_keep_their_own_statistics(make_cfg, tmp_path, batch_norm):
+    members = [["init.std=1.0"], ["init.std=0.1"], ["init.std=0.01", "model.net.dropout=0.0"]]
+    shared = ["init=normal", f"model.net.batch_norm={batch_norm}", "data.eval_splits=[val,train]"]
+    stack_dirs, lone_dirs, _, _ = train_stack_and_alone(make_cfg, tmp_path, members, shared)
+    for stack_dir, lone_dir in zip(stack_dirs, lone_dirs, strict=True):
+        assert_same_run(stack_dir, lone_dir)
+    assert "eval/train_acc" in status(stack_dirs[0])["metrics"]
+
+
+def test_float64_members_match_their_lone_runs_tightly(make_cfg, tmp_path):
+    members = [["optimizer=adam"], ["optimizer=adam", "optimizer.lr=0.01", "model.weight_decay=0.05"]]
+    stack_dirs, lone_dirs, _, _ = train_stack_and_alone(make_cfg, tmp_path, members, ["trainer.precision=64-true"])
+    for stack_dir, lone_dir in zip(stack_dirs, lone_dirs, strict=True):
+        got = torch.load(stack_dir / "checkpoints" / "last.ckpt", weights_only=False)["state_dict"]
+        expected = torch.load(lone_dir / "checkpoints" / "last.ckpt", weights_only=False)["state_dict"]
+        assert got["net.0.weight"].dtype == torch.float64
+        for name, tensor in expected.items():
+            torch.testing.assert_close(got[name], tensor, rtol=0, atol=1e-12, msg=name)
+
+
+def test_a_diverging_member_is_frozen_and_recorded_while_the_others_go_on(make_cfg, tmp_path):
+    members = [["optimizer.lr=0.01"], ["optimizer.lr=1e12"], ["optimizer.lr=0.05"]]
+    stack_dirs, lone_dirs, stacked, alone = train_stack_and_alone(make_cfg, tmp_path, members)
+    assert [status(d)["status"] for d in stack_dirs] == ["completed", "diverged", "completed"]
+    assert stacked[1] == 0.0 == alone[1]  # objective_on_failure
+    assert math.isnan(status(stack_dirs[1])["metrics"]["train/loss"])
+    assert "test/acc" not in status(stack_dirs[1])["metrics"]  # a diverged run is not tested
+    for index in (0, 2):
+        assert_same_run(stack_dirs[index], lone_dirs[index])
+    # frozen at the first check that saw the NaN - where the lone run's guard saw it (the lone run then trains
+    # on to its min_epochs, logging NaN losses; the frozen member does not)
+    lone_nan_steps = [e.step for e in load_run(lone_dirs[1]).Scalars("train/loss") if math.isnan(e.value)]
+    stacked_losses = load_run(stack_dirs[1]).Scalars("train/loss")
+    assert math.isnan(stacked_losses[-1].value) and stacked_losses[-1].step == lone_nan_steps[0]
+
+
+def test_a_member_that_completed_before_is_skipped_on_resume_sweep(make_cfg, tmp_path):
+    dirs = [tmp_path / "0", tmp_path / "1"]
+    jobs = [StackJob(make_cfg(*BASE, f"optimizer.lr={lr}", "resume_sweep=true", output_dir=d), [])
+            for lr, d in zip((0.01, 0.02), dirs, strict=True)]
+    first = train_stack(jobs)
+    before = (dirs[0] / "status.json").read_bytes()
+    (dirs[1] / "status.json").unlink()  # as if the second member had been stopped
+    again = train_stack(jobs)
+    assert again == pytest.approx(first)
+    assert (dirs[0] / "status.json").read_bytes() == before
+    assert (dirs[1] / "attempts" / "0" / "checkpoints" / "last.ckpt").is_file()  # the earlier attempt is kept
