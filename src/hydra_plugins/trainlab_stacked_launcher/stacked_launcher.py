@@ -166,7 +166,8 @@ class StackedLauncher(Launcher):
         prepared = [self._prepare_member(job) for job in jobs]
         self._log_to_every_member(jobs)
         route_lightning_logs_through_root()
-        log.info("\t#%s : one stacked run of %d jobs", ",".join(str(job.index) for job in jobs), len(jobs))
+        log.info("\t#%s : one stacked run of %d jobs", ",".join(str(i) for i in sorted(job.index for job in jobs)),
+                 len(jobs))
         stack_jobs = [StackJob(resolved, list(job.config.hydra.overrides.task))
                       for job, (resolved, _) in zip(jobs, prepared, strict=True)]
         try:

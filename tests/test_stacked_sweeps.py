@@ -1,0 +1,177 @@
+"""``hydra/launcher=stacked`` as a user runs it: grouping, the files each job gets, evaluate / resume a member alone,
+interrupts and ``resume_sweep``."""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from conftest import ROOT, run_train
+from omegaconf import OmegaConf
+from tb_events import load_run
+
+from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+from trainlab.evaluate import evaluate
+from trainlab.run_status import read_status
+from trainlab.stacked.grouping import group_key, plan_stacks, why_alone
+from trainlab.stacked.stacked_classifier import StackedClassifier
+from trainlab.stacked.train_stack import StackJob, train_stack
+from trainlab.train import train
+
+SMALL = ["data.train_size=400", "data.val_size=100", "data.batch_size=50", "model.net.hidden_sizes=[32,32]",
+         "trainer.max_epochs=2", "trainer.log_every_n_steps=4"]
+# two jobs stack (optimizer differs); the two with accumulation run alone (Lightning's automatic loop)
+SWEEP = ["-m", "optimizer=sgd,adam", "trainer.accumulate_grad_batches=1,2", *SMALL]
+
+
+def summary(sweep_dir):
+    with (sweep_dir / "summary.csv").open() as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def sweeps(tmp_path_factory, data_dir):
+    """The same 4-job sweep with the stacked launcher and with the basic one."""
+    base = tmp_path_factory.mktemp("sweeps")
+    dirs = {}
+    for launcher in ("stacked", "basic"):
+        dirs[launcher] = base / launcher
+        result = run_train([*SWEEP, f"hydra/launcher={launcher}", f"hydra.sweep.dir={dirs[launcher]}"], base,
+                           data_dir)
+        assert result.returncode == 0, result.stderr[-3000:]
+        dirs[f"{launcher}_log"] = result.stdout + result.stderr
+    return dirs
+
+
+def test_stacked_sweep_writes_what_the_basic_sweep_writes(sweeps):
+    stacked, basic = summary(sweeps["stacked"]), summary(sweeps["basic"])
+    assert [row["job"] for row in stacked] == [row["job"] for row in basic]  # same job dirs, in job order
+    for got, expected in zip(stacked, basic, strict=True):
+        assert got["status"] == expected["status"] == "completed"
+        assert float(got["objective"]) == pytest.approx(float(expected["objective"]), abs=1e-6)
+        job_stacked, job_basic = sweeps["stacked"] / got["job"], sweeps["basic"] / got["job"]
+        for name in ("config.yaml", "overrides.yaml", "hydra.yaml"):
+            assert (job_stacked / ".hydra" / name).is_file()
+        assert OmegaConf.load(job_stacked / ".hydra" / "overrides.yaml") == OmegaConf.load(
+            job_basic / ".hydra" / "overrides.yaml")
+        assert (job_stacked / "train.log").stat().st_size > 0
+        assert (job_stacked / "checkpoints" / "last.ckpt").is_file()
+        tags = {tag: [e.step for e in load_run(job_stacked).Scalars(tag)]
+                for tag in load_run(job_stacked).Tags()["scalars"] if tag != "epoch"}
+        assert tags == {tag: [e.step for e in load_run(job_basic).Scalars(tag)]
+                        for tag in load_run(job_basic).Tags()["scalars"] if tag != "epoch"}
+    assert (sweeps["stacked"] / "ranking.csv").is_file()
+
+
+def test_the_launcher_says_which_jobs_stacked_and_why_the_others_ran_alone(sweeps):
+    log = sweeps["stacked_log"]
+    assert "Launching 4 jobs as 3 stacked runs" in log
+    assert "#0,2 : one stacked run of 2 jobs" in log
+    assert "#1 runs alone: trainer.accumulate_grad_batches" in log and "#3 runs alone" in log
+    stack_log = (sweeps["stacked"] / summary(sweeps["stacked"])[2]["job"] / "train.log").read_text()
+    assert "stack of 2 members" in stack_log  # each member's train.log holds the stack's log
+
+
+def test_a_members_checkpoint_evaluates_to_its_final_metrics(sweeps):
+    job = sweeps["stacked"] / summary(sweeps["stacked"])[2]["job"]  # adam, stacked
+    metrics = read_status(job)["metrics"]
+    results = evaluate(job, "last", ["val", "test"])
+    assert results["val"]["acc"] == pytest.approx(metrics["val/acc"], abs=1e-7)
+    assert results["test"]["acc"] == pytest.approx(metrics["test/acc"], abs=1e-7)
+    assert results["val"]["loss"] == pytest.approx(metrics["val/loss"], rel=1e-5)
+
+
+def test_a_member_resumes_alone_from_its_checkpoint(sweeps, make_cfg, tmp_path):
+    job = sweeps["stacked"] / summary(sweeps["stacked"])[0]["job"]  # sgd, stacked, 2 epochs
+    longer = [*SMALL, "optimizer=sgd", "trainer.max_epochs=3"]
+    resumed = train(make_cfg(*longer, "ckpt_path=last", output_dir=job))
+    straight = train(make_cfg(*longer, output_dir=tmp_path / "straight"))
+    assert resumed == pytest.approx(straight, abs=1e-6)
+    got = torch.load(job / "checkpoints" / "last.ckpt", weights_only=False)
+    expected = torch.load(tmp_path / "straight" / "checkpoints" / "last.ckpt", weights_only=False)
+    assert got["global_step"] == expected["global_step"] == 24
+    for name in ("net.0.weight", "net.4.bias"):
+        torch.testing.assert_close(got["state_dict"][name], expected["state_dict"][name], rtol=1e-4, atol=2e-5)
+
+
+def test_grouping_separates_what_cannot_share_a_model(make_cfg):
+    cfgs = [make_cfg(*overrides) for overrides in (
+        ["optimizer=sgd", "seed=1"], ["optimizer=adam", "init=xavier", "model.weight_decay=0.1"],
+        ["model.net.dropout=0.2", "optimizer.lr=0.5"],  # stacks with the two above
+        ["model.net.hidden_sizes=[50]"], ["data.seed=3"], ["data.batch_size=64"], ["trainer.max_epochs=3"],
+        ["model.net.batch_norm=custom"], ["model.net.batch_norm=custom", "init=normal", "init.std=0.1"],
+        ["scheduler=step"], ["callbacks=early_stopping"], ["callbacks.model_checkpoint.monitor=val/acc",
+                                                           "callbacks.model_checkpoint.save_top_k=1"])]
+    stacks, alone = plan_stacks(cfgs, max_members=128)
+    assert stacks == [[1, 0, 2], [3], [4], [5], [6], [7, 8], [9], [10], [11]]  # adam first: one block per class
+    assert alone == {9: "scheduler: learning-rate schedules are not stacked",
+                     10: "callbacks.early_stopping (lightning.pytorch.callbacks.EarlyStopping) is not stackable",
+                     11: "callbacks.model_checkpoint keeps the best epochs by a metric (save_top_k=1, monitor=val/acc)"}
+    assert plan_stacks(cfgs[:3], max_members=2)[0] == [[1, 0], [2]]
+    assert group_key(cfgs[0]) == group_key(cfgs[1]) != group_key(cfgs[3])
+    assert why_alone(make_cfg("ckpt_path=last")) == "ckpt_path=last resumes one run"
+
+
+def test_strict_launcher_refuses_a_job_it_cannot_stack(train_subprocess, tmp_path):
+    result = train_subprocess("-m", "optimizer=sgd,adam", "scheduler=step", "hydra/launcher=stacked",
+                              "hydra.launcher.strict=true", *SMALL)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: hydra.launcher.strict=true: job #0 cannot be stacked: scheduler: learning-rate schedules are not "
+        "stacked")
+    assert not list((tmp_path / "outputs").rglob("status.json"))
+
+
+def test_interrupt_saves_every_member_and_resume_sweep_finishes_them(make_cfg, tmp_path, monkeypatch):
+    dirs = [tmp_path / "sweep" / str(i) for i in range(2)]
+    jobs = [StackJob(make_cfg(*SMALL, f"optimizer.lr={lr}", "resume_sweep=true", output_dir=d), [f"lr={lr}"])
+            for lr, d in zip((0.01, 0.05), dirs, strict=True)]
+
+    def sigterm_at_step_5(self, batch, batch_idx):
+        if self.global_step == 5:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(StackedClassifier, "on_train_batch_start", sigterm_at_step_5, raising=False)
+        with pytest.raises(TrainingInterrupted):
+            train_stack(jobs)
+    for job_dir in dirs:
+        assert read_status(job_dir)["status"] == "interrupted"
+        assert torch.load(job_dir / "checkpoints" / "last.ckpt", weights_only=False)["global_step"] == 6
+    objectives = train_stack(jobs)  # resume_sweep=true: the interrupted members train again
+    assert all(read_status(d)["status"] == "completed" for d in dirs) and all(0 < o <= 1 for o in objectives)
+    assert all((d / "attempts" / "0" / "status.json").is_file() for d in dirs)  # the interrupted attempt is kept
+
+
+def test_sigterm_stops_a_stacked_sweep_with_the_command_that_finishes_it(data_dir, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    command = [sys.executable, str(ROOT / "train.py"), "-m", "optimizer=sgd,adam", *SMALL, "trainer.max_epochs=500",
+               "hydra/launcher=stacked", f"hydra.sweep.dir={sweep_dir}", "data.source=bundled",
+               f"paths.data_dir={data_dir}", "trainer.enable_progress_bar=false"]
+    log_file = tmp_path / "output.txt"
+    with log_file.open("w") as output:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, text=True,
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        deadline = time.monotonic() + 120
+        while not list(sweep_dir.glob("*/events.out.tfevents.*")):  # training has logged: the handler is in place
+            assert process.poll() is None and time.monotonic() < deadline, log_file.read_text()[-3000:]
+            time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=120)
+    output = log_file.read_text()
+    assert process.returncode == 128 + signal.SIGTERM, output[-3000:]
+    assert (f"Finish the sweep with: python train.py <the same overrides> resume_sweep=true "
+            f"hydra.sweep.dir={sweep_dir}") in output
+    jobs = sorted(p for p in sweep_dir.iterdir() if p.is_dir())
+    assert len(jobs) == 2
+    for job in jobs:
+        assert read_status(job)["status"] == "interrupted"
+        assert (job / "checkpoints" / "last.ckpt").is_file()
+        assert not math.isnan(torch.load(job / "checkpoints" / "last.ckpt", weights_only=False)["global_step"])
