@@ -1,0 +1,150 @@
+"""Stacked sweeps against running the members one by one, measured as a user meets them.
+
+Two parts, both in one run of this script (the machine's speed drifts between runs; the ratios are what count):
+
+1. **Whole experiments**, end to end: ``python train.py experiment=<E> hydra/launcher=basic`` and the same with
+   ``hydra/launcher=stacked``, each a fresh process timed from start to exit (imports, data, every job, summaries),
+   alternating basic and stacked per experiment. Experiment I is ``hparams_search=random``.
+2. **Member-steps per second** of one stack of K members (:func:`trainlab.stacked.train_stack.train_stack`, the
+   whole Lightning stack, epoch ends and validation included) against a hand-written single-model loop (the same
+   MLP, data tensors and SGD, batches cut by indexing, nothing else), for K in ``--members``.
+
+    python bench/stacked_sweep.py                                  # B D F I, then K = 1 4 16 64
+    python bench/stacked_sweep.py --experiments D F --members 16   # a subset
+    python bench/stacked_sweep.py --device cuda                    # part 2 on a GPU (part 1 follows trainer=)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import open_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from trainlab.data.mnist_datamodule import MNISTDataModule  # noqa: E402
+from trainlab.models.mlp import MLP  # noqa: E402
+from trainlab.optim import SGD  # noqa: E402
+from trainlab.stacked.train_stack import StackJob, train_stack  # noqa: E402
+
+EXPERIMENTS = {"B": ["experiment=compare_optimizers"], "D": ["experiment=compare_init"],
+               "F": ["experiment=compare_batchnorm"], "G": ["experiment=overfit_weight_decay"],
+               "H": ["experiment=overfit_dropout"], "I": ["hparams_search=random"]}
+
+
+def time_experiment(name: str, launcher: str, out: Path, data_dir: Path, extra: list[str]) -> float:
+    """Wall seconds of ``python train.py <experiment> hydra/launcher=<launcher>`` in a fresh process."""
+    command = [sys.executable, str(ROOT / "train.py"), *EXPERIMENTS[name], f"hydra/launcher={launcher}",
+               f"hydra.sweep.dir={out / f'{name}_{launcher}'}", "data.source=bundled", f"paths.data_dir={data_dir}",
+               "trainer.enable_progress_bar=false", *extra]
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
+    return seconds
+
+
+def hand_written_rate(x: torch.Tensor, y: torch.Tensor, batch: int, steps: int, device: str) -> float:
+    """Steps/s of a plain loop: forward, cross-entropy, backward, the project's SGD step."""
+    torch.manual_seed(0)
+    net = MLP(784, [100] * 4, 10).to(device)
+    optimizer = SGD(net.parameters(), lr=0.01)
+    order = torch.randperm(x.shape[0], device=device)
+
+    def run(count: int) -> None:
+        for step in range(count):
+            start = (step * batch) % (x.shape[0] - batch)
+            rows = order[start:start + batch]
+            loss = F.cross_entropy(net(x[rows]), y[rows])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+
+    run(20)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    run(steps)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return steps / (time.perf_counter() - started)
+
+
+def stack_configs(members: int, steps: int, batch: int, device: str, data_dir: Path, out: Path) -> list:
+    GlobalHydra.instance().clear()
+    configs = []
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        for member in range(members):
+            cfg = compose("train", overrides=[
+                "data.source=bundled", f"paths.data_dir={data_dir}", f"data.batch_size={batch}", "optimizer=sgd",
+                f"optimizer.lr={0.01 * (1 + member % 4)}", f"seed={member}", f"trainer.max_steps={steps}",
+                "trainer.max_epochs=-1", "test=false", "logger=none", "callbacks=none", "optimized_metric=null",
+                f"trainer={'gpu' if device == 'cuda' else 'cpu'}", "trainer.enable_progress_bar=false"])
+            with open_dict(cfg):
+                cfg.paths.output_dir = str(out / f"K{members}" / str(member))
+                cfg.paths.log_dir = str(out)
+            configs.append(StackJob(cfg, []))
+    return configs
+
+
+def stack_rate(members: int, steps: int, batch: int, device: str, data_dir: Path, out: Path) -> float:
+    """Member-steps/s of one stack trained by train_stack (whole run: Trainer, epochs, validation, summaries)."""
+    train_stack(stack_configs(members, 20, batch, device, data_dir, out / "warm"))  # first-use costs
+    jobs = stack_configs(members, steps, batch, device, data_dir, out)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    train_stack(jobs)
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return members * steps / (time.perf_counter() - started)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--experiments", nargs="*", default=["B", "D", "F", "I"], choices=sorted(EXPERIMENTS))
+    parser.add_argument("--experiment-overrides", nargs="*", default=[],
+                        help="extra overrides for part 1 (e.g. trainer.max_steps=200 for a quick look)")
+    parser.add_argument("--members", nargs="*", type=int, default=[1, 4, 16, 64])
+    parser.add_argument("--steps", type=int, default=300, help="training steps per measurement in part 2")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    args = parser.parse_args(argv)
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)  # "GPU available: ..." per Trainer
+    out = Path(tempfile.mkdtemp(prefix="stacked-bench-"))
+    data_dir = ROOT / "data"
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, device {args.device}")
+    if args.experiments:
+        print("\n| experiment | basic s | stacked s | basic / stacked |\n|---|---|---|---|")
+        for name in args.experiments:
+            basic = time_experiment(name, "basic", out, data_dir, args.experiment_overrides)
+            stacked = time_experiment(name, "stacked", out, data_dir, args.experiment_overrides)
+            print(f"| {name} | {basic:.1f} | {stacked:.1f} | **{basic / stacked:.2f}** |", flush=True)
+    if args.members:
+        datamodule = MNISTDataModule(source="bundled", data_dir=str(data_dir))
+        datamodule.setup()
+        x, y = datamodule.data_train.x.to(args.device), datamodule.data_train.y.to(args.device)
+        print("\n| K | stack member-steps/s | hand-written steps/s | stack / hand |\n|---|---|---|---|")
+        for members in args.members:
+            hand = statistics.median(hand_written_rate(x, y, args.batch_size, args.steps, args.device)
+                                     for _ in range(3))
+            stacked = stack_rate(members, args.steps, args.batch_size, args.device, data_dir, out)
+            print(f"| {members} | {stacked:.0f} | {hand:.0f} | **{stacked / hand:.2f}** |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
