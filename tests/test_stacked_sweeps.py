@@ -19,6 +19,8 @@ from tb_events import load_run
 
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.evaluate import evaluate
+from trainlab.report.build import build_report
+from trainlab.report.sweep_runs import load_sweep
 from trainlab.run_status import read_status
 from trainlab.stacked.grouping import group_key, plan_stacks, why_alone
 from trainlab.stacked.stacked_classifier import StackedClassifier
@@ -68,6 +70,13 @@ def test_stacked_sweep_writes_what_the_basic_sweep_writes(sweeps):
         assert tags == {tag: [e.step for e in load_run(job_basic).Scalars(tag)]
                         for tag in load_run(job_basic).Tags()["scalars"] if tag != "epoch"}
     assert (sweeps["stacked"] / "ranking.csv").is_file()
+
+
+def test_the_report_reads_a_stacked_sweep_as_a_plain_one(sweeps):
+    stacked, basic = load_sweep(sweeps["stacked"]), load_sweep(sweeps["basic"])
+    assert stacked[1:] == basic[1:]  # swept keys, recognised experiment
+    assert [(j.name, sorted(j.scalars)) for j in stacked[0]] == [(j.name, sorted(j.scalars)) for j in basic[0]]
+    assert sorted(build_report(sweeps["stacked"])) == sorted(build_report(sweeps["basic"]))
 
 
 def test_the_launcher_says_which_jobs_stacked_and_why_the_others_ran_alone(sweeps):
