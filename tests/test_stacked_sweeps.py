@@ -15,7 +15,7 @@ import pytest
 import torch
 from conftest import ROOT, run_train
 from omegaconf import OmegaConf
-from tb_events import load_run
+from tb_events import load_run, session_columns
 
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.evaluate import evaluate
@@ -69,6 +69,7 @@ def test_stacked_sweep_writes_what_the_basic_sweep_writes(sweeps):
                 for tag in load_run(job_stacked).Tags()["scalars"] if tag != "epoch"}
         assert tags == {tag: [e.step for e in load_run(job_basic).Scalars(tag)]
                         for tag in load_run(job_basic).Tags()["scalars"] if tag != "epoch"}
+        assert session_columns(job_stacked) == session_columns(job_basic)  # the HPARAMS row
     assert (sweeps["stacked"] / "ranking.csv").is_file()
 
 

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 from conftest import run_train
-from tb_events import load_run
+from tb_events import load_run, session_columns
 from tensorboard import context
 from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
 from tensorboard.plugins import base_plugin
@@ -23,7 +23,6 @@ from trainlab.loggers.hparams import (
     hp_metrics,
     run_hparams,
     session_end_summary,
-    session_hparams,
 )
 from trainlab.report.build import build_report
 from trainlab.run_status import read_status
@@ -47,12 +46,6 @@ def sweep(tmp_path_factory, data_dir):
 
 def job_dirs(sweep_dir):
     return sorted((p for p in sweep_dir.iterdir() if p.is_dir() and p.name != "report"), key=lambda p: p.name)
-
-
-def session_columns(run_dir):
-    """The columns of a run's session start, read with TensorBoard's event reader."""
-    content = load_run(run_dir).PluginTagToContent(metadata.PLUGIN_NAME)[metadata.SESSION_START_INFO_TAG]
-    return session_hparams(metadata.parse_session_start_info_plugin_data(content))
 
 
 def hparams_backend(logdir):

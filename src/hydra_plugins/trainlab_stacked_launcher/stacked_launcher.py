@@ -168,8 +168,9 @@ class StackedLauncher(Launcher):
         route_lightning_logs_through_root()
         log.info("\t#%s : one stacked run of %d jobs", ",".join(str(i) for i in sorted(job.index for job in jobs)),
                  len(jobs))
-        stack_jobs = [StackJob(resolved, list(job.config.hydra.overrides.task))
-                      for job, (resolved, _) in zip(jobs, prepared, strict=True)]
+        stack_jobs = [StackJob(resolved, list(job.config.hydra.overrides.task), dict(hydra_cfg.hydra.runtime.choices),
+                               list(hydra_cfg.hydra.job.config.override_dirname.exclude_keys))
+                      for job, (resolved, hydra_cfg) in zip(jobs, prepared, strict=True)]
         try:
             with env_override(prepared[0][1].hydra.job.env_set):
                 objectives = train_stack(stack_jobs)

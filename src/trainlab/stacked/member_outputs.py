@@ -33,9 +33,10 @@ from torch.optim import Optimizer
 
 from trainlab.atomic_files import write_atomically
 from trainlab.callbacks.graceful_shutdown import GracefulShutdown
+from trainlab.loggers.hparams import HParamValue, record_run_end, record_run_start
 from trainlab.models.classifier import MLPClassifier, split_decay_groups
 from trainlab.run_status import write_status
-from trainlab.train import objective_value, record_final_metrics, record_hyperparameters
+from trainlab.train import objective_value
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,9 @@ class Member:
     module: MLPClassifier
     optimizer: Optimizer  # the member's optimizer built the lone way, for the checkpoint format
     loggers: list[Logger]
-    params: dict[str, Any]  # the hyper-parameters logged for it
+    config: dict[str, Any]  # its resolved config, for hparams.yaml
+    columns: dict[str, HParamValue]  # its HPARAMS columns
+    resolved_source: str | None  # the data it trains on
     last_checkpoint: tuple[Path, int] | None  # (file, every_n_epochs) when it keeps checkpoints/last.ckpt
     shutdown_checkpoint: Path | None  # where an interrupt saves it
     status: str = "completed"
@@ -71,9 +74,9 @@ class MemberOutputs(Checkpoint):
     def __init__(self, members: list[Member]) -> None:
         self.members = members
         self.started = time.monotonic()
-        self.stack: Any = None  # the StackedClassifier, set by it in setup
+        self.stack: Any = None  # the StackedClassifier, set by train_stack
         for member in members:
-            record_hyperparameters(member.loggers, member.params)
+            record_run_start(member.loggers, member.config, member.columns)
 
     # ---- values -----------------------------------------------------------------------------------------------
     def write(self, step: int, epoch: int, values: dict[str, torch.Tensor],
@@ -147,17 +150,18 @@ class MemberOutputs(Checkpoint):
         """Status, final HPARAMS and loggers of every member; returns each member's objective."""
         objectives = []
         wall_time = time.monotonic() - self.started
+        final_step = self.stack.global_step  # where the hp/* scalars go, as for a lone run
         for member in self.members:
             if failure is not None and member.status == "completed":
                 member.status, member.error = ("interrupted" if interrupted else "failed"), failure
             if member.status == "completed" and not math.isfinite(member.metrics.get("train/loss", 0.0)):
                 member.status = "diverged"
             metrics = {**member.metrics, "status/diverged": float(member.status == "diverged")}
-            record_final_metrics(member.loggers, {**member.params, "status": member.status}, metrics)
+            record_run_end(member.loggers, metrics, member.status, final_step)
             objective = None if interrupted else objective_value(
                 member.cfg.get("optimized_metric"), metrics, member.status, member.cfg.get("objective_on_failure"))
             write_status(member.output_dir, member.status, member.overrides, metrics, objective, wall_time,
-                         member.error, data_source=member.params.get("data", {}).get("resolved_source"))
+                         member.error, data_source=member.resolved_source)
             objectives.append(objective)
         return objectives
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import hydra
@@ -31,22 +31,26 @@ from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.callbacks.rng_state import RNGStateInCheckpoint
 from trainlab.config_validation import validate_config
 from trainlab.errors import ConfigError, UserError
+from trainlab.loggers.hparams import logged_config, run_hparams
 from trainlab.run_dir import claim_run_dir
 from trainlab.run_status import read_status
 from trainlab.stacked.grouping import callback_plan
 from trainlab.stacked.member_outputs import Member, MemberOutputs, StackShutdown, lone_optimizer
 from trainlab.stacked.stacked_classifier import StackedClassifier
-from trainlab.train import hyperparameters, instantiate_dict, missing_objective_message
+from trainlab.train import instantiate_dict, missing_objective_message
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class StackJob:
-    """One job of a stack: its resolved task config and its Hydra task overrides."""
+    """One job of a stack: its resolved task config, its Hydra task overrides, and for its HPARAMS columns
+    Hydra's choices of its config groups and the override keys that name no hyper-parameter."""
 
     cfg: DictConfig
     overrides: list[str]
+    choices: dict[str, str | None] = field(default_factory=dict)
+    ignored_override_keys: list[str] = field(default_factory=list)
 
 
 def build_member(job: StackJob, datamodule: L.LightningDataModule, plan) -> Member:
@@ -57,9 +61,12 @@ def build_member(job: StackJob, datamodule: L.LightningDataModule, plan) -> Memb
     init = hydra.utils.instantiate(cfg.init) if cfg.get("init") else None
     optimizer = hydra.utils.instantiate(cfg.optimizer)
     module = hydra.utils.instantiate(cfg.model, optimizer=optimizer, init=init, scheduler=None)
+    source = datamodule.resolve_source()
     return Member(cfg=cfg, overrides=job.overrides, module=module, optimizer=lone_optimizer(module),
-                  loggers=instantiate_dict(cfg.get("logger"), "logger"), params=hyperparameters(cfg, datamodule),
-                  last_checkpoint=plan.last_checkpoint, shutdown_checkpoint=plan.shutdown_checkpoint)
+                  loggers=instantiate_dict(cfg.get("logger"), "logger"), config=logged_config(cfg, source),
+                  columns=run_hparams(cfg, job.choices, job.overrides, job.ignored_override_keys, source),
+                  resolved_source=source, last_checkpoint=plan.last_checkpoint,
+                  shutdown_checkpoint=plan.shutdown_checkpoint)
 
 
 def member_plans(jobs: list[StackJob]):
