@@ -34,16 +34,26 @@ class GracefulShutdown(L.Callback):
         self.dirpath = Path(dirpath)
         self.received: int | None = None
         self._previous: dict[int, object] = {}
+        self._trainer: L.Trainer | None = None
 
     def _handle(self, signum, frame) -> None:
         if self.received is not None:  # second signal: give up waiting for the step boundary
             signal.signal(signum, signal.SIG_DFL)
             raise KeyboardInterrupt
         self.received = signum
+        if signum == signal.SIGTERM and self._trainer is not None:
+            # Lightning's own SIGTERM handler, which runs just before this one, makes its loops leave at their next
+            # check - between validation batches, or right after an epoch - with an exit of status 0 and neither a
+            # checkpoint nor a status. This callback stops the run itself at the next training step, so Lightning's
+            # flag is cleared (a private attribute: the worst a Lightning change can do is bring its early exit back).
+            connector = getattr(self._trainer, "_signal_connector", None)
+            if connector is not None and hasattr(connector, "received_sigterm"):
+                connector.received_sigterm = False
         log.warning("received %s: stopping after this step and saving a checkpoint (again to stop at once)",
                     signal.Signals(signum).name)
 
     def on_fit_start(self, trainer, pl_module) -> None:
+        self._trainer = trainer
         for signum in SIGNALS:
             self._previous[signum] = signal.getsignal(signum)
             signal.signal(signum, self._handle)

@@ -1,0 +1,60 @@
+"""A SIGTERM that arrives while Lightning validates still ends in a checkpoint and an ``interrupted`` status.
+
+Lightning's own SIGTERM handler makes its loops leave between validation batches or right after an epoch, with an
+exit of status 0 and nothing saved; the project's interrupt handler stops the run at the next training step instead.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+import torch
+
+from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+from trainlab.models.classifier import MLPClassifier
+from trainlab.run_status import read_status
+from trainlab.stacked.stacked_classifier import StackedClassifier
+from trainlab.stacked.train_stack import StackJob, train_stack
+from trainlab.train import train
+
+# 8 training steps an epoch, two validation batches (the eval loop checks Lightning's flag between them)
+RUN = ["data.train_size=400", "data.val_size=100", "data.eval_batch_size=50", "data.batch_size=50",
+       "model.net.hidden_sizes=[32,32]", "trainer.max_epochs=3"]
+
+
+def sigterm_in_first_validation(module_class, monkeypatch) -> list[int]:
+    """Patch ``module_class.validation_step`` to send this process a SIGTERM during the first validation."""
+    sent: list[int] = []
+    original = module_class.validation_step
+
+    def validation_step(self, batch, batch_idx, dataloader_idx=0):
+        if not sent:
+            sent.append(self.global_step)
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(self, batch, batch_idx, dataloader_idx)
+
+    monkeypatch.setattr(module_class, "validation_step", validation_step)
+    return sent
+
+
+def test_sigterm_during_validation_saves_at_the_next_training_step(make_cfg, tmp_path, monkeypatch):
+    sent = sigterm_in_first_validation(MLPClassifier, monkeypatch)
+    with pytest.raises(TrainingInterrupted) as stop:
+        train(make_cfg(*RUN))
+    assert sent == [8] and stop.value.step == 9  # validation after epoch 0; saved after the next step
+    assert read_status(tmp_path / "run")["status"] == "interrupted"
+    assert torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", weights_only=False)["global_step"] == 9
+
+
+def test_sigterm_during_a_stacks_validation_saves_every_member(make_cfg, tmp_path, monkeypatch):
+    sent = sigterm_in_first_validation(StackedClassifier, monkeypatch)
+    dirs = [tmp_path / str(i) for i in range(2)]
+    jobs = [StackJob(make_cfg(*RUN, f"seed={i}", output_dir=d), []) for i, d in enumerate(dirs)]
+    with pytest.raises(TrainingInterrupted) as stop:
+        train_stack(jobs)
+    assert sent == [8] and stop.value.step == 9
+    for job_dir in dirs:
+        assert read_status(job_dir)["status"] == "interrupted"
+        assert torch.load(job_dir / "checkpoints" / "last.ckpt", weights_only=False)["global_step"] == 9
