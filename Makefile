@@ -43,10 +43,11 @@ clean:  ## remove outputs, caches and the venv (keeps data/)
 	find outputs -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-bench: $(STAMP)  ## the CPU benchmarks of BENCHMARKS.md: optimizers, BatchNorm, step rate (a few minutes)
+bench: $(STAMP)  ## the CPU benchmarks of BENCHMARKS.md: optimizers, BatchNorm, step rate, stacked sweeps (~15 min)
 	$(PY) bench/optimizers.py --compiled
 	$(PY) bench/batch_norm.py
 	$(PY) bench/step_rate.py
+	$(PY) bench/stacked_sweep.py
 
 reproduce: $(STAMP)  ## experiments A-I and their reports into outputs/reproduce/<date>_<time>/ (offline)
 	$(VENV)/bin/trainlab reproduce $(ARGS)

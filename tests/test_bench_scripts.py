@@ -62,6 +62,6 @@ def test_make_bench_runs_every_cpu_benchmark():
     result = subprocess.run(["make", "-n", "bench"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     scripts = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
-    assert scripts == ["batch_norm.py", "optimizers.py", "step_rate.py"]
+    assert scripts == ["batch_norm.py", "optimizers.py", "stacked_sweep.py", "step_rate.py"]
     for script in scripts:
         assert f"bench/{script}" in result.stdout

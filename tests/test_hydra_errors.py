@@ -20,7 +20,7 @@ TOP_LEVEL = ("callbacks, ckpt_path, compile, data, debug, experiment, hparams_se
          "did you mean adam?"),
         ("hydra/launcher=joblb",  # a group that a Hydra plugin provides
          "error: hydra/launcher=joblb: no option 'joblb' in config group hydra/launcher; allowed: basic, joblib, "
-         "submitit_local, submitit_slurm; did you mean joblib?"),
+         "stacked, submitit_local, submitit_slurm; did you mean joblib?"),
         # a misspelt group is a misspelt top-level key; `scheduler` is a group that is no key until chosen
         ("sheduler=step", f"error: sheduler: unknown key; allowed top-level keys and config groups: {TOP_LEVEL}; "
                           "did you mean scheduler?"),

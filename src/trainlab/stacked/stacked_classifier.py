@@ -78,7 +78,7 @@ class StackedClassifier(L.LightningModule):
         every = self.trainer.log_every_n_steps
         return every > 0 and ((self.global_step + 1) % every == 0 or self.trainer.should_stop)
 
-    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         x, y = batch
         step = self.global_step  # the step a lone run logs this batch's values at
         logging_step = self._logging_step()
@@ -102,7 +102,6 @@ class StackedClassifier(L.LightningModule):
             self.writer.write(step, self.current_epoch, values, self._penalised_members(values))
         if self.divergence_check_every and self.global_step % self.divergence_check_every == 0:
             self._check_divergence()
-        return losses.sum().detach()
 
     def _penalised_members(self, values: dict[str, torch.Tensor]) -> dict[str, list[bool]] | None:
         """Which members log the weight-penalty values (those with λ > 0, as a lone run logs them)."""
