@@ -186,3 +186,19 @@ def test_sigterm_stops_a_stacked_sweep_with_the_command_that_finishes_it(data_di
         assert read_status(job)["status"] == "interrupted"
         assert (job / "checkpoints" / "last.ckpt").is_file()
         assert not math.isnan(torch.load(job / "checkpoints" / "last.ckpt", weights_only=False)["global_step"])
+
+
+def test_the_optuna_sweepers_batches_arrive_as_one_stack_each(train_subprocess, tmp_path):
+    sweep_dir = tmp_path / "search"
+    result = train_subprocess("hparams_search=random", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2",
+                              *SMALL, "trainer.max_epochs=1", f"hydra.sweep.dir={sweep_dir}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    assert "#0,1 : one stacked run of 2 jobs" in output and "#2,3 : one stacked run of 2 jobs" in output
+    rows = summary(sweep_dir)
+    assert [row["status"] for row in rows] == ["completed"] * 4
+    best = OmegaConf.load(sweep_dir / "optimization_results.yaml")
+    with (sweep_dir / "ranking.csv").open() as handle:
+        first = next(csv.DictReader(handle))
+    assert best.best_value == pytest.approx(float(first["objective"]))
+    assert best.trials.completed == 4
