@@ -34,7 +34,7 @@ from trainlab.errors import ConfigError, UserError
 from trainlab.loggers.hparams import logged_config, run_hparams
 from trainlab.run_dir import claim_run_dir
 from trainlab.run_status import read_status
-from trainlab.stacked.grouping import callback_plan
+from trainlab.stacked.grouping import CallbackPlan, callback_plan
 from trainlab.stacked.member_outputs import Member, MemberOutputs, StackShutdown, lone_optimizer
 from trainlab.stacked.stacked_classifier import StackedClassifier
 from trainlab.train import instantiate_dict, missing_objective_message
@@ -53,7 +53,7 @@ class StackJob:
     ignored_override_keys: list[str] = field(default_factory=list)
 
 
-def build_member(job: StackJob, datamodule: L.LightningDataModule, plan) -> Member:
+def build_member(job: StackJob, datamodule: L.LightningDataModule, plan: CallbackPlan) -> Member:
     """The member as its lone run builds it (same order of random draws), with its loggers and hyper-parameters."""
     cfg = job.cfg
     if cfg.get("seed") is not None:
@@ -69,7 +69,8 @@ def build_member(job: StackJob, datamodule: L.LightningDataModule, plan) -> Memb
                   shutdown_checkpoint=plan.shutdown_checkpoint)
 
 
-def member_plans(jobs: list[StackJob]):
+def member_plans(jobs: list[StackJob]) -> list[CallbackPlan]:
+    """What each member's callbacks ask of the stack (the launcher only stacks jobs whose callbacks it knows)."""
     plans = []
     for job in jobs:
         plan, reason = callback_plan(job.cfg)
