@@ -1,0 +1,119 @@
+"""Build objects from config nodes, and report what their constructors reject as one-line config errors.
+
+:func:`~trainlab.config_validation.validate_config` checks the values trainlab knows the rules of. Everything else
+is checked by the library that receives the value - Lightning's ``Trainer`` checks ``trainer.precision``, torch's
+optimizers their arguments - and those checks raise from inside ``hydra.utils.instantiate`` (which wraps them in a
+multi-line ``InstantiationException``) or from the call of a ``_partial_`` factory. :func:`instantiate_key`
+and :func:`build_optimizers` turn such an exception into a :class:`~trainlab.errors.ConfigError` whose message is
+one line: the config key (down to the argument when the library's message names it), its value, the target, and
+the library's own message - which is where the allowed values come from, e.g.::
+
+    trainer.precision=17 is invalid; lightning.pytorch.trainer.trainer.Trainer raised ValueError: Precision 17 is
+    invalid. Allowed precision values: ('transformer-engine', ..., '64-true', 64, 32, 16, '64', '32', '16', 'bf16')
+
+The original exception stays chained (``HYDRA_FULL_ERROR=1`` shows the traceback). A
+:class:`~trainlab.errors.UserError` raised by a constructor is already a one-line message and passes unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+import hydra
+from hydra.errors import InstantiationException
+from omegaconf import DictConfig, OmegaConf
+
+from trainlab.errors import ConfigError, UserError
+
+FULL_KEY = re.compile(r"^full_key: (\S+)$", re.MULTILINE)
+
+
+def one_line(text: str) -> str:
+    return " ".join(line.strip() for line in str(text).splitlines() if line.strip())
+
+
+def library_message(error: BaseException) -> str:
+    """The message the library wrote: ``str(error)``, except that a ``KeyError`` prints its message's repr."""
+    if isinstance(error, KeyError) and len(error.args) == 1 and isinstance(error.args[0], str):
+        return error.args[0]
+    return str(error)
+
+
+def argument_named_in(message: str, node: Any) -> str | None:
+    """The one argument of ``node`` whose name the library's message mentions (``precision`` in "Precision 17 is
+    invalid"), or None when none or several are."""
+    if not isinstance(node, DictConfig):
+        return None
+    named = [str(name) for name in node if not str(name).startswith("_")
+             and re.search(rf"\b{re.escape(str(name)).replace('_', '[_ ]')}\b", message, re.IGNORECASE)]
+    return named[0] if len(named) == 1 else None
+
+
+def config_error(error: BaseException, node: Any, key: str) -> UserError:
+    """The one-line error for ``error``, raised while building (or calling the factory of) ``node``, the config at
+    ``key``.
+
+    Hydra names the innermost node whose target failed (``full_key: model.net`` while building ``model``); that
+    node's key is reported, and its argument when the library's message names exactly one.
+    """
+    cause = error.__cause__ if isinstance(error, InstantiationException) and error.__cause__ else error
+    if isinstance(cause, UserError):
+        return cause
+    found = FULL_KEY.search(str(error)) if isinstance(error, InstantiationException) else None
+    if found and found.group(1).startswith(f"{key}.") and isinstance(node, DictConfig):
+        inner = OmegaConf.select(node, found.group(1)[len(key) + 1:], default=None)
+        if isinstance(inner, DictConfig):
+            node, key = inner, found.group(1)
+    target = node.get("_target_", "?") if isinstance(node, DictConfig) else "?"
+    message = one_line(library_message(cause))
+    argument = argument_named_in(message, node)
+    if argument is not None:
+        value = node.get(argument)
+        if OmegaConf.is_config(value):
+            value = OmegaConf.to_container(value, resolve=True)
+        where = f"{key}.{argument}={value!r} is invalid"
+    else:
+        where = f"{key} is invalid"
+    return ConfigError(f"{where}; {target} raised {type(cause).__name__}: {message}")
+
+
+def instantiate_key(cfg: DictConfig, key: str, label: str | None = None, **kwargs: Any) -> Any:
+    """``hydra.utils.instantiate(cfg.<key>, **kwargs)``; an exception is a one-line ConfigError naming ``label``
+    (default ``key``: the key's full name when ``cfg`` is the root)."""
+    node = OmegaConf.select(cfg, key)
+    try:
+        return hydra.utils.instantiate(node, **kwargs)
+    except Exception as error:  # noqa: BLE001 - every constructor's refusal is reported, chained, as a config error
+        raise config_error(error, node, label or key) from error
+
+
+def raising_factory(traceback: TracebackType | None, factories: Mapping[str, Any]) -> str | None:
+    """The key of the outermost factory in ``traceback``: the frame of a factory's own call, or of the
+    constructor of the class a factory builds (``factory.func``)."""
+    while traceback is not None:
+        receiver = traceback.tb_frame.f_locals.get("self")
+        for key, factory in factories.items():
+            built = getattr(factory, "func", None)
+            builds_receiver = isinstance(built, type) and isinstance(receiver, built)
+            if receiver is not None and (receiver is factory or builds_receiver):
+                return key
+        traceback = traceback.tb_next
+    return None
+
+
+def build_optimizers(model: Any, cfg: DictConfig, factories: Mapping[str, Any]) -> None:
+    """Call ``model.configure_optimizers()`` once, before anything is written, and discard the result.
+
+    The optimizer and the learning-rate schedule are ``_partial_`` factories: their constructors first run inside
+    ``trainer.fit``, where an argument they reject would end the run as failed after its logs were started.
+    ``factories`` maps the config keys to the factories the model was given (``{"optimizer": ..., "scheduler":
+    ...}``); an exception is a ConfigError naming the key of the factory that raised (``model`` if none did).
+    """
+    try:
+        model.configure_optimizers()
+    except Exception as error:  # noqa: BLE001 - reported, chained, as a config error of the key that raised
+        key = raising_factory(error.__traceback__, {k: f for k, f in factories.items() if f is not None}) or "model"
+        raise config_error(error, OmegaConf.select(cfg, key), key) from error
