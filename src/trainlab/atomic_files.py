@@ -3,10 +3,14 @@
 Everything the project writes for later reading (status.json, summaries, checkpoints, caches) goes to a temporary
 name in the same directory, is flushed to disk, and is then renamed over the target with ``os.replace`` - atomic on
 POSIX and Windows. A crash or a full disk midway leaves the previous file intact and at worst a stray ``.tmp-*``.
+A write that fails because the disk is full, the quota is used up, the file system is read-only or permission is
+denied raises :class:`~trainlab.errors.OutputLocationError` naming the file and the reason (one line, exit status
+2), whichever layer the operating system's error surfaced through (``torch.save`` wraps it in a ``RuntimeError``).
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -14,21 +18,55 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from trainlab.errors import OutputLocationError
+
+#: the operating system's reasons for which no retry in the same place can succeed
+UNWRITABLE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def unwritable_cause(error: BaseException) -> OSError | None:
+    """The ``OSError`` with an :data:`UNWRITABLE` errno that ``error`` is, or was caused by, if any."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError) and current.errno in UNWRITABLE:
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
 
 def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
     """Call ``write(handle)`` on a temporary file beside ``path``, fsync it, then rename it to ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    except OSError as error:
+        refusal = disk_refusal(path, error)
+        if refusal is None:
+            raise
+        raise refusal from error
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
-        raise
+        refusal = disk_refusal(path, error)
+        if refusal is None:
+            raise
+        raise refusal from error
+
+
+def disk_refusal(path: Path, error: BaseException) -> OutputLocationError | None:
+    """An :class:`OutputLocationError` naming ``path`` when ``error`` is the disk refusing the write, else None."""
+    cause = unwritable_cause(error)
+    if cause is None or isinstance(error, OutputLocationError):
+        return None
+    return OutputLocationError(f"cannot write {path} ({cause.strerror})")
 
 
 def write_text_atomically(path: str | os.PathLike, text: str) -> None:

@@ -29,6 +29,14 @@ class CheckpointNotFoundError(UserError, FileNotFoundError):
     """``ckpt_path`` names no checkpoint file."""
 
 
+class CheckpointError(UserError, ValueError):
+    """``ckpt_path`` / ``--ckpt`` names a file that is not a checkpoint, not trainlab's, or not this run's model."""
+
+
+class OutputLocationError(UserError, OSError):
+    """A directory the run writes into is a file, not writable, or on a full disk."""
+
+
 def exit_for_user_error(error: UserError) -> NoReturn:
     """Print ``error: <message>`` on one line to stderr and exit with status 2 (re-raised with HYDRA_FULL_ERROR=1)."""
     if os.environ.get("HYDRA_FULL_ERROR") == "1":

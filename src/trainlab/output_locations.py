@@ -1,0 +1,107 @@
+"""The directories a run writes into, checked before anything is written: one line naming the key and the problem.
+
+Locations (each reported under the key that sets it):
+
+* the run's own directory - ``hydra.run.dir`` (a single run) or ``hydra.sweep.dir`` (a multirun), checked before
+  Hydra creates it (:mod:`trainlab.preflight`), and ``paths.output_dir`` in the training task; ``paths.log_dir``
+  first when they lie inside it, so that a wrong ``paths.log_dir`` is named as such;
+* ``paths.data_dir`` and ``data.data_dir``: the dataset cache and downloads.
+
+A location is usable when no existing part of its path is a file, and this process may create files in it - or,
+while it does not exist yet, in its nearest existing parent, where it will be created: write permission
+(``os.access``, which also answers no on a read-only file system) and at least :data:`MIN_FREE_BYTES` and one inode
+free (``os.statvfs``). Nothing is written to find out, so a checked directory stays exactly as it was. A data
+directory that already exists is only checked for being a directory: a read-only copy of the data is fine, and a
+write it then needs (a cache, a download) that fails is reported with the file's name
+(:func:`trainlab.atomic_files.write_atomically`), as is a disk that fills up during training.
+
+Errors read ``hydra.run.dir=/data/runs/x is unusable: /data/runs is a file, not a directory`` or
+``paths.data_dir=/mnt/full/mnist is unusable: cannot write into /mnt/full (no space left on device: 0 bytes free)``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from trainlab.errors import OutputLocationError
+
+#: free space below which a file system counts as full: less than one checkpoint of the book's MLP (~1.3 MB with
+#: Adam's state), so the run could not even save its first epoch
+MIN_FREE_BYTES = 1 << 20
+
+
+def nearest_existing(path: Path) -> Path:
+    """``path`` itself, or the closest parent of it that exists (as anything: a directory, a file, a link)."""
+    while not os.path.lexists(path) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def write_problem(directory: Path) -> str | None:
+    """Why files cannot be created in the existing ``directory``, or None."""
+    if not os.access(directory, os.W_OK | os.X_OK):
+        read_only = hasattr(os, "statvfs") and os.statvfs(directory).f_flag & os.ST_RDONLY
+        return f"cannot write into {directory} ({'read-only file system' if read_only else 'permission denied'})"
+    if not hasattr(os, "statvfs"):
+        return None
+    stats = os.statvfs(directory)
+    free = (stats.f_bfree if os.geteuid() == 0 else stats.f_bavail) * stats.f_frsize  # root may use the reserve
+    if free < MIN_FREE_BYTES:
+        return f"cannot write into {directory} (no space left on device: {free} bytes free)"
+    if stats.f_files and not stats.f_favail:
+        return f"cannot write into {directory} (no space left on device: no free inodes)"
+    return None
+
+
+def location_problem(path: str | os.PathLike, check_existing: bool = True) -> str | None:
+    """Why ``path`` cannot be a directory this process writes into, or None (see the module docstring).
+    ``check_existing=False``: an existing directory is accepted without checking that it is writable."""
+    path = Path(path).absolute()
+    existing = nearest_existing(path)
+    if not existing.is_dir():
+        return f"{existing} is a file, not a directory" if existing.is_file() else f"{existing} is not a directory"
+    if existing == path and not check_existing:
+        return None
+    return write_problem(existing)
+
+
+def check_location(key: str, path: str | os.PathLike, check_existing: bool = True) -> None:
+    """Raise :class:`OutputLocationError` naming ``key`` when :func:`location_problem` finds one."""
+    problem = location_problem(path, check_existing)
+    if problem is not None:
+        raise OutputLocationError(f"{key}={path} is unusable: {problem}")
+
+
+def inside(path: str | os.PathLike, parent: str | os.PathLike) -> bool:
+    return Path(path).absolute().is_relative_to(Path(parent).absolute())
+
+
+def check_data_locations(cfg: DictConfig) -> None:
+    """``paths.data_dir``, and ``data.data_dir`` where it is set to another directory."""
+    data_dir = OmegaConf.select(cfg, "paths.data_dir")
+    if data_dir is not None:
+        check_location("paths.data_dir", data_dir, check_existing=False)
+    own = OmegaConf.select(cfg, "data.data_dir")
+    if own is not None and (data_dir is None or Path(own).absolute() != Path(data_dir).absolute()):
+        check_location("data.data_dir", own, check_existing=False)
+
+
+def check_run_locations(cfg: DictConfig, run_dir_key: str) -> None:
+    """Before Hydra creates the run directory: ``paths.log_dir`` (if the run directory lies inside it), the run
+    directory ``run_dir_key`` (``hydra.run.dir`` or ``hydra.sweep.dir``) and the data directories."""
+    run_dir = OmegaConf.select(cfg, run_dir_key)
+    log_dir = OmegaConf.select(cfg, "paths.log_dir")
+    if log_dir is not None and inside(run_dir, log_dir):
+        check_location("paths.log_dir", log_dir)
+    check_location(run_dir_key, run_dir)
+    check_data_locations(cfg)
+
+
+def check_task_locations(cfg: DictConfig) -> None:
+    """In the training task (Hydra has made the output directory, or the caller names one): ``paths.output_dir``
+    and the data directories."""
+    check_location("paths.output_dir", cfg.paths.output_dir)
+    check_data_locations(cfg)
