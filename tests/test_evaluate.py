@@ -68,14 +68,19 @@ def test_cli_prints_a_table_and_errors_name_the_problem(finished_run, tmp_path, 
 def test_a_file_that_is_not_this_runs_checkpoint_is_named(finished_run, tmp_path):
     garbage = tmp_path / "notes.ckpt"
     garbage.write_text("not a checkpoint")
-    with pytest.raises(UserError, match=rf"{garbage} is not a readable Lightning checkpoint \(UnpicklingError"):
+    with pytest.raises(UserError, match=rf"--ckpt {garbage} is not a checkpoint: not a PyTorch archive"):
         evaluate(finished_run, str(garbage))
     other = tmp_path / "other"  # the same run with a narrower network cannot take these weights
     shutil.copytree(finished_run, other)
     config = other / ".hydra" / "config.yaml"
     config.write_text(config.read_text().replace("- 100\n", "- 50\n"))
-    with pytest.raises(UserError, match=rf"does not fit the network of the run in {other} \(Error\(s\) in loading"):
-        evaluate(other, str(finished_run / "checkpoints" / "last.ckpt"))
+    ckpt = finished_run / "checkpoints" / "last.ckpt"
+    with pytest.raises(UserError) as error:
+        evaluate(other, str(ckpt))
+    assert str(error.value) == (
+        f"--ckpt {ckpt} does not fit the run's network: model.net.hidden_sizes [100, 100, 100, 100] in the "
+        f"checkpoint, [50, 50, 50, 50] in the run's config; evaluate it with the run that wrote it: trainlab "
+        f"evaluate {finished_run} --ckpt {ckpt}")
 
 
 def test_best_without_a_recorded_best_epoch_says_how_to_keep_one(finished_run, tmp_path):

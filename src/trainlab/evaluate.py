@@ -10,6 +10,8 @@ of the run's own validation. So ``--ckpt last`` reproduces the run's final ``val
 
 ``--ckpt``: ``last`` (``checkpoints/last.ckpt``, the default), ``best`` (the best epoch that
 ``callbacks.model_checkpoint`` recorded in ``last.ckpt``: a run with ``monitor`` and ``save_top_k >= 1``), or a path.
+A file that is not a trainlab checkpoint, or one of another network than the run's, is refused with one line
+saying which (:func:`trainlab.checkpoint_check.check_checkpoint`).
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-import hydra
 import lightning as L
 import torch
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from trainlab.checkpoint_check import check_checkpoint
+from trainlab.config_instantiation import instantiate_key
 from trainlab.data.mnist_datamodule import EVAL_SPLITS
 from trainlab.errors import CheckpointNotFoundError, ConfigError, UserError
 from trainlab.models.classifier import EVAL_METRIC_NAMES
@@ -91,20 +94,9 @@ def find_checkpoint(run_dir: Path, ckpt: str) -> Path:
     return path
 
 
-def load_weights(model: torch.nn.Module, path: Path, run_dir: Path) -> None:
-    """The checkpoint's ``state_dict`` into ``model``; a file that is not one, or not this run's network, is a
-    :class:`UserError` naming it."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=False)["state_dict"]
-    except Exception as error:  # noqa: BLE001 - any unreadable file: reported with its cause
-        raise CheckpointNotFoundError(f"{path} is not a readable Lightning checkpoint "
-                                      f"({type(error).__name__}: {error})") from error
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as error:
-        first_line = str(error).strip().splitlines()[0]
-        raise ConfigError(f"{path} does not fit the network of the run in {run_dir} ({first_line}); "
-                          "evaluate a checkpoint of that run") from error
+def load_weights(model: torch.nn.Module, path: Path) -> None:
+    """The checkpoint's ``state_dict`` into ``model`` (a checkpoint :func:`check_checkpoint` accepted)."""
+    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)["state_dict"])
 
 
 def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
@@ -122,9 +114,10 @@ def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
         cfg.data.eval_splits = splits
         if cfg.data.source == "auto" and status.get("data_source"):
             cfg.data.source = status["data_source"]
-    datamodule = hydra.utils.instantiate(cfg.data)
-    model = hydra.utils.instantiate(cfg.model, optimizer=hydra.utils.instantiate(cfg.optimizer), init=None)
-    load_weights(model, path, run_dir)
+    check_checkpoint(path, cfg, purpose="evaluate", name=f"--ckpt {ckpt}")
+    datamodule = instantiate_key(cfg, "data")
+    model = instantiate_key(cfg, "model", optimizer=instantiate_key(cfg, "optimizer"), init=None)
+    load_weights(model, path)
     accelerator = cfg.trainer.get("accelerator", "cpu")
     if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
         accelerator = "cpu"  # a run trained on a GPU machine, evaluated here

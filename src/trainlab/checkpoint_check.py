@@ -1,0 +1,244 @@
+"""Can a run resume from this checkpoint file, or ``trainlab evaluate`` load it? If not, one line saying why.
+
+:func:`check_checkpoint` goes through three questions, in order, and raises a
+:class:`~trainlab.errors.CheckpointError` at the first ``no``:
+
+1. **Is it a checkpoint?** A PyTorch archive that ``torch.load(weights_only=True)`` reads (tensors and plain values
+   only: nothing in the file is executed) holding a Lightning checkpoint (``state_dict``,
+   ``pytorch-lightning_version``). An empty, truncated or damaged file, another kind of file, a bare ``state_dict``
+   or a pickled object are named as such.
+2. **Did trainlab write it?** Its ``trainlab`` entry (:mod:`trainlab.callbacks.checkpoint_provenance`) says so; a
+   checkpoint written before that entry existed must at least hold parameters of the composed model.
+3. **Does it fit the composed config?**
+
+   * The recorded config, where the checkpoint has one: for a resume, ``model``, ``optimizer`` and ``scheduler`` -
+     a resumed run continues with the checkpoint's weights and optimizer and schedule state, their
+     hyper-parameters (``lr``, ...) included, so a value changed in the config would be silently ignored or would
+     not fit. ``optimizer.foreach`` / ``optimizer.compile`` only choose how the update is computed and stay the
+     config's. For ``trainlab evaluate``, ``model.net``: the network that computes the outputs.
+   * The weights: the same parameter and buffer names and shapes as the composed model's.
+   * For a resume, the optimizer and schedule state: as many optimizers and schedules, and parameter groups of
+     the same sizes, as the composed model configures (``model.weight_decay > 0`` makes two groups).
+
+   A mismatch names what differs - ``model.net.hidden_sizes [50] in the checkpoint, [100, 100, 100, 100] in the
+   config`` - and the ways out: the overrides the checkpoint was trained with, or ``trainlab evaluate`` on the run
+   that wrote it.
+
+The composed model is built here from ``cfg`` (no initializer; the random generators it uses are seeded afterwards
+by the training task), so the check can run before anything else is built or written.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from trainlab.callbacks.checkpoint_provenance import ENTRY, RECORDED_SECTIONS
+from trainlab.config_instantiation import instantiate_key
+from trainlab.errors import CheckpointError
+
+PURPOSES = ("resume", "evaluate")
+#: recorded keys that may differ: they choose how the optimizer computes its update, not what it computes
+EXECUTION_PATH_KEYS = ("optimizer.foreach", "optimizer.compile")
+ABSENT = object()
+SHOWN = 4  # differences listed in a message; the rest are counted
+TAKES = "a checkpoint that a trainlab run wrote (<run dir>/checkpoints/last.ckpt)"
+
+
+def subject(name: str, path: Path) -> str:
+    """How the message names the file: ``ckpt_path=/x.ckpt``, or ``ckpt_path=last (/run/checkpoints/last.ckpt)``."""
+    return name if str(path) in name else f"{name} ({path})"
+
+
+def takes(name: str) -> str:
+    """``ckpt_path takes ...`` / ``--ckpt takes ...``: what the option that named the file expects."""
+    return f"{name.split('=')[0].split()[0]} takes {TAKES}"
+
+
+def read_checkpoint(path: Path, name: str) -> dict[str, Any]:
+    """The checkpoint in ``path`` as plain values and tensors, or a CheckpointError saying what the file is."""
+    who = subject(name, path)
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"{who} is an empty file, not a checkpoint; {takes(name)}")
+    if not zipfile.is_zipfile(path):
+        raise CheckpointError(f"{who} is not a checkpoint: not a PyTorch archive (a truncated or damaged checkpoint, "
+                              f"or another kind of file); {takes(name)}")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:  # weights_only refused a pickled object
+        found = re.search(r"GLOBAL (\S+)", str(error))
+        what = f" ({found.group(1)})" if found else ""
+        raise CheckpointError(f"{who} holds pickled Python objects{what}, not only tensors and plain values: it was "
+                              f"not written by trainlab and is not loaded; {takes(name)}") from error
+    except Exception as error:  # noqa: BLE001 - any other reading failure: a damaged archive, said so with its cause
+        cause = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise CheckpointError(f"{who} is a damaged PyTorch archive ({type(error).__name__}: {cause}); "
+                              f"{takes(name)}") from error
+    if not (isinstance(checkpoint, dict) and "state_dict" in checkpoint and "pytorch-lightning_version" in checkpoint):
+        held = (f"keys {', '.join(map(str, list(checkpoint)[:SHOWN]))}" if isinstance(checkpoint, dict)
+                else f"a {type(checkpoint).__name__}")
+        raise CheckpointError(f"{who} is a PyTorch file but not a Lightning checkpoint (it holds {held}); "
+                              f"{takes(name)}")
+    return checkpoint
+
+
+def composed_model(cfg: DictConfig) -> torch.nn.Module:
+    """The LightningModule ``cfg`` describes, with its optimizer and schedule factories but no initializer."""
+    scheduler = instantiate_key(cfg, "scheduler") if cfg.get("scheduler") else None
+    return instantiate_key(cfg, "model", optimizer=instantiate_key(cfg, "optimizer"), init=None, scheduler=scheduler)
+
+
+def shown(value: Any) -> str:
+    """A config value as the messages show it: lists and numbers as Python prints them, a node by its target."""
+    if value is ABSENT:
+        return "absent"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return str(value.get("_target_", value))
+    return str(value)
+
+
+def as_override(key: str, value: Any) -> str:
+    """``key=value`` in Hydra's override syntax (``model.net.hidden_sizes=[50,50]``)."""
+    if isinstance(value, list | tuple):
+        return f"{key}=[{','.join(as_override('', item)[1:] for item in value)}]"
+    if isinstance(value, bool):
+        return f"{key}={str(value).lower()}"
+    return f"{key}={'null' if value is None else value}"
+
+
+def config_differences(recorded: Any, composed: Any, key: str) -> list[tuple[str, Any, Any]]:
+    """``(key, recorded value, composed value)`` for each leaf that differs; a node of another ``_target_`` is one
+    difference (its other keys do not matter then)."""
+    if isinstance(recorded, dict) and isinstance(composed, dict):
+        if recorded.get("_target_") != composed.get("_target_"):
+            return [(f"{key}._target_", recorded.get("_target_", ABSENT), composed.get("_target_", ABSENT))]
+        differences = []
+        for name in sorted(set(recorded) | set(composed), key=str):
+            differences += config_differences(recorded.get(name, ABSENT), composed.get(name, ABSENT), f"{key}.{name}")
+        return differences
+    if isinstance(recorded, dict) or isinstance(composed, dict):  # a section present on one side only
+        return [(key, recorded, composed)]
+    return [] if recorded == composed else [(key, recorded, composed)]
+
+
+def recorded_differences(entry: dict[str, Any], cfg: DictConfig, purpose: str) -> list[tuple[str, Any, Any]]:
+    """What the checkpoint's recorded config and ``cfg`` disagree on (see the module docstring)."""
+    recorded = entry.get("config") or {}
+    if purpose == "evaluate":
+        sections = {"model.net": ((recorded.get("model") or {}).get("net", ABSENT), OmegaConf.select(cfg, "model.net"))}
+    else:
+        sections = {section: (recorded.get(section, ABSENT), cfg.get(section)) for section in recorded}
+    differences = []
+    for key, (then, now) in sections.items():
+        if then is ABSENT:
+            continue
+        now = OmegaConf.to_container(now, resolve=True) if OmegaConf.is_config(now) else now
+        differences += config_differences(then, now, key)
+    return [d for d in differences if d[0] not in EXECUTION_PATH_KEYS]
+
+
+def weight_differences(saved: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]) -> list[tuple]:
+    """``(name, shape in the checkpoint, shape in the model)`` for every tensor that is missing or shaped
+    otherwise, in the model's order, then the checkpoint's extra ones."""
+    def shape(tensors: dict[str, torch.Tensor], name: str) -> Any:
+        return list(tensors[name].shape) if name in tensors else ABSENT
+
+    names = list(expected) + [name for name in saved if name not in expected]
+    return [(name, shape(saved, name), shape(expected, name)) for name in names
+            if shape(saved, name) != shape(expected, name)]
+
+
+def listed(differences: list[tuple], composed: str) -> str:
+    parts = [f"{key} {shown(then)} in the checkpoint, {shown(now)} in the {composed}"
+             for key, then, now in differences[:SHOWN]]
+    more = len(differences) - SHOWN
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def way_out(entry: dict[str, Any] | None, differences: list[tuple], path: Path, purpose: str) -> str:
+    """The fix: the overrides the checkpoint was trained with (recorded, else its differing config values, if the
+    differences are config keys), or evaluate it with the run that wrote it."""
+    run_dir = (entry or {}).get("run_dir")
+    evaluate = f"trainlab evaluate {run_dir} --ckpt {path}" if run_dir else None
+    if purpose == "evaluate":
+        return (f"evaluate it with the run that wrote it: {evaluate}" if evaluate
+                else "evaluate a checkpoint of this run, or this checkpoint with the run that wrote it")
+    overrides = [o for o in (entry or {}).get("overrides", []) if not o.startswith("ckpt_path=")]
+    if overrides:
+        fix = f"resume it with the overrides it was trained with ({' '.join(overrides)})"
+    else:
+        values = [as_override(key, then) for key, then, _ in differences if key.split(".")[0] in RECORDED_SECTIONS
+                  and then is not ABSENT and not isinstance(then, dict) and not key.endswith("._target_")]
+        fix = (f"resume it with its own values ({' '.join(values)})" if values
+               else "resume it with the overrides it was trained with")
+    return fix + (f", or evaluate it: {evaluate}" if evaluate else "")
+
+
+def optimizer_differences(checkpoint: dict[str, Any], model: Any) -> list[tuple]:
+    """Optimizer and schedule state the composed model could not take: how many of each, and the parameter group
+    sizes."""
+    configured = model.configure_optimizers()
+    if isinstance(configured, dict):
+        optimizers = [configured["optimizer"]]
+        schedules = 1 if configured.get("lr_scheduler") is not None else 0
+    else:
+        optimizers, schedules = ([configured] if isinstance(configured, torch.optim.Optimizer)
+                                 else list(configured or [])), 0
+    saved = checkpoint.get("optimizer_states", [])
+    differences = []
+    if len(saved) != len(optimizers):
+        differences.append(("optimizers", len(saved), len(optimizers)))
+    for index, (state, optimizer) in enumerate(zip(saved, optimizers, strict=False)):
+        then = [len(group["params"]) for group in state["param_groups"]]
+        now = [len(group["params"]) for group in optimizer.param_groups]
+        if then != now:
+            differences.append((f"optimizer {index} parameter group sizes", then, now))
+    if len(checkpoint.get("lr_schedulers", [])) != schedules:
+        differences.append(("learning-rate schedules", len(checkpoint.get("lr_schedulers", [])), schedules))
+    return differences
+
+
+def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "resume",
+                     name: str | None = None) -> None:
+    """Raise :class:`CheckpointError` unless ``path`` is a trainlab checkpoint that fits ``cfg`` (module docstring).
+
+    ``purpose``: ``resume`` (``ckpt_path``) or ``evaluate`` (``trainlab evaluate --ckpt``). ``name`` is how the
+    user named the file, e.g. ``ckpt_path=last`` (default: ``ckpt_path=<path>``); messages start with it.
+    """
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose={purpose!r}; allowed: {', '.join(PURPOSES)}")
+    path = Path(path)
+    name = name or f"ckpt_path={path}"
+    who = subject(name, path)
+    checkpoint = read_checkpoint(path, name)
+    model = composed_model(cfg)
+    expected = model.state_dict()
+    entry = checkpoint.get(ENTRY)
+    if not isinstance(entry, dict) and not set(checkpoint["state_dict"]) & set(expected):
+        held = ", ".join(list(checkpoint["state_dict"])[:SHOWN]) or "no tensors"
+        raise CheckpointError(f"{who} is a Lightning checkpoint that trainlab did not write: it has no '{ENTRY}' entry "
+                              f"and none of this model's parameters (it holds {held}); {takes(name)}")
+    composed = "run's config" if purpose == "evaluate" else "config"
+    differences = recorded_differences(entry, cfg, purpose) if isinstance(entry, dict) else []
+    if not differences:
+        composed = "model"
+        differences = weight_differences(checkpoint["state_dict"], expected)
+    if not differences and purpose == "resume":
+        if "optimizer_states" not in checkpoint:
+            raise CheckpointError(f"{who} holds the model's weights only (saved with save_weights_only), not the "
+                                  "optimizer state a resume needs; evaluate it with trainlab evaluate, or train anew")
+        composed = "config"
+        differences = optimizer_differences(checkpoint, model)
+    if differences:
+        where = "the run's network" if purpose == "evaluate" else "this run"
+        raise CheckpointError(f"{who} does not fit {where}: {listed(differences, composed)}; "
+                              f"{way_out(entry if isinstance(entry, dict) else None, differences, path, purpose)}")
