@@ -25,6 +25,7 @@ def main(cfg: DictConfig) -> float | None:
     # Imported here, not at the top: importing Lightning takes several seconds (torchmetrics pulls in torchvision
     # and torch._dynamo), and what Hydra does before calling main - --help, --cfg, a misspelt key or option - needs
     # none of it, so those answer in about a second.
+    from trainlab.callbacks.divergence_guard import RunDiverged
     from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
     from trainlab.lightning_noise import route_lightning_logs_through_root
     from trainlab.train import train
@@ -35,6 +36,9 @@ def main(cfg: DictConfig) -> float | None:
         return train(cfg)
     except UserError as error:  # a config value, data file or directory to fix: one line, exit status 2
         exit_for_user_error(error)
+    except RunDiverged as diverged:  # trained, recorded, but useless: exit status 3 (a multirun job never raises it)
+        print(diverged, file=sys.stderr)
+        sys.exit(RunDiverged.EXIT_STATUS)
     except TrainingInterrupted as stop:
         run_dir = stop.checkpoint.parent.parent
         print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}, saved {stop.checkpoint}.\n"

@@ -10,10 +10,17 @@ function. Everything is built from the config with ``hydra.utils.instantiate``:
 * ``callbacks`` / ``logger`` -> dicts of Lightning callbacks / loggers (any entry may be null)
 * ``trainer``   -> ``lightning.Trainer``
 
+Each through :func:`~trainlab.config_instantiation.instantiate_key`, so a value that a constructor rejects (an unknown
+``trainer.precision``) is a one-line config error naming the key; the optimizer and schedule are built once before
+anything is written (:func:`~trainlab.config_instantiation.build_optimizers`). Before that the output and data
+directories (:mod:`trainlab.output_locations`) and a ``ckpt_path`` checkpoint (:mod:`trainlab.checkpoint_check`)
+are checked, and every checkpoint records the run's config (:mod:`trainlab.callbacks.checkpoint_provenance`).
+
 Every job ends with a ``status.json`` in its output directory (:mod:`trainlab.run_status`): ``completed``,
 ``diverged`` (NaN/Inf training loss, see :class:`~trainlab.callbacks.divergence_guard.DivergenceGuard`) or
 ``failed``. In a multirun a diverged or failed job returns ``objective_on_failure`` to the sweeper and the sweep
-goes on; errors in the config itself still stop everything before training starts.
+goes on; a diverged single run raises :class:`~trainlab.callbacks.divergence_guard.RunDiverged` once everything is
+recorded (``train.py`` exits with status 3). Errors in the config itself stop everything before training starts.
 """
 
 from __future__ import annotations
@@ -25,7 +32,6 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-import hydra
 import lightning as L
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -33,12 +39,16 @@ from lightning.pytorch.callbacks import Checkpoint, ProgressBar
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 
-from trainlab.callbacks.divergence_guard import DivergenceGuard
+from trainlab.callbacks.checkpoint_provenance import CheckpointProvenance
+from trainlab.callbacks.divergence_guard import DivergenceGuard, RunDiverged
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+from trainlab.checkpoint_check import check_checkpoint
 from trainlab.compile_model import compile_network
+from trainlab.config_instantiation import build_optimizers, instantiate_key
 from trainlab.config_validation import validate_config
 from trainlab.errors import CheckpointNotFoundError, ConfigError, UserError
 from trainlab.loggers.hparams import logged_config, record_run_end, record_run_start, run_hparams
+from trainlab.output_locations import check_task_locations
 from trainlab.run_dir import claim_run_dir
 from trainlab.run_status import read_status, write_status
 
@@ -57,7 +67,7 @@ def instantiate_dict(cfg: DictConfig | None, kind: str) -> list[Any]:
             continue
         if not (isinstance(entry, DictConfig) and "_target_" in entry):
             raise ValueError(f"{kind}.{name} has no _target_: every {kind} entry must name the class to build")
-        objects.append(hydra.utils.instantiate(entry))
+        objects.append(instantiate_key(cfg, str(name), label=f"{kind}.{name}"))
     return objects
 
 
@@ -104,26 +114,29 @@ def train(cfg: DictConfig) -> float | None:
 
     # ---- build everything from the config: an error here is a config error and stops the (multi)run -----------
     validate_config(cfg)
+    check_task_locations(cfg)
     ckpt_path = resolve_checkpoint(cfg.get("ckpt_path"), output_dir)
+    if ckpt_path is not None:
+        check_checkpoint(ckpt_path, cfg, name=f"ckpt_path={cfg.ckpt_path}")
     claim_run_dir(output_dir, resuming_checkpoint=ckpt_path is not None, resume_sweep=bool(cfg.get("resume_sweep")))
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True, verbose=False)
-    datamodule: L.LightningDataModule = hydra.utils.instantiate(cfg.data)
-    init = hydra.utils.instantiate(cfg.init) if cfg.get("init") else None
-    optimizer = hydra.utils.instantiate(cfg.optimizer)
-    scheduler = hydra.utils.instantiate(cfg.scheduler) if cfg.get("scheduler") else None
-    model: L.LightningModule = hydra.utils.instantiate(cfg.model, optimizer=optimizer, init=init,
-                                                       scheduler=scheduler)
+    datamodule: L.LightningDataModule = instantiate_key(cfg, "data")
+    init = instantiate_key(cfg, "init") if cfg.get("init") else None
+    optimizer = instantiate_key(cfg, "optimizer")
+    scheduler = instantiate_key(cfg, "scheduler") if cfg.get("scheduler") else None
+    model: L.LightningModule = instantiate_key(cfg, "model", optimizer=optimizer, init=init, scheduler=scheduler)
+    build_optimizers(model, cfg, {"optimizer": optimizer, "scheduler": scheduler})
     compile_network(model.net, cfg.get("compile"))
-    callbacks = instantiate_dict(cfg.get("callbacks"), "callbacks")
+    callbacks = instantiate_dict(cfg.get("callbacks"), "callbacks") + [CheckpointProvenance(cfg, overrides)]
     if not cfg.trainer.get("enable_progress_bar", True):  # the switch also removes the bar configured in callbacks/
         callbacks = [callback for callback in callbacks if not isinstance(callback, ProgressBar)]
     loggers: list[Logger] = instantiate_dict(cfg.get("logger"), "logger")
     checkpointing = {}
     if "enable_checkpointing" not in cfg.trainer:  # else Lightning adds a ModelCheckpoint when none is configured
         checkpointing["enable_checkpointing"] = any(isinstance(callback, Checkpoint) for callback in callbacks)
-    trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False,
-                                                 **checkpointing)
+    trainer: L.Trainer = instantiate_key(cfg, "trainer", callbacks=callbacks, logger=loggers or False,
+                                         **checkpointing)
     resolved_source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None
     choices, ignored_override_keys = hydra_job_context()
     record_run_start(trainer.loggers, logged_config(cfg, resolved_source),
@@ -132,6 +145,7 @@ def train(cfg: DictConfig) -> float | None:
     # ---- run it: a runtime failure is recorded; in a multirun the sweep goes on ----------------------------------
     metrics: dict[str, float] = {}
     status, error = "completed", None
+    diverged_at: int | None = None
 
     def save_status(objective: float | None) -> None:
         write_status(output_dir, status, overrides, metrics, objective, time.monotonic() - started, error,
@@ -143,6 +157,7 @@ def train(cfg: DictConfig) -> float | None:
         guard = next((c for c in callbacks if isinstance(c, DivergenceGuard)), None)
         if (guard is not None and guard.diverged) or not math.isfinite(metrics.get("train/loss", 0.0)):
             status = "diverged"
+            diverged_at = guard.diverged_at_step if guard is not None and guard.diverged else trainer.global_step
         elif cfg.get("test", True):
             trainer.test(model=model, datamodule=datamodule, verbose=False)
             metrics.update(final_metrics(trainer))
@@ -166,6 +181,8 @@ def train(cfg: DictConfig) -> float | None:
     name = cfg.get("optimized_metric")
     objective = objective_value(name, metrics, status, cfg.get("objective_on_failure"))
     save_status(objective)
+    if status == "diverged" and not in_multirun():  # a script chaining single runs must see it (exit status 3)
+        raise RunDiverged(diverged_at, str(output_dir))
     if name and status == "completed" and objective is None:
         message = missing_objective_message(name, metrics)
         if in_multirun():  # the sweeper needs a number for this job

@@ -53,3 +53,17 @@ class DivergenceGuard(L.Callback):
 
     def load_state_dict(self, state_dict: dict) -> None:
         self.diverged_at_step = state_dict.get("diverged_at_step")
+
+
+class RunDiverged(Exception):
+    """A single run (not a multirun job) diverged. Raised by the training task after ``status.json``, the logs and
+    ``last.ckpt`` are written; ``train.py`` prints it as one line and exits with :attr:`EXIT_STATUS`, so that a
+    script chaining runs can tell it from a completed run (0), a config error (2) and a crash (1). In a multirun the
+    job returns ``objective_on_failure`` instead, and the sweep goes on."""
+
+    EXIT_STATUS = 3
+
+    def __init__(self, step: int, output_dir: str) -> None:
+        super().__init__(f"diverged: the training loss became NaN/Inf at step {step}; the run stopped there and is "
+                         f"recorded as diverged in {output_dir}/status.json (try a smaller optimizer.lr)")
+        self.step = step
