@@ -1,0 +1,394 @@
+"""Inputs the config checks cannot see: foreign checkpoints, unusable output paths, values a library's constructor
+rejects, and a run that diverges. Each ends in one line; nothing the run was pointed at is changed."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import subprocess
+from pathlib import Path
+
+import lightning as L
+import pytest
+import torch
+from conftest import compose_config
+from omegaconf import OmegaConf
+
+from trainlab.atomic_files import write_atomically
+from trainlab.callbacks.checkpoint_provenance import ENTRY
+from trainlab.callbacks.divergence_guard import RunDiverged
+from trainlab.checkpoint_check import check_checkpoint
+from trainlab.cli import main as trainlab_cli
+from trainlab.config_instantiation import instantiate_key
+from trainlab.errors import CheckpointError, ConfigError, OutputLocationError
+from trainlab.models.mlp import MLP
+from trainlab.output_locations import MIN_FREE_BYTES, check_data_locations, check_run_locations
+from trainlab.run_status import read_status
+from trainlab.train import train
+
+TRAINED = ["debug=limit", "model.net.hidden_sizes=[50]", "optimizer=adam"]
+TAKES = "ckpt_path takes a checkpoint that a trainlab run wrote (<run dir>/checkpoints/last.ckpt)"
+
+
+def snapshot(*roots: Path) -> dict[str, tuple]:
+    """Every path under ``roots`` (the roots included) with its size, mtime and, for files, its bytes."""
+    found = {}
+    for root in roots:
+        for path in [root, *sorted(root.rglob("*"))] if root.is_dir() else [root]:
+            stat = path.stat()
+            found[str(path)] = (stat.st_size, stat.st_mtime_ns, path.read_bytes() if path.is_file() else None)
+    return found
+
+
+@contextlib.contextmanager
+def tmpfs(where: Path, *options: str, size: str = "1m"):
+    """A small tmpfs mounted at ``where`` (skips the test where this process may not mount one)."""
+    where.mkdir(parents=True, exist_ok=True)
+    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", ",".join([f"size={size}", *options]), "tmpfs", str(where)],
+                           capture_output=True, text=True)
+    if mount.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({mount.stderr.strip() or mount.returncode})")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", str(where)], check=True)
+
+
+def fill(directory: Path) -> None:
+    """Write into ``directory`` until its file system has no space left."""
+    with (directory / "filler").open("wb") as handle:
+        with contextlib.suppress(OSError):  # ENOSPC is the point
+            while True:
+                handle.write(bytes(64 * 1024))
+                handle.flush()
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory, data_dir) -> Path:
+    """A finished run (784-50-10, Adam) with its checkpoints/last.ckpt and its .hydra/config.yaml."""
+    run_dir = tmp_path_factory.mktemp("trained") / "run"
+    cfg = compose_config(TRAINED, run_dir, data_dir)
+    train(cfg)
+    (run_dir / ".hydra").mkdir()
+    OmegaConf.save(cfg, run_dir / ".hydra" / "config.yaml")  # as Hydra saves it: what trainlab evaluate reads
+    return run_dir
+
+
+# ---- checkpoints -------------------------------------------------------------------------------------------------
+def foreign_files(tmp_path: Path, checkpoint: Path) -> list[tuple[Path, str]]:
+    """(file, what check_checkpoint must say about it) for files that are no trainlab checkpoint."""
+    empty = tmp_path / "empty.ckpt"
+    empty.touch()
+    notes = tmp_path / "notes.ckpt"
+    notes.write_text("not a checkpoint")
+    truncated = tmp_path / "truncated.ckpt"
+    truncated.write_bytes(checkpoint.read_bytes()[:4000])
+    pickled = tmp_path / "pickled.ckpt"
+    torch.save({"net": MLP(hidden_sizes=[5])}, pickled)
+    bare = tmp_path / "bare.ckpt"
+    torch.save(MLP(hidden_sizes=[5]).state_dict(), bare)
+    other = tmp_path / "other.ckpt"
+    torch.save({"state_dict": {"encoder.weight": torch.zeros(3, 3)}, "pytorch-lightning_version": "2.6.6"}, other)
+    not_archive = ("is not a checkpoint: not a PyTorch archive (a truncated or damaged checkpoint, or another kind "
+                   f"of file); {TAKES}")
+    return [
+        (empty, f"is an empty file, not a checkpoint; {TAKES}"),
+        (notes, not_archive),
+        (truncated, not_archive),
+        (pickled, "holds pickled Python objects (trainlab.models.mlp.MLP), not only tensors and plain values: it was "
+                  f"not written by trainlab and is not loaded; {TAKES}"),
+        (bare, "is a PyTorch file but not a Lightning checkpoint (it holds keys 0.weight, 0.bias, 2.weight, 2.bias); "
+               f"{TAKES}"),
+        (other, "is a Lightning checkpoint that trainlab did not write: it has no 'trainlab' entry and none of this "
+                f"model's parameters (it holds encoder.weight); {TAKES}"),
+    ]
+
+
+def test_files_that_are_no_trainlab_checkpoint_are_named(trained_run, make_cfg, tmp_path):
+    cfg = make_cfg(*TRAINED)
+    for path, problem in foreign_files(tmp_path, trained_run / "checkpoints" / "last.ckpt"):
+        with pytest.raises(CheckpointError) as error:
+            check_checkpoint(path, cfg)
+        assert str(error.value) == f"ckpt_path={path} {problem}"
+
+
+def test_a_checkpoint_of_another_network_names_what_differs_and_the_way_out(trained_run, make_cfg):
+    ckpt = trained_run / "checkpoints" / "last.ckpt"
+    check_checkpoint(ckpt, make_cfg(*TRAINED))  # its own config: accepted
+    with pytest.raises(CheckpointError) as error:
+        check_checkpoint(ckpt, make_cfg())
+    assert str(error.value) == (
+        f"ckpt_path={ckpt} does not fit this run: model.net.hidden_sizes [50] in the checkpoint, [100, 100, 100, 100] "
+        "in the config; optimizer._target_ trainlab.optim.adam.Adam in the checkpoint, trainlab.optim.sgd.SGD in the "
+        f"config; resume it with its own values (model.net.hidden_sizes=[50]), or evaluate it: trainlab evaluate "
+        f"{trained_run} --ckpt {ckpt}")
+
+
+def test_a_resume_must_keep_the_optimizer_values_but_may_change_its_execution_path(trained_run, make_cfg):
+    ckpt = trained_run / "checkpoints" / "last.ckpt"
+    with pytest.raises(CheckpointError) as error:  # the checkpoint's lr would silently win
+        check_checkpoint(ckpt, make_cfg(*TRAINED, "optimizer.lr=0.1"))
+    assert str(error.value).startswith(f"ckpt_path={ckpt} does not fit this run: optimizer.lr 0.001 in the "
+                                       "checkpoint, 0.1 in the config; resume it with its own values (optimizer.lr="
+                                       "0.001)")
+    check_checkpoint(ckpt, make_cfg(*TRAINED, "optimizer.foreach=false", "trainer.max_epochs=5"))
+
+
+def test_checkpoints_without_the_trainlab_entry_are_checked_by_their_tensors(trained_run, make_cfg, tmp_path):
+    checkpoint = torch.load(trained_run / "checkpoints" / "last.ckpt", weights_only=True)
+    del checkpoint[ENTRY]  # as written before the entry existed
+    legacy = tmp_path / "legacy.ckpt"
+    torch.save(checkpoint, legacy)
+    check_checkpoint(legacy, make_cfg(*TRAINED))
+    with pytest.raises(CheckpointError) as error:
+        check_checkpoint(legacy, make_cfg())
+    assert str(error.value) == (
+        f"ckpt_path={legacy} does not fit this run: net.0.weight [50, 784] in the checkpoint, [100, 784] in the model; "
+        "net.0.bias [50] in the checkpoint, [100] in the model; net.2.weight [10, 50] in the checkpoint, [100, 100] "
+        "in the model; net.2.bias [10] in the checkpoint, [100] in the model (and 6 more); resume it with the "
+        "overrides it was trained with")
+    with pytest.raises(CheckpointError) as error:  # weight decay splits the parameters into two groups
+        check_checkpoint(legacy, make_cfg(*TRAINED, "model.weight_decay=0.1"))
+    assert str(error.value) == (
+        f"ckpt_path={legacy} does not fit this run: optimizer 0 parameter group sizes [4] in the checkpoint, [2, 2] "
+        "in the config; resume it with the overrides it was trained with")
+    del checkpoint["optimizer_states"]
+    torch.save(checkpoint, legacy)
+    with pytest.raises(CheckpointError, match=r"holds the model's weights only \(saved with save_weights_only\)"):
+        check_checkpoint(legacy, make_cfg(*TRAINED))
+
+
+def test_train_refuses_a_foreign_checkpoint_before_writing_anything(make_cfg, tmp_path):
+    notes = tmp_path / "notes.ckpt"
+    notes.write_text("not a checkpoint")
+    with pytest.raises(CheckpointError, match=r"is not a checkpoint: not a PyTorch archive"):
+        train(make_cfg("debug=limit", f"ckpt_path={notes}", output_dir=tmp_path / "new"))
+    assert not (tmp_path / "new").exists()
+
+
+def test_refused_resume_exits_2_and_leaves_the_run_directory_as_it_was(trained_run, train_subprocess):
+    before = snapshot(trained_run)
+    ckpt = trained_run / "checkpoints" / "last.ckpt"
+    result = train_subprocess("debug=limit", "ckpt_path=last", f"hydra.run.dir={trained_run}")
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.splitlines() == [
+        f"error: ckpt_path=last ({ckpt}) does not fit this run: model.net.hidden_sizes [50] in the checkpoint, [100, "
+        "100, 100, 100] in the config; optimizer._target_ trainlab.optim.adam.Adam in the checkpoint, "
+        f"trainlab.optim.sgd.SGD in the config; resume it with its own values (model.net.hidden_sizes=[50]), or "
+        f"evaluate it: trainlab evaluate {trained_run} --ckpt {ckpt}"]
+    assert snapshot(trained_run) == before  # not even Hydra's .hydra/ or train.log
+
+
+def test_evaluate_names_a_foreign_checkpoint_in_one_line(trained_run, tmp_path, capsys):
+    notes = tmp_path / "notes.ckpt"
+    notes.write_text("not a checkpoint")
+    before = snapshot(trained_run)
+    assert trainlab_cli(["evaluate", str(trained_run), "--ckpt", str(notes)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: --ckpt {notes} is not a checkpoint: not a PyTorch archive (a truncated or damaged checkpoint, or "
+        "another kind of file); --ckpt takes a checkpoint that a trainlab run wrote (<run dir>/checkpoints/last.ckpt)"]
+    assert snapshot(trained_run) == before
+
+
+# ---- output locations --------------------------------------------------------------------------------------------
+def locations(tmp_path: Path, **overrides: str):
+    values = {"run": str(tmp_path / "outputs" / "runs" / "x"), "log": str(tmp_path / "outputs"),
+              "data": str(tmp_path / "data"), "own_data": "${paths.data_dir}", **overrides}
+    return OmegaConf.create({"hydra": {"run": {"dir": values["run"]}}, "data": {"data_dir": values["own_data"]},
+                             "paths": {"log_dir": values["log"], "data_dir": values["data"]}})
+
+
+def test_locations_that_are_files_are_named_by_their_key(tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("keep me")
+    cases = [  # overrides, the key the message must name, its value
+        ({"run": str(a_file)}, "hydra.run.dir", a_file),
+        ({"run": str(a_file / "run")}, "hydra.run.dir", a_file / "run"),
+        ({"log": str(a_file), "run": str(a_file / "runs" / "x")}, "paths.log_dir", a_file),
+        ({"data": str(a_file)}, "paths.data_dir", a_file),
+        ({"own_data": str(a_file / "mnist")}, "data.data_dir", a_file / "mnist"),
+    ]
+    before = snapshot(tmp_path)
+    for overrides, key, value in cases:
+        with pytest.raises(OutputLocationError) as error:
+            check_run_locations(locations(tmp_path, **overrides), "hydra.run.dir")
+        assert str(error.value) == f"{key}={value} is unusable: {a_file} is a file, not a directory"
+    check_run_locations(locations(tmp_path), "hydra.run.dir")  # nothing in the way: accepted
+    assert snapshot(tmp_path) == before  # checking wrote nothing
+
+
+def test_a_read_only_location_is_named(tmp_path):
+    with tmpfs(tmp_path / "ro", "ro") as read_only:
+        with pytest.raises(OutputLocationError) as error:
+            check_run_locations(locations(tmp_path, run=str(read_only / "run")), "hydra.run.dir")
+        assert str(error.value) == (f"hydra.run.dir={read_only / 'run'} is unusable: cannot write into {read_only} "
+                                    "(read-only file system)")
+        check_data_locations(locations(tmp_path, data=str(read_only)))  # existing data may be read-only
+
+
+def test_a_full_disk_is_named_simulated(tmp_path, monkeypatch):
+    """statvfs reporting 4096 bytes free, as a full disk would (runs on any machine)."""
+    real = os.statvfs
+
+    def almost_full(path):
+        stats = real(path)
+        return os.statvfs_result((stats.f_bsize, 4096, stats.f_blocks, 1, 1, stats.f_files, stats.f_ffree,
+                                  stats.f_favail, stats.f_flag, stats.f_namemax))
+
+    monkeypatch.setattr(os, "statvfs", almost_full)
+    with pytest.raises(OutputLocationError) as error:
+        check_run_locations(locations(tmp_path), "hydra.run.dir")
+    assert str(error.value) == (f"paths.log_dir={tmp_path / 'outputs'} is unusable: cannot write into {tmp_path} "
+                                "(no space left on device: 4096 bytes free)")
+
+
+def test_a_write_the_disk_refuses_names_the_file_and_keeps_the_previous_one(tmp_path):
+    """ENOSPC at the write call, simulated; then for real on a full tmpfs where one can be mounted."""
+    target = tmp_path / "status.json"
+    target.write_text("previous")
+
+    def no_space(handle):
+        handle.write(b"partial")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with pytest.raises(OutputLocationError) as error:
+        write_atomically(target, no_space)
+    assert str(error.value) == f"cannot write {target} (No space left on device)"
+    assert target.read_text() == "previous" and sorted(p.name for p in tmp_path.iterdir()) == ["status.json"]
+
+    with tmpfs(tmp_path / "full") as full:
+        with pytest.raises(OutputLocationError) as error:  # torch.save reports ENOSPC as a RuntimeError
+            write_atomically(full / "last.ckpt", lambda handle: torch.save(torch.zeros(1 << 19), handle))
+        assert str(error.value) == f"cannot write {full / 'last.ckpt'} (No space left on device)"
+        assert list(full.iterdir()) == []
+
+
+def test_an_unusable_run_dir_exits_2_before_hydra_writes_anything(train_subprocess, tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("keep me")
+    before = snapshot(tmp_path)
+    result = train_subprocess(f"hydra.run.dir={a_file}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"error: hydra.run.dir={a_file} is unusable: {a_file} is a file, not a "
+                                          "directory"]
+    result = train_subprocess("-m", f"hydra.sweep.dir={a_file / 'sweep'}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"error: hydra.sweep.dir={a_file / 'sweep'} is unusable: {a_file} is a "
+                                          "file, not a directory"]
+    assert snapshot(tmp_path) == before
+
+
+def test_a_full_disk_exits_2_before_hydra_writes_anything(train_subprocess, tmp_path):
+    with tmpfs(tmp_path / "full") as full:
+        fill(full)
+        before = snapshot(full)
+        free = os.statvfs(full).f_bfree * os.statvfs(full).f_frsize
+        assert free < MIN_FREE_BYTES
+        result = train_subprocess(f"hydra.run.dir={full / 'run'}")
+        assert result.returncode == 2
+        assert result.stderr.splitlines() == [f"error: hydra.run.dir={full / 'run'} is unusable: cannot write into "
+                                              f"{full} (no space left on device: {free} bytes free)"]
+        assert snapshot(full) == before
+
+
+def test_a_disk_that_fills_up_during_training_ends_in_one_line_without_a_partial_checkpoint(train_subprocess,
+                                                                                             tmp_path):
+    """Room for the run's logs but not for its first checkpoint (Adam's state triples it to ~1.4 MB)."""
+    with tmpfs(tmp_path / "small", size="1200k") as small:
+        run_dir = small / "run"
+        result = train_subprocess("debug=limit", "optimizer=adam", f"hydra.run.dir={run_dir}")
+        assert result.returncode == 2, result.stderr[-3000:]
+        assert result.stderr.splitlines() == [f"error: cannot write {run_dir / 'checkpoints' / 'last.ckpt'} (No space "
+                                              "left on device)"]
+        assert list((run_dir / "checkpoints").iterdir()) == []  # no partial file, no temporary left behind
+        assert read_status(run_dir)["status"] == "failed"
+
+
+# ---- values a constructor rejects ---------------------------------------------------------------------------------
+def test_a_precision_lightning_rejects_is_one_line_with_lightnings_allowed_values(make_cfg, tmp_path):
+    with pytest.raises(ValueError) as lightning:  # what Lightning itself says, allowed values included
+        L.Trainer(precision=17, logger=False)
+    with pytest.raises(ConfigError) as error:
+        train(make_cfg("trainer.precision=17", output_dir=tmp_path / "run"))
+    assert str(error.value) == (f"trainer.precision=17 is invalid; lightning.pytorch.trainer.Trainer raised "
+                                f"ValueError: {lightning.value}")
+    assert "Allowed precision values: (" in str(error.value) and "'bf16-mixed'" in str(error.value)
+    assert not (tmp_path / "run").exists()
+
+
+CONSTRUCTOR_ERRORS = [  # overrides, the one-line message (each object is built by a different constructor)
+    (["data.eval_splits=[val,val]"],
+     "data.eval_splits=['val', 'val'] is invalid; trainlab.data.mnist_datamodule.MNISTDataModule raised ValueError: "
+     "data.eval_splits=['val', 'val'] must be distinct names from val, train, test"),
+    (["optimizer=torch_sgd", "optimizer.nesterov=true"],
+     "optimizer is invalid; torch.optim.SGD raised ValueError: Nesterov momentum requires a momentum and zero "
+     "dampening"),
+    (["scheduler=step", "+scheduler.last_epoch=5"],
+     "scheduler.last_epoch=5 is invalid; torch.optim.lr_scheduler.StepLR raised KeyError: param 'initial_lr' is not "
+     "specified in param_groups[0] when resuming scheduler with last_epoch >= 0."),
+    (["callbacks.divergence_guard.check_every_n_steps=0"],
+     "callbacks.divergence_guard.check_every_n_steps=0 is invalid; trainlab.callbacks.divergence_guard."
+     "DivergenceGuard raised ValueError: callbacks.divergence_guard.check_every_n_steps=0 must be >= 1"),
+    (["logger.tensorboard.save_dir=null"],
+     "logger.tensorboard is invalid; trainlab.loggers.tensorboard.TensorBoardLogger raised TypeError: expected str, "
+     "bytes or os.PathLike object, not NoneType"),
+    (["trainer.limit_train_batches=-3"],
+     "trainer.limit_train_batches=-3 is invalid; lightning.pytorch.trainer.Trainer raised MisconfigurationException: "
+     "You have passed invalid value -3 for limit_train_batches, it has to be in [0.0, 1.0] or an int."),
+]
+
+
+@pytest.mark.parametrize("overrides,message", CONSTRUCTOR_ERRORS, ids=[" ".join(o) for o, _ in CONSTRUCTOR_ERRORS])
+def test_a_value_a_constructor_rejects_names_its_key_before_anything_is_written(overrides, message, make_cfg,
+                                                                                tmp_path):
+    with pytest.raises(ConfigError) as error:
+        train(make_cfg("debug=limit", *overrides, output_dir=tmp_path / "run"))
+    assert str(error.value).startswith(message) and "\n" not in str(error.value)
+    assert not (tmp_path / "run").exists()
+
+
+def test_instantiate_key_names_the_innermost_node_hydra_reports(make_cfg):
+    cfg = make_cfg()
+    OmegaConf.update(cfg, "model.net.activation", "gelu")  # past validate_config: what MLP itself says
+    with pytest.raises(ConfigError) as error:
+        instantiate_key(cfg, "model", optimizer=None)
+    assert str(error.value) == ("model.net.activation='gelu' is invalid; trainlab.models.mlp.MLP raised ValueError: "
+                                "model.net.activation='gelu' is unknown; allowed: relu, sigmoid, tanh")
+
+
+def test_a_rejected_trainer_value_exits_2_with_one_line(train_subprocess, tmp_path, data_dir):
+    data_before = snapshot(data_dir)
+    result = train_subprocess("trainer.precision=17", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: trainer.precision=17 is invalid; lightning.pytorch.trainer.Trainer raised "
+                           "ValueError: Precision 17 is invalid. Allowed precision values: (")
+    # only what Hydra writes before any task starts (as for every config error): no run artifacts
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".hydra", "train.log"]
+    assert snapshot(data_dir) == data_before
+
+
+# ---- a diverged single run ------------------------------------------------------------------------------------------
+def test_a_diverged_single_run_raises_after_recording_everything(make_cfg, tmp_path):
+    with pytest.raises(RunDiverged) as diverged:
+        train(make_cfg("debug=limit", "optimizer.lr=1000", output_dir=tmp_path / "run"))
+    checkpoint = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", weights_only=True)
+    assert diverged.value.step == checkpoint["callbacks"]["DivergenceGuard"]["diverged_at_step"] > 0
+    assert str(diverged.value) == (f"diverged: the training loss became NaN/Inf at step {diverged.value.step}; the "
+                                   f"run stopped there and is recorded as diverged in {tmp_path / 'run'}/status.json "
+                                   "(try a smaller optimizer.lr)")
+    assert read_status(tmp_path / "run")["status"] == "diverged"
+
+
+def test_a_diverged_single_run_exits_3(train_subprocess, tmp_path):
+    """3, not 0: a script chaining runs must not go on from a diverged one (a multirun goes on: test_sweeps)."""
+    run_dir = tmp_path / "run"
+    result = train_subprocess("debug=limit", "optimizer.lr=1000", f"hydra.run.dir={run_dir}")
+    assert result.returncode == RunDiverged.EXIT_STATUS == 3
+    step = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)["callbacks"]["DivergenceGuard"][
+        "diverged_at_step"]
+    assert result.stderr.splitlines()[-1] == (
+        f"diverged: the training loss became NaN/Inf at step {step}; the run stopped there and is recorded as "
+        f"diverged in {run_dir}/status.json (try a smaller optimizer.lr)")
+    assert read_status(run_dir)["status"] == "diverged"
