@@ -227,6 +227,17 @@ def test_a_read_only_location_is_named(tmp_path):
         check_data_locations(locations(tmp_path, data=str(read_only)))  # existing data may be read-only
 
 
+def test_a_directory_without_write_permission_is_named_simulated(tmp_path, monkeypatch):
+    """os.access answering no, as for another user's directory (root, running this suite here, may write anywhere)."""
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path and real(path, mode))
+    with pytest.raises(OutputLocationError) as error:
+        check_run_locations(locations(tmp_path, log=str(tmp_path / "elsewhere"), data=str(tmp_path / "mnist")),
+                            "hydra.run.dir")
+    assert str(error.value) == (f"hydra.run.dir={tmp_path / 'outputs' / 'runs' / 'x'} is unusable: cannot write into "
+                                f"{tmp_path} (permission denied)")
+
+
 def test_a_full_disk_is_named_simulated(tmp_path, monkeypatch):
     """statvfs reporting 4096 bytes free, as a full disk would (runs on any machine)."""
     real = os.statvfs
