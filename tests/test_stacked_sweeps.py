@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from omegaconf import OmegaConf
 from tb_events import load_run, session_columns
 
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+from trainlab.errors import CheckpointError
 from trainlab.evaluate import evaluate
 from trainlab.report.build import build_report
 from trainlab.report.sweep_runs import load_sweep
@@ -107,8 +109,21 @@ def test_a_member_resumes_alone_from_its_checkpoint(sweeps, make_cfg, tmp_path):
     got = torch.load(job / "checkpoints" / "last.ckpt", weights_only=False)
     expected = torch.load(tmp_path / "straight" / "checkpoints" / "last.ckpt", weights_only=False)
     assert got["global_step"] == expected["global_step"] == 24
+    assert got["trainlab"]["run_dir"] == str(job)  # the member's own provenance (trainlab's checkpoint check reads it)
+    assert got["trainlab"]["config"]["optimizer"]["_target_"] == "trainlab.optim.sgd.SGD"
     for name in ("net.0.weight", "net.4.bias"):
         torch.testing.assert_close(got["state_dict"][name], expected["state_dict"][name], rtol=1e-4, atol=2e-5)
+
+
+def test_a_members_checkpoint_is_checked_against_the_config_that_resumes_it(sweeps, make_cfg, tmp_path):
+    job = sweeps["stacked"] / summary(sweeps["stacked"])[0]["job"]  # sgd, stacked
+    checkpoint = tmp_path / "member.ckpt"  # (a job directory's name holds '=', which an override cannot quote)
+    shutil.copy(job / "checkpoints" / "last.ckpt", checkpoint)
+    with pytest.raises(CheckpointError, match=r"optimizer\._target_ trainlab\.optim\.sgd\.SGD in the checkpoint"):
+        train(make_cfg(*SMALL, "optimizer=adam", "trainer.max_epochs=3", f"ckpt_path={checkpoint}",
+                       output_dir=tmp_path / "other"))
+    assert checkpoint.read_bytes() == (job / "checkpoints" / "last.ckpt").read_bytes()
+    assert not (tmp_path / "other").exists() or not any((tmp_path / "other").iterdir())
 
 
 def test_grouping_separates_what_cannot_share_a_model(make_cfg):

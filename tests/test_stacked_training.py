@@ -12,6 +12,7 @@ import pytest
 import torch
 from tb_events import load_run
 
+from trainlab.callbacks.divergence_guard import RunDiverged
 from trainlab.run_status import read_status
 from trainlab.stacked.train_stack import StackJob, train_stack
 from trainlab.train import train
@@ -28,9 +29,17 @@ def train_stack_and_alone(make_cfg, tmp_path, members: list[list[str]], shared: 
     jobs = [StackJob(make_cfg(*BASE, *shared, *member, output_dir=d), list(member))
             for member, d in zip(members, stack_dirs, strict=True)]
     stack_objectives = train_stack(jobs)
-    lone_objectives = [train(make_cfg(*BASE, *shared, *member, output_dir=d))
+    lone_objectives = [train_alone(make_cfg(*BASE, *shared, *member, output_dir=d))
                        for member, d in zip(members, lone_dirs, strict=True)]
     return stack_dirs, lone_dirs, stack_objectives, lone_objectives
+
+
+def train_alone(cfg):
+    """A lone run's objective; a diverged single run raises (exit status 3), a sweep job gets objective_on_failure."""
+    try:
+        return train(cfg)
+    except RunDiverged:
+        return cfg.objective_on_failure
 
 
 def status(job_dir):

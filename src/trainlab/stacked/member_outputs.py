@@ -32,6 +32,7 @@ from omegaconf import DictConfig
 from torch.optim import Optimizer
 
 from trainlab.atomic_files import write_atomically
+from trainlab.callbacks.checkpoint_provenance import ENTRY
 from trainlab.callbacks.graceful_shutdown import GracefulShutdown
 from trainlab.loggers.hparams import HParamValue, record_run_end, record_run_start
 from trainlab.models.classifier import MLPClassifier, split_decay_groups
@@ -53,6 +54,7 @@ class Member:
     config: dict[str, Any]  # its resolved config, for hparams.yaml
     columns: dict[str, HParamValue]  # its HPARAMS columns
     resolved_source: str | None  # the data it trains on
+    provenance: dict[str, Any]  # the run and config its checkpoints record (trainlab.callbacks.checkpoint_provenance)
     last_checkpoint: tuple[Path, int] | None  # (file, every_n_epochs) when it keeps checkpoints/last.ckpt
     shutdown_checkpoint: Path | None  # where an interrupt saves it
     status: str = "completed"
@@ -113,7 +115,7 @@ class MemberOutputs(Checkpoint):
         for index, path in zip(indices, paths, strict=True):
             member = self.members[index]
             self.stack.export_member(index, member.module)
-            checkpoint = {**shared, "callbacks": {},
+            checkpoint = {**shared, "callbacks": {}, ENTRY: member.provenance,
                           "state_dict": member.module.state_dict(),
                           "optimizer_states": [self._member_optimizer_state(index)]}
             write_atomically(path, lambda handle, payload=checkpoint: torch.save(payload, handle))

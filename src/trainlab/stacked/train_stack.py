@@ -4,7 +4,7 @@ For the jobs of one stack (configs resolved, each in its own job directory; see 
 for what they share):
 
 1. ``resume_sweep=true``: jobs that completed before are skipped (their objective is returned as recorded).
-2. Each job's config is validated and its directory claimed, as a lone run does.
+2. Each job's config is validated, its directories checked and claimed, as a lone run does.
 3. Each member is built exactly as its lone run builds it - ``seed_everything(seed)``, then its initializer,
    optimizer and :class:`~trainlab.models.classifier.MLPClassifier` - so its initial weights are the lone run's.
 4. The members are stacked (:class:`~trainlab.stacked.stacked_classifier.StackedClassifier`) and trained by one
@@ -27,11 +27,14 @@ import hydra
 import lightning as L
 from omegaconf import DictConfig
 
+from trainlab.callbacks.checkpoint_provenance import provenance
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.callbacks.rng_state import RNGStateInCheckpoint
+from trainlab.config_instantiation import instantiate_key
 from trainlab.config_validation import validate_config
 from trainlab.errors import ConfigError, UserError
 from trainlab.loggers.hparams import logged_config, run_hparams
+from trainlab.output_locations import check_task_locations
 from trainlab.run_dir import claim_run_dir
 from trainlab.run_status import read_status
 from trainlab.stacked.grouping import CallbackPlan, callback_plan
@@ -58,15 +61,15 @@ def build_member(job: StackJob, datamodule: L.LightningDataModule, plan: Callbac
     cfg = job.cfg
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True, verbose=False)
-    init = hydra.utils.instantiate(cfg.init) if cfg.get("init") else None
-    optimizer = hydra.utils.instantiate(cfg.optimizer)
-    module = hydra.utils.instantiate(cfg.model, optimizer=optimizer, init=init, scheduler=None)
+    init = instantiate_key(cfg, "init") if cfg.get("init") else None
+    optimizer = instantiate_key(cfg, "optimizer")
+    module = instantiate_key(cfg, "model", optimizer=optimizer, init=init, scheduler=None)
     source = datamodule.resolve_source()
     return Member(cfg=cfg, overrides=job.overrides, module=module, optimizer=lone_optimizer(module),
                   loggers=instantiate_dict(cfg.get("logger"), "logger"), config=logged_config(cfg, source),
                   columns=run_hparams(cfg, job.choices, job.overrides, job.ignored_override_keys, source),
-                  resolved_source=source, last_checkpoint=plan.last_checkpoint,
-                  shutdown_checkpoint=plan.shutdown_checkpoint)
+                  resolved_source=source, provenance=provenance(cfg, job.overrides),
+                  last_checkpoint=plan.last_checkpoint, shutdown_checkpoint=plan.shutdown_checkpoint)
 
 
 def member_plans(jobs: list[StackJob]) -> list[CallbackPlan]:
@@ -96,12 +99,13 @@ def train_stack(jobs: list[StackJob]) -> list[float | None]:
     stack_jobs = [jobs[index] for index in todo]
     for job in stack_jobs:
         validate_config(job.cfg)
+        check_task_locations(job.cfg)
     for job in stack_jobs:
         claim_run_dir(Path(job.cfg.paths.output_dir), resuming_checkpoint=False,
                       resume_sweep=bool(job.cfg.get("resume_sweep")))
     first = stack_jobs[0].cfg
     plans = member_plans(stack_jobs)
-    datamodule: L.LightningDataModule = hydra.utils.instantiate(first.data)
+    datamodule: L.LightningDataModule = instantiate_key(first, "data")
     members = [build_member(job, datamodule, plan) for job, plan in zip(stack_jobs, plans, strict=True)]
     outputs = MemberOutputs(members)
     module = StackedClassifier([member.module for member in members], outputs, plans[0].divergence_check_every)
@@ -113,8 +117,8 @@ def train_stack(jobs: list[StackJob]) -> list[float | None]:
         callbacks.append(RNGStateInCheckpoint())
     if plans[0].progress_bar is not None:
         callbacks.append(hydra.utils.instantiate(plans[0].progress_bar))
-    trainer: L.Trainer = hydra.utils.instantiate(first.trainer, callbacks=callbacks, logger=False,
-                                                 enable_checkpointing=True)  # MemberOutputs checkpoints
+    trainer: L.Trainer = instantiate_key(first, "trainer", callbacks=callbacks, logger=False,
+                                         enable_checkpointing=True)  # MemberOutputs checkpoints
     log.info("stack of %d members: %s", len(members), ", ".join(
         Path(job.cfg.paths.output_dir).name for job in stack_jobs))
     if first.get("seed") is not None:
