@@ -1,25 +1,49 @@
-"""Shared fixtures: the config directory, a session-wide MNIST cache, and composing configs like train.py does."""
+"""Shared fixtures: the config directory, a session-wide MNIST cache, and three ways to run the training task.
+
+Pick the cheapest one that still exercises what the test is about:
+
+* ``make_cfg`` + ``trainlab.train.train(cfg)``: the training task on a composed config. The default.
+* ``train_in_process``: ``train.py``'s own command line (Hydra's argument parsing, run or multirun, sweeper,
+  launcher ``basic``, callbacks such as the sweep summary, ``.hydra/`` files, the one-line ``error: ...`` handling
+  and its exit status) in this process. For multiruns, ``resume_sweep``, Optuna searches and the exit status of
+  errors raised inside the task.
+* ``train_subprocess``: ``python train.py`` in a new interpreter (~10 s of imports each). Only for what needs a
+  process of its own: signals, launchers that start processes (joblib, submitit), what a fresh interpreter
+  imports or prints (warnings, Lightning's log lines), and one real exit status per kind of error.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import os
+import runpy
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import hydra._internal.utils as hydra_internal
 import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
+from hydra.core.singleton import Singleton
 from omegaconf import DictConfig, open_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = ROOT / "conf"
+TRAIN_PY = ROOT / "train.py"
 
 
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory) -> Path:
-    """One bundled-MNIST cache for the whole session (built on first use)."""
-    return tmp_path_factory.mktemp("data")
+    """One bundled-MNIST cache for the whole run, built here once."""
+    from trainlab.data.bundled_mnist import load_bundled_mnist
+
+    path = tmp_path_factory.mktemp("data")
+    load_bundled_mnist(path)
+    return path
 
 
 def compose_config(overrides: list[str], output_dir: Path, data_dir: Path) -> DictConfig:
@@ -45,21 +69,115 @@ def make_cfg(tmp_path, data_dir):
     return make
 
 
+# train.py's (Hydra's) options that take a value: the value stays with its flag
+FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name", "-cn", "--config-dir",
+                    "-cd", "--experimental-rerun"}
+
+
+def train_command(args: list[str], tmp_path: Path, data_dir: Path) -> list[str]:
+    """``train.py``'s arguments for a test: bundled data, outputs under ``tmp_path/outputs``, no progress bar."""
+    flags, overrides = [], []
+    pending_value = False
+    for arg in args:  # argparse wants -m (and every other flag) before the overrides
+        if arg.startswith("-") or pending_value:
+            flags.append(arg)
+            pending_value = arg in FLAGS_WITH_VALUE
+        else:
+            overrides.append(arg)
+    return [*flags, "data.source=bundled", f"paths.data_dir={data_dir}", f"paths.log_dir={tmp_path / 'outputs'}",
+            "trainer.enable_progress_bar=false", *overrides]
+
+
 def run_train(args: list[str], tmp_path: Path, data_dir: Path, timeout: int = 300, **kwargs):
     """Run ``python train.py`` in a subprocess with outputs under ``tmp_path``; returns CompletedProcess."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **kwargs.pop("env", {})}
-    flags = [a for a in args if a.startswith("-")]  # argparse wants -m before the overrides
-    args = [a for a in args if not a.startswith("-")]
-    command = [
-        sys.executable, str(ROOT / "train.py"), *flags, "data.source=bundled", f"paths.data_dir={data_dir}",
-        f"paths.log_dir={tmp_path / 'outputs'}", "trainer.enable_progress_bar=false", *args,
-    ]
+    command = [sys.executable, str(TRAIN_PY), *train_command(args, tmp_path, data_dir)]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, **kwargs)
+
+
+@contextlib.contextmanager
+def restored_logging() -> Iterator[None]:
+    """Undo what Hydra's logging set-up does to this process: it replaces the root logger's handlers (pytest's
+    capture included) with a console handler and the job's ``train.log``, and train.py detaches Lightning's console
+    handler. Afterwards every logger that existed has its handlers, level and switches back; handlers added in
+    between are closed (releasing ``train.log``)."""
+    def all_loggers() -> list[logging.Logger]:
+        named = [lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+        return [logging.getLogger(), *named]
+
+    saved = {lg: (list(lg.handlers), list(lg.filters), lg.level, lg.propagate, lg.disabled) for lg in all_loggers()}
+    kept = {id(handler) for handlers, *_ in saved.values() for handler in handlers}
+    try:
+        yield
+    finally:
+        for lg in all_loggers():
+            for handler in lg.handlers:
+                if id(handler) not in kept:
+                    handler.close()
+            if lg in saved:
+                handlers, filters, level, propagate, disabled = saved[lg]
+                lg.handlers[:], lg.filters[:] = handlers, filters
+                lg.setLevel(level)
+                lg.propagate, lg.disabled = propagate, disabled
+            else:  # a logger first used during the run (e.g. optuna's): drop handlers bound to the captured streams
+                lg.handlers[:] = [handler for handler in lg.handlers if id(handler) in kept]
+
+
+def run_train_in_process(args: list[str], tmp_path: Path, data_dir: Path,
+                         env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``train.py`` as ``python train.py <args>`` would, but in this process; returns a CompletedProcess.
+
+    ``train.py`` is executed as ``__main__`` (``runpy``) with ``sys.argv`` set, so Hydra parses the command line,
+    composes, sweeps and launches exactly as from a shell. ``returncode`` is the status the interpreter would exit
+    with (``sys.exit(n)`` -> n, a normal end -> 0); an exception that would end the interpreter with a traceback
+    (e.g. under ``HYDRA_FULL_ERROR=1``) propagates to the test. ``stdout`` / ``stderr`` hold what Python code
+    printed (Hydra's console log included); output of C extensions is not captured. Everything the run changes in
+    this process is restored afterwards: ``sys.argv``, ``env``, Hydra's singletons (``HydraConfig``,
+    ``GlobalHydra``), the error reporting train.py installs, and logging.
+    """
+    env = {"TRAINLAB_ROOT": str(ROOT), **(env or {})}
+    saved_env = {name: os.environ.get(name) for name in env}
+    saved_argv, saved_report = sys.argv, hydra_internal.run_and_report
+    saved_singletons = Singleton.get_state()
+    stdout, stderr = io.StringIO(), io.StringIO()
+    returncode = 0
+    os.environ.update(env)
+    command = [str(TRAIN_PY), *train_command(args, tmp_path, data_dir)]
+    sys.argv = list(command)
+    try:
+        with restored_logging(), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            runpy.run_path(str(TRAIN_PY), run_name="__main__")
+    except SystemExit as stop:
+        if stop.code is None or isinstance(stop.code, int):
+            returncode = stop.code or 0
+        else:  # sys.exit("message") prints the message and exits with 1
+            stderr.write(f"{stop.code}\n")
+            returncode = 1
+    finally:
+        sys.argv, hydra_internal.run_and_report = saved_argv, saved_report
+        Singleton.set_state(saved_singletons)
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return subprocess.CompletedProcess(command, returncode, stdout.getvalue(), stderr.getvalue())
 
 
 @pytest.fixture
 def train_subprocess(tmp_path, data_dir):
+    """``python train.py <args>`` in a subprocess (see the module docstring for when it is worth ~10 s)."""
     def run(*args: str, **kwargs):
         return run_train(list(args), tmp_path, data_dir, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def train_in_process(tmp_path, data_dir):
+    """``train.py <args>`` in this process (:func:`run_train_in_process`); same arguments and result as
+    ``train_subprocess``, outputs under ``tmp_path/outputs``."""
+    def run(*args: str, env: dict[str, str] | None = None):
+        return run_train_in_process(list(args), tmp_path, data_dir, env=env)
 
     return run

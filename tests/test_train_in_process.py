@@ -1,0 +1,31 @@
+"""The ``train_in_process`` fixture (tests/conftest.py) answers like ``python train.py`` and leaves no trace.
+
+Many tests rely on it instead of a subprocess; if it let Hydra's state or logging set-up leak, later tests would run
+as if inside a sweep (``train()`` reads ``HydraConfig``) or log into another test's ``train.log``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+
+from trainlab.train import in_multirun
+
+
+def test_an_error_inside_a_sweep_job_gives_the_exit_status_and_line_and_leaves_no_hydra_state(train_in_process):
+    root_handlers = list(logging.getLogger().handlers)
+    result = train_in_process("-m", "debug=limit", "optimizer.lr=-1,0.1")  # the job's logging is set up, then it fails
+    assert result.returncode == 2
+    assert result.stderr == "error: optimizer.lr=-1 is invalid; allowed: a number >= 0.0\n"
+    assert "Launching 2 jobs locally" in result.stdout  # Hydra's console log is captured too
+    assert not HydraConfig.initialized() and not in_multirun()
+    assert not GlobalHydra.instance().is_initialized()
+    assert logging.getLogger().handlers == root_handlers  # no console handler or train.log left behind
+
+
+def test_flags_with_a_value_keep_it_and_print_commands_exit_0(train_in_process):
+    result = train_in_process("--cfg", "job", "optimizer=adam")
+    assert result.returncode == 0, result.stderr
+    assert "_target_: trainlab.optim.adam.Adam" in result.stdout and "source: bundled" in result.stdout
