@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import ROOT, run_train
+from conftest import ROOT, run_train_in_process
 from omegaconf import OmegaConf
 
 from trainlab.cli import main
@@ -19,12 +19,13 @@ RUN = ["data.train_size=400", "data.val_size=200", "trainer.max_epochs=3", "opti
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory, data_dir):
-    """A real run (train.py in a subprocess, so .hydra/config.yaml is Hydra's own) that kept its first epoch as
+    """A real run (train.py's command line, so .hydra/config.yaml is Hydra's own) that kept its first epoch as
     the best one (mode=min on a rising val/acc) beside last.ckpt."""
     base = tmp_path_factory.mktemp("evaluate")
     run_dir = base / "run"
-    result = run_train([*RUN, "callbacks.model_checkpoint.monitor=val/acc", "callbacks.model_checkpoint.save_top_k=1",
-                        "callbacks.model_checkpoint.mode=min", f"hydra.run.dir={run_dir}"], base, data_dir)
+    result = run_train_in_process([*RUN, "callbacks.model_checkpoint.monitor=val/acc",
+                                   "callbacks.model_checkpoint.save_top_k=1", "callbacks.model_checkpoint.mode=min",
+                                   f"hydra.run.dir={run_dir}"], base, data_dir)
     assert result.returncode == 0, result.stderr[-3000:]
     return run_dir
 

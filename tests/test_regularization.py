@@ -114,8 +114,8 @@ def test_overfitting_experiments_compose_and_run(experiment, swept, make_cfg, tm
         assert len(scalar_values(tmp_path / experiment, tag)) == 2, tag  # every epoch
 
 
-def test_random_hparams_search_runs_and_writes_trials_table(train_subprocess, tmp_path):
-    result = train_subprocess("hparams_search=random", "hydra.sweeper.n_trials=3", "trainer.max_epochs=2")
+def test_random_hparams_search_runs_and_writes_trials_table(train_in_process, tmp_path):
+    result = train_in_process("hparams_search=random", "hydra.sweeper.n_trials=3", "trainer.max_epochs=2")
     assert result.returncode == 0, result.stderr[-3000:]
     (sweep_dir,) = (tmp_path / "outputs" / "multiruns").iterdir()
     best = yaml.safe_load((sweep_dir / "optimization_results.yaml").read_text())

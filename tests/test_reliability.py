@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from trainlab.checkpoint_io import AtomicCheckpointIO
 from trainlab.config_validation import validate_config
 from trainlab.data.bundled_mnist import CACHE_NAME, load_bundled_mnist
 from trainlab.errors import ConfigError, RunDirInUseError
+from trainlab.lightning_noise import silence_lightning_noise
 from trainlab.loggers.csv_logger import ResumableCSVLogger
 from trainlab.run_status import read_status
 from trainlab.train import train
@@ -78,7 +81,10 @@ def test_bad_config_is_rejected_naming_the_key(overrides, message, make_cfg):
 
 
 def test_split_sizes_beyond_the_data_exit_2_with_the_allowed_sizes(train_subprocess, tmp_path):
-    """The sizes are checked once the source is known (inside fit), and still end as a one-line config error."""
+    """The sizes are checked once the source is known (inside fit), and still end as a one-line config error.
+
+    A real process: the exit status of a trainlab error raised inside the task, as the shell sees it (the other
+    errors' tests run train.py in-process)."""
     result = train_subprocess("data.source=bundled", "data.val_size=100000")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
@@ -104,17 +110,18 @@ def test_gpu_trainer_without_cuda_is_a_config_error_naming_the_alternatives(make
 
 
 @pytest.mark.parametrize("overrides,message", BAD_CONFIGS[::4], ids=[o for o, _ in BAD_CONFIGS[::4]])
-def test_bad_config_exits_nonzero_with_one_line(overrides, message, train_subprocess, tmp_path):
-    result = train_subprocess(*overrides.split())
+def test_bad_config_exits_nonzero_with_one_line(overrides, message, train_in_process, tmp_path):
+    result = train_in_process(*overrides.split())
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == f"error: {message}" or message in result.stderr.splitlines()[-1]
     assert "Traceback" not in result.stderr
     assert not list((tmp_path / "outputs").rglob("events.out.tfevents*"))  # nothing ran
 
 
-def test_full_traceback_on_request(train_subprocess):
-    result = train_subprocess("optimizer.lr=-1", env={"HYDRA_FULL_ERROR": "1"})
-    assert result.returncode != 0 and "Traceback" in result.stderr and "ConfigError" in result.stderr
+def test_full_traceback_on_request(train_in_process):
+    # the error is not turned into one line: it leaves train.py, and the interpreter prints its traceback
+    with pytest.raises(ConfigError, match=r"optimizer.lr=-1 is invalid"):
+        train_in_process("optimizer.lr=-1", env={"HYDRA_FULL_ERROR": "1"})
 
 
 def test_every_shipped_config_validates(make_cfg):
@@ -130,8 +137,8 @@ def test_every_shipped_config_validates(make_cfg):
 
 
 # ---- resume ----------------------------------------------------------------------------------------------------
-RESUME_ARGS = ["seed=3", "model.net.dropout=0.2", "data.batch_size=10", "trainer.max_epochs=2",
-               "trainer.log_every_n_steps=5", "optimizer=momentum"]
+RESUME_ARGS = ["seed=3", "model.net.dropout=0.2", "data.train_size=1000", "data.batch_size=10", "trainer.max_epochs=2",
+               "trainer.log_every_n_steps=5", "optimizer=momentum"]  # 100 steps per epoch
 
 
 def launch(args: list[str], data_dir: Path, run_dir: Path) -> subprocess.Popen:
@@ -141,34 +148,36 @@ def launch(args: list[str], data_dir: Path, run_dir: Path) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
-def test_sigterm_mid_epoch_then_resume_equals_uninterrupted_run(tmp_path, data_dir):
+def test_sigterm_mid_epoch_then_resume_equals_uninterrupted_run(tmp_path, data_dir, train_in_process):
     reference_dir, interrupted_dir = tmp_path / "reference", tmp_path / "interrupted"
-    reference = launch(RESUME_ARGS, data_dir, reference_dir)
-    # a real SIGTERM, sent by the training process to itself at step 523 (epoch 2, 123 steps in)
-    killer = "+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:523}"
+    # a real SIGTERM, sent by the training process to itself at step 123 (epoch 2, 23 steps in)
+    killer = "+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:123}"
     run = launch([*RESUME_ARGS, killer], data_dir, interrupted_dir)
+    reference = train_in_process(*RESUME_ARGS, f"hydra.run.dir={reference_dir}")  # meanwhile, in this process
+    assert reference.returncode == 0, reference.stderr[-3000:]
     _, stderr = run.communicate(timeout=300)
     assert run.returncode == 128 + signal.SIGTERM, stderr[-2000:]
     assert f"Resume with: python train.py <the same overrides> ckpt_path=last hydra.run.dir={interrupted_dir}" in stderr
     status = read_status(interrupted_dir)
     assert status["status"] == "interrupted"
     checkpoint = torch.load(interrupted_dir / "checkpoints" / "last.ckpt", weights_only=False)
-    assert checkpoint["global_step"] == 524  # the step in flight when the signal came was finished
+    assert checkpoint["global_step"] == 124  # the step in flight when the signal came was finished
     assert checkpoint["loops"]["fit_loop"]["epoch_progress"]["current"]["completed"] == 1  # mid-epoch 2
 
-    resumed = launch([*RESUME_ARGS, "ckpt_path=last"], data_dir, interrupted_dir)
-    _, stderr = resumed.communicate(timeout=300)
-    assert resumed.returncode == 0, stderr[-3000:]
-    assert "exists and is not empty" not in stderr  # Lightning's warning: the run's own checkpoints are expected
-    reference.communicate(timeout=300)
-    assert reference.returncode == 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        silence_lightning_noise()  # what importing trainlab installs in a fresh interpreter
+        resumed = train_in_process(*RESUME_ARGS, "ckpt_path=last", f"hydra.run.dir={interrupted_dir}")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    # Lightning's warning about the run's own checkpoint directory is not shown on resume
+    assert not [w for w in caught if "exists and is not empty" in str(w.message)]
     expected, got = read_status(reference_dir), read_status(interrupted_dir)
     assert got["status"] == expected["status"] == "completed"
     assert got["metrics"] == expected["metrics"]  # bit-identical, every final metric
 
 
-def test_ckpt_path_last_without_checkpoint_is_a_clear_error(train_subprocess, tmp_path):
-    result = train_subprocess("ckpt_path=last", f"hydra.run.dir={tmp_path / 'empty'}")
+def test_ckpt_path_last_without_checkpoint_is_a_clear_error(train_in_process, tmp_path):
+    result = train_in_process("ckpt_path=last", f"hydra.run.dir={tmp_path / 'empty'}")
     assert result.returncode == 2
     assert f"ckpt_path=last: no checkpoint file at {tmp_path / 'empty' / 'checkpoints' / 'last.ckpt'}" in result.stderr
 
@@ -214,9 +223,10 @@ def test_new_run_never_writes_into_an_existing_run_dir(make_cfg, tmp_path):
 
 
 # ---- data errors ------------------------------------------------------------------------------------------------
-def test_corrupt_cache_is_rebuilt_not_trusted(tmp_path, caplog):
-    splits = load_bundled_mnist(tmp_path)
+def test_corrupt_cache_is_rebuilt_not_trusted(tmp_path, data_dir, caplog):
+    splits = load_bundled_mnist(data_dir)
     cache = tmp_path / CACHE_NAME
+    shutil.copyfile(data_dir / CACHE_NAME, cache)  # a valid cache, built once for the session
     data = bytearray(cache.read_bytes())
     data[len(data) // 2] ^= 0xFF  # flip one byte inside the tensors
     cache.write_bytes(bytes(data))
@@ -235,13 +245,13 @@ def test_unreadable_cache_is_rebuilt(tmp_path, caplog):
     assert "is unreadable or corrupt" in caplog.text
 
 
-def test_truncated_idx_file_is_named_and_exits_2(train_subprocess, tmp_path):
+def test_truncated_idx_file_is_named_and_exits_2(train_in_process, tmp_path):
     from test_data import write_tiny_mnist
 
     write_tiny_mnist(tmp_path / "tv")
     labels = tmp_path / "tv" / "MNIST" / "raw" / "train-labels-idx1-ubyte"
     labels.write_bytes(labels.read_bytes()[:-7])
-    result = train_subprocess("data.source=torchvision", f"paths.data_dir={tmp_path / 'tv'}", "data.val_size=10",
+    result = train_in_process("data.source=torchvision", f"paths.data_dir={tmp_path / 'tv'}", "data.val_size=10",
                               "data.download=false")
     assert result.returncode == 2
     assert f"error: MNIST file {labels} is 61 bytes but its header (60,) needs 68 bytes" in result.stderr

@@ -1,4 +1,8 @@
-"""Sweeps that survive: status.json per job, summary.csv, divergence, failures, resume, launchers, the report."""
+"""Sweeps that survive: status.json per job, summary.csv, divergence, failures, resume, launchers, the report.
+
+Multiruns with Hydra's basic launcher run in this process (``train_in_process``); the joblib and submitit launchers
+start worker processes of their own, so their tests start ``train.py`` as a subprocess.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +28,8 @@ def only_sweep(tmp_path):
     return sweep_dir
 
 
-def test_diverging_member_is_recorded_and_the_sweep_goes_on(train_subprocess, tmp_path):
-    result = train_subprocess("-m", "debug=limit", "optimizer=sgd", "optimizer.lr=0.01,1000")
+def test_diverging_member_is_recorded_and_the_sweep_goes_on(train_in_process, tmp_path):
+    result = train_in_process("-m", "debug=limit", "optimizer=sgd", "optimizer.lr=0.01,1000")
     assert result.returncode == 0, result.stderr[-3000:]
     rows = summary_rows(only_sweep(tmp_path))
     assert [(r["optimizer.lr"], r["status"]) for r in rows] == [("0.01", "completed"), ("1000", "diverged")]
@@ -37,10 +41,9 @@ def test_diverging_member_is_recorded_and_the_sweep_goes_on(train_subprocess, tm
     assert "ranking.csv" in os.listdir(only_sweep(tmp_path))
 
 
-def test_runtime_failure_is_recorded_and_the_sweep_goes_on(train_subprocess, tmp_path):
-    crash = "+callbacks.crash={_target_:failing_callback.FailAtStep,step:3}"
-    result = train_subprocess("-m", "debug=limit", "optimizer=sgd,adam", crash,
-                              env={"PYTHONPATH": os.path.dirname(__file__)})
+def test_runtime_failure_is_recorded_and_the_sweep_goes_on(train_in_process, tmp_path):
+    crash = "+callbacks.crash={_target_:failing_callback.FailAtStep,step:3}"  # tests/ is on sys.path
+    result = train_in_process("-m", "debug=limit", "optimizer=sgd,adam", crash)
     assert result.returncode == 0, result.stderr[-3000:]
     sweep_dir = only_sweep(tmp_path)
     rows = summary_rows(sweep_dir)
@@ -49,25 +52,25 @@ def test_runtime_failure_is_recorded_and_the_sweep_goes_on(train_subprocess, tmp
     assert status["error"] == "RuntimeError: simulated crash at step 3"
 
 
-def test_config_error_stops_the_sweep_before_training(train_subprocess, tmp_path):
-    result = train_subprocess("-m", "debug=limit", "optimizer.lr=-1,0.1")
+def test_config_error_stops_the_sweep_before_training(train_in_process, tmp_path):
+    result = train_in_process("-m", "debug=limit", "optimizer.lr=-1,0.1")
     assert result.returncode == 2
     assert "error: optimizer.lr=-1 is invalid" in result.stderr
     assert not list((tmp_path / "outputs").rglob("status.json"))
 
 
-def test_resume_sweep_skips_completed_jobs(train_subprocess, tmp_path):
+def test_resume_sweep_skips_completed_jobs(train_in_process, tmp_path):
     sweep_dir = tmp_path / "sweep"
     args = ["-m", "debug=limit", "optimizer=sgd,adam", f"hydra.sweep.dir={sweep_dir}"]
-    assert train_subprocess(*args).returncode == 0
+    assert train_in_process(*args).returncode == 0
     first, second = sorted(p for p in sweep_dir.iterdir() if p.is_dir())
     (second / "status.json").unlink()  # as if the sweep had been killed while the second job ran
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in first.iterdir() if p.is_file()}
 
-    refused = train_subprocess(*args)  # without the switch: nothing is overwritten
+    refused = train_in_process(*args)  # without the switch: nothing is overwritten
     assert refused.returncode == 2 and "already holds a run" in refused.stderr
 
-    result = train_subprocess(*args, "resume_sweep=true")
+    result = train_in_process(*args, "resume_sweep=true")
     assert result.returncode == 0, result.stderr[-3000:]
     assert re.search(r"resume_sweep=true: 0_\S*optimizer=sgd\S* completed before; skipping it", result.stdout)
     after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in first.iterdir() if p.is_file()}
@@ -83,12 +86,20 @@ def test_launchers_complete_a_two_job_sweep(launcher, train_subprocess, tmp_path
     extra = ["hydra.launcher.n_jobs=2"] if launcher == "joblib" else []
     result = train_subprocess("-m", f"hydra/launcher={launcher}", *extra, "debug=limit", "optimizer=sgd,adam")
     assert result.returncode == 0, result.stderr[-3000:]
-    rows = summary_rows(only_sweep(tmp_path))
+    sweep_dir = only_sweep(tmp_path)
+    rows = summary_rows(sweep_dir)
     assert [(r["optimizer"], r["status"]) for r in rows] == [("sgd", "completed"), ("adam", "completed")]
+    # the same job directories as with the basic launcher: one TensorBoard run and checkpoint per job
+    jobs = sorted(p for p in sweep_dir.iterdir() if p.is_dir() and p.name[0].isdigit())
+    assert [p.name for p in jobs] == ["0_data.source=bundled,optimizer=sgd", "1_data.source=bundled,optimizer=adam"]
+    for job in jobs:
+        assert len(scalar_values(job, "val/acc")) == 2 and (job / "checkpoints" / "last.ckpt").is_file(), job.name
+    if launcher == "submitit_local":
+        assert (sweep_dir / ".submitit").is_dir()  # submitit's own logs, as the README says
 
 
-def test_report_of_a_sweep_without_logs_says_why_it_has_no_figure(train_subprocess, tmp_path):
-    result = train_subprocess("-m", "debug=limit", "optimizer=sgd,adam", "logger=none")
+def test_report_of_a_sweep_without_logs_says_why_it_has_no_figure(train_in_process, tmp_path):
+    result = train_in_process("-m", "debug=limit", "optimizer=sgd,adam", "logger=none")
     assert result.returncode == 0
     written = build_report(only_sweep(tmp_path))
     assert set(written) == {"summary"}
@@ -97,10 +108,10 @@ def test_report_of_a_sweep_without_logs_says_why_it_has_no_figure(train_subproce
 
 
 @pytest.mark.parametrize("logger", ["tensorboard", "csv"])  # the curves come from event files or metrics.csv
-def test_report_draws_figure_summary_and_tensorboard_image(logger, train_subprocess, tmp_path, capsys):
+def test_report_draws_figure_summary_and_tensorboard_image(logger, train_in_process, tmp_path, capsys):
     from trainlab.cli import main
 
-    result = train_subprocess("-m", "debug=limit", "optimizer=sgd,adam", f"logger={logger}")
+    result = train_in_process("-m", "debug=limit", "optimizer=sgd,adam", f"logger={logger}")
     assert result.returncode == 0
     sweep_dir = only_sweep(tmp_path)
     assert main(["report", str(sweep_dir)]) == 0
@@ -115,8 +126,8 @@ def test_report_draws_figure_summary_and_tensorboard_image(logger, train_subproc
     assert "summary: " in capsys.readouterr().out
 
 
-def test_report_recognises_an_experiment(train_subprocess, tmp_path):
-    result = train_subprocess("experiment=compare_init", "trainer.max_steps=40")
+def test_report_recognises_an_experiment(train_in_process, tmp_path):
+    result = train_in_process("experiment=compare_init", "trainer.max_steps=40")
     assert result.returncode == 0, result.stderr[-3000:]
     written = build_report(only_sweep(tmp_path))
     assert set(written) == {"init_loss", "summary"}

@@ -121,16 +121,16 @@ def test_single_run_without_its_optimized_metric_warns_and_returns_none(make_cfg
     assert '"status": "completed"' in (tmp_path / "run" / "status.json").read_text()
 
 
-def test_run_shorter_than_an_epoch_exits_zero_without_validation(train_subprocess, tmp_path):
-    result = train_subprocess("trainer.max_steps=3", "test=false")  # 3 of the epoch's 32 batches: no validation
+def test_run_shorter_than_an_epoch_exits_zero_without_validation(train_in_process, tmp_path):
+    result = train_in_process("trainer.max_steps=3", "test=false")  # 3 of the epoch's 32 batches: no validation
     assert result.returncode == 0, result.stderr[-3000:]
     assert "optimized_metric='val/acc' was not logged" in result.stdout + result.stderr
     (run_dir,) = (tmp_path / "outputs" / "runs").iterdir()
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()
 
 
-def test_multirun_job_without_its_optimized_metric_fails_the_sweep(train_subprocess, tmp_path):
-    result = train_subprocess("-m", "debug=limit", "optimized_metric=val/nope", "optimizer=sgd,adam")
+def test_multirun_job_without_its_optimized_metric_fails_the_sweep(train_in_process, tmp_path):
+    result = train_in_process("-m", "debug=limit", "optimized_metric=val/nope", "optimizer=sgd,adam")
     assert result.returncode == 2  # a config value to fix
     assert "error: optimized_metric='val/nope' was not logged" in result.stderr
     (sweep_dir,) = (tmp_path / "outputs" / "multiruns").iterdir()
@@ -178,8 +178,11 @@ def test_single_run_writes_tensorboard_and_checkpoint(train_subprocess, tmp_path
 
 
 def test_multirun_gives_one_tensorboard_run_per_job(train_subprocess, tmp_path):
+    # the README's sweep command, in a process of its own: what a user sees, job after job
     result = train_subprocess("-m", "optimizer=sgd,adam", "debug=limit")
     assert result.returncode == 0, result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    assert output.count("GPU available: False") == 2 and "LeafSpec" not in output  # once per job, no noise
     (sweep_dir,) = (tmp_path / "outputs" / "multiruns").iterdir()
     jobs = sorted(p for p in sweep_dir.iterdir() if p.is_dir())
     # job dir = TensorBoard run name = job number + the job's overrides
@@ -194,3 +197,6 @@ def test_multirun_gives_one_tensorboard_run_per_job(train_subprocess, tmp_path):
     assert "trainlab.optim.adam.Adam" in hparams and "${" not in hparams
     assert "resolved_source: bundled" in hparams
     assert len(scalar_values(jobs[1], "hp/val_acc")) == 1
+    for job in jobs:  # each job's log holds its own run, Lightning's lines included
+        log = (job / "train.log").read_text()
+        assert log.count("GPU available: False") == 1 and "MNIST source=bundled" in log, job.name
