@@ -35,6 +35,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = ROOT / "conf"
 TRAIN_PY = ROOT / "train.py"
 
+# The tests train tiny models: one intra-op thread per process is faster than several threads competing for a few
+# cores with subprocesses and other work (a waiting OpenMP thread spins). Set before torch is imported; train.py
+# subprocesses inherit it, so in-process and subprocess runs of the same config compute identically.
+# OMP_NUM_THREADS=2 make test undoes it.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory) -> Path:
