@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# pytest-xdist processes for make test / test-slow: 0 = all tests in one process, the fastest on a busy 2-core
+# machine (BENCHMARKS.md); TEST_WORKERS=auto (one per core) pays off where cores are idle
+TEST_WORKERS ?= 0
 
 .PHONY: help install train sweep test test-slow lint tensorboard reproduce bench clean
 
@@ -26,11 +29,11 @@ train: $(STAMP)  ## train the default config (offline on the bundled MNIST sampl
 sweep: $(STAMP)  ## a small default multirun: SGD vs Adam, 3 epochs each
 	$(PY) train.py -m optimizer=sgd,adam trainer.max_epochs=3 $(ARGS)
 
-test: $(STAMP)  ## run the test suite (slow tests excluded)
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: $(STAMP)  ## run the test suite (slow tests excluded); TEST_WORKERS=auto runs it in parallel
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-slow: $(STAMP)  ## run only the slow tests
-	$(PY) -m pytest -m slow $(PYTEST_ARGS)
+	$(PY) -m pytest -m slow -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff
 	$(VENV)/bin/ruff check .

@@ -44,10 +44,15 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory) -> Path:
-    """One bundled-MNIST cache for the whole run, built here once."""
+    """One bundled-MNIST cache for the whole run, built here once (shared by pytest-xdist workers: the cache is
+    written atomically and checked on every load, so workers that build it at the same time cannot corrupt it)."""
     from trainlab.data.bundled_mnist import load_bundled_mnist
 
-    path = tmp_path_factory.mktemp("data")
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # gw0, gw1, ...: their base dirs share one parent
+        base = base.parent
+    path = base / "data"
+    path.mkdir(exist_ok=True)
     load_bundled_mnist(path)
     return path
 

@@ -81,6 +81,7 @@ def test_resume_sweep_skips_completed_jobs(train_in_process, tmp_path):
     assert [r["status"] for r in summary_rows(sweep_dir)] == ["completed", "completed"]
 
 
+@pytest.mark.slow  # ~30 s each: every job is a new process that imports Lightning
 @pytest.mark.parametrize("launcher", ["joblib", "submitit_local"])
 def test_launchers_complete_a_two_job_sweep(launcher, train_subprocess, tmp_path):
     extra = ["hydra.launcher.n_jobs=2"] if launcher == "joblib" else []
