@@ -7,6 +7,7 @@ import math
 import re
 import subprocess
 import sys
+import textwrap
 
 import pytest
 import torch
@@ -149,15 +150,31 @@ def test_help_starts_with_what_trainlab_is_and_lists_every_group(train_subproces
     assert "scheduler: cosine, exponential, plateau, step" in result.stdout  # Hydra's own list follows
 
 
-def test_hydra_only_commands_answer_without_importing_lightning():
-    # --cfg, --help and a misspelt key are Hydra's work before main(): they must not wait for Lightning's import
-    code = ("import runpy, sys; sys.argv = ['train.py', '--cfg', 'job', 'optimizer=adam']; "
-            "runpy.run_path('train.py', run_name='__main__'); "
-            "heavy = ('lightning', 'torchmetrics', 'trainlab.train'); "
-            "print('imported:', sorted(m for m in heavy if m in sys.modules))")
+def test_hydra_only_commands_answer_without_importing_lightning(tmp_path):
+    # --cfg, --help and config errors, of a run or of a sweep, are Hydra's work before main() or before a sweep's
+    # first job: they must not wait for Lightning's import. One interpreter runs them all, then lists its imports.
+    out = f"paths.log_dir={tmp_path}"
+    commands = [["--cfg", "job", "optimizer=adam"], ["--help"], ["optimizer=adamm"], ["-m", out, "optimizer=sgd,adamm"],
+                ["-m", out, "optimizer.lr=interval(1e-4,1e-1)"]]
+    code = textwrap.dedent(f"""
+        import runpy, sys
+        from hydra.core.global_hydra import GlobalHydra
+        for argv in {commands!r}:
+            sys.argv = ["train.py", *argv]
+            try:
+                runpy.run_path("train.py", run_name="__main__")
+                status = 0
+            except SystemExit as stop:
+                status = stop.code or 0
+            GlobalHydra.instance().clear()
+            print("exit status", status, flush=True)
+        heavy = ("lightning", "torchmetrics", "trainlab.train")
+        print("imported:", sorted(m for m in heavy if m in sys.modules))
+    """)
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "_target_: trainlab.optim.adam.Adam" in result.stdout  # the composed config was printed
+    assert re.findall(r"exit status (\d+)", result.stdout) == ["0", "0", "2", "2", "2"], result.stderr[-3000:]
     assert result.stdout.rstrip().endswith("imported: []")
 
 

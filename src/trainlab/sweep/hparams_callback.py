@@ -8,8 +8,6 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from trainlab.sweep.hparams_experiment import write_sweep_experiment
-
 log = logging.getLogger(__name__)
 
 
@@ -17,6 +15,10 @@ class SweepHParams(Callback):
     """Writes the TensorBoard HPARAMS experiment into ``hydra.sweep.dir`` (:mod:`trainlab.sweep.hparams_experiment`)."""
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        # Imported here, not at the top: it imports Lightning (~5 s), and Hydra builds its callbacks before a sweep
+        # composes its first job, so a sweep stopped by a config error, and the start of every sweep, would wait.
+        from trainlab.sweep.hparams_experiment import write_sweep_experiment
+
         path = write_sweep_experiment(config.hydra.sweep.dir, config.get("optimized_metric"))
         if path is not None:
             log.info("HPARAMS experiment of the sweep: %s", path)
