@@ -1,8 +1,9 @@
 """Hyper-parameter search on Optuna (hydra/sweeper=trainlab_optuna): stored, resumable and shared studies.
 
 In-process tests drive :class:`~trainlab.search.optuna_search.OptunaSearch` with Hydra's real config loader and a
-launcher that writes each job's ``status.json`` instead of training; subprocess tests run ``train.py`` where signals,
-two processes or the one-line errors of the command line are what is tested.
+launcher that writes each job's ``status.json`` instead of training, or run a whole search through ``train.py``'s
+command line (``train_in_process``); subprocess tests run ``train.py`` where signals, two processes or the one-line
+errors of the command line are what is tested.
 """
 
 from __future__ import annotations
@@ -435,7 +436,7 @@ def test_the_package_depends_on_current_optuna_not_hydra_optuna_sweeper():
     assert int(optuna.__version__.split(".")[0]) >= 4
 
 
-# ---- train.py: real searches, signals, two processes, one-line errors --------------------------------------------
+# ---- train.py: a real search (in-process), signals, two processes, one-line errors --------------------------------
 SMALL = ["test=false", "trainer.max_epochs=1", "data.train_size=100", "data.val_size=50", "data.batch_size=10",
          "optimizer.lr=tag(log, interval(1e-2, 0.2))", "trainer.enable_progress_bar=false"]
 
@@ -456,11 +457,11 @@ def read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def test_tpe_search_stores_every_trial_and_its_best_matches_the_results_files(data_dir, tmp_path):
+def test_tpe_search_stores_every_trial_and_its_best_matches_the_results_files(train_in_process, tmp_path):
     sweep = tmp_path / "sweep"
-    result = run(data_dir, "hparams_search=tpe", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2",
-                 "hydra.sweeper.sampler.n_startup_trials=2", "hydra.sweeper.sampler.constant_liar=true",
-                 f"hydra.sweep.dir={sweep}")
+    result = train_in_process("-m", *SMALL, "hparams_search=tpe", "hydra.sweeper.n_trials=4",
+                              "hydra.sweeper.n_jobs=2", "hydra.sweeper.sampler.n_startup_trials=2",
+                              "hydra.sweeper.sampler.constant_liar=true", f"hydra.sweep.dir={sweep}")
     assert result.returncode == 0, result.stderr[-3000:]
     study = optuna.load_study(study_name="hparams_tpe", storage=f"sqlite:///{sweep / 'optuna.db'}")
     assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 4
@@ -482,6 +483,7 @@ def test_tpe_search_stores_every_trial_and_its_best_matches_the_results_files(da
     assert "top20_trials" in build_report(sweep)  # trainlab report draws experiment I's grid
 
 
+@pytest.mark.slow  # three train.py processes in a row (~25 s); test_sigterm_between_trials_... is the fast check
 def test_a_search_stopped_by_sigterm_then_killed_resumes_to_n_trials(data_dir, tmp_path):
     """n_jobs=2, n_trials=3. Run 1: job 1 gets SIGTERM -> exit 143, trial 0 complete, trial 1 interrupted.
     Run 2 (resume): job 2 gets SIGKILL -> trials 2 and 3 left RUNNING. Run 3 (resume): they are closed as
@@ -524,6 +526,7 @@ def test_a_search_stopped_by_sigterm_then_killed_resumes_to_n_trials(data_dir, t
     assert float(ranking[0]["objective"]) == results["best_value"]
 
 
+@pytest.mark.slow  # two train.py processes (~20 s); test_a_worker_joining_a_study_... is the fast check
 def test_two_processes_share_one_study(data_dir, tmp_path):
     """Two workers, one journal file, the same study and seed: n_trials in all, each trial once, new draws each.
     A barrier holds each worker's first trial until the other has one too, so they do overlap."""

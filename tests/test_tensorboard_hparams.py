@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import run_train
+from conftest import run_train_in_process
 from tb_events import load_run, session_columns
 from tensorboard import context
 from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
@@ -37,7 +37,7 @@ DECLARED_METRICS = ["hp/val_acc", "hp/test_acc", "hp/test_loss", "hp/train_acc",
 def sweep(tmp_path_factory, data_dir):
     """The sweep directory of ``experiment=compare_optimizers`` over sgd and adam (10 steps each), with its report."""
     tmp_path = tmp_path_factory.mktemp("hparams_sweep")
-    result = run_train(["-m", *SWEEP_ARGS], tmp_path, data_dir)
+    result = run_train_in_process(["-m", *SWEEP_ARGS], tmp_path, data_dir)
     assert result.returncode == 0, result.stderr[-3000:]
     (sweep_dir,) = (tmp_path / "outputs" / "multiruns").iterdir()
     build_report(sweep_dir)
