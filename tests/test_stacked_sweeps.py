@@ -14,7 +14,7 @@ import time
 
 import pytest
 import torch
-from conftest import ROOT, run_train
+from conftest import ROOT, run_train_in_process
 from omegaconf import OmegaConf
 from tb_events import load_run, session_columns
 
@@ -47,8 +47,8 @@ def sweeps(tmp_path_factory, data_dir):
     dirs = {}
     for launcher in ("stacked", "basic"):
         dirs[launcher] = base / launcher
-        result = run_train([*SWEEP, f"hydra/launcher={launcher}", f"hydra.sweep.dir={dirs[launcher]}"], base,
-                           data_dir)
+        result = run_train_in_process([*SWEEP, f"hydra/launcher={launcher}", f"hydra.sweep.dir={dirs[launcher]}"],
+                                      base, data_dir)
         assert result.returncode == 0, result.stderr[-3000:]
         dirs[f"{launcher}_log"] = result.stdout + result.stderr
     return dirs
@@ -203,9 +203,9 @@ def test_sigterm_stops_a_stacked_sweep_with_the_command_that_finishes_it(data_di
         assert not math.isnan(torch.load(job / "checkpoints" / "last.ckpt", weights_only=False)["global_step"])
 
 
-def test_the_optuna_sweepers_batches_arrive_as_one_stack_each(train_subprocess, tmp_path):
+def test_the_optuna_sweepers_batches_arrive_as_one_stack_each(train_in_process, tmp_path):
     sweep_dir = tmp_path / "search"
-    result = train_subprocess("hparams_search=random", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2",
+    result = train_in_process("hparams_search=random", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2",
                               *SMALL, "trainer.max_epochs=1", f"hydra.sweep.dir={sweep_dir}")
     assert result.returncode == 0, result.stderr[-3000:]
     output = result.stdout + result.stderr
