@@ -4,9 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
-# pytest-xdist processes for make test / test-slow: 0 = all tests in one process, the fastest on a busy 2-core
-# machine (BENCHMARKS.md); TEST_WORKERS=auto (one per core) pays off where cores are idle
-TEST_WORKERS ?= 0
+# pytest-xdist processes for make test / test-slow (BENCHMARKS.md): 2 uses both cores of a 2-core machine; on one
+# whose cores are busy with other work, TEST_WORKERS=0 (all tests in one process) is faster; auto = one per core
+TEST_WORKERS ?= 2
 
 .PHONY: help install train sweep test test-slow lint tensorboard reproduce bench clean
 
@@ -29,7 +29,7 @@ train: $(STAMP)  ## train the default config (offline on the bundled MNIST sampl
 sweep: $(STAMP)  ## a small default multirun: SGD vs Adam, 3 epochs each
 	$(PY) train.py -m optimizer=sgd,adam trainer.max_epochs=3 $(ARGS)
 
-test: $(STAMP)  ## run the test suite (slow tests excluded); TEST_WORKERS=auto runs it in parallel
+test: $(STAMP)  ## run the test suite (slow tests excluded) in TEST_WORKERS=2 processes
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-slow: $(STAMP)  ## run only the slow tests
