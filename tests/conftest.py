@@ -3,11 +3,11 @@
 Pick the cheapest one that still exercises what the test is about:
 
 * ``make_cfg`` + ``trainlab.train.train(cfg)``: the training task on a composed config. The default.
-* ``train_in_process``: ``train.py``'s own command line (Hydra's argument parsing, run or multirun, sweeper,
-  launcher ``basic``, callbacks such as the sweep summary, ``.hydra/`` files, the one-line ``error: ...`` handling
-  and its exit status) in this process. For multiruns, ``resume_sweep``, Optuna searches and the exit status of
-  errors raised inside the task.
-* ``train_subprocess``: ``python train.py`` in a new interpreter (~10 s of imports each). Only for what needs a
+* ``train_in_process``: ``train.py``'s own command line (Hydra's argument parsing, run or multirun, sweepers,
+  the launchers that train in this process - basic, stacked -, callbacks such as the sweep summary, ``.hydra/``
+  files, the one-line ``error: ...`` handling and its exit status) in this process. For multiruns,
+  ``resume_sweep``, Optuna searches, console output and the exit status of errors raised inside the task.
+* ``train_subprocess``: ``python train.py`` in a new interpreter (5-10 s of imports each). Only for what needs a
   process of its own: signals, launchers that start processes (joblib, submitit), what a fresh interpreter
   imports or prints (warnings, Lightning's log lines), and one real exit status per kind of error.
 """
@@ -74,6 +74,8 @@ def compose_config(overrides: list[str], output_dir: Path, data_dir: Path) -> Di
 
 @pytest.fixture
 def make_cfg(tmp_path, data_dir):
+    """``make_cfg(*overrides, output_dir=None)``: a composed config for ``train(cfg)``, writing into
+    ``tmp_path/run`` unless ``output_dir`` is given (see the module docstring)."""
     def make(*overrides: str, output_dir: Path | None = None) -> DictConfig:
         return compose_config(list(overrides), output_dir or tmp_path / "run", data_dir)
 
