@@ -167,10 +167,10 @@ def test_train_refuses_a_foreign_checkpoint_before_writing_anything(make_cfg, tm
     assert not (tmp_path / "new").exists()
 
 
-def test_refused_resume_exits_2_and_leaves_the_run_directory_as_it_was(trained_run, train_subprocess):
+def test_refused_resume_exits_2_and_leaves_the_run_directory_as_it_was(trained_run, train_in_process):
     before = snapshot(trained_run)
     ckpt = trained_run / "checkpoints" / "last.ckpt"
-    result = train_subprocess("debug=limit", "ckpt_path=last", f"hydra.run.dir={trained_run}")
+    result = train_in_process("debug=limit", "ckpt_path=last", f"hydra.run.dir={trained_run}")
     assert result.returncode == 2, result.stderr[-3000:]
     assert result.stderr.splitlines() == [
         f"error: ckpt_path=last ({ckpt}) does not fit this run: model.net.hidden_sizes [50] in the checkpoint, [100, "
@@ -303,12 +303,12 @@ def test_a_full_disk_exits_2_before_hydra_writes_anything(train_subprocess, tmp_
         assert snapshot(full) == before
 
 
-def test_a_disk_that_fills_up_during_training_ends_in_one_line_without_a_partial_checkpoint(train_subprocess,
+def test_a_disk_that_fills_up_during_training_ends_in_one_line_without_a_partial_checkpoint(train_in_process,
                                                                                              tmp_path):
     """Room for the run's logs but not for its first checkpoint (Adam's state triples it to ~1.4 MB)."""
     with tmpfs(tmp_path / "small", size="1200k") as small:
         run_dir = small / "run"
-        result = train_subprocess("debug=limit", "optimizer=adam", f"hydra.run.dir={run_dir}")
+        result = train_in_process("debug=limit", "optimizer=adam", f"hydra.run.dir={run_dir}")
         assert result.returncode == 2, result.stderr[-3000:]
         assert result.stderr.splitlines() == [f"error: cannot write {run_dir / 'checkpoints' / 'last.ckpt'} (No space "
                                               "left on device)"]
@@ -368,9 +368,9 @@ def test_instantiate_key_names_the_innermost_node_hydra_reports(make_cfg):
                                 "model.net.activation='gelu' is unknown; allowed: relu, sigmoid, tanh")
 
 
-def test_a_rejected_trainer_value_exits_2_with_one_line(train_subprocess, tmp_path, data_dir):
+def test_a_rejected_trainer_value_exits_2_with_one_line(train_in_process, tmp_path, data_dir):
     data_before = snapshot(data_dir)
-    result = train_subprocess("trainer.precision=17", f"hydra.run.dir={tmp_path / 'run'}")
+    result = train_in_process("trainer.precision=17", f"hydra.run.dir={tmp_path / 'run'}")
     assert result.returncode == 2
     (line,) = result.stderr.splitlines()
     assert line.startswith("error: trainer.precision=17 is invalid; lightning.pytorch.trainer.Trainer raised "
