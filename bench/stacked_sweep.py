@@ -7,7 +7,8 @@ Two parts, both in one run of this script (the machine's speed drifts between ru
    alternating basic and stacked per experiment. Experiment I is ``hparams_search=random``.
 2. **Member-steps per second** of one stack of K members (:func:`trainlab.stacked.train_stack.train_stack`, the
    whole Lightning stack, epoch ends and validation included) against a hand-written single-model loop (the same
-   MLP, data tensors and SGD, batches cut by indexing, nothing else), for K in ``--members``.
+   MLP, data tensors and SGD, batches cut by indexing, nothing else), for K in ``--members``, in ``--rounds``
+   interleaved rounds (medians).
 
     python bench/stacked_sweep.py                                  # B D F I, then K = 1 4 16 64
     python bench/stacked_sweep.py --experiments D F --members 16   # a subset
@@ -102,9 +103,9 @@ def stack_configs(members: int, steps: int, batch: int, device: str, data_dir: P
 
 
 def stack_rate(members: int, steps: int, batch: int, device: str, data_dir: Path, out: Path) -> float:
-    """Member-steps/s of one stack trained by train_stack (whole run: Trainer, epochs, validation, summaries)."""
-    train_stack(stack_configs(members, 20, batch, device, data_dir, out / "warm"))  # first-use costs
-    jobs = stack_configs(members, steps, batch, device, data_dir, out)
+    """Member-steps/s of one stack trained by train_stack (whole run: members built, Trainer, epochs, validation,
+    status files), from a fresh directory each time."""
+    jobs = stack_configs(members, steps, batch, device, data_dir, Path(tempfile.mkdtemp(dir=out)))
     if device == "cuda":
         torch.cuda.synchronize()
     started = time.perf_counter()
@@ -121,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="extra overrides for part 1 (e.g. trainer.max_steps=200 for a quick look)")
     parser.add_argument("--members", nargs="*", type=int, default=[1, 4, 16, 64])
     parser.add_argument("--steps", type=int, default=300, help="training steps per measurement in part 2")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved measurements per K in part 2 (median)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     args = parser.parse_args(argv)
@@ -140,9 +142,11 @@ def main(argv: list[str] | None = None) -> None:
         x, y = datamodule.data_train.x.to(args.device), datamodule.data_train.y.to(args.device)
         print("\n| K | stack member-steps/s | hand-written steps/s | stack / hand |\n|---|---|---|---|")
         for members in args.members:
-            hand = statistics.median(hand_written_rate(x, y, args.batch_size, args.steps, args.device)
-                                     for _ in range(3))
-            stacked = stack_rate(members, args.steps, args.batch_size, args.device, data_dir, out)
+            hands, stacks = [], []
+            for _ in range(args.rounds):  # interleaved, so that a drift of the machine's speed hits both sides
+                hands.append(hand_written_rate(x, y, args.batch_size, args.steps, args.device))
+                stacks.append(stack_rate(members, args.steps, args.batch_size, args.device, data_dir, out))
+            hand, stacked = statistics.median(hands), statistics.median(stacks)
             print(f"| {members} | {stacked:.0f} | {hand:.0f} | **{stacked / hand:.2f}** |", flush=True)
 
 
