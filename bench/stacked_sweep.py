@@ -59,6 +59,17 @@ def time_experiment(name: str, launcher: str, out: Path, data_dir: Path, extra: 
     return seconds
 
 
+def seconds_of(work, device: str) -> float:
+    """Wall seconds of ``work()``, the device's queue drained before and after."""
+    if device == "cuda":
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    work()
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - started
+
+
 def hand_written_rate(x: torch.Tensor, y: torch.Tensor, batch: int, steps: int, device: str) -> float:
     """Steps/s of a plain loop: forward, cross-entropy, backward, the project's SGD step."""
     torch.manual_seed(0)
@@ -76,13 +87,7 @@ def hand_written_rate(x: torch.Tensor, y: torch.Tensor, batch: int, steps: int, 
             optimizer.step()
 
     run(20)
-    if device == "cuda":
-        torch.cuda.synchronize()
-    started = time.perf_counter()
-    run(steps)
-    if device == "cuda":
-        torch.cuda.synchronize()
-    return steps / (time.perf_counter() - started)
+    return steps / seconds_of(lambda: run(steps), device)
 
 
 def stack_configs(members: int, steps: int, batch: int, device: str, data_dir: Path, out: Path) -> list:
@@ -106,13 +111,7 @@ def stack_rate(members: int, steps: int, batch: int, device: str, data_dir: Path
     """Member-steps/s of one stack trained by train_stack (whole run: members built, Trainer, epochs, validation,
     status files), from a fresh directory each time."""
     jobs = stack_configs(members, steps, batch, device, data_dir, Path(tempfile.mkdtemp(dir=out)))
-    if device == "cuda":
-        torch.cuda.synchronize()
-    started = time.perf_counter()
-    train_stack(jobs)
-    if device == "cuda":
-        torch.cuda.synchronize()
-    return members * steps / (time.perf_counter() - started)
+    return members * steps / seconds_of(lambda: train_stack(jobs), device)
 
 
 def main(argv: list[str] | None = None) -> None:
