@@ -106,11 +106,13 @@ def test_a_member_hyper_parameter_is_checked_by_its_own_optimizer():
         stack_and_lone([(Momentum, {"lr": 0.1}, 0.0), (Momentum, {"lr": 0.1, "momentum": 1.5}, 0.0)])
 
 
-def test_compiled_path_steps_each_member_as_its_lone_optimizer(monkeypatch):
+@pytest.mark.parametrize("pair", [MEMBERS[i:i + 2] for i in range(0, 12, 2)], ids=lambda p: p[0][0].__name__)
+def test_compiled_path_steps_each_member_as_its_lone_optimizer(monkeypatch, pair):
+    """Two members of one class with different hyper-parameters and weight decays, through torch.compile."""
     monkeypatch.setattr(BookOptimizer, "compile_backend", "aot_eager")  # traces without generating C++: quick
-    members = [(Adam, {"lr": 0.01}, 0.1), (Adam, {"lr": 0.002, "betas": (0.5, 0.9)}, 0.0)]
-    stacked, optimizer, lone, lone_optimizers = stack_and_lone(members, {"compile": True})
-    train_both(stacked, optimizer, lone, lone_optimizers, steps=6)
+    stacked, optimizer, lone, lone_optimizers = stack_and_lone(pair, {"compile": True})
+    assert optimizer.blocks[0].optimizer.param_groups[0]["per_member"]
+    train_both(stacked, optimizer, lone, lone_optimizers, steps=3)
     assert_members_equal_lone(stacked, lone, atol=1e-12)
 
 
