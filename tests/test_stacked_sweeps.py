@@ -144,13 +144,15 @@ def test_grouping_separates_what_cannot_share_a_model(make_cfg):
     assert why_alone(make_cfg("ckpt_path=last")) == "ckpt_path=last resumes one run"
 
 
-def test_strict_launcher_refuses_a_job_it_cannot_stack(train_subprocess, tmp_path):
-    result = train_subprocess("-m", "optimizer=sgd,adam", "scheduler=step", "hydra/launcher=stacked",
-                              "hydra.launcher.strict=true", *SMALL)
+@pytest.mark.parametrize(("setting", "message"), [
+    (["scheduler=step", "hydra.launcher.strict=true"],
+     "error: hydra.launcher.strict=true: job #0 cannot be stacked: scheduler: learning-rate schedules are not stacked"),
+    (["hydra.launcher.max_members=0"], "error: hydra.launcher.max_members=0 is invalid; allowed: an integer >= 1"),
+])
+def test_launcher_settings_it_cannot_honour_are_one_line_errors(train_in_process, tmp_path, setting, message):
+    result = train_in_process("-m", "optimizer=sgd,adam", "hydra/launcher=stacked", *setting, *SMALL)
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1] == (
-        "error: hydra.launcher.strict=true: job #0 cannot be stacked: scheduler: learning-rate schedules are not "
-        "stacked")
+    assert result.stderr.strip().splitlines()[-1] == message
     assert not list((tmp_path / "outputs").rglob("status.json"))
 
 
