@@ -10,3 +10,15 @@ class FailAtStep(L.Callback):
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
         if trainer.global_step == self.step:
             raise RuntimeError(f"simulated crash at step {self.step}")
+
+
+class FailAtStepOnRank(FailAtStep):
+    """Fails in one DDP process only (``trainer.global_rank == rank``); the others go on into their next collective."""
+
+    def __init__(self, step: int, rank: int) -> None:
+        super().__init__(step)
+        self.rank = rank
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        if trainer.global_rank == self.rank:
+            super().on_train_batch_start(trainer, pl_module, batch, batch_idx)

@@ -13,3 +13,11 @@ class SigtermAtStep(L.Callback):
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
         if trainer.global_step == self.step:
             os.kill(os.getpid(), signal.SIGTERM)
+
+
+class SigtermToParentAtStep(SigtermAtStep):
+    """In DDP rank 0: sends the job's process (this rank's parent, which started the ranks) a SIGTERM."""
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        if trainer.global_step == self.step and trainer.global_rank == 0:
+            os.kill(os.getppid(), signal.SIGTERM)

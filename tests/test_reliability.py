@@ -33,11 +33,11 @@ BAD_CONFIGS = [  # override, what the one-line error must say
      "integer >= 1"),
     ("data.eval_splits=[val,tests]", "data.eval_splits=['val', 'tests'] is invalid; allowed: a non-empty list, each "
      "item one of val, train, test"),
-    ("trainer.devices=3", "trainer.devices=3 is invalid; allowed: 1, or [i] for GPU number i (one device per run: "
-     "the in-memory data is not sharded across DDP processes; run several jobs at once with hydra/launcher=joblib"),
-    ("trainer.devices=auto", "trainer.devices='auto' is invalid; allowed: 1, or [i]"),
-    ("trainer.devices=[0,1]", "trainer.devices=[0, 1] is invalid"),
-    ("+trainer.num_nodes=2", "trainer.num_nodes=2 is invalid; allowed: 1 (see trainer.devices)"),
+    ("trainer.devices=0", "trainer.devices=0 is invalid; allowed: a number of devices N >= 1 (N > 1 trains with "
+     "DDP, one process per device: trainer=ddp), or a list of distinct device indices [i, j, ...]"),
+    ("trainer.devices=auto", "trainer.devices='auto' is invalid; allowed: a number of devices N >= 1"),
+    ("trainer.devices=[0,0]", "trainer.devices=[0, 0] is invalid"),
+    ("+trainer.num_nodes=0", "trainer.num_nodes=0 is invalid; allowed: an integer >= 1"),
     ("model.net.hidden_sizes=[100,0]", "model.net.hidden_sizes=[100, 0] is invalid"),
     ("data.batch_size=0", "data.batch_size=0 is invalid; allowed: an integer >= 1"),
     ("data.batch_size=12.5", "data.batch_size=12.5 is invalid; allowed: an integer >= 1"),

@@ -26,6 +26,7 @@ from hydra._internal.utils import _locate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from trainlab.data.mnist_datamodule import EVAL_SPLITS, SOURCES
+from trainlab.distributed.process_world import DDP_STRATEGIES, device_count
 from trainlab.errors import ConfigError
 from trainlab.models.classifier import epoch_metric_names, validation_metric_names
 from trainlab.models.mlp import ACTIVATIONS, BATCH_NORMS
@@ -78,14 +79,16 @@ def list_of(rule: tuple[Check, str]) -> tuple[Check, str]:
             f"a non-empty list, each item {rule[1]}")
 
 
-def one_device() -> tuple[Check, str]:
+def devices_rule() -> tuple[Check, str]:
     def ok(v: Any) -> bool:
         if isinstance(v, list | tuple):
-            return len(v) == 1 and integer(0)[0](v[0])
-        return v == 1 and not isinstance(v, bool) or v == "1"
+            return len(v) > 0 and all(integer(0)[0](i) for i in v) and len(set(v)) == len(v)
+        if isinstance(v, str) and v.isdigit():
+            v = int(v)
+        return integer(1)[0](v)
 
-    return ok, ("1, or [i] for GPU number i (one device per run: the in-memory data is not sharded across DDP "
-                "processes; run several jobs at once with hydra/launcher=joblib or submitit_slurm instead)")
+    return ok, ("a number of devices N >= 1 (N > 1 trains with DDP, one process per device: trainer=ddp), or a list "
+                "of distinct device indices [i, j, ...]")
 
 
 def pair_of(rule: tuple[Check, str]) -> tuple[Check, str]:
@@ -130,8 +133,9 @@ RULES: dict[str, tuple[Check, str]] = {
     "scheduler.min_lr": number(0.0),
     "init.std": number(0.0),
     "trainer.accelerator": one_of(("cpu", "gpu", "cuda", "mps", "tpu", "auto")),
-    "trainer.devices": one_device(),
-    "trainer.num_nodes": (lambda v: v == 1 and not isinstance(v, bool), "1 (see trainer.devices)"),
+    "trainer.devices": devices_rule(),
+    "trainer.num_nodes": integer(1),
+    "trainer.strategy": one_of(DDP_STRATEGIES),
     "trainer.max_epochs": nullable(integer(-1)),
     "trainer.min_epochs": nullable(integer(0)),
     "trainer.max_steps": integer(-1),
@@ -189,12 +193,20 @@ def check_keys(node: Any, key: str) -> None:
 def check_accelerator_present(cfg: DictConfig) -> None:
     """``trainer.accelerator`` gpu/cuda needs a CUDA device that torch can use."""
     accelerator = OmegaConf.select(cfg, "trainer.accelerator")
-    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
+    if accelerator not in ("gpu", "cuda"):
+        return
+    if not torch.cuda.is_available():
         raise ConfigError(
             f"trainer.accelerator={accelerator!r} (trainer=gpu) needs a CUDA GPU, and torch.cuda.is_available() is "
             f"False here (torch {torch.__version__}, built for CUDA {torch.version.cuda or 'none'}); train on the "
             "CPU with trainer=cpu, or let Lightning choose with trainer.accelerator=auto"
         )
+    devices, present = OmegaConf.select(cfg, "trainer.devices", default=1), torch.cuda.device_count()
+    indices = list(devices) if OmegaConf.is_list(devices) else list(range(device_count(devices)))
+    if max(indices) >= present:
+        raise ConfigError(f"trainer.devices={OmegaConf.to_object(devices) if OmegaConf.is_list(devices) else devices} "
+                          f"asks for more GPUs than the {present} present; allowed: at most {present} devices, "
+                          f"indices 0..{present - 1}")
 
 
 def check_monitors(cfg: DictConfig) -> None:

@@ -21,6 +21,10 @@ Every job ends with a ``status.json`` in its output directory (:mod:`trainlab.ru
 ``failed``. In a multirun a diverged or failed job returns ``objective_on_failure`` to the sweeper and the sweep
 goes on; a diverged single run raises :class:`~trainlab.callbacks.divergence_guard.RunDiverged` once everything is
 recorded (``train.py`` exits with status 3). Errors in the config itself stop everything before training starts.
+
+A job of several processes (``trainer.devices > 1``, :mod:`trainlab.distributed`) starts its DDP ranks from its
+resolved config unless a cluster launcher started them (SLURM tasks, ``torchrun``); each rank runs this function
+with the job's :class:`~trainlab.job_context.JobContext`, and only rank 0 writes the job's files.
 """
 
 from __future__ import annotations
@@ -33,8 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
+import torch
 from lightning.pytorch.callbacks import Checkpoint, ProgressBar
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
@@ -46,7 +49,11 @@ from trainlab.checkpoint_check import check_checkpoint
 from trainlab.compile_model import compile_network
 from trainlab.config_instantiation import build_optimizers, instantiate_key
 from trainlab.config_validation import validate_config
+from trainlab.distributed.job_checks import check_ddp_job
+from trainlab.distributed.process_world import ddp_strategy, external_launcher, process_rank, world_size
+from trainlab.distributed.rank_processes import train_in_rank_processes
 from trainlab.errors import CheckpointNotFoundError, ConfigError, UserError
+from trainlab.job_context import JobContext
 from trainlab.loggers.hparams import logged_config, record_run_end, record_run_start, run_hparams
 from trainlab.output_locations import check_task_locations
 from trainlab.run_dir import claim_run_dir
@@ -76,19 +83,7 @@ def final_metrics(trainer: L.Trainer) -> dict[str, float]:
 
 
 def in_multirun() -> bool:
-    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
-
-
-def job_overrides() -> list[str]:
-    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
-
-
-def hydra_job_context() -> tuple[dict[str, str | None], list[str]]:
-    """Hydra's choices ({group: option}) and the override keys that name no hyper-parameter; empty outside Hydra."""
-    if not HydraConfig.initialized():
-        return {}, []
-    hydra_cfg = HydraConfig.get()
-    return dict(hydra_cfg.runtime.choices), list(hydra_cfg.job.config.override_dirname.exclude_keys)
+    return JobContext.from_hydra().multirun
 
 
 def resolve_checkpoint(ckpt_path: str | None, output_dir: Path) -> str | None:
@@ -102,11 +97,16 @@ def resolve_checkpoint(ckpt_path: str | None, output_dir: Path) -> str | None:
     return str(path)
 
 
-def train(cfg: DictConfig) -> float | None:
-    """Run one training job described by ``cfg``; return ``cfg.optimized_metric``'s final value (or None)."""
+def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
+    """Run one training job described by ``cfg``; return ``cfg.optimized_metric``'s final value (or None).
+
+    ``context``: the Hydra job's overrides and choices (read from Hydra when None; a DDP rank is handed its job's).
+    """
     started = time.monotonic()
+    context = context or JobContext.from_hydra()
     output_dir = Path(cfg.paths.output_dir)
-    overrides = job_overrides()
+    overrides = context.overrides
+    writes_job_files = process_rank() == 0  # under DDP only rank 0 writes status.json, logs and checkpoints
     previous = read_status(output_dir)
     if cfg.get("resume_sweep") and previous is not None and previous["status"] == "completed":
         log.info("resume_sweep=true: %s completed before; skipping it", output_dir.name)
@@ -118,7 +118,15 @@ def train(cfg: DictConfig) -> float | None:
     ckpt_path = resolve_checkpoint(cfg.get("ckpt_path"), output_dir)
     if ckpt_path is not None:
         check_checkpoint(ckpt_path, cfg, name=f"ckpt_path={cfg.ckpt_path}")
-    claim_run_dir(output_dir, resuming_checkpoint=ckpt_path is not None, resume_sweep=bool(cfg.get("resume_sweep")))
+    processes = world_size(cfg.trainer)
+    launched_by = external_launcher() if processes > 1 else None
+    if processes > 1:
+        check_ddp_job(cfg, processes, launched_by)
+    if writes_job_files:
+        claim_run_dir(output_dir, resuming_checkpoint=ckpt_path is not None,
+                      resume_sweep=bool(cfg.get("resume_sweep")))
+    if processes > 1 and launched_by is None:
+        return train_in_rank_processes(cfg, context, processes, started)
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True, verbose=False)
     datamodule: L.LightningDataModule = instantiate_key(cfg, "data")
@@ -128,6 +136,8 @@ def train(cfg: DictConfig) -> float | None:
     model: L.LightningModule = instantiate_key(cfg, "model", optimizer=optimizer, init=init, scheduler=scheduler)
     build_optimizers(model, cfg, {"optimizer": optimizer, "scheduler": scheduler})
     compile_network(model.net, cfg.get("compile"))
+    if processes > 1 and cfg.get("seed") is not None:  # same initial weights; each rank its own dropout masks
+        torch.manual_seed(cfg.seed + 1_000_003 * process_rank())
     callbacks = instantiate_dict(cfg.get("callbacks"), "callbacks") + [CheckpointProvenance(cfg, overrides)]
     if not cfg.trainer.get("enable_progress_bar", True):  # the switch also removes the bar configured in callbacks/
         callbacks = [callback for callback in callbacks if not isinstance(callback, ProgressBar)]
@@ -135,12 +145,16 @@ def train(cfg: DictConfig) -> float | None:
     checkpointing = {}
     if "enable_checkpointing" not in cfg.trainer:  # else Lightning adds a ModelCheckpoint when none is configured
         checkpointing["enable_checkpointing"] = any(isinstance(callback, Checkpoint) for callback in callbacks)
+    # Several processes: they exist, Lightning joins them instead of launching any. One: whatever trainer.strategy
+    # names (ddp, ddp_spawn) would only start a process group around it.
+    checkpointing["strategy"] = ddp_strategy(cfg.trainer.get("accelerator")) if processes > 1 else "auto"
     trainer: L.Trainer = instantiate_key(cfg, "trainer", callbacks=callbacks, logger=loggers or False,
                                          **checkpointing)
     resolved_source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None
-    choices, ignored_override_keys = hydra_job_context()
-    record_run_start(trainer.loggers, logged_config(cfg, resolved_source),
-                     run_hparams(cfg, choices, overrides, ignored_override_keys, resolved_source))
+    if writes_job_files:
+        record_run_start(trainer.loggers, logged_config(cfg, resolved_source),
+                         run_hparams(cfg, context.choices, overrides, context.ignored_override_keys,
+                                     resolved_source))
 
     # ---- run it: a runtime failure is recorded; in a multirun the sweep goes on ----------------------------------
     metrics: dict[str, float] = {}
@@ -148,6 +162,8 @@ def train(cfg: DictConfig) -> float | None:
     diverged_at: int | None = None
 
     def save_status(objective: float | None) -> None:
+        if not writes_job_files:
+            return
         write_status(output_dir, status, overrides, metrics, objective, time.monotonic() - started, error,
                      data_source=resolved_source)
 
@@ -169,27 +185,29 @@ def train(cfg: DictConfig) -> float | None:
     except Exception as exc:  # noqa: BLE001 - recorded in status.json and the log, re-raised outside a multirun
         status, error = "failed", "".join(traceback.format_exception_only(type(exc), exc)).strip()
         metrics = {**final_metrics(trainer), **metrics}
-        if isinstance(exc, UserError) or not in_multirun():
+        if isinstance(exc, UserError) or not context.multirun:
             save_status(None)
             raise
         log.exception("job %s failed; the sweep goes on", output_dir.name)
     finally:
         metrics["status/diverged"] = float(status == "diverged")
-        record_run_end(trainer.loggers, metrics, status, trainer.global_step)
+        if writes_job_files:
+            record_run_end(trainer.loggers, metrics, status, trainer.global_step)
 
     log.info("%s; final metrics: %s", status, ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items())))
     name = cfg.get("optimized_metric")
     objective = objective_value(name, metrics, status, cfg.get("objective_on_failure"))
     save_status(objective)
-    if status == "diverged" and not in_multirun():  # a script chaining single runs must see it (exit status 3)
+    if status == "diverged" and not context.multirun:  # a script chaining single runs must see it (exit status 3)
         raise RunDiverged(diverged_at, str(output_dir))
     if name and status == "completed" and objective is None:
         message = missing_objective_message(name, metrics)
-        if in_multirun():  # the sweeper needs a number for this job
+        if context.multirun:  # the sweeper needs a number for this job
             raise ConfigError(message)
         # A single run's return value is only informative: a run shorter than an epoch, or with validation off,
         # has trained and saved its checkpoint correctly and exits 0.
-        log.warning("%s; this run returns no objective", message)
+        if writes_job_files:
+            log.warning("%s; this run returns no objective", message)
     return objective
 
 

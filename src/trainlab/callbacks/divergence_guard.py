@@ -4,6 +4,10 @@ Checking a loss needs its value on the host, which on a GPU waits for the device
 every ``check_every_n_steps`` steps (by default ``trainer.log_every_n_steps``, when the logger syncs the loss
 anyway) and at the end of every epoch. A NaN/Inf loss is sticky - once the weights are NaN every later loss is
 too - so checking every few steps still catches every divergence, a few steps late at most.
+
+Under DDP the processes decide together (one all-reduce per check): a loss that is NaN in one process's share of
+the batch stops every process at the same step, as the gradients it averaged into every process's weights are
+NaN too. A process that stopped alone would leave the others waiting in their next collective for ever.
 """
 
 from __future__ import annotations
@@ -31,7 +35,12 @@ class DivergenceGuard(L.Callback):
         return self.diverged_at_step is not None
 
     def _check(self, trainer: L.Trainer, loss: torch.Tensor | None) -> None:
-        if loss is None or self.diverged or bool(torch.isfinite(loss)):
+        if loss is None or self.diverged:
+            return
+        finite = bool(torch.isfinite(loss))
+        if trainer.world_size > 1:  # all processes stop together, or none does
+            finite = not trainer.strategy.reduce_boolean_decision(not finite, all=False)
+        if finite:
             return
         self.diverged_at_step = trainer.global_step
         trainer.should_stop = True

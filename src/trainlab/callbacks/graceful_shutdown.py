@@ -4,6 +4,9 @@ The signal only sets a flag; the run stops at the next step boundary, where mode
 RNG states are consistent, by saving ``<checkpoint dir>/last.ckpt`` (atomically) and raising
 :class:`TrainingInterrupted`. ``train.py`` turns that into a message saying how to resume and exit status
 128 + signal number. A second signal while stopping restores the default handler's behaviour (immediate stop).
+
+Under DDP the processes agree at every step boundary whether any of them received a signal (one all-reduce of a
+flag per step): they stop at the same step and save the checkpoint together (the process of rank 0 writes it).
 """
 
 from __future__ import annotations
@@ -58,6 +61,14 @@ class GracefulShutdown(L.Callback):
             self._previous[signum] = signal.getsignal(signum)
             signal.signal(signum, self._handle)
 
+    def on_train_start(self, trainer, pl_module) -> None:
+        # Under DDP, Lightning's SIGTERM handler (installed after on_fit_start, calling this callback's after its
+        # own) runs a collective broadcast inside the signal handler - wherever each process happens to be when the
+        # signal lands, which deadlocks processes that all got the signal. This callback's handler alone decides
+        # there; the processes agree at the step boundary (on_train_batch_end).
+        if trainer.world_size > 1:
+            signal.signal(signal.SIGTERM, self._handle)
+
     def _restore_handlers(self) -> None:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
@@ -66,11 +77,16 @@ class GracefulShutdown(L.Callback):
     def save_checkpoint(self, trainer: L.Trainer) -> Path:
         """Save what a resume needs at this step boundary; returns the checkpoint file."""
         path = self.dirpath / "last.ckpt"
-        trainer.save_checkpoint(path)
+        trainer.save_checkpoint(path, weights_only=False)
         return path
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module, outputs, batch, batch_idx) -> None:
-        if self.received is None:
+        if trainer.world_size > 1:  # stop together: a process that stopped alone would hang the others
+            if not trainer.strategy.reduce_boolean_decision(self.received is not None, all=False):
+                return
+            if self.received is None:  # another process got the signal first: stop as it does
+                self.received = signal.SIGTERM
+        elif self.received is None:
             return
         path = self.save_checkpoint(trainer)
         self._restore_handlers()

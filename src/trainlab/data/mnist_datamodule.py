@@ -18,6 +18,11 @@ source's default (500 bundled, 5,000 torchvision). So the book's "first 500 imag
 Pixels are scaled to [0, 1] and flattened to 784 values; labels are int64. Each split is held as one tensor, on
 the training device when ``on_device`` is true, and batches are cut from it by indexing; the training order comes
 from the data ``seed`` alone (see :mod:`trainlab.data.tensor_batch_loader`).
+
+Under DDP (``trainer.devices > 1``) every process loads the whole split and keeps its share: ``batch_size`` is per
+process, as everywhere in Lightning, so a step trains on a *global* batch of ``batch_size × devices`` samples - the
+same samples, in the same order, as one process with that batch size. Validation and test give each process a
+contiguous shard of the split, and the metrics are synced across the processes (torchmetrics).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import lightning as L
 import torch
 
 from trainlab.data.bundled_mnist import load_bundled_mnist
-from trainlab.data.tensor_batch_loader import TensorBatchLoader
+from trainlab.data.tensor_batch_loader import TensorBatchLoader, uneven_last_batch
 from trainlab.data.torchvision_mnist import (
     RAW_FILE_NAMES,
     download_torchvision_mnist,
@@ -181,16 +186,9 @@ class MNISTDataModule(L.LightningDataModule):
             return
         source = self.resolve_source()
         (pool_x, pool_y), (test_x, test_y) = self._load_pool_and_test(source)
-        val_size = self.val_size if self.val_size is not None else DEFAULT_VAL_SIZE[source]
-        train_size = self.train_size if self.train_size is not None else len(pool_x) - val_size
-        if train_size < 1 or train_size + val_size > len(pool_x):
-            train_given = "null (the rest of the pool)" if self.train_size is None else self.train_size
-            val_given = f"null (default {val_size})" if self.val_size is None else self.val_size
-            raise ConfigError(
-                f"data.train_size={train_given} + data.val_size={val_given} do not fit the {source} "
-                f"training pool of {len(pool_x)} images; allowed: data.val_size at most {len(pool_x) - 1} "
-                f"(default {DEFAULT_VAL_SIZE[source]}) and data.train_size + data.val_size at most {len(pool_x)}"
-            )
+        train_size, val_size = self._split_sizes(source, len(pool_x))
+        rank, world_size = self._rank_and_world_size()
+        self.check_shares(train_size, world_size)
         device = self._device()
 
         def as_float(images: torch.Tensor) -> torch.Tensor:
@@ -201,11 +199,56 @@ class MNISTDataModule(L.LightningDataModule):
         val_y = pool_y[train_size : train_size + val_size].to(device)
         # trainer.overfit_batches (debug=overfit) trains on the same first batches every epoch: stored order
         shuffle = not (self.trainer is not None and self.trainer.overfit_batches > 0)
-        self.data_train = TensorBatchLoader(train_x, train_y, self.batch_size, shuffle=shuffle, seed=self.seed)
-        self.data_val = TensorBatchLoader(val_x, val_y, self.eval_batch_size)
-        self.data_test = TensorBatchLoader(as_float(test_x), test_y.to(device), self.eval_batch_size)
-        log.info("MNIST source=%s: train=%d val=%d test=%d (batch %d, data seed %d, on %s)", source,
-                 train_size, val_size, len(test_x), self.batch_size, self.seed, device)
+        shards = {"rank": rank, "world_size": world_size}
+        self.data_train = TensorBatchLoader(train_x, train_y, self.batch_size, shuffle=shuffle, seed=self.seed,
+                                            **shards)
+        self.data_val = TensorBatchLoader(val_x, val_y, self.eval_batch_size, **shards)
+        self.data_test = TensorBatchLoader(as_float(test_x), test_y.to(device), self.eval_batch_size, **shards)
+        batch = (f"batch {self.batch_size}" if world_size == 1 else
+                 f"global batch {self.batch_size * world_size} = {self.batch_size} per process x {world_size}")
+        log.info("MNIST source=%s: train=%d val=%d test=%d (%s, data seed %d, on %s)", source,
+                 train_size, val_size, len(test_x), batch, self.seed, device)
+
+    def _split_sizes(self, source: str, pool_size: int) -> tuple[int, int]:
+        """``(train_size, val_size)`` of the training pool, or a :class:`ConfigError` when they do not fit it."""
+        val_size = self.val_size if self.val_size is not None else DEFAULT_VAL_SIZE[source]
+        train_size = self.train_size if self.train_size is not None else pool_size - val_size
+        if train_size < 1 or train_size + val_size > pool_size:
+            train_given = "null (the rest of the pool)" if self.train_size is None else self.train_size
+            val_given = f"null (default {val_size})" if self.val_size is None else self.val_size
+            raise ConfigError(
+                f"data.train_size={train_given} + data.val_size={val_given} do not fit the {source} "
+                f"training pool of {pool_size} images; allowed: data.val_size at most {pool_size - 1} "
+                f"(default {DEFAULT_VAL_SIZE[source]}) and data.train_size + data.val_size at most {pool_size}"
+            )
+        return train_size, val_size
+
+    def check_ddp_shares(self, world_size: int) -> None:
+        """Before any DDP process starts: the splits fit the pool and every global batch shares equally
+        (:meth:`check_shares`). Loads the pool (no Trainer needed)."""
+        source = self.resolve_source()
+        (pool_x, _), _ = self._load_pool_and_test(source)
+        train_size, _ = self._split_sizes(source, len(pool_x))
+        self.check_shares(train_size, world_size)
+
+    def _rank_and_world_size(self) -> tuple[int, int]:
+        if self.trainer is None:
+            return 0, 1
+        return self.trainer.global_rank, self.trainer.world_size
+
+    def check_shares(self, train_size: int, world_size: int) -> None:
+        """Under DDP every global batch must split into equal per-process shares (DDP averages the shares'
+        gradients, so an unequal split would weight the samples unequally): a :class:`ConfigError` otherwise."""
+        if world_size == 1 or self.trainer is not None and self.trainer.overfit_batches > 0:
+            return
+        remainder = uneven_last_batch(train_size, self.batch_size, world_size)
+        if remainder is not None:
+            global_batch = self.batch_size * world_size
+            raise ConfigError(
+                f"data.train_size={train_size} with data.batch_size={self.batch_size} per process on "
+                f"trainer.devices={world_size} leaves a last global batch of {remainder} samples, which "
+                f"{world_size} processes cannot share equally; allowed: a data.train_size whose remainder modulo "
+                f"{global_batch} is a multiple of {world_size} (e.g. data.train_size={train_size - remainder})")
 
     def _device(self) -> torch.device:
         if self.on_device and self.trainer is not None:
@@ -225,7 +268,8 @@ class MNISTDataModule(L.LightningDataModule):
         """The ``eval_splits``, in order (one loader when it is just ``val``)."""
         loaders = {
             "val": self.data_val,
-            "train": TensorBatchLoader(self.data_train.x, self.data_train.y, self.eval_batch_size),
+            "train": TensorBatchLoader(self.data_train.x, self.data_train.y, self.eval_batch_size, rank=self.data_train.rank,
+                                       world_size=self.data_train.world_size),
             "test": self.data_test,
         }
         chosen = [loaders[name] for name in self.eval_splits]

@@ -30,6 +30,12 @@ def epoch_permutation(num_samples: int, seed: int, epoch: int) -> torch.Tensor:
     return torch.randperm(num_samples, generator=generator)
 
 
+def uneven_last_batch(num_samples: int, batch_size: int, world_size: int) -> int | None:
+    """The size of a last global batch that ``world_size`` processes cannot share equally, else None."""
+    remainder = num_samples % (batch_size * world_size)
+    return remainder if remainder % world_size else None
+
+
 class TensorBatchLoader:
     """Iterable of ``(x, y)`` batches over in-memory tensors.
 
@@ -40,6 +46,8 @@ class TensorBatchLoader:
         shuffle: draw a fresh seeded permutation each epoch; otherwise keep the stored order.
         seed: data-order seed, independent of the model seed.
         drop_last: drop a final incomplete batch.
+        rank: this process's index among ``world_size`` DDP processes (see the module docstring).
+        world_size: number of DDP processes sharing each global batch (shuffled) or the split (stored order).
     """
 
     def __init__(
@@ -50,16 +58,27 @@ class TensorBatchLoader:
         shuffle: bool = False,
         seed: int = 0,
         drop_last: bool = False,
+        rank: int = 0,
+        world_size: int = 1,
     ) -> None:
         if x.shape[0] != y.shape[0]:
             raise ValueError(f"x has {x.shape[0]} samples but y has {y.shape[0]}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if not 0 <= rank < world_size:
+            raise ValueError(f"rank={rank} must lie in [0, world_size={world_size})")
+        if world_size > 1 and not shuffle:  # stored order: this process's contiguous shard of the split
+            if x.shape[0] < world_size:
+                raise ValueError(f"{x.shape[0]} samples cannot be shared by {world_size} processes")
+            x, y = x.tensor_split(world_size)[rank], y.tensor_split(world_size)[rank]
         self.x, self.y = x, y
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
         self.drop_last = drop_last
+        self.rank, self.world_size = rank, world_size
+        # samples per step across all processes: a shuffled loader shares each global batch (module docstring)
+        self.global_batch_size = batch_size * world_size if shuffle else batch_size
         self.epoch = 0
         self._batches_done = 0  # batches of `self.epoch` consumed (see the module docstring)
         self._resumed = False
@@ -70,8 +89,8 @@ class TensorBatchLoader:
 
     def __len__(self) -> int:
         if self.drop_last:
-            return self.num_samples // self.batch_size
-        return math.ceil(self.num_samples / self.batch_size)
+            return self.num_samples // self.global_batch_size
+        return math.ceil(self.num_samples / self.global_batch_size)
 
     def set_epoch(self, epoch: int) -> None:
         """Called by Lightning's fit loop before each epoch (through the ``sampler`` attribute below)."""
@@ -103,12 +122,15 @@ class TensorBatchLoader:
             order = epoch_permutation(self.num_samples, self.seed, self.epoch).to(self.x.device)
         else:
             order = None
+        size = self.global_batch_size
         for index in range(start, len(self)):
-            lo, hi = index * self.batch_size, min((index + 1) * self.batch_size, self.num_samples)
+            lo, hi = index * size, min((index + 1) * size, self.num_samples)
             if order is None:
                 batch = (self.x[lo:hi], self.y[lo:hi])
             else:
                 rows = order[lo:hi]
+                if self.world_size > 1:  # this process's share of the global batch
+                    rows = rows.tensor_split(self.world_size)[self.rank]
                 batch = (self.x[rows], self.y[rows])
             self._batches_done = index + 1
             yield batch

@@ -17,6 +17,11 @@ epoch exactly where Lightning's automatic loop steps it - a plain schedule after
 (before validation, so the epoch's checkpoint holds the stepped schedule), ``ReduceLROnPlateau`` after the
 validation that computed its metric (``scheduler_monitor``). The learning rate each epoch trained with is logged as
 ``train/lr``.
+
+Under DDP (``trainer.devices > 1``) each process trains on its share of every global batch (the datamodule shards
+it) and DDP averages the gradients, so the update is the single-process one with the global batch. ``train/loss``
+and the penalty terms are logged as the mean over the processes (``sync_dist``), ``train/acc`` counts the samples
+of every process, and the torchmetrics of validation and test sync their states before computing.
 """
 
 from __future__ import annotations
@@ -173,18 +178,20 @@ class MLPClassifier(L.LightningModule):
         self.train_correct.add_((logits.detach().argmax(dim=1) == y).sum())
         self.train_seen.add_(y.shape[0])
         if logging_step:
-            self.log("train/loss", loss.detach(), on_step=True, on_epoch=False, prog_bar=True)
+            synced = self.trainer.world_size > 1  # the mean over the DDP processes' shares of the batch
+            self.log("train/loss", loss.detach(), on_step=True, on_epoch=False, prog_bar=True, sync_dist=synced)
             if self.weight_decay > 0:
                 with torch.no_grad():
                     penalty = self.weight_penalty()
-                self.log("train/weight_penalty", penalty, on_step=True, on_epoch=False)
-                self.log("train/total_loss", loss.detach() + penalty, on_step=True, on_epoch=False)
+                self.log("train/weight_penalty", penalty, on_step=True, on_epoch=False, sync_dist=synced)
+                self.log("train/total_loss", loss.detach() + penalty, on_step=True, on_epoch=False,
+                         sync_dist=synced)
         return loss
 
     def on_train_epoch_start(self) -> None:
         if self.scheduler_factory is not None:  # the learning rate of this epoch (first parameter group)
             self.log("train/lr", float(self.trainer.optimizers[0].param_groups[0]["lr"]), on_step=False,
-                     on_epoch=True)
+                     on_epoch=True, sync_dist=self.trainer.world_size > 1)
 
     def _manual_scheduler(self) -> Any:
         """The schedule this module steps itself: in manual optimization (else Lightning steps it), if any."""
@@ -199,7 +206,11 @@ class MLPClassifier(L.LightningModule):
                 scheduler.step()
 
     def on_train_epoch_end(self) -> None:
-        self.log("train/acc", self.train_correct / self.train_seen.clamp(min=1), prog_bar=True)
+        correct, seen = self.train_correct, self.train_seen
+        if self.trainer.world_size > 1:  # every process's samples of the epoch
+            correct, seen = self.trainer.strategy.reduce(torch.stack([correct, seen]), reduce_op="sum")
+        # already the same in every process; sync_dist tells Lightning so (it warns about epoch values without)
+        self.log("train/acc", correct / seen.clamp(min=1), prog_bar=True, sync_dist=self.trainer.world_size > 1)
         self.train_correct.zero_()
         self.train_seen.zero_()
         scheduler = self._manual_scheduler()
@@ -242,7 +253,8 @@ class MLPClassifier(L.LightningModule):
             self._validated_this_epoch = True
         if "val" in (getattr(self.trainer.datamodule, "eval_splits", None) or ["val"]):
             self.val_acc_best(self.eval_acc["val_split"].compute())
-            self.log("val/acc_best", self.val_acc_best.compute(), prog_bar=True)
+            self.log("val/acc_best", self.val_acc_best.compute(), prog_bar=True,
+                     sync_dist=self.trainer.world_size > 1)  # computed from the synced val/acc: the same everywhere
 
     def test_step(self, batch, batch_idx: int) -> None:
         self._evaluate(batch, self.test_loss, self.test_acc, ("test/loss", "test/acc"))

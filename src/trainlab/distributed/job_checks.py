@@ -1,0 +1,41 @@
+"""What is checked before a job of several DDP processes starts any: one-line config errors, nothing written.
+
+* ``trainer.num_nodes > 1`` needs the processes of the other nodes, which only a cluster launcher can start
+  (``hydra/launcher=submitit_slurm`` with ``nodes`` and ``tasks_per_node``).
+* Under SLURM, the job's tasks are its processes: ``SLURM_NTASKS`` must equal ``trainer.devices ×
+  trainer.num_nodes``.
+* The project's datamodule must cut every global batch into equal per-process shares
+  (:meth:`~trainlab.data.mnist_datamodule.MNISTDataModule.check_ddp_shares`).
+
+The number of GPUs is checked with the other values of the config (:mod:`trainlab.config_validation`).
+"""
+
+from __future__ import annotations
+
+import os
+
+from omegaconf import DictConfig
+
+from trainlab.config_instantiation import instantiate_key
+from trainlab.errors import ConfigError
+
+DATAMODULE = "trainlab.data.mnist_datamodule.MNISTDataModule"
+
+
+def check_ddp_job(cfg: DictConfig, processes: int, launched_by: str | None) -> None:
+    """Raise :class:`ConfigError` when a job of ``processes`` DDP processes cannot run as configured."""
+    devices, num_nodes = cfg.trainer.get("devices"), int(cfg.trainer.get("num_nodes", 1) or 1)
+    if num_nodes > 1 and launched_by is None:
+        raise ConfigError(
+            f"trainer.num_nodes={num_nodes} needs one process per device on each node, started by a cluster "
+            f"launcher; allowed: trainer.num_nodes=1 here, or hydra/launcher=submitit_slurm "
+            f"hydra.launcher.nodes={num_nodes} hydra.launcher.tasks_per_node={devices} (README, 'Several GPUs')")
+    if launched_by == "SLURM":
+        tasks = int(os.environ["SLURM_NTASKS"])
+        if tasks != processes:
+            raise ConfigError(
+                f"trainer.devices={devices} x trainer.num_nodes={num_nodes} = {processes} DDP processes, but this "
+                f"SLURM job has SLURM_NTASKS={tasks} tasks; allowed: one task per device, "
+                f"hydra.launcher.tasks_per_node={devices} hydra.launcher.nodes={num_nodes}")
+    if cfg.data.get("_target_") == DATAMODULE:
+        instantiate_key(cfg, "data").check_ddp_shares(processes)

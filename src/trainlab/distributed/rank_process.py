@@ -1,0 +1,90 @@
+"""One DDP rank of a training job: ``python -m trainlab.distributed.rank_process <job.json>``.
+
+Started by :mod:`trainlab.distributed.rank_processes` with the job's resolved config and Hydra context in
+``job.json`` and the rank in ``LOCAL_RANK``. It runs :func:`trainlab.train.train` as the job would in one process
+(Lightning finds the rank variables and joins the other ranks instead of launching any), and records how it ended
+in ``rank<N>.json`` beside ``job.json``, where the job's process reads it:
+
+    {"kind": "completed"}
+    {"kind": "user_error", "message": "..."}                                # exit status 2
+    {"kind": "diverged", "message": "...", "step": 120}                     # exit status 3
+    {"kind": "interrupted", "signum": 15, "checkpoint": "...", "step": 7}   # exit status 128 + signal
+    {"kind": "failed", "error": "RuntimeError: ..."}                        # exit status 1
+
+Rank 0 logs at INFO to stderr and into the job's log file; the other ranks log warnings and errors only, each line
+prefixed with the rank.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from trainlab.distributed.rank_processes import OUTCOME_FILE
+from trainlab.job_context import JobContext
+
+LOG_FORMAT = "[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"
+
+
+def configure_logging(rank: int, log_file: str | None) -> None:
+    root = logging.getLogger()
+    if rank == 0:
+        handlers: list[logging.Handler] = [logging.StreamHandler()]
+        if log_file is not None:
+            handlers.append(logging.FileHandler(log_file))
+        for handler in handlers:
+            handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        root.setLevel(logging.INFO)
+    else:
+        handlers = [logging.StreamHandler()]
+        handlers[0].setFormatter(logging.Formatter(f"[rank {rank}]{LOG_FORMAT}"))
+        root.setLevel(logging.WARNING)
+    for handler in handlers:
+        root.addHandler(handler)
+
+
+def run(payload_file: Path, rank: int) -> tuple[dict, int]:
+    """Train this rank; returns its outcome and exit status."""
+    payload = json.loads(payload_file.read_text())
+    configure_logging(rank, payload["log_file"])  # before Lightning is imported: its lines then go through it
+
+    from trainlab.callbacks.divergence_guard import RunDiverged
+    from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+    from trainlab.errors import UserError
+    from trainlab.lightning_noise import route_lightning_logs_through_root
+    from trainlab.train import train
+
+    route_lightning_logs_through_root()
+    cfg = OmegaConf.create(payload["config"])
+    try:
+        train(cfg, JobContext(**payload["context"]))
+    except UserError as error:
+        return {"kind": "user_error", "message": str(error)}, 2
+    except RunDiverged as diverged:
+        return {"kind": "diverged", "message": str(diverged), "step": diverged.step}, RunDiverged.EXIT_STATUS
+    except TrainingInterrupted as stop:
+        return ({"kind": "interrupted", "signum": stop.signum, "checkpoint": str(stop.checkpoint), "step": stop.step},
+                128 + stop.signum)
+    except BaseException as error:  # noqa: BLE001 - logged with its traceback, reported to the job's process
+        logging.getLogger(__name__).exception("DDP rank %d failed", rank)
+        return {"kind": "failed", "error": "".join(traceback.format_exception_only(type(error), error)).strip()}, 1
+    return {"kind": "completed"}, 0
+
+
+def main(argv: list[str]) -> int:
+    payload_file = Path(argv[1])
+    rank = int(os.environ["LOCAL_RANK"])
+    outcome, status = run(payload_file, rank)
+    outcome_file = payload_file.with_name(OUTCOME_FILE.format(rank=rank))
+    outcome_file.write_text(json.dumps(outcome))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

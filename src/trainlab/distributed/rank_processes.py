@@ -1,0 +1,220 @@
+"""Train one job as ``trainer.devices`` DDP processes that the job starts itself from its resolved config.
+
+Lightning's own launchers do not fit a Hydra job: its ``ddp`` launcher re-runs ``sys.argv`` in every extra process,
+which under Hydra starts a new run directory - or, in a multirun, the whole sweep again in each process - and its
+``ddp_spawn`` pickles the trainer into processes that a signal to the job does not reach. So the job's own process
+(the one Hydra runs, in the job's directory) supervises its ranks:
+
+1. it writes the job's resolved config and Hydra context (:class:`~trainlab.job_context.JobContext`) to a
+   temporary directory - never into the job's directory;
+2. it starts ``python -m trainlab.distributed.rank_process`` once per rank, with the variables Lightning reads for
+   processes it did not create (``MASTER_ADDR``, ``MASTER_PORT``, ``WORLD_SIZE``, ``NODE_RANK``, ``LOCAL_RANK``).
+   Every rank trains the same job in the same directory; rank 0 alone writes ``status.json``, the TensorBoard
+   run, the checkpoints and the log lines, and Hydra's ``.hydra/`` stays the job's;
+3. it waits, forwarding SIGINT and SIGTERM to every rank (they agree on a step, save ``last.ckpt`` together and
+   stop). When a rank fails, the others get :data:`GRACE_S` seconds to end and are then killed, so that no rank
+   waits for ever in a collective operation; a rank also dies with the job's process (``PR_SET_PDEATHSIG``);
+4. it reads each rank's outcome and ends as the job would have in one process: it returns the objective, or raises
+   the same :class:`~trainlab.errors.UserError`, :class:`~trainlab.callbacks.divergence_guard.RunDiverged` or
+   :class:`~trainlab.callbacks.graceful_shutdown.TrainingInterrupted`. A failed rank is recorded ``failed`` in
+   ``status.json`` with its error; in a multirun the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from trainlab.distributed.process_world import OWN_RANKS_VARIABLE
+from trainlab.job_context import JobContext
+
+log = logging.getLogger(__name__)
+
+GRACE_S = 5.0  # how long the other ranks may take to end by themselves after one failed
+POLL_S = 0.1
+OUTCOME_FILE = "rank{rank}.json"  # in the temporary directory: what each rank's train() ended with
+
+
+class RankFailed(RuntimeError):
+    """A rank process ended with an error that is not the user's to fix (its traceback is in the job's log)."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def rank_environment(rank: int, world_size: int, port: int) -> dict[str, str]:
+    """The variables of one rank process: Lightning's ``LightningEnvironment`` reads them instead of launching."""
+    env = dict(os.environ)
+    env.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE=str(world_size), NODE_RANK="0",
+               LOCAL_RANK=str(rank), **{OWN_RANKS_VARIABLE: "1"})
+    env.pop("RANK", None)
+    return env
+
+
+def die_with_parent() -> None:
+    """In the child, before it runs: the kernel kills it when the job's process dies (Linux; elsewhere a no-op)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return
+    PR_SET_PDEATHSIG = 1
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def job_log_file() -> str | None:
+    """The Hydra job's log file (``<job dir>/<job name>.log``), where rank 0 appends its lines, or None."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            return handler.baseFilename
+    return None
+
+
+def start_ranks(payload_file: Path, world_size: int) -> list[subprocess.Popen]:
+    port = free_port()
+    command = [sys.executable, "-m", "trainlab.distributed.rank_process", str(payload_file)]
+    # A new session: a Ctrl-C in the terminal reaches the job's process alone, which forwards it once to each rank
+    # (a rank that got it twice would stop at once instead of saving a checkpoint).
+    return [subprocess.Popen(command, env=rank_environment(rank, world_size, port), start_new_session=True,
+                             preexec_fn=die_with_parent) for rank in range(world_size)]
+
+
+def wait_for_ranks(ranks: list[subprocess.Popen]) -> tuple[list[int], list[int]]:
+    """Wait for every rank; once one has failed, kill those still running after :data:`GRACE_S` seconds.
+
+    Returns the exit statuses and the ranks in the order they ended (the first to fail is the cause; the others
+    often fail only because it left their collective operations).
+    """
+    failed_at: float | None = None
+    ended: list[int] = []
+    while True:
+        codes = [rank.poll() for rank in ranks]
+        ended += [index for index, code in enumerate(codes) if code is not None and index not in ended]
+        if all(code is not None for code in codes):
+            return codes, ended
+        if failed_at is None and any(code not in (None, 0) for code in codes):
+            failed_at = time.monotonic()
+        if failed_at is not None and time.monotonic() - failed_at > GRACE_S:
+            for rank in ranks:
+                if rank.poll() is None:
+                    rank.kill()
+        time.sleep(POLL_S)
+
+
+class ForwardedSignals:
+    """While the ranks run, SIGINT and SIGTERM to the job's process are passed on to every rank."""
+
+    def __init__(self, ranks: list[subprocess.Popen]) -> None:
+        self.ranks = ranks
+        self.received: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def _forward(self, signum, frame) -> None:
+        self.received = signum
+        log.warning("received %s: passing it to the %d DDP processes", signal.Signals(signum).name, len(self.ranks))
+        for rank in self.ranks:
+            if rank.poll() is None:
+                rank.send_signal(signum)
+
+    def __enter__(self) -> ForwardedSignals:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._forward)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+
+def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int) -> list[dict[str, Any]]:
+    """Start the ranks and wait for them; returns each rank's outcome (:mod:`trainlab.distributed.rank_process`)
+    in the order the ranks ended."""
+    payload = {"config": OmegaConf.to_container(cfg, resolve=True), "context": asdict(context),
+               "log_file": job_log_file()}
+    with tempfile.TemporaryDirectory(prefix="trainlab-ddp-") as scratch:
+        payload_file = Path(scratch) / "job.json"
+        payload_file.write_text(json.dumps(payload))
+        log.info("training with %d DDP processes (%s)", world_size, cfg.trainer.get("accelerator"))
+        ranks = start_ranks(payload_file, world_size)
+        try:
+            with ForwardedSignals(ranks):
+                codes, ended = wait_for_ranks(ranks)
+        finally:
+            for rank in ranks:  # an exception here (a second Ctrl-C) must not leave ranks behind
+                if rank.poll() is None:
+                    rank.kill()
+                    rank.wait()
+        outcomes = []
+        for rank, code in enumerate(codes):
+            outcome_file = Path(scratch) / OUTCOME_FILE.format(rank=rank)
+            outcome = json.loads(outcome_file.read_text()) if outcome_file.is_file() else {
+                "kind": "failed", "error": f"exited with status {code} before recording an outcome"}
+            outcomes.append({**outcome, "rank": rank, "exit_status": code})
+        return [outcomes[rank] for rank in ended]
+
+
+def first_failure(outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The outcome that explains a failed job: a user error, else the first rank that failed of its own accord
+    (``outcomes`` in the order the ranks ended), else the first that was killed."""
+    failures = [o for o in outcomes if o["kind"] not in ("completed", "diverged", "interrupted")]
+    for kind in ("user_error", "failed"):
+        own = [o for o in failures if o["kind"] == kind and "before recording" not in o.get("error", "")]
+        if own:
+            return own[0]
+    return failures[0] if failures else None
+
+
+def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: int, started: float) -> float | None:
+    """Train the job as ``world_size`` rank processes and end as :func:`trainlab.train.train` ends in one process.
+
+    The ranks train as a single run (they raise rather than return an objective on failure); this process applies
+    the job's multirun rules to what they recorded.
+    """
+    from trainlab.callbacks.divergence_guard import RunDiverged
+    from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+    from trainlab.errors import ConfigError, UserError
+    from trainlab.run_status import read_status, write_status
+    from trainlab.train import missing_objective_message
+
+    output_dir = Path(cfg.paths.output_dir)
+    outcomes = run_rank_processes(cfg, replace(context, multirun=False), world_size)
+    cause = first_failure(outcomes)
+    if cause is not None and cause["kind"] == "user_error":
+        raise UserError(cause["message"])
+    interrupted = next((o for o in outcomes if o["kind"] == "interrupted" and o["rank"] == 0), None)
+    if cause is None and interrupted is not None:
+        raise TrainingInterrupted(interrupted["signum"], Path(interrupted["checkpoint"]), interrupted["step"])
+    recorded = read_status(output_dir) or {"metrics": {}}
+    if cause is not None:
+        error = f"DDP rank {cause['rank']} of {world_size}: {cause['error']}"
+        write_status(output_dir, "failed", context.overrides, recorded["metrics"], None,
+                     time.monotonic() - started, error, data_source=recorded.get("data_source"))
+        if not context.multirun:
+            raise RankFailed(f"{error} (its traceback is in the log above)")
+        log.error("job %s failed (%s); the sweep goes on", output_dir.name, error)
+        return cfg.get("objective_on_failure")
+    if recorded.get("status") == "diverged":
+        diverged = next(o for o in outcomes if o["kind"] == "diverged")
+        if not context.multirun:
+            raise RunDiverged(diverged["step"], str(output_dir))
+        return recorded["objective"]
+    objective = recorded.get("objective")
+    name = cfg.get("optimized_metric")
+    if context.multirun and name and objective is None:  # the sweeper needs a number for this job
+        raise ConfigError(missing_objective_message(name, recorded["metrics"]))
+    return objective

@@ -1,0 +1,248 @@
+"""DDP jobs (``trainer.devices > 1``): sharded data, the same numbers as one process, one directory per job, resume,
+signals, failing ranks, SLURM's variables and the errors that stop a job before it starts.
+
+The runs use 2 CPU processes talking through gloo (``trainer=ddp``), short budgets and the bundled sample.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from omegaconf import open_dict
+
+from conftest import ROOT, TRAIN_PY, train_command
+from tb_events import scalar_values
+from trainlab.data.tensor_batch_loader import TensorBatchLoader, uneven_last_batch
+from trainlab.distributed.process_world import external_launcher, process_rank
+from trainlab.errors import ConfigError
+from trainlab.train import train
+
+@pytest.fixture(autouse=True)
+def rank_processes_import_the_test_helpers(monkeypatch):
+    """The DDP ranks are new interpreters: the callbacks of tests/ must be importable there too."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT / "tests"), os.environ.get("PYTHONPATH")])))
+
+
+SHORT = ["trainer.max_steps=12", "trainer.max_epochs=-1", "data.train_size=768", "data.val_size=200",
+         "trainer.log_every_n_steps=2", "callbacks.progress_bar=null"]
+
+
+def net_state(run_dir: Path) -> dict[str, torch.Tensor]:
+    state = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+    return {name: value for name, value in state.items() if name.startswith("net.")}
+
+
+def status(run_dir: Path) -> dict:
+    return json.loads((run_dir / "status.json").read_text())
+
+
+# ---- the sharded loader ---------------------------------------------------------------------------------------
+def test_the_ranks_shares_of_each_step_make_up_the_single_process_batch():
+    x, y = torch.arange(100.0).unsqueeze(1), torch.arange(100)
+    whole = TensorBatchLoader(x, y, batch_size=20, shuffle=True, seed=4)
+    ranks = [TensorBatchLoader(x, y, batch_size=10, shuffle=True, seed=4, rank=r, world_size=2) for r in range(2)]
+    for epoch in range(2):
+        for loader in [whole, *ranks]:
+            loader.set_epoch(epoch)
+        assert len(ranks[0]) == len(ranks[1]) == len(whole) == 5
+        for (wx, wy), (x0, y0), (x1, y1) in zip(whole, *ranks, strict=True):
+            assert x0.shape == x1.shape == (10, 1)
+            assert torch.equal(torch.cat([y0, y1]), wy)  # rank 0 the first half, rank 1 the second, same order
+
+
+def test_validation_shards_cover_every_sample_exactly_once():
+    x, y = torch.arange(105.0).unsqueeze(1), torch.arange(105)
+    seen = [torch.cat([b for _, b in TensorBatchLoader(x, y, batch_size=16, rank=r, world_size=2)]) for r in range(2)]
+    assert [len(s) for s in seen] == [53, 52]
+    assert torch.equal(torch.cat(seen), y)
+
+
+def test_uneven_last_batch_finds_the_global_batches_that_cannot_be_shared_equally():
+    assert uneven_last_batch(4000, 64, 2) is None      # last global batch of 32 = 16 + 16
+    assert uneven_last_batch(4001, 64, 2) == 33
+    assert uneven_last_batch(4000, 100, 3) == 100       # 4000 % 300 = 100, not a multiple of 3
+    assert uneven_last_batch(3900, 100, 3) is None
+
+
+# ---- errors before anything starts ------------------------------------------------------------------------------
+def test_a_train_size_whose_last_global_batch_cannot_be_shared_is_one_config_error(make_cfg, tmp_path):
+    cfg = make_cfg("trainer=ddp", "data.batch_size=64", "data.train_size=4001", "data.val_size=100")
+    with pytest.raises(ConfigError) as error:
+        train(cfg)
+    assert str(error.value) == (
+        "data.train_size=4001 with data.batch_size=64 per process on trainer.devices=2 leaves a last global batch of "
+        "33 samples, which 2 processes cannot share equally; allowed: a data.train_size whose remainder modulo 128 "
+        "is a multiple of 2 (e.g. data.train_size=3968)")
+    assert not (tmp_path / "run").exists() or not any((tmp_path / "run").iterdir())
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    (["+trainer.num_nodes=2"], "trainer.num_nodes=2 needs one process per device on each node, started by a cluster "
+                              "launcher; allowed: trainer.num_nodes=1 here, or hydra/launcher=submitit_slurm"),
+    (["trainer.strategy=fsdp"], "trainer.strategy='fsdp' is invalid; allowed: one of auto, ddp, ddp_spawn"),
+    (["trainer.devices=0"], "trainer.devices=0 is invalid; allowed: a number of devices N >= 1"),
+])
+def test_what_cannot_run_as_ddp_is_one_line_and_exit_status_2(train_in_process, tmp_path, overrides, message):
+    result = train_in_process("trainer=ddp", *overrides, f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    line = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(line) == 1 and message in line[0], result.stderr
+    assert not list((tmp_path / "run").glob("*.tfevents*")) and not (tmp_path / "run" / "status.json").exists()
+
+
+def test_more_gpus_than_present_is_a_config_error(make_cfg, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    with pytest.raises(ConfigError, match=r"trainer.devices=4 asks for more GPUs than the 2 present; allowed: at "
+                                          r"most 2 devices, indices 0..1"):
+        train(make_cfg("trainer=ddp", "trainer.accelerator=gpu", "trainer.devices=4"))
+
+
+# ---- SLURM: the variables Lightning reads for a job whose tasks are its processes -------------------------------
+SLURM_TASK = {"SLURM_NTASKS": "2", "SLURM_PROCID": "1", "SLURM_LOCALID": "1", "SLURM_NODEID": "0",
+              "SLURM_JOB_NAME": "train", "SLURM_JOB_ID": "4242", "SLURM_NODELIST": "node7",
+              "SLURM_NTASKS_PER_NODE": "2"}
+
+
+def test_a_slurm_task_is_a_rank_started_by_the_cluster(monkeypatch):
+    for name in ("LOCAL_RANK", "RANK", "TORCHELASTIC_RUN_ID", "GROUP_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    assert external_launcher() is None and process_rank() == 0
+    for name, value in SLURM_TASK.items():
+        monkeypatch.setenv(name, value)
+    assert external_launcher() == "SLURM" and process_rank() == 1
+    from lightning.fabric.plugins.environments import SLURMEnvironment
+
+    environment = SLURMEnvironment()
+    assert (environment.global_rank(), environment.local_rank(), environment.world_size()) == (1, 1, 2)
+
+
+def test_a_slurm_job_with_the_wrong_number_of_tasks_is_a_config_error(make_cfg, monkeypatch):
+    for name, value in {**SLURM_TASK, "SLURM_NTASKS": "4", "SLURM_PROCID": "0"}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=r"trainer.devices=2 x trainer.num_nodes=1 = 2 DDP processes, but this "
+                                          r"SLURM job has SLURM_NTASKS=4 tasks; allowed: one task per device, "
+                                          r"hydra.launcher.tasks_per_node=2"):
+        train(make_cfg("trainer=ddp"))
+
+
+# ---- training: the same numbers as one process with the global batch --------------------------------------------
+def ddp_run(make_cfg, tmp_path: Path, name: str, *overrides: str) -> Path:
+    run_dir = tmp_path / name
+    train(make_cfg(*SHORT, *overrides, output_dir=run_dir))
+    return run_dir
+
+
+@pytest.mark.parametrize(("trainer", "optimizer"), [
+    ("ddp", "sgd"),
+    pytest.param("ddp_spawn", "adam", marks=pytest.mark.slow),
+    pytest.param("ddp", "adam", marks=pytest.mark.slow),
+    pytest.param("ddp_spawn", "sgd", marks=pytest.mark.slow),
+])
+def test_two_processes_of_batch_64_train_as_one_process_of_batch_128(make_cfg, tmp_path, trainer, optimizer):
+    alone = ddp_run(make_cfg, tmp_path, "alone", f"optimizer={optimizer}", "data.batch_size=128")
+    ddp = ddp_run(make_cfg, tmp_path, "ddp", f"optimizer={optimizer}", f"trainer={trainer}", "data.batch_size=64")
+    one, two = net_state(alone), net_state(ddp)
+    assert one.keys() == two.keys()
+    for name in one:
+        torch.testing.assert_close(two[name], one[name], rtol=1e-4, atol=1e-5, msg=name)
+    assert torch.load(ddp / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 12
+    for metric in ("val/acc", "val/loss", "test/acc", "train/acc"):
+        assert status(ddp)["metrics"][metric] == pytest.approx(status(alone)["metrics"][metric], abs=1e-4), metric
+    logged_alone, logged_ddp = scalar_values(alone, "train/loss"), scalar_values(ddp, "train/loss")
+    assert len(logged_ddp) == len(logged_alone) == 6
+    assert logged_ddp == pytest.approx(logged_alone, abs=1e-4)  # the mean over both processes' shares
+
+
+def test_one_job_one_directory_written_by_rank_0(train_in_process, tmp_path):
+    run_dir = tmp_path / "run"
+    result = train_in_process("trainer=ddp", *SHORT, f"hydra.run.dir={run_dir}")
+    assert result.returncode == 0, result.stderr
+    events = sorted(p.name for p in run_dir.glob("events.out.tfevents*"))
+    # one TensorBoard run (the job's directory), written by one process: the file names end in <pid>.<n>
+    assert len({name.split(".")[-2] for name in events}) == 1
+    assert sorted(p.name for p in tmp_path.rglob("events.out.tfevents*")) == events
+    assert sorted(p.name for p in run_dir.iterdir()) == sorted(
+        [".hydra", "checkpoints", "hparams.yaml", "status.json", *events, "train.log"])
+    assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == ["last.ckpt"]
+    assert sorted(p.name for p in (run_dir / ".hydra").iterdir()) == ["config.yaml", "hydra.yaml", "overrides.yaml"]
+    assert not (tmp_path / "outputs").exists() or not list((tmp_path / "outputs").rglob("*.yaml"))  # no other run
+    assert status(run_dir)["status"] == "completed"
+    log = (run_dir / "train.log").read_text()
+    assert "training with 2 DDP processes (cpu)" in log
+    assert "global batch 200 = 100 per process x 2" in log
+
+
+# ---- failures and signals ---------------------------------------------------------------------------------------
+def test_a_failing_rank_fails_the_job_without_hanging_the_other(make_cfg, tmp_path):
+    cfg = make_cfg("trainer=ddp", *SHORT)
+    with open_dict(cfg):
+        cfg.callbacks.fail = {"_target_": "failing_callback.FailAtStepOnRank", "step": 3, "rank": 1}
+    from trainlab.distributed.rank_processes import RankFailed
+
+    with pytest.raises(RankFailed, match=r"DDP rank 1 of 2: RuntimeError: simulated crash at step 3"):
+        train(cfg)
+    recorded = status(tmp_path / "run")
+    assert recorded["status"] == "failed"
+    assert recorded["error"] == "DDP rank 1 of 2: RuntimeError: simulated crash at step 3"
+
+
+def test_sigterm_to_the_job_saves_a_checkpoint_that_resumes_as_if_uninterrupted(make_cfg, tmp_path, data_dir):
+    """A real SIGTERM to the job's process (sent by rank 0 to its parent at step 4, mid-epoch); the resumed DDP run
+    ends with the weights of one uninterrupted process of the global batch."""
+    run_dir, budget = tmp_path / "run", "trainer.max_steps=60"
+    args = ["trainer=ddp", *SHORT, budget, "data.batch_size=64", f"hydra.run.dir={run_dir}",
+            "+callbacks.sigterm._target_=sigterm_at_step.SigtermToParentAtStep", "+callbacks.sigterm.step=4"]
+    result = subprocess.run([sys.executable, str(TRAIN_PY), *train_command(args, tmp_path, data_dir)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 128 + signal.SIGTERM, result.stderr[-3000:]
+    assert f"ckpt_path=last hydra.run.dir={run_dir}" in result.stderr
+    assert status(run_dir)["status"] == "interrupted"
+    step = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)["global_step"]
+    assert 4 <= step < 60
+
+    train(make_cfg("trainer=ddp", *SHORT, budget, "data.batch_size=64", "ckpt_path=last", output_dir=run_dir))
+    assert status(run_dir)["status"] == "completed"
+    assert torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 60
+    alone = ddp_run(make_cfg, tmp_path, "alone", budget, "data.batch_size=128")
+    # 60 steps: the float rounding of two half-batch gradients against one whole-batch gradient adds up to ~3e-5
+    # (a batch skipped or repeated on resume moves the weights by ~1e-3)
+    for name, value in net_state(alone).items():
+        torch.testing.assert_close(net_state(run_dir)[name], value, rtol=1e-3, atol=1e-4,
+                                   msg=lambda m, name=name: f"{name}: {m}")
+    assert status(run_dir)["metrics"]["val/acc"] == pytest.approx(status(alone)["metrics"]["val/acc"], abs=0.006)
+
+
+# ---- multiruns ----------------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_a_multirun_of_ddp_jobs_has_one_directory_per_job(train_in_process, tmp_path):
+    sweep = tmp_path / "sweep"
+    result = train_in_process("-m", "trainer=ddp", *SHORT, "optimizer=sgd,adam,momentum",
+                              f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 0, result.stderr
+    jobs = sorted(p for p in sweep.iterdir() if p.is_dir() and p.name != ".hydra")
+    assert [p.name.split("_")[0] for p in jobs] == ["0", "1", "2"], sorted(p.name for p in sweep.iterdir())
+    for job in jobs:
+        assert len({p.name.split(".")[-2] for p in job.glob("events.out.tfevents*")}) == 1  # one writer
+        assert status(job)["status"] == "completed"
+        assert (job / "checkpoints" / "last.ckpt").is_file()
+    assert len((sweep / "summary.csv").read_text().strip().splitlines()) == 1 + 3
+
+
+@pytest.mark.slow
+def test_in_a_multirun_a_failing_rank_fails_its_job_and_the_sweep_goes_on(train_in_process, tmp_path):
+    sweep = tmp_path / "sweep"
+    result = train_in_process("-m", "trainer=ddp", *SHORT, "+callbacks.fail._target_=failing_callback."
+                              "FailAtStepOnRank", "+callbacks.fail.rank=0", "+callbacks.fail.step=3,10000",
+                              f"hydra.sweep.dir={sweep}", "hydra.sweep.subdir=${hydra.job.num}")
+    assert result.returncode == 0, result.stderr
+    jobs = sorted(p for p in sweep.iterdir() if p.is_dir() and p.name != ".hydra")
+    assert [status(job)["status"] for job in jobs] == ["failed", "completed"]
+    assert status(jobs[0])["error"] == "DDP rank 0 of 2: RuntimeError: simulated crash at step 3"
