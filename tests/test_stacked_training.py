@@ -46,7 +46,7 @@ def status(job_dir):
     return read_status(job_dir)
 
 
-def assert_same_run(stack_dir, lone_dir, atol=2e-5):
+def assert_same_run(stack_dir, lone_dir, atol=2e-5, weights_atol=1e-4):
     """Same status, metrics, TensorBoard scalars (tags, steps, values) and checkpoint as the lone run."""
     got, expected = status(stack_dir), status(lone_dir)
     assert got["status"] == expected["status"]
@@ -71,7 +71,11 @@ def assert_same_run(stack_dir, lone_dir, atol=2e-5):
     assert got_ckpt["loops"] == expected_ckpt["loops"]
     assert got_ckpt["state_dict"].keys() == expected_ckpt["state_dict"].keys()
     for name, tensor in expected_ckpt["state_dict"].items():
-        torch.testing.assert_close(got_ckpt["state_dict"][name], tensor, rtol=1e-4, atol=atol, msg=name)
+        # The stack's batched matmuls round differently from the lone run's; after 24 steps a few of the 25k
+        # first-layer weights differ by up to ~5e-5 on some CPUs' kernels (AMD EPYC, MKL), far below what a wrong
+        # per-member hyper-parameter moves (> 1e-2)
+        torch.testing.assert_close(got_ckpt["state_dict"][name], tensor, rtol=1e-4, atol=max(atol, weights_atol),
+                                   msg=lambda m, name=name: f"{name}: {m}")
     got_opt, expected_opt = got_ckpt["optimizer_states"][0], expected_ckpt["optimizer_states"][0]
     assert got_opt["param_groups"] == expected_opt["param_groups"]
     for index, state in expected_opt["state"].items():
@@ -91,8 +95,10 @@ def test_every_optimizer_and_initializer_trains_in_a_stack_as_alone(make_cfg, tm
                ["optimizer=torch_adam", "init=he"]]
     stack_dirs, lone_dirs, stacked, alone = train_stack_and_alone(make_cfg, tmp_path, members)
     assert stacked == pytest.approx(alone, abs=1e-6)  # the objectives returned to the sweeper (val/acc)
-    for stack_dir, lone_dir in zip(stack_dirs, lone_dirs, strict=True):
-        assert_same_run(stack_dir, lone_dir)
+    for member, stack_dir, lone_dir in zip(members, stack_dirs, lone_dirs, strict=True):
+        # RMSProp's first steps are sign-like (v starts at 0: lr·g/√(0.01·g²) = 10·lr·sign(g)), so a weight whose
+        # gradient is rounding noise takes a full step either way; on some CPUs one such weight ends 3e-4 apart
+        assert_same_run(stack_dir, lone_dir, weights_atol=1e-3 if "optimizer=rmsprop" in member else 1e-4)
     assert status(stack_dirs[5])["metrics"]["train/weight_penalty"] > 0  # λ > 0 members log the penalty
 
 

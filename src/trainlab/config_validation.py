@@ -203,7 +203,7 @@ def check_accelerator_present(cfg: DictConfig) -> None:
         )
     devices, present = OmegaConf.select(cfg, "trainer.devices", default=1), torch.cuda.device_count()
     indices = list(devices) if OmegaConf.is_list(devices) else list(range(device_count(devices)))
-    if max(indices) >= present:
+    if indices and present and max(indices) >= present:
         raise ConfigError(f"trainer.devices={OmegaConf.to_object(devices) if OmegaConf.is_list(devices) else devices} "
                           f"asks for more GPUs than the {present} present; allowed: at most {present} devices, "
                           f"indices 0..{present - 1}")
