@@ -15,14 +15,15 @@ from pathlib import Path
 
 import pytest
 import torch
-from omegaconf import open_dict
-
 from conftest import ROOT, TRAIN_PY, train_command
+from omegaconf import open_dict
 from tb_events import scalar_values
+
 from trainlab.data.tensor_batch_loader import TensorBatchLoader, uneven_last_batch
 from trainlab.distributed.process_world import external_launcher, process_rank
 from trainlab.errors import ConfigError
 from trainlab.train import train
+
 
 @pytest.fixture(autouse=True)
 def rank_processes_import_the_test_helpers(monkeypatch):
@@ -52,7 +53,7 @@ def test_the_ranks_shares_of_each_step_make_up_the_single_process_batch():
         for loader in [whole, *ranks]:
             loader.set_epoch(epoch)
         assert len(ranks[0]) == len(ranks[1]) == len(whole) == 5
-        for (wx, wy), (x0, y0), (x1, y1) in zip(whole, *ranks, strict=True):
+        for (_, wy), (x0, y0), (x1, y1) in zip(whole, *ranks, strict=True):
             assert x0.shape == x1.shape == (10, 1)
             assert torch.equal(torch.cat([y0, y1]), wy)  # rank 0 the first half, rank 1 the second, same order
 

@@ -268,8 +268,8 @@ class MNISTDataModule(L.LightningDataModule):
         """The ``eval_splits``, in order (one loader when it is just ``val``)."""
         loaders = {
             "val": self.data_val,
-            "train": TensorBatchLoader(self.data_train.x, self.data_train.y, self.eval_batch_size, rank=self.data_train.rank,
-                                       world_size=self.data_train.world_size),
+            "train": TensorBatchLoader(self.data_train.x, self.data_train.y, self.eval_batch_size,
+                                       rank=self.data_train.rank, world_size=self.data_train.world_size),
             "test": self.data_test,
         }
         chosen = [loaders[name] for name in self.eval_splits]
