@@ -71,7 +71,11 @@ class StackedLauncher(Launcher):
         self.hydra_context: HydraContext | None = None
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        from trainlab.stacked.composed_configs import remember_sweep_configs
+
         self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
+        # the sweeper composes each job once to check it, this launcher once more to run it: compose it once
+        remember_sweep_configs(hydra_context.config_loader)
 
     # ---- composing ----------------------------------------------------------------------------------------------
     def _compose(self, index: int, overrides: list[str]) -> PreparedJob:
@@ -130,7 +134,7 @@ class StackedLauncher(Launcher):
         with read_write(config.hydra.runtime), open_dict(config.hydra.runtime):
             config.hydra.runtime.output_dir = os.path.abspath(output_dir)
         HydraConfig.instance().set_config(config)
-        task_cfg = copy.deepcopy(job.task_cfg)
+        task_cfg = job.task_cfg  # this job's own copy (_compose); saved as composed, resolved in a copy below
         hydra_cfg = copy.deepcopy(HydraConfig.instance().cfg)
         Path(output_dir).mkdir(parents=True, exist_ok=True)
         if config.hydra.output_subdir is not None:

@@ -20,6 +20,7 @@ divergence guard, the interrupt handler, the random-state checkpointing, the pro
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,8 +46,12 @@ class CallbackPlan:
     progress_bar: DictConfig | None = None  # the progress bar's config
 
 
+@functools.cache
 def _is(target: str, class_path: str) -> bool:
-    """Whether ``target`` names the class ``class_path`` (or a subclass of it)."""
+    """Whether ``target`` names the class ``class_path`` (or a subclass of it).
+
+    Remembered: locating a class by its dotted path tries imports along the way (~10 ms), and grouping asks it for
+    every callback of every job of a sweep - as long as the training itself for a stack of small members."""
     try:
         return issubclass(get_class(target), get_class(class_path))
     except Exception:  # noqa: BLE001 - an unknown target is simply not that class; instantiation reports it
