@@ -108,6 +108,14 @@ def compile_fresh_copy(function: Callable, backend: str) -> Callable:
     return torch.compile(copy, backend=backend, options=COMPILE_OPTIONS.get(backend))
 
 
+def loss_of(closure: Callable[[], torch.Tensor] | None) -> torch.Tensor | None:
+    """``torch.optim``'s closure convention: re-evaluate the loss with gradients enabled (inside a no-grad step)."""
+    if closure is None:
+        return None
+    with torch.enable_grad():
+        return closure()
+
+
 class BookOptimizer(Optimizer):
     """Base class: the step loop of the book's optimizers (see the module docstring)."""
 
@@ -236,10 +244,7 @@ class BookOptimizer(Optimizer):
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
         """One update of every parameter that has a gradient; returns ``closure()``'s loss when given."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = loss_of(closure)
         for group in self.param_groups:
             params, grads, states = self.tensors_to_update(group)
             if not params:

@@ -32,7 +32,7 @@ import torch
 from torch import nn
 from torch.optim import Optimizer
 
-from trainlab.optim.book_optimizer import BookOptimizer
+from trainlab.optim.book_optimizer import BookOptimizer, loss_of
 
 OptimizerFactory = Callable[[list[dict[str, Any]]], Optimizer]
 EXECUTION_KEYS = ("foreach", "compile")  # how a project optimizer runs, not what it computes
@@ -137,10 +137,7 @@ class StackedOptimizer(Optimizer):
 
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = loss_of(closure)
         for block in self.blocks:
             for param, tensor in block.slices:
                 if tensor is not param:
