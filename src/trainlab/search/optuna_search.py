@@ -180,8 +180,9 @@ class OptunaSearch:
             with stop.deferred():
                 for _ in range(size):
                     jobs.append(self.ask(study, space))
+                asked = study.get_trials(deepcopy=False)
                 for job in list(jobs):
-                    if is_surplus(study, job.number, self.n_trials):
+                    if is_surplus(study, job.number, self.n_trials, asked):
                         tell_outcome(study, job.number, TrialOutcome("surplus"))
                         log.info("trial %d: surplus (the study has its %d trials), not run", job.number,
                                  self.n_trials)
@@ -222,10 +223,11 @@ class OptunaSearch:
         for job in jobs:
             outcome = outcome_of_job(job.job_dir, returns.get(job.number))
             tell_outcome(study, job.number, outcome)
+            log.info("trial %d %s%s", job.number, outcome.label,
+                     f" with value {outcome.value}" if outcome.value is not None else "")
+        if jobs:  # once per batch: each read of the study's trials is a storage query over all of them
             best = best_trial(study)
-            log.info("trial %d %s%s; best so far: %s", job.number, outcome.label,
-                     f" with value {outcome.value}" if outcome.value is not None else "",
-                     "none" if best is None else f"trial {best.number} with {best.value}")
+            log.info("best so far: %s", "none" if best is None else f"trial {best.number} with {best.value}")
 
     def report_stop(self, study: optuna.Study) -> None:
         counted = self.n_trials - trials_left(study, self.n_trials)

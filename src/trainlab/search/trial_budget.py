@@ -29,7 +29,13 @@ def trials_left(study: Study, n_trials: int) -> int:
     return max(0, n_trials - sum(counts_toward_budget(t) for t in study.get_trials(deepcopy=False)))
 
 
-def is_surplus(study: Study, number: int, n_trials: int) -> bool:
-    """Whether ``n_trials`` counted trials have numbers below ``number`` (see the module docstring)."""
-    earlier = (t for t in study.get_trials(deepcopy=False) if t.number < number)
-    return sum(counts_toward_budget(t) for t in earlier) >= n_trials
+def is_surplus(study: Study, number: int, n_trials: int, trials: list[FrozenTrial] | None = None) -> bool:
+    """Whether ``n_trials`` counted trials have numbers below ``number`` (see the module docstring).
+
+    ``trials``: the study's trials read once after a batch's asks, for every trial of the batch (reading them
+    costs a storage query each time). The answers are those of fresh reads: every smaller number existed before
+    the batch asked, and a batch trial told surplus only matters to later numbers that are surplus anyway.
+    """
+    if trials is None:
+        trials = study.get_trials(deepcopy=False)
+    return sum(counts_toward_budget(t) for t in trials if t.number < number) >= n_trials
