@@ -106,7 +106,8 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     context = context or JobContext.from_hydra()
     output_dir = Path(cfg.paths.output_dir)
     overrides = context.overrides
-    writes_job_files = process_rank() == 0  # under DDP only rank 0 writes status.json, logs and checkpoints
+    rank = process_rank()
+    writes_job_files = rank == 0  # under DDP only rank 0 writes status.json, logs and checkpoints
     previous = read_status(output_dir)
     if cfg.get("resume_sweep") and previous is not None and previous["status"] == "completed":
         log.info("resume_sweep=true: %s completed before; skipping it", output_dir.name)
@@ -120,7 +121,7 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
         check_checkpoint(ckpt_path, cfg, name=f"ckpt_path={cfg.ckpt_path}")
     processes = world_size(cfg.trainer)
     launched_by = external_launcher() if processes > 1 else None
-    if processes > 1:
+    if processes > 1 and launched_by != "trainlab":  # the job's own ranks: their job's process checked it
         check_ddp_job(cfg, processes, launched_by)
     if writes_job_files:
         claim_run_dir(output_dir, resuming_checkpoint=ckpt_path is not None,
@@ -137,19 +138,20 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     build_optimizers(model, cfg, {"optimizer": optimizer, "scheduler": scheduler})
     compile_network(model.net, cfg.get("compile"))
     if processes > 1 and cfg.get("seed") is not None:  # same initial weights; each rank its own dropout masks
-        torch.manual_seed(cfg.seed + 1_000_003 * process_rank())
+        torch.manual_seed(cfg.seed + 1_000_003 * rank)
     callbacks = instantiate_dict(cfg.get("callbacks"), "callbacks") + [CheckpointProvenance(cfg, overrides)]
     if not cfg.trainer.get("enable_progress_bar", True):  # the switch also removes the bar configured in callbacks/
         callbacks = [callback for callback in callbacks if not isinstance(callback, ProgressBar)]
     loggers: list[Logger] = instantiate_dict(cfg.get("logger"), "logger")
-    checkpointing = {}
+    trainer_arguments = {}
     if "enable_checkpointing" not in cfg.trainer:  # else Lightning adds a ModelCheckpoint when none is configured
-        checkpointing["enable_checkpointing"] = any(isinstance(callback, Checkpoint) for callback in callbacks)
+        trainer_arguments["enable_checkpointing"] = any(isinstance(callback, Checkpoint) for callback in callbacks)
     # Several processes: they exist, Lightning joins them instead of launching any. One: whatever trainer.strategy
     # names (ddp, ddp_spawn) would only start a process group around it.
-    checkpointing["strategy"] = ddp_strategy(cfg.trainer.get("accelerator")) if processes > 1 else "auto"
+    trainer_arguments["strategy"] = (ddp_strategy(cfg.trainer.get("accelerator"), launched_by) if processes > 1
+                                     else "auto")
     trainer: L.Trainer = instantiate_key(cfg, "trainer", callbacks=callbacks, logger=loggers or False,
-                                         **checkpointing)
+                                         **trainer_arguments)
     resolved_source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None
     if writes_job_files:
         record_run_start(trainer.loggers, logged_config(cfg, resolved_source),

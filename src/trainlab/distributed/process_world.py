@@ -23,6 +23,8 @@ from omegaconf import DictConfig, OmegaConf
 
 # what trainer.strategy may name for a job of several processes; all of them train as ddp_strategy() below
 DDP_STRATEGIES = ("auto", "ddp", "ddp_spawn")
+# set in the environment of the rank processes a job starts itself (trainlab.distributed.rank_processes)
+OWN_RANKS_VARIABLE = "TRAINLAB_DDP_RANKS"
 
 
 def device_count(devices: Any) -> int:
@@ -38,10 +40,14 @@ def world_size(trainer: DictConfig) -> int:
 
 
 def external_launcher() -> str | None:
-    """The launcher that started this process as one of a job's DDP processes, or None when nothing did."""
+    """The launcher that started this process as one of a job's DDP processes - ``trainlab`` (the job's own rank
+    processes, :mod:`trainlab.distributed.rank_processes`), ``LOCAL_RANK``, ``torchrun`` or ``SLURM`` - or None when
+    nothing did."""
     from lightning.fabric.plugins.environments import SLURMEnvironment, TorchElasticEnvironment
 
-    if "LOCAL_RANK" in os.environ:  # trainlab's rank processes, or a launcher of your own (Lightning's convention)
+    if os.environ.get(OWN_RANKS_VARIABLE):  # the rank processes a job starts itself (rank_processes)
+        return "trainlab"
+    if "LOCAL_RANK" in os.environ:  # a launcher of your own (Lightning's convention)
         return "LOCAL_RANK"
     if TorchElasticEnvironment.detect():
         return "torchrun"
@@ -64,12 +70,9 @@ def process_rank() -> int:
     return 0
 
 
-# set in the environment of the rank processes a job starts itself (trainlab.distributed.rank_processes)
-OWN_RANKS_VARIABLE = "TRAINLAB_DDP_RANKS"
-
-
-def ddp_strategy(accelerator: str | None):
-    """Lightning's DDP for a job whose processes already exist: ``gloo`` on CPUs, ``nccl`` on GPUs.
+def ddp_strategy(accelerator: str | None, launched_by: str | None):
+    """Lightning's DDP for a job whose processes already exist (``launched_by``: :func:`external_launcher`):
+    ``gloo`` on CPUs, ``nccl`` on GPUs.
 
     No buffer sync before each forward pass (``forward_sync_buffers=False``, ``broadcast_buffers=False`` before
     torch 2.10): DDP would otherwise copy every buffer of rank 0 into the other processes at every step - the
@@ -84,7 +87,7 @@ def ddp_strategy(accelerator: str | None):
     backend = "gloo" if accelerator == "cpu" else None  # None: Lightning's choice for the device (nccl on CUDA)
     # The job's own ranks read LOCAL_RANK even inside a one-task SLURM allocation, whose SLURM_* variables would
     # otherwise make Lightning take every rank for task 0.
-    environment = LightningEnvironment() if os.environ.get(OWN_RANKS_VARIABLE) else None
+    environment = LightningEnvironment() if launched_by == "trainlab" else None
     no_buffer_sync = ({"forward_sync_buffers": False} if "forward_sync_buffers" in
                       inspect.signature(DistributedDataParallel).parameters else {"broadcast_buffers": False})
     return DDPStrategy(process_group_backend=backend, cluster_environment=environment, **no_buffer_sync)

@@ -163,7 +163,7 @@ def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int) ->
         for rank, code in enumerate(codes):
             outcome_file = Path(scratch) / OUTCOME_FILE.format(rank=rank)
             outcome = json.loads(outcome_file.read_text()) if outcome_file.is_file() else {
-                "kind": "failed", "error": f"exited with status {code} before recording an outcome"}
+                "kind": "killed", "error": f"exited with status {code} before recording an outcome"}
             outcomes.append({**outcome, "rank": rank, "exit_status": code})
         return [outcomes[rank] for rank in ended]
 
@@ -171,12 +171,11 @@ def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int) ->
 def first_failure(outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The outcome that explains a failed job: a user error, else the first rank that failed of its own accord
     (``outcomes`` in the order the ranks ended), else the first that was killed."""
-    failures = [o for o in outcomes if o["kind"] not in ("completed", "diverged", "interrupted")]
-    for kind in ("user_error", "failed"):
-        own = [o for o in failures if o["kind"] == kind and "before recording" not in o.get("error", "")]
-        if own:
-            return own[0]
-    return failures[0] if failures else None
+    for kind in ("user_error", "failed", "killed"):
+        failures = [o for o in outcomes if o["kind"] == kind]
+        if failures:
+            return failures[0]
+    return None
 
 
 def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: int, started: float) -> float | None:

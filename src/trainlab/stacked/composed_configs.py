@@ -17,7 +17,7 @@ import copy
 from collections import OrderedDict
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 MAX_REMEMBERED = 1024  # compositions kept for a second request (a sweep's batch at most, in practice)
 
@@ -30,8 +30,7 @@ def remember_sweep_configs(config_loader: Any) -> None:
     remembered: OrderedDict[tuple, DictConfig] = OrderedDict()
 
     def load_sweep_config(master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
-        hydra_overrides = OmegaConf.to_container(master_config.hydra.overrides.hydra)
-        key = (id(master_config), tuple(hydra_overrides), tuple(sweep_overrides))
+        key = (id(master_config), tuple(sweep_overrides))  # one master config per sweep: its id fixes the rest
         if key in remembered:
             return remembered.pop(key)
         config = compose(master_config, sweep_overrides)

@@ -29,6 +29,8 @@ from typing import Any
 from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.distributed.process_world import device_count
+
 STACKABLE_KEYS = ("seed", "init", "optimizer", "model.weight_decay", "model.net.dropout", "objective_on_failure")
 MODEL = "trainlab.models.classifier.MLPClassifier"
 NETWORK = "trainlab.models.mlp.MLP"
@@ -103,10 +105,12 @@ def callback_plan(cfg: DictConfig, with_paths: bool = True) -> tuple[CallbackPla
 
 
 def one_device(devices: Any) -> bool:
-    """``1`` or ``[i]``: the stack trains on one device."""
-    if OmegaConf.is_list(devices) or isinstance(devices, list | tuple):
-        return len(devices) == 1
-    return devices in (1, "1")
+    """``1`` or ``[i]``: the stack trains on one device (a value that is no count at all runs alone, and the
+    training task's config check names it)."""
+    try:
+        return device_count(devices) == 1
+    except (TypeError, ValueError):
+        return False
 
 
 def why_alone(cfg: DictConfig) -> str | None:
