@@ -1,32 +1,95 @@
-"""A stacked sweep composes each job once: the sweeper's check and the launcher share one composition."""
+"""A sweep's jobs composed from templates are the configs Hydra composes from the YAML files, errors included."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from hydra import initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import ConfigCompositionException
+from hydra.types import RunMode
 from omegaconf import OmegaConf
 
-from trainlab.stacked.composed_configs import remember_sweep_configs
+from trainlab.stacked.composed_configs import compose_from_templates
+
+CONF = Path(__file__).resolve().parents[1] / "conf"
 
 
-class CountingLoader:
-    """Stands in for Hydra's config loader: composes a fresh config per call and counts the calls."""
-
-    def __init__(self) -> None:
-        self.compositions = 0
-
-    def load_sweep_config(self, master_config, sweep_overrides):
-        self.compositions += 1
-        return OmegaConf.create({"overrides": list(sweep_overrides), "hydra": {"job": {"num": 0}}})
+@pytest.fixture()
+def loader_and_master(tmp_path):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        master = loader.load_configuration("train", [f"hydra.sweep.dir={tmp_path}", "hydra.mode=MULTIRUN"],
+                                           RunMode.MULTIRUN)
+        yield loader, master
 
 
-def test_the_second_request_for_a_jobs_config_reuses_the_first_composition():
-    loader, master = CountingLoader(), OmegaConf.create({"hydra": {"overrides": {"hydra": ["hydra.verbose=false"]}}})
-    remember_sweep_configs(loader)
-    remember_sweep_configs(loader)  # installing twice wraps once
-    checked = loader.load_sweep_config(master_config=master, sweep_overrides=["optimizer=adam"])  # the sweeper
-    checked.hydra.job.num = 7  # what a caller does to its config never reaches the next caller
-    launched = loader.load_sweep_config(master, ["optimizer=adam"])  # the launcher
-    assert loader.compositions == 1
-    assert launched.overrides == ["optimizer=adam"] and launched.hydra.job.num == 0 and launched is not checked
-    loader.load_sweep_config(master, ["optimizer=adam"])  # a third request composes again (the memo gives once)
-    loader.load_sweep_config(master, ["optimizer=sgd"])
-    assert loader.compositions == 3
+def counting(loader):
+    """Counts the full compositions the loader's own ``load_sweep_config`` does."""
+    compose, calls = loader.load_sweep_config, []
+
+    def load_sweep_config(master_config, sweep_overrides):
+        calls.append(list(sweep_overrides))
+        return compose(master_config, sweep_overrides)
+
+    loader.load_sweep_config = load_sweep_config
+    return calls
+
+
+def as_data(config):
+    return OmegaConf.to_container(config, resolve=False)
+
+
+JOBS = [
+    ["optimizer=adam", "optimizer.lr=0.003", "seed=4"],
+    ["optimizer=adam", "optimizer.lr=0.0001", "model.weight_decay=0.01"],
+    ["init=normal", "init.std=0.5", "model.net.batch_norm=custom", "model.net.dropout=0.2"],
+    ["experiment=compare_batchnorm", "init.std=0.25", "model.net.batch_norm=none"],
+    ["model.net.hidden_sizes=[50,50]", "data.batch_size=64"],
+    ["optimizer.lr=1e-3", "trainer.max_epochs=2"],
+    ["model.weight_decay=null"],
+    ["+extra_key=1", "seed=3"],  # an addition: composed in full
+    ["hydra.job.chdir=true", "seed=3"],  # a hydra key: composed in full
+    [],
+]
+
+
+@pytest.mark.parametrize("overrides", JOBS, ids=[" ".join(job) or "none" for job in JOBS])
+def test_a_job_composed_from_its_template_equals_hydras_own_composition(loader_and_master, overrides):
+    loader, master = loader_and_master
+    expected = loader.load_sweep_config(master, overrides)
+    compose_from_templates(loader)
+    loader.load_sweep_config(master, ["seed=99", *overrides])  # another job of the same template comes first
+    composed = loader.load_sweep_config(master, overrides)
+    assert as_data(composed) == as_data(expected)
+    assert OmegaConf.is_struct(composed)
+    assert composed.hydra.overrides.task == [o for o in overrides if not o.startswith("hydra.")]
+    assert composed.hydra.job.override_dirname == expected.hydra.job.override_dirname
+
+
+def test_jobs_that_differ_in_values_only_are_composed_from_yaml_once_per_group_choice(loader_and_master):
+    loader, master = loader_and_master
+    compositions = counting(loader)
+    compose_from_templates(loader)
+    compose_from_templates(loader)  # installing twice wraps once
+    rates = [f"optimizer.lr={lr}" for lr in (0.1, 0.01, 0.001)]
+    configs = [loader.load_sweep_config(master, [choice, rate]) for choice in ("optimizer=sgd", "optimizer=adam")
+               for rate in rates]
+    assert compositions == [["optimizer=sgd"], ["optimizer=adam"]]
+    assert [c.optimizer.lr for c in configs] == [0.1, 0.01, 0.001] * 2
+    assert [c.optimizer._target_.rsplit(".", 1)[-1] for c in configs] == ["SGD"] * 3 + ["Adam"] * 3
+    configs[0].optimizer.lr = 5.0  # a caller's changes never reach the template or another job
+    assert loader.load_sweep_config(master, ["optimizer=sgd", rates[0]]).optimizer.lr == 0.1
+    assert len(compositions) == 2
+
+
+def test_an_unknown_key_fails_as_it_does_when_hydra_composes_it(loader_and_master):
+    loader, master = loader_and_master
+    with pytest.raises(ConfigCompositionException) as hydra_error:
+        loader.load_sweep_config(master, ["optimizer.lrr=0.1"])
+    compose_from_templates(loader)
+    with pytest.raises(ConfigCompositionException) as template_error:
+        loader.load_sweep_config(master, ["optimizer.lrr=0.1"])
+    assert str(template_error.value) == str(hydra_error.value)
+    assert "Could not override 'optimizer.lrr'" in str(template_error.value)

@@ -1,14 +1,21 @@
-"""Compose each job of a sweep once: a memo in front of Hydra's ``ConfigLoader.load_sweep_config``.
+"""Compose the jobs of a sweep from templates: Hydra's ``ConfigLoader.load_sweep_config``, without re-reading YAML.
 
 Hydra composes a job's config from the YAML files each time it is asked - about 0.25 s for this project's config on
-a 2-core machine (some 17 files parsed, merged and checked). A sweep asks twice per job: the basic sweeper composes
-every job of a batch to check it (``Sweeper.validate_batch_is_legal``), the Optuna sweeper composes a trial to read
-its search space, and then the launcher composes the job again to run it. For a stack of cheap members that is
-more time than the training: 0.5 s per job, 16 s of experiment F's 32 jobs, 50 s of a 100-trial search.
+a 2-core machine (some 17 files parsed, merged and checked). A sweep asks at least once per job (the basic sweeper
+also composes every job of a batch to check it, the Optuna sweeper composes a trial to learn its job directory,
+and then the launcher composes the job to run it). For a stack of cheap members that is more time than the
+training: 16 s of experiment F's 32 jobs, 50 s of a 100-trial search.
 
-:func:`remember_sweep_configs` makes a config loader keep a copy of each composition and hand it out, once, to the
-next request with the same overrides: the second composition costs a ``deepcopy`` (~0.02 s). The copy is taken
-when the config is composed, so whatever a caller does to its config never reaches another caller.
+Most jobs of a sweep differ from each other only in *values* (``optimizer.lr=0.003``, ``init.std=0.5``,
+``seed=2``), and Hydra applies such overrides after it has merged the YAML files: which files are merged depends
+on the *config group* choices alone (``optimizer=adam``). :func:`compose_from_templates` makes a config loader
+compose each distinct set of group choices once - the *template* - and build a job's config as a copy of its
+template with the job's value overrides applied by Hydra's own ``_apply_overrides_to_config``, with the job's
+``hydra.overrides.task`` and ``hydra.job.override_dirname`` written as Hydra writes them. A copy costs ~0.02 s.
+
+A job whose overrides do anything else (``+key=...``, ``~key``, ``++key=...``, a ``hydra.*`` key, a package
+override, a key that is not a value of its template) is composed by Hydra in full, as before. The result is the
+config Hydra would compose (``tests/test_composed_configs.py`` compares the two, errors included).
 """
 
 from __future__ import annotations
@@ -17,27 +24,82 @@ import copy
 from collections import OrderedDict
 from typing import Any
 
-from omegaconf import DictConfig
+from hydra._internal.config_loader_impl import ConfigLoaderImpl, get_overrides_dirname
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override, OverrideType
+from omegaconf import Container, DictConfig, OmegaConf, open_dict
 
-MAX_REMEMBERED = 1024  # compositions kept for a second request (a sweep's batch at most, in practice)
+MAX_TEMPLATES = 256  # distinct group choices kept (a sweep has a handful)
 
 
-def remember_sweep_configs(config_loader: Any) -> None:
-    """Wrap ``config_loader.load_sweep_config`` of this loader object (idempotent; other loaders are untouched)."""
-    compose = config_loader.load_sweep_config
-    if getattr(compose, "remembers_sweep_configs", False):
-        return
-    remembered: OrderedDict[tuple, DictConfig] = OrderedDict()
+def is_group_choice(override: Override, repository: Any) -> bool:
+    """``group=option`` (or ``group@package=option``): it changes which YAML files are merged."""
+    return (override.type == OverrideType.CHANGE and not override.is_sweep_override()
+            and not isinstance(override.value(), dict) and repository.group_exists(override.key_or_group))
 
-    def load_sweep_config(master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
-        key = (id(master_config), tuple(sweep_overrides))  # one master config per sweep: its id fixes the rest
-        if key in remembered:
-            return remembered.pop(key)
-        config = compose(master_config, sweep_overrides)
-        remembered[key] = copy.deepcopy(config)
-        while len(remembered) > MAX_REMEMBERED:
-            remembered.popitem(last=False)
+
+def is_plain_value(override: Override, repository: Any) -> bool:
+    """``key=value`` on a task key (no ``+``/``~``/``++``, no package, not a group, not ``hydra.*``, no sweep)."""
+    return (override.type == OverrideType.CHANGE and override.package is None and not override.is_sweep_override()
+            and not override.is_hydra_override() and "/" not in override.key_or_group
+            and not repository.group_exists(override.key_or_group))
+
+
+def names_a_value(template: DictConfig, key: str) -> bool:
+    """Whether ``key`` (dotted) is a leaf value of ``template`` (not a config node a group could have put there)."""
+    node = OmegaConf.select(template, key, throw_on_missing=False, throw_on_resolution_failure=False)
+    if node is None:
+        parent, _, leaf = key.rpartition(".")
+        container = OmegaConf.select(template, parent) if parent else template
+        return isinstance(container, DictConfig) and leaf in container  # a key whose value is null
+    return not isinstance(node, Container)
+
+
+class TemplateComposer:
+    """``load_sweep_config(master_config, sweep_overrides)`` of one config loader, from templates (module docstring).
+
+    Args:
+        config_loader: Hydra's config loader (its ``repository`` tells config groups from keys).
+        compose: the loader's own ``load_sweep_config``.
+    """
+
+    def __init__(self, config_loader: Any, compose: Any) -> None:
+        self.repository = config_loader.repository
+        self.compose = compose
+        self.parser = OverridesParser.create()
+        self.templates: OrderedDict[tuple, DictConfig] = OrderedDict()
+
+    def template(self, master_config: DictConfig, choices: list[Override]) -> DictConfig:
+        key = (id(master_config), tuple(override.input_line for override in choices))  # one master per sweep
+        if key not in self.templates:
+            self.templates[key] = self.compose(master_config, [override.input_line for override in choices])
+            while len(self.templates) > MAX_TEMPLATES:
+                self.templates.popitem(last=False)
+        return self.templates[key]
+
+    def __call__(self, master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
+        parsed = self.parser.parse_overrides(list(sweep_overrides))
+        choices = [o for o in parsed if is_group_choice(o, self.repository)]
+        values = [o for o in parsed if is_plain_value(o, self.repository)]
+        if len(choices) + len(values) != len(parsed):
+            return self.compose(master_config, list(sweep_overrides))
+        template = self.template(master_config, choices)
+        if not all(names_a_value(template, override.key_or_group) for override in values):
+            return self.compose(master_config, list(sweep_overrides))
+        config = copy.deepcopy(template)
+        ConfigLoaderImpl._apply_overrides_to_config(values, config)
+        task = [override for override in parsed if not override.is_hydra_override()]  # as Hydra sorts them
+        dirname = config.hydra.job.config.override_dirname
+        with open_dict(config.hydra):
+            config.hydra.overrides.task = [override.input_line for override in task]
+            config.hydra.job.override_dirname = get_overrides_dirname(
+                overrides=task, kv_sep=dirname.kv_sep, item_sep=dirname.item_sep, exclude_keys=dirname.exclude_keys)
+        OmegaConf.copy_cache(from_config=master_config, to_config=config)
         return config
 
-    load_sweep_config.remembers_sweep_configs = True
-    config_loader.load_sweep_config = load_sweep_config
+
+def compose_from_templates(config_loader: Any) -> None:
+    """Make ``config_loader.load_sweep_config`` compose from templates (idempotent; other loaders are untouched)."""
+    if isinstance(config_loader.load_sweep_config, TemplateComposer):
+        return
+    config_loader.load_sweep_config = TemplateComposer(config_loader, config_loader.load_sweep_config)
