@@ -71,11 +71,6 @@ def per_member(value: Any, param: torch.Tensor) -> Any:
     return value
 
 
-def is_zero(value: float | torch.Tensor) -> bool:
-    """Whether a weight decay is the number 0 (a per-member tensor counts as non-zero: λ = 0 members add 0·p)."""
-    return not isinstance(value, torch.Tensor) and value == 0
-
-
 def apply_rule_to_group(rule: Callable, params: list, grads: list, state_lists: list[list],
                         scalars: dict[str, float] | list[dict[str, float]], weight_decay: float) -> None:
     """``rule`` on every tensor of a group, weight decay included: what ``foreach=False`` runs and what
@@ -85,8 +80,10 @@ def apply_rule_to_group(rule: Callable, params: list, grads: list, state_lists: 
     ``weight_decay``: a number, or a (K,) tensor for a member-stacked group.
     """
     for index, (param, grad) in enumerate(zip(params, grads, strict=True)):
-        if not is_zero(weight_decay):
-            grad = grad + per_member(weight_decay, param) * param
+        if isinstance(weight_decay, torch.Tensor):  # λ_k per member: one fused pass, g + λ_k·p
+            grad = torch.addcmul(grad, per_member(weight_decay, param), param)
+        elif weight_decay != 0:
+            grad = grad + weight_decay * param
         keywords = scalars if isinstance(scalars, dict) else scalars[index]
         rule(param, grad, *(tensors[index] for tensors in state_lists), **keywords)
 
@@ -258,7 +255,7 @@ class BookOptimizer(Optimizer):
                 self.update_foreach(group, params, grads, states)
             else:
                 if isinstance(weight_decay, torch.Tensor):  # a member-stacked group: λ_k for member k
-                    grads = [grad + per_member(weight_decay, param) * param
+                    grads = [torch.addcmul(grad, per_member(weight_decay, param), param)
                              for param, grad in zip(params, grads, strict=True)]
                 elif weight_decay != 0:
                     grads = [grad.add(param, alpha=weight_decay) for param, grad in zip(params, grads, strict=True)]
