@@ -574,3 +574,19 @@ def test_bad_search_settings_fail_in_one_line_before_any_trial(override, message
     assert result.stderr.strip().splitlines()[-1].startswith(message)
     assert "Traceback" not in result.stderr
     assert not list(tmp_path.rglob("status.json")) and not list(tmp_path.rglob("*.tfevents.*"))
+
+
+def test_a_trial_told_by_its_storage_id_gets_its_outcome_and_a_finished_trial_keeps_the_first(tmp_path, caplog):
+    from trainlab.search.trial_outcome import OUTCOME_ATTR, TrialOutcome, tell_outcome
+
+    storage = open_storage(None, tmp_path).storage  # the default SQLite study file
+    study = optuna.create_study(storage=storage, study_name="ids", direction="maximize")
+    asked = [study.ask() for _ in range(3)]
+    tell_outcome(study, 1, TrialOutcome("completed", 0.75), asked[1]._trial_id)
+    tell_outcome(study, 2, TrialOutcome("diverged"), asked[2]._trial_id)
+    tell_outcome(study, 1, TrialOutcome("failed"), asked[1]._trial_id)  # already finished: kept as it was
+    trials = study.get_trials(deepcopy=False)
+    assert [t.state for t in trials] == [TrialState.RUNNING, TrialState.COMPLETE, TrialState.FAIL]
+    assert trials[1].value == 0.75 and trials[1].user_attrs[OUTCOME_ATTR] == "completed"
+    assert trials[2].user_attrs[OUTCOME_ATTR] == "diverged"
+    assert "trial 1 was already finished (COMPLETE); keeping that" in caplog.text
