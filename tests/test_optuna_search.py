@@ -582,9 +582,9 @@ def test_a_trial_told_by_its_storage_id_gets_its_outcome_and_a_finished_trial_ke
     storage = open_storage(None, tmp_path).storage  # the default SQLite study file
     study = optuna.create_study(storage=storage, study_name="ids", direction="maximize")
     asked = [study.ask() for _ in range(3)]
-    tell_outcome(study, 1, TrialOutcome("completed", 0.75), asked[1]._trial_id)
-    tell_outcome(study, 2, TrialOutcome("diverged"), asked[2]._trial_id)
-    tell_outcome(study, 1, TrialOutcome("failed"), asked[1]._trial_id)  # already finished: kept as it was
+    tell_outcome(study, asked[1]._trial_id, TrialOutcome("completed", 0.75))
+    tell_outcome(study, asked[2]._trial_id, TrialOutcome("diverged"))
+    tell_outcome(study, asked[1]._trial_id, TrialOutcome("failed"))  # already finished: kept as it was
     trials = study.get_trials(deepcopy=False)
     assert [t.state for t in trials] == [TrialState.RUNNING, TrialState.COMPLETE, TrialState.FAIL]
     assert trials[1].value == 0.75 and trials[1].user_attrs[OUTCOME_ATTR] == "completed"

@@ -183,7 +183,7 @@ class OptunaSearch:
                 asked = study.get_trials(deepcopy=False)
                 for job in list(jobs):
                     if is_surplus(study, job.number, self.n_trials, asked):
-                        tell_outcome(study, job.number, TrialOutcome("surplus"), job.trial._trial_id)
+                        tell_outcome(study, job.trial._trial_id, TrialOutcome("surplus"))
                         log.info("trial %d: surplus (the study has its %d trials), not run", job.number,
                                  self.n_trials)
                         jobs.remove(job)
@@ -205,7 +205,7 @@ class OptunaSearch:
         try:
             job_dir = self.job_dir(overrides, trial.number)
         except BaseException:
-            tell_outcome(study, trial.number, TrialOutcome("failed"), trial._trial_id)
+            tell_outcome(study, trial._trial_id, TrialOutcome("failed"))
             raise
         trial.set_user_attr(JOB_DIR_ATTR, str(job_dir))
         trial.set_user_attr(SWEEP_DIR_ATTR, str(self.sweep_dir))
@@ -222,7 +222,7 @@ class OptunaSearch:
     def tell(self, study: optuna.Study, jobs: list[TrialJob], returns: dict[int, JobReturn]) -> None:
         for job in jobs:
             outcome = outcome_of_job(job.job_dir, returns.get(job.number))
-            tell_outcome(study, job.number, outcome, job.trial._trial_id)
+            tell_outcome(study, job.trial._trial_id, outcome)
             log.info("trial %d %s%s", job.number, outcome.label,
                      f" with value {outcome.value}" if outcome.value is not None else "")
         if jobs:  # once per batch: each read of the study's trials is a storage query over all of them

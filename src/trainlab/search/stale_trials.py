@@ -35,7 +35,7 @@ def close_stale_trials(study: Study, sweep_dir: Path) -> list[tuple[int, str]]:
             log.warning("trial %d is still running in %s; leaving it", trial.number, trial.user_attrs[WORKER_ATTR])
             continue
         outcome = outcome_of_job(Path(trial.user_attrs[JOB_DIR_ATTR]))
-        tell_outcome(study, trial.number, outcome)
+        tell_outcome(study, trial._trial_id, outcome)
         closed.append((trial.number, outcome.label))
         log.info("resume: trial %d was left running by a stopped run; now %s", trial.number, outcome.label)
     return closed

@@ -84,23 +84,21 @@ def outcome_of_job(job_dir: Path, job_return: JobReturn | None = None) -> TrialO
     return TrialOutcome("interrupted")
 
 
-def tell_outcome(study: Study, number: int, outcome: TrialOutcome, trial_id: int | None = None) -> None:
-    """Record ``outcome`` on trial ``number`` (user attribute ``outcome``) and finish the trial with its state.
+def tell_outcome(study: Study, trial_id: int, outcome: TrialOutcome) -> None:
+    """Record ``outcome`` on the trial with storage id ``trial_id`` (user attribute ``outcome``) and finish it with
+    its state.
 
-    ``trial_id``: the trial's storage id when the caller holds it (an asked trial's ``_trial_id``); the trial is
-    then read alone, not found among all the study's trials - a query over every trial, once per tell, made
-    telling a 100-trial batch cost seconds. A trial already finished (by a resume elsewhere that took it for
-    stale) keeps what it was told first.
+    The trial is read alone by its id (every caller holds its trial: an asked ``Trial`` or a ``FrozenTrial``), not
+    found among all of the study's trials - a query over every trial per tell, which made telling a 100-trial batch
+    cost seconds. A trial already finished (by a resume elsewhere that took it for stale) keeps what it was told
+    first.
     """
-    if trial_id is None:
-        trial = study.get_trials(deepcopy=False)[number]
-    else:
-        trial = study._storage.get_trial(trial_id)  # the same fresh state, one row
+    trial = study._storage.get_trial(trial_id)
     if trial.state.is_finished():
-        log.warning("trial %d was already finished (%s); keeping that", number, trial.state.name)
+        log.warning("trial %d was already finished (%s); keeping that", trial.number, trial.state.name)
         return
     # Optuna's public API sets user attributes through a live Trial object only; a trial left by a killed run is
     # reached through the study's storage (the same call Trial.set_user_attr makes).
-    study._storage.set_trial_user_attr(trial._trial_id, OUTCOME_ATTR, outcome.label)
-    study.tell(number, outcome.value if outcome.state == TrialState.COMPLETE else None, state=outcome.state,
+    study._storage.set_trial_user_attr(trial_id, OUTCOME_ATTR, outcome.label)
+    study.tell(trial.number, outcome.value if outcome.state == TrialState.COMPLETE else None, state=outcome.state,
                skip_if_finished=True)
