@@ -8,7 +8,8 @@ Two parts, both in one run of this script (the machine's speed drifts between ru
 2. **Member-steps per second** of one stack of K members (:func:`trainlab.stacked.train_stack.train_stack`, the
    whole Lightning stack, epoch ends and validation included) against a hand-written single-model loop (the same
    MLP, data tensors and SGD, batches cut by indexing, nothing else), for K in ``--members``, in ``--rounds``
-   interleaved rounds (medians).
+   interleaved rounds (medians). Both sides run with the heap settings of :mod:`trainlab.heap_reuse` (set once for
+   the process, as ``train.py`` sets them), so the ratio measures stacking, not the allocator.
 
     python bench/stacked_sweep.py                                  # B D F I, then K = 1 4 16 64
     python bench/stacked_sweep.py --experiments D F --members 16   # a subset
@@ -37,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from trainlab.data.mnist_datamodule import MNISTDataModule  # noqa: E402
+from trainlab.heap_reuse import reuse_freed_heap_memory  # noqa: E402
 from trainlab.models.mlp import MLP  # noqa: E402
 from trainlab.optim import SGD  # noqa: E402
 from trainlab.stacked.train_stack import StackJob, train_stack  # noqa: E402
@@ -127,6 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)  # "GPU available: ..." per Trainer
     out = Path(tempfile.mkdtemp(prefix="stacked-bench-"))
+    reuse_freed_heap_memory()
     data_dir = ROOT / "data"
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, device {args.device}")
     if args.experiments:

@@ -53,6 +53,7 @@ from trainlab.distributed.job_checks import check_ddp_job
 from trainlab.distributed.process_world import ddp_strategy, external_launcher, process_rank, world_size
 from trainlab.distributed.rank_processes import train_in_rank_processes
 from trainlab.errors import CheckpointNotFoundError, ConfigError, UserError
+from trainlab.heap_reuse import reuse_freed_heap_memory
 from trainlab.job_context import JobContext
 from trainlab.loggers.hparams import logged_config, record_run_end, record_run_start, run_hparams
 from trainlab.output_locations import check_task_locations
@@ -103,6 +104,7 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     ``context``: the Hydra job's overrides and choices (read from Hydra when None; a DDP rank is handed its job's).
     """
     started = time.monotonic()
+    reuse_freed_heap_memory()  # once per process: no page faults on each step's fresh tensors
     context = context or JobContext.from_hydra()
     output_dir = Path(cfg.paths.output_dir)
     overrides = context.overrides

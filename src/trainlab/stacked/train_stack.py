@@ -33,6 +33,7 @@ from trainlab.callbacks.rng_state import RNGStateInCheckpoint
 from trainlab.config_instantiation import instantiate_key
 from trainlab.config_validation import validate_config
 from trainlab.errors import ConfigError, UserError
+from trainlab.heap_reuse import reuse_freed_heap_memory
 from trainlab.loggers.hparams import logged_config, run_hparams
 from trainlab.output_locations import check_task_locations
 from trainlab.run_dir import claim_run_dir
@@ -85,6 +86,7 @@ def member_plans(jobs: list[StackJob]) -> list[CallbackPlan]:
 
 def train_stack(jobs: list[StackJob]) -> list[float | None]:
     """Train ``jobs`` as one stack; returns each job's objective, in job order (see the module docstring)."""
+    reuse_freed_heap_memory()  # once per process: no page faults on each step's fresh tensors
     objectives: list[float | None] = [None] * len(jobs)
     todo = []
     for index, job in enumerate(jobs):
