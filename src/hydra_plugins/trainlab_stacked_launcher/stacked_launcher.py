@@ -32,7 +32,7 @@ from typing import Any
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
-from hydra.core.utils import JobReturn, JobStatus, _save_config, configure_log, env_override, run_job, setup_globals
+from hydra.core.utils import JobReturn, JobStatus, configure_log, env_override, run_job, setup_globals
 from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
@@ -90,8 +90,15 @@ class StackedLauncher(Launcher):
         return PreparedJob(index, config, task_cfg)
 
     def launch(self, job_overrides: Any, initial_job_idx: int) -> list[JobReturn]:
+        from trainlab.stacked.long_lived_objects import sweep_objects_frozen
+
+        with sweep_objects_frozen():  # the collector skips modules and composed jobs while the batch runs
+            return self._launch(job_overrides, initial_job_idx)
+
+    def _launch(self, job_overrides: Any, initial_job_idx: int) -> list[JobReturn]:
         from trainlab.errors import ConfigError, UserError, exit_for_user_error
         from trainlab.stacked.grouping import plan_stacks
+        from trainlab.stacked.long_lived_objects import freeze_now
 
         setup_globals()
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
@@ -106,6 +113,7 @@ class StackedLauncher(Launcher):
                 raise ConfigError(f"hydra.launcher.strict=true: job #{jobs[index].index} cannot be stacked: {reason}")
         except UserError as error:
             exit_for_user_error(error)
+        freeze_now()
         log.info("Launching %d jobs as %d stacked runs", len(jobs), len(stacks))
         returns: list[JobReturn | None] = [None] * len(jobs)
         for stack in stacks:
@@ -129,6 +137,8 @@ class StackedLauncher(Launcher):
     def _prepare_member(self, job: PreparedJob) -> tuple[DictConfig, DictConfig]:
         """What ``run_job`` does before calling the task: output dir, ``.hydra/``, on_job_start. Returns the
         member's task config resolved in its own job context, and its hydra config."""
+        from trainlab.config_yaml import config_yaml
+
         config = job.config
         HydraConfig.instance().set_config(config)
         output_dir = os.path.join(str(config.hydra.sweep.dir), str(config.hydra.sweep.subdir))
@@ -138,11 +148,12 @@ class StackedLauncher(Launcher):
         task_cfg = job.task_cfg  # this job's own copy (_compose); saved as composed, resolved in a copy below
         hydra_cfg = HydraConfig.instance().cfg  # set_config made it this job's own (read-only) copy
         Path(output_dir).mkdir(parents=True, exist_ok=True)
-        if config.hydra.output_subdir is not None:
+        if config.hydra.output_subdir is not None:  # Hydra's three files, written by libyaml (config_yaml)
             hydra_output = Path(config.hydra.runtime.output_dir) / str(config.hydra.output_subdir)
-            _save_config(task_cfg, "config.yaml", hydra_output)
-            _save_config(hydra_cfg, "hydra.yaml", hydra_output)
-            _save_config(config.hydra.overrides.task, "overrides.yaml", hydra_output)
+            hydra_output.mkdir(parents=True, exist_ok=True)
+            for name, node in (("config.yaml", task_cfg), ("hydra.yaml", hydra_cfg),
+                               ("overrides.yaml", config.hydra.overrides.task)):
+                (hydra_output / name).write_text(config_yaml(node), encoding="utf-8")
         self.hydra_context.callbacks.on_job_start(config=config, task_function=self.task_function)
         resolved = copy.deepcopy(task_cfg)
         OmegaConf.resolve(resolved)  # ${hydra:runtime.output_dir} and friends, while this job's config is current

@@ -28,6 +28,7 @@ same functions with each run's own values.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -36,6 +37,9 @@ from lightning.pytorch.loggers import Logger, TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 from tensorboard.compat.proto import summary_pb2
 from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
+
+from trainlab.atomic_files import write_text_atomically
+from trainlab.config_yaml import config_yaml
 
 HParamValue = bool | float | int | str
 
@@ -304,4 +308,15 @@ def record_run_end(loggers: Sequence[Logger], metrics: Mapping[str, float], stat
             end = session_end_summary(status)
             if end is not None:
                 write_summary(logger, end, step)
+            write_hparams_yaml(logger)
         logger.finalize("success")
+
+
+def write_hparams_yaml(logger: TensorBoardLogger) -> None:
+    """The run's ``hparams.yaml``, as Lightning's ``finalize`` would write it (where the log directory exists and
+    no earlier session of the run wrote one), through :func:`~trainlab.config_yaml.config_yaml`: Lightning's own
+    writer re-creates the config as an OmegaConf object and dumps it in pure Python (~50 ms a run). Lightning then
+    finds the file and leaves it."""
+    path = os.path.join(logger.log_dir, logger.NAME_HPARAMS_FILE)
+    if os.path.isdir(logger.log_dir) and not os.path.isfile(path):
+        write_text_atomically(path, config_yaml(dict(logger.hparams)))
