@@ -17,6 +17,7 @@ backend found!" from inside the Trainer's instantiation).
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -147,26 +148,34 @@ RULES: dict[str, tuple[Check, str]] = {
 
 
 def check_values(cfg: DictConfig) -> None:
+    absent = object()
     for key, (ok, allowed) in RULES.items():
-        if OmegaConf.select(cfg, key, default="<absent>") == "<absent>":
+        value = OmegaConf.select(cfg, key, default=absent)
+        if value is absent:
             continue
-        value = OmegaConf.select(cfg, key)
         if isinstance(value, DictConfig | ListConfig):
             value = OmegaConf.to_container(value, resolve=True)
         if not ok(value):
             raise ConfigError(f"{key}={value!r} is invalid; allowed: {allowed}")
 
 
+@functools.cache
+def accepted_keywords(target: str) -> frozenset[str] | None:
+    """The keyword arguments ``target`` accepts, or None for ``**kwargs``; looked up once per process (a stack
+    validates the same targets for each of its members)."""
+    signature = inspect.signature(_locate(target))
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
+        return None
+    return frozenset(name for name in signature.parameters if name != "self")
+
+
 def target_parameters(target: str, key: str) -> set[str] | None:
     """The keyword arguments ``target`` accepts, or None when it takes ``**kwargs`` (anything goes)."""
     try:
-        obj = _locate(target)
+        accepted = accepted_keywords(target)
     except Exception as error:  # noqa: BLE001 - reported as a config error with the cause
         raise ConfigError(f"{key}._target_={target!r} cannot be imported ({error})") from error
-    signature = inspect.signature(obj)
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
-        return None
-    return {name for name in signature.parameters if name != "self"}
+    return None if accepted is None else set(accepted)
 
 
 def check_keys(node: Any, key: str) -> None:
