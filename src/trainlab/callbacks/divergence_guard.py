@@ -13,6 +13,7 @@ NaN too. A process that stopped alone would leave the others waiting in their ne
 from __future__ import annotations
 
 import logging
+import math
 
 import lightning as L
 import torch
@@ -37,7 +38,7 @@ class DivergenceGuard(L.Callback):
     def _check(self, trainer: L.Trainer, loss: torch.Tensor | None) -> None:
         if loss is None or self.diverged:
             return
-        finite = bool(torch.isfinite(loss))
+        finite = math.isfinite(loss.item())  # a Python float: no tensor kernels (torch.isfinite runs four)
         if trainer.world_size > 1:  # all processes stop together, or none does
             finite = not trainer.strategy.reduce_boolean_decision(not finite, all=False)
         if finite:

@@ -19,6 +19,7 @@ are kept as they were at that step (a lone run stops there), nothing more is log
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import lightning as L
@@ -128,7 +129,7 @@ class StackedClassifier(L.LightningModule):
     def _check_divergence(self) -> None:
         if self._last_losses is None:
             return
-        finite = torch.isfinite(self._last_losses).tolist()
+        finite = [math.isfinite(loss) for loss in self._last_losses.tolist()]  # no tensor kernels per check
         newly = [k for k, ok in enumerate(finite) if not ok and self.active[k]]
         for member in newly:
             self.active[member] = False
