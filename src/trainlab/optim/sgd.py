@@ -37,7 +37,12 @@ class SGD(BookOptimizer):
 
     @staticmethod
     def rule(param, grad, *, lr) -> None:
-        param.sub_(lr * grad)
+        # p ← p − lr·g in one pass, without a temporary lr·g: lr is a number, or in a member-stacked group one lr
+        # per member, shaped (K, 1, ..., 1) (a stack of 100 book MLPs: 52 MB less to allocate and write per step)
+        if isinstance(lr, torch.Tensor):
+            param.addcmul_(grad, lr, value=-1.0)
+        else:
+            param.add_(grad, alpha=-lr)
 
     def update_foreach(self, group, params, grads, states) -> None:
         torch._foreach_add_(params, grads, alpha=-group["lr"])
