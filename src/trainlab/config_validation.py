@@ -169,13 +169,12 @@ def accepted_keywords(target: str) -> frozenset[str] | None:
     return frozenset(name for name in signature.parameters if name != "self")
 
 
-def target_parameters(target: str, key: str) -> set[str] | None:
+def target_parameters(target: str, key: str) -> frozenset[str] | None:
     """The keyword arguments ``target`` accepts, or None when it takes ``**kwargs`` (anything goes)."""
     try:
-        accepted = accepted_keywords(target)
+        return accepted_keywords(target)
     except Exception as error:  # noqa: BLE001 - reported as a config error with the cause
         raise ConfigError(f"{key}._target_={target!r} cannot be imported ({error})") from error
-    return None if accepted is None else set(accepted)
 
 
 def check_keys(node: Any, key: str) -> None:
@@ -189,7 +188,7 @@ def check_keys(node: Any, key: str) -> None:
     if "_target_" in node:
         allowed = target_parameters(node._target_, key)
         if allowed is not None:
-            allowed |= INJECTED.get(key, set())
+            allowed = allowed | INJECTED.get(key, set())  # a new set: the looked-up one is shared
             for name in node:
                 if name not in allowed and name not in HYDRA_KEYS:
                     raise ConfigError(f"{key}.{name}: unknown key for {node._target_}; "

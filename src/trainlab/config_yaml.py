@@ -34,11 +34,11 @@ def _c_dumper() -> type | None:
 C_DUMPER = _c_dumper()
 
 
-def config_yaml(config: DictConfig | ListConfig | dict | list, resolve: bool = False) -> str:
-    """``OmegaConf.to_yaml(config, resolve=resolve)``, the same text (a plain dict/list is dumped as it is)."""
+def config_yaml(config: DictConfig | ListConfig | dict | list) -> str:
+    """``OmegaConf.to_yaml(config)``, the same text (a plain dict/list is dumped as it is)."""
     if C_DUMPER is None:
-        return OmegaConf.to_yaml(config, resolve=resolve)
+        return OmegaConf.to_yaml(config)
     container: Any = config
     if isinstance(config, DictConfig | ListConfig):
-        container = OmegaConf.to_container(config, resolve=resolve, enum_to_str=True)
+        container = OmegaConf.to_container(config, resolve=False, enum_to_str=True)
     return yaml.dump(container, default_flow_style=False, allow_unicode=True, sort_keys=False, Dumper=C_DUMPER)
