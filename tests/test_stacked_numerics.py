@@ -179,3 +179,19 @@ def test_dropout_masks_are_independent_across_members_reproducible_and_use_each_
     assert torch.equal(masks(7)[1], dropped) and not torch.equal(masks(8)[1], dropped)
     stacked.eval()
     assert torch.equal(stacked.dropout(hidden), hidden)
+
+
+def test_activations_are_feature_major_so_weight_gradients_need_no_copy():
+    """Each Linear's (K, B, O) output is laid out (K, O, B): the backward products then write every weight
+    gradient in its parameter's own (K, O, I) layout (a batch-major layout made autograd copy each one)."""
+    stacked = StackedMLP(small_nets(3))
+    x = torch.randn(10, 12, dtype=torch.float64)
+    first = stacked.linears[0](x)
+    second = stacked.linears[1](stacked.activations[0](first))
+    for out in (first, second):
+        assert out.shape[:2] == (3, 10) and out.transpose(1, 2).is_contiguous()
+    seen = []
+    for linear in stacked.linears:
+        linear.weight.register_hook(lambda grad: seen.append(grad.is_contiguous()))
+    stacked(x).sum().backward()
+    assert seen == [True] * len(stacked.linears)

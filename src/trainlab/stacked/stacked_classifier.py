@@ -32,10 +32,12 @@ from trainlab.stacked.stacked_optimizer import StackedOptimizer
 
 
 def member_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Each member's mean cross-entropy over the batch: logits (K, B, C), targets (B,) -> (K,)."""
-    members, batch, classes = logits.shape
-    losses = F.cross_entropy(logits.reshape(members * batch, classes), targets.repeat(members), reduction="none")
-    return losses.view(members, batch).mean(dim=1)
+    """Each member's mean cross-entropy over the batch: logits (K, B, C), targets (B,) -> (K,).
+
+    The classes go to dim 1 (cross-entropy's (N, C, d) form), which for the stack's (K, B, C) logits laid out
+    (K, C, B) is their memory order: no copy."""
+    losses = F.cross_entropy(logits.transpose(1, 2), targets.expand(logits.shape[0], -1), reduction="none")
+    return losses.mean(dim=1)
 
 
 class StackedClassifier(L.LightningModule):
