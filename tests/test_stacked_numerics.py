@@ -195,3 +195,15 @@ def test_activations_are_feature_major_so_weight_gradients_need_no_copy():
         linear.weight.register_hook(lambda grad: seen.append(grad.is_contiguous()))
     stacked(x).sum().backward()
     assert seen == [True] * len(stacked.linears)
+
+
+def test_member_losses_and_correct_counts_are_each_members_own_on_the_stacks_layout():
+    from trainlab.stacked.stacked_classifier import member_correct, member_cross_entropy
+
+    stacked = StackedMLP(small_nets(3))
+    x, y = torch.randn(10, 12, dtype=torch.float64), torch.randint(0, 4, (10,))
+    logits = stacked(x)  # (3, 10, 4) laid out (3, 4, 10)
+    expected_loss = torch.stack([nn.functional.cross_entropy(member, y) for member in logits.contiguous()])
+    torch.testing.assert_close(member_cross_entropy(logits, y), expected_loss, rtol=0, atol=1e-12)
+    expected_correct = [int((member.argmax(dim=-1) == y).sum()) for member in logits.contiguous()]
+    assert member_correct(logits, y).tolist() == expected_correct
