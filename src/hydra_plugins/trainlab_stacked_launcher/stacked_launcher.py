@@ -140,13 +140,13 @@ class StackedLauncher(Launcher):
         from trainlab.config_yaml import config_yaml
 
         config = job.config
-        HydraConfig.instance().set_config(config)
-        output_dir = os.path.join(str(config.hydra.sweep.dir), str(config.hydra.sweep.subdir))
-        with read_write(config.hydra.runtime), open_dict(config.hydra.runtime):
-            config.hydra.runtime.output_dir = os.path.abspath(output_dir)
-        HydraConfig.instance().set_config(config)
-        task_cfg = job.task_cfg  # this job's own copy (_compose); saved as composed, resolved in a copy below
+        HydraConfig.instance().set_config(config)  # the sweep dir may use ${hydra:...}: this job's values
         hydra_cfg = HydraConfig.instance().cfg  # set_config made it this job's own (read-only) copy
+        output_dir = os.path.abspath(os.path.join(str(config.hydra.sweep.dir), str(config.hydra.sweep.subdir)))
+        for node in (config.hydra.runtime, hydra_cfg.hydra.runtime):  # what run_job's second set_config copies
+            with read_write(node), open_dict(node):
+                node.output_dir = output_dir
+        task_cfg = job.task_cfg  # this job's own copy (_compose); saved as composed, resolved in a copy below
         Path(output_dir).mkdir(parents=True, exist_ok=True)
         if config.hydra.output_subdir is not None:  # Hydra's three files, written by libyaml (config_yaml)
             hydra_output = Path(config.hydra.runtime.output_dir) / str(config.hydra.output_subdir)
