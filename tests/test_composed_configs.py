@@ -93,3 +93,28 @@ def test_an_unknown_key_fails_as_it_does_when_hydra_composes_it(loader_and_maste
         loader.load_sweep_config(master, ["optimizer.lrr=0.1"])
     assert str(template_error.value) == str(hydra_error.value)
     assert "Could not override 'optimizer.lrr'" in str(template_error.value)
+
+
+def test_copies_of_a_template_are_equal_independent_and_keep_the_flags(loader_and_master):
+    from trainlab.stacked.composed_configs import Template, config_copy
+
+    loader, master = loader_and_master
+    composed = loader.load_sweep_config(master, ["optimizer=adam"])
+    template = Template.of(composed)
+    assert template.pickled is not None
+    first, second = template.copy(), config_copy(composed)
+    for copied in (first, second):
+        assert copied is not composed and as_data(copied) == as_data(composed)
+        assert OmegaConf.is_struct(copied) and OmegaConf.get_type(copied, "hydra") is OmegaConf.get_type(composed, "hydra")
+    first.optimizer.lr = 5.0
+    assert composed.optimizer.lr != 5.0 and second.optimizer.lr != 5.0
+
+
+def test_a_config_that_does_not_pickle_is_deep_copied():
+    from trainlab.stacked.composed_configs import Template, config_copy
+
+    config = OmegaConf.create({"hook": lambda: 1, "n": 2}, flags={"allow_objects": True})  # a lambda: no pickle
+    template = Template.of(config)
+    assert template.pickled is None
+    copied = config_copy(config)
+    assert copied is not config and copied.n == 2 and copied.hook() == 1

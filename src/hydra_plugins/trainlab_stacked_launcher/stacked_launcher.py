@@ -21,7 +21,6 @@ apply to stacked jobs (they share one process): the working directory stays wher
 
 # No ``from __future__ import annotations`` here: Hydra's plugin scan executes this module without registering it
 # in sys.modules, and dataclasses then cannot resolve string annotations.
-import copy
 import logging
 import os
 import signal
@@ -138,6 +137,7 @@ class StackedLauncher(Launcher):
         """What ``run_job`` does before calling the task: output dir, ``.hydra/``, on_job_start. Returns the
         member's task config resolved in its own job context, and its hydra config."""
         from trainlab.config_yaml import config_yaml
+        from trainlab.stacked.composed_configs import config_copy
 
         config = job.config
         HydraConfig.instance().set_config(config)  # the sweep dir may use ${hydra:...}: this job's values
@@ -155,7 +155,7 @@ class StackedLauncher(Launcher):
                                ("overrides.yaml", config.hydra.overrides.task)):
                 (hydra_output / name).write_text(config_yaml(node), encoding="utf-8")
         self.hydra_context.callbacks.on_job_start(config=config, task_function=self.task_function)
-        resolved = copy.deepcopy(task_cfg)
+        resolved = config_copy(task_cfg)
         OmegaConf.resolve(resolved)  # ${hydra:runtime.output_dir} and friends, while this job's config is current
         return resolved, hydra_cfg
 
