@@ -105,7 +105,8 @@ def test_copies_of_a_template_are_equal_independent_and_keep_the_flags(loader_an
     first, second = template.copy(), config_copy(composed)
     for copied in (first, second):
         assert copied is not composed and as_data(copied) == as_data(composed)
-        assert OmegaConf.is_struct(copied) and OmegaConf.get_type(copied, "hydra") is OmegaConf.get_type(composed, "hydra")
+        assert OmegaConf.is_struct(copied)
+        assert OmegaConf.get_type(copied, "hydra") is OmegaConf.get_type(composed, "hydra")
     first.optimizer.lr = 5.0
     assert composed.optimizer.lr != 5.0 and second.optimizer.lr != 5.0
 
