@@ -57,3 +57,87 @@ def test_a_value_that_is_no_scalar_is_lightnings_error_naming_the_metric(tmp_pat
     logger = TensorBoardLogger(save_dir=str(tmp_path), name="", version="")
     with pytest.raises(ValueError, match=r"you tried to log x which is currently not supported.*'train/note'"):
         logger.log_metrics({"train/note": "x"}, step=1)
+
+
+# ---- the buffered event file ----------------------------------------------------------------------------------
+def summary_steps(path):
+    return [event.step for event in EventFileLoader(str(path)).Load() if event.HasField("summary")]
+
+
+def scalar_event(step):
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+
+    return Event(step=step, wall_time=1.0, summary=Summary(value=[Summary.Value(tag="x", simple_value=step)]))
+
+
+def test_the_loggers_run_is_one_buffered_event_file_with_histograms_and_scalars_as_torch_writes_them(tmp_path):
+    from torch.utils.tensorboard import SummaryWriter
+
+    from trainlab.loggers.buffered_event_writer import BufferedSummaryWriter
+
+    logger = TensorBoardLogger(save_dir=str(tmp_path / "ours"), name="", version="")
+    assert isinstance(logger.experiment, BufferedSummaryWriter)
+    reference = SummaryWriter(log_dir=str(tmp_path / "torch"))
+    for writer in (logger.experiment, reference):
+        writer.add_scalar("train/loss", 0.5, 1)
+        writer.add_histogram("weights", torch.arange(10.0), 1)
+        writer.close()
+    ours, torchs = load_run(tmp_path / "ours"), load_run(tmp_path / "torch")
+    assert ours.Tags()["scalars"] == torchs.Tags()["scalars"] == ["train/loss"]
+    assert [(e.step, e.value) for e in ours.Scalars("train/loss")] == [(1, 0.5)]
+    assert ours.Histograms("weights")[0].histogram_value == torchs.Histograms("weights")[0].histogram_value
+    (path,) = (tmp_path / "ours").glob("events.out.tfevents.*")
+    (first, *_) = EventFileLoader(str(path)).Load()
+    assert first.file_version == "brain.Event:2"  # what TensorBoard's reader expects first
+
+
+def test_events_are_buffered_until_flush_or_the_live_interval_and_all_are_on_disk_after_close(tmp_path, monkeypatch):
+    from trainlab.loggers import buffered_event_writer
+    from trainlab.loggers.buffered_event_writer import BufferedEventFileWriter
+
+    monkeypatch.setattr(buffered_event_writer, "LIVE_SECONDS", 3600.0)
+    writer = BufferedEventFileWriter(str(tmp_path / "run"), filename_suffix=".member")
+    (path,) = (tmp_path / "run").glob("events.out.tfevents.*.member")
+    writer.add_event(scalar_event(1))
+    assert summary_steps(path) == []  # in the buffer
+    writer.flush()
+    assert summary_steps(path) == [1]
+    writer.add_event(scalar_event(2))
+    writer.close()
+    assert summary_steps(path) == [1, 2]
+
+    live = BufferedEventFileWriter(str(tmp_path / "live"), flush_secs=0)  # every event reaches the file at once
+    live.add_event(scalar_event(5))
+    (live_path,) = (tmp_path / "live").glob("events.out.tfevents.*")
+    assert summary_steps(live_path) == [5]
+    live.close()
+
+
+def test_a_closed_event_file_refuses_events_and_reopen_starts_a_new_file(tmp_path):
+    from trainlab.loggers.buffered_event_writer import BufferedEventFileWriter
+
+    writer = BufferedEventFileWriter(str(tmp_path))
+    writer.close()
+    with pytest.raises(RuntimeError, match=f"the event file in {tmp_path} is closed; reopen"):
+        writer.add_event(scalar_event(1))
+    with pytest.raises(TypeError, match="Expected an event_pb2.Event proto"):
+        writer.add_event("not an event")
+    writer.reopen()
+    writer.add_event(scalar_event(3))
+    writer.close()
+    files = sorted(tmp_path.glob("events.out.tfevents.*"))
+    assert len(files) == 2 and sorted(summary_steps(path) for path in files) == [[], [3]]
+
+
+def test_a_purge_step_keeps_torchs_own_writer(tmp_path):
+    from torch.utils.tensorboard.writer import FileWriter
+
+    from trainlab.loggers.buffered_event_writer import BufferedFileWriter, BufferedSummaryWriter
+
+    plain = BufferedSummaryWriter(log_dir=str(tmp_path / "a"))
+    purging = BufferedSummaryWriter(log_dir=str(tmp_path / "b"), purge_step=5)
+    assert isinstance(plain._get_file_writer(), BufferedFileWriter)
+    assert type(purging._get_file_writer()) is FileWriter
+    plain.close()
+    purging.close()

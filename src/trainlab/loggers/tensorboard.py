@@ -1,6 +1,6 @@
 """``TensorBoardLogger``: Lightning's TensorBoard logger, one event per logged step, without the ``epoch`` card.
 
-Two differences from ``lightning.pytorch.loggers.TensorBoardLogger`` (same arguments, same files):
+Three differences from ``lightning.pytorch.loggers.TensorBoardLogger`` (same arguments, same files):
 
 * **No ``epoch`` card.** Lightning adds ``epoch`` (the current epoch number) to every batch of metrics a
   LightningModule logs, so TensorBoard draws an ``epoch`` card: a staircase of epoch against step that is the same
@@ -15,6 +15,13 @@ Two differences from ``lightning.pytorch.loggers.TensorBoardLogger`` (same argum
   freed tensor memory of a training step back to the kernel (the next step page-faults it in again). A stack of
   100 members (experiment I) wrote 36,500 events of 110,000 messages before, 16,500 events of 33,000 now.
 
+* **A buffered event file.** The run's ``experiment`` is a
+  :class:`~trainlab.loggers.buffered_event_writer.BufferedSummaryWriter`: the same ``SummaryWriter`` methods and
+  files, written through one open, buffered file in the training thread instead of a writer thread that opens
+  and closes the file for every event (~10 µs an event instead of ~40 µs). Points reach the file within
+  :data:`~trainlab.loggers.buffered_event_writer.LIVE_SECONDS` and at the end of training. A remote ``save_dir``
+  (``s3://...``) keeps torch's writer.
+
 Dict-valued metrics (``add_scalars``) go through Lightning unchanged.
 """
 
@@ -22,10 +29,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from lightning.fabric.loggers.logger import rank_zero_experiment
 from lightning.pytorch.loggers import TensorBoardLogger as LightningTensorBoardLogger
 from lightning.pytorch.utilities import rank_zero_only
 from tensorboard.compat.proto.summary_pb2 import Summary
 from torch import Tensor
+from torch.utils.tensorboard import SummaryWriter
+
+from trainlab.loggers.buffered_event_writer import BufferedSummaryWriter
 
 LIGHTNING_EPOCH_KEY = "epoch"
 
@@ -40,7 +51,17 @@ def scalar_value(name: str, value: object) -> float:
 
 
 class TensorBoardLogger(LightningTensorBoardLogger):
-    """``lightning.pytorch.loggers.TensorBoardLogger`` (same arguments): one event per call, no ``epoch``."""
+    """``lightning.pytorch.loggers.TensorBoardLogger`` (same arguments): one event per call, no ``epoch``, a
+    buffered event file."""
+
+    @property
+    @rank_zero_experiment
+    def experiment(self) -> SummaryWriter:
+        if self._experiment is None and "://" not in str(self.log_dir):
+            if self.root_dir:
+                self._fs.makedirs(self.root_dir, exist_ok=True)
+            self._experiment = BufferedSummaryWriter(log_dir=self.log_dir, **self._kwargs)
+        return super().experiment
 
     @rank_zero_only
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
