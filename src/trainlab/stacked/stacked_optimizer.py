@@ -12,8 +12,9 @@ execution path (``foreach``, ``compile``). Each block is one optimizer of that c
   own), and steps the slices like any tensors.
 
 The book's weight decay keeps the lone run's split: a *decay* group holds the Linear weights with member k's λ_k,
-a *no-decay* group the rest (biases, BatchNorm γ/β). Each member's hyper-parameters are first checked by its own
-optimizer class, exactly as a lone run checks them, by building that optimizer on a probe tensor.
+a *no-decay* group the rest (biases, BatchNorm γ/β). A block whose members all have λ = 0 has one group of all
+tensors: the same arithmetic in half the optimizer calls. Each member's hyper-parameters are first checked by its
+own optimizer class, exactly as a lone run checks them, by building that optimizer on a probe tensor.
 
 A block that covers every member steps the stacked parameters themselves; a narrower block steps views of the
 slices (leaf tensors sharing the parameters' storage) and is handed the matching slice of each gradient before its
@@ -119,9 +120,13 @@ class StackedOptimizer(Optimizer):
         members = self.hyperparameters[start:stop]
         like = (decay_params or other_params)[0]
         stacked = {key: stack_values([m[key] for m in members], like) for key in members[0]}
-        groups = [{"params": decay_slices, "weight_decay": 0.0}]
-        if other_slices:
-            groups.append({"params": other_slices, "weight_decay": 0.0})
+        decays = isinstance(stacked["weight_decay"], torch.Tensor) or stacked["weight_decay"] != 0
+        if decays:
+            groups = [{"params": decay_slices, "weight_decay": 0.0}]
+            if other_slices:
+                groups.append({"params": other_slices, "weight_decay": 0.0})
+        else:  # no member decays: one group, so each foreach operation is one call over every tensor
+            groups = [{"params": decay_slices + other_slices, "weight_decay": 0.0}]
         optimizer = self.factories[start](groups)
         per_member = any(isinstance(value, torch.Tensor) or
                          (isinstance(value, tuple) and any(isinstance(v, torch.Tensor) for v in value))
