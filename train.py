@@ -10,11 +10,15 @@ import signal
 import sys
 from pathlib import Path
 
-import hydra
-from omegaconf import DictConfig
+from trainlab.process_exit import skip_final_garbage_collection
 
-from trainlab.errors import UserError, exit_for_user_error
-from trainlab.hydra_errors import report_config_errors_in_one_line
+skip_final_garbage_collection()  # first, so that it runs after every other exit handler: ~0.5 s less at exit
+
+import hydra  # noqa: E402
+from omegaconf import DictConfig  # noqa: E402
+
+from trainlab.errors import UserError, exit_for_user_error  # noqa: E402
+from trainlab.hydra_errors import report_config_errors_in_one_line  # noqa: E402
 
 # conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
 os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))

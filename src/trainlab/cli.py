@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from trainlab.process_exit import skip_final_garbage_collection
+
 
 def print_evaluation(run_dir: str, ckpt: str, splits: list[str]) -> int:
     from trainlab.errors import UserError
@@ -28,6 +30,7 @@ def print_evaluation(run_dir: str, ckpt: str, splits: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    skip_final_garbage_collection()
     parser = argparse.ArgumentParser(prog="trainlab", description="trainlab command line")
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser("report", help="draw the book-style figures and summary.md of a sweep")

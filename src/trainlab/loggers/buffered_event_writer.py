@@ -12,7 +12,8 @@ file is named as TensorBoard names it, starts with the same ``file_version`` eve
 
 * whenever ``min(flush_secs, LIVE_SECONDS)`` seconds have passed since the last flush, at the next event, so a
   TensorBoard watching a run sees its points within seconds, as before;
-* on ``flush()`` and ``close()`` - Lightning's logger calls both when training ends, fails or is interrupted.
+* on ``flush()`` and ``close()`` - Lightning's logger calls both when training ends, fails or is interrupted;
+* when the process exits, for a writer nobody closed.
 
 What a killed process (``SIGKILL``, power loss) has not flushed is lost: at most the last ``LIVE_SECONDS`` of
 events, as TensorBoard's own writer loses the events still in its queue.
@@ -23,10 +24,12 @@ events, as TensorBoard's own writer loses the events still in its queue.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import socket
 import time
+import weakref
 
 from tensorboard.compat.proto import event_pb2
 from tensorboard.summary.writer.record_writer import RecordWriter
@@ -37,6 +40,13 @@ from torch.utils.tensorboard.writer import FileWriter
 LIVE_SECONDS = 2.0
 
 _file_numbers = itertools.count()  # event files this process opened: unique names within one second
+_open_writers: weakref.WeakSet[BufferedEventFileWriter] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_open_writers() -> None:
+    for writer in list(_open_writers):
+        writer.flush()
 
 
 class BufferedEventFileWriter:
@@ -62,6 +72,7 @@ class BufferedEventFileWriter:
         self._records = RecordWriter(self._file)
         self._closed = False
         self._last_flush = time.monotonic()
+        _open_writers.add(self)
         self.add_event(event_pb2.Event(wall_time=time.time(), file_version="brain.Event:2",
                                        source_metadata=event_pb2.SourceMetadata(writer=type(self).__name__)))
         self.flush()
@@ -87,6 +98,7 @@ class BufferedEventFileWriter:
         if not self._closed:
             self._records.close()  # flushes
             self._closed = True
+            _open_writers.discard(self)
 
     def reopen(self) -> None:
         """After ``close()``: later events go to a new event file in the same directory (TensorBoard's rule)."""
