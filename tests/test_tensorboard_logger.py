@@ -119,7 +119,7 @@ def test_a_closed_event_file_refuses_events_and_reopen_starts_a_new_file(tmp_pat
 
     writer = BufferedEventFileWriter(str(tmp_path))
     writer.close()
-    with pytest.raises(RuntimeError, match=f"the event file in {tmp_path} is closed; reopen"):
+    with pytest.raises(RuntimeError, match=r"the event file .*events\.out\.tfevents\.\S+ is closed; reopen\(\)"):
         writer.add_event(scalar_event(1))
     with pytest.raises(TypeError, match="Expected an event_pb2.Event proto"):
         writer.add_event("not an event")
@@ -141,3 +141,44 @@ def test_a_purge_step_keeps_torchs_own_writer(tmp_path):
     assert type(purging._get_file_writer()) is FileWriter
     plain.close()
     purging.close()
+
+
+def test_a_buffer_of_max_bytes_is_flushed_and_no_writer_keeps_a_file_open(tmp_path, monkeypatch):
+    import os
+
+    from trainlab.loggers import buffered_event_writer
+    from trainlab.loggers.buffered_event_writer import BufferedEventFileWriter
+
+    monkeypatch.setattr(buffered_event_writer, "LIVE_SECONDS", 3600.0)
+    monkeypatch.setattr(buffered_event_writer, "MAX_BUFFERED_BYTES", 200)
+    descriptors = len(os.listdir("/proc/self/fd"))
+    writers = [BufferedEventFileWriter(str(tmp_path / str(k))) for k in range(50)]  # a stack of 50 members
+    for writer in writers:
+        writer.add_event(scalar_event(1))
+    assert len(os.listdir("/proc/self/fd")) == descriptors
+    (path,) = (tmp_path / "0").glob("events.out.tfevents.*")
+    assert summary_steps(path) == []  # a 32-byte event waits
+    for step in range(2, 10):
+        writers[0].add_event(scalar_event(step))
+    assert summary_steps(path)[:3] == [1, 2, 3]  # past 200 bytes the buffer went to the file
+
+
+def test_a_disk_that_refuses_the_event_file_is_the_projects_one_line_error_naming_it(tmp_path, monkeypatch):
+    import builtins
+    import errno
+
+    from trainlab.errors import OutputLocationError
+    from trainlab.loggers.buffered_event_writer import BufferedEventFileWriter
+
+    writer = BufferedEventFileWriter(str(tmp_path))
+    writer.add_event(scalar_event(1))
+    real_open = builtins.open
+
+    def full_disk(path, mode="r", *args, **kwargs):
+        if str(path) == writer.path and "a" in mode:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", full_disk)
+    with pytest.raises(OutputLocationError, match=rf"cannot write {writer.path} \(No space left on device\)"):
+        writer.flush()

@@ -1,4 +1,4 @@
-"""TensorBoard event files written through one buffered file, in the writing thread.
+"""TensorBoard event files written from an in-memory buffer, in the writing thread.
 
 Without TensorFlow installed, TensorBoard's ``EventFileWriter`` hands every event to a writer thread of its own,
 which appends it to the event file by opening the file, writing the record and closing it again (the stub of
@@ -6,17 +6,21 @@ which appends it to the event file by opening the file, writing the record and c
 open/write/close, ~40 µs an event on the 2-core development machine, while the training thread waits for the
 interpreter lock; a stack of members logs one event per member and step.
 
-:class:`BufferedEventFileWriter` writes the same records (TFRecord framing by TensorBoard's own
-:class:`~tensorboard.summary.writer.record_writer.RecordWriter`) to a file it keeps open, ~10 µs an event. The
-file is named as TensorBoard names it, starts with the same ``file_version`` event, and is flushed
+:class:`BufferedEventFileWriter` frames the same records (TFRecord framing by TensorBoard's own
+:class:`~tensorboard.summary.writer.record_writer.RecordWriter`) into a buffer in memory, ~10 µs an event, and
+appends the buffer to the event file (open, write, close: no file stays open, so a stack of hundreds of members
+holds no descriptor per run) when it flushes:
 
-* whenever ``min(flush_secs, LIVE_SECONDS)`` seconds have passed since the last flush, at the next event, so a
-  TensorBoard watching a run sees its points within seconds, as before;
+* at the next event once ``min(flush_secs, LIVE_SECONDS)`` seconds have passed since the last flush, so a
+  TensorBoard watching a run sees its points within seconds, as before, or once :data:`MAX_BUFFERED_BYTES` wait;
 * on ``flush()`` and ``close()`` - Lightning's logger calls both when training ends, fails or is interrupted;
 * when the process exits, for a writer nobody closed.
 
-What a killed process (``SIGKILL``, power loss) has not flushed is lost: at most the last ``LIVE_SECONDS`` of
-events, as TensorBoard's own writer loses the events still in its queue.
+The file is named as TensorBoard names it and starts with the same ``file_version`` event, written at once. What a
+killed process (``SIGKILL``, power loss) has not flushed is lost: at most the last ``LIVE_SECONDS`` of events, as
+TensorBoard's own writer loses the events still in its queue. A disk that refuses the write (full, read-only, no
+permission) is :class:`~trainlab.errors.OutputLocationError` naming the event file, as for every file the project
+writes (:mod:`trainlab.atomic_files`).
 
 :class:`BufferedSummaryWriter` is ``torch.utils.tensorboard.SummaryWriter`` writing its own run's events this way
 (``add_scalars``' sub-runs, and a writer with ``purge_step``, keep torch's writer).
@@ -25,6 +29,7 @@ events, as TensorBoard's own writer loses the events still in its queue.
 from __future__ import annotations
 
 import atexit
+import io
 import itertools
 import os
 import socket
@@ -36,8 +41,12 @@ from tensorboard.summary.writer.record_writer import RecordWriter
 from torch.utils.tensorboard import SummaryWriter
 from torch.utils.tensorboard.writer import FileWriter
 
+from trainlab.atomic_files import disk_refusal
+
 #: the longest a logged point waits in the buffer before the next event flushes it to the file
 LIVE_SECONDS = 2.0
+#: the most a writer buffers before the next event flushes (histograms and images are larger than scalars)
+MAX_BUFFERED_BYTES = 1 << 20
 
 _file_numbers = itertools.count()  # event files this process opened: unique names within one second
 _open_writers: weakref.WeakSet[BufferedEventFileWriter] = weakref.WeakSet()
@@ -51,7 +60,7 @@ def _flush_open_writers() -> None:
 
 class BufferedEventFileWriter:
     """TensorBoard's ``EventFileWriter`` interface (``add_event``, ``flush``, ``close``, ``reopen``,
-    ``get_logdir``) over one buffered file (see the module docstring).
+    ``get_logdir``) over an in-memory buffer (see the module docstring).
 
     Args:
         logdir: the run directory (created if missing).
@@ -63,13 +72,14 @@ class BufferedEventFileWriter:
         self._logdir = str(logdir)
         self._flush_every = min(float(flush_secs), LIVE_SECONDS)
         self._filename_suffix = filename_suffix
+        self._buffer = io.BytesIO()
+        self._records = RecordWriter(self._buffer)
         os.makedirs(self._logdir, exist_ok=True)
-        self._open_new_file()
+        self._start_file()
 
-    def _open_new_file(self) -> None:
+    def _start_file(self) -> None:
         name = f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}.{os.getpid()}.{next(_file_numbers)}"
-        self._file = open(os.path.join(self._logdir, name + self._filename_suffix), "wb")  # noqa: SIM115
-        self._records = RecordWriter(self._file)
+        self.path = os.path.join(self._logdir, name + self._filename_suffix)
         self._closed = False
         self._last_flush = time.monotonic()
         _open_writers.add(self)
@@ -84,26 +94,39 @@ class BufferedEventFileWriter:
         if not isinstance(event, event_pb2.Event):
             raise TypeError(f"Expected an event_pb2.Event proto, but got {type(event)}")
         if self._closed:
-            raise RuntimeError(f"the event file in {self._logdir} is closed; reopen() it to write more events")
+            raise RuntimeError(f"the event file {self.path} is closed; reopen() the writer to write more events")
         self._records.write(event.SerializeToString())
-        if time.monotonic() - self._last_flush >= self._flush_every:
+        if (time.monotonic() - self._last_flush >= self._flush_every
+                or self._buffer.tell() >= MAX_BUFFERED_BYTES):
             self.flush()
 
     def flush(self) -> None:
-        if not self._closed:
-            self._records.flush()
+        """Append what the buffer holds to the event file."""
+        pending = self._buffer.getvalue()
         self._last_flush = time.monotonic()
+        if not pending:
+            return
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        try:
+            with open(self.path, "ab") as file:
+                file.write(pending)
+        except OSError as error:
+            refusal = disk_refusal(self.path, error)
+            if refusal is None:
+                raise
+            raise refusal from error
 
     def close(self) -> None:
         if not self._closed:
-            self._records.close()  # flushes
             self._closed = True
             _open_writers.discard(self)
+            self.flush()
 
     def reopen(self) -> None:
         """After ``close()``: later events go to a new event file in the same directory (TensorBoard's rule)."""
         if self._closed:
-            self._open_new_file()
+            self._start_file()
 
 
 class BufferedFileWriter(FileWriter):
