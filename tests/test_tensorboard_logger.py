@@ -187,3 +187,26 @@ def test_a_disk_that_refuses_the_event_file_is_the_projects_one_line_error_namin
     monkeypatch.setattr(builtins, "open", full_disk)
     with pytest.raises(OutputLocationError, match=rf"cannot write {writer.path} \(No space left on device\)"):
         writer.flush()
+
+
+def test_events_from_several_threads_all_reach_the_file(tmp_path, monkeypatch):
+    import threading
+
+    from trainlab.loggers import buffered_event_writer
+    from trainlab.loggers.buffered_event_writer import BufferedEventFileWriter
+
+    monkeypatch.setattr(buffered_event_writer, "MAX_BUFFERED_BYTES", 300)  # flushes race with writes
+    writer = BufferedEventFileWriter(str(tmp_path))
+
+    def log(first):
+        for step in range(first, first + 500):
+            writer.add_event(scalar_event(step))
+
+    threads = [threading.Thread(target=log, args=(first,)) for first in (0, 1000, 2000, 3000)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    writer.close()
+    (path,) = tmp_path.glob("events.out.tfevents.*")
+    assert sorted(summary_steps(path)) == [first + k for first in (0, 1000, 2000, 3000) for k in range(500)]

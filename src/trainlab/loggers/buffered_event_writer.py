@@ -33,6 +33,7 @@ import io
 import itertools
 import os
 import socket
+import threading
 import time
 import weakref
 
@@ -74,6 +75,7 @@ class BufferedEventFileWriter:
         self._filename_suffix = filename_suffix
         self._buffer = io.BytesIO()
         self._records = RecordWriter(self._buffer)
+        self._lock = threading.Lock()  # events may come from several threads, as to TensorBoard's queue
         os.makedirs(self._logdir, exist_ok=True)
         self._start_file()
 
@@ -95,27 +97,31 @@ class BufferedEventFileWriter:
             raise TypeError(f"Expected an event_pb2.Event proto, but got {type(event)}")
         if self._closed:
             raise RuntimeError(f"the event file {self.path} is closed; reopen() the writer to write more events")
-        self._records.write(event.SerializeToString())
-        if (time.monotonic() - self._last_flush >= self._flush_every
-                or self._buffer.tell() >= MAX_BUFFERED_BYTES):
+        record = event.SerializeToString()
+        with self._lock:
+            self._records.write(record)
+            due = (time.monotonic() - self._last_flush >= self._flush_every
+                   or self._buffer.tell() >= MAX_BUFFERED_BYTES)
+        if due:
             self.flush()
 
     def flush(self) -> None:
-        """Append what the buffer holds to the event file."""
-        pending = self._buffer.getvalue()
-        self._last_flush = time.monotonic()
-        if not pending:
-            return
-        self._buffer.seek(0)
-        self._buffer.truncate()
-        try:
-            with open(self.path, "ab") as file:
-                file.write(pending)
-        except OSError as error:
-            refusal = disk_refusal(self.path, error)
-            if refusal is None:
-                raise
-            raise refusal from error
+        """Append what the buffer holds to the event file (it is emptied once the file has it)."""
+        with self._lock:
+            self._last_flush = time.monotonic()
+            pending = self._buffer.getvalue()
+            if not pending:
+                return
+            try:
+                with open(self.path, "ab") as file:
+                    file.write(pending)
+            except OSError as error:
+                refusal = disk_refusal(self.path, error)
+                if refusal is None:
+                    raise
+                raise refusal from error
+            self._buffer.seek(0)
+            self._buffer.truncate()
 
     def close(self) -> None:
         if not self._closed:
