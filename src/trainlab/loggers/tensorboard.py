@@ -15,12 +15,12 @@ Three differences from ``lightning.pytorch.loggers.TensorBoardLogger`` (same arg
   freed tensor memory of a training step back to the kernel (the next step page-faults it in again). A stack of
   100 members (experiment I) wrote 36,500 events of 110,000 messages before, 16,500 events of 33,000 now.
 
-* **A buffered event file.** The run's ``experiment`` is a
+* **Buffered events.** The run's ``experiment`` is a
   :class:`~trainlab.loggers.buffered_event_writer.BufferedSummaryWriter`: the same ``SummaryWriter`` methods and
-  files, written through one open, buffered file in the training thread instead of a writer thread that opens
-  and closes the file for every event (~10 µs an event instead of ~40 µs). Points reach the file within
-  :data:`~trainlab.loggers.buffered_event_writer.LIVE_SECONDS` and at the end of training. A remote ``save_dir``
-  (``s3://...``) keeps torch's writer.
+  files, its events framed in memory by the logging thread and appended to the event file, instead of a writer
+  thread that opens and closes the file for every event (~10 µs an event instead of ~40 µs). Points reach the file
+  within :data:`~trainlab.loggers.buffered_event_writer.LIVE_SECONDS` and at the end of training. A remote
+  ``save_dir`` (``s3://...``) keeps torch's writer.
 
 Dict-valued metrics (``add_scalars``) go through Lightning unchanged.
 """
