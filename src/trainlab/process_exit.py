@@ -5,13 +5,14 @@ still tracked. After ``import torch, lightning`` (torchmetrics pulls in torchvis
 scipy) these are millions of objects: 0.3-0.8 s at the end of every ``train.py`` and ``trainlab`` command on the
 2-core development machine, spent after the work is done and its files are written.
 
-:func:`skip_final_garbage_collection` registers ``gc.freeze()`` as the process's *last* exit handler (exit handlers
-run in the reverse order of their registration, so it is registered before any other). The objects alive then
-move to the collector's permanent generation, which the shutdown's collections skip. The rest of the exit is
-unchanged: the other exit handlers run first (Lightning's, TensorBoard's, the flush of the project's buffered event
-files), modules are cleared and their objects freed by reference counting as usual, so files still open are
-flushed and closed. Only objects held in reference cycles are no longer finalised: the operating system reclaims
-their memory with the process, and nothing of the project's relies on their ``__del__``.
+:func:`skip_final_garbage_collection` registers ``gc.freeze()`` as an exit handler; called before Lightning and the
+project's buffered event files are imported, it runs after their exit handlers (exit handlers run in the reverse
+order of their registration). The objects alive then move to the collector's permanent generation, which the
+shutdown's collections skip. The rest of the exit is unchanged: the other exit handlers run (Lightning's,
+TensorBoard's, the flush of the project's buffered event files), modules are cleared and their objects freed by
+reference counting as usual, so files still open are flushed and closed. Only objects held in reference cycles are
+no longer finalised: the operating system reclaims their memory with the process, and nothing of the project's
+relies on their ``__del__``.
 """
 
 from __future__ import annotations
