@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # whose cores are busy with other work, TEST_WORKERS=0 (all tests in one process) is faster; auto = one per core
 TEST_WORKERS ?= 2
 
-.PHONY: help install train sweep test test-slow lint tensorboard reproduce bench clean
+.PHONY: help install train sweep test test-slow lint tensorboard reproduce bench bench-book clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,6 +51,11 @@ bench: $(STAMP)  ## the CPU benchmarks of BENCHMARKS.md: optimizers, BatchNorm, 
 	$(PY) bench/batch_norm.py
 	$(PY) bench/step_rate.py
 	$(PY) bench/stacked_sweep.py
+
+bench-book:  ## the book's ch06 NumPy scripts against the same experiments here (BOOK=<checkout of the book's code>)
+	@test -n "$(BOOK)" || { echo "error: BOOK=<path> is required: a checkout of https://github.com/oreilly-japan/deep-learning-from-scratch" >&2; exit 2; }
+	@$(MAKE) --no-print-directory $(STAMP)
+	$(PY) bench/book_scripts.py --book $(BOOK) $(ARGS)
 
 reproduce: $(STAMP)  ## experiments A-I and their reports into outputs/reproduce/<date>_<time>/ (offline)
 	$(VENV)/bin/trainlab reproduce $(ARGS)

@@ -83,6 +83,63 @@ def test_make_bench_runs_every_cpu_benchmark():
     result = subprocess.run(["make", "-n", "bench"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     scripts = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
-    assert scripts == ["batch_norm.py", "optimizers.py", "stacked_sweep.py", "step_rate.py"]
-    for script in scripts:
+    assert scripts == ["batch_norm.py", "book_scripts.py", "optimizers.py", "stacked_sweep.py", "step_rate.py"]
+    for script in set(scripts) - {"book_scripts.py"}:  # needs a checkout of the book's code: make bench-book
         assert f"bench/{script}" in result.stdout
+
+
+def test_make_bench_book_needs_the_books_checkout():
+    book = subprocess.run(["make", "-n", "bench-book", "BOOK=/somewhere/dlfs"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert book.returncode == 0 and "bench/book_scripts.py --book /somewhere/dlfs" in book.stdout, book.stderr
+    missing = subprocess.run(["make", "bench-book"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert missing.returncode != 0 and "BOOK=<path> is required" in missing.stderr
+
+
+# A stand-in for the book's ch06 scripts: imports the book's way (``dataset`` from the parent directory) and checks
+# what the benchmark's stand-in ``dataset.mnist`` serves: the bundled split in the book's format.
+FAKE_BOOK_SCRIPT = """
+import os, sys
+sys.path.append(os.pardir)
+import numpy as np
+from dataset.mnist import load_mnist
+(x_train, t_train), (x_test, t_test) = load_mnist(normalize=True)
+assert x_train.shape == (4000, 784) and x_test.shape == (500, 784), (x_train.shape, x_test.shape)
+assert x_train.dtype == np.float32 and 0.0 <= x_train.min() and x_train.max() <= 1.0, (x_train.dtype, x_train.max())
+assert sorted(np.unique(t_train)) == list(range(10)) and t_test.shape == (500,)
+(x_raw, _), _ = load_mnist(normalize=False, flatten=False, one_hot_label=True)
+assert x_raw.shape == (4000, 1, 28, 28) and x_raw.max() == 255.0
+assert load_mnist(one_hot_label=True)[0][1].shape == (4000, 10)
+"""
+
+
+def fake_book(root: Path) -> Path:
+    from book_scripts import EXPERIMENTS
+
+    (root / "common").mkdir(parents=True)
+    (root / "ch06").mkdir()
+    for script, _ in EXPERIMENTS.values():
+        (root / "ch06" / script).write_text(FAKE_BOOK_SCRIPT)
+    return root
+
+
+def test_book_scripts_serve_the_bundled_split_to_the_books_imports_and_time_both_sides(run_bench, tmp_path,
+                                                                                     data_dir, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    book = fake_book(tmp_path / "book")
+    rows = run_bench("book_scripts.py", "--book", str(book), "--data-dir", str(data_dir), "--experiments", "G",
+                     "--experiment-overrides", "trainer.max_epochs=1")
+    assert [row[:2] for row in rows] == [["G", "overfit_weight_decay.py"]]
+    _, _, book_seconds, trainlab_seconds, ratio = rows[0]
+    assert float(book_seconds) > 0 and float(trainlab_seconds) > 0
+    assert_ratio_of_printed(ratio.strip("*"), book_seconds, trainlab_seconds, half_unit=0.05)
+
+
+def test_book_scripts_refuse_a_folder_that_is_not_the_books_repository(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", [str(ROOT / "bench" / "book_scripts.py"), "--book", str(tmp_path)])
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(sys.argv[0], run_name="__main__")
+    assert stop.value.code == 2
+    error = capsys.readouterr().err
+    assert f"--book {tmp_path}" in error and "ch06/optimizer_compare_mnist.py" in error
+    assert "oreilly-japan/deep-learning-from-scratch" in error

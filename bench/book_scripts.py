@@ -1,0 +1,133 @@
+"""The book's own NumPy scripts for chapter 6 against trainlab's experiments, each timed as a user runs it.
+
+The book's code is not part of this repository; point ``--book`` at a checkout of it
+(https://github.com/oreilly-japan/deep-learning-from-scratch):
+
+    python bench/book_scripts.py --book /path/to/deep-learning-from-scratch             # B D F G H I, 1 round
+    python bench/book_scripts.py --book ... --experiments G H --rounds 3                 # medians of 3
+
+Both sides train on the bundled real-MNIST split (4,000 training and 500 test images):
+
+* **the book**: ``python <book>/ch06/<script>.py`` unchanged, in a fresh process, from ``<book>/ch06`` (the
+  scripts import ``common`` and ``dataset`` from the parent directory). Their ``dataset.mnist`` downloads MNIST;
+  here a stand-in package written to a temporary directory that comes first on ``PYTHONPATH`` answers
+  ``load_mnist(normalize, flatten, one_hot_label)`` with the bundled split as float32 arrays scaled to [0, 1]
+  (the book's format), read from an ``.npz`` file, so the timed process imports NumPy and matplotlib only.
+  ``MPLBACKEND=Agg``: each script draws its figure, and ``plt.show()`` opens no window.
+* **trainlab**: ``python train.py <experiment>`` (the experiment's default launcher, stacked), a fresh process
+  timed from start to exit, imports, Hydra, training, TensorBoard logs and checkpoints included.
+
+Each round runs the book's script and then trainlab's experiment, experiment by experiment, so a drift of the
+machine's speed hits both sides; the table shows the medians and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from trainlab.data.bundled_mnist import load_bundled_mnist  # noqa: E402
+
+# experiment -> (the book's script in ch06/, trainlab's overrides)
+EXPERIMENTS = {
+    "B": ("optimizer_compare_mnist.py", ["experiment=compare_optimizers"]),
+    "D": ("weight_init_compare.py", ["experiment=compare_init"]),
+    "F": ("batch_norm_test.py", ["experiment=compare_batchnorm"]),
+    "G": ("overfit_weight_decay.py", ["experiment=overfit_weight_decay"]),
+    "H": ("overfit_dropout.py", ["experiment=overfit_dropout"]),
+    "I": ("hyperparameter_optimization.py", ["hparams_search=random"]),
+}
+
+STAND_IN = '''"""Stand-in for the book's dataset.mnist, written by bench/book_scripts.py: the bundled split."""
+import os
+
+import numpy as np
+
+
+def load_mnist(normalize=True, flatten=True, one_hot_label=False):
+    data = np.load(os.environ["TRAINLAB_BUNDLED_NPZ"])
+
+    def images(split):
+        x = data[split + "_x"].astype(np.float32)
+        if normalize:
+            x /= 255.0
+        return x if flatten else x.reshape(-1, 1, 28, 28)
+
+    def labels(split):
+        t = data[split + "_t"]
+        return np.eye(10, dtype=np.float32)[t] if one_hot_label else t
+
+    return (images("train"), labels("train")), (images("test"), labels("test"))
+'''
+
+
+def write_stand_in(folder: Path, data_dir: Path) -> Path:
+    """The stand-in ``dataset`` package and the bundled split it serves, in ``folder``; returns the .npz file."""
+    splits = load_bundled_mnist(data_dir)
+    npz = folder / "bundled_mnist.npz"
+    np.savez(npz, **{f"{split}_{part}": tensor.numpy() for split in ("train", "test")
+                     for part, tensor in zip(("x", "t"), splits[split], strict=True)})
+    package = folder / "dataset"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "mnist.py").write_text(STAND_IN)
+    return npz
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    """Wall seconds of ``command`` in a fresh process; a failure is an error with the end of its output."""
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} (in {cwd}) failed:\n{(result.stdout + result.stderr)[-3000:]}")
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--book", type=Path, required=True,
+                        help="a checkout of oreilly-japan/deep-learning-from-scratch")
+    parser.add_argument("--experiments", nargs="*", default=list(EXPERIMENTS), choices=sorted(EXPERIMENTS))
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "data", help="where the bundled split is cached")
+    parser.add_argument("--rounds", type=int, default=1, help="alternating runs per experiment (median)")
+    parser.add_argument("--experiment-overrides", nargs="*", default=[],
+                        help="extra overrides for trainlab's side (e.g. trainer.max_epochs=1 for a quick look)")
+    args = parser.parse_args(argv)
+    chapter = args.book / "ch06"
+    missing = [script for script, _ in EXPERIMENTS.values() if not (chapter / script).is_file()]
+    if missing or not (args.book / "common").is_dir():
+        parser.error(f"--book {args.book}: expected the book's repository (ch06/{missing[0] if missing else ''}, "
+                     "common/); clone https://github.com/oreilly-japan/deep-learning-from-scratch")
+    work = Path(tempfile.mkdtemp(prefix="book-bench-"))
+    data_dir = args.data_dir
+    npz = write_stand_in(work, data_dir)
+    book_env = {**os.environ, "PYTHONPATH": str(work), "MPLBACKEND": "Agg", "TRAINLAB_BUNDLED_NPZ": str(npz)}
+    print(f"# {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, NumPy {np.__version__}, book at {args.book}")
+    print("| experiment | the book's script | book s | trainlab s | book / trainlab |\n|---|---|---|---|---|")
+    for name in args.experiments:
+        script, overrides = EXPERIMENTS[name]
+        books, ours = [], []
+        for round_ in range(args.rounds):
+            books.append(timed([sys.executable, script], chapter, book_env))
+            ours.append(timed([sys.executable, str(ROOT / "train.py"), *overrides,
+                               f"hydra.sweep.dir={work / f'{name}_{round_}'}", "data.source=bundled",
+                               f"paths.data_dir={data_dir}", "trainer.enable_progress_bar=false",
+                               *args.experiment_overrides], ROOT))
+        book, trainlab = statistics.median(books), statistics.median(ours)
+        print(f"| {name} | {script} | {book:.1f} | {trainlab:.1f} | **{book / trainlab:.2f}** |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
