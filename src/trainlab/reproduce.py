@@ -114,7 +114,7 @@ def index_markdown(rows: list[tuple[Experiment, float, list[Path]]], out: Path, 
     lines = ["# Chapter 6, reproduced", "",
              f"Made {datetime.now():%Y-%m-%d %H:%M} by `trainlab reproduce{' --quick' if quick else ''}`.", ""]
     for experiment, seconds, files in rows:
-        lines += [f"## {experiment.id} - {experiment.what}", "", f"`{experiment.name}`, {seconds:.0f} s", ""]
+        lines += [f"## {experiment.id} - {experiment.what}", "", f"`{experiment.name}`, {seconds:.1f} s", ""]
         for path in files:
             relative = path.relative_to(out)
             lines.append(f"![{relative}]({relative})" if path.suffix == ".png" else f"- [{relative}]({relative})")
@@ -143,7 +143,7 @@ def reproduce(out: str | None = None, quick: bool = False, only: list[str] | Non
         seconds = time.monotonic() - t0
         rows.append((experiment, seconds, files))
         figures = sum(p.suffix == ".png" for p in files)
-        print(f"[{number}/{len(chosen)}] {experiment.id} done in {seconds:.0f} s: {figures} figure(s)", flush=True)
+        print(f"[{number}/{len(chosen)}] {experiment.id} done in {seconds:.1f} s: {figures} figure(s)", flush=True)
         write_text_atomically(root / "index.md", index_markdown(rows, root, quick))
-    print(f"all done in {time.monotonic() - started:.0f} s: {root / 'index.md'}")
+    print(f"all done in {time.monotonic() - started:.1f} s: {root / 'index.md'}")
     return 0
