@@ -7,13 +7,18 @@ the same configs one by one with :func:`trainlab.train.train`, then compares wha
 from __future__ import annotations
 
 import math
+import os
+import signal
 
 import pytest
 import torch
 from tb_events import load_run
 
 from trainlab.callbacks.divergence_guard import RunDiverged
+from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+from trainlab.errors import ConfigError
 from trainlab.run_status import read_status
+from trainlab.stacked.stacked_classifier import StackedClassifier
 from trainlab.stacked.train_stack import StackJob, train_stack
 from trainlab.train import train
 
@@ -150,3 +155,39 @@ def test_a_member_that_completed_before_is_skipped_on_resume_sweep(make_cfg, tmp
     assert again == pytest.approx(first)
     assert (dirs[0] / "status.json").read_bytes() == before
     assert (dirs[1] / "attempts" / "0" / "checkpoints" / "last.ckpt").is_file()  # the earlier attempt is kept
+
+
+def test_without_the_divergence_guard_a_member_whose_loss_is_nan_is_diverged_and_not_tested(make_cfg, tmp_path):
+    members = [["optimizer.lr=0.01"], ["optimizer.lr=1e12"]]
+    stack_dirs, lone_dirs, _, _ = train_stack_and_alone(make_cfg, tmp_path, members,
+                                                        shared=["callbacks.divergence_guard=null"])
+    for stack_dir, lone_dir in zip(stack_dirs, lone_dirs, strict=True):
+        assert status(stack_dir)["status"] == status(lone_dir)["status"]
+    assert status(stack_dirs[1])["status"] == "diverged"
+    assert "test/acc" not in status(stack_dirs[1])["metrics"]  # the lone run skips test after a NaN loss too
+    assert "test/acc" in status(stack_dirs[0])["metrics"]
+
+
+def test_an_interrupt_keeps_a_diverged_members_checkpoint_of_its_divergence(make_cfg, tmp_path, monkeypatch):
+    dirs = [tmp_path / str(i) for i in range(2)]
+    jobs = [StackJob(make_cfg(*BASE, f"optimizer.lr={lr}", output_dir=d), []) for lr, d in
+            zip((0.01, 1e12), dirs, strict=True)]
+
+    def sigterm_at_step_20(self, batch, batch_idx):
+        if self.global_step == 20:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(StackedClassifier, "on_train_batch_start", sigterm_at_step_20, raising=False)
+    with pytest.raises(TrainingInterrupted):
+        train_stack(jobs)
+    assert [status(d)["status"] for d in dirs] == ["interrupted", "diverged"]
+    steps = [torch.load(d / "checkpoints" / "last.ckpt", weights_only=False)["global_step"] for d in dirs]
+    assert steps[0] == 21  # saved at the interrupt
+    assert steps[1] < 20  # still the checkpoint taken where it diverged
+
+
+def test_an_optimizer_argument_its_class_rejects_stops_the_stack_with_a_config_error(make_cfg, tmp_path):
+    jobs = [StackJob(make_cfg(*BASE, "optimizer=torch_sgd", "optimizer.nesterov=true", f"optimizer.lr={lr}",
+                              output_dir=tmp_path / str(lr)), []) for lr in (0.1, 0.2)]
+    with pytest.raises(ConfigError, match=r"^optimizer is invalid; torch.optim.SGD raised ValueError: Nesterov"):
+        train_stack(jobs)

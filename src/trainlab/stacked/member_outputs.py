@@ -141,23 +141,32 @@ class MemberOutputs(Checkpoint):
         self.save_checkpoints(trainer, [index for index, _ in due], [path for _, path in due])
 
     def save_for_interrupt(self, trainer: L.Trainer) -> list[Path]:
-        """On a signal: every member that trains and has a checkpoint location saves (returns the files)."""
+        """On a signal: every member that trains and has a checkpoint location saves (returns the files). A member
+        that diverged keeps the checkpoint of its divergence step, as its lone run stopped there."""
         due = [(index, member.shutdown_checkpoint) for index, member in enumerate(self.members)
-               if member.shutdown_checkpoint is not None]
+               if member.status == "completed" and member.shutdown_checkpoint is not None]
         self.save_checkpoints(trainer, [index for index, _ in due], [path for _, path in due])
         return [path for _, path in due]
 
     # ---- the end ----------------------------------------------------------------------------------------------
+    def settle_divergence(self) -> bool:
+        """After training: a member whose last training loss is NaN/Inf is ``diverged`` (what decides a lone run
+        without the divergence guard); it is not tested. Returns whether any member is still ``completed``."""
+        for member in self.members:
+            if member.status == "completed" and not math.isfinite(member.metrics.get("train/loss", 0.0)):
+                member.status = "diverged"
+        return any(member.status == "completed" for member in self.members)
+
     def finish(self, failure: str | None = None, interrupted: bool = False) -> list[float | None]:
         """Status, final HPARAMS and loggers of every member; returns each member's objective."""
         objectives = []
         wall_time = time.monotonic() - self.started
         final_step = self.stack.global_step  # where the hp/* scalars go, as for a lone run
+        if failure is None:
+            self.settle_divergence()
         for member in self.members:
             if failure is not None and member.status == "completed":
                 member.status, member.error = ("interrupted" if interrupted else "failed"), failure
-            if member.status == "completed" and not math.isfinite(member.metrics.get("train/loss", 0.0)):
-                member.status = "diverged"
             metrics = {**member.metrics, "status/diverged": float(member.status == "diverged")}
             record_run_end(member.loggers, metrics, member.status, final_step)
             objective = None if interrupted else objective_value(

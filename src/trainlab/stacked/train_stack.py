@@ -30,7 +30,7 @@ from omegaconf import DictConfig
 from trainlab.callbacks.checkpoint_provenance import provenance
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.callbacks.rng_state import RNGStateInCheckpoint
-from trainlab.config_instantiation import instantiate_key
+from trainlab.config_instantiation import build_optimizers, instantiate_key
 from trainlab.config_validation import validate_config
 from trainlab.errors import ConfigError, UserError
 from trainlab.heap_reuse import reuse_freed_heap_memory
@@ -65,6 +65,7 @@ def build_member(job: StackJob, datamodule: L.LightningDataModule, plan: Callbac
     init = instantiate_key(cfg, "init") if cfg.get("init") else None
     optimizer = instantiate_key(cfg, "optimizer")
     module = instantiate_key(cfg, "model", optimizer=optimizer, init=init, scheduler=None)
+    build_optimizers(module, cfg, {"optimizer": optimizer})  # an argument its class rejects: a config error, as alone
     source = datamodule.resolve_source()
     return Member(cfg=cfg, overrides=job.overrides, module=module, optimizer=lone_optimizer(module),
                   loggers=instantiate_dict(cfg.get("logger"), "logger"), config=logged_config(cfg, source),
@@ -127,7 +128,7 @@ def train_stack(jobs: list[StackJob]) -> list[float | None]:
         L.seed_everything(first.seed, workers=True, verbose=False)
     try:
         trainer.fit(model=module, datamodule=datamodule)
-        if first.get("test", True) and any(module.active):
+        if outputs.settle_divergence() and first.get("test", True):
             trainer.test(model=module, datamodule=datamodule, verbose=False)
     except TrainingInterrupted as exc:
         outputs.finish(failure=str(exc), interrupted=True)
