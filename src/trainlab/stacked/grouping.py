@@ -11,23 +11,31 @@ Two jobs *stack* when their composed configs are equal once the **stackable keys
 Everything else - architecture (hidden sizes, activation, BatchNorm kind), data (source, sizes, batch size,
 data seed), budgets (epochs, steps), validation schedule, precision, device, loggers and callbacks - is the
 *group key*: a difference starts a new group. A group larger than ``max_members`` is cut into stacks of at most
-that many.
+that many. A value that interpolates a key the group key leaves out counts with what it resolves to
+(``data.seed: ${seed}`` differs between ``seed=1`` and ``seed=2``); other interpolations are compared as written:
+the keys they name are in the group key themselves, and calls of resolvers (``${hydra:...}``, ``${now:...}``,
+``${oc.env:...}``) are per-job paths or process-wide values.
 
 A job **runs alone** (exactly as the basic launcher runs it) when its config uses something the stack does not
 do; :func:`why_alone` names the key. The stack supports the default callbacks (``last.ckpt`` every epoch, the
-divergence guard, the interrupt handler, the random-state checkpointing, the progress bar) and any logger.
+divergence guard, the interrupt handler, the random-state checkpointing, the progress bar) and any logger. It saves
+``last.ckpt`` at the end of a training epoch, as the default callback does; a ``ModelCheckpoint`` that Lightning
+would save after validation instead, or also when an exception stops the run, runs alone. So does fp16 mixed
+precision: one ``GradScaler`` for the whole stack would let one member's overflow skip every member's step.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hydra.utils import get_class
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf, grammar_parser
+from omegaconf.grammar.gen.OmegaConfGrammarParser import OmegaConfGrammarParser
 
 from trainlab.distributed.process_world import device_count
 
@@ -35,6 +43,10 @@ STACKABLE_KEYS = ("seed", "init", "optimizer", "model.weight_decay", "model.net.
 MODEL = "trainlab.models.classifier.MLPClassifier"
 NETWORK = "trainlab.models.mlp.MLP"
 DATA = "trainlab.data.mnist_datamodule.MNISTDataModule"
+# Lightning's precisions that scale the loss with a GradScaler (fp16 AMP; "16" and 16 are its old names). A stack has
+# one scaler for all members: one member's inf/NaN gradient skips every member's step and shrinks everyone's scale.
+GRAD_SCALER_PRECISIONS = ("16-mixed", "16")
+AFTER_VALIDATION = "Lightning saves it after validation, the stack at the end of the training epoch"
 
 
 @dataclass(frozen=True)
@@ -60,15 +72,46 @@ def _is(target: str, class_path: str) -> bool:
         return False
 
 
+def _triggers(entry: DictConfig) -> tuple[int, int, Any]:
+    """``(every_n_train_steps, every_n_epochs, train_time_interval)`` as Lightning's ModelCheckpoint sets them: no
+    trigger at all means every epoch; once any is given, an unset count is 0 (never)."""
+    steps, epochs = entry.get("every_n_train_steps"), entry.get("every_n_epochs")
+    interval = entry.get("train_time_interval")
+    if steps is None and epochs is None and interval is None:
+        return 0, 1, None
+    return steps or 0, epochs or 0, interval
+
+
 def _checkpoint_role(entry: DictConfig) -> str | None:
     """``inert`` (saves nothing), ``last`` (last.ckpt every N epochs), or None (keeps best epochs: not stackable)."""
-    if entry.get("save_top_k", 1) == 0 and not entry.get("save_last"):
-        return "inert"
+    steps, epochs, interval = _triggers(entry)
+    if not entry.get("save_last") and (entry.get("save_top_k", 1) == 0 or (steps, epochs, interval) == (0, 0, None)):
+        return "inert"  # (every_n_epochs=0 and no other trigger: Lightning never saves, at epoch ends or elsewhere)
     if (entry.get("monitor") is None and entry.get("filename") == "last" and entry.get("save_top_k", 1) in (1, -1)
-            and not entry.get("every_n_train_steps") and entry.get("train_time_interval") is None
-            and not entry.get("save_last")):
+            and steps == 0 and interval is None and epochs >= 1 and not entry.get("save_last")):
         return "last"
     return None
+
+
+def _saved_after_validation(name: str, entry: DictConfig, trainer: DictConfig) -> str | None:
+    """Why Lightning would save this ``last`` checkpoint after validation rather than at the end of the training
+    epoch, where the stack saves it (ModelCheckpoint._should_save_on_train_epoch_end), or None."""
+    setting = entry.get("save_on_train_epoch_end")
+    if setting is not None:
+        return None if setting else f"callbacks.{name}.save_on_train_epoch_end=false: {AFTER_VALIDATION}"
+    check_val, interval = trainer.get("check_val_every_n_epoch", 1), trainer.get("val_check_interval")
+    time_based = interval is not None and (isinstance(interval, bool) or not isinstance(interval, (int, float)))
+    if time_based:
+        cause = f"trainer.val_check_interval={interval}"
+    elif check_val != 1:
+        cause = f"trainer.check_val_every_n_epoch={'null' if check_val is None else check_val}"
+    elif trainer.get("limit_val_batches") == 0:
+        return None  # no validation: Lightning saves at the end of the training epoch
+    elif interval is not None and interval != 1.0:
+        cause = f"trainer.val_check_interval={interval}"
+    else:
+        return None
+    return f"callbacks.{name}.save_on_train_epoch_end=null with {cause}: {AFTER_VALIDATION}"
 
 
 def callback_plan(cfg: DictConfig, with_paths: bool = True) -> tuple[CallbackPlan | None, str | None]:
@@ -82,12 +125,19 @@ def callback_plan(cfg: DictConfig, with_paths: bool = True) -> tuple[CallbackPla
             continue
         target = entry.get("_target_", "")
         if _is(target, "lightning.pytorch.callbacks.ModelCheckpoint"):
+            if entry.get("save_on_exception"):
+                return None, (f"callbacks.{name}.save_on_exception=true: the stack saves no checkpoint when an "
+                              "exception stops it")
             role = _checkpoint_role(entry)
             if role is None:
                 return None, (f"callbacks.{name} keeps the best epochs by a metric (save_top_k="
                               f"{entry.get('save_top_k')}, monitor={entry.get('monitor')})")
-            if role == "last" and with_paths:
-                plan["last_checkpoint"] = (Path(entry.dirpath) / "last.ckpt", int(entry.get("every_n_epochs") or 1))
+            if role == "last":
+                after_validation = _saved_after_validation(name, entry, cfg.trainer)
+                if after_validation is not None:
+                    return None, after_validation
+                if with_paths:
+                    plan["last_checkpoint"] = (Path(entry.dirpath) / "last.ckpt", _triggers(entry)[1])
         elif _is(target, "trainlab.callbacks.divergence_guard.DivergenceGuard"):
             plan["divergence_check_every"] = entry.get("check_every_n_steps") or max(
                 1, int(cfg.trainer.get("log_every_n_steps", 50)))
@@ -128,6 +178,10 @@ def why_alone(cfg: DictConfig) -> str | None:
         (bool(trainer.get("fast_dev_run")), "trainer.fast_dev_run"),
         (not one_device(trainer.get("devices", 1)), f"trainer.devices={trainer.get('devices')}"),
         (trainer.get("strategy", "auto") not in ("auto", None), f"trainer.strategy={trainer.get('strategy')}"),
+        (str(trainer.get("precision")) in GRAD_SCALER_PRECISIONS,
+         f"trainer.precision={trainer.get('precision')}: fp16 AMP scales the loss with one GradScaler for the whole "
+         "stack; one member's inf/NaN gradient would skip every member's step and shrink the scale for all "
+         "(bf16-mixed needs no scaler)"),
     ]
     for failed, reason in checks:
         if failed:
@@ -135,9 +189,81 @@ def why_alone(cfg: DictConfig) -> str | None:
     return callback_plan(cfg, with_paths=False)[1]
 
 
+_REFERENCE = re.compile(r"\$\{(\.*)([^${}]+)\}")  # ${seed}, ${..seed}, ${optimizer.lr}
+
+
+@functools.lru_cache(maxsize=4096)
+def key_references(value: str) -> tuple[str, ...] | None:
+    """The keys that ``value`` interpolates (``${seed}`` -> ``("seed",)``, ``run_${..seed}`` -> ``("..seed",)``;
+    ``("*",)`` when one is built from another, ``${r.${s}}``), or None when it is no interpolation of keys: plain
+    text, or it calls a resolver (``${hydra:...}``, ``${now:...}``, ``${oc.env:...}``: compared as written).
+    Remembered: every job of a sweep holds the same few strings."""
+    if "${" not in value:
+        return None
+    try:
+        pending = [grammar_parser.parse(value)]
+    except Exception:  # noqa: BLE001 - not a valid interpolation: compared as written
+        return None
+    while pending:
+        node = pending.pop()
+        if isinstance(node, OmegaConfGrammarParser.InterpolationResolverContext):
+            return None
+        pending.extend(node.getChildren() if hasattr(node, "getChildren") else ())
+    matches = _REFERENCE.findall(value)
+    if len(matches) != value.count("${"):
+        return ("*",)
+    return tuple(dots + key for dots, key in matches)
+
+
+def _absolute(reference: str, node: tuple[Any, ...]) -> str:
+    """``reference`` (``a.b``, or relative: ``.b`` in the same node, ``..a`` one node up) as a dotted key, for a value
+    of the node at ``node``."""
+    dots = len(reference) - len(reference.lstrip("."))
+    if not dots:
+        return reference
+    base = [str(key) for key in node[:len(node) - (dots - 1)]]
+    return ".".join([*base, reference[dots:]])
+
+
+def _set_aside(key: str) -> bool:
+    """Whether ``key`` is one the group key leaves out (a stackable key, or Hydra's node), so that a value
+    interpolating it can differ between jobs whose keys are equal."""
+    return any(key == left or key.startswith(left + ".") or key.startswith(left + "[")
+               for left in (*STACKABLE_KEYS, "hydra"))
+
+
+def resolve_key_interpolations(cfg: DictConfig, container: dict) -> None:
+    """Replace, in ``container`` (``cfg`` as ``to_container(resolve=False)``), each value that interpolates a key
+    the group key leaves out (``data.seed: ${seed}``) by what it resolves to in ``cfg`` (OmegaConf's resolution).
+    A value interpolating other keys needs nothing: those keys are in the group key themselves. A value that
+    cannot be resolved here stays as written."""
+    pending: list[tuple[tuple[Any, ...], Any]] = [((key,), value) for key, value in container.items() if key != "hydra"]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            pending += [((*path, key), item) for key, item in value.items()]
+        elif isinstance(value, list):
+            pending += [((*path, index), item) for index, item in enumerate(value)]
+        elif isinstance(value, str) and (references := key_references(value)) is not None:
+            if not any(ref == "*" or _set_aside(_absolute(ref, path[:-1])) for ref in references):
+                continue
+            try:
+                resolved = OmegaConf.select(cfg, ".".join(map(str, path)), throw_on_resolution_failure=True)
+                if isinstance(resolved, DictConfig | ListConfig):
+                    resolved = OmegaConf.to_container(resolved, resolve=True)
+            except Exception:  # noqa: BLE001 - compared as written (the job's own run reports a real error)
+                continue
+            parent = container
+            for key in path[:-1]:
+                parent = parent[key]
+            parent[path[-1]] = resolved
+
+
 def group_key(cfg: DictConfig) -> str:
-    """The config with the stackable keys taken out (unresolved: per-job paths are interpolations)."""
+    """The config with the stackable keys taken out, its interpolations of other keys resolved (``data.seed:
+    ${seed}`` differs between seeds) and its resolver calls as written (per-job paths are ``${hydra:...}``)."""
     container = OmegaConf.to_container(cfg, resolve=False)
+    resolve_key_interpolations(cfg, container)
     container.pop("hydra", None)
     for dotted in STACKABLE_KEYS:
         *parents, leaf = dotted.split(".")
