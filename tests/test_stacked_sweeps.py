@@ -100,9 +100,12 @@ def test_a_members_checkpoint_evaluates_to_its_final_metrics(sweeps):
     assert results["val"]["loss"] == pytest.approx(metrics["val/loss"], rel=1e-5)
 
 
-def test_a_member_resumes_alone_from_its_checkpoint(sweeps, make_cfg, tmp_path):
-    job = sweeps["stacked"] / summary(sweeps["stacked"])[0]["job"]  # sgd, stacked, 2 epochs
-    longer = [*SMALL, "optimizer=sgd", "trainer.max_epochs=3"]
+@pytest.mark.parametrize(("row", "optimizer", "target"), [(0, "sgd", "trainlab.optim.sgd.SGD"),
+                                                         (2, "adam", "trainlab.optim.adam.Adam")])  # Adam: its state
+def test_a_member_resumes_alone_from_its_checkpoint(sweeps, make_cfg, tmp_path, row, optimizer, target):
+    job = sweeps["stacked"] / summary(sweeps["stacked"])[row]["job"]  # stacked, 2 epochs
+    assert f"optimizer={optimizer}" in job.name
+    longer = [*SMALL, f"optimizer={optimizer}", "trainer.max_epochs=3"]
     resumed = train(make_cfg(*longer, "ckpt_path=last", output_dir=job))
     straight = train(make_cfg(*longer, output_dir=tmp_path / "straight"))
     assert resumed == pytest.approx(straight, abs=1e-6)
@@ -110,9 +113,14 @@ def test_a_member_resumes_alone_from_its_checkpoint(sweeps, make_cfg, tmp_path):
     expected = torch.load(tmp_path / "straight" / "checkpoints" / "last.ckpt", weights_only=False)
     assert got["global_step"] == expected["global_step"] == 24
     assert got["trainlab"]["run_dir"] == str(job)  # the member's own provenance (trainlab's checkpoint check reads it)
-    assert got["trainlab"]["config"]["optimizer"]["_target_"] == "trainlab.optim.sgd.SGD"
+    assert got["trainlab"]["config"]["optimizer"]["_target_"] == target
     for name in ("net.0.weight", "net.4.bias"):
         torch.testing.assert_close(got["state_dict"][name], expected["state_dict"][name], rtol=1e-4, atol=2e-5)
+    lone_state, member_state = expected["optimizer_states"][0]["state"], got["optimizer_states"][0]["state"]
+    assert sorted(member_state) == sorted(lone_state)  # by parameter index, as torch's state_dict numbers them
+    for index, lone in lone_state.items():
+        for key, value in lone.items():
+            torch.testing.assert_close(member_state[index][key], value, rtol=1e-4, atol=2e-5)
 
 
 def test_a_members_checkpoint_is_checked_against_the_config_that_resumes_it(sweeps, make_cfg, tmp_path):

@@ -191,3 +191,18 @@ def test_an_optimizer_argument_its_class_rejects_stops_the_stack_with_a_config_e
                               output_dir=tmp_path / str(lr)), []) for lr in (0.1, 0.2)]
     with pytest.raises(ConfigError, match=r"^optimizer is invalid; torch.optim.SGD raised ValueError: Nesterov"):
         train_stack(jobs)
+
+
+def test_a_stack_with_dropout_is_reproducible_and_leaves_a_member_without_dropout_as_alone(make_cfg, tmp_path):
+    members = [["model.net.dropout=0.0"], ["model.net.dropout=0.2"]]
+    stack_dirs, lone_dirs, stacked, _ = train_stack_and_alone(make_cfg, tmp_path, members)
+    assert_same_run(stack_dirs[0], lone_dirs[0])  # masks of ones: exactly the lone run's arithmetic
+    assert status(stack_dirs[1])["status"] == "completed" and 0 < stacked[1] <= 1
+    again = [tmp_path / "again" / str(i) for i in range(2)]
+    objectives = train_stack([StackJob(make_cfg(*BASE, *member, output_dir=d), list(member))
+                              for member, d in zip(members, again, strict=True)])
+    assert objectives == stacked  # the same masks run to run
+    losses = [[e.value for e in load_run(d).Scalars("train/loss")] for d in (stack_dirs[1], again[1])]
+    assert losses[0] == losses[1]
+    lone_losses = [e.value for e in load_run(lone_dirs[1]).Scalars("train/loss")]
+    assert losses[0] != lone_losses  # other masks than the lone run's (documented)
