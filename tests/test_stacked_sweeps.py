@@ -227,3 +227,19 @@ def test_the_optuna_sweepers_batches_arrive_as_one_stack_each(train_in_process, 
         first = next(csv.DictReader(handle))
     assert best.best_value == pytest.approx(float(first["objective"]))
     assert best.trials.completed == 4
+
+
+def test_max_members_cuts_a_group_and_a_leftover_of_one_runs_as_with_basic(data_dir, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    result = run_train_in_process(["-m", "optimizer.lr=0.01,0.02,0.03", *SMALL, "trainer.max_epochs=1",
+                                   "hydra/launcher=stacked", "hydra.launcher.max_members=2",
+                                   f"hydra.sweep.dir={sweep_dir}"], tmp_path, data_dir)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-3000:]
+    assert "Launching 3 jobs as 2 stacked runs" in log and "#0,1 : one stacked run of 2 jobs" in log
+    (leftover,) = [line for line in log.splitlines() if "\t#2 : " in line]  # Hydra's run_job, as basic runs it
+    assert "optimizer.lr=0.03" in leftover
+    rows = summary(sweep_dir)
+    assert [row["status"] for row in rows] == ["completed"] * 3
+    assert "stack of 2 members" in (sweep_dir / rows[0]["job"] / "train.log").read_text()
+    assert "stack of" not in (sweep_dir / rows[2]["job"] / "train.log").read_text()
