@@ -8,65 +8,55 @@ import pytest
 from hydra.utils import instantiate
 from omegaconf import OmegaConf, open_dict
 
-from trainlab.stacked.grouping import callback_plan, group_key, plan_stacks, resolve_key_interpolations, why_alone
+from trainlab.stacked.grouping import callback_plan, group_key, plan_stacks, why_alone
 
 
 def stacks_of(make_cfg, *jobs: list[str]) -> list[list[int]]:
     return plan_stacks([make_cfg(*overrides) for overrides in jobs], max_members=128)[0]
 
 
-# ---- interpolations are compared by the value they give the job ------------------------------------------------------
-def test_a_stackable_key_interpolated_into_another_key_splits_the_group(make_cfg):
+# ---- interpolations: shared settings by the value they give the job, per-member ones as written -------------------
+def test_a_stackable_key_interpolated_into_a_shared_setting_splits_the_group(make_cfg):
     # `-m seed=1,2 data.seed='${seed}'`: the members' data orders differ, so they cannot share batches
     assert stacks_of(make_cfg, ["seed=1", "data.seed=${seed}"], ["seed=2", "data.seed=${seed}"]) == [[0], [1]]
+    assert stacks_of(make_cfg, ["seed=1", "data.seed=${ seed }"], ["seed=2", "data.seed=${ seed }"]) == [[0], [1]]
     assert stacks_of(make_cfg, ["seed=1"], ["seed=2"]) == [[0, 1]]  # nothing interpolated: one stack
-    # an interpolation of a key that is part of the group key is compared as written: that key decides
     assert stacks_of(make_cfg, ["seed=1", "data.seed=${trainer.max_epochs}"],
-                     ["seed=3", "data.seed=${trainer.max_epochs}"]) == [[0, 1]]
-    assert stacks_of(make_cfg, ["seed=1", "data.seed=${trainer.max_epochs}", "trainer.max_epochs=2"],
-                     ["seed=3", "data.seed=${trainer.max_epochs}", "trainer.max_epochs=3"]) == [[0], [1]]
+                     ["seed=3", "data.seed=${trainer.max_epochs}"]) == [[0, 1]]  # the same value for both
 
 
-def test_interpolations_inside_text_and_relative_ones_resolve(make_cfg):
-    text = [make_cfg(f"seed={seed}", "+data.tag=run_${seed}") for seed in (1, 2)]
-    assert group_key(text[0]) != group_key(text[1])
-    relative = [make_cfg(f"seed={seed}", "data.seed=${..seed}") for seed in (1, 2)]
-    assert group_key(relative[0]) != group_key(relative[1])
+@pytest.mark.parametrize("tag", ["run_${seed}", "${oc.select:seed,0}", "${model.net}", "${..seed}"])
+def test_interpolations_in_text_through_resolvers_of_parents_and_relative_ones_resolve(make_cfg, tag):
+    stacked = ["model.net.dropout=0.1", "model.net.dropout=0.2"] if tag == "${model.net}" else ["seed=1", "seed=2"]
+    cfgs = [make_cfg(swept) for swept in stacked]
+    for cfg in cfgs:
+        with open_dict(cfg):
+            cfg.data.tag = tag  # (${..seed} in data: the root's seed)
+    assert group_key(cfgs[0]) != group_key(cfgs[1])
+    with open_dict(cfgs[1]):
+        cfgs[1].data.tag = "plain"
+    assert group_key(cfgs[0]) != group_key(cfgs[1])  # (the tag is in the key at all)
 
 
-def test_resolver_calls_stay_as_written_and_per_job_paths_still_stack(make_cfg):
-    cfgs = [make_cfg(f"seed={seed}") for seed in (1, 2, 3)]
-    with open_dict(cfgs[2]):  # what the launcher's jobs hold: their directories come from Hydra's resolver
-        cfgs[2].paths.output_dir = "${hydra:runtime.output_dir}"
-        cfgs[2].paths.root_dir = "${oc.env:TRAINLAB_ROOT_FOR_NO_TEST,.}"
-        cfgs[2].paths.data_dir = "${paths.root_dir}/data"  # (the tests' configs name the data directory itself)
-        cfgs[2].task_name = "train_${now:%H-%M-%S}"
-    for cfg in cfgs:  # per-job paths: interpolations of paths.output_dir, which the launcher leaves to Hydra
+def test_per_member_settings_are_compared_as_written_and_still_stack(make_cfg):
+    # each member builds its own loggers and directories: a name that interpolates a swept key does not split
+    assert stacks_of(make_cfg, ["optimizer.lr=0.01", "logger.tensorboard.name=lr_${optimizer.lr}"],
+                     ["optimizer.lr=0.02", "logger.tensorboard.name=lr_${optimizer.lr}"]) == [[0, 1]]
+    cfgs = [make_cfg(f"seed={seed}") for seed in (1, 2)]
+    for cfg in cfgs:  # what the launcher's jobs hold: their directories come from Hydra's resolver
         with open_dict(cfg):
             cfg.paths.output_dir = "${hydra:runtime.output_dir}"
-    key = group_key(cfgs[2])  # no HydraConfig is set: ${hydra:...} does not resolve, and stays as written
-    assert "${paths.output_dir}/checkpoints" in key and "${now:%H-%M-%S}" in key
-    assert '"data_dir": "${paths.root_dir}/data"' in key  # paths.root_dir is in the key itself
-    assert group_key(cfgs[0]) == group_key(cfgs[1])
-    assert plan_stacks(cfgs[:2], max_members=128)[0] == [[0, 1]]
+    key = group_key(cfgs[0])  # no HydraConfig is set here: the per-job paths could not resolve
+    assert "${paths.output_dir}/checkpoints" in key and "${hydra:runtime.output_dir}" in key
+    assert plan_stacks(cfgs, max_members=128) == ([[0, 1]], {})
 
 
-def test_values_interpolating_keys_the_group_key_leaves_out_resolve_as_omegaconf_resolves_them():
-    values = {"seed": 3, "optimizer": {"lr": 0.5, "betas": [0.9, 0.99]}, "hydra": {"job": {"num": 7}},
-              "model": {"net": {"dropout": 0.2}},
-              "data": {"seed": "${seed}", "tag": "run_${seed}_${optimizer.lr}", "rel": "${..seed}",
-                       "b": "${optimizer.betas}", "beta": "${optimizer.betas.1}", "num": "${hydra.job.num}",
-                       "p": "${model.net.dropout}",
-                       "other": "${data.size}", "size": 10, "nested": "${optimizer.${data.key}}", "key": "lr"},
-              "when": "${now:%H}_${seed}", "env": "${oc.env:TRAINLAB_UNSET_FOR_TEST,d}", "gone": "${seed.nowhere}"}
-    cfg = OmegaConf.create(values)
-    container = OmegaConf.to_container(cfg, resolve=False)
-    resolve_key_interpolations(cfg, container)
-    assert container["data"] == {"seed": 3, "tag": "run_3_0.5", "rel": 3, "b": [0.9, 0.99], "beta": 0.99, "num": 7,
-                                 "p": 0.2, "other": "${data.size}", "size": 10, "nested": 0.5, "key": "lr"}
-    # resolver calls and what cannot resolve stay as written; so does a key of the group key (data.size)
-    assert (container["when"], container["env"], container["gone"]) == (values["when"], values["env"],
-                                                                        values["gone"])
+def test_a_shared_setting_from_the_jobs_hydra_context_runs_alone(make_cfg):
+    cfg = make_cfg("data.seed=${hydra:job.num}")
+    assert why_alone(cfg) == ("data.seed=${hydra:job.num} is a value of the job's own Hydra context, in a setting "
+                              "the members of a stack share")
+    assert stacks_of(make_cfg, ["seed=1", "data.seed=${hydra:job.num}"], ["seed=2", "data.seed=${hydra:job.num}"]) \
+        == [[0], [1]]
 
 
 def test_an_interpolation_that_cannot_resolve_is_compared_as_written(make_cfg):

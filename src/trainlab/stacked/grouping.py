@@ -11,10 +11,10 @@ Two jobs *stack* when their composed configs are equal once the **stackable keys
 Everything else - architecture (hidden sizes, activation, BatchNorm kind), data (source, sizes, batch size,
 data seed), budgets (epochs, steps), validation schedule, precision, device, loggers and callbacks - is the
 *group key*: a difference starts a new group. A group larger than ``max_members`` is cut into stacks of at most
-that many. A value that interpolates a key the group key leaves out counts with what it resolves to
-(``data.seed: ${seed}`` differs between ``seed=1`` and ``seed=2``); other interpolations are compared as written:
-the keys they name are in the group key themselves, and calls of resolvers (``${hydra:...}``, ``${now:...}``,
-``${oc.env:...}``) are per-job paths or process-wide values.
+that many. The settings the members share count with the values they resolve to in each job (``data.seed:
+${seed}`` differs between ``seed=1`` and ``seed=2``); those each member builds for itself (``paths``, ``logger``,
+checkpoint folders) are compared as written, as their per-job ``${hydra:...}`` paths cannot resolve before the
+jobs run. A shared setting that takes a value from the job's Hydra context (``${hydra:job.num}``) runs alone.
 
 A job **runs alone** (exactly as the basic launcher runs it) when its config uses something the stack does not
 do; :func:`why_alone` names the key. The stack supports the default callbacks (``last.ckpt`` every epoch, the
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,6 +165,7 @@ def one_device(devices: Any) -> bool:
 def why_alone(cfg: DictConfig) -> str | None:
     """Why this job cannot share a stacked model (naming the key), or None when it can."""
     trainer = cfg.trainer
+    hydra_context = from_hydra_context(cfg)
     checks = [
         (cfg.model.get("_target_") != MODEL, f"model._target_={cfg.model.get('_target_')} is not {MODEL}"),
         (cfg.model.get("net", {}).get("_target_") != NETWORK, f"model.net._target_ is not {NETWORK}"),
@@ -178,6 +178,7 @@ def why_alone(cfg: DictConfig) -> str | None:
         (bool(trainer.get("fast_dev_run")), "trainer.fast_dev_run"),
         (not one_device(trainer.get("devices", 1)), f"trainer.devices={trainer.get('devices')}"),
         (trainer.get("strategy", "auto") not in ("auto", None), f"trainer.strategy={trainer.get('strategy')}"),
+        (hydra_context is not None, hydra_context),
         (str(trainer.get("precision")) in GRAD_SCALER_PRECISIONS,
          f"trainer.precision={trainer.get('precision')}: fp16 AMP scales the loss with one GradScaler for the whole "
          "stack; one member's inf/NaN gradient would skip every member's step and shrink the scale for all "
@@ -189,81 +190,82 @@ def why_alone(cfg: DictConfig) -> str | None:
     return callback_plan(cfg, with_paths=False)[1]
 
 
-_REFERENCE = re.compile(r"\$\{(\.*)([^${}]+)\}")  # ${seed}, ${..seed}, ${optimizer.lr}
+# Settings each member builds for itself (its directories, loggers, checkpoint folders): compared as written. Every
+# other setting is the members' shared one (the stack trains with the first member's data, trainer, callbacks).
+PER_MEMBER_KEYS = ("paths", "logger", "task_name")
+PER_MEMBER_LEAVES = ("dirpath", "save_dir", "default_root_dir")
+_UNSET = object()
 
 
 @functools.lru_cache(maxsize=4096)
-def key_references(value: str) -> tuple[str, ...] | None:
-    """The keys that ``value`` interpolates (``${seed}`` -> ``("seed",)``, ``run_${..seed}`` -> ``("..seed",)``;
-    ``("*",)`` when one is built from another, ``${r.${s}}``), or None when it is no interpolation of keys: plain
-    text, or it calls a resolver (``${hydra:...}``, ``${now:...}``, ``${oc.env:...}``: compared as written).
-    Remembered: every job of a sweep holds the same few strings."""
+def interpolation_kind(value: str) -> str | None:
+    """``hydra`` (calls Hydra's resolver: a value of the job's own Hydra context, ``${hydra:job.num}``), ``other``
+    (any other interpolation: of keys, ``${seed}``, ``${ model.net }``, or through resolvers, ``${oc.decode:${seed}}``)
+    or None (plain text, or not a valid interpolation: compared as written). Remembered: a sweep's jobs hold the
+    same few strings."""
     if "${" not in value:
         return None
     try:
         pending = [grammar_parser.parse(value)]
     except Exception:  # noqa: BLE001 - not a valid interpolation: compared as written
         return None
+    found = False
     while pending:
         node = pending.pop()
         if isinstance(node, OmegaConfGrammarParser.InterpolationResolverContext):
-            return None
+            found = True
+            if node.resolverName().getText().strip() == "hydra":
+                return "hydra"
+        found = found or isinstance(node, OmegaConfGrammarParser.InterpolationNodeContext)
         pending.extend(node.getChildren() if hasattr(node, "getChildren") else ())
-    matches = _REFERENCE.findall(value)
-    if len(matches) != value.count("${"):
-        return ("*",)
-    return tuple(dots + key for dots, key in matches)
+    return "other" if found else None
 
 
-def _absolute(reference: str, node: tuple[Any, ...]) -> str:
-    """``reference`` (``a.b``, or relative: ``.b`` in the same node, ``..a`` one node up) as a dotted key, for a value
-    of the node at ``node``."""
-    dots = len(reference) - len(reference.lstrip("."))
-    if not dots:
-        return reference
-    base = [str(key) for key in node[:len(node) - (dots - 1)]]
-    return ".".join([*base, reference[dots:]])
-
-
-def _set_aside(key: str) -> bool:
-    """Whether ``key`` is one the group key leaves out (a stackable key, or Hydra's node), so that a value
-    interpolating it can differ between jobs whose keys are equal."""
-    return any(key == left or key.startswith(left + ".") or key.startswith(left + "[")
-               for left in (*STACKABLE_KEYS, "hydra"))
-
-
-def resolve_key_interpolations(cfg: DictConfig, container: dict) -> None:
-    """Replace, in ``container`` (``cfg`` as ``to_container(resolve=False)``), each value that interpolates a key
-    the group key leaves out (``data.seed: ${seed}``) by what it resolves to in ``cfg`` (OmegaConf's resolution).
-    A value interpolating other keys needs nothing: those keys are in the group key themselves. A value that
-    cannot be resolved here stays as written."""
-    pending: list[tuple[tuple[Any, ...], Any]] = [((key,), value) for key, value in container.items() if key != "hydra"]
+def shared_interpolations(container: dict) -> list[tuple[tuple[Any, ...], str]]:
+    """The interpolated values of the settings the members share, as (path, value), in ``container`` (a job's
+    config as ``to_container(resolve=False)``)."""
+    found = []
+    pending: list[tuple[tuple[Any, ...], Any]] = [((key,), value) for key, value in container.items()
+                                                  if key not in ("hydra", *PER_MEMBER_KEYS)]
     while pending:
         path, value = pending.pop()
         if isinstance(value, dict):
-            pending += [((*path, key), item) for key, item in value.items()]
+            pending += [((*path, key), item) for key, item in value.items() if key not in PER_MEMBER_LEAVES]
         elif isinstance(value, list):
             pending += [((*path, index), item) for index, item in enumerate(value)]
-        elif isinstance(value, str) and (references := key_references(value)) is not None:
-            if not any(ref == "*" or _set_aside(_absolute(ref, path[:-1])) for ref in references):
-                continue
-            try:
-                resolved = OmegaConf.select(cfg, ".".join(map(str, path)), throw_on_resolution_failure=True)
-                if isinstance(resolved, DictConfig | ListConfig):
-                    resolved = OmegaConf.to_container(resolved, resolve=True)
-            except Exception:  # noqa: BLE001 - compared as written (the job's own run reports a real error)
-                continue
+        elif isinstance(value, str) and interpolation_kind(value) is not None:
+            found.append((path, value))
+    return found
+
+
+def from_hydra_context(cfg: DictConfig) -> str | None:
+    """A shared setting that takes a value from the job's Hydra context (``data.seed: ${hydra:job.num}``), which
+    differs between jobs and cannot be resolved before they run: why such a job runs alone, or None."""
+    for path, value in shared_interpolations(OmegaConf.to_container(cfg, resolve=False)):
+        if interpolation_kind(value) == "hydra":
+            return (f"{'.'.join(map(str, path))}={value} is a value of the job's own Hydra context, in a setting the "
+                    "members of a stack share")
+    return None
+
+
+def group_key(cfg: DictConfig) -> str:
+    """The config with the stackable keys taken out: the settings the members share as they resolve in this job
+    (``data.seed: ${seed}`` differs between seeds), the per-member ones (paths, loggers, checkpoint folders) as
+    written. A value that cannot be resolved here stays as written."""
+    container = OmegaConf.to_container(cfg, resolve=False)
+    for path, _ in shared_interpolations(container):
+        try:
+            resolved = OmegaConf.select(cfg, ".".join(map(str, path)), default=_UNSET,
+                                        throw_on_resolution_failure=True)
+            if isinstance(resolved, DictConfig | ListConfig):
+                resolved = OmegaConf.to_container(resolved, resolve=True)
+        except Exception:  # noqa: BLE001 - compared as written (the job's own run reports a real error)
+            continue
+        if resolved is not _UNSET:
             parent = container
             for key in path[:-1]:
                 parent = parent[key]
             parent[path[-1]] = resolved
-
-
-def group_key(cfg: DictConfig) -> str:
-    """The config with the stackable keys taken out, its interpolations of other keys resolved (``data.seed:
-    ${seed}`` differs between seeds) and its resolver calls as written (per-job paths are ``${hydra:...}``)."""
-    container = OmegaConf.to_container(cfg, resolve=False)
-    resolve_key_interpolations(cfg, container)
     container.pop("hydra", None)
     for dotted in STACKABLE_KEYS:
         *parents, leaf = dotted.split(".")
