@@ -59,9 +59,9 @@ def load_mnist(normalize=True, flatten=True, one_hot_label=False):
     data = np.load(os.environ["TRAINLAB_BUNDLED_NPZ"])
 
     def images(split):
-        x = data[split + "_x"].astype(np.float32)
+        x = data[split + "_x"]  # uint8, as the book's loader keeps them unless normalize
         if normalize:
-            x /= 255.0
+            x = x.astype(np.float32) / 255.0
         return x if flatten else x.reshape(-1, 1, 28, 28)
 
     def labels(split):
@@ -105,15 +105,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--experiment-overrides", nargs="*", default=[],
                         help="extra overrides for trainlab's side (e.g. trainer.max_epochs=1 for a quick look)")
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error(f"--rounds {args.rounds}: at least 1")
+    args.book, args.data_dir = args.book.resolve(), args.data_dir.resolve()
     chapter = args.book / "ch06"
     missing = [script for script, _ in EXPERIMENTS.values() if not (chapter / script).is_file()]
     if missing or not (args.book / "common").is_dir():
         parser.error(f"--book {args.book}: expected the book's repository (ch06/{missing[0] if missing else ''}, "
                      "common/); clone https://github.com/oreilly-japan/deep-learning-from-scratch")
-    work = Path(tempfile.mkdtemp(prefix="book-bench-"))
+    with tempfile.TemporaryDirectory(prefix="book-bench-") as folder:
+        run(args, chapter, Path(folder))
+
+
+def run(args: argparse.Namespace, chapter: Path, work: Path) -> None:
+    """Print the table: the stand-in, sweep directories and data copy live in ``work`` (removed afterwards)."""
     data_dir = args.data_dir
     npz = write_stand_in(work, data_dir)
-    book_env = {**os.environ, "PYTHONPATH": str(work), "MPLBACKEND": "Agg", "TRAINLAB_BUNDLED_NPZ": str(npz)}
+    python_path = os.pathsep.join([str(work), *filter(None, [os.environ.get("PYTHONPATH")])])  # the stand-in first
+    book_env = {**os.environ, "PYTHONPATH": python_path, "MPLBACKEND": "Agg", "TRAINLAB_BUNDLED_NPZ": str(npz)}
     print(f"# {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, NumPy {np.__version__}, book at {args.book}")
     print("| experiment | the book's script | book s | trainlab s | book / trainlab |\n|---|---|---|---|---|")
     for name in args.experiments:
