@@ -140,3 +140,13 @@ def test_the_group_key_of_the_default_config_is_a_plain_value(make_cfg):
     key = group_key(cfg)
     assert '"seed": 0' in key and "${seed}" not in key
     assert OmegaConf.to_container(cfg, resolve=False)["data"]["seed"] == "${seed}"  # the job's config is untouched
+
+
+@pytest.mark.parametrize("through", [["+paths.job_seed=${hydra:job.num}", "data.seed=${paths.job_seed}"],
+                                     ["+paths.job_seed=${hydra:job.num}", "data.seed=${..paths.job_seed}"]])
+def test_a_shared_setting_reaching_the_hydra_context_through_other_keys_runs_alone(make_cfg, through):
+    reason = why_alone(make_cfg(*through))
+    assert reason is not None and reason.endswith("is a value of the job's own Hydra context, in a setting the "
+                                                  "members of a stack share")
+    assert why_alone(make_cfg("data.seed=${trainer.max_epochs}")) is None  # other keys: fine
+    assert why_alone(make_cfg("+paths.job_seed=${hydra:job.num}")) is None  # per-member settings: fine

@@ -14,7 +14,8 @@ data seed), budgets (epochs, steps), validation schedule, precision, device, log
 that many. The settings the members share count with the values they resolve to in each job (``data.seed:
 ${seed}`` differs between ``seed=1`` and ``seed=2``); those each member builds for itself (``paths``, ``logger``,
 checkpoint folders) are compared as written, as their per-job ``${hydra:...}`` paths cannot resolve before the
-jobs run. A shared setting that takes a value from the job's Hydra context (``${hydra:job.num}``) runs alone.
+jobs run. A shared setting that takes a value from the job's Hydra context (``${hydra:job.num}``, directly or
+through other keys) runs alone.
 
 A job **runs alone** (exactly as the basic launcher runs it) when its config uses something the stack does not
 do; :func:`why_alone` names the key. The stack supports the default callbacks (``last.ckpt`` every epoch, the
@@ -238,11 +239,61 @@ def shared_interpolations(container: dict) -> list[tuple[tuple[Any, ...], str]]:
     return found
 
 
+@functools.lru_cache(maxsize=4096)
+def key_references(value: str) -> tuple[str, ...]:
+    """The keys ``value`` interpolates, as written inside ``${...}`` (``"paths.x"``, ``"..seed"``; one built from
+    another, ``${r.${s}}``, is left out)."""
+    try:
+        pending = [grammar_parser.parse(value)]
+    except Exception:  # noqa: BLE001 - not a valid interpolation: it references nothing
+        return ()
+    keys = []
+    while pending:
+        node = pending.pop()
+        if isinstance(node, OmegaConfGrammarParser.InterpolationNodeContext):
+            key = node.getText()[2:-1].strip()
+            if "${" not in key:
+                keys.append(key)
+        pending.extend(node.getChildren() if hasattr(node, "getChildren") else ())
+    return tuple(keys)
+
+
+def _value_at(container: dict, reference: str, node: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any] | None:
+    """The (path, raw value) that ``reference`` names for a value of the node at ``node`` (``.b``: same node,
+    ``..a``: one node up), or None when there is none."""
+    dots = len(reference) - len(reference.lstrip("."))
+    path: tuple[Any, ...] = (*(node[:len(node) - (dots - 1)] if dots else ()), *reference[dots:].split("."))
+    value: Any = container
+    for index, key in enumerate(path):
+        if isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value, path = value[int(key)], (*path[:index], int(key), *path[index + 1:])
+        elif isinstance(value, dict) and key in value:
+            value = value[key]
+        else:
+            return None
+    return path, value
+
+
+def reaches_hydra_context(container: dict, path: tuple[Any, ...], value: str, depth: int = 0) -> bool:
+    """Whether ``value`` (at ``path``) calls Hydra's resolver, itself or through the keys it interpolates."""
+    if interpolation_kind(value) == "hydra":
+        return True
+    if depth > 16:  # a cycle: OmegaConf reports it when the job resolves its config
+        return False
+    for reference in key_references(value):
+        found = _value_at(container, reference, path[:-1])
+        if found is not None and isinstance(found[1], str) and reaches_hydra_context(container, *found, depth + 1):
+            return True
+    return False
+
+
 def from_hydra_context(cfg: DictConfig) -> str | None:
-    """A shared setting that takes a value from the job's Hydra context (``data.seed: ${hydra:job.num}``), which
-    differs between jobs and cannot be resolved before they run: why such a job runs alone, or None."""
-    for path, value in shared_interpolations(OmegaConf.to_container(cfg, resolve=False)):
-        if interpolation_kind(value) == "hydra":
+    """A shared setting that takes a value from the job's Hydra context (``data.seed: ${hydra:job.num}``, directly
+    or through other keys), which differs between jobs and cannot be resolved before they run: why such a job runs
+    alone, or None."""
+    container = OmegaConf.to_container(cfg, resolve=False)
+    for path, value in shared_interpolations(container):
+        if reaches_hydra_context(container, path, value):
             return (f"{'.'.join(map(str, path))}={value} is a value of the job's own Hydra context, in a setting the "
                     "members of a stack share")
     return None
