@@ -243,3 +243,22 @@ def test_max_members_cuts_a_group_and_a_leftover_of_one_runs_as_with_basic(data_
     assert [row["status"] for row in rows] == ["completed"] * 3
     assert "stack of 2 members" in (sweep_dir / rows[0]["job"] / "train.log").read_text()
     assert "stack of" not in (sweep_dir / rows[2]["job"] / "train.log").read_text()
+
+
+def test_resume_sweep_through_the_launcher_skips_completed_members_and_trains_the_rest(data_dir, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    command = ["-m", "optimizer.lr=0.01,0.02", *SMALL, "trainer.max_epochs=1", "hydra/launcher=stacked",
+               f"hydra.sweep.dir={sweep_dir}"]
+    first = run_train_in_process(command, tmp_path, data_dir)
+    assert first.returncode == 0, first.stderr[-3000:]
+    done, stopped = (sweep_dir / row["job"] for row in summary(sweep_dir))
+    kept = (done / "status.json").read_bytes()
+    (stopped / "status.json").unlink()  # as if the sweep had been stopped before this member finished
+    again = run_train_in_process([*command, "resume_sweep=true"], tmp_path, data_dir)
+    log = again.stdout + again.stderr
+    assert again.returncode == 0, log[-3000:]
+    assert f"resume_sweep=true: {done} completed before; skipping it" in log
+    assert (done / "status.json").read_bytes() == kept
+    assert read_status(stopped)["status"] == "completed"
+    assert (stopped / "attempts" / "0" / "checkpoints" / "last.ckpt").is_file()  # the earlier attempt is kept
+    assert [row["status"] for row in summary(sweep_dir)] == ["completed", "completed"]
