@@ -185,7 +185,8 @@ def test_interrupt_saves_every_member_and_resume_sweep_finishes_them(make_cfg, t
     assert all((d / "attempts" / "0" / "status.json").is_file() for d in dirs)  # the interrupted attempt is kept
 
 
-def test_sigterm_stops_a_stacked_sweep_with_the_command_that_finishes_it(data_dir, tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])  # kill / Ctrl-C
+def test_sigterm_or_ctrl_c_stops_a_stacked_sweep_with_the_command_that_finishes_it(data_dir, tmp_path, stop):
     sweep_dir = tmp_path / "sweep"
     long_run = [arg for arg in SMALL if not arg.startswith("trainer.max_epochs=")] + ["trainer.max_epochs=500"]
     command = [sys.executable, str(ROOT / "train.py"), "-m", "optimizer=sgd,adam", *long_run,
@@ -199,10 +200,10 @@ def test_sigterm_stops_a_stacked_sweep_with_the_command_that_finishes_it(data_di
         while not list(sweep_dir.glob("*/checkpoints/last.ckpt")):  # an epoch ended: the handler is in place
             assert process.poll() is None and time.monotonic() < deadline, log_file.read_text()[-3000:]
             time.sleep(0.2)
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop)
         process.wait(timeout=120)
     output = log_file.read_text()
-    assert process.returncode == 128 + signal.SIGTERM, output[-3000:]
+    assert process.returncode == 128 + stop, output[-3000:]
     assert (f"Finish the sweep with: python train.py <the same overrides> resume_sweep=true "
             f"hydra.sweep.dir={sweep_dir}") in output
     jobs = sorted(p for p in sweep_dir.iterdir() if p.is_dir())
