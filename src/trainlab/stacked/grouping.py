@@ -198,28 +198,40 @@ PER_MEMBER_LEAVES = ("dirpath", "save_dir", "default_root_dir")
 _UNSET = object()
 
 
+@dataclass(frozen=True)
+class Interpolation:
+    """What an interpolated value uses: whether it calls Hydra's resolver (a value of the job's own Hydra context,
+    ``${hydra:job.num}``), and the keys it interpolates as written inside ``${...}`` (``"paths.x"``, ``"..seed"``; a
+    key built from another, ``${r.${s}}``, is left out)."""
+
+    calls_hydra: bool
+    keys: tuple[str, ...]
+
+
 @functools.lru_cache(maxsize=4096)
-def interpolation_kind(value: str) -> str | None:
-    """``hydra`` (calls Hydra's resolver: a value of the job's own Hydra context, ``${hydra:job.num}``), ``other``
-    (any other interpolation: of keys, ``${seed}``, ``${ model.net }``, or through resolvers, ``${oc.decode:${seed}}``)
-    or None (plain text, or not a valid interpolation: compared as written). Remembered: a sweep's jobs hold the
-    same few strings."""
+def interpolation(value: str) -> Interpolation | None:
+    """``value``'s :class:`Interpolation` (of keys, ``${seed}``, ``${ model.net }``; through resolvers,
+    ``${oc.select:seed,0}``), or None for plain text and invalid interpolations (compared as written). Remembered:
+    a sweep's jobs hold the same few strings."""
     if "${" not in value:
         return None
     try:
         pending = [grammar_parser.parse(value)]
     except Exception:  # noqa: BLE001 - not a valid interpolation: compared as written
         return None
-    found = False
+    calls_hydra, found, keys = False, False, []
     while pending:
         node = pending.pop()
         if isinstance(node, OmegaConfGrammarParser.InterpolationResolverContext):
             found = True
-            if node.resolverName().getText().strip() == "hydra":
-                return "hydra"
-        found = found or isinstance(node, OmegaConfGrammarParser.InterpolationNodeContext)
+            calls_hydra = calls_hydra or node.resolverName().getText().strip() == "hydra"
+        elif isinstance(node, OmegaConfGrammarParser.InterpolationNodeContext):
+            found = True
+            key = node.getText()[2:-1].strip()
+            if "${" not in key:
+                keys.append(key)
         pending.extend(node.getChildren() if hasattr(node, "getChildren") else ())
-    return "other" if found else None
+    return Interpolation(calls_hydra, tuple(keys)) if found else None
 
 
 def shared_interpolations(container: dict) -> list[tuple[tuple[Any, ...], str]]:
@@ -234,28 +246,9 @@ def shared_interpolations(container: dict) -> list[tuple[tuple[Any, ...], str]]:
             pending += [((*path, key), item) for key, item in value.items() if key not in PER_MEMBER_LEAVES]
         elif isinstance(value, list):
             pending += [((*path, index), item) for index, item in enumerate(value)]
-        elif isinstance(value, str) and interpolation_kind(value) is not None:
+        elif isinstance(value, str) and interpolation(value) is not None:
             found.append((path, value))
     return found
-
-
-@functools.lru_cache(maxsize=4096)
-def key_references(value: str) -> tuple[str, ...]:
-    """The keys ``value`` interpolates, as written inside ``${...}`` (``"paths.x"``, ``"..seed"``; one built from
-    another, ``${r.${s}}``, is left out)."""
-    try:
-        pending = [grammar_parser.parse(value)]
-    except Exception:  # noqa: BLE001 - not a valid interpolation: it references nothing
-        return ()
-    keys = []
-    while pending:
-        node = pending.pop()
-        if isinstance(node, OmegaConfGrammarParser.InterpolationNodeContext):
-            key = node.getText()[2:-1].strip()
-            if "${" not in key:
-                keys.append(key)
-        pending.extend(node.getChildren() if hasattr(node, "getChildren") else ())
-    return tuple(keys)
 
 
 def _value_at(container: dict, reference: str, node: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any] | None:
@@ -276,11 +269,12 @@ def _value_at(container: dict, reference: str, node: tuple[Any, ...]) -> tuple[t
 
 def reaches_hydra_context(container: dict, path: tuple[Any, ...], value: str, depth: int = 0) -> bool:
     """Whether ``value`` (at ``path``) calls Hydra's resolver, itself or through the keys it interpolates."""
-    if interpolation_kind(value) == "hydra":
-        return True
-    if depth > 16:  # a cycle: OmegaConf reports it when the job resolves its config
+    used = interpolation(value)
+    if used is None or depth > 16:  # (a cycle: OmegaConf reports it when the job resolves its config)
         return False
-    for reference in key_references(value):
+    if used.calls_hydra:
+        return True
+    for reference in used.keys:
         found = _value_at(container, reference, path[:-1])
         if found is not None and isinstance(found[1], str) and reaches_hydra_context(container, *found, depth + 1):
             return True
