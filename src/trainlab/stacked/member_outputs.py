@@ -150,8 +150,9 @@ class MemberOutputs(Checkpoint):
 
     # ---- the end ----------------------------------------------------------------------------------------------
     def settle_divergence(self) -> bool:
-        """After training: a member whose last training loss is NaN/Inf is ``diverged`` (what decides a lone run
-        without the divergence guard); it is not tested. Returns whether any member is still ``completed``."""
+        """After training (before test and :meth:`finish`): a member whose last training loss is NaN/Inf is
+        ``diverged`` (what decides a lone run without the divergence guard); it is not tested. Returns whether any
+        member is still ``completed``."""
         for member in self.members:
             if member.status == "completed" and not math.isfinite(member.metrics.get("train/loss", 0.0)):
                 member.status = "diverged"
@@ -162,8 +163,6 @@ class MemberOutputs(Checkpoint):
         objectives = []
         wall_time = time.monotonic() - self.started
         final_step = self.stack.global_step  # where the hp/* scalars go, as for a lone run
-        if failure is None:
-            self.settle_divergence()
         for member in self.members:
             if failure is not None and member.status == "completed":
                 member.status, member.error = ("interrupted" if interrupted else "failed"), failure
