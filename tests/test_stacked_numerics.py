@@ -207,3 +207,22 @@ def test_member_losses_and_correct_counts_are_each_members_own_on_the_stacks_lay
     torch.testing.assert_close(member_cross_entropy(logits, y), expected_loss, rtol=0, atol=1e-12)
     expected_correct = [int((member.argmax(dim=-1) == y).sum()) for member in logits.contiguous()]
     assert member_correct(logits, y).tolist() == expected_correct
+
+
+def test_member_stacked_decay_is_added_to_the_gradient_in_place_and_an_ordinary_groups_gradient_is_left_alone():
+    """A member-stacked group (one λ per member) adds λ_k·p to ``.grad`` in place - the stack's gradients are read
+    by nothing after its step - and steps with it; an ordinary group with weight decay leaves ``.grad`` as it was."""
+    stacked = torch.nn.Parameter(torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64))
+    optimizer = SGD([{"params": [stacked], "per_member": True, "lr": torch.tensor([0.5, 0.25], dtype=torch.float64),
+                      "weight_decay": torch.tensor([0.1, 0.2], dtype=torch.float64)}], foreach=False)
+    stacked.grad = torch.ones_like(stacked)
+    optimizer.step()
+    expected_grad = torch.tensor([[1.1, 1.2], [1.6, 1.8]], dtype=torch.float64)  # 1 + λ_k·p
+    torch.testing.assert_close(stacked.grad, expected_grad, rtol=0, atol=1e-15)
+    torch.testing.assert_close(stacked.detach(), torch.tensor([[0.45, 1.4], [2.6, 3.55]], dtype=torch.float64),
+                               rtol=0, atol=1e-15)  # p - lr_k·(1 + λ_k·p)
+    lone = torch.nn.Parameter(torch.tensor([1.0, 2.0], dtype=torch.float64))
+    lone.grad = torch.ones_like(lone)
+    SGD([lone], lr=0.5, weight_decay=0.1, foreach=False).step()
+    assert lone.grad.tolist() == [1.0, 1.0]
+    torch.testing.assert_close(lone.detach(), torch.tensor([0.45, 1.4], dtype=torch.float64), rtol=0, atol=1e-15)

@@ -23,8 +23,9 @@ Three ways to run a step, all computing the same values:
 
 ``step`` collects, per parameter group, the parameters whose ``.grad`` is not None, adds ``weight_decay · p`` to
 their gradients when ``weight_decay > 0`` (the gradient of the L2 penalty ``½·λ·‖p‖²``; ``.grad`` itself is left
-untouched) and hands them to one of the paths. State lives in ``self.state[p]`` as tensors plus plain numbers, so
-``state_dict()`` / ``load_state_dict()`` round-trip exactly, whichever path wrote it.
+untouched, except in a member-stacked group, below) and hands them to one of the paths. State lives in
+``self.state[p]`` as tensors plus plain numbers, so ``state_dict()`` / ``load_state_dict()`` round-trip exactly,
+whichever path wrote it.
 
 **Member-stacked groups** (stacked sweeps, :mod:`trainlab.stacked`): the parameters of K networks stacked along a
 leading dimension, shape (K, ...), with hyper-parameters that differ per member. Such a group is marked
@@ -33,7 +34,10 @@ may be a (K,) tensor instead of a number. ``rule`` then receives each as (K, 1, 
 stacked tensor, so member k is updated with its own values by the same arithmetic that updates a lone tensor -
 one copy of the math. Such a group runs ``rule`` tensor by tensor (or compiled); ``update_foreach`` takes plain
 numbers only. A rule stays member-stackable by using arithmetic on its scalars (``a * x``, ``x ** 0.5``,
-``t.lerp_(g, w)``), not ``math`` functions or ``value=`` keywords that demand a Python number.
+``t.lerp_(g, w)``), not ``math`` functions or ``value=`` keywords that demand a Python number. The group's weight
+decay ``λ_k · p`` is added to ``.grad`` *in place* (outside the compiled path): the stack's gradients are read by
+nothing after its step, and a stack of 100 of the book's MLPs is spared a 52 MB temporary and one pass over it
+per step (the SGD update of experiment I's stack: 8.6 -> 5.0 ms).
 """
 
 from __future__ import annotations
@@ -254,9 +258,9 @@ class BookOptimizer(Optimizer):
                     grads = torch._foreach_add(grads, params, alpha=weight_decay)
                 self.update_foreach(group, params, grads, states)
             else:
-                if isinstance(weight_decay, torch.Tensor):  # a member-stacked group: λ_k for member k
-                    grads = [torch.addcmul(grad, per_member(weight_decay, param), param)
-                             for param, grad in zip(params, grads, strict=True)]
+                if isinstance(weight_decay, torch.Tensor):  # a member-stacked group: λ_k for member k, in place
+                    for param, grad in zip(params, grads, strict=True):
+                        grad.addcmul_(per_member(weight_decay, param), param)
                 elif weight_decay != 0:
                     grads = [grad.add(param, alpha=weight_decay) for param, grad in zip(params, grads, strict=True)]
                 self.update_each(group, params, grads, states)
