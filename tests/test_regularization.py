@@ -35,15 +35,6 @@ def test_without_weight_decay_every_parameter_is_in_one_group():
     assert [id(p) for p in group["params"]] == [id(p) for p in net.parameters()]
 
 
-def test_module_attributes_still_register_next_to_the_hook_name_fast_path():
-    module = MLPClassifier(MLP(20, [8], 3), optimizer=None)
-    module._current_fx_name = "training_step"
-    assert module._current_fx_name == "training_step" and "_current_fx_name" not in module._buffers
-    module.extra = nn.Parameter(torch.ones(2))
-    module.head = nn.Linear(2, 2)
-    assert "extra" in dict(module.named_parameters()) and "head" in dict(module.named_children())
-
-
 def test_penalty_gradient_is_lambda_w_on_weights_only():
     torch.manual_seed(0)
     module = MLPClassifier(MLP(20, [8], 3, batch_norm="torch"), optimizer=None, weight_decay=0.3)

@@ -38,6 +38,7 @@ from torchmetrics import MaxMetric, MeanMetric, Metric
 from torchmetrics.classification import MulticlassAccuracy
 
 from trainlab.errors import ConfigError
+from trainlab.models.hook_name_attribute import HookNameAsPlainAttribute
 
 # split evaluated in the validation loop -> (loss name, accuracy name)
 EVAL_METRIC_NAMES = {"val": ("val/loss", "val/acc"), "train": ("eval/train_loss", "eval/train_acc"),
@@ -74,7 +75,7 @@ def split_decay_groups(net: nn.Module, weight_decay: float) -> list[dict[str, An
     return groups
 
 
-class MLPClassifier(L.LightningModule):
+class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
     """Classifier around ``net``.
 
     Args:
@@ -136,15 +137,6 @@ class MLPClassifier(L.LightningModule):
         """
         trainer = self._trainer
         return trainer is not None and (trainer.gradient_clip_val is not None or trainer.accumulate_grad_batches != 1)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        # Lightning records the running hook's name in ``_current_fx_name`` around every hook call, some 25 times
-        # per training step; ``nn.Module.__setattr__`` would first check the string against parameters, buffers
-        # and submodules each time, ~10 % of a step of the book's MLP on a CPU. A plain attribute is all it is.
-        if name == "_current_fx_name":
-            object.__setattr__(self, name, value)
-        else:
-            super().__setattr__(name, value)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)

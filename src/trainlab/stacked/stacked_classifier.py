@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from trainlab.models.classifier import EVAL_METRIC_NAMES, MLPClassifier
+from trainlab.models.hook_name_attribute import HookNameAsPlainAttribute
 from trainlab.stacked.stacked_mlp import StackedMLP
 from trainlab.stacked.stacked_optimizer import StackedOptimizer
 
@@ -48,7 +49,7 @@ def member_correct(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return (logits.detach().contiguous().argmax(dim=-1) == targets).sum(dim=1)
 
 
-class StackedClassifier(L.LightningModule):
+class StackedClassifier(HookNameAsPlainAttribute, L.LightningModule):
     """K :class:`MLPClassifier` members trained as one (see the module docstring).
 
     Args:
