@@ -15,7 +15,8 @@ Backward, from the computational graph (the book's Fig. 6-17), with dy = ∂L/�
 Running statistics follow ``torch.nn.BatchNorm1d`` exactly, so the two are interchangeable, state dicts included:
 ``running_mean ← (1 − m)·running_mean + m·μ`` and ``running_var ← (1 − m)·running_var + m·σ²·N/(N − 1)`` (the
 *unbiased* variance), starting from mean 0 and variance 1; ``momentum=None`` gives the cumulative average. Eval mode
-normalises with the running statistics. The book's reference code differs: its running mean and variance start at
+normalises with the running statistics, in one pass as ``x·a + b`` with a = γ/√(σ² + ε) and b = β − μ·a (what
+torch's CPU kernel computes). The book's reference code differs: its running mean and variance start at
 0, the running variance averages the *biased* σ², momentum is written as 0.9 = 1 − m, and ε = 1e-6 (``10e-7``).
 
 Half-precision inputs (bf16/fp16, e.g. from a Linear under ``trainer.precision=bf16-mixed``) are normalised in
@@ -121,11 +122,13 @@ class BatchNorm(nn.Module):
         # statistics of a half-precision batch are summed in float32; the result goes back to the input's dtype
         x_in = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
         use_batch_stats = self.training or not self.track_running_stats
-        if not use_batch_stats:
-            inv_std = torch.rsqrt(self.running_var + self.eps)
-            x_hat = (x_in - self.running_mean) * inv_std
-            y = x_hat if self.weight is None else torch.addcmul(self.bias, x_hat, self.weight)
-            return y.to(x.dtype)
+        if not use_batch_stats:  # y = γ·(x − μ)/√(σ² + ε) + β = x·a + b: one pass over the data, as torch's kernel
+            scale = torch.rsqrt(self.running_var + self.eps)  # a = γ/√(σ² + ε), b = β − μ·a (per feature)
+            if self.weight is not None:
+                scale = scale * self.weight
+            shift = -self.running_mean * scale if self.bias is None else torch.addcmul(self.bias, self.running_mean,
+                                                                                     scale, value=-1)
+            return torch.addcmul(shift, x_in, scale).to(x.dtype)
         n = x.shape[0]
         if n < 2:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {tuple(x.shape)}"
