@@ -40,10 +40,22 @@ def test_matches_torch_in_training_over_several_steps_then_in_eval(affine, momen
         torch.testing.assert_close(ours.running_mean, theirs.running_mean)
         torch.testing.assert_close(ours.running_var, theirs.running_var)
         assert ours.num_batches_tracked == theirs.num_batches_tracked == step + 1
+    if affine:  # eval with a learned-looking γ and β: the same values in both
+        with torch.no_grad():
+            for name in ("weight", "bias"):
+                value = torch.randn(6) * 2
+                getattr(ours, name).copy_(value)
+                getattr(theirs, name).copy_(value)
     ours.eval()
     theirs.eval()
     x = torch.randn(10, 6) * 3
     torch.testing.assert_close(ours(x), theirs(x))
+    # and the closed form, in float64: y = γ·(x − μ)/√(σ² + ε) + β with the running statistics
+    x64 = x.double()
+    expected = (x64 - ours.running_mean.double()) / (ours.running_var.double() + ours.eps).sqrt()
+    if affine:
+        expected = expected * ours.weight.double() + ours.bias.double()
+    torch.testing.assert_close(ours(x).double(), expected, rtol=1e-5, atol=1e-5)
 
 
 def test_without_running_stats_eval_uses_the_batch():
@@ -186,3 +198,20 @@ def test_bf16_module_trains_with_bf16_state_like_torch():
         outputs.append((y.float(), norm.running_mean.float(), norm.running_var.float()))
     for mine, theirs in zip(*outputs, strict=True):
         assert torch.allclose(mine, theirs, rtol=2e-2, atol=2e-2)
+
+
+def test_batch_norm_experiment_measures_the_training_set_it_plots_and_nothing_else(make_cfg, tmp_path):
+    """Experiment F (the book's Fig. 6-19) plots training accuracy per epoch: it evaluates the training set only,
+    as the book's script does, and is a comparison without an objective."""
+    from tb_events import load_run, scalar_values
+
+    from trainlab.train import train
+
+    run_dir = tmp_path / "F"
+    cfg = make_cfg("experiment=compare_batchnorm", "init.std=0.05", "model.net.batch_norm=custom",
+                   "trainer.max_epochs=2", output_dir=run_dir)
+    assert cfg.optimized_metric is None and list(cfg.data.eval_splits) == ["train"]
+    assert cfg.data.train_size == 1000 and list(cfg.model.net.hidden_sizes) == [100] * 5
+    train(cfg)
+    assert len(scalar_values(run_dir, "eval/train_acc")) == 2  # every epoch
+    assert "val/acc" not in load_run(run_dir).Tags()["scalars"]
