@@ -104,8 +104,8 @@ def raising_factory(traceback: TracebackType | None, factories: Mapping[str, Any
     return None
 
 
-def build_optimizers(model: Any, cfg: DictConfig, factories: Mapping[str, Any]) -> None:
-    """Call ``model.configure_optimizers()`` once, before anything is written, and discard the result.
+def build_optimizers(model: Any, cfg: DictConfig, factories: Mapping[str, Any]) -> Any:
+    """Call ``model.configure_optimizers()`` once, before anything is written, and return what it returned.
 
     The optimizer and the learning-rate schedule are ``_partial_`` factories: their constructors first run inside
     ``trainer.fit``, where an argument they reject would end the run as failed after its logs were started.
@@ -113,7 +113,7 @@ def build_optimizers(model: Any, cfg: DictConfig, factories: Mapping[str, Any]) 
     ...}``); an exception is a ConfigError naming the key of the factory that raised (``model`` if none did).
     """
     try:
-        model.configure_optimizers()
+        return model.configure_optimizers()
     except Exception as error:  # noqa: BLE001 - reported, chained, as a config error of the key that raised
         key = raising_factory(error.__traceback__, {k: f for k, f in factories.items() if f is not None}) or "model"
         raise config_error(error, OmegaConf.select(cfg, key), key) from error

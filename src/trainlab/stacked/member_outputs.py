@@ -35,7 +35,7 @@ from trainlab.atomic_files import write_atomically
 from trainlab.callbacks.checkpoint_provenance import ENTRY
 from trainlab.callbacks.graceful_shutdown import GracefulShutdown
 from trainlab.loggers.hparams import HParamValue, record_run_end, record_run_start
-from trainlab.models.classifier import MLPClassifier, split_decay_groups
+from trainlab.models.classifier import MLPClassifier
 from trainlab.run_status import write_status
 from trainlab.train import objective_value
 
@@ -174,11 +174,6 @@ class MemberOutputs(Checkpoint):
                          member.error, data_source=member.resolved_source)
             objectives.append(objective)
         return objectives
-
-
-def lone_optimizer(module: MLPClassifier) -> Optimizer:
-    """The member's optimizer as its lone run builds it (the template of its checkpoint's optimizer state)."""
-    return module.optimizer_factory(split_decay_groups(module.net, module.weight_decay))
 
 
 class StackShutdown(GracefulShutdown):

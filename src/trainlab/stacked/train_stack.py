@@ -39,7 +39,7 @@ from trainlab.output_locations import check_task_locations
 from trainlab.run_dir import claim_run_dir
 from trainlab.run_status import read_status
 from trainlab.stacked.grouping import CallbackPlan, callback_plan
-from trainlab.stacked.member_outputs import Member, MemberOutputs, StackShutdown, lone_optimizer
+from trainlab.stacked.member_outputs import Member, MemberOutputs, StackShutdown
 from trainlab.stacked.stacked_classifier import StackedClassifier
 from trainlab.train import instantiate_dict, missing_objective_message
 
@@ -65,9 +65,11 @@ def build_member(job: StackJob, datamodule: L.LightningDataModule, plan: Callbac
     init = instantiate_key(cfg, "init") if cfg.get("init") else None
     optimizer = instantiate_key(cfg, "optimizer")
     module = instantiate_key(cfg, "model", optimizer=optimizer, init=init, scheduler=None)
-    build_optimizers(module, cfg, {"optimizer": optimizer})  # an argument its class rejects: a config error, as alone
+    # the member's optimizer as its lone run builds it (the template of its checkpoint's optimizer state; no
+    # scheduler, so configure_optimizers returns the optimizer itself); an argument its class rejects: a config error
+    lone_optimizer = build_optimizers(module, cfg, {"optimizer": optimizer})
     source = datamodule.resolve_source()
-    return Member(cfg=cfg, overrides=job.overrides, module=module, optimizer=lone_optimizer(module),
+    return Member(cfg=cfg, overrides=job.overrides, module=module, optimizer=lone_optimizer,
                   loggers=instantiate_dict(cfg.get("logger"), "logger"), config=logged_config(cfg, source),
                   columns=run_hparams(cfg, job.choices, job.overrides, job.ignored_override_keys, source),
                   resolved_source=source, provenance=provenance(cfg, job.overrides),
