@@ -14,8 +14,9 @@ Both sides train on the bundled real-MNIST split (4,000 training and 500 test im
   ``load_mnist(normalize, flatten, one_hot_label)`` with the bundled split as float32 arrays scaled to [0, 1]
   (the book's format), read from an ``.npz`` file, so the timed process imports NumPy and matplotlib only.
   ``MPLBACKEND=Agg``: each script draws its figure, and ``plt.show()`` opens no window.
-* **trainlab**: ``python train.py <experiment>`` (the experiment's default launcher, stacked), a fresh process
-  timed from start to exit, imports, Hydra, training, TensorBoard logs and checkpoints included.
+* **trainlab**: ``python train.py <experiment> hydra/launcher=stacked`` (the experiments' default launcher), a fresh
+  process timed from start to exit, imports, Hydra, training, TensorBoard logs and checkpoints included - the
+  command and experiment overrides of ``bench/stacked_sweep.py`` (:func:`stacked_sweep.time_experiment`).
 
 Each round runs the book's script and then trainlab's experiment, experiment by experiment, so a drift of the
 machine's speed hits both sides; the table shows the medians and their ratio.
@@ -34,20 +35,22 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stacked_sweep import EXPERIMENTS as TRAINLAB_OVERRIDES  # noqa: E402
+from stacked_sweep import ROOT, time_experiment  # noqa: E402
 
 from trainlab.data.bundled_mnist import load_bundled_mnist  # noqa: E402
 
 # experiment -> (the book's script in ch06/, trainlab's overrides)
-EXPERIMENTS = {
-    "B": ("optimizer_compare_mnist.py", ["experiment=compare_optimizers"]),
-    "D": ("weight_init_compare.py", ["experiment=compare_init"]),
-    "F": ("batch_norm_test.py", ["experiment=compare_batchnorm"]),
-    "G": ("overfit_weight_decay.py", ["experiment=overfit_weight_decay"]),
-    "H": ("overfit_dropout.py", ["experiment=overfit_dropout"]),
-    "I": ("hyperparameter_optimization.py", ["hparams_search=random"]),
-}
+EXPERIMENTS = {name: (script, TRAINLAB_OVERRIDES[name]) for name, script in {
+    "B": "optimizer_compare_mnist.py",
+    "D": "weight_init_compare.py",
+    "F": "batch_norm_test.py",
+    "G": "overfit_weight_decay.py",
+    "H": "overfit_dropout.py",
+    "I": "hyperparameter_optimization.py",
+}.items()}
 
 STAND_IN = '''"""Stand-in for the book's dataset.mnist, written by bench/book_scripts.py: the bundled split."""
 import os
@@ -85,8 +88,8 @@ def write_stand_in(folder: Path, data_dir: Path) -> Path:
     return npz
 
 
-def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
-    """Wall seconds of ``command`` in a fresh process; a failure is an error with the end of its output."""
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    """Wall seconds of the book's ``command`` in a fresh process; a failure is an error with the end of its output."""
     started = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
@@ -126,14 +129,11 @@ def run(args: argparse.Namespace, chapter: Path, work: Path) -> None:
     print(f"# {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, NumPy {np.__version__}, book at {args.book}")
     print("| experiment | the book's script | book s | trainlab s | book / trainlab |\n|---|---|---|---|---|")
     for name in args.experiments:
-        script, overrides = EXPERIMENTS[name]
+        script, _ = EXPERIMENTS[name]
         books, ours = [], []
         for round_ in range(args.rounds):
             books.append(timed([sys.executable, script], chapter, book_env))
-            ours.append(timed([sys.executable, str(ROOT / "train.py"), *overrides,
-                               f"hydra.sweep.dir={work / f'{name}_{round_}'}", "data.source=bundled",
-                               f"paths.data_dir={data_dir}", "trainer.enable_progress_bar=false",
-                               *args.experiment_overrides], ROOT))
+            ours.append(time_experiment(name, "stacked", work / f"round_{round_}", data_dir, args.experiment_overrides))
         book, trainlab = statistics.median(books), statistics.median(ours)
         print(f"| {name} | {script} | {book:.1f} | {trainlab:.1f} | **{book / trainlab:.2f}** |", flush=True)
 
