@@ -329,11 +329,18 @@ def test_a_signal_while_asking_waits_until_the_batch_is_asked(tmp_path, monkeypa
     assert [t.state for t in load(tmp_path / "s").trials] == [TrialState.FAIL] * 2
 
 
+def study_files(sweep_dir: Path) -> list[str]:
+    """The study database's files: optuna.db alone once the search closed it (no -wal/-shm of WAL mode left)."""
+    return sorted(p.name for p in sweep_dir.glob("optuna.db*"))
+
+
 def test_a_finished_study_in_the_sweep_dir_is_not_extended_without_resume_sweep(tmp_path):
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=2"))
+    assert study_files(tmp_path / "s") == ["optuna.db"]
     with pytest.raises(ConfigError, match=re.escape(
             f"hydra.sweep.dir={tmp_path / 's'} already holds the study 'hparams_random' with 2 trials")):
         run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=3"))
+    assert study_files(tmp_path / "s") == ["optuna.db"]  # closed on the way out of the refusal too
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=3", "resume_sweep=true"))
     assert len(load(tmp_path / "s").trials) == 3  # one more: the study ends at n_trials in all
 

@@ -1,7 +1,9 @@
 """Where a search's study lives: ``hydra.sweeper.storage``.
 
 * ``null`` (default): the SQLite database ``<hydra.sweep.dir>/optuna.db``, so every finished trial is on disk as soon
-  as it is told, and ``resume_sweep=true hydra.sweep.dir=<dir>`` continues the study.
+  as it is told, and ``resume_sweep=true hydra.sweep.dir=<dir>`` continues the study. On a local file system
+  the file is in SQLite's WAL mode (cheaper commits; :mod:`trainlab.search.sqlite_wal`), as is any
+  ``sqlite:///`` file below.
 * an RDB URL that SQLAlchemy understands: ``sqlite:///path/to/study.db``, ``postgresql://user:pass@host/db``,
   ``mysql+pymysql://user:pass@host/db`` (the driver package must be installed) - for studies shared between
   processes or machines.
@@ -25,6 +27,7 @@ from optuna.storages.journal import JournalFileBackend
 from sqlalchemy.engine import make_url
 
 from trainlab.errors import ConfigError
+from trainlab.search.sqlite_wal import use_wal_where_safe
 
 KEY = "hydra.sweeper.storage"
 DEFAULT_FILE = "optuna.db"
@@ -44,6 +47,12 @@ class StudyStorage:
     storage: BaseStorage
     description: str
     in_sweep_dir: bool
+
+    def close(self) -> None:
+        """Close the storage's database connections (the last one to close an SQLite file in WAL mode copies the
+        log back into the file and removes ``-wal``/``-shm``). Optuna reconnects if the storage is used again."""
+        if isinstance(self.storage, RDBStorage):
+            self.storage.engine.dispose()
 
 
 def hide_password(url: str) -> str:
@@ -78,7 +87,9 @@ def open_storage(spec: str | None, sweep_dir: Path) -> StudyStorage:
 def open_rdb(url: str, spec: str | None) -> RDBStorage:
     engine_kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}} if url.startswith("sqlite") else {}
     try:
-        return RDBStorage(url, engine_kwargs=engine_kwargs)
+        storage = RDBStorage(url, engine_kwargs=engine_kwargs)
+        use_wal_where_safe(storage.engine)
+        return storage
     except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError, RuntimeError, OSError) as error:
         cause = str(getattr(error, "orig", None) or error).splitlines()[0]
         named = f"null: cannot open the study storage {url}" if spec is None else (

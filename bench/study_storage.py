@@ -1,0 +1,81 @@
+"""What a search's SQLite study costs per trial: SQLite's default rollback-journal mode against the WAL mode that
+``trainlab.search.storage`` sets on a local file system (:mod:`trainlab.search.sqlite_wal`).
+
+Each round creates a fresh ``optuna.db`` and makes the storage calls a search makes for experiment I (the random
+sampler over I's two parameters): ``n_trials`` asks with the job's three user attributes, then ``n_trials`` tells
+(one batch, as the stacked launcher gets it). Both modes alternate, ``--rounds`` times; medians are printed.
+
+    python bench/study_storage.py                 # 100 trials, 5 rounds
+    python bench/study_storage.py --trials 1000   # a longer search
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import optuna
+from optuna.distributions import FloatDistribution
+from optuna.storages import RDBStorage
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from trainlab.search.storage import open_storage  # noqa: E402
+
+SPACE = {"optimizer.lr": FloatDistribution(1e-6, 1e-2, log=True),
+         "model.weight_decay": FloatDistribution(1e-8, 1e-4, log=True)}
+
+
+def one_round(storage, trials: int) -> tuple[float, float]:
+    """Seconds to ask ``trials`` trials (with their user attributes), and to tell them."""
+    study = optuna.create_study(storage=storage, sampler=optuna.samplers.RandomSampler(seed=0), direction="maximize")
+    started = time.perf_counter()
+    asked = []
+    for number in range(trials):
+        trial = study.ask(fixed_distributions=SPACE)
+        for name in ("job_dir", "sweep_dir", "worker"):
+            trial.set_user_attr(name, f"/outputs/multiruns/sweep/{number}_optimizer.lr={trial.params['optimizer.lr']}")
+        asked.append(trial)
+    ask_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    for trial in asked:
+        study.tell(trial, 0.5)
+    return ask_seconds, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    times: dict[str, list[tuple[float, float]]] = {"rollback journal (SQLite default)": [], "WAL (trainlab)": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for index in range(args.rounds):
+            for mode in times:
+                directory = Path(tmp) / f"{index}_{len(times[mode])}_{mode[:3]}"
+                directory.mkdir()
+                if mode.startswith("WAL"):
+                    opened = open_storage(None, directory)
+                    times[mode].append(one_round(opened.storage, args.trials))
+                    opened.close()
+                else:
+                    storage = RDBStorage(f"sqlite:///{directory / 'optuna.db'}",
+                                         engine_kwargs={"connect_args": {"timeout": 60}})
+                    times[mode].append(one_round(storage, args.trials))
+                    storage.engine.dispose()
+    print(f"{args.trials} trials, median of {args.rounds} rounds:")
+    for mode, rounds in times.items():
+        asks = statistics.median(r[0] for r in rounds)
+        tells = statistics.median(r[1] for r in rounds)
+        print(f"  {mode:36s} asks {asks:5.2f} s  tells {tells:5.2f} s  total {asks + tells:5.2f} s "
+              f"({(asks + tells) / args.trials * 1e3:.1f} ms a trial)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""The study's SQLite file in WAL mode on a local file system, and SQLite's default mode elsewhere
+(trainlab.search.sqlite_wal, used by trainlab.search.storage)."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.distributions import FloatDistribution
+
+from trainlab.search import sqlite_wal
+from trainlab.search.sqlite_wal import file_system_type, wal_is_safe
+from trainlab.search.storage import open_storage
+
+MOUNTINFO = """\
+22 1 253:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+30 22 0:40 / /mnt/shared rw,relatime shared:2 - nfs4 server:/export rw,vers=4.2
+31 30 253:1 / /mnt/shared/local\\040scratch rw,relatime shared:3 - xfs /dev/vdb rw
+32 22 0:41 / /scratch rw,relatime shared:4 - lustre 10.0.0.1@tcp:/fs rw
+"""
+
+
+def journal_mode(database: Path) -> str:
+    with closing(sqlite3.connect(database)) as connection:
+        return connection.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def ask_and_tell(storage, trials: int) -> optuna.Study:
+    study = optuna.create_study(storage=storage, study_name="s", sampler=optuna.samplers.RandomSampler(seed=0))
+    for _ in range(trials):
+        trial = study.ask({"lr": FloatDistribution(1e-6, 1e-2, log=True)})
+        study.tell(trial, trial.params["lr"])
+    return study
+
+
+@pytest.fixture
+def mountinfo(tmp_path):
+    path = tmp_path / "mountinfo"
+    path.write_text(MOUNTINFO)
+    return path
+
+
+def test_the_file_system_of_a_path_is_that_of_the_longest_mount_point_above_it(mountinfo):
+    assert file_system_type(Path("/home/user/outputs"), mountinfo) == "ext4"
+    assert file_system_type(Path("/mnt/shared/project/multiruns"), mountinfo) == "nfs4"
+    assert file_system_type(Path("/mnt/shared"), mountinfo) == "nfs4"
+    assert file_system_type(Path("/mnt/shared/local scratch/sweep"), mountinfo) == "xfs"  # \040 is a space
+    assert file_system_type(Path("/mnt/sharedother/sweep"), mountinfo) == "ext4"  # not below /mnt/shared
+    assert file_system_type(Path("/scratch/sweep"), mountinfo) == "lustre"
+    assert file_system_type(Path("/anything"), mountinfo.parent / "missing") is None  # no mountinfo: unknown
+
+
+def test_wal_is_safe_only_on_a_local_file_system(monkeypatch, mountinfo):
+    monkeypatch.setattr(sqlite_wal, "MOUNTINFO", mountinfo)
+    assert wal_is_safe(Path("/home/user/sweep/optuna.db"))
+    assert wal_is_safe(Path("/mnt/shared/local scratch/optuna.db"))
+    assert not wal_is_safe(Path("/mnt/shared/sweep/optuna.db"))
+    assert not wal_is_safe(Path("/scratch/sweep/optuna.db"))
+
+
+def test_the_default_study_file_is_in_wal_mode_and_is_whole_again_once_closed(tmp_path):
+    opened = open_storage(None, tmp_path)
+    study = ask_and_tell(opened.storage, 3)
+    database = tmp_path / "optuna.db"
+    assert journal_mode(database) == "wal"
+    with opened.storage.engine.connect() as connection:  # each connection of the study commits without a sync
+        assert connection.exec_driver_sql("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    assert (tmp_path / "optuna.db-wal").exists()
+    opened.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["optuna.db"]  # the log folded back in, files removed
+    reloaded = optuna.load_study(study_name="s", storage=f"sqlite:///{database}")
+    assert [t.value for t in reloaded.trials] == [t.value for t in study.trials]
+    assert len(reloaded.trials) == 3
+
+
+def test_an_sqlite_url_on_a_network_file_system_keeps_sqlites_default_mode(tmp_path, monkeypatch):
+    monkeypatch.setattr(sqlite_wal, "file_system_type", lambda path: "nfs4")
+    database = tmp_path / "study.db"
+    opened = open_storage(f"sqlite:///{database}", tmp_path)
+    ask_and_tell(opened.storage, 2)
+    assert journal_mode(database) == "delete"
+    with opened.storage.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL, SQLite's default
+    opened.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["study.db"]
