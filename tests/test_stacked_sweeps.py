@@ -54,6 +54,17 @@ def sweeps(tmp_path_factory, data_dir):
     return dirs
 
 
+def hydra_yaml_but_the_launcher(job_dir):
+    """A job's .hydra/hydra.yaml without what names its launcher (and the sweep dir it lies in)."""
+    hydra = OmegaConf.to_container(OmegaConf.load(job_dir / ".hydra" / "hydra.yaml"))["hydra"]
+    del hydra["launcher"], hydra["runtime"]["choices"]["hydra/launcher"]
+    hydra["overrides"]["hydra"] = [o for o in hydra["overrides"]["hydra"] if not o.startswith("hydra/launcher=")
+                                   and not o.startswith("hydra.sweep.dir=")]
+    for node, key in ((hydra["sweep"], "dir"), (hydra["runtime"], "output_dir")):
+        node[key] = node[key].replace(str(job_dir.parent), "<sweep>")
+    return hydra
+
+
 def test_stacked_sweep_writes_what_the_basic_sweep_writes(sweeps):
     stacked, basic = summary(sweeps["stacked"]), summary(sweeps["basic"])
     assert [row["job"] for row in stacked] == [row["job"] for row in basic]  # same job dirs, in job order
@@ -61,10 +72,9 @@ def test_stacked_sweep_writes_what_the_basic_sweep_writes(sweeps):
         assert got["status"] == expected["status"] == "completed"
         assert float(got["objective"]) == pytest.approx(float(expected["objective"]), abs=1e-6)
         job_stacked, job_basic = sweeps["stacked"] / got["job"], sweeps["basic"] / got["job"]
-        for name in ("config.yaml", "overrides.yaml", "hydra.yaml"):
-            assert (job_stacked / ".hydra" / name).is_file()
-        assert OmegaConf.load(job_stacked / ".hydra" / "overrides.yaml") == OmegaConf.load(
-            job_basic / ".hydra" / "overrides.yaml")
+        for name in ("config.yaml", "overrides.yaml"):
+            assert OmegaConf.load(job_stacked / ".hydra" / name) == OmegaConf.load(job_basic / ".hydra" / name)
+        assert hydra_yaml_but_the_launcher(job_stacked) == hydra_yaml_but_the_launcher(job_basic)
         assert (job_stacked / "train.log").stat().st_size > 0
         assert (job_stacked / "checkpoints" / "last.ckpt").is_file()
         tags = {tag: [e.step for e in load_run(job_stacked).Scalars(tag)]
