@@ -46,11 +46,12 @@ clean:  ## remove outputs, caches and the venv (keeps data/)
 	find outputs -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-bench: $(STAMP)  ## the CPU benchmarks of BENCHMARKS.md: optimizers, BatchNorm, step rate, stacked sweeps (~15 min)
+bench: $(STAMP)  ## the CPU benchmarks of BENCHMARKS.md: optimizers, BatchNorm, step rate, stacked sweeps, study storage (~15 min)
 	$(PY) bench/optimizers.py --compiled
 	$(PY) bench/batch_norm.py
 	$(PY) bench/step_rate.py
 	$(PY) bench/stacked_sweep.py
+	$(PY) bench/study_storage.py
 
 bench-book:  ## the book's ch06 NumPy scripts against the same experiments here (BOOK=<checkout of the book's code>)
 	@test -n "$(BOOK)" || { echo "error: BOOK=<path> is required: a checkout of https://github.com/oreilly-japan/deep-learning-from-scratch" >&2; exit 2; }

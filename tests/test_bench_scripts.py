@@ -83,7 +83,8 @@ def test_make_bench_runs_every_cpu_benchmark():
     result = subprocess.run(["make", "-n", "bench"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     scripts = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
-    assert scripts == ["batch_norm.py", "book_scripts.py", "optimizers.py", "stacked_sweep.py", "step_rate.py"]
+    assert scripts == ["batch_norm.py", "book_scripts.py", "optimizers.py", "stacked_sweep.py", "step_rate.py",
+                       "study_storage.py"]
     for script in set(scripts) - {"book_scripts.py"}:  # needs a checkout of the book's code: make bench-book
         assert f"bench/{script}" in result.stdout
 
