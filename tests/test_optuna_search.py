@@ -14,8 +14,10 @@ import math
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import optuna
@@ -330,17 +332,20 @@ def test_a_signal_while_asking_waits_until_the_batch_is_asked(tmp_path, monkeypa
 
 
 def study_files(sweep_dir: Path) -> list[str]:
-    """The study database's files: optuna.db alone once the search closed it (no -wal/-shm of WAL mode left)."""
-    return sorted(p.name for p in sweep_dir.glob("optuna.db*"))
+    """The study database's files and journal mode: optuna.db alone, in SQLite's default mode, once the search
+    closed it (no -wal/-shm of the WAL mode it runs in)."""
+    with closing(sqlite3.connect(sweep_dir / "optuna.db")) as connection:
+        mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+    return [*sorted(p.name for p in sweep_dir.glob("optuna.db*")), mode]
 
 
 def test_a_finished_study_in_the_sweep_dir_is_not_extended_without_resume_sweep(tmp_path):
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=2"))
-    assert study_files(tmp_path / "s") == ["optuna.db"]
+    assert study_files(tmp_path / "s") == ["optuna.db", "delete"]
     with pytest.raises(ConfigError, match=re.escape(
             f"hydra.sweep.dir={tmp_path / 's'} already holds the study 'hparams_random' with 2 trials")):
         run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=3"))
-    assert study_files(tmp_path / "s") == ["optuna.db"]  # closed on the way out of the refusal too
+    assert study_files(tmp_path / "s") == ["optuna.db", "delete"]  # closed on the way out of the refusal too
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=3", "resume_sweep=true"))
     assert len(load(tmp_path / "s").trials) == 3  # one more: the study ends at n_trials in all
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -12,11 +13,12 @@ import pytest
 from optuna.distributions import FloatDistribution
 
 from trainlab.search import sqlite_wal
-from trainlab.search.sqlite_wal import file_system_type, wal_is_safe
+from trainlab.search.sqlite_wal import _use_wal, file_system_type, restore_default_mode, wal_is_safe
 from trainlab.search.storage import open_storage
 
 MOUNTINFO = """\
 22 1 253:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+29 22 0:39 /export/home /home/shared rw,relatime - nfs server:/export rw
 30 22 0:40 / /mnt/shared rw,relatime shared:2 - nfs4 server:/export rw,vers=4.2
 31 30 253:1 / /mnt/shared/local\\040scratch rw,relatime shared:3 - xfs /dev/vdb rw
 32 22 0:41 / /scratch rw,relatime shared:4 - lustre 10.0.0.1@tcp:/fs rw
@@ -45,6 +47,7 @@ def mountinfo(tmp_path):
 
 def test_the_file_system_of_a_path_is_that_of_the_longest_mount_point_above_it(mountinfo):
     assert file_system_type(Path("/home/user/outputs"), mountinfo) == "ext4"
+    assert file_system_type(Path("/home/shared/sweep"), mountinfo) == "nfs"  # a bind of a subtree, no optional field
     assert file_system_type(Path("/mnt/shared/project/multiruns"), mountinfo) == "nfs4"
     assert file_system_type(Path("/mnt/shared"), mountinfo) == "nfs4"
     assert file_system_type(Path("/mnt/shared/local scratch/sweep"), mountinfo) == "xfs"  # \040 is a space
@@ -61,6 +64,10 @@ def test_wal_is_safe_only_on_a_local_file_system(monkeypatch, mountinfo):
     assert not wal_is_safe(Path("/scratch/sweep/optuna.db"))
 
 
+local_tmp = pytest.mark.skipif(not wal_is_safe(Path(__file__)), reason="WAL is set on a local file system only")
+
+
+@local_tmp
 def test_the_default_study_file_is_in_wal_mode_and_is_whole_again_once_closed(tmp_path):
     opened = open_storage(None, tmp_path)
     study = ask_and_tell(opened.storage, 3)
@@ -71,6 +78,7 @@ def test_the_default_study_file_is_in_wal_mode_and_is_whole_again_once_closed(tm
     assert (tmp_path / "optuna.db-wal").exists()
     opened.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["optuna.db"]  # the log folded back in, files removed
+    assert journal_mode(database) == "delete"  # a closed study is in SQLite's default mode: movable, readable
     reloaded = optuna.load_study(study_name="s", storage=f"sqlite:///{database}")
     assert [t.value for t in reloaded.trials] == [t.value for t in study.trials]
     assert len(reloaded.trials) == 3
@@ -86,3 +94,45 @@ def test_an_sqlite_url_on_a_network_file_system_keeps_sqlites_default_mode(tmp_p
         assert connection.exec_driver_sql("PRAGMA synchronous").fetchone()[0] == 2  # FULL, SQLite's default
     opened.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["study.db"]
+
+
+def test_a_study_left_in_wal_mode_is_put_back_in_the_default_mode_on_a_network_file_system(tmp_path, monkeypatch):
+    database = tmp_path / "study.db"
+    with closing(sqlite3.connect(database)) as connection:  # as a killed search on a local disk leaves it
+        connection.execute("PRAGMA journal_mode=WAL")
+    monkeypatch.setattr(sqlite_wal, "file_system_type", lambda path: "lustre")
+    opened = open_storage(f"sqlite:///{database}", tmp_path)
+    ask_and_tell(opened.storage, 1)
+    assert journal_mode(database) == "delete"
+    opened.close()
+
+
+@local_tmp
+def test_a_file_busy_elsewhere_keeps_its_mode_and_neither_opening_nor_closing_fails(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="trainlab.search.sqlite_wal")
+    database = tmp_path / "optuna.db"
+    with closing(sqlite3.connect(database)) as setup:
+        setup.execute("CREATE TABLE t (x)")
+        setup.commit()
+    reader = sqlite3.connect(database, isolation_level=None)  # another process in a read transaction
+    reader.execute("BEGIN")
+    reader.execute("SELECT * FROM t").fetchall()
+    connection = sqlite3.connect(database)
+    _use_wal(connection, None)  # what a new connection of the study runs: waits 0.5 s, then gives up
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # not NORMAL without WAL
+    assert "journal_mode=WAL not set, the file is in use elsewhere" in caplog.text
+    connection.close()
+    reader.execute("COMMIT")
+
+    opened = open_storage(None, tmp_path)  # now in WAL mode; the reader reads again while the study closes
+    ask_and_tell(opened.storage, 1)
+    reader.execute("BEGIN")
+    reader.execute("SELECT * FROM trials").fetchall()
+    opened.close()
+    assert journal_mode(database) == "wal"  # still open elsewhere: it stays in WAL mode
+    reader.execute("COMMIT")
+    reader.close()
+    restore_default_mode(opened.storage.engine)  # the next search to close it last puts it back
+    assert journal_mode(database) == "delete"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["optuna.db"]

@@ -4,6 +4,7 @@ interrupts and ``resume_sweep``."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 import shutil
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -47,8 +49,9 @@ def sweeps(tmp_path_factory, data_dir):
     dirs = {}
     for launcher in ("stacked", "basic"):
         dirs[launcher] = base / launcher
-        result = run_train_in_process([*SWEEP, f"hydra/launcher={launcher}", f"hydra.sweep.dir={dirs[launcher]}"],
-                                      base, data_dir)
+        record = f"+hydra.callbacks.record={{_target_:job_return_recorder.RecordJobReturns,path:{base}/returns.jsonl}}"
+        result = run_train_in_process([*SWEEP, f"hydra/launcher={launcher}", f"hydra.sweep.dir={dirs[launcher]}",
+                                       record], base, data_dir)
         assert result.returncode == 0, result.stderr[-3000:]
         dirs[f"{launcher}_log"] = result.stdout + result.stderr
     return dirs
@@ -83,6 +86,21 @@ def test_stacked_sweep_writes_what_the_basic_sweep_writes(sweeps):
                         for tag in load_run(job_basic).Tags()["scalars"] if tag != "epoch"}
         assert session_columns(job_stacked) == session_columns(job_basic)  # the HPARAMS row
     assert (sweeps["stacked"] / "ranking.csv").is_file()
+
+
+def test_each_members_job_return_carries_its_own_hydra_config_as_the_basic_launchers_do(sweeps):
+    """Hydra's on_job_end callbacks (and the sweeper) get, per job, a JobReturn whose hydra_cfg is that job's."""
+    records = [json.loads(line) for line in (sweeps["stacked"].parent / "returns.jsonl").read_text().splitlines()]
+    returns = {launcher: sorted((r for r in records if r["launcher"] == launcher), key=lambda r: r["job_num"])
+               for launcher in ("stacked", "basic")}
+    assert [r["job_num"] for r in returns["stacked"]] == [0, 1, 2, 3]
+    for stacked, basic in zip(returns["stacked"], returns["basic"], strict=True):
+        assert stacked["hydra_cfg_job_num"] == stacked["job_num"] == basic["hydra_cfg_job_num"]
+        assert stacked["hydra_cfg_overrides"] == stacked["overrides"] == basic["overrides"]
+        assert Path(stacked["hydra_cfg_output_dir"]).relative_to(sweeps["stacked"]) == Path(
+            basic["hydra_cfg_output_dir"]).relative_to(sweeps["basic"])
+        assert stacked["status"] == basic["status"] == "COMPLETED"
+        assert stacked["return_value"] == pytest.approx(basic["return_value"], abs=1e-6)
 
 
 def test_the_report_reads_a_stacked_sweep_as_a_plain_one(sweeps):

@@ -42,8 +42,10 @@ log = logging.getLogger(__name__)
 def make_current(config: DictConfig) -> None:
     """Make ``config``'s hydra node the one ``HydraConfig.get()`` returns, as ``HydraConfig.set_config`` does but
     without its copy of the node (3.1 ms a job for experiment I's config, ~0.3 s of a 100-trial stack; each
-    member's ``config`` is already its own). ``HydraConfig.instance().cfg`` is then the whole job config, whose
-    ``hydra`` node ``set_config`` would have copied out; like ``set_config``, the node is made read-only."""
+    member's ``config`` is already its own). ``HydraConfig.instance().cfg`` - and the member's
+    ``JobReturn.hydra_cfg`` - is then the whole job config, whose ``hydra`` node ``set_config`` would have copied
+    out: ``HydraConfig.get()`` and ``.hydra`` are the same, the task keys beside it are extra (Hydra and the
+    project's sweepers read only ``.hydra``). Like ``set_config``, the node is made read-only."""
     OmegaConf.set_readonly(config.hydra, True)
     HydraConfig.instance().cfg = config
 
@@ -153,7 +155,9 @@ class StackedLauncher(Launcher):
         output_dir = os.path.abspath(os.path.join(str(config.hydra.sweep.dir), str(config.hydra.sweep.subdir)))
         with read_write(config.hydra.runtime), open_dict(config.hydra.runtime):
             config.hydra.runtime.output_dir = output_dir  # as run_job sets it before its second set_config
-        hydra_cfg = config  # its .hydra is what run_job's HydraConfig holds (and what JobReturn.hydra_cfg gets)
+        # run_job's HydraConfig (and JobReturn.hydra_cfg) holds a copy with the hydra node alone; the member's is
+        # its whole job config: the same .hydra, plus the task keys nothing reads there (make_current)
+        hydra_cfg = config
         task_cfg = job.task_cfg  # this job's own copy (_compose); saved as composed, resolved in a copy below
         Path(output_dir).mkdir(parents=True, exist_ok=True)
         if config.hydra.output_subdir is not None:  # Hydra's three files, written by libyaml (config_yaml)

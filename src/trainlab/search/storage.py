@@ -2,8 +2,8 @@
 
 * ``null`` (default): the SQLite database ``<hydra.sweep.dir>/optuna.db``, so every finished trial is on disk as soon
   as it is told, and ``resume_sweep=true hydra.sweep.dir=<dir>`` continues the study. On a local file system
-  the file is in SQLite's WAL mode (cheaper commits; :mod:`trainlab.search.sqlite_wal`), as is any
-  ``sqlite:///`` file below.
+  the file is in SQLite's WAL mode while the search runs (cheaper commits; :mod:`trainlab.search.sqlite_wal`), as
+  is any ``sqlite:///`` file below.
 * an RDB URL that SQLAlchemy understands: ``sqlite:///path/to/study.db``, ``postgresql://user:pass@host/db``,
   ``mysql+pymysql://user:pass@host/db`` (the driver package must be installed) - for studies shared between
   processes or machines.
@@ -27,7 +27,7 @@ from optuna.storages.journal import JournalFileBackend
 from sqlalchemy.engine import make_url
 
 from trainlab.errors import ConfigError
-from trainlab.search.sqlite_wal import use_wal_where_safe
+from trainlab.search.sqlite_wal import restore_default_mode, use_wal_where_safe
 
 KEY = "hydra.sweeper.storage"
 DEFAULT_FILE = "optuna.db"
@@ -49,10 +49,11 @@ class StudyStorage:
     in_sweep_dir: bool
 
     def close(self) -> None:
-        """Close the storage's database connections (the last one to close an SQLite file in WAL mode copies the
-        log back into the file and removes ``-wal``/``-shm``). Optuna reconnects if the storage is used again."""
+        """Close the storage's database connections; an SQLite file the search used in WAL mode is put back in the
+        default mode, one file again (:func:`~trainlab.search.sqlite_wal.restore_default_mode`). Optuna reconnects
+        if the storage is used again."""
         if isinstance(self.storage, RDBStorage):
-            self.storage.engine.dispose()
+            restore_default_mode(self.storage.engine)
 
 
 def hide_password(url: str) -> str:
