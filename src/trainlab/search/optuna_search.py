@@ -124,41 +124,37 @@ class OptunaSearch:
             self.config_loader.load_sweep_config(self.config, overrides)
         return space
 
-    def open_study(self, sampler: optuna.samplers.BaseSampler) -> tuple[optuna.Study, StudyStorage]:
-        if self.storage_spec in (None, ""):
-            self.sweep_dir.mkdir(parents=True, exist_ok=True)
-        storage = open_storage(self.storage_spec, self.sweep_dir)
-        try:
-            exists = self.study_name in optuna.study.get_all_study_names(storage.storage)
-            study = optuna.create_study(storage=storage.storage, study_name=self.study_name, sampler=sampler,
-                                        direction=self.direction, load_if_exists=True)
-            if study.direction.name.lower() != self.direction:
-                raise ConfigError(f"hydra.sweeper.direction={self.direction}: the study {self.study_name!r} in "
-                                  f"{storage.description} was created to {study.direction.name.lower()}; allowed: "
-                                  f"{study.direction.name.lower()}, or another study_name")
-            earlier = len(study.get_trials(deepcopy=False))
-            if exists and earlier and storage.in_sweep_dir and not self.resume:
-                raise ConfigError(
-                    f"hydra.sweep.dir={self.sweep_dir} already holds the study {self.study_name!r} with {earlier} "
-                    f"trials ({storage.description}); nothing was changed. Continue it with resume_sweep=true "
-                    f"hydra.sweep.dir={self.sweep_dir}, or start the search in a new directory")
-            if self.resume and not exists:
-                log.warning("resume_sweep=true: no study %r in %s yet; starting it", self.study_name,
-                            storage.description)
-            log.info("study %r in %s: %d trials so far, %s %s until %d trials have run (batches of %d)",
-                     self.study_name, storage.description, earlier, str(study.sampler), self.direction,
-                     self.n_trials, self.n_jobs)
-        except BaseException:
-            storage.close()
-            raise
-        return study, storage
+    def open_study(self, storage: StudyStorage, sampler: optuna.samplers.BaseSampler) -> optuna.Study:
+        exists = self.study_name in optuna.study.get_all_study_names(storage.storage)
+        study = optuna.create_study(storage=storage.storage, study_name=self.study_name, sampler=sampler,
+                                    direction=self.direction, load_if_exists=True)
+        if study.direction.name.lower() != self.direction:
+            raise ConfigError(f"hydra.sweeper.direction={self.direction}: the study {self.study_name!r} in "
+                              f"{storage.description} was created to {study.direction.name.lower()}; allowed: "
+                              f"{study.direction.name.lower()}, or another study_name")
+        earlier = len(study.get_trials(deepcopy=False))
+        if exists and earlier and storage.in_sweep_dir and not self.resume:
+            raise ConfigError(
+                f"hydra.sweep.dir={self.sweep_dir} already holds the study {self.study_name!r} with {earlier} "
+                f"trials ({storage.description}); nothing was changed. Continue it with resume_sweep=true "
+                f"hydra.sweep.dir={self.sweep_dir}, or start the search in a new directory")
+        if self.resume and not exists:
+            log.warning("resume_sweep=true: no study %r in %s yet; starting it", self.study_name,
+                        storage.description)
+        log.info("study %r in %s: %d trials so far, %s %s until %d trials have run (batches of %d)",
+                 self.study_name, storage.description, earlier, str(study.sampler), self.direction,
+                 self.n_trials, self.n_jobs)
+        return study
 
     # ---- the loop -------------------------------------------------------------------------------------------------
     def run(self, arguments: list[str]) -> dict[str, Any]:
         self.check_objective()
         space = self.search_space(arguments)
-        study, storage = self.open_study(build_sampler(self.sampler_node))
-        try:
+        if self.storage_spec in (None, ""):
+            self.sweep_dir.mkdir(parents=True, exist_ok=True)
+        # closed on every way out: an SQLite file in WAL mode is put back in the default mode (sqlite_wal)
+        with open_storage(self.storage_spec, self.sweep_dir) as storage:
+            study = self.open_study(storage, build_sampler(self.sampler_node))
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
             with StopSignals() as stop:
@@ -175,8 +171,6 @@ class OptunaSearch:
                         self.report_stop(study)
                     raise
             payload = write_results(self.sweep_dir, study, storage.description)
-        finally:
-            storage.close()  # an SQLite file in WAL mode is folded back into optuna.db (sqlite_wal)
         log.info("best trial: %s with value %s, params %s (%s)", payload["best_trial"], payload["best_value"],
                  payload["best_params"], self.sweep_dir / "optimization_results.yaml")
         return payload

@@ -55,6 +55,12 @@ class StudyStorage:
         if isinstance(self.storage, RDBStorage):
             restore_default_mode(self.storage.engine)
 
+    def __enter__(self) -> StudyStorage:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def hide_password(url: str) -> str:
     """``url`` with its password as ``***`` (unchanged when it has none, or does not parse)."""
