@@ -144,9 +144,9 @@ class StackedLauncher(Launcher):
                        job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
 
     # ---- a stack ------------------------------------------------------------------------------------------------
-    def _prepare_member(self, job: PreparedJob) -> tuple[DictConfig, DictConfig]:
+    def _prepare_member(self, job: PreparedJob) -> DictConfig:
         """What ``run_job`` does before calling the task: output dir, ``.hydra/``, on_job_start. Returns the
-        member's task config resolved in its own job context, and its hydra config."""
+        member's task config resolved in its own job context."""
         from trainlab.config_yaml import config_yaml
         from trainlab.stacked.composed_configs import config_copy
 
@@ -155,9 +155,6 @@ class StackedLauncher(Launcher):
         output_dir = os.path.abspath(os.path.join(str(config.hydra.sweep.dir), str(config.hydra.sweep.subdir)))
         with read_write(config.hydra.runtime), open_dict(config.hydra.runtime):
             config.hydra.runtime.output_dir = output_dir  # as run_job sets it before its second set_config
-        # run_job's HydraConfig (and JobReturn.hydra_cfg) holds a copy with the hydra node alone; the member's is
-        # its whole job config: the same .hydra, plus the task keys nothing reads there (make_current)
-        hydra_cfg = config
         task_cfg = job.task_cfg  # this job's own copy (_compose); saved as composed, resolved in a copy below
         Path(output_dir).mkdir(parents=True, exist_ok=True)
         if config.hydra.output_subdir is not None:  # Hydra's three files, written by libyaml (config_yaml)
@@ -170,7 +167,7 @@ class StackedLauncher(Launcher):
         self.hydra_context.callbacks.on_job_start(config=config, task_function=self.task_function)
         resolved = config_copy(task_cfg)
         OmegaConf.resolve(resolved)  # ${hydra:runtime.output_dir} and friends, while this job's config is current
-        return resolved, hydra_cfg
+        return resolved
 
     def _log_to_every_member(self, jobs: list[PreparedJob]) -> None:
         """The stack's log goes to each member's log file (Hydra's job logging configures the first one's)."""
@@ -192,16 +189,16 @@ class StackedLauncher(Launcher):
         from trainlab.lightning_noise import route_lightning_logs_through_root
         from trainlab.stacked.train_stack import StackJob, train_stack
 
-        prepared = [self._prepare_member(job) for job in jobs]
+        resolved_configs = [self._prepare_member(job) for job in jobs]
         self._log_to_every_member(jobs)
         route_lightning_logs_through_root()
         log.info("\t#%s : one stacked run of %d jobs", ",".join(str(i) for i in sorted(job.index for job in jobs)),
                  len(jobs))
-        stack_jobs = [StackJob(resolved, list(job.config.hydra.overrides.task), dict(hydra_cfg.hydra.runtime.choices),
-                               list(hydra_cfg.hydra.job.config.override_dirname.exclude_keys))
-                      for job, (resolved, hydra_cfg) in zip(jobs, prepared, strict=True)]
+        stack_jobs = [StackJob(resolved, list(job.config.hydra.overrides.task), dict(job.config.hydra.runtime.choices),
+                               list(job.config.hydra.job.config.override_dirname.exclude_keys))
+                      for job, resolved in zip(jobs, resolved_configs, strict=True)]
         try:
-            with env_override(prepared[0][1].hydra.job.env_set):
+            with env_override(jobs[0].config.hydra.job.env_set):
                 objectives = train_stack(stack_jobs)
         except UserError as error:
             exit_for_user_error(error)
@@ -211,9 +208,10 @@ class StackedLauncher(Launcher):
                   f"resume_sweep=true hydra.sweep.dir={self.config.hydra.sweep.dir}", file=sys.stderr)
             sys.exit(128 + stop.signum)
         returns = []
-        for job, (_, hydra_cfg), objective in zip(jobs, prepared, objectives, strict=True):
+        for job, objective in zip(jobs, objectives, strict=True):
+            # run_job gives a copy with the hydra node alone; a member gives its whole job config (make_current)
             job_return = JobReturn(overrides=list(job.config.hydra.overrides.task), cfg=job.task_cfg,
-                                   hydra_cfg=hydra_cfg, working_dir=os.getcwd(), task_name=job.config.hydra.job.name,
+                                   hydra_cfg=job.config, working_dir=os.getcwd(), task_name=job.config.hydra.job.name,
                                    status=JobStatus.COMPLETED, _return_value=objective)
             self.hydra_context.callbacks.on_job_end(config=job.config, job_return=job_return)
             returns.append(job_return)
