@@ -25,7 +25,7 @@ from optuna.storages import RDBStorage
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from trainlab.search.storage import open_storage  # noqa: E402
+from trainlab.search.storage import DEFAULT_FILE, SQLITE_BUSY_TIMEOUT_S, open_storage  # noqa: E402
 
 SPACE = {"optimizer.lr": FloatDistribution(1e-6, 1e-2, log=True),
          "model.weight_decay": FloatDistribution(1e-8, 1e-4, log=True)}
@@ -58,15 +58,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for index in range(args.rounds):
             for mode in times:
-                directory = Path(tmp) / f"{index}_{len(times[mode])}_{mode[:3]}"
+                directory = Path(tmp) / f"{index}_{mode[:3]}"
                 directory.mkdir()
                 if mode.startswith("WAL"):
                     opened = open_storage(None, directory)
                     times[mode].append(one_round(opened.storage, args.trials))
                     opened.close()
                 else:
-                    storage = RDBStorage(f"sqlite:///{directory / 'optuna.db'}",
-                                         engine_kwargs={"connect_args": {"timeout": 60}})
+                    storage = RDBStorage(f"sqlite:///{directory / DEFAULT_FILE}",  # as open_storage, without WAL
+                                         engine_kwargs={"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}})
                     times[mode].append(one_round(storage, args.trials))
                     storage.engine.dispose()
     print(f"{args.trials} trials, median of {args.rounds} rounds:")

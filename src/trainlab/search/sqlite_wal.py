@@ -117,17 +117,15 @@ def _database(engine: Engine) -> Path | None:
     return Path(database).resolve()
 
 
-def use_wal_where_safe(engine: Engine) -> bool:
+def use_wal_where_safe(engine: Engine) -> None:
     """Put the SQLite file of ``engine`` in WAL mode with ``synchronous=NORMAL`` on every connection when it lies on
-    a local file system, and in SQLite's default mode elsewhere; returns whether WAL is wanted. Other databases and
-    in-memory SQLite are left alone."""
+    a local file system, and in SQLite's default mode elsewhere. Other databases and in-memory SQLite are left
+    alone."""
     database = _database(engine)
     if database is None:
-        return False
-    wanted = wal_is_safe(database)
-    event.listen(engine, "connect", _use_wal if wanted else _keep_default_mode)
+        return
+    event.listen(engine, "connect", _use_wal if wal_is_safe(database) else _keep_default_mode)
     engine.dispose()  # connections opened before the listener are replaced by ones it sets up
-    return wanted
 
 
 def restore_default_mode(engine: Engine) -> None:
