@@ -94,7 +94,10 @@ def test_every_optimizer_and_initializer_trains_in_a_stack_as_alone(make_cfg, tm
                ["optimizer=momentum", "init=xavier", "seed=1", "model.weight_decay=0.01"],
                ["optimizer=nesterov", "init=glorot"],
                ["optimizer=adagrad", "init=normal", "init.std=0.1"],
-               ["optimizer=rmsprop", "init=default", "optimizer.foreach=false"],
+               # lr 0.001, not RMSProp's 0.01: with v starting at 0 its steps are ~10·lr·sign(g) for a while, and at
+               # 0.01 (0.1 a step on weights of ~0.04) the run is chaotic - on an AMD EPYC the stack's 1e-9 gradient
+               # rounding differences (bmm against mm) ended it at val/acc 0.54 against the lone 0.46
+               ["optimizer=rmsprop", "init=default", "optimizer.foreach=false", "optimizer.lr=0.001"],
                ["optimizer=adam", "optimizer.lr=0.003", "model.weight_decay=0.1", "seed=5"],
                ["optimizer=sgd", "optimizer.lr=0.1", "init=zeros"],
                ["optimizer=torch_adam", "init=he"]]
