@@ -2,9 +2,10 @@
 
 Everything the project writes for later reading (status.json, summaries, checkpoints, caches) goes to a temporary
 name in the same directory, is flushed to disk, and is then renamed over the target with ``os.replace`` - atomic on
-POSIX and Windows. The file gets the permissions of the file it replaces, or those ``open()`` gives a new file
-(``0o666`` less the process's umask, e.g. ``rw-r--r--``) - not the owner-only ``rw-------`` of a temporary file,
-which would hide summaries and checkpoints from the rest of a group on a shared machine. A crash or a full disk midway leaves the previous file intact and at worst a stray ``.tmp-*``.
+POSIX and Windows. A crash or a full disk midway leaves the previous file intact and at worst a stray ``.tmp-*``.
+The file gets the permissions of the file it replaces, or those ``open()`` gives a new file (``0o666`` less the
+process's umask, e.g. ``rw-r--r--``) - not the owner-only ``rw-------`` of a temporary file, which would hide
+summaries and checkpoints from the rest of a group on a shared machine.
 A write that fails because the disk is full, the quota is used up, the file system is read-only or permission is
 denied raises :class:`~trainlab.errors.OutputLocationError` naming the file and the reason (one line, exit status
 2), whichever layer the operating system's error surfaced through (``torch.save`` wraps it in a ``RuntimeError``).
