@@ -14,10 +14,8 @@ import math
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
-from contextlib import closing
 from pathlib import Path
 
 import optuna
@@ -107,8 +105,13 @@ def run_search(search: OptunaSearch) -> dict:
     return search.run(list(search.config.hydra.overrides.task))
 
 
+def journal(path: Path) -> optuna.storages.JournalStorage:
+    return optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(path)))
+
+
 def load(sweep_dir: Path, study_name: str = "hparams_random") -> optuna.Study:
-    return optuna.load_study(study_name=study_name, storage=f"sqlite:///{sweep_dir / 'optuna.db'}")
+    """The study a search keeps in its sweep dir (the default storage: the journal file optuna.journal)."""
+    return optuna.load_study(study_name=study_name, storage=journal(sweep_dir / "optuna.journal"))
 
 
 def test_batches_go_to_the_launcher_whole_with_job_number_equal_to_trial_number(tmp_path):
@@ -260,7 +263,7 @@ def test_resume_closes_the_trials_a_killed_run_left_running(tmp_path):
     """A killed run left trials 0 (its job had finished) and 1 RUNNING in this sweep dir; trial 2 runs elsewhere."""
     sweep = tmp_path / "s"
     sweep.mkdir()
-    study = optuna.create_study(study_name="hparams_random", storage=f"sqlite:///{sweep / 'optuna.db'}",
+    study = optuna.create_study(study_name="hparams_random", storage=journal(sweep / "optuna.journal"),
                                 direction="maximize")
     for number, (where, status) in enumerate([(sweep, "completed"), (sweep, None), (tmp_path / "other", None)]):
         trial = study.ask({"optimizer.lr": FloatDistribution(1e-3, 1.0, log=True)})
@@ -331,21 +334,14 @@ def test_a_signal_while_asking_waits_until_the_batch_is_asked(tmp_path, monkeypa
     assert [t.state for t in load(tmp_path / "s").trials] == [TrialState.FAIL] * 2
 
 
-def study_files(sweep_dir: Path) -> list[str]:
-    """The study database's files and journal mode: optuna.db alone, in SQLite's default mode, once the search
-    closed it (no -wal/-shm of the WAL mode it runs in)."""
-    with closing(sqlite3.connect(sweep_dir / "optuna.db")) as connection:
-        mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
-    return [*sorted(p.name for p in sweep_dir.glob("optuna.db*")), mode]
-
-
 def test_a_finished_study_in_the_sweep_dir_is_not_extended_without_resume_sweep(tmp_path):
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=2"))
-    assert study_files(tmp_path / "s") == ["optuna.db", "delete"]
+    assert sorted(p.name for p in (tmp_path / "s").glob("optuna*")) == ["optuna.journal"]  # no lock left behind
+    before = (tmp_path / "s" / "optuna.journal").read_bytes()
     with pytest.raises(ConfigError, match=re.escape(
             f"hydra.sweep.dir={tmp_path / 's'} already holds the study 'hparams_random' with 2 trials")):
         run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=3"))
-    assert study_files(tmp_path / "s") == ["optuna.db", "delete"]  # closed on the way out of the refusal too
+    assert (tmp_path / "s" / "optuna.journal").read_bytes() == before  # the refusal changed nothing
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=3", "resume_sweep=true"))
     assert len(load(tmp_path / "s").trials) == 3  # one more: the study ends at n_trials in all
 
@@ -424,21 +420,44 @@ def test_any_optuna_sampler_by_target():
 
 
 def test_storage_forms_and_errors(tmp_path):
-    assert open_storage(None, tmp_path).description == str(tmp_path / "optuna.db")
+    default = open_storage(None, tmp_path)
+    assert isinstance(default.storage, optuna.storages.JournalStorage) and default.in_sweep_dir
+    assert default.description == str(tmp_path / "optuna.journal") and (tmp_path / "optuna.journal").is_file()
     journal = open_storage(f"journal:{tmp_path / 'study.log'}", tmp_path)
     assert isinstance(journal.storage, optuna.storages.JournalStorage) and not journal.in_sweep_dir
     assert (tmp_path / "study.log").is_file()
-    for spec, cause in [(f"sqlite:///{tmp_path}/no/such/dir/x.db", "unable to open database file"),
+    missing = tmp_path / "no" / "such" / "dir"
+    for spec, cause in [(f"sqlite:///{missing}/x.db", "unable to open database file"),
                         ("nosuchdb://user:secret@host/db", "Can't load plugin: sqlalchemy.dialects:nosuchdb"),
-                        (f"journal:{tmp_path}/no/such/dir/x.log", "No such file or directory")]:
+                        (f"journal:{missing}/x.log", f"No such file or directory: {missing}/x.log"),
+                        (None, f"No such file or directory: {missing}/optuna.journal")]:
         with pytest.raises(ConfigError) as error:
-            open_storage(spec, tmp_path)
+            open_storage(spec, missing)
         message = str(error.value)
-        assert message.startswith(f"hydra.sweeper.storage={spec.replace('secret', '***')}: cannot open")
+        named = "null" if spec is None else spec.replace("secret", "***")
+        assert message.startswith(f"hydra.sweeper.storage={named}: cannot open")
         assert cause in message and "secret" not in message
-        assert message.endswith("; allowed: null (<hydra.sweep.dir>/optuna.db), an RDB URL (sqlite:///file.db, "
+        assert message.endswith("; allowed: null (<hydra.sweep.dir>/optuna.journal), an RDB URL (sqlite:///file.db, "
                                 "postgresql://user:pass@host/db, mysql+pymysql://user:pass@host/db) or "
                                 "journal:<file>")
+
+
+def test_a_sweep_dir_with_the_sqlite_study_of_an_earlier_version_keeps_using_it(tmp_path):
+    """Sweep dirs written before the journal became the default hold optuna.db: resume_sweep=true continues it."""
+    sweep = tmp_path / "s"
+    sweep.mkdir()
+    earlier = optuna.create_study(study_name="hparams_random", storage=f"sqlite:///{sweep / 'optuna.db'}",
+                                  direction="maximize")
+    trial = earlier.ask({"optimizer.lr": FloatDistribution(1e-3, 1.0, log=True)})
+    earlier.tell(trial, 0.25)
+    opened = open_storage(None, sweep)
+    assert isinstance(opened.storage, optuna.storages.RDBStorage) and opened.in_sweep_dir
+    assert opened.description == str(sweep / "optuna.db")
+    opened.close()
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "resume_sweep=true"))
+    study = optuna.load_study(study_name="hparams_random", storage=f"sqlite:///{sweep / 'optuna.db'}")
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 3 and study.trials[0].value == 0.25
+    assert not (sweep / "optuna.journal").exists()
 
 
 def test_the_package_depends_on_current_optuna_not_hydra_optuna_sweeper():
@@ -475,7 +494,7 @@ def test_tpe_search_stores_every_trial_and_its_best_matches_the_results_files(tr
                               "hydra.sweeper.n_jobs=2", "hydra.sweeper.sampler.n_startup_trials=2",
                               "hydra.sweeper.sampler.constant_liar=true", f"hydra.sweep.dir={sweep}")
     assert result.returncode == 0, result.stderr[-3000:]
-    study = optuna.load_study(study_name="hparams_tpe", storage=f"sqlite:///{sweep / 'optuna.db'}")
+    study = optuna.load_study(study_name="hparams_tpe", storage=journal(sweep / "optuna.journal"))
     assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 4
     for trial in study.trials:  # parameters and value as the job saw and returned them
         job_dir = Path(trial.user_attrs["job_dir"])
@@ -591,7 +610,7 @@ def test_bad_search_settings_fail_in_one_line_before_any_trial(override, message
 def test_a_trial_told_by_its_storage_id_gets_its_outcome_and_a_finished_trial_keeps_the_first(tmp_path, caplog):
     from trainlab.search.trial_outcome import OUTCOME_ATTR, TrialOutcome, tell_outcome
 
-    storage = open_storage(None, tmp_path).storage  # the default SQLite study file
+    storage = open_storage(None, tmp_path).storage  # the default journal file
     study = optuna.create_study(storage=storage, study_name="ids", direction="maximize")
     asked = [study.ask() for _ in range(3)]
     tell_outcome(study, asked[1]._trial_id, TrialOutcome("completed", 0.75))

@@ -68,10 +68,10 @@ local_tmp = pytest.mark.skipif(not wal_is_safe(Path(__file__)), reason="WAL is s
 
 
 @local_tmp
-def test_the_default_study_file_is_in_wal_mode_and_is_whole_again_once_closed(tmp_path):
-    opened = open_storage(None, tmp_path)
-    study = ask_and_tell(opened.storage, 3)
+def test_an_sqlite_study_file_is_in_wal_mode_and_is_whole_again_once_closed(tmp_path):
     database = tmp_path / "optuna.db"
+    opened = open_storage(f"sqlite:///{database}", tmp_path)
+    study = ask_and_tell(opened.storage, 3)
     assert journal_mode(database) == "wal"
     with opened.storage.engine.connect() as connection:  # each connection of the study commits without a sync
         assert connection.exec_driver_sql("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
@@ -125,7 +125,7 @@ def test_a_file_busy_elsewhere_keeps_its_mode_and_neither_opening_nor_closing_fa
     connection.close()
     reader.execute("COMMIT")
 
-    opened = open_storage(None, tmp_path)  # now in WAL mode; the reader reads again while the study closes
+    opened = open_storage(f"sqlite:///{database}", tmp_path)  # now in WAL mode; the reader reads again meanwhile
     ask_and_tell(opened.storage, 1)
     reader.execute("BEGIN")
     reader.execute("SELECT * FROM trials").fetchall()

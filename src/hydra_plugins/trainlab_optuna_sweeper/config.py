@@ -25,7 +25,7 @@ class TrainlabOptunaSweeperConf:
     sampler: Any = None
     # maximize | minimize: what to do with the value the task returns
     direction: str = "minimize"
-    # null: <hydra.sweep.dir>/optuna.db; an RDB URL (sqlite:///..., postgresql://..., mysql://...); journal:<file>
+    # null: <hydra.sweep.dir>/optuna.journal; an RDB URL (sqlite:///..., postgresql://..., mysql://...); journal:<file>
     storage: Any = None
     # the study's name in the storage: workers with the same storage and study_name share one study
     study_name: str = "search"

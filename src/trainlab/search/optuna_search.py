@@ -126,8 +126,11 @@ class OptunaSearch:
 
     def open_study(self, storage: StudyStorage, sampler: optuna.samplers.BaseSampler) -> optuna.Study:
         exists = self.study_name in optuna.study.get_all_study_names(storage.storage)
-        study = optuna.create_study(storage=storage.storage, study_name=self.study_name, sampler=sampler,
-                                    direction=self.direction, load_if_exists=True)
+        if exists:  # loaded, not re-created: a journal would log a (refused) creation each time
+            study = optuna.load_study(storage=storage.storage, study_name=self.study_name, sampler=sampler)
+        else:  # another worker may create it meanwhile: then it is loaded
+            study = optuna.create_study(storage=storage.storage, study_name=self.study_name, sampler=sampler,
+                                        direction=self.direction, load_if_exists=True)
         if study.direction.name.lower() != self.direction:
             raise ConfigError(f"hydra.sweeper.direction={self.direction}: the study {self.study_name!r} in "
                               f"{storage.description} was created to {study.direction.name.lower()}; allowed: "

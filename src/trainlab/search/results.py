@@ -2,7 +2,7 @@
 
     name: optuna
     study_name: hparams_random
-    storage: outputs/multiruns/<sweep>/optuna.db
+    storage: outputs/multiruns/<sweep>/optuna.journal
     direction: maximize
     best_trial: 17                    # its Optuna trial number = its job number
     best_job: /abs/path/17_model.weight_decay=...,optimizer.lr=...
