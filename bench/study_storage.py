@@ -1,12 +1,13 @@
-"""What a search's SQLite study costs per trial: SQLite's default rollback-journal mode against the WAL mode that
-``trainlab.search.storage`` sets on a local file system (:mod:`trainlab.search.sqlite_wal`).
+"""What a search's study costs per trial: the default journal file (``trainlab.search.storage``) against an SQLite
+file in SQLite's default rollback-journal mode and in the WAL mode that ``trainlab.search.storage`` sets for an
+``sqlite:///`` file on a local file system (:mod:`trainlab.search.sqlite_wal`).
 
-Each round creates a fresh ``optuna.db`` and makes the storage calls a search makes for experiment I (the random
+Each round creates a fresh study file and makes the storage calls a search makes for experiment I (the random
 sampler over I's two parameters): ``n_trials`` asks with the job's three user attributes, then ``n_trials`` tells
-(one batch, as the stacked launcher gets it). Both modes alternate, ``--rounds`` times; medians are printed.
+(one batch, as the stacked launcher gets it). The stores alternate, ``--rounds`` times; medians are printed.
 
     python bench/study_storage.py                 # 100 trials, 5 rounds
-    python bench/study_storage.py --trials 1000   # a longer search
+    python bench/study_storage.py --trials 300    # a larger batch (SQLite's asks grow with its square)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from optuna.storages import RDBStorage
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from trainlab.search.storage import DEFAULT_FILE, SQLITE_BUSY_TIMEOUT_S, open_storage  # noqa: E402
+from trainlab.search.storage import EARLIER_DEFAULT_FILE, SQLITE_BUSY_TIMEOUT_S, open_storage  # noqa: E402
 
 SPACE = {"optimizer.lr": FloatDistribution(1e-6, 1e-2, log=True),
          "model.weight_decay": FloatDistribution(1e-8, 1e-4, log=True)}
@@ -54,18 +55,24 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    times: dict[str, list[tuple[float, float]]] = {"rollback journal (SQLite default)": [], "WAL (trainlab)": []}
+    times: dict[str, list[tuple[float, float]]] = {"journal file (trainlab's default)": [],
+                                                     "SQLite, rollback journal (its default)": [],
+                                                     "SQLite, WAL (trainlab, local disk)": []}
     with tempfile.TemporaryDirectory() as tmp:
         for index in range(args.rounds):
-            for mode in times:
-                directory = Path(tmp) / f"{index}_{mode[:3]}"
+            for number, mode in enumerate(times):
+                directory = Path(tmp) / f"{index}_{number}"
                 directory.mkdir()
-                if mode.startswith("WAL"):
+                database = directory / EARLIER_DEFAULT_FILE
+                if mode.startswith("journal"):
                     opened = open_storage(None, directory)
+                    times[mode].append(one_round(opened.storage, args.trials))
+                elif "WAL" in mode:
+                    opened = open_storage(f"sqlite:///{database}", directory)
                     times[mode].append(one_round(opened.storage, args.trials))
                     opened.close()
                 else:
-                    storage = RDBStorage(f"sqlite:///{directory / DEFAULT_FILE}",  # as open_storage, without WAL
+                    storage = RDBStorage(f"sqlite:///{database}",  # as open_storage, without WAL
                                          engine_kwargs={"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}})
                     times[mode].append(one_round(storage, args.trials))
                     storage.engine.dispose()
@@ -73,7 +80,7 @@ def main() -> None:
     for mode, rounds in times.items():
         asks = statistics.median(r[0] for r in rounds)
         tells = statistics.median(r[1] for r in rounds)
-        print(f"  {mode:36s} asks {asks:5.2f} s  tells {tells:5.2f} s  total {asks + tells:5.2f} s "
+        print(f"  {mode:40s} asks {asks:5.2f} s  tells {tells:5.2f} s  total {asks + tells:5.2f} s "
               f"({(asks + tells) / args.trials * 1e3:.1f} ms a trial)")
 
 
