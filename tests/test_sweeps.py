@@ -7,10 +7,13 @@ start worker processes of their own, so their tests start ``train.py`` as a subp
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
 
+import numpy as np
 import pytest
+from PIL import Image
 from tb_events import load_run, scalar_values
 
 from trainlab.report.build import build_report
@@ -124,6 +127,11 @@ def test_report_draws_figure_summary_and_tensorboard_image(logger, train_in_proc
     assert "| job | optimizer | status |" in summary and "| 1 | adam | completed |" in summary
     images = load_run(report).Tags()["images"]
     assert set(images) == {"report/overlay_train_loss", "report/overlay_val_acc"}
+    for tag in images:  # TensorBoard shows the picture the PNG holds, pixel for pixel
+        logged = load_run(report).Images(tag)[0].encoded_image_string
+        with Image.open(io.BytesIO(logged)) as tb_image, Image.open(report / f"{tag.split('/')[1]}.png") as png:
+            assert tb_image.size == png.size and png.size[0] > 500
+            assert np.array_equal(np.asarray(tb_image.convert("RGB")), np.asarray(png.convert("RGB")))
     assert "summary: " in capsys.readouterr().out
 
 

@@ -28,6 +28,7 @@ FIGURES = {  # experiment option -> (figure function, file name, title)
     "hparams_search/random": (figures.top_trials_grid, "top20_trials", "I: random search, top 20 by val accuracy"),
     "hparams_search/tpe": (figures.top_trials_grid, "top20_trials", "I: TPE search, top 20 by val accuracy"),
 }
+DPI = 90  # of the report's PNG files and TensorBoard images
 OVERLAY_TAGS = ("train/loss", "val/acc", "eval/train_acc", "eval/test_acc")
 SUMMARY_METRICS = ("train/loss", "val/acc", "val/acc_best", "test/acc", "eval/train_acc", "eval/test_acc")
 
@@ -59,6 +60,15 @@ def draw(jobs: list[JobRun], keys: list[str], experiment: str | None) -> dict[st
     return {f"overlay_{t.replace('/', '_')}": figures.metric_overlay(jobs, keys, title, t) for t in tags}
 
 
+def rendered(fig) -> np.ndarray:
+    """The figure's pixels (H, W, 3) at :data:`DPI`, drawn once: the PNG and the TensorBoard image are the same
+    picture (``savefig`` and a second ``canvas.draw()`` for TensorBoard drew every figure twice over, with its
+    constrained layout, ~0.35 s of a report's 0.5 s)."""
+    fig.set_dpi(DPI)
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
 def build_report(sweep_dir: str | Path, out: str | Path | None = None) -> dict[str, Path]:
     """Write the report of ``sweep_dir``; return {name: path} of everything written."""
     import matplotlib.pyplot as plt
@@ -72,9 +82,8 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None) -> dict[s
     try:
         for stem, fig in draw(jobs, keys, experiment).items():
             path = out / f"{stem}.png"
-            fig.savefig(path, dpi=90)
-            fig.canvas.draw()
-            image = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+            image = rendered(fig)
+            plt.imsave(path, image, dpi=DPI)
             writer.add_image(f"report/{stem}", image, global_step=0, dataformats="HWC")
             plt.close(fig)
             written[stem] = path
