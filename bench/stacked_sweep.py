@@ -13,6 +13,7 @@ Two parts, both in one run of this script (the machine's speed drifts between ru
 
     python bench/stacked_sweep.py                                  # B D F I, then K = 1 4 16 64
     python bench/stacked_sweep.py --experiments D F --members 16   # a subset
+    python bench/stacked_sweep.py --experiments I --members --experiment-rounds 3   # medians of 3 alternating runs
     python bench/stacked_sweep.py --device cuda                    # part 2 on a GPU (part 1 follows trainer=)
 """
 
@@ -121,6 +122,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--experiments", nargs="*", default=["B", "D", "F", "I"], choices=sorted(EXPERIMENTS))
     parser.add_argument("--experiment-overrides", nargs="*", default=[],
                         help="extra overrides for part 1 (e.g. trainer.max_steps=200 for a quick look)")
+    parser.add_argument("--experiment-rounds", type=int, default=1,
+                        help="alternating basic/stacked runs per experiment in part 1 (medians and the ratios' range)")
     parser.add_argument("--members", nargs="*", type=int, default=[1, 4, 16, 64])
     parser.add_argument("--steps", type=int, default=300, help="training steps per measurement in part 2")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved measurements per K in part 2 (median)")
@@ -133,11 +136,17 @@ def main(argv: list[str] | None = None) -> None:
     data_dir = ROOT / "data"
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, device {args.device}")
     if args.experiments:
-        print("\n| experiment | basic s | stacked s | basic / stacked |\n|---|---|---|---|")
+        print("\n| experiment | basic s | stacked s | basic / stacked | each round's ratio |\n|---|---|---|---|---|")
         for name in args.experiments:
-            basic = time_experiment(name, "basic", out, data_dir, args.experiment_overrides)
-            stacked = time_experiment(name, "stacked", out, data_dir, args.experiment_overrides)
-            print(f"| {name} | {basic:.1f} | {stacked:.1f} | **{basic / stacked:.2f}** |", flush=True)
+            rounds = []
+            for index in range(args.experiment_rounds):  # alternating: a drift of the machine hits both launchers
+                runs = out / f"round{index}"
+                basic = time_experiment(name, "basic", runs, data_dir, args.experiment_overrides)
+                stacked = time_experiment(name, "stacked", runs, data_dir, args.experiment_overrides)
+                rounds.append((basic, stacked))
+            basic, stacked = (statistics.median(r[i] for r in rounds) for i in (0, 1))
+            ratios = ", ".join(f"{b / s:.2f}" for b, s in rounds)
+            print(f"| {name} | {basic:.1f} | {stacked:.1f} | **{basic / stacked:.2f}** | {ratios} |", flush=True)
     if args.members:
         datamodule = MNISTDataModule(source="bundled", data_dir=str(data_dir))
         datamodule.setup()
