@@ -4,7 +4,9 @@
   ``JournalFileBackend``: an append-only log of the study's operations, each appended under a file lock and synced
   to disk), so every trial is on disk as soon as it is asked and told, and ``resume_sweep=true
   hydra.sweep.dir=<dir>`` continues the study. A sweep dir that holds ``optuna.db`` (the SQLite file earlier
-  versions of trainlab wrote) and no journal keeps using its ``optuna.db``.
+  versions of trainlab wrote) and no journal that holds a study keeps using its ``optuna.db`` (both: refused). A
+  crash leaves no stale lock and at worst a torn last line, cut off when the file is next opened
+  (:mod:`trainlab.search.journal_file`).
   Why a journal rather than SQLite: Optuna's cached SQLite storage re-reads every RUNNING trial at each ask, so
   asking a batch (``n_jobs`` trials, one stack) costs time quadratic in the batch, and every ask and tell is a few
   database transactions. The journal keeps the study in memory and reads only what other processes appended: the
@@ -26,16 +28,15 @@ never appear in messages or results files.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy.exc
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
-from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 from sqlalchemy.engine import make_url
 
 from trainlab.errors import ConfigError
+from trainlab.search.journal_file import open_journal_file
 from trainlab.search.sqlite_wal import restore_default_mode, use_wal_where_safe
 
 KEY = "hydra.sweeper.storage"
@@ -84,33 +85,31 @@ def hide_password(url: str) -> str:
 def open_storage(spec: str | None, sweep_dir: Path) -> StudyStorage:
     """The storage ``spec`` names (see the module docstring); ``sweep_dir`` must exist for the default."""
     if spec is None or spec == "":
-        earlier = sweep_dir / EARLIER_DEFAULT_FILE
-        if earlier.is_file() and not (sweep_dir / DEFAULT_FILE).exists():
+        path, earlier = sweep_dir / DEFAULT_FILE, sweep_dir / EARLIER_DEFAULT_FILE
+        journal_used = path.is_file() and path.stat().st_size > 0
+        if earlier.is_file() and journal_used:
+            raise ConfigError(f"{KEY}=null: {sweep_dir} holds both {DEFAULT_FILE} and {EARLIER_DEFAULT_FILE} (a study "
+                              f"file of an earlier version); allowed: name the one to use, journal:{path} or "
+                              f"sqlite:///{earlier.resolve()}")
+        if earlier.is_file():
             log.info("%s holds a study file of an earlier version (%s): the search keeps using it", sweep_dir,
                      EARLIER_DEFAULT_FILE)
             return StudyStorage(open_rdb(f"sqlite:///{earlier.resolve()}", spec), str(earlier), in_sweep_dir=True)
-        path = sweep_dir / DEFAULT_FILE
-        return StudyStorage(open_journal(path, f"null: cannot open the study storage {path}"), str(path),
-                            in_sweep_dir=True)
+        return StudyStorage(open_journal(path, "null"), str(path), in_sweep_dir=True)
     if not isinstance(spec, str):
         raise ConfigError(f"{KEY}={spec!r} is invalid; allowed: {ALLOWED}")
     if spec.startswith(JOURNAL_PREFIX):
         path = Path(spec[len(JOURNAL_PREFIX):].removeprefix("//"))
         if not str(path) or str(path) == ".":
             raise ConfigError(f"{KEY}={spec}: no file after 'journal:'; allowed: {ALLOWED}")
-        return StudyStorage(open_journal(path, f"{spec}: cannot open the journal file"), f"{JOURNAL_PREFIX}{path}",
-                            in_sweep_dir=False)
+        return StudyStorage(open_journal(path, spec), f"{JOURNAL_PREFIX}{path}", in_sweep_dir=False)
     return StudyStorage(open_rdb(spec, spec), hide_password(spec), in_sweep_dir=False)
 
 
 def open_journal(path: Path, named: str) -> JournalStorage:
-    """Optuna's journal storage over the file ``path`` (created if missing); ``named`` starts the error message."""
-    # Optuna's default lock is a symlink, which Windows grants only to privileged users; an open-lock works there
-    lock = JournalFileOpenLock(str(path)) if os.name == "nt" else None
-    try:
-        return JournalStorage(JournalFileBackend(str(path), lock_obj=lock))
-    except OSError as error:
-        raise ConfigError(f"{KEY}={named} ({error.strerror}: {path}); allowed: {ALLOWED}") from None
+    """Optuna's journal storage over the file ``path`` (created if missing; :mod:`trainlab.search.journal_file`);
+    ``named`` is what the error message gives after ``hydra.sweeper.storage=``."""
+    return open_journal_file(path, KEY, named, ALLOWED)
 
 
 def open_rdb(url: str, spec: str | None) -> RDBStorage:
