@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
@@ -25,3 +26,25 @@ def test_atomic_writes_give_files_the_permissions_open_would_not_owner_only(tmp_
     finally:
         os.umask(previous)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["last.ckpt", "summary.csv"]
+
+
+def test_a_file_system_that_refuses_chmod_still_gets_the_file(tmp_path, monkeypatch):
+    """vfat or some CIFS mounts refuse chmod (EPERM): keeping the old mode is best effort, the write goes through."""
+    target = tmp_path / "status.json"
+    target.write_text("{}")
+    target.chmod(0o600)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "chmod", refuse)
+    write_atomically(target, lambda handle: handle.write(b'{"status": "completed"}'))
+    assert target.read_text() == '{"status": "completed"}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["status.json"]
+
+
+def test_a_looping_link_is_replaced_like_any_target(tmp_path):
+    loop = tmp_path / "summary.csv"
+    loop.symlink_to(loop)
+    write_atomically(loop, lambda handle: handle.write(b"a,b\n"))
+    assert not loop.is_symlink() and loop.read_bytes() == b"a,b\n"

@@ -3,9 +3,9 @@
 Everything the project writes for later reading (status.json, summaries, checkpoints, caches) goes to a temporary
 name in the same directory, is flushed to disk, and is then renamed over the target with ``os.replace`` - atomic on
 POSIX and Windows. A crash or a full disk midway leaves the previous file intact and at worst a stray ``.tmp-*``.
-The file gets the permissions of the file it replaces, or those ``open()`` gives a new file (``0o666`` less the
-process's umask, e.g. ``rw-r--r--``) - not the owner-only ``rw-------`` of a temporary file, which would hide
-summaries and checkpoints from the rest of a group on a shared machine.
+The file gets the permissions ``open()`` gives a new file (``0o666`` less the umask, e.g. ``rw-r--r--``, or what
+the directory's default ACL says), or keeps those of the file it replaces - not the owner-only ``rw-------`` of
+``tempfile.mkstemp``, which would hide summaries and checkpoints from the rest of a group on a shared machine.
 A write that fails because the disk is full, the quota is used up, the file system is read-only or permission is
 denied raises :class:`~trainlab.errors.OutputLocationError` naming the file and the reason (one line, exit status
 2), whichever layer the operating system's error surfaced through (``torch.save`` wraps it in a ``RuntimeError``).
@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
+import secrets
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 from trainlab.errors import OutputLocationError
+
+log = logging.getLogger(__name__)
 
 #: the operating system's reasons for which no retry in the same place can succeed
 UNWRITABLE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
@@ -40,36 +43,45 @@ def unwritable_cause(error: BaseException) -> OSError | None:
     return None
 
 
-def process_umask() -> int:
-    """The process's umask: from ``/proc/self/status`` on Linux, else by setting and restoring it (``os.umask`` can
-    only be read that way)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass  # no /proc (macOS, Windows) or an unexpected format: read it the portable way below
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def create_temporary(path: Path) -> tuple[int, Path]:
+    """A new file beside ``path``, opened for writing and created as ``open()`` creates files (``0o666`` less the
+    umask, the directory's default ACL applied) - ``tempfile.mkstemp`` would make it owner-only."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        temporary = path.parent / f".{path.name}.tmp-{secrets.token_hex(6)}"
+        try:
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
 
 
-def file_mode_for(path: Path) -> int:
-    """The permission bits a rewrite of ``path`` gets: those of the file it replaces, else a new file's."""
+def keep_mode_of(path: Path, fd: int, temporary: Path) -> None:
+    """A rewrite keeps the permissions a user gave the file it replaces. Best effort: a new file, a target that
+    cannot be read (a dangling or looping link) or a file system that refuses ``chmod`` (vfat, some CIFS/FUSE
+    mounts) leaves the temporary file as ``open()`` made it; modes are not kept on Windows (only a read-only flag,
+    which would stop the replace)."""
+    if os.name == "nt":
+        return
     try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        return 0o666 & ~process_umask()
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return
+    if stat.S_IMODE(os.fstat(fd).st_mode) == mode:
+        return
+    try:
+        os.chmod(temporary, mode)
+    except OSError as error:
+        log.debug("%s: its mode %o is not kept by the rewrite (%s)", path, mode, error.strerror)
 
 
 def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
-    """Call ``write(handle)`` on a temporary file beside ``path``, fsync it, then rename it to ``path`` (with the
-    permissions of :func:`file_mode_for`)."""
+    """Call ``write(handle)`` on a temporary file beside ``path`` (:func:`create_temporary`, :func:`keep_mode_of`),
+    fsync it, then rename it to ``path``."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+        fd, tmp = create_temporary(path)
     except OSError as error:
         refusal = disk_refusal(path, error)
         if refusal is None:
@@ -77,7 +89,7 @@ def write_atomically(path: str | os.PathLike, write: Callable[[IO[bytes]], None]
         raise refusal from error
     try:
         with os.fdopen(fd, "wb") as handle:
-            os.chmod(tmp, file_mode_for(path))  # mkstemp's file is owner-only (0o600)
+            keep_mode_of(path, fd, tmp)
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
