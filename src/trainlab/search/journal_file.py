@@ -20,9 +20,11 @@ wrong around that, and each is handled here before Optuna reads the file:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from optuna.storages import JournalStorage
@@ -82,9 +84,23 @@ def lock_for(path: Path) -> FlockLock | JournalFileOpenLock | None:
     return lock
 
 
-def cut_torn_tail(path: Path) -> int:
-    """Remove a last line that has no newline (an append that never completed); returns the bytes removed."""
-    with open(path, "r+b") as handle:
+@contextlib.contextmanager
+def holding(lock: FlockLock | JournalFileOpenLock | None) -> Iterator[None]:
+    """``lock`` held for the block; None (where Optuna's default lock serves the backend) holds nothing."""
+    if lock is None:
+        yield
+        return
+    lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def cut_torn_tail(path: Path, lock: FlockLock | JournalFileOpenLock | None = None) -> int:
+    """Remove a last line that has no newline (an append that never completed), holding ``lock`` (the journal's,
+    if any); returns the bytes removed."""
+    with holding(lock), open(path, "r+b") as handle:
         size = handle.seek(0, os.SEEK_END)
         if size == 0:
             return 0
@@ -106,6 +122,15 @@ def cut_torn_tail(path: Path) -> int:
     return size - keep
 
 
+def first_line_of(path: Path) -> bytes:
+    """The file's first line (at most :data:`FIRST_LINE_LIMIT` bytes); ``b""`` for a missing file."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.readline(FIRST_LINE_LIMIT)
+    except FileNotFoundError:
+        return b""
+
+
 def is_journal_operation(line: bytes) -> bool:
     """Whether ``line`` is one of the JSON objects Optuna's journal holds (each has an ``op_code``)."""
     try:
@@ -119,35 +144,23 @@ def open_journal_file(path: Path, key: str, named: str, allowed: str) -> Journal
     """Optuna's journal storage over ``path`` (created if missing), checked and repaired as the module docstring
     says. Errors name ``key=named`` and the ``allowed`` forms."""
     try:
-        with open(path, "rb") as handle:
-            first_line = handle.readline(FIRST_LINE_LIMIT)
+        first_line = first_line_of(path)
         if first_line.startswith(SQLITE_HEADER):
             raise ConfigError(f"{key}={named}: {path} is an SQLite database, not a journal file; allowed: "
                               f"sqlite:///{path} for it, or {allowed}")
         if first_line.endswith(b"\n") and not is_journal_operation(first_line):
             raise ConfigError(f"{key}={named}: {path} is not an Optuna journal file (its first line is not an "
                               f"operation of a study); allowed: {allowed}")
-    except FileNotFoundError:
-        pass
-    except OSError as error:
-        raise ConfigError(f"{key}={named}: cannot open the journal file ({error.strerror}: {path}); allowed: "
-                          f"{allowed}") from None
-    try:
         lock = lock_for(path) if path.parent.is_dir() else None
-        if path.is_file():
-            if lock is not None:
-                lock.acquire()
-            try:
-                removed = cut_torn_tail(path)
-            finally:
-                if lock is not None:
-                    lock.release()
-            if removed:
-                log.warning("%s: its last line was cut short (%d bytes: an operation a crashed or killed process "
-                            "did not finish); removed", path, removed)
+        removed = cut_torn_tail(path, lock) if path.is_file() else 0
+        if removed:
+            log.warning("%s: its last line was cut short (%d bytes: an operation a crashed or killed process did "
+                        "not finish); removed", path, removed)
         storage = JournalStorage(JournalFileBackend(str(path), lock_obj=lock))
         storage.get_all_studies()  # replays the file now: a file that is not a journal fails here, not mid-search
         return storage
+    except ConfigError:
+        raise
     except OSError as error:
         raise ConfigError(f"{key}={named}: cannot open the journal file ({error.strerror}: {path}); allowed: "
                           f"{allowed}") from None

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy.exc
-from optuna.storages import BaseStorage, JournalStorage, RDBStorage
+from optuna.storages import BaseStorage, RDBStorage
 from sqlalchemy.engine import make_url
 
 from trainlab.errors import ConfigError
@@ -95,21 +95,15 @@ def open_storage(spec: str | None, sweep_dir: Path) -> StudyStorage:
             log.info("%s holds a study file of an earlier version (%s): the search keeps using it", sweep_dir,
                      EARLIER_DEFAULT_FILE)
             return StudyStorage(open_rdb(f"sqlite:///{earlier.resolve()}", spec), str(earlier), in_sweep_dir=True)
-        return StudyStorage(open_journal(path, "null"), str(path), in_sweep_dir=True)
+        return StudyStorage(open_journal_file(path, KEY, "null", ALLOWED), str(path), in_sweep_dir=True)
     if not isinstance(spec, str):
         raise ConfigError(f"{KEY}={spec!r} is invalid; allowed: {ALLOWED}")
     if spec.startswith(JOURNAL_PREFIX):
         path = Path(spec[len(JOURNAL_PREFIX):].removeprefix("//"))
         if not str(path) or str(path) == ".":
             raise ConfigError(f"{KEY}={spec}: no file after 'journal:'; allowed: {ALLOWED}")
-        return StudyStorage(open_journal(path, spec), f"{JOURNAL_PREFIX}{path}", in_sweep_dir=False)
+        return StudyStorage(open_journal_file(path, KEY, spec, ALLOWED), f"{JOURNAL_PREFIX}{path}", in_sweep_dir=False)
     return StudyStorage(open_rdb(spec, spec), hide_password(spec), in_sweep_dir=False)
-
-
-def open_journal(path: Path, named: str) -> JournalStorage:
-    """Optuna's journal storage over the file ``path`` (created if missing; :mod:`trainlab.search.journal_file`);
-    ``named`` is what the error message gives after ``hydra.sweeper.storage=``."""
-    return open_journal_file(path, KEY, named, ALLOWED)
 
 
 def open_rdb(url: str, spec: str | None) -> RDBStorage:
