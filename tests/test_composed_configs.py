@@ -119,3 +119,36 @@ def test_a_config_that_does_not_pickle_is_deep_copied():
     assert template.pickled is None
     copied = config_copy(config)
     assert copied is not config and copied.n == 2 and copied.hook() == 1
+
+
+def test_lines_and_keys_are_asked_of_hydra_once_and_a_bad_line_fails_as_hydra_fails(loader_and_master):
+    from hydra.errors import OverrideParseException
+
+    loader, master = loader_and_master
+    with pytest.raises(OverrideParseException) as hydra_error:
+        loader.load_sweep_config(master, ["seed=1", "optimizer.lr=[1,"])
+    compose_from_templates(loader)
+    composer = loader.load_sweep_config
+    parsed_lines, group_lookups = [], []
+    parse, repository = composer.parser.parse_overrides, composer.repository
+
+    class CountingRepository:
+        def group_exists(self, name):
+            group_lookups.append(name)
+            return repository.group_exists(name)
+
+    composer.parser.parse_overrides = lambda lines: parsed_lines.extend(lines) or parse(lines)
+    composer.repository = CountingRepository()
+    try:
+        configs = [loader.load_sweep_config(master, ["optimizer=adam", "seed=3", f"optimizer.lr={lr}"])
+                   for lr in (0.1, 0.01, 0.1)]
+        assert [c.optimizer.lr for c in configs] == [0.1, 0.01, 0.1]
+        assert configs[2].hydra.overrides.task == ["optimizer=adam", "seed=3", "optimizer.lr=0.1"]
+        assert parsed_lines == ["optimizer=adam", "seed=3", "optimizer.lr=0.1", "optimizer.lr=0.01"]
+        assert sorted(group_lookups) == ["optimizer", "optimizer.lr", "seed"]
+        assert composer.templates[next(iter(composer.templates))].value_keys == {"seed": True, "optimizer.lr": True}
+        with pytest.raises(OverrideParseException) as template_error:
+            loader.load_sweep_config(master, ["seed=1", "optimizer.lr=[1,"])
+        assert str(template_error.value) == str(hydra_error.value)
+    finally:
+        composer.parser.parse_overrides, composer.repository = parse, repository
