@@ -119,9 +119,18 @@ def test_bad_config_exits_nonzero_with_one_line(overrides, message, train_in_pro
 
 
 def test_full_traceback_on_request(train_in_process):
-    # the error is not turned into one line: it leaves train.py, and the interpreter prints its traceback
+    # a single run's config is checked before Hydra writes anything (trainlab.preflight): the traceback comes first
+    result = train_in_process("optimizer.lr=-1", env={"HYDRA_FULL_ERROR": "1"})
+    assert result.returncode == 2
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "trainlab.errors.ConfigError: optimizer.lr=-1 is invalid" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: optimizer.lr=-1 is invalid")
+
+
+def test_full_traceback_of_a_job_error_in_a_multirun(train_in_process):
+    # in a multirun the job's config error leaves train.py, and the interpreter prints its traceback
     with pytest.raises(ConfigError, match=r"optimizer.lr=-1 is invalid"):
-        train_in_process("optimizer.lr=-1", env={"HYDRA_FULL_ERROR": "1"})
+        train_in_process("-m", "optimizer.lr=-1", env={"HYDRA_FULL_ERROR": "1"})
 
 
 def test_every_shipped_config_validates(make_cfg):
@@ -221,6 +230,30 @@ def test_new_run_never_writes_into_an_existing_run_dir(make_cfg, tmp_path):
         train(make_cfg("debug=limit", "seed=5", output_dir=out))
     assert (out / "status.json").read_bytes() == status_before
 
+
+
+def file_bytes(directory: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_a_refused_run_leaves_the_earlier_runs_directory_byte_for_byte(train_in_process, tmp_path):
+    run_dir = tmp_path / "run"
+    first = train_in_process("debug=limit", "model.net.hidden_sizes=[20]", f"hydra.run.dir={run_dir}")
+    assert first.returncode == 0, first.stderr[-3000:]
+    before = file_bytes(run_dir)
+    assert ".hydra/config.yaml" in before
+    refused = train_in_process("debug=limit", f"hydra.run.dir={run_dir}")  # another config, the same directory
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1].startswith(f"error: output directory {run_dir} already holds a run")
+    assert file_bytes(run_dir) == before  # .hydra/ and train.log included: Hydra was stopped before it wrote
+
+
+def test_a_config_error_in_a_single_run_writes_nothing(train_in_process, tmp_path):
+    run_dir = tmp_path / "never"
+    result = train_in_process("debug=limit", "optimizer.lr=-0.1", f"hydra.run.dir={run_dir}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == "error: optimizer.lr=-0.1 is invalid; allowed: a number >= 0.0"
+    assert not run_dir.exists()
 
 # ---- data errors ------------------------------------------------------------------------------------------------
 def test_corrupt_cache_is_rebuilt_not_trusted(tmp_path, data_dir, caplog):

@@ -213,6 +213,30 @@ def test_interrupt_saves_every_member_and_resume_sweep_finishes_them(make_cfg, t
     assert all((d / "attempts" / "0" / "status.json").is_file() for d in dirs)  # the interrupted attempt is kept
 
 
+
+def test_a_stacked_sweep_checks_every_member_before_writing_and_leaves_skipped_members_as_they_were(
+        train_in_process, tmp_path):
+    bad_dir = tmp_path / "bad"
+    bad = train_in_process("-m", "optimizer.lr=0.01,-1", "hydra/launcher=stacked", *SMALL,
+                           f"hydra.sweep.dir={bad_dir}")
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines()[-1] == "error: optimizer.lr=-1 is invalid; allowed: a number >= 0.0"
+    assert [p for p in bad_dir.iterdir() if p.is_dir()] == []  # neither member's directory was made
+
+    sweep_dir = tmp_path / "sweep"
+    args = ["-m", "optimizer=sgd,adam", "hydra/launcher=stacked", *SMALL, f"hydra.sweep.dir={sweep_dir}"]
+    assert train_in_process(*args).returncode == 0
+    first, second = sorted(p for p in sweep_dir.iterdir() if p.is_dir())
+    (second / "status.json").unlink()  # as if the sweep had stopped before the second member finished
+    hydra_files = {p: p.read_bytes() for p in sweep_dir.glob("*/.hydra/*.yaml")}
+    assert len(hydra_files) == 6
+    resumed = train_in_process(*args, "resume_sweep=true")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert read_status(first)["status"] == read_status(second)["status"] == "completed"
+    for path, before in hydra_files.items():  # the skipped member's files as they were; the re-run one's rewritten
+        assert (path.read_bytes() == before) is (path.parent.parent == first), path
+    assert "resume_sweep=True" in (second / ".hydra" / "overrides.yaml").read_text()
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])  # kill / Ctrl-C
 def test_sigterm_or_ctrl_c_stops_a_stacked_sweep_with_the_command_that_finishes_it(data_dir, tmp_path, stop):
     sweep_dir = tmp_path / "sweep"

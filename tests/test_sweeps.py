@@ -69,9 +69,13 @@ def test_resume_sweep_skips_completed_jobs(train_in_process, tmp_path):
     first, second = sorted(p for p in sweep_dir.iterdir() if p.is_dir())
     (second / "status.json").unlink()  # as if the sweep had been killed while the second job ran
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in first.iterdir() if p.is_file()}
+    every_file = {p: p.read_bytes() for p in sweep_dir.rglob("*") if p.is_file()}
 
-    refused = train_in_process(*args)  # without the switch: nothing is overwritten
-    assert refused.returncode == 2 and "already holds a run" in refused.stderr
+    refused = train_in_process(*args)  # without the switch: refused before Hydra writes a job's .hydra/
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1].startswith(
+        f"error: hydra.sweep.dir={sweep_dir} already holds a run in 0_")
+    assert {p: p.read_bytes() for p in sweep_dir.rglob("*") if p.is_file()} == every_file
 
     result = train_in_process(*args, "resume_sweep=true")
     assert result.returncode == 0, result.stderr[-3000:]

@@ -6,12 +6,17 @@ that must stay untouched, is therefore checked here, on the composed config:
 
 * ``on_run_start`` / ``on_multirun_start``: the run or sweep directory, ``paths.log_dir`` and the data directories
   (:mod:`trainlab.output_locations`) - a file in the way, no permission, a read-only or full disk;
-* ``on_run_start`` with ``ckpt_path``: the config (:func:`~trainlab.config_validation.validate_config`) and the
-  checkpoint (:func:`~trainlab.checkpoint_check.check_checkpoint`), so that a refused resume leaves the run
-  directory it names as it was (Hydra would rewrite its ``.hydra/config.yaml`` with the refused config).
+* ``on_run_start``: the config (:func:`~trainlab.config_validation.validate_config`), a run directory that holds
+  another run (:func:`~trainlab.run_dir.check_run_dir_free`) and, with ``ckpt_path``, the checkpoint
+  (:func:`~trainlab.checkpoint_check.check_checkpoint`), so that a refused run leaves the directory it names as it
+  was - Hydra would otherwise rewrite its ``.hydra/`` files with the refused config, and a config error would leave
+  a new directory behind;
+* ``on_multirun_start``: a sweep directory whose job directories hold runs, unless ``resume_sweep=true``
+  (:func:`~trainlab.run_dir.check_sweep_dir_free`).
 
 The training task repeats these checks for its own callers (tests, launchers that run jobs in-process); in a
-multirun each job's ``ckpt_path`` is checked there, once Hydra has made the job's directory.
+multirun each job's config and ``ckpt_path`` are checked there, once Hydra has made the job's directory (the
+stacked launcher checks its jobs' configs before it writes any).
 
 Hydra reports an exception raised in a callback as a warning and goes on, so a
 :class:`~trainlab.errors.UserError` found here is printed the way ``train.py`` prints the task's -
@@ -34,6 +39,7 @@ from omegaconf import DictConfig, open_dict, read_write
 
 from trainlab.errors import UserError
 from trainlab.output_locations import check_run_locations
+from trainlab.run_dir import check_run_dir_free, check_sweep_dir_free
 
 
 def exit_on_user_error(check: Callable[[], None]) -> None:
@@ -47,11 +53,11 @@ def exit_on_user_error(check: Callable[[], None]) -> None:
         raise SystemExit(2) from error
 
 
-def check_resume(config: DictConfig) -> None:
-    """``ckpt_path`` of a single run, on the task's config as Hydra will hand it to the task."""
-    from trainlab.checkpoint_check import check_checkpoint  # imports Lightning: only when there is a checkpoint
+def check_single_run(config: DictConfig) -> None:
+    """A single run's config, run directory and ``ckpt_path``, on the task's config as Hydra will hand it to the
+    task."""
     from trainlab.config_validation import validate_config
-    from trainlab.train import resolve_checkpoint
+    from trainlab.distributed.process_world import process_rank
 
     output_dir = os.path.abspath(str(config.hydra.run.dir))
     hydra_view = copy.deepcopy(config)
@@ -65,8 +71,15 @@ def check_resume(config: DictConfig) -> None:
     hydra_config.set_config(hydra_view)  # as Hydra's run_job does before the task: ${hydra:...} resolves
     try:
         validate_config(task)
-        path = resolve_checkpoint(task.ckpt_path, Path(output_dir))
-        check_checkpoint(path, task, name=f"ckpt_path={task.ckpt_path}")
+        resuming = task.get("ckpt_path") is not None
+        if process_rank() == 0 and not task.get("resume_sweep"):  # rank 0 writes the run's files (train.py)
+            check_run_dir_free(Path(output_dir), resuming_checkpoint=resuming)
+        if resuming:
+            from trainlab.checkpoint_check import check_checkpoint  # imports Lightning
+            from trainlab.train import resolve_checkpoint
+
+            path = resolve_checkpoint(task.ckpt_path, Path(output_dir))
+            check_checkpoint(path, task, name=f"ckpt_path={task.ckpt_path}")
     finally:
         hydra_config.cfg = previous
 
@@ -76,8 +89,9 @@ class Preflight(Callback):
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         exit_on_user_error(lambda: check_run_locations(config, "hydra.run.dir"))
-        if config.get("ckpt_path") is not None:
-            exit_on_user_error(lambda: check_resume(config))
+        exit_on_user_error(lambda: check_single_run(config))
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
+        sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
+        exit_on_user_error(lambda: check_sweep_dir_free(sweep_dir, bool(config.get("resume_sweep"))))

@@ -9,6 +9,10 @@ A directory that already holds artifacts belongs to an earlier run; the task onl
   ``attempts/<n>/`` first, so nothing is lost (completed jobs are skipped before this is reached).
 
 Otherwise it stops with :class:`RunDirInUseError`.
+
+Hydra writes ``.hydra/`` and the log file into the directory before the task runs, so the refusal is also made
+earlier, before Hydra writes anything (the ``preflight`` Hydra callback, :mod:`trainlab.preflight`): for a single
+run by :func:`check_run_dir_free`, for a multirun by :func:`check_sweep_dir_free` on the whole sweep directory.
 """
 
 from __future__ import annotations
@@ -26,17 +30,10 @@ def artifacts(output_dir: Path) -> list[Path]:
     return sorted(p for pattern in ARTIFACT_PATTERNS for p in output_dir.glob(pattern))
 
 
-def claim_run_dir(output_dir: Path, resuming_checkpoint: bool, resume_sweep: bool) -> None:
-    """Make sure this run may write into ``output_dir`` (see the module docstring)."""
+def check_run_dir_free(output_dir: Path, resuming_checkpoint: bool) -> None:
+    """Refuse ``output_dir`` when it holds another run's artifacts, unless this run resumes from a checkpoint."""
     found = artifacts(output_dir)
     if not found or resuming_checkpoint:
-        return
-    if resume_sweep:
-        attempts = output_dir / "attempts"
-        target = attempts / str(len(list(attempts.glob("*"))) if attempts.exists() else 0)
-        target.mkdir(parents=True)
-        for path in found:
-            shutil.move(str(path), target / path.name)
         return
     names = ", ".join(p.name for p in found[:4])
     raise RunDirInUseError(
@@ -44,3 +41,31 @@ def claim_run_dir(output_dir: Path, resuming_checkpoint: bool, resume_sweep: boo
         f"with ckpt_path=last hydra.run.dir={output_dir}, finish an interrupted sweep with resume_sweep=true "
         "hydra.sweep.dir=<its dir>, or start a new run in a new directory."
     )
+
+
+def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool) -> None:
+    """Refuse a multirun into ``sweep_dir`` when a job directory in it holds a run's artifacts, unless the multirun
+    is ``resume_sweep=true`` (which skips the completed jobs and keeps the others' earlier attempts)."""
+    if resume_sweep or not sweep_dir.is_dir():
+        return
+    used = sorted(job for job in sweep_dir.iterdir() if job.is_dir() and artifacts(job))
+    if not used:
+        return
+    names = ", ".join(job.name for job in used[:3]) + (f" and {len(used) - 3} more" if len(used) > 3 else "")
+    raise RunDirInUseError(
+        f"hydra.sweep.dir={sweep_dir} already holds a run in {names}; nothing was overwritten. Finish or extend "
+        f"that sweep with resume_sweep=true hydra.sweep.dir={sweep_dir} (completed jobs are skipped), or give this "
+        "sweep a new hydra.sweep.dir."
+    )
+
+
+def claim_run_dir(output_dir: Path, resuming_checkpoint: bool, resume_sweep: bool) -> None:
+    """Make sure this run may write into ``output_dir`` (see the module docstring)."""
+    if resume_sweep and not resuming_checkpoint and (found := artifacts(output_dir)):
+        attempts = output_dir / "attempts"
+        target = attempts / str(len(list(attempts.glob("*"))) if attempts.exists() else 0)
+        target.mkdir(parents=True)
+        for path in found:
+            shutil.move(str(path), target / path.name)
+        return
+    check_run_dir_free(output_dir, resuming_checkpoint)

@@ -11,7 +11,10 @@ sweeper), the launcher composes every job's config, cuts the jobs into stacks
 * a stack of K jobs gets, per job, what ``run_job`` gives a job - its output directory, ``.hydra/`` (config,
   hydra config, overrides), its ``train.log`` (the stack's log), the ``on_job_start`` / ``on_job_end``
   callbacks and a ``JobReturn`` with its objective - and the K jobs train together in this process
-  (:func:`trainlab.stacked.train_stack.train_stack`).
+  (:func:`trainlab.stacked.train_stack.train_stack`). Before any of the K writes a file, every member's config and
+  directory are checked (:func:`trainlab.stacked.train_stack.completed_objectives`): a config error or a directory
+  that holds another run stops the sweep with nothing written, and a completed job that ``resume_sweep=true``
+  skips keeps its ``.hydra/`` as it was.
 
 Options (``hydra.launcher.*``): ``max_members`` caps the members of one stack (memory: parameters, gradients and
 optimizer state grow with K); ``strict=true`` turns "this job runs alone" into a config error naming the key.
@@ -144,10 +147,9 @@ class StackedLauncher(Launcher):
                        job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
 
     # ---- a stack ------------------------------------------------------------------------------------------------
-    def _prepare_member(self, job: PreparedJob) -> DictConfig:
-        """What ``run_job`` does before calling the task: output dir, ``.hydra/``, on_job_start. Returns the
-        member's task config resolved in its own job context."""
-        from trainlab.config_yaml import config_yaml
+    def _resolve_member(self, job: PreparedJob) -> DictConfig:
+        """The member's task config resolved in its own job context, its output directory set as ``run_job`` sets
+        it before calling the task."""
         from trainlab.stacked.composed_configs import config_copy
 
         config = job.config
@@ -155,19 +157,27 @@ class StackedLauncher(Launcher):
         output_dir = os.path.abspath(os.path.join(str(config.hydra.sweep.dir), str(config.hydra.sweep.subdir)))
         with read_write(config.hydra.runtime), open_dict(config.hydra.runtime):
             config.hydra.runtime.output_dir = output_dir  # as run_job sets it before its second set_config
-        task_cfg = job.task_cfg  # this job's own copy (_compose); saved as composed, resolved in a copy below
-        Path(output_dir).mkdir(parents=True, exist_ok=True)
-        if config.hydra.output_subdir is not None:  # Hydra's three files, written by libyaml (config_yaml)
-            hydra_output = Path(output_dir) / str(config.hydra.output_subdir)
+        resolved = config_copy(job.task_cfg)  # the job's own copy (_compose) is saved as composed
+        OmegaConf.resolve(resolved)  # ${hydra:runtime.output_dir} and friends, while this job's config is current
+        return resolved
+
+    def _start_member(self, job: PreparedJob, write_hydra_files: bool) -> None:
+        """What ``run_job`` does next: the output directory, ``.hydra/`` (left as it is for a completed job that
+        ``resume_sweep=true`` skips), ``on_job_start``."""
+        from trainlab.config_yaml import config_yaml
+
+        config = job.config
+        make_current(config)
+        output_dir = Path(str(config.hydra.runtime.output_dir))
+        output_dir.mkdir(parents=True, exist_ok=True)
+        if write_hydra_files and config.hydra.output_subdir is not None:  # Hydra's three files, by libyaml
+            hydra_output = output_dir / str(config.hydra.output_subdir)
             hydra_output.mkdir(parents=True, exist_ok=True)
             hydra_node = {"hydra": OmegaConf.to_container(config.hydra, resolve=False, enum_to_str=True)}
-            for name, node in (("config.yaml", task_cfg), ("hydra.yaml", hydra_node),
+            for name, node in (("config.yaml", job.task_cfg), ("hydra.yaml", hydra_node),
                                ("overrides.yaml", config.hydra.overrides.task)):
                 (hydra_output / name).write_text(config_yaml(node), encoding="utf-8")
         self.hydra_context.callbacks.on_job_start(config=config, task_function=self.task_function)
-        resolved = config_copy(task_cfg)
-        OmegaConf.resolve(resolved)  # ${hydra:runtime.output_dir} and friends, while this job's config is current
-        return resolved
 
     def _log_to_every_member(self, jobs: list[PreparedJob]) -> None:
         """The stack's log goes to each member's log file (Hydra's job logging configures the first one's)."""
@@ -187,9 +197,15 @@ class StackedLauncher(Launcher):
         from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
         from trainlab.errors import UserError, exit_for_user_error
         from trainlab.lightning_noise import route_lightning_logs_through_root
-        from trainlab.stacked.train_stack import StackJob, train_stack
+        from trainlab.stacked.train_stack import StackJob, completed_objectives, train_stack
 
-        resolved_configs = [self._prepare_member(job) for job in jobs]
+        resolved_configs = [self._resolve_member(job) for job in jobs]
+        try:  # configs and directories checked before any member's files are written
+            skipped = completed_objectives(resolved_configs)
+        except UserError as error:
+            exit_for_user_error(error)
+        for index, job in enumerate(jobs):
+            self._start_member(job, write_hydra_files=index not in skipped)
         self._log_to_every_member(jobs)
         route_lightning_logs_through_root()
         log.info("\t#%s : one stacked run of %d jobs", ",".join(str(i) for i in sorted(job.index for job in jobs)),

@@ -4,7 +4,9 @@ For the jobs of one stack (configs resolved, each in its own job directory; see 
 for what they share):
 
 1. ``resume_sweep=true``: jobs that completed before are skipped (their objective is returned as recorded).
-2. Each job's config is validated, its directories checked and claimed, as a lone run does.
+2. Each job's config is validated, its directories checked and claimed, as a lone run does
+   (:func:`completed_objectives` does 1 and 2 but the claim, which the stacked launcher calls before it writes any
+   job's ``.hydra/``).
 3. Each member is built exactly as its lone run builds it - ``seed_everything(seed)``, then its initializer,
    optimizer and :class:`~trainlab.models.classifier.MLPClassifier` - so its initial weights are the lone run's.
 4. The members are stacked (:class:`~trainlab.stacked.stacked_classifier.StackedClassifier`) and trained by one
@@ -36,7 +38,7 @@ from trainlab.errors import ConfigError, UserError
 from trainlab.heap_reuse import reuse_freed_heap_memory
 from trainlab.loggers.hparams import logged_config, run_hparams
 from trainlab.output_locations import check_task_locations
-from trainlab.run_dir import claim_run_dir
+from trainlab.run_dir import check_run_dir_free, claim_run_dir
 from trainlab.run_status import read_status
 from trainlab.stacked.grouping import CallbackPlan, callback_plan
 from trainlab.stacked.member_outputs import Member, MemberOutputs, StackShutdown
@@ -87,24 +89,36 @@ def member_plans(jobs: list[StackJob]) -> list[CallbackPlan]:
     return plans
 
 
+def completed_objectives(configs: list[DictConfig]) -> dict[int, float | None]:
+    """Steps 1 and 2 of the module docstring, before anything is written: the recorded objective of each job that
+    ``resume_sweep=true`` skips (by index), after every other job's config is validated and its directories
+    checked - a directory holding another run is refused here (:func:`~trainlab.run_dir.check_run_dir_free`)."""
+    skipped = {}
+    for index, cfg in enumerate(configs):
+        previous = read_status(cfg.paths.output_dir)
+        if cfg.get("resume_sweep") and previous is not None and previous["status"] == "completed":
+            skipped[index] = previous["objective"]
+    for index, cfg in enumerate(configs):
+        if index not in skipped:
+            validate_config(cfg)
+            check_task_locations(cfg)
+            if not cfg.get("resume_sweep"):
+                check_run_dir_free(Path(cfg.paths.output_dir), resuming_checkpoint=False)
+    return skipped
+
+
 def train_stack(jobs: list[StackJob]) -> list[float | None]:
     """Train ``jobs`` as one stack; returns each job's objective, in job order (see the module docstring)."""
     reuse_freed_heap_memory()  # once per process: no page faults on each step's fresh tensors
     objectives: list[float | None] = [None] * len(jobs)
-    todo = []
-    for index, job in enumerate(jobs):
-        previous = read_status(job.cfg.paths.output_dir)
-        if job.cfg.get("resume_sweep") and previous is not None and previous["status"] == "completed":
-            log.info("resume_sweep=true: %s completed before; skipping it", job.cfg.paths.output_dir)
-            objectives[index] = previous["objective"]
-        else:
-            todo.append(index)
-    if not todo:
-        return objectives
+    skipped = completed_objectives([job.cfg for job in jobs])
+    for index, objective in skipped.items():
+        log.info("resume_sweep=true: %s completed before; skipping it", jobs[index].cfg.paths.output_dir)
+        objectives[index] = objective
+    todo = [index for index in range(len(jobs)) if index not in skipped]
     stack_jobs = [jobs[index] for index in todo]
-    for job in stack_jobs:
-        validate_config(job.cfg)
-        check_task_locations(job.cfg)
+    if not stack_jobs:
+        return objectives
     for job in stack_jobs:
         claim_run_dir(Path(job.cfg.paths.output_dir), resuming_checkpoint=False,
                       resume_sweep=bool(job.cfg.get("resume_sweep")))
