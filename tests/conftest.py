@@ -7,9 +7,10 @@ Pick the cheapest one that still exercises what the test is about:
   the launchers that train in this process - basic, stacked -, callbacks such as the sweep summary, ``.hydra/``
   files, the one-line ``error: ...`` handling and its exit status) in this process. For multiruns,
   ``resume_sweep``, Optuna searches, console output and the exit status of errors raised inside the task.
-* ``train_subprocess``: ``python train.py`` in a new interpreter (5-10 s of imports each). Only for what needs a
-  process of its own: signals, launchers that start processes (joblib, submitit), what a fresh interpreter
-  imports or prints (warnings, Lightning's log lines), and one real exit status per kind of error.
+* ``train_subprocess``: ``python train.py`` in a new interpreter (4-6 s of imports each, ~10 s beside a busy
+  core). Only for what needs a process of its own: signals, launchers that start processes (joblib, submitit),
+  what a fresh interpreter imports or prints (warnings, Lightning's log lines), and one real exit status per kind
+  of error.
 """
 
 from __future__ import annotations

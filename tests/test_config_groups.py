@@ -77,3 +77,13 @@ def test_config_keys_are_resolved(make_cfg):
     cfg = make_cfg()
     assert cfg.data.data_dir == cfg.paths.data_dir
     assert cfg.model.net.num_classes == 10
+
+
+def test_job_names_leave_out_paths_and_display_settings_but_keep_hyper_parameters():
+    from hydra import compose, initialize_config_dir
+
+    overrides = ["paths.root_dir=.", "paths.data_dir=/data", "paths.log_dir=/logs", "optimizer=adam",
+                 "trainer.enable_progress_bar=false", "model.weight_decay=0.1", "resume_sweep=true"]
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = compose("train", overrides=overrides, return_hydra_config=True)
+    assert cfg.hydra.job.override_dirname == "model.weight_decay=0.1,optimizer=adam"  # the job dir's name

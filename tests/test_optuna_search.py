@@ -603,8 +603,9 @@ def test_bad_search_settings_fail_in_one_line_before_any_trial(override, message
     result = run(data_dir, "hparams_search=tpe", f"hydra.sweep.dir={tmp_path / 'sweep'}", override)
     assert result.returncode == 2, result.stderr[-3000:]
     assert result.stderr.strip().splitlines()[-1].startswith(message)
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr and "Error getting class" not in result.stdout + result.stderr
     assert not list(tmp_path.rglob("status.json")) and not list(tmp_path.rglob("*.tfevents.*"))
+    assert not list(tmp_path.rglob("optuna.journal"))  # refused before the study's file is made
 
 
 def test_a_trial_told_by_its_storage_id_gets_its_outcome_and_a_finished_trial_keeps_the_first(tmp_path, caplog):

@@ -35,3 +35,17 @@ def test_reproduce_refuses_a_non_empty_directory(tmp_path, capsys):
 def test_reproduce_rejects_unknown_ids(tmp_path, capsys):
     assert main(["reproduce", "--only", "Z", "--out", str(tmp_path / "r")]) == 2
     assert "unknown experiment id; allowed: A, B, C, D, E, F, G, H, I" in capsys.readouterr().err
+
+
+def test_reproduce_never_downloads_and_trains_each_experiment_in_its_own_sweep_dir(tmp_path, monkeypatch):
+    from trainlab import reproduce
+    from trainlab.report import build
+
+    commands = []
+    monkeypatch.setattr(reproduce, "run_train_script", lambda overrides, log: commands.append(overrides) or 0)
+    monkeypatch.setattr(build, "build_report", lambda sweep_dir: {})
+    experiment = next(e for e in reproduce.EXPERIMENTS if e.id == "B")
+    reproduce.run_sweep(experiment, tmp_path, quick=False)
+    (overrides,) = commands
+    assert "data.download=false" in overrides  # full MNIST if on disk, else the bundled sample: never the network
+    assert f"hydra.sweep.dir={tmp_path / 'sweep'}" in overrides and overrides[0] == "experiment=compare_optimizers"

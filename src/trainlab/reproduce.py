@@ -102,7 +102,8 @@ def run_sweep(experiment: Experiment, out: Path, quick: bool) -> list[Path]:
 
     sweep_dir = out / "sweep"
     overrides = [*experiment.overrides, *(experiment.quick if quick else ()), f"hydra.sweep.dir={sweep_dir}",
-                 "trainer.enable_progress_bar=false"]
+                 "trainer.enable_progress_bar=false",
+                 "data.download=false"]  # offline: full MNIST only when it is on disk, else the bundled sample
     log = out / "train.log"
     status = run_train_script(overrides, log)
     if status != 0:

@@ -74,7 +74,7 @@ def plot_case(ax_row, outputs: list[torch.Tensor], activation: str) -> None:
 
 def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", help="output directory (default outputs/experiments/activations/<time>)")
+    parser.add_argument("--out", help="output directory (default outputs/experiments/activations/<date>_<time>)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     case_files = [case_png_name(activation, init) for activation in ACTIVATIONS for init in INITS]

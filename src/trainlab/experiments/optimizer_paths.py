@@ -83,7 +83,7 @@ def write_csv(paths: dict[str, list[tuple[float, float]]], csv_path: Path) -> No
 
 def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", help="output directory (default outputs/experiments/optimizer_paths/<time>)")
+    parser.add_argument("--out", help="output directory (default outputs/experiments/optimizer_paths/<date>_<time>)")
     parser.add_argument("--steps", type=int, default=STEPS, help="updates per optimizer (book: 30)")
     args = parser.parse_args(argv)
     if args.steps < 1:

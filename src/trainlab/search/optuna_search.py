@@ -153,11 +153,12 @@ class OptunaSearch:
     def run(self, arguments: list[str]) -> dict[str, Any]:
         self.check_objective()
         space = self.search_space(arguments)
+        sampler = build_sampler(self.sampler_node)  # a bad sampler is refused before the storage file is made
         if self.storage_spec in (None, ""):
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
         # closed on every way out: an SQLite file in WAL mode is put back in the default mode (sqlite_wal)
         with open_storage(self.storage_spec, self.sweep_dir) as storage:
-            study = self.open_study(storage, build_sampler(self.sampler_node))
+            study = self.open_study(storage, sampler)
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
             with StopSignals() as stop:

@@ -13,6 +13,7 @@ from ``seed + <its first trial number>``, so it does not repeat the draws alread
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,11 +45,15 @@ def build_sampler(node: DictConfig | Mapping[str, Any] | None) -> optuna.sampler
     target = spec.pop("_target_", None)
     if not isinstance(target, str) or not target:
         raise ConfigError(f"{KEY}: no _target_; allowed: {allowed()}")
+    hydra_log = logging.getLogger("hydra.utils")  # get_class logs the failure before raising: said once, below
+    was_disabled, hydra_log.disabled = hydra_log.disabled, True
     try:
         cls = get_class(target)
     except Exception as error:  # noqa: BLE001 - Hydra raises ImportError or ValueError, wrapped differently by version
         raise ConfigError(f"{KEY}._target_={target}: not an importable class ({error.__class__.__name__}); "
                           f"allowed: {allowed()}") from None
+    finally:
+        hydra_log.disabled = was_disabled
     if not (isinstance(cls, type) and issubclass(cls, optuna.samplers.BaseSampler)):
         raise ConfigError(f"{KEY}._target_={target}: not an Optuna sampler; allowed: {allowed()}")
     check_arguments(cls, spec)
