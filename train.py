@@ -16,6 +16,7 @@ from omegaconf import DictConfig
 from trainlab.errors import UserError, exit_for_user_error
 from trainlab.hydra_errors import report_config_errors_in_one_line
 from trainlab.process_exit import skip_final_garbage_collection
+from trainlab.shell_override import shell_override
 
 # conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
 os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))
@@ -43,7 +44,8 @@ def main(cfg: DictConfig) -> float | None:
     except TrainingInterrupted as stop:
         run_dir = stop.checkpoint.parent.parent
         print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}, saved {stop.checkpoint}.\n"
-              f"Resume with: python train.py <the same overrides> ckpt_path=last hydra.run.dir={run_dir}",
+              f"Resume with: python train.py <the same overrides> ckpt_path=last "
+              f"{shell_override('hydra.run.dir', run_dir)}",
               file=sys.stderr)
         sys.exit(128 + stop.signum)
 

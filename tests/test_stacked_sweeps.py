@@ -181,15 +181,21 @@ def test_grouping_separates_what_cannot_share_a_model(make_cfg):
 
 
 @pytest.mark.parametrize(("setting", "message"), [
-    (["scheduler=step", "hydra.launcher.strict=true"],
+    (["-m", "optimizer=sgd,adam", "scheduler=step", "hydra.launcher.strict=true"],
      "error: hydra.launcher.strict=true: job #0 cannot be stacked: scheduler: learning-rate schedules are not stacked"),
-    (["hydra.launcher.max_members=0"], "error: hydra.launcher.max_members=0 is invalid; allowed: an integer >= 1"),
+    (["-m", "optimizer=sgd,adam", "hydra.launcher.max_members=0"],
+     "error: hydra.launcher.max_members=0 is invalid; allowed: an integer >= 1"),
+    (["hparams_search=random", "hydra.sweeper.n_trials=2", "hydra.launcher.max_members=-1"],
+     "error: hydra.launcher.max_members=-1 is invalid; allowed: an integer >= 1"),
 ])
 def test_launcher_settings_it_cannot_honour_are_one_line_errors(train_in_process, tmp_path, setting, message):
-    result = train_in_process("-m", "optimizer=sgd,adam", "hydra/launcher=stacked", *setting, *SMALL)
+    result = train_in_process(*setting, "hydra/launcher=stacked", *SMALL)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == message
     assert not list((tmp_path / "outputs").rglob("status.json"))
+    if "max_members" in message:  # refused when the sweeper sets the launcher up: no multirun.yaml, no study
+        assert not list((tmp_path / "outputs").rglob("multirun.yaml"))
+        assert not list((tmp_path / "outputs").rglob("optuna.journal"))
 
 
 def test_interrupt_saves_every_member_and_resume_sweep_finishes_them(make_cfg, tmp_path, monkeypatch):
@@ -230,12 +236,15 @@ def test_a_stacked_sweep_checks_every_member_before_writing_and_leaves_skipped_m
     (second / "status.json").unlink()  # as if the sweep had stopped before the second member finished
     hydra_files = {p: p.read_bytes() for p in sweep_dir.glob("*/.hydra/*.yaml")}
     assert len(hydra_files) == 6
+    first_log = (first / "train.log").read_bytes()
     resumed = train_in_process(*args, "resume_sweep=true")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert read_status(first)["status"] == read_status(second)["status"] == "completed"
     for path, before in hydra_files.items():  # the skipped member's files as they were; the re-run one's rewritten
         assert (path.read_bytes() == before) is (path.parent.parent == first), path
     assert "resume_sweep=True" in (second / ".hydra" / "overrides.yaml").read_text()
+    assert (first / "train.log").read_bytes() == first_log  # the stack it took no part in logs elsewhere
+    assert "stack of 1 members" in (second / "train.log").read_text()
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])  # kill / Ctrl-C
 def test_sigterm_or_ctrl_c_stops_a_stacked_sweep_with_the_command_that_finishes_it(data_dir, tmp_path, stop):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from trainlab.errors import RunDirInUseError
 from trainlab.run_status import STATUS_FILE
+from trainlab.shell_override import shell_override
 
 ARTIFACT_PATTERNS = (STATUS_FILE, "events.out.tfevents.*", "checkpoints", "metrics.csv", "hparams.yaml")
 
@@ -38,7 +39,8 @@ def check_run_dir_free(output_dir: Path, resuming_checkpoint: bool) -> None:
     names = ", ".join(p.name for p in found[:4])
     raise RunDirInUseError(
         f"output directory {output_dir} already holds a run ({names}); nothing was overwritten. Resume that run "
-        f"with ckpt_path=last hydra.run.dir={output_dir}, finish an interrupted sweep with resume_sweep=true "
+        f"with ckpt_path=last {shell_override('hydra.run.dir', output_dir)}, finish an interrupted sweep with "
+        "resume_sweep=true "
         "hydra.sweep.dir=<its dir>, or start a new run in a new directory."
     )
 
@@ -54,7 +56,8 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool) -> None:
     names = ", ".join(job.name for job in used[:3]) + (f" and {len(used) - 3} more" if len(used) > 3 else "")
     raise RunDirInUseError(
         f"hydra.sweep.dir={sweep_dir} already holds a run in {names}; nothing was overwritten. Finish or extend "
-        f"that sweep with resume_sweep=true hydra.sweep.dir={sweep_dir} (completed jobs are skipped), or give this "
+        f"that sweep with resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)} (completed jobs are "
+        "skipped), or give this "
         "sweep a new hydra.sweep.dir."
     )
 

@@ -84,8 +84,12 @@ class StackedLauncher(Launcher):
         self.hydra_context: HydraContext | None = None
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+        from trainlab.errors import ConfigError, exit_for_user_error
         from trainlab.stacked.composed_configs import compose_from_templates
 
+        if self.max_members < 1:  # the sweeper sets its launcher up before it writes multirun.yaml or a study
+            exit_for_user_error(ConfigError(
+                f"hydra.launcher.max_members={self.max_members} is invalid; allowed: an integer >= 1"))
         self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
         # the sweeper composes each job to check it, this launcher once more to run it: from templates, not YAML
         compose_from_templates(hydra_context.config_loader)
@@ -117,8 +121,6 @@ class StackedLauncher(Launcher):
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
         try:
-            if self.max_members < 1:
-                raise ConfigError(f"hydra.launcher.max_members={self.max_members} is invalid; allowed: an integer >= 1")
             jobs = [self._compose(initial_job_idx + i, overrides) for i, overrides in enumerate(job_overrides)]
             stacks, alone = plan_stacks([job.task_cfg for job in jobs], self.max_members)
             if self.strict and alone:
@@ -180,7 +182,10 @@ class StackedLauncher(Launcher):
         self.hydra_context.callbacks.on_job_start(config=config, task_function=self.task_function)
 
     def _log_to_every_member(self, jobs: list[PreparedJob]) -> None:
-        """The stack's log goes to each member's log file (Hydra's job logging configures the first one's)."""
+        """The stack's log goes to each training member's log file (Hydra's job logging configures the first one's;
+        a completed member that ``resume_sweep=true`` skips keeps its log as it was)."""
+        if not jobs:
+            return
         make_current(jobs[0].config)
         configure_log(jobs[0].config.hydra.job_logging, jobs[0].config.hydra.verbose)
         root = logging.getLogger()
@@ -197,6 +202,7 @@ class StackedLauncher(Launcher):
         from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
         from trainlab.errors import UserError, exit_for_user_error
         from trainlab.lightning_noise import route_lightning_logs_through_root
+        from trainlab.shell_override import shell_override
         from trainlab.stacked.train_stack import StackJob, completed_objectives, train_stack
 
         resolved_configs = [self._resolve_member(job) for job in jobs]
@@ -206,7 +212,7 @@ class StackedLauncher(Launcher):
             exit_for_user_error(error)
         for index, job in enumerate(jobs):
             self._start_member(job, write_hydra_files=index not in skipped)
-        self._log_to_every_member(jobs)
+        self._log_to_every_member([job for index, job in enumerate(jobs) if index not in skipped])
         route_lightning_logs_through_root()
         log.info("\t#%s : one stacked run of %d jobs", ",".join(str(i) for i in sorted(job.index for job in jobs)),
                  len(jobs))
@@ -221,7 +227,8 @@ class StackedLauncher(Launcher):
         except TrainingInterrupted as stop:
             print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}; every member saved its "
                   "checkpoints/last.ckpt.\nFinish the sweep with: python train.py <the same overrides> "
-                  f"resume_sweep=true hydra.sweep.dir={self.config.hydra.sweep.dir}", file=sys.stderr)
+                  f"resume_sweep=true {shell_override('hydra.sweep.dir', self.config.hydra.sweep.dir)}",
+                  file=sys.stderr)
             sys.exit(128 + stop.signum)
         returns = []
         for job, objective in zip(jobs, objectives, strict=True):

@@ -53,6 +53,7 @@ from trainlab.search.trial_outcome import (
     tell_outcome,
 )
 from trainlab.search.worker_identity import WORKER_ATTR, this_worker
+from trainlab.shell_override import shell_override
 
 DIRECTIONS = ("maximize", "minimize")
 
@@ -140,7 +141,7 @@ class OptunaSearch:
             raise ConfigError(
                 f"hydra.sweep.dir={self.sweep_dir} already holds the study {self.study_name!r} with {earlier} "
                 f"trials ({storage.description}); nothing was changed. Continue it with resume_sweep=true "
-                f"hydra.sweep.dir={self.sweep_dir}, or start the search in a new directory")
+                f"{shell_override('hydra.sweep.dir', self.sweep_dir)}, or start the search in a new directory")
         if self.resume and not exists:
             log.warning("resume_sweep=true: no study %r in %s yet; starting it", self.study_name,
                         storage.description)
@@ -238,4 +239,5 @@ class OptunaSearch:
     def report_stop(self, study: optuna.Study) -> None:
         counted = self.n_trials - trials_left(study, self.n_trials)
         print(f"the search stopped with {counted} of {self.n_trials} trials run; continue it with: python train.py "
-              f"<the same overrides> resume_sweep=true hydra.sweep.dir={self.sweep_dir}", file=sys.stderr)
+              f"<the same overrides> resume_sweep=true {shell_override('hydra.sweep.dir', self.sweep_dir)}",
+              file=sys.stderr)

@@ -1,0 +1,38 @@
+"""The commands that errors and interrupts print parse back when pasted into a shell (trainlab.shell_override)."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+from hydra.core.override_parser.overrides_parser import OverridesParser
+
+from trainlab.errors import RunDirInUseError
+from trainlab.run_dir import check_run_dir_free
+from trainlab.shell_override import shell_override
+
+JOB_DIR = "/tmp/sweep/3_data.source=bundled,model.net.hidden_sizes=[32,32],optimizer=adam"
+
+
+@pytest.mark.parametrize("value", [JOB_DIR, "/tmp/with space/and 'quotes\"", "/tmp/back\\slash=1", "/tmp/plain-dir_1"])
+def test_a_printed_override_reaches_hydra_as_the_same_value(value):
+    (word,) = shlex.split(shell_override("hydra.run.dir", value))  # what the shell hands to train.py
+    parsed = OverridesParser.create().parse_override(word)
+    assert parsed.key_or_group == "hydra.run.dir" and parsed.value() == value
+
+
+def test_a_plain_value_is_printed_as_it_is():
+    assert shell_override("hydra.sweep.dir", "/tmp/outputs/multiruns/2026-12-03_17-00-00") == \
+        "hydra.sweep.dir=/tmp/outputs/multiruns/2026-12-03_17-00-00"
+
+
+def test_the_refusal_of_a_sweep_jobs_directory_prints_a_resume_command_that_parses(tmp_path):
+    job_dir = tmp_path / "0_optimizer=adam,trainer.max_epochs=1"
+    job_dir.mkdir()
+    (job_dir / "status.json").write_text("{}")
+    with pytest.raises(RunDirInUseError) as refused:
+        check_run_dir_free(job_dir, resuming_checkpoint=False)
+    command = str(refused.value).split("Resume that run with ")[1].split(", finish")[0]
+    words = shlex.split(command)
+    assert words[0] == "ckpt_path=last"
+    assert OverridesParser.create().parse_override(words[1]).value() == str(job_dir)
