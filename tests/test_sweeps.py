@@ -85,7 +85,25 @@ def test_resume_sweep_skips_completed_jobs(train_in_process, tmp_path):
         k: v for k, v in before.items() if not k.endswith(".log")}
     assert read_status(second)["status"] == "completed"
     assert (second / "attempts" / "0").is_dir()  # the unfinished attempt is kept
-    assert [r["status"] for r in summary_rows(sweep_dir)] == ["completed", "completed"]
+    rows = summary_rows(sweep_dir)
+    assert [r["status"] for r in rows] == ["completed", "completed"]
+    assert "resume_sweep" not in rows[0]  # how the jobs were started is no column (only the re-run one carries it)
+
+
+def test_an_override_value_with_a_slash_nests_the_job_dir_and_the_sweep_still_reads_whole(train_in_process,
+                                                                                          tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    args = ["-m", "debug=limit", "optimizer=sgd,adam", "model.scheduler_monitor=val/acc",
+            f"hydra.sweep.dir={sweep_dir}"]
+    result = train_in_process(*args)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "sweep summary: " in result.stdout and "(2 completed, 0 diverged, 0 failed)" in result.stdout
+    rows = summary_rows(sweep_dir)
+    assert [r["optimizer"] for r in rows] == ["sgd", "adam"]
+    assert rows[0]["job"] == "0_data.source=bundled,model.scheduler_monitor=val/acc,optimizer=sgd"
+    assert set(build_report(sweep_dir)) >= {"summary"}
+    refused = train_in_process(*args)  # the nested job directories are found too
+    assert refused.returncode == 2 and "already holds a run in 0_" in refused.stderr.splitlines()[-1]
 
 
 @pytest.mark.slow  # ~30 s each: every job is a new process that imports Lightning

@@ -45,15 +45,46 @@ def check_run_dir_free(output_dir: Path, resuming_checkpoint: bool) -> None:
     )
 
 
+# Folders a job or a sweep writes for itself: never a job directory, not searched for one.
+NOT_JOB_DIRS = frozenset({".hydra", "checkpoints", "attempts", "report", ".submitit"})
+
+
+def sweep_job_dirs(sweep_dir: Path) -> list[Path]:
+    """The job directories of a sweep, in job order: ``<sweep>/<n>_<overrides>/``, or deeper when an override's
+    value holds a ``/`` (``callbacks.early_stopping.monitor=val/loss`` names the directory ``0_...monitor=val/loss``,
+    as Hydra joins the overrides as they are). A job directory holds ``.hydra/`` or a run's artifacts."""
+    found = []
+
+    def visit(directory: Path) -> None:
+        for child in sorted(directory.iterdir()):
+            if not child.is_dir() or child.name in NOT_JOB_DIRS:
+                continue
+            if (child / ".hydra").is_dir() or artifacts(child):
+                found.append(child)
+            else:
+                visit(child)
+
+    if sweep_dir.is_dir():
+        visit(sweep_dir)
+    return sorted(found, key=lambda job: (job_number(job.relative_to(sweep_dir).parts[0]), str(job)))
+
+
+def job_number(name: str) -> int:
+    """The ``<n>`` of a job directory named ``<n>_<overrides>`` (others sort last)."""
+    digits = len(name) - len(name.lstrip("0123456789"))
+    return int(name[:digits]) if digits else 1 << 30
+
+
 def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool) -> None:
     """Refuse a multirun into ``sweep_dir`` when a job directory in it holds a run's artifacts, unless the multirun
     is ``resume_sweep=true`` (which skips the completed jobs and keeps the others' earlier attempts)."""
-    if resume_sweep or not sweep_dir.is_dir():
+    if resume_sweep:
         return
-    used = sorted(job for job in sweep_dir.iterdir() if job.is_dir() and artifacts(job))
+    used = [job for job in sweep_job_dirs(sweep_dir) if artifacts(job)]
     if not used:
         return
-    names = ", ".join(job.name for job in used[:3]) + (f" and {len(used) - 3} more" if len(used) > 3 else "")
+    names = ", ".join(job.relative_to(sweep_dir).as_posix() for job in used[:3])
+    names += f" and {len(used) - 3} more" if len(used) > 3 else ""
     raise RunDirInUseError(
         f"hydra.sweep.dir={sweep_dir} already holds a run in {names}; nothing was overwritten. Finish or extend "
         f"that sweep with resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)} (completed jobs are "

@@ -11,19 +11,17 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 from trainlab.atomic_files import write_text_atomically
+from trainlab.run_dir import sweep_job_dirs
 from trainlab.run_status import read_status
 
 SUMMARY_FILE, RANKING_FILE = "summary.csv", "ranking.csv"
-
-
-def job_number(job_dir: Path) -> int:
-    match = re.match(r"(\d+)", job_dir.name)
-    return int(match.group(1)) if match else 1 << 30
+# How a job was started, not what it trains: a resumed sweep's re-run jobs carry resume_sweep=true, its skipped
+# ones do not, and the column would say nothing about the runs.
+RUN_SWITCHES = frozenset({"resume_sweep", "ckpt_path"})
 
 
 def split_override(override: str) -> tuple[str, str]:
@@ -32,14 +30,16 @@ def split_override(override: str) -> tuple[str, str]:
 
 
 def collect_jobs(sweep_dir: str | os.PathLike) -> list[dict[str, Any]]:
-    """Every job directory of the sweep that has a status.json, in job order, with its overrides as a dict."""
+    """Every job directory of the sweep that has a status.json, in job order, with its overrides as a dict (the
+    switches that say how the job was started left out). ``job`` is its path relative to the sweep directory."""
     jobs = []
-    for job_dir in sorted((p for p in Path(sweep_dir).iterdir() if p.is_dir()), key=job_number):
+    for job_dir in sweep_job_dirs(Path(sweep_dir)):
         status = read_status(job_dir)
         if status is None:
             continue
-        status["job"] = job_dir.name
-        status["params"] = dict(split_override(o) for o in status.get("overrides", []))
+        status["job"] = job_dir.relative_to(sweep_dir).as_posix()
+        status["params"] = {key: value for key, value in map(split_override, status.get("overrides", []))
+                            if key not in RUN_SWITCHES}
         jobs.append(status)
     return jobs
 
