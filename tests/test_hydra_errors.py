@@ -72,3 +72,22 @@ def test_suggestion_only_for_a_close_match():
 def test_squashed_drops_the_search_path():
     message = "Cannot find primary config 'nope'.\n\nConfig search path:\n\tprovider=main, path=file:///conf"
     assert squashed(message) == "Cannot find primary config 'nope'."
+
+
+def test_a_group_swept_over_null_is_one_line_naming_the_override(train_in_process, tmp_path):
+    result = train_in_process("-m", "scheduler=null,step", "debug=limit")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].startswith(
+        "error: scheduler=null,step: a config group cannot be swept over null")
+    assert "Traceback" not in result.stderr
+    assert not list((tmp_path / "outputs").rglob("status.json"))
+
+
+def test_a_job_name_longer_than_the_file_system_allows_is_one_line_with_the_way_out(train_in_process, tmp_path):
+    too_long = ",".join(["100"] * 60)  # the job directory is named from the overrides: ~300 bytes
+    result = train_in_process("-m", f"model.net.hidden_sizes=[{too_long}]", "optimizer=sgd,adam", "debug=limit")
+    assert result.returncode == 2
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("error: directory name too long (")
+    assert "the file system allows 255" in last and "'hydra.sweep.subdir=${hydra.job.num}'" in last
+    assert "Traceback" not in result.stderr

@@ -10,7 +10,9 @@ to your config use +optimzer=adam" (for a misspelt key, the wrong fix), and exit
     error: optimizer=adamm: no option 'adamm' in config group optimizer; allowed: adagrad, adam, ...; did you mean adam?
     error: optimzer: unknown key; allowed top-level keys and config groups: callbacks, ...; did you mean optimizer?
 
-and exit with status 2; so does the basic sweeper's refusal of a sweep it cannot enumerate (``interval()``), and a
+and exit with status 2; so do the basic sweeper's refusal of a sweep it cannot enumerate (``interval()``), a config
+group swept over ``null`` (``-m scheduler=null,step``: Hydra's defaults list raises a ValueError), a run or job
+directory whose name the file system refuses (``ENAMETOOLONG``: a job is named from its overrides), and a
 :class:`~trainlab.errors.UserError` raised outside the task (a sweeper's settings, checked before any job). Every
 other exception still goes to Hydra's report, and ``HYDRA_FULL_ERROR=1`` keeps Hydra's full traceback for these
 too.
@@ -23,9 +25,11 @@ Hydra release that moves it fails there, not silently).
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import hydra._internal.utils as hydra_internal
@@ -100,6 +104,37 @@ def one_line_message(error: HydraException) -> str:
     return message
 
 
+GROUP_SWEPT_OVER_NULL = "Config group override must be a string or a list. Got NoneType"
+
+
+def null_group_sweep_message(argv: list[str]) -> str:
+    """Hydra cannot sweep a config group over ``null`` (``-m scheduler=null,step`` fails while composing a job)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser, swept = OverridesParser.create(), []
+    for word in argv:
+        try:
+            override = parser.parse_override(word)
+        except Exception:  # noqa: BLE001, S112 - not an override (-m, --flags): nothing to name
+            continue
+        if override.is_sweep_override() and None in list(override.sweep_iterator()):
+            swept.append(override.input_line)
+    named = f"{', '.join(swept)}: " if swept else ""
+    return (f"{named}a config group cannot be swept over null (Hydra composes null as no option only from a single "
+            "choice); run the null choice and the others as two commands, e.g. python train.py -m <overrides> and "
+            "python train.py -m <overrides> scheduler=step,cosine")
+
+
+def name_too_long_message(error: OSError) -> str:
+    """A run or job directory whose name the file system refuses (a sweep's job is named from its overrides)."""
+    path = Path(str(error.filename))
+    longest = max(path.parts, key=lambda part: len(part.encode()))
+    return (f"directory name too long ({len(longest.encode())} bytes; the file system allows 255): "
+            f"{longest[:80]}...; shorten it with 'hydra.sweep.subdir=${{hydra.job.num}}' (jobs named by number: "
+            "their overrides stay in .hydra/overrides.yaml, status.json and HPARAMS), leave keys out of the name with "
+            "hydra.job.config.override_dirname.exclude_keys, or choose a shorter hydra.run.dir")
+
+
 def report_config_errors_in_one_line() -> None:
     """Make ``hydra.main`` print its composition errors as one ``error: ...`` line and exit with status 2."""
     hydra_report = hydra_internal.run_and_report
@@ -119,6 +154,16 @@ def report_config_errors_in_one_line() -> None:
                 if os.environ.get("HYDRA_FULL_ERROR") == "1":
                     raise
                 print(f"error: {error}", file=sys.stderr)
+                sys.exit(2)
+            except ValueError as error:  # Hydra's defaults list, composing a job of a sweep
+                if not str(error).startswith(GROUP_SWEPT_OVER_NULL) or os.environ.get("HYDRA_FULL_ERROR") == "1":
+                    raise
+                print(f"error: {null_group_sweep_message(sys.argv[1:])}", file=sys.stderr)
+                sys.exit(2)
+            except OSError as error:  # Hydra making a run or job directory
+                if error.errno != errno.ENAMETOOLONG or os.environ.get("HYDRA_FULL_ERROR") == "1":
+                    raise
+                print(f"error: {name_too_long_message(error)}", file=sys.stderr)
                 sys.exit(2)
 
         return hydra_report(run)
