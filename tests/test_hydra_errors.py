@@ -91,3 +91,14 @@ def test_a_job_name_longer_than_the_file_system_allows_is_one_line_with_the_way_
     assert last.startswith("error: directory name too long (")
     assert "the file system allows 255" in last and "'hydra.sweep.subdir=${hydra.job.num}'" in last
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("override", "line"), [
+    ("hydra.launcher.max_members=abc", "error: hydra.launcher.max_members=abc is invalid; allowed: an integer"),
+    ("hydra.launcher.strict=maybe", "error: hydra.launcher.strict=maybe is invalid; allowed: true or false"),
+])
+def test_a_plugin_setting_of_the_wrong_type_names_the_type_it_takes(train_in_process, tmp_path, override, line):
+    result = train_in_process("-m", "optimizer=sgd,adam", "hydra/launcher=stacked", override)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == line
+    assert not (tmp_path / "outputs").exists()

@@ -150,3 +150,9 @@ def test_a_shared_setting_reaching_the_hydra_context_through_other_keys_runs_alo
                                                   "members of a stack share")
     assert why_alone(make_cfg("data.seed=${trainer.max_epochs}")) is None  # other keys: fine
     assert why_alone(make_cfg("+paths.job_seed=${hydra:job.num}")) is None  # per-member settings: fine
+
+
+def test_jobs_with_different_environments_never_share_a_stack(make_cfg):
+    cfgs = [make_cfg(f"optimizer.lr={lr}") for lr in (0.01, 0.02, 0.03)]
+    assert plan_stacks(cfgs, max_members=8) == ([[0, 1, 2]], {})
+    assert plan_stacks(cfgs, max_members=8, apart_by=["A=1", "A=2", "A=1"]) == ([[0, 2], [1]], {})

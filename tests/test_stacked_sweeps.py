@@ -112,7 +112,7 @@ def test_the_report_reads_a_stacked_sweep_as_a_plain_one(sweeps):
 
 def test_the_launcher_says_which_jobs_stacked_and_why_the_others_ran_alone(sweeps):
     log = sweeps["stacked_log"]
-    assert "Launching 4 jobs as 3 stacked runs" in log
+    assert "Launching 4 jobs as 3 runs: 1 stacked, 2 alone" in log
     assert "#0,2 : one stacked run of 2 jobs" in log
     assert "#1 runs alone: trainer.accumulate_grad_batches" in log and "#3 runs alone" in log
     stack_log = (sweeps["stacked"] / summary(sweeps["stacked"])[2]["job"] / "train.log").read_text()
@@ -246,6 +246,17 @@ def test_a_stacked_sweep_checks_every_member_before_writing_and_leaves_skipped_m
     assert (first / "train.log").read_bytes() == first_log  # the stack it took no part in logs elsewhere
     assert "stack of 1 members" in (second / "train.log").read_text()
 
+
+def test_members_resolve_their_config_in_their_jobs_environment(train_in_process, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    result = train_in_process("-m", "optimizer=sgd,adam", "hydra/launcher=stacked", *SMALL, "trainer.max_epochs=1",
+                              "task_name=${oc.env:TRAINLAB_NOTE,unset}", "+hydra.job.env_set.TRAINLAB_NOTE=from_job",
+                              f"hydra.sweep.dir={sweep_dir}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "one stacked run of 2 jobs" in result.stdout + result.stderr
+    for job in (p for p in sweep_dir.iterdir() if p.is_dir()):  # as the basic launcher's run_job resolves it
+        assert OmegaConf.load(job / "hparams.yaml").task_name == "from_job"
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])  # kill / Ctrl-C
 def test_sigterm_or_ctrl_c_stops_a_stacked_sweep_with_the_command_that_finishes_it(data_dir, tmp_path, stop):
     sweep_dir = tmp_path / "sweep"
@@ -298,7 +309,7 @@ def test_max_members_cuts_a_group_and_a_leftover_of_one_runs_as_with_basic(data_
                                    f"hydra.sweep.dir={sweep_dir}"], tmp_path, data_dir)
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-3000:]
-    assert "Launching 3 jobs as 2 stacked runs" in log and "#0,1 : one stacked run of 2 jobs" in log
+    assert "Launching 3 jobs as 2 runs: 1 stacked, 1 alone" in log and "#0,1 : one stacked run of 2 jobs" in log
     (leftover,) = [line for line in log.splitlines() if "\t#2 : " in line]  # Hydra's run_job, as basic runs it
     assert "optimizer.lr=0.03" in leftover
     rows = summary(sweep_dir)

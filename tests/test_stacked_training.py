@@ -145,6 +145,9 @@ def test_a_diverging_member_is_frozen_and_recorded_while_the_others_go_on(make_c
     lone_nan_steps = [e.step for e in load_run(lone_dirs[1]).Scalars("train/loss") if math.isnan(e.value)]
     stacked_losses = load_run(stack_dirs[1]).Scalars("train/loss")
     assert math.isnan(stacked_losses[-1].value) and stacked_losses[-1].step == lone_nan_steps[0]
+    # its run ends where its curves end: the hp/* scalars at the frozen step, not at the stack's last step
+    assert [e.step for e in load_run(stack_dirs[1]).Scalars("hp/status")] == [lone_nan_steps[0]]
+    assert load_run(stack_dirs[0]).Scalars("hp/status")[0].step > lone_nan_steps[0]
 
 
 def test_a_member_that_completed_before_is_skipped_on_resume_sweep(make_cfg, tmp_path):

@@ -24,6 +24,7 @@ Hydra release that moves it fails there, not silently).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import errno
 import os
@@ -41,7 +42,7 @@ from hydra.errors import (
     OverrideParseException,
 )
 from omegaconf import DictConfig
-from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
+from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
 from trainlab.errors import UserError
 
@@ -75,6 +76,22 @@ def is_config_error(error: Exception) -> bool:
     return isinstance(error, HydraException) and str(error).startswith(BASIC_SWEEPER_REFUSAL)
 
 
+FIELD_TYPE_WORDS = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+
+
+def typed_field_message(cause: BaseException | None) -> str | None:
+    """``key=value is invalid; allowed: an integer`` for a value a plugin's structured config (a dataclass such as
+    ``hydra.launcher``'s) cannot convert to its field's type; None for any other error."""
+    if not (isinstance(cause, ValidationError) and cause.full_key and dataclasses.is_dataclass(cause.object_type)):
+        return None
+    types = {field.name: field.type for field in dataclasses.fields(cause.object_type)}
+    field_type = types.get(str(cause.key))
+    words = {**FIELD_TYPE_WORDS, **{kind.__name__: word for kind, word in FIELD_TYPE_WORDS.items()}}.get(field_type)
+    if words is None:
+        return None
+    return f"{cause.full_key}={cause.value} is invalid; allowed: {words}"
+
+
 def one_line_message(error: HydraException) -> str:
     """The message printed after ``error: `` for an error :func:`is_config_error` accepts."""
     if str(error).startswith(BASIC_SWEEPER_REFUSAL):  # e.g. -m 'optimizer.lr=interval(1e-4,1e-1)'
@@ -98,6 +115,9 @@ def one_line_message(error: HydraException) -> str:
         where = f"keys of {parent_key}" if parent_key else "top-level keys and config groups"
         return f"{cause.full_key}: unknown key; allowed {where}: {', '.join(sorted(allowed))}" + did_you_mean(
             key, allowed)
+    typed = typed_field_message(cause)
+    if typed is not None:
+        return typed
     message = squashed(str(error))
     if isinstance(cause, OmegaConfBaseException):
         message += f" ({str(cause).splitlines()[0]})"

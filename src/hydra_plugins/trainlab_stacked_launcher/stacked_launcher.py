@@ -122,14 +122,17 @@ class StackedLauncher(Launcher):
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
         try:
             jobs = [self._compose(initial_job_idx + i, overrides) for i, overrides in enumerate(job_overrides)]
-            stacks, alone = plan_stacks([job.task_cfg for job in jobs], self.max_members)
+            environments = [repr(sorted(job.config.hydra.job.env_set.items())) for job in jobs]
+            stacks, alone = plan_stacks([job.task_cfg for job in jobs], self.max_members, apart_by=environments)
             if self.strict and alone:
                 index, reason = next(iter(alone.items()))
                 raise ConfigError(f"hydra.launcher.strict=true: job #{jobs[index].index} cannot be stacked: {reason}")
         except UserError as error:
             exit_for_user_error(error)
         freeze_now()
-        log.info("Launching %d jobs as %d stacked runs", len(jobs), len(stacks))
+        stacked = sum(len(stack) > 1 for stack in stacks)
+        log.info("Launching %d jobs as %d runs: %d stacked, %d alone", len(jobs), len(stacks), stacked,
+                 len(stacks) - stacked)
         returns: list[JobReturn | None] = [None] * len(jobs)
         for stack in stacks:
             if len(stack) == 1:
@@ -160,7 +163,8 @@ class StackedLauncher(Launcher):
         with read_write(config.hydra.runtime), open_dict(config.hydra.runtime):
             config.hydra.runtime.output_dir = output_dir  # as run_job sets it before its second set_config
         resolved = config_copy(job.task_cfg)  # the job's own copy (_compose) is saved as composed
-        OmegaConf.resolve(resolved)  # ${hydra:runtime.output_dir} and friends, while this job's config is current
+        with env_override(config.hydra.job.env_set):  # ${oc.env:...} as the job's own process would see it
+            OmegaConf.resolve(resolved)  # ${hydra:runtime.output_dir} and friends, while this job is current
         return resolved
 
     def _start_member(self, job: PreparedJob, write_hydra_files: bool) -> None:

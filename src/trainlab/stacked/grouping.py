@@ -328,9 +328,11 @@ def optimizer_order(cfg: DictConfig) -> tuple:
     return (str(optimizer.get("_target_")), bool(optimizer.get("foreach", True)), bool(optimizer.get("compile")))
 
 
-def plan_stacks(cfgs: list[DictConfig], max_members: int) -> tuple[list[list[int]], dict[int, str]]:
+def plan_stacks(cfgs: list[DictConfig], max_members: int,
+                apart_by: list[str] | None = None) -> tuple[list[list[int]], dict[int, str]]:
     """Cut jobs into stacks: lists of job indices (in order of first appearance; one-job lists run alone), and
-    for each job that must run alone the reason."""
+    for each job that must run alone the reason. Jobs whose ``apart_by`` entries differ never share a stack (the
+    launcher's: each job's ``hydra.job.env_set``, which is not in ``cfgs``)."""
     if max_members < 1:
         raise ValueError(f"max_members={max_members} must be >= 1")
     alone: dict[int, str] = {}
@@ -342,7 +344,7 @@ def plan_stacks(cfgs: list[DictConfig], max_members: int) -> tuple[list[list[int
             alone[index] = reason
             key = f"alone-{index}"
         else:
-            key = group_key(cfg)
+            key = group_key(cfg) if apart_by is None else f"{group_key(cfg)}|{apart_by[index]}"
         if key not in groups:
             groups[key] = []
             order.append(key)

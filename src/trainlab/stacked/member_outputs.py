@@ -60,6 +60,7 @@ class Member:
     status: str = "completed"
     error: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+    last_logged_step: int | None = None  # where its curves end (a member that diverged stops logging there)
 
     @property
     def output_dir(self) -> Path:
@@ -93,6 +94,7 @@ class MemberOutputs(Checkpoint):
             metrics = {name: value for name, value in zip(names, row, strict=True)
                        if only is None or name not in only or only[name][index]}
             member.metrics.update(metrics)
+            member.last_logged_step = step
             for logger in member.loggers:
                 logger.log_metrics({**metrics, "epoch": epoch}, step)
 
@@ -167,7 +169,8 @@ class MemberOutputs(Checkpoint):
             if failure is not None and member.status == "completed":
                 member.status, member.error = ("interrupted" if interrupted else "failed"), failure
             metrics = {**member.metrics, "status/diverged": float(member.status == "diverged")}
-            record_run_end(member.loggers, metrics, member.status, final_step)
+            ended_at = member.last_logged_step if member.status == "diverged" else None
+            record_run_end(member.loggers, metrics, member.status, final_step if ended_at is None else ended_at)
             objective = None if interrupted else objective_value(
                 member.cfg.get("optimized_metric"), metrics, member.status, member.cfg.get("objective_on_failure"))
             write_status(member.output_dir, member.status, member.overrides, metrics, objective, wall_time,
