@@ -314,7 +314,10 @@ def test_max_members_cuts_a_group_and_a_leftover_of_one_runs_as_with_basic(data_
     assert "optimizer.lr=0.03" in leftover
     rows = summary(sweep_dir)
     assert [row["status"] for row in rows] == ["completed"] * 3
-    assert "stack of 2 members" in (sweep_dir / rows[0]["job"] / "train.log").read_text()
+    stack_log = (sweep_dir / rows[0]["job"] / "train.log").read_text()
+    assert "stack of 2 members" in stack_log
+    for row in rows[:2]:  # each member's closing line, as a lone run ends its log
+        assert f"{row['job']}: completed; final metrics: " in stack_log
     assert "stack of" not in (sweep_dir / rows[2]["job"] / "train.log").read_text()
 
 

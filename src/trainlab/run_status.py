@@ -58,6 +58,11 @@ def write_status(
     return path
 
 
+def status_line(status: str, metrics: dict[str, float]) -> str:
+    """The log line a job ends with: ``completed; final metrics: test/acc=0.868, ...``."""
+    return f"{status}; final metrics: " + ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items()))
+
+
 def read_status(job_dir: str | os.PathLike) -> dict[str, Any] | None:
     """The job's status, or None when it has none (never started, or still running)."""
     path = Path(job_dir) / STATUS_FILE

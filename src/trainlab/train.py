@@ -58,7 +58,7 @@ from trainlab.job_context import JobContext
 from trainlab.loggers.hparams import logged_config, record_run_end, record_run_start, run_hparams
 from trainlab.output_locations import check_task_locations
 from trainlab.run_dir import claim_run_dir
-from trainlab.run_status import read_status, write_status
+from trainlab.run_status import read_status, status_line, write_status
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +198,7 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
         if writes_job_files:
             record_run_end(trainer.loggers, metrics, status, trainer.global_step)
 
-    log.info("%s; final metrics: %s", status, ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items())))
+    log.info(status_line(status, metrics))
     name = cfg.get("optimized_metric")
     objective = objective_value(name, metrics, status, cfg.get("objective_on_failure"))
     save_status(objective)

@@ -36,7 +36,7 @@ from trainlab.callbacks.checkpoint_provenance import ENTRY
 from trainlab.callbacks.graceful_shutdown import GracefulShutdown
 from trainlab.loggers.hparams import HParamValue, record_run_end, record_run_start
 from trainlab.models.classifier import MLPClassifier
-from trainlab.run_status import write_status
+from trainlab.run_status import status_line, write_status
 from trainlab.train import objective_value
 
 log = logging.getLogger(__name__)
@@ -175,6 +175,7 @@ class MemberOutputs(Checkpoint):
                 member.cfg.get("optimized_metric"), metrics, member.status, member.cfg.get("objective_on_failure"))
             write_status(member.output_dir, member.status, member.overrides, metrics, objective, wall_time,
                          member.error, data_source=member.resolved_source)
+            log.info("%s: %s", member.output_dir.name, status_line(member.status, metrics))
             objectives.append(objective)
         return objectives
 
