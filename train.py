@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 
 from trainlab.errors import UserError, exit_for_user_error
 from trainlab.hydra_errors import report_config_errors_in_one_line
+from trainlab.preflight import leave_hydra_files_to_rank_0
 from trainlab.process_exit import skip_final_garbage_collection
 from trainlab.shell_override import shell_override
 
@@ -51,6 +52,7 @@ def main(cfg: DictConfig) -> float | None:
 
 
 if __name__ == "__main__":
+    sys.argv = leave_hydra_files_to_rank_0(sys.argv)  # under torchrun / SLURM, rank 0 alone writes .hydra/
     skip_final_garbage_collection()  # before Lightning is imported and registers exit handlers: ~0.5 s less at exit
     report_config_errors_in_one_line()  # an unknown option or key: one line and exit status 2, as below
     main()

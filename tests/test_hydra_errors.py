@@ -74,11 +74,17 @@ def test_squashed_drops_the_search_path():
     assert squashed(message) == "Cannot find primary config 'nope'."
 
 
-def test_a_group_swept_over_null_is_one_line_naming_the_override(train_in_process, tmp_path):
-    result = train_in_process("-m", "scheduler=null,step", "debug=limit")
+@pytest.mark.parametrize(("sweep", "extra", "commands"), [
+    ("scheduler=null,step", [], "scheduler=null, and python train.py -m <overrides> scheduler=step"),
+    ("logger=null,csv,tensorboard", ["hparams_search=random", "optimizer.lr=interval(0.01,0.1)"],
+     "logger=null, and python train.py -m <overrides> logger=csv,tensorboard"),
+])
+def test_a_group_swept_over_null_is_one_line_naming_the_override(train_in_process, tmp_path, sweep, extra, commands):
+    result = train_in_process("-m", sweep, *extra, "debug=limit")
     assert result.returncode == 2
-    assert result.stderr.splitlines()[-1].startswith(
-        "error: scheduler=null,step: a config group cannot be swept over null")
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith(f"error: {sweep}: a config group cannot be swept over null")
+    assert last.endswith(f"run the two as separate commands: python train.py -m <overrides> {commands}")
     assert "Traceback" not in result.stderr
     assert not list((tmp_path / "outputs").rglob("status.json"))
 
@@ -88,8 +94,9 @@ def test_a_job_name_longer_than_the_file_system_allows_is_one_line_with_the_way_
     result = train_in_process("-m", f"model.net.hidden_sizes=[{too_long}]", "optimizer=sgd,adam", "debug=limit")
     assert result.returncode == 2
     last = result.stderr.splitlines()[-1]
-    assert last.startswith("error: directory name too long (")
+    assert last.startswith("error: a directory name is too long (")
     assert "the file system allows 255" in last and "'hydra.sweep.subdir=${hydra.job.num}'" in last
+    assert last.endswith("or choose a shorter hydra.sweep.dir")
     assert "Traceback" not in result.stderr
 
 
@@ -102,3 +109,13 @@ def test_a_plugin_setting_of_the_wrong_type_names_the_type_it_takes(train_in_pro
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == line
     assert not (tmp_path / "outputs").exists()
+
+
+def test_a_run_dir_name_longer_than_the_file_system_allows_is_refused_before_anything(train_in_process, tmp_path):
+    run_dir = tmp_path / ("x" * 300)
+    result = train_in_process("debug=limit", f"hydra.run.dir={run_dir}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"error: hydra.run.dir={run_dir} is unusable: a name in it is 300 bytes ({'x' * 40}...); the file system "
+        "allows 255")
+    assert "Warning" not in result.stderr

@@ -296,3 +296,25 @@ def test_status_json_is_complete_json(make_cfg, tmp_path):
     assert payload["status"] == "completed" and payload["wall_time_s"] > 0
     assert payload["data_source"] == "bundled"
     assert set(payload["metrics"]) >= {"train/loss", "val/acc", "test/acc"}
+
+
+def test_under_torchrun_only_rank_0_checks_the_run_dir_and_the_other_ranks_write_no_hydra_files(
+        train_in_process, tmp_path, monkeypatch):
+    from hydra import compose, initialize_config_dir
+    from omegaconf import open_dict
+
+    from trainlab.preflight import check_single_run, leave_hydra_files_to_rank_0
+
+    run_dir = tmp_path / "run"
+    assert train_in_process("debug=limit", f"hydra.run.dir={run_dir}").returncode == 0
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        config = compose("train", overrides=["debug=limit", f"hydra.run.dir={run_dir}"], return_hydra_config=True)
+    with open_dict(config):
+        config.hydra.runtime.output_dir = str(run_dir)
+    with pytest.raises(RunDirInUseError, match="already holds a run"):
+        check_single_run(config)  # rank 0 (no RANK variable): the directory is refused
+    monkeypatch.setenv("RANK", "1")  # a later rank may find rank 0's first files there: it leaves the check to rank 0
+    check_single_run(config)
+    assert leave_hydra_files_to_rank_0(["train.py", "x=1"]) == ["train.py", "x=1", "hydra.output_subdir=null"]
+    monkeypatch.setenv("RANK", "0")
+    assert leave_hydra_files_to_rank_0(["train.py", "x=1"]) == ["train.py", "x=1"]

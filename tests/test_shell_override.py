@@ -14,7 +14,8 @@ from trainlab.shell_override import shell_override
 JOB_DIR = "/tmp/sweep/3_data.source=bundled,model.net.hidden_sizes=[32,32],optimizer=adam"
 
 
-@pytest.mark.parametrize("value", [JOB_DIR, "/tmp/with space/and 'quotes\"", "/tmp/back\\slash=1", "/tmp/plain-dir_1"])
+@pytest.mark.parametrize("value", [JOB_DIR, "/tmp/with space/and 'quotes\"", "/tmp/back\\slash=1", "/tmp/plain-dir_1",
+                                   "/home/josé/run", "/tmp/ends with\\", "/tmp/a\\\"b"])
 def test_a_printed_override_reaches_hydra_as_the_same_value(value):
     (word,) = shlex.split(shell_override("hydra.run.dir", value))  # what the shell hands to train.py
     parsed = OverridesParser.create().parse_override(word)

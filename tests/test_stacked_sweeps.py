@@ -222,12 +222,12 @@ def test_interrupt_saves_every_member_and_resume_sweep_finishes_them(make_cfg, t
 
 def test_a_stacked_sweep_checks_every_member_before_writing_and_leaves_skipped_members_as_they_were(
         train_in_process, tmp_path):
-    bad_dir = tmp_path / "bad"
-    bad = train_in_process("-m", "optimizer.lr=0.01,-1", "hydra/launcher=stacked", *SMALL,
-                           f"hydra.sweep.dir={bad_dir}")
+    bad_dir = tmp_path / "bad"  # two stacks of two: the bad job is in the second, checked before the first trains
+    bad = train_in_process("-m", "optimizer.lr=0.01,0.02,0.03,-1", "hydra/launcher=stacked",
+                           "hydra.launcher.max_members=2", *SMALL, f"hydra.sweep.dir={bad_dir}")
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines()[-1] == "error: optimizer.lr=-1 is invalid; allowed: a number >= 0.0"
-    assert [p for p in bad_dir.iterdir() if p.is_dir()] == []  # neither member's directory was made
+    assert [p for p in bad_dir.iterdir() if p.is_dir()] == []  # no member's directory was made
 
     sweep_dir = tmp_path / "sweep"
     args = ["-m", "optimizer=sgd,adam", "hydra/launcher=stacked", *SMALL, f"hydra.sweep.dir={sweep_dir}"]
@@ -333,7 +333,7 @@ def test_resume_sweep_through_the_launcher_skips_completed_members_and_trains_th
     again = run_train_in_process([*command, "resume_sweep=true"], tmp_path, data_dir)
     log = again.stdout + again.stderr
     assert again.returncode == 0, log[-3000:]
-    assert f"resume_sweep=true: {done} completed before; skipping it" in log
+    assert f"resume_sweep=true: {done.name} completed before; skipping it" in log
     assert (done / "status.json").read_bytes() == kept
     assert read_status(stopped)["status"] == "completed"
     assert (stopped / "attempts" / "0" / "checkpoints" / "last.ckpt").is_file()  # the earlier attempt is kept

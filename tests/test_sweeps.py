@@ -90,6 +90,33 @@ def test_resume_sweep_skips_completed_jobs(train_in_process, tmp_path):
     assert "resume_sweep" not in rows[0]  # how the jobs were started is no column (only the re-run one carries it)
 
 
+
+def test_resume_sweep_never_skips_a_completed_job_of_another_sweep_in_the_same_directory(train_in_process, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    numbered = ["-m", "debug=limit", f"hydra.sweep.dir={sweep_dir}", "hydra.sweep.subdir=${hydra.job.num}"]
+    assert train_in_process(*numbered, "optimizer=sgd").returncode == 0
+    summary_before = (sweep_dir / "summary.csv").read_bytes()
+    other = train_in_process(*numbered, "optimizer=adam", "resume_sweep=true")  # job 0 again, another optimizer
+    assert other.returncode == 2
+    assert other.stderr.strip().splitlines()[-1].startswith(
+        f"error: {sweep_dir / '0'} holds a completed job with other overrides (data.source=bundled "
+        "optimizer=sgd) than this one (data.source=bundled optimizer=adam)")
+    assert (sweep_dir / "summary.csv").read_bytes() == summary_before
+    assert read_status(sweep_dir / "0")["overrides"][-1] == "optimizer=sgd"
+
+
+def test_a_multirun_that_resumes_its_jobs_from_their_checkpoints_may_use_its_own_sweep_dir(train_in_process,
+                                                                                            tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    args = ["-m", "debug=limit", "optimizer=sgd,adam", f"hydra.sweep.dir={sweep_dir}"]
+    assert train_in_process(*args).returncode == 0
+    jobs = sorted(job for job in sweep_dir.iterdir() if job.is_dir())
+    curves = [scalar_values(job, "val/acc") for job in jobs]
+    resumed = train_in_process(*args, "ckpt_path=last", "optimized_metric=null")  # nothing left to train: no val/acc
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert [scalar_values(job, "val/acc") for job in jobs] == curves  # not trained again from the start
+    assert [read_status(job)["status"] for job in jobs] == ["completed", "completed"]
+
 def test_an_override_value_with_a_slash_nests_the_job_dir_and_the_sweep_still_reads_whole(train_in_process,
                                                                                           tmp_path):
     sweep_dir = tmp_path / "sweep"

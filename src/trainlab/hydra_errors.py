@@ -45,6 +45,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
 from trainlab.errors import UserError
+from trainlab.output_locations import NAME_MAX, PATH_MAX
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -130,29 +131,42 @@ GROUP_SWEPT_OVER_NULL = "Config group override must be a string or a list. Got N
 def null_group_sweep_message(argv: list[str]) -> str:
     """Hydra cannot sweep a config group over ``null`` (``-m scheduler=null,step`` fails while composing a job)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ChoiceSweep
 
-    parser, swept = OverridesParser.create(), []
+    parser = OverridesParser.create()
     for word in argv:
         try:
             override = parser.parse_override(word)
         except Exception:  # noqa: BLE001, S112 - not an override (-m, --flags): nothing to name
             continue
-        if override.is_sweep_override() and None in list(override.sweep_iterator()):
-            swept.append(override.input_line)
-    named = f"{', '.join(swept)}: " if swept else ""
-    return (f"{named}a config group cannot be swept over null (Hydra composes null as no option only from a single "
-            "choice); run the null choice and the others as two commands, e.g. python train.py -m <overrides> and "
-            "python train.py -m <overrides> scheduler=step,cosine")
+        if not isinstance(override.value(), ChoiceSweep):  # interval(), glob(), a plain value: no null option
+            continue
+        values = list(override.sweep_string_iterator())
+        if "null" not in values:
+            continue
+        others = ",".join(value for value in values if value != "null")
+        key = override.get_key_element()
+        return (f"{override.input_line}: a config group cannot be swept over null (Hydra composes null as no option "
+                f"only from a single choice); run the two as separate commands: python train.py -m <overrides> "
+                f"{key}=null, and python train.py -m <overrides> {key}={others}")
+    return ("a config group cannot be swept over null (Hydra composes null as no option only from a single "
+            "choice); run the null choice and the others as separate commands")
 
 
-def name_too_long_message(error: OSError) -> str:
+def name_too_long_message(error: OSError, multirun: bool) -> str:
     """A run or job directory whose name the file system refuses (a sweep's job is named from its overrides)."""
-    path = Path(str(error.filename))
-    longest = max(path.parts, key=lambda part: len(part.encode()))
-    return (f"directory name too long ({len(longest.encode())} bytes; the file system allows 255): "
-            f"{longest[:80]}...; shorten it with 'hydra.sweep.subdir=${{hydra.job.num}}' (jobs named by number: "
-            "their overrides stay in .hydra/overrides.yaml, status.json and HPARAMS), leave keys out of the name with "
-            "hydra.job.config.override_dirname.exclude_keys, or choose a shorter hydra.run.dir")
+    path = str(error.filename)
+    longest = max(Path(path).parts, key=lambda part: len(part.encode()))
+    if len(longest.encode()) > NAME_MAX:
+        what = f"a directory name is too long ({len(longest.encode())} bytes; the file system allows {NAME_MAX}): "
+        what += f"{longest[:80]}..."
+    else:
+        what = f"the path is too long ({len(path.encode())} bytes; the file system allows {PATH_MAX}): {path[:80]}..."
+    if multirun:
+        return (f"{what}; shorten it with 'hydra.sweep.subdir=${{hydra.job.num}}' (jobs named by number: their "
+                "overrides stay in .hydra/overrides.yaml, status.json and HPARAMS), leave keys out of the name with "
+                "hydra.job.config.override_dirname.exclude_keys, or choose a shorter hydra.sweep.dir")
+    return f"{what}; choose a shorter hydra.run.dir"
 
 
 def report_config_errors_in_one_line() -> None:
@@ -183,7 +197,8 @@ def report_config_errors_in_one_line() -> None:
             except OSError as error:  # Hydra making a run or job directory
                 if error.errno != errno.ENAMETOOLONG or os.environ.get("HYDRA_FULL_ERROR") == "1":
                     raise
-                print(f"error: {name_too_long_message(error)}", file=sys.stderr)
+                multirun = any(word in ("-m", "--multirun") for word in sys.argv[1:])
+                print(f"error: {name_too_long_message(error, multirun)}", file=sys.stderr)
                 sys.exit(2)
 
         return hydra_report(run)

@@ -33,6 +33,9 @@ from trainlab.errors import OutputLocationError
 MIN_FREE_BYTES = 1 << 20
 
 
+NAME_MAX, PATH_MAX = 255, 4096  # bytes of one name, of a whole path (Linux)
+
+
 def nearest_existing(path: Path) -> Path:
     """``path`` itself, or the closest parent of it that exists (as anything: a directory, a file, a link)."""
     while not os.path.lexists(path) and path != path.parent:
@@ -60,6 +63,11 @@ def location_problem(path: str | os.PathLike, check_existing: bool = True) -> st
     """Why ``path`` cannot be a directory this process writes into, or None (see the module docstring).
     ``check_existing=False``: an existing directory is accepted without checking that it is writable."""
     path = Path(path).absolute()
+    too_long = next((part for part in path.parts if len(part.encode()) > NAME_MAX), None)
+    if too_long is not None:
+        return f"a name in it is {len(too_long.encode())} bytes ({too_long[:40]}...); the file system allows {NAME_MAX}"
+    if len(str(path).encode()) >= PATH_MAX:
+        return f"the path is {len(str(path).encode())} bytes; the file system allows {PATH_MAX - 1}"
     existing = nearest_existing(path)
     if not existing.is_dir():
         return f"{existing} is a file, not a directory" if existing.is_file() else f"{existing} is not a directory"

@@ -12,7 +12,8 @@ that must stay untouched, is therefore checked here, on the composed config:
   was - Hydra would otherwise rewrite its ``.hydra/`` files with the refused config, and a config error would leave
   a new directory behind;
 * ``on_multirun_start``: a sweep directory whose job directories hold runs, unless ``resume_sweep=true``
-  (:func:`~trainlab.run_dir.check_sweep_dir_free`).
+  (:func:`~trainlab.sweep.job_dirs.check_sweep_dir_free`). Under torchrun or SLURM, where every rank is a
+  ``train.py`` process, rank 0 checks the directories and the other ranks write no ``.hydra/``.
 
 The training task repeats these checks for its own callers (tests, launchers that run jobs in-process); in a
 multirun each job's config and ``ckpt_path`` are checked there, once Hydra has made the job's directory (the
@@ -34,12 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.utils import env_override
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, open_dict, read_write
 
 from trainlab.errors import UserError
 from trainlab.output_locations import check_run_locations
-from trainlab.run_dir import check_run_dir_free, check_sweep_dir_free
+from trainlab.run_dir import check_run_dir_free
+from trainlab.sweep.job_dirs import check_sweep_dir_free
 
 
 def exit_on_user_error(check: Callable[[], None]) -> None:
@@ -54,12 +57,14 @@ def exit_on_user_error(check: Callable[[], None]) -> None:
 
 
 def check_single_run(config: DictConfig) -> None:
-    """A single run's config, run directory and ``ckpt_path``, on the task's config as Hydra will hand it to the
-    task."""
+    """A single run's directory, config and ``ckpt_path``, on the task's config as Hydra will hand it to the task
+    (its ``hydra.job.env_set`` in the environment)."""
     from trainlab.config_validation import validate_config
-    from trainlab.distributed.process_world import process_rank
 
     output_dir = os.path.abspath(str(config.hydra.run.dir))
+    resuming = config.get("ckpt_path") is not None
+    if writes_run_files() and not config.get("resume_sweep"):
+        check_run_dir_free(Path(output_dir), resuming_checkpoint=resuming)
     hydra_view = copy.deepcopy(config)
     with read_write(hydra_view.hydra.runtime), open_dict(hydra_view.hydra.runtime):
         hydra_view.hydra.runtime.output_dir = output_dir  # what ${hydra:runtime.output_dir} resolves to in the task
@@ -70,18 +75,32 @@ def check_single_run(config: DictConfig) -> None:
     previous = hydra_config.cfg
     hydra_config.set_config(hydra_view)  # as Hydra's run_job does before the task: ${hydra:...} resolves
     try:
-        validate_config(task)
-        resuming = task.get("ckpt_path") is not None
-        if process_rank() == 0 and not task.get("resume_sweep"):  # rank 0 writes the run's files (train.py)
-            check_run_dir_free(Path(output_dir), resuming_checkpoint=resuming)
-        if resuming:
-            from trainlab.checkpoint_check import check_checkpoint  # imports Lightning
-            from trainlab.train import resolve_checkpoint
+        with env_override(config.hydra.job.env_set):  # as run_job sets it around the task
+            validate_config(task)
+            if resuming:
+                from trainlab.checkpoint_check import check_checkpoint  # imports Lightning
+                from trainlab.train import resolve_checkpoint
 
-            path = resolve_checkpoint(task.ckpt_path, Path(output_dir))
-            check_checkpoint(path, task, name=f"ckpt_path={task.ckpt_path}")
+                path = resolve_checkpoint(task.ckpt_path, Path(output_dir))
+                check_checkpoint(path, task, name=f"ckpt_path={task.ckpt_path}")
     finally:
         hydra_config.cfg = previous
+
+
+def leave_hydra_files_to_rank_0(argv: list[str]) -> list[str]:
+    """``train.py``'s command line for this process: a rank other than 0 of a job that torchrun or SLURM started as
+    several ``train.py`` processes gets ``hydra.output_subdir=null`` - rank 0 writes ``.hydra/`` once it has checked
+    the run directory, and a refused run's directory keeps the ``.hydra/`` of the run it holds."""
+    return argv if writes_run_files() else [*argv, "hydra.output_subdir=null"]
+
+
+def writes_run_files() -> bool:
+    """Whether this process writes the run's files: all but the first rank of a job that torchrun or SLURM started
+    as several ``train.py`` processes leave them to rank 0 (``train.py`` gives them ``hydra.output_subdir=null``);
+    a directory the other ranks checked could already hold rank 0's first files."""
+    from trainlab.distributed.process_world import process_rank
+
+    return process_rank() == 0
 
 
 class Preflight(Callback):
@@ -94,4 +113,6 @@ class Preflight(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
-        exit_on_user_error(lambda: check_sweep_dir_free(sweep_dir, bool(config.get("resume_sweep"))))
+        if writes_run_files():
+            exit_on_user_error(lambda: check_sweep_dir_free(sweep_dir, bool(config.get("resume_sweep")),
+                                                            resuming_checkpoints=config.get("ckpt_path") is not None))

@@ -12,16 +12,18 @@ Otherwise it stops with :class:`RunDirInUseError`.
 
 Hydra writes ``.hydra/`` and the log file into the directory before the task runs, so the refusal is also made
 earlier, before Hydra writes anything (the ``preflight`` Hydra callback, :mod:`trainlab.preflight`): for a single
-run by :func:`check_run_dir_free`, for a multirun by :func:`check_sweep_dir_free` on the whole sweep directory.
+run by :func:`check_run_dir_free`, for a multirun by :func:`trainlab.sweep.job_dirs.check_sweep_dir_free` on the
+whole sweep directory.
 """
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from trainlab.errors import RunDirInUseError
-from trainlab.run_status import STATUS_FILE
+from trainlab.run_status import STATUS_FILE, read_status
 from trainlab.shell_override import shell_override
 
 ARTIFACT_PATTERNS = (STATUS_FILE, "events.out.tfevents.*", "checkpoints", "metrics.csv", "hparams.yaml")
@@ -45,52 +47,28 @@ def check_run_dir_free(output_dir: Path, resuming_checkpoint: bool) -> None:
     )
 
 
-# Folders a job or a sweep writes for itself: never a job directory, not searched for one.
-NOT_JOB_DIRS = frozenset({".hydra", "checkpoints", "attempts", "report", ".submitit"})
+def recorded_objective_to_skip(output_dir: Path, overrides: list[str], ignored_keys: list[str]) -> tuple[bool, Any]:
+    """``resume_sweep=true``: whether the job in ``output_dir`` completed before - then it is skipped and its
+    recorded objective returned as ``(True, objective)`` - or must run (``(False, None)``). A completed job whose
+    recorded overrides differ from this job's (the keys that name no hyper-parameter, ``ignored_keys`` - Hydra's
+    ``exclude_keys`` - and ``resume_sweep`` aside) is another job that landed in the same directory - jobs named by
+    number (``hydra.sweep.subdir=${hydra.job.num}``), or by overrides whose keys are left out of the name - and is
+    refused: skipping it would report its results as this job's."""
+    previous = read_status(output_dir)
+    if previous is None or previous["status"] != "completed":
+        return False, None
+    ignored = {*ignored_keys, "resume_sweep"}
 
+    def named(items: list[str]) -> list[str]:
+        return sorted(o for o in items if o.partition("=")[0].lstrip("+~") not in ignored)
 
-def sweep_job_dirs(sweep_dir: Path) -> list[Path]:
-    """The job directories of a sweep, in job order: ``<sweep>/<n>_<overrides>/``, or deeper when an override's
-    value holds a ``/`` (``callbacks.early_stopping.monitor=val/loss`` names the directory ``0_...monitor=val/loss``,
-    as Hydra joins the overrides as they are). A job directory holds ``.hydra/`` or a run's artifacts."""
-    found = []
-
-    def visit(directory: Path) -> None:
-        for child in sorted(directory.iterdir()):
-            if not child.is_dir() or child.name in NOT_JOB_DIRS:
-                continue
-            if (child / ".hydra").is_dir() or artifacts(child):
-                found.append(child)
-            else:
-                visit(child)
-
-    if sweep_dir.is_dir():
-        visit(sweep_dir)
-    return sorted(found, key=lambda job: (job_number(job.relative_to(sweep_dir).parts[0]), str(job)))
-
-
-def job_number(name: str) -> int:
-    """The ``<n>`` of a job directory named ``<n>_<overrides>`` (others sort last)."""
-    digits = len(name) - len(name.lstrip("0123456789"))
-    return int(name[:digits]) if digits else 1 << 30
-
-
-def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool) -> None:
-    """Refuse a multirun into ``sweep_dir`` when a job directory in it holds a run's artifacts, unless the multirun
-    is ``resume_sweep=true`` (which skips the completed jobs and keeps the others' earlier attempts)."""
-    if resume_sweep:
-        return
-    used = [job for job in sweep_job_dirs(sweep_dir) if artifacts(job)]
-    if not used:
-        return
-    names = ", ".join(job.relative_to(sweep_dir).as_posix() for job in used[:3])
-    names += f" and {len(used) - 3} more" if len(used) > 3 else ""
-    raise RunDirInUseError(
-        f"hydra.sweep.dir={sweep_dir} already holds a run in {names}; nothing was overwritten. Finish or extend "
-        f"that sweep with resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)} (completed jobs are "
-        "skipped), or give this "
-        "sweep a new hydra.sweep.dir."
-    )
+    recorded, wanted = named(previous.get("overrides", [])), named(overrides)
+    if recorded != wanted:
+        raise RunDirInUseError(
+            f"{output_dir} holds a completed job with other overrides ({' '.join(recorded) or 'none'}) than this one "
+            f"({' '.join(wanted) or 'none'}); resume_sweep=true finishes the sweep that made the directory, with its "
+            "own overrides - give this sweep a new hydra.sweep.dir. Nothing was overwritten.")
+    return True, previous["objective"]
 
 
 def claim_run_dir(output_dir: Path, resuming_checkpoint: bool, resume_sweep: bool) -> None:

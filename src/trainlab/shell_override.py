@@ -3,8 +3,9 @@ otherwise.
 
 Hydra's override grammar ends an unquoted value at ``=``, ``,``, brackets and spaces, and a sweep names its job
 directories from their overrides (``3_optimizer=adam,trainer.max_epochs=1``), so ``hydra.run.dir=<such a dir>``
-does not parse. Quoted for Hydra (``"..."``, a ``"`` in it escaped) and then for the shell (``'...'``, by
-:func:`shlex.quote`), ``'hydra.run.dir="<dir>"'`` reaches Hydra as one word and parses back to the directory.
+does not parse. Quoted for Hydra (``"..."``: a ``"`` in it escaped, backslashes before one or at the end doubled)
+and then for the shell (``'...'``, by :func:`shlex.quote`), ``'hydra.run.dir="<dir>"'`` reaches Hydra as one word
+and parses back to the directory. Only ASCII letters stand unquoted: Hydra's grammar reads no other.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 import shlex
 from typing import Any
 
-PLAIN_VALUE = re.compile(r"[\w./:+@%-]*")  # what both Hydra and the shell read as it is
+PLAIN_VALUE = re.compile(r"[\w./:+@%-]*", re.ASCII)  # what both Hydra and the shell read as it is
 
 
 def shell_override(key: str, value: Any) -> str:
@@ -21,5 +22,8 @@ def shell_override(key: str, value: Any) -> str:
     text = str(value)
     if PLAIN_VALUE.fullmatch(text):
         return f"{key}={text}"
-    escaped = text.replace('"', '\\"')  # Hydra reads a backslash as itself unless a quote follows
+    # Hydra reads a backslash as itself unless a quote follows it (or it ends the value, before the closing quote):
+    # those runs of backslashes are doubled, and a quote is escaped
+    escaped = re.sub(r'(\\*)"', lambda m: m.group(1) * 2 + '\\"', text)
+    escaped = re.sub(r"(\\+)$", lambda m: m.group(1) * 2, escaped)
     return shlex.quote(f'{key}="{escaped}"')

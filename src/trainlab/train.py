@@ -57,8 +57,8 @@ from trainlab.heap_reuse import reuse_freed_heap_memory
 from trainlab.job_context import JobContext
 from trainlab.loggers.hparams import logged_config, record_run_end, record_run_start, run_hparams
 from trainlab.output_locations import check_task_locations
-from trainlab.run_dir import claim_run_dir
-from trainlab.run_status import read_status, status_line, write_status
+from trainlab.run_dir import claim_run_dir, recorded_objective_to_skip
+from trainlab.run_status import status_line, write_status
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +110,11 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     overrides = context.overrides
     rank = process_rank()
     writes_job_files = rank == 0  # under DDP only rank 0 writes status.json, logs and checkpoints
-    previous = read_status(output_dir)
-    if cfg.get("resume_sweep") and previous is not None and previous["status"] == "completed":
-        log.info("resume_sweep=true: %s completed before; skipping it", output_dir.name)
-        return previous["objective"]
+    if cfg.get("resume_sweep"):
+        skip, objective = recorded_objective_to_skip(output_dir, overrides, context.ignored_override_keys)
+        if skip:
+            log.info("resume_sweep=true: %s completed before; skipping it", output_dir.name)
+            return objective
 
     # ---- build everything from the config: an error here is a config error and stops the (multi)run -----------
     validate_config(cfg)

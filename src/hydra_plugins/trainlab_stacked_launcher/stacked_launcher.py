@@ -11,10 +11,13 @@ sweeper), the launcher composes every job's config, cuts the jobs into stacks
 * a stack of K jobs gets, per job, what ``run_job`` gives a job - its output directory, ``.hydra/`` (config,
   hydra config, overrides), its ``train.log`` (the stack's log), the ``on_job_start`` / ``on_job_end``
   callbacks and a ``JobReturn`` with its objective - and the K jobs train together in this process
-  (:func:`trainlab.stacked.train_stack.train_stack`). Before any of the K writes a file, every member's config and
-  directory are checked (:func:`trainlab.stacked.train_stack.completed_objectives`): a config error or a directory
-  that holds another run stops the sweep with nothing written, and a completed job that ``resume_sweep=true``
-  skips keeps its ``.hydra/`` as it was.
+  (:func:`trainlab.stacked.train_stack.train_stack`); a completed member that ``resume_sweep=true`` skips keeps its
+  ``.hydra/`` and ``train.log`` as they were.
+
+Before the first stack trains, every job of the batch is checked
+(:func:`trainlab.stacked.train_stack.completed_objectives`): a config error or a directory that holds another run
+stops the sweep before any job trains or writes its files. Jobs whose ``hydra.job.env_set`` differ never share a
+stack, and each member's config is resolved inside its own ``env_set``.
 
 Options (``hydra.launcher.*``): ``max_members`` caps the members of one stack (memory: parameters, gradients and
 optimizer state grow with K); ``strict=true`` turns "this job runs alone" into a config error naming the key.
@@ -74,6 +77,11 @@ class PreparedJob:
     task_cfg: DictConfig
 
 
+# Why a stackable job runs alone when no other job of the batch shares its group key
+# (trainlab.stacked.grouping.group_key) and its hydra.job.env_set.
+NO_PARTNER = "no other job shares its architecture, data, budgets, precision, device and hydra.job.env_set"
+
+
 class StackedLauncher(Launcher):
     def __init__(self, max_members: int = 128, strict: bool = False) -> None:
         super().__init__()
@@ -116,6 +124,7 @@ class StackedLauncher(Launcher):
         from trainlab.errors import ConfigError, UserError, exit_for_user_error
         from trainlab.stacked.grouping import plan_stacks
         from trainlab.stacked.long_lived_objects import freeze_now
+        from trainlab.stacked.train_stack import completed_objectives
 
         setup_globals()
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
@@ -127,21 +136,24 @@ class StackedLauncher(Launcher):
             if self.strict and alone:
                 index, reason = next(iter(alone.items()))
                 raise ConfigError(f"hydra.launcher.strict=true: job #{jobs[index].index} cannot be stacked: {reason}")
+            members = [self._member(job) for job in jobs]
+            skipped = completed_objectives(members)  # every job's config and directory, before the first trains
         except UserError as error:
             exit_for_user_error(error)
         freeze_now()
         stacked = sum(len(stack) > 1 for stack in stacks)
-        log.info("Launching %d jobs as %d runs: %d stacked, %d alone", len(jobs), len(stacks), stacked,
-                 len(stacks) - stacked)
+        log.info("Launching %d jobs as %d run%s: %d stacked, %d alone", len(jobs), len(stacks),
+                 "" if len(stacks) == 1 else "s", stacked, len(stacks) - stacked)
         returns: list[JobReturn | None] = [None] * len(jobs)
         for stack in stacks:
             if len(stack) == 1:
                 job = jobs[stack[0]]
-                if stack[0] in alone:
-                    log.info("\t#%d runs alone: %s", job.index, alone[stack[0]])
+                log.info("\t#%d runs alone: %s", job.index, alone.get(stack[0], NO_PARTNER))
                 returns[stack[0]] = self._run_alone(job)
             else:
-                for index, job_return in zip(stack, self._run_stack([jobs[i] for i in stack]), strict=True):
+                stack_skipped = {place: skipped[i] for place, i in enumerate(stack) if i in skipped}
+                stack_returns = self._run_stack([jobs[i] for i in stack], [members[i] for i in stack], stack_skipped)
+                for index, job_return in zip(stack, stack_returns, strict=True):
                     returns[index] = job_return
             configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         return returns
@@ -166,6 +178,16 @@ class StackedLauncher(Launcher):
         with env_override(config.hydra.job.env_set):  # ${oc.env:...} as the job's own process would see it
             OmegaConf.resolve(resolved)  # ${hydra:runtime.output_dir} and friends, while this job is current
         return resolved
+
+    def _member(self, job: PreparedJob) -> Any:
+        """The job as a member of a stack: a :class:`~trainlab.stacked.train_stack.StackJob` (its resolved config,
+        overrides, choices, the override keys that name no hyper-parameter, its name in the sweep)."""
+        from trainlab.stacked.train_stack import StackJob
+
+        return StackJob(self._resolve_member(job), list(job.config.hydra.overrides.task),
+                        dict(job.config.hydra.runtime.choices),
+                        list(job.config.hydra.job.config.override_dirname.exclude_keys),
+                        name=str(job.config.hydra.sweep.subdir))
 
     def _start_member(self, job: PreparedJob, write_hydra_files: bool) -> None:
         """What ``run_job`` does next: the output directory, ``.hydra/`` (left as it is for a completed job that
@@ -202,30 +224,24 @@ class StackedLauncher(Launcher):
             handler.setLevel(first.level)
             root.addHandler(handler)
 
-    def _run_stack(self, jobs: list[PreparedJob]) -> list[JobReturn]:
+    def _run_stack(self, jobs: list[PreparedJob], members: list[Any], skipped: dict[int, Any]) -> list[JobReturn]:
+        """Train ``jobs`` (as ``members``, checked: ``skipped`` are the completed ones ``resume_sweep=true`` skips)
+        as one stack, each job getting what ``run_job`` gives it."""
         from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
         from trainlab.errors import UserError, exit_for_user_error
         from trainlab.lightning_noise import route_lightning_logs_through_root
         from trainlab.shell_override import shell_override
-        from trainlab.stacked.train_stack import StackJob, completed_objectives, train_stack
+        from trainlab.stacked.train_stack import train_stack
 
-        resolved_configs = [self._resolve_member(job) for job in jobs]
-        try:  # configs and directories checked before any member's files are written
-            skipped = completed_objectives(resolved_configs)
-        except UserError as error:
-            exit_for_user_error(error)
         for index, job in enumerate(jobs):
             self._start_member(job, write_hydra_files=index not in skipped)
         self._log_to_every_member([job for index, job in enumerate(jobs) if index not in skipped])
         route_lightning_logs_through_root()
         log.info("\t#%s : one stacked run of %d jobs", ",".join(str(i) for i in sorted(job.index for job in jobs)),
                  len(jobs))
-        stack_jobs = [StackJob(resolved, list(job.config.hydra.overrides.task), dict(job.config.hydra.runtime.choices),
-                               list(job.config.hydra.job.config.override_dirname.exclude_keys))
-                      for job, resolved in zip(jobs, resolved_configs, strict=True)]
         try:
             with env_override(jobs[0].config.hydra.job.env_set):
-                objectives = train_stack(stack_jobs)
+                objectives = train_stack(members, skipped)
         except UserError as error:
             exit_for_user_error(error)
         except TrainingInterrupted as stop:

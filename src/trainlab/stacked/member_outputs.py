@@ -47,6 +47,7 @@ class Member:
     """One job of a stack: its config, its lone module (the checkpoint template) and what it has logged."""
 
     cfg: DictConfig
+    name: str  # its job's name in the stack's log: the directory relative to the sweep's
     overrides: list[str]
     module: MLPClassifier
     optimizer: Optimizer  # the member's optimizer built the lone way, for the checkpoint format
@@ -102,7 +103,7 @@ class MemberOutputs(Checkpoint):
         member = self.members[index]
         member.status = "diverged"
         log.warning("%s: training loss is %s at step %d: the member diverged and is frozen there; the other members "
-                    "go on", member.output_dir.name, loss, step)
+                    "go on", member.name, loss, step)
         if member.last_checkpoint is not None:
             self.save_checkpoints(trainer, [index], [member.last_checkpoint[0]])
 
@@ -175,7 +176,7 @@ class MemberOutputs(Checkpoint):
                 member.cfg.get("optimized_metric"), metrics, member.status, member.cfg.get("objective_on_failure"))
             write_status(member.output_dir, member.status, member.overrides, metrics, objective, wall_time,
                          member.error, data_source=member.resolved_source)
-            log.info("%s: %s", member.output_dir.name, status_line(member.status, metrics))
+            log.info("%s: %s", member.name, status_line(member.status, metrics))
             objectives.append(objective)
         return objectives
 

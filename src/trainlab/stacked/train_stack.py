@@ -38,8 +38,7 @@ from trainlab.errors import ConfigError, UserError
 from trainlab.heap_reuse import reuse_freed_heap_memory
 from trainlab.loggers.hparams import logged_config, run_hparams
 from trainlab.output_locations import check_task_locations
-from trainlab.run_dir import check_run_dir_free, claim_run_dir
-from trainlab.run_status import read_status
+from trainlab.run_dir import check_run_dir_free, claim_run_dir, recorded_objective_to_skip
 from trainlab.stacked.grouping import CallbackPlan, callback_plan
 from trainlab.stacked.member_outputs import Member, MemberOutputs, StackShutdown
 from trainlab.stacked.stacked_classifier import StackedClassifier
@@ -57,6 +56,11 @@ class StackJob:
     overrides: list[str]
     choices: dict[str, str | None] = field(default_factory=dict)
     ignored_override_keys: list[str] = field(default_factory=list)
+    name: str = ""  # its directory relative to the sweep's (the launcher's); the directory's own name if empty
+
+    @property
+    def job_name(self) -> str:
+        return self.name or Path(self.cfg.paths.output_dir).name
 
 
 def build_member(job: StackJob, datamodule: L.LightningDataModule, plan: CallbackPlan) -> Member:
@@ -71,7 +75,7 @@ def build_member(job: StackJob, datamodule: L.LightningDataModule, plan: Callbac
     # scheduler, so configure_optimizers returns the optimizer itself); an argument its class rejects: a config error
     lone_optimizer = build_optimizers(module, cfg, {"optimizer": optimizer})
     source = datamodule.resolve_source()
-    return Member(cfg=cfg, overrides=job.overrides, module=module, optimizer=lone_optimizer,
+    return Member(cfg=cfg, name=job.job_name, overrides=job.overrides, module=module, optimizer=lone_optimizer,
                   loggers=instantiate_dict(cfg.get("logger"), "logger"), config=logged_config(cfg, source),
                   columns=run_hparams(cfg, job.choices, job.overrides, job.ignored_override_keys, source),
                   resolved_source=source, provenance=provenance(cfg, job.overrides),
@@ -89,31 +93,37 @@ def member_plans(jobs: list[StackJob]) -> list[CallbackPlan]:
     return plans
 
 
-def completed_objectives(configs: list[DictConfig]) -> dict[int, float | None]:
+def completed_objectives(jobs: list[StackJob]) -> dict[int, float | None]:
     """Steps 1 and 2 of the module docstring, before anything is written: the recorded objective of each job that
-    ``resume_sweep=true`` skips (by index), after every other job's config is validated and its directories
-    checked - a directory holding another run is refused here (:func:`~trainlab.run_dir.check_run_dir_free`)."""
+    ``resume_sweep=true`` skips (by index; :func:`~trainlab.run_dir.recorded_objective_to_skip`), after every other
+    job's config is validated and its directories checked - a directory holding another run is refused here
+    (:func:`~trainlab.run_dir.check_run_dir_free`)."""
     skipped = {}
-    for index, cfg in enumerate(configs):
-        previous = read_status(cfg.paths.output_dir)
-        if cfg.get("resume_sweep") and previous is not None and previous["status"] == "completed":
-            skipped[index] = previous["objective"]
-    for index, cfg in enumerate(configs):
+    for index, job in enumerate(jobs):
+        if job.cfg.get("resume_sweep"):
+            skip, objective = recorded_objective_to_skip(Path(job.cfg.paths.output_dir), job.overrides,
+                                                         job.ignored_override_keys)
+            if skip:
+                skipped[index] = objective
+    for index, job in enumerate(jobs):
         if index not in skipped:
-            validate_config(cfg)
-            check_task_locations(cfg)
-            if not cfg.get("resume_sweep"):
-                check_run_dir_free(Path(cfg.paths.output_dir), resuming_checkpoint=False)
+            validate_config(job.cfg)
+            check_task_locations(job.cfg)
+            if not job.cfg.get("resume_sweep"):
+                check_run_dir_free(Path(job.cfg.paths.output_dir), resuming_checkpoint=job.cfg.get("ckpt_path")
+                                   is not None)
     return skipped
 
 
-def train_stack(jobs: list[StackJob]) -> list[float | None]:
-    """Train ``jobs`` as one stack; returns each job's objective, in job order (see the module docstring)."""
+def train_stack(jobs: list[StackJob], skipped: dict[int, float | None] | None = None) -> list[float | None]:
+    """Train ``jobs`` as one stack; returns each job's objective, in job order (see the module docstring).
+    ``skipped``: what :func:`completed_objectives` returned for these jobs, when the caller has run it."""
     reuse_freed_heap_memory()  # once per process: no page faults on each step's fresh tensors
     objectives: list[float | None] = [None] * len(jobs)
-    skipped = completed_objectives([job.cfg for job in jobs])
+    if skipped is None:
+        skipped = completed_objectives(jobs)
     for index, objective in skipped.items():
-        log.info("resume_sweep=true: %s completed before; skipping it", jobs[index].cfg.paths.output_dir)
+        log.info("resume_sweep=true: %s completed before; skipping it", jobs[index].job_name)
         objectives[index] = objective
     todo = [index for index in range(len(jobs)) if index not in skipped]
     stack_jobs = [jobs[index] for index in todo]
@@ -138,8 +148,7 @@ def train_stack(jobs: list[StackJob]) -> list[float | None]:
         callbacks.append(hydra.utils.instantiate(plans[0].progress_bar))
     trainer: L.Trainer = instantiate_key(first, "trainer", callbacks=callbacks, logger=False,
                                          enable_checkpointing=True)  # MemberOutputs checkpoints
-    log.info("stack of %d members: %s", len(members), ", ".join(
-        Path(job.cfg.paths.output_dir).name for job in stack_jobs))
+    log.info("stack of %d members: %s", len(members), ", ".join(job.job_name for job in stack_jobs))
     if first.get("seed") is not None:
         L.seed_everything(first.seed, workers=True, verbose=False)
     try:

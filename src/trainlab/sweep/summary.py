@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from trainlab.atomic_files import write_text_atomically
-from trainlab.run_dir import sweep_job_dirs
 from trainlab.run_status import read_status
+from trainlab.sweep.job_dirs import sweep_job_dirs
 
 SUMMARY_FILE, RANKING_FILE = "summary.csv", "ranking.csv"
 # How a job was started, not what it trains: a resumed sweep's re-run jobs carry resume_sweep=true, its skipped
 # ones do not, and the column would say nothing about the runs.
-RUN_SWITCHES = frozenset({"resume_sweep", "ckpt_path"})
+RUN_SWITCHES = frozenset({"resume_sweep"})
 
 
 def split_override(override: str) -> tuple[str, str]:

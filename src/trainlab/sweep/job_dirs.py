@@ -1,0 +1,62 @@
+"""The job directories of a sweep: where they are, and whether a new multirun may write into the sweep.
+
+A sweep names each job's directory ``<sweep>/<n>_<overrides>/`` (``hydra.sweep.subdir``); an override whose value
+holds a ``/`` (``callbacks.early_stopping.monitor=val/loss``) nests it deeper, as Hydra joins the overrides as they
+are. :func:`sweep_job_dirs` finds them at any depth (the summary, the report, HPARAMS and the check below read
+them); :func:`check_sweep_dir_free` refuses a sweep directory that holds runs before Hydra writes into it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from trainlab.errors import RunDirInUseError
+from trainlab.run_dir import artifacts
+from trainlab.shell_override import shell_override
+
+# Folders a job or a sweep writes for itself: never a job directory, not searched for one.
+NOT_JOB_DIRS = frozenset({".hydra", "checkpoints", "attempts", "report", ".submitit"})
+
+
+def sweep_job_dirs(sweep_dir: Path) -> list[Path]:
+    """The job directories of a sweep, in job order: ``<sweep>/<n>_<overrides>/``, or deeper when an override's
+    value holds a ``/`` (``callbacks.early_stopping.monitor=val/loss`` names the directory ``0_...monitor=val/loss``,
+    as Hydra joins the overrides as they are). A job directory holds ``.hydra/`` or a run's artifacts."""
+    found = []
+
+    def visit(directory: Path) -> None:
+        for child in sorted(directory.iterdir()):
+            if child.is_symlink() or not child.is_dir() or child.name in NOT_JOB_DIRS:
+                continue
+            if (child / ".hydra").is_dir() or artifacts(child):
+                found.append(child)
+            else:
+                visit(child)
+
+    if sweep_dir.is_dir():
+        visit(sweep_dir)
+    return sorted(found, key=lambda job: (job_number(job.relative_to(sweep_dir).parts[0]), str(job)))
+
+
+def job_number(name: str) -> int:
+    """The ``<n>`` of a job directory named ``<n>_<overrides>`` (others sort last)."""
+    digits = len(name) - len(name.lstrip("0123456789"))
+    return int(name[:digits]) if digits else 1 << 30
+
+
+def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoints: bool) -> None:
+    """Refuse a multirun into ``sweep_dir`` when a job directory in it holds a run's artifacts, unless the multirun
+    is ``resume_sweep=true`` (which skips the completed jobs and keeps the others' earlier attempts) or resumes its
+    jobs from their checkpoints (``ckpt_path``; each job checks its own)."""
+    if resume_sweep or resuming_checkpoints:
+        return
+    used = [job for job in sweep_job_dirs(sweep_dir) if artifacts(job)]
+    if not used:
+        return
+    names = ", ".join(job.relative_to(sweep_dir).as_posix() for job in used[:3])
+    names += f" and {len(used) - 3} more" if len(used) > 3 else ""
+    raise RunDirInUseError(
+        f"hydra.sweep.dir={sweep_dir} already holds a run in {names}; nothing was overwritten. Finish that sweep "
+        f"with its own overrides and resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)} (completed "
+        "jobs are skipped), or give this sweep a new hydra.sweep.dir."
+    )
