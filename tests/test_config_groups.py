@@ -83,7 +83,8 @@ def test_job_names_leave_out_paths_and_display_settings_but_keep_hyper_parameter
     from hydra import compose, initialize_config_dir
 
     overrides = ["paths.root_dir=.", "paths.data_dir=/data", "paths.log_dir=/logs", "optimizer=adam",
-                 "trainer.enable_progress_bar=false", "model.weight_decay=0.1", "resume_sweep=true"]
+                 "trainer.enable_progress_bar=false", "model.weight_decay=0.1", "resume_sweep=true",
+                 "data.download=false"]
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = compose("train", overrides=overrides, return_hydra_config=True)
     assert cfg.hydra.job.override_dirname == "model.weight_decay=0.1,optimizer=adam"  # the job dir's name
