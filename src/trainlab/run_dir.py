@@ -42,8 +42,7 @@ def check_run_dir_free(output_dir: Path, resuming_checkpoint: bool) -> None:
     raise RunDirInUseError(
         f"output directory {output_dir} already holds a run ({names}); nothing was overwritten. Resume that run "
         f"with ckpt_path=last {shell_override('hydra.run.dir', output_dir)}, finish an interrupted sweep with "
-        "resume_sweep=true "
-        "hydra.sweep.dir=<its dir>, or start a new run in a new directory."
+        "resume_sweep=true hydra.sweep.dir=<its dir>, or start a new run in a new directory."
     )
 
 
@@ -66,8 +65,9 @@ def recorded_objective_to_skip(output_dir: Path, overrides: list[str], ignored_k
     if recorded != wanted:
         raise RunDirInUseError(
             f"{output_dir} holds a completed job with other overrides ({' '.join(recorded) or 'none'}) than this one "
-            f"({' '.join(wanted) or 'none'}); resume_sweep=true finishes the sweep that made the directory, with its "
-            "own overrides - give this sweep a new hydra.sweep.dir. Nothing was overwritten.")
+            f"({' '.join(wanted) or 'none'}); its status, checkpoints and TensorBoard run are left as they were. "
+            "resume_sweep=true finishes the sweep that made the directory, with that sweep's overrides: give this "
+            "sweep a new hydra.sweep.dir.")
     return True, previous["objective"]
 
 
