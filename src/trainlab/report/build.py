@@ -17,7 +17,7 @@ import numpy as np
 
 from trainlab.atomic_files import write_text_atomically
 from trainlab.report import figures
-from trainlab.report.sweep_runs import JobRun, load_sweep
+from trainlab.report.sweep_runs import JobRun, load_sweep, search_minimizes
 
 FIGURES = {  # experiment option -> (figure function, file name, title)
     "compare_optimizers": (figures.loss_curves, "optimizers_loss", "B: optimizers on MNIST (5-layer net, He init)"),
@@ -25,8 +25,8 @@ FIGURES = {  # experiment option -> (figure function, file name, title)
     "compare_batchnorm": (figures.batchnorm_grid, "batchnorm_grid", "F: Batch Normalization vs initial weight std"),
     "overfit_weight_decay": (figures.train_test_accuracy, "overfit_weight_decay", "G: overfitting and weight decay"),
     "overfit_dropout": (figures.train_test_accuracy, "overfit_dropout", "H: overfitting and dropout"),
-    "hparams_search/random": (figures.top_trials_grid, "top20_trials", "I: random search, top 20 by val accuracy"),
-    "hparams_search/tpe": (figures.top_trials_grid, "top20_trials", "I: TPE search, top 20 by val accuracy"),
+    "hparams_search/random": (figures.top_trials_grid, "top20_trials", "I: random search, the 20 best trials"),
+    "hparams_search/tpe": (figures.top_trials_grid, "top20_trials", "I: TPE search, the 20 best trials"),
 }
 DPI = 90  # of the report's PNG files and TensorBoard images
 OVERLAY_TAGS = ("train/loss", "val/acc", "eval/train_acc", "eval/test_acc")
@@ -50,10 +50,14 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
     return "\n".join(lines) + "\n"
 
 
-def draw(jobs: list[JobRun], keys: list[str], experiment: str | None) -> dict[str, object]:
-    """{file stem: matplotlib figure} for the recognised experiment, or the generic overlays."""
+def draw(jobs: list[JobRun], keys: list[str], experiment: str | None, minimize: bool = False) -> dict[str, object]:
+    """{file stem: matplotlib figure} for the recognised experiment, or the generic overlays. ``minimize``: the
+    search's direction (its best trials have the lowest objective)."""
     if experiment in FIGURES:
         function, stem, title = FIGURES[experiment]
+        if function is figures.top_trials_grid:
+            return {stem: function(jobs, keys, f"{title} ({'lowest' if minimize else 'highest'} objective first)",
+                                   minimize=minimize)}
         return {stem: function(jobs, keys, title)}
     title = experiment or "sweep"
     tags = [t for t in OVERLAY_TAGS if any(job.series(t)[0] for job in jobs)]
@@ -80,7 +84,7 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None) -> dict[s
     written: dict[str, Path] = {}
     writer = SummaryWriter(log_dir=str(out))
     try:
-        for stem, fig in draw(jobs, keys, experiment).items():
+        for stem, fig in draw(jobs, keys, experiment, search_minimizes(Path(sweep_dir))).items():
             path = out / f"{stem}.png"
             image = rendered(fig)
             plt.imsave(path, image, dpi=DPI)

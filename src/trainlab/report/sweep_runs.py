@@ -70,6 +70,15 @@ def experiment_choice(job_dir: Path) -> str | None:
     return None if experiment in (None, "null") else experiment
 
 
+def search_minimizes(sweep_dir: Path) -> bool:
+    """Whether the search of ``sweep_dir`` minimised its objective (``direction`` in its optimization_results.yaml;
+    a grid sweep has none: False)."""
+    results = sweep_dir / "optimization_results.yaml"
+    if not results.is_file():
+        return False
+    return (yaml.safe_load(results.read_text()) or {}).get("direction") == "minimize"
+
+
 def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | None]:
     """(jobs with their scalars, swept keys, recognised experiment) of ``sweep_dir``."""
     sweep_dir = Path(sweep_dir)
