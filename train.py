@@ -43,12 +43,25 @@ def main(cfg: DictConfig) -> float | None:
         print(diverged, file=sys.stderr)
         sys.exit(RunDiverged.EXIT_STATUS)
     except TrainingInterrupted as stop:
-        run_dir = stop.checkpoint.parent.parent
         print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}, saved {stop.checkpoint}.\n"
-              f"Resume with: python train.py <the same overrides> ckpt_path=last "
-              f"{shell_override('hydra.run.dir', run_dir)}",
-              file=sys.stderr)
+              f"{resume_command(stop.checkpoint.parent.parent)}", file=sys.stderr)
         sys.exit(128 + stop.signum)
+
+
+def resume_command(run_dir: Path) -> str:
+    """What finishes an interrupted run: the run resumed from its checkpoint, or - for a job of a multirun - the
+    sweep, whose later jobs have not run yet (``resume_sweep=true`` trains this job again, keeping the interrupted
+    attempt under ``attempts/``, and runs them)."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    hydra_config = HydraConfig.get()
+    if hydra_config.mode == RunMode.MULTIRUN:
+        sweep_dir = os.path.abspath(str(hydra_config.sweep.dir))
+        return (f"Finish the sweep with: python train.py <the same overrides> resume_sweep=true "
+                f"{shell_override('hydra.sweep.dir', sweep_dir)}")
+    run_dir_override = shell_override("hydra.run.dir", run_dir)
+    return f"Resume with: python train.py <the same overrides> ckpt_path=last {run_dir_override}"
 
 
 if __name__ == "__main__":

@@ -157,6 +157,19 @@ def launch(args: list[str], data_dir: Path, run_dir: Path) -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
+
+def test_an_interrupted_job_of_a_multirun_prints_the_command_that_finishes_the_sweep(tmp_path, data_dir):
+    sweep_dir = tmp_path / "sweep"
+    command = [sys.executable, str(ROOT / "train.py"), "-m", "optimizer=sgd,adam", "debug=limit",
+               "data.source=bundled", f"paths.data_dir={data_dir}", "trainer.enable_progress_bar=false",
+               f"hydra.sweep.dir={sweep_dir}", "+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:3}"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(ROOT / "tests")})
+    assert result.returncode == 128 + signal.SIGTERM, result.stderr[-3000:]
+    assert (f"Finish the sweep with: python train.py <the same overrides> resume_sweep=true "
+            f"hydra.sweep.dir={sweep_dir}") in result.stderr  # job 1 has not run: resuming job 0 alone is not enough
+    assert "ckpt_path=last" not in result.stderr
+
 def test_sigterm_mid_epoch_then_resume_equals_uninterrupted_run(tmp_path, data_dir, train_in_process):
     reference_dir, interrupted_dir = tmp_path / "reference", tmp_path / "interrupted"
     # a real SIGTERM, sent by the training process to itself at step 123 (epoch 2, 23 steps in)
