@@ -49,3 +49,16 @@ def test_reproduce_never_downloads_and_trains_each_experiment_in_its_own_sweep_d
     (overrides,) = commands
     assert "data.download=false" in overrides  # full MNIST if on disk, else the bundled sample: never the network
     assert f"hydra.sweep.dir={tmp_path / 'sweep'}" in overrides and overrides[0] == "experiment=compare_optimizers"
+
+
+@pytest.mark.parametrize("command", [["report", "{sweep}", "--out", "{file}"], ["reproduce", "--out", "{file}/sub"],
+                                     ["report", "{file}"]])
+def test_an_output_or_sweep_path_that_is_a_file_is_one_line_and_the_file_is_left(tmp_path, capsys, command):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me")
+    (tmp_path / "sweep").mkdir()
+    argv = [part.format(file=a_file, sweep=tmp_path / "sweep") for part in command]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip().endswith(f"{a_file} is a file, not a directory" if "--out" in argv
+                                                    else f"{a_file} is a file, not a sweep directory")
+    assert a_file.read_text() == "keep me"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from trainlab.output_locations import location_problem
 from trainlab.process_exit import skip_final_garbage_collection
 
 
@@ -46,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--split", nargs="+", default=["val", "test"], metavar="SPLIT",
                           help="splits to evaluate: val, train, test (default: val test)")
     args = parser.parse_args(argv)
+
+    out_problem = location_problem(args.out) if getattr(args, "out", None) else None
+    if out_problem is not None:  # before anything runs, as train.py checks hydra.run.dir
+        print(f"error: --out {args.out} is unusable: {out_problem}", file=sys.stderr)
+        return 2
 
     if args.command == "report":
         from trainlab.report.build import build_report
