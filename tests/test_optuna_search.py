@@ -622,3 +622,19 @@ def test_a_trial_told_by_its_storage_id_gets_its_outcome_and_a_finished_trial_ke
     assert trials[1].value == 0.75 and trials[1].user_attrs[OUTCOME_ATTR] == "completed"
     assert trials[2].user_attrs[OUTCOME_ATTR] == "diverged"
     assert "trial 1 was already finished (COMPLETE); keeping that" in caplog.text
+
+
+def test_a_resume_with_a_space_the_study_cannot_go_on_with_is_one_line_and_leaves_no_trial_running(
+        train_in_process, tmp_path):
+    sweep_dir = tmp_path / "search"
+    base = ["hparams_search=random", "hydra.sweeper.n_jobs=2", "trainer.max_epochs=1", f"hydra.sweep.dir={sweep_dir}"]
+    assert train_in_process(*base, "hydra.sweeper.n_trials=2").returncode == 0
+    changed = train_in_process(*base, "hydra.sweeper.n_trials=4", "optimizer.lr=interval(0.5, 0.9)",
+                               "resume_sweep=true")  # the study searched lr on a log scale
+    assert changed.returncode == 2
+    last = changed.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: optimizer.lr: the study in {sweep_dir / 'optuna.journal'} searched it as "
+                           "FloatDistribution(high=0.01, log=True, low=1e-06")
+    assert "allowed: the study's own search space, or a new hydra.sweep.dir" in last
+    study = optuna.load_study(study_name="hparams_random", storage=open_storage(None, sweep_dir).storage)
+    assert [trial.state for trial in study.trials] == [TrialState.COMPLETE] * 2  # no trial asked, none RUNNING

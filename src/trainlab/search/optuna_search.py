@@ -160,6 +160,9 @@ class OptunaSearch:
         # closed on every way out: an SQLite file in WAL mode is put back in the default mode (sqlite_wal)
         with open_storage(self.storage_spec, self.sweep_dir) as storage:
             study = self.open_study(storage, sampler)
+            recorded = {key: value for trial in study.get_trials(deepcopy=False)
+                        for key, value in trial.distributions.items()}
+            space.check_against(recorded, storage.description)
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
             with StopSignals() as stop:

@@ -28,7 +28,13 @@ from typing import Any
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import ChoiceSweep, IntervalSweep, Override, RangeSweep
 from hydra.errors import OverrideParseException
-from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+    check_distribution_compatibility,
+)
 
 from trainlab.errors import ConfigError
 
@@ -51,6 +57,21 @@ class SearchSpace:
     def trial_overrides(self, params: Mapping[str, Any]) -> list[str]:
         """The overrides of one trial: the fixed ones, then ``key=value`` for each sampled parameter."""
         return [*self.fixed, *(f"{key}={override_value(value)}" for key, value in params.items())]
+
+    def check_against(self, recorded: Mapping[str, BaseDistribution], where: str) -> None:
+        """Refuse a space that the study in ``where`` cannot go on with: a key it searched (``recorded``, from its
+        trials) with a distribution Optuna cannot mix with this one (another kind, another ``log``, another set of
+        choices) - Optuna would fail at the next ask, leaving that trial RUNNING."""
+        for key, distribution in self.distributions.items():
+            if key not in recorded:
+                continue
+            try:
+                check_distribution_compatibility(recorded[key], distribution)
+            except ValueError as error:
+                raise ConfigError(
+                    f"{key}: the study in {where} searched it as {recorded[key]}, this search as {distribution} "
+                    f"({error}); allowed: the study's own search space, or a new hydra.sweep.dir (or "
+                    "hydra.sweeper.study_name) for another one") from None
 
     def composition_checks(self) -> list[list[str]]:
         """Trial overrides that together use every choice and both ends of every range, to check they compose."""
