@@ -136,3 +136,26 @@ def test_a_file_busy_elsewhere_keeps_its_mode_and_neither_opening_nor_closing_fa
     restore_default_mode(opened.storage.engine)  # the next search to close it last puts it back
     assert journal_mode(database) == "delete"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["optuna.db"]
+
+
+def test_a_worker_that_loses_the_race_to_create_the_schema_opens_the_database_again(tmp_path, monkeypatch, caplog):
+    import sqlalchemy.exc
+
+    from trainlab.search import storage as storage_module
+
+    real, calls = storage_module.RDBStorage, []
+
+    def racing(url, **kwargs):  # the first open finds the other worker's half-made schema
+        calls.append(url)
+        if len(calls) == 1:
+            raise sqlalchemy.exc.IntegrityError("INSERT INTO alembic_version", {}, Exception(
+                "UNIQUE constraint failed: alembic_version.version_num"))
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(storage_module, "RDBStorage", racing)
+    monkeypatch.setattr(storage_module.time, "sleep", lambda seconds: None)
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    caplog.set_level("INFO", logger=storage_module.log.name)
+    opened = storage_module.open_rdb(url, url)
+    assert isinstance(opened, real) and len(calls) == 2
+    assert "another worker was creating the study database; opening it again" in caplog.text

@@ -28,6 +28,7 @@ never appear in messages or results files.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,10 +107,24 @@ def open_storage(spec: str | None, sweep_dir: Path) -> StudyStorage:
     return StudyStorage(open_rdb(spec, spec), hide_password(spec), in_sweep_dir=False)
 
 
+# Workers that open a new database at the same moment race to create Optuna's schema: the loser sees the
+# winner's tables ("table studies already exists", a UNIQUE constraint on alembic_version) and opens it again.
+SCHEMA_RACE_ATTEMPTS = 5
+
+
 def open_rdb(url: str, spec: str | None) -> RDBStorage:
     engine_kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}} if url.startswith("sqlite") else {}
     try:
-        storage = RDBStorage(url, engine_kwargs=engine_kwargs)
+        for attempt in range(SCHEMA_RACE_ATTEMPTS):
+            try:
+                storage = RDBStorage(url, engine_kwargs=engine_kwargs)
+                break
+            except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.OperationalError) as error:
+                creating_schema = "already exists" in str(error) or "UNIQUE constraint failed" in str(error)
+                if not creating_schema or attempt == SCHEMA_RACE_ATTEMPTS - 1:
+                    raise
+                log.info("%s: another worker was creating the study database; opening it again", url)
+                time.sleep(0.2 * (attempt + 1))
         use_wal_where_safe(storage.engine)
         return storage
     except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError, RuntimeError, OSError) as error:
