@@ -56,6 +56,7 @@ def test_cli_prints_a_table_and_errors_name_the_problem(finished_run, tmp_path, 
     out = capsys.readouterr().out
     test_acc = read_status(finished_run)["metrics"]["test/acc"]
     assert f"| test | {read_status(finished_run)['metrics']['test/loss']:.4f} | {test_acc:.4f} |" in out
+    assert out.splitlines()[:4] == [f"{finished_run}, --ckpt last:", "", "| split | loss | acc |", "|---|---|---|"]
 
     assert main(["evaluate", str(tmp_path)]) == 2
     assert f"{tmp_path} has no .hydra/config.yaml: not the directory of a trainlab run" in capsys.readouterr().err

@@ -182,6 +182,9 @@ def test_report_draws_figure_summary_and_tensorboard_image(logger, train_in_proc
             assert tb_image.size == png.size and png.size[0] > 500
             assert np.array_equal(np.asarray(tb_image.convert("RGB")), np.asarray(png.convert("RGB")))
     assert "summary: " in capsys.readouterr().out
+    assert main(["report", str(sweep_dir)]) == 0  # again: the images replace the earlier report's, as the PNGs do
+    assert len(list(report.glob("events.out.tfevents.*"))) == 1
+    assert [len(load_run(report).Images(tag)) for tag in sorted(images)] == [1, 1]
 
 
 def test_report_recognises_an_experiment(train_in_process, tmp_path):

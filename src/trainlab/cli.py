@@ -24,7 +24,7 @@ def print_evaluation(run_dir: str, ckpt: str, splits: list[str]) -> int:
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"| split | loss | acc |  ({run_dir}, --ckpt {ckpt})\n|---|---|---|")
+    print(f"{run_dir}, --ckpt {ckpt}:\n\n| split | loss | acc |\n|---|---|---|")  # a markdown table as it is
     for split, values in results.items():
         print(f"| {split} | {values['loss']:.4f} | {values['acc']:.4f} |")
     return 0

@@ -82,6 +82,8 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None) -> dict[s
     out = Path(out) if out is not None else Path(sweep_dir) / "report"
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
+    for earlier in out.glob("events.out.tfevents.*"):  # an earlier report's images: replaced, as its PNGs are
+        earlier.unlink()
     writer = SummaryWriter(log_dir=str(out))
     try:
         for stem, fig in draw(jobs, keys, experiment, search_minimizes(Path(sweep_dir))).items():
