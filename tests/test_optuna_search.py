@@ -598,6 +598,8 @@ def test_two_processes_share_one_study(data_dir, tmp_path):
                                                                   "nonexistent/dir/study.db: cannot open the study "
                                                                   "storage"),
     ("hydra.sweeper.direction=max", "error: hydra.sweeper.direction=max is invalid; allowed: maximize, minimize"),
+    ("optimizer.lr=interval(-1,1)", "error: the search space reaches a value its key does not take: "
+                                    "optimizer.lr=-1.0 is invalid; allowed: a number >= 0.0"),
 ])
 def test_bad_search_settings_fail_in_one_line_before_any_trial(override, message, data_dir, tmp_path):
     result = run(data_dir, "hparams_search=tpe", f"hydra.sweep.dir={tmp_path / 'sweep'}", override)

@@ -147,9 +147,12 @@ RULES: dict[str, tuple[Check, str]] = {
 }
 
 
-def check_values(cfg: DictConfig) -> None:
+def check_values(cfg: DictConfig, keys: set[str] | None = None) -> None:
+    """The values of ``RULES``' keys in ``cfg`` (of ``keys`` alone when given)."""
     absent = object()
     for key, (ok, allowed) in RULES.items():
+        if keys is not None and key not in keys:
+            continue
         value = OmegaConf.select(cfg, key, default=absent)
         if value is absent:
             continue

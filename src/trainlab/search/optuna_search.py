@@ -120,9 +120,17 @@ class OptunaSearch:
         if not space.distributions:
             raise ConfigError("hydra.sweeper.params: no entry to search (interval, choice, range or a,b,...); "
                               "allowed: e.g. hydra.sweeper.params.optimizer.lr='tag(log, interval(1e-4, 1e-1))'")
-        # an unknown key or option fails here, as Hydra's one-line composition error, not in the first trial
+        # an unknown key or option fails here, as Hydra's one-line composition error, and a range that reaches a
+        # value its key does not take (optimizer.lr=interval(-1, 1)) as trainlab's - not in the first trial that
+        # samples it, once the study exists
+        from trainlab.config_validation import check_values  # imports torch, as the trials will
+
         for overrides in space.composition_checks():
-            self.config_loader.load_sweep_config(self.config, overrides)
+            job_config = self.config_loader.load_sweep_config(self.config, overrides)
+            try:
+                check_values(job_config, keys=set(space.distributions))
+            except ConfigError as error:
+                raise ConfigError(f"the search space reaches a value its key does not take: {error}") from None
         return space
 
     def open_study(self, storage: StudyStorage, sampler: optuna.samplers.BaseSampler) -> optuna.Study:
