@@ -560,18 +560,24 @@ def test_a_search_stopped_by_sigterm_then_killed_resumes_to_n_trials(data_dir, t
 @pytest.mark.slow  # two train.py processes (~20 s); test_a_worker_joining_a_study_... is the fast check
 def test_two_processes_share_one_study(data_dir, tmp_path):
     """Two workers, one journal file, the same study and seed: n_trials in all, each trial once, new draws each.
-    A barrier holds each worker's first trial until the other has one too, so they do overlap."""
+    A barrier holds each worker's first trial until the other has one too, so they do overlap. Each worker asks two
+    trials per batch: a worker that starts late still finds slots left (the experiment's n_jobs=100 let the first
+    worker ask all four, and the second then found none and left the first waiting at the barrier)."""
     journal = tmp_path / "study.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(TESTS),
            "TRAINLAB_TEST_BARRIER": f"{tmp_path / 'barrier'}:2"}
     workers = [
         subprocess.Popen(train_command(data_dir, "hparams_search=random", "hydra.sweeper.n_trials=4",
                                        f"hydra.sweeper.storage=journal:{journal}", "hydra.sweeper.study_name=shared",
-                                       f"hydra.sweep.dir={tmp_path / name}",
+                                       "hydra.sweeper.n_jobs=2", f"hydra.sweep.dir={tmp_path / name}",
                                        "+callbacks.b={_target_:study_barrier.WaitForWorkers}"),
                          cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for name in ("a", "b")]
-    outputs = [worker.communicate(timeout=300) for worker in workers]
+    try:
+        outputs = [worker.communicate(timeout=300) for worker in workers]
+    finally:  # a worker left running would hold its files and a core for the rest of the test session
+        for worker in workers:
+            worker.kill()
     assert [w.returncode for w in workers] == [0, 0], outputs[0][1][-2000:] + outputs[1][1][-2000:]
     study = optuna.load_study(study_name="shared", storage=optuna.storages.JournalStorage(
         optuna.storages.journal.JournalFileBackend(str(journal))))
