@@ -17,7 +17,7 @@ from trainlab.errors import UserError, exit_for_user_error
 from trainlab.hydra_errors import report_config_errors_in_one_line
 from trainlab.preflight import leave_hydra_files_to_rank_0
 from trainlab.process_exit import skip_final_garbage_collection
-from trainlab.shell_override import shell_override
+from trainlab.shell_override import finish_sweep_command, shell_override
 
 # conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
 os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))
@@ -57,9 +57,7 @@ def resume_command(run_dir: Path) -> str:
 
     hydra_config = HydraConfig.get()
     if hydra_config.mode == RunMode.MULTIRUN:
-        sweep_dir = os.path.abspath(str(hydra_config.sweep.dir))
-        return (f"Finish the sweep with: python train.py <the same overrides> resume_sweep=true "
-                f"{shell_override('hydra.sweep.dir', sweep_dir)}")
+        return f"Finish the sweep with: {finish_sweep_command(os.path.abspath(str(hydra_config.sweep.dir)))}"
     run_dir_override = shell_override("hydra.run.dir", run_dir)
     return f"Resume with: python train.py <the same overrides> ckpt_path=last {run_dir_override}"
 

@@ -6,6 +6,7 @@ directories from their overrides (``3_optimizer=adam,trainer.max_epochs=1``), so
 does not parse. Quoted for Hydra (``"..."``: a ``"`` in it escaped, backslashes before one or at the end doubled)
 and then for the shell (``'...'``, by :func:`shlex.quote`), ``'hydra.run.dir="<dir>"'`` reaches Hydra as one word
 and parses back to the directory. Only ASCII letters stand unquoted: Hydra's grammar reads no other.
+:func:`finish_sweep_command` is the command that errors and interrupts print to finish a sweep.
 """
 
 from __future__ import annotations
@@ -27,3 +28,8 @@ def shell_override(key: str, value: Any) -> str:
     escaped = re.sub(r'(\\*)"', lambda m: m.group(1) * 2 + '\\"', text)
     escaped = re.sub(r"(\\+)$", lambda m: m.group(1) * 2, escaped)
     return shlex.quote(f'{key}="{escaped}"')
+
+
+def finish_sweep_command(sweep_dir: Any) -> str:
+    """``python train.py <the same overrides> resume_sweep=true hydra.sweep.dir=<sweep_dir>``, quoted to paste."""
+    return f"python train.py <the same overrides> resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)}"

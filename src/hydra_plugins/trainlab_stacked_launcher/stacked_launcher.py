@@ -230,7 +230,7 @@ class StackedLauncher(Launcher):
         from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
         from trainlab.errors import UserError, exit_for_user_error
         from trainlab.lightning_noise import route_lightning_logs_through_root
-        from trainlab.shell_override import shell_override
+        from trainlab.shell_override import finish_sweep_command
         from trainlab.stacked.train_stack import train_stack
 
         for index, job in enumerate(jobs):
@@ -246,8 +246,7 @@ class StackedLauncher(Launcher):
             exit_for_user_error(error)
         except TrainingInterrupted as stop:
             print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}; every member saved its "
-                  "checkpoints/last.ckpt.\nFinish the sweep with: python train.py <the same overrides> "
-                  f"resume_sweep=true {shell_override('hydra.sweep.dir', self.config.hydra.sweep.dir)}",
+                  f"checkpoints/last.ckpt.\nFinish the sweep with: {finish_sweep_command(self.config.hydra.sweep.dir)}",
                   file=sys.stderr)
             sys.exit(128 + stop.signum)
         returns = []

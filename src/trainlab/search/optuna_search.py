@@ -53,7 +53,7 @@ from trainlab.search.trial_outcome import (
     tell_outcome,
 )
 from trainlab.search.worker_identity import WORKER_ATTR, this_worker
-from trainlab.shell_override import shell_override
+from trainlab.shell_override import finish_sweep_command, shell_override
 
 DIRECTIONS = ("maximize", "minimize")
 
@@ -249,6 +249,5 @@ class OptunaSearch:
 
     def report_stop(self, study: optuna.Study) -> None:
         counted = self.n_trials - trials_left(study, self.n_trials)
-        print(f"the search stopped with {counted} of {self.n_trials} trials run; continue it with: python train.py "
-              f"<the same overrides> resume_sweep=true {shell_override('hydra.sweep.dir', self.sweep_dir)}",
-              file=sys.stderr)
+        print(f"the search stopped with {counted} of {self.n_trials} trials run; continue it with: "
+              f"{finish_sweep_command(self.sweep_dir)}", file=sys.stderr)

@@ -100,18 +100,16 @@ def completed_objectives(jobs: list[StackJob]) -> dict[int, float | None]:
     (:func:`~trainlab.run_dir.check_run_dir_free`)."""
     skipped = {}
     for index, job in enumerate(jobs):
-        if job.cfg.get("resume_sweep"):
-            skip, objective = recorded_objective_to_skip(Path(job.cfg.paths.output_dir), job.overrides,
-                                                         job.ignored_override_keys)
+        output_dir, resume_sweep = Path(job.cfg.paths.output_dir), job.cfg.get("resume_sweep")
+        if resume_sweep:
+            skip, objective = recorded_objective_to_skip(output_dir, job.overrides, job.ignored_override_keys)
             if skip:
                 skipped[index] = objective
-    for index, job in enumerate(jobs):
-        if index not in skipped:
-            validate_config(job.cfg)
-            check_task_locations(job.cfg)
-            if not job.cfg.get("resume_sweep"):
-                check_run_dir_free(Path(job.cfg.paths.output_dir), resuming_checkpoint=job.cfg.get("ckpt_path")
-                                   is not None)
+                continue
+        validate_config(job.cfg)
+        check_task_locations(job.cfg)
+        if not resume_sweep:
+            check_run_dir_free(output_dir, resuming_checkpoint=job.cfg.get("ckpt_path") is not None)
     return skipped
 
 
