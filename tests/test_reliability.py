@@ -261,6 +261,43 @@ def test_a_refused_run_leaves_the_earlier_runs_directory_byte_for_byte(train_in_
     assert file_bytes(run_dir) == before  # .hydra/ and train.log included: Hydra was stopped before it wrote
 
 
+def test_a_run_that_failed_without_a_checkpoint_leaves_its_directory_to_the_corrected_command(train_in_process,
+                                                                                               tmp_path):
+    run_dir = tmp_path / "run"
+    failed = train_in_process("debug=limit", "data.train_size=100000", f"hydra.run.dir={run_dir}")
+    assert failed.returncode == 2
+    assert "data.train_size=100000 + data.val_size=null (default 500) do not fit" in failed.stderr
+    before = file_bytes(run_dir)
+    corrected = train_in_process("debug=limit", "data.train_size=1000", f"hydra.run.dir={run_dir}")
+    assert corrected.returncode == 0, corrected.stderr[-3000:]
+    attempt = run_dir / "attempts" / "0"
+    assert f"{run_dir} held a run that failed without a checkpoint; its files were moved to {attempt}" in (
+        corrected.stderr)
+    assert file_bytes(attempt) == before  # the failed attempt, .hydra/ and train.log included, byte for byte
+    assert read_status(attempt)["status"] == "failed" and "data.train_size=100000" in read_status(attempt)["error"]
+    assert read_status(run_dir)["status"] == "completed"
+    assert "data.train_size=1000" in (run_dir / ".hydra" / "overrides.yaml").read_text()
+    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+
+
+def test_a_refusal_offers_ckpt_path_last_only_for_a_run_with_a_checkpoint(make_cfg, tmp_path):
+    with_checkpoint, without = tmp_path / "with", tmp_path / "without"
+    train(make_cfg("debug=limit", output_dir=with_checkpoint))
+    train(make_cfg("debug=limit", "callbacks=none", output_dir=without))
+    with pytest.raises(RunDirInUseError) as refused:
+        train(make_cfg("debug=limit", output_dir=with_checkpoint))
+    assert "nothing was overwritten. Resume that run with ckpt_path=last hydra.run.dir=" in str(refused.value)
+    with pytest.raises(RunDirInUseError) as refused:
+        train(make_cfg("debug=limit", output_dir=without))
+    assert "ckpt_path" not in str(refused.value)
+    assert str(refused.value).endswith("nothing was overwritten. Finish an interrupted sweep with resume_sweep=true "
+                                       "hydra.sweep.dir=<its dir>, or start a new run in a new directory.")
+    (without / "status.json").write_text((without / "status.json").read_text().replace('"completed"', '"failed"'))
+    train(make_cfg("debug=limit", output_dir=without))  # a failed run without a checkpoint: its files set aside
+    assert read_status(without / "attempts" / "0")["status"] == "failed"
+    assert read_status(without)["status"] == "completed"
+
+
 def test_a_config_error_in_a_single_run_writes_nothing(train_in_process, tmp_path):
     run_dir = tmp_path / "never"
     result = train_in_process("debug=limit", "optimizer.lr=-0.1", f"hydra.run.dir={run_dir}")

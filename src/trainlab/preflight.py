@@ -10,7 +10,8 @@ that must stay untouched, is therefore checked here, on the composed config:
   another run (:func:`~trainlab.run_dir.check_run_dir_free`) and, with ``ckpt_path``, the checkpoint
   (:func:`~trainlab.checkpoint_check.check_checkpoint`), so that a refused run leaves the directory it names as it
   was - Hydra would otherwise rewrite its ``.hydra/`` files with the refused config, and a config error would leave
-  a new directory behind;
+  a new directory behind. A run directory whose run failed without a checkpoint is taken over once these checks
+  pass: that run's files, its ``.hydra/`` and log included, are moved to ``attempts/<n>/`` first;
 * ``on_multirun_start``: a sweep directory whose job directories hold runs, unless ``resume_sweep=true``
   (:func:`~trainlab.sweep.job_dirs.check_sweep_dir_free`). Under torchrun or SLURM, where every rank is a
   ``train.py`` process, rank 0 checks the directories and the other ranks write no ``.hydra/``.
@@ -41,7 +42,7 @@ from omegaconf import DictConfig, open_dict, read_write
 
 from trainlab.errors import UserError
 from trainlab.output_locations import check_run_locations
-from trainlab.run_dir import check_run_dir_free
+from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_attempt_aside
 from trainlab.sweep.job_dirs import check_sweep_dir_free
 
 
@@ -85,6 +86,16 @@ def check_single_run(config: DictConfig) -> None:
                 check_checkpoint(path, task, name=f"ckpt_path={task.ckpt_path}")
     finally:
         hydra_config.cfg = previous
+    if writes_run_files() and not resuming and not config.get("resume_sweep") and failed_without_checkpoint(
+            Path(output_dir)):
+        # the earlier run failed before it had anything to resume: its files, .hydra/ and log included, go to
+        # attempts/<n>/ before Hydra writes this run's there
+        hydra = config.hydra
+        target = set_attempt_aside(Path(output_dir), also=tuple(
+            name for name in (hydra.output_subdir, f"{hydra.job.name}.log") if name))
+        if target is not None:
+            print(f"{output_dir} held a run that failed without a checkpoint; its files were moved to {target}",
+                  file=sys.stderr)
 
 
 def leave_hydra_files_to_rank_0(argv: list[str]) -> list[str]:

@@ -6,9 +6,13 @@ A directory that already holds artifacts belongs to an earlier run; the task onl
 
 * ``ckpt_path`` is set: the run is being resumed in its own directory, or
 * ``resume_sweep=true`` and the earlier attempt did not complete: its artifacts are moved to
-  ``attempts/<n>/`` first, so nothing is lost (completed jobs are skipped before this is reached).
+  ``attempts/<n>/`` first, so nothing is lost (completed jobs are skipped before this is reached), or
+* the earlier run *failed and left no checkpoint* (:func:`failed_without_checkpoint`: a config or data error at
+  its start, ``data.train_size`` larger than the pool) - there is nothing to resume, and the corrected command may
+  use the same directory: the failed attempt's files are moved to ``attempts/<n>/`` first, as above.
 
-Otherwise it stops with :class:`RunDirInUseError`.
+Otherwise it stops with :class:`RunDirInUseError`, and suggests ``ckpt_path=last`` only when the run left
+``checkpoints/last.ckpt``.
 
 Hydra writes ``.hydra/`` and the log file into the directory before the task runs, so the refusal is also made
 earlier, before Hydra writes anything (the ``preflight`` Hydra callback, :mod:`trainlab.preflight`): for a single
@@ -18,6 +22,7 @@ whole sweep directory.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -26,6 +31,8 @@ from trainlab.errors import RunDirInUseError
 from trainlab.run_status import STATUS_FILE, read_status
 from trainlab.shell_override import shell_override
 
+log = logging.getLogger(__name__)
+
 ARTIFACT_PATTERNS = (STATUS_FILE, "events.out.tfevents.*", "checkpoints", "metrics.csv", "hparams.yaml")
 
 
@@ -33,17 +40,43 @@ def artifacts(output_dir: Path) -> list[Path]:
     return sorted(p for pattern in ARTIFACT_PATTERNS for p in output_dir.glob(pattern))
 
 
+def failed_without_checkpoint(output_dir: Path) -> bool:
+    """Whether the run in ``output_dir`` ended ``failed`` without writing a checkpoint: nothing of it to resume."""
+    status = read_status(output_dir)
+    checkpoints = output_dir / "checkpoints"
+    return (status is not None and status.get("status") == "failed"
+            and not (checkpoints.is_dir() and any(checkpoints.iterdir())))
+
+
 def check_run_dir_free(output_dir: Path, resuming_checkpoint: bool) -> None:
-    """Refuse ``output_dir`` when it holds another run's artifacts, unless this run resumes from a checkpoint."""
+    """Refuse ``output_dir`` when it holds another run's artifacts, unless this run resumes from a checkpoint or the
+    earlier run failed without one (see the module docstring)."""
     found = artifacts(output_dir)
-    if not found or resuming_checkpoint:
+    if not found or resuming_checkpoint or failed_without_checkpoint(output_dir):
         return
     names = ", ".join(p.name for p in found[:4])
-    raise RunDirInUseError(
-        f"output directory {output_dir} already holds a run ({names}); nothing was overwritten. Resume that run "
-        f"with ckpt_path=last {shell_override('hydra.run.dir', output_dir)}, finish an interrupted sweep with "
-        "resume_sweep=true hydra.sweep.dir=<its dir>, or start a new run in a new directory."
-    )
+    ways = ["finish an interrupted sweep with resume_sweep=true hydra.sweep.dir=<its dir>",
+            "start a new run in a new directory"]
+    if (output_dir / "checkpoints" / "last.ckpt").is_file():
+        ways.insert(0, f"resume that run with ckpt_path=last {shell_override('hydra.run.dir', output_dir)}")
+    ways_text = ", ".join(ways[:-1]) + ", or " + ways[-1]
+    raise RunDirInUseError(f"output directory {output_dir} already holds a run ({names}); nothing was overwritten. "
+                           f"{ways_text[0].upper()}{ways_text[1:]}.")
+
+
+def set_attempt_aside(output_dir: Path, also: tuple[str, ...] = ()) -> Path | None:
+    """Move the earlier attempt's artifacts (and the files named in ``also``, e.g. its ``.hydra`` and log) to
+    ``output_dir/attempts/<n>/``, n counting from 0; returns that directory, or None when there was nothing."""
+    found = artifacts(output_dir)
+    if not found:
+        return None
+    attempts = output_dir / "attempts"
+    target = attempts / str(len(list(attempts.glob("*"))) if attempts.exists() else 0)
+    target.mkdir(parents=True)
+    for path in [*found, *(output_dir / name for name in also)]:
+        if path.exists():
+            shutil.move(str(path), target / path.name)
+    return target
 
 
 def recorded_objective_to_skip(output_dir: Path, overrides: list[str], ignored_keys: list[str]) -> tuple[bool, Any]:
@@ -73,11 +106,8 @@ def recorded_objective_to_skip(output_dir: Path, overrides: list[str], ignored_k
 
 def claim_run_dir(output_dir: Path, resuming_checkpoint: bool, resume_sweep: bool) -> None:
     """Make sure this run may write into ``output_dir`` (see the module docstring)."""
-    if resume_sweep and not resuming_checkpoint and (found := artifacts(output_dir)):
-        attempts = output_dir / "attempts"
-        target = attempts / str(len(list(attempts.glob("*"))) if attempts.exists() else 0)
-        target.mkdir(parents=True)
-        for path in found:
-            shutil.move(str(path), target / path.name)
+    if not resuming_checkpoint and (resume_sweep or failed_without_checkpoint(output_dir)):
+        if (target := set_attempt_aside(output_dir)) is not None:
+            log.info("%s: the earlier attempt's files were moved to %s", output_dir, target)
         return
     check_run_dir_free(output_dir, resuming_checkpoint)
