@@ -346,6 +346,29 @@ def test_a_finished_study_in_the_sweep_dir_is_not_extended_without_resume_sweep(
     assert len(load(tmp_path / "s").trials) == 3  # one more: the study ends at n_trials in all
 
 
+def test_a_study_goes_on_only_with_the_fixed_overrides_its_trials_ran_with(tmp_path):
+    sweep = tmp_path / "s"
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "model.net.dropout=0.1", "seed=3"))
+    assert load(sweep).user_attrs["fixed_overrides"] == ["hparams_search=random", "model.net.dropout=0.1", "seed=3"]
+    before = (sweep / "optuna.journal").read_bytes()
+    with pytest.raises(ConfigError) as refused:
+        run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "model.net.dropout=0.2", "seed=3",
+                               "resume_sweep=true"))
+    assert str(refused.value) == (
+        f"the study 'hparams_random' in {sweep / 'optuna.journal'} ran its trials with the fixed overrides "
+        "hparams_search=random model.net.dropout=0.1 seed=3, this search has hparams_search=random "
+        "model.net.dropout=0.2 seed=3 (the study had model.net.dropout=0.1; this search adds model.net.dropout=0.2); "
+        "its trials would not be comparable. allowed: the study's own overrides, or a new hydra.sweep.dir (or "
+        "hydra.sweeper.study_name) for another configuration")
+    assert (sweep / "optuna.journal").read_bytes() == before  # no trial asked
+    with pytest.raises(ConfigError, match=r"\(the study had seed=3\)"):
+        run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "model.net.dropout=0.1", "resume_sweep=true"))
+    # the same settings in another order, with where-things-are and display overrides: the study goes on
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "seed=3", "model.net.dropout=0.1", "resume_sweep=true",
+                           "trainer.enable_progress_bar=false", f"paths.data_dir={tmp_path / 'data'}"))
+    assert len(load(sweep).trials) == 3
+
+
 def test_direction_must_match_the_stored_study(tmp_path):
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=1"))
     with pytest.raises(ConfigError, match="hydra.sweeper.direction=minimize: the study 'hparams_random' in .* was "

@@ -10,6 +10,8 @@
 * ``n_trials`` - trials that run to their end, in all (:mod:`trainlab.search.trial_budget`);
 * ``n_jobs`` - trials per batch: each batch goes to ``launcher.launch`` in one call (basic, joblib, submitit, ...);
 * ``params`` - the search space (:mod:`trainlab.search.search_space`); sweep overrides on the command line add to it.
+  The other overrides are the study's fixed settings: a search that opens the study again must bring the same
+  (:mod:`trainlab.search.study_settings`).
 
 The loop, until ``n_trials`` trials count: ask ``min(n_jobs, trials left)`` trials (each with its parameters, and
 its job directory, worker and sweep directory as user attributes), drop the surplus ones, launch the batch with
@@ -44,6 +46,7 @@ from trainlab.search.search_space import SearchSpace, parse_search_space
 from trainlab.search.stale_trials import close_stale_trials
 from trainlab.search.stop_signals import SearchInterrupted, StopSignals
 from trainlab.search.storage import StudyStorage, open_storage
+from trainlab.search.study_settings import check_study_settings
 from trainlab.search.trial_budget import is_surplus, trials_left
 from trainlab.search.trial_outcome import (
     JOB_DIR_ATTR,
@@ -171,6 +174,7 @@ class OptunaSearch:
             recorded = {key: value for trial in study.get_trials(deepcopy=False)
                         for key, value in trial.distributions.items()}
             space.check_against(recorded, storage.description)
+            check_study_settings(study, space.fixed, storage.description)
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
             with StopSignals() as stop:
