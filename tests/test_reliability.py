@@ -11,6 +11,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from conftest import ROOT
@@ -346,6 +347,9 @@ def test_status_json_is_complete_json(make_cfg, tmp_path):
     assert payload["status"] == "completed" and payload["wall_time_s"] > 0
     assert payload["data_source"] == "bundled"
     assert set(payload["metrics"]) >= {"train/loss", "val/acc", "test/acc"}
+    # float32 metrics with the fewest digits that read back as the same float32: 2 batches of 100 images
+    assert payload["metrics"]["val/acc"] == round(payload["metrics"]["val/acc"], 3)  # k / 200, not 0.43500000238...
+    assert all(float(str(np.float32(value))) == value for value in payload["metrics"].values())
 
 
 def test_under_torchrun_only_rank_0_checks_the_run_dir_and_the_other_ranks_write_no_hydra_files(

@@ -10,6 +10,7 @@ import math
 import os
 import signal
 
+import numpy as np
 import pytest
 import torch
 from tb_events import load_run
@@ -108,6 +109,9 @@ def test_every_optimizer_and_initializer_trains_in_a_stack_as_alone(make_cfg, tm
         # gradient is rounding noise takes a full step either way; on some CPUs one such weight ends 3e-4 apart
         assert_same_run(stack_dir, lone_dir, weights_atol=1e-3 if "optimizer=rmsprop" in member else 1e-4)
     assert status(stack_dirs[5])["metrics"]["train/weight_penalty"] > 0  # λ > 0 members log the penalty
+    for job_dir in [*stack_dirs, *lone_dirs]:  # float32 metrics without the digits widening them to float64 adds
+        metrics = status(job_dir)["metrics"]
+        assert all(float(str(np.float32(value))) == value for value in metrics.values()), metrics
 
 
 @pytest.mark.parametrize("batch_norm", ["custom", "torch"])

@@ -28,6 +28,7 @@ from trainlab.checkpoint_check import check_checkpoint
 from trainlab.config_instantiation import instantiate_key
 from trainlab.data.mnist_datamodule import EVAL_SPLITS
 from trainlab.errors import CheckpointNotFoundError, ConfigError, UserError
+from trainlab.metric_values import metric_number
 from trainlab.models.classifier import EVAL_METRIC_NAMES
 from trainlab.run_status import read_status
 
@@ -129,5 +130,5 @@ def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
     results = {}
     for split in splits:
         loss_name, acc_name = EVAL_METRIC_NAMES[split]
-        results[split] = {"loss": float(metrics[loss_name]), "acc": float(metrics[acc_name])}
+        results[split] = {"loss": metric_number(metrics[loss_name]), "acc": metric_number(metrics[acc_name])}
     return results

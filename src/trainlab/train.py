@@ -56,6 +56,7 @@ from trainlab.errors import CheckpointNotFoundError, ConfigError, UserError
 from trainlab.heap_reuse import reuse_freed_heap_memory
 from trainlab.job_context import JobContext
 from trainlab.loggers.hparams import logged_config, record_run_end, record_run_start, run_hparams
+from trainlab.metric_values import metric_number
 from trainlab.output_locations import check_task_locations
 from trainlab.run_dir import claim_run_dir, recorded_objective_to_skip
 from trainlab.run_status import status_line, write_status
@@ -80,7 +81,7 @@ def instantiate_dict(cfg: DictConfig | None, kind: str) -> list[Any]:
 
 
 def final_metrics(trainer: L.Trainer) -> dict[str, float]:
-    return {name: float(value) for name, value in trainer.callback_metrics.items() if value.numel() == 1}
+    return {name: metric_number(value) for name, value in trainer.callback_metrics.items() if value.numel() == 1}
 
 
 def in_multirun() -> bool:

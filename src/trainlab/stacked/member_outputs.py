@@ -35,6 +35,7 @@ from trainlab.atomic_files import write_atomically
 from trainlab.callbacks.checkpoint_provenance import ENTRY
 from trainlab.callbacks.graceful_shutdown import GracefulShutdown
 from trainlab.loggers.hparams import HParamValue, record_run_end, record_run_start
+from trainlab.metric_values import metric_number
 from trainlab.models.classifier import MLPClassifier
 from trainlab.run_status import status_line, write_status
 from trainlab.train import objective_value
@@ -169,7 +170,8 @@ class MemberOutputs(Checkpoint):
         for member in self.members:
             if failure is not None and member.status == "completed":
                 member.status, member.error = ("interrupted" if interrupted else "failed"), failure
-            metrics = {**member.metrics, "status/diverged": float(member.status == "diverged")}
+            metrics = {**{name: metric_number(value) for name, value in member.metrics.items()},
+                       "status/diverged": float(member.status == "diverged")}
             ended_at = member.last_logged_step if member.status == "diverged" else None
             record_run_end(member.loggers, metrics, member.status, final_step if ended_at is None else ended_at)
             objective = None if interrupted else objective_value(
