@@ -1,5 +1,8 @@
 """Test helper: a callback whose training fails at run time (not a config error) at a given step."""
 
+import os
+import signal
+
 import lightning as L
 
 
@@ -22,3 +25,14 @@ class FailAtStepOnRank(FailAtStep):
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
         if trainer.global_rank == self.rank:
             super().on_train_batch_start(trainer, pl_module, batch, batch_idx)
+
+
+class KilledAtStepOnRank(L.Callback):
+    """The DDP process of ``rank`` is killed from outside (SIGKILL, as the out-of-memory killer does) at ``step``."""
+
+    def __init__(self, step: int, rank: int) -> None:
+        self.step, self.rank = step, rank
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        if trainer.global_rank == self.rank and trainer.global_step == self.step:
+            os.kill(os.getpid(), signal.SIGKILL)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -192,6 +193,20 @@ def test_a_failing_rank_fails_the_job_without_hanging_the_other(make_cfg, tmp_pa
     recorded = status(tmp_path / "run")
     assert recorded["status"] == "failed"
     assert recorded["error"] == "DDP rank 1 of 2: RuntimeError: simulated crash at step 3"
+
+
+@pytest.mark.parametrize("killed_rank", [0, 1])
+def test_a_rank_killed_from_outside_is_named_as_the_cause_not_the_rank_it_left_waiting(make_cfg, tmp_path,
+                                                                                      killed_rank):
+    cfg = make_cfg("trainer=ddp", *SHORT)
+    with open_dict(cfg):
+        cfg.callbacks.kill = {"_target_": "failing_callback.KilledAtStepOnRank", "step": 3, "rank": killed_rank}
+    from trainlab.distributed.rank_processes import RankFailed
+
+    cause = f"DDP rank {killed_rank} of 2: killed by SIGKILL before recording an outcome"
+    with pytest.raises(RankFailed, match=re.escape(cause)):
+        train(cfg)
+    assert status(tmp_path / "run")["error"] == cause
 
 
 @pytest.mark.slow  # ~60 s: a job of two ranks interrupted, resumed, and a reference run

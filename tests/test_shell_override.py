@@ -31,6 +31,8 @@ def test_the_refusal_of_a_sweep_jobs_directory_prints_a_resume_command_that_pars
     job_dir = tmp_path / "0_optimizer=adam,trainer.max_epochs=1"
     job_dir.mkdir()
     (job_dir / "status.json").write_text("{}")
+    (job_dir / "checkpoints").mkdir()
+    (job_dir / "checkpoints" / "last.ckpt").write_bytes(b"")  # the hint to resume needs a checkpoint to resume
     with pytest.raises(RunDirInUseError) as refused:
         check_run_dir_free(job_dir, resuming_checkpoint=False)
     command = str(refused.value).split("Resume that run with ")[1].split(", finish")[0]

@@ -94,26 +94,38 @@ def start_ranks(payload_file: Path, world_size: int) -> list[subprocess.Popen]:
                              preexec_fn=die_with_parent) for rank in range(world_size)]
 
 
-def wait_for_ranks(ranks: list[subprocess.Popen]) -> tuple[list[int], list[int]]:
+def wait_for_ranks(ranks: list[subprocess.Popen]) -> tuple[list[int], list[int], set[int]]:
     """Wait for every rank; once one has failed, kill those still running after :data:`GRACE_S` seconds.
 
-    Returns the exit statuses and the ranks in the order they ended (the first to fail is the cause; the others
-    often fail only because it left their collective operations).
+    Returns the exit statuses, the ranks in the order they ended (the first to fail is the cause; the others
+    often fail only because it left their collective operations) and the ranks killed here.
     """
     failed_at: float | None = None
     ended: list[int] = []
+    stopped: set[int] = set()
     while True:
         codes = [rank.poll() for rank in ranks]
         ended += [index for index, code in enumerate(codes) if code is not None and index not in ended]
         if all(code is not None for code in codes):
-            return codes, ended
+            return codes, ended, stopped
         if failed_at is None and any(code not in (None, 0) for code in codes):
             failed_at = time.monotonic()
         if failed_at is not None and time.monotonic() - failed_at > GRACE_S:
-            for rank in ranks:
+            for index, rank in enumerate(ranks):
                 if rank.poll() is None:
                     rank.kill()
+                    stopped.add(index)
         time.sleep(POLL_S)
+
+
+def unrecorded_outcome(code: int, stopped: bool) -> dict[str, str]:
+    """The outcome of a rank that ended without recording one: ``stopped`` here after another rank failed, or
+    ``killed`` - by a signal from outside (the out-of-memory killer, a ``kill``) or a crash of the interpreter."""
+    if stopped:
+        return {"kind": "stopped", "error": f"killed by the job {GRACE_S:g} s after another rank failed"}
+    if code < 0:
+        return {"kind": "killed", "error": f"killed by {signal.Signals(-code).name} before recording an outcome"}
+    return {"kind": "killed", "error": f"exited with status {code} before recording an outcome"}
 
 
 class ForwardedSignals:
@@ -153,7 +165,7 @@ def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int) ->
         ranks = start_ranks(payload_file, world_size)
         try:
             with ForwardedSignals(ranks):
-                codes, ended = wait_for_ranks(ranks)
+                codes, ended, stopped = wait_for_ranks(ranks)
         finally:
             for rank in ranks:  # an exception here (a second Ctrl-C) must not leave ranks behind
                 if rank.poll() is None:
@@ -162,16 +174,18 @@ def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int) ->
         outcomes = []
         for rank, code in enumerate(codes):
             outcome_file = Path(scratch) / OUTCOME_FILE.format(rank=rank)
-            outcome = json.loads(outcome_file.read_text()) if outcome_file.is_file() else {
-                "kind": "killed", "error": f"exited with status {code} before recording an outcome"}
+            outcome = (json.loads(outcome_file.read_text()) if outcome_file.is_file()
+                       else unrecorded_outcome(code, rank in stopped))
             outcomes.append({**outcome, "rank": rank, "exit_status": code})
         return [outcomes[rank] for rank in ended]
 
 
 def first_failure(outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The outcome that explains a failed job: a user error, else the first rank that failed of its own accord
-    (``outcomes`` in the order the ranks ended), else the first that was killed."""
-    for kind in ("user_error", "failed", "killed"):
+    """The outcome that explains a failed job (``outcomes`` in the order the ranks ended): a user error, else the
+    first rank killed from outside or ended without an outcome - the ranks it left inside a collective operation
+    then fail too, of a lost connection, and are not the cause - else the first that failed of its own accord, else
+    the first the job stopped."""
+    for kind in ("user_error", "killed", "failed", "stopped"):
         failures = [o for o in outcomes if o["kind"] == kind]
         if failures:
             return failures[0]
