@@ -291,12 +291,31 @@ def test_a_refusal_offers_ckpt_path_last_only_for_a_run_with_a_checkpoint(make_c
     with pytest.raises(RunDirInUseError) as refused:
         train(make_cfg("debug=limit", output_dir=without))
     assert "ckpt_path" not in str(refused.value)
-    assert str(refused.value).endswith("nothing was overwritten. Finish an interrupted sweep with resume_sweep=true "
-                                       "hydra.sweep.dir=<its dir>, or start a new run in a new directory.")
+    assert str(refused.value).endswith("nothing was overwritten. Start a new run in a new directory, or finish an "
+                                       "interrupted sweep with resume_sweep=true hydra.sweep.dir=<its dir>.")
     (without / "status.json").write_text((without / "status.json").read_text().replace('"completed"', '"failed"'))
+    (without / "attempts" / "3").mkdir(parents=True)  # an earlier attempt kept, others deleted by the user
     train(make_cfg("debug=limit", output_dir=without))  # a failed run without a checkpoint: its files set aside
-    assert read_status(without / "attempts" / "0")["status"] == "failed"
+    assert read_status(without / "attempts" / "4")["status"] == "failed"  # after the highest number there
     assert read_status(without)["status"] == "completed"
+    # a failed run that left a checkpoint has something to resume: refused, with the resume offered
+    (with_checkpoint / "status.json").write_text(
+        (with_checkpoint / "status.json").read_text().replace('"completed"', '"failed"'))
+    with pytest.raises(RunDirInUseError, match="Resume that run with ckpt_path=last"):
+        train(make_cfg("debug=limit", output_dir=with_checkpoint))
+    assert not (with_checkpoint / "attempts").exists()
+
+
+@pytest.mark.parametrize("content", ['{"status": "fail', "null", "[]"])
+def test_an_unreadable_status_json_is_refused_as_a_run_and_left_untouched(train_in_process, tmp_path, content):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "status.json").write_text(content)
+    refused = train_in_process("debug=limit", f"hydra.run.dir={run_dir}")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1].startswith(
+        f"error: output directory {run_dir} already holds a run (status.json); nothing was overwritten. Start")
+    assert sorted(p.name for p in run_dir.iterdir()) == ["status.json"]  # no .hydra/, no train.log
 
 
 def test_a_config_error_in_a_single_run_writes_nothing(train_in_process, tmp_path):

@@ -35,7 +35,7 @@ def test_the_refusal_of_a_sweep_jobs_directory_prints_a_resume_command_that_pars
     (job_dir / "checkpoints" / "last.ckpt").write_bytes(b"")  # the hint to resume needs a checkpoint to resume
     with pytest.raises(RunDirInUseError) as refused:
         check_run_dir_free(job_dir, resuming_checkpoint=False)
-    command = str(refused.value).split("Resume that run with ")[1].split(", finish")[0]
+    command = str(refused.value).split("Resume that run with ")[1].split(", start a new run")[0]
     words = shlex.split(command)
     assert words[0] == "ckpt_path=last"
     assert OverridesParser.create().parse_override(words[1]).value() == str(job_dir)

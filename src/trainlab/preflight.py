@@ -93,9 +93,8 @@ def check_single_run(config: DictConfig) -> None:
         hydra = config.hydra
         target = set_attempt_aside(Path(output_dir), also=tuple(
             name for name in (hydra.output_subdir, f"{hydra.job.name}.log") if name))
-        if target is not None:
-            print(f"{output_dir} held a run that failed without a checkpoint; its files were moved to {target}",
-                  file=sys.stderr)
+        print(f"{output_dir} held a run that failed without a checkpoint; its files were moved to {target}",
+              file=sys.stderr)
 
 
 def leave_hydra_files_to_rank_0(argv: list[str]) -> list[str]:

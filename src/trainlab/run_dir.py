@@ -41,10 +41,14 @@ def artifacts(output_dir: Path) -> list[Path]:
 
 
 def failed_without_checkpoint(output_dir: Path) -> bool:
-    """Whether the run in ``output_dir`` ended ``failed`` without writing a checkpoint: nothing of it to resume."""
-    status = read_status(output_dir)
+    """Whether the run in ``output_dir`` ended ``failed`` without writing a checkpoint: nothing of it to resume. An
+    unreadable ``status.json`` says nothing: the directory is then refused as any other run's."""
+    try:
+        status = read_status(output_dir)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return False
     checkpoints = output_dir / "checkpoints"
-    return (status is not None and status.get("status") == "failed"
+    return (isinstance(status, dict) and status.get("status") == "failed"
             and not (checkpoints.is_dir() and any(checkpoints.iterdir())))
 
 
@@ -55,13 +59,11 @@ def check_run_dir_free(output_dir: Path, resuming_checkpoint: bool) -> None:
     if not found or resuming_checkpoint or failed_without_checkpoint(output_dir):
         return
     names = ", ".join(p.name for p in found[:4])
-    ways = ["finish an interrupted sweep with resume_sweep=true hydra.sweep.dir=<its dir>",
-            "start a new run in a new directory"]
-    if (output_dir / "checkpoints" / "last.ckpt").is_file():
-        ways.insert(0, f"resume that run with ckpt_path=last {shell_override('hydra.run.dir', output_dir)}")
-    ways_text = ", ".join(ways[:-1]) + ", or " + ways[-1]
-    raise RunDirInUseError(f"output directory {output_dir} already holds a run ({names}); nothing was overwritten. "
-                           f"{ways_text[0].upper()}{ways_text[1:]}.")
+    resume = (f"Resume that run with ckpt_path=last {shell_override('hydra.run.dir', output_dir)}, start"
+              if (output_dir / "checkpoints" / "last.ckpt").is_file() else "Start")
+    raise RunDirInUseError(
+        f"output directory {output_dir} already holds a run ({names}); nothing was overwritten. {resume} a new run "
+        "in a new directory, or finish an interrupted sweep with resume_sweep=true hydra.sweep.dir=<its dir>.")
 
 
 def set_attempt_aside(output_dir: Path, also: tuple[str, ...] = ()) -> Path | None:
@@ -71,8 +73,15 @@ def set_attempt_aside(output_dir: Path, also: tuple[str, ...] = ()) -> Path | No
     if not found:
         return None
     attempts = output_dir / "attempts"
-    target = attempts / str(len(list(attempts.glob("*"))) if attempts.exists() else 0)
-    target.mkdir(parents=True)
+    attempts.mkdir(exist_ok=True)
+    number = max((int(p.name) for p in attempts.iterdir() if p.name.isdigit()), default=-1) + 1
+    while True:  # after the highest number there, whatever was deleted; a concurrent claim takes the next one
+        target = attempts / str(number)
+        try:
+            target.mkdir()
+            break
+        except FileExistsError:
+            number += 1
     for path in [*found, *(output_dir / name for name in also)]:
         if path.exists():
             shutil.move(str(path), target / path.name)
