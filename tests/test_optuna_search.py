@@ -346,27 +346,43 @@ def test_a_finished_study_in_the_sweep_dir_is_not_extended_without_resume_sweep(
     assert len(load(tmp_path / "s").trials) == 3  # one more: the study ends at n_trials in all
 
 
-def test_a_study_goes_on_only_with_the_fixed_overrides_its_trials_ran_with(tmp_path):
+def test_a_study_goes_on_only_with_the_settings_its_trials_ran_with(tmp_path):
     sweep = tmp_path / "s"
-    run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "model.net.dropout=0.1", "seed=3"))
-    assert load(sweep).user_attrs["fixed_overrides"] == ["hparams_search=random", "model.net.dropout=0.1", "seed=3"]
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "model.net.dropout=0.1", "seed=3",
+                           "model.net.hidden_sizes=[100,100]"))
+    recorded = load(sweep).user_attrs["settings"]
+    assert recorded["model.net.dropout"] == 0.1 and recorded["seed"] == 3
+    assert recorded["model.net.hidden_sizes"] == [100, 100] and recorded["data.train_size"] == 400
+    assert "optimizer.lr" not in recorded and "model.weight_decay" not in recorded  # searched
+    assert not any(key.startswith(("paths.", "logger")) for key in recorded)  # where things are, what is shown
     before = (sweep / "optuna.journal").read_bytes()
     with pytest.raises(ConfigError) as refused:
         run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "model.net.dropout=0.2", "seed=3",
-                               "resume_sweep=true"))
+                               "model.net.hidden_sizes=[100,100]", "resume_sweep=true"))
     assert str(refused.value) == (
-        f"the study 'hparams_random' in {sweep / 'optuna.journal'} ran its trials with the fixed overrides "
-        "hparams_search=random model.net.dropout=0.1 seed=3, this search has hparams_search=random "
-        "model.net.dropout=0.2 seed=3 (the study had model.net.dropout=0.1; this search adds model.net.dropout=0.2); "
-        "its trials would not be comparable. allowed: the study's own overrides, or a new hydra.sweep.dir (or "
-        "hydra.sweeper.study_name) for another configuration")
+        f"the study 'hparams_random' in {sweep / 'optuna.journal'} ran its trials with other settings than this "
+        "search (model.net.dropout: 0.1 in the study, 0.2 here): they would not be comparable. allowed: the study's "
+        "own settings, or a new hydra.sweep.dir (or hydra.sweeper.study_name) for another configuration")
     assert (sweep / "optuna.journal").read_bytes() == before  # no trial asked
-    with pytest.raises(ConfigError, match=r"\(the study had seed=3\)"):
+    with pytest.raises(ConfigError, match=r"\(model.net.hidden_sizes: \[100, 100\] in the study, \[100, 100, 100, 100, "
+                                          r"100, 100\] here; seed: 3 in the study, 0 here\)"):
         run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "model.net.dropout=0.1", "resume_sweep=true"))
-    # the same settings in another order, with where-things-are and display overrides: the study goes on
-    run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "seed=3", "model.net.dropout=0.1", "resume_sweep=true",
-                           "trainer.enable_progress_bar=false", f"paths.data_dir={tmp_path / 'data'}"))
+    # the same settings written otherwise, with where-things-are and display overrides: the study goes on
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "++seed=3", "model.net.dropout=1e-1",
+                           "model.net.hidden_sizes=[100, 100]", "resume_sweep=true",
+                           "trainer.enable_progress_bar=false", f"paths.data_dir={tmp_path / 'data'}", "logger=csv"))
     assert len(load(sweep).trials) == 3
+
+
+def test_a_study_made_before_settings_were_recorded_goes_on_unchecked(tmp_path, caplog):
+    caplog.set_level("INFO", logger="trainlab.search.study_settings")
+    sweep = tmp_path / "s"
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=1", "seed=3"))
+    older = load(sweep)
+    older.set_user_attr("settings", None)  # as an older version left it: trials, no settings
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "seed=4", "resume_sweep=true"))
+    assert len(load(sweep).trials) == 2
+    assert "records no settings (made before they were recorded): not compared" in caplog.text
 
 
 def test_direction_must_match_the_stored_study(tmp_path):

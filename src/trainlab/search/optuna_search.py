@@ -10,7 +10,7 @@
 * ``n_trials`` - trials that run to their end, in all (:mod:`trainlab.search.trial_budget`);
 * ``n_jobs`` - trials per batch: each batch goes to ``launcher.launch`` in one call (basic, joblib, submitit, ...);
 * ``params`` - the search space (:mod:`trainlab.search.search_space`); sweep overrides on the command line add to it.
-  The other overrides are the study's fixed settings: a search that opens the study again must bring the same
+  A search that opens the study again must compose the same config besides them
   (:mod:`trainlab.search.study_settings`).
 
 The loop, until ``n_trials`` trials count: ask ``min(n_jobs, trials left)`` trials (each with its parameters, and
@@ -46,7 +46,7 @@ from trainlab.search.search_space import SearchSpace, parse_search_space
 from trainlab.search.stale_trials import close_stale_trials
 from trainlab.search.stop_signals import SearchInterrupted, StopSignals
 from trainlab.search.storage import StudyStorage, open_storage
-from trainlab.search.study_settings import check_study_settings
+from trainlab.search.study_settings import check_study_settings, study_settings
 from trainlab.search.trial_budget import is_surplus, trials_left
 from trainlab.search.trial_outcome import (
     JOB_DIR_ATTR,
@@ -174,7 +174,10 @@ class OptunaSearch:
             recorded = {key: value for trial in study.get_trials(deepcopy=False)
                         for key, value in trial.distributions.items()}
             space.check_against(recorded, storage.description)
-            check_study_settings(study, space.fixed, storage.description)
+            trial_config = self.config_loader.load_sweep_config(self.config, list(space.fixed))
+            exclude_keys = self.config.hydra.job.config.override_dirname.exclude_keys
+            check_study_settings(study, study_settings(trial_config, space.distributions, exclude_keys),
+                                 storage.description)
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
             with StopSignals() as stop:

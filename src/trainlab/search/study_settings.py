@@ -1,58 +1,92 @@
-"""The fixed settings of a study: the overrides every trial of it gets besides its sampled parameters.
+"""The settings of a study: what every trial of it trains, besides its sampled parameters.
 
 A study's trials are comparable only when they train the same thing: ``python train.py hparams_search=random
 model.net.dropout=0.1`` stopped halfway and resumed as ``... model.net.dropout=0.2 resume_sweep=true`` would rank
-trials of two configurations as one search. So the first search that opens a study records its fixed overrides as
-the study's user attribute ``fixed_overrides``, and a search that opens the study again (``resume_sweep=true``, or
-a worker joining a shared study) must bring the same ones - the order aside, and leaving out the overrides that say
-where things are or how the run is shown (:data:`IGNORED_KEYS`, any ``paths.*``). Otherwise it stops in one line
-that names the overrides that differ, before any trial. A study recorded before this attribute existed, with
-trials, is not checked (there is nothing to compare with).
+trials of two configurations as one search. So the first search that opens a study records its *settings* as the
+study's user attribute ``settings``, and a search that opens the study again (``resume_sweep=true``, or a worker
+joining a shared study) must compose the same ones. Otherwise it stops in one line that names the keys that differ,
+before any trial.
+
+The settings are the trials' composed config (the command line's fixed overrides applied, so ``[100,100]`` and
+``[100, 100]``, ``0.1`` and ``1e-1``, ``seed=3`` and ``++seed=3`` are the same, and an edited config file is a
+change), flattened to ``key: value``, without
+
+* ``hydra`` and the searched keys (the study's search space is checked on its own,
+  :meth:`~trainlab.search.search_space.SearchSpace.check_against`), and
+* the keys the job names leave out (``hydra.job.config.override_dirname.exclude_keys``: where things are, what is
+  shown - ``paths.*``, ``logger``, ``data.data_dir``, ``trainer.enable_progress_bar``, ...) except those that change
+  what a trial trains or reports (:data:`RESULT_KEYS`).
+
+A study recorded before this attribute existed, with trials, is not checked (there is nothing to compare with).
+Two workers that *create* a new study at the same instant with different settings can both record theirs (the
+check and the record are two storage calls); a worker that joins a study which already has trials is always
+checked.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 import optuna
+from omegaconf import DictConfig, OmegaConf
 
 from trainlab.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-FIXED_ATTR = "fixed_overrides"
-#: overrides that change no trial's result: how the search is resumed, where data and outputs live, what is shown
-IGNORED_KEYS = frozenset({"resume_sweep", "data.download", "data.download_timeout_s", "trainer.enable_progress_bar"})
+SETTINGS_ATTR = "settings"
+#: keys the job names leave out that still change what a trial trains or reports
+RESULT_KEYS = frozenset({"callbacks", "debug", "optimized_metric", "objective_on_failure"})
+SHOWN_DIFFERENCES = 5
 
 
-def setting_overrides(fixed: Iterable[str]) -> list[str]:
-    """The fixed overrides that define what a trial trains, sorted (see the module docstring)."""
-    def key(line: str) -> str:
-        return line.partition("=")[0].lstrip("+~")
+def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}`` (lists and empty mappings are values)."""
+    if not isinstance(node, dict) or not node:
+        return {prefix: node}
+    flat: dict[str, Any] = {}
+    for key, value in node.items():
+        flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
 
-    return sorted(line for line in fixed if key(line) not in IGNORED_KEYS and not key(line).startswith("paths."))
+
+def study_settings(job_config: DictConfig, searched: Iterable[str], exclude_keys: Iterable[str]) -> dict[str, Any]:
+    """The settings of the trials composed as ``job_config`` (see the module docstring)."""
+    container = OmegaConf.to_container(job_config, resolve=False)
+    container.pop("hydra", None)
+    left_out = [*searched, *(key for key in exclude_keys if key not in RESULT_KEYS)]
+
+    def kept(key: str) -> bool:
+        return not any(key == out or key.startswith(f"{out}.") for out in left_out)
+
+    return {key: value for key, value in flatten(container).items() if kept(key)}
 
 
-def check_study_settings(study: optuna.Study, fixed: Iterable[str], where: str) -> None:
-    """Record ``fixed`` in a study without trials; refuse a study whose trials ran with other settings."""
-    settings = setting_overrides(fixed)
-    recorded = study.user_attrs.get(FIXED_ATTR)
-    if recorded is None:
+def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: str) -> None:
+    """Record ``settings`` in a study without trials; refuse a study whose trials ran with other settings."""
+    recorded = study.user_attrs.get(SETTINGS_ATTR)
+    if not isinstance(recorded, dict):
         if study.get_trials(deepcopy=False):
-            log.info("study %r in %s records no fixed overrides (made before they were recorded): not compared",
+            log.info("study %r in %s records no settings (made before they were recorded): not compared",
                      study.study_name, where)
             return
-        study.set_user_attr(FIXED_ATTR, settings)
+        study.set_user_attr(SETTINGS_ATTR, settings)
         return
-    if list(recorded) == settings:
+    absent = object()
+    differing = [key for key in sorted({*recorded, *settings})
+                 if recorded.get(key, absent) != settings.get(key, absent)]
+    if not differing:
         return
-    missing = [line for line in recorded if line not in settings]
-    added = [line for line in settings if line not in recorded]
-    changes = "; ".join(part for part in (f"the study had {' '.join(missing)}" if missing else "",
-                                          f"this search adds {' '.join(added)}" if added else "") if part)
+
+    def shown(mapping: dict[str, Any], key: str) -> str:
+        return repr(mapping[key]) if key in mapping else "(absent)"
+
+    changes = "; ".join(f"{key}: {shown(recorded, key)} in the study, {shown(settings, key)} here"
+                        for key in differing[:SHOWN_DIFFERENCES])
+    more = f" and {len(differing) - SHOWN_DIFFERENCES} more" if len(differing) > SHOWN_DIFFERENCES else ""
     raise ConfigError(
-        f"the study {study.study_name!r} in {where} ran its trials with the fixed overrides "
-        f"{' '.join(recorded) or '(none)'}, this search has {' '.join(settings) or '(none)'} ({changes}); its "
-        "trials would not be comparable. allowed: the study's own overrides, or a new hydra.sweep.dir (or "
+        f"the study {study.study_name!r} in {where} ran its trials with other settings than this search ({changes}"
+        f"{more}): they would not be comparable. allowed: the study's own settings, or a new hydra.sweep.dir (or "
         "hydra.sweeper.study_name) for another configuration")
