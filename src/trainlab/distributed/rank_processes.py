@@ -94,18 +94,20 @@ def start_ranks(payload_file: Path, world_size: int) -> list[subprocess.Popen]:
                              preexec_fn=die_with_parent) for rank in range(world_size)]
 
 
-def wait_for_ranks(ranks: list[subprocess.Popen]) -> tuple[list[int], list[int], set[int]]:
+def wait_for_ranks(ranks: list[subprocess.Popen]) -> tuple[list[int], dict[int, int], set[int]]:
     """Wait for every rank; once one has failed, kill those still running after :data:`GRACE_S` seconds.
 
-    Returns the exit statuses, the ranks in the order they ended (the first to fail is the cause; the others
-    often fail only because it left their collective operations) and the ranks killed here.
+    Returns the exit statuses, the poll at which each rank was seen ended (rank -> poll number: the first to fail
+    is the cause; the others often fail only because it left their collective operations) and the ranks killed
+    here.
     """
     failed_at: float | None = None
-    ended: list[int] = []
+    ended: dict[int, int] = {}
     stopped: set[int] = set()
+    poll = 0
     while True:
         codes = [rank.poll() for rank in ranks]
-        ended += [index for index, code in enumerate(codes) if code is not None and index not in ended]
+        ended.update({index: poll for index, code in enumerate(codes) if code is not None and index not in ended})
         if all(code is not None for code in codes):
             return codes, ended, stopped
         if failed_at is None and any(code not in (None, 0) for code in codes):
@@ -116,6 +118,15 @@ def wait_for_ranks(ranks: list[subprocess.Popen]) -> tuple[list[int], list[int],
                     rank.kill()
                     stopped.add(index)
         time.sleep(POLL_S)
+        poll += 1
+
+
+def signal_name(number: int) -> str:
+    """``SIGKILL`` for 9; ``signal 40`` for a number the signal module has no name for (real-time signals)."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def unrecorded_outcome(code: int, stopped: bool) -> dict[str, str]:
@@ -124,7 +135,8 @@ def unrecorded_outcome(code: int, stopped: bool) -> dict[str, str]:
     if stopped:
         return {"kind": "stopped", "error": f"killed by the job {GRACE_S:g} s after another rank failed"}
     if code < 0:
-        return {"kind": "killed", "error": f"killed by {signal.Signals(-code).name} before recording an outcome"}
+        return {"kind": "killed", "error": f"killed by {signal_name(-code)} before recording an outcome (no "
+                                          "traceback: the out-of-memory killer, or a kill from outside)"}
     return {"kind": "killed", "error": f"exited with status {code} before recording an outcome"}
 
 
@@ -177,19 +189,22 @@ def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int) ->
             outcome = (json.loads(outcome_file.read_text()) if outcome_file.is_file()
                        else unrecorded_outcome(code, rank in stopped))
             outcomes.append({**outcome, "rank": rank, "exit_status": code})
-        return [outcomes[rank] for rank in ended]
+        return [{**outcomes[rank], "ended_poll": poll} for rank, poll in sorted(ended.items(), key=lambda e: e[1])]
 
 
 def first_failure(outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The outcome that explains a failed job (``outcomes`` in the order the ranks ended): a user error, else the
-    first rank killed from outside or ended without an outcome - the ranks it left inside a collective operation
-    then fail too, of a lost connection, and are not the cause - else the first that failed of its own accord, else
-    the first the job stopped."""
-    for kind in ("user_error", "killed", "failed", "stopped"):
-        failures = [o for o in outcomes if o["kind"] == kind]
-        if failures:
-            return failures[0]
-    return None
+    """The outcome that explains a failed job: a user error; else, of the ranks that failed or were killed from
+    outside, one of those seen ended first (``ended_poll``) - the ranks it left inside a collective operation fail
+    later, of a lost connection, and are not the cause - a killed one before a failed one seen at the same poll
+    (a rank that failed of a lost connection does not kill another); else the first the job stopped."""
+    users = [o for o in outcomes if o["kind"] == "user_error"]
+    if users:
+        return users[0]
+    failures = [o for o in outcomes if o["kind"] in ("killed", "failed")]
+    if failures:
+        return min(failures, key=lambda o: (o.get("ended_poll", 0), o["kind"] != "killed"))
+    stopped = [o for o in outcomes if o["kind"] == "stopped"]
+    return stopped[0] if stopped else None
 
 
 def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: int, started: float) -> float | None:
@@ -218,7 +233,7 @@ def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: in
         write_status(output_dir, "failed", context.overrides, recorded["metrics"], None,
                      time.monotonic() - started, error, data_source=recorded.get("data_source"))
         if not context.multirun:
-            raise RankFailed(f"{error} (its traceback is in the log above)")
+            raise RankFailed(error if cause["kind"] == "killed" else f"{error} (its traceback is in the log above)")
         log.error("job %s failed (%s); the sweep goes on", output_dir.name, error)
         return cfg.get("objective_on_failure")
     if recorded.get("status") == "diverged":
