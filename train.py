@@ -57,7 +57,7 @@ def resume_command(run_dir: Path) -> str:
 
     hydra_config = HydraConfig.get()
     if hydra_config.mode == RunMode.MULTIRUN:
-        return f"Finish the sweep with: {finish_sweep_command(os.path.abspath(str(hydra_config.sweep.dir)))}"
+        return f"Finish the sweep with: {finish_sweep_command(hydra_config.sweep.dir)}"
     run_dir_override = shell_override("hydra.run.dir", run_dir)
     return f"Resume with: python train.py <the same overrides> ckpt_path=last {run_dir_override}"
 

@@ -28,4 +28,9 @@ def test_float64_metrics_are_kept_and_non_finite_values_pass_through():
     assert metric_number(torch.tensor(0.1234567890123, dtype=torch.float64)) == 0.1234567890123
     assert metric_number(torch.tensor(float("inf"))) == math.inf
     assert math.isnan(metric_number(torch.tensor(float("nan"))))
-    assert metric_number(torch.tensor(7, dtype=torch.int64)) == 7.0
+    assert metric_number(torch.tensor(16777217, dtype=torch.int64)) == 16777217.0  # not narrowed to float32
+
+
+def test_a_half_precision_metric_reads_with_its_own_shortest_digits():
+    assert metric_number(torch.tensor(0.1, dtype=torch.float16)) == 0.1  # float(...) is 0.0999755859375
+    assert metric_number(torch.tensor(2.296875, dtype=torch.bfloat16)) == 2.296875  # exact in float32

@@ -11,6 +11,7 @@ and parses back to the directory. Only ASCII letters stand unquoted: Hydra's gra
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from typing import Any
@@ -30,6 +31,8 @@ def shell_override(key: str, value: Any) -> str:
     return shlex.quote(f'{key}="{escaped}"')
 
 
-def finish_sweep_command(sweep_dir: Any) -> str:
-    """``python train.py <the same overrides> resume_sweep=true hydra.sweep.dir=<sweep_dir>``, quoted to paste."""
-    return f"python train.py <the same overrides> resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)}"
+def finish_sweep_command(sweep_dir: str | os.PathLike) -> str:
+    """``python train.py <the same overrides> resume_sweep=true hydra.sweep.dir=<sweep_dir>``, with the directory
+    made absolute (the command may be pasted elsewhere) and quoted to paste."""
+    return ("python train.py <the same overrides> resume_sweep=true "
+            f"{shell_override('hydra.sweep.dir', os.path.abspath(str(sweep_dir)))}")
