@@ -62,6 +62,20 @@ def test_config_error_stops_the_sweep_before_training(train_in_process, tmp_path
     assert not list((tmp_path / "outputs").rglob("status.json"))
 
 
+def test_a_sweep_whose_jobs_failed_at_their_start_points_the_corrected_sweep_to_a_new_directory(train_in_process,
+                                                                                                 tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    failed = train_in_process("-m", "debug=limit", "data.train_size=100000", "seed=1,2", f"hydra.sweep.dir={sweep_dir}")
+    assert failed.returncode == 2  # a data error stops the sweep at its first job
+    assert [read_status(job)["status"] for job in sorted(sweep_dir.glob("*_*"))] == ["failed"]
+    refused = train_in_process("-m", "debug=limit", "data.train_size=1000", "seed=1,2", f"hydra.sweep.dir={sweep_dir}")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1].startswith(
+        f"error: hydra.sweep.dir={sweep_dir} holds jobs that failed without a checkpoint (0_data.source=bundled,"
+        "data.train_size=100000,seed=1); nothing was overwritten. Give the corrected sweep a new hydra.sweep.dir, or "
+        "re-run those jobs")
+
+
 def test_resume_sweep_skips_completed_jobs(train_in_process, tmp_path):
     sweep_dir = tmp_path / "sweep"
     args = ["-m", "debug=limit", "optimizer=sgd,adam", f"hydra.sweep.dir={sweep_dir}"]

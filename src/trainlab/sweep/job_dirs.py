@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from trainlab.errors import RunDirInUseError
-from trainlab.run_dir import artifacts
+from trainlab.run_dir import artifacts, failed_without_checkpoint
 from trainlab.shell_override import shell_override
 
 # Folders a job or a sweep writes for itself: never a job directory, not searched for one.
@@ -55,6 +55,11 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoin
         return
     names = ", ".join(job.relative_to(sweep_dir).as_posix() for job in used[:3])
     names += f" and {len(used) - 3} more" if len(used) > 3 else ""
+    if all(failed_without_checkpoint(job) for job in used):  # a sweep that failed at its start: corrected elsewhere
+        raise RunDirInUseError(
+            f"hydra.sweep.dir={sweep_dir} holds jobs that failed without a checkpoint ({names}); nothing was "
+            "overwritten. Give the corrected sweep a new hydra.sweep.dir, or re-run those jobs with the sweep's own "
+            f"overrides and resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)}.")
     raise RunDirInUseError(
         f"hydra.sweep.dir={sweep_dir} already holds a run in {names}; nothing was overwritten. Finish that sweep "
         f"with its own overrides and resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)} (completed "
