@@ -210,18 +210,22 @@ def test_a_rank_killed_from_outside_is_named_as_the_cause_not_the_rank_it_left_w
     assert status(tmp_path / "run")["error"] == cause
 
 
-def test_the_cause_is_the_rank_seen_ended_first_and_a_killed_one_on_a_tie():
-    from trainlab.distributed.rank_processes import first_failure, signal_name, unrecorded_outcome
+def test_the_cause_is_the_rank_that_failed_first():
+    from trainlab.distributed.rank_processes import POLL_S, first_failure, signal_name, unrecorded_outcome
 
-    crash = {"kind": "failed", "error": "RuntimeError: simulated crash", "rank": 1, "ended_poll": 3}
-    reset = {"kind": "failed", "error": "RuntimeError: Connection reset by peer", "rank": 0, "ended_poll": 3}
-    killed = {**unrecorded_outcome(-9, stopped=False), "rank": 1, "ended_poll": 3}
-    aborted_later = {**unrecorded_outcome(-6, stopped=False), "rank": 0, "ended_poll": 5}
-    stopped = {**unrecorded_outcome(-9, stopped=True), "rank": 0, "ended_poll": 60}
-    assert first_failure([reset, killed]) is killed  # the same poll: the killed rank, not the one it left waiting
+    crash = {"kind": "failed", "error": "RuntimeError: simulated crash", "rank": 1, "failed_at": 100.0,
+             "ended_at": 100.5}
+    reset = {"kind": "failed", "error": "RuntimeError: Connection reset by peer", "rank": 0, "failed_at": 100.2,
+             "ended_at": 100.3}  # ended sooner, failed later: not the cause
+    killed = {**unrecorded_outcome(-9, stopped=False), "rank": 1, "ended_at": 100.3}
+    reset_after_kill = {**reset, "failed_at": 100.3 - POLL_S / 2}  # before the poll that saw the killed rank
+    aborted_later = {**unrecorded_outcome(-6, stopped=False), "rank": 0, "ended_at": 105.0}
+    stopped = {**unrecorded_outcome(-9, stopped=True), "rank": 0, "ended_at": 106.0}
+    assert first_failure([reset, crash]) is crash  # seen in one poll, rank 0 first: the time decides
+    assert first_failure([reset_after_kill, killed]) is killed  # it may have died up to a poll before it was seen
     assert first_failure([crash, aborted_later]) is crash  # a survivor that aborted later is not the cause
     assert first_failure([crash, stopped]) is crash and first_failure([stopped]) is stopped
-    assert aborted_later["error"].startswith("killed by SIGABRT before recording an outcome")
+    assert aborted_later["error"] == "killed by SIGABRT before recording an outcome"
     assert signal_name(40) == "signal 40" and signal_name(15) == "SIGTERM"  # a real-time signal has no name
 
 

@@ -306,6 +306,33 @@ def test_a_refusal_offers_ckpt_path_last_only_for_a_run_with_a_checkpoint(make_c
     assert not (with_checkpoint / "attempts").exists()
 
 
+def test_a_failed_run_that_cannot_be_set_aside_is_refused_before_hydra_writes(train_in_process, tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "status.json").write_text('{"status": "failed", "overrides": [], "metrics": {}}')
+    (run_dir / "attempts").write_text("a file in the way")
+    refused = train_in_process("debug=limit", f"hydra.run.dir={run_dir}")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1].startswith(
+        f"error: {run_dir}: cannot move the earlier attempt to {run_dir / 'attempts'}: File exists; nothing was "
+        "overwritten")
+    assert sorted(p.name for p in run_dir.iterdir()) == ["attempts", "status.json"]  # no .hydra/, no train.log
+
+
+def test_of_two_commands_taking_a_failed_run_over_at_once_the_second_is_refused(tmp_path, monkeypatch):
+    from trainlab.run_dir import set_attempt_aside
+
+    (tmp_path / "status.json").write_text('{"status": "failed"}')
+
+    def renamed_by_the_other(source, target):  # the other command's rename of status.json came first
+        raise FileNotFoundError(source)
+
+    monkeypatch.setattr("trainlab.run_dir.os.rename", renamed_by_the_other)
+    with pytest.raises(RunDirInUseError, match="another command took this directory over at the same time"):
+        set_attempt_aside(tmp_path)
+    assert list((tmp_path / "attempts").iterdir()) == []  # no empty attempt left behind
+
+
 @pytest.mark.parametrize("content", ['{"status": "fail', "null", "[]"])
 def test_an_unreadable_status_json_is_refused_as_a_run_and_left_untouched(train_in_process, tmp_path, content):
     run_dir = tmp_path / "run"

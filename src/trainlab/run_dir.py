@@ -23,6 +23,7 @@ whole sweep directory.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -72,17 +73,29 @@ def set_attempt_aside(output_dir: Path, also: tuple[str, ...] = ()) -> Path | No
     found = artifacts(output_dir)
     if not found:
         return None
-    attempts = output_dir / "attempts"
-    attempts.mkdir(exist_ok=True)
-    number = max((int(p.name) for p in attempts.iterdir() if p.name.isdigit()), default=-1) + 1
-    while True:  # after the highest number there, whatever was deleted; a concurrent claim takes the next one
-        target = attempts / str(number)
-        try:
-            target.mkdir()
-            break
-        except FileExistsError:
-            number += 1
-    for path in [*found, *(output_dir / name for name in also)]:
+    attempts, target = output_dir / "attempts", None
+    try:
+        attempts.mkdir(exist_ok=True)
+        number = max((int(p.name) for p in attempts.iterdir() if p.name.isdigit()), default=-1) + 1
+        while True:  # after the highest number there, whatever was deleted; a concurrent claim takes the next one
+            target = attempts / str(number)
+            try:
+                target.mkdir()
+                break
+            except FileExistsError:
+                number += 1
+        # the claim: one rename, so of two commands taking the directory at once only one wins
+        first = output_dir / STATUS_FILE if output_dir / STATUS_FILE in found else found[0]
+        os.rename(first, target / first.name)
+    except FileNotFoundError:
+        if target is not None:
+            target.rmdir()
+        raise RunDirInUseError(f"{output_dir}: another command took this directory over at the same time; nothing "
+                               "was overwritten. Start the run in a new directory.") from None
+    except OSError as error:
+        raise RunDirInUseError(f"{output_dir}: cannot move the earlier attempt to {attempts}: {error.strerror}; "
+                               "nothing was overwritten. Start the run in a new directory.") from error
+    for path in [*(p for p in found if p != first), *(output_dir / name for name in also)]:
         if path.exists():
             shutil.move(str(path), target / path.name)
     return target

@@ -9,7 +9,7 @@ in ``rank<N>.json`` beside ``job.json``, where the job's process reads it:
     {"kind": "user_error", "message": "..."}                                # exit status 2
     {"kind": "diverged", "message": "...", "step": 120}                     # exit status 3
     {"kind": "interrupted", "signum": 15, "checkpoint": "...", "step": 7}   # exit status 128 + signal
-    {"kind": "failed", "error": "RuntimeError: ..."}                        # exit status 1
+    {"kind": "failed", "error": "RuntimeError: ...", "failed_at": <time.time()>}  # exit status 1
 
 Rank 0 logs at INFO to stderr and into the job's log file; the other ranks log warnings and errors only, each line
 prefixed with the rank.
@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -72,8 +73,10 @@ def run(payload_file: Path, rank: int) -> tuple[dict, int]:
         return ({"kind": "interrupted", "signum": stop.signum, "checkpoint": str(stop.checkpoint), "step": stop.step},
                 128 + stop.signum)
     except BaseException as error:  # noqa: BLE001 - logged with its traceback, reported to the job's process
+        failed_at = time.time()  # before the logging: when the error happened, to order the ranks' failures
         logging.getLogger(__name__).exception("DDP rank %d failed", rank)
-        return {"kind": "failed", "error": "".join(traceback.format_exception_only(type(error), error)).strip()}, 1
+        return {"kind": "failed", "error": "".join(traceback.format_exception_only(type(error), error)).strip(),
+                "failed_at": failed_at}, 1
     return {"kind": "completed"}, 0
 
 

@@ -94,20 +94,20 @@ def start_ranks(payload_file: Path, world_size: int) -> list[subprocess.Popen]:
                              preexec_fn=die_with_parent) for rank in range(world_size)]
 
 
-def wait_for_ranks(ranks: list[subprocess.Popen]) -> tuple[list[int], dict[int, int], set[int]]:
+def wait_for_ranks(ranks: list[subprocess.Popen]) -> tuple[list[int], dict[int, float], set[int]]:
     """Wait for every rank; once one has failed, kill those still running after :data:`GRACE_S` seconds.
 
-    Returns the exit statuses, the poll at which each rank was seen ended (rank -> poll number: the first to fail
-    is the cause; the others often fail only because it left their collective operations) and the ranks killed
-    here.
+    Returns the exit statuses, when each rank was seen ended (rank -> ``time.time()`` of that poll: the first to
+    fail is the cause; the others often fail only because it left their collective operations) and the ranks
+    killed here.
     """
     failed_at: float | None = None
-    ended: dict[int, int] = {}
+    ended: dict[int, float] = {}
     stopped: set[int] = set()
-    poll = 0
     while True:
         codes = [rank.poll() for rank in ranks]
-        ended.update({index: poll for index, code in enumerate(codes) if code is not None and index not in ended})
+        now = time.time()
+        ended.update({index: now for index, code in enumerate(codes) if code is not None and index not in ended})
         if all(code is not None for code in codes):
             return codes, ended, stopped
         if failed_at is None and any(code not in (None, 0) for code in codes):
@@ -118,7 +118,6 @@ def wait_for_ranks(ranks: list[subprocess.Popen]) -> tuple[list[int], dict[int, 
                     rank.kill()
                     stopped.add(index)
         time.sleep(POLL_S)
-        poll += 1
 
 
 def signal_name(number: int) -> str:
@@ -134,9 +133,11 @@ def unrecorded_outcome(code: int, stopped: bool) -> dict[str, str]:
     ``killed`` - by a signal from outside (the out-of-memory killer, a ``kill``) or a crash of the interpreter."""
     if stopped:
         return {"kind": "stopped", "error": f"killed by the job {GRACE_S:g} s after another rank failed"}
+    if code == -signal.SIGKILL:
+        return {"kind": "killed", "error": "killed by SIGKILL before recording an outcome (no traceback: the "
+                                          "out-of-memory killer, or a kill from outside)"}
     if code < 0:
-        return {"kind": "killed", "error": f"killed by {signal_name(-code)} before recording an outcome (no "
-                                          "traceback: the out-of-memory killer, or a kill from outside)"}
+        return {"kind": "killed", "error": f"killed by {signal_name(-code)} before recording an outcome"}
     return {"kind": "killed", "error": f"exited with status {code} before recording an outcome"}
 
 
@@ -189,20 +190,25 @@ def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int) ->
             outcome = (json.loads(outcome_file.read_text()) if outcome_file.is_file()
                        else unrecorded_outcome(code, rank in stopped))
             outcomes.append({**outcome, "rank": rank, "exit_status": code})
-        return [{**outcomes[rank], "ended_poll": poll} for rank, poll in sorted(ended.items(), key=lambda e: e[1])]
+        return [{**outcomes[rank], "ended_at": at} for rank, at in sorted(ended.items(), key=lambda e: e[1])]
+
+
+def failure_time(outcome: dict[str, Any]) -> float:
+    """When a rank failed, as near as is known: the time it recorded its error (``failed_at``), else the earliest
+    it can have died - one poll before it was seen ended (``ended_at``)."""
+    return outcome.get("failed_at", outcome.get("ended_at", 0.0) - POLL_S)
 
 
 def first_failure(outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The outcome that explains a failed job: a user error; else, of the ranks that failed or were killed from
-    outside, one of those seen ended first (``ended_poll``) - the ranks it left inside a collective operation fail
-    later, of a lost connection, and are not the cause - a killed one before a failed one seen at the same poll
-    (a rank that failed of a lost connection does not kill another); else the first the job stopped."""
+    """The outcome that explains a failed job: a user error; else the rank that failed or was killed from outside
+    first (:func:`failure_time`) - the ranks it left inside a collective operation fail after it, of a lost
+    connection, and are not the cause; else the first the job stopped."""
     users = [o for o in outcomes if o["kind"] == "user_error"]
     if users:
         return users[0]
     failures = [o for o in outcomes if o["kind"] in ("killed", "failed")]
     if failures:
-        return min(failures, key=lambda o: (o.get("ended_poll", 0), o["kind"] != "killed"))
+        return min(failures, key=failure_time)
     stopped = [o for o in outcomes if o["kind"] == "stopped"]
     return stopped[0] if stopped else None
 
@@ -233,7 +239,8 @@ def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: in
         write_status(output_dir, "failed", context.overrides, recorded["metrics"], None,
                      time.monotonic() - started, error, data_source=recorded.get("data_source"))
         if not context.multirun:
-            raise RankFailed(error if cause["kind"] == "killed" else f"{error} (its traceback is in the log above)")
+            sigkilled = cause["kind"] == "killed" and cause.get("exit_status") == -signal.SIGKILL  # wrote nothing
+            raise RankFailed(error if sigkilled else f"{error} (its traceback is in the log above)")
         log.error("job %s failed (%s); the sweep goes on", output_dir.name, error)
         return cfg.get("objective_on_failure")
     if recorded.get("status") == "diverged":
