@@ -28,6 +28,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from trainlab.config_keys import override_key
 from trainlab.errors import RunDirInUseError
 from trainlab.run_status import STATUS_FILE, read_status
 from trainlab.shell_override import shell_override
@@ -114,7 +115,7 @@ def recorded_objective_to_skip(output_dir: Path, overrides: list[str], ignored_k
     ignored = {*ignored_keys, "resume_sweep"}
 
     def named(items: list[str]) -> list[str]:
-        return sorted(o for o in items if o.partition("=")[0].lstrip("+~") not in ignored)
+        return sorted(o for o in items if override_key(o) not in ignored)
 
     recorded, wanted = named(previous.get("overrides", [])), named(overrides)
     if recorded != wanted:

@@ -39,6 +39,7 @@ from tensorboard.compat.proto import summary_pb2
 from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
 
 from trainlab.atomic_files import write_text_atomically
+from trainlab.config_keys import flatten, is_under, override_key
 from trainlab.config_yaml import config_yaml
 
 HParamValue = bool | float | int | str
@@ -89,15 +90,6 @@ def logged_config(cfg: DictConfig, resolved_source: str | None) -> dict[str, Any
     return params
 
 
-def override_key(override: str) -> str:
-    """``+model.x=1`` -> ``model.x``; ``~key`` -> ``key``."""
-    return override.partition("=")[0].lstrip("+~")
-
-
-def is_under(key: str, prefixes: Iterable[str]) -> bool:
-    return any(key == prefix or key.startswith(prefix + ".") for prefix in prefixes)
-
-
 def readable(value: Any) -> str:
     """A list / dict as the string a reader expects: ``[100, 100]``, ``[val, train]``, ``{a: 1}``."""
     if isinstance(value, bool):
@@ -122,18 +114,6 @@ def column_value(value: Any) -> HParamValue | None:
     return readable(value)
 
 
-def flatten(tree: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
-    """(dotted key, leaf value) of a nested dict; lists are leaves; instantiation keys are dropped."""
-    for key, value in tree.items():
-        if key in INSTANTIATION_KEYS:
-            continue
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            yield from flatten(value, path + ".")
-        else:
-            yield path, value
-
-
 def run_hparams(
     cfg: DictConfig,
     choices: Mapping[str, str | None],
@@ -154,7 +134,7 @@ def run_hparams(
             columns[group] = "null" if option is None else str(option)
     ignored = set(ignored_override_keys)
     named = {key for key in map(override_key, overrides) if key not in ignored and key not in choices}
-    for key, value in flatten(OmegaConf.to_container(cfg, resolve=True)):
+    for key, value in flatten(OmegaConf.to_container(cfg, resolve=True), drop=INSTANTIATION_KEYS):
         if is_under(key, NOT_HYPERPARAMETERS) and not is_under(key, named):
             continue
         value = column_value(value)

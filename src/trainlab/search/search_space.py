@@ -36,6 +36,7 @@ from optuna.distributions import (
     check_distribution_compatibility,
 )
 
+from trainlab.config_keys import override_key
 from trainlab.errors import ConfigError
 
 ALLOWED_FORMS = ("interval(a, b), tag(log, interval(a, b)), tag(int, interval(a, b)), range(start, stop[, step]), "
@@ -101,7 +102,7 @@ def parse_search_space(params: Mapping[str, Any] | None, arguments: Iterable[str
     lines = {str(key): (f"{key}={value}", f"hydra.sweeper.params.{key}={value}") for key, value in
              (params or {}).items()}
     for argument in arguments:
-        lines[argument.partition("=")[0].lstrip("+~")] = (argument, argument)
+        lines[override_key(argument)] = (argument, argument)
     space = SearchSpace()
     parser = OverridesParser.create()
     for line, named in lines.values():

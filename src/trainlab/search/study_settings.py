@@ -32,6 +32,7 @@ from typing import Any
 import optuna
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.config_keys import flatten, is_under
 from trainlab.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -42,26 +43,12 @@ RESULT_KEYS = frozenset({"callbacks", "debug", "optimized_metric", "objective_on
 SHOWN_DIFFERENCES = 5
 
 
-def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
-    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}`` (lists and empty mappings are values)."""
-    if not isinstance(node, dict) or not node:
-        return {prefix: node}
-    flat: dict[str, Any] = {}
-    for key, value in node.items():
-        flat.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-    return flat
-
-
 def study_settings(job_config: DictConfig, searched: Iterable[str], exclude_keys: Iterable[str]) -> dict[str, Any]:
     """The settings of the trials composed as ``job_config`` (see the module docstring)."""
     container = OmegaConf.to_container(job_config, resolve=False)
     container.pop("hydra", None)
     left_out = [*searched, *(key for key in exclude_keys if key not in RESULT_KEYS)]
-
-    def kept(key: str) -> bool:
-        return not any(key == out or key.startswith(f"{out}.") for out in left_out)
-
-    return {key: value for key, value in flatten(container).items() if kept(key)}
+    return {key: value for key, value in flatten(container) if not is_under(key, left_out)}
 
 
 def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: str) -> None:

@@ -1,0 +1,29 @@
+"""Dotted keys of a config: a nested dict as ``key: value`` leaves, and keys as overrides and prefixes name them."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
+
+def flatten(tree: Mapping[str, Any], prefix: str = "", drop: Collection[str] = ()) -> Iterable[tuple[str, Any]]:
+    """(dotted key, leaf value) of a nested dict; lists are leaves; keys named in ``drop`` are left out at any
+    depth (an empty mapping has no leaves)."""
+    for key, value in tree.items():
+        if key in drop:
+            continue
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from flatten(value, path + ".", drop)
+        else:
+            yield path, value
+
+
+def override_key(override: str) -> str:
+    """``+model.x=1`` -> ``model.x``; ``~key`` -> ``key``."""
+    return override.partition("=")[0].lstrip("+~")
+
+
+def is_under(key: str, prefixes: Iterable[str]) -> bool:
+    """Whether ``key`` is one of ``prefixes`` or inside one (``model.net.dropout`` is under ``model``)."""
+    return any(key == prefix or key.startswith(prefix + ".") for prefix in prefixes)
