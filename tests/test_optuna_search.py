@@ -37,6 +37,7 @@ from trainlab.search.optuna_search import OptunaSearch
 from trainlab.search.sampler_factory import build_sampler
 from trainlab.search.search_space import parse_search_space
 from trainlab.search.storage import open_storage
+from trainlab.search.study_settings import study_settings
 from trainlab.search.trial_budget import is_surplus, trials_left
 from trainlab.search.worker_identity import this_worker
 
@@ -372,6 +373,24 @@ def test_a_study_goes_on_only_with_the_settings_its_trials_ran_with(tmp_path):
                            "model.net.hidden_sizes=[100, 100]", "resume_sweep=true",
                            "trainer.enable_progress_bar=false", f"paths.data_dir={tmp_path / 'data'}", "logger=csv"))
     assert len(load(sweep).trials) == 3
+
+
+def test_nan_is_the_same_setting_as_nan_and_dropping_the_progress_bar_is_no_change(tmp_path):
+    sweep = tmp_path / "s"
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=1", "objective_on_failure=nan"))
+    assert math.isnan(load(sweep).user_attrs["settings"]["objective_on_failure"])  # through the journal's JSON
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "objective_on_failure=nan", "callbacks.progress_bar=null",
+                           "resume_sweep=true"))
+    assert len(load(sweep).trials) == 2
+    with pytest.raises(ConfigError, match=r"\(objective_on_failure: nan in the study, 0.0 here\)"):
+        run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "resume_sweep=true"))
+    assert len(load(sweep).trials) == 2
+
+
+def test_a_searched_key_written_with_plus_is_left_out_of_the_settings():
+    config = OmegaConf.create({"seed": 0, "model": {"lr": 0.1, "net": {"dropout": 0.0}}, "hydra": {"job": {}}})
+    assert study_settings(config, ["++seed", "+model.lr"], []) == {"model.net.dropout": 0.0}
+    assert study_settings(config, ["seed"], ["model.net"]) == {"model.lr": 0.1}
 
 
 def test_a_study_made_before_settings_were_recorded_goes_on_unchecked(tmp_path, caplog):

@@ -11,11 +11,13 @@ The settings are the trials' composed config (the command line's fixed overrides
 ``[100, 100]``, ``0.1`` and ``1e-1``, ``seed=3`` and ``++seed=3`` are the same, and an edited config file is a
 change), flattened to ``key: value``, without
 
-* ``hydra`` and the searched keys (the study's search space is checked on its own,
+* ``hydra`` and the searched keys (``+key`` / ``++key`` as ``key``; the study's search space is checked on its own,
   :meth:`~trainlab.search.search_space.SearchSpace.check_against`), and
 * the keys the job names leave out (``hydra.job.config.override_dirname.exclude_keys``: where things are, what is
-  shown - ``paths.*``, ``logger``, ``data.data_dir``, ``trainer.enable_progress_bar``, ...) except those that change
-  what a trial trains or reports (:data:`RESULT_KEYS`).
+  shown - ``paths.*``, ``logger``, ``data.data_dir``, ``trainer.enable_progress_bar``, ``callbacks.progress_bar``,
+  ...) except those that change what a trial trains or reports (:data:`RESULT_KEYS`).
+
+Values compare with ``==`` (``1`` and ``1.0`` are the same), and NaN is the same as NaN.
 
 A study recorded before this attribute existed, with trials, is not checked (there is nothing to compare with).
 Two workers that *create* a new study at the same instant with different settings can both record theirs (the
@@ -26,13 +28,14 @@ checked.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable
 from typing import Any
 
 import optuna
 from omegaconf import DictConfig, OmegaConf
 
-from trainlab.config_keys import flatten, is_under
+from trainlab.config_keys import flatten, is_under, override_key
 from trainlab.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -47,8 +50,18 @@ def study_settings(job_config: DictConfig, searched: Iterable[str], exclude_keys
     """The settings of the trials composed as ``job_config`` (see the module docstring)."""
     container = OmegaConf.to_container(job_config, resolve=False)
     container.pop("hydra", None)
-    left_out = [*searched, *(key for key in exclude_keys if key not in RESULT_KEYS)]
+    left_out = [*map(override_key, searched), *(key for key in exclude_keys if key not in RESULT_KEYS)]
     return {key: value for key, value in flatten(container) if not is_under(key, left_out)}
+
+
+def same_setting(recorded: Any, here: Any) -> bool:
+    """Whether two values of a setting are the same: ``==``, except that NaN is the same as NaN (a config may say
+    ``objective_on_failure: nan``), in lists too."""
+    if isinstance(recorded, float) and isinstance(here, float) and math.isnan(recorded) and math.isnan(here):
+        return True
+    if isinstance(recorded, list) and isinstance(here, list):
+        return len(recorded) == len(here) and all(map(same_setting, recorded, here))
+    return recorded == here
 
 
 def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: str) -> None:
@@ -63,7 +76,7 @@ def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: s
         return
     absent = object()
     differing = [key for key in sorted({*recorded, *settings})
-                 if recorded.get(key, absent) != settings.get(key, absent)]
+                 if not same_setting(recorded.get(key, absent), settings.get(key, absent))]
     if not differing:
         return
 
