@@ -111,6 +111,15 @@ def test_a_plugin_setting_of_the_wrong_type_names_the_type_it_takes(train_in_pro
     assert not (tmp_path / "outputs").exists()
 
 
+@pytest.mark.parametrize("mode", [["-m", "optimizer=sgd,adam"], ["debug=limit"]], ids=["sweep", "run"])
+def test_resume_sweep_written_as_a_word_is_refused_before_anything(train_in_process, tmp_path, mode):
+    """``resume_sweep=no`` is the string 'no', which counted as true: a sweep skipped its completed jobs."""
+    result = train_in_process(*mode, "resume_sweep=no")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == "error: resume_sweep='no' is invalid; allowed: true or false"
+    assert not (tmp_path / "outputs").exists()
+
+
 def test_a_run_dir_name_longer_than_the_file_system_allows_is_refused_before_anything(train_in_process, tmp_path):
     run_dir = tmp_path / ("x" * 300)
     result = train_in_process("debug=limit", f"hydra.run.dir={run_dir}")

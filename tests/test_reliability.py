@@ -56,6 +56,9 @@ BAD_CONFIGS = [  # override, what the one-line error must say
     ("+data.batchsize=3", "data.batchsize: unknown key for trainlab.data.mnist_datamodule.MNISTDataModule"),
     ("+learning_rate=0.1", "learning_rate: unknown top-level key"),
     ("seed=abc", "seed='abc' is invalid; allowed: an integer or null"),
+    ("test=no", "test='no' is invalid; allowed: true or false"),  # the string 'no' would count as true
+    ("trainer.deterministic=sometimes", "trainer.deterministic='sometimes' is invalid; allowed: true, false or warn"),
+    ("compile.enabled=1", "compile.enabled=1 is invalid; allowed: true or false"),
     ("scheduler=step scheduler.step_size=0", "scheduler.step_size=0 is invalid; allowed: an integer >= 1"),
     ("scheduler=cosine trainer.max_epochs=-1", "scheduler.T_max=-1 is invalid; allowed: an integer >= 1"),
     ("scheduler=plateau scheduler.mode=up", "scheduler.mode='up' is invalid; allowed: one of min, max"),

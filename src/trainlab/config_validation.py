@@ -67,6 +67,11 @@ def number(low: float | None = None, high: float | None = None, low_open: bool =
     return ok, "a number" + (" " + " and ".join(parts) if parts else "")
 
 
+def boolean() -> tuple[Check, str]:
+    """true or false - not a word such as ``no``, which YAML reads as a string and Python would take as true."""
+    return (lambda v: isinstance(v, bool)), "true or false"
+
+
 def one_of(choices) -> tuple[Check, str]:
     return (lambda v: v in choices), "one of " + ", ".join(map(str, choices))
 
@@ -100,6 +105,9 @@ def pair_of(rule: tuple[Check, str]) -> tuple[Check, str]:
 UNIT = number(0.0, 1.0)
 RULES: dict[str, tuple[Check, str]] = {
     "seed": nullable(integer()),
+    "test": boolean(),
+    "resume_sweep": boolean(),
+    "compile.enabled": boolean(),
     "objective_on_failure": nullable(number()),
     "data.source": one_of(SOURCES),
     "data.batch_size": integer(1),
@@ -108,6 +116,8 @@ RULES: dict[str, tuple[Check, str]] = {
     "data.val_size": nullable(integer(1)),
     "data.seed": integer(0),
     "data.eval_splits": list_of(one_of(EVAL_SPLITS)),
+    "data.on_device": boolean(),
+    "data.download": boolean(),
     "model.weight_decay": number(0.0),
     "model.num_classes": integer(2),
     "model.net.input_size": integer(1),
@@ -144,7 +154,14 @@ RULES: dict[str, tuple[Check, str]] = {
     "trainer.gradient_clip_val": nullable(number(0.0)),
     "trainer.accumulate_grad_batches": integer(1),
     "trainer.check_val_every_n_epoch": nullable(integer(1)),
+    "trainer.enable_progress_bar": boolean(),
+    "trainer.enable_model_summary": boolean(),
+    "trainer.enable_checkpointing": nullable(boolean()),
+    "trainer.deterministic": (lambda v: isinstance(v, bool) or v == "warn", "true, false or warn"),
 }
+# switches read before a job's config is validated (a sweep's resume_sweep decides which jobs run): the preflight
+# callback checks them first
+SWITCHES = frozenset({"resume_sweep"})
 
 
 def check_values(cfg: DictConfig, keys: set[str] | None = None) -> None:

@@ -4,7 +4,8 @@ Hydra creates the run directory (``hydra.run.dir``, or ``hydra.sweep.dir`` for a
 and ``train.log`` into it before the training task starts. What would make that fail, or write into a directory
 that must stay untouched, is therefore checked here, on the composed config:
 
-* ``on_run_start`` / ``on_multirun_start``: the run or sweep directory, ``paths.log_dir`` and the data directories
+* ``on_run_start`` / ``on_multirun_start``: the switches read before anything else (``resume_sweep`` must be
+  true or false), the run or sweep directory, ``paths.log_dir`` and the data directories
   (:mod:`trainlab.output_locations`) - a file in the way, no permission, a read-only or full disk;
 * ``on_run_start``: the config (:func:`~trainlab.config_validation.validate_config`), a run directory that holds
   another run (:func:`~trainlab.run_dir.check_run_dir_free`) and, with ``ckpt_path``, the checkpoint
@@ -113,14 +114,24 @@ def writes_run_files() -> bool:
     return process_rank() == 0
 
 
+def check_switches(config: DictConfig) -> None:
+    """The switches read before a job's config is validated (``resume_sweep``): ``resume_sweep=no`` is the string
+    'no', which would count as true."""
+    from trainlab.config_validation import SWITCHES, check_values
+
+    check_values(config, keys=set(SWITCHES))
+
+
 class Preflight(Callback):
     """See the module docstring."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        exit_on_user_error(lambda: check_switches(config))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.run.dir"))
         exit_on_user_error(lambda: check_single_run(config))
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        exit_on_user_error(lambda: check_switches(config))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         if writes_run_files():
