@@ -363,7 +363,7 @@ def test_a_study_goes_on_only_with_the_settings_its_trials_ran_with(tmp_path):
     assert str(refused.value) == (
         f"the study 'hparams_random' in {sweep / 'optuna.journal'} ran its trials with other settings than this "
         "search (model.net.dropout: 0.1 in the study, 0.2 here): they would not be comparable. allowed: the study's "
-        "own settings, or a new hydra.sweep.dir (or hydra.sweeper.study_name) for another configuration")
+        "own settings, or a new hydra.sweep.dir for another configuration")
     assert (sweep / "optuna.journal").read_bytes() == before  # no trial asked
     with pytest.raises(ConfigError, match=r"\(model.net.hidden_sizes: \[100, 100\] in the study, \[100, 100, 100, 100, "
                                           r"100, 100\] here; seed: 3 in the study, 0 here\)"):
@@ -404,10 +404,39 @@ def test_a_study_made_before_settings_were_recorded_goes_on_unchecked(tmp_path, 
     assert "records no settings (made before they were recorded): not compared" in caplog.text
 
 
+def test_a_second_study_in_a_sweep_dir_that_holds_one_is_refused(tmp_path):
+    """Its trials would land beside the first study's jobs - a trial drawing the same values was skipped as
+    completed and reported the first study's objective as its own - and share summary.csv."""
+    sweep = tmp_path / "s"
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=2"))
+    before = (sweep / "optuna.journal").read_bytes()
+    with pytest.raises(ConfigError) as refused:
+        run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "hydra.sweeper.study_name=lossy",
+                               "resume_sweep=true"))
+    assert str(refused.value) == (
+        f"hydra.sweep.dir={sweep} holds the study 'hparams_random' (2 trials, {sweep / 'optuna.journal'}); a second "
+        "study there (hydra.sweeper.study_name=lossy) would mix its jobs, summary.csv and optimization_results.yaml "
+        "with that one's - a trial drawing the same values would even be skipped as completed; nothing was changed. "
+        "allowed: hydra.sweeper.study_name=hparams_random (resume_sweep=true continues it), or a new hydra.sweep.dir "
+        "for the study 'lossy'")
+    assert (sweep / "optuna.journal").read_bytes() == before
+    # a storage outside the sweep dirs: studies of other sweep dirs are no obstacle, one of this sweep dir is
+    shared = f"hydra.sweeper.storage=journal:{tmp_path / 'shared.journal'}"
+    run_search(make_search(tmp_path / "a", "hydra.sweeper.n_trials=1", shared))
+    run_search(make_search(tmp_path / "b", "hydra.sweeper.n_trials=1", shared, "hydra.sweeper.study_name=other"))
+    with pytest.raises(ConfigError, match=r"holds the study 'hparams_random' \(1 trials, journal:.*\); .* allowed: "
+                                          r"hydra.sweeper.study_name=hparams_random \(resume_sweep=true continues "
+                                          r"it\), or a new hydra.sweep.dir with a new hydra.sweeper.study_name for "
+                                          r"the study 'third'$"):
+        run_search(make_search(tmp_path / "a", "hydra.sweeper.n_trials=1", shared, "hydra.sweeper.study_name=third",
+                               "resume_sweep=true"))
+
+
 def test_direction_must_match_the_stored_study(tmp_path):
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=1"))
     with pytest.raises(ConfigError, match="hydra.sweeper.direction=minimize: the study 'hparams_random' in .* was "
-                                          "created to maximize; allowed: maximize, or another study_name"):
+                                          "created to maximize; allowed: maximize, or a new hydra.sweep.dir for a "
+                                          "search that minimizes"):
         run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=2", "hydra.sweeper.direction=minimize",
                     "resume_sweep=true"))
 

@@ -102,9 +102,13 @@ def set_attempt_aside(output_dir: Path, also: tuple[str, ...] = ()) -> Path | No
     return target
 
 
-def recorded_objective_to_skip(output_dir: Path, overrides: list[str], ignored_keys: list[str]) -> tuple[bool, Any]:
+def recorded_objective_to_skip(output_dir: Path, overrides: list[str], ignored_keys: list[str],
+                               optimized_metric: str | None) -> tuple[bool, Any]:
     """``resume_sweep=true``: whether the job in ``output_dir`` completed before - then it is skipped and its
-    recorded objective returned as ``(True, objective)`` - or must run (``(False, None)``). A completed job whose
+    objective returned as ``(True, objective)`` - or must run (``(False, None)``). The objective is read from the
+    job's recorded final metrics by *this* sweep's ``optimized_metric`` (a key job names leave out, so a resume may
+    change it; the objective the job recorded was its own sweep's), None when the job did not log it. A completed
+    job whose
     recorded overrides differ from this job's (the keys that name no hyper-parameter, ``ignored_keys`` - Hydra's
     ``exclude_keys`` - and ``resume_sweep`` aside) is another job that landed in the same directory - jobs named by
     number (``hydra.sweep.subdir=${hydra.job.num}``), or by overrides whose keys are left out of the name - and is
@@ -124,7 +128,13 @@ def recorded_objective_to_skip(output_dir: Path, overrides: list[str], ignored_k
             f"({' '.join(wanted) or 'none'}); its status, checkpoints and TensorBoard run are left as they were. "
             "resume_sweep=true finishes the sweep that made the directory, with that sweep's overrides: give this "
             "sweep a new hydra.sweep.dir.")
-    return True, previous["objective"]
+    metrics = previous.get("metrics")
+    if not isinstance(metrics, dict):  # a status.json without metrics: what the job returned
+        return True, previous.get("objective")
+    if optimized_metric is not None and optimized_metric not in metrics:
+        log.warning("%s completed before without logging optimized_metric=%r (it logged %s): it returns no objective",
+                    output_dir.name, optimized_metric, ", ".join(sorted(metrics)))
+    return True, metrics.get(optimized_metric) if optimized_metric is not None else None
 
 
 def claim_run_dir(output_dir: Path, resuming_checkpoint: bool, resume_sweep: bool) -> None:

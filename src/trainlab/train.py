@@ -113,7 +113,8 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     writes_job_files = rank == 0  # under DDP only rank 0 writes status.json, logs and checkpoints
     check_values(cfg, keys=set(SWITCHES))  # resume_sweep=no would count as true
     if cfg.get("resume_sweep"):
-        skip, objective = recorded_objective_to_skip(output_dir, overrides, context.ignored_override_keys)
+        skip, objective = recorded_objective_to_skip(output_dir, overrides, context.ignored_override_keys,
+                                                     cfg.get("optimized_metric"))
         if skip:
             log.info("resume_sweep=true: %s completed before; skipping it", output_dir.name)
             return objective

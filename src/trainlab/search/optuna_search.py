@@ -136,8 +136,38 @@ class OptunaSearch:
                 raise ConfigError(f"the search space reaches a value its key does not take: {error}") from None
         return space
 
+    def new_search_hint(self, storage: StudyStorage) -> str:
+        """Where a search of another configuration goes: its own sweep dir (and, in a storage outside the sweep
+        dir, its own study name) - a second study in this sweep dir would mix its jobs with this one's."""
+        if storage.in_sweep_dir:
+            return "a new hydra.sweep.dir"
+        return "a new hydra.sweep.dir with a new hydra.sweeper.study_name"
+
+    def other_study_here(self, storage: StudyStorage) -> tuple[str, int] | None:
+        """Another study (name, trials) whose trials ran in this sweep dir: every study of a storage in the sweep
+        dir, or one whose trials recorded this sweep dir."""
+        for summary in optuna.study.get_all_study_summaries(storage.storage, include_best_trial=False):
+            if summary.study_name == self.study_name or summary.n_trials == 0:
+                continue
+            if storage.in_sweep_dir:
+                return summary.study_name, summary.n_trials
+            other = optuna.load_study(study_name=summary.study_name, storage=storage.storage)
+            if any(trial.user_attrs.get(SWEEP_DIR_ATTR) == str(self.sweep_dir)
+                   for trial in other.get_trials(deepcopy=False)):
+                return summary.study_name, summary.n_trials
+        return None
+
     def open_study(self, storage: StudyStorage, sampler: optuna.samplers.BaseSampler) -> optuna.Study:
         exists = self.study_name in optuna.study.get_all_study_names(storage.storage)
+        if not exists and (other := self.other_study_here(storage)) is not None:
+            name, trials = other
+            raise ConfigError(
+                f"hydra.sweep.dir={self.sweep_dir} holds the study {name!r} ({trials} trials, {storage.description});"
+                f" a second study there (hydra.sweeper.study_name={self.study_name}) would mix its jobs, summary.csv "
+                f"and optimization_results.yaml with that one's - a trial drawing the same values would even be "
+                f"skipped as completed; nothing was changed. allowed: hydra.sweeper.study_name={name} "
+                f"(resume_sweep=true continues it), or {self.new_search_hint(storage)} for the study "
+                f"{self.study_name!r}")
         if exists:  # loaded, not re-created: a journal would log a (refused) creation each time
             study = optuna.load_study(storage=storage.storage, study_name=self.study_name, sampler=sampler)
         else:  # another worker may create it meanwhile: then it is loaded
@@ -146,7 +176,8 @@ class OptunaSearch:
         if study.direction.name.lower() != self.direction:
             raise ConfigError(f"hydra.sweeper.direction={self.direction}: the study {self.study_name!r} in "
                               f"{storage.description} was created to {study.direction.name.lower()}; allowed: "
-                              f"{study.direction.name.lower()}, or another study_name")
+                              f"{study.direction.name.lower()}, or {self.new_search_hint(storage)} for a search "
+                              f"that {self.direction}s")
         earlier = len(study.get_trials(deepcopy=False))
         if exists and earlier and storage.in_sweep_dir and not self.resume:
             raise ConfigError(
@@ -177,7 +208,7 @@ class OptunaSearch:
             trial_config = self.config_loader.load_sweep_config(self.config, list(space.fixed))
             exclude_keys = self.config.hydra.job.config.override_dirname.exclude_keys
             check_study_settings(study, study_settings(trial_config, space.distributions, exclude_keys),
-                                 storage.description)
+                                 storage.description, self.new_search_hint(storage))
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
             with StopSignals() as stop:

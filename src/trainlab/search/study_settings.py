@@ -64,7 +64,8 @@ def same_setting(recorded: Any, here: Any) -> bool:
     return recorded == here
 
 
-def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: str) -> None:
+def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: str,
+                         new_search: str = "a new hydra.sweep.dir") -> None:
     """Record ``settings`` in a study without trials; refuse a study whose trials ran with other settings."""
     recorded = study.user_attrs.get(SETTINGS_ATTR)
     if not isinstance(recorded, dict):
@@ -88,5 +89,5 @@ def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: s
     more = f" and {len(differing) - SHOWN_DIFFERENCES} more" if len(differing) > SHOWN_DIFFERENCES else ""
     raise ConfigError(
         f"the study {study.study_name!r} in {where} ran its trials with other settings than this search ({changes}"
-        f"{more}): they would not be comparable. allowed: the study's own settings, or a new hydra.sweep.dir (or "
-        "hydra.sweeper.study_name) for another configuration")
+        f"{more}): they would not be comparable. allowed: the study's own settings, or {new_search} for another "
+        "configuration")

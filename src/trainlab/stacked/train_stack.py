@@ -103,7 +103,8 @@ def completed_objectives(jobs: list[StackJob]) -> dict[int, float | None]:
         check_values(job.cfg, keys=set(SWITCHES))  # resume_sweep=no would count as true
         output_dir, resume_sweep = Path(job.cfg.paths.output_dir), job.cfg.get("resume_sweep")
         if resume_sweep:
-            skip, objective = recorded_objective_to_skip(output_dir, job.overrides, job.ignored_override_keys)
+            skip, objective = recorded_objective_to_skip(output_dir, job.overrides, job.ignored_override_keys,
+                                                         job.cfg.get("optimized_metric"))
             if skip:
                 skipped[index] = objective
                 continue
