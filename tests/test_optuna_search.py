@@ -432,6 +432,21 @@ def test_a_second_study_in_a_sweep_dir_that_holds_one_is_refused(tmp_path):
                                "resume_sweep=true"))
 
 
+@pytest.mark.parametrize(("overrides", "warned"), [
+    (["optimized_metric=val/loss"], "optimized_metric=val/loss with hydra.sweeper.direction=maximize: the search "
+                                    "looks for the highest loss; hydra.sweeper.direction=minimize looks for the lowest"),
+    (["hydra.sweeper.direction=minimize"], "optimized_metric=val/acc with hydra.sweeper.direction=minimize: the "
+                                           "search looks for the lowest acc; hydra.sweeper.direction=maximize looks "
+                                           "for the highest"),
+    (["optimized_metric=val/loss", "hydra.sweeper.direction=minimize"], None),
+    ([], None),
+])
+def test_a_direction_against_the_metric_is_warned_of(tmp_path, caplog, overrides, warned):
+    run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=1", *overrides))
+    warnings = [r.getMessage() for r in caplog.records if "hydra.sweeper.direction=" in r.getMessage()]
+    assert warnings == ([warned] if warned else [])
+
+
 def test_direction_must_match_the_stored_study(tmp_path):
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=1"))
     with pytest.raises(ConfigError, match="hydra.sweeper.direction=minimize: the study 'hparams_random' in .* was "
@@ -693,6 +708,9 @@ def test_two_processes_share_one_study(data_dir, tmp_path):
     ("hydra.sweeper.direction=max", "error: hydra.sweeper.direction=max is invalid; allowed: maximize, minimize"),
     ("optimizer.lr=interval(-1,1)", "error: the search space reaches a value its key does not take: "
                                     "optimizer.lr=-1.0 is invalid; allowed: a number >= 0.0"),
+    ("optimized_metric=val/accuracy", "error: optimized_metric='val/accuracy' is not a metric the trials report; "
+                                      "allowed: one of val/loss, val/acc, val/acc_best, train/acc, train/loss, "
+                                      "train/weight_penalty, train/total_loss, status/diverged"),
 ])
 def test_bad_search_settings_fail_in_one_line_before_any_trial(override, message, data_dir, tmp_path):
     result = run(data_dir, "hparams_search=tpe", f"hydra.sweep.dir={tmp_path / 'sweep'}", override)

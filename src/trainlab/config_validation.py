@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import torch
@@ -261,6 +261,28 @@ def check_monitors(cfg: DictConfig) -> None:
         if watched is not None and watched not in logged:
             raise ConfigError(f"callbacks.{name}.monitor={watched!r} is not a metric this run logs; "
                               f"allowed: one of {', '.join(logged)}")
+
+
+def reported_metric_names(cfg: DictConfig, searched: Collection[str] = ()) -> list[str]:
+    """The final metrics a run of the project's classifier reports (what ``optimized_metric`` can name): an
+    epoch's metrics, the test's with ``test: true``, and ``status/diverged``. The weight-penalty metrics count when
+    ``model.weight_decay`` is searched or > 0."""
+    splits = list(OmegaConf.select(cfg, "data.eval_splits") or ["val"])
+    decays = "model.weight_decay" in searched or (OmegaConf.select(cfg, "model.weight_decay") or 0.0) > 0
+    names = epoch_metric_names(splits, 1.0 if decays else 0.0, bool(OmegaConf.select(cfg, "scheduler._target_")))
+    return names + (["test/loss", "test/acc"] if cfg.get("test") else []) + ["status/diverged"]
+
+
+def check_optimized_metric(cfg: DictConfig, searched: Collection[str] = ()) -> None:
+    """A search's ``optimized_metric`` is a metric its trials report - checked before any trial trains, where a
+    misspelt name was found once the first batch had trained (the project's classifier only)."""
+    name = cfg.get("optimized_metric")
+    if name is None or OmegaConf.select(cfg, "model._target_") != CLASSIFIER:
+        return
+    reported = reported_metric_names(cfg, searched)
+    if name not in reported:
+        raise ConfigError(f"optimized_metric={name!r} is not a metric the trials report; allowed: one of "
+                          f"{', '.join(reported)}")
 
 
 def validate_config(cfg: DictConfig) -> None:

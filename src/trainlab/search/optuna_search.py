@@ -94,6 +94,17 @@ def positive_int(key: str, value: Any) -> int:
     return value
 
 
+def warn_of_a_direction_against_the_metric(metric: str | None, direction: str) -> None:
+    """A loss maximised or an accuracy minimised is almost always a forgotten ``hydra.sweeper.direction``."""
+    leaf = (metric or "").rpartition("/")[2]
+    wanted = "minimize" if "loss" in leaf else "maximize" if "acc" in leaf else None
+    if wanted is not None and wanted != direction:
+        log.warning("optimized_metric=%s with hydra.sweeper.direction=%s: the search looks for the %s %s; "
+                    "hydra.sweeper.direction=%s looks for the %s", metric, direction,
+                    "highest" if direction == "maximize" else "lowest", leaf,
+                    wanted, "lowest" if wanted == "minimize" else "highest")
+
+
 class OptunaSearch:
     """See the module docstring. ``config`` is the composed config; ``launcher`` runs the batches."""
 
@@ -200,12 +211,16 @@ class OptunaSearch:
         if self.storage_spec in (None, ""):
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
         # closed on every way out: an SQLite file in WAL mode is put back in the default mode (sqlite_wal)
+        from trainlab.config_validation import check_optimized_metric  # torch: imported by search_space already
+
+        trial_config = self.config_loader.load_sweep_config(self.config, list(space.fixed))
+        check_optimized_metric(trial_config, searched=space.distributions)
+        warn_of_a_direction_against_the_metric(trial_config.get("optimized_metric"), self.direction)
         with open_storage(self.storage_spec, self.sweep_dir) as storage:
             study = self.open_study(storage, sampler)
             recorded = {key: value for trial in study.get_trials(deepcopy=False)
                         for key, value in trial.distributions.items()}
             space.check_against(recorded, storage.description)
-            trial_config = self.config_loader.load_sweep_config(self.config, list(space.fixed))
             exclude_keys = self.config.hydra.job.config.override_dirname.exclude_keys
             check_study_settings(study, study_settings(trial_config, space.distributions, exclude_keys),
                                  storage.description, self.new_search_hint(storage))
