@@ -368,10 +368,12 @@ def test_a_study_goes_on_only_with_the_settings_its_trials_ran_with(tmp_path):
     with pytest.raises(ConfigError, match=r"\(model.net.hidden_sizes: \[100, 100\] in the study, \[100, 100, 100, 100, "
                                           r"100, 100\] here; seed: 3 in the study, 0 here\)"):
         run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "model.net.dropout=0.1", "resume_sweep=true"))
-    # the same settings written otherwise, with where-things-are and display overrides: the study goes on
+    # the same settings written otherwise, with where-things-are, display and speed overrides: the study goes on
     run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "++seed=3", "model.net.dropout=1e-1",
                            "model.net.hidden_sizes=[100, 100]", "resume_sweep=true",
-                           "trainer.enable_progress_bar=false", f"paths.data_dir={tmp_path / 'data'}", "logger=csv"))
+                           "trainer.enable_progress_bar=false", f"paths.data_dir={tmp_path / 'data'}", "logger=csv",
+                           "trainer.enable_model_summary=true", "optimizer.foreach=false", "data.eval_batch_size=500",
+                           "trainer.log_every_n_steps=1"))
     assert len(load(sweep).trials) == 3
 
 

@@ -15,7 +15,10 @@ change), flattened to ``key: value``, without
   :meth:`~trainlab.search.search_space.SearchSpace.check_against`), and
 * the keys the job names leave out (``hydra.job.config.override_dirname.exclude_keys``: where things are, what is
   shown - ``paths.*``, ``logger``, ``data.data_dir``, ``trainer.enable_progress_bar``, ``callbacks.progress_bar``,
-  ...) except those that change what a trial trains or reports (:data:`RESULT_KEYS`).
+  ...) and the keys that name no hyper-parameter (:data:`~trainlab.loggers.hparams.NOT_HYPERPARAMETERS`: how the
+  same computation runs and is shown - ``optimizer.foreach``, ``data.eval_batch_size``,
+  ``trainer.log_every_n_steps``, ``trainer.enable_model_summary``, ...), except those that change what a trial
+  trains or reports (:data:`RESULT_KEYS`).
 
 Values compare with ``==`` (``1`` and ``1.0`` are the same), and NaN is the same as NaN.
 
@@ -37,12 +40,13 @@ from omegaconf import DictConfig, OmegaConf
 
 from trainlab.config_keys import flatten, is_under, override_key
 from trainlab.errors import ConfigError
+from trainlab.loggers.hparams import NOT_HYPERPARAMETERS
 
 log = logging.getLogger(__name__)
 
 SETTINGS_ATTR = "settings"
-#: keys the job names leave out that still change what a trial trains or reports
-RESULT_KEYS = frozenset({"callbacks", "debug", "optimized_metric", "objective_on_failure"})
+#: keys the job names leave out, or that name no hyper-parameter, which still change what a trial trains or reports
+RESULT_KEYS = frozenset({"callbacks", "debug", "optimized_metric", "objective_on_failure", "test", "data.eval_splits"})
 SHOWN_DIFFERENCES = 5
 
 
@@ -50,7 +54,8 @@ def study_settings(job_config: DictConfig, searched: Iterable[str], exclude_keys
     """The settings of the trials composed as ``job_config`` (see the module docstring)."""
     container = OmegaConf.to_container(job_config, resolve=False)
     container.pop("hydra", None)
-    left_out = [*map(override_key, searched), *(key for key in exclude_keys if key not in RESULT_KEYS)]
+    left_out = [*map(override_key, searched),
+                *(key for key in (*exclude_keys, *NOT_HYPERPARAMETERS) if key not in RESULT_KEYS)]
     return {key: value for key, value in flatten(container) if not is_under(key, left_out)}
 
 
