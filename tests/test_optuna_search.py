@@ -436,7 +436,8 @@ def test_a_second_study_in_a_sweep_dir_that_holds_one_is_refused(tmp_path):
 
 @pytest.mark.parametrize(("overrides", "warned"), [
     (["optimized_metric=val/loss"], "optimized_metric=val/loss with hydra.sweeper.direction=maximize: the search "
-                                    "looks for the highest loss; hydra.sweeper.direction=minimize looks for the lowest"),
+                                    "looks for the highest loss; hydra.sweeper.direction=minimize looks for the "
+                                    "lowest"),
     (["hydra.sweeper.direction=minimize"], "optimized_metric=val/acc with hydra.sweeper.direction=minimize: the "
                                            "search looks for the lowest acc; hydra.sweeper.direction=maximize looks "
                                            "for the highest"),

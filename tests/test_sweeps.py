@@ -111,12 +111,37 @@ def test_resume_sweep_never_skips_a_completed_job_of_another_sweep_in_the_same_d
     assert train_in_process(*numbered, "optimizer=sgd").returncode == 0
     summary_before = (sweep_dir / "summary.csv").read_bytes()
     other = train_in_process(*numbered, "optimizer=adam", "resume_sweep=true")  # job 0 again, another optimizer
+    assert other.returncode == 2  # refused by the sweep's recorded overrides (multirun.yaml), before any job
+    assert other.stderr.strip().splitlines()[-1] == (
+        f"error: resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep_dir} with that sweep's overrides "
+        "(data.source=bundled optimizer=sgd); this command's differ (data.source=bundled optimizer=adam) and its jobs "
+        "would land beside that sweep's and share its summary.csv; nothing was changed. allowed: that sweep's "
+        "overrides (display and location keys may differ), or a new hydra.sweep.dir for this sweep")
+    assert (sweep_dir / "summary.csv").read_bytes() == summary_before
+    # and by each job's recorded overrides where no multirun.yaml says them
+    (sweep_dir / "multirun.yaml").unlink()
+    other = train_in_process(*numbered, "optimizer=adam", "resume_sweep=true")
     assert other.returncode == 2
     assert other.stderr.strip().splitlines()[-1].startswith(
         f"error: {sweep_dir / '0'} holds a completed job with other overrides (data.source=bundled "
         "optimizer=sgd) than this one (data.source=bundled optimizer=adam)")
     assert (sweep_dir / "summary.csv").read_bytes() == summary_before
     assert read_status(sweep_dir / "0")["overrides"][-1] == "optimizer=sgd"
+
+
+def test_resume_sweep_goes_on_with_other_display_overrides_and_warns_where_there_is_nothing_to_resume(
+        train_in_process, tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    args = ["-m", "debug=limit", "optimizer=sgd,adam", f"hydra.sweep.dir={sweep_dir}"]
+    assert train_in_process(*args).returncode == 0
+    again = train_in_process(*args, "resume_sweep=true", "trainer.enable_progress_bar=false")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout.count("completed before; skipping it") == 2
+    elsewhere = train_in_process("-m", "debug=limit", "optimizer=sgd", f"hydra.sweep.dir={tmp_path / 'typo'}",
+                                 "resume_sweep=true")
+    assert elsewhere.returncode == 0
+    assert (f"warning: resume_sweep=true: hydra.sweep.dir={tmp_path / 'typo'} holds no sweep to resume; every job "
+            "runs") in elsewhere.stderr
 
 
 def test_a_multirun_that_resumes_its_jobs_from_their_checkpoints_may_use_its_own_sweep_dir(train_in_process,

@@ -14,8 +14,9 @@ that must stay untouched, is therefore checked here, on the composed config:
   a new directory behind. A run directory whose run failed without a checkpoint is taken over once these checks
   pass: that run's files, its ``.hydra/`` and log included, are moved to ``attempts/<n>/`` first;
 * ``on_multirun_start``: a sweep directory whose job directories hold runs, unless ``resume_sweep=true``
-  (:func:`~trainlab.sweep.job_dirs.check_sweep_dir_free`). Under torchrun or SLURM, where every rank is a
-  ``train.py`` process, rank 0 checks the directories and the other ranks write no ``.hydra/``.
+  (:func:`~trainlab.sweep.job_dirs.check_sweep_dir_free`), and a ``resume_sweep=true`` with other overrides than
+  the sweep it would finish (:func:`~trainlab.sweep.job_dirs.check_resumed_sweep`). Under torchrun or SLURM, where
+  every rank is a ``train.py`` process, rank 0 checks the directories and the other ranks write no ``.hydra/``.
 
 The training task repeats these checks for its own callers (tests, launchers that run jobs in-process); in a
 multirun each job's config and ``ckpt_path`` are checked there, once Hydra has made the job's directory (the
@@ -39,12 +40,12 @@ from typing import Any
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import env_override
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, open_dict, read_write
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from trainlab.errors import UserError
 from trainlab.output_locations import check_run_locations
 from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_attempt_aside
-from trainlab.sweep.job_dirs import check_sweep_dir_free
+from trainlab.sweep.job_dirs import check_resumed_sweep, check_sweep_dir_free
 
 
 def exit_on_user_error(check: Callable[[], None]) -> None:
@@ -114,6 +115,12 @@ def writes_run_files() -> bool:
     return process_rank() == 0
 
 
+def warn(message: str | None) -> None:
+    """A warning line before Hydra's logging of the run is set up (``warning: <message>`` on stderr)."""
+    if message:
+        print(f"warning: {message}", file=sys.stderr)
+
+
 def check_switches(config: DictConfig) -> None:
     """The switches read before a job's config is validated (``resume_sweep``): ``resume_sweep=no`` is the string
     'no', which would count as true."""
@@ -137,3 +144,9 @@ class Preflight(Callback):
         if writes_run_files():
             exit_on_user_error(lambda: check_sweep_dir_free(sweep_dir, bool(config.get("resume_sweep")),
                                                             resuming_checkpoints=config.get("ckpt_path") is not None))
+            if config.get("resume_sweep"):
+                exit_on_user_error(lambda: warn(check_resumed_sweep(
+                    sweep_dir, list(config.hydra.overrides.task),
+                    list(config.hydra.job.config.override_dirname.exclude_keys),
+                    OmegaConf.select(config, "hydra.sweeper._target_"),
+                    OmegaConf.select(config, "hydra.sweeper.params"))))

@@ -3,13 +3,18 @@
 A sweep names each job's directory ``<sweep>/<n>_<overrides>/`` (``hydra.sweep.subdir``); an override whose value
 holds a ``/`` (``callbacks.early_stopping.monitor=val/loss``) nests it deeper, as Hydra joins the overrides as they
 are. :func:`sweep_job_dirs` finds them at any depth (the summary, the report, HPARAMS and the check below read
-them); :func:`check_sweep_dir_free` refuses a sweep directory that holds runs before Hydra writes into it.
+them); :func:`check_sweep_dir_free` refuses a sweep directory that holds runs before Hydra writes into it, and
+:func:`check_resumed_sweep` a ``resume_sweep=true`` whose jobs are not the sweep's it would finish.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from omegaconf import OmegaConf
+
+from trainlab.config_keys import override_key
 from trainlab.errors import RunDirInUseError
 from trainlab.run_dir import artifacts, failed_without_checkpoint
 from trainlab.shell_override import shell_override
@@ -65,3 +70,47 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoin
         f"with its own overrides and resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)} (completed "
         "jobs are skipped), or give this sweep a new hydra.sweep.dir."
     )
+
+
+BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+
+
+def swept_params(params: Any) -> list[str]:
+    """``hydra.sweeper.params`` (an experiment's sweep) as override lines."""
+    if params is None:
+        return []
+    container = OmegaConf.to_container(params, resolve=False) if OmegaConf.is_config(params) else params
+    return [f"{key}={value}" for key, value in container.items()]
+
+
+def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys: list[str],
+                        sweeper_target: str | None, sweeper_params: Any = None) -> str | None:
+    """``resume_sweep=true`` finishes the sweep in ``sweep_dir``: with Hydra's basic sweeper its overrides must be
+    that sweep's (its ``multirun.yaml``: the command line's and ``hydra.sweeper.params``), the keys job names leave
+    out and ``resume_sweep`` aside, in the same order (which numbers the jobs) - other overrides made jobs that
+    landed beside that sweep's and shared its ``summary.csv``. A search's fixed overrides are checked against its
+    study (:mod:`trainlab.search.study_settings`). Returns a warning when the directory holds no sweep to resume (a
+    mistyped path starts a new sweep)."""
+    recorded_file = sweep_dir / "multirun.yaml"
+    if not recorded_file.is_file():
+        if not sweep_job_dirs(sweep_dir):
+            return f"resume_sweep=true: hydra.sweep.dir={sweep_dir} holds no sweep to resume; every job runs"
+        return None
+    if sweeper_target != BASIC_SWEEPER:
+        return None
+    ignored = {*exclude_keys, "resume_sweep"}
+
+    def named(overrides: list[str]) -> list[str]:
+        return [o for o in overrides if override_key(o) not in ignored]
+
+    recorded_config = OmegaConf.load(recorded_file)
+    recorded = named(list(OmegaConf.select(recorded_config, "hydra.overrides.task", default=[]) or []))
+    recorded += swept_params(OmegaConf.select(recorded_config, "hydra.sweeper.params"))
+    wanted = named(task_overrides) + swept_params(sweeper_params)
+    if recorded != wanted:
+        raise RunDirInUseError(
+            f"resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep_dir} with that sweep's overrides "
+            f"({' '.join(recorded) or 'none'}); this command's differ ({' '.join(wanted) or 'none'}) and its jobs "
+            "would land beside that sweep's and share its summary.csv; nothing was changed. allowed: that sweep's "
+            "overrides (display and location keys may differ), or a new hydra.sweep.dir for this sweep")
+    return None
