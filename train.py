@@ -17,7 +17,7 @@ from trainlab.errors import UserError, exit_for_user_error
 from trainlab.hydra_errors import report_config_errors_in_one_line
 from trainlab.preflight import leave_hydra_files_to_rank_0
 from trainlab.process_exit import skip_final_garbage_collection
-from trainlab.shell_override import finish_sweep_command, shell_override
+from trainlab.shell_override import finish_sweep_command, train_command
 
 # conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
 os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))
@@ -58,8 +58,8 @@ def resume_command(run_dir: Path) -> str:
     hydra_config = HydraConfig.get()
     if hydra_config.mode == RunMode.MULTIRUN:
         return f"Finish the sweep with: {finish_sweep_command(hydra_config.sweep.dir)}"
-    run_dir_override = shell_override("hydra.run.dir", run_dir)
-    return f"Resume with: python train.py <the same overrides> ckpt_path=last {run_dir_override}"
+    overrides = [*hydra_config.overrides.task, *hydra_config.overrides.hydra]
+    return f"Resume with: {train_command(overrides, {'ckpt_path': 'last', 'hydra.run.dir': run_dir})}"
 
 
 if __name__ == "__main__":

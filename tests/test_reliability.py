@@ -170,8 +170,10 @@ def test_an_interrupted_job_of_a_multirun_prints_the_command_that_finishes_the_s
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
                             env={**os.environ, "PYTHONPATH": str(ROOT / "tests")})
     assert result.returncode == 128 + signal.SIGTERM, result.stderr[-3000:]
-    assert (f"Finish the sweep with: python train.py <the same overrides> resume_sweep=true "
-            f"hydra.sweep.dir={sweep_dir}") in result.stderr  # job 1 has not run: resuming job 0 alone is not enough
+    assert (f"Finish the sweep with: python train.py -m optimizer=sgd,adam debug=limit data.source=bundled "
+            f"paths.data_dir={data_dir} trainer.enable_progress_bar=false "
+            "'+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:3}' resume_sweep=true "
+            f"hydra.sweep.dir={sweep_dir}\n") in result.stderr  # job 1 has not run: resuming job 0 alone is not enough
     assert "ckpt_path=last" not in result.stderr
 
 def test_sigterm_mid_epoch_then_resume_equals_uninterrupted_run(tmp_path, data_dir, train_in_process):
@@ -183,7 +185,10 @@ def test_sigterm_mid_epoch_then_resume_equals_uninterrupted_run(tmp_path, data_d
     assert reference.returncode == 0, reference.stderr[-3000:]
     _, stderr = run.communicate(timeout=300)
     assert run.returncode == 128 + signal.SIGTERM, stderr[-2000:]
-    assert f"Resume with: python train.py <the same overrides> ckpt_path=last hydra.run.dir={interrupted_dir}" in stderr
+    assert (f"Resume with: python train.py data.source=bundled paths.data_dir={data_dir} "
+            "trainer.enable_progress_bar=false seed=3 model.net.dropout=0.2 data.train_size=1000 data.batch_size=10 "
+            "trainer.max_epochs=2 trainer.log_every_n_steps=5 optimizer=momentum "
+            f"'{killer}' ckpt_path=last hydra.run.dir={interrupted_dir}\n") in stderr  # the run's own command
     status = read_status(interrupted_dir)
     assert status["status"] == "interrupted"
     checkpoint = torch.load(interrupted_dir / "checkpoints" / "last.ckpt", weights_only=False)

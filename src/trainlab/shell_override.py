@@ -6,7 +6,8 @@ directories from their overrides (``3_optimizer=adam,trainer.max_epochs=1``), so
 does not parse. Quoted for Hydra (``"..."``: a ``"`` in it escaped, backslashes before one or at the end doubled)
 and then for the shell (``'...'``, by :func:`shlex.quote`), ``'hydra.run.dir="<dir>"'`` reaches Hydra as one word
 and parses back to the directory. Only ASCII letters stand unquoted: Hydra's grammar reads no other.
-:func:`finish_sweep_command` is the command that errors and interrupts print to finish a sweep.
+:func:`train_command` is a ``train.py`` command line rebuilt from a run's overrides, and :func:`finish_sweep_command`
+the one that errors and interrupts print to finish a sweep.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from collections.abc import Iterable
 from typing import Any
+
+import yaml
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from trainlab.config_keys import override_key
 
 PLAIN_VALUE = re.compile(r"[\w./:+@%-]*", re.ASCII)  # what both Hydra and the shell read as it is
 
@@ -31,8 +39,25 @@ def shell_override(key: str, value: Any) -> str:
     return shlex.quote(f'{key}="{escaped}"')
 
 
+def train_command(overrides: Iterable[str], replacing: dict[str, Any], multirun: bool = False) -> str:
+    """``python train.py [-m] <overrides> <replacing>`` to paste into a shell: each override quoted as the shell
+    needs (it reaches Hydra as the user typed it), those of a key in ``replacing`` and Hydra's ``hydra.mode`` (which
+    ``-m`` sets) left out, then ``replacing``'s keys with their values (:func:`shell_override`)."""
+    kept = [o for o in overrides if override_key(o) not in replacing and override_key(o) != "hydra.mode"]
+    words = ["python", "train.py", *(["-m"] if multirun else []), *map(shlex.quote, kept),
+             *(shell_override(key, value) for key, value in replacing.items())]
+    return " ".join(words)
+
+
 def finish_sweep_command(sweep_dir: str | os.PathLike) -> str:
-    """``python train.py <the same overrides> resume_sweep=true hydra.sweep.dir=<sweep_dir>``, with the directory
-    made absolute (the command may be pasted elsewhere) and quoted to paste."""
-    return ("python train.py <the same overrides> resume_sweep=true "
-            f"{shell_override('hydra.sweep.dir', os.path.abspath(str(sweep_dir)))}")
+    """The sweep's own command (its overrides as its ``multirun.yaml`` records them) with ``resume_sweep=true`` and
+    ``hydra.sweep.dir=<sweep_dir>``, the directory made absolute (the command may be pasted elsewhere);
+    ``<the same overrides>`` stands for them where no ``multirun.yaml`` can be read."""
+    sweep_dir = os.path.abspath(str(sweep_dir))
+    replacing = {"resume_sweep": "true", "hydra.sweep.dir": sweep_dir}
+    try:
+        recorded = OmegaConf.load(os.path.join(sweep_dir, "multirun.yaml")).hydra.overrides
+        overrides = [*recorded.task, *recorded.hydra]
+    except (OSError, yaml.YAMLError, OmegaConfBaseException):  # no readable record: the command is not rebuilt
+        return f"python train.py <the same overrides> resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)}"
+    return train_command(overrides, replacing, multirun=True)
