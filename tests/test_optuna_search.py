@@ -335,7 +335,7 @@ def test_a_signal_while_asking_waits_until_the_batch_is_asked(tmp_path, monkeypa
     assert [t.state for t in load(tmp_path / "s").trials] == [TrialState.FAIL] * 2
 
 
-def test_a_finished_study_in_the_sweep_dir_is_not_extended_without_resume_sweep(tmp_path):
+def test_a_finished_study_in_the_sweep_dir_is_not_extended_without_resume_sweep(tmp_path, caplog):
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=2"))
     assert sorted(p.name for p in (tmp_path / "s").glob("optuna*")) == ["optuna.journal"]  # no lock left behind
     before = (tmp_path / "s" / "optuna.journal").read_bytes()
@@ -345,6 +345,10 @@ def test_a_finished_study_in_the_sweep_dir_is_not_extended_without_resume_sweep(
     assert (tmp_path / "s" / "optuna.journal").read_bytes() == before  # the refusal changed nothing
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=3", "resume_sweep=true"))
     assert len(load(tmp_path / "s").trials) == 3  # one more: the study ends at n_trials in all
+    run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=2", "resume_sweep=true"))
+    assert len(load(tmp_path / "s").trials) == 3
+    assert (f"study 'hparams_random' in {tmp_path / 's' / 'optuna.journal'}: 3 trials so far, hydra.sweeper.n_trials=2 "
+            "reached: nothing to run (a larger n_trials continues it)") in caplog.text
 
 
 def test_a_study_goes_on_only_with_the_settings_its_trials_ran_with(tmp_path):
@@ -756,3 +760,9 @@ def test_a_resume_with_a_space_the_study_cannot_go_on_with_is_one_line_and_leave
     assert "allowed: the study's own search space, or a new hydra.sweep.dir" in last
     study = optuna.load_study(study_name="hparams_random", storage=open_storage(None, sweep_dir).storage)
     assert [trial.state for trial in study.trials] == [TrialState.COMPLETE] * 2  # no trial asked, none RUNNING
+    widened = train_in_process(*base, "hydra.sweeper.n_trials=3", "optimizer.lr=tag(log, interval(1e-6, 1e-1))",
+                               "resume_sweep=true")  # the same kind of range, wider: Optuna goes on, with a warning
+    assert widened.returncode == 0, widened.stderr[-3000:]
+    assert ("optimizer.lr: the study in " f"{sweep_dir / 'optuna.journal'} searched it as FloatDistribution(high=0.01, "
+            "log=True, low=1e-06, step=None), this search as FloatDistribution(high=0.1, log=True, low=1e-06, "
+            "step=None): the trials from here on are drawn from the new space") in widened.stdout + widened.stderr

@@ -198,9 +198,13 @@ class OptunaSearch:
         if self.resume and not exists:
             log.warning("resume_sweep=true: no study %r in %s yet; starting it", self.study_name,
                         storage.description)
-        log.info("study %r in %s: %d trials so far, %s %s until %d trials have run (batches of %d)",
-                 self.study_name, storage.description, earlier, str(study.sampler), self.direction,
-                 self.n_trials, self.n_jobs)
+        if trials_left(study, self.n_trials) == 0:
+            log.warning("study %r in %s: %d trials so far, hydra.sweeper.n_trials=%d reached: nothing to run (a "
+                        "larger n_trials continues it)", self.study_name, storage.description, earlier, self.n_trials)
+        else:
+            log.info("study %r in %s: %d trials so far, %s %s until %d trials have run (batches of %d)",
+                     self.study_name, storage.description, earlier, str(study.sampler), self.direction,
+                     self.n_trials, self.n_jobs)
         return study
 
     # ---- the loop -------------------------------------------------------------------------------------------------

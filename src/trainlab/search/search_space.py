@@ -19,6 +19,7 @@ forms above.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -38,6 +39,8 @@ from optuna.distributions import (
 
 from trainlab.config_keys import override_key
 from trainlab.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 ALLOWED_FORMS = ("interval(a, b), tag(log, interval(a, b)), tag(int, interval(a, b)), range(start, stop[, step]), "
                  "choice(x, y, ...) or x,y,... of single values, or one value (fixed)")
@@ -71,8 +74,12 @@ class SearchSpace:
             except ValueError as error:
                 raise ConfigError(
                     f"{key}: the study in {where} searched it as {recorded[key]}, this search as {distribution} "
-                    f"({error}); allowed: the study's own search space, or a new hydra.sweep.dir (or "
-                    "hydra.sweeper.study_name) for another one") from None
+                    f"({error}); allowed: the study's own search space, or a new hydra.sweep.dir for another one"
+                ) from None
+            if recorded[key] != distribution:  # Optuna goes on; the ranking then mixes trials of two spaces
+                log.warning("%s: the study in %s searched it as %s, this search as %s: the trials from here on are "
+                            "drawn from the new space, beside the earlier ones", key, where, recorded[key],
+                            distribution)
 
     def composition_checks(self) -> list[list[str]]:
         """Trial overrides that together use every choice and both ends of every range, to check they compose."""
