@@ -279,7 +279,7 @@ def test_sigterm_or_ctrl_c_stops_a_stacked_sweep_with_the_command_that_finishes_
     assert ("Finish the sweep with: python train.py -m optimizer=sgd,adam data.train_size=400 data.val_size=100 "
             "data.batch_size=50 'model.net.hidden_sizes=[32,32]' trainer.log_every_n_steps=4 trainer.max_epochs=500 "
             f"data.source=bundled paths.data_dir={data_dir} trainer.enable_progress_bar=false hydra/launcher=stacked "
-            f"resume_sweep=true hydra.sweep.dir={sweep_dir}\n") in output  # the sweep's own command, runnable as printed
+            f"resume_sweep=true hydra.sweep.dir={sweep_dir}\n") in output  # the sweep's own command
     jobs = sorted(p for p in sweep_dir.iterdir() if p.is_dir())
     assert len(jobs) == 2
     for job in jobs:
