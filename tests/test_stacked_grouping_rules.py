@@ -8,7 +8,7 @@ import pytest
 from hydra.utils import instantiate
 from omegaconf import OmegaConf, open_dict
 
-from trainlab.stacked.grouping import callback_plan, group_key, plan_stacks, why_alone
+from trainlab.stacked.grouping import callback_plan, group_key, no_partner_reasons, plan_stacks, why_alone
 
 
 def stacks_of(make_cfg, *jobs: list[str]) -> list[list[int]]:
@@ -156,3 +156,26 @@ def test_jobs_with_different_environments_never_share_a_stack(make_cfg):
     cfgs = [make_cfg(f"optimizer.lr={lr}") for lr in (0.01, 0.02, 0.03)]
     assert plan_stacks(cfgs, max_members=8) == ([[0, 1, 2]], {})
     assert plan_stacks(cfgs, max_members=8, apart_by=["A=1", "A=2", "A=1"]) == ([[0, 2], [1]], {})
+
+
+def test_a_stackable_job_that_runs_alone_is_told_why(make_cfg):
+    """The launcher's log line: not 'no other job shares its architecture, data, ...' when max_members cut the
+    group, and the key that differs when one does."""
+    cfgs = [make_cfg(f"optimizer.lr={lr}") for lr in (0.1, 0.2, 0.3)]
+    stacks, alone = plan_stacks(cfgs, max_members=2)
+    assert stacks == [[0, 1], [2]]
+    assert no_partner_reasons(cfgs, stacks, alone, 2) == {
+        2: "the other 2 jobs of its group filled stacks of hydra.launcher.max_members=2"}
+    cfgs = [make_cfg(f"seed={seed}", "data.seed=${seed}") for seed in (1, 2)]
+    stacks, alone = plan_stacks(cfgs, max_members=8)
+    assert stacks == [[0], [1]]
+    assert no_partner_reasons(cfgs, stacks, alone, 8) == {
+        0: "no other job shares its data.seed=1 (the closest other job: 2)",
+        1: "no other job shares its data.seed=2 (the closest other job: 1)"}
+    stacks, alone = plan_stacks(cfgs[:1], max_members=8)
+    assert no_partner_reasons(cfgs[:1], stacks, alone, 8) == {0: "it is the only job of the batch that can be stacked"}
+    cfgs = [make_cfg("optimizer.lr=0.1"), make_cfg("optimizer.lr=0.2")]
+    stacks, alone = plan_stacks(cfgs, max_members=8, apart_by=["A=1", "A=2"])
+    assert no_partner_reasons(cfgs, stacks, alone, 8, apart_by=["A=1", "A=2"]) == {
+        0: "its hydra.job.env_set differs from those of the jobs it would stack with",
+        1: "its hydra.job.env_set differs from those of the jobs it would stack with"}

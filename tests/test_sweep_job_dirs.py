@@ -22,3 +22,21 @@ def test_job_dirs_in_job_order_nested_ones_included_links_and_own_folders_skippe
     (tmp_path / "best").symlink_to(second)
     assert sweep_job_dirs(tmp_path) == [first, hydra_only, second]
     assert sweep_job_dirs(tmp_path / "missing") == []
+
+
+def test_summary_columns_are_the_swept_keys_not_how_a_job_was_started_or_how_a_value_was_written(tmp_path):
+    """A member resumed alone (``ckpt_path=last``, ``trainer.enable_progress_bar=False`` typed differently) is no
+    swept column; a value that really differs is."""
+    from trainlab.run_status import write_status
+    from trainlab.sweep.summary import collect_jobs, rows
+
+    for number, overrides in enumerate([
+            ["optimizer.lr=0.1", "trainer.enable_progress_bar=false", "model.net.hidden_sizes=[100,100]"],
+            ["optimizer.lr=0.2", "trainer.enable_progress_bar=False", "model.net.hidden_sizes=[100, 100]",
+             "ckpt_path=last", "resume_sweep=true"]]):
+        job = tmp_path / f"{number}_job"
+        (job / ".hydra").mkdir(parents=True)
+        write_status(job, "completed", overrides, {"val/acc": 0.5 + number / 10}, 0.5 + number / 10, 1.0)
+    header, table = rows(collect_jobs(tmp_path))
+    assert header == ["job", "optimizer.lr", "status", "objective", "wall_time_s", "val/acc"]
+    assert [row["optimizer.lr"] for row in table] == ["0.1", "0.2"]

@@ -26,6 +26,7 @@ import torch
 from hydra._internal.utils import _locate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from trainlab.config_switches import boolean
 from trainlab.data.mnist_datamodule import EVAL_SPLITS, SOURCES
 from trainlab.distributed.process_world import DDP_STRATEGIES, device_count
 from trainlab.errors import ConfigError
@@ -65,11 +66,6 @@ def number(low: float | None = None, high: float | None = None, low_open: bool =
     if high is not None:
         parts.append(f"{'<' if high_open else '<='} {high}")
     return ok, "a number" + (" " + " and ".join(parts) if parts else "")
-
-
-def boolean() -> tuple[Check, str]:
-    """true or false - not a word such as ``no``, which YAML reads as a string and Python would take as true."""
-    return (lambda v: isinstance(v, bool)), "true or false"
 
 
 def one_of(choices) -> tuple[Check, str]:
@@ -159,9 +155,7 @@ RULES: dict[str, tuple[Check, str]] = {
     "trainer.enable_checkpointing": nullable(boolean()),
     "trainer.deterministic": (lambda v: isinstance(v, bool) or v == "warn", "true, false or warn"),
 }
-# switches read before a job's config is validated (a sweep's resume_sweep decides which jobs run): the preflight
-# callback checks them first
-SWITCHES = frozenset({"resume_sweep"})
+
 
 
 def check_values(cfg: DictConfig, keys: set[str] | None = None) -> None:

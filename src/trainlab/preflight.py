@@ -42,6 +42,7 @@ from hydra.core.utils import env_override
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
+from trainlab.config_switches import check_switches
 from trainlab.errors import UserError
 from trainlab.output_locations import check_run_locations
 from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_attempt_aside
@@ -119,14 +120,6 @@ def warn(message: str | None) -> None:
     """A warning line before Hydra's logging of the run is set up (``warning: <message>`` on stderr)."""
     if message:
         print(f"warning: {message}", file=sys.stderr)
-
-
-def check_switches(config: DictConfig) -> None:
-    """The switches read before a job's config is validated (``resume_sweep``): ``resume_sweep=no`` is the string
-    'no', which would count as true."""
-    from trainlab.config_validation import SWITCHES, check_values
-
-    check_values(config, keys=set(SWITCHES))
 
 
 class Preflight(Callback):

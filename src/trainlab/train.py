@@ -48,7 +48,8 @@ from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.checkpoint_check import check_checkpoint
 from trainlab.compile_model import compile_network
 from trainlab.config_instantiation import build_optimizers, instantiate_key
-from trainlab.config_validation import SWITCHES, check_values, validate_config
+from trainlab.config_switches import check_switches
+from trainlab.config_validation import validate_config
 from trainlab.distributed.job_checks import check_ddp_job
 from trainlab.distributed.process_world import ddp_strategy, external_launcher, process_rank, world_size
 from trainlab.distributed.rank_processes import train_in_rank_processes
@@ -111,7 +112,7 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     overrides = context.overrides
     rank = process_rank()
     writes_job_files = rank == 0  # under DDP only rank 0 writes status.json, logs and checkpoints
-    check_values(cfg, keys=set(SWITCHES))  # resume_sweep=no would count as true
+    check_switches(cfg)  # resume_sweep=no would count as true
     if cfg.get("resume_sweep"):
         skip, objective = recorded_objective_to_skip(output_dir, overrides, context.ignored_override_keys,
                                                      cfg.get("optimized_metric"))

@@ -122,7 +122,7 @@ class StackedLauncher(Launcher):
 
     def _launch(self, job_overrides: Any, initial_job_idx: int) -> list[JobReturn]:
         from trainlab.errors import ConfigError, UserError, exit_for_user_error
-        from trainlab.stacked.grouping import plan_stacks
+        from trainlab.stacked.grouping import no_partner_reasons, plan_stacks
         from trainlab.stacked.long_lived_objects import freeze_now
         from trainlab.stacked.train_stack import completed_objectives
 
@@ -136,6 +136,8 @@ class StackedLauncher(Launcher):
             if self.strict and alone:
                 index, reason = next(iter(alone.items()))
                 raise ConfigError(f"hydra.launcher.strict=true: job #{jobs[index].index} cannot be stacked: {reason}")
+            reasons = {**no_partner_reasons([job.task_cfg for job in jobs], stacks, alone, self.max_members,
+                                            apart_by=environments), **alone}
             members = [self._member(job) for job in jobs]
             skipped = completed_objectives(members)  # every job's config and directory, before the first trains
         except UserError as error:
@@ -148,7 +150,7 @@ class StackedLauncher(Launcher):
         for stack in stacks:
             if len(stack) == 1:
                 job = jobs[stack[0]]
-                log.info("\t#%d runs alone: %s", job.index, alone.get(stack[0], NO_PARTNER))
+                log.info("\t#%d runs alone: %s", job.index, reasons.get(stack[0], NO_PARTNER))
                 returns[stack[0]] = self._run_alone(job)
             else:
                 stack_skipped = {place: skipped[i] for place, i in enumerate(stack) if i in skipped}

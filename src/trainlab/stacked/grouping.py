@@ -37,6 +37,7 @@ from hydra.utils import get_class
 from omegaconf import DictConfig, ListConfig, OmegaConf, grammar_parser
 from omegaconf.grammar.gen.OmegaConfGrammarParser import OmegaConfGrammarParser
 
+from trainlab.config_keys import flatten
 from trainlab.distributed.process_world import device_count
 
 STACKABLE_KEYS = ("seed", "init", "optimizer", "model.weight_decay", "model.net.dropout", "objective_on_failure")
@@ -354,3 +355,43 @@ def plan_stacks(cfgs: list[DictConfig], max_members: int,
         members = sorted(groups[key], key=lambda index: optimizer_order(cfgs[index]))
         stacks += [members[start:start + max_members] for start in range(0, len(members), max_members)]
     return stacks, alone
+
+
+def no_partner_reasons(cfgs: list[DictConfig], stacks: list[list[int]], alone: dict[int, str], max_members: int,
+                       apart_by: list[str] | None = None) -> dict[int, str]:
+    """Why each stackable job that :func:`plan_stacks` left in a stack of its own runs alone: ``max_members`` cut
+    its group and it is the rest, its ``hydra.job.env_set`` keeps it apart, or the keys in which it differs from
+    the closest other stackable job (``data.seed=1``, where the others' is 2)."""
+    singles = [stack[0] for stack in stacks if len(stack) == 1 and stack[0] not in alone]
+    if not singles:
+        return {}
+    keys = {index: group_key(cfg) for index, cfg in enumerate(cfgs) if index not in alone}
+    reasons = {}
+    for index in singles:
+        same = [other for other in keys if other != index and keys[other] == keys[index]]
+        if same and (apart_by is None or any(apart_by[other] == apart_by[index] for other in same)):
+            reasons[index] = (f"the other {len(same)} job{'s' if len(same) > 1 else ''} of its group filled stacks of "
+                              f"hydra.launcher.max_members={max_members}")
+            continue
+        if same:
+            reasons[index] = "its hydra.job.env_set differs from those of the jobs it would stack with"
+            continue
+        mine = dict(flatten(json.loads(keys[index])))
+        closest: tuple[list[str], dict[str, Any]] | None = None
+        for other in keys:
+            if other == index:
+                continue
+            theirs = dict(flatten(json.loads(keys[other])))
+            differing = sorted(key for key in mine.keys() | theirs.keys() if mine.get(key, _UNSET) != theirs.get(
+                key, _UNSET))
+            if closest is None or len(differing) < len(closest[0]):
+                closest = (differing, theirs)
+        if closest is None:
+            reasons[index] = "it is the only job of the batch that can be stacked"
+            continue
+        differing, theirs = closest
+        shown = ", ".join(f"{key}={mine.get(key, 'absent')!r} (the closest other job: {theirs.get(key, 'absent')!r})"
+                          for key in differing[:3])
+        more = f" and {len(differing) - 3} more keys" if len(differing) > 3 else ""
+        reasons[index] = f"no other job shares its {shown}{more}"
+    return reasons

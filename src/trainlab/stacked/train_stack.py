@@ -33,7 +33,8 @@ from trainlab.callbacks.checkpoint_provenance import provenance
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.callbacks.rng_state import RNGStateInCheckpoint
 from trainlab.config_instantiation import build_optimizers, instantiate_key
-from trainlab.config_validation import SWITCHES, check_values, validate_config
+from trainlab.config_switches import check_switches
+from trainlab.config_validation import validate_config
 from trainlab.errors import ConfigError, UserError
 from trainlab.heap_reuse import reuse_freed_heap_memory
 from trainlab.loggers.hparams import logged_config, run_hparams
@@ -100,7 +101,7 @@ def completed_objectives(jobs: list[StackJob]) -> dict[int, float | None]:
     (:func:`~trainlab.run_dir.check_run_dir_free`)."""
     skipped = {}
     for index, job in enumerate(jobs):
-        check_values(job.cfg, keys=set(SWITCHES))  # resume_sweep=no would count as true
+        check_switches(job.cfg)  # resume_sweep=no would count as true
         output_dir, resume_sweep = Path(job.cfg.paths.output_dir), job.cfg.get("resume_sweep")
         if resume_sweep:
             skip, objective = recorded_objective_to_skip(output_dir, job.overrides, job.ignored_override_keys,

@@ -14,14 +14,16 @@ import os
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from trainlab.atomic_files import write_text_atomically
 from trainlab.run_status import read_status
 from trainlab.sweep.job_dirs import sweep_job_dirs
 
 SUMMARY_FILE, RANKING_FILE = "summary.csv", "ranking.csv"
 # How a job was started, not what it trains: a resumed sweep's re-run jobs carry resume_sweep=true, its skipped
-# ones do not, and the column would say nothing about the runs.
-RUN_SWITCHES = frozenset({"resume_sweep"})
+# ones do not, a job resumed alone carries ckpt_path=last, and the column would say nothing about the runs.
+RUN_SWITCHES = frozenset({"resume_sweep", "ckpt_path"})
 
 
 def split_override(override: str) -> tuple[str, str]:
@@ -44,12 +46,23 @@ def collect_jobs(sweep_dir: str | os.PathLike) -> list[dict[str, Any]]:
     return jobs
 
 
+def same_value(text: str | None) -> Any:
+    """An override's value as the value it stands for, so that ``false`` and ``False``, ``[100,100]`` and
+    ``[100, 100]`` are one value (YAML's reading; the text itself where YAML reads none)."""
+    if text is None:
+        return None
+    try:
+        return repr(yaml.safe_load(text))
+    except yaml.YAMLError:
+        return text
+
+
 def swept_keys(jobs: list[dict[str, Any]]) -> list[str]:
     """Override keys whose value differs between jobs (all keys when there is a single job)."""
     keys = sorted({key for job in jobs for key in job["params"]})
     if len(jobs) <= 1:
         return keys
-    return [k for k in keys if len({job["params"].get(k) for job in jobs}) > 1]
+    return [k for k in keys if len({same_value(job["params"].get(k)) for job in jobs}) > 1]
 
 
 def rows(jobs: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
