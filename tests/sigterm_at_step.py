@@ -21,3 +21,12 @@ class SigtermToParentAtStep(SigtermAtStep):
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
         if trainer.global_step == self.step and trainer.global_rank == 0:
             os.kill(os.getppid(), signal.SIGTERM)
+
+
+class SignalTwiceAtStep(SigtermAtStep):
+    """Sends this process SIGINT twice in a row at the step: the second arrives while it is stopping."""
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        if trainer.global_step == self.step:
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)

@@ -176,6 +176,16 @@ def test_an_interrupted_job_of_a_multirun_prints_the_command_that_finishes_the_s
             f"hydra.sweep.dir={sweep_dir}\n") in result.stderr  # job 1 has not run: resuming job 0 alone is not enough
     assert "ckpt_path=last" not in result.stderr
 
+def test_a_second_ctrl_c_while_stopping_ends_the_process_as_the_signal_does(tmp_path, data_dir):
+    """Not exit status 1 (Lightning's answer to a KeyboardInterrupt), which says a bug; the saved state stays."""
+    run = launch([*RESUME_ARGS, "+callbacks.twice={_target_:sigterm_at_step.SignalTwiceAtStep,step:5}"], data_dir,
+                 tmp_path / "run")
+    stdout, stderr = run.communicate(timeout=300)
+    assert run.returncode == -signal.SIGINT, stderr[-2000:]
+    assert "received SIGINT again: stopping at once, without a checkpoint" in stdout + stderr
+    assert not (tmp_path / "run" / "checkpoints" / "last.ckpt").exists()
+
+
 def test_sigterm_mid_epoch_then_resume_equals_uninterrupted_run(tmp_path, data_dir, train_in_process):
     reference_dir, interrupted_dir = tmp_path / "reference", tmp_path / "interrupted"
     # a real SIGTERM, sent by the training process to itself at step 123 (epoch 2, 23 steps in)

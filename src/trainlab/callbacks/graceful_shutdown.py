@@ -3,7 +3,9 @@
 The signal only sets a flag; the run stops at the next step boundary, where model, optimizer, data loader and
 RNG states are consistent, by saving ``<checkpoint dir>/last.ckpt`` (atomically) and raising
 :class:`TrainingInterrupted`. ``train.py`` turns that into a message saying how to resume and exit status
-128 + signal number. A second signal while stopping restores the default handler's behaviour (immediate stop).
+128 + signal number. A second signal while stopping ends the process at once, as the signal's default action does
+(exit status 128 + signal number, no checkpoint or status written; ``resume_sweep=true`` / ``ckpt_path`` resume from
+what was saved before).
 
 Under DDP the processes agree at every step boundary whether any of them received a signal (one all-reduce of a
 flag per step): they stop at the same step and save the checkpoint together (the process of rank 0 writes it).
@@ -12,6 +14,7 @@ flag per step): they stop at the same step and save the checkpoint together (the
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from pathlib import Path
 
@@ -20,6 +23,15 @@ import lightning as L
 log = logging.getLogger(__name__)
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def stop_at_once(signum: int) -> None:
+    """End the process as the signal's default action does (exit status 128 + signum in a shell), with no
+    checkpoint or status written: a KeyboardInterrupt would reach Lightning, which turns it into exit status 1."""
+    log.warning("received %s again: stopping at once, without a checkpoint", signal.Signals(signum).name)
+    logging.shutdown()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 class TrainingInterrupted(Exception):
@@ -41,8 +53,7 @@ class GracefulShutdown(L.Callback):
 
     def _handle(self, signum, frame) -> None:
         if self.received is not None:  # second signal: give up waiting for the step boundary
-            signal.signal(signum, signal.SIG_DFL)
-            raise KeyboardInterrupt
+            stop_at_once(signum)
         self.received = signum
         if signum == signal.SIGTERM and self._trainer is not None:
             # Lightning's own SIGTERM handler, which runs just before this one, makes its loops leave at their next
