@@ -397,6 +397,9 @@ def test_a_searched_key_written_with_plus_is_left_out_of_the_settings():
     config = OmegaConf.create({"seed": 0, "model": {"lr": 0.1, "net": {"dropout": 0.0}}, "hydra": {"job": {}}})
     assert study_settings(config, ["++seed", "+model.lr"], []) == {"model.net.dropout": 0.0}
     assert study_settings(config, ["seed"], ["model.net"]) == {"model.lr": 0.1}
+    # speed and display keys are no settings, but the number of devices is (data.batch_size is per process)
+    config = OmegaConf.create({"optimizer": {"foreach": True}, "trainer": {"devices": 2, "log_every_n_steps": 5}})
+    assert study_settings(config, [], []) == {"trainer.devices": 2}
 
 
 def test_a_study_made_before_settings_were_recorded_goes_on_unchecked(tmp_path, caplog):

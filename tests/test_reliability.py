@@ -76,6 +76,11 @@ BAD_CONFIGS = [  # override, what the one-line error must say
 ]
 
 
+def test_lightnings_null_defaults_of_its_switches_are_accepted(make_cfg):
+    validate_config(make_cfg("trainer.deterministic=null", "trainer.enable_progress_bar=null",
+                             "trainer.enable_model_summary=null", "trainer.deterministic=warn"))
+
+
 @pytest.mark.parametrize("overrides,message", BAD_CONFIGS, ids=[o for o, _ in BAD_CONFIGS])
 def test_bad_config_is_rejected_naming_the_key(overrides, message, make_cfg):
     with pytest.raises(ConfigError) as error:
@@ -175,6 +180,7 @@ def test_an_interrupted_job_of_a_multirun_prints_the_command_that_finishes_the_s
             "'+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:3}' resume_sweep=true "
             f"hydra.sweep.dir={sweep_dir}\n") in result.stderr  # job 1 has not run: resuming job 0 alone is not enough
     assert "ckpt_path=last" not in result.stderr
+
 
 def test_a_second_ctrl_c_while_stopping_ends_the_process_as_the_signal_does(tmp_path, data_dir):
     """Not exit status 1 (Lightning's answer to a KeyboardInterrupt), which says a bug; the saved state stays."""

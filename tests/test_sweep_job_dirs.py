@@ -31,9 +31,10 @@ def test_summary_columns_are_the_swept_keys_not_how_a_job_was_started_or_how_a_v
     from trainlab.sweep.summary import collect_jobs, rows
 
     for number, overrides in enumerate([
-            ["optimizer.lr=0.1", "trainer.enable_progress_bar=false", "model.net.hidden_sizes=[100,100]"],
+            ["optimizer.lr=0.1", "trainer.enable_progress_bar=false", "model.net.hidden_sizes=[100,100]",
+             "optimizer.momentum=1e-3"],
             ["optimizer.lr=0.2", "trainer.enable_progress_bar=False", "model.net.hidden_sizes=[100, 100]",
-             "ckpt_path=last", "resume_sweep=true"]]):
+             "optimizer.momentum=0.001", "ckpt_path=last", "resume_sweep=true"]]):
         job = tmp_path / f"{number}_job"
         (job / ".hydra").mkdir(parents=True)
         write_status(job, "completed", overrides, {"val/acc": 0.5 + number / 10}, 0.5 + number / 10, 1.0)

@@ -113,10 +113,11 @@ def test_resume_sweep_never_skips_a_completed_job_of_another_sweep_in_the_same_d
     other = train_in_process(*numbered, "optimizer=adam", "resume_sweep=true")  # job 0 again, another optimizer
     assert other.returncode == 2  # refused by the sweep's recorded overrides (multirun.yaml), before any job
     assert other.stderr.strip().splitlines()[-1] == (
-        f"error: resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep_dir} with that sweep's overrides "
-        "(data.source=bundled optimizer=sgd); this command's differ (data.source=bundled optimizer=adam) and its jobs "
-        "would land beside that sweep's and share its summary.csv; nothing was changed. allowed: that sweep's "
-        "overrides (display and location keys may differ), or a new hydra.sweep.dir for this sweep")
+        f"error: resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep_dir}: its job 0 ran with "
+        "data.source=bundled optimizer=sgd, this command's job 0 would run with data.source=bundled optimizer=adam "
+        "and land beside it, sharing its summary.csv; nothing was changed. allowed: that sweep's overrides and values "
+        "(jobs may be added after its own; display and location keys may differ), or a new hydra.sweep.dir for this "
+        "sweep")
     assert (sweep_dir / "summary.csv").read_bytes() == summary_before
     # and by each job's recorded overrides where no multirun.yaml says them
     (sweep_dir / "multirun.yaml").unlink()
@@ -134,9 +135,12 @@ def test_resume_sweep_goes_on_with_other_display_overrides_and_warns_where_there
     sweep_dir = tmp_path / "sweep"
     args = ["-m", "debug=limit", "optimizer=sgd,adam", f"hydra.sweep.dir={sweep_dir}"]
     assert train_in_process(*args).returncode == 0
-    again = train_in_process(*args, "resume_sweep=true", "trainer.enable_progress_bar=false")
+    # the fixed overrides in another order, the list written with a space, a display key, one job more: it goes on
+    again = train_in_process("-m", f"hydra.sweep.dir={sweep_dir}", "optimizer=sgd, adam, momentum", "debug=limit",
+                             "resume_sweep=true", "trainer.enable_progress_bar=false")
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.stdout.count("completed before; skipping it") == 2
+    assert [row["status"] for row in summary_rows(sweep_dir)] == ["completed"] * 3
     elsewhere = train_in_process("-m", "debug=limit", "optimizer=sgd", f"hydra.sweep.dir={tmp_path / 'typo'}",
                                  "resume_sweep=true")
     assert elsewhere.returncode == 0

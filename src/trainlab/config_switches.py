@@ -1,8 +1,8 @@
 """The switches a command reads before its config is validated: ``resume_sweep`` decides which jobs of a sweep run
 (and which directories may be written) before any job's config is checked.
 
-YAML reads ``resume_sweep=no`` as the string ``'no'``, which Python takes as true: a switch must be ``true`` or
-``false``. This module imports no torch or Lightning, so that the checks before Hydra writes stay light.
+Hydra's override grammar reads ``resume_sweep=no`` as the string ``'no'``, which Python takes as true: a switch must
+be ``true`` or ``false``. This module imports no torch or Lightning, so that the checks before Hydra writes stay light.
 """
 
 from __future__ import annotations

@@ -150,12 +150,11 @@ RULES: dict[str, tuple[Check, str]] = {
     "trainer.gradient_clip_val": nullable(number(0.0)),
     "trainer.accumulate_grad_batches": integer(1),
     "trainer.check_val_every_n_epoch": nullable(integer(1)),
-    "trainer.enable_progress_bar": boolean(),
-    "trainer.enable_model_summary": boolean(),
+    "trainer.enable_progress_bar": nullable(boolean()),
+    "trainer.enable_model_summary": nullable(boolean()),
     "trainer.enable_checkpointing": nullable(boolean()),
-    "trainer.deterministic": (lambda v: isinstance(v, bool) or v == "warn", "true, false or warn"),
+    "trainer.deterministic": nullable((lambda v: isinstance(v, bool) or v == "warn", "true, false or warn")),
 }
-
 
 
 def check_values(cfg: DictConfig, keys: set[str] | None = None) -> None:

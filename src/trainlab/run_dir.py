@@ -129,7 +129,7 @@ def recorded_objective_to_skip(output_dir: Path, overrides: list[str], ignored_k
             "resume_sweep=true finishes the sweep that made the directory, with that sweep's overrides: give this "
             "sweep a new hydra.sweep.dir.")
     metrics = previous.get("metrics")
-    if not isinstance(metrics, dict):  # a status.json without metrics: what the job returned
+    if not metrics:  # a status.json that records no metrics: what the job returned
         return True, previous.get("objective")
     if optimized_metric is not None and optimized_metric not in metrics:
         log.warning("%s completed before without logging optimized_metric=%r (it logged %s): it returns no objective",

@@ -42,7 +42,8 @@ def shell_override(key: str, value: Any) -> str:
 def train_command(overrides: Iterable[str], replacing: dict[str, Any], multirun: bool = False) -> str:
     """``python train.py [-m] <overrides> <replacing>`` to paste into a shell: each override quoted as the shell
     needs (it reaches Hydra as the user typed it), those of a key in ``replacing`` and Hydra's ``hydra.mode`` (which
-    ``-m`` sets) left out, then ``replacing``'s keys with their values (:func:`shell_override`)."""
+    ``-m`` sets) left out, then ``replacing``'s keys with their values (:func:`shell_override`). Hydra's own flags
+    (``--config-name``, ``--config-dir``) are not overrides and are not in it."""
     kept = [o for o in overrides if override_key(o) not in replacing and override_key(o) != "hydra.mode"]
     words = ["python", "train.py", *(["-m"] if multirun else []), *map(shlex.quote, kept),
              *(shell_override(key, value) for key, value in replacing.items())]
@@ -58,6 +59,6 @@ def finish_sweep_command(sweep_dir: str | os.PathLike) -> str:
     try:
         recorded = OmegaConf.load(os.path.join(sweep_dir, "multirun.yaml")).hydra.overrides
         overrides = [*recorded.task, *recorded.hydra]
-    except (OSError, yaml.YAMLError, OmegaConfBaseException):  # no readable record: the command is not rebuilt
+    except (OSError, yaml.YAMLError, OmegaConfBaseException, TypeError):  # no readable record: not rebuilt
         return f"python train.py <the same overrides> resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)}"
     return train_command(overrides, replacing, multirun=True)

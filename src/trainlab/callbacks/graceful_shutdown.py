@@ -32,6 +32,7 @@ def stop_at_once(signum: int) -> None:
     logging.shutdown()
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
+    os._exit(128 + signum)  # not reached (the default action ends the process); its status should the kill return
 
 
 class TrainingInterrupted(Exception):

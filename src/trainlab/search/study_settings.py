@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 
 SETTINGS_ATTR = "settings"
 #: keys the job names leave out, or that name no hyper-parameter, which still change what a trial trains or reports
-RESULT_KEYS = frozenset({"callbacks", "debug", "optimized_metric", "objective_on_failure", "test", "data.eval_splits"})
+RESULT_KEYS = frozenset({"callbacks", "debug", "optimized_metric", "objective_on_failure", "test", "data.eval_splits",
+                         "trainer.devices"})  # data.batch_size is per process: devices set the global batch
 SHOWN_DIFFERENCES = 5
 
 

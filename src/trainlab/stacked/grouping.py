@@ -366,32 +366,37 @@ def no_partner_reasons(cfgs: list[DictConfig], stacks: list[list[int]], alone: d
     if not singles:
         return {}
     keys = {index: group_key(cfg) for index, cfg in enumerate(cfgs) if index not in alone}
+    settings = {index: dict(flatten(json.loads(key))) for index, key in keys.items()}
+
+    def shown(values: dict[str, Any], key: str) -> str:
+        return repr(values[key]) if key in values else "(absent)"
+
     reasons = {}
     for index in singles:
         same = [other for other in keys if other != index and keys[other] == keys[index]]
-        if same and (apart_by is None or any(apart_by[other] == apart_by[index] for other in same)):
-            reasons[index] = (f"the other {len(same)} job{'s' if len(same) > 1 else ''} of its group filled stacks of "
-                              f"hydra.launcher.max_members={max_members}")
+        together = [other for other in same if apart_by is None or apart_by[other] == apart_by[index]]
+        if together:
+            reasons[index] = (f"the other {len(together)} job{'s' if len(together) > 1 else ''} of its group filled "
+                              f"stacks of hydra.launcher.max_members={max_members}")
             continue
         if same:
             reasons[index] = "its hydra.job.env_set differs from those of the jobs it would stack with"
             continue
-        mine = dict(flatten(json.loads(keys[index])))
-        closest: tuple[list[str], dict[str, Any]] | None = None
+        mine = settings[index]
+        closest: list[str] | None = None
         for other in keys:
             if other == index:
                 continue
-            theirs = dict(flatten(json.loads(keys[other])))
-            differing = sorted(key for key in mine.keys() | theirs.keys() if mine.get(key, _UNSET) != theirs.get(
-                key, _UNSET))
-            if closest is None or len(differing) < len(closest[0]):
-                closest = (differing, theirs)
+            differing = sorted(key for key in mine.keys() | settings[other].keys()
+                               if mine.get(key, _UNSET) != settings[other].get(key, _UNSET))
+            if differing and (closest is None or len(differing) < len(closest[0])):
+                closest = [differing, other]
         if closest is None:
             reasons[index] = "it is the only job of the batch that can be stacked"
             continue
-        differing, theirs = closest
-        shown = ", ".join(f"{key}={mine.get(key, 'absent')!r} (the closest other job: {theirs.get(key, 'absent')!r})"
-                          for key in differing[:3])
+        differing, other = closest
+        listed = ", ".join(f"{key}={shown(mine, key)} (the closest other job: {shown(settings[other], key)})"
+                           for key in differing[:3])
         more = f" and {len(differing) - 3} more keys" if len(differing) > 3 else ""
-        reasons[index] = f"no other job shares its {shown}{more}"
+        reasons[index] = f"no other job shares its {listed}{more}"
     return reasons

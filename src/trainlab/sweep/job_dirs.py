@@ -12,7 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import OverrideParseException
 from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from trainlab.config_keys import override_key
 from trainlab.errors import RunDirInUseError
@@ -75,42 +80,50 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoin
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
 
-def swept_params(params: Any) -> list[str]:
-    """``hydra.sweeper.params`` (an experiment's sweep) as override lines."""
-    if params is None:
-        return []
-    container = OmegaConf.to_container(params, resolve=False) if OmegaConf.is_config(params) else params
-    return [f"{key}={value}" for key, value in container.items()]
+def basic_sweep_jobs(params: Any, task_overrides: list[str]) -> list[list[str]]:
+    """The jobs Hydra's basic sweeper makes of ``hydra.sweeper.params`` and the command line's overrides, in job
+    order, each as its override lines (Hydra's own expansion: ``optimizer=sgd, adam`` is ``optimizer=sgd,adam``)."""
+    container = OmegaConf.to_container(params, resolve=False) if OmegaConf.is_config(params) else (params or {})
+    lines = [*(f"{key}={value}" for key, value in container.items()), *task_overrides]
+    parsed = OverridesParser.create().parse_overrides(lines)
+    return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
 
 
 def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys: list[str],
                         sweeper_target: str | None, sweeper_params: Any = None) -> str | None:
-    """``resume_sweep=true`` finishes the sweep in ``sweep_dir``: with Hydra's basic sweeper its overrides must be
-    that sweep's (its ``multirun.yaml``: the command line's and ``hydra.sweeper.params``), the keys job names leave
-    out and ``resume_sweep`` aside, in the same order (which numbers the jobs) - other overrides made jobs that
-    landed beside that sweep's and shared its ``summary.csv``. A search's fixed overrides are checked against its
-    study (:mod:`trainlab.search.study_settings`). Returns a warning when the directory holds no sweep to resume (a
-    mistyped path starts a new sweep)."""
+    """``resume_sweep=true`` finishes the sweep in ``sweep_dir``: with Hydra's basic sweeper each of its jobs must
+    be that sweep's job of the same number (its ``multirun.yaml``: the command line's overrides and
+    ``hydra.sweeper.params``), the keys job names leave out and ``resume_sweep`` aside - other values made jobs
+    that landed beside that sweep's and shared its ``summary.csv``. Jobs after the sweep's own may be added
+    (``seed=1,2,3`` then ``seed=1,2,3,4``), and the fixed overrides may come in another order. A search's fixed
+    overrides are checked against its study (:mod:`trainlab.search.study_settings`). Returns a warning when the
+    directory holds no sweep to resume (a mistyped path starts a new sweep); a ``multirun.yaml`` that cannot be
+    read is left to each job's own check (:func:`~trainlab.run_dir.recorded_objective_to_skip`)."""
+    if sweeper_target != BASIC_SWEEPER:
+        return None
     recorded_file = sweep_dir / "multirun.yaml"
     if not recorded_file.is_file():
         if not sweep_job_dirs(sweep_dir):
             return f"resume_sweep=true: hydra.sweep.dir={sweep_dir} holds no sweep to resume; every job runs"
         return None
-    if sweeper_target != BASIC_SWEEPER:
-        return None
     ignored = {*exclude_keys, "resume_sweep"}
 
-    def named(overrides: list[str]) -> list[str]:
-        return [o for o in overrides if override_key(o) not in ignored]
+    def named(job: list[str]) -> list[str]:
+        return sorted(line for line in job if override_key(line) not in ignored)
 
-    recorded_config = OmegaConf.load(recorded_file)
-    recorded = named(list(OmegaConf.select(recorded_config, "hydra.overrides.task", default=[]) or []))
-    recorded += swept_params(OmegaConf.select(recorded_config, "hydra.sweeper.params"))
-    wanted = named(task_overrides) + swept_params(sweeper_params)
-    if recorded != wanted:
-        raise RunDirInUseError(
-            f"resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep_dir} with that sweep's overrides "
-            f"({' '.join(recorded) or 'none'}); this command's differ ({' '.join(wanted) or 'none'}) and its jobs "
-            "would land beside that sweep's and share its summary.csv; nothing was changed. allowed: that sweep's "
-            "overrides (display and location keys may differ), or a new hydra.sweep.dir for this sweep")
+    try:
+        recorded_config = OmegaConf.load(recorded_file)
+        recorded = basic_sweep_jobs(OmegaConf.select(recorded_config, "hydra.sweeper.params"),
+                                    list(OmegaConf.select(recorded_config, "hydra.overrides.task", default=[]) or []))
+    except (OSError, yaml.YAMLError, OmegaConfBaseException, OverrideParseException, TypeError):
+        return None
+    wanted = basic_sweep_jobs(sweeper_params, task_overrides)
+    for number, (before, now) in enumerate(zip(recorded, wanted, strict=False)):
+        if named(before) != named(now):
+            raise RunDirInUseError(
+                f"resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep_dir}: its job {number} ran with "
+                f"{' '.join(named(before)) or 'no overrides'}, this command's job {number} would run with "
+                f"{' '.join(named(now)) or 'no overrides'} and land beside it, sharing its summary.csv; nothing was "
+                "changed. allowed: that sweep's overrides and values (jobs may be added after its own; display and "
+                "location keys may differ), or a new hydra.sweep.dir for this sweep")
     return None

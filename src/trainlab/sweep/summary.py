@@ -14,7 +14,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import OverrideParseException
 
 from trainlab.atomic_files import write_text_atomically
 from trainlab.run_status import read_status
@@ -24,6 +25,7 @@ SUMMARY_FILE, RANKING_FILE = "summary.csv", "ranking.csv"
 # How a job was started, not what it trains: a resumed sweep's re-run jobs carry resume_sweep=true, its skipped
 # ones do not, a job resumed alone carries ckpt_path=last, and the column would say nothing about the runs.
 RUN_SWITCHES = frozenset({"resume_sweep", "ckpt_path"})
+OVERRIDE_PARSER = OverridesParser.create()
 
 
 def split_override(override: str) -> tuple[str, str]:
@@ -47,13 +49,13 @@ def collect_jobs(sweep_dir: str | os.PathLike) -> list[dict[str, Any]]:
 
 
 def same_value(text: str | None) -> Any:
-    """An override's value as the value it stands for, so that ``false`` and ``False``, ``[100,100]`` and
-    ``[100, 100]`` are one value (YAML's reading; the text itself where YAML reads none)."""
+    """An override's value as the value Hydra reads in it, so that ``false`` and ``False``, ``1e-3`` and ``0.001``,
+    ``[100,100]`` and ``[100, 100]`` are one value (the text itself where Hydra's grammar reads none)."""
     if text is None:
         return None
     try:
-        return repr(yaml.safe_load(text))
-    except yaml.YAMLError:
+        return repr(OVERRIDE_PARSER.parse_override(f"key={text}").value())
+    except OverrideParseException:
         return text
 
 
