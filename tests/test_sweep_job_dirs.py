@@ -1,7 +1,11 @@
-"""A sweep's job directories are found at any depth, once each (trainlab.sweep.job_dirs)."""
+"""A sweep's job directories (trainlab.sweep.job_dirs): found at any depth, once each; what a resume may do in
+them; the summary's columns."""
 
 from __future__ import annotations
 
+import pytest
+
+from trainlab.errors import RunDirInUseError
 from trainlab.sweep.job_dirs import sweep_job_dirs
 
 
@@ -41,3 +45,19 @@ def test_summary_columns_are_the_swept_keys_not_how_a_job_was_started_or_how_a_v
     header, table = rows(collect_jobs(tmp_path))
     assert header == ["job", "optimizer.lr", "status", "objective", "wall_time_s", "val/acc"]
     assert [row["optimizer.lr"] for row in table] == ["0.1", "0.2"]
+
+
+def test_a_resume_whose_jobs_only_hydra_can_expand_or_whose_record_is_unreadable_is_left_to_each_job(tmp_path):
+    """glob() needs Hydra's config loader, a truncated multirun.yaml reads as nothing: no traceback, no refusal
+    here (each job still compares its recorded overrides as it runs)."""
+    from trainlab.sweep.job_dirs import BASIC_SWEEPER, check_resumed_sweep
+
+    (tmp_path / "multirun.yaml").write_text("hydra:\n  overrides:\n    task: ['optimizer=glob(sg*)']\n")
+    assert check_resumed_sweep(tmp_path, ["optimizer=glob(sg*)"], [], BASIC_SWEEPER) is None
+    (tmp_path / "multirun.yaml").write_text("hydra:\n  overrides: [unclosed\n")
+    assert check_resumed_sweep(tmp_path, ["optimizer=sgd"], [], BASIC_SWEEPER) is None
+    (tmp_path / "multirun.yaml").write_text("hydra:\n  overrides:\n    task: ['optimizer=sgd,adam']\n")
+    with pytest.raises(RunDirInUseError, match="its job 1 ran with optimizer=adam, this command's job 1 would run "
+                                                "with optimizer=momentum"):
+        check_resumed_sweep(tmp_path, ["optimizer=sgd,momentum"], [], BASIC_SWEEPER)
+    assert check_resumed_sweep(tmp_path, ["optimizer=sgd,adam,momentum"], [], BASIC_SWEEPER) is None

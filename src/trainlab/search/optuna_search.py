@@ -212,14 +212,14 @@ class OptunaSearch:
         self.check_objective()
         space = self.search_space(arguments)
         sampler = build_sampler(self.sampler_node)  # a bad sampler is refused before the storage file is made
-        if self.storage_spec in (None, ""):
-            self.sweep_dir.mkdir(parents=True, exist_ok=True)
-        # closed on every way out: an SQLite file in WAL mode is put back in the default mode (sqlite_wal)
         from trainlab.config_validation import check_optimized_metric  # torch: imported by search_space already
 
         trial_config = self.config_loader.load_sweep_config(self.config, list(space.fixed))
         check_optimized_metric(trial_config, searched=space.distributions)
         warn_of_a_direction_against_the_metric(trial_config.get("optimized_metric"), self.direction)
+        if self.storage_spec in (None, ""):
+            self.sweep_dir.mkdir(parents=True, exist_ok=True)
+        # closed on every way out: an SQLite file in WAL mode is put back in the default mode (sqlite_wal)
         with open_storage(self.storage_spec, self.sweep_dir) as storage:
             study = self.open_study(storage, sampler)
             recorded = {key: value for trial in study.get_trials(deepcopy=False)

@@ -9,13 +9,14 @@ them); :func:`check_sweep_dir_free` refuses a sweep directory that holds runs be
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 import yaml
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import OverrideParseException
+from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -23,6 +24,8 @@ from trainlab.config_keys import override_key
 from trainlab.errors import RunDirInUseError
 from trainlab.run_dir import artifacts, failed_without_checkpoint
 from trainlab.shell_override import shell_override
+
+log = logging.getLogger(__name__)
 
 # Folders a job or a sweep writes for itself: never a job directory, not searched for one.
 NOT_JOB_DIRS = frozenset({".hydra", "checkpoints", "attempts", "report", ".submitit"})
@@ -115,9 +118,11 @@ def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys
         recorded_config = OmegaConf.load(recorded_file)
         recorded = basic_sweep_jobs(OmegaConf.select(recorded_config, "hydra.sweeper.params"),
                                     list(OmegaConf.select(recorded_config, "hydra.overrides.task", default=[]) or []))
-    except (OSError, yaml.YAMLError, OmegaConfBaseException, OverrideParseException, TypeError):
+        wanted = basic_sweep_jobs(sweeper_params, task_overrides)
+    except (OSError, yaml.YAMLError, OmegaConfBaseException, HydraException, TypeError, ValueError) as error:
+        # an unreadable record, or a sweep only Hydra's sweeper can expand (glob() needs its config loader)
+        log.info("resume_sweep=true: the jobs are compared one by one as they run (%s: %s)", recorded_file, error)
         return None
-    wanted = basic_sweep_jobs(sweeper_params, task_overrides)
     for number, (before, now) in enumerate(zip(recorded, wanted, strict=False)):
         if named(before) != named(now):
             raise RunDirInUseError(
