@@ -340,3 +340,12 @@ def test_resume_sweep_through_the_launcher_skips_completed_members_and_trains_th
     assert read_status(stopped)["status"] == "completed"
     assert (stopped / "attempts" / "0" / "checkpoints" / "last.ckpt").is_file()  # the earlier attempt is kept
     assert [row["status"] for row in summary(sweep_dir)] == ["completed", "completed"]
+
+
+def test_a_data_split_that_does_not_fit_is_refused_before_the_first_stack_trains(train_in_process, tmp_path):
+    result = train_in_process("-m", "hydra/launcher=stacked", "data.train_size=1000,100000", "optimizer.lr=0.01,0.1",
+                              "trainer.max_steps=5", "trainer.max_epochs=-1")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "error: data.train_size=100000 + data.val_size=null (default 500) do not fit the bundled training pool")
+    assert not list((tmp_path / "outputs").rglob("status.json"))  # the stack of data.train_size=1000 did not train

@@ -124,7 +124,7 @@ class StackedLauncher(Launcher):
         from trainlab.errors import ConfigError, UserError, exit_for_user_error
         from trainlab.stacked.grouping import no_partner_reasons, plan_stacks
         from trainlab.stacked.long_lived_objects import freeze_now
-        from trainlab.stacked.train_stack import completed_objectives
+        from trainlab.stacked.train_stack import check_data_of_every_stack, completed_objectives
 
         setup_globals()
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
@@ -140,6 +140,7 @@ class StackedLauncher(Launcher):
                                             apart_by=environments), **alone}
             members = [self._member(job) for job in jobs]
             skipped = completed_objectives(members)  # every job's config and directory, before the first trains
+            check_data_of_every_stack([[members[i] for i in stack if i not in skipped] for stack in stacks])
         except UserError as error:
             exit_for_user_error(error)
         freeze_now()

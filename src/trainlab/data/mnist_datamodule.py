@@ -223,13 +223,18 @@ class MNISTDataModule(L.LightningDataModule):
             )
         return train_size, val_size
 
-    def check_ddp_shares(self, world_size: int) -> None:
-        """Before any DDP process starts: the splits fit the pool and every global batch shares equally
-        (:meth:`check_shares`). Loads the pool (no Trainer needed)."""
+    def check_splits(self) -> int:
+        """Before training: the splits fit the pool (a :class:`ConfigError` otherwise); returns the training split's
+        size. Loads the pool (no Trainer needed)."""
         source = self.resolve_source()
         (pool_x, _), _ = self._load_pool_and_test(source)
         train_size, _ = self._split_sizes(source, len(pool_x))
-        self.check_shares(train_size, world_size)
+        return train_size
+
+    def check_ddp_shares(self, world_size: int) -> None:
+        """Before any DDP process starts: the splits fit the pool and every global batch shares equally
+        (:meth:`check_shares`)."""
+        self.check_shares(self.check_splits(), world_size)
 
     def _rank_and_world_size(self) -> tuple[int, int]:
         if self.trainer is None:

@@ -20,6 +20,7 @@ a config error (:class:`~trainlab.errors.UserError`) and an interrupt stop the s
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import hydra
 import lightning as L
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from trainlab.callbacks.checkpoint_provenance import provenance
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
@@ -114,6 +115,22 @@ def completed_objectives(jobs: list[StackJob]) -> dict[int, float | None]:
         if not resume_sweep:
             check_run_dir_free(output_dir, resuming_checkpoint=job.cfg.get("ckpt_path") is not None)
     return skipped
+
+
+def check_data_of_every_stack(stacks: list[list[StackJob]]) -> None:
+    """Before the first stack trains: each data config of the batch fits its pool (``data.train_size=100000`` is a
+    config error now, not once the stacks before it have trained). Each distinct ``data`` config is loaded once."""
+    seen: set[str] = set()
+    for jobs in stacks:
+        for job in jobs:
+            data = OmegaConf.to_container(job.cfg.data, resolve=True)
+            key = json.dumps(data, sort_keys=True, default=str)
+            if key in seen:
+                continue
+            seen.add(key)
+            datamodule = instantiate_key(job.cfg, "data")
+            if hasattr(datamodule, "check_splits"):  # the project's MNIST module (a data module of your own: its run)
+                datamodule.check_splits()
 
 
 def train_stack(jobs: list[StackJob], skipped: dict[int, float | None] | None = None) -> list[float | None]:
