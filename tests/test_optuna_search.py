@@ -445,15 +445,20 @@ def test_a_second_study_in_a_sweep_dir_that_holds_one_is_refused(tmp_path):
     (["optimized_metric=val/loss"], "optimized_metric=val/loss with hydra.sweeper.direction=maximize: the search "
                                     "looks for the highest loss; hydra.sweeper.direction=minimize looks for the "
                                     "lowest"),
-    (["hydra.sweeper.direction=minimize"], "optimized_metric=val/acc with hydra.sweeper.direction=minimize: the "
-                                           "search looks for the lowest acc; hydra.sweeper.direction=maximize looks "
-                                           "for the highest"),
-    (["optimized_metric=val/loss", "hydra.sweeper.direction=minimize"], None),
+    (["hydra.sweeper.direction=minimize", "objective_on_failure=1e9"],
+     "optimized_metric=val/acc with hydra.sweeper.direction=minimize: the search looks for the lowest acc; "
+     "hydra.sweeper.direction=maximize looks for the highest"),
+    (["optimized_metric=val/loss", "hydra.sweeper.direction=minimize", "objective_on_failure=1e9"], None),
+    (["optimized_metric=val/loss", "hydra.sweeper.direction=minimize"],
+     "objective_on_failure=0.0 in a search that minimizes val/loss: a diverged or failed trial returns 0.0, which "
+     "reads as the best value in summary.csv and ranking.csv (the study records it as failed); "
+     "objective_on_failure=1e9 reads as the worst"),
     ([], None),
 ])
 def test_a_direction_against_the_metric_is_warned_of(tmp_path, caplog, overrides, warned):
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=1", *overrides))
-    warnings = [r.getMessage() for r in caplog.records if "hydra.sweeper.direction=" in r.getMessage()]
+    warnings = [r.getMessage() for r in caplog.records if r.getMessage().startswith(("optimized_metric=",
+                                                                                      "objective_on_failure="))]
     assert warnings == ([warned] if warned else [])
 
 

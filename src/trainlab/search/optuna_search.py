@@ -94,8 +94,10 @@ def positive_int(key: str, value: Any) -> int:
     return value
 
 
-def warn_of_a_direction_against_the_metric(metric: str | None, direction: str) -> None:
-    """A loss maximised or an accuracy minimised is almost always a forgotten ``hydra.sweeper.direction``."""
+def warn_of_a_direction_against_the_metric(metric: str | None, direction: str, on_failure: Any = None) -> None:
+    """A loss maximised or an accuracy minimised is almost always a forgotten ``hydra.sweeper.direction``; and a
+    minimising search whose failed trials return ``objective_on_failure=0.0`` shows them with the best value a loss
+    can take in ``summary.csv`` / ``ranking.csv`` (the study records them as failed all the same)."""
     leaf = (metric or "").rpartition("/")[2]
     wanted = "minimize" if "loss" in leaf else "maximize" if "acc" in leaf else None
     if wanted is not None and wanted != direction:
@@ -103,6 +105,10 @@ def warn_of_a_direction_against_the_metric(metric: str | None, direction: str) -
                     "hydra.sweeper.direction=%s looks for the %s", metric, direction,
                     "highest" if direction == "maximize" else "lowest", leaf,
                     wanted, "lowest" if wanted == "minimize" else "highest")
+    if direction == "minimize" and on_failure == 0:
+        log.warning("objective_on_failure=0.0 in a search that minimizes %s: a diverged or failed trial returns 0.0, "
+                    "which reads as the best value in summary.csv and ranking.csv (the study records it as failed); "
+                    "objective_on_failure=1e9 reads as the worst", metric)
 
 
 class OptunaSearch:
@@ -216,7 +222,8 @@ class OptunaSearch:
 
         trial_config = self.config_loader.load_sweep_config(self.config, list(space.fixed))
         check_optimized_metric(trial_config, searched=space.distributions)
-        warn_of_a_direction_against_the_metric(trial_config.get("optimized_metric"), self.direction)
+        warn_of_a_direction_against_the_metric(trial_config.get("optimized_metric"), self.direction,
+                                               trial_config.get("objective_on_failure"))
         if self.storage_spec in (None, ""):
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
         # closed on every way out: an SQLite file in WAL mode is put back in the default mode (sqlite_wal)
