@@ -102,26 +102,27 @@ def set_attempt_aside(output_dir: Path, also: tuple[str, ...] = ()) -> Path | No
     return target
 
 
+def naming_overrides(overrides: list[str], ignored_keys: list[str]) -> list[str]:
+    """A job's overrides as two runs of one job share them, sorted: without the keys that name no hyper-parameter
+    (``ignored_keys`` - Hydra's ``exclude_keys``) and ``resume_sweep`` (how the job was started)."""
+    ignored = {*ignored_keys, "resume_sweep"}
+    return sorted(o for o in overrides if override_key(o) not in ignored)
+
+
 def recorded_objective_to_skip(output_dir: Path, overrides: list[str], ignored_keys: list[str],
                                optimized_metric: str | None) -> tuple[bool, Any]:
     """``resume_sweep=true``: whether the job in ``output_dir`` completed before - then it is skipped and its
     objective returned as ``(True, objective)`` - or must run (``(False, None)``). The objective is read from the
     job's recorded final metrics by *this* sweep's ``optimized_metric`` (a key job names leave out, so a resume may
     change it; the objective the job recorded was its own sweep's), None when the job did not log it. A completed
-    job whose
-    recorded overrides differ from this job's (the keys that name no hyper-parameter, ``ignored_keys`` - Hydra's
-    ``exclude_keys`` - and ``resume_sweep`` aside) is another job that landed in the same directory - jobs named by
-    number (``hydra.sweep.subdir=${hydra.job.num}``), or by overrides whose keys are left out of the name - and is
-    refused: skipping it would report its results as this job's."""
+    job whose recorded overrides differ from this job's (compared by :func:`naming_overrides`) is another job that
+    landed in the same directory - jobs named by number (``hydra.sweep.subdir=${hydra.job.num}``), or by overrides
+    whose keys are left out of the name - and is refused: skipping it would report its results as this job's."""
     previous = read_status(output_dir)
     if previous is None or previous["status"] != "completed":
         return False, None
-    ignored = {*ignored_keys, "resume_sweep"}
-
-    def named(items: list[str]) -> list[str]:
-        return sorted(o for o in items if override_key(o) not in ignored)
-
-    recorded, wanted = named(previous.get("overrides", [])), named(overrides)
+    recorded = naming_overrides(previous.get("overrides", []), ignored_keys)
+    wanted = naming_overrides(overrides, ignored_keys)
     if recorded != wanted:
         raise RunDirInUseError(
             f"{output_dir} holds a completed job with other overrides ({' '.join(recorded) or 'none'}) than this one "

@@ -20,9 +20,8 @@ from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from trainlab.config_keys import override_key
 from trainlab.errors import RunDirInUseError
-from trainlab.run_dir import artifacts, failed_without_checkpoint
+from trainlab.run_dir import artifacts, failed_without_checkpoint, naming_overrides
 from trainlab.shell_override import shell_override
 
 log = logging.getLogger(__name__)
@@ -109,11 +108,6 @@ def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys
         if not sweep_job_dirs(sweep_dir):
             return f"resume_sweep=true: hydra.sweep.dir={sweep_dir} holds no sweep to resume; every job runs"
         return None
-    ignored = {*exclude_keys, "resume_sweep"}
-
-    def named(job: list[str]) -> list[str]:
-        return sorted(line for line in job if override_key(line) not in ignored)
-
     try:
         recorded_config = OmegaConf.load(recorded_file)
         recorded = basic_sweep_jobs(OmegaConf.select(recorded_config, "hydra.sweeper.params"),
@@ -124,11 +118,12 @@ def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys
         log.info("resume_sweep=true: the jobs are compared one by one as they run (%s: %s)", recorded_file, error)
         return None
     for number, (before, now) in enumerate(zip(recorded, wanted, strict=False)):
-        if named(before) != named(now):
+        before, now = naming_overrides(before, exclude_keys), naming_overrides(now, exclude_keys)
+        if before != now:
             raise RunDirInUseError(
                 f"resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep_dir}: its job {number} ran with "
-                f"{' '.join(named(before)) or 'no overrides'}, this command's job {number} would run with "
-                f"{' '.join(named(now)) or 'no overrides'} and land beside it, sharing its summary.csv; nothing was "
+                f"{' '.join(before) or 'no overrides'}, this command's job {number} would run with "
+                f"{' '.join(now) or 'no overrides'} and land beside it, sharing its summary.csv; nothing was "
                 "changed. allowed: that sweep's overrides and values (jobs may be added after its own; display and "
                 "location keys may differ), or a new hydra.sweep.dir for this sweep")
     return None
