@@ -17,7 +17,7 @@ import numpy as np
 
 from trainlab.atomic_files import write_text_atomically
 from trainlab.report import figures
-from trainlab.report.sweep_runs import JobRun, load_sweep, search_minimizes
+from trainlab.report.sweep_runs import JobRun, load_sweep, optimized_metric, search_minimizes
 
 FIGURES = {  # experiment option -> (figure function, file name, title)
     "compare_optimizers": (figures.loss_curves, "optimizers_loss", "B: optimizers on MNIST (5-layer net, He init)"),
@@ -50,14 +50,17 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
     return "\n".join(lines) + "\n"
 
 
-def draw(jobs: list[JobRun], keys: list[str], experiment: str | None, minimize: bool = False) -> dict[str, object]:
+def draw(jobs: list[JobRun], keys: list[str], experiment: str | None, minimize: bool = False,
+         metric: str | None = None) -> dict[str, object]:
     """{file stem: matplotlib figure} for the recognised experiment, or the generic overlays. ``minimize``: the
-    search's direction (its best trials have the lowest objective)."""
+    search's direction (its best trials have the lowest objective); ``metric``: what the objective is
+    (``optimized_metric``; "objective" when unknown)."""
     if experiment in FIGURES:
         function, stem, title = FIGURES[experiment]
         if function is figures.top_trials_grid:
-            return {stem: function(jobs, keys, f"{title} ({'lowest' if minimize else 'highest'} objective first)",
-                                   minimize=minimize)}
+            metric = metric or "objective"
+            return {stem: function(jobs, keys, f"{title} ({'lowest' if minimize else 'highest'} {metric} first)",
+                                   minimize=minimize, metric=metric)}
         return {stem: function(jobs, keys, title)}
     title = experiment or "sweep"
     tags = [t for t in OVERLAY_TAGS if any(job.series(t)[0] for job in jobs)]
@@ -86,7 +89,8 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None) -> dict[s
         earlier.unlink()
     writer = SummaryWriter(log_dir=str(out))
     try:
-        for stem, fig in draw(jobs, keys, experiment, search_minimizes(Path(sweep_dir))).items():
+        minimize = search_minimizes(Path(sweep_dir))
+        for stem, fig in draw(jobs, keys, experiment, minimize, optimized_metric(jobs)).items():
             path = out / f"{stem}.png"
             image = rendered(fig)
             plt.imsave(path, image, dpi=DPI)

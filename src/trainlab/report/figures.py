@@ -71,9 +71,11 @@ def train_test_accuracy(jobs: list[JobRun], keys: list[str], title: str):
     return fig
 
 
-def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 20, minimize: bool = False):
-    """Experiment I: the best ``top`` trials by their objective (the search's ``optimized_metric``, highest first, or
-    lowest first for ``minimize``), validation (solid) and training (dashed) accuracy per epoch."""
+def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 20, minimize: bool = False,
+                    metric: str = "objective"):
+    """Experiment I: the best ``top`` trials by their objective (the search's ``optimized_metric``, named ``metric``
+    in each panel; highest first, or lowest first for ``minimize``), validation (solid) and training (dashed)
+    accuracy per epoch - the book's figure, whatever the search optimised."""
     ranked = sorted((j for j in jobs if j.status == "completed" and j.objective is not None),
                     key=lambda j: j.objective, reverse=not minimize)[:top]
     cols = 5
@@ -87,12 +89,14 @@ def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 
         ax.plot(range(1, len(train) + 1), train, "--", label="train")
         lr = float(job.params.get("optimizer.lr", "nan"))
         wd = float(job.params.get("model.weight_decay", "nan"))
-        ax.set_title(f"#{rank} objective {job.objective:.3f}\nlr {lr:.2e}, wd {wd:.1e}", fontsize=8)
+        ax.set_title(f"#{rank} {metric} {job.objective:.3f}\nlr {lr:.2e}, wd {wd:.1e}", fontsize=8)
         ax.set_ylim(0, 1)
     for ax in axes.flat[len(ranked):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)
     fig.suptitle(title)
+    fig.supxlabel("epoch", fontsize=9)
+    fig.supylabel("accuracy", fontsize=9)
     return fig
 
 

@@ -70,6 +70,16 @@ def experiment_choice(job_dir: Path) -> str | None:
     return None if experiment in (None, "null") else experiment
 
 
+def optimized_metric(jobs: list[JobRun]) -> str | None:
+    """The metric the sweep's objective is (``optimized_metric`` of its first job's ``.hydra/config.yaml``; None
+    when it has none or the file is missing)."""
+    config = jobs[0].path / ".hydra" / "config.yaml" if jobs else None
+    if config is None or not config.is_file():
+        return None
+    name = (yaml.safe_load(config.read_text()) or {}).get("optimized_metric")
+    return name if isinstance(name, str) and name else None
+
+
 def search_minimizes(sweep_dir: Path) -> bool:
     """Whether the search of ``sweep_dir`` minimised its objective (``direction`` in its optimization_results.yaml;
     a grid sweep has none: False)."""
