@@ -774,3 +774,20 @@ def test_a_resume_with_a_space_the_study_cannot_go_on_with_is_one_line_and_leave
     assert ("optimizer.lr: the study in " f"{sweep_dir / 'optuna.journal'} searched it as FloatDistribution(high=0.01, "
             "log=True, low=1e-06, step=None), this search as FloatDistribution(high=0.1, log=True, low=1e-06, "
             "step=None): the trials from here on are drawn from the new space") in widened.stdout + widened.stderr
+
+
+def test_a_search_into_a_directory_that_holds_another_sweeps_jobs_but_no_study_is_refused(tmp_path):
+    """resume_sweep=true into a grid sweep's directory (its multirun.yaml gone or not) started a study there and
+    mixed the search's trials with the grid's jobs in one summary.csv."""
+    sweep = tmp_path / "grid"
+    job = sweep / "0_optimizer=adam"
+    (job / ".hydra").mkdir(parents=True)
+    (job / "status.json").write_text('{"status": "completed"}')
+    with pytest.raises(ConfigError) as refused:
+        run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "resume_sweep=true"))
+    assert str(refused.value) == (
+        f"hydra.sweep.dir={sweep} holds 1 job of another sweep (0_optimizer=adam, ...) but no study "
+        f"'hparams_random' in {sweep / 'optuna.journal'}: this search's trials would land beside them and share "
+        "their summary.csv; nothing was changed. allowed: the storage and study_name of the search that ran there "
+        "(resume_sweep=true continues it), or a new hydra.sweep.dir for this search")
+    assert sorted(path.name for path in sweep.iterdir()) == ["0_optimizer=adam"]  # no journal file left behind

@@ -61,3 +61,29 @@ def test_a_resume_whose_jobs_only_hydra_can_expand_or_whose_record_is_unreadable
                                                 "with optimizer=momentum"):
         check_resumed_sweep(tmp_path, ["optimizer=sgd,momentum"], [], BASIC_SWEEPER)
     assert check_resumed_sweep(tmp_path, ["optimizer=sgd,adam,momentum"], [], BASIC_SWEEPER) is None
+
+
+def test_a_resume_with_another_sweeper_than_the_sweeps_is_refused_before_anything(tmp_path):
+    """A search resumed into a grid sweep's directory, or a grid into a search's, put both sweeps' jobs into one
+    summary.csv; a record without a sweeper (an older or hand-made multirun.yaml) is compared job by job."""
+    from trainlab.sweep.job_dirs import BASIC_SWEEPER, check_resumed_sweep
+
+    optuna_sweeper = "hydra_plugins.trainlab_optuna_sweeper.sweeper.TrainlabOptunaSweeper"
+    (tmp_path / "multirun.yaml").write_text(
+        f"hydra:\n  sweeper:\n    _target_: {BASIC_SWEEPER}\n  runtime:\n    choices:\n      hydra/sweeper: basic\n"
+        "  overrides:\n    task: ['optimizer=sgd,adam']\n")
+    with pytest.raises(RunDirInUseError) as refused:
+        check_resumed_sweep(tmp_path, [], [], optuna_sweeper, None, "trainlab_optuna")
+    assert str(refused.value) == (
+        f"resume_sweep=true finishes the sweep in hydra.sweep.dir={tmp_path}: it ran with hydra/sweeper=basic, this "
+        "command runs with hydra/sweeper=trainlab_optuna; its jobs would land beside that sweep's and share its "
+        "summary.csv; nothing was changed. allowed: that sweep's own sweeper and overrides, or a new hydra.sweep.dir "
+        "for this sweep")
+    assert check_resumed_sweep(tmp_path, ["optimizer=sgd,adam"], [], BASIC_SWEEPER, None, "basic") is None
+    (tmp_path / "multirun.yaml").write_text(f"hydra:\n  sweeper:\n    _target_: {optuna_sweeper}\n")
+    with pytest.raises(RunDirInUseError, match=f"it ran with hydra/sweeper={optuna_sweeper}, this command runs "
+                                                "with hydra/sweeper=basic;"):
+        check_resumed_sweep(tmp_path, ["optimizer=sgd,adam"], [], BASIC_SWEEPER, None, "basic")
+    assert check_resumed_sweep(tmp_path, [], [], optuna_sweeper, None, "trainlab_optuna") is None
+    (tmp_path / "multirun.yaml").write_text("- a list, not a sweep's config\n")
+    assert check_resumed_sweep(tmp_path, ["optimizer=sgd"], [], BASIC_SWEEPER) is None

@@ -142,4 +142,5 @@ class Preflight(Callback):
                     sweep_dir, list(config.hydra.overrides.task),
                     list(config.hydra.job.config.override_dirname.exclude_keys),
                     OmegaConf.select(config, "hydra.sweeper._target_"),
-                    OmegaConf.select(config, "hydra.sweeper.params"))))
+                    OmegaConf.select(config, "hydra.sweeper.params"),
+                    OmegaConf.select(config, "hydra.runtime.choices", default={}).get("hydra/sweeper"))))

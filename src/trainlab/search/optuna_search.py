@@ -57,6 +57,7 @@ from trainlab.search.trial_outcome import (
 )
 from trainlab.search.worker_identity import WORKER_ATTR, this_worker
 from trainlab.shell_override import finish_sweep_command, shell_override
+from trainlab.sweep.job_dirs import sweep_job_dirs
 
 DIRECTIONS = ("maximize", "minimize")
 
@@ -185,6 +186,16 @@ class OptunaSearch:
                 f"skipped as completed; nothing was changed. allowed: hydra.sweeper.study_name={name} "
                 f"(resume_sweep=true continues it), or {self.new_search_hint(storage)} for the study "
                 f"{self.study_name!r}")
+        if not exists and (jobs := sweep_job_dirs(self.sweep_dir)):
+            opened = Path(storage.description)
+            if storage.in_sweep_dir and opened.is_file() and opened.stat().st_size == 0:
+                opened.unlink()  # the journal file opened for this search: nothing is left behind
+            raise ConfigError(
+                f"hydra.sweep.dir={self.sweep_dir} holds {len(jobs)} job{'s' if len(jobs) > 1 else ''} of another "
+                f"sweep ({jobs[0].relative_to(self.sweep_dir).as_posix()}, ...) but no study {self.study_name!r} in "
+                f"{storage.description}: this search's trials would land beside them and share their summary.csv; "
+                "nothing was changed. allowed: the storage and study_name of the search that ran there "
+                "(resume_sweep=true continues it), or a new hydra.sweep.dir for this search")
         if exists:  # loaded, not re-created: a journal would log a (refused) creation each time
             study = optuna.load_study(storage=storage.storage, study_name=self.study_name, sampler=sampler)
         else:  # another worker may create it meanwhile: then it is loaded

@@ -17,7 +17,7 @@ import yaml
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from trainlab.errors import RunDirInUseError
@@ -92,29 +92,51 @@ def basic_sweep_jobs(params: Any, task_overrides: list[str]) -> list[list[str]]:
 
 
 def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys: list[str],
-                        sweeper_target: str | None, sweeper_params: Any = None) -> str | None:
-    """``resume_sweep=true`` finishes the sweep in ``sweep_dir``: with Hydra's basic sweeper each of its jobs must
-    be that sweep's job of the same number (its ``multirun.yaml``: the command line's overrides and
-    ``hydra.sweeper.params``), the keys job names leave out and ``resume_sweep`` aside - other values made jobs
-    that landed beside that sweep's and shared its ``summary.csv``. Jobs after the sweep's own may be added
-    (``seed=1,2,3`` then ``seed=1,2,3,4``), and the fixed overrides may come in another order. A search's fixed
-    overrides are checked against its study (:mod:`trainlab.search.study_settings`). Returns a warning when the
-    directory holds no sweep to resume (a mistyped path starts a new sweep); a ``multirun.yaml`` that cannot be
-    read is left to each job's own check (:func:`~trainlab.run_dir.recorded_objective_to_skip`)."""
-    if sweeper_target != BASIC_SWEEPER:
-        return None
+                        sweeper_target: str | None, sweeper_params: Any = None,
+                        sweeper_choice: str | None = None) -> str | None:
+    """``resume_sweep=true`` finishes the sweep in ``sweep_dir``: it must have run with the same sweeper (a search
+    resumed into a grid sweep's directory, or a grid into a search's, mixed the two sweeps' jobs in one
+    ``summary.csv``), and with Hydra's basic sweeper each of its jobs must be that sweep's job of the same number
+    (its ``multirun.yaml``: the command line's overrides and ``hydra.sweeper.params``), the keys job names leave
+    out and ``resume_sweep`` aside - other values made jobs that landed beside that sweep's and shared its
+    ``summary.csv``. Jobs after the sweep's own may be added (``seed=1,2,3`` then ``seed=1,2,3,4``), and the fixed
+    overrides may come in another order. A search's fixed overrides are checked against its study
+    (:mod:`trainlab.search.study_settings`). Returns a warning when the directory holds no sweep to resume (a
+    mistyped path starts a new sweep); a ``multirun.yaml`` that cannot be read is left to each job's own check
+    (:func:`~trainlab.run_dir.recorded_objective_to_skip`). ``sweeper_choice``: this command's ``hydra/sweeper``
+    option, for the message."""
     recorded_file = sweep_dir / "multirun.yaml"
     if not recorded_file.is_file():
-        if not sweep_job_dirs(sweep_dir):
+        if sweeper_target == BASIC_SWEEPER and not sweep_job_dirs(sweep_dir):
             return f"resume_sweep=true: hydra.sweep.dir={sweep_dir} holds no sweep to resume; every job runs"
         return None
     try:
         recorded_config = OmegaConf.load(recorded_file)
+    except (OSError, yaml.YAMLError, OmegaConfBaseException) as error:
+        log.info("resume_sweep=true: the jobs are compared one by one as they run (%s: %s)", recorded_file, error)
+        return None
+    if not isinstance(recorded_config, DictConfig):
+        log.info("resume_sweep=true: the jobs are compared one by one as they run (%s holds no mapping)",
+                 recorded_file)
+        return None
+    recorded_target = OmegaConf.select(recorded_config, "hydra.sweeper._target_", default=None)
+    if recorded_target and sweeper_target and recorded_target != sweeper_target:
+        recorded_choice = OmegaConf.select(recorded_config, "hydra.runtime.choices", default={}).get("hydra/sweeper")
+        raise RunDirInUseError(
+            f"resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep_dir}: it ran with "
+            f"hydra/sweeper={recorded_choice or recorded_target}, this command runs with "
+            f"hydra/sweeper={sweeper_choice or sweeper_target}; its jobs would land beside that sweep's and share "
+            "its summary.csv; nothing was changed. allowed: that sweep's own sweeper and overrides, or a new "
+            "hydra.sweep.dir for this sweep")
+    if sweeper_target != BASIC_SWEEPER:
+        return None
+    try:
         recorded = basic_sweep_jobs(OmegaConf.select(recorded_config, "hydra.sweeper.params"),
                                     list(OmegaConf.select(recorded_config, "hydra.overrides.task", default=[]) or []))
         wanted = basic_sweep_jobs(sweeper_params, task_overrides)
-    except (OSError, yaml.YAMLError, OmegaConfBaseException, HydraException, TypeError, ValueError) as error:
-        # an unreadable record, or a sweep only Hydra's sweeper can expand (glob() needs its config loader)
+    except (OmegaConfBaseException, HydraException, TypeError, ValueError, AttributeError) as error:
+        # a record that is not a config of mappings, or a sweep only Hydra's sweeper can expand (glob() needs its
+        # config loader)
         log.info("resume_sweep=true: the jobs are compared one by one as they run (%s: %s)", recorded_file, error)
         return None
     for number, (before, now) in enumerate(zip(recorded, wanted, strict=False)):
