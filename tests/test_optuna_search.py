@@ -791,3 +791,18 @@ def test_a_search_into_a_directory_that_holds_another_sweeps_jobs_but_no_study_i
         "their summary.csv; nothing was changed. allowed: the storage and study_name of the search that ran there "
         "(resume_sweep=true continues it), or a new hydra.sweep.dir for this search")
     assert sorted(path.name for path in sweep.iterdir()) == ["0_optimizer=adam"]  # no journal file left behind
+
+
+def test_a_study_recorded_by_an_earlier_version_is_compared_without_the_keys_that_are_no_settings_now(tmp_path):
+    """An earlier version recorded speed and display keys (optimizer.foreach, data.eval_batch_size, ...) as settings:
+    its study was refused for keys this version ignores."""
+    sweep = tmp_path / "s"
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=1"))
+    older = load(sweep)
+    older.set_user_attr("settings", {**older.user_attrs["settings"], "optimizer.foreach": False,
+                                     "data.eval_batch_size": 4096, "trainer.log_every_n_steps": 50})
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "resume_sweep=true"))
+    assert len(load(sweep).trials) == 2
+    older.set_user_attr("settings", {**load(sweep).user_attrs["settings"], "model.net.dropout": 0.5})
+    with pytest.raises(ConfigError, match=r"\(model.net.dropout: 0.5 in the study, 0.0 here\)"):  # a setting still
+        run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "resume_sweep=true"))

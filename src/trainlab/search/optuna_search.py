@@ -46,7 +46,7 @@ from trainlab.search.search_space import SearchSpace, parse_search_space
 from trainlab.search.stale_trials import close_stale_trials
 from trainlab.search.stop_signals import SearchInterrupted, StopSignals
 from trainlab.search.storage import StudyStorage, open_storage
-from trainlab.search.study_settings import check_study_settings, study_settings
+from trainlab.search.study_settings import check_study_settings, left_out_keys, study_settings
 from trainlab.search.trial_budget import is_surplus, trials_left
 from trainlab.search.trial_outcome import (
     JOB_DIR_ATTR,
@@ -245,7 +245,8 @@ class OptunaSearch:
             space.check_against(recorded, storage.description)
             exclude_keys = self.config.hydra.job.config.override_dirname.exclude_keys
             check_study_settings(study, study_settings(trial_config, space.distributions, exclude_keys),
-                                 storage.description, self.new_search_hint(storage))
+                                 storage.description, self.new_search_hint(storage),
+                                 left_out_keys(space.distributions, exclude_keys))
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
             with StopSignals() as stop:

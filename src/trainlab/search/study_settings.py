@@ -22,7 +22,8 @@ change), flattened to ``key: value``, without
 
 Values compare with ``==`` (``1`` and ``1.0`` are the same), and NaN is the same as NaN.
 
-A study recorded before this attribute existed, with trials, is not checked (there is nothing to compare with).
+A study recorded before this attribute existed, with trials, is not checked (there is nothing to compare with); one
+recorded by an earlier version is compared without the keys that are no settings now.
 Two workers that *create* a new study at the same instant with different settings can both record theirs (the
 check and the record are two storage calls); a worker that joins a study which already has trials is always
 checked.
@@ -51,12 +52,17 @@ RESULT_KEYS = frozenset({"callbacks", "debug", "optimized_metric", "objective_on
 SHOWN_DIFFERENCES = 5
 
 
+def left_out_keys(searched: Iterable[str], exclude_keys: Iterable[str]) -> list[str]:
+    """The keys (and the keys under them) that are no setting (see the module docstring)."""
+    return [*map(override_key, searched),
+            *(key for key in (*exclude_keys, *NOT_HYPERPARAMETERS) if key not in RESULT_KEYS)]
+
+
 def study_settings(job_config: DictConfig, searched: Iterable[str], exclude_keys: Iterable[str]) -> dict[str, Any]:
     """The settings of the trials composed as ``job_config`` (see the module docstring)."""
     container = OmegaConf.to_container(job_config, resolve=False)
     container.pop("hydra", None)
-    left_out = [*map(override_key, searched),
-                *(key for key in (*exclude_keys, *NOT_HYPERPARAMETERS) if key not in RESULT_KEYS)]
+    left_out = left_out_keys(searched, exclude_keys)
     return {key: value for key, value in flatten(container) if not is_under(key, left_out)}
 
 
@@ -71,8 +77,10 @@ def same_setting(recorded: Any, here: Any) -> bool:
 
 
 def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: str,
-                         new_search: str = "a new hydra.sweep.dir") -> None:
-    """Record ``settings`` in a study without trials; refuse a study whose trials ran with other settings."""
+                         new_search: str = "a new hydra.sweep.dir", left_out: Iterable[str] = ()) -> None:
+    """Record ``settings`` in a study without trials; refuse a study whose trials ran with other settings.
+    ``left_out``: the keys ``settings`` leaves out (:func:`left_out_keys`), left out of the recorded ones too - a
+    study recorded by an earlier version may hold keys that are no settings now (``optimizer.foreach``)."""
     recorded = study.user_attrs.get(SETTINGS_ATTR)
     if not isinstance(recorded, dict):
         if study.get_trials(deepcopy=False):
@@ -81,6 +89,8 @@ def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: s
             return
         study.set_user_attr(SETTINGS_ATTR, settings)
         return
+    left_out = list(left_out)
+    recorded = {key: value for key, value in recorded.items() if not is_under(key, left_out)}
     absent = object()
     differing = [key for key in sorted({*recorded, *settings})
                  if not same_setting(recorded.get(key, absent), settings.get(key, absent))]
