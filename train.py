@@ -13,6 +13,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
+from trainlab.config_keys import override_lines
 from trainlab.errors import UserError, exit_for_user_error
 from trainlab.hydra_errors import report_config_errors_in_one_line
 from trainlab.preflight import leave_hydra_files_to_rank_0
@@ -58,7 +59,7 @@ def resume_command(run_dir: Path) -> str:
     hydra_config = HydraConfig.get()
     if hydra_config.mode == RunMode.MULTIRUN:
         return f"Finish the sweep with: {finish_sweep_command(hydra_config.sweep.dir)}"
-    overrides = [*hydra_config.overrides.task, *hydra_config.overrides.hydra]
+    overrides = [*override_lines(hydra_config.overrides.task), *override_lines(hydra_config.overrides.hydra)]
     return f"Resume with: {train_command(overrides, {'ckpt_path': 'last', 'hydra.run.dir': run_dir})}"
 
 

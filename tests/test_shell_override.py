@@ -39,3 +39,22 @@ def test_the_refusal_of_a_sweep_jobs_directory_prints_a_resume_command_that_pars
     words = shlex.split(command)
     assert words[0] == "ckpt_path=last"
     assert OverridesParser.create().parse_override(words[1]).value() == str(job_dir)
+
+
+def test_the_finish_command_keeps_an_interpolating_override_as_typed_and_the_resolved_one_is_refused(tmp_path):
+    """Reading the recorded overrides resolved ``data.seed=${seed}`` against the multirun.yaml's own ``seed: 0``: the
+    printed command said ``data.seed=0``, and the resume check let that other sweep land beside the first one."""
+    from trainlab.shell_override import finish_sweep_command
+    from trainlab.sweep.job_dirs import BASIC_SWEEPER, check_resumed_sweep
+
+    (tmp_path / "multirun.yaml").write_text(
+        "hydra:\n  overrides:\n    task:\n    - seed=1,2\n    - data.seed=${seed}\n    - data.tag=${hydra:job.num}\n"
+        "    hydra:\n    - hydra/launcher=stacked\nseed: 0\n")
+    assert finish_sweep_command(tmp_path) == (
+        "python train.py -m seed=1,2 'data.seed=${seed}' 'data.tag=${hydra:job.num}' hydra/launcher=stacked "
+        f"resume_sweep=true hydra.sweep.dir={tmp_path}")
+    typed = ["seed=1,2", "data.seed=${seed}", "data.tag=${hydra:job.num}"]
+    assert check_resumed_sweep(tmp_path, typed, [], BASIC_SWEEPER) is None
+    with pytest.raises(RunDirInUseError, match=r"its job 0 ran with data.seed=\$\\\{seed\\\} .* would run "
+                                                r"with data.seed=0 "):
+        check_resumed_sweep(tmp_path, ["seed=1,2", "data.seed=0", "data.tag=${hydra:job.num}"], [], BASIC_SWEEPER)

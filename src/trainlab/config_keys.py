@@ -19,6 +19,18 @@ def flatten(tree: Mapping[str, Any], prefix: str = "", drop: Collection[str] = (
             yield path, value
 
 
+def override_lines(node: Any) -> list[str]:
+    """A recorded override list (``hydra.overrides.task`` of a config or a ``multirun.yaml``) as the lines were typed:
+    ``data.seed=${seed}`` stays as it is (iterating the config resolves it - against the config that holds the
+    list, not the job - and a line with ``${hydra:...}`` raises)."""
+    from omegaconf import OmegaConf
+
+    if node is None:
+        return []
+    lines = OmegaConf.to_container(node, resolve=False) if OmegaConf.is_config(node) else node
+    return [str(line) for line in lines]
+
+
 def override_key(override: str) -> str:
     """``+model.x=1`` -> ``model.x``; ``~key`` -> ``key``."""
     return override.partition("=")[0].lstrip("+~")

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
+from trainlab.config_keys import override_lines
+
 
 @dataclass(frozen=True)
 class JobContext:
@@ -32,6 +34,6 @@ class JobContext:
         if not HydraConfig.initialized():
             return cls()
         hydra_cfg = HydraConfig.get()
-        return cls(overrides=list(hydra_cfg.overrides.task), choices=dict(hydra_cfg.runtime.choices),
+        return cls(overrides=override_lines(hydra_cfg.overrides.task), choices=dict(hydra_cfg.runtime.choices),
                    ignored_override_keys=list(hydra_cfg.job.config.override_dirname.exclude_keys),
                    multirun=hydra_cfg.mode == RunMode.MULTIRUN)

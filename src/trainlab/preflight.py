@@ -42,6 +42,7 @@ from hydra.core.utils import env_override
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
+from trainlab.config_keys import override_lines
 from trainlab.config_switches import check_switches
 from trainlab.errors import UserError
 from trainlab.output_locations import check_run_locations
@@ -139,7 +140,7 @@ class Preflight(Callback):
                                                             resuming_checkpoints=config.get("ckpt_path") is not None))
             if config.get("resume_sweep"):
                 exit_on_user_error(lambda: warn(check_resumed_sweep(
-                    sweep_dir, list(config.hydra.overrides.task),
+                    sweep_dir, override_lines(config.hydra.overrides.task),
                     list(config.hydra.job.config.override_dirname.exclude_keys),
                     OmegaConf.select(config, "hydra.sweeper._target_"),
                     OmegaConf.select(config, "hydra.sweeper.params"),

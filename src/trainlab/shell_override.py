@@ -22,7 +22,7 @@ import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from trainlab.config_keys import override_key
+from trainlab.config_keys import override_key, override_lines
 
 PLAIN_VALUE = re.compile(r"[\w./:+@%-]*", re.ASCII)  # what both Hydra and the shell read as it is
 
@@ -58,7 +58,7 @@ def finish_sweep_command(sweep_dir: str | os.PathLike) -> str:
     replacing = {"resume_sweep": "true", "hydra.sweep.dir": sweep_dir}
     try:
         recorded = OmegaConf.load(os.path.join(sweep_dir, "multirun.yaml")).hydra.overrides
-        overrides = [*recorded.task, *recorded.hydra]
+        overrides = [*override_lines(recorded.task), *override_lines(recorded.hydra)]
     except (OSError, yaml.YAMLError, OmegaConfBaseException, TypeError):  # no readable record: not rebuilt
         return f"python train.py <the same overrides> resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)}"
     return train_command(overrides, replacing, multirun=True)

@@ -42,6 +42,8 @@ from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
+from trainlab.config_keys import override_lines
+
 log = logging.getLogger(__name__)
 
 
@@ -162,7 +164,7 @@ class StackedLauncher(Launcher):
         return returns
 
     def _run_alone(self, job: PreparedJob) -> JobReturn:
-        log.info("\t#%d : %s", job.index, " ".join(o for o in job.config.hydra.overrides.task))
+        log.info("\t#%d : %s", job.index, " ".join(override_lines(job.config.hydra.overrides.task)))
         return run_job(hydra_context=self.hydra_context, task_function=self.task_function, config=job.config,
                        job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
 
@@ -187,7 +189,7 @@ class StackedLauncher(Launcher):
         overrides, choices, the override keys that name no hyper-parameter, its name in the sweep)."""
         from trainlab.stacked.train_stack import StackJob
 
-        return StackJob(self._resolve_member(job), list(job.config.hydra.overrides.task),
+        return StackJob(self._resolve_member(job), override_lines(job.config.hydra.overrides.task),
                         dict(job.config.hydra.runtime.choices),
                         list(job.config.hydra.job.config.override_dirname.exclude_keys),
                         name=str(job.config.hydra.sweep.subdir))
@@ -255,7 +257,7 @@ class StackedLauncher(Launcher):
         returns = []
         for job, objective in zip(jobs, objectives, strict=True):
             # run_job gives a copy with the hydra node alone; a member gives its whole job config (make_current)
-            job_return = JobReturn(overrides=list(job.config.hydra.overrides.task), cfg=job.task_cfg,
+            job_return = JobReturn(overrides=override_lines(job.config.hydra.overrides.task), cfg=job.task_cfg,
                                    hydra_cfg=job.config, working_dir=os.getcwd(), task_name=job.config.hydra.job.name,
                                    status=JobStatus.COMPLETED, _return_value=objective)
             self.hydra_context.callbacks.on_job_end(config=job.config, job_return=job_return)

@@ -20,6 +20,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from trainlab.config_keys import override_lines
 from trainlab.errors import RunDirInUseError
 from trainlab.run_dir import artifacts, failed_without_checkpoint, naming_overrides
 from trainlab.shell_override import shell_override
@@ -131,8 +132,8 @@ def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys
     if sweeper_target != BASIC_SWEEPER:
         return None
     try:
-        recorded = basic_sweep_jobs(OmegaConf.select(recorded_config, "hydra.sweeper.params"),
-                                    list(OmegaConf.select(recorded_config, "hydra.overrides.task", default=[]) or []))
+        recorded_task = override_lines(OmegaConf.select(recorded_config, "hydra.overrides.task", default=None))
+        recorded = basic_sweep_jobs(OmegaConf.select(recorded_config, "hydra.sweeper.params"), recorded_task)
         wanted = basic_sweep_jobs(sweeper_params, task_overrides)
     except (OmegaConfBaseException, HydraException, TypeError, ValueError, AttributeError) as error:
         # a record that is not a config of mappings, or a sweep only Hydra's sweeper can expand (glob() needs its
