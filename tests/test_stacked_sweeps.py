@@ -213,6 +213,8 @@ def test_interrupt_saves_every_member_and_resume_sweep_finishes_them(make_cfg, t
             train_stack(jobs)
     for job_dir in dirs:
         assert read_status(job_dir)["status"] == "interrupted"
+        # each member names its own checkpoint (every member named the one saved first)
+        assert read_status(job_dir)["error"] == f"SIGTERM at step 6; saved {job_dir / 'checkpoints' / 'last.ckpt'}"
         assert torch.load(job_dir / "checkpoints" / "last.ckpt", weights_only=False)["global_step"] == 6
     objectives = train_stack(jobs)  # resume_sweep=true: the interrupted members train again
     assert all(read_status(d)["status"] == "completed" for d in dirs) and all(0 < o <= 1 for o in objectives)

@@ -40,7 +40,11 @@ class TrainingInterrupted(Exception):
 
     def __init__(self, signum: int, checkpoint: Path, step: int) -> None:
         self.signum, self.checkpoint, self.step = signum, checkpoint, step
-        super().__init__(f"{signal.Signals(signum).name} at step {step}; saved {checkpoint}")
+        super().__init__(self.saved_as(checkpoint))
+
+    def saved_as(self, checkpoint: Path) -> str:
+        """The interrupt's line for a run that saved ``checkpoint`` (a stack's members each save their own)."""
+        return f"{signal.Signals(self.signum).name} at step {self.step}; saved {checkpoint}"
 
 
 class GracefulShutdown(L.Callback):

@@ -162,14 +162,17 @@ class MemberOutputs(Checkpoint):
                 member.status = "diverged"
         return any(member.status == "completed" for member in self.members)
 
-    def finish(self, failure: str | None = None, interrupted: bool = False) -> list[float | None]:
-        """Status, final HPARAMS and loggers of every member; returns each member's objective."""
+    def finish(self, failure: str | None = None, interrupted: bool = False,
+               saved_as: Any = None) -> list[float | None]:
+        """Status, final HPARAMS and loggers of every member; returns each member's objective. ``saved_as``: a
+        function of a member's checkpoint file giving its error line (an interrupt: each member names its own)."""
         objectives = []
         wall_time = time.monotonic() - self.started
         final_step = self.stack.global_step  # where the hp/* scalars go, as for a lone run
         for member in self.members:
             if failure is not None and member.status == "completed":
-                member.status, member.error = ("interrupted" if interrupted else "failed"), failure
+                own = saved_as(member.shutdown_checkpoint) if saved_as and member.shutdown_checkpoint else failure
+                member.status, member.error = ("interrupted" if interrupted else "failed"), own
             metrics = {**{name: metric_number(value) for name, value in member.metrics.items()},
                        "status/diverged": float(member.status == "diverged")}
             ended_at = member.last_logged_step if member.status == "diverged" else None

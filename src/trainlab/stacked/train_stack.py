@@ -174,7 +174,7 @@ def train_stack(jobs: list[StackJob], skipped: dict[int, float | None] | None = 
         if outputs.settle_divergence() and first.get("test", True):
             trainer.test(model=module, datamodule=datamodule, verbose=False)
     except TrainingInterrupted as exc:
-        outputs.finish(failure=str(exc), interrupted=True)
+        outputs.finish(failure=str(exc), interrupted=True, saved_as=exc.saved_as)
         raise
     except Exception as exc:  # noqa: BLE001 - recorded for every member; the sweep goes on unless it is the user's
         failure = "".join(traceback.format_exception_only(type(exc), exc)).strip()
