@@ -41,9 +41,12 @@ def sigterm_in_first_validation(module_class, monkeypatch) -> list[int]:
 
 def test_sigterm_during_validation_saves_at_the_next_training_step(make_cfg, tmp_path, monkeypatch):
     sent = sigterm_in_first_validation(MLPClassifier, monkeypatch)
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     with pytest.raises(TrainingInterrupted) as stop:
         train(make_cfg(*RUN))
     assert sent == [8] and stop.value.step == 9  # validation after epoch 0; saved after the next step
+    # the process's handlers are the ones before the run (Lightning's teardown put the project's back)
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
     assert read_status(tmp_path / "run")["status"] == "interrupted"
     assert torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", weights_only=False)["global_step"] == 9
 
@@ -58,3 +61,31 @@ def test_sigterm_during_a_stacks_validation_saves_every_member(make_cfg, tmp_pat
     for job_dir in dirs:
         assert read_status(job_dir)["status"] == "interrupted"
         assert torch.load(job_dir / "checkpoints" / "last.ckpt", weights_only=False)["global_step"] == 9
+
+
+@pytest.mark.parametrize("stacked", [False, True])
+def test_ctrl_c_during_the_test_after_training_stops_with_a_checkpoint_and_an_interrupted_status(
+        make_cfg, tmp_path, monkeypatch, stacked):
+    """Lightning's own handler took Ctrl-C there: exit status 1, no status.json, no resume command."""
+    module_class = StackedClassifier if stacked else MLPClassifier
+    sent: list[int] = []
+    original = module_class.test_step
+
+    def test_step(self, batch, batch_idx, *args):
+        if not sent:
+            sent.append(self.global_step)
+            os.kill(os.getpid(), signal.SIGINT)
+        return original(self, batch, batch_idx, *args)
+
+    monkeypatch.setattr(module_class, "test_step", test_step)
+    run_dir = tmp_path / "run"
+    with pytest.raises(TrainingInterrupted) as stop:
+        if stacked:
+            train_stack([StackJob(make_cfg(*RUN, output_dir=run_dir), [])])
+        else:
+            train(make_cfg(*RUN))
+    assert sent == [24] and stop.value.signum == signal.SIGINT and stop.value.step == 24  # 3 epochs of 8 steps
+    assert read_status(run_dir)["status"] == "interrupted"
+    assert read_status(run_dir)["error"] == f"SIGINT at step 24; saved {run_dir / 'checkpoints' / 'last.ckpt'}"
+    assert torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)["global_step"] == 24
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handlers are put back

@@ -1,7 +1,8 @@
 """Ctrl-C (SIGINT) or SIGTERM: finish the current step, save ``last.ckpt``, stop with a resume hint.
 
-The signal only sets a flag; the run stops at the next step boundary, where model, optimizer, data loader and
-RNG states are consistent, by saving ``<checkpoint dir>/last.ckpt`` (atomically) and raising
+The signal only sets a flag; the run stops at the next step boundary (a training step, or a batch of the test that
+follows training; a signal during the last validation stops the run before its test), where model, optimizer, data
+loader and RNG states are consistent, by saving ``<checkpoint dir>/last.ckpt`` (atomically) and raising
 :class:`TrainingInterrupted`. ``train.py`` turns that into a message saying how to resume and exit status
 128 + signal number. A second signal while stopping ends the process at once, as the signal's default action does
 (exit status 128 + signal number, no checkpoint or status written; ``resume_sweep=true`` / ``ckpt_path`` resume from
@@ -86,8 +87,14 @@ class GracefulShutdown(L.Callback):
             signal.signal(signal.SIGTERM, self._handle)
 
     def _restore_handlers(self) -> None:
+        # Lightning notes the handlers it finds when a stage starts - this callback's, installed at on_fit_start -
+        # and puts them back at its teardown, after on_exception: its note is corrected, or an interrupted run left
+        # this handler installed for the rest of the process (a private attribute, as above)
+        noted = getattr(getattr(self._trainer, "_signal_connector", None), "_original_handlers", None)
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
+            if isinstance(noted, dict) and noted.get(signum) == self._handle:
+                noted[signum] = handler
         self._previous.clear()
 
     def save_checkpoint(self, trainer: L.Trainer) -> Path:
@@ -97,6 +104,10 @@ class GracefulShutdown(L.Callback):
         return path
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module, outputs, batch, batch_idx) -> None:
+        self._stop_if_signalled(trainer)
+
+    def _stop_if_signalled(self, trainer: L.Trainer) -> None:
+        """At a step boundary: when a signal came (to any process), save and raise :class:`TrainingInterrupted`."""
         if trainer.world_size > 1:  # stop together: a process that stopped alone would hang the others
             if not trainer.strategy.reduce_boolean_decision(self.received is not None, all=False):
                 return
@@ -109,6 +120,19 @@ class GracefulShutdown(L.Callback):
         raise TrainingInterrupted(self.received, path, trainer.global_step)
 
     def on_fit_end(self, trainer, pl_module) -> None:
+        self._stop_if_signalled(trainer)  # a signal during the last validation: the run stops before its test
+        self._restore_handlers()
+
+    # the test after training is guarded too: Lightning's own Ctrl-C handling there exited with status 1 and left
+    # neither a status nor a resume command
+    def on_test_start(self, trainer, pl_module) -> None:
+        self.on_fit_start(trainer, pl_module)
+
+    def on_test_batch_end(self, trainer: L.Trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0) -> None:
+        self._stop_if_signalled(trainer)
+
+    def on_test_end(self, trainer, pl_module) -> None:
+        self._stop_if_signalled(trainer)
         self._restore_handlers()
 
     def on_exception(self, trainer, pl_module, exception) -> None:
