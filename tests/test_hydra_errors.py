@@ -128,3 +128,18 @@ def test_a_run_dir_name_longer_than_the_file_system_allows_is_refused_before_any
         f"error: hydra.run.dir={run_dir} is unusable: a name in it is 300 bytes ({'x' * 40}...); the file system "
         "allows 255")
     assert "Warning" not in result.stderr
+
+
+def test_a_run_dir_given_to_a_multirun_is_refused_before_anything(train_in_process, tmp_path):
+    """An experiment config sets hydra.mode: MULTIRUN: resuming one of its jobs alone by ``ckpt_path=last
+    hydra.run.dir=<job>`` started a new sweep under outputs/ and failed there, leaving it behind."""
+    job = tmp_path / "sweep" / "3_optimizer=adam"
+    result = train_in_process("experiment=compare_optimizers", "optimizer=adam", "ckpt_path=last",
+                              f"hydra.run.dir='{job}'")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"error: hydra.run.dir='{job}': this command runs a multirun (-m, or hydra.mode: MULTIRUN in an experiment "
+        "or search config), which ignores hydra.run.dir and would start a sweep in a new directory; nothing was "
+        "written. allowed: hydra.mode=RUN to run one job in that directory (a sweep's job resumed alone with "
+        "ckpt_path=last), or hydra.sweep.dir for a sweep")
+    assert not (tmp_path / "outputs").exists() and not (tmp_path / "sweep").exists()

@@ -44,7 +44,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from trainlab.config_keys import override_lines
 from trainlab.config_switches import check_switches
-from trainlab.errors import UserError
+from trainlab.errors import ConfigError, UserError
 from trainlab.output_locations import check_run_locations
 from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_attempt_aside
 from trainlab.sweep.job_dirs import check_resumed_sweep, check_sweep_dir_free
@@ -123,6 +123,19 @@ def warn(message: str | None) -> None:
         print(f"warning: {message}", file=sys.stderr)
 
 
+def check_no_run_dir_in_multirun(hydra_overrides: list[str]) -> None:
+    """``hydra.run.dir`` on a multirun's command line: Hydra ignores it and starts a sweep in a new directory - an
+    experiment config sets ``hydra.mode: MULTIRUN``, so resuming one of its jobs alone by ``ckpt_path=last
+    hydra.run.dir=<job>`` ran a new sweep elsewhere and failed there."""
+    given = next((line for line in hydra_overrides if line.lstrip("+").startswith("hydra.run.dir=")), None)
+    if given is not None:
+        raise ConfigError(
+            f"{given.lstrip('+')}: this command runs a multirun (-m, or hydra.mode: MULTIRUN in an experiment or "
+            "search config), which ignores hydra.run.dir and would start a sweep in a new directory; nothing was "
+            "written. allowed: hydra.mode=RUN to run one job in that directory (a sweep's job resumed alone with "
+            "ckpt_path=last), or hydra.sweep.dir for a sweep")
+
+
 class Preflight(Callback):
     """See the module docstring."""
 
@@ -133,6 +146,7 @@ class Preflight(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         exit_on_user_error(lambda: check_switches(config))
+        exit_on_user_error(lambda: check_no_run_dir_in_multirun(override_lines(config.hydra.overrides.hydra)))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         if writes_run_files():
