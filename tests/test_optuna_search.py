@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import importlib.metadata
+import importlib.util
 import math
 import os
 import re
@@ -806,3 +807,27 @@ def test_a_study_recorded_by_an_earlier_version_is_compared_without_the_keys_tha
     older.set_user_attr("settings", {**load(sweep).user_attrs["settings"], "model.net.dropout": 0.5})
     with pytest.raises(ConfigError, match=r"\(model.net.dropout: 0.5 in the study, 0.0 here\)"):  # a setting still
         run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "resume_sweep=true"))
+
+
+@pytest.mark.parametrize("sampler", ["gp", "cmaes", "qmc", "tpe"])
+def test_the_tpe_search_takes_any_sampler_preset_and_tpe_keeps_its_batch_settings(tmp_path, sampler):
+    """hparams_search=tpe set constant_liar for TPE: another sampler refused an argument the user never wrote."""
+    config, _ = compose_search(tmp_path, "hparams_search=tpe", f"hydra/sweeper/optuna_sampler={sampler}")
+    built = build_sampler(config.hydra.sweeper.sampler)
+    assert str(built).startswith(f"{config.hydra.sweeper.sampler._target_.rsplit('.', 1)[1]}(seed=1234")
+    if sampler == "tpe":
+        tpe = config.hydra.sweeper.sampler
+        assert tpe.constant_liar is True and tpe.n_startup_trials == 10
+
+
+def test_a_sampler_whose_package_is_missing_is_refused_before_any_trial(monkeypatch):
+    """CmaEsSampler imports cmaes at its first sample: the search crashed mid-way and left a trial RUNNING."""
+    from trainlab.search import sampler_factory
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "cmaes" else found(name, *a))
+    with pytest.raises(ConfigError) as refused:
+        sampler_factory.build_sampler({"_target_": "optuna.samplers.CmaEsSampler", "seed": 1})
+    assert str(refused.value).startswith("hydra.sweeper.sampler._target_=optuna.samplers.CmaEsSampler needs the "
+                                         "package 'cmaes', which is not installed; allowed: pip install cmaes, or "
+                                         "another sampler: ")

@@ -41,8 +41,10 @@ class TrainlabOptunaSweeperConf:
 # sampler presets: plain nodes, so any keyword argument of the class can be set (checked when the sampler is built)
 SAMPLERS: dict[str, dict[str, Any]] = {
     "random": {"_target_": "optuna.samplers.RandomSampler", "seed": None},
+    # constant_liar: trials asked in a batch (n_jobs > 1), or by several workers, count as bad while they run, so
+    # they spread out instead of all drawing near the best so far (with n_jobs=1 it changes nothing)
     "tpe": {"_target_": "optuna.samplers.TPESampler", "seed": None, "n_startup_trials": 10, "multivariate": False,
-            "constant_liar": False},
+            "constant_liar": True},
     "gp": {"_target_": "optuna.samplers.GPSampler", "seed": None, "n_startup_trials": 10},
     "cmaes": {"_target_": "optuna.samplers.CmaEsSampler", "seed": None},
     "qmc": {"_target_": "optuna.samplers.QMCSampler", "seed": None},

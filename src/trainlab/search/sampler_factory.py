@@ -12,6 +12,7 @@ from ``seed + <its first trial number>``, so it does not repeat the draws alread
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import logging
 from collections.abc import Mapping
@@ -25,6 +26,8 @@ from trainlab.errors import ConfigError
 from trainlab.search.worker_seeded_sampler import WorkerSeededSampler
 
 KEY = "hydra.sweeper.sampler"
+#: samplers that import a package of their own only when they first sample (a trial was left RUNNING then)
+PACKAGE_NEEDED = {"CmaEsSampler": "cmaes"}
 
 
 def sampler_classes() -> list[str]:
@@ -56,6 +59,10 @@ def build_sampler(node: DictConfig | Mapping[str, Any] | None) -> optuna.sampler
         hydra_log.disabled = was_disabled
     if not (isinstance(cls, type) and issubclass(cls, optuna.samplers.BaseSampler)):
         raise ConfigError(f"{KEY}._target_={target}: not an Optuna sampler; allowed: {allowed()}")
+    package = PACKAGE_NEEDED.get(cls.__name__)
+    if package is not None and importlib.util.find_spec(package) is None:
+        raise ConfigError(f"{KEY}._target_={target} needs the package {package!r}, which is not installed; allowed: "
+                          f"pip install {package}, or another sampler: {allowed()}")
     check_arguments(cls, spec)
 
     def make(seed: int | None) -> optuna.samplers.BaseSampler:
