@@ -831,3 +831,19 @@ def test_a_sampler_whose_package_is_missing_is_refused_before_any_trial(monkeypa
     assert str(refused.value).startswith("hydra.sweeper.sampler._target_=optuna.samplers.CmaEsSampler needs the "
                                          "package 'cmaes', which is not installed; allowed: pip install cmaes, or "
                                          "another sampler: ")
+
+
+def test_the_start_line_counts_the_trials_that_count_toward_n_trials(tmp_path, caplog):
+    """An interrupted trial was counted in 'N trials so far', so a resume said '2 trials so far ... until 2 trials
+    have run' and then ran one more; the batch size shown was n_jobs even when fewer trials were left."""
+    caplog.set_level("INFO", logger="trainlab.search.optuna_search")
+    sweep = tmp_path / "s"
+    with pytest.raises(BaseException):  # noqa: B017 - the interrupted job stops the search, as a signal does
+        run_search(make_search(sweep, "hydra.sweeper.n_trials=2", outcomes={1: KeyboardInterrupt()}))
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "resume_sweep=true"))
+    assert re.search(r"1 trials so far \(and 1 that do not count: interrupted or surplus\), .* maximize until 2 "
+                     r"trials have run \(batches of 1\)", caplog.text)
+    assert len(load(sweep).trials) == 3  # the interrupted trial 1 did not count: trial 2 ran in its place
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "resume_sweep=true"))
+    assert (f"study 'hparams_random' in {sweep / 'optuna.journal'}: 2 trials so far (and 1 that do not count: "
+            "interrupted or surplus), hydra.sweeper.n_trials=2 reached: nothing to run") in caplog.text

@@ -47,7 +47,7 @@ from trainlab.search.stale_trials import close_stale_trials
 from trainlab.search.stop_signals import SearchInterrupted, StopSignals
 from trainlab.search.storage import StudyStorage, open_storage
 from trainlab.search.study_settings import check_study_settings, left_out_keys, study_settings
-from trainlab.search.trial_budget import is_surplus, trials_left
+from trainlab.search.trial_budget import counts_toward_budget, is_surplus, trials_left
 from trainlab.search.trial_outcome import (
     JOB_DIR_ATTR,
     SWEEP_DIR_ATTR,
@@ -215,14 +215,23 @@ class OptunaSearch:
         if self.resume and not exists:
             log.warning("resume_sweep=true: no study %r in %s yet; starting it", self.study_name,
                         storage.description)
-        if trials_left(study, self.n_trials) == 0:
-            log.warning("study %r in %s: %d trials so far, hydra.sweeper.n_trials=%d reached: nothing to run (a "
-                        "larger n_trials continues it)", self.study_name, storage.description, earlier, self.n_trials)
-        else:
-            log.info("study %r in %s: %d trials so far, %s %s until %d trials have run (batches of %d)",
-                     self.study_name, storage.description, earlier, str(study.sampler), self.direction,
-                     self.n_trials, self.n_jobs)
         return study
+
+    def log_start(self, study: optuna.Study, storage: StudyStorage) -> None:
+        """Where the study stands (after a resume has closed its stale trials): the trials that count toward
+        ``n_trials`` so far, and what this search runs."""
+        trials = study.get_trials(deepcopy=False)
+        counted = sum(counts_toward_budget(trial) for trial in trials)
+        others = f" (and {len(trials) - counted} that do not count: interrupted or surplus)" if counted < len(trials) \
+            else ""
+        if counted >= self.n_trials:
+            log.warning("study %r in %s: %d trials so far%s, hydra.sweeper.n_trials=%d reached: nothing to run (a "
+                        "larger n_trials continues it)", self.study_name, storage.description, counted, others,
+                        self.n_trials)
+        else:
+            log.info("study %r in %s: %d trials so far%s, %s %s until %d trials have run (batches of %d)",
+                     self.study_name, storage.description, counted, others, str(study.sampler), self.direction,
+                     self.n_trials, min(self.n_jobs, self.n_trials - counted))
 
     # ---- the loop -------------------------------------------------------------------------------------------------
     def run(self, arguments: list[str]) -> dict[str, Any]:
@@ -253,6 +262,7 @@ class OptunaSearch:
                 try:
                     if self.resume:
                         close_stale_trials(study, self.sweep_dir)
+                    self.log_start(study, storage)
                     while (left := trials_left(study, self.n_trials)) > 0:
                         self.run_batch(study, space, min(left, self.n_jobs), stop)
                 except SearchInterrupted as interrupted:
