@@ -143,3 +143,17 @@ def test_a_run_dir_given_to_a_multirun_is_refused_before_anything(train_in_proce
         "written. allowed: hydra.mode=RUN to run one job in that directory (a sweep's job resumed alone with "
         "ckpt_path=last), or hydra.sweep.dir for a sweep")
     assert not (tmp_path / "outputs").exists() and not (tmp_path / "sweep").exists()
+
+
+@pytest.mark.parametrize("launcher", ["basic", "stacked"])
+def test_a_sweep_whose_jobs_cannot_report_the_optimized_metric_is_refused_before_training(train_in_process, tmp_path,
+                                                                                         launcher):
+    """data.eval_splits without val: the first job (or stack) trained, then the sweep stopped on the missing val/acc."""
+    result = train_in_process("-m", "seed=1,2", "data.eval_splits=[train,test]", f"hydra/launcher={launcher}",
+                              "trainer.max_steps=5")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "error: optimized_metric='val/acc' is not a metric the sweep's jobs report; allowed: one of eval/train_loss, "
+        "eval/train_acc, eval/test_loss, eval/test_acc, train/acc, train/loss, test/loss, test/acc, status/diverged, "
+        "or optimized_metric=null")
+    assert not list(tmp_path.rglob("status.json")) and not list(tmp_path.rglob("*.ckpt"))

@@ -131,15 +131,18 @@ def test_run_shorter_than_an_epoch_exits_zero_without_validation(train_in_proces
 
 
 def test_multirun_job_without_its_optimized_metric_fails_the_sweep(train_in_process, tmp_path):
-    result = train_in_process("-m", "debug=limit", "optimized_metric=val/nope", "optimizer=sgd,adam")
-    assert result.returncode == 2  # a config value to fix
-    assert "error: optimized_metric='val/nope' was not logged" in result.stderr
-    (sweep_dir,) = (tmp_path / "outputs" / "multiruns").iterdir()
-    (status,) = sweep_dir.glob("*/status.json")  # the sweep stopped at its first job, whose training is kept
+    # a metric no job reports (a typo): refused before the first job trains
+    typo = train_in_process("-m", "debug=limit", "optimized_metric=val/nope", "optimizer=sgd,adam")
+    assert typo.returncode == 2  # a config value to fix
+    assert "error: optimized_metric='val/nope' is not a metric the sweep's jobs report" in typo.stderr
+    assert not list(tmp_path.rglob("status.json"))
+    # a metric the job would report but did not log (no validation epoch within trainer.max_steps): found at its end
+    result = train_in_process("-m", "debug=limit", "trainer.max_steps=3", "optimizer=sgd,adam")
+    assert result.returncode == 2
+    assert "error: optimized_metric='val/acc' was not logged (did validation run?)" in result.stderr
+    (status,) = tmp_path.rglob("status.json")  # the sweep stopped at its first job, whose training is kept
     assert '"status": "completed"' in status.read_text()
-    # the metric's name (it holds a "/") names no hyper-parameter and stays out of the job's directory name
-    assert status.parent.name.startswith("0_") and "optimized_metric" not in status.parent.name
-    assert "optimizer=sgd" in status.parent.name
+    assert status.parent.name.startswith("0_") and "optimizer=sgd" in status.parent.name
 
 
 def test_help_starts_with_what_trainlab_is_and_lists_every_group(train_subprocess):

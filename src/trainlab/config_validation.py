@@ -266,16 +266,17 @@ def reported_metric_names(cfg: DictConfig, searched: Collection[str] = ()) -> li
     return names + (["test/loss", "test/acc"] if cfg.get("test") else []) + ["status/diverged"]
 
 
-def check_optimized_metric(cfg: DictConfig, searched: Collection[str] = ()) -> None:
-    """A search's ``optimized_metric`` is a metric its trials report - checked before any trial trains, where a
-    misspelt name was found once the first batch had trained (the project's classifier only)."""
+def check_optimized_metric(cfg: DictConfig, searched: Collection[str] = (), jobs: str = "the trials") -> None:
+    """A search's (or a multirun job's) ``optimized_metric`` is a metric its trials (``jobs``) report - checked
+    before any trial trains, where a misspelt name, or ``val/acc`` with ``data.eval_splits`` that has no ``val``,
+    was found once the first job had trained (the project's classifier only)."""
     name = cfg.get("optimized_metric")
     if name is None or OmegaConf.select(cfg, "model._target_") != CLASSIFIER:
         return
     reported = reported_metric_names(cfg, searched)
     if name not in reported:
-        raise ConfigError(f"optimized_metric={name!r} is not a metric the trials report; allowed: one of "
-                          f"{', '.join(reported)}")
+        raise ConfigError(f"optimized_metric={name!r} is not a metric {jobs} report; allowed: one of "
+                          f"{', '.join(reported)}, or optimized_metric=null")
 
 
 def validate_config(cfg: DictConfig) -> None:

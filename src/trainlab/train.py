@@ -49,7 +49,7 @@ from trainlab.checkpoint_check import check_checkpoint
 from trainlab.compile_model import compile_network
 from trainlab.config_instantiation import build_optimizers, instantiate_key
 from trainlab.config_switches import check_switches
-from trainlab.config_validation import validate_config
+from trainlab.config_validation import check_optimized_metric, validate_config
 from trainlab.distributed.job_checks import check_ddp_job
 from trainlab.distributed.process_world import ddp_strategy, external_launcher, process_rank, world_size
 from trainlab.distributed.rank_processes import train_in_rank_processes
@@ -122,6 +122,8 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
 
     # ---- build everything from the config: an error here is a config error and stops the (multi)run -----------
     validate_config(cfg)
+    if context.multirun:  # the sweeper is returned this metric: a job that cannot report it is refused before training
+        check_optimized_metric(cfg, jobs="the sweep's jobs")
     check_task_locations(cfg)
     ckpt_path = resolve_checkpoint(cfg.get("ckpt_path"), output_dir)
     if ckpt_path is not None:

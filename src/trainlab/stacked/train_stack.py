@@ -35,7 +35,7 @@ from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.callbacks.rng_state import RNGStateInCheckpoint
 from trainlab.config_instantiation import build_optimizers, instantiate_key
 from trainlab.config_switches import check_switches
-from trainlab.config_validation import validate_config
+from trainlab.config_validation import check_optimized_metric, validate_config
 from trainlab.errors import ConfigError, UserError
 from trainlab.heap_reuse import reuse_freed_heap_memory
 from trainlab.loggers.hparams import logged_config, run_hparams
@@ -111,6 +111,7 @@ def completed_objectives(jobs: list[StackJob]) -> dict[int, float | None]:
                 skipped[index] = objective
                 continue
         validate_config(job.cfg)
+        check_optimized_metric(job.cfg, jobs="the sweep's jobs")
         check_task_locations(job.cfg)
         if not resume_sweep:
             check_run_dir_free(output_dir, resuming_checkpoint=job.cfg.get("ckpt_path") is not None)
