@@ -157,3 +157,5 @@ def test_a_sweep_whose_jobs_cannot_report_the_optimized_metric_is_refused_before
         "eval/train_acc, eval/test_loss, eval/test_acc, train/acc, train/loss, test/loss, test/acc, status/diverged, "
         "or optimized_metric=null")
     assert not list(tmp_path.rglob("status.json")) and not list(tmp_path.rglob("*.ckpt"))
+    if launcher == "stacked":  # it checks every job before writing one: the new sweep dir is not left behind
+        assert not list(tmp_path.rglob("multirun.yaml"))

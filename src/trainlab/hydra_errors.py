@@ -178,6 +178,16 @@ def report_config_errors_in_one_line() -> None:
     def run_and_report(func: Callable[[], Any]) -> Any:
         def run() -> Any:
             try:
+                return report(func)
+            except SystemExit as stop:
+                if stop.code == 2:  # refused: a sweep dir made for nothing is not left behind
+                    from trainlab.preflight import remove_refused_sweep_dir
+
+                    remove_refused_sweep_dir()
+                raise
+
+        def report(func: Callable[[], Any]) -> Any:
+            try:
                 return func()
             except HydraException as error:
                 if not is_config_error(error) or os.environ.get("HYDRA_FULL_ERROR") == "1":

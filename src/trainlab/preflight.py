@@ -18,6 +18,10 @@ that must stay untouched, is therefore checked here, on the composed config:
   the sweep it would finish (:func:`~trainlab.sweep.job_dirs.check_resumed_sweep`). Under torchrun or SLURM, where
   every rank is a ``train.py`` process, rank 0 checks the directories and the other ranks write no ``.hydra/``.
 
+A multirun refused later (a job's config, found by the stacked launcher before it writes any job, or by a search
+before its first trial) leaves no sweep directory it made for nothing: Hydra's ``multirun.yaml`` alone is removed
+with it (:func:`remove_refused_sweep_dir`, on exit status 2).
+
 The training task repeats these checks for its own callers (tests, launchers that run jobs in-process); in a
 multirun each job's config and ``ckpt_path`` are checked there, once Hydra has made the job's directory (the
 stacked launcher checks its jobs' configs before it writes any).
@@ -136,6 +140,21 @@ def check_no_run_dir_in_multirun(hydra_overrides: list[str]) -> None:
             "ckpt_path=last), or hydra.sweep.dir for a sweep")
 
 
+# The sweep directory this process's multirun made (it did not exist at on_multirun_start): Hydra writes its
+# multirun.yaml there before any job starts, so a sweep refused at its first job left a directory holding nothing else.
+NEW_SWEEP_DIR: list[Path] = []
+
+
+def remove_refused_sweep_dir() -> None:
+    """After a refusal (exit status 2): the sweep directory this multirun made, if it holds only Hydra's
+    ``multirun.yaml``, is removed - the refused command leaves nothing behind."""
+    for sweep_dir in NEW_SWEEP_DIR:
+        if sweep_dir.is_dir() and [p.name for p in sweep_dir.iterdir()] == ["multirun.yaml"]:
+            (sweep_dir / "multirun.yaml").unlink()
+            sweep_dir.rmdir()
+    NEW_SWEEP_DIR.clear()
+
+
 class Preflight(Callback):
     """See the module docstring."""
 
@@ -149,6 +168,8 @@ class Preflight(Callback):
         exit_on_user_error(lambda: check_no_run_dir_in_multirun(override_lines(config.hydra.overrides.hydra)))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
+        if not sweep_dir.exists():
+            NEW_SWEEP_DIR.append(sweep_dir)
         if writes_run_files():
             exit_on_user_error(lambda: check_sweep_dir_free(sweep_dir, bool(config.get("resume_sweep")),
                                                             resuming_checkpoints=config.get("ckpt_path") is not None))
