@@ -17,7 +17,7 @@ import numpy as np
 
 from trainlab.atomic_files import write_text_atomically
 from trainlab.report import figures
-from trainlab.report.sweep_runs import JobRun, load_sweep, optimized_metric, search_minimizes
+from trainlab.report.sweep_runs import JobRun, load_sweep, optimized_metric, sampler_choice, search_minimizes
 
 FIGURES = {  # experiment option -> (figure function, file name, title)
     "compare_optimizers": (figures.loss_curves, "optimizers_loss", "B: optimizers on MNIST (5-layer net, He init)"),
@@ -28,20 +28,28 @@ FIGURES = {  # experiment option -> (figure function, file name, title)
     "hparams_search/random": (figures.top_trials_grid, "top20_trials", "I: random search, the 20 best trials"),
     "hparams_search/tpe": (figures.top_trials_grid, "top20_trials", "I: TPE search, the 20 best trials"),
 }
+SEARCHES = {"random": "random", "tpe": "TPE", "gp": "GP", "cmaes": "CMA-ES", "qmc": "QMC"}  # sampler option -> name
 DPI = 90  # of the report's PNG files and TensorBoard images
 OVERLAY_TAGS = ("train/loss", "val/acc", "eval/train_acc", "eval/test_acc")
 SUMMARY_METRICS = ("train/loss", "val/acc", "val/acc_best", "test/acc", "eval/train_acc", "eval/test_acc")
 
 
-def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None) -> str:
-    metrics = [m for m in SUMMARY_METRICS if any(m in job.metrics for job in jobs)]
-    header = ["job", *keys, "status", *metrics]
+def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None, metric: str | None = None) -> str:
+    """One row per job; the objective (``metric``, the sweep's ``optimized_metric``) and that metric too when the
+    jobs returned one (a search that minimised val/loss showed neither)."""
+    named = [*SUMMARY_METRICS, *([metric] if metric and metric not in SUMMARY_METRICS else [])]
+    metrics = [m for m in named if any(m in job.metrics for job in jobs)]
+    objective = any(job.objective is not None for job in jobs)
+    header = ["job", *keys, "status", *([f"objective ({metric})" if metric else "objective"] if objective else []),
+              *metrics]
     lines = [f"# Sweep summary{f' - {experiment}' if experiment else ''}", "",
              f"{len(jobs)} jobs: " + ", ".join(f"{sum(j.status == s for j in jobs)} {s}"
                                                for s in ("completed", "diverged", "failed", "interrupted")), "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for job in jobs:
         cells = [job.name.split("_", 1)[0], *(job.params.get(k, "") for k in keys), job.status]
+        if objective:
+            cells.append("" if job.objective is None else f"{job.objective:.4f}")
         cells += [f"{job.metrics[m]:.4f}" if m in job.metrics else "" for m in metrics]
         lines.append("| " + " | ".join(cells) + " |")
     if not any(job.scalars for job in jobs):
@@ -59,6 +67,9 @@ def draw(jobs: list[JobRun], keys: list[str], experiment: str | None, minimize: 
         function, stem, title = FIGURES[experiment]
         if function is figures.top_trials_grid:
             metric = metric or "objective"
+            sampler = sampler_choice(jobs)  # hparams_search=random hydra/sweeper/optuna_sampler=gp is a GP search
+            if sampler is not None:
+                title = f"I: {SEARCHES.get(sampler, sampler)} search, the 20 best trials"
             return {stem: function(jobs, keys, f"{title} ({'lowest' if minimize else 'highest'} {metric} first)",
                                    minimize=minimize, metric=metric)}
         return {stem: function(jobs, keys, title)}
@@ -89,8 +100,8 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None) -> dict[s
         earlier.unlink()
     writer = SummaryWriter(log_dir=str(out))
     try:
-        minimize = search_minimizes(Path(sweep_dir))
-        for stem, fig in draw(jobs, keys, experiment, minimize, optimized_metric(jobs)).items():
+        minimize, metric = search_minimizes(Path(sweep_dir)), optimized_metric(jobs)
+        for stem, fig in draw(jobs, keys, experiment, minimize, metric).items():
             path = out / f"{stem}.png"
             image = rendered(fig)
             plt.imsave(path, image, dpi=DPI)
@@ -100,6 +111,6 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None) -> dict[s
     finally:
         writer.close()
     summary = out / "summary.md"
-    write_text_atomically(summary, summary_markdown(jobs, keys, experiment))
+    write_text_atomically(summary, summary_markdown(jobs, keys, experiment, metric))
     written["summary"] = summary
     return written

@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from trainlab.report.smoothing import kaiser_smooth  # noqa: E402
 from trainlab.report.sweep_runs import JobRun  # noqa: E402
@@ -78,6 +79,7 @@ def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 
     accuracy per epoch - the book's figure, whatever the search optimised."""
     ranked = sorted((j for j in jobs if j.status == "completed" and j.objective is not None),
                     key=lambda j: j.objective, reverse=not minimize)[:top]
+    title = title.replace(f"the {top} best trials", f"the {len(ranked)} best trials") if len(ranked) < top else title
     cols = 5
     rows = max(1, math.ceil(len(ranked) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(14, 2.5 * rows), sharex=True, sharey=True, constrained_layout=True,
@@ -85,12 +87,17 @@ def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 
     for rank, (ax, job) in enumerate(zip(axes.flat, ranked, strict=False), start=1):
         _, val = job.series("val/acc")
         _, train = job.series("train/acc")
-        ax.plot(range(1, len(val) + 1), val, "-", label="val")
-        ax.plot(range(1, len(train) + 1), train, "--", label="train")
+        marker = "o" if max(len(val), len(train)) < 10 else None  # a run of a few epochs: its points are seen
+        ax.plot(range(1, len(val) + 1), val, "-", label="val", marker=marker, markersize=3)
+        ax.plot(range(1, len(train) + 1), train, "--", label="train", marker=marker, markersize=3)
         lr = float(job.params.get("optimizer.lr", "nan"))
         wd = float(job.params.get("model.weight_decay", "nan"))
-        ax.set_title(f"#{rank} {metric} {job.objective:.3f}\nlr {lr:.2e}, wd {wd:.1e}", fontsize=8)
+        trial = job.name.split("_", 1)[0]  # the job directory's number: the Optuna trial number
+        ax.set_title(f"#{rank} trial {trial}: {metric} {job.objective:.3f}\nlr {lr:.2e}, wd {wd:.1e}", fontsize=8)
         ax.set_ylim(0, 1)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # epochs
+        if marker:
+            ax.set_xlim(0.5, max(len(val), len(train), 1) + 0.5)
     for ax in axes.flat[len(ranked):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)

@@ -70,6 +70,16 @@ def experiment_choice(job_dir: Path) -> str | None:
     return None if experiment in (None, "null") else experiment
 
 
+def sampler_choice(jobs: list[JobRun]) -> str | None:
+    """The search's ``hydra/sweeper/optuna_sampler`` option (its first job's ``.hydra/hydra.yaml``; None without)."""
+    hydra_yaml = jobs[0].path / ".hydra" / "hydra.yaml" if jobs else None
+    if hydra_yaml is None or not hydra_yaml.is_file():
+        return None
+    choices = ((yaml.safe_load(hydra_yaml.read_text()) or {}).get("hydra") or {}).get("runtime", {}).get("choices", {})
+    choice = choices.get("hydra/sweeper/optuna_sampler")
+    return choice if isinstance(choice, str) and choice not in ("", "null") else None
+
+
 def optimized_metric(jobs: list[JobRun]) -> str | None:
     """The metric the sweep's objective is (``optimized_metric`` of its first job's ``.hydra/config.yaml``; None
     when it has none or the file is missing)."""
