@@ -668,6 +668,8 @@ def test_a_search_stopped_by_sigterm_then_killed_resumes_to_n_trials(data_dir, t
                               *[(TrialState.COMPLETE, "completed")] * 2]
     job_dirs = sorted(p.name.split("_")[0] for p in sweep.iterdir() if p.is_dir())
     assert job_dirs == ["0", "1", "2", "4", "5"]  # trial 3 never started; every number once
+    killed_job = read_status(next(sweep.glob("2_*")))  # written by the resume: the killed job is in the tables
+    assert killed_job["status"] == "interrupted" and "killed?" in killed_job["error"]
     assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in job_0.rglob("*") if p.is_file()} == finished
     assert not list(job_0.glob("attempts"))
     results = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
@@ -847,3 +849,23 @@ def test_the_start_line_counts_the_trials_that_count_toward_n_trials(tmp_path, c
     run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "resume_sweep=true"))
     assert (f"study 'hparams_random' in {sweep / 'optuna.journal'}: 2 trials so far (and 1 that do not count: "
             "interrupted or surplus), hydra.sweeper.n_trials=2 reached: nothing to run") in caplog.text
+
+
+def test_a_killed_trials_job_gets_the_interrupted_status_it_could_not_write(tmp_path):
+    """After kill -9 and a resume, the study counted the trial as interrupted but summary.csv, ranking.csv and the
+    report left it out: its directory had no status.json."""
+    from trainlab.search.stale_trials import record_killed_job
+
+    job = tmp_path / "2_optimizer.lr=0.01"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "overrides.yaml").write_text("- optimizer.lr=0.01\n")
+    record_killed_job(job, 2)
+    status = read_status(job)
+    assert status["status"] == "interrupted" and status["overrides"] == ["optimizer.lr=0.01"]
+    assert status["error"] == ("trial 2: its process ended before the job recorded its end (killed?); closed by "
+                               "resume_sweep=true")
+    write_status(job, "completed", [], {"val/acc": 0.5}, 0.5, 1.0)
+    record_killed_job(job, 2)  # a job that recorded its end keeps it
+    assert read_status(job)["status"] == "completed"
+    record_killed_job(tmp_path / "3_never_started", 3)
+    assert not (tmp_path / "3_never_started").exists()

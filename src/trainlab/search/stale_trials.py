@@ -4,7 +4,8 @@ A search stopped cleanly (Ctrl-C, SIGTERM) tells Optuna about every trial it ask
 (SIGKILL, out of memory, a node lost) leaves its last trials RUNNING, and they would count toward ``n_trials``
 forever. ``resume_sweep=true hydra.sweep.dir=<dir>`` says the earlier run in ``<dir>`` is over, so each RUNNING trial
 recorded with that sweep directory is told what its job directory shows: a job that finished before the kill keeps
-its result (``status.json``), any other is FAIL with ``outcome: interrupted`` and a new trial takes its place.
+its result (``status.json``), any other is FAIL with ``outcome: interrupted`` and a new trial takes its place; its
+job directory gets the ``interrupted`` status.json the killed process could not write (the tables list it).
 
 Trials of other sweep directories (other workers of a shared study) are left alone, and so are those of a process
 that is still alive on this host.
@@ -15,13 +16,29 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import yaml
 from optuna.study import Study
 from optuna.trial import TrialState
 
+from trainlab.run_status import STATUS_FILE, write_status
 from trainlab.search.trial_outcome import JOB_DIR_ATTR, SWEEP_DIR_ATTR, outcome_of_job, tell_outcome
 from trainlab.search.worker_identity import WORKER_ATTR, is_other_live_worker
 
 log = logging.getLogger(__name__)
+
+
+def record_killed_job(job_dir: Path, number: int) -> None:
+    """A killed job's directory (``.hydra/`` but no ``status.json``) gets the ``interrupted`` status a stopped one
+    writes, so that summary.csv, ranking.csv and the report list it as the study counts it."""
+    if not job_dir.is_dir() or (job_dir / STATUS_FILE).exists():
+        return
+    try:
+        overrides = yaml.safe_load((job_dir / ".hydra" / "overrides.yaml").read_text()) or []
+    except (OSError, yaml.YAMLError):
+        overrides = []
+    write_status(job_dir, "interrupted", [str(o) for o in overrides] if isinstance(overrides, list) else [], {},
+                 None, 0.0, error=f"trial {number}: its process ended before the job recorded its end (killed?); "
+                 "closed by resume_sweep=true")
 
 
 def close_stale_trials(study: Study, sweep_dir: Path) -> list[tuple[int, str]]:
@@ -34,8 +51,10 @@ def close_stale_trials(study: Study, sweep_dir: Path) -> list[tuple[int, str]]:
         if is_other_live_worker(trial.user_attrs.get(WORKER_ATTR)):
             log.warning("trial %d is still running in %s; leaving it", trial.number, trial.user_attrs[WORKER_ATTR])
             continue
-        outcome = outcome_of_job(Path(trial.user_attrs[JOB_DIR_ATTR]))
+        job_dir = Path(trial.user_attrs[JOB_DIR_ATTR])
+        outcome = outcome_of_job(job_dir)
         tell_outcome(study, trial._trial_id, outcome)
+        record_killed_job(job_dir, trial.number)
         closed.append((trial.number, outcome.label))
         log.info("resume: trial %d was left running by a stopped run; now %s", trial.number, outcome.label)
     return closed
