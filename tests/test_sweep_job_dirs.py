@@ -87,3 +87,24 @@ def test_a_resume_with_another_sweeper_than_the_sweeps_is_refused_before_anythin
     assert check_resumed_sweep(tmp_path, [], [], optuna_sweeper, None, "trainlab_optuna") is None
     (tmp_path / "multirun.yaml").write_text("- a list, not a sweep's config\n")
     assert check_resumed_sweep(tmp_path, ["optimizer=sgd"], [], BASIC_SWEEPER) is None
+
+
+def test_a_searched_key_is_a_column_whatever_its_trials_drew_and_a_loss_ranks_lowest_first(tmp_path):
+    """All four trials of 'data.batch_size=range(50,150,50)' drew 100: the column was dropped; a grid sweep with
+    optimized_metric=val/loss ranked its highest loss first."""
+    from trainlab.run_status import write_status
+    from trainlab.sweep.summary import write_summary
+    from trainlab.sweep.summary_callback import metric_direction
+
+    for number, (lr, loss) in enumerate([(0.1, 2.3), (0.2, 2.1)]):
+        job = tmp_path / f"{number}_job"
+        (job / ".hydra").mkdir(parents=True)
+        write_status(job, "completed", [f"optimizer.lr={lr}", "data.batch_size=100"], {"val/loss": loss}, loss, 1.0)
+    table = write_summary(tmp_path, direction=metric_direction("val/loss"), always=["data.batch_size"])
+    header = (tmp_path / "summary.csv").read_text().splitlines()[0]
+    assert header == "job,data.batch_size,optimizer.lr,status,objective,wall_time_s,val/loss"
+    ranking = (tmp_path / "ranking.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in ranking[1:]] == ["1_job", "0_job"]  # the lower loss first
+    assert len(table) == 2
+    assert [metric_direction(m) for m in ("val/loss", "eval/test_loss", "val/acc", None)] == \
+        ["minimize", "minimize", "maximize", "maximize"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -59,16 +60,17 @@ def same_value(text: str | None) -> Any:
         return text
 
 
-def swept_keys(jobs: list[dict[str, Any]]) -> list[str]:
-    """Override keys whose value differs between jobs (all keys when there is a single job)."""
+def swept_keys(jobs: list[dict[str, Any]], always: Collection[str] = ()) -> list[str]:
+    """Override keys whose value differs between jobs (all keys when there is a single job), and the keys of
+    ``always`` (a search's space: a searched key whose trials all drew one value is still a column)."""
     keys = sorted({key for job in jobs for key in job["params"]})
     if len(jobs) <= 1:
         return keys
-    return [k for k in keys if len({same_value(job["params"].get(k)) for job in jobs}) > 1]
+    return [k for k in keys if k in always or len({same_value(job["params"].get(k)) for job in jobs}) > 1]
 
 
-def rows(jobs: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
-    keys = swept_keys(jobs)
+def rows(jobs: list[dict[str, Any]], always: Collection[str] = ()) -> tuple[list[str], list[dict[str, Any]]]:
+    keys = swept_keys(jobs, always)
     metric_names = sorted({name for job in jobs for name in job["metrics"]})
     header = ["job", *keys, "status", "objective", "wall_time_s", *metric_names]
     table = []
@@ -89,13 +91,15 @@ def as_csv(header: list[str], table: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def write_summary(sweep_dir: str | os.PathLike, direction: str = "maximize") -> list[dict[str, Any]]:
-    """Write summary.csv (and ranking.csv when jobs returned objectives); return the rows."""
+def write_summary(sweep_dir: str | os.PathLike, direction: str = "maximize",
+                  always: Collection[str] = ()) -> list[dict[str, Any]]:
+    """Write summary.csv (and ranking.csv when jobs returned objectives, best first for ``direction``); return the
+    rows. ``always``: keys that are columns whatever their values (:func:`swept_keys`)."""
     if direction not in ("maximize", "minimize"):
         raise ValueError(f"direction={direction!r}; allowed: maximize, minimize")
     sweep_dir = Path(sweep_dir)
     jobs = collect_jobs(sweep_dir)
-    header, table = rows(jobs)
+    header, table = rows(jobs, always)
     write_text_atomically(sweep_dir / SUMMARY_FILE, as_csv(header, table))
     if any(row["objective"] is not None for row in table):
         sign = -1.0 if direction == "maximize" else 1.0
