@@ -250,9 +250,14 @@ class StackedLauncher(Launcher):
         except UserError as error:
             exit_for_user_error(error)
         except TrainingInterrupted as stop:
+            searching = OmegaConf.select(self.config, "hydra.sweeper._target_", default="").endswith(
+                "TrainlabOptunaSweeper")  # the search prints the command that continues it
+            finish = "" if searching else (
+                f"\nFinish the sweep with: {finish_sweep_command(self.config.hydra.sweep.dir)}\n(its unfinished "
+                "members train again from their start; ckpt_path=last hydra.mode=RUN 'hydra.run.dir=\"<job>\"' "
+                "resumes one alone from its checkpoint)")
             print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}; every member saved its "
-                  f"checkpoints/last.ckpt.\nFinish the sweep with: {finish_sweep_command(self.config.hydra.sweep.dir)}",
-                  file=sys.stderr)
+                  f"checkpoints/last.ckpt.{finish}", file=sys.stderr)
             sys.exit(128 + stop.signum)
         returns = []
         for job, objective in zip(jobs, objectives, strict=True):
