@@ -159,3 +159,14 @@ def test_a_sweep_whose_jobs_cannot_report_the_optimized_metric_is_refused_before
     assert not list(tmp_path.rglob("status.json")) and not list(tmp_path.rglob("*.ckpt"))
     if launcher == "stacked":  # it checks every job before writing one: the new sweep dir is not left behind
         assert not list(tmp_path.rglob("multirun.yaml"))
+
+
+def test_a_key_under_a_switched_off_callback_names_that_it_is_off(train_subprocess, tmp_path):
+    """The experiment sets callbacks.model_checkpoint: null; the message listed its allowed keys as nothing."""
+    result = train_subprocess("experiment=overfit_dropout", "callbacks.model_checkpoint.monitor=val/acc")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: callbacks.model_checkpoint.monitor: callbacks.model_checkpoint is switched off (null) in this config, "
+        "so it has no keys to set; allowed: leave callbacks.model_checkpoint off, or give it a whole config "
+        "(callbacks.model_checkpoint={...})"]
+    assert not (tmp_path / "outputs").exists()

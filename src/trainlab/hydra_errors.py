@@ -114,6 +114,9 @@ def one_line_message(error: HydraException) -> str:
         if not parent_key:  # the root: its keys, and the groups that choose a config without being a key yet
             allowed |= top_level_groups()
         where = f"keys of {parent_key}" if parent_key else "top-level keys and config groups"
+        if parent_key and not allowed:  # e.g. callbacks.model_checkpoint: null in an experiment config
+            return (f"{cause.full_key}: {parent_key} is switched off (null) in this config, so it has no keys to set; "
+                    f"allowed: leave {parent_key} off, or give it a whole config ({parent_key}={{...}})")
         return f"{cause.full_key}: unknown key; allowed {where}: {', '.join(sorted(allowed))}" + did_you_mean(
             key, allowed)
     typed = typed_field_message(cause)
