@@ -89,3 +89,23 @@ def test_ctrl_c_during_the_test_after_training_stops_with_a_checkpoint_and_an_in
     assert read_status(run_dir)["error"] == f"SIGINT at step 24; saved {run_dir / 'checkpoints' / 'last.ckpt'}"
     assert torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)["global_step"] == 24
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handlers are put back
+
+
+def test_a_signal_during_the_last_validation_stops_the_run_before_its_test(make_cfg, tmp_path, monkeypatch):
+    """After the last training step no step boundary follows: the flag was dropped at the end of fit and the run
+    went on to test and complete, the sweep to its next job."""
+    sent: list[int] = []
+    original = MLPClassifier.validation_step
+
+    def validation_step(self, batch, batch_idx, dataloader_idx=0):
+        if self.global_step == 24 and not sent:  # the validation after the third and last epoch
+            sent.append(self.global_step)
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(self, batch, batch_idx, dataloader_idx)
+
+    monkeypatch.setattr(MLPClassifier, "validation_step", validation_step)
+    with pytest.raises(TrainingInterrupted) as stop:
+        train(make_cfg(*RUN))
+    assert sent == [24] and stop.value.step == 24
+    status = read_status(tmp_path / "run")
+    assert status["status"] == "interrupted" and "test/acc" not in status["metrics"]

@@ -120,7 +120,10 @@ class GracefulShutdown(L.Callback):
         raise TrainingInterrupted(self.received, path, trainer.global_step)
 
     def on_fit_end(self, trainer, pl_module) -> None:
-        self._stop_if_signalled(trainer)  # a signal during the last validation: the run stops before its test
+        # a signal during the last validation: the run stops before its test (one process: Lightning calls this
+        # hook after its strategy's teardown, where processes no longer agree by a collective call)
+        if trainer.world_size == 1:
+            self._stop_if_signalled(trainer)
         self._restore_handlers()
 
     # the test after training is guarded too: Lightning's own Ctrl-C handling there exited with status 1 and left
