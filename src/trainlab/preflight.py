@@ -168,8 +168,7 @@ class Preflight(Callback):
         exit_on_user_error(lambda: check_no_run_dir_in_multirun(override_lines(config.hydra.overrides.hydra)))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
-        if not sweep_dir.exists():
-            NEW_SWEEP_DIR.append(sweep_dir)
+        NEW_SWEEP_DIR[:] = [] if sweep_dir.exists() else [sweep_dir]  # this multirun's (a process may run several)
         if writes_run_files():
             exit_on_user_error(lambda: check_sweep_dir_free(sweep_dir, bool(config.get("resume_sweep")),
                                                             resuming_checkpoints=config.get("ckpt_path") is not None))
