@@ -351,3 +351,13 @@ def test_a_data_split_that_does_not_fit_is_refused_before_the_first_stack_trains
     assert result.stderr.strip().splitlines()[-1].startswith(
         "error: data.train_size=100000 + data.val_size=null (default 500) do not fit the bundled training pool")
     assert not list((tmp_path / "outputs").rglob("status.json"))  # the stack of data.train_size=1000 did not train
+
+
+def test_hydra_job_chdir_is_said_not_to_apply_to_a_stack(train_in_process, tmp_path):
+    """It was ignored silently: the members share one process and its working directory."""
+    result = train_in_process("-m", "seed=1,2", "hydra/launcher=stacked", "hydra.job.chdir=true", *SMALL,
+                              "trainer.max_epochs=1", f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "hydra.job.chdir=true does not apply to a stack (its members share one process)" in \
+        result.stdout + result.stderr
+    assert len(list((tmp_path / "sweep").glob("*/status.json"))) == 2

@@ -242,6 +242,9 @@ class StackedLauncher(Launcher):
             self._start_member(job, write_hydra_files=index not in skipped)
         self._log_to_every_member([job for index, job in enumerate(jobs) if index not in skipped])
         route_lightning_logs_through_root()
+        if any(job.config.hydra.job.get("chdir") for job in jobs):
+            log.warning("hydra.job.chdir=true does not apply to a stack (its members share one process): the working "
+                        "directory stays %s; each member writes into its own job directory all the same", os.getcwd())
         log.info("\t#%s : one stacked run of %d jobs", ",".join(str(i) for i in sorted(job.index for job in jobs)),
                  len(jobs))
         try:
