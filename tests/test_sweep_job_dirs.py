@@ -108,3 +108,20 @@ def test_a_searched_key_is_a_column_whatever_its_trials_drew_and_a_loss_ranks_lo
     assert len(table) == 2
     assert [metric_direction(m) for m in ("val/loss", "eval/test_loss", "val/acc", None)] == \
         ["minimize", "minimize", "maximize", "maximize"]
+
+
+def test_a_sweep_resumed_to_return_another_metric_shows_every_jobs_objective_and_no_such_column(tmp_path):
+    """Re-run with optimized_metric=train/loss resume_sweep=true: the skipped jobs kept an empty objective (they
+    returned their recorded train/loss to the sweeper) and optimized_metric became a column."""
+    from trainlab.run_status import write_status
+    from trainlab.sweep.summary import write_summary
+
+    for number, (overrides, objective) in enumerate([
+            (["seed=1"], None),  # ran with optimized_metric=val/acc, which it never logged; skipped on the resume
+            (["seed=2", "optimized_metric=train/loss", "resume_sweep=true"], 0.4)]):
+        job = tmp_path / f"{number}_job"
+        (job / ".hydra").mkdir(parents=True)
+        write_status(job, "completed", overrides, {"train/loss": 0.5 - number / 10}, objective, 1.0)
+    table = write_summary(tmp_path, direction="minimize", metric="train/loss")
+    assert [row["objective"] for row in table] == [0.5, 0.4]
+    assert (tmp_path / "summary.csv").read_text().splitlines()[0] == "job,seed,status,objective,wall_time_s,train/loss"

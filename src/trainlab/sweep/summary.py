@@ -23,9 +23,10 @@ from trainlab.run_status import read_status
 from trainlab.sweep.job_dirs import sweep_job_dirs
 
 SUMMARY_FILE, RANKING_FILE = "summary.csv", "ranking.csv"
-# How a job was started, not what it trains: a resumed sweep's re-run jobs carry resume_sweep=true, its skipped
-# ones do not, a job resumed alone carries ckpt_path=last, and the column would say nothing about the runs.
-RUN_SWITCHES = frozenset({"resume_sweep", "ckpt_path"})
+# How a job was started or what it returns, not what it trains: a resumed sweep's re-run jobs carry
+# resume_sweep=true, its skipped ones do not, a job resumed alone carries ckpt_path=last, a sweep resumed to return
+# another metric carries optimized_metric=...; the column would say nothing about the runs.
+RUN_SWITCHES = frozenset({"resume_sweep", "ckpt_path", "optimized_metric", "objective_on_failure"})
 OVERRIDE_PARSER = OverridesParser.create()
 
 
@@ -92,13 +93,19 @@ def as_csv(header: list[str], table: list[dict[str, Any]]) -> str:
 
 
 def write_summary(sweep_dir: str | os.PathLike, direction: str = "maximize",
-                  always: Collection[str] = ()) -> list[dict[str, Any]]:
+                  always: Collection[str] = (), metric: str | None = None) -> list[dict[str, Any]]:
     """Write summary.csv (and ranking.csv when jobs returned objectives, best first for ``direction``); return the
-    rows. ``always``: keys that are columns whatever their values (:func:`swept_keys`)."""
+    rows. ``always``: keys that are columns whatever their values (:func:`swept_keys`). ``metric``: the sweep's
+    ``optimized_metric`` - a completed job that recorded no objective (run before ``optimized_metric`` named a
+    metric, then skipped by ``resume_sweep=true``, which returned its recorded value of ``metric``) shows that
+    value, as the sweeper got it."""
     if direction not in ("maximize", "minimize"):
         raise ValueError(f"direction={direction!r}; allowed: maximize, minimize")
     sweep_dir = Path(sweep_dir)
     jobs = collect_jobs(sweep_dir)
+    for job in jobs:
+        if job.get("objective") is None and job.get("status") == "completed" and metric in job.get("metrics", {}):
+            job["objective"] = job["metrics"][metric]
     header, table = rows(jobs, always)
     write_text_atomically(sweep_dir / SUMMARY_FILE, as_csv(header, table))
     if any(row["objective"] is not None for row in table):

@@ -27,7 +27,8 @@ class SweepSummary(Callback):
             direction = metric_direction(config.get("optimized_metric"))
         direction = str(direction).lower().replace("studydirection.", "")
         params = config.hydra.sweeper.get("params") or {}  # a searched key is a column whatever its trials drew
-        table = write_summary(sweep_dir, direction=direction, always=[override_key(str(key)) for key in params])
+        table = write_summary(sweep_dir, direction=direction, always=[override_key(str(key)) for key in params],
+                              metric=config.get("optimized_metric"))
         counts = {s: sum(row["status"] == s for row in table) for s in ("completed", "diverged", "failed")}
         interrupted = sum(row["status"] == "interrupted" for row in table)
         counts.update({"interrupted": interrupted} if interrupted else {})
