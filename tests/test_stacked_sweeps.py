@@ -238,15 +238,19 @@ def test_a_stacked_sweep_checks_every_member_before_writing_and_leaves_skipped_m
     (second / "status.json").unlink()  # as if the sweep had stopped before the second member finished
     hydra_files = {p: p.read_bytes() for p in sweep_dir.glob("*/.hydra/*.yaml")}
     assert len(hydra_files) == 6
-    first_log = (first / "train.log").read_bytes()
+    first_log, second_log = (first / "train.log").read_bytes(), (second / "train.log").read_text()
     resumed = train_in_process(*args, "resume_sweep=true")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert read_status(first)["status"] == read_status(second)["status"] == "completed"
     for path, before in hydra_files.items():  # the skipped member's files as they were; the re-run one's rewritten
         assert (path.read_bytes() == before) is (path.parent.parent == first), path
     assert "resume_sweep=True" in (second / ".hydra" / "overrides.yaml").read_text()
-    assert (first / "train.log").read_bytes() == first_log  # the stack it took no part in logs elsewhere
-    assert "stack of 1 members" in (second / "train.log").read_text()
+    assert (first / "train.log").read_bytes() == first_log  # the run it took no part in logs elsewhere
+    # the skipped member takes no place in a stack: the other one, left without a partner, runs as a lone job
+    output = resumed.stdout + resumed.stderr
+    assert "Launching 2 jobs as 1 run: 0 stacked, 1 alone; 1 completed before, skipped (resume_sweep=true)" in output
+    assert "#1 runs alone" in output
+    assert "stack of" not in (second / "train.log").read_text()[len(second_log):]
 
 
 def test_members_resolve_their_config_in_their_jobs_environment(train_in_process, tmp_path):
@@ -361,3 +365,19 @@ def test_hydra_job_chdir_is_said_not_to_apply_to_a_stack(train_in_process, tmp_p
     assert "hydra.job.chdir=true does not apply to a stack (its members share one process)" in \
         result.stdout + result.stderr
     assert len(list((tmp_path / "sweep").glob("*/status.json"))) == 2
+
+
+def test_jobs_added_on_a_resume_stack_together_when_the_completed_ones_are_skipped(train_in_process, tmp_path):
+    """With max_members=2 the skipped jobs 0 and 1 filled the stacks of the new jobs 2 and 3, which then trained as
+    two stacks of one."""
+    sweep_dir = tmp_path / "sweep"
+    args = ["hydra/launcher=stacked", "hydra.launcher.max_members=2", *SMALL, "trainer.max_epochs=1",
+            f"hydra.sweep.dir={sweep_dir}"]
+    assert train_in_process("-m", "seed=1,2", *args).returncode == 0
+    resumed = train_in_process("-m", "seed=1,2,3,4", *args, "resume_sweep=true")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    output = resumed.stdout + resumed.stderr
+    assert "Launching 4 jobs as 1 run: 1 stacked, 0 alone; 2 completed before, skipped (resume_sweep=true)" in output
+    assert "#2,3 : one stacked run of 2 jobs" in output
+    assert [read_status(job)["status"] for job in sorted(p for p in sweep_dir.iterdir() if p.is_dir())] == \
+        ["completed"] * 4

@@ -133,35 +133,58 @@ class StackedLauncher(Launcher):
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
         try:
             jobs = [self._compose(initial_job_idx + i, overrides) for i, overrides in enumerate(job_overrides)]
-            environments = [repr(sorted(job.config.hydra.job.env_set.items())) for job in jobs]
-            stacks, alone = plan_stacks([job.task_cfg for job in jobs], self.max_members, apart_by=environments)
+            members = [self._member(job) for job in jobs]
+            skipped = completed_objectives(members)  # every job's config and directory, before the first trains
+            # the stacks are made of the jobs that train: a job resume_sweep=true skips takes no place in one
+            todo = [i for i in range(len(jobs)) if i not in skipped]
+            configs = [jobs[i].task_cfg for i in todo]
+            environments = [repr(sorted(jobs[i].config.hydra.job.env_set.items())) for i in todo]
+            planned, planned_alone = plan_stacks(configs, self.max_members, apart_by=environments)
+            stacks = [[todo[place] for place in stack] for stack in planned]
+            alone = {todo[place]: reason for place, reason in planned_alone.items()}
             if self.strict and alone:
                 index, reason = next(iter(alone.items()))
                 raise ConfigError(f"hydra.launcher.strict=true: job #{jobs[index].index} cannot be stacked: {reason}")
-            reasons = {**no_partner_reasons([job.task_cfg for job in jobs], stacks, alone, self.max_members,
-                                            apart_by=environments), **alone}
-            members = [self._member(job) for job in jobs]
-            skipped = completed_objectives(members)  # every job's config and directory, before the first trains
-            check_data_of_every_stack([[members[i] for i in stack if i not in skipped] for stack in stacks])
+            partnerless = no_partner_reasons(configs, planned, planned_alone, self.max_members, apart_by=environments)
+            reasons = {**{todo[place]: reason for place, reason in partnerless.items()}, **alone}
+            check_data_of_every_stack([[members[i] for i in stack] for stack in stacks])
         except UserError as error:
             exit_for_user_error(error)
         freeze_now()
         stacked = sum(len(stack) > 1 for stack in stacks)
-        log.info("Launching %d jobs as %d run%s: %d stacked, %d alone", len(jobs), len(stacks),
-                 "" if len(stacks) == 1 else "s", stacked, len(stacks) - stacked)
+        done_before = f"; {len(skipped)} completed before, skipped (resume_sweep=true)" if skipped else ""
+        log.info("Launching %d jobs as %d run%s: %d stacked, %d alone%s", len(jobs), len(stacks),
+                 "" if len(stacks) == 1 else "s", stacked, len(stacks) - stacked, done_before)
         returns: list[JobReturn | None] = [None] * len(jobs)
+        for index, objective in skipped.items():
+            returns[index] = self._skip(jobs[index], objective)
         for stack in stacks:
             if len(stack) == 1:
                 job = jobs[stack[0]]
                 log.info("\t#%d runs alone: %s", job.index, reasons.get(stack[0], NO_PARTNER))
                 returns[stack[0]] = self._run_alone(job)
             else:
-                stack_skipped = {place: skipped[i] for place, i in enumerate(stack) if i in skipped}
-                stack_returns = self._run_stack([jobs[i] for i in stack], [members[i] for i in stack], stack_skipped)
+                stack_returns = self._run_stack([jobs[i] for i in stack], [members[i] for i in stack])
                 for index, job_return in zip(stack, stack_returns, strict=True):
                     returns[index] = job_return
             configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         return returns
+
+    def _skip(self, job: PreparedJob, objective: Any) -> JobReturn:
+        """A job that completed before, skipped by ``resume_sweep=true``: its files as they were (no ``.hydra/``
+        rewrite), its recorded objective returned, Hydra's job callbacks called as for a job that ran."""
+        self._start_member(job, write_hydra_files=False)
+        log.info("\t#%d : resume_sweep=true: %s completed before; skipping it", job.index,
+                 job.config.hydra.sweep.subdir)
+        job_return = self._job_return(job, objective)
+        self.hydra_context.callbacks.on_job_end(config=job.config, job_return=job_return)
+        return job_return
+
+    def _job_return(self, job: PreparedJob, objective: Any) -> JobReturn:
+        # run_job gives a copy with the hydra node alone; a member gives its whole job config (make_current)
+        return JobReturn(overrides=override_lines(job.config.hydra.overrides.task), cfg=job.task_cfg,
+                         hydra_cfg=job.config, working_dir=os.getcwd(), task_name=job.config.hydra.job.name,
+                         status=JobStatus.COMPLETED, _return_value=objective)
 
     def _run_alone(self, job: PreparedJob) -> JobReturn:
         log.info("\t#%d : %s", job.index, " ".join(override_lines(job.config.hydra.overrides.task)))
@@ -229,18 +252,18 @@ class StackedLauncher(Launcher):
             handler.setLevel(first.level)
             root.addHandler(handler)
 
-    def _run_stack(self, jobs: list[PreparedJob], members: list[Any], skipped: dict[int, Any]) -> list[JobReturn]:
-        """Train ``jobs`` (as ``members``, checked: ``skipped`` are the completed ones ``resume_sweep=true`` skips)
-        as one stack, each job getting what ``run_job`` gives it."""
+    def _run_stack(self, jobs: list[PreparedJob], members: list[Any]) -> list[JobReturn]:
+        """Train ``jobs`` (as ``members``, checked, none of them skipped) as one stack, each job getting what
+        ``run_job`` gives it."""
         from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
         from trainlab.errors import UserError, exit_for_user_error
         from trainlab.lightning_noise import route_lightning_logs_through_root
         from trainlab.shell_override import finish_sweep_command
         from trainlab.stacked.train_stack import train_stack
 
-        for index, job in enumerate(jobs):
-            self._start_member(job, write_hydra_files=index not in skipped)
-        self._log_to_every_member([job for index, job in enumerate(jobs) if index not in skipped])
+        for job in jobs:
+            self._start_member(job, write_hydra_files=True)
+        self._log_to_every_member(jobs)
         route_lightning_logs_through_root()
         if any(job.config.hydra.job.get("chdir") for job in jobs):
             log.warning("hydra.job.chdir=true does not apply to a stack (its members share one process): the working "
@@ -249,7 +272,7 @@ class StackedLauncher(Launcher):
                  len(jobs))
         try:
             with env_override(jobs[0].config.hydra.job.env_set):
-                objectives = train_stack(members, skipped)
+                objectives = train_stack(members, skipped={})  # checked by completed_objectives
         except UserError as error:
             exit_for_user_error(error)
         except TrainingInterrupted as stop:
@@ -264,10 +287,7 @@ class StackedLauncher(Launcher):
             sys.exit(128 + stop.signum)
         returns = []
         for job, objective in zip(jobs, objectives, strict=True):
-            # run_job gives a copy with the hydra node alone; a member gives its whole job config (make_current)
-            job_return = JobReturn(overrides=override_lines(job.config.hydra.overrides.task), cfg=job.task_cfg,
-                                   hydra_cfg=job.config, working_dir=os.getcwd(), task_name=job.config.hydra.job.name,
-                                   status=JobStatus.COMPLETED, _return_value=objective)
+            job_return = self._job_return(job, objective)
             self.hydra_context.callbacks.on_job_end(config=job.config, job_return=job_return)
             returns.append(job_return)
         return returns
