@@ -229,6 +229,30 @@ def test_ckpt_path_last_without_checkpoint_is_a_clear_error(train_in_process, tm
     assert f"ckpt_path=last: no checkpoint file at {tmp_path / 'empty' / 'checkpoints' / 'last.ckpt'}" in result.stderr
 
 
+@pytest.mark.parametrize("budget", ["trainer.max_steps=6", "trainer.max_epochs=1"])
+def test_resuming_a_completed_run_at_the_end_of_its_budget_is_refused_and_a_larger_budget_trains_on(
+        train_in_process, tmp_path, budget):
+    """Its own resume command pasted once more trained nothing, tested again and replaced status.json: its
+    validation and training metrics and its objective were gone."""
+    run_dir = tmp_path / "run"
+    args = ["data.train_size=400", "data.batch_size=100", budget, f"hydra.run.dir={run_dir}"]
+    assert train_in_process(*args).returncode == 0
+    before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    again = train_in_process(*args, "ckpt_path=last")
+    assert again.returncode == 2
+    assert again.stderr.splitlines()[-1].startswith(f"error: ckpt_path=last: the run in {run_dir} completed, and its "
+                                                    "checkpoint (step ")
+    assert again.stderr.splitlines()[-1].endswith(
+        "resuming it would train nothing and replace its status.json; nothing was written. allowed: a larger "
+        "trainer.max_epochs or trainer.max_steps to train on from it, or trainlab evaluate "
+        f"{run_dir} to test it again")
+    assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
+    larger = "trainer.max_steps=10" if "steps" in budget else "trainer.max_epochs=2"
+    longer = train_in_process(*[a for a in args if a != budget], larger, "ckpt_path=last")
+    assert longer.returncode == 0, longer.stderr[-3000:]
+    assert torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)["global_step"] in (8, 10)
+
+
 def test_resumed_run_appends_to_its_metrics_csv(tmp_path):
     """Lightning's CSVLogger deletes an existing metrics.csv; a resumed run keeps its earlier rows."""
     first = ResumableCSVLogger(tmp_path, name="", version="")

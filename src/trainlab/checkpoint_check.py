@@ -242,3 +242,37 @@ def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "r
         where = "the run's network" if purpose == "evaluate" else "this run"
         raise CheckpointError(f"{who} does not fit {where}: {listed(differences, composed)}; "
                               f"{way_out(entry if isinstance(entry, dict) else None, differences, path, purpose)}")
+
+
+def fit_budget_reached(checkpoint: dict[str, Any], cfg: DictConfig) -> tuple[bool, str]:
+    """Whether a resume from ``checkpoint`` would train nothing under ``cfg`` (its step or its trained epochs
+    reach ``trainer.max_steps`` / ``trainer.max_epochs``, as Lightning's fit loop decides), and where it stands."""
+    step = checkpoint.get("global_step")
+    try:
+        epochs = checkpoint["loops"]["fit_loop"]["epoch_progress"]["current"]["processed"]
+    except (KeyError, TypeError):
+        epochs = None
+    max_steps = OmegaConf.select(cfg, "trainer.max_steps", default=-1)
+    max_epochs = OmegaConf.select(cfg, "trainer.max_epochs", default=None)
+    by_steps = isinstance(step, int) and max_steps not in (None, -1) and step >= max_steps
+    by_epochs = isinstance(epochs, int) and max_epochs not in (None, -1) and epochs >= max_epochs
+    return by_steps or by_epochs, f"step {step}, {epochs} epochs"
+
+
+def check_budget_left(path: str | os.PathLike, cfg: DictConfig, run_dir: Path, name: str) -> None:
+    """A run that completed, resumed from a checkpoint at the end of this config's budget (its own resume command
+    pasted again), trained nothing, tested again and replaced its ``status.json`` - its validation and training
+    metrics and its objective lost: refused before anything is written. A larger budget resumes it."""
+    from trainlab.run_status import read_status
+
+    status = read_status(run_dir)
+    if not status or status.get("status") != "completed":
+        return
+    reached, where = fit_budget_reached(read_checkpoint(Path(path), name), cfg)
+    if reached:
+        raise CheckpointError(
+            f"{name}: the run in {run_dir} completed, and its checkpoint ({where}) is at the end of this config's "
+            f"budget (trainer.max_epochs={OmegaConf.select(cfg, 'trainer.max_epochs', default=None)}, "
+            f"trainer.max_steps={OmegaConf.select(cfg, 'trainer.max_steps', default=-1)}): resuming it would train "
+            "nothing and replace its status.json; nothing was written. allowed: a larger trainer.max_epochs or "
+            f"trainer.max_steps to train on from it, or trainlab evaluate {run_dir} to test it again")

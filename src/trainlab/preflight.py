@@ -87,11 +87,12 @@ def check_single_run(config: DictConfig) -> None:
         with env_override(config.hydra.job.env_set):  # as run_job sets it around the task
             validate_config(task)
             if resuming:
-                from trainlab.checkpoint_check import check_checkpoint  # imports Lightning
+                from trainlab.checkpoint_check import check_budget_left, check_checkpoint  # imports Lightning
                 from trainlab.train import resolve_checkpoint
 
                 path = resolve_checkpoint(task.ckpt_path, Path(output_dir))
                 check_checkpoint(path, task, name=f"ckpt_path={task.ckpt_path}")
+                check_budget_left(path, task, Path(output_dir), name=f"ckpt_path={task.ckpt_path}")
     finally:
         hydra_config.cfg = previous
     if writes_run_files() and not resuming and not config.get("resume_sweep") and failed_without_checkpoint(

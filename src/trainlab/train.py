@@ -45,7 +45,7 @@ from omegaconf import DictConfig
 from trainlab.callbacks.checkpoint_provenance import CheckpointProvenance
 from trainlab.callbacks.divergence_guard import DivergenceGuard, RunDiverged
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
-from trainlab.checkpoint_check import check_checkpoint
+from trainlab.checkpoint_check import check_budget_left, check_checkpoint
 from trainlab.compile_model import compile_network
 from trainlab.config_instantiation import build_optimizers, instantiate_key
 from trainlab.config_switches import check_switches
@@ -128,6 +128,7 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     ckpt_path = resolve_checkpoint(cfg.get("ckpt_path"), output_dir)
     if ckpt_path is not None:
         check_checkpoint(ckpt_path, cfg, name=f"ckpt_path={cfg.ckpt_path}")
+        check_budget_left(ckpt_path, cfg, output_dir, name=f"ckpt_path={cfg.ckpt_path}")
     processes = world_size(cfg.trainer)
     launched_by = external_launcher() if processes > 1 else None
     if processes > 1 and launched_by != "trainlab":  # the job's own ranks: their job's process checked it
