@@ -151,13 +151,20 @@ def test_resume_sweep_goes_on_with_other_display_overrides_and_warns_where_there
 def test_a_multirun_that_resumes_its_jobs_from_their_checkpoints_may_use_its_own_sweep_dir(train_in_process,
                                                                                             tmp_path):
     sweep_dir = tmp_path / "sweep"
-    args = ["-m", "debug=limit", "optimizer=sgd,adam", f"hydra.sweep.dir={sweep_dir}"]
+    # jobs named by number: the resume's larger budget names the same directories
+    args = ["-m", "debug=limit", "optimizer=sgd,adam", f"hydra.sweep.dir={sweep_dir}",
+            "hydra.sweep.subdir=${hydra.job.num}"]
     assert train_in_process(*args).returncode == 0
     jobs = sorted(job for job in sweep_dir.iterdir() if job.is_dir())
     curves = [scalar_values(job, "val/acc") for job in jobs]
-    resumed = train_in_process(*args, "ckpt_path=last", "optimized_metric=null")  # nothing left to train: no val/acc
+    # the same budget would train nothing (refused: it would only replace each job's status.json); one more epoch
+    same = train_in_process(*args, "ckpt_path=last")
+    assert same.returncode == 2 and "is at the end of this config's budget" in same.stderr.splitlines()[-1]
+    resumed = train_in_process(*args, "ckpt_path=last", "trainer.max_epochs=3")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert [scalar_values(job, "val/acc") for job in jobs] == curves  # not trained again from the start
+    for job, curve in zip(jobs, curves, strict=True):  # continued, not trained again from the start
+        assert len(curve) == 2 and scalar_values(job, "val/acc")[:2] == curve
+        assert len(scalar_values(job, "val/acc")) == 3
     assert [read_status(job)["status"] for job in jobs] == ["completed", "completed"]
 
 def test_an_override_value_with_a_slash_nests_the_job_dir_and_the_sweep_still_reads_whole(train_in_process,
