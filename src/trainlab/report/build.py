@@ -25,8 +25,8 @@ FIGURES = {  # experiment option -> (figure function, file name, title)
     "compare_batchnorm": (figures.batchnorm_grid, "batchnorm_grid", "F: Batch Normalization vs initial weight std"),
     "overfit_weight_decay": (figures.train_test_accuracy, "overfit_weight_decay", "G: overfitting and weight decay"),
     "overfit_dropout": (figures.train_test_accuracy, "overfit_dropout", "H: overfitting and dropout"),
-    "hparams_search/random": (figures.top_trials_grid, "top20_trials", "I: random search, the 20 best trials"),
-    "hparams_search/tpe": (figures.top_trials_grid, "top20_trials", "I: TPE search, the 20 best trials"),
+    "hparams_search/random": (figures.top_trials_grid, "top20_trials", "I: random search"),  # + how many, ordered how
+    "hparams_search/tpe": (figures.top_trials_grid, "top20_trials", "I: TPE search"),
 }
 SEARCHES = {"random": "random", "tpe": "TPE", "gp": "GP", "cmaes": "CMA-ES", "qmc": "QMC"}  # sampler option -> name
 DPI = 90  # of the report's PNG files and TensorBoard images
@@ -66,12 +66,10 @@ def draw(jobs: list[JobRun], keys: list[str], experiment: str | None, minimize: 
     if experiment in FIGURES:
         function, stem, title = FIGURES[experiment]
         if function is figures.top_trials_grid:
-            metric = metric or "objective"
             sampler = sampler_choice(jobs)  # hparams_search=random hydra/sweeper/optuna_sampler=gp is a GP search
             if sampler is not None:
-                title = f"I: {SEARCHES.get(sampler, sampler)} search, the 20 best trials"
-            return {stem: function(jobs, keys, f"{title} ({'lowest' if minimize else 'highest'} {metric} first)",
-                                   minimize=minimize, metric=metric)}
+                title = f"I: {SEARCHES.get(sampler, sampler)} search"
+            return {stem: function(jobs, keys, title, minimize=minimize, metric=metric or "objective")}
         return {stem: function(jobs, keys, title)}
     title = experiment or "sweep"
     tags = [t for t in OVERLAY_TAGS if any(job.series(t)[0] for job in jobs)]

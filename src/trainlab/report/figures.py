@@ -76,10 +76,11 @@ def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 
                     metric: str = "objective"):
     """Experiment I: the best ``top`` trials by their objective (the search's ``optimized_metric``, named ``metric``
     in each panel; highest first, or lowest first for ``minimize``), validation (solid) and training (dashed)
-    accuracy per epoch - the book's figure, whatever the search optimised."""
+    accuracy per epoch - the book's figure, whatever the search optimised. ``title`` names the search; the figure
+    adds how many trials it shows and in which order."""
     ranked = sorted((j for j in jobs if j.status == "completed" and j.objective is not None),
                     key=lambda j: j.objective, reverse=not minimize)[:top]
-    title = title.replace(f"the {top} best trials", f"the {len(ranked)} best trials") if len(ranked) < top else title
+    title = f"{title}, the {len(ranked)} best trials ({'lowest' if minimize else 'highest'} {metric} first)"
     cols = 5
     rows = max(1, math.ceil(len(ranked) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(14, 2.5 * rows), sharex=True, sharey=True, constrained_layout=True,

@@ -58,12 +58,18 @@ def read_csv_scalars(path: Path) -> dict[str, tuple[list[int], list[float]]]:
     return series
 
 
-def experiment_choice(job_dir: Path) -> str | None:
-    """``experiment`` or ``hparams_search`` option the job was composed with (from its .hydra/hydra.yaml)."""
+def job_choices(job_dir: Path) -> dict[str, str | None]:
+    """The config group options the job was composed with (``hydra.runtime.choices`` of its .hydra/hydra.yaml;
+    empty without the file)."""
     hydra_yaml = job_dir / ".hydra" / "hydra.yaml"
     if not hydra_yaml.is_file():
-        return None
-    choices = yaml.safe_load(hydra_yaml.read_text())["hydra"]["runtime"]["choices"]
+        return {}
+    return ((yaml.safe_load(hydra_yaml.read_text()) or {}).get("hydra") or {}).get("runtime", {}).get("choices", {})
+
+
+def experiment_choice(job_dir: Path) -> str | None:
+    """``experiment`` or ``hparams_search`` option the job was composed with (from its .hydra/hydra.yaml)."""
+    choices = job_choices(job_dir)
     if choices.get("hparams_search") not in (None, "null"):
         return f"hparams_search/{choices['hparams_search']}"
     experiment = choices.get("experiment")
@@ -72,11 +78,7 @@ def experiment_choice(job_dir: Path) -> str | None:
 
 def sampler_choice(jobs: list[JobRun]) -> str | None:
     """The search's ``hydra/sweeper/optuna_sampler`` option (its first job's ``.hydra/hydra.yaml``; None without)."""
-    hydra_yaml = jobs[0].path / ".hydra" / "hydra.yaml" if jobs else None
-    if hydra_yaml is None or not hydra_yaml.is_file():
-        return None
-    choices = ((yaml.safe_load(hydra_yaml.read_text()) or {}).get("hydra") or {}).get("runtime", {}).get("choices", {})
-    choice = choices.get("hydra/sweeper/optuna_sampler")
+    choice = job_choices(jobs[0].path).get("hydra/sweeper/optuna_sampler") if jobs else None
     return choice if isinstance(choice, str) and choice not in ("", "null") else None
 
 
