@@ -58,6 +58,7 @@ from trainlab.search.trial_outcome import (
 from trainlab.search.worker_identity import WORKER_ATTR, this_worker
 from trainlab.shell_override import finish_sweep_command, shell_override
 from trainlab.sweep.job_dirs import sweep_job_dirs
+from trainlab.sweep.summary import natural_direction
 
 DIRECTIONS = ("maximize", "minimize")
 
@@ -100,7 +101,7 @@ def warn_of_a_direction_against_the_metric(metric: str | None, direction: str, o
     minimising search whose failed trials return ``objective_on_failure=0.0`` shows them with the best value a loss
     can take in ``summary.csv`` / ``ranking.csv`` (the study records them as failed all the same)."""
     leaf = (metric or "").rpartition("/")[2]
-    wanted = "minimize" if "loss" in leaf else "maximize" if "acc" in leaf else None
+    wanted = natural_direction(metric)
     if wanted is not None and wanted != direction:
         log.warning("optimized_metric=%s with hydra.sweeper.direction=%s: the search looks for the %s %s; "
                     "hydra.sweeper.direction=%s looks for the %s", metric, direction,

@@ -10,7 +10,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from trainlab.config_keys import override_key
-from trainlab.sweep.summary import SUMMARY_FILE, write_summary
+from trainlab.sweep.summary import SUMMARY_FILE, natural_direction, write_summary
 
 log = logging.getLogger(__name__)
 
@@ -37,4 +37,4 @@ class SweepSummary(Callback):
 
 def metric_direction(metric: str | None) -> str:
     """``minimize`` for a loss (``val/loss``), ``maximize`` otherwise (an accuracy, or no metric)."""
-    return "minimize" if "loss" in (metric or "").rpartition("/")[2] else "maximize"
+    return natural_direction(metric) or "maximize"
