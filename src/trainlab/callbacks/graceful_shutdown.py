@@ -73,6 +73,9 @@ class GracefulShutdown(L.Callback):
                     signal.Signals(signum).name)
 
     def on_fit_start(self, trainer, pl_module) -> None:
+        self._install_handlers(trainer)
+
+    def _install_handlers(self, trainer: L.Trainer) -> None:
         self._trainer = trainer
         for signum in SIGNALS:
             self._previous[signum] = signal.getsignal(signum)
@@ -129,7 +132,7 @@ class GracefulShutdown(L.Callback):
     # the test after training is guarded too: Lightning's own Ctrl-C handling there exited with status 1 and left
     # neither a status nor a resume command
     def on_test_start(self, trainer, pl_module) -> None:
-        self.on_fit_start(trainer, pl_module)
+        self._install_handlers(trainer)
 
     def on_test_batch_end(self, trainer: L.Trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0) -> None:
         self._stop_if_signalled(trainer)

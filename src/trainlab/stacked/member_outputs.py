@@ -22,6 +22,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import lightning as L
@@ -163,7 +164,7 @@ class MemberOutputs(Checkpoint):
         return any(member.status == "completed" for member in self.members)
 
     def finish(self, failure: str | None = None, interrupted: bool = False,
-               saved_as: Any = None) -> list[float | None]:
+               saved_as: Callable[[Path], str] | None = None) -> list[float | None]:
         """Status, final HPARAMS and loggers of every member; returns each member's objective. ``saved_as``: a
         function of a member's checkpoint file giving its error line (an interrupt: each member names its own)."""
         objectives = []
