@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 from conftest import ROOT
+from tb_events import load_run
 
 from trainlab.checkpoint_io import AtomicCheckpointIO
 from trainlab.config_validation import validate_config
@@ -156,7 +157,8 @@ def test_every_shipped_config_validates(make_cfg):
 
 # ---- resume ----------------------------------------------------------------------------------------------------
 RESUME_ARGS = ["seed=3", "model.net.dropout=0.2", "data.train_size=1000", "data.batch_size=10", "trainer.max_epochs=2",
-               "trainer.log_every_n_steps=5", "optimizer=momentum"]  # 100 steps per epoch
+               "trainer.log_every_n_steps=5", "optimizer=momentum", "scheduler=step", "scheduler.step_size=1"]
+# 100 steps per epoch; the schedule halves the learning rate after every epoch
 
 
 def launch(args: list[str], data_dir: Path, run_dir: Path) -> subprocess.Popen:
@@ -203,7 +205,7 @@ def test_sigterm_mid_epoch_then_resume_equals_uninterrupted_run(tmp_path, data_d
     assert run.returncode == 128 + signal.SIGTERM, stderr[-2000:]
     assert (f"Resume with: python train.py data.source=bundled paths.data_dir={data_dir} "
             "trainer.enable_progress_bar=false seed=3 model.net.dropout=0.2 data.train_size=1000 data.batch_size=10 "
-            "trainer.max_epochs=2 trainer.log_every_n_steps=5 optimizer=momentum "
+            "trainer.max_epochs=2 trainer.log_every_n_steps=5 optimizer=momentum scheduler=step scheduler.step_size=1 "
             f"'{killer}' ckpt_path=last hydra.run.dir={interrupted_dir}\n") in stderr  # the run's own command
     status = read_status(interrupted_dir)
     assert status["status"] == "interrupted"
@@ -221,6 +223,31 @@ def test_sigterm_mid_epoch_then_resume_equals_uninterrupted_run(tmp_path, data_d
     expected, got = read_status(reference_dir), read_status(interrupted_dir)
     assert got["status"] == expected["status"] == "completed"
     assert got["metrics"] == expected["metrics"]  # bit-identical, every final metric
+    # every epoch's points in TensorBoard, the resumed epoch's learning rate included (Lightning skips the
+    # epoch-start hook of an epoch it resumes mid-way)
+    for tag in ("train/lr", "train/acc", "val/acc_best"):
+        assert tb_scalars(interrupted_dir, tag) == tb_scalars(reference_dir, tag), tag
+    assert tb_scalars(reference_dir, "train/lr") == [(99, 0.01), (199, 0.005)]
+
+
+def tb_scalars(run_dir: Path, tag: str) -> list[tuple[int, float]]:
+    return [(event.step, round(event.value, 9)) for event in load_run(run_dir).Scalars(tag)]
+
+
+def test_a_resumed_run_keeps_the_best_validation_accuracy_of_the_epochs_before_it(train_in_process, tmp_path):
+    run_dir = tmp_path / "run"
+    args = ["data.train_size=200", "data.val_size=100", "data.batch_size=100", f"hydra.run.dir={run_dir}"]
+    first = train_in_process(*args, "trainer.max_epochs=1")
+    assert first.returncode == 0, first.stderr[-3000:]
+    checkpoint_file = run_dir / "checkpoints" / "last.ckpt"
+    checkpoint = torch.load(checkpoint_file, weights_only=False)  # as if an earlier epoch had validated at 0.99
+    checkpoint["state_dict"]["val_acc_best.max_value"] = torch.tensor(0.99)
+    torch.save(checkpoint, checkpoint_file)
+    resumed = train_in_process(*args, "trainer.max_epochs=2", "ckpt_path=last")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    metrics = read_status(run_dir)["metrics"]
+    assert metrics["val/acc"] < 0.5 and metrics["val/acc_best"] == pytest.approx(0.99)
+    assert tb_scalars(run_dir, "val/acc_best")[-1] == (3, pytest.approx(0.99))
 
 
 def test_ckpt_path_last_without_checkpoint_is_a_clear_error(train_in_process, tmp_path):

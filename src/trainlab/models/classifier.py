@@ -181,6 +181,9 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         return loss
 
     def on_train_epoch_start(self) -> None:
+        self._log_learning_rate()
+
+    def _log_learning_rate(self) -> None:
         if self.scheduler_factory is not None:  # the learning rate of this epoch (first parameter group)
             self.log("train/lr", float(self.trainer.optimizers[0].param_groups[0]["lr"]), on_step=False,
                      on_epoch=True, sync_dist=self.trainer.world_size > 1)
@@ -229,7 +232,13 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         self.log(acc_name, acc_metric, on_step=False, on_epoch=True, prog_bar=True, add_dataloader_idx=False)
 
     def on_train_start(self) -> None:
-        self.val_acc_best.reset()
+        """A run resumed mid-epoch skips that epoch's ``on_train_epoch_start`` (Lightning calls it only for an epoch
+        that starts), so the learning rate the epoch trains with is logged here instead.
+
+        ``val_acc_best`` is not reset here: a resumed run restores it from its checkpoint (the best of the epochs
+        before the interrupt), and validation sanity checks never update it."""
+        if self.trainer.fit_loop.restarted_mid_epoch:
+            self._log_learning_rate()
 
     def _eval_split(self, dataloader_idx: int) -> str:
         splits = getattr(self.trainer.datamodule, "eval_splits", None) or ["val"]
@@ -241,8 +250,9 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         self._evaluate(batch, self.eval_loss[key], self.eval_acc[key], EVAL_METRIC_NAMES[split])
 
     def on_validation_epoch_end(self) -> None:
-        if not self.trainer.sanity_checking:
-            self._validated_this_epoch = True
+        if self.trainer.sanity_checking:  # val/acc_best is the best of the epochs trained, never of a sanity check
+            return
+        self._validated_this_epoch = True
         if "val" in (getattr(self.trainer.datamodule, "eval_splits", None) or ["val"]):
             self.val_acc_best(self.eval_acc["val_split"].compute())
             self.log("val/acc_best", self.val_acc_best.compute(), prog_bar=True,
