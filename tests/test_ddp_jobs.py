@@ -241,8 +241,12 @@ def test_sigterm_to_the_job_saves_a_checkpoint_that_resumes_as_if_uninterrupted(
     assert result.returncode == 128 + signal.SIGTERM, result.stderr[-3000:]
     assert f"ckpt_path=last hydra.run.dir={run_dir}" in result.stderr
     assert status(run_dir)["status"] == "interrupted"
-    step = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)["global_step"]
+    checkpoint = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
+    step = checkpoint["global_step"]
     assert 4 <= step < 60
+    # the epoch's training counters of both processes (64 samples each a step, 6 steps an epoch; stopped after an
+    # epoch's last step, before its end zeroes them: the whole epoch), not rank 0's share
+    assert int(checkpoint["state_dict"]["train_seen"]) == 128 * ((step - 1) % 6 + 1)
 
     train(make_cfg("trainer=ddp", *SHORT, budget, "data.batch_size=64", "ckpt_path=last", output_dir=run_dir))
     assert status(run_dir)["status"] == "completed"
@@ -282,3 +286,18 @@ def test_in_a_multirun_a_failing_rank_fails_its_job_and_the_sweep_goes_on(train_
     jobs = sorted(p for p in sweep.iterdir() if p.is_dir() and p.name != ".hydra")
     assert [status(job)["status"] for job in jobs] == ["failed", "completed"]
     assert status(jobs[0])["error"] == "DDP rank 0 of 2: RuntimeError: simulated crash at step 3"
+
+
+@pytest.mark.parametrize(("rank", "kept"), [(0, True), (1, False)])
+def test_a_ddp_resume_gives_the_summed_training_counters_to_rank_0_alone(rank, kept):
+    """The checkpoint holds the epoch's counters summed over the processes; each would add its own share again."""
+    from types import SimpleNamespace
+
+    from trainlab.models.classifier import MLPClassifier
+    from trainlab.models.mlp import MLP
+
+    module = MLPClassifier(net=MLP(8, [4], 3), optimizer=None)
+    module._trainer = SimpleNamespace(world_size=2, global_rank=rank)
+    checkpoint = {"state_dict": {"train_correct": torch.tensor(40), "train_seen": torch.tensor(128)}}
+    module.on_load_checkpoint(checkpoint)
+    assert [int(v) for v in checkpoint["state_dict"].values()] == ([40, 128] if kept else [0, 0])

@@ -21,7 +21,8 @@ validation that computed its metric (``scheduler_monitor``). The learning rate e
 Under DDP (``trainer.devices > 1``) each process trains on its share of every global batch (the datamodule shards
 it) and DDP averages the gradients, so the update is the single-process one with the global batch. ``train/loss``
 and the penalty terms are logged as the mean over the processes (``sync_dist``), ``train/acc`` counts the samples
-of every process, and the torchmetrics of validation and test sync their states before computing.
+of every process (a checkpoint holds the counters summed over them), and the torchmetrics of validation and test
+sync their states before computing.
 """
 
 from __future__ import annotations
@@ -212,6 +213,25 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         if isinstance(scheduler, ReduceLROnPlateau) and self._validated_this_epoch:
             scheduler.step(self._monitored_value())
         self._validated_this_epoch = False
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Under DDP the checkpoint holds the epoch's training counters summed over the processes (each process
+        counts its own share; the checkpoint file is rank 0's), so a run resumed mid-epoch ends the epoch with every
+        process's samples. Every process saves at the same step (Lightning's checkpoint callbacks and the
+        interrupt's save run on all of them), so the sum is one collective call."""
+        if self._trainer is not None and self.trainer.world_size > 1:
+            counters = torch.stack([self.train_correct, self.train_seen])
+            correct, seen = self.trainer.strategy.reduce(counters, reduce_op="sum")
+            checkpoint["state_dict"]["train_correct"], checkpoint["state_dict"]["train_seen"] = correct, seen
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Under DDP rank 0 resumes with the summed counters (:meth:`on_save_checkpoint`) and the other processes
+        from zero: the sum at the epoch's end counts every sample once."""
+        if self._trainer is not None and self.trainer.world_size > 1 and self.trainer.global_rank > 0:
+            state = checkpoint["state_dict"]
+            for name in ("train_correct", "train_seen"):
+                if name in state:
+                    state[name] = torch.zeros_like(state[name])
 
     def _monitored_value(self) -> float:
         value = self.trainer.callback_metrics.get(self.scheduler_monitor)
