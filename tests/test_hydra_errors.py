@@ -101,13 +101,29 @@ def test_a_job_name_longer_than_the_file_system_allows_is_one_line_with_the_way_
 
 
 @pytest.mark.parametrize(("override", "line"), [
-    ("hydra.launcher.max_members=abc", "error: hydra.launcher.max_members=abc is invalid; allowed: an integer"),
+    ("hydra.launcher.max_members=abc", "error: hydra.launcher.max_members=abc is invalid; allowed: an integer >= 1"),
     ("hydra.launcher.strict=maybe", "error: hydra.launcher.strict=maybe is invalid; allowed: true or false"),
 ])
 def test_a_plugin_setting_of_the_wrong_type_names_the_type_it_takes(train_in_process, tmp_path, override, line):
     result = train_in_process("-m", "optimizer=sgd,adam", "hydra/launcher=stacked", override)
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == line
+    assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "0"])
+@pytest.mark.parametrize(("key", "command"), [
+    ("hydra.sweeper.n_trials", ["hparams_search=random"]),
+    ("hydra.sweeper.n_jobs", ["hparams_search=random"]),
+    ("hydra.launcher.max_members", ["-m", "optimizer=sgd,adam", "hydra/launcher=stacked"]),
+])
+def test_an_integer_setting_states_its_whole_rule_whatever_the_wrong_value(train_in_process, tmp_path, key, command,
+                                                                            value):
+    """``n_trials=abc`` said "allowed: an integer" (the type Hydra converts to) and ``n_trials=0`` "allowed: an
+    integer >= 1" (the plugin's check): one rule, stated whole for every wrong value."""
+    result = train_in_process(*command, f"{key}={value}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == f"error: {key}={value} is invalid; allowed: an integer >= 1"
     assert not (tmp_path / "outputs").exists()
 
 

@@ -82,14 +82,21 @@ FIELD_TYPE_WORDS = {int: "an integer", float: "a number", bool: "true or false",
 
 def typed_field_message(cause: BaseException | None) -> str | None:
     """``key=value is invalid; allowed: an integer`` for a value a plugin's structured config (a dataclass such as
-    ``hydra.launcher``'s) cannot convert to its field's type; None for any other error."""
+    ``hydra.launcher``'s) cannot convert to its field's type; None for any other error.
+
+    A field whose metadata holds a ``minimum`` (``hydra.sweeper.n_trials``, ``hydra.launcher.max_members``) names it
+    too - ``allowed: an integer >= 1`` - as the plugin's own check of a value below it does, so ``n_trials=abc`` and
+    ``n_trials=0`` state the same rule."""
     if not (isinstance(cause, ValidationError) and cause.full_key and dataclasses.is_dataclass(cause.object_type)):
         return None
-    types = {field.name: field.type for field in dataclasses.fields(cause.object_type)}
-    field_type = types.get(str(cause.key))
-    words = {**FIELD_TYPE_WORDS, **{kind.__name__: word for kind, word in FIELD_TYPE_WORDS.items()}}.get(field_type)
+    field = next((f for f in dataclasses.fields(cause.object_type) if f.name == str(cause.key)), None)
+    if field is None:
+        return None
+    words = {**FIELD_TYPE_WORDS, **{kind.__name__: word for kind, word in FIELD_TYPE_WORDS.items()}}.get(field.type)
     if words is None:
         return None
+    if "minimum" in field.metadata:
+        words += f" >= {field.metadata['minimum']}"
     return f"{cause.full_key}={cause.value} is invalid; allowed: {words}"
 
 
