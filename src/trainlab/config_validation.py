@@ -17,21 +17,20 @@ backend found!" from inside the Trainer's instantiation).
 
 from __future__ import annotations
 
-import functools
-import inspect
 from collections.abc import Callable, Collection
 from typing import Any
 
 import torch
-from hydra._internal.utils import _locate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from trainlab.config_switches import boolean
 from trainlab.data.mnist_datamodule import EVAL_SPLITS, SOURCES
 from trainlab.distributed.process_world import DDP_STRATEGIES, device_count
 from trainlab.errors import ConfigError
+from trainlab.group_options import option_lacks_key_message
 from trainlab.models.classifier import epoch_metric_names, validation_metric_names
 from trainlab.models.mlp import ACTIVATIONS, BATCH_NORMS
+from trainlab.target_arguments import accepted_keywords, first_argument
 
 TOP_LEVEL_KEYS = {
     "task_name", "seed", "optimized_metric", "test", "objective_on_failure", "ckpt_path", "resume_sweep", "compile",
@@ -172,22 +171,21 @@ def check_values(cfg: DictConfig, keys: set[str] | None = None) -> None:
             raise ConfigError(f"{key}={value!r} is invalid; allowed: {allowed}")
 
 
-@functools.cache
-def accepted_keywords(target: str) -> frozenset[str] | None:
-    """The keyword arguments ``target`` accepts, or None for ``**kwargs``; looked up once per process (a stack
-    validates the same targets for each of its members)."""
-    signature = inspect.signature(_locate(target))
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
-        return None
-    return frozenset(name for name in signature.parameters if name != "self")
-
-
 def target_parameters(target: str, key: str) -> frozenset[str] | None:
     """The keyword arguments ``target`` accepts, or None when it takes ``**kwargs`` (anything goes)."""
     try:
         return accepted_keywords(target)
     except Exception as error:  # noqa: BLE001 - reported as a config error with the cause
         raise ConfigError(f"{key}._target_={target!r} cannot be imported ({error})") from error
+
+
+def unknown_key_message(full_key: str, node: DictConfig, allowed: frozenset[str]) -> str:
+    """``key: unknown key for <target>; allowed: ...`` - without the argument the caller of a ``_partial_`` target
+    passes itself (an initializer's ``module``, an optimizer's ``params``, a schedule's ``optimizer``)."""
+    if node.get("_partial_"):
+        allowed = allowed - {first_argument(node._target_)}
+    takes = f"allowed: {', '.join(sorted(allowed))}" if allowed else "it takes no keys"
+    return f"{full_key}: unknown key for {node._target_}; {takes}"
 
 
 def check_keys(node: Any, key: str) -> None:
@@ -204,8 +202,8 @@ def check_keys(node: Any, key: str) -> None:
             allowed = allowed | INJECTED.get(key, set())  # a new set: the looked-up one is shared
             for name in node:
                 if name not in allowed and name not in HYDRA_KEYS:
-                    raise ConfigError(f"{key}.{name}: unknown key for {node._target_}; "
-                                      f"allowed: {', '.join(sorted(allowed))}")
+                    raise ConfigError(option_lacks_key_message(f"{key}.{name}", node)
+                                      or unknown_key_message(f"{key}.{name}", node, allowed))
     for name in node:
         if name != "_target_":
             check_keys(node.get(name), f"{key}.{name}")

@@ -28,6 +28,7 @@ import dataclasses
 import difflib
 import errno
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -45,6 +46,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
 from trainlab.errors import UserError
+from trainlab.group_options import option_lacks_key_message
 from trainlab.output_locations import NAME_MAX, PATH_MAX
 
 
@@ -100,6 +102,9 @@ def typed_field_message(cause: BaseException | None) -> str | None:
     return f"{cause.full_key}={cause.value} is invalid; allowed: {words}"
 
 
+APPEND_ADVICE = re.compile(r"^To append to your config use (.+)$", re.MULTILINE)
+
+
 def one_line_message(error: HydraException) -> str:
     """The message printed after ``error: `` for an error :func:`is_config_error` accepts."""
     if str(error).startswith(BASIC_SWEEPER_REFUSAL):  # e.g. -m 'optimizer.lr=interval(1e-4,1e-1)'
@@ -124,6 +129,11 @@ def one_line_message(error: HydraException) -> str:
         if parent_key and not allowed:  # e.g. callbacks.model_checkpoint: null in an experiment config
             return (f"{cause.full_key}: {parent_key} is switched off (null) in this config, so it has no keys to set; "
                     f"allowed: leave {parent_key} off, or give it a whole config ({parent_key}={{...}})")
+        given = APPEND_ADVICE.search(str(error))  # Hydra's advice holds the override as typed
+        other_options = option_lacks_key_message(str(cause.full_key), cause.parent_node,
+                                                 given.group(1) if given else None)
+        if other_options is not None:  # init=he init.std=0.1: another option of the group has the key
+            return other_options
         return f"{cause.full_key}: unknown key; allowed {where}: {', '.join(sorted(allowed))}" + did_you_mean(
             key, allowed)
     typed = typed_field_message(cause)
