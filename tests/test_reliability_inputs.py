@@ -9,7 +9,6 @@ import os
 import subprocess
 from pathlib import Path
 
-import lightning as L
 import pytest
 import torch
 from conftest import compose_config
@@ -21,6 +20,7 @@ from trainlab.callbacks.divergence_guard import RunDiverged
 from trainlab.checkpoint_check import check_checkpoint
 from trainlab.cli import main as trainlab_cli
 from trainlab.config_instantiation import instantiate_key
+from trainlab.config_validation import validate_config
 from trainlab.errors import CheckpointError, ConfigError, OutputLocationError
 from trainlab.models.mlp import MLP
 from trainlab.output_locations import MIN_FREE_BYTES, check_data_locations, check_run_locations
@@ -317,15 +317,32 @@ def test_a_disk_that_fills_up_during_training_ends_in_one_line_without_a_partial
 
 
 # ---- values a constructor rejects ---------------------------------------------------------------------------------
-def test_a_precision_lightning_rejects_is_one_line_with_lightnings_allowed_values(make_cfg, tmp_path):
-    with pytest.raises(ValueError) as lightning:  # what Lightning itself says, allowed values included
-        L.Trainer(precision=17, logger=False)
-    with pytest.raises(ConfigError) as error:
-        train(make_cfg("trainer.precision=17", output_dir=tmp_path / "run"))
-    assert str(error.value) == (f"trainer.precision=17 is invalid; lightning.pytorch.trainer.Trainer raised "
-                                f"ValueError: {lightning.value}")
-    assert "Allowed precision values: (" in str(error.value) and "'bf16-mixed'" in str(error.value)
-    assert not (tmp_path / "run").exists()
+PRECISION_ALLOWED = ("one of transformer-engine, transformer-engine-float16, 16-true, 16-mixed, bf16-true, bf16-mixed, "
+                     "32-true, 64-true, their short forms (64 = 64-true, 32 = 32-true, 16 = 16-mixed, bf16 = "
+                     "bf16-mixed), or null")
+
+
+@pytest.mark.parametrize("value", ["32-true", "bf16-mixed", "16-mixed", "64-true", "transformer-engine", 64, 32, 16,
+                                   "64", "32", "16", "bf16", 32.0, None, 17, "17", "32-mixed", "fp16", "bf16-true ",
+                                   True, [32]])
+def test_the_precisions_trainlab_accepts_are_those_lightning_accepts(make_cfg, value):
+    """trainer.precision is checked before Hydra writes the run dir: with Lightning's own list, so the two agree."""
+    from lightning.fabric.connector import _convert_precision_to_unified_args
+
+    try:
+        _convert_precision_to_unified_args(value)
+        lightning_accepts = True
+    except ValueError as refusal:
+        assert "Allowed precision values" in str(refusal)
+        lightning_accepts = False
+    cfg = make_cfg()
+    OmegaConf.update(cfg, "trainer.precision", value)
+    if lightning_accepts:
+        validate_config(cfg)
+    else:
+        with pytest.raises(ConfigError) as error:
+            validate_config(cfg)
+        assert str(error.value) == f"trainer.precision={value!r} is invalid; allowed: {PRECISION_ALLOWED}"
 
 
 CONSTRUCTOR_ERRORS = [  # overrides, the one-line message (each object is built by a different constructor)
@@ -368,14 +385,41 @@ def test_instantiate_key_names_the_innermost_node_hydra_reports(make_cfg):
                                 "model.net.activation='gelu' is unknown; allowed: relu, sigmoid, tanh")
 
 
-def test_a_rejected_trainer_value_exits_2_with_one_line(train_in_process, tmp_path, data_dir):
+@pytest.mark.parametrize("command", [["trainer.precision=17"], ["-m", "trainer.precision=17"],
+                                     ["-m", "trainer.precision=32-true,17"]], ids=["run", "multirun", "swept"])
+def test_a_precision_lightning_does_not_take_is_refused_before_anything_is_written(train_in_process, tmp_path,
+                                                                                    data_dir, command):
+    """It was refused once the Trainer was built: Hydra had made the run dir, its .hydra/ and an empty train.log (in
+    a multirun, the sweep dir and the first job's dir)."""
     data_before = snapshot(data_dir)
-    result = train_in_process("trainer.precision=17", f"hydra.run.dir={tmp_path / 'run'}")
+    where = f"hydra.sweep.dir={tmp_path / 'sweep'}" if "-m" in command else f"hydra.run.dir={tmp_path / 'run'}"
+    result = train_in_process(*command, where)
     assert result.returncode == 2
-    (line,) = result.stderr.splitlines()
-    assert line.startswith("error: trainer.precision=17 is invalid; lightning.pytorch.trainer.Trainer raised "
-                           "ValueError: Precision 17 is invalid. Allowed precision values: (")
-    # only what Hydra writes before any task starts (as for every config error): no run artifacts
+    assert result.stderr.splitlines() == [f"error: trainer.precision=17 is invalid; allowed: {PRECISION_ALLOWED}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no run dir, no sweep dir, no outputs/
+    assert snapshot(data_dir) == data_before
+
+
+@pytest.mark.parametrize("overrides", [["optimizer.lr=-1", "seed=1,2"], ["optimizer.lr=0.1,-1"]], ids=["set", "swept"])
+def test_a_multirun_whose_command_line_gives_a_key_a_value_it_does_not_take_makes_no_sweep_dir(train_in_process,
+                                                                                               tmp_path, overrides):
+    """The basic launcher checks a job's config once Hydra has made the job's directory: the values on the command
+    line, each swept one included, are checked before the sweep starts."""
+    result = train_in_process("-m", *overrides, "debug=limit")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == ["error: optimizer.lr=-1 is invalid; allowed: a number >= 0.0"]
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_a_trainer_value_lightning_rejects_exits_2_with_one_line(train_in_process, tmp_path, data_dir):
+    data_before = snapshot(data_dir)
+    result = train_in_process("debug=limit", "trainer.limit_train_batches=-3", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: trainer.limit_train_batches=-3 is invalid; lightning.pytorch.trainer.Trainer raised "
+        "MisconfigurationException: You have passed invalid value -3 for limit_train_batches, it has to be in "
+        "[0.0, 1.0] or an int."]
+    # only what Hydra writes before any task starts (a value only the library knows the rule of): no run artifacts
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".hydra", "train.log"]
     assert snapshot(data_dir) == data_before
 

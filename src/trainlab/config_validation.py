@@ -7,7 +7,9 @@ value and what is allowed:
   arguments of that target's signature (unless it takes ``**kwargs``) - so a misspelt key added with ``+`` or in a
   yaml file is caught here, not as a ``TypeError`` deep in instantiation.
 * **Values.** :data:`RULES` gives the type and range of the keys the project knows; a rule applies wherever its key
-  exists (e.g. ``optimizer.momentum`` only for optimizers that have one).
+  exists (e.g. ``optimizer.momentum`` only for optimizers that have one). ``trainer.precision`` takes Lightning's
+  own list (:func:`precision_rule`). :func:`check_override_values` applies the same rules to a multirun's override
+  lines, swept values included, before the sweep starts.
 
 One check joins keys: the metric a callback or ``scheduler=plateau`` watches (``callbacks.<name>.monitor``,
 ``model.scheduler_monitor``) must be one the run logs, given ``data.eval_splits`` and the other choices. One check
@@ -18,7 +20,7 @@ backend found!" from inside the Trainer's instantiation).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import Any, get_args
 
 import torch
 from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -92,6 +94,23 @@ def devices_rule() -> tuple[Check, str]:
                 "of distinct device indices [i, j, ...]")
 
 
+def precision_rule() -> tuple[Check, str]:
+    """``trainer.precision``: the values Lightning's Trainer accepts, read from Lightning (the check its
+    ``_convert_precision_to_unified_args`` makes, so a release that adds one needs no change here), or null (its
+    default, 32-true). Checked here, before Hydra writes the run directory, instead of when the Trainer is built."""
+    from lightning.fabric.plugins.precision.precision import (
+        _PRECISION_INPUT_INT,
+        _PRECISION_INPUT_STR,
+        _PRECISION_INPUT_STR_ALIAS,
+        _PRECISION_INPUT_STR_ALIAS_CONVERSION,
+    )
+
+    accepted = get_args(_PRECISION_INPUT_STR) + get_args(_PRECISION_INPUT_INT) + get_args(_PRECISION_INPUT_STR_ALIAS)
+    aliases = ", ".join(f"{alias} = {name}" for alias, name in _PRECISION_INPUT_STR_ALIAS_CONVERSION.items())
+    return ((lambda v: v is None or v in accepted),
+            f"one of {', '.join(get_args(_PRECISION_INPUT_STR))}, their short forms ({aliases}), or null")
+
+
 def pair_of(rule: tuple[Check, str]) -> tuple[Check, str]:
     return (lambda v: isinstance(v, list | tuple) and len(v) == 2 and all(rule[0](x) for x in v),
             f"a pair [b1, b2], each {rule[1]}")
@@ -142,6 +161,7 @@ RULES: dict[str, tuple[Check, str]] = {
     "trainer.devices": devices_rule(),
     "trainer.num_nodes": integer(1),
     "trainer.strategy": one_of(DDP_STRATEGIES),
+    "trainer.precision": precision_rule(),
     "trainer.max_epochs": nullable(integer(-1)),
     "trainer.min_epochs": nullable(integer(0)),
     "trainer.max_steps": integer(-1),
@@ -169,6 +189,33 @@ def check_values(cfg: DictConfig, keys: set[str] | None = None) -> None:
             value = OmegaConf.to_container(value, resolve=True)
         if not ok(value):
             raise ConfigError(f"{key}={value!r} is invalid; allowed: {allowed}")
+
+
+def check_override_values(lines: list[str], swept: bool = True) -> None:
+    """The values that the override ``lines`` (a multirun's ``hydra.overrides.task``) give to keys of ``RULES``,
+    each value of a sweep (``a,b``, ``range()``) included when ``swept`` - before a multirun makes its sweep
+    directory: its basic or joblib launcher checks a job's config only once Hydra has made the job's directory,
+    ``.hydra/`` and log included, so ``-m trainer.precision=17`` left a sweep directory behind. A value that is an
+    interpolation is left to the job, which resolves it; ``interval()`` to the sweeper that samples it."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ValueType
+
+    enumerable = (ValueType.CHOICE_SWEEP, ValueType.SIMPLE_CHOICE_SWEEP, ValueType.RANGE_SWEEP)
+    parser = OverridesParser.create()
+    for override in parser.parse_overrides(lines):
+        key = override.key_or_group
+        if key not in RULES or override.is_delete() or override.package is not None:
+            continue
+        if not override.is_sweep_override():
+            values = [override.value()]
+        elif swept and override.value_type in enumerable:
+            values = [parser.parse_override(f"{key}={text}").value() for text in override.sweep_string_iterator()]
+        else:
+            continue
+        ok, allowed = RULES[key]
+        for value in values:
+            if not (isinstance(value, str) and "${" in value) and not ok(value):
+                raise ConfigError(f"{key}={value!r} is invalid; allowed: {allowed}")
 
 
 def target_parameters(target: str, key: str) -> frozenset[str] | None:
