@@ -14,7 +14,9 @@ value and what is allowed:
 One check joins keys: the metric a callback or ``scheduler=plateau`` watches (``callbacks.<name>.monitor``,
 ``model.scheduler_monitor``) must be one the run logs, given ``data.eval_splits`` and the other choices. One check
 looks at the machine: ``trainer=gpu`` where torch sees no CUDA device (instead of Lightning's "No supported gpu
-backend found!" from inside the Trainer's instantiation).
+backend found!" from inside the Trainer's instantiation). One looks at the data: ``data.source=torchvision`` whose
+files are missing from ``data.data_dir`` and cannot be downloaded there (``data.download=false``, or a directory
+this process cannot write into).
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ import torch
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from trainlab.config_switches import boolean
-from trainlab.data.mnist_datamodule import EVAL_SPLITS, SOURCES
+from trainlab.data.mnist_datamodule import EVAL_SPLITS, SOURCES, missing_files_message, torchvision_unavailable
 from trainlab.distributed.process_world import DDP_STRATEGIES, device_count
-from trainlab.errors import ConfigError
+from trainlab.errors import ConfigError, DataError
 from trainlab.group_options import option_lacks_key_message
 from trainlab.models.classifier import epoch_metric_names, validation_metric_names
 from trainlab.models.mlp import ACTIVATIONS, BATCH_NORMS
@@ -39,6 +41,7 @@ TOP_LEVEL_KEYS = {
     "data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks", "paths", "hydra",
 }
 CLASSIFIER = "trainlab.models.classifier.MLPClassifier"
+MNIST_DATAMODULE = "trainlab.data.mnist_datamodule.MNISTDataModule"
 HYDRA_KEYS = {"_target_", "_partial_", "_recursive_", "_convert_", "_args_"}
 # arguments the training task passes itself, next to the config's
 INJECTED = {"model": {"optimizer", "init", "scheduler"}, "trainer": {"callbacks", "logger"}}
@@ -275,6 +278,20 @@ def check_accelerator_present(cfg: DictConfig) -> None:
                           f"indices 0..{present - 1}")
 
 
+def check_data_available(cfg: DictConfig) -> None:
+    """``data.source=torchvision`` needs full MNIST in ``data.data_dir``: files that are missing and cannot be
+    downloaded (:func:`~trainlab.data.mnist_datamodule.torchvision_unavailable`) are refused here, before anything is
+    written, not once the run has started. ``auto`` and ``bundled`` always have data (the bundled sample); a download
+    that fails on the network is only found by trying it. The project's MNIST module only."""
+    source = OmegaConf.select(cfg, "data.source")
+    if OmegaConf.select(cfg, "data._target_") != MNIST_DATAMODULE or source != "torchvision":
+        return
+    data_dir, download = OmegaConf.select(cfg, "data.data_dir"), OmegaConf.select(cfg, "data.download", default=True)
+    why = torchvision_unavailable(data_dir, download)
+    if why is not None:
+        raise DataError(missing_files_message(data_dir, download, why))
+
+
 def check_monitors(cfg: DictConfig) -> None:
     """Metric names that callbacks and ``scheduler=plateau`` watch are metrics the run logs.
 
@@ -335,3 +352,4 @@ def validate_config(cfg: DictConfig) -> None:
     for group in ("data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks"):
         if cfg.get(group) is not None:
             check_keys(cfg[group], group)
+    check_data_available(cfg)
