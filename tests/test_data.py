@@ -173,7 +173,8 @@ def test_missing_torchvision_file_is_named(tmp_path):
     write_tiny_mnist(tmp_path)
     (tmp_path / "MNIST" / "raw" / "train-labels-idx1-ubyte").unlink()
     dm = MNISTDataModule(source="torchvision", data_dir=str(tmp_path), download=False)
-    with pytest.raises(DataError, match=r"full MNIST in .*raw lacks train-labels-idx1-ubyte and data.download=false"):
+    with pytest.raises(DataError, match=r"full MNIST in .*raw lacks train-labels-idx1-ubyte \(data.data_dir=.*\) and "
+                                        r"data.download=false"):
         dm.setup()
 
 
@@ -221,7 +222,8 @@ def test_failed_torchvision_download_names_the_directory_the_cause_and_the_offli
     with pytest.raises(DataError) as caught:
         dm.setup()
     message = str(caught.value)
-    assert f"full MNIST is not in {tmp_path / 'MNIST' / 'raw'} and it could not be downloaded" in message
+    assert (f"full MNIST is not in {tmp_path / 'MNIST' / 'raw'} (data.data_dir={tmp_path}) and it could not be "
+            "downloaded") in message
     assert "(OSError: <urlopen error [Errno -2] Name or service not known> Tried http://example/mnist)" in message
     assert "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte" in message
     assert "data.source=bundled" in message and "data.source=auto" in message
@@ -240,8 +242,9 @@ def test_torchvision_without_files_and_download_false_names_the_directory_and_ev
     with pytest.raises(DataError) as caught:
         dm.setup()
     assert str(caught.value) == (
-        f"data.source=torchvision: full MNIST is not in {tmp_path / 'MNIST' / 'raw'} and data.download=false forbids "
-        "downloading it. Put the four idx files there (train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+        f"data.source=torchvision: full MNIST is not in {tmp_path / 'MNIST' / 'raw'} (data.data_dir={tmp_path}) and "
+        "data.download=false forbids downloading it. Put the four idx files there (train-images-idx3-ubyte, "
+        "train-labels-idx1-ubyte, "
         "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte), set data.download=true, or train offline with "
         "data.source=bundled (the 5,000-image sample) or data.source=auto (full MNIST when it is available, else the "
         "sample)")

@@ -101,13 +101,70 @@ def test_a_job_name_longer_than_the_file_system_allows_is_one_line_with_the_way_
 
 
 @pytest.mark.parametrize(("override", "line"), [
-    ("hydra.launcher.max_members=abc", "error: hydra.launcher.max_members=abc is invalid; allowed: an integer"),
+    ("hydra.launcher.max_members=abc", "error: hydra.launcher.max_members=abc is invalid; allowed: an integer >= 1"),
     ("hydra.launcher.strict=maybe", "error: hydra.launcher.strict=maybe is invalid; allowed: true or false"),
 ])
 def test_a_plugin_setting_of_the_wrong_type_names_the_type_it_takes(train_in_process, tmp_path, override, line):
     result = train_in_process("-m", "optimizer=sgd,adam", "hydra/launcher=stacked", override)
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == line
+    assert not (tmp_path / "outputs").exists()
+
+
+ANOTHER_OPTION_TAKES_IT = [  # overrides, the one line: the option that lacks the key, its keys, the options with it
+    (["init=he", "init.std=0.1"],
+     "error: init.std: init=he takes no std (it has no keys to set); allowed: an option that takes std - init=normal "
+     "(e.g. init=normal init.std=0.01)"),
+    (["init=he", "+init.std=0.1"],  # added: refused by the check of He's arguments, with the same way out
+     "error: init.std: init=he takes no std (it has no keys to set); allowed: an option that takes std - init=normal "
+     "(e.g. init=normal init.std=0.01)"),
+    (["optimizer=sgd", "optimizer.momentum=0.9"],
+     "error: optimizer.momentum: optimizer=sgd takes no momentum (its keys: lr, foreach, compile); allowed: one of "
+     "its keys, or an option that takes momentum - optimizer=momentum, optimizer=nesterov, optimizer=torch_sgd (e.g. "
+     "optimizer=momentum optimizer.momentum=0.9)"),
+    (["optimizer=momentum", "optimizer.betas=[0.9,0.99]"],
+     "error: optimizer.betas: optimizer=momentum takes no betas (its keys: lr, momentum, foreach, compile); allowed: "
+     "one of its keys, or an option that takes betas - optimizer=adam, optimizer=torch_adam, optimizer=torch_adamw "
+     "(e.g. optimizer=adam optimizer.betas=[0.9, 0.999])"),
+    (["optimizer=torch_adam", "optimizer.foreach=false"],  # torch.optim.Adam takes it: + adds it
+     "error: optimizer.foreach: optimizer=torch_adam does not set foreach in its config (its keys: lr, betas, eps), "
+     "but its torch.optim.Adam takes it; allowed: add it with +optimizer.foreach=false, or an option whose config "
+     "sets foreach - optimizer=adagrad, optimizer=adam, optimizer=momentum, optimizer=nesterov, optimizer=rmsprop, "
+     "optimizer=sgd"),
+    (["scheduler=step", "scheduler.mode=max"],
+     "error: scheduler.mode: scheduler=step takes no mode (its keys: step_size, gamma); allowed: one of its keys, or "
+     "an option that takes mode - scheduler=plateau (e.g. scheduler=plateau scheduler.mode=min)"),
+    # no option takes it: the argument the model passes itself (He's module, SGD's params) is no key to offer
+    (["init=he", "+init.foo=0.1"], "error: init.foo: unknown key for trainlab.init.he.he_init; it takes no keys"),
+    (["optimizer=sgd", "+optimizer.mom=0.9"],
+     "error: optimizer.mom: unknown key for trainlab.optim.sgd.SGD; allowed: compile, foreach, lr, weight_decay"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "line"), ANOTHER_OPTION_TAKES_IT,
+                         ids=[" ".join(overrides) for overrides, _ in ANOTHER_OPTION_TAKES_IT])
+def test_a_key_the_chosen_option_lacks_names_the_options_that_take_it(train_in_process, tmp_path, overrides, line):
+    """``init=he init.std=0.1`` said "init.std: unknown key; allowed keys of init: _partial_, _target_" - neither
+    that He takes no std nor that init=normal does - and ``+init.std=0.1`` "allowed: module"."""
+    result = train_in_process(*overrides, "debug=limit")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [line]
+    assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "1.5", "0"])
+@pytest.mark.parametrize(("key", "command"), [
+    ("hydra.sweeper.n_trials", ["hparams_search=random"]),
+    ("hydra.sweeper.n_jobs", ["hparams_search=random"]),
+    ("hydra.launcher.max_members", ["-m", "optimizer=sgd,adam", "hydra/launcher=stacked"]),
+])
+def test_an_integer_setting_states_its_whole_rule_whatever_the_wrong_value(train_in_process, tmp_path, key, command,
+                                                                            value):
+    """``n_trials=abc`` said "allowed: an integer" (the type Hydra converts to) and ``n_trials=0`` "allowed: an
+    integer >= 1" (the plugin's check): one rule, stated whole for every wrong value."""
+    result = train_in_process(*command, f"{key}={value}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == f"error: {key}={value} is invalid; allowed: an integer >= 1"
     assert not (tmp_path / "outputs").exists()
 
 

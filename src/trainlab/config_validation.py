@@ -7,37 +7,41 @@ value and what is allowed:
   arguments of that target's signature (unless it takes ``**kwargs``) - so a misspelt key added with ``+`` or in a
   yaml file is caught here, not as a ``TypeError`` deep in instantiation.
 * **Values.** :data:`RULES` gives the type and range of the keys the project knows; a rule applies wherever its key
-  exists (e.g. ``optimizer.momentum`` only for optimizers that have one).
+  exists (e.g. ``optimizer.momentum`` only for optimizers that have one). ``trainer.precision`` takes Lightning's
+  own list (:func:`precision_rule`). :func:`check_override_values` applies the same rules to a multirun's override
+  lines, swept values included, before the sweep starts.
 
 One check joins keys: the metric a callback or ``scheduler=plateau`` watches (``callbacks.<name>.monitor``,
 ``model.scheduler_monitor``) must be one the run logs, given ``data.eval_splits`` and the other choices. One check
 looks at the machine: ``trainer=gpu`` where torch sees no CUDA device (instead of Lightning's "No supported gpu
-backend found!" from inside the Trainer's instantiation).
+backend found!" from inside the Trainer's instantiation). One looks at the data: ``data.source=torchvision`` whose
+files are missing from ``data.data_dir`` and cannot be downloaded there (``data.download=false``, or a directory
+this process cannot write into).
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import Any, get_args
 
 import torch
-from hydra._internal.utils import _locate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from trainlab.config_switches import boolean
-from trainlab.data.mnist_datamodule import EVAL_SPLITS, SOURCES
+from trainlab.data.mnist_datamodule import EVAL_SPLITS, SOURCES, missing_files_message, torchvision_unavailable
 from trainlab.distributed.process_world import DDP_STRATEGIES, device_count
-from trainlab.errors import ConfigError
+from trainlab.errors import ConfigError, DataError
+from trainlab.group_options import option_lacks_key_message
 from trainlab.models.classifier import epoch_metric_names, validation_metric_names
 from trainlab.models.mlp import ACTIVATIONS, BATCH_NORMS
+from trainlab.target_arguments import accepted_keywords, first_argument
 
 TOP_LEVEL_KEYS = {
     "task_name", "seed", "optimized_metric", "test", "objective_on_failure", "ckpt_path", "resume_sweep", "compile",
     "data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks", "paths", "hydra",
 }
 CLASSIFIER = "trainlab.models.classifier.MLPClassifier"
+MNIST_DATAMODULE = "trainlab.data.mnist_datamodule.MNISTDataModule"
 HYDRA_KEYS = {"_target_", "_partial_", "_recursive_", "_convert_", "_args_"}
 # arguments the training task passes itself, next to the config's
 INJECTED = {"model": {"optimizer", "init", "scheduler"}, "trainer": {"callbacks", "logger"}}
@@ -93,6 +97,23 @@ def devices_rule() -> tuple[Check, str]:
                 "of distinct device indices [i, j, ...]")
 
 
+def precision_rule() -> tuple[Check, str]:
+    """``trainer.precision``: the values Lightning's Trainer accepts, read from Lightning (the check its
+    ``_convert_precision_to_unified_args`` makes, so a release that adds one needs no change here), or null (its
+    default, 32-true). Checked here, before Hydra writes the run directory, instead of when the Trainer is built."""
+    from lightning.fabric.plugins.precision.precision import (
+        _PRECISION_INPUT_INT,
+        _PRECISION_INPUT_STR,
+        _PRECISION_INPUT_STR_ALIAS,
+        _PRECISION_INPUT_STR_ALIAS_CONVERSION,
+    )
+
+    accepted = get_args(_PRECISION_INPUT_STR) + get_args(_PRECISION_INPUT_INT) + get_args(_PRECISION_INPUT_STR_ALIAS)
+    aliases = ", ".join(f"{alias} = {name}" for alias, name in _PRECISION_INPUT_STR_ALIAS_CONVERSION.items())
+    return ((lambda v: v is None or v in accepted),
+            f"one of {', '.join(get_args(_PRECISION_INPUT_STR))}, their short forms ({aliases}), or null")
+
+
 def pair_of(rule: tuple[Check, str]) -> tuple[Check, str]:
     return (lambda v: isinstance(v, list | tuple) and len(v) == 2 and all(rule[0](x) for x in v),
             f"a pair [b1, b2], each {rule[1]}")
@@ -143,6 +164,7 @@ RULES: dict[str, tuple[Check, str]] = {
     "trainer.devices": devices_rule(),
     "trainer.num_nodes": integer(1),
     "trainer.strategy": one_of(DDP_STRATEGIES),
+    "trainer.precision": precision_rule(),
     "trainer.max_epochs": nullable(integer(-1)),
     "trainer.min_epochs": nullable(integer(0)),
     "trainer.max_steps": integer(-1),
@@ -172,14 +194,31 @@ def check_values(cfg: DictConfig, keys: set[str] | None = None) -> None:
             raise ConfigError(f"{key}={value!r} is invalid; allowed: {allowed}")
 
 
-@functools.cache
-def accepted_keywords(target: str) -> frozenset[str] | None:
-    """The keyword arguments ``target`` accepts, or None for ``**kwargs``; looked up once per process (a stack
-    validates the same targets for each of its members)."""
-    signature = inspect.signature(_locate(target))
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
-        return None
-    return frozenset(name for name in signature.parameters if name != "self")
+def check_override_values(lines: list[str], swept: bool = True) -> None:
+    """The values that the override ``lines`` (a multirun's ``hydra.overrides.task``) give to keys of ``RULES``,
+    each value of a sweep (``a,b``, ``range()``) included when ``swept`` - before a multirun makes its sweep
+    directory: its basic or joblib launcher checks a job's config only once Hydra has made the job's directory,
+    ``.hydra/`` and log included, so ``-m trainer.precision=17`` left a sweep directory behind. A value that is an
+    interpolation is left to the job, which resolves it; ``interval()`` to the sweeper that samples it."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ValueType
+
+    enumerable = (ValueType.CHOICE_SWEEP, ValueType.SIMPLE_CHOICE_SWEEP, ValueType.RANGE_SWEEP)
+    parser = OverridesParser.create()
+    for override in parser.parse_overrides(lines):
+        key = override.key_or_group
+        if key not in RULES or override.is_delete() or override.package is not None:
+            continue
+        if not override.is_sweep_override():
+            values = [override.value()]
+        elif swept and override.value_type in enumerable:
+            values = [parser.parse_override(f"{key}={text}").value() for text in override.sweep_string_iterator()]
+        else:
+            continue
+        ok, allowed = RULES[key]
+        for value in values:
+            if not (isinstance(value, str) and "${" in value) and not ok(value):
+                raise ConfigError(f"{key}={value!r} is invalid; allowed: {allowed}")
 
 
 def target_parameters(target: str, key: str) -> frozenset[str] | None:
@@ -188,6 +227,15 @@ def target_parameters(target: str, key: str) -> frozenset[str] | None:
         return accepted_keywords(target)
     except Exception as error:  # noqa: BLE001 - reported as a config error with the cause
         raise ConfigError(f"{key}._target_={target!r} cannot be imported ({error})") from error
+
+
+def unknown_key_message(full_key: str, node: DictConfig, allowed: frozenset[str]) -> str:
+    """``key: unknown key for <target>; allowed: ...`` - without the argument the caller of a ``_partial_`` target
+    passes itself (an initializer's ``module``, an optimizer's ``params``, a schedule's ``optimizer``)."""
+    if node.get("_partial_"):
+        allowed = allowed - {first_argument(node._target_)}
+    takes = f"allowed: {', '.join(sorted(allowed))}" if allowed else "it takes no keys"
+    return f"{full_key}: unknown key for {node._target_}; {takes}"
 
 
 def check_keys(node: Any, key: str) -> None:
@@ -204,8 +252,8 @@ def check_keys(node: Any, key: str) -> None:
             allowed = allowed | INJECTED.get(key, set())  # a new set: the looked-up one is shared
             for name in node:
                 if name not in allowed and name not in HYDRA_KEYS:
-                    raise ConfigError(f"{key}.{name}: unknown key for {node._target_}; "
-                                      f"allowed: {', '.join(sorted(allowed))}")
+                    raise ConfigError(option_lacks_key_message(f"{key}.{name}", node)
+                                      or unknown_key_message(f"{key}.{name}", node, allowed))
     for name in node:
         if name != "_target_":
             check_keys(node.get(name), f"{key}.{name}")
@@ -228,6 +276,20 @@ def check_accelerator_present(cfg: DictConfig) -> None:
         raise ConfigError(f"trainer.devices={OmegaConf.to_object(devices) if OmegaConf.is_list(devices) else devices} "
                           f"asks for more GPUs than the {present} present; allowed: at most {present} devices, "
                           f"indices 0..{present - 1}")
+
+
+def check_data_available(cfg: DictConfig) -> None:
+    """``data.source=torchvision`` needs full MNIST in ``data.data_dir``: files that are missing and cannot be
+    downloaded (:func:`~trainlab.data.mnist_datamodule.torchvision_unavailable`) are refused here, before anything is
+    written, not once the run has started. ``auto`` and ``bundled`` always have data (the bundled sample); a download
+    that fails on the network is only found by trying it. The project's MNIST module only."""
+    source = OmegaConf.select(cfg, "data.source")
+    if OmegaConf.select(cfg, "data._target_") != MNIST_DATAMODULE or source != "torchvision":
+        return
+    data_dir, download = OmegaConf.select(cfg, "data.data_dir"), OmegaConf.select(cfg, "data.download", default=True)
+    why = torchvision_unavailable(data_dir, download)
+    if why is not None:
+        raise DataError(missing_files_message(data_dir, download, why))
 
 
 def check_monitors(cfg: DictConfig) -> None:
@@ -290,3 +352,4 @@ def validate_config(cfg: DictConfig) -> None:
     for group in ("data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks"):
         if cfg.get(group) is not None:
             check_keys(cfg[group], group)
+    check_data_available(cfg)

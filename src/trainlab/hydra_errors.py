@@ -28,6 +28,7 @@ import dataclasses
 import difflib
 import errno
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -45,6 +46,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
 from trainlab.errors import UserError
+from trainlab.group_options import option_lacks_key_message
 from trainlab.output_locations import NAME_MAX, PATH_MAX
 
 
@@ -82,15 +84,25 @@ FIELD_TYPE_WORDS = {int: "an integer", float: "a number", bool: "true or false",
 
 def typed_field_message(cause: BaseException | None) -> str | None:
     """``key=value is invalid; allowed: an integer`` for a value a plugin's structured config (a dataclass such as
-    ``hydra.launcher``'s) cannot convert to its field's type; None for any other error."""
+    ``hydra.launcher``'s) cannot convert to its field's type; None for any other error.
+
+    A field whose metadata holds a ``minimum`` (``hydra.sweeper.n_trials``, ``hydra.launcher.max_members``) names it
+    too - ``allowed: an integer >= 1`` - as the plugin's own check of a value below it does, so ``n_trials=abc`` and
+    ``n_trials=0`` state the same rule."""
     if not (isinstance(cause, ValidationError) and cause.full_key and dataclasses.is_dataclass(cause.object_type)):
         return None
-    types = {field.name: field.type for field in dataclasses.fields(cause.object_type)}
-    field_type = types.get(str(cause.key))
-    words = {**FIELD_TYPE_WORDS, **{kind.__name__: word for kind, word in FIELD_TYPE_WORDS.items()}}.get(field_type)
+    field = next((f for f in dataclasses.fields(cause.object_type) if f.name == str(cause.key)), None)
+    if field is None:
+        return None
+    words = {**FIELD_TYPE_WORDS, **{kind.__name__: word for kind, word in FIELD_TYPE_WORDS.items()}}.get(field.type)
     if words is None:
         return None
+    if "minimum" in field.metadata:
+        words += f" >= {field.metadata['minimum']}"
     return f"{cause.full_key}={cause.value} is invalid; allowed: {words}"
+
+
+APPEND_ADVICE = re.compile(r"^To append to your config use (.+)$", re.MULTILINE)
 
 
 def one_line_message(error: HydraException) -> str:
@@ -117,6 +129,11 @@ def one_line_message(error: HydraException) -> str:
         if parent_key and not allowed:  # e.g. callbacks.model_checkpoint: null in an experiment config
             return (f"{cause.full_key}: {parent_key} is switched off (null) in this config, so it has no keys to set; "
                     f"allowed: leave {parent_key} off, or give it a whole config ({parent_key}={{...}})")
+        given = APPEND_ADVICE.search(str(error))  # Hydra's advice holds the override as typed
+        other_options = option_lacks_key_message(str(cause.full_key), cause.parent_node,
+                                                 given.group(1) if given else None)
+        if other_options is not None:  # init=he init.std=0.1: another option of the group has the key
+            return other_options
         return f"{cause.full_key}: unknown key; allowed {where}: {', '.join(sorted(allowed))}" + did_you_mean(
             key, allowed)
     typed = typed_field_message(cause)

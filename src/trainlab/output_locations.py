@@ -12,11 +12,16 @@ while it does not exist yet, in its nearest existing parent, where it will be cr
 (``os.access``, which also answers no on a read-only file system) and at least :data:`MIN_FREE_BYTES` and one inode
 free (``os.statvfs``). Nothing is written to find out, so a checked directory stays exactly as it was. A data
 directory that already exists is only checked for being a directory: a read-only copy of the data is fine, and a
-write it then needs (a cache, a download) that fails is reported with the file's name
-(:func:`trainlab.atomic_files.write_atomically`), as is a disk that fills up during training.
+write it then needs (a download) that fails is reported with the file's name
+(:func:`trainlab.atomic_files.write_atomically`), as is a disk that fills up during training; the bundled sample's
+cache that cannot be written is no error (:mod:`trainlab.data.bundled_mnist`), and ``data.source=torchvision``
+without its files in a directory it cannot download into is refused with the config
+(:func:`trainlab.config_validation.check_data_available`).
 
 Errors read ``hydra.run.dir=/data/runs/x is unusable: /data/runs is a file, not a directory`` or
-``paths.data_dir=/mnt/full/mnist is unusable: cannot write into /mnt/full (no space left on device: 0 bytes free)``.
+``paths.data_dir=/mnt/full/mnist is unusable: cannot write into /mnt/full (no space left on device: 0 bytes free);
+allowed: an existing directory, which may be read-only, or a path where this process can create one`` (a data
+directory's errors say what it may be).
 """
 
 from __future__ import annotations
@@ -76,11 +81,15 @@ def location_problem(path: str | os.PathLike, check_existing: bool = True) -> st
     return write_problem(existing)
 
 
-def check_location(key: str, path: str | os.PathLike, check_existing: bool = True) -> None:
-    """Raise :class:`OutputLocationError` naming ``key`` when :func:`location_problem` finds one."""
+#: what a data directory may be, said when one is unusable (a run directory's problem says it all)
+DATA_DIR_ALLOWED = "an existing directory, which may be read-only, or a path where this process can create one"
+
+
+def check_location(key: str, path: str | os.PathLike, check_existing: bool = True, allowed: str | None = None) -> None:
+    """Raise :class:`OutputLocationError` naming ``key`` (and ``allowed``) when :func:`location_problem` finds one."""
     problem = location_problem(path, check_existing)
     if problem is not None:
-        raise OutputLocationError(f"{key}={path} is unusable: {problem}")
+        raise OutputLocationError(f"{key}={path} is unusable: {problem}" + (f"; allowed: {allowed}" if allowed else ""))
 
 
 def inside(path: str | os.PathLike, parent: str | os.PathLike) -> bool:
@@ -91,10 +100,10 @@ def check_data_locations(cfg: DictConfig) -> None:
     """``paths.data_dir``, and ``data.data_dir`` where it is set to another directory."""
     data_dir = OmegaConf.select(cfg, "paths.data_dir")
     if data_dir is not None:
-        check_location("paths.data_dir", data_dir, check_existing=False)
+        check_location("paths.data_dir", data_dir, check_existing=False, allowed=DATA_DIR_ALLOWED)
     own = OmegaConf.select(cfg, "data.data_dir")
     if own is not None and (data_dir is None or Path(own).absolute() != Path(data_dir).absolute()):
-        check_location("data.data_dir", own, check_existing=False)
+        check_location("data.data_dir", own, check_existing=False, allowed=DATA_DIR_ALLOWED)
 
 
 def check_run_locations(cfg: DictConfig, run_dir_key: str) -> None:

@@ -13,7 +13,10 @@ that must stay untouched, is therefore checked here, on the composed config:
   was - Hydra would otherwise rewrite its ``.hydra/`` files with the refused config, and a config error would leave
   a new directory behind. A run directory whose run failed without a checkpoint is taken over once these checks
   pass: that run's files, its ``.hydra/`` and log included, are moved to ``attempts/<n>/`` first;
-* ``on_multirun_start``: a sweep directory whose job directories hold runs, unless ``resume_sweep=true``
+* ``on_multirun_start``: the values the command line gives to keys with a rule, each swept value of the basic
+  sweeper included, and the data when the sweep does not change it (:func:`check_multirun_values`) - the basic and
+  joblib launchers check a job's config only once Hydra has made the job's directory -, a sweep directory whose job
+  directories hold runs, unless ``resume_sweep=true``
   (:func:`~trainlab.sweep.job_dirs.check_sweep_dir_free`), and a ``resume_sweep=true`` with other overrides than
   the sweep it would finish (:func:`~trainlab.sweep.job_dirs.check_resumed_sweep`). Under torchrun or SLURM, where
   every rank is a ``train.py`` process, rank 0 checks the directories and the other ranks write no ``.hydra/``.
@@ -46,7 +49,7 @@ from hydra.core.utils import env_override
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
-from trainlab.config_keys import override_lines
+from trainlab.config_keys import is_under, override_lines
 from trainlab.config_switches import check_switches
 from trainlab.errors import ConfigError, UserError
 from trainlab.output_locations import check_run_locations
@@ -104,6 +107,27 @@ def check_single_run(config: DictConfig) -> None:
             name for name in (hydra.output_subdir, f"{hydra.job.name}.log") if name))
         print(f"{output_dir} held a run that failed without a checkpoint; its files were moved to {target}",
               file=sys.stderr)
+
+
+BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+
+
+def check_multirun_values(config: DictConfig) -> None:
+    """The values a multirun's command line gives to keys with a rule (``-m trainer.precision=17``), before the
+    sweep directory is made: every job would be refused, by the basic or joblib launcher only once Hydra has made
+    its directory. The basic sweeper's swept values (``optimizer.lr=0.1,-1``) too; a search checks its own space.
+    And, unless the sweep changes the data (a swept or searched key under ``data`` or ``paths``), the data every job
+    would load: ``data.source=torchvision`` without its files where they cannot be downloaded."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from trainlab.config_validation import check_data_available, check_override_values  # imports torch
+
+    lines = override_lines(config.hydra.overrides.task)
+    check_override_values(lines, swept=OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER)
+    swept = [o.key_or_group for o in OverridesParser.create().parse_overrides(lines) if o.is_sweep_override()]
+    swept += [str(key) for key in OmegaConf.select(config, "hydra.sweeper.params", default=None) or {}]
+    if not any(is_under(key, ("data", "paths")) for key in swept):
+        check_data_available(config)
 
 
 def leave_hydra_files_to_rank_0(argv: list[str]) -> list[str]:
@@ -168,6 +192,7 @@ class Preflight(Callback):
         exit_on_user_error(lambda: check_switches(config))
         exit_on_user_error(lambda: check_no_run_dir_in_multirun(override_lines(config.hydra.overrides.hydra)))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
+        exit_on_user_error(lambda: check_multirun_values(config))
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         NEW_SWEEP_DIR[:] = [] if sweep_dir.exists() else [sweep_dir]  # this multirun's (a process may run several)
         if writes_run_files():

