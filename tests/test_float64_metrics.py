@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from omegaconf import OmegaConf
 
 from trainlab.config_instantiation import instantiate_key
+from trainlab.evaluate import evaluate
 from trainlab.report.sweep_runs import read_csv_scalars
 from trainlab.run_status import read_status
 from trainlab.stacked.train_stack import StackJob, train_stack
@@ -55,6 +57,11 @@ def test_a_float64_run_records_its_evaluation_metrics_in_float64(make_cfg, tmp_p
         assert abs(logged[name][1][-1] - expected[name]) < 1e-12, name
     train_acc = logged["train/acc"][1][-1]
     assert train_acc == metrics["train/acc"] and abs(train_acc * 400 - round(train_acc * 400)) < 1e-9
+    (run_dir / ".hydra").mkdir()
+    OmegaConf.save(cfg, run_dir / ".hydra" / "config.yaml")  # what train.py's Hydra writes; trainlab evaluate reads it
+    evaluated = evaluate(run_dir, "last", ["val", "test"])  # the checkpoint's float64 weights, not rounded to float32
+    assert evaluated["val"] == {"loss": metrics["val/loss"], "acc": metrics["val/acc"]}  # exactly
+    assert evaluated["test"] == {"loss": metrics["test/loss"], "acc": metrics["test/acc"]}
 
 
 def test_a_float64_stack_records_what_its_members_lone_runs_record(make_cfg, tmp_path):
