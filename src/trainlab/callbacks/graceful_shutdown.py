@@ -15,11 +15,12 @@ flag per step): they stop at the same step and save the checkpoint together (the
 from __future__ import annotations
 
 import logging
-import os
 import signal
 from pathlib import Path
 
 import lightning as L
+
+from trainlab.signal_exit import end_as_signal
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,7 @@ def stop_at_once(signum: int) -> None:
     """End the process as the signal's default action does (exit status 128 + signum in a shell), with no
     checkpoint or status written: a KeyboardInterrupt would reach Lightning, which turns it into exit status 1."""
     log.warning("received %s again: stopping at once, without a checkpoint", signal.Signals(signum).name)
-    logging.shutdown()
-    signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
-    os._exit(128 + signum)  # not reached (the default action ends the process); its status should the kill return
+    end_as_signal(signum)
 
 
 class TrainingInterrupted(Exception):
