@@ -21,6 +21,7 @@ from pathlib import Path
 import lightning as L
 
 from trainlab.signal_exit import end_as_signal
+from trainlab.startup_interrupt import end_startup
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ class GracefulShutdown(L.Callback):
 
     def _install_handlers(self, trainer: L.Trainer) -> None:
         self._trainer = trainer
+        end_startup()  # train.py's start-up handler gives way to this one (and is not the one put back)
         for signum in SIGNALS:
             self._previous[signum] = signal.getsignal(signum)
             signal.signal(signum, self._handle)
