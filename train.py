@@ -10,15 +10,22 @@ import signal
 import sys
 from pathlib import Path
 
-import hydra
-from omegaconf import DictConfig
+from trainlab.startup_interrupt import stop_quietly_until_training
 
-from trainlab.config_keys import override_lines
-from trainlab.errors import UserError, exit_for_user_error
-from trainlab.hydra_errors import report_config_errors_in_one_line
-from trainlab.preflight import leave_hydra_files_to_rank_0
-from trainlab.process_exit import skip_final_garbage_collection
-from trainlab.shell_override import finish_sweep_command, train_command
+if __name__ == "__main__":
+    # Before the seconds of imports below, until training starts: Ctrl-C ends the process with one line saying what
+    # was written, not a traceback from inside an import (exit status 130, as the signal's)
+    stop_quietly_until_training(__file__)
+
+import hydra  # noqa: E402
+from omegaconf import DictConfig  # noqa: E402
+
+from trainlab.config_keys import override_lines  # noqa: E402
+from trainlab.errors import UserError, exit_for_user_error  # noqa: E402
+from trainlab.hydra_errors import report_config_errors_in_one_line  # noqa: E402
+from trainlab.preflight import leave_hydra_files_to_rank_0  # noqa: E402
+from trainlab.process_exit import skip_final_garbage_collection  # noqa: E402
+from trainlab.shell_override import finish_sweep_command, train_command  # noqa: E402
 
 # conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
 os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))

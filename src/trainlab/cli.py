@@ -54,11 +54,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if args.command == "report":
+        from trainlab.errors import UserError
         from trainlab.report.build import build_report
 
         try:
             written = build_report(args.sweep_dir, args.out)
-        except FileNotFoundError as error:
+        except (FileNotFoundError, UserError) as error:  # no sweep there; a report directory holding other files
             print(f"error: {error}", file=sys.stderr)
             return 2
         for name, path in written.items():

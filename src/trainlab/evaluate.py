@@ -96,8 +96,15 @@ def find_checkpoint(run_dir: Path, ckpt: str) -> Path:
 
 
 def load_weights(model: torch.nn.Module, path: Path) -> None:
-    """The checkpoint's ``state_dict`` into ``model`` (a checkpoint :func:`check_checkpoint` accepted)."""
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)["state_dict"])
+    """The checkpoint's ``state_dict`` into ``model`` (a checkpoint :func:`check_checkpoint` accepted), whose network
+    first takes the dtype of the checkpoint's weights: a ``64-true`` run's float64 weights, loaded into the float32
+    network the config builds, were rounded to float32 before Lightning turned the network into float64 again."""
+    state = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
+    dtype = next((value.dtype for name, value in state.items()
+                  if name.startswith("net.") and value.is_floating_point()), None)
+    if dtype is not None:
+        model.net.to(dtype=dtype)
+    model.load_state_dict(state)
 
 
 def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",

@@ -29,6 +29,10 @@ The training task repeats these checks for its own callers (tests, launchers tha
 multirun each job's config and ``ckpt_path`` are checked there, once Hydra has made the job's directory (the
 stacked launcher checks its jobs' configs before it writes any).
 
+Both note the run or sweep directory for :mod:`trainlab.startup_interrupt`: a Ctrl-C before training names what the
+command wrote there. A multirun whose launcher trains the jobs in processes of their own (joblib, submitit) ends the
+start-up there: this process only waits for them, and they answer a Ctrl-C themselves.
+
 Hydra reports an exception raised in a callback as a warning and goes on, so a
 :class:`~trainlab.errors.UserError` found here is printed the way ``train.py`` prints the task's -
 ``error: <message>``, exit status 2 - from here (``HYDRA_FULL_ERROR=1`` adds the traceback).
@@ -54,6 +58,7 @@ from trainlab.config_switches import check_switches
 from trainlab.errors import ConfigError, UserError
 from trainlab.output_locations import check_run_locations
 from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_attempt_aside
+from trainlab.startup_interrupt import end_startup, note_output_dir
 from trainlab.sweep.job_dirs import check_resumed_sweep, check_sweep_dir_free
 
 
@@ -165,6 +170,10 @@ def check_no_run_dir_in_multirun(hydra_overrides: list[str]) -> None:
             "ckpt_path=last), or hydra.sweep.dir for a sweep")
 
 
+# Launchers that train the jobs in this process, where the start of training ends train.py's start-up
+IN_PROCESS_LAUNCHERS = ("hydra._internal.core_plugins.basic_launcher.BasicLauncher",
+                        "hydra_plugins.trainlab_stacked_launcher.stacked_launcher.StackedLauncher")
+
 # The sweep directory this process's multirun made (it did not exist at on_multirun_start): Hydra writes its
 # multirun.yaml there before any job starts, so a sweep refused at its first job left a directory holding nothing else.
 NEW_SWEEP_DIR: list[Path] = []
@@ -186,6 +195,7 @@ class Preflight(Callback):
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         exit_on_user_error(lambda: check_switches(config))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.run.dir"))
+        note_output_dir(os.path.abspath(str(config.hydra.run.dir)))  # what a Ctrl-C from here on names as written
         exit_on_user_error(lambda: check_single_run(config))
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
@@ -194,6 +204,9 @@ class Preflight(Callback):
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
         exit_on_user_error(lambda: check_multirun_values(config))
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
+        note_output_dir(sweep_dir)  # what a Ctrl-C before the first job trains names as written
+        if OmegaConf.select(config, "hydra.launcher._target_") not in IN_PROCESS_LAUNCHERS:
+            end_startup()  # the jobs train in processes of their own (joblib, submitit), which answer a Ctrl-C
         NEW_SWEEP_DIR[:] = [] if sweep_dir.exists() else [sweep_dir]  # this multirun's (a process may run several)
         if writes_run_files():
             exit_on_user_error(lambda: check_sweep_dir_free(sweep_dir, bool(config.get("resume_sweep")),

@@ -45,6 +45,7 @@ from omegaconf import DictConfig
 from trainlab.callbacks.checkpoint_provenance import CheckpointProvenance
 from trainlab.callbacks.divergence_guard import DivergenceGuard, RunDiverged
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+from trainlab.callbacks.startup_end import StartupEnd
 from trainlab.checkpoint_check import check_budget_left, check_checkpoint
 from trainlab.compile_model import compile_network
 from trainlab.config_instantiation import build_optimizers, instantiate_key
@@ -149,7 +150,9 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     compile_network(model.net, cfg.get("compile"))
     if processes > 1 and cfg.get("seed") is not None:  # same initial weights; each rank its own dropout masks
         torch.manual_seed(cfg.seed + 1_000_003 * rank)
-    callbacks = instantiate_dict(cfg.get("callbacks"), "callbacks") + [CheckpointProvenance(cfg, overrides)]
+    # StartupEnd: a Ctrl-C is train.py's start-up's to answer until fit starts, then the run's
+    callbacks = [*instantiate_dict(cfg.get("callbacks"), "callbacks"), CheckpointProvenance(cfg, overrides),
+                 StartupEnd()]
     if not cfg.trainer.get("enable_progress_bar", True):  # the switch also removes the bar configured in callbacks/
         callbacks = [callback for callback in callbacks if not isinstance(callback, ProgressBar)]
     loggers: list[Logger] = instantiate_dict(cfg.get("logger"), "logger")

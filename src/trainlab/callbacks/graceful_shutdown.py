@@ -15,11 +15,13 @@ flag per step): they stop at the same step and save the checkpoint together (the
 from __future__ import annotations
 
 import logging
-import os
 import signal
 from pathlib import Path
 
 import lightning as L
+
+from trainlab.signal_exit import end_as_signal
+from trainlab.startup_interrupt import end_startup
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,7 @@ def stop_at_once(signum: int) -> None:
     """End the process as the signal's default action does (exit status 128 + signum in a shell), with no
     checkpoint or status written: a KeyboardInterrupt would reach Lightning, which turns it into exit status 1."""
     log.warning("received %s again: stopping at once, without a checkpoint", signal.Signals(signum).name)
-    logging.shutdown()
-    signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
-    os._exit(128 + signum)  # not reached (the default action ends the process); its status should the kill return
+    end_as_signal(signum)
 
 
 class TrainingInterrupted(Exception):
@@ -77,6 +76,7 @@ class GracefulShutdown(L.Callback):
 
     def _install_handlers(self, trainer: L.Trainer) -> None:
         self._trainer = trainer
+        end_startup()  # train.py's start-up handler gives way to this one (and is not the one put back)
         for signum in SIGNALS:
             self._previous[signum] = signal.getsignal(signum)
             signal.signal(signum, self._handle)

@@ -40,6 +40,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from trainlab.distributed.process_world import OWN_RANKS_VARIABLE
 from trainlab.job_context import JobContext
+from trainlab.startup_interrupt import end_startup
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ class ForwardedSignals:
                 rank.send_signal(signum)
 
     def __enter__(self) -> ForwardedSignals:
+        end_startup()  # the ranks train: their handlers answer a signal, this one passes it on
         for signum in (signal.SIGINT, signal.SIGTERM):
             self._previous[signum] = signal.signal(signum, self._forward)
         return self

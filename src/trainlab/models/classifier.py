@@ -10,7 +10,9 @@ Metrics: ``train/loss`` (every ``trainer.log_every_n_steps`` steps), ``train/acc
 epoch's training batches, from two in-place counters), and with torchmetrics ``val/loss``,
 ``val/acc``, ``val/acc_best``, ``test/loss``, ``test/acc``. When the datamodule evaluates more splits after every
 epoch (``data.eval_splits``), the training and test sets appear as ``eval/train_acc``, ``eval/train_loss``,
-``eval/test_acc`` and ``eval/test_loss`` (eval mode, whole split - the book's per-epoch accuracy curves).
+``eval/test_acc`` and ``eval/test_loss`` (eval mode, whole split - the book's per-epoch accuracy curves). The metrics
+are computed in the network's dtype, never below float32 (:mod:`~trainlab.models.metric_dtype`): float64 with
+``trainer.precision=64-true``.
 
 Learning-rate schedule (``conf/scheduler/``, optional): any ``torch.optim.lr_scheduler`` class, stepped once per
 epoch exactly where Lightning's automatic loop steps it - a plain schedule after the epoch's last training batch
@@ -40,6 +42,7 @@ from torchmetrics.classification import MulticlassAccuracy
 
 from trainlab.errors import ConfigError
 from trainlab.models.hook_name_attribute import HookNameAsPlainAttribute
+from trainlab.models.metric_dtype import metric_dtype, metrics_follow
 
 # split evaluated in the validation loop -> (loss name, accuracy name)
 EVAL_METRIC_NAMES = {"val": ("val/loss", "val/acc"), "train": ("eval/train_loss", "eval/train_acc"),
@@ -206,7 +209,8 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         if self.trainer.world_size > 1:  # every process's samples of the epoch
             correct, seen = self.trainer.strategy.reduce(torch.stack([correct, seen]), reduce_op="sum")
         # already the same in every process; sync_dist tells Lightning so (it warns about epoch values without)
-        self.log("train/acc", correct / seen.clamp(min=1), prog_bar=True, sync_dist=self.trainer.world_size > 1)
+        accuracy = correct.to(metric_dtype(self.net)) / seen.clamp(min=1)
+        self.log("train/acc", accuracy, prog_bar=True, sync_dist=self.trainer.world_size > 1)
         self.train_correct.zero_()
         self.train_seen.zero_()
         scheduler = self._manual_scheduler()
@@ -259,6 +263,13 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         before the interrupt), and validation sanity checks never update it."""
         if self.trainer.fit_loop.restarted_mid_epoch:
             self._log_learning_rate()
+
+    def on_validation_start(self) -> None:
+        # the network has its final dtype and any checkpoint is loaded: the metrics take the network's dtype
+        metrics_follow(self, metric_dtype(self.net))
+
+    def on_test_start(self) -> None:
+        metrics_follow(self, metric_dtype(self.net))
 
     def _eval_split(self, dataloader_idx: int) -> str:
         splits = getattr(self.trainer.datamodule, "eval_splits", None) or ["val"]

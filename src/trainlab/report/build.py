@@ -6,17 +6,21 @@ Outputs, in ``<sweep_dir>/report/`` unless ``out`` is given:
   accuracy grid; G/H: train vs test accuracy; I: top-20 trials) or, for any other sweep, one overlay of each
   common metric against its step;
 * ``summary.md`` - one row per job: swept values, status, final metrics;
-* a TensorBoard run ``report`` (event file in the same directory) with every figure as an image.
+* a TensorBoard run ``report`` (event file in the same directory) with every figure as an image;
+* ``.report.json`` - the record of what the report wrote, so that a new report of the same sweep replaces it (and
+  says so) while anything else in its way is refused (:mod:`trainlab.report.output_dir`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from trainlab.atomic_files import write_text_atomically
+from trainlab.atomic_files import write_atomically, write_text_atomically
 from trainlab.report import figures
+from trainlab.report.output_dir import ReportDir
 from trainlab.report.sweep_runs import JobRun, load_sweep, optimized_metric, sampler_choice, search_minimizes
 
 FIGURES = {  # experiment option -> (figure function, file name, title)
@@ -85,30 +89,59 @@ def rendered(fig) -> np.ndarray:
     return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
 
 
-def build_report(sweep_dir: str | Path, out: str | Path | None = None) -> dict[str, Path]:
-    """Write the report of ``sweep_dir``; return {name: path} of everything written."""
+def build_report(sweep_dir: str | Path, out: str | Path | None = None,
+                 tell: Callable[[str], None] = print) -> dict[str, Path]:
+    """Write the report of ``sweep_dir`` into ``out`` (``<sweep_dir>/report`` when None); return {name: path} of
+    the figures and summary written. ``tell`` gets one line per file of an earlier report that was replaced or
+    removed; a directory holding anything else where the report writes is refused before anything is written
+    (:mod:`trainlab.report.output_dir`)."""
     import matplotlib.pyplot as plt
     from torch.utils.tensorboard import SummaryWriter
 
+    sweep_dir = Path(sweep_dir)
     jobs, keys, experiment = load_sweep(sweep_dir)
-    out = Path(out) if out is not None else Path(sweep_dir) / "report"
-    out.mkdir(parents=True, exist_ok=True)
+    minimize, metric = search_minimizes(sweep_dir), optimized_metric(jobs)
+    drawn = draw(jobs, keys, experiment, minimize, metric)
     written: dict[str, Path] = {}
-    for earlier in out.glob("events.out.tfevents.*"):  # an earlier report's images: replaced, as its PNGs are
-        earlier.unlink()
-    writer = SummaryWriter(log_dir=str(out))
     try:
-        minimize, metric = search_minimizes(Path(sweep_dir)), optimized_metric(jobs)
-        for stem, fig in draw(jobs, keys, experiment, minimize, metric).items():
-            path = out / f"{stem}.png"
-            image = rendered(fig)
-            plt.imsave(path, image, dpi=DPI)
-            writer.add_image(f"report/{stem}", image, global_step=0, dataformats="HWC")
-            plt.close(fig)
-            written[stem] = path
+        report = ReportDir.claim(sweep_dir, Path(out) if out is not None else None,
+                                 [*(f"{stem}.png" for stem in drawn), "summary.md"])
+        report.path.mkdir(parents=True, exist_ok=True)
+
+        def note_written(path: Path) -> None:
+            if report.replaces(path):
+                tell(f"replaced {path} (the earlier report's)")
+            report.wrote(path)
+
+        try:
+            for earlier in report.earlier_event_files():  # the earlier report's images: replaced, as its PNGs are
+                earlier.unlink()
+                report.removed(earlier)
+                tell(f"replaced {earlier} (the earlier report's TensorBoard images)")
+            writer = SummaryWriter(log_dir=str(report.path))
+            try:
+                for stem, fig in drawn.items():
+                    path = report.path / f"{stem}.png"
+                    image = rendered(fig)
+                    write_atomically(path, lambda handle, image=image: plt.imsave(handle, image, dpi=DPI,
+                                                                                  format="png"))
+                    note_written(path)
+                    writer.add_image(f"report/{stem}", image, global_step=0, dataformats="HWC")
+                    written[stem] = path
+            finally:
+                writer.close()
+                report.wrote_new_event_files()
+            summary = report.path / "summary.md"
+            write_text_atomically(summary, summary_markdown(jobs, keys, experiment, metric))
+            note_written(summary)
+            written["summary"] = summary
+            for stale in report.stale():
+                stale.unlink()
+                report.removed(stale)
+                tell(f"removed {stale} (the earlier report's; this report does not draw it)")
+        finally:
+            report.save()  # what is there now, also when writing failed midway
     finally:
-        writer.close()
-    summary = out / "summary.md"
-    write_text_atomically(summary, summary_markdown(jobs, keys, experiment, metric))
-    written["summary"] = summary
+        for fig in drawn.values():
+            plt.close(fig)
     return written

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from trainlab.startup_interrupt import end_startup
+
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -37,6 +39,7 @@ class StopSignals:
 
     def __enter__(self) -> StopSignals:
         if threading.current_thread() is threading.main_thread():
+            end_startup()  # the search's handler takes over from train.py's start-up one
             for signum in SIGNALS:
                 self.previous[signum] = signal.getsignal(signum)
                 signal.signal(signum, self.handle)

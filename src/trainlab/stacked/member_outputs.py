@@ -38,6 +38,7 @@ from trainlab.callbacks.graceful_shutdown import GracefulShutdown
 from trainlab.loggers.hparams import HParamValue, record_run_end, record_run_start
 from trainlab.metric_values import metric_number
 from trainlab.models.classifier import MLPClassifier
+from trainlab.models.metric_dtype import metric_dtype, metrics_follow
 from trainlab.run_status import status_line, write_status
 from trainlab.train import objective_value
 
@@ -81,6 +82,7 @@ class MemberOutputs(Checkpoint):
         self.members = members
         self.started = time.monotonic()
         self.stack: Any = None  # the StackedClassifier, set by train_stack
+        self.dtype = torch.float32  # of the values written: the stack's metric dtype, set at on_fit_start
         for member in members:
             record_run_start(member.loggers, member.config, member.columns)
 
@@ -89,8 +91,9 @@ class MemberOutputs(Checkpoint):
             only: dict[str, list[bool]] | None = None) -> None:
         """Write ``values`` (each (K,)) for every member still training, at ``step`` with its ``epoch``."""
         names = list(values)
-        # float32, as a lone run logs them; one transfer for all members and metrics
-        table = torch.stack([values[name].detach().float() for name in names], dim=1).tolist()
+        # in the dtype a lone run logs them in (float32, or float64 under 64-true); one transfer for all members and
+        # metrics
+        table = torch.stack([values[name].detach().to(self.dtype) for name in names], dim=1).tolist()
         for index, (member, row) in enumerate(zip(self.members, table, strict=True)):
             if member.status != "completed":
                 continue
@@ -134,10 +137,14 @@ class MemberOutputs(Checkpoint):
 
     def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """The members' networks take the dtype the precision gave the stack (``64-true``: float64), as Lightning
-        converts a lone run's network (its metric states keep theirs)."""
+        converts a lone run's network, and the values are written in the dtype of a lone run's metrics
+        (:func:`~trainlab.models.metric_dtype.metric_dtype`: float64 there), which the metric states of their
+        checkpoints take too."""
         dtype = next(pl_module.parameters()).dtype
+        self.dtype = metric_dtype(pl_module.net)
         for member in self.members:
             member.module.net.to(dtype=dtype)
+            metrics_follow(member.module, self.dtype)
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         due = [(index, member.last_checkpoint[0]) for index, member in enumerate(self.members)
@@ -174,7 +181,7 @@ class MemberOutputs(Checkpoint):
             if failure is not None and member.status == "completed":
                 own = saved_as(member.shutdown_checkpoint) if saved_as and member.shutdown_checkpoint else failure
                 member.status, member.error = ("interrupted" if interrupted else "failed"), own
-            metrics = {**{name: metric_number(value) for name, value in member.metrics.items()},
+            metrics = {**{name: metric_number(value, self.dtype) for name, value in member.metrics.items()},
                        "status/diverged": float(member.status == "diverged")}
             ended_at = member.last_logged_step if member.status == "diverged" else None
             record_run_end(member.loggers, metrics, member.status, final_step if ended_at is None else ended_at)

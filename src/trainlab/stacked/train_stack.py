@@ -33,6 +33,7 @@ from omegaconf import DictConfig, OmegaConf
 from trainlab.callbacks.checkpoint_provenance import provenance
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.callbacks.rng_state import RNGStateInCheckpoint
+from trainlab.callbacks.startup_end import StartupEnd
 from trainlab.config_instantiation import build_optimizers, instantiate_key
 from trainlab.config_switches import check_switches
 from trainlab.config_validation import check_optimized_metric, validate_config
@@ -158,7 +159,7 @@ def train_stack(jobs: list[StackJob], skipped: dict[int, float | None] | None = 
     outputs = MemberOutputs(members)
     module = StackedClassifier([member.module for member in members], outputs, plans[0].divergence_check_every)
     outputs.stack = module
-    callbacks: list[L.Callback] = [outputs]
+    callbacks: list[L.Callback] = [outputs, StartupEnd()]  # a Ctrl-C is the run's from the start of fit on
     if plans[0].shutdown_checkpoint is not None:
         callbacks.append(StackShutdown(outputs))
     if plans[0].random_state:

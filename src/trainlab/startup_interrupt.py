@@ -1,0 +1,124 @@
+"""Ctrl-C while ``train.py`` starts: one line and the signal's exit status, not a traceback from inside an import.
+
+``python train.py`` spends seconds before it trains: importing torch, Lightning and torchmetrics, composing and
+checking the config, loading the data, building the model. Python answers a Ctrl-C there with a KeyboardInterrupt
+raised wherever the interpreter is - mostly inside an import: a traceback of a hundred lines, or, where a
+half-imported module caught it, a RecursionError that Hydra reported as a failed run after writing its ``.hydra/``.
+
+:func:`stop_quietly_until_training` replaces that for the start-up: a SIGINT ends the process at once, as the
+signal's default action does (:func:`trainlab.signal_exit.end_as_signal`: exit status 130 in a shell, -2 to a parent
+process, as the second Ctrl-C of a stopping run), after one line on stderr saying that nothing was trained and what
+the command had written by then::
+
+    SIGINT during start-up: stopped before training; nothing was trained or written
+    SIGINT during start-up: stopped before training; nothing was trained; written in /x/run: .hydra/, train.log
+
+What was written is read from the disk: the entries of the run or sweep directory (:func:`note_output_dir`, called by
+the ``preflight`` Hydra callback before Hydra writes anything) holding a file modified since the process started.
+
+Start-up ends (:func:`end_startup`) where a handler of the project takes over: at the start of ``fit`` (the
+interrupt handler of :class:`~trainlab.callbacks.graceful_shutdown.GracefulShutdown`, or without it the
+:class:`~trainlab.callbacks.startup_end.StartupEnd` callback that ``train`` adds), at the start of a search
+(:class:`~trainlab.search.stop_signals.StopSignals`), of a DDP job's ranks
+(:class:`~trainlab.distributed.rank_processes.ForwardedSignals`) and of a multirun whose launcher starts processes
+for its jobs (:mod:`trainlab.preflight`). Python's own handler is back from there on.
+
+Only an interpreter started to run ``train.py`` installs it (before its imports, so the first ~50 ms of the
+interpreter's own start and of this module's import still answer Python's way): a process that runs ``train.py``
+within itself - the tests, ``trainlab reproduce`` - keeps its own handling. A SIGINT ignored by the process that
+started this one (``nohup``, a background job of a script) stays ignored. This module imports only the standard
+library.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from trainlab.signal_exit import end_as_signal
+
+LISTED = 8  # entries named in the line; more are counted
+
+
+class StartupInterrupt:
+    """The SIGINT handler of the start-up (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.started_ns = time.time_ns()
+        self.output_dirs: list[Path] = []
+        self.over = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.over:  # put back by a handler that had saved it: past start-up, Python's answer
+            signal.default_int_handler(signum, frame)
+        print(f"{signal.Signals(signum).name} during start-up: stopped before training; {self.written()}",
+              file=sys.stderr, flush=True)
+        end_as_signal(signum)
+
+    def written(self) -> str:
+        """'nothing was trained or written', or what the noted directories hold that this process wrote."""
+        parts = []
+        for directory in dict.fromkeys(self.output_dirs):
+            entries = self.new_entries(directory)
+            if entries:
+                named = ", ".join(entries[:LISTED]) + (f" and {len(entries) - LISTED} more" if len(entries) > LISTED
+                                                       else "")
+                parts.append(f"written in {directory}: {named}")
+        return "; ".join(["nothing was trained", *parts]) if parts else "nothing was trained or written"
+
+    def new_entries(self, directory: Path) -> list[str]:
+        """The entries of ``directory`` that are, or hold, something modified since the process started (a
+        directory's name ends in ``/``)."""
+        if not directory.is_dir():
+            return []
+        found = []
+        for entry in sorted(directory.iterdir()):
+            paths = [entry, *(entry.rglob("*") if entry.is_dir() and not entry.is_symlink() else ())]
+            if any(self.modified_since_start(path) for path in paths):
+                found.append(entry.name + ("/" if entry.is_dir() else ""))
+        return found
+
+    def modified_since_start(self, path: Path) -> bool:
+        try:
+            return path.lstat().st_mtime_ns >= self.started_ns
+        except FileNotFoundError:  # removed while we looked: nothing of it is there
+            return False
+
+
+HANDLER: StartupInterrupt | None = None  # this process's, while installed
+
+
+def started_as_program(script: str) -> bool:
+    """Whether this interpreter was started to run ``script`` (``python train.py ...``), not a process that runs it
+    within itself (``runpy``) with its own command line."""
+    return (len(sys.argv) <= len(sys.orig_argv) and sys.orig_argv[-len(sys.argv):] == sys.argv
+            and Path(sys.argv[0]).resolve() == Path(script).resolve())
+
+
+def stop_quietly_until_training(script: str) -> None:
+    """Install the start-up's SIGINT handler when the interpreter runs ``script`` and SIGINT has Python's own
+    handler (see the module docstring)."""
+    global HANDLER
+    if started_as_program(script) and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        HANDLER = StartupInterrupt()
+        signal.signal(signal.SIGINT, HANDLER)
+
+
+def note_output_dir(path: str | os.PathLike) -> None:
+    """The run or sweep directory the command writes into: what a start-up interrupt names as written there."""
+    if HANDLER is not None:
+        HANDLER.output_dirs.append(Path(path))
+
+
+def end_startup() -> None:
+    """Training (or a handler of the project) takes over: Python's SIGINT handler is back. Idempotent."""
+    global HANDLER
+    if HANDLER is None:
+        return
+    HANDLER.over = True
+    if signal.getsignal(signal.SIGINT) is HANDLER:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    HANDLER = None
