@@ -539,3 +539,15 @@ def test_a_diverged_single_run_exits_3(train_subprocess, tmp_path):
         f"diverged: the training loss became NaN/Inf at step {step}; the run stopped there and is recorded as "
         f"diverged in {run_dir}/status.json (try a smaller optimizer.lr)")
     assert read_status(run_dir)["status"] == "diverged"
+
+
+def test_the_precision_lists_kept_for_the_early_check_are_the_installed_lightnings():
+    from typing import get_args
+
+    from lightning.fabric.plugins.precision import precision as lightning_precision
+
+    from trainlab.config_validation import PRECISION_ALIASES, PRECISION_INTEGERS, PRECISIONS
+
+    assert PRECISIONS == get_args(lightning_precision._PRECISION_INPUT_STR)
+    assert PRECISION_INTEGERS == get_args(lightning_precision._PRECISION_INPUT_INT)
+    assert PRECISION_ALIASES == lightning_precision._PRECISION_INPUT_STR_ALIAS_CONVERSION

@@ -115,6 +115,10 @@ def check_single_run(config: DictConfig) -> None:
 
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+# the keys check_multirun_values checks (value rules, the data): a command line without them is not worth Lightning's
+# import before Hydra composes the jobs (paths.log_dir, hydra.*, group choices)
+CHECKED_KEYS = ("seed", "test", "resume_sweep", "objective_on_failure", "optimized_metric", "ckpt_path", "data.",
+                "model.", "optimizer.", "trainer.", "scheduler.", "init.", "callbacks.", "compile.", "paths.data_dir")
 
 
 def check_multirun_values(config: DictConfig) -> None:
@@ -124,10 +128,15 @@ def check_multirun_values(config: DictConfig) -> None:
     And, unless the sweep changes the data (a swept or searched key under ``data`` or ``paths``), the data every job
     would load: ``data.source=torchvision`` without its files where they cannot be downloaded."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    from trainlab.config_validation import check_data_available, check_override_values  # imports torch
+    from hydra.core.override_parser.types import ValueType
 
     lines = override_lines(config.hydra.overrides.task)
+    searched = (ValueType.INTERVAL_SWEEP,)
+    if not any(o.key_or_group.startswith(CHECKED_KEYS) and o.value_type not in searched
+               for o in OverridesParser.create().parse_overrides(lines)):
+        return  # only group choices and searched ranges: Hydra checks them, and Lightning's import is not waited for
+    from trainlab.config_validation import check_data_available, check_override_values  # imports torch, Lightning
+
     check_override_values(lines, swept=OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER)
     swept = [o.key_or_group for o in OverridesParser.create().parse_overrides(lines) if o.is_sweep_override()]
     swept += [str(key) for key in OmegaConf.select(config, "hydra.sweeper.params", default=None) or {}]
