@@ -131,14 +131,14 @@ def check_multirun_values(config: DictConfig) -> None:
     from hydra.core.override_parser.types import ValueType
 
     lines = override_lines(config.hydra.overrides.task)
-    searched = (ValueType.INTERVAL_SWEEP,)
-    if not any(o.key_or_group.startswith(CHECKED_KEYS) and o.value_type not in searched
-               for o in OverridesParser.create().parse_overrides(lines)):
+    overrides = OverridesParser.create().parse_overrides(lines)
+    if not any(o.key_or_group.startswith(CHECKED_KEYS) and o.value_type != ValueType.INTERVAL_SWEEP
+               for o in overrides):
         return  # only group choices and searched ranges: Hydra checks them, and Lightning's import is not waited for
     from trainlab.config_validation import check_data_available, check_override_values  # imports torch, Lightning
 
     check_override_values(lines, swept=OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER)
-    swept = [o.key_or_group for o in OverridesParser.create().parse_overrides(lines) if o.is_sweep_override()]
+    swept = [o.key_or_group for o in overrides if o.is_sweep_override()]
     swept += [str(key) for key in OmegaConf.select(config, "hydra.sweeper.params", default=None) or {}]
     if not any(is_under(key, ("data", "paths")) for key in swept):
         check_data_available(config)
