@@ -125,3 +125,29 @@ def test_a_sweep_resumed_to_return_another_metric_shows_every_jobs_objective_and
     table = write_summary(tmp_path, direction="minimize", metric="train/loss")
     assert [row["objective"] for row in table] == [0.5, 0.4]
     assert (tmp_path / "summary.csv").read_text().splitlines()[0] == "job,seed,status,objective,wall_time_s,train/loss"
+
+
+def test_the_objective_on_failure_of_diverged_jobs_alone_ranks_nothing(tmp_path):
+    """A comparison's diverged jobs recorded objective_on_failure (0.0) where its completed ones had no objective:
+    ranking.csv was job order and the report's summary.md had an objective column that only they filled."""
+    from trainlab.report.build import summary_markdown
+    from trainlab.report.sweep_runs import JobRun
+    from trainlab.run_status import write_status
+    from trainlab.sweep.summary import write_summary
+    from trainlab.train import objective_value
+
+    for number, (status, objective) in enumerate([("completed", None), ("diverged", 0.0), ("completed", None)]):
+        job = tmp_path / f"{number}_job"
+        (job / ".hydra").mkdir(parents=True)
+        write_status(job, status, [f"init.std={number}"], {"eval/train_acc": 0.5}, objective, 1.0)
+    write_summary(tmp_path)
+    assert (tmp_path / "summary.csv").is_file() and not (tmp_path / "ranking.csv").exists()
+    jobs = [JobRun(name=f"{n}_job", path=tmp_path / f"{n}_job", params={"init.std": str(n)}, status=status,
+                   metrics={"eval/train_acc": 0.5}, objective=objective)
+            for n, (status, objective) in enumerate([("completed", None), ("diverged", 0.0)])]
+    assert summary_markdown(jobs, ["init.std"], "compare_batchnorm").splitlines()[4] == \
+        "| job | init.std | status | eval/train_acc |"
+    # what a job returns without optimized_metric, whatever its outcome; with one, a failure returns on_failure
+    assert [objective_value(None, {"val/acc": 0.9}, s, 0.0) for s in ("completed", "diverged", "failed")] == \
+        [None, None, None]
+    assert [objective_value("val/acc", {"val/acc": 0.9}, s, 0.0) for s in ("completed", "diverged")] == [0.9, 0.0]

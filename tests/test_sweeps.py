@@ -44,6 +44,23 @@ def test_diverging_member_is_recorded_and_the_sweep_goes_on(train_in_process, tm
     assert "ranking.csv" in os.listdir(only_sweep(tmp_path))
 
 
+def test_a_comparison_without_optimized_metric_returns_no_objective_even_for_a_diverged_job(train_in_process,
+                                                                                             tmp_path):
+    """optimized_metric=null (experiments F-H): the diverged job recorded objective_on_failure (0.0), the sweep's only
+    objective, so ranking.csv was job order and the report's summary.md had an objective column of one 0.0000."""
+    result = train_in_process("-m", "debug=limit", "optimizer=sgd", "optimizer.lr=0.01,1000", "optimized_metric=null",
+                              "hydra/launcher=stacked")
+    assert result.returncode == 0, result.stderr[-3000:]
+    sweep_dir = only_sweep(tmp_path)
+    rows = summary_rows(sweep_dir)
+    assert [(r["status"], r["objective"]) for r in rows] == [("completed", ""), ("diverged", "")]
+    assert [read_status(sweep_dir / r["job"])["objective"] for r in rows] == [None, None]
+    assert not (sweep_dir / "ranking.csv").exists()
+    table = build_report(sweep_dir)["summary"].read_text().splitlines()
+    assert table[4].startswith("| job | optimizer.lr | status | train/loss |")
+    assert table[7].startswith("| 1 | 1000 | diverged | nan |")
+
+
 def test_runtime_failure_is_recorded_and_the_sweep_goes_on(train_in_process, tmp_path):
     crash = "+callbacks.crash={_target_:failing_callback.FailAtStep,step:3}"  # tests/ is on sys.path
     result = train_in_process("-m", "debug=limit", "optimizer=sgd,adam", crash)

@@ -234,7 +234,11 @@ def missing_objective_message(name: str, metrics: dict[str, float]) -> str:
 
 
 def objective_value(name: str | None, metrics: dict[str, float], status: str, on_failure: float | None):
-    """The value returned to the sweeper: the optimised metric, or ``on_failure`` for a diverged / failed job."""
+    """The value returned to the sweeper: the optimised metric, or ``on_failure`` for a diverged / failed job. A run
+    without ``optimized_metric`` (a comparison, ``optimized_metric: null``) returns None whatever its outcome: a
+    diverged job's ``on_failure`` would be the sweep's only objective, and ``ranking.csv`` would rank by it."""
+    if not name:
+        return None
     if status != "completed":
         return on_failure
-    return metrics.get(name) if name else None
+    return metrics.get(name)

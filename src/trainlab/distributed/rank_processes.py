@@ -225,7 +225,7 @@ def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: in
     from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
     from trainlab.errors import ConfigError, UserError
     from trainlab.run_status import read_status, write_status
-    from trainlab.train import missing_objective_message
+    from trainlab.train import missing_objective_message, objective_value
 
     output_dir = Path(cfg.paths.output_dir)
     outcomes = run_rank_processes(cfg, replace(context, multirun=False), world_size)
@@ -244,7 +244,7 @@ def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: in
             sigkilled = cause["kind"] == "killed" and cause.get("exit_status") == -signal.SIGKILL  # wrote nothing
             raise RankFailed(error if sigkilled else f"{error} (its traceback is in the log above)")
         log.error("job %s failed (%s); the sweep goes on", output_dir.name, error)
-        return cfg.get("objective_on_failure")
+        return objective_value(cfg.get("optimized_metric"), {}, "failed", cfg.get("objective_on_failure"))
     if recorded.get("status") == "diverged":
         diverged = next(o for o in outcomes if o["kind"] == "diverged")
         if not context.multirun:

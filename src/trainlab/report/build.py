@@ -40,10 +40,11 @@ SUMMARY_METRICS = ("train/loss", "val/acc", "val/acc_best", "test/acc", "eval/tr
 
 def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None, metric: str | None = None) -> str:
     """One row per job; the objective (``metric``, the sweep's ``optimized_metric``) and that metric too when the
-    jobs returned one (a search that minimised val/loss showed neither)."""
+    completed jobs returned one (a search that minimised val/loss showed neither; a comparison's diverged jobs,
+    which recorded ``objective_on_failure`` before comparisons returned no objective, add no column)."""
     named = [*SUMMARY_METRICS, *([metric] if metric and metric not in SUMMARY_METRICS else [])]
     metrics = [m for m in named if any(m in job.metrics for job in jobs)]
-    objective = any(job.objective is not None for job in jobs)
+    objective = any(job.objective is not None and job.status == "completed" for job in jobs)
     header = ["job", *keys, "status", *([f"objective ({metric})" if metric else "objective"] if objective else []),
               *metrics]
     lines = [f"# Sweep summary{f' - {experiment}' if experiment else ''}", "",

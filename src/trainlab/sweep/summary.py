@@ -3,7 +3,8 @@
 ``summary.csv`` has one row per job directory (in job order): ``job``, one column per *swept* key (the override
 keys whose values differ between jobs; all override keys when there is one job), ``status``, ``objective``,
 ``wall_time_s``, then the final value of every metric any job logged. ``ranking.csv`` holds the same rows sorted
-by the objective - best first, completed jobs before the others - for hyper-parameter searches.
+by the objective - best first, completed jobs before the others - for sweeps whose completed jobs returned an
+objective (searches, grid sweeps with an ``optimized_metric``); a comparison (``optimized_metric: null``) has none.
 """
 
 from __future__ import annotations
@@ -101,11 +102,13 @@ def as_csv(header: list[str], table: list[dict[str, Any]]) -> str:
 
 def write_summary(sweep_dir: str | os.PathLike, direction: str = "maximize",
                   always: Collection[str] = (), metric: str | None = None) -> list[dict[str, Any]]:
-    """Write summary.csv (and ranking.csv when jobs returned objectives, best first for ``direction``); return the
-    rows. ``always``: keys that are columns whatever their values (:func:`swept_keys`). ``metric``: the sweep's
-    ``optimized_metric`` - a completed job that recorded no objective (run before ``optimized_metric`` named a
-    metric, then skipped by ``resume_sweep=true``, which returned its recorded value of ``metric``) shows that
-    value, as the sweeper got it."""
+    """Write summary.csv (and ranking.csv when completed jobs returned objectives, best first for ``direction``);
+    return the rows. The ``objective_on_failure`` of diverged or failed jobs alone ranks nothing (a comparison's
+    diverged jobs recorded 0.0 before comparisons returned no objective at all). ``always``: keys that are columns
+    whatever their values (:func:`swept_keys`). ``metric``: the sweep's ``optimized_metric`` - a completed job
+    that recorded no objective (run before ``optimized_metric`` named a metric, then skipped by
+    ``resume_sweep=true``, which returned its recorded value of ``metric``) shows that value, as the sweeper got
+    it."""
     if direction not in ("maximize", "minimize"):
         raise ValueError(f"direction={direction!r}; allowed: maximize, minimize")
     sweep_dir = Path(sweep_dir)
@@ -115,7 +118,7 @@ def write_summary(sweep_dir: str | os.PathLike, direction: str = "maximize",
             job["objective"] = job["metrics"][metric]
     header, table = rows(jobs, always)
     write_text_atomically(sweep_dir / SUMMARY_FILE, as_csv(header, table))
-    if any(row["objective"] is not None for row in table):
+    if any(row["objective"] is not None and row["status"] == "completed" for row in table):
         sign = -1.0 if direction == "maximize" else 1.0
 
         def rank(row: dict[str, Any]) -> tuple[int, float]:
