@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from trainlab.report.series_styles import series_style  # noqa: E402
 from trainlab.report.smoothing import kaiser_smooth  # noqa: E402
 from trainlab.report.sweep_runs import JobRun  # noqa: E402
 
@@ -17,10 +18,11 @@ from trainlab.report.sweep_runs import JobRun  # noqa: E402
 def loss_curves(jobs: list[JobRun], keys: list[str], title: str):
     """Experiments B and D: training loss per iteration, Kaiser-smoothed as in the book, one line per job."""
     fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
-    for job in jobs:
+    for index, job in enumerate(jobs):
         steps, values = job.series("train/loss")
         if steps:
-            ax.plot(steps, kaiser_smooth(values), label=job.label(keys), linewidth=1.2)
+            ax.plot(steps, kaiser_smooth(values), label=job.label(keys), linewidth=1.2,
+                    **series_style(index, len(steps)))
     ax.set(xlabel="iterations", ylabel="training loss (smoothed)", title=title, ylim=(0, None))
     ax.legend()
     return fig
@@ -109,12 +111,12 @@ def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 
 
 
 def metric_overlay(jobs: list[JobRun], keys: list[str], title: str, tag: str):
-    """Any other sweep: ``tag`` against its step, one line per job."""
+    """Any other sweep: ``tag`` against its step, one line per job (a job has the same style in every overlay)."""
     fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
-    for job in jobs:
+    for index, job in enumerate(jobs):
         steps, values = job.series(tag)
         if steps:
-            ax.plot(steps, values, label=job.label(keys), marker="." if len(steps) < 60 else None)
+            ax.plot(steps, values, label=job.label(keys), **series_style(index, len(steps)))
     ax.set(xlabel="step", ylabel=tag, title=f"{title}: {tag}")
     ax.legend(fontsize=8)
     return fig
