@@ -26,3 +26,24 @@ def session_columns(run_dir: Path) -> dict:
 
     content = load_run(run_dir).PluginTagToContent(metadata.PLUGIN_NAME)[metadata.SESSION_START_INFO_TAG]
     return session_hparams(metadata.parse_session_start_info_plugin_data(content))
+
+
+def hparams_backend(logdir: Path):
+    """What ``tensorboard --logdir <logdir>`` answers to the HPARAMS tab: (experiment, session groups - the rows -,
+    run names), from TensorBoard's own event multiplexer and hparams plugin backend."""
+    from tensorboard import context
+    from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
+    from tensorboard.plugins import base_plugin
+    from tensorboard.plugins.hparams import api_pb2, backend_context, get_experiment, list_session_groups
+
+    multiplexer = plugin_event_multiplexer.EventMultiplexer()
+    multiplexer.AddRunsFromDirectory(str(logdir))
+    multiplexer.Reload()
+    provider = data_provider.MultiplexerDataProvider(multiplexer, str(logdir))
+    backend = backend_context.Context(base_plugin.TBContext(data_provider=provider, logdir=str(logdir)))
+    request_context = context.RequestContext()
+    experiment = get_experiment.Handler(request_context, backend, "", api_pb2.GetExperimentRequest()).run()
+    request = api_pb2.ListSessionGroupsRequest(start_index=0, slice_size=100,
+                                               allowed_statuses=list(api_pb2.Status.values()))
+    groups = list_session_groups.Handler(request_context, backend, "", request).run().session_groups
+    return experiment, list(groups), sorted(multiplexer.Runs())

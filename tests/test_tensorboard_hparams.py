@@ -11,11 +11,8 @@ import shutil
 
 import pytest
 from conftest import run_train_in_process
-from tb_events import load_run, session_columns
-from tensorboard import context
-from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
-from tensorboard.plugins import base_plugin
-from tensorboard.plugins.hparams import api_pb2, backend_context, get_experiment, list_session_groups, metadata
+from tb_events import hparams_backend, load_run, session_columns
+from tensorboard.plugins.hparams import api_pb2, metadata
 
 from trainlab.loggers.hparams import (
     STATUS_CODES,
@@ -46,21 +43,6 @@ def sweep(tmp_path_factory, data_dir):
 
 def job_dirs(sweep_dir):
     return sorted((p for p in sweep_dir.iterdir() if p.is_dir() and p.name != "report"), key=lambda p: p.name)
-
-
-def hparams_backend(logdir):
-    """What ``tensorboard --logdir <logdir>`` answers to the HPARAMS tab: (experiment, session groups)."""
-    multiplexer = plugin_event_multiplexer.EventMultiplexer()
-    multiplexer.AddRunsFromDirectory(str(logdir))
-    multiplexer.Reload()
-    provider = data_provider.MultiplexerDataProvider(multiplexer, str(logdir))
-    backend = backend_context.Context(base_plugin.TBContext(data_provider=provider, logdir=str(logdir)))
-    request_context = context.RequestContext()
-    experiment = get_experiment.Handler(request_context, backend, "", api_pb2.GetExperimentRequest()).run()
-    request = api_pb2.ListSessionGroupsRequest(start_index=0, slice_size=100,
-                                               allowed_statuses=list(api_pb2.Status.values()))
-    groups = list_session_groups.Handler(request_context, backend, "", request).run().session_groups
-    return experiment, list(groups), sorted(multiplexer.Runs())
 
 
 def test_option_name_columns_hold_hydra_choices(sweep):
@@ -156,6 +138,34 @@ def test_rewriting_the_sweep_experiment_replaces_the_previous_one(sweep, tmp_pat
     assert not list(copy.glob(".hparams-*"))  # no staging directory left
 
 
+def test_a_logger_named_per_job_keeps_the_job_names_the_report_curves_and_one_hparams_row_per_job(tmp_path,
+                                                                                                 data_dir):
+    """The README's logger.tensorboard.name=lr_${optimizer.lr}: the events went to <job>/lr_0.1/, the report found
+    no curves ("logger=none?"), the sweep had no HPARAMS experiment, and the job names held the literal override,
+    backslashes and all."""
+    sweep_dir = tmp_path / "tbn"
+    result = run_train_in_process(["-m", "optimizer.lr=0.1,0.01", "hydra/launcher=stacked", "debug=limit",
+                                   "logger.tensorboard.name=lr_${optimizer.lr}", f"hydra.sweep.dir={sweep_dir}"],
+                                  tmp_path, data_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = job_dirs(sweep_dir)
+    assert [job.name for job in jobs] == ["0_data.source=bundled,optimizer.lr=0.1",
+                                          "1_data.source=bundled,optimizer.lr=0.01"]
+    runs = [f"{job.name}/lr_{lr}" for job, lr in zip(jobs, ("0.1", "0.01"), strict=True)]
+    for run in runs:
+        assert list((sweep_dir / run).glob("events.out.tfevents.*"))
+    assert not list(jobs[0].glob("events.out.*"))
+    assert f"HPARAMS experiment of the sweep: {sweep_dir}/events.out.tfevents." in result.stdout + result.stderr
+    experiment, groups, _ = hparams_backend(sweep_dir)
+    assert sorted(group.name for group in groups) == runs  # one row per job
+    assert [info.name for info in experiment.hparam_infos if info.differs] == ["optimizer/lr"]
+    assert not [info.name for info in experiment.hparam_infos if info.name.startswith("logger")]
+    written = build_report(sweep_dir)
+    assert set(written) == {"overlay_train_loss", "overlay_val_acc", "summary"}
+    assert "No curves" not in written["summary"].read_text()
+
+
+# ---- the pure functions, without training ------------------------------------------------------------------------
 # ---- the pure functions, without training ------------------------------------------------------------------------
 
 

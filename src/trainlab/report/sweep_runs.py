@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from trainlab.logger_dirs import CSV_FILE, EVENT_FILES, logger_dirs
 from trainlab.sweep.summary import collect_jobs, swept_keys
 
 
@@ -33,15 +34,22 @@ class JobRun:
 
 def read_scalars(job_dir: Path) -> dict[str, tuple[list[int], list[float]]]:
     """Every scalar tag of the job: tag -> (steps, values), from its TensorBoard events, or from its
-    ``metrics.csv`` when it was logged with ``logger=csv`` only."""
-    accumulator = EventAccumulator(str(job_dir), size_guidance={"scalars": 0})
-    accumulator.Reload()
-    series = {}
-    for tag in accumulator.Tags().get("scalars", []):
-        events = accumulator.Scalars(tag)
-        series[tag] = ([e.step for e in events], [e.value for e in events])
-    if not series and (job_dir / "metrics.csv").is_file():
-        series = read_csv_scalars(job_dir / "metrics.csv")
+    ``metrics.csv`` when it was logged with ``logger=csv`` only - in the job directory or wherever in it a named
+    logger wrote them (:func:`trainlab.logger_dirs.logger_dirs`; a tag two of them logged is read from the first)."""
+    directories = logger_dirs(job_dir)
+    series: dict[str, tuple[list[int], list[float]]] = {}
+    for directory in directories:
+        if not any(directory.glob(EVENT_FILES)):
+            continue
+        accumulator = EventAccumulator(str(directory), size_guidance={"scalars": 0})
+        accumulator.Reload()
+        for tag in accumulator.Tags().get("scalars", []):
+            if tag not in series:
+                events = accumulator.Scalars(tag)
+                series[tag] = ([e.step for e in events], [e.value for e in events])
+    csv_files = [directory / CSV_FILE for directory in directories if (directory / CSV_FILE).is_file()]
+    if not series and csv_files:
+        series = read_csv_scalars(csv_files[0])
     return series
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
@@ -22,3 +23,6 @@ class SweepHParams(Callback):
         path = write_sweep_experiment(config.hydra.sweep.dir, config.get("optimized_metric"))
         if path is not None:
             log.info("HPARAMS experiment of the sweep: %s", path)
+        elif Path(config.hydra.sweep.dir).is_dir():
+            log.info("no HPARAMS experiment of the sweep: none of its jobs wrote a TensorBoard session (logger=csv "
+                     "or logger=none?)")

@@ -22,6 +22,7 @@ from tensorboard.compat.proto import event_pb2
 from tensorboard.plugins.hparams import metadata
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
+from trainlab.logger_dirs import logger_dirs
 from trainlab.loggers.hparams import (
     HParamValue,
     column_of_override,
@@ -36,9 +37,11 @@ EXPERIMENT_FILE_SUFFIX = ".hparams"
 
 
 def read_session_columns(run_dir: Path) -> dict[str, HParamValue] | None:
-    """The columns of the first session start in ``run_dir``'s own event files (not its subdirectories); None
-    when it has none (``logger=csv``, ``logger=none``)."""
-    for path in sorted(run_dir.glob(EVENT_FILE_PATTERN)):
+    """The columns of the first session start in the event files of ``run_dir`` - in the directory itself or where
+    in it a named logger wrote them (``logger.tensorboard.name=...``, :func:`trainlab.logger_dirs.logger_dirs`;
+    not in ``attempts/``); None when it has none (``logger=csv``, ``logger=none``)."""
+    paths = [path for directory in logger_dirs(run_dir) for path in sorted(directory.glob(EVENT_FILE_PATTERN))]
+    for path in paths:
         for event in EventFileLoader(str(path)).Load():
             for value in event.summary.value:
                 if value.tag == metadata.SESSION_START_INFO_TAG:
