@@ -354,7 +354,9 @@ def test_a_run_that_failed_without_a_checkpoint_leaves_its_directory_to_the_corr
     attempt = run_dir / "attempts" / "0"
     assert f"{run_dir} held a run that failed without a checkpoint; its files were moved to {attempt}" in (
         corrected.stderr)
-    assert file_bytes(attempt) == before  # the failed attempt, .hydra/ and train.log included, byte for byte
+    # the failed attempt, .hydra/ and train.log included, byte for byte; its event file renamed (no TensorBoard run)
+    assert file_bytes(attempt) == {name.replace("tfevents", "attempt-events"): data for name, data in before.items()}
+    assert any("attempt-events" in name for name in file_bytes(attempt))
     assert read_status(attempt)["status"] == "failed" and "data.train_size=100000" in read_status(attempt)["error"]
     assert read_status(run_dir)["status"] == "completed"
     assert "data.train_size=1000" in (run_dir / ".hydra" / "overrides.yaml").read_text()
@@ -514,3 +516,28 @@ def test_a_job_resume_sweep_skips_returns_this_sweeps_optimized_metric_from_its_
     assert recorded_objective_to_skip(tmp_path, ["optimizer.lr=0.1"], [], "val/accuracy") == (True, None)
     assert "completed before without logging optimized_metric='val/accuracy' (it logged val/acc, val/loss)" in (
         caplog.text)
+
+
+def test_an_attempt_set_aside_takes_its_named_loggers_folder_and_is_no_tensorboard_run(tmp_path):
+    """An attempt's event files kept under attempts/<n>/ were TensorBoard runs and HPARAMS rows of their own beside
+    the jobs; a logger named per job (logger.tensorboard.name=lr_0.1) left its folder in the job for the re-run to
+    append to."""
+    from tensorboard.backend.event_processing.io_wrapper import GetLogdirSubdirectories
+
+    from trainlab.logger_dirs import logger_dirs
+    from trainlab.run_dir import set_attempt_aside
+
+    job = tmp_path / "0_optimizer.lr=0.1"
+    for name in (".hydra/config.yaml", "train.log", "status.json", "checkpoints/last.ckpt",
+                 "events.out.tfevents.1.host.7.0", "lr_0.1/events.out.tfevents.2.host.7.1", "lr_0.1/hparams.yaml"):
+        (job / name).parent.mkdir(parents=True, exist_ok=True)
+        (job / name).write_text(name)
+    assert logger_dirs(job) == [job, job / "lr_0.1"]
+    assert set_attempt_aside(job) == job / "attempts" / "0"
+    assert sorted(p.relative_to(job).as_posix() for p in job.rglob("*") if p.is_file()) == [
+        ".hydra/config.yaml", "attempts/0/checkpoints/last.ckpt", "attempts/0/events.out.attempt-events.1.host.7.0",
+        "attempts/0/lr_0.1/events.out.attempt-events.2.host.7.1", "attempts/0/lr_0.1/hparams.yaml",
+        "attempts/0/status.json", "train.log"]
+    assert (job / "attempts" / "0" / "lr_0.1" / "events.out.attempt-events.2.host.7.1").read_text() == \
+        "lr_0.1/events.out.tfevents.2.host.7.1"  # renamed, not rewritten
+    assert logger_dirs(job) == [] and list(GetLogdirSubdirectories(str(tmp_path))) == []

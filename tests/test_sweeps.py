@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pytest
 from PIL import Image
-from tb_events import load_run, scalar_values
+from tb_events import hparams_backend, load_run, scalar_values
 
 from trainlab.report.build import build_report
 from trainlab.report.smoothing import kaiser_smooth
@@ -115,7 +115,11 @@ def test_resume_sweep_skips_completed_jobs(train_in_process, tmp_path):
     assert {k: v for k, v in after.items() if not k.endswith(".log")} == {
         k: v for k, v in before.items() if not k.endswith(".log")}
     assert read_status(second)["status"] == "completed"
-    assert (second / "attempts" / "0").is_dir()  # the unfinished attempt is kept
+    attempt = second / "attempts" / "0"  # the unfinished attempt is kept, as no TensorBoard run or HPARAMS row
+    assert list(attempt.glob("events.out.attempt-events.*")) and not list(attempt.rglob("*tfevents*"))
+    _, groups, runs = hparams_backend(sweep_dir)
+    assert sorted(group.name for group in groups) == [first.name, second.name]
+    assert not [run for run in runs if "attempts" in run]
     rows = summary_rows(sweep_dir)
     assert [r["status"] for r in rows] == ["completed", "completed"]
     assert "resume_sweep" not in rows[0]  # how the jobs were started is no column (only the re-run one carries it)

@@ -6,7 +6,8 @@ A directory that already holds artifacts belongs to an earlier run; the task onl
 
 * ``ckpt_path`` is set: the run is being resumed in its own directory, or
 * ``resume_sweep=true`` and the earlier attempt did not complete: its artifacts are moved to
-  ``attempts/<n>/`` first, so nothing is lost (completed jobs are skipped before this is reached), or
+  ``attempts/<n>/`` first, so nothing is lost (completed jobs are skipped before this is reached) - its event files
+  renamed there, so that TensorBoard does not show the attempt as a run and an HPARAMS row of its own -, or
 * the earlier run *failed and left no checkpoint* (:func:`failed_without_checkpoint`: a config or data error at
   its start, ``data.train_size`` larger than the pool) - there is nothing to resume, and the corrected command may
   use the same directory: the failed attempt's files are moved to ``attempts/<n>/`` first, as above.
@@ -30,12 +31,15 @@ from typing import Any
 
 from trainlab.config_keys import override_key
 from trainlab.errors import RunDirInUseError
+from trainlab.logger_dirs import logger_dirs
 from trainlab.run_status import STATUS_FILE, read_status
 from trainlab.shell_override import shell_override
 
 log = logging.getLogger(__name__)
 
 ARTIFACT_PATTERNS = (STATUS_FILE, "events.out.tfevents.*", "checkpoints", "metrics.csv", "hparams.yaml")
+TENSORBOARD_MARK = "tfevents"  # what TensorBoard looks for in a file name (io_wrapper.IsTensorFlowEventsFile)
+SET_ASIDE_MARK = "attempt-events"  # what stands there in the event files of an attempt set aside
 
 
 def artifacts(output_dir: Path) -> list[Path]:
@@ -69,9 +73,13 @@ def check_run_dir_free(output_dir: Path, resuming_checkpoint: bool) -> None:
 
 
 def set_attempt_aside(output_dir: Path, also: tuple[str, ...] = ()) -> Path | None:
-    """Move the earlier attempt's artifacts (and the files named in ``also``, e.g. its ``.hydra`` and log) to
-    ``output_dir/attempts/<n>/``, n counting from 0; returns that directory, or None when there was nothing."""
-    found = artifacts(output_dir)
+    """Move the earlier attempt's artifacts, the folders its named loggers wrote into (``lr_0.1/`` of
+    ``logger.tensorboard.name=lr_${optimizer.lr}``, :func:`~trainlab.logger_dirs.logger_dirs`) and the files named
+    in ``also`` (e.g. its ``.hydra`` and log) to ``output_dir/attempts/<n>/``, n counting from 0, and rename its
+    TensorBoard event files there (:func:`hide_event_files`); returns that directory, or None when there was
+    nothing."""
+    logged = {output_dir / d.relative_to(output_dir).parts[0] for d in logger_dirs(output_dir) if d != output_dir}
+    found = sorted({*artifacts(output_dir), *logged})
     if not found:
         return None
     attempts, target = output_dir / "attempts", None
@@ -99,7 +107,18 @@ def set_attempt_aside(output_dir: Path, also: tuple[str, ...] = ()) -> Path | No
     for path in [*(p for p in found if p != first), *(output_dir / name for name in also)]:
         if path.exists():
             shutil.move(str(path), target / path.name)
+    hide_event_files(target)
     return target
+
+
+def hide_event_files(attempt_dir: Path) -> None:
+    """Rename the TensorBoard event files in ``attempt_dir`` (at any depth) from ``events.out.tfevents.*`` to
+    ``events.out.attempt-events.*``. TensorBoard reads every file whose name holds ``tfevents`` anywhere under its
+    ``--logdir``: an earlier attempt kept under a job was a run of its own beside the jobs, and a row of the sweep's
+    HPARAMS tab (its session start, ``hp/status`` 3). Renamed back, a file is that attempt's TensorBoard run again."""
+    for path in sorted(attempt_dir.rglob(f"*{TENSORBOARD_MARK}*")):
+        if path.is_file() and TENSORBOARD_MARK in path.name:
+            path.rename(path.with_name(path.name.replace(TENSORBOARD_MARK, SET_ASIDE_MARK)))
 
 
 def naming_overrides(overrides: list[str], ignored_keys: list[str]) -> list[str]:
