@@ -122,8 +122,8 @@ def test_a_checkpoint_of_another_network_names_what_differs_and_the_way_out(trai
     assert str(error.value) == (
         f"ckpt_path={ckpt} does not fit this run: model.net.hidden_sizes [50] in the checkpoint, [100, 100, 100, 100] "
         "in the config; optimizer._target_ trainlab.optim.adam.Adam in the checkpoint, trainlab.optim.sgd.SGD in the "
-        f"config; resume it with its own values (model.net.hidden_sizes=[50]), or evaluate it: trainlab evaluate "
-        f"{trained_run} --ckpt {ckpt}")
+        "config; resume it with the overrides that fit it ('model.net.hidden_sizes=[50]'), or evaluate it: trainlab "
+        f"evaluate {trained_run} --ckpt {ckpt}")
 
 
 def test_a_resume_must_keep_the_optimizer_values_but_may_change_its_execution_path(trained_run, make_cfg):
@@ -131,8 +131,8 @@ def test_a_resume_must_keep_the_optimizer_values_but_may_change_its_execution_pa
     with pytest.raises(CheckpointError) as error:  # the checkpoint's lr would silently win
         check_checkpoint(ckpt, make_cfg(*TRAINED, "optimizer.lr=0.1"))
     assert str(error.value).startswith(f"ckpt_path={ckpt} does not fit this run: optimizer.lr 0.001 in the "
-                                       "checkpoint, 0.1 in the config; resume it with its own values (optimizer.lr="
-                                       "0.001)")
+                                       "checkpoint, 0.1 in the config; resume it with the overrides that fit it "
+                                       "(optimizer.lr=0.001)")
     check_checkpoint(ckpt, make_cfg(*TRAINED, "optimizer.foreach=false", "trainer.max_epochs=5"))
 
 
@@ -168,16 +168,18 @@ def test_train_refuses_a_foreign_checkpoint_before_writing_anything(make_cfg, tm
     assert not (tmp_path / "new").exists()
 
 
-def test_refused_resume_exits_2_and_leaves_the_run_directory_as_it_was(trained_run, train_in_process):
+def test_refused_resume_exits_2_and_leaves_the_run_directory_as_it_was(trained_run, train_in_process, tmp_path,
+                                                                        data_dir):
     before = snapshot(trained_run)
     ckpt = trained_run / "checkpoints" / "last.ckpt"
     result = train_in_process("debug=limit", "ckpt_path=last", f"hydra.run.dir={trained_run}")
     assert result.returncode == 2, result.stderr[-3000:]
-    assert result.stderr.splitlines() == [
+    assert result.stderr.splitlines() == [  # trained outside Hydra: no recorded optimizer=adam to give back
         f"error: ckpt_path=last ({ckpt}) does not fit this run: model.net.hidden_sizes [50] in the checkpoint, [100, "
         "100, 100, 100] in the config; optimizer._target_ trainlab.optim.adam.Adam in the checkpoint, "
-        f"trainlab.optim.sgd.SGD in the config; resume it with its own values (model.net.hidden_sizes=[50]), or "
-        f"evaluate it: trainlab evaluate {trained_run} --ckpt {ckpt}"]
+        "trainlab.optim.sgd.SGD in the config; resume it with the overrides that fit it (data.source=bundled "
+        f"paths.data_dir={data_dir} paths.log_dir={tmp_path / 'outputs'} trainer.enable_progress_bar=false "
+        f"debug=limit 'model.net.hidden_sizes=[50]'), or evaluate it: trainlab evaluate {trained_run} --ckpt {ckpt}"]
     assert snapshot(trained_run) == before  # not even Hydra's .hydra/ or train.log
 
 
