@@ -11,11 +11,15 @@
    checkpoint written before that entry existed must at least hold parameters of the composed model.
 3. **Does it fit the composed config?**
 
-   * The recorded config, where the checkpoint has one: for a resume, ``model``, ``optimizer`` and ``scheduler`` -
-     a resumed run continues with the checkpoint's weights and optimizer and schedule state, their
+   * The recorded config, where the checkpoint has one: for a resume, everything it records
+     (:func:`~trainlab.callbacks.checkpoint_provenance.recorded_config`). ``model``, ``optimizer`` and
+     ``scheduler``: a resumed run continues with the checkpoint's weights and optimizer and schedule state, their
      hyper-parameters (``lr``, ...) included, so a value changed in the config would be silently ignored or would
-     not fit. ``optimizer.foreach`` / ``optimizer.compile`` only choose how the update is computed and stay the
-     config's. For ``trainlab evaluate``, ``model.net``: the network that computes the outputs.
+     not fit. ``init`` and ``seed``: they made the run's start, which a resume does not repeat - changed, the run's
+     config would describe a start it never had. ``data.batch_size`` / ``train_size`` / ``val_size`` / ``seed``:
+     the batches it trains and validates on - changed, the rest of the run would train on others than its start.
+     ``optimizer.foreach`` / ``optimizer.compile`` only choose how the update is computed and stay the config's.
+     For ``trainlab evaluate``, ``model.net``: the network that computes the outputs.
    * The weights: the same parameter and buffer names and shapes as the composed model's.
    * For a resume, the optimizer and schedule state: as many optimizers and schedules, and parameter groups of
      the same sizes, as the composed model configures (``model.weight_decay > 0`` makes two groups).
@@ -43,7 +47,7 @@ from typing import Any
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from trainlab.callbacks.checkpoint_provenance import ENTRY
+from trainlab.callbacks.checkpoint_provenance import ENTRY, recorded_config
 from trainlab.config_instantiation import instantiate_key
 from trainlab.errors import CheckpointError
 from trainlab.resume_overrides import fitting_overrides
@@ -130,8 +134,9 @@ def recorded_differences(entry: dict[str, Any], cfg: DictConfig, purpose: str) -
     recorded = entry.get("config") or {}
     if purpose == "evaluate":
         sections = {"model.net": ((recorded.get("model") or {}).get("net", ABSENT), OmegaConf.select(cfg, "model.net"))}
-    else:
-        sections = {section: (recorded.get(section, ABSENT), cfg.get(section)) for section in recorded}
+    else:  # the same view of the config as the checkpoint's (a format-1 checkpoint lacks init, seed and data)
+        composed = recorded_config(cfg)
+        sections = {section: (recorded.get(section, ABSENT), composed.get(section, ABSENT)) for section in recorded}
     differences = []
     for key, (then, now) in sections.items():
         if then is ABSENT:
