@@ -11,8 +11,10 @@ import signal
 
 import pytest
 import torch
+from tb_events import load_run
 
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+from trainlab.metric_values import metric_number
 from trainlab.models.classifier import MLPClassifier
 from trainlab.run_status import read_status
 from trainlab.stacked.stacked_classifier import StackedClassifier
@@ -109,3 +111,37 @@ def test_a_signal_during_the_last_validation_stops_the_run_before_its_test(make_
     assert sent == [24] and stop.value.step == 24
     status = read_status(tmp_path / "run")
     assert status["status"] == "interrupted" and "test/acc" not in status["metrics"]
+
+
+# 8 training steps an epoch, train/loss logged after steps 3, 7, 11 and 15 (every 4th)
+LOGGED_EVERY_4 = ["data.train_size=400", "data.val_size=100", "data.batch_size=50", "model.net.hidden_sizes=[32,32]",
+                  "trainer.max_epochs=2", "trainer.log_every_n_steps=4", "model.weight_decay=0.001"]
+
+
+def step_points(run_dir, tag: str) -> list[tuple[int, float]]:
+    """``(step, value)`` of every point of ``tag`` in the run's event files; none when it was never written."""
+    run = load_run(run_dir)
+    return [(event.step, event.value) for event in run.Scalars(tag)] if tag in run.Tags()["scalars"] else []
+
+
+@pytest.mark.parametrize("stopped_step", [3, 7, 5])  # a logging step mid-epoch, one that ends the epoch, and not
+def test_a_run_stopped_by_a_signal_and_resumed_logs_the_steps_of_an_uninterrupted_run(make_cfg, tmp_path,
+                                                                                        stopped_step):
+    """The stopped step's logged values (train/loss, and the weight penalty terms) reach the event file and
+    status.json before the run stops: its resume does not train that step again, so they were lost - a hole in the
+    resumed curve, and ``"metrics": {}`` in an interrupted run's status.json when no step before had logged."""
+    reference_dir, run_dir = tmp_path / "reference", tmp_path / "run"
+    train(make_cfg(*LOGGED_EVERY_4, output_dir=reference_dir))
+    killer = f"+callbacks.sigterm={{_target_:sigterm_at_step.SigtermAtStep,step:{stopped_step}}}"
+    with pytest.raises(TrainingInterrupted) as stop:
+        train(make_cfg(*LOGGED_EVERY_4, killer, output_dir=run_dir))
+    assert stop.value.step == stopped_step + 1
+    reference_loss = step_points(reference_dir, "train/loss")
+    assert [step for step, _ in reference_loss] == [3, 7, 11, 15]
+    logged_before_stop = [(step, value) for step, value in reference_loss if step <= stopped_step]
+    assert step_points(run_dir, "train/loss") == logged_before_stop
+    assert read_status(run_dir)["metrics"]["train/loss"] == metric_number(logged_before_stop[-1][1])
+
+    train(make_cfg(*LOGGED_EVERY_4, "ckpt_path=last", output_dir=run_dir))
+    for tag in ("train/loss", "train/weight_penalty", "train/total_loss"):
+        assert step_points(run_dir, tag) == step_points(reference_dir, tag), tag

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -541,3 +542,31 @@ def test_an_attempt_set_aside_takes_its_named_loggers_folder_and_is_no_tensorboa
     assert (job / "attempts" / "0" / "lr_0.1" / "events.out.attempt-events.2.host.7.1").read_text() == \
         "lr_0.1/events.out.tfevents.2.host.7.1"  # renamed, not rewritten
     assert logger_dirs(job) == [] and list(GetLogdirSubdirectories(str(tmp_path))) == []
+
+
+def test_a_refused_resume_names_overrides_that_fit_it_and_keep_this_commands_budget(train_in_process, tmp_path):
+    """The hint gave the overrides of the session that wrote the checkpoint: pasted, its budget - reached - was
+    refused in turn, and what else the command changed on purpose was lost. Now: this command's overrides, the
+    checkpoint's values in place of those that differ - the run's start (init, seed) and its batches included."""
+    run_dir = tmp_path / "run"
+    args = ["data.train_size=200", "data.val_size=100", f"hydra.run.dir={run_dir}"]
+    assert train_in_process(*args, "data.batch_size=50", "trainer.max_epochs=1").returncode == 0
+    before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    changed = ["data.batch_size=40", "optimizer.lr=0.1", "init=normal", "seed=7", "data.seed=3"]
+    refused = train_in_process(*args, *changed, "trainer.max_epochs=2", "ckpt_path=last")
+    assert refused.returncode == 2, refused.stderr[-3000:]
+    line = refused.stderr.splitlines()[-1]
+    assert line.startswith(
+        f"error: ckpt_path=last ({run_dir / 'checkpoints' / 'last.ckpt'}) does not fit this run: optimizer.lr 0.01 "
+        "in the checkpoint, 0.1 in the config; init._target_ trainlab.init.he.he_init in the checkpoint, "
+        "trainlab.init.normal.normal_init in the config; seed 0 in the checkpoint, 7 in the config; data.batch_size "
+        "50 in the checkpoint, 40 in the config (and 1 more); resume it with the overrides that fit it (")
+    fix = line.partition("resume it with the overrides that fit it (")[2].partition("), or evaluate it")[0]
+    assert fix.endswith("data.train_size=200 data.val_size=100 data.batch_size=50 optimizer.lr=0.01 seed=0 "
+                        "data.seed=0 trainer.max_epochs=2")  # this command's budget, not the checkpoint's 1
+    assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
+
+    followed = train_in_process(*shlex.split(fix), "ckpt_path=last", f"hydra.run.dir={run_dir}")
+    assert followed.returncode == 0, followed.stderr[-3000:]
+    checkpoint = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
+    assert checkpoint["global_step"] == 8  # two epochs of 4 batches of 50

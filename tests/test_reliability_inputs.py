@@ -122,8 +122,8 @@ def test_a_checkpoint_of_another_network_names_what_differs_and_the_way_out(trai
     assert str(error.value) == (
         f"ckpt_path={ckpt} does not fit this run: model.net.hidden_sizes [50] in the checkpoint, [100, 100, 100, 100] "
         "in the config; optimizer._target_ trainlab.optim.adam.Adam in the checkpoint, trainlab.optim.sgd.SGD in the "
-        f"config; resume it with its own values (model.net.hidden_sizes=[50]), or evaluate it: trainlab evaluate "
-        f"{trained_run} --ckpt {ckpt}")
+        "config; resume it with the overrides that fit it ('model.net.hidden_sizes=[50]'), or evaluate it: trainlab "
+        f"evaluate {trained_run} --ckpt {ckpt}")
 
 
 def test_a_resume_must_keep_the_optimizer_values_but_may_change_its_execution_path(trained_run, make_cfg):
@@ -131,9 +131,61 @@ def test_a_resume_must_keep_the_optimizer_values_but_may_change_its_execution_pa
     with pytest.raises(CheckpointError) as error:  # the checkpoint's lr would silently win
         check_checkpoint(ckpt, make_cfg(*TRAINED, "optimizer.lr=0.1"))
     assert str(error.value).startswith(f"ckpt_path={ckpt} does not fit this run: optimizer.lr 0.001 in the "
-                                       "checkpoint, 0.1 in the config; resume it with its own values (optimizer.lr="
-                                       "0.001)")
+                                       "checkpoint, 0.1 in the config; resume it with the overrides that fit it "
+                                       "(optimizer.lr=0.001)")
     check_checkpoint(ckpt, make_cfg(*TRAINED, "optimizer.foreach=false", "trainer.max_epochs=5"))
+
+
+@pytest.mark.parametrize(("changed", "difference", "fit"), [
+    # the batches the run trains and validates on
+    ("data.batch_size=50", "data.batch_size 100 in the checkpoint, 50 in the config", "data.batch_size=100"),
+    ("data.seed=3", "data.seed 0 in the checkpoint, 3 in the config", "data.seed=0"),
+    ("data.train_size=1000", "data.train_size null in the checkpoint, 1000 in the config", "data.train_size=null"),
+    ("data.val_size=100", "data.val_size null in the checkpoint, 100 in the config", "data.val_size=null"),
+    # the run's start, which its config would describe
+    ("seed=7", "seed 0 in the checkpoint, 7 in the config", "seed=0"),
+    ("init=normal", "init._target_ trainlab.init.he.he_init in the checkpoint, trainlab.init.normal.normal_init in "
+     "the config", ""),
+])
+def test_a_resume_must_keep_the_runs_start_and_the_batches_it_trains_on(trained_run, make_cfg, changed, difference,
+                                                                         fit):
+    """They were accepted: the run trained on with another batch size or data order, and its config described a
+    start (init, seed) it never had."""
+    ckpt = trained_run / "checkpoints" / "last.ckpt"
+    command = [*TRAINED, "trainer.max_epochs=4", changed]
+    with pytest.raises(CheckpointError) as error:
+        check_checkpoint(ckpt, make_cfg(*command), overrides=[*command, "ckpt_path=last"])
+    assert str(error.value) == (
+        f"ckpt_path={ckpt} does not fit this run: {difference}; resume it with the overrides that fit it (debug=limit "
+        f"'model.net.hidden_sizes=[50]' optimizer=adam trainer.max_epochs=4{' ' + fit if fit else ''}), or evaluate "
+        f"it: trainlab evaluate {trained_run} --ckpt {ckpt}")
+    check_checkpoint(ckpt, make_cfg(*TRAINED, "data.eval_batch_size=10", "data.eval_splits=[val,test]"))
+
+
+def test_a_resume_must_keep_the_initializers_values(trained_run, make_cfg, tmp_path):
+    checkpoint = torch.load(trained_run / "checkpoints" / "last.ckpt", weights_only=True)
+    checkpoint[ENTRY]["config"]["init"] = {"_target_": "trainlab.init.normal.normal_init", "_partial_": True,
+                                           "std": 0.01}  # as a run with init=normal writes it
+    normal = tmp_path / "normal.ckpt"
+    torch.save(checkpoint, normal)
+    check_checkpoint(normal, make_cfg(*TRAINED, "init=normal"))
+    with pytest.raises(CheckpointError) as error:
+        check_checkpoint(normal, make_cfg(*TRAINED, "init=normal", "init.std=0.1"))
+    assert str(error.value).startswith(f"ckpt_path={normal} does not fit this run: init.std 0.01 in the checkpoint, "
+                                       "0.1 in the config; resume it with the overrides that fit it (init.std=0.01)")
+
+
+def test_a_checkpoint_written_before_init_seed_and_data_were_recorded_is_checked_for_the_rest(trained_run, make_cfg,
+                                                                                             tmp_path):
+    checkpoint = torch.load(trained_run / "checkpoints" / "last.ckpt", weights_only=True)
+    for section in ("init", "seed", "data"):
+        del checkpoint[ENTRY]["config"][section]
+    checkpoint[ENTRY]["format"] = 1
+    older = tmp_path / "older.ckpt"
+    torch.save(checkpoint, older)
+    check_checkpoint(older, make_cfg(*TRAINED, "seed=7", "data.batch_size=50"))
+    with pytest.raises(CheckpointError, match=r"optimizer.lr 0.001 in the checkpoint, 0.1 in the config"):
+        check_checkpoint(older, make_cfg(*TRAINED, "optimizer.lr=0.1"))
 
 
 def test_checkpoints_without_the_trainlab_entry_are_checked_by_their_tensors(trained_run, make_cfg, tmp_path):
@@ -168,16 +220,18 @@ def test_train_refuses_a_foreign_checkpoint_before_writing_anything(make_cfg, tm
     assert not (tmp_path / "new").exists()
 
 
-def test_refused_resume_exits_2_and_leaves_the_run_directory_as_it_was(trained_run, train_in_process):
+def test_refused_resume_exits_2_and_leaves_the_run_directory_as_it_was(trained_run, train_in_process, tmp_path,
+                                                                        data_dir):
     before = snapshot(trained_run)
     ckpt = trained_run / "checkpoints" / "last.ckpt"
     result = train_in_process("debug=limit", "ckpt_path=last", f"hydra.run.dir={trained_run}")
     assert result.returncode == 2, result.stderr[-3000:]
-    assert result.stderr.splitlines() == [
+    assert result.stderr.splitlines() == [  # trained outside Hydra: no recorded optimizer=adam to give back
         f"error: ckpt_path=last ({ckpt}) does not fit this run: model.net.hidden_sizes [50] in the checkpoint, [100, "
         "100, 100, 100] in the config; optimizer._target_ trainlab.optim.adam.Adam in the checkpoint, "
-        f"trainlab.optim.sgd.SGD in the config; resume it with its own values (model.net.hidden_sizes=[50]), or "
-        f"evaluate it: trainlab evaluate {trained_run} --ckpt {ckpt}"]
+        "trainlab.optim.sgd.SGD in the config; resume it with the overrides that fit it (data.source=bundled "
+        f"paths.data_dir={data_dir} paths.log_dir={tmp_path / 'outputs'} trainer.enable_progress_bar=false "
+        f"debug=limit 'model.net.hidden_sizes=[50]'), or evaluate it: trainlab evaluate {trained_run} --ckpt {ckpt}"]
     assert snapshot(trained_run) == before  # not even Hydra's .hydra/ or train.log
 
 

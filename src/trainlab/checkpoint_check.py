@@ -11,18 +11,23 @@
    checkpoint written before that entry existed must at least hold parameters of the composed model.
 3. **Does it fit the composed config?**
 
-   * The recorded config, where the checkpoint has one: for a resume, ``model``, ``optimizer`` and ``scheduler`` -
-     a resumed run continues with the checkpoint's weights and optimizer and schedule state, their
+   * The recorded config, where the checkpoint has one: for a resume, everything it records
+     (:func:`~trainlab.callbacks.checkpoint_provenance.recorded_config`). ``model``, ``optimizer`` and
+     ``scheduler``: a resumed run continues with the checkpoint's weights and optimizer and schedule state, their
      hyper-parameters (``lr``, ...) included, so a value changed in the config would be silently ignored or would
-     not fit. ``optimizer.foreach`` / ``optimizer.compile`` only choose how the update is computed and stay the
-     config's. For ``trainlab evaluate``, ``model.net``: the network that computes the outputs.
+     not fit. ``init`` and ``seed``: they made the run's start, which a resume does not repeat - changed, the run's
+     config would describe a start it never had. ``data.batch_size`` / ``train_size`` / ``val_size`` / ``seed``:
+     the batches it trains and validates on - changed, the rest of the run would train on others than its start.
+     ``optimizer.foreach`` / ``optimizer.compile`` only choose how the update is computed and stay the config's.
+     For ``trainlab evaluate``, ``model.net``: the network that computes the outputs.
    * The weights: the same parameter and buffer names and shapes as the composed model's.
    * For a resume, the optimizer and schedule state: as many optimizers and schedules, and parameter groups of
      the same sizes, as the composed model configures (``model.weight_decay > 0`` makes two groups).
 
    A mismatch names what differs - ``model.net.hidden_sizes [50] in the checkpoint, [100, 100, 100, 100] in the
-   config`` - and the ways out: the overrides the checkpoint was trained with, or ``trainlab evaluate`` on the run
-   that wrote it.
+   config`` - and the ways out: for config values, the command's overrides with the checkpoint's values in their
+   place (:mod:`trainlab.resume_overrides`: its budget, ``trainer.max_epochs``, ..., kept), else the overrides the
+   checkpoint was trained with; or ``trainlab evaluate`` on the run that wrote it.
 
 The composed model is built here from ``cfg`` (no initializer; the random generators it uses are seeded afterwards
 by the training task), so the check can run before anything else is built or written.
@@ -33,16 +38,19 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import shlex
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from trainlab.callbacks.checkpoint_provenance import ENTRY, RECORDED_SECTIONS
+from trainlab.callbacks.checkpoint_provenance import ENTRY, recorded_config
 from trainlab.config_instantiation import instantiate_key
 from trainlab.errors import CheckpointError
+from trainlab.resume_overrides import fitting_overrides
 
 PURPOSES = ("resume", "evaluate")
 #: recorded keys that may differ: they choose how the optimizer computes its update, not what it computes
@@ -106,15 +114,6 @@ def shown(value: Any) -> str:
     return str(value)
 
 
-def as_override(key: str, value: Any) -> str:
-    """``key=value`` in Hydra's override syntax (``model.net.hidden_sizes=[50,50]``)."""
-    if isinstance(value, list | tuple):
-        return f"{key}=[{','.join(as_override('', item)[1:] for item in value)}]"
-    if isinstance(value, bool):
-        return f"{key}={str(value).lower()}"
-    return f"{key}={'null' if value is None else value}"
-
-
 def config_differences(recorded: Any, composed: Any, key: str) -> list[tuple[str, Any, Any]]:
     """``(key, recorded value, composed value)`` for each leaf that differs; a node of another ``_target_`` is one
     difference (its other keys do not matter then)."""
@@ -135,8 +134,9 @@ def recorded_differences(entry: dict[str, Any], cfg: DictConfig, purpose: str) -
     recorded = entry.get("config") or {}
     if purpose == "evaluate":
         sections = {"model.net": ((recorded.get("model") or {}).get("net", ABSENT), OmegaConf.select(cfg, "model.net"))}
-    else:
-        sections = {section: (recorded.get(section, ABSENT), cfg.get(section)) for section in recorded}
+    else:  # the same view of the config as the checkpoint's (a format-1 checkpoint lacks init, seed and data)
+        composed = recorded_config(cfg)
+        sections = {section: (recorded.get(section, ABSENT), composed.get(section, ABSENT)) for section in recorded}
     differences = []
     for key, (then, now) in sections.items():
         if then is ABSENT:
@@ -164,22 +164,26 @@ def listed(differences: list[tuple], composed: str) -> str:
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
-def way_out(entry: dict[str, Any] | None, differences: list[tuple], path: Path, purpose: str) -> str:
-    """The fix: the overrides the checkpoint was trained with (recorded, else its differing config values, if the
-    differences are config keys), or evaluate it with the run that wrote it."""
+def way_out(entry: dict[str, Any] | None, differences: list[tuple], path: Path, purpose: str,
+            overrides: Sequence[str], of_config: bool) -> str:
+    """The fix, or evaluate it with the run that wrote it. Config values that differ (``of_config``): this command's
+    ``overrides`` with the checkpoint's values in their place (:func:`~trainlab.resume_overrides.fitting_overrides`),
+    its budget kept; other differences (tensors, parameter groups): the overrides the checkpoint was trained
+    with."""
     run_dir = (entry or {}).get("run_dir")
     evaluate = f"trainlab evaluate {run_dir} --ckpt {path}" if run_dir else None
     if purpose == "evaluate":
         return (f"evaluate it with the run that wrote it: {evaluate}" if evaluate
                 else "evaluate a checkpoint of this run, or this checkpoint with the run that wrote it")
-    overrides = [o for o in (entry or {}).get("overrides", []) if not o.startswith("ckpt_path=")]
-    if overrides:
-        fix = f"resume it with the overrides it was trained with ({' '.join(overrides)})"
+    recorded = [o for o in (entry or {}).get("overrides", []) if not o.startswith("ckpt_path=")]
+    fitted = fitting_overrides(overrides, recorded, differences) if of_config else None
+    own = [o for o in overrides if not o.startswith("ckpt_path=")]
+    if fitted is not None and fitted != own:
+        fix = f"resume it with the overrides that fit it ({' '.join(map(shlex.quote, fitted)) or 'none but ckpt_path'})"
+    elif recorded:
+        fix = f"resume it with the overrides it was trained with ({' '.join(map(shlex.quote, recorded))})"
     else:
-        values = [as_override(key, then) for key, then, _ in differences if key.split(".")[0] in RECORDED_SECTIONS
-                  and then is not ABSENT and not isinstance(then, dict) and not key.endswith("._target_")]
-        fix = (f"resume it with its own values ({' '.join(values)})" if values
-               else "resume it with the overrides it was trained with")
+        fix = "resume it with the overrides it was trained with"
     return fix + (f", or evaluate it: {evaluate}" if evaluate else "")
 
 
@@ -208,11 +212,12 @@ def optimizer_differences(checkpoint: dict[str, Any], model: Any) -> list[tuple]
 
 
 def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "resume",
-                     name: str | None = None) -> None:
+                     name: str | None = None, overrides: Sequence[str] = ()) -> None:
     """Raise :class:`CheckpointError` unless ``path`` is a trainlab checkpoint that fits ``cfg`` (module docstring).
 
     ``purpose``: ``resume`` (``ckpt_path``) or ``evaluate`` (``trainlab evaluate --ckpt``). ``name`` is how the
     user named the file, e.g. ``ckpt_path=last`` (default: ``ckpt_path=<path>``); messages start with it.
+    ``overrides``: the command's task overrides, which a refusal's fix keeps where they fit.
     """
     if purpose not in PURPOSES:
         raise ValueError(f"purpose={purpose!r}; allowed: {', '.join(PURPOSES)}")
@@ -229,6 +234,7 @@ def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "r
                               f"and none of this model's parameters (it holds {held}); {takes(name)}")
     composed = "run's config" if purpose == "evaluate" else "config"
     differences = recorded_differences(entry, cfg, purpose) if isinstance(entry, dict) else []
+    of_config = bool(differences)
     if not differences:
         composed = "model"
         differences = weight_differences(checkpoint["state_dict"], expected)
@@ -240,8 +246,8 @@ def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "r
         differences = optimizer_differences(checkpoint, model)
     if differences:
         where = "the run's network" if purpose == "evaluate" else "this run"
-        raise CheckpointError(f"{who} does not fit {where}: {listed(differences, composed)}; "
-                              f"{way_out(entry if isinstance(entry, dict) else None, differences, path, purpose)}")
+        fix = way_out(entry if isinstance(entry, dict) else None, differences, path, purpose, overrides, of_config)
+        raise CheckpointError(f"{who} does not fit {where}: {listed(differences, composed)}; {fix}")
 
 
 def fit_budget_reached(checkpoint: dict[str, Any], cfg: DictConfig) -> tuple[bool, str]:

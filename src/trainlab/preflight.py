@@ -99,7 +99,8 @@ def check_single_run(config: DictConfig) -> None:
                 from trainlab.train import resolve_checkpoint
 
                 path = resolve_checkpoint(task.ckpt_path, Path(output_dir))
-                check_checkpoint(path, task, name=f"ckpt_path={task.ckpt_path}")
+                check_checkpoint(path, task, name=f"ckpt_path={task.ckpt_path}",
+                                 overrides=override_lines(config.hydra.overrides.task))
                 check_budget_left(path, task, Path(output_dir), name=f"ckpt_path={task.ckpt_path}")
     finally:
         hydra_config.cfg = previous

@@ -128,7 +128,7 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     check_task_locations(cfg)
     ckpt_path = resolve_checkpoint(cfg.get("ckpt_path"), output_dir)
     if ckpt_path is not None:
-        check_checkpoint(ckpt_path, cfg, name=f"ckpt_path={cfg.ckpt_path}")
+        check_checkpoint(ckpt_path, cfg, name=f"ckpt_path={cfg.ckpt_path}", overrides=overrides)
         check_budget_left(ckpt_path, cfg, output_dir, name=f"ckpt_path={cfg.ckpt_path}")
     processes = world_size(cfg.trainer)
     launched_by = external_launcher() if processes > 1 else None

@@ -1,11 +1,18 @@
 """A ``trainlab`` entry in every checkpoint: the run that wrote it and the config it trained with.
 
     checkpoint["trainlab"] = {
-        "format": 1,
+        "format": 2,
         "run_dir": "/.../outputs/runs/2026-01-01_12-00-00",   # paths.output_dir of the run
         "overrides": ["optimizer=adam", ...],                   # its Hydra task overrides ([] outside Hydra)
-        "config": {"model": {...}, "optimizer": {...}, "scheduler": {...} or None},   # resolved
-    }
+        "config": {"model": {...}, "optimizer": {...}, "scheduler": {...} or None, "init": {...} or None,
+                   "seed": 0, "data": {"batch_size": 100, "train_size": None, "val_size": None, "seed": 0}},
+    }                                                           # resolved
+
+``config`` holds what a resumed run must keep (:func:`recorded_config`): the sections the checkpoint's state
+depends on - the network's weights (``model``), the optimizer's state, the schedule's -, how the run started
+(``init``, ``seed``: a resume that changed them would leave a config describing a start the run never had), and the
+``data`` keys that choose the batches it trains and validates on (a changed batch size or data order mid-run).
+Format 1 (before ``init``, ``seed`` and ``data`` were recorded) held the first three only.
 
 Plain values only, so the checkpoint still loads with ``torch.load(weights_only=True)``.
 :mod:`trainlab.checkpoint_check` reads it to tell a trainlab checkpoint from any other file and to name what differs
@@ -21,16 +28,30 @@ import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
 ENTRY = "trainlab"
-FORMAT = 1
-#: the config sections a checkpoint's state depends on: the network's weights, the optimizer's state, the schedule's
-RECORDED_SECTIONS = ("model", "optimizer", "scheduler")
+FORMAT = 2
+#: the config a checkpoint records (see the module docstring): its state's sections, the run's start, its data
+RECORDED_SECTIONS = ("model", "optimizer", "scheduler", "init", "seed", "data")
+#: the keys of ``data`` recorded: those choosing the batches (size, order) and the training and validation images;
+#: the others choose where the files are and how they are loaded (``data_dir``, ``eval_batch_size``, ...)
+RECORDED_DATA_KEYS = ("batch_size", "train_size", "val_size", "seed")
+
+
+def recorded_config(cfg: DictConfig) -> dict[str, Any]:
+    """What a checkpoint records of ``cfg``, resolved to plain values; :mod:`trainlab.checkpoint_check` compares it
+    with the same view of the config a resume composes."""
+    config = {}
+    for section in RECORDED_SECTIONS:
+        value = cfg.get(section)
+        if section == "data" and value is not None:
+            value = {key: value.get(key) for key in RECORDED_DATA_KEYS}
+        config[section] = OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
+    return config
 
 
 def provenance(cfg: DictConfig, overrides: list[str]) -> dict[str, Any]:
     """The entry for a run with config ``cfg`` (the training task's, ``paths.output_dir`` resolved)."""
-    config = {section: OmegaConf.to_container(cfg[section], resolve=True) if cfg.get(section) is not None else None
-              for section in RECORDED_SECTIONS}
-    return {"format": FORMAT, "run_dir": str(cfg.paths.output_dir), "overrides": list(overrides), "config": config}
+    return {"format": FORMAT, "run_dir": str(cfg.paths.output_dir), "overrides": list(overrides),
+            "config": recorded_config(cfg)}
 
 
 class CheckpointProvenance(L.Callback):

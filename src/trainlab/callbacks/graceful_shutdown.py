@@ -8,6 +8,11 @@ loader and RNG states are consistent, by saving ``<checkpoint dir>/last.ckpt`` (
 (exit status 128 + signal number, no checkpoint or status written; ``resume_sweep=true`` / ``ckpt_path`` resume from
 what was saved before).
 
+A stop after a training step first writes what that step logged (``train/loss`` on a
+``trainer.log_every_n_steps`` step, ...): Lightning writes a step's logs only after the ``on_train_batch_end``
+hooks, where the run stops, and the resumed run goes on with the next step - without this the stopped step's
+points were missing from the run's curves and from its ``status.json`` (:func:`write_step_logs`).
+
 Under DDP the processes agree at every step boundary whether any of them received a signal (one all-reduce of a
 flag per step): they stop at the same step and save the checkpoint together (the process of rank 0 writes it).
 """
@@ -33,6 +38,16 @@ def stop_at_once(signum: int) -> None:
     checkpoint or status written: a KeyboardInterrupt would reach Lightning, which turns it into exit status 1."""
     log.warning("received %s again: stopping at once, without a checkpoint", signal.Signals(signum).name)
     end_as_signal(signum)
+
+
+def write_step_logs(trainer: L.Trainer) -> None:
+    """Hand what the finished training step logged to the loggers and ``trainer.callback_metrics``, as Lightning
+    does after the ``on_train_batch_end`` hooks (its logger connector, a private attribute: the same calls, in the
+    same order, so the step is written exactly when an uninterrupted run writes it - every
+    ``trainer.log_every_n_steps`` steps - at the step number it writes it with)."""
+    connector = trainer._logger_connector
+    connector.on_batch_end()
+    connector.update_train_step_metrics()
 
 
 class TrainingInterrupted(Exception):
@@ -107,17 +122,26 @@ class GracefulShutdown(L.Callback):
         return path
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module, outputs, batch, batch_idx) -> None:
-        self._stop_if_signalled(trainer)
+        if self._signalled(trainer):
+            write_step_logs(trainer)  # the resumed run starts after this step: its logs are written now or never
+            self._stop(trainer)
 
     def _stop_if_signalled(self, trainer: L.Trainer) -> None:
         """At a step boundary: when a signal came (to any process), save and raise :class:`TrainingInterrupted`."""
+        if self._signalled(trainer):
+            self._stop(trainer)
+
+    def _signalled(self, trainer: L.Trainer) -> bool:
+        """Whether a signal came, to this process or (under DDP) to any of the job's: all of them then stop."""
         if trainer.world_size > 1:  # stop together: a process that stopped alone would hang the others
             if not trainer.strategy.reduce_boolean_decision(self.received is not None, all=False):
-                return
+                return False
             if self.received is None:  # another process got the signal first: stop as it does
                 self.received = signal.SIGTERM
-        elif self.received is None:
-            return
+        return self.received is not None
+
+    def _stop(self, trainer: L.Trainer) -> None:
+        """Save at this step boundary and raise :class:`TrainingInterrupted`."""
         path = self.save_checkpoint(trainer)
         self._restore_handlers()
         raise TrainingInterrupted(self.received, path, trainer.global_step)
