@@ -28,11 +28,12 @@ import torch
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from trainlab.config_switches import boolean
-from trainlab.data.mnist_datamodule import EVAL_SPLITS, SOURCES, missing_files_message, torchvision_unavailable
+from trainlab.data.data_choices import EVAL_SPLITS, SOURCES
+from trainlab.data.torchvision_mnist import missing_files_message, torchvision_unavailable
 from trainlab.distributed.process_world import DDP_STRATEGIES, device_count
 from trainlab.errors import ConfigError, DataError
 from trainlab.group_options import option_lacks_key_message
-from trainlab.models.classifier import epoch_metric_names, validation_metric_names
+from trainlab.models.metric_names import epoch_metric_names, validation_metric_names
 from trainlab.models.mlp import ACTIVATIONS, BATCH_NORMS
 from trainlab.target_arguments import accepted_keywords, first_argument
 
@@ -282,7 +283,7 @@ def check_accelerator_present(cfg: DictConfig) -> None:
 
 def check_data_available(cfg: DictConfig) -> None:
     """``data.source=torchvision`` needs full MNIST in ``data.data_dir``: files that are missing and cannot be
-    downloaded (:func:`~trainlab.data.mnist_datamodule.torchvision_unavailable`) are refused here, before anything is
+    downloaded (:func:`~trainlab.data.torchvision_mnist.torchvision_unavailable`) are refused here, before anything is
     written, not once the run has started. ``auto`` and ``bundled`` always have data (the bundled sample); a download
     that fails on the network is only found by trying it. The project's MNIST module only."""
     source = OmegaConf.select(cfg, "data.source")

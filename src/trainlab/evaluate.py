@@ -26,10 +26,10 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from trainlab.checkpoint_check import check_checkpoint
 from trainlab.config_instantiation import instantiate_key
-from trainlab.data.mnist_datamodule import EVAL_SPLITS
+from trainlab.data.data_choices import EVAL_SPLITS
 from trainlab.errors import CheckpointNotFoundError, ConfigError, UserError
 from trainlab.metric_values import metric_number
-from trainlab.models.classifier import EVAL_METRIC_NAMES
+from trainlab.models.metric_names import EVAL_METRIC_NAMES
 from trainlab.run_status import read_status
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]

@@ -42,23 +42,21 @@ import lightning as L
 import torch
 
 from trainlab.data.bundled_mnist import load_bundled_mnist
+from trainlab.data.data_choices import DEFAULT_VAL_SIZE, EVAL_SPLITS, SOURCES
 from trainlab.data.tensor_batch_loader import TensorBatchLoader, uneven_last_batch
 from trainlab.data.torchvision_mnist import (
-    RAW_FILE_NAMES,
     download_torchvision_mnist,
     load_torchvision_mnist,
-    missing_torchvision_files,
+    missing_files_message,
     raw_dir,
     torchvision_files_present,
+    torchvision_unavailable,
 )
 from trainlab.errors import ConfigError, DataError
 from trainlab.output_locations import location_problem
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("auto", "bundled", "torchvision")
-EVAL_SPLITS = ("val", "train", "test")
-DEFAULT_VAL_SIZE = {"bundled": 500, "torchvision": 5000}
 # data_dir -> why full MNIST could not be downloaded there, for the later ``source=auto`` runs of this process
 AUTO_DOWNLOAD_FAILURES: dict[str, str] = {}
 
@@ -66,32 +64,6 @@ AUTO_DOWNLOAD_FAILURES: dict[str, str] = {}
 def one_line_cause(error: Exception) -> str:
     """``"OSError: <message>"`` on one line, however many lines the message has (download errors have several)."""
     return " ".join(f"{type(error).__name__}: {error}".split())
-
-
-def torchvision_unavailable(data_dir: str | os.PathLike, download: bool) -> str | None:
-    """Why ``source=torchvision`` can have no full MNIST in ``data_dir``, as far as is known without the network:
-    its files are missing and ``download`` is false, or a download could not be saved (``data_dir`` cannot be
-    written into); None when the files are there or a download may fetch them."""
-    if torchvision_files_present(data_dir):
-        return None
-    if not download:
-        return "data.download=false forbids downloading it"
-    unwritable = location_problem(raw_dir(data_dir))
-    return None if unwritable is None else f"it cannot be downloaded there: {unwritable}"
-
-
-def missing_files_message(data_dir: str | os.PathLike, download: bool, why_not_downloaded: str) -> str:
-    """Why ``data.source=torchvision`` has no data, where the files go, and the settings that work."""
-    missing = missing_torchvision_files(data_dir)
-    where = (f"is not in {raw_dir(data_dir)}" if len(missing) == len(RAW_FILE_NAMES)
-             else f"in {raw_dir(data_dir)} lacks {', '.join(missing)}")
-    hints = "" if download else "set data.download=true, "
-    if "cannot be downloaded there" in why_not_downloaded:
-        hints += "point data.data_dir at a directory this process can write to, "
-    return (f"data.source=torchvision: full MNIST {where} (data.data_dir={data_dir}) and {why_not_downloaded}. "
-            f"Put the four idx files there ({', '.join(RAW_FILE_NAMES)}), {hints}or train offline with "
-            "data.source=bundled (the 5,000-image sample) or data.source=auto (full MNIST when it is available, "
-            "else the sample)")
 
 
 class MNISTDataModule(L.LightningDataModule):

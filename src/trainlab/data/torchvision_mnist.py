@@ -16,6 +16,7 @@ import torch
 
 from trainlab.data.idx_files import check_idx_file
 from trainlab.errors import DataError
+from trainlab.output_locations import location_problem
 
 log = logging.getLogger(__name__)
 
@@ -68,3 +69,29 @@ def load_torchvision_mnist(data_dir: str | os.PathLike) -> dict[str, tuple[torch
         dataset = MNIST(root=str(data_dir), train=(split == "train"), download=False)
         splits[split] = (dataset.data.reshape(-1, 784).to(torch.uint8), dataset.targets.to(torch.int64))
     return splits
+
+
+def torchvision_unavailable(data_dir: str | os.PathLike, download: bool) -> str | None:
+    """Why ``source=torchvision`` can have no full MNIST in ``data_dir``, as far as is known without the network:
+    its files are missing and ``download`` is false, or a download could not be saved (``data_dir`` cannot be
+    written into); None when the files are there or a download may fetch them."""
+    if torchvision_files_present(data_dir):
+        return None
+    if not download:
+        return "data.download=false forbids downloading it"
+    unwritable = location_problem(raw_dir(data_dir))
+    return None if unwritable is None else f"it cannot be downloaded there: {unwritable}"
+
+
+def missing_files_message(data_dir: str | os.PathLike, download: bool, why_not_downloaded: str) -> str:
+    """Why ``data.source=torchvision`` has no data, where the files go, and the settings that work."""
+    missing = missing_torchvision_files(data_dir)
+    where = (f"is not in {raw_dir(data_dir)}" if len(missing) == len(RAW_FILE_NAMES)
+             else f"in {raw_dir(data_dir)} lacks {', '.join(missing)}")
+    hints = "" if download else "set data.download=true, "
+    if "cannot be downloaded there" in why_not_downloaded:
+        hints += "point data.data_dir at a directory this process can write to, "
+    return (f"data.source=torchvision: full MNIST {where} (data.data_dir={data_dir}) and {why_not_downloaded}. "
+            f"Put the four idx files there ({', '.join(RAW_FILE_NAMES)}), {hints}or train offline with "
+            "data.source=bundled (the 5,000-image sample) or data.source=auto (full MNIST when it is available, "
+            "else the sample)")

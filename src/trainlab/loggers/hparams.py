@@ -31,9 +31,8 @@ import math
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lightning.pytorch.loggers import Logger, TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 from tensorboard.compat.proto import summary_pb2
 from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
@@ -41,6 +40,10 @@ from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
 from trainlab.atomic_files import write_text_atomically
 from trainlab.config_keys import flatten, is_under, override_key
 from trainlab.config_yaml import config_yaml
+
+if TYPE_CHECKING:  # the writers below get Lightning's loggers; the rest (a sweep's or a search's checks) runs
+    # before Lightning is imported
+    from lightning.pytorch.loggers import Logger, TensorBoardLogger
 
 HParamValue = bool | float | int | str
 
@@ -271,6 +274,8 @@ def write_summary(logger: TensorBoardLogger, summary: summary_pb2.Summary, step:
 def record_run_start(loggers: Sequence[Logger], config: Mapping[str, Any], columns: Mapping[str, HParamValue]) -> None:
     """Before training: TensorBoard gets the session start (``columns``) and keeps ``config`` for hparams.yaml;
     any other logger is handed ``config`` as its hyper-parameters."""
+    from lightning.pytorch.loggers import TensorBoardLogger
+
     for logger in loggers:
         if isinstance(logger, TensorBoardLogger):
             logger.hparams.update(config)
@@ -282,6 +287,8 @@ def record_run_start(loggers: Sequence[Logger], config: Mapping[str, Any], colum
 def record_run_end(loggers: Sequence[Logger], metrics: Mapping[str, float], status: str, step: int) -> None:
     """After training: TensorBoard gets the ``hp/*`` metric scalars at the last ``step`` and the session end;
     every logger is finalised."""
+    from lightning.pytorch.loggers import TensorBoardLogger
+
     for logger in loggers:
         if isinstance(logger, TensorBoardLogger):
             logger.log_metrics(hp_metrics(metrics, status), step=step)

@@ -43,24 +43,9 @@ from torchmetrics.classification import MulticlassAccuracy
 from trainlab.errors import ConfigError
 from trainlab.models.hook_name_attribute import HookNameAsPlainAttribute
 from trainlab.models.metric_dtype import metric_dtype, metrics_follow
+from trainlab.models.metric_names import EVAL_METRIC_NAMES
 
-# split evaluated in the validation loop -> (loss name, accuracy name)
-EVAL_METRIC_NAMES = {"val": ("val/loss", "val/acc"), "train": ("eval/train_loss", "eval/train_acc"),
-                     "test": ("eval/test_loss", "eval/test_acc")}
 OptimizerFactory = Callable[[list[dict[str, Any]]], torch.optim.Optimizer]
-
-
-def validation_metric_names(eval_splits: list[str]) -> list[str]:
-    """The metrics each validation computes: loss and accuracy of every evaluated split."""
-    return [name for split in eval_splits for name in EVAL_METRIC_NAMES[split]]
-
-
-def epoch_metric_names(eval_splits: list[str], weight_decay: float, has_scheduler: bool) -> list[str]:
-    """Every metric an epoch of :class:`MLPClassifier` leaves in ``trainer.callback_metrics`` - what a callback's
-    ``monitor`` (checkpointing, early stopping) can watch."""
-    names = validation_metric_names(eval_splits) + (["val/acc_best"] if "val" in eval_splits else [])
-    names += ["train/acc", "train/loss"] + (["train/lr"] if has_scheduler else [])
-    return names + (["train/weight_penalty", "train/total_loss"] if weight_decay > 0 else [])
 
 
 def split_decay_groups(net: nn.Module, weight_decay: float) -> list[dict[str, Any]]:

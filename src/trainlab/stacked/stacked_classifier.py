@@ -26,8 +26,9 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 
-from trainlab.models.classifier import EVAL_METRIC_NAMES, MLPClassifier
+from trainlab.models.classifier import MLPClassifier
 from trainlab.models.hook_name_attribute import HookNameAsPlainAttribute
+from trainlab.models.metric_names import EVAL_METRIC_NAMES
 from trainlab.stacked.stacked_mlp import StackedMLP
 from trainlab.stacked.stacked_optimizer import StackedOptimizer
 
