@@ -20,6 +20,7 @@ import io
 import logging
 import os
 import runpy
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -41,6 +42,13 @@ TRAIN_PY = ROOT / "train.py"
 # subprocesses inherit it, so in-process and subprocess runs of the same config compute identically.
 # OMP_NUM_THREADS=2 make test undoes it.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+# A shell without job control starts a background command (`make test &`, `nohup make test &`) with SIGINT
+# ignored, and every process it starts inherits that: the tests of Ctrl-C (in this process and in the train.py
+# processes they start) would see a Ctrl-C do nothing. Python's own handler is put back, as an interactive shell
+# would have it; exec gives the train.py processes the default action, on which Python installs the same handler.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
