@@ -732,8 +732,8 @@ def test_two_processes_share_one_study(data_dir, tmp_path):
                                       "allowed: one of val/loss, val/acc, val/acc_best, train/acc, train/loss, "
                                       "train/weight_penalty, train/total_loss, status/diverged"),
 ])
-def test_bad_search_settings_fail_in_one_line_before_any_trial(override, message, data_dir, tmp_path):
-    result = run(data_dir, "hparams_search=tpe", f"hydra.sweep.dir={tmp_path / 'sweep'}", override)
+def test_bad_search_settings_fail_in_one_line_before_any_trial(override, message, train_in_process, tmp_path):
+    result = train_in_process("-m", *SMALL, "hparams_search=tpe", f"hydra.sweep.dir={tmp_path / 'sweep'}", override)
     assert result.returncode == 2, result.stderr[-3000:]
     assert result.stderr.strip().splitlines()[-1].startswith(message)
     assert "Traceback" not in result.stderr and "Error getting class" not in result.stdout + result.stderr
