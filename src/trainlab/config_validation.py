@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
-import torch
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from trainlab.config_switches import boolean
@@ -34,7 +33,7 @@ from trainlab.distributed.process_world import DDP_STRATEGIES, device_count
 from trainlab.errors import ConfigError, DataError
 from trainlab.group_options import option_lacks_key_message
 from trainlab.models.metric_names import epoch_metric_names, validation_metric_names
-from trainlab.models.mlp import ACTIVATIONS, BATCH_NORMS
+from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
 from trainlab.target_arguments import accepted_keywords, first_argument
 
 TOP_LEVEL_KEYS = {
@@ -267,6 +266,8 @@ def check_accelerator_present(cfg: DictConfig) -> None:
     accelerator = OmegaConf.select(cfg, "trainer.accelerator")
     if accelerator not in ("gpu", "cuda"):
         return
+    import torch  # here, not at the top: the other checks answer before torch is imported (~1-3 s)
+
     if not torch.cuda.is_available():
         raise ConfigError(
             f"trainer.accelerator={accelerator!r} (trainer=gpu) needs a CUDA GPU, and torch.cuda.is_available() is "

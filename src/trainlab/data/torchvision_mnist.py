@@ -11,12 +11,14 @@ import logging
 import os
 import socket
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from trainlab.data.idx_files import check_idx_file
 from trainlab.errors import DataError
 from trainlab.output_locations import location_problem
+
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ def download_torchvision_mnist(data_dir: str | os.PathLike, timeout_s: float) ->
 
 def load_torchvision_mnist(data_dir: str | os.PathLike) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """Return ``{"train"|"test": (uint8 images (N, 784), int64 labels)}`` from the validated raw files."""
+    import torch  # here, as torchvision: a config check reads this module's file names without importing either
     from torchvision.datasets import MNIST
 
     splits = {}

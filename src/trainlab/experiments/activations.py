@@ -25,7 +25,8 @@ from torch import nn
 from trainlab.errors import RunDirInUseError
 from trainlab.experiments.output_dir import experiment_output_dir
 from trainlab.init import he_init, normal_init, xavier_init
-from trainlab.models.mlp import ACTIVATIONS
+from trainlab.models.mlp import make_activation
+from trainlab.models.net_choices import ACTIVATIONS
 
 NUM_LAYERS, WIDTH, BATCH, BINS = 5, 100, 1000, 30
 INITS = {  # the book's four weight scales, through the project's initializers
@@ -43,7 +44,7 @@ def layer_activations(activation: str, init: str, seed: int = 0) -> list[torch.T
     x = torch.randn(BATCH, WIDTH)
     layers = nn.ModuleList(nn.Linear(WIDTH, WIDTH, bias=False) for _ in range(NUM_LAYERS))
     INITS[init](layers)
-    act = ACTIVATIONS[activation]()
+    act = make_activation(activation)
     outputs = []
     with torch.no_grad():
         for layer in layers:

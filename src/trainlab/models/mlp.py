@@ -11,8 +11,12 @@ from collections.abc import Sequence
 
 from torch import nn
 
-ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
-BATCH_NORMS = ("none", "custom", "torch")
+from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
+
+
+def make_activation(name: str) -> nn.Module:
+    """The activation ``name`` (a key of :data:`~trainlab.models.net_choices.ACTIVATIONS`) as a torch.nn module."""
+    return getattr(nn, ACTIVATIONS[name])()
 
 
 def make_batch_norm(kind: str, num_features: int) -> nn.Module:
@@ -62,7 +66,7 @@ class MLP(nn.Sequential):
             layers.append(nn.Linear(fan_in, width))
             if batch_norm != "none":
                 layers.append(make_batch_norm(batch_norm, width))
-            layers.append(ACTIVATIONS[activation]())
+            layers.append(make_activation(activation))
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
             fan_in = width
