@@ -17,6 +17,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import optuna
@@ -180,6 +181,41 @@ def test_a_worker_joining_a_study_shares_its_trials_and_draws_new_parameters(tmp
     dirs = {path.name.split("_")[0] for sweep in ("a", "b") for path in (tmp_path / sweep).iterdir() if path.is_dir()}
     assert dirs == {"0", "1", "2", "3", "4"}
     assert len({t.params["optimizer.lr"] for t in study.trials}) == 5  # same seed, no repeated draws
+
+
+def test_two_workers_creating_one_study_at_once_never_both_record_their_settings(tmp_path, monkeypatch, caplog):
+    """Worker B creates the shared study just after worker A did and finds no settings, A not having recorded its
+    own yet: B recorded its own (seed=2) and both ran trials of two configurations in one study. Now B, whose
+    creation lost, joins the study, waits for A's settings and refuses in one line."""
+    caplog.set_level("INFO", logger="trainlab.search.optuna_search")
+    shared = (f"hydra.sweeper.storage=journal:{tmp_path / 'study.log'}", "hydra.sweeper.study_name=shared",
+              "hydra.sweeper.n_trials=2")
+    worker_a, worker_b = make_search(tmp_path / "a", *shared, "seed=1"), make_search(tmp_path / "b", *shared, "seed=2")
+    real_check, held, refusals = optuna_search.check_study_settings, [], []
+
+    def a_records_late(study, settings, *args, **kwargs):
+        if not held:  # worker A, which created the study: B starts before A has recorded its settings
+            held.append(lambda: real_check(study, settings, *args, **kwargs))
+            monkeypatch.setattr(optuna.study, "get_all_study_names", lambda storage: [])  # B looked just before
+            with pytest.raises(ConfigError) as refused:
+                run_search(worker_b)
+            refusals.append(str(refused.value))
+            held[-1].join()
+            return
+        recorder = threading.Timer(0.3, held[0])  # A records its settings 0.3 s after B began its check
+        held.append(recorder)
+        recorder.start()
+        real_check(study, settings, *args, **kwargs)
+
+    monkeypatch.setattr(optuna_search, "check_study_settings", a_records_late)
+    run_search(worker_a)
+    assert refusals[0].startswith(f"the study 'shared' in journal:{tmp_path / 'study.log'} ran its trials with other "
+                                  "settings than this search (seed: 1 in the study, 2 here)")
+    study = optuna.load_study(study_name="shared", storage=journal(tmp_path / "study.log"))
+    assert study.user_attrs["settings"]["seed"] == 1
+    assert [t.user_attrs["worker"] for t in study.trials] == [this_worker()] * 2 and worker_b.launcher.calls == []
+    assert (f"study 'shared' in journal:{tmp_path / 'study.log'}: created by another worker a moment ago; joining it"
+            in caplog.text)
 
 
 def test_a_trial_asked_when_the_study_is_full_is_surplus_and_never_runs(tmp_path, monkeypatch):

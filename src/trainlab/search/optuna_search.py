@@ -138,6 +138,7 @@ class OptunaSearch:
         parse_n_jobs(n_jobs)  # refused here, before anything; its meaning depends on the sampler (batch_size)
         self.n_jobs = n_jobs
         self.batches: BatchSize | None = None
+        self.created_study = False  # whether this process created the study (open_study): it records the settings
         self.sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         self.resume = bool(config.get("resume_sweep", False))
 
@@ -211,9 +212,15 @@ class OptunaSearch:
                 "(resume_sweep=true continues it), or a new hydra.sweep.dir for this search")
         if exists:  # loaded, not re-created: a journal would log a (refused) creation each time
             study = optuna.load_study(storage=storage.storage, study_name=self.study_name, sampler=sampler)
-        else:  # another worker may create it meanwhile: then it is loaded
-            study = optuna.create_study(storage=storage.storage, study_name=self.study_name, sampler=sampler,
-                                        direction=self.direction, load_if_exists=True)
+        else:
+            try:
+                study = optuna.create_study(storage=storage.storage, study_name=self.study_name, sampler=sampler,
+                                            direction=self.direction)
+                self.created_study = True
+            except optuna.exceptions.DuplicatedStudyError:  # another worker created it meanwhile: joined
+                log.info("study %r in %s: created by another worker a moment ago; joining it", self.study_name,
+                         storage.description)
+                study = optuna.load_study(storage=storage.storage, study_name=self.study_name, sampler=sampler)
         if study.direction.name.lower() != self.direction:
             raise ConfigError(f"hydra.sweeper.direction={self.direction}: the study {self.study_name!r} in "
                               f"{storage.description} was created to {study.direction.name.lower()}; allowed: "
@@ -275,7 +282,7 @@ class OptunaSearch:
             exclude_keys = self.config.hydra.job.config.override_dirname.exclude_keys
             check_study_settings(study, study_settings(trial_config, space.distributions, exclude_keys),
                                  storage.description, self.new_search_hint(storage),
-                                 left_out_keys(space.distributions, exclude_keys))
+                                 left_out_keys(space.distributions, exclude_keys), created=self.created_study)
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
             with StopSignals() as stop:
