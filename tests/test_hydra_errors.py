@@ -153,18 +153,18 @@ def test_a_key_the_chosen_option_lacks_names_the_options_that_take_it(train_in_p
 
 
 @pytest.mark.parametrize("value", ["abc", "1.5", "0"])
-@pytest.mark.parametrize(("key", "command"), [
-    ("hydra.sweeper.n_trials", ["hparams_search=random"]),
-    ("hydra.sweeper.n_jobs", ["hparams_search=random"]),
-    ("hydra.launcher.max_members", ["-m", "optimizer=sgd,adam", "hydra/launcher=stacked"]),
+@pytest.mark.parametrize(("key", "command", "rule"), [
+    ("hydra.sweeper.n_trials", ["hparams_search=random"], "an integer >= 1"),
+    ("hydra.sweeper.n_jobs", ["hparams_search=random"], "an integer >= 1, or auto (batches that suit the sampler)"),
+    ("hydra.launcher.max_members", ["-m", "optimizer=sgd,adam", "hydra/launcher=stacked"], "an integer >= 1"),
 ])
 def test_an_integer_setting_states_its_whole_rule_whatever_the_wrong_value(train_in_process, tmp_path, key, command,
-                                                                            value):
+                                                                            rule, value):
     """``n_trials=abc`` said "allowed: an integer" (the type Hydra converts to) and ``n_trials=0`` "allowed: an
     integer >= 1" (the plugin's check): one rule, stated whole for every wrong value."""
     result = train_in_process(*command, f"{key}={value}")
     assert result.returncode == 2
-    assert result.stderr.splitlines()[-1] == f"error: {key}={value} is invalid; allowed: an integer >= 1"
+    assert result.stderr.splitlines()[-1] == f"error: {key}={value} is invalid; allowed: {rule}"
     assert not (tmp_path / "outputs").exists()
 
 

@@ -17,6 +17,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import optuna
@@ -95,7 +96,7 @@ def compose_search(sweep_dir: Path, *overrides: str):
 def make_search(sweep_dir: Path, *overrides: str, outcomes=None, on_launch=None) -> OptunaSearch:
     config, loader = compose_search(sweep_dir, *overrides)
     launcher = StatusWritingLauncher(config, loader, outcomes, on_launch)
-    settings = OmegaConf.to_container(config.hydra.sweeper, resolve=False)
+    settings = OmegaConf.to_container(config.hydra.sweeper, resolve=True)  # as Hydra instantiates the sweeper
     for key in ("_target_", "_recursive_"):
         settings.pop(key)
     settings["sampler"] = config.hydra.sweeper.sampler
@@ -180,6 +181,41 @@ def test_a_worker_joining_a_study_shares_its_trials_and_draws_new_parameters(tmp
     dirs = {path.name.split("_")[0] for sweep in ("a", "b") for path in (tmp_path / sweep).iterdir() if path.is_dir()}
     assert dirs == {"0", "1", "2", "3", "4"}
     assert len({t.params["optimizer.lr"] for t in study.trials}) == 5  # same seed, no repeated draws
+
+
+def test_two_workers_creating_one_study_at_once_never_both_record_their_settings(tmp_path, monkeypatch, caplog):
+    """Worker B creates the shared study just after worker A did and finds no settings, A not having recorded its
+    own yet: B recorded its own (seed=2) and both ran trials of two configurations in one study. Now B, whose
+    creation lost, joins the study, waits for A's settings and refuses in one line."""
+    caplog.set_level("INFO", logger="trainlab.search.optuna_search")
+    shared = (f"hydra.sweeper.storage=journal:{tmp_path / 'study.log'}", "hydra.sweeper.study_name=shared",
+              "hydra.sweeper.n_trials=2")
+    worker_a, worker_b = make_search(tmp_path / "a", *shared, "seed=1"), make_search(tmp_path / "b", *shared, "seed=2")
+    real_check, held, refusals = optuna_search.check_study_settings, [], []
+
+    def a_records_late(study, settings, *args, **kwargs):
+        if not held:  # worker A, which created the study: B starts before A has recorded its settings
+            held.append(lambda: real_check(study, settings, *args, **kwargs))
+            monkeypatch.setattr(optuna.study, "get_all_study_names", lambda storage: [])  # B looked just before
+            with pytest.raises(ConfigError) as refused:
+                run_search(worker_b)
+            refusals.append(str(refused.value))
+            held[-1].join()
+            return
+        recorder = threading.Timer(0.3, held[0])  # A records its settings 0.3 s after B began its check
+        held.append(recorder)
+        recorder.start()
+        real_check(study, settings, *args, **kwargs)
+
+    monkeypatch.setattr(optuna_search, "check_study_settings", a_records_late)
+    run_search(worker_a)
+    assert refusals[0].startswith(f"the study 'shared' in journal:{tmp_path / 'study.log'} ran its trials with other "
+                                  "settings than this search (seed: 1 in the study, 2 here)")
+    study = optuna.load_study(study_name="shared", storage=journal(tmp_path / "study.log"))
+    assert study.user_attrs["settings"]["seed"] == 1
+    assert [t.user_attrs["worker"] for t in study.trials] == [this_worker()] * 2 and worker_b.launcher.calls == []
+    assert (f"study 'shared' in journal:{tmp_path / 'study.log'}: created by another worker a moment ago; joining it"
+            in caplog.text)
 
 
 def test_a_trial_asked_when_the_study_is_full_is_surplus_and_never_runs(tmp_path, monkeypatch):
@@ -822,6 +858,43 @@ def test_the_tpe_search_takes_any_sampler_preset_and_tpe_keeps_its_batch_setting
         assert tpe.constant_liar is True and tpe.n_startup_trials == 10
 
 
+def test_a_cmaes_search_on_the_random_preset_draws_from_its_model_and_is_named_after_it(tmp_path, caplog):
+    """hparams_search=random hydra/sweeper/optuna_sampler=cmaes asked all trials in one batch (n_jobs: 100), so
+    CMA-ES drew them all with its independent sampler: the random search's parameters, in a study 'hparams_random'."""
+    caplog.set_level("INFO", logger="trainlab.search.optuna_search")
+    search = make_search(tmp_path / "s", "hydra/sweeper/optuna_sampler=cmaes", "+hydra.sweeper.sampler.popsize=4",
+                         "hydra.sweeper.n_trials=6")
+    run_search(search)
+    assert search.launcher.calls == [(0, 1), (1, 4), (5, 1)]  # the start-up trial, then one generation a batch
+    study = load(tmp_path / "s", "hparams_cmaes")
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 6
+    generations = [t.system_attrs.get("cma:generation") for t in study.trials]
+    assert generations == [None, 0, 0, 0, 0, 1]  # CMA-ES drew every trial after the first; 1 learnt from 0
+    assert "(a first batch of 1, then batches of 4 by hydra.sweeper.n_jobs=auto)" in caplog.text
+    assert "WARNING" not in caplog.text
+
+
+def test_an_explicit_n_jobs_of_one_batch_with_a_model_sampler_warns_before_the_first_trial(tmp_path, caplog):
+    search = make_search(tmp_path / "s", "hparams_search=tpe", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=100",
+                         "hydra.sweeper.sampler.n_startup_trials=2")
+    run_search(search)
+    assert search.launcher.calls == [(0, 4)]  # as asked: the warning only says what it costs
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == [
+        "hydra.sweeper.n_jobs=100 asks all 4 trials left in one batch: TPESampler draws a trial from its model only "
+        "once 2 trials (n_startup_trials) completed before it is asked, so it draws every trial at random, as "
+        "RandomSampler would; hydra.sweeper.n_jobs=auto asks batches of 2 here, 2 of them drawn from the model"]
+
+
+@pytest.mark.parametrize("sampler", ["random", "tpe", "gp", "cmaes", "qmc"])
+def test_both_presets_name_the_study_after_the_sampler_and_let_it_pick_the_batches(tmp_path, sampler):
+    """The study of hparams_search=random hydra/sweeper/optuna_sampler=gp was named hparams_random."""
+    for preset in ("random", "tpe"):
+        config, _ = compose_search(tmp_path, f"hparams_search={preset}", f"hydra/sweeper/optuna_sampler={sampler}")
+        assert config.hydra.sweeper.study_name == f"hparams_{sampler}"
+        assert config.hydra.sweeper.n_jobs == "auto" and config.hydra.sweeper.sampler.seed == 1234
+
+
 def test_a_sampler_whose_package_is_missing_is_refused_before_any_trial(monkeypatch):
     """CmaEsSampler imports cmaes at its first sample: the search crashed mid-way and left a trial RUNNING."""
     from trainlab.search import sampler_factory
@@ -844,7 +917,7 @@ def test_the_start_line_counts_the_trials_that_count_toward_n_trials(tmp_path, c
         run_search(make_search(sweep, "hydra.sweeper.n_trials=2", outcomes={1: KeyboardInterrupt()}))
     run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "resume_sweep=true"))
     assert re.search(r"1 trials so far \(and 1 that do not count: interrupted or surplus\), .* maximize until 2 "
-                     r"trials have run \(batches of 1\)", caplog.text)
+                     r"trials have run \(batches of 1 by hydra.sweeper.n_jobs=auto\)", caplog.text)
     assert len(load(sweep).trials) == 3  # the interrupted trial 1 did not count: trial 2 ran in its place
     run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "resume_sweep=true"))
     assert (f"study 'hparams_random' in {sweep / 'optuna.journal'}: 2 trials so far (and 1 that do not count: "

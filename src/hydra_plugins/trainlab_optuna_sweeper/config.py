@@ -32,8 +32,9 @@ class TrainlabOptunaSweeperConf:
     # trials that run to their end, in all (over resumes and workers); "minimum": the bound the search checks, named
     # also when the value is no integer at all (trainlab.hydra_errors.typed_field_message)
     n_trials: int = field(default=20, metadata={"minimum": 1})
-    # trials per batch handed to the launcher
-    n_jobs: int = field(default=1, metadata={"minimum": 1})
+    # trials per batch handed to the launcher, or "auto": batches that let the sampler's model work
+    # (trainlab.search.batch_size; checked there, so no int type here)
+    n_jobs: Any = 1
     # the search space, key -> interval(a, b) | tag(log, interval(a, b)) | tag(int, interval(a, b)) | choice(x, y)
     # | x,y | range(start, stop, step) | a fixed value
     params: Any = None

@@ -8,12 +8,14 @@
 * ``storage`` / ``study_name`` - where the study lives (:mod:`trainlab.search.storage`); processes that name the same
   storage and study share it;
 * ``n_trials`` - trials that run to their end, in all (:mod:`trainlab.search.trial_budget`);
-* ``n_jobs`` - trials per batch: each batch goes to ``launcher.launch`` in one call (basic, joblib, submitit, ...);
+* ``n_jobs`` - trials per batch, or ``auto``: batches that let the sampler's model work
+  (:mod:`trainlab.search.batch_size`); each batch goes to ``launcher.launch`` in one call (basic, joblib, submitit,
+  ...);
 * ``params`` - the search space (:mod:`trainlab.search.search_space`); sweep overrides on the command line add to it.
   A search that opens the study again must compose the same config besides them
   (:mod:`trainlab.search.study_settings`).
 
-The loop, until ``n_trials`` trials count: ask ``min(n_jobs, trials left)`` trials (each with its parameters, and
+The loop, until ``n_trials`` trials count: ask a batch of at most the trials left (each with its parameters, and
 its job directory, worker and sweep directory as user attributes), drop the surplus ones, launch the batch with
 job number = trial number (so resumed and shared studies never reuse a job directory), then tell each trial what
 its job's ``status.json`` and return value say (:mod:`trainlab.search.trial_outcome`). A stop (Ctrl-C, SIGTERM, a
@@ -38,10 +40,12 @@ from typing import Any
 import optuna
 from hydra.core.utils import JobReturn, JobStatus
 from omegaconf import DictConfig, OmegaConf, open_dict
+from optuna.trial import TrialState
 
 from trainlab.errors import ConfigError
+from trainlab.search.batch_size import AUTO, BatchSize, batch_size, parse_n_jobs
 from trainlab.search.results import best_trial, write_results
-from trainlab.search.sampler_factory import build_sampler
+from trainlab.search.sampler_factory import sampler_spec
 from trainlab.search.search_space import SearchSpace, parse_search_space
 from trainlab.search.stale_trials import close_stale_trials
 from trainlab.search.stop_signals import SearchInterrupted, StopSignals
@@ -90,6 +94,11 @@ def consecutive_runs(jobs: Sequence[TrialJob]) -> list[list[TrialJob]]:
     return runs
 
 
+def completed_trials(study: optuna.Study) -> int:
+    """The study's COMPLETE trials: those a sampler's model learns from."""
+    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+
+
 def positive_int(key: str, value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ConfigError(f"hydra.sweeper.{key}={value} is invalid; allowed: an integer >= 1")
@@ -125,7 +134,11 @@ class OptunaSearch:
         if not isinstance(study_name, str) or not study_name:
             raise ConfigError(f"hydra.sweeper.study_name={study_name} is invalid; allowed: a non-empty string")
         self.direction, self.study_name = direction, study_name
-        self.n_trials, self.n_jobs = positive_int("n_trials", n_trials), positive_int("n_jobs", n_jobs)
+        self.n_trials = positive_int("n_trials", n_trials)
+        parse_n_jobs(n_jobs)  # refused here, before anything; its meaning depends on the sampler (batch_size)
+        self.n_jobs = n_jobs
+        self.batches: BatchSize | None = None
+        self.created_study = False  # whether this process created the study (open_study): it records the settings
         self.sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         self.resume = bool(config.get("resume_sweep", False))
 
@@ -199,9 +212,15 @@ class OptunaSearch:
                 "(resume_sweep=true continues it), or a new hydra.sweep.dir for this search")
         if exists:  # loaded, not re-created: a journal would log a (refused) creation each time
             study = optuna.load_study(storage=storage.storage, study_name=self.study_name, sampler=sampler)
-        else:  # another worker may create it meanwhile: then it is loaded
-            study = optuna.create_study(storage=storage.storage, study_name=self.study_name, sampler=sampler,
-                                        direction=self.direction, load_if_exists=True)
+        else:
+            try:
+                study = optuna.create_study(storage=storage.storage, study_name=self.study_name, sampler=sampler,
+                                            direction=self.direction)
+                self.created_study = True
+            except optuna.exceptions.DuplicatedStudyError:  # another worker created it meanwhile: joined
+                log.info("study %r in %s: created by another worker a moment ago; joining it", self.study_name,
+                         storage.description)
+                study = optuna.load_study(storage=storage.storage, study_name=self.study_name, sampler=sampler)
         if study.direction.name.lower() != self.direction:
             raise ConfigError(f"hydra.sweeper.direction={self.direction}: the study {self.study_name!r} in "
                               f"{storage.description} was created to {study.direction.name.lower()}; allowed: "
@@ -220,7 +239,8 @@ class OptunaSearch:
 
     def log_start(self, study: optuna.Study, storage: StudyStorage) -> None:
         """Where the study stands (after a resume has closed its stale trials): the trials that count toward
-        ``n_trials`` so far, and what this search runs."""
+        ``n_trials`` so far, and what this search runs - with a warning when ``n_jobs`` leaves the sampler's model
+        nothing to draw."""
         trials = study.get_trials(deepcopy=False)
         counted = sum(counts_toward_budget(trial) for trial in trials)
         others = f" (and {len(trials) - counted} that do not count: interrupted or surplus)" if counted < len(trials) \
@@ -230,15 +250,21 @@ class OptunaSearch:
                         "larger n_trials continues it)", self.study_name, storage.description, counted, others,
                         self.n_trials)
         else:
-            log.info("study %r in %s: %d trials so far%s, %s %s until %d trials have run (batches of %d)",
+            left, completed = self.n_trials - counted, completed_trials(study)
+            auto = f" by hydra.sweeper.n_jobs={AUTO}" if self.batches.n_jobs is None else ""
+            log.info("study %r in %s: %d trials so far%s, %s %s until %d trials have run (%s%s)",
                      self.study_name, storage.description, counted, others, str(study.sampler), self.direction,
-                     self.n_trials, min(self.n_jobs, self.n_trials - counted))
+                     self.n_trials, self.batches.describe(left, completed), auto)
+            if (warning := self.batches.warning(left, completed)) is not None:
+                log.warning(warning)
 
     # ---- the loop -------------------------------------------------------------------------------------------------
     def run(self, arguments: list[str]) -> dict[str, Any]:
         self.check_objective()
         space = self.search_space(arguments)
-        sampler = build_sampler(self.sampler_node)  # a bad sampler is refused before the storage file is made
+        spec = sampler_spec(self.sampler_node)
+        sampler = spec.build()  # a bad sampler is refused before the storage file is made
+        self.batches = batch_size(self.n_jobs, spec, space.distributions)
         from trainlab.config_validation import check_optimized_metric  # torch: imported by search_space already
 
         trial_config = self.config_loader.load_sweep_config(self.config, list(space.fixed))
@@ -256,7 +282,7 @@ class OptunaSearch:
             exclude_keys = self.config.hydra.job.config.override_dirname.exclude_keys
             check_study_settings(study, study_settings(trial_config, space.distributions, exclude_keys),
                                  storage.description, self.new_search_hint(storage),
-                                 left_out_keys(space.distributions, exclude_keys))
+                                 left_out_keys(space.distributions, exclude_keys), created=self.created_study)
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
             with StopSignals() as stop:
@@ -265,7 +291,7 @@ class OptunaSearch:
                         close_stale_trials(study, self.sweep_dir)
                     self.log_start(study, storage)
                     while (left := trials_left(study, self.n_trials)) > 0:
-                        self.run_batch(study, space, min(left, self.n_jobs), stop)
+                        self.run_batch(study, space, self.batches.next_batch(left, completed_trials(study)), stop)
                 except SearchInterrupted as interrupted:
                     self.report_stop(study)
                     raise SystemExit(128 + interrupted.signum) from None

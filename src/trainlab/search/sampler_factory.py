@@ -16,6 +16,7 @@ import importlib.util
 import inspect
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import optuna
@@ -42,8 +43,48 @@ def allowed() -> str:
             "hydra/sweeper/optuna_sampler=random|tpe|gp|cmaes|qmc")
 
 
-def build_sampler(node: DictConfig | Mapping[str, Any] | None) -> optuna.samplers.BaseSampler:
-    """The sampler ``node`` describes (see the module docstring)."""
+@dataclass(frozen=True)
+class SamplerSpec:
+    """The checked content of ``hydra.sweeper.sampler``: the class and the keyword arguments it is built with."""
+
+    cls: type
+    target: str
+    arguments: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.cls.__name__
+
+    def argument(self, name: str) -> Any:
+        """The value the sampler gets for ``name``: the configured one, else the class's default (None when the
+        class has no such argument)."""
+        if name in self.arguments:
+            return self.arguments[name]
+        parameter = inspect.signature(self.cls).parameters.get(name)
+        return None if parameter is None or parameter.default is inspect.Parameter.empty else parameter.default
+
+    def build(self) -> optuna.samplers.BaseSampler:
+        """The sampler (see the module docstring)."""
+
+        def make(seed: int | None) -> optuna.samplers.BaseSampler:
+            arguments = {**self.arguments, "seed": seed} if "seed" in self.arguments else self.arguments
+            try:
+                return self.cls(**arguments)
+            except (TypeError, ValueError, ImportError) as error:
+                raise ConfigError(f"{KEY} ({self.target}): {error}") from None
+
+        seed = self.arguments.get("seed")
+        if seed is None:
+            return make(None)
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise ConfigError(f"{KEY}.seed={seed!r} is invalid; allowed: an integer, or null (unseeded)")
+        make(seed)  # the arguments are checked now, before any trial, not at the first trial
+        return WorkerSeededSampler(make, seed, self.name)
+
+
+def sampler_spec(node: DictConfig | Mapping[str, Any] | None) -> SamplerSpec:
+    """The class and arguments ``node`` names, checked: an importable sampler class, its package installed, only
+    arguments it takes."""
     spec = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else dict(node or {})
     target = spec.pop("_target_", None)
     if not isinstance(target, str) or not target:
@@ -64,21 +105,12 @@ def build_sampler(node: DictConfig | Mapping[str, Any] | None) -> optuna.sampler
         raise ConfigError(f"{KEY}._target_={target} needs the package {package!r}, which is not installed; allowed: "
                           f"pip install {package}, or another sampler: {allowed()}")
     check_arguments(cls, spec)
+    return SamplerSpec(cls, target, spec)
 
-    def make(seed: int | None) -> optuna.samplers.BaseSampler:
-        arguments = {**spec, "seed": seed} if "seed" in spec else spec
-        try:
-            return cls(**arguments)
-        except (TypeError, ValueError, ImportError) as error:
-            raise ConfigError(f"{KEY} ({target}): {error}") from None
 
-    seed = spec.get("seed")
-    if seed is None:
-        return make(None)
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ConfigError(f"{KEY}.seed={seed!r} is invalid; allowed: an integer, or null (unseeded)")
-    make(seed)  # the arguments are checked now, before any trial, not at the first trial
-    return WorkerSeededSampler(make, seed, cls.__name__)
+def build_sampler(node: DictConfig | Mapping[str, Any] | None) -> optuna.samplers.BaseSampler:
+    """The sampler ``node`` describes (see the module docstring)."""
+    return sampler_spec(node).build()
 
 
 def check_arguments(cls: type, spec: dict[str, Any]) -> None:

@@ -24,15 +24,20 @@ Values compare with ``==`` (``1`` and ``1.0`` are the same), and NaN is the same
 
 A study recorded before this attribute existed, with trials, is not checked (there is nothing to compare with); one
 recorded by an earlier version is compared without the keys that are no settings now.
-Two workers that *create* a new study at the same instant with different settings can both record theirs (the
-check and the record are two storage calls); a worker that joins a study which already has trials is always
-checked.
+
+Two workers started at the same instant on a new shared study: only the one whose creation of the study succeeded
+records its settings (the storage lets one creation of a name succeed; the other worker loads the study). A worker
+that opens a study without settings and without trials which it did not create waits up to
+:data:`SETTINGS_WAIT_S` for its creator to record them, then compares - so the two never both record theirs (the
+check and the record are two storage calls: both recorded theirs, the last one won, and the workers ran trials of
+two configurations in one study).
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -50,6 +55,9 @@ SETTINGS_ATTR = "settings"
 RESULT_KEYS = frozenset({"callbacks", "debug", "optimized_metric", "objective_on_failure", "test", "data.eval_splits",
                          "trainer.devices"})  # data.batch_size is per process: devices set the global batch
 SHOWN_DIFFERENCES = 5
+#: how long a worker waits for the settings of a study that another worker has just created
+SETTINGS_WAIT_S = 10.0
+SETTINGS_POLL_S = 0.1
 
 
 def left_out_keys(searched: Iterable[str], exclude_keys: Iterable[str]) -> list[str]:
@@ -76,12 +84,32 @@ def same_setting(recorded: Any, here: Any) -> bool:
     return recorded == here
 
 
+def recorded_settings(study: optuna.Study, created: bool) -> Any:
+    """The settings ``study`` records; for a study another worker created (``created`` false) and that records
+    none yet, nor any trial, those its creator records within :data:`SETTINGS_WAIT_S` (None if it records none)."""
+    recorded = study.user_attrs.get(SETTINGS_ATTR)
+    if created or isinstance(recorded, dict) or study.get_trials(deepcopy=False):
+        return recorded
+    log.info("study %r has no settings yet: waiting up to %.0f s for the worker that created it to record them",
+             study.study_name, SETTINGS_WAIT_S)
+    deadline = time.monotonic() + SETTINGS_WAIT_S
+    while time.monotonic() < deadline:
+        time.sleep(SETTINGS_POLL_S)
+        recorded = study.user_attrs.get(SETTINGS_ATTR)
+        if isinstance(recorded, dict):
+            return recorded
+    return recorded
+
+
 def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: str,
-                         new_search: str = "a new hydra.sweep.dir", left_out: Iterable[str] = ()) -> None:
+                         new_search: str = "a new hydra.sweep.dir", left_out: Iterable[str] = (),
+                         created: bool = True) -> None:
     """Record ``settings`` in a study without trials; refuse a study whose trials ran with other settings.
     ``left_out``: the keys ``settings`` leaves out (:func:`left_out_keys`), left out of the recorded ones too - a
-    study recorded by an earlier version may hold keys that are no settings now (``optimizer.foreach``)."""
-    recorded = study.user_attrs.get(SETTINGS_ATTR)
+    study recorded by an earlier version may hold keys that are no settings now (``optimizer.foreach``).
+    ``created``: whether this process created the study (else it waits for its creator's settings, see the module
+    docstring)."""
+    recorded = recorded_settings(study, created)
     if not isinstance(recorded, dict):
         if study.get_trials(deepcopy=False):
             log.info("study %r in %s records no settings (made before they were recorded): not compared",

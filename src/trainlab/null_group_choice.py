@@ -1,0 +1,31 @@
+"""``<group>=null`` on the command line: no option of a config group, which Hydra spells ``~<group>``.
+
+``conf/train.yaml``'s defaults list reads ``scheduler: null`` as "no option of the group", but Hydra 1.3 refuses the
+same choice on the command line ("Config group override must be a string or a list. Got NoneType"), even alone:
+``python train.py scheduler=null`` and ``python train.py -m optimizer=sgd,adam logger=null`` stopped with the
+message for a group *swept* over null, whose advice (run ``scheduler=null`` as a command of its own) failed the same
+way. ``train.py`` rewrites such a word - exactly ``<group>=null``, the group a folder of ``conf/`` - into
+``~<group>`` before Hydra reads the command line: the group's option leaves the defaults list, as
+``scheduler: null`` says (on a group whose default is null nothing changes). The rewritten word is what the run
+records (``.hydra/overrides.yaml``, the sweep's ``multirun.yaml``, the job names: ``0_optimizer=sgd,~scheduler=null``,
+as Hydra names a deletion), so ``resume_sweep=true`` with the command as typed finds the same jobs. ``scheduler=null``
+with quotes (``'scheduler="null"'``, the option named null), ``+group=null`` and a sweep over null and options
+(``-m scheduler=null,step``: a deletion cannot be swept; :func:`trainlab.hydra_errors.null_group_sweep_message`)
+are left to Hydra.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+NULL_CHOICE = re.compile(r"(?P<group>[A-Za-z_][\w/]*)=null")
+
+
+def null_choices_as_deletions(argv: list[str], conf_dir: Path) -> list[str]:
+    """``argv`` with each word ``<group>=null`` of a config group in ``conf_dir`` as ``~<group>``."""
+    words = []
+    for word in argv:
+        match = NULL_CHOICE.fullmatch(word)
+        words.append(f"~{match['group']}" if match and (conf_dir / match["group"]).is_dir() else word)
+    return words
