@@ -223,6 +223,9 @@ def test_the_cause_is_the_rank_that_failed_first():
     stopped = {**unrecorded_outcome(-9, stopped=True), "rank": 0, "ended_at": 106.0}
     assert first_failure([reset, crash]) is crash  # seen in one poll, rank 0 first: the time decides
     assert first_failure([reset_after_kill, killed]) is killed  # it may have died up to a poll before it was seen
+    # a poll 2 s late (a busy machine): the reset recorded 1 s after the last poll that found the killed rank running
+    killed_seen_late = {**killed, "alive_at": 100.0, "ended_at": 102.0}
+    assert first_failure([{**reset, "failed_at": 101.0}, killed_seen_late]) is killed_seen_late
     assert first_failure([crash, aborted_later]) is crash  # a survivor that aborted later is not the cause
     assert first_failure([crash, stopped]) is crash and first_failure([stopped]) is stopped
     assert aborted_later["error"] == "killed by SIGABRT before recording an outcome"

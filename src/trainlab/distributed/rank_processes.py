@@ -95,20 +95,26 @@ def start_ranks(payload_file: Path, world_size: int) -> list[subprocess.Popen]:
                              preexec_fn=die_with_parent) for rank in range(world_size)]
 
 
-def wait_for_ranks(ranks: list[subprocess.Popen]) -> tuple[list[int], dict[int, float], set[int]]:
+def wait_for_ranks(ranks: list[subprocess.Popen]) -> tuple[list[int], dict[int, tuple[float, float]], set[int]]:
     """Wait for every rank; once one has failed, kill those still running after :data:`GRACE_S` seconds.
 
-    Returns the exit statuses, when each rank was seen ended (rank -> ``time.time()`` of that poll: the first to
-    fail is the cause; the others often fail only because it left their collective operations) and the ranks
-    killed here.
+    Returns the exit statuses, when each rank was last seen running and seen ended (rank -> the ``time.time()`` at
+    the start of the last poll that found it running, and of the poll that found it ended: the first to fail is
+    the cause; the others often fail only because it left their collective operations) and the ranks killed here.
+    The first time bounds a death from below however late a poll comes on a busy machine.
     """
     failed_at: float | None = None
-    ended: dict[int, float] = {}
+    alive: dict[int, float] = {}
+    ended: dict[int, tuple[float, float]] = {}
     stopped: set[int] = set()
     while True:
+        polled_at = time.time()
         codes = [rank.poll() for rank in ranks]
-        now = time.time()
-        ended.update({index: now for index, code in enumerate(codes) if code is not None and index not in ended})
+        for index, code in enumerate(codes):
+            if code is None:
+                alive[index] = polled_at
+            elif index not in ended:
+                ended[index] = (alive.get(index, polled_at), polled_at)
         if all(code is not None for code in codes):
             return codes, ended, stopped
         if failed_at is None and any(code not in (None, 0) for code in codes):
@@ -192,13 +198,15 @@ def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int) ->
             outcome = (json.loads(outcome_file.read_text()) if outcome_file.is_file()
                        else unrecorded_outcome(code, rank in stopped))
             outcomes.append({**outcome, "rank": rank, "exit_status": code})
-        return [{**outcomes[rank], "ended_at": at} for rank, at in sorted(ended.items(), key=lambda e: e[1])]
+        return [{**outcomes[rank], "alive_at": alive_at, "ended_at": ended_at}
+                for rank, (alive_at, ended_at) in sorted(ended.items(), key=lambda e: e[1][1])]
 
 
 def failure_time(outcome: dict[str, Any]) -> float:
     """When a rank failed, as near as is known: the time it recorded its error (``failed_at``), else the earliest
-    it can have died - one poll before it was seen ended (``ended_at``)."""
-    return outcome.get("failed_at", outcome.get("ended_at", 0.0) - POLL_S)
+    it can have died - when a poll last found it running (``alive_at``; a poll that comes late, on a busy machine,
+    moves only the time it was seen ended, ``ended_at``)."""
+    return outcome.get("failed_at", outcome.get("alive_at", outcome.get("ended_at", 0.0) - POLL_S))
 
 
 def first_failure(outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:
