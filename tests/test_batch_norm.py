@@ -200,6 +200,7 @@ def test_bf16_module_trains_with_bf16_state_like_torch():
         assert torch.allclose(mine, theirs, rtol=2e-2, atol=2e-2)
 
 
+@pytest.mark.slow  # ~5 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_batch_norm_experiment_measures_the_training_set_it_plots_and_nothing_else(make_cfg, tmp_path):
     """Experiment F (the book's Fig. 6-19) plots training accuracy per epoch: it evaluates the training set only,
     as the book's script does, and is a comparison without an objective."""

@@ -51,6 +51,7 @@ def assert_ratio_of_printed(ratio: str, numerator: str, denominator: str, half_u
     assert low - 0.005 <= float(ratio) <= high + 0.005, (numerator, denominator, ratio)
 
 
+@pytest.mark.slow  # ~16 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_step_rate_prints_one_row_per_batch_size_and_stack_configuration(run_bench):
     rows = run_bench("step_rate.py", "--steps", "12", "--rounds", "1", "--batch-sizes", "64", "256",
                      "--variant", "trainer.enable_progress_bar=false")
@@ -126,6 +127,7 @@ def fake_book(root: Path) -> Path:
     return root
 
 
+@pytest.mark.slow  # ~18 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_book_scripts_serve_the_bundled_split_to_the_books_imports_and_time_both_sides(run_bench, tmp_path,
                                                                                      data_dir, monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "bench"))

@@ -44,6 +44,7 @@ def batches(loader: TensorBatchLoader, epoch: int = 0) -> list[tuple[torch.Tenso
     return list(loader)
 
 
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_bundled_split_sizes_and_scaling(data_dir):
     dm = MNISTDataModule(source="bundled", data_dir=str(data_dir), batch_size=128)
     dm.setup()

@@ -147,6 +147,7 @@ def ddp_run(make_cfg, tmp_path: Path, name: str, *overrides: str) -> Path:
     pytest.param("ddp", "adam", marks=pytest.mark.slow),
     pytest.param("ddp_spawn", "sgd", marks=pytest.mark.slow),
 ])
+@pytest.mark.slow  # ~22 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_two_processes_of_batch_64_train_as_one_process_of_batch_128(make_cfg, train_in_process, tmp_path, trainer,
                                                                     optimizer):
     alone = ddp_run(make_cfg, tmp_path, "alone", f"optimizer={optimizer}", "data.batch_size=128")
@@ -181,6 +182,7 @@ def test_two_processes_of_batch_64_train_as_one_process_of_batch_128(make_cfg, t
 
 
 # ---- failures and signals ---------------------------------------------------------------------------------------
+@pytest.mark.slow  # ~19 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_failing_rank_fails_the_job_without_hanging_the_other(make_cfg, tmp_path):
     cfg = make_cfg("trainer=ddp", *SHORT)
     with open_dict(cfg):
@@ -195,6 +197,7 @@ def test_a_failing_rank_fails_the_job_without_hanging_the_other(make_cfg, tmp_pa
 
 
 @pytest.mark.parametrize("killed_rank", [0, 1])
+@pytest.mark.slow  # ~18 s each on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_rank_killed_from_outside_is_named_as_the_cause_not_the_rank_it_left_waiting(make_cfg, tmp_path,
                                                                                       killed_rank):
     cfg = make_cfg("trainer=ddp", *SHORT)

@@ -61,6 +61,7 @@ def test_freed_tensors_are_reused_without_page_faults():
 
 
 @pytest.mark.skipif(not GLIBC, reason="mallopt thresholds exist in glibc only")
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_switched_off_each_step_touches_new_pages():
     applied, faults = run_probe({"TRAINLAB_HEAP_REUSE": "0"})
     assert applied == "False False"

@@ -109,6 +109,7 @@ def test_sigmoid_std1_piles_activations_at_0_and_1():
         assert saturated > 0.5
 
 
+@pytest.mark.slow  # ~8 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_activation_figures_and_table(tmp_path, capsys):
     out = activations.main(["--out", str(tmp_path)])
     pngs = sorted(p.name for p in out.glob("*.png"))

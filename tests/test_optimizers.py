@@ -334,6 +334,7 @@ def run_scheduled_two_group_steps(cls, kwargs, params, **path):
 
 
 @pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.slow  # ~4 s each on 2 cores (make test-slow; the default run stays ~4 min)
 def test_compiled_path_traces_the_per_tensor_rule(name, monkeypatch):
     """compile=True runs the same rule as foreach=False: with a backend that only traces (aot_eager) the float64
     values agree to 1e-12 (rounding of the traced scalars aside), through weight decay, two groups and scheduler
@@ -348,6 +349,7 @@ def test_compiled_path_traces_the_per_tensor_rule(name, monkeypatch):
     assert len(compiled_optimizer._compiled_updates) == 2  # one compiled function per parameter group
 
 
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_inductor_compiled_adam_matches_foreach_and_recompiles_once_for_new_scalars():
     """Inductor fuses the rule; changing lr (and with it Adam's lr_t, every step) costs one recompilation per
     group, not one per value."""
@@ -455,6 +457,7 @@ def test_a_failing_compilation_names_the_option_and_keeps_the_cause(monkeypatch)
     assert all(torch.equal(p.detach(), b) for p, b in zip(params, before, strict=True))  # nothing half-applied
 
 
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_compiled_adam_keeps_a_step_count_per_parameter(monkeypatch):
     """A parameter without a gradient for a while has taken fewer steps: its lr_t differs from the others'."""
     monkeypatch.setattr(BookOptimizer, "compile_backend", "aot_eager")

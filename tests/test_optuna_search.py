@@ -117,6 +117,7 @@ def load(sweep_dir: Path, study_name: str = "hparams_random") -> optuna.Study:
     return optuna.load_study(study_name=study_name, storage=journal(sweep_dir / "optuna.journal"))
 
 
+@pytest.mark.slow  # ~10 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_batches_go_to_the_launcher_whole_with_job_number_equal_to_trial_number(tmp_path):
     search = make_search(tmp_path / "s", "hydra.sweeper.n_trials=7", "hydra.sweeper.n_jobs=3")
     run_search(search)
@@ -161,6 +162,7 @@ def test_the_same_seed_gives_the_same_parameter_sequence(sampler):
     assert not {p["optimizer.lr"] for p in resumed} & {p["optimizer.lr"] for p in first}
 
 
+@pytest.mark.slow  # ~9 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_worker_joining_a_study_shares_its_trials_and_draws_new_parameters(tmp_path):
     """Worker B runs its whole search while worker A's first batch is running: together n_trials, each once."""
     storage = f"sqlite:///{tmp_path / 'shared.db'}"
@@ -183,6 +185,7 @@ def test_a_worker_joining_a_study_shares_its_trials_and_draws_new_parameters(tmp
     assert len({t.params["optimizer.lr"] for t in study.trials}) == 5  # same seed, no repeated draws
 
 
+@pytest.mark.slow  # ~7 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_two_workers_creating_one_study_at_once_never_both_record_their_settings(tmp_path, monkeypatch, caplog):
     """Worker B creates the shared study just after worker A did and finds no settings, A not having recorded its
     own yet: B recorded its own (seed=2) and both ran trials of two configurations in one study. Now B, whose
@@ -218,6 +221,7 @@ def test_two_workers_creating_one_study_at_once_never_both_record_their_settings
             in caplog.text)
 
 
+@pytest.mark.slow  # ~5 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_trial_asked_when_the_study_is_full_is_surplus_and_never_runs(tmp_path, monkeypatch):
     search = make_search(tmp_path / "s", "hydra.sweeper.n_trials=3", "hydra.sweeper.n_jobs=2")
     real = optuna_search.trials_left
@@ -245,6 +249,7 @@ def test_budget_counts_running_and_finished_trials_but_not_interrupted_ones():
     assert is_surplus(study, 4, 3)
 
 
+@pytest.mark.slow  # ~5 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_diverged_and_failed_jobs_are_told_fail_and_count(tmp_path):
     search = make_search(tmp_path / "s", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2",
                          outcomes={1: "diverged", 2: "failed"})
@@ -297,6 +302,7 @@ def test_a_job_raising_stops_the_search_after_its_batch_is_told(tmp_path):
     assert [t.state for t in load(tmp_path / "s").trials] == [TrialState.COMPLETE, TrialState.FAIL]
 
 
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_resume_closes_the_trials_a_killed_run_left_running(tmp_path):
     """A killed run left trials 0 (its job had finished) and 1 RUNNING in this sweep dir; trial 2 runs elsewhere."""
     sweep = tmp_path / "s"
@@ -338,6 +344,7 @@ def sigterm_fallback():
     signal.signal(signal.SIGTERM, previous)
 
 
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_sigterm_between_trials_stops_the_search_and_tells_every_trial(tmp_path, sigterm_fallback):
     def sigterm_in_launcher(launcher, initial_job_idx):
         if initial_job_idx == 2:
@@ -372,6 +379,7 @@ def test_a_signal_while_asking_waits_until_the_batch_is_asked(tmp_path, monkeypa
     assert [t.state for t in load(tmp_path / "s").trials] == [TrialState.FAIL] * 2
 
 
+@pytest.mark.slow  # ~9 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_finished_study_in_the_sweep_dir_is_not_extended_without_resume_sweep(tmp_path, caplog):
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=2"))
     assert sorted(p.name for p in (tmp_path / "s").glob("optuna*")) == ["optuna.journal"]  # no lock left behind
@@ -388,6 +396,7 @@ def test_a_finished_study_in_the_sweep_dir_is_not_extended_without_resume_sweep(
             "reached: nothing to run (a larger n_trials continues it)") in caplog.text
 
 
+@pytest.mark.slow  # ~10 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_study_goes_on_only_with_the_settings_its_trials_ran_with(tmp_path):
     sweep = tmp_path / "s"
     run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "model.net.dropout=0.1", "seed=3",
@@ -418,6 +427,7 @@ def test_a_study_goes_on_only_with_the_settings_its_trials_ran_with(tmp_path):
     assert len(load(sweep).trials) == 3
 
 
+@pytest.mark.slow  # ~6 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_nan_is_the_same_setting_as_nan_and_dropping_the_progress_bar_is_no_change(tmp_path):
     sweep = tmp_path / "s"
     run_search(make_search(sweep, "hydra.sweeper.n_trials=1", "objective_on_failure=nan"))
@@ -439,6 +449,7 @@ def test_a_searched_key_written_with_plus_is_left_out_of_the_settings():
     assert study_settings(config, [], []) == {"trainer.devices": 2}
 
 
+@pytest.mark.slow  # ~5 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_study_made_before_settings_were_recorded_goes_on_unchecked(tmp_path, caplog):
     caplog.set_level("INFO", logger="trainlab.search.study_settings")
     sweep = tmp_path / "s"
@@ -450,6 +461,7 @@ def test_a_study_made_before_settings_were_recorded_goes_on_unchecked(tmp_path, 
     assert "records no settings (made before they were recorded): not compared" in caplog.text
 
 
+@pytest.mark.slow  # ~12 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_second_study_in_a_sweep_dir_that_holds_one_is_refused(tmp_path):
     """Its trials would land beside the first study's jobs - a trial drawing the same values was skipped as
     completed and reported the first study's objective as its own - and share summary.csv."""
@@ -499,6 +511,7 @@ def test_a_direction_against_the_metric_is_warned_of(tmp_path, caplog, overrides
     assert warnings == ([warned] if warned else [])
 
 
+@pytest.mark.slow  # ~6 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_direction_must_match_the_stored_study(tmp_path):
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=1"))
     with pytest.raises(ConfigError, match="hydra.sweeper.direction=minimize: the study 'hparams_random' in .* was "
@@ -596,6 +609,7 @@ def test_storage_forms_and_errors(tmp_path):
                                 "journal:<file>")
 
 
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_sweep_dir_with_the_sqlite_study_of_an_earlier_version_keeps_using_it(tmp_path):
     """Sweep dirs written before the journal became the default hold optuna.db: resume_sweep=true continues it."""
     sweep = tmp_path / "s"
@@ -793,6 +807,7 @@ def test_a_trial_told_by_its_storage_id_gets_its_outcome_and_a_finished_trial_ke
     assert "trial 1 was already finished (COMPLETE); keeping that" in caplog.text
 
 
+@pytest.mark.slow  # ~7 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_resume_with_a_space_the_study_cannot_go_on_with_is_one_line_and_leaves_no_trial_running(
         train_in_process, tmp_path):
     sweep_dir = tmp_path / "search"
@@ -832,6 +847,7 @@ def test_a_search_into_a_directory_that_holds_another_sweeps_jobs_but_no_study_i
     assert sorted(path.name for path in sweep.iterdir()) == ["0_optimizer=adam"]  # no journal file left behind
 
 
+@pytest.mark.slow  # ~7 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_study_recorded_by_an_earlier_version_is_compared_without_the_keys_that_are_no_settings_now(tmp_path):
     """An earlier version recorded speed and display keys (optimizer.foreach, data.eval_batch_size, ...) as settings:
     its study was refused for keys this version ignores."""
@@ -858,6 +874,7 @@ def test_the_tpe_search_takes_any_sampler_preset_and_tpe_keeps_its_batch_setting
         assert tpe.constant_liar is True and tpe.n_startup_trials == 10
 
 
+@pytest.mark.slow  # ~7 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_cmaes_search_on_the_random_preset_draws_from_its_model_and_is_named_after_it(tmp_path, caplog):
     """hparams_search=random hydra/sweeper/optuna_sampler=cmaes asked all trials in one batch (n_jobs: 100), so
     CMA-ES drew them all with its independent sampler: the random search's parameters, in a study 'hparams_random'."""
@@ -874,6 +891,7 @@ def test_a_cmaes_search_on_the_random_preset_draws_from_its_model_and_is_named_a
     assert "WARNING" not in caplog.text
 
 
+@pytest.mark.slow  # ~5 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_an_explicit_n_jobs_of_one_batch_with_a_model_sampler_warns_before_the_first_trial(tmp_path, caplog):
     search = make_search(tmp_path / "s", "hparams_search=tpe", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=100",
                          "hydra.sweeper.sampler.n_startup_trials=2")
@@ -908,6 +926,7 @@ def test_a_sampler_whose_package_is_missing_is_refused_before_any_trial(monkeypa
                                          "another sampler: ")
 
 
+@pytest.mark.slow  # ~7 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_the_start_line_counts_the_trials_that_count_toward_n_trials(tmp_path, caplog):
     """An interrupted trial was counted in 'N trials so far', so a resume said '2 trials so far ... until 2 trials
     have run' and then ran one more; the batch size shown was n_jobs even when fewer trials were left."""

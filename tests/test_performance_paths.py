@@ -57,6 +57,7 @@ def test_stack_losses_equal_a_plain_reference_loop(make_cfg, tmp_path, data_dir)
     assert losses == pytest.approx(reference, rel=1e-6, abs=1e-7)
 
 
+@pytest.mark.slow  # ~10 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_compiled_optimizer_in_the_stack_gives_the_eager_losses(make_cfg, tmp_path):
     """optimizer.compile=true (Inductor, both parameter groups) trains like the eager foreach step."""
     eager = stack_losses(make_cfg, tmp_path / "eager")

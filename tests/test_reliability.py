@@ -91,6 +91,7 @@ def test_bad_config_is_rejected_naming_the_key(overrides, message, make_cfg):
     assert "\n" not in str(error.value)
 
 
+@pytest.mark.slow  # ~10 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_split_sizes_beyond_the_data_exit_2_with_the_allowed_sizes(train_subprocess, tmp_path):
     """The sizes are checked once the source is known (inside fit), and still end as a one-line config error.
 
@@ -149,6 +150,7 @@ def test_full_traceback_of_a_job_error_in_a_multirun(train_in_process):
     assert result.stderr.strip().splitlines()[-1].startswith("error: optimizer.lr=-1 is invalid")
 
 
+@pytest.mark.slow  # ~5 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_every_shipped_config_validates(make_cfg):
     for group, option in [("experiment", p.stem) for p in (ROOT / "conf" / "experiment").glob("*.yaml")] + [
         ("hparams_search", "random"), ("optimizer", "torch_adamw"), ("callbacks", "histograms"),
@@ -175,6 +177,7 @@ def launch(args: list[str], data_dir: Path, run_dir: Path) -> subprocess.Popen:
 
 
 
+@pytest.mark.slow  # ~11 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_an_interrupted_job_of_a_multirun_prints_the_command_that_finishes_the_sweep(tmp_path, data_dir):
     sweep_dir = tmp_path / "sweep"
     command = [sys.executable, str(ROOT / "train.py"), "-m", "optimizer=sgd,adam", "debug=limit",
@@ -190,6 +193,7 @@ def test_an_interrupted_job_of_a_multirun_prints_the_command_that_finishes_the_s
     assert "ckpt_path=last" not in result.stderr
 
 
+@pytest.mark.slow  # ~10 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_second_ctrl_c_while_stopping_ends_the_process_as_the_signal_does(tmp_path, data_dir):
     """Not exit status 1 (Lightning's answer to a KeyboardInterrupt), which says a bug; the saved state stays."""
     run = launch([*RESUME_ARGS, "+callbacks.twice={_target_:sigterm_at_step.SignalTwiceAtStep,step:5}"], data_dir,
@@ -200,6 +204,7 @@ def test_a_second_ctrl_c_while_stopping_ends_the_process_as_the_signal_does(tmp_
     assert not (tmp_path / "run" / "checkpoints" / "last.ckpt").exists()
 
 
+@pytest.mark.slow  # ~14 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_sigterm_mid_epoch_then_resume_equals_uninterrupted_run(tmp_path, data_dir, train_in_process):
     reference_dir, interrupted_dir = tmp_path / "reference", tmp_path / "interrupted"
     # a real SIGTERM, sent by the training process to itself at step 123 (epoch 2, 23 steps in)
@@ -263,6 +268,7 @@ def test_ckpt_path_last_without_checkpoint_is_a_clear_error(train_in_process, tm
 
 
 @pytest.mark.parametrize("budget", ["trainer.max_steps=6", "trainer.max_epochs=1"])
+@pytest.mark.slow  # ~4 s each on 2 cores (make test-slow; the default run stays ~4 min)
 def test_resuming_a_completed_run_at_the_end_of_its_budget_is_refused_and_a_larger_budget_trains_on(
         train_in_process, tmp_path, budget):
     """Its own resume command pasted once more trained nothing, tested again and replaced status.json: its
@@ -436,6 +442,7 @@ def test_a_config_error_in_a_single_run_writes_nothing(train_in_process, tmp_pat
     assert not run_dir.exists()
 
 # ---- data errors ------------------------------------------------------------------------------------------------
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_corrupt_cache_is_rebuilt_not_trusted(tmp_path, data_dir, caplog):
     splits = load_bundled_mnist(data_dir)
     cache = tmp_path / CACHE_NAME
@@ -451,6 +458,7 @@ def test_corrupt_cache_is_rebuilt_not_trusted(tmp_path, data_dir, caplog):
     assert "corrupt" not in caplog.text
 
 
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_unreadable_cache_is_rebuilt(tmp_path, caplog):
     (tmp_path / CACHE_NAME).write_bytes(b"not a torch file")
     splits = load_bundled_mnist(tmp_path)
@@ -544,6 +552,7 @@ def test_an_attempt_set_aside_takes_its_named_loggers_folder_and_is_no_tensorboa
     assert logger_dirs(job) == [] and list(GetLogdirSubdirectories(str(tmp_path))) == []
 
 
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_refused_resume_names_overrides_that_fit_it_and_keep_this_commands_budget(train_in_process, tmp_path):
     """The hint gave the overrides of the session that wrote the checkpoint: pasted, its budget - reached - was
     refused in turn, and what else the command changed on purpose was lost. Now: this command's overrides, the

@@ -387,6 +387,7 @@ def read_only_dir(tmp_path) -> Path:
         yield where
 
 
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_the_bundled_sample_is_used_from_memory_where_its_cache_cannot_be_written(read_only_dir, data_dir,
                                                                                    monkeypatch, caplog):
     """The cache write failed after the run had started ('error: cannot write .../bundled_mnist_v1.pt'): the sample
@@ -423,6 +424,7 @@ def test_auto_does_not_try_to_download_into_a_directory_it_cannot_write(read_onl
 
 
 @pytest.mark.parametrize("source", ["auto", "bundled"])
+@pytest.mark.slow  # ~4 s each on 2 cores (make test-slow; the default run stays ~4 min)
 def test_an_empty_read_only_data_dir_trains_on_the_bundled_sample(train_in_process, tmp_path, read_only_dir,
                                                                   monkeypatch, source):
     import trainlab.data.bundled_mnist as bundled
@@ -582,6 +584,7 @@ def test_a_diverged_single_run_raises_after_recording_everything(make_cfg, tmp_p
     assert read_status(tmp_path / "run")["status"] == "diverged"
 
 
+@pytest.mark.slow  # ~10 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_diverged_single_run_exits_3(train_subprocess, tmp_path):
     """3, not 0: a script chaining runs must not go on from a diverged one (a multirun goes on: test_sweeps)."""
     run_dir = tmp_path / "run"

@@ -107,6 +107,7 @@ def test_a_member_hyper_parameter_is_checked_by_its_own_optimizer():
 
 
 @pytest.mark.parametrize("pair", [MEMBERS[i:i + 2] for i in range(0, 12, 2)], ids=lambda p: p[0][0].__name__)
+@pytest.mark.slow  # ~5 s each on 2 cores (make test-slow; the default run stays ~4 min)
 def test_compiled_path_steps_each_member_as_its_lone_optimizer(monkeypatch, pair):
     """Two members of one class with different hyper-parameters and weight decays, through torch.compile."""
     monkeypatch.setattr(BookOptimizer, "compile_backend", "aot_eager")  # traces without generating C++: quick

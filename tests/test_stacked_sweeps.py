@@ -68,6 +68,7 @@ def hydra_yaml_but_the_launcher(job_dir):
     return hydra
 
 
+@pytest.mark.slow  # with the module's two sweeps (~20 s, built once per test process) (make test-slow)
 def test_stacked_sweep_writes_what_the_basic_sweep_writes(sweeps):
     stacked, basic = summary(sweeps["stacked"]), summary(sweeps["basic"])
     assert [row["job"] for row in stacked] == [row["job"] for row in basic]  # same job dirs, in job order
@@ -88,6 +89,7 @@ def test_stacked_sweep_writes_what_the_basic_sweep_writes(sweeps):
     assert (sweeps["stacked"] / "ranking.csv").is_file()
 
 
+@pytest.mark.slow  # with the module's two sweeps (~20 s, built once per test process) (make test-slow)
 def test_each_members_job_return_carries_its_own_hydra_config_as_the_basic_launchers_do(sweeps):
     """Hydra's on_job_end callbacks (and the sweeper) get, per job, a JobReturn whose hydra_cfg is that job's."""
     records = [json.loads(line) for line in (sweeps["stacked"].parent / "returns.jsonl").read_text().splitlines()]
@@ -103,6 +105,7 @@ def test_each_members_job_return_carries_its_own_hydra_config_as_the_basic_launc
         assert stacked["return_value"] == pytest.approx(basic["return_value"], abs=1e-6)
 
 
+@pytest.mark.slow  # with the module's two sweeps (~20 s, built once per test process) (make test-slow)
 def test_the_report_reads_a_stacked_sweep_as_a_plain_one(sweeps):
     stacked, basic = load_sweep(sweeps["stacked"]), load_sweep(sweeps["basic"])
     assert stacked[1:] == basic[1:]  # swept keys, recognised experiment
@@ -110,6 +113,7 @@ def test_the_report_reads_a_stacked_sweep_as_a_plain_one(sweeps):
     assert sorted(build_report(sweeps["stacked"])) == sorted(build_report(sweeps["basic"]))
 
 
+@pytest.mark.slow  # with the module's two sweeps (~20 s, built once per test process) (make test-slow)
 def test_the_launcher_says_which_jobs_stacked_and_why_the_others_ran_alone(sweeps):
     log = sweeps["stacked_log"]
     assert "Launching 4 jobs as 3 runs: 1 stacked, 2 alone" in log
@@ -119,6 +123,7 @@ def test_the_launcher_says_which_jobs_stacked_and_why_the_others_ran_alone(sweep
     assert "stack of 2 members" in stack_log  # each member's train.log holds the stack's log
 
 
+@pytest.mark.slow  # with the module's two sweeps (~20 s, built once per test process) (make test-slow)
 def test_a_members_checkpoint_evaluates_to_its_final_metrics(sweeps):
     job = sweeps["stacked"] / summary(sweeps["stacked"])[2]["job"]  # adam, stacked
     metrics = read_status(job)["metrics"]
@@ -130,6 +135,7 @@ def test_a_members_checkpoint_evaluates_to_its_final_metrics(sweeps):
 
 @pytest.mark.parametrize(("row", "optimizer", "target"), [(0, "sgd", "trainlab.optim.sgd.SGD"),
                                                          (2, "adam", "trainlab.optim.adam.Adam")])  # Adam: its state
+@pytest.mark.slow  # with the module's two sweeps (~20 s, built once per test process) (make test-slow)
 def test_a_member_resumes_alone_from_its_checkpoint(sweeps, make_cfg, tmp_path, row, optimizer, target):
     job = sweeps["stacked"] / summary(sweeps["stacked"])[row]["job"]  # stacked, 2 epochs
     assert f"optimizer={optimizer}" in job.name
@@ -151,6 +157,7 @@ def test_a_member_resumes_alone_from_its_checkpoint(sweeps, make_cfg, tmp_path, 
             torch.testing.assert_close(member_state[index][key], value, rtol=1e-4, atol=2e-5)
 
 
+@pytest.mark.slow  # with the module's two sweeps (~20 s, built once per test process) (make test-slow)
 def test_a_members_checkpoint_is_checked_against_the_config_that_resumes_it(sweeps, make_cfg, tmp_path):
     job = sweeps["stacked"] / summary(sweeps["stacked"])[0]["job"]  # sgd, stacked
     checkpoint = tmp_path / "member.ckpt"  # (a job directory's name holds '=', which an override cannot quote)
@@ -162,6 +169,7 @@ def test_a_members_checkpoint_is_checked_against_the_config_that_resumes_it(swee
     assert not (tmp_path / "other").exists() or not any((tmp_path / "other").iterdir())
 
 
+@pytest.mark.slow  # ~5 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_grouping_separates_what_cannot_share_a_model(make_cfg):
     cfgs = [make_cfg(*overrides) for overrides in (
         ["optimizer=sgd", "seed=1"], ["optimizer=adam", "init=xavier", "model.weight_decay=0.1"],
@@ -222,6 +230,7 @@ def test_interrupt_saves_every_member_and_resume_sweep_finishes_them(make_cfg, t
 
 
 
+@pytest.mark.slow  # ~11 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_stacked_sweep_checks_every_member_before_writing_and_leaves_skipped_members_as_they_were(
         train_in_process, tmp_path):
     bad_dir = tmp_path / "bad"  # two stacks of two: the bad job is in the second, checked before the first trains
@@ -253,6 +262,7 @@ def test_a_stacked_sweep_checks_every_member_before_writing_and_leaves_skipped_m
     assert "stack of" not in (second / "train.log").read_text()[len(second_log):]
 
 
+@pytest.mark.slow  # ~5 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_members_resolve_their_config_in_their_jobs_environment(train_in_process, tmp_path):
     sweep_dir = tmp_path / "sweep"
     result = train_in_process("-m", "optimizer=sgd,adam", "hydra/launcher=stacked", *SMALL, "trainer.max_epochs=1",
@@ -264,6 +274,7 @@ def test_members_resolve_their_config_in_their_jobs_environment(train_in_process
         assert OmegaConf.load(job / "hparams.yaml").task_name == "from_job"
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])  # kill / Ctrl-C
+@pytest.mark.slow  # ~13 s each on 2 cores (make test-slow; the default run stays ~4 min)
 def test_sigterm_or_ctrl_c_stops_a_stacked_sweep_with_the_command_that_finishes_it(data_dir, tmp_path, stop):
     sweep_dir = tmp_path / "sweep"
     long_run = [arg for arg in SMALL if not arg.startswith("trainer.max_epochs=")] + ["trainer.max_epochs=500"]
@@ -294,6 +305,7 @@ def test_sigterm_or_ctrl_c_stops_a_stacked_sweep_with_the_command_that_finishes_
         assert not math.isnan(torch.load(job / "checkpoints" / "last.ckpt", weights_only=False)["global_step"])
 
 
+@pytest.mark.slow  # ~9 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_the_optuna_sweepers_batches_arrive_as_one_stack_each(train_in_process, tmp_path):
     sweep_dir = tmp_path / "search"
     result = train_in_process("hparams_search=random", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2",
@@ -310,6 +322,7 @@ def test_the_optuna_sweepers_batches_arrive_as_one_stack_each(train_in_process, 
     assert best.trials.completed == 4
 
 
+@pytest.mark.slow  # ~5 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_max_members_cuts_a_group_and_a_leftover_of_one_runs_as_with_basic(data_dir, tmp_path):
     sweep_dir = tmp_path / "sweep"
     result = run_train_in_process(["-m", "optimizer.lr=0.01,0.02,0.03", *SMALL, "trainer.max_epochs=1",
@@ -329,6 +342,7 @@ def test_max_members_cuts_a_group_and_a_leftover_of_one_runs_as_with_basic(data_
     assert "stack of" not in (sweep_dir / rows[2]["job"] / "train.log").read_text()
 
 
+@pytest.mark.slow  # ~8 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_resume_sweep_through_the_launcher_skips_completed_members_and_trains_the_rest(data_dir, tmp_path):
     sweep_dir = tmp_path / "sweep"
     command = ["-m", "optimizer.lr=0.01,0.02", *SMALL, "trainer.max_epochs=1", "hydra/launcher=stacked",
@@ -357,6 +371,7 @@ def test_a_data_split_that_does_not_fit_is_refused_before_the_first_stack_trains
     assert not list((tmp_path / "outputs").rglob("status.json"))  # the stack of data.train_size=1000 did not train
 
 
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_hydra_job_chdir_is_said_not_to_apply_to_a_stack(train_in_process, tmp_path):
     """It was ignored silently: the members share one process and its working directory."""
     result = train_in_process("-m", "seed=1,2", "hydra/launcher=stacked", "hydra.job.chdir=true", *SMALL,
@@ -367,6 +382,7 @@ def test_hydra_job_chdir_is_said_not_to_apply_to_a_stack(train_in_process, tmp_p
     assert len(list((tmp_path / "sweep").glob("*/status.json"))) == 2
 
 
+@pytest.mark.slow  # ~9 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_jobs_added_on_a_resume_stack_together_when_the_completed_ones_are_skipped(train_in_process, tmp_path):
     """With max_members=2 the skipped jobs 0 and 1 filled the stacks of the new jobs 2 and 3, which then trained as
     two stacks of one."""

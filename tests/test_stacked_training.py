@@ -115,6 +115,7 @@ def test_every_optimizer_and_initializer_trains_in_a_stack_as_alone(make_cfg, tm
 
 
 @pytest.mark.parametrize("batch_norm", ["custom", "torch"])
+@pytest.mark.slow  # ~4 s each on 2 cores (make test-slow; the default run stays ~4 min)
 def test_batch_norm_members_keep_their_own_statistics(make_cfg, tmp_path, batch_norm):
     members = [["init.std=1.0"], ["init.std=0.1"], ["init.std=0.01", "model.net.dropout=0.0"]]
     shared = ["init=normal", f"model.net.batch_norm={batch_norm}", "data.eval_splits=[val,train]"]
@@ -135,6 +136,7 @@ def test_float64_members_match_their_lone_runs_tightly(make_cfg, tmp_path):
             torch.testing.assert_close(got[name], tensor, rtol=0, atol=1e-12, msg=name)
 
 
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_diverging_member_is_frozen_and_recorded_while_the_others_go_on(make_cfg, tmp_path):
     members = [["optimizer.lr=0.01"], ["optimizer.lr=1e12"], ["optimizer.lr=0.05"]]
     stack_dirs, lone_dirs, stacked, alone = train_stack_and_alone(make_cfg, tmp_path, members)
@@ -203,6 +205,7 @@ def test_an_optimizer_argument_its_class_rejects_stops_the_stack_with_a_config_e
         train_stack(jobs)
 
 
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_stack_with_dropout_is_reproducible_and_leaves_a_member_without_dropout_as_alone(make_cfg, tmp_path):
     members = [["model.net.dropout=0.0"], ["model.net.dropout=0.2"]]
     stack_dirs, lone_dirs, stacked, _ = train_stack_and_alone(make_cfg, tmp_path, members)

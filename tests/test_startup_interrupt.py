@@ -76,6 +76,7 @@ def test_ctrl_c_while_torch_is_imported_says_nothing_was_written_and_exits_as_th
 
 
 @linux_proc
+@pytest.mark.slow  # ~9 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_ctrl_c_once_hydra_made_the_run_directory_names_what_is_there(tmp_path, data_dir):
     for attempt in range(ATTEMPTS):
         run_dir = tmp_path / f"run{attempt}"

@@ -61,6 +61,7 @@ def test_a_comparison_without_optimized_metric_returns_no_objective_even_for_a_d
     assert table[7].startswith("| 1 | 1000 | diverged | nan |")
 
 
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_runtime_failure_is_recorded_and_the_sweep_goes_on(train_in_process, tmp_path):
     crash = "+callbacks.crash={_target_:failing_callback.FailAtStep,step:3}"  # tests/ is on sys.path
     result = train_in_process("-m", "debug=limit", "optimizer=sgd,adam", crash)
@@ -93,6 +94,7 @@ def test_a_sweep_whose_jobs_failed_at_their_start_points_the_corrected_sweep_to_
         "re-run those jobs")
 
 
+@pytest.mark.slow  # ~7 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_resume_sweep_skips_completed_jobs(train_in_process, tmp_path):
     sweep_dir = tmp_path / "sweep"
     args = ["-m", "debug=limit", "optimizer=sgd,adam", f"hydra.sweep.dir={sweep_dir}"]
@@ -126,6 +128,7 @@ def test_resume_sweep_skips_completed_jobs(train_in_process, tmp_path):
 
 
 
+@pytest.mark.slow  # ~6 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_resume_sweep_never_skips_a_completed_job_of_another_sweep_in_the_same_directory(train_in_process, tmp_path):
     sweep_dir = tmp_path / "sweep"
     numbered = ["-m", "debug=limit", f"hydra.sweep.dir={sweep_dir}", "hydra.sweep.subdir=${hydra.job.num}"]
@@ -151,6 +154,7 @@ def test_resume_sweep_never_skips_a_completed_job_of_another_sweep_in_the_same_d
     assert read_status(sweep_dir / "0")["overrides"][-1] == "optimizer=sgd"
 
 
+@pytest.mark.slow  # ~10 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_resume_sweep_goes_on_with_other_display_overrides_and_warns_where_there_is_nothing_to_resume(
         train_in_process, tmp_path):
     sweep_dir = tmp_path / "sweep"
@@ -169,6 +173,7 @@ def test_resume_sweep_goes_on_with_other_display_overrides_and_warns_where_there
             "runs") in elsewhere.stderr
 
 
+@pytest.mark.slow  # ~10 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_multirun_that_resumes_its_jobs_from_their_checkpoints_may_use_its_own_sweep_dir(train_in_process,
                                                                                             tmp_path):
     sweep_dir = tmp_path / "sweep"
@@ -188,6 +193,7 @@ def test_a_multirun_that_resumes_its_jobs_from_their_checkpoints_may_use_its_own
         assert len(scalar_values(job, "val/acc")) == 3
     assert [read_status(job)["status"] for job in jobs] == ["completed", "completed"]
 
+@pytest.mark.slow  # ~5 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_an_override_value_with_a_slash_nests_the_job_dir_and_the_sweep_still_reads_whole(train_in_process,
                                                                                           tmp_path):
     sweep_dir = tmp_path / "sweep"
@@ -232,6 +238,7 @@ def test_report_of_a_sweep_without_logs_says_why_it_has_no_figure(train_in_proce
 
 
 @pytest.mark.parametrize("logger", ["tensorboard", "csv"])  # the curves come from event files or metrics.csv
+@pytest.mark.slow  # ~5 s each on 2 cores (make test-slow; the default run stays ~4 min)
 def test_report_draws_figure_summary_and_tensorboard_image(logger, train_in_process, tmp_path, capsys):
     from trainlab.cli import main
 
@@ -258,6 +265,7 @@ def test_report_draws_figure_summary_and_tensorboard_image(logger, train_in_proc
     assert [len(load_run(report).Images(tag)) for tag in sorted(images)] == [1, 1]
 
 
+@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_report_recognises_an_experiment(train_in_process, tmp_path):
     result = train_in_process("experiment=compare_init", "trainer.max_steps=40")
     assert result.returncode == 0, result.stderr[-3000:]

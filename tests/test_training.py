@@ -130,6 +130,7 @@ def test_run_shorter_than_an_epoch_exits_zero_without_validation(train_in_proces
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()
 
 
+@pytest.mark.slow  # ~5 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_multirun_job_without_its_optimized_metric_fails_the_sweep(train_in_process, tmp_path):
     # a metric no job reports (a typo): refused before the first job trains
     typo = train_in_process("-m", "debug=limit", "optimized_metric=val/nope", "optimizer=sgd,adam")
@@ -210,6 +211,7 @@ def test_single_run_writes_tensorboard_and_checkpoint(train_subprocess, tmp_path
     assert "[lightning.pytorch.utilities.rank_zero][INFO] - GPU available: False" in (run_dir / "train.log").read_text()
 
 
+@pytest.mark.slow  # ~12 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_multirun_gives_one_tensorboard_run_per_job(train_subprocess, tmp_path):
     # the README's sweep command, in a process of its own: what a user sees, job after job
     result = train_subprocess("-m", "optimizer=sgd,adam", "debug=limit")
