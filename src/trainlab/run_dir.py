@@ -31,13 +31,13 @@ from typing import Any
 
 from trainlab.config_keys import override_key
 from trainlab.errors import RunDirInUseError
-from trainlab.logger_dirs import logger_dirs
+from trainlab.logger_dirs import CSV_FILE, EVENT_FILES, logger_dirs
 from trainlab.run_status import STATUS_FILE, read_status
 from trainlab.shell_override import shell_override
 
 log = logging.getLogger(__name__)
 
-ARTIFACT_PATTERNS = (STATUS_FILE, "events.out.tfevents.*", "checkpoints", "metrics.csv", "hparams.yaml")
+ARTIFACT_PATTERNS = (STATUS_FILE, EVENT_FILES, "checkpoints", CSV_FILE, "hparams.yaml")
 TENSORBOARD_MARK = "tfevents"  # what TensorBoard looks for in a file name (io_wrapper.IsTensorFlowEventsFile)
 SET_ASIDE_MARK = "attempt-events"  # what stands there in the event files of an attempt set aside
 

@@ -28,9 +28,9 @@ from pathlib import Path
 
 from trainlab.atomic_files import write_json_atomically
 from trainlab.errors import RunDirInUseError
+from trainlab.logger_dirs import EVENT_FILES  # the report's TensorBoard run: a new file of it each time
 
 RECORD = ".report.json"
-EVENT_FILES = "events.out.tfevents.*"  # the report's TensorBoard run: a new file of this pattern each time
 
 
 def file_digest(path: Path) -> str:

@@ -22,7 +22,7 @@ from tensorboard.compat.proto import event_pb2
 from tensorboard.plugins.hparams import metadata
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
-from trainlab.logger_dirs import logger_dirs
+from trainlab.logger_dirs import EVENT_FILES, logger_dirs
 from trainlab.loggers.hparams import (
     HParamValue,
     column_of_override,
@@ -32,7 +32,6 @@ from trainlab.loggers.hparams import (
 )
 from trainlab.sweep.summary import collect_jobs, swept_keys
 
-EVENT_FILE_PATTERN = "events.out.tfevents.*"
 EXPERIMENT_FILE_SUFFIX = ".hparams"
 
 
@@ -40,7 +39,7 @@ def read_session_columns(run_dir: Path) -> dict[str, HParamValue] | None:
     """The columns of the first session start in the event files of ``run_dir`` - in the directory itself or where
     in it a named logger wrote them (``logger.tensorboard.name=...``, :func:`trainlab.logger_dirs.logger_dirs`;
     not in ``attempts/``); None when it has none (``logger=csv``, ``logger=none``)."""
-    paths = [path for directory in logger_dirs(run_dir) for path in sorted(directory.glob(EVENT_FILE_PATTERN))]
+    paths = [path for directory in logger_dirs(run_dir) for path in sorted(directory.glob(EVENT_FILES))]
     for path in paths:
         for event in EventFileLoader(str(path)).Load():
             for value in event.summary.value:
@@ -72,8 +71,8 @@ def write_sweep_experiment(sweep_dir: str | os.PathLike, optimized_metric: str |
         writer = EventFileWriter(staging, filename_suffix=EXPERIMENT_FILE_SUFFIX)
         writer.add_event(event_pb2.Event(wall_time=now, step=0, summary=summary))
         writer.close()
-        (written,) = Path(staging).glob(EVENT_FILE_PATTERN)
-        for previous in sweep_dir.glob(EVENT_FILE_PATTERN + EXPERIMENT_FILE_SUFFIX):
+        (written,) = Path(staging).glob(EVENT_FILES)
+        for previous in sweep_dir.glob(EVENT_FILES + EXPERIMENT_FILE_SUFFIX):
             previous.unlink()
         target = sweep_dir / written.name
         os.replace(written, target)
