@@ -116,8 +116,8 @@ def check_single_run(config: DictConfig) -> None:
 
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
-# the keys check_multirun_values checks (value rules, the data): a command line without them is not worth Lightning's
-# import before Hydra composes the jobs (paths.log_dir, hydra.*, group choices)
+# the keys check_multirun_values checks (value rules, the data): a command line without them (paths.log_dir, hydra.*,
+# group choices) goes on to Hydra's composition of the jobs without the checks
 CHECKED_KEYS = ("seed", "test", "resume_sweep", "objective_on_failure", "optimized_metric", "ckpt_path", "data.",
                 "model.", "optimizer.", "trainer.", "scheduler.", "init.", "callbacks.", "compile.", "paths.data_dir")
 
@@ -135,8 +135,8 @@ def check_multirun_values(config: DictConfig) -> None:
     overrides = OverridesParser.create().parse_overrides(lines)
     if not any(o.key_or_group.startswith(CHECKED_KEYS) and o.value_type != ValueType.INTERVAL_SWEEP
                for o in overrides):
-        return  # only group choices and searched ranges: Hydra checks them, and Lightning's import is not waited for
-    from trainlab.config_validation import check_data_available, check_override_values  # imports torch, Lightning
+        return  # only group choices and searched ranges: Hydra checks them
+    from trainlab.config_validation import check_data_available, check_override_values
 
     check_override_values(lines, swept=OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER)
     swept = [o.key_or_group for o in overrides if o.is_sweep_override()]

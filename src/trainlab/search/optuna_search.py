@@ -158,7 +158,7 @@ class OptunaSearch:
         # an unknown key or option fails here, as Hydra's one-line composition error, and a range that reaches a
         # value its key does not take (optimizer.lr=interval(-1, 1)) as trainlab's - not in the first trial that
         # samples it, once the study exists
-        from trainlab.config_validation import check_values  # imports torch, as the trials will
+        from trainlab.config_validation import check_values
 
         for overrides in space.composition_checks():
             job_config = self.config_loader.load_sweep_config(self.config, overrides)
