@@ -136,6 +136,22 @@ def test_float64_members_match_their_lone_runs_tightly(make_cfg, tmp_path):
             torch.testing.assert_close(got[name], tensor, rtol=0, atol=1e-12, msg=name)
 
 
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_stack_on_the_gpu_trains_as_its_members_alone_on_the_gpu(make_cfg, tmp_path):
+    # Mixed optimizers and the custom BatchNorm, every member's tensors on the GPU (trainer=gpu); cuBLAS's batched
+    # and single matmuls round differently, hence the looser tolerances than on the CPU
+    members = [["optimizer=sgd"], ["optimizer=adam", "optimizer.lr=0.003"],
+               ["optimizer=momentum", "init=xavier", "seed=1", "model.weight_decay=0.01"]]
+    shared = ["trainer=gpu", "model.net.batch_norm=custom"]
+    stack_dirs, lone_dirs, stacked, alone = train_stack_and_alone(make_cfg, tmp_path, members, shared)
+    assert stacked == pytest.approx(alone, abs=0.011)  # val/acc on 100 images: one image apart at most
+    for stack_dir, lone_dir in zip(stack_dirs, lone_dirs, strict=True):
+        assert_same_run(stack_dir, lone_dir, atol=1e-3, weights_atol=1e-3)
+        assert torch.load(stack_dir / "checkpoints" / "last.ckpt", weights_only=False)["state_dict"][
+            "net.0.weight"].shape == (32, 784)
+
+
 @pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_diverging_member_is_frozen_and_recorded_while_the_others_go_on(make_cfg, tmp_path):
     members = [["optimizer.lr=0.01"], ["optimizer.lr=1e12"], ["optimizer.lr=0.05"]]

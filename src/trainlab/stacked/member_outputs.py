@@ -136,14 +136,16 @@ class MemberOutputs(Checkpoint):
         return optimizer.member_state_dict(index, member.optimizer, lone_params)
 
     def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        """The members' networks take the dtype the precision gave the stack (``64-true``: float64), as Lightning
-        converts a lone run's network, and the values are written in the dtype of a lone run's metrics
-        (:func:`~trainlab.models.metric_dtype.metric_dtype`: float64 there), which the metric states of their
-        checkpoints take too."""
-        dtype = next(pl_module.parameters()).dtype
+        """The members' modules move to the stack's device and their networks take the dtype the precision gave
+        the stack (``64-true``: float64), as Lightning moves and converts a lone run's module, so a member's
+        checkpoint holds its tensors where a lone run's does (``cuda:0`` under ``trainer=gpu``). The values are
+        written in the dtype of a lone run's metrics (:func:`~trainlab.models.metric_dtype.metric_dtype`: float64
+        there), which the metric states of their checkpoints take too."""
+        parameter = next(pl_module.parameters())
         self.dtype = metric_dtype(pl_module.net)
         for member in self.members:
-            member.module.net.to(dtype=dtype)
+            member.module.to(device=parameter.device)
+            member.module.net.to(dtype=parameter.dtype)
             metrics_follow(member.module, self.dtype)
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
