@@ -14,11 +14,12 @@ import pytest
 import torch
 from conftest import compose_config
 from omegaconf import OmegaConf
+from test_data import write_tiny_mnist
 
 from trainlab.atomic_files import write_atomically
 from trainlab.callbacks.checkpoint_provenance import ENTRY
 from trainlab.callbacks.divergence_guard import RunDiverged
-from trainlab.checkpoint_check import check_checkpoint
+from trainlab.checkpoint_check import check_checkpoint, check_data_source
 from trainlab.cli import main as trainlab_cli
 from trainlab.config_instantiation import instantiate_key
 from trainlab.config_validation import validate_config
@@ -173,6 +174,62 @@ def test_a_resume_must_keep_the_initializers_values(trained_run, make_cfg, tmp_p
         check_checkpoint(normal, make_cfg(*TRAINED, "init=normal", "init.std=0.1"))
     assert str(error.value).startswith(f"ckpt_path={normal} does not fit this run: init.std 0.01 in the checkpoint, "
                                        "0.1 in the config; resume it with the overrides that fit it (init.std=0.01)")
+
+
+# ---- the images a resumed run trains on ---------------------------------------------------------------------------
+def test_a_resume_that_names_the_other_data_source_is_refused(trained_run, make_cfg):
+    ckpt = trained_run / "checkpoints" / "last.ckpt"
+    assert torch.load(ckpt, weights_only=True)[ENTRY]["data_source"] == "bundled"  # what the run trained on
+    command = [*TRAINED, "data.source=torchvision"]
+    with pytest.raises(CheckpointError) as error:
+        check_checkpoint(ckpt, make_cfg(*command), overrides=[*command, "ckpt_path=last"])
+    assert str(error.value) == (
+        f"ckpt_path={ckpt} does not fit this run: data.source bundled in the checkpoint, torchvision in the config; "
+        "resume it with the overrides that fit it (debug=limit 'model.net.hidden_sizes=[50]' optimizer=adam "
+        f"data.source=bundled), or evaluate it: trainlab evaluate {trained_run} --ckpt {ckpt}")
+    assert check_checkpoint(ckpt, make_cfg(*TRAINED, "data.source=auto"))["data_source"] == "bundled"  # decided later
+
+
+def test_data_source_auto_that_chooses_other_images_than_the_checkpoints_run_is_refused(trained_run, make_cfg):
+    ckpt = trained_run / "checkpoints" / "last.ckpt"
+    entry = torch.load(ckpt, weights_only=True)[ENTRY]
+    cfg = make_cfg(*TRAINED, "data.source=auto")
+    with pytest.raises(CheckpointError) as error:
+        check_data_source(entry, "torchvision", cfg, ckpt, "ckpt_path=last", [*TRAINED, "data.source=auto"])
+    assert str(error.value) == (
+        f"ckpt_path=last ({ckpt}) was trained on data.source=bundled, and data.source=auto chose torchvision here "
+        f"(data_dir {cfg.data.data_dir}): the run would go on with other images; resume it with the overrides that "
+        "fit it (debug=limit 'model.net.hidden_sizes=[50]' optimizer=adam data.source=bundled), or evaluate it: "
+        f"trainlab evaluate {trained_run} --ckpt {ckpt}")
+    check_data_source(entry, "bundled", cfg, ckpt, "ckpt_path=last")  # the same images: accepted
+    check_data_source({**entry, "data_source": None}, "torchvision", cfg, ckpt, "ckpt_path=last")  # not recorded
+    check_data_source(None, "torchvision", cfg, ckpt, "ckpt_path=last")  # written before the entry existed
+
+
+@pytest.mark.parametrize("how", ["train.py", "task"])
+def test_a_resume_where_auto_finds_full_mnist_now_leaves_the_run_as_it_was(trained_run, make_cfg, train_in_process,
+                                                                            tmp_path, how):
+    """The run trained on the bundled sample; full MNIST has since appeared in the data directory, so
+    ``data.source=auto`` would go on with other images: refused before anything is written (train.py: by the
+    check before Hydra writes; the task alone: once its datamodule decided)."""
+    full = tmp_path / "full"
+    write_tiny_mnist(full)
+    before = snapshot(trained_run)
+    ckpt = trained_run / "checkpoints" / "last.ckpt"
+    overrides = [*TRAINED, "data.source=auto", f"paths.data_dir={full}", "trainer.max_epochs=3", "ckpt_path=last"]
+    if how == "train.py":
+        result = train_in_process(*overrides, f"hydra.run.dir={trained_run}")
+        assert result.returncode == 2, result.stderr[-3000:]
+        message = result.stderr.strip()
+    else:
+        with pytest.raises(CheckpointError) as error:
+            train(make_cfg(*overrides, output_dir=trained_run))
+        message = f"error: {error.value}"
+    assert message.startswith(f"error: ckpt_path=last ({ckpt}) was trained on data.source=bundled, and "
+                              f"data.source=auto chose torchvision here (data_dir {full}): the run would go on with "
+                              "other images; resume it with the overrides that fit it (")
+    assert "data.source=bundled" in message.split("fit it (")[1] and "\n" not in message
+    assert snapshot(trained_run) == before
 
 
 def test_a_checkpoint_written_before_init_seed_and_data_were_recorded_is_checked_for_the_rest(trained_run, make_cfg,

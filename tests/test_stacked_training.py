@@ -73,6 +73,7 @@ def assert_same_run(stack_dir, lone_dir, atol=2e-5, weights_atol=1e-4):
     got_ckpt, expected_ckpt = (torch.load(d / "checkpoints" / "last.ckpt", weights_only=False)
                                for d in (stack_dir, lone_dir))
     assert got_ckpt.keys() == expected_ckpt.keys()
+    assert got_ckpt["trainlab"]["data_source"] == expected_ckpt["trainlab"]["data_source"] == "bundled"
     assert (got_ckpt["epoch"], got_ckpt["global_step"]) == (expected_ckpt["epoch"], expected_ckpt["global_step"])
     assert got_ckpt["loops"] == expected_ckpt["loops"]
     assert got_ckpt["state_dict"].keys() == expected_ckpt["state_dict"].keys()

@@ -19,6 +19,9 @@
      config would describe a start it never had. ``data.batch_size`` / ``train_size`` / ``val_size`` / ``seed``:
      the batches it trains and validates on - changed, the rest of the run would train on others than its start.
      ``optimizer.foreach`` / ``optimizer.compile`` only choose how the update is computed and stay the config's.
+     ``data.source``: the images the checkpoint's run trained on (its recorded ``data_source``) - a config that
+     names the other source is refused here; ``data.source=auto`` is decided by the datamodule when the run
+     starts, and :func:`check_data_source` refuses it then if it chose otherwise.
      For ``trainlab evaluate``, ``model.net``: the network that computes the outputs.
    * The weights: the same parameter and buffer names and shapes as the composed model's.
    * For a resume, the optimizer and schedule state: as many optimizers and schedules, and parameter groups of
@@ -143,7 +146,35 @@ def recorded_differences(entry: dict[str, Any], cfg: DictConfig, purpose: str) -
             continue
         now = OmegaConf.to_container(now, resolve=True) if OmegaConf.is_config(now) else now
         differences += config_differences(then, now, key)
+    if purpose == "resume":
+        differences += source_differences(entry.get("data_source"), OmegaConf.select(cfg, "data.source"))
     return [d for d in differences if d[0] not in EXECUTION_PATH_KEYS]
+
+
+def source_differences(trained_on: Any, configured: Any) -> list[tuple[str, Any, Any]]:
+    """``[("data.source", trained_on, configured)]`` where the config names another source than the checkpoint's
+    run trained on; ``auto`` (decided when the run starts: :func:`check_data_source`) and a checkpoint that recorded
+    none are not compared."""
+    if trained_on is None or configured in (None, "auto") or configured == trained_on:
+        return []
+    return [("data.source", trained_on, configured)]
+
+
+def check_data_source(entry: dict[str, Any] | None, resolved: str | None, cfg: DictConfig, path: str | os.PathLike,
+                      name: str, overrides: Sequence[str] = ()) -> None:
+    """Raise :class:`CheckpointError` if the run resumed from ``path`` (its ``trainlab`` ``entry``, as
+    :func:`check_checkpoint` returned it) would train on other images than it started on: ``data.source=auto``
+    decided ``resolved`` here (full MNIST found in ``paths.data_dir``, or not) where the checkpoint's run trained on
+    the other source."""
+    trained_on = (entry or {}).get("data_source")
+    if trained_on is None or resolved is None or resolved == trained_on:
+        return
+    path = Path(path)
+    configured = OmegaConf.select(cfg, "data.source")
+    fix = way_out(entry, [("data.source", trained_on, configured)], path, "resume", overrides, of_config=True)
+    raise CheckpointError(f"{subject(name, path)} was trained on data.source={trained_on}, and "
+                          f"data.source={configured} chose {resolved} here (data_dir {cfg.paths.data_dir}): the run "
+                          f"would go on with other images; {fix}")
 
 
 def weight_differences(saved: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]) -> list[tuple]:
@@ -212,8 +243,9 @@ def optimizer_differences(checkpoint: dict[str, Any], model: Any) -> list[tuple]
 
 
 def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "resume",
-                     name: str | None = None, overrides: Sequence[str] = ()) -> None:
-    """Raise :class:`CheckpointError` unless ``path`` is a trainlab checkpoint that fits ``cfg`` (module docstring).
+                     name: str | None = None, overrides: Sequence[str] = ()) -> dict[str, Any] | None:
+    """Raise :class:`CheckpointError` unless ``path`` is a trainlab checkpoint that fits ``cfg`` (module docstring);
+    return its ``trainlab`` entry (``None`` for a checkpoint written before it existed).
 
     ``purpose``: ``resume`` (``ckpt_path``) or ``evaluate`` (``trainlab evaluate --ckpt``). ``name`` is how the
     user named the file, e.g. ``ckpt_path=last`` (default: ``ckpt_path=<path>``); messages start with it.
@@ -248,6 +280,7 @@ def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "r
         where = "the run's network" if purpose == "evaluate" else "this run"
         fix = way_out(entry if isinstance(entry, dict) else None, differences, path, purpose, overrides, of_config)
         raise CheckpointError(f"{who} does not fit {where}: {listed(differences, composed)}; {fix}")
+    return entry if isinstance(entry, dict) else None
 
 
 def fit_budget_reached(checkpoint: dict[str, Any], cfg: DictConfig) -> tuple[bool, str]:

@@ -9,10 +9,12 @@ that must stay untouched, is therefore checked here, on the composed config:
   (:mod:`trainlab.output_locations`) - a file in the way, no permission, a read-only or full disk;
 * ``on_run_start``: the config (:func:`~trainlab.config_validation.validate_config`), a run directory that holds
   another run (:func:`~trainlab.run_dir.check_run_dir_free`) and, with ``ckpt_path``, the checkpoint
-  (:func:`~trainlab.checkpoint_check.check_checkpoint`), so that a refused run leaves the directory it names as it
-  was - Hydra would otherwise rewrite its ``.hydra/`` files with the refused config, and a config error would leave
-  a new directory behind. A run directory whose run failed without a checkpoint is taken over once these checks
-  pass: that run's files, its ``.hydra/`` and log included, are moved to ``attempts/<n>/`` first;
+  (:func:`~trainlab.checkpoint_check.check_checkpoint`, and :func:`~trainlab.checkpoint_check.check_data_source`
+  with the source ``data.source=auto`` chooses, a download tried where the run would try it), so that a refused run
+  leaves the directory it names as it was - Hydra would otherwise rewrite its ``.hydra/`` files with the refused
+  config, and a config error would leave a new directory behind. A run directory whose run failed without a
+  checkpoint is taken over once these checks pass: that run's files, its ``.hydra/`` and log included, are moved to
+  ``attempts/<n>/`` first;
 * ``on_multirun_start``: the values the command line gives to keys with a rule, each swept value of the basic
   sweeper included, and the data when the sweep does not change it (:func:`check_multirun_values`) - the basic and
   joblib launchers check a job's config only once Hydra has made the job's directory -, a sweep directory whose job
@@ -95,13 +97,22 @@ def check_single_run(config: DictConfig) -> None:
         with env_override(config.hydra.job.env_set):  # as run_job sets it around the task
             validate_config(task)
             if resuming:
-                from trainlab.checkpoint_check import check_budget_left, check_checkpoint  # imports Lightning
+                from trainlab.checkpoint_check import (  # imports Lightning
+                    check_budget_left,
+                    check_checkpoint,
+                    check_data_source,
+                )
+                from trainlab.config_instantiation import instantiate_key
                 from trainlab.train import resolve_checkpoint
 
                 path = resolve_checkpoint(task.ckpt_path, Path(output_dir))
-                check_checkpoint(path, task, name=f"ckpt_path={task.ckpt_path}",
-                                 overrides=override_lines(config.hydra.overrides.task))
-                check_budget_left(path, task, Path(output_dir), name=f"ckpt_path={task.ckpt_path}")
+                name, overrides = f"ckpt_path={task.ckpt_path}", override_lines(config.hydra.overrides.task)
+                entry = check_checkpoint(path, task, name=name, overrides=overrides)
+                check_budget_left(path, task, Path(output_dir), name=name)
+                if entry is not None and entry.get("data_source") is not None:  # as the task's datamodule decides
+                    datamodule = instantiate_key(task, "data")  # (its arguments only: no data is loaded)
+                    source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None
+                    check_data_source(entry, source, task, path, name, overrides)
     finally:
         hydra_config.cfg = previous
     if writes_run_files() and not resuming and not config.get("resume_sweep") and failed_without_checkpoint(

@@ -46,7 +46,7 @@ from trainlab.callbacks.checkpoint_provenance import CheckpointProvenance
 from trainlab.callbacks.divergence_guard import DivergenceGuard, RunDiverged
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.callbacks.startup_end import StartupEnd
-from trainlab.checkpoint_check import check_budget_left, check_checkpoint
+from trainlab.checkpoint_check import check_budget_left, check_checkpoint, check_data_source
 from trainlab.compile_model import compile_network
 from trainlab.config_instantiation import build_optimizers, instantiate_key
 from trainlab.config_switches import check_switches
@@ -127,8 +127,9 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
         check_optimized_metric(cfg, jobs="the sweep's jobs")
     check_task_locations(cfg)
     ckpt_path = resolve_checkpoint(cfg.get("ckpt_path"), output_dir)
+    checkpoint_entry = None
     if ckpt_path is not None:
-        check_checkpoint(ckpt_path, cfg, name=f"ckpt_path={cfg.ckpt_path}", overrides=overrides)
+        checkpoint_entry = check_checkpoint(ckpt_path, cfg, name=f"ckpt_path={cfg.ckpt_path}", overrides=overrides)
         check_budget_left(ckpt_path, cfg, output_dir, name=f"ckpt_path={cfg.ckpt_path}")
     processes = world_size(cfg.trainer)
     launched_by = external_launcher() if processes > 1 else None
@@ -166,6 +167,8 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     trainer: L.Trainer = instantiate_key(cfg, "trainer", callbacks=callbacks, logger=loggers or False,
                                          **trainer_arguments)
     resolved_source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None
+    if ckpt_path is not None:  # data.source=auto is decided now: the images the checkpoint's run trained on?
+        check_data_source(checkpoint_entry, resolved_source, cfg, ckpt_path, f"ckpt_path={cfg.ckpt_path}", overrides)
     if writes_job_files:
         record_run_start(trainer.loggers, logged_config(cfg, resolved_source),
                          run_hparams(cfg, context.choices, overrides, context.ignored_override_keys,

@@ -6,6 +6,7 @@
         "overrides": ["optimizer=adam", ...],                   # its Hydra task overrides ([] outside Hydra)
         "config": {"model": {...}, "optimizer": {...}, "scheduler": {...} or None, "init": {...} or None,
                    "seed": 0, "data": {"batch_size": 100, "train_size": None, "val_size": None, "seed": 0}},
+        "data_source": "bundled",                               # the images it trained on: bundled | torchvision
     }                                                           # resolved
 
 ``config`` holds what a resumed run must keep (:func:`recorded_config`): the sections the checkpoint's state
@@ -13,6 +14,11 @@ depends on - the network's weights (``model``), the optimizer's state, the sched
 (``init``, ``seed``: a resume that changed them would leave a config describing a start the run never had), and the
 ``data`` keys that choose the batches it trains and validates on (a changed batch size or data order mid-run).
 Format 1 (before ``init``, ``seed`` and ``data`` were recorded) held the first three only.
+
+``data_source`` is the data the run trained on, as its datamodule decided it (``data.source=auto`` becomes
+``torchvision`` where full MNIST is there and ``bundled`` where it is not): a resume where the same config decides
+otherwise would go on with other images (:func:`trainlab.checkpoint_check.check_data_source`). Checkpoints written
+before it was recorded have none (``None``).
 
 Plain values only, so the checkpoint still loads with ``torch.load(weights_only=True)``.
 :mod:`trainlab.checkpoint_check` reads it to tell a trainlab checkpoint from any other file and to name what differs
@@ -48,17 +54,23 @@ def recorded_config(cfg: DictConfig) -> dict[str, Any]:
     return config
 
 
-def provenance(cfg: DictConfig, overrides: list[str]) -> dict[str, Any]:
-    """The entry for a run with config ``cfg`` (the training task's, ``paths.output_dir`` resolved)."""
+def provenance(cfg: DictConfig, overrides: list[str], data_source: str | None) -> dict[str, Any]:
+    """The entry for a run with config ``cfg`` (the training task's, ``paths.output_dir`` resolved) that trains on
+    ``data_source`` (its datamodule's resolved source; ``None`` for a datamodule that has none)."""
     return {"format": FORMAT, "run_dir": str(cfg.paths.output_dir), "overrides": list(overrides),
-            "config": recorded_config(cfg)}
+            "config": recorded_config(cfg), "data_source": data_source}
 
 
 class CheckpointProvenance(L.Callback):
-    """Writes :func:`provenance` into every checkpoint the Trainer saves."""
+    """Writes :func:`provenance` into every checkpoint the Trainer saves (the data source: the fitted datamodule's
+    ``resolved_source``)."""
 
     def __init__(self, cfg: DictConfig, overrides: list[str]) -> None:
-        self.entry = provenance(cfg, overrides)
+        self.cfg, self.overrides = cfg, overrides
+        self.entry: dict[str, Any] | None = None
 
     def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict) -> None:
+        if self.entry is None:  # once: the config and the data do not change during a fit
+            source = getattr(trainer.datamodule, "resolved_source", None)
+            self.entry = provenance(self.cfg, self.overrides, source)
         checkpoint[ENTRY] = self.entry

@@ -81,7 +81,7 @@ def build_member(job: StackJob, datamodule: L.LightningDataModule, plan: Callbac
     return Member(cfg=cfg, name=job.job_name, overrides=job.overrides, module=module, optimizer=lone_optimizer,
                   loggers=instantiate_dict(cfg.get("logger"), "logger"), config=logged_config(cfg, source),
                   columns=run_hparams(cfg, job.choices, job.overrides, job.ignored_override_keys, source),
-                  resolved_source=source, provenance=provenance(cfg, job.overrides),
+                  resolved_source=source, provenance=provenance(cfg, job.overrides, source),
                   last_checkpoint=plan.last_checkpoint, shutdown_checkpoint=plan.shutdown_checkpoint)
 
 
