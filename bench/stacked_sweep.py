@@ -134,7 +134,9 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(tempfile.mkdtemp(prefix="stacked-bench-"))
     reuse_freed_heap_memory()
     data_dir = ROOT / "data"
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, device {args.device}")
+    part1 = " ".join(args.experiment_overrides) or "the experiments' own trainer"
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs; part 1 (experiments): "
+          f"{part1}; part 2 (one stack): device {args.device}")
     if args.experiments:
         print("\n| experiment | basic s | stacked s | basic / stacked | each round's ratio |\n|---|---|---|---|---|")
         for name in args.experiments:
