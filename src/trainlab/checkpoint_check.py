@@ -207,7 +207,7 @@ def way_out(entry: dict[str, Any] | None, differences: list[tuple], path: Path, 
         return (f"evaluate it with the run that wrote it: {evaluate}" if evaluate
                 else "evaluate a checkpoint of this run, or this checkpoint with the run that wrote it")
     recorded = [o for o in (entry or {}).get("overrides", []) if not o.startswith("ckpt_path=")]
-    fitted = fitting_overrides(overrides, recorded, differences) if of_config else None
+    fitted = fitting_overrides(overrides, recorded, differences, (entry or {}).get("config")) if of_config else None
     own = [o for o in overrides if not o.startswith("ckpt_path=")]
     if fitted is not None and fitted != own:
         fix = f"resume it with the overrides that fit it ({' '.join(map(shlex.quote, fitted)) or 'none but ckpt_path'})"

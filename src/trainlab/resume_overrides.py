@@ -10,6 +10,10 @@ node holding it); in their place - at the first one's position, else at the end 
 
 * its recorded overrides that set such a key, or a group or node holding it: ``optimizer=adam`` where the
   difference is the node's ``_target_`` (another optimizer);
+* ``group=option`` where the difference is a group's ``_target_`` and none of those sets the group - the checkpoint's
+  option came from an experiment config or a default that has changed since: the group's one option with the
+  checkpoint's ``_target_`` (``optimizer=adam``), followed by the checkpoint's values that differ from that option's
+  YAML (``optimizer.lr=0.003``; ``+key=value`` for a key its YAML leaves out);
 * ``key=value`` for each differing value that none of those sets: ``optimizer.lr=0.01``.
 """
 
@@ -21,6 +25,7 @@ from typing import Any
 from trainlab.config_keys import is_under, override_key
 
 TARGET = "._target_"
+ABSENT = object()
 
 
 def as_override(key: str, value: Any) -> str:
@@ -49,17 +54,45 @@ def is_plain(value: Any) -> bool:
     return value is None or isinstance(value, bool | int | float | str | list | tuple)
 
 
+def option_overrides(group: str, target: Any, recorded_node: Any) -> list[str]:
+    """``[group=option, <the node's values that differ from the option's YAML>...]`` for the one option of the
+    top-level config ``group`` whose ``_target_`` is ``target`` (``recorded_node``: the checkpoint's resolved node);
+    ``[]`` where no option, or several, have it, or no Hydra is initialized to read the options from."""
+    from omegaconf import OmegaConf
+
+    from trainlab.group_options import group_options
+
+    options = group_options(group)
+    matches = [name for name, config in options.items() if config.get("_target_") == target]
+    if len(matches) != 1:
+        return []
+    written = OmegaConf.to_container(options[matches[0]], resolve=False)
+    values = []
+    for key, value in (recorded_node or {}).items() if isinstance(recorded_node, dict) else []:
+        if str(key).startswith("_") or not is_plain(value) or written.get(key, ABSENT) == value:
+            continue
+        values.append(("" if key in written else "+") + as_override(f"{group}.{key}", value))
+    return [f"{group}={matches[0]}", *values]
+
+
 def fitting_overrides(overrides: Sequence[str], recorded: Sequence[str],
-                      differences: Sequence[tuple[str, Any, Any]]) -> list[str]:
+                      differences: Sequence[tuple[str, Any, Any]],
+                      recorded_config: dict[str, Any] | None = None) -> list[str]:
     """``overrides`` (the command's) with the checkpoint's values in place of the ``differences`` - ``(key, value
     in the checkpoint, value in the config)`` - taken from ``recorded`` (the overrides the checkpoint was trained
-    with) where they set them, else as ``key=value`` (see the module docstring). ``ckpt_path`` is left out."""
+    with) where they set them, else from the option of the group with the checkpoint's ``_target_`` (its values in
+    ``recorded_config``, the checkpoint's recorded config), else as ``key=value`` (see the module docstring).
+    ``ckpt_path`` is left out."""
     nodes = [key[:-len(TARGET)] if key.endswith(TARGET) else key for key, _, _ in differences]
     taken = [o for o in recorded if set_key(o) != "ckpt_path" and sets_any(o, nodes)]
     set_by_taken = {set_key(o) for o in taken}
+    choices = [override for key, then, _ in differences
+               if key.endswith(TARGET) and key[:-len(TARGET)] not in set_by_taken
+               for override in option_overrides(key[:-len(TARGET)], then,
+                                                (recorded_config or {}).get(key[:-len(TARGET)]))]
     values = [as_override(key, then) for key, then, _ in differences
               if not key.endswith(TARGET) and key not in set_by_taken and is_plain(then)]
-    replacement = [*taken, *values]
+    replacement = [*taken, *choices, *values]
     fitted: list[str] = []
     for override in overrides:
         if set_key(override) == "ckpt_path":
