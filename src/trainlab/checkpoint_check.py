@@ -164,17 +164,17 @@ def check_data_source(entry: dict[str, Any] | None, resolved: str | None, cfg: D
                       name: str, overrides: Sequence[str] = ()) -> None:
     """Raise :class:`CheckpointError` if the run resumed from ``path`` (its ``trainlab`` ``entry``, as
     :func:`check_checkpoint` returned it) would train on other images than it started on: ``data.source=auto``
-    decided ``resolved`` here (full MNIST found in ``paths.data_dir``, or not) where the checkpoint's run trained on
+    decided ``resolved`` here (full MNIST found in ``data.data_dir``, or not) where the checkpoint's run trained on
     the other source."""
     trained_on = (entry or {}).get("data_source")
     if trained_on is None or resolved is None or resolved == trained_on:
         return
     path = Path(path)
-    configured = OmegaConf.select(cfg, "data.source")
+    configured, data_dir = OmegaConf.select(cfg, "data.source"), OmegaConf.select(cfg, "data.data_dir")
     fix = way_out(entry, [("data.source", trained_on, configured)], path, "resume", overrides, of_config=True)
     raise CheckpointError(f"{subject(name, path)} was trained on data.source={trained_on}, and "
-                          f"data.source={configured} chose {resolved} here (data_dir {cfg.paths.data_dir}): the run "
-                          f"would go on with other images; {fix}")
+                          f"data.source={configured} chose {resolved} here (data_dir {data_dir}): the run would go on "
+                          f"with other images; {fix}")
 
 
 def weight_differences(saved: dict[str, torch.Tensor], expected: dict[str, torch.Tensor]) -> list[tuple]:
