@@ -571,8 +571,9 @@ def test_a_refused_resume_names_overrides_that_fit_it_and_keep_this_commands_bud
         "trainlab.init.normal.normal_init in the config; seed 0 in the checkpoint, 7 in the config; data.batch_size "
         "50 in the checkpoint, 40 in the config (and 1 more); resume it with the overrides that fit it (")
     fix = line.partition("resume it with the overrides that fit it (")[2].partition("), or evaluate it")[0]
-    assert fix.endswith("data.train_size=200 data.val_size=100 data.batch_size=50 optimizer.lr=0.01 seed=0 "
-                        "data.seed=0 trainer.max_epochs=2")  # this command's budget, not the checkpoint's 1
+    # this command's budget, not the checkpoint's 1; init=he, the default the checkpoint's run had, by name
+    assert fix.endswith("data.train_size=200 data.val_size=100 data.batch_size=50 init=he optimizer.lr=0.01 seed=0 "
+                        "data.seed=0 trainer.max_epochs=2")
     assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
 
     followed = train_in_process(*shlex.split(fix), "ckpt_path=last", f"hydra.run.dir={run_dir}")
