@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import pytest
+import torch
+from conftest import CONF_DIR
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import open_dict, read_write
 
+from trainlab.errors import ConfigError
 from trainlab.hydra_errors import did_you_mean, squashed
+from trainlab.preflight import check_multirun_values
 
 OPTIMIZERS = "adagrad, adam, momentum, nesterov, rmsprop, sgd, torch_adam, torch_adamw, torch_sgd"
 TOP_LEVEL = ("callbacks, ckpt_path, compile, data, debug, experiment, hparams_search, hydra, init, logger, model, "
@@ -202,6 +209,23 @@ def test_a_run_dir_given_to_a_multirun_is_refused_before_anything(train_in_proce
     assert not (tmp_path / "outputs").exists() and not (tmp_path / "sweep").exists()
 
 
+
+@pytest.mark.parametrize("command", [["-m", "optimizer.lr=0.1,0.01", "trainer=gpu"],
+                                     ["-m", "optimizer.lr=0.1,0.01", "trainer.accelerator=gpu"],
+                                     ["hparams_search=random", "trainer=gpu"]])
+def test_a_multirun_on_a_gpu_this_machine_lacks_is_refused_before_anything(train_in_process, tmp_path, command,
+                                                                           monkeypatch):
+    """Refused only by each job before: the basic launcher's first job left its directory and log behind, and a
+    search had asked its 100 trials into a new study (an optuna.journal of interrupted trials) first."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # as on a machine without CUDA
+    result = train_in_process(*command, f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "error: trainer.accelerator='gpu' (trainer=gpu) needs a CUDA GPU, and torch.cuda.is_available() is False "
+        f"here (torch {torch.__version__}, built for CUDA {torch.version.cuda or 'none'}); train on the CPU with "
+        "trainer=cpu, or let Lightning choose with trainer.accelerator=auto")
+    assert not (tmp_path / "sweep").exists() and not (tmp_path / "outputs").exists()
+
 @pytest.mark.parametrize("launcher", ["basic", "stacked"])
 def test_a_sweep_whose_jobs_cannot_report_the_optimized_metric_is_refused_before_training(train_in_process, tmp_path,
                                                                                          launcher):
@@ -227,3 +251,23 @@ def test_a_key_under_a_switched_off_callback_names_that_it_is_off(train_subproce
         "so it has no keys to set; allowed: leave callbacks.model_checkpoint off, or give it a whole config "
         "(callbacks.model_checkpoint={...})"]
     assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.parametrize(("launcher", "refused"), [("basic", True), ("stacked", True), ("joblib", True),
+                                                   ("submitit_local", True), ("submitit_slurm", False)])
+def test_the_gpu_of_a_multirun_is_checked_where_its_jobs_train(launcher, refused, monkeypatch):
+    """A SLURM sweep is submitted from a login node that has no GPU; its jobs train on the cluster's GPU nodes."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        config = compose("train", overrides=["trainer=gpu", f"hydra/launcher={launcher}"], return_hydra_config=True)
+    with read_write(config), open_dict(config):  # the command line as a multirun's config holds it
+        config.hydra.overrides.task = ["optimizer.lr=0.1,0.01", "trainer=gpu"]
+    if refused:
+        with pytest.raises(ConfigError, match=r"^trainer.accelerator='gpu' \(trainer=gpu\) needs a CUDA GPU"):
+            check_multirun_values(config)
+    else:
+        check_multirun_values(config)
+    with read_write(config), open_dict(config):  # a sweep over the trainer: each job's config is the job's to check
+        config.hydra.overrides.task = ["optimizer.lr=0.1,0.01", "trainer=gpu,cpu"]
+    check_multirun_values(config)

@@ -16,9 +16,9 @@ that must stay untouched, is therefore checked here, on the composed config:
   checkpoint is taken over once these checks pass: that run's files, its ``.hydra/`` and log included, are moved to
   ``attempts/<n>/`` first;
 * ``on_multirun_start``: the values the command line gives to keys with a rule, each swept value of the basic
-  sweeper included, and the data when the sweep does not change it (:func:`check_multirun_values`) - the basic and
-  joblib launchers check a job's config only once Hydra has made the job's directory -, a sweep directory whose job
-  directories hold runs, unless ``resume_sweep=true``
+  sweeper included, the GPU and the data when the sweep does not change them (:func:`check_multirun_values`) -
+  the basic and joblib launchers check a job's config only once Hydra has made the job's directory -, a sweep
+  directory whose job directories hold runs, unless ``resume_sweep=true``
   (:func:`~trainlab.sweep.job_dirs.check_sweep_dir_free`), and a ``resume_sweep=true`` with other overrides than
   the sweep it would finish (:func:`~trainlab.sweep.job_dirs.check_resumed_sweep`). Under torchrun or SLURM, where
   every rank is a ``train.py`` process, rank 0 checks the directories and the other ranks write no ``.hydra/``.
@@ -136,22 +136,30 @@ CHECKED_KEYS = ("seed", "test", "resume_sweep", "objective_on_failure", "optimiz
 def check_multirun_values(config: DictConfig) -> None:
     """The values a multirun's command line gives to keys with a rule (``-m trainer.precision=17``), before the
     sweep directory is made: every job would be refused, by the basic or joblib launcher only once Hydra has made
-    its directory. The basic sweeper's swept values (``optimizer.lr=0.1,-1``) too; a search checks its own space.
-    And, unless the sweep changes the data (a swept or searched key under ``data`` or ``paths``), the data every job
-    would load: ``data.source=torchvision`` without its files where they cannot be downloaded."""
+    its directory, by a search only once it has asked its first trials into a new study. The basic sweeper's swept
+    values (``optimizer.lr=0.1,-1``) too; a search checks its own space. Unless the sweep changes the trainer (a
+    swept or searched ``trainer`` choice or key), the device every job would train on where its launcher trains
+    them on this machine (not ``submitit_slurm``, whose jobs run on the cluster's nodes): ``trainer=gpu`` without a
+    CUDA GPU. And, unless the sweep changes the data (a swept or searched key under ``data`` or ``paths``), the data
+    every job would load: ``data.source=torchvision`` without its files where they cannot be downloaded."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import ValueType
 
     lines = override_lines(config.hydra.overrides.task)
     overrides = OverridesParser.create().parse_overrides(lines)
+    swept = [o.key_or_group for o in overrides if o.is_sweep_override()]
+    swept += [str(key) for key in OmegaConf.select(config, "hydra.sweeper.params", default=None) or {}]
+    on_this_machine = OmegaConf.select(config, "hydra.launcher._target_") in LOCAL_LAUNCHERS  # not SLURM's nodes
+    if on_this_machine and not any(is_under(key, ("trainer",)) for key in swept):
+        from trainlab.config_validation import check_accelerator_present
+
+        check_accelerator_present(config)
     if not any(o.key_or_group.startswith(CHECKED_KEYS) and o.value_type != ValueType.INTERVAL_SWEEP
                for o in overrides):
         return  # only group choices and searched ranges: Hydra checks them
     from trainlab.config_validation import check_data_available, check_override_values
 
     check_override_values(lines, swept=OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER)
-    swept = [o.key_or_group for o in overrides if o.is_sweep_override()]
-    swept += [str(key) for key in OmegaConf.select(config, "hydra.sweeper.params", default=None) or {}]
     if not any(is_under(key, ("data", "paths")) for key in swept):
         check_data_available(config)
 
@@ -194,6 +202,9 @@ def check_no_run_dir_in_multirun(hydra_overrides: list[str]) -> None:
 # Launchers that train the jobs in this process, where the start of training ends train.py's start-up
 IN_PROCESS_LAUNCHERS = ("hydra._internal.core_plugins.basic_launcher.BasicLauncher",
                         "hydra_plugins.trainlab_stacked_launcher.stacked_launcher.StackedLauncher")
+# Launchers whose jobs train on this machine, in this process or in processes of their own (not on SLURM's nodes)
+LOCAL_LAUNCHERS = (*IN_PROCESS_LAUNCHERS, "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
+                   "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher")
 
 # The sweep directory this process's multirun made (it did not exist at on_multirun_start): Hydra writes its
 # multirun.yaml there before any job starts, so a sweep refused at its first job left a directory holding nothing else.
