@@ -609,6 +609,33 @@ def test_storage_forms_and_errors(tmp_path):
                                 "journal:<file>")
 
 
+
+def test_a_search_whose_every_trial_would_be_refused_is_refused_before_its_study_exists(tmp_path):
+    """A callback watching a metric the runs do not log: each trial's job refused it, once the search had asked its
+    first batch into a new study (an optuna.journal of trials that never ran)."""
+    search = make_search(tmp_path / "s", "callbacks=early_stopping", "callbacks.early_stopping.monitor=val/accc")
+    with pytest.raises(ConfigError, match=r"^callbacks.early_stopping.monitor='val/accc' is not a metric this run "
+                                          r"logs; allowed: one of val/loss, val/acc, val/acc_best"):
+        run_search(search)
+    assert search.launcher.calls == [] and not (tmp_path / "s").exists()
+
+
+def test_a_monitor_that_a_searched_key_makes_logged_is_left_to_the_trials(tmp_path):
+    """model.weight_decay searched from 1e-8 up: every trial logs train/weight_penalty, which the configured
+    weight decay of 0 does not - the check before the study counts the searched key as > 0."""
+    from trainlab.config_validation import validate_config
+    from trainlab.search.optuna_search import trial_task_config
+
+    overrides = ["callbacks=early_stopping", "callbacks.early_stopping.monitor=train/weight_penalty"]
+    search = make_search(tmp_path / "s", *overrides)
+    with trial_task_config(search.config_loader.load_sweep_config(search.config, overrides), tmp_path) as task:
+        with pytest.raises(ConfigError, match="train/weight_penalty' is not a metric this run logs"):
+            validate_config(task, machine=False)  # a run with the configured λ = 0 indeed logs no penalty
+        validate_config(task, machine=False, searched={"model.weight_decay": None})
+        validate_config(task, machine=False, searched={"callbacks.early_stopping.monitor": None})  # the trials' own
+    run_search(make_search(tmp_path / "s", *overrides, "hydra.sweeper.n_trials=2"))  # the search runs
+    assert [t.state for t in load(tmp_path / "s").trials] == [TrialState.COMPLETE] * 2
+
 @pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_sweep_dir_with_the_sqlite_study_of_an_earlier_version_keeps_using_it(tmp_path):
     """Sweep dirs written before the journal became the default hold optuna.db: resume_sweep=true continues it."""

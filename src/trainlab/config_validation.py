@@ -26,6 +26,7 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from trainlab.config_keys import is_under
 from trainlab.config_switches import boolean
 from trainlab.data.data_choices import EVAL_SPLITS, SOURCES
 from trainlab.data.torchvision_mnist import missing_files_message, torchvision_unavailable
@@ -296,14 +297,22 @@ def check_data_available(cfg: DictConfig) -> None:
         raise DataError(missing_files_message(data_dir, download, why))
 
 
-def check_monitors(cfg: DictConfig) -> None:
+#: the keys that decide which metrics a run logs and which ones its callbacks and schedule watch
+MONITOR_INPUTS = ("data.eval_splits", "scheduler", "model.scheduler_monitor", "callbacks")
+
+
+def check_monitors(cfg: DictConfig, searched: Collection[str] = ()) -> None:
     """Metric names that callbacks and ``scheduler=plateau`` watch are metrics the run logs.
 
     Checked for the project's :class:`~trainlab.models.classifier.MLPClassifier` only (a module of your own logs
     metrics this cannot know). A plateau schedule steps right after the validation, so it must watch a validation
-    metric of a split in ``data.eval_splits``.
+    metric of a split in ``data.eval_splits``. ``searched``: keys a search gives each trial (``cfg`` holds their
+    configured values) - a searched ``model.weight_decay`` counts as > 0, and a search of what decides the logged
+    or watched names (the splits, the schedule, a monitor) leaves the check to each trial.
     """
     if OmegaConf.select(cfg, "model._target_") != CLASSIFIER:
+        return
+    if any(is_under(key, MONITOR_INPUTS) for key in searched):
         return
     splits = list(OmegaConf.select(cfg, "data.eval_splits") or ["val"])
     scheduler = OmegaConf.select(cfg, "scheduler._target_") or ""
@@ -314,7 +323,8 @@ def check_monitors(cfg: DictConfig) -> None:
             f"model.scheduler_monitor={monitor!r} is not computed with data.eval_splits={splits} "
             f"(scheduler=plateau needs it after every validation); allowed: one of {', '.join(validated)}"
         )
-    logged = epoch_metric_names(splits, OmegaConf.select(cfg, "model.weight_decay") or 0.0, bool(scheduler))
+    decay = 1.0 if "model.weight_decay" in searched else OmegaConf.select(cfg, "model.weight_decay") or 0.0
+    logged = epoch_metric_names(splits, decay, bool(scheduler))
     for name, entry in (cfg.get("callbacks") or {}).items():
         watched = entry.get("monitor") if isinstance(entry, DictConfig) else None
         if watched is not None and watched not in logged:
@@ -345,15 +355,19 @@ def check_optimized_metric(cfg: DictConfig, searched: Collection[str] = (), jobs
                           f"{', '.join(reported)}, or optimized_metric=null")
 
 
-def validate_config(cfg: DictConfig) -> None:
-    """Raise :class:`ConfigError` for the first problem found (see the module docstring)."""
+def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[str] = ()) -> None:
+    """Raise :class:`ConfigError` for the first problem found (see the module docstring). ``machine=False`` leaves
+    out the checks of this machine (its GPU, the data in ``data.data_dir``): for a config whose jobs may train
+    elsewhere. ``searched``: the keys a search gives each trial (:func:`check_monitors`)."""
     unknown = sorted(set(cfg) - TOP_LEVEL_KEYS)
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown top-level key; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}")
     check_values(cfg)
-    check_accelerator_present(cfg)
-    check_monitors(cfg)
+    if machine:
+        check_accelerator_present(cfg)
+    check_monitors(cfg, searched)
     for group in ("data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks"):
         if cfg.get(group) is not None:
             check_keys(cfg[group], group)
-    check_data_available(cfg)
+    if machine:
+        check_data_available(cfg)
