@@ -624,11 +624,11 @@ def test_a_monitor_that_a_searched_key_makes_logged_is_left_to_the_trials(tmp_pa
     """model.weight_decay searched from 1e-8 up: every trial logs train/weight_penalty, which the configured
     weight decay of 0 does not - the check before the study counts the searched key as > 0."""
     from trainlab.config_validation import validate_config
-    from trainlab.search.optuna_search import trial_task_config
+    from trainlab.job_view import job_view
 
     overrides = ["callbacks=early_stopping", "callbacks.early_stopping.monitor=train/weight_penalty"]
     search = make_search(tmp_path / "s", *overrides)
-    with trial_task_config(search.config_loader.load_sweep_config(search.config, overrides), tmp_path) as task:
+    with job_view(search.config_loader.load_sweep_config(search.config, overrides), str(tmp_path)) as task:
         with pytest.raises(ConfigError, match="train/weight_penalty' is not a metric this run logs"):
             validate_config(task, machine=False)  # a run with the configured λ = 0 indeed logs no penalty
         validate_config(task, machine=False, searched={"model.weight_decay": None})

@@ -42,7 +42,6 @@ Hydra reports an exception raised in a callback as a warning and goes on, so a
 
 from __future__ import annotations
 
-import copy
 import os
 import sys
 import traceback
@@ -50,14 +49,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import env_override
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+from omegaconf import DictConfig, OmegaConf
 
 from trainlab.config_keys import is_under, override_lines
 from trainlab.config_switches import check_switches
 from trainlab.errors import ConfigError, UserError
+from trainlab.job_view import job_view
 from trainlab.output_locations import check_run_locations
 from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_attempt_aside
 from trainlab.startup_interrupt import end_startup, note_output_dir
@@ -84,37 +83,25 @@ def check_single_run(config: DictConfig) -> None:
     resuming = config.get("ckpt_path") is not None
     if writes_run_files() and not config.get("resume_sweep"):
         check_run_dir_free(Path(output_dir), resuming_checkpoint=resuming)
-    hydra_view = copy.deepcopy(config)
-    with read_write(hydra_view.hydra.runtime), open_dict(hydra_view.hydra.runtime):
-        hydra_view.hydra.runtime.output_dir = output_dir  # what ${hydra:runtime.output_dir} resolves to in the task
-    task = copy.deepcopy(hydra_view)
-    with read_write(task), open_dict(task):
-        del task["hydra"]
-    hydra_config = HydraConfig.instance()
-    previous = hydra_config.cfg
-    hydra_config.set_config(hydra_view)  # as Hydra's run_job does before the task: ${hydra:...} resolves
-    try:
-        with env_override(config.hydra.job.env_set):  # as run_job sets it around the task
-            validate_config(task)
-            if resuming:
-                from trainlab.checkpoint_check import (  # imports Lightning
-                    check_budget_left,
-                    check_checkpoint,
-                    check_data_source,
-                )
-                from trainlab.config_instantiation import instantiate_key
-                from trainlab.train import resolve_checkpoint
+    with job_view(config, output_dir) as task, env_override(config.hydra.job.env_set):  # as run_job sets them
+        validate_config(task)
+        if resuming:
+            from trainlab.checkpoint_check import (  # imports Lightning
+                check_budget_left,
+                check_checkpoint,
+                check_data_source,
+            )
+            from trainlab.config_instantiation import instantiate_key
+            from trainlab.train import resolve_checkpoint
 
-                path = resolve_checkpoint(task.ckpt_path, Path(output_dir))
-                name, overrides = f"ckpt_path={task.ckpt_path}", override_lines(config.hydra.overrides.task)
-                entry = check_checkpoint(path, task, name=name, overrides=overrides)
-                check_budget_left(path, task, Path(output_dir), name=name)
-                if entry is not None and entry.get("data_source") is not None:  # as the task's datamodule decides
-                    datamodule = instantiate_key(task, "data")  # (its arguments only: no data is loaded)
-                    source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None
-                    check_data_source(entry, source, task, path, name, overrides)
-    finally:
-        hydra_config.cfg = previous
+            path = resolve_checkpoint(task.ckpt_path, Path(output_dir))
+            name, overrides = f"ckpt_path={task.ckpt_path}", override_lines(config.hydra.overrides.task)
+            entry = check_checkpoint(path, task, name=name, overrides=overrides)
+            check_budget_left(path, task, Path(output_dir), name=name)
+            if entry is not None and entry.get("data_source") is not None:  # as the task's datamodule decides
+                datamodule = instantiate_key(task, "data")  # (its arguments only: no data is loaded)
+                source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None
+                check_data_source(entry, source, task, path, name, overrides)
     if writes_run_files() and not resuming and not config.get("resume_sweep") and failed_without_checkpoint(
             Path(output_dir)):
         # the earlier run failed before it had anything to resume: its files, .hydra/ and log included, go to

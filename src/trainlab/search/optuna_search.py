@@ -29,23 +29,21 @@ Every check of the settings runs before the first trial, each failing with a one
 
 from __future__ import annotations
 
-import contextlib
-import copy
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import optuna
-from hydra.core.hydra_config import HydraConfig
 from hydra.core.utils import JobReturn, JobStatus
-from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+from omegaconf import DictConfig, OmegaConf, open_dict
 from optuna.trial import TrialState
 
 from trainlab.errors import ConfigError
+from trainlab.job_view import job_view
 from trainlab.search.batch_size import AUTO, BatchSize, batch_size, parse_n_jobs
 from trainlab.search.results import best_trial, write_results
 from trainlab.search.sampler_factory import sampler_spec
@@ -83,25 +81,6 @@ class TrialJob:
     @property
     def number(self) -> int:
         return self.trial.number
-
-
-@contextlib.contextmanager
-def trial_task_config(trial_config: DictConfig, sweep_dir: Path) -> Iterator[DictConfig]:
-    """A copy of a trial's config without its ``hydra`` node, whose ``${hydra:...}`` values resolve as in a job
-    (``hydra.runtime.output_dir`` a stand-in under ``sweep_dir``): a sweeper runs before Hydra has set up any job."""
-    view = copy.deepcopy(trial_config)
-    with read_write(view.hydra.runtime), open_dict(view.hydra.runtime):
-        view.hydra.runtime.output_dir = str(sweep_dir / "trial")
-    task = copy.deepcopy(view)
-    with read_write(task), open_dict(task):
-        del task["hydra"]
-    hydra_config = HydraConfig.instance()
-    previous = hydra_config.cfg
-    hydra_config.set_config(view)
-    try:
-        yield task
-    finally:
-        hydra_config.cfg = previous
 
 
 def consecutive_runs(jobs: Sequence[TrialJob]) -> list[list[TrialJob]]:
@@ -293,7 +272,7 @@ class OptunaSearch:
         # what every trial's config would be refused for, before the study exists: keys, values, the metrics that
         # callbacks watch (the searched keys at their configured values, checked above; this machine's GPU and data
         # are the preflight's, where the trials train here)
-        with trial_task_config(trial_config, self.sweep_dir) as task:
+        with job_view(trial_config, str(self.sweep_dir / "trial")) as task:  # a sweeper runs before any job
             validate_config(task, machine=False, searched=space.distributions)
         check_optimized_metric(trial_config, searched=space.distributions)
         warn_of_a_direction_against_the_metric(trial_config.get("optimized_metric"), self.direction,
