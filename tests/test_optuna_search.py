@@ -39,7 +39,7 @@ from trainlab.search.optuna_search import OptunaSearch
 from trainlab.search.sampler_factory import build_sampler
 from trainlab.search.search_space import parse_search_space
 from trainlab.search.storage import open_storage
-from trainlab.search.study_settings import study_settings
+from trainlab.search.study_settings import same_setting, study_settings
 from trainlab.search.trial_budget import is_surplus, trials_left
 from trainlab.search.worker_identity import this_worker
 
@@ -428,16 +428,18 @@ def test_a_study_goes_on_only_with_the_settings_its_trials_ran_with(tmp_path):
 
 
 @pytest.mark.slow  # ~6 s on 2 cores (make test-slow; the default run stays ~4 min)
-def test_nan_is_the_same_setting_as_nan_and_dropping_the_progress_bar_is_no_change(tmp_path):
+def test_dropping_the_progress_bar_is_no_change_of_the_studys_settings_and_a_nan_objective_is_refused(tmp_path):
     sweep = tmp_path / "s"
-    run_search(make_search(sweep, "hydra.sweeper.n_trials=1", "objective_on_failure=nan"))
-    assert math.isnan(load(sweep).user_attrs["settings"]["objective_on_failure"])  # through the journal's JSON
-    run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "objective_on_failure=nan", "callbacks.progress_bar=null",
-                           "resume_sweep=true"))
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=1"))
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=2", "callbacks.progress_bar=null", "resume_sweep=true"))
     assert len(load(sweep).trials) == 2
-    with pytest.raises(ConfigError, match=r"\(objective_on_failure: nan in the study, 0.0 here\)"):
-        run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "resume_sweep=true"))
+    with pytest.raises(ConfigError, match=r"\(objective_on_failure: 0.0 in the study, 1.0 here\)"):
+        run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "objective_on_failure=1.0", "resume_sweep=true"))
+    # NaN is no objective a trial's job takes (each refused it): refused before the search asks anything
+    with pytest.raises(ConfigError, match=r"^objective_on_failure=nan is invalid; allowed: a number or null"):
+        run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "objective_on_failure=nan", "resume_sweep=true"))
     assert len(load(sweep).trials) == 2
+    assert same_setting(math.nan, math.nan) and same_setting([1.0, math.nan], [1, math.nan])  # in a journal's JSON
 
 
 def test_a_searched_key_written_with_plus_is_left_out_of_the_settings():

@@ -75,8 +75,8 @@ def study_settings(job_config: DictConfig, searched: Iterable[str], exclude_keys
 
 
 def same_setting(recorded: Any, here: Any) -> bool:
-    """Whether two values of a setting are the same: ``==``, except that NaN is the same as NaN (a config may say
-    ``objective_on_failure: nan``), in lists too."""
+    """Whether two values of a setting are the same: ``==``, except that NaN is the same as NaN (a float setting
+    without a rule may be NaN, and comes back from the journal's JSON as NaN), in lists too."""
     if isinstance(recorded, float) and isinstance(here, float) and math.isnan(recorded) and math.isnan(here):
         return True
     if isinstance(recorded, list) and isinstance(here, list):
