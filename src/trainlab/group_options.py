@@ -53,9 +53,10 @@ def group_options(group: str) -> dict[str, DictConfig]:
     return options
 
 
-def chosen_option(node: DictConfig, options: dict[str, DictConfig]) -> str | None:
-    """The option ``node`` was composed from: the only one with its ``_target_`` (None for none or several)."""
-    target = node.get("_target_") if isinstance(node, DictConfig) else None
+def chosen_option(node: DictConfig | dict, options: dict[str, DictConfig]) -> str | None:
+    """The option ``node`` (a config node, or a checkpoint's plain copy of one) was composed from: the only one with
+    its ``_target_`` (None for none or several)."""
+    target = node.get("_target_") if isinstance(node, DictConfig | dict) else None
     matches = [name for name, config in options.items() if target is not None and config.get("_target_") == target]
     return matches[0] if len(matches) == 1 else None
 

@@ -60,19 +60,19 @@ def option_overrides(group: str, target: Any, recorded_node: Any) -> list[str]:
     ``[]`` where no option, or several, have it, or no Hydra is initialized to read the options from."""
     from omegaconf import OmegaConf
 
-    from trainlab.group_options import group_options
+    from trainlab.group_options import chosen_option, group_options
 
     options = group_options(group)
-    matches = [name for name, config in options.items() if config.get("_target_") == target]
-    if len(matches) != 1:
+    option = chosen_option({"_target_": target}, options)
+    if option is None:
         return []
-    written = OmegaConf.to_container(options[matches[0]], resolve=False)
+    written = OmegaConf.to_container(options[option], resolve=False)
     values = []
     for key, value in (recorded_node or {}).items() if isinstance(recorded_node, dict) else []:
         if str(key).startswith("_") or not is_plain(value) or written.get(key, ABSENT) == value:
             continue
         values.append(("" if key in written else "+") + as_override(f"{group}.{key}", value))
-    return [f"{group}={matches[0]}", *values]
+    return [f"{group}={option}", *values]
 
 
 def fitting_overrides(overrides: Sequence[str], recorded: Sequence[str],
