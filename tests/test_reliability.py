@@ -140,9 +140,14 @@ def test_full_traceback_on_request(train_in_process):
 
 
 def test_full_traceback_of_a_job_error_in_a_multirun(train_in_process):
-    # in a multirun the job's config error leaves train.py, and the interpreter prints its traceback
+    # in a multirun a later job's config error leaves train.py, and the interpreter prints its traceback (the first
+    # job's is found before the sweep starts: trainlab.sweep.first_job)
     with pytest.raises(ConfigError, match=r"optimized_metric='val/acc' is not a metric the sweep's jobs report"):
-        train_in_process("-m", "data.eval_splits=[train,test]", env={"HYDRA_FULL_ERROR": "1"})
+        train_in_process("-m", "data.eval_splits=[val],[train,test]", "debug=limit", env={"HYDRA_FULL_ERROR": "1"})
+    result = train_in_process("-m", "data.eval_splits=[train,test]", env={"HYDRA_FULL_ERROR": "1"})
+    assert result.returncode == 2
+    assert "trainlab.errors.ConfigError: optimized_metric='val/acc' is not a metric the sweep's jobs" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: optimized_metric='val/acc' is not a metric")
     # a value the command line gives is checked before the sweep starts (trainlab.preflight), as a single run's
     result = train_in_process("-m", "optimizer.lr=-1", env={"HYDRA_FULL_ERROR": "1"})
     assert result.returncode == 2

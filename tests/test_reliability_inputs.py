@@ -621,6 +621,38 @@ def test_a_multirun_whose_command_line_gives_a_key_a_value_it_does_not_take_make
     assert not (tmp_path / "outputs").exists()
 
 
+@pytest.mark.parametrize(("overrides", "message"), [
+    (["+trainer.max_epoch=1"], "error: trainer.max_epoch: unknown key for lightning.pytorch.trainer.Trainer; allowed: "
+                               "accelerator, "),
+    (["callbacks.model_checkpoint.monitor=val/foo"],
+     "error: callbacks.model_checkpoint.monitor='val/foo' is not a metric this run logs; allowed: one of val/loss, "
+     "val/acc, val/acc_best, train/acc, train/loss"),
+    (["optimized_metric=val/foo"], "error: optimized_metric='val/foo' is not a metric the sweep's jobs report; "),
+    (["callbacks.model_checkpoint.monitor=val/foo", "hydra/launcher=joblib"],
+     "error: callbacks.model_checkpoint.monitor='val/foo' is not a metric this run logs; "),
+], ids=["unknown-key", "monitor", "optimized-metric", "joblib"])
+def test_a_basic_sweep_whose_first_job_would_be_refused_makes_no_sweep_dir(train_in_process, tmp_path, overrides,
+                                                                           message):
+    """The basic and joblib launchers made the first job's directory and .hydra/ (and the sweeper its
+    multirun.yaml) before the job refused its config: the first job is composed and checked before the sweep
+    starts, with the job's own words."""
+    result = train_in_process("-m", "optimizer=sgd,adam", "debug=limit", *overrides)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith(message), result.stderr
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_a_basic_sweep_checks_its_first_job_with_the_sweepers_params_and_first_values(train_in_process, tmp_path):
+    """The first job is the sweeper's: hydra.sweeper.params and the command line, each swept key at its first value
+    - model.weight_decay=0 (first) logs no train/weight_penalty, so a callback watching it refuses the sweep."""
+    result = train_in_process("-m", "model.weight_decay=0,0.1", "debug=limit",
+                              "callbacks.model_checkpoint.monitor=train/weight_penalty")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: callbacks.model_checkpoint.monitor='train/weight_penalty' is not a metric "
+                                    "this run logs; ")
+    assert not (tmp_path / "outputs").exists()
+
+
 def test_a_trainer_value_lightning_rejects_exits_2_with_one_line(train_in_process, tmp_path, data_dir):
     data_before = snapshot(data_dir)
     result = train_in_process("debug=limit", "trainer.limit_train_batches=-3", f"hydra.run.dir={tmp_path / 'run'}")

@@ -16,8 +16,9 @@ from trainlab.train import in_multirun
 
 def test_an_error_inside_a_sweep_job_gives_the_exit_status_and_line_and_leaves_no_hydra_state(train_in_process):
     root_handlers = list(logging.getLogger().handlers)
-    # the job's logging is set up, then it fails (a value on the command line would be refused before the sweep)
-    result = train_in_process("-m", "debug=limit", "data.eval_splits=[train,test]", "seed=1,2")
+    # the second job's logging is set up, then it fails (a value on the command line, or a config the first job
+    # would refuse, is refused before the sweep)
+    result = train_in_process("-m", "debug=limit", "data.eval_splits=[val],[train,test]")
     assert result.returncode == 2
     assert result.stderr == (
         "error: optimized_metric='val/acc' is not a metric the sweep's jobs report; allowed: one of eval/train_loss, "

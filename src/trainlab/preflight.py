@@ -17,7 +17,10 @@ that must stay untouched, is therefore checked here, on the composed config:
   ``attempts/<n>/`` first;
 * ``on_multirun_start``: the values the command line gives to keys with a rule, each swept value of the basic
   sweeper included, the GPU and the data when the sweep does not change them (:func:`check_multirun_values`) -
-  the basic and joblib launchers check a job's config only once Hydra has made the job's directory -, a sweep
+  the basic and joblib launchers check a job's config only once Hydra has made the job's directory -, a basic
+  sweep's first job, composed and checked as its task will check it
+  (:func:`~trainlab.sweep.first_job.check_first_job`: a misspelt key, a callback watching a metric the runs do not
+  log, an ``optimized_metric`` they do not report), a sweep
   directory whose job directories hold runs, unless ``resume_sweep=true``
   (:func:`~trainlab.sweep.job_dirs.check_sweep_dir_free`), and a ``resume_sweep=true`` with other overrides than
   the sweep it would finish (:func:`~trainlab.sweep.job_dirs.check_resumed_sweep`). Under torchrun or SLURM, where
@@ -60,7 +63,8 @@ from trainlab.job_view import job_view
 from trainlab.output_locations import check_run_locations
 from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_attempt_aside
 from trainlab.startup_interrupt import end_startup, note_output_dir
-from trainlab.sweep.job_dirs import check_resumed_sweep, check_sweep_dir_free
+from trainlab.sweep.first_job import check_first_job
+from trainlab.sweep.job_dirs import BASIC_SWEEPER, check_resumed_sweep, check_sweep_dir_free
 
 
 def exit_on_user_error(check: Callable[[], None]) -> None:
@@ -113,7 +117,6 @@ def check_single_run(config: DictConfig) -> None:
               file=sys.stderr)
 
 
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 # the keys check_multirun_values checks (value rules, the data): a command line without them (paths.log_dir, hydra.*,
 # group choices) goes on to Hydra's composition of the jobs without the checks
 CHECKED_KEYS = ("seed", "test", "resume_sweep", "objective_on_failure", "optimized_metric", "ckpt_path", "data.",
@@ -222,6 +225,7 @@ class Preflight(Callback):
         exit_on_user_error(lambda: check_no_run_dir_in_multirun(override_lines(config.hydra.overrides.hydra)))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
         exit_on_user_error(lambda: check_multirun_values(config))
+        exit_on_user_error(lambda: check_first_job(config))
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         note_output_dir(sweep_dir)  # what a Ctrl-C before the first job trains names as written
         if OmegaConf.select(config, "hydra.launcher._target_") not in IN_PROCESS_LAUNCHERS:

@@ -1,0 +1,60 @@
+"""A basic sweep's first job, composed and checked before Hydra writes the sweep (``hydra.callbacks.preflight``).
+
+Hydra's basic sweeper writes ``multirun.yaml`` into the sweep directory, and its basic or joblib launcher makes each
+job's directory and ``.hydra/`` files, before the job's task checks its config. A config that every job is refused
+for - a misspelt key (``+trainer.max_epoch=1``), a callback watching a metric the runs do not log, an
+``optimized_metric`` the jobs do not report - was found there, by the first job, and left that job's directory and
+the sweep directory behind. :func:`check_first_job` composes the first job as the sweeper and its launcher will
+(``hydra.sweeper.params`` and the command line, the first value of each swept key) and checks it as that job's task
+will (:func:`~trainlab.config_validation.validate_config` - its keys and values, the metrics its callbacks watch -
+and :func:`~trainlab.config_validation.check_optimized_metric`): a refusal names the same key in the same words, and
+nothing is written. What only a later job is refused for is found by that job, as before.
+
+Left to the sweep itself: the checks of this machine (its GPU and data: :func:`trainlab.preflight.check_multirun_values`
+checks them where the sweep does not change them), the stacked launcher (it checks every job before it writes any),
+another sweeper (a search checks its trials' config before its study exists), ``resume_sweep=true`` (a completed
+first job is skipped, not checked) and a sweep whose expansion or composition fails (the basic sweeper composes every
+job before it launches the first, and reports the error in its own words - before this check imported Lightning).
+"""
+
+from __future__ import annotations
+
+import os
+
+from hydra.core.utils import env_override
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from trainlab.config_keys import override_lines
+from trainlab.job_view import job_view
+from trainlab.sweep.job_dirs import BASIC_SWEEPER, basic_sweep_jobs
+
+# checks every job of a batch itself before it writes any (trainlab.stacked.train_stack)
+STACKED_LAUNCHER = "hydra_plugins.trainlab_stacked_launcher.stacked_launcher.StackedLauncher"
+
+
+def check_first_job(config: DictConfig) -> None:
+    """Refuse (:class:`~trainlab.errors.ConfigError`) a basic sweep whose first job's task would refuse its config,
+    before the sweep directory is made (see the module docstring). ``config``: the multirun's config, as
+    ``on_multirun_start`` gets it."""
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    if (OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER
+            or OmegaConf.select(config, "hydra.launcher._target_") == STACKED_LAUNCHER
+            or config.get("resume_sweep") or not GlobalHydra.instance().is_initialized()):
+        return
+    params, command_line = OmegaConf.select(config, "hydra.sweeper.params"), override_lines(config.hydra.overrides.task)
+    loader = GlobalHydra.instance().config_loader()
+    try:  # every job, as the sweeper composes them all before it launches any: an error there comes first
+        job, *_ = [loader.load_sweep_config(config, overrides) for overrides in basic_sweep_jobs(params, command_line)]
+    except (HydraException, OmegaConfBaseException, ValueError):
+        return  # the sweeper expands and composes the jobs again, before the first starts, and reports the error
+    with open_dict(job):
+        job.hydra.job.id = job.hydra.job.num = 0  # as the launchers number the first job of a sweep
+    output_dir = os.path.abspath(os.path.join(str(job.hydra.sweep.dir), str(job.hydra.sweep.subdir)))
+    from trainlab.config_validation import check_optimized_metric, validate_config
+
+    with job_view(job, output_dir) as task, env_override(job.hydra.job.env_set):  # as run_job hands it to the task
+        validate_config(task, machine=False)
+        check_optimized_metric(task, jobs="the sweep's jobs")
