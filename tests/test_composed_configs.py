@@ -11,7 +11,7 @@ from hydra.errors import ConfigCompositionException
 from hydra.types import RunMode
 from omegaconf import OmegaConf
 
-from trainlab.stacked.composed_configs import compose_from_templates
+from trainlab.sweep.composed_configs import compose_from_templates
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 
@@ -96,7 +96,7 @@ def test_an_unknown_key_fails_as_it_does_when_hydra_composes_it(loader_and_maste
 
 
 def test_copies_of_a_template_are_equal_independent_and_keep_the_flags(loader_and_master):
-    from trainlab.stacked.composed_configs import Template, config_copy
+    from trainlab.sweep.composed_configs import Template, config_copy
 
     loader, master = loader_and_master
     composed = loader.load_sweep_config(master, ["optimizer=adam"])
@@ -112,7 +112,7 @@ def test_copies_of_a_template_are_equal_independent_and_keep_the_flags(loader_an
 
 
 def test_a_config_that_does_not_pickle_is_deep_copied():
-    from trainlab.stacked.composed_configs import Template, config_copy
+    from trainlab.sweep.composed_configs import Template, config_copy
 
     config = OmegaConf.create({"hook": lambda: 1, "n": 2}, flags={"allow_objects": True})  # a lambda: no pickle
     template = Template.of(config)
@@ -152,3 +152,31 @@ def test_lines_and_keys_are_asked_of_hydra_once_and_a_bad_line_fails_as_hydra_fa
         assert str(template_error.value) == str(hydra_error.value)
     finally:
         composer.parser.parse_overrides, composer.repository = parse, repository
+
+
+@pytest.mark.parametrize("launcher", ["basic", "joblib"])
+def test_a_basic_sweep_composes_its_jobs_from_one_template(train_in_process, tmp_path, monkeypatch, launcher):
+    """The basic sweeper composes every job to check it and its launcher composes it again to run it: 2 x 0.25 s a
+    job from the YAML files. With hydra.callbacks.compose_from_templates the files are composed once for the three
+    jobs (the multirun's own config aside), and each job's saved config holds its own value."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    compose, job_compositions = ConfigLoaderImpl.load_configuration, []
+
+    def load_configuration(self, config_name, overrides, run_mode, *args, **kwargs):
+        if run_mode == RunMode.RUN:
+            job_compositions.append(list(overrides))
+        return compose(self, config_name, overrides, run_mode, *args, **kwargs)
+
+    monkeypatch.setattr(ConfigLoaderImpl, "load_configuration", load_configuration)
+    sweep = tmp_path / "sweep"
+    joblib_options = ["hydra.launcher.n_jobs=1"] if launcher == "joblib" else []
+    result = train_in_process("-m", "seed=1,2,3", "debug=fast_dev_run", f"hydra/launcher={launcher}",
+                              f"hydra.sweep.dir={sweep}", *joblib_options)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(job_compositions) == 1, job_compositions  # the template (seed=... is a value, set on a copy)
+    job_files = sorted(sweep.glob("*/.hydra/config.yaml"))
+    assert [OmegaConf.load(path).seed for path in job_files] == [1, 2, 3]
+    overrides = [list(OmegaConf.load(path.parent / "overrides.yaml")) for path in job_files]
+    assert [[line for line in lines if line.startswith("seed=")] for lines in overrides] == [["seed=1"], ["seed=2"],
+                                                                                            ["seed=3"]]

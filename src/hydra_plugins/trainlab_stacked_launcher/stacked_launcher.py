@@ -96,7 +96,7 @@ class StackedLauncher(Launcher):
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         from trainlab.errors import ConfigError, exit_for_user_error
-        from trainlab.stacked.composed_configs import compose_from_templates
+        from trainlab.sweep.composed_configs import compose_from_templates
 
         if self.max_members < 1:  # the sweeper sets its launcher up before it writes multirun.yaml or a study
             exit_for_user_error(ConfigError(
@@ -196,7 +196,7 @@ class StackedLauncher(Launcher):
     def _resolve_member(self, job: PreparedJob) -> DictConfig:
         """The member's task config resolved in its own job context, its output directory set as ``run_job`` sets
         it before calling the task."""
-        from trainlab.stacked.composed_configs import config_copy
+        from trainlab.sweep.composed_configs import config_copy
 
         config = job.config
         make_current(config)  # the sweep dir may use ${hydra:...}: this job's values
