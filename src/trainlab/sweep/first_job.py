@@ -51,7 +51,7 @@ def check_first_job(config: DictConfig) -> None:
     except (HydraException, OmegaConfBaseException, ValueError):
         return  # the sweeper expands and composes the jobs again, before the first starts, and reports the error
     with open_dict(job):
-        job.hydra.job.id = job.hydra.job.num = 0  # as the launchers number the first job of a sweep
+        job.hydra.job.id, job.hydra.job.num = "job_id_for_0", 0  # as the basic launcher numbers its first job
     output_dir = os.path.abspath(os.path.join(str(job.hydra.sweep.dir), str(job.hydra.sweep.subdir)))
     from trainlab.config_validation import check_optimized_metric, validate_config
 
