@@ -642,6 +642,41 @@ def test_a_basic_sweep_whose_first_job_would_be_refused_makes_no_sweep_dir(train
     assert not (tmp_path / "outputs").exists()
 
 
+def test_a_joblib_sweeps_parent_checks_its_first_job_without_importing_torch(tmp_path):
+    """The joblib launcher's jobs train in processes of their own: the parent checks the first job's values and
+    watched metrics without importing torch or Lightning (3-10 s it would spend for nothing; each group's keys are
+    left to the jobs). It still refuses a monitor the runs do not log in one line, writing nothing; a sweep it lets
+    through reaches the launcher (stopped there, exit status 7) with neither imported."""
+    import sys
+    import textwrap
+
+    common = ["train.py", "-m", "seed=1,2", "hydra/launcher=joblib", "data.source=bundled"]
+    commands = [[*common, f"hydra.sweep.dir={tmp_path / 'refused'}", "callbacks.model_checkpoint.monitor=val/foo"],
+                [*common, f"hydra.sweep.dir={tmp_path / 'launched'}"]]
+    code = textwrap.dedent(f"""
+        import runpy, sys
+        from hydra.core.global_hydra import GlobalHydra
+        import joblib
+        joblib.Parallel.__call__ = lambda self, jobs: sys.exit(7)  # the jobs' processes are not the point here
+        for argv in {commands!r}:
+            sys.argv = argv
+            try:
+                runpy.run_path("train.py", run_name="__main__")
+            except SystemExit as stop:
+                print("exit status", stop.code, flush=True)
+            GlobalHydra.instance().clear()
+        print("imported:", sorted(m for m in ("torch", "lightning") if m in sys.modules))
+    """)
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    outcome = [line for line in result.stdout.splitlines() if line.startswith(("exit status", "imported:"))]
+    assert outcome == ["exit status 2", "exit status 7", "imported: []"], result.stdout + result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
+        "error: callbacks.model_checkpoint.monitor='val/foo' is not a metric this run logs; allowed: one of val/loss, "
+        "val/acc, val/acc_best, train/acc, train/loss"]
+    assert not (tmp_path / "refused").exists()
+
+
 def test_a_basic_sweep_checks_its_first_job_with_the_sweepers_params_and_first_values(train_in_process, tmp_path):
     """The first job is the sweeper's: hydra.sweeper.params and the command line, each swept key at its first value
     - model.weight_decay=0 (first) logs no train/weight_penalty, so a callback watching it refuses the sweep."""

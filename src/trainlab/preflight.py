@@ -225,10 +225,11 @@ class Preflight(Callback):
         exit_on_user_error(lambda: check_no_run_dir_in_multirun(override_lines(config.hydra.overrides.hydra)))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
         exit_on_user_error(lambda: check_multirun_values(config))
-        exit_on_user_error(lambda: check_first_job(config))
+        in_process = OmegaConf.select(config, "hydra.launcher._target_") in IN_PROCESS_LAUNCHERS
+        exit_on_user_error(lambda: check_first_job(config, check_keys=in_process))  # the jobs import Lightning here
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         note_output_dir(sweep_dir)  # what a Ctrl-C before the first job trains names as written
-        if OmegaConf.select(config, "hydra.launcher._target_") not in IN_PROCESS_LAUNCHERS:
+        if not in_process:
             end_startup()  # the jobs train in processes of their own (joblib, submitit), which answer a Ctrl-C
         NEW_SWEEP_DIR[:] = [] if sweep_dir.exists() else [sweep_dir]  # this multirun's (a process may run several)
         if writes_run_files():
