@@ -190,8 +190,8 @@ def check_no_run_dir_in_multirun(hydra_overrides: list[str]) -> None:
 
 
 # Launchers that train the jobs in this process, where the start of training ends train.py's start-up
-IN_PROCESS_LAUNCHERS = ("hydra._internal.core_plugins.basic_launcher.BasicLauncher",
-                        "hydra_plugins.trainlab_stacked_launcher.stacked_launcher.StackedLauncher")
+STACKED_LAUNCHER = "hydra_plugins.trainlab_stacked_launcher.stacked_launcher.StackedLauncher"
+IN_PROCESS_LAUNCHERS = ("hydra._internal.core_plugins.basic_launcher.BasicLauncher", STACKED_LAUNCHER)
 # Launchers whose jobs train on this machine, in this process or in processes of their own (not on SLURM's nodes)
 LOCAL_LAUNCHERS = (*IN_PROCESS_LAUNCHERS, "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
                    "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher")
@@ -225,8 +225,10 @@ class Preflight(Callback):
         exit_on_user_error(lambda: check_no_run_dir_in_multirun(override_lines(config.hydra.overrides.hydra)))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
         exit_on_user_error(lambda: check_multirun_values(config))
-        in_process = OmegaConf.select(config, "hydra.launcher._target_") in IN_PROCESS_LAUNCHERS
-        exit_on_user_error(lambda: check_first_job(config, check_keys=in_process))  # the jobs import Lightning here
+        launcher = OmegaConf.select(config, "hydra.launcher._target_")
+        in_process = launcher in IN_PROCESS_LAUNCHERS
+        if launcher != STACKED_LAUNCHER:  # which checks every job of a batch itself before it writes any
+            exit_on_user_error(lambda: check_first_job(config, check_keys=in_process))
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         note_output_dir(sweep_dir)  # what a Ctrl-C before the first job trains names as written
         if not in_process:

@@ -30,23 +30,20 @@ from trainlab.config_keys import override_lines
 from trainlab.job_view import job_view
 from trainlab.sweep.job_dirs import BASIC_SWEEPER, basic_sweep_jobs
 
-# checks every job of a batch itself before it writes any (trainlab.stacked.train_stack)
-STACKED_LAUNCHER = "hydra_plugins.trainlab_stacked_launcher.stacked_launcher.StackedLauncher"
-
 
 def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
     """Refuse (:class:`~trainlab.errors.ConfigError`) a basic sweep whose first job's task would refuse its config,
     before the sweep directory is made (see the module docstring). ``config``: the multirun's config, as
-    ``on_multirun_start`` gets it. ``check_keys=False`` leaves each group's keys to the job (they are checked
+    ``on_multirun_start`` gets it (the preflight leaves the stacked launcher, which checks every job of a batch
+    before it writes any, out). ``check_keys=False`` leaves each group's keys to the job (they are checked
     against the targets' arguments, which imports torch and Lightning: 3-10 s on 2 cores, for nothing in a process
     whose jobs train in processes of their own - joblib, submitit)."""
     from hydra.core.global_hydra import GlobalHydra
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    if (OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER
-            or OmegaConf.select(config, "hydra.launcher._target_") == STACKED_LAUNCHER
-            or config.get("resume_sweep") or not GlobalHydra.instance().is_initialized()):
+    if (OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER or config.get("resume_sweep")
+            or not GlobalHydra.instance().is_initialized()):
         return
     params, command_line = OmegaConf.select(config, "hydra.sweeper.params"), override_lines(config.hydra.overrides.task)
     loader = GlobalHydra.instance().config_loader()
