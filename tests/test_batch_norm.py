@@ -1,4 +1,4 @@
-"""trainlab.nn.BatchNorm against torch.nn.BatchNorm1d and numerical gradients (experiment E)."""
+"""trainlab.nn.batch_norm.BatchNorm against torch.nn.BatchNorm1d and numerical gradients (experiment E)."""
 
 from __future__ import annotations
 

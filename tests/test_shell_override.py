@@ -45,7 +45,8 @@ def test_the_finish_command_keeps_an_interpolating_override_as_typed_and_the_res
     """Reading the recorded overrides resolved ``data.seed=${seed}`` against the multirun.yaml's own ``seed: 0``: the
     printed command said ``data.seed=0``, and the resume check let that other sweep land beside the first one."""
     from trainlab.shell_override import finish_sweep_command
-    from trainlab.sweep.job_dirs import BASIC_SWEEPER, check_resumed_sweep
+    from trainlab.sweep.basic_sweep import BASIC_SWEEPER
+    from trainlab.sweep.job_dirs import check_resumed_sweep
 
     (tmp_path / "multirun.yaml").write_text(
         "hydra:\n  overrides:\n    task:\n    - seed=1,2\n    - data.seed=${seed}\n    - data.tag=${hydra:job.num}\n"

@@ -206,6 +206,17 @@ def test_launcher_settings_it_cannot_honour_are_one_line_errors(train_in_process
         assert not list((tmp_path / "outputs").rglob("optuna.journal"))
 
 
+def test_the_preflight_names_the_stacked_launcher_by_the_target_its_config_registers():
+    # the preflight leaves the stacked launcher out of the first-job check and checks its jobs in-process by this name
+    from hydra.utils import get_class
+
+    from hydra_plugins.trainlab_stacked_launcher.stacked_launcher import StackedLauncher, StackedLauncherConf
+    from trainlab.preflight import IN_PROCESS_LAUNCHERS, STACKED_LAUNCHER
+
+    assert StackedLauncherConf._target_ == STACKED_LAUNCHER and STACKED_LAUNCHER in IN_PROCESS_LAUNCHERS
+    assert get_class(STACKED_LAUNCHER) is StackedLauncher
+
+
 def test_interrupt_saves_every_member_and_resume_sweep_finishes_them(make_cfg, tmp_path, monkeypatch):
     dirs = [tmp_path / "sweep" / str(i) for i in range(2)]
     jobs = [StackJob(make_cfg(*SMALL, f"optimizer.lr={lr}", "resume_sweep=true", output_dir=d), [f"lr={lr}"])

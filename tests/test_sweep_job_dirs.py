@@ -50,7 +50,8 @@ def test_summary_columns_are_the_swept_keys_not_how_a_job_was_started_or_how_a_v
 def test_a_resume_whose_jobs_only_hydra_can_expand_or_whose_record_is_unreadable_is_left_to_each_job(tmp_path):
     """glob() needs Hydra's config loader, a truncated multirun.yaml reads as nothing: no traceback, no refusal
     here (each job still compares its recorded overrides as it runs)."""
-    from trainlab.sweep.job_dirs import BASIC_SWEEPER, check_resumed_sweep
+    from trainlab.sweep.basic_sweep import BASIC_SWEEPER
+    from trainlab.sweep.job_dirs import check_resumed_sweep
 
     (tmp_path / "multirun.yaml").write_text("hydra:\n  overrides:\n    task: ['optimizer=glob(sg*)']\n")
     assert check_resumed_sweep(tmp_path, ["optimizer=glob(sg*)"], [], BASIC_SWEEPER) is None
@@ -66,7 +67,8 @@ def test_a_resume_whose_jobs_only_hydra_can_expand_or_whose_record_is_unreadable
 def test_a_resume_with_another_sweeper_than_the_sweeps_is_refused_before_anything(tmp_path):
     """A search resumed into a grid sweep's directory, or a grid into a search's, put both sweeps' jobs into one
     summary.csv; a record without a sweeper (an older or hand-made multirun.yaml) is compared job by job."""
-    from trainlab.sweep.job_dirs import BASIC_SWEEPER, check_resumed_sweep
+    from trainlab.sweep.basic_sweep import BASIC_SWEEPER
+    from trainlab.sweep.job_dirs import check_resumed_sweep
 
     optuna_sweeper = "hydra_plugins.trainlab_optuna_sweeper.sweeper.TrainlabOptunaSweeper"
     (tmp_path / "multirun.yaml").write_text(

@@ -11,7 +11,7 @@ import logging
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 
-from trainlab.train import in_multirun
+from trainlab.job_context import JobContext
 
 
 def test_an_error_inside_a_sweep_job_gives_the_exit_status_and_line_and_leaves_no_hydra_state(train_in_process):
@@ -25,7 +25,7 @@ def test_an_error_inside_a_sweep_job_gives_the_exit_status_and_line_and_leaves_n
         "eval/train_acc, eval/test_loss, eval/test_acc, train/acc, train/loss, test/loss, test/acc, status/diverged, "
         "or optimized_metric=null\n")
     assert "Launching 2 jobs locally" in result.stdout  # Hydra's console log is captured too
-    assert not HydraConfig.initialized() and not in_multirun()
+    assert not HydraConfig.initialized() and not JobContext.from_hydra().multirun
     assert not GlobalHydra.instance().is_initialized()
     assert logging.getLogger().handlers == root_handlers  # no console handler or train.log left behind
 

@@ -1,7 +1,8 @@
 """The ``trainlab`` console script.
 
     trainlab report <sweep_dir> [--out DIR]     figures + summary.md of a finished multirun
-    trainlab reproduce [--quick] [--out DIR]    experiments A-I and their reports (also `make reproduce`)
+    trainlab reproduce [--quick] [--out DIR] [--only ID ...]
+                                                experiments A-I and their reports (also `make reproduce`)
     trainlab evaluate <run_dir> [--ckpt last|best|PATH] [--split val test ...]
                                                 loss and accuracy of a run's checkpoint
 """

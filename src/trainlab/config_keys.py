@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
+# the keys of a node that are arguments of Hydra's instantiate(), not settings of the object it builds
+INSTANTIATION_KEYS = frozenset({"_target_", "_partial_", "_recursive_", "_convert_", "_args_"})
+
 
 def flatten(tree: Mapping[str, Any], prefix: str = "", drop: Collection[str] = ()) -> Iterable[tuple[str, Any]]:
     """(dotted key, leaf value) of a nested dict; lists are leaves; keys named in ``drop`` are left out at any

@@ -26,7 +26,7 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from trainlab.config_keys import is_under
+from trainlab.config_keys import INSTANTIATION_KEYS, is_under
 from trainlab.config_switches import boolean
 from trainlab.data.data_choices import EVAL_SPLITS, SOURCES
 from trainlab.data.torchvision_mnist import missing_files_message, torchvision_unavailable
@@ -35,15 +35,13 @@ from trainlab.errors import ConfigError, DataError
 from trainlab.group_options import option_lacks_key_message
 from trainlab.models.metric_names import epoch_metric_names, validation_metric_names
 from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
+from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
 from trainlab.target_arguments import accepted_keywords, first_argument
 
 TOP_LEVEL_KEYS = {
     "task_name", "seed", "optimized_metric", "test", "objective_on_failure", "ckpt_path", "resume_sweep", "compile",
     "data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks", "paths", "hydra",
 }
-CLASSIFIER = "trainlab.models.classifier.MLPClassifier"
-MNIST_DATAMODULE = "trainlab.data.mnist_datamodule.MNISTDataModule"
-HYDRA_KEYS = {"_target_", "_partial_", "_recursive_", "_convert_", "_args_"}
 # arguments the training task passes itself, next to the config's
 INJECTED = {"model": {"optimizer", "init", "scheduler"}, "trainer": {"callbacks", "logger"}}
 
@@ -254,7 +252,7 @@ def check_keys(node: Any, key: str) -> None:
         if allowed is not None:
             allowed = allowed | INJECTED.get(key, set())  # a new set: the looked-up one is shared
             for name in node:
-                if name not in allowed and name not in HYDRA_KEYS:
+                if name not in allowed and name not in INSTANTIATION_KEYS:
                     raise ConfigError(option_lacks_key_message(f"{key}.{name}", node)
                                       or unknown_key_message(f"{key}.{name}", node, allowed))
     for name in node:

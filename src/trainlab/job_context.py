@@ -20,8 +20,8 @@ from trainlab.config_keys import override_lines
 class JobContext:
     """``overrides``: the job's task overrides; ``choices``: Hydra's {group: option}; ``ignored_override_keys``: the
     override keys that name no hyper-parameter (``hydra.job.config.override_dirname.exclude_keys``);
-    ``multirun``: whether the job is one of a multirun (a failed job then returns an objective instead of
-    raising)."""
+    ``multirun``: whether the job is one of a multirun (a failed job then returns ``objective_on_failure``, or no
+    objective when ``optimized_metric: null``, instead of raising)."""
 
     overrides: list[str] = field(default_factory=list)
     choices: dict[str, str | None] = field(default_factory=dict)

@@ -63,8 +63,9 @@ from trainlab.job_view import job_view
 from trainlab.output_locations import check_run_locations
 from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_attempt_aside
 from trainlab.startup_interrupt import end_startup, note_output_dir
+from trainlab.sweep.basic_sweep import BASIC_SWEEPER
 from trainlab.sweep.first_job import check_first_job
-from trainlab.sweep.job_dirs import BASIC_SWEEPER, check_resumed_sweep, check_sweep_dir_free
+from trainlab.sweep.job_dirs import check_resumed_sweep, check_sweep_dir_free
 
 
 def exit_on_user_error(check: Callable[[], None]) -> None:

@@ -18,9 +18,10 @@ are checked, and every checkpoint records the run's config (:mod:`trainlab.callb
 
 Every job ends with a ``status.json`` in its output directory (:mod:`trainlab.run_status`): ``completed``,
 ``diverged`` (NaN/Inf training loss, see :class:`~trainlab.callbacks.divergence_guard.DivergenceGuard`) or
-``failed``. In a multirun a diverged or failed job returns ``objective_on_failure`` to the sweeper and the sweep
-goes on; a diverged single run raises :class:`~trainlab.callbacks.divergence_guard.RunDiverged` once everything is
-recorded (``train.py`` exits with status 3). Errors in the config itself stop everything before training starts.
+``failed``. In a multirun a diverged or failed job returns ``objective_on_failure`` to the sweeper (no objective
+when ``optimized_metric: null``) and the sweep goes on; a diverged single run raises
+:class:`~trainlab.callbacks.divergence_guard.RunDiverged` once everything is recorded (``train.py`` exits with
+status 3). Errors in the config itself stop everything before training starts.
 
 A job of several processes (``trainer.devices > 1``, :mod:`trainlab.distributed`) starts its DDP ranks from its
 resolved config unless a cluster launcher started them (SLURM tasks, ``torchrun``); each rank runs this function
@@ -84,10 +85,6 @@ def instantiate_dict(cfg: DictConfig | None, kind: str) -> list[Any]:
 
 def final_metrics(trainer: L.Trainer) -> dict[str, float]:
     return {name: metric_number(value) for name, value in trainer.callback_metrics.items() if value.numel() == 1}
-
-
-def in_multirun() -> bool:
-    return JobContext.from_hydra().multirun
 
 
 def resolve_checkpoint(ckpt_path: str | None, output_dir: Path) -> str | None:

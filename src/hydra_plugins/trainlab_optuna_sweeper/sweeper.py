@@ -11,9 +11,10 @@ from omegaconf import DictConfig
 
 
 class TrainlabOptunaSweeper(Sweeper):
-    """Asks Optuna for ``n_jobs`` trials at a time and runs each batch on the configured launcher."""
+    """Asks Optuna for ``n_jobs`` trials at a time (``auto``: batches that suit the sampler,
+    :mod:`trainlab.search.batch_size`) and runs each batch on the configured launcher."""
 
-    def __init__(self, sampler: Any, direction: str, storage: Any, study_name: str, n_trials: int, n_jobs: int,
+    def __init__(self, sampler: Any, direction: str, storage: Any, study_name: str, n_trials: int, n_jobs: int | str,
                  params: DictConfig | None) -> None:
         self.settings = {"sampler": sampler, "direction": direction, "storage": storage, "study_name": study_name,
                          "n_trials": n_trials, "n_jobs": n_jobs, "params": params}

@@ -69,7 +69,8 @@ class RunDiverged(Exception):
     """A single run (not a multirun job) diverged. Raised by the training task after ``status.json``, the logs and
     ``last.ckpt`` are written; ``train.py`` prints it as one line and exits with :attr:`EXIT_STATUS`, so that a
     script chaining runs can tell it from a completed run (0), a config error (2) and a crash (1). In a multirun the
-    job returns ``objective_on_failure`` instead, and the sweep goes on."""
+    job returns ``objective_on_failure`` instead (no objective when ``optimized_metric: null``), and the sweep goes
+    on."""
 
     EXIT_STATUS = 3
 

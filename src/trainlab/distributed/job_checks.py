@@ -18,8 +18,7 @@ from omegaconf import DictConfig
 
 from trainlab.config_instantiation import instantiate_key
 from trainlab.errors import ConfigError
-
-DATAMODULE = "trainlab.data.mnist_datamodule.MNISTDataModule"
+from trainlab.own_targets import MNIST_DATAMODULE
 
 
 def check_ddp_job(cfg: DictConfig, processes: int, launched_by: str | None) -> None:
@@ -37,5 +36,5 @@ def check_ddp_job(cfg: DictConfig, processes: int, launched_by: str | None) -> N
                 f"trainer.devices={devices} x trainer.num_nodes={num_nodes} = {processes} DDP processes, but this "
                 f"SLURM job has SLURM_NTASKS={tasks} tasks; allowed: one task per device, "
                 f"hydra.launcher.tasks_per_node={devices} hydra.launcher.nodes={num_nodes}")
-    if cfg.data.get("_target_") == DATAMODULE:
+    if cfg.data.get("_target_") == MNIST_DATAMODULE:
         instantiate_key(cfg, "data").check_ddp_shares(processes)

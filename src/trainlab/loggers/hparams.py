@@ -1,4 +1,5 @@
-"""What TensorBoard's HPARAMS tab shows of a run, as pure functions of explicit inputs.
+"""What TensorBoard's HPARAMS tab shows of a run: its columns and metrics as pure functions of explicit inputs,
+and, at the end of the file, the writers that put them in the run's event file and ``hparams.yaml``.
 
 A run's *columns* (:func:`run_hparams`) are what defines it:
 
@@ -38,7 +39,7 @@ from tensorboard.compat.proto import summary_pb2
 from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
 
 from trainlab.atomic_files import write_text_atomically
-from trainlab.config_keys import flatten, is_under, override_key
+from trainlab.config_keys import INSTANTIATION_KEYS, flatten, is_under, override_key
 from trainlab.config_yaml import config_yaml
 
 if TYPE_CHECKING:  # the writers below get Lightning's loggers; the rest (a sweep's or a search's checks) runs
@@ -46,9 +47,6 @@ if TYPE_CHECKING:  # the writers below get Lightning's loggers; the rest (a swee
     from lightning.pytorch.loggers import Logger, TensorBoardLogger
 
 HParamValue = bool | float | int | str
-
-# Hydra's instantiation keys: how to build an object, not a setting of it.
-INSTANTIATION_KEYS = frozenset({"_target_", "_partial_", "_recursive_", "_convert_", "_args_"})
 
 # Config groups whose option says where things go or what is logged (``hydra/*`` included).
 GROUPS_THAT_ARE_NOT_HYPERPARAMETERS = frozenset({"hydra", "logger", "paths"})

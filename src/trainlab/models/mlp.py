@@ -51,8 +51,6 @@ class MLP(nn.Sequential):
     ) -> None:
         if activation not in ACTIVATIONS:
             raise ValueError(f"model.net.activation={activation!r} is unknown; allowed: {', '.join(ACTIVATIONS)}")
-        if batch_norm is True or batch_norm is False:  # YAML on/off
-            batch_norm = "custom" if batch_norm else "none"
         if batch_norm not in BATCH_NORMS:
             raise ValueError(f"model.net.batch_norm={batch_norm!r} is unknown; allowed: {', '.join(BATCH_NORMS)}")
         if not 0.0 <= dropout < 1.0:

@@ -6,5 +6,5 @@ without importing torch: a command refused before anything is written answers in
 
 # model.net.activation -> the torch.nn module class (by name) applied after each hidden layer
 ACTIVATIONS = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh"}
-# model.net.batch_norm: none, the project's own BatchNorm (trainlab.norm), or torch.nn.BatchNorm1d
+# model.net.batch_norm: none, the project's own BatchNorm (trainlab.nn.batch_norm.BatchNorm), or torch.nn.BatchNorm1d
 BATCH_NORMS = ("none", "custom", "torch")

@@ -79,7 +79,8 @@ def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 
     """Experiment I: the best ``top`` trials by their objective (the search's ``optimized_metric``, named ``metric``
     in each panel; highest first, or lowest first for ``minimize``), validation (solid) and training (dashed)
     accuracy per epoch - the book's figure, whatever the search optimised. ``title`` names the search; the figure
-    adds how many trials it shows and in which order."""
+    adds how many trials it shows and in which order. ``keys`` (the swept keys every figure function is given)
+    is not used: a panel is named by its rank and objective, not by the trial's sampled values."""
     ranked = sorted((j for j in jobs if j.status == "completed" and j.objective is not None),
                     key=lambda j: j.objective, reverse=not minimize)[:top]
     title = f"{title}, the {len(ranked)} best trials ({'lowest' if minimize else 'highest'} {metric} first)"

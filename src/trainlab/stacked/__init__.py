@@ -11,6 +11,7 @@ TensorBoard run, ``status.json``, checkpoint, objective - is written for it.
 * :mod:`~trainlab.stacked.stacked_classifier` - the LightningModule: per-member losses, metrics, divergence.
 * :mod:`~trainlab.stacked.member_outputs` - each member's loggers, checkpoints and ``status.json``.
 * :mod:`~trainlab.stacked.train_stack` - the task: build the members as lone runs would, stack, fit, record.
+* :mod:`~trainlab.stacked.long_lived_objects` - the garbage collector kept off the objects that live all sweep.
 
 The Hydra side is a thin launcher plugin, ``hydra/launcher=stacked``
 (``src/hydra_plugins/trainlab_stacked_launcher/``).

@@ -39,11 +39,10 @@ from omegaconf.grammar.gen.OmegaConfGrammarParser import OmegaConfGrammarParser
 
 from trainlab.config_keys import flatten
 from trainlab.distributed.process_world import device_count
+from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
 
 STACKABLE_KEYS = ("seed", "init", "optimizer", "model.weight_decay", "model.net.dropout", "objective_on_failure")
-MODEL = "trainlab.models.classifier.MLPClassifier"
 NETWORK = "trainlab.models.mlp.MLP"
-DATA = "trainlab.data.mnist_datamodule.MNISTDataModule"
 # Lightning's precisions that scale the loss with a GradScaler (fp16 AMP; "16" and 16 are its old names). A stack has
 # one scaler for all members: one member's inf/NaN gradient skips every member's step and shrinks everyone's scale.
 GRAD_SCALER_PRECISIONS = ("16-mixed", "16")
@@ -169,9 +168,10 @@ def why_alone(cfg: DictConfig) -> str | None:
     trainer = cfg.trainer
     hydra_context = from_hydra_context(cfg)
     checks = [
-        (cfg.model.get("_target_") != MODEL, f"model._target_={cfg.model.get('_target_')} is not {MODEL}"),
+        (cfg.model.get("_target_") != CLASSIFIER, f"model._target_={cfg.model.get('_target_')} is not {CLASSIFIER}"),
         (cfg.model.get("net", {}).get("_target_") != NETWORK, f"model.net._target_ is not {NETWORK}"),
-        (cfg.data.get("_target_") != DATA, f"data._target_={cfg.data.get('_target_')} is not {DATA}"),
+        (cfg.data.get("_target_") != MNIST_DATAMODULE,
+         f"data._target_={cfg.data.get('_target_')} is not {MNIST_DATAMODULE}"),
         (cfg.get("ckpt_path") is not None, f"ckpt_path={cfg.get('ckpt_path')} resumes one run"),
         (cfg.get("scheduler") is not None, "scheduler: learning-rate schedules are not stacked"),
         (bool(cfg.get("compile", {}).get("enabled")), "compile.enabled=true"),

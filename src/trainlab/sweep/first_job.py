@@ -28,7 +28,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from trainlab.config_keys import override_lines
 from trainlab.job_view import job_view
-from trainlab.sweep.job_dirs import BASIC_SWEEPER, basic_sweep_jobs
+from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs
 
 
 def check_first_job(config: DictConfig, check_keys: bool = True) -> None:

@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -24,6 +22,7 @@ from trainlab.config_keys import override_lines
 from trainlab.errors import RunDirInUseError
 from trainlab.run_dir import artifacts, failed_without_checkpoint, naming_overrides
 from trainlab.shell_override import shell_override
+from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs
 
 log = logging.getLogger(__name__)
 
@@ -78,18 +77,6 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoin
         f"with its own overrides and resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)} (completed "
         "jobs are skipped), or give this sweep a new hydra.sweep.dir."
     )
-
-
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
-
-
-def basic_sweep_jobs(params: Any, task_overrides: list[str]) -> list[list[str]]:
-    """The jobs Hydra's basic sweeper makes of ``hydra.sweeper.params`` and the command line's overrides, in job
-    order, each as its override lines (Hydra's own expansion: ``optimizer=sgd, adam`` is ``optimizer=sgd,adam``)."""
-    container = OmegaConf.to_container(params, resolve=False) if OmegaConf.is_config(params) else (params or {})
-    lines = [*(f"{key}={value}" for key, value in container.items()), *task_overrides]
-    parsed = OverridesParser.create().parse_overrides(lines)
-    return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
 
 
 def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys: list[str],
