@@ -103,6 +103,7 @@ class StackedLauncher(Launcher):
                 f"hydra.launcher.max_members={self.max_members} is invalid; allowed: an integer >= 1"))
         self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
         # the sweeper composes each job to check it, this launcher once more to run it: from templates, not YAML
+        # (hydra.callbacks.compose_from_templates does it for every multirun; this call for a hydra config without it)
         compose_from_templates(hydra_context.config_loader)
 
     # ---- composing ----------------------------------------------------------------------------------------------
@@ -124,8 +125,8 @@ class StackedLauncher(Launcher):
             return self._launch(job_overrides, initial_job_idx)
 
     def _launch(self, job_overrides: Any, initial_job_idx: int) -> list[JobReturn]:
-        from trainlab.errors import ConfigError, UserError, exit_for_user_error
-        from trainlab.stacked.grouping import no_partner_reasons, plan_stacks
+        from trainlab.errors import UserError, exit_for_user_error
+        from trainlab.stacked.grouping import plan_batch
         from trainlab.stacked.long_lived_objects import freeze_now
         from trainlab.stacked.train_stack import check_data_of_every_stack, completed_objectives
 
@@ -140,14 +141,10 @@ class StackedLauncher(Launcher):
             todo = [i for i in range(len(jobs)) if i not in skipped]
             configs = [jobs[i].task_cfg for i in todo]
             environments = [repr(sorted(jobs[i].config.hydra.job.env_set.items())) for i in todo]
-            planned, planned_alone = plan_stacks(configs, self.max_members, apart_by=environments)
+            planned, planned_reasons = plan_batch(configs, self.max_members, environments, self.strict,
+                                                  job_numbers=[jobs[i].index for i in todo])
             stacks = [[todo[place] for place in stack] for stack in planned]
-            alone = {todo[place]: reason for place, reason in planned_alone.items()}
-            if self.strict and alone:
-                index, reason = next(iter(alone.items()))
-                raise ConfigError(f"hydra.launcher.strict=true: job #{jobs[index].index} cannot be stacked: {reason}")
-            partnerless = no_partner_reasons(configs, planned, planned_alone, self.max_members, apart_by=environments)
-            reasons = {**{todo[place]: reason for place, reason in partnerless.items()}, **alone}
+            reasons = {todo[place]: reason for place, reason in planned_reasons.items()}
             check_data_of_every_stack([[members[i] for i in stack] for stack in stacks])
         except UserError as error:
             exit_for_user_error(error)

@@ -39,6 +39,7 @@ from omegaconf.grammar.gen.OmegaConfGrammarParser import OmegaConfGrammarParser
 
 from trainlab.config_keys import flatten
 from trainlab.distributed.process_world import device_count
+from trainlab.errors import ConfigError
 from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
 
 STACKABLE_KEYS = ("seed", "init", "optimizer", "model.weight_decay", "model.net.dropout", "objective_on_failure")
@@ -355,6 +356,18 @@ def plan_stacks(cfgs: list[DictConfig], max_members: int,
         members = sorted(groups[key], key=lambda index: optimizer_order(cfgs[index]))
         stacks += [members[start:start + max_members] for start in range(0, len(members), max_members)]
     return stacks, alone
+
+
+def plan_batch(cfgs: list[DictConfig], max_members: int, apart_by: list[str], strict: bool,
+               job_numbers: list[int]) -> tuple[list[list[int]], dict[int, str]]:
+    """The stacked launcher's plan of a batch of jobs: :func:`plan_stacks`' stacks, and why each job that runs
+    alone does (:func:`plan_stacks`' reason, else :func:`no_partner_reasons`'). With ``strict`` (``hydra.launcher
+    .strict=true``) a job that cannot be stacked is a config error naming it by ``job_numbers`` and the reason."""
+    stacks, alone = plan_stacks(cfgs, max_members, apart_by=apart_by)
+    if strict and alone:
+        place, reason = next(iter(alone.items()))
+        raise ConfigError(f"hydra.launcher.strict=true: job #{job_numbers[place]} cannot be stacked: {reason}")
+    return stacks, {**no_partner_reasons(cfgs, stacks, alone, max_members, apart_by=apart_by), **alone}
 
 
 def no_partner_reasons(cfgs: list[DictConfig], stacks: list[list[int]], alone: dict[int, str], max_members: int,
