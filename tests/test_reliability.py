@@ -57,7 +57,13 @@ BAD_CONFIGS = [  # override, what the one-line error must say
     ("+model.net.widht=3", "model.net.widht: unknown key for trainlab.models.mlp.MLP; allowed: activation"),
     ("+data.batchsize=3", "data.batchsize: unknown key for trainlab.data.mnist_datamodule.MNISTDataModule"),
     ("+learning_rate=0.1", "learning_rate: unknown top-level key"),
-    ("seed=abc", "seed='abc' is invalid; allowed: an integer or null"),
+    ("seed=abc", "seed='abc' is invalid; allowed: an integer from 0 to 4294967295 or null"),
+    ("seed=-1", "seed=-1 is invalid; allowed: an integer from 0 to 4294967295 or null"),  # seed_everything's range
+    ("data.seed=4294967296", "data.seed=4294967296 is invalid; allowed: an integer from 0 to 4294967295"),
+    ("ckpt_path=[1]", "ckpt_path=[1] is invalid; allowed: a checkpoint file, last or null"),
+    ("model.net.input_size=10",  # found by the first matrix product before
+     "model.net.input_size=10 does not fit the MNIST data (an MNIST image's 28 x 28 pixels); allowed: 784"),
+    ("model.num_classes=5", "model.num_classes=5 does not fit the MNIST data (MNIST's 10 digits); allowed: 10"),
     ("test=no", "test='no' is invalid; allowed: true or false"),  # the string 'no' would count as true
     ("trainer.deterministic=sometimes", "trainer.deterministic='sometimes' is invalid; allowed: true, false or warn"),
     ("compile.enabled=1", "compile.enabled=1 is invalid; allowed: true or false"),

@@ -49,10 +49,16 @@ INJECTED = {"model": {"optimizer", "init", "scheduler"}, "trainer": {"callbacks"
 Check = Callable[[Any], bool]
 
 
-def integer(minimum: int | None = None) -> tuple[Check, str]:
+def integer(minimum: int | None = None, maximum: int | None = None) -> tuple[Check, str]:
     bound = "" if minimum is None else f" >= {minimum}"
-    return (lambda v: isinstance(v, int) and not isinstance(v, bool) and (minimum is None or v >= minimum),
-            f"an integer{bound}")
+    if maximum is not None:
+        bound = f" <= {maximum}" if minimum is None else f" from {minimum} to {maximum}"
+    return (lambda v: isinstance(v, int) and not isinstance(v, bool) and (minimum is None or v >= minimum)
+            and (maximum is None or v <= maximum), f"an integer{bound}")
+
+
+#: the seeds Lightning's seed_everything (and NumPy's generator, which it seeds) accept
+SEED_RANGE = (0, 2**32 - 1)
 
 
 def number(low: float | None = None, high: float | None = None, low_open: bool = False, high_open: bool = True):
@@ -122,7 +128,8 @@ def pair_of(rule: tuple[Check, str]) -> tuple[Check, str]:
 
 UNIT = number(0.0, 1.0)
 RULES: dict[str, tuple[Check, str]] = {
-    "seed": nullable(integer()),
+    "seed": nullable(integer(*SEED_RANGE)),
+    "ckpt_path": nullable((lambda v: isinstance(v, str) and v.strip() != "", "a checkpoint file, last")),
     "test": boolean(),
     "resume_sweep": boolean(),
     "compile.enabled": boolean(),
@@ -132,7 +139,7 @@ RULES: dict[str, tuple[Check, str]] = {
     "data.eval_batch_size": integer(1),
     "data.train_size": nullable(integer(1)),
     "data.val_size": nullable(integer(1)),
-    "data.seed": integer(0),
+    "data.seed": integer(*SEED_RANGE),
     "data.eval_splits": list_of(one_of(EVAL_SPLITS)),
     "data.on_device": boolean(),
     "data.download": boolean(),
@@ -295,6 +302,24 @@ def check_data_available(cfg: DictConfig) -> None:
         raise DataError(missing_files_message(data_dir, download, why))
 
 
+#: what the project's MNIST module feeds a model: flattened 28 x 28 images of the 10 digits
+MNIST_SIZES = {"model.net.input_size": (784, "an MNIST image's 28 x 28 pixels"),
+               "model.num_classes": (10, "MNIST's 10 digits"), "model.net.num_classes": (10, "MNIST's 10 digits")}
+
+
+def check_model_fits_data(cfg: DictConfig) -> None:
+    """The project's classifier on the project's MNIST module takes 784 inputs and has 10 classes: another size
+    is refused here, not found by the first matrix product (``mat1 and mat2 shapes cannot be multiplied``) or the
+    loss (``Target 8 is out of bounds``) once the run has started."""
+    if (OmegaConf.select(cfg, "data._target_") != MNIST_DATAMODULE
+            or OmegaConf.select(cfg, "model._target_") != CLASSIFIER):
+        return
+    for key, (size, what) in MNIST_SIZES.items():
+        value = OmegaConf.select(cfg, key, default=None)
+        if value is not None and value != size:
+            raise ConfigError(f"{key}={value!r} does not fit the MNIST data ({what}); allowed: {size}")
+
+
 #: the keys that decide which metrics a run logs and which ones its callbacks and schedule watch
 MONITOR_INPUTS = ("data.eval_splits", "scheduler", "model.scheduler_monitor", "callbacks")
 
@@ -364,6 +389,7 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown top-level key; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}")
     check_values(cfg)
+    check_model_fits_data(cfg)
     if machine:
         check_accelerator_present(cfg)
     check_monitors(cfg, searched)
