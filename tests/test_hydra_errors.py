@@ -210,6 +210,56 @@ def test_a_run_dir_given_to_a_multirun_is_refused_before_anything(train_in_proce
 
 
 
+SAME_DIR = ("error: hydra.sweep.subdir gives jobs #0 and #1 the same directory {sweep}/same; they would overwrite each "
+            "other's status, checkpoints and logs; allowed: a subdir that differs between jobs (the default "
+            "${{hydra.job.num}}_${{hydra.job.override_dirname}})")
+OUTSIDE = ("error: hydra.sweep.subdir gives job #0 the directory {job}, which is not inside hydra.sweep.dir={sweep}; "
+           "allowed: a subdir naming a directory inside the sweep's, one for each job (the default "
+           "${{hydra.job.num}}_${{hydra.job.override_dirname}})")
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    (["hydra.sweep.subdir=same"], SAME_DIR),
+    (["hydra.sweep.subdir=same", "hydra/launcher=stacked"], SAME_DIR),
+    (["hydra.sweep.subdir=same", "resume_sweep=true"], SAME_DIR),
+    (["hydra.sweep.subdir="], OUTSIDE),
+    (["hydra.sweep.subdir=../escape"], OUTSIDE),
+], ids=["same", "same-stacked", "same-resume", "empty", "outside"])
+def test_a_sweep_whose_jobs_share_a_directory_or_leave_the_sweep_is_refused_before_anything(
+        train_in_process, tmp_path, overrides, message):
+    """A stack wrote both members into one directory without a word (summary.csv kept one row); the basic launcher
+    trained the first job there, then rewrote its .hydra/ for the second and refused it."""
+    sweep = tmp_path / "sweep"
+    job = sweep if overrides[0].endswith("=") else tmp_path / "escape"
+    result = train_in_process("-m", "optimizer=sgd,adam", "debug=limit", f"hydra.sweep.dir={sweep}", *overrides)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == message.format(sweep=sweep, job=job)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [["-m", "optimizer=sgd,adam"], ["-m", "optimizer=sgd,adam", "resume_sweep=true"],
+                                     ["-m", "optimizer=sgd,adam", "hydra/launcher=stacked"],
+                                     ["hparams_search=random", "hydra.sweeper.n_trials=2"]],
+                         ids=["basic", "resume", "stacked", "search"])
+def test_a_multirun_into_a_single_runs_directory_is_refused_and_leaves_the_run_as_it_was(train_in_process, tmp_path,
+                                                                                          command):
+    """It wrote its jobs, multirun.yaml, summary.csv and a .hparams event file into the run's own directory (and
+    TensorBoard run), with exit status 0."""
+    run = tmp_path / "run"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "checkpoints" / "last.ckpt").write_bytes(b"a checkpoint")
+    (run / "status.json").write_text('{"status": "completed"}')
+    (run / "hparams.yaml").write_text("seed: 0\n")
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    result = train_in_process(*command, "debug=limit", f"hydra.sweep.dir={run}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"error: hydra.sweep.dir={run} is a single run's directory (status.json, hparams.yaml, checkpoints), not a "
+        "sweep's; a multirun would write its jobs, multirun.yaml, summary and HPARAMS experiment into that run; "
+        "nothing was written. allowed: a new hydra.sweep.dir, or, to go on training that run, ckpt_path=last "
+        f"hydra.mode=RUN hydra.run.dir={run}")
+    assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
+
 @pytest.mark.parametrize("command", [["-m", "optimizer.lr=0.1,0.01", "trainer=gpu"],
                                      ["-m", "optimizer.lr=0.1,0.01", "trainer.accelerator=gpu"],
                                      ["hparams_search=random", "trainer=gpu"]])

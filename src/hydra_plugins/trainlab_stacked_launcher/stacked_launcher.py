@@ -129,6 +129,7 @@ class StackedLauncher(Launcher):
         from trainlab.stacked.grouping import plan_batch
         from trainlab.stacked.long_lived_objects import freeze_now
         from trainlab.stacked.train_stack import check_data_of_every_stack, completed_objectives
+        from trainlab.sweep.job_dirs import check_distinct_job_dirs
 
         setup_globals()
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
@@ -136,6 +137,8 @@ class StackedLauncher(Launcher):
         try:
             jobs = [self._compose(initial_job_idx + i, overrides) for i, overrides in enumerate(job_overrides)]
             members = [self._member(job) for job in jobs]
+            check_distinct_job_dirs(Path(str(self.config.hydra.sweep.dir)),
+                                    [(job.index, Path(str(job.config.hydra.runtime.output_dir))) for job in jobs])
             skipped = completed_objectives(members)  # every job's config and directory, before the first trains
             # the stacks are made of the jobs that train: a job resume_sweep=true skips takes no place in one
             todo = [i for i in range(len(jobs)) if i not in skipped]

@@ -22,6 +22,7 @@ job before it launches the first, and reports the error in its own words - befor
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from hydra.core.utils import env_override
 from omegaconf import DictConfig, OmegaConf, open_dict
@@ -29,6 +30,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from trainlab.config_keys import override_lines
 from trainlab.job_view import job_view
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs
+from trainlab.sweep.job_dirs import check_distinct_job_dirs
 
 
 def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
@@ -37,23 +39,31 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
     ``on_multirun_start`` gets it (the preflight leaves the stacked launcher, which checks every job of a batch
     before it writes any, out). ``check_keys=False`` leaves each group's keys to the job (they are checked
     against the targets' arguments, which imports torch and Lightning: 3-10 s on 2 cores, for nothing in a process
-    whose jobs train in processes of their own - joblib, submitit)."""
+    whose jobs train in processes of their own - joblib, submitit). Every job's directory is checked too
+    (:func:`~trainlab.sweep.job_dirs.check_distinct_job_dirs`: one of its own, inside the sweep's), with
+    ``resume_sweep=true`` as well."""
     from hydra.core.global_hydra import GlobalHydra
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    if (OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER or config.get("resume_sweep")
+    if (OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER
             or not GlobalHydra.instance().is_initialized()):
         return
     params, command_line = OmegaConf.select(config, "hydra.sweeper.params"), override_lines(config.hydra.overrides.task)
     loader = GlobalHydra.instance().config_loader()
     try:  # every job, as the sweeper composes them all before it launches any: an error there comes first
-        job, *_ = [loader.load_sweep_config(config, overrides) for overrides in basic_sweep_jobs(params, command_line)]
+        jobs = [loader.load_sweep_config(config, overrides) for overrides in basic_sweep_jobs(params, command_line)]
+        output_dirs = []
+        for number, job in enumerate(jobs):
+            with open_dict(job):
+                job.hydra.job.id, job.hydra.job.num = f"job_id_for_{number}", number  # as the basic launcher does
+            output_dirs.append((number, Path(str(job.hydra.sweep.dir)) / str(job.hydra.sweep.subdir)))
     except (HydraException, OmegaConfBaseException, ValueError):
         return  # the sweeper expands and composes the jobs again, before the first starts, and reports the error
-    with open_dict(job):
-        job.hydra.job.id, job.hydra.job.num = "job_id_for_0", 0  # as the basic launcher numbers its first job
-    output_dir = os.path.abspath(os.path.join(str(job.hydra.sweep.dir), str(job.hydra.sweep.subdir)))
+    check_distinct_job_dirs(Path(str(config.hydra.sweep.dir)), output_dirs)
+    if config.get("resume_sweep"):
+        return
+    job, output_dir = jobs[0], os.path.abspath(output_dirs[0][1])
     from trainlab.config_validation import check_optimized_metric, validate_config
 
     with job_view(job, output_dir) as task, env_override(job.hydra.job.env_set):  # as run_job hands it to the task

@@ -10,6 +10,7 @@ them); :func:`check_sweep_dir_free` refuses a sweep directory that holds runs be
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,9 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from trainlab.config_keys import override_lines
-from trainlab.errors import RunDirInUseError
+from trainlab.errors import ConfigError, RunDirInUseError
 from trainlab.run_dir import artifacts, failed_without_checkpoint, naming_overrides
+from trainlab.run_status import STATUS_FILE
 from trainlab.shell_override import shell_override
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs
 
@@ -56,10 +58,25 @@ def job_number(name: str) -> int:
     return int(name[:digits]) if digits else 1 << 30
 
 
+#: what a single run's directory holds and a sweep's never does (its jobs hold them, one level down)
+SINGLE_RUN_MARKS = (STATUS_FILE, "hparams.yaml", "checkpoints", ".hydra")
+
+DEFAULT_SUBDIR = "the default ${hydra.job.num}_${hydra.job.override_dirname}"
+
+
 def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoints: bool) -> None:
-    """Refuse a multirun into ``sweep_dir`` when a job directory in it holds a run's artifacts, unless the multirun
-    is ``resume_sweep=true`` (which skips the completed jobs and keeps the others' earlier attempts) or resumes its
-    jobs from their checkpoints (``ckpt_path``; each job checks its own)."""
+    """Refuse a multirun into ``sweep_dir`` when ``sweep_dir`` is a single run's directory (always: its jobs,
+    ``multirun.yaml``, summary and HPARAMS experiment would land inside that run and its TensorBoard run), or when a
+    job directory in it holds a run's artifacts, unless the multirun is ``resume_sweep=true`` (which skips the
+    completed jobs and keeps the others' earlier attempts) or resumes its jobs from their checkpoints (``ckpt_path``;
+    each job checks its own)."""
+    single = [name for name in SINGLE_RUN_MARKS if (sweep_dir / name).exists()]
+    if single:
+        raise RunDirInUseError(
+            f"hydra.sweep.dir={sweep_dir} is a single run's directory ({', '.join(single)}), not a sweep's; a "
+            "multirun would write its jobs, multirun.yaml, summary and HPARAMS experiment into that run; nothing was "
+            "written. allowed: a new hydra.sweep.dir, or, to go on training that run, ckpt_path=last hydra.mode=RUN "
+            f"{shell_override('hydra.run.dir', sweep_dir)}")
     if resume_sweep or resuming_checkpoints:
         return
     used = [job for job in sweep_job_dirs(sweep_dir) if artifacts(job)]
@@ -77,6 +94,29 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoin
         f"with its own overrides and resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)} (completed "
         "jobs are skipped), or give this sweep a new hydra.sweep.dir."
     )
+
+
+def check_distinct_job_dirs(sweep_dir: Path, job_dirs: list[tuple[int, Path]]) -> None:
+    """Each job of a sweep writes into a directory of its own inside the sweep directory. ``job_dirs``: (job number,
+    its output directory). A ``hydra.sweep.subdir`` that is the same for several jobs (``hydra.sweep.subdir=same``)
+    made them overwrite each other's status, checkpoints and logs - silently in a stack, after the first job had
+    trained with the basic launcher -, and one that is empty or leads out of the sweep directory (``../x``) put a
+    job where the sweep's summary, report and HPARAMS do not look. Refused before anything is written."""
+    sweep = Path(os.path.abspath(sweep_dir))
+    seen: dict[Path, int] = {}
+    for number, job_dir in job_dirs:
+        job_dir = Path(os.path.abspath(job_dir))
+        if sweep not in job_dir.parents:
+            raise ConfigError(
+                f"hydra.sweep.subdir gives job #{number} the directory {job_dir}, which is not inside "
+                f"hydra.sweep.dir={sweep}; allowed: a subdir naming a directory inside the sweep's, one for each job "
+                f"({DEFAULT_SUBDIR})")
+        if job_dir in seen:
+            raise ConfigError(
+                f"hydra.sweep.subdir gives jobs #{seen[job_dir]} and #{number} the same directory {job_dir}; they "
+                "would overwrite each other's status, checkpoints and logs; allowed: a subdir that differs between "
+                f"jobs ({DEFAULT_SUBDIR})")
+        seen[job_dir] = number
 
 
 def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys: list[str],
