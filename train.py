@@ -60,7 +60,9 @@ def main(cfg: DictConfig) -> float | None:
 def resume_command(run_dir: Path) -> str:
     """What finishes an interrupted run: the run resumed from its checkpoint, or - for a job of a multirun - the
     sweep, whose later jobs have not run yet (``resume_sweep=true`` trains this job again, keeping the interrupted
-    attempt under ``attempts/``, and runs them)."""
+    attempt under ``attempts/``, and runs them). A ``hydra.mode=RUN`` the command typed is kept: a sweep's job
+    resumed alone needs it where an experiment config sets ``hydra.mode: MULTIRUN`` (Hydra records the mode among
+    the overrides of every run, so only the command line tells the two apart)."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
@@ -68,7 +70,9 @@ def resume_command(run_dir: Path) -> str:
     if hydra_config.mode == RunMode.MULTIRUN:
         return f"Finish the sweep with: {finish_sweep_command(hydra_config.sweep.dir)}"
     overrides = [*override_lines(hydra_config.overrides.task), *override_lines(hydra_config.overrides.hydra)]
-    return f"Resume with: {train_command(overrides, {'ckpt_path': 'last', 'hydra.run.dir': run_dir})}"
+    typed_run_mode = {"hydra.mode": "RUN"} if "hydra.mode=RUN" in sys.argv[1:] else {}
+    replacing = {**typed_run_mode, "ckpt_path": "last", "hydra.run.dir": run_dir}
+    return f"Resume with: {train_command(overrides, replacing)}"
 
 
 if __name__ == "__main__":

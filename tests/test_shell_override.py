@@ -59,3 +59,31 @@ def test_the_finish_command_keeps_an_interpolating_override_as_typed_and_the_res
     with pytest.raises(RunDirInUseError, match=r"its job 0 ran with data.seed=\$\\\{seed\\\} .* would run "
                                                 r"with data.seed=0 "):
         check_resumed_sweep(tmp_path, ["seed=1,2", "data.seed=0", "data.tag=${hydra:job.num}"], [], BASIC_SWEEPER)
+
+
+@pytest.mark.parametrize("typed_run_mode", [True, False], ids=["hydra.mode=RUN typed", "not typed"])
+def test_the_resume_line_of_an_interrupted_run_keeps_the_hydra_mode_run_its_command_typed(monkeypatch, typed_run_mode):
+    """A stacked sweep's job resumed alone (``experiment=...`` sets hydra.mode: MULTIRUN) printed a resume line
+    without its hydra.mode=RUN, which was refused when pasted; Hydra records hydra.mode=RUN for every run."""
+    import importlib.util
+    from types import SimpleNamespace
+
+    from conftest import ROOT
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    spec = importlib.util.spec_from_file_location("train_entry_point", ROOT / "train.py")
+    entry_point = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(entry_point)
+    job = "/tmp/sweep/0_optimizer=sgd"
+    typed = ["experiment=compare_optimizers", "optimizer=sgd", *(["hydra.mode=RUN"] if typed_run_mode else []),
+             "ckpt_path=last", f"hydra.run.dir={job}"]
+    monkeypatch.setattr("sys.argv", ["train.py", *typed])
+    recorded = SimpleNamespace(mode=RunMode.RUN, overrides=SimpleNamespace(
+        task=["experiment=compare_optimizers", "optimizer=sgd", "ckpt_path=last"],
+        hydra=[f"hydra.run.dir={job}", "hydra.mode=RUN"]))  # as Hydra records them, typed or not
+    monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: recorded))
+    mode = " hydra.mode=RUN" if typed_run_mode else ""
+    assert entry_point.resume_command(job) == (
+        f"Resume with: python train.py experiment=compare_optimizers optimizer=sgd{mode} ckpt_path=last "
+        f"{shell_override('hydra.run.dir', job)}")
