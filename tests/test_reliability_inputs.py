@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import logging
 import os
 import subprocess
@@ -23,7 +24,7 @@ from trainlab.checkpoint_check import check_checkpoint, check_data_source
 from trainlab.cli import main as trainlab_cli
 from trainlab.config_instantiation import instantiate_key
 from trainlab.config_validation import validate_config
-from trainlab.errors import CheckpointError, ConfigError, OutputLocationError
+from trainlab.errors import CheckpointError, ConfigError, OutputLocationError, RecordedFileError
 from trainlab.models.mlp import MLP
 from trainlab.output_locations import MIN_FREE_BYTES, check_data_locations, check_run_locations
 from trainlab.run_status import read_status
@@ -737,3 +738,82 @@ def test_the_precision_lists_kept_for_the_early_check_are_the_installed_lightnin
     assert PRECISIONS == get_args(lightning_precision._PRECISION_INPUT_STR)
     assert PRECISION_INTEGERS == get_args(lightning_precision._PRECISION_INPUT_INT)
     assert PRECISION_ALIASES == lightning_precision._PRECISION_INPUT_STR_ALIAS_CONVERSION
+
+
+# ---- files a finished run or sweep recorded, damaged ------------------------------------------------------------
+DAMAGED = "not as trainlab wrote it; allowed: the file as the run wrote it (restore it), or move that job aside"
+DAMAGED_STATUS = [  # what status.json holds, what the one-line error says about it
+    ('{"status": "compl', "is unreadable (Unterminated string starting at: line 1 column 12 (char 11))"),
+    ("[]", "holds no run status (status='list'; a run's is one of completed, diverged, failed, interrupted)"),
+    ("{}", "holds no run status (status=None; a run's is one of completed, diverged, failed, interrupted)"),
+    ('{"status": "weird"}', "holds no run status (status='weird'; a run's is one of completed, diverged, failed, "
+     "interrupted)"),
+    ('{"status": "completed", "metrics": {"val/acc": "high"}}',
+     "holds metrics that are not numbers (could not convert string to float: 'high')"),
+]
+
+
+def fake_sweep(root: Path, status_text: str) -> Path:
+    """A two-job grid sweep as the basic launcher leaves it, job 0's status.json replaced by ``status_text``."""
+    sweep = root / "sweep"
+    for number, optimizer in enumerate(("sgd", "adam")):
+        job = sweep / f"{number}_optimizer={optimizer}"
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "config.yaml").write_text("optimized_metric: val/acc\n")
+        (job / ".hydra" / "overrides.yaml").write_text(f"- optimizer={optimizer}\n")
+        (job / "status.json").write_text(json.dumps({"status": "completed", "overrides": [f"optimizer={optimizer}"],
+                                                     "metrics": {"val/acc": 0.5}, "objective": 0.5}))
+    (sweep / "0_optimizer=sgd" / "status.json").write_text(status_text)
+    return sweep
+
+
+@pytest.mark.parametrize(("status_text", "problem"), DAMAGED_STATUS, ids=["cut", "list", "empty", "unknown", "metric"])
+def test_a_damaged_status_json_is_one_line_naming_it(tmp_path, status_text, problem):
+    sweep = fake_sweep(tmp_path, status_text)
+    with pytest.raises(RecordedFileError) as error:
+        read_status(sweep / "0_optimizer=sgd")
+    assert str(error.value) == f"{sweep / '0_optimizer=sgd' / 'status.json'} {problem}: {DAMAGED}"
+
+
+def test_trainlab_report_on_a_sweep_with_a_damaged_status_json_exits_2_in_one_line(tmp_path, capsys):
+    """It was a JSONDecodeError / AttributeError / KeyError traceback, or (an unknown status) a report without a
+    word."""
+    sweep = fake_sweep(tmp_path, '{"status": "compl')
+    before = snapshot(sweep)
+    assert trainlab_cli(["report", str(sweep)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {sweep / '0_optimizer=sgd' / 'status.json'} is unreadable (Unterminated string starting at: line 1 "
+        f"column 12 (char 11)): {DAMAGED}"]
+    assert snapshot(sweep) == before
+
+
+def test_resume_sweep_over_a_damaged_status_json_is_refused_before_the_sweep_is_rewritten(train_in_process,
+                                                                                         tmp_path):
+    """The job that read it stopped the sweep with a traceback, after Hydra had rewritten multirun.yaml and the jobs'
+    .hydra/ files."""
+    sweep = fake_sweep(tmp_path, "[]")
+    before = snapshot(sweep)
+    result = train_in_process("-m", "optimizer=sgd,adam", "debug=limit", "resume_sweep=true",
+                              f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"error: {sweep / '0_optimizer=sgd' / 'status.json'} holds no run status (status='list'; a run's is one of "
+        f"completed, diverged, failed, interrupted): {DAMAGED}")
+    assert snapshot(sweep) == before
+
+
+@pytest.mark.parametrize(("config_text", "problem"), [
+    ("foo: [\n", "is unreadable (while parsing a flow node)"),
+    ("- a list\n", "holds a list, not a mapping"),
+    ("a: 1\n", "is not a trainlab run's config (no paths, data or model)"),
+], ids=["not-yaml", "list", "foreign"])
+def test_trainlab_evaluate_on_a_damaged_run_config_exits_2_in_one_line(trained_run, tmp_path, capsys, config_text,
+                                                                       problem):
+    """It was a YAML ParserError or an OmegaConf ConfigAttributeError traceback."""
+    run = tmp_path / "run"
+    (run / ".hydra").mkdir(parents=True)
+    (run / "checkpoints").mkdir()
+    (run / "checkpoints" / "last.ckpt").write_bytes((trained_run / "checkpoints" / "last.ckpt").read_bytes())
+    (run / ".hydra" / "config.yaml").write_text(config_text)
+    assert trainlab_cli(["evaluate", str(run)]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"error: {run / '.hydra' / 'config.yaml'} {problem}: {DAMAGED}"]

@@ -33,6 +33,10 @@ class CheckpointError(UserError, ValueError):
     """``ckpt_path`` / ``--ckpt`` names a file that is not a checkpoint, not trainlab's, or not this run's model."""
 
 
+class RecordedFileError(UserError, ValueError):
+    """A file a run or sweep recorded (``status.json``, ``.hydra/*.yaml``) is damaged: not what trainlab wrote."""
+
+
 class OutputLocationError(UserError, OSError):
     """A directory the run writes into is a file, not writable, or on a full disk."""
 

@@ -27,9 +27,10 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from trainlab.checkpoint_check import check_checkpoint
 from trainlab.config_instantiation import instantiate_key
 from trainlab.data.data_choices import EVAL_SPLITS
-from trainlab.errors import CheckpointNotFoundError, ConfigError, UserError
+from trainlab.errors import CheckpointNotFoundError, ConfigError, RecordedFileError, UserError
 from trainlab.metric_values import metric_number
 from trainlab.models.metric_names import EVAL_METRIC_NAMES
+from trainlab.recorded_yaml import DAMAGED, read_recorded_mapping
 from trainlab.run_status import read_status
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +43,9 @@ def run_config(run_dir: Path) -> DictConfig:
         raise UserError(f"{run_dir} has no .hydra/config.yaml: not the directory of a trainlab run "
                         "(outputs/runs/<run> or outputs/multiruns/<sweep>/<job>)")
     os.environ.setdefault("TRAINLAB_ROOT", str(REPOSITORY_ROOT))  # paths.root_dir, as train.py sets it
-    cfg = OmegaConf.load(path)
+    cfg = OmegaConf.create(read_recorded_mapping(path))
+    if not isinstance(cfg.get("paths"), DictConfig) or cfg.get("data") is None or cfg.get("model") is None:
+        raise RecordedFileError(f"{path} is not a trainlab run's config (no paths, data or model): {DAMAGED}")
     with open_dict(cfg):
         cfg.paths.output_dir = str(run_dir)
     return cfg
@@ -50,9 +53,9 @@ def run_config(run_dir: Path) -> DictConfig:
 
 def wrote_checkpoints(run_dir: Path) -> bool:
     """Whether the run's config had a ``ModelCheckpoint`` callback (``callbacks=none`` has none)."""
-    callbacks = OmegaConf.load(run_dir / ".hydra" / "config.yaml").get("callbacks") or {}
+    callbacks = read_recorded_mapping(run_dir / ".hydra" / "config.yaml").get("callbacks") or {}
     return any(str(entry.get("_target_", "")).endswith(".ModelCheckpoint")
-               for entry in callbacks.values() if entry is not None)
+               for entry in callbacks.values() if isinstance(entry, dict))
 
 
 def checkpoints_listing(run_dir: Path) -> str:

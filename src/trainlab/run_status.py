@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from trainlab.atomic_files import write_json_atomically
+from trainlab.errors import RecordedFileError
+from trainlab.recorded_yaml import DAMAGED
 
 STATUS_FILE = "status.json"
 STATUSES = ("completed", "diverged", "failed", "interrupted")
@@ -68,8 +70,18 @@ def read_status(job_dir: str | os.PathLike) -> dict[str, Any] | None:
     path = Path(job_dir) / STATUS_FILE
     if not path.is_file():
         return None
-    payload = json.loads(path.read_text())
-    payload["metrics"] = {k: float(v) for k, v in payload.get("metrics", {}).items()}
-    if isinstance(payload.get("objective"), str):
-        payload["objective"] = float(payload["objective"])
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise RecordedFileError(f"{path} is unreadable ({error}): {DAMAGED}") from error
+    if not isinstance(payload, dict) or payload.get("status") not in STATUSES:
+        found = payload.get("status") if isinstance(payload, dict) else type(payload).__name__
+        raise RecordedFileError(f"{path} holds no run status (status={found!r}; a run's is one of "
+                                f"{', '.join(STATUSES)}): {DAMAGED}")
+    try:
+        payload["metrics"] = {k: float(v) for k, v in (payload.get("metrics") or {}).items()}
+        if isinstance(payload.get("objective"), str):
+            payload["objective"] = float(payload["objective"])
+    except (AttributeError, TypeError, ValueError) as error:
+        raise RecordedFileError(f"{path} holds metrics that are not numbers ({error}): {DAMAGED}") from error
     return payload

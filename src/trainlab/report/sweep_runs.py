@@ -6,10 +6,10 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from trainlab.logger_dirs import CSV_FILE, EVENT_FILES, logger_dirs
+from trainlab.recorded_yaml import read_recorded_mapping
 from trainlab.sweep.summary import collect_jobs, swept_keys
 
 
@@ -72,7 +72,10 @@ def job_choices(job_dir: Path) -> dict[str, str | None]:
     hydra_yaml = job_dir / ".hydra" / "hydra.yaml"
     if not hydra_yaml.is_file():
         return {}
-    return ((yaml.safe_load(hydra_yaml.read_text()) or {}).get("hydra") or {}).get("runtime", {}).get("choices", {})
+    hydra = read_recorded_mapping(hydra_yaml).get("hydra")
+    runtime = hydra.get("runtime") if isinstance(hydra, dict) else None
+    choices = runtime.get("choices") if isinstance(runtime, dict) else None
+    return choices if isinstance(choices, dict) else {}
 
 
 def experiment_choice(job_dir: Path) -> str | None:
@@ -96,7 +99,7 @@ def optimized_metric(jobs: list[JobRun]) -> str | None:
     config = jobs[0].path / ".hydra" / "config.yaml" if jobs else None
     if config is None or not config.is_file():
         return None
-    name = (yaml.safe_load(config.read_text()) or {}).get("optimized_metric")
+    name = read_recorded_mapping(config).get("optimized_metric")
     return name if isinstance(name, str) and name else None
 
 
@@ -106,7 +109,7 @@ def search_minimizes(sweep_dir: Path) -> bool:
     results = sweep_dir / "optimization_results.yaml"
     if not results.is_file():
         return False
-    return (yaml.safe_load(results.read_text()) or {}).get("direction") == "minimize"
+    return read_recorded_mapping(results).get("direction") == "minimize"
 
 
 def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | None]:

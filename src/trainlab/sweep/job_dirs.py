@@ -22,7 +22,7 @@ from omegaconf.errors import OmegaConfBaseException
 from trainlab.config_keys import override_lines
 from trainlab.errors import ConfigError, RunDirInUseError
 from trainlab.run_dir import artifacts, failed_without_checkpoint, naming_overrides
-from trainlab.run_status import STATUS_FILE
+from trainlab.run_status import STATUS_FILE, read_status
 from trainlab.shell_override import shell_override
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs
 
@@ -132,7 +132,10 @@ def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys
     (:mod:`trainlab.search.study_settings`). Returns a warning when the directory holds no sweep to resume (a
     mistyped path starts a new sweep); a ``multirun.yaml`` that cannot be read is left to each job's own check
     (:func:`~trainlab.run_dir.recorded_objective_to_skip`). ``sweeper_choice``: this command's ``hydra/sweeper``
-    option, for the message."""
+    option, for the message. A job's damaged ``status.json`` is refused here, before Hydra rewrites the sweep's
+    files (:class:`~trainlab.errors.RecordedFileError`): the job that reads it would stop the sweep after that."""
+    for job_dir in sweep_job_dirs(sweep_dir):
+        read_status(job_dir)
     recorded_file = sweep_dir / "multirun.yaml"
     if not recorded_file.is_file():
         if sweeper_target == BASIC_SWEEPER and not sweep_job_dirs(sweep_dir):

@@ -1,0 +1,31 @@
+"""The YAML files a run or a sweep recorded (``.hydra/config.yaml``, ``.hydra/hydra.yaml``,
+``optimization_results.yaml``), read back by the commands that work on finished runs (``trainlab report``,
+``trainlab evaluate``): a damaged file - cut short, edited by hand, not YAML - is a one-line error naming it
+(:class:`~trainlab.errors.RecordedFileError`), not a parser's traceback. A damaged ``status.json`` gets the same
+error from :func:`trainlab.run_status.read_status`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from trainlab.errors import RecordedFileError
+
+DAMAGED = "not as trainlab wrote it; allowed: the file as the run wrote it (restore it), or move that job aside"
+
+
+def read_recorded_mapping(path: Path) -> dict[str, Any]:
+    """The mapping ``path`` holds ({} for an empty file)."""
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise RecordedFileError(f"{path} is unreadable ({first_line}): {DAMAGED}") from error
+    if content is None:
+        return {}
+    if not isinstance(content, dict):
+        raise RecordedFileError(f"{path} holds a {type(content).__name__}, not a mapping: {DAMAGED}")
+    return content
