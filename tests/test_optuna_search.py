@@ -572,6 +572,17 @@ def test_malformed_search_space_entries_name_the_key_and_the_allowed_forms(entry
     ({"_target_": "optuna.samplers.RandomSampler", "seed": "x"}, "hydra.sweeper.sampler.seed='x' is invalid; allowed: "
                                                                  "an integer, or null (unseeded)"),
     ({"seed": 1}, "hydra.sweeper.sampler: no _target_"),
+    # the types the class annotates (Optuna checks none of them: abc failed at the first trial it sampled, with the
+    # study left behind; maybe counted as true)
+    ({"_target_": "optuna.samplers.TPESampler", "n_startup_trials": "abc"},
+     "hydra.sweeper.sampler.n_startup_trials='abc' is invalid; allowed: an integer (TPESampler's n_startup_trials: "
+     "int)"),
+    ({"_target_": "optuna.samplers.TPESampler", "multivariate": "maybe"},
+     "hydra.sweeper.sampler.multivariate='maybe' is invalid; allowed: true or false or null (TPESampler's "
+     "multivariate: bool | None)"),
+    ({"_target_": "optuna.samplers.CmaEsSampler", "popsize": "abc"},
+     "hydra.sweeper.sampler.popsize='abc' is invalid; allowed: an integer or null (CmaEsSampler's popsize: "
+     "int | None)"),
 ])
 def test_sampler_errors(node, message):
     with pytest.raises(ConfigError) as error:
@@ -584,7 +595,8 @@ def test_any_optuna_sampler_by_target():
     for target in ("GPSampler", "CmaEsSampler", "QMCSampler", "NSGAIISampler"):
         sampler = build_sampler({"_target_": f"optuna.samplers.{target}", "seed": 3})
         assert str(sampler) == f"{target}(seed=3 + first trial number)"
-    tpe = build_sampler({"_target_": "optuna.samplers.TPESampler", "multivariate": True, "constant_liar": True})
+    tpe = build_sampler({"_target_": "optuna.samplers.TPESampler", "multivariate": True, "constant_liar": True,
+                         "prior_weight": 2, "n_startup_trials": 5})  # an integer is a float argument's number too
     assert isinstance(tpe, optuna.samplers.TPESampler)  # unseeded: the class itself
 
 

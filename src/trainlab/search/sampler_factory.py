@@ -113,11 +113,37 @@ def build_sampler(node: DictConfig | Mapping[str, Any] | None) -> optuna.sampler
     return sampler_spec(node).build()
 
 
+#: the plain types a sampler's argument may be annotated with, and what a value of each is
+PLAIN_TYPES = {
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    "float": (lambda v: isinstance(v, int | float) and not isinstance(v, bool), "a number"),
+    "str": (lambda v: isinstance(v, str), "a string"),
+    "None": (lambda v: v is None, "null"),
+}
+
+
 def check_arguments(cls: type, spec: dict[str, Any]) -> None:
+    """Each key of ``spec`` is an argument of ``cls``, and a value of its type where the class annotates it with
+    plain types (``int``, ``bool | None``, ...): Optuna does not check them, so ``n_startup_trials=abc`` failed at the
+    first trial it sampled (a study left behind with that trial RUNNING), and ``multivariate=maybe`` counted as
+    true."""
     parameters = inspect.signature(cls).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-        return
     names = [name for name in parameters if name != "self"]
-    for name in spec:
-        if name not in names:
-            raise ConfigError(f"{KEY}.{name}: not an argument of {cls.__name__}; allowed: {', '.join(names)}")
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        for name in spec:
+            if name not in names:
+                raise ConfigError(f"{KEY}.{name}: not an argument of {cls.__name__}; allowed: {', '.join(names)}")
+    for name, value in spec.items():
+        if name == "seed":  # checked where the sampler is built, with what null means (SamplerSpec.build)
+            continue
+        annotation = parameters[name].annotation if name in parameters else inspect.Parameter.empty
+        if not isinstance(annotation, str):  # a class that does not postpone its annotations: left to it
+            continue
+        kinds = [kind.strip() for kind in annotation.split("|")]
+        if not all(kind in PLAIN_TYPES for kind in kinds):
+            continue
+        if not any(PLAIN_TYPES[kind][0](value) for kind in kinds):
+            allowed = " or ".join(PLAIN_TYPES[kind][1] for kind in kinds)
+            raise ConfigError(f"{KEY}.{name}={value!r} is invalid; allowed: {allowed} ({cls.__name__}'s {name}: "
+                              f"{annotation})")
