@@ -321,3 +321,27 @@ def test_the_gpu_of_a_multirun_is_checked_where_its_jobs_train(launcher, refused
     with read_write(config), open_dict(config):  # a sweep over the trainer: each job's config is the job's to check
         config.hydra.overrides.task = ["optimizer.lr=0.1,0.01", "trainer=gpu,cpu"]
     check_multirun_values(config)
+
+
+@pytest.mark.parametrize(("command", "message"), [
+    (["-m", "optimizer=sgd,adam", "hydra/launcher=stacked", "+hydra.launcher.foo=1"],
+     "hydra.launcher.foo: unknown key; allowed keys of hydra.launcher (hydra/launcher=stacked): _target_, "
+     "max_members, strict"),
+    (["-m", "optimizer=sgd,adam", "+hydra.launcher.foo=1"],
+     "hydra.launcher.foo: unknown key; allowed keys of hydra.launcher (hydra/launcher=basic): _target_"),
+    (["-m", "optimizer=sgd,adam", "hydra/launcher=joblib", "+hydra.launcher.n_job=1"],  # joblib took it silently
+     "hydra.launcher.n_job: unknown key; allowed keys of hydra.launcher (hydra/launcher=joblib): _target_, backend, "
+     "batch_size, max_nbytes, mmap_mode, n_jobs, pre_dispatch, prefer, require, temp_folder, timeout, verbose; did "
+     "you mean n_jobs?"),
+    (["hparams_search=random", "hydra.sweeper.n_trials=2", "+hydra.sweeper.n_trial=1"],
+     "hydra.sweeper.n_trial: unknown key; allowed keys of hydra.sweeper (hydra/sweeper=trainlab_optuna): _recursive_, "
+     "_target_, direction, n_jobs, n_trials, params, sampler, storage, study_name; did you mean n_trials?"),
+], ids=["stacked", "basic", "joblib", "search"])
+def test_a_key_added_to_a_launcher_or_sweeper_it_lacks_is_refused_in_one_line_before_anything(
+        train_in_process, tmp_path, command, message):
+    """Added with +, it was Hydra's multi-line 'Error in call to target ... unexpected keyword argument' once the
+    sweeper was built (or, for joblib, which hands any keyword to joblib, silently ignored)."""
+    result = train_in_process(*command, "debug=limit", f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == f"error: {message}"
+    assert not (tmp_path / "sweep").exists()

@@ -59,6 +59,7 @@ from omegaconf import DictConfig, OmegaConf
 from trainlab.config_keys import is_under, override_lines
 from trainlab.config_switches import check_switches
 from trainlab.errors import ConfigError, UserError
+from trainlab.hydra_plugin_keys import check_plugin_keys
 from trainlab.job_view import job_view
 from trainlab.output_locations import check_run_locations
 from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_attempt_aside
@@ -226,6 +227,7 @@ class Preflight(Callback):
         exit_on_user_error(lambda: check_no_run_dir_in_multirun(override_lines(config.hydra.overrides.hydra)))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
         exit_on_user_error(lambda: check_multirun_values(config))
+        exit_on_user_error(lambda: check_plugin_keys(config))
         launcher = OmegaConf.select(config, "hydra.launcher._target_")
         in_process = launcher in IN_PROCESS_LAUNCHERS
         if launcher != STACKED_LAUNCHER:  # which checks every job of a batch itself before it writes any
