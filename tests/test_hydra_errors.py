@@ -336,7 +336,11 @@ def test_the_gpu_of_a_multirun_is_checked_where_its_jobs_train(launcher, refused
     (["hparams_search=random", "hydra.sweeper.n_trials=2", "+hydra.sweeper.n_trial=1"],
      "hydra.sweeper.n_trial: unknown key; allowed keys of hydra.sweeper (hydra/sweeper=trainlab_optuna): _recursive_, "
      "_target_, direction, n_jobs, n_trials, params, sampler, storage, study_name; did you mean n_trials?"),
-], ids=["stacked", "basic", "joblib", "search"])
+    (["-m", "optimizer=sgd,adam", "hydra/launcher=joblib", "hydra.launcher.n_jobs=0"],  # a traceback, after
+     "hydra.launcher.n_jobs=0 is invalid; allowed: an integer other than 0 (-1: one process per core)"),  # the yaml
+    (["-m", "optimizer=sgd,adam", "hydra/launcher=joblib", "hydra.launcher.prefer=bar"],
+     "hydra.launcher.prefer='bar' is invalid; allowed: processes, threads or null"),
+], ids=["stacked", "basic", "joblib", "search", "joblib-n_jobs", "joblib-prefer"])
 def test_a_key_added_to_a_launcher_or_sweeper_it_lacks_is_refused_in_one_line_before_anything(
         train_in_process, tmp_path, command, message):
     """Added with +, it was Hydra's multi-line 'Error in call to target ... unexpected keyword argument' once the

@@ -5,7 +5,8 @@ Without ``+``, a misspelt key of a plugin (``hydra.launcher.n_job=2``) is refuse
 refuses it when Hydra builds the sweeper and its launcher - Hydra's multi-line ``Error in call to target``, after
 the basic launcher had spent seconds - or the class takes any keyword (joblib's launcher hands them to joblib) and
 the key is silently ignored. Here each key is compared with the option's node in Hydra's ConfigStore (the
-dataclass the plugin registers), in the words of Hydra's own refusal.
+dataclass the plugin registers), in the words of Hydra's own refusal; and the values joblib refuses only once the
+sweep has begun (:data:`PLUGIN_VALUES`) are checked too.
 """
 
 from __future__ import annotations
@@ -17,6 +18,15 @@ from trainlab.errors import ConfigError
 from trainlab.hydra_errors import did_you_mean
 
 PLUGIN_GROUPS = ("hydra/launcher", "hydra/sweeper")
+
+#: values the plugin's library refuses only once the sweep has begun (joblib's Parallel: after multirun.yaml)
+PLUGIN_VALUES = {
+    ("hydra/launcher", "joblib"): {
+        "n_jobs": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v != 0,
+                   "an integer other than 0 (-1: one process per core)"),
+        "prefer": (lambda v: v in ("processes", "threads", None), "processes, threads or null"),
+    },
+}
 
 
 def stored_keys(group: str, option: str) -> set[str] | None:
@@ -40,8 +50,12 @@ def check_plugin_keys(config: DictConfig) -> None:
         allowed = stored_keys(group, option)
         if allowed is None:
             continue
+        where = group.replace("/", ".")
         for key in node.keys():
             if str(key) not in allowed:
-                where = group.replace("/", ".")
                 raise ConfigError(f"{where}.{key}: unknown key; allowed keys of {where} ({group}={option}): "
                                   f"{', '.join(sorted(allowed))}" + did_you_mean(str(key), allowed))
+        for key, (ok, what) in PLUGIN_VALUES.get((group, option), {}).items():
+            value = node.get(key)
+            if not ok(value):
+                raise ConfigError(f"{where}.{key}={value!r} is invalid; allowed: {what}")
