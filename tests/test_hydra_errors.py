@@ -148,6 +148,22 @@ ANOTHER_OPTION_TAKES_IT = [  # overrides, the one line: the option that lacks th
 ]
 
 
+def test_a_key_no_option_of_its_group_sets_but_its_target_takes_is_offered_with_a_plus(train_in_process, tmp_path):
+    """The README's trainer.limit_train_batches=-3 (only debug=limit sets it) said 'unknown key ...; did you mean
+    accumulate_grad_batches?' - neither that the Trainer takes it nor that + adds it."""
+    result = train_in_process("trainer.limit_train_batches=-3")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "error: trainer.limit_train_batches: not in this config's trainer (its keys: default_root_dir, accelerator, "
+        "devices, min_epochs, max_epochs, max_steps, check_val_every_n_epoch, log_every_n_steps, num_sanity_val_steps, "
+        "precision, gradient_clip_val, accumulate_grad_batches, deterministic, enable_model_summary, "
+        "enable_progress_bar, plugins), but its lightning.pytorch.trainer.Trainer takes it; allowed: add it with "
+        "+trainer.limit_train_batches=-3")
+    assert not (tmp_path / "outputs").exists()
+    misspelt = train_in_process("trainer.max_epoch=3")  # a key the Trainer does not take either: did you mean
+    assert misspelt.stderr.splitlines()[-1].endswith("; did you mean max_epochs?")
+
+
 @pytest.mark.parametrize(("overrides", "line"), ANOTHER_OPTION_TAKES_IT,
                          ids=[" ".join(overrides) for overrides, _ in ANOTHER_OPTION_TAKES_IT])
 def test_a_key_the_chosen_option_lacks_names_the_options_that_take_it(train_in_process, tmp_path, overrides, line):

@@ -10,7 +10,8 @@ option that lacks the key nor those that have it. :func:`option_lacks_key_messag
     an option that takes momentum - optimizer=momentum, optimizer=nesterov, optimizer=torch_sgd (e.g.
     optimizer=momentum optimizer.momentum=0.9)
 
-and a key the option's config leaves out but its target takes is added with ``+``::
+and a key the option's config leaves out but its target takes is added with ``+`` (also where no option of the
+group sets it: ``trainer.limit_train_batches``, which only ``debug=limit`` sets)::
 
     optimizer.foreach: optimizer=torch_adam does not set foreach in its config (its keys: lr, betas, eps), but its
     torch.optim.Adam takes it; allowed: add it with +optimizer.foreach=false, or an option whose config sets foreach
@@ -70,8 +71,9 @@ def example_value(config: DictConfig, key: str) -> str | None:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def target_takes(node: Any, key: str) -> bool:
-    """Whether the node's ``_target_`` takes ``key`` as an argument (``**kwargs`` counts; an import error does not)."""
+def target_takes(node: Any, key: str, by_name: bool = False) -> bool:
+    """Whether the node's ``_target_`` takes ``key`` as an argument (``**kwargs`` counts unless ``by_name``; an
+    import error does not)."""
     from trainlab.target_arguments import accepted_keywords  # imports the target: only on this error's way out
 
     target = node.get("_target_") if isinstance(node, DictConfig) else None
@@ -79,7 +81,7 @@ def target_takes(node: Any, key: str) -> bool:
         accepted = accepted_keywords(target) if target else frozenset()
     except Exception:  # noqa: BLE001 - a target that cannot be imported: the composition error says enough
         return False
-    return accepted is None or key in accepted
+    return (accepted is None and not by_name) or (accepted is not None and key in accepted)
 
 
 def option_lacks_key_message(full_key: str, node: Any, given: str | None = None) -> str | None:
@@ -91,6 +93,11 @@ def option_lacks_key_message(full_key: str, node: Any, given: str | None = None)
     options = group_options(group) if group else {}
     takers = [name for name, config in options.items() if key in settable_keys(config)]
     if not takers:
+        if group and target_takes(node, key, by_name=True):  # trainer.limit_train_batches (set by debug=limit)
+            add = "+" + (given.lstrip("+") if given else f"{full_key}=<value>")
+            own = ", ".join(settable_keys(node))
+            return (f"{full_key}: not in this config's {group} (its keys: {own}), but its {node._target_} takes it; "
+                    f"allowed: add it with {add}")
         return None
     chosen = chosen_option(node, options)
     name = f"{group}={chosen}" if chosen else f"this {group}"
