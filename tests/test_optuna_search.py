@@ -827,6 +827,8 @@ def test_bad_search_settings_fail_in_one_line_before_any_trial(override, message
     result = train_in_process("-m", *SMALL, "hparams_search=tpe", f"hydra.sweep.dir={tmp_path / 'sweep'}", override)
     assert result.returncode == 2, result.stderr[-3000:]
     assert result.stderr.strip().splitlines()[-1].startswith(message)
+    if override.startswith("optimized_metric="):  # not "or optimized_metric=null": a search needs an objective
+        assert result.stderr.strip().splitlines()[-1] == message
     assert "Traceback" not in result.stderr and "Error getting class" not in result.stdout + result.stderr
     assert not list(tmp_path.rglob("status.json")) and not list(tmp_path.rglob("*.tfevents.*"))
     assert not list(tmp_path.rglob("optuna.journal"))  # refused before the study's file is made

@@ -365,17 +365,20 @@ def reported_metric_names(cfg: DictConfig, searched: Collection[str] = ()) -> li
     return names + (["test/loss", "test/acc"] if cfg.get("test") else []) + ["status/diverged"]
 
 
-def check_optimized_metric(cfg: DictConfig, searched: Collection[str] = (), jobs: str = "the trials") -> None:
+def check_optimized_metric(cfg: DictConfig, searched: Collection[str] = (), jobs: str = "the trials",
+                           may_be_null: bool = True) -> None:
     """A search's (or a multirun job's) ``optimized_metric`` is a metric its trials (``jobs``) report - checked
     before any trial trains, where a misspelt name, or ``val/acc`` with ``data.eval_splits`` that has no ``val``,
-    was found once the first job had trained (the project's classifier only)."""
+    was found once the first job had trained (the project's classifier only). ``may_be_null=False`` for a search,
+    which needs the value each trial returns: the way out is then a reported metric alone."""
     name = cfg.get("optimized_metric")
     if name is None or OmegaConf.select(cfg, "model._target_") != CLASSIFIER:
         return
     reported = reported_metric_names(cfg, searched)
     if name not in reported:
+        null = ", or optimized_metric=null" if may_be_null else ""
         raise ConfigError(f"optimized_metric={name!r} is not a metric {jobs} report; allowed: one of "
-                          f"{', '.join(reported)}, or optimized_metric=null")
+                          f"{', '.join(reported)}{null}")
 
 
 def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[str] = (),

@@ -274,7 +274,7 @@ class OptunaSearch:
         # are the preflight's, where the trials train here)
         with job_view(trial_config, str(self.sweep_dir / "trial")) as task:  # a sweeper runs before any job
             validate_config(task, machine=False, searched=space.distributions)
-        check_optimized_metric(trial_config, searched=space.distributions)
+        check_optimized_metric(trial_config, searched=space.distributions, may_be_null=False)
         warn_of_a_direction_against_the_metric(trial_config.get("optimized_metric"), self.direction,
                                                trial_config.get("objective_on_failure"))
         if self.storage_spec in (None, ""):
