@@ -712,6 +712,8 @@ def test_a_diverged_single_run_raises_after_recording_everything(make_cfg, tmp_p
                                    f"run stopped there and is recorded as diverged in {tmp_path / 'run'}/status.json "
                                    "(try a smaller optimizer.lr)")
     assert read_status(tmp_path / "run")["status"] == "diverged"
+    # it stops at that step: trainer.min_epochs=1 kept Lightning training the NaN weights to the end of the epoch
+    assert checkpoint["global_step"] == diverged.value.step < 5  # debug=limit: 5 batches an epoch
 
 
 @pytest.mark.slow  # ~10 s on 2 cores (make test-slow; the default run stays ~4 min)

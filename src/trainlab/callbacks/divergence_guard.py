@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 
 class DivergenceGuard(L.Callback):
-    """Set ``trainer.should_stop`` when the training loss is not finite; ``diverged_at_step`` records where."""
+    """Set ``trainer.should_stop`` when the training loss is not finite; ``diverged_at_step`` records where. The run
+    stops after that step, even before ``trainer.min_epochs`` / ``min_steps`` (there is nothing left to train)."""
 
     def __init__(self, check_every_n_steps: int | None = None) -> None:
         if check_every_n_steps is not None and check_every_n_steps < 1:
@@ -45,6 +46,10 @@ class DivergenceGuard(L.Callback):
             return
         self.diverged_at_step = trainer.global_step
         trainer.should_stop = True
+        # trainer.min_epochs (1 in conf/trainer) would keep Lightning training the NaN weights to the epoch's end,
+        # after "the run diverged and stops here": a diverged run has met every minimum there is
+        trainer.fit_loop.min_epochs = None
+        trainer.fit_loop.epoch_loop.min_steps = None
         log.warning("training loss is %s at step %d: the run diverged and stops here", loss.item(),
                     trainer.global_step)
 
