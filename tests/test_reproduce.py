@@ -62,3 +62,40 @@ def test_an_output_or_sweep_path_that_is_a_file_is_one_line_and_the_file_is_left
     assert capsys.readouterr().err.strip().endswith(f"{a_file} is a file, not a directory" if "--out" in argv
                                                     else f"{a_file} is a file, not a sweep directory")
     assert a_file.read_text() == "keep me"
+
+
+@pytest.mark.parametrize(("status", "first_words", "exit_status"), [
+    (130, "SIGINT: stopped during D compare_init", 130),  # its train.py answered a Ctrl-C
+    (143, "SIGTERM: stopped during D compare_init", 143),
+    (2, "error: D compare_init: train.py experiment=compare_init", 2),  # a config error of its own
+])
+def test_a_reproduction_stopped_in_an_experiment_names_what_is_done_and_the_command_for_the_rest(
+        tmp_path, monkeypatch, capsys, status, first_words, exit_status):
+    """A Ctrl-C was a KeyboardInterrupt traceback, a SIGTERM a RuntimeError one, and the same --out was then refused
+    as not empty, with no word of how to go on."""
+    from trainlab import reproduce
+    from trainlab.report import build
+
+    monkeypatch.setattr(reproduce, "run_train_script", lambda overrides, log: 0 if "compare_optimizers" in
+                        overrides[0] else status)
+    monkeypatch.setattr(build, "build_report", lambda sweep_dir: {})
+    out = tmp_path / "reproduce"
+    assert main(["reproduce", "--only", "B", "D", "H", "--out", str(out)]) == exit_status
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert line.startswith(first_words)
+    assert line.endswith(f"; the experiments before it are in {out / 'index.md'}; run the rest with: trainlab "
+                         "reproduce --only D H --out <a new dir>")
+    assert "## B" in (out / "index.md").read_text()
+
+
+def test_a_ctrl_c_in_the_reproduce_process_itself_is_one_line(tmp_path, monkeypatch, capsys):
+    from trainlab import reproduce
+
+    def interrupted(experiment, out):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reproduce, "run_standalone", interrupted)  # A, E: run in this process (a figure, a check)
+    assert main(["reproduce", "--only", "A", "--out", str(tmp_path / "r")]) == 130
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "SIGINT: stopped during A optimizer_paths; no experiment finished; run the rest with: trainlab "
+        "reproduce --only A --out <a new dir>"]

@@ -15,6 +15,7 @@ import gc
 import logging
 import os
 import runpy
+import signal
 import sys
 import time
 from contextlib import redirect_stderr, redirect_stdout
@@ -97,6 +98,14 @@ def run_train_script(overrides: list[str], log: Path) -> int:
         root.setLevel(level)
 
 
+class ExperimentFailed(RuntimeError):
+    """An experiment's ``train.py`` ended with a non-zero exit status (an error, or a Ctrl-C / SIGTERM it answered)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 def run_sweep(experiment: Experiment, out: Path, quick: bool) -> list[Path]:
     from trainlab.report.build import build_report
 
@@ -107,7 +116,7 @@ def run_sweep(experiment: Experiment, out: Path, quick: bool) -> list[Path]:
     log = out / "train.log"
     status = run_train_script(overrides, log)
     if status != 0:
-        raise RuntimeError(f"train.py {' '.join(overrides)} exited with {status}; see {log}")
+        raise ExperimentFailed(f"train.py {' '.join(overrides)} exited with {status}; see {log}", status)
     written = build_report(sweep_dir)
     return [*written.values(), sweep_dir / "summary.csv"]
 
@@ -122,6 +131,23 @@ def index_markdown(rows: list[tuple[Experiment, float, list[Path]]], out: Path, 
             lines.append(f"![{relative}]({relative})" if path.suffix == ".png" else f"- [{relative}]({relative})")
         lines.append("")
     return "\n".join(lines)
+
+
+def stopped(stop: BaseException, experiment: Experiment, rest: list[Experiment], root: Path, some_done: bool,
+            quick: bool) -> int:
+    """The one line and exit status of a reproduction stopped in ``experiment`` (its ``train.py`` failed, or a
+    Ctrl-C reached this process): what it stopped in, where the finished experiments are, and the command that runs
+    the rest (a new ``--out``: this one holds the stopped experiment's partial output)."""
+    done = f"the experiments before it are in {root / 'index.md'}" if some_done else "no experiment finished"
+    again = f"trainlab reproduce{' --quick' if quick else ''} --only {' '.join(e.id for e in rest)} --out <a new dir>"
+    status = 128 + signal.SIGINT if isinstance(stop, KeyboardInterrupt) else stop.status
+    if status in (128 + signal.SIGINT, 128 + signal.SIGTERM):  # a signal its train.py answered, or this process got
+        name = signal.Signals(status - 128).name
+        print(f"{name}: stopped during {experiment.id} {experiment.name}; {done}; run the rest with: {again}",
+              file=sys.stderr)
+    else:
+        print(f"error: {experiment.id} {experiment.name}: {stop}; {done}; run the rest with: {again}", file=sys.stderr)
+    return status
 
 
 def reproduce(out: str | None = None, quick: bool = False, only: list[str] | None = None) -> int:
@@ -141,7 +167,10 @@ def reproduce(out: str | None = None, quick: bool = False, only: list[str] | Non
         out_dir.mkdir()
         print(f"[{number}/{len(chosen)}] {experiment.id} {experiment.name}: {experiment.what} ...", flush=True)
         t0 = time.monotonic()
-        files = run_standalone(experiment, out_dir) if experiment.module else run_sweep(experiment, out_dir, quick)
+        try:
+            files = run_standalone(experiment, out_dir) if experiment.module else run_sweep(experiment, out_dir, quick)
+        except (ExperimentFailed, KeyboardInterrupt) as stop:
+            return stopped(stop, experiment, chosen[number - 1:], root, bool(rows), quick)
         gc.collect()  # what the experiment left behind is its own cost, not the next one's (0.3 s after F's 32 jobs)
         seconds = time.monotonic() - t0
         rows.append((experiment, seconds, files))
