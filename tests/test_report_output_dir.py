@@ -152,3 +152,21 @@ def test_an_unreadable_record_is_an_error_naming_it(tmp_path, capsys, record):
         f"), the record of the report in {sweep / 'report'}; nothing was written. Move the directory away, or write "
         "the report elsewhere (--out DIR)\n")
     assert [p.name for p in (sweep / "report").iterdir()] == [RECORD]
+
+
+def test_a_job_whose_curves_are_gone_is_named_in_a_warning_and_in_the_summary(tmp_path, capsys):
+    sweep = make_sweep(tmp_path / "sweep")
+    (sweep / "1_optimizer=adam" / "metrics.csv").unlink()  # or its event file deleted or damaged
+    assert main(["report", str(sweep)]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: {sweep / '1_optimizer=adam'} (completed) left no curves" in err
+    assert "the figures leave it out" in err
+    summary = (sweep / "report" / "summary.md").read_text()
+    assert "No curves for job 1: no readable TensorBoard events or metrics.csv" in summary
+
+
+def test_a_report_whose_jobs_all_have_curves_warns_of_nothing(tmp_path, capsys):
+    sweep = make_sweep(tmp_path / "sweep")
+    assert main(["report", str(sweep)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert "No curves" not in (sweep / "report" / "summary.md").read_text()

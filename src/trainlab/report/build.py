@@ -13,6 +13,7 @@ Outputs, in ``<sweep_dir>/report/`` unless ``out`` is given:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,7 +61,18 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
     if not any(job.scalars for job in jobs):
         lines += ["", "No curves: the jobs left no TensorBoard events or metrics.csv (logger=none?); the figures need "
                   "logger=tensorboard (the default) or logger=csv."]
+    elif missing := jobs_without_curves(jobs):
+        lines += ["", f"No curves for job{'s' if len(missing) > 1 else ''} "
+                  f"{', '.join(job.name.split('_', 1)[0] for job in missing)}: "
+                  "no readable TensorBoard events or metrics.csv in its directory; the figures leave it out."]
     return "\n".join(lines) + "\n"
+
+
+def jobs_without_curves(jobs: list[JobRun]) -> list[JobRun]:
+    """The jobs that left no scalar series while others of the sweep did: their event files were deleted, emptied
+    or damaged, or the job failed before its first logged step. The figures cannot draw them; the report says so
+    rather than drawing a sweep with a job silently missing."""
+    return [job for job in jobs if not job.scalars] if any(job.scalars for job in jobs) else []
 
 
 def draw(jobs: list[JobRun], keys: list[str], experiment: str | None, minimize: bool = False,
@@ -90,17 +102,24 @@ def rendered(fig) -> np.ndarray:
     return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
 
 
+def warn_on_stderr(line: str) -> None:
+    print(f"warning: {line}", file=sys.stderr)
+
+
 def build_report(sweep_dir: str | Path, out: str | Path | None = None,
-                 tell: Callable[[str], None] = print) -> dict[str, Path]:
+                 tell: Callable[[str], None] = print, warn: Callable[[str], None] = warn_on_stderr) -> dict[str, Path]:
     """Write the report of ``sweep_dir`` into ``out`` (``<sweep_dir>/report`` when None); return {name: path} of
     the figures and summary written. ``tell`` gets one line per file of an earlier report that was replaced or
-    removed; a directory holding anything else where the report writes is refused before anything is written
-    (:mod:`trainlab.report.output_dir`)."""
+    removed, ``warn`` one per job the figures leave out (:func:`jobs_without_curves`); a directory holding anything
+    else where the report writes is refused before anything is written (:mod:`trainlab.report.output_dir`)."""
     import matplotlib.pyplot as plt
     from torch.utils.tensorboard import SummaryWriter
 
     sweep_dir = Path(sweep_dir)
     jobs, keys, experiment = load_sweep(sweep_dir)
+    for job in jobs_without_curves(jobs):
+        warn(f"{job.path} ({job.status}) left no curves - no readable TensorBoard events or metrics.csv: "
+             "the figures leave it out")
     minimize, metric = search_minimizes(sweep_dir), optimized_metric(jobs)
     drawn = draw(jobs, keys, experiment, minimize, metric)
     written: dict[str, Path] = {}
