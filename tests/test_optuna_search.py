@@ -818,7 +818,7 @@ def test_two_processes_share_one_study(data_dir, tmp_path):
                                                                   "storage"),
     ("hydra.sweeper.direction=max", "error: hydra.sweeper.direction=max is invalid; allowed: maximize, minimize"),
     ("optimizer.lr=interval(-1,1)", "error: the search space reaches a value its key does not take: "
-                                    "optimizer.lr=-1.0 is invalid; allowed: a number >= 0.0"),
+                                    "optimizer.lr=-1.0 is invalid; allowed: a finite number >= 0.0"),
     ("optimized_metric=val/accuracy", "error: optimized_metric='val/accuracy' is not a metric the trials report; "
                                       "allowed: one of val/loss, val/acc, val/acc_best, train/acc, train/loss, "
                                       "train/weight_penalty, train/total_loss, status/diverged"),

@@ -28,8 +28,10 @@ from trainlab.run_status import read_status
 from trainlab.train import train
 
 BAD_CONFIGS = [  # override, what the one-line error must say
-    ("optimizer.lr=-0.1", "optimizer.lr=-0.1 is invalid; allowed: a number >= 0.0"),
-    ("optimizer.lr=fast", "optimizer.lr='fast' is invalid; allowed: a number >= 0.0"),
+    ("optimizer.lr=-0.1", "optimizer.lr=-0.1 is invalid; allowed: a finite number >= 0.0"),
+    ("optimizer.lr=fast", "optimizer.lr='fast' is invalid; allowed: a finite number >= 0.0"),
+    ("optimizer.lr=inf", "optimizer.lr=inf is invalid; allowed: a finite number >= 0.0"),  # NaN weights at step 1
+    ("init=normal init.std=inf", "init.std=inf is invalid; allowed: a finite number >= 0.0"),
     ("model.net.dropout=1.0", "model.net.dropout=1.0 is invalid; allowed: a number >= 0.0 and < 1.0"),
     ("model.net.dropout=-0.2", "model.net.dropout=-0.2 is invalid"),
     ("model.net.hidden_sizes=[]", "model.net.hidden_sizes=[] is invalid; allowed: a non-empty list, each item an "
@@ -48,12 +50,13 @@ BAD_CONFIGS = [  # override, what the one-line error must say
     ("data.source=imagenet", "data.source='imagenet' is invalid; allowed: one of auto, bundled, torchvision"),
     ("model.net.batch_norm=yes", "model.net.batch_norm='yes' is invalid; allowed: one of none, custom, torch"),
     ("optimizer=momentum optimizer.momentum=1.0", "optimizer.momentum=1.0 is invalid"),
-    ("optimizer=adam optimizer.eps=0", "optimizer.eps=0 is invalid; allowed: a number > 0.0"),
+    ("optimizer=adam optimizer.eps=0", "optimizer.eps=0 is invalid; allowed: a finite number > 0.0"),
     ("optimizer=adam optimizer.betas=[0.9,1.0]",
      "optimizer.betas=[0.9, 1.0] is invalid; allowed: a pair [b1, b2], each a number >= 0.0 and < 1.0"),
     ("trainer.max_epochs=-5", "trainer.max_epochs=-5 is invalid; allowed: an integer >= -1 or null"),
     ("trainer.accumulate_grad_batches=0", "trainer.accumulate_grad_batches=0 is invalid; allowed: an integer >= 1"),
-    ("trainer.gradient_clip_val=-1", "trainer.gradient_clip_val=-1 is invalid; allowed: a number >= 0.0 or null"),
+    ("trainer.gradient_clip_val=-1",
+     "trainer.gradient_clip_val=-1 is invalid; allowed: a finite number >= 0.0 or null"),
     ("+model.net.widht=3", "model.net.widht: unknown key for trainlab.models.mlp.MLP; allowed: activation"),
     ("+data.batchsize=3", "data.batchsize: unknown key for trainlab.data.mnist_datamodule.MNISTDataModule"),
     ("+learning_rate=0.1", "learning_rate: unknown top-level key"),
@@ -449,7 +452,8 @@ def test_a_config_error_in_a_single_run_writes_nothing(train_in_process, tmp_pat
     run_dir = tmp_path / "never"
     result = train_in_process("debug=limit", "optimizer.lr=-0.1", f"hydra.run.dir={run_dir}")
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1] == "error: optimizer.lr=-0.1 is invalid; allowed: a number >= 0.0"
+    assert (result.stderr.strip().splitlines()[-1]
+            == "error: optimizer.lr=-0.1 is invalid; allowed: a finite number >= 0.0")
     assert not run_dir.exists()
 
 # ---- data errors ------------------------------------------------------------------------------------------------

@@ -618,7 +618,7 @@ def test_a_multirun_whose_command_line_gives_a_key_a_value_it_does_not_take_make
     line, each swept one included, are checked before the sweep starts."""
     result = train_in_process("-m", *overrides, "debug=limit")
     assert result.returncode == 2
-    assert result.stderr.splitlines() == ["error: optimizer.lr=-1 is invalid; allowed: a number >= 0.0"]
+    assert result.stderr.splitlines() == ["error: optimizer.lr=-1 is invalid; allowed: a finite number >= 0.0"]
     assert not (tmp_path / "outputs").exists()
 
 

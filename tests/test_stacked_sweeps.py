@@ -248,7 +248,7 @@ def test_a_stacked_sweep_checks_every_member_before_writing_and_leaves_skipped_m
     bad = train_in_process("-m", "optimizer.lr=0.01,0.02,0.03,-1", "hydra/launcher=stacked",
                            "hydra.launcher.max_members=2", *SMALL, f"hydra.sweep.dir={bad_dir}")
     assert bad.returncode == 2
-    assert bad.stderr.strip().splitlines()[-1] == "error: optimizer.lr=-1 is invalid; allowed: a number >= 0.0"
+    assert bad.stderr.strip().splitlines()[-1] == "error: optimizer.lr=-1 is invalid; allowed: a finite number >= 0.0"
     assert not bad_dir.exists()  # no member's directory was made, nor the sweep dir with Hydra's multirun.yaml
 
     sweep_dir = tmp_path / "sweep"

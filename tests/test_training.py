@@ -187,8 +187,8 @@ def test_commands_that_stop_before_training_answer_without_importing_torch(tmp_p
     assert re.findall(r"exit status (\d+)", result.stdout) == ["0", "0"] + ["2"] * 8, result.stderr[-3000:]
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert errors[-4:] == [
-        "error: optimizer.lr=-0.1 is invalid; allowed: a number >= 0.0",
-        errors[-3], "error: optimizer.lr=-0.1 is invalid; allowed: a number >= 0.0",
+        "error: optimizer.lr=-0.1 is invalid; allowed: a finite number >= 0.0",
+        errors[-3], "error: optimizer.lr=-0.1 is invalid; allowed: a finite number >= 0.0",
         "error: hydra.sweeper.direction=max is invalid; allowed: maximize, minimize"], result.stderr[-3000:]
     assert errors[-3].startswith("error: trainer.precision=17 is invalid; allowed: ")
     assert result.stdout.rstrip().endswith("imported: []")

@@ -21,6 +21,7 @@ this process cannot write into).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -61,9 +62,14 @@ def integer(minimum: int | None = None, maximum: int | None = None) -> tuple[Che
 SEED_RANGE = (0, 2**32 - 1)
 
 
-def number(low: float | None = None, high: float | None = None, low_open: bool = False, high_open: bool = True):
+def number(low: float | None = None, high: float | None = None, low_open: bool = False, high_open: bool = True,
+           finite: bool = True):
+    """A real number within the bounds; ``finite``: inf and -inf refused too (``optimizer.lr=inf`` passed ``>= 0``
+    and turned the first step's weights to NaN). The words say "finite" where no bound already excludes inf."""
     def ok(v: Any) -> bool:
         if isinstance(v, bool) or not isinstance(v, int | float) or v != v:
+            return False
+        if finite and not math.isfinite(v):
             return False
         if low is not None and (v <= low if low_open else v < low):
             return False
@@ -74,7 +80,8 @@ def number(low: float | None = None, high: float | None = None, low_open: bool =
         parts.append(f"{'>' if low_open else '>='} {low}")
     if high is not None:
         parts.append(f"{'<' if high_open else '<='} {high}")
-    return ok, "a number" + (" " + " and ".join(parts) if parts else "")
+    kind = "a finite number" if finite and (low is None or high is None) else "a number"
+    return ok, kind + (" " + " and ".join(parts) if parts else "")
 
 
 def one_of(choices) -> tuple[Check, str]:
@@ -133,7 +140,7 @@ RULES: dict[str, tuple[Check, str]] = {
     "test": boolean(),
     "resume_sweep": boolean(),
     "compile.enabled": boolean(),
-    "objective_on_failure": nullable(number()),
+    "objective_on_failure": nullable(number(finite=False)),  # -inf: the worst of a maximised search
     "data.source": one_of(SOURCES),
     "data.batch_size": integer(1),
     "data.eval_batch_size": integer(1),
