@@ -31,6 +31,9 @@ BAD_CONFIGS = [  # override, what the one-line error must say
     ("optimizer.lr=-0.1", "optimizer.lr=-0.1 is invalid; allowed: a finite number >= 0.0"),
     ("optimizer.lr=fast", "optimizer.lr='fast' is invalid; allowed: a finite number >= 0.0"),
     ("optimizer.lr=inf", "optimizer.lr=inf is invalid; allowed: a finite number >= 0.0"),  # NaN weights at step 1
+    ("data.batch_size=null", "data.batch_size=null is invalid; allowed: an integer >= 1"),  # as typed, not None
+    ("data.batch_size=true", "data.batch_size=true is invalid; allowed: an integer >= 1"),
+    ("optimizer=adam optimizer.betas=[0.9,null]", "optimizer.betas=[0.9, null] is invalid; allowed: a pair"),
     ("init=normal init.std=inf", "init.std=inf is invalid; allowed: a finite number >= 0.0"),
     ("model.net.dropout=1.0", "model.net.dropout=1.0 is invalid; allowed: a number >= 0.0 and < 1.0"),
     ("model.net.dropout=-0.2", "model.net.dropout=-0.2 is invalid"),

@@ -13,6 +13,7 @@ from typing import Any
 from omegaconf import DictConfig
 
 from trainlab.errors import ConfigError
+from trainlab.typed_values import typed
 
 SWITCHES = ("resume_sweep",)
 
@@ -27,4 +28,4 @@ def check_switches(cfg: DictConfig) -> None:
     ok, allowed = boolean()
     for key in SWITCHES:
         if key in cfg and not ok(cfg[key]):
-            raise ConfigError(f"{key}={cfg[key]!r} is invalid; allowed: {allowed}")
+            raise ConfigError(f"{key}={typed(cfg[key])} is invalid; allowed: {allowed}")

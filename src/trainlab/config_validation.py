@@ -38,6 +38,7 @@ from trainlab.models.metric_names import epoch_metric_names, validation_metric_n
 from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
 from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
 from trainlab.target_arguments import accepted_keywords, first_argument
+from trainlab.typed_values import typed
 
 TOP_LEVEL_KEYS = {
     "task_name", "seed", "optimized_metric", "test", "objective_on_failure", "ckpt_path", "resume_sweep", "compile",
@@ -206,7 +207,7 @@ def check_values(cfg: DictConfig, keys: set[str] | None = None) -> None:
         if isinstance(value, DictConfig | ListConfig):
             value = OmegaConf.to_container(value, resolve=True)
         if not ok(value):
-            raise ConfigError(f"{key}={value!r} is invalid; allowed: {allowed}")
+            raise ConfigError(f"{key}={typed(value)} is invalid; allowed: {allowed}")
 
 
 def check_override_values(lines: list[str], swept: bool = True) -> None:
@@ -233,7 +234,7 @@ def check_override_values(lines: list[str], swept: bool = True) -> None:
         ok, allowed = RULES[key]
         for value in values:
             if not (isinstance(value, str) and "${" in value) and not ok(value):
-                raise ConfigError(f"{key}={value!r} is invalid; allowed: {allowed}")
+                raise ConfigError(f"{key}={typed(value)} is invalid; allowed: {allowed}")
 
 
 def target_parameters(target: str, key: str) -> frozenset[str] | None:

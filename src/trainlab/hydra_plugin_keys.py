@@ -16,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from trainlab.errors import ConfigError
 from trainlab.hydra_errors import did_you_mean
+from trainlab.typed_values import typed
 
 PLUGIN_GROUPS = ("hydra/launcher", "hydra/sweeper")
 
@@ -58,4 +59,4 @@ def check_plugin_keys(config: DictConfig) -> None:
         for key, (ok, what) in PLUGIN_VALUES.get((group, option), {}).items():
             value = node.get(key)
             if not ok(value):
-                raise ConfigError(f"{where}.{key}={value!r} is invalid; allowed: {what}")
+                raise ConfigError(f"{where}.{key}={typed(value)} is invalid; allowed: {what}")
