@@ -47,6 +47,14 @@ def test_config_error_is_one_line_with_exit_status_2(train_subprocess, tmp_path,
     assert not (tmp_path / "outputs").exists()  # composition failed before any run directory was made
 
 
+def test_a_config_dir_that_is_no_directory_is_one_line_with_exit_status_2(train_subprocess, tmp_path):
+    missing = tmp_path / "my_conf"
+    result = train_subprocess("--config-dir", str(missing))
+    assert result.returncode == 2, result.stderr[-3000:]  # it was exit 1 with Hydra's HYDRA_FULL_ERROR advice
+    assert result.stderr.splitlines() == [f"error: Additional config directory '{missing}' not found"]
+    assert not (tmp_path / "outputs").exists()
+
+
 def test_sweep_with_one_unknown_option_stops_before_any_job(train_subprocess, tmp_path):
     result = train_subprocess("-m", "optimizer=sgd,adamm")
     assert result.returncode == 2

@@ -41,6 +41,7 @@ from hydra.errors import (
     HydraException,
     MissingConfigException,
     OverrideParseException,
+    SearchPathException,
 )
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
@@ -73,8 +74,9 @@ BASIC_SWEEPER_REFUSAL = "BasicSweeper does not support sweep type"
 
 
 def is_config_error(error: Exception) -> bool:
-    """Composition and override-parsing errors, and the basic sweeper refusing a sweep it cannot enumerate."""
-    if isinstance(error, ConfigCompositionException | OverrideParseException):
+    """Composition and override-parsing errors, a ``--config-dir`` that is no directory, and the basic sweeper
+    refusing a sweep it cannot enumerate."""
+    if isinstance(error, ConfigCompositionException | OverrideParseException | SearchPathException):
         return True
     return isinstance(error, HydraException) and str(error).startswith(BASIC_SWEEPER_REFUSAL)
 
