@@ -598,3 +598,23 @@ def test_a_refused_resume_names_overrides_that_fit_it_and_keep_this_commands_bud
     assert followed.returncode == 0, followed.stderr[-3000:]
     checkpoint = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
     assert checkpoint["global_step"] == 8  # two epochs of 4 batches of 50
+
+
+def test_a_run_refused_once_its_data_is_known_leaves_no_run_directory(train_in_process, tmp_path):
+    """A batch that 3 processes cannot share is known once the data source is (``data.source=auto`` falls back to
+    the bundled sample), after Hydra made the run directory with .hydra/ and train.log: the refused command removes
+    the directory it made for nothing."""
+    run_dir = tmp_path / "outputs" / "refused"
+    result = train_in_process("data.source=bundled", "trainer.devices=3", f"hydra.run.dir={run_dir}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "error: data.train_size=4000 with data.batch_size=100 per process on trainer.devices=3")
+    assert not run_dir.exists()
+
+
+def test_a_refused_run_keeps_a_run_directory_that_was_there_before(train_in_process, tmp_path):
+    run_dir = tmp_path / "mine"
+    run_dir.mkdir()
+    result = train_in_process("data.source=bundled", "trainer.devices=3", f"hydra.run.dir={run_dir}")
+    assert result.returncode == 2
+    assert (run_dir / ".hydra" / "config.yaml").is_file()  # the user's directory: nothing of it removed

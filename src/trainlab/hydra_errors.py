@@ -202,10 +202,10 @@ def report_config_errors_in_one_line() -> None:
             try:
                 return report(func)
             except SystemExit as stop:
-                if stop.code == 2:  # refused: a sweep dir made for nothing is not left behind
-                    from trainlab.preflight import remove_refused_sweep_dir
+                if stop.code == 2:  # refused: a sweep or run dir made for nothing is not left behind
+                    from trainlab.preflight import remove_refused_output_dir
 
-                    remove_refused_sweep_dir()
+                    remove_refused_output_dir()
                 raise
 
         def report(func: Callable[[], Any]) -> Any:

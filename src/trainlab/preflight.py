@@ -28,7 +28,9 @@ that must stay untouched, is therefore checked here, on the composed config:
 
 A multirun refused later (a job's config, found by the stacked launcher before it writes any job, or by a search
 before its first trial) leaves no sweep directory it made for nothing: Hydra's ``multirun.yaml`` alone is removed
-with it (:func:`remove_refused_sweep_dir`, on exit status 2).
+with it; nor does a single run refused once its data is known (``trainer.devices=3`` and a batch the processes cannot
+share): a new run directory holding only Hydra's ``.hydra/`` and log is removed (:func:`remove_refused_output_dir`,
+on exit status 2).
 
 The training task repeats these checks for its own callers (tests, launchers that run jobs in-process); in a
 multirun each job's config and ``ckpt_path`` are checked there, once Hydra has made the job's directory (the
@@ -46,6 +48,7 @@ Hydra reports an exception raised in a callback as a warning and goes on, so a
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import traceback
 from collections.abc import Callable
@@ -201,26 +204,48 @@ LOCAL_LAUNCHERS = (*IN_PROCESS_LAUNCHERS, "hydra_plugins.hydra_joblib_launcher.j
 # The sweep directory this process's multirun made (it did not exist at on_multirun_start): Hydra writes its
 # multirun.yaml there before any job starts, so a sweep refused at its first job left a directory holding nothing else.
 NEW_SWEEP_DIR: list[Path] = []
+# The run directory this process's single run made (it did not exist at on_run_start): Hydra writes .hydra/ and the
+# job's log there before the task runs, which refuses what only the data can tell (a size, a split)
+NEW_RUN_DIR: list[Path] = []
 
 
-def remove_refused_sweep_dir() -> None:
+def holds_only_hydra_files(run_dir: Path) -> bool:
+    """Whether ``run_dir`` holds nothing but what Hydra writes before the task: ``.hydra/*.yaml`` and ``*.log``."""
+    for entry in run_dir.iterdir():
+        if entry.name == ".hydra" and entry.is_dir():
+            if any(not (f.is_file() and f.suffix == ".yaml") for f in entry.iterdir()):
+                return False
+        elif not (entry.is_file() and entry.suffix == ".log"):
+            return False
+    return True
+
+
+def remove_refused_output_dir() -> None:
     """After a refusal (exit status 2): the sweep directory this multirun made, if it holds only Hydra's
-    ``multirun.yaml``, is removed - the refused command leaves nothing behind."""
+    ``multirun.yaml``, and the run directory this single run made, if it holds only Hydra's files
+    (:func:`holds_only_hydra_files`), are removed - the refused command leaves nothing behind."""
     for sweep_dir in NEW_SWEEP_DIR:
         if sweep_dir.is_dir() and [p.name for p in sweep_dir.iterdir()] == ["multirun.yaml"]:
             (sweep_dir / "multirun.yaml").unlink()
             sweep_dir.rmdir()
     NEW_SWEEP_DIR.clear()
+    for run_dir in NEW_RUN_DIR:
+        if run_dir.is_dir() and holds_only_hydra_files(run_dir):
+            shutil.rmtree(run_dir)
+    NEW_RUN_DIR.clear()
 
 
 class Preflight(Callback):
     """See the module docstring."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        NEW_RUN_DIR.clear()  # an earlier command's, where one process runs several (tests)
         exit_on_user_error(lambda: check_switches(config))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.run.dir"))
-        note_output_dir(os.path.abspath(str(config.hydra.run.dir)))  # what a Ctrl-C from here on names as written
+        run_dir = Path(os.path.abspath(str(config.hydra.run.dir)))
+        note_output_dir(run_dir)  # what a Ctrl-C from here on names as written
         exit_on_user_error(lambda: check_single_run(config))
+        NEW_RUN_DIR[:] = [] if run_dir.exists() else [run_dir]
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         exit_on_user_error(lambda: check_switches(config))
