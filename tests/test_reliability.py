@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import yaml
 from conftest import ROOT
 from tb_events import load_run
 
@@ -276,6 +277,8 @@ def test_a_resumed_run_keeps_the_best_validation_accuracy_of_the_epochs_before_i
     metrics = read_status(run_dir)["metrics"]
     assert metrics["val/acc"] < 0.5 and metrics["val/acc_best"] == pytest.approx(0.99)
     assert tb_scalars(run_dir, "val/acc_best")[-1] == (3, pytest.approx(0.99))
+    # hparams.yaml is the resumed session's config, as .hydra/config.yaml is (it kept the first session's max_epochs)
+    assert yaml.safe_load((run_dir / "hparams.yaml").read_text())["trainer"]["max_epochs"] == 2
 
 
 def test_ckpt_path_last_without_checkpoint_is_a_clear_error(train_in_process, tmp_path):

@@ -298,10 +298,11 @@ def record_run_end(loggers: Sequence[Logger], metrics: Mapping[str, float], stat
 
 
 def write_hparams_yaml(logger: TensorBoardLogger) -> None:
-    """The run's ``hparams.yaml``, as Lightning's ``finalize`` would write it (where the log directory exists and
-    no earlier session of the run wrote one), through :func:`~trainlab.config_yaml.config_yaml`: Lightning's own
-    writer re-creates the config as an OmegaConf object and dumps it in pure Python (~50 ms a run). Lightning then
-    finds the file and leaves it."""
+    """The run's ``hparams.yaml``, as Lightning's ``finalize`` would write it where the log directory exists, through
+    :func:`~trainlab.config_yaml.config_yaml`: Lightning's own writer re-creates the config as an OmegaConf object
+    and dumps it in pure Python (~50 ms a run). Lightning then finds the file and leaves it. Each session of the run
+    writes it, as Hydra rewrites ``.hydra/config.yaml``: Lightning keeps the first session's, so a resume with
+    ``trainer.max_epochs=2`` left ``max_epochs: 1`` there."""
     path = os.path.join(logger.log_dir, logger.NAME_HPARAMS_FILE)
-    if os.path.isdir(logger.log_dir) and not os.path.isfile(path):
+    if os.path.isdir(logger.log_dir):
         write_text_atomically(path, config_yaml(dict(logger.hparams)))
