@@ -3,8 +3,8 @@
 Outputs, in ``<sweep_dir>/report/`` unless ``out`` is given:
 
 * ``<figure>.png`` - the book-style figure of the recognised experiment (B/D: smoothed loss curves; F: 4×4
-  accuracy grid; G/H: train vs test accuracy; I: top-20 trials) or, for any other sweep, one overlay of each
-  common metric against its step;
+  accuracy grid; G/H: train vs test accuracy; I: top-20 trials) or, for any other sweep, one overlay against the
+  step of each of :data:`OVERLAY_TAGS` the jobs logged;
 * ``summary.md`` - one row per job: swept values, status, final metrics;
 * a TensorBoard run ``report`` (event file in the same directory) with every figure as an image;
 * ``.report.json`` - the record of what the report wrote, so that a new report of the same sweep replaces it (and
