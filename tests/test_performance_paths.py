@@ -91,6 +91,17 @@ def test_progress_bar_redraws_four_times_a_second_and_the_trainer_switch_removes
     assert "Epoch" not in capsys.readouterr().out
 
 
+def test_the_progress_bar_of_a_run_bounded_by_steps_alone_reads_epoch_n_not_epoch_n_of_minus_2(make_cfg, tmp_path,
+                                                                                            capsys):
+    """Lightning writes Epoch e/{max_epochs - 1}: Epoch 4/-2 in experiments B and D (max_epochs: -1, max_steps)."""
+    cfg = make_cfg("debug=limit", "trainer.max_epochs=-1", "trainer.max_steps=12", output_dir=tmp_path / "steps")
+    cfg.trainer.enable_progress_bar = True
+    assert 0.0 <= train(cfg) <= 1.0
+    out = capsys.readouterr().out
+    assert "Epoch 2 " in out  # 12 steps of debug=limit's 5 batches: epochs 0, 1, 2
+    assert "/-2" not in out
+
+
 def test_compile_rejects_unknown_mode(make_cfg, tmp_path):
     with pytest.raises(ConfigError, match=r"compile.mode='fastest' is invalid; allowed: one of default"):
         train(make_cfg("debug=limit", "compile.enabled=true", "compile.mode=fastest", output_dir=tmp_path / "c"))
