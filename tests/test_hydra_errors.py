@@ -38,6 +38,10 @@ TOP_LEVEL = ("callbacks, ckpt_path, compile, data, debug, experiment, hparams_se
         ("optimizer.lr=[1,", "error: cannot parse the override 'optimizer.lr=[1,': no viable alternative at input "
                              "'[1,' See https://hydra.cc/docs/1.2/advanced/override_grammar/basic for details"),
         ("~optimizer.lrr", "error: Could not delete from config. 'optimizer.lrr' does not exist."),
+        # Hydra's advice ("To override a value use 'override experiment: ...'") is for a defaults list
+        ("+experiment=compare_optimizers",
+         "error: +experiment=compare_optimizers: the config already chooses from config group experiment (its "
+         "default may be null), so it takes no +; allowed: experiment=compare_optimizers"),
     ],
 )
 def test_config_error_is_one_line_with_exit_status_2(train_subprocess, tmp_path, override, line):

@@ -105,6 +105,8 @@ def typed_field_message(cause: BaseException | None) -> str | None:
 
 
 APPEND_ADVICE = re.compile(r"^To append to your config use (.+)$", re.MULTILINE)
+# +group=option where the defaults list already holds the group (experiment: null in conf/train.yaml)
+ADDED_GROUP = re.compile(r"^Multiple values for (\S+)\. To override a value use 'override \1: (.+)'")
 
 
 def one_line_message(error: HydraException) -> str:
@@ -141,6 +143,11 @@ def one_line_message(error: HydraException) -> str:
     typed = typed_field_message(cause)
     if typed is not None:
         return typed
+    added = ADDED_GROUP.match(str(error))  # Hydra's advice is for a defaults list, not a command line
+    if added is not None:
+        group, option = added.groups()
+        return (f"+{group}={option}: the config already chooses from config group {group} (its default may be null), "
+                f"so it takes no +; allowed: {group}={option}")
     message = squashed(str(error))
     if isinstance(cause, OmegaConfBaseException):
         message += f" ({str(cause).splitlines()[0]})"
