@@ -38,6 +38,10 @@ TOP_LEVEL = ("callbacks, ckpt_path, compile, data, debug, experiment, hparams_se
         ("optimizer.lr=[1,", "error: cannot parse the override 'optimizer.lr=[1,': no viable alternative at input "
                              "'[1,' See https://hydra.cc/docs/1.2/advanced/override_grammar/basic for details"),
         ("~optimizer.lrr", "error: Could not delete from config. 'optimizer.lrr' does not exist."),
+        ("task_name=résumé", "error: cannot parse the override 'task_name=résumé': LexerNoViableAltException: "
+                             "task_name=résumé ^ See https://hydra.cc/docs/1.2/advanced/override_grammar/basic for "
+                             "details; Hydra reads a value with non-ASCII characters only when quoted: "
+                             "\"task_name='résumé'\""),
         # Hydra's advice ("To override a value use 'override experiment: ...'") is for a defaults list
         ("+experiment=compare_optimizers",
          "error: +experiment=compare_optimizers: the config already chooses from config group experiment (its "

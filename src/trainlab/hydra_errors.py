@@ -116,7 +116,8 @@ def one_line_message(error: HydraException) -> str:
                 "hparams_search=random or hparams_search=tpe (Optuna); the basic sweeper takes lists (a,b,c), "
                 "range() and glob()")
     if isinstance(error, OverrideParseException):
-        return f"cannot parse the override {error.override!r}: {squashed(error.message)}"
+        return f"cannot parse the override {error.override!r}: {squashed(error.message)}" + quoting_advice(
+            error.override)
     if isinstance(error, MissingConfigException) and error.options is not None and error.missing_cfg_file:
         group, _, option = error.missing_cfg_file.rpartition("/")
         options = sorted(error.options)
@@ -152,6 +153,15 @@ def one_line_message(error: HydraException) -> str:
     if isinstance(cause, OmegaConfBaseException):
         message += f" ({str(cause).splitlines()[0]})"
     return message
+
+
+def quoting_advice(override: str) -> str:
+    """For an override whose value holds non-ASCII characters (a path such as ``/data/résumé``), which Hydra's
+    grammar reads only inside quotes: the override quoted, as the shell must pass it; empty for any other."""
+    key, equals, value = override.partition("=")
+    if not equals or value.isascii() or "'" in value or value[:1] in "\"'":
+        return ""
+    return f"; Hydra reads a value with non-ASCII characters only when quoted: \"{key}='{value}'\""
 
 
 GROUP_SWEPT_OVER_NULL = "Config group override must be a string or a list. Got NoneType"
