@@ -603,6 +603,22 @@ def test_a_refused_resume_names_overrides_that_fit_it_and_keep_this_commands_bud
     assert checkpoint["global_step"] == 8  # two epochs of 4 batches of 50
 
 
+def test_a_resume_that_neither_fits_nor_has_budget_left_names_the_budget_first(train_in_process, tmp_path):
+    """The fit refusal suggests overrides that keep this command's budget: where that budget is used up, pasting them
+    was refused in turn. The budget is named first; with a larger one, the suggested overrides resume the run."""
+    run_dir = tmp_path / "run"
+    args = ["debug=limit", f"hydra.run.dir={run_dir}"]
+    assert train_in_process(*args).returncode == 0
+    refused = train_in_process(*args, "optimizer=adam", "ckpt_path=last")
+    assert refused.returncode == 2
+    assert "is at the end of this config's budget (trainer.max_epochs=2" in refused.stderr.splitlines()[-1]
+    refused = train_in_process(*args, "optimizer=adam", "trainer.max_epochs=3", "ckpt_path=last")
+    line = refused.stderr.splitlines()[-1]
+    fix = line.partition("resume it with the overrides that fit it (")[2].partition("), or evaluate it")[0]
+    assert fix.endswith("debug=limit optimizer=sgd trainer.max_epochs=3")
+    assert train_in_process(*shlex.split(fix), "ckpt_path=last", f"hydra.run.dir={run_dir}").returncode == 0
+
+
 def test_a_run_refused_once_its_data_is_known_leaves_no_run_directory(train_in_process, tmp_path):
     """A batch that 3 processes cannot share is known once the data source is (``data.source=auto`` falls back to
     the bundled sample), after Hydra made the run directory with .hydra/ and train.log: the refused command removes

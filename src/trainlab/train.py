@@ -126,8 +126,8 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     ckpt_path = resolve_checkpoint(cfg.get("ckpt_path"), output_dir)
     checkpoint_entry = None
     if ckpt_path is not None:
+        check_budget_left(ckpt_path, cfg, output_dir, name=f"ckpt_path={cfg.ckpt_path}")  # first: see preflight
         checkpoint_entry = check_checkpoint(ckpt_path, cfg, name=f"ckpt_path={cfg.ckpt_path}", overrides=overrides)
-        check_budget_left(ckpt_path, cfg, output_dir, name=f"ckpt_path={cfg.ckpt_path}")
     processes = world_size(cfg.trainer)
     launched_by = external_launcher() if processes > 1 else None
     if processes > 1 and launched_by != "trainlab":  # the job's own ranks: their job's process checked it
