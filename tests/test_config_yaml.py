@@ -68,14 +68,15 @@ def test_hparams_yaml_is_what_lightning_would_write(tmp_path: Path):
     assert (Path(logger.log_dir) / "hparams.yaml").read_text() == (tmp_path / "lightning.yaml").read_text()
 
 
-def test_hparams_yaml_of_an_earlier_session_is_kept(tmp_path: Path):
+def test_hparams_yaml_of_an_earlier_session_is_replaced_by_this_sessions(tmp_path: Path):
+    """As Hydra rewrites .hydra/config.yaml: a resume with other settings (a larger budget) records them."""
     logger = TensorBoardLogger(save_dir=str(tmp_path), name="", version="")
     Path(logger.log_dir).mkdir(parents=True, exist_ok=True)
     earlier = Path(logger.log_dir) / "hparams.yaml"
     earlier.write_text("seed: 1\n")
     logger.hparams.update({"seed": 2})
     write_hparams_yaml(logger)
-    assert earlier.read_text() == "seed: 1\n"
+    assert earlier.read_text() == "seed: 2\n"
 
 
 def test_no_hparams_yaml_without_a_log_directory(tmp_path: Path):
