@@ -41,6 +41,7 @@ from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
 from trainlab.atomic_files import write_text_atomically
 from trainlab.config_keys import INSTANTIATION_KEYS, flatten, is_under, override_key
 from trainlab.config_yaml import config_yaml
+from trainlab.typed_values import typed
 
 if TYPE_CHECKING:  # the writers below get Lightning's loggers; the rest (a sweep's or a search's checks) runs
     # before Lightning is imported
@@ -92,17 +93,9 @@ def logged_config(cfg: DictConfig, resolved_source: str | None) -> dict[str, Any
 
 
 def readable(value: Any) -> str:
-    """A list / dict as the string a reader expects: ``[100, 100]``, ``[val, train]``, ``{a: 1}``."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(readable(item) for item in value) + "]"
-    if isinstance(value, dict):
-        items = (f"{key}: {readable(item)}" for key, item in value.items() if key not in INSTANTIATION_KEYS)
-        return "{" + ", ".join(items) + "}"
-    return str(value)
+    """A list / dict as the string a reader expects: ``[100, 100]``, ``[val, train]``, ``{a: 1}`` (Hydra's
+    instantiation keys left out)."""
+    return typed(value, quote_strings=False, skip_keys=INSTANTIATION_KEYS)
 
 
 def column_value(value: Any) -> HParamValue | None:
