@@ -823,3 +823,26 @@ def test_trainlab_evaluate_on_a_damaged_run_config_exits_2_in_one_line(trained_r
     (run / ".hydra" / "config.yaml").write_text(config_text)
     assert trainlab_cli(["evaluate", str(run)]) == 2
     assert capsys.readouterr().err.splitlines() == [f"error: {run / '.hydra' / 'config.yaml'} {problem}: {DAMAGED}"]
+
+
+def test_trainlab_evaluate_on_a_sweep_names_its_first_job_and_the_report(trained_run, tmp_path, capsys):
+    sweep = tmp_path / "sweep"
+    for job in ("10_optimizer=adam", "2_optimizer=sgd"):  # job 2 comes before job 10
+        (sweep / job / ".hydra").mkdir(parents=True)
+        (sweep / job / ".hydra" / "config.yaml").write_text("a: 1\n")
+    (sweep / "multirun.yaml").write_text("hydra: {}\n")
+    assert trainlab_cli(["evaluate", str(sweep)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {sweep} is a sweep, not a run: evaluate one of its jobs (trainlab evaluate "
+        f"{sweep / '2_optimizer=sgd'}), or compare them all with trainlab report {sweep}"]
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_trainlab_evaluate_on_no_directory_says_what_is_there(tmp_path, capsys, kind):
+    target = tmp_path / "run"
+    if kind == "file":
+        target.write_text("notes\n")
+    assert trainlab_cli(["evaluate", str(target)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {target} is a file, not a run directory" if kind == "file" else
+        f"error: run directory {target} does not exist"]

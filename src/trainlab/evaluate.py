@@ -16,6 +16,7 @@ saying which (:func:`trainlab.checkpoint_check.check_checkpoint`).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,10 +37,28 @@ from trainlab.run_status import read_status
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 
 
+def sweep_dir_message(sweep_dir: Path) -> str:
+    """A sweep directory given where a run's is expected: its first job as the example, and the report."""
+    def job_number(job: Path) -> float:  # <n>_<overrides>
+        head = job.name.split("_", 1)[0]
+        return int(head) if head.isdigit() else math.inf
+
+    jobs = sorted((p for p in sweep_dir.iterdir() if (p / ".hydra" / "config.yaml").is_file()),
+                  key=lambda job: (job_number(job), job.name))
+    example = f" (trainlab evaluate {jobs[0]})" if jobs else ""
+    return (f"{sweep_dir} is a sweep, not a run: evaluate one of its jobs{example}, or compare them all with "
+            f"trainlab report {sweep_dir}")
+
+
 def run_config(run_dir: Path) -> DictConfig:
     """The run's composed config, its output directory pointed at ``run_dir`` (Hydra is not running here)."""
     path = run_dir / ".hydra" / "config.yaml"
     if not path.is_file():
+        if not run_dir.is_dir():
+            raise UserError(f"{run_dir} is a file, not a run directory" if run_dir.exists() else
+                            f"run directory {run_dir} does not exist")
+        if (run_dir / "multirun.yaml").is_file():
+            raise UserError(sweep_dir_message(run_dir))
         raise UserError(f"{run_dir} has no .hydra/config.yaml: not the directory of a trainlab run "
                         "(outputs/runs/<run> or outputs/multiruns/<sweep>/<job>)")
     os.environ.setdefault("TRAINLAB_ROOT", str(REPOSITORY_ROOT))  # paths.root_dir, as train.py sets it
