@@ -41,7 +41,7 @@ TOP_LEVEL = ("callbacks, ckpt_path, compile, data, debug, experiment, hparams_se
         ("task_name=résumé", "error: cannot parse the override 'task_name=résumé': LexerNoViableAltException: "
                              "task_name=résumé ^ See https://hydra.cc/docs/1.2/advanced/override_grammar/basic for "
                              "details; Hydra reads a value with non-ASCII characters only when quoted: "
-                             "\"task_name='résumé'\""),
+                             "'task_name=\"résumé\"'"),
         # Hydra's advice ("To override a value use 'override experiment: ...'") is for a defaults list
         ("+experiment=compare_optimizers",
          "error: +experiment=compare_optimizers: the config already chooses from config group experiment (its "

@@ -634,6 +634,22 @@ def test_a_run_refused_once_its_data_is_known_leaves_no_run_directory(train_in_p
 def test_a_refused_run_keeps_a_run_directory_that_was_there_before(train_in_process, tmp_path):
     run_dir = tmp_path / "mine"
     run_dir.mkdir()
+    (run_dir / "notes.log").write_text("mine\n")  # a file Hydra's could be taken for
     result = train_in_process("data.source=bundled", "trainer.devices=3", f"hydra.run.dir={run_dir}")
     assert result.returncode == 2
-    assert (run_dir / ".hydra" / "config.yaml").is_file()  # the user's directory: nothing of it removed
+    assert (run_dir / "notes.log").read_text() == "mine\n"  # the user's directory: nothing of it removed
+    assert (run_dir / ".hydra" / "config.yaml").is_file()
+
+
+def test_a_refused_multirun_after_a_finished_run_in_the_same_process_leaves_that_run_alone(train_in_process,
+                                                                                          tmp_path):
+    """The directory a run made is forgotten when the run ends: a later refused command in the same process (tests,
+    a launcher that runs jobs in-process) removed the earlier run's directory where it held only Hydra's files."""
+    run_dir = tmp_path / "outputs" / "run"
+    assert train_in_process("debug=limit", "trainer.max_epochs=1", f"hydra.run.dir={run_dir}").returncode == 0
+    for path in run_dir.iterdir():  # only Hydra's files left, as after a run stopped during its start-up
+        if path.name not in (".hydra", "train.log"):
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    refused = train_in_process("-m", "optimizer.lr=0.1,-1", f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert refused.returncode == 2
+    assert (run_dir / ".hydra" / "config.yaml").is_file() and (run_dir / "train.log").is_file()

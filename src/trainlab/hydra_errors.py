@@ -157,11 +157,15 @@ def one_line_message(error: HydraException) -> str:
 
 def quoting_advice(override: str) -> str:
     """For an override whose value holds non-ASCII characters (a path such as ``/data/résumé``), which Hydra's
-    grammar reads only inside quotes: the override quoted, as the shell must pass it; empty for any other."""
+    grammar reads only inside quotes: the override quoted for Hydra and the shell
+    (:func:`~trainlab.shell_override.shell_override`); empty for any other, and for a value that is a sweep, a list
+    or a dict, or already quoted, which quoting as a whole would change."""
+    from trainlab.shell_override import shell_override
+
     key, equals, value = override.partition("=")
-    if not equals or value.isascii() or "'" in value or value[:1] in "\"'":
+    if not equals or value.isascii() or "," in value or value[:1] in "[{\"'":
         return ""
-    return f"; Hydra reads a value with non-ASCII characters only when quoted: \"{key}='{value}'\""
+    return f"; Hydra reads a value with non-ASCII characters only when quoted: {shell_override(key, value)}"
 
 
 GROUP_SWEPT_OVER_NULL = "Config group override must be a string or a list. Got NoneType"

@@ -224,15 +224,29 @@ def holds_only_hydra_files(run_dir: Path) -> bool:
 def remove_refused_output_dir() -> None:
     """After a refusal (exit status 2): the sweep directory this multirun made, if it holds only Hydra's
     ``multirun.yaml``, and the run directory this single run made, if it holds only Hydra's files
-    (:func:`holds_only_hydra_files`), are removed - the refused command leaves nothing behind."""
-    for sweep_dir in NEW_SWEEP_DIR:
-        if sweep_dir.is_dir() and [p.name for p in sweep_dir.iterdir()] == ["multirun.yaml"]:
-            (sweep_dir / "multirun.yaml").unlink()
-            sweep_dir.rmdir()
+    (:func:`holds_only_hydra_files`), are removed - the refused command leaves nothing behind. One that cannot be
+    removed is named in a warning; the refusal keeps its message and exit status."""
+    made = [*NEW_SWEEP_DIR, *NEW_RUN_DIR]
+    sweep_dirs = set(NEW_SWEEP_DIR)
+    forget_new_output_dirs()
+    for directory in made:
+        if not directory.is_dir() or directory.is_symlink():
+            continue
+        try:
+            if directory in sweep_dirs and [p.name for p in directory.iterdir()] == ["multirun.yaml"]:
+                (directory / "multirun.yaml").unlink()
+                directory.rmdir()
+            elif directory not in sweep_dirs and holds_only_hydra_files(directory):
+                shutil.rmtree(directory)
+        except OSError as error:
+            print(f"warning: the refused command left {directory}, which it could not remove: {error}",
+                  file=sys.stderr)
+
+
+def forget_new_output_dirs() -> None:
+    """An earlier command's directories are not this one's to remove, where one process runs several (tests, a
+    launcher that runs its jobs in-process)."""
     NEW_SWEEP_DIR.clear()
-    for run_dir in NEW_RUN_DIR:
-        if run_dir.is_dir() and holds_only_hydra_files(run_dir):
-            shutil.rmtree(run_dir)
     NEW_RUN_DIR.clear()
 
 
@@ -240,7 +254,7 @@ class Preflight(Callback):
     """See the module docstring."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
-        NEW_RUN_DIR.clear()  # an earlier command's, where one process runs several (tests)
+        forget_new_output_dirs()
         exit_on_user_error(lambda: check_switches(config))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.run.dir"))
         run_dir = Path(os.path.abspath(str(config.hydra.run.dir)))
@@ -248,7 +262,14 @@ class Preflight(Callback):
         exit_on_user_error(lambda: check_single_run(config))
         NEW_RUN_DIR[:] = [] if run_dir.exists() else [run_dir]
 
+    def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
+        forget_new_output_dirs()  # the run was not refused: its directory is its own from now on
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        forget_new_output_dirs()
+
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        forget_new_output_dirs()
         exit_on_user_error(lambda: check_switches(config))
         exit_on_user_error(lambda: check_no_run_dir_in_multirun(override_lines(config.hydra.overrides.hydra)))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
