@@ -751,7 +751,7 @@ DAMAGED = "not as trainlab wrote it; allowed: the file as the run wrote it (rest
 DAMAGED_STATUS = [  # what status.json holds, what the one-line error says about it
     ('{"status": "compl', "is unreadable (Unterminated string starting at: line 1 column 12 (char 11))"),
     ("[]", "holds no run status (status='list'; a run's is one of completed, diverged, failed, interrupted)"),
-    ("{}", "holds no run status (status=None; a run's is one of completed, diverged, failed, interrupted)"),
+    ("{}", "holds no run status (status=null; a run's is one of completed, diverged, failed, interrupted)"),
     ('{"status": "weird"}', "holds no run status (status='weird'; a run's is one of completed, diverged, failed, "
      "interrupted)"),
     ('{"status": "completed", "metrics": {"val/acc": "high"}}',

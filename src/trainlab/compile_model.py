@@ -13,6 +13,7 @@ from omegaconf import DictConfig
 from torch import nn
 
 from trainlab.errors import ConfigError
+from trainlab.typed_values import typed
 
 MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 BACKENDS = ("inductor", "aot_eager", "eager", "cudagraphs")
@@ -24,7 +25,7 @@ def compile_network(net: nn.Module, cfg: DictConfig | None) -> None:
         return
     mode, backend = cfg.get("mode", "default"), cfg.get("backend", "inductor")
     if mode not in MODES:
-        raise ConfigError(f"compile.mode={mode!r} is invalid; allowed: one of {', '.join(MODES)}")
+        raise ConfigError(f"compile.mode={typed(mode)} is invalid; allowed: one of {', '.join(MODES)}")
     if backend not in BACKENDS:
-        raise ConfigError(f"compile.backend={backend!r} is invalid; allowed: one of {', '.join(BACKENDS)}")
+        raise ConfigError(f"compile.backend={typed(backend)} is invalid; allowed: one of {', '.join(BACKENDS)}")
     net.compile(mode=None if backend != "inductor" else mode, backend=backend)

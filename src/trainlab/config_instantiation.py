@@ -27,6 +27,7 @@ from hydra.errors import InstantiationException
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab.errors import ConfigError, UserError
+from trainlab.typed_values import typed
 
 FULL_KEY = re.compile(r"^full_key: (\S+)$", re.MULTILINE)
 
@@ -74,7 +75,7 @@ def config_error(error: BaseException, node: Any, key: str) -> UserError:
         value = node.get(argument)
         if OmegaConf.is_config(value):
             value = OmegaConf.to_container(value, resolve=True)
-        where = f"{key}.{argument}={value!r} is invalid"
+        where = f"{key}.{argument}={typed(value)} is invalid"
     else:
         where = f"{key} is invalid"
     return ConfigError(f"{where}; {target} raised {type(cause).__name__}: {message}")

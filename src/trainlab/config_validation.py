@@ -325,7 +325,7 @@ def check_model_fits_data(cfg: DictConfig) -> None:
     for key, (size, what) in MNIST_SIZES.items():
         value = OmegaConf.select(cfg, key, default=None)
         if value is not None and value != size:
-            raise ConfigError(f"{key}={value!r} does not fit the MNIST data ({what}); allowed: {size}")
+            raise ConfigError(f"{key}={typed(value)} does not fit the MNIST data ({what}); allowed: {size}")
 
 
 #: the keys that decide which metrics a run logs and which ones its callbacks and schedule watch
@@ -351,7 +351,7 @@ def check_monitors(cfg: DictConfig, searched: Collection[str] = ()) -> None:
     validated = validation_metric_names(splits)
     if scheduler.endswith("ReduceLROnPlateau") and monitor is not None and monitor not in validated:
         raise ConfigError(
-            f"model.scheduler_monitor={monitor!r} is not computed with data.eval_splits={splits} "
+            f"model.scheduler_monitor={typed(monitor)} is not computed with data.eval_splits={splits} "
             f"(scheduler=plateau needs it after every validation); allowed: one of {', '.join(validated)}"
         )
     decay = 1.0 if "model.weight_decay" in searched else OmegaConf.select(cfg, "model.weight_decay") or 0.0
@@ -359,7 +359,7 @@ def check_monitors(cfg: DictConfig, searched: Collection[str] = ()) -> None:
     for name, entry in (cfg.get("callbacks") or {}).items():
         watched = entry.get("monitor") if isinstance(entry, DictConfig) else None
         if watched is not None and watched not in logged:
-            raise ConfigError(f"callbacks.{name}.monitor={watched!r} is not a metric this run logs; "
+            raise ConfigError(f"callbacks.{name}.monitor={typed(watched)} is not a metric this run logs; "
                               f"allowed: one of {', '.join(logged)}")
 
 
@@ -385,7 +385,7 @@ def check_optimized_metric(cfg: DictConfig, searched: Collection[str] = (), jobs
     reported = reported_metric_names(cfg, searched)
     if name not in reported:
         null = ", or optimized_metric=null" if may_be_null else ""
-        raise ConfigError(f"optimized_metric={name!r} is not a metric {jobs} report; allowed: one of "
+        raise ConfigError(f"optimized_metric={typed(name)} is not a metric {jobs} report; allowed: one of "
                           f"{', '.join(reported)}{null}")
 
 

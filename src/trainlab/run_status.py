@@ -22,6 +22,7 @@ from typing import Any
 from trainlab.atomic_files import write_json_atomically
 from trainlab.errors import RecordedFileError
 from trainlab.recorded_yaml import DAMAGED
+from trainlab.typed_values import typed
 
 STATUS_FILE = "status.json"
 STATUSES = ("completed", "diverged", "failed", "interrupted")
@@ -76,7 +77,7 @@ def read_status(job_dir: str | os.PathLike) -> dict[str, Any] | None:
         raise RecordedFileError(f"{path} is unreadable ({error}): {DAMAGED}") from error
     if not isinstance(payload, dict) or payload.get("status") not in STATUSES:
         found = payload.get("status") if isinstance(payload, dict) else type(payload).__name__
-        raise RecordedFileError(f"{path} holds no run status (status={found!r}; a run's is one of "
+        raise RecordedFileError(f"{path} holds no run status (status={typed(found)}; a run's is one of "
                                 f"{', '.join(STATUSES)}): {DAMAGED}")
     try:
         payload["metrics"] = {k: float(v) for k, v in (payload.get("metrics") or {}).items()}

@@ -54,6 +54,7 @@ from trainlab.data.torchvision_mnist import (
 )
 from trainlab.errors import ConfigError, DataError
 from trainlab.output_locations import location_problem
+from trainlab.typed_values import typed
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class MNISTDataModule(L.LightningDataModule):
     ) -> None:
         super().__init__()
         if source not in SOURCES:
-            raise ValueError(f"data.source={source!r} is not a data source; allowed: {', '.join(SOURCES)}")
+            raise ValueError(f"data.source={typed(source)} is not a data source; allowed: {', '.join(SOURCES)}")
         for key, value in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size)):
             if value < 1:
                 raise ValueError(f"data.{key}={value} must be >= 1")

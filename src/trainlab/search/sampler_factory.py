@@ -25,6 +25,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from trainlab.errors import ConfigError
 from trainlab.search.worker_seeded_sampler import WorkerSeededSampler
+from trainlab.typed_values import typed
 
 KEY = "hydra.sweeper.sampler"
 #: samplers that import a package of their own only when they first sample (a trial was left RUNNING then)
@@ -77,7 +78,7 @@ class SamplerSpec:
         if seed is None:
             return make(None)
         if not isinstance(seed, int) or isinstance(seed, bool):
-            raise ConfigError(f"{KEY}.seed={seed!r} is invalid; allowed: an integer, or null (unseeded)")
+            raise ConfigError(f"{KEY}.seed={typed(seed)} is invalid; allowed: an integer, or null (unseeded)")
         make(seed)  # the arguments are checked now, before any trial, not at the first trial
         return WorkerSeededSampler(make, seed, self.name)
 
@@ -145,5 +146,5 @@ def check_arguments(cls: type, spec: dict[str, Any]) -> None:
             continue
         if not any(PLAIN_TYPES[kind][0](value) for kind in kinds):
             allowed = " or ".join(PLAIN_TYPES[kind][1] for kind in kinds)
-            raise ConfigError(f"{KEY}.{name}={value!r} is invalid; allowed: {allowed} ({cls.__name__}'s {name}: "
+            raise ConfigError(f"{KEY}.{name}={typed(value)} is invalid; allowed: {allowed} ({cls.__name__}'s {name}: "
                               f"{annotation})")

@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 from trainlab.errors import ConfigError
 from trainlab.search.journal_file import open_journal_file
 from trainlab.search.sqlite_wal import restore_default_mode, use_wal_where_safe
+from trainlab.typed_values import typed
 
 KEY = "hydra.sweeper.storage"
 DEFAULT_FILE = "optuna.journal"
@@ -98,7 +99,7 @@ def open_storage(spec: str | None, sweep_dir: Path) -> StudyStorage:
             return StudyStorage(open_rdb(f"sqlite:///{earlier.resolve()}", spec), str(earlier), in_sweep_dir=True)
         return StudyStorage(open_journal_file(path, KEY, "null", ALLOWED), str(path), in_sweep_dir=True)
     if not isinstance(spec, str):
-        raise ConfigError(f"{KEY}={spec!r} is invalid; allowed: {ALLOWED}")
+        raise ConfigError(f"{KEY}={typed(spec)} is invalid; allowed: {ALLOWED}")
     if spec.startswith(JOURNAL_PREFIX):
         path = Path(spec[len(JOURNAL_PREFIX):].removeprefix("//"))
         if not str(path) or str(path) == ".":
