@@ -163,14 +163,28 @@ def test_a_diverging_member_is_frozen_and_recorded_while_the_others_go_on(make_c
     assert "test/acc" not in status(stack_dirs[1])["metrics"]  # a diverged run is not tested
     for index in (0, 2):
         assert_same_run(stack_dirs[index], lone_dirs[index])
-    # frozen at the first check that saw the NaN - where the lone run's guard saw it (the lone run then trains
-    # on to its min_epochs, logging NaN losses; the frozen member does not)
+    # frozen at the first check that saw the NaN - where the lone run's guard saw it and stopped
     lone_nan_steps = [e.step for e in load_run(lone_dirs[1]).Scalars("train/loss") if math.isnan(e.value)]
     stacked_losses = load_run(stack_dirs[1]).Scalars("train/loss")
     assert math.isnan(stacked_losses[-1].value) and stacked_losses[-1].step == lone_nan_steps[0]
     # its run ends where its curves end: the hp/* scalars at the frozen step, not at the stack's last step
     assert [e.step for e in load_run(stack_dirs[1]).Scalars("hp/status")] == [lone_nan_steps[0]]
     assert load_run(stack_dirs[0]).Scalars("hp/status")[0].step > lone_nan_steps[0]
+
+
+def test_a_stack_whose_members_all_diverge_stops_at_that_step_as_a_lone_run_does(make_cfg, tmp_path, monkeypatch):
+    """trainer.min_epochs=1 kept the stack training its frozen members to the end of the first epoch (8 steps)."""
+    stopped_at = []
+    on_train_end = StackedClassifier.on_train_end
+    monkeypatch.setattr(StackedClassifier, "on_train_end",
+                        lambda self: (stopped_at.append(self.global_step), on_train_end(self))[1])
+    dirs = [tmp_path / "0", tmp_path / "1"]
+    jobs = [StackJob(make_cfg(*BASE, f"optimizer.lr={lr}", "trainer.min_epochs=1", output_dir=d), [])
+            for lr, d in zip((1e12, 2e12), dirs, strict=True)]
+    train_stack(jobs)
+    assert [status(d)["status"] for d in dirs] == ["diverged", "diverged"]
+    diverged_at = max(load_run(d).Scalars("hp/status")[0].step for d in dirs)  # the step the check saw the NaN
+    assert stopped_at == [diverged_at + 1] and diverged_at + 1 < 8  # the stack's steps: within the first epoch
 
 
 def test_a_member_that_completed_before_is_skipped_on_resume_sweep(make_cfg, tmp_path):

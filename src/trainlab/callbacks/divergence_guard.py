@@ -21,6 +21,15 @@ import torch
 log = logging.getLogger(__name__)
 
 
+def stop_diverged_training(trainer: L.Trainer) -> None:
+    """Stop after this step: ``trainer.min_epochs`` (1 in conf/trainer) and ``min_steps`` would keep Lightning
+    training the NaN weights to the epoch's end, after "the run diverged and stops here" - a diverged run (or a stack
+    whose members all diverged) has met every minimum there is."""
+    trainer.should_stop = True
+    trainer.fit_loop.min_epochs = None
+    trainer.fit_loop.epoch_loop.min_steps = None
+
+
 class DivergenceGuard(L.Callback):
     """Set ``trainer.should_stop`` when the training loss is not finite; ``diverged_at_step`` records where. The run
     stops after that step, even before ``trainer.min_epochs`` / ``min_steps`` (there is nothing left to train)."""
@@ -45,11 +54,7 @@ class DivergenceGuard(L.Callback):
         if finite:
             return
         self.diverged_at_step = trainer.global_step
-        trainer.should_stop = True
-        # trainer.min_epochs (1 in conf/trainer) would keep Lightning training the NaN weights to the epoch's end,
-        # after "the run diverged and stops here": a diverged run has met every minimum there is
-        trainer.fit_loop.min_epochs = None
-        trainer.fit_loop.epoch_loop.min_steps = None
+        stop_diverged_training(trainer)
         log.warning("training loss is %s at step %d: the run diverged and stops here", loss.item(),
                     trainer.global_step)
 

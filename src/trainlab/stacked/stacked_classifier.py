@@ -26,6 +26,7 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 
+from trainlab.callbacks.divergence_guard import stop_diverged_training
 from trainlab.models.classifier import MLPClassifier
 from trainlab.models.hook_name_attribute import HookNameAsPlainAttribute
 from trainlab.models.metric_names import EVAL_METRIC_NAMES
@@ -150,7 +151,7 @@ class StackedClassifier(HookNameAsPlainAttribute, L.LightningModule):
             self.frozen_state[member] = {name: tensor[member].clone() for name, tensor in self._member_tensors()}
             self.writer.diverged(member, self.trainer, self.global_step, float(self._last_losses[member]))
         if newly and not any(self.active):
-            self.trainer.should_stop = True
+            stop_diverged_training(self.trainer)
 
     def _member_tensors(self) -> list[tuple[str, torch.Tensor]]:
         """The stacked tensors that hold one slice per member (parameters, running statistics)."""
