@@ -381,3 +381,15 @@ def test_a_key_added_to_a_launcher_or_sweeper_it_lacks_is_refused_in_one_line_be
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == f"error: {message}"
     assert not (tmp_path / "sweep").exists()
+
+
+def test_a_search_whose_trials_would_share_a_directory_is_refused_before_a_trial_overwrites_another(
+        train_in_process, tmp_path):
+    """Trial 1 went into trial 0's directory, over its status, checkpoints and logs. The search asks a batch of
+    trials before it launches any: the second is refused before the first trains."""
+    sweep = tmp_path / "sweep"
+    result = train_in_process("hparams_search=random", "hydra.sweeper.n_trials=2", "hydra/launcher=basic",
+                              "debug=limit", f"hydra.sweep.dir={sweep}", "hydra.sweep.subdir=same")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == SAME_DIR.format(sweep=sweep)
+    assert not (sweep / "same").exists()

@@ -197,10 +197,11 @@ class StackedLauncher(Launcher):
         """The member's task config resolved in its own job context, its output directory set as ``run_job`` sets
         it before calling the task."""
         from trainlab.sweep.composed_configs import config_copy
+        from trainlab.sweep.job_dirs import job_output_dir
 
         config = job.config
         make_current(config)  # the sweep dir may use ${hydra:...}: this job's values
-        output_dir = os.path.abspath(os.path.join(str(config.hydra.sweep.dir), str(config.hydra.sweep.subdir)))
+        output_dir = str(job_output_dir(config))
         with read_write(config.hydra.runtime), open_dict(config.hydra.runtime):
             config.hydra.runtime.output_dir = output_dir  # as run_job sets it before its second set_config
         resolved = config_copy(job.task_cfg)  # the job's own copy (_compose) is saved as composed

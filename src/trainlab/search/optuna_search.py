@@ -62,7 +62,7 @@ from trainlab.search.trial_outcome import (
 )
 from trainlab.search.worker_identity import WORKER_ATTR, this_worker
 from trainlab.shell_override import finish_sweep_command, shell_override
-from trainlab.sweep.job_dirs import sweep_job_dirs
+from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir, sweep_job_dirs
 from trainlab.sweep.summary import natural_direction
 
 DIRECTIONS = ("maximize", "minimize")
@@ -341,6 +341,9 @@ class OptunaSearch:
         overrides = space.trial_overrides(trial.params)
         try:
             job_dir = self.job_dir(overrides, trial.number)
+            earlier = [(t.number, Path(t.user_attrs[JOB_DIR_ATTR])) for t in study.get_trials(deepcopy=False)
+                       if t.user_attrs.get(SWEEP_DIR_ATTR) == str(self.sweep_dir) and JOB_DIR_ATTR in t.user_attrs]
+            check_distinct_job_dirs(self.sweep_dir, [*earlier, (trial.number, job_dir)])  # hydra.sweep.subdir=same
         except BaseException:
             tell_outcome(study, trial._trial_id, TrialOutcome("failed"))
             raise
@@ -354,7 +357,7 @@ class OptunaSearch:
         job_config = self.config_loader.load_sweep_config(self.config, overrides)
         with open_dict(job_config):
             job_config.hydra.job.num = number
-        return Path(os.path.abspath(os.path.join(str(job_config.hydra.sweep.dir), str(job_config.hydra.sweep.subdir))))
+        return job_output_dir(job_config)
 
     def tell(self, study: optuna.Study, jobs: list[TrialJob], returns: dict[int, JobReturn]) -> None:
         for job in jobs:

@@ -21,7 +21,6 @@ job before it launches the first, and reports the error in its own words - befor
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from hydra.core.utils import env_override
@@ -30,7 +29,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from trainlab.config_keys import override_lines
 from trainlab.job_view import job_view
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs
-from trainlab.sweep.job_dirs import check_distinct_job_dirs
+from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir
 
 
 def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
@@ -57,13 +56,13 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
         for number, job in enumerate(jobs):
             with open_dict(job):
                 job.hydra.job.id, job.hydra.job.num = f"job_id_for_{number}", number  # as the basic launcher does
-            output_dirs.append((number, Path(str(job.hydra.sweep.dir)) / str(job.hydra.sweep.subdir)))
+            output_dirs.append((number, job_output_dir(job)))
     except (HydraException, OmegaConfBaseException, ValueError):
         return  # the sweeper expands and composes the jobs again, before the first starts, and reports the error
     check_distinct_job_dirs(Path(str(config.hydra.sweep.dir)), output_dirs)
     if config.get("resume_sweep"):
         return
-    job, output_dir = jobs[0], os.path.abspath(output_dirs[0][1])
+    job, output_dir = jobs[0], str(output_dirs[0][1])
     from trainlab.config_validation import check_optimized_metric, validate_config
 
     with job_view(job, output_dir) as task, env_override(job.hydra.job.env_set):  # as run_job hands it to the task

@@ -96,6 +96,12 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoin
     )
 
 
+def job_output_dir(job_config: Any) -> Path:
+    """The directory a launcher gives a job of a sweep: Hydra's ``hydra.sweep.dir``/``hydra.sweep.subdir`` of the
+    job's config (its ``hydra.job.num`` set), absolute, as ``run_job`` makes it."""
+    return Path(os.path.abspath(os.path.join(str(job_config.hydra.sweep.dir), str(job_config.hydra.sweep.subdir))))
+
+
 def check_distinct_job_dirs(sweep_dir: Path, job_dirs: list[tuple[int, Path]]) -> None:
     """Each job of a sweep writes into a directory of its own inside the sweep directory. ``job_dirs``: (job number,
     its output directory). A ``hydra.sweep.subdir`` that is the same for several jobs (``hydra.sweep.subdir=same``)
