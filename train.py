@@ -20,7 +20,7 @@ if __name__ == "__main__":
 import hydra  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
-from trainlab.config_keys import override_lines  # noqa: E402
+from trainlab.config_keys import override_key, override_lines  # noqa: E402
 from trainlab.errors import UserError, exit_for_user_error  # noqa: E402
 from trainlab.hydra_errors import report_config_errors_in_one_line  # noqa: E402
 from trainlab.null_group_choice import null_choices_as_deletions  # noqa: E402
@@ -70,7 +70,9 @@ def resume_command(run_dir: Path) -> str:
     if hydra_config.mode == RunMode.MULTIRUN:
         return f"Finish the sweep with: {finish_sweep_command(hydra_config.sweep.dir)}"
     overrides = [*override_lines(hydra_config.overrides.task), *override_lines(hydra_config.overrides.hydra)]
-    typed_run_mode = {"hydra.mode": "RUN"} if "hydra.mode=RUN" in sys.argv[1:] else {}
+    typed_run_mode = {"hydra.mode": "RUN"} if any(  # hydra.mode=RUN, ++hydra.mode=RUN, hydra.mode='RUN'
+        override_key(word) == "hydra.mode" and word.partition("=")[2].strip("'\"") == "RUN" for word in sys.argv[1:]
+    ) else {}
     replacing = {**typed_run_mode, "ckpt_path": "last", "hydra.run.dir": run_dir}
     return f"Resume with: {train_command(overrides, replacing)}"
 

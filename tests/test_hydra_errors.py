@@ -248,13 +248,15 @@ SAME_DIR = ("error: hydra.sweep.subdir gives jobs #0 and #1 the same directory {
 OUTSIDE = ("error: hydra.sweep.subdir gives job #0 the directory {job}, which is not inside hydra.sweep.dir={sweep}; "
            "allowed: a subdir naming a directory inside the sweep's, one for each job (the default "
            "${{hydra.job.num}}_${{hydra.job.override_dirname}})")
+ITSELF = ("error: hydra.sweep.subdir gives job #0 the sweep directory itself; allowed: a subdir naming a directory "
+          "inside the sweep's, one for each job (the default ${{hydra.job.num}}_${{hydra.job.override_dirname}})")
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
     (["hydra.sweep.subdir=same"], SAME_DIR),
     (["hydra.sweep.subdir=same", "hydra/launcher=stacked"], SAME_DIR),
     (["hydra.sweep.subdir=same", "resume_sweep=true"], SAME_DIR),
-    (["hydra.sweep.subdir="], OUTSIDE),
+    (["hydra.sweep.subdir="], ITSELF),
     (["hydra.sweep.subdir=../escape"], OUTSIDE),
 ], ids=["same", "same-stacked", "same-resume", "empty", "outside"])
 def test_a_sweep_whose_jobs_share_a_directory_or_leave_the_sweep_is_refused_before_anything(

@@ -61,7 +61,8 @@ def test_the_finish_command_keeps_an_interpolating_override_as_typed_and_the_res
         check_resumed_sweep(tmp_path, ["seed=1,2", "data.seed=0", "data.tag=${hydra:job.num}"], [], BASIC_SWEEPER)
 
 
-@pytest.mark.parametrize("typed_run_mode", [True, False], ids=["hydra.mode=RUN typed", "not typed"])
+@pytest.mark.parametrize("typed_run_mode", ["hydra.mode=RUN", "++hydra.mode=RUN", "hydra.mode='RUN'", None],
+                         ids=["typed", "typed with ++", "typed quoted", "not typed"])
 def test_the_resume_line_of_an_interrupted_run_keeps_the_hydra_mode_run_its_command_typed(monkeypatch, typed_run_mode):
     """A stacked sweep's job resumed alone (``experiment=...`` sets hydra.mode: MULTIRUN) printed a resume line
     without its hydra.mode=RUN, which was refused when pasted; Hydra records hydra.mode=RUN for every run."""
@@ -76,7 +77,7 @@ def test_the_resume_line_of_an_interrupted_run_keeps_the_hydra_mode_run_its_comm
     entry_point = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(entry_point)
     job = "/tmp/sweep/0_optimizer=sgd"
-    typed = ["experiment=compare_optimizers", "optimizer=sgd", *(["hydra.mode=RUN"] if typed_run_mode else []),
+    typed = ["experiment=compare_optimizers", "optimizer=sgd", *([typed_run_mode] if typed_run_mode else []),
              "ckpt_path=last", f"hydra.run.dir={job}"]
     monkeypatch.setattr("sys.argv", ["train.py", *typed])
     recorded = SimpleNamespace(mode=RunMode.RUN, overrides=SimpleNamespace(

@@ -310,7 +310,7 @@ def check_budget_left(path: str | os.PathLike, cfg: DictConfig, run_dir: Path, n
     reached, where = fit_budget_reached(read_checkpoint(Path(path), name), cfg)
     if reached:
         raise CheckpointError(
-            f"{name}: the run in {run_dir} completed, and its checkpoint ({where}) is at the end of this config's "
+            f"{name}: the run in {run_dir} completed, and the checkpoint ({where}) is at the end of this config's "
             f"budget (trainer.max_epochs={OmegaConf.select(cfg, 'trainer.max_epochs', default=None)}, "
             f"trainer.max_steps={OmegaConf.select(cfg, 'trainer.max_steps', default=-1)}): resuming it would train "
             "nothing and replace its status.json; nothing was written. allowed: a larger trainer.max_epochs or "

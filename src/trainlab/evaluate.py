@@ -16,8 +16,8 @@ saying which (:func:`trainlab.checkpoint_check.check_checkpoint`).
 
 from __future__ import annotations
 
-import math
 import os
+import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,13 +39,10 @@ REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 
 def sweep_dir_message(sweep_dir: Path) -> str:
     """A sweep directory given where a run's is expected: its first job as the example, and the report."""
-    def job_number(job: Path) -> float:  # <n>_<overrides>
-        head = job.name.split("_", 1)[0]
-        return int(head) if head.isdigit() else math.inf
+    from trainlab.sweep.job_dirs import sweep_job_dirs
 
-    jobs = sorted((p for p in sweep_dir.iterdir() if (p / ".hydra" / "config.yaml").is_file()),
-                  key=lambda job: (job_number(job), job.name))
-    example = f" (trainlab evaluate {jobs[0]})" if jobs else ""
+    jobs = [job for job in sweep_job_dirs(sweep_dir) if (job / ".hydra" / "config.yaml").is_file()]
+    example = f" ({shlex.join(['trainlab', 'evaluate', str(jobs[0])])})" if jobs else ""
     return (f"{sweep_dir} is a sweep, not a run: evaluate one of its jobs{example}, or compare them all with "
             f"trainlab report {sweep_dir}")
 

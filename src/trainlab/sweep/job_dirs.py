@@ -113,10 +113,11 @@ def check_distinct_job_dirs(sweep_dir: Path, job_dirs: list[tuple[int, Path]]) -
     for number, job_dir in job_dirs:
         job_dir = Path(os.path.abspath(job_dir))
         if sweep not in job_dir.parents:
+            where = ("the sweep directory itself" if job_dir == sweep else
+                     f"the directory {job_dir}, which is not inside hydra.sweep.dir={sweep}")
             raise ConfigError(
-                f"hydra.sweep.subdir gives job #{number} the directory {job_dir}, which is not inside "
-                f"hydra.sweep.dir={sweep}; allowed: a subdir naming a directory inside the sweep's, one for each job "
-                f"({DEFAULT_SUBDIR})")
+                f"hydra.sweep.subdir gives job #{number} {where}; allowed: a subdir naming a directory inside the "
+                f"sweep's, one for each job ({DEFAULT_SUBDIR})")
         if job_dir in seen:
             raise ConfigError(
                 f"hydra.sweep.subdir gives jobs #{seen[job_dir]} and #{number} the same directory {job_dir}; they "
