@@ -395,3 +395,16 @@ def test_a_search_whose_trials_would_share_a_directory_is_refused_before_a_trial
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == SAME_DIR.format(sweep=sweep)
     assert not (sweep / "same").exists()
+
+
+@pytest.mark.parametrize("launcher", ["basic", "stacked"])
+def test_a_sweep_over_no_value_is_refused_before_anything(train_in_process, tmp_path, launcher):
+    """-m seed=range(0,0) made a sweep directory with an empty summary.csv and exited 0 (the first-job check, which
+    Hydra runs as a callback, raised an IndexError that Hydra turned into a warning)."""
+    result = train_in_process("-m", "seed=range(0,0)", "optimizer=sgd,adam", f"hydra/launcher={launcher}",
+                              f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "error: seed=range(0,0): sweeps over no value, so the sweep has no job; nothing was written. allowed: a range "
+        "or list of at least one value (e.g. seed=range(0,3))")
+    assert not (tmp_path / "sweep").exists()

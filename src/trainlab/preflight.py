@@ -68,7 +68,7 @@ from trainlab.output_locations import check_run_locations
 from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_attempt_aside
 from trainlab.startup_interrupt import end_startup, note_output_dir
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER
-from trainlab.sweep.first_job import check_first_job
+from trainlab.sweep.first_job import check_first_job, check_sweep_has_jobs
 from trainlab.sweep.job_dirs import check_resumed_sweep, check_sweep_dir_free
 
 
@@ -277,6 +277,7 @@ class Preflight(Callback):
         exit_on_user_error(lambda: check_plugin_keys(config))
         launcher = OmegaConf.select(config, "hydra.launcher._target_")
         in_process = launcher in IN_PROCESS_LAUNCHERS
+        exit_on_user_error(lambda: check_sweep_has_jobs(config))
         if launcher != STACKED_LAUNCHER:  # which checks every job of a batch itself before it writes any
             exit_on_user_error(lambda: check_first_job(config, check_keys=in_process))
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))

@@ -17,10 +17,21 @@ from omegaconf import OmegaConf
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
 
+def sweep_lines(params: Any, task_overrides: list[str]) -> list[str]:
+    """``hydra.sweeper.params`` as override lines, then the command line's overrides: what the sweeper expands."""
+    container = OmegaConf.to_container(params, resolve=False) if OmegaConf.is_config(params) else (params or {})
+    return [*(f"{key}={value}" for key, value in container.items()), *task_overrides]
+
+
 def basic_sweep_jobs(params: Any, task_overrides: list[str]) -> list[list[str]]:
     """The jobs Hydra's basic sweeper makes of ``hydra.sweeper.params`` and the command line's overrides, in job
     order, each as its override lines (Hydra's own expansion: ``optimizer=sgd, adam`` is ``optimizer=sgd,adam``)."""
-    container = OmegaConf.to_container(params, resolve=False) if OmegaConf.is_config(params) else (params or {})
-    lines = [*(f"{key}={value}" for key, value in container.items()), *task_overrides]
-    parsed = OverridesParser.create().parse_overrides(lines)
+    parsed = OverridesParser.create().parse_overrides(sweep_lines(params, task_overrides))
     return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+
+
+def empty_sweeps(params: Any, task_overrides: list[str]) -> list[str]:
+    """The overrides that sweep over no value (``seed=range(0,0)``, ``range(5,1)``): the sweep has no job then, and
+    Hydra's basic sweeper made an empty sweep directory and exited 0."""
+    parsed = OverridesParser.create().parse_overrides(sweep_lines(params, task_overrides))
+    return [o.input_line for o in parsed if o.is_sweep_override() and not list(o.sweep_string_iterator())]

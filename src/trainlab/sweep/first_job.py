@@ -27,8 +27,9 @@ from hydra.core.utils import env_override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from trainlab.config_keys import override_lines
+from trainlab.errors import ConfigError
 from trainlab.job_view import job_view
-from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs
+from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs, empty_sweeps
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir
 
 
@@ -51,7 +52,8 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
     params, command_line = OmegaConf.select(config, "hydra.sweeper.params"), override_lines(config.hydra.overrides.task)
     loader = GlobalHydra.instance().config_loader()
     try:  # every job, as the sweeper composes them all before it launches any: an error there comes first
-        jobs = [loader.load_sweep_config(config, overrides) for overrides in basic_sweep_jobs(params, command_line)]
+        expanded = basic_sweep_jobs(params, command_line)
+        jobs = [loader.load_sweep_config(config, overrides) for overrides in expanded]
         output_dirs = []
         for number, job in enumerate(jobs):
             with open_dict(job):
@@ -59,6 +61,8 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
             output_dirs.append((number, job_output_dir(job)))
     except (HydraException, OmegaConfBaseException, ValueError):
         return  # the sweeper expands and composes the jobs again, before the first starts, and reports the error
+    if not jobs:
+        return  # check_sweep_has_jobs refused it
     check_distinct_job_dirs(Path(str(config.hydra.sweep.dir)), output_dirs)
     if config.get("resume_sweep"):
         return
@@ -68,3 +72,21 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
     with job_view(job, output_dir) as task, env_override(job.hydra.job.env_set):  # as run_job hands it to the task
         validate_config(task, machine=False, keys=check_keys)
         check_optimized_metric(task, jobs="the sweep's jobs")
+
+
+def check_sweep_has_jobs(config: DictConfig) -> None:
+    """Refuse a basic sweep whose overrides expand to no job (``-m seed=range(0,0)``), whatever its launcher: Hydra
+    made the sweep directory, wrote an empty summary and exited 0."""
+    if OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER:
+        return
+    from hydra.errors import HydraException
+
+    params, command_line = OmegaConf.select(config, "hydra.sweeper.params"), override_lines(config.hydra.overrides.task)
+    try:
+        empty = empty_sweeps(params, command_line)
+    except (HydraException, ValueError):
+        return  # the sweeper parses them again and reports the error in its own words
+    if empty:
+        raise ConfigError(f"{' and '.join(empty)}: {'sweeps' if len(empty) == 1 else 'sweep'} over no value, so the "
+                          "sweep has no job; nothing was written. allowed: a range or list of at least one value (e.g. "
+                          "seed=range(0,3))")
