@@ -35,6 +35,12 @@ BAD_CONFIGS = [  # override, what the one-line error must say
     ("data.batch_size=null", "data.batch_size=null is invalid; allowed: an integer >= 1"),  # as typed, not None
     ("data.batch_size=true", "data.batch_size=true is invalid; allowed: an integer >= 1"),
     ("optimizer=adam optimizer.betas=[0.9,null]", "optimizer.betas=[0.9, null] is invalid; allowed: a pair"),
+    # an entry made by setting a key of a callback or logger the config does not build (it was a traceback)
+    ("+callbacks.early_stopping.patience=5", "callbacks.early_stopping: not one of this config's callbacks "
+     "(model_checkpoint, last_checkpoint, divergence_guard, graceful_shutdown, rng_state, progress_bar), and nothing "
+     "names the class to build it from; allowed: "),
+    ("+logger.wandb.project=x", "logger.wandb: not one of this config's logger (tensorboard), and nothing names the "
+     "class to build it from; allowed: a whole entry with its _target_ ('+logger.wandb={_target_: <class>, ...}')"),
     ("init=normal init.std=inf", "init.std=inf is invalid; allowed: a finite number >= 0.0"),
     ("model.net.dropout=1.0", "model.net.dropout=1.0 is invalid; allowed: a number >= 0.0 and < 1.0"),
     ("model.net.dropout=-0.2", "model.net.dropout=-0.2 is invalid"),
@@ -653,3 +659,14 @@ def test_a_refused_multirun_after_a_finished_run_in_the_same_process_leaves_that
     refused = train_in_process("-m", "optimizer.lr=0.1,-1", f"hydra.sweep.dir={tmp_path / 'sweep'}")
     assert refused.returncode == 2
     assert (run_dir / ".hydra" / "config.yaml").is_file() and (run_dir / "train.log").is_file()
+
+
+def test_a_callback_the_config_lacks_set_by_its_key_names_the_option_that_builds_it(train_in_process, tmp_path):
+    """It was a ValueError traceback once Hydra had written the run directory."""
+    run_dir = tmp_path / "outputs" / "run"
+    result = train_in_process("+callbacks.early_stopping.patience=5", f"hydra.run.dir={run_dir}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].endswith(
+        "allowed: callbacks=early_stopping, whose config builds it, or a whole entry with its _target_ "
+        "('+callbacks.early_stopping={_target_: <class>, ...}')")
+    assert not run_dir.exists()

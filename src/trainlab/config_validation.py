@@ -33,7 +33,7 @@ from trainlab.data.data_choices import EVAL_SPLITS, SOURCES
 from trainlab.data.torchvision_mnist import missing_files_message, torchvision_unavailable
 from trainlab.distributed.process_world import DDP_STRATEGIES, device_count
 from trainlab.errors import ConfigError, DataError
-from trainlab.group_options import option_lacks_key_message
+from trainlab.group_options import group_options, option_lacks_key_message, settable_keys
 from trainlab.models.metric_names import epoch_metric_names, validation_metric_names
 from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
 from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
@@ -275,6 +275,25 @@ def check_keys(node: Any, key: str) -> None:
             check_keys(node.get(name), f"{key}.{name}")
 
 
+def check_entries_name_a_class(cfg: DictConfig) -> None:
+    """Each entry of ``callbacks`` and ``logger`` is null or a node with a ``_target_``: one the config lacks, made by
+    setting its key (``+callbacks.early_stopping.patience=5`` with ``callbacks=default``), ended the run in a
+    traceback once Hydra had written its directory. The option of the group that builds it is named."""
+    for kind in ("callbacks", "logger"):
+        node = cfg.get(kind)
+        if not isinstance(node, DictConfig):
+            continue
+        for name, entry in node.items():
+            if entry is None or (isinstance(entry, DictConfig) and "_target_" in entry):
+                continue
+            takers = [option for option, config in group_options(kind).items() if name in settable_keys(config)]
+            built = ", ".join(str(key) for key, value in node.items() if key != name and value is not None)
+            option = f"{kind}={takers[0]}, whose config builds it, or " if takers else ""
+            raise ConfigError(f"{kind}.{name}: not one of this config's {kind} ({built or 'none'}), and nothing "
+                              f"names the class to build it from; allowed: {option}a whole entry with its "
+                              f"_target_ ('+{kind}.{name}={{_target_: <class>, ...}}')")
+
+
 def check_accelerator_present(cfg: DictConfig) -> None:
     """``trainer.accelerator`` gpu/cuda needs a CUDA device that torch can use."""
     accelerator = OmegaConf.select(cfg, "trainer.accelerator")
@@ -400,6 +419,7 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown top-level key; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}")
     check_values(cfg)
+    check_entries_name_a_class(cfg)
     check_model_fits_data(cfg)
     if machine:
         check_accelerator_present(cfg)
