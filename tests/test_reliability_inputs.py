@@ -706,6 +706,26 @@ def test_a_trainer_value_lightning_rejects_exits_2_with_one_line(train_in_proces
     assert snapshot(data_dir) == data_before
 
 
+def test_a_new_sweep_refused_at_its_first_job_in_the_task_leaves_nothing(train_in_process, tmp_path):
+    """Lightning alone knows the rule of limit_train_batches: the first job refuses it in its task, once Hydra made
+    the sweep's multirun.yaml and the job's .hydra/ and train.log, which went on lying there."""
+    sweep = tmp_path / "sweep"
+    result = train_in_process("-m", "seed=1,2", "debug=limit", "trainer.limit_train_batches=-3",
+                              f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].startswith("error: trainer.limit_train_batches=-3 is invalid; ")
+    assert not sweep.exists()
+
+
+def test_a_refused_sweep_keeps_a_job_that_trained_before_the_refusal(train_in_process, tmp_path):
+    sweep = tmp_path / "sweep"
+    result = train_in_process("-m", "trainer.limit_train_batches=2,-3", "debug=limit", f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 2
+    (first,), (second,) = sweep.glob("0_*"), sweep.glob("1_*")
+    assert (first / "status.json").is_file()  # job 0's run: kept, whole
+    assert (second / ".hydra").is_dir()
+
+
 # ---- a diverged single run ------------------------------------------------------------------------------------------
 def test_a_diverged_single_run_raises_after_recording_everything(make_cfg, tmp_path):
     with pytest.raises(RunDiverged) as diverged:

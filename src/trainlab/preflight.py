@@ -26,11 +26,11 @@ that must stay untouched, is therefore checked here, on the composed config:
   the sweep it would finish (:func:`~trainlab.sweep.job_dirs.check_resumed_sweep`). Under torchrun or SLURM, where
   every rank is a ``train.py`` process, rank 0 checks the directories and the other ranks write no ``.hydra/``.
 
-A multirun refused later (a job's config, found by the stacked launcher before it writes any job, or by a search
-before its first trial) leaves no sweep directory it made for nothing: Hydra's ``multirun.yaml`` alone is removed
-with it; nor does a single run refused once its data is known (``trainer.devices=3`` and a batch the processes cannot
-share): a new run directory holding only Hydra's ``.hydra/`` and log is removed (:func:`remove_refused_output_dir`,
-on exit status 2).
+A command refused later leaves no directory it made for nothing (:func:`remove_refused_output_dir`, on exit status
+2): a multirun refused at a job's config - found by the stacked launcher before it writes any job, by a search before
+its first trial, or by the first job of a basic sweep in its task (a Trainer value only Lightning checks) - and a
+single run refused once its data is known (``trainer.devices=3`` and a batch the processes cannot share), where the
+new directory holds only Hydra's files (``multirun.yaml``, ``.hydra/``, logs).
 
 The training task repeats these checks for its own callers (tests, launchers that run jobs in-process); in a
 multirun each job's config and ``ckpt_path`` are checked there, once Hydra has made the job's directory (the
@@ -210,34 +210,32 @@ NEW_SWEEP_DIR: list[Path] = []
 NEW_RUN_DIR: list[Path] = []
 
 
-def holds_only_hydra_files(run_dir: Path) -> bool:
-    """Whether ``run_dir`` holds nothing but what Hydra writes before the task: ``.hydra/*.yaml`` and ``*.log``."""
-    for entry in run_dir.iterdir():
-        if entry.name == ".hydra" and entry.is_dir():
-            if any(not (f.is_file() and f.suffix == ".yaml") for f in entry.iterdir()):
-                return False
-        elif not (entry.is_file() and entry.suffix == ".log"):
+def holds_only_hydra_files(directory: Path) -> bool:
+    """Whether ``directory`` holds nothing but what Hydra writes before a task trains: a sweep's ``multirun.yaml``,
+    ``.hydra/*.yaml`` and ``*.log`` files, at any depth (a sweep's job directories)."""
+    for path in directory.rglob("*"):
+        if path.is_symlink():
+            return False
+        if path.is_dir():
+            continue
+        if not (path.suffix == ".log" or (path.parent.name == ".hydra" and path.suffix == ".yaml")
+                or path == directory / "multirun.yaml"):
             return False
     return True
 
 
 def remove_refused_output_dir() -> None:
-    """After a refusal (exit status 2): the sweep directory this multirun made, if it holds only Hydra's
-    ``multirun.yaml``, and the run directory this single run made, if it holds only Hydra's files
-    (:func:`holds_only_hydra_files`), are removed - the refused command leaves nothing behind. One that cannot be
-    removed is named in a warning; the refusal keeps its message and exit status."""
+    """After a refusal (exit status 2): the sweep or run directory this command made, if it holds only Hydra's files
+    (:func:`holds_only_hydra_files`: a sweep refused at its first job, a run refused once its data is known), is
+    removed - the refused command leaves nothing behind. One that cannot be removed is named in a warning; the
+    refusal keeps its message and exit status."""
     made = [*NEW_SWEEP_DIR, *NEW_RUN_DIR]
-    sweep_dirs = set(NEW_SWEEP_DIR)
     forget_new_output_dirs()
     for directory in made:
-        if not directory.is_dir() or directory.is_symlink():
+        if not directory.is_dir() or directory.is_symlink() or not holds_only_hydra_files(directory):
             continue
         try:
-            if directory in sweep_dirs and [p.name for p in directory.iterdir()] == ["multirun.yaml"]:
-                (directory / "multirun.yaml").unlink()
-                directory.rmdir()
-            elif directory not in sweep_dirs and holds_only_hydra_files(directory):
-                shutil.rmtree(directory)
+            shutil.rmtree(directory)
         except OSError as error:
             print(f"warning: the refused command left {directory}, which it could not remove: {error}",
                   file=sys.stderr)
