@@ -305,7 +305,7 @@ def test_resuming_a_completed_run_at_the_end_of_its_budget_is_refused_and_a_larg
     before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
     again = train_in_process(*args, "ckpt_path=last")
     assert again.returncode == 2
-    assert again.stderr.splitlines()[-1].startswith(f"error: ckpt_path=last: the run in {run_dir} completed, and its "
+    assert again.stderr.splitlines()[-1].startswith(f"error: ckpt_path=last: the run in {run_dir} completed, and the "
                                                     "checkpoint (step ")
     assert again.stderr.splitlines()[-1].endswith(
         "resuming it would train nothing and replace its status.json; nothing was written. allowed: a larger "
