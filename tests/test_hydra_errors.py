@@ -408,3 +408,24 @@ def test_a_sweep_over_no_value_is_refused_before_anything(train_in_process, tmp_
         "error: seed=range(0,0): sweeps over no value, so the sweep has no job; nothing was written. allowed: a range "
         "or list of at least one value (e.g. seed=range(0,3))")
     assert not (tmp_path / "sweep").exists()
+
+
+@pytest.mark.parametrize("launcher", ["basic", "stacked"])
+def test_a_sweep_whose_budget_ends_before_the_first_validation_is_refused_before_it_trains(
+        train_in_process, tmp_path, launcher):
+    """experiment=compare_optimizers trainer.max_steps=20 trained every job to its end, then failed: val/acc, the
+    objective, is computed at the end of an epoch (4 steps here), which the budget never reached."""
+    sizes = ["data.train_size=400", "data.val_size=100", "data.batch_size=100", "trainer.max_epochs=-1"]
+    result = train_in_process("-m", "seed=1,2", *sizes, "trainer.max_steps=3", f"hydra/launcher={launcher}",
+                              f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "error: optimized_metric='val/acc' is computed by validation, which first runs after 4 steps (the end of "
+        "epoch 1 of 4 steps: trainer.check_val_every_n_epoch=1), and trainer.max_steps=3 stops the run after 3 "
+        "steps: the sweep would get no objective from it; nothing was trained. allowed: a budget of at least 4 steps "
+        "(trainer.max_steps=4), or optimized_metric=null for jobs that return no objective")
+    single = train_in_process(*sizes, "trainer.max_steps=3", f"hydra.run.dir={tmp_path / 'run'}")
+    assert single.returncode == 0  # a single run only warns that it returns no objective
+    enough = train_in_process("-m", "seed=1,2", *sizes, "trainer.max_steps=4", f"hydra/launcher={launcher}",
+                              f"hydra.sweep.dir={tmp_path / 'enough'}")
+    assert enough.returncode == 0, enough.stderr[-2000:]
