@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -137,11 +138,18 @@ def test_multirun_job_without_its_optimized_metric_fails_the_sweep(train_in_proc
     assert typo.returncode == 2  # a config value to fix
     assert "error: optimized_metric='val/nope' is not a metric the sweep's jobs report" in typo.stderr
     assert not list(tmp_path.rglob("status.json"))
-    # a metric the job would report but did not log (no validation epoch within trainer.max_steps): found at its end
-    result = train_in_process("-m", "debug=limit", "trainer.max_steps=3", "optimizer=sgd,adam")
+    # a budget that ends before the first validation: refused at the start of the first job's training
+    short = train_in_process("-m", "debug=limit", "trainer.max_steps=3", "optimizer=sgd,adam",
+                             f"hydra.sweep.dir={tmp_path / 'short'}")
+    assert short.returncode == 2
+    assert "error: optimized_metric='val/acc' is computed by validation, which first runs after 5 steps" in short.stderr
+    assert [json.loads(p.read_text())["status"] for p in (tmp_path / "short").rglob("status.json")] == ["failed"]
+    # a metric the job would report but did not log (validation switched off): found at its end
+    result = train_in_process("-m", "debug=limit", "trainer.limit_val_batches=0", "optimizer=sgd,adam",
+                              f"hydra.sweep.dir={tmp_path / 'sweep'}")
     assert result.returncode == 2
     assert "error: optimized_metric='val/acc' was not logged (did validation run?)" in result.stderr
-    (status,) = tmp_path.rglob("status.json")  # the sweep stopped at its first job, whose training is kept
+    (status,) = (tmp_path / "sweep").rglob("status.json")  # the sweep stopped at its first job, whose training is kept
     assert '"status": "completed"' in status.read_text()
     assert status.parent.name.startswith("0_") and "optimizer=sgd" in status.parent.name
 
