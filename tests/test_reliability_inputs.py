@@ -569,6 +569,9 @@ CONSTRUCTOR_ERRORS = [  # overrides, the one-line message (each object is built 
     (["scheduler=step", "+scheduler.last_epoch=5"],
      "scheduler.last_epoch=5 is invalid; torch.optim.lr_scheduler.StepLR raised KeyError: param 'initial_lr' is not "
      "specified in param_groups[0] when resuming scheduler with last_epoch >= 0."),
+    (["+trainer.max_time=abc"],  # the message names no argument, but quotes its value
+     "trainer.max_time='abc' is invalid; lightning.pytorch.trainer.Trainer raised MisconfigurationException: "
+     "`Timer(duration='abc')` is not a valid duration. Expected a string in the format DD:HH:MM:SS."),
     (["callbacks.divergence_guard.check_every_n_steps=0"],
      "callbacks.divergence_guard.check_every_n_steps=0 is invalid; trainlab.callbacks.divergence_guard."
      "DivergenceGuard raised ValueError: callbacks.divergence_guard.check_every_n_steps=0 must be >= 1"),

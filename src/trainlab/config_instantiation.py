@@ -45,12 +45,18 @@ def library_message(error: BaseException) -> str:
 
 def argument_named_in(message: str, node: Any) -> str | None:
     """The one argument of ``node`` whose name the library's message mentions (``limit_train_batches`` in "invalid
-    value -3 for limit_train_batches"), or None when none or several are."""
+    value -3 for limit_train_batches"), else the one whose string value it quotes (``max_time`` in "`Timer(duration=
+    'abc')` is not a valid duration"), or None when none or several are."""
     if not isinstance(node, DictConfig):
         return None
     named = [str(name) for name in node if not str(name).startswith("_")
              and re.search(rf"\b{re.escape(str(name)).replace('_', '[_ ]')}\b", message, re.IGNORECASE)]
-    return named[0] if len(named) == 1 else None
+    if named:
+        return named[0] if len(named) == 1 else None
+    values = OmegaConf.to_container(node, resolve=False)
+    quoted = [str(name) for name, value in values.items() if not str(name).startswith("_") and isinstance(value, str)
+              and value and (f"'{value}'" in message or f'"{value}"' in message)]
+    return quoted[0] if len(quoted) == 1 else None
 
 
 def config_error(error: BaseException, node: Any, key: str) -> UserError:
