@@ -10,8 +10,9 @@ bundled sample or full MNIST), so the check runs at the start of training, befor
 * the first validation comes after batch ``(check_val_every_n_epoch - 1) * batches_per_epoch + val_check_batch``;
 * the run stops after ``max_steps`` steps, or ``max_epochs`` epochs of ``batches_per_epoch``, whichever is first.
 
-A run that accumulates gradients, resumes from a checkpoint, or has no validation batches is left alone (its step
-count is no batch count, or its objective may come from an earlier session).
+A run that accumulates gradients, resumes from a checkpoint, has no training or validation batches, or never
+validates is left alone (its step count is no batch count, its objective may come from an earlier session, or the
+end of the run says what is missing).
 """
 
 from __future__ import annotations
@@ -53,10 +54,10 @@ class ObjectiveReachCheck(L.Callback):
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if (trainer.global_step > 0 or trainer.accumulate_grad_batches != 1 or trainer.limit_val_batches == 0
-                or not math.isfinite(trainer.num_training_batches)):
+                or not math.isfinite(trainer.num_training_batches) or trainer.num_training_batches < 1):
             return
         first, last = first_validation_and_last_batch(trainer)
-        if first <= last:
+        if first <= last or not math.isfinite(first):  # a run that never validates is told so at its end
             return
         every, per_epoch = trainer.check_val_every_n_epoch, trainer.num_training_batches
         when = f"after {first} steps"
