@@ -27,7 +27,7 @@ from trainlab.config_validation import validate_config
 from trainlab.errors import CheckpointError, ConfigError, OutputLocationError, RecordedFileError
 from trainlab.models.mlp import MLP
 from trainlab.output_locations import MIN_FREE_BYTES, check_data_locations, check_run_locations
-from trainlab.run_status import read_status
+from trainlab.run_status import read_status, write_status
 from trainlab.train import train
 from trainlab.typed_values import typed
 
@@ -869,3 +869,13 @@ def test_trainlab_evaluate_on_no_directory_says_what_is_there(tmp_path, capsys, 
     assert capsys.readouterr().err.splitlines() == [
         f"error: {target} is a file, not a run directory" if kind == "file" else
         f"error: run directory {target} does not exist"]
+
+
+def test_trainlab_evaluate_on_a_run_without_hydra_files_says_which_setting_left_them_out(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    write_status(run, "completed", [], {"val/acc": 0.5}, None, 1.0)  # as hydra.output_subdir=null leaves a run
+    assert trainlab_cli(["evaluate", str(run)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {run} has no .hydra/config.yaml, the config evaluate rebuilds the model and data from (the run was "
+        "trained with hydra.output_subdir=null, which writes none); train it again without that setting to evaluate it"]

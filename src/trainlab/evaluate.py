@@ -32,7 +32,7 @@ from trainlab.errors import CheckpointNotFoundError, ConfigError, RecordedFileEr
 from trainlab.metric_values import metric_number
 from trainlab.models.metric_names import EVAL_METRIC_NAMES
 from trainlab.recorded_yaml import DAMAGED, read_recorded_mapping
-from trainlab.run_status import read_status
+from trainlab.run_status import STATUS_FILE, read_status
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,6 +56,10 @@ def run_config(run_dir: Path) -> DictConfig:
                             f"run directory {run_dir} does not exist")
         if (run_dir / "multirun.yaml").is_file():
             raise UserError(sweep_dir_message(run_dir))
+        if (run_dir / STATUS_FILE).is_file():  # a run, trained with hydra.output_subdir=null
+            raise UserError(f"{run_dir} has no .hydra/config.yaml, the config evaluate rebuilds the model and data "
+                            "from (the run was trained with hydra.output_subdir=null, which writes none); train it "
+                            "again without that setting to evaluate it")
         raise UserError(f"{run_dir} has no .hydra/config.yaml: not the directory of a trainlab run "
                         "(outputs/runs/<run> or outputs/multiruns/<sweep>/<job>)")
     os.environ.setdefault("TRAINLAB_ROOT", str(REPOSITORY_ROOT))  # paths.root_dir, as train.py sets it
