@@ -14,7 +14,7 @@ from trainlab.errors import ConfigError
 
 def trainer(**values):
     settings = dict(num_training_batches=40, val_check_batch=40, check_val_every_n_epoch=1, max_steps=-1,
-                    max_epochs=10, global_step=0, accumulate_grad_batches=1, limit_val_batches=1.0)
+                    max_epochs=10, global_step=0, accumulate_grad_batches=1, limit_val_batches=1.0, callbacks=[])
     return SimpleNamespace(**{**settings, **values})
 
 
@@ -44,3 +44,12 @@ def test_only_validation_metrics_are_checked():
     assert computed_by_validation("val/acc") and computed_by_validation("eval/test_acc")
     assert computed_by_validation("val/acc_best")
     assert not computed_by_validation("train/loss") and not computed_by_validation(None)
+
+
+def test_the_check_leaves_the_trainers_callbacks_once_it_has_run():
+    """Checked once at the start: Lightning would call its (empty) hooks at every step otherwise."""
+    check, other = ObjectiveReachCheck("val/acc"), object()
+    fine = trainer(callbacks=[other, check])
+    held = fine.callbacks
+    check.on_train_start(fine, None)
+    assert fine.callbacks == [other] and held == [other, check]  # a new list: the one Lightning iterates is intact

@@ -46,7 +46,7 @@ from omegaconf import DictConfig
 from trainlab.callbacks.checkpoint_provenance import CheckpointProvenance
 from trainlab.callbacks.divergence_guard import DivergenceGuard, RunDiverged
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
-from trainlab.callbacks.objective_reach import ObjectiveReachCheck, computed_by_validation
+from trainlab.callbacks.objective_reach import objective_reach_checks
 from trainlab.callbacks.startup_end import StartupEnd
 from trainlab.checkpoint_check import check_budget_left, check_checkpoint, check_data_source
 from trainlab.compile_model import compile_network
@@ -152,8 +152,8 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     # StartupEnd: a Ctrl-C is train.py's start-up's to answer until fit starts, then the run's
     callbacks = [*instantiate_dict(cfg.get("callbacks"), "callbacks"), CheckpointProvenance(cfg, overrides),
                  StartupEnd()]
-    if context.multirun and ckpt_path is None and computed_by_validation(cfg.get("optimized_metric")):
-        callbacks.append(ObjectiveReachCheck(cfg.optimized_metric))  # a budget that ends before any validation
+    if context.multirun:  # a budget that ends before any validation: the sweeper would get no objective
+        callbacks += objective_reach_checks(cfg.get("optimized_metric"), resuming=ckpt_path is not None)
     if not cfg.trainer.get("enable_progress_bar", True):  # the switch also removes the bar configured in callbacks/
         callbacks = [callback for callback in callbacks if not isinstance(callback, ProgressBar)]
     loggers: list[Logger] = instantiate_dict(cfg.get("logger"), "logger")

@@ -22,14 +22,19 @@ import math
 import lightning as L
 
 from trainlab.errors import ConfigError
-from trainlab.models.metric_names import EVAL_METRIC_NAMES
+from trainlab.models.metric_names import EVAL_METRIC_NAMES, validation_metric_names
 from trainlab.typed_values import typed
 
 
 def computed_by_validation(name: str | None) -> bool:
     """Whether the metric ``name`` comes out of the validation loop (``val/*``, ``eval/*``, ``val/acc_best``)."""
-    names = {metric for pair in EVAL_METRIC_NAMES.values() for metric in pair} | {"val/acc_best"}
-    return name in names
+    return name in (*validation_metric_names(list(EVAL_METRIC_NAMES)), "val/acc_best")
+
+
+def objective_reach_checks(metric: str | None, resuming: bool) -> list[L.Callback]:
+    """The check for a sweep's job (or a stack of them) that returns ``metric``: none where the metric is not a
+    validation metric or the run resumes from a checkpoint (its objective may come from an earlier session)."""
+    return [ObjectiveReachCheck(metric)] if computed_by_validation(metric) and not resuming else []
 
 
 def first_validation_and_last_batch(trainer: L.Trainer) -> tuple[int, float]:
@@ -53,6 +58,9 @@ class ObjectiveReachCheck(L.Callback):
         self.metric = metric
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        # checked once: off the trainer's list from now on, where Lightning would call its no-op hooks at every step
+        # (~6 us a step each, ~1 % of a lone run's). A new list: Lightning goes on iterating the one it holds.
+        trainer.callbacks = [callback for callback in trainer.callbacks if callback is not self]
         if (trainer.global_step > 0 or trainer.accumulate_grad_batches != 1 or trainer.limit_val_batches == 0
                 or not math.isfinite(trainer.num_training_batches) or trainer.num_training_batches < 1):
             return

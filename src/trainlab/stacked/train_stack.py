@@ -32,7 +32,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from trainlab.callbacks.checkpoint_provenance import provenance
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
-from trainlab.callbacks.objective_reach import ObjectiveReachCheck, computed_by_validation
+from trainlab.callbacks.objective_reach import objective_reach_checks
 from trainlab.callbacks.rng_state import RNGStateInCheckpoint
 from trainlab.callbacks.startup_end import StartupEnd
 from trainlab.config_instantiation import build_optimizers, instantiate_key
@@ -167,9 +167,8 @@ def train_stack(jobs: list[StackJob], skipped: dict[int, float | None] | None = 
         callbacks.append(RNGStateInCheckpoint())
     if plans[0].progress_bar is not None:
         callbacks.append(hydra.utils.instantiate(plans[0].progress_bar))
-    metric = first.get("optimized_metric")
-    if computed_by_validation(metric) and not any(job.cfg.get("ckpt_path") for job in stack_jobs):
-        callbacks.append(ObjectiveReachCheck(metric))  # a budget that ends before any validation
+    callbacks += objective_reach_checks(first.get("optimized_metric"),  # a budget that ends before any validation
+                                        resuming=any(job.cfg.get("ckpt_path") for job in stack_jobs))
     trainer: L.Trainer = instantiate_key(first, "trainer", callbacks=callbacks, logger=False,
                                          enable_checkpointing=True)  # MemberOutputs checkpoints
     log.info("stack of %d members: %s", len(members), ", ".join(job.job_name for job in stack_jobs))
