@@ -229,6 +229,8 @@ def test_the_cause_is_the_rank_that_failed_first():
     # a poll 2 s late (a busy machine): the reset recorded 1 s after the last poll that found the killed rank running
     killed_seen_late = {**killed, "alive_at": 100.0, "ended_at": 102.0}
     assert first_failure([{**reset, "failed_at": 101.0}, killed_seen_late]) is killed_seen_late
+    # the killed rank's sockets closed while it was still dying: its peer's reset recorded before a poll saw it ended
+    assert first_failure([{**reset, "failed_at": 99.0}, killed]) is killed
     assert first_failure([crash, aborted_later]) is crash  # a survivor that aborted later is not the cause
     assert first_failure([crash, stopped]) is crash and first_failure([stopped]) is stopped
     assert aborted_later["error"] == "killed by SIGABRT before recording an outcome"

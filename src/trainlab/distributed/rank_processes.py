@@ -209,16 +209,26 @@ def failure_time(outcome: dict[str, Any]) -> float:
     return outcome.get("failed_at", outcome.get("alive_at", outcome.get("ended_at", 0.0) - POLL_S))
 
 
+#: what a rank's error says when a peer it was exchanging with went away: the effect of another rank's end
+LOST_PEER = ("Connection reset by peer", "Connection closed by peer", "Broken pipe")
+
+
+def lost_a_peer(outcome: dict[str, Any]) -> bool:
+    return outcome["kind"] == "failed" and any(words in str(outcome.get("error", "")) for words in LOST_PEER)
+
+
 def first_failure(outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The outcome that explains a failed job: a user error; else the rank that failed or was killed from outside
     first (:func:`failure_time`) - the ranks it left inside a collective operation fail after it, of a lost
-    connection, and are not the cause; else the first the job stopped."""
+    connection, and are not the cause: such a failure (:data:`LOST_PEER`) comes after any other whatever the
+    times, as a killed rank's sockets close while it is still dying, before a poll can see it ended; else the first
+    the job stopped."""
     users = [o for o in outcomes if o["kind"] == "user_error"]
     if users:
         return users[0]
     failures = [o for o in outcomes if o["kind"] in ("killed", "failed")]
     if failures:
-        return min(failures, key=failure_time)
+        return min(failures, key=lambda outcome: (lost_a_peer(outcome), failure_time(outcome)))
     stopped = [o for o in outcomes if o["kind"] == "stopped"]
     return stopped[0] if stopped else None
 
