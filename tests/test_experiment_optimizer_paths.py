@@ -56,3 +56,16 @@ def test_an_out_folder_with_other_files_is_accepted(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     out = optimizer_paths.main(["--out", str(tmp_path)])
     assert (out / "optimizer_paths.png").is_file() and (tmp_path / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("below", ["", "sub"])
+def test_an_out_that_is_a_file_or_lies_below_one_is_one_error_line_and_the_file_is_kept(tmp_path, capsys, below):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    out = a_file / below if below else a_file
+    with pytest.raises(SystemExit) as exit_info:
+        optimizer_paths.main(["--out", str(out)])
+    assert exit_info.value.code == 2
+    assert f"error: --out {out} is unusable: {a_file} is a file, not a directory" in capsys.readouterr().err
+    assert a_file.read_text() == "mine"
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]

@@ -119,6 +119,17 @@ def test_activation_figures_and_table(tmp_path, capsys):
     assert "relu       he" in printed and "layer 5" in printed
 
 
+def test_activations_refuse_an_out_below_a_file_in_one_error_line(tmp_path, capsys):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    with pytest.raises(SystemExit) as exit_info:
+        activations.main(["--out", str(a_file / "figures")])
+    assert exit_info.value.code == 2
+    assert (f"error: --out {a_file / 'figures'} is unusable: {a_file} is a file, not a directory"
+            in capsys.readouterr().err)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
 def test_activation_figures_are_never_overwritten(tmp_path, capsys):
     (tmp_path / "tanh_xavier.png").write_bytes(b"an earlier figure")
     with pytest.raises(SystemExit) as exit_info:

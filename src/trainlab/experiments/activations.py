@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from trainlab.errors import RunDirInUseError
+from trainlab.errors import UserError
 from trainlab.experiments.output_dir import experiment_output_dir
 from trainlab.init import he_init, normal_init, xavier_init
 from trainlab.models.mlp import make_activation
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> Path:
     case_files = [case_png_name(activation, init) for activation in ACTIVATIONS for init in INITS]
     try:
         out = experiment_output_dir("activations", args.out, writes=[*case_files, "overview.png", "stats.csv"])
-    except RunDirInUseError as error:
+    except UserError as error:  # an --out that is a file, or holds an earlier result
         parser.error(str(error))  # exit 2
 
     import matplotlib

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from trainlab.errors import RunDirInUseError
+from trainlab.errors import UserError
 from trainlab.experiments.output_dir import experiment_output_dir
 from trainlab.optim import SGD, AdaGrad, Adam, Momentum
 
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> Path:
         parser.error(f"--steps={args.steps} must be >= 1")
     try:
         out = experiment_output_dir("optimizer_paths", args.out, writes=["optimizer_paths.png", "optimizer_paths.csv"])
-    except RunDirInUseError as error:
+    except UserError as error:  # an --out that is a file, or holds an earlier result
         parser.error(str(error))  # exit 2
     paths = all_paths(args.steps)
     plot_paths(paths, out / "optimizer_paths.png")

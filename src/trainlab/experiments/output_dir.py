@@ -2,6 +2,8 @@
 
 An earlier result is never overwritten: a directory that already holds any of the files the experiment writes is
 refused (``--out`` may still point at a folder that collects other files, e.g. the figures of A and C together).
+A ``--out`` that cannot be a directory (a file, a path through a file, an unwritable place) is refused before
+anything is written, as ``trainlab report --out`` is.
 """
 
 from __future__ import annotations
@@ -11,16 +13,21 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from trainlab.errors import RunDirInUseError
+from trainlab.errors import OutputLocationError, RunDirInUseError
+from trainlab.output_locations import location_problem
 
 
 def experiment_output_dir(name: str, out: str | None, writes: Iterable[str]) -> Path:
     """Create and return the output directory of experiment ``name``, which will write the files ``writes``.
 
     Raises:
+        OutputLocationError: ``out`` cannot be a directory this process writes into (why, in the message).
         RunDirInUseError: the directory already holds one of ``writes`` (named in the message).
     """
     if out is not None:
+        problem = location_problem(out)
+        if problem is not None:
+            raise OutputLocationError(f"--out {out} is unusable: {problem}")
         path = Path(out)
     else:
         root = Path(os.environ.get("TRAINLAB_ROOT", "."))
