@@ -80,11 +80,14 @@ def test_interval_sweep_without_a_sampling_sweeper_names_the_way_out(train_subpr
     assert not (tmp_path / "outputs").exists()
 
 
-def test_hydra_full_error_keeps_the_traceback(train_subprocess):
+def test_hydra_full_error_adds_the_traceback_and_keeps_the_line_and_exit_status(train_subprocess):
     result = train_subprocess("optimizer=adamm", env={"HYDRA_FULL_ERROR": "1"})
-    assert result.returncode == 1
+    assert result.returncode == 2  # as without HYDRA_FULL_ERROR (it was 1: Hydra re-raised)
     assert "Traceback (most recent call last)" in result.stderr
     assert "hydra.errors.MissingConfigException: In 'train': Could not find 'optimizer/adamm'" in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: optimizer=adamm: no option 'adamm' in config group optimizer; allowed: adagrad, adam, momentum, "
+        "nesterov, rmsprop, sgd, torch_adam, torch_adamw, torch_sgd; did you mean adam?")
 
 
 def test_suggestion_only_for_a_close_match():

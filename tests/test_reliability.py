@@ -158,11 +158,27 @@ def test_full_traceback_on_request(train_in_process):
     assert result.stderr.strip().splitlines()[-1].startswith("error: optimizer.lr=-1 is invalid")
 
 
+def test_full_traceback_of_a_value_the_library_refuses_keeps_exit_status_2_and_removes_the_run_dir(
+        train_in_process, tmp_path):
+    # refused when the Trainer is built, inside the task: it left train.py as an uncaught exception (exit 1)
+    run_dir = tmp_path / "run"
+    result = train_in_process("+trainer.limit_train_batches=-3", f"hydra.run.dir={run_dir}",
+                              env={"HYDRA_FULL_ERROR": "1"})
+    assert result.returncode == 2
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "error: trainer.limit_train_batches=-3 is invalid; lightning.pytorch.trainer.Trainer raised")
+    assert not run_dir.exists()  # Hydra's .hydra/ and train.log, made for nothing, removed as without the variable
+
+
 def test_full_traceback_of_a_job_error_in_a_multirun(train_in_process):
-    # in a multirun a later job's config error leaves train.py, and the interpreter prints its traceback (the first
-    # job's is found before the sweep starts: trainlab.sweep.first_job)
-    with pytest.raises(ConfigError, match=r"optimized_metric='val/acc' is not a metric the sweep's jobs report"):
-        train_in_process("-m", "data.eval_splits=[val],[train,test]", "debug=limit", env={"HYDRA_FULL_ERROR": "1"})
+    # in a multirun a later job's config error stops the sweep with its traceback, its line and exit status 2 (the
+    # first job's is found before the sweep starts: trainlab.sweep.first_job)
+    result = train_in_process("-m", "data.eval_splits=[val],[train,test]", "debug=limit", env={"HYDRA_FULL_ERROR": "1"})
+    assert result.returncode == 2
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "error: optimized_metric='val/acc' is not a metric the sweep's jobs report")
     result = train_in_process("-m", "data.eval_splits=[train,test]", env={"HYDRA_FULL_ERROR": "1"})
     assert result.returncode == 2
     assert "trainlab.errors.ConfigError: optimized_metric='val/acc' is not a metric the sweep's jobs" in result.stderr

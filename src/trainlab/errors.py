@@ -1,11 +1,13 @@
 """Errors that are the user's to fix (a config value, a data file, a directory) rather than bugs.
 
-``train.py`` prints a :class:`UserError` as one line and exits with status 2 (the full traceback stays available
-with ``HYDRA_FULL_ERROR=1``); in a multirun a user error stops the sweep instead of being recorded as a failed job.
+``train.py`` prints a :class:`UserError` as one line and exits with status 2; with ``HYDRA_FULL_ERROR=1`` the full
+traceback comes before that line and the exit status stays 2, so a script that tells config errors apart by the
+status reads the same either way. In a multirun a user error stops the sweep instead of being recorded as a failed job.
 """
 
 import os
 import sys
+import traceback
 from typing import NoReturn
 
 
@@ -41,9 +43,15 @@ class OutputLocationError(UserError, OSError):
     """A directory the run writes into is a file, not writable, or on a full disk."""
 
 
-def exit_for_user_error(error: UserError) -> NoReturn:
-    """Print ``error: <message>`` on one line to stderr and exit with status 2 (re-raised with HYDRA_FULL_ERROR=1)."""
+def exit_with_error_line(message: str, error: BaseException) -> NoReturn:
+    """Print ``error: <message>`` on one line to stderr - after ``error``'s traceback with ``HYDRA_FULL_ERROR=1`` -
+    and exit with status 2."""
     if os.environ.get("HYDRA_FULL_ERROR") == "1":
-        raise error
-    print(f"error: {error}", file=sys.stderr)
-    sys.exit(2)
+        traceback.print_exception(error)
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2) from error
+
+
+def exit_for_user_error(error: UserError) -> NoReturn:
+    """:func:`exit_with_error_line` with the error's own message."""
+    exit_with_error_line(str(error), error)

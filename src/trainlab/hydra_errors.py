@@ -14,8 +14,8 @@ and exit with status 2; so do the basic sweeper's refusal of a sweep it cannot e
 group swept over ``null`` (``-m scheduler=null,step``: Hydra's defaults list raises a ValueError), a run or job
 directory whose name the file system refuses (``ENAMETOOLONG``: a job is named from its overrides), and a
 :class:`~trainlab.errors.UserError` raised outside the task (a sweeper's settings, checked before any job). Every
-other exception still goes to Hydra's report, and ``HYDRA_FULL_ERROR=1`` keeps Hydra's full traceback for these
-too.
+other exception still goes to Hydra's report. ``HYDRA_FULL_ERROR=1`` prints the full traceback before each of these
+lines; the exit status stays 2.
 
 Hydra offers no public hook for this: the wrapper replaces ``hydra._internal.utils.run_and_report``, the function
 through which ``hydra.main`` runs composition and the task (``tests/test_hydra_errors.py`` pins the messages, so a
@@ -27,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import errno
-import os
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -46,7 +45,7 @@ from hydra.errors import (
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
-from trainlab.errors import UserError
+from trainlab.errors import UserError, exit_for_user_error, exit_with_error_line
 from trainlab.group_options import option_lacks_key_message
 from trainlab.output_locations import NAME_MAX, PATH_MAX
 
@@ -233,26 +232,20 @@ def report_config_errors_in_one_line() -> None:
             try:
                 return func()
             except HydraException as error:
-                if not is_config_error(error) or os.environ.get("HYDRA_FULL_ERROR") == "1":
+                if not is_config_error(error):
                     raise
-                print(f"error: {one_line_message(error)}", file=sys.stderr)
-                sys.exit(2)
+                exit_with_error_line(one_line_message(error), error)
             except UserError as error:  # raised outside the task, e.g. by a sweeper checking its settings
-                if os.environ.get("HYDRA_FULL_ERROR") == "1":
-                    raise
-                print(f"error: {error}", file=sys.stderr)
-                sys.exit(2)
+                exit_for_user_error(error)
             except ValueError as error:  # Hydra's defaults list, composing a job of a sweep
-                if not str(error).startswith(GROUP_SWEPT_OVER_NULL) or os.environ.get("HYDRA_FULL_ERROR") == "1":
+                if not str(error).startswith(GROUP_SWEPT_OVER_NULL):
                     raise
-                print(f"error: {null_group_sweep_message(sys.argv[1:])}", file=sys.stderr)
-                sys.exit(2)
+                exit_with_error_line(null_group_sweep_message(sys.argv[1:]), error)
             except OSError as error:  # Hydra making a run or job directory
-                if error.errno != errno.ENAMETOOLONG or os.environ.get("HYDRA_FULL_ERROR") == "1":
+                if error.errno != errno.ENAMETOOLONG:
                     raise
                 multirun = any(word in ("-m", "--multirun") for word in sys.argv[1:])
-                print(f"error: {name_too_long_message(error, multirun)}", file=sys.stderr)
-                sys.exit(2)
+                exit_with_error_line(name_too_long_message(error, multirun), error)
 
         return hydra_report(run)
 

@@ -50,7 +50,6 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -61,7 +60,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from trainlab.config_keys import is_under, override_lines
 from trainlab.config_switches import check_switches
-from trainlab.errors import ConfigError, UserError
+from trainlab.errors import ConfigError, UserError, exit_for_user_error
 from trainlab.hydra_plugin_keys import check_plugin_keys
 from trainlab.job_view import job_view
 from trainlab.output_locations import check_run_locations
@@ -77,10 +76,7 @@ def exit_on_user_error(check: Callable[[], None]) -> None:
     try:
         check()
     except UserError as error:
-        if os.environ.get("HYDRA_FULL_ERROR") == "1":
-            traceback.print_exc()
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from error
+        exit_for_user_error(error)
 
 
 def check_single_run(config: DictConfig) -> None:
