@@ -30,6 +30,7 @@ from trainlab.errors import ConfigError, UserError
 from trainlab.typed_values import typed
 
 FULL_KEY = re.compile(r"^full_key: (\S+)$", re.MULTILINE)
+IN_PLACE_ON_A_LEAF = "a leaf Variable that requires grad is being used in an in-place operation"
 
 
 def one_line(text: str) -> str:
@@ -87,25 +88,38 @@ def config_error(error: BaseException, node: Any, key: str) -> UserError:
     return ConfigError(f"{where}; {target} raised {type(cause).__name__}: {message}")
 
 
-def instantiate_key(cfg: DictConfig, key: str, label: str | None = None, **kwargs: Any) -> Any:
+def instantiate_key(cfg: DictConfig, key: str, label: str | None = None,
+                    factories: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
     """``hydra.utils.instantiate(cfg.<key>, **kwargs)``; an exception is a one-line ConfigError naming ``label``
-    (default ``key``: the key's full name when ``cfg`` is the root)."""
+    (default ``key``: the key's full name when ``cfg`` is the root) - or, when it was raised inside one of
+    ``factories`` (config key -> a ``_partial_`` object among ``kwargs`` that the constructor calls, as the model
+    calls its ``init``), naming that factory's key."""
     node = OmegaConf.select(cfg, key)
     try:
         return hydra.utils.instantiate(node, **kwargs)
     except Exception as error:  # noqa: BLE001 - every constructor's refusal is reported, chained, as a config error
+        raised = error.__cause__ if isinstance(error, InstantiationException) and error.__cause__ else error
+        inner = raising_factory(raised.__traceback__, {k: f for k, f in (factories or {}).items() if f is not None})
+        if inner is not None:
+            reported = config_error(error, OmegaConf.select(cfg, inner), inner)
+            if IN_PLACE_ON_A_LEAF in str(raised):  # a student's first initializer, written without torch.no_grad()
+                reported = ConfigError(f"{str(reported).rstrip('.')}; write the parameters in place under "
+                                       "torch.no_grad() (decorate the function with @torch.no_grad())")
+            raise reported from error
         raise config_error(error, node, label or key) from error
 
 
 def raising_factory(traceback: TracebackType | None, factories: Mapping[str, Any]) -> str | None:
-    """The key of the outermost factory in ``traceback``: the frame of a factory's own call, or of the
-    constructor of the class a factory builds (``factory.func``)."""
+    """The key of the outermost factory in ``traceback``: the frame of a factory's own call, of the function a
+    factory calls, or of the constructor of the class a factory builds (``factory.func``)."""
     while traceback is not None:
         receiver = traceback.tb_frame.f_locals.get("self")
         for key, factory in factories.items():
             built = getattr(factory, "func", None)
             builds_receiver = isinstance(built, type) and isinstance(receiver, built)
             if receiver is not None and (receiver is factory or builds_receiver):
+                return key
+            if traceback.tb_frame.f_code is getattr(built, "__code__", None):  # a function, e.g. an initializer
                 return key
         traceback = traceback.tb_next
     return None

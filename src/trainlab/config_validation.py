@@ -37,7 +37,7 @@ from trainlab.group_options import group_options, option_lacks_key_message, sett
 from trainlab.models.metric_names import epoch_metric_names, validation_metric_names
 from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
 from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
-from trainlab.target_arguments import accepted_keywords, first_argument
+from trainlab.target_arguments import accepted_keywords, first_argument, import_failure
 from trainlab.typed_values import typed
 
 TOP_LEVEL_KEYS = {
@@ -242,7 +242,7 @@ def target_parameters(target: str, key: str) -> frozenset[str] | None:
     try:
         return accepted_keywords(target)
     except Exception as error:  # noqa: BLE001 - reported as a config error with the cause
-        raise ConfigError(f"{key}._target_={target!r} cannot be imported ({error})") from error
+        raise ConfigError(f"{key}._target_={target!r} cannot be imported: {import_failure(target, error)}") from error
 
 
 def unknown_key_message(full_key: str, node: DictConfig, allowed: frozenset[str]) -> str:

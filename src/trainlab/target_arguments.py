@@ -3,12 +3,16 @@
 :func:`~trainlab.config_validation.check_keys` refuses a key that is no argument of its node's target (a misspelt
 ``+key``), and :mod:`trainlab.group_options` tells a key the chosen option's config does not set but its target
 takes (``+optimizer.foreach=false`` for ``torch.optim.Adam``) from one it does not take at all.
+:func:`import_failure` says on one line why a target could not be imported (Hydra's message takes three lines and
+asks whether the module is installed when the module raised while it was imported).
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
+import traceback
 
 from hydra._internal.utils import _locate
 
@@ -27,3 +31,30 @@ def first_argument(target: str) -> str | None:
     """The name of ``target``'s first parameter: for a ``_partial_`` node, the one its caller passes (an
     initializer's ``module``, an optimizer's ``params``, a schedule's ``optimizer``), not the config."""
     return next((name for name in inspect.signature(_locate(target)).parameters if name != "self"), None)
+
+
+def import_failure(target: str, error: BaseException) -> str:
+    """Why ``target`` could not be imported, on one line: the error at the end of Hydra's chain, and where an
+    imported file raised it (``NameError: name 'nn' is not defined (src/trainlab/init/my_init.py, line 2)``)."""
+    cause = error
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    if isinstance(cause, ModuleNotFoundError) and cause.name:
+        module, _, name = target.rpartition(".")
+        if cause.name == target and module and module_imports(module):  # Hydra tried the name as a module too
+            return f"module {module!r} has no attribute {name!r}"
+        if target.startswith(f"{cause.name}."):  # the target's module, or a package above it
+            return f"no module named {cause.name!r}"
+    message = " ".join(line.strip() for line in str(cause).splitlines() if line.strip())
+    frames = traceback.extract_tb(cause.__traceback__)
+    if isinstance(cause, SyntaxError) or not frames or cause is error:
+        return f"{type(cause).__name__}: {message}"
+    return f"{type(cause).__name__}: {message} ({frames[-1].filename}, line {frames[-1].lineno})"
+
+
+def module_imports(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except Exception:  # noqa: BLE001 - only whether it imports is asked; the caller reports the target's own error
+        return False
+    return True

@@ -144,7 +144,8 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     init = instantiate_key(cfg, "init") if cfg.get("init") else None
     optimizer = instantiate_key(cfg, "optimizer")
     scheduler = instantiate_key(cfg, "scheduler") if cfg.get("scheduler") else None
-    model: L.LightningModule = instantiate_key(cfg, "model", optimizer=optimizer, init=init, scheduler=scheduler)
+    model: L.LightningModule = instantiate_key(cfg, "model", factories={"init": init}, optimizer=optimizer, init=init,
+                                               scheduler=scheduler)
     build_optimizers(model, cfg, {"optimizer": optimizer, "scheduler": scheduler})
     compile_network(model.net, cfg.get("compile"))
     if processes > 1 and cfg.get("seed") is not None:  # same initial weights; each rank its own dropout masks

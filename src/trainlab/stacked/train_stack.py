@@ -74,7 +74,7 @@ def build_member(job: StackJob, datamodule: L.LightningDataModule, plan: Callbac
         L.seed_everything(cfg.seed, workers=True, verbose=False)
     init = instantiate_key(cfg, "init") if cfg.get("init") else None
     optimizer = instantiate_key(cfg, "optimizer")
-    module = instantiate_key(cfg, "model", optimizer=optimizer, init=init, scheduler=None)
+    module = instantiate_key(cfg, "model", factories={"init": init}, optimizer=optimizer, init=init, scheduler=None)
     # the member's optimizer as its lone run builds it (the template of its checkpoint's optimizer state; no
     # scheduler, so configure_optimizers returns the optimizer itself); an argument its class rejects: a config error
     lone_optimizer = build_optimizers(module, cfg, {"optimizer": optimizer})

@@ -1,0 +1,111 @@
+"""A user's own initializer, as README.md's "Extending" section shows it: the example runs as written, and the
+mistakes of a first one (a missing import, a bad argument, an in-place write under autograd) are one error line
+naming ``init``, with exit status 2."""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+
+from trainlab.models.mlp import MLP
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_block(first_line: str) -> str:
+    """The README's fenced python block that starts with ``first_line``."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+    return next(block for block in blocks if block.startswith(first_line))
+
+
+def test_the_readmes_initializer_runs_as_written_and_draws_what_its_docstring_says():
+    namespace: dict = {}
+    exec(readme_block("# src/trainlab/init/my_init.py"), namespace)  # noqa: S102 - the README's own example
+    torch.manual_seed(0)
+    net = MLP(784, [100, 100], 10)
+    namespace["my_init"](net, scale=2.0)
+    for layer in [m for m in net.modules() if isinstance(m, torch.nn.Linear)]:
+        bound = 2.0 * math.sqrt(3.0 / layer.in_features)
+        assert layer.weight.abs().max() <= bound
+        assert layer.weight.std().item() == pytest.approx(2.0 / math.sqrt(layer.in_features), rel=0.1)
+        assert torch.count_nonzero(layer.bias) == 0
+
+
+def write_module(folder: Path, name: str, source: str) -> None:
+    (folder / f"{name}.py").write_text(textwrap.dedent(source))
+
+
+@pytest.fixture
+def user_modules(tmp_path, monkeypatch):
+    folder = tmp_path / "user_code"
+    folder.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
+    return folder
+
+
+def own_init(module: str, *extra: str) -> list[str]:
+    return ["init=null", f"+init._target_={module}", "+init._partial_=true", *extra, "trainer.max_epochs=1"]
+
+
+def test_an_initializer_file_that_fails_to_import_names_the_error_and_its_line(user_modules, train_in_process):
+    write_module(user_modules, "init_without_imports", """\
+        def my_init(module: nn.Module, scale: float = 1.0) -> None:
+            pass
+    """)
+    result = train_in_process(*own_init("init_without_imports.my_init"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: init._target_='init_without_imports.my_init' cannot be imported: NameError: name 'nn' is not "
+        f"defined ({user_modules / 'init_without_imports.py'}, line 1)")
+
+
+@pytest.mark.parametrize(("target", "reason"), [
+    ("no_such_module.my_init", "no module named 'no_such_module'"),
+    ("trainlab.init.he.no_such_function", "module 'trainlab.init.he' has no attribute 'no_such_function'"),
+])
+def test_an_initializer_that_is_not_there_is_one_line(train_in_process, target, reason):
+    result = train_in_process(*own_init(target))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == f"error: init._target_='{target}' cannot be imported: {reason}"
+
+
+def test_an_exception_inside_an_initializer_names_init_not_the_model(user_modules, train_in_process):
+    write_module(user_modules, "scaling_init", """\
+        import torch
+        from torch import nn
+
+
+        @torch.no_grad()
+        def scaled(module: nn.Module, scale: float = 1.0) -> None:
+            for layer in module.modules():
+                if isinstance(layer, nn.Linear):
+                    layer.weight.mul_(scale)
+    """)
+    result = train_in_process(*own_init("scaling_init.scaled", "+init.scale=abc"))
+    assert result.returncode == 2
+    # it said "model is invalid; trainlab.models.classifier.MLPClassifier raised TypeError"
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "error: init is invalid; scaling_init.scaled raised TypeError: mul_(): argument 'other'")
+
+
+def test_an_initializer_writing_weights_under_autograd_is_told_to_use_no_grad(user_modules, train_in_process):
+    write_module(user_modules, "autograd_init", """\
+        from torch import nn
+
+
+        def normal(module: nn.Module) -> None:
+            for layer in module.modules():
+                if isinstance(layer, nn.Linear):
+                    layer.weight.normal_(0.0, 0.1)
+    """)
+    result = train_in_process(*own_init("autograd_init.normal"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: init is invalid; autograd_init.normal raised RuntimeError: a leaf Variable that requires grad is "
+        "being used in an in-place operation; write the parameters in place under torch.no_grad() (decorate the "
+        "function with @torch.no_grad())")
