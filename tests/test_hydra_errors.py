@@ -307,10 +307,12 @@ def test_a_multirun_on_a_gpu_this_machine_lacks_is_refused_before_anything(train
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # as on a machine without CUDA
     result = train_in_process(*command, f"hydra.sweep.dir={tmp_path / 'sweep'}")
     assert result.returncode == 2
+    chosen, way_out = ((" (trainer=gpu)", "trainer=cpu") if "trainer=gpu" in command
+                       else ("", "trainer.accelerator=cpu"))  # set on the command line: trainer=cpu would not do
     assert result.stderr.splitlines()[-1] == (
-        "error: trainer.accelerator='gpu' (trainer=gpu) needs a CUDA GPU, and torch.cuda.is_available() is False "
+        f"error: trainer.accelerator='gpu'{chosen} needs a CUDA GPU, and torch.cuda.is_available() is False "
         f"here (torch {torch.__version__}, built for CUDA {torch.version.cuda or 'none'}); train on the CPU with "
-        "trainer=cpu, or let Lightning choose with trainer.accelerator=auto")
+        f"{way_out}, or let Lightning choose with trainer.accelerator=auto")
     assert not (tmp_path / "sweep").exists() and not (tmp_path / "outputs").exists()
 
 @pytest.mark.parametrize("launcher", ["basic", "stacked"])
@@ -338,6 +340,18 @@ def test_a_key_under_a_switched_off_callback_names_that_it_is_off(train_subproce
         "so it has no keys to set; allowed: leave callbacks.model_checkpoint off, or give it a whole config "
         "(callbacks.model_checkpoint={...})"]
     assert not (tmp_path / "outputs").exists()
+
+
+def test_an_accelerator_set_over_the_cpu_trainer_is_named_as_set_not_as_trainer_gpu(train_in_process, tmp_path,
+                                                                                   monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    result = train_in_process("trainer=cpu", "trainer.accelerator=gpu", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    line = result.stderr.splitlines()[-1]
+    assert line.startswith("error: trainer.accelerator='gpu' needs a CUDA GPU")  # it said "(trainer=gpu)"
+    assert line.endswith("train on the CPU with trainer.accelerator=cpu, or let Lightning choose with "
+                         "trainer.accelerator=auto")
+    assert not (tmp_path / "run").exists()
 
 
 @pytest.mark.parametrize(("launcher", "refused"), [("basic", True), ("stacked", True), ("joblib", True),

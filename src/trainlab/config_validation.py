@@ -25,9 +25,10 @@ import math
 from collections.abc import Callable, Collection
 from typing import Any
 
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from trainlab.config_keys import INSTANTIATION_KEYS, is_under
+from trainlab.config_keys import INSTANTIATION_KEYS, is_under, override_key, override_lines
 from trainlab.config_switches import boolean
 from trainlab.data.data_choices import EVAL_SPLITS, SOURCES
 from trainlab.data.torchvision_mnist import missing_files_message, torchvision_unavailable
@@ -302,10 +303,18 @@ def check_accelerator_present(cfg: DictConfig) -> None:
     import torch  # here, not at the top: the other checks answer before torch is imported (~1-3 s)
 
     if not torch.cuda.is_available():
+        # from the chosen trainer option (trainer=gpu), or set on the command line (over trainer=cpu, say)
+        hydra_node = cfg.get("hydra") or (HydraConfig.get() if HydraConfig.initialized() else None)
+        choice = OmegaConf.select(hydra_node, "runtime.choices.trainer", default=None) if hydra_node else None
+        lines = override_lines(OmegaConf.select(hydra_node, "overrides.task", default=None)) if hydra_node else []
+        if any(override_key(line) == "trainer.accelerator" for line in lines):
+            source, way_out = "", "trainer.accelerator=cpu"
+        else:
+            source, way_out = f" (trainer={choice})" if choice else "", "trainer=cpu"
         raise ConfigError(
-            f"trainer.accelerator={accelerator!r} (trainer=gpu) needs a CUDA GPU, and torch.cuda.is_available() is "
+            f"trainer.accelerator={accelerator!r}{source} needs a CUDA GPU, and torch.cuda.is_available() is "
             f"False here (torch {torch.__version__}, built for CUDA {torch.version.cuda or 'none'}); train on the "
-            "CPU with trainer=cpu, or let Lightning choose with trainer.accelerator=auto"
+            f"CPU with {way_out}, or let Lightning choose with trainer.accelerator=auto"
         )
     devices, present = OmegaConf.select(cfg, "trainer.devices", default=1), torch.cuda.device_count()
     indices = list(devices) if OmegaConf.is_list(devices) else list(range(device_count(devices)))
