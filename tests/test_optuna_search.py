@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import importlib.metadata
 import importlib.util
+import logging
 import math
 import os
 import re
@@ -477,8 +478,8 @@ def test_a_second_study_in_a_sweep_dir_that_holds_one_is_refused(tmp_path):
         f"hydra.sweep.dir={sweep} holds the study 'hparams_random' (2 trials, {sweep / 'optuna.journal'}); a second "
         "study there (hydra.sweeper.study_name=lossy) would mix its jobs, summary.csv and optimization_results.yaml "
         "with that one's - a trial drawing the same values would even be skipped as completed; nothing was changed. "
-        "allowed: hydra.sweeper.study_name=hparams_random (resume_sweep=true continues it), or a new hydra.sweep.dir "
-        "for the study 'lossy'")
+        "allowed: hydra.sweeper.study_name=hparams_random (resume_sweep=true continues it; it was drawn by "
+        "RandomSampler (hydra/sweeper/optuna_sampler=random)), or a new hydra.sweep.dir for the study 'lossy'")
     assert (sweep / "optuna.journal").read_bytes() == before
     # a storage outside the sweep dirs: studies of other sweep dirs are no obstacle, one of this sweep dir is
     shared = f"hydra.sweeper.storage=journal:{tmp_path / 'shared.journal'}"
@@ -486,10 +487,40 @@ def test_a_second_study_in_a_sweep_dir_that_holds_one_is_refused(tmp_path):
     run_search(make_search(tmp_path / "b", "hydra.sweeper.n_trials=1", shared, "hydra.sweeper.study_name=other"))
     with pytest.raises(ConfigError, match=r"holds the study 'hparams_random' \(1 trials, journal:.*\); .* allowed: "
                                           r"hydra.sweeper.study_name=hparams_random \(resume_sweep=true continues "
-                                          r"it\), or a new hydra.sweep.dir with a new hydra.sweeper.study_name for "
-                                          r"the study 'third'$"):
+                                          r"it; it was drawn by RandomSampler \(hydra/sweeper/optuna_sampler="
+                                          r"random\)\), or a new hydra.sweep.dir with a new hydra.sweeper.study_name "
+                                          r"for the study 'third'$"):
         run_search(make_search(tmp_path / "a", "hydra.sweeper.n_trials=1", shared, "hydra.sweeper.study_name=third",
                                "resume_sweep=true"))
+
+
+def test_another_samplers_study_in_the_sweep_dir_is_continued_by_its_option_and_a_switch_is_warned_of(tmp_path,
+                                                                                                     caplog):
+    """hparams_search=random resume_sweep=true on a TPE search's directory: the refusal offered only the study's name,
+    which continued the TPE study drawing at random without a word."""
+    sweep = tmp_path / "s"
+    run_search(make_search(sweep, "hydra/sweeper/optuna_sampler=tpe", "hydra.sweeper.n_trials=2"))
+    assert load(sweep, "hparams_tpe").user_attrs["sampler"] == {"class": "optuna.samplers.TPESampler", "option": "tpe"}
+    with pytest.raises(ConfigError) as refused:
+        run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "resume_sweep=true"))
+    assert str(refused.value).endswith(
+        "allowed: hydra/sweeper/optuna_sampler=tpe (resume_sweep=true continues that study with the sampler it is "
+        "named after), hydra.sweeper.study_name=hparams_tpe (continues it with this search's sampler, RandomSampler "
+        "(hydra/sweeper/optuna_sampler=random)), or a new hydra.sweep.dir for the study 'hparams_random'")
+    with caplog.at_level(logging.WARNING):
+        run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "resume_sweep=true",
+                               "hydra.sweeper.study_name=hparams_tpe"))
+    assert (f"study 'hparams_tpe' in {sweep / 'optuna.journal'} was drawn by TPESampler (hydra/sweeper/optuna_sampler="
+            "tpe); this search continues it with RandomSampler (hydra/sweeper/optuna_sampler=random); "
+            "hydra/sweeper/optuna_sampler=tpe draws as before") in caplog.text
+    assert len(load(sweep, "hparams_tpe").trials) == 3
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        run_search(make_search(sweep, "hydra/sweeper/optuna_sampler=tpe", "hydra.sweeper.n_trials=4",
+                               "resume_sweep=true"))
+    assert "was drawn by" not in caplog.text
+    assert len(load(sweep, "hparams_tpe").trials) == 4
+    assert load(sweep, "hparams_tpe").user_attrs["sampler"]["option"] == "tpe"  # the creator's record stays
 
 
 @pytest.mark.parametrize(("overrides", "warned"), [

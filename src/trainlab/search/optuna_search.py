@@ -51,6 +51,15 @@ from trainlab.search.search_space import SearchSpace, parse_search_space
 from trainlab.search.stale_trials import close_stale_trials
 from trainlab.search.stop_signals import SearchInterrupted, StopSignals
 from trainlab.search.storage import StudyStorage, open_storage
+from trainlab.search.study_sampler import (
+    SAMPLER_ATTR,
+    SAMPLER_GROUP,
+    option_text,
+    record_sampler,
+    sampler_option_naming,
+    sampler_record,
+    warn_of_another_sampler,
+)
 from trainlab.search.study_settings import check_study_settings, left_out_keys, study_settings
 from trainlab.search.trial_budget import counts_toward_budget, is_surplus, trials_left
 from trainlab.search.trial_outcome import (
@@ -176,30 +185,46 @@ class OptunaSearch:
             return "a new hydra.sweep.dir"
         return "a new hydra.sweep.dir with a new hydra.sweeper.study_name"
 
-    def other_study_here(self, storage: StudyStorage) -> tuple[str, int] | None:
-        """Another study (name, trials) whose trials ran in this sweep dir: every study of a storage in the sweep
-        dir, or one whose trials recorded this sweep dir."""
+    def other_study_here(self, storage: StudyStorage) -> optuna.study.StudySummary | None:
+        """Another study whose trials ran in this sweep dir: every study of a storage in the sweep dir, or one whose
+        trials recorded this sweep dir."""
         for summary in optuna.study.get_all_study_summaries(storage.storage, include_best_trial=False):
             if summary.study_name == self.study_name or summary.n_trials == 0:
                 continue
             if storage.in_sweep_dir:
-                return summary.study_name, summary.n_trials
+                return summary
             other = optuna.load_study(study_name=summary.study_name, storage=storage.storage)
             if any(trial.user_attrs.get(SWEEP_DIR_ATTR) == str(self.sweep_dir)
                    for trial in other.get_trials(deepcopy=False)):
-                return summary.study_name, summary.n_trials
+                return summary
         return None
 
-    def open_study(self, storage: StudyStorage, sampler: optuna.samplers.BaseSampler) -> optuna.Study:
+    def continue_other_study(self, other: optuna.study.StudySummary, sampler_used: dict[str, Any]) -> str:
+        """How to continue ``other``: by the sampler option its name follows, or by its name - which continues it
+        with this search's sampler (``sampler_used``)."""
+        name = other.study_name
+        template = OmegaConf.to_container(self.config.hydra.sweeper, resolve=False).get("study_name")
+        option = sampler_option_naming(name, template, self.config_loader.get_group_options(SAMPLER_GROUP))
+        if option is not None:
+            return (f"{SAMPLER_GROUP}={option} (resume_sweep=true continues that study with the sampler it is named "
+                    f"after), hydra.sweeper.study_name={name} (continues it with this search's sampler, "
+                    f"{option_text(sampler_used)})")
+        recorded = other.user_attrs.get(SAMPLER_ATTR)
+        drawn_by = f"; it was drawn by {option_text(recorded)}" if isinstance(recorded, dict) else ""
+        return f"hydra.sweeper.study_name={name} (resume_sweep=true continues it{drawn_by})"
+
+    def open_study(self, storage: StudyStorage, sampler: optuna.samplers.BaseSampler,
+                   sampler_used: dict[str, Any]) -> optuna.Study:
+        """Load or create the study (refused where it would mix with another one's jobs); ``sampler_used``: the
+        record of the sampler (:mod:`trainlab.search.study_sampler`)."""
         exists = self.study_name in optuna.study.get_all_study_names(storage.storage)
         if not exists and (other := self.other_study_here(storage)) is not None:
-            name, trials = other
             raise ConfigError(
-                f"hydra.sweep.dir={self.sweep_dir} holds the study {name!r} ({trials} trials, {storage.description});"
-                f" a second study there (hydra.sweeper.study_name={self.study_name}) would mix its jobs, summary.csv "
-                f"and optimization_results.yaml with that one's - a trial drawing the same values would even be "
-                f"skipped as completed; nothing was changed. allowed: hydra.sweeper.study_name={name} "
-                f"(resume_sweep=true continues it), or {self.new_search_hint(storage)} for the study "
+                f"hydra.sweep.dir={self.sweep_dir} holds the study {other.study_name!r} ({other.n_trials} trials, "
+                f"{storage.description}); a second study there (hydra.sweeper.study_name={self.study_name}) would "
+                f"mix its jobs, summary.csv and optimization_results.yaml with that one's - a trial drawing the same "
+                f"values would even be skipped as completed; nothing was changed. allowed: "
+                f"{self.continue_other_study(other, sampler_used)}, or {self.new_search_hint(storage)} for the study "
                 f"{self.study_name!r}")
         if not exists and (jobs := sweep_job_dirs(self.sweep_dir)):
             opened = Path(storage.description)
@@ -222,6 +247,10 @@ class OptunaSearch:
                 log.info("study %r in %s: created by another worker a moment ago; joining it", self.study_name,
                          storage.description)
                 study = optuna.load_study(storage=storage.storage, study_name=self.study_name, sampler=sampler)
+        if self.created_study:
+            record_sampler(study, sampler_used)
+        else:
+            warn_of_another_sampler(study, sampler_used, storage.description)
         if study.direction.name.lower() != self.direction:
             raise ConfigError(f"hydra.sweeper.direction={self.direction}: the study {self.study_name!r} in "
                               f"{storage.description} was created to {study.direction.name.lower()}; allowed: "
@@ -281,7 +310,8 @@ class OptunaSearch:
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
         # closed on every way out: an SQLite file in WAL mode is put back in the default mode (sqlite_wal)
         with open_storage(self.storage_spec, self.sweep_dir) as storage:
-            study = self.open_study(storage, sampler)
+            option = OmegaConf.select(self.config, f"hydra.runtime.choices.{SAMPLER_GROUP}", default=None)
+            study = self.open_study(storage, sampler, sampler_record(spec.target, option))
             recorded = {key: value for trial in study.get_trials(deepcopy=False)
                         for key, value in trial.distributions.items()}
             space.check_against(recorded, storage.description)
