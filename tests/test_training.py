@@ -113,11 +113,25 @@ def test_same_seed_gives_bit_identical_final_loss(make_cfg, tmp_path):
     assert math.isfinite(a)
 
 
-def test_single_run_without_its_optimized_metric_warns_and_returns_none(make_cfg, tmp_path, caplog):
+def test_single_run_with_a_misspelt_optimized_metric_says_so_before_training_and_returns_none(make_cfg, tmp_path,
+                                                                                                caplog):
     with caplog.at_level(logging.WARNING, logger="trainlab.train"):
         objective = train(make_cfg("debug=limit", "optimized_metric=val/nope", "logger=none", "callbacks=none"))
     assert objective is None
-    assert re.search(r"optimized_metric='val/nope' was not logged .*; logged metrics: .*val/acc.*"
+    warnings = [r.getMessage() for r in caplog.records if "optimized_metric" in r.getMessage()]
+    # once, naming what the run reports: it warned after training that val/nope "was not logged (did validation
+    # run?)" - validation had run
+    assert warnings == ["optimized_metric='val/nope' is not a metric this run reports; allowed: one of val/loss, "
+                        "val/acc, val/acc_best, train/acc, train/loss, test/loss, test/acc, status/diverged, or "
+                        "optimized_metric=null; this run returns no objective"]
+    assert '"status": "completed"' in (tmp_path / "run" / "status.json").read_text()
+
+
+def test_single_run_that_never_validates_warns_after_training_that_it_returns_none(make_cfg, tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="trainlab.train"):
+        objective = train(make_cfg("debug=limit", "trainer.limit_val_batches=0", "logger=none", "callbacks=none"))
+    assert objective is None
+    assert re.search(r"optimized_metric='val/acc' was not logged \(did validation run\?\); logged metrics: .*"
                      r"optimized_metric=null for runs that return no objective; this run returns no objective",
                      caplog.text)
     assert '"status": "completed"' in (tmp_path / "run" / "status.json").read_text()

@@ -401,11 +401,12 @@ def reported_metric_names(cfg: DictConfig, searched: Collection[str] = ()) -> li
     return names + (["test/loss", "test/acc"] if cfg.get("test") else []) + ["status/diverged"]
 
 
-def check_optimized_metric(cfg: DictConfig, searched: Collection[str] = (), jobs: str = "the trials",
+def check_optimized_metric(cfg: DictConfig, searched: Collection[str] = (), jobs: str = "the trials report",
                            may_be_null: bool = True) -> None:
     """A search's (or a multirun job's) ``optimized_metric`` is a metric its trials (``jobs``) report - checked
     before any trial trains, where a misspelt name, or ``val/acc`` with ``data.eval_splits`` that has no ``val``,
-    was found once the first job had trained (the project's classifier only). ``may_be_null=False`` for a search,
+    was found once the first job had trained (the project's classifier only). ``jobs``: who reports the metrics, with
+    the verb ("the sweep's jobs report", "this run reports"). ``may_be_null=False`` for a search,
     which needs the value each trial returns: the way out is then a reported metric alone."""
     name = cfg.get("optimized_metric")
     if name is None or OmegaConf.select(cfg, "model._target_") != CLASSIFIER:
@@ -413,7 +414,7 @@ def check_optimized_metric(cfg: DictConfig, searched: Collection[str] = (), jobs
     reported = reported_metric_names(cfg, searched)
     if name not in reported:
         null = ", or optimized_metric=null" if may_be_null else ""
-        raise ConfigError(f"optimized_metric={typed(name)} is not a metric {jobs} report; allowed: one of "
+        raise ConfigError(f"optimized_metric={typed(name)} is not a metric {jobs}; allowed: one of "
                           f"{', '.join(reported)}{null}")
 
 

@@ -121,8 +121,16 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
 
     # ---- build everything from the config: an error here is a config error and stops the (multi)run -----------
     validate_config(cfg)
+    reports_objective = True
     if context.multirun:  # the sweeper is returned this metric: a job that cannot report it is refused before training
-        check_optimized_metric(cfg, jobs="the sweep's jobs")
+        check_optimized_metric(cfg, jobs="the sweep's jobs report")
+    else:  # a single run's return value is only informative: a name it does not report is said before training
+        try:
+            check_optimized_metric(cfg, jobs="this run reports")
+        except ConfigError as error:
+            reports_objective = False
+            if writes_job_files:
+                log.warning("%s; this run returns no objective", error)
     check_task_locations(cfg)
     ckpt_path = resolve_checkpoint(cfg.get("ckpt_path"), output_dir)
     checkpoint_entry = None
@@ -225,7 +233,7 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
             raise ConfigError(message)
         # A single run's return value is only informative: a run shorter than an epoch, or with validation off,
         # has trained and saved its checkpoint correctly and exits 0.
-        if writes_job_files:
+        if writes_job_files and reports_objective:  # else said before training
             log.warning("%s; this run returns no objective", message)
     return objective
 

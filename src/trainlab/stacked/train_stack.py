@@ -113,7 +113,7 @@ def completed_objectives(jobs: list[StackJob]) -> dict[int, float | None]:
                 skipped[index] = objective
                 continue
         validate_config(job.cfg)
-        check_optimized_metric(job.cfg, jobs="the sweep's jobs")
+        check_optimized_metric(job.cfg, jobs="the sweep's jobs report")
         check_task_locations(job.cfg)
         if not resume_sweep:
             check_run_dir_free(output_dir, resuming_checkpoint=job.cfg.get("ckpt_path") is not None)

@@ -71,7 +71,7 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
 
     with job_view(job, output_dir) as task, env_override(job.hydra.job.env_set):  # as run_job hands it to the task
         validate_config(task, machine=False, keys=check_keys)
-        check_optimized_metric(task, jobs="the sweep's jobs")
+        check_optimized_metric(task, jobs="the sweep's jobs report")
 
 
 def check_sweep_has_jobs(config: DictConfig) -> None:
