@@ -10,7 +10,7 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import open_dict, read_write
 
 from trainlab.errors import ConfigError
-from trainlab.hydra_errors import did_you_mean, squashed
+from trainlab.hydra_errors import did_you_mean, exit_if_options_split_the_overrides, squashed
 from trainlab.preflight import check_multirun_values
 
 OPTIMIZERS = "adagrad, adam, momentum, nesterov, rmsprop, sgd, torch_adam, torch_adamw, torch_sgd"
@@ -42,6 +42,11 @@ TOP_LEVEL = ("callbacks, ckpt_path, compile, data, debug, experiment, hparams_se
                              "task_name=résumé ^ See https://hydra.cc/docs/1.2/advanced/override_grammar/basic for "
                              "details; Hydra reads a value with non-ASCII characters only when quoted: "
                              "'task_name=\"résumé\"'"),
+        # a job's directory pasted unquoted: its name holds '='
+        ("hydra.run.dir=runs/0_optimizer.lr=0.1",
+         "error: cannot parse the override 'hydra.run.dir=runs/0_optimizer.lr=0.1': mismatched input '=' expecting "
+         "<EOF> See https://hydra.cc/docs/1.2/advanced/override_grammar/basic for details; Hydra reads a value with "
+         "'=' only when quoted: 'hydra.run.dir=\"runs/0_optimizer.lr=0.1\"'"),
         # Hydra's advice ("To override a value use 'override experiment: ...'") is for a defaults list
         ("+experiment=compare_optimizers",
          "error: +experiment=compare_optimizers: the config already chooses from config group experiment (its "
@@ -88,6 +93,22 @@ def test_hydra_full_error_adds_the_traceback_and_keeps_the_line_and_exit_status(
     assert result.stderr.strip().splitlines()[-1] == (
         "error: optimizer=adamm: no option 'adamm' in config group optimizer; allowed: adagrad, adam, momentum, "
         "nesterov, rmsprop, sgd, torch_adam, torch_adamw, torch_sgd; did you mean adam?")
+
+
+def test_an_option_between_overrides_is_one_line_with_the_command_in_order(capsys):
+    with pytest.raises(SystemExit) as stop:
+        exit_if_options_split_the_overrides(["optimizer=adam", "-m", "optimizer.lr=0.1,0.01", "seed=1"])
+    assert stop.value.code == 2
+    # argparse printed its usage and "unrecognized arguments: optimizer.lr=0.1,0.01 seed=1"
+    assert capsys.readouterr().err == (
+        "error: optimizer.lr=0.1,0.01 seed=1: an override after -m, which stands between overrides; Hydra reads its "
+        "options before or after all the overrides: python train.py -m optimizer=adam optimizer.lr=0.1,0.01 seed=1\n")
+    with pytest.raises(SystemExit):  # an option's value stays with it
+        exit_if_options_split_the_overrides(["optimizer=adam", "--cfg", "job", "seed=3"])
+    assert capsys.readouterr().err.endswith("python train.py --cfg job optimizer=adam seed=3\n")
+    for argv in (["-m", "a=1", "b=2"], ["a=1", "b=2", "-m"], ["--cfg", "job", "a=1"], [], ["-m", "--info", "zzz"]):
+        exit_if_options_split_the_overrides(argv)  # in order, or a mistake Hydra's parser reports itself
+    assert capsys.readouterr().err == ""
 
 
 def test_suggestion_only_for_a_close_match():

@@ -155,16 +155,27 @@ def one_line_message(error: HydraException) -> str:
 
 
 def quoting_advice(override: str) -> str:
-    """For an override whose value holds non-ASCII characters (a path such as ``/data/résumé``), which Hydra's
-    grammar reads only inside quotes: the override quoted for Hydra and the shell
-    (:func:`~trainlab.shell_override.shell_override`); empty for any other, and for a value that is a sweep, a list
-    or a dict, or already quoted, which quoting as a whole would change."""
+    """For an override whose value Hydra's grammar reads only inside quotes - non-ASCII characters (a path such as
+    ``/data/résumé``), an ``=`` (a job's directory, ``.../0_optimizer.lr=0.1``) - the override quoted for Hydra and
+    the shell (:func:`~trainlab.shell_override.shell_override`); empty for any other, for one that quoting does not
+    mend, and for a value that is a sweep, a list or a dict, or already quoted, which quoting as a whole would
+    change."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
     from trainlab.shell_override import shell_override
 
     key, equals, value = override.partition("=")
-    if not equals or value.isascii() or "," in value or value[:1] in "[{\"'":
+    if not equals or "," in value or value[:1] in "[{\"'":
         return ""
-    return f"; Hydra reads a value with non-ASCII characters only when quoted: {shell_override(key, value)}"
+    if not value.isascii():
+        return f"; Hydra reads a value with non-ASCII characters only when quoted: {shell_override(key, value)}"
+    if "=" not in value or '"' in value or "\\" in value:
+        return ""
+    try:  # a path with '=' in it (a job's directory, 0_optimizer.lr=0.1)
+        OverridesParser.create().parse_override(f'{key}="{value}"')
+    except Exception:  # noqa: BLE001 - quoting does not make it a value either: no advice
+        return ""
+    return f"; Hydra reads a value with '=' only when quoted: {shell_override(key, value)}"
 
 
 GROUP_SWEPT_OVER_NULL = "Config group override must be a string or a list. Got NoneType"
@@ -209,6 +220,29 @@ def name_too_long_message(error: OSError, multirun: bool) -> str:
                 "overrides stay in .hydra/overrides.yaml, status.json and HPARAMS), leave keys out of the name with "
                 "hydra.job.config.override_dirname.exclude_keys, or choose a shorter hydra.sweep.dir")
     return f"{what}; choose a shorter hydra.run.dir"
+
+
+def exit_if_options_split_the_overrides(argv: list[str], program: str = "train.py") -> None:
+    """Hydra's command line reads its overrides as one run of words: in ``optimizer=adam -m optimizer.lr=0.1,0.01``
+    the words after ``-m`` are "unrecognized arguments" (argparse's usage text and a line that does not say why).
+    Said here in one line with the command in an order Hydra reads, and exit status 2; any other problem of the
+    command line is left to Hydra's parser."""
+    import shlex
+
+    parser = hydra_internal.get_args_parser()
+    parser.exit_on_error = False
+    try:
+        known, unknown = parser.parse_known_args(argv)
+    except Exception:  # noqa: BLE001 - Hydra's own parse reports it, as it always has
+        return
+    if not unknown or any(word.startswith("-") for word in unknown):
+        return
+    overrides = [*known.overrides, *unknown]
+    options = [word for word in argv if word not in overrides]
+    command = " ".join(shlex.quote(word) for word in ["python", program, *options, *overrides])
+    print(f"error: {' '.join(unknown)}: an override after {' '.join(options)}, which stands between overrides; "
+          f"Hydra reads its options before or after all the overrides: {command}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def report_config_errors_in_one_line() -> None:
