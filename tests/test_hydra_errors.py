@@ -467,3 +467,20 @@ def test_a_sweep_whose_budget_ends_before_the_first_validation_is_refused_before
     enough = train_in_process("-m", "seed=1,2", *sizes, "trainer.max_steps=4", f"hydra/launcher={launcher}",
                               f"hydra.sweep.dir={tmp_path / 'enough'}")
     assert enough.returncode == 0, enough.stderr[-2000:]
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("defaults:\n  - mlp\nnet\n  hidden_sizes: [10]\n",
+     "not valid YAML: could not find expected ':' (line 4, column 15; while scanning a simple key at line 3, column 1)"),
+    ("defaults:\n  - mlp\nnet:\n\thidden_sizes: [10]\n",
+     "not valid YAML: found character '\\t' that cannot start any token (line 4, column 1)"),
+])
+def test_a_config_file_that_is_no_yaml_is_one_line_naming_the_file_and_line(train_in_process, tmp_path, text,
+                                                                             problem):
+    (tmp_path / "my_conf" / "model").mkdir(parents=True)
+    (tmp_path / "my_conf" / "model" / "typo.yaml").write_text(text)
+    result = train_in_process("--config-dir", str(tmp_path / "my_conf"), "model=typo",
+                              f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2  # it was yaml's ~100-line traceback and exit 1
+    assert result.stderr.strip().splitlines() == [f"error: {tmp_path / 'my_conf' / 'model' / 'typo.yaml'}: {problem}"]
+    assert not (tmp_path / "run").exists()

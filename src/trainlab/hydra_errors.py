@@ -12,7 +12,8 @@ to your config use +optimzer=adam" (for a misspelt key, the wrong fix), and exit
 
 and exit with status 2; so do the basic sweeper's refusal of a sweep it cannot enumerate (``interval()``), a config
 group swept over ``null`` (``-m scheduler=null,step``: Hydra's defaults list raises a ValueError), a run or job
-directory whose name the file system refuses (``ENAMETOOLONG``: a job is named from its overrides), and a
+directory whose name the file system refuses (``ENAMETOOLONG``: a job is named from its overrides), a config file
+that is not valid YAML (the file, the line and the column, where yaml printed a ~100-line traceback), and a
 :class:`~trainlab.errors.UserError` raised outside the task (a sweeper's settings, checked before any job). Every
 other exception still goes to Hydra's report. ``HYDRA_FULL_ERROR=1`` prints the full traceback before each of these
 lines; the exit status stays 2.
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import hydra._internal.utils as hydra_internal
+import yaml
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import (
     ConfigCompositionException,
@@ -222,6 +224,17 @@ def name_too_long_message(error: OSError, multirun: bool) -> str:
     return f"{what}; choose a shorter hydra.run.dir"
 
 
+def yaml_error_message(error: yaml.YAMLError) -> str:
+    """A config file that is not valid YAML, on one line: the file, what the parser found, and where (1-based)."""
+    if not isinstance(error, yaml.MarkedYAMLError) or error.problem_mark is None:
+        return f"a config file is not valid YAML: {squashed(str(error))}"
+    mark = error.problem_mark
+    context = ""
+    if error.context and error.context_mark is not None:
+        context = f"; {error.context} at line {error.context_mark.line + 1}, column {error.context_mark.column + 1}"
+    return (f"{mark.name}: not valid YAML: {error.problem} (line {mark.line + 1}, column {mark.column + 1}{context})")
+
+
 def exit_if_options_split_the_overrides(argv: list[str], program: str = "train.py") -> None:
     """Hydra's command line reads its overrides as one run of words: in ``optimizer=adam -m optimizer.lr=0.1,0.01``
     the words after ``-m`` are "unrecognized arguments" (argparse's usage text and a line that does not say why).
@@ -271,6 +284,8 @@ def report_config_errors_in_one_line() -> None:
                 exit_with_error_line(one_line_message(error), error)
             except UserError as error:  # raised outside the task, e.g. by a sweeper checking its settings
                 exit_for_user_error(error)
+            except yaml.YAMLError as error:  # a config file that is no YAML (a missing colon, a tab)
+                exit_with_error_line(yaml_error_message(error), error)
             except ValueError as error:  # Hydra's defaults list, composing a job of a sweep
                 if not str(error).startswith(GROUP_SWEPT_OVER_NULL):
                     raise
