@@ -110,3 +110,21 @@ def test_a_run_trained_without_checkpoints_says_so(finished_run, tmp_path):
         f"--ckpt last: no checkpoint file at {run / 'checkpoints' / 'last.ckpt'}; the run was trained without "
         "checkpoints (no ModelCheckpoint in its callbacks, e.g. callbacks=none); train it again with "
         "callbacks=default to evaluate it")
+
+
+@pytest.mark.parametrize(("key", "target"), [("model", "my_project.models.MyCNN"),
+                                             ("data", "my_project.data.FashionData")])
+def test_a_run_of_a_model_or_data_module_of_ones_own_is_one_line_naming_the_way_out(finished_run, tmp_path, capsys,
+                                                                                    key, target):
+    """It was a traceback from inside Lightning (a model without dataloader_idx) or from the MNIST-only code."""
+    run = tmp_path / "own"
+    shutil.copytree(finished_run, run)
+    config = OmegaConf.load(run / ".hydra" / "config.yaml")
+    config[key]["_target_"] = target
+    OmegaConf.save(config, run / ".hydra" / "config.yaml")
+    assert main(["evaluate", str(run)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {run} trained {key}._target_={target}; trainlab evaluate rebuilds only trainlab's own "
+        f"{key}._target_={OmegaConf.load(finished_run / '.hydra' / 'config.yaml')[key]['_target_']}: evaluate that "
+        f"run with Lightning's Trainer.validate (or Trainer.test) on its checkpoint, e.g. trainer.validate(model, "
+        f"datamodule=..., ckpt_path='{run / 'checkpoints' / 'last.ckpt'}')"]

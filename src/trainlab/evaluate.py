@@ -31,6 +31,7 @@ from trainlab.data.data_choices import EVAL_SPLITS
 from trainlab.errors import CheckpointNotFoundError, ConfigError, RecordedFileError, UserError
 from trainlab.metric_values import metric_number
 from trainlab.models.metric_names import EVAL_METRIC_NAMES
+from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
 from trainlab.recorded_yaml import DAMAGED, read_recorded_mapping
 from trainlab.run_status import STATUS_FILE, read_status
 
@@ -130,6 +131,19 @@ def load_weights(model: torch.nn.Module, path: Path) -> None:
     model.load_state_dict(state)
 
 
+def check_own_model_and_data(cfg: DictConfig, run_dir: Path) -> None:
+    """The run trained trainlab's classifier on trainlab's MNIST data module, which this command rebuilds (a model or
+    data module of the user's own has its own validation; Lightning's ``Trainer.validate`` runs it)."""
+    for key, own in (("model", CLASSIFIER), ("data", MNIST_DATAMODULE)):
+        target = OmegaConf.select(cfg, f"{key}._target_", default=None)
+        if target != own:
+            raise ConfigError(
+                f"{run_dir} trained {key}._target_={target}; trainlab evaluate rebuilds only trainlab's own "
+                f"{key}._target_={own}: evaluate that run with Lightning's Trainer.validate (or Trainer.test) on "
+                f"its checkpoint, e.g. trainer.validate(model, datamodule=..., ckpt_path="
+                f"'{run_dir / 'checkpoints' / 'last.ckpt'}')")
+
+
 def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
              splits: Sequence[str] = ("val", "test")) -> dict[str, dict[str, float]]:
     """``{split: {"loss": ..., "acc": ...}}`` of the checkpoint ``ckpt`` of the run in ``run_dir``."""
@@ -139,6 +153,7 @@ def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
     if unknown or not splits:
         raise ConfigError(f"--split {' '.join(unknown)} is invalid; allowed: one or more of {', '.join(EVAL_SPLITS)}")
     cfg = run_config(run_dir)
+    check_own_model_and_data(cfg, run_dir)
     path = find_checkpoint(run_dir, ckpt)
     status = read_status(run_dir) or {}
     with open_dict(cfg):
