@@ -471,7 +471,8 @@ def test_a_sweep_whose_budget_ends_before_the_first_validation_is_refused_before
 
 @pytest.mark.parametrize(("text", "problem"), [
     ("defaults:\n  - mlp\nnet\n  hidden_sizes: [10]\n",
-     "not valid YAML: could not find expected ':' (line 4, column 15; while scanning a simple key at line 3, column 1)"),
+     "not valid YAML: could not find expected ':' (line 4, column 15; while scanning a simple key at line 3, "
+     "column 1)"),
     ("defaults:\n  - mlp\nnet:\n\thidden_sizes: [10]\n",
      "not valid YAML: found character '\\t' that cannot start any token (line 4, column 1)"),
 ])

@@ -4,6 +4,7 @@ naming ``init``, with exit status 2."""
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 import textwrap
@@ -109,3 +110,34 @@ def test_an_initializer_writing_weights_under_autograd_is_told_to_use_no_grad(us
         "error: init is invalid; autograd_init.normal raised RuntimeError: a leaf Variable that requires grad is "
         "being used in an in-place operation; write the parameters in place under torch.no_grad() (decorate the "
         "function with @torch.no_grad())")
+
+
+CALLBACK_LOGGING_A_METRIC = """\
+    import lightning as L
+
+
+    class WeightNorm(L.Callback):
+        def on_validation_epoch_end(self, trainer, pl_module):
+            pl_module.log("my/weight_norm", sum(p.detach().pow(2).sum() for p in pl_module.parameters()).sqrt())
+"""
+
+
+def test_a_metric_ones_own_callback_logs_can_be_optimized_and_watched(user_modules, train_in_process, tmp_path):
+    """The names were checked against the classifier's own metrics alone: the sweep was refused with "is not a metric
+    the sweep's jobs report", though the callback logged it."""
+    write_module(user_modules, "my_callbacks", CALLBACK_LOGGING_A_METRIC)
+    sweep = tmp_path / "sweep"
+    result = train_in_process("-m", "+callbacks.norm._target_=my_callbacks.WeightNorm",
+                              "optimized_metric=my/weight_norm", "callbacks.model_checkpoint.monitor=my/weight_norm",
+                              "optimizer.lr=0.01,0.1",
+                              "trainer.max_epochs=1", f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = list(csv.DictReader((sweep / "summary.csv").open()))
+    assert [row["status"] for row in rows] == ["completed", "completed"]
+    assert all(float(row["objective"]) == float(row["my/weight_norm"]) > 0 for row in rows)
+    # without the callback the name is still refused before anything trains
+    refused = train_in_process("-m", "optimized_metric=my/weight_norm", "optimizer.lr=0.01,0.1",
+                               f"hydra.sweep.dir={tmp_path / 'refused'}")
+    assert refused.returncode == 2
+    assert "optimized_metric='my/weight_norm' is not a metric the sweep's jobs report" in refused.stderr
+    assert not (tmp_path / "refused").exists()

@@ -360,14 +360,30 @@ def check_model_fits_data(cfg: DictConfig) -> None:
 MONITOR_INPUTS = ("data.eval_splits", "scheduler", "model.scheduler_monitor", "callbacks")
 
 
+#: callbacks that log no metric of their own (trainlab's, and Lightning's that only watch or show them)
+SILENT_CALLBACKS = ("trainlab.callbacks.", "lightning.pytorch.callbacks.ModelCheckpoint",
+                    "lightning.pytorch.callbacks.EarlyStopping", "lightning.pytorch.callbacks.RichProgressBar",
+                    "lightning.pytorch.callbacks.TQDMProgressBar", "lightning.pytorch.callbacks.RichModelSummary",
+                    "lightning.pytorch.callbacks.ModelSummary", "lightning.pytorch.callbacks.Timer")
+
+
+def metric_logging_callbacks(cfg: DictConfig) -> list[str]:
+    """The callbacks in ``cfg`` that may log metrics this module cannot know of (a callback of the user's own, or
+    Lightning's ``LearningRateMonitor``): a name they log is a metric the run reports."""
+    callbacks = cfg.get("callbacks") or {}
+    return [str(name) for name, entry in callbacks.items()
+            if isinstance(entry, DictConfig) and not str(entry.get("_target_", "")).startswith(SILENT_CALLBACKS)]
+
+
 def check_monitors(cfg: DictConfig, searched: Collection[str] = ()) -> None:
     """Metric names that callbacks and ``scheduler=plateau`` watch are metrics the run logs.
 
     Checked for the project's :class:`~trainlab.models.classifier.MLPClassifier` only (a module of your own logs
-    metrics this cannot know). A plateau schedule steps right after the validation, so it must watch a validation
-    metric of a split in ``data.eval_splits``. ``searched``: keys a search gives each trial (``cfg`` holds their
-    configured values) - a searched ``model.weight_decay`` counts as > 0, and a search of what decides the logged
-    or watched names (the splits, the schedule, a monitor) leaves the check to each trial.
+    metrics this cannot know), and without callbacks that may log metrics of their own
+    (:func:`metric_logging_callbacks`). A plateau schedule steps right after the validation, so it must watch a
+    validation metric of a split in ``data.eval_splits``. ``searched``: keys a search gives each trial (``cfg``
+    holds their configured values) - a searched ``model.weight_decay`` counts as > 0, and a search of what decides
+    the logged or watched names (the splits, the schedule, a monitor) leaves the check to each trial.
     """
     if OmegaConf.select(cfg, "model._target_") != CLASSIFIER:
         return
@@ -384,9 +400,10 @@ def check_monitors(cfg: DictConfig, searched: Collection[str] = ()) -> None:
         )
     decay = 1.0 if "model.weight_decay" in searched else OmegaConf.select(cfg, "model.weight_decay") or 0.0
     logged = epoch_metric_names(splits, decay, bool(scheduler))
+    others = metric_logging_callbacks(cfg)
     for name, entry in (cfg.get("callbacks") or {}).items():
         watched = entry.get("monitor") if isinstance(entry, DictConfig) else None
-        if watched is not None and watched not in logged:
+        if watched is not None and watched not in logged and not others:
             raise ConfigError(f"callbacks.{name}.monitor={typed(watched)} is not a metric this run logs; "
                               f"allowed: one of {', '.join(logged)}")
 
@@ -405,14 +422,15 @@ def check_optimized_metric(cfg: DictConfig, searched: Collection[str] = (), jobs
                            may_be_null: bool = True) -> None:
     """A search's (or a multirun job's) ``optimized_metric`` is a metric its trials (``jobs``) report - checked
     before any trial trains, where a misspelt name, or ``val/acc`` with ``data.eval_splits`` that has no ``val``,
-    was found once the first job had trained (the project's classifier only). ``jobs``: who reports the metrics, with
+    was found once the first job had trained (the project's classifier only, and a name no callback of the config
+    may log: :func:`metric_logging_callbacks`). ``jobs``: who reports the metrics, with
     the verb ("the sweep's jobs report", "this run reports"). ``may_be_null=False`` for a search,
     which needs the value each trial returns: the way out is then a reported metric alone."""
     name = cfg.get("optimized_metric")
     if name is None or OmegaConf.select(cfg, "model._target_") != CLASSIFIER:
         return
     reported = reported_metric_names(cfg, searched)
-    if name not in reported:
+    if name not in reported and not metric_logging_callbacks(cfg):  # else a callback may log it
         null = ", or optimized_metric=null" if may_be_null else ""
         raise ConfigError(f"optimized_metric={typed(name)} is not a metric {jobs}; allowed: one of "
                           f"{', '.join(reported)}{null}")
