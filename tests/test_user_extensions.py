@@ -141,3 +141,17 @@ def test_a_metric_ones_own_callback_logs_can_be_optimized_and_watched(user_modul
     assert refused.returncode == 2
     assert "optimized_metric='my/weight_norm' is not a metric the sweep's jobs report" in refused.stderr
     assert not (tmp_path / "refused").exists()
+
+
+@pytest.mark.parametrize(("overrides", "line"), [
+    (["optimizer=torch_adamw", "~optimizer._partial_"],
+     "error: optimizer is invalid; torch.optim.AdamW raised TypeError: AdamW.__init__() missing 1 required positional "
+     "argument: 'params'; the code that uses it passes params itself: add _partial_: true to its config"),
+    (["init=he", "~init._partial_"],
+     "error: init is invalid; trainlab.init.he.he_init raised TypeError: he_init() missing 1 required positional "
+     "argument: 'module'; the code that uses it passes module itself: add _partial_: true to its config"),
+])
+def test_a_config_without_the_partial_its_caller_needs_is_told_to_add_it(train_in_process, tmp_path, overrides, line):
+    result = train_in_process(*overrides, f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == line

@@ -85,7 +85,23 @@ def config_error(error: BaseException, node: Any, key: str) -> UserError:
         where = f"{key}.{argument}={typed(value)} is invalid"
     else:
         where = f"{key} is invalid"
-    return ConfigError(f"{where}; {target} raised {type(cause).__name__}: {message}")
+    return ConfigError(f"{where}; {target} raised {type(cause).__name__}: {message}{partial_advice(cause, node)}")
+
+
+def partial_advice(cause: BaseException, node: Any) -> str:
+    """For a node built whole whose target misses the argument its caller passes (an optimizer's ``params``, an
+    initializer's ``module``, a schedule's ``optimizer``): the ``_partial_: true`` that leaves it to the caller."""
+    if not isinstance(cause, TypeError) or not isinstance(node, DictConfig) or node.get("_partial_"):
+        return ""
+    from trainlab.target_arguments import first_argument
+
+    try:
+        first = first_argument(str(node.get("_target_")))
+    except Exception:  # noqa: BLE001 - no signature to read: no advice
+        return ""
+    if first is None or f"missing 1 required positional argument: '{first}'" not in str(cause):
+        return ""
+    return f"; the code that uses it passes {first} itself: add _partial_: true to its config"
 
 
 def instantiate_key(cfg: DictConfig, key: str, label: str | None = None,
