@@ -5,6 +5,7 @@ naming ``init``, with exit status 2."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 import textwrap
@@ -155,3 +156,68 @@ def test_a_config_without_the_partial_its_caller_needs_is_told_to_add_it(train_i
     result = train_in_process(*overrides, f"hydra.run.dir={tmp_path / 'run'}")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == line
+
+
+OWN_MODEL = """\
+    import lightning as L
+    from torch import nn
+
+
+    class Tiny(L.LightningModule):
+        def __init__(self, optimizer, hidden: int = 16, init=None, scheduler=None):
+            super().__init__()
+            self.layers = nn.Sequential(nn.Flatten(), nn.Linear(784, hidden), nn.ReLU(), nn.Linear(hidden, 10))
+            self.optimizer = optimizer
+
+        def training_step(self, batch, batch_idx):
+            x, y = batch
+            loss = nn.functional.cross_entropy(self.layers(x), y)
+            self.log("train/loss", loss)
+            return loss
+
+        def validation_step(self, batch, batch_idx):
+            x, y = batch
+            self.log("val/acc", (self.layers(x).argmax(1) == y).float().mean())
+
+        def configure_optimizers(self):
+            return self.optimizer(self.parameters())
+
+
+    class NoTraining(Tiny):
+        training_step = L.LightningModule.training_step
+"""
+
+
+@pytest.fixture
+def own_model_conf(user_modules, tmp_path):
+    write_module(user_modules, "own_model", OWN_MODEL)
+    conf = tmp_path / "own_conf"
+    (conf / "model").mkdir(parents=True)
+    (conf / "model" / "tiny.yaml").write_text("_target_: own_model.Tiny\nhidden: 16\n")
+    (conf / "model" / "no_training.yaml").write_text("_target_: own_model.NoTraining\nhidden: 16\n")
+    return conf
+
+
+@pytest.mark.parametrize(("model", "overrides", "line"), [
+    ("tiny", [], "error: test=true runs Trainer.test after training, and model._target_=own_model.Tiny defines no "
+                 "test_step; allowed: test=false, or a test_step in the model"),
+    ("no_training", ["test=false"], "error: model._target_=own_model.NoTraining defines no training_step, which "
+                                    "Lightning's Trainer.fit calls; allowed: a LightningModule with training_step"),
+])
+def test_a_model_of_ones_own_lacking_a_method_the_run_calls_is_refused_before_anything(own_model_conf, tmp_path,
+                                                                                       train_in_process, model,
+                                                                                       overrides, line):
+    """Lightning's traceback came after training (test_step) or once fit started, with the run's files written."""
+    result = train_in_process("--config-dir", str(own_model_conf), f"model={model}", *overrides,
+                              f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == line
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_model_of_ones_own_without_a_net_attribute_trains_and_compiles(own_model_conf, tmp_path, train_in_process):
+    result = train_in_process("--config-dir", str(own_model_conf), "model=tiny", "test=false", "trainer.max_epochs=1",
+                              "compile.enabled=true", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 0, result.stderr[-3000:]  # train.py compiled model.net: AttributeError
+    status = json.loads((tmp_path / "run" / "status.json").read_text())
+    assert status["status"] == "completed" and 0.0 < status["metrics"]["val/acc"] <= 1.0

@@ -61,6 +61,7 @@ from trainlab.heap_reuse import reuse_freed_heap_memory
 from trainlab.job_context import JobContext
 from trainlab.loggers.hparams import logged_config, record_run_end, record_run_start, run_hparams
 from trainlab.metric_values import metric_number
+from trainlab.model_requirements import check_model_methods
 from trainlab.output_locations import check_task_locations
 from trainlab.run_dir import claim_run_dir, recorded_objective_to_skip
 from trainlab.run_status import status_line, write_status
@@ -154,8 +155,9 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     scheduler = instantiate_key(cfg, "scheduler") if cfg.get("scheduler") else None
     model: L.LightningModule = instantiate_key(cfg, "model", factories={"init": init}, optimizer=optimizer, init=init,
                                                scheduler=scheduler)
+    check_model_methods(model, cfg)
     build_optimizers(model, cfg, {"optimizer": optimizer, "scheduler": scheduler})
-    compile_network(model.net, cfg.get("compile"))
+    compile_network(getattr(model, "net", model), cfg.get("compile"))  # the classifier's network; a model of one's own
     if processes > 1 and cfg.get("seed") is not None:  # same initial weights; each rank its own dropout masks
         torch.manual_seed(cfg.seed + 1_000_003 * rank)
     # StartupEnd: a Ctrl-C is train.py's start-up's to answer until fit starts, then the run's
