@@ -310,3 +310,25 @@ def test_kaiser_smoothing_is_the_books():
     np.testing.assert_allclose(smoothed, expected)
     np.testing.assert_allclose(kaiser_smooth(np.full(30, 2.5)), np.full(30, 2.5))  # constants stay constant
     assert np.abs(np.diff(smoothed)).sum() < np.abs(np.diff(x)).sum()  # and it does smooth
+
+
+@pytest.mark.parametrize(("overrides", "status", "line"), [
+    (["+callbacks.fail._target_=failing_callback.FailAtStep", "+callbacks.fail.step=1", "seed=1,2"], 1,
+     "error: no job of the sweep completed (2 failed, 0 diverged): each failed job's error is in its status.json and "
+     "train.log; {summary} lists them"),
+    (["optimizer.lr=1e12,1e13"], 3, "diverged: every job of the sweep diverged (2); {summary} lists them"),
+])
+def test_a_sweep_in_which_no_job_completed_exits_non_zero_after_its_summary(train_in_process, tmp_path, overrides,
+                                                                            status, line):
+    """It exited 0, and a script chaining `train.py -m ... && trainlab report ...` went on."""
+    sweep = tmp_path / "sweep"
+    result = train_in_process("-m", *overrides, "debug=limit", "hydra/launcher=basic", f"hydra.sweep.dir={sweep}")
+    assert result.returncode == status, result.stderr[-3000:]
+    assert result.stderr.strip().splitlines()[-1] == line.format(summary=sweep / "summary.csv")
+    rows = list(csv.DictReader((sweep / "summary.csv").open()))
+    assert [row["status"] for row in rows] == ["failed", "failed"] if status == 1 else ["diverged", "diverged"]
+
+
+def test_a_sweep_with_one_completed_job_among_failed_ones_exits_0(train_in_process, tmp_path):
+    result = train_in_process("-m", "optimizer.lr=1e12,0.01", "debug=limit", f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert result.returncode == 0, result.stderr[-3000:]

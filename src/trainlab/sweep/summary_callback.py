@@ -1,8 +1,10 @@
-"""Hydra callback: when a multirun ends (whatever the launcher), write the sweep's summary tables."""
+"""Hydra callback: when a multirun ends (whatever the launcher), write the sweep's summary tables - and end the
+command with a non-zero exit status when no job of the sweep completed."""
 
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,23 @@ class SweepSummary(Callback):
         interrupted = sum(row["status"] == "interrupted" for row in table)
         counts.update({"interrupted": interrupted} if interrupted else {})
         log.info("sweep summary: %s (%s)", sweep_dir / SUMMARY_FILE, ", ".join(f"{n} {s}" for s, n in counts.items()))
+        exit_if_no_job_completed(counts, sweep_dir)
+
+
+def exit_if_no_job_completed(counts: dict[str, int], sweep_dir: Path) -> None:
+    """A sweep that went on past its failed jobs exits 0 when any job completed; when none did, a script chaining
+    commands (``train.py -m ... && trainlab report ...``) must see it: exit status 1 when a job failed (its error is
+    in its ``status.json`` and ``train.log``), 3 when every job diverged - as a single run that fails or diverges."""
+    if counts["completed"] or not (counts["failed"] or counts["diverged"]):
+        return
+    if counts["failed"]:
+        print(f"error: no job of the sweep completed ({counts['failed']} failed, {counts['diverged']} diverged): each "
+              f"failed job's error is in its status.json and train.log; {sweep_dir / SUMMARY_FILE} lists them",
+              file=sys.stderr)
+        raise SystemExit(1)
+    print(f"diverged: every job of the sweep diverged ({counts['diverged']}); {sweep_dir / SUMMARY_FILE} lists them",
+          file=sys.stderr)
+    raise SystemExit(3)
 
 
 def metric_direction(metric: str | None) -> str:
