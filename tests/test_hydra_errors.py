@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
-from conftest import CONF_DIR
+from conftest import CONF_DIR, ROOT
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import open_dict, read_write
@@ -485,3 +487,44 @@ def test_a_config_file_that_is_no_yaml_is_one_line_naming_the_file_and_line(trai
     assert result.returncode == 2  # it was yaml's ~100-line traceback and exit 1
     assert result.stderr.strip().splitlines() == [f"error: {tmp_path / 'my_conf' / 'model' / 'typo.yaml'}: {problem}"]
     assert not (tmp_path / "run").exists()
+
+
+def experiment_template() -> str:
+    """The experiment config that conf/experiment/README.md offers to copy."""
+    text = (ROOT / "conf" / "experiment" / "README.md").read_text()
+    return re.search(r"```yaml\n(.*?)```", text, re.DOTALL).group(1)
+
+
+def test_the_experiment_template_of_conf_experiment_readme_runs_as_a_stacked_sweep(train_in_process, tmp_path):
+    (tmp_path / "my_conf" / "experiment").mkdir(parents=True)
+    (tmp_path / "my_conf" / "experiment" / "my_exp.yaml").write_text(experiment_template())
+    sweep = tmp_path / "sweep"
+    result = train_in_process("--config-dir", str(tmp_path / "my_conf"), "experiment=my_exp", "debug=limit",
+                              f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "one stacked run of 6 jobs" in result.stdout + result.stderr
+    assert len((sweep / "summary.csv").read_text().strip().splitlines()) == 1 + 6
+
+
+@pytest.mark.parametrize(("edit", "line"), [
+    (lambda text: text.replace("# @package _global_\n", ""),
+     "error: the config experiment/my_exp: its defaults list overrides optimizer under the package of its own group, "
+     "where that group is no key; allowed: '# @package _global_' as the file's first line (the keys of an experiment "
+     "config are those of the whole config)"),
+    (lambda text: "model:\n  net:\n    dropout: 0.1\n",  # no header, no defaults: its keys land under experiment.
+     "error: experiment: unknown top-level key; allowed: callbacks, ckpt_path, compile, data, hydra, init, logger, "
+     "model, objective_on_failure, optimized_metric, optimizer, paths, resume_sweep, scheduler, seed, task_name, test, "
+     "trainer; an experiment config needs '# @package _global_' as its first line"),
+    (lambda text: text.replace("- override /optimizer: adam", "- /optimizer: adam"),
+     "error: optimizer: a config's defaults list chooses optimizer=adam where conf/train.yaml chooses from that group "
+     "already; allowed: '- override /optimizer: adam' in that defaults list"),  # it said "+optimizer=adam: ... no +"
+])
+def test_an_experiment_config_missing_its_header_or_an_override_names_what_to_add(train_in_process, tmp_path, edit,
+                                                                                  line):
+    (tmp_path / "my_conf" / "experiment").mkdir(parents=True)
+    (tmp_path / "my_conf" / "experiment" / "my_exp.yaml").write_text(edit(experiment_template()))
+    result = train_in_process("--config-dir", str(tmp_path / "my_conf"), "experiment=my_exp",
+                              f"hydra.sweep.dir={tmp_path / 'sweep'}", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == line
+    assert not (tmp_path / "sweep").exists() and not (tmp_path / "run").exists()

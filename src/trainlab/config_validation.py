@@ -445,7 +445,10 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
     modules (torch, Lightning: seconds) - for a process that trains nothing itself."""
     unknown = sorted(set(cfg) - TOP_LEVEL_KEYS)
     if unknown:
-        raise ConfigError(f"{unknown[0]}: unknown top-level key; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}")
+        # an experiment config without `# @package _global_` puts its keys under `experiment`
+        header = ("; an experiment config needs '# @package _global_' as its first line" if unknown[0] == "experiment"
+                  else "")
+        raise ConfigError(f"{unknown[0]}: unknown top-level key; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}{header}")
     check_values(cfg)
     check_entries_name_a_class(cfg)
     check_model_fits_data(cfg)

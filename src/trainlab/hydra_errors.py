@@ -108,6 +108,8 @@ def typed_field_message(cause: BaseException | None) -> str | None:
 APPEND_ADVICE = re.compile(r"^To append to your config use (.+)$", re.MULTILINE)
 # +group=option where the defaults list already holds the group (experiment: null in conf/train.yaml)
 ADDED_GROUP = re.compile(r"^Multiple values for (\S+)\. To override a value use 'override \1: (.+)'")
+# an experiment config without `# @package _global_`: its `override /optimizer: adam` reads optimizer@experiment...
+UNPACKAGED_OVERRIDE = re.compile(r"^In '([^']+)': Could not override '([^'@]+)@[^']+'")
 
 
 def one_line_message(error: HydraException) -> str:
@@ -148,8 +150,17 @@ def one_line_message(error: HydraException) -> str:
     added = ADDED_GROUP.match(str(error))  # Hydra's advice is for a defaults list, not a command line
     if added is not None:
         group, option = added.groups()
+        if not any(word.startswith(f"+{group}=") for word in sys.argv[1:]):  # a config file's defaults list
+            return (f"{group}: a config's defaults list chooses {group}={option} where conf/train.yaml chooses from "
+                    f"that group already; allowed: '- override /{group}: {option}' in that defaults list")
         return (f"+{group}={option}: the config already chooses from config group {group} (its default may be null), "
                 f"so it takes no +; allowed: {group}={option}")
+    unpackaged = UNPACKAGED_OVERRIDE.match(str(error))
+    if unpackaged is not None:  # an experiment config's defaults, read under the package experiment
+        config, group = unpackaged.groups()
+        return (f"the config {config}: its defaults list overrides {group} under the package of its own group, "
+                f"where that group is no key; allowed: '# @package _global_' as the file's first line (the keys of "
+                f"an experiment config are those of the whole config)")
     message = squashed(str(error))
     if isinstance(cause, OmegaConfBaseException):
         message += f" ({str(cause).splitlines()[0]})"
