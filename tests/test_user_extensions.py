@@ -221,3 +221,13 @@ def test_a_model_of_ones_own_without_a_net_attribute_trains_and_compiles(own_mod
     assert result.returncode == 0, result.stderr[-3000:]  # train.py compiled model.net: AttributeError
     status = json.loads((tmp_path / "run" / "status.json").read_text())
     assert status["status"] == "completed" and 0.0 < status["metrics"]["val/acc"] <= 1.0
+
+
+def test_a_network_config_without_its_class_is_named_not_blamed_on_the_initializer(train_in_process, tmp_path):
+    """It said "init is invalid; trainlab.init.he.he_init raised ConfigAttributeError: Missing key modules"."""
+    result = train_in_process("~model.net._target_", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: model.net: no _target_ names the network's class; allowed: model.net._target_=<an nn.Module class>, "
+        "e.g. trainlab.models.mlp.MLP (the book's MLP) in the model's yaml")
+    assert not (tmp_path / "run").exists()

@@ -344,9 +344,16 @@ MNIST_SIZES = {"model.net.input_size": (784, "an MNIST image's 28 x 28 pixels"),
 
 
 def check_model_fits_data(cfg: DictConfig) -> None:
-    """The project's classifier on the project's MNIST module takes 784 inputs and has 10 classes: another size
-    is refused here, not found by the first matrix product (``mat1 and mat2 shapes cannot be multiplied``) or the
-    loss (``Target 8 is out of bounds``) once the run has started."""
+    """The project's classifier is given a network to build (``model.net._target_``: without it the classifier
+    received the config node itself and failed inside the initializer, ``Missing key modules``). On the project's
+    MNIST module it takes 784 inputs and has 10 classes: another size is refused here, not found by the first matrix
+    product (``mat1 and mat2 shapes cannot be multiplied``) or the loss (``Target 8 is out of bounds``) once the run
+    has started."""
+    net = OmegaConf.select(cfg, "model.net", default=None)
+    if (OmegaConf.select(cfg, "model._target_") == CLASSIFIER and isinstance(net, DictConfig)
+            and "_target_" not in net):
+        raise ConfigError("model.net: no _target_ names the network's class; allowed: model.net._target_=<an "
+                          "nn.Module class>, e.g. trainlab.models.mlp.MLP (the book's MLP) in the model's yaml")
     if (OmegaConf.select(cfg, "data._target_") != MNIST_DATAMODULE
             or OmegaConf.select(cfg, "model._target_") != CLASSIFIER):
         return
