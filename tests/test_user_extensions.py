@@ -231,3 +231,22 @@ def test_a_network_config_without_its_class_is_named_not_blamed_on_the_initializ
         "error: model.net: no _target_ names the network's class; allowed: model.net._target_=<an nn.Module class>, "
         "e.g. trainlab.models.mlp.MLP (the book's MLP) in the model's yaml")
     assert not (tmp_path / "run").exists()
+
+
+def test_a_callbacks_option_of_ones_own_without_the_defaults_is_warned_of(train_in_process, tmp_path):
+    """Written without `defaults: [default]` it dropped the checkpoints without a word; a resume then found none."""
+    (tmp_path / "my_conf" / "callbacks").mkdir(parents=True)
+    (tmp_path / "my_conf" / "callbacks" / "mine.yaml").write_text(
+        "lr_monitor:\n  _target_: lightning.pytorch.callbacks.LearningRateMonitor\n")
+    (tmp_path / "my_conf" / "callbacks" / "kept.yaml").write_text(
+        "defaults:\n  - default\nlr_monitor:\n  _target_: lightning.pytorch.callbacks.LearningRateMonitor\n")
+    warning = ("callbacks=mine builds lr_monitor and none of callbacks=default's model_checkpoint, last_checkpoint, "
+               "divergence_guard, graceful_shutdown, rng_state: the run keeps no checkpoint (no resume), no divergence "
+               "guard and no graceful shutdown; add 'defaults: [default]' at the top of conf/callbacks/mine.yaml to "
+               "keep them")
+    for option, warned in (("mine", True), ("kept", False), ("none", False)):
+        result = train_in_process("--config-dir", str(tmp_path / "my_conf"), f"callbacks={option}", "debug=limit",
+                                  f"hydra.run.dir={tmp_path / option}")
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert (warning in result.stdout + result.stderr) is warned, option
+        assert (tmp_path / option / "checkpoints" / "last.ckpt").is_file() is (option == "kept")

@@ -382,6 +382,23 @@ def metric_logging_callbacks(cfg: DictConfig) -> list[str]:
             if isinstance(entry, DictConfig) and not str(entry.get("_target_", "")).startswith(SILENT_CALLBACKS)]
 
 
+#: the entries of conf/callbacks/default.yaml that keep a run resumable and safe
+DEFAULT_CALLBACKS = ("model_checkpoint", "last_checkpoint", "divergence_guard", "graceful_shutdown", "rng_state")
+
+
+def dropped_default_callbacks(cfg: DictConfig, choice: str | None) -> str | None:
+    """A warning when the callbacks option ``choice`` builds callbacks but none of ``callbacks=default``'s: an option
+    of one's own written without ``defaults: [default]`` drops the checkpoints, the divergence guard and the graceful
+    shutdown without a word (``callbacks=none``, which builds nothing, drops them on purpose)."""
+    callbacks = cfg.get("callbacks") or {}
+    if not callbacks or any(name in callbacks for name in DEFAULT_CALLBACKS):
+        return None
+    where = f"conf/callbacks/{choice}.yaml" if choice else "the callbacks option"
+    return (f"callbacks={choice or '?'} builds {', '.join(map(str, callbacks))} and none of callbacks=default's "
+            f"{', '.join(DEFAULT_CALLBACKS)}: the run keeps no checkpoint (no resume), no divergence guard and no "
+            f"graceful shutdown; add 'defaults: [default]' at the top of {where} to keep them")
+
+
 def check_monitors(cfg: DictConfig, searched: Collection[str] = ()) -> None:
     """Metric names that callbacks and ``scheduler=plateau`` watch are metrics the run logs.
 

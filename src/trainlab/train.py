@@ -52,7 +52,7 @@ from trainlab.checkpoint_check import check_budget_left, check_checkpoint, check
 from trainlab.compile_model import compile_network
 from trainlab.config_instantiation import build_optimizers, instantiate_key
 from trainlab.config_switches import check_switches
-from trainlab.config_validation import check_optimized_metric, validate_config
+from trainlab.config_validation import check_optimized_metric, dropped_default_callbacks, validate_config
 from trainlab.distributed.job_checks import check_ddp_job
 from trainlab.distributed.process_world import ddp_strategy, external_launcher, process_rank, world_size
 from trainlab.distributed.rank_processes import train_in_rank_processes
@@ -122,6 +122,8 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
 
     # ---- build everything from the config: an error here is a config error and stops the (multi)run -----------
     validate_config(cfg)
+    if writes_job_files and (dropped := dropped_default_callbacks(cfg, context.choices.get("callbacks"))):
+        log.warning(dropped)
     reports_objective = True
     if context.multirun:  # the sweeper is returned this metric: a job that cannot report it is refused before training
         check_optimized_metric(cfg, jobs="the sweep's jobs report")
