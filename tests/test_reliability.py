@@ -282,7 +282,9 @@ def test_sigterm_mid_epoch_then_resume_equals_uninterrupted_run(tmp_path, data_d
 
 
 def tb_scalars(run_dir: Path, tag: str) -> list[tuple[int, float]]:
-    return [(event.step, round(event.value, 9)) for event in load_run(run_dir).Scalars(tag)]
+    """(step, value) of every point, by step: a resumed run's points lie in a second event file, which TensorBoard
+    reads first when both files were opened within one second (their names then differ only by process id)."""
+    return sorted((event.step, round(event.value, 9)) for event in load_run(run_dir).Scalars(tag))
 
 
 def test_a_resumed_run_keeps_the_best_validation_accuracy_of_the_epochs_before_it(train_in_process, tmp_path):
