@@ -147,10 +147,10 @@ def test_a_metric_ones_own_callback_logs_can_be_optimized_and_watched(user_modul
 @pytest.mark.parametrize(("overrides", "line"), [
     (["optimizer=torch_adamw", "~optimizer._partial_"],
      "error: optimizer is invalid; torch.optim.AdamW raised TypeError: AdamW.__init__() missing 1 required positional "
-     "argument: 'params'; the code that uses it passes params itself: add _partial_: true to its config"),
+     "argument: 'params'; trainlab passes params itself (the parameters): add _partial_: true to its config"),
     (["init=he", "~init._partial_"],
      "error: init is invalid; trainlab.init.he.he_init raised TypeError: he_init() missing 1 required positional "
-     "argument: 'module'; the code that uses it passes module itself: add _partial_: true to its config"),
+     "argument: 'module'; trainlab passes module itself (the network): add _partial_: true to its config"),
 ])
 def test_a_config_without_the_partial_its_caller_needs_is_told_to_add_it(train_in_process, tmp_path, overrides, line):
     result = train_in_process(*overrides, f"hydra.run.dir={tmp_path / 'run'}")
@@ -250,3 +250,35 @@ def test_a_callbacks_option_of_ones_own_without_the_defaults_is_warned_of(train_
         assert result.returncode == 0, result.stderr[-3000:]
         assert (warning in result.stdout + result.stderr) is warned, option
         assert (tmp_path / option / "checkpoints" / "last.ckpt").is_file() is (option == "kept")
+
+
+def test_an_error_in_the_network_is_not_blamed_on_a_no_grad_initializer(user_modules, train_in_process, tmp_path):
+    """Every @torch.no_grad() function shares the decorator's wrapper code: matching it blamed `init` for an error
+    raised by any other no_grad function on the way, here the network's own."""
+    write_module(user_modules, "no_grad_parts", """\
+        import torch
+        from torch import nn
+
+
+        @torch.no_grad()
+        def init_weights(module: nn.Module) -> None:
+            for layer in module.modules():
+                if isinstance(layer, nn.Linear):
+                    layer.weight.normal_(0.0, 0.1)
+
+
+        class BrokenNet(nn.Module):
+            def __init__(self, **settings):
+                super().__init__()
+                self.reset()
+
+            @torch.no_grad()
+            def reset(self):
+                raise ValueError("bug in BrokenNet.reset")
+    """)
+    result = train_in_process(*own_init("no_grad_parts.init_weights"), "model.net._target_=no_grad_parts.BrokenNet",
+                              f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("error: model.net is invalid; no_grad_parts.BrokenNet raised ValueError: bug in "
+                           "BrokenNet.reset"), line

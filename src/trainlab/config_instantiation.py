@@ -17,6 +17,7 @@ The original exception stays chained (``HYDRA_FULL_ERROR=1`` shows the traceback
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Mapping
 from types import TracebackType
@@ -85,13 +86,19 @@ def config_error(error: BaseException, node: Any, key: str) -> UserError:
         where = f"{key}.{argument}={typed(value)} is invalid"
     else:
         where = f"{key} is invalid"
-    return ConfigError(f"{where}; {target} raised {type(cause).__name__}: {message}{partial_advice(cause, node)}")
+    return ConfigError(f"{where}; {target} raised {type(cause).__name__}: {message}{partial_advice(cause, node, key)}")
 
 
-def partial_advice(cause: BaseException, node: Any) -> str:
-    """For a node built whole whose target misses the argument its caller passes (an optimizer's ``params``, an
-    initializer's ``module``, a schedule's ``optimizer``): the ``_partial_: true`` that leaves it to the caller."""
-    if not isinstance(cause, TypeError) or not isinstance(node, DictConfig) or node.get("_partial_"):
+#: the config keys whose objects trainlab calls with one argument of its own: they are built with ``_partial_: true``
+CALLER_PASSES = {"optimizer": "the parameters", "init": "the network", "scheduler": "the optimizer"}
+
+
+def partial_advice(cause: BaseException, node: Any, key: str) -> str:
+    """For a node of :data:`CALLER_PASSES` built whole, whose target misses the argument its caller passes (an
+    optimizer's ``params``, an initializer's ``module``, a schedule's ``optimizer``): the ``_partial_: true`` that
+    leaves it to the caller."""
+    if (key not in CALLER_PASSES or not isinstance(cause, TypeError) or not isinstance(node, DictConfig)
+            or node.get("_partial_")):
         return ""
     from trainlab.target_arguments import first_argument
 
@@ -101,7 +108,7 @@ def partial_advice(cause: BaseException, node: Any) -> str:
         return ""
     if first is None or f"missing 1 required positional argument: '{first}'" not in str(cause):
         return ""
-    return f"; the code that uses it passes {first} itself: add _partial_: true to its config"
+    return f"; trainlab passes {first} itself ({CALLER_PASSES[key]}): add _partial_: true to its config"
 
 
 def instantiate_key(cfg: DictConfig, key: str, label: str | None = None,
@@ -135,7 +142,9 @@ def raising_factory(traceback: TracebackType | None, factories: Mapping[str, Any
             builds_receiver = isinstance(built, type) and isinstance(receiver, built)
             if receiver is not None and (receiver is factory or builds_receiver):
                 return key
-            if traceback.tb_frame.f_code is getattr(built, "__code__", None):  # a function, e.g. an initializer
+            # a function, e.g. an initializer - its own code, not a decorator's wrapper (@torch.no_grad()'s is shared
+            # by every decorated function)
+            if callable(built) and traceback.tb_frame.f_code is getattr(inspect.unwrap(built), "__code__", None):
                 return key
         traceback = traceback.tb_next
     return None
