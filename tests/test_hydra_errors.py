@@ -49,6 +49,11 @@ TOP_LEVEL = ("callbacks, ckpt_path, compile, data, debug, experiment, hparams_se
          "error: cannot parse the override 'hydra.run.dir=runs/0_optimizer.lr=0.1': mismatched input '=' expecting "
          "<EOF> See https://hydra.cc/docs/1.2/advanced/override_grammar/basic for details; Hydra reads a value with "
          "'=' only when quoted: 'hydra.run.dir=\"runs/0_optimizer.lr=0.1\"'"),
+        # the directory of a job of a sweep over two keys
+        ("hydra.run.dir=runs/0_optimizer.lr=0.1,seed=1",
+         "error: cannot parse the override 'hydra.run.dir=runs/0_optimizer.lr=0.1,seed=1': mismatched input '=' "
+         "expecting <EOF> See https://hydra.cc/docs/1.2/advanced/override_grammar/basic for details; Hydra reads a "
+         "value with '=' only when quoted: 'hydra.run.dir=\"runs/0_optimizer.lr=0.1,seed=1\"'"),
         # Hydra's advice ("To override a value use 'override experiment: ...'") is for a defaults list
         ("+experiment=compare_optimizers",
          "error: +experiment=compare_optimizers: the config already chooses from config group experiment (its "
@@ -528,3 +533,18 @@ def test_an_experiment_config_missing_its_header_or_an_override_names_what_to_ad
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == line
     assert not (tmp_path / "sweep").exists() and not (tmp_path / "run").exists()
+
+
+def test_a_yaml_error_raised_while_training_is_the_tasks_own_not_a_config_file(train_in_process, tmp_path,
+                                                                               monkeypatch):
+    """Only a file Hydra reads while composing is reported as a config file that is no YAML."""
+    (tmp_path / "user_code").mkdir()
+    (tmp_path / "user_code" / "yaml_reading_callback.py").write_text(
+        "import lightning as L\nimport yaml\n\n\nclass ReadsBrokenYaml(L.Callback):\n"
+        "    def on_train_start(self, trainer, pl_module):\n        yaml.safe_load('a: [1, 2')\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "user_code"))
+    result = train_in_process("+callbacks.reader._target_=yaml_reading_callback.ReadsBrokenYaml", "debug=limit",
+                              f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 1  # a traceback: the task's error, recorded as failed
+    assert "not valid YAML" not in result.stderr
+    assert '"status": "failed"' in (tmp_path / "run" / "status.json").read_text()

@@ -326,9 +326,14 @@ def test_a_sweep_in_which_no_job_completed_exits_non_zero_after_its_summary(trai
     assert result.returncode == status, result.stderr[-3000:]
     assert result.stderr.strip().splitlines()[-1] == line.format(summary=sweep / "summary.csv")
     rows = list(csv.DictReader((sweep / "summary.csv").open()))
-    assert [row["status"] for row in rows] == ["failed", "failed"] if status == 1 else ["diverged", "diverged"]
+    assert [row["status"] for row in rows] == (["failed", "failed"] if status == 1 else ["diverged", "diverged"])
 
 
-def test_a_sweep_with_one_completed_job_among_failed_ones_exits_0(train_in_process, tmp_path):
-    result = train_in_process("-m", "optimizer.lr=1e12,0.01", "debug=limit", f"hydra.sweep.dir={tmp_path / 'sweep'}")
+def test_a_sweep_with_one_completed_job_among_failed_and_diverged_ones_exits_0(train_in_process, tmp_path):
+    crash = ["+callbacks.fail._target_=failing_callback.FailAtStep", "+callbacks.fail.step=1,1000000"]
+    sweep = tmp_path / "sweep"
+    result = train_in_process("-m", *crash, "optimizer.lr=1e12,0.01", "debug=limit", "hydra/launcher=basic",
+                              f"hydra.sweep.dir={sweep}")
     assert result.returncode == 0, result.stderr[-3000:]
+    statuses = sorted(row["status"] for row in csv.DictReader((sweep / "summary.csv").open()))
+    assert statuses == ["completed", "diverged", "failed", "failed"]

@@ -109,7 +109,7 @@ APPEND_ADVICE = re.compile(r"^To append to your config use (.+)$", re.MULTILINE)
 # +group=option where the defaults list already holds the group (experiment: null in conf/train.yaml)
 ADDED_GROUP = re.compile(r"^Multiple values for (\S+)\. To override a value use 'override \1: (.+)'")
 # an experiment config without `# @package _global_`: its `override /optimizer: adam` reads optimizer@experiment...
-UNPACKAGED_OVERRIDE = re.compile(r"^In '([^']+)': Could not override '([^'@]+)@[^']+'")
+UNPACKAGED_OVERRIDE = re.compile(r"^In '([^']+)': Could not override '([^'@]+)@([^']+)'")
 
 
 def one_line_message(error: HydraException) -> str:
@@ -156,8 +156,9 @@ def one_line_message(error: HydraException) -> str:
         return (f"+{group}={option}: the config already chooses from config group {group} (its default may be null), "
                 f"so it takes no +; allowed: {group}={option}")
     unpackaged = UNPACKAGED_OVERRIDE.match(str(error))
-    if unpackaged is not None:  # an experiment config's defaults, read under the package experiment
-        config, group = unpackaged.groups()
+    if unpackaged is not None and unpackaged.group(3).startswith(f"{unpackaged.group(1).partition('/')[0]}."):
+        # an experiment config's defaults, read under the package of its group: no `# @package _global_`
+        config, group = unpackaged.group(1), unpackaged.group(2)
         return (f"the config {config}: its defaults list overrides {group} under the package of its own group, "
                 f"where that group is no key; allowed: '# @package _global_' as the file's first line (the keys of "
                 f"an experiment config are those of the whole config)")
@@ -178,17 +179,17 @@ def quoting_advice(override: str) -> str:
     from trainlab.shell_override import shell_override
 
     key, equals, value = override.partition("=")
-    if not equals or "," in value or value[:1] in "[{\"'":
+    if not equals or value[:1] in "[{\"'":
         return ""
-    if not value.isascii():
-        return f"; Hydra reads a value with non-ASCII characters only when quoted: {shell_override(key, value)}"
-    if "=" not in value or '"' in value or "\\" in value:
+    if "=" in value and '"' not in value and "\\" not in value:
+        try:  # a path with '=' in it (a job's directory, 0_optimizer.lr=0.1,seed=1)
+            OverridesParser.create().parse_override(f'{key}="{value}"')
+        except Exception:  # noqa: BLE001 - quoting does not make it a value either: no advice
+            return ""
+        return f"; Hydra reads a value with '=' only when quoted: {shell_override(key, value)}"
+    if value.isascii() or "," in value:
         return ""
-    try:  # a path with '=' in it (a job's directory, 0_optimizer.lr=0.1)
-        OverridesParser.create().parse_override(f'{key}="{value}"')
-    except Exception:  # noqa: BLE001 - quoting does not make it a value either: no advice
-        return ""
-    return f"; Hydra reads a value with '=' only when quoted: {shell_override(key, value)}"
+    return f"; Hydra reads a value with non-ASCII characters only when quoted: {shell_override(key, value)}"
 
 
 GROUP_SWEPT_OVER_NULL = "Config group override must be a string or a list. Got NoneType"
@@ -233,6 +234,14 @@ def name_too_long_message(error: OSError, multirun: bool) -> str:
                 "overrides stay in .hydra/overrides.yaml, status.json and HPARAMS), leave keys out of the name with "
                 "hydra.job.config.override_dirname.exclude_keys, or choose a shorter hydra.sweep.dir")
     return f"{what}; choose a shorter hydra.run.dir"
+
+
+def read_by_hydras_config_repository(error: BaseException) -> bool:
+    """Whether ``error`` was raised while Hydra read a config file (composition), not by the task."""
+    import traceback
+
+    return any(frame.filename.endswith(("config_repository.py", "file_config_source.py"))
+               for frame in traceback.extract_tb(error.__traceback__))
 
 
 def yaml_error_message(error: yaml.YAMLError) -> str:
@@ -296,6 +305,8 @@ def report_config_errors_in_one_line() -> None:
             except UserError as error:  # raised outside the task, e.g. by a sweeper checking its settings
                 exit_for_user_error(error)
             except yaml.YAMLError as error:  # a config file that is no YAML (a missing colon, a tab)
+                if not read_by_hydras_config_repository(error):  # raised while training: the task's own error
+                    raise
                 exit_with_error_line(yaml_error_message(error), error)
             except ValueError as error:  # Hydra's defaults list, composing a job of a sweep
                 if not str(error).startswith(GROUP_SWEPT_OVER_NULL):
