@@ -1,6 +1,7 @@
-"""A user's own initializer, as README.md's "Extending" section shows it: the example runs as written, and the
-mistakes of a first one (a missing import, a bad argument, an in-place write under autograd) are one error line
-naming ``init``, with exit status 2."""
+"""What a user adds to the template (README.md's "Extending"): an initializer - the README's example runs as
+written, and the mistakes of a first one (a missing import, a bad argument, an in-place write under autograd, a
+missing ``_partial_``) are one error line naming ``init`` -, a callback logging a metric of its own, a callbacks
+option, a network config and a LightningModule of one's own; each mistake is one line with exit status 2."""
 
 from __future__ import annotations
 
@@ -242,8 +243,8 @@ def test_a_callbacks_option_of_ones_own_without_the_defaults_is_warned_of(train_
         "defaults:\n  - default\nlr_monitor:\n  _target_: lightning.pytorch.callbacks.LearningRateMonitor\n")
     warning = ("callbacks=mine builds lr_monitor and none of callbacks=default's model_checkpoint, last_checkpoint, "
                "divergence_guard, graceful_shutdown, rng_state: the run keeps no checkpoint (no resume), no divergence "
-               "guard and no graceful shutdown; add 'defaults: [default]' at the top of conf/callbacks/mine.yaml to "
-               "keep them")
+               "guard and no graceful shutdown; add 'defaults: [default]' at the top of that option's yaml to keep "
+               "them")
     for option, warned in (("mine", True), ("kept", False), ("none", False)):
         result = train_in_process("--config-dir", str(tmp_path / "my_conf"), f"callbacks={option}", "debug=limit",
                                   f"hydra.run.dir={tmp_path / option}")
@@ -282,3 +283,25 @@ def test_an_error_in_the_network_is_not_blamed_on_a_no_grad_initializer(user_mod
     line = result.stderr.strip().splitlines()[-1]
     assert line.startswith("error: model.net is invalid; no_grad_parts.BrokenNet raised ValueError: bug in "
                            "BrokenNet.reset"), line
+
+
+def test_the_default_callbacks_named_by_the_warning_are_those_of_the_default_option():
+    from omegaconf import OmegaConf
+
+    from trainlab.callback_entries import DEFAULT_CALLBACKS
+
+    assert set(DEFAULT_CALLBACKS) <= set(OmegaConf.load(ROOT / "conf" / "callbacks" / "default.yaml"))
+
+
+@pytest.mark.parametrize(("target", "silent"), [
+    ("lightning.pytorch.callbacks.ModelCheckpoint", True),
+    ("lightning.pytorch.callbacks.model_checkpoint.ModelCheckpoint", True),  # another path to the same class
+    ("pytorch_lightning.callbacks.EarlyStopping", True),
+    ("trainlab.callbacks.divergence_guard.DivergenceGuard", True),
+    ("lightning.pytorch.callbacks.LearningRateMonitor", False),  # logs lr-<optimizer>
+    ("my_callbacks.WeightNorm", False),
+])
+def test_which_callbacks_may_log_metrics_of_their_own(target, silent):
+    from trainlab.callback_entries import is_silent_callback
+
+    assert is_silent_callback(target) is silent

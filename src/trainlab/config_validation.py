@@ -28,6 +28,7 @@ from typing import Any
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from trainlab.callback_entries import metric_logging_callbacks
 from trainlab.config_keys import INSTANTIATION_KEYS, is_under, override_key, override_lines
 from trainlab.config_switches import boolean
 from trainlab.data.data_choices import EVAL_SPLITS, SOURCES
@@ -303,11 +304,15 @@ def check_accelerator_present(cfg: DictConfig) -> None:
     import torch  # here, not at the top: the other checks answer before torch is imported (~1-3 s)
 
     if not torch.cuda.is_available():
-        # from the chosen trainer option (trainer=gpu), or set on the command line (over trainer=cpu, say)
+        # from the chosen trainer option's own yaml (trainer=gpu), or set elsewhere - the command line, an
+        # experiment config - over it, where trainer=cpu would not help
         hydra_node = cfg.get("hydra") or (HydraConfig.get() if HydraConfig.initialized() else None)
         choice = OmegaConf.select(hydra_node, "runtime.choices.trainer", default=None) if hydra_node else None
         lines = override_lines(OmegaConf.select(hydra_node, "overrides.task", default=None)) if hydra_node else []
-        if any(override_key(line) == "trainer.accelerator" for line in lines):
+        options = group_options("trainer")
+        set_elsewhere = any(override_key(line) == "trainer.accelerator" for line in lines) or (
+            choice in options and options[choice].get("accelerator") != accelerator)
+        if set_elsewhere:
             source, way_out = "", "trainer.accelerator=cpu"
         else:
             source, way_out = f" (trainer={choice})" if choice else "", "trainer=cpu"
@@ -365,38 +370,6 @@ def check_model_fits_data(cfg: DictConfig) -> None:
 
 #: the keys that decide which metrics a run logs and which ones its callbacks and schedule watch
 MONITOR_INPUTS = ("data.eval_splits", "scheduler", "model.scheduler_monitor", "callbacks")
-
-
-#: callbacks that log no metric of their own (trainlab's, and Lightning's that only watch or show them)
-SILENT_CALLBACKS = ("trainlab.callbacks.", "lightning.pytorch.callbacks.ModelCheckpoint",
-                    "lightning.pytorch.callbacks.EarlyStopping", "lightning.pytorch.callbacks.RichProgressBar",
-                    "lightning.pytorch.callbacks.TQDMProgressBar", "lightning.pytorch.callbacks.RichModelSummary",
-                    "lightning.pytorch.callbacks.ModelSummary", "lightning.pytorch.callbacks.Timer")
-
-
-def metric_logging_callbacks(cfg: DictConfig) -> list[str]:
-    """The callbacks in ``cfg`` that may log metrics this module cannot know of (a callback of the user's own, or
-    Lightning's ``LearningRateMonitor``): a name they log is a metric the run reports."""
-    callbacks = cfg.get("callbacks") or {}
-    return [str(name) for name, entry in callbacks.items()
-            if isinstance(entry, DictConfig) and not str(entry.get("_target_", "")).startswith(SILENT_CALLBACKS)]
-
-
-#: the entries of conf/callbacks/default.yaml that keep a run resumable and safe
-DEFAULT_CALLBACKS = ("model_checkpoint", "last_checkpoint", "divergence_guard", "graceful_shutdown", "rng_state")
-
-
-def dropped_default_callbacks(cfg: DictConfig, choice: str | None) -> str | None:
-    """A warning when the callbacks option ``choice`` builds callbacks but none of ``callbacks=default``'s: an option
-    of one's own written without ``defaults: [default]`` drops the checkpoints, the divergence guard and the graceful
-    shutdown without a word (``callbacks=none``, which builds nothing, drops them on purpose)."""
-    callbacks = cfg.get("callbacks") or {}
-    if not callbacks or any(name in callbacks for name in DEFAULT_CALLBACKS):
-        return None
-    where = f"conf/callbacks/{choice}.yaml" if choice else "the callbacks option"
-    return (f"callbacks={choice or '?'} builds {', '.join(map(str, callbacks))} and none of callbacks=default's "
-            f"{', '.join(DEFAULT_CALLBACKS)}: the run keeps no checkpoint (no resume), no divergence guard and no "
-            f"graceful shutdown; add 'defaults: [default]' at the top of {where} to keep them")
 
 
 def check_monitors(cfg: DictConfig, searched: Collection[str] = ()) -> None:

@@ -43,6 +43,7 @@ from lightning.pytorch.callbacks import Checkpoint, ProgressBar
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 
+from trainlab.callback_entries import dropped_default_callbacks
 from trainlab.callbacks.checkpoint_provenance import CheckpointProvenance
 from trainlab.callbacks.divergence_guard import DivergenceGuard, RunDiverged
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
@@ -52,7 +53,7 @@ from trainlab.checkpoint_check import check_budget_left, check_checkpoint, check
 from trainlab.compile_model import compile_network
 from trainlab.config_instantiation import build_optimizers, instantiate_key
 from trainlab.config_switches import check_switches
-from trainlab.config_validation import check_optimized_metric, dropped_default_callbacks, validate_config
+from trainlab.config_validation import check_optimized_metric, validate_config
 from trainlab.distributed.job_checks import check_ddp_job
 from trainlab.distributed.process_world import ddp_strategy, external_launcher, process_rank, world_size
 from trainlab.distributed.rank_processes import train_in_rank_processes
