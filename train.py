@@ -78,9 +78,9 @@ def resume_command(run_dir: Path) -> str:
 
 
 if __name__ == "__main__":
+    exit_if_options_split_the_overrides(sys.argv[1:])  # train.py a=1 -m b=2: one line, exit status 2 (as typed)
     sys.argv = leave_hydra_files_to_rank_0(sys.argv)  # under torchrun / SLURM, rank 0 alone writes .hydra/
     sys.argv = null_choices_as_deletions(sys.argv, Path(__file__).resolve().parent / "conf")  # scheduler=null
     skip_final_garbage_collection()  # before Lightning is imported and registers exit handlers: ~0.5 s less at exit
-    exit_if_options_split_the_overrides(sys.argv[1:])  # train.py a=1 -m b=2: one line, exit status 2
     report_config_errors_in_one_line()  # an unknown option or key: one line and exit status 2, as below
     main()

@@ -113,6 +113,11 @@ def test_an_option_between_overrides_is_one_line_with_the_command_in_order(capsy
     with pytest.raises(SystemExit):  # an option's value stays with it
         exit_if_options_split_the_overrides(["optimizer=adam", "--cfg", "job", "seed=3"])
     assert capsys.readouterr().err.endswith("python train.py --cfg job optimizer=adam seed=3\n")
+    with pytest.raises(SystemExit):  # only the options between the two runs are named; a value equal to an override
+        exit_if_options_split_the_overrides(["-m", "train", "--config-name", "train", "b=2"])
+    assert capsys.readouterr().err == (
+        "error: b=2: an override after --config-name train, which stands between overrides; Hydra reads its options "
+        "before or after all the overrides: python train.py -m --config-name train train b=2\n")
     for argv in (["-m", "a=1", "b=2"], ["a=1", "b=2", "-m"], ["--cfg", "job", "a=1"], [], ["-m", "--info", "zzz"]):
         exit_if_options_split_the_overrides(argv)  # in order, or a mistake Hydra's parser reports itself
     assert capsys.readouterr().err == ""

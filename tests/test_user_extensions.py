@@ -216,12 +216,22 @@ def test_a_model_of_ones_own_lacking_a_method_the_run_calls_is_refused_before_an
     assert not (tmp_path / "run").exists()
 
 
-def test_a_model_of_ones_own_without_a_net_attribute_trains_and_compiles(own_model_conf, tmp_path, train_in_process):
+def test_a_model_of_ones_own_without_a_net_attribute_trains_and_is_not_compiled(own_model_conf, tmp_path,
+                                                                               train_in_process):
     result = train_in_process("--config-dir", str(own_model_conf), "model=tiny", "test=false", "trainer.max_epochs=1",
-                              "compile.enabled=true", f"hydra.run.dir={tmp_path / 'run'}")
-    assert result.returncode == 0, result.stderr[-3000:]  # train.py compiled model.net: AttributeError
+                              f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 0, result.stderr[-3000:]  # train.py read model.net: AttributeError
     status = json.loads((tmp_path / "run" / "status.json").read_text())
     assert status["status"] == "completed" and 0.0 < status["metrics"]["val/acc"] <= 1.0
+    # compile.enabled compiles the classifier's net; Lightning calls a module's training_step, not its forward
+    result = train_in_process("--config-dir", str(own_model_conf), "model=tiny", "test=false", "compile.enabled=true",
+                              f"hydra.run.dir={tmp_path / 'compiled'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: compile.enabled=true compiles the network of trainlab's classifier (model.net), and "
+        "model._target_=own_model.Tiny has none; allowed: compile.enabled=false, with torch.compile inside the "
+        "model where it helps")
+    assert not (tmp_path / "compiled").exists()
 
 
 def test_a_network_config_without_its_class_is_named_not_blamed_on_the_initializer(train_in_process, tmp_path):

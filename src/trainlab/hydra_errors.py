@@ -270,10 +270,17 @@ def exit_if_options_split_the_overrides(argv: list[str], program: str = "train.p
         return
     if not unknown or any(word.startswith("-") for word in unknown):
         return
-    overrides = [*known.overrides, *unknown]
-    options = [word for word in argv if word not in overrides]
+    overrides = [*known.overrides, *unknown]  # in the order typed: the first run, then the words left over
+    options, between, matched = [], [], 0
+    for word in argv:  # by position, not by value: an option's value may equal an override
+        if matched < len(overrides) and word == overrides[matched]:
+            matched += 1
+        else:
+            options.append(word)
+            if len(known.overrides) <= matched:  # after the first run of overrides, before the rest
+                between.append(word)
     command = " ".join(shlex.quote(word) for word in ["python", program, *options, *overrides])
-    print(f"error: {' '.join(unknown)}: an override after {' '.join(options)}, which stands between overrides; "
+    print(f"error: {' '.join(unknown)}: an override after {' '.join(between)}, which stands between overrides; "
           f"Hydra reads its options before or after all the overrides: {command}", file=sys.stderr)
     raise SystemExit(2)
 

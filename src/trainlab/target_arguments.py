@@ -46,13 +46,19 @@ def import_failure(target: str, error: BaseException) -> str:
         if target.startswith(f"{cause.name}."):  # the target's module, or a package above it
             return f"no module named {cause.name!r}"
     message = " ".join(line.strip() for line in str(cause).splitlines() if line.strip())
-    frames = traceback.extract_tb(cause.__traceback__)
-    if isinstance(cause, SyntaxError) or not frames or cause is error:
+    if isinstance(cause, SyntaxError):  # its message names the file by its base name: the whole path instead
+        return f"{type(cause).__name__}: {cause.msg} ({cause.filename}, line {cause.lineno})"
+    # the last frame of the imported code itself - not Hydra's, importlib's or a frozen module's
+    frames = [frame for frame in traceback.extract_tb(cause.__traceback__)
+              if not frame.filename.startswith("<") and "/hydra/" not in frame.filename
+              and "/importlib/" not in frame.filename]
+    if not frames or cause is error:
         return f"{type(cause).__name__}: {message}"
     return f"{type(cause).__name__}: {message} ({frames[-1].filename}, line {frames[-1].lineno})"
 
 
 def module_imports(module: str) -> bool:
+    """Whether ``module`` imports (then a target's missing name is an attribute it lacks)."""
     try:
         importlib.import_module(module)
     except Exception:  # noqa: BLE001 - only whether it imports is asked; the caller reports the target's own error

@@ -41,7 +41,7 @@ import lightning as L
 import torch
 from lightning.pytorch.callbacks import Checkpoint, ProgressBar
 from lightning.pytorch.loggers import Logger
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from trainlab.callback_entries import dropped_default_callbacks
 from trainlab.callbacks.checkpoint_provenance import CheckpointProvenance
@@ -123,7 +123,9 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
 
     # ---- build everything from the config: an error here is a config error and stops the (multi)run -----------
     validate_config(cfg)
-    if writes_job_files and (dropped := dropped_default_callbacks(cfg, context.choices.get("callbacks"))):
+    # said once: by the job's process, not again by the rank processes it starts (trainer=ddp)
+    warns = writes_job_files and external_launcher() != "trainlab"
+    if warns and (dropped := dropped_default_callbacks(cfg, context.choices.get("callbacks"))):
         log.warning(dropped)
     reports_objective = True
     if context.multirun:  # the sweeper is returned this metric: a job that cannot report it is refused before training
@@ -133,7 +135,7 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
             check_optimized_metric(cfg, jobs="this run reports")
         except ConfigError as error:
             reports_objective = False
-            if writes_job_files:
+            if warns:
                 log.warning("%s; this run returns no objective", error)
     check_task_locations(cfg)
     ckpt_path = resolve_checkpoint(cfg.get("ckpt_path"), output_dir)
@@ -160,7 +162,12 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
                                                scheduler=scheduler)
     check_model_methods(model, cfg)
     build_optimizers(model, cfg, {"optimizer": optimizer, "scheduler": scheduler})
-    compile_network(getattr(model, "net", model), cfg.get("compile"))  # the classifier's network; a model of one's own
+    if hasattr(model, "net"):  # the classifier's network (a model of one's own compiles what it needs itself)
+        compile_network(model.net, cfg.get("compile"))
+    elif OmegaConf.select(cfg, "compile.enabled", default=False):
+        raise ConfigError(f"compile.enabled=true compiles the network of trainlab's classifier (model.net), and "
+                          f"model._target_={OmegaConf.select(cfg, 'model._target_')} has none; allowed: "
+                          "compile.enabled=false, with torch.compile inside the model where it helps")
     if processes > 1 and cfg.get("seed") is not None:  # same initial weights; each rank its own dropout masks
         torch.manual_seed(cfg.seed + 1_000_003 * rank)
     # StartupEnd: a Ctrl-C is train.py's start-up's to answer until fit starts, then the run's

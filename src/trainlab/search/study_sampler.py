@@ -34,6 +34,7 @@ def sampler_record(target: str, option: str | None) -> dict[str, Any]:
 
 
 def record_sampler(study: optuna.Study, record: dict[str, Any]) -> None:
+    """Record ``record`` (:func:`sampler_record`) in ``study``: done by the search that created it."""
     study.set_user_attr(SAMPLER_ATTR, record)
 
 
@@ -49,7 +50,9 @@ def warn_of_another_sampler(study: optuna.Study, record: dict[str, Any], where: 
     recorded = study.user_attrs.get(SAMPLER_ATTR)
     if not isinstance(recorded, dict) or recorded.get("class") == record["class"]:
         return
-    way_back = (f"; {SAMPLER_GROUP}={recorded['option']} draws as before" if recorded.get("option")
+    # the option, unless it is this search's own (its sampler's class was set by hydra.sweeper.sampler._target_)
+    way_back = (f"; {SAMPLER_GROUP}={recorded['option']} draws as before"
+                if recorded.get("option") and recorded.get("option") != record.get("option")
                 else f"; hydra.sweeper.sampler._target_={recorded.get('class')} draws as before")
     log.warning("study %r in %s was drawn by %s; this search continues it with %s%s", study.study_name, where,
                 option_text(recorded), option_text(record), way_back)
