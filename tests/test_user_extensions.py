@@ -315,3 +315,23 @@ def test_which_callbacks_may_log_metrics_of_their_own(target, silent):
     from trainlab.callback_entries import is_silent_callback
 
     assert is_silent_callback(target) is silent
+
+
+def test_a_network_with_convolutions_gets_he_init_and_weight_decay_on_its_kernels_too():
+    """init=he left a CNN's kernels at PyTorch's default, and model.weight_decay did not decay them."""
+    from torch import nn
+
+    from trainlab.init.he import he_init
+    from trainlab.models.classifier import split_decay_groups
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 64, 3), nn.ReLU(), nn.Conv2d(64, 64, 3, groups=4), nn.Flatten(),
+                        nn.Linear(64 * 24 * 24, 10))
+    he_init(net)
+    conv1, conv2, linear = net[0], net[2], net[4]
+    for layer, fan_in in ((conv1, 1 * 9), (conv2, 16 * 9), (linear, 64 * 24 * 24)):
+        assert layer.weight.std().item() == pytest.approx(math.sqrt(2.0 / fan_in), rel=0.1), layer
+        assert torch.count_nonzero(layer.bias) == 0
+    decay, no_decay = split_decay_groups(net, 0.1)
+    assert {id(p) for p in decay["params"]} == {id(conv1.weight), id(conv2.weight), id(linear.weight)}
+    assert {id(p) for p in no_decay["params"]} == {id(conv1.bias), id(conv2.bias), id(linear.bias)}

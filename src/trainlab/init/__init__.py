@@ -1,4 +1,5 @@
-"""Weight initializers: callables that take an ``nn.Module`` and initialise every ``nn.Linear`` in it in place.
+"""Weight initializers: callables that take an ``nn.Module`` and initialise every ``nn.Linear`` (and convolution)
+in it in place.
 
 One file per initializer (``conf/init/<name>.yaml`` -> ``trainlab/init/<name>.py``).
 """

@@ -41,6 +41,7 @@ from torchmetrics import MaxMetric, MeanMetric, Metric
 from torchmetrics.classification import MulticlassAccuracy
 
 from trainlab.errors import ConfigError
+from trainlab.init.linear_layers import weight_layers
 from trainlab.models.hook_name_attribute import HookNameAsPlainAttribute
 from trainlab.models.metric_dtype import metric_dtype, metrics_follow
 from trainlab.models.metric_names import EVAL_METRIC_NAMES
@@ -49,13 +50,14 @@ OptimizerFactory = Callable[[list[dict[str, Any]]], torch.optim.Optimizer]
 
 
 def split_decay_groups(net: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
-    """Parameter groups: every ``nn.Linear`` weight decays by λ, every other parameter (biases, BN γ/β) does not.
+    """Parameter groups: every ``nn.Linear`` weight (and convolution kernel, in a network of one's own:
+    :func:`~trainlab.init.linear_layers.weight_layers`) decays by λ, every other parameter (biases, BN γ/β) does not.
 
     With λ = 0 there is nothing to tell apart: one group, so each optimizer operation is one call, not two.
     """
     if weight_decay == 0:
         return [{"params": list(net.parameters()), "weight_decay": 0.0, "name": "all"}]
-    decay_ids = {id(m.weight) for m in net.modules() if isinstance(m, nn.Linear)}
+    decay_ids = {id(m.weight) for m in weight_layers(net)}
     decay = [p for p in net.parameters() if id(p) in decay_ids]
     no_decay = [p for p in net.parameters() if id(p) not in decay_ids]
     groups = [{"params": decay, "weight_decay": weight_decay, "name": "decay"}]
@@ -131,8 +133,9 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         return self.net(x)
 
     def weight_penalty(self) -> torch.Tensor:
-        """``½·λ·Σ‖W‖²`` over the Linear weights (the term the optimizer's weight decay differentiates)."""
-        squares = [m.weight.pow(2).sum() for m in self.net.modules() if isinstance(m, nn.Linear)]
+        """``½·λ·Σ‖W‖²`` over the Linear weights and convolution kernels (the term the optimizer's weight decay
+        differentiates)."""
+        squares = [m.weight.pow(2).sum() for m in weight_layers(self.net)]
         return 0.5 * self.weight_decay * torch.stack(squares).sum()
 
     def _logging_step(self) -> bool:
