@@ -335,3 +335,53 @@ def test_a_network_with_convolutions_gets_he_init_and_weight_decay_on_its_kernel
     decay, no_decay = split_decay_groups(net, 0.1)
     assert {id(p) for p in decay["params"]} == {id(conv1.weight), id(conv2.weight), id(linear.weight)}
     assert {id(p) for p in no_decay["params"]} == {id(conv1.bias), id(conv2.bias), id(linear.bias)}
+
+
+OWN_DATA = """\
+    import lightning as L
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+
+    class Blobs(L.LightningDataModule):
+        def __init__(self, noise: float = 4.0, batch_size: int = 50, num_workers: int = 0, source: str = ""):
+            super().__init__()
+            self.noise, self.batch_size = noise, batch_size
+
+        def setup(self, stage=None):
+            g = torch.Generator().manual_seed(0)
+            y = torch.randint(0, 10, (200,), generator=g)
+            x = torch.randn(200, 784, generator=g) * self.noise + y[:, None].float()
+            self.train, self.val = TensorDataset(x[:150], y[:150]), TensorDataset(x[150:], y[150:])
+
+        def train_dataloader(self):
+            return DataLoader(self.train, batch_size=self.batch_size, shuffle=True)
+
+        def val_dataloader(self):
+            return DataLoader(self.val, batch_size=self.batch_size)
+
+        def test_dataloader(self):
+            return DataLoader(self.val, batch_size=self.batch_size)
+"""
+
+
+def test_a_resume_keeps_the_settings_of_a_data_module_of_ones_own(user_modules, train_in_process, tmp_path):
+    """Only the MNIST module's keys were compared: a resume with other data (data.noise=6.0) went on silently."""
+    write_module(user_modules, "own_data", OWN_DATA)
+    conf = tmp_path / "own_conf"
+    (conf / "data").mkdir(parents=True)
+    # source: the key the test commands set for the bundled MNIST (tests/conftest.py), ignored by this module
+    (conf / "data" / "blobs.yaml").write_text("_target_: own_data.Blobs\nnoise: 4.0\nbatch_size: 50\nnum_workers: 0\n"
+                                              "source: bundled\n")
+    run = ["--config-dir", str(conf), "data=blobs", f"hydra.run.dir={tmp_path / 'run'}"]
+    assert train_in_process(*run, "trainer.max_epochs=1").returncode == 0
+    refused = train_in_process(*run, "data.noise=6.0", "trainer.max_epochs=2", "ckpt_path=last")
+    assert refused.returncode == 2
+    line = refused.stderr.strip().splitlines()[-1]
+    assert "does not fit this run: data.noise 4.0 in the checkpoint, 6.0 in the config; resume it with the " \
+           "overrides that fit it (" in line
+    assert line.endswith(" data=blobs data.noise=4.0 trainer.max_epochs=2)")
+    assert "trainlab evaluate" not in line  # which rebuilds trainlab's own data module only
+    # how the files are loaded is no setting of the run
+    resumed = train_in_process(*run, "data.num_workers=0", "trainer.max_epochs=2", "ckpt_path=last")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]

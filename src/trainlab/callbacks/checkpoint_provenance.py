@@ -12,8 +12,10 @@
 ``config`` holds what a resumed run must keep (:func:`recorded_config`): the sections the checkpoint's state
 depends on - the network's weights (``model``), the optimizer's state, the schedule's -, how the run started
 (``init``, ``seed``: a resume that changed them would leave a config describing a start the run never had), and the
-``data`` keys that choose the batches it trains and validates on (a changed batch size or data order mid-run).
-Format 1 (before ``init``, ``seed`` and ``data`` were recorded) held the first three only.
+``data`` keys that choose the batches it trains and validates on (a changed batch size or data order mid-run) -
+for a data module of one's own, whose keys this cannot tell apart, every key but those that say where the files are
+and how they are loaded (:data:`LOADING_KEYS`). Format 1 (before ``init``, ``seed`` and ``data`` were recorded)
+held the first three only.
 
 ``data_source`` is the data the run trained on, as its datamodule decided it (``data.source=auto`` becomes
 ``torchvision`` where full MNIST is there and ``bundled`` where it is not): a resume where the same config decides
@@ -33,6 +35,8 @@ from typing import Any
 import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.own_targets import MNIST_DATAMODULE
+
 ENTRY = "trainlab"
 FORMAT = 2
 #: the config a checkpoint records (see the module docstring): its state's sections, the run's start, its data
@@ -40,6 +44,9 @@ RECORDED_SECTIONS = ("model", "optimizer", "scheduler", "init", "seed", "data")
 #: the keys of ``data`` recorded: those choosing the batches (size, order) and the training and validation images;
 #: the others choose where the files are and how they are loaded (``data_dir``, ``eval_batch_size``, ...)
 RECORDED_DATA_KEYS = ("batch_size", "train_size", "val_size", "seed")
+#: the keys of a data module of one's own left out of the record: where its files are and how they are loaded
+LOADING_KEYS = ("data_dir", "download", "download_timeout_s", "num_workers", "pin_memory", "persistent_workers",
+                "eval_batch_size")
 
 
 def recorded_config(cfg: DictConfig) -> dict[str, Any]:
@@ -49,7 +56,9 @@ def recorded_config(cfg: DictConfig) -> dict[str, Any]:
     for section in RECORDED_SECTIONS:
         value = cfg.get(section)
         if section == "data" and value is not None:
-            value = {key: value.get(key) for key in RECORDED_DATA_KEYS}
+            own_module = value.get("_target_") == MNIST_DATAMODULE
+            value = ({key: value.get(key) for key in RECORDED_DATA_KEYS} if own_module
+                     else {key: value.get(key) for key in value if key not in LOADING_KEYS})
         config[section] = OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
     return config
 
