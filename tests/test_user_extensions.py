@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from omegaconf import OmegaConf
 
 from trainlab.models.mlp import MLP
 
@@ -385,3 +386,16 @@ def test_a_resume_keeps_the_settings_of_a_data_module_of_ones_own(user_modules, 
     # how the files are loaded is no setting of the run
     resumed = train_in_process(*run, "data.num_workers=0", "trainer.max_epochs=2", "ckpt_path=last")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
+
+
+def test_a_checkpoint_recorded_before_all_data_keys_were_still_resumes_with_its_own_data_module():
+    """A checkpoint of a data module of one's own written before the whole ``data`` section was recorded holds the
+    MNIST keys only (None where the module has none): compared on those, not refused for the keys it lacks."""
+    from trainlab.checkpoint_check import recorded_differences
+
+    cfg = OmegaConf.create({"model": {"_target_": "m.M"}, "optimizer": None, "scheduler": None, "init": None,
+                            "seed": 0, "data": {"_target_": "own_data.Blobs", "noise": 4.0, "batch_size": 50}})
+    earlier = {"data": {"batch_size": 50, "train_size": None, "val_size": None, "seed": None}}
+    assert recorded_differences({"config": earlier}, cfg, "resume") == []
+    earlier["data"]["batch_size"] = 100
+    assert recorded_differences({"config": earlier}, cfg, "resume") == [("data.batch_size", 100, 50)]

@@ -146,6 +146,8 @@ def recorded_differences(entry: dict[str, Any], cfg: DictConfig, purpose: str) -
         if then is ABSENT:
             continue
         now = OmegaConf.to_container(now, resolve=True) if OmegaConf.is_config(now) else now
+        if key == "data" and isinstance(then, dict) and isinstance(now, dict) and "_target_" not in then:
+            now = {name: now.get(name) for name in then}  # recorded (None where absent) before all keys were
         differences += config_differences(then, now, key)
     if purpose == "resume":
         differences += source_differences(entry.get("data_source"), OmegaConf.select(cfg, "data.source"))
