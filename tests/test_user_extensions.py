@@ -262,6 +262,15 @@ def test_a_callbacks_option_of_ones_own_without_the_defaults_is_warned_of(train_
         assert result.returncode == 0, result.stderr[-3000:]
         assert (warning in result.stdout + result.stderr) is warned, option
         assert (tmp_path / option / "checkpoints" / "last.ckpt").is_file() is (option == "kept")
+    # an option a stack can train (trainlab's own callbacks only): said once for the stack's members
+    (tmp_path / "my_conf" / "callbacks" / "bar_only.yaml").write_text(
+        "progress_bar:\n  _target_: trainlab.callbacks.progress_bar.ProgressBar\n")
+    stacked = train_in_process("-m", "--config-dir", str(tmp_path / "my_conf"), "callbacks=bar_only", "seed=1,2",
+                               "hydra/launcher=stacked", "debug=limit", f"hydra.sweep.dir={tmp_path / 'stacked'}")
+    assert stacked.returncode == 0, stacked.stderr[-3000:]
+    output = stacked.stdout + stacked.stderr
+    assert "one stacked run of 2 jobs" in output
+    assert output.count("callbacks=bar_only builds progress_bar and none of callbacks=default's") == 1
 
 
 def test_an_error_in_the_network_is_not_blamed_on_a_no_grad_initializer(user_modules, train_in_process, tmp_path):

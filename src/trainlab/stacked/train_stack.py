@@ -30,6 +30,7 @@ import hydra
 import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.callback_entries import dropped_default_callbacks
 from trainlab.callbacks.checkpoint_provenance import provenance
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.callbacks.objective_reach import objective_reach_checks
@@ -154,6 +155,9 @@ def train_stack(jobs: list[StackJob], skipped: dict[int, float | None] | None = 
         claim_run_dir(Path(job.cfg.paths.output_dir), resuming_checkpoint=False,
                       resume_sweep=bool(job.cfg.get("resume_sweep")))
     first = stack_jobs[0].cfg
+    # the members share their callbacks config: said once for the stack, as a lone run says it once
+    if dropped := dropped_default_callbacks(first, stack_jobs[0].choices.get("callbacks")):
+        log.warning(dropped)
     plans = member_plans(stack_jobs)
     datamodule: L.LightningDataModule = instantiate_key(first, "data")
     members = [build_member(job, datamodule, plan) for job, plan in zip(stack_jobs, plans, strict=True)]
