@@ -53,7 +53,7 @@ from omegaconf import DictConfig, OmegaConf
 from trainlab.callbacks.checkpoint_provenance import ENTRY, recorded_config
 from trainlab.config_instantiation import instantiate_key
 from trainlab.errors import CheckpointError
-from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
+from trainlab.own_targets import OWN_TARGETS, foreign_targets
 from trainlab.resume_overrides import fitting_overrides
 
 PURPOSES = ("resume", "evaluate")
@@ -205,10 +205,10 @@ def way_out(entry: dict[str, Any] | None, differences: list[tuple], path: Path, 
     its budget kept; other differences (tensors, parameter groups): the overrides the checkpoint was trained
     with."""
     run_dir = (entry or {}).get("run_dir")
-    recorded_config = (entry or {}).get("config") or {}
-    evaluable = ((recorded_config.get("model") or {}).get("_target_", CLASSIFIER) == CLASSIFIER
-                 and (recorded_config.get("data") or {}).get("_target_", MNIST_DATAMODULE) == MNIST_DATAMODULE)
-    evaluate = f"trainlab evaluate {run_dir} --ckpt {path}" if run_dir and evaluable else None  # trainlab's own
+    sections = (entry or {}).get("config") or {}  # a section recorded without _target_ is trainlab's own
+    evaluable = not foreign_targets({key: (sections.get(key) or {}).get("_target_", own)
+                                     for key, own in OWN_TARGETS.items()})
+    evaluate = f"trainlab evaluate {run_dir} --ckpt {path}" if run_dir and evaluable else None
     if purpose == "evaluate":
         return (f"evaluate it with the run that wrote it: {evaluate}" if evaluate
                 else "evaluate a checkpoint of this run, or this checkpoint with the run that wrote it")

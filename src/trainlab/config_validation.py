@@ -397,10 +397,9 @@ def check_monitors(cfg: DictConfig, searched: Collection[str] = ()) -> None:
         )
     decay = 1.0 if "model.weight_decay" in searched else OmegaConf.select(cfg, "model.weight_decay") or 0.0
     logged = epoch_metric_names(splits, decay, bool(scheduler))
-    others = metric_logging_callbacks(cfg)
     for name, entry in (cfg.get("callbacks") or {}).items():
         watched = entry.get("monitor") if isinstance(entry, DictConfig) else None
-        if watched is not None and watched not in logged and not others:
+        if watched is not None and watched not in logged and not metric_logging_callbacks(cfg):
             raise ConfigError(f"callbacks.{name}.monitor={typed(watched)} is not a metric this run logs; "
                               f"allowed: one of {', '.join(logged)}")
 

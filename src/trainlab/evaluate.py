@@ -31,7 +31,7 @@ from trainlab.data.data_choices import EVAL_SPLITS
 from trainlab.errors import CheckpointNotFoundError, ConfigError, RecordedFileError, UserError
 from trainlab.metric_values import metric_number
 from trainlab.models.metric_names import EVAL_METRIC_NAMES
-from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
+from trainlab.own_targets import OWN_TARGETS, foreign_targets
 from trainlab.recorded_yaml import DAMAGED, read_recorded_mapping
 from trainlab.run_status import STATUS_FILE, read_status
 
@@ -134,14 +134,14 @@ def load_weights(model: torch.nn.Module, path: Path) -> None:
 def check_own_model_and_data(cfg: DictConfig, run_dir: Path) -> None:
     """The run trained trainlab's classifier on trainlab's MNIST data module, which this command rebuilds (a model or
     data module of the user's own has its own validation; Lightning's ``Trainer.validate`` runs it)."""
-    for key, own in (("model", CLASSIFIER), ("data", MNIST_DATAMODULE)):
-        target = OmegaConf.select(cfg, f"{key}._target_", default=None)
-        if target != own:
-            raise ConfigError(
-                f"{run_dir} trained {key}._target_={target}; trainlab evaluate rebuilds only trainlab's own "
-                f"{key}._target_={own}: evaluate that run with Lightning's Trainer.validate (or Trainer.test) on "
-                f"its checkpoint, e.g. trainer.validate(model, datamodule=..., ckpt_path="
-                f"'{run_dir / 'checkpoints' / 'last.ckpt'}')")
+    targets = {key: OmegaConf.select(cfg, f"{key}._target_", default=None) for key in OWN_TARGETS}
+    if foreign := foreign_targets(targets):
+        key = foreign[0]
+        raise ConfigError(
+            f"{run_dir} trained {key}._target_={targets[key]}; trainlab evaluate rebuilds only trainlab's own "
+            f"{key}._target_={OWN_TARGETS[key]}: evaluate that run with Lightning's Trainer.validate (or "
+            f"Trainer.test) on its checkpoint, e.g. trainer.validate(model, datamodule=..., ckpt_path="
+            f"'{run_dir / 'checkpoints' / 'last.ckpt'}')")
 
 
 def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",

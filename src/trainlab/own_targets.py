@@ -6,3 +6,10 @@ must allow) recognise a config by them; a model or datamodule of your own is lef
 
 CLASSIFIER = "trainlab.models.classifier.MLPClassifier"
 MNIST_DATAMODULE = "trainlab.data.mnist_datamodule.MNISTDataModule"
+OWN_TARGETS = {"model": CLASSIFIER, "data": MNIST_DATAMODULE}
+
+
+def foreign_targets(targets: dict[str, str | None]) -> list[str]:
+    """The keys of ``targets`` (``{"model": <_target_>, "data": <_target_>}``) that name a class other than trainlab's
+    own: what ``trainlab evaluate``, which rebuilds the project's classifier and data, cannot evaluate."""
+    return [key for key, target in targets.items() if target != OWN_TARGETS[key]]

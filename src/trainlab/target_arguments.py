@@ -16,6 +16,8 @@ import traceback
 
 from hydra._internal.utils import _locate
 
+from trainlab.config_instantiation import one_line
+
 
 @functools.cache
 def accepted_keywords(target: str) -> frozenset[str] | None:
@@ -45,7 +47,7 @@ def import_failure(target: str, error: BaseException) -> str:
             return f"module {module!r} has no attribute {name!r}"
         if target.startswith(f"{cause.name}."):  # the target's module, or a package above it
             return f"no module named {cause.name!r}"
-    message = " ".join(line.strip() for line in str(cause).splitlines() if line.strip())
+    message = one_line(str(cause))
     if isinstance(cause, SyntaxError):  # its message names the file by its base name: the whole path instead
         return f"{type(cause).__name__}: {cause.msg} ({cause.filename}, line {cause.lineno})"
     # the last frame of the imported code itself - not Hydra's, importlib's or a frozen module's

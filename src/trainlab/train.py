@@ -41,7 +41,7 @@ import lightning as L
 import torch
 from lightning.pytorch.callbacks import Checkpoint, ProgressBar
 from lightning.pytorch.loggers import Logger
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from trainlab.callback_entries import dropped_default_callbacks
 from trainlab.callbacks.checkpoint_provenance import CheckpointProvenance
@@ -162,12 +162,8 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
                                                scheduler=scheduler)
     check_model_methods(model, cfg)
     build_optimizers(model, cfg, {"optimizer": optimizer, "scheduler": scheduler})
-    if hasattr(model, "net"):  # the classifier's network (a model of one's own compiles what it needs itself)
+    if hasattr(model, "net"):  # the classifier's network (check_model_methods refused compile.enabled without one)
         compile_network(model.net, cfg.get("compile"))
-    elif OmegaConf.select(cfg, "compile.enabled", default=False):
-        raise ConfigError(f"compile.enabled=true compiles the network of trainlab's classifier (model.net), and "
-                          f"model._target_={OmegaConf.select(cfg, 'model._target_')} has none; allowed: "
-                          "compile.enabled=false, with torch.compile inside the model where it helps")
     if processes > 1 and cfg.get("seed") is not None:  # same initial weights; each rank its own dropout masks
         torch.manual_seed(cfg.seed + 1_000_003 * rank)
     # StartupEnd: a Ctrl-C is train.py's start-up's to answer until fit starts, then the run's
