@@ -18,8 +18,16 @@ Both sides train on the bundled real-MNIST split (4,000 training and 500 test im
   process timed from start to exit, imports, Hydra, training, TensorBoard logs and checkpoints included - the
   command and experiment overrides of ``bench/stacked_sweep.py`` (:func:`stacked_sweep.time_experiment`).
 
-Each round runs the book's script and then trainlab's experiment, experiment by experiment, so a drift of the
-machine's speed hits both sides; the table shows the medians and their ratio.
+**Every curve of the figure.** trainlab's G and H train both networks of their comparison (λ = 0 and 0.1;
+without and with Dropout), as SPEC G and H define them. The book's scripts for them train one network each; the
+other curve (Figs. 6-20 and 6-22) takes a second run with the one-line edit the script's own comment gives
+(``weight_decay_lambda = 0``, ``use_dropout = False``). The benchmark times that second run too, from a copy of the
+script with the line changed (the checkout is left as it is), and prints both columns: the script as shipped, and
+every curve of the figure - the work trainlab's command does. For B, D, F and I the book's script already trains
+every network of its figure, and the two columns are the same run.
+
+Each round runs the book's script (and its other curve) and then trainlab's experiment, experiment by experiment,
+so a drift of the machine's speed hits both sides; the table shows the medians and their ratios.
 """
 
 from __future__ import annotations
@@ -51,6 +59,13 @@ EXPERIMENTS = {name: (script, TRAINLAB_OVERRIDES[name]) for name, script in {
     "H": "overfit_dropout.py",
     "I": "hyperparameter_optimization.py",
 }.items()}
+
+# experiment -> (the line of the book's script as shipped, the line that draws the figure's other curve, as the
+# script's comment on that line says)
+OTHER_CURVE = {
+    "G": ("weight_decay_lambda = 0.1", "weight_decay_lambda = 0"),
+    "H": ("use_dropout = True", "use_dropout = False"),
+}
 
 STAND_IN = '''"""Stand-in for the book's dataset.mnist, written by bench/book_scripts.py: the bundled split."""
 import os
@@ -88,6 +103,19 @@ def write_stand_in(folder: Path, data_dir: Path) -> Path:
     return npz
 
 
+def other_curve_source(chapter: Path, script: str, edit: tuple[str, str]) -> str:
+    """The source of ``chapter/script`` with its line ``edit[0]`` (the code, comments aside) replaced by ``edit[1]``:
+    the book's run for the figure's other curve. ValueError unless the line occurs exactly once."""
+    shipped, other = edit
+    lines = (chapter / script).read_text().splitlines(keepends=True)
+    found = [number for number, line in enumerate(lines) if line.split("#")[0].strip() == shipped]
+    if len(found) != 1:
+        raise ValueError(f"{chapter / script}: expected one line `{shipped}` (the figure's other curve is timed with "
+                         f"`{other}`), found {len(found)}")
+    lines[found[0]] = other + "\n"
+    return "".join(lines)
+
+
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     """Wall seconds of the book's ``command`` in a fresh process; a failure is an error with the end of its output."""
     started = time.perf_counter()
@@ -116,26 +144,39 @@ def main(argv: list[str] | None = None) -> None:
     if missing or not (args.book / "common").is_dir():
         parser.error(f"--book {args.book}: expected the book's repository (ch06/{missing[0] if missing else ''}, "
                      "common/); clone https://github.com/oreilly-japan/deep-learning-from-scratch")
+    try:  # checked before anything is timed
+        others = {name: other_curve_source(chapter, EXPERIMENTS[name][0], OTHER_CURVE[name])
+                  for name in args.experiments if name in OTHER_CURVE}
+    except ValueError as error:
+        parser.error(f"--book {args.book}: {error}")
     with tempfile.TemporaryDirectory(prefix="book-bench-") as folder:
-        run(args, chapter, Path(folder))
+        run(args, chapter, Path(folder), others)
 
 
-def run(args: argparse.Namespace, chapter: Path, work: Path) -> None:
-    """Print the table: the stand-in, sweep directories and data copy live in ``work`` (removed afterwards)."""
+def run(args: argparse.Namespace, chapter: Path, work: Path, others: dict[str, str]) -> None:
+    """Print the table: the stand-in, the other curves' scripts (``others``: experiment -> source), sweep
+    directories and data copy live in ``work`` (removed afterwards)."""
     data_dir = args.data_dir
     npz = write_stand_in(work, data_dir)
     python_path = os.pathsep.join([str(work), *filter(None, [os.environ.get("PYTHONPATH")])])  # the stand-in first
     book_env = {**os.environ, "PYTHONPATH": python_path, "MPLBACKEND": "Agg", "TRAINLAB_BUNDLED_NPZ": str(npz)}
     print(f"# {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, NumPy {np.__version__}, book at {args.book}")
-    print("| experiment | the book's script | book s | trainlab s | book / trainlab |\n|---|---|---|---|---|")
+    print("| experiment | the book's script | book s | book s, every curve | trainlab s | book / trainlab | "
+          "every curve: book / trainlab |\n|---|---|---|---|---|---|---|")
     for name in args.experiments:
         script, _ = EXPERIMENTS[name]
-        books, ours = [], []
+        other = None
+        if name in others:  # run from ch06 like the script: it imports common/ from the parent directory
+            other = work / f"{Path(script).stem}_other_curve.py"
+            other.write_text(others[name])
+        books, every_curve, ours = [], [], []
         for round_ in range(args.rounds):
             books.append(timed([sys.executable, script], chapter, book_env))
+            every_curve.append(books[-1] + (timed([sys.executable, str(other)], chapter, book_env) if other else 0.0))
             ours.append(time_experiment(name, "stacked", work / f"round_{round_}", data_dir, args.experiment_overrides))
-        book, trainlab = statistics.median(books), statistics.median(ours)
-        print(f"| {name} | {script} | {book:.1f} | {trainlab:.1f} | **{book / trainlab:.2f}** |", flush=True)
+        book, both, trainlab = (statistics.median(times) for times in (books, every_curve, ours))
+        print(f"| {name} | {script} | {book:.1f} | {both:.1f} | {trainlab:.1f} | **{book / trainlab:.2f}** | "
+              f"**{both / trainlab:.2f}** |", flush=True)
 
 
 if __name__ == "__main__":

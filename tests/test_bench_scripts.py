@@ -112,6 +112,10 @@ assert sorted(np.unique(t_train)) == list(range(10)) and t_test.shape == (500,)
 (x_raw, _), _ = load_mnist(normalize=False, flatten=False, one_hot_label=True)
 assert x_raw.shape == (4000, 1, 28, 28) and x_raw.dtype == np.uint8 and x_raw.max() == 255
 assert load_mnist(one_hot_label=True)[0][1].shape == (4000, 10)
+weight_decay_lambda = 0.1
+use_dropout = True  # the book's comment: False for the curve without Dropout
+with open(os.environ["FAKE_BOOK_RUNS"], "a") as runs:
+    runs.write(f"{os.path.basename(__file__)} {weight_decay_lambda} {use_dropout}\\n")
 """
 
 
@@ -132,12 +136,33 @@ def test_book_scripts_serve_the_bundled_split_to_the_books_imports_and_time_both
                                                                                      data_dir, monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "bench"))
     book = fake_book(tmp_path / "book")
+    runs = tmp_path / "runs.txt"
+    monkeypatch.setenv("FAKE_BOOK_RUNS", str(runs))
     rows = run_bench("book_scripts.py", "--book", str(book), "--data-dir", str(data_dir), "--experiments", "G",
                      "--experiment-overrides", "trainer.max_epochs=1")
     assert [row[:2] for row in rows] == [["G", "overfit_weight_decay.py"]]
-    _, _, book_seconds, trainlab_seconds, ratio = rows[0]
+    _, _, book_seconds, every_curve_seconds, trainlab_seconds, ratio, every_curve_ratio = rows[0]
     assert float(book_seconds) > 0 and float(trainlab_seconds) > 0
+    assert float(every_curve_seconds) >= float(book_seconds)  # the script as shipped, then the figure's other curve
     assert_ratio_of_printed(ratio.strip("*"), book_seconds, trainlab_seconds, half_unit=0.05)
+    assert_ratio_of_printed(every_curve_ratio.strip("*"), every_curve_seconds, trainlab_seconds, half_unit=0.05)
+    # the other curve ran from a copy with the book's one-line edit; the checkout is unchanged
+    assert runs.read_text().splitlines() == ["overfit_weight_decay.py 0.1 True",
+                                             "overfit_weight_decay_other_curve.py 0 True"]
+    assert (book / "ch06" / "overfit_weight_decay.py").read_text() == FAKE_BOOK_SCRIPT
+
+
+def test_book_scripts_refuse_a_script_without_the_line_of_its_other_curve(tmp_path, capsys, monkeypatch):
+    book = fake_book(tmp_path / "book")
+    (book / "ch06" / "overfit_dropout.py").write_text("use_dropout = False\n")
+    monkeypatch.setattr(sys, "argv", [str(ROOT / "bench" / "book_scripts.py"), "--book", str(book),
+                                      "--experiments", "B", "H"])
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(sys.argv[0], run_name="__main__")
+    assert stop.value.code == 2
+    captured = capsys.readouterr()
+    assert "overfit_dropout.py: expected one line `use_dropout = True`" in captured.err and "found 0" in captured.err
+    assert captured.out == ""  # refused before anything was timed
 
 
 def test_book_scripts_refuse_a_folder_that_is_not_the_books_repository(tmp_path, capsys, monkeypatch):
