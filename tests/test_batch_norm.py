@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from hydra.utils import instantiate
 from torch import nn
 
 from trainlab.models.mlp import MLP
@@ -145,6 +146,28 @@ def test_mlp_places_batch_norm_between_linear_and_activation(kind, cls):
     net = MLP(784, [100, 100], 10, batch_norm=kind, dropout=0.2)
     names = [type(m).__name__ for m in net]
     assert names == ["Linear", cls.__name__, "ReLU", "Dropout"] * 2 + ["Linear"]
+
+
+@pytest.mark.parametrize("kind,cls", [("custom", BatchNorm), ("torch", nn.BatchNorm1d)])
+def test_mlp_gives_its_batch_norm_layers_the_configured_eps_and_the_config_the_books(kind, cls, make_cfg):
+    net = MLP(20, [8, 8], 3, batch_norm=kind, batch_norm_eps=1e-6)
+    assert [m.eps for m in net if isinstance(m, cls)] == [1e-6, 1e-6]
+    assert [m.eps for m in MLP(20, [8], 3, batch_norm=kind) if isinstance(m, cls)] == [1e-5]  # older runs' value
+    cfg = make_cfg(f"model.net.batch_norm={kind}")
+    assert cfg.model.net.batch_norm_eps == 1e-6  # the book's 10e-7
+    built = instantiate(cfg.model.net)
+    assert [m.eps for m in built if isinstance(m, cls)] == [1e-6] * len(cfg.model.net.hidden_sizes)
+    # where the batch variance is tiny, ε decides the output: x̂ = (x − μ)/√(σ² + ε)
+    x = torch.tensor([[1e-3], [-1e-3]])
+    for eps in (1e-5, 1e-6):
+        layer = cls(1, eps=eps)
+        torch.testing.assert_close(layer(x), x / (1e-6 + eps) ** 0.5)
+
+
+@pytest.mark.parametrize("eps", [0, -1e-6, "small", True])
+def test_mlp_rejects_a_batch_norm_eps_that_is_not_a_positive_number(eps):
+    with pytest.raises(ValueError, match=rf"model.net.batch_norm_eps={eps!r} must be a number > 0 \(the book: 1e-6"):
+        MLP(batch_norm="custom", batch_norm_eps=eps)
 
 
 def test_mlp_rejects_unknown_batch_norm():

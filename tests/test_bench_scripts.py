@@ -153,6 +153,7 @@ def test_book_scripts_serve_the_bundled_split_to_the_books_imports_and_time_both
 
 
 def test_book_scripts_refuse_a_script_without_the_line_of_its_other_curve(tmp_path, capsys, monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
     book = fake_book(tmp_path / "book")
     (book / "ch06" / "overfit_dropout.py").write_text("use_dropout = False\n")
     monkeypatch.setattr(sys, "argv", [str(ROOT / "bench" / "book_scripts.py"), "--book", str(book),

@@ -18,9 +18,9 @@ from omegaconf import OmegaConf
 from test_data import write_tiny_mnist
 
 from trainlab.atomic_files import write_atomically
-from trainlab.callbacks.checkpoint_provenance import ENTRY
+from trainlab.callbacks.checkpoint_provenance import ENTRY, recorded_config
 from trainlab.callbacks.divergence_guard import RunDiverged
-from trainlab.checkpoint_check import check_checkpoint, check_data_source
+from trainlab.checkpoint_check import check_checkpoint, check_data_source, recorded_differences
 from trainlab.cli import main as trainlab_cli
 from trainlab.config_instantiation import instantiate_key
 from trainlab.config_validation import validate_config
@@ -176,6 +176,31 @@ def test_a_resume_must_keep_the_initializers_values(trained_run, make_cfg, tmp_p
         check_checkpoint(normal, make_cfg(*TRAINED, "init=normal", "init.std=0.1"))
     assert str(error.value).startswith(f"ckpt_path={normal} does not fit this run: init.std 0.01 in the checkpoint, "
                                        "0.1 in the config; resume it with the overrides that fit it (init.std=0.01)")
+
+
+def test_a_checkpoint_from_before_batch_norm_eps_was_recorded_is_compared_with_the_value_it_trained_with(
+        trained_run, make_cfg, tmp_path):
+    """Checkpoints written before ``model.net.batch_norm_eps`` existed record no ε: their network had torch's 1e-5.
+    Without BatchNorm ε acts on nothing, and today's config (the book's 1e-6) resumes them; with BatchNorm the
+    resume must keep 1e-5."""
+    checkpoint = torch.load(trained_run / "checkpoints" / "last.ckpt", weights_only=True)
+    assert checkpoint[ENTRY]["config"]["model"]["net"]["batch_norm_eps"] == 1e-6  # what a run records today
+    del checkpoint[ENTRY]["config"]["model"]["net"]["batch_norm_eps"]
+    older = tmp_path / "older.ckpt"
+    torch.save(checkpoint, older)
+    check_checkpoint(older, make_cfg(*TRAINED))
+    check_checkpoint(older, make_cfg(*TRAINED, "model.net.batch_norm_eps=0.001"))  # no BatchNorm: not compared
+
+    with_bn = [*TRAINED, "model.net.batch_norm=custom"]
+    entry = {"config": recorded_config(make_cfg(*with_bn))}
+    del entry["config"]["model"]["net"]["batch_norm_eps"]
+    assert recorded_differences(entry, make_cfg(*with_bn), "resume") == [("model.net.batch_norm_eps", 1e-5, 1e-6)]
+    assert recorded_differences(entry, make_cfg(*with_bn, "model.net.batch_norm_eps=1e-5"), "resume") == []
+    assert recorded_differences(entry, make_cfg(*with_bn), "evaluate") == [("model.net.batch_norm_eps", 1e-5, 1e-6)]
+    # a run of today's code with BatchNorm is compared as recorded
+    entry = {"config": recorded_config(make_cfg(*with_bn))}
+    assert recorded_differences(entry, make_cfg(*with_bn, "model.net.batch_norm_eps=1e-5"), "resume") == [
+        ("model.net.batch_norm_eps", 1e-6, 1e-5)]
 
 
 # ---- the images a resumed run trains on ---------------------------------------------------------------------------

@@ -186,6 +186,8 @@ def test_grouping_separates_what_cannot_share_a_model(make_cfg):
     assert plan_stacks(cfgs[:3], max_members=2)[0] == [[1, 0], [2]]
     assert group_key(cfgs[0]) == group_key(cfgs[1]) != group_key(cfgs[3])
     assert why_alone(make_cfg("ckpt_path=last")) == "ckpt_path=last resumes one run"
+    with_bn = ["model.net.batch_norm=custom"]  # BatchNorm's ε is the architecture's: not one per member
+    assert group_key(make_cfg(*with_bn)) != group_key(make_cfg(*with_bn, "model.net.batch_norm_eps=1e-5"))
 
 
 @pytest.mark.parametrize(("setting", "message"), [

@@ -53,13 +53,16 @@ from omegaconf import DictConfig, OmegaConf
 from trainlab.callbacks.checkpoint_provenance import ENTRY, recorded_config
 from trainlab.config_instantiation import instantiate_key
 from trainlab.errors import CheckpointError
-from trainlab.own_targets import OWN_TARGETS, foreign_targets
+from trainlab.own_targets import NETWORK, OWN_TARGETS, foreign_targets
 from trainlab.resume_overrides import fitting_overrides
 
 PURPOSES = ("resume", "evaluate")
 #: recorded keys that may differ: they choose how the optimizer computes its update, not what it computes
 EXECUTION_PATH_KEYS = ("optimizer.foreach", "optimizer.compile")
 ABSENT = object()
+#: MLP arguments added after checkpoints were first written: a recorded ``model.net`` without one was built with
+#: this value (the argument's default, which is kept for that reason)
+NET_ARGUMENTS_ADDED = {"batch_norm_eps": 1e-5}
 SHOWN = 4  # differences listed in a message; the rest are counted
 TAKES = "a checkpoint that a trainlab run wrote (<run dir>/checkpoints/last.ckpt)"
 
@@ -133,6 +136,28 @@ def config_differences(recorded: Any, composed: Any, key: str) -> list[tuple[str
     return [] if recorded == composed else [(key, recorded, composed)]
 
 
+def net_in_effect(net: Any) -> Any:
+    """The book's ``model.net`` as it acts: an argument added since (:data:`NET_ARGUMENTS_ADDED`) at the value the
+    network had without it, and ``batch_norm_eps`` dropped where there is no BatchNorm for it to act on - so that a
+    run trained before ``model.net.batch_norm_eps`` existed resumes under today's config (1e-6) unless it has
+    BatchNorm (it trained with 1e-5), and the value is not compared for a network without BatchNorm."""
+    if not isinstance(net, dict) or net.get("_target_") != NETWORK:
+        return net
+    net = {**NET_ARGUMENTS_ADDED, **net}
+    if net.get("batch_norm", "none") == "none":
+        del net["batch_norm_eps"]
+    return net
+
+
+def model_in_effect(key: str, value: Any) -> Any:
+    """``value`` of config section ``key`` with its network as :func:`net_in_effect` sees it."""
+    if key == "model.net":
+        return net_in_effect(value)
+    if key == "model" and isinstance(value, dict) and "net" in value:
+        return {**value, "net": net_in_effect(value["net"])}
+    return value
+
+
 def recorded_differences(entry: dict[str, Any], cfg: DictConfig, purpose: str) -> list[tuple[str, Any, Any]]:
     """What the checkpoint's recorded config and ``cfg`` disagree on (see the module docstring)."""
     recorded = entry.get("config") or {}
@@ -148,7 +173,7 @@ def recorded_differences(entry: dict[str, Any], cfg: DictConfig, purpose: str) -
         now = OmegaConf.to_container(now, resolve=True) if OmegaConf.is_config(now) else now
         if key == "data" and isinstance(then, dict) and isinstance(now, dict) and "_target_" not in then:
             now = {name: now.get(name) for name in then}  # recorded (None where absent) before all keys were
-        differences += config_differences(then, now, key)
+        differences += config_differences(model_in_effect(key, then), model_in_effect(key, now), key)
     if purpose == "resume":
         differences += source_differences(entry.get("data_source"), OmegaConf.select(cfg, "data.source"))
     return [d for d in differences if d[0] not in EXECUTION_PATH_KEYS]

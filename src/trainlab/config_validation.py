@@ -160,6 +160,7 @@ RULES: dict[str, tuple[Check, str]] = {
     "model.net.activation": one_of(tuple(ACTIVATIONS)),
     "model.net.batch_norm": one_of(BATCH_NORMS),
     "model.net.dropout": UNIT,
+    "model.net.batch_norm_eps": number(0.0, low_open=True),
     "optimizer.lr": number(0.0),
     "optimizer.momentum": UNIT,
     "optimizer.rho": UNIT,

@@ -6,6 +6,7 @@ must allow) recognise a config by them; a model or datamodule of your own is lef
 
 CLASSIFIER = "trainlab.models.classifier.MLPClassifier"
 MNIST_DATAMODULE = "trainlab.data.mnist_datamodule.MNISTDataModule"
+NETWORK = "trainlab.models.mlp.MLP"  # the book's MLP, model.net of the project's classifier
 OWN_TARGETS = {"model": CLASSIFIER, "data": MNIST_DATAMODULE}
 
 

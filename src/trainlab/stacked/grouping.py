@@ -40,10 +40,9 @@ from omegaconf.grammar.gen.OmegaConfGrammarParser import OmegaConfGrammarParser
 from trainlab.config_keys import flatten
 from trainlab.distributed.process_world import device_count
 from trainlab.errors import ConfigError
-from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
+from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE, NETWORK
 
 STACKABLE_KEYS = ("seed", "init", "optimizer", "model.weight_decay", "model.net.dropout", "objective_on_failure")
-NETWORK = "trainlab.models.mlp.MLP"
 # Lightning's precisions that scale the loss with a GradScaler (fp16 AMP; "16" and 16 are its old names). A stack has
 # one scaler for all members: one member's inf/NaN gradient skips every member's step and shrinks everyone's scale.
 GRAD_SCALER_PRECISIONS = ("16-mixed", "16")
