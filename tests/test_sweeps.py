@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -296,6 +298,65 @@ def test_report_on_a_single_run_says_so(tmp_path, capsys):
     assert main(["report", str(run)]) == 2
     assert f"multirun directory (it is a job of the sweep {tmp_path}: trainlab report {tmp_path}); view" in (
         capsys.readouterr().err)
+
+
+def fake_job(job_dir: Path, overrides: list[str], choices: dict[str, str] | None = None, config: str = "",
+             status: str | None = "completed") -> Path:
+    """A job or run directory as trainlab leaves it: .hydra/ (its group choices and config), and its status.json
+    once it has ended."""
+    (job_dir / ".hydra").mkdir(parents=True)
+    (job_dir / ".hydra" / "hydra.yaml").write_text(json.dumps({"hydra": {"runtime": {"choices": choices or {}}}}))
+    (job_dir / ".hydra" / "config.yaml").write_text(config)
+    if status:
+        (job_dir / "status.json").write_text(json.dumps({"status": status, "overrides": overrides,
+                                                          "metrics": {"val/acc": 0.5}}))
+    return job_dir
+
+
+def test_report_on_a_folder_of_sweeps_names_them_instead_of_reporting_what_lies_beside_them(tmp_path, capsys):
+    from trainlab.cli import main
+
+    outputs = tmp_path / "outputs"
+    for sweep in (outputs / "multiruns" / "2026-12-05_06-00-00", outputs / "B"):
+        fake_job(sweep / "0_optimizer=sgd", ["optimizer=sgd"])
+        (sweep / "multirun.yaml").write_text("hydra: {}\n")
+    fake_job(outputs / "runs" / "2026-12-05_07-00-00", ["optimizer=adam"])  # it was reported as a sweep of one job
+    assert main(["report", str(outputs)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {outputs} holds 2 sweeps (B, multiruns/2026-12-05_06-00-00), not the jobs of one: report compares "
+        f"the jobs of one sweep, e.g. trainlab report {outputs / 'B'}\n")
+    assert not (outputs / "report").exists()  # nothing written
+
+
+def test_report_on_a_sweep_whose_jobs_have_not_ended_says_so(tmp_path, capsys):
+    from trainlab.cli import main
+
+    (tmp_path / "multirun.yaml").write_text("hydra: {}\n")
+    for job in ("0_optimizer=sgd", "1_optimizer=adam"):
+        fake_job(tmp_path / job, [job.split("_", 1)[1]], status=None)  # running: no status.json yet
+    assert main(["report", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {tmp_path} is a sweep none of whose 2 jobs has finished yet (a job writes its status.json when it "
+        f"ends): run trainlab report again when the sweep is over, or follow it live with: tensorboard --logdir "
+        f"{tmp_path}\n")
+
+
+def test_report_of_a_folder_of_single_runs_names_each_run_and_the_values_it_did_not_override(tmp_path):
+    from trainlab.report.build import summary_markdown
+    from trainlab.report.sweep_runs import load_sweep
+
+    fake_job(tmp_path / "2026-12-05_06-00-00", ["optimizer=adam", "init=he"], {"optimizer": "adam", "init": "he"},
+             "trainer:\n  max_epochs: 20\n")
+    fake_job(tmp_path / "2026-12-05_06-10-00", ["optimizer=sgd", "trainer.max_epochs=2"],
+             {"optimizer": "sgd", "init": "default"}, "trainer:\n  max_epochs: 2\n")
+    jobs, keys, _ = load_sweep(tmp_path)
+    assert keys == ["init", "optimizer", "trainer.max_epochs"]
+    assert [job.label(keys) for job in jobs] == ["init=he, optimizer=adam, max_epochs=20",
+                                                 "init=default, optimizer=sgd, max_epochs=2"]  # was init=? ... =?
+    rows = summary_markdown(jobs, keys, None).splitlines()
+    assert rows[2] == "2 jobs: 2 completed, 0 diverged, 0 failed, 0 interrupted"
+    assert rows[6:8] == ["| 2026-12-05_06-00-00 | he | adam | 20 | completed | 0.5000 |",
+                         "| 2026-12-05_06-10-00 | default | sgd | 2 | completed | 0.5000 |"]  # both were "2026-12-05"
 
 
 def test_kaiser_smoothing_is_the_books():

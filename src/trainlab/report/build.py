@@ -53,7 +53,7 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
                                                for s in ("completed", "diverged", "failed", "interrupted")), "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for job in jobs:
-        cells = [job.name.split("_", 1)[0], *(job.params.get(k, "") for k in keys), job.status]
+        cells = [job.short_name, *(job.params.get(k, "") for k in keys), job.status]
         if objective:
             cells.append("" if job.objective is None else f"{job.objective:.4f}")
         cells += [f"{job.metrics[m]:.4f}" if m in job.metrics else "" for m in metrics]
@@ -63,7 +63,7 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
                   "logger=tensorboard (the default) or logger=csv."]
     elif missing := jobs_without_curves(jobs):
         lines += ["", f"No curves for job{'s' if len(missing) > 1 else ''} "
-                  f"{', '.join(job.name.split('_', 1)[0] for job in missing)}: "
+                  f"{', '.join(job.short_name for job in missing)}: "
                   "no readable TensorBoard events or metrics.csv in its directory; the figures leave it out."]
     return "\n".join(lines) + "\n"
 

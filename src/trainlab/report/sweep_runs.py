@@ -10,6 +10,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from trainlab.logger_dirs import CSV_FILE, EVENT_FILES, logger_dirs
 from trainlab.recorded_yaml import read_recorded_mapping
+from trainlab.sweep.job_dirs import sweep_job_dirs
 from trainlab.sweep.summary import collect_jobs, swept_keys
 
 
@@ -24,6 +25,13 @@ class JobRun:
     metrics: dict[str, float]
     objective: float | None
     scalars: dict[str, tuple[list[int], list[float]]] = field(default_factory=dict)
+
+    @property
+    def short_name(self) -> str:
+        """The job's number (``3`` of ``3_optimizer=adam``), or its whole name where it has none (a single run's
+        ``2026-12-05_06-00-00`` in a folder of single runs)."""
+        number = self.name.split("_", 1)[0]
+        return number if number.isdigit() else self.name
 
     def label(self, keys: list[str]) -> str:
         return ", ".join(f"{k.split('.')[-1]}={self.params.get(k, '?')}" for k in keys) or self.name
@@ -64,6 +72,31 @@ def read_csv_scalars(path: Path) -> dict[str, tuple[list[int], list[float]]]:
                     steps.append(int(row["step"]))
                     values.append(float(value))
     return series
+
+
+def recorded_value(job_dir: Path, key: str) -> str | None:
+    """What ``key`` was in the job without an override of it: its config group option (``init`` -> ``he``, from
+    ``.hydra/hydra.yaml``) or its value in ``.hydra/config.yaml`` (``optimizer.lr`` -> ``0.01``); None where the job
+    recorded neither. Single runs reported side by side override different keys."""
+    choices = job_choices(job_dir)
+    if key in choices:
+        return None if choices[key] is None else str(choices[key])
+    config = job_dir / ".hydra" / "config.yaml"
+    value: object = read_recorded_mapping(config) if config.is_file() else None
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return None if value is None or isinstance(value, dict) else str(value)
+
+
+def sweeps_below(folder: Path, depth: int = 3) -> list[Path]:
+    """The sweep directories (holding ``multirun.yaml``) below ``folder``, ``depth`` levels at most, sorted."""
+    found: list[Path] = []
+    if depth == 0:
+        return found
+    for child in sorted(folder.iterdir()):
+        if child.is_dir() and not child.is_symlink():
+            found += [child] if (child / "multirun.yaml").is_file() else sweeps_below(child, depth - 1)
+    return found
 
 
 def job_choices(job_dir: Path) -> dict[str, str | None]:
@@ -127,12 +160,26 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
             f"{sweep_dir} is a single run, not a sweep: report compares the jobs of a multirun directory{job_of}; "
             f"view one run with: tensorboard --logdir {sweep_dir}"
         )
+    if not (sweep_dir / "multirun.yaml").is_file() and (sweeps := sweeps_below(sweep_dir)):
+        named = ", ".join(sweep.relative_to(sweep_dir).as_posix() for sweep in sweeps[:4])
+        raise FileNotFoundError(
+            f"{sweep_dir} holds {len(sweeps)} sweep{'s' if len(sweeps) > 1 else ''} ({named}"
+            f"{', ...' if len(sweeps) > 4 else ''}), not the jobs of one: report compares the jobs of one sweep, e.g. "
+            f"trainlab report {sweeps[0]}")
     if not statuses:
+        started = len(sweep_job_dirs(sweep_dir)) if (sweep_dir / "multirun.yaml").is_file() else 0
+        if started:
+            raise FileNotFoundError(
+                f"{sweep_dir} is a sweep none of whose {started} job{'s' if started > 1 else ''} has finished yet (a "
+                "job writes its status.json when it ends): run trainlab report again when the sweep is over, or "
+                f"follow it live with: tensorboard --logdir {sweep_dir}")
         raise FileNotFoundError(f"{sweep_dir} holds no job with a status.json: is it a trainlab multirun directory?")
     keys = swept_keys(statuses)
-    jobs = [
-        JobRun(name=s["job"], path=sweep_dir / s["job"], params=s["params"], status=s["status"],
-               metrics=s["metrics"], objective=s.get("objective"), scalars=read_scalars(sweep_dir / s["job"]))
-        for s in statuses
-    ]
+    jobs = []
+    for status in statuses:
+        path = sweep_dir / status["job"]
+        params = {**{key: value for key in keys if key not in status["params"]
+                     and (value := recorded_value(path, key)) is not None}, **status["params"]}
+        jobs.append(JobRun(name=status["job"], path=path, params=params, status=status["status"],
+                           metrics=status["metrics"], objective=status.get("objective"), scalars=read_scalars(path)))
     return jobs, keys, experiment_choice(jobs[0].path)
