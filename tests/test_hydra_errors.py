@@ -30,6 +30,10 @@ TOP_LEVEL = ("callbacks, ckpt_path, compile, data, debug, experiment, hparams_se
         ("hydra/launcher=joblb",  # a group that a Hydra plugin provides
          "error: hydra/launcher=joblb: no option 'joblb' in config group hydra/launcher; allowed: basic, joblib, "
          "stacked, submitit_local, submitit_slurm; did you mean joblib?"),
+        # a group path that does not exist: the groups beside it (Hydra's Optuna plugin calls it hydra/sweeper/sampler)
+        ("hydra/sweeper/sampler=tpe", "error: hydra/sweeper/sampler: no config group hydra/sweeper/sampler; allowed "
+                                      "groups in hydra/sweeper: hydra/sweeper/optuna_sampler; did you mean "
+                                      "hydra/sweeper/optuna_sampler?"),
         # a misspelt group is a misspelt top-level key; `scheduler` is a group that is no key until chosen
         ("sheduler=step", f"error: sheduler: unknown key; allowed top-level keys and config groups: {TOP_LEVEL}; "
                           "did you mean scheduler?"),

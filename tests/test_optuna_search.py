@@ -579,6 +579,10 @@ def test_search_space_forms():
     ("tag(lg, interval(1, 2))", "unknown tag lg (interval tags: log, int)"),
     ("tag(int, interval(1.5, 3))", "tag(int, ...) needs whole-number bounds, got 1.5 and 3.0"),
     ("range(5, 1)", "range(5, 1, 1) is empty"),
+    # Hydra's step is 1: the float range held its start alone, and every trial ran with it (exit 0)
+    ("range(0.001, 0.01)", "range(0.001, 0.01, 1) holds one value (0.001): nothing to search; every value between "
+                           "them is interval(0.001, 0.01), and a range needs a step that fits"),
+    ("range(3, 4)", "range(3, 4, 1) holds one value (3): nothing to search"),
     ("choice([1, 2], [3])", "choice elements must be single values (str, int, float, bool, null), not [1, 2]"),
     ("glob(*)", "Glob is not a search-space form"),
 ])
@@ -603,6 +607,14 @@ def test_malformed_search_space_entries_name_the_key_and_the_allowed_forms(entry
     ({"_target_": "optuna.samplers.RandomSampler", "seed": "x"}, "hydra.sweeper.sampler.seed='x' is invalid; allowed: "
                                                                  "an integer, or null (unseeded)"),
     ({"seed": 1}, "hydra.sweeper.sampler: no _target_"),
+    # a preset's name, or anything else that is no node, where the node goes (tracebacks before)
+    ("tpe", "hydra.sweeper.sampler='tpe' is not a sampler's settings (a node {_target_: ..., ...}); a sampler is "
+            "chosen with hydra/sweeper/optuna_sampler=tpe; allowed: "),
+    (5, "hydra.sweeper.sampler=5 is not a sampler's settings (a node {_target_: ..., ...}); a sampler is chosen "
+        "with hydra/sweeper/optuna_sampler=<preset>; allowed: "),
+    # the tpe preset's arguments stay when _target_ names another class
+    ({"_target_": "optuna.samplers.NSGAIISampler", "seed": None, "n_startup_trials": 10},
+     "hydra.sweeper.sampler.n_startup_trials: not an argument of NSGAIISampler; allowed: population_size, "),
     # the types the class annotates (Optuna checks none of them: abc failed at the first trial it sampled, with the
     # study left behind; maybe counted as true)
     ({"_target_": "optuna.samplers.TPESampler", "n_startup_trials": "abc"},
@@ -623,6 +635,14 @@ def test_sampler_errors(node, message):
         build_sampler(node)
     assert str(error.value).startswith(message)
     assert "allowed:" in str(error.value)
+
+
+def test_a_preset_argument_another_class_does_not_take_says_how_to_drop_it():
+    with pytest.raises(ConfigError) as error:
+        build_sampler({"_target_": "optuna.samplers.NSGAIISampler", "seed": None, "n_startup_trials": 10})
+    assert str(error.value).endswith(
+        "; remove it with ~hydra.sweeper.sampler.n_startup_trials, or start from hydra/sweeper/optuna_sampler=random "
+        "(whose preset sets only seed) when _target_ names another class")
 
 
 def test_any_optuna_sampler_by_target():
@@ -851,6 +871,12 @@ def test_two_processes_share_one_study(data_dir, tmp_path):
                                                                   "nonexistent/dir/study.db: cannot open the study "
                                                                   "storage"),
     ("hydra.sweeper.direction=max", "error: hydra.sweeper.direction=max is invalid; allowed: maximize, minimize"),
+    # no node where the sampler's and the space's go (tracebacks before, exit 1)
+    ("hydra.sweeper.sampler=tpe", "error: hydra.sweeper.sampler='tpe' is not a sampler's settings"),
+    ("hydra.sweeper.params=abc", "error: hydra.sweeper.params='abc' is not a mapping of keys to search; allowed: e.g. "
+                                 "on the command line: python train.py hparams_search=tpe 'optimizer.lr=tag(log, "
+                                 "interval(1e-4, 1e-1))', or in an hparams_search config: "),
+    ("optimizer.lr=range(0.001,0.01)", "error: optimizer.lr=range(0.001,0.01): range(0.001, 0.01, 1) holds one value"),
     ("optimizer.lr=interval(-1,1)", "error: the search space reaches a value its key does not take: "
                                     "optimizer.lr=-1.0 is invalid; allowed: a finite number >= 0.0"),
     ("optimized_metric=val/accuracy", "error: optimized_metric='val/accuracy' is not a metric the trials report; "

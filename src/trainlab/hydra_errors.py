@@ -65,6 +65,13 @@ def top_level_groups() -> set[str]:
     return set(GlobalHydra.instance().config_loader().list_groups(""))
 
 
+def groups_under(parent: str) -> list[str]:
+    """The config groups inside group ``parent`` (``hydra/sweeper`` -> ``optuna_sampler``), if known."""
+    if not GlobalHydra.instance().is_initialized():
+        return []
+    return sorted(GlobalHydra.instance().config_loader().list_groups(parent))
+
+
 def squashed(text: str) -> str:
     """Hydra's multi-line message on one line, without the config search path it appends."""
     text = text.split("Config search path:")[0]
@@ -134,6 +141,12 @@ def one_line_message(error: HydraException) -> str:
         if not parent_key:  # the root: its keys, and the groups that choose a config without being a key yet
             allowed |= top_level_groups()
         where = f"keys of {parent_key}" if parent_key else "top-level keys and config groups"
+        group_parent, _, group_name = str(cause.full_key).rpartition("/")
+        if not parent_key and group_parent and (siblings := groups_under(group_parent)):
+            # hydra/sweeper/sampler=tpe (Hydra's own Optuna plugin's group): a group path, not a key
+            return (f"{cause.full_key}: no config group {cause.full_key}; allowed groups in {group_parent}: "
+                    + ", ".join(f"{group_parent}/{name}" for name in siblings)
+                    + did_you_mean(group_name, siblings).replace("did you mean ", f"did you mean {group_parent}/"))
         if parent_key and not allowed:  # e.g. callbacks.model_checkpoint: null in an experiment config
             return (f"{cause.full_key}: {parent_key} is switched off (null) in this config, so it has no keys to set; "
                     f"allowed: leave {parent_key} off, or give it a whole config ({parent_key}={{...}})")

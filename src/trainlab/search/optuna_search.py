@@ -73,8 +73,14 @@ from trainlab.search.worker_identity import WORKER_ATTR, this_worker
 from trainlab.shell_override import finish_sweep_command, shell_override
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir, sweep_job_dirs
 from trainlab.sweep.summary import natural_direction
+from trainlab.typed_values import typed
 
 DIRECTIONS = ("maximize", "minimize")
+# how a search space is given: on the command line, or as hydra.sweeper.params in a config (one override value per
+# key; a dotted key on the command line under hydra.sweeper.params would be read as nested keys)
+SEARCH_EXAMPLE = ("e.g. on the command line: python train.py hparams_search=tpe 'optimizer.lr=tag(log, interval(1e-4, "
+                  "1e-1))', or in an hparams_search config: hydra: {sweeper: {params: {optimizer.lr: 'tag(log, "
+                  "interval(1e-4, 1e-1))'}}}")
 
 log = logging.getLogger(__name__)
 
@@ -161,10 +167,13 @@ class OptunaSearch:
     def search_space(self, arguments: list[str]) -> SearchSpace:
         params = OmegaConf.to_container(self.params, resolve=True) if isinstance(self.params, DictConfig) else (
             self.params)
+        if params is not None and not isinstance(params, dict):  # hydra.sweeper.params=abc
+            raise ConfigError(f"hydra.sweeper.params={typed(params)} is not a mapping of keys to search; allowed: "
+                              f"{SEARCH_EXAMPLE}")
         space = parse_search_space(params, arguments)
         if not space.distributions:
             raise ConfigError("hydra.sweeper.params: no entry to search (interval, choice, range or a,b,...); "
-                              "allowed: e.g. hydra.sweeper.params.optimizer.lr='tag(log, interval(1e-4, 1e-1))'")
+                              f"allowed: {SEARCH_EXAMPLE}")
         # an unknown key or option fails here, as Hydra's one-line composition error, and a range that reaches a
         # value its key does not take (optimizer.lr=interval(-1, 1)) as trainlab's - not in the first trial that
         # samples it, once the study exists

@@ -28,6 +28,7 @@ from trainlab.search.worker_seeded_sampler import WorkerSeededSampler
 from trainlab.typed_values import typed
 
 KEY = "hydra.sweeper.sampler"
+PRESETS = ("random", "tpe", "gp", "cmaes", "qmc")  # hydra/sweeper/optuna_sampler (hydra_plugins...config.SAMPLERS)
 #: samplers that import a package of their own only when they first sample (a trial was left RUNNING then)
 PACKAGE_NEEDED = {"CmaEsSampler": "cmaes"}
 
@@ -41,7 +42,7 @@ def sampler_classes() -> list[str]:
 def allowed() -> str:
     return (f"{{_target_: optuna.samplers.<class>, ...its arguments}} with a class of "
             f"{', '.join(sampler_classes())} (or any optuna.samplers.BaseSampler subclass), or "
-            "hydra/sweeper/optuna_sampler=random|tpe|gp|cmaes|qmc")
+            f"hydra/sweeper/optuna_sampler={'|'.join(PRESETS)}")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,10 @@ class SamplerSpec:
 def sampler_spec(node: DictConfig | Mapping[str, Any] | None) -> SamplerSpec:
     """The class and arguments ``node`` names, checked: an importable sampler class, its package installed, only
     arguments it takes."""
+    if node is not None and not isinstance(node, DictConfig | Mapping):  # hydra.sweeper.sampler=tpe
+        preset = f"hydra/sweeper/optuna_sampler={node if str(node) in PRESETS else '<preset>'}"
+        raise ConfigError(f"{KEY}={typed(node)} is not a sampler's settings (a node {{_target_: ..., ...}}); a sampler "
+                          f"is chosen with {preset}; allowed: {allowed()}")
     spec = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else dict(node or {})
     target = spec.pop("_target_", None)
     if not isinstance(target, str) or not target:
@@ -133,8 +138,10 @@ def check_arguments(cls: type, spec: dict[str, Any]) -> None:
     names = [name for name in parameters if name != "self"]
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         for name in spec:
-            if name not in names:
-                raise ConfigError(f"{KEY}.{name}: not an argument of {cls.__name__}; allowed: {', '.join(names)}")
+            if name not in names:  # a preset's argument stays when _target_ names another class
+                raise ConfigError(f"{KEY}.{name}: not an argument of {cls.__name__}; allowed: {', '.join(names)}; "
+                                  f"remove it with ~{KEY}.{name}, or start from hydra/sweeper/optuna_sampler=random "
+                                  "(whose preset sets only seed) when _target_ names another class")
     for name, value in spec.items():
         if name == "seed":  # checked where the sampler is built, with what null means (SamplerSpec.build)
             continue

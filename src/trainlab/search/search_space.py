@@ -174,6 +174,10 @@ def range_distribution(sweep: RangeSweep) -> BaseDistribution:
     count = math.ceil((stop - start) / step)
     if count <= 0:
         raise ValueError(f"range({start}, {stop}, {step}) is empty")
+    if count == 1:  # range(0.001, 0.01): Hydra's step is 1 - a float range with it holds its start alone
+        raise ValueError(f"range({start}, {stop}, {step}) holds one value ({start}): nothing to search; every value "
+                         f"between them is interval({start}, {stop}), and a range needs a step that fits (range("
+                         f"{start}, {stop}, <step>))")
     first, last = start, start + (count - 1) * step
     low, high, step = min(first, last), max(first, last), abs(step)
     log = "log" in sweep.tags
