@@ -68,7 +68,7 @@ from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_
 from trainlab.startup_interrupt import end_startup, note_output_dir
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER
 from trainlab.sweep.first_job import check_first_job, check_sweep_has_jobs
-from trainlab.sweep.job_dirs import check_resumed_sweep, check_sweep_dir_free
+from trainlab.sweep.job_dirs import check_resume_names_its_sweep, check_resumed_sweep, check_sweep_dir_free
 
 
 def exit_on_user_error(check: Callable[[], None]) -> None:
@@ -283,6 +283,8 @@ class Preflight(Callback):
             exit_on_user_error(lambda: check_sweep_dir_free(sweep_dir, bool(config.get("resume_sweep")),
                                                             resuming_checkpoints=config.get("ckpt_path") is not None))
             if config.get("resume_sweep"):
+                exit_on_user_error(lambda: check_resume_names_its_sweep(
+                    sweep_dir, override_lines(config.hydra.overrides.hydra)))
                 exit_on_user_error(lambda: warn(check_resumed_sweep(
                     sweep_dir, override_lines(config.hydra.overrides.task),
                     list(config.hydra.job.config.override_dirname.exclude_keys),

@@ -126,6 +126,27 @@ def check_distinct_job_dirs(sweep_dir: Path, job_dirs: list[tuple[int, Path]]) -
         seen[job_dir] = number
 
 
+def check_resume_names_its_sweep(sweep_dir: Path, hydra_overrides: list[str]) -> None:
+    """``resume_sweep=true`` without ``hydra.sweep.dir`` on the command line, where the configured sweep dir (the
+    default ``outputs/multiruns/<date>_<time>``) does not exist: there is nothing to resume, and the command would
+    start a new sweep there with exit status 0 - a search said so only in a log line. Refused, with the newest sweep
+    beside that directory as the example. A named directory that does not exist starts the sweep there (the same
+    command starts or finishes a sweep: a requeued cluster job), with the warning of :func:`check_resumed_sweep`."""
+    named = any(line.lstrip("+").startswith("hydra.sweep.dir=") for line in hydra_overrides)
+    if named or sweep_dir.exists():
+        return
+    parent = sweep_dir.parent
+    sweeps = sorted((d for d in parent.iterdir() if (d / "multirun.yaml").is_file()), key=lambda d: d.stat().st_mtime,
+                    reverse=True) if parent.is_dir() else []
+    shown = os.path.relpath(sweeps[0]) if sweeps and not os.path.relpath(sweeps[0]).startswith("..") else (
+        sweeps[0] if sweeps else None)
+    example = f" (the newest sweep in {parent}: hydra.sweep.dir={shown})" if shown else ""
+    raise ConfigError(f"resume_sweep=true: no hydra.sweep.dir names the sweep to resume, and this command's sweep dir "
+                      f"{sweep_dir} does not exist - there is nothing to resume there, the sweep would start anew; "
+                      f"nothing was written. allowed: resume_sweep=true hydra.sweep.dir=<the sweep's directory>"
+                      f"{example}")
+
+
 def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys: list[str],
                         sweeper_target: str | None, sweeper_params: Any = None,
                         sweeper_choice: str | None = None) -> str | None:
