@@ -54,6 +54,10 @@ def main(cfg: DictConfig) -> float | None:
     except TrainingInterrupted as stop:
         print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}, saved {stop.checkpoint}.\n"
               f"{resume_command(stop.checkpoint.parent.parent)}", file=sys.stderr)
+        from trainlab.sweep.worker_stop import returns_when_interrupted
+
+        if returns_when_interrupted():  # a joblib worker: its pool waits for the others to save (sweep/worker_stop.py)
+            return None
         sys.exit(128 + stop.signum)
 
 

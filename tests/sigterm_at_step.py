@@ -30,3 +30,25 @@ class SignalTwiceAtStep(SigtermAtStep):
         if trainer.global_step == self.step:
             os.kill(os.getpid(), signal.SIGINT)
             os.kill(os.getpid(), signal.SIGINT)
+
+
+class CtrlCOnceEveryJobTrains(L.Callback):
+    """Each job of a sweep in worker processes marks ``<marks>/<its job number>`` when it trains; once ``jobs``
+    marks are there, job 0 sends SIGINT to the whole process group - a terminal's Ctrl-C: the command's process and
+    every worker get it while every job trains."""
+
+    def __init__(self, marks: str, jobs: int) -> None:
+        self.marks, self.jobs, self.sent = marks, jobs, False
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        from pathlib import Path
+
+        from hydra.core.hydra_config import HydraConfig
+
+        job = HydraConfig.get().job.num
+        marks = Path(self.marks)
+        marks.mkdir(parents=True, exist_ok=True)
+        (marks / str(job)).touch()
+        if job == 0 and not self.sent and len(list(marks.iterdir())) >= self.jobs:
+            self.sent = True
+            os.killpg(os.getpgrp(), signal.SIGINT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shlex
@@ -231,6 +232,41 @@ def test_an_interrupted_job_of_a_multirun_prints_the_command_that_finishes_the_s
             "'+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:3}' resume_sweep=true "
             f"hydra.sweep.dir={sweep_dir}\n") in result.stderr  # job 1 has not run: resuming job 0 alone is not enough
     assert "ckpt_path=last" not in result.stderr
+
+
+@pytest.mark.slow  # ~25 s each on 2 cores (make test-slow; the default run stays ~4 min)
+@pytest.mark.parametrize("sweep", [["-m", "seed=1,2"],
+                                   ["hparams_search=tpe", "hydra.sweeper.n_trials=2", "hydra.sweeper.n_jobs=2"]])
+def test_ctrl_c_in_a_joblib_sweep_waits_for_every_worker_to_save_its_job(tmp_path, data_dir, sweep):
+    """The command's process stopped at once and its worker pool ended the workers while they saved: jobs were left
+    without status.json (and checkpoint); a worker whose job ended its process made the pool end the others."""
+    sweep_dir = tmp_path / "sweep"
+    command = [sys.executable, str(ROOT / "train.py"), *sweep, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
+               "trainer.max_epochs=1000", "data.train_size=100", "data.val_size=100", "data.source=bundled",
+               f"paths.data_dir={data_dir}", "trainer.enable_progress_bar=false", f"hydra.sweep.dir={sweep_dir}",
+               "callbacks.last_checkpoint=null",  # the stop's checkpoint is the only one
+               f"+callbacks.ctrl_c={{_target_:sigterm_at_step.CtrlCOnceEveryJobTrains,marks:'{tmp_path / 'marks'}',"
+               "jobs:2}"]
+    run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env={**os.environ, "PYTHONPATH": str(ROOT / "tests")}, start_new_session=True)
+    try:
+        stdout, stderr = run.communicate(timeout=300)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 128 + signal.SIGINT, stderr[-3000:]
+    jobs = sorted(path.parent for path in sweep_dir.rglob(".hydra"))  # the marks path makes the names nest
+    assert len(jobs) == 2
+    for job in jobs:
+        assert json.loads((job / "status.json").read_text())["status"] == "interrupted", stderr[-3000:]
+        assert (job / "checkpoints" / "last.ckpt").is_file()
+    assert stderr.count("SIGINT: stopped at step") == 2
+    if sweep[0] == "-m":
+        assert "SIGINT: the sweep stopped; finish it with: python train.py -m seed=1,2 " in stderr
+        assert [row["status"] for row in csv.DictReader((sweep_dir / "summary.csv").open())] == ["interrupted"] * 2
+    else:
+        assert "the search stopped with 0 of 2 trials run; continue it with: " in stderr
+        assert stdout.count(" interrupted\n") + stderr.count(" interrupted\n") >= 2  # "trial <n> interrupted"
 
 
 @pytest.mark.slow  # ~10 s on 2 cores (make test-slow; the default run stays ~4 min)

@@ -69,6 +69,7 @@ from trainlab.startup_interrupt import end_startup, note_output_dir
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER
 from trainlab.sweep.first_job import check_first_job, check_sweep_has_jobs
 from trainlab.sweep.job_dirs import check_resume_names_its_sweep, check_resumed_sweep, check_sweep_dir_free
+from trainlab.sweep.worker_stop import DEFERRED, jobs_train_in_workers
 
 
 def exit_on_user_error(check: Callable[[], None]) -> None:
@@ -278,6 +279,8 @@ class Preflight(Callback):
         note_output_dir(sweep_dir)  # what a Ctrl-C before the first job trains names as written
         if not in_process:
             end_startup()  # the jobs train in processes of their own (joblib, submitit), which answer a Ctrl-C
+        if jobs_train_in_workers(launcher) and OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:
+            DEFERRED.install()  # Hydra's basic sweeper waits for its workers to save (a search defers it itself)
         NEW_SWEEP_DIR[:] = [] if sweep_dir.exists() else [sweep_dir]  # this multirun's (a process may run several)
         if writes_run_files():
             exit_on_user_error(lambda: check_sweep_dir_free(sweep_dir, bool(config.get("resume_sweep")),

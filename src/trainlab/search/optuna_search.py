@@ -29,6 +29,7 @@ Every check of the settings runs before the first trial, each failing with a one
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -73,6 +74,7 @@ from trainlab.search.worker_identity import WORKER_ATTR, this_worker
 from trainlab.shell_override import finish_sweep_command, shell_override
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir, sweep_job_dirs
 from trainlab.sweep.summary import natural_direction
+from trainlab.sweep.worker_stop import jobs_train_in_workers
 from trainlab.typed_values import typed
 
 DIRECTIONS = ("maximize", "minimize")
@@ -363,9 +365,13 @@ class OptunaSearch:
                         log.info("trial %d: surplus (the study has its %d trials), not run", job.number,
                                  self.n_trials)
                         jobs.remove(job)
+            # jobs in worker processes save and return on the signal themselves: the stop waits for them
+            # (trainlab/sweep/worker_stop.py)
+            in_workers = jobs_train_in_workers(OmegaConf.select(self.config, "hydra.launcher._target_"))
             for run in consecutive_runs(jobs):
-                results = self.launcher.launch([job.overrides for job in run], initial_job_idx=run[0].number)
-                returns.update({job.number: result for job, result in zip(run, results, strict=True)})
+                with stop.deferred() if in_workers else contextlib.nullcontext():
+                    results = self.launcher.launch([job.overrides for job in run], initial_job_idx=run[0].number)
+                    returns.update({job.number: result for job, result in zip(run, results, strict=True)})
         except BaseException:
             self.tell(study, jobs, returns)  # nothing stays RUNNING after a stop
             raise

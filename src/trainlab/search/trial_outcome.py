@@ -70,7 +70,7 @@ def outcome_of_job(job_dir: Path, job_return: JobReturn | None = None) -> TrialO
     status = recorded_status(job_dir)
     label = status["status"] if status else None
     if job_return is not None and job_return.status == JobStatus.COMPLETED:
-        if label in ("diverged", "failed"):
+        if label in ("diverged", "failed", "interrupted"):  # interrupted: a worker's job returns (worker_stop.py)
             return TrialOutcome(label)
         value = finite_number(job_return.return_value)
         return TrialOutcome("completed", value) if value is not None else TrialOutcome("failed")
