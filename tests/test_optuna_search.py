@@ -416,6 +416,17 @@ def test_a_study_goes_on_only_with_the_settings_its_trials_ran_with(tmp_path):
         "search (model.net.dropout: 0.1 in the study, 0.2 here): they would not be comparable. allowed: the study's "
         "own settings, or a new hydra.sweep.dir for another configuration")
     assert (sweep / "optuna.journal").read_bytes() == before  # no trial asked
+    # a key the trials ran fixed, searched now: a new dimension joined the study without a word
+    with pytest.raises(ConfigError) as refused:
+        search = make_search(sweep, "hydra.sweeper.n_trials=3", "seed=3", "model.net.hidden_sizes=[100,100]",
+                             "resume_sweep=true")
+        search.run([*search.config.hydra.overrides.task, "model.net.dropout=interval(0, 0.5)"])  # as -m would
+    assert str(refused.value) == (
+        f"the study 'hparams_random' in {sweep / 'optuna.journal'} ran its trials with model.net.dropout fixed "
+        "(model.net.dropout=0.1), and this search searches model.net.dropout: the trials so far ran at that value and "
+        "record no draw of it, yet the study would rank them beside trials that drew it. allowed: the study's own "
+        "search space, or a new hydra.sweep.dir for a search that includes it")
+    assert (sweep / "optuna.journal").read_bytes() == before
     with pytest.raises(ConfigError, match=r"\(model.net.hidden_sizes: \[100, 100\] in the study, \[100, 100, 100, 100, "
                                           r"100, 100\] here; seed: 3 in the study, 0 here\)"):
         run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "model.net.dropout=0.1", "resume_sweep=true"))

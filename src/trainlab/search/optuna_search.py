@@ -329,7 +329,8 @@ class OptunaSearch:
             exclude_keys = self.config.hydra.job.config.override_dirname.exclude_keys
             check_study_settings(study, study_settings(trial_config, space.distributions, exclude_keys),
                                  storage.description, self.new_search_hint(storage),
-                                 left_out_keys(space.distributions, exclude_keys), created=self.created_study)
+                                 left_out_keys(space.distributions, exclude_keys), created=self.created_study,
+                                 searched=space.distributions)
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
             with StopSignals() as stop:

@@ -103,12 +103,13 @@ def recorded_settings(study: optuna.Study, created: bool) -> Any:
 
 def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: str,
                          new_search: str = "a new hydra.sweep.dir", left_out: Iterable[str] = (),
-                         created: bool = True) -> None:
+                         created: bool = True, searched: Iterable[str] = ()) -> None:
     """Record ``settings`` in a study without trials; refuse a study whose trials ran with other settings.
     ``left_out``: the keys ``settings`` leaves out (:func:`left_out_keys`), left out of the recorded ones too - a
     study recorded by an earlier version may hold keys that are no settings now (``optimizer.foreach``).
     ``created``: whether this process created the study (else it waits for its creator's settings, see the module
-    docstring)."""
+    docstring). ``searched``: the keys this search searches - one the study's trials ran at a fixed value is refused
+    (it was left out as a searched key, and a new dimension joined a study whose trials never varied it)."""
     recorded = recorded_settings(study, created)
     if not isinstance(recorded, dict):
         if study.get_trials(deepcopy=False):
@@ -117,6 +118,17 @@ def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: s
             return
         study.set_user_attr(SETTINGS_ATTR, settings)
         return
+    newly_searched = {key: [(name, value) for name, value in recorded.items() if is_under(name, [key])]
+                      for key in map(override_key, searched)}
+    newly_searched = {key: fixed for key, fixed in newly_searched.items() if fixed}
+    if newly_searched:
+        key, fixed = next(iter(newly_searched.items()))
+        values = ", ".join(f"{name}={value!r}" for name, value in fixed[:SHOWN_DIFFERENCES])
+        raise ConfigError(
+            f"the study {study.study_name!r} in {where} ran its trials with {key} fixed ({values}), and this search "
+            f"searches {', '.join(newly_searched)}: the trials so far ran at that value and record no draw of it, "
+            f"yet the study would rank them beside trials that drew it. allowed: the study's own search space, or "
+            f"{new_search} for a search that includes it")
     left_out = list(left_out)
     recorded = {key: value for key, value in recorded.items() if not is_under(key, left_out)}
     absent = object()
