@@ -806,7 +806,9 @@ def test_a_search_stopped_by_sigterm_then_killed_resumes_to_n_trials(data_dir, t
     assert first.returncode == 128 + signal.SIGTERM, first.stderr[-3000:]
     last = first.stderr.strip().splitlines()[-1]
     # the search's own command: its task overrides, then its hydra.* ones, then the resume
-    assert last.startswith("the search stopped with 1 of 3 trials run; continue it with: python train.py -m ")
+    assert last.startswith("the search stopped with 1 of 3 trials run (1 interrupted trial does not count: the search "
+                           "asks new trials in their place, which train from the start - their checkpoints are not "
+                           "resumed); continue it with: python train.py -m ")
     assert " hparams_search=random '+callbacks.s={_target_:signal_in_job.SignalInJob}' " in last
     assert last.endswith(f" hydra.sweeper.n_trials=3 hydra.sweeper.n_jobs=2 resume_sweep=true hydra.sweep.dir={sweep}")
     assert study_states() == [(TrialState.COMPLETE, "completed"), (TrialState.FAIL, "interrupted")]  # none RUNNING

@@ -65,6 +65,7 @@ from trainlab.search.study_settings import check_study_settings, left_out_keys, 
 from trainlab.search.trial_budget import counts_toward_budget, is_surplus, trials_left
 from trainlab.search.trial_outcome import (
     JOB_DIR_ATTR,
+    OUTCOME_ATTR,
     SWEEP_DIR_ATTR,
     TrialOutcome,
     outcome_of_job,
@@ -417,5 +418,12 @@ class OptunaSearch:
 
     def report_stop(self, study: optuna.Study) -> None:
         counted = self.n_trials - trials_left(study, self.n_trials)
-        print(f"the search stopped with {counted} of {self.n_trials} trials run; continue it with: "
+        interrupted = sum(trial.user_attrs.get(OUTCOME_ATTR) == "interrupted"
+                          and trial.user_attrs.get(SWEEP_DIR_ATTR) == str(self.sweep_dir)
+                          for trial in study.get_trials(deepcopy=False))
+        plural = interrupted > 1
+        lost = (f" ({interrupted} interrupted trial{'s' if plural else ''} do{'' if plural else 'es'} not count: the "
+                "search asks new trials in their place, which train from the start - their checkpoints are not "
+                "resumed)") if interrupted else ""
+        print(f"the search stopped with {counted} of {self.n_trials} trials run{lost}; continue it with: "
               f"{finish_sweep_command(self.sweep_dir)}", file=sys.stderr)
