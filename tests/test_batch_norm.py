@@ -239,3 +239,21 @@ def test_batch_norm_experiment_measures_the_training_set_it_plots_and_nothing_el
     train(cfg)
     assert len(scalar_values(run_dir, "eval/train_acc")) == 2  # every epoch
     assert "val/acc" not in load_run(run_dir).Tags()["scalars"]
+
+
+@pytest.mark.slow  # ~8 s on 2 cores (make test-slow; the default run stays ~4 min)
+def test_at_experiment_fs_smallest_weight_scale_the_books_eps_lets_batch_norm_learn(make_cfg, tmp_path):
+    """With W std 1e-4 the pre-activations' batch variance is ~1e-8, and ε decides what BatchNorm makes of them: the
+    book's 1e-6 (its code's 10e-7) learns - its own script on the bundled split ends at 0.515 training accuracy, this
+    run at ~0.5 - where torch's 1e-5, the value before model.net.batch_norm_eps existed, stayed at chance (0.108)."""
+    from trainlab.run_status import read_status
+    from trainlab.train import train
+
+    final = {}
+    for eps in ("1e-6", "1e-5"):
+        run_dir = tmp_path / eps
+        train(make_cfg("experiment=compare_batchnorm", "init.std=0.0001", "model.net.batch_norm=custom",
+                       f"model.net.batch_norm_eps={eps}", "trainer.enable_progress_bar=false", output_dir=run_dir))
+        final[eps] = read_status(run_dir)["metrics"]["eval/train_acc"]
+    assert final["1e-6"] > 0.35, final
+    assert final["1e-5"] < 0.2, final
