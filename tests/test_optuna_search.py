@@ -267,6 +267,24 @@ def test_diverged_and_failed_jobs_are_told_fail_and_count(tmp_path):
         best.number, best.value, best.params)
 
 
+def test_a_search_without_a_completed_trial_says_so_instead_of_best_trial_none(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=2", outcomes={0: "diverged", 1: "diverged"}))
+    assert f"best trial: none - no trial completed ({tmp_path / 's' / 'optimization_results.yaml'})" in caplog.text
+    assert "best trial: None with value None" not in caplog.text
+
+
+def test_a_sweep_that_holds_no_job_says_so_instead_of_guessing_its_logger(tmp_path, caplog):
+    from omegaconf import OmegaConf
+
+    from trainlab.sweep.hparams_callback import SweepHParams
+
+    caplog.set_level(logging.INFO)
+    config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)}}, "optimized_metric": "val/acc"})
+    SweepHParams().on_multirun_end(config)  # a resumed search whose study had its trials: no job ran here
+    assert "no HPARAMS experiment of the sweep: it holds no job" in caplog.text and "logger=csv" not in caplog.text
+
+
 def test_a_stop_in_the_middle_of_a_batch_tells_every_trial(tmp_path):
     """Job 0 completes, job 1 is stopped by a signal (exit 143): nothing stays RUNNING, the stop goes on."""
     def stopped_job(launcher, initial_job_idx):
@@ -890,6 +908,16 @@ def test_two_processes_share_one_study(data_dir, tmp_path):
                                  "on the command line: python train.py hparams_search=tpe 'optimizer.lr=tag(log, "
                                  "interval(1e-4, 1e-1))', or in an hparams_search config: "),
     ("optimizer.lr=range(0.001,0.01)", "error: optimizer.lr=range(0.001,0.01): range(0.001, 0.01, 1) holds one value"),
+    ("hydra.sweeper.storage=optuna.journal", "error: hydra.sweeper.storage=optuna.journal is no database URL "
+                                             "(<dialect>://...) and no journal (journal:<file>); did you mean "
+                                             "hydra.sweeper.storage=journal:optuna.journal? allowed: "),
+    ("hydra.sweeper.storage=study.db", "error: hydra.sweeper.storage=study.db is no database URL (<dialect>://...) "
+                                       "and no journal (journal:<file>); did you mean "
+                                       "hydra.sweeper.storage=sqlite:///study.db? allowed: "),
+    ("hydra.sweeper.study_name=null", "error: hydra.sweeper.study_name=null is invalid; allowed: a string"),
+    ("data.batch_size=interval(10,100)", "error: the search space reaches a value its key does not take: "
+                                         "data.batch_size=10.0 is invalid; allowed: an integer >= 1; for whole "
+                                         "numbers: data.batch_size=tag(int, interval(10, 100))"),
     ("optimizer.lr=interval(-1,1)", "error: the search space reaches a value its key does not take: "
                                     "optimizer.lr=-1.0 is invalid; allowed: a finite number >= 0.0"),
     ("optimized_metric=val/accuracy", "error: optimized_metric='val/accuracy' is not a metric the trials report; "

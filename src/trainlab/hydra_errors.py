@@ -109,7 +109,8 @@ def typed_field_message(cause: BaseException | None) -> str | None:
         return None
     if "minimum" in field.metadata:
         words += f" >= {field.metadata['minimum']}"
-    return f"{cause.full_key}={cause.value} is invalid; allowed: {words}"
+    shown = "null" if cause.value is None else cause.value  # as typed: null, not None
+    return f"{cause.full_key}={shown} is invalid; allowed: {words}"
 
 
 APPEND_ADVICE = re.compile(r"^To append to your config use (.+)$", re.MULTILINE)

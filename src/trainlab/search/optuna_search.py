@@ -187,7 +187,12 @@ class OptunaSearch:
             try:
                 check_values(job_config, keys=set(space.distributions))
             except ConfigError as error:
-                raise ConfigError(f"the search space reaches a value its key does not take: {error}") from None
+                hint = next((f"; for whole numbers: {key}=tag(int, interval({int(d.low)}, {int(d.high)}))"
+                             for key, d in space.distributions.items()
+                             if str(error).startswith(f"{key}=") and "an integer" in str(error)
+                             and isinstance(d, optuna.distributions.FloatDistribution)
+                             and float(d.low).is_integer() and float(d.high).is_integer()), "")
+                raise ConfigError(f"the search space reaches a value its key does not take: {error}{hint}") from None
         return space
 
     def new_search_hint(self, storage: StudyStorage) -> str:
@@ -349,8 +354,11 @@ class OptunaSearch:
                         self.report_stop(study)
                     raise
             payload = write_results(self.sweep_dir, study, storage.description)
-        log.info("best trial: %s with value %s, params %s (%s)", payload["best_trial"], payload["best_value"],
-                 payload["best_params"], self.sweep_dir / "optimization_results.yaml")
+        if payload["best_trial"] is None:
+            log.info("best trial: none - no trial completed (%s)", self.sweep_dir / "optimization_results.yaml")
+        else:
+            log.info("best trial: %s with value %s, params %s (%s)", payload["best_trial"], payload["best_value"],
+                     payload["best_params"], self.sweep_dir / "optimization_results.yaml")
         return payload
 
     def run_batch(self, study: optuna.Study, space: SearchSpace, size: int, stop: StopSignals) -> None:

@@ -105,6 +105,10 @@ def open_storage(spec: str | None, sweep_dir: Path) -> StudyStorage:
         if not str(path) or str(path) == ".":
             raise ConfigError(f"{KEY}={spec}: no file after 'journal:'; allowed: {ALLOWED}")
         return StudyStorage(open_journal_file(path, KEY, spec, ALLOWED), f"{JOURNAL_PREFIX}{path}", in_sweep_dir=False)
+    if "://" not in spec:  # a file name where a URL goes: optuna.journal, study.db
+        form = f"sqlite:///{spec}" if spec.endswith((".db", ".sqlite", ".sqlite3")) else f"{JOURNAL_PREFIX}{spec}"
+        raise ConfigError(f"{KEY}={spec} is no database URL (<dialect>://...) and no journal (journal:<file>); did you "
+                          f"mean hydra.sweeper.storage={form}? allowed: {ALLOWED}")
     return StudyStorage(open_rdb(spec, spec), hide_password(spec), in_sweep_dir=False)
 
 

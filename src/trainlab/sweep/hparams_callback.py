@@ -24,5 +24,10 @@ class SweepHParams(Callback):
         if path is not None:
             log.info("HPARAMS experiment of the sweep: %s", path)
         elif Path(config.hydra.sweep.dir).is_dir():
-            log.info("no HPARAMS experiment of the sweep: none of its jobs wrote a TensorBoard session (logger=csv "
-                     "or logger=none?)")
+            from trainlab.sweep.job_dirs import sweep_job_dirs
+
+            if sweep_job_dirs(Path(config.hydra.sweep.dir)):
+                log.info("no HPARAMS experiment of the sweep: none of its jobs wrote a TensorBoard session (logger=csv "
+                         "or logger=none?)")
+            else:  # e.g. a resumed search whose study had its trials already
+                log.info("no HPARAMS experiment of the sweep: it holds no job")
