@@ -70,3 +70,37 @@ def test_the_grid_is_titled_by_the_sampler_and_the_summary_shows_the_objective(t
     table = summary_markdown(jobs, [], "hparams_search/random", "val/loss").splitlines()
     assert table[4:7] == ["| job | status | objective (val/loss) | val/loss |", "|---|---|---|---|",
                           "| 0 | completed | 2.2590 | 2.2590 |"]
+
+
+def test_each_panel_names_the_values_of_every_searched_key(tmp_path):
+    """The panels named lr and wd only: a search over init or momentum showed neither."""
+    jobs = trials([0.9, 0.8])
+    jobs[0].params = {"optimizer.lr": "0.0012345", "model.weight_decay": "1e-05", "init": "he",
+                      "optimizer.momentum": "0.85"}
+    keys = ["init", "model.weight_decay", "optimizer.lr", "optimizer.momentum"]
+    figure = draw(jobs, keys, "hparams_search/tpe")["top20_trials"]
+    first = next(ax.get_title() for ax in figure.axes if ax.get_title())
+    assert first.splitlines() == ["#1 trial 0: objective 0.900", "init he, wd 1.00e-05", "lr 1.23e-03, momentum 0.85"]
+
+
+def test_a_search_without_a_completed_trial_draws_no_grid_and_says_so(tmp_path, capsys):
+    """It drew an empty figure titled 'the 0 best trials', with matplotlib's warning of a legend without lines."""
+    import json
+    import warnings
+
+    from trainlab.report.build import build_report
+
+    (tmp_path / "multirun.yaml").write_text("hydra: {}\n")
+    job = tmp_path / "0_optimizer.lr=0.01"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "hydra.yaml").write_text(json.dumps({"hydra": {"runtime": {"choices": {
+        "hparams_search": "random"}}}}))
+    (job / "status.json").write_text(json.dumps({"status": "interrupted", "overrides": ["optimizer.lr=0.01"],
+                                                 "metrics": {}}))
+    warned = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib's "No artists with labels found" would fail here
+        written = build_report(tmp_path, warn=warned.append)
+    assert set(written) == {"summary"}
+    assert warned[-1] == (f"no trial of {tmp_path} completed with an objective: no top-trials figure; summary.md lists "
+                          "the trials")

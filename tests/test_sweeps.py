@@ -379,6 +379,18 @@ def test_report_of_a_folder_of_single_runs_names_each_run_and_the_values_it_did_
                          "| 2026-12-05_06-10-00 | default | sgd | 2 | completed | 0.5000 |"]  # both were "2026-12-05"
 
 
+def test_a_normal_initialisation_is_labelled_with_its_std_as_the_books_figure_is(tmp_path):
+    from trainlab.report.sweep_runs import load_sweep
+
+    (tmp_path / "multirun.yaml").write_text("hydra: {}\n")
+    for number, init in enumerate(("normal", "he")):
+        fake_job(tmp_path / f"{number}_init={init}", [f"init={init}"], {"init": init},
+                 "init:\n  std: 0.01\n" if init == "normal" else "init: {}\n")
+    jobs, keys, _ = load_sweep(tmp_path)
+    assert [job.label(keys) for job in jobs] == ["init=normal (std=0.01)", "init=he"]  # was init=normal
+    assert jobs[0].label(["init", "init.std"]).startswith("init=normal, std=")  # a key of its own: not twice
+
+
 def test_kaiser_smoothing_is_the_books():
     import numpy as np
 

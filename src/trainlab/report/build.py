@@ -86,6 +86,8 @@ def draw(jobs: list[JobRun], keys: list[str], experiment: str | None, minimize: 
             sampler = sampler_choice(jobs)  # hparams_search=random hydra/sweeper/optuna_sampler=gp is a GP search
             if sampler is not None:
                 title = f"I: {SEARCHES.get(sampler, sampler)} search"
+            if not any(job.status == "completed" and job.objective is not None for job in jobs):
+                return {}  # no trial to rank: summary.md lists them (build_report says so)
             return {stem: function(jobs, keys, title, minimize=minimize, metric=metric or "objective")}
         return {stem: function(jobs, keys, title)}
     title = experiment or "sweep"
@@ -122,6 +124,8 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
              "the figures leave it out")
     minimize, metric = search_minimizes(sweep_dir), optimized_metric(jobs)
     drawn = draw(jobs, keys, experiment, minimize, metric)
+    if not drawn and experiment in FIGURES:
+        warn(f"no trial of {sweep_dir} completed with an objective: no top-trials figure; summary.md lists the trials")
     written: dict[str, Path] = {}
     try:
         report = ReportDir.claim(sweep_dir, Path(out) if out is not None else None,

@@ -24,7 +24,8 @@ def loss_curves(jobs: list[JobRun], keys: list[str], title: str):
             ax.plot(steps, kaiser_smooth(values), label=job.label(keys), linewidth=1.2,
                     **series_style(index, len(steps)))
     ax.set(xlabel="iterations", ylabel="training loss (smoothed)", title=title, ylim=(0, None))
-    ax.legend()
+    if ax.lines:  # jobs shorter than trainer.log_every_n_steps logged no loss: no legend of nothing
+        ax.legend()
     return fig
 
 
@@ -67,11 +68,27 @@ def train_test_accuracy(jobs: list[JobRun], keys: list[str], title: str):
         for tag, name, style in (("eval/train_acc", "train", "-"), ("eval/test_acc", "test", "--")):
             _, values = job.series(tag)
             ax.plot(range(1, len(values) + 1), values, style, label=name)
-        ax.set(title=job.label(keys), xlabel="epochs", ylim=(0, 1.0))
+        ax.set(title=job.label(keys), xlabel="epochs", ylim=(0, 1.02))  # a curve at 100 % stays off the frame
         ax.legend(loc="lower right")
     axes[0][0].set_ylabel("accuracy")
     fig.suptitle(title)
     return fig
+
+
+# how a top-trials panel names a searched key (the book's two; any other by its last part)
+PANEL_NAMES = {"optimizer.lr": "lr", "model.weight_decay": "wd"}
+
+
+def drawn_value(text: str) -> str:
+    """A sampled value as a panel shows it: a float in 3 significant digits (1.23e-03 below 0.01, 0.85), anything
+    else as it is."""
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if text.lstrip("-").isdigit():
+        return text
+    return f"{number:.2e}" if number != 0 and not 1e-2 <= abs(number) < 1e4 else f"{number:.3g}"
 
 
 def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 20, minimize: bool = False,
@@ -79,8 +96,8 @@ def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 
     """Experiment I: the best ``top`` trials by their objective (the search's ``optimized_metric``, named ``metric``
     in each panel; highest first, or lowest first for ``minimize``), validation (solid) and training (dashed)
     accuracy per epoch - the book's figure, whatever the search optimised. ``title`` names the search; the figure
-    adds how many trials it shows and in which order. ``keys`` (the swept keys every figure function is given)
-    is not used: a panel is named by its rank and objective, not by the trial's sampled values."""
+    adds how many trials it shows and in which order. Each panel names its rank, trial, objective and the trial's
+    values of ``keys`` (the searched keys: ``lr`` and ``wd`` for the book's search, any other the search drew)."""
     ranked = sorted((j for j in jobs if j.status == "completed" and j.objective is not None),
                     key=lambda j: j.objective, reverse=not minimize)[:top]
     title = f"{title}, the {len(ranked)} best trials ({'lowest' if minimize else 'highest'} {metric} first)"
@@ -94,10 +111,11 @@ def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 
         marker = "o" if max(len(val), len(train)) < 10 else None  # a run of a few epochs: its points are seen
         ax.plot(range(1, len(val) + 1), val, "-", label="val", marker=marker, markersize=3)
         ax.plot(range(1, len(train) + 1), train, "--", label="train", marker=marker, markersize=3)
-        lr = float(job.params.get("optimizer.lr", "nan"))
-        wd = float(job.params.get("model.weight_decay", "nan"))
-        trial = job.name.split("_", 1)[0]  # the job directory's number: the Optuna trial number
-        ax.set_title(f"#{rank} trial {trial}: {metric} {job.objective:.3f}\nlr {lr:.2e}, wd {wd:.1e}", fontsize=8)
+        values = [f"{PANEL_NAMES.get(key, key.rsplit('.', 1)[-1])} {drawn_value(job.params.get(key, '?'))}"
+                  for key in keys]
+        lines = [", ".join(values[i:i + 2]) for i in range(0, len(values), 2)]  # two values per line
+        ax.set_title("\n".join([f"#{rank} trial {job.short_name}: {metric} {job.objective:.3f}", *lines]),
+                     fontsize=8)
         ax.set_ylim(0, 1)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # epochs
         if marker:
@@ -119,5 +137,6 @@ def metric_overlay(jobs: list[JobRun], keys: list[str], title: str, tag: str):
         if steps:
             ax.plot(steps, values, label=job.label(keys), **series_style(index, len(steps)))
     ax.set(xlabel="step", ylabel=tag, title=f"{title}: {tag}")
-    ax.legend(fontsize=8)
+    if ax.lines:
+        ax.legend(fontsize=8)
     return fig

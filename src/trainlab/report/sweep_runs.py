@@ -34,7 +34,16 @@ class JobRun:
         return number if number.isdigit() else self.name
 
     def label(self, keys: list[str]) -> str:
-        return ", ".join(f"{k.split('.')[-1]}={self.params.get(k, '?')}" for k in keys) or self.name
+        """``init=he, lr=0.01``: the job's values of ``keys``; ``init=normal`` with its std, which defines it (the
+        book's legend of experiment D says std=0.01), unless ``init.std`` is a key of its own."""
+        def shown(key: str) -> str:
+            value = self.params.get(key, "?")
+            if key == "init" and value == "normal" and "init.std" not in keys:
+                std = recorded_value(self.path, "init.std")
+                return f"normal (std={std})" if std is not None else value
+            return value
+
+        return ", ".join(f"{k.split('.')[-1]}={shown(k)}" for k in keys) or self.name
 
     def series(self, tag: str) -> tuple[list[int], list[float]]:
         return self.scalars.get(tag, ([], []))
