@@ -167,9 +167,9 @@ def test_a_diverging_member_is_frozen_and_recorded_while_the_others_go_on(make_c
     lone_nan_steps = [e.step for e in load_run(lone_dirs[1]).Scalars("train/loss") if math.isnan(e.value)]
     stacked_losses = load_run(stack_dirs[1]).Scalars("train/loss")
     assert math.isnan(stacked_losses[-1].value) and stacked_losses[-1].step == lone_nan_steps[0]
-    # its run ends where its curves end: the hp/* scalars at the frozen step, not at the stack's last step
-    assert [e.step for e in load_run(stack_dirs[1]).Scalars("hp/status")] == [lone_nan_steps[0]]
-    assert load_run(stack_dirs[0]).Scalars("hp/status")[0].step > lone_nan_steps[0]
+    # its run ends where its curves end: the HPARAMS metric scalars at the frozen step, not at the stack's last step
+    assert [e.step for e in load_run(stack_dirs[1]).Scalars("~hparams/status")] == [lone_nan_steps[0]]
+    assert load_run(stack_dirs[0]).Scalars("~hparams/status")[0].step > lone_nan_steps[0]
 
 
 def test_a_stack_whose_members_all_diverge_stops_at_that_step_as_a_lone_run_does(make_cfg, tmp_path, monkeypatch):
@@ -183,7 +183,7 @@ def test_a_stack_whose_members_all_diverge_stops_at_that_step_as_a_lone_run_does
             for lr, d in zip((1e12, 2e12), dirs, strict=True)]
     train_stack(jobs)
     assert [status(d)["status"] for d in dirs] == ["diverged", "diverged"]
-    diverged_at = max(load_run(d).Scalars("hp/status")[0].step for d in dirs)  # the step the check saw the NaN
+    diverged_at = max(load_run(d).Scalars("~hparams/status")[0].step for d in dirs)  # the step the check saw the NaN
     assert stopped_at == [diverged_at + 1] and diverged_at + 1 < 8  # the stack's steps: within the first epoch
 
 

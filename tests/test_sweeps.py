@@ -41,7 +41,7 @@ def test_diverging_member_is_recorded_and_the_sweep_goes_on(train_in_process, tm
     assert float(rows[1]["objective"]) == 0.0  # objective_on_failure
     assert rows[1]["train/loss"] == "nan"
     diverged_dir = only_sweep(tmp_path) / rows[1]["job"]
-    assert scalar_values(diverged_dir, "hp/status") == [1.0]  # 1 = diverged
+    assert scalar_values(diverged_dir, "~hparams/status") == [1.0]  # 1 = diverged
     assert read_status(diverged_dir)["wall_time_s"] > 0
     assert "ranking.csv" in os.listdir(only_sweep(tmp_path))
 

@@ -26,8 +26,8 @@ from trainlab.run_status import read_status
 from trainlab.sweep.hparams_experiment import write_sweep_experiment
 
 SWEEP_ARGS = ["experiment=compare_optimizers", "hydra.sweeper.params.optimizer='sgd,adam'", "debug=limit"]
-DECLARED_METRICS = ["hp/val_acc", "hp/test_acc", "hp/test_loss", "hp/train_acc", "hp/train_loss",
-                    "hp/val_acc_best", "hp/val_loss", "hp/status"]
+DECLARED_METRICS = ["~hparams/val/acc", "~hparams/test/acc", "~hparams/test/loss", "~hparams/train/acc",
+                    "~hparams/train/loss", "~hparams/val/acc_best", "~hparams/val/loss", "~hparams/status"]
 
 
 @pytest.fixture(scope="module")
@@ -114,9 +114,9 @@ def test_each_job_is_one_row_with_its_final_metrics_and_the_report_run_is_not(sw
         status = read_status(sweep / group.name)
         values = {metric.name.tag: metric.value for metric in group.metric_values}
         assert set(values) == set(DECLARED_METRICS)
-        assert values["hp/val_acc"] == pytest.approx(status["metrics"]["val/acc"])
-        assert values["hp/test_acc"] == pytest.approx(status["metrics"]["test/acc"])
-        assert values["hp/status"] == STATUS_CODES["completed"]
+        assert values["~hparams/val/acc"] == pytest.approx(status["metrics"]["val/acc"])
+        assert values["~hparams/test/acc"] == pytest.approx(status["metrics"]["test/acc"])
+        assert values["~hparams/status"] == STATUS_CODES["completed"]
         assert [session.status for session in group.sessions] == [api_pb2.STATUS_SUCCESS]
         assert group.hparams["optimizer"].string_value in group.name
 
@@ -135,7 +135,7 @@ def test_rewriting_the_sweep_experiment_replaces_the_previous_one(sweep, tmp_pat
     second = write_sweep_experiment(copy, optimized_metric="val/loss")
     assert list(copy.glob("events.out.tfevents.*")) == [second] and second != first
     experiment, _, _ = hparams_backend(copy)
-    assert experiment.metric_infos[0].name.tag == "hp/val_loss"  # the new declaration is the one TensorBoard reads
+    assert experiment.metric_infos[0].name.tag == "~hparams/val/loss"  # the new declaration: the one TensorBoard reads
     assert not list(copy.glob(".hparams-*"))  # no staging directory left
 
 
@@ -185,8 +185,9 @@ def test_an_override_of_a_speed_only_switch_becomes_a_column_unless_declared_as_
 
 
 def test_hp_metrics_carry_the_status_code():
-    assert hp_metrics({"val/acc": 0.5, "status/diverged": 1.0}, "diverged") == {"hp/val_acc": 0.5, "hp/status": 1.0}
-    assert hp_metrics({}, "failed") == {"hp/status": 2.0}
+    assert hp_metrics({"val/acc": 0.5, "status/diverged": 1.0}, "diverged") == {"~hparams/val/acc": 0.5,
+                                                                                 "~hparams/status": 1.0}
+    assert hp_metrics({}, "failed") == {"~hparams/status": 2.0}
     assert session_end_summary("interrupted") is None  # a resumed run writes the session's end
     end = session_end_summary("diverged").value[0]
     assert end.tag == metadata.SESSION_END_INFO_TAG
@@ -196,10 +197,15 @@ def test_hp_metrics_carry_the_status_code():
 
 def test_experiment_types_mixed_and_partial_columns():
     summary = experiment_summary([{"a": 1, "b": "x", "c": True}, {"a": 2.5, "b": 3, "c": True}],
-                                 swept_columns=["c"], metric_names=["hp/val_acc", "hp/status"])
+                                 swept_columns=["c"], metric_names=["~hparams/val/acc", "~hparams/status"])
     experiment = metadata.parse_experiment_plugin_data(summary.value[0].metadata.plugin_data.content)
     a, b, c = experiment.hparam_infos
     assert (a.type, a.domain_interval.min_value, a.domain_interval.max_value, a.differs) == (
         api_pb2.DATA_TYPE_FLOAT64, 1.0, 2.5, True)
     assert (b.type, list(b.domain_discrete), b.differs) == (api_pb2.DATA_TYPE_STRING, ["3", "x"], True)
     assert (c.type, list(c.domain_discrete), c.differs) == (api_pb2.DATA_TYPE_BOOL, [True], True)  # swept
+    # the metrics' columns are headed by the metrics' own names; their tags sort after train/ and val/ in the
+    # scalar dashboards, which open the first two groups (hp/ came first, eight single points over the curves)
+    assert [(m.name.tag, m.display_name) for m in experiment.metric_infos] == [
+        ("~hparams/val/acc", "val/acc"), ("~hparams/status", "status")]
+    assert sorted(["~hparams/val/acc", "train/loss", "val/acc", "test/acc"])[-1] == "~hparams/val/acc"

@@ -249,11 +249,11 @@ def test_multirun_gives_one_tensorboard_run_per_job(train_subprocess, tmp_path):
     ]
     losses = [scalar_values(job, "train/loss") for job in jobs]
     assert all(losses) and losses[0] != losses[1]
-    # hyper-parameters are logged resolved, with the final metrics as hp/* scalars
+    # hyper-parameters are logged resolved, with the final metrics as ~hparams/* scalars
     hparams = (jobs[1] / "hparams.yaml").read_text()
     assert "trainlab.optim.adam.Adam" in hparams and "${" not in hparams
     assert "resolved_source: bundled" in hparams
-    assert len(scalar_values(jobs[1], "hp/val_acc")) == 1
+    assert len(scalar_values(jobs[1], "~hparams/val/acc")) == 1
     for job in jobs:  # each job's log holds its own run, Lightning's lines included
         log = (job / "train.log").read_text()
         assert log.count("GPU available: False") == 1 and "MNIST source=bundled" in log, job.name

@@ -115,7 +115,7 @@ def hide_event_files(attempt_dir: Path) -> None:
     """Rename the TensorBoard event files in ``attempt_dir`` (at any depth) from ``events.out.tfevents.*`` to
     ``events.out.attempt-events.*``. TensorBoard reads every file whose name holds ``tfevents`` anywhere under its
     ``--logdir``: an earlier attempt kept under a job was a run of its own beside the jobs, and a row of the sweep's
-    HPARAMS tab (its session start, ``hp/status`` 3). Renamed back, a file is that attempt's TensorBoard run again."""
+    HPARAMS tab (its session start, status 3). Renamed back, a file is that attempt's TensorBoard run again."""
     for path in sorted(attempt_dir.rglob(f"*{TENSORBOARD_MARK}*")):
         if path.is_file() and TENSORBOARD_MARK in path.name:
             path.rename(path.with_name(path.name.replace(TENSORBOARD_MARK, SET_ASIDE_MARK)))

@@ -17,8 +17,11 @@ A run's *columns* (:func:`run_hparams`) are what defines it:
 Numbers stay numbers, booleans booleans, strings strings; a list becomes a readable string (``[100, 100]``);
 a null setting is left out (an empty cell), a null option reads ``null``.
 
-The final metrics become ``hp/<metric>`` scalars (``val/acc`` -> ``hp/val_acc``) plus ``hp/status``
-(:data:`STATUS_CODES`), the HPARAMS metrics. The protobuf summaries are built with TensorBoard's hparams plugin
+The final metrics become ``~hparams/<metric>`` scalars (``val/acc`` -> ``~hparams/val/acc``) plus
+``~hparams/status`` (:data:`STATUS_CODES`), the HPARAMS metrics, which the HPARAMS table heads with the metric's own
+name (``val/acc``, ``status``). TensorBoard orders the scalar dashboards' tag groups by code point and opens the
+first two: ``~`` puts these single points after ``train/`` and ``val/`` (as ``hp/`` they came first and pushed the
+learning curves out of view). The protobuf summaries are built with TensorBoard's hparams plugin
 API: a session start (the columns) when the run starts, a session end (its status) when it ends, and, for a whole
 sweep, one experiment (:func:`experiment_summary`) that declares every column with its type and domain, marks the
 ones that differ between the runs (TensorBoard lists those first and shows the first five) and declares the
@@ -69,12 +72,13 @@ NOT_HYPERPARAMETERS = (
 )
 
 STATUS_CODES = {"completed": 0, "diverged": 1, "failed": 2, "interrupted": 3}
-STATUS_METRIC = "hp/status"
+HP_GROUP = "~hparams"  # the tag group of the HPARAMS metrics (see the module docstring)
+STATUS_METRIC = f"{HP_GROUP}/status"
 STATUS_DESCRIPTION = "status of the run: " + ", ".join(f"{code} {name}" for name, code in STATUS_CODES.items())
 # TensorBoard's session status. An interrupted run gets no session end, so that its resumption can write one.
 SESSION_STATUS = {"completed": api_pb2.STATUS_SUCCESS, "diverged": api_pb2.STATUS_FAILURE,
                   "failed": api_pb2.STATUS_FAILURE}
-# Final metrics that are bookkeeping of the training task rather than results; hp/status says the same.
+# Final metrics that are bookkeeping of the training task rather than results; the status metric says the same.
 NOT_HP_METRICS = frozenset({"status/diverged"})
 
 
@@ -146,12 +150,17 @@ def column_of_override(key: str) -> str:
 
 
 def hp_metric_name(metric: str) -> str:
-    """``val/acc`` -> ``hp/val_acc``: the scalar tag of a final metric in the HPARAMS tab."""
-    return f"hp/{metric.replace('/', '_')}"
+    """``val/acc`` -> ``~hparams/val/acc``: the scalar tag of a final metric in the HPARAMS tab."""
+    return f"{HP_GROUP}/{metric}"
+
+
+def shown_metric_name(tag: str) -> str:
+    """``~hparams/val/acc`` -> ``val/acc``: what the HPARAMS table heads a metric's column with."""
+    return tag.removeprefix(f"{HP_GROUP}/")
 
 
 def hp_metrics(metrics: Mapping[str, float], status: str) -> dict[str, float]:
-    """The HPARAMS metric scalars of a run that ended with ``status``: every final metric and ``hp/status``."""
+    """The HPARAMS metric scalars of a run that ended with ``status``: every final metric and the status."""
     scalars = {hp_metric_name(name): float(value) for name, value in metrics.items() if name not in NOT_HP_METRICS}
     scalars[STATUS_METRIC] = float(STATUS_CODES[status])
     return scalars
@@ -216,7 +225,7 @@ def experiment_summary(
 ) -> summary_pb2.Summary:
     """The HPARAMS experiment of a sweep: every column any of its runs (``sessions``) logged, typed; the swept ones
     and those whose values differ marked ``differs`` (TensorBoard lists them first, sorted by name, then the rest);
-    ``metric_names`` (``hp/...`` tags, in this order) declared as its metrics."""
+    ``metric_names`` (``~hparams/...`` tags, in this order) declared as its metrics, each headed by its own name."""
     swept = set(swept_columns)
     names = sorted({name for session in sessions for name in session})
     infos = []
@@ -225,8 +234,9 @@ def experiment_summary(
         differs = name in swept or len({(type(v), v) for v in values}) > 1 or len(values) < len(sessions)
         infos.append(hparam_info(name, values, differs))
     metric_infos = [
-        api_pb2.MetricInfo(name=api_pb2.MetricName(tag=tag), display_name="status" if tag == STATUS_METRIC else "",
-                           description=STATUS_DESCRIPTION if tag == STATUS_METRIC else "")
+        api_pb2.MetricInfo(name=api_pb2.MetricName(tag=tag), display_name=shown_metric_name(tag),
+                           description=STATUS_DESCRIPTION if tag == STATUS_METRIC else
+                           f"the final value of {shown_metric_name(tag)} (tag {tag})")
         for tag in metric_names
     ]
     experiment = api_pb2.Experiment(hparam_infos=infos, metric_infos=metric_infos,
@@ -236,7 +246,7 @@ def experiment_summary(
 
 def declared_metrics(final_metric_names: Iterable[str], optimized_metric: str | None) -> list[str]:
     """The HPARAMS metric tags of a sweep: the optimised metric first, the other final metrics by name, then
-    ``hp/status``."""
+    the status."""
     names = sorted({hp_metric_name(m) for m in final_metric_names if m not in NOT_HP_METRICS})
     if optimized_metric and hp_metric_name(optimized_metric) in names:
         names.remove(hp_metric_name(optimized_metric))
@@ -276,7 +286,7 @@ def record_run_start(loggers: Sequence[Logger], config: Mapping[str, Any], colum
 
 
 def record_run_end(loggers: Sequence[Logger], metrics: Mapping[str, float], status: str, step: int) -> None:
-    """After training: TensorBoard gets the ``hp/*`` metric scalars at the last ``step`` and the session end;
+    """After training: TensorBoard gets the HPARAMS metric scalars at the last ``step`` and the session end;
     every logger is finalised."""
     from lightning.pytorch.loggers import TensorBoardLogger
 

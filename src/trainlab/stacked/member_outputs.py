@@ -178,7 +178,7 @@ class MemberOutputs(Checkpoint):
         function of a member's checkpoint file giving its error line (an interrupt: each member names its own)."""
         objectives = []
         wall_time = time.monotonic() - self.started
-        final_step = self.stack.global_step  # where the hp/* scalars go, as for a lone run
+        final_step = self.stack.global_step  # where the HPARAMS metric scalars go, as for a lone run
         for member in self.members:
             if failure is not None and member.status == "completed":
                 own = saved_as(member.shutdown_checkpoint) if saved_as and member.shutdown_checkpoint else failure

@@ -5,8 +5,8 @@ experiment per log directory; without one it guesses the columns from the runs a
 When a multirun ends, this module reads the session start of every job back from its event files, and writes the
 sweep's experiment into an event file of its own in the sweep directory (the TensorBoard run ``.`` of
 ``tensorboard --logdir <sweep>``, which has no row): the union of the columns, typed, the swept keys and every
-column whose value differs marked so that TensorBoard lists them first, and the final metrics ``hp/...`` and
-``hp/status`` declared, the optimised metric first. A sweep re-run into the same directory (``resume_sweep=true``)
+column whose value differs marked so that TensorBoard lists them first, and the final metrics ``~hparams/...`` and
+``~hparams/status`` declared, the optimised metric first. A sweep re-run into the same directory (``resume_sweep=true``)
 replaces the file.
 """
 
