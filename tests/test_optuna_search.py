@@ -302,7 +302,13 @@ def test_a_stop_in_the_middle_of_a_batch_tells_every_trial(tmp_path):
     study = load(tmp_path / "s")
     assert [(t.state, t.value, t.user_attrs["outcome"]) for t in study.trials] == [
         (TrialState.COMPLETE, 0.75, "completed"), (TrialState.FAIL, None, "interrupted")]
-    assert not (tmp_path / "s" / "optimization_results.yaml").exists()
+    # what ran so far is recorded as a finished search records it (nothing was, until a resume)
+    results = yaml.safe_load((tmp_path / "s" / "optimization_results.yaml").read_text())
+    assert (results["best_trial"], results["best_value"]) == (0, 0.75)
+    assert results["trials"]["completed"] == 1 and results["trials"]["interrupted"] == 1
+    with (tmp_path / "s" / "summary.csv").open() as table:
+        assert [(row["job"], row["status"]) for row in csv.DictReader(table)] == [
+            ("0_job", "completed"), ("1_job", "interrupted")]
     assert (tmp_path / "s" / "multirun.yaml").is_file()
 
 

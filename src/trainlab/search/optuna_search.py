@@ -347,10 +347,12 @@ class OptunaSearch:
                     while (left := trials_left(study, self.n_trials)) > 0:
                         self.run_batch(study, space, self.batches.next_batch(left, completed_trials(study)), stop)
                 except SearchInterrupted as interrupted:
+                    self.record_stop(study, storage.description)
                     self.report_stop(study)
                     raise SystemExit(128 + interrupted.signum) from None
                 except SystemExit as exit_:
                     if isinstance(exit_.code, int) and exit_.code > 128:  # a job stopped on a signal
+                        self.record_stop(study, storage.description)
                         self.report_stop(study)
                     raise
             payload = write_results(self.sweep_dir, study, storage.description)
@@ -423,6 +425,21 @@ class OptunaSearch:
         if jobs:  # once per batch: each read of the study's trials is a storage query over all of them
             best = best_trial(study)
             log.info("best so far: %s", "none" if best is None else f"trial {best.number} with {best.value}")
+
+    def record_stop(self, study: optuna.Study, where: str) -> None:
+        """A stopped search's records of what ran so far, as a finished one's: ``optimization_results.yaml`` (the
+        best trial so far, the trials per outcome) and ``summary.csv`` / ``ranking.csv`` (Hydra ends the multirun
+        without its end callbacks); a resume rewrites them. A failure to write them is said, and the stop goes on."""
+        from trainlab.config_keys import override_key
+        from trainlab.sweep.summary import write_summary
+
+        try:
+            write_results(self.sweep_dir, study, where)
+            write_summary(self.sweep_dir, direction=self.direction,
+                          always=[override_key(str(key)) for key in (self.params or {})],
+                          metric=self.config.get("optimized_metric"))
+        except (OSError, ValueError) as error:
+            log.warning("the stopped search's optimization_results.yaml / summary.csv were not written: %s", error)
 
     def report_stop(self, study: optuna.Study) -> None:
         counted = self.n_trials - trials_left(study, self.n_trials)
