@@ -680,6 +680,38 @@ def test_a_preset_argument_another_class_does_not_take_says_how_to_drop_it():
         "(whose preset sets only seed) when _target_ names another class")
 
 
+def test_an_experimental_sampler_is_said_once_as_a_line_not_as_a_warning_with_its_source(caplog):
+    import warnings
+
+    from trainlab.search import sampler_factory
+
+    caplog.set_level(logging.INFO)
+    sampler_factory.SAID_EXPERIMENTAL.discard("QMCSampler")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Optuna's ExperimentalWarning, printed with `return self.cls(**arguments)`
+        build_sampler({"_target_": "optuna.samplers.QMCSampler", "seed": 1})
+        build_sampler({"_target_": "optuna.samplers.QMCSampler", "seed": 2})
+    assert caplog.text.count("QMCSampler is experimental in Optuna") == 1
+
+
+def test_cma_es_over_a_choice_says_once_that_it_draws_the_choice_at_random(caplog):
+    from trainlab.search.optuna_search import quiet_independent_sampling
+    from trainlab.search.sampler_factory import sampler_spec
+
+    caplog.set_level(logging.INFO)
+    space = parse_search_space({"optimizer.lr": "interval(0.001, 0.1)", "init": "choice(he, xavier)"})
+    spec = quiet_independent_sampling(sampler_spec({"_target_": "optuna.samplers.CmaEsSampler", "seed": 1}), space)
+    assert spec.arguments["warn_independent_sampling"] is False  # Optuna warned at every trial (100 lines in I)
+    assert "CmaEsSampler draws init at random, each trial on its own" in caplog.text
+    chosen = sampler_spec({"_target_": "optuna.samplers.CmaEsSampler", "warn_independent_sampling": True})
+    assert quiet_independent_sampling(chosen, space).arguments["warn_independent_sampling"] is True  # the config's
+    numbers = parse_search_space({"optimizer.lr": "interval(0.001, 0.1)"})
+    tpe = sampler_spec({"_target_": "optuna.samplers.TPESampler"})
+    assert quiet_independent_sampling(tpe, space) is tpe
+    assert "warn_independent_sampling" not in quiet_independent_sampling(
+        sampler_spec({"_target_": "optuna.samplers.CmaEsSampler"}), numbers).arguments
+
+
 def test_any_optuna_sampler_by_target():
     for target in ("GPSampler", "CmaEsSampler", "QMCSampler", "NSGAIISampler"):
         sampler = build_sampler({"_target_": f"optuna.samplers.{target}", "seed": 3})

@@ -30,6 +30,7 @@ Every check of the settings runs before the first trial, each failing with a one
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import sys
@@ -47,7 +48,7 @@ from trainlab.errors import ConfigError
 from trainlab.job_view import job_view
 from trainlab.search.batch_size import AUTO, BatchSize, batch_size, parse_n_jobs
 from trainlab.search.results import best_trial, write_results
-from trainlab.search.sampler_factory import sampler_spec
+from trainlab.search.sampler_factory import SamplerSpec, sampler_spec
 from trainlab.search.search_space import SearchSpace, parse_search_space
 from trainlab.search.stale_trials import close_stale_trials
 from trainlab.search.stop_signals import SearchInterrupted, StopSignals
@@ -122,6 +123,19 @@ def positive_int(key: str, value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ConfigError(f"hydra.sweeper.{key}={value} is invalid; allowed: an integer >= 1")
     return value
+
+
+def quiet_independent_sampling(spec: SamplerSpec, space: SearchSpace) -> SamplerSpec:
+    """CMA-ES models numbers only: it draws a ``choice`` at random, and Optuna warns of that at every trial (100
+    lines in experiment I). Said once here instead, unless the config sets ``warn_independent_sampling`` itself."""
+    choices = [key for key, distribution in space.distributions.items()
+               if isinstance(distribution, optuna.distributions.CategoricalDistribution)]
+    if not (choices and issubclass(spec.cls, optuna.samplers.CmaEsSampler)
+            and "warn_independent_sampling" not in spec.arguments):
+        return spec
+    log.info("%s draws %s at random, each trial on its own (CMA-ES models numbers, not choices); the other keys by "
+             "CMA-ES", spec.name, ", ".join(choices))
+    return dataclasses.replace(spec, arguments={**spec.arguments, "warn_independent_sampling": False})
 
 
 def warn_of_a_direction_against_the_metric(metric: str | None, direction: str, on_failure: Any = None) -> None:
@@ -309,7 +323,7 @@ class OptunaSearch:
     def run(self, arguments: list[str]) -> dict[str, Any]:
         self.check_objective()
         space = self.search_space(arguments)
-        spec = sampler_spec(self.sampler_node)
+        spec = quiet_independent_sampling(sampler_spec(self.sampler_node), space)
         sampler = spec.build()  # a bad sampler is refused before the storage file is made
         self.batches = batch_size(self.n_jobs, spec, space.distributions)
         from trainlab.config_validation import check_optimized_metric, validate_config

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import logging
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,10 @@ from trainlab.errors import ConfigError
 from trainlab.search.worker_seeded_sampler import WorkerSeededSampler
 from trainlab.typed_values import typed
 
+log = logging.getLogger(__name__)
+
 KEY = "hydra.sweeper.sampler"
+SAID_EXPERIMENTAL: set[str] = set()  # sampler classes whose ExperimentalWarning this process has logged
 PRESETS = ("random", "tpe", "gp", "cmaes", "qmc")  # hydra/sweeper/optuna_sampler (hydra_plugins...config.SAMPLERS)
 #: samplers that import a package of their own only when they first sample (a trial was left RUNNING then)
 PACKAGE_NEEDED = {"CmaEsSampler": "cmaes"}
@@ -71,9 +75,19 @@ class SamplerSpec:
         def make(seed: int | None) -> optuna.samplers.BaseSampler:
             arguments = {**self.arguments, "seed": seed} if "seed" in self.arguments else self.arguments
             try:
-                return self.cls(**arguments)
+                with warnings.catch_warnings(record=True) as caught:  # QMCSampler's, printed with its source line
+                    warnings.simplefilter("always", optuna.exceptions.ExperimentalWarning)
+                    sampler = self.cls(**arguments)
             except (TypeError, ValueError, ImportError) as error:
                 raise ConfigError(f"{KEY} ({self.target}): {error}") from None
+            for warning in caught:
+                if not issubclass(warning.category, optuna.exceptions.ExperimentalWarning):
+                    warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+                elif self.name not in SAID_EXPERIMENTAL:  # once a process, as one line
+                    SAID_EXPERIMENTAL.add(self.name)
+                    log.info("%s is experimental in Optuna %s: its interface may change", self.name,
+                             optuna.__version__)
+            return sampler
 
         seed = self.arguments.get("seed")
         if seed is None:
