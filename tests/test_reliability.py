@@ -234,6 +234,20 @@ def test_an_interrupted_job_of_a_multirun_prints_the_command_that_finishes_the_s
     assert "ckpt_path=last" not in result.stderr
 
 
+def test_only_joblib_workers_that_are_processes_wait_for_their_own_signal():
+    """Under joblib's threading backend the jobs run in threads of the command's process, which get no signal: a
+    deferred Ctrl-C would have let the whole sweep run on."""
+    from omegaconf import OmegaConf
+
+    from trainlab.sweep.worker_stop import jobs_train_in_workers
+
+    joblib = "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"
+    assert [jobs_train_in_workers(OmegaConf.create({"_target_": joblib, "backend": backend}))
+            for backend in (None, "loky", "multiprocessing", "threading")] == [True, True, True, False]
+    stacked = "hydra_plugins.trainlab_stacked_launcher.stacked_launcher.StackedLauncher"
+    assert not jobs_train_in_workers(OmegaConf.create({"_target_": stacked})) and not jobs_train_in_workers(None)
+
+
 @pytest.mark.slow  # ~25 s each on 2 cores (make test-slow; the default run stays ~4 min)
 @pytest.mark.parametrize("sweep", [["-m", "seed=1,2"],
                                    ["hparams_search=tpe", "hydra.sweeper.n_trials=2", "hydra.sweeper.n_jobs=2"]])

@@ -279,7 +279,8 @@ class Preflight(Callback):
         note_output_dir(sweep_dir)  # what a Ctrl-C before the first job trains names as written
         if not in_process:
             end_startup()  # the jobs train in processes of their own (joblib, submitit), which answer a Ctrl-C
-        if jobs_train_in_workers(launcher) and OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:
+        basic = OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER
+        if jobs_train_in_workers(OmegaConf.select(config, "hydra.launcher")) and basic:
             DEFERRED.install()  # Hydra's basic sweeper waits for its workers to save (a search defers it itself)
         NEW_SWEEP_DIR[:] = [] if sweep_dir.exists() else [sweep_dir]  # this multirun's (a process may run several)
         if writes_run_files():

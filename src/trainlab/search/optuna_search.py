@@ -393,7 +393,7 @@ class OptunaSearch:
                         jobs.remove(job)
             # jobs in worker processes save and return on the signal themselves: the stop waits for them
             # (trainlab/sweep/worker_stop.py)
-            in_workers = jobs_train_in_workers(OmegaConf.select(self.config, "hydra.launcher._target_"))
+            in_workers = jobs_train_in_workers(OmegaConf.select(self.config, "hydra.launcher"))
             for run in consecutive_runs(jobs):
                 with stop.deferred() if in_workers else contextlib.nullcontext():
                     results = self.launcher.launch([job.overrides for job in run], initial_job_idx=run[0].number)

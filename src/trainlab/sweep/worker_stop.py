@@ -34,8 +34,17 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 WORKER_LAUNCHERS = ("hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",)
 
 
-def jobs_train_in_workers(launcher_target: str | None) -> bool:
-    return launcher_target in WORKER_LAUNCHERS
+#: joblib backends whose workers are processes (joblib's default is loky); under ``threading`` the jobs run in
+#: threads of the command's process, which never see a signal: the command's own Ctrl-C stops the sweep
+PROCESS_BACKENDS = (None, "loky", "multiprocessing")
+
+
+def jobs_train_in_workers(launcher: Any) -> bool:
+    """Whether ``launcher`` (a config's ``hydra.launcher`` node) trains each job in a worker process of this
+    machine."""
+    if launcher is None or not hasattr(launcher, "get"):
+        return False
+    return launcher.get("_target_") in WORKER_LAUNCHERS and launcher.get("backend") in PROCESS_BACKENDS
 
 
 def returns_when_interrupted() -> bool:
@@ -46,7 +55,7 @@ def returns_when_interrupted() -> bool:
     if not HydraConfig.initialized():
         return False
     hydra_config = HydraConfig.get()
-    return hydra_config.mode == RunMode.MULTIRUN and jobs_train_in_workers(hydra_config.launcher.get("_target_"))
+    return hydra_config.mode == RunMode.MULTIRUN and jobs_train_in_workers(hydra_config.launcher)
 
 
 class DeferredStop:
