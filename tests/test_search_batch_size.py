@@ -64,6 +64,7 @@ def test_an_n_jobs_that_leaves_the_model_nothing_to_draw_is_one_warning_line():
         "completed: the 6 trials left are all drawn at random, as RandomSampler would; a larger hydra.sweeper.n_trials "
         "or a smaller n_startup_trials lets its model draw some")
     assert gp.warning(7, 4) is None  # a batch of the 6 start-up trials missing, then one from the model
+    assert "completed: the 1 trial left is drawn at random" in gp.warning(1, 0)  # not "the 1 trials left are all"
 
 
 @pytest.mark.parametrize("value", ["abc", 1.5, 0, True, None])

@@ -154,8 +154,8 @@ class StackedLauncher(Launcher):
         freeze_now()
         stacked = sum(len(stack) > 1 for stack in stacks)
         done_before = f"; {len(skipped)} completed before, skipped (resume_sweep=true)" if skipped else ""
-        log.info("Launching %d jobs as %d run%s: %d stacked, %d alone%s", len(jobs), len(stacks),
-                 "" if len(stacks) == 1 else "s", stacked, len(stacks) - stacked, done_before)
+        log.info("Launching %d job%s as %d run%s: %d stacked, %d alone%s", len(jobs), "" if len(jobs) == 1 else "s",
+                 len(stacks), "" if len(stacks) == 1 else "s", stacked, len(stacks) - stacked, done_before)
         returns: list[JobReturn | None] = [None] * len(jobs)
         for index, objective in skipped.items():
             returns[index] = self._skip(jobs[index], objective)

@@ -136,11 +136,11 @@ class BatchSize:
         if draws == 0:
             return (f"{self.sampler} draws its first {trials(self.startup)} at random "
                     f"(hydra.sweeper.sampler.n_startup_trials={self.startup}) and {completed} have completed: the "
-                    f"{left} trials left are all drawn at random, as RandomSampler would; a larger "
-                    "hydra.sweeper.n_trials or a smaller n_startup_trials lets its model draw some")
+                    f"{trials(left)} left {'are all' if left > 1 else 'is'} drawn at random, as RandomSampler "
+                    "would; a larger hydra.sweeper.n_trials or a smaller n_startup_trials lets its model draw some")
         sizes = self.batches(left, completed)
-        asked = (f"asks all {left} trials left in one batch" if len(sizes) == 1
-                 else f"asks the {left} trials left in batches of {sizes[0]}")
+        asked = (f"asks {'all ' if left > 1 else ''}{trials(left)} left in one batch" if len(sizes) == 1
+                 else f"asks the {trials(left)} left in batches of {sizes[0]}")
         return (f"{KEY}={self.n_jobs} {asked}: {self.sampler} draws a trial from its model only once "
                 f"{trials(self.startup)} (n_startup_trials) completed before it is "
                 f"asked, so it draws every trial at random, as RandomSampler would; {KEY}={AUTO} asks "
