@@ -267,6 +267,20 @@ def test_diverged_and_failed_jobs_are_told_fail_and_count(tmp_path):
         best.number, best.value, best.params)
 
 
+def test_a_moved_sweeps_results_name_its_best_job_where_it_is_now(tmp_path):
+    import shutil
+
+    from trainlab.search.results import write_results
+
+    run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=2"))
+    shutil.copytree(tmp_path / "s", tmp_path / "moved")
+    shutil.rmtree(tmp_path / "s")
+    study = load(tmp_path / "moved")
+    payload = write_results(tmp_path / "moved", study, "journal")
+    best_job = Path(payload["best_job"])  # the trials recorded the old place
+    assert best_job.parent == tmp_path / "moved" and best_job.is_dir()
+
+
 def test_a_search_without_a_completed_trial_says_so_instead_of_best_trial_none(tmp_path, caplog):
     caplog.set_level(logging.INFO)
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=2", outcomes={0: "diverged", 1: "diverged"}))

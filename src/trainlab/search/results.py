@@ -24,7 +24,7 @@ from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from trainlab.atomic_files import write_text_atomically
-from trainlab.search.trial_outcome import COUNTED, JOB_DIR_ATTR, NOT_COUNTED, OUTCOME_ATTR
+from trainlab.search.trial_outcome import COUNTED, JOB_DIR_ATTR, NOT_COUNTED, OUTCOME_ATTR, SWEEP_DIR_ATTR
 
 RESULTS_FILE = "optimization_results.yaml"
 
@@ -50,7 +50,20 @@ def trial_counts(study: Study) -> dict[str, int]:
     return counts
 
 
-def results(study: Study, storage_description: str) -> dict[str, Any]:
+def job_dir_now(trial: FrozenTrial, sweep_dir: Path | None) -> str | None:
+    """Where the trial's job directory is now: as the trial recorded it, or - in a sweep directory moved or copied
+    since (its study holds the old paths) - at the same place in ``sweep_dir``."""
+    recorded, recorded_sweep = trial.user_attrs.get(JOB_DIR_ATTR), trial.user_attrs.get(SWEEP_DIR_ATTR)
+    if recorded is None or recorded_sweep is None or sweep_dir is None or Path(recorded).is_dir():
+        return recorded
+    try:
+        here = sweep_dir / Path(recorded).relative_to(recorded_sweep)
+    except ValueError:  # a job directory outside its sweep directory (hydra.sweep.subdir=../...)
+        return recorded
+    return str(here) if here.is_dir() else recorded
+
+
+def results(study: Study, storage_description: str, sweep_dir: Path | None = None) -> dict[str, Any]:
     best = best_trial(study)
     return {
         "name": "optuna",
@@ -58,7 +71,7 @@ def results(study: Study, storage_description: str) -> dict[str, Any]:
         "storage": storage_description,
         "direction": study.direction.name.lower(),
         "best_trial": None if best is None else best.number,
-        "best_job": None if best is None else best.user_attrs.get(JOB_DIR_ATTR),
+        "best_job": None if best is None else job_dir_now(best, sweep_dir),
         "best_params": {} if best is None else dict(best.params),
         "best_value": None if best is None else best.value,
         "trials": trial_counts(study),
@@ -66,6 +79,6 @@ def results(study: Study, storage_description: str) -> dict[str, Any]:
 
 
 def write_results(sweep_dir: Path, study: Study, storage_description: str) -> dict[str, Any]:
-    payload = results(study, storage_description)
+    payload = results(study, storage_description, sweep_dir)
     write_text_atomically(sweep_dir / RESULTS_FILE, yaml.safe_dump(payload, sort_keys=False))
     return payload
