@@ -477,6 +477,29 @@ def test_a_study_goes_on_only_with_the_settings_its_trials_ran_with(tmp_path):
     assert len(load(sweep).trials) == 3
 
 
+@pytest.mark.parametrize("batch_norm", ["none", "custom"])
+def test_a_study_recorded_before_batch_norm_eps_existed_goes_on_unless_its_net_has_batch_norm(tmp_path, batch_norm):
+    """Its settings lack model.net.batch_norm_eps: every such study was refused ('(absent) in the study, 1e-06
+    here'), also without BatchNorm, where ε acts on nothing; with BatchNorm its trials had torch's 1e-5."""
+    from trainlab.search.study_settings import SETTINGS_ATTR
+
+    sweep = tmp_path / "s"
+    net = f"model.net.batch_norm={batch_norm}"
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=1", net))
+    study = load(sweep)
+    older = {k: v for k, v in study.user_attrs[SETTINGS_ATTR].items() if k != "model.net.batch_norm_eps"}
+    study.set_user_attr(SETTINGS_ATTR, older)
+    resume = ["hydra.sweeper.n_trials=2", net, "resume_sweep=true"]
+    if batch_norm == "none":
+        run_search(make_search(sweep, *resume))
+        assert len(load(sweep).trials) == 2
+        return
+    with pytest.raises(ConfigError, match=r"\(model.net.batch_norm_eps: 1e-05 in the study, 1e-06 here\)"):
+        run_search(make_search(sweep, *resume))
+    run_search(make_search(sweep, *resume, "model.net.batch_norm_eps=1e-5"))  # the value its trials had
+    assert len(load(sweep).trials) == 2
+
+
 @pytest.mark.slow  # ~6 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_dropping_the_progress_bar_is_no_change_of_the_studys_settings_and_a_nan_objective_is_refused(tmp_path):
     sweep = tmp_path / "s"

@@ -379,6 +379,32 @@ def test_report_of_a_folder_of_single_runs_names_each_run_and_the_values_it_did_
                          "| 2026-12-05_06-10-00 | default | sgd | 2 | completed | 0.5000 |"]  # both were "2026-12-05"
 
 
+def test_resuming_a_batch_norm_sweep_recorded_before_its_eps_keeps_the_eps_its_jobs_had(train_in_process, tmp_path):
+    """Experiment F's completed jobs trained with ε 1e-5; its unfinished ones, resumed under today's 1e-6, would not
+    have been comparable with them - nothing said so."""
+    sweep = tmp_path / "sweep"
+    args = ["-m", "model.net.batch_norm=custom", "seed=1,2", "debug=limit", f"hydra.sweep.dir={sweep}"]
+    assert train_in_process(*args).returncode == 0
+    for config in sweep.glob("*/.hydra/config.yaml"):  # as the previous version recorded them
+        config.write_text(config.read_text().replace("    batch_norm_eps: 1.0e-06\n", ""))
+    assert "batch_norm_eps" not in next(sweep.glob("0_*/.hydra/config.yaml")).read_text()
+    refused = train_in_process(*args, "resume_sweep=true")
+    assert refused.returncode == 2, refused.stderr[-2000:]
+    assert refused.stderr.strip().splitlines()[-1].startswith(
+        f"error: resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep}: its job 0_")
+    assert ("trained its BatchNorm with ε 1e-05 (recorded before model.net.batch_norm_eps existed), this command's jobs "
+            "would use 1e-06; nothing was changed. allowed: model.net.batch_norm_eps=1e-05 to finish the sweep as it "
+            "began") in refused.stderr
+    assert train_in_process(*args, "resume_sweep=true", "model.net.batch_norm_eps=1e-05").returncode == 0
+    # without BatchNorm ε acts on nothing: such a sweep resumes as it is
+    plain = tmp_path / "plain"
+    assert train_in_process("-m", "seed=1,2", "debug=limit", f"hydra.sweep.dir={plain}").returncode == 0
+    for config in plain.glob("*/.hydra/config.yaml"):
+        config.write_text(config.read_text().replace("    batch_norm_eps: 1.0e-06\n", ""))
+    assert train_in_process("-m", "seed=1,2", "debug=limit", f"hydra.sweep.dir={plain}",
+                            "resume_sweep=true").returncode == 0
+
+
 def test_a_normal_initialisation_is_labelled_with_its_std_as_the_books_figure_is(tmp_path):
     from trainlab.report.sweep_runs import load_sweep
 

@@ -53,16 +53,14 @@ from omegaconf import DictConfig, OmegaConf
 from trainlab.callbacks.checkpoint_provenance import ENTRY, recorded_config
 from trainlab.config_instantiation import instantiate_key
 from trainlab.errors import CheckpointError
-from trainlab.own_targets import NETWORK, OWN_TARGETS, foreign_targets
+from trainlab.models.net_compat import net_in_effect
+from trainlab.own_targets import OWN_TARGETS, foreign_targets
 from trainlab.resume_overrides import fitting_overrides
 
 PURPOSES = ("resume", "evaluate")
 #: recorded keys that may differ: they choose how the optimizer computes its update, not what it computes
 EXECUTION_PATH_KEYS = ("optimizer.foreach", "optimizer.compile")
 ABSENT = object()
-#: MLP arguments added after checkpoints were first written: a recorded ``model.net`` without one was built with
-#: this value (the argument's default, which is kept for that reason)
-NET_ARGUMENTS_ADDED = {"batch_norm_eps": 1e-5}
 SHOWN = 4  # differences listed in a message; the rest are counted
 TAKES = "a checkpoint that a trainlab run wrote (<run dir>/checkpoints/last.ckpt)"
 
@@ -136,21 +134,8 @@ def config_differences(recorded: Any, composed: Any, key: str) -> list[tuple[str
     return [] if recorded == composed else [(key, recorded, composed)]
 
 
-def net_in_effect(net: Any) -> Any:
-    """The book's ``model.net`` as it acts: an argument added since (:data:`NET_ARGUMENTS_ADDED`) at the value the
-    network had without it, and ``batch_norm_eps`` dropped where there is no BatchNorm for it to act on - so that a
-    run trained before ``model.net.batch_norm_eps`` existed resumes under today's config (1e-6) unless it has
-    BatchNorm (it trained with 1e-5), and the value is not compared for a network without BatchNorm."""
-    if not isinstance(net, dict) or net.get("_target_") != NETWORK:
-        return net
-    net = {**NET_ARGUMENTS_ADDED, **net}
-    if net.get("batch_norm", "none") == "none":
-        del net["batch_norm_eps"]
-    return net
-
-
 def model_in_effect(key: str, value: Any) -> Any:
-    """``value`` of config section ``key`` with its network as :func:`net_in_effect` sees it."""
+    """``value`` of config section ``key`` with its network as it acts (:mod:`trainlab.models.net_compat`)."""
     if key == "model.net":
         return net_in_effect(value)
     if key == "model" and isinstance(value, dict) and "net" in value:

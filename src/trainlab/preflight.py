@@ -68,7 +68,12 @@ from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_
 from trainlab.startup_interrupt import end_startup, note_output_dir
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER
 from trainlab.sweep.first_job import check_first_job, check_sweep_has_jobs
-from trainlab.sweep.job_dirs import check_resume_names_its_sweep, check_resumed_sweep, check_sweep_dir_free
+from trainlab.sweep.job_dirs import (
+    check_resume_names_its_sweep,
+    check_resumed_nets,
+    check_resumed_sweep,
+    check_sweep_dir_free,
+)
 from trainlab.sweep.worker_stop import DEFERRED, jobs_train_in_workers
 
 
@@ -289,6 +294,8 @@ class Preflight(Callback):
             if config.get("resume_sweep"):
                 exit_on_user_error(lambda: check_resume_names_its_sweep(
                     sweep_dir, override_lines(config.hydra.overrides.hydra)))
+                exit_on_user_error(lambda: check_resumed_nets(
+                    sweep_dir, OmegaConf.select(config, "model.net.batch_norm_eps", default=None)))
                 exit_on_user_error(lambda: warn(check_resumed_sweep(
                     sweep_dir, override_lines(config.hydra.overrides.task),
                     list(config.hydra.job.config.override_dirname.exclude_keys),

@@ -47,6 +47,7 @@ from omegaconf import DictConfig, OmegaConf
 from trainlab.config_keys import flatten, is_under, override_key
 from trainlab.errors import ConfigError
 from trainlab.loggers.hparams import NOT_HYPERPARAMETERS
+from trainlab.models.net_compat import flat_settings_in_effect
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,8 @@ def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: s
             f"{new_search} for a search that includes it")
     left_out = list(left_out)
     recorded = {key: value for key, value in recorded.items() if not is_under(key, left_out)}
+    # a study recorded before an MLP argument existed, or a network without BatchNorm (trainlab/models/net_compat.py)
+    recorded, settings = flat_settings_in_effect(recorded), flat_settings_in_effect(settings)
     absent = object()
     differing = [key for key in sorted({*recorded, *settings})
                  if not same_setting(recorded.get(key, absent), settings.get(key, absent))]

@@ -19,7 +19,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from trainlab.config_keys import override_lines
+from trainlab.config_keys import override_key, override_lines
 from trainlab.errors import ConfigError, RunDirInUseError
 from trainlab.run_dir import artifacts, failed_without_checkpoint, naming_overrides
 from trainlab.run_status import STATUS_FILE, read_status
@@ -147,6 +147,45 @@ def check_resume_names_its_sweep(sweep_dir: Path, hydra_overrides: list[str]) ->
                       f"{example}")
 
 
+def check_resumed_nets(sweep_dir: Path, eps_now: Any) -> None:
+    """A sweep whose jobs trained before ``model.net.batch_norm_eps`` existed: a completed job with BatchNorm had
+    ε 1e-5 (:mod:`trainlab.models.net_compat`); its unfinished jobs, resumed under today's config (1e-6), would
+    train with another ε than the ones that completed - the jobs of experiment F would not be comparable."""
+    from trainlab.models.net_compat import net_in_effect
+    from trainlab.recorded_yaml import read_recorded_mapping
+
+    for job_dir in sweep_job_dirs(sweep_dir):
+        config, status = job_dir / ".hydra" / "config.yaml", read_status(job_dir)
+        if status is None or status.get("status") != "completed" or not config.is_file():
+            continue
+        net = (read_recorded_mapping(config).get("model") or {}).get("net")
+        if not isinstance(net, dict) or "batch_norm_eps" in net:
+            continue
+        before = net_in_effect(net).get("batch_norm_eps")
+        if before is not None and eps_now is not None and before != eps_now:
+            raise RunDirInUseError(
+                f"resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep_dir}: its job {job_dir.name} trained "
+                f"its BatchNorm with ε {before} (recorded before model.net.batch_norm_eps existed), this command's "
+                f"jobs would use {eps_now}; nothing was changed. allowed: model.net.batch_norm_eps={before} to finish "
+                "the sweep as it began, or a new hydra.sweep.dir")
+
+
+def restores_an_added_argument(override: str, before: list[str]) -> bool:
+    """``model.net.batch_norm_eps=1e-05`` on the resume of a sweep whose jobs ran before the key existed: the value
+    they had without it (:data:`~trainlab.models.net_compat.NET_ARGUMENTS_ADDED`), so no change of their overrides -
+    what :func:`check_resumed_nets` asks for."""
+    from trainlab.models.net_compat import NET_ARGUMENTS_ADDED
+
+    key, _, value = override.partition("=")
+    name = key.lstrip("+").removeprefix("model.net.")
+    if name not in NET_ARGUMENTS_ADDED or any(override_key(line) == key.lstrip("+") for line in before):
+        return False
+    try:
+        return float(value) == NET_ARGUMENTS_ADDED[name]
+    except ValueError:
+        return False
+
+
 def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys: list[str],
                         sweeper_target: str | None, sweeper_params: Any = None,
                         sweeper_choice: str | None = None) -> str | None:
@@ -200,6 +239,7 @@ def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys
         return None
     for number, (before, now) in enumerate(zip(recorded, wanted, strict=False)):
         before, now = naming_overrides(before, exclude_keys), naming_overrides(now, exclude_keys)
+        now = [override for override in now if not restores_an_added_argument(override, before)]
         if before != now:
             raise RunDirInUseError(
                 f"resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep_dir}: its job {number} ran with "
