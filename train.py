@@ -40,12 +40,13 @@ def main(cfg: DictConfig) -> float | None:
     from trainlab.callbacks.divergence_guard import RunDiverged
     from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
     from trainlab.lightning_noise import route_lightning_logs_through_root
+    from trainlab.sweep.worker_stop import in_a_worker, run_worker_job
     from trainlab.train import train
 
     route_lightning_logs_through_root()
-
+    worker = in_a_worker()  # a joblib worker's job: its pool waits for every worker (trainlab/sweep/worker_stop.py)
     try:
-        return train(cfg)
+        return run_worker_job(cfg, train) if worker else train(cfg)
     except UserError as error:  # a config value, data file or directory to fix: one line, exit status 2
         exit_for_user_error(error)
     except RunDiverged as diverged:  # trained, recorded, but useless: exit status 3 (a multirun job never raises it)
@@ -54,9 +55,7 @@ def main(cfg: DictConfig) -> float | None:
     except TrainingInterrupted as stop:
         print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}, saved {stop.checkpoint}.\n"
               f"{resume_command(stop.checkpoint.parent.parent)}", file=sys.stderr)
-        from trainlab.sweep.worker_stop import returns_when_interrupted
-
-        if returns_when_interrupted():  # a joblib worker: its pool waits for the others to save (sweep/worker_stop.py)
+        if worker:  # it returns: the pool waits for the other workers to save
             return None
         sys.exit(128 + stop.signum)
 

@@ -52,3 +52,22 @@ class CtrlCOnceEveryJobTrains(L.Callback):
         if job == 0 and not self.sent and len(list(marks.iterdir())) >= self.jobs:
             self.sent = True
             os.killpg(os.getpgrp(), signal.SIGINT)
+
+
+class SleepInSetupOfJob(L.Callback):
+    """Job ``job`` of a sweep marks ``<marks>/<job>`` in its set-up, before training, and then sleeps there: a
+    Ctrl-C meanwhile finds it starting."""
+
+    def __init__(self, marks: str, job: int, seconds: float) -> None:
+        self.marks, self.job, self.seconds = marks, job, seconds
+
+    def setup(self, trainer, pl_module, stage) -> None:
+        import time
+        from pathlib import Path
+
+        from hydra.core.hydra_config import HydraConfig
+
+        if HydraConfig.get().job.num == self.job:
+            Path(self.marks).mkdir(parents=True, exist_ok=True)
+            (Path(self.marks) / str(self.job)).touch()
+            time.sleep(self.seconds)

@@ -248,19 +248,18 @@ def test_only_joblib_workers_that_are_processes_wait_for_their_own_signal():
     assert not jobs_train_in_workers(OmegaConf.create({"_target_": stacked})) and not jobs_train_in_workers(None)
 
 
-@pytest.mark.slow  # ~25 s each on 2 cores (make test-slow; the default run stays ~4 min)
-@pytest.mark.parametrize("sweep", [["-m", "seed=1,2"],
-                                   ["hparams_search=tpe", "hydra.sweeper.n_trials=2", "hydra.sweeper.n_jobs=2"]])
-def test_ctrl_c_in_a_joblib_sweep_waits_for_every_worker_to_save_its_job(tmp_path, data_dir, sweep):
-    """The command's process stopped at once and its worker pool ended the workers while they saved: jobs were left
-    without status.json (and checkpoint); a worker whose job ended its process made the pool end the others."""
+def ctrl_c_in_a_joblib_sweep(tmp_path: Path, data_dir: Path, sweep: list[str], n_jobs: int,
+                             training: int, *extra: str) -> tuple[subprocess.Popen, str, str, Path]:
+    """``train.py <sweep>`` with joblib's ``n_jobs`` workers; once ``training`` jobs train, job 0 sends SIGINT to
+    the whole process group, as a terminal's Ctrl-C does."""
     sweep_dir = tmp_path / "sweep"
-    command = [sys.executable, str(ROOT / "train.py"), *sweep, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
+    command = [sys.executable, str(ROOT / "train.py"), *sweep, "hydra/launcher=joblib",
+               f"hydra.launcher.n_jobs={n_jobs}",
                "trainer.max_epochs=1000", "data.train_size=100", "data.val_size=100", "data.source=bundled",
                f"paths.data_dir={data_dir}", "trainer.enable_progress_bar=false", f"hydra.sweep.dir={sweep_dir}",
                "callbacks.last_checkpoint=null",  # the stop's checkpoint is the only one
                f"+callbacks.ctrl_c={{_target_:sigterm_at_step.CtrlCOnceEveryJobTrains,marks:'{tmp_path / 'marks'}',"
-               "jobs:2}"]
+               f"jobs:{training}}}", *extra]
     run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                            env={**os.environ, "PYTHONPATH": str(ROOT / "tests")}, start_new_session=True)
     try:
@@ -268,19 +267,62 @@ def test_ctrl_c_in_a_joblib_sweep_waits_for_every_worker_to_save_its_job(tmp_pat
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
+    return run, stdout, stderr, sweep_dir
+
+
+def job_statuses(sweep_dir: Path) -> list[str | None]:
+    """Each job directory's status (None: no status.json), in job order; the marks path makes the names nest."""
+    jobs = sorted((path.parent for path in sweep_dir.rglob(".hydra")), key=lambda job: int(
+        job.relative_to(sweep_dir).parts[0].split("_")[0]))
+    return [json.loads((job / "status.json").read_text())["status"] if (job / "status.json").is_file() else None
+            for job in jobs]
+
+
+@pytest.mark.slow  # ~25 s each on 2 cores (make test-slow; the default run stays ~4 min)
+@pytest.mark.parametrize("sweep", [["-m", "seed=1,2,3,4"],
+                                   ["hparams_search=tpe", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=4"]])
+def test_ctrl_c_in_a_joblib_sweep_waits_for_every_worker_to_save_and_starts_no_queued_job(tmp_path, data_dir, sweep):
+    """The command's process stopped at once and its worker pool ended the workers while they saved: jobs were left
+    without status.json (and checkpoint); a worker whose job ended its process made the pool end the others. Four
+    jobs on two workers: the two queued ones, which got no signal, must not train after the stop."""
+    run, stdout, stderr, sweep_dir = ctrl_c_in_a_joblib_sweep(tmp_path, data_dir, sweep, n_jobs=2, training=2)
     assert run.returncode == 128 + signal.SIGINT, stderr[-3000:]
-    jobs = sorted(path.parent for path in sweep_dir.rglob(".hydra"))  # the marks path makes the names nest
-    assert len(jobs) == 2
-    for job in jobs:
-        assert json.loads((job / "status.json").read_text())["status"] == "interrupted", stderr[-3000:]
-        assert (job / "checkpoints" / "last.ckpt").is_file()
+    statuses = job_statuses(sweep_dir)
+    assert statuses[:2] == ["interrupted", "interrupted"], stderr[-3000:]
+    assert all(status is None for status in statuses[2:]), statuses  # not run: resume_sweep=true runs them
     assert stderr.count("SIGINT: stopped at step") == 2
+    assert len(list(sweep_dir.rglob("last.ckpt"))) == 2  # the two stopped jobs' checkpoints, none else
+    assert not (sweep_dir / ".stop_requested").exists()
     if sweep[0] == "-m":
-        assert "SIGINT: the sweep stopped; finish it with: python train.py -m seed=1,2 " in stderr
+        assert "SIGINT: the sweep stopped; finish it with: python train.py -m seed=1,2,3,4 " in stderr
         assert [row["status"] for row in csv.DictReader((sweep_dir / "summary.csv").open())] == ["interrupted"] * 2
     else:
-        assert "the search stopped with 0 of 2 trials run (2 interrupted trials do not count: " in stderr
+        assert "the search stopped with 0 of 4 trials run (" in stderr
         assert stdout.count(" interrupted\n") + stderr.count(" interrupted\n") >= 2  # "trial <n> interrupted"
+
+
+@pytest.mark.slow  # ~25 s on 2 cores (make test-slow; the default run stays ~4 min)
+def test_ctrl_c_while_a_workers_job_starts_leaves_it_unrun_and_stops_the_sweep(tmp_path, data_dir):
+    """A job still setting up (no handler of training yet) got a KeyboardInterrupt, which Lightning turned into
+    exit(1) and the pool into the command's failure (exit 1, no summary.csv)."""
+    slow_setup = (f"+callbacks.slow={{_target_:sigterm_at_step.SleepInSetupOfJob,marks:'{tmp_path / 'marks'}',"
+                  "job:1,seconds:60}")
+    run, stdout, stderr, sweep_dir = ctrl_c_in_a_joblib_sweep(tmp_path, data_dir, ["-m", "seed=1,2"], 2, 2,
+                                                              slow_setup)
+    assert run.returncode == 128 + signal.SIGINT, stderr[-3000:]
+    assert job_statuses(sweep_dir) == ["interrupted", None]  # job 1 never trained: resume_sweep=true runs it
+    assert "SIGINT before this job's training began; not run (resume_sweep=true runs it)" in stdout + stderr
+    assert [row["status"] for row in csv.DictReader((sweep_dir / "summary.csv").open())] == ["interrupted"]
+
+
+@pytest.mark.slow  # ~15 s on 2 cores (make test-slow; the default run stays ~4 min)
+def test_ctrl_c_in_a_joblib_sweep_of_one_worker_stops_it_as_the_basic_launcher_does(tmp_path, data_dir):
+    """hydra.launcher.n_jobs=1: joblib runs the jobs one after another in the command's own process; its Ctrl-C
+    stopped job 0, and jobs 1 and 2 trained on (exit 0)."""
+    run, _, stderr, sweep_dir = ctrl_c_in_a_joblib_sweep(tmp_path, data_dir, ["-m", "seed=1,2,3"], n_jobs=1,
+                                                         training=1)
+    assert run.returncode == 128 + signal.SIGINT, stderr[-3000:]
+    assert job_statuses(sweep_dir) == ["interrupted"]
 
 
 @pytest.mark.slow  # ~10 s on 2 cores (make test-slow; the default run stays ~4 min)

@@ -392,9 +392,9 @@ def test_resuming_a_batch_norm_sweep_recorded_before_its_eps_keeps_the_eps_its_j
     assert refused.returncode == 2, refused.stderr[-2000:]
     assert refused.stderr.strip().splitlines()[-1].startswith(
         f"error: resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep}: its job 0_")
-    assert ("trained its BatchNorm with ε 1e-05 (recorded before model.net.batch_norm_eps existed), this command's jobs "
-            "would use 1e-06; nothing was changed. allowed: model.net.batch_norm_eps=1e-05 to finish the sweep as it "
-            "began") in refused.stderr
+    assert ("trained its BatchNorm with ε 1e-05 (recorded before model.net.batch_norm_eps existed), this command's "
+            "jobs would use 1e-06; nothing was changed. allowed: model.net.batch_norm_eps=1e-05 to finish the sweep as "
+            "it began") in refused.stderr
     assert train_in_process(*args, "resume_sweep=true", "model.net.batch_norm_eps=1e-05").returncode == 0
     # without BatchNorm ε acts on nothing: such a sweep resumes as it is
     plain = tmp_path / "plain"

@@ -74,7 +74,7 @@ from trainlab.sweep.job_dirs import (
     check_resumed_sweep,
     check_sweep_dir_free,
 )
-from trainlab.sweep.worker_stop import DEFERRED, jobs_train_in_workers
+from trainlab.sweep.worker_stop import defer_stop_for_workers
 
 
 def exit_on_user_error(check: Callable[[], None]) -> None:
@@ -284,9 +284,6 @@ class Preflight(Callback):
         note_output_dir(sweep_dir)  # what a Ctrl-C before the first job trains names as written
         if not in_process:
             end_startup()  # the jobs train in processes of their own (joblib, submitit), which answer a Ctrl-C
-        basic = OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER
-        if jobs_train_in_workers(OmegaConf.select(config, "hydra.launcher")) and basic:
-            DEFERRED.install()  # Hydra's basic sweeper waits for its workers to save (a search defers it itself)
         NEW_SWEEP_DIR[:] = [] if sweep_dir.exists() else [sweep_dir]  # this multirun's (a process may run several)
         if writes_run_files():
             exit_on_user_error(lambda: check_sweep_dir_free(sweep_dir, bool(config.get("resume_sweep")),
@@ -302,3 +299,4 @@ class Preflight(Callback):
                     OmegaConf.select(config, "hydra.sweeper._target_"),
                     OmegaConf.select(config, "hydra.sweeper.params"),
                     OmegaConf.select(config, "hydra.runtime.choices", default={}).get("hydra/sweeper"))))
+        defer_stop_for_workers(config)  # last: a multirun refused above leaves no handler (sweep/worker_stop.py)

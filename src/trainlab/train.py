@@ -66,6 +66,7 @@ from trainlab.model_requirements import check_model_methods
 from trainlab.output_locations import check_task_locations
 from trainlab.run_dir import claim_run_dir, recorded_objective_to_skip
 from trainlab.run_status import status_line, write_status
+from trainlab.sweep.worker_stop import StartupStop
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +213,9 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
         elif cfg.get("test", True):
             trainer.test(model=model, datamodule=datamodule, verbose=False)
             metrics.update(final_metrics(trainer))
+    except StartupStop:  # a worker's job stopped before training began (sweep/worker_stop.py): no status.json
+        status = "interrupted"
+        raise
     except TrainingInterrupted as exc:  # a signal: the checkpoint is saved; stop the run (and the sweep)
         status, error = "interrupted", str(exc)
         metrics = {**final_metrics(trainer), **metrics}

@@ -66,7 +66,6 @@ from trainlab.search.study_settings import check_study_settings, left_out_keys, 
 from trainlab.search.trial_budget import counts_toward_budget, is_surplus, trials_left
 from trainlab.search.trial_outcome import (
     JOB_DIR_ATTR,
-    OUTCOME_ATTR,
     SWEEP_DIR_ATTR,
     TrialOutcome,
     outcome_of_job,
@@ -76,7 +75,7 @@ from trainlab.search.worker_identity import WORKER_ATTR, this_worker
 from trainlab.shell_override import finish_sweep_command, shell_override
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir, sweep_job_dirs
 from trainlab.sweep.summary import natural_direction
-from trainlab.sweep.worker_stop import jobs_train_in_workers
+from trainlab.sweep.worker_stop import clear_stop_mark, jobs_train_in_workers, mark_stop
 from trainlab.typed_values import typed
 
 DIRECTIONS = ("maximize", "minimize")
@@ -174,6 +173,7 @@ class OptunaSearch:
         self.created_study = False  # whether this process created the study (open_study): it records the settings
         self.sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         self.resume = bool(config.get("resume_sweep", False))
+        self.interrupted_here = 0  # trials this command told interrupted (report_stop)
 
     # ---- before any trial -----------------------------------------------------------------------------------------
     def check_objective(self) -> None:
@@ -353,7 +353,10 @@ class OptunaSearch:
                                  searched=space.distributions)
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
-            with StopSignals() as stop:
+            in_workers = jobs_train_in_workers(OmegaConf.select(self.config, "hydra.launcher"))
+            if in_workers:  # trainlab/sweep/worker_stop.py
+                clear_stop_mark(self.sweep_dir)
+            with StopSignals(on_deferred=(lambda: mark_stop(self.sweep_dir)) if in_workers else None) as stop:
                 try:
                     if self.resume:
                         close_stale_trials(study, self.sweep_dir)
@@ -434,6 +437,7 @@ class OptunaSearch:
         for job in jobs:
             outcome = outcome_of_job(job.job_dir, returns.get(job.number))
             tell_outcome(study, job.trial._trial_id, outcome)
+            self.interrupted_here += outcome.label == "interrupted"
             log.info("trial %d %s%s", job.number, outcome.label,
                      f" with value {outcome.value}" if outcome.value is not None else "")
         if jobs:  # once per batch: each read of the study's trials is a storage query over all of them
@@ -447,6 +451,7 @@ class OptunaSearch:
         from trainlab.config_keys import override_key
         from trainlab.sweep.summary import write_summary
 
+        clear_stop_mark(self.sweep_dir)  # the workers have all returned: the mark told queued jobs not to start
         try:
             write_results(self.sweep_dir, study, where)
             write_summary(self.sweep_dir, direction=self.direction,
@@ -457,9 +462,7 @@ class OptunaSearch:
 
     def report_stop(self, study: optuna.Study) -> None:
         counted = self.n_trials - trials_left(study, self.n_trials)
-        interrupted = sum(trial.user_attrs.get(OUTCOME_ATTR) == "interrupted"
-                          and trial.user_attrs.get(SWEEP_DIR_ATTR) == str(self.sweep_dir)
-                          for trial in study.get_trials(deepcopy=False))
+        interrupted = self.interrupted_here  # this command's: earlier stops' trials were replaced already
         plural = interrupted > 1
         lost = (f" ({interrupted} interrupted trial{'s' if plural else ''} do{'' if plural else 'es'} not count: the "
                 "search asks new trials in their place, which train from the start - their checkpoints are not "

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -32,10 +32,11 @@ class SearchInterrupted(BaseException):
 class StopSignals:
     """Context manager installing the handlers for the duration of the search (main thread only)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_deferred: Callable[[], None] | None = None) -> None:
         self.previous: dict[int, Any] = {}
         self.deferring = 0
         self.pending: int | None = None
+        self.on_deferred = on_deferred  # called when a signal is deferred (a search marks the stop for its workers)
 
     def __enter__(self) -> StopSignals:
         if threading.current_thread() is threading.main_thread():
@@ -57,6 +58,8 @@ class StopSignals:
         self.restore()
         if self.deferring:
             self.pending = signum
+            if self.on_deferred is not None:
+                self.on_deferred()
         else:
             raise SearchInterrupted(signum)
 

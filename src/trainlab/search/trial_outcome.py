@@ -72,6 +72,8 @@ def outcome_of_job(job_dir: Path, job_return: JobReturn | None = None) -> TrialO
     if job_return is not None and job_return.status == JobStatus.COMPLETED:
         if label in ("diverged", "failed", "interrupted"):  # interrupted: a worker's job returns (worker_stop.py)
             return TrialOutcome(label)
+        if label is None and job_return.return_value is None:  # a worker's job not run after a stop (worker_stop.py)
+            return TrialOutcome("interrupted")
         value = finite_number(job_return.return_value)
         return TrialOutcome("completed", value) if value is not None else TrialOutcome("failed")
     if job_return is not None:  # the task raised: the sweep stops after this batch is told

@@ -4,7 +4,6 @@ command with a non-zero exit status when no job of the sweep completed."""
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from trainlab.config_keys import override_key
-from trainlab.shell_override import finish_sweep_command
 from trainlab.sweep.summary import SUMMARY_FILE, natural_direction, write_summary
-from trainlab.sweep.worker_stop import DEFERRED
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +21,8 @@ class SweepSummary(Callback):
     """Writes ``summary.csv`` / ``ranking.csv`` into ``hydra.sweep.dir`` (see :mod:`trainlab.sweep.summary`)."""
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        DEFERRED.restore()  # the basic sweeper's wait for its workers is over (sweep/worker_stop.py)
         sweep_dir = Path(config.hydra.sweep.dir)
         if not sweep_dir.is_dir():
-            exit_if_stopped(sweep_dir)
             return
         direction = config.hydra.sweeper.get("direction")
         if direction is None:  # a grid sweep ranks by what its objective is: a loss lowest first
@@ -40,20 +35,7 @@ class SweepSummary(Callback):
         interrupted = sum(row["status"] == "interrupted" for row in table)
         counts.update({"interrupted": interrupted} if interrupted else {})
         log.info("sweep summary: %s (%s)", sweep_dir / SUMMARY_FILE, ", ".join(f"{n} {s}" for s, n in counts.items()))
-        exit_if_stopped(sweep_dir)
         exit_if_no_job_completed(counts, sweep_dir)
-
-
-def exit_if_stopped(sweep_dir: Path) -> None:
-    """A stop signal the command deferred while its workers saved (:data:`~trainlab.sweep.worker_stop.DEFERRED`):
-    the sweep ends as a stopped one does, exit status 128 + signal, with the command that finishes it."""
-    signum = DEFERRED.signum
-    if signum is None:
-        return
-    DEFERRED.signum = None
-    print(f"{signal.Signals(signum).name}: the sweep stopped; finish it with: {finish_sweep_command(sweep_dir)}",
-          file=sys.stderr)
-    raise SystemExit(128 + signum)
 
 
 def exit_if_no_job_completed(counts: dict[str, int], sweep_dir: Path) -> None:

@@ -5,68 +5,103 @@ A terminal's Ctrl-C reaches every process of the command's process group: each w
 command's own process waits in the launcher meanwhile; had the signal stopped it there (a KeyboardInterrupt, or a
 search's stop), the worker pool ended the workers while they were saving - a job left without its status or
 checkpoint - and so did the pool when a worker's job ended the worker with exit status 130, the way a job in the
-command's own process ends the sweep. So, with such a launcher:
+command's own process ends the sweep. So, where the jobs train in worker processes (:func:`jobs_train_in_workers`):
 
-* in a worker, an interrupted job **returns** (after recording itself ``interrupted`` and printing how to finish the
-  sweep) instead of ending its process: the pool waits for every worker (:func:`returns_when_interrupted`);
-* in the command's process, the first signal is **deferred**: the launch goes on until every worker has returned,
-  then the sweep stops - a search's :class:`~trainlab.search.stop_signals.StopSignals` defers it around each
-  launch; Hydra's basic sweeper, whose loop is not the project's, gets :data:`DEFERRED` (installed by the preflight
-  callback), which the summary callback turns into exit status 128 + signal once the summary is written. The first
-  signal puts the previous handlers back: a second one stops at once.
+* **the command's process defers the first signal** until the launch returns, and marks the stop in the sweep
+  directory (:data:`STOP_MARK`); then the sweep stops with exit status 128 + signal and the command that finishes it.
+  A search's :class:`~trainlab.search.stop_signals.StopSignals` defers it around each launch; for Hydra's basic
+  sweeper, whose loop is not the project's, :func:`defer_stop_for_workers` (at the end of the preflight callback's
+  start) and the :class:`WaitForWorkers` callback (first of ``hydra.callbacks``, so its end comes after the
+  summary's) do. The first signal puts the previous handlers back: a
+  second one stops at once.
+* **a worker's job returns** instead of ending its process, so that the pool waits for every worker
+  (:func:`in_a_worker`): interrupted while training, after recording itself ``interrupted``; interrupted before its
+  training began (:class:`StartupStop`), or started after the stop was marked - a job the pool had queued, which got
+  no signal - without training and without a status, so that ``resume_sweep=true`` runs it.
 
 The workers must get the signal themselves: send it to the process group (``kill -INT -- -<pgid>``), as a terminal's
 Ctrl-C and SLURM's ``scancel`` do; the command's process does not forward it (a worker given it twice would stop at
-once, without saving).
+once, without saving). With ``hydra.launcher.n_jobs=1`` joblib runs the jobs one after another in the command's
+process, and under its ``threading`` backend in threads of it, which get no signal: there a Ctrl-C stops the sweep as
+with the basic launcher.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
 import threading
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
 
 log = logging.getLogger(__name__)
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 #: launchers whose jobs train in worker processes of this machine that share the command's process group
 WORKER_LAUNCHERS = ("hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",)
-
-
-#: joblib backends whose workers are processes (joblib's default is loky); under ``threading`` the jobs run in
-#: threads of the command's process, which never see a signal: the command's own Ctrl-C stops the sweep
+#: joblib backends whose workers are processes (joblib's default is loky)
 PROCESS_BACKENDS = (None, "loky", "multiprocessing")
+#: the file in the sweep directory that tells a worker's job starting after a stop not to train
+STOP_MARK = ".stop_requested"
+#: the command's process id, handed to its workers: a job in any other process is a worker's
+COMMAND_PID = "TRAINLAB_MULTIRUN_PID"
 
 
 def jobs_train_in_workers(launcher: Any) -> bool:
-    """Whether ``launcher`` (a config's ``hydra.launcher`` node) trains each job in a worker process of this
-    machine."""
+    """Whether ``launcher`` (a config's ``hydra.launcher`` node) trains the jobs in worker processes of this machine:
+    joblib with a process backend and more than one job at a time."""
     if launcher is None or not hasattr(launcher, "get"):
         return False
-    return launcher.get("_target_") in WORKER_LAUNCHERS and launcher.get("backend") in PROCESS_BACKENDS
+    return (launcher.get("_target_") in WORKER_LAUNCHERS and launcher.get("backend") in PROCESS_BACKENDS
+            and launcher.get("n_jobs", -1) not in (1, None))
 
 
-def returns_when_interrupted() -> bool:
-    """Whether this process is a worker of such a launcher, running a multirun's job: an interrupted job returns."""
+def in_a_worker() -> bool:
+    """Whether this process runs a multirun's job as a worker of such a launcher (not the command's own process)."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
     if not HydraConfig.initialized():
         return False
     hydra_config = HydraConfig.get()
-    return hydra_config.mode == RunMode.MULTIRUN and jobs_train_in_workers(hydra_config.launcher)
+    command = os.environ.get(COMMAND_PID)
+    return (hydra_config.mode == RunMode.MULTIRUN and jobs_train_in_workers(hydra_config.launcher)
+            and command is not None and command != str(os.getpid()))
+
+
+def mark_stop(sweep_dir: Path) -> None:
+    try:
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        (sweep_dir / STOP_MARK).touch()
+    except OSError as error:  # the jobs already training stop all the same; queued ones would train
+        log.warning("could not mark the stop in %s (%s): jobs the pool starts from now on will train", sweep_dir, error)
+
+
+def clear_stop_mark(sweep_dir: Path) -> None:
+    (sweep_dir / STOP_MARK).unlink(missing_ok=True)
+
+
+def stop_marked(sweep_dir: Path) -> bool:
+    return (sweep_dir / STOP_MARK).is_file()
 
 
 class DeferredStop:
-    """The command's handler for the first stop signal while workers train: note it and wait for them."""
+    """The command's handler for the first stop signal while workers train: note it, mark it, wait for them."""
 
     def __init__(self) -> None:
         self.previous: dict[int, Any] = {}
         self.signum: int | None = None
+        self.on_signal: Callable[[], None] | None = None
 
-    def install(self) -> None:
-        self.signum = None
+    def install(self, on_signal: Callable[[], None] | None = None) -> None:
+        self.restore()  # installed again by a process that runs several commands (a refused one never ended)
+        self.signum, self.on_signal = None, on_signal
         if threading.current_thread() is threading.main_thread():
             for signum in SIGNALS:
                 self.previous[signum] = signal.getsignal(signum)
@@ -75,8 +110,10 @@ class DeferredStop:
     def handle(self, signum: int, frame: object) -> None:
         self.restore()
         self.signum = signum
-        log.warning("received %s: every job saves its checkpoint and stops; waiting for them (again to stop at once)",
-                    signal.Signals(signum).name)
+        if self.on_signal is not None:
+            self.on_signal()
+        log.warning("received %s: every job saves its checkpoint and stops, and no further job starts; waiting for "
+                    "them (again to stop at once)", signal.Signals(signum).name)
 
     def restore(self) -> None:
         for signum, handler in self.previous.items():
@@ -84,5 +121,97 @@ class DeferredStop:
         self.previous.clear()
 
 
-#: the basic sweeper's (one multirun at a time per process)
+#: the basic sweeper's deferred stop (one multirun at a time per process)
 DEFERRED = DeferredStop()
+
+
+def defer_stop_for_workers(config: DictConfig) -> None:
+    """At the start of a multirun, once it is accepted (the preflight callback's last step, so that a refused one
+    leaves no handler behind): for jobs in worker processes, hand the command's process id to the workers, clear an
+    earlier stop's mark and, for Hydra's basic sweeper, defer the first stop signal (a search defers it itself)."""
+    from trainlab.sweep.basic_sweep import BASIC_SWEEPER
+
+    if not jobs_train_in_workers(OmegaConf.select(config, "hydra.launcher")):
+        return
+    sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
+    os.environ[COMMAND_PID] = str(os.getpid())
+    clear_stop_mark(sweep_dir)
+    if OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:
+        DEFERRED.install(on_signal=lambda: mark_stop(sweep_dir))
+
+
+class WaitForWorkers(Callback):
+    """Hydra callback, first in ``hydra.callbacks`` so that its end comes after the summary's: puts the handlers
+    back and, where the basic sweeper deferred a stop signal (:func:`defer_stop_for_workers`), ends the command as a
+    stopped sweep ends - exit status 128 + signal, with the command that finishes the sweep."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        from trainlab.shell_override import finish_sweep_command
+
+        DEFERRED.restore()
+        sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
+        clear_stop_mark(sweep_dir)
+        signum, DEFERRED.signum = DEFERRED.signum, None
+        if signum is not None:
+            print(f"{signal.Signals(signum).name}: the sweep stopped; finish it with: "
+                  f"{finish_sweep_command(sweep_dir)}", file=sys.stderr)
+            raise SystemExit(128 + signum)
+
+
+class StartupStop(BaseException):
+    """A stop signal in a worker's job before its training began: the job returns without training or status."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+class WorkerJobSignals:
+    """Context manager around a worker's job. Training answers a stop signal with its own handler; outside it, a
+    stop signal marks the stop and - unless the job has written its ``status.json`` (it ended; its outcome stands) -
+    raises :class:`StartupStop`. Afterwards the worker's previous handlers are back."""
+
+    def __init__(self, sweep_dir: Path, job_dir: Path) -> None:
+        self.sweep_dir, self.job_dir = sweep_dir, job_dir
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> WorkerJobSignals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in SIGNALS:
+                self.previous[signum] = signal.getsignal(signum)
+                signal.signal(signum, self.handle)
+        return self
+
+    def handle(self, signum: int, frame: object) -> None:
+        from trainlab.run_status import STATUS_FILE
+
+        mark_stop(self.sweep_dir)
+        if not (self.job_dir / STATUS_FILE).is_file():
+            raise StartupStop(signum)
+
+    def __exit__(self, *exc_info: object) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+        self.previous.clear()
+
+
+def run_worker_job(cfg: Any, train: Callable[[Any], float | None]) -> float | None:
+    """``train(cfg)`` as a worker's job (see the module docstring): not at all when the sweep was stopped before it
+    started; a stop before its training began returns without a status. A stop while it trains is the caller's
+    (:class:`~trainlab.callbacks.graceful_shutdown.TrainingInterrupted`: it returns after saying so)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    hydra_config = HydraConfig.get()
+    sweep_dir = Path(os.path.abspath(str(hydra_config.sweep.dir)))
+    job_dir = Path(hydra_config.runtime.output_dir)
+    if stop_marked(sweep_dir):
+        log.warning("%s: the sweep was stopped before this job started; not run (resume_sweep=true runs it)",
+                    job_dir.name)
+        return None
+    with WorkerJobSignals(sweep_dir, job_dir):
+        try:
+            return train(cfg)
+        except StartupStop as stop:
+            log.warning("%s: %s before this job's training began; not run (resume_sweep=true runs it)", job_dir.name,
+                        signal.Signals(stop.signum).name)
+            return None
