@@ -112,7 +112,8 @@ def other_curve_source(chapter: Path, script: str, edit: tuple[str, str]) -> str
     if len(found) != 1:
         raise ValueError(f"{chapter / script}: expected one line `{shipped}` (the figure's other curve is timed with "
                          f"`{other}`), found {len(found)}")
-    lines[found[0]] = other + "\n"
+    line = lines[found[0]]
+    lines[found[0]] = line[:len(line) - len(line.lstrip())] + other + "\n"  # at the line's own indentation
     return "".join(lines)
 
 

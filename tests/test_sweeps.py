@@ -175,6 +175,16 @@ def test_resume_sweep_goes_on_with_other_display_overrides_and_warns_where_there
             "runs") in elsewhere.stderr
 
 
+def test_a_sweep_dir_that_a_config_fixes_names_the_sweep_to_resume(tmp_path):
+    """Only the default, timestamped hydra.sweep.dir names no sweep: a config of one's own may fix one."""
+    from trainlab.errors import ConfigError
+    from trainlab.sweep.job_dirs import check_resume_names_its_sweep
+
+    check_resume_names_its_sweep(tmp_path / "fixed", [], "${paths.log_dir}/multiruns/my_study")  # starts there
+    with pytest.raises(ConfigError, match="resume_sweep=true: no hydra.sweep.dir names the sweep to resume"):
+        check_resume_names_its_sweep(tmp_path / "new", [], "${paths.log_dir}/multiruns/${now:%Y-%m-%d}")
+
+
 @pytest.mark.parametrize("sweep", [["-m", "optimizer=sgd,adam"], ["hparams_search=random", "hydra.sweeper.n_trials=2"]])
 def test_resume_sweep_without_a_sweep_dir_is_refused_with_the_newest_sweep(train_in_process, tmp_path, sweep):
     """Without hydra.sweep.dir the sweep goes to a new timestamped directory: nothing to resume there, and it
@@ -356,9 +366,9 @@ def test_report_on_a_sweep_whose_jobs_have_not_ended_says_so(tmp_path, capsys):
         fake_job(tmp_path / job, [job.split("_", 1)[1]], status=None)  # running: no status.json yet
     assert main(["report", str(tmp_path)]) == 2
     assert capsys.readouterr().err == (
-        f"error: {tmp_path} is a sweep none of whose 2 jobs has finished yet (a job writes its status.json when it "
-        f"ends): run trainlab report again when the sweep is over, or follow it live with: tensorboard --logdir "
-        f"{tmp_path}\n")
+        f"error: {tmp_path} is a sweep none of whose 2 jobs wrote a status.json (a job writes it when it ends): still "
+        f"running - run trainlab report again when the sweep is over, or follow it live with: tensorboard --logdir "
+        f"{tmp_path} - or stopped without one (killed): finish it with its command and resume_sweep=true\n")
 
 
 def test_report_of_a_folder_of_single_runs_names_each_run_and_the_values_it_did_not_override(tmp_path):

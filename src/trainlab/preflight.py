@@ -290,7 +290,8 @@ class Preflight(Callback):
                                                             resuming_checkpoints=config.get("ckpt_path") is not None))
             if config.get("resume_sweep"):
                 exit_on_user_error(lambda: check_resume_names_its_sweep(
-                    sweep_dir, override_lines(config.hydra.overrides.hydra)))
+                    sweep_dir, override_lines(config.hydra.overrides.hydra),
+                    str(OmegaConf.to_container(config.hydra.sweep, resolve=False).get("dir", ""))))
                 exit_on_user_error(lambda: check_resumed_nets(
                     sweep_dir, OmegaConf.select(config, "model.net.batch_norm_eps", default=None)))
                 exit_on_user_error(lambda: warn(check_resumed_sweep(

@@ -179,9 +179,10 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
         started = len(sweep_job_dirs(sweep_dir)) if (sweep_dir / "multirun.yaml").is_file() else 0
         if started:
             raise FileNotFoundError(
-                f"{sweep_dir} is a sweep none of whose {started} job{'s' if started > 1 else ''} has finished yet (a "
-                "job writes its status.json when it ends): run trainlab report again when the sweep is over, or "
-                f"follow it live with: tensorboard --logdir {sweep_dir}")
+                f"{sweep_dir} is a sweep none of whose {started} job{'s' if started > 1 else ''} wrote a status.json "
+                "(a job writes it when it ends): still running - run trainlab report again when the sweep is over, "
+                f"or follow it live with: tensorboard --logdir {sweep_dir} - or stopped without one (killed): finish "
+                "it with its command and resume_sweep=true")
         raise FileNotFoundError(f"{sweep_dir} holds no job with a status.json: is it a trainlab multirun directory?")
     keys = swept_keys(statuses)
     jobs = []

@@ -132,8 +132,9 @@ def quiet_independent_sampling(spec: SamplerSpec, space: SearchSpace) -> Sampler
     if not (choices and issubclass(spec.cls, optuna.samplers.CmaEsSampler)
             and "warn_independent_sampling" not in spec.arguments):
         return spec
-    log.info("%s draws %s at random, each trial on its own (CMA-ES models numbers, not choices); the other keys by "
-             "CMA-ES", spec.name, ", ".join(choices))
+    others = "; the other keys by CMA-ES" if len(choices) < len(space.distributions) else ""
+    log.info("%s draws %s at random, each trial on its own (CMA-ES models numbers, not choices)%s", spec.name,
+             ", ".join(choices), others)
     return dataclasses.replace(spec, arguments={**spec.arguments, "warn_independent_sampling": False})
 
 

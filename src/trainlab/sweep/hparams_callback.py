@@ -24,7 +24,7 @@ class SweepHParams(Callback):
         if path is not None:
             log.info("HPARAMS experiment of the sweep: %s", path)
         elif Path(config.hydra.sweep.dir).is_dir():
-            from trainlab.sweep.job_dirs import sweep_job_dirs
+            from trainlab.sweep.job_dirs import sweep_job_dirs  # here with the rest: a refused sweep needs none
 
             if sweep_job_dirs(Path(config.hydra.sweep.dir)):
                 log.info("no HPARAMS experiment of the sweep: none of its jobs wrote a TensorBoard session (logger=csv "

@@ -126,13 +126,14 @@ def check_distinct_job_dirs(sweep_dir: Path, job_dirs: list[tuple[int, Path]]) -
         seen[job_dir] = number
 
 
-def check_resume_names_its_sweep(sweep_dir: Path, hydra_overrides: list[str]) -> None:
+def check_resume_names_its_sweep(sweep_dir: Path, hydra_overrides: list[str], configured: str = "") -> None:
     """``resume_sweep=true`` without ``hydra.sweep.dir`` on the command line, where the configured sweep dir (the
     default ``outputs/multiruns/<date>_<time>``) does not exist: there is nothing to resume, and the command would
     start a new sweep there with exit status 0 - a search said so only in a log line. Refused, with the newest sweep
     beside that directory as the example. A named directory that does not exist starts the sweep there (the same
     command starts or finishes a sweep: a requeued cluster job), with the warning of :func:`check_resumed_sweep`."""
-    named = any(line.lstrip("+").startswith("hydra.sweep.dir=") for line in hydra_overrides)
+    named = any(line.lstrip("+").startswith("hydra.sweep.dir=") for line in hydra_overrides) or (
+        "${now:" not in configured)  # ``configured``: hydra.sweep.dir unresolved - a config of one's own may fix it
     if named or sweep_dir.exists():
         return
     parent = sweep_dir.parent
