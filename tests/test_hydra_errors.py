@@ -391,6 +391,22 @@ def test_an_accelerator_set_over_the_cpu_trainer_is_named_as_set_not_as_trainer_
     assert not (tmp_path / "run").exists()
 
 
+def test_a_slurm_sweep_on_a_machine_without_slurm_is_one_line_before_anything_is_written(train_in_process, tmp_path,
+                                                                                          monkeypatch):
+    """submitit failed after Hydra wrote the sweep directory: a traceback ending in 'Could not detect "srun"'."""
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda name, *args, **kwargs: None)
+    result = train_in_process("-m", "optimizer=sgd,adam", "hydra/launcher=submitit_slurm", "debug=limit",
+                              f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: hydra/launcher=submitit_slurm submits the jobs to SLURM, and this machine has no srun (no SLURM client "
+        "here); nothing was written. allowed: the same command on the cluster's login node, or a launcher of this "
+        "machine: hydra/launcher=submitit_local, joblib or basic")
+    assert not (tmp_path / "sweep").exists()
+
+
 @pytest.mark.parametrize(("launcher", "refused"), [("basic", True), ("stacked", True), ("joblib", True),
                                                    ("submitit_local", True), ("submitit_slurm", False)])
 def test_the_gpu_of_a_multirun_is_checked_where_its_jobs_train(launcher, refused, monkeypatch):

@@ -184,6 +184,18 @@ def warn(message: str | None) -> None:
         print(f"warning: {message}", file=sys.stderr)
 
 
+SLURM_LAUNCHER = "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"
+
+
+def check_slurm_reachable(launcher_target: str | None) -> None:
+    """``hydra/launcher=submitit_slurm`` on a machine without SLURM's commands: submitit failed after Hydra wrote
+    the sweep directory, with a traceback ending in 'Could not detect "srun"' (exit 1)."""
+    if launcher_target == SLURM_LAUNCHER and shutil.which("srun") is None:
+        raise ConfigError("hydra/launcher=submitit_slurm submits the jobs to SLURM, and this machine has no srun (no "
+                          "SLURM client here); nothing was written. allowed: the same command on the cluster's login "
+                          "node, or a launcher of this machine: hydra/launcher=submitit_local, joblib or basic")
+
+
 def check_no_run_dir_in_multirun(hydra_overrides: list[str]) -> None:
     """``hydra.run.dir`` on a multirun's command line: Hydra ignores it and starts a sweep in a new directory - an
     experiment config sets ``hydra.mode: MULTIRUN``, so resuming one of its jobs alone by ``ckpt_path=last
@@ -275,6 +287,7 @@ class Preflight(Callback):
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
         exit_on_user_error(lambda: check_multirun_values(config))
         exit_on_user_error(lambda: check_plugin_keys(config))
+        exit_on_user_error(lambda: check_slurm_reachable(OmegaConf.select(config, "hydra.launcher._target_")))
         launcher = OmegaConf.select(config, "hydra.launcher._target_")
         in_process = launcher in IN_PROCESS_LAUNCHERS
         exit_on_user_error(lambda: check_sweep_has_jobs(config))
