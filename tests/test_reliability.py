@@ -735,6 +735,27 @@ def test_a_resume_that_neither_fits_nor_has_budget_left_names_the_budget_first(t
     assert train_in_process(*shlex.split(fix), "ckpt_path=last", f"hydra.run.dir={run_dir}").returncode == 0
 
 
+def test_an_interrupted_runs_checkpoint_past_the_budget_is_refused_in_one_line(train_in_process, tmp_path):
+    """Resumed with a smaller budget than its checkpoint had reached, an interrupted or killed run got Lightning's
+    MisconfigurationException (exit 1) and its status.json said 'failed'; at its budget's end it still tests."""
+    run_dir = tmp_path / "run"
+    args = ["debug=limit", f"hydra.run.dir={run_dir}"]
+    assert train_in_process(*args).returncode == 0  # 2 epochs
+    status = run_dir / "status.json"
+    status.write_text(status.read_text().replace('"completed"', '"interrupted"'))  # as a stopped run leaves it
+    before = status.read_bytes()
+    refused = train_in_process(*args, "trainer.max_epochs=1", "ckpt_path=last")
+    assert refused.returncode == 2, refused.stderr[-3000:]
+    line = refused.stderr.splitlines()[-1]
+    assert line.startswith("error: ckpt_path=last: the checkpoint (step ") and " 2 epochs) is past " in line
+    assert line.endswith(
+        "this config's budget (trainer.max_epochs=1, trainer.max_steps=-1): there is nothing left to train from it, "
+        "and Lightning refuses such a resume; nothing was written. allowed: the budget the run was started with or a "
+        f"larger one, or trainlab evaluate {run_dir} to test it")
+    assert status.read_bytes() == before
+    assert train_in_process(*args, "ckpt_path=last").returncode == 0  # its own budget: the test it had left
+
+
 def test_a_run_refused_once_its_data_is_known_leaves_no_run_directory(train_in_process, tmp_path):
     """A batch that 3 processes cannot share is known once the data source is (``data.source=auto`` falls back to
     the bundled sample), after Hydra made the run directory with .hydra/ and train.log: the refused command removes

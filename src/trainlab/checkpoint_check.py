@@ -299,9 +299,10 @@ def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "r
     return entry if isinstance(entry, dict) else None
 
 
-def fit_budget_reached(checkpoint: dict[str, Any], cfg: DictConfig) -> tuple[bool, str]:
+def fit_budget_reached(checkpoint: dict[str, Any], cfg: DictConfig, past: bool = False) -> tuple[bool, str]:
     """Whether a resume from ``checkpoint`` would train nothing under ``cfg`` (its step or its trained epochs
-    reach ``trainer.max_steps`` / ``trainer.max_epochs``, as Lightning's fit loop decides), and where it stands."""
+    reach ``trainer.max_steps`` / ``trainer.max_epochs``, as Lightning's fit loop decides; with ``past``, go beyond
+    them), and where it stands."""
     step = checkpoint.get("global_step")
     try:
         epochs = checkpoint["loops"]["fit_loop"]["epoch_progress"]["current"]["processed"]
@@ -309,8 +310,9 @@ def fit_budget_reached(checkpoint: dict[str, Any], cfg: DictConfig) -> tuple[boo
         epochs = None
     max_steps = OmegaConf.select(cfg, "trainer.max_steps", default=-1)
     max_epochs = OmegaConf.select(cfg, "trainer.max_epochs", default=None)
-    by_steps = isinstance(step, int) and max_steps not in (None, -1) and step >= max_steps
-    by_epochs = isinstance(epochs, int) and max_epochs not in (None, -1) and epochs >= max_epochs
+    margin = 1 if past else 0
+    by_steps = isinstance(step, int) and max_steps not in (None, -1) and step >= max_steps + margin
+    by_epochs = isinstance(epochs, int) and max_epochs not in (None, -1) and epochs >= max_epochs + margin
     return by_steps or by_epochs, f"step {step}, {epochs} epochs"
 
 
@@ -321,7 +323,17 @@ def check_budget_left(path: str | os.PathLike, cfg: DictConfig, run_dir: Path, n
     from trainlab.run_status import read_status
 
     status = read_status(run_dir)
+    budget = (f"trainer.max_epochs={OmegaConf.select(cfg, 'trainer.max_epochs', default=None)}, "
+              f"trainer.max_steps={OmegaConf.select(cfg, 'trainer.max_steps', default=-1)}")
     if not status or status.get("status") != "completed":
+        # an interrupted or killed run: at its budget's end it still has its test to run, past it Lightning refused
+        # with a traceback (exit 1) and its status.json became 'failed'
+        passed, where = fit_budget_reached(read_checkpoint(Path(path), name), cfg, past=True)
+        if passed:
+            raise CheckpointError(
+                f"{name}: the checkpoint ({where}) is past this config's budget ({budget}): there is nothing left to "
+                "train from it, and Lightning refuses such a resume; nothing was written. allowed: the budget the run "
+                f"was started with or a larger one, or trainlab evaluate {run_dir} to test it")
         return
     reached, where = fit_budget_reached(read_checkpoint(Path(path), name), cfg)
     if reached:
