@@ -297,9 +297,26 @@ def check_entries_name_a_class(cfg: DictConfig) -> None:
                               f"_target_ ('+{kind}.{name}={{_target_: <class>, ...}}')")
 
 
+def check_precision_fits_the_cpu(accelerator: str | None, precision: Any) -> None:
+    """``trainer.precision=16-mixed`` where training runs on the CPU: Lightning trains it as bf16-mixed (with a
+    warning), while the run's config, hparams.yaml and HPARAMS column said 16-mixed."""
+    if precision not in ("16-mixed", "16", 16) or accelerator not in ("cpu", "auto", None):
+        return
+    if accelerator != "cpu":
+        import torch
+
+        if torch.cuda.is_available():
+            return
+    raise ConfigError(f"trainer.precision={precision}: on a CPU Lightning trains 16-mixed as bf16-mixed, while the "
+                      "run's config and HPARAMS would record 16-mixed; allowed: trainer.precision=bf16-mixed - what "
+                      "it trains with - or 32-true")
+
+
 def check_accelerator_present(cfg: DictConfig) -> None:
-    """``trainer.accelerator`` gpu/cuda needs a CUDA device that torch can use."""
+    """``trainer.accelerator`` gpu/cuda needs a CUDA device that torch can use; 16-bit mixed precision is bf16 on
+    a CPU (:func:`check_precision_fits_the_cpu`)."""
     accelerator = OmegaConf.select(cfg, "trainer.accelerator")
+    check_precision_fits_the_cpu(accelerator, OmegaConf.select(cfg, "trainer.precision"))
     if accelerator not in ("gpu", "cuda"):
         return
     import torch  # here, not at the top: the other checks answer before torch is imported (~1-3 s)
