@@ -203,6 +203,27 @@ def test_a_checkpoint_from_before_batch_norm_eps_was_recorded_is_compared_with_t
         ("model.net.batch_norm_eps", 1e-6, 1e-5)]
 
 
+def test_a_resume_with_another_number_of_processes_is_refused_with_the_count_that_fits(trained_run, make_cfg,
+                                                                                       tmp_path):
+    """Each process trains on its share of a global batch of data.batch_size x processes: a run of one process
+    resumed under trainer=ddp (2) went on with twice its batch, unchecked."""
+    checkpoint = torch.load(trained_run / "checkpoints" / "last.ckpt", weights_only=True)
+    assert checkpoint[ENTRY]["processes"] == 1  # what the run recorded
+    checkpoint[ENTRY]["processes"] = 2  # as a 2-process DDP run records it
+    ddp = tmp_path / "ddp.ckpt"
+    torch.save(checkpoint, ddp)
+    with pytest.raises(CheckpointError) as error:
+        check_checkpoint(ddp, make_cfg(*TRAINED), overrides=[*TRAINED, "ckpt_path=last"])
+    assert str(error.value).startswith(
+        f"ckpt_path={ddp} does not fit this run: trainer.devices 2 in the checkpoint, 1 in the config; resume it with "
+        "the overrides that fit it (")
+    assert "trainer.devices=2" in str(error.value)
+    check_checkpoint(ddp, make_cfg(*TRAINED, "trainer.devices=2"))
+    del checkpoint[ENTRY]["processes"]  # written before the count was recorded: not compared
+    torch.save(checkpoint, ddp)
+    check_checkpoint(ddp, make_cfg(*TRAINED, "trainer.devices=2"))
+
+
 # ---- the images a resumed run trains on ---------------------------------------------------------------------------
 def test_a_resume_that_names_the_other_data_source_is_refused(trained_run, make_cfg):
     ckpt = trained_run / "checkpoints" / "last.ckpt"

@@ -161,7 +161,25 @@ def recorded_differences(entry: dict[str, Any], cfg: DictConfig, purpose: str) -
         differences += config_differences(model_in_effect(key, then), model_in_effect(key, now), key)
     if purpose == "resume":
         differences += source_differences(entry.get("data_source"), OmegaConf.select(cfg, "data.source"))
+        differences += process_differences(entry.get("processes"), cfg)
     return [d for d in differences if d[0] not in EXECUTION_PATH_KEYS]
+
+
+def process_differences(trained_by: Any, cfg: DictConfig) -> list[tuple[str, Any, Any]]:
+    """``[("trainer.devices", trained_by, configured)]`` where the config trains with another number of processes
+    than the checkpoint's run: each process trains on its share of a global batch of ``data.batch_size × processes``
+    (a resume from 1 process to 2 doubled the global batch without a word). A checkpoint that recorded none (written
+    before the count was) is not compared; with several nodes the key named is the product."""
+    from trainlab.distributed.process_world import world_size
+
+    if not isinstance(trained_by, int) or OmegaConf.select(cfg, "trainer") is None:
+        return []
+    configured = world_size(cfg.trainer)
+    if configured == trained_by:
+        return []
+    nodes = OmegaConf.select(cfg, "trainer.num_nodes", default=1) or 1
+    key = "trainer.devices" if nodes == 1 else "trainer.devices × trainer.num_nodes"
+    return [(key, trained_by, configured)]
 
 
 def source_differences(trained_on: Any, configured: Any) -> list[tuple[str, Any, Any]]:

@@ -7,6 +7,7 @@
         "config": {"model": {...}, "optimizer": {...}, "scheduler": {...} or None, "init": {...} or None,
                    "seed": 0, "data": {"batch_size": 100, "train_size": None, "val_size": None, "seed": 0}},
         "data_source": "bundled",                               # the images it trained on: bundled | torchvision
+        "processes": 1,                                         # how many processes trained it (DDP: 2, ...)
     }                                                           # resolved
 
 ``config`` holds what a resumed run must keep (:func:`recorded_config`): the sections the checkpoint's state
@@ -21,6 +22,10 @@ held the first three only.
 ``torchvision`` where full MNIST is there and ``bundled`` where it is not): a resume where the same config decides
 otherwise would go on with other images (:func:`trainlab.checkpoint_check.check_data_source`). Checkpoints written
 before it was recorded have none (``None``).
+
+``processes`` is how many processes trained the run (``trainer.devices × trainer.num_nodes``): each trains on its
+share of a global batch of ``data.batch_size × processes``, so a resume with another count would train the rest of
+the run on other batches, as another ``data.batch_size`` would. Checkpoints written before it was recorded have none.
 
 Plain values only, so the checkpoint still loads with ``torch.load(weights_only=True)``.
 :mod:`trainlab.checkpoint_check` reads it to tell a trainlab checkpoint from any other file and to name what differs
@@ -81,5 +86,5 @@ class CheckpointProvenance(L.Callback):
     def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict) -> None:
         if self.entry is None:  # once: the config and the data do not change during a fit
             source = getattr(trainer.datamodule, "resolved_source", None)
-            self.entry = provenance(self.cfg, self.overrides, source)
+            self.entry = {**provenance(self.cfg, self.overrides, source), "processes": trainer.world_size}
         checkpoint[ENTRY] = self.entry
