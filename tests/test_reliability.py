@@ -415,6 +415,24 @@ def test_ckpt_path_last_without_checkpoint_is_a_clear_error(train_in_process, tm
     assert f"ckpt_path=last: no checkpoint file at {tmp_path / 'empty' / 'checkpoints' / 'last.ckpt'}" in result.stderr
 
 
+def test_a_checkpoint_not_where_it_is_looked_for_names_where_one_is(train_in_process, tmp_path):
+    """ckpt_path=last without hydra.run.dir named a new timestamped directory; a directory as ckpt_path said only
+    that there was no checkpoint file at it."""
+    runs = tmp_path / "logs" / "runs"
+    (runs / "old" / "checkpoints").mkdir(parents=True)
+    (runs / "old" / "checkpoints" / "last.ckpt").write_bytes(b"x")
+    result = train_in_process("ckpt_path=last", f"paths.log_dir={tmp_path / 'logs'}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].endswith(
+        f"(ckpt_path=last resumes the run in hydra.run.dir / hydra.sweep.dir; the newest run here with one: "
+        f"hydra.run.dir={runs / 'old'})")
+    assert sorted(p.name for p in runs.iterdir()) == ["old"]  # nothing written
+    result = train_in_process(f"ckpt_path={runs / 'old'}", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.stderr.splitlines()[-1] == (
+        f"error: ckpt_path={runs / 'old'}: no checkpoint file at {runs / 'old'}: it is a directory; did you mean "
+        f"ckpt_path={runs / 'old' / 'checkpoints' / 'last.ckpt'}?")
+
+
 @pytest.mark.parametrize("budget", ["trainer.max_steps=6", "trainer.max_epochs=1"])
 @pytest.mark.slow  # ~4 s each on 2 cores (make test-slow; the default run stays ~4 min)
 def test_resuming_a_completed_run_at_the_end_of_its_budget_is_refused_and_a_larger_budget_trains_on(

@@ -92,14 +92,25 @@ def final_metrics(trainer: L.Trainer) -> dict[str, float]:
 
 
 def resolve_checkpoint(ckpt_path: str | None, output_dir: Path) -> str | None:
-    """``last`` -> ``<output_dir>/checkpoints/last.ckpt``; a file path is checked to exist."""
+    """``last`` -> ``<output_dir>/checkpoints/last.ckpt``; a file path is checked to exist. Where there is none,
+    the message names what would do: the newest run beside ``output_dir`` that has a ``last.ckpt`` (for ``last``
+    in a new timestamped run directory), or the ``last.ckpt`` in a directory given as ``ckpt_path``."""
     if ckpt_path is None:
         return None
     path = output_dir / "checkpoints" / "last.ckpt" if ckpt_path == "last" else Path(ckpt_path)
-    if not path.is_file():
-        hint = " (ckpt_path=last resumes the run in hydra.run.dir / hydra.sweep.dir)" if ckpt_path == "last" else ""
-        raise CheckpointNotFoundError(f"ckpt_path={ckpt_path}: no checkpoint file at {path}{hint}")
-    return str(path)
+    if path.is_file():
+        return str(path)
+    if ckpt_path == "last":
+        runs = sorted((p for p in output_dir.parent.glob("*/checkpoints/last.ckpt") if output_dir not in p.parents),
+                      key=lambda p: p.stat().st_mtime) if output_dir.parent.is_dir() else []
+        newest = f"; the newest run here with one: hydra.run.dir={runs[-1].parent.parent}" if runs else ""
+        hint = f" (ckpt_path=last resumes the run in hydra.run.dir / hydra.sweep.dir{newest})"
+    elif path.is_dir():
+        inside = next((p for p in (path / "last.ckpt", path / "checkpoints" / "last.ckpt") if p.is_file()), None)
+        hint = f": it is a directory; did you mean ckpt_path={inside}?" if inside else ": it is a directory"
+    else:
+        hint = ""
+    raise CheckpointNotFoundError(f"ckpt_path={ckpt_path}: no checkpoint file at {path}{hint}")
 
 
 def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
