@@ -250,12 +250,11 @@ def test_only_joblib_workers_that_are_processes_wait_for_their_own_signal():
 
 def ctrl_c_in_a_joblib_sweep(tmp_path: Path, data_dir: Path, sweep: list[str], n_jobs: int,
                              training: int, *extra: str) -> tuple[subprocess.Popen, str, str, Path]:
-    """``train.py <sweep>`` with joblib's ``n_jobs`` workers (0: submitit's local launcher, a process per job); once
-    ``training`` jobs train, job 0 sends SIGINT to the whole process group, as a terminal's Ctrl-C does."""
+    """``train.py <sweep>`` with joblib's ``n_jobs`` workers; once ``training`` jobs train, job 0 sends SIGINT to
+    the whole process group, as a terminal's Ctrl-C does."""
     sweep_dir = tmp_path / "sweep"
-    launcher = ["hydra/launcher=submitit_local"] if n_jobs == 0 else ["hydra/launcher=joblib",
-                                                                     f"hydra.launcher.n_jobs={n_jobs}"]
-    command = [sys.executable, str(ROOT / "train.py"), *sweep, *launcher,
+    command = [sys.executable, str(ROOT / "train.py"), *sweep, "hydra/launcher=joblib",
+               f"hydra.launcher.n_jobs={n_jobs}",
                "trainer.max_epochs=1000", "data.train_size=100", "data.val_size=100", "data.source=bundled",
                f"paths.data_dir={data_dir}", "trainer.enable_progress_bar=false", f"hydra.sweep.dir={sweep_dir}",
                "callbacks.last_checkpoint=null",  # the stop's checkpoint is the only one
@@ -314,17 +313,6 @@ def test_ctrl_c_while_a_workers_job_starts_leaves_it_unrun_and_stops_the_sweep(t
     assert job_statuses(sweep_dir) == ["interrupted", None]  # job 1 never trained: resume_sweep=true runs it
     assert "SIGINT before this job's training began; not run (resume_sweep=true runs it)" in stdout + stderr
     assert [row["status"] for row in csv.DictReader((sweep_dir / "summary.csv").open())] == ["interrupted"]
-
-
-@pytest.mark.slow  # ~30 s on 2 cores (make test-slow; the default run stays ~4 min)
-def test_ctrl_c_in_a_submitit_local_sweep_waits_for_its_jobs_and_ends_with_the_finish_command(tmp_path, data_dir):
-    """The command's process ended with a KeyboardInterrupt traceback from submitit's wait; the jobs saved after it,
-    the finish command was only in their own logs, and no summary.csv was written."""
-    run, _, stderr, sweep_dir = ctrl_c_in_a_joblib_sweep(tmp_path, data_dir, ["-m", "seed=1,2"], 0, 2)
-    assert run.returncode == 128 + signal.SIGINT, stderr[-3000:]
-    assert job_statuses(sweep_dir) == ["interrupted", "interrupted"]
-    assert "SIGINT: the sweep stopped; finish it with: python train.py -m seed=1,2 " in stderr
-    assert [row["status"] for row in csv.DictReader((sweep_dir / "summary.csv").open())] == ["interrupted"] * 2
 
 
 @pytest.mark.slow  # ~15 s on 2 cores (make test-slow; the default run stays ~4 min)

@@ -1,5 +1,4 @@
-"""Ctrl-C (SIGINT) or SIGTERM while a multirun's jobs train in worker processes of this machine (joblib, and
-submitit's local launcher, a process per job).
+"""Ctrl-C (SIGINT) or SIGTERM while a multirun's jobs train in worker processes of this machine (joblib).
 
 A terminal's Ctrl-C reaches every process of the command's process group: each worker's job saves its
 ``last.ckpt``, writes ``status.json`` (``interrupted``) and ends (:mod:`trainlab.callbacks.graceful_shutdown`). The
@@ -44,11 +43,8 @@ from omegaconf import DictConfig, OmegaConf
 log = logging.getLogger(__name__)
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
-#: launchers whose jobs train in worker processes of this machine that share the command's process group (submitit's
-#: local launcher runs each job under a controller process of its own, which prints a KeyboardInterrupt traceback of
-#: its own wait; the job and the command answer as described)
-WORKER_LAUNCHERS = ("hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
-                    "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher")
+#: launchers whose jobs train in worker processes of this machine that share the command's process group
+WORKER_LAUNCHERS = ("hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",)
 #: joblib backends whose workers are processes (joblib's default is loky)
 PROCESS_BACKENDS = (None, "loky", "multiprocessing")
 #: the file in the sweep directory that tells a worker's job starting after a stop not to train
