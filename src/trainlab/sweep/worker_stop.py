@@ -43,7 +43,9 @@ from omegaconf import DictConfig, OmegaConf
 log = logging.getLogger(__name__)
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
-#: launchers whose jobs train in worker processes of this machine that share the command's process group
+#: launchers whose jobs train in worker processes of this machine that share the command's process group (not
+#: submitit's local launcher: a controller process of submitit's own takes the same Ctrl-C and may end its job before
+#: the job's result is written, and a command that waited then failed with UncompletedJobError)
 WORKER_LAUNCHERS = ("hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",)
 #: joblib backends whose workers are processes (joblib's default is loky)
 PROCESS_BACKENDS = (None, "loky", "multiprocessing")
