@@ -407,6 +407,18 @@ def test_a_slurm_sweep_on_a_machine_without_slurm_is_one_line_before_anything_is
     assert not (tmp_path / "sweep").exists()
 
 
+def test_a_launcher_typed_for_a_single_run_is_said_to_apply_to_multiruns_only():
+    """Hydra launches only multiruns: `train.py optimizer=sgd hydra/launcher=submitit_slurm` trained on the login
+    node without a word."""
+    from trainlab.preflight import single_run_launcher_note
+
+    assert single_run_launcher_note(["hydra/launcher=submitit_slurm", "hydra.run.dir=x"]) == (
+        "hydra/launcher=submitit_slurm launches the jobs of a multirun (-m); this single run trains here, in this "
+        "process (python train.py -m ... to launch it)")
+    assert single_run_launcher_note(["hydra/launcher=basic"]) is None
+    assert single_run_launcher_note(["hydra.run.dir=x"]) is None  # an experiment's launcher: not typed
+
+
 @pytest.mark.parametrize(("launcher", "refused"), [("basic", True), ("stacked", True), ("joblib", True),
                                                    ("submitit_local", True), ("submitit_slurm", False)])
 def test_the_gpu_of_a_multirun_is_checked_where_its_jobs_train(launcher, refused, monkeypatch):

@@ -196,6 +196,16 @@ def check_slurm_reachable(launcher_target: str | None) -> None:
                           "node, or a launcher of this machine: hydra/launcher=submitit_local, joblib or basic")
 
 
+def single_run_launcher_note(hydra_overrides: list[str]) -> str | None:
+    """``hydra/launcher=submitit_slurm`` typed for a single run (no ``-m``): Hydra launches only multiruns, so the
+    run trained on the machine at hand without a word - on a cluster's login node."""
+    given = next((line for line in hydra_overrides if line.lstrip("+").startswith("hydra/launcher=")), None)
+    if given is None or given.partition("=")[2] in ("basic", ""):
+        return None
+    return (f"{given.lstrip('+')} launches the jobs of a multirun (-m); this single run trains here, in this process "
+            "(python train.py -m ... to launch it)")
+
+
 def check_no_run_dir_in_multirun(hydra_overrides: list[str]) -> None:
     """``hydra.run.dir`` on a multirun's command line: Hydra ignores it and starts a sweep in a new directory - an
     experiment config sets ``hydra.mode: MULTIRUN``, so resuming one of its jobs alone by ``ckpt_path=last
@@ -272,6 +282,8 @@ class Preflight(Callback):
         run_dir = Path(os.path.abspath(str(config.hydra.run.dir)))
         note_output_dir(run_dir)  # what a Ctrl-C from here on names as written
         exit_on_user_error(lambda: check_single_run(config))
+        if writes_run_files():
+            warn(single_run_launcher_note(override_lines(config.hydra.overrides.hydra)))
         NEW_RUN_DIR[:] = [] if run_dir.exists() else [run_dir]
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
