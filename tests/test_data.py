@@ -252,6 +252,19 @@ def test_torchvision_without_files_and_download_false_names_the_directory_and_ev
     assert not (tmp_path / "MNIST").exists()  # nothing created
 
 
+def test_torchvision_files_left_gzipped_are_named_to_unpack(tmp_path):
+    """MNIST's mirrors serve .gz files; torchvision unpacks them only as it downloads: placed by hand, they were
+    reported as 'full MNIST is not in ...'."""
+    from trainlab.data.torchvision_mnist import RAW_FILE_NAMES, missing_files_message, raw_dir
+
+    raw_dir(tmp_path).mkdir(parents=True)
+    for name in RAW_FILE_NAMES:
+        (raw_dir(tmp_path) / f"{name}.gz").write_bytes(b"")
+    message = missing_files_message(tmp_path, download=False, why_not_downloaded="data.download=false forbids it")
+    assert f"unpack {', '.join(f'{name}.gz' for name in RAW_FILE_NAMES)} there (gunzip), set data.download=true" in (
+        message)
+
+
 def test_overfit_batches_gets_the_same_unshuffled_first_batch_every_epoch(data_dir):
     dm = MNISTDataModule(source="bundled", data_dir=str(data_dir), batch_size=32)
     dm.trainer = L.Trainer(overfit_batches=1, logger=False, enable_checkpointing=False, enable_progress_bar=False)

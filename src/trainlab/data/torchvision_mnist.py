@@ -92,6 +92,9 @@ def missing_files_message(data_dir: str | os.PathLike, download: bool, why_not_d
     where = (f"is not in {raw_dir(data_dir)}" if len(missing) == len(RAW_FILE_NAMES)
              else f"in {raw_dir(data_dir)} lacks {', '.join(missing)}")
     hints = "" if download else "set data.download=true, "
+    zipped = [f"{name}.gz" for name in missing if (raw_dir(data_dir) / f"{name}.gz").is_file()]
+    if zipped:  # what MNIST's mirrors serve: torchvision unpacks them only as it downloads
+        hints = f"unpack {', '.join(zipped)} there (gunzip), " + hints
     if "cannot be downloaded there" in why_not_downloaded:
         hints += "point data.data_dir at a directory this process can write to, "
     return (f"data.source=torchvision: full MNIST {where} (data.data_dir={data_dir}) and {why_not_downloaded}. "
