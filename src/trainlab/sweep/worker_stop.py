@@ -86,7 +86,11 @@ def mark_stop(sweep_dir: Path) -> None:
 
 
 def clear_stop_mark(sweep_dir: Path) -> None:
-    (sweep_dir / STOP_MARK).unlink(missing_ok=True)
+    try:
+        (sweep_dir / STOP_MARK).unlink(missing_ok=True)
+    except OSError as error:  # left: this sweep's queued jobs would not start; said, so that it can be removed
+        log.warning("could not remove %s (%s): remove it, or this sweep's jobs will not start",
+                    sweep_dir / STOP_MARK, error)
 
 
 def stop_marked(sweep_dir: Path) -> bool:
