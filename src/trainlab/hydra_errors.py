@@ -28,8 +28,11 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import errno
+import multiprocessing
+import os
 import re
 import sys
+import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -299,6 +302,11 @@ def exit_if_options_split_the_overrides(argv: list[str], program: str = "train.p
     raise SystemExit(2)
 
 
+JOBLIB_TIMEOUT = ("a job ran longer than hydra.launcher.timeout, and joblib stopped the sweep (the jobs without a "
+                  "status.json did not finish); allowed: a larger hydra.launcher.timeout, or null (no limit), then "
+                  "the same command with resume_sweep=true and its hydra.sweep.dir")
+
+
 def report_config_errors_in_one_line() -> None:
     """Make ``hydra.main`` print its composition errors as one ``error: ...`` line and exit with status 2."""
     hydra_report = hydra_internal.run_and_report
@@ -333,6 +341,11 @@ def report_config_errors_in_one_line() -> None:
                 if not str(error).startswith(GROUP_SWEPT_OVER_NULL):
                     raise
                 exit_with_error_line(null_group_sweep_message(sys.argv[1:]), error)
+            except multiprocessing.TimeoutError as error:  # joblib's hydra.launcher.timeout: a job ran longer
+                if os.environ.get("HYDRA_FULL_ERROR") == "1":
+                    traceback.print_exception(error)
+                print(f"error: {JOBLIB_TIMEOUT}", file=sys.stderr)
+                raise SystemExit(1) from error  # what ran is kept (exit 2 would remove a sweep dir of .hydra/ only)
             except OSError as error:  # Hydra making a run or job directory
                 if error.errno != errno.ENAMETOOLONG:
                     raise
