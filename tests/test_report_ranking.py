@@ -80,7 +80,7 @@ def test_each_panel_names_the_values_of_every_searched_key(tmp_path):
     keys = ["init", "model.weight_decay", "optimizer.lr", "optimizer.momentum"]
     figure = draw(jobs, keys, "hparams_search/tpe")["top20_trials"]
     first = next(ax.get_title() for ax in figure.axes if ax.get_title())
-    assert first.splitlines() == ["#1 trial 0: objective 0.900", "init he, wd 1.00e-05", "lr 1.23e-03, momentum 0.85"]
+    assert first.splitlines() == ["#1 trial 0: objective 0.900", "lr 1.23e-03, wd 1.00e-05", "init he, momentum 0.85"]
 
 
 def test_a_search_without_a_completed_trial_draws_no_grid_and_says_so(tmp_path, capsys):

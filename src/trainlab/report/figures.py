@@ -111,8 +111,9 @@ def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 
         marker = "o" if max(len(val), len(train)) < 10 else None  # a run of a few epochs: its points are seen
         ax.plot(range(1, len(val) + 1), val, "-", label="val", marker=marker, markersize=3)
         ax.plot(range(1, len(train) + 1), train, "--", label="train", marker=marker, markersize=3)
+        shown = sorted(keys, key=lambda key: list(PANEL_NAMES).index(key) if key in PANEL_NAMES else len(PANEL_NAMES))
         values = [f"{PANEL_NAMES.get(key, key.rsplit('.', 1)[-1])} {drawn_value(job.params.get(key, '?'))}"
-                  for key in keys]
+                  for key in shown]  # the book's lr and weight decay first
         lines = [", ".join(values[i:i + 2]) for i in range(0, len(values), 2)]  # two values per line
         ax.set_title("\n".join([f"#{rank} trial {job.short_name}: {metric} {job.objective:.3f}", *lines]),
                      fontsize=8)
