@@ -343,21 +343,18 @@ def check_budget_left(path: str | os.PathLike, cfg: DictConfig, run_dir: Path, n
     status = read_status(run_dir)
     budget = (f"trainer.max_epochs={OmegaConf.select(cfg, 'trainer.max_epochs', default=None)}, "
               f"trainer.max_steps={OmegaConf.select(cfg, 'trainer.max_steps', default=-1)}")
-    if not status or status.get("status") != "completed":
-        # an interrupted or killed run: at its budget's end it still has its test to run, past it Lightning refused
-        # with a traceback (exit 1) and its status.json became 'failed'
-        passed, where = fit_budget_reached(read_checkpoint(Path(path), name), cfg, past=True)
-        if passed:
-            raise CheckpointError(
-                f"{name}: the checkpoint ({where}) is past this config's budget ({budget}): there is nothing left to "
-                "train from it, and Lightning refuses such a resume; nothing was written. allowed: the budget the run "
-                f"was started with or a larger one, or trainlab evaluate {run_dir} to test it")
-        return
-    reached, where = fit_budget_reached(read_checkpoint(Path(path), name), cfg)
+    completed = bool(status) and status.get("status") == "completed"
+    # an interrupted or killed run: at its budget's end it still has its test to run, past it Lightning refused
+    # with a traceback (exit 1) and its status.json became 'failed'
+    reached, where = fit_budget_reached(read_checkpoint(Path(path), name), cfg, past=not completed)
+    if reached and not completed:
+        raise CheckpointError(
+            f"{name}: the checkpoint ({where}) is past this config's budget ({budget}): there is nothing left to "
+            "train from it, and Lightning refuses such a resume; nothing was written. allowed: the budget the run "
+            f"was started with or a larger one, or trainlab evaluate {run_dir} to test it")
     if reached:
         raise CheckpointError(
             f"{name}: the run in {run_dir} completed, and the checkpoint ({where}) is at the end of this config's "
-            f"budget (trainer.max_epochs={OmegaConf.select(cfg, 'trainer.max_epochs', default=None)}, "
-            f"trainer.max_steps={OmegaConf.select(cfg, 'trainer.max_steps', default=-1)}): resuming it would train "
-            "nothing and replace its status.json; nothing was written. allowed: a larger trainer.max_epochs or "
-            f"trainer.max_steps to train on from it, or trainlab evaluate {run_dir} to test it again")
+            f"budget ({budget}): resuming it would train nothing and replace its status.json; nothing was written. "
+            "allowed: a larger trainer.max_epochs or trainer.max_steps to train on from it, or trainlab evaluate "
+            f"{run_dir} to test it again")

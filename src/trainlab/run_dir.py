@@ -46,6 +46,17 @@ def artifacts(output_dir: Path) -> list[Path]:
     return sorted(p for pattern in ARTIFACT_PATTERNS for p in output_dir.glob(pattern))
 
 
+def newest_beside(output_dir: Path, holding: str) -> Path | None:
+    """The directory beside ``output_dir`` (in its parent, not itself) whose ``holding`` file was written last: the
+    run or sweep a command that named none probably meant (``checkpoints/last.ckpt``, ``multirun.yaml``)."""
+    parent = output_dir.parent
+    found = [path for path in parent.glob(f"*/{holding}") if path.parents[holding.count("/")] != output_dir] \
+        if parent.is_dir() else []
+    if not found:
+        return None
+    return max(found, key=lambda path: path.stat().st_mtime).parents[holding.count("/")]
+
+
 def failed_without_checkpoint(output_dir: Path) -> bool:
     """Whether the run in ``output_dir`` ended ``failed`` without writing a checkpoint: nothing of it to resume. An
     unreadable ``status.json`` says nothing: the directory is then refused as any other run's."""

@@ -64,7 +64,7 @@ from trainlab.loggers.hparams import logged_config, record_run_end, record_run_s
 from trainlab.metric_values import metric_number
 from trainlab.model_requirements import check_model_methods
 from trainlab.output_locations import check_task_locations
-from trainlab.run_dir import claim_run_dir, recorded_objective_to_skip
+from trainlab.run_dir import claim_run_dir, newest_beside, recorded_objective_to_skip
 from trainlab.run_status import status_line, write_status
 from trainlab.sweep.worker_stop import StartupStop
 
@@ -101,9 +101,8 @@ def resolve_checkpoint(ckpt_path: str | None, output_dir: Path) -> str | None:
     if path.is_file():
         return str(path)
     if ckpt_path == "last":
-        runs = sorted((p for p in output_dir.parent.glob("*/checkpoints/last.ckpt") if output_dir not in p.parents),
-                      key=lambda p: p.stat().st_mtime) if output_dir.parent.is_dir() else []
-        newest = f"; the newest run here with one: hydra.run.dir={runs[-1].parent.parent}" if runs else ""
+        run = newest_beside(output_dir, "checkpoints/last.ckpt")
+        newest = f"; the newest run here with one: hydra.run.dir={run}" if run else ""
         hint = f" (ckpt_path=last resumes the run in hydra.run.dir / hydra.sweep.dir{newest})"
     elif path.is_dir():
         inside = next((p for p in (path / "last.ckpt", path / "checkpoints" / "last.ckpt") if p.is_file()), None)

@@ -175,6 +175,9 @@ class OptunaSearch:
         self.sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         self.resume = bool(config.get("resume_sweep", False))
         self.interrupted_here = 0  # trials this command told interrupted (report_stop)
+        # jobs in worker processes save and return on a stop signal themselves: the stop waits for them, and no
+        # queued job starts after it (trainlab/sweep/worker_stop.py)
+        self.in_workers = jobs_train_in_workers(OmegaConf.select(config, "hydra.launcher"))
 
     # ---- before any trial -----------------------------------------------------------------------------------------
     def check_objective(self) -> None:
@@ -354,10 +357,9 @@ class OptunaSearch:
                                  searched=space.distributions)
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
-            in_workers = jobs_train_in_workers(OmegaConf.select(self.config, "hydra.launcher"))
-            if in_workers:  # trainlab/sweep/worker_stop.py
+            if self.in_workers:
                 clear_stop_mark(self.sweep_dir)
-            with StopSignals(on_deferred=(lambda: mark_stop(self.sweep_dir)) if in_workers else None) as stop:
+            with StopSignals(on_deferred=(lambda: mark_stop(self.sweep_dir)) if self.in_workers else None) as stop:
                 try:
                     if self.resume:
                         close_stale_trials(study, self.sweep_dir)
@@ -395,11 +397,8 @@ class OptunaSearch:
                         log.info("trial %d: surplus (the study has its %d trials), not run", job.number,
                                  self.n_trials)
                         jobs.remove(job)
-            # jobs in worker processes save and return on the signal themselves: the stop waits for them
-            # (trainlab/sweep/worker_stop.py)
-            in_workers = jobs_train_in_workers(OmegaConf.select(self.config, "hydra.launcher"))
             for run in consecutive_runs(jobs):
-                with stop.deferred() if in_workers else contextlib.nullcontext():
+                with stop.deferred() if self.in_workers else contextlib.nullcontext():
                     results = self.launcher.launch([job.overrides for job in run], initial_job_idx=run[0].number)
                     returns.update({job.number: result for job, result in zip(run, results, strict=True)})
         except BaseException:
@@ -449,15 +448,12 @@ class OptunaSearch:
         """A stopped search's records of what ran so far, as a finished one's: ``optimization_results.yaml`` (the
         best trial so far, the trials per outcome) and ``summary.csv`` / ``ranking.csv`` (Hydra ends the multirun
         without its end callbacks); a resume rewrites them. A failure to write them is said, and the stop goes on."""
-        from trainlab.config_keys import override_key
-        from trainlab.sweep.summary import write_summary
+        from trainlab.sweep.summary_callback import write_sweep_summary
 
         clear_stop_mark(self.sweep_dir)  # the workers have all returned: the mark told queued jobs not to start
         try:
             write_results(self.sweep_dir, study, where)
-            write_summary(self.sweep_dir, direction=self.direction,
-                          always=[override_key(str(key)) for key in (self.params or {})],
-                          metric=self.config.get("optimized_metric"))
+            write_sweep_summary(self.config)
         except (OSError, ValueError) as error:
             log.warning("the stopped search's optimization_results.yaml / summary.csv were not written: %s", error)
 

@@ -21,7 +21,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from trainlab.config_keys import override_key, override_lines
 from trainlab.errors import ConfigError, RunDirInUseError
-from trainlab.run_dir import artifacts, failed_without_checkpoint, naming_overrides
+from trainlab.run_dir import artifacts, failed_without_checkpoint, naming_overrides, newest_beside
 from trainlab.run_status import STATUS_FILE, read_status
 from trainlab.shell_override import shell_override
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs
@@ -136,12 +136,9 @@ def check_resume_names_its_sweep(sweep_dir: Path, hydra_overrides: list[str], co
         "${now:" not in configured)  # ``configured``: hydra.sweep.dir unresolved - a config of one's own may fix it
     if named or sweep_dir.exists():
         return
-    parent = sweep_dir.parent
-    sweeps = sorted((d for d in parent.iterdir() if (d / "multirun.yaml").is_file()), key=lambda d: d.stat().st_mtime,
-                    reverse=True) if parent.is_dir() else []
-    shown = os.path.relpath(sweeps[0]) if sweeps and not os.path.relpath(sweeps[0]).startswith("..") else (
-        sweeps[0] if sweeps else None)
-    example = f" (the newest sweep in {parent}: hydra.sweep.dir={shown})" if shown else ""
+    newest = newest_beside(sweep_dir, "multirun.yaml")
+    shown = None if newest is None else newest if os.path.relpath(newest).startswith("..") else os.path.relpath(newest)
+    example = f" (the newest sweep in {sweep_dir.parent}: hydra.sweep.dir={shown})" if shown else ""
     raise ConfigError(f"resume_sweep=true: no hydra.sweep.dir names the sweep to resume, and this command's sweep dir "
                       f"{sweep_dir} does not exist - there is nothing to resume there, the sweep would start anew; "
                       f"nothing was written. allowed: resume_sweep=true hydra.sweep.dir=<the sweep's directory>"
@@ -178,8 +175,9 @@ def restores_an_added_argument(override: str, before: list[str]) -> bool:
     from trainlab.models.net_compat import NET_ARGUMENTS_ADDED
 
     key, _, value = override.partition("=")
-    name = key.lstrip("+").removeprefix("model.net.")
-    if name not in NET_ARGUMENTS_ADDED or any(override_key(line) == key.lstrip("+") for line in before):
+    key = key.lstrip("+")
+    name = key.removeprefix("model.net.")
+    if key == name or name not in NET_ARGUMENTS_ADDED or any(override_key(line) == key for line in before):
         return False
     try:
         return float(value) == NET_ARGUMENTS_ADDED[name]
