@@ -359,7 +359,8 @@ class OptunaSearch:
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
             if self.in_workers:
                 clear_stop_mark(self.sweep_dir)
-            with StopSignals(on_deferred=(lambda: mark_stop(self.sweep_dir)) if self.in_workers else None) as stop:
+            marks = (lambda signum: mark_stop(self.sweep_dir)) if self.in_workers else None
+            with StopSignals(on_deferred=marks) as stop:
                 try:
                     if self.resume:
                         close_stale_trials(study, self.sweep_dir)

@@ -32,11 +32,12 @@ class SearchInterrupted(BaseException):
 class StopSignals:
     """Context manager installing the handlers for the duration of the search (main thread only)."""
 
-    def __init__(self, on_deferred: Callable[[], None] | None = None) -> None:
+    def __init__(self, on_deferred: Callable[[int], None] | None = None) -> None:
         self.previous: dict[int, Any] = {}
         self.deferring = 0
         self.pending: int | None = None
-        self.on_deferred = on_deferred  # called when a signal is deferred (a search marks the stop for its workers)
+        # called with the signal when one is deferred (the stop is marked for jobs in worker processes)
+        self.on_deferred = on_deferred
 
     def __enter__(self) -> StopSignals:
         if threading.current_thread() is threading.main_thread():
@@ -59,9 +60,14 @@ class StopSignals:
         if self.deferring:
             self.pending = signum
             if self.on_deferred is not None:
-                self.on_deferred()
+                self.on_deferred(signum)
         else:
             raise SearchInterrupted(signum)
+
+    def hold(self) -> None:
+        """Defer every signal from now until :meth:`restore` (which leaves it in ``pending``): Hydra's basic sweeper,
+        whose loop is not the project's, waits so for its workers (:mod:`trainlab.sweep.worker_stop`)."""
+        self.deferring += 1
 
     @contextmanager
     def deferred(self) -> Iterator[None]:

@@ -40,6 +40,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.search.stop_signals import StopSignals
+
 log = logging.getLogger(__name__)
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -97,38 +99,15 @@ def stop_marked(sweep_dir: Path) -> bool:
     return (sweep_dir / STOP_MARK).is_file()
 
 
-class DeferredStop:
-    """The command's handler for the first stop signal while workers train: note it, mark it, wait for them."""
-
-    def __init__(self) -> None:
-        self.previous: dict[int, Any] = {}
-        self.signum: int | None = None
-        self.on_signal: Callable[[], None] | None = None
-
-    def install(self, on_signal: Callable[[], None] | None = None) -> None:
-        self.restore()  # installed again by a process that runs several commands (a refused one never ended)
-        self.signum, self.on_signal = None, on_signal
-        if threading.current_thread() is threading.main_thread():
-            for signum in SIGNALS:
-                self.previous[signum] = signal.getsignal(signum)
-                signal.signal(signum, self.handle)
-
-    def handle(self, signum: int, frame: object) -> None:
-        self.restore()
-        self.signum = signum
-        if self.on_signal is not None:
-            self.on_signal()
-        log.warning("received %s: every job saves its checkpoint and stops, and no further job starts; waiting for "
-                    "them (again to stop at once)", signal.Signals(signum).name)
-
-    def restore(self) -> None:
-        for signum, handler in self.previous.items():
-            signal.signal(signum, handler)
-        self.previous.clear()
+#: the basic sweeper's deferral of a stop signal (one multirun at a time per process; see defer_stop_for_workers)
+DEFERRED: StopSignals | None = None
 
 
-#: the basic sweeper's deferred stop (one multirun at a time per process)
-DEFERRED = DeferredStop()
+def workers_stop(sweep_dir: Path, signum: int) -> None:
+    """The command's answer to a deferred stop signal: mark it for the jobs not started yet, and say so."""
+    mark_stop(sweep_dir)
+    log.warning("received %s: every job saves its checkpoint and stops, and no further job starts; waiting for them "
+                "(again to stop at once)", signal.Signals(signum).name)
 
 
 def defer_stop_for_workers(config: DictConfig) -> None:
@@ -143,7 +122,12 @@ def defer_stop_for_workers(config: DictConfig) -> None:
     os.environ[COMMAND_PID] = str(os.getpid())
     clear_stop_mark(sweep_dir)
     if OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:
-        DEFERRED.install(on_signal=lambda: mark_stop(sweep_dir))
+        global DEFERRED
+        if DEFERRED is not None:  # a process that runs several commands (one refused later never ended)
+            DEFERRED.restore()
+        DEFERRED = StopSignals(on_deferred=lambda signum: workers_stop(sweep_dir, signum))
+        DEFERRED.__enter__()
+        DEFERRED.hold()
 
 
 class WaitForWorkers(Callback):
@@ -154,10 +138,13 @@ class WaitForWorkers(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from trainlab.shell_override import finish_sweep_command
 
-        DEFERRED.restore()
+        global DEFERRED
+        signum = None
+        if DEFERRED is not None:
+            DEFERRED.restore()
+            signum, DEFERRED = DEFERRED.pending, None
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         clear_stop_mark(sweep_dir)
-        signum, DEFERRED.signum = DEFERRED.signum, None
         if signum is not None:
             print(f"{signal.Signals(signum).name}: the sweep stopped; finish it with: "
                   f"{finish_sweep_command(sweep_dir)}", file=sys.stderr)
