@@ -246,9 +246,9 @@ def test_torchvision_without_files_and_download_false_names_the_directory_and_ev
         f"data.source=torchvision: full MNIST is not in {tmp_path / 'MNIST' / 'raw'} (data.data_dir={tmp_path}) and "
         "data.download=false forbids downloading it. Put the four idx files there (train-images-idx3-ubyte, "
         "train-labels-idx1-ubyte, "
-        "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte), set data.download=true, or train offline with "
-        "data.source=bundled (the 5,000-image sample) or data.source=auto (full MNIST when it is available, else the "
-        "sample)")
+        "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte), set data.download=true, point data.data_dir at the "
+        "directory whose MNIST/raw holds them, or train offline with data.source=bundled (the 5,000-image sample) or "
+        "data.source=auto (full MNIST when it is available, else the sample)")
     assert not (tmp_path / "MNIST").exists()  # nothing created
 
 

@@ -97,6 +97,8 @@ def missing_files_message(data_dir: str | os.PathLike, download: bool, why_not_d
         hints = f"unpack {', '.join(zipped)} there (gunzip), " + hints
     if "cannot be downloaded there" in why_not_downloaded:
         hints += "point data.data_dir at a directory this process can write to, "
+    else:  # files kept elsewhere: data.data_dir names the folder above MNIST/raw, not raw itself
+        hints += "point data.data_dir at the directory whose MNIST/raw holds them, "
     return (f"data.source=torchvision: full MNIST {where} (data.data_dir={data_dir}) and {why_not_downloaded}. "
             f"Put the four idx files there ({', '.join(RAW_FILE_NAMES)}), {hints}or train offline with "
             "data.source=bundled (the 5,000-image sample) or data.source=auto (full MNIST when it is available, "
