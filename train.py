@@ -53,8 +53,18 @@ def main(cfg: DictConfig) -> float | None:
         print(diverged, file=sys.stderr)
         sys.exit(RunDiverged.EXIT_STATUS)
     except TrainingInterrupted as stop:
-        print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}, saved {stop.checkpoint}.\n"
-              f"{resume_command(stop.checkpoint.parent.parent)}", file=sys.stderr)
+        saved = f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}, saved {stop.checkpoint}"
+        run_dir = stop.checkpoint.parent.parent
+        if stop.requeued:  # submitit's time limit or a preemption: it requeues the job, which resumes from there
+            from trainlab.submitit_requeue import hand_on_to_submitit
+
+            print(f"{saved}; submitit requeues the job, which resumes from it", file=sys.stderr)
+            try:
+                hand_on_to_submitit(stop.signum, run_dir)  # submitit's handler requeues and exits
+            except Exception as not_requeued:  # submitit's UncompletedJobError (its requeue limit), re-raised
+                print(f"submitit did not requeue the job: {not_requeued}\n{resume_command(run_dir)}", file=sys.stderr)
+                raise
+        print(f"{saved}.\n{resume_command(run_dir)}", file=sys.stderr)
         if worker:  # it returns: the pool waits for the other workers to save
             return None
         sys.exit(128 + stop.signum)

@@ -210,3 +210,23 @@ def test_events_from_several_threads_all_reach_the_file(tmp_path, monkeypatch):
     writer.close()
     (path,) = tmp_path.glob("events.out.tfevents.*")
     assert sorted(summary_steps(path)) == [first + k for first in (0, 1000, 2000, 3000) for k in range(500)]
+
+
+def test_event_files_of_one_process_are_read_in_the_order_they_were_written(tmp_path, monkeypatch):
+    """TensorBoard reads a run's event files in name order: a run resumed in the same process and second (the tenth
+    file of the process after the ninth) showed its later steps before the earlier ones."""
+    import itertools
+
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+
+    from trainlab.loggers import buffered_event_writer
+
+    monkeypatch.setattr(buffered_event_writer, "_file_numbers", itertools.count(9))
+    monkeypatch.setattr(buffered_event_writer.time, "time", lambda: 1_800_000_000.0)  # one second for both files
+    for steps in ([3, 7], [11, 15]):
+        writer = buffered_event_writer.BufferedEventFileWriter(str(tmp_path))
+        for step in steps:
+            value = summary_pb2.Summary.Value(tag="train/loss", simple_value=float(step))
+            writer.add_event(event_pb2.Event(step=step, wall_time=1.0, summary=summary_pb2.Summary(value=[value])))
+        writer.close()
+    assert [event.step for event in load_run(tmp_path).Scalars("train/loss")] == [3, 7, 11, 15]

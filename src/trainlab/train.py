@@ -66,6 +66,7 @@ from trainlab.model_requirements import check_model_methods
 from trainlab.output_locations import check_task_locations
 from trainlab.run_dir import claim_run_dir, newest_beside, recorded_objective_to_skip
 from trainlab.run_status import status_line, write_status
+from trainlab.submitit_requeue import forget_requeue, note_requeue, requeued_checkpoint
 from trainlab.sweep.worker_stop import StartupStop
 
 log = logging.getLogger(__name__)
@@ -149,11 +150,16 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
             if warns:
                 log.warning("%s; this run returns no objective", error)
     check_task_locations(cfg)
-    ckpt_path = resolve_checkpoint(cfg.get("ckpt_path"), output_dir)
+    # submitit requeued this job after it stopped at its time limit (trainlab/submitit_requeue.py): resume it
+    requeued = requeued_checkpoint(output_dir) if cfg.get("ckpt_path") is None else None
+    if requeued is not None:
+        log.info("submitit requeued this job: resuming from %s", requeued)
+    ckpt_path = requeued or resolve_checkpoint(cfg.get("ckpt_path"), output_dir)
+    ckpt_name = f"ckpt_path={cfg.get('ckpt_path')}" if requeued is None else f"the requeued job's checkpoint {requeued}"
     checkpoint_entry = None
     if ckpt_path is not None:
-        check_budget_left(ckpt_path, cfg, output_dir, name=f"ckpt_path={cfg.ckpt_path}")  # first: see preflight
-        checkpoint_entry = check_checkpoint(ckpt_path, cfg, name=f"ckpt_path={cfg.ckpt_path}", overrides=overrides)
+        check_budget_left(ckpt_path, cfg, output_dir, name=ckpt_name)  # first: see preflight
+        checkpoint_entry = check_checkpoint(ckpt_path, cfg, name=ckpt_name, overrides=overrides)
     processes = world_size(cfg.trainer)
     launched_by = external_launcher() if processes > 1 else None
     if processes > 1 and launched_by != "trainlab":  # the job's own ranks: their job's process checked it
@@ -196,7 +202,7 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
                                          **trainer_arguments)
     resolved_source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None
     if ckpt_path is not None:  # data.source=auto is decided now: the images the checkpoint's run trained on?
-        check_data_source(checkpoint_entry, resolved_source, cfg, ckpt_path, f"ckpt_path={cfg.ckpt_path}", overrides)
+        check_data_source(checkpoint_entry, resolved_source, cfg, ckpt_path, ckpt_name, overrides)
     if writes_job_files:
         record_run_start(trainer.loggers, logged_config(cfg, resolved_source),
                          run_hparams(cfg, context.choices, overrides, context.ignored_override_keys,
@@ -230,6 +236,7 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
         status, error = "interrupted", str(exc)
         metrics = {**final_metrics(trainer), **metrics}
         save_status(None)
+        exc.requeued = writes_job_files and note_requeue(output_dir, exc.signum, exc.checkpoint)
         raise
     except Exception as exc:  # noqa: BLE001 - recorded in status.json and the log, re-raised outside a multirun
         status, error = "failed", "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -242,6 +249,8 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
         metrics["status/diverged"] = float(status == "diverged")
         if writes_job_files:
             record_run_end(trainer.loggers, metrics, status, trainer.global_step)
+            if status != "interrupted":  # ended: a later start in this directory is no requeue of this run
+                forget_requeue(output_dir)
 
     log.info(status_line(status, metrics))
     name = cfg.get("optimized_metric")

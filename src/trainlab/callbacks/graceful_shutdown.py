@@ -1,5 +1,8 @@
 """Ctrl-C (SIGINT) or SIGTERM: finish the current step, save ``last.ckpt``, stop with a resume hint.
 
+In a submitit job the signal on which submitit requeues the job (SIGUSR2, at its time limit or a preemption) is
+answered the same way; the job is then requeued and resumes from the checkpoint (:mod:`trainlab.submitit_requeue`).
+
 The signal only sets a flag; the run stops at the next step boundary (a training step, or a batch of the test that
 follows training; a signal during the last validation stops the run before its test), where model, optimizer, data
 loader and RNG states are consistent, by saving ``<checkpoint dir>/last.ckpt`` (atomically) and raising
@@ -27,10 +30,18 @@ import lightning as L
 
 from trainlab.signal_exit import end_as_signal
 from trainlab.startup_interrupt import end_startup
+from trainlab.submitit_requeue import submitit_signal
 
 log = logging.getLogger(__name__)
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def handled_signals() -> tuple[int, ...]:
+    """SIGINT, SIGTERM and, in a submitit job, the signal on which submitit requeues it (SIGUSR2: its time limit or
+    a preemption; :mod:`trainlab.submitit_requeue` hands it on to submitit after the checkpoint is saved)."""
+    requeue = submitit_signal()
+    return SIGNALS if requeue is None else (*SIGNALS, requeue)
 
 
 def stop_at_once(signum: int) -> None:
@@ -55,6 +66,7 @@ class TrainingInterrupted(Exception):
 
     def __init__(self, signum: int, checkpoint: Path, step: int) -> None:
         self.signum, self.checkpoint, self.step = signum, checkpoint, step
+        self.requeued = False  # set when submitit requeues the job, which then resumes from ``checkpoint``
         super().__init__(self.saved_as(checkpoint))
 
     def saved_as(self, checkpoint: Path) -> str:
@@ -92,7 +104,7 @@ class GracefulShutdown(L.Callback):
     def _install_handlers(self, trainer: L.Trainer) -> None:
         self._trainer = trainer
         end_startup()  # train.py's start-up handler gives way to this one (and is not the one put back)
-        for signum in SIGNALS:
+        for signum in handled_signals():
             self._previous[signum] = signal.getsignal(signum)
             signal.signal(signum, self._handle)
 

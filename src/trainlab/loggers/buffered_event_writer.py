@@ -49,7 +49,10 @@ LIVE_SECONDS = 2.0
 #: the most a writer buffers before the next event flushes (histograms and images are larger than scalars)
 MAX_BUFFERED_BYTES = 1 << 20
 
-_file_numbers = itertools.count()  # event files this process opened: unique names within one second
+# event files this process opened: unique names within one second, zero-padded so that TensorBoard, which reads a
+# run's files in name order, reads them in the order they were written (".10" sorted before ".9": a run resumed in
+# the same process and second showed its later steps first)
+_file_numbers = itertools.count()
 _open_writers: weakref.WeakSet[BufferedEventFileWriter] = weakref.WeakSet()
 
 
@@ -80,7 +83,8 @@ class BufferedEventFileWriter:
         self._start_file()
 
     def _start_file(self) -> None:
-        name = f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}.{os.getpid()}.{next(_file_numbers)}"
+        stamp = f"{int(time.time()):010d}.{socket.gethostname()}.{os.getpid()}"
+        name = f"events.out.tfevents.{stamp}.{next(_file_numbers):06d}"
         self.path = os.path.join(self._logdir, name + self._filename_suffix)
         self._closed = False
         self._last_flush = time.monotonic()
