@@ -16,11 +16,16 @@ class SigtermAtStep(L.Callback):
 
 
 class SigtermToParentAtStep(SigtermAtStep):
-    """In DDP rank 0: sends the job's process (this rank's parent, which started the ranks) a SIGTERM."""
+    """In DDP rank 0: sends the job's process (this rank's parent, which started the ranks) a SIGTERM, or the
+    signal named by ``signal`` (``SIGUSR2``: submitit's time-limit signal)."""
+
+    def __init__(self, step: int, signal: str = "SIGTERM") -> None:
+        super().__init__(step)
+        self.signal = signal
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
         if trainer.global_step == self.step and trainer.global_rank == 0:
-            os.kill(os.getppid(), signal.SIGTERM)
+            os.kill(os.getppid(), getattr(signal, self.signal))
 
 
 class SignalTwiceAtStep(SigtermAtStep):

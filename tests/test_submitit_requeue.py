@@ -132,3 +132,23 @@ def test_a_submitit_job_signalled_at_its_time_limit_is_requeued_and_finishes_as_
     assert not (stopped / REQUEUE_FILE).exists()
     final = [json.loads((job / "status.json").read_text())["metrics"] for job in (stopped, through)]
     assert final[0] == final[1]  # the same numbers as the job that was never stopped
+
+
+@pytest.mark.slow  # ~60 s: a submitit job of two DDP processes, started twice
+def test_a_ddp_job_of_submitit_signalled_at_its_time_limit_is_requeued_and_finishes(train_subprocess, tmp_path):
+    """The job's own process gets SIGUSR2 (sent by rank 0 at step 4): it passes it to its ranks as SIGTERM, they
+    save together, submitit requeues the job, and the requeued job's ranks resume from that checkpoint."""
+    result = train_subprocess("-m", "hydra/launcher=submitit_local", "trainer=ddp", "trainer.max_steps=12",
+                              "trainer.max_epochs=-1", "data.train_size=768", "data.val_size=200",
+                              "callbacks.progress_bar=null", "+callbacks.sigterm._target_=sigterm_at_step."
+                              "SigtermToParentAtStep", "+callbacks.sigterm.step=4", "+callbacks.sigterm.signal=SIGUSR2",
+                              env={"PYTHONPATH": str(TESTS)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    (sweep,) = (tmp_path / "outputs" / "multiruns").iterdir()
+    (job,) = (p for p in sweep.iterdir() if p.is_dir() and p.name[0].isdigit())
+    log = (job / "train.log").read_text()
+    assert "received SIGUSR2: passing it to the 2 DDP processes" in log
+    assert "submitit requeued this job: resuming from" in log
+    assert json.loads((job / "status.json").read_text())["status"] == "completed"
+    assert torch.load(job / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 12
+    assert not (job / REQUEUE_FILE).exists()

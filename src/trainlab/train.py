@@ -41,7 +41,7 @@ import lightning as L
 import torch
 from lightning.pytorch.callbacks import Checkpoint, ProgressBar
 from lightning.pytorch.loggers import Logger
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from trainlab.callback_entries import dropped_default_callbacks
 from trainlab.callbacks.checkpoint_provenance import CheckpointProvenance
@@ -168,7 +168,9 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
         claim_run_dir(output_dir, resuming_checkpoint=ckpt_path is not None,
                       resume_sweep=bool(cfg.get("resume_sweep")))
     if processes > 1 and launched_by is None:
-        return train_in_rank_processes(cfg, context, processes, started)
+        # the ranks run outside submitit's job environment: they are told the requeued job's checkpoint
+        ranks_cfg = cfg if requeued is None else OmegaConf.merge(cfg, {"ckpt_path": str(requeued)})
+        return train_in_rank_processes(ranks_cfg, context, processes, started)
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True, verbose=False)
     datamodule: L.LightningDataModule = instantiate_key(cfg, "data")

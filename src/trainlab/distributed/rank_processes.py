@@ -41,6 +41,7 @@ from omegaconf import DictConfig, OmegaConf
 from trainlab.distributed.process_world import OWN_RANKS_VARIABLE
 from trainlab.job_context import JobContext
 from trainlab.startup_interrupt import end_startup
+from trainlab.submitit_requeue import note_requeue, submitit_signal
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,9 @@ def unrecorded_outcome(code: int, stopped: bool) -> dict[str, str]:
 
 
 class ForwardedSignals:
-    """While the ranks run, SIGINT and SIGTERM to the job's process are passed on to every rank."""
+    """While the ranks run, SIGINT and SIGTERM to the job's process are passed on to every rank; in a submitit job,
+    so is submitit's requeue signal, as SIGTERM (the ranks run outside submitit's job environment: they stop and
+    save, and this process hands the signal on to submitit, :mod:`trainlab.submitit_requeue`)."""
 
     def __init__(self, ranks: list[subprocess.Popen]) -> None:
         self.ranks = ranks
@@ -159,13 +162,15 @@ class ForwardedSignals:
     def _forward(self, signum, frame) -> None:
         self.received = signum
         log.warning("received %s: passing it to the %d DDP processes", signal.Signals(signum).name, len(self.ranks))
+        passed = signum if signum in (signal.SIGINT, signal.SIGTERM) else signal.SIGTERM
         for rank in self.ranks:
             if rank.poll() is None:
-                rank.send_signal(signum)
+                rank.send_signal(passed)
 
     def __enter__(self) -> ForwardedSignals:
         end_startup()  # the ranks train: their handlers answer a signal, this one passes it on
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        requeue = submitit_signal()
+        for signum in (signal.SIGINT, signal.SIGTERM) if requeue is None else (signal.SIGINT, signal.SIGTERM, requeue):
             self._previous[signum] = signal.signal(signum, self._forward)
         return self
 
@@ -185,7 +190,7 @@ def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int) ->
         log.info("training with %d DDP processes (%s)", world_size, cfg.trainer.get("accelerator"))
         ranks = start_ranks(payload_file, world_size)
         try:
-            with ForwardedSignals(ranks):
+            with ForwardedSignals(ranks) as forwarded:
                 codes, ended, stopped = wait_for_ranks(ranks)
         finally:
             for rank in ranks:  # an exception here (a second Ctrl-C) must not leave ranks behind
@@ -197,6 +202,8 @@ def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int) ->
             outcome_file = Path(scratch) / OUTCOME_FILE.format(rank=rank)
             outcome = (json.loads(outcome_file.read_text()) if outcome_file.is_file()
                        else unrecorded_outcome(code, rank in stopped))
+            if outcome["kind"] == "interrupted" and forwarded.received not in (None, signal.SIGINT, signal.SIGTERM):
+                outcome["signum"] = forwarded.received  # submitit's signal, passed on as SIGTERM: the job's stop
             outcomes.append({**outcome, "rank": rank, "exit_status": code})
         return [{**outcomes[rank], "alive_at": alive_at, "ended_at": ended_at}
                 for rank, (alive_at, ended_at) in sorted(ended.items(), key=lambda e: e[1][1])]
@@ -252,7 +259,9 @@ def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: in
         raise UserError(cause["message"])
     interrupted = next((o for o in outcomes if o["kind"] == "interrupted" and o["rank"] == 0), None)
     if cause is None and interrupted is not None:
-        raise TrainingInterrupted(interrupted["signum"], Path(interrupted["checkpoint"]), interrupted["step"])
+        stop = TrainingInterrupted(interrupted["signum"], Path(interrupted["checkpoint"]), interrupted["step"])
+        stop.requeued = note_requeue(output_dir, stop.signum, stop.checkpoint)  # submitit's signal: it requeues
+        raise stop
     recorded = read_status(output_dir) or {"metrics": {}}
     if cause is not None:
         error = f"DDP rank {cause['rank']} of {world_size}: {cause['error']}"
