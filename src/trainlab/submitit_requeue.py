@@ -16,7 +16,10 @@ as ``ckpt_path=last`` would, with the same checks - instead of being refused. On
 
 submitit itself limits the requeues (``hydra.launcher.max_num_timeout``, 3 by default): past them its handler
 ends the job (``UncompletedJobError``), which stays ``interrupted`` with its checkpoint, for ``resume_sweep=true``.
-Only the process of global rank 0 requeues (submitit's rule); under DDP every process stops at the same step.
+Under DDP every process stops at the same step. A job that starts its DDP processes itself (``trainer=ddp`` in one
+submitit task) passes the signal to them as SIGTERM and gives its requeued ranks the checkpoint
+(:mod:`trainlab.distributed.rank_processes`: they run outside submitit's job environment); with one submitit task
+per rank (``tasks_per_node``) every rank takes the signal itself and only global rank 0 requeues (submitit's rule).
 """
 
 from __future__ import annotations
