@@ -40,7 +40,7 @@ def main(cfg: DictConfig) -> float | None:
     from trainlab.callbacks.divergence_guard import RunDiverged
     from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
     from trainlab.lightning_noise import route_lightning_logs_through_root
-    from trainlab.sweep.worker_stop import in_a_worker, run_worker_job
+    from trainlab.sweep.worker_stop import StartupStop, in_a_worker, run_worker_job
     from trainlab.train import train
 
     route_lightning_logs_through_root()
@@ -52,6 +52,10 @@ def main(cfg: DictConfig) -> float | None:
     except RunDiverged as diverged:  # trained, recorded, but useless: exit status 3 (a multirun job never raises it)
         print(diverged, file=sys.stderr)
         sys.exit(RunDiverged.EXIT_STATUS)
+    except StartupStop as stop:  # trainer=ddp: the signal ended the job's processes before their training began
+        print(f"{signal.Signals(stop.signum).name} while the DDP processes started: stopped before training; nothing "
+              "was trained or saved", file=sys.stderr)
+        sys.exit(128 + stop.signum)
     except TrainingInterrupted as stop:
         saved = f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}, saved {stop.checkpoint}"
         run_dir = stop.checkpoint.parent.parent

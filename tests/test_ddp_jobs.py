@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -309,3 +310,45 @@ def test_a_ddp_resume_gives_the_summed_training_counters_to_rank_0_alone(rank, k
     checkpoint = {"state_dict": {"train_correct": torch.tensor(40), "train_seen": torch.tensor(128)}}
     module.on_load_checkpoint(checkpoint)
     assert [int(v) for v in checkpoint["state_dict"].values()] == ([40, 128] if kept else [0, 0])
+
+
+@pytest.mark.slow  # ~10 s: a real Ctrl-C while the ranks import
+def test_a_ctrl_c_while_the_ranks_start_stops_the_job_in_one_line_without_a_status(tmp_path, data_dir):
+    """The terminal's SIGINT reaches the job's process, which passes it on while its ranks still import: they end
+    without the tracebacks of a KeyboardInterrupt inside an import, and the job ends as a lone run's start-up does
+    (exit status 130, one line, no status.json) instead of a failed job and a RankFailed traceback."""
+    run_dir = tmp_path / "run"
+    args = ["trainer=ddp", *SHORT, f"hydra.run.dir={run_dir}"]
+    job = subprocess.Popen([sys.executable, str(TRAIN_PY), *train_command(args, tmp_path, data_dir)], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                           env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines = []
+    for line in job.stdout:  # said just before the ranks start; they then import for seconds (~3 s on 2 idle cores)
+        lines.append(line)
+        if "training with 2 DDP processes" in line:
+            time.sleep(1.0)  # the job's process passes signals on by now (a Ctrl-C before: its own start-up's line)
+            os.killpg(job.pid, signal.SIGINT)
+            break
+    lines += job.stdout.readlines()
+    assert job.wait(timeout=120) == 128 + signal.SIGINT, "".join(lines)[-3000:]
+    output = "".join(lines)
+    assert lines[-1].strip() == "SIGINT while the DDP processes started: stopped before training; nothing was " \
+                                "trained or saved", output[-3000:]
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output
+    assert not (run_dir / "status.json").exists() and not (run_dir / "checkpoints").exists()
+
+
+def test_ranks_ended_by_the_signal_passed_on_before_training_are_told_from_failures():
+    from trainlab.distributed.rank_processes import stopped_before_training
+
+    killed = {"kind": "killed", "error": "killed by SIGINT before recording an outcome", "on_signal": 2}
+    lost = {"kind": "failed", "error": "RuntimeError: Connection reset by peer"}
+    stopped = {"kind": "stopped", "error": "killed by the job 10 s after another rank failed"}
+    assert stopped_before_training([killed, killed]) == signal.SIGINT
+    assert stopped_before_training([killed, lost]) == signal.SIGINT  # the other rank lost its peer
+    assert stopped_before_training([killed, stopped]) == signal.SIGINT
+    crash = {"kind": "failed", "error": "ValueError: bad"}
+    assert stopped_before_training([killed, crash]) is None  # a real failure stays one
+    interrupted = {"kind": "interrupted", "signum": 2, "checkpoint": "last.ckpt", "step": 7}
+    assert stopped_before_training([interrupted, interrupted]) is None  # stopped in training: saved
+    assert stopped_before_training([{"kind": "killed", "error": "killed by SIGKILL"}, lost]) is None

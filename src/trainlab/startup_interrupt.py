@@ -44,18 +44,21 @@ LISTED = 8  # entries named in the line; more are counted
 
 
 class StartupInterrupt:
-    """The SIGINT handler of the start-up (see the module docstring)."""
+    """The SIGINT handler of the start-up (see the module docstring); a ``silent`` one says nothing (a DDP rank's:
+    the job's process, which passed the signal on, says it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, silent: bool = False) -> None:
         self.started_ns = time.time_ns()
         self.output_dirs: list[Path] = []
         self.over = False
+        self.silent = silent
 
     def __call__(self, signum: int, frame: object) -> None:
         if self.over:  # put back by a handler that had saved it: past start-up, Python's answer
             signal.default_int_handler(signum, frame)
-        print(f"{signal.Signals(signum).name} during start-up: stopped before training; {self.written()}",
-              file=sys.stderr, flush=True)
+        if not self.silent:
+            print(f"{signal.Signals(signum).name} during start-up: stopped before training; {self.written()}",
+                  file=sys.stderr, flush=True)
         end_as_signal(signum)
 
     def written(self) -> str:
@@ -104,6 +107,16 @@ def stop_quietly_until_training(script: str) -> None:
     global HANDLER
     if started_as_program(script) and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         HANDLER = StartupInterrupt()
+        signal.signal(signal.SIGINT, HANDLER)
+
+
+def stop_silently_until_training() -> None:
+    """In a DDP rank that its job's process started (:mod:`trainlab.distributed.rank_process`): a SIGINT - the one
+    the job's process passes on - ends the rank by the signal until training starts, without the traceback of a
+    KeyboardInterrupt inside an import; the job's process says what happened."""
+    global HANDLER
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        HANDLER = StartupInterrupt(silent=True)
         signal.signal(signal.SIGINT, HANDLER)
 
 

@@ -17,18 +17,23 @@ prefixed with the rank.
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import sys
-import time
-import traceback
-from pathlib import Path
+from trainlab.startup_interrupt import stop_silently_until_training
 
-from omegaconf import OmegaConf
+if __name__ == "__main__":  # first: a Ctrl-C the job passes on while this rank imports ends it without a traceback
+    stop_silently_until_training()
 
-from trainlab.distributed.rank_processes import OUTCOME_FILE
-from trainlab.job_context import JobContext
+import json  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from omegaconf import OmegaConf  # noqa: E402
+
+from trainlab.distributed.rank_processes import OUTCOME_FILE  # noqa: E402
+from trainlab.job_context import JobContext  # noqa: E402
 
 LOG_FORMAT = "[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"
 

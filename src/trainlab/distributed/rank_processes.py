@@ -12,7 +12,8 @@ which under Hydra starts a new run directory - or, in a multirun, the whole swee
    Every rank trains the same job in the same directory; rank 0 alone writes ``status.json``, the TensorBoard
    run, the checkpoints and the log lines, and Hydra's ``.hydra/`` stays the job's;
 3. it waits, forwarding SIGINT and SIGTERM to every rank (they agree on a step, save ``last.ckpt`` together and
-   stop). When a rank fails, the others get :data:`GRACE_S` seconds to end and are then killed, so that no rank
+   stop; a rank still starting ends at once, and the job then ends as a lone run's start-up does:
+   :func:`stopped_before_training`). When a rank fails, the others get :data:`GRACE_S` seconds to end and are then killed, so that no rank
    waits for ever in a collective operation; a rank also dies with the job's process (``PR_SET_PDEATHSIG``);
 4. it reads each rank's outcome and ends as the job would have in one process: it returns the objective, or raises
    the same :class:`~trainlab.errors.UserError`, :class:`~trainlab.callbacks.divergence_guard.RunDiverged` or
@@ -157,15 +158,17 @@ class ForwardedSignals:
     def __init__(self, ranks: list[subprocess.Popen]) -> None:
         self.ranks = ranks
         self.received: int | None = None
+        self.passed: int | None = None  # the signal the ranks got: ``received``, or SIGTERM for submitit's
+        self.count = 0
         self._previous: dict[int, Any] = {}
 
     def _forward(self, signum, frame) -> None:
-        self.received = signum
+        self.received, self.count = signum, self.count + 1
         log.warning("received %s: passing it to the %d DDP processes", signal.Signals(signum).name, len(self.ranks))
-        passed = signum if signum in (signal.SIGINT, signal.SIGTERM) else signal.SIGTERM
+        self.passed = signum if signum in (signal.SIGINT, signal.SIGTERM) else signal.SIGTERM
         for rank in self.ranks:
             if rank.poll() is None:
-                rank.send_signal(passed)
+                rank.send_signal(self.passed)
 
     def __enter__(self) -> ForwardedSignals:
         end_startup()  # the ranks train: their handlers answer a signal, this one passes it on
@@ -202,6 +205,8 @@ def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int) ->
             outcome_file = Path(scratch) / OUTCOME_FILE.format(rank=rank)
             outcome = (json.loads(outcome_file.read_text()) if outcome_file.is_file()
                        else unrecorded_outcome(code, rank in stopped))
+            if outcome["kind"] == "killed" and forwarded.count == 1 and code == -(forwarded.passed or 0):
+                outcome["on_signal"] = forwarded.received  # ended by the one signal passed on, before training
             if outcome["kind"] == "interrupted" and forwarded.received not in (None, signal.SIGINT, signal.SIGTERM):
                 outcome["signum"] = forwarded.received  # submitit's signal, passed on as SIGTERM: the job's stop
             outcomes.append({**outcome, "rank": rank, "exit_status": code})
@@ -240,6 +245,18 @@ def first_failure(outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:
     return stopped[0] if stopped else None
 
 
+def stopped_before_training(outcomes: list[dict[str, Any]]) -> int | None:
+    """The signal the job passed on to its ranks, when they ended on it before training: a rank still starting
+    dies of it without recording an outcome (:func:`trainlab.startup_interrupt.stop_silently_until_training`; in
+    training it saves and records ``interrupted``), and the others, when not killed by it too, failed only because
+    a peer was gone or were stopped by the job after it. None otherwise."""
+    on_signal = [outcome for outcome in outcomes if "on_signal" in outcome]
+    if on_signal and all(outcome in on_signal or lost_a_peer(outcome) or outcome["kind"] == "stopped"
+                         for outcome in outcomes):
+        return on_signal[0]["on_signal"]
+    return None
+
+
 def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: int, started: float) -> float | None:
     """Train the job as ``world_size`` rank processes and end as :func:`trainlab.train.train` ends in one process.
 
@@ -250,10 +267,14 @@ def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: in
     from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
     from trainlab.errors import ConfigError, UserError
     from trainlab.run_status import read_status, write_status
+    from trainlab.sweep.worker_stop import StartupStop
     from trainlab.train import missing_objective_message, objective_value
 
     output_dir = Path(cfg.paths.output_dir)
     outcomes = run_rank_processes(cfg, replace(context, multirun=False), world_size)
+    signum = stopped_before_training(outcomes)
+    if signum is not None:  # as a Ctrl-C during a lone run's start-up: no status.json, the signal's exit status
+        raise StartupStop(signum)
     cause = first_failure(outcomes)
     if cause is not None and cause["kind"] == "user_error":
         raise UserError(cause["message"])
