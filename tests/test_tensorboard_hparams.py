@@ -167,7 +167,6 @@ def test_a_logger_named_per_job_keeps_the_job_names_the_report_curves_and_one_hp
 
 
 # ---- the pure functions, without training ------------------------------------------------------------------------
-# ---- the pure functions, without training ------------------------------------------------------------------------
 
 
 def test_an_override_of_a_speed_only_switch_becomes_a_column_unless_declared_as_no_hyperparameter(make_cfg):
@@ -182,6 +181,12 @@ def test_an_override_of_a_speed_only_switch_becomes_a_column_unless_declared_as_
                              ignored_override_keys=["trainer.enable_progress_bar"])
     assert overridden["optimizer/foreach"] is False  # swept or set by the user: shown
     assert "trainer/enable_progress_bar" not in overridden  # display only (conf/hydra/default.yaml exclude_keys)
+
+
+def test_the_device_count_is_a_column_as_it_sets_a_ddp_runs_global_batch(make_cfg):
+    choices = {"optimizer": "sgd", "trainer": "ddp"}
+    assert run_hparams(make_cfg("trainer=ddp"), choices)["trainer/devices"] == 2  # data.batch_size x 2 a step
+    assert run_hparams(make_cfg(), {**choices, "trainer": "default"})["trainer/devices"] == 1
 
 
 def test_hp_metrics_carry_the_status_code():

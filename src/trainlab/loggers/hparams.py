@@ -68,8 +68,8 @@ NOT_HYPERPARAMETERS = (
     "trainer.num_sanity_val_steps",
     # how the same computation is fetched, placed and sped up
     "data.download", "data.download_timeout_s", "data.on_device", "data.eval_batch_size", "compile",
-    "optimizer.foreach", "optimizer.compile", "trainer.devices",
-)
+    "optimizer.foreach", "optimizer.compile",
+)  # not trainer.devices: under DDP the global batch is data.batch_size x devices
 
 STATUS_CODES = {"completed": 0, "diverged": 1, "failed": 2, "interrupted": 3}
 HP_GROUP = "~hparams"  # the tag group of the HPARAMS metrics (see the module docstring)
