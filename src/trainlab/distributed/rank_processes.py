@@ -13,8 +13,9 @@ which under Hydra starts a new run directory - or, in a multirun, the whole swee
    run, the checkpoints and the log lines, and Hydra's ``.hydra/`` stays the job's;
 3. it waits, forwarding SIGINT and SIGTERM to every rank (they agree on a step, save ``last.ckpt`` together and
    stop; a rank still starting ends at once, and the job then ends as a lone run's start-up does:
-   :func:`stopped_before_training`). When a rank fails, the others get :data:`GRACE_S` seconds to end and are then killed, so that no rank
-   waits for ever in a collective operation; a rank also dies with the job's process (``PR_SET_PDEATHSIG``);
+   :func:`stopped_before_training`). When a rank fails, the others get :data:`GRACE_S` seconds to end and are
+   then killed, so that no rank waits for ever in a collective operation; a rank also dies with the job's process
+   (``PR_SET_PDEATHSIG``);
 4. it reads each rank's outcome and ends as the job would have in one process: it returns the objective, or raises
    the same :class:`~trainlab.errors.UserError`, :class:`~trainlab.callbacks.divergence_guard.RunDiverged` or
    :class:`~trainlab.callbacks.graceful_shutdown.TrainingInterrupted`. A failed rank is recorded ``failed`` in
