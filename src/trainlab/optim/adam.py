@@ -19,8 +19,10 @@ class Adam(BookOptimizer):
         v \leftarrow v + (1 - \beta_2)(g \odot g - v) \\
         p &\leftarrow p - \mathrm{lr}_t \cdot \frac{m}{\sqrt{v} + \varepsilon} \qquad (m_0 = v_0 = 0,\ t_0 = 0)
 
-    ``torch.optim.Adam`` divides by :math:`\sqrt{\hat v} + \varepsilon` with the corrected :math:`\hat v`, so the
-    two agree exactly only for :math:`\varepsilon = 0`.
+    ``torch.optim.Adam`` divides by :math:`\sqrt{\hat v} + \varepsilon` with the corrected :math:`\hat v`: its
+    :math:`\varepsilon` acts :math:`\sqrt{1 - \beta_2^t}` times larger, so the two differ (most in the first steps)
+    unless :math:`\varepsilon \ll \sqrt{\hat v}`; this class requires :math:`\varepsilon > 0`, as the book's
+    ``1e-7`` is.
 
     Args:
         params: parameters or parameter groups.
