@@ -189,7 +189,22 @@ def why_alone(cfg: DictConfig) -> str | None:
     for failed, reason in checks:
         if failed:
             return reason
-    return callback_plan(cfg, with_paths=False)[1]
+    return callback_plan(cfg, with_paths=False)[1] or optimizer_problem(cfg)
+
+
+def optimizer_problem(cfg: DictConfig) -> str | None:
+    """Why the job's optimizer cannot step stacked members as their lone runs (tried on tiny tensors:
+    :mod:`~trainlab.stacked.optimizer_probe`), or None. An optimizer that cannot even be built is the job's to
+    report, as a lone run reports it."""
+    from hydra.utils import instantiate
+
+    from trainlab.stacked.optimizer_probe import stacking_problem
+
+    try:
+        factory = instantiate(cfg.optimizer)
+    except Exception:  # noqa: BLE001 - the job reports it when it builds the optimizer
+        return None
+    return stacking_problem(factory, float(cfg.model.get("weight_decay") or 0.0))
 
 
 # Settings each member builds for itself (its directories, loggers, checkpoint folders): compared as written. Every

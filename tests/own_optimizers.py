@@ -1,0 +1,70 @@
+"""Test helper: optimizers a user might write, for the stacked launcher's check of them (optimizer_probe.py)."""
+
+import math
+
+import torch
+from torch.optim import Optimizer
+
+from trainlab.optim.book_optimizer import BookOptimizer, check_common
+
+
+class NormSGD(Optimizer):
+    """p <- p - lr·g/‖g‖: the norm is over the whole tensor (a stack's would be over every member)."""
+
+    def __init__(self, params, lr=0.1, weight_decay=0.0):
+        super().__init__(params, {"lr": lr, "weight_decay": weight_decay})
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    g = p.grad + group["weight_decay"] * p
+                    p.sub_(group["lr"] * g / (g.norm() + 1e-12))
+
+
+class PlainSGD(Optimizer):
+    """p <- p - lr·(g + λ·p), written from scratch: element by element."""
+
+    def __init__(self, params, lr=0.1, weight_decay=0.0):
+        super().__init__(params, {"lr": lr, "weight_decay": weight_decay})
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.sub_(group["lr"] * (p.grad + group["weight_decay"] * p))
+
+
+class SignSGD(BookOptimizer):
+    """The README's example: p <- p - lr·sign(g)."""
+
+    state_tensors = ()
+
+    def __init__(self, params, lr=0.01, weight_decay=0.0, foreach=True, compile=False):
+        check_common(lr, weight_decay)
+        super().__init__(params, {"lr": lr, "weight_decay": weight_decay}, foreach, compile)
+
+    def rule_scalars(self, group, state):
+        return {"lr": group["lr"]}
+
+    @staticmethod
+    def rule(param, grad, *, lr):
+        param.sub_(lr * grad.sign())
+
+
+class AlphaSGD(SignSGD):
+    """lr as torch's ``alpha=`` keyword, which takes a Python number only (a stack's lr is a tensor)."""
+
+    @staticmethod
+    def rule(param, grad, *, lr):
+        param.add_(grad, alpha=-lr)
+
+
+class SqrtLrSGD(SignSGD):
+    """lr through ``math.sqrt``, a Python number only."""
+
+    @staticmethod
+    def rule(param, grad, *, lr):
+        param.sub_(math.sqrt(lr) * grad)

@@ -1,0 +1,65 @@
+"""The stacked launcher's check of an optimizer of one's own: does it step stacked members as their lone runs?"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import pytest
+import torch
+from own_optimizers import AlphaSGD, NormSGD, PlainSGD, SignSGD, SqrtLrSGD
+
+from trainlab.optim.adam import Adam
+from trainlab.stacked.optimizer_probe import stacking_problem
+
+
+@pytest.mark.parametrize("cls, weight_decay", [(PlainSGD, 0.0), (PlainSGD, 0.1), (SignSGD, 0.0), (SignSGD, 0.1)])
+def test_an_element_wise_update_of_ones_own_stacks(cls, weight_decay):
+    assert stacking_problem(functools.partial(cls, lr=0.05), weight_decay) is None
+
+
+def test_an_update_that_mixes_a_tensors_elements_runs_alone():
+    problem = stacking_problem(functools.partial(NormSGD, lr=0.05), 0.0)
+    assert problem.startswith("optimizer own_optimizers.NormSGD does not update stacked members as their lone runs "
+                              "(they differ by ")
+    assert problem.endswith("after 3 steps: an update that mixes a tensor's elements - a norm, a mean, factored "
+                            "statistics - would mix the members)")
+
+
+@pytest.mark.parametrize("cls, error", [
+    (AlphaSGD, "TypeError: add_(): argument 'alpha' must be Number"),
+    (SqrtLrSGD, "ValueError: only one element tensors can be converted to Python scalars")])
+def test_a_rule_that_needs_its_hyperparameters_as_python_numbers_runs_alone(cls, error):
+    problem = stacking_problem(functools.partial(cls, lr=0.05), 0.0)
+    assert problem.startswith(f"optimizer own_optimizers.{cls.__name__} fails on stacked members ({error}"), problem
+
+
+@pytest.mark.skipif(not hasattr(torch.optim, "Adafactor"), reason="torch.optim.Adafactor: torch >= 2.5")
+def test_torchs_factored_adafactor_runs_alone():
+    assert stacking_problem(functools.partial(torch.optim.Adafactor, lr=0.01), 0.0) is not None
+
+
+def test_the_projects_and_torchs_tested_optimizers_are_not_tried_again(monkeypatch):
+    from trainlab.stacked import optimizer_probe
+
+    monkeypatch.setattr(optimizer_probe, "stacked_minus_lone", lambda *args: pytest.fail("tried"))
+    for factory in (functools.partial(Adam, lr=0.001), functools.partial(torch.optim.SGD, lr=0.1),
+                    functools.partial(torch.optim.AdamW, lr=0.1)):
+        assert stacking_problem(factory, 0.1) is None
+
+
+def test_a_stacked_sweep_runs_such_an_optimizers_jobs_alone_with_the_lone_numbers(train_in_process, tmp_path):
+    sweep = tmp_path / "sweep"
+    common = ["debug=limit", "optimizer=null", "+optimizer._target_=own_optimizers.NormSGD",
+              "+optimizer._partial_=true"]
+    result = train_in_process("-m", *common, "+optimizer.lr=0.1,0.05", "hydra/launcher=stacked",
+                              f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "#0 runs alone: optimizer own_optimizers.NormSGD does not update stacked members as their lone runs" in \
+        result.stdout
+    lone = train_in_process(*common, "+optimizer.lr=0.05", f"hydra.run.dir={tmp_path / 'lone'}")
+    assert lone.returncode == 0, lone.stderr[-3000:]
+    (second_job,) = sweep.glob("1_*")
+    status = [json.loads((directory / "status.json").read_text())["metrics"] for directory in (second_job,
+                                                                                                tmp_path / "lone")]
+    assert status[0]["val/acc"] == status[1]["val/acc"] and status[0]["train/loss"] == status[1]["train/loss"]
