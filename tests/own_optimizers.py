@@ -68,3 +68,17 @@ class SqrtLrSGD(SignSGD):
     @staticmethod
     def rule(param, grad, *, lr):
         param.sub_(math.sqrt(lr) * grad)
+
+
+class NoDecaySGD(Optimizer):
+    """p <- p - lr·g: never reads its groups' weight_decay."""
+
+    def __init__(self, params, lr=0.1):
+        super().__init__(params, {"lr": lr})
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.sub_(group["lr"] * p.grad)

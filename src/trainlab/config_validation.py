@@ -41,6 +41,7 @@ from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
 from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
 from trainlab.target_arguments import accepted_keywords, first_argument, import_failure
 from trainlab.typed_values import typed
+from trainlab.weight_decay_use import check_decay_applied, check_optimizer_key
 
 TOP_LEVEL_KEYS = {
     "task_name", "seed", "optimized_metric", "test", "objective_on_failure", "ckpt_path", "resume_sweep", "compile",
@@ -469,8 +470,12 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
     if machine:
         check_accelerator_present(cfg)
     check_monitors(cfg, searched)
+    if OmegaConf.select(cfg, "model._target_") == CLASSIFIER:  # its parameter groups carry model.weight_decay
+        check_optimizer_key(cfg)
     for group in ("data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks"):
         if keys and cfg.get(group) is not None:
             check_keys(cfg[group], group)
+    if keys and OmegaConf.select(cfg, "model._target_") == CLASSIFIER:
+        check_decay_applied(cfg)
     if machine:
         check_data_available(cfg)

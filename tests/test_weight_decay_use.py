@@ -1,0 +1,38 @@
+"""The book's weight decay reaches the optimizer and is applied (trainlab/weight_decay_use.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trainlab.weight_decay_use import check_decay_applied
+
+OPTIONS = sorted(path.stem for path in (Path(__file__).parents[1] / "conf" / "optimizer").glob("*.yaml"))
+
+
+def test_an_optimizers_own_weight_decay_is_refused_naming_model_weight_decay(train_in_process, tmp_path):
+    result = train_in_process("optimizer=torch_sgd", "+optimizer.weight_decay=0.5", f"hydra.run.dir={tmp_path / 'r'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: optimizer.weight_decay=0.5 would not be applied: the classifier gives the optimizer model.weight_decay "
+        "as its parameter groups' weight_decay (on Linear weights, not on biases), which replaces the optimizer's own; "
+        "allowed: model.weight_decay=0.5 with optimizer.weight_decay unset or 0")
+    assert not (tmp_path / "r").exists()
+
+
+def test_an_optimizer_that_ignores_its_groups_decay_is_refused_when_decay_is_asked(train_in_process, tmp_path):
+    own = ["optimizer=null", "+optimizer._target_=own_optimizers.NoDecaySGD", "+optimizer._partial_=true"]
+    result = train_in_process(*own, "model.weight_decay=0.1", f"hydra.run.dir={tmp_path / 'r'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "error: model.weight_decay=0.1: optimizer own_optimizers.NoDecaySGD does not apply the weight decay of its "
+        "parameter groups (a weight with a zero gradient stays where it was after a step)")
+    assert not (tmp_path / "r").exists()
+    without_decay = train_in_process(*own, "debug=limit", f"hydra.run.dir={tmp_path / 'ok'}")
+    assert without_decay.returncode == 0, without_decay.stderr[-2000:]
+
+
+@pytest.mark.parametrize("option", OPTIONS)
+def test_every_shipped_optimizer_applies_the_decay(make_cfg, option):
+    check_decay_applied(make_cfg(f"optimizer={option}", "model.weight_decay=0.1"))  # raises if not
