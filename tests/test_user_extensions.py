@@ -408,3 +408,65 @@ def test_a_checkpoint_recorded_before_all_data_keys_were_still_resumes_with_its_
     assert recorded_differences({"config": earlier}, cfg, "resume") == []
     earlier["data"]["batch_size"] = 100
     assert recorded_differences({"config": earlier}, cfg, "resume") == [("data.batch_size", 100, 50)]
+
+
+NETWORKS = """\
+    import torch
+    from torch import nn
+
+
+    class Out9(nn.Module):
+        def __init__(self, **unused):
+            super().__init__()
+            self.layer = nn.Linear(784, 9)
+
+        def forward(self, x):
+            return self.layer(x)
+
+
+    class Out1x10(Out9):
+        def __init__(self, **unused):
+            nn.Module.__init__(self)
+            self.layer = nn.Linear(784, 10)
+
+        def forward(self, x):
+            return self.layer(x).unsqueeze(1)
+
+
+    class NoLinear(nn.Module):
+        def __init__(self, **unused):
+            super().__init__()
+            self.weight = nn.Parameter(torch.randn(784, 10) * 0.01)
+
+        def forward(self, x):
+            return x @ self.weight
+"""
+
+
+@pytest.mark.parametrize("net, extra, line", [
+    ("Out9", [], "error: model.net (nets.Out9) returns (2, 9) for a batch of 2 images of 784 pixels; allowed: a "
+                 "network returning (batch, 10) logits, one per class (model.num_classes=10)"),
+    ("Out1x10", [], "error: model.net (nets.Out1x10) returns (2, 1, 10) for a batch of 2 images of 784 pixels; "
+                    "allowed: a network returning (batch, 10) logits, one per class (model.num_classes=10)"),
+    ("NoLinear", [], "error: init._target_=trainlab.init.he.he_init initialises nn.Linear and convolution layers, and "
+                     "model.net (nets.NoLinear) has none; allowed: init=null or init=default (the network keeps its "
+                     "own initialisation)"),
+    ("NoLinear", ["init=null", "model.weight_decay=0.1"],
+     "error: model.weight_decay=0.1: model.net (nets.NoLinear) has no nn.Linear or convolution weights for the decay; "
+     "allowed: model.weight_decay=0"),
+])
+def test_a_network_of_ones_own_that_does_not_fit_the_classifier_is_refused_in_one_line(
+        user_modules, train_in_process, tmp_path, net, extra, line):
+    """Before: the loss's traceback at the first step ((B, 9), (B, 1, 10)), init=zeros changing nothing and a
+    traceback at the first logged step with weight decay (no nn.Linear)."""
+    write_module(user_modules, "nets", NETWORKS)
+    result = train_in_process(f"model.net._target_=nets.{net}", *extra, f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == line
+
+
+def test_a_network_without_linear_layers_trains_with_its_own_initialisation(user_modules, train_in_process, tmp_path):
+    write_module(user_modules, "nets", NETWORKS)
+    result = train_in_process("model.net._target_=nets.NoLinear", "init=default", "debug=limit",
+                              f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 0, result.stderr[-2000:]

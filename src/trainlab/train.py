@@ -63,7 +63,9 @@ from trainlab.job_context import JobContext
 from trainlab.loggers.hparams import logged_config, record_run_end, record_run_start, run_hparams
 from trainlab.metric_values import metric_number
 from trainlab.model_requirements import check_model_methods
+from trainlab.models.network_check import check_network
 from trainlab.output_locations import check_task_locations
+from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
 from trainlab.run_dir import claim_run_dir, newest_beside, recorded_objective_to_skip
 from trainlab.run_status import status_line, write_status
 from trainlab.submitit_requeue import forget_requeue, note_requeue, requeued_checkpoint
@@ -180,6 +182,9 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     model: L.LightningModule = instantiate_key(cfg, "model", factories={"init": init}, optimizer=optimizer, init=init,
                                                scheduler=scheduler)
     check_model_methods(model, cfg)
+    if hasattr(model, "net") and (cfg.model.get("_target_"), cfg.data.get("_target_")) == (CLASSIFIER,
+                                                                                            MNIST_DATAMODULE):
+        check_network(model.net, cfg)  # (B, 784) in, (B, classes) out; layers for init and weight decay
     build_optimizers(model, cfg, {"optimizer": optimizer, "scheduler": scheduler})
     if hasattr(model, "net"):  # the classifier's network (check_model_methods refused compile.enabled without one)
         compile_network(model.net, cfg.get("compile"))

@@ -1,0 +1,58 @@
+"""What the classifier needs of a network of one's own (``model.net._target_``), checked once it is built.
+
+The classifier feeds ``model.net`` a batch of flattened images, shape (B, 784), and takes its output as (B, C)
+logits for C = ``model.num_classes`` classes. A network returning another shape failed at the first step with the
+loss's traceback - ``Target 9 is out of bounds`` for (B, 9), ``Expected target size [100, 10]`` for (B, 1, 10),
+``Expected input batch_size (10) to match`` for (C, B) - or, for (B, 11), trained and reported accuracies over
+classes that do not exist. The initializer (``init``) and the weight decay act on the network's ``nn.Linear`` and
+convolution layers: a network without any was left as built by ``init`` (``init=zeros`` changed nothing) and failed
+at the first logged step with λ > 0. :func:`check_network` refuses each before anything is written, naming the key.
+"""
+
+from __future__ import annotations
+
+import torch
+from omegaconf import DictConfig, OmegaConf
+from torch import nn
+
+from trainlab.errors import ConfigError
+from trainlab.init.linear_layers import weight_layers
+
+PROBE_BATCH = 2
+MNIST_PIXELS = 784  # what the project's data module feeds the network: a flattened 28 x 28 image
+KEEPS_OWN_INIT = "trainlab.init.default.default_init"  # init=default: the layers' own initialisation
+
+
+def check_network(net: nn.Module, cfg: DictConfig, input_size: int = MNIST_PIXELS) -> None:
+    """Refuse a network whose output is not (B, ``model.num_classes``) for a (B, ``input_size``) batch, or without
+    the layers that ``init`` and ``model.weight_decay`` act on (see the module docstring)."""
+    target = OmegaConf.select(cfg, "model.net._target_")
+    has_weights = any(True for _ in weight_layers(net))
+    init = OmegaConf.select(cfg, "init._target_", default=None)
+    if not has_weights and init not in (None, KEEPS_OWN_INIT):
+        raise ConfigError(f"init._target_={init} initialises nn.Linear and convolution layers, and model.net "
+                          f"({target}) has none; allowed: init=null or init=default (the network keeps its own "
+                          "initialisation)")
+    weight_decay = OmegaConf.select(cfg, "model.weight_decay", default=0) or 0
+    if not has_weights and weight_decay:
+        raise ConfigError(f"model.weight_decay={weight_decay}: model.net ({target}) has no nn.Linear or convolution "
+                          "weights for the decay; allowed: model.weight_decay=0")
+    classes = OmegaConf.select(cfg, "model.num_classes", default=10)
+    parameter = next(net.parameters(), None)
+    batch = torch.zeros(PROBE_BATCH, input_size,
+                        dtype=parameter.dtype if parameter is not None and parameter.is_floating_point()
+                        else torch.float32, device=parameter.device if parameter is not None else "cpu")
+    was_training = net.training
+    net.eval()  # no running statistics moved, no dropout drawn
+    try:
+        with torch.no_grad():
+            output = net(batch)
+    except Exception:  # noqa: BLE001 - a network that fails on a batch fails the run's first step, which says why
+        return
+    finally:
+        net.train(was_training)
+    shape = tuple(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
+    if shape != (PROBE_BATCH, classes):
+        raise ConfigError(f"model.net ({target}) returns {shape} for a batch of {PROBE_BATCH} images of "
+                          f"{input_size} pixels; allowed: a network returning (batch, {classes}) logits, one per class "
+                          f"(model.num_classes={classes})")
