@@ -9,13 +9,20 @@ import torch
 from conftest import CONF_DIR, ROOT
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
-from omegaconf import open_dict, read_write
+from omegaconf import OmegaConf, open_dict, read_write
 
 from trainlab.errors import ConfigError
 from trainlab.hydra_errors import did_you_mean, exit_if_options_split_the_overrides, squashed
 from trainlab.preflight import check_multirun_values
 
-OPTIMIZERS = "adagrad, adam, momentum, nesterov, rmsprop, sgd, torch_adam, torch_adamw, torch_sgd"
+# the optimizer options as Hydra lists them: every yaml of conf/optimizer/ (one a user adds included)
+OPTIMIZER_FILES = sorted((CONF_DIR / "optimizer").glob("*.yaml"))
+OPTIMIZERS = ", ".join(path.stem for path in OPTIMIZER_FILES)
+
+
+def optimizers_taking(key: str) -> str:
+    """``optimizer=momentum, optimizer=nesterov, ...``: the options whose yaml sets ``key``."""
+    return ", ".join(f"optimizer={path.stem}" for path in OPTIMIZER_FILES if key in OmegaConf.load(path))
 TOP_LEVEL = ("callbacks, ckpt_path, compile, data, debug, experiment, hparams_search, hydra, init, logger, model, "
              "objective_on_failure, optimized_metric, optimizer, paths, resume_sweep, scheduler, seed, task_name, "
              "test, trainer")
@@ -102,8 +109,8 @@ def test_hydra_full_error_adds_the_traceback_and_keeps_the_line_and_exit_status(
     assert "Traceback (most recent call last)" in result.stderr
     assert "hydra.errors.MissingConfigException: In 'train': Could not find 'optimizer/adamm'" in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        "error: optimizer=adamm: no option 'adamm' in config group optimizer; allowed: adagrad, adam, momentum, "
-        "nesterov, rmsprop, sgd, torch_adam, torch_adamw, torch_sgd; did you mean adam?")
+        f"error: optimizer=adamm: no option 'adamm' in config group optimizer; allowed: {OPTIMIZERS}; did you mean "
+        "adam?")
 
 
 def test_an_option_between_overrides_is_one_line_with_the_command_in_order(capsys):
@@ -183,12 +190,12 @@ ANOTHER_OPTION_TAKES_IT = [  # overrides, the one line: the option that lacks th
      "(e.g. init=normal init.std=0.01)"),
     (["optimizer=sgd", "optimizer.momentum=0.9"],
      "error: optimizer.momentum: optimizer=sgd takes no momentum (its keys: lr, foreach, compile); allowed: one of "
-     "its keys, or an option that takes momentum - optimizer=momentum, optimizer=nesterov, optimizer=torch_sgd (e.g. "
-     "optimizer=momentum optimizer.momentum=0.9)"),
+     f"its keys, or an option that takes momentum - {optimizers_taking('momentum')} (e.g. optimizer=momentum "
+     "optimizer.momentum=0.9)"),
     (["optimizer=momentum", "optimizer.betas=[0.9,0.99]"],
      "error: optimizer.betas: optimizer=momentum takes no betas (its keys: lr, momentum, foreach, compile); allowed: "
-     "one of its keys, or an option that takes betas - optimizer=adam, optimizer=torch_adam, optimizer=torch_adamw "
-     "(e.g. optimizer=adam optimizer.betas=[0.9, 0.999])"),
+     f"one of its keys, or an option that takes betas - {optimizers_taking('betas')} (e.g. optimizer=adam "
+     "optimizer.betas=[0.9, 0.999])"),
     (["optimizer=torch_adam", "optimizer.foreach=false"],  # torch.optim.Adam takes it: + adds it
      "error: optimizer.foreach: optimizer=torch_adam does not set foreach in its config (its keys: lr, betas, eps), "
      "but its torch.optim.Adam takes it; allowed: add it with +optimizer.foreach=false, or an option whose config "
