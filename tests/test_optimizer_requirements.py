@@ -1,4 +1,5 @@
-"""The book's weight decay reaches the optimizer and is applied (trainlab/weight_decay_use.py)."""
+"""What the training step needs of an optimizer: a step without a closure, and the book's weight decay applied
+(trainlab/optimizer_requirements.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from trainlab.weight_decay_use import check_decay_applied
+from trainlab.optimizer_requirements import check_decay_applied
 
 OPTIONS = sorted(path.stem for path in (Path(__file__).parents[1] / "conf" / "optimizer").glob("*.yaml"))
 
@@ -36,3 +37,19 @@ def test_an_optimizer_that_ignores_its_groups_decay_is_refused_when_decay_is_ask
 @pytest.mark.parametrize("option", OPTIONS)
 def test_every_shipped_optimizer_applies_the_decay(make_cfg, option):
     check_decay_applied(make_cfg(f"optimizer={option}", "model.weight_decay=0.1"))  # raises if not
+
+
+def test_an_optimizer_whose_step_needs_a_closure_is_refused_before_the_run(train_in_process, tmp_path):
+    result = train_in_process("optimizer=null", "+optimizer._target_=torch.optim.LBFGS", "+optimizer._partial_=true",
+                              f"hydra.run.dir={tmp_path / 'r'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "error: optimizer._target_=torch.optim.LBFGS: its step needs a closure that evaluates the loss again")
+    assert not (tmp_path / "r").exists()  # before: a traceback at the first step, 'float() argument must be ...'
+
+
+@pytest.mark.parametrize("option", OPTIONS)
+def test_every_shipped_optimizer_steps_without_a_closure(make_cfg, option):
+    from trainlab.optimizer_requirements import check_step_without_closure
+
+    check_step_without_closure(make_cfg(f"optimizer={option}"))  # raises if not

@@ -1,8 +1,13 @@
-"""The book's weight decay reaches the optimizer, and the optimizer applies it.
+"""What the classifier's training step needs of an optimizer (``optimizer._target_`` any ``torch.optim.Optimizer``).
 
-The classifier turns ``model.weight_decay`` (λ) into its parameter groups: ``weight_decay = λ`` for the Linear
-weights, ``0`` for biases and BatchNorm's γ/β (:func:`~trainlab.models.classifier.split_decay_groups`). A group's
-value overrides the optimizer's own argument, so:
+**A step without a closure.** The classifier runs forward, backward and ``optimizer.step()`` itself. An optimizer
+whose ``step`` requires a closure that evaluates the loss again (``torch.optim.LBFGS``'s line search) failed at the
+first step with ``float() argument must be ... not 'NoneType'``; :func:`check_step_without_closure` refuses it.
+
+**The book's weight decay reaches the optimizer, and the optimizer applies it.** The classifier turns
+``model.weight_decay`` (λ) into its parameter groups: ``weight_decay = λ`` for the Linear weights, ``0`` for biases
+and BatchNorm's γ/β (:func:`~trainlab.models.classifier.split_decay_groups`). A group's value overrides the
+optimizer's own argument, so:
 
 * ``optimizer.weight_decay`` (``+optimizer.weight_decay=0.5``, or a key of an optimizer's yaml) was silently
   replaced by λ - and recorded in ``hparams.yaml`` as if applied. :func:`check_optimizer_key` refuses a non-zero one
@@ -18,6 +23,25 @@ from __future__ import annotations
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab.errors import ConfigError
+
+
+def check_step_without_closure(cfg: DictConfig) -> None:
+    """Refuse an optimizer class whose ``step`` has a ``closure`` argument without a default (imports the class)."""
+    import inspect
+
+    from hydra.utils import get_class
+
+    target = OmegaConf.select(cfg, "optimizer._target_", default=None)
+    try:
+        cls = get_class(str(target))
+        closure = inspect.signature(cls.step).parameters.get("closure")
+    except Exception:  # noqa: BLE001 - an unknown class or step is reported where the run builds it
+        return
+    if closure is not None and closure.default is inspect.Parameter.empty:
+        raise ConfigError(f"optimizer._target_={target}: its step needs a closure that evaluates the loss again (a "
+                          "line search), which the classifier's training step - one forward, one backward, one "
+                          "step - does not pass; allowed: an optimizer whose step(closure=None) updates from the "
+                          "gradients alone (trainlab's, torch.optim's SGD, Adam, ...)")
 
 
 def check_optimizer_key(cfg: DictConfig) -> None:
