@@ -700,6 +700,19 @@ def test_a_basic_sweep_whose_first_job_would_be_refused_makes_no_sweep_dir(train
     assert not (tmp_path / "outputs").exists()
 
 
+def test_a_basic_sweep_whose_later_job_would_be_refused_names_it_and_runs_none(train_in_process, tmp_path):
+    """Job 0 trained, job 1 was refused at its start (exit status 2, an error naming neither the job nor the stop)
+    and job 2 never ran, with no summary.csv: every job is checked before the sweep starts."""
+    result = train_in_process("-m", "optimizer=momentum,adam,nesterov", "++optimizer.momentum=0.9", "debug=limit")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: optimizer.momentum: optimizer=adam takes no momentum (its keys: lr, betas, eps, foreach, compile); "
+        "allowed: one of its keys, or an option that takes momentum - optimizer=momentum, optimizer=nesterov, "
+        "optimizer=torch_sgd (e.g. optimizer=momentum optimizer.momentum=0.9) (in job "
+        "1_++optimizer.momentum=0.9,data.source=bundled,optimizer=adam of the sweep; no job was run)"], result.stderr
+    assert not (tmp_path / "outputs").exists()
+
+
 def test_a_joblib_sweeps_parent_checks_its_first_job_without_importing_torch(tmp_path):
     """The joblib launcher's jobs train in processes of their own: the parent checks the first job's values and
     watched metrics without importing torch or Lightning (3-10 s it would spend for nothing; each group's keys are

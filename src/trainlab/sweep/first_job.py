@@ -1,4 +1,4 @@
-"""A basic sweep's first job, composed and checked before Hydra writes the sweep (``hydra.callbacks.preflight``).
+"""A basic sweep's jobs, composed and checked before Hydra writes the sweep (``hydra.callbacks.preflight``).
 
 Hydra's basic sweeper writes ``multirun.yaml`` into the sweep directory, and its basic or joblib launcher makes each
 job's directory and ``.hydra/`` files, before the job's task checks its config. A config that every job is refused
@@ -8,7 +8,9 @@ the sweep directory behind. :func:`check_first_job` composes the first job as th
 (``hydra.sweeper.params`` and the command line, the first value of each swept key) and checks it as that job's task
 will (:func:`~trainlab.config_validation.validate_config` - its keys and values, the metrics its callbacks watch -
 and :func:`~trainlab.config_validation.check_optimized_metric`): a refusal names the same key in the same words, and
-nothing is written. What only a later job is refused for is found by that job, as before. Where the jobs train in
+nothing is written. The later jobs are checked the same way (a refusal of one of them names the job and its
+overrides): one of them refused at its start had stopped the sweep after the jobs before it had trained, with no
+``summary.csv`` and an error that named neither the job nor the stop. Where the jobs train in
 processes of their own (joblib, submitit), the keys of each group are left to the jobs: checking them imports torch
 and Lightning, seconds that process would spend for nothing (a misspelt key is then refused by every job).
 
@@ -66,12 +68,17 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
     check_distinct_job_dirs(Path(str(config.hydra.sweep.dir)), output_dirs)
     if config.get("resume_sweep"):
         return
-    job, output_dir = jobs[0], str(output_dirs[0][1])
     from trainlab.config_validation import check_optimized_metric, validate_config
 
-    with job_view(job, output_dir) as task, env_override(job.hydra.job.env_set):  # as run_job hands it to the task
-        validate_config(task, machine=False, keys=check_keys)
-        check_optimized_metric(task, jobs="the sweep's jobs report")
+    for (number, output_dir), job in zip(output_dirs, jobs, strict=True):
+        try:
+            with job_view(job, str(output_dir)) as task, env_override(job.hydra.job.env_set):  # as run_job does
+                validate_config(task, machine=False, keys=check_keys)
+                check_optimized_metric(task, jobs="the sweep's jobs report")
+        except ConfigError as error:
+            if number == 0:  # every job's, most likely: in the words of a single run's refusal
+                raise
+            raise ConfigError(f"{error} (in job {Path(output_dir).name} of the sweep; no job was run)") from error
 
 
 def check_sweep_has_jobs(config: DictConfig) -> None:
