@@ -470,3 +470,21 @@ def test_a_network_without_linear_layers_trains_with_its_own_initialisation(user
     result = train_in_process("model.net._target_=nets.NoLinear", "init=default", "debug=limit",
                               f"hydra.run.dir={tmp_path / 'run'}")
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("overrides, line", [
+    (["optimizer.lrr=0.1"], "error: optimizer.lrr: unknown key; allowed keys of optimizer: _partial_, _target_, "
+                            "compile, foreach, lr; did you mean lr?"),
+    (["optimizer=momentum", "optimizer.betas=[0.9,0.9]"], "error: optimizer.betas: optimizer=momentum takes no betas "),
+])
+def test_a_broken_yaml_of_an_option_not_chosen_does_not_hide_another_mistake(train_in_process, tmp_path, overrides,
+                                                                              line):
+    """The message for a mistake elsewhere reads every option of the group: a broken file among them turned it
+    into a 119-line traceback from the YAML parser."""
+    conf = tmp_path / "own_conf"
+    (conf / "optimizer").mkdir(parents=True)
+    (conf / "optimizer" / "broken.yaml").write_text("_target_: trainlab.optim.sgd.SGD\n_partial_: true\n  lr: 0.1\n")
+    result = train_in_process("--config-dir", str(conf), *overrides, f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith(line), result.stderr[-2000:]
+    assert not (tmp_path / "run").exists()

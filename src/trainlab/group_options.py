@@ -40,15 +40,24 @@ def settable_keys(node: Any) -> list[str]:
 
 def group_options(group: str) -> dict[str, DictConfig]:
     """Each option of the top-level config group ``group`` with its YAML as written ({} when Hydra is not
-    initialized or ``group`` is no group)."""
+    initialized or ``group`` is no group); an option whose file cannot be read or parsed is left out."""
     if "." in group or "/" in group or not GlobalHydra.instance().is_initialized():
         return {}
     repository = getattr(GlobalHydra.instance().config_loader(), "repository", None)
     if repository is None or not repository.group_exists(group):
         return {}
+    import yaml
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
     options = {}
     for option in repository.get_group_options(group):
-        loaded = repository.load_config(f"{group}/{option}")
+        try:
+            loaded = repository.load_config(f"{group}/{option}")
+        except (yaml.YAMLError, HydraException, OmegaConfBaseException, OSError, ValueError):
+            # an option whose file is broken is no way out (choosing it says why); the message being built - for
+            # a mistake elsewhere - must not turn into the broken file's traceback
+            continue
         if loaded is not None and isinstance(loaded.config, DictConfig):
             options[option] = loaded.config
     return options
