@@ -68,6 +68,11 @@ def chosen_option(node: DictConfig | dict, options: dict[str, DictConfig]) -> st
     its ``_target_`` (None for none or several)."""
     target = node.get("_target_") if isinstance(node, DictConfig | dict) else None
     matches = [name for name, config in options.items() if target is not None and config.get("_target_") == target]
+    if len(matches) > 1:  # options of one class (a yaml of one's own copied from sgd.yaml): the one whose keys it has
+        keys = {str(key) for key in node if not str(key).startswith("_")}
+        matches = [name for name in matches if set(settable_keys(options[name])) <= keys]
+        if len(matches) > 1:
+            matches = [name for name in matches if set(settable_keys(options[name])) == keys]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -93,6 +98,20 @@ def target_takes(node: Any, key: str, by_name: bool = False) -> bool:
     return (accepted is None and not by_name) or (accepted is not None and key in accepted)
 
 
+def option_sets_what_its_target_lacks(group: str, chosen: str, key: str, node: DictConfig) -> str:
+    """An option's own yaml sets ``key`` and its ``_target_`` takes no such argument (a yaml of one's own, copied
+    from another option): the yaml is to change - the group's other options are no way out."""
+    from trainlab.target_arguments import accepted_keywords, first_argument
+
+    try:  # the arguments the yaml may set: not the first, which the caller passes (an optimizer's params)
+        accepted = sorted((accepted_keywords(node._target_) or set()) - {first_argument(node._target_)})
+    except Exception:  # noqa: BLE001 - an import error is reported by its own check
+        accepted = []
+    takes = f" (it takes: {', '.join(accepted)})" if accepted else ""
+    return (f"{group}.{key}: {group}={chosen} sets {key} in its yaml, but its {node._target_} takes no {key}{takes}; "
+            f"allowed: remove {key} from {group}/{chosen}.yaml, or point its _target_ at a class that takes {key}")
+
+
 def option_lacks_key_message(full_key: str, node: Any, given: str | None = None) -> str | None:
     """The one-line message for ``<group>.<key>`` set on a group's option that has no such key while other options
     of the group have it (see the module docstring); None when it is no such case. ``given``: the override as
@@ -100,7 +119,11 @@ def option_lacks_key_message(full_key: str, node: Any, given: str | None = None)
     (``optimizer=torch_adam optimizer.foreach=false``)."""
     group, _, key = full_key.rpartition(".")
     options = group_options(group) if group else {}
-    takers = [name for name, config in options.items() if key in settable_keys(config)]
+    chosen = chosen_option(node, options)
+    if chosen is not None and key in settable_keys(options[chosen]):  # the option's own yaml sets what its class lacks
+        return option_sets_what_its_target_lacks(group, chosen, key, node)
+    takers = [name for name, config in options.items()  # options that set the key, and whose class takes it
+              if key in settable_keys(config) and name != chosen and target_takes(config, key)]
     if not takers:
         if group and target_takes(node, key, by_name=True):  # trainer.limit_train_batches (set by debug=limit)
             add = "+" + (given.lstrip("+") if given else f"{full_key}=<value>")
@@ -108,7 +131,6 @@ def option_lacks_key_message(full_key: str, node: Any, given: str | None = None)
             return (f"{full_key}: not in this config's {group} (its keys: {own}), but its {node._target_} takes it; "
                     f"allowed: add it with {add}")
         return None
-    chosen = chosen_option(node, options)
     name = f"{group}={chosen}" if chosen else f"this {group}"
     own = [k for k in settable_keys(node) if k != key]
     has = f"its keys: {', '.join(own)}" if own else "it has no keys to set"
