@@ -82,3 +82,24 @@ class NoDecaySGD(Optimizer):
             for p in group["params"]:
                 if p.grad is not None:
                     p.sub_(group["lr"] * p.grad)
+
+
+class WrongKeywordSGD(SignSGD):
+    """``rule`` names its scalar ``learning_rate`` while ``rule_scalars`` gives ``lr``."""
+
+    @staticmethod
+    def rule(param, grad, *, learning_rate):
+        param.sub_(learning_rate * grad)
+
+
+class NoScalarsSGD(BookOptimizer):
+    """``rule_scalars`` not written."""
+
+    state_tensors = ()
+
+    def __init__(self, params, lr=0.01, weight_decay=0.0, foreach=True, compile=False):
+        super().__init__(params, {"lr": lr, "weight_decay": weight_decay}, foreach, compile)
+
+    @staticmethod
+    def rule(param, grad, *, lr):
+        param.sub_(lr * grad)

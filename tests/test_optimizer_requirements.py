@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from trainlab.optimizer_requirements import check_decay_applied
+from trainlab.optimizer_requirements import check_first_step
 
 OPTIONS = sorted(path.stem for path in (Path(__file__).parents[1] / "conf" / "optimizer").glob("*.yaml"))
 
@@ -36,7 +36,7 @@ def test_an_optimizer_that_ignores_its_groups_decay_is_refused_when_decay_is_ask
 
 @pytest.mark.parametrize("option", OPTIONS)
 def test_every_shipped_optimizer_applies_the_decay(make_cfg, option):
-    check_decay_applied(make_cfg(f"optimizer={option}", "model.weight_decay=0.1"))  # raises if not
+    check_first_step(make_cfg(f"optimizer={option}", "model.weight_decay=0.1"))  # raises if not
 
 
 def test_an_optimizer_whose_step_needs_a_closure_is_refused_before_the_run(train_in_process, tmp_path):
@@ -53,3 +53,20 @@ def test_every_shipped_optimizer_steps_without_a_closure(make_cfg, option):
     from trainlab.optimizer_requirements import check_step_without_closure
 
     check_step_without_closure(make_cfg(f"optimizer={option}"))  # raises if not
+
+
+@pytest.mark.parametrize("cls, error", [
+    ("WrongKeywordSGD", "TypeError: WrongKeywordSGD.rule() got an unexpected keyword argument 'lr'"),
+    ("NoScalarsSGD", "NotImplementedError: NoScalarsSGD defines no rule_scalars(self, group, state), which returns "
+                     "the keyword arguments of its rule for this step (e.g. {'lr': group['lr']})"),
+])
+def test_an_optimizer_of_ones_own_that_fails_its_first_step_is_refused_before_the_run(train_in_process, tmp_path,
+                                                                                     cls, error):
+    """It failed at the run's first step, a traceback of 50-78 lines, with the run's files written."""
+    result = train_in_process("optimizer=null", f"+optimizer._target_=own_optimizers.{cls}",
+                              "+optimizer._partial_=true", f"hydra.run.dir={tmp_path / 'r'}")
+    assert result.returncode == 2
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"error: optimizer own_optimizers.{cls} fails its first step (tried on a weight and a "
+                           f"bias before the run): {error}"), line
+    assert not (tmp_path / "r").exists()

@@ -38,7 +38,7 @@ from trainlab.errors import ConfigError, DataError
 from trainlab.group_options import group_options, option_lacks_key_message, settable_keys
 from trainlab.models.metric_names import epoch_metric_names, validation_metric_names
 from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
-from trainlab.optimizer_requirements import check_decay_applied, check_optimizer_key, check_step_without_closure
+from trainlab.optimizer_requirements import check_first_step, check_optimizer_key, check_step_without_closure
 from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
 from trainlab.target_arguments import accepted_keywords, first_argument, import_failure
 from trainlab.typed_values import typed
@@ -477,6 +477,6 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
             check_keys(cfg[group], group)
     if keys and OmegaConf.select(cfg, "model._target_") == CLASSIFIER:
         check_step_without_closure(cfg)
-        check_decay_applied(cfg)
+        check_first_step(cfg)
     if machine:
         check_data_available(cfg)

@@ -13,7 +13,7 @@ optimizer's own argument, so:
   replaced by λ - and recorded in ``hparams.yaml`` as if applied. :func:`check_optimizer_key` refuses a non-zero one
   and names ``model.weight_decay``.
 * an optimizer of one's own that never reads ``group["weight_decay"]`` trained without decay while the run logged
-  ``train/weight_penalty`` as if it had. :func:`check_decay_applied` builds the optimizer on one weight with λ and a
+  ``train/weight_penalty`` as if it had. :func:`check_first_step` builds the optimizer on one weight with λ and a
   zero gradient and takes a step: with a zero gradient, only the decay term (``λ·w`` in the gradient, or a
   decoupled ``w ← w - lr·λ·w``) can move the weight, so a weight that stays put means the decay is ignored.
 """
@@ -55,29 +55,42 @@ def check_optimizer_key(cfg: DictConfig) -> None:
                       "optimizer.weight_decay unset or 0")
 
 
-def check_decay_applied(cfg: DictConfig) -> None:
-    """Refuse λ > 0 with an optimizer that leaves a weight with a zero gradient where it was (see the module
-    docstring). Imports the optimizer's module (and torch); an optimizer that cannot be built or stepped is left to
-    the run, which reports it."""
-    weight_decay = OmegaConf.select(cfg, "model.weight_decay", default=None)
-    if not isinstance(weight_decay, int | float) or isinstance(weight_decay, bool) or weight_decay <= 0 \
-            or not isinstance(cfg.get("optimizer"), DictConfig):
+#: errors of an optimizer's own code (a rule's signature, a method not written): refused before the run. Others - a
+#: class that needs a GPU tensor, say - may be this CPU probe's, not the run's, and are left to the run.
+CODING_ERRORS = (TypeError, NotImplementedError, AttributeError, NameError, KeyError)
+
+
+def check_first_step(cfg: DictConfig) -> None:
+    """Build the optimizer over a weight and a bias as the classifier groups them and take one step (imports the
+    optimizer's module and torch). An error of the optimizer's own code in that step is refused now, not at the
+    run's first step as a traceback with the run's files written; with λ > 0, so is a weight with a zero gradient
+    that the step leaves where it was: the decay is not applied (see the module docstring). An optimizer that cannot
+    be built is left to the run, which reports it."""
+    if not isinstance(cfg.get("optimizer"), DictConfig):
         return
     import torch
     from hydra.utils import instantiate
 
     target = cfg.optimizer.get("_target_")
+    weight_decay = OmegaConf.select(cfg, "model.weight_decay", default=0)
+    weight_decay = weight_decay if isinstance(weight_decay, int | float) and not isinstance(weight_decay, bool) else 0
     try:
         factory = instantiate(cfg.optimizer)
     except Exception:  # noqa: BLE001 - reported as the run builds it
         return
-    weight = torch.nn.Parameter(torch.ones(4))
-    weight.grad = torch.zeros(4)
+    weight, bias = torch.nn.Parameter(torch.ones(3, 4)), torch.nn.Parameter(torch.ones(3))
+    weight.grad, bias.grad = torch.zeros(3, 4), torch.full((3,), 0.5)
+    groups = ([{"params": [weight], "weight_decay": weight_decay}, {"params": [bias], "weight_decay": 0.0}]
+              if weight_decay > 0 else [{"params": [weight, bias], "weight_decay": 0.0}])
     try:
-        factory([{"params": [weight], "weight_decay": weight_decay}]).step()
-    except Exception:  # noqa: BLE001 - an optimizer failing on this probe is reported when the run builds it
+        factory(groups).step()
+    except CODING_ERRORS as error:
+        raise ConfigError(f"optimizer {target} fails its first step (tried on a weight and a bias before the run): "
+                          f"{type(error).__name__}: {error}; allowed: an optimizer whose step works "
+                          "(HYDRA_FULL_ERROR=1 shows where it raised)") from error
+    except Exception:  # noqa: BLE001 - possibly this CPU probe's alone: left to the run
         return
-    if torch.equal(weight.detach(), torch.ones(4)):
+    if weight_decay > 0 and torch.equal(weight.detach(), torch.ones(3, 4)):
         raise ConfigError(f"model.weight_decay={weight_decay}: optimizer {target} does not apply the weight decay of "
                           "its parameter groups (a weight with a zero gradient stays where it was after a step), so "
                           "the run would train without it while logging train/weight_penalty; allowed: "

@@ -164,12 +164,14 @@ class BookOptimizer(Optimizer):
     def rule_scalars(self, group: dict, state: dict) -> dict[str, float]:
         """The keyword arguments of ``rule`` for one parameter this step (once per parameter and step, or once per
         group when ``scalars_per_parameter`` is False)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} defines no rule_scalars(self, group, state), which returns "
+                                  "the keyword arguments of its rule for this step (e.g. {'lr': group['lr']})")
 
     @staticmethod
     def rule(param: torch.Tensor, grad: torch.Tensor, *state_tensors: torch.Tensor, **scalars: float) -> None:
         """The update of one tensor, in place."""
-        raise NotImplementedError
+        raise NotImplementedError("a BookOptimizer subclass defines rule(param, grad, *state_tensors, **scalars) as "
+                                  "a @staticmethod: the update of one tensor, in place")
 
     def rule_arguments(self, group: dict, params: list, states: list[dict]) -> tuple[list[list], dict | list[dict]]:
         """``rule``'s state tensors (one list per name in ``state_tensors``) and keyword scalars for a group: one
