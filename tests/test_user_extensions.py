@@ -508,3 +508,21 @@ def test_an_options_own_yaml_setting_a_key_its_class_lacks_is_told_to_change_tha
     assert other.returncode == 2
     assert "an option that takes momentum - optimizer=momentum, optimizer=nesterov, optimizer=torch_sgd (e.g. " \
            "optimizer=momentum optimizer.momentum=0.9)" in other.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("override, line", [
+    ("+model._partial_=true", "error: model._partial_=true: trainlab builds it whole, so it is no partial to call "
+                              "later; allowed: _partial_ removed from model (only optimizer, init, scheduler are "
+                              "partials)"),
+    ("+model.net._partial_=true", "error: model.net._partial_=true: the classifier builds it from its keys, so it is "
+                                  "no partial to call later; allowed: _partial_ removed from model.net (only "
+                                  "optimizer, init, scheduler are partials)"),
+    ("~optimizer._target_", "error: optimizer: no _target_ names the class to build; allowed: optimizer=<option> ("),
+])
+def test_a_misplaced_partial_or_a_missing_target_is_named_where_it_is(train_in_process, tmp_path, override, line):
+    """Before: a traceback ('Expected a parent'), the initializer blamed for the network's _partial_, and the model
+    blamed for an optimizer config without a class ('DictConfig' object is not callable)."""
+    result = train_in_process(override, f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith(line), result.stderr[-2000:]
+    assert not (tmp_path / "run").exists()

@@ -298,6 +298,30 @@ def check_entries_name_a_class(cfg: DictConfig) -> None:
                               f"_target_ ('+{kind}.{name}={{_target_: <class>, ...}}')")
 
 
+#: the groups trainlab builds from a node: partial factories (it passes their first argument) or whole objects
+FACTORY_GROUPS = ("optimizer", "init", "scheduler")
+WHOLE_OBJECTS = ("data", "model", "model.net")
+
+
+def check_groups_name_a_class(cfg: DictConfig) -> None:
+    """Each group trainlab builds names its class, and is a ``_partial_`` exactly when trainlab calls it: an
+    optimizer without ``_target_`` reached the model as a DictConfig ("'DictConfig' object is not callable", blamed
+    on the model), ``_partial_: true`` on the model ended in a traceback (``Expected a parent``), and on the
+    network was blamed on the initializer."""
+    for key in (*FACTORY_GROUPS, "data", "model"):
+        node = cfg.get(key)
+        if isinstance(node, DictConfig) and "_target_" not in node:
+            options = ", ".join(sorted(group_options(key))) or f"an option of conf/{key}/"
+            raise ConfigError(f"{key}: no _target_ names the class to build; allowed: {key}=<option> ({options}), or "
+                              f"a _target_ in its config")
+    for key in WHOLE_OBJECTS:
+        node = OmegaConf.select(cfg, key, default=None)
+        if isinstance(node, DictConfig) and node.get("_partial_"):
+            builder = "the classifier builds it from its keys" if key == "model.net" else "trainlab builds it whole"
+            raise ConfigError(f"{key}._partial_=true: {builder}, so it is no partial to call later; allowed: "
+                              f"_partial_ removed from {key} (only {', '.join(FACTORY_GROUPS)} are partials)")
+
+
 def check_precision_fits_the_cpu(accelerator: str | None, precision: Any) -> None:
     """``trainer.precision=16-mixed`` where training runs on the CPU: Lightning trains it as bf16-mixed (with a
     warning), while the run's config, hparams.yaml and HPARAMS column said 16-mixed."""
@@ -465,6 +489,7 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
                   else "")
         raise ConfigError(f"{unknown[0]}: unknown top-level key; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}{header}")
     check_values(cfg)
+    check_groups_name_a_class(cfg)
     check_entries_name_a_class(cfg)
     check_model_fits_data(cfg)
     if machine:
