@@ -145,3 +145,21 @@ def test_a_run_stopped_by_a_signal_and_resumed_logs_the_steps_of_an_uninterrupte
     train(make_cfg(*LOGGED_EVERY_4, "ckpt_path=last", output_dir=run_dir))
     for tag in ("train/loss", "train/weight_penalty", "train/total_loss"):
         assert step_points(run_dir, tag) == step_points(reference_dir, tag), tag
+
+
+def test_a_resumed_run_whose_last_session_logs_no_step_reports_the_values_of_a_run_never_stopped(make_cfg, tmp_path):
+    """train/loss is logged at steps 4, 9 and 14 of 16; stopped after step 14, the resumed session trains step 15
+    alone and logs no train/loss: its status.json lacked it (and summary.md a cell), and its wall time was the
+    last session's alone."""
+    every_5 = [*LOGGED_EVERY_4[:-2], "trainer.log_every_n_steps=5", LOGGED_EVERY_4[-1]]
+    reference_dir, run_dir = tmp_path / "reference", tmp_path / "run"
+    train(make_cfg(*every_5, output_dir=reference_dir))
+    killer = "+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:14}"
+    with pytest.raises(TrainingInterrupted):
+        train(make_cfg(*every_5, killer, output_dir=run_dir))
+    first_session = read_status(run_dir)["wall_time_s"]
+    train(make_cfg(*every_5, "ckpt_path=last", output_dir=run_dir))
+    resumed, reference = read_status(run_dir), read_status(reference_dir)
+    assert resumed["status"] == "completed"
+    assert resumed["metrics"] == reference["metrics"]
+    assert resumed["wall_time_s"] > first_session

@@ -57,7 +57,7 @@ from trainlab.config_validation import check_optimized_metric, validate_config
 from trainlab.distributed.job_checks import check_ddp_job
 from trainlab.distributed.process_world import ddp_strategy, external_launcher, process_rank, world_size
 from trainlab.distributed.rank_processes import train_in_rank_processes
-from trainlab.errors import CheckpointNotFoundError, ConfigError, UserError
+from trainlab.errors import CheckpointNotFoundError, ConfigError, RecordedFileError, UserError
 from trainlab.heap_reuse import reuse_freed_heap_memory
 from trainlab.job_context import JobContext
 from trainlab.loggers.hparams import logged_config, record_run_end, record_run_start, run_hparams
@@ -67,7 +67,7 @@ from trainlab.models.network_check import check_network
 from trainlab.output_locations import check_task_locations
 from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
 from trainlab.run_dir import claim_run_dir, newest_beside, recorded_objective_to_skip
-from trainlab.run_status import status_line, write_status
+from trainlab.run_status import read_status, status_line, write_status
 from trainlab.submitit_requeue import forget_requeue, note_requeue, requeued_checkpoint
 from trainlab.sweep.worker_stop import StartupStop
 
@@ -219,12 +219,13 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     metrics: dict[str, float] = {}
     status, error = "completed", None
     diverged_at: int | None = None
+    earlier_metrics, earlier_time = earlier_sessions(output_dir, ckpt_path) if writes_job_files else ({}, 0.0)
 
     def save_status(objective: float | None) -> None:
         if not writes_job_files:
             return
-        write_status(output_dir, status, overrides, metrics, objective, time.monotonic() - started, error,
-                     data_source=resolved_source)
+        write_status(output_dir, status, overrides, {**earlier_metrics, **metrics}, objective,
+                     earlier_time + time.monotonic() - started, error, data_source=resolved_source)
 
     try:
         trainer.fit(model=model, datamodule=datamodule, ckpt_path=ckpt_path)
@@ -253,7 +254,7 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
             raise
         log.exception("job %s failed; the sweep goes on", output_dir.name)
     finally:
-        metrics["status/diverged"] = float(status == "diverged")
+        metrics = {**earlier_metrics, **metrics, "status/diverged": float(status == "diverged")}
         if writes_job_files:
             record_run_end(trainer.loggers, metrics, status, trainer.global_step)
             if status != "interrupted":  # ended: a later start in this directory is no requeue of this run
@@ -274,6 +275,22 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
         if writes_job_files and reports_objective:  # else said before training
             log.warning("%s; this run returns no objective", message)
     return objective
+
+
+def earlier_sessions(output_dir: Path, ckpt_path: Path | None) -> tuple[dict[str, float], float]:
+    """A run resumed in its own directory: the metrics and wall time its earlier sessions recorded in
+    ``status.json``. A metric this session does not log again (``train/loss`` when no logging step comes after
+    the resume) keeps its last value, as in a run never stopped, and the wall time is the sessions' sum."""
+    if ckpt_path is None or not Path(ckpt_path).resolve().is_relative_to(output_dir.resolve()):
+        return {}, 0.0
+    try:
+        recorded = read_status(output_dir)
+    except RecordedFileError as damaged:
+        log.warning("%s; this session's status.json starts afresh", damaged)
+        return {}, 0.0
+    if recorded is None:
+        return {}, 0.0
+    return dict(recorded.get("metrics") or {}), float(recorded.get("wall_time_s") or 0.0)
 
 
 def missing_objective_message(name: str, metrics: dict[str, float]) -> str:
