@@ -71,6 +71,7 @@ def test_an_initializer_file_that_fails_to_import_names_the_error_and_its_line(u
 @pytest.mark.parametrize(("target", "reason"), [
     ("no_such_module.my_init", "no module named 'no_such_module'"),
     ("trainlab.init.he.no_such_function", "module 'trainlab.init.he' has no attribute 'no_such_function'"),
+    ("trainlab.init.he.he_nit", "module 'trainlab.init.he' has no attribute 'he_nit'; did you mean 'he_init'?"),
 ])
 def test_an_initializer_that_is_not_there_is_one_line(train_in_process, target, reason):
     result = train_in_process(*own_init(target))

@@ -44,7 +44,7 @@ def import_failure(target: str, error: BaseException) -> str:
     if isinstance(cause, ModuleNotFoundError) and cause.name:
         module, _, name = target.rpartition(".")
         if cause.name == target and module and module_imports(module):  # Hydra tried the name as a module too
-            return f"module {module!r} has no attribute {name!r}"
+            return f"module {module!r} has no attribute {name!r}{close_names(module, name)}"
         if target.startswith(f"{cause.name}."):  # the target's module, or a package above it
             return f"no module named {cause.name!r}"
     message = one_line(str(cause))
@@ -57,6 +57,16 @@ def import_failure(target: str, error: BaseException) -> str:
     if not frames or cause is error:
         return f"{type(cause).__name__}: {message}"
     return f"{type(cause).__name__}: {message} ({frames[-1].filename}, line {frames[-1].lineno})"
+
+
+def close_names(module: str, name: str) -> str:
+    """``; did you mean 'SGD'?`` for a misspelt class or function of an importable ``module`` (its public names);
+    '' when none is close."""
+    import difflib
+
+    names = [candidate for candidate in dir(importlib.import_module(module)) if not candidate.startswith("_")]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def module_imports(module: str) -> bool:
