@@ -466,3 +466,10 @@ def test_a_sweep_with_one_completed_job_among_failed_and_diverged_ones_exits_0(t
     assert result.returncode == 0, result.stderr[-3000:]
     statuses = sorted(row["status"] for row in csv.DictReader((sweep / "summary.csv").open()))
     assert statuses == ["completed", "diverged", "failed", "failed"]
+
+
+def test_a_fast_dev_run_sweep_says_why_it_has_no_hparams_experiment(train_in_process):
+    result = train_in_process("-m", "debug=fast_dev_run", "optimizer=sgd,adam")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert ("no HPARAMS experiment of the sweep: none of its jobs wrote a TensorBoard session (trainer.fast_dev_run "
+            "turns the loggers off)") in result.stdout + result.stderr

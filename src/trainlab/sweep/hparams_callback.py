@@ -27,7 +27,8 @@ class SweepHParams(Callback):
             from trainlab.sweep.job_dirs import sweep_job_dirs  # here with the rest: a refused sweep needs none
 
             if sweep_job_dirs(Path(config.hydra.sweep.dir)):
-                log.info("no HPARAMS experiment of the sweep: none of its jobs wrote a TensorBoard session (logger=csv "
-                         "or logger=none?)")
+                why = ("trainer.fast_dev_run turns the loggers off" if config.trainer.get("fast_dev_run")
+                       else "logger=csv or logger=none?")
+                log.info("no HPARAMS experiment of the sweep: none of its jobs wrote a TensorBoard session (%s)", why)
             else:  # e.g. a resumed search whose study had its trials already
                 log.info("no HPARAMS experiment of the sweep: it holds no job")
