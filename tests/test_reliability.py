@@ -765,7 +765,7 @@ def test_an_interrupted_runs_checkpoint_past_the_budget_is_refused_in_one_line(t
     refused = train_in_process(*args, "trainer.max_epochs=1", "ckpt_path=last")
     assert refused.returncode == 2, refused.stderr[-3000:]
     line = refused.stderr.splitlines()[-1]
-    assert line.startswith("error: ckpt_path=last: the checkpoint (step ") and " 2 epochs) is past " in line
+    assert line.startswith("error: ckpt_path=last: the checkpoint (step ") and ", epoch 2) is past " in line
     assert line.endswith(
         "this config's budget (trainer.max_epochs=1, trainer.max_steps=-1): there is nothing left to train from it, "
         "and Lightning refuses such a resume; nothing was written. allowed: the budget the run was started with or a "

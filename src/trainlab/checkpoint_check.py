@@ -331,7 +331,7 @@ def fit_budget_reached(checkpoint: dict[str, Any], cfg: DictConfig, past: bool =
     margin = 1 if past else 0
     by_steps = isinstance(step, int) and max_steps not in (None, -1) and step >= max_steps + margin
     by_epochs = isinstance(epochs, int) and max_epochs not in (None, -1) and epochs >= max_epochs + margin
-    return by_steps or by_epochs, f"step {step}, {epochs} epochs"
+    return by_steps or by_epochs, f"step {step}, epoch {epochs}"
 
 
 def check_budget_left(path: str | os.PathLike, cfg: DictConfig, run_dir: Path, name: str) -> None:
