@@ -16,14 +16,14 @@ from trainlab.job_context import JobContext
 
 def test_an_error_inside_a_sweep_job_gives_the_exit_status_and_line_and_leaves_no_hydra_state(train_in_process):
     root_handlers = list(logging.getLogger().handlers)
-    # the second job's logging is set up, then it fails (a value on the command line, or a config the first job
-    # would refuse, is refused before the sweep)
-    result = train_in_process("-m", "debug=limit", "data.eval_splits=[val],[train,test]")
+    # the second job's logging is set up, then it fails (a config any job would refuse is refused before the sweep;
+    # the data the second job asks for is found missing by that job)
+    result = train_in_process("-m", "debug=limit", "data.train_size=100,99999")
     assert result.returncode == 2
     assert result.stderr == (
-        "error: optimized_metric='val/acc' is not a metric the sweep's jobs report; allowed: one of eval/train_loss, "
-        "eval/train_acc, eval/test_loss, eval/test_acc, train/acc, train/loss, test/loss, test/acc, status/diverged, "
-        "or optimized_metric=null\n")
+        "error: data.train_size=99999 + data.val_size=null (default 500) do not fit the bundled training pool of 4500 "
+        "images; allowed: data.val_size at most 4499 (default 500) and data.train_size + data.val_size at most "
+        "4500\n")
     assert "Launching 2 jobs locally" in result.stdout  # Hydra's console log is captured too
     assert not HydraConfig.initialized() and not JobContext.from_hydra().multirun
     assert not GlobalHydra.instance().is_initialized()

@@ -78,9 +78,12 @@ def check_first_step(cfg: DictConfig) -> None:
         factory = instantiate(cfg.optimizer)
     except Exception:  # noqa: BLE001 - reported as the run builds it
         return
-    weight, bias = torch.nn.Parameter(torch.ones(3, 4)), torch.nn.Parameter(torch.ones(3))
-    weight.grad, bias.grad = torch.zeros(3, 4), torch.full((3,), 0.5)
-    groups = ([{"params": [weight], "weight_decay": weight_decay}, {"params": [bias], "weight_decay": 0.0}]
+    # float64, and λ = 1 for the probe whatever the run's: a tiny λ or lr moves a float32 weight of 1 by less than
+    # its rounding; only whether the step applies the groups' decay at all is asked
+    weight = torch.nn.Parameter(torch.ones(3, 4, dtype=torch.float64))
+    bias = torch.nn.Parameter(torch.ones(3, dtype=torch.float64))
+    weight.grad, bias.grad = torch.zeros_like(weight), torch.full_like(bias, 0.5)
+    groups = ([{"params": [weight], "weight_decay": 1.0}, {"params": [bias], "weight_decay": 0.0}]
               if weight_decay > 0 else [{"params": [weight, bias], "weight_decay": 0.0}])
     try:
         factory(groups).step()
@@ -90,7 +93,8 @@ def check_first_step(cfg: DictConfig) -> None:
                           "(HYDRA_FULL_ERROR=1 shows where it raised)") from error
     except Exception:  # noqa: BLE001 - possibly this CPU probe's alone: left to the run
         return
-    if weight_decay > 0 and torch.equal(weight.detach(), torch.ones(3, 4)):
+    learning_rate = cfg.optimizer.get("lr")
+    if weight_decay > 0 and learning_rate != 0 and torch.equal(weight.detach(), torch.ones_like(weight)):
         raise ConfigError(f"model.weight_decay={weight_decay}: optimizer {target} does not apply the weight decay of "
                           "its parameter groups (a weight with a zero gradient stays where it was after a step), so "
                           "the run would train without it while logging train/weight_penalty; allowed: "
