@@ -527,3 +527,25 @@ def test_a_misplaced_partial_or_a_missing_target_is_named_where_it_is(train_in_p
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith(line), result.stderr[-2000:]
     assert not (tmp_path / "run").exists()
+
+
+def test_an_initializer_returning_a_new_network_instead_of_writing_in_place_is_refused(user_modules, train_in_process):
+    """Its returned module was dropped and the network trained with its own initial weights, without a word."""
+    write_module(user_modules, "returning_init", """\
+        import copy
+
+        import torch
+
+
+        @torch.no_grad()
+        def zero_copy(module):
+            new = copy.deepcopy(module)
+            for parameter in new.parameters():
+                parameter.zero_()
+            return new
+    """)
+    result = train_in_process(*own_init("returning_init.zero_copy"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].endswith(
+        "raised TypeError: init (returning_init.zero_copy) returned a value; an initializer writes the weights of the "
+        "network it is given in place (under torch.no_grad()) and returns None: a module it returns is not used")

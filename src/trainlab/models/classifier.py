@@ -94,8 +94,11 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         if weight_decay < 0:
             raise ValueError(f"model.weight_decay={weight_decay} must be >= 0")
         self.net = net
-        if init is not None:
-            init(self.net)
+        if init is not None and init(self.net) is not None:  # a network built anew would be dropped on the floor
+            function = getattr(init, "func", init)
+            raise TypeError(f"init ({function.__module__}.{function.__qualname__}) returned a value; an initializer "
+                            "writes the weights of the network it is given in place (under torch.no_grad()) and "
+                            "returns None: a module it returns is not used")
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self.scheduler_monitor = scheduler_monitor
