@@ -19,6 +19,7 @@ from trainlab.submitit_requeue import (
     current_job_id,
     forget_requeue,
     note_requeue,
+    one_stop,
     requeued_checkpoint,
     submitit_signal,
 )
@@ -83,6 +84,13 @@ def test_an_unreadable_note_is_said_and_not_followed(submitit_job, tmp_path, cap
     assert f"{tmp_path / REQUEUE_FILE} is unreadable" in caplog.text
 
 
+def test_slurms_sigterm_and_submitits_signal_are_one_stop_in_either_order():
+    usr2, term, sigint = signal.SIGUSR2, signal.SIGTERM, signal.SIGINT
+    assert one_stop(term, usr2, usr2) and one_stop(usr2, term, usr2)
+    assert not one_stop(term, term, usr2) and not one_stop(usr2, usr2, usr2)  # the same again: stop at once
+    assert not one_stop(sigint, usr2, usr2) and not one_stop(term, usr2, None)  # outside a submitit job
+
+
 def test_the_preemption_signal_can_be_another(submitit_job, monkeypatch):
     monkeypatch.setenv("SUBMITIT_PREEMPT_SIGNAL", "USR1")  # submitit's setting: its handler would be on SIGUSR1
     assert submitit_signal() is None  # SIGUSR1's handler is not submitit's here
@@ -114,19 +122,23 @@ def test_the_requeued_job_resumes_in_its_own_directory(submitit_job, make_cfg, t
 
 
 @pytest.mark.slow  # ~40 s: two submitit processes that each import Lightning, one of them twice
+@pytest.mark.parametrize("signals", ["SIGUSR2", "SIGTERM+SIGUSR2"])  # a time limit; SLURM's preemption sends both
 def test_a_submitit_job_signalled_at_its_time_limit_is_requeued_and_finishes_as_if_never_stopped(
-        train_subprocess, tmp_path):
-    """Job 0 gets SIGUSR2 (submitit's time-limit signal) at its first step; job 1, the same config, runs through."""
+        train_subprocess, tmp_path, signals):
+    """Job 0 gets SIGUSR2 (submitit's time-limit signal), or SIGTERM and then SIGUSR2 (a preemption: the second
+    signal stopped it at once, without a checkpoint or a requeue), at its first step; job 1, the same config, runs
+    through."""
     result = train_subprocess("-m", "hydra/launcher=submitit_local", "debug=limit", "seed=3,3",
                               "+callbacks.s={_target_:signal_in_job.SignalInJob}",
-                              env={"PYTHONPATH": str(TESTS), "TRAINLAB_TEST_SIGNALS": "0:SIGUSR2"})
+                              env={"PYTHONPATH": str(TESTS), "TRAINLAB_TEST_SIGNALS": f"0:{signals}"})
     assert result.returncode == 0, result.stderr[-3000:]
     (sweep,) = (tmp_path / "outputs" / "multiruns").iterdir()
     with open(sweep / "summary.csv", newline="") as summary:
         assert [row["status"] for row in csv.DictReader(summary)] == ["completed", "completed"]
     stopped, through = sorted(p for p in sweep.iterdir() if p.is_dir() and p.name[0].isdigit())
     log = (stopped / "train.log").read_text()
-    assert "received SIGUSR2: stopping after this step" in log and "submitit requeued this job: resuming" in log
+    first = signals.split("+")[0]
+    assert f"received {first}: stopping after this step" in log and "submitit requeued this job: resuming" in log
     submitit_logs = "".join(p.read_text() for p in (sweep / ".submitit").rglob("*_log.out"))
     assert "Requeued job" in submitit_logs
     assert not (stopped / REQUEUE_FILE).exists()

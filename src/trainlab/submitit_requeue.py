@@ -48,6 +48,13 @@ def submitit_signal() -> int | None:
     return signum
 
 
+def one_stop(first: int, second: int, requeue: int | None) -> bool:
+    """Whether ``second``, arriving while a stop on ``first`` is under way, belongs to the same stop: SLURM sends a
+    preempted job (and one at its time limit) SIGTERM as well as submitit's signal ``requeue``, in either order -
+    one stop, which submitit requeues, not a second signal that ends the process at once."""
+    return requeue is not None and {first, second} == {signal.SIGTERM, requeue}
+
+
 def requeuing_job(handler: Any) -> str | None:
     """The submitit job id of ``handler`` when it is submitit's requeue handler (a bound method of submitit's
     ``SignalHandler``, which holds the job's environment); None for any other handler."""

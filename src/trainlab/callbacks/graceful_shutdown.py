@@ -30,7 +30,7 @@ import lightning as L
 
 from trainlab.signal_exit import end_as_signal
 from trainlab.startup_interrupt import end_startup
-from trainlab.submitit_requeue import submitit_signal
+from trainlab.submitit_requeue import one_stop, submitit_signal
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +82,16 @@ class GracefulShutdown(L.Callback):
         self.received: int | None = None
         self._previous: dict[int, object] = {}
         self._trainer: L.Trainer | None = None
+        self._requeue: int | None = None  # submitit's requeue signal, in a submitit job
 
     def _handle(self, signum, frame) -> None:
-        if self.received is not None:  # second signal: give up waiting for the step boundary
-            stop_at_once(signum)
+        if self.received is not None:
+            if one_stop(self.received, signum, self._requeue):  # SLURM's SIGTERM and submitit's signal
+                self.received = self._requeue  # the stop is submitit's: the job is requeued after the save
+                log.warning("received %s too: submitit requeues the job after this step's checkpoint",
+                            signal.Signals(signum).name)
+                return
+            stop_at_once(signum)  # second signal: give up waiting for the step boundary
         self.received = signum
         if signum == signal.SIGTERM and self._trainer is not None:
             # Lightning's own SIGTERM handler, which runs just before this one, makes its loops leave at their next
@@ -104,6 +110,7 @@ class GracefulShutdown(L.Callback):
     def _install_handlers(self, trainer: L.Trainer) -> None:
         self._trainer = trainer
         end_startup()  # train.py's start-up handler gives way to this one (and is not the one put back)
+        self._requeue = submitit_signal()  # while submitit's handler is still installed
         for signum in handled_signals():
             self._previous[signum] = signal.getsignal(signum)
             signal.signal(signum, self._handle)

@@ -43,7 +43,7 @@ from omegaconf import DictConfig, OmegaConf
 from trainlab.distributed.process_world import OWN_RANKS_VARIABLE
 from trainlab.job_context import JobContext
 from trainlab.startup_interrupt import end_startup
-from trainlab.submitit_requeue import note_requeue, submitit_signal
+from trainlab.submitit_requeue import note_requeue, one_stop, submitit_signal
 
 log = logging.getLogger(__name__)
 
@@ -161,9 +161,13 @@ class ForwardedSignals:
         self.received: int | None = None
         self.passed: int | None = None  # the signal the ranks got: ``received``, or SIGTERM for submitit's
         self.count = 0
+        self.requeue: int | None = None  # submitit's requeue signal, in a submitit job
         self._previous: dict[int, Any] = {}
 
     def _forward(self, signum, frame) -> None:
+        if self.received is not None and one_stop(self.received, signum, self.requeue):  # SLURM's pair: one stop,
+            self.received = self.requeue  # passed on once; submitit requeues the job after the ranks save
+            return
         self.received, self.count = signum, self.count + 1
         log.warning("received %s: passing it to the %d DDP processes", signal.Signals(signum).name, len(self.ranks))
         self.passed = signum if signum in (signal.SIGINT, signal.SIGTERM) else signal.SIGTERM
@@ -173,7 +177,7 @@ class ForwardedSignals:
 
     def __enter__(self) -> ForwardedSignals:
         end_startup()  # the ranks train: their handlers answer a signal, this one passes it on
-        requeue = submitit_signal()
+        self.requeue = requeue = submitit_signal()
         for signum in (signal.SIGINT, signal.SIGTERM) if requeue is None else (signal.SIGINT, signal.SIGTERM, requeue):
             self._previous[signum] = signal.signal(signum, self._forward)
         return self
