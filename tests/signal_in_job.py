@@ -2,9 +2,9 @@
 
     TRAINLAB_TEST_SIGNALS=1:SIGTERM,2:SIGKILL python train.py -m ... +callbacks.s={_target_:signal_in_job.SignalInJob}
 
-sends SIGTERM at the first training step of job 1 and SIGKILL at that of job 2 (``hydra.job.num``); ``0:SIGTERM+SIGUSR2``
-sends job 0 both, one after the other (SLURM's preemption of a submitit job). The jobs are chosen by environment
-variable, so that the override naming the callback stays short in the job directory names.
+sends SIGTERM at the first training step of job 1 and SIGKILL at that of job 2 (``hydra.job.num``);
+``0:SIGTERM+SIGUSR2`` sends job 0 both, one after the other (SLURM's preemption of a submitit job). The jobs are
+chosen by environment variable, so that the override naming the callback stays short in the job directory names.
 """
 
 import os
