@@ -163,3 +163,14 @@ def test_a_resumed_run_whose_last_session_logs_no_step_reports_the_values_of_a_r
     assert resumed["status"] == "completed"
     assert resumed["metrics"] == reference["metrics"]
     assert resumed["wall_time_s"] > first_session
+
+
+def test_a_completed_run_resumed_with_a_larger_budget_reports_no_earlier_test_metrics(make_cfg, tmp_path):
+    """The earlier session's test/acc, of the model 10 steps before, stood beside this session's val/acc and became
+    the objective (optimized_metric=test/acc) of a resumed run with test=false."""
+    run_dir = tmp_path / "run"
+    train(make_cfg("debug=limit", "trainer.max_steps=5", output_dir=run_dir))
+    assert "test/acc" in read_status(run_dir)["metrics"]
+    train(make_cfg("debug=limit", "trainer.max_steps=10", "test=false", "ckpt_path=last", "optimized_metric=null",
+                   output_dir=run_dir))
+    assert "test/acc" not in read_status(run_dir)["metrics"]

@@ -278,10 +278,13 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
 
 
 def earlier_sessions(output_dir: Path, ckpt_path: Path | None) -> tuple[dict[str, float], float]:
-    """A run resumed in its own directory: the metrics and wall time its earlier sessions recorded in
-    ``status.json``. A metric this session does not log again (``train/loss`` when no logging step comes after
-    the resume) keeps its last value, as in a run never stopped, and the wall time is the sessions' sum."""
-    if ckpt_path is None or not Path(ckpt_path).resolve().is_relative_to(output_dir.resolve()):
+    """A run resumed from its ``last.ckpt`` in its own directory: the training metrics (``train/*``) and the wall
+    time its earlier sessions recorded in ``status.json``. A training metric this session does not log again
+    (``train/loss`` when no logging step comes after the resume) keeps its last value, as in a run never stopped,
+    and the wall time is the sessions' sum. Validation and test metrics are this session's alone: an earlier
+    session's were of another model. An older checkpoint resumed (``epoch_000.ckpt``) drops what came after it."""
+    if (ckpt_path is None or Path(ckpt_path).name != "last.ckpt"
+            or not Path(ckpt_path).resolve().is_relative_to(output_dir.resolve())):
         return {}, 0.0
     try:
         recorded = read_status(output_dir)
@@ -290,7 +293,8 @@ def earlier_sessions(output_dir: Path, ckpt_path: Path | None) -> tuple[dict[str
         return {}, 0.0
     if recorded is None:
         return {}, 0.0
-    return dict(recorded.get("metrics") or {}), float(recorded.get("wall_time_s") or 0.0)
+    training = {name: value for name, value in (recorded.get("metrics") or {}).items() if name.startswith("train/")}
+    return training, float(recorded.get("wall_time_s") or 0.0)
 
 
 def missing_objective_message(name: str, metrics: dict[str, float]) -> str:
