@@ -103,3 +103,38 @@ class NoScalarsSGD(BookOptimizer):
     @staticmethod
     def rule(param, grad, *, lr):
         param.sub_(lr * grad)
+
+
+class MomentumAlphaSGD(BookOptimizer):
+    """Momentum whose rule uses its momentum as torch's ``alpha=`` (a Python number only)."""
+
+    state_tensors = ("velocity",)
+
+    def __init__(self, params, lr=0.01, momentum=0.9, weight_decay=0.0, foreach=True, compile=False):
+        check_common(lr, weight_decay)
+        super().__init__(params, {"lr": lr, "momentum": momentum, "weight_decay": weight_decay}, foreach, compile)
+
+    def rule_scalars(self, group, state):
+        return {"lr": group["lr"], "momentum": group["momentum"]}
+
+    @staticmethod
+    def rule(param, grad, velocity, *, lr, momentum):
+        velocity.mul_(momentum).add_(grad, alpha=1 - momentum)
+        param.sub_(lr * velocity)
+
+
+class ClipSGD(Optimizer):
+    """SGD that clips each tensor's gradient to a norm when ``max_norm`` > 0 (a norm over the whole tensor)."""
+
+    def __init__(self, params, lr=0.1, max_norm=0.0, weight_decay=0.0):
+        super().__init__(params, {"lr": lr, "max_norm": max_norm, "weight_decay": weight_decay})
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    g = p.grad + group["weight_decay"] * p
+                    if group["max_norm"] > 0:
+                        g = g * min(1.0, group["max_norm"] / (float(g.norm()) + 1e-12))
+                    p.sub_(group["lr"] * g)

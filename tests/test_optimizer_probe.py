@@ -63,3 +63,21 @@ def test_a_stacked_sweep_runs_such_an_optimizers_jobs_alone_with_the_lone_number
     status = [json.loads((directory / "status.json").read_text())["metrics"] for directory in (second_job,
                                                                                                 tmp_path / "lone")]
     assert status[0]["val/acc"] == status[1]["val/acc"] and status[0]["train/loss"] == status[1]["train/loss"]
+
+
+def test_every_numeric_hyperparameter_is_tried_per_member_not_only_lr():
+    """A rule that needs its momentum as a Python number passed a probe that varied lr alone, then failed every
+    member of a stack whose members differed in momentum."""
+    from own_optimizers import MomentumAlphaSGD
+
+    problem = stacking_problem(functools.partial(MomentumAlphaSGD, lr=0.05, momentum=0.9), 0.0)
+    assert problem.startswith("optimizer own_optimizers.MomentumAlphaSGD fails on stacked members (TypeError: "), \
+        problem
+
+
+def test_a_numeric_argument_that_switches_a_path_on_is_probed_with_its_own_value():
+    """The probe's answer was remembered by class and switches alone: max_norm=0 (element-wise) answered for 0.5."""
+    from own_optimizers import ClipSGD
+
+    assert stacking_problem(functools.partial(ClipSGD, lr=0.1, max_norm=0.0), 0.0) is None
+    assert stacking_problem(functools.partial(ClipSGD, lr=0.1, max_norm=0.5), 0.0) is not None

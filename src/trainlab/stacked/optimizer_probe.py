@@ -8,11 +8,12 @@ SGD, LARS/LAMB), factored statistics (Adafactor), a line search (L-BFGS) - would
 uses a hyper-parameter as a Python number (``add_(v, alpha=-lr)``, ``math.sqrt(lr)``) fails on a per-member
 tensor. Neither shows until training, the first as numbers that quietly differ from the lone runs'.
 
-So before a job joins a stack, :func:`stacking_problem` builds its optimizer for two members (the second with half
-the learning rate, where the class takes per-member values) over a weight and a bias, takes three steps with random
-gradients both ways - stacked, and as two lone optimizers - and compares the parameters and each member's
-optimizer state (:meth:`~trainlab.stacked.stacked_optimizer.StackedOptimizer.member_state_dict`, what its
-checkpoint holds). A difference or an error makes the job run alone, with the reason in the log. The project's own
+So before a job joins a stack, :func:`stacking_problem` builds its optimizer for two members (the second with every
+numeric argument and the weight decay halved, where the class takes per-member values) over a weight and a bias,
+takes three steps with random gradients both ways - stacked, and as two lone optimizers - and compares the
+parameters and each member's optimizer state
+(:meth:`~trainlab.stacked.stacked_optimizer.StackedOptimizer.member_state_dict`, what its checkpoint holds). A
+difference or an error makes the job run alone, with the reason in the log. The project's own
 optimizers and torch's element-wise ones are tested stacked in the test suite and not tried again.
 """
 
@@ -46,10 +47,9 @@ def stacking_problem(factory: OptimizerFactory, weight_decay: float) -> str | No
     if not isinstance(cls, type) or is_tested_stacked(cls):
         return None
     keywords = dict(getattr(factory, "keywords", {}) or {})
-    key = (f"{cls.__module__}.{cls.__qualname__}",
-           tuple(sorted((name, value) for name, value in keywords.items() if isinstance(value, bool | str))),
-           weight_decay != 0)
-    if key not in _PROBED:  # remembered by class and switches: a search's trials differ only in numbers
+    arguments = tuple(sorted((name, repr(value)) for name, value in keywords.items()))
+    key = (f"{cls.__module__}.{cls.__qualname__}", arguments, weight_decay)
+    if key not in _PROBED:  # remembered per class and arguments (a numeric one may switch a path on: a clip norm)
         _PROBED[key] = problem_of(key[0], factory, weight_decay)
     return _PROBED[key]
 
@@ -69,16 +69,28 @@ def problem_of(name: str, factory: OptimizerFactory, weight_decay: float) -> str
     return None
 
 
+def halved(value: Any) -> Any:
+    """A member's other value of a hyper-parameter: half of every real number (a rate, a decay, an ε, each of
+    Adam's betas stay in their ranges), anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float | tuple | list):
+        return value
+    if isinstance(value, tuple | list):
+        return type(value)(halved(item) for item in value)
+    return value / 2 if isinstance(value, float) or value != 0 else value
+
+
 def member_factories(factory: OptimizerFactory) -> list[OptimizerFactory]:
-    """Two members: the same optimizer, the second with half the learning rate where the class takes per-member
-    values (a project optimizer: :class:`BookOptimizer`); others stack only members with equal arguments."""
+    """Two members: the same optimizer, the second with every numeric argument halved where the class takes
+    per-member values (a project optimizer: :class:`BookOptimizer`, whose stacks hand its rule each such value as
+    a per-member tensor); others stack only members with equal arguments."""
     keywords = dict(getattr(factory, "keywords", {}) or {})
-    if issubclass(optimizer_class(factory), BookOptimizer) and isinstance(keywords.get("lr"), int | float):
-        if keywords.get("compile"):
-            keywords["compile"] = False  # the same rule, without seconds of compiling for a check
-        return [functools.partial(factory.func, *factory.args, **keywords),
-                functools.partial(factory.func, *factory.args, **{**keywords, "lr": keywords["lr"] / 2})]
-    return [factory, factory]
+    if not issubclass(optimizer_class(factory), BookOptimizer):
+        return [factory, factory]
+    if keywords.get("compile"):
+        keywords["compile"] = False  # the same rule, without seconds of compiling for a check
+    other = {name: value if name in ("foreach", "compile") else halved(value) for name, value in keywords.items()}
+    return [functools.partial(factory.func, *factory.args, **keywords),
+            functools.partial(factory.func, *factory.args, **other)]
 
 
 def stacked_minus_lone(factory: OptimizerFactory, weight_decay: float) -> float:
@@ -86,10 +98,12 @@ def stacked_minus_lone(factory: OptimizerFactory, weight_decay: float) -> float:
     :data:`STEPS` steps with random gradients."""
     generator = torch.Generator().manual_seed(0)
     factories = member_factories(factory)
+    per_member = issubclass(optimizer_class(factory), BookOptimizer)
+    decays = [weight_decay, weight_decay / 2 if per_member else weight_decay]  # λ per member, as a search gives
     lone = [[nn.Parameter(torch.randn(shape, generator=generator)) for shape in SHAPES] for _ in factories]
     stacked = [nn.Parameter(torch.stack([member[i].detach() for member in lone])) for i in range(len(SHAPES))]
-    lone_optimizers = [make(groups(member, weight_decay)) for make, member in zip(factories, lone, strict=True)]
-    stacked_optimizer = StackedOptimizer(stacked[:1], stacked[1:], factories, [weight_decay] * len(factories))
+    lone_optimizers = [make(groups(member, decay)) for make, member, decay in zip(factories, lone, decays, strict=True)]
+    stacked_optimizer = StackedOptimizer(stacked[:1], stacked[1:], factories, decays)
     for _ in range(STEPS):
         for i in range(len(SHAPES)):
             grad = torch.randn(stacked[i].shape, generator=generator)
@@ -102,7 +116,7 @@ def stacked_minus_lone(factory: OptimizerFactory, weight_decay: float) -> float:
     difference = max(float((stacked[i][k] - member[i]).abs().max().detach())
                      for k, member in enumerate(lone) for i in range(len(SHAPES)))
     for k, (make, member) in enumerate(zip(factories, lone, strict=True)):
-        saved = stacked_optimizer.member_state_dict(k, make(groups(member, weight_decay)),
+        saved = stacked_optimizer.member_state_dict(k, make(groups(member, decays[k])),
                                                     dict(zip(stacked, member, strict=True)))["state"]
         expected = lone_optimizers[k].state_dict()["state"]
         if saved.keys() != expected.keys():
