@@ -28,6 +28,15 @@ class SigtermToParentAtStep(SigtermAtStep):
             os.kill(os.getppid(), getattr(signal, self.signal))
 
 
+class SignalToJobAndRanksAtStep(SigtermToParentAtStep):
+    """As SLURM signals every process of a job: each DDP rank sends itself the signal, rank 0 its parent too."""
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        super().on_train_batch_start(trainer, pl_module, batch, batch_idx)
+        if trainer.global_step == self.step:
+            os.kill(os.getpid(), getattr(signal, self.signal))
+
+
 class SignalTwiceAtStep(SigtermAtStep):
     """Sends this process SIGINT twice in a row at the step: the second arrives while it is stopping."""
 

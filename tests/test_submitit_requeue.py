@@ -148,12 +148,13 @@ def test_a_submitit_job_signalled_at_its_time_limit_is_requeued_and_finishes_as_
 
 @pytest.mark.slow  # ~60 s: a submitit job of two DDP processes, started twice
 def test_a_ddp_job_of_submitit_signalled_at_its_time_limit_is_requeued_and_finishes(train_subprocess, tmp_path):
-    """The job's own process gets SIGUSR2 (sent by rank 0 at step 4): it passes it to its ranks as SIGTERM, they
-    save together, submitit requeues the job, and the requeued job's ranks resume from that checkpoint."""
+    """The job's process and its ranks get SIGUSR2 at step 4, as SLURM signals every process of a job: the ranks
+    leave it to the job's process (by default it ended them at once), which passes it on as SIGTERM; they save
+    together, submitit requeues the job, and the requeued job's ranks resume from that checkpoint."""
     result = train_subprocess("-m", "hydra/launcher=submitit_local", "trainer=ddp", "trainer.max_steps=12",
                               "trainer.max_epochs=-1", "data.train_size=768", "data.val_size=200",
                               "callbacks.progress_bar=null", "+callbacks.sigterm._target_=sigterm_at_step."
-                              "SigtermToParentAtStep", "+callbacks.sigterm.step=4", "+callbacks.sigterm.signal=SIGUSR2",
+                              "SignalToJobAndRanksAtStep", "+callbacks.sigterm.step=4", "+callbacks.sigterm.signal=SIGUSR2",
                               env={"PYTHONPATH": str(TESTS)})
     assert result.returncode == 0, result.stderr[-3000:]
     (sweep,) = (tmp_path / "outputs" / "multiruns").iterdir()

@@ -25,6 +25,7 @@ if __name__ == "__main__":  # first: a Ctrl-C the job passes on while this rank 
 import json  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
+import signal  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
@@ -32,7 +33,7 @@ from pathlib import Path  # noqa: E402
 
 from omegaconf import OmegaConf  # noqa: E402
 
-from trainlab.distributed.rank_processes import OUTCOME_FILE  # noqa: E402
+from trainlab.distributed.rank_processes import OUTCOME_FILE, PASSED_ON_SIGNAL_VARIABLE  # noqa: E402
 from trainlab.job_context import JobContext  # noqa: E402
 
 LOG_FORMAT = "[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"
@@ -86,6 +87,9 @@ def run(payload_file: Path, rank: int) -> tuple[dict, int]:
 
 
 def main(argv: list[str]) -> int:
+    passed_on = os.environ.get(PASSED_ON_SIGNAL_VARIABLE)
+    if passed_on:  # submitit's requeue signal: the job's process passes it on as SIGTERM
+        signal.signal(int(passed_on), signal.SIG_IGN)
     payload_file = Path(argv[1])
     rank = int(os.environ["LOCAL_RANK"])
     outcome, status = run(payload_file, rank)

@@ -62,12 +62,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+#: the signal a rank ignores because the job's process passes it on (submitit's requeue signal, which SLURM may
+#: send every process of the job: by default it would end a rank at once)
+PASSED_ON_SIGNAL_VARIABLE = "TRAINLAB_PASSED_ON_SIGNAL"
+
+
 def rank_environment(rank: int, world_size: int, port: int) -> dict[str, str]:
     """The variables of one rank process: Lightning's ``LightningEnvironment`` reads them instead of launching."""
     env = dict(os.environ)
     env.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE=str(world_size), NODE_RANK="0",
                LOCAL_RANK=str(rank), **{OWN_RANKS_VARIABLE: "1"})
     env.pop("RANK", None)
+    requeue = submitit_signal()
+    if requeue is not None:  # SLURM may signal every process of the job: the ranks leave it to this one
+        env[PASSED_ON_SIGNAL_VARIABLE] = str(int(requeue))
     return env
 
 
