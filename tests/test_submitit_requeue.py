@@ -153,8 +153,9 @@ def test_a_ddp_job_of_submitit_signalled_at_its_time_limit_is_requeued_and_finis
     together, submitit requeues the job, and the requeued job's ranks resume from that checkpoint."""
     result = train_subprocess("-m", "hydra/launcher=submitit_local", "trainer=ddp", "trainer.max_steps=12",
                               "trainer.max_epochs=-1", "data.train_size=768", "data.val_size=200",
-                              "callbacks.progress_bar=null", "+callbacks.sigterm._target_=sigterm_at_step."
-                              "SignalToJobAndRanksAtStep", "+callbacks.sigterm.step=4", "+callbacks.sigterm.signal=SIGUSR2",
+                              "callbacks.progress_bar=null",
+                              "+callbacks.sigterm._target_=sigterm_at_step.SignalToJobAndRanksAtStep",
+                              "+callbacks.sigterm.step=4", "+callbacks.sigterm.signal=SIGUSR2",
                               env={"PYTHONPATH": str(TESTS)})
     assert result.returncode == 0, result.stderr[-3000:]
     (sweep,) = (tmp_path / "outputs" / "multiruns").iterdir()
