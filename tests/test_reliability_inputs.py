@@ -713,6 +713,14 @@ def test_a_basic_sweep_whose_later_job_would_be_refused_names_it_and_runs_none(t
     assert not (tmp_path / "outputs").exists()
 
 
+def test_a_basic_sweep_whose_first_job_alone_would_be_refused_names_it(train_in_process, tmp_path):
+    result = train_in_process("-m", "optimizer=adam,momentum", "++optimizer.momentum=0.9", "debug=limit")
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith(
+        "(in job 0_++optimizer.momentum=0.9,data.source=bundled,optimizer=adam of the sweep; no job was run)")
+    assert not (tmp_path / "outputs").exists()
+
+
 def test_a_joblib_sweeps_parent_checks_its_first_job_without_importing_torch(tmp_path):
     """The joblib launcher's jobs train in processes of their own: the parent checks the first job's values and
     watched metrics without importing torch or Lightning (3-10 s it would spend for nothing; each group's keys are

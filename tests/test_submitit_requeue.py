@@ -21,6 +21,7 @@ from trainlab.submitit_requeue import (
     note_requeue,
     one_stop,
     requeued_checkpoint,
+    restarted_before_saving,
     submitit_signal,
 )
 
@@ -119,6 +120,38 @@ def test_the_requeued_job_resumes_in_its_own_directory(submitit_job, make_cfg, t
     assert torch.load(checkpoint, weights_only=False)["global_step"] == 4
     assert json.loads((run_dir / "status.json").read_text())["status"] == "completed"
     assert not (run_dir / REQUEUE_FILE).exists()  # ended: a later start here is no requeue
+
+
+def test_a_job_requeued_before_it_saved_anything_trains_anew_beside_its_set_aside_attempt(submitit_job, make_cfg,
+                                                                                           tmp_path):
+    """submitit's own handler answers its signal during the start-up: the requeued job found the event file and
+    hparams.yaml its first attempt had written, and was refused as a directory that holds a run."""
+    from trainlab.train import train
+
+    run_dir = tmp_path / "job"
+    run_dir.mkdir()
+    (run_dir / "events.out.tfevents.1.vm.1.000000").write_bytes(b"")
+    (run_dir / "hparams.yaml").write_text("seed: 0\n")
+    assert restarted_before_saving(run_dir)
+    train(make_cfg("debug=limit", "test=false", output_dir=run_dir))
+    assert json.loads((run_dir / "status.json").read_text())["status"] == "completed"
+    assert sorted(p.name for p in (run_dir / "attempts" / "0").iterdir()) == [
+        "events.out.attempt-events.1.vm.1.000000", "hparams.yaml"]
+
+
+def test_only_a_submitit_job_without_status_or_checkpoint_counts_as_restarted_before_saving(submitit_job, tmp_path,
+                                                                                            monkeypatch):
+    (tmp_path / "hparams.yaml").write_text("seed: 0\n")
+    assert restarted_before_saving(tmp_path)
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "last.ckpt").write_bytes(b"saved")
+    assert not restarted_before_saving(tmp_path)  # a checkpoint: requeue.json resumes it, or the run is refused
+    (tmp_path / "checkpoints" / "last.ckpt").unlink()
+    (tmp_path / "status.json").write_text("{}")
+    assert not restarted_before_saving(tmp_path)  # a run that recorded how it ended
+    (tmp_path / "status.json").unlink()
+    monkeypatch.setattr(signal, "getsignal", lambda signum: signal.SIG_DFL)  # outside submitit
+    assert not restarted_before_saving(tmp_path)
 
 
 @pytest.mark.slow  # ~40 s: two submitit processes that each import Lightning, one of them twice

@@ -11,7 +11,9 @@ after the current step, saves ``checkpoints/last.ckpt`` and records ``status.jso
 :data:`REQUEUE_FILE` into the job directory (the submitit job's id and the checkpoint) and hands the signal on to
 submitit's handler (:func:`hand_on_to_submitit`), which requeues the job as before. When the job starts again in
 that directory under the same submitit job id (:func:`requeued_checkpoint`), the run resumes from the checkpoint -
-as ``ckpt_path=last`` would, with the same checks - instead of being refused. Once the run ends otherwise
+as ``ckpt_path=last`` would, with the same checks - instead of being refused; a job requeued before it saved
+anything (the signal came during its start-up) trains anew, the earlier attempt set aside
+(:func:`restarted_before_saving`). Once the run ends otherwise
 (completed, diverged, failed) the file is removed (:func:`forget_requeue`).
 
 submitit itself limits the requeues (``hydra.launcher.max_num_timeout``, 3 by default): past them its handler
@@ -114,6 +116,18 @@ def requeued_checkpoint(output_dir: Path) -> Path | None:
         return None  # another job's note (the sweep run again in this directory): the run is refused as before
     checkpoint = Path(str(noted.get("checkpoint", "")))
     return checkpoint if checkpoint.is_file() else None
+
+
+def restarted_before_saving(output_dir: Path) -> bool:
+    """Whether this submitit job starts again in a directory where an earlier attempt left files but neither a
+    ``status.json`` nor a checkpoint: submitit requeued it before training began (its signal during the start-up,
+    which its own handler answers), or it was killed before its first save. There is nothing to resume; the earlier
+    attempt is set aside (``attempts/<n>/``) and the job trains from the start, instead of being refused."""
+    from trainlab.run_dir import artifacts
+    from trainlab.run_status import STATUS_FILE
+
+    return (current_job_id() is not None and bool(artifacts(output_dir))
+            and not (output_dir / STATUS_FILE).exists() and not any((output_dir / "checkpoints").glob("*.ckpt")))
 
 
 def forget_requeue(output_dir: Path) -> None:

@@ -68,7 +68,7 @@ from trainlab.output_locations import check_task_locations
 from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
 from trainlab.run_dir import claim_run_dir, newest_beside, recorded_objective_to_skip
 from trainlab.run_status import read_status, status_line, write_status
-from trainlab.submitit_requeue import forget_requeue, note_requeue, requeued_checkpoint
+from trainlab.submitit_requeue import forget_requeue, note_requeue, requeued_checkpoint, restarted_before_saving
 from trainlab.sweep.worker_stop import StartupStop
 
 log = logging.getLogger(__name__)
@@ -166,9 +166,12 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     launched_by = external_launcher() if processes > 1 else None
     if processes > 1 and launched_by != "trainlab":  # the job's own ranks: their job's process checked it
         check_ddp_job(cfg, processes, launched_by)
+    restarted = ckpt_path is None and restarted_before_saving(output_dir)  # submitit: requeued during start-up
+    if restarted and writes_job_files:
+        log.info("submitit started this job again after it stopped before saving anything: training it anew")
     if writes_job_files:
         claim_run_dir(output_dir, resuming_checkpoint=ckpt_path is not None,
-                      resume_sweep=bool(cfg.get("resume_sweep")))
+                      resume_sweep=bool(cfg.get("resume_sweep")) or restarted)
     if processes > 1 and launched_by is None:
         # the ranks run outside submitit's job environment: they are told the requeued job's checkpoint
         ranks_cfg = cfg if requeued is None else OmegaConf.merge(cfg, {"ckpt_path": str(requeued)})

@@ -43,7 +43,7 @@ from omegaconf import DictConfig, OmegaConf
 from trainlab.distributed.process_world import OWN_RANKS_VARIABLE
 from trainlab.job_context import JobContext
 from trainlab.startup_interrupt import end_startup
-from trainlab.submitit_requeue import note_requeue, one_stop, submitit_signal
+from trainlab.submitit_requeue import hand_on_to_submitit, note_requeue, one_stop, submitit_signal
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +287,7 @@ def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: in
     outcomes = run_rank_processes(cfg, replace(context, multirun=False), world_size)
     signum = stopped_before_training(outcomes)
     if signum is not None:  # as a Ctrl-C during a lone run's start-up: no status.json, the signal's exit status
+        hand_on_to_submitit(signum, output_dir)  # submitit's signal: it requeues the job, which then trains anew
         raise StartupStop(signum)
     cause = first_failure(outcomes)
     if cause is not None and cause["kind"] == "user_error":

@@ -36,8 +36,9 @@ from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir
 
 
 def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
-    """Refuse (:class:`~trainlab.errors.ConfigError`) a basic sweep whose first job's task would refuse its config,
-    before the sweep directory is made (see the module docstring). ``config``: the multirun's config, as
+    """Refuse (:class:`~trainlab.errors.ConfigError`) a basic sweep any of whose jobs' tasks would refuse its config,
+    before the sweep directory is made (see the module docstring): a refusal of every job in a single run's words,
+    one of some jobs naming the first such job. ``config``: the multirun's config, as
     ``on_multirun_start`` gets it (the preflight leaves the stacked launcher, which checks every job of a batch
     before it writes any, out). ``check_keys=False`` leaves each group's keys to the job (they are checked
     against the targets' arguments, which imports torch and Lightning: 3-10 s on 2 cores, for nothing in a process
@@ -70,15 +71,24 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
         return
     from trainlab.config_validation import check_optimized_metric, validate_config
 
-    for (number, output_dir), job in zip(output_dirs, jobs, strict=True):
+    def refusal(index: int) -> ConfigError | None:
+        (_, output_dir), job = output_dirs[index], jobs[index]
         try:
             with job_view(job, str(output_dir)) as task, env_override(job.hydra.job.env_set):  # as run_job does
                 validate_config(task, machine=False, keys=check_keys)
                 check_optimized_metric(task, jobs="the sweep's jobs report")
         except ConfigError as error:
-            if number == 0:  # every job's, most likely: in the words of a single run's refusal
-                raise
-            raise ConfigError(f"{error} (in job {Path(output_dir).name} of the sweep; no job was run)") from error
+            return error
+        return None
+
+    for index in range(len(jobs)):
+        error = refusal(index)
+        if error is None:
+            continue
+        # the first job's refusal is in a single run's words when it is every job's; else the job is named
+        if index > 0 or any(refusal(other) is None for other in range(1, len(jobs))):
+            raise ConfigError(f"{error} (in job {output_dirs[index][1].name} of the sweep; no job was run)") from error
+        raise error
 
 
 def check_sweep_has_jobs(config: DictConfig) -> None:
