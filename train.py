@@ -53,8 +53,14 @@ def main(cfg: DictConfig) -> float | None:
         print(diverged, file=sys.stderr)
         sys.exit(RunDiverged.EXIT_STATUS)
     except StartupStop as stop:  # trainer=ddp: the signal ended the job's processes before their training began
+        from hydra.core.hydra_config import HydraConfig
+
+        from trainlab.run_dir import artifacts
+
+        run_dir = Path(HydraConfig.get().runtime.output_dir)
+        written = ", ".join(path.name for path in artifacts(run_dir))
         print(f"{signal.Signals(stop.signum).name} while the DDP processes started: stopped before training; nothing "
-              "was trained or saved", file=sys.stderr)
+              f"was trained or saved{f'; written in {run_dir}: {written}' if written else ''}", file=sys.stderr)
         sys.exit(128 + stop.signum)
     except TrainingInterrupted as stop:
         saved = f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}, saved {stop.checkpoint}"

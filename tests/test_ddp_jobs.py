@@ -332,8 +332,8 @@ def test_a_ctrl_c_while_the_ranks_start_stops_the_job_in_one_line_without_a_stat
     lines += job.stdout.readlines()
     assert job.wait(timeout=120) == 128 + signal.SIGINT, "".join(lines)[-3000:]
     output = "".join(lines)
-    assert lines[-1].strip() == "SIGINT while the DDP processes started: stopped before training; nothing was " \
-                                "trained or saved", output[-3000:]
+    assert lines[-1].startswith("SIGINT while the DDP processes started: stopped before training; nothing was "
+                                "trained or saved"), output[-3000:]  # and what rank 0 wrote, if it came so far
     assert "Traceback" not in output and "KeyboardInterrupt" not in output
     assert not (run_dir / "status.json").exists() and not (run_dir / "checkpoints").exists()
 

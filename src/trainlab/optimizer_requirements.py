@@ -20,6 +20,8 @@ optimizer's own argument, so:
 
 from __future__ import annotations
 
+import functools
+
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab.errors import ConfigError
@@ -78,6 +80,10 @@ def check_first_step(cfg: DictConfig) -> None:
         factory = instantiate(cfg.optimizer)
     except Exception:  # noqa: BLE001 - reported as the run builds it
         return
+    keywords = getattr(factory, "keywords", None)
+    if weight_decay > 0 and isinstance(keywords, dict) and isinstance(keywords.get("lr"), int | float) \
+            and keywords["lr"] > 0:  # a step of 1e-20 moves a weight of 1 by less than float64 can tell
+        factory = functools.partial(factory.func, *factory.args, **{**keywords, "lr": 1.0})
     # float64, and λ = 1 for the probe whatever the run's: a tiny λ or lr moves a float32 weight of 1 by less than
     # its rounding; only whether the step applies the groups' decay at all is asked
     weight = torch.nn.Parameter(torch.ones(3, 4, dtype=torch.float64))
@@ -99,4 +105,4 @@ def check_first_step(cfg: DictConfig) -> None:
                           "its parameter groups (a weight with a zero gradient stays where it was after a step), so "
                           "the run would train without it while logging train/weight_penalty; allowed: "
                           "model.weight_decay=0 with this optimizer, or one whose step applies "
-                          "group['weight_decay'] (trainlab's optimizers, torch.optim's)")
+                          "group['weight_decay'] (trainlab's optimizers, torch.optim's that take weight_decay)")
