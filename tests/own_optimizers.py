@@ -8,33 +8,42 @@ from torch.optim import Optimizer
 from trainlab.optim.book_optimizer import BookOptimizer, check_common
 
 
-class NormSGD(Optimizer):
+class TensorByTensor(Optimizer):
+    """A plain ``torch.optim.Optimizer`` written from scratch: ``update`` each tensor that has a gradient."""
+
+    def __init__(self, params, **defaults):
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    self.update(p, p.grad, group)
+
+    def update(self, p, grad, group):
+        raise NotImplementedError
+
+
+class NormSGD(TensorByTensor):
     """p <- p - lr·g/‖g‖: the norm is over the whole tensor (a stack's would be over every member)."""
 
     def __init__(self, params, lr=0.1, weight_decay=0.0):
-        super().__init__(params, {"lr": lr, "weight_decay": weight_decay})
+        super().__init__(params, lr=lr, weight_decay=weight_decay)
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    g = p.grad + group["weight_decay"] * p
-                    p.sub_(group["lr"] * g / (g.norm() + 1e-12))
+    def update(self, p, grad, group):
+        g = grad + group["weight_decay"] * p
+        p.sub_(group["lr"] * g / (g.norm() + 1e-12))
 
 
-class PlainSGD(Optimizer):
-    """p <- p - lr·(g + λ·p), written from scratch: element by element."""
+class PlainSGD(TensorByTensor):
+    """p <- p - lr·(g + λ·p), element by element."""
 
     def __init__(self, params, lr=0.1, weight_decay=0.0):
-        super().__init__(params, {"lr": lr, "weight_decay": weight_decay})
+        super().__init__(params, lr=lr, weight_decay=weight_decay)
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    p.sub_(group["lr"] * (p.grad + group["weight_decay"] * p))
+    def update(self, p, grad, group):
+        p.sub_(group["lr"] * (grad + group["weight_decay"] * p))
 
 
 class SignSGD(BookOptimizer):
@@ -70,18 +79,14 @@ class SqrtLrSGD(SignSGD):
         param.sub_(math.sqrt(lr) * grad)
 
 
-class NoDecaySGD(Optimizer):
+class NoDecaySGD(TensorByTensor):
     """p <- p - lr·g: never reads its groups' weight_decay."""
 
     def __init__(self, params, lr=0.1):
-        super().__init__(params, {"lr": lr})
+        super().__init__(params, lr=lr)
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    p.sub_(group["lr"] * p.grad)
+    def update(self, p, grad, group):
+        p.sub_(group["lr"] * grad)
 
 
 class WrongKeywordSGD(SignSGD):
@@ -123,18 +128,14 @@ class MomentumAlphaSGD(BookOptimizer):
         param.sub_(lr * velocity)
 
 
-class ClipSGD(Optimizer):
+class ClipSGD(TensorByTensor):
     """SGD that clips each tensor's gradient to a norm when ``max_norm`` > 0 (a norm over the whole tensor)."""
 
     def __init__(self, params, lr=0.1, max_norm=0.0, weight_decay=0.0):
-        super().__init__(params, {"lr": lr, "max_norm": max_norm, "weight_decay": weight_decay})
+        super().__init__(params, lr=lr, max_norm=max_norm, weight_decay=weight_decay)
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    g = p.grad + group["weight_decay"] * p
-                    if group["max_norm"] > 0:
-                        g = g * min(1.0, group["max_norm"] / (float(g.norm()) + 1e-12))
-                    p.sub_(group["lr"] * g)
+    def update(self, p, grad, group):
+        g = grad + group["weight_decay"] * p
+        if group["max_norm"] > 0:
+            g = g * min(1.0, group["max_norm"] / (float(g.norm()) + 1e-12))
+        p.sub_(group["lr"] * g)
