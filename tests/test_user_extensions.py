@@ -549,3 +549,14 @@ def test_an_initializer_returning_a_new_network_instead_of_writing_in_place_is_r
     assert result.stderr.strip().splitlines()[-1].endswith(
         "raised TypeError: init (returning_init.zero_copy) returned a value; an initializer writes the weights of the "
         "network it is given in place (under torch.no_grad()) and returns None: a module it returns is not used")
+
+
+def test_a_network_swapped_in_on_the_command_line_is_told_every_key_it_lacks_at_once(train_in_process, tmp_path):
+    """The MLP's keys were refused one per run: six runs to learn what to delete."""
+    result = train_in_process("model.net._target_=torch.nn.Linear", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: model.net.{input_size, hidden_sizes, num_classes, activation, batch_norm, batch_norm_eps, dropout}: "
+        "unknown keys for torch.nn.Linear; allowed: bias, device, dtype, in_features, out_features; drop them with "
+        "~model.net.input_size ~model.net.hidden_sizes ~model.net.num_classes ~model.net.activation "
+        "~model.net.batch_norm ~model.net.batch_norm_eps ~model.net.dropout, or give it a yaml of its own")

@@ -270,10 +270,15 @@ def check_keys(node: Any, key: str) -> None:
         allowed = target_parameters(node._target_, key)
         if allowed is not None:
             allowed = allowed | INJECTED.get(key, set())  # a new set: the looked-up one is shared
-            for name in node:
-                if name not in allowed and name not in INSTANTIATION_KEYS:
-                    raise ConfigError(option_lacks_key_message(f"{key}.{name}", node)
-                                      or unknown_key_message(f"{key}.{name}", node, allowed))
+            unknown = [str(name) for name in node if name not in allowed and name not in INSTANTIATION_KEYS]
+            if len(unknown) > 1:  # all at once: a class swapped in by _target_ keeps the keys of the one it replaced
+                dropped = " ".join(f"~{key}.{name}" for name in unknown)
+                keys = f"{key}.{{{', '.join(unknown)}}}"
+                raise ConfigError(f"{unknown_key_message(keys, node, allowed).replace('unknown key', 'unknown keys')}; "
+                                  f"drop them with {dropped}, or give it a yaml of its own")
+            for name in unknown:
+                raise ConfigError(option_lacks_key_message(f"{key}.{name}", node)
+                                  or unknown_key_message(f"{key}.{name}", node, allowed))
     for name in node:
         if name != "_target_":
             check_keys(node.get(name), f"{key}.{name}")
