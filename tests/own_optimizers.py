@@ -139,3 +139,34 @@ class ClipSGD(TensorByTensor):
         if group["max_norm"] > 0:
             g = g * min(1.0, group["max_norm"] / (float(g.norm()) + 1e-12))
         p.sub_(group["lr"] * g)
+
+
+class NamedGroupSGD(TensorByTensor):
+    """Reads the ``name`` the classifier gives its parameter groups (decay / no_decay / all)."""
+
+    def __init__(self, params, lr=0.1, weight_decay=0.0):
+        super().__init__(params, lr=lr, weight_decay=weight_decay)
+
+    def update(self, p, grad, group):
+        decay = group["weight_decay"] if group["name"] == "decay" else 0.0
+        p.sub_(group["lr"] * (grad + decay * p))
+
+
+@torch.library.custom_op("own_optimizers::cuda_only_sgd_", mutates_args=("param",), device_types="cuda")
+def cuda_only_sgd_(param: torch.Tensor, grad: torch.Tensor, lr: float) -> None:
+    param.sub_(lr * grad)
+
+
+class CudaOnlySGD(TensorByTensor):
+    """Its update is a kernel registered for CUDA alone, as fused GPU optimizers are."""
+
+    def __init__(self, params, lr=0.1, weight_decay=0.0):
+        super().__init__(params, lr=lr, weight_decay=weight_decay)
+
+    def update(self, p, grad, group):
+        cuda_only_sgd_(p, grad + group["weight_decay"] * p, group["lr"])
+
+
+def make_sgd(params, lr=0.1):
+    """An optimizer built by a factory function, not a class."""
+    return torch.optim.SGD(params, lr=lr)

@@ -70,3 +70,20 @@ def test_an_optimizer_of_ones_own_that_fails_its_first_step_is_refused_before_th
     assert line.startswith(f"error: optimizer own_optimizers.{cls} fails its first step (tried on a weight and a "
                            f"bias before the run): {error}"), line
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("target", ["own_optimizers.NamedGroupSGD", "own_optimizers.CudaOnlySGD",
+                                    "own_optimizers.make_sgd"])
+def test_legitimate_optimizers_of_ones_own_pass_the_checks(make_cfg, caplog, target):
+    """Refused before: a group key the run gives (``name``) was missing from the probe's groups, and a kernel that
+    exists only on the GPU failed on the CPU probe; a factory function made Hydra log an ERROR line."""
+    from hydra.utils import instantiate
+
+    from trainlab.optimizer_requirements import check_step_without_closure
+
+    cfg = make_cfg(f"optimizer._target_={target}", "~optimizer.foreach", "~optimizer.compile",
+                   "model.weight_decay=0.01" if target != "own_optimizers.CudaOnlySGD" else "model.weight_decay=0")
+    instantiate(cfg.optimizer)  # it builds: the probe steps it (an optimizer that cannot be built is not probed)
+    check_step_without_closure(cfg)
+    check_first_step(cfg)
+    assert "Error getting class" not in caplog.text

@@ -560,3 +560,86 @@ def test_a_network_swapped_in_on_the_command_line_is_told_every_key_it_lacks_at_
         "unknown keys for torch.nn.Linear; allowed: bias, device, dtype, in_features, out_features; drop them with "
         "~model.net.input_size ~model.net.hidden_sizes ~model.net.num_classes ~model.net.activation "
         "~model.net.batch_norm ~model.net.batch_norm_eps ~model.net.dropout, or give it a yaml of its own")
+
+
+FIRST_BATCH_NETWORKS = """\
+    import torch
+    from torch import nn
+
+
+    class ActNormNet(nn.Module):
+        \"\"\"Sets its scale from the first batch it sees (Glow's ActNorm), and draws noise in forward.\"\"\"
+
+        def __init__(self, **unused):
+            super().__init__()
+            self.layer = nn.Linear(784, 10)
+            self.register_buffer("scale", torch.zeros(()))
+
+        def forward(self, x):
+            if self.scale == 0:
+                self.scale.fill_(1.0 / (float(x.std()) + 1e-6))
+            return self.layer(x) * self.scale + 0.0 * torch.rand(())
+
+
+    class RowLSTM(nn.Module):
+        \"\"\"Sequential MNIST: 28 steps of a 28-pixel row; input_size is the LSTM's own argument.\"\"\"
+
+        def __init__(self, input_size=28, num_classes=10, **unused):
+            super().__init__()
+            self.lstm = nn.LSTM(input_size, 16, batch_first=True)
+            self.out = nn.Linear(16, num_classes)
+
+        def forward(self, x):
+            return self.out(self.lstm(x.view(-1, 28, 28))[0][:, -1])
+
+
+    class BilinearOnly(nn.Module):
+        def __init__(self, **unused):
+            super().__init__()
+            self.layer = nn.Bilinear(784, 784, 10)
+
+        def forward(self, x):
+            return self.layer(x, x)
+
+
+    @torch.no_grad()
+    def bilinear_init(module):
+        for layer in module.modules():
+            if isinstance(layer, nn.Bilinear):
+                layer.weight.normal_(0.0, 1e-3)
+
+
+    def apply_init(module):
+        \"\"\"nn.Module.apply returns the module itself.\"\"\"
+        return module.apply(lambda layer: None)
+"""
+
+
+def test_the_network_check_leaves_the_network_and_the_random_generators_as_they_were(user_modules, make_cfg):
+    """It ran the network itself: a layer set up by its first batch was set up by two zero images (the run then
+    diverged), and a network drawing in forward moved the seeded random stream."""
+    import torch
+
+    from trainlab.models.network_check import check_network
+
+    write_module(user_modules, "first_batch_nets", FIRST_BATCH_NETWORKS)
+    from first_batch_nets import ActNormNet
+
+    net = ActNormNet()
+    state = torch.random.get_rng_state()
+    check_network(net, make_cfg("model.net._target_=first_batch_nets.ActNormNet"))
+    assert float(net.scale) == 0.0 and net.training
+    assert torch.equal(torch.random.get_rng_state(), state)
+
+
+@pytest.mark.parametrize("overrides", [
+    ["model.net._target_=first_batch_nets.RowLSTM", "model.net.input_size=28"],  # its own input_size, not 784
+    ["model.net._target_=first_batch_nets.BilinearOnly", "init=null", "+init._target_=first_batch_nets.bilinear_init",
+     "+init._partial_=true"],  # an initializer of one's own acts on what it knows
+    ["init=null", "+init._target_=first_batch_nets.apply_init", "+init._partial_=true"],  # returns the net itself
+])
+def test_networks_and_initializers_of_ones_own_that_fit_are_not_refused(user_modules, train_in_process, tmp_path,
+                                                                         overrides):
+    write_module(user_modules, "first_batch_nets", FIRST_BATCH_NETWORKS)
+    result = train_in_process(*overrides, "debug=limit", "test=false", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 0, result.stderr[-2000:]

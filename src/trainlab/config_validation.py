@@ -39,7 +39,7 @@ from trainlab.group_options import group_options, option_lacks_key_message, sett
 from trainlab.models.metric_names import epoch_metric_names, validation_metric_names
 from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
 from trainlab.optimizer_requirements import check_first_step, check_optimizer_key, check_step_without_closure
-from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
+from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE, NETWORK
 from trainlab.target_arguments import accepted_keywords, first_argument, import_failure
 from trainlab.typed_values import typed
 
@@ -410,7 +410,10 @@ def check_model_fits_data(cfg: DictConfig) -> None:
     if (OmegaConf.select(cfg, "data._target_") != MNIST_DATAMODULE
             or OmegaConf.select(cfg, "model._target_") != CLASSIFIER):
         return
+    own_network = OmegaConf.select(cfg, "model.net._target_", default=None) != NETWORK
     for key, (size, what) in MNIST_SIZES.items():
+        if own_network and key.startswith("model.net."):  # its own arguments (an LSTM's input_size is a row's 28)
+            continue
         value = OmegaConf.select(cfg, key, default=None)
         if value is not None and value != size:
             raise ConfigError(f"{key}={typed(value)} does not fit the MNIST data ({what}); allowed: {size}")

@@ -94,7 +94,8 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         if weight_decay < 0:
             raise ValueError(f"model.weight_decay={weight_decay} must be >= 0")
         self.net = net
-        if init is not None and init(self.net) is not None:  # a network built anew would be dropped on the floor
+        returned = init(self.net) if init is not None else None
+        if isinstance(returned, nn.Module) and returned is not self.net:  # a network built anew would be dropped
             function = getattr(init, "func", init)
             raise TypeError(f"init ({function.__module__}.{function.__qualname__}) returned a value; an initializer "
                             "writes the weights of the network it is given in place (under torch.no_grad()) and "

@@ -11,6 +11,8 @@ at the first logged step with λ > 0. :func:`check_network` refuses each before 
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
@@ -21,6 +23,7 @@ from trainlab.init.linear_layers import weight_layers
 PROBE_BATCH = 2
 MNIST_PIXELS = 784  # what the project's data module feeds the network: a flattened 28 x 28 image
 KEEPS_OWN_INIT = "trainlab.init.default.default_init"  # init=default: the layers' own initialisation
+OWN_INITIALIZERS = "trainlab.init."  # those act on nn.Linear and convolutions; one's own may act on anything
 
 
 def check_network(net: nn.Module, cfg: DictConfig, input_size: int = MNIST_PIXELS) -> None:
@@ -29,7 +32,7 @@ def check_network(net: nn.Module, cfg: DictConfig, input_size: int = MNIST_PIXEL
     target = OmegaConf.select(cfg, "model.net._target_")
     has_weights = any(True for _ in weight_layers(net))
     init = OmegaConf.select(cfg, "init._target_", default=None)
-    if not has_weights and init not in (None, KEEPS_OWN_INIT):
+    if not has_weights and str(init).startswith(OWN_INITIALIZERS) and init != KEEPS_OWN_INIT:
         raise ConfigError(f"init._target_={init} initialises nn.Linear and convolution layers, and model.net "
                           f"({target}) has none; allowed: init=null or init=default (the network keeps its own "
                           "initialisation)")
@@ -42,15 +45,14 @@ def check_network(net: nn.Module, cfg: DictConfig, input_size: int = MNIST_PIXEL
     batch = torch.zeros(PROBE_BATCH, input_size,
                         dtype=parameter.dtype if parameter is not None and parameter.is_floating_point()
                         else torch.float32, device=parameter.device if parameter is not None else "cpu")
-    was_training = net.training
-    net.eval()  # no running statistics moved, no dropout drawn
-    try:
-        with torch.no_grad():
-            output = net(batch)
+    cuda = [parameter.device.index or 0] if parameter is not None and parameter.is_cuda else []
+    try:  # on a copy, the random generators put back: a layer set up by its first batch (ActNorm), or one that
+        # draws in forward, trains as if this probe had never run
+        with torch.random.fork_rng(devices=cuda), torch.no_grad():
+            probe = copy.deepcopy(net).eval()
+            output = probe(batch)
     except Exception:  # noqa: BLE001 - a network that fails on a batch fails the run's first step, which says why
         return
-    finally:
-        net.train(was_training)
     shape = tuple(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
     if shape != (PROBE_BATCH, classes):
         raise ConfigError(f"model.net ({target}) returns {shape} for a batch of {PROBE_BATCH} images of "
