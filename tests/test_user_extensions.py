@@ -434,6 +434,12 @@ NETWORKS = """\
             return self.layer(x).unsqueeze(1)
 
 
+    class TupleInTraining(Out1x10):
+        def forward(self, x):
+            logits = self.layer(x)
+            return (logits, logits.pow(2).mean()) if self.training else logits
+
+
     class NoLinear(nn.Module):
         def __init__(self, **unused):
             super().__init__()
@@ -445,10 +451,13 @@ NETWORKS = """\
 
 
 @pytest.mark.parametrize("net, extra, line", [
-    ("Out9", [], "error: model.net (nets.Out9) returns (2, 9) for a batch of 2 images of 784 pixels; allowed: a "
-                 "network returning (batch, 10) logits, one per class (model.num_classes=10)"),
-    ("Out1x10", [], "error: model.net (nets.Out1x10) returns (2, 1, 10) for a batch of 2 images of 784 pixels; "
-                    "allowed: a network returning (batch, 10) logits, one per class (model.num_classes=10)"),
+    ("Out9", [], "error: model.net (nets.Out9) returns (2, 9) in training for a batch of 2 images of 784 pixels; "
+                 "allowed: a network returning (batch, 10) logits, one per class (model.num_classes=10)"),
+    ("Out1x10", [], "error: model.net (nets.Out1x10) returns (2, 1, 10) in training for a batch of 2 images of 784 "
+                    "pixels; allowed: a network returning (batch, 10) logits, one per class (model.num_classes=10)"),
+    ("TupleInTraining", [], "error: model.net (nets.TupleInTraining) returns tuple in training for a batch of 2 "
+                            "images of 784 pixels; allowed: a network returning (batch, 10) logits, one per class "
+                            "(model.num_classes=10)"),
     ("NoLinear", [], "error: init._target_=trainlab.init.he.he_init initialises nn.Linear and convolution layers, and "
                      "model.net (nets.NoLinear) has none; allowed: init=null or init=default (the network keeps its "
                      "own initialisation)"),

@@ -7,6 +7,8 @@ loss's traceback - ``Target 9 is out of bounds`` for (B, 9), ``Expected target s
 classes that do not exist. The initializer (``init``) and the weight decay act on the network's ``nn.Linear`` and
 convolution layers: a network without any was left as built by ``init`` (``init=zeros`` changed nothing) and failed
 at the first logged step with λ > 0. :func:`check_network` refuses each before anything is written, naming the key.
+It runs a deep copy of the network, in training and in evaluation mode (a network returning a tuple in training
+only), with the random generators put back: the run trains as if it had never looked.
 """
 
 from __future__ import annotations
@@ -46,15 +48,16 @@ def check_network(net: nn.Module, cfg: DictConfig, input_size: int = MNIST_PIXEL
                         dtype=parameter.dtype if parameter is not None and parameter.is_floating_point()
                         else torch.float32, device=parameter.device if parameter is not None else "cpu")
     cuda = [parameter.device.index or 0] if parameter is not None and parameter.is_cuda else []
-    try:  # on a copy, the random generators put back: a layer set up by its first batch (ActNorm), or one that
-        # draws in forward, trains as if this probe had never run
-        with torch.random.fork_rng(devices=cuda), torch.no_grad():
-            probe = copy.deepcopy(net).eval()
-            output = probe(batch)
-    except Exception:  # noqa: BLE001 - a network that fails on a batch fails the run's first step, which says why
-        return
-    shape = tuple(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
-    if shape != (PROBE_BATCH, classes):
-        raise ConfigError(f"model.net ({target}) returns {shape} for a batch of {PROBE_BATCH} images of "
-                          f"{input_size} pixels; allowed: a network returning (batch, {classes}) logits, one per class "
-                          f"(model.num_classes={classes})")
+    probe = copy.deepcopy(net)  # a layer set up by its first batch (ActNorm) trains as if this had never run
+    for training in (True, False):  # training steps, then validation: a network may differ between the two
+        try:
+            with torch.random.fork_rng(devices=cuda), torch.no_grad():  # one that draws in forward: the same draws
+                output = probe.train(training)(batch)
+        except Exception:  # noqa: BLE001 - a network that fails on a batch fails the run's first step, which says why
+            return
+        shape = tuple(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
+        if shape != (PROBE_BATCH, classes):
+            mode = "in training" if training else "in evaluation"
+            raise ConfigError(f"model.net ({target}) returns {shape} {mode} for a batch of {PROBE_BATCH} images of "
+                              f"{input_size} pixels; allowed: a network returning (batch, {classes}) logits, one per "
+                              f"class (model.num_classes={classes})")
