@@ -440,6 +440,12 @@ NETWORKS = """\
             return (logits, logits.pow(2).mean()) if self.training else logits
 
 
+    class WeightNormed(Out1x10):
+        def __init__(self, **unused):
+            super().__init__()
+            self.layer = nn.utils.parametrizations.weight_norm(nn.Linear(784, 10))
+
+
     class NoLinear(nn.Module):
         def __init__(self, **unused):
             super().__init__()
@@ -461,6 +467,15 @@ NETWORKS = """\
     ("NoLinear", [], "error: init._target_=trainlab.init.he.he_init initialises nn.Linear and convolution layers, and "
                      "model.net (nets.NoLinear) has none; allowed: init=null or init=default (the network keeps its "
                      "own initialisation)"),
+    ("WeightNormed", [], "error: init._target_=trainlab.init.he.he_init: the weight of model.net.layer "
+                         "(nets.WeightNormed) is computed from other parameters (weight_norm, spectral_norm, a "
+                         "parametrization), so what the initializer writes into it is lost; allowed: init=null or "
+                         "init=default (the layer's own initialisation)"),
+    ("WeightNormed", ["init=default", "model.weight_decay=0.1"],
+     "error: model.weight_decay=0.1: the weight of model.net.layer (nets.WeightNormed) is computed from other "
+     "parameters (weight_norm, spectral_norm, a parametrization), so the optimizer's decay cannot act on it and the "
+     "penalty logged as train/weight_penalty would not be the one trained; allowed: model.weight_decay=0, or the "
+     "layer's weight as a parameter"),
     ("NoLinear", ["init=null", "model.weight_decay=0.1"],
      "error: model.weight_decay=0.1: model.net (nets.NoLinear) has no nn.Linear or convolution weights for the decay; "
      "allowed: model.weight_decay=0"),

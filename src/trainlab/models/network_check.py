@@ -6,7 +6,8 @@ loss's traceback - ``Target 9 is out of bounds`` for (B, 9), ``Expected target s
 ``Expected input batch_size (10) to match`` for (C, B) - or, for (B, 11), trained and reported accuracies over
 classes that do not exist. The initializer (``init``) and the weight decay act on the network's ``nn.Linear`` and
 convolution layers: a network without any was left as built by ``init`` (``init=zeros`` changed nothing) and failed
-at the first logged step with λ > 0. :func:`check_network` refuses each before anything is written, naming the key.
+at the first logged step with λ > 0; a layer whose weight is computed from other parameters (``weight_norm``,
+``spectral_norm``) kept its own weights whatever ``init`` wrote, and had no decay while the penalty was logged. :func:`check_network` refuses each before anything is written, naming the key.
 It runs a deep copy of the network, in training and in evaluation mode (a network returning a tuple in training
 only), with the random generators put back: the run trains as if it had never looked.
 """
@@ -42,6 +43,19 @@ def check_network(net: nn.Module, cfg: DictConfig, input_size: int = MNIST_PIXEL
     if not has_weights and weight_decay:
         raise ConfigError(f"model.weight_decay={weight_decay}: model.net ({target}) has no nn.Linear or convolution "
                           "weights for the decay; allowed: model.weight_decay=0")
+    layers = set(weight_layers(net))
+    derived = [name for name, layer in net.named_modules() if layer in layers and not isinstance(layer.weight,
+                                                                                               nn.Parameter)]
+    if derived and str(init).startswith(OWN_INITIALIZERS) and init != KEEPS_OWN_INIT:
+        raise ConfigError(f"init._target_={init}: the weight of model.net.{derived[0]} ({target}) is computed from "
+                          "other parameters (weight_norm, spectral_norm, a parametrization), so what the initializer "
+                          "writes into it is lost; allowed: init=null or init=default (the layer's own "
+                          "initialisation)")
+    if derived and weight_decay:  # weight_norm / spectral_norm: the weight is computed from other parameters
+        raise ConfigError(f"model.weight_decay={weight_decay}: the weight of model.net.{derived[0]} ({target}) is "
+                          "computed from other parameters (weight_norm, spectral_norm, a parametrization), so the "
+                          "optimizer's decay cannot act on it and the penalty logged as train/weight_penalty would not "
+                          "be the one trained; allowed: model.weight_decay=0, or the layer's weight as a parameter")
     classes = OmegaConf.select(cfg, "model.num_classes", default=10)
     parameter = next(net.parameters(), None)
     batch = torch.zeros(PROBE_BATCH, input_size,
