@@ -7,9 +7,10 @@ loss's traceback - ``Target 9 is out of bounds`` for (B, 9), ``Expected target s
 classes that do not exist. The initializer (``init``) and the weight decay act on the network's ``nn.Linear`` and
 convolution layers: a network without any was left as built by ``init`` (``init=zeros`` changed nothing) and failed
 at the first logged step with λ > 0; a layer whose weight is computed from other parameters (``weight_norm``,
-``spectral_norm``) kept its own weights whatever ``init`` wrote, and had no decay while the penalty was logged. :func:`check_network` refuses each before anything is written, naming the key.
-It runs a deep copy of the network, in training and in evaluation mode (a network returning a tuple in training
-only), with the random generators put back: the run trains as if it had never looked.
+``spectral_norm``) kept its own weights whatever ``init`` wrote, and had no decay while the penalty was logged.
+:func:`check_network` refuses each before anything is written, naming the key. It runs a deep copy of the network,
+in training and in evaluation mode (a network returning a tuple in training only), with the random generators put
+back: the run trains as if it had never looked.
 """
 
 from __future__ import annotations
@@ -33,20 +34,20 @@ def check_network(net: nn.Module, cfg: DictConfig, input_size: int = MNIST_PIXEL
     """Refuse a network whose output is not (B, ``model.num_classes``) for a (B, ``input_size``) batch, or without
     the layers that ``init`` and ``model.weight_decay`` act on (see the module docstring)."""
     target = OmegaConf.select(cfg, "model.net._target_")
-    has_weights = any(True for _ in weight_layers(net))
+    layers = set(weight_layers(net))
     init = OmegaConf.select(cfg, "init._target_", default=None)
-    if not has_weights and str(init).startswith(OWN_INITIALIZERS) and init != KEEPS_OWN_INIT:
+    writes_weights = str(init).startswith(OWN_INITIALIZERS) and init != KEEPS_OWN_INIT  # trainlab's, on the layers
+    if not layers and writes_weights:
         raise ConfigError(f"init._target_={init} initialises nn.Linear and convolution layers, and model.net "
                           f"({target}) has none; allowed: init=null or init=default (the network keeps its own "
                           "initialisation)")
     weight_decay = OmegaConf.select(cfg, "model.weight_decay", default=0) or 0
-    if not has_weights and weight_decay:
+    if not layers and weight_decay:
         raise ConfigError(f"model.weight_decay={weight_decay}: model.net ({target}) has no nn.Linear or convolution "
                           "weights for the decay; allowed: model.weight_decay=0")
-    layers = set(weight_layers(net))
-    derived = [name for name, layer in net.named_modules() if layer in layers and not isinstance(layer.weight,
-                                                                                               nn.Parameter)]
-    if derived and str(init).startswith(OWN_INITIALIZERS) and init != KEEPS_OWN_INIT:
+    derived = [name for name, layer in net.named_modules()
+               if layer in layers and not isinstance(layer.weight, nn.Parameter)]
+    if derived and writes_weights:
         raise ConfigError(f"init._target_={init}: the weight of model.net.{derived[0]} ({target}) is computed from "
                           "other parameters (weight_norm, spectral_norm, a parametrization), so what the initializer "
                           "writes into it is lost; allowed: init=null or init=default (the layer's own "
@@ -62,11 +63,11 @@ def check_network(net: nn.Module, cfg: DictConfig, input_size: int = MNIST_PIXEL
                         dtype=parameter.dtype if parameter is not None and parameter.is_floating_point()
                         else torch.float32, device=parameter.device if parameter is not None else "cpu")
     cuda = [parameter.device.index or 0] if parameter is not None and parameter.is_cuda else []
-    probe = copy.deepcopy(net)  # a layer set up by its first batch (ActNorm) trains as if this had never run
     for training in (True, False):  # training steps, then validation: a network may differ between the two
-        try:
-            with torch.random.fork_rng(devices=cuda), torch.no_grad():  # one that draws in forward: the same draws
-                output = probe.train(training)(batch)
+        try:  # a copy (a layer set up by its first batch, ActNorm, trains as if this had never run), the random
+            # generators put back (one that draws in forward: the same draws)
+            with torch.random.fork_rng(devices=cuda), torch.no_grad():
+                output = copy.deepcopy(net).train(training)(batch)
         except Exception:  # noqa: BLE001 - a network that fails on a batch fails the run's first step, which says why
             return
         shape = tuple(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
