@@ -98,7 +98,8 @@ def check_first_step(cfg: DictConfig) -> None:
 
     # the run's groups (their keys too: "name"), of one float32 Linear layer; λ = 1 and lr = 1 for the probe whatever
     # the run's: only whether the step applies the groups' decay at all is asked
-    layer = torch.nn.Linear(4, 3)
+    with torch.random.fork_rng(devices=[]):  # a Linear draws its initial weights: not from a seeded run's stream
+        layer = torch.nn.Linear(4, 3)
     with torch.no_grad():
         layer.weight.fill_(1.0)
         layer.bias.fill_(1.0)
