@@ -170,3 +170,14 @@ class CudaOnlySGD(TensorByTensor):
 def make_sgd(params, lr=0.1):
     """An optimizer built by a factory function, not a class."""
     return torch.optim.SGD(params, lr=lr)
+
+
+class WarmupSGD(TensorByTensor):
+    """SGD with decay whose step size warms up from 0: its first step moves nothing."""
+
+    def __init__(self, params, lr=0.1, weight_decay=0.0):
+        super().__init__(params, lr=lr, weight_decay=weight_decay)
+
+    def update(self, p, grad, group):
+        steps = self.state[p]["steps"] = self.state[p].get("steps", 0) + 1
+        p.sub_(group["lr"] * min(1.0, (steps - 1) / 10) * (grad + group["weight_decay"] * p))

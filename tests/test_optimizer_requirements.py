@@ -28,7 +28,7 @@ def test_an_optimizer_that_ignores_its_groups_decay_is_refused_when_decay_is_ask
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith(
         "error: model.weight_decay=0.1: optimizer own_optimizers.NoDecaySGD does not apply the weight decay of its "
-        "parameter groups (a weight with a zero gradient stays where it was after a step)")
+        "parameter groups (a weight with a zero gradient stays where it was after two steps)")
     assert not (tmp_path / "r").exists()
     without_decay = train_in_process(*own, "debug=limit", f"hydra.run.dir={tmp_path / 'ok'}")
     assert without_decay.returncode == 0, without_decay.stderr[-2000:]
@@ -73,10 +73,11 @@ def test_an_optimizer_of_ones_own_that_fails_its_first_step_is_refused_before_th
 
 
 @pytest.mark.parametrize("target", ["own_optimizers.NamedGroupSGD", "own_optimizers.CudaOnlySGD",
-                                    "own_optimizers.make_sgd"])
+                                    "own_optimizers.make_sgd", "own_optimizers.WarmupSGD"])
 def test_legitimate_optimizers_of_ones_own_pass_the_checks(make_cfg, caplog, target):
     """Refused before: a group key the run gives (``name``) was missing from the probe's groups, and a kernel that
-    exists only on the GPU failed on the CPU probe; a factory function made Hydra log an ERROR line."""
+    exists only on the GPU failed on the CPU probe; a factory function made Hydra log an ERROR line; an optimizer
+    warming its step size up from 0 moved nothing in the probe's one step and was told it ignores the decay."""
     from hydra.utils import instantiate
 
     from trainlab.optimizer_requirements import check_step_without_closure

@@ -14,7 +14,7 @@ optimizer's own argument, so:
   and names ``model.weight_decay``.
 * an optimizer of one's own that never reads ``group["weight_decay"]`` trained without decay while the run logged
   ``train/weight_penalty`` as if it had. :func:`check_first_step` builds the optimizer on one weight with λ and a
-  zero gradient and takes a step: with a zero gradient, only the decay term (``λ·w`` in the gradient, or a
+  zero gradient and takes two steps: with a zero gradient, only the decay term (``λ·w`` in the gradient, or a
   decoupled ``w ← w - lr·λ·w``) can move the weight, so a weight that stays put means the decay is ignored.
 """
 
@@ -60,6 +60,7 @@ def check_optimizer_key(cfg: DictConfig) -> None:
 #: errors of an optimizer's own code (a rule's signature, a method not written): refused before the run. Others - a
 #: class that needs a GPU tensor, say - may be this CPU probe's, not the run's, and are left to the run.
 CODING_ERRORS = (TypeError, NotImplementedError, AttributeError, NameError, KeyError)
+PROBE_STEPS = 2  # an optimizer that warms its step size up from 0 moves nothing in its first step
 
 
 def raised_by_torch(error: BaseException) -> bool:
@@ -73,7 +74,7 @@ def raised_by_torch(error: BaseException) -> bool:
 
 
 def check_first_step(cfg: DictConfig) -> None:
-    """Build the optimizer over a weight and a bias as the classifier groups them and take one step (imports the
+    """Build the optimizer over a weight and a bias as the classifier groups them and take two steps (imports the
     optimizer's module and torch). An error of the optimizer's own code in that step is refused now, not at the
     run's first step as a traceback with the run's files written; with λ > 0, so is a weight with a zero gradient
     that the step leaves where it was: the decay is not applied (see the module docstring). An optimizer that cannot
@@ -92,7 +93,7 @@ def check_first_step(cfg: DictConfig) -> None:
         return
     keywords = getattr(factory, "keywords", None)
     if weight_decay > 0 and isinstance(keywords, dict) and isinstance(keywords.get("lr"), int | float) \
-            and keywords["lr"] > 0:  # a step of 1e-20 moves a weight of 1 by less than float64 can tell
+            and keywords["lr"] > 0:  # a step of 1e-20 moves a weight of 1 by less than float32 can tell
         factory = functools.partial(factory.func, *factory.args, **{**keywords, "lr": 1.0})
     from trainlab.models.classifier import split_decay_groups
 
@@ -106,7 +107,9 @@ def check_first_step(cfg: DictConfig) -> None:
     weight = layer.weight
     weight.grad, layer.bias.grad = torch.zeros_like(weight), torch.full_like(layer.bias, 0.5)
     try:
-        factory(split_decay_groups(layer, 1.0 if weight_decay > 0 else 0.0)).step()
+        optimizer = factory(split_decay_groups(layer, 1.0 if weight_decay > 0 else 0.0))
+        for _ in range(PROBE_STEPS):
+            optimizer.step()
     except CODING_ERRORS as error:
         if raised_by_torch(error):  # a kernel missing for this CPU probe (a CUDA-only optimizer): the run's to say
             return
@@ -118,7 +121,7 @@ def check_first_step(cfg: DictConfig) -> None:
     learning_rate = cfg.optimizer.get("lr")
     if weight_decay > 0 and learning_rate != 0 and torch.equal(weight.detach(), torch.ones_like(weight)):
         raise ConfigError(f"model.weight_decay={weight_decay}: optimizer {target} does not apply the weight decay of "
-                          "its parameter groups (a weight with a zero gradient stays where it was after a step), so "
+                          "its parameter groups (a weight with a zero gradient stays where it was after two steps), so "
                           "the run would train without it while logging train/weight_penalty; allowed: "
                           "model.weight_decay=0 with this optimizer, or one whose step applies "
                           "group['weight_decay'] (trainlab's optimizers, torch.optim's that take weight_decay)")
