@@ -69,6 +69,23 @@ def test_cli_prints_a_table_and_errors_name_the_problem(finished_run, tmp_path, 
     assert "no checkpoint file at" in error and "checkpoints there: epoch_000.ckpt, last.ckpt" in error
 
 
+def test_evaluate_prints_the_table_without_lightnings_device_lines(finished_run, capsys):
+    """'GPU available: False, used: False' and 'TPU available: ...' came on stderr beside the table."""
+    import logging
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    lightning_info = logging.getLogger("lightning.pytorch.utilities.rank_zero")
+    lightning_info.addHandler(handler)
+    try:
+        assert main(["evaluate", str(finished_run), "--split", "test"]) == 0
+    finally:
+        lightning_info.removeHandler(handler)
+    assert [record.getMessage() for record in records if "available" in record.getMessage()] == []
+    assert "| test |" in capsys.readouterr().out
+
+
 def test_a_file_that_is_not_this_runs_checkpoint_is_named(finished_run, tmp_path):
     garbage = tmp_path / "notes.ckpt"
     garbage.write_text("not a checkpoint")

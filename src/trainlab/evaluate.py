@@ -16,6 +16,7 @@ saying which (:func:`trainlab.checkpoint_check.check_checkpoint`).
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from trainlab.checkpoint_check import check_checkpoint
 from trainlab.config_instantiation import instantiate_key
 from trainlab.data.data_choices import EVAL_SPLITS
 from trainlab.errors import CheckpointNotFoundError, ConfigError, RecordedFileError, UserError
+from trainlab.lightning_noise import LIGHTNING_INFO_LOGGER
 from trainlab.metric_values import metric_number
 from trainlab.models.metric_names import EVAL_METRIC_NAMES
 from trainlab.own_targets import OWN_TARGETS, foreign_targets
@@ -167,9 +169,15 @@ def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
     accelerator = cfg.trainer.get("accelerator", "cpu")
     if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
         accelerator = "cpu"  # a run trained on a GPU machine, evaluated here
-    trainer = L.Trainer(accelerator=accelerator, devices=1, precision=cfg.trainer.get("precision", "32-true"),
-                        logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                        enable_model_summary=False)
+    lightning_info = logging.getLogger(LIGHTNING_INFO_LOGGER)
+    level = lightning_info.level
+    lightning_info.setLevel(logging.WARNING)  # "GPU available: False, used: False": noise beside the table
+    try:
+        trainer = L.Trainer(accelerator=accelerator, devices=1, precision=cfg.trainer.get("precision", "32-true"),
+                            logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                            enable_model_summary=False)
+    finally:
+        lightning_info.setLevel(level)
     trainer.validate(model, datamodule=datamodule, verbose=False)
     metrics = trainer.callback_metrics
     results = {}
