@@ -25,6 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from trainlab.models.classifier import split_decay_groups
 from trainlab.optim.book_optimizer import BookOptimizer
 from trainlab.stacked.stacked_optimizer import OptimizerFactory, StackedOptimizer, optimizer_class
 
@@ -33,7 +34,7 @@ TESTED_STACKED = frozenset({"torch.optim.SGD", "torch.optim.Adam", "torch.optim.
                             "torch.optim.adam.Adam", "torch.optim.adamw.AdamW"})
 OWN_OPTIMIZERS = "trainlab.optim."
 STEPS = 3
-SHAPES = ((3, 4), (4,))  # a weight and a bias of one member
+SHAPE = (4, 3)  # one member: a Linear layer's in and out features (a weight and a bias)
 
 
 def is_tested_stacked(cls: type) -> bool:
@@ -100,12 +101,19 @@ def stacked_minus_lone(factory: OptimizerFactory, weight_decay: float) -> float:
     factories = member_factories(factory)
     per_member = issubclass(optimizer_class(factory), BookOptimizer)
     decays = [weight_decay, weight_decay / 2 if per_member else weight_decay]  # λ per member, as a search gives
-    lone = [[nn.Parameter(torch.randn(shape, generator=generator)) for shape in SHAPES] for _ in factories]
-    stacked = [nn.Parameter(torch.stack([member[i].detach() for member in lone])) for i in range(len(SHAPES))]
-    lone_optimizers = [make(groups(member, decay)) for make, member, decay in zip(factories, lone, decays, strict=True)]
+    with torch.random.fork_rng(devices=[]):  # a Linear draws its initial weights: not from a seeded run's stream
+        layers = [nn.Linear(*SHAPE) for _ in factories]
+    with torch.no_grad():
+        for layer in layers:
+            for parameter in layer.parameters():
+                parameter.copy_(torch.randn(parameter.shape, generator=generator))
+    lone = [[layer.weight, layer.bias] for layer in layers]
+    stacked = [nn.Parameter(torch.stack([member[i].detach() for member in lone])) for i in range(2)]
+    lone_optimizers = [make(split_decay_groups(layer, decay))  # a lone run's groups, as the classifier makes them
+                       for make, layer, decay in zip(factories, layers, decays, strict=True)]
     stacked_optimizer = StackedOptimizer(stacked[:1], stacked[1:], factories, decays)
     for _ in range(STEPS):
-        for i in range(len(SHAPES)):
+        for i in range(len(stacked)):
             grad = torch.randn(stacked[i].shape, generator=generator)
             stacked[i].grad = grad.clone()
             for k, member in enumerate(lone):
@@ -114,22 +122,15 @@ def stacked_minus_lone(factory: OptimizerFactory, weight_decay: float) -> float:
         for optimizer in lone_optimizers:
             optimizer.step()
     difference = max(float((stacked[i][k] - member[i]).abs().max().detach())
-                     for k, member in enumerate(lone) for i in range(len(SHAPES)))
+                     for k, member in enumerate(lone) for i in range(len(stacked)))
     for k, (make, member) in enumerate(zip(factories, lone, strict=True)):
-        saved = stacked_optimizer.member_state_dict(k, make(groups(member, decays[k])),
+        saved = stacked_optimizer.member_state_dict(k, make(split_decay_groups(layers[k], decays[k])),
                                                     dict(zip(stacked, member, strict=True)))["state"]
         expected = lone_optimizers[k].state_dict()["state"]
         if saved.keys() != expected.keys():
             return float("inf")
         difference = max([difference, *(state_difference(saved[i], expected[i]) for i in expected)])
     return difference
-
-
-def groups(member: list[nn.Parameter], weight_decay: float) -> list[dict[str, Any]]:
-    """A lone run's parameter groups (:func:`~trainlab.models.classifier.split_decay_groups`)."""
-    if weight_decay == 0:
-        return [{"params": member, "weight_decay": 0.0}]
-    return [{"params": member[:1], "weight_decay": weight_decay}, {"params": member[1:], "weight_decay": 0.0}]
 
 
 def state_difference(saved: dict[str, Any], expected: dict[str, Any]) -> float:
