@@ -249,13 +249,13 @@ def target_parameters(target: str, key: str) -> frozenset[str] | None:
         raise ConfigError(f"{key}._target_={target!r} cannot be imported: {import_failure(target, error)}") from error
 
 
-def unknown_key_message(full_key: str, node: DictConfig, allowed: frozenset[str]) -> str:
+def unknown_key_message(full_key: str, node: DictConfig, allowed: frozenset[str], keys: str = "key") -> str:
     """``key: unknown key for <target>; allowed: ...`` - without the argument the caller of a ``_partial_`` target
     passes itself (an initializer's ``module``, an optimizer's ``params``, a schedule's ``optimizer``)."""
     if node.get("_partial_"):
         allowed = allowed - {first_argument(node._target_)}
     takes = f"allowed: {', '.join(sorted(allowed))}" if allowed else "it takes no keys"
-    return f"{full_key}: unknown key for {node._target_}; {takes}"
+    return f"{full_key}: unknown {keys} for {node._target_}; {takes}"
 
 
 def check_keys(node: Any, key: str) -> None:
@@ -273,9 +273,9 @@ def check_keys(node: Any, key: str) -> None:
             unknown = [str(name) for name in node if name not in allowed and name not in INSTANTIATION_KEYS]
             if len(unknown) > 1:  # all at once: a class swapped in by _target_ keeps the keys of the one it replaced
                 dropped = " ".join(f"~{key}.{name}" for name in unknown)
-                keys = f"{key}.{{{', '.join(unknown)}}}"
-                raise ConfigError(f"{unknown_key_message(keys, node, allowed).replace('unknown key', 'unknown keys')}; "
-                                  f"drop them with {dropped}, or give it a yaml of its own")
+                named = f"{key}.{{{', '.join(unknown)}}}"
+                raise ConfigError(f"{unknown_key_message(named, node, allowed, keys='keys')}; drop them with "
+                                  f"{dropped}, or give it a yaml of its own")
             for name in unknown:
                 raise ConfigError(option_lacks_key_message(f"{key}.{name}", node)
                                   or unknown_key_message(f"{key}.{name}", node, allowed))
