@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from trainlab.atomic_files import write_json_atomically
+from trainlab.run_dir import artifacts
+from trainlab.run_status import STATUS_FILE
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +125,6 @@ def restarted_before_saving(output_dir: Path) -> bool:
     ``status.json`` nor a checkpoint: submitit requeued it before training began (its signal during the start-up,
     which its own handler answers), or it was killed before its first save. There is nothing to resume; the earlier
     attempt is set aside (``attempts/<n>/``) and the job trains from the start, instead of being refused."""
-    from trainlab.run_dir import artifacts
-    from trainlab.run_status import STATUS_FILE
-
     return (current_job_id() is not None and bool(artifacts(output_dir))
             and not (output_dir / STATUS_FILE).exists() and not any((output_dir / "checkpoints").glob("*.ckpt")))
 
