@@ -48,6 +48,17 @@ def test_the_projects_and_torchs_tested_optimizers_are_not_tried_again(monkeypat
         assert stacking_problem(factory, 0.1) is None
 
 
+@pytest.mark.parametrize("cls, start", [
+    (NormSGD, "does not update stacked members as their lone runs"), (AlphaSGD, "fails on stacked members")])
+def test_an_optimizer_of_ones_own_inside_trainlab_optim_is_tried_too(cls, start):
+    """README's example puts a user's optimizer in src/trainlab/optim/: the check skipped every class there, so a
+    normalised SGD trained its stack to other numbers than its lone runs without a word."""
+    inside = type(cls.__name__, (cls,), {"__module__": "trainlab.optim.my_norm"})
+    problem = stacking_problem(functools.partial(inside, lr=0.05), 0.0)
+    assert problem is not None and problem.startswith(f"optimizer trainlab.optim.my_norm.{cls.__name__} {start}"), \
+        problem
+
+
 def test_a_stacked_sweep_runs_such_an_optimizers_jobs_alone_with_the_lone_numbers(train_in_process, tmp_path):
     sweep = tmp_path / "sweep"
     common = ["debug=limit", "optimizer=null", "+optimizer._target_=own_optimizers.NormSGD",
