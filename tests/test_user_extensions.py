@@ -9,6 +9,8 @@ import csv
 import json
 import math
 import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -38,6 +40,36 @@ def test_the_readmes_initializer_runs_as_written_and_draws_what_its_docstring_sa
         assert layer.weight.abs().max() <= bound
         assert layer.weight.std().item() == pytest.approx(2.0 / math.sqrt(layer.in_features), rel=0.1)
         assert torch.count_nonzero(layer.bias) == 0
+
+
+def readme_yaml_block(first_line: str) -> dict:
+    blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+    return OmegaConf.to_container(OmegaConf.create(next(block for block in blocks if block.startswith(first_line))))
+
+
+@pytest.mark.parametrize("foreach", [True, False])
+def test_the_readmes_optimizer_runs_as_written_with_its_yamls_keys(foreach):
+    """p <- p - lr·sign(g), on either path its yaml lists; the yaml had neither key, so optimizer.foreach=false was
+    refused for the example."""
+    namespace: dict = {"__name__": "my_sgd"}
+    exec(readme_block("# src/trainlab/optim/my_sgd.py"), namespace)  # noqa: S102 - the README's own example
+    keys = readme_yaml_block("# conf/optimizer/my_sgd.yaml")
+    assert {"foreach", "compile"} <= set(keys)
+    keys = {name: value for name, value in keys.items() if not name.startswith("_")} | {"foreach": foreach}
+    weight = torch.nn.Parameter(torch.ones(3))
+    optimizer = namespace["MySGD"]([weight], **{**keys, "lr": 0.1})
+    weight.grad = torch.tensor([0.5, -2.0, 0.0])
+    optimizer.step()
+    torch.testing.assert_close(weight.detach(), torch.tensor([0.9, 1.1, 1.0]))
+
+
+@pytest.mark.parametrize("path", ["src/trainlab/optim/my_sgd.py", "src/trainlab/init/my_init.py"])
+def test_the_readmes_extension_examples_pass_the_projects_lint(path):
+    """Copied as README shows them, they are files of the project: make lint found an unused import and unsorted
+    imports in the optimizer's."""
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--stdin-filename", path, "-"], cwd=ROOT,
+                            input=readme_block(f"# {path}"), capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def write_module(folder: Path, name: str, source: str) -> None:
@@ -488,6 +520,33 @@ def test_a_network_of_ones_own_that_does_not_fit_the_classifier_is_refused_in_on
     result = train_in_process(f"model.net._target_=nets.{net}", *extra, f"hydra.run.dir={tmp_path / 'run'}")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == line
+
+
+@pytest.mark.parametrize("init, refused", [("trainlab.init.he.he_init", True),
+                                           ("trainlab.init.my_init.my_init", False), ("own.my_init", False)])
+def test_only_trainlabs_layer_initializers_need_layers_to_write(init, refused):
+    """An initializer a user adds to trainlab/init/ (README, "Extending") may act on anything, as one elsewhere:
+    every target under trainlab.init was refused for a network without nn.Linear."""
+    from torch import nn
+
+    from trainlab.errors import ConfigError
+    from trainlab.models.network_check import check_network
+
+    class NoLinear(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(torch.zeros(784, 10))
+
+        def forward(self, x):
+            return x @ self.weight
+
+    cfg = OmegaConf.create({"init": {"_target_": init}, "model": {"num_classes": 10, "weight_decay": 0,
+                                                                 "net": {"_target_": "own.NoLinear"}}})
+    if refused:
+        with pytest.raises(ConfigError, match=f"init._target_={init} initialises nn.Linear and convolution layers"):
+            check_network(NoLinear(), cfg)
+    else:
+        check_network(NoLinear(), cfg)
 
 
 def test_a_network_without_linear_layers_trains_with_its_own_initialisation(user_modules, train_in_process, tmp_path):

@@ -22,12 +22,15 @@ from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 from trainlab.errors import ConfigError
+from trainlab.init import glorot_init, he_init, normal_init, xavier_init, zeros_init
 from trainlab.init.linear_layers import weight_layers
 
 PROBE_BATCH = 2
 MNIST_PIXELS = 784  # what the project's data module feeds the network: a flattened 28 x 28 image
-KEEPS_OWN_INIT = "trainlab.init.default.default_init"  # init=default: the layers' own initialisation
-OWN_INITIALIZERS = "trainlab.init."  # those act on nn.Linear and convolutions; one's own may act on anything
+#: trainlab's initializers that write nn.Linear and convolution weights (init=default keeps the layers' own); one's
+#: own - also one added to trainlab/init/ as README's "Extending" shows - may act on anything
+LAYER_INITIALIZERS = frozenset(f"{init.__module__}.{init.__qualname__}"
+                               for init in (glorot_init, he_init, normal_init, xavier_init, zeros_init))
 
 
 def check_network(net: nn.Module, cfg: DictConfig, input_size: int = MNIST_PIXELS) -> None:
@@ -36,7 +39,7 @@ def check_network(net: nn.Module, cfg: DictConfig, input_size: int = MNIST_PIXEL
     target = OmegaConf.select(cfg, "model.net._target_")
     layers = set(weight_layers(net))
     init = OmegaConf.select(cfg, "init._target_", default=None)
-    writes_weights = str(init).startswith(OWN_INITIALIZERS) and init != KEEPS_OWN_INIT  # trainlab's, on the layers
+    writes_weights = str(init) in LAYER_INITIALIZERS
     if not layers and writes_weights:
         raise ConfigError(f"init._target_={init} initialises nn.Linear and convolution layers, and model.net "
                           f"({target}) has none; allowed: init=null or init=default (the network keeps its own "
