@@ -554,16 +554,18 @@ def test_a_config_file_that_is_no_yaml_is_one_line_naming_the_file_and_line(trai
 
 
 def experiment_template() -> str:
-    """The experiment config that conf/experiment/README.md offers to copy."""
+    """The experiment config that conf/experiment/README.md offers to copy. The tests write it under another name
+    than the README's my_exp: the repository's conf/ wins over --config-dir, so a contributor's own
+    conf/experiment/my_exp.yaml replaced the copy."""
     text = (ROOT / "conf" / "experiment" / "README.md").read_text()
     return re.search(r"```yaml\n(.*?)```", text, re.DOTALL).group(1)
 
 
 def test_the_experiment_template_of_conf_experiment_readme_runs_as_a_stacked_sweep(train_in_process, tmp_path):
     (tmp_path / "my_conf" / "experiment").mkdir(parents=True)
-    (tmp_path / "my_conf" / "experiment" / "my_exp.yaml").write_text(experiment_template())
+    (tmp_path / "my_conf" / "experiment" / "copied_template.yaml").write_text(experiment_template())
     sweep = tmp_path / "sweep"
-    result = train_in_process("--config-dir", str(tmp_path / "my_conf"), "experiment=my_exp", "debug=limit",
+    result = train_in_process("--config-dir", str(tmp_path / "my_conf"), "experiment=copied_template", "debug=limit",
                               f"hydra.sweep.dir={sweep}")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "one stacked run of 6 jobs" in result.stdout + result.stderr
@@ -572,7 +574,7 @@ def test_the_experiment_template_of_conf_experiment_readme_runs_as_a_stacked_swe
 
 @pytest.mark.parametrize(("edit", "line"), [
     (lambda text: text.replace("# @package _global_\n", ""),
-     "error: the config experiment/my_exp: its defaults list overrides optimizer under the package of its own group, "
+     "error: the config experiment/copied_template: its defaults list overrides optimizer under the package of its own group, "
      "where that group is no key; allowed: '# @package _global_' as the file's first line (the keys of an experiment "
      "config are those of the whole config)"),
     (lambda text: "model:\n  net:\n    dropout: 0.1\n",  # no header, no defaults: its keys land under experiment.
@@ -586,8 +588,8 @@ def test_the_experiment_template_of_conf_experiment_readme_runs_as_a_stacked_swe
 def test_an_experiment_config_missing_its_header_or_an_override_names_what_to_add(train_in_process, tmp_path, edit,
                                                                                   line):
     (tmp_path / "my_conf" / "experiment").mkdir(parents=True)
-    (tmp_path / "my_conf" / "experiment" / "my_exp.yaml").write_text(edit(experiment_template()))
-    result = train_in_process("--config-dir", str(tmp_path / "my_conf"), "experiment=my_exp",
+    (tmp_path / "my_conf" / "experiment" / "copied_template.yaml").write_text(edit(experiment_template()))
+    result = train_in_process("--config-dir", str(tmp_path / "my_conf"), "experiment=copied_template",
                               f"hydra.sweep.dir={tmp_path / 'sweep'}", f"hydra.run.dir={tmp_path / 'run'}")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == line
