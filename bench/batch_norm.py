@@ -8,15 +8,19 @@ For each input shape, one timed iteration is ``y = bn(x); y.backward(dy)`` (runn
 
 from __future__ import annotations
 
-import argparse
 import platform
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import torch
 from torch import nn
 
 from trainlab.nn.batch_norm import BatchNorm
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_cli, beside this script
+from bench_cli import count, device_choice, parser_for  # noqa: E402
 
 SHAPES = [(128, 100), (1024, 100)]
 
@@ -33,10 +37,10 @@ def time_fwd_bwd(module: nn.Module, x: torch.Tensor, dy: torch.Tensor, iters: in
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    parser.add_argument("--iters", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=15)
+    parser = parser_for(__doc__)
+    parser.add_argument("--device", default="cpu", type=device_choice, help="cpu or cuda")
+    parser.add_argument("--iters", type=count, default=300, help="timed iterations per round")
+    parser.add_argument("--rounds", type=count, default=15, help="interleaved rounds (median)")
     args = parser.parse_args()
     name = torch.cuda.get_device_name() if args.device == "cuda" else platform.processor() or "cpu"
     print(f"# BatchNorm forward+backward, device={args.device} ({name}), torch {torch.__version__}, "

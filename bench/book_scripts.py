@@ -45,6 +45,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_cli import count, parser_for  # noqa: E402
 from stacked_sweep import EXPERIMENTS as TRAINLAB_OVERRIDES  # noqa: E402
 from stacked_sweep import ROOT, time_experiment  # noqa: E402
 
@@ -128,17 +129,16 @@ def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = parser_for(__doc__)
     parser.add_argument("--book", type=Path, required=True,
                         help="a checkout of oreilly-japan/deep-learning-from-scratch")
-    parser.add_argument("--experiments", nargs="*", default=list(EXPERIMENTS), choices=sorted(EXPERIMENTS))
+    parser.add_argument("--experiments", nargs="*", default=list(EXPERIMENTS), choices=sorted(EXPERIMENTS),
+                        help="the experiments timed")
     parser.add_argument("--data-dir", type=Path, default=ROOT / "data", help="where the bundled split is cached")
-    parser.add_argument("--rounds", type=int, default=1, help="alternating runs per experiment (median)")
+    parser.add_argument("--rounds", type=count, default=1, help="alternating runs per experiment (median)")
     parser.add_argument("--experiment-overrides", nargs="*", default=[],
                         help="extra overrides for trainlab's side (e.g. trainer.max_epochs=1 for a quick look)")
     args = parser.parse_args(argv)
-    if args.rounds < 1:
-        parser.error(f"--rounds {args.rounds}: at least 1")
     args.book, args.data_dir = args.book.resolve(), args.data_dir.resolve()
     chapter = args.book / "ch06"
     missing = [script for script, _ in EXPERIMENTS.values() if not (chapter / script).is_file()]

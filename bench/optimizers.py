@@ -12,15 +12,19 @@ Prints one markdown row per optimizer: median µs per step for each and the rati
 
 from __future__ import annotations
 
-import argparse
 import platform
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import torch
 
 from trainlab.models.mlp import MLP
 from trainlab.optim import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_cli, beside this script
+from bench_cli import count, device_choice, parser_for  # noqa: E402
 
 PAIRS = {  # name: (custom factory, torch factory taking the fused/foreach keyword)
     "SGD": (lambda p, **c: SGD(p, lr=0.01, **c), lambda p, **k: torch.optim.SGD(p, lr=0.01, **k)),
@@ -71,10 +75,10 @@ def time_steps(optimizer, steps: int, device: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    parser.add_argument("--steps", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=15)
+    parser = parser_for(__doc__)
+    parser.add_argument("--device", default="cpu", type=device_choice, help="cpu or cuda")
+    parser.add_argument("--steps", type=count, default=200, help="timed steps per round")
+    parser.add_argument("--rounds", type=count, default=15, help="interleaved rounds (median)")
     parser.add_argument("--compiled", action="store_true",
                         help="also time compile=True (torch.compile of the per-tensor rule; compiles each first)")
     args = parser.parse_args()

@@ -37,6 +37,9 @@ from omegaconf import open_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))  # bench_cli
+
+from bench_cli import count, device_choice, parser_for  # noqa: E402
 
 from trainlab.data.mnist_datamodule import MNISTDataModule  # noqa: E402
 from trainlab.heap_reuse import reuse_freed_heap_memory  # noqa: E402
@@ -118,20 +121,27 @@ def stack_rate(members: int, steps: int, batch: int, device: str, data_dir: Path
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--experiments", nargs="*", default=["B", "D", "F", "I"], choices=sorted(EXPERIMENTS))
+    parser = parser_for(__doc__)
+    parser.add_argument("--experiments", nargs="*", default=["B", "D", "F", "I"], choices=sorted(EXPERIMENTS),
+                        help="part 1: the experiments timed with both launchers (none: part 2 only)")
     parser.add_argument("--experiment-overrides", nargs="*", default=[],
                         help="extra overrides for part 1 (e.g. trainer.max_steps=200 for a quick look)")
-    parser.add_argument("--experiment-rounds", type=int, default=1,
+    parser.add_argument("--experiment-rounds", type=count, default=1,
                         help="alternating basic/stacked runs per experiment in part 1 (medians and the ratios' range)")
-    parser.add_argument("--members", nargs="*", type=int, default=[1, 4, 16, 64])
-    parser.add_argument("--steps", type=int, default=300, help="training steps per measurement in part 2")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved measurements per K in part 2 (median)")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--members", nargs="*", type=count, default=[1, 4, 16, 64],
+                        help="part 2: the stack sizes K (none: part 1 only)")
+    parser.add_argument("--steps", type=count, default=300, help="training steps per measurement in part 2")
+    parser.add_argument("--rounds", type=count, default=3, help="interleaved measurements per K in part 2 (median)")
+    parser.add_argument("--batch-size", type=count, default=128, help="part 2's batch size")
+    parser.add_argument("--device", default="cpu", type=device_choice, help="part 2's device: cpu or cuda")
     args = parser.parse_args(argv)
     logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)  # "GPU available: ..." per Trainer
-    out = Path(tempfile.mkdtemp(prefix="stacked-bench-"))
+    with tempfile.TemporaryDirectory(prefix="stacked-bench-") as folder:  # the sweeps and stacks, removed after
+        run(args, Path(folder))
+
+
+def run(args: argparse.Namespace, out: Path) -> None:
+    """Print both parts' tables; every sweep and stack writes under ``out``."""
     reuse_freed_heap_memory()
     data_dir = ROOT / "data"
     part1 = " ".join(args.experiment_overrides) or "the experiments' own trainer"

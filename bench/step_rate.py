@@ -22,7 +22,6 @@ capturable=True, as the custom optimizers keep their step count on the host).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import logging
 import statistics
@@ -37,12 +36,19 @@ import torch
 import torch.nn.functional as F
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
-from omegaconf import open_dict
+from hydra.errors import HydraException
+from omegaconf import DictConfig, open_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_cli, beside this script
 
+from bench_cli import count, device_choice, parser_for  # noqa: E402
+
+from trainlab.config_validation import validate_config  # noqa: E402
 from trainlab.data.mnist_datamodule import MNISTDataModule  # noqa: E402
+from trainlab.errors import ConfigError  # noqa: E402
+from trainlab.hydra_errors import one_line_message  # noqa: E402
 from trainlab.models.mlp import MLP  # noqa: E402
 from trainlab.optim import Adam  # noqa: E402
 from trainlab.train import train  # noqa: E402
@@ -70,15 +76,34 @@ class StepIntervals(L.Callback):
         self._last = now
 
 
-def stack_rate(batch_size: int, steps: int, device: str, data_dir: Path, out: Path, extra: tuple = ()) -> float:
-    """Steps/s of train(cfg) over ``steps`` optimizer steps."""
+def stack_config(batch_size: int, steps: int, device: str, data_dir: Path, extra: tuple = ()) -> DictConfig:
+    """The stack's config: train.yaml with the benchmark's overrides, then ``extra`` (``--override``, ``--variant``)."""
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose("train", overrides=[
+        return compose("train", overrides=[
             "data.source=bundled", f"paths.data_dir={data_dir}", f"data.batch_size={batch_size}", "optimizer=adam",
             f"trainer.max_steps={steps}", "trainer.max_epochs=-1", "seed=0", "test=false",
             f"trainer={'gpu' if device == 'cuda' else 'cpu'}", "optimized_metric=null", *extra,
         ])
+
+
+def overrides_problem(overrides: tuple, device: str) -> str | None:
+    """What trainlab would refuse in a stack configuration's overrides (one line), before anything is timed."""
+    try:
+        cfg = stack_config(128, 1, device, ROOT / "data", overrides)
+        with open_dict(cfg):
+            cfg.paths.output_dir = str(ROOT / "outputs" / "step_rate_check")  # read by no check, only resolved
+        validate_config(cfg, machine=False)
+    except HydraException as error:
+        return one_line_message(error)
+    except ConfigError as error:
+        return str(error)
+    return None
+
+
+def stack_rate(batch_size: int, steps: int, device: str, data_dir: Path, out: Path, extra: tuple = ()) -> float:
+    """Steps/s of train(cfg) over ``steps`` optimizer steps."""
+    cfg = stack_config(batch_size, steps, device, data_dir, extra)
     with open_dict(cfg):
         cfg.paths.output_dir = str(out)
         cfg.callbacks.step_timer = {"_target_": f"{__name__}.StepIntervals"}
@@ -154,21 +179,25 @@ def cuda_graph_rate(batch_size: int, steps: int, data_dir: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[128, 1024])
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser = parser_for(__doc__)
+    parser.add_argument("--device", default="cpu", type=device_choice, help="cpu or cuda")
+    parser.add_argument("--batch-sizes", type=count, nargs="+", default=[128, 1024], help="one row each")
+    parser.add_argument("--steps", type=count, default=300, help="training steps per measurement")
+    parser.add_argument("--rounds", type=count, default=5, help="interleaved rounds after a warm-up (median)")
     parser.add_argument("--override", nargs="*", default=[], help="extra Hydra overrides for the stack")
     parser.add_argument("--variant", action="append", default=[], metavar="OVERRIDES",
                         help="a further stack configuration, overrides separated by spaces (repeatable)")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     warnings.filterwarnings("ignore")
-    name = torch.cuda.get_device_name() if args.device == "cuda" else "cpu"
-    print(f"# step rate, device={args.device} ({name}), torch {torch.__version__}, threads={torch.get_num_threads()}")
     configs = {"stack": tuple(args.override)}
     configs.update({variant: (*args.override, *variant.split()) for variant in args.variant})
+    for config, overrides in configs.items():
+        problem = overrides_problem(overrides, args.device)
+        if problem:
+            parser.error(f"{'--override' if config == 'stack' else f'--variant {config!r}'}: {problem}")
+    name = torch.cuda.get_device_name() if args.device == "cuda" else "cpu"
+    print(f"# step rate, device={args.device} ({name}), torch {torch.__version__}, threads={torch.get_num_threads()}")
     header = "| batch | stack config | stack steps/s | hand-written steps/s | stack / hand |"
     header += " CUDA-graph steps/s | stack / graph |" if args.device == "cuda" else ""
     print(header)

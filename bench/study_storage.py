@@ -12,7 +12,6 @@ sampler over I's two parameters): ``n_trials`` asks with the job's three user at
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -25,6 +24,9 @@ from optuna.storages import RDBStorage
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_cli, beside this script
+
+from bench_cli import count, parser_for  # noqa: E402
 
 from trainlab.search.storage import EARLIER_DEFAULT_FILE, SQLITE_BUSY_TIMEOUT_S, open_storage  # noqa: E402
 
@@ -50,9 +52,9 @@ def one_round(storage, trials: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser = parser_for(__doc__)
+    parser.add_argument("--trials", type=count, default=100, help="trials asked, then told, per round")
+    parser.add_argument("--rounds", type=count, default=5, help="alternating rounds (median)")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     times: dict[str, list[tuple[float, float]]] = {"journal file (trainlab's default)": [],
@@ -76,7 +78,7 @@ def main() -> None:
                                          engine_kwargs={"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}})
                     times[mode].append(one_round(storage, args.trials))
                     storage.engine.dispose()
-    print(f"{args.trials} trials, median of {args.rounds} rounds:")
+    print(f"{args.trials} trials, median of {args.rounds} round{'s' if args.rounds > 1 else ''}:")
     for mode, rounds in times.items():
         asks = statistics.median(r[0] for r in rounds)
         tells = statistics.median(r[1] for r in rounds)

@@ -10,9 +10,11 @@ import logging
 import runpy
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,11 +81,73 @@ def test_batch_norm_bench_times_both_input_shapes(run_bench):
         assert_ratio_of_printed(ratio, custom, reference, half_unit=0.05)
 
 
+@pytest.mark.parametrize("script, args, message", [
+    ("optimizers.py", ["--rounds", "0"], "argument --rounds: 0: allowed whole numbers of at least 1"),
+    ("batch_norm.py", ["--iters", "-3"], "argument --iters: -3: allowed whole numbers of at least 1"),
+    ("step_rate.py", ["--steps", "0"], "argument --steps: 0: allowed whole numbers of at least 1"),
+    ("study_storage.py", ["--trials", "x"], "argument --trials: 'x' is not a whole number"),
+    ("stacked_sweep.py", ["--experiments", "--members", "0"], "argument --members: 0: allowed whole numbers of at "
+                                                              "least 1"),
+    ("step_rate.py", ["--variant", "optimizer=adamm"], "--variant 'optimizer=adamm': optimizer=adamm: no option "
+                                                       "'adamm' in config group optimizer; allowed: "),
+    ("step_rate.py", ["--override", "optimizer.lr=-1"], "--override: optimizer.lr=-1 is invalid; allowed: a finite "
+                                                        "number >= 0.0"),
+])
+def test_a_benchmarks_bad_option_is_one_usage_error_before_anything_runs(script, args, message, capsys,
+                                                                        monkeypatch):
+    """A count of 0 or less ended in a StatisticsError or ZeroDivisionError, a negative one printed negative
+    timings with exit status 0, and a mistyped override a Hydra traceback after the first timings."""
+    monkeypatch.setattr(sys, "argv", [str(ROOT / "bench" / script), *args])
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(sys.argv[0], run_name="__main__")
+    assert stop.value.code == 2
+    captured = capsys.readouterr()
+    assert f"{script}: error: {message}" in captured.err, captured.err[-2000:]
+    assert "# " not in captured.out and "| " not in captured.out  # no machine line, no table
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal where torch sees no GPU")
+def test_a_benchmark_on_cuda_without_a_gpu_is_refused_in_one_line(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", [str(ROOT / "bench" / "batch_norm.py"), "--device", "cuda"])
+    with pytest.raises(SystemExit) as stop:
+        runpy.run_path(sys.argv[0], run_name="__main__")
+    assert stop.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "batch_norm.py: error: argument --device: cuda: torch sees no CUDA device on this machine "
+        "(torch.cuda.is_available() is false); allowed here: cpu")
+
+
+def test_stacked_sweep_bench_prints_a_row_per_stack_and_leaves_no_folder_behind(tmp_path, capsys, monkeypatch):
+    """Its runs' folder (32 MB after a full run) stayed in /tmp after every run."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(sys, "argv", [str(ROOT / "bench" / "stacked_sweep.py"), "--experiments", "--members", "2",
+                                      "--steps", "4", "--rounds", "1", "--batch-size", "50"])
+    runpy.run_path(sys.argv[0], run_name="__main__")
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("torch ")
+    assert lines[2] == "| K | stack member-steps/s | hand-written steps/s | stack / hand |"
+    (row,) = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[4:]]
+    members, stack, hand, ratio = row
+    assert members == "2"
+    assert_ratio_of_printed(ratio.strip("*"), stack, hand, half_unit=0.5)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_study_storage_bench_times_the_three_stores(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", [str(ROOT / "bench" / "study_storage.py"), "--trials", "3", "--rounds", "1"])
+    runpy.run_path(sys.argv[0], run_name="__main__")
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "3 trials, median of 1 round:"
+    assert [line.split("  ")[1] for line in lines[1:]] == [
+        "journal file (trainlab's default)", "SQLite, rollback journal (its default)",
+        "SQLite, WAL (trainlab, local disk)"]
+
+
 def test_make_bench_runs_every_cpu_benchmark():
     """``make bench`` (dry run) calls each script of bench/ that BENCHMARKS.md reports on the CPU."""
     result = subprocess.run(["make", "-n", "bench"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    scripts = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
+    scripts = sorted(p.name for p in (ROOT / "bench").glob("*.py") if p.name != "bench_cli.py")  # their options
     assert scripts == ["batch_norm.py", "book_scripts.py", "optimizers.py", "stacked_sweep.py", "step_rate.py",
                        "study_storage.py"]
     for script in set(scripts) - {"book_scripts.py"}:  # needs a checkout of the book's code: make bench-book
