@@ -574,9 +574,9 @@ def test_the_experiment_template_of_conf_experiment_readme_runs_as_a_stacked_swe
 
 @pytest.mark.parametrize(("edit", "line"), [
     (lambda text: text.replace("# @package _global_\n", ""),
-     "error: the config experiment/copied_template: its defaults list overrides optimizer under the package of its own group, "
-     "where that group is no key; allowed: '# @package _global_' as the file's first line (the keys of an experiment "
-     "config are those of the whole config)"),
+     "error: the config experiment/copied_template: its defaults list overrides optimizer under the package of its "
+     "own group, where that group is no key; allowed: '# @package _global_' as the file's first line (the keys of an "
+     "experiment config are those of the whole config)"),
     (lambda text: "model:\n  net:\n    dropout: 0.1\n",  # no header, no defaults: its keys land under experiment.
      "error: experiment: unknown top-level key; allowed: callbacks, ckpt_path, compile, data, hydra, init, logger, "
      "model, objective_on_failure, optimized_metric, optimizer, paths, resume_sweep, scheduler, seed, task_name, test, "
