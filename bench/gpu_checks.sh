@@ -45,7 +45,7 @@ run() {  # run NAME CAP COMMAND...: at most CAP s (and what is left of the budge
 }
 run stacked_sweep.md 200 "$py" bench/stacked_sweep.py --device cuda --experiments --members 1 4 16 64 256 \
     --steps 300 --rounds 3
-run gpu_tests.log 120 "$py" -m pytest -q -p no:cacheprovider -k "cuda or gpu" tests/
+run gpu_tests.log 120 "$py" -m pytest -q -p no:cacheprovider -m gpu tests/
 run step_rate.md 90 "$py" bench/step_rate.py --device cuda --steps 300 --rounds 3
 run batch_norm.md 45 "$py" bench/batch_norm.py --device cuda --rounds 15
 run optimizers.md 150 "$py" bench/optimizers.py --device cuda --rounds 15 --compiled

@@ -107,7 +107,7 @@ def test_compile_rejects_unknown_mode(make_cfg, tmp_path):
         train(make_cfg("debug=limit", "compile.enabled=true", "compile.mode=fastest", output_dir=tmp_path / "c"))
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.gpu
 def test_gpu_trainer_keeps_the_dataset_on_the_gpu(data_dir):
     import lightning as L
 

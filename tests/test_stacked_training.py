@@ -138,7 +138,6 @@ def test_float64_members_match_their_lone_runs_tightly(make_cfg, tmp_path):
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_a_stack_on_the_gpu_trains_as_its_members_alone_on_the_gpu(make_cfg, tmp_path):
     # Mixed optimizers and the custom BatchNorm, every member's tensors on the GPU (trainer=gpu); cuBLAS's batched
     # and single matmuls round differently, hence the looser tolerances than on the CPU
