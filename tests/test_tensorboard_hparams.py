@@ -121,8 +121,7 @@ def test_each_job_is_one_row_with_its_final_metrics_and_the_report_run_is_not(sw
         assert group.hparams["optimizer"].string_value in group.name
 
 
-@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
-def test_no_epoch_card(sweep):
+def test_no_epoch_card(sweep):  # three asserts on the module's sweep, which the fast tests build anyway
     tags = load_run(job_dirs(sweep)[0]).Tags()["scalars"]
     assert "train/loss" in tags and "val/acc" in tags
     assert "epoch" not in tags
