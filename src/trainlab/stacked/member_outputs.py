@@ -64,7 +64,7 @@ class Member:
     status: str = "completed"
     error: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
-    last_logged_step: int | None = None  # where its curves end (a member that diverged stops logging there)
+    diverged_at_step: int | None = None  # the step its divergence was seen (its lone run's last step)
 
     @property
     def output_dir(self) -> Path:
@@ -99,14 +99,15 @@ class MemberOutputs(Checkpoint):
                 continue
             metrics = {name: value for name, value in zip(names, row, strict=True)
                        if only is None or name not in only or only[name][index]}
+            if not metrics:  # ``only`` leaves this member out of every value
+                continue
             member.metrics.update(metrics)
-            member.last_logged_step = step
             for logger in member.loggers:
                 logger.log_metrics({**metrics, "epoch": epoch}, step)
 
     def diverged(self, index: int, trainer: L.Trainer, step: int, loss: float) -> None:
         member = self.members[index]
-        member.status = "diverged"
+        member.status, member.diverged_at_step = "diverged", step
         log.warning("%s: training loss is %s at step %d: the member diverged and is frozen there; the other members "
                     "go on", member.name, loss, step)
         if member.last_checkpoint is not None:
@@ -185,8 +186,8 @@ class MemberOutputs(Checkpoint):
                 member.status, member.error = ("interrupted" if interrupted else "failed"), own
             metrics = {**{name: metric_number(value, self.dtype) for name, value in member.metrics.items()},
                        "status/diverged": float(member.status == "diverged")}
-            ended_at = member.last_logged_step if member.status == "diverged" else None
-            record_run_end(member.loggers, metrics, member.status, final_step if ended_at is None else ended_at)
+            ended_at = final_step if member.diverged_at_step is None else member.diverged_at_step  # as its lone run
+            record_run_end(member.loggers, metrics, member.status, ended_at)
             objective = None if interrupted else objective_value(
                 member.cfg.get("optimized_metric"), metrics, member.status, member.cfg.get("objective_on_failure"))
             write_status(member.output_dir, member.status, member.overrides, metrics, objective, wall_time,

@@ -13,8 +13,10 @@ for member k as ``train/weight_penalty`` and ``train/total_loss``, as a lone run
 Divergence: where the members' config has the divergence guard, a member whose training loss is NaN/Inf at a
 check (every ``check_every_n_steps`` steps and at epoch ends, as
 :class:`~trainlab.callbacks.divergence_guard.DivergenceGuard` checks) is *frozen*: its weights and statistics
-are kept as they were at that step (a lone run stops there), nothing more is logged for it, and it is recorded
-``diverged``. The other members go on. Training stops early only when every member has stopped.
+are kept as they were at that step (a lone run stops there) and it is recorded ``diverged``. What its lone run
+logs after stopping is logged for it at that step - validation of the weights it stopped with and the epoch's
+training accuracy so far, as Lightning validates and ends the epoch of a run stopped inside it - then nothing more.
+The other members go on. Training stops early only when every member has stopped.
 """
 
 from __future__ import annotations
@@ -74,7 +76,6 @@ class StackedClassifier(HookNameAsPlainAttribute, L.LightningModule):
         self.register_buffer("train_correct", torch.zeros(self.num_members, dtype=torch.long))
         self.register_buffer("train_seen", torch.zeros((), dtype=torch.long))
         self.register_buffer("val_acc_best", torch.full((self.num_members,), -torch.inf))
-        self.register_buffer("penalty_scale", 0.5 * torch.tensor(self.weight_decays))
         self.active = [True] * self.num_members  # False once a member diverged and was frozen
         self.frozen_state: dict[int, dict[str, torch.Tensor]] = {}
         self._last_losses: torch.Tensor | None = None
@@ -130,28 +131,75 @@ class StackedClassifier(HookNameAsPlainAttribute, L.LightningModule):
         ``pow(2).sum()`` wrote a temporary as large as the weights - 4 against 1.2 ms for 100 members)."""
         squares = sum(torch.linalg.vector_norm(weight.flatten(1), dim=1).square()
                       for weight in self.net.decay_parameters())
-        return self.penalty_scale.to(squares.dtype) * squares
+        # ½·λ_k from the Python numbers in the weights' dtype, as a lone run's ``0.5 * λ * ...`` (a float32 buffer of
+        # λ logged float32(λ) under 64-true; a float64 one could not live on an MPS device)
+        halves = torch.tensor([0.5 * decay for decay in self.weight_decays], dtype=squares.dtype, device=squares.device)
+        return halves * squares
 
     def on_train_epoch_end(self) -> None:
         accuracy = self.train_correct.double() / self.train_seen.clamp(min=1)
         self.writer.write(self.global_step - 1, self.current_epoch, {"train/acc": accuracy})
         if self.divergence_check_every:
-            self._check_divergence()
+            self._check_divergence(in_epoch=False)
         self.train_correct.zero_()
         self.train_seen.zero_()
 
     # ---- divergence -------------------------------------------------------------------------------------------
-    def _check_divergence(self) -> None:
+    def _check_divergence(self, in_epoch: bool = True) -> None:
         if self._last_losses is None:
             return
         finite = [math.isfinite(loss) for loss in self._last_losses.tolist()]  # no tensor kernels per check
         newly = [k for k, ok in enumerate(finite) if not ok and self.active[k]]
+        if newly and in_epoch:
+            self._end_epoch_as_a_stopped_run([k in newly for k in range(self.num_members)])
         for member in newly:
             self.active[member] = False
             self.frozen_state[member] = {name: tensor[member].clone() for name, tensor in self._member_tensors()}
             self.writer.diverged(member, self.trainer, self.global_step, float(self._last_losses[member]))
         if newly and not any(self.active):
             stop_diverged_training(self.trainer)
+
+    def _end_epoch_as_a_stopped_run(self, members: list[bool]) -> None:
+        """Record for ``members`` (a mask) what a lone run records when its guard stops it inside an epoch: Lightning
+        validates at once (in an epoch that validates at all) and ends the epoch, so its ``val/*`` (and ``eval/*``)
+        of the weights it stopped with and the epoch's ``train/acc`` so far, at this step. The stack's later
+        validations and epoch ends leave these members out."""
+        step, epoch = self.global_step - 1, self.current_epoch
+        if self.trainer.fit_loop.epoch_loop._should_check_val_epoch():
+            values = self._validate_now()
+            if "val/acc" in values:
+                best = torch.maximum(self.val_acc_best, values["val/acc"].to(self.val_acc_best.dtype))
+                self.val_acc_best.copy_(torch.where(torch.tensor(members, device=best.device), best,
+                                                    self.val_acc_best))
+                values["val/acc_best"] = self.val_acc_best
+            self.writer.write(step, epoch, values, dict.fromkeys(values, members))
+        accuracy = self.train_correct.double() / self.train_seen.clamp(min=1)
+        self.writer.write(step, epoch, {"train/acc": accuracy}, {"train/acc": members})
+
+    @torch.no_grad()
+    def _validate_now(self) -> dict[str, torch.Tensor]:
+        """Every member's values of the eval splits now, as Lightning's validation pass computes them: its loaders
+        and batch limits (``limit_val_batches``), the precision's input conversion and context, eval mode."""
+        trainer = self.trainer
+        trainer.fit_loop.epoch_loop.val_loop.setup_data()  # a no-op once a validation (or the sanity check) ran
+        loaders = trainer.val_dataloaders
+        loaders = loaders if isinstance(loaders, list | tuple) else [loaders]
+        precision = trainer.precision_plugin
+        self.net.eval()
+        try:
+            for index, (loader, limit) in enumerate(zip(loaders, trainer.num_val_batches, strict=True)):
+                for batch_index, batch in enumerate(loader):
+                    if batch_index >= limit:
+                        break
+                    batch = trainer.strategy.batch_to_device(precision.convert_input(batch), dataloader_idx=index)
+                    with precision.val_step_context():
+                        self._accumulate(self._eval_split(index), batch)
+        finally:
+            self.net.train()
+        values: dict[str, torch.Tensor] = {}
+        for split in list(self._eval_sums):
+            values.update(self._split_values(split, EVAL_METRIC_NAMES[split]))
+        return values
 
     def _member_tensors(self) -> list[tuple[str, torch.Tensor]]:
         """The stacked tensors that hold one slice per member (parameters, running statistics)."""
@@ -214,7 +262,11 @@ class StackedClassifier(HookNameAsPlainAttribute, L.LightningModule):
         """Load member ``member``'s weights, statistics and counters into its lone module ``lone``."""
         self.net.load_into(member, lone.net)
         with torch.no_grad():
-            lone.train_correct.copy_(self.train_correct[member])
-            lone.train_seen.copy_(self.train_seen)
+            if self.active[member]:
+                lone.train_correct.copy_(self.train_correct[member])
+                lone.train_seen.copy_(self.train_seen)
+            else:  # frozen where it diverged: its lone run ended that epoch, which puts the counters back at 0
+                lone.train_correct.zero_()
+                lone.train_seen.zero_()
             if torch.isfinite(self.val_acc_best[member]):
                 lone.val_acc_best.max_value = self.val_acc_best[member].to(lone.val_acc_best.max_value.dtype)
