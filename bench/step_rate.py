@@ -188,14 +188,14 @@ def main() -> None:
     parser.add_argument("--variant", action="append", default=[], metavar="OVERRIDES",
                         help="a further stack configuration, overrides separated by spaces (repeatable)")
     args = parser.parse_args()
-    logging.disable(logging.WARNING)
-    warnings.filterwarnings("ignore")
     configs = {"stack": tuple(args.override)}
     configs.update({variant: (*args.override, *variant.split()) for variant in args.variant})
     for config, overrides in configs.items():
         problem = overrides_problem(overrides, args.device)
         if problem:
             parser.error(f"{'--override' if config == 'stack' else f'--variant {config!r}'}: {problem}")
+    logging.disable(logging.WARNING)  # the table alone on stdout, once the configurations are known to be good
+    warnings.filterwarnings("ignore")
     name = torch.cuda.get_device_name() if args.device == "cuda" else "cpu"
     print(f"# step rate, device={args.device} ({name}), torch {torch.__version__}, threads={torch.get_num_threads()}")
     header = "| batch | stack config | stack steps/s | hand-written steps/s | stack / hand |"

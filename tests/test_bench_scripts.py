@@ -101,6 +101,7 @@ def test_a_benchmarks_bad_option_is_one_usage_error_before_anything_runs(script,
     with pytest.raises(SystemExit) as stop:
         runpy.run_path(sys.argv[0], run_name="__main__")
     assert stop.value.code == 2
+    assert logging.root.manager.disable == logging.NOTSET  # step_rate.py silenced logging for every later test
     captured = capsys.readouterr()
     assert f"{script}: error: {message}" in captured.err, captured.err[-2000:]
     assert "# " not in captured.out and "| " not in captured.out  # no machine line, no table

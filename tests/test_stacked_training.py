@@ -141,7 +141,8 @@ def test_float64_members_match_their_lone_runs_tightly(make_cfg, tmp_path):
         got_metrics, expected_metrics = status(stack_dir)["metrics"], status(lone_dir)["metrics"]
         assert got_metrics.keys() == expected_metrics.keys()
         for name, value in expected_metrics.items():
-            assert math.isclose(got_metrics[name], value, rel_tol=1e-11, abs_tol=1e-13), (name, got_metrics[name], value)
+            assert math.isclose(got_metrics[name], value, rel_tol=1e-11, abs_tol=1e-13), (name, got_metrics[name],
+                                                                                          value)
     assert "train/weight_penalty" in status(stack_dirs[1])["metrics"]
 
 
