@@ -522,7 +522,8 @@ def test_a_network_of_ones_own_that_does_not_fit_the_classifier_is_refused_in_on
     assert result.stderr.strip().splitlines()[-1] == line
 
 
-@pytest.mark.parametrize("init, refused", [("trainlab.init.he.he_init", True),
+@pytest.mark.parametrize("init, refused", [("trainlab.init.he.he_init", True), ("trainlab.init.he_init", True),
+                                           ("trainlab.init.glorot_init", True),
                                            ("trainlab.init.my_init.my_init", False), ("own.my_init", False)])
 def test_only_trainlabs_layer_initializers_need_layers_to_write(init, refused):
     """An initializer a user adds to trainlab/init/ (README, "Extending") may act on anything, as one elsewhere:

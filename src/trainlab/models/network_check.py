@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 
 import torch
+from hydra.utils import get_object
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
@@ -29,8 +30,19 @@ PROBE_BATCH = 2
 MNIST_PIXELS = 784  # what the project's data module feeds the network: a flattened 28 x 28 image
 #: trainlab's initializers that write nn.Linear and convolution weights (init=default keeps the layers' own); one's
 #: own - also one added to trainlab/init/ as README's "Extending" shows - may act on anything
-LAYER_INITIALIZERS = frozenset(f"{init.__module__}.{init.__qualname__}"
-                               for init in (glorot_init, he_init, normal_init, xavier_init, zeros_init))
+LAYER_INITIALIZERS = (glorot_init, he_init, normal_init, xavier_init, zeros_init)
+
+
+def writes_layer_weights(target: object) -> bool:
+    """Whether ``init._target_`` names one of :data:`LAYER_INITIALIZERS`, by any of its import paths
+    (``trainlab.init.he.he_init`` or ``trainlab.init.he_init``)."""
+    if not isinstance(target, str):
+        return False
+    try:
+        function = get_object(target)
+    except Exception:  # noqa: BLE001 - a target that does not import is not trainlab's (its import error is its own)
+        return False
+    return any(function is initializer for initializer in LAYER_INITIALIZERS)
 
 
 def check_network(net: nn.Module, cfg: DictConfig, input_size: int = MNIST_PIXELS) -> None:
@@ -39,7 +51,7 @@ def check_network(net: nn.Module, cfg: DictConfig, input_size: int = MNIST_PIXEL
     target = OmegaConf.select(cfg, "model.net._target_")
     layers = set(weight_layers(net))
     init = OmegaConf.select(cfg, "init._target_", default=None)
-    writes_weights = str(init) in LAYER_INITIALIZERS
+    writes_weights = writes_layer_weights(init)
     if not layers and writes_weights:
         raise ConfigError(f"init._target_={init} initialises nn.Linear and convolution layers, and model.net "
                           f"({target}) has none; allowed: init=null or init=default (the network keeps its own "

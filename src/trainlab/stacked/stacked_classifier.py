@@ -262,11 +262,7 @@ class StackedClassifier(HookNameAsPlainAttribute, L.LightningModule):
         """Load member ``member``'s weights, statistics and counters into its lone module ``lone``."""
         self.net.load_into(member, lone.net)
         with torch.no_grad():
-            if self.active[member]:
-                lone.train_correct.copy_(self.train_correct[member])
-                lone.train_seen.copy_(self.train_seen)
-            else:  # frozen where it diverged: its lone run ended that epoch, which puts the counters back at 0
-                lone.train_correct.zero_()
-                lone.train_seen.zero_()
+            lone.train_correct.copy_(self.train_correct[member])
+            lone.train_seen.copy_(self.train_seen)
             if torch.isfinite(self.val_acc_best[member]):
                 lone.val_acc_best.max_value = self.val_acc_best[member].to(lone.val_acc_best.max_value.dtype)
