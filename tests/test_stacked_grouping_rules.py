@@ -179,3 +179,11 @@ def test_a_stackable_job_that_runs_alone_is_told_why(make_cfg):
     assert no_partner_reasons(cfgs, stacks, alone, 8, apart_by=["A=1", "A=2"]) == {
         0: "its hydra.job.env_set differs from those of the jobs it would stack with",
         1: "its hydra.job.env_set differs from those of the jobs it would stack with"}
+
+
+@pytest.mark.parametrize(("overrides", "reason"), [
+    (["trainer.devices=2"], "trainer.devices=2"),
+    (["+trainer.num_nodes=2"], "trainer.num_nodes=2: a stack trains in one process"),  # it was stacked
+])
+def test_a_job_of_several_processes_runs_alone(make_cfg, overrides, reason):
+    assert why_alone(make_cfg(*overrides)) == reason

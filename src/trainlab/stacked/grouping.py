@@ -179,6 +179,8 @@ def why_alone(cfg: DictConfig) -> str | None:
         (trainer.get("accumulate_grad_batches", 1) != 1, "trainer.accumulate_grad_batches"),
         (bool(trainer.get("fast_dev_run")), "trainer.fast_dev_run"),
         (not one_device(trainer.get("devices", 1)), f"trainer.devices={trainer.get('devices')}"),
+        ((trainer.get("num_nodes") or 1) != 1, f"trainer.num_nodes={trainer.get('num_nodes')}: a stack trains in one "
+         "process"),
         (trainer.get("strategy", "auto") not in ("auto", None), f"trainer.strategy={trainer.get('strategy')}"),
         (hydra_context is not None, hydra_context),
         (str(trainer.get("precision")) in GRAD_SCALER_PRECISIONS,
