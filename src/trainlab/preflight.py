@@ -60,6 +60,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from trainlab.config_keys import is_under, override_lines
 from trainlab.config_switches import check_switches
+from trainlab.dir_lock import lock_output_dir, release_output_dirs
 from trainlab.errors import ConfigError, UserError, exit_for_user_error
 from trainlab.hydra_plugin_keys import check_plugin_keys
 from trainlab.job_view import job_view
@@ -277,23 +278,29 @@ class Preflight(Callback):
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         forget_new_output_dirs()
+        release_output_dirs()  # an earlier command of this process has ended
         exit_on_user_error(lambda: check_switches(config))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.run.dir"))
         run_dir = Path(os.path.abspath(str(config.hydra.run.dir)))
         note_output_dir(run_dir)  # what a Ctrl-C from here on names as written
         exit_on_user_error(lambda: check_single_run(config))
+        made = not run_dir.exists()
         if writes_run_files():
             warn(single_run_launcher_note(override_lines(config.hydra.overrides.hydra)))
-        NEW_RUN_DIR[:] = [] if run_dir.exists() else [run_dir]
+            exit_on_user_error(lambda: lock_output_dir(run_dir, "hydra.run.dir"))  # after every check
+        NEW_RUN_DIR[:] = [run_dir] if made else []  # set once the lock is held: a refused one removes nothing
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         forget_new_output_dirs()  # the run was not refused: its directory is its own from now on
+        release_output_dirs()
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         forget_new_output_dirs()
+        release_output_dirs()
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         forget_new_output_dirs()
+        release_output_dirs()  # an earlier command of this process has ended
         exit_on_user_error(lambda: check_switches(config))
         exit_on_user_error(lambda: check_no_run_dir_in_multirun(override_lines(config.hydra.overrides.hydra)))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
@@ -309,7 +316,7 @@ class Preflight(Callback):
         note_output_dir(sweep_dir)  # what a Ctrl-C before the first job trains names as written
         if not in_process:
             end_startup()  # the jobs train in processes of their own (joblib, submitit), which answer a Ctrl-C
-        NEW_SWEEP_DIR[:] = [] if sweep_dir.exists() else [sweep_dir]  # this multirun's (a process may run several)
+        made = not sweep_dir.exists()
         if writes_run_files():
             exit_on_user_error(lambda: check_sweep_dir_free(sweep_dir, bool(config.get("resume_sweep")),
                                                             resuming_checkpoints=config.get("ckpt_path") is not None))
@@ -325,4 +332,7 @@ class Preflight(Callback):
                     OmegaConf.select(config, "hydra.sweeper._target_"),
                     OmegaConf.select(config, "hydra.sweeper.params"),
                     OmegaConf.select(config, "hydra.runtime.choices", default={}).get("hydra/sweeper"))))
+            if OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:  # search workers share theirs
+                exit_on_user_error(lambda: lock_output_dir(sweep_dir, "hydra.sweep.dir"))  # after every check
+        NEW_SWEEP_DIR[:] = [sweep_dir] if made else []  # this multirun's (a process may run several)
         defer_stop_for_workers(config)  # last: a multirun refused above leaves no handler (sweep/worker_stop.py)

@@ -1,0 +1,55 @@
+"""One process at a time trains in a run's directory (or a basic sweep's): an exclusive lock on the directory.
+
+Two ``python train.py`` commands started in the same second get the same default directory
+(``outputs/runs/<date>_<time>``, named to the second), and each found it free of other runs' files
+(:func:`~trainlab.run_dir.check_run_dir_free`) before the other had written any: both trained into it and exited 0
+- one ``status.json`` describing the other's run, one ``last.ckpt`` overwritten, a sweep's ``summary.csv`` mixing
+two sweeps' jobs. The check cannot see a run that has not written yet; a lock can. The process that will write
+there takes an exclusive ``flock`` on the directory itself (no file is added to it) once its checks have passed, and
+holds it until its run or multirun ends; the kernel drops it when the process ends, however it ends, so a crash
+leaves nothing to clean up. A second process is refused naming the directory, before it writes anything there.
+
+Not locked: the job directories inside a sweep (the sweep's process holds the sweep's lock), a search's sweep
+directory (search workers share it on purpose: README, "Hyper-parameter search"), and a DDP job's other ranks
+(rank 0 writes the files). Where ``fcntl`` does not exist (Windows) nothing is locked.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from trainlab.errors import RunDirInUseError
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock
+    fcntl = None
+
+_held: dict[Path, int] = {}  # directory -> the open descriptor that holds its lock
+
+
+def lock_output_dir(directory: Path, key: str) -> None:
+    """Hold the exclusive lock on ``directory`` (created if missing) for this process; refuse with
+    :class:`~trainlab.errors.RunDirInUseError` naming ``key`` when another process holds it. A directory this
+    process already holds is kept (a process may run several commands in turn: tests, ``trainlab reproduce``)."""
+    if fcntl is None or directory in _held:
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise RunDirInUseError(
+            f"output directory {directory} is in use by another process training there now (two commands started in "
+            f"the same second get the same default directory); nothing was written. Start this one in a directory "
+            f"of its own: {key}=<dir>") from None
+    _held[directory] = descriptor
+
+
+def release_output_dirs() -> None:
+    """Let go of every directory this process holds: its run or multirun has ended."""
+    for descriptor in _held.values():
+        os.close(descriptor)
+    _held.clear()
