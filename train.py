@@ -21,6 +21,7 @@ import hydra  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
 from trainlab.config_keys import override_key, override_lines  # noqa: E402
+from trainlab.dir_lock import release_output_dirs  # noqa: E402
 from trainlab.errors import UserError, exit_for_user_error  # noqa: E402
 from trainlab.hydra_errors import exit_if_options_split_the_overrides, report_config_errors_in_one_line  # noqa: E402
 from trainlab.null_group_choice import null_choices_as_deletions  # noqa: E402
@@ -106,4 +107,7 @@ if __name__ == "__main__":
     sys.argv = null_choices_as_deletions(sys.argv, Path(__file__).resolve().parent / "conf")  # scheduler=null
     skip_final_garbage_collection()  # before Lightning is imported and registers exit handlers: ~0.5 s less at exit
     report_config_errors_in_one_line()  # an unknown option or key: one line and exit status 2, as below
-    main()
+    try:
+        main()
+    finally:
+        release_output_dirs()  # also where a refusal or a signal ends the command before Hydra's on_run_end

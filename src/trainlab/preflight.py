@@ -235,6 +235,17 @@ NEW_SWEEP_DIR: list[Path] = []
 NEW_RUN_DIR: list[Path] = []
 
 
+def outermost_missing(directory: Path) -> Path | None:
+    """The first of ``directory`` and its parents that does not exist yet, counting from the top: what making
+    ``directory`` creates (``outputs/multiruns/`` too, for a first sweep), and a refused command removes."""
+    missing = None
+    for path in (directory, *directory.parents):
+        if path.exists():
+            break
+        missing = path
+    return missing
+
+
 def holds_only_hydra_files(directory: Path) -> bool:
     """Whether ``directory`` holds nothing but what Hydra writes before a task trains: a sweep's ``multirun.yaml``,
     ``.hydra/*.yaml`` and ``*.log`` files, at any depth (a sweep's job directories)."""
@@ -244,7 +255,7 @@ def holds_only_hydra_files(directory: Path) -> bool:
         if path.is_dir():
             continue
         if not (path.suffix == ".log" or (path.parent.name == ".hydra" and path.suffix == ".yaml")
-                or path == directory / "multirun.yaml"):
+                or path.name == "multirun.yaml"):
             return False
     return True
 
@@ -284,11 +295,11 @@ class Preflight(Callback):
         run_dir = Path(os.path.abspath(str(config.hydra.run.dir)))
         note_output_dir(run_dir)  # what a Ctrl-C from here on names as written
         exit_on_user_error(lambda: check_single_run(config))
-        made = not run_dir.exists()
+        made = outermost_missing(run_dir)
         if writes_run_files():
             warn(single_run_launcher_note(override_lines(config.hydra.overrides.hydra)))
             exit_on_user_error(lambda: lock_output_dir(run_dir, "hydra.run.dir"))  # after every check
-        NEW_RUN_DIR[:] = [run_dir] if made else []  # set once the lock is held: a refused one removes nothing
+        NEW_RUN_DIR[:] = [made] if made else []  # set once the lock is held: a refused one removes nothing
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         forget_new_output_dirs()  # the run was not refused: its directory is its own from now on
@@ -316,7 +327,7 @@ class Preflight(Callback):
         note_output_dir(sweep_dir)  # what a Ctrl-C before the first job trains names as written
         if not in_process:
             end_startup()  # the jobs train in processes of their own (joblib, submitit), which answer a Ctrl-C
-        made = not sweep_dir.exists()
+        made = outermost_missing(sweep_dir)
         if writes_run_files():
             exit_on_user_error(lambda: check_sweep_dir_free(sweep_dir, bool(config.get("resume_sweep")),
                                                             resuming_checkpoints=config.get("ckpt_path") is not None))
@@ -334,5 +345,5 @@ class Preflight(Callback):
                     OmegaConf.select(config, "hydra.runtime.choices", default={}).get("hydra/sweeper"))))
             if OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:  # search workers share theirs
                 exit_on_user_error(lambda: lock_output_dir(sweep_dir, "hydra.sweep.dir"))  # after every check
-        NEW_SWEEP_DIR[:] = [sweep_dir] if made else []  # this multirun's (a process may run several)
+        NEW_SWEEP_DIR[:] = [made] if made else []  # this multirun's (a process may run several)
         defer_stop_for_workers(config)  # last: a multirun refused above leaves no handler (sweep/worker_stop.py)
