@@ -26,6 +26,7 @@ import lightning as L
 import torch
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from trainlab.checkout import root_dir
 from trainlab.checkpoint_check import check_checkpoint
 from trainlab.config_instantiation import instantiate_key
 from trainlab.data.data_choices import EVAL_SPLITS
@@ -36,8 +37,6 @@ from trainlab.models.metric_names import EVAL_METRIC_NAMES
 from trainlab.own_targets import OWN_TARGETS, foreign_targets
 from trainlab.recorded_yaml import DAMAGED, read_recorded_mapping
 from trainlab.run_status import STATUS_FILE, read_status
-
-REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 
 
 def sweep_dir_message(sweep_dir: Path) -> str:
@@ -65,13 +64,28 @@ def run_config(run_dir: Path) -> DictConfig:
                             "again without that setting to evaluate it")
         raise UserError(f"{run_dir} has no .hydra/config.yaml: not the directory of a trainlab run "
                         "(outputs/runs/<run> or outputs/multiruns/<sweep>/<job>)")
-    os.environ.setdefault("TRAINLAB_ROOT", str(REPOSITORY_ROOT))  # paths.root_dir, as train.py sets it
     cfg = OmegaConf.create(read_recorded_mapping(path))
     if not isinstance(cfg.get("paths"), DictConfig) or cfg.get("data") is None or cfg.get("model") is None:
         raise RecordedFileError(f"{path} is not a trainlab run's config (no paths, data or model): {DAMAGED}")
     with open_dict(cfg):
         cfg.paths.output_dir = str(run_dir)
+        if "root_dir" in cfg.paths:  # as train.py sets it: TRAINLAB_ROOT, else the checkout
+            cfg.paths.root_dir = str(root_dir())
+        trained_on = recorded_data_dir(run_dir)
+        if "TRAINLAB_ROOT" not in os.environ and trained_on is not None:  # the data the run trained on, wherever
+            cfg.data.data_dir = trained_on                                  # this command is started from
     return cfg
+
+
+def recorded_data_dir(run_dir: Path) -> str | None:
+    """``data.data_dir`` as the run resolved it (its ``hparams.yaml``), where that directory still exists: the
+    config's own value (``${paths.root_dir}/data``) depends on where this process runs."""
+    try:
+        data = read_recorded_mapping(run_dir / "hparams.yaml").get("data")
+    except (OSError, RecordedFileError):  # no record of it: the config's value
+        return None
+    recorded = data.get("data_dir") if isinstance(data, dict) else None
+    return str(recorded) if isinstance(recorded, str) and Path(recorded).is_dir() else None
 
 
 def wrote_checkpoints(run_dir: Path) -> bool:

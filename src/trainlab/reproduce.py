@@ -24,8 +24,8 @@ from datetime import datetime
 from pathlib import Path
 
 from trainlab.atomic_files import write_text_atomically
-
-ROOT = Path(os.environ.get("TRAINLAB_ROOT", Path(__file__).resolve().parents[2]))
+from trainlab.checkout import TRAIN_SCRIPT, required_checkout, root_dir
+from trainlab.errors import UserError
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,12 @@ def run_train_script(overrides: list[str], log: Path) -> int:
     root = logging.getLogger()
     handlers, level, argv = root.handlers[:], root.level, sys.argv
     GlobalHydra.instance().clear()
-    sys.argv = [str(ROOT / "train.py"), *overrides]
-    os.environ.setdefault("TRAINLAB_ROOT", str(ROOT))
+    script = required_checkout("trainlab reproduce") / TRAIN_SCRIPT
+    sys.argv = [str(script), *overrides]
+    os.environ.setdefault("TRAINLAB_ROOT", str(root_dir()))  # as train.py sets it: outputs/ and data/ of the run
     try:
         with log.open("w") as handle, redirect_stdout(handle), redirect_stderr(handle):
-            runpy.run_path(str(ROOT / "train.py"), run_name="__main__")
+            runpy.run_path(str(script), run_name="__main__")
         return 0
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
@@ -156,7 +157,13 @@ def reproduce(out: str | None = None, quick: bool = False, only: list[str] | Non
         known = ", ".join(e.id for e in EXPERIMENTS)
         print(f"error: --only {' '.join(only)}: unknown experiment id; allowed: {known}", file=sys.stderr)
         return 2
-    root = Path(out) if out else ROOT / "outputs" / "reproduce" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    if any(experiment.module is None for experiment in chosen):  # a sweep runs the checkout's train.py
+        try:
+            required_checkout("trainlab reproduce")
+        except UserError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    root = Path(out) if out else root_dir() / "outputs" / "reproduce" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     if root.exists() and any(root.iterdir()):
         print(f"error: {root} is not empty; choose a new --out", file=sys.stderr)
         return 2

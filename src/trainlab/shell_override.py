@@ -15,7 +15,9 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -39,13 +41,27 @@ def shell_override(key: str, value: Any) -> str:
     return shlex.quote(f'{key}="{escaped}"')
 
 
+def python_train_py() -> str:
+    """How to start this ``train.py`` from the current directory: ``python train.py`` in the checkout, else with the
+    script's path (the command was started from elsewhere: ``python /path/to/train.py``), prefixed by a
+    ``TRAINLAB_ROOT`` other than the script's own directory (where that run's ``outputs/`` and ``data/`` are)."""
+    script = Path(sys.argv[0]).resolve() if Path(sys.argv[0]).name == "train.py" else Path("train.py").resolve()
+    here = Path("train.py").resolve()
+    words = ["python", "train.py" if script == here else shlex.quote(str(script))]
+    root = os.environ.get("TRAINLAB_ROOT")
+    if root is not None and Path(root).resolve() != script.parent:
+        words.insert(0, f"TRAINLAB_ROOT={shlex.quote(root)}")
+    return " ".join(words)
+
+
 def train_command(overrides: Iterable[str], replacing: dict[str, Any], multirun: bool = False) -> str:
-    """``python train.py [-m] <overrides> <replacing>`` to paste into a shell: each override quoted as the shell
-    needs (it reaches Hydra as the user typed it), those of a key in ``replacing`` and Hydra's ``hydra.mode`` (which
-    ``-m`` sets) left out, then ``replacing``'s keys with their values (:func:`shell_override`). Hydra's own flags
-    (``--config-name``, ``--config-dir``) are not overrides and are not in it."""
+    """``python train.py [-m] <overrides> <replacing>`` to paste into a shell (:func:`python_train_py`): each
+    override quoted as the shell needs (it reaches Hydra as the user typed it), those of a key in ``replacing`` and
+    Hydra's ``hydra.mode`` (which ``-m`` sets) left out, then ``replacing``'s keys with their values
+    (:func:`shell_override`). Hydra's own flags (``--config-name``, ``--config-dir``) are not overrides and are not in
+    it."""
     kept = [o for o in overrides if override_key(o) not in replacing and override_key(o) != "hydra.mode"]
-    words = ["python", "train.py", *(["-m"] if multirun else []), *map(shlex.quote, kept),
+    words = [python_train_py(), *(["-m"] if multirun else []), *map(shlex.quote, kept),
              *(shell_override(key, value) for key, value in replacing.items())]
     return " ".join(words)
 
@@ -60,5 +76,6 @@ def finish_sweep_command(sweep_dir: str | os.PathLike) -> str:
         recorded = OmegaConf.load(os.path.join(sweep_dir, "multirun.yaml")).hydra.overrides
         overrides = [*override_lines(recorded.task), *override_lines(recorded.hydra)]
     except (OSError, yaml.YAMLError, OmegaConfBaseException, TypeError):  # no readable record: not rebuilt
-        return f"python train.py <the same overrides> resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)}"
+        return (f"{python_train_py()} <the same overrides> resume_sweep=true "
+                f"{shell_override('hydra.sweep.dir', sweep_dir)}")
     return train_command(overrides, replacing, multirun=True)
