@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shlex
+import sys
+from pathlib import Path
 
 import pytest
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -88,3 +90,18 @@ def test_the_resume_line_of_an_interrupted_run_keeps_the_hydra_mode_run_its_comm
     assert entry_point.resume_command(job) == (
         f"Resume with: python train.py experiment=compare_optimizers optimizer=sgd{mode} ckpt_path=last "
         f"{shell_override('hydra.run.dir', job)}")
+
+
+def test_the_printed_command_starts_train_py_as_it_can_be_started_from_here(tmp_path, monkeypatch):
+    """From another directory it said ``python train.py``, which is not there (and dropped a TRAINLAB_ROOT)."""
+    from trainlab.shell_override import python_train_py
+
+    script = Path(__file__).resolve().parents[1] / "train.py"
+    monkeypatch.setattr(sys, "argv", [str(script), "optimizer=adam"])
+    monkeypatch.setenv("TRAINLAB_ROOT", str(script.parent))
+    monkeypatch.chdir(script.parent)
+    assert python_train_py() == "python train.py"
+    monkeypatch.chdir(tmp_path)
+    assert python_train_py() == f"python {script}"
+    monkeypatch.setenv("TRAINLAB_ROOT", str(tmp_path / "my runs"))
+    assert python_train_py() == f"TRAINLAB_ROOT='{tmp_path / 'my runs'}' python {script}"
