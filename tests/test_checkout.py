@@ -63,3 +63,11 @@ def test_evaluate_reads_the_data_the_run_trained_on_wherever_it_starts(installed
     assert run_config(run_dir).data.data_dir == str(trained_on)
     (run_dir / "hparams.yaml").write_text(f"data:\n  data_dir: {tmp_path / 'gone'}\n")  # moved away: the config's
     assert Path(run_config(run_dir).data.data_dir).resolve() == Path.cwd() / "data"
+
+
+def test_a_single_run_names_its_directory_at_its_end(train_in_process, tmp_path):
+    """Started from elsewhere, a run wrote into the checkout's outputs/ and said nowhere where."""
+    result = train_in_process("trainer.max_steps=2", "trainer.max_epochs=-1", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    log = (result.stdout + result.stderr).splitlines()
+    assert any(line.endswith(f"[trainlab.train][INFO] - run directory: {tmp_path / 'run'}") for line in log), log[-5:]

@@ -264,6 +264,8 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
                 forget_requeue(output_dir)
 
     log.info(status_line(status, metrics))
+    if not context.multirun and writes_job_files:  # a sweep names its directory and summary at its end
+        log.info("run directory: %s", output_dir)
     name = cfg.get("optimized_metric")
     objective = objective_value(name, metrics, status, cfg.get("objective_on_failure"))
     save_status(objective)
