@@ -951,3 +951,42 @@ def test_trainlab_evaluate_on_a_run_without_hydra_files_says_which_setting_left_
     assert capsys.readouterr().err.splitlines() == [
         f"error: {run} has no .hydra/config.yaml, the config evaluate rebuilds the model and data from (the run was "
         "trained with hydra.output_subdir=null, which writes none); train it again without that setting to evaluate it"]
+
+
+@pytest.fixture
+def read_only_with(tmp_path):
+    """A directory on a tmpfs filled by ``fill(path)`` and then made read-only (a shared, read-only checkout)."""
+    @contextlib.contextmanager
+    def made(fill_it):
+        with tmpfs(tmp_path / "ro_after", size="8m") as where:
+            fill_it(where)
+            subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True)
+            yield where
+    return made
+
+
+def test_commands_writing_to_their_default_place_in_a_read_only_checkout_say_so_in_one_line(
+        read_only_with, data_dir, capsys, monkeypatch):
+    """Without --out, report, reproduce and the stand-alone experiments ended in a PermissionError traceback (an
+    unusable --out was one line already)."""
+    def a_sweep(where: Path) -> None:
+        (where / "sweep" / "0").mkdir(parents=True)
+        (where / "sweep" / "multirun.yaml").write_text("hydra: {}\n")
+        write_status(where / "sweep" / "0", "completed", [], {"val/acc": 0.5}, 0.5, 1.0)
+
+    with read_only_with(a_sweep) as checkout:
+        assert trainlab_cli(["report", str(checkout / "sweep")]) == 2
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line.startswith(f"error: {checkout / 'sweep' / 'report'} (where report writes without --out) is "
+                               "unusable: ") and line.endswith("allowed: --out <a directory this process can write to>")
+        monkeypatch.setenv("TRAINLAB_ROOT", str(checkout))
+        assert trainlab_cli(["reproduce", "--quick", "--only", "E"]) == 2
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line.startswith(f"error: {checkout / 'outputs' / 'reproduce'} (where reproduce writes without --out) "
+                               "is unusable: ")
+        from trainlab.experiments import optimizer_paths
+
+        with pytest.raises(SystemExit) as stop:
+            optimizer_paths.main([])
+        assert stop.value.code == 2
+        assert f"{checkout / 'outputs' / 'experiments' / 'optimizer_paths'}/" in capsys.readouterr().err

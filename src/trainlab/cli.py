@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from trainlab.output_locations import location_problem
 from trainlab.process_exit import skip_final_garbage_collection
@@ -29,6 +30,20 @@ def print_evaluation(run_dir: str, ckpt: str, splits: list[str]) -> int:
     for split, values in results.items():
         print(f"| {split} | {values['loss']:.4f} | {values['acc']:.4f} |")
     return 0
+
+
+def default_output_dir(args: argparse.Namespace) -> Path | None:
+    """Where ``report`` and ``reproduce`` write without ``--out``: ``<sweep_dir>/report`` (of an existing sweep;
+    a missing one is the report's to name), ``<root>/outputs/reproduce/``."""
+    if getattr(args, "out", None):
+        return None
+    if args.command == "report":
+        return Path(args.sweep_dir) / "report" if Path(args.sweep_dir).is_dir() else None
+    if args.command == "reproduce":
+        from trainlab.checkout import root_dir
+
+        return root_dir() / "outputs" / "reproduce"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     out_problem = location_problem(args.out) if getattr(args, "out", None) else None
     if out_problem is not None:  # before anything runs, as train.py checks hydra.run.dir
         print(f"error: --out {args.out} is unusable: {out_problem}", file=sys.stderr)
+        return 2
+    default_out = default_output_dir(args)
+    default_problem = location_problem(default_out) if default_out is not None else None
+    if default_problem is not None:  # a read-only checkout or sweep: the way out is --out
+        print(f"error: {default_out} (where {args.command} writes without --out) is unusable: {default_problem}; "
+              "allowed: --out <a directory this process can write to>", file=sys.stderr)
         return 2
 
     if args.command == "report":

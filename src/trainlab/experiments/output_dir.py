@@ -32,6 +32,10 @@ def experiment_output_dir(name: str, out: str | None, writes: Iterable[str]) -> 
     else:
         root = Path(os.environ.get("TRAINLAB_ROOT", "."))
         path = root / "outputs" / "experiments" / name / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+        problem = location_problem(path)
+        if problem is not None:  # a read-only directory it was started in: the way out is --out
+            raise OutputLocationError(f"{path} (where {name} writes without --out) is unusable: {problem}; allowed: "
+                                      "--out <a directory this process can write to>")
     clashes = sorted(file for file in writes if (path / file).exists())
     if clashes:
         raise RunDirInUseError(f"{path} already holds {', '.join(clashes)} from an earlier run of {name}; choose a "
