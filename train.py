@@ -31,6 +31,9 @@ from trainlab.shell_override import finish_sweep_command, train_command  # noqa:
 
 # conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
 os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))
+# The script the printed resume commands start (trainlab/shell_override.py), resolved before hydra.job.chdir moves
+# the working directory; a job's process (submitit) inherits it
+os.environ["TRAINLAB_TRAIN_SCRIPT"] = str(Path(__file__).resolve())
 
 
 @hydra.main(config_path="conf", config_name="train", version_base="1.3")

@@ -170,7 +170,7 @@ def run_train_in_process(args: list[str], tmp_path: Path, data_dir: Path,
     this process is restored afterwards: ``sys.argv``, ``env``, Hydra's singletons (``HydraConfig``,
     ``GlobalHydra``), the error reporting train.py installs, and logging.
     """
-    env = {"TRAINLAB_ROOT": str(ROOT), **(env or {})}
+    env = {"TRAINLAB_ROOT": str(ROOT), "TRAINLAB_TRAIN_SCRIPT": str(TRAIN_PY), **(env or {})}
     saved_env = {name: os.environ.get(name) for name in env}
     saved_argv, saved_report = sys.argv, hydra_internal.run_and_report
     saved_singletons = Singleton.get_state()

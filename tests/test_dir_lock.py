@@ -41,6 +41,13 @@ def held_elsewhere():
     for holder in holders:
         holder.kill()
         holder.wait()
+        holder.stdout.close()
+
+
+def free_for_another_process(directory: Path) -> bool:
+    probe = [sys.executable, "-c", "import fcntl, os, sys; fcntl.flock(os.open(sys.argv[1], os.O_RDONLY), "
+             "fcntl.LOCK_EX | fcntl.LOCK_NB)", str(directory)]
+    return subprocess.run(probe, capture_output=True).returncode == 0
 
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="flock: POSIX")
@@ -55,13 +62,13 @@ def test_a_directory_another_process_holds_is_refused_naming_it(tmp_path, held_e
 
 
 def test_a_process_keeps_its_own_lock_and_lets_go_of_it(tmp_path):
-    lock_output_dir(tmp_path / "run", "hydra.run.dir")
-    lock_output_dir(tmp_path / "run", "hydra.run.dir")  # a second command of this process in the same directory
-    probe = [sys.executable, "-c", "import fcntl, os, sys; fcntl.flock(os.open(sys.argv[1], os.O_RDONLY), "
-             "fcntl.LOCK_EX | fcntl.LOCK_NB)", str(tmp_path / "run")]
-    assert subprocess.run(probe, capture_output=True).returncode != 0  # held
-    release_output_dirs()
-    assert subprocess.run(probe, capture_output=True).returncode == 0  # free again
+    try:
+        lock_output_dir(tmp_path / "run", "hydra.run.dir")
+        lock_output_dir(tmp_path / "run", "hydra.run.dir")  # a second command of this process in the same directory
+        assert not free_for_another_process(tmp_path / "run")
+    finally:
+        release_output_dirs()
+    assert free_for_another_process(tmp_path / "run")
 
 
 def test_a_run_into_a_directory_in_use_is_refused_before_it_writes(train_in_process, tmp_path, held_elsewhere):
@@ -84,11 +91,38 @@ def test_a_basic_sweep_into_a_sweep_dir_in_use_is_refused(train_in_process, tmp_
     assert list(sweep.iterdir()) == []
 
 
-def test_runs_one_after_the_other_in_one_process_each_take_the_lock(train_in_process, tmp_path):
-    """The lock is let go at the run's end: a resume in the same directory by the same process is not refused."""
+@pytest.mark.parametrize("refused", [False, True], ids=["completed", "refused_by_its_data"])
+def test_a_command_lets_go_of_its_directory_when_it_ends(train_in_process, tmp_path, refused):
+    """In a process that runs several commands (tests, trainlab reproduce) another process may train there after
+    it, and so may this one (a resume)."""
     run_dir = tmp_path / "run"
-    first = train_in_process("trainer.max_steps=2", "trainer.max_epochs=-1", f"hydra.run.dir={run_dir}")
-    assert first.returncode == 0, first.stderr[-2000:]
-    again = train_in_process("trainer.max_steps=4", "trainer.max_epochs=-1", "ckpt_path=last",
-                             f"hydra.run.dir={run_dir}")
-    assert again.returncode == 0, again.stderr[-2000:]
+    too_many = ["data.train_size=9000"] if refused else []  # refused once the data is known, past Hydra's start
+    first = train_in_process("trainer.max_steps=2", "trainer.max_epochs=-1", *too_many, f"hydra.run.dir={run_dir}")
+    assert first.returncode == (2 if refused else 0), first.stderr[-2000:]
+    run_dir.mkdir(exist_ok=True)
+    assert free_for_another_process(run_dir)
+    if not refused:
+        again = train_in_process("trainer.max_steps=4", "trainer.max_epochs=-1", "ckpt_path=last",
+                                 f"hydra.run.dir={run_dir}")
+        assert again.returncode == 0, again.stderr[-2000:]
+
+
+def test_a_refused_command_removes_what_it_made_and_no_other_commands_directory(tmp_path):
+    """It removed the outermost directory it had made (outputs/ of a fresh root), with another command's new run
+    directory in it."""
+    from trainlab import preflight
+
+    made = [tmp_path / "outputs" / "runs" / "A", tmp_path / "outputs" / "runs", tmp_path / "outputs"]
+    (made[0] / ".hydra").mkdir(parents=True)
+    (made[0] / ".hydra" / "config.yaml").write_text("{}\n")
+    other = tmp_path / "outputs" / "runs" / "B"  # another command's, started meanwhile: Hydra's files so far
+    (other / ".hydra").mkdir(parents=True)
+    (other / ".hydra" / "config.yaml").write_text("{}\n")
+    preflight.NEW_RUN_DIR[:] = made
+    preflight.remove_refused_output_dir()
+    assert not made[0].exists() and (other / ".hydra" / "config.yaml").is_file()
+    other_parent = tmp_path / "fresh" / "sweeps"
+    preflight.NEW_SWEEP_DIR[:] = [other_parent / "S", other_parent, tmp_path / "fresh"]
+    (other_parent / "S").mkdir(parents=True)
+    preflight.remove_refused_output_dir()
+    assert not (tmp_path / "fresh").exists()  # the parents it made, emptied, go too

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 
 import pytest
@@ -97,7 +96,7 @@ def test_the_printed_command_starts_train_py_as_it_can_be_started_from_here(tmp_
     from trainlab.shell_override import python_train_py
 
     script = Path(__file__).resolve().parents[1] / "train.py"
-    monkeypatch.setattr(sys, "argv", [str(script), "optimizer=adam"])
+    monkeypatch.setenv("TRAINLAB_TRAIN_SCRIPT", str(script))  # as train.py records itself when it starts
     monkeypatch.setenv("TRAINLAB_ROOT", str(script.parent))
     monkeypatch.chdir(script.parent)
     assert python_train_py() == "python train.py"

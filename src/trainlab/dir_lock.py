@@ -11,7 +11,9 @@ leaves nothing to clean up. A second process is refused naming the directory, be
 
 Not locked: the job directories inside a sweep (the sweep's process holds the sweep's lock), a search's sweep
 directory (search workers share it on purpose: README, "Hyper-parameter search"), and a DDP job's other ranks
-(rank 0 writes the files). Where ``fcntl`` does not exist (Windows) nothing is locked.
+(rank 0 writes the files). Where ``fcntl`` does not exist (Windows) nothing is locked. The lock is the machine's:
+Linux's NFS client keeps a directory's ``flock`` on the client, so commands on two machines sharing an NFS
+``outputs/`` are not kept apart; a file system that refuses the call is said in a warning.
 """
 
 from __future__ import annotations
@@ -29,12 +31,13 @@ except ImportError:  # Windows: no flock
 _held: dict[Path, int] = {}  # directory -> the open descriptor that holds its lock
 
 
-def lock_output_dir(directory: Path, key: str) -> None:
+def lock_output_dir(directory: Path, key: str) -> str | None:
     """Hold the exclusive lock on ``directory`` (created if missing) for this process; refuse with
     :class:`~trainlab.errors.RunDirInUseError` naming ``key`` when another process holds it. A directory this
-    process already holds is kept (a process may run several commands in turn: tests, ``trainlab reproduce``)."""
+    process already holds is kept (a process may run several commands in turn: tests, ``trainlab reproduce``).
+    Returns a warning where the directory's file system cannot lock it (the command goes on unlocked)."""
     if fcntl is None or directory in _held:
-        return
+        return None
     directory.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(directory, os.O_RDONLY)
     try:
@@ -45,7 +48,12 @@ def lock_output_dir(directory: Path, key: str) -> None:
             f"output directory {directory} is in use by another process training there now (two commands started in "
             f"the same second get the same default directory); nothing was written. Start this one in a directory "
             f"of its own: {key}=<dir>") from None
+    except OSError as error:  # a file system without flock: said, not silently skipped
+        os.close(descriptor)
+        return (f"{key}={directory} cannot be locked ({error.strerror or error}): another command started into it "
+                "now would not be refused")
     _held[directory] = descriptor
+    return None
 
 
 def release_output_dirs() -> None:

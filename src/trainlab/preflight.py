@@ -120,6 +120,7 @@ def check_single_run(config: DictConfig) -> None:
         # the earlier run failed before it had anything to resume: its files, .hydra/ and log included, go to
         # attempts/<n>/ before Hydra writes this run's there
         hydra = config.hydra
+        lock_or_warn(Path(output_dir), "hydra.run.dir")  # before moving anything: a second command moves nothing
         target = set_attempt_aside(Path(output_dir), also=tuple(
             name for name in (hydra.output_subdir, f"{hydra.job.name}.log") if name))
         print(f"{output_dir} held a run that failed without a checkpoint; its files were moved to {target}",
@@ -227,23 +228,30 @@ IN_PROCESS_LAUNCHERS = ("hydra._internal.core_plugins.basic_launcher.BasicLaunch
 LOCAL_LAUNCHERS = (*IN_PROCESS_LAUNCHERS, "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
                    "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher")
 
-# The sweep directory this process's multirun made (it did not exist at on_multirun_start): Hydra writes its
-# multirun.yaml there before any job starts, so a sweep refused at its first job left a directory holding nothing else.
+# The sweep directory this process's multirun made (it did not exist at on_multirun_start), then the parents it made
+# for it: Hydra writes its multirun.yaml there before any job starts, so a sweep refused at its first job left a
+# directory holding nothing else.
 NEW_SWEEP_DIR: list[Path] = []
-# The run directory this process's single run made (it did not exist at on_run_start): Hydra writes .hydra/ and the
-# job's log there before the task runs, which refuses what only the data can tell (a size, a split)
+# The run directory this process's single run made (it did not exist at on_run_start), then the parents it made for
+# it: Hydra writes .hydra/ and the job's log there before the task runs, which refuses what only the data can tell
 NEW_RUN_DIR: list[Path] = []
 
 
-def outermost_missing(directory: Path) -> Path | None:
-    """The first of ``directory`` and its parents that does not exist yet, counting from the top: what making
-    ``directory`` creates (``outputs/multiruns/`` too, for a first sweep), and a refused command removes."""
-    missing = None
+def missing_parents(directory: Path) -> list[Path]:
+    """``directory`` and those of its parents that do not exist yet, deepest first (empty when it exists): what
+    making it creates (``outputs/multiruns/`` too, for a first sweep)."""
+    missing = []
     for path in (directory, *directory.parents):
         if path.exists():
             break
-        missing = path
+        missing.append(path)
     return missing
+
+
+def lock_or_warn(directory: Path, key: str) -> None:
+    """Hold ``directory``'s lock (:func:`~trainlab.dir_lock.lock_output_dir`); where its file system has none, say
+    so on stderr and go on."""
+    warn(lock_output_dir(directory, key))
 
 
 def holds_only_hydra_files(directory: Path) -> bool:
@@ -255,7 +263,7 @@ def holds_only_hydra_files(directory: Path) -> bool:
         if path.is_dir():
             continue
         if not (path.suffix == ".log" or (path.parent.name == ".hydra" and path.suffix == ".yaml")
-                or path.name == "multirun.yaml"):
+                or path == directory / "multirun.yaml"):
             return False
     return True
 
@@ -265,9 +273,9 @@ def remove_refused_output_dir() -> None:
     (:func:`holds_only_hydra_files`: a sweep refused at its first job, a run refused once its data is known), is
     removed - the refused command leaves nothing behind. One that cannot be removed is named in a warning; the
     refusal keeps its message and exit status."""
-    made = [*NEW_SWEEP_DIR, *NEW_RUN_DIR]
+    made = [NEW_SWEEP_DIR[:], NEW_RUN_DIR[:]]
     forget_new_output_dirs()
-    for directory in made:
+    for directory, *parents in (paths for paths in made if paths):
         if not directory.is_dir() or directory.is_symlink() or not holds_only_hydra_files(directory):
             continue
         try:
@@ -275,6 +283,12 @@ def remove_refused_output_dir() -> None:
         except OSError as error:
             print(f"warning: the refused command left {directory}, which it could not remove: {error}",
                   file=sys.stderr)
+            continue
+        for parent in parents:  # outputs/multiruns/ of a first sweep: only while empty (another command may use it)
+            try:
+                parent.rmdir()
+            except OSError:  # not empty (or gone): another command's now - its to keep
+                break
 
 
 def forget_new_output_dirs() -> None:
@@ -294,12 +308,12 @@ class Preflight(Callback):
         exit_on_user_error(lambda: check_run_locations(config, "hydra.run.dir"))
         run_dir = Path(os.path.abspath(str(config.hydra.run.dir)))
         note_output_dir(run_dir)  # what a Ctrl-C from here on names as written
+        made = missing_parents(run_dir)  # before a set-aside or the lock may make it
         exit_on_user_error(lambda: check_single_run(config))
-        made = outermost_missing(run_dir)
         if writes_run_files():
             warn(single_run_launcher_note(override_lines(config.hydra.overrides.hydra)))
-            exit_on_user_error(lambda: lock_output_dir(run_dir, "hydra.run.dir"))  # after every check
-        NEW_RUN_DIR[:] = [made] if made else []  # set once the lock is held: a refused one removes nothing
+            exit_on_user_error(lambda: lock_or_warn(run_dir, "hydra.run.dir"))  # after every check
+        NEW_RUN_DIR[:] = made  # set once the lock is held: a command refused by it removes nothing
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         forget_new_output_dirs()  # the run was not refused: its directory is its own from now on
@@ -327,7 +341,7 @@ class Preflight(Callback):
         note_output_dir(sweep_dir)  # what a Ctrl-C before the first job trains names as written
         if not in_process:
             end_startup()  # the jobs train in processes of their own (joblib, submitit), which answer a Ctrl-C
-        made = outermost_missing(sweep_dir)
+        made = missing_parents(sweep_dir)
         if writes_run_files():
             exit_on_user_error(lambda: check_sweep_dir_free(sweep_dir, bool(config.get("resume_sweep")),
                                                             resuming_checkpoints=config.get("ckpt_path") is not None))
@@ -344,6 +358,6 @@ class Preflight(Callback):
                     OmegaConf.select(config, "hydra.sweeper.params"),
                     OmegaConf.select(config, "hydra.runtime.choices", default={}).get("hydra/sweeper"))))
             if OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:  # search workers share theirs
-                exit_on_user_error(lambda: lock_output_dir(sweep_dir, "hydra.sweep.dir"))  # after every check
-        NEW_SWEEP_DIR[:] = [made] if made else []  # this multirun's (a process may run several)
+                exit_on_user_error(lambda: lock_or_warn(sweep_dir, "hydra.sweep.dir"))  # after every check
+        NEW_SWEEP_DIR[:] = made  # this multirun's (a process may run several)
         defer_stop_for_workers(config)  # last: a multirun refused above leaves no handler (sweep/worker_stop.py)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from trainlab.checkout import checkout_dir
 from trainlab.config_keys import override_key, override_lines
 
 PLAIN_VALUE = re.compile(r"[\w./:+@%-]*", re.ASCII)  # what both Hydra and the shell read as it is
@@ -44,8 +44,10 @@ def shell_override(key: str, value: Any) -> str:
 def python_train_py() -> str:
     """How to start this ``train.py`` from the current directory: ``python train.py`` in the checkout, else with the
     script's path (the command was started from elsewhere: ``python /path/to/train.py``), prefixed by a
-    ``TRAINLAB_ROOT`` other than the script's own directory (where that run's ``outputs/`` and ``data/`` are)."""
-    script = Path(sys.argv[0]).resolve() if Path(sys.argv[0]).name == "train.py" else Path("train.py").resolve()
+    ``TRAINLAB_ROOT`` other than the script's own directory (where that run's ``outputs/`` and ``data/`` are). The
+    script is the one ``train.py`` recorded when it started (``TRAINLAB_TRAIN_SCRIPT``), else the checkout's."""
+    recorded = os.environ.get("TRAINLAB_TRAIN_SCRIPT")
+    script = Path(recorded) if recorded else (checkout_dir() or Path.cwd()) / "train.py"
     here = Path("train.py").resolve()
     words = ["python", "train.py" if script == here else shlex.quote(str(script))]
     root = os.environ.get("TRAINLAB_ROOT")
