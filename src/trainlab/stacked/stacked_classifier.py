@@ -136,9 +136,12 @@ class StackedClassifier(HookNameAsPlainAttribute, L.LightningModule):
         halves = torch.tensor([0.5 * decay for decay in self.weight_decays], dtype=squares.dtype, device=squares.device)
         return halves * squares
 
+    def _train_accuracy(self) -> torch.Tensor:
+        """Each member's training accuracy over the epoch so far."""
+        return self.train_correct.double() / self.train_seen.clamp(min=1)
+
     def on_train_epoch_end(self) -> None:
-        accuracy = self.train_correct.double() / self.train_seen.clamp(min=1)
-        self.writer.write(self.global_step - 1, self.current_epoch, {"train/acc": accuracy})
+        self.writer.write(self.global_step - 1, self.current_epoch, {"train/acc": self._train_accuracy()})
         if self.divergence_check_every:
             self._check_divergence(in_epoch=False)
         self.train_correct.zero_()
@@ -166,19 +169,14 @@ class StackedClassifier(HookNameAsPlainAttribute, L.LightningModule):
         validations and epoch ends leave these members out."""
         step, epoch = self.global_step - 1, self.current_epoch
         if self.trainer.fit_loop.epoch_loop._should_check_val_epoch():
-            values = self._validate_now()
-            if "val/acc" in values:
-                best = torch.maximum(self.val_acc_best, values["val/acc"].to(self.val_acc_best.dtype))
-                self.val_acc_best.copy_(torch.where(torch.tensor(members, device=best.device), best,
-                                                    self.val_acc_best))
-                values["val/acc_best"] = self.val_acc_best
+            self._validate_now()
+            values = self._validation_values(members)
             self.writer.write(step, epoch, values, dict.fromkeys(values, members))
-        accuracy = self.train_correct.double() / self.train_seen.clamp(min=1)
-        self.writer.write(step, epoch, {"train/acc": accuracy}, {"train/acc": members})
+        self.writer.write(step, epoch, {"train/acc": self._train_accuracy()}, {"train/acc": members})
 
     @torch.no_grad()
-    def _validate_now(self) -> dict[str, torch.Tensor]:
-        """Every member's values of the eval splits now, as Lightning's validation pass computes them: its loaders
+    def _validate_now(self) -> None:
+        """Accumulate every member's sums over the eval splits now, as Lightning's validation pass does: its loaders
         and batch limits (``limit_val_batches``), the precision's input conversion and context, eval mode."""
         trainer = self.trainer
         trainer.fit_loop.epoch_loop.val_loop.setup_data()  # a no-op once a validation (or the sanity check) ran
@@ -196,10 +194,6 @@ class StackedClassifier(HookNameAsPlainAttribute, L.LightningModule):
                         self._accumulate(self._eval_split(index), batch)
         finally:
             self.net.train()
-        values: dict[str, torch.Tensor] = {}
-        for split in list(self._eval_sums):
-            values.update(self._split_values(split, EVAL_METRIC_NAMES[split]))
-        return values
 
     def _member_tensors(self) -> list[tuple[str, torch.Tensor]]:
         """The stacked tensors that hold one slice per member (parameters, running statistics)."""
@@ -236,6 +230,20 @@ class StackedClassifier(HookNameAsPlainAttribute, L.LightningModule):
         loss_sum, correct, count = self._eval_sums.pop(key)
         return {names[0]: loss_sum / count, names[1]: correct.double() / count}
 
+    def _validation_values(self, members: list[bool] | None = None) -> dict[str, torch.Tensor]:
+        """The accumulated eval splits' values (their sums emptied), with ``val/acc_best`` updated for ``members``
+        (a mask; None: all)."""
+        values: dict[str, torch.Tensor] = {}
+        for split in list(self._eval_sums):
+            values.update(self._split_values(split, EVAL_METRIC_NAMES[split]))
+        if "val/acc" in values:
+            best = torch.maximum(self.val_acc_best, values["val/acc"].to(self.val_acc_best.dtype))
+            if members is not None:
+                best = torch.where(torch.tensor(members, device=best.device), best, self.val_acc_best)
+            self.val_acc_best.copy_(best)
+            values["val/acc_best"] = self.val_acc_best
+        return values
+
     def validation_step(self, batch, batch_idx: int, dataloader_idx: int = 0) -> None:
         self._accumulate(self._eval_split(dataloader_idx), batch)
 
@@ -243,13 +251,7 @@ class StackedClassifier(HookNameAsPlainAttribute, L.LightningModule):
         if self.trainer.sanity_checking:
             self._eval_sums.clear()
             return
-        values: dict[str, torch.Tensor] = {}
-        for split in list(self._eval_sums):
-            values.update(self._split_values(split, EVAL_METRIC_NAMES[split]))
-        if "val/acc" in values:
-            self.val_acc_best.copy_(torch.maximum(self.val_acc_best, values["val/acc"].to(self.val_acc_best.dtype)))
-            values["val/acc_best"] = self.val_acc_best
-        self.writer.write(self.global_step - 1, self.current_epoch, values)
+        self.writer.write(self.global_step - 1, self.current_epoch, self._validation_values())
 
     def test_step(self, batch, batch_idx: int) -> None:
         self._accumulate("test", batch)
