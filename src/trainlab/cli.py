@@ -38,11 +38,13 @@ def default_output_dir(args: argparse.Namespace) -> Path | None:
     if getattr(args, "out", None):
         return None
     if args.command == "report":
-        return Path(args.sweep_dir) / "report" if Path(args.sweep_dir).is_dir() else None
-    if args.command == "reproduce":
-        from trainlab.checkout import root_dir
+        from trainlab.report.output_dir import default_report_dir
 
-        return root_dir() / "outputs" / "reproduce"
+        return default_report_dir(Path(args.sweep_dir)) if Path(args.sweep_dir).is_dir() else None
+    if args.command == "reproduce":
+        from trainlab.reproduce import reproductions_dir
+
+        return reproductions_dir()
     return None
 
 

@@ -151,6 +151,11 @@ def stopped(stop: BaseException, experiment: Experiment, rest: list[Experiment],
     return status
 
 
+def reproductions_dir() -> Path:
+    """The parent of a reproduction's directory without ``--out``: ``<root>/outputs/reproduce/``."""
+    return root_dir() / "outputs" / "reproduce"
+
+
 def reproduce(out: str | None = None, quick: bool = False, only: list[str] | None = None) -> int:
     chosen = [e for e in EXPERIMENTS if not only or e.id in {o.upper() for o in only}]
     if only and len(chosen) != len(set(only)):
@@ -163,7 +168,7 @@ def reproduce(out: str | None = None, quick: bool = False, only: list[str] | Non
         except UserError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-    root = Path(out) if out else root_dir() / "outputs" / "reproduce" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    root = Path(out) if out else reproductions_dir() / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     if root.exists() and any(root.iterdir()):
         print(f"error: {root} is not empty; choose a new --out", file=sys.stderr)
         return 2

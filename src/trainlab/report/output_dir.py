@@ -57,6 +57,11 @@ def read_record(path: Path) -> dict[str, object] | None:
     return payload
 
 
+def default_report_dir(sweep_dir: Path) -> Path:
+    """Where a sweep's report goes without ``--out``."""
+    return sweep_dir / "report"
+
+
 @dataclass
 class ReportDir:
     """A report directory claimed for ``sweep`` (see the module docstring); ``earlier``: the files of the earlier
@@ -77,9 +82,9 @@ class ReportDir:
                 report of this sweep did not write as it is now (each named, with why).
         """
         sweep = sweep_dir.resolve()
-        path = out if out is not None else sweep_dir / "report"
+        path = out if out is not None else default_report_dir(sweep_dir)
         record = read_record(path) if path.is_dir() else None
-        own_place = path.resolve() == (sweep / "report").resolve()
+        own_place = path.resolve() == default_report_dir(sweep).resolve()
         if record is not None and Path(str(record["sweep"])) != sweep and not own_place:
             raise RunDirInUseError(
                 f"cannot write the report of {sweep_dir} into {path}: it holds the report of another sweep, "
