@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 
 import torch
-from hydra.utils import get_object
+from hydra._internal.utils import _locate  # hydra.utils.get_object logs an ERROR line before raising
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
@@ -39,7 +39,7 @@ def writes_layer_weights(target: object) -> bool:
     if not isinstance(target, str):
         return False
     try:
-        function = get_object(target)
+        function = _locate(target)
     except Exception:  # noqa: BLE001 - a target that does not import is not trainlab's (its import error is its own)
         return False
     return any(function is initializer for initializer in LAYER_INITIALIZERS)
