@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import runpy
 import signal
 import sys
@@ -82,7 +81,6 @@ def run_train_script(overrides: list[str], log: Path) -> int:
     GlobalHydra.instance().clear()
     script = required_checkout("trainlab reproduce") / TRAIN_SCRIPT
     sys.argv = [str(script), *overrides]
-    os.environ.setdefault("TRAINLAB_ROOT", str(root_dir()))  # as train.py sets it: outputs/ and data/ of the run
     try:
         with log.open("w") as handle, redirect_stdout(handle), redirect_stderr(handle):
             runpy.run_path(str(script), run_name="__main__")
