@@ -55,10 +55,12 @@ from trainlab.group_options import option_lacks_key_message
 from trainlab.output_locations import NAME_MAX, PATH_MAX
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """``"; did you mean X?"`` for the closest candidate (difflib ratio >= 0.6), else ``""``."""
+def did_you_mean(word: str, candidates: Iterable[str], quoted: bool = False) -> str:
+    """``"; did you mean X?"`` for the closest candidate (difflib ratio >= 0.6), else ``""``; ``quoted``: ``'X'``."""
     close = difflib.get_close_matches(word, list(candidates), n=1)
-    return f"; did you mean {close[0]}?" if close else ""
+    if not close:
+        return ""
+    return f"; did you mean {repr(close[0]) if quoted else close[0]}?"
 
 
 def top_level_groups() -> set[str]:

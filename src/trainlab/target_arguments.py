@@ -62,11 +62,10 @@ def import_failure(target: str, error: BaseException) -> str:
 def close_names(module: str, name: str) -> str:
     """``; did you mean 'SGD'?`` for a misspelt class or function of an importable ``module`` (its public names);
     '' when none is close."""
-    import difflib
+    from trainlab.hydra_errors import did_you_mean
 
     names = [candidate for candidate in dir(importlib.import_module(module)) if not candidate.startswith("_")]
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return did_you_mean(name, names, quoted=True)
 
 
 def module_imports(module: str) -> bool:
