@@ -21,12 +21,14 @@ class JobContext:
     """``overrides``: the job's task overrides; ``choices``: Hydra's {group: option}; ``ignored_override_keys``: the
     override keys that name no hyper-parameter (``hydra.job.config.override_dirname.exclude_keys``);
     ``multirun``: whether the job is one of a multirun (a failed job then returns ``objective_on_failure``, or no
-    objective when ``optimized_metric: null``, instead of raising)."""
+    objective when ``optimized_metric: null``, instead of raising); ``drawn_seed``: for ``seed=null``, the seed a
+    DDP job's process drew for all its rank processes (:mod:`trainlab.run_seed`)."""
 
     overrides: list[str] = field(default_factory=list)
     choices: dict[str, str | None] = field(default_factory=dict)
     ignored_override_keys: list[str] = field(default_factory=list)
     multirun: bool = False
+    drawn_seed: int | None = None
 
     @classmethod
     def from_hydra(cls) -> JobContext:

@@ -6,6 +6,7 @@
      "objective": 0.93,                          # what was returned to the sweeper
      "wall_time_s": 12.3,
      "data_source": "bundled",                   # the data it trained on (data.source=auto resolved)
+     "drawn_seed": 2718281828,                   # seed=null runs only: the seed drawn (trainlab/run_seed.py)
      "error": "ValueError: ..."}                 # failed jobs only
 
 Sweep summaries (:mod:`trainlab.sweep.summary`) and sweep resume read it back.
@@ -42,6 +43,7 @@ def write_status(
     wall_time_s: float,
     error: str | None = None,
     data_source: str | None = None,
+    drawn_seed: int | None = None,
 ) -> Path:
     if status not in STATUSES:
         raise ValueError(f"status={status!r}; allowed: {', '.join(STATUSES)}")
@@ -54,6 +56,8 @@ def write_status(
     }
     if data_source is not None:
         payload["data_source"] = data_source
+    if drawn_seed is not None:
+        payload["drawn_seed"] = drawn_seed
     if error is not None:
         payload["error"] = error
     path = Path(output_dir) / STATUS_FILE

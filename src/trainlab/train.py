@@ -34,6 +34,7 @@ import logging
 import math
 import time
 import traceback
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,7 @@ from trainlab.models.network_check import check_network
 from trainlab.output_locations import check_task_locations
 from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
 from trainlab.run_dir import claim_run_dir, newest_beside, recorded_objective_to_skip
+from trainlab.run_seed import draw_seed, seed_generators
 from trainlab.run_status import read_status, status_line, write_status
 from trainlab.submitit_requeue import forget_requeue, note_requeue, requeued_checkpoint, restarted_before_saving
 from trainlab.sweep.worker_stop import StartupStop
@@ -175,9 +177,11 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     if processes > 1 and launched_by is None:
         # the ranks run outside submitit's job environment: they are told the requeued job's checkpoint
         ranks_cfg = cfg if requeued is None else OmegaConf.merge(cfg, {"ckpt_path": str(requeued)})
+        if cfg.get("seed") is None and ckpt_path is None:  # seed=null: one seed drawn for all the ranks
+            context = replace(context, drawn_seed=draw_seed())
         return train_in_rank_processes(ranks_cfg, context, processes, started)
-    if cfg.get("seed") is not None:
-        L.seed_everything(cfg.seed, workers=True, verbose=False)
+    seed = seed_generators(cfg.get("seed"), resuming=ckpt_path is not None, drawn=context.drawn_seed,
+                           says=writes_job_files)
     datamodule: L.LightningDataModule = instantiate_key(cfg, "data")
     init = instantiate_key(cfg, "init") if cfg.get("init") else None
     optimizer = instantiate_key(cfg, "optimizer")
@@ -191,8 +195,8 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     build_optimizers(model, cfg, {"optimizer": optimizer, "scheduler": scheduler})
     if hasattr(model, "net"):  # the classifier's network (check_model_methods refused compile.enabled without one)
         compile_network(model.net, cfg.get("compile"))
-    if processes > 1 and cfg.get("seed") is not None:  # same initial weights; each rank its own dropout masks
-        torch.manual_seed(cfg.seed + 1_000_003 * rank)
+    if processes > 1 and seed is not None:  # same initial weights; each rank its own dropout masks
+        torch.manual_seed(seed + 1_000_003 * rank)
     # StartupEnd: a Ctrl-C is train.py's start-up's to answer until fit starts, then the run's
     callbacks = [*instantiate_dict(cfg.get("callbacks"), "callbacks"), CheckpointProvenance(cfg, overrides),
                  StartupEnd()]
@@ -222,13 +226,15 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     metrics: dict[str, float] = {}
     status, error = "completed", None
     diverged_at: int | None = None
-    earlier_metrics, earlier_time = earlier_sessions(output_dir, ckpt_path) if writes_job_files else ({}, 0.0)
+    earlier = earlier_sessions(output_dir, ckpt_path) if writes_job_files else EarlierSessions()
+    drawn_seed = seed if cfg.get("seed") is None else None
 
     def save_status(objective: float | None) -> None:
         if not writes_job_files:
             return
-        write_status(output_dir, status, overrides, {**earlier_metrics, **metrics}, objective,
-                     earlier_time + time.monotonic() - started, error, data_source=resolved_source)
+        write_status(output_dir, status, overrides, {**earlier.metrics, **metrics}, objective,
+                     earlier.wall_time_s + time.monotonic() - started, error, data_source=resolved_source,
+                     drawn_seed=drawn_seed if drawn_seed is not None else earlier.drawn_seed)
 
     try:
         trainer.fit(model=model, datamodule=datamodule, ckpt_path=ckpt_path)
@@ -257,7 +263,7 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
             raise
         log.exception("job %s failed; the sweep goes on", output_dir.name)
     finally:
-        metrics = {**earlier_metrics, **metrics, "status/diverged": float(status == "diverged")}
+        metrics = {**earlier.metrics, **metrics, "status/diverged": float(status == "diverged")}
         if writes_job_files:
             record_run_end(trainer.loggers, metrics, status, trainer.global_step)
             if status != "interrupted":  # ended: a later start in this directory is no requeue of this run
@@ -282,24 +288,35 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     return objective
 
 
-def earlier_sessions(output_dir: Path, ckpt_path: Path | None) -> tuple[dict[str, float], float]:
-    """A run resumed from its ``last.ckpt`` in its own directory: the training metrics (``train/*``) and the wall
-    time its earlier sessions recorded in ``status.json``. A training metric this session does not log again
-    (``train/loss`` when no logging step comes after the resume) keeps its last value, as in a run never stopped,
-    and the wall time is the sessions' sum. Validation and test metrics are this session's alone: an earlier
+@dataclass(frozen=True)
+class EarlierSessions:
+    """What the earlier sessions of a resumed run recorded in its ``status.json`` (see :func:`earlier_sessions`)."""
+
+    metrics: dict[str, float] = field(default_factory=dict)  # training metrics (train/*)
+    wall_time_s: float = 0.0  # their wall time, summed
+    drawn_seed: int | None = None  # the seed its first session drew for seed=null (trainlab.run_seed)
+
+
+def earlier_sessions(output_dir: Path, ckpt_path: Path | None) -> EarlierSessions:
+    """A run resumed from its ``last.ckpt`` in its own directory: the training metrics (``train/*``), the wall
+    time and the drawn seed its earlier sessions recorded in ``status.json``. A training metric this session does not
+    log again (``train/loss`` when no logging step comes after the resume) keeps its last value, as in a run never
+    stopped, and the wall time is the sessions' sum. Validation and test metrics are this session's alone: an earlier
     session's were of another model. An older checkpoint resumed (``epoch_000.ckpt``) drops what came after it."""
     if (ckpt_path is None or Path(ckpt_path).name != "last.ckpt"
             or not Path(ckpt_path).resolve().is_relative_to(output_dir.resolve())):
-        return {}, 0.0
+        return EarlierSessions()
     try:
         recorded = read_status(output_dir)
     except RecordedFileError as damaged:
         log.warning("%s; this session's status.json starts afresh", damaged)
-        return {}, 0.0
+        return EarlierSessions()
     if recorded is None:
-        return {}, 0.0
+        return EarlierSessions()
     training = {name: value for name, value in (recorded.get("metrics") or {}).items() if name.startswith("train/")}
-    return training, float(recorded.get("wall_time_s") or 0.0)
+    drawn = recorded.get("drawn_seed")
+    return EarlierSessions(training, float(recorded.get("wall_time_s") or 0.0),
+                           drawn if isinstance(drawn, int) and not isinstance(drawn, bool) else None)
 
 
 def missing_objective_message(name: str, metrics: dict[str, float]) -> str:

@@ -301,7 +301,8 @@ def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: in
     if cause is not None:
         error = f"DDP rank {cause['rank']} of {world_size}: {cause['error']}"
         write_status(output_dir, "failed", context.overrides, recorded["metrics"], None,
-                     time.monotonic() - started, error, data_source=recorded.get("data_source"))
+                     time.monotonic() - started, error, data_source=recorded.get("data_source"),
+                     drawn_seed=context.drawn_seed)
         if not context.multirun:
             sigkilled = cause["kind"] == "killed" and cause.get("exit_status") == -signal.SIGKILL  # wrote nothing
             raise RankFailed(error if sigkilled else f"{error} (its traceback is in the log above)")

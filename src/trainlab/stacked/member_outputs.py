@@ -65,6 +65,7 @@ class Member:
     error: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     diverged_at_step: int | None = None  # the step its divergence was seen (its lone run's last step)
+    drawn_seed: int | None = None  # seed=null: the seed it drew (trainlab.run_seed)
 
     @property
     def output_dir(self) -> Path:
@@ -191,7 +192,7 @@ class MemberOutputs(Checkpoint):
             objective = None if interrupted else objective_value(
                 member.cfg.get("optimized_metric"), metrics, member.status, member.cfg.get("objective_on_failure"))
             write_status(member.output_dir, member.status, member.overrides, metrics, objective, wall_time,
-                         member.error, data_source=member.resolved_source)
+                         member.error, data_source=member.resolved_source, drawn_seed=member.drawn_seed)
             log.info("%s: %s", member.name, status_line(member.status, metrics))
             objectives.append(objective)
         return objectives

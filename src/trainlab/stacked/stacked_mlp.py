@@ -19,9 +19,10 @@ batch ``x`` of shape (B, 784) shared by all members, the output ``logits[k]`` (s
 * **Dropout** (:class:`StackedDropout`): inverted dropout with a drop probability per member (0 for members
   without dropout). The masks are drawn for the whole (K, B, H) tensor at once, so they are independent across
   members and reproducible from the seed, but they are not the masks the lone run would draw. They come from the
-  global generator seeded with the stack's first member's ``seed``, so a member's masks - and with them its
-  results - also depend on which members share its stack (the sweep's other jobs, ``hydra.launcher.max_members``,
-  members skipped by ``resume_sweep=true``); the same sweep run again draws the same masks.
+  global generator seeded with the stack's first member's ``seed`` (its drawn seed for ``seed=null``), so a
+  member's masks - and with them its results - also depend on which members share its stack (the sweep's other
+  jobs, ``hydra.launcher.max_members``, members skipped by ``resume_sweep=true``); the same sweep run again draws
+  the same masks.
 
 Members may differ in their weights, initialisation, dropout probability and optimizer; they share the layer
 sizes, the activation and the BatchNorm kind (the group key of :mod:`trainlab.stacked.grouping`).

@@ -7,11 +7,12 @@ for what they share):
 2. Each job's config is validated, its directories checked and claimed, as a lone run does
    (:func:`completed_objectives` does 1 and 2 but the claim, which the stacked launcher calls before it writes any
    job's ``.hydra/``).
-3. Each member is built exactly as its lone run builds it - ``seed_everything(seed)``, then its initializer,
+3. Each member is built exactly as its lone run builds it - ``seed_everything(seed)`` (for ``seed=null`` a seed
+   drawn and recorded, :mod:`trainlab.run_seed`), then its initializer,
    optimizer and :class:`~trainlab.models.classifier.MLPClassifier` - so its initial weights are the lone run's.
 4. The members are stacked (:class:`~trainlab.stacked.stacked_classifier.StackedClassifier`) and trained by one
    Lightning Trainer (the members' shared ``trainer`` config) on the shared data module; the global generators
-   are re-seeded with the first member's ``seed`` before training (dropout masks).
+   are re-seeded with the first member's ``seed`` (or its drawn one) before training (dropout masks).
 5. ``test`` runs once for every member still training; each member's status, HPARAMS and objective are recorded.
 
 A run-time failure marks every member ``failed`` and the sweep goes on (each returns ``objective_on_failure``);
@@ -44,6 +45,7 @@ from trainlab.heap_reuse import reuse_freed_heap_memory
 from trainlab.loggers.hparams import logged_config, run_hparams
 from trainlab.output_locations import check_task_locations
 from trainlab.run_dir import check_run_dir_free, claim_run_dir, recorded_objective_to_skip
+from trainlab.run_seed import seed_generators
 from trainlab.stacked.grouping import CallbackPlan, callback_plan
 from trainlab.stacked.member_outputs import Member, MemberOutputs, StackShutdown
 from trainlab.stacked.stacked_classifier import StackedClassifier
@@ -71,8 +73,7 @@ class StackJob:
 def build_member(job: StackJob, datamodule: L.LightningDataModule, plan: CallbackPlan) -> Member:
     """The member as its lone run builds it (same order of random draws), with its loggers and hyper-parameters."""
     cfg = job.cfg
-    if cfg.get("seed") is not None:
-        L.seed_everything(cfg.seed, workers=True, verbose=False)
+    seed = seed_generators(cfg.get("seed"), resuming=False, job=job.job_name)  # a stack never resumes a checkpoint
     init = instantiate_key(cfg, "init") if cfg.get("init") else None
     optimizer = instantiate_key(cfg, "optimizer")
     module = instantiate_key(cfg, "model", factories={"init": init}, optimizer=optimizer, init=init, scheduler=None)
@@ -84,7 +85,8 @@ def build_member(job: StackJob, datamodule: L.LightningDataModule, plan: Callbac
                   loggers=instantiate_dict(cfg.get("logger"), "logger"), config=logged_config(cfg, source),
                   columns=run_hparams(cfg, job.choices, job.overrides, job.ignored_override_keys, source),
                   resolved_source=source, provenance=provenance(cfg, job.overrides, source),
-                  last_checkpoint=plan.last_checkpoint, shutdown_checkpoint=plan.shutdown_checkpoint)
+                  last_checkpoint=plan.last_checkpoint, shutdown_checkpoint=plan.shutdown_checkpoint,
+                  drawn_seed=seed if cfg.get("seed") is None else None)
 
 
 def member_plans(jobs: list[StackJob]) -> list[CallbackPlan]:
@@ -176,8 +178,8 @@ def train_stack(jobs: list[StackJob], skipped: dict[int, float | None] | None = 
     trainer: L.Trainer = instantiate_key(first, "trainer", callbacks=callbacks, logger=False,
                                          enable_checkpointing=True)  # MemberOutputs checkpoints
     log.info("stack of %d members: %s", len(members), ", ".join(job.job_name for job in stack_jobs))
-    if first.get("seed") is not None:
-        L.seed_everything(first.seed, workers=True, verbose=False)
+    first_seed = first.get("seed") if first.get("seed") is not None else members[0].drawn_seed
+    L.seed_everything(first_seed, workers=True, verbose=False)
     try:
         trainer.fit(model=module, datamodule=datamodule)
         if outputs.settle_divergence() and first.get("test", True):
