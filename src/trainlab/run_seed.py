@@ -6,6 +6,10 @@ a multirun: a job then continues the state the previous job of the same process 
 a seed from the OS's entropy, seeds every generator with it as ``seed=<it>`` would, logs it and records it in
 ``status.json`` (``drawn_seed``): ``seed=<it>`` repeats the run.
 
+A DDP job started by ``train.py`` draws once for all its rank processes. Under a cluster launcher (``torchrun``,
+``srun``) each rank process draws for itself: DDP starts every rank from rank 0's weights and rank 0's seed is the one
+recorded, so ``seed=<it>`` repeats the start but not the other ranks' dropout masks.
+
 A run resumed from a checkpoint draws nothing: its random state is the checkpoint's (``callbacks.rng_state``), and
 its ``status.json`` keeps the seed its first session drew.
 """
