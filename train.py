@@ -48,7 +48,7 @@ def main(cfg: DictConfig) -> float | None:
     from trainlab.train import train
 
     route_lightning_logs_through_root()
-    worker = in_a_worker()  # a joblib worker's job: its pool waits for every worker (trainlab/sweep/worker_stop.py)
+    worker = in_a_worker()  # a joblib or submitit_local job: the command waits for them all (sweep/worker_stop.py)
     try:
         return run_worker_job(cfg, train) if worker else train(cfg)
     except UserError as error:  # a config value, data file or directory to fix: one line, exit status 2

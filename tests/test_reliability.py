@@ -246,22 +246,39 @@ def test_only_joblib_workers_that_are_processes_wait_for_their_own_signal():
             for backend in (None, "loky", "multiprocessing", "threading")] == [True, True, True, False]
     stacked = "hydra_plugins.trainlab_stacked_launcher.stacked_launcher.StackedLauncher"
     assert not jobs_train_in_workers(OmegaConf.create({"_target_": stacked})) and not jobs_train_in_workers(None)
+    # submitit's local launcher: a process per job (its controllers kept from the signal, sweep/submitit_local_stop.py)
+    local = "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher"
+    slurm = "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"
+    assert jobs_train_in_workers(OmegaConf.create({"_target_": local}))
+    assert not jobs_train_in_workers(OmegaConf.create({"_target_": slurm}))  # its jobs train on SLURM's nodes
 
 
 def ctrl_c_in_a_joblib_sweep(tmp_path: Path, data_dir: Path, sweep: list[str], n_jobs: int,
                              training: int, *extra: str) -> tuple[subprocess.Popen, str, str, Path]:
     """``train.py <sweep>`` with joblib's ``n_jobs`` workers; once ``training`` jobs train, job 0 sends SIGINT to
     the whole process group, as a terminal's Ctrl-C does."""
+    return ctrl_c_in_a_sweep(tmp_path, data_dir, sweep, ["hydra/launcher=joblib", f"hydra.launcher.n_jobs={n_jobs}"],
+                             training, *extra)
+
+
+def ctrl_c_in_a_sweep(tmp_path: Path, data_dir: Path, sweep: list[str], launcher: list[str], training: int,
+                      *extra: str, sigint_ignored: bool = False) -> tuple[subprocess.Popen, str, str, Path]:
+    """``train.py <sweep> <launcher>``; once ``training`` jobs train, job 0 sends SIGINT to the whole process group,
+    as a terminal's Ctrl-C does. ``sigint_ignored``: the command starts with SIGINT ignored, as a background job of a
+    script does (it inherits that, and so do the processes it starts)."""
     sweep_dir = tmp_path / "sweep"
-    command = [sys.executable, str(ROOT / "train.py"), *sweep, "hydra/launcher=joblib",
-               f"hydra.launcher.n_jobs={n_jobs}",
+    command = [sys.executable, str(ROOT / "train.py"), *sweep, *launcher,
                "trainer.max_epochs=1000", "data.train_size=100", "data.val_size=100", "data.source=bundled",
                f"paths.data_dir={data_dir}", "trainer.enable_progress_bar=false", f"hydra.sweep.dir={sweep_dir}",
                "callbacks.last_checkpoint=null",  # the stop's checkpoint is the only one
                f"+callbacks.ctrl_c={{_target_:sigterm_at_step.CtrlCOnceEveryJobTrains,marks:'{tmp_path / 'marks'}',"
                f"jobs:{training}}}", *extra]
+    # this checkout's trainlab, also where the environment's editable install is another checkout's
+    python_path = os.pathsep.join([str(ROOT / "tests"), str(ROOT / "src")])
     run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           env={**os.environ, "PYTHONPATH": str(ROOT / "tests")}, start_new_session=True)
+                           env={**os.environ, "PYTHONPATH": python_path}, start_new_session=True,
+                           preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored
+                           else None)
     try:
         stdout, stderr = run.communicate(timeout=300)
     finally:
@@ -299,6 +316,32 @@ def test_ctrl_c_in_a_joblib_sweep_waits_for_every_worker_to_save_and_starts_no_q
     else:
         assert "the search stopped with 0 of 4 trials run (" in stderr
         assert stdout.count(" interrupted\n") + stderr.count(" interrupted\n") >= 2  # "trial <n> interrupted"
+
+
+@pytest.mark.slow  # ~25 s each on 2 cores (make test-slow; the default run stays ~4 min)
+@pytest.mark.parametrize("sigint_ignored", [False, True], ids=["terminal", "sigint-ignored"])
+def test_ctrl_c_in_a_submitit_local_sweep_saves_every_job_and_stops_as_the_basic_launcher_does(tmp_path, data_dir,
+                                                                                               sigint_ignored):
+    """submitit's controller processes took the Ctrl-C too: KeyboardInterrupt tracebacks, and their clean-up sent
+    the jobs a second SIGINT (a job stopped at once, without its status) and SIGKILL. With SIGINT ignored by the
+    command (a script's background job) the jobs saved, but exited without submitit's result: the command waited
+    ~15 s, then ended with a traceback of submitit's UncompletedJobError and exit status 1."""
+    run, _, stderr, sweep_dir = ctrl_c_in_a_sweep(tmp_path, data_dir, ["-m", "seed=1,2"],
+                                                  ["hydra/launcher=submitit_local"], 2, sigint_ignored=sigint_ignored)
+    assert run.returncode == 128 + signal.SIGINT, stderr[-3000:]
+    assert "Traceback" not in stderr and "UncompletedJobError" not in stderr, stderr[-3000:]
+    assert job_statuses(sweep_dir) == ["interrupted", "interrupted"], stderr[-3000:]
+    jobs = sorted((path.parent for path in sweep_dir.rglob(".hydra")), key=lambda job: int(
+        job.relative_to(sweep_dir).parts[0].split("_")[0]))
+    for job in jobs:  # each job's line, which its process wrote to <sweep>/.submitit/, said by the command
+        checkpoint = job / "checkpoints" / "last.ckpt"
+        assert checkpoint.is_file()
+        assert stderr.count(f", saved {checkpoint}\n") == 1, stderr[-3000:]
+    assert stderr.count("SIGINT: stopped at step ") == 2
+    assert stderr.count("Finish the sweep with: ") == 1 and stderr.endswith(
+        f"hydra/launcher=submitit_local resume_sweep=true hydra.sweep.dir={sweep_dir}\n"), stderr[-3000:]
+    assert [row["status"] for row in csv.DictReader((sweep_dir / "summary.csv").open())] == ["interrupted"] * 2
+    assert not (sweep_dir / ".stop_requested").exists()
 
 
 @pytest.mark.slow  # ~25 s on 2 cores (make test-slow; the default run stays ~4 min)

@@ -1,4 +1,5 @@
-"""Ctrl-C (SIGINT) or SIGTERM while a multirun's jobs train in worker processes of this machine (joblib).
+"""Ctrl-C (SIGINT) or SIGTERM while a multirun's jobs train in worker processes of this machine (joblib, submitit's
+local launcher).
 
 A terminal's Ctrl-C reaches every process of the command's process group: each worker's job saves its
 ``last.ckpt``, writes ``status.json`` (``interrupted``) and ends (:mod:`trainlab.callbacks.graceful_shutdown`). The
@@ -23,7 +24,9 @@ The workers must get the signal themselves: send it to the process group (``kill
 Ctrl-C and SLURM's ``scancel`` do; the command's process does not forward it (a worker given it twice would stop at
 once, without saving). With ``hydra.launcher.n_jobs=1`` joblib runs the jobs one after another in the command's
 process, and under its ``threading`` backend in threads of it, which get no signal: there a Ctrl-C stops the sweep as
-with the basic launcher.
+with the basic launcher. submitit's local launcher starts a controller process of submitit's own beside each job,
+which must not take the signal: :mod:`trainlab.sweep.submitit_local_stop` keeps it from them, and prints the jobs'
+lines, which went to ``<sweep>/.submitit/``, when the sweep stops.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,14 +45,20 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab.search.stop_signals import StopSignals
+from trainlab.sweep.submitit_local_stop import (
+    is_submitit_local,
+    keep_stop_signals_from_controllers,
+    let_stop_signals_in,
+    stopped_jobs,
+)
 
 log = logging.getLogger(__name__)
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
-#: launchers whose jobs train in worker processes of this machine that share the command's process group (not
-#: submitit's local launcher: a controller process of submitit's own takes the same Ctrl-C and may end its job before
-#: the job's result is written, and a command that waited then failed with UncompletedJobError)
-WORKER_LAUNCHERS = ("hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",)
+#: joblib's launcher; with submitit's local launcher (whose controller processes are kept from the signal:
+#: sweep/submitit_local_stop.py), the launchers whose jobs train in worker processes of this machine that share the
+#: command's process group (jobs_train_in_workers)
+JOBLIB_LAUNCHER = "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"
 #: joblib backends whose workers are processes (joblib's default is loky)
 PROCESS_BACKENDS = (None, "loky", "multiprocessing")
 #: the file in the sweep directory that tells a worker's job starting after a stop not to train
@@ -59,10 +69,12 @@ COMMAND_PID = "TRAINLAB_MULTIRUN_PID"
 
 def jobs_train_in_workers(launcher: Any) -> bool:
     """Whether ``launcher`` (a config's ``hydra.launcher`` node) trains the jobs in worker processes of this machine:
-    joblib with a process backend and more than one job at a time."""
+    joblib with a process backend and more than one job at a time, or submitit's local launcher (a process per job)."""
     if launcher is None or not hasattr(launcher, "get"):
         return False
-    return (launcher.get("_target_") in WORKER_LAUNCHERS and launcher.get("backend") in PROCESS_BACKENDS
+    if is_submitit_local(launcher):
+        return True
+    return (launcher.get("_target_") == JOBLIB_LAUNCHER and launcher.get("backend") in PROCESS_BACKENDS
             and launcher.get("n_jobs", -1) not in (1, None))
 
 
@@ -101,6 +113,8 @@ def stop_marked(sweep_dir: Path) -> bool:
 
 #: the basic sweeper's deferral of a stop signal (one multirun at a time per process; see defer_stop_for_workers)
 DEFERRED: StopSignals | None = None
+#: when this process's multirun with worker processes started: a job's status.json written since is this command's
+STARTED: float | None = None
 
 
 def workers_stop(sweep_dir: Path, signum: int) -> None:
@@ -116,11 +130,16 @@ def defer_stop_for_workers(config: DictConfig) -> None:
     earlier stop's mark and, for Hydra's basic sweeper, defer the first stop signal (a search defers it itself)."""
     from trainlab.sweep.basic_sweep import BASIC_SWEEPER
 
-    if not jobs_train_in_workers(OmegaConf.select(config, "hydra.launcher")):
+    global STARTED
+    launcher = OmegaConf.select(config, "hydra.launcher")
+    if not jobs_train_in_workers(launcher):
         return
     sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
     os.environ[COMMAND_PID] = str(os.getpid())
+    STARTED = time.time()
     clear_stop_mark(sweep_dir)
+    if is_submitit_local(launcher):
+        keep_stop_signals_from_controllers()
     if OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:
         global DEFERRED
         if DEFERRED is not None:  # a process that runs several commands (one refused later never ended)
@@ -133,22 +152,32 @@ def defer_stop_for_workers(config: DictConfig) -> None:
 class WaitForWorkers(Callback):
     """Hydra callback, first in ``hydra.callbacks`` so that its end comes after the summary's: puts the handlers
     back and, where the basic sweeper deferred a stop signal (:func:`defer_stop_for_workers`), ends the command as a
-    stopped sweep ends - exit status 128 + signal, with the command that finishes the sweep."""
+    stopped sweep ends - exit status 128 + signal, with the command that finishes the sweep (for submitit's local
+    launcher after the lines of the jobs it stopped, whose own output went to ``<sweep>/.submitit/``)."""
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from trainlab.shell_override import finish_sweep_command
+        from trainlab.sweep.job_dirs import sweep_job_dirs
 
         global DEFERRED
         signum = None
         if DEFERRED is not None:
             DEFERRED.restore()
             signum, DEFERRED = DEFERRED.pending, None
+        submitit_local = is_submitit_local(OmegaConf.select(config, "hydra.launcher"))
+        if submitit_local:
+            let_stop_signals_in()  # blocked since the multirun started; one that came meanwhile was received
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         clear_stop_mark(sweep_dir)
-        if signum is not None:
+        if signum is None:
+            return
+        if submitit_local:
+            lines = stopped_jobs(sweep_job_dirs(sweep_dir), since=STARTED or 0.0)
+            print("\n".join([*lines, f"Finish the sweep with: {finish_sweep_command(sweep_dir)}"]), file=sys.stderr)
+        else:  # each worker's job said what it saved, on this terminal
             print(f"{signal.Signals(signum).name}: the sweep stopped; finish it with: "
                   f"{finish_sweep_command(sweep_dir)}", file=sys.stderr)
-            raise SystemExit(128 + signum)
+        raise SystemExit(128 + signum)
 
 
 class StartupStop(BaseException):
@@ -162,18 +191,31 @@ class StartupStop(BaseException):
 class WorkerJobSignals:
     """Context manager around a worker's job. Training answers a stop signal with its own handler; outside it, a
     stop signal marks the stop and - unless the job has written its ``status.json`` (it ended; its outcome stands) -
-    raises :class:`StartupStop`. Afterwards the worker's previous handlers are back."""
+    raises :class:`StartupStop`. Afterwards the worker's previous handlers are back.
+
+    A job of submitit's local launcher starts with the stop signals blocked
+    (:mod:`trainlab.sweep.submitit_local_stop`): :meth:`let_in` unblocks them once the handlers are installed, and
+    the end blocks them again, so that a later Ctrl-C cannot end the process before submitit has written the job's
+    result."""
 
     def __init__(self, sweep_dir: Path, job_dir: Path) -> None:
         self.sweep_dir, self.job_dir = sweep_dir, job_dir
         self.previous: dict[int, Any] = {}
+        self.blocked: set[int] = set()  # the stop signals this thread blocked when the job started
 
     def __enter__(self) -> WorkerJobSignals:
         if threading.current_thread() is threading.main_thread():
+            self.blocked = signal.pthread_sigmask(signal.SIG_BLOCK, []) & set(SIGNALS)
             for signum in SIGNALS:
                 self.previous[signum] = signal.getsignal(signum)
                 signal.signal(signum, self.handle)
         return self
+
+    def let_in(self) -> None:
+        """Unblock the stop signals where the job started with them blocked: one that came while it started is
+        handled now (:meth:`handle`)."""
+        if self.blocked:
+            let_stop_signals_in()
 
     def handle(self, signum: int, frame: object) -> None:
         from trainlab.run_status import STATUS_FILE
@@ -183,6 +225,8 @@ class WorkerJobSignals:
             raise StartupStop(signum)
 
     def __exit__(self, *exc_info: object) -> None:
+        if self.blocked:  # first: a signal from here on waits, blocked, instead of meeting the previous handler
+            signal.pthread_sigmask(signal.SIG_BLOCK, self.blocked)
         for signum, handler in self.previous.items():
             signal.signal(signum, handler)
         self.previous.clear()
@@ -201,8 +245,9 @@ def run_worker_job(cfg: Any, train: Callable[[Any], float | None]) -> float | No
         log.warning("%s: the sweep was stopped before this job started; not run (resume_sweep=true runs it)",
                     job_dir.name)
         return None
-    with WorkerJobSignals(sweep_dir, job_dir):
+    with WorkerJobSignals(sweep_dir, job_dir) as signals:
         try:
+            signals.let_in()  # submitit's local launcher: blocked until now, answered from here on
             return train(cfg)
         except StartupStop as stop:
             log.warning("%s: %s before this job's training began; not run (resume_sweep=true runs it)", job_dir.name,
