@@ -43,6 +43,7 @@ def main(cfg: DictConfig) -> float | None:
     # none of it, so those answer in about a second.
     from trainlab.callbacks.divergence_guard import RunDiverged
     from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+    from trainlab.failed_run_dir import say_where_failed_run_is
     from trainlab.lightning_noise import route_lightning_logs_through_root
     from trainlab.sweep.worker_stop import StartupStop, in_a_worker, run_worker_job
     from trainlab.train import train
@@ -52,6 +53,7 @@ def main(cfg: DictConfig) -> float | None:
     try:
         return run_worker_job(cfg, train) if worker else train(cfg)
     except UserError as error:  # a config value, data file or directory to fix: one line, exit status 2
+        say_where_failed_run_is(refused=True)  # a directory the refusal keeps (its status.json): where it is
         exit_for_user_error(error)
     except RunDiverged as diverged:  # trained, recorded, but useless: exit status 3 (a multirun job never raises it)
         print(diverged, file=sys.stderr)
@@ -82,6 +84,9 @@ def main(cfg: DictConfig) -> float | None:
         if worker:  # it returns: the pool waits for the other workers to save
             return None
         sys.exit(128 + stop.signum)
+    except Exception:  # a crash: Hydra prints the traceback (exit status 1); the run's files stay, said where first
+        say_where_failed_run_is(refused=False)
+        raise
 
 
 def resume_command(run_dir: Path) -> str:

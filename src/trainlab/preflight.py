@@ -268,16 +268,23 @@ def holds_only_hydra_files(directory: Path) -> bool:
     return True
 
 
+def refusal_removes(directory: Path) -> bool:
+    """Whether a refusal now (exit status 2) removes ``directory`` (:func:`remove_refused_output_dir`): it is the
+    sweep or run directory this command made, and it holds only Hydra's files."""
+    made = [paths[0] for paths in (NEW_SWEEP_DIR, NEW_RUN_DIR) if paths]
+    return (directory in made and directory.is_dir() and not directory.is_symlink()
+            and holds_only_hydra_files(directory))
+
+
 def remove_refused_output_dir() -> None:
     """After a refusal (exit status 2): the sweep or run directory this command made, if it holds only Hydra's files
     (:func:`holds_only_hydra_files`: a sweep refused at its first job, a run refused once its data is known), is
     removed - the refused command leaves nothing behind. One that cannot be removed is named in a warning; the
     refusal keeps its message and exit status."""
-    made = [NEW_SWEEP_DIR[:], NEW_RUN_DIR[:]]
+    made = [paths[:] for paths in (NEW_SWEEP_DIR, NEW_RUN_DIR) if paths]
+    to_remove = [paths for paths in made if refusal_removes(paths[0])]
     forget_new_output_dirs()
-    for directory, *parents in (paths for paths in made if paths):
-        if not directory.is_dir() or directory.is_symlink() or not holds_only_hydra_files(directory):
-            continue
+    for directory, *parents in to_remove:
         try:
             shutil.rmtree(directory)
         except OSError as error:
