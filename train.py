@@ -54,6 +54,10 @@ def main(cfg: DictConfig) -> float | None:
         return run_worker_job(cfg, train) if worker else train(cfg)
     except UserError as error:  # a config value, data file or directory to fix: one line, exit status 2
         say_where_failed_run_is(refused=True)  # a directory the refusal keeps (its status.json): where it is
+        if worker:  # the command's process prints the line, once for all its workers
+            from trainlab.sweep.worker_refusal import refuse_from_worker
+
+            refuse_from_worker(error)
         exit_for_user_error(error)
     except RunDiverged as diverged:  # trained, recorded, but useless: exit status 3 (a multirun job never raises it)
         print(diverged, file=sys.stderr)

@@ -53,6 +53,7 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 from trainlab.errors import UserError, exit_for_user_error, exit_with_error_line
 from trainlab.group_options import option_lacks_key_message
 from trainlab.output_locations import NAME_MAX, PATH_MAX
+from trainlab.sweep.worker_refusal import RefusedInWorker
 
 
 def did_you_mean(word: str, candidates: Iterable[str], quoted: bool = False) -> str:
@@ -320,6 +321,8 @@ def report_config_errors_in_one_line() -> None:
             try:
                 return report(func)
             except SystemExit as stop:
+                if isinstance(stop, RefusedInWorker):  # a joblib worker's job refused its config: said once, here
+                    print(f"error: {stop.message}", file=sys.stderr)
                 if stop.code == 2:  # refused: a sweep or run dir made for nothing is not left behind
                     from trainlab.preflight import remove_refused_output_dir
 

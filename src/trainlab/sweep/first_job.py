@@ -11,8 +11,12 @@ and :func:`~trainlab.config_validation.check_optimized_metric`): a refusal names
 nothing is written. The later jobs are checked the same way (a refusal of one of them names the job and its
 overrides): one of them refused at its start had stopped the sweep after the jobs before it had trained, with no
 ``summary.csv`` and an error that named neither the job nor the stop. Where the jobs train in
-processes of their own (joblib, submitit), the keys of each group are left to the jobs: checking them imports torch
-and Lightning, seconds that process would spend for nothing (a misspelt key is then refused by every job).
+processes of their own (joblib, submitit), the keys of each group are left to the jobs when every job would answer
+them alike (:func:`key_checks_alike`): checking them imports torch and Lightning, seconds that process would spend
+for nothing, and a misspelt key is then refused by every job - the command ends with exit status 2 and removes the
+sweep directory, which holds only Hydra's files. Jobs that differ there (``-m optimizer=momentum,adam
+++optimizer.momentum=0.9``: Adam takes no momentum) are checked here in full: the jobs a key would not refuse trained
+to their end in their workers, the refused one stopped the sweep after them, and their directories stayed.
 
 Left to the sweep itself: the checks of this machine (its GPU and data: :func:`trainlab.preflight.check_multirun_values`
 checks them where the sweep does not change them), the stacked launcher (it checks every job before it writes any),
@@ -24,6 +28,7 @@ job before it launches the first, and reports the error in its own words - befor
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from hydra.core.utils import env_override
 from omegaconf import DictConfig, OmegaConf, open_dict
@@ -42,7 +47,8 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
     ``on_multirun_start`` gets it (the preflight leaves the stacked launcher, which checks every job of a batch
     before it writes any, out). ``check_keys=False`` leaves each group's keys to the job (they are checked
     against the targets' arguments, which imports torch and Lightning: 3-10 s on 2 cores, for nothing in a process
-    whose jobs train in processes of their own - joblib, submitit). Every job's directory is checked too
+    whose jobs train in processes of their own - joblib, submitit) where :func:`key_checks_alike` says every job
+    would answer them alike; they are checked here otherwise. Every job's directory is checked too
     (:func:`~trainlab.sweep.job_dirs.check_distinct_job_dirs`: one of its own, inside the sweep's), with
     ``resume_sweep=true`` as well."""
     from hydra.core.global_hydra import GlobalHydra
@@ -71,11 +77,13 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
         return
     from trainlab.config_validation import check_optimized_metric, validate_config
 
+    keys = check_keys or not key_checks_alike(jobs)  # else a key every job would refuse is left to the jobs
+
     def refusal(index: int) -> ConfigError | None:
         (_, output_dir), job = output_dirs[index], jobs[index]
         try:
             with job_view(job, str(output_dir)) as task, env_override(job.hydra.job.env_set):  # as run_job does
-                validate_config(task, machine=False, keys=check_keys)
+                validate_config(task, machine=False, keys=keys)
                 check_optimized_metric(task, jobs="the sweep's jobs report")
         except ConfigError as error:
             return error
@@ -89,6 +97,45 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
         if index > 0 or any(refusal(other) is None for other in range(1, len(jobs))):
             raise ConfigError(f"{error} (in job {output_dirs[index][1].name} of the sweep; no job was run)") from error
         raise error
+
+
+#: the config groups whose keys validate_config checks against their targets' arguments (config_validation.check_keys)
+KEYED_GROUPS = ("data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks")
+
+
+def key_structure(value: Any) -> Any:
+    """A config value's key names and ``_target_`` values, at every depth, without its other values (a plain
+    container, as ``OmegaConf.to_container`` gives it)."""
+    if isinstance(value, dict):
+        return tuple(sorted((str(key), item if key == "_target_" else key_structure(item))
+                            for key, item in value.items()))
+    if isinstance(value, list):
+        return tuple(key_structure(item) for item in value)
+    return None
+
+
+def key_check_inputs(job: DictConfig) -> tuple[Any, ...]:
+    """What the checks that ``validate_config(keys=False)`` leaves out read of a composed job: each keyed group's key
+    names and ``_target_``s (its keys against the target's arguments; the optimizer's class and first step, probed)
+    and whether ``model.weight_decay`` is positive (the probe asks whether the optimizer applies it). Values are
+    read unresolved: a swept value is a literal."""
+    groups = []
+    for group in KEYED_GROUPS:
+        node = job.get(group)
+        groups.append(key_structure(OmegaConf.to_container(node, resolve=False) if isinstance(node, DictConfig)
+                                    else node))
+    decay = OmegaConf.select(job, "model.weight_decay", default=0, throw_on_resolution_failure=False)
+    decays = isinstance(decay, int | float) and not isinstance(decay, bool) and decay > 0
+    return (*groups, decays)
+
+
+def key_checks_alike(jobs: list[DictConfig]) -> bool:
+    """Whether every job would get the same answer from the key checks (:func:`key_check_inputs` the same): then a
+    key refused is refused in every job, before any trains, and leaving it to the jobs leaves nothing behind. A
+    sweep over values (``seed``, ``optimizer.lr``, ``model.net.dropout``) is alike; one over a group's option, a
+    ``_target_`` or a key's presence, or over ``model.weight_decay`` across 0, is not. An optimizer of one's own
+    whose step fails for some of its swept argument values only is left to its job."""
+    return len({key_check_inputs(job) for job in jobs}) <= 1
 
 
 def check_sweep_has_jobs(config: DictConfig) -> None:
