@@ -43,12 +43,16 @@ class OutputLocationError(UserError, OSError):
     """A directory the run writes into is a file, not writable, or on a full disk."""
 
 
-def exit_with_error_line(message: str, error: BaseException) -> NoReturn:
-    """Print ``error: <message>`` on one line to stderr - after ``error``'s traceback with ``HYDRA_FULL_ERROR=1`` -
-    and exit with status 2."""
+def print_error_line(message: str, error: BaseException) -> None:
+    """Print ``error: <message>`` on one line to stderr, after ``error``'s traceback with ``HYDRA_FULL_ERROR=1``."""
     if os.environ.get("HYDRA_FULL_ERROR") == "1":
         traceback.print_exception(error)
     print(f"error: {message}", file=sys.stderr)
+
+
+def exit_with_error_line(message: str, error: BaseException) -> NoReturn:
+    """:func:`print_error_line`, then exit with status 2."""
+    print_error_line(message, error)
     raise SystemExit(2) from error
 
 

@@ -30,7 +30,9 @@ A command refused later leaves no directory it made for nothing (:func:`remove_r
 2): a multirun refused at a job's config - found by the stacked launcher before it writes any job, by a search before
 its first trial, or by the first job of a basic sweep in its task (a Trainer value only Lightning checks) - and a
 single run refused once its data is known (``trainer.devices=3`` and a batch the processes cannot share), where the
-new directory holds only Hydra's files (``multirun.yaml``, ``.hydra/``, logs).
+new directory holds only Hydra's files (``multirun.yaml``, ``.hydra/``, logs) - and, for a sweep of submitit's local
+launcher, whose jobs hand their refusal to the command (:mod:`trainlab.sweep.submitit_local_refusal`, installed at
+the end of ``on_multirun_start``), submitit's ``.submitit/``.
 
 The training task repeats these checks for its own callers (tests, launchers that run jobs in-process); in a
 multirun each job's config and ``ckpt_path`` are checked there, once Hydra has made the job's directory (the
@@ -75,6 +77,8 @@ from trainlab.sweep.job_dirs import (
     check_resumed_sweep,
     check_sweep_dir_free,
 )
+from trainlab.sweep.submitit_local_refusal import report_job_refusals_in_one_line
+from trainlab.sweep.submitit_local_stop import is_submitit_local
 from trainlab.sweep.worker_stop import defer_stop_for_workers
 
 
@@ -254,16 +258,23 @@ def lock_or_warn(directory: Path, key: str) -> None:
     warn(lock_output_dir(directory, key))
 
 
+#: where submitit's launchers keep a sweep's job pickles, results and logs (hydra.launcher.submitit_folder's default)
+SUBMITIT_FOLDER = ".submitit"
+
+
 def holds_only_hydra_files(directory: Path) -> bool:
     """Whether ``directory`` holds nothing but what Hydra writes before a task trains: a sweep's ``multirun.yaml``,
-    ``.hydra/*.yaml`` and ``*.log`` files, at any depth (a sweep's job directories)."""
+    ``.hydra/*.yaml`` and ``*.log`` files, at any depth (a sweep's job directories), and the files submitit's
+    launcher keeps for the jobs in the sweep's ``.submitit/`` (a submitit_local sweep whose jobs refused their
+    config: sweep/submitit_local_refusal.py)."""
+    submitit_folder = directory / SUBMITIT_FOLDER
     for path in directory.rglob("*"):
         if path.is_symlink():
             return False
         if path.is_dir():
             continue
         if not (path.suffix == ".log" or (path.parent.name == ".hydra" and path.suffix == ".yaml")
-                or path == directory / "multirun.yaml"):
+                or path == directory / "multirun.yaml" or submitit_folder in path.parents):
             return False
     return True
 
@@ -367,4 +378,6 @@ class Preflight(Callback):
             if OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:  # search workers share theirs
                 exit_on_user_error(lambda: lock_or_warn(sweep_dir, "hydra.sweep.dir"))  # after every check
         NEW_SWEEP_DIR[:] = made  # this multirun's (a process may run several)
+        if is_submitit_local(OmegaConf.select(config, "hydra.launcher")):
+            report_job_refusals_in_one_line()  # a job's config error: one line, exit status 2, as basic's jobs
         defer_stop_for_workers(config)  # last: a multirun refused above leaves no handler (sweep/worker_stop.py)

@@ -27,7 +27,8 @@ stays blocked in that process, across ``exec``, and in the processes it starts. 
   meets Python's own handler there, as with joblib (the jobs stop at once, as a second Ctrl-C stops a run).
 
 What is not an interrupt still ends the sweep as submitit ends it: a job that crashed without writing a result, or
-one submitit did not requeue (``UncompletedJobError``, :mod:`trainlab.submitit_requeue`).
+one submitit did not requeue (``UncompletedJobError``, :mod:`trainlab.submitit_requeue`). A job that refuses its
+config hands the refusal to the command, which says it in one line (:mod:`trainlab.sweep.submitit_local_refusal`).
 """
 
 from __future__ import annotations
