@@ -692,9 +692,11 @@ def test_malformed_search_space_entries_name_the_key_and_the_allowed_forms(entry
     ({"_target_": "optuna.samplers.TPESampler", "n_startup_trials": "abc"},
      "hydra.sweeper.sampler.n_startup_trials='abc' is invalid; allowed: an integer (TPESampler's n_startup_trials: "
      "int)"),
-    ({"_target_": "optuna.samplers.TPESampler", "multivariate": "maybe"},
-     "hydra.sweeper.sampler.multivariate='maybe' is invalid; allowed: true or false or null (TPESampler's "
-     "multivariate: bool | None)"),
+    ({"_target_": "optuna.samplers.TPESampler", "multivariate": "maybe"},  # annotated bool before Optuna 5
+     ("hydra.sweeper.sampler.multivariate='maybe' is invalid; allowed: true or false or null (TPESampler's "
+      "multivariate: bool | None)",
+      "hydra.sweeper.sampler.multivariate='maybe' is invalid; allowed: true or false (TPESampler's multivariate: "
+      "bool)")),
     ({"_target_": "optuna.samplers.TPESampler", "n_startup_trials": None},  # written as typed, not None
      "hydra.sweeper.sampler.n_startup_trials=null is invalid; allowed: an integer (TPESampler's n_startup_trials: "
      "int)"),

@@ -610,16 +610,19 @@ def test_the_precisions_trainlab_accepts_are_those_lightning_accepts(make_cfg, v
         assert str(error.value) == f"trainer.precision={typed(value)} is invalid; allowed: {PRECISION_ALLOWED}"
 
 
-CONSTRUCTOR_ERRORS = [  # overrides, the one-line message (each object is built by a different constructor)
+CONSTRUCTOR_ERRORS = [  # overrides, the one-line message or a tuple of the ones library versions give (each object
+    # is built by a different constructor)
     (["data.eval_splits=[val,val]"],
      "data.eval_splits=['val', 'val'] is invalid; trainlab.data.mnist_datamodule.MNISTDataModule raised ValueError: "
      "data.eval_splits=['val', 'val'] must be distinct names from val, train, test"),
     (["optimizer=torch_sgd", "optimizer.nesterov=true"],
      "optimizer is invalid; torch.optim.SGD raised ValueError: Nesterov momentum requires a momentum and zero "
      "dampening"),
-    (["scheduler=step", "+scheduler.last_epoch=5"],
-     "scheduler.last_epoch=5 is invalid; torch.optim.lr_scheduler.StepLR raised KeyError: param 'initial_lr' is not "
-     "specified in param_groups[0] when resuming scheduler with last_epoch >= 0."),
+    (["scheduler=step", "+scheduler.last_epoch=5"],  # torch 2.6's message names no argument: the key is the node's
+     ("scheduler.last_epoch=5 is invalid; torch.optim.lr_scheduler.StepLR raised KeyError: param 'initial_lr' is not "
+      "specified in param_groups[0] when resuming scheduler with last_epoch >= 0.",
+      "scheduler is invalid; torch.optim.lr_scheduler.StepLR raised KeyError: param 'initial_lr' is not specified in "
+      "param_groups[0] when resuming an optimizer")),
     (["+trainer.max_time=abc"],  # the message names no argument, but quotes its value
      "trainer.max_time='abc' is invalid; lightning.pytorch.trainer.Trainer raised MisconfigurationException: "
      "`Timer(duration='abc')` is not a valid duration. Expected a string in the format DD:HH:MM:SS."),
