@@ -7,12 +7,16 @@ very parameters of the random search - and nothing said so.
 
 from __future__ import annotations
 
+import math
+
+import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
+from hydra_plugins.trainlab_optuna_sweeper.config import SAMPLERS
 from trainlab.errors import ConfigError
 from trainlab.search.batch_size import batch_size, parse_n_jobs
-from trainlab.search.sampler_factory import sampler_spec
+from trainlab.search.sampler_factory import build_sampler, sampler_spec
 
 SPACE = {"optimizer.lr": FloatDistribution(1e-6, 1e-2, log=True),
          "model.weight_decay": FloatDistribution(1e-8, 1e-4, log=True)}
@@ -33,6 +37,18 @@ def sizes(sampler: dict, n_jobs="auto", left: int = 100, completed: int = 0, spa
 ])
 def test_auto_asks_the_batches_that_suit_the_sampler(sampler, expected):
     assert sizes(sampler) == expected
+
+
+def test_a_gp_batch_asked_before_any_of_it_finished_spreads_out():
+    """The gp preset's batches of 10 are asked together: GPSampler models the running trials (Optuna >= 4.8), where
+    before it drew the same point for each of them."""
+    study = optuna.create_study(direction="maximize", sampler=build_sampler({**SAMPLERS["gp"], "seed": 0}))
+    for _ in range(SAMPLERS["gp"]["n_startup_trials"]):
+        trial = study.ask(SPACE)
+        lr, decay = (math.log10(trial.params[key]) for key in SPACE)
+        study.tell(trial, -((lr + 3) ** 2) - 0.1 * (decay + 6) ** 2)
+    batch = [study.ask(SPACE).params for _ in range(4)]
+    assert len({tuple(round(math.log10(value), 2) for value in params.values()) for params in batch}) > 1, batch
 
 
 def test_auto_counts_the_completed_trials_and_the_searched_numbers():
