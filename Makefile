@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # whose cores are busy with other work, TEST_WORKERS=0 (all tests in one process) is faster; auto = one per core
 TEST_WORKERS ?= 2
 
-.PHONY: help install train sweep test test-slow lint tensorboard reproduce bench bench-book clean
+.PHONY: help install train sweep test test-slow test-lowest lint tensorboard reproduce bench bench-book clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -35,14 +35,25 @@ test: $(STAMP)  ## run the test suite (slow tests excluded) in TEST_WORKERS=2 pr
 test-slow: $(STAMP)  ## run only the slow tests
 	$(PY) -m pytest -m slow -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
+# .venv-lowest: the lowest versions pyproject.toml allows (constraints/lowest.txt); torch's CUDA wheels, a few GB
+LOWEST := .venv-lowest
+$(LOWEST)/.installed-stamp: pyproject.toml constraints/lowest.txt
+	test -x $(LOWEST)/bin/python || $(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWEST)/bin/python -m pip install --quiet -c constraints/lowest.txt -e ".[dev]"
+	touch $@
+
+test-lowest: $(LOWEST)/.installed-stamp  ## the fast suite in .venv-lowest, at the lowest versions pyproject.toml allows
+	$(LOWEST)/bin/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
 lint: $(STAMP)  ## ruff
 	$(VENV)/bin/ruff check .
 
 tensorboard: $(STAMP)  ## serve outputs/ on http://127.0.0.1:6006
 	$(VENV)/bin/tensorboard --logdir outputs --host 127.0.0.1 --port 6006
 
-clean:  ## remove outputs, caches and the venv (keeps data/)
-	rm -rf $(VENV) .pytest_cache .ruff_cache src/*.egg-info
+clean:  ## remove outputs, caches and the venvs (keeps data/)
+	rm -rf $(VENV) $(LOWEST) .pytest_cache .ruff_cache src/*.egg-info
 	find outputs -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
