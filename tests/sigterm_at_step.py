@@ -85,3 +85,18 @@ class SleepInSetupOfJob(L.Callback):
             Path(self.marks).mkdir(parents=True, exist_ok=True)
             (Path(self.marks) / str(self.job)).touch()
             time.sleep(self.seconds)
+
+
+class CtrlCAgainWhileSaving(CtrlCOnceEveryJobTrains):
+    """As :class:`CtrlCOnceEveryJobTrains`, and job 0 sends the group a second SIGINT while it saves its stop's
+    checkpoint: the command's process is waiting for the jobs then. 1.5 s after the first: the command has answered
+    that one (submitit's wait runs its handler within a one-second poll; two signals before it are one)."""
+
+    def on_save_checkpoint(self, trainer, pl_module, checkpoint) -> None:
+        import time
+
+        from hydra.core.hydra_config import HydraConfig
+
+        if self.sent and HydraConfig.get().job.num == 0:
+            time.sleep(1.5)
+            os.killpg(os.getpgrp(), signal.SIGINT)

@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -262,16 +263,19 @@ def ctrl_c_in_a_joblib_sweep(tmp_path: Path, data_dir: Path, sweep: list[str], n
 
 
 def ctrl_c_in_a_sweep(tmp_path: Path, data_dir: Path, sweep: list[str], launcher: list[str], training: int,
-                      *extra: str, sigint_ignored: bool = False) -> tuple[subprocess.Popen, str, str, Path]:
+                      *extra: str, sigint_ignored: bool = False,
+                      ctrl_c: str = "CtrlCOnceEveryJobTrains") -> tuple[subprocess.Popen, str, str, Path]:
     """``train.py <sweep> <launcher>``; once ``training`` jobs train, job 0 sends SIGINT to the whole process group,
     as a terminal's Ctrl-C does. ``sigint_ignored``: the command starts with SIGINT ignored, as a background job of a
-    script does (it inherits that, and so do the processes it starts)."""
+    script does (it inherits that, and so do the processes it starts). ``ctrl_c``: the callback of
+    ``sigterm_at_step`` that sends it (``CtrlCAgainWhileSaving``: twice). Afterwards no process of the command's
+    group is left (checked by the caller with :func:`processes_left`: the group's id is ``run.pid``)."""
     sweep_dir = tmp_path / "sweep"
     command = [sys.executable, str(ROOT / "train.py"), *sweep, *launcher,
                "trainer.max_epochs=1000", "data.train_size=100", "data.val_size=100", "data.source=bundled",
                f"paths.data_dir={data_dir}", "trainer.enable_progress_bar=false", f"hydra.sweep.dir={sweep_dir}",
                "callbacks.last_checkpoint=null",  # the stop's checkpoint is the only one
-               f"+callbacks.ctrl_c={{_target_:sigterm_at_step.CtrlCOnceEveryJobTrains,marks:'{tmp_path / 'marks'}',"
+               f"+callbacks.ctrl_c={{_target_:sigterm_at_step.{ctrl_c},marks:'{tmp_path / 'marks'}',"
                f"jobs:{training}}}", *extra]
     # this checkout's trainlab, also where the environment's editable install is another checkout's
     python_path = os.pathsep.join([str(ROOT / "tests"), str(ROOT / "src")])
@@ -285,6 +289,18 @@ def ctrl_c_in_a_sweep(tmp_path: Path, data_dir: Path, sweep: list[str], launcher
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
     return run, stdout, stderr, sweep_dir
+
+
+def processes_left(group: int, seconds: float = 10.0) -> list[str]:
+    """The processes of process group ``group`` still running after up to ``seconds`` (a resource tracker ends
+    itself once the processes it tracks for have)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        listing = subprocess.run(["ps", "-o", "pid=,stat=,args=", "-g", str(group)], capture_output=True, text=True)
+        left = [line for line in listing.stdout.splitlines() if line.split()[1:2] != ["Z"]]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
 
 
 def job_statuses(sweep_dir: Path) -> list[str | None]:
@@ -341,6 +357,32 @@ def test_ctrl_c_in_a_submitit_local_sweep_saves_every_job_and_stops_as_the_basic
     assert stderr.count("Finish the sweep with: ") == 1 and stderr.endswith(
         f"hydra/launcher=submitit_local resume_sweep=true hydra.sweep.dir={sweep_dir}\n"), stderr[-3000:]
     assert [row["status"] for row in csv.DictReader((sweep_dir / "summary.csv").open())] == ["interrupted"] * 2
+    assert not (sweep_dir / ".stop_requested").exists()
+
+
+@pytest.mark.slow  # ~25 s each on 2 cores (make test-slow; the default run stays ~4 min)
+@pytest.mark.parametrize("sweep, launcher", [
+    (["-m", "seed=1,2,3,4"], ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]),
+    (["-m", "seed=1,2"], ["hydra/launcher=submitit_local"]),
+    (["hparams_search=tpe", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2"],
+     ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"])], ids=["joblib", "submitit_local", "search"])
+def test_a_second_ctrl_c_while_workers_save_stops_the_command_at_once_in_one_line(tmp_path, data_dir, sweep,
+                                                                                  launcher):
+    """The command waited for its workers with Python's own handler back: the second Ctrl-C was a KeyboardInterrupt
+    traceback from inside joblib's wait (exit status 1 with joblib's TerminatedWorkerError or submitit's
+    UncompletedJobError where a worker had died of it first), and the stop mark was left in the sweep."""
+    run, _, stderr, sweep_dir = ctrl_c_in_a_sweep(tmp_path, data_dir, sweep, launcher, 2,
+                                                  ctrl_c="CtrlCAgainWhileSaving")
+    assert run.returncode == -signal.SIGINT, stderr[-3000:]  # died of it: exit status 130 in a shell
+    assert "Traceback" not in stderr, stderr[-3000:]
+    search = sweep[0] != "-m"
+    line = f"SIGINT again: stopped at once; {'trials' if search else 'jobs'} still saving may have no checkpoint\n"
+    assert stderr.count(line) == 1, stderr[-3000:]
+    # then the command that finishes the sweep (a joblib worker's job that stopped first said it too)
+    finish = stderr.split(line)[1].splitlines()[0]
+    assert finish.startswith(f"{'Continue the search' if search else 'Finish the sweep'} with: python train.py ")
+    assert finish.endswith(f"resume_sweep=true hydra.sweep.dir={sweep_dir}"), finish
+    assert processes_left(run.pid) == []  # no worker (nor submitit controller) runs on, or starts a queued job
     assert not (sweep_dir / ".stop_requested").exists()
 
 

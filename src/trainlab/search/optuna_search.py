@@ -74,6 +74,7 @@ from trainlab.search.trial_outcome import (
 from trainlab.search.worker_identity import WORKER_ATTR, this_worker
 from trainlab.shell_override import finish_sweep_command, shell_override
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir, sweep_job_dirs
+from trainlab.sweep.stop_at_once import stop_sweep_at_once
 from trainlab.sweep.summary import natural_direction
 from trainlab.sweep.worker_stop import clear_stop_mark, jobs_train_in_workers, mark_stop
 from trainlab.typed_values import typed
@@ -360,7 +361,10 @@ class OptunaSearch:
             if self.in_workers:
                 clear_stop_mark(self.sweep_dir)
             marks = (lambda signum: mark_stop(self.sweep_dir)) if self.in_workers else None
-            with StopSignals(on_deferred=marks) as stop:
+            # a second signal while the workers' trials save: the command ends at once (sweep/stop_at_once.py)
+            at_once = (lambda signum: stop_sweep_at_once(signum, self.sweep_dir, search=True)) if self.in_workers \
+                else None
+            with StopSignals(on_deferred=marks, on_again=at_once) as stop:
                 try:
                     if self.resume:
                         close_stale_trials(study, self.sweep_dir)

@@ -5,7 +5,9 @@ Inside a trial's training (``trainer.fit``) the job's own handler takes over
 the search tells Optuna. Everywhere else in the search the signal raises :class:`SearchInterrupted`, except inside
 :meth:`StopSignals.deferred` blocks - asking for trials and telling results - where it waits until the block ends,
 so a trial is never created without the search knowing it, nor half told. After the first signal the previous
-handlers are back: a second Ctrl-C stops at once.
+handlers are back - a second Ctrl-C stops at once -, or, given ``on_again``, a handler that calls it: where the jobs
+train in worker processes the command ends at once with one line (:mod:`trainlab.sweep.stop_at_once`) instead of a
+KeyboardInterrupt traceback from inside the launcher's wait.
 """
 
 from __future__ import annotations
@@ -32,12 +34,15 @@ class SearchInterrupted(BaseException):
 class StopSignals:
     """Context manager installing the handlers for the duration of the search (main thread only)."""
 
-    def __init__(self, on_deferred: Callable[[int], None] | None = None) -> None:
+    def __init__(self, on_deferred: Callable[[int], None] | None = None,
+                 on_again: Callable[[int], None] | None = None) -> None:
         self.previous: dict[int, Any] = {}
         self.deferring = 0
         self.pending: int | None = None
         # called with the signal when one is deferred (the stop is marked for jobs in worker processes)
         self.on_deferred = on_deferred
+        # called with a second signal, until restore(); None: the previous handlers answer it
+        self.on_again = on_again
 
     def __enter__(self) -> StopSignals:
         if threading.current_thread() is threading.main_thread():
@@ -56,13 +61,22 @@ class StopSignals:
         self.previous.clear()
 
     def handle(self, signum: int, frame: object) -> None:
-        self.restore()
+        if self.on_again is None:
+            self.restore()
+        else:  # the previous handlers stay noted for restore()
+            for handled in self.previous:
+                signal.signal(handled, self.handle_again)
         if self.deferring:
             self.pending = signum
             if self.on_deferred is not None:
                 self.on_deferred(signum)
         else:
             raise SearchInterrupted(signum)
+
+    def handle_again(self, signum: int, frame: object) -> None:
+        """A signal after the first one, with ``on_again``: its answer (which may end the process)."""
+        assert self.on_again is not None
+        self.on_again(signum)
 
     def hold(self) -> None:
         """Defer every signal from now until :meth:`restore` (which leaves it in ``pending``): Hydra's basic sweeper,

@@ -24,7 +24,8 @@ stays blocked in that process, across ``exec``, and in the processes it starts. 
 * **the command**, which deferred the signal meanwhile, ends the sweep with the jobs' own lines - their output goes
   to ``<sweep>/.submitit/``, not to the terminal - read back from their ``status.json`` (:func:`stopped_jobs`), the
   command that finishes the sweep once, and exit status 128 + signal. A second signal while it waits for the jobs
-  meets Python's own handler there, as with joblib (the jobs stop at once, as a second Ctrl-C stops a run).
+  ends it at once, as with joblib (:mod:`trainlab.sweep.stop_at_once`; the jobs stop at once, as a second Ctrl-C
+  stops a run). Two signals before the command's handler ran (within one of submitit's polls) are one to it.
 
 What is not an interrupt still ends the sweep as submitit ends it: a job that crashed without writing a result, or
 one submitit did not requeue (``UncompletedJobError``, :mod:`trainlab.submitit_requeue`). A job that refuses its

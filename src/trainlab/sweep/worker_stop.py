@@ -13,12 +13,16 @@ command's own process ends the sweep. So, where the jobs train in worker process
   A search's :class:`~trainlab.search.stop_signals.StopSignals` defers it around each launch; for Hydra's basic
   sweeper, whose loop is not the project's, :func:`defer_stop_for_workers` (at the end of the preflight callback's
   start) and the :class:`WaitForWorkers` callback (first of ``hydra.callbacks``, so its end comes after the
-  summary's) do. The first signal puts the previous handlers back: a
-  second one stops at once.
+  summary's) do. A second signal, until the launch has returned and the sweep stopped, ends the command at once: one
+  line, the command that finishes the sweep, the worker processes ended, exit status 128 + signal
+  (:mod:`trainlab.sweep.stop_at_once`).
 * **a worker's job returns** instead of ending its process, so that the pool waits for every worker
   (:func:`in_a_worker`): interrupted while training, after recording itself ``interrupted``; interrupted before its
   training began (:class:`StartupStop`), or started after the stop was marked - a job the pool had queued, which got
   no signal - without training and without a status, so that ``resume_sweep=true`` runs it.
+  Between its jobs a worker ignores the stop signals: the command answers them (the first by starting no further
+  job, the second by ending its workers); Python's handler there raised a KeyboardInterrupt in the idle worker,
+  which printed a traceback or ended it - and with it the pool's launch.
 
 The workers must get the signal themselves: send it to the process group (``kill -INT -- -<pgid>``), as a terminal's
 Ctrl-C and SLURM's ``scancel`` do; the command's process does not forward it (a worker given it twice would stop at
@@ -45,6 +49,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab.search.stop_signals import StopSignals
+from trainlab.sweep.stop_at_once import stop_sweep_at_once
 from trainlab.sweep.submitit_local_stop import (
     is_submitit_local,
     keep_stop_signals_from_controllers,
@@ -144,7 +149,8 @@ def defer_stop_for_workers(config: DictConfig) -> None:
         global DEFERRED
         if DEFERRED is not None:  # a process that runs several commands (one refused later never ended)
             DEFERRED.restore()
-        DEFERRED = StopSignals(on_deferred=lambda signum: workers_stop(sweep_dir, signum))
+        DEFERRED = StopSignals(on_deferred=lambda signum: workers_stop(sweep_dir, signum),
+                               on_again=lambda signum: stop_sweep_at_once(signum, sweep_dir))
         DEFERRED.__enter__()
         DEFERRED.hold()
 
@@ -191,7 +197,8 @@ class StartupStop(BaseException):
 class WorkerJobSignals:
     """Context manager around a worker's job. Training answers a stop signal with its own handler; outside it, a
     stop signal marks the stop and - unless the job has written its ``status.json`` (it ended; its outcome stands) -
-    raises :class:`StartupStop`. Afterwards the worker's previous handlers are back.
+    raises :class:`StartupStop`. Afterwards the worker ignores the stop signals until its next job (the command
+    answers them, see the module docstring).
 
     A job of submitit's local launcher starts with the stop signals blocked
     (:mod:`trainlab.sweep.submitit_local_stop`): :meth:`let_in` unblocks them once the handlers are installed, and
@@ -227,8 +234,8 @@ class WorkerJobSignals:
     def __exit__(self, *exc_info: object) -> None:
         if self.blocked:  # first: a signal from here on waits, blocked, instead of meeting the previous handler
             signal.pthread_sigmask(signal.SIG_BLOCK, self.blocked)
-        for signum, handler in self.previous.items():
-            signal.signal(signum, handler)
+        for signum in self.previous:
+            signal.signal(signum, signal.SIG_IGN)  # an idle worker's: the command ends it if need be
         self.previous.clear()
 
 
