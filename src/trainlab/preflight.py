@@ -60,6 +60,7 @@ from hydra.core.utils import env_override
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.checkpoint_path import resolve_checkpoint
 from trainlab.config_keys import is_under, override_lines
 from trainlab.config_switches import check_switches
 from trainlab.dir_lock import lock_output_dir, release_output_dirs
@@ -108,7 +109,6 @@ def check_single_run(config: DictConfig) -> None:
                 check_data_source,
             )
             from trainlab.config_instantiation import instantiate_key
-            from trainlab.train import resolve_checkpoint
 
             path = resolve_checkpoint(task.ckpt_path, Path(output_dir))
             name, overrides = f"ckpt_path={task.ckpt_path}", override_lines(config.hydra.overrides.task)

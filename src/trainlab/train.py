@@ -51,6 +51,7 @@ from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.callbacks.objective_reach import objective_reach_checks
 from trainlab.callbacks.startup_end import StartupEnd
 from trainlab.checkpoint_check import check_budget_left, check_checkpoint, check_data_source
+from trainlab.checkpoint_path import resolve_checkpoint
 from trainlab.compile_model import compile_network
 from trainlab.config_instantiation import build_optimizers, instantiate_key
 from trainlab.config_switches import check_switches
@@ -58,7 +59,7 @@ from trainlab.config_validation import check_optimized_metric, validate_config
 from trainlab.distributed.job_checks import check_ddp_job
 from trainlab.distributed.process_world import ddp_strategy, external_launcher, process_rank, world_size
 from trainlab.distributed.rank_processes import train_in_rank_processes
-from trainlab.errors import CheckpointNotFoundError, ConfigError, RecordedFileError, UserError
+from trainlab.errors import ConfigError, RecordedFileError, UserError
 from trainlab.heap_reuse import reuse_freed_heap_memory
 from trainlab.job_context import JobContext
 from trainlab.loggers.hparams import logged_config, record_run_end, record_run_start, run_hparams
@@ -67,7 +68,7 @@ from trainlab.model_requirements import check_model_methods
 from trainlab.models.network_check import check_network
 from trainlab.output_locations import check_task_locations
 from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
-from trainlab.run_dir import claim_run_dir, newest_beside, recorded_objective_to_skip
+from trainlab.run_dir import claim_run_dir, recorded_objective_to_skip
 from trainlab.run_seed import draw_seed, seed_generators
 from trainlab.run_status import read_status, status_line, write_status
 from trainlab.submitit_requeue import forget_requeue, note_requeue, requeued_checkpoint, restarted_before_saving
@@ -94,27 +95,6 @@ def instantiate_dict(cfg: DictConfig | None, kind: str) -> list[Any]:
 
 def final_metrics(trainer: L.Trainer) -> dict[str, float]:
     return {name: metric_number(value) for name, value in trainer.callback_metrics.items() if value.numel() == 1}
-
-
-def resolve_checkpoint(ckpt_path: str | None, output_dir: Path) -> str | None:
-    """``last`` -> ``<output_dir>/checkpoints/last.ckpt``; a file path is checked to exist. Where there is none,
-    the message names what would do: the newest run beside ``output_dir`` that has a ``last.ckpt`` (for ``last``
-    in a new timestamped run directory), or the ``last.ckpt`` in a directory given as ``ckpt_path``."""
-    if ckpt_path is None:
-        return None
-    path = output_dir / "checkpoints" / "last.ckpt" if ckpt_path == "last" else Path(ckpt_path)
-    if path.is_file():
-        return str(path)
-    if ckpt_path == "last":
-        run = newest_beside(output_dir, "checkpoints/last.ckpt")
-        newest = f"; the newest run here with one: hydra.run.dir={run}" if run else ""
-        hint = f" (ckpt_path=last resumes the run in hydra.run.dir / hydra.sweep.dir{newest})"
-    elif path.is_dir():
-        inside = next((p for p in (path / "last.ckpt", path / "checkpoints" / "last.ckpt") if p.is_file()), None)
-        hint = f": it is a directory; did you mean ckpt_path={inside}?" if inside else ": it is a directory"
-    else:
-        hint = ""
-    raise CheckpointNotFoundError(f"ckpt_path={ckpt_path}: no checkpoint file at {path}{hint}")
 
 
 def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:

@@ -7,10 +7,13 @@ for - a misspelt key (``+trainer.max_epoch=1``), a callback watching a metric th
 the sweep directory behind. :func:`check_first_job` composes the first job as the sweeper and its launcher will
 (``hydra.sweeper.params`` and the command line, the first value of each swept key) and checks it as that job's task
 will (:func:`~trainlab.config_validation.validate_config` - its keys and values, the metrics its callbacks watch -
-and :func:`~trainlab.config_validation.check_optimized_metric`): a refusal names the same key in the same words, and
-nothing is written. The later jobs are checked the same way (a refusal of one of them names the job and its
-overrides): one of them refused at its start had stopped the sweep after the jobs before it had trained, with no
-``summary.csv`` and an error that named neither the job nor the stop. Where the jobs train in
+and :func:`~trainlab.config_validation.check_optimized_metric`) and its ``ckpt_path`` as far as the file system tells
+(:func:`~trainlab.checkpoint_path.resolve_checkpoint`: no file there, a directory, ``ckpt_path=last`` without the job's
+``checkpoints/last.ckpt``): a refusal names the same key in the same words, and nothing is written. A checkpoint that
+exists is read and checked against the config by the job (that imports torch). The later jobs are checked the same
+way (a refusal of one of them names the job and its overrides): one of them refused at its start had stopped the
+sweep after the jobs before it had trained, with no ``summary.csv`` and an error that named neither the job nor the
+stop. Where the jobs train in
 processes of their own (joblib, submitit), the keys of each group are left to the jobs when every job would answer
 them alike (:func:`key_checks_alike`): checking them imports torch and Lightning, seconds that process would spend
 for nothing, and a misspelt key is then refused by every job - the command ends with exit status 2 and removes the
@@ -27,14 +30,16 @@ job before it launches the first, and reports the error in its own words - befor
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from hydra.core.utils import env_override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from trainlab.checkpoint_path import resolve_checkpoint
 from trainlab.config_keys import override_lines
-from trainlab.errors import ConfigError
+from trainlab.errors import CheckpointNotFoundError, ConfigError
 from trainlab.job_view import job_view
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs, empty_sweeps
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir
@@ -79,13 +84,15 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
 
     keys = check_keys or not key_checks_alike(jobs)  # else a key every job would refuse is left to the jobs
 
-    def refusal(index: int) -> ConfigError | None:
+    def refusal(index: int) -> ConfigError | CheckpointNotFoundError | None:
         (_, output_dir), job = output_dirs[index], jobs[index]
         try:
             with job_view(job, str(output_dir)) as task, env_override(job.hydra.job.env_set):  # as run_job does
                 validate_config(task, machine=False, keys=keys)
                 check_optimized_metric(task, jobs="the sweep's jobs report")
-        except ConfigError as error:
+                if checkpoint_path_here(task.get("ckpt_path"), job):
+                    resolve_checkpoint(task.get("ckpt_path"), output_dir)  # is there a file: no torch needed
+        except (ConfigError, CheckpointNotFoundError) as error:
             return error
         return None
 
@@ -97,6 +104,16 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
         if index > 0 or any(refusal(other) is None for other in range(1, len(jobs))):
             raise ConfigError(f"{error} (in job {output_dirs[index][1].name} of the sweep; no job was run)") from error
         raise error
+
+
+def checkpoint_path_here(ckpt_path: Any, job: DictConfig) -> bool:
+    """Whether ``ckpt_path`` names the same file from this process as from the job's: ``last`` (the job's own
+    directory) and an absolute path do, a relative path only where the job does not change into its directory
+    (``hydra.job.chdir=true``) - there it is the job's to resolve."""
+    if ckpt_path is None:
+        return False
+    return (ckpt_path == "last" or os.path.isabs(str(ckpt_path))
+            or not OmegaConf.select(job, "hydra.job.chdir", default=False))
 
 
 #: the config groups whose keys validate_config checks against their targets' arguments (config_validation.check_keys)
