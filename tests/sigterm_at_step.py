@@ -100,3 +100,22 @@ class CtrlCAgainWhileSaving(CtrlCOnceEveryJobTrains):
         if self.sent and HydraConfig.get().job.num == 0:
             time.sleep(1.5)
             os.killpg(os.getpgrp(), signal.SIGINT)
+
+
+class CtrlCTwiceEveryJobTrains(CtrlCOnceEveryJobTrains):
+    """As :class:`CtrlCOnceEveryJobTrains`, but job 0 sends the group two SIGINTs ``seconds`` apart - two fast
+    Ctrl-Cs: under submitit's local launcher both reach the command before its handler runs (within one of
+    submitit's one-second polls), where Python's own handler counted them as one."""
+
+    def __init__(self, marks: str, jobs: int, seconds: float = 0.05) -> None:
+        super().__init__(marks, jobs)
+        self.seconds = seconds
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        import time
+
+        sent = self.sent
+        super().on_train_batch_start(trainer, pl_module, batch, batch_idx)
+        if self.sent and not sent:
+            time.sleep(self.seconds)
+            os.killpg(os.getpgrp(), signal.SIGINT)

@@ -386,6 +386,26 @@ def test_a_second_ctrl_c_while_workers_save_stops_the_command_at_once_in_one_lin
     assert not (sweep_dir / ".stop_requested").exists()
 
 
+@pytest.mark.slow  # ~20 s on 2 cores (make test-slow; the default run stays ~4 min)
+def test_two_fast_ctrl_cs_in_a_submitit_local_sweep_stop_the_command_at_once(tmp_path, data_dir):
+    """The command blocks the stop signals in its main thread under submitit's local launcher, and Python runs its
+    handler there within one of submitit's one-second polls: two Ctrl-Cs before it ran were one to Python's own
+    C-level handler. The command waited as for a first Ctrl-C while the jobs, which got both, stopped without
+    saving; it ended with submitit's UncompletedJobError traceback and exit status 1."""
+    run, _, stderr, sweep_dir = ctrl_c_in_a_sweep(tmp_path, data_dir, ["-m", "seed=1,2"],
+                                                  ["hydra/launcher=submitit_local"], 2,
+                                                  ctrl_c="CtrlCTwiceEveryJobTrains")
+    assert run.returncode == -signal.SIGINT, stderr[-3000:]  # died of it: exit status 130 in a shell
+    assert "Traceback" not in stderr and "UncompletedJobError" not in stderr, stderr[-3000:]
+    line = "SIGINT again: stopped at once; jobs still saving may have no checkpoint\n"
+    assert stderr.count(line) == 1, stderr[-3000:]
+    finish = stderr.split(line)[1].splitlines()[0]
+    assert finish.startswith("Finish the sweep with: python train.py ")
+    assert finish.endswith(f"resume_sweep=true hydra.sweep.dir={sweep_dir}"), finish
+    assert processes_left(run.pid) == []  # no job nor submitit controller runs on
+    assert not (sweep_dir / ".stop_requested").exists()
+
+
 @pytest.mark.slow  # ~25 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_ctrl_c_while_a_workers_job_starts_leaves_it_unrun_and_stops_the_sweep(tmp_path, data_dir):
     """A job still setting up (no handler of training yet) got a KeyboardInterrupt, which Lightning turned into

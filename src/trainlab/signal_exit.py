@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from typing import NoReturn
 
 
@@ -26,5 +27,8 @@ def end_as_signal(signum: int) -> NoReturn:
             pass
     logging.shutdown()
     signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
+    # to this thread, unblocked: where the signal is blocked and a thread takes it (sigwait, under submitit's local
+    # launcher: trainlab.sweep.submitit_local_stop) a signal to the process would be taken there, not act
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signum])
+    signal.pthread_kill(threading.get_ident(), signum)
     os._exit(128 + signum)  # not reached (the default action ends the process); its status should the kill return

@@ -7,7 +7,9 @@ the search tells Optuna. Everywhere else in the search the signal raises :class:
 so a trial is never created without the search knowing it, nor half told. After the first signal the previous
 handlers are back - a second Ctrl-C stops at once -, or, given ``on_again``, a handler that calls it: where the jobs
 train in worker processes the command ends at once with one line (:mod:`trainlab.sweep.stop_at_once`) instead of a
-KeyboardInterrupt traceback from inside the launcher's wait.
+KeyboardInterrupt traceback from inside the launcher's wait. Where a thread takes the signals for the main thread
+(submitit's local launcher: :mod:`trainlab.sweep.submitit_local_stop`) the handlers are handed every signal it took,
+also two that came before Python ran the handler, which Python's own handler counts as one.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from trainlab.startup_interrupt import end_startup
+from trainlab.sweep.submitit_local_stop import received_signals
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -33,6 +36,9 @@ class SearchInterrupted(BaseException):
 
 class StopSignals:
     """Context manager installing the handlers for the duration of the search (main thread only)."""
+
+    #: its handlers take the signals that submitit_local_stop's receiving thread counted (received_signals)
+    takes_received_signals = True
 
     def __init__(self, on_deferred: Callable[[int], None] | None = None,
                  on_again: Callable[[int], None] | None = None) -> None:
@@ -61,6 +67,7 @@ class StopSignals:
         self.previous.clear()
 
     def handle(self, signum: int, frame: object) -> None:
+        signum, *again = received_signals(signum)
         if self.on_again is None:
             self.restore()
         else:  # the previous handlers stay noted for restore()
@@ -70,13 +77,15 @@ class StopSignals:
             self.pending = signum
             if self.on_deferred is not None:
                 self.on_deferred(signum)
-        else:
+        if again and self.on_again is not None:  # a second one came before this handler ran
+            self.on_again(again[0])
+        if not self.deferring:
             raise SearchInterrupted(signum)
 
     def handle_again(self, signum: int, frame: object) -> None:
         """A signal after the first one, with ``on_again``: its answer (which may end the process)."""
         assert self.on_again is not None
-        self.on_again(signum)
+        self.on_again(received_signals(signum)[0])
 
     def hold(self) -> None:
         """Defer every signal from now until :meth:`restore` (which leaves it in ``pending``): Hydra's basic sweeper,

@@ -13,9 +13,13 @@ The controllers are submitit's code; what they inherit is not. A signal blocked 
 stays blocked in that process, across ``exec``, and in the processes it starts. So:
 
 * **the command blocks SIGINT and SIGTERM in its main thread**, where Hydra's launcher starts the controllers
-  (:func:`keep_stop_signals_from_controllers`, at the start of the multirun), and a thread of its own with them
-  unblocked receives them for the process: Python still runs the command's handlers in the main thread (within one
-  of submitit's one-second polls). The controllers never see them: blocked there, they stay pending;
+  (:func:`keep_stop_signals_from_controllers`, at the start of the multirun), and a thread of its own takes them
+  for the process (``sigwait``) and hands each to the main thread's handler (``_thread.interrupt_main``): Python
+  runs it there within one of submitit's one-second polls. The controllers never see them: blocked there, they
+  stay pending. The thread counts them: two that came before the handler ran are one to Python (a flag per signal
+  number), so a handler of :class:`~trainlab.search.stop_signals.StopSignals` is handed them together
+  (:func:`received_signals`) - two fast Ctrl-Cs are two, and the second stops the sweep at once. A signal whose
+  handler is the default action ends the process as it would have (``SIG_IGN``: nothing);
 * **each job's process unblocks them** once its handlers are installed (:func:`let_stop_signals_in`, by
   :class:`trainlab.sweep.worker_stop.WorkerJobSignals`): a Ctrl-C that came while the job was starting is answered
   then, not lost; they are blocked again when its training has ended, so that submitit can write the job's result.
@@ -25,7 +29,7 @@ stays blocked in that process, across ``exec``, and in the processes it starts. 
   to ``<sweep>/.submitit/``, not to the terminal - read back from their ``status.json`` (:func:`stopped_jobs`), the
   command that finishes the sweep once, and exit status 128 + signal. A second signal while it waits for the jobs
   ends it at once, as with joblib (:mod:`trainlab.sweep.stop_at_once`; the jobs stop at once, as a second Ctrl-C
-  stops a run). Two signals before the command's handler ran (within one of submitit's polls) are one to it.
+  stops a run), also where both came before the command's handler ran.
 
 What is not an interrupt still ends the sweep as submitit ends it: a job that crashed without writing a result, or
 one submitit did not requeue (``UncompletedJobError``, :mod:`trainlab.submitit_requeue`). A job that refuses its
@@ -34,6 +38,8 @@ config hands the refusal to the command, which says it in one line (:mod:`trainl
 
 from __future__ import annotations
 
+import _thread
+import collections
 import os
 import re
 import signal
@@ -50,6 +56,11 @@ RECORDED_STOP = re.compile(r"(?P<signal>SIG\w+) at step (?P<step>\d+); saved (?P
 
 #: the thread that receives the stop signals while the main thread blocks them (one per process, kept)
 RECEIVER: threading.Thread | None = None
+#: the signals the receiving thread took that a counting handler has not been handed yet (received_signals)
+RECEIVED: collections.deque[int] = collections.deque()
+RECEIVED_LOCK = threading.RLock()  # a handler may run while the main thread holds it
+#: on a handler that takes the signals the receiving thread counted (received_signals): set to True
+COUNTS_RECEIVED = "takes_received_signals"
 
 
 def is_submitit_local(launcher: Any) -> bool:
@@ -57,12 +68,44 @@ def is_submitit_local(launcher: Any) -> bool:
     return launcher is not None and hasattr(launcher, "get") and launcher.get("_target_") == LOCAL_LAUNCHER
 
 
+def is_counting(handler: Any) -> bool:
+    """Whether ``handler`` (a Python signal handler) takes its signals from :func:`received_signals`."""
+    return bool(getattr(getattr(handler, "__self__", None), COUNTS_RECEIVED, False))
+
+
 def receive_stop_signals() -> None:
-    """The receiving thread's life: the stop signals unblocked in it (a thread starts with its creator's mask), so
-    that the kernel delivers them here while the main thread blocks them; Python runs the handlers in the main
-    thread."""
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
-    threading.Event().wait()
+    """The receiving thread's life: it takes each stop signal (``sigwait``; it blocks them, as the main thread
+    does) and hands it to the main thread's handler. For a counting handler (:func:`is_counting`) the signal is
+    queued, and the main thread is interrupted only when none was queued: the handler takes the queue whole, so
+    that two signals before it ran reach it as two. A default action ends the process as the signal would have."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    while True:
+        signum = signal.sigwait(SIGNALS)
+        handler = signal.getsignal(signum)
+        if handler == signal.SIG_IGN or handler is None:
+            continue
+        if handler == signal.SIG_DFL:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signum])
+            signal.pthread_kill(threading.get_ident(), signum)  # its default action: the process ends (or not)
+            signal.pthread_sigmask(signal.SIG_BLOCK, [signum])
+            continue
+        interrupt = True
+        if is_counting(handler):
+            with RECEIVED_LOCK:
+                RECEIVED.append(signum)
+                interrupt = len(RECEIVED) == 1  # otherwise the main thread is interrupted already
+        if interrupt:
+            _thread.interrupt_main(signum)
+
+
+def received_signals(signum: int) -> list[int]:
+    """In a counting handler (:func:`is_counting`), called with ``signum``: the signals it answers - every one the
+    receiving thread took since a handler last asked, or ``signum`` alone where none (it reached the process
+    otherwise)."""
+    with RECEIVED_LOCK:
+        taken = list(RECEIVED)
+        RECEIVED.clear()
+    return taken or [signum]
 
 
 def keep_stop_signals_from_controllers() -> None:
@@ -72,10 +115,12 @@ def keep_stop_signals_from_controllers() -> None:
     global RECEIVER
     if threading.current_thread() is not threading.main_thread():
         return
+    with RECEIVED_LOCK:
+        RECEIVED.clear()  # an earlier multirun's, never taken
+    signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
     if RECEIVER is None or not RECEIVER.is_alive():
         RECEIVER = threading.Thread(target=receive_stop_signals, name="trainlab-stop-signals", daemon=True)
         RECEIVER.start()
-    signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
 
 
 def let_stop_signals_in() -> None:
