@@ -86,9 +86,10 @@ def main(cfg: DictConfig) -> float | None:
             except Exception as not_requeued:  # submitit's UncompletedJobError (its requeue limit), re-raised
                 print(f"submitit did not requeue the job: {not_requeued}\n{resume_command(run_dir)}", file=sys.stderr)
                 raise
-        print(f"{saved}.\n{resume_command(run_dir)}", file=sys.stderr)
-        if worker:  # it returns: the pool waits for the other workers to save
+        if worker:  # it returns: the pool waits for the other workers to save; the command says how to finish, once
+            print(f"{saved}.", file=sys.stderr)
             return None
+        print(f"{saved}.\n{resume_command(run_dir)}", file=sys.stderr)
         sys.exit(128 + stop.signum)
     except Exception:  # a crash: Hydra prints the traceback (exit status 1); the run's files stay, said where first
         say_where_failed_run_is(refused=False)

@@ -68,6 +68,27 @@ class CtrlCOnceEveryJobTrains(L.Callback):
             os.killpg(os.getpgrp(), signal.SIGINT)
 
 
+class SigintToJob0sWorkerAlone(L.Callback):
+    """Job 0 of a sweep in worker processes sends SIGINT to its own worker process alone once ``jobs`` jobs train
+    (marks as :class:`CtrlCOnceEveryJobTrains`): the command and the other workers get no signal and go on."""
+
+    def __init__(self, marks: str, jobs: int) -> None:
+        self.marks, self.jobs, self.sent = marks, jobs, False
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        from pathlib import Path
+
+        from hydra.core.hydra_config import HydraConfig
+
+        job = HydraConfig.get().job.num
+        marks = Path(self.marks)
+        marks.mkdir(parents=True, exist_ok=True)
+        (marks / str(job)).touch()
+        if job == 0 and not self.sent and len(list(marks.iterdir())) >= self.jobs:
+            self.sent = True
+            os.kill(os.getpid(), signal.SIGINT)
+
+
 class SleepInSetupOfJob(L.Callback):
     """Job ``job`` of a sweep marks ``<marks>/<job>`` in its set-up, before training, and then sleeps there: a
     Ctrl-C meanwhile finds it starting."""

@@ -328,10 +328,27 @@ def test_ctrl_c_in_a_joblib_sweep_waits_for_every_worker_to_save_and_starts_no_q
     assert not (sweep_dir / ".stop_requested").exists()
     if sweep[0] == "-m":
         assert "SIGINT: the sweep stopped; finish it with: python train.py -m seed=1,2,3,4 " in stderr
+        assert stderr.count("resume_sweep=true") == 1, stderr[-3000:]  # the command's; each worker said what it saved
         assert [row["status"] for row in csv.DictReader((sweep_dir / "summary.csv").open())] == ["interrupted"] * 2
     else:
         assert "the search stopped with 0 of 4 trials run (" in stderr
+        assert "Finish the sweep with" not in stderr, stderr[-3000:]  # a search says how to continue it
         assert stdout.count(" interrupted\n") + stderr.count(" interrupted\n") >= 2  # "trial <n> interrupted"
+
+
+@pytest.mark.slow  # ~15 s on 2 cores (make test-slow; the default run stays ~4 min)
+def test_a_signal_to_one_worker_alone_stops_its_job_and_the_command_says_once_how_to_finish(tmp_path, data_dir):
+    """Each worker's stopped job printed the command that finishes the sweep, and the command printed it again: two
+    workers, three copies. Now a worker's job says what it saved, and the command says how to finish, once - also
+    where it got no signal itself (here the sweep goes on, and ends with job 1 completed)."""
+    run, stdout, stderr, sweep_dir = ctrl_c_in_a_sweep(tmp_path, data_dir, ["-m", "seed=1,2"],
+                                                         ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], 2,
+                                                         ctrl_c="SigintToJob0sWorkerAlone")
+    assert run.returncode == 0, stderr[-3000:]  # a job completed
+    assert job_statuses(sweep_dir) == ["interrupted", "completed"], stderr[-3000:]
+    assert stderr.count("SIGINT: stopped at step ") == 1
+    assert stderr.count("Finish the sweep with: ") == 1, stderr[-3000:]
+    assert stderr.rstrip().splitlines()[-1].startswith("Finish the sweep with: python train.py -m seed=1,2 ")
 
 
 @pytest.mark.slow  # ~25 s each on 2 cores (make test-slow; the default run stays ~4 min)
