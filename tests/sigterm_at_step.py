@@ -65,28 +65,18 @@ class CtrlCOnceEveryJobTrains(L.Callback):
         (marks / str(job)).touch()
         if job == 0 and not self.sent and len(list(marks.iterdir())) >= self.jobs:
             self.sent = True
-            os.killpg(os.getpgrp(), signal.SIGINT)
+            self.send()
+
+    def send(self) -> None:
+        os.killpg(os.getpgrp(), signal.SIGINT)
 
 
-class SigintToJob0sWorkerAlone(L.Callback):
-    """Job 0 of a sweep in worker processes sends SIGINT to its own worker process alone once ``jobs`` jobs train
-    (marks as :class:`CtrlCOnceEveryJobTrains`): the command and the other workers get no signal and go on."""
+class SigintToJob0sWorkerAlone(CtrlCOnceEveryJobTrains):
+    """As :class:`CtrlCOnceEveryJobTrains`, but job 0 sends SIGINT to its own worker process alone: the command and
+    the other workers get no signal and go on."""
 
-    def __init__(self, marks: str, jobs: int) -> None:
-        self.marks, self.jobs, self.sent = marks, jobs, False
-
-    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
-        from pathlib import Path
-
-        from hydra.core.hydra_config import HydraConfig
-
-        job = HydraConfig.get().job.num
-        marks = Path(self.marks)
-        marks.mkdir(parents=True, exist_ok=True)
-        (marks / str(job)).touch()
-        if job == 0 and not self.sent and len(list(marks.iterdir())) >= self.jobs:
-            self.sent = True
-            os.kill(os.getpid(), signal.SIGINT)
+    def send(self) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 class SleepInSetupOfJob(L.Callback):
