@@ -163,6 +163,7 @@ class WaitForWorkers(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from trainlab.shell_override import finish_sweep_command
+        from trainlab.sweep.basic_sweep import BASIC_SWEEPER
         from trainlab.sweep.job_dirs import sweep_job_dirs
 
         global DEFERRED
@@ -170,39 +171,36 @@ class WaitForWorkers(Callback):
         if DEFERRED is not None:
             DEFERRED.restore()
             signum, DEFERRED = DEFERRED.pending, None
-        submitit_local = is_submitit_local(OmegaConf.select(config, "hydra.launcher"))
+        launcher = OmegaConf.select(config, "hydra.launcher")
+        submitit_local = is_submitit_local(launcher)
         if submitit_local:
             let_stop_signals_in()  # blocked since the multirun started; one that came meanwhile was received
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         clear_stop_mark(sweep_dir)
-        if signum is None:  # a signal to some worker alone stopped its job; the sweep went on without it
-            say_how_to_finish_after_stopped_jobs(config, sweep_dir, submitit_local)
+        if signum is None:  # a signal to some worker alone may have stopped its job; the sweep went on without it
+            if (STARTED is not None and jobs_train_in_workers(launcher)
+                    and OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER):  # a search says it
+                stopped = stopped_jobs(sweep_job_dirs(sweep_dir), since=STARTED)
+                if stopped:
+                    print(finish_report(sweep_dir, stopped, submitit_local), file=sys.stderr)
             return
         if submitit_local:
-            lines = stopped_jobs(sweep_job_dirs(sweep_dir), since=STARTED or 0.0)
-            print("\n".join([*lines, f"Finish the sweep with: {finish_sweep_command(sweep_dir)}"]), file=sys.stderr)
+            stopped = stopped_jobs(sweep_job_dirs(sweep_dir), since=STARTED or 0.0)
+            print(finish_report(sweep_dir, stopped, submitit_local), file=sys.stderr)
         else:  # each worker's job said what it saved, on this terminal
             print(f"{signal.Signals(signum).name}: the sweep stopped; finish it with: "
                   f"{finish_sweep_command(sweep_dir)}", file=sys.stderr)
         raise SystemExit(128 + signum)
 
 
-def say_how_to_finish_after_stopped_jobs(config: DictConfig, sweep_dir: Path, submitit_local: bool) -> None:
-    """After a basic sweep on workers that the command was not signalled to stop: where a job of it was stopped
-    all the same (a signal to its worker alone), the command that finishes the sweep, once - a worker's job says
-    only what it saved (train.py), as every worker's would have said it again - after the stopped jobs' lines for
-    submitit's local launcher, whose jobs' own output went to ``<sweep>/.submitit/``."""
+def finish_report(sweep_dir: Path, stopped: list[str], submitit_local: bool) -> str:
+    """The command's lines for a sweep whose jobs ``stopped`` (their :func:`stopped_jobs` lines): those lines for
+    submitit's local launcher, whose jobs' own output went to ``<sweep>/.submitit/`` (a joblib worker's job said
+    them on this terminal, and only them: train.py), then the command that finishes the sweep, once."""
     from trainlab.shell_override import finish_sweep_command
-    from trainlab.sweep.basic_sweep import BASIC_SWEEPER
-    from trainlab.sweep.job_dirs import sweep_job_dirs
 
-    if (STARTED is None or not jobs_train_in_workers(OmegaConf.select(config, "hydra.launcher"))
-            or OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER):
-        return  # not a sweep on workers, or a search (it says how to continue itself)
-    lines = stopped_jobs(sweep_job_dirs(sweep_dir), since=STARTED)
-    if lines:
-        finish = f"Finish the sweep with: {finish_sweep_command(sweep_dir)}"
-        print("\n".join([*(lines if submitit_local else []), finish]), file=sys.stderr)
+    finish = f"Finish the sweep with: {finish_sweep_command(sweep_dir)}"
+    return "\n".join([*(stopped if submitit_local else []), finish])
 
 
 class StartupStop(BaseException):
