@@ -46,8 +46,9 @@ $(LOWEST)/.installed-stamp: pyproject.toml constraints/lowest.txt
 test-lowest: $(LOWEST)/.installed-stamp  ## the fast suite in .venv-lowest, at the lowest versions pyproject.toml allows
 	$(LOWEST)/bin/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-lint: $(STAMP)  ## ruff
+lint: $(STAMP)  ## ruff, and vermin: nothing newer than requires-python's Python 3.10 in the standard library
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/vermin --quiet --no-tips --violations --eval-annotations --target=3.10- src tests bench train.py
 
 tensorboard: $(STAMP)  ## serve outputs/ on http://127.0.0.1:6006
 	$(VENV)/bin/tensorboard --logdir outputs --host 127.0.0.1 --port 6006

@@ -7,11 +7,16 @@ pip refuses a pin below its bound, but takes one above it silently: a bound rais
 from __future__ import annotations
 
 import re
+import sys
 
-import tomllib
 from conftest import ROOT
 from packaging.requirements import Requirement
 from packaging.version import Version
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, published as tomli (a dev dependency there)
+    import tomli as tomllib
 
 #: a pin above its bound, with why: the bound's own release cannot be installed
 NOT_INSTALLABLE = {"scipy": "1.11.0 is yanked"}
