@@ -2,7 +2,11 @@
 
 Everything the project writes for later reading (status.json, summaries, checkpoints, caches) goes to a temporary
 name in the same directory, is flushed to disk, and is then renamed over the target with ``os.replace`` - atomic on
-POSIX and Windows. A crash or a full disk midway leaves the previous file intact and at worst a stray ``.tmp-*``.
+POSIX and Windows. A full disk or an exception midway leaves the previous file intact and removes the temporary;
+a process killed midway (SIGKILL, the OOM killer, a power loss, a SLURM preemption past its grace time) leaves the
+previous file intact too, but cannot remove its temporary ``.<name>.tmp-<12 hex digits>`` (:data:`TEMPORARY_NAME`,
+up to a checkpoint's size): the next run or sweep that takes the directory's lock removes it
+(:mod:`trainlab.stale_temporaries`).
 The file gets the permissions ``open()`` gives a new file (``0o666`` less the umask, e.g. ``rw-r--r--``, or what
 the directory's default ACL says), or keeps those of the file it replaces - not the owner-only ``rw-------`` of
 ``tempfile.mkstemp``, which would hide summaries and checkpoints from the rest of a group on a shared machine.
@@ -17,6 +21,7 @@ import errno
 import json
 import logging
 import os
+import re
 import secrets
 import stat
 from collections.abc import Callable
@@ -26,6 +31,10 @@ from typing import IO, Any
 from trainlab.errors import OutputLocationError
 
 log = logging.getLogger(__name__)
+
+#: the name of :func:`create_temporary`'s files: ``.<target's name>.tmp-<12 lowercase hex digits>``, nothing else
+TEMPORARY_NAME = re.compile(r"\.(?P<target>.+)\.tmp-[0-9a-f]{12}", re.DOTALL)
+TEMPORARY_RANDOM_BYTES = 6  # 12 hex digits
 
 #: the operating system's reasons for which no retry in the same place can succeed
 UNWRITABLE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
@@ -48,7 +57,7 @@ def create_temporary(path: Path) -> tuple[int, Path]:
     umask, the directory's default ACL applied) - ``tempfile.mkstemp`` would make it owner-only."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        temporary = path.parent / f".{path.name}.tmp-{secrets.token_hex(6)}"
+        temporary = path.parent / f".{path.name}.tmp-{secrets.token_hex(TEMPORARY_RANDOM_BYTES)}"
         try:
             return os.open(temporary, flags, 0o666), temporary
         except FileExistsError:

@@ -61,3 +61,11 @@ def release_output_dirs() -> None:
     for descriptor in _held.values():
         os.close(descriptor)
     _held.clear()
+
+
+def holds_lock_over(directory: Path) -> bool:
+    """Whether this process holds the lock of ``directory`` or of a directory above it (a sweep's, over its job
+    directories): no other command on this machine writes there until it lets go. False where nothing is locked
+    (Windows, a file system that refuses ``flock``) and in a sweep's worker processes (their command holds it)."""
+    directory = Path(os.path.abspath(directory))
+    return any(Path(os.path.abspath(held)) in (directory, *directory.parents) for held in _held)

@@ -38,6 +38,10 @@ The training task repeats these checks for its own callers (tests, launchers tha
 multirun each job's config and ``ckpt_path`` are checked there, once Hydra has made the job's directory (the
 stacked launcher checks its jobs' configs before it writes any).
 
+A basic sweep, once it holds its directory's lock, removes the temporary files of writes a killed process never
+finished from the sweep directory and its job directories, before any job starts
+(:mod:`trainlab.stale_temporaries`; a single run does so when it claims its directory).
+
 Both note the run or sweep directory for :mod:`trainlab.startup_interrupt`: a Ctrl-C before training names what the
 command wrote there. A multirun whose launcher trains the jobs in processes of their own (joblib, submitit) ends the
 start-up there: this process only waits for them, and they answer a Ctrl-C themselves.
@@ -69,6 +73,7 @@ from trainlab.hydra_plugin_keys import check_plugin_keys
 from trainlab.job_view import job_view
 from trainlab.output_locations import check_run_locations
 from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_attempt_aside
+from trainlab.stale_temporaries import remove_stale_temporaries, run_write_dirs
 from trainlab.startup_interrupt import end_startup, note_output_dir
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER
 from trainlab.sweep.first_job import check_first_job, check_sweep_has_jobs
@@ -77,6 +82,7 @@ from trainlab.sweep.job_dirs import (
     check_resumed_nets,
     check_resumed_sweep,
     check_sweep_dir_free,
+    sweep_job_dirs,
 )
 from trainlab.sweep.submitit_local_refusal import report_job_refusals_in_one_line
 from trainlab.sweep.submitit_local_stop import is_submitit_local
@@ -377,6 +383,9 @@ class Preflight(Callback):
                     OmegaConf.select(config, "hydra.runtime.choices", default={}).get("hydra/sweeper"))))
             if OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:  # search workers share theirs
                 exit_on_user_error(lambda: lock_or_warn(sweep_dir, "hydra.sweep.dir"))  # after every check
+                # before any job starts, whichever process will train it (trainlab/stale_temporaries.py)
+                remove_stale_temporaries([sweep_dir, *(directory for job in sweep_job_dirs(sweep_dir)
+                                                       for directory in run_write_dirs(job))], sweep_dir)
         NEW_SWEEP_DIR[:] = made  # this multirun's (a process may run several)
         if is_submitit_local(OmegaConf.select(config, "hydra.launcher")):
             report_job_refusals_in_one_line()  # a job's config error: one line, exit status 2, as basic's jobs

@@ -1,0 +1,128 @@
+"""The temporary files of writes a killed process never finished: removed when a run or sweep takes the directory.
+
+Every file trainlab writes for later reading goes first to a temporary ``.<name>.tmp-<12 hex digits>`` beside it
+(:func:`trainlab.atomic_files.write_atomically`). A write that raises removes its temporary; a process killed midway
+(SIGKILL, the OOM killer, a power loss, a SLURM preemption past its grace time) cannot, and its temporary - as large
+as a ``last.ckpt``, or a ``status.json`` - stayed for good: one more hidden file with every kill and resume, read by
+nothing.
+
+A temporary may only be removed once no process can still be writing it: a live writer's ``os.replace`` would fail,
+and its run with it. The directory lock (:mod:`trainlab.dir_lock`) says so: no other command on this machine writes
+in a directory whose lock this process holds, and this command has not written there yet - whatever temporary is
+found is a dead writer's. Hence the removal happens only where this process holds the lock over the directory
+(:func:`remove_stale_temporaries` checks it), at two places:
+
+* a multirun of Hydra's basic sweeper, in :class:`~trainlab.preflight.Preflight` right after it takes the sweep's
+  lock and before any job starts: the sweep directory itself (``summary.csv``, ``ranking.csv``) and every job
+  directory already in it (a resumed sweep's). This covers every launcher - in-process, stacked (one process that
+  writes every member's directory) and those whose jobs train in worker processes (joblib, submitit): a worker
+  holds no lock of its own and removes nothing, so a temporary a worker is writing is never another's to remove;
+* a run claiming its directory (:func:`trainlab.run_dir.claim_run_dir`) under this process's lock: a single run,
+  resumed (``ckpt_path=last``) or taking over a failed run's directory, and the jobs of a sweep in this process
+  (a stack claims all its members' directories before it writes any) - before an earlier attempt is moved to
+  ``attempts/``, so that no half-written file is kept there as if it were a record.
+
+In a run's directory, the places its writers use are looked at (:func:`run_write_dirs`): the directory itself
+(``status.json``, ``hparams.yaml``, ``requeue.json``), ``checkpoints/`` and the folders its named loggers write into -
+not ``attempts/``, ``.hydra/`` or a directory of another run inside it. Only plain files named exactly as trainlab
+names its temporaries (:data:`~trainlab.atomic_files.TEMPORARY_NAME`) are removed: a user's ``.notes.tmp-draft`` or
+``last.ckpt.tmp`` stays. One log line names what was removed.
+
+Left alone: a search's sweep and trial directories (its workers share them without a lock, README "Hyper-parameter
+search"; a trial's directory is not trained in again), a job that SLURM requeued (no command takes a lock for it;
+the sweep's next ``resume_sweep=true`` removes them), the data directory (shared by every run), and everything where
+nothing is locked (Windows, a file system without ``flock``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from trainlab.atomic_files import TEMPORARY_NAME
+from trainlab.dir_lock import holds_lock_over
+from trainlab.logger_dirs import logger_dirs
+from trainlab.run_status import STATUS_FILE
+
+log = logging.getLogger(__name__)
+
+#: file names the log line shows; the rest are counted
+SHOWN = 10
+
+
+def stale_temporaries(directory: Path) -> list[Path]:
+    """The plain files directly in ``directory`` (not links or folders) named as trainlab's temporaries, sorted."""
+    try:
+        with os.scandir(directory) as entries:
+            return sorted(Path(entry.path) for entry in entries
+                          if TEMPORARY_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False))
+    except OSError:  # no such directory (a run without checkpoints), or unreadable: nothing of ours to remove
+        return []
+
+
+def is_run_dir(directory: Path) -> bool:
+    """Whether ``directory`` is a run's or a job's own directory (Hydra's ``.hydra/``, or a ``status.json``)."""
+    return (directory / ".hydra").is_dir() or (directory / STATUS_FILE).exists()
+
+
+def run_write_dirs(run_dir: Path) -> list[Path]:
+    """Where the writers of the run in ``run_dir`` write: ``run_dir``, its ``checkpoints/`` and the folders its
+    named loggers wrote into (:func:`~trainlab.logger_dirs.logger_dirs`), leaving out any that lies in another
+    run's directory inside ``run_dir`` (:func:`is_run_dir`)."""
+    found = [run_dir, run_dir / "checkpoints"]
+    try:
+        logged = logger_dirs(run_dir)
+    except OSError:  # a folder that cannot be read: its files are not ours to look at
+        logged = []
+    for directory in logged:
+        parts = directory.relative_to(run_dir).parts
+        if directory not in found and not any(is_run_dir(run_dir.joinpath(*parts[:n]))
+                                              for n in range(1, len(parts) + 1)):
+            found.append(directory)
+    return found
+
+
+def remove_stale_temporaries(directories: Iterable[Path], base: Path) -> list[Path]:
+    """Remove the temporaries in ``directories`` (each ``base`` or inside it) - only where this process holds the
+    lock over ``base`` (see the module docstring); returns the files removed, named in one log line relative to
+    ``base``. A file that cannot be removed is said in a warning; the run goes on."""
+    if not holds_lock_over(base):
+        return []
+    base = Path(os.path.abspath(base))
+    removed, size = [], 0
+    for directory in dict.fromkeys(Path(os.path.abspath(d)) for d in directories):
+        if directory != base and base not in directory.parents:  # not under this lock
+            continue
+        for path in stale_temporaries(directory):
+            try:
+                length = path.lstat().st_size
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as error:
+                log.warning("could not remove %s, the unfinished temporary file of a killed run (%s)", path,
+                            error.strerror or error)
+                continue
+            removed.append(path)
+            size += length
+    if removed:
+        names = [path.relative_to(base).as_posix() for path in removed]
+        shown = ", ".join(names[:SHOWN]) + (f" and {len(names) - SHOWN} more" if len(names) > SHOWN else "")
+        plural = "s" if len(removed) > 1 else ""
+        log.info("removed %d unfinished temporary file%s (%s) that a killed run left in %s: %s", len(removed), plural,
+                 file_size(size), base, shown)
+    return removed
+
+
+def file_size(size: int) -> str:
+    """``size`` bytes as a person reads it: ``512 B``, ``1.5 kB``, ``48.3 MB``, ``2.1 GB``."""
+    if size < 1000:
+        return f"{size} B"
+    value, unit = size / 1000, "kB"
+    for bigger in ("MB", "GB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, bigger
+    return f"{value:.1f} {unit}"
