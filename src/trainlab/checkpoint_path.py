@@ -3,9 +3,10 @@
 ``ckpt_path=last`` means ``<output dir>/checkpoints/last.ckpt``; any other value is a file path. Whether that file
 exists needs nothing but the file system, so it is answered here without torch or Lightning: the training task
 asks it before it loads the checkpoint (:mod:`trainlab.checkpoint_check`), and a multirun's command asks it for
-every job before the sweep starts (:func:`trainlab.sweep.first_job.check_first_job`) - with the joblib or submitit
-launcher, whose jobs train in processes of their own, a ``ckpt_path`` naming no file was found by each job only
-after seconds of imports in its own process, and the command reported it once they had all ended.
+every job before the sweep starts (:func:`trainlab.sweep.first_job.check_checkpoint_path`: the basic sweep's
+preflight, the stacked launcher before its first job, a search before its study exists) - with the joblib or
+submitit launcher, whose jobs train in processes of their own, a ``ckpt_path`` naming no file was found by each job
+only after seconds of imports in its own process, and the command reported it once they had all ended.
 """
 
 from __future__ import annotations

@@ -15,9 +15,10 @@ sweeper), the launcher composes every job's config, cuts the jobs into stacks
   ``.hydra/`` and ``train.log`` as they were.
 
 Before the first stack trains, every job of the batch is checked
-(:func:`trainlab.stacked.train_stack.completed_objectives`): a config error or a directory that holds another run
-stops the sweep before any job trains or writes its files. Jobs whose ``hydra.job.env_set`` differ never share a
-stack, and each member's config is resolved inside its own ``env_set``.
+(:func:`trainlab.stacked.train_stack.completed_objectives`): a config error, a directory that holds another run or a
+``ckpt_path`` that names no checkpoint file (:meth:`StackedLauncher._check_checkpoint_paths`) stops the sweep before
+any job trains or writes its files. Jobs whose ``hydra.job.env_set`` differ never share a stack, and each member's
+config is resolved inside its own ``env_set``.
 
 Options (``hydra.launcher.*``): ``max_members`` caps the members of one stack (memory: parameters, gradients and
 optimizer state grow with K); ``strict=true`` turns "this job runs alone" into a config error naming the key.
@@ -142,6 +143,7 @@ class StackedLauncher(Launcher):
             skipped = completed_objectives(members)  # every job's config and directory, before the first trains
             # the stacks are made of the jobs that train: a job resume_sweep=true skips takes no place in one
             todo = [i for i in range(len(jobs)) if i not in skipped]
+            self._check_checkpoint_paths([jobs[i] for i in todo], [members[i] for i in todo])
             configs = [jobs[i].task_cfg for i in todo]
             environments = [repr(sorted(jobs[i].config.hydra.job.env_set.items())) for i in todo]
             planned, planned_reasons = plan_batch(configs, self.max_members, environments, self.strict,
@@ -170,6 +172,21 @@ class StackedLauncher(Launcher):
                     returns[index] = job_return
             configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         return returns
+
+    def _check_checkpoint_paths(self, jobs: list[PreparedJob], members: list[Any]) -> None:
+        """Refuse the batch when a job that is to train (``members``: theirs) has a ``ckpt_path`` naming no checkpoint
+        file, in the words and at the time the basic launcher's preflight refuses it
+        (:func:`trainlab.sweep.first_job.check_first_job`): before any job starts. Such a job runs alone, and its task
+        refused it only once the jobs before it had trained - ``-m seed=0,1 ckpt_path=last`` resumed ``#0`` from its
+        checkpoint and then stopped the sweep at ``#1``, which had none. A job ``resume_sweep=true`` skips is not
+        asked: it does not train."""
+        from trainlab.sweep.first_job import check_checkpoint_path, raise_first_refusal
+
+        output_dirs = [Path(str(member.cfg.paths.output_dir)) for member in members]  # the task's (train.train)
+        raise_first_refusal(
+            lambda place: check_checkpoint_path(members[place].cfg.get("ckpt_path"), jobs[place].config,
+                                                output_dirs[place]),
+            [output_dir.name for output_dir in output_dirs])
 
     def _skip(self, job: PreparedJob, objective: Any) -> JobReturn:
         """A job that completed before, skipped by ``resume_sweep=true``: its files as they were (no ``.hydra/``

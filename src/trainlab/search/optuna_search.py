@@ -73,6 +73,7 @@ from trainlab.search.trial_outcome import (
 )
 from trainlab.search.worker_identity import WORKER_ATTR, this_worker
 from trainlab.shell_override import finish_sweep_command, shell_override
+from trainlab.sweep.first_job import check_checkpoint_path
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir, sweep_job_dirs
 from trainlab.sweep.stop_at_once import stop_sweep_at_once
 from trainlab.sweep.summary import natural_direction
@@ -339,6 +340,10 @@ class OptunaSearch:
         # are the preflight's, where the trials train here)
         with job_view(trial_config, str(self.sweep_dir / "trial")) as task:  # a sweeper runs before any job
             validate_config(task, machine=False, searched=space.distributions)
+            # a checkpoint file every trial would resume from; ckpt_path=last names each trial's own, in a directory
+            # made for it that holds none (a trial never resumes), and is left to the trials to refuse
+            if task.get("ckpt_path") != "last":
+                check_checkpoint_path(task.get("ckpt_path"), trial_config, self.sweep_dir / "trial")
         check_optimized_metric(trial_config, searched=space.distributions, may_be_null=False)
         warn_of_a_direction_against_the_metric(trial_config.get("optimized_metric"), self.direction,
                                                trial_config.get("objective_on_failure"))

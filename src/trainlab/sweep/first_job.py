@@ -22,7 +22,8 @@ sweep directory, which holds only Hydra's files. Jobs that differ there (``-m op
 to their end in their workers, the refused one stopped the sweep after them, and their directories stayed.
 
 Left to the sweep itself: the checks of this machine (its GPU and data: :func:`trainlab.preflight.check_multirun_values`
-checks them where the sweep does not change them), the stacked launcher (it checks every job before it writes any),
+checks them where the sweep does not change them), the stacked launcher (it checks every job before it writes any,
+its ``ckpt_path`` by :func:`check_checkpoint_path` and :func:`raise_first_refusal`),
 another sweeper (a search checks its trials' config before its study exists), ``resume_sweep=true`` (a completed
 first job is skipped, not checked) and a sweep whose expansion or composition fails (the basic sweeper composes every
 job before it launches the first, and reports the error in its own words - before this check imported Lightning).
@@ -31,6 +32,7 @@ job before it launches the first, and reports the error in its own words - befor
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,26 +86,47 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
 
     keys = check_keys or not key_checks_alike(jobs)  # else a key every job would refuse is left to the jobs
 
-    def refusal(index: int) -> ConfigError | CheckpointNotFoundError | None:
+    def check(index: int) -> None:
         (_, output_dir), job = output_dirs[index], jobs[index]
+        with job_view(job, str(output_dir)) as task, env_override(job.hydra.job.env_set):  # as run_job does
+            validate_config(task, machine=False, keys=keys)
+            check_optimized_metric(task, jobs="the sweep's jobs report")
+            check_checkpoint_path(task.get("ckpt_path"), job, output_dir)
+
+    raise_first_refusal(check, [output_dir.name for _, output_dir in output_dirs])
+
+
+def raise_first_refusal(check: Callable[[int], None], job_names: list[str]) -> None:
+    """Call ``check(index)`` for each job of a sweep (``job_names``: their directories' names) and raise the first
+    refusal it raises (:class:`~trainlab.errors.ConfigError`, :class:`~trainlab.errors.CheckpointNotFoundError`):
+    in a single run's words when it is the first job's and every job is refused, else naming the job - ``... (in
+    job 1_seed=1 of the sweep; no job was run)``. Used by :func:`check_first_job` and by the stacked launcher,
+    before any job of the sweep is started."""
+
+    def refusal(index: int) -> ConfigError | CheckpointNotFoundError | None:
         try:
-            with job_view(job, str(output_dir)) as task, env_override(job.hydra.job.env_set):  # as run_job does
-                validate_config(task, machine=False, keys=keys)
-                check_optimized_metric(task, jobs="the sweep's jobs report")
-                if checkpoint_path_here(task.get("ckpt_path"), job):
-                    resolve_checkpoint(task.get("ckpt_path"), output_dir)  # is there a file: no torch needed
+            check(index)
         except (ConfigError, CheckpointNotFoundError) as error:
             return error
         return None
 
-    for index in range(len(jobs)):
+    for index, name in enumerate(job_names):
         error = refusal(index)
         if error is None:
             continue
-        # the first job's refusal is in a single run's words when it is every job's; else the job is named
-        if index > 0 or any(refusal(other) is None for other in range(1, len(jobs))):
-            raise ConfigError(f"{error} (in job {output_dirs[index][1].name} of the sweep; no job was run)") from error
+        if index > 0 or any(refusal(other) is None for other in range(1, len(job_names))):
+            raise ConfigError(f"{error} (in job {name} of the sweep; no job was run)") from error
         raise error
+
+
+def check_checkpoint_path(ckpt_path: Any, job: DictConfig, output_dir: Path) -> None:
+    """Refuse (:class:`~trainlab.errors.CheckpointNotFoundError`, in the job's own words:
+    :func:`~trainlab.checkpoint_path.resolve_checkpoint`) a job's ``ckpt_path`` that names no checkpoint file -
+    ``ckpt_path=last`` without ``<output_dir>/checkpoints/last.ckpt``, a path to nothing or to a directory - where
+    this process sees the file the job would (:func:`checkpoint_path_here`). ``job``: the job's composed config (with
+    ``hydra``). Only the file system is asked (no torch): a file that exists is read and checked by the job."""
+    if checkpoint_path_here(ckpt_path, job):
+        resolve_checkpoint(ckpt_path, output_dir)
 
 
 def checkpoint_path_here(ckpt_path: Any, job: DictConfig) -> bool:
