@@ -126,3 +126,22 @@ def test_a_refused_command_removes_what_it_made_and_no_other_commands_directory(
     (other_parent / "S").mkdir(parents=True)
     preflight.remove_refused_output_dir()
     assert not (tmp_path / "fresh").exists()  # the parents it made, emptied, go too
+
+
+def test_a_refused_sweep_puts_back_the_multirun_yaml_it_found_until_one_of_its_jobs_starts(tmp_path):
+    """Hydra's sweeper rewrites multirun.yaml before the launcher runs; a refusal before any job started puts the
+    earlier one back (tests/test_sweep_checkpoint_paths.py: the stacked launcher, end to end), one after a job started
+    keeps the new one - it describes the job that ran."""
+    from trainlab import preflight
+
+    recorded = tmp_path / "multirun.yaml"
+    for job_started, kept in ((False, b"the sweep that trained here\n"), (True, b"this command's sweep\n")):
+        recorded.write_bytes(b"the sweep that trained here\n")
+        preflight.EARLIER_MULTIRUN_YAML[:] = [(recorded, recorded.read_bytes())]
+        recorded.write_bytes(b"this command's sweep\n")  # as Hydra's sweeper does
+        if job_started:
+            preflight.Preflight().on_job_start(config=None)
+        preflight.remove_refused_output_dir()
+        assert recorded.read_bytes() == kept
+        assert preflight.EARLIER_MULTIRUN_YAML == []
+        assert [path.name for path in tmp_path.iterdir()] == ["multirun.yaml"]  # no temporary left

@@ -72,6 +72,7 @@ def test_a_stacked_sweep_is_refused_before_its_job_with_a_checkpoint_resumes_whe
     assert trained.returncode == 0, trained.stderr[-3000:]
     job0 = {path: path.read_bytes() for path in (sweep_dir / "job0").rglob("*") if path.is_file()}
     assert sweep_dir / "job0" / "checkpoints" / "last.ckpt" in job0
+    recorded = (sweep_dir / "multirun.yaml").read_bytes()
 
     result = train_subprocess("-m", "seed=1,2", *args, "trainer.max_epochs=2", "ckpt_path=last",
                               env={"PYTHONPATH": JOB_PYTHONPATH})
@@ -83,6 +84,13 @@ def test_a_stacked_sweep_is_refused_before_its_job_with_a_checkpoint_resumes_whe
     assert "#0 :" not in result.stdout, result.stdout[-3000:]
     assert {path: path.read_bytes() for path in (sweep_dir / "job0").rglob("*") if path.is_file()} == job0
     assert not (sweep_dir / "job1").exists()
+    # Hydra's sweeper had rewritten multirun.yaml with the refused command's overrides: put back, so that the sweep
+    # that trained here still resumes as itself
+    assert (sweep_dir / "multirun.yaml").read_bytes() == recorded
+    resumed = train_subprocess("-m", "seed=1", *args, "trainer.max_epochs=1", "resume_sweep=true",
+                               env={"PYTHONPATH": JOB_PYTHONPATH})
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "1 completed before, skipped (resume_sweep=true)" in resumed.stdout + resumed.stderr
 
 
 def test_a_search_whose_ckpt_path_names_no_file_is_refused_before_its_study_exists(train_subprocess, tmp_path):

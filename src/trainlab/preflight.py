@@ -32,7 +32,9 @@ its first trial, or by the first job of a basic sweep in its task (a Trainer val
 single run refused once its data is known (``trainer.devices=3`` and a batch the processes cannot share), where the
 new directory holds only Hydra's files (``multirun.yaml``, ``.hydra/``, logs) - and, for a sweep of submitit's local
 launcher, whose jobs hand their refusal to the command (:mod:`trainlab.sweep.submitit_local_refusal`, installed at
-the end of ``on_multirun_start``), submitit's ``.submitit/``.
+the end of ``on_multirun_start``), submitit's ``.submitit/``. A sweep refused so in a directory that existed (a
+``ckpt_path=last`` or ``resume_sweep=true`` sweep of the stacked launcher or a search) gets back the
+``multirun.yaml`` Hydra's sweeper had rewritten, where its launcher trains in this process and no job had started.
 
 The training task repeats these checks for its own callers (tests, launchers that run jobs in-process); in a
 multirun each job's config and ``ckpt_path`` are checked there, once Hydra has made the job's directory (the
@@ -64,11 +66,12 @@ from hydra.core.utils import env_override
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.atomic_files import write_atomically
 from trainlab.checkpoint_path import resolve_checkpoint
 from trainlab.config_keys import is_under, override_lines
 from trainlab.config_switches import check_switches
 from trainlab.dir_lock import lock_output_dir, release_output_dirs
-from trainlab.errors import ConfigError, UserError, exit_for_user_error
+from trainlab.errors import ConfigError, OutputLocationError, UserError, exit_for_user_error
 from trainlab.hydra_plugin_keys import check_plugin_keys
 from trainlab.job_view import job_view
 from trainlab.output_locations import check_run_locations
@@ -245,6 +248,11 @@ NEW_SWEEP_DIR: list[Path] = []
 # The run directory this process's single run made (it did not exist at on_run_start), then the parents it made for
 # it: Hydra writes .hydra/ and the job's log there before the task runs, which refuses what only the data can tell
 NEW_RUN_DIR: list[Path] = []
+# The multirun.yaml a sweep found in its directory (its path and bytes), until one of its jobs starts: Hydra's sweeper
+# rewrites the file before the launcher runs, and a launcher that refuses the sweep before any job starts (the
+# stacked launcher checks every job first) left the refused command's overrides recorded there - a later
+# resume_sweep=true of the sweep that did train there was then refused as another sweep's.
+EARLIER_MULTIRUN_YAML: list[tuple[Path, bytes]] = []
 
 
 def missing_parents(directory: Path) -> list[Path]:
@@ -296,11 +304,15 @@ def refusal_removes(directory: Path) -> bool:
 def remove_refused_output_dir() -> None:
     """After a refusal (exit status 2): the sweep or run directory this command made, if it holds only Hydra's files
     (:func:`holds_only_hydra_files`: a sweep refused at its first job, a run refused once its data is known), is
-    removed - the refused command leaves nothing behind. One that cannot be removed is named in a warning; the
-    refusal keeps its message and exit status."""
+    removed - the refused command leaves nothing behind; in a sweep directory that existed, the ``multirun.yaml``
+    found there is put back if no job had started (:data:`EARLIER_MULTIRUN_YAML`). One that cannot be removed or
+    put back is named in a warning; the refusal keeps its message and exit status."""
     made = [paths[:] for paths in (NEW_SWEEP_DIR, NEW_RUN_DIR) if paths]
     to_remove = [paths for paths in made if refusal_removes(paths[0])]
+    earlier = EARLIER_MULTIRUN_YAML[:]
     forget_new_output_dirs()
+    for recorded, content in earlier:
+        put_back(recorded, content)
     for directory, *parents in to_remove:
         try:
             shutil.rmtree(directory)
@@ -315,11 +327,23 @@ def remove_refused_output_dir() -> None:
                 break
 
 
+def put_back(path: Path, content: bytes) -> None:
+    """``path`` holds ``content`` again (atomically), unless it does already."""
+    try:
+        if path.is_file() and path.read_bytes() == content:
+            return
+        write_atomically(path, lambda handle: handle.write(content))
+    except (OSError, OutputLocationError) as error:
+        print(f"warning: the refused command rewrote {path}, and could not put back what it held: {error}",
+              file=sys.stderr)
+
+
 def forget_new_output_dirs() -> None:
     """An earlier command's directories are not this one's to remove, where one process runs several (tests, a
-    launcher that runs its jobs in-process)."""
+    launcher that runs its jobs in-process); nor is a sweep's ``multirun.yaml`` once a job has started."""
     NEW_SWEEP_DIR.clear()
     NEW_RUN_DIR.clear()
+    EARLIER_MULTIRUN_YAML.clear()
 
 
 class Preflight(Callback):
@@ -342,6 +366,9 @@ class Preflight(Callback):
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         forget_new_output_dirs()  # the run was not refused: its directory is its own from now on
         release_output_dirs()
+
+    def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
+        EARLIER_MULTIRUN_YAML.clear()  # a job of the sweep runs: the new multirun.yaml describes it
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         forget_new_output_dirs()
@@ -387,6 +414,9 @@ class Preflight(Callback):
                 remove_stale_temporaries([sweep_dir, *(directory for job in sweep_job_dirs(sweep_dir)
                                                        for directory in run_write_dirs(job))], sweep_dir)
         NEW_SWEEP_DIR[:] = made  # this multirun's (a process may run several)
+        # in-process launchers only: a worker's job starts where this process cannot see it (joblib, submitit)
+        if in_process and (recorded := sweep_dir / "multirun.yaml").is_file() and not recorded.is_symlink():
+            EARLIER_MULTIRUN_YAML[:] = [(recorded, recorded.read_bytes())]
         if is_submitit_local(OmegaConf.select(config, "hydra.launcher")):
             report_job_refusals_in_one_line()  # a job's config error: one line, exit status 2, as basic's jobs
         defer_stop_for_workers(config)  # last: a multirun refused above leaves no handler (sweep/worker_stop.py)
