@@ -103,3 +103,16 @@ def test_a_search_whose_ckpt_path_names_no_file_is_refused_before_its_study_exis
                               env={"PYTHONPATH": JOB_PYTHONPATH})
     refused_before_any_job(result, f"ckpt_path={tmp_path / 'nope.ckpt'}: no checkpoint file at "
                                    f"{tmp_path / 'nope.ckpt'}", sweep_dir)  # no optuna.journal, no trial directory
+
+
+def test_ckpt_path_last_in_a_search_is_refused_before_its_study_exists(train_in_process, tmp_path):
+    """Each trial refused it (no checkpoint in the directory made for it) once the study, ``multirun.yaml`` and two
+    'interrupted' trials were written; a search's trials never resume."""
+    sweep_dir = tmp_path / "sweep"
+    result = train_in_process("hparams_search=random", "hydra.sweeper.n_trials=2", "debug=limit",
+                              f"hydra.sweep.dir={sweep_dir}", "ckpt_path=last")
+    refused_before_any_job(result, "ckpt_path=last: a search's trials never resume - each trains in a new directory, "
+                           "which holds no checkpoint; allowed: resume_sweep=true hydra.sweep.dir=<the search's "
+                           "directory> to finish a stopped search, ckpt_path=<a checkpoint file> to start every trial "
+                           "from it, or python train.py ckpt_path=last hydra.run.dir=<a trial's directory> to train "
+                           "one trial on alone", sweep_dir)  # no optuna.journal, multirun.yaml or trial directory

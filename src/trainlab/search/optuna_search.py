@@ -157,6 +157,18 @@ def warn_of_a_direction_against_the_metric(metric: str | None, direction: str, o
                     "objective_on_failure=1e9 reads as the worst", metric)
 
 
+def refuse_resuming_trials(ckpt_path: Any) -> None:
+    """``ckpt_path=last`` names each trial's own ``checkpoints/last.ckpt``; but every trial trains in a directory made
+    for it, which holds none, and a search resumed with ``resume_sweep=true`` replaces its stopped trials rather than
+    resuming them - each trial refused it, once the study and its first trials' directories existed."""
+    if ckpt_path == "last":
+        raise ConfigError(
+            "ckpt_path=last: a search's trials never resume - each trains in a new directory, which holds no "
+            "checkpoint; allowed: resume_sweep=true hydra.sweep.dir=<the search's directory> to finish a stopped "
+            "search, ckpt_path=<a checkpoint file> to start every trial from it, or python train.py ckpt_path=last "
+            "hydra.run.dir=<a trial's directory> to train one trial on alone")
+
+
 class OptunaSearch:
     """See the module docstring. ``config`` is the composed config; ``launcher`` runs the batches."""
 
@@ -340,10 +352,9 @@ class OptunaSearch:
         # are the preflight's, where the trials train here)
         with job_view(trial_config, str(self.sweep_dir / "trial")) as task:  # a sweeper runs before any job
             validate_config(task, machine=False, searched=space.distributions)
-            # a checkpoint file every trial would resume from; ckpt_path=last names each trial's own, in a directory
-            # made for it that holds none (a trial never resumes), and is left to the trials to refuse
-            if task.get("ckpt_path") != "last":
-                check_checkpoint_path(task.get("ckpt_path"), trial_config, self.sweep_dir / "trial")
+            # a checkpoint file every trial would resume from (ckpt_path=last: see refuse_resuming_trials)
+            refuse_resuming_trials(task.get("ckpt_path"))
+            check_checkpoint_path(task.get("ckpt_path"), trial_config, self.sweep_dir / "trial")
         check_optimized_metric(trial_config, searched=space.distributions, may_be_null=False)
         warn_of_a_direction_against_the_metric(trial_config.get("optimized_metric"), self.direction,
                                                trial_config.get("objective_on_failure"))
