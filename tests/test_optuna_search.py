@@ -357,10 +357,15 @@ def test_resume_closes_the_trials_a_killed_run_left_running(tmp_path):
         trial.set_user_attr("job_dir", str(job_dir))
         trial.set_user_attr("sweep_dir", str(where))
         trial.set_user_attr("worker", "a-host-that-is-gone:1")
+        (job_dir / "checkpoints").mkdir()
+        (job_dir / "checkpoints" / ".last.ckpt.tmp-0123456789ab").write_bytes(b"half a checkpoint")  # killed mid-write
 
     search = make_search(sweep, "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=3", "resume_sweep=true")
     run_search(search)
     study = load(sweep)
+    # the closed trials' directories lose what their killed writes left; the live worker's trial keeps its
+    assert [(where / f"{number}_job" / "checkpoints" / ".last.ckpt.tmp-0123456789ab").exists()
+            for number, where in enumerate([sweep, sweep, tmp_path / "other"])] == [False, False, True]
     assert [(t.state, t.value, t.user_attrs["outcome"] if t.state.is_finished() else None) for t in study.trials][:3] \
         == [(TrialState.COMPLETE, 0.5, "completed"), (TrialState.FAIL, None, "interrupted"),
             (TrialState.RUNNING, None, None)]  # another worker's trial is left alone

@@ -28,10 +28,11 @@ not ``attempts/``, ``.hydra/`` or a directory of another run inside it. Only pla
 names its temporaries (:data:`~trainlab.atomic_files.TEMPORARY_NAME`) are removed: a user's ``.notes.tmp-draft`` or
 ``last.ckpt.tmp`` stays. One log line names what was removed.
 
-Left alone: a search's sweep and trial directories (its workers share them without a lock, README "Hyper-parameter
-search"; a trial's directory is not trained in again), a job that SLURM requeued (no command takes a lock for it;
-the sweep's next ``resume_sweep=true`` removes them), the data directory (shared by every run), and everything where
-nothing is locked (Windows, a file system without ``flock``).
+A search's sweep directory has no lock (its workers share it, README "Hyper-parameter search"): there the directory
+of a trial that a killed process left ``RUNNING`` is cleaned when ``resume_sweep=true`` closes the trial
+(:mod:`trainlab.search.stale_trials`: the process that ran it is gone). Left alone: a job that SLURM requeued (no
+command takes a lock for it; the sweep's next ``resume_sweep=true`` removes them), the data directory (shared by
+every run), and everything where nothing is locked (Windows, a file system without ``flock``).
 """
 
 from __future__ import annotations
@@ -90,6 +91,12 @@ def remove_stale_temporaries(directories: Iterable[Path], base: Path) -> list[Pa
     ``base``. A file that cannot be removed is said in a warning; the run goes on."""
     if not holds_lock_over(base):
         return []
+    return remove_dead_writers_temporaries(directories, base)
+
+
+def remove_dead_writers_temporaries(directories: Iterable[Path], base: Path) -> list[Path]:
+    """:func:`remove_stale_temporaries` where the caller knows otherwise that no process writes there any more: a
+    search's trial whose process is gone (:func:`trainlab.search.stale_trials.close_stale_trials`)."""
     base = Path(os.path.abspath(base))
     removed, size = [], 0
     for directory in dict.fromkeys(Path(os.path.abspath(d)) for d in directories):

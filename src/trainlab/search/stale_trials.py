@@ -5,7 +5,8 @@ A search stopped cleanly (Ctrl-C, SIGTERM) tells Optuna about every trial it ask
 forever. ``resume_sweep=true hydra.sweep.dir=<dir>`` says the earlier run in ``<dir>`` is over, so each RUNNING trial
 recorded with that sweep directory is told what its job directory shows: a job that finished before the kill keeps
 its result (``status.json``), any other is FAIL with ``outcome: interrupted`` and a new trial takes its place; its
-job directory gets the ``interrupted`` status.json the killed process could not write (the tables list it).
+job directory gets the ``interrupted`` status.json the killed process could not write (the tables list it), and
+loses the temporary files of the writes it never finished (:mod:`trainlab.stale_temporaries`).
 
 Trials of other sweep directories (other workers of a shared study) are left alone, and so are those of a process
 that is still alive on this host.
@@ -23,6 +24,7 @@ from optuna.trial import TrialState
 from trainlab.run_status import STATUS_FILE, write_status
 from trainlab.search.trial_outcome import JOB_DIR_ATTR, SWEEP_DIR_ATTR, outcome_of_job, tell_outcome
 from trainlab.search.worker_identity import WORKER_ATTR, is_other_live_worker
+from trainlab.stale_temporaries import remove_dead_writers_temporaries, run_write_dirs
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ def close_stale_trials(study: Study, sweep_dir: Path) -> list[tuple[int, str]]:
         outcome = outcome_of_job(job_dir)
         tell_outcome(study, trial._trial_id, outcome)
         record_killed_job(job_dir, trial.number)
+        remove_dead_writers_temporaries(run_write_dirs(job_dir), job_dir)  # what its killed writes left
         closed.append((trial.number, outcome.label))
         log.info("resume: trial %d was left running by a stopped run; now %s", trial.number, outcome.label)
     return closed
