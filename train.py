@@ -45,7 +45,7 @@ def main(cfg: DictConfig) -> float | None:
     from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
     from trainlab.failed_run_dir import say_where_failed_run_is
     from trainlab.lightning_noise import route_lightning_logs_through_root
-    from trainlab.sweep.submitit_local_refusal import hand_refusal_to_the_command
+    from trainlab.sweep.submitit_refusal import hand_refusal_to_the_command
     from trainlab.sweep.worker_stop import StartupStop, in_a_worker, run_worker_job
     from trainlab.train import train
 
@@ -55,8 +55,9 @@ def main(cfg: DictConfig) -> float | None:
         return run_worker_job(cfg, train) if worker else train(cfg)
     except UserError as error:  # a config value, data file or directory to fix: one line, exit status 2
         say_where_failed_run_is(refused=True)  # a directory the refusal keeps (its status.json): where it is
+        # a submitit job (local or SLURM): raised as the job's result, which submitit writes; the command prints it
+        hand_refusal_to_the_command(error)
         if worker:  # the command's process prints the line, once for all its workers
-            hand_refusal_to_the_command(error)  # submitit_local: raised as the job's result, which submitit writes
             from trainlab.sweep.worker_refusal import refuse_from_worker
 
             refuse_from_worker(error)  # joblib: carried to the command in the worker's SystemExit

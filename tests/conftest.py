@@ -216,3 +216,19 @@ def train_in_process(tmp_path, data_dir):
         return run_train_in_process(list(args), tmp_path, data_dir, env=env)
 
     return run
+
+
+FAKE_SLURM = ROOT / "tests" / "fake_slurm"
+
+
+@pytest.fixture
+def fake_slurm(tmp_path, monkeypatch) -> Iterator[Path]:
+    """SLURM's commands first on PATH for the processes a test starts (``hydra/launcher=submitit_slurm`` submits
+    to them), emulated on this machine by tests/fake_slurm/fake_slurm.py; yields its state directory. What is
+    still running at the end (a failed test's jobs) is ended."""
+    state = tmp_path / "fake_slurm"
+    monkeypatch.setenv("PATH", f"{FAKE_SLURM / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("FAKE_SLURM_DIR", str(state))
+    monkeypatch.setenv("FAKE_SLURM_PYTHON", sys.executable)
+    yield state
+    subprocess.run([sys.executable, str(FAKE_SLURM / "fake_slurm.py"), "_cleanup"], check=False, timeout=60)

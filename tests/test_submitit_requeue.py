@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import signal
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from trainlab.submitit_requeue import (
 )
 
 TESTS = Path(__file__).resolve().parent  # signal_in_job.py, for the job processes
+# the jobs import trainlab from this checkout, and the tests' helpers
+JOB_PYTHONPATH = os.pathsep.join([str(TESTS.parent / "src"), str(TESTS)])
 
 
 @pytest.fixture
@@ -156,14 +159,18 @@ def test_only_a_submitit_job_without_status_or_checkpoint_counts_as_restarted_be
 
 @pytest.mark.slow  # ~40 s: two submitit processes that each import Lightning, one of them twice
 @pytest.mark.parametrize("signals", ["SIGUSR2", "SIGTERM+SIGUSR2"])  # a time limit; SLURM's preemption sends both
+@pytest.mark.parametrize("launcher", ["submitit_local", "submitit_slurm"])
 def test_a_submitit_job_signalled_at_its_time_limit_is_requeued_and_finishes_as_if_never_stopped(
-        train_subprocess, tmp_path, signals):
+        train_subprocess, tmp_path, signals, launcher, request):
     """Job 0 gets SIGUSR2 (submitit's time-limit signal), or SIGTERM and then SIGUSR2 (a preemption: the second
     signal stopped it at once, without a checkpoint or a requeue), at its first step; job 1, the same config, runs
-    through."""
-    result = train_subprocess("-m", "hydra/launcher=submitit_local", "debug=limit", "seed=3,3",
+    through. Under SLURM (the fake of tests/fake_slurm/) submitit requeues with ``scontrol requeue``, and SLURM
+    starts the job's batch script again under the same id; Lightning, seeing a SLURM job, installs its own handlers
+    there too."""
+    slurm_state = request.getfixturevalue("fake_slurm") if launcher == "submitit_slurm" else None
+    result = train_subprocess("-m", f"hydra/launcher={launcher}", "debug=limit", "seed=3,3",
                               "+callbacks.s={_target_:signal_in_job.SignalInJob}",
-                              env={"PYTHONPATH": str(TESTS), "TRAINLAB_TEST_SIGNALS": f"0:{signals}"})
+                              env={"PYTHONPATH": JOB_PYTHONPATH, "TRAINLAB_TEST_SIGNALS": f"0:{signals}"})
     assert result.returncode == 0, result.stderr[-3000:]
     (sweep,) = (tmp_path / "outputs" / "multiruns").iterdir()
     with open(sweep / "summary.csv", newline="") as summary:
@@ -177,6 +184,10 @@ def test_a_submitit_job_signalled_at_its_time_limit_is_requeued_and_finishes_as_
     assert not (stopped / REQUEUE_FILE).exists()
     final = [json.loads((job / "status.json").read_text())["metrics"] for job in (stopped, through)]
     assert final[0] == final[1]  # the same numbers as the job that was never stopped
+    if slurm_state is not None:  # SLURM restarted job 0 once, under its id; job 1 ran once
+        restarts = {json.loads(path.read_text())["key"]: json.loads(path.read_text())["restarts"]
+                    for path in (slurm_state / "jobs").glob("*.json")}
+        assert restarts == {"1000_0": 1, "1000_1": 0}
 
 
 @pytest.mark.slow  # ~60 s: a submitit job of two DDP processes, started twice

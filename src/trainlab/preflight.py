@@ -30,10 +30,10 @@ A command refused later leaves no directory it made for nothing (:func:`remove_r
 2): a multirun refused at a job's config - found by the stacked launcher before it writes any job, by a search before
 its first trial, or by the first job of a basic sweep in its task (a Trainer value only Lightning checks) - and a
 single run refused once its data is known (``trainer.devices=3`` and a batch the processes cannot share), where the
-new directory holds only Hydra's files (``multirun.yaml``, ``.hydra/``, logs) - and, for a sweep of submitit's local
-launcher, whose jobs hand their refusal to the command (:mod:`trainlab.sweep.submitit_local_refusal`, installed at
-the end of ``on_multirun_start``), submitit's ``.submitit/``. A sweep refused so in a directory that existed (a
-``ckpt_path=last`` or ``resume_sweep=true`` sweep of the stacked launcher or a search) gets back the
+new directory holds only Hydra's files (``multirun.yaml``, ``.hydra/``, logs) - and, for a sweep of submitit's
+launchers (local or SLURM), whose jobs hand their refusal to the command (:mod:`trainlab.sweep.submitit_refusal`,
+installed at the end of ``on_multirun_start``), submitit's ``.submitit/``. A sweep refused so in a directory that
+existed (a ``ckpt_path=last`` or ``resume_sweep=true`` sweep of the stacked launcher or a search) gets back the
 ``multirun.yaml`` Hydra's sweeper had rewritten, where its launcher trains in this process and no job had started.
 
 The training task repeats these checks for its own callers (tests, launchers that run jobs in-process); in a
@@ -87,8 +87,7 @@ from trainlab.sweep.job_dirs import (
     check_sweep_dir_free,
     sweep_job_dirs,
 )
-from trainlab.sweep.submitit_local_refusal import report_job_refusals_in_one_line
-from trainlab.sweep.submitit_local_stop import is_submitit_local
+from trainlab.sweep.submitit_refusal import is_submitit, report_job_refusals_in_one_line
 from trainlab.sweep.worker_stop import defer_stop_for_workers
 
 
@@ -279,11 +278,11 @@ SUBMITIT_FOLDER = ".submitit"
 def holds_only_hydra_files(directory: Path) -> bool:
     """Whether ``directory`` holds nothing but what Hydra writes before a task trains: a sweep's ``multirun.yaml``,
     ``.hydra/*.yaml`` and ``*.log`` files, at any depth (a sweep's job directories), and the files submitit's
-    launcher keeps for the jobs in the sweep's ``.submitit/`` (a submitit_local sweep whose jobs refused their
-    config: sweep/submitit_local_refusal.py)."""
+    launchers keep for the jobs in the sweep's ``.submitit/`` (a submitit sweep whose jobs refused their config:
+    sweep/submitit_refusal.py) - the SLURM executor's links to its batch scripts there included."""
     submitit_folder = directory / SUBMITIT_FOLDER
     for path in directory.rglob("*"):
-        if path.is_symlink():
+        if path.is_symlink() and submitit_folder not in path.parents:
             return False
         if path.is_dir():
             continue
@@ -417,6 +416,6 @@ class Preflight(Callback):
         # in-process launchers only: a worker's job starts where this process cannot see it (joblib, submitit)
         if in_process and (recorded := sweep_dir / "multirun.yaml").is_file() and not recorded.is_symlink():
             EARLIER_MULTIRUN_YAML[:] = [(recorded, recorded.read_bytes())]
-        if is_submitit_local(OmegaConf.select(config, "hydra.launcher")):
+        if is_submitit(OmegaConf.select(config, "hydra.launcher")):
             report_job_refusals_in_one_line()  # a job's config error: one line, exit status 2, as basic's jobs
         defer_stop_for_workers(config)  # last: a multirun refused above leaves no handler (sweep/worker_stop.py)

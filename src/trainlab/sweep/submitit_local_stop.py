@@ -33,7 +33,7 @@ stays blocked in that process, across ``exec``, and in the processes it starts. 
 
 What is not an interrupt still ends the sweep as submitit ends it: a job that crashed without writing a result, or
 one submitit did not requeue (``UncompletedJobError``, :mod:`trainlab.submitit_requeue`). A job that refuses its
-config hands the refusal to the command, which says it in one line (:mod:`trainlab.sweep.submitit_local_refusal`).
+config hands the refusal to the command, which says it in one line (:mod:`trainlab.sweep.submitit_refusal`).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""A config error that only a submitit_local job finds: one line and exit status 2, as with the basic launcher
-(trainlab/sweep/submitit_local_refusal.py). It was submitit's UncompletedJobError with a traceback and exit status 1,
+"""A config error that only a job of submitit's launchers finds (submitit_local, and submitit_slurm through the fake
+SLURM of tests/fake_slurm/): one line and exit status 2, as with the basic launcher
+(trainlab/sweep/submitit_refusal.py). It was submitit's UncompletedJobError with a traceback and exit status 1,
 after ~15 s of waiting for a result file the job's ``sys.exit(2)`` never wrote, and the sweep directory stayed."""
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from hydra.core.utils import JobReturn, JobStatus
 
 from trainlab.errors import ConfigError, UserError
 from trainlab.preflight import holds_only_hydra_files
-from trainlab.sweep.submitit_local_refusal import JobRefusal, raise_job_refusal
+from trainlab.sweep.submitit_refusal import JobRefusal, raise_job_refusal
 
 SUBMITIT_LOCAL = "hydra/launcher=submitit_local"
+SUBMITIT_SLURM = "hydra/launcher=submitit_slurm"
 # the jobs import trainlab from this checkout and the tests' helpers (failing_callback)
 JOB_PYTHONPATH = os.pathsep.join(filter(None, [str(ROOT / "src"), str(ROOT / "tests"), os.environ.get("PYTHONPATH")]))
 
@@ -58,12 +60,17 @@ def test_submitits_files_in_a_refused_sweep_are_the_launchers_not_the_jobs(tmp_p
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x")
     (tmp_path / ".submitit" / "%j").mkdir()
+    # submitit's SLURM executor keeps a link to each batch script it submitted
+    (tmp_path / ".submitit" / ".submission_file_0a1b.sh").symlink_to(tmp_path / ".submitit" / "123" / "123_0_log.err")
     assert holds_only_hydra_files(tmp_path)
     (job / "status.json").write_text("{}")  # a job that recorded itself: the sweep's record, kept
     assert not holds_only_hydra_files(tmp_path)
     (job / "status.json").unlink()
     (job / ".submitit").mkdir()  # only the sweep's own .submitit/ is submitit's
     (job / ".submitit" / "file.pkl").write_text("x")
+    assert not holds_only_hydra_files(tmp_path)
+    (job / ".submitit" / "file.pkl").unlink()
+    (job / "link").symlink_to(tmp_path / "multirun.yaml")  # a link elsewhere: not the launcher's
     assert not holds_only_hydra_files(tmp_path)
 
 
@@ -74,13 +81,22 @@ def assert_one_error_line(result, line_start: str) -> None:
     assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith(line_start), result.stderr[-3000:]
 
 
+@pytest.fixture(params=[SUBMITIT_LOCAL, SUBMITIT_SLURM])
+def submitit_launcher(request) -> str:
+    """Each of submitit's launchers; SLURM's submits to the fake SLURM (tests/fake_slurm/)."""
+    if request.param == SUBMITIT_SLURM:
+        request.getfixturevalue("fake_slurm")
+    return request.param
+
+
 @pytest.mark.slow  # ~6 s on 2 cores, more beside other work: each job is a process that imports Lightning
-def test_a_config_error_every_submitit_local_job_finds_is_one_line_exit_2_and_leaves_nothing(train_subprocess,
-                                                                                                tmp_path):
+def test_a_config_error_every_submitit_job_finds_is_one_line_exit_2_and_leaves_nothing(train_subprocess, tmp_path,
+                                                                                          submitit_launcher):
     """The command leaves a group's keys to its submitit jobs (it does not import Lightning): each job refuses the
     misspelt key, as a joblib job does, and the refused sweep is removed - nothing stays, as with the basic and
-    joblib launchers (no UncompletedJobError: the jobs' results were there at once, not waited for)."""
-    result = train_subprocess("-m", "seed=1,2", SUBMITIT_LOCAL, "debug=limit", "+trainer.max_epoch=1",
+    joblib launchers (no UncompletedJobError: the jobs' results were there at once, not waited for). Under SLURM
+    the sweep's .submitit/ holds links to the batch scripts, submitit's too."""
+    result = train_subprocess("-m", "seed=1,2", submitit_launcher, "debug=limit", "+trainer.max_epoch=1",
                               env={"PYTHONPATH": JOB_PYTHONPATH})
     assert_one_error_line(result, "error: trainer.max_epoch: unknown key for lightning.pytorch.trainer.Trainer; "
                                   "allowed: accelerator, ")
@@ -88,11 +104,12 @@ def test_a_config_error_every_submitit_local_job_finds_is_one_line_exit_2_and_le
 
 
 @pytest.mark.slow  # ~6 s on 2 cores, more beside other work: each job is a process that imports Lightning
-def test_a_later_submitit_local_job_refused_ends_the_sweep_as_the_basic_launcher_does(train_subprocess, tmp_path):
+def test_a_later_submitit_job_refused_ends_the_sweep_as_the_basic_launcher_does(train_subprocess, tmp_path,
+                                                                                 submitit_launcher):
     """data.train_size larger than the data is found by the job that loads it: the job before it trains, the refused
     one records itself failed, and the command ends with the job's line and exit status 2, no summary written -
     what the basic launcher leaves, plus submitit's logs."""
-    result = train_subprocess("-m", "data.train_size=100,999999", SUBMITIT_LOCAL, "debug=limit",
+    result = train_subprocess("-m", "data.train_size=100,999999", submitit_launcher, "debug=limit",
                               env={"PYTHONPATH": JOB_PYTHONPATH})
     assert_one_error_line(result, "error: data.train_size=999999 + data.val_size=null (default 500) do not fit the "
                                   "bundled training pool of 4500 images; allowed: ")

@@ -1,15 +1,16 @@
-"""A config error that only a job of ``hydra/launcher=submitit_local`` finds: one line and exit status 2, as with the
-basic launcher.
+"""A config error that only a job of submitit's launchers (``hydra/launcher=submitit_local`` or ``submitit_slurm``)
+finds: one line and exit status 2, as with the basic launcher.
 
 Some refusals come from the job itself, once it composes and starts: a key of a config group (checked against its
 target's arguments, which the command leaves to the jobs so as not to import torch: ``+trainer.max_epoch=1``), a
 ``data.train_size`` larger than the data, a ``ckpt_path`` that names no file. With the basic launcher the job ends
 the command with ``error: <key>=<value> ...; allowed: ...`` and exit status 2 (``train.py``'s
 :func:`~trainlab.errors.exit_for_user_error`); joblib's worker passes that ``SystemExit`` on to the command. A
-submitit job's process is submitit's own: the job's ``SystemExit(2)`` ended it without submitit's result file, so the
-command waited for the file ~15 s (``Job._results_timeout_s``, submitit's grace for a slow file system) and ended
-with submitit's ``UncompletedJobError``, a traceback and exit status 1 - the error line only in the job's log under
-``<sweep>/.submitit/`` -, and the sweep directory stayed behind.
+submitit job's process is submitit's own (``python -m submitit.core._submit``, started by submitit's local
+controller or by ``srun`` in SLURM's batch script): the job's ``SystemExit(2)`` ended it without submitit's result
+file, so the command waited for the file ~15 s (``Job._results_timeout_s``, submitit's grace for a slow file system)
+and ended with submitit's ``UncompletedJobError``, a traceback and exit status 1 - the error line only in the job's
+log under ``<sweep>/.submitit/`` -, and the sweep directory stayed behind.
 
 So a refusal travels as submitit's result instead of as an exit:
 
@@ -26,6 +27,13 @@ So a refusal travels as submitit's result instead of as an exit:
 Real failures stay what they were: a job that fails at run time is recorded ``failed`` and the sweep goes on, as with
 every launcher; one that raised anything else ends the sweep with Hydra's report of it (a traceback, exit status
 1), and one whose process died (killed, the interpreter crashed) with submitit's ``UncompletedJobError``.
+
+Both launchers run a job through submitit's ``process_job``, which pickles the job's ``JobReturn`` as its result
+whether submitit's local controller or SLURM's ``srun`` started the process, so the refusal travels alike (a SLURM
+job is no worker of :mod:`trainlab.sweep.worker_stop`: :func:`in_a_submitit_job` asks submitit's environment
+variable instead). A job of several submitit tasks (``hydra.launcher.tasks_per_node``) refuses in every task, and
+the command reads task 0's result, as the launcher does. The SLURM side is tested with the fake SLURM of
+``tests/fake_slurm/``.
 """
 
 from __future__ import annotations
@@ -41,8 +49,15 @@ from trainlab.errors import UserError, print_error_line
 LAUNCHER_MODULE = "hydra_plugins.hydra_submitit_launcher.submitit_launcher"
 
 
+#: the launchers of hydra-submitit-launcher; both run each job as submitit's ``process_job``, which writes the job's
+#: ``JobReturn`` as its result pickle - the same for the local executor and SLURM
+SUBMITIT_LAUNCHERS = (f"{LAUNCHER_MODULE}.LocalLauncher", f"{LAUNCHER_MODULE}.SlurmLauncher")
+#: what submitit's executors set in a job's environment: ``local`` or ``slurm`` (submitit's JobEnvironment.activated)
+EXECUTOR_VARIABLE = "SUBMITIT_EXECUTOR"
+
+
 class JobRefusal(UserError):
-    """A submitit_local job's refusal of its config, handed to the command as the job's result: the job's error
+    """A submitit job's refusal of its config, handed to the command as the job's result: the job's error
     message (``str()``) and the traceback the job formatted (the command prints it with ``HYDRA_FULL_ERROR=1``).
     Its arguments are plain strings, so that it pickles whatever the error it carries."""
 
@@ -54,21 +69,28 @@ class JobRefusal(UserError):
         return self.message
 
 
-def in_a_submitit_local_job() -> bool:
-    """Whether this process runs a multirun's job for submitit's local launcher (not the command's process)."""
+def is_submitit(launcher: Any) -> bool:
+    """Whether ``launcher`` (a config's ``hydra.launcher`` node) is one of submitit's (local or SLURM)."""
+    return launcher is not None and hasattr(launcher, "get") and launcher.get("_target_") in SUBMITIT_LAUNCHERS
+
+
+def in_a_submitit_job() -> bool:
+    """Whether this process runs a multirun's job for one of submitit's launchers (not the command's process, in
+    which submitit's launchers never run a job)."""
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
-    from trainlab.sweep.submitit_local_stop import is_submitit_local
-    from trainlab.sweep.worker_stop import in_a_worker
-
-    return in_a_worker() and is_submitit_local(HydraConfig.get().launcher)
+    if not HydraConfig.initialized() or not os.environ.get(EXECUTOR_VARIABLE):
+        return False
+    hydra_config = HydraConfig.get()
+    return hydra_config.mode == RunMode.MULTIRUN and is_submitit(hydra_config.launcher)
 
 
 def hand_refusal_to_the_command(error: UserError) -> None:
-    """In a job of submitit's local launcher: say ``error`` in the job's log (``error: <message>``, after its
+    """In a job of submitit's launchers: say ``error`` in the job's log (``error: <message>``, after its
     traceback with ``HYDRA_FULL_ERROR=1``) and raise :class:`JobRefusal`, which the command reports. Anywhere else
     it returns: the caller exits as a refusal does."""
-    if not in_a_submitit_local_job():
+    if not in_a_submitit_job():
         return
     print_error_line(str(error), error)
     job_traceback = "".join(traceback.format_exception(error))
@@ -91,12 +113,13 @@ def raise_job_refusal(results: Sequence[Any]) -> None:
 
 
 def report_job_refusals_in_one_line() -> None:
-    """Make submitit's local launcher raise a refused job's :class:`JobRefusal` in the command
-    (:func:`raise_job_refusal`), once its jobs have ended. Installed when a submitit_local multirun starts (the
-    launcher is made after that); idempotent."""
+    """Make submitit's launchers raise a refused job's :class:`JobRefusal` in the command
+    (:func:`raise_job_refusal`), once its jobs have ended. Installed when a submitit multirun starts (the launcher is
+    made after that), on the launchers' common class - the local and the SLURM launcher inherit its ``launch``;
+    idempotent."""
     import importlib
 
-    launcher_class = importlib.import_module(LAUNCHER_MODULE).LocalLauncher
+    launcher_class = importlib.import_module(LAUNCHER_MODULE).BaseSubmititLauncher
     launch = launcher_class.launch
     if getattr(launch, "raises_job_refusals", False):
         return
