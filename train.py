@@ -90,11 +90,25 @@ def main(cfg: DictConfig) -> float | None:
         if worker:  # it returns: the pool waits for the other workers to save; the command says how to finish, once
             print(f"{saved}.", file=sys.stderr)
             return None
+        record_stopped_sweep_here(cfg)  # a multirun in this process: summary.csv of what ran so far
         print(f"{saved}.\n{resume_command(run_dir)}", file=sys.stderr)
         sys.exit(128 + stop.signum)
     except Exception:  # a crash: Hydra prints the traceback (exit status 1); the run's files stay, said where first
         say_where_failed_run_is(refused=False)
         raise
+
+
+def record_stopped_sweep_here(cfg: DictConfig) -> None:
+    """A job of a multirun in this process (the basic launcher) stopped by a signal: the sweep's tables of what ran
+    so far (trainlab/sweep/stopped_sweep.py); nothing for a single run."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    from trainlab.sweep.stopped_sweep import record_stopped_sweep
+
+    hydra_config = HydraConfig.get()
+    if hydra_config.mode == RunMode.MULTIRUN:
+        record_stopped_sweep(hydra_config, cfg.get("optimized_metric"))
 
 
 def resume_command(run_dir: Path) -> str:

@@ -233,6 +233,12 @@ def test_an_interrupted_job_of_a_multirun_prints_the_command_that_finishes_the_s
             "'+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:3}' resume_sweep=true "
             f"hydra.sweep.dir={sweep_dir}\n") in result.stderr  # job 1 has not run: resuming job 0 alone is not enough
     assert "ckpt_path=last" not in result.stderr
+    # what ran so far, as a joblib sweep stopped so lists it (the basic launcher's stop ended past Hydra's end
+    # callbacks: no summary.csv, no sweep HPARAMS)
+    with (sweep_dir / "summary.csv").open() as handle:
+        assert [(row["job"][:2], row["optimizer"], row["status"]) for row in csv.DictReader(handle)] == [
+            ("0_", "sgd", "interrupted")]
+    assert len(list(sweep_dir.glob("events.out.tfevents.*.hparams"))) == 1
 
 
 def test_only_joblib_workers_that_are_processes_wait_for_their_own_signal():

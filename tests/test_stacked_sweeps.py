@@ -316,6 +316,10 @@ def test_sigterm_or_ctrl_c_stops_a_stacked_sweep_with_the_command_that_finishes_
         assert read_status(job)["status"] == "interrupted"
         assert (job / "checkpoints" / "last.ckpt").is_file()
         assert not math.isnan(torch.load(job / "checkpoints" / "last.ckpt", weights_only=False)["global_step"])
+    # the sweep's tables of what ran so far, as a stopped joblib sweep writes them
+    assert [(row["job"][:2], row["optimizer"], row["status"]) for row in summary(sweep_dir)] == [
+        ("0_", "sgd", "interrupted"), ("1_", "adam", "interrupted")]
+    assert len(list(sweep_dir.glob("events.out.tfevents.*.hparams"))) == 1
 
 
 @pytest.mark.slow  # ~9 s on 2 cores (make test-slow; the default run stays ~4 min)

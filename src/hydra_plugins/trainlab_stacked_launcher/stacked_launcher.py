@@ -279,6 +279,7 @@ class StackedLauncher(Launcher):
         from trainlab.lightning_noise import route_lightning_logs_through_root
         from trainlab.shell_override import finish_sweep_command
         from trainlab.stacked.train_stack import train_stack
+        from trainlab.sweep.stopped_sweep import record_stopped_sweep
 
         for job in jobs:
             self._start_member(job, write_hydra_files=True)
@@ -301,6 +302,7 @@ class StackedLauncher(Launcher):
                 f"\nFinish the sweep with: {finish_sweep_command(self.config.hydra.sweep.dir)}\n(its unfinished "
                 "members train again from their start; ckpt_path=last hydra.mode=RUN 'hydra.run.dir=\"<job>\"' "
                 "resumes one alone from its checkpoint)")
+            record_stopped_sweep(self.config.hydra, self.config.get("optimized_metric"))  # not for a search
             print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}; every member saved its "
                   f"checkpoints/last.ckpt.{finish}", file=sys.stderr)
             sys.exit(128 + stop.signum)

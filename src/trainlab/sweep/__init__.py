@@ -9,4 +9,5 @@ about the sweep as a whole.
   ``ranking.csv``, written when the multirun ends.
 * :mod:`~trainlab.sweep.hparams_experiment` / :mod:`~trainlab.sweep.hparams_callback` - the sweep's HPARAMS
   experiment (TensorBoard's table of runs), written when the multirun ends.
+* :mod:`~trainlab.sweep.stopped_sweep` - both written when a sweep in the command's process is stopped by a signal.
 """

@@ -1,0 +1,47 @@
+"""A sweep stopped by a signal in the command's own process: its tables of what ran so far, as every launcher's.
+
+A sweep whose jobs train in worker processes (joblib, submitit_local) ends normally when they stop - each worker's
+job saves and returns - so Hydra's ``on_multirun_end`` callbacks write ``summary.csv`` / ``ranking.csv``
+(:mod:`trainlab.sweep.summary_callback`) and the HPARAMS experiment (:mod:`trainlab.sweep.hparams_callback`),
+listing the stopped jobs as ``interrupted``. A sweep whose jobs train in this process (the basic launcher, the
+stacked launcher) ended with exit status 130 from inside its job, past those callbacks: no ``summary.csv`` and no
+sweep HPARAMS, although the README says every launcher writes them. :func:`record_stopped_sweep` writes both there,
+before the command says how to finish the sweep (a finished or resumed sweep rewrites them). A search writes its own
+records when it stops (:meth:`trainlab.search.optuna_search.OptunaSearch.record_stop`), so it is left to it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+log = logging.getLogger(__name__)
+
+#: the Optuna sweeper's class (a search records its own stop)
+SEARCH_SWEEPER_SUFFIX = "TrainlabOptunaSweeper"
+
+
+def record_stopped_sweep(hydra_config: DictConfig, optimized_metric: str | None) -> None:
+    """``summary.csv`` / ``ranking.csv`` and the HPARAMS experiment of the stopped multirun that ``hydra_config``
+    (Hydra's ``hydra`` node) describes; nothing for a search. A failure to write them is said in a warning, and the
+    stop goes on (its checkpoints are saved; the exit status stays the signal's)."""
+    from trainlab.sweep.hparams_experiment import write_sweep_experiment
+    from trainlab.sweep.summary import SUMMARY_FILE
+    from trainlab.sweep.summary_callback import write_sweep_summary
+
+    if str(OmegaConf.select(hydra_config, "sweeper._target_", default="")).endswith(SEARCH_SWEEPER_SUFFIX):
+        return
+    sweep_dir = Path(str(hydra_config.sweep.dir))
+    config = OmegaConf.create({"optimized_metric": optimized_metric})
+    config.hydra = hydra_config
+    try:
+        table = write_sweep_summary(config)
+        write_sweep_experiment(sweep_dir, optimized_metric)
+    except OSError as error:  # a full disk, a read-only directory (OutputLocationError): the checkpoints are saved
+        log.warning("the stopped sweep's summary.csv / HPARAMS experiment could not be written (%s: %s); a finished "
+                    "or resumed sweep writes them", type(error).__name__, error)
+        return
+    interrupted = sum(row["status"] == "interrupted" for row in table)
+    log.info("sweep summary so far: %s (%d jobs, %d interrupted)", sweep_dir / SUMMARY_FILE, len(table), interrupted)
