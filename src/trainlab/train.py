@@ -51,7 +51,7 @@ from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
 from trainlab.callbacks.objective_reach import objective_reach_checks
 from trainlab.callbacks.startup_end import StartupEnd
 from trainlab.checkpoint_check import check_budget_left, check_checkpoint, check_data_source
-from trainlab.checkpoint_path import resolve_checkpoint
+from trainlab.checkpoint_path import resolve_checkpoint, sweep_job_ckpt_path, trains_from_start_line
 from trainlab.compile_model import compile_network
 from trainlab.config_instantiation import build_optimizers, instantiate_key
 from trainlab.config_switches import check_switches
@@ -134,11 +134,16 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
             if warns:
                 log.warning("%s; this run returns no objective", error)
     check_task_locations(cfg)
+    # resume_sweep=true ckpt_path=last: a job that left no last.ckpt trains from its start (trainlab/checkpoint_path.py)
+    given_ckpt_path = sweep_job_ckpt_path(cfg.get("ckpt_path"), output_dir, bool(cfg.get("resume_sweep")))
+    trains_from_start = given_ckpt_path is None and cfg.get("ckpt_path") is not None
+    if trains_from_start and writes_job_files:
+        log.info(trains_from_start_line(output_dir.name))
     # submitit requeued this job after it stopped at its time limit (trainlab/submitit_requeue.py): resume it
-    requeued = requeued_checkpoint(output_dir) if cfg.get("ckpt_path") is None else None
+    requeued = requeued_checkpoint(output_dir) if given_ckpt_path is None else None
     if requeued is not None:
         log.info("submitit requeued this job: resuming from %s", requeued)
-    ckpt_path = requeued or resolve_checkpoint(cfg.get("ckpt_path"), output_dir)
+    ckpt_path = requeued or resolve_checkpoint(given_ckpt_path, output_dir)
     ckpt_name = f"ckpt_path={cfg.get('ckpt_path')}" if requeued is None else f"the requeued job's checkpoint {requeued}"
     checkpoint_entry = None
     if ckpt_path is not None:
@@ -155,8 +160,11 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
         claim_run_dir(output_dir, resuming_checkpoint=ckpt_path is not None,
                       resume_sweep=bool(cfg.get("resume_sweep")) or restarted)
     if processes > 1 and launched_by is None:
-        # the ranks run outside submitit's job environment: they are told the requeued job's checkpoint
-        ranks_cfg = cfg if requeued is None else OmegaConf.merge(cfg, {"ckpt_path": str(requeued)})
+        # the ranks run outside submitit's job environment: they are told the checkpoint this process chose - the
+        # requeued job's, or none where the job trains from its start
+        ranks_cfg = cfg
+        if requeued is not None or trains_from_start:
+            ranks_cfg = OmegaConf.merge(cfg, {"ckpt_path": None if requeued is None else str(requeued)})
         if cfg.get("seed") is None and ckpt_path is None:  # seed=null: one seed drawn for all the ranks
             context = replace(context, drawn_seed=draw_seed())
         return train_in_rank_processes(ranks_cfg, context, processes, started)

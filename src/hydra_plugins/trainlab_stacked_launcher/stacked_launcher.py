@@ -17,8 +17,9 @@ sweeper), the launcher composes every job's config, cuts the jobs into stacks
 Before the first stack trains, every job of the batch is checked
 (:func:`trainlab.stacked.train_stack.completed_objectives`): a config error, a directory that holds another run or a
 ``ckpt_path`` that names no checkpoint file (:meth:`StackedLauncher._check_checkpoint_paths`) stops the sweep before
-any job trains or writes its files. Jobs whose ``hydra.job.env_set`` differ never share a stack, and each member's
-config is resolved inside its own ``env_set``.
+any job trains or writes its files - but under ``resume_sweep=true ckpt_path=last`` a job that left no ``last.ckpt``
+trains from its start, stacked with the others that do (:meth:`StackedLauncher._trained_from_start`). Jobs whose
+``hydra.job.env_set`` differ never share a stack, and each member's config is resolved inside its own ``env_set``.
 
 Options (``hydra.launcher.*``): ``max_members`` caps the members of one stack (memory: parameters, gradients and
 optimizer state grow with K); ``strict=true`` turns "this job runs alone" into a config error naming the key.
@@ -46,6 +47,18 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from trainlab.config_keys import override_lines
 
 log = logging.getLogger(__name__)
+
+
+def without_ckpt_path(task_cfg: DictConfig) -> DictConfig:
+    """A copy of a job's task config with ``ckpt_path: null``: how the stacks are planned for a job that trains from
+    its start (:meth:`StackedLauncher._trained_from_start`); its own config, written to ``.hydra/``, keeps the
+    command's ``ckpt_path``."""
+    from trainlab.sweep.composed_configs import config_copy
+
+    copy = config_copy(task_cfg)
+    with open_dict(copy):
+        copy.ckpt_path = None
+    return copy
 
 
 def make_current(config: DictConfig) -> None:
@@ -144,7 +157,8 @@ class StackedLauncher(Launcher):
             # the stacks are made of the jobs that train: a job resume_sweep=true skips takes no place in one
             todo = [i for i in range(len(jobs)) if i not in skipped]
             self._check_checkpoint_paths([jobs[i] for i in todo], [members[i] for i in todo])
-            configs = [jobs[i].task_cfg for i in todo]
+            anew = self._trained_from_start(todo, members)
+            configs = [without_ckpt_path(jobs[i].task_cfg) if i in anew else jobs[i].task_cfg for i in todo]
             environments = [repr(sorted(jobs[i].config.hydra.job.env_set.items())) for i in todo]
             planned, planned_reasons = plan_batch(configs, self.max_members, environments, self.strict,
                                                   job_numbers=[jobs[i].index for i in todo])
@@ -167,7 +181,8 @@ class StackedLauncher(Launcher):
                 log.info("\t#%d runs alone: %s", job.index, reasons.get(stack[0], NO_PARTNER))
                 returns[stack[0]] = self._run_alone(job)
             else:
-                stack_returns = self._run_stack([jobs[i] for i in stack], [members[i] for i in stack])
+                stack_returns = self._run_stack([jobs[i] for i in stack], [members[i] for i in stack],
+                                                [members[i].job_name for i in stack if i in anew])
                 for index, job_return in zip(stack, stack_returns, strict=True):
                     returns[index] = job_return
             configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
@@ -179,7 +194,8 @@ class StackedLauncher(Launcher):
         (:func:`trainlab.sweep.first_job.check_first_job`): before any job starts. Such a job runs alone, and its task
         refused it only once the jobs before it had trained - ``-m seed=0,1 ckpt_path=last`` resumed ``#0`` from its
         checkpoint and then stopped the sweep at ``#1``, which had none. A job ``resume_sweep=true`` skips is not
-        asked: it does not train."""
+        asked: it does not train; nor is one ``resume_sweep=true ckpt_path=last`` trains from its start
+        (:meth:`_trained_from_start`)."""
         from trainlab.sweep.first_job import check_checkpoint_path, raise_first_refusal
 
         output_dirs = [Path(str(member.cfg.paths.output_dir)) for member in members]  # the task's (train.train)
@@ -187,6 +203,25 @@ class StackedLauncher(Launcher):
             lambda place: check_checkpoint_path(members[place].cfg.get("ckpt_path"), jobs[place].config,
                                                 output_dirs[place]),
             [output_dir.name for output_dir in output_dirs])
+
+    def _trained_from_start(self, todo: list[int], members: list[Any]) -> set[int]:
+        """The jobs of ``todo`` that ``resume_sweep=true ckpt_path=last`` trains from their start, as
+        ``resume_sweep=true`` alone would (:func:`~trainlab.checkpoint_path.sweep_job_ckpt_path`: they left no
+        ``last.ckpt``, most often because the sweep stopped before them). Their members go on without ``ckpt_path``,
+        so that they stack with each other as they would have in the sweep's first run - a job with a ``ckpt_path``
+        runs alone."""
+        from trainlab.checkpoint_path import sweep_job_ckpt_path
+
+        anew = set()
+        for i in todo:
+            cfg = members[i].cfg
+            given = cfg.get("ckpt_path")
+            if given is not None and sweep_job_ckpt_path(given, Path(str(cfg.paths.output_dir)),
+                                                         bool(cfg.get("resume_sweep"))) is None:
+                with open_dict(cfg):
+                    cfg.ckpt_path = None
+                anew.add(i)
+        return anew
 
     def _skip(self, job: PreparedJob, objective: Any) -> JobReturn:
         """A job that completed before, skipped by ``resume_sweep=true``: its files as they were (no ``.hydra/``
@@ -271,10 +306,12 @@ class StackedLauncher(Launcher):
             handler.setLevel(first.level)
             root.addHandler(handler)
 
-    def _run_stack(self, jobs: list[PreparedJob], members: list[Any]) -> list[JobReturn]:
+    def _run_stack(self, jobs: list[PreparedJob], members: list[Any], anew: list[str]) -> list[JobReturn]:
         """Train ``jobs`` (as ``members``, checked, none of them skipped) as one stack, each job getting what
-        ``run_job`` gives it."""
+        ``run_job`` gives it. ``anew``: the names of the members ``resume_sweep=true ckpt_path=last`` trains from
+        their start (:meth:`_trained_from_start`; a lone job's task says it itself), said in the stack's log."""
         from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+        from trainlab.checkpoint_path import trains_from_start_line
         from trainlab.errors import UserError, exit_for_user_error
         from trainlab.lightning_noise import route_lightning_logs_through_root
         from trainlab.shell_override import finish_sweep_command
@@ -290,6 +327,8 @@ class StackedLauncher(Launcher):
                         "directory stays %s; each member writes into its own job directory all the same", os.getcwd())
         log.info("\t#%s : one stacked run of %d jobs", ",".join(str(i) for i in sorted(job.index for job in jobs)),
                  len(jobs))
+        for name in anew:
+            log.info(trains_from_start_line(name))
         try:
             with env_override(jobs[0].config.hydra.job.env_set):
                 objectives = train_stack(members, skipped={})  # checked by completed_objectives

@@ -39,7 +39,7 @@ from typing import Any
 from hydra.core.utils import env_override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from trainlab.checkpoint_path import resolve_checkpoint
+from trainlab.checkpoint_path import resolve_checkpoint, sweep_job_ckpt_path
 from trainlab.config_keys import override_lines
 from trainlab.errors import CheckpointNotFoundError, ConfigError
 from trainlab.job_view import job_view
@@ -124,7 +124,10 @@ def check_checkpoint_path(ckpt_path: Any, job: DictConfig, output_dir: Path) -> 
     :func:`~trainlab.checkpoint_path.resolve_checkpoint`) a job's ``ckpt_path`` that names no checkpoint file -
     ``ckpt_path=last`` without ``<output_dir>/checkpoints/last.ckpt``, a path to nothing or to a directory - where
     this process sees the file the job would (:func:`checkpoint_path_here`). ``job``: the job's composed config (with
-    ``hydra``). Only the file system is asked (no torch): a file that exists is read and checked by the job."""
+    ``hydra``). Only the file system is asked (no torch): a file that exists is read and checked by the job. A job of
+    ``resume_sweep=true ckpt_path=last`` that left no ``last.ckpt`` is not refused: it trains from its start
+    (:func:`~trainlab.checkpoint_path.sweep_job_ckpt_path`, as its task decides)."""
+    ckpt_path = sweep_job_ckpt_path(ckpt_path, output_dir, bool(job.get("resume_sweep")))
     if checkpoint_path_here(ckpt_path, job):
         resolve_checkpoint(ckpt_path, output_dir)
 
