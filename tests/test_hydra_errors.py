@@ -134,6 +134,29 @@ def test_an_option_between_overrides_is_one_line_with_the_command_in_order(capsy
     assert capsys.readouterr().err == ""
 
 
+def test_an_option_between_overrides_outside_the_checkout_gives_a_command_that_runs_from_there(tmp_path):
+    """Run as ``.venv/bin/python ~/trainlab/train.py`` from elsewhere, with another ``python`` on PATH, it said
+    ``python train.py -m ...``: neither the interpreter nor the script nor the TRAINLAB_ROOT of the command."""
+    import os
+    import subprocess
+    import sys
+
+    other = tmp_path / "bin"
+    other.mkdir()
+    (other / "python").write_text("#!/bin/sh\nexit 1\n")  # another interpreter first on PATH (a pyenv shim, ...)
+    (other / "python").chmod(0o755)
+    root = tmp_path / "my runs"
+    env = {**os.environ, "PATH": f"{other}{os.pathsep}/usr/bin{os.pathsep}/bin", "TRAINLAB_ROOT": str(root)}
+    result = subprocess.run([sys.executable, str(ROOT / "train.py"), "optimizer=adam", "-m", "seed=1,2"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "error: seed=1,2: an override after -m, which stands between overrides; Hydra reads its options before or "
+        f"after all the overrides: TRAINLAB_ROOT='{root}' {sys.executable} {ROOT / 'train.py'} -m optimizer=adam "
+        "seed=1,2")
+    assert not root.exists()
+
+
 def test_suggestion_only_for_a_close_match():
     assert did_you_mean("optimzer", ["optimizer", "init"]) == "; did you mean optimizer?"
     assert did_you_mean("widht", ["hidden_sizes", "dropout"]) == ""

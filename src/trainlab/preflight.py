@@ -216,8 +216,10 @@ def single_run_launcher_note(hydra_overrides: list[str]) -> str | None:
     given = next((line for line in hydra_overrides if line.lstrip("+").startswith("hydra/launcher=")), None)
     if given is None or given.partition("=")[2] in ("basic", ""):
         return None
+    from trainlab.shell_override import python_train_py
+
     return (f"{given.lstrip('+')} launches the jobs of a multirun (-m); this single run trains here, in this process "
-            "(python train.py -m ... to launch it)")
+            f"({python_train_py()} -m ... to launch it)")
 
 
 def check_no_run_dir_in_multirun(hydra_overrides: list[str]) -> None:
