@@ -312,6 +312,63 @@ def test_a_run_dir_given_to_a_multirun_is_refused_before_anything(train_in_proce
 
 
 
+RUN_WAY = "with hydra.run.dir=<dir> to name its directory"
+
+
+@pytest.mark.parametrize(("typed", "keys", "single"), [
+    (["resume_sweep=true", "hydra.sweep.dir={sweep}"], "resume_sweep and hydra.sweep.dir",
+     f"without resume_sweep and {RUN_WAY}"),
+    (["hydra.sweep.dir={sweep}"], "hydra.sweep.dir", RUN_WAY),
+    (["resume_sweep=true"], "resume_sweep", "without resume_sweep"),
+    (["++resume_sweep=true", "hydra.sweep.subdir=same"], "resume_sweep and hydra.sweep.subdir",
+     f"without resume_sweep and {RUN_WAY}"),
+], ids=["finish", "sweep-dir", "resume", "subdir"])
+def test_a_sweeps_keys_typed_for_a_single_run_are_refused_before_anything(train_in_process, tmp_path, typed, keys,
+                                                                          single):
+    """``-m`` forgotten when finishing a sweep: the command trained a new run under outputs/runs/, exit status 0,
+    without a word (the reverse, hydra.run.dir given to a multirun, was refused)."""
+    sweep = tmp_path / "sweep"
+    typed = [word.format(sweep=sweep) for word in typed]
+    result = train_in_process("debug=limit", *typed)
+    assert result.returncode == 2
+    run_dir = re.escape(str(tmp_path / "outputs" / "runs")) + r"/\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d"
+    given = re.escape(" ".join(word.lstrip("+") for word in typed))
+    assert re.fullmatch(
+        f"error: {given}: this command runs a single run \\(no -m\\), which ignores {keys} and would train in "
+        f"hydra.run.dir={run_dir}; nothing was written. allowed: -m to run or finish the sweep, or a single run "
+        f"{re.escape(single)}", result.stderr.splitlines()[-1])
+    assert not (tmp_path / "outputs").exists() and not sweep.exists()
+
+
+def test_resume_sweep_typed_for_a_single_run_in_a_named_directory_is_refused(train_in_process, tmp_path):
+    run = tmp_path / "run"
+    result = train_in_process("debug=limit", "resume_sweep=true", f"hydra.sweep.dir={tmp_path / 'sweep'}",
+                              f"hydra.run.dir={run}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"error: resume_sweep=true: this command runs a single run (no -m), which ignores resume_sweep and would "
+        f"train in hydra.run.dir={run}; nothing was written. allowed: -m to run or finish the sweep, or a single run "
+        "without resume_sweep")
+    assert not run.exists() and not (tmp_path / "sweep").exists()
+
+
+def test_a_sweeps_keys_not_typed_for_a_single_run_are_its_configs_own(train_in_process, tmp_path):
+    """A config file may set them for every command (conf/hydra/ sets hydra.sweep.dir); resume_sweep: true in one
+    applies to a single run as to a sweep's job. resume_sweep=false typed asks for nothing, and hydra.sweep.dir typed
+    beside hydra.run.dir names the directory of either mode."""
+    (tmp_path / "configs" / "experiment").mkdir(parents=True)
+    (tmp_path / "configs" / "experiment" / "always_resume.yaml").write_text(
+        f"# @package _global_\nresume_sweep: true\nhydra:\n  sweep:\n    dir: {tmp_path / 'sweep'}\n")
+    result = train_in_process("--config-dir", str(tmp_path / "configs"), "experiment=always_resume", "debug=limit",
+                              f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "run" / "status.json").is_file() and not (tmp_path / "sweep").exists()
+    result = train_in_process("resume_sweep=false", "debug=limit", f"hydra.sweep.dir={tmp_path / 'sweep'}",
+                              f"hydra.run.dir={tmp_path / 'run2'}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "run2" / "status.json").is_file() and not (tmp_path / "sweep").exists()
+
+
 SAME_DIR = ("error: hydra.sweep.subdir gives jobs #0 and #1 the same directory {sweep}/same; they would overwrite each "
             "other's status, checkpoints and logs; allowed: a subdir that differs between jobs (the default "
             "${{hydra.job.num}}_${{hydra.job.override_dirname}})")
