@@ -196,6 +196,11 @@ def test_a_job_name_longer_than_the_file_system_allows_is_one_line_with_the_way_
 @pytest.mark.parametrize(("override", "line"), [
     ("hydra.launcher.max_members=abc", "error: hydra.launcher.max_members=abc is invalid; allowed: an integer >= 1"),
     ("hydra.launcher.strict=maybe", "error: hydra.launcher.strict=maybe is invalid; allowed: true or false"),
+    # OmegaConf converts these to a bool, and every other switch refuses them (resume_sweep=yes, test=no)
+    ("hydra.launcher.strict=yes", "error: hydra.launcher.strict=yes is invalid; allowed: true or false"),
+    ("hydra.launcher.strict=no", "error: hydra.launcher.strict=no is invalid; allowed: true or false"),
+    ("hydra.launcher.strict=0", "error: hydra.launcher.strict=0 is invalid; allowed: true or false"),
+    ("hydra.launcher.strict='true'", "error: hydra.launcher.strict='true' is invalid; allowed: true or false"),
 ])
 def test_a_plugin_setting_of_the_wrong_type_names_the_type_it_takes(train_in_process, tmp_path, override, line):
     result = train_in_process("-m", "optimizer=sgd,adam", "hydra/launcher=stacked", override)
