@@ -30,7 +30,8 @@
    A mismatch names what differs - ``model.net.hidden_sizes [50] in the checkpoint, [100, 100, 100, 100] in the
    config`` - and the ways out: for config values, the command's overrides with the checkpoint's values in their
    place (:mod:`trainlab.resume_overrides`: its budget, ``trainer.max_epochs``, ..., kept), else the overrides the
-   checkpoint was trained with; or ``trainlab evaluate`` on the run that wrote it.
+   checkpoint was trained with; or ``trainlab evaluate`` on the run that wrote it, where it is now (the run around
+   the file: a moved run is named by its new directory).
 
 The composed model is built here from ``cfg`` (no initializer; the random generators it uses are seeded afterwards
 by the training task), so the check can run before anything else is built or written.
