@@ -34,6 +34,8 @@ os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))
 # The script the printed resume commands start (trainlab/shell_override.py), resolved before hydra.job.chdir moves
 # the working directory; a job's process (submitit) inherits it
 os.environ["TRAINLAB_TRAIN_SCRIPT"] = str(Path(__file__).resolve())
+# ... and the interpreter they start it with: this one (trainlab/printed_python.py), not a job process's own
+os.environ["TRAINLAB_PYTHON"] = sys.executable
 
 
 @hydra.main(config_path="conf", config_name="train", version_base="1.3")

@@ -56,6 +56,11 @@ TRAIN_PY = ROOT / "train.py"
 # OMP_NUM_THREADS=2 make test undoes it.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+# The printed commands name the interpreter `python` where `python` on PATH is the one that runs them
+# (trainlab/printed_python.py): the tests run as in an activated venv, this interpreter's directory first on PATH,
+# whatever PATH started them (`.venv/bin/python -m pytest`, `make test`). Their train.py processes inherit it.
+os.environ["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+
 # A shell without job control starts a background command (`make test &`, `nohup make test &`) with SIGINT
 # ignored, and every process it starts inherits that: the tests of Ctrl-C (in this process and in the train.py
 # processes they start) would see a Ctrl-C do nothing. Python's own handler is put back, as an interactive shell
@@ -170,7 +175,8 @@ def run_train_in_process(args: list[str], tmp_path: Path, data_dir: Path,
     this process is restored afterwards: ``sys.argv``, ``env``, Hydra's singletons (``HydraConfig``,
     ``GlobalHydra``), the error reporting train.py installs, and logging.
     """
-    env = {"TRAINLAB_ROOT": str(ROOT), "TRAINLAB_TRAIN_SCRIPT": str(TRAIN_PY), **(env or {})}
+    env = {"TRAINLAB_ROOT": str(ROOT), "TRAINLAB_TRAIN_SCRIPT": str(TRAIN_PY), "TRAINLAB_PYTHON": sys.executable,
+           **(env or {})}
     saved_env = {name: os.environ.get(name) for name in env}
     saved_argv, saved_report = sys.argv, hydra_internal.run_and_report
     saved_singletons = Singleton.get_state()

@@ -104,6 +104,20 @@ def test_a_file_that_is_not_this_runs_checkpoint_is_named(finished_run, tmp_path
         f"evaluate {finished_run} --ckpt {ckpt}")
 
 
+def test_a_checkpoint_of_the_refused_run_itself_is_sent_to_the_run_that_wrote_it(finished_run, tmp_path):
+    """The run that wrote the checkpoint is looked for around the file first; the run being evaluated, whose network
+    does not fit, is not suggested again."""
+    other = tmp_path / "other"
+    shutil.copytree(finished_run, other)
+    config = other / ".hydra" / "config.yaml"
+    config.write_text(config.read_text().replace("- 100\n", "- 50\n"))
+    ckpt = other / "checkpoints" / "last.ckpt"
+    with pytest.raises(UserError) as error:
+        evaluate(other, str(ckpt))
+    assert str(error.value).endswith(
+        f"evaluate it with the run that wrote it: trainlab evaluate {finished_run} --ckpt {ckpt}")
+
+
 def test_best_without_a_recorded_best_epoch_says_how_to_keep_one(finished_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(finished_run, run)

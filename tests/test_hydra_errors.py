@@ -134,6 +134,29 @@ def test_an_option_between_overrides_is_one_line_with_the_command_in_order(capsy
     assert capsys.readouterr().err == ""
 
 
+def test_an_option_between_overrides_outside_the_checkout_gives_a_command_that_runs_from_there(tmp_path):
+    """Run as ``.venv/bin/python ~/trainlab/train.py`` from elsewhere, with another ``python`` on PATH, it said
+    ``python train.py -m ...``: neither the interpreter nor the script nor the TRAINLAB_ROOT of the command."""
+    import os
+    import subprocess
+    import sys
+
+    other = tmp_path / "bin"
+    other.mkdir()
+    (other / "python").write_text("#!/bin/sh\nexit 1\n")  # another interpreter first on PATH (a pyenv shim, ...)
+    (other / "python").chmod(0o755)
+    root = tmp_path / "my runs"
+    env = {**os.environ, "PATH": f"{other}{os.pathsep}/usr/bin{os.pathsep}/bin", "TRAINLAB_ROOT": str(root)}
+    result = subprocess.run([sys.executable, str(ROOT / "train.py"), "optimizer=adam", "-m", "seed=1,2"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        "error: seed=1,2: an override after -m, which stands between overrides; Hydra reads its options before or "
+        f"after all the overrides: TRAINLAB_ROOT='{root}' {sys.executable} {ROOT / 'train.py'} -m optimizer=adam "
+        "seed=1,2")
+    assert not root.exists()
+
+
 def test_suggestion_only_for_a_close_match():
     assert did_you_mean("optimzer", ["optimizer", "init"]) == "; did you mean optimizer?"
     assert did_you_mean("widht", ["hidden_sizes", "dropout"]) == ""
@@ -173,6 +196,11 @@ def test_a_job_name_longer_than_the_file_system_allows_is_one_line_with_the_way_
 @pytest.mark.parametrize(("override", "line"), [
     ("hydra.launcher.max_members=abc", "error: hydra.launcher.max_members=abc is invalid; allowed: an integer >= 1"),
     ("hydra.launcher.strict=maybe", "error: hydra.launcher.strict=maybe is invalid; allowed: true or false"),
+    # OmegaConf converts these to a bool, and every other switch refuses them (resume_sweep=yes, test=no)
+    ("hydra.launcher.strict=yes", "error: hydra.launcher.strict=yes is invalid; allowed: true or false"),
+    ("hydra.launcher.strict=no", "error: hydra.launcher.strict=no is invalid; allowed: true or false"),
+    ("hydra.launcher.strict=0", "error: hydra.launcher.strict=0 is invalid; allowed: true or false"),
+    ("hydra.launcher.strict='true'", "error: hydra.launcher.strict='true' is invalid; allowed: true or false"),
 ])
 def test_a_plugin_setting_of_the_wrong_type_names_the_type_it_takes(train_in_process, tmp_path, override, line):
     result = train_in_process("-m", "optimizer=sgd,adam", "hydra/launcher=stacked", override)
@@ -287,6 +315,63 @@ def test_a_run_dir_given_to_a_multirun_is_refused_before_anything(train_in_proce
         "ckpt_path=last), or hydra.sweep.dir for a sweep")
     assert not (tmp_path / "outputs").exists() and not (tmp_path / "sweep").exists()
 
+
+
+RUN_WAY = "with hydra.run.dir=<dir> to name its directory"
+
+
+@pytest.mark.parametrize(("typed", "keys", "single"), [
+    (["resume_sweep=true", "hydra.sweep.dir={sweep}"], "resume_sweep and hydra.sweep.dir",
+     f"without resume_sweep and {RUN_WAY}"),
+    (["hydra.sweep.dir={sweep}"], "hydra.sweep.dir", RUN_WAY),
+    (["resume_sweep=true"], "resume_sweep", "without resume_sweep"),
+    (["++resume_sweep=true", "hydra.sweep.subdir=same"], "resume_sweep and hydra.sweep.subdir",
+     f"without resume_sweep and {RUN_WAY}"),
+], ids=["finish", "sweep-dir", "resume", "subdir"])
+def test_a_sweeps_keys_typed_for_a_single_run_are_refused_before_anything(train_in_process, tmp_path, typed, keys,
+                                                                          single):
+    """``-m`` forgotten when finishing a sweep: the command trained a new run under outputs/runs/, exit status 0,
+    without a word (the reverse, hydra.run.dir given to a multirun, was refused)."""
+    sweep = tmp_path / "sweep"
+    typed = [word.format(sweep=sweep) for word in typed]
+    result = train_in_process("debug=limit", *typed)
+    assert result.returncode == 2
+    run_dir = re.escape(str(tmp_path / "outputs" / "runs")) + r"/\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d"
+    given = re.escape(" ".join(word.lstrip("+") for word in typed))
+    assert re.fullmatch(
+        f"error: {given}: this command runs a single run \\(no -m\\), which ignores {keys} and would train in "
+        f"hydra.run.dir={run_dir}; nothing was written. allowed: -m to run or finish the sweep, or a single run "
+        f"{re.escape(single)}", result.stderr.splitlines()[-1])
+    assert not (tmp_path / "outputs").exists() and not sweep.exists()
+
+
+def test_resume_sweep_typed_for_a_single_run_in_a_named_directory_is_refused(train_in_process, tmp_path):
+    run = tmp_path / "run"
+    result = train_in_process("debug=limit", "resume_sweep=true", f"hydra.sweep.dir={tmp_path / 'sweep'}",
+                              f"hydra.run.dir={run}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"error: resume_sweep=true: this command runs a single run (no -m), which ignores resume_sweep and would "
+        f"train in hydra.run.dir={run}; nothing was written. allowed: -m to run or finish the sweep, or a single run "
+        "without resume_sweep")
+    assert not run.exists() and not (tmp_path / "sweep").exists()
+
+
+def test_a_sweeps_keys_not_typed_for_a_single_run_are_its_configs_own(train_in_process, tmp_path):
+    """A config file may set them for every command (conf/hydra/ sets hydra.sweep.dir); resume_sweep: true in one
+    applies to a single run as to a sweep's job. resume_sweep=false typed asks for nothing, and hydra.sweep.dir typed
+    beside hydra.run.dir names the directory of either mode."""
+    (tmp_path / "configs" / "experiment").mkdir(parents=True)
+    (tmp_path / "configs" / "experiment" / "always_resume.yaml").write_text(
+        f"# @package _global_\nresume_sweep: true\nhydra:\n  sweep:\n    dir: {tmp_path / 'sweep'}\n")
+    result = train_in_process("--config-dir", str(tmp_path / "configs"), "experiment=always_resume", "debug=limit",
+                              f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "run" / "status.json").is_file() and not (tmp_path / "sweep").exists()
+    result = train_in_process("resume_sweep=false", "debug=limit", f"hydra.sweep.dir={tmp_path / 'sweep'}",
+                              f"hydra.run.dir={tmp_path / 'run2'}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "run2" / "status.json").is_file() and not (tmp_path / "sweep").exists()
 
 
 SAME_DIR = ("error: hydra.sweep.subdir gives jobs #0 and #1 the same directory {sweep}/same; they would overwrite each "

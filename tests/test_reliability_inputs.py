@@ -129,6 +129,32 @@ def test_a_checkpoint_of_another_network_names_what_differs_and_the_way_out(trai
         f"evaluate {trained_run} --ckpt {ckpt}")
 
 
+def test_a_refused_resume_of_a_moved_run_suggests_evaluating_it_where_it_is_now(train_in_process, tmp_path, data_dir,
+                                                                                  capsys):
+    """``mv a b`` then a resume in ``b`` with a config that does not fit: the line said ``trainlab evaluate <a> ...``,
+    the directory the checkpoint recorded, which no longer existed (``error: run directory <a> does not exist``)."""
+    import shlex
+
+    first, moved = tmp_path / "a", tmp_path / "moved run"
+    assert train_in_process(*TRAINED, f"hydra.run.dir={first}").returncode == 0
+    first.rename(moved)
+    ckpt = moved / "checkpoints" / "last.ckpt"
+    result = train_in_process(*TRAINED, "trainer.max_epochs=3", "init=normal", "ckpt_path=last",
+                              f"hydra.run.dir='{moved}'")
+    assert result.returncode == 2
+    line = result.stderr.splitlines()[-1]
+    assert line == (
+        f"error: ckpt_path=last ({ckpt}) does not fit this run: init._target_ trainlab.init.he.he_init in the "
+        "checkpoint, trainlab.init.normal.normal_init in the config; resume it with the overrides that fit it "
+        f"(data.source=bundled paths.data_dir={data_dir} paths.log_dir={tmp_path / 'outputs'} "
+        "trainer.enable_progress_bar=false debug=limit 'model.net.hidden_sizes=[50]' optimizer=adam "
+        f"trainer.max_epochs=3 init=he), or evaluate it: trainlab evaluate '{moved}' --ckpt '{ckpt}'")
+    command = shlex.split(line.partition("or evaluate it: ")[2])
+    capsys.readouterr()
+    assert trainlab_cli(command[1:]) == 0  # pasted, it evaluates the run
+    assert capsys.readouterr().out.startswith(f"{moved}, --ckpt {ckpt}:")
+
+
 def test_a_resume_must_keep_the_optimizer_values_but_may_change_its_execution_path(trained_run, make_cfg):
     ckpt = trained_run / "checkpoints" / "last.ckpt"
     with pytest.raises(CheckpointError) as error:  # the checkpoint's lr would silently win

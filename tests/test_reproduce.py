@@ -9,6 +9,13 @@ import pytest
 from trainlab.cli import main
 
 
+@pytest.fixture(autouse=True)
+def no_trainlab_root(monkeypatch):
+    """Each test starts as a command given no TRAINLAB_ROOT, which the lines it prints then leave out: a test that ran
+    train.py in this process before (its module sets TRAINLAB_ROOT) may have left one in the environment."""
+    monkeypatch.delenv("TRAINLAB_ROOT", raising=False)
+
+
 @pytest.mark.slow
 def test_quick_reproduce_writes_every_figure_into_the_index(tmp_path, capsys):
     out = tmp_path / "reproduce"
@@ -86,6 +93,34 @@ def test_a_reproduction_stopped_in_an_experiment_names_what_is_done_and_the_comm
     assert line.endswith(f"; the experiments before it are in {out / 'index.md'}; run the rest with: trainlab "
                          "reproduce --only D H --out <a new dir>")
     assert "## B" in (out / "index.md").read_text()
+
+
+def test_the_index_and_the_line_for_the_rest_say_the_command_as_it_was_run(tmp_path, monkeypatch, capsys):
+    """The index said `trainlab reproduce --quick` of a run with --only, and the line for the rest dropped the
+    TRAINLAB_ROOT in effect (the rest then ran in the checkout's outputs/, or found no checkout)."""
+    import os
+
+    from trainlab import reproduce
+    from trainlab.report import build
+
+    root = tmp_path / "my root"
+    monkeypatch.setenv("TRAINLAB_ROOT", str(root))
+
+    def train_script(overrides, log):  # as train.py does in this process: TRAINLAB_ROOT stays, or is set
+        os.environ["TRAINLAB_ROOT"] = "/somewhere/else"
+        return 0 if "compare_optimizers" in overrides[0] else 130
+
+    monkeypatch.setattr(reproduce, "run_train_script", train_script)
+    monkeypatch.setattr(build, "build_report", lambda sweep_dir: {})
+    out = tmp_path / "reproduce"
+    assert main(["reproduce", "--quick", "--only", "b", "D", "--out", str(out)]) == 130
+    given_root = f"TRAINLAB_ROOT='{root}'"
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"SIGINT: stopped during D compare_init; the experiments before it are in {out / 'index.md'}; run the rest "
+        f"with: {given_root} trainlab reproduce --quick --only D --out <a new dir>")
+    made = (out / "index.md").read_text().splitlines()[2]
+    command = f"{given_root} trainlab reproduce --quick --only b D --out {out}"
+    assert re.fullmatch(rf"Made \d{{4}}-\d\d-\d\d \d\d:\d\d by `{re.escape(command)}`\.", made)
 
 
 def test_a_ctrl_c_in_the_reproduce_process_itself_is_one_line(tmp_path, monkeypatch, capsys):

@@ -104,3 +104,73 @@ def test_the_printed_command_starts_train_py_as_it_can_be_started_from_here(tmp_
     assert python_train_py() == f"python {script}"
     monkeypatch.setenv("TRAINLAB_ROOT", str(tmp_path / "my runs"))
     assert python_train_py() == f"TRAINLAB_ROOT='{tmp_path / 'my runs'}' python {script}"
+
+
+def fake_venv(directory: Path) -> Path:
+    """A venv's layout as ``python -m venv`` makes it: ``bin/python`` a symlink to the base interpreter (this one's
+    file), ``pyvenv.cfg`` one level up. Its ``bin/python``."""
+    import sys
+
+    (directory / "bin").mkdir(parents=True)
+    (directory / "pyvenv.cfg").write_text(f"home = {Path(sys.executable).resolve().parent}\n")
+    (directory / "bin" / "python").symlink_to(Path(sys.executable).resolve())
+    (directory / "bin" / "python3").symlink_to("python")
+    return directory / "bin" / "python"
+
+
+def test_the_printed_interpreter_is_python_only_where_python_on_path_runs_in_the_same_installation(tmp_path,
+                                                                                                   monkeypatch):
+    """It was always ``python``: run as ``.venv/bin/python train.py`` with another ``python`` on PATH (the venv not
+    activated), the pasted resume command ran that one - ``No module named 'torch'``."""
+    from trainlab.printed_python import printed_python
+
+    venv, other = fake_venv(tmp_path / ".venv"), fake_venv(tmp_path / "other venv")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TRAINLAB_PYTHON", str(venv))  # as train.py records the interpreter that ran it
+    monkeypatch.setenv("PATH", str(venv.parent))
+    assert printed_python() == "python"
+    monkeypatch.setenv("TRAINLAB_PYTHON", str(venv.parent / "python3"))  # the same venv under another name
+    assert printed_python() == "python"
+    # another venv of the same base interpreter: the same file once resolved, but not the same packages
+    monkeypatch.setenv("PATH", str(other.parent))
+    assert printed_python() == ".venv/bin/python3"  # inside the current directory: as the README runs it
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))  # no python on PATH at all
+    assert printed_python() == ".venv/bin/python3"
+    monkeypatch.setenv("TRAINLAB_PYTHON", str(other))
+    assert printed_python() == "'other venv/bin/python'"
+    monkeypatch.chdir(venv.parent)  # outside the current directory: absolute, and not resolved (out of the venv)
+    assert printed_python() == f"'{other}'"
+    monkeypatch.chdir(other.parent)  # the interpreter right here: ./python, not a word that PATH would look up
+    assert printed_python() == "./python"
+
+
+def test_an_interpreter_outside_a_venv_is_python_where_python_on_path_is_the_same_file(tmp_path, monkeypatch):
+    import sys
+
+    from trainlab.printed_python import printed_python
+
+    for name in ("base", "on_path"):  # /usr/bin/python3 and /usr/bin/python: one file under two names
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "python").symlink_to(Path(sys.executable).resolve())
+    monkeypatch.setenv("TRAINLAB_PYTHON", str(tmp_path / "base" / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path / "on_path"))
+    assert printed_python() == "python"
+    (tmp_path / "on_path" / "python").unlink()
+    (tmp_path / "on_path" / "python").write_text("#!/bin/sh\n")  # another interpreter (a pyenv shim, ...)
+    (tmp_path / "on_path" / "python").chmod(0o755)
+    assert printed_python() == str(tmp_path / "base" / "python")
+
+
+def test_the_printed_command_names_the_interpreter_that_ran_train_py(tmp_path, monkeypatch):
+    """The interpreter the command ran (train.py's ``TRAINLAB_PYTHON``), not the one of the process that prints it (a
+    job's worker may run another)."""
+    from trainlab.shell_override import python_train_py
+
+    script = Path(__file__).resolve().parents[1] / "train.py"
+    venv = fake_venv(tmp_path / ".venv")
+    monkeypatch.setenv("TRAINLAB_TRAIN_SCRIPT", str(script))
+    monkeypatch.setenv("TRAINLAB_ROOT", str(script.parent))
+    monkeypatch.setenv("TRAINLAB_PYTHON", str(venv))
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    monkeypatch.chdir(tmp_path)
+    assert python_train_py() == f".venv/bin/python {script}"

@@ -30,7 +30,8 @@
    A mismatch names what differs - ``model.net.hidden_sizes [50] in the checkpoint, [100, 100, 100, 100] in the
    config`` - and the ways out: for config values, the command's overrides with the checkpoint's values in their
    place (:mod:`trainlab.resume_overrides`: its budget, ``trainer.max_epochs``, ..., kept), else the overrides the
-   checkpoint was trained with; or ``trainlab evaluate`` on the run that wrote it.
+   checkpoint was trained with; or ``trainlab evaluate`` on the run that wrote it, where it is now (the run around
+   the file: a moved run is named by its new directory).
 
 The composed model is built here from ``cfg`` (no initializer; the random generators it uses are seeded afterwards
 by the training task), so the check can run before anything else is built or written.
@@ -226,17 +227,35 @@ def listed(differences: list[tuple], composed: str) -> str:
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
+def writing_run_dir(entry: dict[str, Any] | None, path: Path, refused_run: Path | None = None) -> Path | None:
+    """The directory of the run that wrote the checkpoint in ``path``, where it is now: the run around the file
+    (``<run>/checkpoints/<file>``, the directory being resumed for ``ckpt_path=last``), else the ``run_dir`` the
+    checkpoint recorded - each only while it holds the ``.hydra/config.yaml`` that ``trainlab evaluate`` rebuilds the
+    run from, and is not ``refused_run`` (the run ``trainlab evaluate`` was given, whose network does not fit). The
+    recorded one alone named a directory that no longer existed once the run had been moved (``mv a b``, then a
+    resume in ``b``); None where neither holds a run."""
+    around = path.absolute().parent.parent if path.parent.name == "checkpoints" else None
+    recorded = (entry or {}).get("run_dir")
+    refused = refused_run.resolve() if refused_run is not None else None
+    for run_dir in (around, Path(recorded) if recorded else None):
+        if (run_dir is not None and (run_dir / ".hydra" / "config.yaml").is_file()
+                and run_dir.resolve() != refused):
+            return run_dir
+    return None
+
+
 def way_out(entry: dict[str, Any] | None, differences: list[tuple], path: Path, purpose: str,
-            overrides: Sequence[str], of_config: bool) -> str:
-    """The fix, or evaluate it with the run that wrote it. Config values that differ (``of_config``): this command's
-    ``overrides`` with the checkpoint's values in their place (:func:`~trainlab.resume_overrides.fitting_overrides`),
-    its budget kept; other differences (tensors, parameter groups): the overrides the checkpoint was trained
-    with."""
-    run_dir = (entry or {}).get("run_dir")
+            overrides: Sequence[str], of_config: bool, refused_run: Path | None = None) -> str:
+    """The fix, or evaluate it with the run that wrote it (:func:`writing_run_dir`), the command shell-quoted. Config
+    values that differ (``of_config``): this command's ``overrides`` with the checkpoint's values in their place
+    (:func:`~trainlab.resume_overrides.fitting_overrides`), its budget kept; other differences (tensors, parameter
+    groups): the overrides the checkpoint was trained with."""
+    run_dir = writing_run_dir(entry, path, refused_run)
     sections = (entry or {}).get("config") or {}  # a section recorded without _target_ is trainlab's own
     evaluable = not foreign_targets({key: (sections.get(key) or {}).get("_target_", own)
                                      for key, own in OWN_TARGETS.items()})
-    evaluate = f"trainlab evaluate {run_dir} --ckpt {path}" if run_dir and evaluable else None
+    evaluate = (shlex.join(["trainlab", "evaluate", str(run_dir), "--ckpt", str(path)])
+                if run_dir and evaluable else None)
     if purpose == "evaluate":
         return (f"evaluate it with the run that wrote it: {evaluate}" if evaluate
                 else "evaluate a checkpoint of this run, or this checkpoint with the run that wrote it")
@@ -312,7 +331,9 @@ def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "r
         differences = optimizer_differences(checkpoint, model)
     if differences:
         where = "the run's network" if purpose == "evaluate" else "this run"
-        fix = way_out(entry if isinstance(entry, dict) else None, differences, path, purpose, overrides, of_config)
+        evaluated = OmegaConf.select(cfg, "paths.output_dir") if purpose == "evaluate" else None
+        fix = way_out(entry if isinstance(entry, dict) else None, differences, path, purpose, overrides, of_config,
+                      refused_run=Path(evaluated) if evaluated else None)
         raise CheckpointError(f"{who} does not fit {where}: {listed(differences, composed)}; {fix}")
     return entry if isinstance(entry, dict) else None
 

@@ -220,6 +220,8 @@ def null_group_sweep_message(argv: list[str]) -> str:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import ChoiceSweep
 
+    from trainlab.shell_override import python_train_py
+
     parser = OverridesParser.create()
     for word in argv:
         try:
@@ -233,9 +235,10 @@ def null_group_sweep_message(argv: list[str]) -> str:
             continue
         others = ",".join(value for value in values if value != "null")
         key = override.get_key_element()
+        command = python_train_py()
         return (f"{override.input_line}: a config group cannot be swept over null (Hydra composes null as no option "
-                f"only from a single choice); run the two as separate commands: python train.py -m <overrides> "
-                f"{key}=null, and python train.py -m <overrides> {key}={others}")
+                f"only from a single choice); run the two as separate commands: {command} -m <overrides> "
+                f"{key}=null, and {command} -m <overrides> {key}={others}")
     return ("a config group cannot be swept over null (Hydra composes null as no option only from a single "
             "choice); run the null choice and the others as separate commands")
 
@@ -275,12 +278,15 @@ def yaml_error_message(error: yaml.YAMLError) -> str:
     return (f"{mark.name}: not valid YAML: {error.problem} (line {mark.line + 1}, column {mark.column + 1}{context})")
 
 
-def exit_if_options_split_the_overrides(argv: list[str], program: str = "train.py") -> None:
+def exit_if_options_split_the_overrides(argv: list[str]) -> None:
     """Hydra's command line reads its overrides as one run of words: in ``optimizer=adam -m optimizer.lr=0.1,0.01``
     the words after ``-m`` are "unrecognized arguments" (argparse's usage text and a line that does not say why).
     Said here in one line with the command in an order Hydra reads, and exit status 2; any other problem of the
-    command line is left to Hydra's parser."""
+    command line is left to Hydra's parser. The command starts ``train.py`` as every printed command does
+    (:func:`~trainlab.shell_override.python_train_py`: its path outside the checkout, a ``TRAINLAB_ROOT``)."""
     import shlex
+
+    from trainlab.shell_override import python_train_py
 
     parser = hydra_internal.get_args_parser()
     parser.exit_on_error = False
@@ -299,7 +305,7 @@ def exit_if_options_split_the_overrides(argv: list[str], program: str = "train.p
             options.append(word)
             if len(known.overrides) <= matched:  # after the first run of overrides, before the rest
                 between.append(word)
-    command = " ".join(shlex.quote(word) for word in ["python", program, *options, *overrides])
+    command = " ".join([python_train_py(), *(shlex.quote(word) for word in [*options, *overrides])])
     print(f"error: {' '.join(unknown)}: an override after {' '.join(between)}, which stands between overrides; "
           f"Hydra reads its options before or after all the overrides: {command}", file=sys.stderr)
     raise SystemExit(2)

@@ -7,13 +7,22 @@ the basic launcher had spent seconds - or the class takes any keyword (joblib's 
 the key is silently ignored. Here each key is compared with the option's node in Hydra's ConfigStore (the
 dataclass the plugin registers), in the words of Hydra's own refusal; and the values joblib refuses only once the
 sweep has begun (:data:`PLUGIN_VALUES`) are checked too.
+
+A true/false field of the dataclass (``hydra.launcher.strict`` of the stacked launcher) takes what OmegaConf converts
+to a bool: ``yes``, ``no``, ``on``, ``0``, ``1``, while every other switch of the project is refused unless ``true``
+or ``false`` (``resume_sweep=yes``: allowed: true or false; ``hydra.launcher.strict=maybe`` too). The value as the
+command line typed it (``hydra.overrides``; a config file's is converted before anything sees it) is held to the
+same rule (:func:`check_typed_switches`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.config_keys import override_key, override_lines
 from trainlab.errors import ConfigError
 from trainlab.hydra_errors import did_you_mean
 from trainlab.typed_values import typed
@@ -30,32 +39,58 @@ PLUGIN_VALUES = {
 }
 
 
-def stored_keys(group: str, option: str) -> set[str] | None:
-    """The keys of ``option``'s node in the ConfigStore (None for an option that is not stored there: a YAML file
-    of your own, left to its plugin)."""
+def stored_node(group: str, option: str) -> DictConfig | None:
+    """``option``'s node in the ConfigStore (None for an option that is not stored there: a YAML file of your own,
+    left to its plugin)."""
     try:
-        node = ConfigStore.instance().load(f"{group}/{option}.yaml").node
+        return ConfigStore.instance().load(f"{group}/{option}.yaml").node
     except Exception:  # noqa: BLE001 - ConfigLoadError and what a repository raises for a missing entry: not stored
         return None
-    return {str(key) for key in node.keys()} - {"defaults"}
+
+
+def switches(node: DictConfig) -> set[str]:
+    """The true/false fields of the dataclass a stored ``node`` was made from (an annotation may be a string)."""
+    kind = OmegaConf.get_type(node)
+    if not dataclasses.is_dataclass(kind):
+        return set()
+    return {field.name for field in dataclasses.fields(kind) if field.type in (bool, "bool")}
+
+
+def check_typed_switches(where: str, node: DictConfig, hydra_overrides: list[str]) -> None:
+    """Each ``<where>.<switch>=<value>`` the command line typed is ``true`` or ``false`` as Hydra's override grammar
+    reads them, not a word OmegaConf would convert (see the module docstring); named as typed."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    names = switches(node)
+    parser = OverridesParser.create()
+    for line in hydra_overrides:
+        key = override_key(line)
+        name = key.removeprefix(f"{where}.")
+        if line.startswith("~") or name == key or name not in names:
+            continue
+        if not isinstance(parser.parse_override(line).value(), bool):
+            raise ConfigError(f"{key}={line.partition('=')[2]} is invalid; allowed: true or false")
 
 
 def check_plugin_keys(config: DictConfig) -> None:
     """Refuse (:class:`~trainlab.errors.ConfigError`) a key of ``hydra.launcher`` / ``hydra.sweeper`` that the chosen
-    plugin's config does not have (see the module docstring)."""
+    plugin's config does not have, a true/false one typed as another word, and the values of
+    :data:`PLUGIN_VALUES` (see the module docstring)."""
     choices = OmegaConf.select(config, "hydra.runtime.choices", default={}) or {}
     for group in PLUGIN_GROUPS:
         option, node = choices.get(group), OmegaConf.select(config, group.replace("/", "."))
         if not isinstance(option, str) or not isinstance(node, DictConfig):
             continue
-        allowed = stored_keys(group, option)
-        if allowed is None:
+        stored = stored_node(group, option)
+        if stored is None:
             continue
+        allowed = {str(key) for key in stored.keys()} - {"defaults"}
         where = group.replace("/", ".")
         for key in node.keys():
             if str(key) not in allowed:
                 raise ConfigError(f"{where}.{key}: unknown key; allowed keys of {where} ({group}={option}): "
                                   f"{', '.join(sorted(allowed))}" + did_you_mean(str(key), allowed))
+        check_typed_switches(where, stored, override_lines(config.hydra.overrides.hydra))
         for key, (ok, what) in PLUGIN_VALUES.get((group, option), {}).items():
             value = node.get(key)
             if not ok(value):

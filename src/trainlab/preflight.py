@@ -7,7 +7,9 @@ that must stay untouched, is therefore checked here, on the composed config:
 * ``on_run_start`` / ``on_multirun_start``: the switches read before anything else (``resume_sweep`` must be
   true or false), the run or sweep directory, ``paths.log_dir`` and the data directories
   (:mod:`trainlab.output_locations`) - a file in the way, no permission, a read-only or full disk;
-* ``on_run_start``: the config (:func:`~trainlab.config_validation.validate_config`), a run directory that holds
+* ``on_run_start``: a sweep's keys typed for a single run (``resume_sweep=true``, ``hydra.sweep.dir``: ``-m``
+  forgotten, :func:`check_no_sweep_keys_in_single_run`), the config
+  (:func:`~trainlab.config_validation.validate_config`), a run directory that holds
   another run (:func:`~trainlab.run_dir.check_run_dir_free`) and, with ``ckpt_path``, the checkpoint
   (:func:`~trainlab.checkpoint_check.check_checkpoint`, and :func:`~trainlab.checkpoint_check.check_data_source`
   with the source ``data.source=auto`` chooses, a download tried where the run would try it), so that a refused run
@@ -68,7 +70,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from trainlab.atomic_files import write_atomically
 from trainlab.checkpoint_path import resolve_checkpoint
-from trainlab.config_keys import is_under, override_lines
+from trainlab.config_keys import is_under, override_key, override_lines
 from trainlab.config_switches import check_switches
 from trainlab.dir_lock import lock_output_dir, release_output_dirs
 from trainlab.errors import ConfigError, OutputLocationError, UserError, exit_for_user_error
@@ -216,8 +218,10 @@ def single_run_launcher_note(hydra_overrides: list[str]) -> str | None:
     given = next((line for line in hydra_overrides if line.lstrip("+").startswith("hydra/launcher=")), None)
     if given is None or given.partition("=")[2] in ("basic", ""):
         return None
+    from trainlab.shell_override import python_train_py
+
     return (f"{given.lstrip('+')} launches the jobs of a multirun (-m); this single run trains here, in this process "
-            "(python train.py -m ... to launch it)")
+            f"({python_train_py()} -m ... to launch it)")
 
 
 def check_no_run_dir_in_multirun(hydra_overrides: list[str]) -> None:
@@ -231,6 +235,34 @@ def check_no_run_dir_in_multirun(hydra_overrides: list[str]) -> None:
             "search config), which ignores hydra.run.dir and would start a sweep in a new directory; nothing was "
             "written. allowed: hydra.mode=RUN to run one job in that directory (a sweep's job resumed alone with "
             "ckpt_path=last), or hydra.sweep.dir for a sweep")
+
+
+def check_no_sweep_keys_in_single_run(config: DictConfig) -> None:
+    """``resume_sweep=true`` or ``hydra.sweep.dir`` / ``hydra.sweep.subdir`` on a single run's command line - ``-m``
+    forgotten when finishing a sweep: Hydra ignores the sweep's directory and the task has no sweep to finish, so
+    the command trained a new run under ``outputs/runs/`` and ended with exit status 0, without a word. The mirror
+    of :func:`check_no_run_dir_in_multirun`.
+
+    Only what the command line typed (``hydra.overrides``): a config file may set ``hydra.sweep.dir`` for every
+    command, and a ``resume_sweep: true`` it sets applies to a single run as to a sweep's job (a completed run is
+    skipped, another's attempt kept under ``attempts/``). ``hydra.sweep.*`` typed beside ``hydra.run.dir`` names
+    the directory of either mode (a script that runs an experiment whichever mode its config sets): the run goes
+    where the command said."""
+    task, hydra = override_lines(config.hydra.overrides.task), override_lines(config.hydra.overrides.hydra)
+    resume = [line for line in task if override_key(line) == "resume_sweep" and not line.startswith("~")
+              and config.get("resume_sweep") is True]
+    run_dir_typed = any(override_key(line) == "hydra.run.dir" and not line.startswith("~") for line in hydra)
+    sweep_dirs = [] if run_dir_typed else [
+        line for line in hydra if is_under(override_key(line), ("hydra.sweep",)) and not line.startswith("~")]
+    if not resume and not sweep_dirs:
+        return
+    keys = " and ".join(dict.fromkeys(override_key(line) for line in [*resume, *sweep_dirs]))
+    single = [*(["without resume_sweep"] if resume else []),
+              *(["with hydra.run.dir=<dir> to name its directory"] if sweep_dirs else [])]
+    raise ConfigError(
+        f"{' '.join(line.lstrip('+') for line in [*resume, *sweep_dirs])}: this command runs a single run (no -m), "
+        f"which ignores {keys} and would train in hydra.run.dir={os.path.abspath(str(config.hydra.run.dir))}; "
+        f"nothing was written. allowed: -m to run or finish the sweep, or a single run {' and '.join(single)}")
 
 
 # Launchers that train the jobs in this process, where the start of training ends train.py's start-up
@@ -352,6 +384,7 @@ class Preflight(Callback):
         forget_new_output_dirs()
         release_output_dirs()  # an earlier command of this process has ended
         exit_on_user_error(lambda: check_switches(config))
+        exit_on_user_error(lambda: check_no_sweep_keys_in_single_run(config))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.run.dir"))
         run_dir = Path(os.path.abspath(str(config.hydra.run.dir)))
         note_output_dir(run_dir)  # what a Ctrl-C from here on names as written

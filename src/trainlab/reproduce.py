@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import runpy
+import shlex
 import signal
 import sys
 import time
@@ -120,9 +122,19 @@ def run_sweep(experiment: Experiment, out: Path, quick: bool) -> list[Path]:
     return [*written.values(), sweep_dir / "summary.csv"]
 
 
-def index_markdown(rows: list[tuple[Experiment, float, list[Path]]], out: Path, quick: bool) -> str:
-    lines = ["# Chapter 6, reproduced", "",
-             f"Made {datetime.now():%Y-%m-%d %H:%M} by `trainlab reproduce{' --quick' if quick else ''}`.", ""]
+def reproduce_command(quick: bool, only: list[str] | None, out: str | None, root: str | None) -> str:
+    """``trainlab reproduce`` with the options given - ``--quick``, ``--only`` (as typed), ``--out`` - and the
+    ``TRAINLAB_ROOT`` in effect when it started (``root``; the checkout's ``train.py`` sets it for the rest of the
+    process once a sweep ran), shell-quoted: the command as it was run, which the index and the line that runs the
+    rest repeat. They said ``trainlab reproduce --quick`` (no ``--only``) and dropped ``TRAINLAB_ROOT``, without which
+    the rest ran in another checkout's ``outputs/``, or found none."""
+    words = ["trainlab", "reproduce", *(["--quick"] if quick else []), *(["--only", *only] if only else []),
+             *(["--out", out] if out else [])]
+    return " ".join([*([f"TRAINLAB_ROOT={shlex.quote(root)}"] if root is not None else []), shlex.join(words)])
+
+
+def index_markdown(rows: list[tuple[Experiment, float, list[Path]]], out: Path, command: str) -> str:
+    lines = ["# Chapter 6, reproduced", "", f"Made {datetime.now():%Y-%m-%d %H:%M} by `{command}`.", ""]
     for experiment, seconds, files in rows:
         lines += [f"## {experiment.id} - {experiment.what}", "", f"`{experiment.name}`, {seconds:.1f} s", ""]
         for path in files:
@@ -133,12 +145,13 @@ def index_markdown(rows: list[tuple[Experiment, float, list[Path]]], out: Path, 
 
 
 def stopped(stop: BaseException, experiment: Experiment, rest: list[Experiment], root: Path, some_done: bool,
-            quick: bool) -> int:
+            quick: bool, trainlab_root: str | None) -> int:
     """The one line and exit status of a reproduction stopped in ``experiment`` (its ``train.py`` failed, or a
     Ctrl-C reached this process): what it stopped in, where the finished experiments are, and the command that runs
-    the rest (a new ``--out``: this one holds the stopped experiment's partial output)."""
+    the rest (:func:`reproduce_command`, with a new ``--out``: this one holds the stopped experiment's partial
+    output)."""
     done = f"the experiments before it are in {root / 'index.md'}" if some_done else "no experiment finished"
-    again = f"trainlab reproduce{' --quick' if quick else ''} --only {' '.join(e.id for e in rest)} --out <a new dir>"
+    again = f"{reproduce_command(quick, [e.id for e in rest], None, trainlab_root)} --out <a new dir>"
     status = 128 + signal.SIGINT if isinstance(stop, KeyboardInterrupt) else stop.status
     if status in (128 + signal.SIGINT, 128 + signal.SIGTERM):  # a signal its train.py answered, or this process got
         name = signal.Signals(status - 128).name
@@ -155,6 +168,8 @@ def reproductions_dir() -> Path:
 
 
 def reproduce(out: str | None = None, quick: bool = False, only: list[str] | None = None) -> int:
+    trainlab_root = os.environ.get("TRAINLAB_ROOT")  # as given: train.py sets it in this process once a sweep ran
+    command = reproduce_command(quick, only, out, trainlab_root)
     chosen = [e for e in EXPERIMENTS if not only or e.id in {o.upper() for o in only}]
     if only and len(chosen) != len(set(only)):
         known = ", ".join(e.id for e in EXPERIMENTS)
@@ -180,12 +195,12 @@ def reproduce(out: str | None = None, quick: bool = False, only: list[str] | Non
         try:
             files = run_standalone(experiment, out_dir) if experiment.module else run_sweep(experiment, out_dir, quick)
         except (ExperimentFailed, KeyboardInterrupt) as stop:
-            return stopped(stop, experiment, chosen[number - 1:], root, bool(rows), quick)
+            return stopped(stop, experiment, chosen[number - 1:], root, bool(rows), quick, trainlab_root)
         gc.collect()  # what the experiment left behind is its own cost, not the next one's (0.3 s after F's 32 jobs)
         seconds = time.monotonic() - t0
         rows.append((experiment, seconds, files))
         figures = sum(p.suffix == ".png" for p in files)
         print(f"[{number}/{len(chosen)}] {experiment.id} done in {seconds:.1f} s: {figures} figure(s)", flush=True)
-        write_text_atomically(root / "index.md", index_markdown(rows, root, quick))
+        write_text_atomically(root / "index.md", index_markdown(rows, root, command))
     print(f"all done in {time.monotonic() - started:.1f} s: {root / 'index.md'}")
     return 0

@@ -25,6 +25,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from trainlab.checkout import checkout_dir
 from trainlab.config_keys import override_key, override_lines
+from trainlab.printed_python import printed_python
 
 PLAIN_VALUE = re.compile(r"[\w./:+@%-]*", re.ASCII)  # what both Hydra and the shell read as it is
 
@@ -45,11 +46,13 @@ def python_train_py() -> str:
     """How to start this ``train.py`` from the current directory: ``python train.py`` in the checkout, else with the
     script's path (the command was started from elsewhere: ``python /path/to/train.py``), prefixed by a
     ``TRAINLAB_ROOT`` other than the script's own directory (where that run's ``outputs/`` and ``data/`` are). The
-    script is the one ``train.py`` recorded when it started (``TRAINLAB_TRAIN_SCRIPT``), else the checkout's."""
+    script is the one ``train.py`` recorded when it started (``TRAINLAB_TRAIN_SCRIPT``), else the checkout's; the
+    interpreter the one that ran it, named as :func:`~trainlab.printed_python.printed_python` says (``python``, or
+    ``.venv/bin/python`` where ``python`` on PATH is another)."""
     recorded = os.environ.get("TRAINLAB_TRAIN_SCRIPT")
     script = Path(recorded) if recorded else (checkout_dir() or Path.cwd()) / "train.py"
     here = Path("train.py").resolve()
-    words = ["python", "train.py" if script == here else shlex.quote(str(script))]
+    words = [printed_python(), "train.py" if script == here else shlex.quote(str(script))]
     root = os.environ.get("TRAINLAB_ROOT")
     if root is not None and Path(root).resolve() != script.parent:
         words.insert(0, f"TRAINLAB_ROOT={shlex.quote(root)}")

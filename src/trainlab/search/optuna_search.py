@@ -72,7 +72,7 @@ from trainlab.search.trial_outcome import (
     tell_outcome,
 )
 from trainlab.search.worker_identity import WORKER_ATTR, this_worker
-from trainlab.shell_override import finish_sweep_command, shell_override
+from trainlab.shell_override import finish_sweep_command, python_train_py, shell_override
 from trainlab.sweep.first_job import check_checkpoint_path
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir, sweep_job_dirs
 from trainlab.sweep.stop_at_once import stop_sweep_at_once
@@ -81,11 +81,17 @@ from trainlab.sweep.worker_stop import clear_stop_mark, jobs_train_in_workers, m
 from trainlab.typed_values import typed
 
 DIRECTIONS = ("maximize", "minimize")
-# how a search space is given: on the command line, or as hydra.sweeper.params in a config (one override value per
-# key; a dotted key on the command line under hydra.sweeper.params would be read as nested keys)
-SEARCH_EXAMPLE = ("e.g. on the command line: python train.py hparams_search=tpe 'optimizer.lr=tag(log, interval(1e-4, "
-                  "1e-1))', or in an hparams_search config: hydra: {sweeper: {params: {optimizer.lr: 'tag(log, "
-                  "interval(1e-4, 1e-1))'}}}")
+
+
+def search_example() -> str:
+    """How a search space is given, as the refusals of a space suggest it: on the command line (started as every
+    printed command starts ``train.py``: :func:`~trainlab.shell_override.python_train_py`), or as
+    hydra.sweeper.params in a config (one override value per key; a dotted key on the command line under
+    hydra.sweeper.params would be read as nested keys)."""
+    return (f"e.g. on the command line: {python_train_py()} hparams_search=tpe 'optimizer.lr=tag(log, interval(1e-4, "
+            "1e-1))', or in an hparams_search config: hydra: {sweeper: {params: {optimizer.lr: 'tag(log, "
+            "interval(1e-4, 1e-1))'}}}")
+
 
 log = logging.getLogger(__name__)
 
@@ -165,8 +171,8 @@ def refuse_resuming_trials(ckpt_path: Any) -> None:
         raise ConfigError(
             "ckpt_path=last: a search's trials never resume - each trains in a new directory, which holds no "
             "checkpoint; allowed: resume_sweep=true hydra.sweep.dir=<the search's directory> to finish a stopped "
-            "search, ckpt_path=<a checkpoint file> to start every trial from it, or python train.py ckpt_path=last "
-            "hydra.run.dir=<a trial's directory> to train one trial on alone")
+            f"search, ckpt_path=<a checkpoint file> to start every trial from it, or {python_train_py()} "
+            "ckpt_path=last hydra.run.dir=<a trial's directory> to train one trial on alone")
 
 
 class OptunaSearch:
@@ -204,11 +210,11 @@ class OptunaSearch:
             self.params)
         if params is not None and not isinstance(params, dict):  # hydra.sweeper.params=abc
             raise ConfigError(f"hydra.sweeper.params={typed(params)} is not a mapping of keys to search; allowed: "
-                              f"{SEARCH_EXAMPLE}")
+                              f"{search_example()}")
         space = parse_search_space(params, arguments)
         if not space.distributions:
             raise ConfigError("hydra.sweeper.params: no entry to search (interval, choice, range or a,b,...); "
-                              f"allowed: {SEARCH_EXAMPLE}")
+                              f"allowed: {search_example()}")
         # an unknown key or option fails here, as Hydra's one-line composition error, and a range that reaches a
         # value its key does not take (optimizer.lr=interval(-1, 1)) as trainlab's - not in the first trial that
         # samples it, once the study exists
