@@ -9,13 +9,6 @@ import pytest
 from trainlab.cli import main
 
 
-@pytest.fixture(autouse=True)
-def no_trainlab_root(monkeypatch):
-    """Each test starts as a command given no TRAINLAB_ROOT, which the lines it prints then leave out: a test that ran
-    train.py in this process before (its module sets TRAINLAB_ROOT) may have left one in the environment."""
-    monkeypatch.delenv("TRAINLAB_ROOT", raising=False)
-
-
 @pytest.mark.slow
 def test_quick_reproduce_writes_every_figure_into_the_index(tmp_path, capsys):
     out = tmp_path / "reproduce"

@@ -74,6 +74,11 @@ def test_the_resume_line_of_an_interrupted_run_keeps_the_hydra_mode_run_its_comm
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
+    # importing train.py sets these in os.environ; monkeypatch puts back what was there (setenv records it, absent
+    # or not - a delenv of an absent name records nothing), so that later tests see the environment they started in
+    for name in ("TRAINLAB_ROOT", "TRAINLAB_TRAIN_SCRIPT", "TRAINLAB_PYTHON"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     spec = importlib.util.spec_from_file_location("train_entry_point", ROOT / "train.py")
     entry_point = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(entry_point)
