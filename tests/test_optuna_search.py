@@ -761,8 +761,11 @@ def test_any_optuna_sampler_by_target():
         sampler = build_sampler({"_target_": f"optuna.samplers.{target}", "seed": 3})
         assert str(sampler) == f"{target}(seed=3 + first trial number)"
     tpe = build_sampler({"_target_": "optuna.samplers.TPESampler", "multivariate": True, "constant_liar": True,
-                         "prior_weight": 2, "n_startup_trials": 5})  # an integer is a float argument's number too
+                         "n_startup_trials": 5})
     assert isinstance(tpe, optuna.samplers.TPESampler)  # unseeded: the class itself
+    # an integer is a float argument's number too (NSGA-II's crossover_prob; TPE's prior_weight is deprecated)
+    nsga = build_sampler({"_target_": "optuna.samplers.NSGAIISampler", "crossover_prob": 1, "population_size": 4})
+    assert isinstance(nsga, optuna.samplers.NSGAIISampler)
 
 
 def test_storage_forms_and_errors(tmp_path):
