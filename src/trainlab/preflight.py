@@ -25,7 +25,9 @@ that must stay untouched, is therefore checked here, on the composed config:
   log, an ``optimized_metric`` they do not report), a sweep
   directory whose job directories hold runs, unless ``resume_sweep=true``
   (:func:`~trainlab.sweep.job_dirs.check_sweep_dir_free`), and a ``resume_sweep=true`` with other overrides than
-  the sweep it would finish (:func:`~trainlab.sweep.job_dirs.check_resumed_sweep`). Under torchrun or SLURM, where
+  the sweep it would finish (:func:`~trainlab.sweep.job_dirs.check_resumed_sweep`) or, with the basic sweeper, a job
+  that ran there with other settings than the command composes for it - a config file edited since
+  (:func:`~trainlab.sweep.resumed_configs.check_resumed_configs`). Under torchrun or SLURM, where
   every rank is a ``train.py`` process, rank 0 checks the directories and the other ranks write no ``.hydra/``.
 
 A command refused later leaves no directory it made for nothing (:func:`remove_refused_output_dir`, on exit status
@@ -81,7 +83,7 @@ from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_
 from trainlab.stale_temporaries import remove_stale_temporaries, run_write_dirs
 from trainlab.startup_interrupt import end_startup, note_output_dir
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER
-from trainlab.sweep.first_job import check_first_job, check_sweep_has_jobs
+from trainlab.sweep.first_job import check_first_job, check_sweep_has_jobs, forget_composed_jobs
 from trainlab.sweep.job_dirs import (
     check_resume_names_its_sweep,
     check_resumed_nets,
@@ -407,6 +409,12 @@ class Preflight(Callback):
         release_output_dirs()
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        try:
+            self.check_multirun(config)
+        finally:
+            forget_composed_jobs()  # the checks' copies of the jobs: the sweeper composes its own
+
+    def check_multirun(self, config: DictConfig) -> None:
         forget_new_output_dirs()
         release_output_dirs()  # an earlier command of this process has ended
         exit_on_user_error(lambda: check_switches(config))
@@ -440,6 +448,10 @@ class Preflight(Callback):
                     OmegaConf.select(config, "hydra.sweeper._target_"),
                     OmegaConf.select(config, "hydra.sweeper.params"),
                     OmegaConf.select(config, "hydra.runtime.choices", default={}).get("hydra/sweeper"))))
+                # each job that ran there by its recorded config, as the jobs check_first_job composed
+                from trainlab.sweep.resumed_configs import check_resumed_configs
+
+                exit_on_user_error(lambda: check_resumed_configs(config))
             if OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:  # search workers share theirs
                 exit_on_user_error(lambda: lock_or_warn(sweep_dir, "hydra.sweep.dir"))  # after every check
                 # before any job starts, whichever process will train it (trainlab/stale_temporaries.py)

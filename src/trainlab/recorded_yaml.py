@@ -17,10 +17,19 @@ from trainlab.errors import RecordedFileError
 DAMAGED = "not as trainlab wrote it; allowed: the file as the run wrote it (restore it), or move that job aside"
 
 
+#: libyaml's parser where PyYAML was built with it: the same loader (constructors, resolvers), 7x quicker - a resumed
+#: sweep reads each job's .hydra/config.yaml (trainlab/sweep/resumed_configs.py)
+FAST_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_recorded_mapping(path: Path) -> dict[str, Any]:
     """The mapping ``path`` holds ({} for an empty file)."""
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        try:
+            content = yaml.load(text, Loader=FAST_SAFE_LOADER)
+        except yaml.YAMLError:
+            content = yaml.safe_load(text)  # a damaged file: the error in PyYAML's own words
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise RecordedFileError(f"{path} is unreadable ({first_line}): {DAMAGED}") from error

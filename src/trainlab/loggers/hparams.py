@@ -44,6 +44,7 @@ from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
 from trainlab.atomic_files import write_text_atomically
 from trainlab.config_keys import INSTANTIATION_KEYS, flatten, is_under, override_key
 from trainlab.config_yaml import config_yaml
+from trainlab.run_settings import NOT_HYPERPARAMETERS  # shared with the resume checks of searches and sweeps
 from trainlab.typed_values import typed
 
 if TYPE_CHECKING:  # the writers below get Lightning's loggers; the rest (a sweep's or a search's checks) runs
@@ -54,22 +55,6 @@ HParamValue = bool | float | int | str
 
 # Config groups whose option says where things go or what is logged (``hydra/*`` included).
 GROUPS_THAT_ARE_NOT_HYPERPARAMETERS = frozenset({"hydra", "logger", "paths"})
-
-# Config keys (dotted; a key removes its whole subtree) that do not change what is trained. They stay in
-# hparams.yaml and .hydra/config.yaml.
-NOT_HYPERPARAMETERS = (
-    # where things go
-    "paths", "hydra", "data.data_dir", "trainer.default_root_dir", "ckpt_path",
-    # what is logged or displayed, and how checkpoints are written
-    "logger", "callbacks", "data.eval_splits", "trainer.log_every_n_steps", "trainer.enable_progress_bar",
-    "trainer.enable_model_summary", "trainer.enable_checkpointing", "trainer.plugins",
-    # the run's bookkeeping
-    "task_name", "optimized_metric", "objective_on_failure", "resume_sweep", "test",
-    "trainer.num_sanity_val_steps",
-    # how the same computation is fetched, placed and sped up
-    "data.download", "data.download_timeout_s", "data.on_device", "data.eval_batch_size", "compile",
-    "optimizer.foreach", "optimizer.compile",
-)  # not trainer.devices: under DDP the global batch is data.batch_size x devices
 
 STATUS_CODES = {"completed": 0, "diverged": 1, "failed": 2, "interrupted": 3}
 HP_GROUP = "~hparams"  # the tag group of the HPARAMS metrics (see the module docstring)

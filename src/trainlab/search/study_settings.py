@@ -7,18 +7,18 @@ study's user attribute ``settings``, and a search that opens the study again (``
 joining a shared study) must compose the same ones. Otherwise it stops in one line that names the keys that differ,
 before any trial.
 
-The settings are the trials' composed config (the command line's fixed overrides applied, so ``[100,100]`` and
-``[100, 100]``, ``0.1`` and ``1e-1``, ``seed=3`` and ``++seed=3`` are the same, and an edited config file is a
-change), flattened to ``key: value``, without
+The settings are the trials' composed config, flattened to ``key: value``, by the rules a resumed grid sweep uses
+too (:mod:`trainlab.run_settings`: the command line's fixed overrides applied, so ``[100,100]`` and ``[100, 100]``,
+``0.1`` and ``1e-1``, ``seed=3`` and ``++seed=3`` are the same, and an edited config file is a change), without
 
 * ``hydra`` and the searched keys (``+key`` / ``++key`` as ``key``; the study's search space is checked on its own,
   :meth:`~trainlab.search.search_space.SearchSpace.check_against`), and
 * the keys the job names leave out (``hydra.job.config.override_dirname.exclude_keys``: where things are, what is
   shown - ``paths.*``, ``logger``, ``data.data_dir``, ``trainer.enable_progress_bar``, ``callbacks.progress_bar``,
-  ...) and the keys that name no hyper-parameter (:data:`~trainlab.loggers.hparams.NOT_HYPERPARAMETERS`: how the
+  ...) and the keys that name no hyper-parameter (:data:`~trainlab.run_settings.NOT_HYPERPARAMETERS`: how the
   same computation runs and is shown - ``optimizer.foreach``, ``data.eval_batch_size``,
   ``trainer.log_every_n_steps``, ``trainer.enable_model_summary``, ...), except those that change what a trial
-  trains or reports (:data:`RESULT_KEYS`).
+  trains or reports (:data:`~trainlab.run_settings.RESULT_KEYS`).
 
 Values compare with ``==`` (``1`` and ``1.0`` are the same), and NaN is the same as NaN.
 
@@ -36,53 +36,32 @@ two configurations in one study).
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Iterable
 from typing import Any
 
 import optuna
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
-from trainlab.config_keys import flatten, is_under, override_key
+from trainlab.config_keys import is_under, override_key
 from trainlab.errors import ConfigError
-from trainlab.loggers.hparams import NOT_HYPERPARAMETERS
-from trainlab.models.net_compat import flat_settings_in_effect
+from trainlab.run_settings import RESULT_KEYS, config_settings, differing_settings, left_out_keys, same_setting
+
+__all__ = ["RESULT_KEYS", "SETTINGS_ATTR", "check_study_settings", "left_out_keys", "recorded_settings",
+           "same_setting", "study_settings"]
 
 log = logging.getLogger(__name__)
 
 SETTINGS_ATTR = "settings"
-#: keys the job names leave out, or that name no hyper-parameter, which still change what a trial trains or reports
-RESULT_KEYS = frozenset({"callbacks", "debug", "optimized_metric", "objective_on_failure", "test", "data.eval_splits",
-                         "trainer.devices"})  # data.batch_size is per process: devices set the global batch
 SHOWN_DIFFERENCES = 5
 #: how long a worker waits for the settings of a study that another worker has just created
 SETTINGS_WAIT_S = 10.0
 SETTINGS_POLL_S = 0.1
 
 
-def left_out_keys(searched: Iterable[str], exclude_keys: Iterable[str]) -> list[str]:
-    """The keys (and the keys under them) that are no setting (see the module docstring)."""
-    return [*map(override_key, searched),
-            *(key for key in (*exclude_keys, *NOT_HYPERPARAMETERS) if key not in RESULT_KEYS)]
-
-
 def study_settings(job_config: DictConfig, searched: Iterable[str], exclude_keys: Iterable[str]) -> dict[str, Any]:
     """The settings of the trials composed as ``job_config`` (see the module docstring)."""
-    container = OmegaConf.to_container(job_config, resolve=False)
-    container.pop("hydra", None)
-    left_out = left_out_keys(searched, exclude_keys)
-    return {key: value for key, value in flatten(container) if not is_under(key, left_out)}
-
-
-def same_setting(recorded: Any, here: Any) -> bool:
-    """Whether two values of a setting are the same: ``==``, except that NaN is the same as NaN (a float setting
-    without a rule may be NaN, and comes back from the journal's JSON as NaN), in lists too."""
-    if isinstance(recorded, float) and isinstance(here, float) and math.isnan(recorded) and math.isnan(here):
-        return True
-    if isinstance(recorded, list) and isinstance(here, list):
-        return len(recorded) == len(here) and all(map(same_setting, recorded, here))
-    return recorded == here
+    return config_settings(job_config, left_out_keys(searched, exclude_keys))
 
 
 def recorded_settings(study: optuna.Study, created: bool) -> Any:
@@ -133,18 +112,11 @@ def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: s
     left_out = list(left_out)
     recorded = {key: value for key, value in recorded.items() if not is_under(key, left_out)}
     # a study recorded before an MLP argument existed, or a network without BatchNorm (trainlab/models/net_compat.py)
-    recorded, settings = flat_settings_in_effect(recorded), flat_settings_in_effect(settings)
-    absent = object()
-    differing = [key for key in sorted({*recorded, *settings})
-                 if not same_setting(recorded.get(key, absent), settings.get(key, absent))]
+    differing = differing_settings(recorded, settings)
     if not differing:
         return
-
-    def shown(mapping: dict[str, Any], key: str) -> str:
-        return repr(mapping[key]) if key in mapping else "(absent)"
-
-    changes = "; ".join(f"{key}: {shown(recorded, key)} in the study, {shown(settings, key)} here"
-                        for key in differing[:SHOWN_DIFFERENCES])
+    changes = "; ".join(f"{key}: {before} in the study, {now} here"
+                        for key, before, now in differing[:SHOWN_DIFFERENCES])
     more = f" and {len(differing) - SHOWN_DIFFERENCES} more" if len(differing) > SHOWN_DIFFERENCES else ""
     raise ConfigError(
         f"the study {study.study_name!r} in {where} ran its trials with other settings than this search ({changes}"

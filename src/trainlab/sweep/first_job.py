@@ -58,25 +58,10 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
     would answer them alike; they are checked here otherwise. Every job's directory is checked too
     (:func:`~trainlab.sweep.job_dirs.check_distinct_job_dirs`: one of its own, inside the sweep's), with
     ``resume_sweep=true`` as well."""
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.errors import HydraException
-    from omegaconf.errors import OmegaConfBaseException
-
-    if (OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER
-            or not GlobalHydra.instance().is_initialized()):
+    composed = composed_sweep_jobs(config)
+    if composed is None:
         return
-    params, command_line = OmegaConf.select(config, "hydra.sweeper.params"), override_lines(config.hydra.overrides.task)
-    loader = GlobalHydra.instance().config_loader()
-    try:  # every job, as the sweeper composes them all before it launches any: an error there comes first
-        expanded = basic_sweep_jobs(params, command_line)
-        jobs = [loader.load_sweep_config(config, overrides) for overrides in expanded]
-        output_dirs = []
-        for number, job in enumerate(jobs):
-            with open_dict(job):
-                job.hydra.job.id, job.hydra.job.num = f"job_id_for_{number}", number  # as the basic launcher does
-            output_dirs.append((number, job_output_dir(job)))
-    except (HydraException, OmegaConfBaseException, ValueError):
-        return  # the sweeper expands and composes the jobs again, before the first starts, and reports the error
+    jobs, output_dirs = [job for _, _, job in composed], [(number, output_dir) for number, output_dir, _ in composed]
     if not jobs:
         return  # check_sweep_has_jobs refused it
     check_distinct_job_dirs(Path(str(config.hydra.sweep.dir)), output_dirs)
@@ -94,6 +79,49 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
             check_checkpoint_path(task.get("ckpt_path"), job, output_dir)
 
     raise_first_refusal(check, [output_dir.name for _, output_dir in output_dirs])
+
+
+# The jobs composed_sweep_jobs composed last, and the multirun config it composed them for: the preflight asks for
+# them more than once (the first-job check, resume_sweep=true's comparison of each job's recorded config)
+COMPOSED_JOBS: list[tuple[DictConfig, list[tuple[int, Path, DictConfig]] | None]] = []
+
+
+def composed_sweep_jobs(config: DictConfig) -> list[tuple[int, Path, DictConfig]] | None:
+    """Every job of a basic sweep as ``(job number, its directory, its composed config)``, in job order, composed as
+    the sweeper and its launcher will (``hydra.sweeper.params`` and the command line expanded by Hydra's basic
+    sweeper, each job composed by the command's config loader - from templates,
+    :mod:`trainlab.sweep.composed_configs` - with its ``hydra.job.num`` and ``hydra.job.id`` set as the basic
+    launcher sets them; its directory as the launcher makes it). None for another sweeper, where
+    Hydra is not initialised, or where the expansion or composition fails (the sweeper expands and composes the jobs
+    again before the first starts, and reports the error in its own words). Composed once per multirun config: a
+    second call with the same ``config`` (the same object) gets the same jobs (:func:`forget_composed_jobs`)."""
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    if COMPOSED_JOBS and COMPOSED_JOBS[0][0] is config:
+        return COMPOSED_JOBS[0][1]
+    if (OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER
+            or not GlobalHydra.instance().is_initialized()):
+        return None
+    params, command_line = OmegaConf.select(config, "hydra.sweeper.params"), override_lines(config.hydra.overrides.task)
+    loader = GlobalHydra.instance().config_loader()
+    try:  # every job, as the sweeper composes them all before it launches any: an error there comes first
+        composed = []
+        for number, overrides in enumerate(basic_sweep_jobs(params, command_line)):
+            job = loader.load_sweep_config(config, overrides)
+            with open_dict(job):
+                job.hydra.job.id, job.hydra.job.num = f"job_id_for_{number}", number  # as the basic launcher does
+            composed.append((number, job_output_dir(job), job))
+    except (HydraException, OmegaConfBaseException, ValueError):
+        composed = None
+    COMPOSED_JOBS[:] = [(config, composed)]
+    return composed
+
+
+def forget_composed_jobs() -> None:
+    """Let go of the jobs :func:`composed_sweep_jobs` keeps (the preflight's checks are done with them)."""
+    COMPOSED_JOBS.clear()
 
 
 def raise_first_refusal(check: Callable[[int], None], job_names: list[str]) -> None:
