@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -86,15 +87,20 @@ def test_evaluate_prints_the_table_without_lightnings_device_lines(finished_run,
     assert "| test |" in capsys.readouterr().out
 
 
+def narrower_copy(run: Path, to: Path) -> Path:
+    """A copy of ``run`` whose config has 50-wide hidden layers instead of 100 (its checkpoints stay the 100-wide)."""
+    shutil.copytree(run, to)
+    config = to / ".hydra" / "config.yaml"
+    config.write_text(config.read_text().replace("- 100\n", "- 50\n"))
+    return to
+
+
 def test_a_file_that_is_not_this_runs_checkpoint_is_named(finished_run, tmp_path):
     garbage = tmp_path / "notes.ckpt"
     garbage.write_text("not a checkpoint")
     with pytest.raises(UserError, match=rf"--ckpt {garbage} is not a checkpoint: not a PyTorch archive"):
         evaluate(finished_run, str(garbage))
-    other = tmp_path / "other"  # the same run with a narrower network cannot take these weights
-    shutil.copytree(finished_run, other)
-    config = other / ".hydra" / "config.yaml"
-    config.write_text(config.read_text().replace("- 100\n", "- 50\n"))
+    other = narrower_copy(finished_run, tmp_path / "other")  # it cannot take these weights
     ckpt = finished_run / "checkpoints" / "last.ckpt"
     with pytest.raises(UserError) as error:
         evaluate(other, str(ckpt))
@@ -107,10 +113,7 @@ def test_a_file_that_is_not_this_runs_checkpoint_is_named(finished_run, tmp_path
 def test_a_checkpoint_of_the_refused_run_itself_is_sent_to_the_run_that_wrote_it(finished_run, tmp_path):
     """The run that wrote the checkpoint is looked for around the file first; the run being evaluated, whose network
     does not fit, is not suggested again."""
-    other = tmp_path / "other"
-    shutil.copytree(finished_run, other)
-    config = other / ".hydra" / "config.yaml"
-    config.write_text(config.read_text().replace("- 100\n", "- 50\n"))
+    other = narrower_copy(finished_run, tmp_path / "other")
     ckpt = other / "checkpoints" / "last.ckpt"
     with pytest.raises(UserError) as error:
         evaluate(other, str(ckpt))
