@@ -43,10 +43,13 @@ def main(cfg: DictConfig) -> float | None:
     # Imported here, not at the top: importing Lightning takes several seconds (torchmetrics pulls in torchvision
     # and torch._dynamo), and what Hydra does before calling main - --help, --cfg, a misspelt key or option - needs
     # none of it, so those answer in about a second.
+    from hydra.core.hydra_config import HydraConfig
+
     from trainlab.callbacks.divergence_guard import RunDiverged
     from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
     from trainlab.failed_run_dir import say_where_failed_run_is
     from trainlab.lightning_noise import route_lightning_logs_through_root
+    from trainlab.sweep.stopped_sweep import record_refused_sweep
     from trainlab.sweep.submitit_refusal import hand_refusal_to_the_command
     from trainlab.sweep.worker_stop import StartupStop, in_a_worker, run_worker_job
     from trainlab.train import train
@@ -63,13 +66,12 @@ def main(cfg: DictConfig) -> float | None:
             from trainlab.sweep.worker_refusal import refuse_from_worker
 
             refuse_from_worker(error)  # joblib: carried to the command in the worker's SystemExit
+        record_refused_sweep(HydraConfig.get(), cfg.get("optimized_metric"))  # jobs that ran before: summary.csv
         exit_for_user_error(error)
     except RunDiverged as diverged:  # trained, recorded, but useless: exit status 3 (a multirun job never raises it)
         print(diverged, file=sys.stderr)
         sys.exit(RunDiverged.EXIT_STATUS)
     except StartupStop as stop:  # trainer=ddp: the signal ended the job's processes before their training began
-        from hydra.core.hydra_config import HydraConfig
-
         from trainlab.run_dir import artifacts
 
         run_dir = Path(HydraConfig.get().runtime.output_dir)

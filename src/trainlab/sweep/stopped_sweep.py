@@ -8,6 +8,10 @@ stacked launcher) ended with exit status 130 from inside its job, past those cal
 sweep HPARAMS, although the README says every launcher writes them. :func:`record_stopped_sweep` writes both there,
 before the command says how to finish the sweep (a finished or resumed sweep rewrites them). A search writes its own
 records when it stops (:meth:`trainlab.search.optuna_search.OptunaSearch.record_stop`), so it is left to it.
+
+A sweep in this process that a later job's refusal ends (``-m data.train_size=100,5000``: job 0 trains, job 1 does
+not fit the data; exit status 2) left no tables either: :func:`record_refused_sweep` writes them where another job
+of the sweep has recorded its end - not where the refused job is the first, whose directory the refusal removes.
 """
 
 from __future__ import annotations
@@ -45,3 +49,19 @@ def record_stopped_sweep(hydra_config: DictConfig, optimized_metric: str | None)
         return
     interrupted = sum(row["status"] == "interrupted" for row in table)
     log.info("sweep summary so far: %s (%d jobs, %d interrupted)", sweep_dir / SUMMARY_FILE, len(table), interrupted)
+
+
+def record_refused_sweep(hydra_config: DictConfig, optimized_metric: str | None) -> None:
+    """The tables of a multirun in this process refused at a job (see the module docstring), where another of its
+    jobs recorded its end (a ``status.json`` in the job's directory); nothing for a single run or a search."""
+    from hydra.types import RunMode
+
+    from trainlab.run_status import STATUS_FILE
+    from trainlab.sweep.job_dirs import sweep_job_dirs
+
+    if hydra_config.mode != RunMode.MULTIRUN:
+        return
+    refused = Path(str(hydra_config.runtime.output_dir)).resolve()
+    sweep_dir = Path(str(hydra_config.sweep.dir))
+    if any(job.resolve() != refused and (job / STATUS_FILE).is_file() for job in sweep_job_dirs(sweep_dir)):
+        record_stopped_sweep(hydra_config, optimized_metric)
