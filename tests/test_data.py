@@ -265,6 +265,84 @@ def test_torchvision_files_left_gzipped_are_named_to_unpack(tmp_path):
         message)
 
 
+def test_download_timeout_must_be_a_positive_number():
+    for value in ("abc", -1, 0, None, float("inf"), True):
+        with pytest.raises(ValueError, match=r"data.download_timeout_s=.* is invalid; allowed: a finite number > 0"):
+            MNISTDataModule(download_timeout_s=value)
+
+
+def place_by_hand(data_dir: Path, how: str) -> None:
+    """Full MNIST placed in data_dir incompletely: its four files still gzip-compressed, or three of the four."""
+    write_tiny_mnist(data_dir)
+    raw = data_dir / "MNIST" / "raw"
+    for path in list(raw.iterdir()):
+        if how == "gz":
+            (raw / f"{path.name}.gz").write_bytes(gzip.compress(path.read_bytes()))
+            path.unlink()
+        elif path.name == "t10k-labels-idx1-ubyte":
+            path.unlink()
+
+
+ALL_FOUR = ("put the four idx files there (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, "
+            "t10k-labels-idx1-ubyte)")
+GZ = "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz"
+
+
+@pytest.mark.parametrize("how", ["gz", "three"])
+def test_auto_says_why_files_placed_by_hand_are_not_used(tmp_path, monkeypatch, caplog, how):
+    """auto fell back to the sample with only an INFO line 'MNIST source=bundled', where torchvision names the files
+    to unpack or the one that is missing."""
+    import trainlab.data.mnist_datamodule as module
+
+    place_by_hand(tmp_path, how)
+    caplog.set_level(logging.INFO, logger=module.__name__)
+    assert MNISTDataModule(source="auto", data_dir=str(tmp_path), download=False).resolve_source() == "bundled"
+    raw = tmp_path / "MNIST" / "raw"
+    where = f"is not in {raw}" if how == "gz" else f"in {raw} lacks t10k-labels-idx1-ubyte"
+    todo = f"unpack {GZ} there (gunzip), or {ALL_FOUR}" if how == "gz" else ALL_FOUR
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [("WARNING", (
+        f"data.source=auto: full MNIST {where} (data.data_dir={tmp_path}) and data.download=false forbids downloading "
+        f"it; using the bundled sample. For full MNIST: {todo}"))]
+    # torchvision's message gives the same diagnosis
+    with pytest.raises(DataError) as caught:
+        MNISTDataModule(source="torchvision", data_dir=str(tmp_path), download=False).setup()
+    assert f"full MNIST {where} (data.data_dir={tmp_path})" in str(caught.value)
+    if how == "gz":
+        assert f"unpack {GZ} there (gunzip)" in str(caught.value)
+
+
+@pytest.mark.parametrize("how", ["gz", "three"])
+def test_auto_download_failure_with_files_on_disk_says_why_it_names_them(tmp_path, monkeypatch, caplog, how):
+    """The fallback named train-images-idx3-ubyte.gz as not downloaded (INFO), with that file, or its unpacked idx
+    file, on disk: torchvision fetches the four archives again unless they have MNIST's checksums."""
+    import trainlab.data.mnist_datamodule as module
+
+    def no_network(*args, **kwargs):
+        raise RuntimeError("Error downloading train-images-idx3-ubyte.gz:\nTried http://mirror/, got: timed out")
+
+    monkeypatch.setattr(module, "download_torchvision_mnist", no_network)
+    monkeypatch.setattr(module, "AUTO_DOWNLOAD_FAILURES", {})
+    place_by_hand(tmp_path, how)
+    caplog.set_level(logging.INFO, logger=module.__name__)
+    assert MNISTDataModule(source="auto", data_dir=str(tmp_path)).resolve_source() == "bundled"
+    [record] = caplog.records
+    assert record.levelname == "WARNING"
+    on_disk = f" ({GZ} are on disk, with other checksums)" if how == "gz" else ""
+    assert (" and it could not be downloaded (RuntimeError: Error downloading train-images-idx3-ubyte.gz: Tried "
+            "http://mirror/, got: timed out); torchvision's download fetches the four .gz archives again, those of the "
+            f"files already unpacked included, unless they are on disk with MNIST's MD5 checksums{on_disk}; using the "
+            "bundled sample. For full MNIST: ") in record.getMessage()
+
+
+def test_auto_without_any_mnist_file_falls_back_quietly(tmp_path, monkeypatch, caplog):
+    """The ordinary offline case stays an INFO line."""
+    import trainlab.data.mnist_datamodule as module
+
+    caplog.set_level(logging.INFO, logger=module.__name__)
+    assert MNISTDataModule(source="auto", data_dir=str(tmp_path), download=False).resolve_source() == "bundled"
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
 def test_overfit_batches_gets_the_same_unshuffled_first_batch_every_epoch(data_dir):
     dm = MNISTDataModule(source="bundled", data_dir=str(data_dir), batch_size=32)
     dm.trainer = L.Trainer(overfit_batches=1, logger=False, enable_checkpointing=False, enable_progress_bar=False)

@@ -602,6 +602,63 @@ def test_a_data_dir_that_cannot_be_created_says_what_a_data_dir_may_be(train_in_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ro"]
 
 
+@pytest.mark.parametrize("value", ["abc", "-1", "0", "null", "inf"])
+def test_a_download_timeout_that_is_no_positive_number_is_refused_before_anything_is_written(train_in_process, tmp_path,
+                                                                                          value):
+    """data.source=auto fell back to the bundled sample without a word ('abc': TypeError, -1: ValueError in
+    socket.setdefaulttimeout; 0 made the socket non-blocking), source=torchvision blamed the download."""
+    result = train_in_process("debug=limit", f"data.download_timeout_s={value}", f"data.data_dir={tmp_path / 'mnist'}")
+    assert result.returncode == 2
+    shown = {"abc": "'abc'", "-1": "-1", "0": "0", "null": "null", "inf": "inf"}[value]
+    assert result.stderr.splitlines() == [
+        f"error: data.download_timeout_s={shown} is invalid; allowed: a finite number > 0"]
+    assert not (tmp_path / "outputs").exists() and not (tmp_path / "mnist").exists()
+
+
+@pytest.mark.parametrize("command", [[], ["-m", "seed=1,2"]], ids=["run", "multirun"])
+def test_a_torchvision_download_that_fails_is_refused_before_anything_is_written(train_in_process, tmp_path,
+                                                                                 monkeypatch, command):
+    """It was refused once the run had written its event files, hparams.yaml and status.json (the download ran in
+    the datamodule's setup), and it left an empty MNIST/raw/ in data.data_dir."""
+    from torchvision.datasets import MNIST
+
+    monkeypatch.setattr(MNIST, "mirrors", ["http://127.0.0.1:9/"])  # refused at once, online or not
+    data_dir = tmp_path / "mnist"
+    result = train_in_process(*command, "debug=limit", "data.source=torchvision", f"data.data_dir={data_dir}")
+    assert result.returncode == 2, result.stderr[-3000:]
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"error: data.source=torchvision: full MNIST is not in {data_dir / 'MNIST' / 'raw'} "
+                           f"(data.data_dir={data_dir}) and it could not be downloaded (RuntimeError: Error "
+                           "downloading train-images-idx3-ubyte.gz: Tried http://127.0.0.1:9/, got: "), line
+    assert line.endswith("). Put the four idx files there (train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+                         "t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte), point data.data_dir at the directory whose "
+                         "MNIST/raw holds them, or train offline with data.source=bundled (the 5,000-image sample) or "
+                         "data.source=auto (full MNIST when it is available, else the sample)"), line
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no outputs/, no mnist/MNIST/raw/
+
+
+def test_a_failed_download_removes_the_directories_and_files_it_began(tmp_path, monkeypatch):
+    from torchvision.datasets import MNIST
+
+    from trainlab.data.torchvision_mnist import download_torchvision_mnist, raw_dir
+
+    def half_download(self):
+        raw_dir(tmp_path).mkdir(parents=True, exist_ok=True)
+        (raw_dir(tmp_path) / "train-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b half")
+        raise OSError("connection reset")
+
+    monkeypatch.setattr(MNIST, "download", half_download)
+    with pytest.raises(OSError, match="connection reset"):
+        download_torchvision_mnist(tmp_path, 1.0)
+    assert list(tmp_path.iterdir()) == []
+    # files that were there before stay
+    raw_dir(tmp_path).mkdir(parents=True)
+    (raw_dir(tmp_path) / "t10k-labels-idx1-ubyte").write_bytes(b"mine")
+    with pytest.raises(OSError, match="connection reset"):
+        download_torchvision_mnist(tmp_path, 1.0)
+    assert [p.name for p in raw_dir(tmp_path).iterdir()] == ["t10k-labels-idx1-ubyte"]
+
+
 # ---- values a constructor rejects ---------------------------------------------------------------------------------
 PRECISION_ALLOWED = ("one of transformer-engine, transformer-engine-float16, 16-true, 16-mixed, bf16-true, bf16-mixed, "
                      "32-true, 64-true, their short forms (64 = 64-true, 32 = 32-true, 16 = 16-mixed, bf16 = "

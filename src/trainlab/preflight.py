@@ -114,6 +114,10 @@ def check_single_run(config: DictConfig) -> None:
         check_run_dir_free(Path(output_dir), resuming_checkpoint=resuming)
     with job_view(config, output_dir) as task, env_override(config.hydra.job.env_set):  # as run_job sets them
         validate_config(task)
+        if writes_run_files():  # the other ranks of a torchrun or SLURM job leave it to rank 0
+            from trainlab.config_validation import fetch_missing_data
+
+            fetch_missing_data(task)  # a failed download leaves nothing: no run directory yet
         if resuming:
             from trainlab.checkpoint_check import (  # imports Lightning
                 check_budget_left,
@@ -173,11 +177,13 @@ def check_multirun_values(config: DictConfig) -> None:
     if not any(o.key_or_group.startswith(CHECKED_KEYS) and o.value_type != ValueType.INTERVAL_SWEEP
                for o in overrides):
         return  # only group choices and searched ranges: Hydra checks them
-    from trainlab.config_validation import check_data_available, check_override_values
+    from trainlab.config_validation import check_data_available, check_override_values, fetch_missing_data
 
     check_override_values(lines, swept=OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER)
     if not any(is_under(key, ("data", "paths")) for key in swept):
         check_data_available(config)
+        if on_this_machine and writes_run_files():  # the jobs' data, once for all of them, before the sweep directory
+            fetch_missing_data(config)
 
 
 def leave_hydra_files_to_rank_0(argv: list[str]) -> list[str]:

@@ -55,7 +55,7 @@ from trainlab.checkpoint_path import resolve_checkpoint, sweep_job_ckpt_path, tr
 from trainlab.compile_model import compile_network
 from trainlab.config_instantiation import build_optimizers, instantiate_key
 from trainlab.config_switches import check_switches
-from trainlab.config_validation import check_optimized_metric, validate_config
+from trainlab.config_validation import check_optimized_metric, fetch_missing_data, validate_config
 from trainlab.distributed.job_checks import check_ddp_job
 from trainlab.distributed.process_world import ddp_strategy, external_launcher, process_rank, world_size
 from trainlab.distributed.rank_processes import train_in_rank_processes
@@ -157,6 +157,7 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     if restarted and writes_job_files:
         log.info("submitit started this job again after it stopped before saving anything: training it anew")
     if writes_job_files:
+        fetch_missing_data(cfg)  # data.source=torchvision: a failed download before any of the run's files
         claim_run_dir(output_dir, resuming_checkpoint=ckpt_path is not None,
                       resume_sweep=bool(cfg.get("resume_sweep")) or restarted)
     if processes > 1 and launched_by is None:

