@@ -709,9 +709,10 @@ CONSTRUCTOR_ERRORS = [  # overrides, the one-line message or a tuple of the ones
     (["+trainer.max_time=abc"],  # the message names no argument, but quotes its value
      "trainer.max_time='abc' is invalid; lightning.pytorch.trainer.Trainer raised MisconfigurationException: "
      "`Timer(duration='abc')` is not a valid duration. Expected a string in the format DD:HH:MM:SS."),
-    (["callbacks.divergence_guard.check_every_n_steps=0"],
-     "callbacks.divergence_guard.check_every_n_steps=0 is invalid; trainlab.callbacks.divergence_guard."
-     "DivergenceGuard raised ValueError: callbacks.divergence_guard.check_every_n_steps=0 must be >= 1"),
+    # a callback's argument without a rule (check_every_n_steps=0 has one: tests/test_callback_checks.py)
+    (["callbacks.model_checkpoint.every_n_epochs=-1"],
+     "callbacks.model_checkpoint.every_n_epochs=-1 is invalid; lightning.pytorch.callbacks.ModelCheckpoint raised "
+     "MisconfigurationException: Invalid value for every_n_epochs=-1. Must be >= 0"),
     (["logger.tensorboard.save_dir=null"],
      "logger.tensorboard is invalid; trainlab.loggers.tensorboard.TensorBoardLogger raised TypeError: expected str, "
      "bytes or os.PathLike object, not NoneType"),

@@ -9,10 +9,13 @@ value and what is allowed:
 * **Values.** :data:`RULES` gives the type and range of the keys the project knows; a rule applies wherever its key
   exists (e.g. ``optimizer.momentum`` only for optimizers that have one). ``trainer.precision`` takes Lightning's
   own list (:func:`precision_rule`). :func:`check_override_values` applies the same rules to a multirun's override
-  lines, swept values included, before the sweep starts.
+  lines, swept values included, before the sweep starts. The arguments of the callback classes the project knows
+  (EarlyStopping's ``patience``, the progress bar's ``refresh_rate``, ...) have rules too, wherever a ``callbacks``
+  entry builds one (:func:`check_callback_values`).
 
 One check joins keys: the metric a callback or ``scheduler=plateau`` watches (``callbacks.<name>.monitor``,
-``model.scheduler_monitor``) must be one the run logs, given ``data.eval_splits`` and the other choices. One check
+``model.scheduler_monitor``) must be one the run logs, given ``data.eval_splits`` and the other choices, and its
+``mode`` the way that metric is best where its name says it (:func:`check_monitor_directions`). One check
 looks at the machine: ``trainer=gpu`` where torch sees no CUDA device (instead of Lightning's "No supported gpu
 backend found!" from inside the Trainer's instantiation). One looks at the data: ``data.source=torchvision`` whose
 files are missing from ``data.data_dir`` and cannot be downloaded there (``data.download=false``, or a directory
@@ -41,7 +44,7 @@ from trainlab.data.torchvision_mnist import (
 from trainlab.distributed.process_world import DDP_STRATEGIES, device_count
 from trainlab.errors import ConfigError, DataError
 from trainlab.group_options import group_options, option_lacks_key_message, settable_keys
-from trainlab.models.metric_names import epoch_metric_names, validation_metric_names
+from trainlab.models.metric_names import epoch_metric_names, natural_direction, validation_metric_names
 from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
 from trainlab.optimizer_requirements import check_first_step, check_optimizer_key, check_step_without_closure
 from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE, NETWORK
@@ -207,6 +210,70 @@ RULES: dict[str, tuple[Check, str]] = {
 }
 
 
+MODES = one_of(("min", "max"))
+#: the arguments of the callback classes whose values are checked, wherever an entry of ``callbacks`` builds one
+#: (:func:`callback_rules`): their constructors check few of them - Lightning's EarlyStopping took ``patience="abc"``
+#: and failed at the first validation (or never, while the metric kept improving), its Rich progress bar took
+#: ``refresh_rate="abc"`` and failed at the first redraw, ``refresh_rate=-1`` and ``patience=-1`` silently.
+LIGHTNING_CALLBACK_ARGUMENTS: dict[str, dict[str, tuple[Check, str]]] = {
+    "EarlyStopping": {"patience": integer(0), "min_delta": number(0.0), "mode": MODES},
+    "ModelCheckpoint": {"save_top_k": integer(-1), "mode": MODES},
+    "RichProgressBar": {"refresh_rate": integer(0)},
+    "TQDMProgressBar": {"refresh_rate": integer(0)},
+}
+OWN_CALLBACK_ARGUMENTS: dict[str, dict[str, tuple[Check, str]]] = {
+    "trainlab.callbacks.progress_bar.ProgressBar": LIGHTNING_CALLBACK_ARGUMENTS["RichProgressBar"],
+    "trainlab.callbacks.divergence_guard.DivergenceGuard": {"check_every_n_steps": nullable(integer(1))},
+    "trainlab.callbacks.activation_histograms.ActivationHistograms": {"every_n_steps": integer(1)},
+}
+
+
+def callback_rules(target: Any) -> dict[str, tuple[Check, str]]:
+    """The rules of the arguments of the callback class ``target`` (a ``_target_``): trainlab's own by path,
+    Lightning's by class name under any of its import paths (``lightning.pytorch.callbacks.EarlyStopping``,
+    ``lightning.pytorch.callbacks.early_stopping.EarlyStopping``, ``pytorch_lightning.callbacks...``); none for a
+    class of the user's own."""
+    target = str(target or "")
+    if target in OWN_CALLBACK_ARGUMENTS:
+        return OWN_CALLBACK_ARGUMENTS[target]
+    if target.startswith(("lightning.", "pytorch_lightning.")):
+        return LIGHTNING_CALLBACK_ARGUMENTS.get(target.rpartition(".")[2], {})
+    return {}
+
+
+def check_callback_values(cfg: DictConfig) -> None:
+    """The arguments of each ``callbacks`` entry that builds a class of :func:`callback_rules`, as
+    :func:`check_values` checks ``RULES``' keys: ``callbacks.early_stopping.patience=abc is invalid; allowed: an
+    integer >= 0``."""
+    callbacks = cfg.get("callbacks")
+    if not isinstance(callbacks, DictConfig):
+        return
+    for name, entry in callbacks.items():
+        if not isinstance(entry, DictConfig):
+            continue
+        for argument, (ok, allowed) in callback_rules(entry.get("_target_")).items():
+            if argument not in entry:
+                continue
+            value = entry.get(argument)
+            if isinstance(value, DictConfig | ListConfig):
+                value = OmegaConf.to_container(value, resolve=True)
+            if not ok(value):
+                raise ConfigError(f"callbacks.{name}.{argument}={typed(value)} is invalid; allowed: {allowed}")
+
+
+def override_rule(key: str) -> tuple[Check, str] | None:
+    """The rule of an override's key: ``RULES``', or for ``callbacks.<entry>.<argument>`` the rule of the argument of
+    the class the ``callbacks`` options of the config search path build as ``<entry>`` (one class in all of them)."""
+    if key in RULES:
+        return RULES[key]
+    parts = key.split(".")
+    if len(parts) != 3 or parts[0] != "callbacks":
+        return None
+    targets = {str(config[parts[1]].get("_target_")) for config in group_options("callbacks").values()
+               if isinstance(config.get(parts[1]), DictConfig)}
+    return callback_rules(targets.pop()).get(parts[2]) if len(targets) == 1 else None
+
+
 def check_values(cfg: DictConfig, keys: set[str] | None = None) -> None:
     """The values of ``RULES``' keys in ``cfg`` (of ``keys`` alone when given)."""
     absent = object()
@@ -235,7 +302,8 @@ def check_override_values(lines: list[str], swept: bool = True) -> None:
     parser = OverridesParser.create()
     for override in parser.parse_overrides(lines):
         key = override.key_or_group
-        if key not in RULES or override.is_delete() or override.package is not None:
+        rule = override_rule(key)
+        if rule is None or override.is_delete() or override.package is not None:
             continue
         if not override.is_sweep_override():
             values = [override.value()]
@@ -243,7 +311,7 @@ def check_override_values(lines: list[str], swept: bool = True) -> None:
             values = [parser.parse_override(f"{key}={text}").value() for text in override.sweep_string_iterator()]
         else:
             continue
-        ok, allowed = RULES[key]
+        ok, allowed = rule
         for value in values:
             if not (isinstance(value, str) and "${" in value) and not ok(value):
                 raise ConfigError(f"{key}={typed(value)} is invalid; allowed: {allowed}")
@@ -480,6 +548,62 @@ def check_monitors(cfg: DictConfig, searched: Collection[str] = ()) -> None:
                               f"allowed: one of {', '.join(logged)}")
 
 
+#: what a ``mode`` keeps as the best value, and which metric the other way round would suit
+MODE_KEEPS = {"max": ("a higher", "highest"), "min": ("a lower", "lowest")}
+MODE_OF = {"maximize": "max", "minimize": "min"}
+#: the callback classes (by class name) whose ``mode`` defaults to min when their config leaves it out
+MODE_DEFAULTS_TO_MIN = ("EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau")
+
+
+def direction_error(mode_key: str, mode: Any, monitor_key: str, metric: str, default: str = "") -> ConfigError | None:
+    """The error for ``mode`` against the way ``metric`` is best (:func:`natural_direction`: a loss is minimised, an
+    accuracy maximised; None for a name of unknown direction, or a mode that fits)."""
+    wanted = MODE_OF.get(natural_direction(metric) or "")
+    if wanted is None or mode not in MODE_KEEPS or mode == wanted:
+        return None
+    what = "a loss (lower is better)" if wanted == "min" else "an accuracy (higher is better)"
+    # the same split's other metric (val/loss <-> val/acc, eval/train_loss <-> eval/train_acc)
+    mine, other = ("loss", "acc") if wanted == "min" else ("acc", "loss")
+    swapped = metric[:-len(mine)] + other if metric.endswith(mine) else None
+    aim = "maximise" if wanted == "min" else "minimise"
+    if swapped in validation_metric_names(list(EVAL_SPLITS)):
+        way_out = f"{monitor_key}={swapped} to {aim} with {mode_key}={mode}"
+    else:
+        way_out = f"a metric to {aim} as {monitor_key}"
+    return ConfigError(f"{mode_key}={mode}{default} counts {MODE_KEEPS[mode][0]} {metric} as better, and {metric} is "
+                       f"{what}; allowed: {mode_key}={wanted}, or {way_out}")
+
+
+def check_monitor_directions(cfg: DictConfig, searched: Collection[str] = ()) -> None:
+    """The ``mode`` of a callback that watches a metric (``callbacks.<name>.monitor``: early stopping, the best
+    checkpoints) and of ``scheduler=plateau`` (``model.scheduler_monitor``) is the way that metric is best, where its
+    name says it (a loss is minimised, an accuracy maximised; another name is the user's call): ``mode=max`` on
+    ``val/loss`` stopped a run whose loss kept falling after ``patience`` epochs, kept its worst epoch as the best
+    checkpoint, and a plateau schedule on ``val/acc`` with its default ``mode: min`` cut the learning rate while the
+    accuracy rose - all without a word. A mode the config leaves out is the class's default, min. ``searched``: a
+    search of the monitors or modes leaves the check to each trial."""
+    if any(is_under(key, MONITOR_INPUTS) for key in searched):
+        return
+    for name, entry in (cfg.get("callbacks") or {}).items():
+        if not isinstance(entry, DictConfig) or not isinstance(entry.get("monitor"), str):
+            continue
+        target = str(entry.get("_target_") or "").rpartition(".")[2]
+        if "mode" not in entry and target not in MODE_DEFAULTS_TO_MIN:
+            continue
+        mode, default = (entry.get("mode"), "") if "mode" in entry else ("min", f" ({target}'s default)")
+        error = direction_error(f"callbacks.{name}.mode", mode, f"callbacks.{name}.monitor", entry.monitor, default)
+        if error is not None:
+            raise error
+    scheduler = OmegaConf.select(cfg, "scheduler._target_") or ""
+    monitor = OmegaConf.select(cfg, "model.scheduler_monitor", default=None)
+    if str(scheduler).endswith("ReduceLROnPlateau") and isinstance(monitor, str):
+        node = cfg.scheduler
+        mode, default = (node.get("mode"), "") if "mode" in node else ("min", " (ReduceLROnPlateau's default)")
+        error = direction_error("scheduler.mode", mode, "model.scheduler_monitor", monitor, default)
+        if error is not None:
+            raise error
+
+
 def reported_metric_names(cfg: DictConfig, searched: Collection[str] = ()) -> list[str]:
     """The final metrics a run of the project's classifier reports (what ``optimized_metric`` can name): an
     epoch's metrics, the test's with ``test: true``, and ``status/diverged``. The weight-penalty metrics count when
@@ -522,12 +646,14 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
                   else "")
         raise ConfigError(f"{unknown[0]}: unknown top-level key; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}{header}")
     check_values(cfg)
+    check_callback_values(cfg)
     check_groups_name_a_class(cfg)
     check_entries_name_a_class(cfg)
     check_model_fits_data(cfg)
     if machine:
         check_accelerator_present(cfg)
     check_monitors(cfg, searched)
+    check_monitor_directions(cfg, searched)
     if OmegaConf.select(cfg, "model._target_") == CLASSIFIER:  # its parameter groups carry model.weight_decay
         check_optimizer_key(cfg)
     for group in ("data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks"):

@@ -46,6 +46,7 @@ from optuna.trial import TrialState
 
 from trainlab.errors import ConfigError
 from trainlab.job_view import job_view
+from trainlab.models.metric_names import natural_direction
 from trainlab.search.batch_size import AUTO, BatchSize, batch_size, parse_n_jobs
 from trainlab.search.results import best_trial, write_results
 from trainlab.search.sampler_factory import SamplerSpec, sampler_spec
@@ -76,7 +77,6 @@ from trainlab.shell_override import finish_sweep_command, python_train_py, shell
 from trainlab.sweep.first_job import check_checkpoint_path
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir, sweep_job_dirs
 from trainlab.sweep.stop_at_once import stop_sweep_at_once
-from trainlab.sweep.summary import natural_direction
 from trainlab.sweep.worker_stop import clear_stop_mark, jobs_train_in_workers, mark_stop
 from trainlab.typed_values import typed
 

@@ -62,13 +62,6 @@ def same_value(text: str | None) -> Any:
         return text
 
 
-def natural_direction(metric: str | None) -> str | None:
-    """Which way a metric is best: ``minimize`` for a loss (``val/loss``), ``maximize`` for an accuracy
-    (``val/acc``), None for anything else."""
-    leaf = (metric or "").rpartition("/")[2]
-    return "minimize" if "loss" in leaf else "maximize" if "acc" in leaf else None
-
-
 def swept_keys(jobs: list[dict[str, Any]], always: Collection[str] = ()) -> list[str]:
     """Override keys whose value differs between jobs (all keys when there is a single job), and the keys of
     ``always`` (a search's space: a searched key whose trials all drew one value is still a column)."""

@@ -12,7 +12,8 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from trainlab.config_keys import override_key
-from trainlab.sweep.summary import SUMMARY_FILE, natural_direction, write_summary
+from trainlab.models.metric_names import natural_direction
+from trainlab.sweep.summary import SUMMARY_FILE, write_summary
 
 log = logging.getLogger(__name__)
 
