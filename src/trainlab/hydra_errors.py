@@ -158,6 +158,9 @@ def one_line_message(error: HydraException) -> str:
             return (f"{cause.full_key}: {parent_key} is switched off (null) in this config, so it has no keys to set; "
                     f"allowed: leave {parent_key} off, or give it a whole config ({parent_key}={{...}})")
         given = APPEND_ADVICE.search(str(error))  # Hydra's advice holds the override as typed
+        if not parent_key and key in top_level_groups() - GLOBAL_GROUPS and cause.parent_node.get(key) is None:
+            # scheduler.gamma=0.5 with no scheduler chosen: "scheduler: unknown key; ... did you mean scheduler?"
+            return unchosen_group_key_message(key, given.group(1).lstrip("+") if given else None)
         other_options = option_lacks_key_message(str(cause.full_key), cause.parent_node,
                                                  given.group(1) if given else None)
         if other_options is not None:  # init=he init.std=0.1: another option of the group has the key
@@ -186,6 +189,29 @@ def one_line_message(error: HydraException) -> str:
     if isinstance(cause, OmegaConfBaseException):
         message += f" ({str(cause).splitlines()[0]})"
     return message
+
+
+#: config groups whose options put their keys at the top level (``# @package _global_``): no key of their own
+GLOBAL_GROUPS = frozenset({"experiment", "hparams_search", "debug", "hydra"})
+
+
+def unchosen_group_key_message(group: str, given: str | None) -> str:
+    """A key of config group ``group`` set where no option of the group is chosen (``scheduler.gamma=0.5``: the
+    default ``scheduler: null``; ``logger=null logger.name=x``): the options that have the key, else all of them.
+    ``given``: the override as typed (``scheduler.gamma=0.5``)."""
+    from trainlab.group_options import group_options, settable_keys
+
+    full_key, _, value = (given or group).partition("=")
+    key = full_key.partition(".")[2].partition(".")[0]
+    options = group_options(group)
+    takers = [name for name, config in options.items() if key and key in settable_keys(config)]
+    choices = "|".join(takers or sorted(options))
+    if takers:
+        example = f" (e.g. {group}={takers[0]} {given})" if given and value else ""
+        way_out = f"{group}={choices} with it{example}"
+    else:
+        way_out = f"one of {group}={choices}, then its keys" if options else f"{group}=<an option> first"
+    return f"{full_key}: no {group} is chosen ({group}=null), so it has no keys to set; allowed: {way_out}"
 
 
 def quoting_advice(override: str) -> str:
