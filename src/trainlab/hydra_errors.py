@@ -337,6 +337,49 @@ def exit_if_options_split_the_overrides(argv: list[str]) -> None:
     raise SystemExit(2)
 
 
+def group_set_as_key_message(argv: list[str]) -> str | None:
+    """``hydra.launcher=stacked``: a dot where the slash of a config group belongs (``hydra/launcher=stacked``).
+    Hydra sets the key ``hydra.launcher`` to the string, and a multirun then stopped with "Input config does not
+    have a `_target_` field" (exit 1) while a single run ignored it; the same for ``hydra.sweeper=optuna`` and any
+    config group inside another. None for every other override, and before Hydra's config loader is set up."""
+    if not GlobalHydra.instance().is_initialized():
+        return None
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    loader = GlobalHydra.instance().config_loader()
+    parser = OverridesParser.create()
+    try:
+        known, _ = hydra_internal.get_args_parser().parse_known_args(argv)
+    except BaseException:  # noqa: BLE001 - argparse's own exit: Hydra's parse reports it
+        return None
+    for word in known.overrides:
+        try:
+            override = parser.parse_override(word)
+        except Exception:  # noqa: BLE001, S112 - Hydra's parse reports it
+            continue
+        key = override.key_or_group
+        if override.is_delete() or override.package is not None or "." not in key or "/" in key:
+            continue
+        group = key.replace(".", "/")
+        parent, _, name = group.rpartition("/")
+        if name not in loader.list_groups(parent):
+            continue
+        values = list(override.sweep_string_iterator()) if override.is_sweep_override() else [override.value()]
+        if not all(isinstance(value, str) for value in values):  # hydra.launcher={...}: a whole config, a key's
+            continue
+        typed_value = word.partition("=")[2]
+        options = sorted(loader.get_group_options(group))
+        unknown = [str(value) for value in values if value not in options]
+        if not unknown:
+            allowed = f"{group}={typed_value} (a slash: the config group's option)"
+        else:
+            allowed = (f"{group}={'|'.join(options)} (a slash: the config group's option)"
+                       + did_you_mean(unknown[0], options).replace("mean ", f"mean {group}="))
+        return (f"{override.input_line}: a dot sets the key {key} to a string, where {group} is a config group; "
+                f"allowed: {allowed}")
+    return None
+
+
 JOBLIB_TIMEOUT = ("a job ran longer than hydra.launcher.timeout, and joblib stopped the sweep (the jobs without a "
                   "status.json did not finish); allowed: a larger hydra.launcher.timeout, or null (no limit), then "
                   "the same command with resume_sweep=true and its hydra.sweep.dir")
@@ -363,6 +406,10 @@ def report_config_errors_in_one_line() -> None:
 
         def report(func: Callable[[], Any]) -> Any:
             try:
+                group_set_as_key = group_set_as_key_message(sys.argv[1:])
+                if group_set_as_key is not None:  # hydra.launcher=stacked: before Hydra makes any directory
+                    print(f"error: {group_set_as_key}", file=sys.stderr)
+                    raise SystemExit(2)
                 return func()
             except HydraException as error:
                 if not is_config_error(error):
