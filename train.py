@@ -24,7 +24,7 @@ from trainlab.config_keys import override_key, override_lines  # noqa: E402
 from trainlab.dir_lock import release_output_dirs  # noqa: E402
 from trainlab.errors import UserError, exit_for_user_error  # noqa: E402
 from trainlab.hydra_errors import exit_if_options_split_the_overrides, report_config_errors_in_one_line  # noqa: E402
-from trainlab.null_group_choice import null_choices_as_deletions  # noqa: E402
+from trainlab.null_group_choice import exit_if_a_required_group_is_dropped, null_choices_as_deletions  # noqa: E402
 from trainlab.preflight import leave_hydra_files_to_rank_0  # noqa: E402
 from trainlab.process_exit import skip_final_garbage_collection  # noqa: E402
 from trainlab.shell_override import finish_sweep_command, train_command  # noqa: E402
@@ -138,6 +138,7 @@ def resume_command(run_dir: Path) -> str:
 if __name__ == "__main__":
     exit_if_options_split_the_overrides(sys.argv[1:])  # train.py a=1 -m b=2: one line, exit status 2 (as typed)
     sys.argv = leave_hydra_files_to_rank_0(sys.argv)  # under torchrun / SLURM, rank 0 alone writes .hydra/
+    exit_if_a_required_group_is_dropped(sys.argv[1:], Path(__file__).resolve().parent / "conf")  # optimizer=null
     sys.argv = null_choices_as_deletions(sys.argv, Path(__file__).resolve().parent / "conf")  # scheduler=null
     skip_final_garbage_collection()  # before Lightning is imported and registers exit handlers: ~0.5 s less at exit
     report_config_errors_in_one_line()  # an unknown option or key: one line and exit status 2, as below

@@ -694,3 +694,26 @@ def test_a_yaml_error_raised_while_training_is_the_tasks_own_not_a_config_file(t
     assert result.returncode == 1  # a traceback: the task's error, recorded as failed
     assert "not valid YAML" not in result.stderr
     assert '"status": "failed"' in (tmp_path / "run" / "status.json").read_text()
+
+
+@pytest.mark.parametrize(("words", "line"), [
+    # a multirun stopped with "Input config does not have a `_target_` field", exit 1; a single run ignored it
+    (["-m", "optimizer.lr=0.1,0.01", "hydra.launcher=stacked"],
+     "error: hydra.launcher=stacked: a dot sets the key hydra.launcher to a string, where hydra/launcher is a config "
+     "group; allowed: hydra/launcher=stacked (a slash: the config group's option)"),
+    (["hydra.launcher=stacked"],
+     "error: hydra.launcher=stacked: a dot sets the key hydra.launcher to a string, where hydra/launcher is a config "
+     "group; allowed: hydra/launcher=stacked (a slash: the config group's option)"),
+    (["-m", "optimizer.lr=0.1,0.01", "hydra.sweeper=optuna"],
+     "error: hydra.sweeper=optuna: a dot sets the key hydra.sweeper to a string, where hydra/sweeper is a config "
+     "group; allowed: hydra/sweeper=basic|trainlab_optuna (a slash: the config group's option)"),
+    (["-m", "optimizer.lr=0.1,0.01", "hydra.launcher=stack"],
+     "error: hydra.launcher=stack: a dot sets the key hydra.launcher to a string, where hydra/launcher is a config "
+     "group; allowed: hydra/launcher=basic|joblib|stacked|submitit_local|submitit_slurm (a slash: the config group's "
+     "option); did you mean hydra/launcher=stacked?"),
+])
+def test_a_config_group_set_with_a_dot_is_one_line_naming_the_slash(train_in_process, tmp_path, words, line):
+    result = train_in_process("debug=limit", *words, f"hydra.run.dir={tmp_path / 'run'}",
+                              f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert (result.returncode, result.stderr.strip().splitlines()) == (2, [line])
+    assert not (tmp_path / "run").exists() and not (tmp_path / "sweep").exists()

@@ -6,10 +6,11 @@ and the others as separate commands" - for a choice that was not swept, and whos
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from conftest import CONF_DIR
 
-from trainlab.null_group_choice import null_choices_as_deletions
+from trainlab.null_group_choice import null_choices_as_deletions, required_group_dropped
 
 
 def test_only_a_plain_null_choice_of_a_config_group_becomes_a_deletion():
@@ -30,3 +31,54 @@ def test_a_run_with_a_group_set_to_null_runs_without_its_option(train_in_process
     config = yaml.safe_load((run_dir / ".hydra" / "config.yaml").read_text())
     assert "logger" not in config and config.get("scheduler") is None
     assert not list(run_dir.rglob("events.out.tfevents.*"))  # no logger: no TensorBoard run
+
+
+OPTIMIZERS = "adagrad|adam|momentum|nesterov|rmsprop|sgd|torch_adam|torch_adamw|torch_sgd"
+
+
+@pytest.mark.parametrize(("words", "line"), [
+    # were an omegaconf traceback (Key 'paths' is not in struct; Missing key loggers), exit 1, .hydra/ left behind
+    (["paths=null"], "error: paths=null: a run needs paths (where its data and outputs go), so config group paths "
+                     "cannot be null; allowed: paths=default"),
+    (["trainer=null"], "error: trainer=null: a run needs a trainer, so config group trainer cannot be null; allowed: "
+                       "trainer=cpu|ddp|ddp_spawn|default|gpu"),
+    # was "data: unknown key; allowed top-level keys and config groups: ..., data, ...; did you mean data?"
+    (["data=null", "data.train_size=100"], "error: data=null: a run needs data, so config group data cannot be "
+                                           "null; allowed: data=mnist"),
+    # were "model is invalid; ... MLPClassifier raised TypeError: 'NoneType' object is not callable", after .hydra/
+    (["optimizer=null"], "error: optimizer=null: a run needs an optimizer, so config group optimizer cannot be null; "
+                         f"allowed: optimizer={OPTIMIZERS}"),
+    (["~optimizer"], "error: ~optimizer: a run needs an optimizer, so config group optimizer cannot be null; "
+                     f"allowed: optimizer={OPTIMIZERS}"),
+])
+def test_a_group_a_run_needs_set_to_null_is_one_line_before_anything(train_in_process, tmp_path, words, line):
+    run_dir = tmp_path / "run"
+    result = train_in_process("debug=limit", *words, f"hydra.run.dir={run_dir}")
+    assert (result.returncode, result.stderr.strip().splitlines()) == (2, [line])
+    assert not run_dir.exists()
+
+
+def test_only_groups_a_run_needs_are_refused_as_null():
+    for word in ("scheduler=null", "init=null", "logger=null", "~callbacks", "seed=null", "+optimizer=null",
+                 "optimizer=null,sgd", "~paths.log_dir", "optimizer.foreach=null"):
+        assert required_group_dropped([word], CONF_DIR) is None, word
+    assert required_group_dropped(["~model=mlp"], CONF_DIR).startswith("~model=mlp: a run needs a model")
+
+
+@pytest.mark.parametrize(("words", "line"), [
+    # was "scheduler: unknown key; allowed top-level keys and config groups: ..., scheduler, ...; did you mean
+    # scheduler?"
+    (["scheduler.gamma=0.5"], "error: scheduler.gamma: no scheduler is chosen (scheduler=null), so it has no keys "
+                              "to set; allowed: scheduler=exponential|step with it (e.g. scheduler=exponential "
+                              "scheduler.gamma=0.5)"),
+    (["scheduler=null", "scheduler.T_max=3"], "error: scheduler.T_max: no scheduler is chosen (scheduler=null), so "
+                                              "it has no keys to set; allowed: scheduler=cosine with it (e.g. "
+                                              "scheduler=cosine scheduler.T_max=3)"),
+    (["scheduler.nokey=1"], "error: scheduler.nokey: no scheduler is chosen (scheduler=null), so it has no keys to "
+                            "set; allowed: one of scheduler=cosine|exponential|plateau|step, then its keys"),
+])
+def test_a_key_of_a_group_with_no_option_chosen_says_no_option_is_chosen(train_in_process, tmp_path, words, line):
+    run_dir = tmp_path / "run"
+    result = train_in_process("debug=limit", *words, f"hydra.run.dir={run_dir}")
+    assert (result.returncode, result.stderr.strip().splitlines()) == (2, [line])
+    assert not run_dir.exists()

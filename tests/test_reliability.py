@@ -51,7 +51,11 @@ BAD_CONFIGS = [  # override, what the one-line error must say
     ("data.eval_splits=[val,tests]", "data.eval_splits=['val', 'tests'] is invalid; allowed: a non-empty list, each "
      "item one of val, train, test"),
     ("trainer.devices=0", "trainer.devices=0 is invalid; allowed: a number of devices N >= 1 (N > 1 trains with "
-     "DDP, one process per device: trainer=ddp), or a list of distinct device indices [i, j, ...]"),
+     "DDP, one process per device: trainer=ddp), or a list of distinct device indices [i, j, ...] (GPUs only)"),
+    # was accepted, then refused by Lightning's CPUAccelerator once the DDP processes had started
+    ("trainer.devices=[0,1]", "trainer.devices=[0, 1] is invalid with trainer.accelerator=cpu, which trains on the "
+     "CPU here: a list of device indices is for GPUs; allowed: a number of processes N >= 1 (trainer.devices=2: 2 "
+     "DDP processes on the CPU), or trainer.accelerator=gpu with the list"),
     ("trainer.devices=auto", "trainer.devices='auto' is invalid; allowed: a number of devices N >= 1"),
     ("trainer.devices=[0,0]", "trainer.devices=[0, 0] is invalid"),
     ("+trainer.num_nodes=0", "trainer.num_nodes=0 is invalid; allowed: an integer >= 1"),
@@ -83,7 +87,10 @@ BAD_CONFIGS = [  # override, what the one-line error must say
     ("trainer.deterministic=sometimes", "trainer.deterministic='sometimes' is invalid; allowed: true, false or warn"),
     ("compile.enabled=1", "compile.enabled=1 is invalid; allowed: true or false"),
     ("scheduler=step scheduler.step_size=0", "scheduler.step_size=0 is invalid; allowed: an integer >= 1"),
-    ("scheduler=cosine trainer.max_epochs=-1", "scheduler.T_max=-1 is invalid; allowed: an integer >= 1"),
+    # T_max is ${trainer.max_epochs}: the line names where the value came from
+    ("scheduler=cosine trainer.max_epochs=-1", "scheduler.T_max=-1 is invalid: it comes from trainer.max_epochs=-1 "
+     "(no epoch limit: a budget of trainer.max_steps=-1), through ${trainer.max_epochs}; allowed: an integer >= 1, set "
+     "as scheduler.T_max=N (the number of epochs to anneal over)"),
     ("scheduler=plateau scheduler.mode=up", "scheduler.mode='up' is invalid; allowed: one of min, max"),
     ("scheduler=plateau scheduler.factor=1.5", "scheduler.factor=1.5 is invalid; allowed: a number >= 0.0 and < 1.0"),
     ("scheduler=plateau model.scheduler_monitor=eval/test_acc",
@@ -140,6 +147,25 @@ def test_gpu_trainer_without_cuda_is_a_config_error_naming_the_alternatives(make
     validate_config(make_cfg("trainer=gpu", "trainer.accelerator=auto"))
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     validate_config(make_cfg("trainer=gpu"))  # and trainer=gpu passes where CUDA is there
+
+
+def test_device_indices_on_the_cpu_are_refused_before_anything_starts(train_in_process, tmp_path):
+    """``trainer.devices=[0,1]`` passed the values' rule ("a list of distinct device indices") and started two DDP
+    processes, whose Trainer then raised "devices selected with CPUAccelerator should be an int > 0"."""
+    run_dir = tmp_path / "run"
+    result = train_in_process("debug=limit", "trainer.devices=[0,1]", f"hydra.run.dir={run_dir}")
+    assert (result.returncode, result.stderr.strip().splitlines()) == (2, [
+        "error: trainer.devices=[0, 1] is invalid with trainer.accelerator=cpu, which trains on the CPU here: a list "
+        "of device indices is for GPUs; allowed: a number of processes N >= 1 (trainer.devices=2: 2 DDP processes on "
+        "the CPU), or trainer.accelerator=gpu with the list"])
+    assert not run_dir.exists()
+
+
+def test_device_indices_with_accelerator_auto_are_refused_only_without_cuda(make_cfg, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ConfigError, match=r"^trainer.devices=\[0\] is invalid with trainer.accelerator=auto, which "):
+        validate_config(make_cfg("trainer.accelerator=auto", "trainer.devices=[0]"))
+    validate_config(make_cfg("trainer.accelerator=auto", "trainer.devices=[0]"), machine=False)  # trains elsewhere
 
 
 @pytest.mark.parametrize("overrides,message", BAD_CONFIGS[::4], ids=[o for o, _ in BAD_CONFIGS[::4]])

@@ -80,3 +80,29 @@ def test_plateau_schedule_on_an_accuracy_reduces_when_it_stops_rising(make_cfg, 
     train(make_cfg(*FAST, "scheduler=plateau", "scheduler.mode=max", "model.scheduler_monitor=val/acc",
                    "scheduler.patience=0", "+scheduler.threshold_mode=abs", "scheduler.threshold=2"))
     assert lr_per_epoch(tmp_path / "run") == pytest.approx([0.01, 0.01, 0.005], rel=1e-6)
+
+
+COSINE_FROM_A_STEP_BUDGET = (
+    "error: scheduler.T_max=-1 is invalid: it comes from trainer.max_epochs=-1 (no epoch limit: a budget of "
+    "trainer.max_steps=64), through ${trainer.max_epochs}; allowed: an integer >= 1, set as scheduler.T_max=N (the "
+    "number of epochs to anneal over)")
+
+
+@pytest.mark.parametrize("experiment", ["compare_optimizers", "compare_init"])
+def test_a_refused_value_that_came_through_an_interpolation_names_its_source(train_in_process, tmp_path, experiment):
+    """Experiments B and D train for a step budget (trainer.max_epochs=-1), and cosine's T_max is
+    ${trainer.max_epochs}: the line blamed scheduler.T_max=-1, a key the command never set."""
+    sweep_dir = tmp_path / "sweep"
+    result = train_in_process(f"experiment={experiment}", "scheduler=cosine", "trainer.max_steps=64",
+                              f"hydra.sweep.dir={sweep_dir}")
+    assert (result.returncode, result.stderr.strip().splitlines()) == (2, [COSINE_FROM_A_STEP_BUDGET])
+    assert not sweep_dir.exists()
+
+
+def test_a_single_run_names_the_source_of_an_interpolated_value(train_in_process, tmp_path):
+    run_dir = tmp_path / "run"
+    result = train_in_process("debug=limit", "scheduler=cosine", "trainer.max_epochs=0", f"hydra.run.dir={run_dir}")
+    assert (result.returncode, result.stderr.strip().splitlines()) == (2, [
+        "error: scheduler.T_max=0 is invalid: it comes from trainer.max_epochs=0, through ${trainer.max_epochs}; "
+        "allowed: an integer >= 1, set as scheduler.T_max=N (the number of epochs to anneal over)"])
+    assert not run_dir.exists()

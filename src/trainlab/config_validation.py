@@ -25,6 +25,7 @@ this process cannot write into).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -118,7 +119,7 @@ def devices_rule() -> tuple[Check, str]:
         return integer(1)[0](v)
 
     return ok, ("a number of devices N >= 1 (N > 1 trains with DDP, one process per device: trainer=ddp), or a list "
-                "of distinct device indices [i, j, ...]")
+                "of distinct device indices [i, j, ...] (GPUs only)")
 
 
 # the values Lightning's Trainer accepts for ``precision`` (lightning.fabric.plugins.precision.precision, 2.6): kept
@@ -286,7 +287,45 @@ def check_values(cfg: DictConfig, keys: set[str] | None = None) -> None:
         if isinstance(value, DictConfig | ListConfig):
             value = OmegaConf.to_container(value, resolve=True)
         if not ok(value):
+            source = interpolated_from(cfg, key)
+            if source is not None:  # scheduler.T_max: ${trainer.max_epochs}, which experiment=compare_init sets -1
+                raise ConfigError(interpolated_value_message(cfg, key, value, source, allowed))
             raise ConfigError(f"{key}={typed(value)} is invalid; allowed: {allowed}")
+
+
+#: what a value of a key means where another key's value comes from it (the refused key then names it)
+SOURCE_MEANINGS = {("trainer.max_epochs", -1): "no epoch limit: a budget of trainer.max_steps"}
+#: what to set a key to, where its own value came from elsewhere
+KEY_MEANINGS = {"scheduler.T_max": "the number of epochs to anneal over", "scheduler.step_size": "epochs"}
+SIMPLE_INTERPOLATION = re.compile(r"\$\{(?P<key>[A-Za-z_][\w.]*)\}")
+
+
+def interpolated_from(cfg: DictConfig, key: str) -> str | None:
+    """The key whose value ``key`` takes through a plain interpolation (``${trainer.max_epochs}``), followed through
+    a chain of them to the last; None where ``key``'s value is its own (or an expression, a resolver's)."""
+    source, seen = None, {key}
+    while True:
+        parent_key, _, name = key.rpartition(".")
+        parent = OmegaConf.select(cfg, parent_key) if parent_key else cfg
+        node = parent._get_node(name) if isinstance(parent, DictConfig) else None
+        raw = node._value() if node is not None else None
+        match = SIMPLE_INTERPOLATION.fullmatch(raw) if isinstance(raw, str) else None
+        if match is None or match["key"] in seen:
+            return source
+        key = source = match["key"]
+        seen.add(key)
+
+
+def interpolated_value_message(cfg: DictConfig, key: str, value: Any, source: str, allowed: str) -> str:
+    """``scheduler.T_max=-1 is invalid: it comes from trainer.max_epochs=-1 (...)``: the refused value was not set
+    on the key itself, so the line names where it came from and that the key can be set on its own."""
+    meaning = SOURCE_MEANINGS.get((source, value))
+    if meaning is not None and source == "trainer.max_epochs":
+        meaning += f"={typed(OmegaConf.select(cfg, 'trainer.max_steps'))}"
+    said = f" ({meaning})" if meaning else ""
+    wanted = f"N ({KEY_MEANINGS[key]})" if key in KEY_MEANINGS else "<value>"
+    return (f"{key}={typed(value)} is invalid: it comes from {source}={typed(value)}{said}, through "
+            f"${{{source}}}; allowed: {allowed}, set as {key}={wanted}")
 
 
 def check_override_values(lines: list[str], swept: bool = True) -> None:
@@ -416,6 +455,29 @@ def check_precision_fits_the_cpu(accelerator: str | None, precision: Any) -> Non
     raise ConfigError(f"trainer.precision={precision}: on a CPU Lightning trains 16-mixed as bf16-mixed, while the "
                       "run's config and HPARAMS would record 16-mixed; allowed: trainer.precision=bf16-mixed - what "
                       "it trains with - or 32-true")
+
+
+def check_devices_fit_the_accelerator(cfg: DictConfig, machine: bool = True) -> None:
+    """``trainer.devices=[0, 1]`` (device indices) where training runs on the CPU: Lightning's CPUAccelerator takes a
+    number of processes only, and said so ("devices selected with CPUAccelerator should be an int > 0") after the
+    DDP processes had started. ``trainer.accelerator=auto`` counts as the CPU where torch sees no CUDA device
+    (``machine``: this machine is where it trains)."""
+    devices = OmegaConf.select(cfg, "trainer.devices")
+    accelerator = OmegaConf.select(cfg, "trainer.accelerator")
+    if not OmegaConf.is_list(devices) or accelerator not in ("cpu", "auto", None):
+        return
+    if accelerator != "cpu":
+        if not machine:
+            return
+        import torch
+
+        if torch.cuda.is_available():
+            return
+    given = OmegaConf.to_object(devices)
+    raise ConfigError(f"trainer.devices={given} is invalid with trainer.accelerator={accelerator or 'null'}, which "
+                      f"trains on the CPU here: a list of device indices is for GPUs; allowed: a number of processes "
+                      f"N >= 1 (trainer.devices={len(given)}: {len(given)} DDP processes on the CPU), or "
+                      f"trainer.accelerator=gpu with the list")
 
 
 def check_accelerator_present(cfg: DictConfig) -> None:
@@ -647,6 +709,7 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
         raise ConfigError(f"{unknown[0]}: unknown top-level key; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}{header}")
     check_values(cfg)
     check_callback_values(cfg)
+    check_devices_fit_the_accelerator(cfg, machine)
     check_groups_name_a_class(cfg)
     check_entries_name_a_class(cfg)
     check_model_fits_data(cfg)

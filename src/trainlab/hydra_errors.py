@@ -158,6 +158,9 @@ def one_line_message(error: HydraException) -> str:
             return (f"{cause.full_key}: {parent_key} is switched off (null) in this config, so it has no keys to set; "
                     f"allowed: leave {parent_key} off, or give it a whole config ({parent_key}={{...}})")
         given = APPEND_ADVICE.search(str(error))  # Hydra's advice holds the override as typed
+        if not parent_key and key in top_level_groups() - GLOBAL_GROUPS and cause.parent_node.get(key) is None:
+            # scheduler.gamma=0.5 with no scheduler chosen: "scheduler: unknown key; ... did you mean scheduler?"
+            return unchosen_group_key_message(key, given.group(1).lstrip("+") if given else None)
         other_options = option_lacks_key_message(str(cause.full_key), cause.parent_node,
                                                  given.group(1) if given else None)
         if other_options is not None:  # init=he init.std=0.1: another option of the group has the key
@@ -186,6 +189,29 @@ def one_line_message(error: HydraException) -> str:
     if isinstance(cause, OmegaConfBaseException):
         message += f" ({str(cause).splitlines()[0]})"
     return message
+
+
+#: config groups whose options put their keys at the top level (``# @package _global_``): no key of their own
+GLOBAL_GROUPS = frozenset({"experiment", "hparams_search", "debug", "hydra"})
+
+
+def unchosen_group_key_message(group: str, given: str | None) -> str:
+    """A key of config group ``group`` set where no option of the group is chosen (``scheduler.gamma=0.5``: the
+    default ``scheduler: null``; ``logger=null logger.name=x``): the options that have the key, else all of them.
+    ``given``: the override as typed (``scheduler.gamma=0.5``)."""
+    from trainlab.group_options import group_options, settable_keys
+
+    full_key, _, value = (given or group).partition("=")
+    key = full_key.partition(".")[2].partition(".")[0]
+    options = group_options(group)
+    takers = [name for name, config in options.items() if key and key in settable_keys(config)]
+    choices = "|".join(takers or sorted(options))
+    if takers:
+        example = f" (e.g. {group}={takers[0]} {given})" if given and value else ""
+        way_out = f"{group}={choices} with it{example}"
+    else:
+        way_out = f"one of {group}={choices}, then its keys" if options else f"{group}=<an option> first"
+    return f"{full_key}: no {group} is chosen ({group}=null), so it has no keys to set; allowed: {way_out}"
 
 
 def quoting_advice(override: str) -> str:
@@ -311,6 +337,49 @@ def exit_if_options_split_the_overrides(argv: list[str]) -> None:
     raise SystemExit(2)
 
 
+def group_set_as_key_message(argv: list[str]) -> str | None:
+    """``hydra.launcher=stacked``: a dot where the slash of a config group belongs (``hydra/launcher=stacked``).
+    Hydra sets the key ``hydra.launcher`` to the string, and a multirun then stopped with "Input config does not
+    have a `_target_` field" (exit 1) while a single run ignored it; the same for ``hydra.sweeper=optuna`` and any
+    config group inside another. None for every other override, and before Hydra's config loader is set up."""
+    if not GlobalHydra.instance().is_initialized():
+        return None
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    loader = GlobalHydra.instance().config_loader()
+    parser = OverridesParser.create()
+    try:
+        known, _ = hydra_internal.get_args_parser().parse_known_args(argv)
+    except BaseException:  # noqa: BLE001 - argparse's own exit: Hydra's parse reports it
+        return None
+    for word in known.overrides:
+        try:
+            override = parser.parse_override(word)
+        except Exception:  # noqa: BLE001, S112 - Hydra's parse reports it
+            continue
+        key = override.key_or_group
+        if override.is_delete() or override.package is not None or "." not in key or "/" in key:
+            continue
+        group = key.replace(".", "/")
+        parent, _, name = group.rpartition("/")
+        if name not in loader.list_groups(parent):
+            continue
+        values = list(override.sweep_string_iterator()) if override.is_sweep_override() else [override.value()]
+        if not all(isinstance(value, str) for value in values):  # hydra.launcher={...}: a whole config, a key's
+            continue
+        typed_value = word.partition("=")[2]
+        options = sorted(loader.get_group_options(group))
+        unknown = [str(value) for value in values if value not in options]
+        if not unknown:
+            allowed = f"{group}={typed_value} (a slash: the config group's option)"
+        else:
+            allowed = (f"{group}={'|'.join(options)} (a slash: the config group's option)"
+                       + did_you_mean(unknown[0], options).replace("mean ", f"mean {group}="))
+        return (f"{override.input_line}: a dot sets the key {key} to a string, where {group} is a config group; "
+                f"allowed: {allowed}")
+    return None
+
+
 JOBLIB_TIMEOUT = ("a job ran longer than hydra.launcher.timeout, and joblib stopped the sweep (the jobs without a "
                   "status.json did not finish); allowed: a larger hydra.launcher.timeout, or null (no limit), then "
                   "the same command with resume_sweep=true and its hydra.sweep.dir")
@@ -337,6 +406,10 @@ def report_config_errors_in_one_line() -> None:
 
         def report(func: Callable[[], Any]) -> Any:
             try:
+                group_set_as_key = group_set_as_key_message(sys.argv[1:])
+                if group_set_as_key is not None:  # hydra.launcher=stacked: before Hydra makes any directory
+                    print(f"error: {group_set_as_key}", file=sys.stderr)
+                    raise SystemExit(2)
                 return func()
             except HydraException as error:
                 if not is_config_error(error):

@@ -29,3 +29,40 @@ def null_choices_as_deletions(argv: list[str], conf_dir: Path) -> list[str]:
         match = NULL_CHOICE.fullmatch(word)
         words.append(f"~{match['group']}" if match and (conf_dir / match["group"]).is_dir() else word)
     return words
+
+
+#: the config groups a run cannot do without (what the training task builds from each); the others - scheduler,
+#: init, logger, callbacks, experiment, hparams_search, debug - may be null: no schedule, PyTorch's own init, no
+#: logger, no callbacks
+REQUIRED_GROUPS = {"data": "data", "model": "a model", "optimizer": "an optimizer", "trainer": "a trainer",
+                   "paths": "paths (where its data and outputs go)"}
+DELETION = re.compile(r"~(?P<group>[A-Za-z_][\w/]*)(=.*)?")
+
+
+def group_choices(group: str, conf_dir: Path) -> str:
+    """``sgd|momentum|...``: the options of ``conf_dir``'s group ``group``, sorted."""
+    return "|".join(sorted(path.stem for path in (conf_dir / group).glob("*.yaml")))
+
+
+def required_group_dropped(argv: list[str], conf_dir: Path) -> str | None:
+    """The message for the first word of ``argv`` that drops a group a run needs (``optimizer=null``,
+    ``~optimizer``, ``~optimizer=sgd``), else None. Hydra composed such a config and the run failed later, far from
+    the word: ``paths=null`` with an omegaconf traceback (``Key 'paths' is not in struct``), ``optimizer=null`` as
+    ``MLPClassifier raised TypeError: 'NoneType' object is not callable``."""
+    for word in argv:
+        match = NULL_CHOICE.fullmatch(word) or DELETION.fullmatch(word)
+        group = match["group"] if match else None
+        if group in REQUIRED_GROUPS and (conf_dir / group).is_dir():
+            return (f"{word}: a run needs {REQUIRED_GROUPS[group]}, so config group {group} cannot be null; allowed: "
+                    f"{group}={group_choices(group, conf_dir)}")
+    return None
+
+
+def exit_if_a_required_group_is_dropped(argv: list[str], conf_dir: Path) -> None:
+    """One line and exit status 2 for :func:`required_group_dropped`'s words, before Hydra writes anything."""
+    import sys
+
+    message = required_group_dropped(argv, conf_dir)
+    if message is not None:
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(2)

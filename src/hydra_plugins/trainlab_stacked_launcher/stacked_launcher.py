@@ -248,6 +248,7 @@ class StackedLauncher(Launcher):
     def _resolve_member(self, job: PreparedJob) -> DictConfig:
         """The member's task config resolved in its own job context, its output directory set as ``run_job`` sets
         it before calling the task."""
+        from trainlab.config_validation import check_values
         from trainlab.sweep.composed_configs import config_copy
         from trainlab.sweep.job_dirs import job_output_dir
 
@@ -258,6 +259,9 @@ class StackedLauncher(Launcher):
             config.hydra.runtime.output_dir = output_dir  # as run_job sets it before its second set_config
         resolved = config_copy(job.task_cfg)  # the job's own copy (_compose) is saved as composed
         with env_override(config.hydra.job.env_set):  # ${oc.env:...} as the job's own process would see it
+            # the values' rules before the interpolations are resolved away: a value refused there names the key it
+            # came from (scheduler.T_max: ${trainer.max_epochs}); validate_config checks the resolved copy again
+            check_values(resolved)
             OmegaConf.resolve(resolved)  # ${hydra:runtime.output_dir} and friends, while this job is current
         return resolved
 
