@@ -21,13 +21,14 @@ RUN = ["data.train_size=400", "data.val_size=200", "trainer.max_epochs=3", "opti
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory, data_dir):
-    """A real run (train.py's command line, so .hydra/config.yaml is Hydra's own) that kept its first epoch as
-    the best one (mode=min on a rising val/acc) beside last.ckpt."""
+    """A real run (train.py's command line, so .hydra/config.yaml is Hydra's own) that kept its second epoch as the
+    best one beside last.ckpt, the third: the best is checked every 2 epochs, so the last is never a candidate."""
     base = tmp_path_factory.mktemp("evaluate")
     run_dir = base / "run"
     result = run_train_in_process([*RUN, "callbacks.model_checkpoint.monitor=val/acc",
-                                   "callbacks.model_checkpoint.save_top_k=1", "callbacks.model_checkpoint.mode=min",
-                                   f"hydra.run.dir={run_dir}"], base, data_dir)
+                                   "callbacks.model_checkpoint.save_top_k=1", "callbacks.model_checkpoint.mode=max",
+                                   "callbacks.model_checkpoint.every_n_epochs=2", f"hydra.run.dir={run_dir}"],
+                                  base, data_dir)
     assert result.returncode == 0, result.stderr[-3000:]
     return run_dir
 
@@ -42,9 +43,9 @@ def test_last_checkpoint_reproduces_the_runs_final_metrics(finished_run):
 
 def test_best_checkpoint_is_the_epoch_the_run_recorded(finished_run):
     val_acc = read_csv_scalars(finished_run / "metrics.csv")["val/acc"][1]
-    assert len(val_acc) == 3 and val_acc[0] < val_acc[-1]  # mode=min kept epoch 0, not the last one
+    assert len(val_acc) == 3 and val_acc[1] != val_acc[-1]  # epoch 1 kept, a checkpoint other than the last
     # metrics.csv holds the float32 values widened to float64, evaluate their shortest digits: the same float32
-    assert np.float32(evaluate(finished_run, "best", ["val"])["val"]["acc"]) == np.float32(val_acc[0])
+    assert np.float32(evaluate(finished_run, "best", ["val"])["val"]["acc"]) == np.float32(val_acc[1])
     assert np.float32(evaluate(finished_run, "last", ["val"])["val"]["acc"]) == np.float32(val_acc[-1])
 
 
@@ -67,7 +68,7 @@ def test_cli_prints_a_table_and_errors_name_the_problem(finished_run, tmp_path, 
     assert "--split validation is invalid; allowed: one or more of val, train, test" in capsys.readouterr().err
     assert main(["evaluate", str(finished_run), "--ckpt", str(tmp_path / "nope.ckpt")]) == 2
     error = capsys.readouterr().err
-    assert "no checkpoint file at" in error and "checkpoints there: epoch_000.ckpt, last.ckpt" in error
+    assert "no checkpoint file at" in error and "checkpoints there: epoch_001.ckpt, last.ckpt" in error
 
 
 def test_evaluate_prints_the_table_without_lightnings_device_lines(finished_run, capsys):
@@ -126,7 +127,7 @@ def test_best_without_a_recorded_best_epoch_says_how_to_keep_one(finished_run, t
     shutil.copytree(finished_run, run)
     for best in (run / "checkpoints").glob("epoch_*.ckpt"):
         best.unlink()
-    with pytest.raises(UserError, match=r"--ckpt best: .*epoch_000.ckpt \(the best epoch recorded in last.ckpt\) "
+    with pytest.raises(UserError, match=r"--ckpt best: .*epoch_001.ckpt \(the best epoch recorded in last.ckpt\) "
                                         r"is missing; checkpoints there: last.ckpt"):
         evaluate(run, "best")
 

@@ -48,18 +48,17 @@ def test_precision_option_trains_with_the_custom_batch_norm_and_optimizer(precis
     assert metrics["val/acc"] > 0.4
 
 
-@pytest.mark.parametrize("mode", ["max", "min"])
-def test_checkpoint_callback_keeps_the_best_epoch_when_asked(mode, make_cfg, tmp_path):
-    # val/acc rises epoch after epoch here, so mode=min picks the first epoch: the choice is not just "the newest"
+@pytest.mark.parametrize(("monitor", "mode"), [("val/acc", "max"), ("val/loss", "min")])
+def test_checkpoint_callback_keeps_the_best_epoch_when_asked(monitor, mode, make_cfg, tmp_path):
     train(make_cfg("trainer.max_epochs=4", "data.train_size=400", "data.val_size=200", "logger=csv", "test=false",
-                   "callbacks.model_checkpoint.monitor=val/acc", "callbacks.model_checkpoint.save_top_k=1",
+                   f"callbacks.model_checkpoint.monitor={monitor}", "callbacks.model_checkpoint.save_top_k=1",
                    f"callbacks.model_checkpoint.mode={mode}"))
-    val_acc = dict(enumerate(read_csv_scalars(tmp_path / "run" / "metrics.csv")["val/acc"][1]))  # one per epoch
+    values = dict(enumerate(read_csv_scalars(tmp_path / "run" / "metrics.csv")[monitor][1]))  # one per epoch
     pick = max if mode == "max" else min
-    best_epoch = pick(val_acc, key=lambda epoch: (val_acc[epoch], -epoch if mode == "max" else epoch))
-    assert len(set(val_acc.values())) > 1  # the epochs differ, so there is something to choose
+    best_epoch = pick(values, key=lambda epoch: (values[epoch], -epoch if mode == "max" else epoch))
+    assert len(set(values.values())) > 1  # the epochs differ, so there is something to choose
     saved = sorted(p.name for p in (tmp_path / "run" / "checkpoints").glob("*.ckpt"))
-    assert saved == sorted(["last.ckpt", f"epoch_{best_epoch:03d}.ckpt"]), (val_acc, saved)
+    assert saved == sorted(["last.ckpt", f"epoch_{best_epoch:03d}.ckpt"]), (values, saved)
 
 
 def checkpoint_step(path) -> int:

@@ -52,10 +52,17 @@ def required_group_dropped(argv: list[str], conf_dir: Path) -> str | None:
     for word in argv:
         match = NULL_CHOICE.fullmatch(word) or DELETION.fullmatch(word)
         group = match["group"] if match else None
-        if group in REQUIRED_GROUPS and (conf_dir / group).is_dir():
+        if group in REQUIRED_GROUPS and (conf_dir / group).is_dir() and not builds_its_own_node(group, argv):
             return (f"{word}: a run needs {REQUIRED_GROUPS[group]}, so config group {group} cannot be null; allowed: "
                     f"{group}={group_choices(group, conf_dir)}")
     return None
+
+
+def builds_its_own_node(group: str, argv: list[str]) -> bool:
+    """Whether ``argv`` adds keys of ``group`` itself (``optimizer=null +optimizer._target_=torch.optim.LBFGS
+    +optimizer._partial_=true``: a class of one's own without a YAML file) - the group's option is dropped to make
+    room for them, not to run without it."""
+    return any(re.match(rf"\+\+?{re.escape(group)}[.=]", word) for word in argv)
 
 
 def exit_if_a_required_group_is_dropped(argv: list[str], conf_dir: Path) -> None:

@@ -20,6 +20,7 @@ import logging
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,15 @@ def record_stopped_sweep(hydra_config: DictConfig, optimized_metric: str | None)
     if str(OmegaConf.select(hydra_config, "sweeper._target_", default="")).endswith(SEARCH_SWEEPER_SUFFIX):
         return
     sweep_dir = Path(str(hydra_config.sweep.dir))
-    config = OmegaConf.create({"optimized_metric": optimized_metric})
-    config.hydra = hydra_config
     try:
+        # what write_sweep_summary reads, resolved here: the hydra node's interpolations (hydra.sweep.dir is
+        # ${paths.log_dir}/multiruns/...) point into the whole config, which a node copied out of it lacks
+        config = OmegaConf.create({"optimized_metric": optimized_metric, "hydra": {
+            "sweep": {"dir": str(sweep_dir)}, "sweeper": OmegaConf.to_container(hydra_config.sweeper, resolve=True)}})
         table = write_sweep_summary(config)
         write_sweep_experiment(sweep_dir, optimized_metric)
-    except OSError as error:  # a full disk, a read-only directory (OutputLocationError): the checkpoints are saved
+    except (OSError, OmegaConfBaseException) as error:  # a full disk, a read-only directory (OutputLocationError), a
+        # sweeper setting that does not resolve: the checkpoints are saved, the stop or refusal keeps its exit status
         log.warning("the stopped sweep's summary.csv / HPARAMS experiment could not be written (%s: %s); a finished "
                     "or resumed sweep writes them", type(error).__name__, error)
         return
