@@ -474,9 +474,10 @@ def check_devices_fit_the_accelerator(cfg: DictConfig, machine: bool = True) -> 
         if torch.cuda.is_available():
             return
     given = OmegaConf.to_object(devices)
+    processes = "one process" if len(given) == 1 else f"{len(given)} DDP processes"
     raise ConfigError(f"trainer.devices={given} is invalid with trainer.accelerator={accelerator or 'null'}, which "
                       f"trains on the CPU here: a list of device indices is for GPUs; allowed: a number of processes "
-                      f"N >= 1 (trainer.devices={len(given)}: {len(given)} DDP processes on the CPU), or "
+                      f"N >= 1 (trainer.devices={len(given)}: {processes} on the CPU), or "
                       f"trainer.accelerator=gpu with the list")
 
 
