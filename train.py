@@ -49,7 +49,7 @@ def main(cfg: DictConfig) -> float | None:
     from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
     from trainlab.failed_run_dir import say_where_failed_run_is
     from trainlab.lightning_noise import route_lightning_logs_through_root
-    from trainlab.sweep.stopped_sweep import record_refused_sweep
+    from trainlab.sweep.stopped_sweep import record_refused_sweep, record_stopped_sweep
     from trainlab.sweep.submitit_refusal import hand_refusal_to_the_command
     from trainlab.sweep.worker_stop import StartupStop, in_a_worker, run_worker_job
     from trainlab.train import train
@@ -94,25 +94,12 @@ def main(cfg: DictConfig) -> float | None:
         if worker:  # it returns: the pool waits for the other workers to save; the command says how to finish, once
             print(f"{saved}.", file=sys.stderr)
             return None
-        record_stopped_sweep_here(cfg)  # a multirun in this process: summary.csv of what ran so far
+        record_stopped_sweep(HydraConfig.get(), cfg.get("optimized_metric"))  # a multirun here: what ran so far
         print(f"{saved}.\n{resume_command(run_dir)}", file=sys.stderr)
         sys.exit(128 + stop.signum)
     except Exception:  # a crash: Hydra prints the traceback (exit status 1); the run's files stay, said where first
         say_where_failed_run_is(refused=False)
         raise
-
-
-def record_stopped_sweep_here(cfg: DictConfig) -> None:
-    """A job of a multirun in this process (the basic launcher) stopped by a signal: the sweep's tables of what ran
-    so far (trainlab/sweep/stopped_sweep.py); nothing for a single run."""
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.types import RunMode
-
-    from trainlab.sweep.stopped_sweep import record_stopped_sweep
-
-    hydra_config = HydraConfig.get()
-    if hydra_config.mode == RunMode.MULTIRUN:
-        record_stopped_sweep(hydra_config, cfg.get("optimized_metric"))
 
 
 def resume_command(run_dir: Path) -> str:

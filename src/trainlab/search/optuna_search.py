@@ -480,7 +480,7 @@ class OptunaSearch:
         clear_stop_mark(self.sweep_dir)  # the workers have all returned: the mark told queued jobs not to start
         try:
             write_results(self.sweep_dir, study, where)
-            write_sweep_summary(self.config)
+            write_sweep_summary(self.config.hydra, self.config.get("optimized_metric"))
         except (OSError, ValueError) as error:
             log.warning("the stopped search's optimization_results.yaml / summary.csv were not written: %s", error)
 

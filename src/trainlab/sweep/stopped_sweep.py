@@ -30,21 +30,20 @@ SEARCH_SWEEPER_SUFFIX = "TrainlabOptunaSweeper"
 
 def record_stopped_sweep(hydra_config: DictConfig, optimized_metric: str | None) -> None:
     """``summary.csv`` / ``ranking.csv`` and the HPARAMS experiment of the stopped multirun that ``hydra_config``
-    (Hydra's ``hydra`` node) describes; nothing for a search. A failure to write them is said in a warning, and the
-    stop goes on (its checkpoints are saved; the exit status stays the signal's)."""
+    (Hydra's ``hydra`` node) describes; nothing for a single run or a search. A failure to write them is said in a
+    warning, and the stop goes on (its checkpoints are saved; the exit status stays the signal's)."""
+    from hydra.types import RunMode
+
     from trainlab.sweep.hparams_experiment import write_sweep_experiment
     from trainlab.sweep.summary import SUMMARY_FILE
     from trainlab.sweep.summary_callback import write_sweep_summary
 
-    if str(OmegaConf.select(hydra_config, "sweeper._target_", default="")).endswith(SEARCH_SWEEPER_SUFFIX):
+    if hydra_config.mode != RunMode.MULTIRUN or str(
+            OmegaConf.select(hydra_config, "sweeper._target_", default="")).endswith(SEARCH_SWEEPER_SUFFIX):
         return
     sweep_dir = Path(str(hydra_config.sweep.dir))
     try:
-        # what write_sweep_summary reads, resolved here: the hydra node's interpolations (hydra.sweep.dir is
-        # ${paths.log_dir}/multiruns/...) point into the whole config, which a node copied out of it lacks
-        config = OmegaConf.create({"optimized_metric": optimized_metric, "hydra": {
-            "sweep": {"dir": str(sweep_dir)}, "sweeper": OmegaConf.to_container(hydra_config.sweeper, resolve=True)}})
-        table = write_sweep_summary(config)
+        table = write_sweep_summary(hydra_config, optimized_metric)
         write_sweep_experiment(sweep_dir, optimized_metric)
     except (OSError, OmegaConfBaseException) as error:  # a full disk, a read-only directory (OutputLocationError), a
         # sweeper setting that does not resolve: the checkpoints are saved, the stop or refusal keeps its exit status
@@ -63,7 +62,7 @@ def record_refused_sweep(hydra_config: DictConfig, optimized_metric: str | None)
     from trainlab.run_status import STATUS_FILE
     from trainlab.sweep.job_dirs import sweep_job_dirs
 
-    if hydra_config.mode != RunMode.MULTIRUN:
+    if hydra_config.mode != RunMode.MULTIRUN:  # no sweep directory to look into
         return
     refused = Path(str(hydra_config.runtime.output_dir)).resolve()
     sweep_dir = Path(str(hydra_config.sweep.dir))

@@ -25,7 +25,7 @@ class SweepSummary(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         if not sweep_dir.is_dir():
             return
-        table = write_sweep_summary(config)
+        table = write_sweep_summary(config.hydra, config.get("optimized_metric"))
         counts = {s: sum(row["status"] == s for row in table) for s in ("completed", "diverged", "failed")}
         interrupted = sum(row["status"] == "interrupted" for row in table)
         counts.update({"interrupted": interrupted} if interrupted else {})
@@ -33,16 +33,17 @@ class SweepSummary(Callback):
         exit_if_no_job_completed(counts, sweep_dir)
 
 
-def write_sweep_summary(config: DictConfig) -> list[dict[str, Any]]:
-    """``summary.csv`` / ``ranking.csv`` of the multirun ``config`` (its Hydra config) describes, ranked in its
-    sweeper's direction; returns the rows. Also what a stopped search writes (it ends without this callback)."""
-    direction = config.hydra.sweeper.get("direction")
+def write_sweep_summary(hydra_config: DictConfig, optimized_metric: str | None) -> list[dict[str, Any]]:
+    """``summary.csv`` / ``ranking.csv`` of the multirun whose ``hydra`` node is ``hydra_config``, ranked in its
+    sweeper's direction; returns the rows. Also what a stopped search or a stopped sweep in this process writes (they
+    end without this callback: :mod:`trainlab.sweep.stopped_sweep`)."""
+    direction = hydra_config.sweeper.get("direction")
     if direction is None:  # a grid sweep ranks by what its objective is: a loss lowest first
-        direction = metric_direction(config.get("optimized_metric"))
+        direction = metric_direction(optimized_metric)
     direction = str(direction).lower().replace("studydirection.", "")
-    params = config.hydra.sweeper.get("params") or {}  # a searched key is a column whatever its trials drew
-    return write_summary(Path(config.hydra.sweep.dir), direction=direction,
-                         always=[override_key(str(key)) for key in params], metric=config.get("optimized_metric"))
+    params = hydra_config.sweeper.get("params") or {}  # a searched key is a column whatever its trials drew
+    return write_summary(Path(str(hydra_config.sweep.dir)), direction=direction,
+                         always=[override_key(str(key)) for key in params], metric=optimized_metric)
 
 
 def exit_if_no_job_completed(counts: dict[str, int], sweep_dir: Path) -> None:
