@@ -147,6 +147,7 @@ def pair_of(rule: tuple[Check, str]) -> tuple[Check, str]:
 
 
 UNIT = number(0.0, 1.0)
+MODES = one_of(("min", "max"))  # a monitor's mode: ReduceLROnPlateau, EarlyStopping, ModelCheckpoint
 RULES: dict[str, tuple[Check, str]] = {
     "seed": nullable(integer(*SEED_RANGE)),
     "ckpt_path": nullable((lambda v: isinstance(v, str) and v.strip() != "", "a checkpoint file, last")),
@@ -186,7 +187,7 @@ RULES: dict[str, tuple[Check, str]] = {
     "scheduler.gamma": number(0.0, low_open=True),
     "scheduler.T_max": integer(1),
     "scheduler.eta_min": number(0.0),
-    "scheduler.mode": one_of(("min", "max")),
+    "scheduler.mode": MODES,
     "scheduler.factor": UNIT,
     "scheduler.patience": integer(0),
     "scheduler.threshold": number(0.0),
@@ -211,7 +212,6 @@ RULES: dict[str, tuple[Check, str]] = {
 }
 
 
-MODES = one_of(("min", "max"))
 #: the arguments of the callback classes whose values are checked, wherever an entry of ``callbacks`` builds one
 #: (:func:`callback_rules`): their constructors check few of them - Lightning's EarlyStopping took ``patience="abc"``
 #: and failed at the first validation (or never, while the metric kept improving), its Rich progress bar took
@@ -320,7 +320,7 @@ def interpolated_value_message(cfg: DictConfig, key: str, value: Any, source: st
     """``scheduler.T_max=-1 is invalid: it comes from trainer.max_epochs=-1 (...)``: the refused value was not set
     on the key itself, so the line names where it came from and that the key can be set on its own."""
     meaning = SOURCE_MEANINGS.get((source, value))
-    if meaning is not None and source == "trainer.max_epochs":
+    if meaning is not None:  # the budget that trainer.max_epochs=-1 leaves to trainer.max_steps
         meaning += f"={typed(OmegaConf.select(cfg, 'trainer.max_steps'))}"
     said = f" ({meaning})" if meaning else ""
     wanted = f"N ({KEY_MEANINGS[key]})" if key in KEY_MEANINGS else "<value>"
@@ -442,16 +442,23 @@ def check_groups_name_a_class(cfg: DictConfig) -> None:
                               f"_partial_ removed from {key} (only {', '.join(FACTORY_GROUPS)} are partials)")
 
 
+def trains_on_the_cpu(accelerator: str | None, machine: bool = True) -> bool:
+    """Whether ``trainer.accelerator`` trains on the CPU: ``cpu``, and ``auto`` / null where torch sees no CUDA
+    device on this machine (``machine``: this machine is where it trains; elsewhere only ``cpu`` counts)."""
+    if accelerator == "cpu":
+        return True
+    if accelerator not in ("auto", None) or not machine:
+        return False
+    import torch
+
+    return not torch.cuda.is_available()
+
+
 def check_precision_fits_the_cpu(accelerator: str | None, precision: Any) -> None:
     """``trainer.precision=16-mixed`` where training runs on the CPU: Lightning trains it as bf16-mixed (with a
     warning), while the run's config, hparams.yaml and HPARAMS column said 16-mixed."""
-    if precision not in ("16-mixed", "16", 16) or accelerator not in ("cpu", "auto", None):
+    if precision not in ("16-mixed", "16", 16) or not trains_on_the_cpu(accelerator):
         return
-    if accelerator != "cpu":
-        import torch
-
-        if torch.cuda.is_available():
-            return
     raise ConfigError(f"trainer.precision={precision}: on a CPU Lightning trains 16-mixed as bf16-mixed, while the "
                       "run's config and HPARAMS would record 16-mixed; allowed: trainer.precision=bf16-mixed - what "
                       "it trains with - or 32-true")
@@ -464,15 +471,8 @@ def check_devices_fit_the_accelerator(cfg: DictConfig, machine: bool = True) -> 
     (``machine``: this machine is where it trains)."""
     devices = OmegaConf.select(cfg, "trainer.devices")
     accelerator = OmegaConf.select(cfg, "trainer.accelerator")
-    if not OmegaConf.is_list(devices) or accelerator not in ("cpu", "auto", None):
+    if not OmegaConf.is_list(devices) or not trains_on_the_cpu(accelerator, machine):
         return
-    if accelerator != "cpu":
-        if not machine:
-            return
-        import torch
-
-        if torch.cuda.is_available():
-            return
     given = OmegaConf.to_object(devices)
     processes = "one process" if len(given) == 1 else f"{len(given)} DDP processes"
     raise ConfigError(f"trainer.devices={given} is invalid with trainer.accelerator={accelerator or 'null'}, which "
@@ -611,8 +611,8 @@ def check_monitors(cfg: DictConfig, searched: Collection[str] = ()) -> None:
                               f"allowed: one of {', '.join(logged)}")
 
 
-#: what a ``mode`` keeps as the best value, and which metric the other way round would suit
-MODE_KEEPS = {"max": ("a higher", "highest"), "min": ("a lower", "lowest")}
+#: what a ``mode`` counts as better
+MODE_KEEPS = {"max": "a higher", "min": "a lower"}
 MODE_OF = {"maximize": "max", "minimize": "min"}
 #: the callback classes (by class name) whose ``mode`` defaults to min when their config leaves it out
 MODE_DEFAULTS_TO_MIN = ("EarlyStopping", "ModelCheckpoint", "ReduceLROnPlateau")
@@ -633,7 +633,7 @@ def direction_error(mode_key: str, mode: Any, monitor_key: str, metric: str, def
         way_out = f"{monitor_key}={swapped} to {aim} with {mode_key}={mode}"
     else:
         way_out = f"a metric to {aim} as {monitor_key}"
-    return ConfigError(f"{mode_key}={mode}{default} counts {MODE_KEEPS[mode][0]} {metric} as better, and {metric} is "
+    return ConfigError(f"{mode_key}={mode}{default} counts {MODE_KEEPS[mode]} {metric} as better, and {metric} is "
                        f"{what}; allowed: {mode_key}={wanted}, or {way_out}")
 
 
@@ -647,22 +647,19 @@ def check_monitor_directions(cfg: DictConfig, searched: Collection[str] = ()) ->
     search of the monitors or modes leaves the check to each trial."""
     if any(is_under(key, MONITOR_INPUTS) for key in searched):
         return
-    for name, entry in (cfg.get("callbacks") or {}).items():
-        if not isinstance(entry, DictConfig) or not isinstance(entry.get("monitor"), str):
-            continue
-        target = str(entry.get("_target_") or "").rpartition(".")[2]
-        if "mode" not in entry and target not in MODE_DEFAULTS_TO_MIN:
-            continue
-        mode, default = (entry.get("mode"), "") if "mode" in entry else ("min", f" ({target}'s default)")
-        error = direction_error(f"callbacks.{name}.mode", mode, f"callbacks.{name}.monitor", entry.monitor, default)
-        if error is not None:
-            raise error
-    scheduler = OmegaConf.select(cfg, "scheduler._target_") or ""
+    watching = [(entry, f"callbacks.{name}.mode", f"callbacks.{name}.monitor", entry.monitor)
+                for name, entry in (cfg.get("callbacks") or {}).items()
+                if isinstance(entry, DictConfig) and isinstance(entry.get("monitor"), str)]
     monitor = OmegaConf.select(cfg, "model.scheduler_monitor", default=None)
-    if str(scheduler).endswith("ReduceLROnPlateau") and isinstance(monitor, str):
-        node = cfg.scheduler
-        mode, default = (node.get("mode"), "") if "mode" in node else ("min", " (ReduceLROnPlateau's default)")
-        error = direction_error("scheduler.mode", mode, "model.scheduler_monitor", monitor, default)
+    if str(OmegaConf.select(cfg, "scheduler._target_") or "").endswith("ReduceLROnPlateau") and isinstance(monitor,
+                                                                                                          str):
+        watching.append((cfg.scheduler, "scheduler.mode", "model.scheduler_monitor", monitor))
+    for node, mode_key, monitor_key, metric in watching:
+        target = str(node.get("_target_") or "").rpartition(".")[2]
+        if "mode" not in node and target not in MODE_DEFAULTS_TO_MIN:
+            continue
+        mode, default = (node.get("mode"), "") if "mode" in node else ("min", f" ({target}'s default)")
+        error = direction_error(mode_key, mode, monitor_key, metric, default)
         if error is not None:
             raise error
 

@@ -156,8 +156,8 @@ class StackedLauncher(Launcher):
             skipped = completed_objectives(members)  # every job's config and directory, before the first trains
             # the stacks are made of the jobs that train: a job resume_sweep=true skips takes no place in one
             todo = [i for i in range(len(jobs)) if i not in skipped]
+            anew = self._trained_from_start(todo, members)  # their members' ckpt_path is None from here on
             self._check_checkpoint_paths([jobs[i] for i in todo], [members[i] for i in todo])
-            anew = self._trained_from_start(todo, members)
             configs = [without_ckpt_path(jobs[i].task_cfg) if i in anew else jobs[i].task_cfg for i in todo]
             environments = [repr(sorted(jobs[i].config.hydra.job.env_set.items())) for i in todo]
             planned, planned_reasons = plan_batch(configs, self.max_members, environments, self.strict,
@@ -194,8 +194,7 @@ class StackedLauncher(Launcher):
         (:func:`trainlab.sweep.first_job.check_first_job`): before any job starts. Such a job runs alone, and its task
         refused it only once the jobs before it had trained - ``-m seed=0,1 ckpt_path=last`` resumed ``#0`` from its
         checkpoint and then stopped the sweep at ``#1``, which had none. A job ``resume_sweep=true`` skips is not
-        asked: it does not train; nor is one ``resume_sweep=true ckpt_path=last`` trains from its start
-        (:meth:`_trained_from_start`)."""
+        asked: it does not train."""
         from trainlab.sweep.first_job import check_checkpoint_path, raise_first_refusal
 
         output_dirs = [Path(str(member.cfg.paths.output_dir)) for member in members]  # the task's (train.train)
