@@ -33,8 +33,8 @@ from trainlab.errors import OutputLocationError
 log = logging.getLogger(__name__)
 
 #: the name of :func:`create_temporary`'s files: ``.<target's name>.tmp-<12 lowercase hex digits>``, nothing else
-TEMPORARY_NAME = re.compile(r"\.(?P<target>.+)\.tmp-[0-9a-f]{12}", re.DOTALL)
 TEMPORARY_RANDOM_BYTES = 6  # 12 hex digits
+TEMPORARY_NAME = re.compile(rf"\.(?P<target>.+)\.tmp-[0-9a-f]{{{2 * TEMPORARY_RANDOM_BYTES}}}", re.DOTALL)
 
 #: the operating system's reasons for which no retry in the same place can succeed
 UNWRITABLE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}

@@ -227,7 +227,7 @@ def listed(differences: list[tuple], composed: str) -> str:
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
-def writing_run_dir(entry: dict[str, Any] | None, path: Path, refused_run: Path | None = None) -> Path | None:
+def writing_run_dir(entry: dict[str, Any] | None, path: Path, refused_run: Path | None) -> Path | None:
     """The directory of the run that wrote the checkpoint in ``path``, where it is now: the run around the file
     (``<run>/checkpoints/<file>``, the directory being resumed for ``ckpt_path=last``), else the ``run_dir`` the
     checkpoint recorded - each only while it holds the ``.hydra/config.yaml`` that ``trainlab evaluate`` rebuilds the

@@ -23,6 +23,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab.config_keys import override_key, override_lines
+from trainlab.config_switches import boolean
 from trainlab.errors import ConfigError
 from trainlab.hydra_errors import did_you_mean
 from trainlab.typed_values import typed
@@ -62,14 +63,15 @@ def check_typed_switches(where: str, node: DictConfig, hydra_overrides: list[str
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     names = switches(node)
+    ok, allowed = boolean()
     parser = OverridesParser.create()
     for line in hydra_overrides:
         key = override_key(line)
         name = key.removeprefix(f"{where}.")
         if line.startswith("~") or name == key or name not in names:
             continue
-        if not isinstance(parser.parse_override(line).value(), bool):
-            raise ConfigError(f"{key}={line.partition('=')[2]} is invalid; allowed: true or false")
+        if not ok(parser.parse_override(line).value()):
+            raise ConfigError(f"{key}={line.partition('=')[2]} is invalid; allowed: {allowed}")
 
 
 def check_plugin_keys(config: DictConfig) -> None:

@@ -43,6 +43,7 @@ from collections.abc import Sequence
 import lightning as L
 import torch
 
+from trainlab.config_validation import RULES
 from trainlab.data.bundled_mnist import load_bundled_mnist
 from trainlab.data.data_choices import DEFAULT_VAL_SIZE, EVAL_SPLITS, SOURCES
 from trainlab.data.tensor_batch_loader import TensorBatchLoader, uneven_last_batch
@@ -107,10 +108,10 @@ class MNISTDataModule(L.LightningDataModule):
         for key, value in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size)):
             if value < 1:
                 raise ValueError(f"data.{key}={value} must be >= 1")
-        if not (isinstance(download_timeout_s, int | float) and not isinstance(download_timeout_s, bool)
-                and 0 < download_timeout_s < float("inf")):  # 0: a non-blocking socket; None: no timeout at all
-            raise ValueError(f"data.download_timeout_s={typed(download_timeout_s)} is invalid; allowed: a finite "
-                             "number > 0")
+        timeout_ok, timeout_allowed = RULES["data.download_timeout_s"]  # 0: a non-blocking socket; None: no timeout
+        if not timeout_ok(download_timeout_s):
+            raise ValueError(f"data.download_timeout_s={typed(download_timeout_s)} is invalid; allowed: "
+                             f"{timeout_allowed}")
         for key, value in (("train_size", train_size), ("val_size", val_size)):
             if value is not None and value < 1:
                 raise ValueError(f"data.{key}={value} must be >= 1 or null")

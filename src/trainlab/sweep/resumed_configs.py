@@ -54,7 +54,7 @@ def ran_before(job_dir: Path, overrides: list[str], exclude_keys: list[str]) -> 
     attempt is set aside and it trains anew). A job whose ``status.json`` records other overrides is another sweep's
     (``hydra.sweep.subdir=${hydra.job.num}``), refused in those words by the job (or the sweep's ``multirun.yaml``:
     :func:`~trainlab.sweep.job_dirs.check_resumed_sweep`)."""
-    if not job_dir.is_dir() or not artifacts(job_dir) or failed_without_checkpoint(job_dir):
+    if not artifacts(job_dir) or failed_without_checkpoint(job_dir):  # the caller found its .hydra/config.yaml
         return False
     status = read_status(job_dir)
     return status is None or (naming_overrides(status.get("overrides", []), exclude_keys)

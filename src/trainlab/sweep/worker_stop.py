@@ -224,15 +224,15 @@ class WorkerJobSignals:
 
     def __init__(self, sweep_dir: Path, job_dir: Path) -> None:
         self.sweep_dir, self.job_dir = sweep_dir, job_dir
-        self.previous: dict[int, Any] = {}
+        self.installed: list[int] = []  # the signals whose handler this job set (in the main thread only)
         self.blocked: set[int] = set()  # the stop signals this thread blocked when the job started
 
     def __enter__(self) -> WorkerJobSignals:
         if threading.current_thread() is threading.main_thread():
             self.blocked = signal.pthread_sigmask(signal.SIG_BLOCK, []) & set(SIGNALS)
             for signum in SIGNALS:
-                self.previous[signum] = signal.getsignal(signum)
                 signal.signal(signum, self.handle)
+            self.installed = list(SIGNALS)
         return self
 
     def let_in(self) -> None:
@@ -249,11 +249,11 @@ class WorkerJobSignals:
             raise StartupStop(signum)
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.blocked:  # first: a signal from here on waits, blocked, instead of meeting the previous handler
+        if self.blocked:  # first: a signal from here on waits, blocked, instead of meeting the job's handler
             signal.pthread_sigmask(signal.SIG_BLOCK, self.blocked)
-        for signum in self.previous:
+        for signum in self.installed:
             signal.signal(signum, signal.SIG_IGN)  # an idle worker's: the command ends it if need be
-        self.previous.clear()
+        self.installed = []
 
 
 def run_worker_job(cfg: Any, train: Callable[[Any], float | None]) -> float | None:
