@@ -91,7 +91,8 @@ from trainlab.sweep.job_dirs import (
     check_sweep_dir_free,
     sweep_job_dirs,
 )
-from trainlab.sweep.submitit_refusal import is_submitit, report_job_refusals_in_one_line
+from trainlab.sweep.submitit_local_stop import LOCAL_LAUNCHER
+from trainlab.sweep.submitit_refusal import SLURM_LAUNCHER, is_submitit, report_job_refusals_in_one_line
 from trainlab.sweep.worker_stop import defer_stop_for_workers
 
 
@@ -208,9 +209,6 @@ def warn(message: str | None) -> None:
         print(f"warning: {message}", file=sys.stderr)
 
 
-SLURM_LAUNCHER = "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"
-
-
 def check_slurm_reachable(launcher_target: str | None) -> None:
     """``hydra/launcher=submitit_slurm`` on a machine without SLURM's commands: submitit failed after Hydra wrote
     the sweep directory, with a traceback ending in 'Could not detect "srun"' (exit 1)."""
@@ -278,7 +276,7 @@ STACKED_LAUNCHER = "hydra_plugins.trainlab_stacked_launcher.stacked_launcher.Sta
 IN_PROCESS_LAUNCHERS = ("hydra._internal.core_plugins.basic_launcher.BasicLauncher", STACKED_LAUNCHER)
 # Launchers whose jobs train on this machine, in this process or in processes of their own (not on SLURM's nodes)
 LOCAL_LAUNCHERS = (*IN_PROCESS_LAUNCHERS, "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
-                   "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher")
+                   LOCAL_LAUNCHER)
 
 # The sweep directory this process's multirun made (it did not exist at on_multirun_start), then the parents it made
 # for it: Hydra writes its multirun.yaml there before any job starts, so a sweep refused at its first job left a

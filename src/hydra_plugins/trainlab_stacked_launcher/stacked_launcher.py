@@ -319,7 +319,7 @@ class StackedLauncher(Launcher):
         from trainlab.lightning_noise import route_lightning_logs_through_root
         from trainlab.shell_override import finish_sweep_command
         from trainlab.stacked.train_stack import train_stack
-        from trainlab.sweep.stopped_sweep import record_stopped_sweep
+        from trainlab.sweep.stopped_sweep import is_search, record_stopped_sweep
 
         for job in jobs:
             self._start_member(job, write_hydra_files=True)
@@ -338,9 +338,7 @@ class StackedLauncher(Launcher):
         except UserError as error:
             exit_for_user_error(error)
         except TrainingInterrupted as stop:
-            searching = OmegaConf.select(self.config, "hydra.sweeper._target_", default="").endswith(
-                "TrainlabOptunaSweeper")  # the search prints the command that continues it
-            finish = "" if searching else (
+            finish = "" if is_search(self.config.hydra) else (  # a search prints the command that continues it
                 f"\nFinish the sweep with: {finish_sweep_command(self.config.hydra.sweep.dir)}\n(its unfinished "
                 "members train again from their start; ckpt_path=last hydra.mode=RUN 'hydra.run.dir=\"<job>\"' "
                 "resumes one alone from its checkpoint)")

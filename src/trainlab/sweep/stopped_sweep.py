@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 SEARCH_SWEEPER_SUFFIX = "TrainlabOptunaSweeper"
 
 
+def is_search(hydra_config: DictConfig) -> bool:
+    """Whether the multirun that ``hydra_config`` (Hydra's ``hydra`` node) describes is trainlab's search, which
+    records its own stop and prints the command that continues it."""
+    return str(OmegaConf.select(hydra_config, "sweeper._target_", default="")).endswith(SEARCH_SWEEPER_SUFFIX)
+
+
 def record_stopped_sweep(hydra_config: DictConfig, optimized_metric: str | None) -> None:
     """``summary.csv`` / ``ranking.csv`` and the HPARAMS experiment of the stopped multirun that ``hydra_config``
     (Hydra's ``hydra`` node) describes; nothing for a single run or a search. A failure to write them is said in a
@@ -38,8 +44,7 @@ def record_stopped_sweep(hydra_config: DictConfig, optimized_metric: str | None)
     from trainlab.sweep.summary import SUMMARY_FILE
     from trainlab.sweep.summary_callback import write_sweep_summary
 
-    if hydra_config.mode != RunMode.MULTIRUN or str(
-            OmegaConf.select(hydra_config, "sweeper._target_", default="")).endswith(SEARCH_SWEEPER_SUFFIX):
+    if hydra_config.mode != RunMode.MULTIRUN or is_search(hydra_config):
         return
     sweep_dir = Path(str(hydra_config.sweep.dir))
     try:

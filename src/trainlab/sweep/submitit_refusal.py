@@ -45,13 +45,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from trainlab.errors import UserError, print_error_line
+from trainlab.sweep.submitit_local_stop import LOCAL_LAUNCHER
 
 LAUNCHER_MODULE = "hydra_plugins.hydra_submitit_launcher.submitit_launcher"
 
 
 #: the launchers of hydra-submitit-launcher; both run each job as submitit's ``process_job``, which writes the job's
 #: ``JobReturn`` as its result pickle - the same for the local executor and SLURM
-SUBMITIT_LAUNCHERS = (f"{LAUNCHER_MODULE}.LocalLauncher", f"{LAUNCHER_MODULE}.SlurmLauncher")
+SLURM_LAUNCHER = f"{LAUNCHER_MODULE}.SlurmLauncher"
+SUBMITIT_LAUNCHERS = (LOCAL_LAUNCHER, SLURM_LAUNCHER)
 #: what submitit's executors set in a job's environment: ``local`` or ``slurm`` (submitit's JobEnvironment.activated)
 EXECUTOR_VARIABLE = "SUBMITIT_EXECUTOR"
 
