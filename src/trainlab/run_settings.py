@@ -88,6 +88,13 @@ def is_left_out(key: str, left: frozenset[str]) -> bool:
     return key in left
 
 
+def listed_differences(differing: list[tuple[str, Any, Any]], shown: int, change: str) -> str:
+    """The first ``shown`` of :func:`differing_settings`' ``(key, recorded, here)`` as ``key: <change>``, ``; ``
+    between them (``change``: e.g. ``"{before} -> {now}"``), and ``and N more`` for the rest."""
+    listed = "; ".join(f"{key}: " + change.format(before=before, now=now) for key, before, now in differing[:shown])
+    return listed + (f" and {len(differing) - shown} more" if len(differing) > shown else "")
+
+
 def same_setting(recorded: Any, here: Any) -> bool:
     """Whether two values of a setting are the same: ``==``, except that NaN is the same as NaN (a float setting
     without a rule may be NaN, and comes back from a study's JSON as NaN), in lists too."""

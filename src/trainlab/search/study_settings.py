@@ -45,7 +45,15 @@ from omegaconf import DictConfig
 
 from trainlab.config_keys import is_under, override_key
 from trainlab.errors import ConfigError
-from trainlab.run_settings import RESULT_KEYS, config_settings, differing_settings, left_out_keys, same_setting
+from trainlab.run_settings import (
+    RESULT_KEYS,
+    config_settings,
+    differing_settings,
+    is_left_out,
+    left_out_keys,
+    listed_differences,
+    same_setting,
+)
 
 __all__ = ["RESULT_KEYS", "SETTINGS_ATTR", "check_study_settings", "left_out_keys", "recorded_settings",
            "same_setting", "study_settings"]
@@ -109,16 +117,13 @@ def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: s
             f"searches {', '.join(newly_searched)}: the trials so far ran at that value and record no draw of it, "
             f"yet the study would rank them beside trials that drew it. allowed: the study's own search space, or "
             f"{new_search} for a search that includes it")
-    left_out = list(left_out)
-    recorded = {key: value for key, value in recorded.items() if not is_under(key, left_out)}
-    # a study recorded before an MLP argument existed, or a network without BatchNorm (trainlab/models/net_compat.py)
+    left = frozenset(left_out)
+    recorded = {key: value for key, value in recorded.items() if not is_left_out(key, left)}
     differing = differing_settings(recorded, settings)
     if not differing:
         return
-    changes = "; ".join(f"{key}: {before} in the study, {now} here"
-                        for key, before, now in differing[:SHOWN_DIFFERENCES])
-    more = f" and {len(differing) - SHOWN_DIFFERENCES} more" if len(differing) > SHOWN_DIFFERENCES else ""
+    changes = listed_differences(differing, SHOWN_DIFFERENCES, "{before} in the study, {now} here")
     raise ConfigError(
         f"the study {study.study_name!r} in {where} ran its trials with other settings than this search ({changes}"
-        f"{more}): they would not be comparable. allowed: the study's own settings, or {new_search} for another "
+        f"): they would not be comparable. allowed: the study's own settings, or {new_search} for another "
         "configuration")

@@ -37,7 +37,7 @@ from trainlab.config_keys import override_lines
 from trainlab.errors import RunDirInUseError
 from trainlab.recorded_yaml import read_recorded_mapping
 from trainlab.run_dir import artifacts, failed_without_checkpoint, naming_overrides
-from trainlab.run_settings import config_settings, differing_settings, left_out_keys
+from trainlab.run_settings import config_settings, differing_settings, left_out_keys, listed_differences
 from trainlab.run_status import read_status
 from trainlab.sweep.first_job import composed_sweep_jobs
 
@@ -81,11 +81,10 @@ def check_resumed_configs(config: DictConfig) -> None:
         if not differing:
             continue
         name = job_dir.relative_to(sweep_dir).as_posix() if sweep_dir in job_dir.parents else str(job_dir)
-        changes = "; ".join(f"{key}: {before} -> {now}" for key, before, now in differing[:SHOWN_DIFFERENCES])
-        more = f" and {len(differing) - SHOWN_DIFFERENCES} more" if len(differing) > SHOWN_DIFFERENCES else ""
+        changes = listed_differences(differing, SHOWN_DIFFERENCES, "{before} -> {now}")
         raise RunDirInUseError(
             f"resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep_dir}: its job {name} ran with other "
             f"settings than this command composes for it (recorded in its .hydra/config.yaml -> now: {changes}"
-            f"{more}) - a config file or override changed since; the jobs still to run would train otherwise than "
+            f") - a config file or override changed since; the jobs still to run would train otherwise than "
             "those that ran, in one summary.csv; nothing was changed. allowed: the config the sweep ran with (its "
             "config files as they were), or a new hydra.sweep.dir for this configuration")
