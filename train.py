@@ -27,7 +27,7 @@ from trainlab.hydra_errors import exit_if_options_split_the_overrides, report_co
 from trainlab.null_group_choice import exit_if_a_required_group_is_dropped, null_choices_as_deletions  # noqa: E402
 from trainlab.preflight import leave_hydra_files_to_rank_0  # noqa: E402
 from trainlab.process_exit import skip_final_garbage_collection  # noqa: E402
-from trainlab.shell_override import finish_sweep_command, train_command  # noqa: E402
+from trainlab.shell_override import finish_sweep_line, train_command  # noqa: E402
 
 # conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
 os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))
@@ -113,7 +113,7 @@ def resume_command(run_dir: Path) -> str:
 
     hydra_config = HydraConfig.get()
     if hydra_config.mode == RunMode.MULTIRUN:
-        return f"Finish the sweep with: {finish_sweep_command(hydra_config.sweep.dir)}"
+        return finish_sweep_line(hydra_config.sweep.dir)
     overrides = [*override_lines(hydra_config.overrides.task), *override_lines(hydra_config.overrides.hydra)]
     typed_run_mode = {"hydra.mode": "RUN"} if any(  # hydra.mode=RUN, ++hydra.mode=RUN, hydra.mode='RUN'
         override_key(word) == "hydra.mode" and word.partition("=")[2].strip("'\"") == "RUN" for word in sys.argv[1:]

@@ -6,8 +6,8 @@ directories from their overrides (``3_optimizer=adam,trainer.max_epochs=1``), so
 does not parse. Quoted for Hydra (``"..."``: a ``"`` in it escaped, backslashes before one or at the end doubled)
 and then for the shell (``'...'``, by :func:`shlex.quote`), ``'hydra.run.dir="<dir>"'`` reaches Hydra as one word
 and parses back to the directory. Only ASCII letters stand unquoted: Hydra's grammar reads no other.
-:func:`train_command` is a ``train.py`` command line rebuilt from a run's overrides, and :func:`finish_sweep_command`
-the one that errors and interrupts print to finish a sweep.
+:func:`train_command` is a ``train.py`` command line rebuilt from a run's overrides, :func:`finish_sweep_command`
+the one that errors and interrupts print to finish a sweep, and :func:`finish_sweep_line` the line that says it.
 """
 
 from __future__ import annotations
@@ -84,3 +84,9 @@ def finish_sweep_command(sweep_dir: str | os.PathLike) -> str:
         return (f"{python_train_py()} <the same overrides> resume_sweep=true "
                 f"{shell_override('hydra.sweep.dir', sweep_dir)}")
     return train_command(overrides, replacing, multirun=True)
+
+
+def finish_sweep_line(sweep_dir: str | os.PathLike) -> str:
+    """``Finish the sweep with: <command>`` (:func:`finish_sweep_command`): the line a stopped sweep ends with,
+    whichever launcher ran its jobs and however it stopped."""
+    return f"Finish the sweep with: {finish_sweep_command(sweep_dir)}"

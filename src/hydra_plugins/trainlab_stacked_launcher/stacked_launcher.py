@@ -317,7 +317,7 @@ class StackedLauncher(Launcher):
         from trainlab.checkpoint_path import trains_from_start_line
         from trainlab.errors import UserError, exit_for_user_error
         from trainlab.lightning_noise import route_lightning_logs_through_root
-        from trainlab.shell_override import finish_sweep_command
+        from trainlab.shell_override import finish_sweep_line
         from trainlab.stacked.train_stack import train_stack
         from trainlab.sweep.stopped_sweep import is_search, record_stopped_sweep
 
@@ -339,7 +339,7 @@ class StackedLauncher(Launcher):
             exit_for_user_error(error)
         except TrainingInterrupted as stop:
             finish = "" if is_search(self.config.hydra) else (  # a search prints the command that continues it
-                f"\nFinish the sweep with: {finish_sweep_command(self.config.hydra.sweep.dir)}\n(its unfinished "
+                f"\n{finish_sweep_line(self.config.hydra.sweep.dir)}\n(its unfinished "
                 "members train again from their start; ckpt_path=last hydra.mode=RUN 'hydra.run.dir=\"<job>\"' "
                 "resumes one alone from its checkpoint)")
             record_stopped_sweep(self.config.hydra, self.config.get("optimized_metric"))  # not for a search

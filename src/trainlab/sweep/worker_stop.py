@@ -197,10 +197,9 @@ def finish_report(sweep_dir: Path, stopped: list[str], submitit_local: bool) -> 
     """The command's lines for a sweep whose jobs ``stopped`` (their :func:`stopped_jobs` lines): those lines for
     submitit's local launcher, whose jobs' own output went to ``<sweep>/.submitit/`` (a joblib worker's job said
     them on this terminal, and only them: train.py), then the command that finishes the sweep, once."""
-    from trainlab.shell_override import finish_sweep_command
+    from trainlab.shell_override import finish_sweep_line
 
-    finish = f"Finish the sweep with: {finish_sweep_command(sweep_dir)}"
-    return "\n".join([*(stopped if submitit_local else []), finish])
+    return "\n".join([*(stopped if submitit_local else []), finish_sweep_line(sweep_dir)])
 
 
 class StartupStop(BaseException):
