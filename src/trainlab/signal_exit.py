@@ -18,6 +18,14 @@ import threading
 from typing import NoReturn
 
 
+def raise_in_this_thread(signum: int) -> None:
+    """Unblock ``signum`` in this thread and send it to this thread, so that its handler (or its default action)
+    acts here: where the signal is blocked and a thread takes it (``sigwait``, under submitit's local launcher:
+    :mod:`trainlab.sweep.submitit_local_stop`) a signal sent to the process would be taken there, not act."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signum])
+    signal.pthread_kill(threading.get_ident(), signum)
+
+
 def end_as_signal(signum: int) -> NoReturn:
     """Flush stdout, stderr and the logging handlers, then end the process by ``signum``'s default action."""
     for stream in (sys.stdout, sys.stderr):
@@ -27,8 +35,5 @@ def end_as_signal(signum: int) -> NoReturn:
             pass
     logging.shutdown()
     signal.signal(signum, signal.SIG_DFL)
-    # to this thread, unblocked: where the signal is blocked and a thread takes it (sigwait, under submitit's local
-    # launcher: trainlab.sweep.submitit_local_stop) a signal to the process would be taken there, not act
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signum])
-    signal.pthread_kill(threading.get_ident(), signum)
+    raise_in_this_thread(signum)
     os._exit(128 + signum)  # not reached (the default action ends the process); its status should the kill return

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from trainlab.run_status import STATUS_FILE, read_status
+from trainlab.signal_exit import raise_in_this_thread
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 LOCAL_LAUNCHER = "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher"
@@ -85,8 +86,7 @@ def receive_stop_signals() -> None:
         if handler == signal.SIG_IGN or handler is None:
             continue
         if handler == signal.SIG_DFL:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signum])
-            signal.pthread_kill(threading.get_ident(), signum)  # its default action: the process ends (or not)
+            raise_in_this_thread(signum)  # its default action: the process ends (or not)
             signal.pthread_sigmask(signal.SIG_BLOCK, [signum])
             continue
         interrupt = True

@@ -79,13 +79,9 @@ def is_submitit(launcher: Any) -> bool:
 def in_a_submitit_job() -> bool:
     """Whether this process runs a multirun's job for one of submitit's launchers (not the command's process, in
     which submitit's launchers never run a job)."""
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.types import RunMode
+    from trainlab.sweep.multirun_launcher import multirun_launcher
 
-    if not HydraConfig.initialized() or not os.environ.get(EXECUTOR_VARIABLE):
-        return False
-    hydra_config = HydraConfig.get()
-    return hydra_config.mode == RunMode.MULTIRUN and is_submitit(hydra_config.launcher)
+    return bool(os.environ.get(EXECUTOR_VARIABLE)) and is_submitit(multirun_launcher())
 
 
 def hand_refusal_to_the_command(error: UserError) -> None:

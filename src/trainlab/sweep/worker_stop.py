@@ -85,15 +85,10 @@ def jobs_train_in_workers(launcher: Any) -> bool:
 
 def in_a_worker() -> bool:
     """Whether this process runs a multirun's job as a worker of such a launcher (not the command's own process)."""
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.types import RunMode
+    from trainlab.sweep.multirun_launcher import multirun_launcher
 
-    if not HydraConfig.initialized():
-        return False
-    hydra_config = HydraConfig.get()
     command = os.environ.get(COMMAND_PID)
-    return (hydra_config.mode == RunMode.MULTIRUN and jobs_train_in_workers(hydra_config.launcher)
-            and command is not None and command != str(os.getpid()))
+    return jobs_train_in_workers(multirun_launcher()) and command is not None and command != str(os.getpid())
 
 
 def mark_stop(sweep_dir: Path) -> None:
