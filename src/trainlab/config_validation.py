@@ -252,14 +252,9 @@ def check_callback_values(cfg: DictConfig) -> None:
     for name, entry in callbacks.items():
         if not isinstance(entry, DictConfig):
             continue
-        for argument, (ok, allowed) in callback_rules(entry.get("_target_")).items():
-            if argument not in entry:
-                continue
-            value = entry.get(argument)
-            if isinstance(value, DictConfig | ListConfig):
-                value = OmegaConf.to_container(value, resolve=True)
-            if not ok(value):
-                raise ConfigError(f"callbacks.{name}.{argument}={typed(value)} is invalid; allowed: {allowed}")
+        for argument, rule in callback_rules(entry.get("_target_")).items():
+            if argument in entry:
+                check_value(f"callbacks.{name}.{argument}", entry.get(argument), rule)
 
 
 def override_rule(key: str) -> tuple[Check, str] | None:
@@ -275,22 +270,31 @@ def override_rule(key: str) -> tuple[Check, str] | None:
     return callback_rules(targets.pop()).get(parts[2]) if len(targets) == 1 else None
 
 
+def check_value(key: str, value: Any, rule: tuple[Check, str], cfg: DictConfig | None = None) -> None:
+    """Refuse ``key``'s ``value`` (a config node is checked as the plain, resolved container it stands for) where
+    ``rule`` does not allow it: ``<key>=<value> is invalid; allowed: <rule's text>``. Given ``cfg``, a value that
+    ``key`` takes from another key of it through an interpolation names that key instead
+    (:func:`interpolated_value_message`)."""
+    ok, allowed = rule
+    if isinstance(value, DictConfig | ListConfig):
+        value = OmegaConf.to_container(value, resolve=True)
+    if ok(value):
+        return
+    source = interpolated_from(cfg, key) if cfg is not None else None
+    if source is not None:  # scheduler.T_max: ${trainer.max_epochs}, which experiment=compare_init sets -1
+        raise ConfigError(interpolated_value_message(cfg, key, value, source, allowed))
+    raise ConfigError(f"{key}={typed(value)} is invalid; allowed: {allowed}")
+
+
 def check_values(cfg: DictConfig, keys: set[str] | None = None) -> None:
     """The values of ``RULES``' keys in ``cfg`` (of ``keys`` alone when given)."""
     absent = object()
-    for key, (ok, allowed) in RULES.items():
+    for key, rule in RULES.items():
         if keys is not None and key not in keys:
             continue
         value = OmegaConf.select(cfg, key, default=absent)
-        if value is absent:
-            continue
-        if isinstance(value, DictConfig | ListConfig):
-            value = OmegaConf.to_container(value, resolve=True)
-        if not ok(value):
-            source = interpolated_from(cfg, key)
-            if source is not None:  # scheduler.T_max: ${trainer.max_epochs}, which experiment=compare_init sets -1
-                raise ConfigError(interpolated_value_message(cfg, key, value, source, allowed))
-            raise ConfigError(f"{key}={typed(value)} is invalid; allowed: {allowed}")
+        if value is not absent:
+            check_value(key, value, rule, cfg)
 
 
 #: what a value of a key means where another key's value comes from it (the refused key then names it)
