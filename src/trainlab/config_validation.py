@@ -36,14 +36,9 @@ from trainlab.callback_entries import metric_logging_callbacks
 from trainlab.config_keys import INSTANTIATION_KEYS, is_under, override_key, override_lines
 from trainlab.config_switches import boolean
 from trainlab.data.data_choices import EVAL_SPLITS, SOURCES
-from trainlab.data.torchvision_mnist import (
-    download_or_explain,
-    missing_files_message,
-    torchvision_files_present,
-    torchvision_unavailable,
-)
+from trainlab.data.torchvision_mnist import obtain_torchvision_files, refuse_unobtainable_files
 from trainlab.distributed.process_world import DDP_STRATEGIES, device_count
-from trainlab.errors import ConfigError, DataError
+from trainlab.errors import ConfigError
 from trainlab.group_options import group_options, option_lacks_key_message, settable_keys
 from trainlab.models.metric_names import epoch_metric_names, natural_direction, validation_metric_names
 from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
@@ -522,17 +517,15 @@ def check_accelerator_present(cfg: DictConfig) -> None:
 
 def check_data_available(cfg: DictConfig) -> None:
     """``data.source=torchvision`` needs full MNIST in ``data.data_dir``: files that are missing and cannot be
-    downloaded (:func:`~trainlab.data.torchvision_mnist.torchvision_unavailable`) are refused here, before anything is
-    written, not once the run has started. ``auto`` and ``bundled`` always have data (the bundled sample); a download
-    that fails on the network is only found by trying it (:func:`fetch_missing_data`, which follows this check). The
-    project's MNIST module only."""
+    downloaded (:func:`~trainlab.data.torchvision_mnist.refuse_unobtainable_files`) are refused here, before anything
+    is written, not once the run has started. ``auto`` and ``bundled`` always have data (the bundled sample); a
+    download that fails on the network is only found by trying it (:func:`fetch_missing_data`, which follows this
+    check). The project's MNIST module only."""
     source = OmegaConf.select(cfg, "data.source")
     if OmegaConf.select(cfg, "data._target_") != MNIST_DATAMODULE or source != "torchvision":
         return
     data_dir, download = OmegaConf.select(cfg, "data.data_dir"), OmegaConf.select(cfg, "data.download", default=True)
-    why = torchvision_unavailable(data_dir, download)
-    if why is not None:
-        raise DataError(missing_files_message(data_dir, download, why))
+    refuse_unobtainable_files(data_dir, download)
 
 
 def fetch_missing_data(cfg: DictConfig) -> None:
@@ -541,14 +534,13 @@ def fetch_missing_data(cfg: DictConfig) -> None:
     before it claims its directory - not once the run has written its event files, ``hparams.yaml`` and
     ``status.json``. A failed download is a :class:`~trainlab.errors.DataError` (exit status 2) that leaves
     ``data.data_dir`` as it was. Files on disk cost a few ``stat`` calls; other sources and other data modules
-    nothing (``auto`` downloads when the task resolves it, and falls back to the bundled sample)."""
+    nothing (``auto`` downloads when the task resolves it, and falls back to the bundled sample). The steps are the
+    data module's own (:func:`~trainlab.data.torchvision_mnist.obtain_torchvision_files`)."""
     source = OmegaConf.select(cfg, "data.source")
     if OmegaConf.select(cfg, "data._target_") != MNIST_DATAMODULE or source != "torchvision":
         return
     data_dir, download = OmegaConf.select(cfg, "data.data_dir"), OmegaConf.select(cfg, "data.download", default=True)
-    if torchvision_files_present(data_dir) or torchvision_unavailable(data_dir, download) is not None:
-        return  # nothing to fetch, or check_data_available's refusal
-    download_or_explain(data_dir, download, OmegaConf.select(cfg, "data.download_timeout_s", default=10))
+    obtain_torchvision_files(data_dir, download, OmegaConf.select(cfg, "data.download_timeout_s", default=10))
 
 
 #: what the project's MNIST module feeds a model: flattened 28 x 28 images of the 10 digits

