@@ -21,6 +21,7 @@ import hydra  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
 from trainlab.config_keys import override_key, override_lines  # noqa: E402
+from trainlab.data.absolute_data_dirs import absolute_data_dirs  # noqa: E402
 from trainlab.dir_lock import release_output_dirs  # noqa: E402
 from trainlab.errors import UserError, exit_for_user_error  # noqa: E402
 from trainlab.hydra_errors import exit_if_options_split_the_overrides, report_config_errors_in_one_line  # noqa: E402
@@ -127,6 +128,7 @@ if __name__ == "__main__":
     sys.argv = leave_hydra_files_to_rank_0(sys.argv)  # under torchrun / SLURM, rank 0 alone writes .hydra/
     exit_if_a_required_group_is_dropped(sys.argv[1:], Path(__file__).resolve().parent / "conf")  # optimizer=null
     sys.argv = null_choices_as_deletions(sys.argv, Path(__file__).resolve().parent / "conf")  # scheduler=null
+    sys.argv = absolute_data_dirs(sys.argv)  # data.data_dir=mydata: ./mydata, recorded so for a resume from elsewhere
     skip_final_garbage_collection()  # before Lightning is imported and registers exit handlers: ~0.5 s less at exit
     report_config_errors_in_one_line()  # an unknown option or key: one line and exit status 2, as below
     try:

@@ -33,13 +33,19 @@ PLAIN_VALUE = re.compile(r"[\w./:+@%-]*", re.ASCII)  # what both Hydra and the s
 def shell_override(key: str, value: Any) -> str:
     """``key=value`` to paste into a shell, quoted only when the value needs it."""
     text = str(value)
+    word = f"{key}={hydra_value(text)}"
+    return word if PLAIN_VALUE.fullmatch(text) else shlex.quote(word)
+
+
+def hydra_value(text: str) -> str:
+    """``text`` as Hydra's override grammar reads it back as that string: as it is where it is plain, else quoted."""
     if PLAIN_VALUE.fullmatch(text):
-        return f"{key}={text}"
+        return text
     # Hydra reads a backslash as itself unless a quote follows it (or it ends the value, before the closing quote):
     # those runs of backslashes are doubled, and a quote is escaped
     escaped = re.sub(r'(\\*)"', lambda m: m.group(1) * 2 + '\\"', text)
     escaped = re.sub(r"(\\+)$", lambda m: m.group(1) * 2, escaped)
-    return shlex.quote(f'{key}="{escaped}"')
+    return f'"{escaped}"'
 
 
 def python_train_py() -> str:
