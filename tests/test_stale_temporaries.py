@@ -162,3 +162,29 @@ def test_a_resumed_sweep_removes_its_killed_writers_temporaries_before_any_job_s
     assert (f"removed 2 unfinished temporary files (14 B) that a killed run left in {sweep_dir}: {summary.name}, "
             f"{job.name}/{status.name}\n") in result.stdout
     assert (job / "status.json").exists() and (job / "checkpoints" / "last.ckpt").exists()
+
+
+def test_a_failed_runs_directory_taken_over_keeps_no_half_written_file_in_its_attempt(train_in_process, tmp_path):
+    """A single run that failed without a checkpoint, run again in its directory: its files go to attempts/0/ - a
+    killed writer's temporary in its named logger's folder went along (set aside before the task cleaned), and the
+    one beside its status.json was removed only after the set-aside, by the task. Both are removed where the command
+    takes the directory's lock, before anything is moved."""
+    run_dir = tmp_path / "run"
+    make(run_dir / "status.json", b'{"status": "failed", "overrides": [], "metrics": {}}')
+    make(run_dir / ".hydra" / "config.yaml", b"the failed run's config")
+    make(run_dir / "lr_0.1" / "events.out.tfevents.1.host.7.0", b"its events")
+    logged = left_by_killed_writer(run_dir / "lr_0.1" / "hparams.yaml")
+    status = left_by_killed_writer(run_dir / "status.json", size=5)
+
+    result = train_in_process("debug=limit", "logger.tensorboard.name=lr_0.1", f"hydra.run.dir={run_dir}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    attempt = run_dir / "attempts" / "0"
+    assert f"{run_dir} held a run that failed without a checkpoint; its files were moved to {attempt}" in (
+        result.stderr)
+    assert sorted(path.relative_to(attempt).as_posix() for path in attempt.rglob("*") if path.is_file()) == [
+        ".hydra/config.yaml", "lr_0.1/events.out.attempt-events.1.host.7.0", "status.json"]
+    assert not logged.exists() and not status.exists()
+    assert list(run_dir.rglob("*.tmp-*")) == []
+    assert result.stdout.count("unfinished temporary file") == 1
+    assert (f"removed 2 unfinished temporary files (12 B) that a killed run left in {run_dir}: {status.name}, "
+            f"lr_0.1/{logged.name}\n") in result.stdout

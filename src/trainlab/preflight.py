@@ -44,9 +44,10 @@ The training task repeats these checks for its own callers (tests, launchers tha
 multirun each job's config and ``ckpt_path`` are checked there, once Hydra has made the job's directory (the
 stacked launcher checks its jobs' configs before it writes any).
 
-A basic sweep, once it holds its directory's lock, removes the temporary files of writes a killed process never
-finished from the sweep directory and its job directories, before any job starts
-(:mod:`trainlab.stale_temporaries`; a single run does so when it claims its directory).
+Once every check has passed, the process that writes there takes the directory's lock - a single run's, or a basic
+sweep's - and there removes the temporary files of writes a killed process never finished (:func:`take_output_dir`,
+:mod:`trainlab.stale_temporaries`): a sweep from the sweep directory and its job directories, before any job starts;
+a single run from its directory before a failed run's files are moved to ``attempts/<n>/``, which keeps none there.
 
 Both note the run or sweep directory for :mod:`trainlab.startup_interrupt`: a Ctrl-C before training names what the
 command wrote there. A multirun whose launcher trains the jobs in processes of their own (joblib, submitit) ends the
@@ -136,16 +137,22 @@ def check_single_run(config: DictConfig) -> None:
                 datamodule = instantiate_key(task, "data")  # (its arguments only: no data is loaded)
                 source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None
                 check_data_source(entry, source, task, path, name, overrides)
-    if writes_run_files() and not resuming and not config.get("resume_sweep") and failed_without_checkpoint(
-            Path(output_dir)):
-        # the earlier run failed before it had anything to resume: its files, .hydra/ and log included, go to
-        # attempts/<n>/ before Hydra writes this run's there
-        hydra = config.hydra
-        lock_or_warn(Path(output_dir), "hydra.run.dir")  # before moving anything: a second command moves nothing
-        target = set_attempt_aside(Path(output_dir), also=tuple(
-            name for name in (hydra.output_subdir, f"{hydra.job.name}.log") if name))
-        print(f"{output_dir} held a run that failed without a checkpoint; its files were moved to {target}",
-              file=sys.stderr)
+
+
+def set_failed_attempt_aside(config: DictConfig) -> None:
+    """A single run started in the directory of a run that failed before it had anything to resume
+    (:func:`~trainlab.run_dir.failed_without_checkpoint`): that run's files, ``.hydra/`` and log included, go to
+    ``attempts/<n>/`` before Hydra writes this run's there. Called by the process that writes the run's files,
+    holding the directory's lock (:func:`take_output_dir`: a second command moves nothing, and the temporaries of
+    the failed run's killed writes are removed, not kept in the attempt)."""
+    output_dir = Path(os.path.abspath(str(config.hydra.run.dir)))
+    if config.get("ckpt_path") is not None or config.get("resume_sweep") or not failed_without_checkpoint(output_dir):
+        return
+    hydra = config.hydra
+    target = set_attempt_aside(output_dir, also=tuple(
+        name for name in (hydra.output_subdir, f"{hydra.job.name}.log") if name))
+    print(f"{output_dir} held a run that failed without a checkpoint; its files were moved to {target}",
+          file=sys.stderr)
 
 
 # the keys check_multirun_values checks (value rules, the data): a command line without them (paths.log_dir, hydra.*,
@@ -303,10 +310,15 @@ def missing_parents(directory: Path) -> list[Path]:
     return missing
 
 
-def lock_or_warn(directory: Path, key: str) -> None:
-    """Hold ``directory``'s lock (:func:`~trainlab.dir_lock.lock_output_dir`); where its file system has none, say
-    so on stderr and go on."""
+def take_output_dir(directory: Path, key: str, sweep: bool = False) -> None:
+    """Hold ``directory``'s lock (:func:`~trainlab.dir_lock.lock_output_dir`; where its file system has none, say
+    so on stderr and go on), then remove the temporaries of writes a killed process never finished there
+    (:mod:`trainlab.stale_temporaries`): where a run's writers write, or for a ``sweep`` in the sweep directory and
+    where each job already in it writes. The one place a directory is cleaned: once the lock says no other command
+    writes there, before anything in it is set aside under ``attempts/`` or written by this command."""
     warn(lock_output_dir(directory, key))
+    runs = sweep_job_dirs(directory) if sweep else [directory]
+    remove_stale_temporaries([directory, *(place for run in runs for place in run_write_dirs(run))], directory)
 
 
 #: where submitit's launchers keep a sweep's job pickles, results and logs (hydra.launcher.submitit_folder's default)
@@ -398,7 +410,8 @@ class Preflight(Callback):
         exit_on_user_error(lambda: check_single_run(config))
         if writes_run_files():
             warn(single_run_launcher_note(override_lines(config.hydra.overrides.hydra)))
-            exit_on_user_error(lambda: lock_or_warn(run_dir, "hydra.run.dir"))  # after every check
+            exit_on_user_error(lambda: take_output_dir(run_dir, "hydra.run.dir"))  # after every check
+            exit_on_user_error(lambda: set_failed_attempt_aside(config))  # once cleaned, under the lock
         NEW_RUN_DIR[:] = made  # set once the lock is held: a command refused by it removes nothing
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
@@ -457,10 +470,8 @@ class Preflight(Callback):
 
                 exit_on_user_error(lambda: check_resumed_configs(config))
             if OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:  # search workers share theirs
-                exit_on_user_error(lambda: lock_or_warn(sweep_dir, "hydra.sweep.dir"))  # after every check
-                # before any job starts, whichever process will train it (trainlab/stale_temporaries.py)
-                remove_stale_temporaries([sweep_dir, *(directory for job in sweep_job_dirs(sweep_dir)
-                                                       for directory in run_write_dirs(job))], sweep_dir)
+                # after every check; cleaned before any job starts, whichever process will train it
+                exit_on_user_error(lambda: take_output_dir(sweep_dir, "hydra.sweep.dir", sweep=True))
         NEW_SWEEP_DIR[:] = made  # this multirun's (a process may run several)
         # in-process launchers only: a worker's job starts where this process cannot see it (joblib, submitit)
         if in_process and (recorded := sweep_dir / "multirun.yaml").is_file() and not recorded.is_symlink():
