@@ -1,5 +1,5 @@
 """The temporaries of atomic writes a killed process left are removed when a run or sweep takes its directory under
-its lock, and nothing else is (trainlab/stale_temporaries.py)."""
+its lock, once, and nothing else is (trainlab/stale_temporaries.py, trainlab.preflight.take_output_dir)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from trainlab.atomic_files import create_temporary
 from trainlab.dir_lock import lock_output_dir, release_output_dirs
+from trainlab.preflight import take_output_dir
 from trainlab.run_dir import claim_run_dir
 
 LOGGER = "trainlab.stale_temporaries"
@@ -32,23 +33,25 @@ def make(path: Path, content: bytes = b"kept") -> Path:
     return path
 
 
-@pytest.fixture
-def locked():
-    """Hold the lock of a directory as a command does (trainlab/dir_lock.py); let go afterwards."""
-    def lock(directory: Path) -> Path:
-        assert lock_output_dir(directory, "hydra.run.dir") is None
-        return directory
-
-    yield lock
+@pytest.fixture(autouse=True)
+def released():
+    """What a test's command took (trainlab/dir_lock.py) is let go afterwards."""
+    yield
     release_output_dirs()
+
+
+def locked(directory: Path) -> Path:
+    """Hold the lock of a directory as a command does, without cleaning it."""
+    assert lock_output_dir(directory, "hydra.run.dir") is None
+    return directory
 
 
 def removed_lines(caplog) -> list[str]:
     return [record.getMessage() for record in caplog.records if record.name == LOGGER]
 
 
-def test_a_resumed_run_removes_only_trainlabs_temporaries_in_the_places_it_writes(tmp_path, locked, caplog):
-    run = locked(tmp_path / "run")
+def test_a_resumed_run_removes_only_trainlabs_temporaries_in_the_places_it_writes(tmp_path, caplog):
+    run = tmp_path / "run"
     make(run / ".hydra" / "config.yaml")
     checkpoint = make(run / "checkpoints" / "last.ckpt", b"the real checkpoint")
     status = left_by_killed_writer(run / "status.json")
@@ -76,7 +79,7 @@ def test_a_resumed_run_removes_only_trainlabs_temporaries_in_the_places_it_write
     kept += [run / ".summary.csv.tmp-ba9876543210", run / ".link.tmp-ba9876543210"]
 
     caplog.set_level(logging.INFO, logger=LOGGER)
-    claim_run_dir(run, resuming_checkpoint=True, resume_sweep=False)  # ckpt_path=last
+    take_output_dir(run, "hydra.run.dir")  # ckpt_path=last, once its checks passed
 
     assert not status.exists() and not last.exists() and not hparams.exists()
     assert all(path.exists() or path.is_symlink() for path in kept)
@@ -86,7 +89,7 @@ def test_a_resumed_run_removes_only_trainlabs_temporaries_in_the_places_it_write
         f"checkpoints/{last.name}, lr_0.1/{hparams.name}"]
 
 
-def test_nothing_is_removed_where_this_process_does_not_hold_the_lock(tmp_path, locked, caplog):
+def test_nothing_is_removed_where_this_process_does_not_hold_the_lock(tmp_path, caplog):
     """Without the lock a live writer of another command could be writing the temporary: it stays. Holding the lock
     of another directory (a sweep's, beside it) is no licence either."""
     from trainlab.stale_temporaries import remove_stale_temporaries, run_write_dirs  # (the other tests: old code too)
@@ -95,7 +98,6 @@ def test_nothing_is_removed_where_this_process_does_not_hold_the_lock(tmp_path, 
     temporary = left_by_killed_writer(run / "checkpoints" / "last.ckpt")
     caplog.set_level(logging.INFO, logger=LOGGER)
     assert remove_stale_temporaries(run_write_dirs(run), run) == []
-    claim_run_dir(run, resuming_checkpoint=True, resume_sweep=False)
     assert temporary.exists() and removed_lines(caplog) == []
     # under the lock, but outside the directory it was asked to clean: not looked at
     beside = left_by_killed_writer(other / "status.json")
@@ -106,38 +108,50 @@ def test_nothing_is_removed_where_this_process_does_not_hold_the_lock(tmp_path, 
     assert remove_stale_temporaries(run_write_dirs(run), run) == [temporary]
 
 
-def test_an_attempt_set_aside_keeps_no_half_written_file(tmp_path, locked, caplog):
+def test_an_attempt_set_aside_keeps_no_half_written_file(tmp_path, caplog):
     """resume_sweep=true moves an unfinished job's files to attempts/<n>/: its checkpoints/ used to carry the killed
-    writer's temporary along, where no later run looks."""
-    sweep = locked(tmp_path / "sweep")
+    writer's temporary along, where no later run looks. The sweep removes it when it takes its lock, before the job
+    claims its directory."""
+    sweep = tmp_path / "sweep"
     job = sweep / "0_optimizer=sgd"
     make(job / "status.json", b'{"status": "interrupted"}')
     make(job / "checkpoints" / "last.ckpt", b"epoch 1")
     temporary = left_by_killed_writer(job / "checkpoints" / "last.ckpt")
     caplog.set_level(logging.INFO, logger=LOGGER)
+    take_output_dir(sweep, "hydra.sweep.dir", sweep=True)
     claim_run_dir(job, resuming_checkpoint=False, resume_sweep=True)
     attempt = job / "attempts" / "0"
     assert (attempt / "checkpoints" / "last.ckpt").read_bytes() == b"epoch 1"
     assert sorted(path.name for path in attempt.rglob("*")) == ["checkpoints", "last.ckpt", "status.json"]
     assert not temporary.exists()
     assert removed_lines(caplog) == [
-        f"removed 1 unfinished temporary file (7 B) that a killed run left in {job}: checkpoints/{temporary.name}"]
+        f"removed 1 unfinished temporary file (7 B) that a killed run left in {sweep}: "
+        f"{job.name}/checkpoints/{temporary.name}"]
 
 
-def test_a_stack_claiming_its_members_leaves_each_other_members_files_alone(tmp_path, locked):
-    """One process (the stacked launcher, the basic one) claims every member's directory under the sweep's lock: a
-    member's claim looks in its own directory only, never in another member's - where a write may be under way."""
-    sweep = locked(tmp_path / "sweep")
+def test_each_directory_is_cleaned_once_when_the_sweep_takes_its_lock_and_not_again_as_a_job_claims_it(
+        tmp_path, caplog):
+    """The sweep cleans its job directories when it takes its lock, before any job starts; a job claiming its
+    directory (the stacked launcher claims every member's, the basic one each job's, in the sweep's process) looks
+    for temporaries no more: what it finds can only be a write of this process under way - a member's."""
+    sweep = tmp_path / "sweep"
     first, second = sweep / "0_optimizer.lr=0.1", sweep / "1_optimizer.lr=0.2"
-    first.mkdir(parents=True)
+    make(first / ".hydra" / "config.yaml")
+    stale = [left_by_killed_writer(first / "status.json"), left_by_killed_writer(second / "checkpoints" / "last.ckpt")]
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    take_output_dir(sweep, "hydra.sweep.dir", sweep=True)
+    assert not any(path.exists() for path in stale)
+    assert removed_lines(caplog) == [
+        f"removed 2 unfinished temporary files (14 B) that a killed run left in {sweep}: {first.name}/"
+        f"{stale[0].name}, {second.name}/checkpoints/{stale[1].name}"]
     claim_run_dir(first, resuming_checkpoint=False, resume_sweep=False)
-    descriptor, writing = create_temporary(first / "status.json")  # the first member's write, not finished yet
-    stale = left_by_killed_writer(second / "checkpoints" / "last.ckpt")
+    descriptor, writing = create_temporary(second / "checkpoints" / "last.ckpt")  # under way, not finished yet
     try:
         claim_run_dir(second, resuming_checkpoint=True, resume_sweep=False)
-        assert writing.exists() and not stale.exists()
+        assert writing.exists()
     finally:
         os.close(descriptor)
+    assert len(removed_lines(caplog)) == 1
 
 
 def test_a_resumed_sweep_removes_its_killed_writers_temporaries_before_any_job_starts(train_in_process, tmp_path):

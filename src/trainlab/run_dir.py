@@ -34,7 +34,6 @@ from trainlab.errors import RunDirInUseError
 from trainlab.logger_dirs import CSV_FILE, EVENT_FILES, logger_dirs
 from trainlab.run_status import STATUS_FILE, read_status
 from trainlab.shell_override import shell_override
-from trainlab.stale_temporaries import remove_stale_temporaries, run_write_dirs
 
 log = logging.getLogger(__name__)
 
@@ -170,13 +169,13 @@ def recorded_objective_to_skip(output_dir: Path, overrides: list[str], ignored_k
 
 
 def claim_run_dir(output_dir: Path, resuming_checkpoint: bool, resume_sweep: bool) -> None:
-    """Make sure this run may write into ``output_dir`` (see the module docstring). Once it may, the temporary files
-    of writes a killed earlier run never finished are removed (:mod:`trainlab.stale_temporaries`, where this process
-    holds the directory's lock): before an earlier attempt is set aside, which would keep them in ``attempts/``."""
+    """Make sure this run may write into ``output_dir`` (see the module docstring). The temporary files of writes a
+    killed earlier run never finished are not looked for here: the command that holds the directory's lock - the
+    run's, or the sweep's over its jobs - removed them when it took the lock, before any job started
+    (:func:`trainlab.preflight.take_output_dir`), so an attempt set aside keeps none; a job's claim could only find
+    a write of this process under way."""
     if not resuming_checkpoint and (resume_sweep or failed_without_checkpoint(output_dir)):
-        remove_stale_temporaries(run_write_dirs(output_dir), output_dir)
         if (target := set_attempt_aside(output_dir)) is not None:
             log.info("%s: the earlier attempt's files were moved to %s", output_dir, target)
         return
     check_run_dir_free(output_dir, resuming_checkpoint)
-    remove_stale_temporaries(run_write_dirs(output_dir), output_dir)

@@ -10,17 +10,19 @@ A temporary may only be removed once no process can still be writing it: a live 
 and its run with it. The directory lock (:mod:`trainlab.dir_lock`) says so: no other command on this machine writes
 in a directory whose lock this process holds, and this command has not written there yet - whatever temporary is
 found is a dead writer's. Hence the removal happens only where this process holds the lock over the directory
-(:func:`remove_stale_temporaries` checks it), at two places:
+(:func:`remove_stale_temporaries` checks it), at one place: where the command takes the lock, once its checks have
+passed (:func:`trainlab.preflight.take_output_dir`), before anything in the directory is moved or written -
 
-* a multirun of Hydra's basic sweeper, in :class:`~trainlab.preflight.Preflight` right after it takes the sweep's
-  lock and before any job starts: the sweep directory itself (``summary.csv``, ``ranking.csv``) and every job
-  directory already in it (a resumed sweep's). This covers every launcher - in-process, stacked (one process that
-  writes every member's directory) and those whose jobs train in worker processes (joblib, submitit): a worker
-  holds no lock of its own and removes nothing, so a temporary a worker is writing is never another's to remove;
-* a run claiming its directory (:func:`trainlab.run_dir.claim_run_dir`) under this process's lock: a single run,
-  resumed (``ckpt_path=last``) or taking over a failed run's directory, and the jobs of a sweep in this process
-  (a stack claims all its members' directories before it writes any) - before an earlier attempt is moved to
-  ``attempts/``, so that no half-written file is kept there as if it were a record.
+* a single run's directory, resumed (``ckpt_path=last``) or taking over a failed run's directory: before that run's
+  files are moved to ``attempts/`` (:func:`trainlab.preflight.set_failed_attempt_aside`), so that no half-written
+  file is kept there as if it were a record;
+* a multirun of Hydra's basic sweeper: the sweep directory itself (``summary.csv``, ``ranking.csv``) and every job
+  directory already in it (a resumed sweep's, whose unfinished jobs' files are set aside as their jobs start), before
+  any job starts. This covers every launcher - in-process, stacked (one process that writes every member's
+  directory) and those whose jobs train in worker processes (joblib, submitit): a worker holds no lock of its own
+  and removes nothing, so a temporary a worker is writing is never another's to remove. A job claiming its
+  directory (:func:`trainlab.run_dir.claim_run_dir`) looks for none again: it could only find a write of this
+  process under way (a stack claims all its members' directories before it writes any).
 
 In a run's directory, the places its writers use are looked at (:func:`run_write_dirs`): the directory itself
 (``status.json``, ``hparams.yaml``, ``requeue.json``), ``checkpoints/`` and the folders its named loggers write into -
