@@ -60,6 +60,7 @@ Hydra reports an exception raised in a callback as a warning and goes on, so a
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -84,7 +85,7 @@ from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_
 from trainlab.stale_temporaries import remove_stale_temporaries, run_write_dirs
 from trainlab.startup_interrupt import end_startup, note_output_dir
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER
-from trainlab.sweep.first_job import check_first_job, check_sweep_has_jobs, forget_composed_jobs
+from trainlab.sweep.first_job import check_first_job, check_sweep_has_jobs, composed_sweep_jobs
 from trainlab.sweep.job_dirs import (
     check_resume_names_its_sweep,
     check_resumed_nets,
@@ -426,12 +427,6 @@ class Preflight(Callback):
         release_output_dirs()
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        try:
-            self.check_multirun(config)
-        finally:
-            forget_composed_jobs()  # the checks' copies of the jobs: the sweeper composes its own
-
-    def check_multirun(self, config: DictConfig) -> None:
         forget_new_output_dirs()
         release_output_dirs()  # an earlier command of this process has ended
         exit_on_user_error(lambda: check_switches(config))
@@ -443,8 +438,11 @@ class Preflight(Callback):
         launcher = OmegaConf.select(config, "hydra.launcher._target_")
         in_process = launcher in IN_PROCESS_LAUNCHERS
         exit_on_user_error(lambda: check_sweep_has_jobs(config))
+        # a basic sweep's jobs, composed once - by the first check that reads them - for the checks below; the
+        # sweeper composes its own
+        jobs = functools.cache(lambda: composed_sweep_jobs(config))
         if launcher != STACKED_LAUNCHER:  # which checks every job of a batch itself before it writes any
-            exit_on_user_error(lambda: check_first_job(config, check_keys=in_process))
+            exit_on_user_error(lambda: check_first_job(config, jobs(), check_keys=in_process))
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         note_output_dir(sweep_dir)  # what a Ctrl-C before the first job trains names as written
         if not in_process:
@@ -465,10 +463,10 @@ class Preflight(Callback):
                     OmegaConf.select(config, "hydra.sweeper._target_"),
                     OmegaConf.select(config, "hydra.sweeper.params"),
                     OmegaConf.select(config, "hydra.runtime.choices", default={}).get("hydra/sweeper"))))
-                # each job that ran there by its recorded config, as the jobs check_first_job composed
+                # each job that ran there by its recorded config, against the jobs composed above (once)
                 from trainlab.sweep.resumed_configs import check_resumed_configs
 
-                exit_on_user_error(lambda: check_resumed_configs(config))
+                exit_on_user_error(lambda: check_resumed_configs(config, jobs()))
             if OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:  # search workers share theirs
                 # after every check; cleaned before any job starts, whichever process will train it
                 exit_on_user_error(lambda: take_output_dir(sweep_dir, "hydra.sweep.dir", sweep=True))

@@ -47,18 +47,19 @@ from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs, empty_sw
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir
 
 
-def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
+def check_first_job(config: DictConfig, composed: list[tuple[int, Path, DictConfig]] | None,
+                    check_keys: bool = True) -> None:
     """Refuse (:class:`~trainlab.errors.ConfigError`) a basic sweep any of whose jobs' tasks would refuse its config,
     before the sweep directory is made (see the module docstring): a refusal of every job in a single run's words,
     one of some jobs naming the first such job. ``config``: the multirun's config, as
     ``on_multirun_start`` gets it (the preflight leaves the stacked launcher, which checks every job of a batch
-    before it writes any, out). ``check_keys=False`` leaves each group's keys to the job (they are checked
-    against the targets' arguments, which imports torch and Lightning: 3-10 s on 2 cores, for nothing in a process
-    whose jobs train in processes of their own - joblib, submitit) where :func:`key_checks_alike` says every job
-    would answer them alike; they are checked here otherwise. Every job's directory is checked too
-    (:func:`~trainlab.sweep.job_dirs.check_distinct_job_dirs`: one of its own, inside the sweep's), with
-    ``resume_sweep=true`` as well."""
-    composed = composed_sweep_jobs(config)
+    before it writes any, out); ``composed``: its jobs, as :func:`composed_sweep_jobs` composed them for it (None:
+    not a basic sweep, or one whose composition failed - left to the sweeper). ``check_keys=False`` leaves each
+    group's keys to the job (they are checked against the targets' arguments, which imports torch and Lightning:
+    3-10 s on 2 cores, for nothing in a process whose jobs train in processes of their own - joblib, submitit) where
+    :func:`key_checks_alike` says every job would answer them alike; they are checked here otherwise. Every job's
+    directory is checked too (:func:`~trainlab.sweep.job_dirs.check_distinct_job_dirs`: one of its own, inside the
+    sweep's), with ``resume_sweep=true`` as well."""
     if composed is None:
         return
     jobs, output_dirs = [job for _, _, job in composed], [(number, output_dir) for number, output_dir, _ in composed]
@@ -81,11 +82,6 @@ def check_first_job(config: DictConfig, check_keys: bool = True) -> None:
     raise_first_refusal(check, [output_dir.name for _, output_dir in output_dirs])
 
 
-# The jobs composed_sweep_jobs composed last, and the multirun config it composed them for: the preflight asks for
-# them more than once (the first-job check, resume_sweep=true's comparison of each job's recorded config)
-COMPOSED_JOBS: list[tuple[DictConfig, list[tuple[int, Path, DictConfig]] | None]] = []
-
-
 def composed_sweep_jobs(config: DictConfig) -> list[tuple[int, Path, DictConfig]] | None:
     """Every job of a basic sweep as ``(job number, its directory, its composed config)``, in job order, composed as
     the sweeper and its launcher will (``hydra.sweeper.params`` and the command line expanded by Hydra's basic
@@ -93,14 +89,13 @@ def composed_sweep_jobs(config: DictConfig) -> list[tuple[int, Path, DictConfig]
     :mod:`trainlab.sweep.composed_configs` - with its ``hydra.job.num`` and ``hydra.job.id`` set as the basic
     launcher sets them; its directory as the launcher makes it). None for another sweeper, where
     Hydra is not initialised, or where the expansion or composition fails (the sweeper expands and composes the jobs
-    again before the first starts, and reports the error in its own words). Composed once per multirun config: a
-    second call with the same ``config`` (the same object) gets the same jobs (:func:`forget_composed_jobs`)."""
+    again before the first starts, and reports the error in its own words). Composed anew on each call: the
+    preflight composes them once and hands them to the checks that read them (:func:`check_first_job`,
+    :func:`~trainlab.sweep.resumed_configs.check_resumed_configs`); the sweeper composes its own."""
     from hydra.core.global_hydra import GlobalHydra
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    if COMPOSED_JOBS and COMPOSED_JOBS[0][0] is config:
-        return COMPOSED_JOBS[0][1]
     if (OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER
             or not GlobalHydra.instance().is_initialized()):
         return None
@@ -114,14 +109,8 @@ def composed_sweep_jobs(config: DictConfig) -> list[tuple[int, Path, DictConfig]
                 job.hydra.job.id, job.hydra.job.num = f"job_id_for_{number}", number  # as the basic launcher does
             composed.append((number, job_output_dir(job), job))
     except (HydraException, OmegaConfBaseException, ValueError):
-        composed = None
-    COMPOSED_JOBS[:] = [(config, composed)]
+        return None
     return composed
-
-
-def forget_composed_jobs() -> None:
-    """Let go of the jobs :func:`composed_sweep_jobs` keeps (the preflight's checks are done with them)."""
-    COMPOSED_JOBS.clear()
 
 
 def raise_first_refusal(check: Callable[[int], None], job_names: list[str]) -> None:

@@ -20,8 +20,9 @@ may change: :data:`RETURNED_KEYS`). With ``ckpt_path=last`` too: the budget (``t
 keep the budget they ran to, and a larger one makes another sweep. A difference is refused before Hydra's sweeper
 writes anything: one line naming the job, the keys and both values, exit status 2.
 
-The jobs are those the first-job check composed already (:func:`~trainlab.sweep.first_job.composed_sweep_jobs`, from
-templates; the stacked launcher's, which that check leaves out, are composed here: ~0.5 s for 100 jobs on 2 cores),
+The jobs are those the preflight composed once for the first-job check
+(:func:`~trainlab.sweep.first_job.composed_sweep_jobs`, from templates; the stacked launcher's, which that check leaves
+out, are composed for this one: ~0.5 s for 100 jobs on 2 cores),
 and each recorded file is read with libyaml where it is there (:func:`~trainlab.recorded_yaml.read_recorded_mapping`):
 the comparison adds ~2 ms a job.
 """
@@ -39,7 +40,6 @@ from trainlab.recorded_yaml import read_recorded_mapping
 from trainlab.run_dir import artifacts, failed_without_checkpoint, naming_overrides
 from trainlab.run_settings import config_settings, differing_settings, left_out_keys, listed_differences
 from trainlab.run_status import read_status
-from trainlab.sweep.first_job import composed_sweep_jobs
 
 #: what the sweep returns to its sweeper, not what a job trains: a resume may change it (a skipped job returns its
 #: recorded value of this command's optimized_metric, trainlab.run_dir.recorded_objective_to_skip; a diverged job
@@ -61,11 +61,11 @@ def ran_before(job_dir: Path, overrides: list[str], exclude_keys: list[str]) -> 
                               == naming_overrides(overrides, exclude_keys))
 
 
-def check_resumed_configs(config: DictConfig) -> None:
+def check_resumed_configs(config: DictConfig, jobs: list[tuple[int, Path, DictConfig]] | None) -> None:
     """Refuse (:class:`~trainlab.errors.RunDirInUseError`) a ``resume_sweep=true`` of a basic sweep one of whose jobs
     ran with other settings than the command composes for it (see the module docstring). ``config``: the
-    multirun's config, as ``on_multirun_start`` gets it."""
-    jobs = composed_sweep_jobs(config)
+    multirun's config, as ``on_multirun_start`` gets it; ``jobs``: its jobs, as
+    :func:`~trainlab.sweep.first_job.composed_sweep_jobs` composed them for it (None: not a basic sweep)."""
     if not jobs:
         return
     exclude_keys = list(config.hydra.job.config.override_dirname.exclude_keys)
