@@ -1,0 +1,89 @@
+"""A sweep config (an experiment, a search) run as a single run is refused unless the command gives every swept key
+its value: ``python train.py experiment=compare_optimizers hydra.mode=RUN`` trained ONE run with the config's own
+optimizer (sgd) and ended with exit status 0, without a word (src/trainlab/sweep/single_run_of_a_sweep.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import CONF_DIR
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import DictConfig
+
+from trainlab.errors import ConfigError
+from trainlab.shell_override import python_train_py
+from trainlab.sweep.single_run_of_a_sweep import check_no_sweep_config_in_single_run
+
+
+def composed(*overrides: str) -> DictConfig:
+    """conf/train.yaml with ``overrides`` and its ``hydra`` node, as Preflight's ``on_run_start`` gets it."""
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return compose(config_name="train", overrides=list(overrides), return_hydra_config=True)
+
+
+def test_an_experiment_run_with_hydra_mode_run_is_refused_naming_the_swept_key_and_both_ways_out():
+    config = composed("experiment=compare_optimizers", "debug=limit", "hydra.mode=RUN")
+    with pytest.raises(ConfigError) as refusal:
+        check_no_sweep_config_in_single_run(config, argv=["experiment=compare_optimizers", "debug=limit",
+                                                          "hydra.mode=RUN"])
+    train = python_train_py()
+    assert str(refusal.value) == (
+        "experiment=compare_optimizers with hydra.mode=RUN: the experiment is a sweep over optimizer "
+        "(sgd,momentum,adagrad,adam), which a single run ignores: it would train one run with the config's own "
+        f"optimizer; nothing was written. allowed: the sweep ({train} experiment=compare_optimizers debug=limit), "
+        f"or one of its jobs alone, each swept key given its value ({train} experiment=compare_optimizers "
+        "debug=limit hydra.mode=RUN optimizer=<value>)")
+
+
+def test_a_search_run_as_a_single_run_names_only_the_swept_keys_the_command_left_out():
+    """Experiment F's 16 weight scales would not fit on the line: a long list of values is left out."""
+    config = composed("hparams_search=random", "optimizer.lr=0.01", "hydra.mode=RUN")
+    with pytest.raises(ConfigError, match=r"^hparams_search=random with hydra.mode=RUN: the experiment is a sweep "
+                       r"over model.weight_decay \(tag\(log, interval\(1e-8, 1e-4\)\)\), which a single run ignores"):
+        check_no_sweep_config_in_single_run(config, argv=["hydra.mode=RUN"])
+    config = composed("experiment=compare_batchnorm", "hydra.mode=RUN")
+    with pytest.raises(ConfigError, match=r"^experiment=compare_batchnorm with hydra.mode=RUN: the experiment is a "
+                       r"sweep over model.net.batch_norm \(custom,none\) and init.std, which a single run ignores: "
+                       r"it would train one run with the config's own model.net.batch_norm and init.std;"):
+        check_no_sweep_config_in_single_run(config, argv=["hydra.mode=RUN"])
+
+
+def test_a_config_of_ones_own_that_sweeps_without_multirun_mode_is_refused_without_m():
+    """A config without ``hydra.mode: MULTIRUN`` started without -m: the way out is -m."""
+    config = composed("experiment=compare_optimizers", "hydra.mode=RUN")
+    with pytest.raises(ConfigError) as refusal:
+        check_no_sweep_config_in_single_run(config, argv=["experiment=compare_optimizers"])
+    assert str(refusal.value).startswith("experiment=compare_optimizers without -m: the experiment is a sweep ")
+    assert f"allowed: the sweep ({python_train_py()} -m experiment=compare_optimizers), or" in str(refusal.value)
+
+
+@pytest.mark.parametrize("overrides", [
+    ["experiment=compare_optimizers", "hydra.mode=RUN", "optimizer=adam"],
+    ["experiment=compare_batchnorm", "hydra.mode=RUN", "model.net.batch_norm=none", "init.std=0.01"],
+    ["hparams_search=random", "hydra.mode=RUN", "optimizer.lr=0.01", "model.weight_decay=1e-6"],
+    ["optimizer=adam"],
+    ["experiment=compare_optimizers", "hydra.mode=RUN", "hydra.sweeper.params=null"],
+], ids=["one-job", "one-job-of-two-keys", "one-trial", "no-sweep", "sweep-dropped"])
+def test_a_single_run_that_gives_every_swept_key_its_value_is_one_job_and_runs(overrides):
+    """A sweep's job run alone (its resume command: ckpt_path=last hydra.mode=RUN with the job's overrides)."""
+    check_no_sweep_config_in_single_run(composed(*overrides), argv=overrides)
+
+
+@pytest.mark.xfail(strict=True, reason="needs Preflight.on_run_start to call check_no_sweep_config_in_single_run "
+                                       "(src/trainlab/preflight.py, owned elsewhere): remove this mark with that line")
+def test_train_py_refuses_an_experiment_with_hydra_mode_run_before_writing_anything(train_in_process, tmp_path):
+    run = tmp_path / "run"
+    result = train_in_process("experiment=compare_optimizers", "hydra.mode=RUN", "debug=limit",
+                              f"hydra.run.dir={run}")
+    assert result.returncode == 2
+    assert re.fullmatch(
+        r"error: experiment=compare_optimizers with hydra.mode=RUN: the experiment is a sweep over optimizer "
+        r"\(sgd,momentum,adagrad,adam\), which a single run ignores: it would train one run with the config's own "
+        r"optimizer; nothing was written. allowed: the sweep \(\S+ \S*train\.py .*experiment=compare_optimizers "
+        r"debug=limit\), or one of its jobs alone, each swept key given its value \(\S+ \S*train\.py .*"
+        f"experiment=compare_optimizers debug=limit {re.escape(f'hydra.run.dir={run}')} hydra.mode=RUN "
+        r"optimizer=<value>\)", result.stderr.splitlines()[-1])
+    assert not run.exists() and not (tmp_path / "outputs").exists()
