@@ -72,8 +72,6 @@ def test_a_single_run_that_gives_every_swept_key_its_value_is_one_job_and_runs(o
     check_no_sweep_config_in_single_run(composed(*overrides), argv=overrides)
 
 
-@pytest.mark.xfail(strict=True, reason="needs Preflight.on_run_start to call check_no_sweep_config_in_single_run "
-                                       "(src/trainlab/preflight.py, owned elsewhere): remove this mark with that line")
 def test_train_py_refuses_an_experiment_with_hydra_mode_run_before_writing_anything(train_in_process, tmp_path):
     run = tmp_path / "run"
     result = train_in_process("experiment=compare_optimizers", "hydra.mode=RUN", "debug=limit",

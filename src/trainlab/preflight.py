@@ -93,6 +93,7 @@ from trainlab.sweep.job_dirs import (
     check_sweep_dir_free,
     sweep_job_dirs,
 )
+from trainlab.sweep.single_run_of_a_sweep import check_no_sweep_config_in_single_run
 from trainlab.sweep.submitit_local_stop import LOCAL_LAUNCHER
 from trainlab.sweep.submitit_refusal import SLURM_LAUNCHER, is_submitit, report_job_refusals_in_one_line
 from trainlab.sweep.worker_stop import defer_stop_for_workers
@@ -404,6 +405,7 @@ class Preflight(Callback):
         release_output_dirs()  # an earlier command of this process has ended
         exit_on_user_error(lambda: check_switches(config))
         exit_on_user_error(lambda: check_no_sweep_keys_in_single_run(config))
+        exit_on_user_error(lambda: check_no_sweep_config_in_single_run(config))  # experiment=... hydra.mode=RUN
         exit_on_user_error(lambda: check_run_locations(config, "hydra.run.dir"))
         run_dir = Path(os.path.abspath(str(config.hydra.run.dir)))
         note_output_dir(run_dir)  # what a Ctrl-C from here on names as written
