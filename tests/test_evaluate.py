@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +88,18 @@ def test_evaluate_prints_the_table_without_lightnings_device_lines(finished_run,
         lightning_info.removeHandler(handler)
     assert [record.getMessage() for record in records if "available" in record.getMessage()] == []
     assert "| test |" in capsys.readouterr().out
+
+
+@pytest.mark.slow  # a subprocess importing Lightning: ~5 s
+def test_python_m_trainlab_evaluate_prints_the_same_table(finished_run):
+    """``python -m trainlab.evaluate RUN --split test`` printed nothing and exited 0 (the module had no __main__)."""
+    result = subprocess.run([sys.executable, "-m", "trainlab.evaluate", str(finished_run), "--split", "test"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = read_status(finished_run)["metrics"]
+    assert result.stdout.splitlines() == [f"{finished_run}, --ckpt last:", "", "| split | loss | acc |",
+                                          "|---|---|---|",
+                                          f"| test | {metrics['test/loss']:.4f} | {metrics['test/acc']:.4f} |"]
 
 
 def narrower_copy(run: Path, to: Path) -> Path:

@@ -5,6 +5,9 @@
                                                 experiments A-I and their reports (also `make reproduce`)
     trainlab evaluate <run_dir> [--ckpt last|best|PATH] [--split val test ...]
                                                 loss and accuracy of a run's checkpoint
+
+``python -m trainlab <command> ...`` and ``python -m trainlab.<command> ...`` (report, reproduce, evaluate) run the
+same parser, for an interpreter whose console scripts are not on PATH.
 """
 
 from __future__ import annotations
@@ -48,6 +51,21 @@ def default_output_dir(args: argparse.Namespace) -> Path | None:
     return None
 
 
+def parse_arguments(parser: argparse.ArgumentParser, commands: argparse._SubParsersAction,
+                    argv: list[str]) -> argparse.Namespace:
+    """``argv`` parsed; an unknown option after a command is refused by that command's parser, with its usage
+    (``trainlab report: error: unrecognized arguments: --outt x``) and exit status 2: the top-level parser's own
+    refusal shows the top-level usage, which names the commands and none of their options."""
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        command = commands.choices[args.command]
+        after = argv[argv.index(args.command) + 1:]  # the top level takes only -h before its command
+        if set(unknown) <= set(after):
+            command.error(f"unrecognized arguments: {' '.join(unknown)}")
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     skip_final_garbage_collection()
     parser = argparse.ArgumentParser(prog="trainlab", description="trainlab command line")
@@ -64,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--ckpt", default="last", help="last (default), best, or a checkpoint file")
     evaluate.add_argument("--split", nargs="+", default=["val", "test"], metavar="SPLIT",
                           help="splits to evaluate: val, train, test (default: val test)")
-    args = parser.parse_args(argv)
+    args = parse_arguments(parser, commands, sys.argv[1:] if argv is None else argv)
 
     out_problem = location_problem(args.out) if getattr(args, "out", None) else None
     if out_problem is not None:  # before anything runs, as train.py checks hydra.run.dir

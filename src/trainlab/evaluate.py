@@ -199,3 +199,11 @@ def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
         loss_name, acc_name = EVAL_METRIC_NAMES[split]
         results[split] = {"loss": metric_number(metrics[loss_name]), "acc": metric_number(metrics[acc_name])}
     return results
+
+
+if __name__ == "__main__":  # python -m trainlab.evaluate RUN_DIR ...: the same as trainlab evaluate RUN_DIR ...
+    import sys
+
+    from trainlab.cli import main
+
+    sys.exit(main(["evaluate", *sys.argv[1:]]))

@@ -204,3 +204,9 @@ def reproduce(out: str | None = None, quick: bool = False, only: list[str] | Non
         write_text_atomically(root / "index.md", index_markdown(rows, root, command))
     print(f"all done in {time.monotonic() - started:.1f} s: {root / 'index.md'}")
     return 0
+
+
+if __name__ == "__main__":  # python -m trainlab.reproduce ...: the same as trainlab reproduce ...
+    from trainlab.cli import main
+
+    sys.exit(main(["reproduce", *sys.argv[1:]]))
