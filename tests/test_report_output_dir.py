@@ -170,3 +170,60 @@ def test_a_report_whose_jobs_all_have_curves_warns_of_nothing(tmp_path, capsys):
     assert main(["report", str(sweep)]) == 0
     assert "warning" not in capsys.readouterr().err
     assert "No curves" not in (sweep / "report" / "summary.md").read_text()
+
+
+def make_sweep_without_curves(path: Path, status: str, jobs: int = 2) -> Path:
+    """A sweep of experiment B (``compare_optimizers``, whose figure is the loss curves) none of whose jobs left
+    curves: ``status`` ``failed`` - every job failed at its start, before its first logged step - or ``completed``
+    (trained with ``logger=none``)."""
+    (path / "multirun.yaml").parent.mkdir(parents=True)
+    (path / "multirun.yaml").write_text("{}\n")
+    for number in range(jobs):
+        job = path / f"{number}_seed={number}"
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "hydra.yaml").write_text(
+            "hydra:\n  runtime:\n    choices:\n      experiment: compare_optimizers\n")
+        write_status(job, status, [f"seed={number}"], {}, None, 0.1,
+                     error="RuntimeError: boom" if status == "failed" else None)
+    return path
+
+
+def test_a_sweep_whose_jobs_all_failed_at_their_start_has_no_blank_figure_and_says_why(tmp_path, capsys):
+    """It drew optimizers_loss.png as empty axes (0-1) and said nothing about it."""
+    sweep = make_sweep_without_curves(tmp_path / "sweep", "failed")
+    assert main(["report", str(sweep)]) == 0  # as when some jobs left no curves: a warning, the report written
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [f"summary: {sweep / 'report' / 'summary.md'}"]
+    assert captured.err.splitlines() == [
+        f"warning: no figure of {sweep}: the jobs left no TensorBoard events or metrics.csv (jobs 0, 1: failed); "
+        "each job's status.json says why it ended; summary.md lists the jobs"]
+    assert list((sweep / "report").glob("*.png")) == []
+    summary = (sweep / "report" / "summary.md").read_text()
+    assert "| 0 | 0 | failed |\n| 1 | 1 | failed |\n" in summary
+    assert summary.endswith("No curves: the jobs left no TensorBoard events or metrics.csv (jobs 0, 1: failed); "
+                            "each job's status.json says why it ended. The report has no figure.\n")
+
+
+def test_a_sweep_trained_without_a_logger_has_no_blank_figure_and_names_the_logger(tmp_path, capsys):
+    sweep = make_sweep_without_curves(tmp_path / "sweep", "completed", jobs=10)
+    assert main(["report", str(sweep)]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f"warning: no figure of {sweep}: the jobs left no TensorBoard events or metrics.csv (logger=none?); the "
+        "figures need logger=tensorboard (the default) or logger=csv (jobs 0, 1, 2, 3, 4, 5, 6, 7 and 2 more: "
+        "completed); summary.md lists the jobs"]
+    assert sorted(p.name for p in (sweep / "report").iterdir() if not p.name.startswith("events.")) == [
+        RECORD, "summary.md"]
+
+
+def test_an_earlier_figure_is_removed_when_no_job_has_curves_any_more(tmp_path, capsys):
+    sweep = make_sweep(tmp_path / "sweep")
+    assert main(["report", str(sweep)]) == 0
+    for job in ("0_optimizer=sgd", "1_optimizer=adam"):
+        (sweep / job / "metrics.csv").unlink()
+    capsys.readouterr()
+    assert main(["report", str(sweep)]) == 0
+    captured = capsys.readouterr()
+    assert f"removed {sweep / 'report' / 'overlay_train_loss.png'} (the earlier report's; this report does not draw " \
+           "it)" in captured.out
+    assert captured.err.startswith(f"warning: no figure of {sweep}: ")
+    assert list((sweep / "report").glob("*.png")) == []

@@ -4,7 +4,7 @@ Outputs, in ``<sweep_dir>/report/`` unless ``out`` is given:
 
 * ``<figure>.png`` - the book-style figure of the recognised experiment (B/D: smoothed loss curves; F: 4×4
   accuracy grid; G/H: train vs test accuracy; I: top-20 trials) or, for any other sweep, one overlay against the
-  step of each of :data:`OVERLAY_TAGS` the jobs logged;
+  step of each of :data:`OVERLAY_TAGS` the jobs logged; none where no job left curves (a warning says why);
 * ``summary.md`` - one row per job: swept values, status, final metrics;
 * a TensorBoard run ``report`` (event file in the same directory) with every figure as an image;
 * ``.report.json`` - the record of what the report wrote, so that a new report of the same sweep replaces it (and
@@ -59,8 +59,7 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
         cells += [f"{job.metrics[m]:.4f}" if m in job.metrics else "" for m in metrics]
         lines.append("| " + " | ".join(cells) + " |")
     if not any(job.scalars for job in jobs):
-        lines += ["", "No curves: the jobs left no TensorBoard events or metrics.csv (logger=none?); the figures need "
-                  "logger=tensorboard (the default) or logger=csv."]
+        lines += ["", f"No curves: {no_curves_reason(jobs)}. The report has no figure."]
     elif missing := jobs_without_curves(jobs):
         lines += ["", f"No curves for job{'s' if len(missing) > 1 else ''} "
                   f"{', '.join(job.short_name for job in missing)}: "
@@ -68,11 +67,37 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
     return "\n".join(lines) + "\n"
 
 
+def jobs_by_status(jobs: list[JobRun], shown: int = 8) -> str:
+    """``jobs 0, 1: failed; job 2: completed`` - the jobs' numbers grouped by status, ``shown`` of each at most."""
+    groups: dict[str, list[str]] = {}
+    for job in jobs:
+        groups.setdefault(job.status, []).append(job.short_name)
+    return "; ".join(f"job{'s' if len(names) > 1 else ''} {', '.join(names[:shown])}"
+                     f"{f' and {len(names) - shown} more' if len(names) > shown else ''}: {status}"
+                     for status, names in groups.items())
+
+
+def no_curves_reason(jobs: list[JobRun]) -> str:
+    """Why no job of the sweep has a curve: which jobs, their status, and the way to curves. A job that trained
+    (completed, diverged) logged none (``logger=none``); one that failed or was interrupted may have ended before
+    its first logged step - its status.json says why."""
+    if any(job.status in ("completed", "diverged") for job in jobs):
+        return ("the jobs left no TensorBoard events or metrics.csv (logger=none?); the figures need "
+                f"logger=tensorboard (the default) or logger=csv ({jobs_by_status(jobs)})")
+    return (f"the jobs left no TensorBoard events or metrics.csv ({jobs_by_status(jobs)}); each job's status.json "
+            "says why it ended")
+
+
 def jobs_without_curves(jobs: list[JobRun]) -> list[JobRun]:
     """The jobs that left no scalar series while others of the sweep did: their event files were deleted, emptied
     or damaged, or the job failed before its first logged step. The figures cannot draw them; the report says so
     rather than drawing a sweep with a job silently missing."""
     return [job for job in jobs if not job.scalars] if any(job.scalars for job in jobs) else []
+
+
+def has_a_trial_to_rank(jobs: list[JobRun]) -> bool:
+    """Whether a search's top-trials figure has a trial to show: one that completed with an objective."""
+    return any(job.status == "completed" and job.objective is not None for job in jobs)
 
 
 def draw(jobs: list[JobRun], keys: list[str], experiment: str | None, minimize: bool = False,
@@ -86,7 +111,7 @@ def draw(jobs: list[JobRun], keys: list[str], experiment: str | None, minimize: 
             sampler = sampler_choice(jobs)  # hparams_search=random hydra/sweeper/optuna_sampler=gp is a GP search
             if sampler is not None:
                 title = f"I: {SEARCHES.get(sampler, sampler)} search"
-            if not any(job.status == "completed" and job.objective is not None for job in jobs):
+            if not has_a_trial_to_rank(jobs):
                 return {}  # no trial to rank: summary.md lists them (build_report says so)
             return {stem: function(jobs, keys, title, minimize=minimize, metric=metric or "objective")}
         return {stem: function(jobs, keys, title)}
@@ -112,8 +137,10 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
                  tell: Callable[[str], None] = print, warn: Callable[[str], None] = warn_on_stderr) -> dict[str, Path]:
     """Write the report of ``sweep_dir`` into ``out`` (``<sweep_dir>/report`` when None); return {name: path} of
     the figures and summary written. ``tell`` gets one line per file of an earlier report that was replaced or
-    removed, ``warn`` one per job the figures leave out (:func:`jobs_without_curves`); a directory holding anything
-    else where the report writes is refused before anything is written (:mod:`trainlab.report.output_dir`)."""
+    removed, ``warn`` one per job the figures leave out (:func:`jobs_without_curves`), or one line saying why there
+    is no figure when no job left curves (a figure would be empty axes; summary.md is written all the same, and the
+    command's status stays 0, as when some jobs left none); a directory holding anything else where the report
+    writes is refused before anything is written (:mod:`trainlab.report.output_dir`)."""
     import matplotlib.pyplot as plt
     from torch.utils.tensorboard import SummaryWriter
 
@@ -123,9 +150,12 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
         warn(f"{job.path} ({job.status}) left no curves - no readable TensorBoard events or metrics.csv: "
              "the figures leave it out")
     minimize, metric = search_minimizes(sweep_dir), optimized_metric(jobs)
-    drawn = draw(jobs, keys, experiment, minimize, metric)
-    if not drawn and experiment in FIGURES:
+    has_curves = any(job.scalars for job in jobs)
+    drawn = draw(jobs, keys, experiment, minimize, metric) if has_curves else {}  # else empty axes: none
+    if FIGURES.get(experiment, (None,))[0] is figures.top_trials_grid and not has_a_trial_to_rank(jobs):
         warn(f"no trial of {sweep_dir} completed with an objective: no top-trials figure; summary.md lists the trials")
+    elif not has_curves:
+        warn(f"no figure of {sweep_dir}: {no_curves_reason(jobs)}; summary.md lists the jobs")
     written: dict[str, Path] = {}
     try:
         report = ReportDir.claim(sweep_dir, Path(out) if out is not None else None,
