@@ -38,7 +38,7 @@ from trainlab.run_status import read_status, write_status
 from trainlab.search import optuna_search
 from trainlab.search.optuna_search import OptunaSearch
 from trainlab.search.sampler_factory import build_sampler
-from trainlab.search.search_space import parse_search_space
+from trainlab.search.search_space import ALLOWED_FORMS, parse_search_space
 from trainlab.search.storage import open_storage
 from trainlab.search.study_settings import same_setting, study_settings
 from trainlab.search.trial_budget import is_surplus, trials_left
@@ -993,6 +993,11 @@ def test_two_processes_share_one_study(data_dir, tmp_path):
                                  "on the command line: python train.py hparams_search=tpe 'optimizer.lr=tag(log, "
                                  "interval(1e-4, 1e-1))', or in an hparams_search config: "),
     ("optimizer.lr=range(0.001,0.01)", "error: optimizer.lr=range(0.001,0.01): range(0.001, 0.01, 1) holds one value"),
+    # a sweep function Hydra's grammar cannot call: Hydra's raw parse error named neither the allowed forms
+    ("optimizer.lr=interval(0.1)", "error: optimizer.lr=interval(0.1): TypeError while evaluating 'interval(0.1)': "
+                                   "missing a required argument: 'end'; allowed: interval(a, b), "),
+    ("optimizer.lr=intervall(0.1,0.2)", "error: optimizer.lr=intervall(0.1,0.2): HydraException while evaluating "
+                                        "'intervall(0.1,0.2)': Unknown function 'intervall'; allowed: "),
     ("hydra.sweeper.storage=optuna.journal", "error: hydra.sweeper.storage=optuna.journal is no database URL "
                                              "(<dialect>://...) and no journal (journal:<file>); did you mean "
                                              "hydra.sweeper.storage=journal:optuna.journal? allowed: "),
@@ -1018,6 +1023,28 @@ def test_bad_search_settings_fail_in_one_line_before_any_trial(override, message
     assert "Traceback" not in result.stderr and "Error getting class" not in result.stdout + result.stderr
     assert not list(tmp_path.rglob("status.json")) and not list(tmp_path.rglob("*.tfevents.*"))
     assert not list(tmp_path.rglob("optuna.journal"))  # refused before the study's file is made
+
+
+def test_a_search_value_hydra_cannot_evaluate_is_one_line_naming_the_override_and_the_allowed_forms(
+        train_in_process, tmp_path):
+    """``'optimizer.lr=interval(0.1)'`` gave Hydra's parse error ("cannot parse the override ...: Error parsing
+    override ... See https://hydra.cc/...") without the forms a search takes, which its other malformed values list."""
+    result = train_in_process("hparams_search=tpe", "hydra.sweeper.n_trials=2", "trainer.max_epochs=1",
+                              f"hydra.sweep.dir={tmp_path / 'E'}", "optimizer.lr=interval(0.1)")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: optimizer.lr=interval(0.1): TypeError while evaluating 'interval(0.1)': missing a required argument: "
+        f"'end'; allowed: {ALLOWED_FORMS}"]
+    assert not (tmp_path / "E").exists()
+
+
+def test_a_basic_sweeps_unparsable_sweep_value_keeps_hydras_message(train_in_process, tmp_path):
+    """The search's forms are no way out of a basic sweep (no interval there): its line stays Hydra's."""
+    result = train_in_process("-m", f"hydra.sweep.dir={tmp_path / 'E'}", "optimizer.lr=interval(0.1)")
+    assert result.returncode == 2
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("error: cannot parse the override 'optimizer.lr=interval(0.1)': ")
+    assert "allowed" not in line
 
 
 def test_a_trial_told_by_its_storage_id_gets_its_outcome_and_a_finished_trial_keeps_the_first(tmp_path, caplog):

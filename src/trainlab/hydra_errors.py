@@ -10,13 +10,14 @@ to your config use +optimzer=adam" (for a misspelt key, the wrong fix), and exit
     error: optimizer=adamm: no option 'adamm' in config group optimizer; allowed: adagrad, adam, ...; did you mean adam?
     error: optimzer: unknown key; allowed top-level keys and config groups: callbacks, ...; did you mean optimizer?
 
-and exit with status 2; so do the basic sweeper's refusal of a sweep it cannot enumerate (``interval()``), a config
-group swept over ``null`` (``-m scheduler=null,step``: Hydra's defaults list raises a ValueError), a run or job
-directory whose name the file system refuses (``ENAMETOOLONG``: a job is named from its overrides), a config file
-that is not valid YAML (the file, the line and the column, where yaml printed a ~100-line traceback), and a
-:class:`~trainlab.errors.UserError` raised outside the task (a sweeper's settings, checked before any job). Every
-other exception still goes to Hydra's report. ``HYDRA_FULL_ERROR=1`` prints the full traceback before each of these
-lines; the exit status stays 2.
+and exit with status 2 (a search's value whose sweep function Hydra cannot call, ``'optimizer.lr=interval(0.1)'``,
+names the forms a search takes, as a malformed search-space entry does); so do the basic sweeper's refusal of a
+sweep it cannot enumerate (``interval()``), a config group swept over ``null`` (``-m scheduler=null,step``: Hydra's
+defaults list raises a ValueError), a run or job directory whose name the file system refuses (``ENAMETOOLONG``: a
+job is named from its overrides), a config file that is not valid YAML (the file, the line and the column, where
+yaml printed a ~100-line traceback), and a :class:`~trainlab.errors.UserError` raised outside the task (a sweeper's
+settings, checked before any job). Every other exception still goes to Hydra's report. ``HYDRA_FULL_ERROR=1`` prints
+the full traceback before each of these lines; the exit status stays 2.
 
 Hydra offers no public hook for this: the wrapper replaces ``hydra._internal.utils.run_and_report``, the function
 through which ``hydra.main`` runs composition and the task (``tests/test_hydra_errors.py`` pins the messages, so a
@@ -133,6 +134,8 @@ def one_line_message(error: HydraException) -> str:
                 "hparams_search=random or hparams_search=tpe (Optuna); the basic sweeper takes lists (a,b,c), "
                 "range() and glob()")
     if isinstance(error, OverrideParseException):
+        if SWEEP_FUNCTION_ERROR.search(error.message) and searching(sys.argv[1:]):
+            return search_value_message(error)
         return f"cannot parse the override {error.override!r}: {squashed(error.message)}" + quoting_advice(
             error.override)
     if isinstance(error, MissingConfigException) and error.options is not None and error.missing_cfg_file:
@@ -189,6 +192,28 @@ def one_line_message(error: HydraException) -> str:
     if isinstance(cause, OmegaConfBaseException):
         message += f" ({str(cause).splitlines()[0]})"
     return message
+
+
+# Hydra's grammar calling one of its functions with arguments it does not take: interval(0.1), intervall(1, 2)
+SWEEP_FUNCTION_ERROR = re.compile(r"^\w+ while evaluating '", re.MULTILINE)
+# the command line's choice of a sampling sweeper: hparams_search=random|tpe|..., hydra/sweeper=trainlab_optuna
+SEARCH_CHOICE = re.compile(r"\+{0,2}(hparams_search=(?!null$).+|hydra/sweeper=.*optuna.*)")
+
+
+def searching(argv: list[str]) -> bool:
+    """Whether the command line chooses a search (Optuna samples its values), as far as the words tell: Hydra
+    parses every override before it composes the config that names the sweeper."""
+    return any(SEARCH_CHOICE.fullmatch(word) for word in argv)
+
+
+def search_value_message(error: OverrideParseException) -> str:
+    """A search value whose sweep function Hydra could not call (``optimizer.lr=interval(0.1)``: no end): the
+    override, what is wrong and the forms a search takes - the line a malformed ``hydra.sweeper.params`` entry
+    gets (:func:`trainlab.search.search_space.entry_error`), where Hydra's said neither the allowed forms nor
+    the override alone."""
+    from trainlab.search.search_space import entry_error, parse_problem
+
+    return str(entry_error(error.override, parse_problem(error.message)))
 
 
 #: config groups whose options put their keys at the top level (``# @package _global_``): no key of their own
