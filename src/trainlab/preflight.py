@@ -297,8 +297,9 @@ NEW_RUN_DIR: list[Path] = []
 # The multirun.yaml a sweep found in its directory (its path and bytes), until one of its jobs starts: Hydra's sweeper
 # rewrites the file before the launcher runs, and a launcher that refuses the sweep before any job starts (the
 # stacked launcher checks every job first) left the refused command's overrides recorded there - a later
-# resume_sweep=true of the sweep that did train there was then refused as another sweep's.
-EARLIER_MULTIRUN_YAML: list[tuple[Path, bytes]] = []
+# resume_sweep=true of the sweep that did train there was then refused as another sweep's. None: the directory held
+# none (a basic sweep's, under its lock), and the refused command's is removed - it described no sweep that ran there.
+EARLIER_MULTIRUN_YAML: list[tuple[Path, bytes | None]] = []
 
 
 def missing_parents(directory: Path) -> list[Path]:
@@ -356,7 +357,8 @@ def remove_refused_output_dir() -> None:
     """After a refusal (exit status 2): the sweep or run directory this command made, if it holds only Hydra's files
     (:func:`holds_only_hydra_files`: a sweep refused at its first job, a run refused once its data is known), is
     removed - the refused command leaves nothing behind; in a sweep directory that existed, the ``multirun.yaml``
-    found there is put back if no job had started (:data:`EARLIER_MULTIRUN_YAML`). One that cannot be removed or
+    found there is put back, or the one written where there was none removed, if no job had started
+    (:data:`EARLIER_MULTIRUN_YAML`). One that cannot be removed or
     put back is named in a warning; the refusal keeps its message and exit status."""
     made = [paths[:] for paths in (NEW_SWEEP_DIR, NEW_RUN_DIR) if paths]
     to_remove = [paths for paths in made if refusal_removes(paths[0])]
@@ -378,9 +380,14 @@ def remove_refused_output_dir() -> None:
                 break
 
 
-def put_back(path: Path, content: bytes) -> None:
-    """``path`` holds ``content`` again (atomically), unless it does already."""
+def put_back(path: Path, content: bytes | None) -> None:
+    """``path`` holds ``content`` again (atomically), unless it does already; ``content`` None: the file ``path``
+    is removed (a directory there is not the command's)."""
     try:
+        if content is None:
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+            return
         if path.is_file() and path.read_bytes() == content:
             return
         write_atomically(path, lambda handle: handle.write(content))
@@ -474,8 +481,12 @@ class Preflight(Callback):
                 exit_on_user_error(lambda: take_output_dir(sweep_dir, "hydra.sweep.dir", sweep=True))
         NEW_SWEEP_DIR[:] = made  # this multirun's (a process may run several)
         # in-process launchers only: a worker's job starts where this process cannot see it (joblib, submitit)
-        if in_process and (recorded := sweep_dir / "multirun.yaml").is_file() and not recorded.is_symlink():
+        recorded = sweep_dir / "multirun.yaml"
+        if in_process and recorded.is_file() and not recorded.is_symlink():
             EARLIER_MULTIRUN_YAML[:] = [(recorded, recorded.read_bytes())]
+        elif (in_process and not made and not recorded.exists() and not recorded.is_symlink()
+              and OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER):  # under the sweep's lock
+            EARLIER_MULTIRUN_YAML[:] = [(recorded, None)]  # a directory of the user's: the sweep writes beside
         if is_submitit(OmegaConf.select(config, "hydra.launcher")):
             report_job_refusals_in_one_line()  # a job's config error: one line, exit status 2, as basic's jobs
         defer_stop_for_workers(config)  # last: a multirun refused above leaves no handler (sweep/worker_stop.py)

@@ -16,10 +16,12 @@ sweeper), the launcher composes every job's config, cuts the jobs into stacks
 
 Before the first stack trains, every job of the batch is checked
 (:func:`trainlab.stacked.train_stack.completed_objectives`): a config error, a directory that holds another run or a
-``ckpt_path`` that names no checkpoint file (:meth:`StackedLauncher._check_checkpoint_paths`) stops the sweep before
-any job trains or writes its files - but under ``resume_sweep=true ckpt_path=last`` a job that left no ``last.ckpt``
-trains from its start, stacked with the others that do (:meth:`StackedLauncher._trained_from_start`). Jobs whose
-``hydra.job.env_set`` differ never share a stack, and each member's config is resolved inside its own ``env_set``.
+``ckpt_path`` that names no checkpoint file (:meth:`StackedLauncher._check_checkpoint_paths`) or a budget that ends
+before the first validation computes the objective (:meth:`StackedLauncher._check_objectives_reached`) stops the
+sweep before any job trains or writes its files - but under ``resume_sweep=true ckpt_path=last`` a job that left no
+``last.ckpt`` trains from its start, stacked with the others that do (:meth:`StackedLauncher._trained_from_start`).
+Jobs whose ``hydra.job.env_set`` differ never share a stack, and each member's config is resolved inside its own
+``env_set``.
 
 Options (``hydra.launcher.*``): ``max_members`` caps the members of one stack (memory: parameters, gradients and
 optimizer state grow with K); ``strict=true`` turns "this job runs alone" into a config error naming the key.
@@ -158,6 +160,7 @@ class StackedLauncher(Launcher):
             todo = [i for i in range(len(jobs)) if i not in skipped]
             anew = self._trained_from_start(todo, members)  # their members' ckpt_path is None from here on
             self._check_checkpoint_paths([jobs[i] for i in todo], [members[i] for i in todo])
+            self._check_objectives_reached([members[i] for i in todo])
             configs = [without_ckpt_path(jobs[i].task_cfg) if i in anew else jobs[i].task_cfg for i in todo]
             environments = [repr(sorted(jobs[i].config.hydra.job.env_set.items())) for i in todo]
             planned, planned_reasons = plan_batch(configs, self.max_members, environments, self.strict,
@@ -202,6 +205,18 @@ class StackedLauncher(Launcher):
             lambda place: check_checkpoint_path(members[place].cfg.get("ckpt_path"), jobs[place].config,
                                                 output_dirs[place]),
             [output_dir.name for output_dir in output_dirs])
+
+    def _check_objectives_reached(self, members: list[Any]) -> None:
+        """Refuse the batch when a job that is to train (``members``: theirs, a job that trains from its start
+        without ``ckpt_path``) has a budget that ends before its first validation computes its ``optimized_metric``
+        (:func:`trainlab.objective_budget.check_objective_reached`), before any job writes its files - in the words
+        the Trainer's check at the start of training used once the jobs' directories, logs, ``status.json`` and
+        event files had been written."""
+        from trainlab.objective_budget import check_objective_reached
+        from trainlab.sweep.first_job import raise_first_refusal
+
+        raise_first_refusal(lambda place: check_objective_reached(members[place].cfg),
+                            [Path(str(member.cfg.paths.output_dir)).name for member in members])
 
     def _trained_from_start(self, todo: list[int], members: list[Any]) -> set[int]:
         """The jobs of ``todo`` that ``resume_sweep=true ckpt_path=last`` trains from their start, as

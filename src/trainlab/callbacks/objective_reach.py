@@ -1,14 +1,11 @@
-"""Refuse, before a sweep's job trains, an objective its validation will never compute.
+"""Refuse, at the start of a sweep's job's training, an objective its validation will never compute.
 
-A job of a multirun returns ``optimized_metric`` to the sweeper. When that is a validation metric (``val/acc``,
-``eval/test_acc``) and the job's budget ends before Lightning first validates, the job trained to its end and only
-then failed: ``experiment=compare_optimizers trainer.max_steps=20`` trains four optimizers for 20 steps, and an epoch
-of the bundled split is 40 (validation runs at the end of every ``trainer.check_val_every_n_epoch``-th epoch, or
-every ``trainer.val_check_interval`` batches). The number of batches an epoch has is known once the data is (the
-bundled sample or full MNIST), so the check runs at the start of training, before its first step:
-
-* the first validation comes after batch ``(check_val_every_n_epoch - 1) * batches_per_epoch + val_check_batch``;
-* the run stops after ``max_steps`` steps, or ``max_epochs`` epochs of ``batches_per_epoch``, whichever is first.
+The backstop of :func:`trainlab.objective_budget.check_objective_reached`, which refuses such a job on its config
+before anything is written where the config tells how many batches an epoch has (the project's MNIST module, one
+process). For every other job - another data module, DDP, a Trainer setting that changes the count - the number of
+batches an epoch has is known once the data is, so this check runs at the start of training, before its first
+step, on the Trainer's own numbers, and refuses in the same words
+(:func:`~trainlab.objective_budget.unreached_objective`; see :mod:`trainlab.objective_budget` for the count).
 
 A run that accumulates gradients, resumes from a checkpoint, has no training or validation batches, or never
 validates is left alone (its step count is no batch count, its objective may come from an earlier session, or the
@@ -21,14 +18,11 @@ import math
 
 import lightning as L
 
-from trainlab.errors import ConfigError
-from trainlab.models.metric_names import EVAL_METRIC_NAMES, validation_metric_names
-from trainlab.typed_values import typed
+from trainlab.objective_budget import computed_by_validation, unreached_objective
+from trainlab.objective_budget import first_validation_and_last_batch as counted_batches
 
-
-def computed_by_validation(name: str | None) -> bool:
-    """Whether the metric ``name`` comes out of the validation loop (``val/*``, ``eval/*``, ``val/acc_best``)."""
-    return name in (*validation_metric_names(list(EVAL_METRIC_NAMES)), "val/acc_best")
+__all__ = ["ObjectiveReachCheck", "computed_by_validation", "first_validation_and_last_batch",
+           "objective_reach_checks"]
 
 
 def objective_reach_checks(metric: str | None, resuming: bool) -> list[L.Callback]:
@@ -39,15 +33,8 @@ def objective_reach_checks(metric: str | None, resuming: bool) -> list[L.Callbac
 
 def first_validation_and_last_batch(trainer: L.Trainer) -> tuple[int, float]:
     """(the batch after which Lightning first validates, the batch after which the run stops), counted from 1."""
-    per_epoch = trainer.num_training_batches
-    every = trainer.check_val_every_n_epoch
-    first = trainer.val_check_batch if every is None else (every - 1) * per_epoch + trainer.val_check_batch
-    last = math.inf
-    if trainer.max_steps is not None and trainer.max_steps >= 0:
-        last = trainer.max_steps
-    if trainer.max_epochs is not None and trainer.max_epochs >= 0:
-        last = min(last, trainer.max_epochs * per_epoch)
-    return first, last
+    return counted_batches(trainer.num_training_batches, trainer.check_val_every_n_epoch, trainer.val_check_batch,
+                           trainer.max_steps, trainer.max_epochs)
 
 
 class ObjectiveReachCheck(L.Callback):
@@ -64,19 +51,7 @@ class ObjectiveReachCheck(L.Callback):
         if (trainer.global_step > 0 or trainer.accumulate_grad_batches != 1 or trainer.limit_val_batches == 0
                 or not math.isfinite(trainer.num_training_batches) or trainer.num_training_batches < 1):
             return
-        first, last = first_validation_and_last_batch(trainer)
-        if first <= last or not math.isfinite(first):  # a run that never validates is told so at its end
-            return
-        every, per_epoch = trainer.check_val_every_n_epoch, trainer.num_training_batches
-        when = f"after {first} steps"
-        if every is not None and first % per_epoch == 0:
-            when += f" (the end of epoch {every} of {per_epoch} steps: trainer.check_val_every_n_epoch={every})"
-        steps_bound = trainer.max_steps is not None and trainer.max_steps == last
-        budget = f"trainer.max_steps={trainer.max_steps}" if steps_bound else f"trainer.max_epochs={trainer.max_epochs}"
-        enough = (f"trainer.max_steps={first}" if steps_bound else
-                  f"trainer.max_epochs={math.ceil(first / per_epoch)}")
-        raise ConfigError(
-            f"optimized_metric={typed(self.metric)} is computed by validation, which first runs {when}, and {budget} "
-            f"stops the run after {int(last)} steps: the sweep would get no objective from it; nothing was trained. "
-            f"allowed: a budget of at least {first} steps ({enough}), or optimized_metric=null for "
-            "jobs that return no objective")
+        refusal = unreached_objective(self.metric, trainer.num_training_batches, trainer.check_val_every_n_epoch,
+                                      trainer.val_check_batch, trainer.max_steps, trainer.max_epochs)
+        if refusal is not None:
+            raise refusal

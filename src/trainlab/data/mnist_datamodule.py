@@ -47,7 +47,8 @@ import torch
 
 from trainlab.config_validation import RULES
 from trainlab.data.bundled_mnist import load_bundled_mnist
-from trainlab.data.data_choices import DEFAULT_VAL_SIZE, EVAL_SPLITS, SOURCES
+from trainlab.data.data_choices import EVAL_SPLITS, SOURCES
+from trainlab.data.mnist_splits import split_sizes
 from trainlab.data.tensor_batch_loader import TensorBatchLoader, uneven_last_batch
 from trainlab.data.torchvision_mnist import (
     auto_fallback_message,
@@ -220,18 +221,9 @@ class MNISTDataModule(L.LightningDataModule):
                  train_size, val_size, len(test_x), batch, self.seed, device)
 
     def _split_sizes(self, source: str, pool_size: int) -> tuple[int, int]:
-        """``(train_size, val_size)`` of the training pool, or a :class:`ConfigError` when they do not fit it."""
-        val_size = self.val_size if self.val_size is not None else DEFAULT_VAL_SIZE[source]
-        train_size = self.train_size if self.train_size is not None else pool_size - val_size
-        if train_size < 1 or train_size + val_size > pool_size:
-            train_given = "null (the rest of the pool)" if self.train_size is None else self.train_size
-            val_given = f"null (default {val_size})" if self.val_size is None else self.val_size
-            raise ConfigError(
-                f"data.train_size={train_given} + data.val_size={val_given} do not fit the {source} "
-                f"training pool of {pool_size} images; allowed: data.val_size at most {pool_size - 1} "
-                f"(default {DEFAULT_VAL_SIZE[source]}) and data.train_size + data.val_size at most {pool_size}"
-            )
-        return train_size, val_size
+        """``(train_size, val_size)`` of the training pool, or a :class:`ConfigError` when they do not fit it: the
+        rule :mod:`trainlab.data.mnist_splits` keeps, which the checks before a sweep is written count batches by."""
+        return split_sizes(source, pool_size, self.train_size, self.val_size)
 
     def check_splits(self) -> int:
         """Before training: the splits fit the pool (a :class:`ConfigError` otherwise); returns the training split's

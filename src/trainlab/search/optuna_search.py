@@ -351,6 +351,7 @@ class OptunaSearch:
         sampler = spec.build()  # a bad sampler is refused before the storage file is made
         self.batches = batch_size(self.n_jobs, spec, space.distributions)
         from trainlab.config_validation import check_optimized_metric, validate_config
+        from trainlab.objective_budget import check_objective_reached
 
         trial_config = self.config_loader.load_sweep_config(self.config, list(space.fixed))
         # what every trial's config would be refused for, before the study exists: keys, values, the metrics that
@@ -361,6 +362,7 @@ class OptunaSearch:
             # a checkpoint file every trial would resume from (ckpt_path=last: see refuse_resuming_trials)
             refuse_resuming_trials(task.get("ckpt_path"))
             check_checkpoint_path(task.get("ckpt_path"), trial_config, self.sweep_dir / "trial")
+            check_objective_reached(task, searched=space.distributions, may_be_null=False)  # budget < validation
         check_optimized_metric(trial_config, searched=space.distributions, may_be_null=False)
         warn_of_a_direction_against_the_metric(trial_config.get("optimized_metric"), self.direction,
                                                trial_config.get("objective_on_failure"))

@@ -69,6 +69,7 @@ def check_first_job(config: DictConfig, composed: list[tuple[int, Path, DictConf
     if config.get("resume_sweep"):
         return
     from trainlab.config_validation import check_optimized_metric, validate_config
+    from trainlab.objective_budget import check_objective_reached
 
     keys = check_keys or not key_checks_alike(jobs)  # else a key every job would refuse is left to the jobs
 
@@ -78,6 +79,7 @@ def check_first_job(config: DictConfig, composed: list[tuple[int, Path, DictConf
             validate_config(task, machine=False, keys=keys)
             check_optimized_metric(task, jobs="the sweep's jobs report")
             check_checkpoint_path(task.get("ckpt_path"), job, output_dir)
+            check_objective_reached(task)  # a budget that ends before the first validation
 
     raise_first_refusal(check, [output_dir.name for _, output_dir in output_dirs])
 

@@ -1,0 +1,142 @@
+"""A sweep whose budget ends before its first validation computes ``optimized_metric`` is refused before anything
+is written (trainlab/objective_budget.py, trainlab/data/mnist_splits.py): by the preflight for a basic sweep's jobs,
+by the stacked launcher before it writes any job, by a search before its study exists.
+
+Before: the Trainer's check at the start of training refused it (exit status 2), once every job of the sweep had
+written its directory - ``.hydra/``, ``train.log``, ``status.json`` ("failed"), ``hparams.yaml``, a TensorBoard
+event file - beside ``multirun.yaml``: the corrected command in the same directory was then refused ("holds jobs
+that failed without a checkpoint"), and TensorBoard showed the failed runs. A search made its study and its trials'
+directories first.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from omegaconf import open_dict
+
+from trainlab.data.mnist_splits import POOL_SIZES, possible_sources, training_batches_per_epoch
+from trainlab.data.torchvision_mnist import RAW_FILE_NAMES, raw_dir
+from trainlab.errors import ConfigError
+from trainlab.objective_budget import check_objective_reached
+
+# experiment B on the bundled split (4,000 training images, batch 128: 32 steps an epoch), 20 steps
+EXPERIMENT_B_20 = ("optimized_metric='val/acc' is computed by validation, which first runs after 32 steps (the end of "
+                   "epoch 1 of 32 steps: trainer.check_val_every_n_epoch=1), and trainer.max_steps=20 stops the run "
+                   "after 20 steps: the sweep would get no objective from it; nothing was trained. allowed: a budget "
+                   "of at least 32 steps (trainer.max_steps=32), or optimized_metric=null for jobs that return no "
+                   "objective")
+SHORT_BUDGET = ("data.batch_size=128", "trainer.max_steps=20", "trainer.max_epochs=-1")
+
+
+def test_the_pool_sizes_are_the_pools_the_data_module_loads(data_dir):
+    """:data:`POOL_SIZES` is what the count reads; the module's split rule (:func:`split_sizes`) is shared."""
+    from trainlab.data.mnist_datamodule import MNISTDataModule
+
+    module = MNISTDataModule(source="bundled", data_dir=str(data_dir))
+    (pool_x, _), _ = module._load_pool_and_test("bundled")
+    assert len(pool_x) == POOL_SIZES["bundled"] == 4500
+    assert POOL_SIZES["torchvision"] == 60000  # full MNIST's training file
+
+
+@pytest.mark.parametrize(("train_size", "val_size", "batch_size"), [(None, None, 128), (400, 100, 100),
+                                                                     (1000, None, 7), (None, 2000, 1000)])
+def test_the_batches_counted_before_the_data_is_loaded_are_the_loaders(data_dir, train_size, val_size, batch_size):
+    from trainlab.data.mnist_datamodule import MNISTDataModule
+
+    module = MNISTDataModule(source="bundled", data_dir=str(data_dir), train_size=train_size, val_size=val_size,
+                             batch_size=batch_size)
+    module.setup("fit")
+    counted = training_batches_per_epoch({"source": "bundled", "data_dir": str(data_dir), "train_size": train_size,
+                                          "val_size": val_size, "batch_size": batch_size})
+    assert counted == {"bundled": len(module.train_dataloader())}
+
+
+def test_auto_counts_full_mnist_where_its_files_are_and_either_source_where_a_download_decides(tmp_path):
+    empty = tmp_path / "empty"
+    assert possible_sources("auto", str(empty), download=True) == ("bundled", "torchvision")
+    assert possible_sources("auto", str(empty), download=False) == ("bundled",)
+    raw_dir(tmp_path).mkdir(parents=True)
+    for name in RAW_FILE_NAMES:
+        (raw_dir(tmp_path) / name).touch()
+    assert possible_sources("auto", str(tmp_path), download=True) == ("torchvision",)
+    assert training_batches_per_epoch({"source": "auto", "data_dir": str(tmp_path), "batch_size": 128}) == {
+        "torchvision": math.ceil(55000 / 128)}
+
+
+def test_a_job_config_short_of_its_first_validation_is_refused_and_others_pass(make_cfg):
+    with pytest.raises(ConfigError) as refused:
+        check_objective_reached(make_cfg(*SHORT_BUDGET))
+    assert str(refused.value) == EXPERIMENT_B_20
+    with pytest.raises(ConfigError, match=r"first runs after 96 steps \(the end of epoch 3 of 32 steps: "
+                                          r"trainer.check_val_every_n_epoch=3\), and trainer.max_epochs=2 stops the "
+                                          r"run after 64 steps.* \(trainer.max_epochs=3\), or optimized_"):
+        check_objective_reached(make_cfg("data.batch_size=128", "trainer.max_epochs=2",
+                                         "trainer.check_val_every_n_epoch=3"))
+    with pytest.raises(ConfigError, match=r"first runs after 8 steps, .* \(trainer.max_steps=8\), or optimized_"):
+        check_objective_reached(make_cfg("data.batch_size=128", "trainer.max_steps=5", "trainer.max_epochs=-1",
+                                         "+trainer.val_check_interval=0.25"))  # a quarter epoch: 8 steps
+    for fine in (["data.batch_size=128", "trainer.max_steps=32", "trainer.max_epochs=-1"],  # validates at 32
+                 [*SHORT_BUDGET, "data.train_size=2000"],  # 16 steps an epoch
+                 [*SHORT_BUDGET, "+trainer.val_check_interval=0.25"],  # validates after 8 steps
+                 [*SHORT_BUDGET, "optimized_metric=train/loss"], [*SHORT_BUDGET, "optimized_metric=null"],
+                 [*SHORT_BUDGET, "trainer.accumulate_grad_batches=2"],  # left to the Trainer's check
+                 [*SHORT_BUDGET, "+trainer.limit_val_batches=0"]):
+        check_objective_reached(make_cfg(*fine))
+    resumed = make_cfg(*SHORT_BUDGET)
+    with open_dict(resumed):
+        resumed.ckpt_path = "last"
+    check_objective_reached(resumed)  # its objective may come from an earlier session
+
+
+def test_auto_is_refused_only_where_neither_source_validates_in_time(make_cfg, tmp_path):
+    """Without full MNIST and with a download allowed, the job may train on either source: refused in the bundled
+    sample's numbers when neither validates in time, left to the Trainer's check when one would."""
+    data = [f"paths.data_dir={tmp_path / 'empty'}", "data.source=auto"]
+    with pytest.raises(ConfigError) as refused:
+        check_objective_reached(make_cfg(*SHORT_BUDGET, *data))
+    assert str(refused.value) == EXPERIMENT_B_20
+    # validation every 40 batches across epochs, one epoch: the bundled sample stops at 32, full MNIST validates
+    check_objective_reached(make_cfg("data.batch_size=128", "trainer.max_epochs=1", "trainer.max_steps=-1",
+                                     "trainer.check_val_every_n_epoch=null", "+trainer.val_check_interval=40", *data))
+
+
+def refused_before_anything_is_written(result, line: str) -> None:
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.endswith(f"error: {line}\n"), result.stderr[-3000:]
+    assert "#0 :" not in result.stdout, result.stdout[-3000:]  # Hydra's launch line: no job was started
+
+
+@pytest.mark.parametrize("launcher", [[], ["hydra/launcher=basic"]])  # [] the experiment's own: stacked
+def test_a_sweep_short_of_its_first_validation_leaves_no_sweep_directory(train_in_process, tmp_path, launcher):
+    sweep_dir = tmp_path / "B20"
+    result = train_in_process("experiment=compare_optimizers", "trainer.max_steps=20", *launcher,
+                              f"hydra.sweep.dir={sweep_dir}")
+    refused_before_anything_is_written(result, EXPERIMENT_B_20)
+    assert not sweep_dir.exists()  # no multirun.yaml, no job directory, status.json or event file
+
+
+@pytest.mark.parametrize("launcher", [[], ["hydra/launcher=basic"]])
+def test_a_refused_sweep_leaves_an_existing_sweep_directory_as_it_was(train_in_process, tmp_path, launcher):
+    sweep_dir = tmp_path / "B20"
+    sweep_dir.mkdir()
+    (sweep_dir / "notes.txt").write_text("mine\n")
+    result = train_in_process("experiment=compare_optimizers", "trainer.max_steps=20", *launcher,
+                              f"hydra.sweep.dir={sweep_dir}")
+    refused_before_anything_is_written(result, EXPERIMENT_B_20)
+    assert sorted(path.name for path in sweep_dir.rglob("*")) == ["notes.txt"]
+
+
+def test_a_search_short_of_its_first_validation_is_refused_before_its_study_exists(train_in_process, tmp_path):
+    """hparams_search=random: 400 training images at batch 100, 4 steps an epoch. A search needs an objective:
+    optimized_metric=null is no way out there."""
+    sweep_dir = tmp_path / "search"
+    result = train_in_process("hparams_search=random", "hydra.sweeper.n_trials=2", "trainer.max_steps=3",
+                              f"hydra.sweep.dir={sweep_dir}")
+    refused_before_anything_is_written(result, (
+        "optimized_metric='val/acc' is computed by validation, which first runs after 4 steps (the end of epoch 1 of "
+        "4 steps: trainer.check_val_every_n_epoch=1), and trainer.max_steps=3 stops the run after 3 steps: the sweep "
+        "would get no objective from it; nothing was trained. allowed: a budget of at least 4 steps "
+        "(trainer.max_steps=4)"))
+    assert not sweep_dir.exists()  # no optuna.journal, multirun.yaml or trial directory
