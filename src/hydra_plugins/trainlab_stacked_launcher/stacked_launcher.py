@@ -160,7 +160,6 @@ class StackedLauncher(Launcher):
             todo = [i for i in range(len(jobs)) if i not in skipped]
             anew = self._trained_from_start(todo, members)  # their members' ckpt_path is None from here on
             self._check_checkpoint_paths([jobs[i] for i in todo], [members[i] for i in todo])
-            self._check_objectives_reached([members[i] for i in todo])
             configs = [without_ckpt_path(jobs[i].task_cfg) if i in anew else jobs[i].task_cfg for i in todo]
             environments = [repr(sorted(jobs[i].config.hydra.job.env_set.items())) for i in todo]
             planned, planned_reasons = plan_batch(configs, self.max_members, environments, self.strict,
@@ -168,6 +167,8 @@ class StackedLauncher(Launcher):
             stacks = [[todo[place] for place in stack] for stack in planned]
             reasons = {todo[place]: reason for place, reason in planned_reasons.items()}
             check_data_of_every_stack([[members[i] for i in stack] for stack in stacks])
+            # after the data's own refusal (a split that does not fit the pool is the first thing to fix)
+            self._check_objectives_reached([members[i] for i in todo])
         except UserError as error:
             exit_for_user_error(error)
         freeze_now()
