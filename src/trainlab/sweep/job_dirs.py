@@ -77,8 +77,13 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoin
             "multirun would write its jobs, multirun.yaml, summary and HPARAMS experiment into that run; nothing was "
             "written. allowed: a new hydra.sweep.dir, or, to go on training that run, ckpt_path=last hydra.mode=RUN "
             f"{shell_override('hydra.run.dir', sweep_dir)}")
-    if resume_sweep or resuming_checkpoints:
-        return
+    if not (resume_sweep or resuming_checkpoints):
+        check_no_runs_in_jobs(sweep_dir)
+    check_no_files_overwritten(sweep_dir, resumed=resume_sweep or resuming_checkpoints)
+
+
+def check_no_runs_in_jobs(sweep_dir: Path) -> None:
+    """Refuse a new sweep into ``sweep_dir`` when a job directory in it holds a run's artifacts."""
     used = [job for job in sweep_job_dirs(sweep_dir) if artifacts(job)]
     if not used:
         return
@@ -94,6 +99,47 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoin
         f"with its own overrides and resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)} (completed "
         "jobs are skipped), or give this sweep a new hydra.sweep.dir."
     )
+
+
+#: the sweep's own record, which a resumed sweep finishes and a new one would overwrite
+MULTIRUN_YAML = "multirun.yaml"
+#: the HPARAMS experiment a sweep writes at its top (trainlab.sweep.hparams_experiment: TensorBoard's event-file
+#: name with the suffix ``.hparams``); writing it removes any earlier one there
+HPARAMS_EXPERIMENT_FILES = "events.out.tfevents.*.hparams"
+
+
+def sweep_files(sweep_dir: Path) -> list[str]:
+    """The files at the top of ``sweep_dir`` that a sweep writes there, replacing any file of that name:
+    ``multirun.yaml`` (Hydra's sweeper), ``summary.csv`` and ``ranking.csv`` (:mod:`trainlab.sweep.summary`) and
+    the HPARAMS experiment's event file."""
+    from trainlab.sweep.summary import RANKING_FILE, SUMMARY_FILE  # it imports this module
+
+    named = [name for name in (MULTIRUN_YAML, SUMMARY_FILE, RANKING_FILE)
+             if (sweep_dir / name).exists() or (sweep_dir / name).is_symlink()]
+    return named + sorted(path.name for path in sweep_dir.glob(HPARAMS_EXPERIMENT_FILES))
+
+
+def check_no_files_overwritten(sweep_dir: Path, resumed: bool) -> None:
+    """Refuse a multirun into ``sweep_dir`` when it holds files the sweep would replace (:func:`sweep_files`) that
+    are not this sweep's own earlier output being finished: a user's ``summary.csv`` was overwritten by the sweep's
+    with exit status 0. A sweep resumed there (``resume_sweep=true``, or its jobs' ``ckpt_path``) rewrites its own
+    summary, ranking and HPARAMS where its ``multirun.yaml`` says a sweep ran; without it, they are no sweep's. Any
+    other file (``notes.txt``) is left alone: the sweep writes beside it."""
+    found = sweep_files(sweep_dir) if sweep_dir.is_dir() else []
+    earlier_sweep = (sweep_dir / MULTIRUN_YAML).is_file()
+    if not found or (resumed and earlier_sweep):
+        return
+    if earlier_sweep:
+        whose = "an earlier sweep's"
+        ways = ("resume_sweep=true with that sweep's own overrides, to finish it and rewrite its summary, or a new "
+                "hydra.sweep.dir")
+    else:
+        whose = f"which no sweep wrote there (no {MULTIRUN_YAML})"
+        ways = "a new hydra.sweep.dir, or those files moved out of it"
+    raise RunDirInUseError(
+        f"hydra.sweep.dir={sweep_dir} holds {', '.join(found)}, {whose}: a sweep writes its multirun.yaml, "
+        "summary.csv, ranking.csv and HPARAMS event file there and would replace them; nothing was written. "
+        f"allowed: {ways}")
 
 
 def job_output_dir(job_config: Any) -> Path:

@@ -1,0 +1,82 @@
+"""A sweep into a directory that holds files it would replace - ``summary.csv``, ``ranking.csv``, ``multirun.yaml``,
+the HPARAMS event file - is refused unless it is this sweep's own earlier output being finished
+(trainlab/sweep/job_dirs.py, ``check_no_files_overwritten``); other files are left alone, the sweep writes beside them.
+
+Before: ``hydra.sweep.dir`` holding a user's ``summary.csv`` and ``notes.txt`` trained the sweep, exit status 0, and
+the user's ``summary.csv`` was replaced by the sweep's.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from trainlab.errors import RunDirInUseError
+from trainlab.sweep.job_dirs import check_sweep_dir_free
+
+HPARAMS_FILE = "events.out.tfevents.1796496751.vm.16452.0.hparams"
+REPLACED = ("a sweep writes its multirun.yaml, summary.csv, ranking.csv and HPARAMS event file there and would "
+            "replace them; nothing was written. allowed: ")
+
+
+def users_files(directory, names) -> dict[str, str]:
+    directory.mkdir(exist_ok=True)
+    for name in names:
+        (directory / name).write_text(f"the user's {name}\n")
+    return {name: f"the user's {name}\n" for name in names}
+
+
+@pytest.mark.parametrize("resume_sweep", [False, True])
+@pytest.mark.parametrize("names", [["summary.csv", "notes.txt"], ["ranking.csv"], [HPARAMS_FILE]])
+def test_files_a_sweep_would_replace_and_no_sweep_wrote_are_refused_even_to_a_resume(tmp_path, names, resume_sweep):
+    users_files(tmp_path, names)
+    found = ", ".join(name for name in names if name != "notes.txt")
+    with pytest.raises(RunDirInUseError) as refused:
+        check_sweep_dir_free(tmp_path, resume_sweep=resume_sweep, resuming_checkpoints=False)
+    assert str(refused.value) == (f"hydra.sweep.dir={tmp_path} holds {found}, which no sweep wrote there (no "
+                                  f"multirun.yaml): {REPLACED}a new hydra.sweep.dir, or those files moved out of it")
+
+
+def test_an_earlier_sweeps_record_is_refused_to_a_new_sweep_and_finished_by_a_resume(tmp_path):
+    users_files(tmp_path, ["multirun.yaml", "summary.csv"])
+    with pytest.raises(RunDirInUseError) as refused:
+        check_sweep_dir_free(tmp_path, resume_sweep=False, resuming_checkpoints=False)
+    assert str(refused.value) == (f"hydra.sweep.dir={tmp_path} holds multirun.yaml, summary.csv, an earlier sweep's: "
+                                  f"{REPLACED}resume_sweep=true with that sweep's own overrides, to finish it and "
+                                  "rewrite its summary, or a new hydra.sweep.dir")
+    check_sweep_dir_free(tmp_path, resume_sweep=True, resuming_checkpoints=False)  # its own output, finished
+    check_sweep_dir_free(tmp_path, resume_sweep=False, resuming_checkpoints=True)  # its jobs resumed (ckpt_path)
+
+
+def test_a_directory_of_other_files_only_is_free(tmp_path):
+    users_files(tmp_path, ["notes.txt", "summary.csv.bak"])
+    check_sweep_dir_free(tmp_path, resume_sweep=False, resuming_checkpoints=False)
+
+
+SMALL_B = ("experiment=compare_optimizers", "optimizer=sgd,adam", "trainer.max_steps=2", "data.train_size=200",
+           "data.batch_size=100")
+
+
+def test_a_sweep_into_a_directory_with_the_users_summary_is_refused_and_leaves_it_as_it_was(train_in_process,
+                                                                                            tmp_path):
+    sweep_dir = tmp_path / "sw"
+    kept = users_files(sweep_dir, ["summary.csv", "notes.txt"])
+    result = train_in_process(*SMALL_B, f"hydra.sweep.dir={sweep_dir}")
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.endswith(
+        f"error: hydra.sweep.dir={sweep_dir} holds summary.csv, which no sweep wrote there (no multirun.yaml): "
+        f"{REPLACED}a new hydra.sweep.dir, or those files moved out of it\n"), result.stderr[-3000:]
+    assert {path.name: path.read_text() for path in sweep_dir.rglob("*")} == kept
+
+
+def test_a_sweep_writes_beside_other_files_and_its_resume_rewrites_its_own_summary(train_in_process, tmp_path):
+    sweep_dir = tmp_path / "sw"
+    users_files(sweep_dir, ["notes.txt"])
+    first = train_in_process(*SMALL_B, f"hydra.sweep.dir={sweep_dir}")
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert (sweep_dir / "notes.txt").read_text() == "the user's notes.txt\n"
+    assert len((sweep_dir / "summary.csv").read_text().splitlines()) == 3  # a header, two jobs
+    (sweep_dir / "summary.csv").unlink()
+    again = train_in_process(*SMALL_B, "resume_sweep=true", f"hydra.sweep.dir={sweep_dir}")  # re-reports it
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert len((sweep_dir / "summary.csv").read_text().splitlines()) == 3
+    assert (sweep_dir / "notes.txt").read_text() == "the user's notes.txt\n"
