@@ -22,8 +22,9 @@ that must stay untouched, is therefore checked here, on the composed config:
   the basic and joblib launchers check a job's config only once Hydra has made the job's directory -, a basic
   sweep's first job, composed and checked as its task will check it
   (:func:`~trainlab.sweep.first_job.check_first_job`: a misspelt key, a callback watching a metric the runs do not
-  log, an ``optimized_metric`` they do not report), a sweep
-  directory whose job directories hold runs, unless ``resume_sweep=true``
+  log, an ``optimized_metric`` they do not report or a budget that ends before it is first computed), a sweep
+  directory whose job directories hold runs, unless ``resume_sweep=true``, or that holds files the sweep would
+  replace (``summary.csv``, ``multirun.yaml``, ...) and is not that sweep's own being finished
   (:func:`~trainlab.sweep.job_dirs.check_sweep_dir_free`), and a ``resume_sweep=true`` with other overrides than
   the sweep it would finish (:func:`~trainlab.sweep.job_dirs.check_resumed_sweep`) or, with the basic sweeper, a job
   that ran there with other settings than the command composes for it - a config file edited since

@@ -7,7 +7,9 @@ for - a misspelt key (``+trainer.max_epoch=1``), a callback watching a metric th
 the sweep directory behind. :func:`check_first_job` composes the first job as the sweeper and its launcher will
 (``hydra.sweeper.params`` and the command line, the first value of each swept key) and checks it as that job's task
 will (:func:`~trainlab.config_validation.validate_config` - its keys and values, the metrics its callbacks watch -
-and :func:`~trainlab.config_validation.check_optimized_metric`) and its ``ckpt_path`` as far as the file system tells
+and :func:`~trainlab.config_validation.check_optimized_metric`, a budget that ends before the first validation
+computes ``optimized_metric``: :func:`~trainlab.objective_budget.check_objective_reached`) and its ``ckpt_path`` as far
+as the file system tells
 (:func:`~trainlab.checkpoint_path.resolve_checkpoint`: no file there, a directory, ``ckpt_path=last`` without the job's
 ``checkpoints/last.ckpt``): a refusal names the same key in the same words, and nothing is written. A checkpoint that
 exists is read and checked against the config by the job (that imports torch). The later jobs are checked the same
