@@ -84,7 +84,9 @@ def test_a_run_into_a_directory_in_use_is_refused_before_it_writes(train_in_proc
 def test_a_basic_sweep_into_a_sweep_dir_in_use_is_refused(train_in_process, tmp_path, held_elsewhere):
     sweep = tmp_path / "sweep"
     held_elsewhere(sweep)
-    result = train_in_process("-m", "trainer.max_steps=2", "seed=1,2", f"hydra.sweep.dir={sweep}")
+    # optimized_metric=null: 2 steps end before the first validation, a config refusal that comes before the lock
+    result = train_in_process("-m", "trainer.max_steps=2", "seed=1,2", "optimized_metric=null",
+                              f"hydra.sweep.dir={sweep}")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith(f"error: output directory {sweep} is in use by "
                                                              "another process training there now")
