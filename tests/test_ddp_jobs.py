@@ -80,9 +80,32 @@ def test_a_train_size_whose_last_global_batch_cannot_be_shared_is_one_config_err
         train(cfg)
     assert str(error.value) == (
         "data.train_size=4001 with data.batch_size=64 per process on trainer.devices=2 leaves a last global batch of "
-        "33 samples, which 2 processes cannot share equally; allowed: a data.train_size whose remainder modulo 128 "
-        "is a multiple of 2 (e.g. data.train_size=3968)")
+        "33 samples, which 2 processes cannot share equally; allowed: a data.train_size that is a multiple of 2 "
+        "(nearest: data.train_size=4000 or 4002)")
     assert not (tmp_path / "run").exists() or not any((tmp_path / "run").iterdir())
+
+
+@pytest.mark.parametrize(("overrides", "allowed"), ids=["tie", "below_nearer", "above_beyond_the_pool",
+                                                         "nearer_above_beyond_the_pool", "none_fits"], argvalues=[
+    # 1024 and 1026 both share equally and are as near: both are named
+    (["data.train_size=1025"], "a multiple of 2 (nearest: data.train_size=1024 or 1026)"),
+    # 3 processes: 4000 is 1 above 3999 and 2 below 4002
+    (["trainer.devices=3", "data.train_size=4000", "data.val_size=100"], "a multiple of 3 (nearest: "
+                                                                         "data.train_size=3999)"),
+    # the rest of the bundled pool of 4,500 beside 501 validation images is 3999: 4000 would not fit, 3998 does
+    (["data.val_size=501"], "a multiple of 2 (nearest that fits: data.train_size=3998; the pool holds at most 3999 "
+                            "training images beside the validation split, not 4000)"),
+    # 4002 is nearer to 4001 than 3999 but would leave 498 of the 500 images for a validation split of 499
+    (["trainer.devices=3", "data.train_size=4001", "data.val_size=499"],
+     "a multiple of 3 (nearest that fits: data.train_size=3999; the pool holds at most 4001 training images beside "
+     "the validation split, not 4002)"),
+    (["data.train_size=1", "data.val_size=4499"], "a multiple of 2 (none fits: the pool holds at most 1 training "
+                                                  "image beside the validation split; lower data.val_size)"),
+])
+def test_a_refused_train_size_names_the_nearest_one_that_shares_and_fits_the_pool(make_cfg, overrides, allowed):
+    with pytest.raises(ConfigError) as error:
+        train(make_cfg("trainer=ddp", *overrides))
+    assert str(error.value).endswith(f"processes cannot share equally; allowed: a data.train_size that is {allowed}")
 
 
 @pytest.mark.parametrize(("overrides", "message"), [

@@ -199,7 +199,7 @@ class MNISTDataModule(L.LightningDataModule):
         (pool_x, pool_y), (test_x, test_y) = self._load_pool_and_test(source)
         train_size, val_size = self._split_sizes(source, len(pool_x))
         rank, world_size = self._rank_and_world_size()
-        self.check_shares(train_size, world_size)
+        self.check_shares(train_size, world_size, largest_train_size=len(pool_x) - val_size)
         device = self._device()
 
         def as_float(images: torch.Tensor) -> torch.Tensor:
@@ -228,34 +228,43 @@ class MNISTDataModule(L.LightningDataModule):
     def check_splits(self) -> int:
         """Before training: the splits fit the pool (a :class:`ConfigError` otherwise); returns the training split's
         size. Loads the pool (no Trainer needed)."""
+        return self._checked_sizes()[0]
+
+    def _checked_sizes(self) -> tuple[int, int, int]:
+        """``(train_size, val_size, pool_size)`` once the splits are checked to fit the pool."""
         source = self.resolve_source()
         (pool_x, _), _ = self._load_pool_and_test(source)
-        train_size, _ = self._split_sizes(source, len(pool_x))
-        return train_size
+        train_size, val_size = self._split_sizes(source, len(pool_x))
+        return train_size, val_size, len(pool_x)
 
     def check_ddp_shares(self, world_size: int) -> None:
         """Before any DDP process starts: the splits fit the pool and every global batch shares equally
         (:meth:`check_shares`)."""
-        self.check_shares(self.check_splits(), world_size)
+        train_size, val_size, pool_size = self._checked_sizes()
+        self.check_shares(train_size, world_size, largest_train_size=pool_size - val_size)
 
     def _rank_and_world_size(self) -> tuple[int, int]:
         if self.trainer is None:
             return 0, 1
         return self.trainer.global_rank, self.trainer.world_size
 
-    def check_shares(self, train_size: int, world_size: int) -> None:
+    def check_shares(self, train_size: int, world_size: int, largest_train_size: int) -> None:
         """Under DDP every global batch must split into equal per-process shares (DDP averages the shares'
-        gradients, so an unequal split would weight the samples unequally): a :class:`ConfigError` otherwise."""
+        gradients, so an unequal split would weight the samples unequally): a :class:`ConfigError` otherwise, which
+        names the nearest ``train_size`` that works and that the pool holds beside the validation split
+        (``largest_train_size``)."""
         if world_size == 1 or self.trainer is not None and self.trainer.overfit_batches > 0:
             return
         remainder = uneven_last_batch(train_size, self.batch_size, world_size)
         if remainder is not None:
-            global_batch = self.batch_size * world_size
+            # the full global batches are multiples of world_size, so the last one shares equally exactly when
+            # train_size itself does
+            samples = "sample" if remainder == 1 else "samples"
             raise ConfigError(
                 f"data.train_size={train_size} with data.batch_size={self.batch_size} per process on "
-                f"trainer.devices={world_size} leaves a last global batch of {remainder} samples, which "
-                f"{world_size} processes cannot share equally; allowed: a data.train_size whose remainder modulo "
-                f"{global_batch} is a multiple of {world_size} (e.g. data.train_size={train_size - remainder})")
+                f"trainer.devices={world_size} leaves a last global batch of {remainder} {samples}, which "
+                f"{world_size} processes cannot share equally; allowed: a data.train_size that is a multiple of "
+                f"{world_size} ({nearest_shareable_train_size(train_size, world_size, largest_train_size)})")
 
     def _device(self) -> torch.device:
         if self.on_device and self.trainer is not None:
@@ -284,3 +293,21 @@ class MNISTDataModule(L.LightningDataModule):
 
     def test_dataloader(self) -> TensorBatchLoader:
         return self.data_test
+
+
+def nearest_shareable_train_size(train_size: int, world_size: int, largest_train_size: int) -> str:
+    """The suggestion of a refused ``train_size``: the nearest multiple of ``world_size`` (both, when the one below
+    and the one above are equally near) that the pool holds - at most ``largest_train_size`` - or why none does."""
+    below = train_size - train_size % world_size
+    above = below + world_size
+    candidates = [size for size in (below, above) if size >= 1]
+    nearest_distance = min(abs(size - train_size) for size in candidates)
+    nearest = [size for size in candidates if abs(size - train_size) == nearest_distance]
+    fitting = [size for size in candidates if size <= largest_train_size]
+    images = "image" if largest_train_size == 1 else "images"
+    holds = f"the pool holds at most {largest_train_size} training {images} beside the validation split"
+    if not fitting:
+        return f"none fits: {holds}; lower data.val_size"
+    if all(size <= largest_train_size for size in nearest):
+        return "nearest: data.train_size=" + " or ".join(str(size) for size in nearest)
+    return f"nearest that fits: data.train_size={fitting[0]}; {holds}, not {above}"
