@@ -140,3 +140,13 @@ def test_a_search_short_of_its_first_validation_is_refused_before_its_study_exis
         "would get no objective from it; nothing was trained. allowed: a budget of at least 4 steps "
         "(trainer.max_steps=4)"))
     assert not sweep_dir.exists()  # no optuna.journal, multirun.yaml or trial directory
+
+
+@pytest.mark.parametrize("searched", ["data.batch_size", "++data.batch_size", "+trainer.val_check_interval",
+                                      "~trainer.max_steps"])
+def test_a_search_over_a_counted_key_leaves_each_trial_to_its_trainer_whatever_its_override_prefix(make_cfg,
+                                                                                                   searched):
+    """``++data.batch_size=choice(200,400)`` gives each trial its own count, as ``data.batch_size=...`` does: the
+    config's own batch size is no trial's. Before: the ``++`` key was taken for a group of its own, and the search
+    was refused in the config's numbers."""
+    check_objective_reached(make_cfg(*SHORT_BUDGET), searched=[searched], may_be_null=False)  # no error

@@ -31,6 +31,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.config_keys import override_key
 from trainlab.errors import ConfigError
 from trainlab.models.metric_names import EVAL_METRIC_NAMES, validation_metric_names
 from trainlab.own_targets import MNIST_DATAMODULE
@@ -131,7 +132,7 @@ def check_objective_reached(task: DictConfig, searched: Collection[str] = (),
     source of a machine offline). ``searched``: the keys a search gives each trial - one that the count reads leaves
     the trials to the Trainer's check at the start of training, as is anything else; ``may_be_null=False`` for a
     search (:func:`unreached_objective`)."""
-    if any(key.split(".")[0] in COUNTED_GROUPS for key in searched):
+    if any(override_key(key).split(".")[0] in COUNTED_GROUPS for key in searched):
         return
     metric = task.get("optimized_metric")
     trainer, data = task.get("trainer"), task.get("data")
