@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from trainlab.callbacks.objective_reach import ObjectiveReachCheck, computed_by_validation
-from trainlab.callbacks.objective_reach import first_validation_and_last_batch as reach
+from trainlab.callbacks.objective_reach import trainer_counts as reach
 from trainlab.errors import ConfigError
 
 
@@ -25,6 +25,7 @@ def trainer(**values):
     ({"val_check_batch": 10}, (10, 400)),  # val_check_interval=0.25
     ({"check_val_every_n_epoch": None, "val_check_batch": 100, "max_epochs": None, "max_steps": 90}, (100, 90)),
     ({"max_epochs": None, "max_steps": -1}, (40, math.inf)),
+    ({"val_check_batch": None, "max_steps": 5}, None),  # val_check_interval="00:00:00:05": on a clock
 ])
 def test_the_first_validation_and_the_last_batch(values, expected):
     assert reach(trainer(**values)) == expected
@@ -36,7 +37,8 @@ def test_the_check_refuses_a_budget_short_of_the_first_validation_and_leaves_oth
                                           r"\(trainer.max_epochs=3\)"):
         check.on_train_start(trainer(check_val_every_n_epoch=3, max_epochs=2), None)
     for fine in ({}, {"global_step": 5, "max_steps": 20}, {"accumulate_grad_batches": 2, "max_steps": 20},
-                 {"limit_val_batches": 0, "max_steps": 20}, {"num_training_batches": 0}):
+                 {"limit_val_batches": 0, "max_steps": 20}, {"num_training_batches": 0},
+                 {"val_check_batch": None, "max_steps": 5}):  # a time val_check_interval: not counted in batches
         check.on_train_start(trainer(**fine), None)  # no error: a budget that validates, or a run left alone
 
 

@@ -19,8 +19,9 @@ start of training, for every other job (another data module, DDP, accumulated gr
 words of :func:`unreached_objective`.
 
 A search's trials are checked on the config every trial shares (the searched keys at their configured values),
-unless the search changes what the count reads (a searched key under ``trainer`` or ``data``): each trial's
-Trainer checks itself then.
+unless the search changes what the count reads (a searched key under ``trainer`` or ``data``): each trial is
+checked on its own config then, by the stacked launcher (the search's default) before its batch writes anything, or
+by its Trainer at the start of training under another launcher.
 """
 
 from __future__ import annotations
@@ -129,9 +130,11 @@ def check_objective_reached(task: DictConfig, searched: Collection[str] = (),
     project's MNIST module, a Trainer that counts as is (:func:`trainer_counts_as_is`), no ``ckpt_path`` (a resumed
     job's objective may come from an earlier session). ``data.source=auto`` without full MNIST where a download may
     fetch it is refused only when neither source would validate in time, in the bundled sample's numbers (the
-    source of a machine offline). ``searched``: the keys a search gives each trial - one that the count reads leaves
-    the trials to the Trainer's check at the start of training, as is anything else; ``may_be_null=False`` for a
-    search (:func:`unreached_objective`)."""
+    source of a machine offline). ``searched``: the keys a search gives each trial - one that the count reads (its
+    ``+``/``++``/``~`` prefix aside) leaves the trials to the checks that see each trial's values: the stacked
+    launcher (the search's default) checks each batch's trials on their configs before they write anything, the
+    Trainer's check at the start of training any other; ``may_be_null=False`` for a search
+    (:func:`unreached_objective`)."""
     if any(override_key(key).split(".")[0] in COUNTED_GROUPS for key in searched):
         return
     metric = task.get("optimized_metric")
