@@ -80,3 +80,19 @@ def test_a_sweep_writes_beside_other_files_and_its_resume_rewrites_its_own_summa
     assert again.returncode == 0, again.stderr[-3000:]
     assert len((sweep_dir / "summary.csv").read_text().splitlines()) == 3
     assert (sweep_dir / "notes.txt").read_text() == "the user's notes.txt\n"
+
+
+def test_the_record_of_a_sweep_whose_jobs_refused_their_config_in_workers_is_replaced(tmp_path):
+    """``-m hydra/launcher=joblib ... +trainer.max_epoch=1`` in a directory holding ``notes.txt``: the workers'
+    jobs refused their config (exit status 2) and left ``multirun.yaml`` and job directories of ``.hydra/`` and
+    ``train.log`` only. Before: the corrected command was refused as "an earlier sweep's", and the way out it gave
+    (``resume_sweep=true`` with that sweep's overrides) re-ran the refused config."""
+    users_files(tmp_path, ["notes.txt", "multirun.yaml"])
+    for job in ("0_+trainer.max_epoch=1,optimizer.lr=0.1", "1_+trainer.max_epoch=1,optimizer.lr=0.2"):
+        (tmp_path / job / ".hydra").mkdir(parents=True)
+        (tmp_path / job / ".hydra" / "config.yaml").write_text("seed: 1\n")
+        (tmp_path / job / "train.log").write_text("error: trainer.max_epoch: unknown key\n")
+    check_sweep_dir_free(tmp_path, resume_sweep=False, resuming_checkpoints=False)  # no error: it trained nothing
+    (tmp_path / "summary.csv").write_text("the user's summary.csv\n")  # a summary: still an earlier sweep's
+    with pytest.raises(RunDirInUseError, match=r"holds multirun.yaml, summary.csv, an earlier sweep's"):
+        check_sweep_dir_free(tmp_path, resume_sweep=False, resuming_checkpoints=False)

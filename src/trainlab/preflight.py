@@ -300,6 +300,8 @@ NEW_RUN_DIR: list[Path] = []
 # stacked launcher checks every job first) left the refused command's overrides recorded there - a later
 # resume_sweep=true of the sweep that did train there was then refused as another sweep's. None: the directory held
 # none (a basic sweep's, under its lock), and the refused command's is removed - it described no sweep that ran there.
+# In-process launchers only: joblib's and submitit's jobs refuse in their workers, and the multirun.yaml they leave
+# is replaced by the next sweep when no job trained (trainlab.sweep.job_dirs.trained_nothing).
 EARLIER_MULTIRUN_YAML: list[tuple[Path, bytes | None]] = []
 
 

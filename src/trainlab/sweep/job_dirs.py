@@ -119,15 +119,25 @@ def sweep_files(sweep_dir: Path) -> list[str]:
     return named + sorted(path.name for path in sweep_dir.glob(HPARAMS_EXPERIMENT_FILES))
 
 
+def trained_nothing(sweep_dir: Path) -> bool:
+    """Whether the sweep that wrote ``sweep_dir``'s ``multirun.yaml`` trained nothing: no job directory holds a run's
+    artifacts (only Hydra's ``.hydra/`` and ``train.log``). Its jobs refused their config in joblib's or submitit's
+    workers, where the refusal cannot put back the directory's earlier ``multirun.yaml`` as it does for an
+    in-process launcher (:data:`trainlab.preflight.EARLIER_MULTIRUN_YAML`): its record describes no run, and
+    resuming it (what the refusal of an earlier sweep's record asks for) would run the refused config again."""
+    return not any(artifacts(job) for job in sweep_job_dirs(sweep_dir))
+
+
 def check_no_files_overwritten(sweep_dir: Path, resumed: bool) -> None:
     """Refuse a multirun into ``sweep_dir`` when it holds files the sweep would replace (:func:`sweep_files`) that
     are not this sweep's own earlier output being finished: a user's ``summary.csv`` was overwritten by the sweep's
     with exit status 0. A sweep resumed there (``resume_sweep=true``, or its jobs' ``ckpt_path``) rewrites its own
     summary, ranking and HPARAMS where its ``multirun.yaml`` says a sweep ran; without it, they are no sweep's. Any
-    other file (``notes.txt``) is left alone: the sweep writes beside it."""
+    other file (``notes.txt``) is left alone: the sweep writes beside it. A ``multirun.yaml`` alone, where no job
+    directory holds a run's artifacts, is replaced too (:func:`trained_nothing`)."""
     found = sweep_files(sweep_dir) if sweep_dir.is_dir() else []
     earlier_sweep = (sweep_dir / MULTIRUN_YAML).is_file()
-    if not found or (resumed and earlier_sweep):
+    if not found or (resumed and earlier_sweep) or (found == [MULTIRUN_YAML] and trained_nothing(sweep_dir)):
         return
     if earlier_sweep:
         whose = "an earlier sweep's"
