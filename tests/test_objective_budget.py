@@ -12,12 +12,14 @@ directories first.
 from __future__ import annotations
 
 import math
+import struct
+from pathlib import Path
 
 import pytest
 from omegaconf import open_dict
 
 from trainlab.data.mnist_splits import POOL_SIZES, possible_sources, training_batches_per_epoch
-from trainlab.data.torchvision_mnist import RAW_FILE_NAMES, raw_dir
+from trainlab.data.torchvision_mnist import raw_dir
 from trainlab.errors import ConfigError
 from trainlab.objective_budget import check_objective_reached
 
@@ -30,14 +32,46 @@ EXPERIMENT_B_20 = ("optimized_metric='val/acc' is computed by validation, which 
 SHORT_BUDGET = ("data.batch_size=128", "trainer.max_steps=20", "trainer.max_epochs=-1")
 
 
+def write_full_size_mnist(data_dir: Path) -> None:
+    """Full MNIST's four idx files as their headers say (60,000 / 10,000 items) and of their full sizes, as sparse
+    files of zeros: what the count reads (the header, the size) without 55 MB written."""
+    for name, shape in (("train-images-idx3-ubyte", (60000, 28, 28)), ("train-labels-idx1-ubyte", (60000,)),
+                        ("t10k-images-idx3-ubyte", (10000, 28, 28)), ("t10k-labels-idx1-ubyte", (10000,))):
+        path = raw_dir(data_dir) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            handle.write(struct.pack(">I", (0x08 << 8) | len(shape)) + struct.pack(f">{len(shape)}I", *shape))
+            handle.truncate(4 + 4 * len(shape) + math.prod(shape))
+
+
 def test_the_pool_sizes_are_the_pools_the_data_module_loads(data_dir):
-    """:data:`POOL_SIZES` is what the count reads; the module's split rule (:func:`split_sizes`) is shared."""
+    """:data:`POOL_SIZES` is what the count reads for the bundled sample; the module's split rule
+    (:func:`split_sizes`) is shared."""
     from trainlab.data.mnist_datamodule import MNISTDataModule
 
     module = MNISTDataModule(source="bundled", data_dir=str(data_dir))
     (pool_x, _), _ = module._load_pool_and_test("bundled")
     assert len(pool_x) == POOL_SIZES["bundled"] == 4500
-    assert POOL_SIZES["torchvision"] == 60000  # full MNIST's training file
+
+
+@pytest.mark.parametrize("source", ["torchvision", "auto"])
+def test_the_torchvision_pool_is_the_one_its_files_hold(tmp_path, source):
+    """The module loads whatever idx files are in data_dir: 200 training images there are 2 batches of 100 an
+    epoch (150 + 50 validation). Before: full MNIST's 60,000 were assumed - 600 batches counted, and a sweep that
+    validates after the loader's 2 was refused."""
+    from test_data import write_tiny_mnist
+
+    from trainlab.data.mnist_datamodule import MNISTDataModule
+
+    write_tiny_mnist(tmp_path, n_train=200, n_test=20)
+    data = {"source": source, "data_dir": str(tmp_path), "download": False, "val_size": 50, "batch_size": 100}
+    module = MNISTDataModule(**data)
+    module.setup("fit")
+    assert training_batches_per_epoch(data) == {"torchvision": len(module.train_dataloader())} == {"torchvision": 2}
+    write_full_size_mnist(tmp_path)  # full MNIST's headers: 59,950 training images
+    assert training_batches_per_epoch(data) == {"torchvision": 600}
+    (raw_dir(tmp_path) / "train-images-idx3-ubyte").write_bytes(b"")  # damaged: the data's own check refuses it
+    assert training_batches_per_epoch(data) is None
 
 
 @pytest.mark.parametrize(("train_size", "val_size", "batch_size"), [(None, None, 128), (400, 100, 100),
@@ -57,9 +91,7 @@ def test_auto_counts_full_mnist_where_its_files_are_and_either_source_where_a_do
     empty = tmp_path / "empty"
     assert possible_sources("auto", str(empty), download=True) == ("bundled", "torchvision")
     assert possible_sources("auto", str(empty), download=False) == ("bundled",)
-    raw_dir(tmp_path).mkdir(parents=True)
-    for name in RAW_FILE_NAMES:
-        (raw_dir(tmp_path) / name).touch()
+    write_full_size_mnist(tmp_path)
     assert possible_sources("auto", str(tmp_path), download=True) == ("torchvision",)
     assert training_batches_per_epoch({"source": "auto", "data_dir": str(tmp_path), "batch_size": 128}) == {
         "torchvision": math.ceil(55000 / 128)}
@@ -150,3 +182,33 @@ def test_a_search_over_a_counted_key_leaves_each_trial_to_its_trainer_whatever_i
     config's own batch size is no trial's. Before: the ``++`` key was taken for a group of its own, and the search
     was refused in the config's numbers."""
     check_objective_reached(make_cfg(*SHORT_BUDGET), searched=[searched], may_be_null=False)  # no error
+
+
+@pytest.mark.parametrize(("where", "download", "decided", "logged"), [
+    ("empty", False, "bundled", []),  # offline: the bundled sample, without a word
+    ("below_a_file", True, "bundled",  # a download could not be saved there
+     ["data.source=auto: full MNIST is not in {raw} and it cannot be downloaded there: {file} is a file, not a "
+      "directory; using the bundled sample"]),
+    ("full", True, "torchvision", []),
+])
+def test_the_module_decides_auto_by_the_rule_the_count_reads(tmp_path, caplog, monkeypatch, where, download, decided,
+                                                             logged):
+    """:func:`possible_sources` (the count's) and the module's decision share one rule
+    (:func:`~trainlab.data.torchvision_mnist.download_obstacle`): where the count says one source, the module
+    trains on it, without trying a download."""
+    import logging
+
+    from trainlab.data import mnist_datamodule
+    from trainlab.data.mnist_datamodule import MNISTDataModule
+
+    (tmp_path / "a_file").write_text("x")
+    data_dir = {"empty": tmp_path / "empty", "below_a_file": tmp_path / "a_file" / "data", "full": tmp_path}[where]
+    if where == "full":
+        write_full_size_mnist(tmp_path)
+    assert possible_sources("auto", str(data_dir), download) == (decided,)
+    module = MNISTDataModule(source="auto", data_dir=str(data_dir), download=download)
+    monkeypatch.setattr(mnist_datamodule, "download_torchvision_mnist", lambda *args: pytest.fail("a download"))
+    with caplog.at_level(logging.INFO, logger=mnist_datamodule.__name__):
+        assert module._decide_source() == decided
+    assert [record.getMessage() for record in caplog.records if record.name == mnist_datamodule.__name__] == [
+        line.format(raw=raw_dir(data_dir), file=tmp_path / "a_file") for line in logged]

@@ -48,10 +48,11 @@ import torch
 from trainlab.config_validation import RULES
 from trainlab.data.bundled_mnist import load_bundled_mnist
 from trainlab.data.data_choices import EVAL_SPLITS, SOURCES
-from trainlab.data.mnist_splits import split_sizes
+from trainlab.data.mnist_splits import possible_sources, split_sizes
 from trainlab.data.tensor_batch_loader import TensorBatchLoader, uneven_last_batch
 from trainlab.data.torchvision_mnist import (
     auto_fallback_message,
+    download_obstacle,
     download_torchvision_mnist,
     failed_download,
     load_torchvision_mnist,
@@ -59,10 +60,8 @@ from trainlab.data.torchvision_mnist import (
     one_line_cause,
     raw_dir,
     some_files_present,
-    torchvision_files_present,
 )
 from trainlab.errors import ConfigError
-from trainlab.output_locations import location_problem
 from trainlab.typed_values import typed
 
 log = logging.getLogger(__name__)
@@ -146,22 +145,20 @@ class MNISTDataModule(L.LightningDataModule):
     def _decide_source(self) -> str:
         if self.source != "auto":
             return self.source
-        if torchvision_files_present(self.data_dir):
+        # the rule the checks before anything is written count by (trainlab.data.mnist_splits)
+        sources = possible_sources(self.source, self.data_dir, self.download)
+        if sources == ("torchvision",):  # its files are there
             return "torchvision"
         # full MNIST placed there by hand, incompletely or still compressed: the fallback is said as a warning, with
         # what torchvision's message would say about the files (an empty directory is the ordinary offline case)
         placed = some_files_present(self.data_dir)
-        if not self.download:
+        if sources == ("bundled",):  # a download cannot bring full MNIST there
+            obstacle = download_obstacle(self.data_dir, self.download)
             if placed:
-                log.warning(auto_fallback_message(self.data_dir, "data.download=false forbids downloading it"))
-            return "bundled"
-        unwritable = location_problem(raw_dir(self.data_dir))
-        if unwritable is not None and placed:
-            log.warning(auto_fallback_message(self.data_dir, f"it cannot be downloaded there: {unwritable}"))
-            return "bundled"
-        if unwritable is not None:  # e.g. an empty read-only data_dir: a download could not be saved there
-            log.info("data.source=auto: full MNIST is not in %s and cannot be downloaded there (%s); using the bundled "
-                     "sample", raw_dir(self.data_dir), unwritable)
+                log.warning(auto_fallback_message(self.data_dir, obstacle))
+            elif self.download:  # e.g. an empty read-only data_dir: a download could not be saved there
+                log.info("data.source=auto: full MNIST is not in %s and %s; using the bundled sample",
+                         raw_dir(self.data_dir), obstacle)
             return "bundled"
         where = os.path.realpath(self.data_dir)
         if where in AUTO_DOWNLOAD_FAILURES:
