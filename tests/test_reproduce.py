@@ -26,6 +26,26 @@ def test_quick_reproduce_writes_every_figure_into_the_index(tmp_path, capsys):
     assert "E_batchnorm_gradcheck/output.txt" in index
 
 
+@pytest.mark.parametrize("source", ["bundled", "full"])
+def test_the_quick_sweeps_validate_before_their_budget_ends_whatever_the_source(make_cfg, tmp_path, source):
+    """``--quick`` B and D with full MNIST on disk (``data.source=auto``: torchvision, 430 steps an epoch at batch
+    128). Before: ``trainer.max_steps=40`` ended before the first validation there, and both were refused by the
+    objective budget check (it held for the bundled sample's 32 steps an epoch only)."""
+    from test_objective_budget import write_full_size_mnist
+
+    from trainlab.objective_budget import check_objective_reached
+    from trainlab.reproduce import EXPERIMENTS
+
+    data = ["data.source=auto", "data.download=false"]
+    if source == "full":
+        write_full_size_mnist(tmp_path / "data")
+        data.append(f"paths.data_dir={tmp_path / 'data'}")
+    quick_sweeps = [e for e in EXPERIMENTS if e.id in ("B", "D")]
+    assert [e.name for e in quick_sweeps] == ["compare_optimizers", "compare_init"]
+    for experiment in quick_sweeps:
+        check_objective_reached(make_cfg(*experiment.overrides, *experiment.quick, *data))  # no error
+
+
 def test_reproduce_refuses_a_non_empty_directory(tmp_path, capsys):
     (tmp_path / "something").write_text("x")
     assert main(["reproduce", "--out", str(tmp_path)]) == 2
