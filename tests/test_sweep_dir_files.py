@@ -96,3 +96,23 @@ def test_the_record_of_a_sweep_whose_jobs_refused_their_config_in_workers_is_rep
     (tmp_path / "summary.csv").write_text("the user's summary.csv\n")  # a summary: still an earlier sweep's
     with pytest.raises(RunDirInUseError, match=r"holds multirun.yaml, summary.csv, an earlier sweep's"):
         check_sweep_dir_free(tmp_path, resume_sweep=False, resuming_checkpoints=False)
+
+
+def test_the_hparams_experiment_file_is_named_once_and_its_check_stays_light():
+    """The check of a sweep directory and the HPARAMS experiment's writer read one name of its event file
+    (:mod:`trainlab.logger_dirs`): job_dirs kept a copy of ``events.out.tfevents.*`` + ``.hparams``, which a change
+    of the writer's suffix would have left behind. The check runs before every multirun: it imports no TensorBoard."""
+    import subprocess
+    import sys
+    from pathlib import PurePath
+
+    from trainlab import logger_dirs
+    from trainlab.sweep import hparams_experiment, job_dirs
+
+    assert job_dirs.HPARAMS_EXPERIMENT_FILES is logger_dirs.HPARAMS_EXPERIMENT_FILES
+    assert hparams_experiment.HPARAMS_EXPERIMENT_FILES is logger_dirs.HPARAMS_EXPERIMENT_FILES
+    assert PurePath(HPARAMS_FILE).match(logger_dirs.HPARAMS_EXPERIMENT_FILES)
+    imported = subprocess.run([sys.executable, "-c", "import sys, trainlab.sweep.job_dirs; "
+                               "print(sorted({m.split('.')[0] for m in sys.modules} & {'tensorboard', 'torch'}))"],
+                              capture_output=True, text=True, check=True)
+    assert imported.stdout.strip() == "[]"

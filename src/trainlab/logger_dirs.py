@@ -15,6 +15,10 @@ from pathlib import Path
 
 EVENT_FILES = "events.out.tfevents.*"  # TensorBoard's event files (TensorBoard reads any name holding "tfevents")
 CSV_FILE = "metrics.csv"
+#: the suffix of the HPARAMS experiment a sweep writes at its top (:mod:`trainlab.sweep.hparams_experiment`), and
+#: its event file's name: here, where the checks of a sweep directory read it without importing TensorBoard
+HPARAMS_EXPERIMENT_SUFFIX = ".hparams"
+HPARAMS_EXPERIMENT_FILES = EVENT_FILES + HPARAMS_EXPERIMENT_SUFFIX
 # What a run writes for itself besides its logs: never searched for them (``attempts/`` holds earlier attempts).
 NOT_LOGGER_DIRS = frozenset({".hydra", "checkpoints", "attempts"})
 

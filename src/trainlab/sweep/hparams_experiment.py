@@ -22,7 +22,7 @@ from tensorboard.compat.proto import event_pb2
 from tensorboard.plugins.hparams import metadata
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
-from trainlab.logger_dirs import EVENT_FILES, logger_dirs
+from trainlab.logger_dirs import EVENT_FILES, HPARAMS_EXPERIMENT_FILES, HPARAMS_EXPERIMENT_SUFFIX, logger_dirs
 from trainlab.loggers.hparams import (
     HParamValue,
     column_of_override,
@@ -31,8 +31,6 @@ from trainlab.loggers.hparams import (
     session_hparams,
 )
 from trainlab.sweep.summary import collect_jobs, swept_keys
-
-EXPERIMENT_FILE_SUFFIX = ".hparams"
 
 
 def read_session_columns(run_dir: Path) -> dict[str, HParamValue] | None:
@@ -68,11 +66,11 @@ def write_sweep_experiment(sweep_dir: str | os.PathLike, optimized_metric: str |
     )
     # A run keeps the first experiment it reads, so the previous file goes; the new one is complete before.
     with tempfile.TemporaryDirectory(dir=sweep_dir, prefix=".hparams-") as staging:
-        writer = EventFileWriter(staging, filename_suffix=EXPERIMENT_FILE_SUFFIX)
+        writer = EventFileWriter(staging, filename_suffix=HPARAMS_EXPERIMENT_SUFFIX)
         writer.add_event(event_pb2.Event(wall_time=now, step=0, summary=summary))
         writer.close()
         (written,) = Path(staging).glob(EVENT_FILES)
-        for previous in sweep_dir.glob(EVENT_FILES + EXPERIMENT_FILE_SUFFIX):
+        for previous in sweep_dir.glob(HPARAMS_EXPERIMENT_FILES):
             previous.unlink()
         target = sweep_dir / written.name
         os.replace(written, target)

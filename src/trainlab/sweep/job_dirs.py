@@ -21,6 +21,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from trainlab.config_keys import override_key, override_lines
 from trainlab.errors import ConfigError, RunDirInUseError
+from trainlab.logger_dirs import HPARAMS_EXPERIMENT_FILES  # the HPARAMS experiment: writing it removes an earlier one
 from trainlab.run_dir import artifacts, failed_without_checkpoint, naming_overrides, newest_beside
 from trainlab.run_status import STATUS_FILE, read_status
 from trainlab.shell_override import shell_override
@@ -103,9 +104,6 @@ def check_no_runs_in_jobs(sweep_dir: Path) -> None:
 
 #: the sweep's own record, which a resumed sweep finishes and a new one would overwrite
 MULTIRUN_YAML = "multirun.yaml"
-#: the HPARAMS experiment a sweep writes at its top (trainlab.sweep.hparams_experiment: TensorBoard's event-file
-#: name with the suffix ``.hparams``); writing it removes any earlier one there
-HPARAMS_EXPERIMENT_FILES = "events.out.tfevents.*.hparams"
 
 
 def sweep_files(sweep_dir: Path) -> list[str]:
