@@ -26,8 +26,8 @@ from trainlab.data.torchvision_mnist import RAW_FILES, download_obstacle, raw_di
 from trainlab.errors import ConfigError, DataError
 
 #: images in each source's training pool (bundled: its train + val splits, 400 + 50 per digit; torchvision: full
-#: MNIST's training file, as a download brings it). tests/test_objective_budget.py checks them against the pools
-#: the module loads.
+#: MNIST's training file, as a download brings it - files already there are counted by :func:`pool_size`).
+#: tests/test_objective_budget.py checks the counts against the loaders the module makes.
 POOL_SIZES = {"bundled": 4500, "torchvision": 60000}
 
 
