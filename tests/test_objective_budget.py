@@ -187,8 +187,8 @@ def test_a_search_over_a_counted_key_leaves_each_trial_to_its_trainer_whatever_i
 @pytest.mark.parametrize(("where", "download", "decided", "logged"), [
     ("empty", False, "bundled", []),  # offline: the bundled sample, without a word
     ("below_a_file", True, "bundled",  # a download could not be saved there
-     ["data.source=auto: full MNIST is not in {raw} and it cannot be downloaded there: {file} is a file, not a "
-      "directory; using the bundled sample"]),
+     ["data.source=auto: full MNIST is not in {raw} and cannot be downloaded there ({file} is a file, not a "
+      "directory); using the bundled sample"]),
     ("full", True, "torchvision", []),
 ])
 def test_the_module_decides_auto_by_the_rule_the_count_reads(tmp_path, caplog, monkeypatch, where, download, decided,

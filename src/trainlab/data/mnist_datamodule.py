@@ -62,6 +62,7 @@ from trainlab.data.torchvision_mnist import (
     some_files_present,
 )
 from trainlab.errors import ConfigError
+from trainlab.output_locations import location_problem
 from trainlab.typed_values import typed
 
 log = logging.getLogger(__name__)
@@ -153,12 +154,11 @@ class MNISTDataModule(L.LightningDataModule):
         # what torchvision's message would say about the files (an empty directory is the ordinary offline case)
         placed = some_files_present(self.data_dir)
         if sources == ("bundled",):  # a download cannot bring full MNIST there
-            obstacle = download_obstacle(self.data_dir, self.download)
             if placed:
-                log.warning(auto_fallback_message(self.data_dir, obstacle))
+                log.warning(auto_fallback_message(self.data_dir, download_obstacle(self.data_dir, self.download)))
             elif self.download:  # e.g. an empty read-only data_dir: a download could not be saved there
-                log.info("data.source=auto: full MNIST is not in %s and %s; using the bundled sample",
-                         raw_dir(self.data_dir), obstacle)
+                log.info("data.source=auto: full MNIST is not in %s and cannot be downloaded there (%s); using the "
+                         "bundled sample", raw_dir(self.data_dir), location_problem(raw_dir(self.data_dir)))
             return "bundled"
         where = os.path.realpath(self.data_dir)
         if where in AUTO_DOWNLOAD_FAILURES:
