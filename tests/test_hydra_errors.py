@@ -271,6 +271,9 @@ def test_a_key_the_chosen_option_lacks_names_the_options_that_take_it(train_in_p
     ("hydra.sweeper.n_trials", ["hparams_search=random"], "an integer >= 1"),
     ("hydra.sweeper.n_jobs", ["hparams_search=random"], "an integer >= 1, or auto (batches that suit the sampler)"),
     ("hydra.launcher.max_members", ["-m", "optimizer=sgd,adam", "hydra/launcher=stacked"], "an integer >= 1"),
+    # abc and 1.5 said "an integer", a rule that 0 (refused: joblib's Parallel takes no 0 jobs) meets
+    ("hydra.launcher.n_jobs", ["-m", "optimizer=sgd,adam", "hydra/launcher=joblib"],
+     "an integer other than 0 (-1: one process per core)"),
 ])
 def test_an_integer_setting_states_its_whole_rule_whatever_the_wrong_value(train_in_process, tmp_path, key, command,
                                                                             rule, value):

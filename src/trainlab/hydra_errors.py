@@ -114,6 +114,8 @@ def typed_field_message(cause: BaseException | None) -> str | None:
     words = {**FIELD_TYPE_WORDS, **{kind.__name__: word for kind, word in FIELD_TYPE_WORDS.items()}}.get(field.type)
     if words is None:
         return None
+    from trainlab.hydra_plugin_keys import plugin_value_rule  # imports this module: here, not at its top
+    words = plugin_value_rule(cause.object_type, field.name) or words  # hydra.launcher.n_jobs: not 0 either
     if "minimum" in field.metadata:
         words += f" >= {field.metadata['minimum']}"
     shown = "null" if cause.value is None else cause.value  # as typed: null, not None

@@ -40,6 +40,20 @@ PLUGIN_VALUES = {
 }
 
 
+def plugin_value_rule(object_type: type | None, key: str) -> str | None:
+    """The allowed values :data:`PLUGIN_VALUES` names for field ``key`` of the plugin dataclass ``object_type``; None
+    where it names none. Hydra refuses a value its field's type cannot take (``hydra.launcher.n_jobs=abc``) before
+    :func:`check_plugin_keys` sees it: its refusal (:func:`trainlab.hydra_errors.typed_field_message`) names the same
+    allowed values as this module's, not only the type, which holds values that are refused too (``0``)."""
+    for (group, option), rules in PLUGIN_VALUES.items():
+        if key not in rules:
+            continue
+        node = stored_node(group, option)
+        if node is not None and OmegaConf.get_type(node) is object_type:
+            return rules[key][1]
+    return None
+
+
 def stored_node(group: str, option: str) -> DictConfig | None:
     """``option``'s node in the ConfigStore (None for an option that is not stored there: a YAML file of your own,
     left to its plugin)."""
