@@ -78,6 +78,37 @@ def test_config_error_is_one_line_with_exit_status_2(train_subprocess, tmp_path,
     assert not (tmp_path / "outputs").exists()  # composition failed before any run directory was made
 
 
+HYDRA_GRAMMAR = "See https://hydra.cc/docs/1.2/advanced/override_grammar/basic for details"
+
+
+@pytest.mark.parametrize(("override", "line"), [
+    ("optimizer:adam", "error: cannot parse the override 'optimizer:adam': Error parsing override 'optimizer:adam' "
+                       f"missing EQUAL at ':' {HYDRA_GRAMMAR}; did you mean optimizer=adam? (an override is "
+                       "key=value)"),
+    ("trainer.max_epochs:1", "error: cannot parse the override 'trainer.max_epochs:1': LexerNoViableAltException: "
+                             f"trainer.max_epochs:1 ^ {HYDRA_GRAMMAR}; did you mean trainer.max_epochs=1? (an "
+                             "override is key=value)"),
+    # quoted for the shell where it would expand the brackets
+    ("model.net.hidden_sizes:[50,50]", "error: cannot parse the override 'model.net.hidden_sizes:[50,50]': "
+                                       "LexerNoViableAltException: model.net.hidden_sizes:[50,50] ^ "
+                                       f"{HYDRA_GRAMMAR}; did you mean 'model.net.hidden_sizes=[50,50]'? (an "
+                                       "override is key=value)"),
+    # not a swapped separator: no ':' to make '=', or a word that does not parse with '=' either: Hydra's line alone
+    ("optimizer.lr=interval(0.1", "error: cannot parse the override 'optimizer.lr=interval(0.1': no viable "
+                                  f"alternative at input 'interval(0.1' {HYDRA_GRAMMAR}"),
+    ("optimizer:[adam", "error: cannot parse the override 'optimizer:[adam': LexerNoViableAltException: "
+                        f"optimizer:[adam ^ {HYDRA_GRAMMAR}"),
+], ids=["group", "key", "list", "not-a-swap", "no-parse-either-way"])
+def test_an_override_written_with_a_colon_names_the_key_value_form_it_meant(train_in_process, tmp_path, override,
+                                                                           line):
+    """``optimizer:adam`` (YAML's ``key: value``) was refused in the grammar's words only - ``missing EQUAL at ':'``
+    or a bare ``LexerNoViableAltException`` - naming no form Hydra takes."""
+    result = train_in_process(override)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [line]
+    assert not (tmp_path / "outputs").exists()
+
+
 def test_a_config_dir_that_is_no_directory_is_one_line_with_exit_status_2(train_subprocess, tmp_path):
     missing = tmp_path / "my_conf"
     result = train_subprocess("--config-dir", str(missing))
@@ -720,3 +751,4 @@ def test_a_config_group_set_with_a_dot_is_one_line_naming_the_slash(train_in_pro
                               f"hydra.sweep.dir={tmp_path / 'sweep'}")
     assert (result.returncode, result.stderr.strip().splitlines()) == (2, [line])
     assert not (tmp_path / "run").exists() and not (tmp_path / "sweep").exists()
+

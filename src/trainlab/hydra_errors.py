@@ -54,6 +54,7 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 from trainlab.errors import UserError, exit_for_user_error, exit_with_error_line
 from trainlab.group_options import option_lacks_key_message
 from trainlab.output_locations import NAME_MAX, PATH_MAX
+from trainlab.override_separator import separator_advice
 from trainlab.sweep.worker_refusal import RefusedInWorker
 
 
@@ -139,7 +140,7 @@ def one_line_message(error: HydraException) -> str:
         if SWEEP_FUNCTION_ERROR.search(error.message) and searching(sys.argv[1:]):
             return search_value_message(error)
         return f"cannot parse the override {error.override!r}: {squashed(error.message)}" + quoting_advice(
-            error.override)
+            error.override) + separator_advice(error.override)  # optimizer:adam -> optimizer=adam
     if isinstance(error, MissingConfigException) and error.options is not None and error.missing_cfg_file:
         group, _, option = error.missing_cfg_file.rpartition("/")
         options = sorted(error.options)
