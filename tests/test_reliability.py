@@ -593,7 +593,7 @@ def test_resuming_a_completed_run_at_the_end_of_its_budget_is_refused_and_a_larg
     assert again.stderr.splitlines()[-1].endswith(
         "resuming it would train nothing and replace its status.json; nothing was written. allowed: a larger "
         "trainer.max_epochs or trainer.max_steps to train on from it, or trainlab evaluate "
-        f"{run_dir} to test it again")
+        f"{run_dir} --ckpt {run_dir / 'checkpoints' / 'last.ckpt'} to test it again")
     assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
     larger = "trainer.max_steps=10" if "steps" in budget else "trainer.max_epochs=2"
     longer = train_in_process(*[a for a in args if a != budget], larger, "ckpt_path=last")
@@ -892,20 +892,62 @@ def test_a_refused_resume_names_overrides_that_fit_it_and_keep_this_commands_bud
     assert checkpoint["global_step"] == 8  # two epochs of 4 batches of 50
 
 
-def test_a_resume_that_neither_fits_nor_has_budget_left_names_the_budget_first(train_in_process, tmp_path):
-    """The fit refusal suggests overrides that keep this command's budget: where that budget is used up, pasting them
-    was refused in turn. The budget is named first; with a larger one, the suggested overrides resume the run."""
+def test_a_resume_that_neither_fits_nor_has_budget_left_names_the_fit_and_the_budget_it_needs(train_in_process,
+                                                                                              tmp_path):
+    """The fit is checked first: a checkpoint that does not fit is unusable whatever the budget (refused for its
+    budget first, the user raised it only to learn the checkpoint did not fit). Its refusal suggests overrides that
+    keep this command's budget: where that budget is used up, it names the budget they need too, or pasting them
+    was refused in turn; with a larger one, the suggested overrides resume the run."""
     run_dir = tmp_path / "run"
     args = ["debug=limit", f"hydra.run.dir={run_dir}"]
     assert train_in_process(*args).returncode == 0
+    before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
     refused = train_in_process(*args, "optimizer=adam", "ckpt_path=last")
     assert refused.returncode == 2
-    assert "is at the end of this config's budget (trainer.max_epochs=2" in refused.stderr.splitlines()[-1]
+    ckpt = run_dir / "checkpoints" / "last.ckpt"
+    line = refused.stderr.splitlines()[-1]
+    assert line.startswith(
+        f"error: ckpt_path=last ({ckpt}) does not fit this run: optimizer._target_ trainlab.optim.sgd.SGD in the "
+        "checkpoint, trainlab.optim.adam.Adam in the config; resume it with the overrides that fit it (")
+    assert line.endswith(  # the test harness's own overrides (data and output paths) come before these
+        " debug=limit optimizer=sgd) and a larger trainer.max_epochs or trainer.max_steps (the checkpoint, step 10, "
+        f"epoch 2, is at the end of this config's budget), or evaluate it: trainlab evaluate {run_dir} --ckpt {ckpt}")
+    assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
     refused = train_in_process(*args, "optimizer=adam", "trainer.max_epochs=3", "ckpt_path=last")
     line = refused.stderr.splitlines()[-1]
     fix = line.partition("resume it with the overrides that fit it (")[2].partition("), or evaluate it")[0]
     assert fix.endswith("debug=limit optimizer=sgd trainer.max_epochs=3")
     assert train_in_process(*shlex.split(fix), "ckpt_path=last", f"hydra.run.dir={run_dir}").returncode == 0
+
+
+def test_a_checkpoint_of_another_run_is_checked_for_its_network_before_the_budget_and_sent_to_that_run(
+        train_in_process, tmp_path):
+    """Resumed into a new directory with a smaller budget and another network, it was refused for the budget first
+    (the user raised it only to learn the network did not fit), and that refusal offered ``trainlab evaluate
+    <the new directory>``, which does not exist: the network is checked first, and both refusals name the run that
+    wrote the checkpoint."""
+    trained, new = tmp_path / "i2", tmp_path / "a1"
+    assert train_in_process("debug=limit", f"hydra.run.dir={trained}").returncode == 0  # 2 epochs, step 10
+    ckpt = trained / "checkpoints" / "last.ckpt"
+    args = ["debug=limit", "trainer.max_epochs=1", f"ckpt_path={ckpt}", f"hydra.run.dir={new}"]
+    refused = train_in_process(*args, "model.net.hidden_sizes=[50]")
+    assert refused.returncode == 2
+    line = refused.stderr.splitlines()[-1]
+    assert line.startswith(
+        f"error: ckpt_path={ckpt} does not fit this run: model.net.hidden_sizes [100, 100, 100, 100] in the "
+        "checkpoint, [50] in the config; resume it with the overrides that fit it (")
+    assert line.endswith(  # this command's budget kept, and the one the resume needs named
+        " debug=limit trainer.max_epochs=1 'model.net.hidden_sizes=[100,100,100,100]') and the budget the run was "
+        "started with or a larger one (the checkpoint, step 10, epoch 2, is past this config's budget), or evaluate "
+        f"it: trainlab evaluate {trained} --ckpt {ckpt}")
+    refused = train_in_process(*args)
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[-1] == (
+        f"error: ckpt_path={ckpt}: the checkpoint (step 10, epoch 2) is past this config's budget "
+        "(trainer.max_epochs=1, trainer.max_steps=-1): there is nothing left to train from it, and Lightning refuses "
+        "such a resume; nothing was written. allowed: the budget the run was started with or a larger one, or "
+        f"trainlab evaluate {trained} --ckpt {ckpt} to test it")
+    assert not new.exists()
 
 
 def test_an_interrupted_runs_checkpoint_past_the_budget_is_refused_in_one_line(train_in_process, tmp_path):
@@ -924,7 +966,7 @@ def test_an_interrupted_runs_checkpoint_past_the_budget_is_refused_in_one_line(t
     assert line.endswith(
         "this config's budget (trainer.max_epochs=1, trainer.max_steps=-1): there is nothing left to train from it, "
         "and Lightning refuses such a resume; nothing was written. allowed: the budget the run was started with or a "
-        f"larger one, or trainlab evaluate {run_dir} to test it")
+        f"larger one, or trainlab evaluate {run_dir} --ckpt {run_dir / 'checkpoints' / 'last.ckpt'} to test it")
     assert status.read_bytes() == before
     assert train_in_process(*args, "ckpt_path=last").returncode == 0  # its own budget: the test it had left
 

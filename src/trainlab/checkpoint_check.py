@@ -33,6 +33,11 @@
    checkpoint was trained with; or ``trainlab evaluate`` on the run that wrote it, where it is now (the run around
    the file: a moved run is named by its new directory).
 
+This check comes before :func:`check_budget_left` (a resume whose checkpoint has used up the config's budget): a
+checkpoint that does not fit cannot be resumed whatever the budget, and where both are wrong, the fit's refusal names
+the budget its suggested overrides need too (:func:`used_budget`). Both name the run that wrote the checkpoint to
+evaluate it (:func:`evaluate_command`), never the directory a refused resume would have started in.
+
 The composed model is built here from ``cfg`` (no initializer; the random generators it uses are seeded afterwards
 by the training task), so the check can run before anything else is built or written.
 """
@@ -45,6 +50,7 @@ import re
 import shlex
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -244,18 +250,26 @@ def writing_run_dir(entry: dict[str, Any] | None, path: Path, refused_run: Path 
     return None
 
 
-def way_out(entry: dict[str, Any] | None, differences: list[tuple], path: Path, purpose: str,
-            overrides: Sequence[str], of_config: bool, refused_run: Path | None = None) -> str:
-    """The fix, or evaluate it with the run that wrote it (:func:`writing_run_dir`), the command shell-quoted. Config
-    values that differ (``of_config``): this command's ``overrides`` with the checkpoint's values in their place
-    (:func:`~trainlab.resume_overrides.fitting_overrides`), its budget kept; other differences (tensors, parameter
-    groups): the overrides the checkpoint was trained with."""
+def evaluate_command(entry: dict[str, Any] | None, path: Path, refused_run: Path | None = None) -> str | None:
+    """``trainlab evaluate <the run that wrote it> --ckpt <path>``, shell-quoted: the run where it is now
+    (:func:`writing_run_dir`), not the run being started, which has no config to evaluate with yet; None where no
+    such run holds its config, or a section of it has a class that is not trainlab's own."""
     run_dir = writing_run_dir(entry, path, refused_run)
     sections = (entry or {}).get("config") or {}  # a section recorded without _target_ is trainlab's own
     evaluable = not foreign_targets({key: (sections.get(key) or {}).get("_target_", own)
                                      for key, own in OWN_TARGETS.items()})
-    evaluate = (shlex.join(["trainlab", "evaluate", str(run_dir), "--ckpt", str(path)])
-                if run_dir and evaluable else None)
+    return shlex.join(["trainlab", "evaluate", str(run_dir), "--ckpt", str(path)]) if run_dir and evaluable else None
+
+
+def way_out(entry: dict[str, Any] | None, differences: list[tuple], path: Path, purpose: str,
+            overrides: Sequence[str], of_config: bool, refused_run: Path | None = None,
+            budget: UsedBudget | None = None) -> str:
+    """The fix, or evaluate it with the run that wrote it (:func:`evaluate_command`). Config values that differ
+    (``of_config``): this command's ``overrides`` with the checkpoint's values in their place
+    (:func:`~trainlab.resume_overrides.fitting_overrides`), its budget kept; other differences (tensors, parameter
+    groups): the overrides the checkpoint was trained with. Where that budget is used up (``budget``), the resume
+    also needs the budget :func:`check_budget_left` asks for - said here, or the pasted fix was refused in turn."""
+    evaluate = evaluate_command(entry, path, refused_run)
     if purpose == "evaluate":
         return (f"evaluate it with the run that wrote it: {evaluate}" if evaluate
                 else "evaluate a checkpoint of this run, or this checkpoint with the run that wrote it")
@@ -268,6 +282,8 @@ def way_out(entry: dict[str, Any] | None, differences: list[tuple], path: Path, 
         fix = f"resume it with the overrides it was trained with ({' '.join(map(shlex.quote, recorded))})"
     else:
         fix = "resume it with the overrides it was trained with"
+    if budget is not None:
+        fix += f" and {budget.wanted} (the checkpoint, {budget.where}, is {budget.place} this config's budget)"
     return fix + (f", or evaluate it: {evaluate}" if evaluate else "")
 
 
@@ -296,13 +312,17 @@ def optimizer_differences(checkpoint: dict[str, Any], model: Any) -> list[tuple]
 
 
 def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "resume",
-                     name: str | None = None, overrides: Sequence[str] = ()) -> dict[str, Any] | None:
+                     name: str | None = None, overrides: Sequence[str] = (),
+                     run_dir: Path | None = None) -> dict[str, Any] | None:
     """Raise :class:`CheckpointError` unless ``path`` is a trainlab checkpoint that fits ``cfg`` (module docstring);
     return its ``trainlab`` entry (``None`` for a checkpoint written before it existed).
 
     ``purpose``: ``resume`` (``ckpt_path``) or ``evaluate`` (``trainlab evaluate --ckpt``). ``name`` is how the
     user named the file, e.g. ``ckpt_path=last`` (default: ``ckpt_path=<path>``); messages start with it.
-    ``overrides``: the command's task overrides, which a refusal's fix keeps where they fit.
+    ``overrides``: the command's task overrides, which a refusal's fix keeps where they fit. ``run_dir``: the
+    directory of the resuming run; where given, a refused resume also names the budget the fix needs where this
+    config's is used up (:func:`used_budget`) - this check comes before :func:`check_budget_left`, since a checkpoint
+    that does not fit cannot be resumed whatever the budget.
     """
     if purpose not in PURPOSES:
         raise ValueError(f"purpose={purpose!r}; allowed: {', '.join(PURPOSES)}")
@@ -332,8 +352,9 @@ def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "r
     if differences:
         where = "the run's network" if purpose == "evaluate" else "this run"
         evaluated = OmegaConf.select(cfg, "paths.output_dir") if purpose == "evaluate" else None
+        budget = used_budget(checkpoint, cfg, run_dir) if purpose == "resume" and run_dir is not None else None
         fix = way_out(entry if isinstance(entry, dict) else None, differences, path, purpose, overrides, of_config,
-                      refused_run=Path(evaluated) if evaluated else None)
+                      refused_run=Path(evaluated) if evaluated else None, budget=budget)
         raise CheckpointError(f"{who} does not fit {where}: {listed(differences, composed)}; {fix}")
     return entry if isinstance(entry, dict) else None
 
@@ -355,27 +376,61 @@ def fit_budget_reached(checkpoint: dict[str, Any], cfg: DictConfig, past: bool =
     return by_steps or by_epochs, f"step {step}, epoch {epochs}"
 
 
-def check_budget_left(path: str | os.PathLike, cfg: DictConfig, run_dir: Path, name: str) -> None:
-    """A run that completed, resumed from a checkpoint at the end of this config's budget (its own resume command
-    pasted again), trained nothing, tested again and replaced its ``status.json`` - its validation and training
-    metrics and its objective lost: refused before anything is written. A larger budget resumes it."""
+@dataclass(frozen=True)
+class UsedBudget:
+    """A config's budget that a checkpoint has used up (:func:`used_budget`)."""
+
+    completed: bool  #: the resuming run's directory holds a run that completed
+    where: str  #: ``step 6, epoch 3``: where the checkpoint stands
+    budget: str  #: ``trainer.max_epochs=2, trainer.max_steps=-1``: this config's
+
+    @property
+    def place(self) -> str:
+        """Where the checkpoint is: a completed run's, at its budget's end, has nothing left; another's, only past."""
+        return "at the end of" if self.completed else "past"
+
+    @property
+    def wanted(self) -> str:
+        """The budget a resume from it needs."""
+        return ("a larger trainer.max_epochs or trainer.max_steps" if self.completed
+                else "the budget the run was started with or a larger one")
+
+
+def used_budget(checkpoint: dict[str, Any], cfg: DictConfig, run_dir: Path) -> UsedBudget | None:
+    """``cfg``'s budget where a resume in ``run_dir`` from ``checkpoint`` would train nothing, else None. A run that
+    completed, resumed at the end of its budget (its own resume command pasted again), trained nothing, tested
+    again and replaced its ``status.json``; an interrupted or killed run at its budget's end still has its test to
+    run, past it Lightning refused with a traceback (exit 1) and its status.json became 'failed'."""
     from trainlab.run_status import read_status
 
     status = read_status(run_dir)
+    completed = bool(status) and status.get("status") == "completed"
+    reached, where = fit_budget_reached(checkpoint, cfg, past=not completed)
+    if not reached:
+        return None
     budget = (f"trainer.max_epochs={OmegaConf.select(cfg, 'trainer.max_epochs', default=None)}, "
               f"trainer.max_steps={OmegaConf.select(cfg, 'trainer.max_steps', default=-1)}")
-    completed = bool(status) and status.get("status") == "completed"
-    # an interrupted or killed run: at its budget's end it still has its test to run, past it Lightning refused
-    # with a traceback (exit 1) and its status.json became 'failed'
-    reached, where = fit_budget_reached(read_checkpoint(Path(path), name), cfg, past=not completed)
-    if reached and not completed:
+    return UsedBudget(completed, where, budget)
+
+
+def check_budget_left(path: str | os.PathLike, cfg: DictConfig, run_dir: Path, name: str) -> None:
+    """Refuse a resume in ``run_dir`` whose checkpoint has used up ``cfg``'s budget (:func:`used_budget`) before
+    anything is written; a larger budget resumes it. The other way out, evaluating it, names the run that wrote the
+    checkpoint (:func:`evaluate_command`), not ``run_dir``: a resume into a new directory has no run there to
+    evaluate."""
+    path = Path(path)
+    checkpoint = read_checkpoint(path, name)
+    used = used_budget(checkpoint, cfg, run_dir)
+    if used is None:
+        return
+    entry = checkpoint.get(ENTRY)
+    evaluate = evaluate_command(entry if isinstance(entry, dict) else None, path)
+    if not used.completed:
         raise CheckpointError(
-            f"{name}: the checkpoint ({where}) is past this config's budget ({budget}): there is nothing left to "
-            "train from it, and Lightning refuses such a resume; nothing was written. allowed: the budget the run "
-            f"was started with or a larger one, or trainlab evaluate {run_dir} to test it")
-    if reached:
-        raise CheckpointError(
-            f"{name}: the run in {run_dir} completed, and the checkpoint ({where}) is at the end of this config's "
-            f"budget ({budget}): resuming it would train nothing and replace its status.json; nothing was written. "
-            "allowed: a larger trainer.max_epochs or trainer.max_steps to train on from it, or trainlab evaluate "
-            f"{run_dir} to test it again")
+            f"{name}: the checkpoint ({used.where}) is past this config's budget ({used.budget}): there is nothing "
+            f"left to train from it, and Lightning refuses such a resume; nothing was written. allowed: {used.wanted}"
+            + (f", or {evaluate} to test it" if evaluate else ""))
+    raise CheckpointError(
+        f"{name}: the run in {run_dir} completed, and the checkpoint ({used.where}) is at the end of this config's "
+        f"budget ({used.budget}): resuming it would train nothing and replace its status.json; nothing was written. "
+        f"allowed: {used.wanted} to train on from it" + (f", or {evaluate} to test it again" if evaluate else ""))

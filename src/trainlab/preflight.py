@@ -133,9 +133,10 @@ def check_single_run(config: DictConfig) -> None:
 
             path = resolve_checkpoint(task.ckpt_path, Path(output_dir))
             name, overrides = f"ckpt_path={task.ckpt_path}", override_lines(config.hydra.overrides.task)
-            # the budget first: the overrides a refused fit suggests keep this command's budget
+            # the fit first: a checkpoint that does not fit is unusable whatever the budget (its refusal names the
+            # budget too where this one is used up: the overrides it suggests keep this command's budget)
+            entry = check_checkpoint(path, task, name=name, overrides=overrides, run_dir=Path(output_dir))
             check_budget_left(path, task, Path(output_dir), name=name)
-            entry = check_checkpoint(path, task, name=name, overrides=overrides)
             if entry is not None and entry.get("data_source") is not None:  # as the task's datamodule decides
                 datamodule = instantiate_key(task, "data")  # (its arguments only: no data is loaded)
                 source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None

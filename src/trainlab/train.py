@@ -147,8 +147,9 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     ckpt_name = f"ckpt_path={cfg.get('ckpt_path')}" if requeued is None else f"the requeued job's checkpoint {requeued}"
     checkpoint_entry = None
     if ckpt_path is not None:
-        check_budget_left(ckpt_path, cfg, output_dir, name=ckpt_name)  # first: see preflight
-        checkpoint_entry = check_checkpoint(ckpt_path, cfg, name=ckpt_name, overrides=overrides)
+        # the fit first, then the budget: see preflight
+        checkpoint_entry = check_checkpoint(ckpt_path, cfg, name=ckpt_name, overrides=overrides, run_dir=output_dir)
+        check_budget_left(ckpt_path, cfg, output_dir, name=ckpt_name)
     processes = world_size(cfg.trainer)
     launched_by = external_launcher() if processes > 1 else None
     if processes > 1 and launched_by != "trainlab":  # the job's own ranks: their job's process checked it
