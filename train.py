@@ -20,7 +20,7 @@ if __name__ == "__main__":
 import hydra  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
-from trainlab.config_keys import override_key, override_lines  # noqa: E402
+from trainlab.config_keys import override_lines  # noqa: E402
 from trainlab.data.absolute_data_dirs import absolute_data_dirs  # noqa: E402
 from trainlab.dir_lock import release_output_dirs  # noqa: E402
 from trainlab.errors import UserError, exit_for_user_error  # noqa: E402
@@ -112,14 +112,14 @@ def resume_command(run_dir: Path) -> str:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
+    from trainlab.sweep.single_run_of_a_sweep import typed_run_mode
+
     hydra_config = HydraConfig.get()
     if hydra_config.mode == RunMode.MULTIRUN:
         return finish_sweep_line(hydra_config.sweep.dir)
     overrides = [*override_lines(hydra_config.overrides.task), *override_lines(hydra_config.overrides.hydra)]
-    typed_run_mode = {"hydra.mode": "RUN"} if any(  # hydra.mode=RUN, ++hydra.mode=RUN, hydra.mode='RUN'
-        override_key(word) == "hydra.mode" and word.partition("=")[2].strip("'\"") == "RUN" for word in sys.argv[1:]
-    ) else {}
-    replacing = {**typed_run_mode, "ckpt_path": "last", "hydra.run.dir": run_dir}
+    run_mode = {"hydra.mode": "RUN"} if typed_run_mode(sys.argv[1:]) else {}
+    replacing = {**run_mode, "ckpt_path": "last", "hydra.run.dir": run_dir}
     return f"Resume with: {train_command(overrides, replacing)}"
 
 

@@ -7,8 +7,9 @@ and its params: the command trained ONE run with the config's own value of every
 experiment B, not the four optimizers) and ended with exit status 0, without a word.
 
 A single run is such a config's job only when the command gives every swept key its one value
-(``experiment=compare_optimizers hydra.mode=RUN optimizer=adam``): one member of the sweep, as its job directory's
-resume command (``ckpt_path=last hydra.mode=RUN 'hydra.run.dir="<job>"'`` with the job's overrides) runs it.
+(``experiment=compare_optimizers hydra.mode=RUN optimizer=adam``; ``init=null``, which the command turns into
+``~init``, gives ``init`` its value too): one member of the sweep, whose values a job's ``.hydra/overrides.yaml``
+records - with them, ``ckpt_path=last hydra.mode=RUN 'hydra.run.dir="<job>"'`` resumes that job alone.
 :func:`check_no_sweep_config_in_single_run` refuses the rest before anything is written (Preflight's
 ``on_run_start``), naming the swept keys the command left out, the sweep's own command and a job's.
 """
@@ -40,8 +41,10 @@ def swept_params(config: DictConfig) -> dict[str, str]:
 
 def typed_run_mode(argv: list[str]) -> str | None:
     """``hydra.mode=RUN`` as the command line typed it (``++hydra.mode=RUN``, ``hydra.mode='RUN'``), else None -
-    Hydra records ``hydra.mode=RUN`` among the overrides of every single run, typed or not."""
-    return next((word for word in argv if override_key(word) == "hydra.mode"), None)
+    Hydra records ``hydra.mode=RUN`` among the overrides of every single run, typed or not, so only the command line
+    tells a typed one (which a sweep's job resumed alone must keep) from the default mode."""
+    return next((word for word in argv
+                 if override_key(word) == "hydra.mode" and word.partition("=")[2].strip("'\"") == "RUN"), None)
 
 
 def described(key: str, values: str) -> str:
@@ -62,7 +65,7 @@ def check_no_sweep_config_in_single_run(config: DictConfig, argv: list[str] | No
 
     params = swept_params(config)
     task = override_lines(config.hydra.overrides.task)
-    typed = {override_key(line) for line in task if not line.startswith("~")}
+    typed = {override_key(line) for line in task}  # ~init (init=null: PyTorch's own init) chooses its value too
     missing = {key: values for key, values in params.items() if key not in typed}
     if not missing:  # no sweep, or one of its jobs: every swept key has its value on the command line
         return
@@ -75,7 +78,8 @@ def check_no_sweep_config_in_single_run(config: DictConfig, argv: list[str] | No
     single = f"{source} with {mode}" if mode else f"{source} without -m"
     keys = " and ".join(described(key, values) for key, values in missing.items())
     sweep_hydra = [line for line in hydra if override_key(line) != "hydra.run.dir"]  # a multirun refuses it
-    sweep = train_command([*task, *sweep_hydra], {}, multirun=mode is None)
+    # with -m even where the config sets hydra.mode: MULTIRUN: one of one's own that does not is no sweep without it
+    sweep = train_command([*task, *sweep_hydra], {}, multirun=True)
     job = " ".join([train_command([*task, *hydra], {"hydra.mode": "RUN"}), *(f"{key}=<value>" for key in missing)])
     raise ConfigError(
         f"{single}: {what} is a sweep over {keys}, which a single run ignores: it would train one run with the "
