@@ -752,3 +752,28 @@ def test_a_config_group_set_with_a_dot_is_one_line_naming_the_slash(train_in_pro
     assert (result.returncode, result.stderr.strip().splitlines()) == (2, [line])
     assert not (tmp_path / "run").exists() and not (tmp_path / "sweep").exists()
 
+
+@pytest.mark.parametrize(("override", "line"), [
+    ("seed=int(a)", "cannot parse the override 'seed=int(a)': Error parsing override 'seed=int(a)' ValueError while "
+                    "evaluating 'int(a)': invalid literal for int() with base 10: 'a' See https://hydra.cc/"),
+    ("optimizer.lr=float(x)", "cannot parse the override 'optimizer.lr=float(x)': Error parsing override "),
+    ("optimizer.lr=interval(1)", "optimizer.lr=interval(1): TypeError while evaluating 'interval(1)': missing a "
+                                 "required argument: 'end'; allowed: interval(a, b), tag(log, interval(a, b)), "),
+    ("optimizer.lr=tag(log, interval(1))", "optimizer.lr=tag(log, interval(1)): TypeError while evaluating "
+                                           "'interval(1)': missing a required argument: 'end'; allowed: interval("),
+    ("optimizer.lr=intervall(1,2)", "optimizer.lr=intervall(1,2): HydraException while evaluating 'intervall(1,2)': "
+                                    "Unknown function 'intervall'; allowed: interval(a, b), "),
+], ids=["int cast", "float cast", "interval", "tag", "unknown function"])
+def test_a_search_rewrites_only_a_sweep_functions_error_and_a_failed_cast_keeps_hydras_line(monkeypatch, override,
+                                                                                            line):
+    """``hparams_search=random 'seed=int(a)'`` printed the search's forms (interval, tag, ...) for a cast that
+    failed, which none of them is a way out of."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
+    from trainlab.hydra_errors import one_line_message
+
+    monkeypatch.setattr("sys.argv", ["train.py", "hparams_search=random", override])
+    with pytest.raises(OverrideParseException) as error:
+        OverridesParser.create().parse_overrides([override])
+    assert one_line_message(error.value).startswith(line)

@@ -197,8 +197,10 @@ def one_line_message(error: HydraException) -> str:
     return message
 
 
-# Hydra's grammar calling one of its functions with arguments it does not take: interval(0.1), intervall(1, 2)
-SWEEP_FUNCTION_ERROR = re.compile(r"^\w+ while evaluating '", re.MULTILINE)
+# Hydra's grammar calling one of its sweep functions with arguments it does not take (interval(0.1)), or a function
+# it does not know (intervall(1, 2)); a cast that fails (int(a)) is no search value: its line stays Hydra's
+SWEEP_FUNCTION_ERROR = re.compile(r"^\w+ while evaluating '(?:(?:interval|range|choice|tag|glob|shuffle|sort)\(|"
+                                  r".*': Unknown function ')", re.MULTILINE)
 # the command line's choice of a sampling sweeper: hparams_search=random|tpe|..., hydra/sweeper=trainlab_optuna
 SEARCH_CHOICE = re.compile(r"\+{0,2}(hparams_search=(?!null$).+|hydra/sweeper=.*optuna.*)")
 
