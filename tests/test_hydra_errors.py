@@ -457,7 +457,7 @@ def test_a_multirun_into_a_single_runs_directory_is_refused_and_leaves_the_run_a
         f"error: hydra.sweep.dir={run} is a single run's directory (status.json, hparams.yaml, checkpoints), not a "
         "sweep's; a multirun would write its jobs, multirun.yaml, summary and HPARAMS experiment into that run; "
         "nothing was written. allowed: a new hydra.sweep.dir, or, to go on training that run, ckpt_path=last "
-        f"hydra.mode=RUN hydra.run.dir={run}")
+        f"hydra.mode=RUN hydra.run.dir={run} with that run's overrides (its .hydra/overrides.yaml)")
     assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
 
 @pytest.mark.parametrize("command", [["-m", "optimizer.lr=0.1,0.01", "trainer=gpu"],

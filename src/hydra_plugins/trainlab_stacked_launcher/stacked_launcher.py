@@ -357,7 +357,7 @@ class StackedLauncher(Launcher):
             finish = "" if is_search(self.config.hydra) else (  # a search prints the command that continues it
                 f"\n{finish_sweep_line(self.config.hydra.sweep.dir)}\n(its unfinished "
                 "members train again from their start; ckpt_path=last hydra.mode=RUN 'hydra.run.dir=\"<job>\"' "
-                "resumes one alone from its checkpoint)")
+                "with the job's overrides (its .hydra/overrides.yaml) resumes one alone from its checkpoint)")
             record_stopped_sweep(self.config.hydra, self.config.get("optimized_metric"))  # not for a search
             print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}; every member saved its "
                   f"checkpoints/last.ckpt.{finish}", file=sys.stderr)

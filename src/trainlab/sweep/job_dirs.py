@@ -77,7 +77,7 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoin
             f"hydra.sweep.dir={sweep_dir} is a single run's directory ({', '.join(single)}), not a sweep's; a "
             "multirun would write its jobs, multirun.yaml, summary and HPARAMS experiment into that run; nothing was "
             "written. allowed: a new hydra.sweep.dir, or, to go on training that run, ckpt_path=last hydra.mode=RUN "
-            f"{shell_override('hydra.run.dir', sweep_dir)}")
+            f"{shell_override('hydra.run.dir', sweep_dir)} with that run's overrides (its .hydra/overrides.yaml)")
     if not (resume_sweep or resuming_checkpoints):
         check_no_runs_in_jobs(sweep_dir)
     check_no_files_overwritten(sweep_dir, resumed=resume_sweep or resuming_checkpoints)
