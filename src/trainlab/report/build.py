@@ -95,11 +95,6 @@ def jobs_without_curves(jobs: list[JobRun]) -> list[JobRun]:
     return [job for job in jobs if not job.scalars] if any(job.scalars for job in jobs) else []
 
 
-def has_a_trial_to_rank(jobs: list[JobRun]) -> bool:
-    """Whether a search's top-trials figure has a trial to show: one that completed with an objective."""
-    return any(job.status == "completed" and job.objective is not None for job in jobs)
-
-
 def draw(jobs: list[JobRun], keys: list[str], experiment: str | None, minimize: bool = False,
          metric: str | None = None) -> dict[str, object]:
     """{file stem: matplotlib figure} for the recognised experiment, or the generic overlays. ``minimize``: the
@@ -111,7 +106,7 @@ def draw(jobs: list[JobRun], keys: list[str], experiment: str | None, minimize: 
             sampler = sampler_choice(jobs)  # hparams_search=random hydra/sweeper/optuna_sampler=gp is a GP search
             if sampler is not None:
                 title = f"I: {SEARCHES.get(sampler, sampler)} search"
-            if not has_a_trial_to_rank(jobs):
+            if not figures.rankable_trials(jobs):
                 return {}  # no trial to rank: summary.md lists them (build_report says so)
             return {stem: function(jobs, keys, title, minimize=minimize, metric=metric or "objective")}
         return {stem: function(jobs, keys, title)}
@@ -152,7 +147,7 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
     minimize, metric = search_minimizes(sweep_dir), optimized_metric(jobs)
     has_curves = any(job.scalars for job in jobs)
     drawn = draw(jobs, keys, experiment, minimize, metric) if has_curves else {}  # else empty axes: none
-    if FIGURES.get(experiment, (None,))[0] is figures.top_trials_grid and not has_a_trial_to_rank(jobs):
+    if FIGURES.get(experiment, (None,))[0] is figures.top_trials_grid and not figures.rankable_trials(jobs):
         warn(f"no trial of {sweep_dir} completed with an objective: no top-trials figure; summary.md lists the trials")
     elif not has_curves:
         warn(f"no figure of {sweep_dir}: {no_curves_reason(jobs)}; summary.md lists the jobs")

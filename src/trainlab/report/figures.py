@@ -91,6 +91,12 @@ def drawn_value(text: str) -> str:
     return f"{number:.2e}" if number != 0 and not 1e-2 <= abs(number) < 1e4 else f"{number:.3g}"
 
 
+def rankable_trials(jobs: list[JobRun]) -> list[JobRun]:
+    """The trials a search's top-trials figure ranks: those that completed with an objective (the report draws no
+    such figure where there is none)."""
+    return [job for job in jobs if job.status == "completed" and job.objective is not None]
+
+
 def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 20, minimize: bool = False,
                     metric: str = "objective"):
     """Experiment I: the best ``top`` trials by their objective (the search's ``optimized_metric``, named ``metric``
@@ -98,8 +104,7 @@ def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 
     accuracy per epoch - the book's figure, whatever the search optimised. ``title`` names the search; the figure
     adds how many trials it shows and in which order. Each panel names its rank, trial, objective and the trial's
     values of ``keys`` (the searched keys: ``lr`` and ``wd`` for the book's search, any other the search drew)."""
-    ranked = sorted((j for j in jobs if j.status == "completed" and j.objective is not None),
-                    key=lambda j: j.objective, reverse=not minimize)[:top]
+    ranked = sorted(rankable_trials(jobs), key=lambda j: j.objective, reverse=not minimize)[:top]
     title = f"{title}, the {len(ranked)} best trials ({'lowest' if minimize else 'highest'} {metric} first)"
     cols = 5
     rows = max(1, math.ceil(len(ranked) / cols))
