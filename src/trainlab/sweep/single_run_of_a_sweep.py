@@ -29,10 +29,11 @@ SWEEP_GROUPS = ("experiment", "hparams_search")
 LONGEST_VALUES = 60
 
 
-def swept_params(config: DictConfig) -> dict[str, str]:
-    """``hydra.sweeper.params`` of the composed config: each swept key (as an override names it: ``optimizer``,
-    ``model.net.dropout``) with its values as written (``sgd,momentum,adagrad,adam``); empty without a sweep."""
-    sweeper = config.hydra.get("sweeper")
+def swept_params(hydra_config: DictConfig) -> dict[str, str]:
+    """``sweeper.params`` of a composed config's ``hydra`` node: each swept key (as an override names it:
+    ``optimizer``, ``model.net.dropout``) with its values as written (``sgd,momentum,adagrad,adam``); empty without a
+    sweep. A null entry is left out (both sweepers refuse one before a job runs)."""
+    sweeper = hydra_config.get("sweeper")
     params = OmegaConf.to_container(sweeper, resolve=False).get("params") if sweeper is not None else None
     if not isinstance(params, dict):
         return {}
@@ -63,7 +64,7 @@ def check_no_sweep_config_in_single_run(config: DictConfig, argv: list[str] | No
     """
     from trainlab.shell_override import train_command
 
-    params = swept_params(config)
+    params = swept_params(config.hydra)
     task = override_lines(config.hydra.overrides.task)
     typed = {override_key(line) for line in task}  # ~init (init=null: PyTorch's own init) chooses its value too
     missing = {key: values for key, values in params.items() if key not in typed}

@@ -11,8 +11,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from trainlab.config_keys import override_key
 from trainlab.models.metric_names import natural_direction
+from trainlab.sweep.single_run_of_a_sweep import swept_params
 from trainlab.sweep.summary import SUMMARY_FILE, write_summary
 
 log = logging.getLogger(__name__)
@@ -41,9 +41,9 @@ def write_sweep_summary(hydra_config: DictConfig, optimized_metric: str | None) 
     if direction is None:  # a grid sweep ranks by what its objective is: a loss lowest first
         direction = metric_direction(optimized_metric)
     direction = str(direction).lower().replace("studydirection.", "")
-    params = hydra_config.sweeper.get("params") or {}  # a searched key is a column whatever its trials drew
-    return write_summary(Path(str(hydra_config.sweep.dir)), direction=direction,
-                         always=[override_key(str(key)) for key in params], metric=optimized_metric)
+    swept = list(swept_params(hydra_config))  # a searched key is a column whatever its trials drew
+    return write_summary(Path(str(hydra_config.sweep.dir)), direction=direction, always=swept,
+                         metric=optimized_metric)
 
 
 def exit_if_no_job_completed(counts: dict[str, int], sweep_dir: Path) -> None:
