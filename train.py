@@ -28,7 +28,7 @@ from trainlab.hydra_errors import exit_if_options_split_the_overrides, report_co
 from trainlab.null_group_choice import exit_if_a_required_group_is_dropped, null_choices_as_deletions  # noqa: E402
 from trainlab.preflight import leave_hydra_files_to_rank_0  # noqa: E402
 from trainlab.process_exit import skip_final_garbage_collection  # noqa: E402
-from trainlab.shell_override import finish_sweep_line, train_command  # noqa: E402
+from trainlab.shell_override import continue_search_line, finish_sweep_line, train_command  # noqa: E402
 
 # conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
 os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))
@@ -50,7 +50,7 @@ def main(cfg: DictConfig) -> float | None:
     from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
     from trainlab.failed_run_dir import say_where_failed_run_is
     from trainlab.lightning_noise import route_lightning_logs_through_root
-    from trainlab.sweep.stopped_sweep import record_refused_sweep, record_stopped_sweep
+    from trainlab.sweep.stopped_sweep import is_search, record_refused_sweep, record_stopped_sweep
     from trainlab.sweep.submitit_refusal import hand_refusal_to_the_command
     from trainlab.sweep.worker_stop import StartupStop, in_a_worker, run_worker_job
     from trainlab.train import train
@@ -96,7 +96,9 @@ def main(cfg: DictConfig) -> float | None:
             print(f"{saved}.", file=sys.stderr)
             return None
         record_stopped_sweep(HydraConfig.get(), cfg.get("optimized_metric"))  # a multirun here: what ran so far
-        print(f"{saved}.\n{resume_command(run_dir)}", file=sys.stderr)
+        # a search's trial: the search records its stop and then prints the line that continues it, once
+        finish = "" if is_search(HydraConfig.get()) else f"\n{resume_command(run_dir)}"
+        print(f"{saved}.{finish}", file=sys.stderr)
         sys.exit(128 + stop.signum)
     except Exception:  # a crash: Hydra prints the traceback (exit status 1); the run's files stay, said where first
         say_where_failed_run_is(refused=False)
@@ -106,17 +108,21 @@ def main(cfg: DictConfig) -> float | None:
 def resume_command(run_dir: Path) -> str:
     """What finishes an interrupted run: the run resumed from its checkpoint, or - for a job of a multirun - the
     sweep, whose later jobs have not run yet (``resume_sweep=true`` trains this job again, keeping the interrupted
-    attempt under ``attempts/``, and runs them). A ``hydra.mode=RUN`` the command typed is kept: a sweep's job
+    attempt under ``attempts/``, and runs them), said as a search's trial says it (``Continue the search with:``,
+    where a job of a search in another process prints it: a trial in the search's own process prints none, the search
+    does). A ``hydra.mode=RUN`` the command typed is kept: a sweep's job
     resumed alone needs it where an experiment config sets ``hydra.mode: MULTIRUN`` (Hydra records the mode among
     the overrides of every run, so only the command line tells the two apart)."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
     from trainlab.sweep.single_run_of_a_sweep import typed_run_mode
+    from trainlab.sweep.stopped_sweep import is_search
 
     hydra_config = HydraConfig.get()
     if hydra_config.mode == RunMode.MULTIRUN:
-        return finish_sweep_line(hydra_config.sweep.dir)
+        sweep_dir = hydra_config.sweep.dir
+        return continue_search_line(sweep_dir) if is_search(hydra_config) else finish_sweep_line(sweep_dir)
     overrides = [*override_lines(hydra_config.overrides.task), *override_lines(hydra_config.overrides.hydra)]
     run_mode = {"hydra.mode": "RUN"} if typed_run_mode(sys.argv[1:]) else {}
     replacing = {**run_mode, "ckpt_path": "last", "hydra.run.dir": run_dir}

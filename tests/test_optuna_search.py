@@ -389,7 +389,7 @@ def sigterm_fallback():
 
 
 @pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
-def test_sigterm_between_trials_stops_the_search_and_tells_every_trial(tmp_path, sigterm_fallback):
+def test_sigterm_between_trials_stops_the_search_and_tells_every_trial(tmp_path, sigterm_fallback, capsys):
     def sigterm_in_launcher(launcher, initial_job_idx):
         if initial_job_idx == 2:
             os.kill(os.getpid(), signal.SIGTERM)  # outside any training: the search's own handler
@@ -402,6 +402,11 @@ def test_sigterm_between_trials_stops_the_search_and_tells_every_trial(tmp_path,
     assert [(t.state, t.user_attrs["outcome"]) for t in load(tmp_path / "s").trials] == [
         *[(TrialState.COMPLETE, "completed")] * 2, *[(TrialState.FAIL, "interrupted")] * 2]
     assert signal.getsignal(signal.SIGTERM) is sigterm_fallback  # the previous handler is back
+    # the line a stopped search ends with, as a second signal's (trainlab.shell_override.continue_search_line)
+    stopped, last = capsys.readouterr().err.strip().splitlines()[-2:]
+    assert stopped.startswith("the search stopped with 2 of 6 trials run (2 interrupted trials do not count: ")
+    assert last.startswith("Continue the search with: ")
+    assert last.endswith(f"resume_sweep=true hydra.sweep.dir={tmp_path / 's'}")
 
 
 def test_a_signal_while_asking_waits_until_the_batch_is_asked(tmp_path, monkeypatch, sigterm_fallback):
@@ -907,11 +912,13 @@ def test_a_search_stopped_by_sigterm_then_killed_resumes_to_n_trials(data_dir, t
 
     first = run(data_dir, *args, env=env)
     assert first.returncode == 128 + signal.SIGTERM, first.stderr[-3000:]
-    last = first.stderr.strip().splitlines()[-1]
+    stopped, last = first.stderr.strip().splitlines()[-2:]
+    assert first.stderr.count("resume_sweep=true") == 1  # the search's line alone: its stopped trial printed none
+    assert stopped == ("the search stopped with 1 of 3 trials run (1 interrupted trial does not count: the search "
+                       "asks new trials in their place, which train from the start - their checkpoints are not "
+                       "resumed).")
     # the search's own command: its task overrides, then its hydra.* ones, then the resume
-    assert last.startswith("the search stopped with 1 of 3 trials run (1 interrupted trial does not count: the search "
-                           "asks new trials in their place, which train from the start - their checkpoints are not "
-                           "resumed); continue it with: python train.py -m ")
+    assert last.startswith("Continue the search with: python train.py -m ")
     assert " hparams_search=random '+callbacks.s={_target_:signal_in_job.SignalInJob}' " in last
     assert last.endswith(f" hydra.sweeper.n_trials=3 hydra.sweeper.n_jobs=2 resume_sweep=true hydra.sweep.dir={sweep}")
     assert study_states() == [(TrialState.COMPLETE, "completed"), (TrialState.FAIL, "interrupted")]  # none RUNNING

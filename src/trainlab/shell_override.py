@@ -7,7 +7,8 @@ does not parse. Quoted for Hydra (``"..."``: a ``"`` in it escaped, backslashes 
 and then for the shell (``'...'``, by :func:`shlex.quote`), ``'hydra.run.dir="<dir>"'`` reaches Hydra as one word
 and parses back to the directory. Only ASCII letters stand unquoted: Hydra's grammar reads no other.
 :func:`train_command` is a ``train.py`` command line rebuilt from a run's overrides, :func:`finish_sweep_command`
-the one that errors and interrupts print to finish a sweep, and :func:`finish_sweep_line` the line that says it.
+the one that errors and interrupts print to finish a sweep, and :func:`finish_sweep_line` the line that says it
+(:func:`continue_search_line` for a search).
 """
 
 from __future__ import annotations
@@ -96,3 +97,9 @@ def finish_sweep_line(sweep_dir: str | os.PathLike) -> str:
     """``Finish the sweep with: <command>`` (:func:`finish_sweep_command`): the line a stopped sweep ends with,
     whichever launcher ran its jobs and however it stopped."""
     return f"Finish the sweep with: {finish_sweep_command(sweep_dir)}"
+
+
+def continue_search_line(sweep_dir: str | os.PathLike) -> str:
+    """``Continue the search with: <command>`` (:func:`finish_sweep_command`): the line a stopped search ends with,
+    however it stopped - its study goes on from the trials it holds until it has ``n_trials``."""
+    return f"Continue the search with: {finish_sweep_command(sweep_dir)}"

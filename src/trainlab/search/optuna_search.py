@@ -73,7 +73,7 @@ from trainlab.search.trial_outcome import (
     tell_outcome,
 )
 from trainlab.search.worker_identity import WORKER_ATTR, this_worker
-from trainlab.shell_override import finish_sweep_command, python_train_py, shell_override
+from trainlab.shell_override import continue_search_line, python_train_py, shell_override
 from trainlab.sweep.first_job import check_checkpoint_path
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir, sweep_job_dirs
 from trainlab.sweep.stop_at_once import stop_sweep_at_once
@@ -493,5 +493,5 @@ class OptunaSearch:
         lost = (f" ({interrupted} interrupted trial{'s' if plural else ''} do{'' if plural else 'es'} not count: the "
                 "search asks new trials in their place, which train from the start - their checkpoints are not "
                 "resumed)") if interrupted else ""
-        print(f"the search stopped with {counted} of {self.n_trials} trials run{lost}; continue it with: "
-              f"{finish_sweep_command(self.sweep_dir)}", file=sys.stderr)
+        print(f"the search stopped with {counted} of {self.n_trials} trials run{lost}.\n"
+              f"{continue_search_line(self.sweep_dir)}", file=sys.stderr)

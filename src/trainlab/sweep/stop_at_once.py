@@ -55,12 +55,11 @@ def end_worker_processes() -> None:
 
 def stop_sweep_at_once(signum: int, sweep_dir: Path, search: bool = False) -> NoReturn:
     """The command's answer to a second stop signal while its jobs train in worker processes (module docstring)."""
-    from trainlab.shell_override import finish_sweep_command, finish_sweep_line
+    from trainlab.shell_override import continue_search_line, finish_sweep_line
     from trainlab.sweep.worker_stop import clear_stop_mark
 
     print(at_once_line(signum, search), file=sys.stderr, flush=True)
     end_worker_processes()
-    print(f"Continue the search with: {finish_sweep_command(sweep_dir)}" if search else finish_sweep_line(sweep_dir),
-          file=sys.stderr, flush=True)
+    print(continue_search_line(sweep_dir) if search else finish_sweep_line(sweep_dir), file=sys.stderr, flush=True)
     clear_stop_mark(sweep_dir)  # the workers are gone: no queued job is left to keep from starting
     end_as_signal(signum)
