@@ -904,7 +904,9 @@ def test_a_search_stopped_by_sigterm_then_killed_resumes_to_n_trials(data_dir, t
     sweep = tmp_path / "sweep"
     args = ["hparams_search=random", "hydra.sweeper.n_trials=3", "hydra.sweeper.n_jobs=2", f"hydra.sweep.dir={sweep}",
             "+callbacks.s={_target_:signal_in_job.SignalInJob}"]
-    env = {"PYTHONPATH": str(TESTS), "TRAINLAB_TEST_SIGNALS": "1:SIGTERM,2:SIGKILL"}
+    # this checkout's trainlab, also where the environment's editable install is another checkout's
+    env = {"PYTHONPATH": os.pathsep.join([str(TESTS), str(ROOT / "src")]),
+           "TRAINLAB_TEST_SIGNALS": "1:SIGTERM,2:SIGKILL"}
 
     def study_states():
         study = load(sweep)
