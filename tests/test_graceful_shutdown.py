@@ -174,3 +174,40 @@ def test_a_completed_run_resumed_with_a_larger_budget_reports_no_earlier_test_me
     train(make_cfg("debug=limit", "trainer.max_steps=10", "test=false", "ckpt_path=last", "optimized_metric=null",
                    output_dir=run_dir))
     assert "test/acc" not in read_status(run_dir)["metrics"]
+
+
+def sigint_in_hook(module_class, hook: str, monkeypatch, at_batch: int | None = None) -> list[int]:
+    """Patch ``module_class``'s ``hook`` (``test_step``: at test batch ``at_batch``) to send this process a SIGINT
+    once. The module's ``on_fit_end`` / ``on_test_end`` run after the callbacks' - after the interrupt callback's
+    last check of fit or of the test, where its handlers were put back (Python's own answered: a
+    KeyboardInterrupt that Lightning turned into exit status 1, no status.json, no resume command)."""
+    sent: list[int] = []
+    original = getattr(module_class, hook)
+
+    def patched(self, *args, **kwargs):
+        if not sent and (at_batch is None or args[1] == at_batch):
+            sent.append(self.global_step)
+            os.kill(os.getpid(), signal.SIGINT)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(module_class, hook, patched)
+    return sent
+
+
+@pytest.mark.parametrize("hook", ["on_fit_end", "on_test_end"])
+def test_a_signal_after_fit_or_after_the_test_stops_the_run_with_a_checkpoint_and_an_interrupted_status(
+        make_cfg, tmp_path, monkeypatch, hook):
+    """Between fit's end and the test's start, and after the test's last batch, until status.json is written."""
+    sent = sigint_in_hook(MLPClassifier, hook, monkeypatch)
+    run_dir = tmp_path / "run"
+    with pytest.raises(TrainingInterrupted) as stop:
+        train(make_cfg(*RUN))
+    assert sent == [24] and stop.value.signum == signal.SIGINT and stop.value.step == 24
+    status = read_status(run_dir)
+    assert status["status"] == "interrupted" and status["objective"] is None
+    assert status["error"] == f"SIGINT at step 24; saved {run_dir / 'checkpoints' / 'last.ckpt'}"
+    assert "val/acc" in status["metrics"]
+    assert ("test/acc" in status["metrics"]) == (hook == "on_test_end")  # a test that ran to its end is recorded
+    assert torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)["global_step"] == 24
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handlers are put back
+

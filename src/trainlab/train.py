@@ -47,7 +47,7 @@ from omegaconf import DictConfig, OmegaConf
 from trainlab.callback_entries import dropped_default_callbacks
 from trainlab.callbacks.checkpoint_provenance import CheckpointProvenance
 from trainlab.callbacks.divergence_guard import DivergenceGuard, RunDiverged
-from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+from trainlab.callbacks.graceful_shutdown import GracefulShutdown, TrainingInterrupted
 from trainlab.callbacks.objective_reach import objective_reach_checks
 from trainlab.callbacks.startup_end import StartupEnd
 from trainlab.checkpoint_check import check_budget_left, check_checkpoint, check_data_source
@@ -226,56 +226,65 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
                      earlier.wall_time_s + time.monotonic() - started, error, data_source=resolved_source,
                      drawn_seed=drawn_seed if drawn_seed is not None else earlier.drawn_seed)
 
+    shutdown = next((c for c in callbacks if isinstance(c, GracefulShutdown)), None)
+    if shutdown is not None:  # a signal after fit or the test, until status.json is written: as one during the test
+        shutdown.hold_until_released()
     try:
-        trainer.fit(model=model, datamodule=datamodule, ckpt_path=ckpt_path)
-        metrics.update(final_metrics(trainer))
-        guard = next((c for c in callbacks if isinstance(c, DivergenceGuard)), None)
-        if (guard is not None and guard.diverged) or not math.isfinite(metrics.get("train/loss", 0.0)):
-            status = "diverged"
-            diverged_at = guard.diverged_at_step if guard is not None and guard.diverged else trainer.global_step
-        elif cfg.get("test", True):
-            trainer.test(model=model, datamodule=datamodule, verbose=False)
+        try:
+            trainer.fit(model=model, datamodule=datamodule, ckpt_path=ckpt_path)
             metrics.update(final_metrics(trainer))
-    except StartupStop:  # a worker's job stopped before training began (sweep/worker_stop.py): no status.json
-        status = "interrupted"
-        raise
-    except TrainingInterrupted as exc:  # a signal: the checkpoint is saved; stop the run (and the sweep)
-        status, error = "interrupted", str(exc)
-        metrics = {**final_metrics(trainer), **metrics}
-        save_status(None)
-        exc.requeued = writes_job_files and note_requeue(output_dir, exc.signum, exc.checkpoint)
-        raise
-    except Exception as exc:  # noqa: BLE001 - recorded in status.json and the log, re-raised outside a multirun
-        status, error = "failed", "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        metrics = {**final_metrics(trainer), **metrics}
-        if isinstance(exc, UserError) or not context.multirun:
-            save_status(None)
+            guard = next((c for c in callbacks if isinstance(c, DivergenceGuard)), None)
+            if (guard is not None and guard.diverged) or not math.isfinite(metrics.get("train/loss", 0.0)):
+                status = "diverged"
+                diverged_at = guard.diverged_at_step if guard is not None and guard.diverged else trainer.global_step
+            elif cfg.get("test", True):
+                trainer.test(model=model, datamodule=datamodule, verbose=False)
+                metrics.update(final_metrics(trainer))
+            if shutdown is not None:  # the run's last boundary: a signal since the test's end (or fit's) stops it
+                shutdown.stop_if_signalled()
+        except StartupStop:  # a worker's job stopped before training began (sweep/worker_stop.py): no status.json
+            status = "interrupted"
             raise
-        log.exception("job %s failed; the sweep goes on", output_dir.name)
-    finally:
-        metrics = {**earlier.metrics, **metrics, "status/diverged": float(status == "diverged")}
-        if writes_job_files:
-            record_run_end(trainer.loggers, metrics, status, trainer.global_step)
-            if status != "interrupted":  # ended: a later start in this directory is no requeue of this run
-                forget_requeue(output_dir)
+        except TrainingInterrupted as exc:  # a signal: the checkpoint is saved; stop the run (and the sweep)
+            status, error = "interrupted", str(exc)
+            metrics = {**final_metrics(trainer), **metrics}
+            save_status(None)
+            exc.requeued = writes_job_files and note_requeue(output_dir, exc.signum, exc.checkpoint)
+            raise
+        except Exception as exc:  # noqa: BLE001 - recorded in status.json and the log, re-raised outside a multirun
+            status, error = "failed", "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            metrics = {**final_metrics(trainer), **metrics}
+            if isinstance(exc, UserError) or not context.multirun:
+                save_status(None)
+                raise
+            log.exception("job %s failed; the sweep goes on", output_dir.name)
+        finally:
+            metrics = {**earlier.metrics, **metrics, "status/diverged": float(status == "diverged")}
+            if writes_job_files:
+                record_run_end(trainer.loggers, metrics, status, trainer.global_step)
+                if status != "interrupted":  # ended: a later start in this directory is no requeue of this run
+                    forget_requeue(output_dir)
 
-    log.info(status_line(status, metrics))
-    if not context.multirun and writes_job_files:  # a sweep names its directory and summary at its end
-        log.info("run directory: %s", output_dir)
-    name = cfg.get("optimized_metric")
-    objective = objective_value(name, metrics, status, cfg.get("objective_on_failure"))
-    save_status(objective)
-    if status == "diverged" and not context.multirun:  # a script chaining single runs must see it (exit status 3)
-        raise RunDiverged(diverged_at, str(output_dir))
-    if name and status == "completed" and objective is None:
-        message = missing_objective_message(name, metrics)
-        if context.multirun:  # the sweeper needs a number for this job
-            raise ConfigError(message)
-        # A single run's return value is only informative: a run shorter than an epoch, or with validation off,
-        # has trained and saved its checkpoint correctly and exits 0.
-        if writes_job_files and reports_objective:  # else said before training
-            log.warning("%s; this run returns no objective", message)
-    return objective
+        log.info(status_line(status, metrics))
+        if not context.multirun and writes_job_files:  # a sweep names its directory and summary at its end
+            log.info("run directory: %s", output_dir)
+        name = cfg.get("optimized_metric")
+        objective = objective_value(name, metrics, status, cfg.get("objective_on_failure"))
+        save_status(objective)
+        if status == "diverged" and not context.multirun:  # a script chaining single runs must see it (exit status 3)
+            raise RunDiverged(diverged_at, str(output_dir))
+        if name and status == "completed" and objective is None:
+            message = missing_objective_message(name, metrics)
+            if context.multirun:  # the sweeper needs a number for this job
+                raise ConfigError(message)
+            # A single run's return value is only informative: a run shorter than an epoch, or with validation off,
+            # has trained and saved its checkpoint correctly and exits 0.
+            if writes_job_files and reports_objective:  # else said before training
+                log.warning("%s; this run returns no objective", message)
+        return objective
+    finally:
+        if shutdown is not None:  # the run is recorded: the handlers from before it are back
+            shutdown.release()
 
 
 @dataclass(frozen=True)

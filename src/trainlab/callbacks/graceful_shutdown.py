@@ -16,6 +16,18 @@ A stop after a training step first writes what that step logged (``train/loss`` 
 hooks, where the run stops, and the resumed run goes on with the next step - without this the stopped step's
 points were missing from the run's curves and from its ``status.json`` (:func:`write_step_logs`).
 
+The end of a run is guarded too (one process; :meth:`GracefulShutdown.hold_until_released`, which the training task
+calls): the handlers stay installed from the end of ``fit`` until the run's ``status.json`` is written, so a signal
+between fit's end and the test's start - or after the test's last batch - is answered at the next boundary (the test's
+first batch, or :meth:`GracefulShutdown.stop_if_signalled` where ``train`` ends the run) as one during the test:
+checkpoint, ``interrupted`` status, resume command. Python's own handler took it there before: a KeyboardInterrupt
+that Lightning turned into exit status 1, with neither a status nor a resume command.
+
+A checkpoint saved during the test holds the model as the test found it: the states of its torchmetrics metrics are
+put back to their values at the test's start before it is saved (they are persistent: a resume that reran the test
+from its first batch counted the interrupted test's batches twice - ``test/acc=0.4721`` on 500 test images). The
+resumed run trains nothing more and tests from the start.
+
 Under DDP the processes agree at every step boundary whether any of them received a signal (one all-reduce of a
 flag per step): they stop at the same step and save the checkpoint together (the process of rank 0 writes it).
 """
@@ -27,6 +39,7 @@ import signal
 from pathlib import Path
 
 import lightning as L
+from torchmetrics import Metric
 
 from trainlab.signal_exit import end_as_signal
 from trainlab.startup_interrupt import end_startup
@@ -74,8 +87,21 @@ class TrainingInterrupted(Exception):
         return f"{signal.Signals(self.signum).name} at step {self.step}; saved {checkpoint}"
 
 
+def metric_states(module: L.LightningModule) -> dict[tuple[Metric, str], object]:
+    """A copy of the state of every torchmetrics metric of ``module`` (what :meth:`GracefulShutdown.save_checkpoint`
+    puts back during the test)."""
+    states = {}
+    for metric in module.modules():
+        if isinstance(metric, Metric):
+            for name in metric._defaults:  # the names of its states (torchmetrics' add_state)
+                value = getattr(metric, name)
+                states[metric, name] = [v.clone() for v in value] if isinstance(value, list) else value.clone()
+    return states
+
+
 class GracefulShutdown(L.Callback):
-    """Installs SIGINT/SIGTERM handlers for the duration of ``fit`` (see the module docstring)."""
+    """Installs SIGINT/SIGTERM handlers for the duration of ``fit`` and of the test after it - with
+    :meth:`hold_until_released`, from ``fit``'s start until :meth:`release` (see the module docstring)."""
 
     def __init__(self, dirpath: str) -> None:
         self.dirpath = Path(dirpath)
@@ -83,6 +109,8 @@ class GracefulShutdown(L.Callback):
         self._previous: dict[int, object] = {}
         self._trainer: L.Trainer | None = None
         self._requeue: int | None = None  # submitit's requeue signal, in a submitit job
+        self._holds = False  # keep the handlers from fit's end on, until release() (hold_until_released)
+        self._test_start_metrics: dict[tuple[Metric, str], object] = {}  # metric states as the test found them
 
     def _handle(self, signum, frame) -> None:
         if self.received is not None:
@@ -109,6 +137,8 @@ class GracefulShutdown(L.Callback):
 
     def _install_handlers(self, trainer: L.Trainer) -> None:
         self._trainer = trainer
+        if self._previous:  # still installed since fit (hold_until_released): the handlers to put back stay noted
+            return
         end_startup()  # train.py's start-up handler gives way to this one (and is not the one put back)
         self._requeue = submitit_signal()  # while submitit's handler is still installed
         for signum in handled_signals():
@@ -161,6 +191,10 @@ class GracefulShutdown(L.Callback):
 
     def _stop(self, trainer: L.Trainer) -> None:
         """Save at this step boundary and raise :class:`TrainingInterrupted`."""
+        # once the test began (during it, or after its end): the model as the test found it, which a resume tests
+        # again from the first batch
+        for (metric, name), value in self._test_start_metrics.items():
+            setattr(metric, name, value)
         path = self.save_checkpoint(trainer)
         self._restore_handlers()
         raise TrainingInterrupted(self.received, path, trainer.global_step)
@@ -170,19 +204,46 @@ class GracefulShutdown(L.Callback):
         # hook after its strategy's teardown, where processes no longer agree by a collective call)
         if trainer.world_size == 1:
             self._stop_if_signalled(trainer)
-        self._restore_handlers()
+        if not self._keeps_handlers(trainer):
+            self._restore_handlers()
 
     # the test after training is guarded too: Lightning's own Ctrl-C handling there exited with status 1 and left
     # neither a status nor a resume command
     def on_test_start(self, trainer, pl_module) -> None:
         self._install_handlers(trainer)
+        self._test_start_metrics = metric_states(pl_module)
+        self._stop_if_signalled(trainer)  # one that came between fit's end and here: nothing of the test is run
 
     def on_test_batch_end(self, trainer: L.Trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0) -> None:
         self._stop_if_signalled(trainer)
 
     def on_test_end(self, trainer, pl_module) -> None:
         self._stop_if_signalled(trainer)
-        self._restore_handlers()
+        if not self._keeps_handlers(trainer):
+            self._restore_handlers()
 
     def on_exception(self, trainer, pl_module, exception) -> None:
+        self._restore_handlers()
+
+    # ---- the end of a run, for the training task (train.py) -------------------------------------------------------
+    def hold_until_released(self) -> None:
+        """Keep the handlers installed from fit's end on (one process) until :meth:`release`: the caller answers a
+        signal that comes after the last boundary of fit or the test with :meth:`stop_if_signalled`."""
+        self._holds = True
+
+    def _keeps_handlers(self, trainer: L.Trainer) -> bool:
+        # one process only: under DDP the processes agree on a stop by collective calls, which end with fit's strategy
+        return self._holds and trainer.world_size == 1
+
+    def stop_if_signalled(self) -> None:
+        """The run's last boundary (after fit, and after the test when there is one): a signal that came since the
+        last one saves the checkpoint and raises :class:`TrainingInterrupted`, as during the test."""
+        if self._trainer is not None and self._keeps_handlers(self._trainer):
+            self._stop_if_signalled(self._trainer)
+
+    def release(self) -> None:
+        """The run is recorded (its ``status.json`` written): put the process's handlers back. A signal that came
+        after the last boundary found the run ended; it is said, and the run's outcome stands."""
+        if self._previous and self.received is not None:
+            log.warning("received %s after the run ended; its outcome is recorded", signal.Signals(self.received).name)
         self._restore_handlers()
