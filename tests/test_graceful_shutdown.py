@@ -211,3 +211,27 @@ def test_a_signal_after_fit_or_after_the_test_stops_the_run_with_a_checkpoint_an
     assert torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)["global_step"] == 24
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handlers are put back
 
+
+# 10 test batches of 10 images: a stop after the 4th (batch_idx 3)
+TESTED_IN_10 = [*RUN, "+trainer.limit_test_batches=10", "data.eval_batch_size=10"]
+
+
+@pytest.mark.parametrize("hook, at_batch", [("on_fit_end", None), ("test_step", 3)])
+def test_a_run_interrupted_after_its_budget_and_resumed_records_the_metrics_of_an_uninterrupted_run(
+        make_cfg, tmp_path, monkeypatch, hook, at_batch):
+    """The checkpoint saved during the test held the test metrics' partial states (they are persistent): the resume
+    tested again from the first batch on top of them (test/acc=0.4721 of 500 images). And it trained nothing, so
+    it logged no val/*: its status.json had no val/acc and objective null (a sweep's resume exited 2)."""
+    reference_dir, run_dir = tmp_path / "reference", tmp_path / "run"
+    reference_objective = train(make_cfg(*TESTED_IN_10, output_dir=reference_dir))
+    sent = sigint_in_hook(MLPClassifier, hook, monkeypatch, at_batch)
+    with pytest.raises(TrainingInterrupted):
+        train(make_cfg(*TESTED_IN_10, output_dir=run_dir))
+    assert sent == [24]
+    resumed_objective = train(make_cfg(*TESTED_IN_10, "ckpt_path=last", output_dir=run_dir))
+    resumed, reference = read_status(run_dir), read_status(reference_dir)
+    assert resumed["status"] == "completed"
+    assert resumed["metrics"] == reference["metrics"]
+    assert round(resumed["metrics"]["test/acc"] * 100, 4) == round(resumed["metrics"]["test/acc"] * 100)  # of 100
+    assert resumed["objective"] == reference["objective"] == resumed["metrics"]["val/acc"]
+    assert resumed_objective == reference_objective

@@ -50,7 +50,13 @@ from trainlab.callbacks.divergence_guard import DivergenceGuard, RunDiverged
 from trainlab.callbacks.graceful_shutdown import GracefulShutdown, TrainingInterrupted
 from trainlab.callbacks.objective_reach import objective_reach_checks
 from trainlab.callbacks.startup_end import StartupEnd
-from trainlab.checkpoint_check import check_budget_left, check_checkpoint, check_data_source
+from trainlab.checkpoint_check import (
+    check_budget_left,
+    check_checkpoint,
+    check_data_source,
+    fit_budget_reached,
+    read_checkpoint,
+)
 from trainlab.checkpoint_path import resolve_checkpoint, sweep_job_ckpt_path, trains_from_start_line
 from trainlab.compile_model import compile_network
 from trainlab.config_instantiation import build_optimizers, instantiate_key
@@ -216,7 +222,7 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     metrics: dict[str, float] = {}
     status, error = "completed", None
     diverged_at: int | None = None
-    earlier = earlier_sessions(output_dir, ckpt_path) if writes_job_files else EarlierSessions()
+    earlier = earlier_sessions(output_dir, ckpt_path, cfg, ckpt_name) if writes_job_files else EarlierSessions()
     drawn_seed = seed if cfg.get("seed") is None else None
 
     def save_status(objective: float | None) -> None:
@@ -291,17 +297,20 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
 class EarlierSessions:
     """What the earlier sessions of a resumed run recorded in its ``status.json`` (see :func:`earlier_sessions`)."""
 
-    metrics: dict[str, float] = field(default_factory=dict)  # training metrics (train/*)
+    metrics: dict[str, float] = field(default_factory=dict)  # training metrics (train/*; val/* too, see below)
     wall_time_s: float = 0.0  # their wall time, summed
     drawn_seed: int | None = None  # the seed its first session drew for seed=null (trainlab.run_seed)
 
 
-def earlier_sessions(output_dir: Path, ckpt_path: Path | None) -> EarlierSessions:
+def earlier_sessions(output_dir: Path, ckpt_path: Path | None, cfg: DictConfig, ckpt_name: str) -> EarlierSessions:
     """A run resumed from its ``last.ckpt`` in its own directory: the training metrics (``train/*``), the wall
     time and the drawn seed its earlier sessions recorded in ``status.json``. A training metric this session does not
     log again (``train/loss`` when no logging step comes after the resume) keeps its last value, as in a run never
-    stopped, and the wall time is the sessions' sum. Validation and test metrics are this session's alone: an earlier
-    session's were of another model. An older checkpoint resumed (``epoch_000.ckpt``) drops what came after it."""
+    stopped, and the wall time is the sessions' sum. Validation metrics are this session's alone - an earlier
+    session's were of another model - except where this session trains nothing: a run interrupted after its budget
+    was reached (during its test, or between fit's end and the test) resumes only to test, the model its last session
+    validated, whose ``val/*`` (and ``optimized_metric``) are the run's. Test metrics are this session's alone. An
+    older checkpoint resumed (``epoch_000.ckpt``) drops what came after it."""
     if (ckpt_path is None or Path(ckpt_path).name != "last.ckpt"
             or not Path(ckpt_path).resolve().is_relative_to(output_dir.resolve())):
         return EarlierSessions()
@@ -312,9 +321,12 @@ def earlier_sessions(output_dir: Path, ckpt_path: Path | None) -> EarlierSession
         return EarlierSessions()
     if recorded is None:
         return EarlierSessions()
-    training = {name: value for name, value in (recorded.get("metrics") or {}).items() if name.startswith("train/")}
+    # the checkpoint at the end of the budget: this session tests the model the last one validated
+    same_model = fit_budget_reached(read_checkpoint(Path(ckpt_path), ckpt_name), cfg)[0]
+    carried = {name: value for name, value in (recorded.get("metrics") or {}).items()
+                if name.startswith("train/") or (same_model and not name.startswith(("test/", "status/")))}
     drawn = recorded.get("drawn_seed")
-    return EarlierSessions(training, float(recorded.get("wall_time_s") or 0.0),
+    return EarlierSessions(carried, float(recorded.get("wall_time_s") or 0.0),
                            drawn if isinstance(drawn, int) and not isinstance(drawn, bool) else None)
 
 
