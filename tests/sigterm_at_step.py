@@ -130,3 +130,31 @@ class CtrlCTwiceEveryJobTrains(CtrlCOnceEveryJobTrains):
         if self.sent and not sent:
             time.sleep(self.seconds)
             os.killpg(os.getpgrp(), signal.SIGINT)
+
+
+class CtrlCAfterEveryJobsFit(L.Callback):
+    """Each job of a sweep in worker processes marks ``<marks>/<its job number>`` at the end of its ``fit`` (after
+    the interrupt callback's last check of fit, before the test starts) and waits there; once ``jobs`` marks are
+    there, job 0 sends SIGINT to the whole process group and marks ``<marks>/sent``, on which the others go on: every
+    job gets the signal between its fit and its test."""
+
+    def __init__(self, marks: str, jobs: int) -> None:
+        self.marks, self.jobs = marks, jobs
+
+    def on_fit_end(self, trainer, pl_module) -> None:
+        import time
+        from pathlib import Path
+
+        from hydra.core.hydra_config import HydraConfig
+
+        job = HydraConfig.get().job.num
+        marks = Path(self.marks)
+        marks.mkdir(parents=True, exist_ok=True)
+        (marks / str(job)).touch()
+        while len([mark for mark in marks.iterdir() if mark.name != "sent"]) < self.jobs:
+            time.sleep(0.05)
+        if job == 0:
+            os.killpg(os.getpgrp(), signal.SIGINT)
+            (marks / "sent").touch()
+        while not (marks / "sent").exists():
+            time.sleep(0.05)

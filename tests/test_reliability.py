@@ -470,6 +470,21 @@ def test_ctrl_c_while_a_workers_job_starts_leaves_it_unrun_and_stops_the_sweep(t
     assert [row["status"] for row in csv.DictReader((sweep_dir / "summary.csv").open())] == ["interrupted"]
 
 
+@pytest.mark.slow  # ~20 s on 2 cores (make test-slow; the default run stays ~4 min)
+def test_ctrl_c_after_a_workers_job_trained_records_it_interrupted_with_its_checkpoint(tmp_path, data_dir):
+    """Between fit's end and the test's start the job's handler was the worker's, which took every job without a
+    status.json for one in its start-up: "SIGINT before this job's training began; not run", no status.json
+    beside the saved last.ckpt, and a summary of 0 jobs."""
+    run, stdout, stderr, sweep_dir = ctrl_c_in_a_sweep(tmp_path, data_dir, ["-m", "seed=1,2"],
+                                                       ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], 2,
+                                                       "trainer.max_steps=2", ctrl_c="CtrlCAfterEveryJobsFit")
+    assert run.returncode == 128 + signal.SIGINT, stderr[-3000:]
+    assert job_statuses(sweep_dir) == ["interrupted", "interrupted"], stderr[-3000:]
+    assert "before this job's training began" not in stdout + stderr
+    assert stderr.count("SIGINT: stopped at step 2, saved ") == 2, stderr[-3000:]
+    assert [row["status"] for row in csv.DictReader((sweep_dir / "summary.csv").open())] == ["interrupted"] * 2
+
+
 @pytest.mark.slow  # ~15 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_ctrl_c_in_a_joblib_sweep_of_one_worker_stops_it_as_the_basic_launcher_does(tmp_path, data_dir):
     """hydra.launcher.n_jobs=1: joblib runs the jobs one after another in the command's own process; its Ctrl-C

@@ -92,6 +92,9 @@ class StartupInterrupt:
 
 
 HANDLER: StartupInterrupt | None = None  # this process's, while installed
+#: how many times this process's start-up ended (training, or a handler of the project, took over): a joblib worker
+#: runs several jobs, and tells by it whether one's training has begun (trainlab.sweep.worker_stop)
+STARTUP_ENDS = 0
 
 
 def started_as_program(script: str) -> bool:
@@ -128,7 +131,8 @@ def note_output_dir(path: str | os.PathLike) -> None:
 
 def end_startup() -> None:
     """Training (or a handler of the project) takes over: Python's SIGINT handler is back. Idempotent."""
-    global HANDLER
+    global HANDLER, STARTUP_ENDS
+    STARTUP_ENDS += 1
     if HANDLER is None:
         return
     HANDLER.over = True

@@ -17,9 +17,12 @@ command's own process ends the sweep. So, where the jobs train in worker process
   line, the command that finishes the sweep, the worker processes ended, exit status 128 + signal
   (:mod:`trainlab.sweep.stop_at_once`).
 * **a worker's job returns** instead of ending its process, so that the pool waits for every worker
-  (:func:`in_a_worker`): interrupted while training, after recording itself ``interrupted``; interrupted before its
-  training began (:class:`StartupStop`), or started after the stop was marked - a job the pool had queued, which got
-  no signal - without training and without a status, so that ``resume_sweep=true`` runs it.
+  (:func:`in_a_worker`): interrupted while training, or after it (its test, its status being written), after
+  recording itself ``interrupted`` with its checkpoint; interrupted before its training began (:class:`StartupStop`),
+  or started after the stop was marked - a job the pool had queued, which got no signal - without training and
+  without a status, so that ``resume_sweep=true`` runs it. Training "began" where the job's start-up ended
+  (:func:`trainlab.startup_interrupt.end_startup`, at the start of ``fit``): a job whose status.json was not written
+  yet is not a job in its start-up - one stopped after training, its checkpoint saved, was told "not run".
   Between its jobs a worker ignores the stop signals: the command answers them (the first by starting no further
   job, the second by ending its workers); Python's handler there raised a KeyboardInterrupt in the idle worker,
   which printed a traceback or ended it - and with it the pool's launch.
@@ -48,6 +51,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab import startup_interrupt
 from trainlab.search.stop_signals import StopSignals
 from trainlab.sweep.stop_at_once import stop_sweep_at_once
 from trainlab.sweep.submitit_local_stop import (
@@ -206,22 +210,26 @@ class StartupStop(BaseException):
 
 
 class WorkerJobSignals:
-    """Context manager around a worker's job. Training answers a stop signal with its own handler; outside it, a
-    stop signal marks the stop and - unless the job has written its ``status.json`` (it ended; its outcome stands) -
-    raises :class:`StartupStop`. Afterwards the worker ignores the stop signals until its next job (the command
-    answers them, see the module docstring).
+    """Context manager around a worker's job. Training answers a stop signal with its own handler (from ``fit``'s
+    start until the job's ``status.json`` is written); outside it, a stop signal marks the stop and - before the
+    job's training began - raises :class:`StartupStop`. Once training began the job ends as it does: its own
+    handler answered the signal, or it records its outcome (a second signal while it saves, or a run without the
+    interrupt callback). Afterwards the worker ignores the stop signals until its next job (the command answers them,
+    see the module docstring).
 
     A job of submitit's local launcher starts with the stop signals blocked
     (:mod:`trainlab.sweep.submitit_local_stop`): :meth:`let_in` unblocks them once the handlers are installed, and
     the end blocks them again, so that a later Ctrl-C cannot end the process before submitit has written the job's
     result."""
 
-    def __init__(self, sweep_dir: Path, job_dir: Path) -> None:
-        self.sweep_dir, self.job_dir = sweep_dir, job_dir
+    def __init__(self, sweep_dir: Path) -> None:
+        self.sweep_dir = sweep_dir
         self.installed: list[int] = []  # the signals whose handler this job set (in the main thread only)
         self.blocked: set[int] = set()  # the stop signals this thread blocked when the job started
+        self.startup_ends = 0  # startup_interrupt.STARTUP_ENDS when the job started: another value, training began
 
     def __enter__(self) -> WorkerJobSignals:
+        self.startup_ends = startup_interrupt.STARTUP_ENDS
         if threading.current_thread() is threading.main_thread():
             self.blocked = signal.pthread_sigmask(signal.SIG_BLOCK, []) & set(SIGNALS)
             for signum in SIGNALS:
@@ -235,11 +243,13 @@ class WorkerJobSignals:
         if self.blocked:
             let_stop_signals_in()
 
-    def handle(self, signum: int, frame: object) -> None:
-        from trainlab.run_status import STATUS_FILE
+    def training_began(self) -> bool:
+        """Whether this job's start-up ended (its ``fit`` started) since the job started in this worker."""
+        return startup_interrupt.STARTUP_ENDS != self.startup_ends
 
+    def handle(self, signum: int, frame: object) -> None:
         mark_stop(self.sweep_dir)
-        if not (self.job_dir / STATUS_FILE).is_file():
+        if not self.training_began():
             raise StartupStop(signum)
 
     def __exit__(self, *exc_info: object) -> None:
@@ -263,7 +273,7 @@ def run_worker_job(cfg: Any, train: Callable[[Any], float | None]) -> float | No
         log.warning("%s: the sweep was stopped before this job started; not run (resume_sweep=true runs it)",
                     job_dir.name)
         return None
-    with WorkerJobSignals(sweep_dir, job_dir) as signals:
+    with WorkerJobSignals(sweep_dir) as signals:
         try:
             signals.let_in()  # submitit's local launcher: blocked until now, answered from here on
             return train(cfg)
