@@ -93,8 +93,7 @@ def metric_states(module: L.LightningModule) -> dict[tuple[Metric, str], object]
     states = {}
     for metric in module.modules():
         if isinstance(metric, Metric):
-            for name in metric._defaults:  # the names of its states (torchmetrics' add_state)
-                value = getattr(metric, name)
+            for name, value in metric.metric_state.items():  # its states (torchmetrics' add_state)
                 states[metric, name] = [v.clone() for v in value] if isinstance(value, list) else value.clone()
     return states
 
