@@ -47,6 +47,18 @@ def test_an_earlier_sweeps_record_is_refused_to_a_new_sweep_and_finished_by_a_re
     check_sweep_dir_free(tmp_path, resume_sweep=False, resuming_checkpoints=True)  # its jobs resumed (ckpt_path)
 
 
+def test_a_resume_finishes_the_sweep_whose_jobs_are_there_even_without_its_multirun_yaml(tmp_path):
+    """A sweep whose multirun.yaml was deleted (or never copied) still has its jobs: resume_sweep=true rewrites their
+    summary (each job's recorded overrides decide whether this command's jobs are those); a new sweep is refused by
+    the runs in its jobs. The summary check had refused the resume as files "which no sweep wrote there"."""
+    users_files(tmp_path, ["summary.csv"])
+    (tmp_path / "0").mkdir()
+    (tmp_path / "0" / "status.json").write_text('{"status": "completed"}')
+    check_sweep_dir_free(tmp_path, resume_sweep=True, resuming_checkpoints=False)
+    with pytest.raises(RunDirInUseError, match="already holds a run in 0"):
+        check_sweep_dir_free(tmp_path, resume_sweep=False, resuming_checkpoints=False)
+
+
 def test_a_directory_of_other_files_only_is_free(tmp_path):
     users_files(tmp_path, ["notes.txt", "summary.csv.bak"])
     check_sweep_dir_free(tmp_path, resume_sweep=False, resuming_checkpoints=False)

@@ -132,10 +132,14 @@ def check_no_files_overwritten(sweep_dir: Path, resumed: bool) -> None:
     with exit status 0. A sweep resumed there (``resume_sweep=true``, or its jobs' ``ckpt_path``) rewrites its own
     summary, ranking and HPARAMS where its ``multirun.yaml`` says a sweep ran; without it, they are no sweep's. Any
     other file (``notes.txt``) is left alone: the sweep writes beside it. A ``multirun.yaml`` alone, where no job
-    directory holds a run's artifacts, is replaced too (:func:`trained_nothing`)."""
+    directory holds a run's artifacts, is replaced too (:func:`trained_nothing`). A resume where job directories hold
+    runs finishes their sweep even without its ``multirun.yaml`` (deleted, or never copied): the summary is theirs,
+    and each job's recorded overrides say whether this command's jobs are those (:func:`check_resumed_sweep`)."""
     found = sweep_files(sweep_dir) if sweep_dir.is_dir() else []
     earlier_sweep = (sweep_dir / MULTIRUN_YAML).is_file()
-    if not found or (resumed and earlier_sweep) or (found == [MULTIRUN_YAML] and trained_nothing(sweep_dir)):
+    if not found or (found == [MULTIRUN_YAML] and trained_nothing(sweep_dir)):
+        return
+    if resumed and (earlier_sweep or not trained_nothing(sweep_dir)):  # its own output, finished
         return
     if earlier_sweep:
         whose = "an earlier sweep's"
