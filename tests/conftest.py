@@ -49,6 +49,9 @@ def pytest_collection_modifyitems(config, items):
 ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = ROOT / "conf"
 TRAIN_PY = ROOT / "train.py"
+#: PYTHONPATH for a train.py process a test starts: this checkout's src first (the environment's editable install
+#: may be another checkout's), then tests/ (the tests' callbacks: sigterm_at_step, ...), then the environment's own
+JOB_PYTHONPATH = os.pathsep.join(filter(None, [str(ROOT / "src"), str(ROOT / "tests"), os.environ.get("PYTHONPATH")]))
 
 # The tests train tiny models: one intra-op thread per process is faster than several threads competing for a few
 # cores with subprocesses and other work (a waiting OpenMP thread spins). Set before torch is imported; train.py

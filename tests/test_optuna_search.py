@@ -24,7 +24,7 @@ from pathlib import Path
 import optuna
 import pytest
 import yaml
-from conftest import CONF_DIR, ROOT
+from conftest import CONF_DIR, JOB_PYTHONPATH, ROOT
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.utils import JobReturn, JobStatus
@@ -956,7 +956,7 @@ def test_two_processes_share_one_study(data_dir, tmp_path):
     trials per batch: a worker that starts late still finds slots left (the experiment's n_jobs=100 let the first
     worker ask all four, and the second then found none and left the first waiting at the barrier)."""
     journal = tmp_path / "study.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(TESTS),
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": JOB_PYTHONPATH,
            "TRAINLAB_TEST_BARRIER": f"{tmp_path / 'barrier'}:2"}
     workers = [
         subprocess.Popen(train_command(data_dir, "hparams_search=random", "hydra.sweeper.n_trials=4",

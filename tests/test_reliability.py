@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from conftest import ROOT
+from conftest import JOB_PYTHONPATH, ROOT
 from tb_events import load_run
 
 from trainlab.checkpoint_io import AtomicCheckpointIO
@@ -241,7 +241,7 @@ RESUME_ARGS = ["seed=3", "model.net.dropout=0.2", "data.train_size=1000", "data.
 def launch(args: list[str], data_dir: Path, run_dir: Path) -> subprocess.Popen:
     command = [sys.executable, str(ROOT / "train.py"), "data.source=bundled", f"paths.data_dir={data_dir}",
                "trainer.enable_progress_bar=false", f"hydra.run.dir={run_dir}", *args]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT / "tests")}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": JOB_PYTHONPATH}
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
@@ -253,7 +253,7 @@ def test_an_interrupted_job_of_a_multirun_prints_the_command_that_finishes_the_s
                "data.source=bundled", f"paths.data_dir={data_dir}", "trainer.enable_progress_bar=false",
                f"hydra.sweep.dir={sweep_dir}", "+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:3}"]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "PYTHONPATH": str(ROOT / "tests")})
+                            env={**os.environ, "PYTHONPATH": JOB_PYTHONPATH})
     assert result.returncode == 128 + signal.SIGTERM, result.stderr[-3000:]
     assert (f"Finish the sweep with: python train.py -m optimizer=sgd,adam debug=limit data.source=bundled "
             f"paths.data_dir={data_dir} trainer.enable_progress_bar=false "

@@ -21,15 +21,13 @@ import signal
 
 import pytest
 import torch
-from conftest import ROOT
+from conftest import JOB_PYTHONPATH
 from tb_events import load_run
 
 from trainlab.run_status import read_status
 from trainlab.stacked.stacked_classifier import StackedClassifier
 
-TESTS = ROOT / "tests"
 # the jobs import trainlab from this checkout and signal_in_job from tests/, in the processes joblib or submitit start
-JOB_PYTHONPATH = os.pathsep.join(filter(None, [str(ROOT / "src"), str(TESTS), os.environ.get("PYTHONPATH")]))
 SIGNAL = "+callbacks.s={_target_:signal_in_job.SignalInJob}"  # a SIGTERM where TRAINLAB_TEST_SIGNALS says
 SWEEP = ["-m", "seed=0,1,2", "debug=limit", SIGNAL, "hydra.sweep.subdir=job${hydra.job.num}"]  # 10 steps a job
 LAUNCHERS = {"basic": [], "joblib": ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],

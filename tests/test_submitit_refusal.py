@@ -6,11 +6,10 @@ after ~15 s of waiting for a result file the job's ``sys.exit(2)`` never wrote, 
 from __future__ import annotations
 
 import csv
-import os
 import pickle
 
 import pytest
-from conftest import ROOT
+from conftest import JOB_PYTHONPATH
 from hydra.core.utils import JobReturn, JobStatus
 
 from trainlab.errors import ConfigError, UserError
@@ -20,7 +19,6 @@ from trainlab.sweep.submitit_refusal import JobRefusal, raise_job_refusal
 SUBMITIT_LOCAL = "hydra/launcher=submitit_local"
 SUBMITIT_SLURM = "hydra/launcher=submitit_slurm"
 # the jobs import trainlab from this checkout and the tests' helpers (failing_callback)
-JOB_PYTHONPATH = os.pathsep.join(filter(None, [str(ROOT / "src"), str(ROOT / "tests"), os.environ.get("PYTHONPATH")]))
 
 
 def job_return(status: JobStatus, value: object) -> JobReturn:

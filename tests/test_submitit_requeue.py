@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import signal
-from pathlib import Path
 
 import pytest
 import torch
+from conftest import JOB_PYTHONPATH
 from submitit.core.job_environment import SignalHandler
 from submitit.local.local import LocalJobEnvironment
 
@@ -25,10 +24,6 @@ from trainlab.submitit_requeue import (
     restarted_before_saving,
     submitit_signal,
 )
-
-TESTS = Path(__file__).resolve().parent  # signal_in_job.py, for the job processes
-# the jobs import trainlab from this checkout, and the tests' helpers
-JOB_PYTHONPATH = os.pathsep.join([str(TESTS.parent / "src"), str(TESTS)])
 
 
 @pytest.fixture
@@ -200,7 +195,7 @@ def test_a_ddp_job_of_submitit_signalled_at_its_time_limit_is_requeued_and_finis
                               "callbacks.progress_bar=null",
                               "+callbacks.sigterm._target_=sigterm_at_step.SignalToJobAndRanksAtStep",
                               "+callbacks.sigterm.step=4", "+callbacks.sigterm.signal=SIGUSR2",
-                              env={"PYTHONPATH": str(TESTS)})
+                              env={"PYTHONPATH": JOB_PYTHONPATH})
     assert result.returncode == 0, result.stderr[-3000:]
     (sweep,) = (tmp_path / "outputs" / "multiruns").iterdir()
     (job,) = (p for p in sweep.iterdir() if p.is_dir() and p.name[0].isdigit())
