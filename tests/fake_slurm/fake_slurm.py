@@ -169,11 +169,24 @@ def batch_environment(job: dict) -> dict[str, str]:
     return env
 
 
-def start(key: str) -> subprocess.Popen:
+#: how long a job waits in the queue for the directory of its output files (submitit makes it once sbatch has
+#: answered with the job's id; a real queue starts a job later than that, this runner at once)
+OUTPUT_DIR_WAIT_S = 60.0
+
+
+def start(key: str) -> subprocess.Popen | None:
+    """Start a job's batch script, once the directories of its output files exist; a job whose directories never
+    appear fails, as SLURM fails a job that cannot open its output (None: recorded FAILED)."""
     job = read_job(key)
     env = batch_environment(job)
     output = expand(job["options"].get("output", "slurm-%j.out"), env)
     error = expand(job["options"]["error"], env) if "error" in job["options"] else output
+    deadline = time.monotonic() + OUTPUT_DIR_WAIT_S
+    while not all(Path(path).parent.is_dir() for path in (output, error)):
+        if time.monotonic() > deadline:
+            update_job(key, state="FAILED", exit_code="1:0")
+            return None
+        time.sleep(0.05)
     with open(output, "ab") as out, open(error, "ab") as err:
         process = subprocess.Popen(["bash", job["script"]], cwd=job["cwd"], env=env, stdin=subprocess.DEVNULL,
                                    stdout=out, stderr=err, start_new_session=True)
@@ -204,8 +217,8 @@ def run(array_id: str, parallel: str) -> int:
             if len(running) >= int(parallel):
                 break
             queue.remove(key)
-            if read_job(key)["state"] == "PENDING":
-                running[key] = start(key)
+            if read_job(key)["state"] == "PENDING" and (process := start(key)) is not None:
+                running[key] = process
         for key, process in list(running.items()):
             if process.poll() is not None:
                 del running[key]
