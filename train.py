@@ -28,7 +28,12 @@ from trainlab.hydra_errors import exit_if_options_split_the_overrides, report_co
 from trainlab.null_group_choice import exit_if_a_required_group_is_dropped, null_choices_as_deletions  # noqa: E402
 from trainlab.preflight import leave_hydra_files_to_rank_0  # noqa: E402
 from trainlab.process_exit import skip_final_garbage_collection  # noqa: E402
-from trainlab.shell_override import continue_search_line, finish_sweep_line, train_command  # noqa: E402
+from trainlab.shell_override import (  # noqa: E402
+    config_options,
+    continue_search_line,
+    finish_sweep_line,
+    train_command,
+)
 
 # conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
 os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))
@@ -112,7 +117,8 @@ def resume_command(run_dir: Path) -> str:
     where a job of a search in another process prints it: a trial in the search's own process prints none, the search
     does). A ``hydra.mode=RUN`` the command typed is kept: a sweep's job
     resumed alone needs it where an experiment config sets ``hydra.mode: MULTIRUN`` (Hydra records the mode among
-    the overrides of every run, so only the command line tells the two apart)."""
+    the overrides of every run, so only the command line tells the two apart), as are the options that chose the
+    config (``--config-dir``: an experiment of one's own is not found without it)."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
@@ -126,7 +132,7 @@ def resume_command(run_dir: Path) -> str:
     overrides = [*override_lines(hydra_config.overrides.task), *override_lines(hydra_config.overrides.hydra)]
     run_mode = {"hydra.mode": "RUN"} if typed_run_mode(sys.argv[1:]) else {}
     replacing = {**run_mode, "ckpt_path": "last", "hydra.run.dir": run_dir}
-    return f"Resume with: {train_command(overrides, replacing)}"
+    return f"Resume with: {train_command(overrides, replacing, options=config_options(hydra_config))}"
 
 
 if __name__ == "__main__":

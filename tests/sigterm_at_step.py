@@ -15,6 +15,22 @@ class SigtermAtStep(L.Callback):
             os.kill(os.getpid(), signal.SIGTERM)
 
 
+class SigtermOnceAtStep(SigtermAtStep):
+    """As :class:`SigtermAtStep`, in the first run that reaches the step only: it leaves the file ``marker``, and
+    sends nothing where that file is there (a finished sweep's later jobs, a resumed run, keep the override)."""
+
+    def __init__(self, step: int, marker: str) -> None:
+        super().__init__(step)
+        self.marker = marker
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        from pathlib import Path
+
+        if trainer.global_step == self.step and not Path(self.marker).exists():
+            Path(self.marker).touch()
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
 class SigtermToParentAtStep(SigtermAtStep):
     """In DDP rank 0: sends the job's process (this rank's parent, which started the ranks) a SIGTERM, or the
     signal named by ``signal`` (``SIGUSR2``: submitit's time-limit signal)."""

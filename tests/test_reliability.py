@@ -268,6 +268,35 @@ def test_an_interrupted_job_of_a_multirun_prints_the_command_that_finishes_the_s
     assert len(list(sweep_dir.glob("events.out.tfevents.*.hparams"))) == 1
 
 
+@pytest.mark.slow  # ~25 s on 2 cores (make test-slow; the default run stays ~4 min)
+def test_the_finish_command_of_a_sweep_of_ones_own_config_finishes_it_when_pasted(tmp_path, data_dir):
+    """A sweep started with ``--config-dir my_conf --config-name my_train`` (one's own primary config and experiment)
+    and interrupted printed a finish command without the two options: pasted, it was refused (no experiment=mine in
+    the template's conf/). Pasted as printed now, it trains the rest and the summary lists both jobs completed."""
+    my_conf, sweep_dir = tmp_path / "my conf", tmp_path / "sweep"
+    (my_conf / "experiment").mkdir(parents=True)
+    shutil.copy(ROOT / "conf" / "train.yaml", my_conf / "my_train.yaml")
+    (my_conf / "experiment" / "mine.yaml").write_text(
+        "# @package _global_\nhydra:\n  mode: MULTIRUN\n  sweeper:\n    params:\n      optimizer: sgd,adam\n")
+    env = {**os.environ, "PYTHONPATH": JOB_PYTHONPATH}
+    command = [sys.executable, str(ROOT / "train.py"), "--config-dir", str(my_conf), "--config-name", "my_train",
+               "experiment=mine", "debug=limit", "data.source=bundled", f"paths.data_dir={data_dir}",
+               "trainer.enable_progress_bar=false", f"hydra.sweep.dir={sweep_dir}",
+               f"+callbacks.sigterm={{_target_:sigterm_at_step.SigtermOnceAtStep,step:3,marker:'{tmp_path / 'sent'}'}}"]
+    stopped = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr[-3000:]
+    finish = next(line for line in stopped.stderr.splitlines() if line.startswith("Finish the sweep with: "))
+    words = shlex.split(finish.removeprefix("Finish the sweep with: "))
+    assert words[:6] == ["python", "train.py", "-m", "--config-name", "my_train", "--config-dir"], finish
+    assert words[6] == str(my_conf)
+    finished = subprocess.run([sys.executable, *words[1:]], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                              env=env)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    with (sweep_dir / "summary.csv").open() as handle:
+        assert [(row["optimizer"], row["status"]) for row in csv.DictReader(handle)] == [("sgd", "completed"),
+                                                                                        ("adam", "completed")]
+
+
 def test_only_joblib_workers_that_are_processes_wait_for_their_own_signal():
     """Under joblib's threading backend the jobs run in threads of the command's process, which get no signal: a
     deferred Ctrl-C would have let the whole sweep run on."""

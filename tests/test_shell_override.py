@@ -67,21 +67,12 @@ def test_the_finish_command_keeps_an_interpolating_override_as_typed_and_the_res
 def test_the_resume_line_of_an_interrupted_run_keeps_the_hydra_mode_run_its_command_typed(monkeypatch, typed_run_mode):
     """A stacked sweep's job resumed alone (``experiment=...`` sets hydra.mode: MULTIRUN) printed a resume line
     without its hydra.mode=RUN, which was refused when pasted; Hydra records hydra.mode=RUN for every run."""
-    import importlib.util
     from types import SimpleNamespace
 
-    from conftest import ROOT
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    # importing train.py sets these in os.environ; monkeypatch puts back what was there (setenv records it, absent
-    # or not - a delenv of an absent name records nothing), so that later tests see the environment they started in
-    for name in ("TRAINLAB_ROOT", "TRAINLAB_TRAIN_SCRIPT", "TRAINLAB_PYTHON"):
-        monkeypatch.setenv(name, "")
-        monkeypatch.delenv(name)
-    spec = importlib.util.spec_from_file_location("train_entry_point", ROOT / "train.py")
-    entry_point = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(entry_point)
+    entry_point = train_entry_point(monkeypatch)
     job = "/tmp/sweep/0_optimizer=sgd"
     typed = ["experiment=compare_optimizers", "optimizer=sgd", *([typed_run_mode] if typed_run_mode else []),
              "ckpt_path=last", f"hydra.run.dir={job}"]
@@ -94,6 +85,79 @@ def test_the_resume_line_of_an_interrupted_run_keeps_the_hydra_mode_run_its_comm
     assert entry_point.resume_command(job) == (
         f"Resume with: python train.py experiment=compare_optimizers optimizer=sgd{mode} ckpt_path=last "
         f"{shell_override('hydra.run.dir', job)}")
+
+
+def train_entry_point(monkeypatch):
+    """The root ``train.py`` as a module (its ``resume_command``)."""
+    import importlib.util
+
+    from conftest import ROOT
+
+    # importing train.py sets these in os.environ; monkeypatch puts back what was there (setenv records it, absent
+    # or not - a delenv of an absent name records nothing), so that later tests see the environment they started in
+    for name in ("TRAINLAB_ROOT", "TRAINLAB_TRAIN_SCRIPT", "TRAINLAB_PYTHON"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    spec = importlib.util.spec_from_file_location("train_entry_point", ROOT / "train.py")
+    entry_point = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(entry_point)
+    return entry_point
+
+
+def recorded_config_sources(command_line_dirs: list[Path], primary: Path | None = None) -> list[dict[str, str]]:
+    """``hydra.runtime.config_sources`` as Hydra records them: its own package, the primary config directory
+    (``--config-path``, else the checkout's conf/), each ``--config-dir``, the structured configs."""
+    from conftest import CONF_DIR
+
+    return [{"path": "hydra.conf", "schema": "pkg", "provider": "hydra"},
+            {"path": str(primary or CONF_DIR), "schema": "file", "provider": "main"},
+            *({"path": str(d), "schema": "file", "provider": "command-line"} for d in command_line_dirs),
+            {"path": "", "schema": "structured", "provider": "schema"}]
+
+
+def test_the_finish_command_of_a_sweep_keeps_the_options_that_chose_its_config(tmp_path):
+    """A sweep of an experiment of one's own (``--config-dir my_conf --config-name my_train``) printed its finish
+    command without them: pasted, Hydra looked for ``experiment=mine`` in the template's conf/ alone and refused it."""
+    import yaml
+    from hydra._internal.utils import get_args_parser
+
+    from trainlab.shell_override import finish_sweep_command
+
+    my_conf, elsewhere = tmp_path / "my conf", tmp_path / "whole conf"
+    record = {"hydra": {"overrides": {"task": ["experiment=mine", "seed=1,2"], "hydra": []},
+                        "runtime": {"config_sources": recorded_config_sources([my_conf])},
+                        "job": {"config_name": "my_train"}}}
+    (tmp_path / "multirun.yaml").write_text(yaml.safe_dump(record))
+    command = finish_sweep_command(tmp_path)
+    assert command == (f"python train.py -m --config-name my_train --config-dir '{my_conf}' experiment=mine seed=1,2 "
+                       f"resume_sweep=true hydra.sweep.dir={tmp_path}")
+    args = get_args_parser().parse_args(shlex.split(command)[2:])  # as Hydra reads the pasted command
+    assert (args.multirun, args.config_dir, args.config_name, args.config_path) == (True, str(my_conf), "my_train",
+                                                                                     None)
+    assert args.overrides == ["experiment=mine", "seed=1,2", "resume_sweep=true", f"hydra.sweep.dir={tmp_path}"]
+
+    record["hydra"]["runtime"]["config_sources"] = recorded_config_sources([], primary=elsewhere)  # --config-path
+    record["hydra"]["job"]["config_name"] = "train"  # the default name is not repeated
+    (tmp_path / "multirun.yaml").write_text(yaml.safe_dump(record))
+    assert finish_sweep_command(tmp_path).startswith(f"python train.py -m --config-path '{elsewhere}' experiment=mine ")
+
+
+def test_the_resume_line_of_an_interrupted_run_keeps_the_config_dir_it_was_started_with(monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    entry_point = train_entry_point(monkeypatch)
+    monkeypatch.setattr("sys.argv", ["train.py", "--config-dir", str(tmp_path), "experiment=mine", "optimizer=sgd"])
+    recorded = SimpleNamespace(mode=RunMode.RUN, overrides=SimpleNamespace(
+        task=["experiment=mine", "optimizer=sgd"], hydra=["hydra.run.dir=/tmp/run", "hydra.mode=RUN"]),
+        runtime=SimpleNamespace(config_sources=recorded_config_sources([tmp_path])),
+        job=SimpleNamespace(config_name="train"))
+    monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: recorded))
+    assert entry_point.resume_command("/tmp/run") == (
+        f"Resume with: python train.py --config-dir {tmp_path} experiment=mine optimizer=sgd ckpt_path=last "
+        "hydra.run.dir=/tmp/run")
 
 
 def test_the_printed_command_starts_train_py_as_it_can_be_started_from_here(tmp_path, monkeypatch):

@@ -112,6 +112,26 @@ def test_train_py_refuses_an_experiment_with_hydra_mode_run_before_writing_anyth
     assert not run.exists() and not (tmp_path / "outputs").exists()
 
 
+def test_the_commands_a_refusal_suggests_keep_the_config_dir_of_an_experiment_of_ones_own(train_in_process, tmp_path):
+    """Without ``--config-dir`` the suggested sweep looked for the experiment in the template's conf/ alone."""
+    my_conf = tmp_path / "my_conf"
+    (my_conf / "experiment").mkdir(parents=True)
+    (my_conf / "experiment" / "mine.yaml").write_text(
+        "# @package _global_\nhydra:\n  mode: MULTIRUN\n  sweeper:\n    params:\n      optimizer: sgd,adam\n")
+    run = tmp_path / "run"
+    result = train_in_process("--config-dir", str(my_conf), "experiment=mine", "hydra.mode=RUN", "debug=limit",
+                              f"hydra.run.dir={run}")
+    assert result.returncode == 2, result.stderr[-2000:]
+    line = result.stderr.splitlines()[-1]
+    # the fixture's own overrides (data, log directory) come before the command's
+    assert re.search(rf"allowed: the sweep \({re.escape(python_train_py())} -m --config-dir {re.escape(str(my_conf))} "
+                     r"\S.* experiment=mine debug=limit\), ", line), line
+    assert re.search(rf"each swept key given its value \({re.escape(python_train_py())} --config-dir "
+                     rf"{re.escape(str(my_conf))} \S.* experiment=mine debug=limit {re.escape(f'hydra.run.dir={run}')} "
+                     r"hydra.mode=RUN optimizer=<value>\)$", line), line
+    assert not run.exists()
+
+
 def test_train_py_runs_one_job_whose_swept_group_is_null(train_in_process, tmp_path):
     """``init=null`` (PyTorch's own init) is a value of experiment D's swept ``init``: train.py turns it into
     ``~init``, which the refusal did not count, and refused the job ("would train one run with the config's own

@@ -6,7 +6,10 @@ directories from their overrides (``3_optimizer=adam,trainer.max_epochs=1``), so
 does not parse. Quoted for Hydra (``"..."``: a ``"`` in it escaped, backslashes before one or at the end doubled)
 and then for the shell (``'...'``, by :func:`shlex.quote`), ``'hydra.run.dir="<dir>"'`` reaches Hydra as one word
 and parses back to the directory. Only ASCII letters stand unquoted: Hydra's grammar reads no other.
-:func:`train_command` is a ``train.py`` command line rebuilt from a run's overrides, :func:`finish_sweep_command`
+:func:`train_command` is a ``train.py`` command line rebuilt from a run's overrides and the options that chose its
+config (:func:`config_options`: ``--config-dir``, ``--config-name``, ``--config-path``, which Hydra records apart from
+the overrides - without them a printed command looked for an experiment of one's own in the template's ``conf/``
+only and was refused), :func:`finish_sweep_command`
 the one that errors and interrupts print to finish a sweep, and :func:`finish_sweep_line` the line that says it
 (:func:`continue_search_line` for a search).
 """
@@ -28,6 +31,8 @@ from trainlab.checkout import checkout_dir
 from trainlab.config_keys import override_key, override_lines
 from trainlab.printed_python import printed_python
 
+#: the config train.py's ``@hydra.main`` names: ``--config-name`` is printed for any other
+DEFAULT_CONFIG_NAME = "train"
 PLAIN_VALUE = re.compile(r"[\w./:+@%-]*", re.ASCII)  # what both Hydra and the shell read as it is
 
 
@@ -49,6 +54,13 @@ def hydra_value(text: str) -> str:
     return f'"{escaped}"'
 
 
+def train_script() -> Path:
+    """The ``train.py`` that started this command, as it recorded itself (``TRAINLAB_TRAIN_SCRIPT``), else the
+    checkout's."""
+    recorded = os.environ.get("TRAINLAB_TRAIN_SCRIPT")
+    return Path(recorded) if recorded else (checkout_dir() or Path.cwd()) / "train.py"
+
+
 def python_train_py() -> str:
     """How to start this ``train.py`` from the current directory: ``python train.py`` in the checkout, else with the
     script's path (the command was started from elsewhere: ``python /path/to/train.py``), prefixed by a
@@ -56,8 +68,7 @@ def python_train_py() -> str:
     script is the one ``train.py`` recorded when it started (``TRAINLAB_TRAIN_SCRIPT``), else the checkout's; the
     interpreter the one that ran it, named as :func:`~trainlab.printed_python.printed_python` says (``python``, or
     ``.venv/bin/python`` where ``python`` on PATH is another)."""
-    recorded = os.environ.get("TRAINLAB_TRAIN_SCRIPT")
-    script = Path(recorded) if recorded else (checkout_dir() or Path.cwd()) / "train.py"
+    script = train_script()
     here = Path("train.py").resolve()
     words = [printed_python(), "train.py" if script == here else shlex.quote(str(script))]
     root = os.environ.get("TRAINLAB_ROOT")
@@ -66,31 +77,55 @@ def python_train_py() -> str:
     return " ".join(words)
 
 
-def train_command(overrides: Iterable[str], replacing: dict[str, Any], multirun: bool = False) -> str:
-    """``python train.py [-m] <overrides> <replacing>`` to paste into a shell (:func:`python_train_py`): each
-    override quoted as the shell needs (it reaches Hydra as the user typed it), those of a key in ``replacing`` and
-    Hydra's ``hydra.mode`` (which ``-m`` sets) left out, then ``replacing``'s keys with their values
-    (:func:`shell_override`). Hydra's own flags (``--config-name``, ``--config-dir``) are not overrides and are not in
-    it."""
+def config_options(hydra_config: Any) -> list[str]:
+    """The options of Hydra's command line that chose the config of a run whose ``hydra`` node is ``hydra_config``
+    (``HydraConfig.get()``, or a ``multirun.yaml``'s), as words: ``--config-dir <dir>`` for each directory the command
+    added (Hydra records it absolute, provider ``command-line``), ``--config-path <dir>`` where the primary config
+    directory is not the script's own ``conf/``, ``--config-name <name>`` where the config is not ``train``. Empty for
+    a command that gave none, or a record without them."""
+    sources = getattr(getattr(hydra_config, "runtime", None), "config_sources", None) or []
+    files = [source for source in sources if source.get("schema") == "file"]
+    words = []
+    default_dir = train_script().parent / "conf"
+    primary = next((source["path"] for source in files if source.get("provider") == "main"), None)
+    if primary is not None and Path(primary).resolve() != default_dir.resolve():
+        words += ["--config-path", shlex.quote(str(primary))]
+    name = getattr(getattr(hydra_config, "job", None), "config_name", None)
+    if name not in (None, DEFAULT_CONFIG_NAME):
+        words += ["--config-name", shlex.quote(str(name))]
+    for source in files:
+        if source.get("provider") == "command-line":
+            words += ["--config-dir", shlex.quote(str(source["path"]))]
+    return words
+
+
+def train_command(overrides: Iterable[str], replacing: dict[str, Any], multirun: bool = False,
+                  options: Iterable[str] = ()) -> str:
+    """``python train.py [-m] <options> <overrides> <replacing>`` to paste into a shell (:func:`python_train_py`):
+    ``options`` are Hydra's own (:func:`config_options`, shell-quoted), each override quoted as the shell needs (it
+    reaches Hydra as the user typed it), those of a key in ``replacing`` and Hydra's ``hydra.mode`` (which ``-m``
+    sets) left out, then ``replacing``'s keys with their values (:func:`shell_override`)."""
     kept = [o for o in overrides if override_key(o) not in replacing and override_key(o) != "hydra.mode"]
-    words = [python_train_py(), *(["-m"] if multirun else []), *map(shlex.quote, kept),
+    words = [python_train_py(), *(["-m"] if multirun else []), *options, *map(shlex.quote, kept),
              *(shell_override(key, value) for key, value in replacing.items())]
     return " ".join(words)
 
 
 def finish_sweep_command(sweep_dir: str | os.PathLike) -> str:
-    """The sweep's own command (its overrides as its ``multirun.yaml`` records them) with ``resume_sweep=true`` and
-    ``hydra.sweep.dir=<sweep_dir>``, the directory made absolute (the command may be pasted elsewhere);
+    """The sweep's own command (its config options and overrides as its ``multirun.yaml`` records them) with
+    ``resume_sweep=true`` and ``hydra.sweep.dir=<sweep_dir>``, the directory made absolute (the command may be pasted
+    elsewhere);
     ``<the same overrides>`` stands for them where no ``multirun.yaml`` can be read."""
     sweep_dir = os.path.abspath(str(sweep_dir))
     replacing = {"resume_sweep": "true", "hydra.sweep.dir": sweep_dir}
     try:
-        recorded = OmegaConf.load(os.path.join(sweep_dir, "multirun.yaml")).hydra.overrides
-        overrides = [*override_lines(recorded.task), *override_lines(recorded.hydra)]
+        recorded = OmegaConf.load(os.path.join(sweep_dir, "multirun.yaml")).hydra
+        overrides = [*override_lines(recorded.overrides.task), *override_lines(recorded.overrides.hydra)]
+        options = config_options(recorded)
     except (OSError, yaml.YAMLError, OmegaConfBaseException, TypeError):  # no readable record: not rebuilt
         return (f"{python_train_py()} <the same overrides> resume_sweep=true "
                 f"{shell_override('hydra.sweep.dir', sweep_dir)}")
-    return train_command(overrides, replacing, multirun=True)
+    return train_command(overrides, replacing, multirun=True, options=options)
 
 
 def finish_sweep_line(sweep_dir: str | os.PathLike) -> str:

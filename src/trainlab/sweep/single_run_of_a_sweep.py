@@ -62,7 +62,7 @@ def check_no_sweep_config_in_single_run(config: DictConfig, argv: list[str] | No
         ConfigError: a swept key has no value on the command line (the message names the keys, the sweep's command
             and a job's).
     """
-    from trainlab.shell_override import train_command
+    from trainlab.shell_override import config_options, train_command
 
     params = swept_params(config.hydra)
     task = override_lines(config.hydra.overrides.task)
@@ -80,8 +80,10 @@ def check_no_sweep_config_in_single_run(config: DictConfig, argv: list[str] | No
     keys = " and ".join(described(key, values) for key, values in missing.items())
     sweep_hydra = [line for line in hydra if override_key(line) != "hydra.run.dir"]  # a multirun refuses it
     # with -m even where the config sets hydra.mode: MULTIRUN: one of one's own that does not is no sweep without it
-    sweep = train_command([*task, *sweep_hydra], {}, multirun=True)
-    job = " ".join([train_command([*task, *hydra], {"hydra.mode": "RUN"}), *(f"{key}=<value>" for key in missing)])
+    options = config_options(config.hydra)  # --config-dir: an experiment of one's own is found only with it
+    sweep = train_command([*task, *sweep_hydra], {}, multirun=True, options=options)
+    job = " ".join([train_command([*task, *hydra], {"hydra.mode": "RUN"}, options=options),
+                    *(f"{key}=<value>" for key in missing)])
     raise ConfigError(
         f"{single}: {what} is a sweep over {keys}, which a single run ignores: it would train one run with the "
         f"config's own {' and '.join(missing)}; nothing was written. allowed: the sweep ({sweep}), or one of its "
