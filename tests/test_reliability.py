@@ -353,6 +353,44 @@ def ctrl_c_in_a_sweep(tmp_path: Path, data_dir: Path, sweep: list[str], launcher
     return run, stdout, stderr, sweep_dir
 
 
+@pytest.mark.slow  # ~25 s on 2 cores (make test-slow; the default run stays ~4 min)
+def test_ctrl_c_while_joblibs_workers_start_stops_the_sweep_without_a_traceback(tmp_path, data_dir):
+    """A Ctrl-C while the workers were still starting (importing torch, Hydra, Lightning: seconds) ended each with a
+    KeyboardInterrupt traceback from inside an import, and the command with exit status 1 and joblib's traceback,
+    without the command that finishes the sweep: Python 3.11's resource tracker, which loky's workers start,
+    unblocked the stop signals the command had blocked for its workers. The sweep stops as one stopped later does,
+    no job trained, and the printed command finishes it."""
+    sweep_dir = tmp_path / "sweep"
+    command = [sys.executable, str(ROOT / "train.py"), "-m", "seed=1,2", "hydra/launcher=joblib",
+               "hydra.launcher.n_jobs=2", "debug=limit", "data.source=bundled", f"paths.data_dir={data_dir}",
+               "trainer.enable_progress_bar=false", f"hydra.sweep.dir={sweep_dir}"]
+    env = {**os.environ, "PYTHONPATH": JOB_PYTHONPATH}
+    run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                           start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and run.poll() is None:  # both workers started: they are importing
+            listing = subprocess.run(["ps", "-o", "args=", "-g", str(run.pid)], capture_output=True, text=True)
+            if listing.stdout.count("popen_loky_posix") == 2:
+                break
+            time.sleep(0.05)
+        os.killpg(run.pid, signal.SIGINT)  # a terminal's Ctrl-C
+        stdout, stderr = run.communicate(timeout=300)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode == 128 + signal.SIGINT, stderr[-3000:]
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr[-3000:]
+    assert not list(sweep_dir.glob("*/status.json"))  # neither job trained
+    finish = next(line for line in stderr.splitlines() if "the sweep stopped; finish it with: " in line)
+    words = shlex.split(finish.split("finish it with: ")[1])
+    assert processes_left(run.pid) == []
+    finished = subprocess.run([sys.executable, *words[1:]], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                              env=env)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    assert job_statuses(sweep_dir) == ["completed", "completed"]
+
+
 def processes_left(group: int, seconds: float = 10.0) -> list[str]:
     """The processes of process group ``group`` still running after up to ``seconds`` (a resource tracker ends
     itself once the processes it tracks for have)."""

@@ -15,11 +15,11 @@ from trainlab.sweep.submitit_local_stop import stopped_jobs
 
 BLOCK_AND_START = """
 import os, signal, subprocess, sys, threading, time
-from trainlab.sweep.submitit_local_stop import keep_stop_signals_from_controllers
+from trainlab.sweep.blocked_stop_signals import keep_stop_signals_from_processes
 
 received = []
 signal.signal(signal.SIGINT, lambda signum, frame: received.append(threading.current_thread().name))
-keep_stop_signals_from_controllers()
+keep_stop_signals_from_processes()
 child = subprocess.run([sys.executable, "-c", "import signal; print(sorted(signal.pthread_sigmask(signal.SIG_BLOCK, "
                         "[]) & {signal.SIGINT, signal.SIGTERM}))"], capture_output=True, text=True)
 os.kill(os.getpid(), signal.SIGINT)  # process-directed, as a Ctrl-C is

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from trainlab.startup_interrupt import end_startup
-from trainlab.sweep.submitit_local_stop import received_signals
+from trainlab.sweep.blocked_stop_signals import received_signals
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -37,7 +37,7 @@ class SearchInterrupted(BaseException):
 class StopSignals:
     """Context manager installing the handlers for the duration of the search (main thread only)."""
 
-    #: its handlers take the signals that submitit_local_stop's receiving thread counted (received_signals)
+    #: its handlers take the signals that blocked_stop_signals' receiving thread counted (received_signals)
     takes_received_signals = True
 
     def __init__(self, on_deferred: Callable[[int], None] | None = None,

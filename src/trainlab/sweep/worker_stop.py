@@ -31,9 +31,12 @@ The workers must get the signal themselves: send it to the process group (``kill
 Ctrl-C and SLURM's ``scancel`` do; the command's process does not forward it (a worker given it twice would stop at
 once, without saving). With ``hydra.launcher.n_jobs=1`` joblib runs the jobs one after another in the command's
 process, and under its ``threading`` backend in threads of it, which get no signal: there a Ctrl-C stops the sweep as
-with the basic launcher. submitit's local launcher starts a controller process of submitit's own beside each job,
-which must not take the signal: :mod:`trainlab.sweep.submitit_local_stop` keeps it from them, and prints the jobs'
-lines, which went to ``<sweep>/.submitit/``, when the sweep stops.
+with the basic launcher. The processes the launcher starts get the stop signals blocked until their job's handlers
+are installed (:mod:`trainlab.sweep.blocked_stop_signals`): a joblib worker still importing Lightning ended with a
+KeyboardInterrupt traceback, and the command with exit status 1 and joblib's; submitit's local launcher starts a
+controller process of submitit's own beside each job, which must not take the signal at all
+(:mod:`trainlab.sweep.submitit_local_stop`, which also prints the jobs' lines, which went to
+``<sweep>/.submitit/``, when the sweep stops).
 """
 
 from __future__ import annotations
@@ -53,13 +56,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from trainlab import startup_interrupt
 from trainlab.search.stop_signals import StopSignals
+from trainlab.sweep.blocked_stop_signals import keep_stop_signals_from_processes, let_stop_signals_in
 from trainlab.sweep.stop_at_once import stop_sweep_at_once
-from trainlab.sweep.submitit_local_stop import (
-    is_submitit_local,
-    keep_stop_signals_from_controllers,
-    let_stop_signals_in,
-    stopped_jobs,
-)
+from trainlab.sweep.submitit_local_stop import is_submitit_local, stopped_jobs
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +141,7 @@ def defer_stop_for_workers(config: DictConfig) -> None:
     os.environ[COMMAND_PID] = str(os.getpid())
     STARTED = time.time()
     clear_stop_mark(sweep_dir)
-    if is_submitit_local(launcher):
-        keep_stop_signals_from_controllers()
+    keep_stop_signals_from_processes()  # the processes the launcher starts get them once their job can answer
     if OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:
         global DEFERRED
         if DEFERRED is not None:  # a process that runs several commands (one refused later never ended)
@@ -172,7 +170,7 @@ class WaitForWorkers(Callback):
             signum, DEFERRED = DEFERRED.pending, None
         launcher = OmegaConf.select(config, "hydra.launcher")
         submitit_local = is_submitit_local(launcher)
-        if submitit_local:
+        if jobs_train_in_workers(launcher):
             let_stop_signals_in()  # blocked since the multirun started; one that came meanwhile was received
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         clear_stop_mark(sweep_dir)
@@ -217,10 +215,9 @@ class WorkerJobSignals:
     interrupt callback). Afterwards the worker ignores the stop signals until its next job (the command answers them,
     see the module docstring).
 
-    A job of submitit's local launcher starts with the stop signals blocked
-    (:mod:`trainlab.sweep.submitit_local_stop`): :meth:`let_in` unblocks them once the handlers are installed, and
-    the end blocks them again, so that a later Ctrl-C cannot end the process before submitit has written the job's
-    result."""
+    A worker's job starts with the stop signals blocked (:mod:`trainlab.sweep.blocked_stop_signals`): :meth:`let_in`
+    unblocks them once the handlers are installed, and the end blocks them again, so that a later Ctrl-C cannot end
+    the process before the launcher has its result (submitit's result file)."""
 
     def __init__(self, sweep_dir: Path) -> None:
         self.sweep_dir = sweep_dir
@@ -275,7 +272,7 @@ def run_worker_job(cfg: Any, train: Callable[[Any], float | None]) -> float | No
         return None
     with WorkerJobSignals(sweep_dir) as signals:
         try:
-            signals.let_in()  # submitit's local launcher: blocked until now, answered from here on
+            signals.let_in()  # blocked until now (as the worker started and imported), answered from here on
             return train(cfg)
         except StartupStop as stop:
             log.warning("%s: %s before this job's training began; not run (resume_sweep=true runs it)", job_dir.name,
