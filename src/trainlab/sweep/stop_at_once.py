@@ -16,7 +16,10 @@ status 1), and the sweep's stop mark left behind. Instead, :func:`stop_sweep_at_
   signal sent to the command's process alone - would otherwise run on, or start queued jobs, after the command.
   A job killed while saving keeps the checkpoint it had (checkpoints are written to a temporary file and renamed).
   A multiprocessing resource tracker is left to end itself: it ends once the processes it tracks for have, and
-  removes what they left (joblib's shared-memory folders);
+  removes what they left (joblib's shared-memory folders, loky's semaphores) - with a warning for each kind, ``There
+  appear to be 8 leaked semlock objects to clean up at shutdown``, printed on the terminal after the command's last
+  line. Those are the workers this stop killed: :func:`quiet_resource_trackers`, at the start of a multirun whose
+  jobs train in worker processes, keeps the trackers it starts from saying so;
 * removes the stop mark, and ends the process by the signal (:func:`trainlab.signal_exit.end_as_signal`: exit
   status 128 + signal, 130 for SIGINT), without exit handlers.
 """
@@ -34,6 +37,17 @@ from trainlab.signal_exit import end_as_signal
 
 #: in a process's command line: a multiprocessing (or loky) resource tracker, which is left to end itself
 RESOURCE_TRACKER = "resource_tracker"
+#: the warnings filters (PYTHONWARNINGS) of the resource trackers' "leaked ... objects to clean up at shutdown"
+TRACKER_LEAK_WARNINGS = ("ignore::UserWarning:multiprocessing.resource_tracker",
+                         "ignore::UserWarning:joblib.externals.loky.backend.resource_tracker")
+
+
+def quiet_resource_trackers() -> None:
+    """Add :data:`TRACKER_LEAK_WARNINGS` to ``PYTHONWARNINGS`` in this process's environment, which the resource
+    trackers it starts from here on inherit (see the module docstring). The filters name the trackers' modules
+    alone: no other warning of any process is affected."""
+    given = [entry for entry in os.environ.get("PYTHONWARNINGS", "").split(",") if entry]
+    os.environ["PYTHONWARNINGS"] = ",".join(dict.fromkeys([*given, *TRACKER_LEAK_WARNINGS]))
 
 
 def at_once_line(signum: int, search: bool = False) -> str:

@@ -57,7 +57,7 @@ from omegaconf import DictConfig, OmegaConf
 from trainlab import startup_interrupt
 from trainlab.search.stop_signals import StopSignals
 from trainlab.sweep.blocked_stop_signals import keep_stop_signals_from_processes, let_stop_signals_in
-from trainlab.sweep.stop_at_once import stop_sweep_at_once
+from trainlab.sweep.stop_at_once import quiet_resource_trackers, stop_sweep_at_once
 from trainlab.sweep.submitit_local_stop import is_submitit_local, stopped_jobs
 
 log = logging.getLogger(__name__)
@@ -141,6 +141,7 @@ def defer_stop_for_workers(config: DictConfig) -> None:
     os.environ[COMMAND_PID] = str(os.getpid())
     STARTED = time.time()
     clear_stop_mark(sweep_dir)
+    quiet_resource_trackers()  # before keep_stop_signals_from_processes starts one: a stop at once is no leak
     keep_stop_signals_from_processes()  # the processes the launcher starts get them once their job can answer
     if OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:
         global DEFERRED
