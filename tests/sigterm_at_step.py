@@ -87,6 +87,14 @@ class CtrlCOnceEveryJobTrains(L.Callback):
         os.killpg(os.getpgrp(), signal.SIGINT)
 
 
+class SigintToTheCommandAlone(CtrlCOnceEveryJobTrains):
+    """As :class:`CtrlCOnceEveryJobTrains`, but job 0 sends SIGINT to the command's process alone (``kill -INT
+    <its pid>``, as a script or scheduler may): the workers get no signal."""
+
+    def send(self) -> None:
+        os.kill(int(os.environ["TRAINLAB_MULTIRUN_PID"]), signal.SIGINT)
+
+
 class SigintToJob0sWorkerAlone(CtrlCOnceEveryJobTrains):
     """As :class:`CtrlCOnceEveryJobTrains`, but job 0 sends SIGINT to its own worker process alone: the command and
     the other workers get no signal and go on."""

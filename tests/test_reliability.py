@@ -437,6 +437,22 @@ def test_ctrl_c_in_a_joblib_sweep_waits_for_every_worker_to_save_and_starts_no_q
 
 
 @pytest.mark.slow  # ~15 s on 2 cores (make test-slow; the default run stays ~4 min)
+def test_a_signal_to_the_command_alone_stops_the_jobs_its_workers_train(tmp_path, data_dir):
+    """``kill -INT <the command's pid>``: the command said "every job saves its checkpoint and stops" and waited,
+    while the jobs its workers were training - whose processes got no signal - trained to their end. They watch the
+    sweep's stop mark, which the command writes, and stop as on the signal."""
+    run, _, stderr, sweep_dir = ctrl_c_in_a_sweep(tmp_path, data_dir, ["-m", "seed=1,2"],
+                                                  ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], 2,
+                                                  ctrl_c="SigintToTheCommandAlone")
+    assert run.returncode == 128 + signal.SIGINT, stderr[-3000:]
+    assert job_statuses(sweep_dir) == ["interrupted", "interrupted"], stderr[-3000:]
+    assert len(list(sweep_dir.rglob("last.ckpt"))) == 2  # each job saved where it stopped
+    assert stderr.count("SIGINT: stopped at step ") == 2, stderr[-3000:]
+    assert stderr.count("Finish the sweep with: ") + stderr.count("finish it with: ") == 1, stderr[-3000:]
+    assert not (sweep_dir / ".stop_requested").exists()
+
+
+@pytest.mark.slow  # ~15 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_signal_to_one_worker_alone_stops_its_job_and_the_command_says_once_how_to_finish(tmp_path, data_dir):
     """Each worker's stopped job printed the command that finishes the sweep, and the command printed it again: two
     workers, three copies. Now a worker's job says what it saved, and the command says how to finish, once - also

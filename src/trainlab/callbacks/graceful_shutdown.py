@@ -44,6 +44,7 @@ from torchmetrics import Metric
 from trainlab.signal_exit import end_as_signal
 from trainlab.startup_interrupt import end_startup
 from trainlab.submitit_requeue import one_stop, submitit_signal
+from trainlab.sweep.worker_stop import SweepStopWatch, sweep_stop_watch
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ class GracefulShutdown(L.Callback):
         self._requeue: int | None = None  # submitit's requeue signal, in a submitit job
         self._holds = False  # keep the handlers from fit's end on, until release() (hold_until_released)
         self._test_start_metrics: dict[tuple[Metric, str], object] = {}  # metric states as the test found them
+        self._sweep_stop: SweepStopWatch | None = None  # a worker's job: its sweep's stop mark (sweep/worker_stop.py)
 
     def _handle(self, signum, frame) -> None:
         if self.received is not None:
@@ -139,6 +141,7 @@ class GracefulShutdown(L.Callback):
         if self._previous:  # still installed since fit (hold_until_released): the handlers to put back stay noted
             return
         end_startup()  # train.py's start-up handler gives way to this one (and is not the one put back)
+        self._sweep_stop = sweep_stop_watch()
         self._requeue = submitit_signal()  # while submitit's handler is still installed
         for signum in handled_signals():
             self._previous[signum] = signal.getsignal(signum)
@@ -180,7 +183,14 @@ class GracefulShutdown(L.Callback):
             self._stop(trainer)
 
     def _signalled(self, trainer: L.Trainer) -> bool:
-        """Whether a signal came, to this process or (under DDP) to any of the job's: all of them then stop."""
+        """Whether a signal came, to this process or (under DDP) to any of the job's: all of them then stop. A
+        worker's job also stops as on the signal that stopped its sweep, which its process may not have got."""
+        if self.received is None and self._sweep_stop is not None:
+            signum = self._sweep_stop.stopped()
+            if signum is not None:
+                self.received = signum
+                log.warning("the sweep was stopped (%s to the command): stopping after this step and saving a "
+                            "checkpoint", signal.Signals(signum).name)
         if trainer.world_size > 1:  # stop together: a process that stopped alone would hang the others
             if not trainer.strategy.reduce_boolean_decision(self.received is not None, all=False):
                 return False

@@ -384,7 +384,7 @@ class OptunaSearch:
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
             if self.in_workers:
                 clear_stop_mark(self.sweep_dir)
-            marks = (lambda signum: mark_stop(self.sweep_dir)) if self.in_workers else None
+            marks = (lambda signum: mark_stop(self.sweep_dir, signum)) if self.in_workers else None
             # a second signal while the workers' trials save: the command ends at once (sweep/stop_at_once.py)
             at_once = (lambda signum: stop_sweep_at_once(signum, self.sweep_dir, search=True)) if self.in_workers \
                 else None

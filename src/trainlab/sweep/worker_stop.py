@@ -94,10 +94,11 @@ def in_a_worker() -> bool:
     return jobs_train_in_workers(multirun_launcher()) and command is not None and command != str(os.getpid())
 
 
-def mark_stop(sweep_dir: Path) -> None:
+def mark_stop(sweep_dir: Path, signum: int = signal.SIGINT) -> None:
+    """Mark the sweep stopped by ``signum`` (its name is the mark's content, see :class:`SweepStopWatch`)."""
     try:
         sweep_dir.mkdir(parents=True, exist_ok=True)
-        (sweep_dir / STOP_MARK).touch()
+        (sweep_dir / STOP_MARK).write_text(signal.Signals(signum).name)
     except OSError as error:  # the jobs already training stop all the same; queued ones would train
         log.warning("could not mark the stop in %s (%s): jobs the pool starts from now on will train", sweep_dir, error)
 
@@ -114,6 +115,46 @@ def stop_marked(sweep_dir: Path) -> bool:
     return (sweep_dir / STOP_MARK).is_file()
 
 
+class SweepStopWatch:
+    """A worker's job watching its sweep's stop mark while it trains. The command marks the stop when it gets a stop
+    signal (:func:`workers_stop`), which the job's own process may not have got: ``kill -INT <the command's pid>``,
+    a script or scheduler that signals the command alone. The command said "every job saves its checkpoint and
+    stops" and waited, while the running jobs trained to their end. :meth:`stopped` tells the job's interrupt
+    handling (:class:`~trainlab.callbacks.graceful_shutdown.GracefulShutdown`, at each step boundary) to stop as on
+    that signal; it looks at the mark at most every :attr:`interval_s` seconds (one ``stat``), so a step costs a
+    clock reading."""
+
+    def __init__(self, sweep_dir: Path, interval_s: float = 0.5) -> None:
+        self.mark = sweep_dir / STOP_MARK
+        self.interval_s = interval_s
+        self.next_look = 0.0
+
+    def stopped(self) -> int | None:
+        """The signal the sweep was stopped by (SIGINT where the mark does not say), or None: not stopped (or not
+        looked at yet)."""
+        now = time.monotonic()
+        if now < self.next_look:
+            return None
+        self.next_look = now + self.interval_s
+        try:
+            name = self.mark.read_text().strip()
+        except FileNotFoundError:
+            return None
+        except OSError:  # there, but unreadable: a stop all the same
+            name = ""
+        return getattr(signal, name) if name in ("SIGINT", "SIGTERM") else signal.SIGINT
+
+
+def sweep_stop_watch() -> SweepStopWatch | None:
+    """The :class:`SweepStopWatch` of this process's job where it trains in a worker (:func:`in_a_worker`), else
+    None (a single run, a job in the command's own process: the command's signal is the job's)."""
+    if not in_a_worker():
+        return None
+    from hydra.core.hydra_config import HydraConfig
+
+    return SweepStopWatch(Path(os.path.abspath(str(HydraConfig.get().sweep.dir))))
+
+
 #: the basic sweeper's deferral of a stop signal (one multirun at a time per process; see defer_stop_for_workers)
 DEFERRED: StopSignals | None = None
 #: when this process's multirun with worker processes started: a job's status.json written since is this command's
@@ -121,8 +162,10 @@ STARTED: float | None = None
 
 
 def workers_stop(sweep_dir: Path, signum: int) -> None:
-    """The command's answer to a deferred stop signal: mark it for the jobs not started yet, and say so."""
-    mark_stop(sweep_dir)
+    """The command's answer to a deferred stop signal: mark it for the jobs - those not started yet do not start,
+    those training stop as on the signal (:class:`SweepStopWatch`), whether or not it reached them too - and say
+    so."""
+    mark_stop(sweep_dir, signum)
     log.warning("received %s: every job saves its checkpoint and stops, and no further job starts; waiting for them "
                 "(again to stop at once)", signal.Signals(signum).name)
 
@@ -246,7 +289,7 @@ class WorkerJobSignals:
         return startup_interrupt.STARTUP_ENDS != self.startup_ends
 
     def handle(self, signum: int, frame: object) -> None:
-        mark_stop(self.sweep_dir)
+        mark_stop(self.sweep_dir, signum)
         if not self.training_began():
             raise StartupStop(signum)
 
