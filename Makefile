@@ -23,10 +23,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install trainlab with its dev tools
 
-train: $(STAMP)  ## train the default config (offline on the bundled MNIST sample when no network)
+train: $(STAMP)  ## train the default config (offline on the bundled MNIST sample when no network); ARGS="optimizer=adam ..."
 	$(PY) train.py $(ARGS)
 
-sweep: $(STAMP)  ## a small default multirun: SGD vs Adam, 3 epochs each
+sweep: $(STAMP)  ## a small default multirun: SGD vs Adam, 3 epochs each; ARGS="..." adds overrides
 	$(PY) train.py -m optimizer=sgd,adam trainer.max_epochs=3 $(ARGS)
 
 test: $(STAMP)  ## run the test suite (slow tests excluded) in TEST_WORKERS=2 processes
@@ -70,5 +70,5 @@ bench-book:  ## the book's ch06 NumPy scripts against the same experiments here 
 	@$(MAKE) --no-print-directory $(STAMP)
 	$(PY) bench/book_scripts.py --book $(BOOK) $(ARGS)
 
-reproduce: $(STAMP)  ## experiments A-I and their reports into outputs/reproduce/<date>_<time>/ (offline)
+reproduce: $(STAMP)  ## experiments A-I and their reports into outputs/reproduce/<date>_<time>/ (offline); ARGS="--quick --only B D"
 	$(VENV)/bin/trainlab reproduce $(ARGS)
