@@ -715,6 +715,22 @@ def test_an_experiment_config_missing_its_header_or_an_override_names_what_to_ad
     assert not (tmp_path / "sweep").exists() and not (tmp_path / "run").exists()
 
 
+def test_a_missing_option_an_experiment_file_chooses_names_that_file(train_in_process, tmp_path):
+    """The command line did not choose optimizer=my_sdg: the line names the file that did (Hydra says "In 'train'")."""
+    (tmp_path / "my_conf" / "experiment").mkdir(parents=True)
+    (tmp_path / "my_conf" / "experiment" / "copied_template.yaml").write_text(
+        experiment_template().replace("- override /optimizer: adam", "- override /optimizer: my_sdg"))
+    result = train_in_process("--config-dir", str(tmp_path / "my_conf"), "experiment=copied_template",
+                              f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert result.returncode == 2
+    file = tmp_path / "my_conf" / "experiment" / "copied_template.yaml"
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"error: optimizer=my_sdg (chosen in {file}): no option 'my_sdg' in config group optimizer; allowed: adagrad, ")
+    typed = train_in_process("--config-dir", str(tmp_path / "my_conf"), "optimizer=my_sdg")  # typed: no file named
+    assert typed.stderr.strip().splitlines()[-1].startswith("error: optimizer=my_sdg: no option 'my_sdg' in ")
+    assert not (tmp_path / "sweep").exists()
+
+
 def test_a_yaml_error_raised_while_training_is_the_tasks_own_not_a_config_file(train_in_process, tmp_path,
                                                                                monkeypatch):
     """Only a file Hydra reads while composing is reported as a config file that is no YAML."""

@@ -53,6 +53,7 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 
 from trainlab.errors import UserError, exit_for_user_error, exit_with_error_line
 from trainlab.group_options import option_lacks_key_message
+from trainlab.option_source import chosen_in
 from trainlab.output_locations import NAME_MAX, PATH_MAX
 from trainlab.override_separator import separator_advice
 from trainlab.sweep.worker_refusal import RefusedInWorker
@@ -144,8 +145,8 @@ def one_line_message(error: HydraException) -> str:
     if isinstance(error, MissingConfigException) and error.options is not None and error.missing_cfg_file:
         group, _, option = error.missing_cfg_file.rpartition("/")
         options = sorted(error.options)
-        return (f"{group}={option}: no option {option!r} in config group {group}; allowed: {', '.join(options)}"
-                + did_you_mean(option, options))
+        return (f"{group}={option}{chosen_in(group, option)}: no option {option!r} in config group {group}; allowed: "
+                f"{', '.join(options)}" + did_you_mean(option, options))
     cause = error.__cause__
     unknown_key = isinstance(cause, (ConfigKeyError, ConfigAttributeError)) and cause.full_key
     if unknown_key and isinstance(cause.parent_node, DictConfig):

@@ -1,0 +1,70 @@
+"""Which config file chose an option that does not exist, when the command line did not.
+
+``python train.py --config-dir my_conf experiment=mine`` whose ``experiment/mine.yaml`` says ``override /optimizer:
+my_sdg`` was refused ``error: optimizer=my_sdg: no option 'my_sdg' in config group optimizer; ...`` - a choice the
+user never typed, and Hydra's own message names the primary config (``In 'train'``), not the file. The line now
+names the file: ``optimizer=my_sdg (chosen in my_conf/experiment/mine.yaml): no option ...``.
+
+:func:`choosing_files` reads the ``.yaml`` files of the config search path's directories for a defaults-list entry
+that chooses the option (``- optimizer: my_sdg``, ``- override /optimizer: my_sdg``); it runs only on that error.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from trainlab.config_keys import override_key
+
+#: files read at most, per directory (a config directory is small; a mistaken --config-dir may not be)
+MOST_FILES = 2000
+
+
+def search_path_dirs() -> list[Path]:
+    """The directories of the config search path Hydra composed with (``file://`` entries: the checkout's conf/,
+    each ``--config-dir``); empty where Hydra is not set up."""
+    from hydra.core.global_hydra import GlobalHydra
+
+    if not GlobalHydra.instance().is_initialized():
+        return []
+    elements = GlobalHydra.instance().config_loader().get_search_path().get_path()
+    return [Path(str(element.path).removeprefix("file://")) for element in elements
+            if str(element.path).startswith("file://")]
+
+
+def typed_choice(group: str, option: str, argv: list[str]) -> bool:
+    """Whether the command line chose ``group=option`` itself (``+``, ``++``, a leading ``/`` or a sweep's list
+    included)."""
+    for word in argv:
+        key, sep, value = word.partition("=")
+        if sep and override_key(key).lstrip("/") == group and option in re.split(r"[\s,()\[\]]+", value):
+            return True
+    return False
+
+
+def choosing_files(group: str, option: str, dirs: list[Path]) -> list[Path]:
+    """The ``.yaml`` files under ``dirs`` whose defaults list chooses ``option`` for ``group``."""
+    chosen = rf"/?{re.escape(group)}\s*:\s*['\"]?{re.escape(option)}['\"]?"
+    entry = re.compile(rf"^\s*-\s*(?:override\s+)?{chosen}\s*(?:#.*)?$", re.MULTILINE)
+    found = []
+    for directory in dirs:
+        for count, path in enumerate(sorted(directory.rglob("*.yaml"))):
+            if count >= MOST_FILES:
+                break
+            try:
+                if entry.search(path.read_text(errors="replace")):
+                    found.append(path)
+            except OSError:  # unreadable: not the one
+                continue
+    return found
+
+
+def chosen_in(group: str, option: str, argv: list[str] | None = None) -> str:
+    """`` (chosen in <file>)`` for a choice of ``option`` the command line did not make, where a file of the config
+    search path makes it; else empty."""
+    argv = sys.argv[1:] if argv is None else argv
+    if typed_choice(group, option, argv):
+        return ""
+    files = choosing_files(group, option, search_path_dirs())
+    return f" (chosen in {', '.join(map(str, files))})" if files else ""
