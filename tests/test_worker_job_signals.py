@@ -40,3 +40,23 @@ def test_a_stop_signal_after_training_began_marks_the_stop_and_leaves_the_job_to
     assert (tmp_path / STOP_MARK).is_file()
     with WorkerJobSignals(tmp_path) as next_job:  # the worker's next job: in its start-up again
         assert not next_job.training_began()
+
+
+def test_a_workers_job_sees_the_sweep_stopped_by_the_signal_the_mark_names_at_most_every_interval(tmp_path,
+                                                                                                   monkeypatch):
+    """The command marks the stop with its signal's name; a job whose process got no signal stops as on it."""
+    from trainlab.sweep import worker_stop
+    from trainlab.sweep.worker_stop import SweepStopWatch, mark_stop
+
+    clock = [100.0]
+    monkeypatch.setattr(worker_stop.time, "monotonic", lambda: clock[0])
+    watch = SweepStopWatch(tmp_path, interval_s=0.5)
+    assert watch.stopped() is None  # no mark
+    mark_stop(tmp_path, signal.SIGTERM)
+    clock[0] += 0.4
+    assert watch.stopped() is None  # not looked at again yet: a step costs a clock reading, not a stat
+    clock[0] += 0.2
+    assert watch.stopped() == signal.SIGTERM
+    (tmp_path / STOP_MARK).write_text("")  # a mark without a name (being written): a stop all the same
+    clock[0] += 1.0
+    assert watch.stopped() == signal.SIGINT
