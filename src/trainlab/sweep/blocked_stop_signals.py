@@ -90,8 +90,8 @@ def keep_stop_signals_from_processes() -> None:
     """In the command's main thread, before the launcher starts its processes (submitit's controllers, joblib's
     workers): block SIGINT and SIGTERM there (the processes it starts inherit the block) and let a thread of this
     process receive them instead (see the module docstring). Python's own resource tracker is started first: the
-    one of Python 3.11 unblocks both signals in the thread that starts it once it has (loky's workers start it),
-    which let a Ctrl-C into joblib's workers while they imported."""
+    one of Python 3.11 unblocks both signals in the thread that starts it once it has (joblib's loky starts it as it
+    starts its workers), which let a Ctrl-C into the workers while they imported."""
     global RECEIVER
     if threading.current_thread() is not threading.main_thread():
         return
