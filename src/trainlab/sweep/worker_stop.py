@@ -27,11 +27,13 @@ command's own process ends the sweep. So, where the jobs train in worker process
   job, the second by ending its workers); Python's handler there raised a KeyboardInterrupt in the idle worker,
   which printed a traceback or ended it - and with it the pool's launch.
 
-The workers must get the signal themselves: send it to the process group (``kill -INT -- -<pgid>``), as a terminal's
-Ctrl-C and SLURM's ``scancel`` do; the command's process does not forward it (a worker given it twice would stop at
-once, without saving). With ``hydra.launcher.n_jobs=1`` joblib runs the jobs one after another in the command's
-process, and under its ``threading`` backend in threads of it, which get no signal: there a Ctrl-C stops the sweep as
-with the basic launcher. The processes the launcher starts get the stop signals blocked until their job's handlers
+The workers get the signal themselves where it goes to the process group (``kill -INT -- -<pgid>``), as a
+terminal's Ctrl-C and SLURM's ``scancel`` send it; the command's process does not forward it (a worker given it twice
+would stop at once, without saving). One sent to the command alone (``kill -INT <pid>``) reaches the jobs that train
+through the stop mark, which they look at while they train (:class:`SweepStopWatch`). With
+``hydra.launcher.n_jobs=1`` joblib runs the jobs one after another in the command's process, and under its
+``threading`` backend in threads of it, which get no signal: there a Ctrl-C stops the sweep as with the basic
+launcher. The processes the launcher starts get the stop signals blocked until their job's handlers
 are installed (:mod:`trainlab.sweep.blocked_stop_signals`): a joblib worker still importing Lightning ended with a
 KeyboardInterrupt traceback, and the command with exit status 1 and joblib's; submitit's local launcher starts a
 controller process of submitit's own beside each job, which must not take the signal at all
