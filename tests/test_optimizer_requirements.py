@@ -22,6 +22,38 @@ def test_an_optimizers_own_weight_decay_is_refused_naming_model_weight_decay(tra
     assert not (tmp_path / "r").exists()
 
 
+REFUSAL = ("error: optimizer.weight_decay={v} would not be applied: the classifier gives the optimizer "
+           "model.weight_decay as its parameter groups' weight_decay (on Linear weights, not on biases), which "
+           "replaces the optimizer's own; allowed: model.weight_decay={v} with optimizer.weight_decay unset or 0")
+
+
+@pytest.mark.parametrize("chosen", [
+    [], ["optimizer=adam"], ["optimizer=torch_adam"],
+    ["optimizer=null", "+optimizer._target_=torch.optim.SGD", "+optimizer._partial_=true", "+optimizer.lr=0.1"]])
+def test_an_optimizer_weight_decay_the_yaml_lacks_is_refused_naming_model_weight_decay_not_plus(
+        train_in_process, tmp_path, chosen):
+    # before: "optimizer.weight_decay: not in this config's optimizer (...); allowed: add it with
+    # +optimizer.weight_decay=0.1" - advice whose command the refusal above answers in turn
+    result = train_in_process(*chosen, "optimizer.weight_decay=0.1", f"hydra.run.dir={tmp_path / 'r'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == REFUSAL.format(v="0.1")
+    added = train_in_process(*chosen, "+optimizer.weight_decay=0.1", f"hydra.run.dir={tmp_path / 'r'}")
+    assert added.returncode == 2
+    assert added.stderr.strip().splitlines()[-1] == REFUSAL.format(v="0.1")
+    assert not (tmp_path / "r").exists()
+
+
+def test_an_optimizer_weight_decay_the_yaml_sets_is_refused_as_the_command_line_one(make_cfg):
+    from trainlab.errors import ConfigError
+    from trainlab.optimizer_requirements import check_optimizer_key
+
+    cfg = make_cfg("optimizer=torch_adam", "+optimizer.weight_decay=1e-3")
+    with pytest.raises(ConfigError) as refused:
+        check_optimizer_key(cfg)
+    assert f"error: {refused.value}" == REFUSAL.format(v="0.001")
+    check_optimizer_key(make_cfg("optimizer=torch_adam", "+optimizer.weight_decay=0"))  # 0 changes nothing
+
+
 def test_an_optimizer_that_ignores_its_groups_decay_is_refused_when_decay_is_asked(train_in_process, tmp_path):
     own = ["optimizer=null", "+optimizer._target_=own_optimizers.NoDecaySGD", "+optimizer._partial_=true"]
     result = train_in_process(*own, "model.weight_decay=0.1", f"hydra.run.dir={tmp_path / 'r'}")

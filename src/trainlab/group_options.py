@@ -17,6 +17,10 @@ group sets it: ``trainer.limit_train_batches``, which only ``debug=limit`` sets)
     torch.optim.Adam takes it; allowed: add it with +optimizer.foreach=false, or an option whose config sets foreach
     - optimizer=adagrad, ...
 
+except ``optimizer.weight_decay``, which the classifier's parameter groups replace: added, it would be refused, so
+its message is that refusal (:func:`~trainlab.optimizer_requirements.replaced_key_message`), naming
+``model.weight_decay``.
+
 The options are read from the config search path of the Hydra that composed the config (each option's own YAML,
 not composed); the chosen option is the one whose ``_target_`` is the node's. A key that no option of the group
 has is left to the caller's message (a misspelling: "did you mean ...?"), and so is every key when no Hydra is
@@ -117,6 +121,14 @@ def option_lacks_key_message(full_key: str, node: Any, given: str | None = None)
     of the group have it (see the module docstring); None when it is no such case. ``given``: the override as
     typed, for the ``+`` line that adds a key the option's config leaves out but its target takes
     (``optimizer=torch_adam optimizer.foreach=false``)."""
+    from trainlab.optimizer_requirements import replaced_key_message
+
+    value = given.partition("=")[2] if given and "=" in given else None
+    if value is None and isinstance(node, DictConfig) and full_key.rpartition(".")[2] in node:  # set in a yaml
+        value = OmegaConf.select(node, full_key.rpartition(".")[2], default="<value>")
+    replaced = replaced_key_message(full_key, "<value>" if value is None else value)
+    if replaced is not None:  # optimizer.weight_decay: not to be added with +, which would be refused in turn
+        return replaced
     group, _, key = full_key.rpartition(".")
     options = group_options(group) if group else {}
     chosen = chosen_option(node, options)

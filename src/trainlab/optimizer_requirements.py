@@ -46,15 +46,30 @@ def check_step_without_closure(cfg: DictConfig) -> None:
                           "gradients alone (trainlab's, torch.optim's SGD, Adam, ...)")
 
 
+#: the optimizer key that the classifier's parameter groups set, replacing the user's, and the key to set instead
+REPLACED_KEY, REPLACED_BY = "optimizer.weight_decay", "model.weight_decay"
+
+
+def replaced_key_message(full_key: str, value: object = "<value>") -> str | None:
+    """The refusal of ``optimizer.weight_decay=value``, naming ``model.weight_decay`` (None for another key): one
+    message for both ways of setting it - :func:`check_optimizer_key` (``+optimizer.weight_decay=0.1``, an
+    optimizer's yaml) and :func:`~trainlab.group_options.option_lacks_key_message`
+    (``optimizer.weight_decay=0.1``, which Hydra refuses as a key the yaml leaves out: adding it with ``+`` would be
+    refused in turn, so the way out is this one)."""
+    if full_key != REPLACED_KEY:
+        return None
+    return (f"{REPLACED_KEY}={value} would not be applied: the classifier gives the optimizer {REPLACED_BY} as its "
+            "parameter groups' weight_decay (on Linear weights, not on biases), which replaces the optimizer's own; "
+            f"allowed: {REPLACED_BY}={value} with {REPLACED_KEY} unset or 0")
+
+
 def check_optimizer_key(cfg: DictConfig) -> None:
-    """Refuse a non-zero ``optimizer.weight_decay``: the parameter groups' λ (``model.weight_decay``) replaces it."""
-    value = OmegaConf.select(cfg, "optimizer.weight_decay", default=None)
+    """Refuse a non-zero ``optimizer.weight_decay``: the parameter groups' λ (``model.weight_decay``) replaces it. A
+    0 is let through (it changes nothing), and so is no number (the optimizer's own checks say)."""
+    value = OmegaConf.select(cfg, REPLACED_KEY, default=None)
     if value in (None, 0) or isinstance(value, bool) or not isinstance(value, int | float):
         return
-    raise ConfigError(f"optimizer.weight_decay={value} would not be applied: the classifier gives the optimizer "
-                      "model.weight_decay as its parameter groups' weight_decay (on Linear weights, not on biases), "
-                      f"which replaces the optimizer's own; allowed: model.weight_decay={value} with "
-                      "optimizer.weight_decay unset or 0")
+    raise ConfigError(replaced_key_message(REPLACED_KEY, value))
 
 
 #: errors of an optimizer's own code (a rule's signature, a method not written): refused before the run. Others - a
