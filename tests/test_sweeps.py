@@ -486,3 +486,32 @@ def test_a_basic_sweep_that_a_later_jobs_refusal_ends_lists_what_ran_in_its_summ
     assert [(row["data.train_size"], row["status"]) for row in summary_rows(sweep)] == [
         ("100", "completed"), ("5000", "failed")]
     assert len(list(sweep.glob("events.out.tfevents.*.hparams"))) == 1
+
+
+def summary_header(sweep_dir):
+    return (sweep_dir / "summary.csv").read_text().splitlines()[0].split(",")
+
+
+@pytest.mark.parametrize("swept_by", ["command line", "experiment"])
+def test_a_sweep_stopped_in_its_first_job_has_the_summary_columns_of_the_finished_sweep(train_in_process, tmp_path,
+                                                                                          swept_by):
+    """A sweep stopped with one job recorded (here by job 1's refusal; a Ctrl-C in job 0 likewise) wrote a summary
+    "so far" with every override of the command as a column (job,data.source,debug,paths.data_dir,paths.log_dir,
+    trainer.enable_progress_bar,trainer.limit_train_batches,status,...), where the finished sweep has the swept key."""
+    def sweep(values: str) -> list[str]:
+        if swept_by == "command line":
+            return ["-m", f"trainer.limit_train_batches={values}"]
+        experiment = tmp_path / "conf" / "experiment" / f"limits_{values.replace(',', '_')}.yaml"
+        experiment.parent.mkdir(parents=True, exist_ok=True)
+        experiment.write_text("# @package _global_\nhydra:\n  mode: MULTIRUN\n  sweeper:\n    params:\n"
+                              f"      trainer.limit_train_batches: {values}\n")
+        return ["--config-dir", str(tmp_path / "conf"), f"experiment={experiment.stem}"]
+
+    stopped = train_in_process(*sweep("2,-3"), "debug=limit", f"hydra.sweep.dir={tmp_path / 'stopped'}")
+    assert stopped.returncode == 2, stopped.stderr[-3000:]
+    assert "sweep summary so far: " in stopped.stdout + stopped.stderr
+    finished = train_in_process(*sweep("2,3"), "debug=limit", f"hydra.sweep.dir={tmp_path / 'finished'}")
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    assert summary_header(tmp_path / "stopped")[:3] == ["job", "trainer.limit_train_batches", "status"]
+    assert summary_header(tmp_path / "stopped") == summary_header(tmp_path / "finished")
+

@@ -1,7 +1,8 @@
 """``summary.csv`` and ``ranking.csv`` of a sweep, built from the ``status.json`` of its jobs.
 
 ``summary.csv`` has one row per job directory (in job order): ``job``, one column per *swept* key (the override
-keys whose values differ between jobs; all override keys when there is one job), ``status``, ``objective``,
+keys whose values differ between jobs, and those the sweep sweeps; all override keys for a sweep of one job that
+sweeps none), ``status``, ``objective``,
 ``wall_time_s``, then the final value of every metric any job logged. ``ranking.csv`` holds the same rows sorted
 by the objective - best first, completed jobs before the others - for sweeps whose completed jobs returned an
 objective (searches, grid sweeps with an ``optimized_metric``); a comparison (``optimized_metric: null``) has none.
@@ -63,11 +64,13 @@ def same_value(text: str | None) -> Any:
 
 
 def swept_keys(jobs: list[dict[str, Any]], always: Collection[str] = ()) -> list[str]:
-    """Override keys whose value differs between jobs (all keys when there is a single job), and the keys of
-    ``always`` (a search's space: a searched key whose trials all drew one value is still a column)."""
+    """Override keys whose value differs between jobs, and the keys of ``always`` (the keys the sweep sweeps: a
+    searched key whose trials all drew one value is still a column). With a single job, the keys of ``always`` - a
+    sweep stopped in its first job has the columns of the finished sweep - or all its keys when ``always`` names none
+    of them (``-m optimizer=sgd`` sweeps nothing)."""
     keys = sorted({key for job in jobs for key in job["params"]})
     if len(jobs) <= 1:
-        return keys
+        return [k for k in keys if k in always] or keys
     return [k for k in keys if k in always or len({same_value(job["params"].get(k)) for job in jobs}) > 1]
 
 

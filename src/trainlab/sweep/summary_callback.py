@@ -41,9 +41,37 @@ def write_sweep_summary(hydra_config: DictConfig, optimized_metric: str | None) 
     if direction is None:  # a grid sweep ranks by what its objective is: a loss lowest first
         direction = metric_direction(optimized_metric)
     direction = str(direction).lower().replace("studydirection.", "")
-    swept = list(swept_params(hydra_config))  # a searched key is a column whatever its trials drew
-    return write_summary(Path(str(hydra_config.sweep.dir)), direction=direction, always=swept,
+    return write_summary(Path(str(hydra_config.sweep.dir)), direction=direction, always=sweep_keys(hydra_config),
                          metric=optimized_metric)
+
+
+def sweep_keys(hydra_config: DictConfig) -> list[str]:
+    """The keys the multirun sweeps - ``hydra.sweeper.params``' (:func:`swept_params`: a searched key is a column
+    whatever its trials drew) and those the command line sweeps (``optimizer=sgd,adam``) - whose ``hydra`` node is
+    ``hydra_config``: the sweep's own, or one of its jobs' (a sweep stopped in its job), whose overrides are the
+    job's values, so the sweep's are read from its ``multirun.yaml``. They are the columns of ``summary.csv``
+    however many jobs have recorded their end: a stopped sweep's one job listed every override as a column."""
+    import yaml
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from trainlab.config_keys import override_lines
+    from trainlab.sweep.job_dirs import MULTIRUN_YAML
+
+    keys = list(swept_params(hydra_config))
+    task = hydra_config.overrides.get("task")
+    if OmegaConf.select(hydra_config, "job.num", default=None) is not None:  # a job's: the sweep's lines recorded
+        try:
+            task = OmegaConf.load(Path(str(hydra_config.sweep.dir)) / MULTIRUN_YAML).hydra.overrides.get("task")
+        except (OSError, yaml.YAMLError, OmegaConfBaseException, AttributeError):  # no readable record: the
+            return keys  # columns are the keys whose values differ, as before
+    try:
+        overrides = OverridesParser.create().parse_overrides(override_lines(task))
+    except HydraException:
+        return keys
+    return keys + [o.key_or_group for o in overrides if o.is_sweep_override() and o.key_or_group not in keys]
 
 
 def exit_if_no_job_completed(counts: dict[str, int], sweep_dir: Path) -> None:
