@@ -515,3 +515,19 @@ def test_a_sweep_stopped_in_its_first_job_has_the_summary_columns_of_the_finishe
     assert summary_header(tmp_path / "stopped")[:3] == ["job", "trainer.limit_train_batches", "status"]
     assert summary_header(tmp_path / "stopped") == summary_header(tmp_path / "finished")
 
+
+def test_the_paths_a_sweep_prints_are_absolute_where_its_sweep_dir_is_relative(train_in_process, tmp_path,
+                                                                               monkeypatch):
+    """hydra.sweep.dir=rel/sw printed 'sweep summary: rel/sw/summary.csv', 'HPARAMS experiment of the sweep:
+    rel/sw/events.out...', and 'sweep summary so far: rel/...' for a stopped one; the README says they are absolute."""
+    monkeypatch.chdir(tmp_path)
+    finished = train_in_process("-m", "debug=limit", "hydra.sweep.dir=rel/sw")
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    printed, sweep = finished.stdout + finished.stderr, Path.cwd() / "rel" / "sw"
+    assert f"sweep summary: {sweep / 'summary.csv'} (1 completed, 0 diverged, 0 failed)" in printed
+    assert re.search(rf"HPARAMS experiment of the sweep: {re.escape(str(sweep))}/events\.out\.tfevents\.\S+\.hparams\n",
+                     printed)
+    stopped = train_in_process("-m", "trainer.limit_train_batches=2,-3", "debug=limit", "hydra.sweep.dir=rel/stop")
+    assert stopped.returncode == 2, stopped.stderr[-3000:]
+    assert (f"sweep summary so far: {Path.cwd() / 'rel' / 'stop' / 'summary.csv'} (1 jobs, 0 interrupted)"
+            in stopped.stdout + stopped.stderr)

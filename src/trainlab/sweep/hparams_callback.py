@@ -20,13 +20,14 @@ class SweepHParams(Callback):
         # composes its first job, so a sweep stopped by a config error, and the start of every sweep, would wait.
         from trainlab.sweep.hparams_experiment import write_sweep_experiment
 
-        path = write_sweep_experiment(config.hydra.sweep.dir, config.get("optimized_metric"))
+        sweep_dir = Path(config.hydra.sweep.dir).absolute()  # the path printed: absolute, as the README says
+        path = write_sweep_experiment(sweep_dir, config.get("optimized_metric"))
         if path is not None:
             log.info("HPARAMS experiment of the sweep: %s", path)
-        elif Path(config.hydra.sweep.dir).is_dir():
+        elif sweep_dir.is_dir():
             from trainlab.sweep.job_dirs import sweep_job_dirs  # here with the rest: a refused sweep needs none
 
-            if sweep_job_dirs(Path(config.hydra.sweep.dir)):
+            if sweep_job_dirs(sweep_dir):
                 why = ("trainer.fast_dev_run turns the loggers off" if config.trainer.get("fast_dev_run")
                        else "logger=csv or logger=none?")
                 log.info("no HPARAMS experiment of the sweep: none of its jobs wrote a TensorBoard session (%s)", why)

@@ -46,7 +46,7 @@ def record_stopped_sweep(hydra_config: DictConfig, optimized_metric: str | None)
 
     if hydra_config.mode != RunMode.MULTIRUN or is_search(hydra_config):
         return
-    sweep_dir = Path(str(hydra_config.sweep.dir))
+    sweep_dir = Path(str(hydra_config.sweep.dir)).absolute()  # printed: absolute, a relative hydra.sweep.dir too
     try:
         table = write_sweep_summary(hydra_config, optimized_metric)
         write_sweep_experiment(sweep_dir, optimized_metric)

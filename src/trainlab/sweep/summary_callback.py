@@ -22,7 +22,7 @@ class SweepSummary(Callback):
     """Writes ``summary.csv`` / ``ranking.csv`` into ``hydra.sweep.dir`` (see :mod:`trainlab.sweep.summary`)."""
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        sweep_dir = Path(config.hydra.sweep.dir)
+        sweep_dir = Path(config.hydra.sweep.dir).absolute()  # printed: a relative hydra.sweep.dir too is absolute
         if not sweep_dir.is_dir():
             return
         table = write_sweep_summary(config.hydra, config.get("optimized_metric"))
