@@ -300,6 +300,36 @@ def null_group_sweep_message(argv: list[str]) -> str:
             "choice); run the null choice and the others as separate commands")
 
 
+def sweeper_params_override_message(error: Exception, argv: list[str]) -> str | None:
+    """``-m 'hydra.sweeper.params={trainer.limit_train_batches:"2,3"}'`` (or ``hydra.sweeper.params.<key>=...``):
+    the basic sweeper's ``params`` is null in Hydra's schema, and OmegaConf cannot set a value in it
+    (``AttributeError: 'NoneType' object has no attribute 'get'``, or ``AssertionError: Unexpected type: None``: a
+    traceback and exit status 1). The line says so and gives the swept values as the overrides the basic sweeper
+    reads; None for any other error, or a command that sets no ``hydra.sweeper.params``."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    words = [word for word in argv if word.lstrip("+").startswith("hydra.sweeper.params")]
+    raised_there = (isinstance(error, AttributeError) and "full_key: hydra.sweeper.params" in str(error)) or (
+        isinstance(error, AssertionError) and str(error) == "Unexpected type: None")
+    if not words or not raised_there:
+        return None
+    swept = []
+    for word in words:
+        try:
+            override = OverridesParser.create().parse_override(word)
+        except Exception:  # noqa: BLE001, S112 - not parsed: no suggestion from it
+            continue
+        value = override.value()
+        prefix = override.key_or_group.removeprefix("hydra.sweeper.params").lstrip(".")
+        pairs = value.items() if isinstance(value, dict) else [("", value)]
+        swept += [f"{'.'.join(part for part in (prefix, str(key)) if part)}={item}" for key, item in pairs]
+    given = " ".join(words)
+    suggestion = f" (-m {' '.join(swept)})" if swept else ""
+    return (f"{given}: hydra.sweeper.params is null in the basic sweeper's schema and cannot be set on the command "
+            f"line; allowed: the swept values as overrides{suggestion}, or hydra.sweeper.params in a config file "
+            "(an experiment config, conf/experiment/README.md)")
+
+
 def name_too_long_message(error: OSError, multirun: bool) -> str:
     """A run or job directory whose name the file system refuses (a sweep's job is named from its overrides)."""
     path = str(error.filename)
@@ -456,6 +486,11 @@ def report_config_errors_in_one_line() -> None:
                 if not str(error).startswith(GROUP_SWEPT_OVER_NULL):
                     raise
                 exit_with_error_line(null_group_sweep_message(sys.argv[1:]), error)
+            except (AttributeError, AssertionError) as error:  # OmegaConf setting a key in a null schema node
+                message = sweeper_params_override_message(error, sys.argv[1:])
+                if message is None:
+                    raise
+                exit_with_error_line(message, error)
             except multiprocessing.TimeoutError as error:  # joblib's hydra.launcher.timeout: a job ran longer
                 if os.environ.get("HYDRA_FULL_ERROR") == "1":
                     traceback.print_exception(error)
