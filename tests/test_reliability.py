@@ -382,6 +382,7 @@ def test_ctrl_c_while_joblibs_workers_start_stops_the_sweep_without_a_traceback(
     assert run.returncode == 128 + signal.SIGINT, stderr[-3000:]
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr[-3000:]
     assert not list(sweep_dir.glob("*/status.json"))  # neither job trained
+    assert "no HPARAMS experiment of the sweep: none of its jobs ran" in stdout + stderr  # not "logger=csv?"
     finish = next(line for line in stderr.splitlines() if "the sweep stopped; finish it with: " in line)
     words = shlex.split(finish.split("finish it with: ")[1])
     assert processes_left(run.pid) == []

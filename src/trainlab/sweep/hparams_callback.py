@@ -25,9 +25,13 @@ class SweepHParams(Callback):
         if path is not None:
             log.info("HPARAMS experiment of the sweep: %s", path)
         elif sweep_dir.is_dir():
+            from trainlab.run_status import STATUS_FILE
             from trainlab.sweep.job_dirs import sweep_job_dirs  # here with the rest: a refused sweep needs none
 
-            if sweep_job_dirs(sweep_dir):
+            jobs = sweep_job_dirs(sweep_dir)
+            if jobs and not any((job / STATUS_FILE).is_file() for job in jobs):  # a stop before any job trained
+                log.info("no HPARAMS experiment of the sweep: none of its jobs ran")
+            elif jobs:
                 why = ("trainer.fast_dev_run turns the loggers off" if config.trainer.get("fast_dev_run")
                        else "logger=csv or logger=none?")
                 log.info("no HPARAMS experiment of the sweep: none of its jobs wrote a TensorBoard session (%s)", why)
