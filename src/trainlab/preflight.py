@@ -40,6 +40,11 @@ launchers (local or SLURM), whose jobs hand their refusal to the command (:mod:`
 installed at the end of ``on_multirun_start``), submitit's ``.submitit/``. A sweep refused so in a directory that
 existed (a ``ckpt_path=last`` or ``resume_sweep=true`` sweep of the stacked launcher or a search) gets back the
 ``multirun.yaml`` Hydra's sweeper had rewritten, where its launcher trains in this process and no job had started.
+A directory that existed before the command (a ``hydra.run.dir`` or ``hydra.sweep.dir`` of the user's) is recorded
+once the checks pass (:class:`EarlierDir`), and a refusal found once Hydra wrote there - a network of one's own that
+returns the wrong shape, found as a job's task builds it, whatever the launcher - takes back what the command wrote,
+where that is Hydra's files alone (:func:`take_back_hydra_files`): the files and job directories it added go, the
+records it rewrote are put back and the logs it appended to are cut back.
 
 The training task repeats these checks for its own callers (tests, launchers that run jobs in-process); in a
 multirun each job's config and ``ckpt_path`` are checked there, once Hydra has made the job's directory (the
@@ -64,8 +69,10 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import stat
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +95,7 @@ from trainlab.startup_interrupt import end_startup, note_output_dir
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER
 from trainlab.sweep.first_job import check_first_job, check_sweep_has_jobs, composed_sweep_jobs
 from trainlab.sweep.job_dirs import (
+    MULTIRUN_YAML,
     check_resume_names_its_sweep,
     check_resumed_nets,
     check_resumed_sweep,
@@ -332,21 +340,130 @@ def take_output_dir(directory: Path, key: str, sweep: bool = False) -> None:
 SUBMITIT_FOLDER = ".submitit"
 
 
+def hydra_file(relative: Path, is_link: bool = False) -> bool:
+    """Whether the file at ``relative`` (a path inside a run or sweep directory) is one Hydra writes before a task
+    trains: a sweep's ``multirun.yaml``, ``.hydra/*.yaml`` and ``*.log`` files, at any depth (a sweep's job
+    directories), and the files submitit's launchers keep for the jobs in the sweep's ``.submitit/`` (a submitit
+    sweep whose jobs refused their config: sweep/submitit_refusal.py) - the SLURM executor's links to its batch
+    scripts there included (``is_link``: a link, only Hydra's there)."""
+    if relative.parts[:1] == (SUBMITIT_FOLDER,):
+        return True
+    record = relative.parent.name == ".hydra" and relative.suffix == ".yaml"
+    return not is_link and (relative.suffix == ".log" or record or relative == Path(MULTIRUN_YAML))
+
+
 def holds_only_hydra_files(directory: Path) -> bool:
-    """Whether ``directory`` holds nothing but what Hydra writes before a task trains: a sweep's ``multirun.yaml``,
-    ``.hydra/*.yaml`` and ``*.log`` files, at any depth (a sweep's job directories), and the files submitit's
-    launchers keep for the jobs in the sweep's ``.submitit/`` (a submitit sweep whose jobs refused their config:
-    sweep/submitit_refusal.py) - the SLURM executor's links to its batch scripts there included."""
-    submitit_folder = directory / SUBMITIT_FOLDER
+    """Whether ``directory`` holds nothing but what Hydra writes before a task trains (:func:`hydra_file`)."""
     for path in directory.rglob("*"):
-        if path.is_symlink() and submitit_folder not in path.parents:
-            return False
-        if path.is_dir():
+        if path.is_dir() and not path.is_symlink():
             continue
-        if not (path.suffix == ".log" or (path.parent.name == ".hydra" and path.suffix == ".yaml")
-                or path == directory / "multirun.yaml" or submitit_folder in path.parents):
+        if not hydra_file(path.relative_to(directory), is_link=path.is_symlink()):
             return False
     return True
+
+
+@dataclass(frozen=True)
+class EarlierDir:
+    """A run or sweep directory that existed before this command (a ``hydra.run.dir`` or ``hydra.sweep.dir`` of the
+    user's, a run resumed in its own), as the command found it once its checks had passed: each entry's path inside
+    it with ``(size, mtime_ns)`` (None for a directory), and the bytes of the records Hydra rewrites in place
+    (``multirun.yaml``, ``.hydra/*.yaml``). See :func:`take_back_hydra_files`."""
+
+    directory: Path
+    entries: dict[Path, tuple[int, int] | None]
+    records: dict[Path, bytes]
+
+    @classmethod
+    def of(cls, directory: Path) -> EarlierDir:
+        entries = directory_entries(directory)
+        records = {}
+        for path, state in entries.items():
+            if state is not None and hydra_file(path) and path.suffix == ".yaml" and path.parts[0] != SUBMITIT_FOLDER:
+                try:
+                    records[path] = (directory / path).read_bytes()
+                except OSError:  # unreadable: a change to it is not taken back
+                    pass
+        return cls(directory, entries, records)
+
+
+def directory_entries(directory: Path) -> dict[Path, tuple[int, int] | None]:
+    """Every path inside ``directory`` (links not followed) with ``(size, mtime_ns)``, None for a directory."""
+    entries: dict[Path, tuple[int, int] | None] = {}
+    for root, dirs, files in os.walk(directory):
+        for name in (*dirs, *files):
+            path = Path(root, name)
+            try:
+                info = path.lstat()
+            except OSError:  # gone meanwhile
+                continue
+            entries[path.relative_to(directory)] = (None if stat.S_ISDIR(info.st_mode)
+                                                    else (info.st_size, info.st_mtime_ns))
+    return entries
+
+
+#: the directory this command's single run or multirun found existing (:class:`EarlierDir`), until it ends
+EARLIER_OUTPUT_DIR: list[EarlierDir] = []
+
+
+def hydra_files_to_take_back(earlier: EarlierDir) -> tuple[list[Path], list[Path], list[Path]] | None:
+    """What this command wrote into ``earlier``'s directory since it was recorded, where that is Hydra's files alone
+    (:func:`hydra_file`): ``(files it added, records and logs it changed, directories it added)``. None where it wrote
+    anything else (a job that trained, a failed attempt set aside, a ``status.json``), removed anything, or changed
+    a file whose earlier content was not kept - then the refusal keeps the directory as it is."""
+    directory = earlier.directory
+    if not directory.is_dir():
+        return None
+    now = directory_entries(directory)
+    if any(path not in now or (state is None) != (now[path] is None) for path, state in earlier.entries.items()):
+        return None
+    added = [path for path, state in now.items() if state is not None and path not in earlier.entries]
+    changed = [path for path, state in now.items() if state is not None and earlier.entries.get(path, state) != state]
+    if not all(hydra_file(path, is_link=(directory / path).is_symlink()) for path in added):
+        return None
+    for path in changed:  # a record Hydra rewrote (its earlier bytes kept), or a log Hydra appended to
+        if path not in earlier.records and not (path.suffix == ".log" and now[path][0] >= earlier.entries[path][0]):
+            return None
+    new_dirs = sorted((path for path, state in now.items() if state is None and path not in earlier.entries),
+                      key=lambda path: len(path.parts), reverse=True)
+    return added, changed, new_dirs
+
+
+def refusal_takes_back(directory: Path) -> bool:
+    """Whether a refusal now (exit status 2) leaves ``directory``, which existed before this command, as the command
+    found it (:func:`take_back_hydra_files`)."""
+    return any(earlier.directory == directory and hydra_files_to_take_back(earlier) is not None
+               for earlier in EARLIER_OUTPUT_DIR)
+
+
+def take_back_hydra_files(earlier: EarlierDir) -> None:
+    """After a refusal (exit status 2) in a directory that existed before this command: where the command wrote only
+    Hydra's files there (:func:`hydra_files_to_take_back`: a refusal found once Hydra had written - a network of
+    one's own returning the wrong shape, found as the task builds it), it removes the files and directories it
+    added (a job's ``.hydra/`` and ``train.log``, a sweep's ``multirun.yaml``), puts back the records it rewrote and
+    cuts the logs it appended to back to their earlier length: the directory is as the command found it, as a
+    directory the command made is removed (:func:`remove_refused_output_dir`). What cannot be undone is named in a
+    warning; the refusal keeps its message and exit status."""
+    plan = hydra_files_to_take_back(earlier)
+    if plan is None:
+        return
+    added, changed, new_dirs = plan
+    directory = earlier.directory
+    try:
+        for path in changed:
+            if path in earlier.records:
+                put_back(directory / path, earlier.records[path])
+            else:
+                os.truncate(directory / path, earlier.entries[path][0])
+        for path in added:
+            (directory / path).unlink()
+        for path in new_dirs:  # deepest first; one that holds something else (another command's) stays
+            try:
+                (directory / path).rmdir()
+            except OSError:
+                pass
+    except OSError as error:
+        print(f"warning: the refused command wrote into {directory}, and could not take all of it back: {error}",
+              file=sys.stderr)
 
 
 def refusal_removes(directory: Path) -> bool:
@@ -366,10 +483,12 @@ def remove_refused_output_dir() -> None:
     put back is named in a warning; the refusal keeps its message and exit status."""
     made = [paths[:] for paths in (NEW_SWEEP_DIR, NEW_RUN_DIR) if paths]
     to_remove = [paths for paths in made if refusal_removes(paths[0])]
-    earlier = EARLIER_MULTIRUN_YAML[:]
+    earlier, existing = EARLIER_MULTIRUN_YAML[:], EARLIER_OUTPUT_DIR[:]
     forget_new_output_dirs()
     for recorded, content in earlier:
         put_back(recorded, content)
+    for directory in existing:
+        take_back_hydra_files(directory)
     for directory, *parents in to_remove:
         try:
             shutil.rmtree(directory)
@@ -406,6 +525,7 @@ def forget_new_output_dirs() -> None:
     NEW_SWEEP_DIR.clear()
     NEW_RUN_DIR.clear()
     EARLIER_MULTIRUN_YAML.clear()
+    EARLIER_OUTPUT_DIR.clear()
 
 
 class Preflight(Callback):
@@ -427,6 +547,8 @@ class Preflight(Callback):
             exit_on_user_error(lambda: take_output_dir(run_dir, "hydra.run.dir"))  # after every check
             exit_on_user_error(lambda: set_failed_attempt_aside(config))  # once cleaned, under the lock
         NEW_RUN_DIR[:] = made  # set once the lock is held: a command refused by it removes nothing
+        if writes_run_files() and not made and run_dir.is_dir():  # a refusal takes back what Hydra writes there
+            EARLIER_OUTPUT_DIR[:] = [EarlierDir.of(run_dir)]
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         forget_new_output_dirs()  # the run was not refused: its directory is its own from now on
@@ -484,6 +606,8 @@ class Preflight(Callback):
                 # after every check; cleaned before any job starts, whichever process will train it
                 exit_on_user_error(lambda: take_output_dir(sweep_dir, "hydra.sweep.dir", sweep=True))
         NEW_SWEEP_DIR[:] = made  # this multirun's (a process may run several)
+        if writes_run_files() and not made and sweep_dir.is_dir():  # a refusal takes back what Hydra writes there
+            EARLIER_OUTPUT_DIR[:] = [EarlierDir.of(sweep_dir)]
         # in-process launchers only: a worker's job starts where this process cannot see it (joblib, submitit)
         recorded = sweep_dir / "multirun.yaml"
         if in_process and recorded.is_file() and not recorded.is_symlink():
