@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import ROOT, TRAIN_PY, train_command
+from conftest import ROOT, TRAIN_PY, restored_logging, train_command
 from omegaconf import open_dict
 from tb_events import scalar_values
 
@@ -375,3 +375,82 @@ def test_ranks_ended_by_the_signal_passed_on_before_training_are_told_from_failu
     interrupted = {"kind": "interrupted", "signum": 2, "checkpoint": "last.ckpt", "step": 7}
     assert stopped_before_training([interrupted, interrupted]) is None  # stopped in training: saved
     assert stopped_before_training([{"kind": "killed", "error": "killed by SIGKILL"}, lost]) is None
+
+
+# ---- data.source=auto: decided once, by the job's process -------------------------------------------------------
+def no_network(data_dir, timeout):
+    raise RuntimeError("no network in this test")
+
+
+def test_a_ddp_jobs_process_hands_the_data_source_it_resolved_to_its_ranks(make_cfg, tmp_path, monkeypatch):
+    """data.source=auto where the download fails: the job's process falls back to the bundled sample, and its
+    ranks are told so in their job.json. Before, each rank decided again - a new process, so a new download."""
+    from trainlab.data import mnist_datamodule
+    from trainlab.distributed import rank_processes
+
+    monkeypatch.setattr(mnist_datamodule, "download_torchvision_mnist", no_network)
+    monkeypatch.setattr(mnist_datamodule, "AUTO_DOWNLOAD_FAILURES", {})
+    handed = []
+
+    class RanksNotStarted(Exception):
+        pass
+
+    def start_ranks(payload_file, world_size):
+        handed.append(json.loads(payload_file.read_text()))
+        raise RanksNotStarted
+
+    monkeypatch.setattr(rank_processes, "start_ranks", start_ranks)
+    with pytest.raises(RanksNotStarted):
+        train(make_cfg("trainer=ddp", *SHORT, "data.source=auto", f"paths.data_dir={tmp_path / 'data'}"))
+    assert handed[0]["data_source"] == "bundled"
+    assert handed[0]["config"]["data"]["source"] == "auto"  # the config the run records is the job's own
+
+
+def test_a_rank_uses_the_data_source_it_is_handed_without_downloading(make_cfg, tmp_path, monkeypatch):
+    """What a rank process does with job.json's data_source (trainlab/distributed/rank_process.py): train() takes
+    it as decided, as here in one process - no download tried, and the run records that source."""
+    from trainlab.data import mnist_datamodule
+    from trainlab.distributed import rank_process
+
+    def must_not_download(data_dir, timeout):
+        raise AssertionError("a rank tried the download its job's process had decided on")
+
+    monkeypatch.setattr(mnist_datamodule, "download_torchvision_mnist", must_not_download)
+    monkeypatch.setattr(mnist_datamodule, "AUTO_DOWNLOAD_FAILURES", {})
+    received = {}
+    import trainlab.train
+
+    monkeypatch.setattr(trainlab.train, "train", lambda cfg, context, **given: received.update(given))
+    payload = tmp_path / "job.json"
+    payload.write_text(json.dumps({"config": {}, "context": {}, "log_file": None, "data_source": "bundled"}))
+    with restored_logging():  # the rank's logging set-up, undone
+        assert rank_process.run(payload, rank=1) == ({"kind": "completed"}, 0)
+    assert received == {"data_source": "bundled"}
+    monkeypatch.undo()  # the real train(), the download still failing loudly
+    monkeypatch.setattr(mnist_datamodule, "download_torchvision_mnist", must_not_download)
+    monkeypatch.setattr(mnist_datamodule, "AUTO_DOWNLOAD_FAILURES", {})
+    run_dir = tmp_path / "rank"
+    train(make_cfg(*SHORT, "data.source=auto", f"paths.data_dir={tmp_path / 'data'}", output_dir=run_dir),
+          data_source="bundled")
+    assert status(run_dir)["data_source"] == "bundled"
+
+
+@pytest.mark.slow  # ~20 s on 2 cores: a DDP job
+def test_the_ranks_of_a_ddp_job_do_not_try_the_download_again(make_cfg, tmp_path, monkeypatch, capfd):
+    """End to end: the job's process tried the download (here: failing) and chose the bundled sample; its rank 0,
+    which logs at INFO to stderr, says nothing of a download, and the job records the bundled sample."""
+    from trainlab.data import mnist_datamodule
+
+    monkeypatch.setattr(mnist_datamodule, "download_torchvision_mnist", no_network)
+    monkeypatch.setattr(mnist_datamodule, "AUTO_DOWNLOAD_FAILURES", {})
+    for variable in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):  # a rank that tries: refused at once
+        monkeypatch.setenv(variable, "http://127.0.0.1:9")
+    for variable in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(variable, raising=False)
+    run_dir = tmp_path / "run"
+    train(make_cfg("trainer=ddp", *SHORT, "data.source=auto", f"paths.data_dir={tmp_path / 'data'}",
+                   output_dir=run_dir))
+    ranks_said = capfd.readouterr().err
+    assert "Trainer.fit" in ranks_said  # rank 0's lines are here
+    assert "could not be downloaded" not in ranks_said, ranks_said
+    assert status(run_dir)["data_source"] == "bundled"

@@ -103,10 +103,14 @@ def final_metrics(trainer: L.Trainer) -> dict[str, float]:
     return {name: metric_number(value) for name, value in trainer.callback_metrics.items() if value.numel() == 1}
 
 
-def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
+def train(cfg: DictConfig, context: JobContext | None = None, data_source: str | None = None) -> float | None:
     """Run one training job described by ``cfg``; return ``cfg.optimized_metric``'s final value (or None).
 
     ``context``: the Hydra job's overrides and choices (read from Hydra when None; a DDP rank is handed its job's).
+    ``data_source``: the source (``bundled`` | ``torchvision``) the project's data module uses without deciding
+    ``data.source=auto`` itself - a DDP rank is handed the one its job's process resolved, so that it neither
+    tries the download again (waiting up to ``data.download_timeout_s`` on a network that stalls) nor trains on
+    other data than the job records.
     """
     started = time.monotonic()
     reuse_freed_heap_memory()  # once per process: no page faults on each step's fresh tensors
@@ -159,7 +163,7 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
     processes = world_size(cfg.trainer)
     launched_by = external_launcher() if processes > 1 else None
     if processes > 1 and launched_by != "trainlab":  # the job's own ranks: their job's process checked it
-        check_ddp_job(cfg, processes, launched_by)
+        data_source = check_ddp_job(cfg, processes, launched_by)  # data.source=auto decided here, for the ranks
     restarted = ckpt_path is None and restarted_before_saving(output_dir)  # submitit: requeued during start-up
     if restarted and writes_job_files:
         log.info("submitit started this job again after it stopped before saving anything: training it anew")
@@ -175,10 +179,12 @@ def train(cfg: DictConfig, context: JobContext | None = None) -> float | None:
             ranks_cfg = OmegaConf.merge(cfg, {"ckpt_path": None if requeued is None else str(requeued)})
         if cfg.get("seed") is None and ckpt_path is None:  # seed=null: one seed drawn for all the ranks
             context = replace(context, drawn_seed=draw_seed())
-        return train_in_rank_processes(ranks_cfg, context, processes, started)
+        return train_in_rank_processes(ranks_cfg, context, processes, started, data_source)
     seed = seed_generators(cfg.get("seed"), resuming=ckpt_path is not None, drawn=context.drawn_seed,
                            says=writes_job_files)
     datamodule: L.LightningDataModule = instantiate_key(cfg, "data")
+    if data_source is not None and hasattr(datamodule, "use_source"):
+        datamodule.use_source(data_source)
     init = instantiate_key(cfg, "init") if cfg.get("init") else None
     optimizer = instantiate_key(cfg, "optimizer")
     scheduler = instantiate_key(cfg, "scheduler") if cfg.get("scheduler") else None

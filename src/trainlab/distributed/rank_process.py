@@ -1,9 +1,10 @@
 """One DDP rank of a training job: ``python -m trainlab.distributed.rank_process <job.json>``.
 
-Started by :mod:`trainlab.distributed.rank_processes` with the job's resolved config and Hydra context in
-``job.json`` and the rank in ``LOCAL_RANK``. It runs :func:`trainlab.train.train` as the job would in one process
-(Lightning finds the rank variables and joins the other ranks instead of launching any), and records how it ended
-in ``rank<N>.json`` beside ``job.json``, where the job's process reads it:
+Started by :mod:`trainlab.distributed.rank_processes` with the job's resolved config, Hydra context and data source
+(the one the job's process resolved for ``data.source=auto``) in ``job.json`` and the rank in ``LOCAL_RANK``. It
+runs :func:`trainlab.train.train` as the job would in one process (Lightning finds the rank variables and joins the
+other ranks instead of launching any), and records how it ended in ``rank<N>.json`` beside ``job.json``, where the
+job's process reads it:
 
     {"kind": "completed"}
     {"kind": "user_error", "message": "..."}                                # exit status 2
@@ -70,7 +71,7 @@ def run(payload_file: Path, rank: int) -> tuple[dict, int]:
     route_lightning_logs_through_root()
     cfg = OmegaConf.create(payload["config"])
     try:
-        train(cfg, JobContext(**payload["context"]))
+        train(cfg, JobContext(**payload["context"]), data_source=payload.get("data_source"))
     except UserError as error:
         return {"kind": "user_error", "message": str(error)}, 2
     except RunDiverged as diverged:

@@ -6,7 +6,9 @@ which under Hydra starts a new run directory - or, in a multirun, the whole swee
 (the one Hydra runs, in the job's directory) supervises its ranks:
 
 1. it writes the job's resolved config and Hydra context (:class:`~trainlab.job_context.JobContext`) to a
-   temporary directory - never into the job's directory;
+   temporary directory - never into the job's directory -, with the data source it resolved for
+   ``data.source=auto`` (:func:`~trainlab.distributed.job_checks.check_ddp_job`): the ranks use it, never trying
+   the download again nor deciding on their own;
 2. it starts ``python -m trainlab.distributed.rank_process`` once per rank, with the variables Lightning reads for
    processes it did not create (``MASTER_ADDR``, ``MASTER_PORT``, ``WORLD_SIZE``, ``NODE_RANK``, ``LOCAL_RANK``).
    Every rank trains the same job in the same directory; rank 0 alone writes ``status.json``, the TensorBoard
@@ -195,11 +197,12 @@ class ForwardedSignals:
             signal.signal(signum, handler)
 
 
-def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int) -> list[dict[str, Any]]:
+def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int,
+                       data_source: str | None = None) -> list[dict[str, Any]]:
     """Start the ranks and wait for them; returns each rank's outcome (:mod:`trainlab.distributed.rank_process`)
     in the order the ranks ended."""
     payload = {"config": OmegaConf.to_container(cfg, resolve=True), "context": asdict(context),
-               "log_file": job_log_file()}
+               "log_file": job_log_file(), "data_source": data_source}
     with tempfile.TemporaryDirectory(prefix="trainlab-ddp-") as scratch:
         payload_file = Path(scratch) / "job.json"
         payload_file.write_text(json.dumps(payload))
@@ -270,8 +273,10 @@ def stopped_before_training(outcomes: list[dict[str, Any]]) -> int | None:
     return None
 
 
-def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: int, started: float) -> float | None:
-    """Train the job as ``world_size`` rank processes and end as :func:`trainlab.train.train` ends in one process.
+def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: int, started: float,
+                            data_source: str | None = None) -> float | None:
+    """Train the job as ``world_size`` rank processes and end as :func:`trainlab.train.train` ends in one process;
+    ``data_source``: the one this process resolved, which every rank uses (None: each rank's data module decides).
 
     The ranks train as a single run (they raise rather than return an objective on failure); this process applies
     the job's multirun rules to what they recorded.
@@ -284,7 +289,7 @@ def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: in
     from trainlab.train import missing_objective_message, objective_value
 
     output_dir = Path(cfg.paths.output_dir)
-    outcomes = run_rank_processes(cfg, replace(context, multirun=False), world_size)
+    outcomes = run_rank_processes(cfg, replace(context, multirun=False), world_size, data_source)
     signum = stopped_before_training(outcomes)
     if signum is not None:  # as a Ctrl-C during a lone run's start-up: no status.json, the signal's exit status
         hand_on_to_submitit(signum, output_dir)  # submitit's signal: it requeues the job, which then trains anew
