@@ -1091,7 +1091,7 @@ def test_a_refused_run_keeps_a_run_directory_that_was_there_before(train_in_proc
     result = train_in_process("data.source=bundled", "trainer.devices=3", f"hydra.run.dir={run_dir}")
     assert result.returncode == 2
     assert (run_dir / "notes.log").read_text() == "mine\n"  # the user's directory: nothing of it removed
-    assert (run_dir / ".hydra" / "config.yaml").is_file()
+    assert sorted(path.name for path in run_dir.iterdir()) == ["notes.log"]  # and none of what the refusal wrote
 
 
 def test_a_refused_multirun_after_a_finished_run_in_the_same_process_leaves_that_run_alone(train_in_process,
