@@ -62,6 +62,7 @@ from trainlab.config_instantiation import instantiate_key
 from trainlab.errors import CheckpointError
 from trainlab.models.net_compat import net_in_effect
 from trainlab.own_targets import OWN_TARGETS, foreign_targets
+from trainlab.printed_trainlab import trainlab_command
 from trainlab.resume_overrides import fitting_overrides
 
 PURPOSES = ("resume", "evaluate")
@@ -258,7 +259,7 @@ def evaluate_command(entry: dict[str, Any] | None, path: Path, refused_run: Path
     sections = (entry or {}).get("config") or {}  # a section recorded without _target_ is trainlab's own
     evaluable = not foreign_targets({key: (sections.get(key) or {}).get("_target_", own)
                                      for key, own in OWN_TARGETS.items()})
-    return shlex.join(["trainlab", "evaluate", str(run_dir), "--ckpt", str(path)]) if run_dir and evaluable else None
+    return trainlab_command("evaluate", run_dir, "--ckpt", path) if run_dir and evaluable else None
 
 
 def way_out(entry: dict[str, Any] | None, differences: list[tuple], path: Path, purpose: str,
@@ -346,7 +347,8 @@ def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "r
     if not differences and purpose == "resume":
         if "optimizer_states" not in checkpoint:
             raise CheckpointError(f"{who} holds the model's weights only (saved with save_weights_only), not the "
-                                  "optimizer state a resume needs; evaluate it with trainlab evaluate, or train anew")
+                                  "optimizer state a resume needs; evaluate it with "
+                                  f"{trainlab_command('evaluate')}, or train anew")
         composed = "config"
         differences = optimizer_differences(checkpoint, model)
     if differences:

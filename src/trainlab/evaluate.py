@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from trainlab.lightning_noise import LIGHTNING_INFO_LOGGER
 from trainlab.metric_values import metric_number
 from trainlab.models.metric_names import EVAL_METRIC_NAMES
 from trainlab.own_targets import OWN_TARGETS, foreign_targets
+from trainlab.printed_trainlab import trainlab_command
 from trainlab.recorded_yaml import DAMAGED, read_recorded_mapping
 from trainlab.run_status import STATUS_FILE, read_status
 
@@ -44,9 +44,9 @@ def sweep_dir_message(sweep_dir: Path) -> str:
     from trainlab.sweep.job_dirs import sweep_job_dirs
 
     jobs = [job for job in sweep_job_dirs(sweep_dir) if (job / ".hydra" / "config.yaml").is_file()]
-    example = f" ({shlex.join(['trainlab', 'evaluate', str(jobs[0])])})" if jobs else ""
+    example = f" ({trainlab_command('evaluate', jobs[0])})" if jobs else ""
     return (f"{sweep_dir} is a sweep, not a run: evaluate one of its jobs{example}, or compare them all with "
-            f"trainlab report {sweep_dir}")
+            f"{trainlab_command('report', sweep_dir)}")
 
 
 def run_config(run_dir: Path) -> DictConfig:

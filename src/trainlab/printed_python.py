@@ -49,9 +49,15 @@ def pasted_path(executable: str) -> str:
     return shlex.quote(relative if os.sep in relative else os.path.join(os.curdir, relative))
 
 
+def command_python() -> str:
+    """The command's interpreter: the one ``train.py`` recorded (:data:`RECORDED`), else this process's; ``""`` for
+    an embedded interpreter that does not know its file."""
+    return os.environ.get(RECORDED) or sys.executable or ""
+
+
 def printed_python() -> str:
     """The interpreter's word in a printed command (see the module docstring)."""
-    executable = os.environ.get(RECORDED) or sys.executable
+    executable = command_python()
     if not executable:  # an embedded interpreter that does not know its file: the usual word
         return "python"
     on_path = shutil.which("python")

@@ -28,6 +28,7 @@ from pathlib import Path
 from trainlab.atomic_files import write_text_atomically
 from trainlab.checkout import TRAIN_SCRIPT, required_checkout, root_dir
 from trainlab.errors import UserError
+from trainlab.printed_trainlab import trainlab_command
 
 
 @dataclass(frozen=True)
@@ -130,10 +131,12 @@ def reproduce_command(quick: bool, only: list[str] | None, out: str | None, root
     ``TRAINLAB_ROOT`` in effect when it started (``root``; the checkout's ``train.py`` sets it for the rest of the
     process once a sweep ran), shell-quoted: the command as it was run, which the index and the line that runs the
     rest repeat. They said ``trainlab reproduce --quick`` (no ``--only``) and dropped ``TRAINLAB_ROOT``, without which
-    the rest ran in another checkout's ``outputs/``, or found none."""
-    words = ["trainlab", "reproduce", *(["--quick"] if quick else []), *(["--only", *only] if only else []),
+    the rest ran in another checkout's ``outputs/``, or found none. ``trainlab`` is as it can be pasted here
+    (:func:`~trainlab.printed_trainlab.trainlab_command`: ``<python> -m trainlab`` where the console script on PATH
+    is not this installation's - it said ``trainlab`` for a venv not activated, ``command not found``)."""
+    words = ["reproduce", *(["--quick"] if quick else []), *(["--only", *only] if only else []),
              *(["--out", out] if out else [])]
-    return " ".join([*([f"TRAINLAB_ROOT={shlex.quote(root)}"] if root is not None else []), shlex.join(words)])
+    return " ".join([*([f"TRAINLAB_ROOT={shlex.quote(root)}"] if root is not None else []), trainlab_command(*words)])
 
 
 def index_markdown(rows: list[tuple[Experiment, float, list[Path]]], out: Path, command: str) -> str:

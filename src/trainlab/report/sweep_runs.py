@@ -9,6 +9,7 @@ from pathlib import Path
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from trainlab.logger_dirs import CSV_FILE, EVENT_FILES, logger_dirs
+from trainlab.printed_trainlab import trainlab_command
 from trainlab.recorded_yaml import read_recorded_mapping
 from trainlab.sweep.job_dirs import sweep_job_dirs
 from trainlab.sweep.summary import collect_jobs, swept_keys
@@ -163,7 +164,7 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
     statuses = collect_jobs(sweep_dir)
     if not statuses and (sweep_dir / "status.json").is_file():
         parent = sweep_dir.parent
-        job_of = (f" (it is a job of the sweep {parent}: trainlab report {parent})"
+        job_of = (f" (it is a job of the sweep {parent}: {trainlab_command('report', parent)})"
                   if (parent / "multirun.yaml").is_file() else "")
         raise FileNotFoundError(
             f"{sweep_dir} is a single run, not a sweep: report compares the jobs of a multirun directory{job_of}; "
@@ -174,15 +175,15 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
         raise FileNotFoundError(
             f"{sweep_dir} holds {len(sweeps)} sweep{'s' if len(sweeps) > 1 else ''} ({named}"
             f"{', ...' if len(sweeps) > 4 else ''}), not the jobs of one: report compares the jobs of one sweep, e.g. "
-            f"trainlab report {sweeps[0]}")
+            f"{trainlab_command('report', sweeps[0])}")
     if not statuses:
         started = len(sweep_job_dirs(sweep_dir)) if (sweep_dir / "multirun.yaml").is_file() else 0
         if started:
             raise FileNotFoundError(
                 f"{sweep_dir} is a sweep none of whose {started} job{'s' if started > 1 else ''} wrote a status.json "
-                "(a job writes it when it ends): still running - run trainlab report again when the sweep is over, "
-                f"or follow it live with: tensorboard --logdir {sweep_dir} - or stopped without one (killed): finish "
-                "it with its command and resume_sweep=true")
+                f"(a job writes it when it ends): still running - run {trainlab_command('report')} again when the "
+                f"sweep is over, or follow it live with: tensorboard --logdir {sweep_dir} - or stopped without one "
+                "(killed): finish it with its command and resume_sweep=true")
         raise FileNotFoundError(f"{sweep_dir} holds no job with a status.json: is it a trainlab multirun directory?")
     keys = swept_keys(statuses)
     jobs = []
