@@ -44,7 +44,14 @@ from trainlab.models.metric_names import epoch_metric_names, natural_direction, 
 from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
 from trainlab.optimizer_requirements import check_first_step, check_optimizer_key, check_step_without_closure
 from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE, NETWORK
-from trainlab.target_arguments import accepted_keywords, first_argument, import_failure
+from trainlab.target_arguments import (
+    accepted_keywords,
+    allowed_text,
+    first_argument,
+    fits,
+    import_failure,
+    plain_annotations,
+)
 from trainlab.typed_values import typed
 
 TOP_LEVEL_KEYS = {
@@ -393,9 +400,31 @@ def check_keys(node: Any, key: str) -> None:
             for name in unknown:
                 raise ConfigError(option_lacks_key_message(f"{key}.{name}", node)
                                   or unknown_key_message(f"{key}.{name}", node, allowed))
+        check_argument_types(node, key)
     for name in node:
         if name != "_target_":
             check_keys(node.get(name), f"{key}.{name}")
+
+
+def check_argument_types(node: DictConfig, key: str) -> None:
+    """The values of a ``_target_`` node whose parameters are annotated with a plain type
+    (:func:`~trainlab.target_arguments.plain_annotations`) are of that type: ``init.scale='abc' is invalid; allowed:
+    a float (my_init.my_init's scale: float)``. Before, the target raised deep inside, blamed on the whole node.
+    Left alone: values that are config nodes (built or checked on their own), missing (``???``) values, and
+    interpolations that do not resolve here (their own checks name them)."""
+    annotations = plain_annotations(str(node._target_))
+    for name in node:
+        if name in INSTANTIATION_KEYS or name not in annotations or OmegaConf.is_missing(node, name):
+            continue
+        try:
+            value = node[name]
+        except Exception:  # noqa: BLE001 - an interpolation resolved only where it is used (${hydra:...}, ...)
+            continue
+        allowed, annotation = annotations[name]
+        if isinstance(value, DictConfig | ListConfig) or fits(value, allowed):
+            continue
+        raise ConfigError(f"{key}.{name}={typed(value)} is invalid; allowed: {allowed_text(allowed)} "
+                          f"({node._target_}'s {name}: {annotation})")
 
 
 def check_entries_name_a_class(cfg: DictConfig) -> None:
