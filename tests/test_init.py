@@ -83,6 +83,39 @@ def test_normal_rejects_negative_std():
         normal_init(nn.Linear(2, 2), std=-1)
 
 
+@pytest.mark.parametrize("init, name", [(he_init, "he_init"), (xavier_init, "xavier_init"),
+                                        (glorot_init, "glorot_init")])
+@pytest.mark.parametrize("net, layer", [
+    (nn.Sequential(nn.Conv2d(1, 8, 0), nn.Flatten(), nn.Linear(8, 10)), "layer 0 (Conv2d, weight shape (8, 1, 0, 0))"),
+    (nn.Sequential(nn.Linear(5, 4), nn.Sequential(nn.Linear(0, 3))), "layer 1.0 (Linear, weight shape (3, 0))"),
+])
+def test_a_layer_with_fan_in_0_is_refused_naming_the_layer_and_the_network(init, name, net, layer):
+    """A kernel_size=0 of a network of one's own raised ZeroDivisionError inside he_init, reported as ``init is
+    invalid``: the network's arguments are the mistake."""
+    from trainlab.errors import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        init(net)
+    assert str(refused.value) == f"{name}: {layer} has fan-in 0: check model.net's arguments"
+
+
+@pytest.mark.parametrize("init", [normal_init, zeros_init, default_init])
+def test_initializers_whose_std_needs_no_fan_in_leave_a_layer_with_fan_in_0_alone(init):
+    net = nn.Sequential(nn.Linear(0, 3), nn.Linear(3, 2))
+    init(net)
+    assert net[0].weight.shape == (3, 0)
+
+
+@pytest.mark.parametrize("init", [he_init, xavier_init, glorot_init, normal_init, zeros_init])
+def test_a_layer_with_no_outputs_is_initialised_like_any_other(init):
+    """The fans are read from the weight's shape: an empty (0, n) weight raised IndexError (``weight[0]``)."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(4, 0), nn.Linear(4, 300))
+    init(net)
+    assert net[0].weight.shape == (0, 4)
+    assert torch.count_nonzero(net[1].bias) == 0
+
+
 # ---- experiment C ----------------------------------------------------------------------------------------------
 def stds(activation, init):
     return [t.std().item() for t in activations.layer_activations(activation, init)]

@@ -727,3 +727,36 @@ def test_networks_and_initializers_of_ones_own_that_fit_are_not_refused(user_mod
     write_module(user_modules, "first_batch_nets", FIRST_BATCH_NETWORKS)
     result = train_in_process(*overrides, "debug=limit", "test=false", f"hydra.run.dir={tmp_path / 'run'}")
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+CONV_NET = """\
+    from torch import nn
+
+
+    class SmallCNN(nn.Module):
+        def __init__(self, channels: int, kernel_size: int = 3):
+            super().__init__()
+            self.conv = nn.Conv2d(1, channels, kernel_size)
+            self.head = nn.Linear(channels * (29 - kernel_size) ** 2, 10)
+
+        def forward(self, x):
+            return self.head(self.conv(x.view(-1, 1, 28, 28)).flatten(1))
+"""
+
+
+def test_a_network_whose_arguments_leave_a_layer_no_inputs_is_told_so_not_blamed_on_the_initializer(
+        user_modules, train_in_process, tmp_path):
+    """``model=cnn model.net.kernel_size=0`` said ``init is invalid; trainlab.init.he.he_init raised
+    ZeroDivisionError: float division by zero``."""
+    write_module(user_modules, "conv_nets", CONV_NET)
+    (tmp_path / "conf" / "model").mkdir(parents=True)
+    (tmp_path / "conf" / "model" / "cnn.yaml").write_text(
+        "_target_: trainlab.models.classifier.MLPClassifier\nweight_decay: 0.0\nnum_classes: 10\n"
+        "scheduler_monitor: val/loss\nnet:\n  _target_: conv_nets.SmallCNN\n  channels: 8\n  kernel_size: 3\n")
+    run = tmp_path / "run"
+    result = train_in_process("--config-dir", str(tmp_path / "conf"), "model=cnn", "model.net.kernel_size=0",
+                              "init=he", "trainer.max_epochs=1", f"hydra.run.dir={run}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: he_init: layer conv (Conv2d, weight shape (8, 1, 0, 0)) has fan-in 0: check model.net's arguments")
+    assert not run.exists()

@@ -12,4 +12,4 @@ from trainlab.init.linear_layers import init_linear_layers
 
 def glorot_init(module: nn.Module) -> None:
     """Every Linear weight ~ N(0, std = sqrt(2 / (fan_in + fan_out))); biases 0."""
-    init_linear_layers(module, lambda fan_in, fan_out: math.sqrt(2.0 / (fan_in + fan_out)))
+    init_linear_layers(module, lambda fan_in, fan_out: math.sqrt(2.0 / (fan_in + fan_out)), needs_fan_in="glorot_init")

@@ -12,4 +12,4 @@ from trainlab.init.linear_layers import init_linear_layers
 
 def he_init(module: nn.Module) -> None:
     """Every Linear weight ~ N(0, std = sqrt(2 / fan_in)); biases 0."""
-    init_linear_layers(module, lambda fan_in, fan_out: math.sqrt(2.0 / fan_in))
+    init_linear_layers(module, lambda fan_in, fan_out: math.sqrt(2.0 / fan_in), needs_fan_in="he_init")

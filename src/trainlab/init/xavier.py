@@ -14,4 +14,4 @@ from trainlab.init.linear_layers import init_linear_layers
 
 def xavier_init(module: nn.Module) -> None:
     """Every Linear weight ~ N(0, std = sqrt(1 / fan_in)); biases 0."""
-    init_linear_layers(module, lambda fan_in, fan_out: math.sqrt(1.0 / fan_in))
+    init_linear_layers(module, lambda fan_in, fan_out: math.sqrt(1.0 / fan_in), needs_fan_in="xavier_init")
