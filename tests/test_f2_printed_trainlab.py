@@ -105,7 +105,8 @@ def test_a_refusals_printed_trainlab_command_runs_when_pasted_without_trainlab_o
                     f"{sweep / '0_optimizer=sgd'}), or compare them all with {report}")
     env = {**os.environ, "PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join([str(ROOT / "src"),
                                                                                  os.environ.get("PYTHONPATH", "")])}
-    pasted = subprocess.run(["/bin/sh", "-c", report], cwd=tmp_path, env=env, capture_output=True, text=True,
+    # pasted where it was printed: the interpreter's path is relative where it lies below the current directory
+    pasted = subprocess.run(["/bin/sh", "-c", report], cwd=os.getcwd(), env=env, capture_output=True, text=True,
                             timeout=120)
     assert pasted.returncode == 2, pasted.stderr
     assert pasted.stderr.startswith(f"error: {sweep} is a sweep none of whose 1 job wrote a status.json (a job "
