@@ -731,18 +731,22 @@ def test_a_missing_option_an_experiment_file_chooses_names_that_file(train_in_pr
     assert not (tmp_path / "sweep").exists()
 
 
-@pytest.mark.parametrize("word", ["hydra.sweeper.params={trainer.limit_train_batches:'2,3'}",
-                                  "hydra.sweeper.params.trainer.limit_train_batches='2,3'"])
+@pytest.mark.parametrize(("word", "swept"), [
+    ("hydra.sweeper.params={trainer.limit_train_batches:'2,3'}", "trainer.limit_train_batches=2,3"),
+    ("hydra.sweeper.params.trainer.limit_train_batches='2,3'", "trainer.limit_train_batches=2,3"),
+    ("hydra.sweeper.params.optimizer='sgd,adam'", "optimizer=sgd,adam"),  # a key at the null node's root
+    ("hydra.sweeper.params={optimizer:[sgd,adam],trainer:{max_epochs:'1,2'}}", "optimizer=sgd,adam "
+     "trainer.max_epochs=1,2")])  # a list and a nested node, as the basic sweeper reads them
 def test_sweeper_params_set_on_the_command_line_are_one_line_naming_the_overrides_to_give(train_in_process,
-                                                                                          tmp_path, word):
+                                                                                          tmp_path, word, swept):
     """OmegaConf cannot set a key in the basic sweeper's null params: a traceback of AttributeError or
     AssertionError, exit status 1."""
     result = train_in_process("-m", word, "debug=limit", f"hydra.sweep.dir={tmp_path / 'sweep'}")
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: {word}: hydra.sweeper.params is null in the basic sweeper's schema and cannot be set on the command "
-        "line; allowed: the swept values as overrides (-m trainer.limit_train_batches=2,3), or hydra.sweeper.params in "
-        "a config file (an experiment config, conf/experiment/README.md)")
+        f"line; allowed: the swept values as overrides (-m {swept}), or hydra.sweeper.params in a config file (an "
+        "experiment config, conf/experiment/README.md)")
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "sweep").exists()
 

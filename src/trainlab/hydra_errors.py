@@ -309,8 +309,9 @@ def sweeper_params_override_message(error: Exception, argv: list[str]) -> str | 
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     words = [word for word in argv if word.lstrip("+").startswith("hydra.sweeper.params")]
+    # a key below the root, or at the root of the null node (hydra.sweeper.params.optimizer=...: "for root")
     raised_there = (isinstance(error, AttributeError) and "full_key: hydra.sweeper.params" in str(error)) or (
-        isinstance(error, AssertionError) and str(error) == "Unexpected type: None")
+        isinstance(error, AssertionError) and str(error).startswith("Unexpected type"))
     if not words or not raised_there:
         return None
     swept = []
@@ -319,15 +320,24 @@ def sweeper_params_override_message(error: Exception, argv: list[str]) -> str | 
             override = OverridesParser.create().parse_override(word)
         except Exception:  # noqa: BLE001, S112 - not parsed: no suggestion from it
             continue
-        value = override.value()
-        prefix = override.key_or_group.removeprefix("hydra.sweeper.params").lstrip(".")
-        pairs = value.items() if isinstance(value, dict) else [("", value)]
-        swept += [f"{'.'.join(part for part in (prefix, str(key)) if part)}={item}" for key, item in pairs]
+        swept += swept_overrides(override.key_or_group.removeprefix("hydra.sweeper.params").lstrip("."),
+                                 override.value())
     given = " ".join(words)
     suggestion = f" (-m {' '.join(swept)})" if swept else ""
     return (f"{given}: hydra.sweeper.params is null in the basic sweeper's schema and cannot be set on the command "
             f"line; allowed: the swept values as overrides{suggestion}, or hydra.sweeper.params in a config file "
             "(an experiment config, conf/experiment/README.md)")
+
+
+def swept_overrides(key: str, value: Any) -> list[str]:
+    """The basic sweeper's overrides for a ``hydra.sweeper.params`` entry: ``{trainer: {max_epochs: '1,2'}}`` ->
+    ``trainer.max_epochs=1,2``, ``{optimizer: [sgd, adam]}`` -> ``optimizer=sgd,adam``."""
+    if isinstance(value, dict):
+        return [word for name, item in value.items()
+                for word in swept_overrides(".".join(part for part in (key, str(name)) if part), item)]
+    if isinstance(value, list):
+        value = ",".join(map(str, value))
+    return [f"{key}={value}"] if key else []
 
 
 def name_too_long_message(error: OSError, multirun: bool) -> str:
