@@ -57,6 +57,17 @@ def test_a_workers_job_sees_the_sweep_stopped_by_the_signal_the_mark_names_at_mo
     assert watch.stopped() is None  # not looked at again yet: a step costs a clock reading, not a stat
     clock[0] += 0.2
     assert watch.stopped() == signal.SIGTERM
-    (tmp_path / STOP_MARK).write_text("")  # a mark without a name (being written): a stop all the same
+    (tmp_path / STOP_MARK).write_text("")  # a mark that names nothing: the command's stop all the same
     clock[0] += 1.0
     assert watch.stopped() == signal.SIGINT
+
+
+def test_a_mark_a_worker_wrote_on_its_own_signal_stops_no_other_jobs_training(tmp_path, restored_stop_handlers):
+    """A signal to one worker alone in its job's start-up marks the stop (no queued job starts), but the command and
+    the other workers got none: their training goes on, as before the watch."""
+    from trainlab.sweep.worker_stop import SweepStopWatch, stop_marked
+
+    with WorkerJobSignals(tmp_path) as signals, pytest.raises(StartupStop):
+        signals.handle(signal.SIGTERM, None)
+    assert stop_marked(tmp_path)  # queued jobs do not start
+    assert SweepStopWatch(tmp_path).stopped() is None  # another worker's training job goes on

@@ -57,6 +57,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab import startup_interrupt
+from trainlab.atomic_files import write_text_atomically
 from trainlab.search.stop_signals import StopSignals
 from trainlab.sweep.blocked_stop_signals import keep_stop_signals_from_processes, let_stop_signals_in
 from trainlab.sweep.stop_at_once import quiet_resource_trackers, stop_sweep_at_once
@@ -96,11 +97,14 @@ def in_a_worker() -> bool:
     return jobs_train_in_workers(multirun_launcher()) and command is not None and command != str(os.getpid())
 
 
-def mark_stop(sweep_dir: Path, signum: int = signal.SIGINT) -> None:
-    """Mark the sweep stopped by ``signum`` (its name is the mark's content, see :class:`SweepStopWatch`)."""
+def mark_stop(sweep_dir: Path, signum: int = signal.SIGINT, by_command: bool = True) -> None:
+    """Mark the sweep stopped by ``signum``: the mark says the signal and whether the command got it (``SIGINT
+    command``) or a worker alone (``SIGINT worker``), see :class:`SweepStopWatch`. Written whole (a temporary file
+    renamed): a job looking at it never reads half of it."""
     try:
         sweep_dir.mkdir(parents=True, exist_ok=True)
-        (sweep_dir / STOP_MARK).write_text(signal.Signals(signum).name)
+        write_text_atomically(sweep_dir / STOP_MARK,
+                              f"{signal.Signals(signum).name} {'command' if by_command else 'worker'}")
     except OSError as error:  # the jobs already training stop all the same; queued ones would train
         log.warning("could not mark the stop in %s (%s): jobs the pool starts from now on will train", sweep_dir, error)
 
@@ -123,8 +127,9 @@ class SweepStopWatch:
     a script or scheduler that signals the command alone. The command said "every job saves its checkpoint and
     stops" and waited, while the running jobs trained to their end. :meth:`stopped` tells the job's interrupt
     handling (:class:`~trainlab.callbacks.graceful_shutdown.GracefulShutdown`, at each step boundary) to stop as on
-    that signal; it looks at the mark at most every :attr:`interval_s` seconds (one ``stat``), so a step costs a
-    clock reading."""
+    that signal; it reads the mark at most every :attr:`interval_s` seconds, so a step costs a clock reading. A mark
+    a worker wrote on a signal of its own (in a job's start-up, or after its training) keeps queued jobs from
+    starting but stops no other job's training: the command and the other workers got no signal."""
 
     def __init__(self, sweep_dir: Path, interval_s: float = 0.5) -> None:
         self.mark = sweep_dir / STOP_MARK
@@ -139,11 +144,13 @@ class SweepStopWatch:
             return None
         self.next_look = now + self.interval_s
         try:
-            name = self.mark.read_text().strip()
+            name, _, writer = self.mark.read_text().strip().partition(" ")
         except FileNotFoundError:
             return None
-        except OSError:  # there, but unreadable: a stop all the same
-            name = ""
+        except OSError:  # there, but unreadable: the command's stop all the same
+            name, writer = "", "command"
+        if writer == "worker":
+            return None
         return getattr(signal, name) if name in ("SIGINT", "SIGTERM") else signal.SIGINT
 
 
@@ -291,7 +298,7 @@ class WorkerJobSignals:
         return startup_interrupt.STARTUP_ENDS != self.startup_ends
 
     def handle(self, signum: int, frame: object) -> None:
-        mark_stop(self.sweep_dir, signum)
+        mark_stop(self.sweep_dir, signum, by_command=False)
         if not self.training_began():
             raise StartupStop(signum)
 
