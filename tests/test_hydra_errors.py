@@ -726,6 +726,11 @@ def test_a_missing_option_an_experiment_file_chooses_names_that_file(train_in_pr
     file = tmp_path / "my_conf" / "experiment" / "copied_template.yaml"
     assert result.stderr.strip().splitlines()[-1].startswith(
         f"error: optimizer=my_sdg (chosen in {file}): no option 'my_sdg' in config group optimizer; allowed: adagrad, ")
+    # another experiment choosing it too, which this command does not compose, is not named
+    (tmp_path / "my_conf" / "experiment" / "another.yaml").write_text(file.read_text())
+    again = train_in_process("--config-dir", str(tmp_path / "my_conf"), "experiment=copied_template",
+                             f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert again.stderr.strip().splitlines()[-1].startswith(f"error: optimizer=my_sdg (chosen in {file}): ")
     typed = train_in_process("--config-dir", str(tmp_path / "my_conf"), "optimizer=my_sdg")  # typed: no file named
     assert typed.stderr.strip().splitlines()[-1].startswith("error: optimizer=my_sdg: no option 'my_sdg' in ")
     assert not (tmp_path / "sweep").exists()

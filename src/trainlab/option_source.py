@@ -60,11 +60,34 @@ def choosing_files(group: str, option: str, dirs: list[Path]) -> list[Path]:
     return found
 
 
+def command_line_configs(argv: list[str], dirs: list[Path]) -> set[Path]:
+    """The config files the command line chose, as paths under ``dirs``: ``<group>/<option>.yaml`` of each
+    ``group=option`` word and the primary config (``--config-name``, else ``train``)."""
+    from hydra._internal.utils import get_args_parser
+
+    try:
+        args, _ = get_args_parser().parse_known_args(argv)
+    except SystemExit:  # not Hydra's command line: no options read
+        args = None
+    names = {f"{(args.config_name if args is not None and args.config_name else 'train')}.yaml"}
+    for word in argv:
+        key, sep, value = word.partition("=")
+        if sep and not word.startswith("-"):
+            names |= {f"{override_key(key).lstrip('/')}/{choice}.yaml" for choice in re.split(r"[\s,()\[\]]+", value)
+                      if choice}
+    return {directory / name for directory in dirs for name in names}
+
+
 def chosen_in(group: str, option: str, argv: list[str] | None = None) -> str:
     """`` (chosen in <file>)`` for a choice of ``option`` the command line did not make, where a file of the config
-    search path makes it; else empty."""
+    search path makes it - the one the command line chose (``experiment=mine``) where it is among them, else
+    `` (chosen in one of <files>)``, as the files that choose it are not all composed; else empty."""
     argv = sys.argv[1:] if argv is None else argv
     if typed_choice(group, option, argv):
         return ""
-    files = choosing_files(group, option, search_path_dirs())
-    return f" (chosen in {', '.join(map(str, files))})" if files else ""
+    dirs = search_path_dirs()
+    files = choosing_files(group, option, dirs)
+    chosen = [path for path in files if path in command_line_configs(argv, dirs)]
+    if chosen or len(files) == 1:
+        return f" (chosen in {', '.join(map(str, chosen or files))})"
+    return f" (chosen in one of {', '.join(map(str, files))})" if files else ""
