@@ -41,10 +41,14 @@ installed at the end of ``on_multirun_start``), submitit's ``.submitit/``. A swe
 existed (a ``ckpt_path=last`` or ``resume_sweep=true`` sweep of the stacked launcher or a search) gets back the
 ``multirun.yaml`` Hydra's sweeper had rewritten, where its launcher trains in this process and no job had started.
 A directory that existed before the command (a ``hydra.run.dir`` or ``hydra.sweep.dir`` of the user's) is recorded
-once the checks pass (:class:`EarlierDir`), and a refusal found once Hydra wrote there - a network of one's own that
-returns the wrong shape, found as a job's task builds it, whatever the launcher - takes back what the command wrote,
-where that is Hydra's files alone (:func:`take_back_hydra_files`): the files and job directories it added go, the
-records it rewrote are put back and the logs it appended to are cut back.
+once the checks pass and the command holds its lock (:class:`EarlierDir`; a search's sweep directory, which its
+workers share with other commands, is not locked, and nothing is taken back there), and a refusal found once Hydra
+wrote there - a network of one's own that returns the wrong shape, found as a job's task builds it, whatever the
+launcher - takes back what the command wrote, where that is Hydra's files alone (:func:`take_back_hydra_files`): the
+files and job directories it added go, the records it rewrote are put back and the job's log (``train.log``, a
+sweep's in each job directory) is cut back to its earlier length. Any other file changed there - a ``console.log``
+of the user's that the command's output is appended to - keeps everything as it is. A failed run that a refused
+retry moved to ``attempts/<n>/`` (:func:`set_failed_attempt_aside`, which says so) stays there.
 
 The training task repeats these checks for its own callers (tests, launchers that run jobs in-process); in a
 multirun each job's config and ``ckpt_path`` are checked there, once Hydra has made the job's directory (the
@@ -84,7 +88,7 @@ from trainlab.atomic_files import write_atomically
 from trainlab.checkpoint_path import resolve_checkpoint
 from trainlab.config_keys import is_under, override_key, override_lines
 from trainlab.config_switches import check_switches
-from trainlab.dir_lock import lock_output_dir, release_output_dirs
+from trainlab.dir_lock import holds_lock_over, lock_output_dir, release_output_dirs
 from trainlab.errors import ConfigError, OutputLocationError, UserError, exit_for_user_error
 from trainlab.hydra_plugin_keys import check_plugin_keys
 from trainlab.job_view import job_view
@@ -365,16 +369,21 @@ def holds_only_hydra_files(directory: Path) -> bool:
 @dataclass(frozen=True)
 class EarlierDir:
     """A run or sweep directory that existed before this command (a ``hydra.run.dir`` or ``hydra.sweep.dir`` of the
-    user's, a run resumed in its own), as the command found it once its checks had passed: each entry's path inside
-    it with ``(size, mtime_ns)`` (None for a directory), and the bytes of the records Hydra rewrites in place
-    (``multirun.yaml``, ``.hydra/*.yaml``). See :func:`take_back_hydra_files`."""
+    user's, a run resumed in its own), as the command found it once its checks had passed and it held the
+    directory's lock - after a failed run found there was moved to ``attempts/<n>/`` (:func:`set_failed_attempt_aside`:
+    a refused retry leaves it there, and says so as it moves it): each entry's path inside it with
+    ``(size, mtime_ns)`` (None for a directory), the bytes of the records Hydra rewrites in place (``multirun.yaml``,
+    ``.hydra/*.yaml``), the name of the job's log (``<hydra.job.name>.log``) and whether it is a sweep's (the log is
+    then each job directory's, not the sweep directory's). See :func:`take_back_hydra_files`."""
 
     directory: Path
     entries: dict[Path, tuple[int, int] | None]
     records: dict[Path, bytes]
+    job_log: str = "train.log"
+    sweep: bool = False
 
     @classmethod
-    def of(cls, directory: Path) -> EarlierDir:
+    def of(cls, directory: Path, job_log: str = "train.log", sweep: bool = False) -> EarlierDir:
         entries = directory_entries(directory)
         records = {}
         for path, state in entries.items():
@@ -383,7 +392,15 @@ class EarlierDir:
                     records[path] = (directory / path).read_bytes()
                 except OSError:  # unreadable: a change to it is not taken back
                     pass
-        return cls(directory, entries, records)
+        return cls(directory, entries, records, job_log, sweep)
+
+    def is_job_log(self, relative: Path) -> bool:
+        """Whether ``relative`` is the log Hydra writes for a job there: ``<job name>.log`` in the run directory, or
+        in a job directory of a sweep (not the sweep directory itself). Any other log - the user's own ``console.log``
+        that the command's output is appended to - is not Hydra's to cut back."""
+        if relative.name != self.job_log:
+            return False
+        return len(relative.parts) >= 2 if self.sweep else len(relative.parts) == 1
 
 
 def directory_entries(directory: Path) -> dict[Path, tuple[int, int] | None]:
@@ -407,9 +424,10 @@ EARLIER_OUTPUT_DIR: list[EarlierDir] = []
 
 def hydra_files_to_take_back(earlier: EarlierDir) -> tuple[list[Path], list[Path], list[Path]] | None:
     """What this command wrote into ``earlier``'s directory since it was recorded, where that is Hydra's files alone
-    (:func:`hydra_file`): ``(files it added, records and logs it changed, directories it added)``. None where it wrote
-    anything else (a job that trained, a failed attempt set aside, a ``status.json``), removed anything, or changed
-    a file whose earlier content was not kept - then the refusal keeps the directory as it is."""
+    (:func:`hydra_file`; of the logs, only the job's: :meth:`EarlierDir.is_job_log`): ``(files it added, records
+    and job logs it changed, directories it added)``. None where it wrote anything else (a job that trained, a
+    failed attempt set aside, a ``status.json``, a line appended to a log of the user's), removed anything, or
+    changed a file whose earlier content was not kept - then the refusal keeps the directory as it is."""
     directory = earlier.directory
     if not directory.is_dir():
         return None
@@ -418,10 +436,14 @@ def hydra_files_to_take_back(earlier: EarlierDir) -> tuple[list[Path], list[Path
         return None
     added = [path for path, state in now.items() if state is not None and path not in earlier.entries]
     changed = [path for path, state in now.items() if state is not None and earlier.entries.get(path, state) != state]
-    if not all(hydra_file(path, is_link=(directory / path).is_symlink()) for path in added):
+    def hydras(path: Path) -> bool:  # a log only where it is the job's (in .submitit/, submitit's)
+        return (hydra_file(path, is_link=(directory / path).is_symlink())
+                and (path.suffix != ".log" or path.parts[0] == SUBMITIT_FOLDER or earlier.is_job_log(path)))
+
+    if not all(hydras(path) for path in added):
         return None
-    for path in changed:  # a record Hydra rewrote (its earlier bytes kept), or a log Hydra appended to
-        if path not in earlier.records and not (path.suffix == ".log" and now[path][0] >= earlier.entries[path][0]):
+    for path in changed:  # a record Hydra rewrote (its earlier bytes kept), or the job's log Hydra appended to
+        if path not in earlier.records and not (earlier.is_job_log(path) and now[path][0] >= earlier.entries[path][0]):
             return None
     new_dirs = sorted((path for path, state in now.items() if state is None and path not in earlier.entries),
                       key=lambda path: len(path.parts), reverse=True)
@@ -430,7 +452,7 @@ def hydra_files_to_take_back(earlier: EarlierDir) -> tuple[list[Path], list[Path
 
 def refusal_takes_back(directory: Path) -> bool:
     """Whether a refusal now (exit status 2) leaves ``directory``, which existed before this command, as the command
-    found it (:func:`take_back_hydra_files`)."""
+    found it once it held its lock (:func:`take_back_hydra_files`)."""
     return any(earlier.directory == directory and hydra_files_to_take_back(earlier) is not None
                for earlier in EARLIER_OUTPUT_DIR)
 
@@ -440,9 +462,10 @@ def take_back_hydra_files(earlier: EarlierDir) -> None:
     Hydra's files there (:func:`hydra_files_to_take_back`: a refusal found once Hydra had written - a network of
     one's own returning the wrong shape, found as the task builds it), it removes the files and directories it
     added (a job's ``.hydra/`` and ``train.log``, a sweep's ``multirun.yaml``), puts back the records it rewrote and
-    cuts the logs it appended to back to their earlier length: the directory is as the command found it, as a
-    directory the command made is removed (:func:`remove_refused_output_dir`). What cannot be undone is named in a
-    warning; the refusal keeps its message and exit status."""
+    cuts the job's log back to its earlier length: the directory is as the command found it once it held its lock
+    (a failed run set aside under ``attempts/<n>/`` stays there: :class:`EarlierDir`), as a directory the command
+    made is removed (:func:`remove_refused_output_dir`). What cannot be undone is named in a warning; the refusal
+    keeps its message and exit status."""
     plan = hydra_files_to_take_back(earlier)
     if plan is None:
         return
@@ -547,8 +570,9 @@ class Preflight(Callback):
             exit_on_user_error(lambda: take_output_dir(run_dir, "hydra.run.dir"))  # after every check
             exit_on_user_error(lambda: set_failed_attempt_aside(config))  # once cleaned, under the lock
         NEW_RUN_DIR[:] = made  # set once the lock is held: a command refused by it removes nothing
-        if writes_run_files() and not made and run_dir.is_dir():  # a refusal takes back what Hydra writes there
-            EARLIER_OUTPUT_DIR[:] = [EarlierDir.of(run_dir)]
+        if writes_run_files() and not made and run_dir.is_dir() and holds_lock_over(run_dir):
+            # a refusal takes back what Hydra writes there; only under the lock, where no other command writes
+            EARLIER_OUTPUT_DIR[:] = [EarlierDir.of(run_dir, f"{config.hydra.job.name}.log")]
 
     def on_run_end(self, config: DictConfig, **kwargs: Any) -> None:
         forget_new_output_dirs()  # the run was not refused: its directory is its own from now on
@@ -606,8 +630,10 @@ class Preflight(Callback):
                 # after every check; cleaned before any job starts, whichever process will train it
                 exit_on_user_error(lambda: take_output_dir(sweep_dir, "hydra.sweep.dir", sweep=True))
         NEW_SWEEP_DIR[:] = made  # this multirun's (a process may run several)
-        if writes_run_files() and not made and sweep_dir.is_dir():  # a refusal takes back what Hydra writes there
-            EARLIER_OUTPUT_DIR[:] = [EarlierDir.of(sweep_dir)]
+        if writes_run_files() and not made and sweep_dir.is_dir() and holds_lock_over(sweep_dir):
+            # a refusal takes back what Hydra writes there; only under the lock (a basic sweep's), not in a search's
+            # directory, which its workers share with other commands
+            EARLIER_OUTPUT_DIR[:] = [EarlierDir.of(sweep_dir, f"{config.hydra.job.name}.log", sweep=True)]
         # in-process launchers only: a worker's job starts where this process cannot see it (joblib, submitit)
         recorded = sweep_dir / "multirun.yaml"
         if in_process and recorded.is_file() and not recorded.is_symlink():
