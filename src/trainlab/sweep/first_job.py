@@ -20,7 +20,8 @@ processes of their own (joblib, submitit), the keys of each group are left to th
 them alike (:func:`key_checks_alike`): checking them imports torch and Lightning, seconds that process would spend
 for nothing, and a misspelt key is then refused by every job - the command ends with exit status 2 and removes the
 sweep directory, which holds only Hydra's files. Jobs that differ there (``-m optimizer=momentum,adam
-++optimizer.momentum=0.9``: Adam takes no momentum) are checked here in full: the jobs a key would not refuse trained
+++optimizer.momentum=0.9``: Adam takes no momentum; ``+init.scale=1.0,abc``: a value of another type than the
+argument's annotation) are checked here in full: the jobs a key would not refuse trained
 to their end in their workers, the refused one stopped the sweep after them, and their directories stayed.
 
 Left to the sweep itself: the checks of this machine (its GPU and data: :func:`trainlab.preflight.check_multirun_values`
@@ -167,22 +168,44 @@ def checkpoint_path_here(ckpt_path: Any, job: DictConfig) -> bool:
 KEYED_GROUPS = ("data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks")
 
 
+#: the packages whose targets' values have rules of their own, checked on the command line
+#: (:func:`trainlab.preflight.check_multirun_values`): an integer there stands for a float as well
+CHECKED_TARGETS = ("trainlab.", "torch.")
+
+
 def key_structure(value: Any) -> Any:
-    """A config value's key names and ``_target_`` values, at every depth, without its other values (a plain
-    container, as ``OmegaConf.to_container`` gives it)."""
+    """A config value's key names and ``_target_`` values, at every depth, and for the arguments of a node with a
+    ``_target_`` the kind of their values (:func:`value_kind`) - what the check of the targets' annotated argument
+    types (:func:`~trainlab.config_validation.check_argument_types`) answers by -, without the values themselves (a
+    plain container, as ``OmegaConf.to_container`` gives it)."""
     if isinstance(value, dict):
-        return tuple(sorted((str(key), item if key == "_target_" else key_structure(item))
+        target = value.get("_target_")
+        exact = target is not None and not str(target).startswith(CHECKED_TARGETS)
+        return tuple(sorted((str(key), item if key == "_target_" else
+                             key_structure(item) if isinstance(item, dict | list) or target is None else
+                             value_kind(item, exact_numbers=exact))
                             for key, item in value.items()))
     if isinstance(value, list):
         return tuple(key_structure(item) for item in value)
     return None
 
 
+def value_kind(value: Any, exact_numbers: bool) -> str:
+    """The type of an argument's value as the type check sees it: ``'abc'`` for ``scale: float`` is refused, ``2``
+    and ``0.5`` are not. ``exact_numbers``: an integer and a float are told apart (``channels: int`` of one's own
+    network refuses ``16.5``); else both are a number (trainlab's and torch's targets, whose numeric keys have rules
+    of their own: a sweep of ``optimizer.lr=0.1,1`` is still alike)."""
+    if isinstance(value, bool) or value is None or not isinstance(value, int | float):
+        return type(value).__name__
+    return type(value).__name__ if exact_numbers else "number"
+
+
 def key_check_inputs(job: DictConfig) -> tuple[Any, ...]:
     """What the checks that ``validate_config(keys=False)`` leaves out read of a composed job: each keyed group's key
-    names and ``_target_``s (its keys against the target's arguments; the optimizer's class and first step, probed)
-    and whether ``model.weight_decay`` is positive (the probe asks whether the optimizer applies it). Values are
-    read unresolved: a swept value is a literal."""
+    names and ``_target_``s (its keys against the target's arguments; the optimizer's class and first step, probed),
+    the kinds of the targets' argument values (their annotated types) and whether ``model.weight_decay`` is
+    positive (the probe asks whether the optimizer applies it). Values are read unresolved: a swept value is a
+    literal."""
     groups = []
     for group in KEYED_GROUPS:
         node = job.get(group)
@@ -197,8 +220,10 @@ def key_checks_alike(jobs: list[DictConfig]) -> bool:
     """Whether every job would get the same answer from the key checks (:func:`key_check_inputs` the same): then a
     key refused is refused in every job, before any trains, and leaving it to the jobs leaves nothing behind. A
     sweep over values (``seed``, ``optimizer.lr``, ``model.net.dropout``) is alike; one over a group's option, a
-    ``_target_`` or a key's presence, or over ``model.weight_decay`` across 0, is not. An optimizer of one's own
-    whose step fails for some of its swept argument values only is left to its job."""
+    ``_target_`` or a key's presence, over ``model.weight_decay`` across 0, or over values of other types
+    (``+init.scale=1.0,2.0,abc`` for an initializer of one's own annotated ``scale: float``: its third job was refused
+    after the first two had trained), is not. An optimizer of one's own whose step fails for some of its swept
+    argument values only is left to its job."""
     return len({key_check_inputs(job) for job in jobs}) <= 1
 
 
