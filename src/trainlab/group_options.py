@@ -17,9 +17,11 @@ group sets it: ``trainer.limit_train_batches``, which only ``debug=limit`` sets)
     torch.optim.Adam takes it; allowed: add it with +optimizer.foreach=false, or an option whose config sets foreach
     - optimizer=adagrad, ...
 
-except ``optimizer.weight_decay``, which the classifier's parameter groups replace: added, it would be refused, so
-its message is that refusal (:func:`~trainlab.optimizer_requirements.replaced_key_message`), naming
-``model.weight_decay``.
+except a non-zero ``optimizer.weight_decay``, which the classifier's parameter groups replace: added, it would be
+refused, so its message is that refusal (:func:`~trainlab.optimizer_requirements.replaced_key_message`), naming
+``model.weight_decay`` - also for a sweep with one such value among its values (``-m optimizer.weight_decay=0,0.1``,
+whose job 1 is composed with 0). Which values are refused is
+:func:`~trainlab.optimizer_requirements.refused_weight_decay`'s one rule; a 0, null or no number is added with ``+``.
 
 The options are read from the config search path of the Hydra that composed the config (each option's own YAML,
 not composed); the chosen option is the one whose ``_target_`` is the node's. A key that no option of the group
@@ -33,6 +35,8 @@ from typing import Any
 
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
+
+from trainlab.optimizer_requirements import REPLACED_KEY, override_values, refused_weight_decay, replaced_key_message
 
 
 def settable_keys(node: Any) -> list[str]:
@@ -116,20 +120,43 @@ def option_sets_what_its_target_lacks(group: str, chosen: str, key: str, node: D
             f"allowed: remove {key} from {group}/{chosen}.yaml, or point its _target_ at a class that takes {key}")
 
 
+def command_line_override(full_key: str) -> str | None:
+    """The command line's last override that sets ``full_key`` without ``+`` (``optimizer.weight_decay=0,0.1``, a
+    sweep as typed), or None."""
+    import sys
+
+    words = [word for word in sys.argv[1:] if word.partition("=")[0] == full_key and "=" in word]
+    return words[-1] if words else None
+
+
+def replaced_key_refusal(node: Any, key: str, given: str | None) -> str | None:
+    """The refusal of ``optimizer.weight_decay`` set on an optimizer whose config leaves it out, when a value it
+    gets - the typed one, each of a sweep's, or its yaml's - is one :func:`check_optimizer_key` refuses (adding it
+    with ``+`` would be refused in turn); None for 0, null or no number, for which ``+`` is the way out."""
+    if given is not None and "=" in given:
+        text = given.partition("=")[2]
+        values = override_values(given.lstrip("+"))
+    elif isinstance(node, DictConfig) and key in node:  # set in an optimizer's yaml
+        values = [OmegaConf.select(node, key, default=None)]
+        text = str(values[0])
+    else:
+        return None
+    if values is None or not any(refused_weight_decay(value) for value in values):
+        return None
+    return replaced_key_message(REPLACED_KEY, text)
+
+
 def option_lacks_key_message(full_key: str, node: Any, given: str | None = None) -> str | None:
     """The one-line message for ``<group>.<key>`` set on a group's option that has no such key while other options
     of the group have it (see the module docstring); None when it is no such case. ``given``: the override as
     typed, for the ``+`` line that adds a key the option's config leaves out but its target takes
     (``optimizer=torch_adam optimizer.foreach=false``)."""
-    from trainlab.optimizer_requirements import replaced_key_message
-
-    value = given.partition("=")[2] if given and "=" in given else None
-    if value is None and isinstance(node, DictConfig) and full_key.rpartition(".")[2] in node:  # set in a yaml
-        value = OmegaConf.select(node, full_key.rpartition(".")[2], default="<value>")
-    replaced = replaced_key_message(full_key, "<value>" if value is None else value)
-    if replaced is not None:  # optimizer.weight_decay: not to be added with +, which would be refused in turn
-        return replaced
     group, _, key = full_key.rpartition(".")
+    if full_key == REPLACED_KEY:
+        given = command_line_override(full_key) or given  # a multirun composes job 1 with the sweep's first value
+        refused = replaced_key_refusal(node, key, given)
+        if refused is not None:  # optimizer.weight_decay=0.1: not to be added with +, which would be refused in turn
+            return refused
     options = group_options(group) if group else {}
     chosen = chosen_option(node, options)
     if chosen is not None and key in settable_keys(options[chosen]):  # the option's own yaml sets what its class lacks

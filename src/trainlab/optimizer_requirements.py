@@ -63,13 +63,35 @@ def replaced_key_message(full_key: str, value: object = "<value>") -> str | None
             f"allowed: {REPLACED_BY}={value} with {REPLACED_KEY} unset or 0")
 
 
+def refused_weight_decay(value: object) -> bool:
+    """Whether ``optimizer.weight_decay=value`` is refused: a non-zero number, which λ would replace. A 0 changes
+    nothing, and null or a string is no number (the optimizer's own checks say): the one rule of both
+    :func:`check_optimizer_key` and :func:`~trainlab.group_options.option_lacks_key_message`."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and value != 0
+
+
+def override_values(override: str) -> list[object] | None:
+    """The values ``key=value`` gives its key, typed as Hydra types them (``0`` -> 0, ``null`` -> None, ``abc`` ->
+    'abc'); each value of a sweep (``0,0.1``, ``range(...)``). None when it is no override of one or more values:
+    one that does not parse, or an interval."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    try:
+        parsed = OverridesParser.create().parse_override(override)
+        if not parsed.is_sweep_override():
+            return [parsed.value()]
+        return list(parsed.sweep_iterator()) if parsed.is_discrete_sweep() else None
+    except (HydraException, ValueError, TypeError):
+        return None
+
+
 def check_optimizer_key(cfg: DictConfig) -> None:
-    """Refuse a non-zero ``optimizer.weight_decay``: the parameter groups' λ (``model.weight_decay``) replaces it. A
-    0 is let through (it changes nothing), and so is no number (the optimizer's own checks say)."""
+    """Refuse a non-zero ``optimizer.weight_decay`` (:func:`refused_weight_decay`): the parameter groups' λ
+    (``model.weight_decay``) replaces it."""
     value = OmegaConf.select(cfg, REPLACED_KEY, default=None)
-    if value in (None, 0) or isinstance(value, bool) or not isinstance(value, int | float):
-        return
-    raise ConfigError(replaced_key_message(REPLACED_KEY, value))
+    if refused_weight_decay(value):
+        raise ConfigError(replaced_key_message(REPLACED_KEY, value))
 
 
 #: errors of an optimizer's own code (a rule's signature, a method not written): refused before the run. Others - a
