@@ -13,6 +13,7 @@ from trainlab.printed_trainlab import trainlab_command
 from trainlab.recorded_yaml import read_recorded_mapping
 from trainlab.sweep.job_dirs import sweep_job_dirs
 from trainlab.sweep.summary import collect_jobs, swept_keys
+from trainlab.sweep.summary_callback import recorded_sweep_keys
 
 
 @dataclass
@@ -185,7 +186,7 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
                 f"sweep is over, or follow it live with: tensorboard --logdir {sweep_dir} - or stopped without one "
                 "(killed): finish it with its command and resume_sweep=true")
         raise FileNotFoundError(f"{sweep_dir} holds no job with a status.json: is it a trainlab multirun directory?")
-    keys = swept_keys(statuses)
+    keys = swept_keys(statuses, always=recorded_sweep_keys(sweep_dir))  # summary.csv's columns
     jobs = []
     for status in statuses:
         path = sweep_dir / status["job"]

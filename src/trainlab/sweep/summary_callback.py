@@ -51,27 +51,42 @@ def sweep_keys(hydra_config: DictConfig) -> list[str]:
     ``hydra_config``: the sweep's own, or one of its jobs' (a sweep stopped in its job), whose overrides are the
     job's values, so the sweep's are read from its ``multirun.yaml``. They are the columns of ``summary.csv``
     however many jobs have recorded their end: a stopped sweep's one job listed every override as a column."""
-    import yaml
+    from omegaconf import OmegaConf
+
+    if OmegaConf.select(hydra_config, "job.num", default=None) is not None:  # a job's: the sweep's lines recorded
+        # no readable record: the searched keys, and the keys whose values differ, as before
+        return recorded_sweep_keys(Path(str(hydra_config.sweep.dir))) or list(swept_params(hydra_config))
+    return keys_swept_by(hydra_config)
+
+
+def keys_swept_by(sweep_hydra: DictConfig) -> list[str]:
+    """The keys a sweep's own ``hydra`` node sweeps: its ``sweeper.params``, then its command line's sweeps."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
-    from omegaconf import OmegaConf
-    from omegaconf.errors import OmegaConfBaseException
 
     from trainlab.config_keys import override_lines
-    from trainlab.sweep.job_dirs import MULTIRUN_YAML
 
-    keys = list(swept_params(hydra_config))
-    task = hydra_config.overrides.get("task")
-    if OmegaConf.select(hydra_config, "job.num", default=None) is not None:  # a job's: the sweep's lines recorded
-        try:
-            task = OmegaConf.load(Path(str(hydra_config.sweep.dir)) / MULTIRUN_YAML).hydra.overrides.get("task")
-        except (OSError, yaml.YAMLError, OmegaConfBaseException, AttributeError):  # no readable record: the
-            return keys  # columns are the keys whose values differ, as before
+    keys = list(swept_params(sweep_hydra))
     try:
-        overrides = OverridesParser.create().parse_overrides(override_lines(task))
+        overrides = OverridesParser.create().parse_overrides(override_lines(sweep_hydra.overrides.get("task")))
     except HydraException:
         return keys
     return keys + [o.key_or_group for o in overrides if o.is_sweep_override() and o.key_or_group not in keys]
+
+
+def recorded_sweep_keys(sweep_dir: Path) -> list[str]:
+    """:func:`keys_swept_by` the sweep in ``sweep_dir``, read from its ``multirun.yaml``; [] when there is none to
+    read. ``trainlab report`` compares the jobs by these keys, as ``summary.csv`` has them for columns: one rule."""
+    import yaml
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from trainlab.sweep.job_dirs import MULTIRUN_YAML
+
+    try:
+        return keys_swept_by(OmegaConf.load(Path(sweep_dir) / MULTIRUN_YAML).hydra)
+    except (OSError, yaml.YAMLError, OmegaConfBaseException, AttributeError):
+        return []
 
 
 def exit_if_no_job_completed(counts: dict[str, int], sweep_dir: Path) -> None:
