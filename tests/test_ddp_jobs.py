@@ -412,8 +412,11 @@ def test_a_rank_uses_the_data_source_it_is_handed_without_downloading(make_cfg, 
     from trainlab.data import mnist_datamodule
     from trainlab.distributed import rank_process
 
-    def must_not_download(data_dir, timeout):
-        raise AssertionError("a rank tried the download its job's process had decided on")
+    tried = []
+
+    def must_not_download(data_dir, timeout):  # recorded: data.source=auto catches what a download raises
+        tried.append(data_dir)
+        raise RuntimeError("a rank tried the download its job's process had decided on")
 
     monkeypatch.setattr(mnist_datamodule, "download_torchvision_mnist", must_not_download)
     monkeypatch.setattr(mnist_datamodule, "AUTO_DOWNLOAD_FAILURES", {})
@@ -426,6 +429,7 @@ def test_a_rank_uses_the_data_source_it_is_handed_without_downloading(make_cfg, 
     with restored_logging():  # the rank's logging set-up, undone
         assert rank_process.run(payload, rank=1) == ({"kind": "completed"}, 0)
     assert received == {"data_source": "bundled"}
+    assert tried == []
     monkeypatch.undo()  # the real train(), the download still failing loudly
     monkeypatch.setattr(mnist_datamodule, "download_torchvision_mnist", must_not_download)
     monkeypatch.setattr(mnist_datamodule, "AUTO_DOWNLOAD_FAILURES", {})
@@ -433,6 +437,8 @@ def test_a_rank_uses_the_data_source_it_is_handed_without_downloading(make_cfg, 
     train(make_cfg(*SHORT, "data.source=auto", f"paths.data_dir={tmp_path / 'data'}", output_dir=run_dir),
           data_source="bundled")
     assert status(run_dir)["data_source"] == "bundled"
+    assert tried == []  # before, a download tried and failed fell back to the bundled sample all the same
+    assert mnist_datamodule.AUTO_DOWNLOAD_FAILURES == {}
 
 
 @pytest.mark.slow  # ~20 s on 2 cores: a DDP job
