@@ -39,6 +39,10 @@ TYPED = """\
         pass
 
 
+    def kw_scaled(module, scale: float = 1.0, **kwargs) -> None:  # takes any key: one to interpolate from
+        pass
+
+
     def eight() -> int:
         return 8
 
@@ -106,6 +110,8 @@ def refusal(node: dict, key: str) -> str | None:
      "model.net.channels=true is invalid; allowed: an integer (f2_typed.SmallCNN's channels: int)"),
     ({"a": "abc", "net": {"_target_": "f2_typed.SmallCNN", "channels": "${model.a}"}}, "model",
      "model.net.channels='abc' is invalid; allowed: an integer (f2_typed.SmallCNN's channels: int)"),
+    ({"_target_": "f2_typed.kw_scaled", "other": "abc", "scale": "${.other}"}, "init",  # checked by its value
+     "init.scale='abc' is invalid; allowed: a float (f2_typed.kw_scaled's scale: float)"),
 ])
 def test_a_value_of_another_type_than_the_annotation_is_refused_naming_key_value_and_type(typed_module, node, key,
                                                                                           line):
@@ -116,7 +122,7 @@ def test_a_value_of_another_type_than_the_annotation_is_refused_naming_key_value
     {"_target_": "f2_typed.scaled", "_partial_": True, "scale": 2},  # an integer for a float
     {"_target_": "f2_typed.scaled", "_partial_": True, "scale": 0.5},
     {"_target_": "f2_typed.scaled", "_partial_": True, "scale": "???"},  # missing: its own error, where it is read
-    {"_target_": "f2_typed.loose", "other": 2, "scale": "${.other}"},  # an interpolation: its value is checked
+    {"_target_": "f2_typed.kw_scaled", "other": 2, "scale": "${.other}"},  # an interpolation: its value is checked
     {"_target_": "f2_typed.optional_scale", "scale": None, "gain": None, "name": "y", "flag": True, "either": "a",
      "sloppy": None},
     {"_target_": "f2_typed.optional_scale", "either": 3, "sloppy": 1},
@@ -128,6 +134,19 @@ def test_values_that_work_are_not_refused(typed_module, node):
     (a name the module lacks) are not checked; nor are nested nodes, missing values and interpolations that resolve
     only in a run."""
     assert refusal(node, "init") is None
+
+
+@pytest.mark.parametrize("node", [
+    {"_target_": "f2_typed.optional_scale", "name": "${hydra:runtime.output_dir}"},  # a str once the run has one
+    {"_target_": "f2_typed.kw_scaled", "scale": "${hydra:runtime.output_dir}"},
+    {"_target_": "f2_typed.kw_scaled", "scale": "${.nowhere}"},  # resolves nowhere: its own check says
+])
+def test_an_interpolation_that_does_not_resolve_at_the_check_is_left_unchecked(typed_module, node):
+    """Here no Hydra has composed the config, so ``${hydra:...}`` does not resolve: the check does not guess its
+    value (a str annotation's or a float's alike)."""
+    from trainlab.config_validation import check_argument_types
+
+    check_argument_types(OmegaConf.create({"init": node}).init, "init")  # raises if checked
 
 
 @pytest.mark.parametrize("overrides, line", [
