@@ -818,3 +818,20 @@ def test_a_search_rewrites_only_a_sweep_functions_error_and_a_failed_cast_keeps_
     with pytest.raises(OverrideParseException) as error:
         OverridesParser.create().parse_overrides([override])
     assert one_line_message(error.value).startswith(line)
+
+
+@pytest.mark.parametrize(("word", "cause"), [
+    ("init.std=${.nowhere}", "Interpolation key 'nowhere' not found"),
+    ("trainer.max_epochs=${oc.env:TRAINLAB_TEST_UNSET_VARIABLE}",
+     "KeyError raised while resolving interpolation: \"Environment variable 'TRAINLAB_TEST_UNSET_VARIABLE' not "
+     "found\"")])
+def test_an_interpolation_that_cannot_resolve_is_one_line_before_anything_is_written(train_in_process, tmp_path, word,
+                                                                                      cause):
+    """Its check raised OmegaConf's error inside the preflight, which Hydra turned into a warning: the run directory
+    was made and the run ended with a traceback, exit status 1."""
+    result = train_in_process("init=normal", word, f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: {word}: {cause}; allowed: an interpolation that resolves (of a key the config has: "
+        "${model.weight_decay}, ${.lr}; of an environment variable that is set), or a value")
+    assert not (tmp_path / "run").exists()

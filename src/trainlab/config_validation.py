@@ -717,6 +717,39 @@ def check_optimized_metric(cfg: DictConfig, searched: Collection[str] = (), jobs
                           f"{', '.join(reported)}{null}")
 
 
+def check_interpolations_name_keys(node: Any, path: str = "") -> None:
+    """Refuse an interpolation that cannot resolve: it names a key the config does not have (``init.std=${.nowhere}``)
+    or its resolver fails (``${oc.env:UNSET}``). The check of its value raised OmegaConf's error from inside the
+    preflight, which Hydra turned into a warning - the run directory was made, and the run ended with the traceback
+    (exit status 1). Hydra's own (``${hydra:...}``) and one that points at a value still missing (``???``) are left
+    to resolve where they are used."""
+    from omegaconf.errors import InterpolationResolutionError, InterpolationToMissingValueError
+
+    items = node.items_ex(resolve=False) if isinstance(node, DictConfig) else enumerate(node)
+    for key, _ in items:
+        name = f"{path}.{key}" if path and isinstance(node, DictConfig) else (f"{path}[{key}]" if path else str(key))
+        if path == "" and key == "hydra":
+            continue
+        child = node._get_node(key)
+        if isinstance(child, (DictConfig, ListConfig)):
+            if not child._is_none() and not child._is_missing() and not child._is_interpolation():
+                check_interpolations_name_keys(child, name)
+            elif not child._is_interpolation():
+                continue
+        if child is None or not child._is_interpolation() or "${hydra:" in str(child._value()):
+            continue
+        try:
+            child._dereference_node()
+        except InterpolationToMissingValueError:
+            continue
+        except InterpolationResolutionError as error:
+            raise ConfigError(f"{name}={child._value()}: {str(error).splitlines()[0]}; allowed: an interpolation "
+                              "that resolves (of a key the config has: ${model.weight_decay}, ${.lr}; of an "
+                              "environment variable that is set), or a value") from None
+        except Exception:  # noqa: BLE001, S112 - another resolution error: left to where the value is used
+            continue
+
+
 def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[str] = (),
                     keys: bool = True) -> None:
     """Raise :class:`ConfigError` for the first problem found (see the module docstring). ``machine=False`` leaves
@@ -730,6 +763,7 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
         header = ("; an experiment config needs '# @package _global_' as its first line" if unknown[0] == "experiment"
                   else "")
         raise ConfigError(f"{unknown[0]}: unknown top-level key; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}{header}")
+    check_interpolations_name_keys(cfg)
     check_values(cfg)
     check_callback_values(cfg)
     check_devices_fit_the_accelerator(cfg, machine)
