@@ -835,3 +835,16 @@ def test_an_interpolation_that_cannot_resolve_is_one_line_before_anything_is_wri
         f"error: {word}: {cause}; allowed: an interpolation that resolves (of a key the config has: "
         "${model.weight_decay}, ${.lr}; of an environment variable that is set), or a value")
     assert not (tmp_path / "run").exists()
+
+
+def test_an_interpolation_in_a_list_that_cannot_resolve_is_named_by_its_index():
+    """The walk read a list's items resolved, so the check itself raised OmegaConf's error there."""
+    from omegaconf import OmegaConf
+
+    from trainlab.config_validation import check_interpolations_name_keys
+    from trainlab.errors import ConfigError
+
+    check_interpolations_name_keys(OmegaConf.create({"sizes": [1, "${width}"], "width": 2, "out": "${hydra:x}"}))
+    with pytest.raises(ConfigError, match=r"^model\.net\.hidden_sizes\[1\]=\$\{nope\}: Interpolation key 'nope' "
+                                          r"not found; allowed: "):
+        check_interpolations_name_keys(OmegaConf.create({"model": {"net": {"hidden_sizes": [100, "${nope}"]}}}))

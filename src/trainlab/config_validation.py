@@ -725,8 +725,8 @@ def check_interpolations_name_keys(node: Any, path: str = "") -> None:
     to resolve where they are used."""
     from omegaconf.errors import InterpolationResolutionError, InterpolationToMissingValueError
 
-    items = node.items_ex(resolve=False) if isinstance(node, DictConfig) else enumerate(node)
-    for key, _ in items:
+    keys = list(node.keys()) if isinstance(node, DictConfig) else range(len(node))  # not resolved: by key
+    for key in keys:
         name = f"{path}.{key}" if path and isinstance(node, DictConfig) else (f"{path}[{key}]" if path else str(key))
         if path == "" and key == "hydra":
             continue
