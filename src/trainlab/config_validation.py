@@ -731,12 +731,13 @@ def check_interpolations_name_keys(node: Any, path: str = "") -> None:
         if path == "" and key == "hydra":
             continue
         child = node._get_node(key)
-        if isinstance(child, (DictConfig, ListConfig)):
-            if not child._is_none() and not child._is_missing() and not child._is_interpolation():
+        if child is None:
+            continue
+        if not child._is_interpolation():
+            if isinstance(child, (DictConfig, ListConfig)) and not child._is_none() and not child._is_missing():
                 check_interpolations_name_keys(child, name)
-            elif not child._is_interpolation():
-                continue
-        if child is None or not child._is_interpolation() or "${hydra:" in str(child._value()):
+            continue
+        if "${hydra:" in str(child._value()):
             continue
         try:
             child._dereference_node()
