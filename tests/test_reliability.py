@@ -369,11 +369,16 @@ def test_ctrl_c_while_joblibs_workers_start_stops_the_sweep_without_a_traceback(
                            start_new_session=True)
     try:
         deadline = time.monotonic() + 120
+        workers = 0
         while time.monotonic() < deadline and run.poll() is None:  # both workers started: they are importing
-            listing = subprocess.run(["ps", "-o", "args=", "-g", str(run.pid)], capture_output=True, text=True)
-            if listing.stdout.count("popen_loky_posix") == 2:
+            # -ww: whole command lines (ps cuts them at the terminal's width otherwise, COLUMNS or stdin's tty)
+            listing = subprocess.run(["ps", "-ww", "-o", "args=", "-g", str(run.pid)], capture_output=True,
+                                     text=True)
+            workers = listing.stdout.count("popen_loky_posix")
+            if workers == 2:
                 break
             time.sleep(0.05)
+        assert workers == 2, f"the sweep's two workers were not seen starting (exit status {run.poll()})"
         os.killpg(run.pid, signal.SIGINT)  # a terminal's Ctrl-C
         stdout, stderr = run.communicate(timeout=300)
     finally:
@@ -397,7 +402,8 @@ def processes_left(group: int, seconds: float = 10.0) -> list[str]:
     itself once the processes it tracks for have)."""
     deadline = time.monotonic() + seconds
     while True:
-        listing = subprocess.run(["ps", "-o", "pid=,stat=,args=", "-g", str(group)], capture_output=True, text=True)
+        listing = subprocess.run(["ps", "-ww", "-o", "pid=,stat=,args=", "-g", str(group)], capture_output=True,
+                                 text=True)
         left = [line for line in listing.stdout.splitlines() if line.split()[1:2] != ["Z"]]
         if not left or time.monotonic() > deadline:
             return left
