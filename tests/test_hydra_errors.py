@@ -286,6 +286,19 @@ def test_a_key_no_option_of_its_group_sets_but_its_target_takes_is_offered_with_
     assert misspelt.stderr.splitlines()[-1].endswith("; did you mean max_epochs?")
 
 
+@pytest.mark.parametrize(("sweep", "added"), [
+    (["optimizer=torch_adam", "optimizer.foreach=true,false"], "+optimizer.foreach=true,false"),
+    (["trainer.limit_train_batches=2,3"], "+trainer.limit_train_batches=2,3")])
+def test_a_swept_key_to_add_with_a_plus_is_offered_with_all_its_values(train_in_process, tmp_path, sweep, added):
+    """The + advice for a sweep named job 1's value as Hydra typed it (``+optimizer.foreach=True`` for
+    ``optimizer.foreach=true,false``): pasted, it ran one value of the two."""
+    result = train_in_process("-m", *sweep, f"hydra.sweep.dir={tmp_path / 's'}")
+    assert result.returncode == 2
+    line = result.stderr.strip().splitlines()[-1]
+    assert f"allowed: add it with {added}" in line, line  # before: +optimizer.foreach=True, +...limit_train_batches=2
+    assert not (tmp_path / "s").exists()
+
+
 @pytest.mark.parametrize(("overrides", "line"), ANOTHER_OPTION_TAKES_IT,
                          ids=[" ".join(overrides) for overrides, _ in ANOTHER_OPTION_TAKES_IT])
 def test_a_key_the_chosen_option_lacks_names_the_options_that_take_it(train_in_process, tmp_path, overrides, line):

@@ -150,10 +150,12 @@ def option_lacks_key_message(full_key: str, node: Any, given: str | None = None)
     """The one-line message for ``<group>.<key>`` set on a group's option that has no such key while other options
     of the group have it (see the module docstring); None when it is no such case. ``given``: the override as
     typed, for the ``+`` line that adds a key the option's config leaves out but its target takes
-    (``optimizer=torch_adam optimizer.foreach=false``)."""
+    (``optimizer=torch_adam optimizer.foreach=false``); the command line's own override of the key comes first, so
+    that a sweep's ``+`` line keeps all its values (``+optimizer.foreach=true,false``)."""
     group, _, key = full_key.rpartition(".")
+    # as typed: a multirun composes job 1 with the sweep's first value (+optimizer.foreach=True for true,false)
+    given = command_line_override(full_key) or given
     if full_key == REPLACED_KEY:
-        given = command_line_override(full_key) or given  # a multirun composes job 1 with the sweep's first value
         refused = replaced_key_refusal(node, key, given)
         if refused is not None:  # optimizer.weight_decay=0.1: not to be added with +, which would be refused in turn
             return refused
