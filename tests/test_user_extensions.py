@@ -577,7 +577,8 @@ def test_a_broken_yaml_of_an_option_not_chosen_does_not_hide_another_mistake(tra
 
 def test_an_options_own_yaml_setting_a_key_its_class_lacks_is_told_to_change_that_yaml(train_in_process, tmp_path):
     """The way out offered was the option itself (``optimizer=extraarg optimizer.momentum=0.9``), and a sibling
-    option's misuse of the key offered it too."""
+    option's misuse of the key offered it too. The file is named by its path: ``optimizer/extraarg.yaml`` did not
+    say that it is the --config-dir's."""
     conf = tmp_path / "own_conf"
     (conf / "optimizer").mkdir(parents=True)
     (conf / "optimizer" / "extraarg.yaml").write_text(
@@ -587,7 +588,7 @@ def test_an_options_own_yaml_setting_a_key_its_class_lacks_is_told_to_change_tha
     assert result.stderr.strip().splitlines()[-1] == (
         "error: optimizer.momentum: optimizer=extraarg sets momentum in its yaml, but its trainlab.optim.sgd.SGD takes "
         "no momentum (it takes: compile, foreach, lr, weight_decay); allowed: remove momentum from "
-        "optimizer/extraarg.yaml, or point its _target_ at a class that takes momentum")
+        f"{conf / 'optimizer' / 'extraarg.yaml'}, or point its _target_ at a class that takes momentum")
     other = train_in_process("--config-dir", str(conf), "optimizer=sgd", "optimizer.momentum=0.9",
                              f"hydra.run.dir={tmp_path / 'b'}")
     assert other.returncode == 2

@@ -31,6 +31,7 @@ initialized (a config composed by a test, then checked).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from hydra.core.global_hydra import GlobalHydra
@@ -69,6 +70,22 @@ def group_options(group: str) -> dict[str, DictConfig]:
         if loaded is not None and isinstance(loaded.config, DictConfig):
             options[option] = loaded.config
     return options
+
+
+def option_file(group: str, option: str) -> str:
+    """Where the option's yaml lies: the file's path where it came from a directory of the search path (the
+    checkout's conf/ or a --config-dir, which may hold an option of the same name), else ``<group>/<option>.yaml``."""
+    written = f"{group}/{option}.yaml"
+    if not GlobalHydra.instance().is_initialized():
+        return written
+    repository = getattr(GlobalHydra.instance().config_loader(), "repository", None)
+    try:
+        loaded = repository.load_config(f"{group}/{option}") if repository is not None else None
+    except Exception:  # noqa: BLE001 - a file that cannot be read: its name as written is what the message can give
+        return written
+    if loaded is None or not str(loaded.path).startswith("file://"):
+        return written  # a package's config (pkg://): no file to edit in place
+    return str(Path(str(loaded.path).removeprefix("file://")) / written)
 
 
 def chosen_option(node: DictConfig | dict, options: dict[str, DictConfig]) -> str | None:
@@ -117,7 +134,8 @@ def option_sets_what_its_target_lacks(group: str, chosen: str, key: str, node: D
         accepted = []
     takes = f" (it takes: {', '.join(accepted)})" if accepted else ""
     return (f"{group}.{key}: {group}={chosen} sets {key} in its yaml, but its {node._target_} takes no {key}{takes}; "
-            f"allowed: remove {key} from {group}/{chosen}.yaml, or point its _target_ at a class that takes {key}")
+            f"allowed: remove {key} from {option_file(group, chosen)}, or point its _target_ at a class that takes "
+            f"{key}")
 
 
 def command_line_override(full_key: str) -> str | None:
