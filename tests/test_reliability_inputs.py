@@ -800,6 +800,21 @@ def test_a_basic_sweep_whose_later_job_would_be_refused_names_it_and_runs_none(t
     assert not (tmp_path / "outputs").exists()
 
 
+@pytest.mark.parametrize("launcher", ["basic", "stacked"])
+def test_a_later_job_refused_by_the_config_checks_is_named_by_every_launcher(train_in_process, tmp_path, launcher):
+    """The stacked launcher refused job 1's backwards mode in a single run's words, without saying which job of the
+    sweep it was (job 0 is fine) - the basic launcher's preflight names it."""
+    result = train_in_process("-m", "callbacks=early_stopping", "callbacks.early_stopping.mode=max,min",
+                              "debug=limit", f"hydra/launcher={launcher}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: callbacks.early_stopping.mode=min counts a lower val/acc as better, and val/acc is an accuracy (higher "
+        "is better); allowed: callbacks.early_stopping.mode=max, or callbacks.early_stopping.monitor=val/loss to "
+        "minimise with callbacks.early_stopping.mode=min (in job 1_callbacks.early_stopping.mode=min,"
+        "data.source=bundled of the sweep; no job was run)"], result.stderr
+    assert not (tmp_path / "outputs").exists()
+
+
 def test_a_basic_sweep_whose_first_job_alone_would_be_refused_names_it(train_in_process, tmp_path):
     result = train_in_process("-m", "optimizer=adam,momentum", "++optimizer.momentum=0.9", "debug=limit")
     assert result.returncode == 2

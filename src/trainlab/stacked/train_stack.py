@@ -104,9 +104,14 @@ def completed_objectives(jobs: list[StackJob]) -> dict[int, float | None]:
     """Steps 1 and 2 of the module docstring, before anything is written: the recorded objective of each job that
     ``resume_sweep=true`` skips (by index; :func:`~trainlab.run_dir.recorded_objective_to_skip`), after every other
     job's config is validated and its directories checked - a directory holding another run is refused here
-    (:func:`~trainlab.run_dir.check_run_dir_free`)."""
+    (:func:`~trainlab.run_dir.check_run_dir_free`). A config refused names its job, as the basic launcher's
+    preflight does (``... (in job 1_seed=2 of the sweep; no job was run)``: :func:`raise_first_refusal`)."""
+    from trainlab.sweep.first_job import raise_first_refusal
+
     skipped = {}
-    for index, job in enumerate(jobs):
+
+    def check(index: int) -> None:
+        job = jobs[index]
         check_switches(job.cfg)  # resume_sweep=no would count as true
         output_dir, resume_sweep = Path(job.cfg.paths.output_dir), job.cfg.get("resume_sweep")
         if resume_sweep:
@@ -114,12 +119,14 @@ def completed_objectives(jobs: list[StackJob]) -> dict[int, float | None]:
                                                          job.cfg.get("optimized_metric"))
             if skip:
                 skipped[index] = objective
-                continue
+                return
         validate_config(job.cfg)
         check_optimized_metric(job.cfg, jobs="the sweep's jobs report")
         check_task_locations(job.cfg)
         if not resume_sweep:
             check_run_dir_free(output_dir, resuming_checkpoint=job.cfg.get("ckpt_path") is not None)
+
+    raise_first_refusal(check, [job.job_name for job in jobs])
     return skipped
 
 
