@@ -781,15 +781,16 @@ def test_storage_forms_and_errors(tmp_path):
     assert isinstance(journal.storage, optuna.storages.JournalStorage) and not journal.in_sweep_dir
     assert (tmp_path / "study.log").is_file()
     missing = tmp_path / "no" / "such" / "dir"
-    for spec, cause in [(f"sqlite:///{missing}/x.db", "unable to open database file"),
-                        ("nosuchdb://user:secret@host/db", "Can't load plugin: sqlalchemy.dialects:nosuchdb"),
-                        (f"journal:{missing}/x.log", f"No such file or directory: {missing}/x.log"),
-                        (None, f"No such file or directory: {missing}/optuna.journal")]:
+    for spec, what, cause in [
+            (f"sqlite:///{missing}/x.db", f"no directory {missing} for the database file", f"mkdir -p {missing}"),
+            ("nosuchdb://user:secret@host/db", "cannot open", "Can't load plugin: sqlalchemy.dialects:nosuchdb"),
+            (f"journal:{missing}/x.log", "cannot open", f"No such file or directory: {missing}/x.log"),
+            (None, "cannot open", f"No such file or directory: {missing}/optuna.journal")]:
         with pytest.raises(ConfigError) as error:
             open_storage(spec, missing)
         message = str(error.value)
         named = "null" if spec is None else spec.replace("secret", "***")
-        assert message.startswith(f"hydra.sweeper.storage={named}: cannot open")
+        assert message.startswith(f"hydra.sweeper.storage={named}: {what}")
         assert cause in message and "secret" not in message
         assert message.endswith("; allowed: null (<hydra.sweep.dir>/optuna.journal), an RDB URL (sqlite:///file.db, "
                                 "postgresql://user:pass@host/db, mysql+pymysql://user:pass@host/db) or "
@@ -992,9 +993,12 @@ def test_two_processes_share_one_study(data_dir, tmp_path):
                                                              "optuna.samplers.Sobol: not an importable class"),
     ("model.weight_decay=interval(1e-4,1e-5)", "error: model.weight_decay=interval(1e-4,1e-5): the interval's start "
                                                "0.0001 is not below its end 1e-05; allowed: interval(a, b), "),
+    # SQLite's own word was "OperationalError: unable to open database file", naming no directory
     ("hydra.sweeper.storage=sqlite:////nonexistent/dir/study.db", "error: hydra.sweeper.storage=sqlite:////"
-                                                                  "nonexistent/dir/study.db: cannot open the study "
-                                                                  "storage"),
+                                                                  "nonexistent/dir/study.db: no directory "
+                                                                  "/nonexistent/dir for the database file (SQLite "
+                                                                  "does not make one); allowed: an existing directory "
+                                                                  "(mkdir -p /nonexistent/dir), or null"),
     ("hydra.sweeper.direction=max", "error: hydra.sweeper.direction=max is invalid; allowed: maximize, minimize"),
     # no node where the sampler's and the space's go (tracebacks before, exit 1)
     ("hydra.sweeper.sampler=tpe", "error: hydra.sweeper.sampler='tpe' is not a sampler's settings"),

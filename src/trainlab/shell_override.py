@@ -111,10 +111,14 @@ def train_command(overrides: Iterable[str], replacing: dict[str, Any], multirun:
     return " ".join(words)
 
 
+#: a search's study storage, whose relative file the command that continues it names by its absolute path
+STORAGE_KEY = "hydra.sweeper.storage"
+
+
 def finish_sweep_command(sweep_dir: str | os.PathLike) -> str:
     """The sweep's own command (its config options and overrides as its ``multirun.yaml`` records them) with
     ``resume_sweep=true`` and ``hydra.sweep.dir=<sweep_dir>``, the directory made absolute (the command may be pasted
-    elsewhere);
+    elsewhere), as is a search's relative study file (``hydra.sweeper.storage=sqlite:///study.db``);
     ``<the same overrides>`` stands for them where no ``multirun.yaml`` can be read."""
     sweep_dir = os.path.abspath(str(sweep_dir))
     replacing = {"resume_sweep": "true", "hydra.sweep.dir": sweep_dir}
@@ -125,6 +129,14 @@ def finish_sweep_command(sweep_dir: str | os.PathLike) -> str:
     except (OSError, yaml.YAMLError, OmegaConfBaseException, TypeError):  # no readable record: not rebuilt
         return (f"{python_train_py()} <the same overrides> resume_sweep=true "
                 f"{shell_override('hydra.sweep.dir', sweep_dir)}")
+    storage = [override for override in overrides if override_key(override) == STORAGE_KEY]
+    if storage and not storage[-1].partition("=")[2].startswith(("'", '"')):
+        from trainlab.search.storage import absolute_storage  # a search's: optuna is imported already
+
+        # a relative study file (sqlite:///study.db) is this directory's: the command may be pasted elsewhere
+        written = storage[-1].partition("=")[2]
+        if absolute_storage(written) != written:
+            replacing[STORAGE_KEY] = absolute_storage(written)
     return train_command(overrides, replacing, multirun=True, options=options)
 
 

@@ -23,6 +23,12 @@
 A storage that cannot be opened (no such directory, unknown scheme, no server, missing driver) is a
 :class:`~trainlab.errors.ConfigError` naming the key and the forms above, raised before any trial starts. Passwords
 never appear in messages or results files.
+
+A relative file (``sqlite:///study.db``, ``journal:study.log``) is the current directory's, as SQLAlchemy and Optuna
+read it: it is named by its absolute path in the log, the results file and the command that continues a search
+(:func:`absolute_storage`), so that the command finds the same study from another directory. A file the search
+created for a command that is then refused (a resume that names another storage than the sweep's, a settings
+mismatch) is removed again where it holds no trial: "nothing was changed" stays true.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ import sqlalchemy.exc
 from optuna.storages import BaseStorage, RDBStorage
 from sqlalchemy.engine import make_url
 
-from trainlab.errors import ConfigError
+from trainlab.errors import ConfigError, UserError
 from trainlab.search.journal_file import open_journal_file
 from trainlab.search.sqlite_wal import restore_default_mode, use_wal_where_safe
 from trainlab.typed_values import typed
@@ -55,11 +61,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class StudyStorage:
-    """An opened storage, how to name it to a user (no password), and whether it is the sweep dir's own."""
+    """An opened storage, how to name it to a user (no password), whether it is the sweep dir's own, and the file
+    opening it created (None: it was there, or the storage is no file)."""
 
     storage: BaseStorage
     description: str
     in_sweep_dir: bool
+    created_file: Path | None = None
 
     def close(self) -> None:
         """Close the storage's database connections; an SQLite file the search used in WAL mode is put back in the
@@ -67,12 +75,26 @@ class StudyStorage:
         if the storage is used again."""
         if isinstance(self.storage, RDBStorage):
             restore_default_mode(self.storage.engine)
+            self.storage.engine.dispose()
+
+    def holds_trials(self) -> bool:
+        """Whether a study in the storage holds a trial (an unreadable storage counts as holding some)."""
+        try:
+            return any(summary.n_trials for summary in self.storage.get_all_studies())
+        except Exception:  # noqa: BLE001 - kept, not removed, when it cannot be read
+            return True
 
     def __enter__(self) -> StudyStorage:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        refused = exc_type is not None and issubclass(exc_type, UserError)
+        remove = refused and self.created_file is not None and not self.holds_trials()
         self.close()
+        if remove:  # the refused command's own file: nothing is left behind
+            for leftover in (self.created_file, *(self.created_file.with_name(self.created_file.name + suffix)
+                                                  for suffix in ("-wal", "-shm", "-journal"))):
+                leftover.unlink(missing_ok=True)
 
 
 def hide_password(url: str) -> str:
@@ -101,15 +123,56 @@ def open_storage(spec: str | None, sweep_dir: Path) -> StudyStorage:
     if not isinstance(spec, str):
         raise ConfigError(f"{KEY}={typed(spec)} is invalid; allowed: {ALLOWED}")
     if spec.startswith(JOURNAL_PREFIX):
-        path = Path(spec[len(JOURNAL_PREFIX):].removeprefix("//"))
+        path = journal_path(spec)
         if not str(path) or str(path) == ".":
             raise ConfigError(f"{KEY}={spec}: no file after 'journal:'; allowed: {ALLOWED}")
-        return StudyStorage(open_journal_file(path, KEY, spec, ALLOWED), f"{JOURNAL_PREFIX}{path}", in_sweep_dir=False)
+        path = path.absolute()
+        existed = path.exists()
+        return StudyStorage(open_journal_file(path, KEY, spec, ALLOWED), f"{JOURNAL_PREFIX}{path}", in_sweep_dir=False,
+                            created_file=None if existed else path)
     if "://" not in spec:  # a file name where a URL goes: optuna.journal, study.db
         form = f"sqlite:///{spec}" if spec.endswith((".db", ".sqlite", ".sqlite3")) else f"{JOURNAL_PREFIX}{spec}"
         raise ConfigError(f"{KEY}={spec} is no database URL (<dialect>://...) and no journal (journal:<file>); did you "
                           f"mean hydra.sweeper.storage={form}? allowed: {ALLOWED}")
-    return StudyStorage(open_rdb(spec, spec), hide_password(spec), in_sweep_dir=False)
+    url, path = absolute_storage(spec), sqlite_file(spec)
+    if path is not None and not path.parent.is_dir():
+        raise ConfigError(f"{KEY}={spec}: no directory {path.parent} for the database file (SQLite does not make "
+                          f"one); allowed: an existing directory (mkdir -p {path.parent}), or {ALLOWED}")
+    existed = path is not None and path.exists()
+    return StudyStorage(open_rdb(url, spec), hide_password(url), in_sweep_dir=False,
+                        created_file=path if path is not None and not existed else None)
+
+
+def journal_path(spec: str) -> Path:
+    """The file of ``journal:<file>`` (``journal://<file>`` too), as written."""
+    return Path(spec[len(JOURNAL_PREFIX):].removeprefix("//"))
+
+
+def sqlite_file(spec: str) -> Path | None:
+    """The absolute path of an ``sqlite:`` URL's database file (relative: the current directory's, as SQLAlchemy
+    opens it); None for another dialect, an in-memory database or a URL that does not parse."""
+    try:
+        url = make_url(spec)
+    except sqlalchemy.exc.ArgumentError:
+        return None
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:"):
+        return None
+    return Path(url.database).absolute()
+
+
+def absolute_storage(spec: str) -> str:
+    """``spec`` with a relative file made absolute against the current directory - ``sqlite:///study.db`` ->
+    ``sqlite:////home/me/study.db``, ``journal:study.log`` -> ``journal:/home/me/study.log`` - so that it names the
+    same file from another directory; any other storage unchanged."""
+    if spec.startswith(JOURNAL_PREFIX):
+        path = journal_path(spec)
+        return spec if not str(path) or str(path) == "." else f"{JOURNAL_PREFIX}{path.absolute()}"
+    path = sqlite_file(spec)
+    if path is None:
+        return spec
+    url = make_url(spec)
+    return url.set(database=str(path)).render_as_string(hide_password=False)
 
 
 # Workers that open a new database at the same moment race to create Optuna's schema: the loser sees the
