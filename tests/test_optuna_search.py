@@ -792,9 +792,9 @@ def test_storage_forms_and_errors(tmp_path):
         named = "null" if spec is None else spec.replace("secret", "***")
         assert message.startswith(f"hydra.sweeper.storage={named}: {what}")
         assert cause in message and "secret" not in message
-        assert message.endswith("; allowed: null (<hydra.sweep.dir>/optuna.journal), an RDB URL (sqlite:///file.db, "
-                                "postgresql://user:pass@host/db, mysql+pymysql://user:pass@host/db) or "
-                                "journal:<file>")
+        assert "; allowed: " in message and message.endswith(
+            "null (<hydra.sweep.dir>/optuna.journal), an RDB URL (sqlite:///file.db, postgresql://user:pass@host/db, "
+            "mysql+pymysql://user:pass@host/db) or journal:<file>")
 
 
 
