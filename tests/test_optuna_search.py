@@ -487,6 +487,40 @@ def test_a_study_goes_on_only_with_the_settings_its_trials_ran_with(tmp_path):
     assert len(load(sweep).trials) == 3
 
 
+def test_a_key_the_study_searched_and_this_search_fixes_is_named_as_searched_with_the_studys_space(tmp_path):
+    """Fixing a searched key on resume said ``optimizer.lr: (absent) in the study, 0.01 here`` (the study did search
+    it), and dropping a searched group ``optimizer._partial_: (absent) in the study, True here; ...``, naming
+    neither the searched key nor how the study searched it."""
+    sweep, chosen = tmp_path / "s", tmp_path / "chosen"
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=2"))
+    first = make_search(chosen, "hydra.sweeper.n_trials=2")
+    first.run([*first.config.hydra.overrides.task, "optimizer=choice(sgd,adam)"])  # as -m would
+    before = (sweep / "optuna.journal").read_bytes(), (chosen / "optuna.journal").read_bytes()
+    with pytest.raises(ConfigError) as refused:
+        run_search(make_search(sweep, "hydra.sweeper.n_trials=3", "resume_sweep=true", "optimizer.lr=0.01"))
+    assert str(refused.value) == (
+        f"the study 'hparams_random' in {sweep / 'optuna.journal'} searched optimizer.lr (each trial drew its own "
+        "value), and this search fixes it (optimizer.lr=0.01): its trials would not be comparable with the study's. "
+        "allowed: the study's own search space ('optimizer.lr=tag(log, interval(1e-06, 0.01))', as its trials drew "
+        "it), or a new hydra.sweep.dir for a search with optimizer.lr fixed")
+    with pytest.raises(ConfigError, match=r"searched optimizer \(each trial drew its own value\), and this search "
+                                          r"fixes it \(optimizer._partial_=True, optimizer._target_='trainlab.optim."
+                                          r"sgd.SGD'\).*allowed: the study's own search space \('optimizer="
+                                          r"choice\(sgd,adam\)', as its trials drew it\)"):
+        run_search(make_search(chosen, "hydra.sweeper.n_trials=3", "resume_sweep=true"))
+    assert ((sweep / "optuna.journal").read_bytes(), (chosen / "optuna.journal").read_bytes()) == before  # none asked
+
+
+@pytest.mark.parametrize("written", ["choice(sgd,adam)", "choice(0.1,'a b',true)", "interval(0.0, 0.5)",
+                                     "tag(log, interval(1e-06, 0.01))", "tag(int, interval(2, 9))",
+                                     "tag(int, log, interval(1, 64))", "range(10, 100, 10)", "range(0.1, 0.5, 0.1)"])
+def test_a_distribution_is_written_back_as_the_override_that_searches_it(written):
+    from trainlab.search.search_space import parse_search_space, searched_as
+
+    distribution = parse_search_space({}, [f"x={written}"]).distributions["x"]
+    assert parse_search_space({}, [searched_as("x", distribution)]).distributions["x"] == distribution
+
+
 @pytest.mark.parametrize("batch_norm", ["none", "custom"])
 def test_a_study_recorded_before_batch_norm_eps_existed_goes_on_unless_its_net_has_batch_norm(tmp_path, batch_norm):
     """Its settings lack model.net.batch_norm_eps: every such study was refused ('(absent) in the study, 1e-06

@@ -89,6 +89,22 @@ class SearchSpace:
                 for i in range(max(map(len, ends.values()), default=1))]
 
 
+def searched_as(key: str, distribution: BaseDistribution) -> str:
+    """The sweep override that searches ``key`` over ``distribution`` (the table of the module docstring read
+    backwards): ``optimizer=choice(sgd,adam)``, ``optimizer.lr=tag(log, interval(1e-05, 0.1))``."""
+    if isinstance(distribution, CategoricalDistribution):
+        return f"{key}=choice({','.join(map(override_value, distribution.choices))})"
+    low, high = distribution.low, distribution.high
+    step = getattr(distribution, "step", None)
+    if isinstance(distribution, IntDistribution):
+        if distribution.log:
+            return f"{key}=tag(int, log, interval({low}, {high}))"
+        return f"{key}=range({low}, {high + step}, {step})" if step != 1 else f"{key}=tag(int, interval({low}, {high}))"
+    if step is not None:
+        return f"{key}=range({low!r}, {high + step!r}, {step!r})"
+    return f"{key}=tag(log, interval({low!r}, {high!r}))" if distribution.log else f"{key}=interval({low!r}, {high!r})"
+
+
 def override_value(value: Any) -> str:
     """``value`` written so that Hydra's override parser reads back the same value (and type)."""
     if value is None:

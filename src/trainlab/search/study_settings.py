@@ -54,6 +54,7 @@ from trainlab.run_settings import (
     listed_differences,
     same_setting,
 )
+from trainlab.search.search_space import searched_as
 
 __all__ = ["RESULT_KEYS", "SETTINGS_ATTR", "check_study_settings", "left_out_keys", "recorded_settings",
            "same_setting", "study_settings"]
@@ -89,6 +90,19 @@ def recorded_settings(study: optuna.Study, created: bool) -> Any:
     return recorded
 
 
+def no_longer_searched_keys(study: optuna.Study, differing: list[tuple[str, str, str]]) -> dict[str, list]:
+    """The keys the study's trials searched (their distributions: ``optimizer.lr``, or a group such as
+    ``optimizer`` for ``optimizer=choice(sgd,adam)``) that this search sets to fixed values, each with the differing
+    settings under it that the study does not record (``differing``: :func:`differing_settings`'s triples)."""
+    searched = {key for trial in study.get_trials(deepcopy=False) for key in trial.distributions}
+    fixed: dict[str, list] = {}
+    for name, before, now in differing:
+        owner = next((key for key in sorted(searched) if is_under(name, [key])), None)
+        if owner is not None and before == "(absent)" and now != "(absent)":
+            fixed.setdefault(owner, []).append((name, now))
+    return fixed
+
+
 def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: str,
                          new_search: str = "a new hydra.sweep.dir", left_out: Iterable[str] = (),
                          created: bool = True, searched: Iterable[str] = ()) -> None:
@@ -122,6 +136,18 @@ def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: s
     differing = differing_settings(recorded, settings)
     if not differing:
         return
+    no_longer_searched = no_longer_searched_keys(study, differing)
+    if no_longer_searched:  # not "(absent) in the study": the study drew it, each trial its own value
+        key, fixed = next(iter(no_longer_searched.items()))
+        values = ", ".join(f"{name}={value}" for name, value in fixed[:SHOWN_DIFFERENCES])
+        more = f" and {len(fixed) - SHOWN_DIFFERENCES} more" if len(fixed) > SHOWN_DIFFERENCES else ""
+        distribution = next(trial.distributions[key] for trial in study.get_trials(deepcopy=False)
+                            if key in trial.distributions)
+        raise ConfigError(
+            f"the study {study.study_name!r} in {where} searched {', '.join(no_longer_searched)} (each trial drew "
+            f"its own value), and this search fixes it ({values}{more}): its trials would not be comparable with "
+            f"the study's. allowed: the study's own search space ('{searched_as(key, distribution)}', as its "
+            f"trials drew it), or {new_search} for a search with {key} fixed")
     changes = listed_differences(differing, SHOWN_DIFFERENCES, "{before} in the study, {now} here")
     raise ConfigError(
         f"the study {study.study_name!r} in {where} ran its trials with other settings than this search ({changes}"
