@@ -258,8 +258,7 @@ ANOTHER_OPTION_TAKES_IT = [  # overrides, the one line: the option that lacks th
     (["optimizer=torch_adam", "optimizer.foreach=false"],  # torch.optim.Adam takes it: + adds it
      "error: optimizer.foreach: optimizer=torch_adam does not set foreach in its config (its keys: lr, betas, eps), "
      "but its torch.optim.Adam takes it; allowed: add it with +optimizer.foreach=false, or an option whose config "
-     "sets foreach - optimizer=adagrad, optimizer=adam, optimizer=momentum, optimizer=nesterov, optimizer=rmsprop, "
-     "optimizer=sgd"),
+     f"sets foreach - {optimizers_taking('foreach')}"),
     (["scheduler=step", "scheduler.mode=max"],
      "error: scheduler.mode: scheduler=step takes no mode (its keys: step_size, gamma); allowed: one of its keys, or "
      "an option that takes mode - scheduler=plateau (e.g. scheduler=plateau scheduler.mode=min)"),
