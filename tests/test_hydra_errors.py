@@ -748,6 +748,53 @@ def test_a_missing_option_an_experiment_file_chooses_names_that_file(train_in_pr
     assert not (tmp_path / "sweep").exists()
 
 
+def test_the_primary_config_directory_is_searched_for_the_file_that_chose_a_missing_option(tmp_path):
+    """Hydra names the primary config directory by its bare path (``--config-dir``'s by ``file://``), so an
+    experiment of the checkout's own conf/ that chose a missing option was not named: only --config-dir files were."""
+    from trainlab.option_source import chosen_in, search_path_dirs
+
+    conf = tmp_path / "conf"
+    (conf / "experiment").mkdir(parents=True)
+    (conf / "train.yaml").write_text("defaults:\n  - _self_\n")
+    (conf / "experiment" / "mine.yaml").write_text("# @package _global_\ndefaults:\n  - override /optimizer: my_sdg\n")
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
+        assert conf in search_path_dirs()
+        chosen = chosen_in("optimizer", "my_sdg", ["experiment=mine"])
+        assert chosen == f" (chosen in {conf / 'experiment' / 'mine.yaml'})"
+    GlobalHydra.instance().clear()
+
+
+@pytest.mark.parametrize(("place", "told"), [
+    ("optimizers/mine.yaml", "found {dir}/optimizers/mine.yaml, where Hydra does not look for it: move it to "
+                             "{dir}/optimizer/mine.yaml"),
+    ("optimizer/mine.yml", "found {dir}/optimizer/mine.yml, where Hydra does not look for it: move it to "
+                           "{dir}/optimizer/mine.yaml (Hydra reads .yaml files only)"),
+    ("mine.yaml", "found {dir}/mine.yaml, where Hydra does not look for it: move it to {dir}/optimizer/mine.yaml")])
+def test_a_missing_option_whose_file_is_elsewhere_in_the_config_directory_says_where_to_move_it(
+        train_in_process, tmp_path, place, told):
+    """``no option 'mine' in config group optimizer`` named neither the misplaced file nor where options are read."""
+    conf = tmp_path / "my_conf"
+    (conf / place).parent.mkdir(parents=True, exist_ok=True)
+    (conf / place).write_text("_target_: trainlab.optim.sgd.SGD\n_partial_: true\nlr: 0.01\n")
+    result = train_in_process("--config-dir", str(conf), "optimizer=mine", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("error: optimizer=mine: no option 'mine' in config group optimizer; allowed: adagrad, ")
+    assert line.endswith("; " + told.format(dir=conf)), line
+    assert not (tmp_path / "run").exists()
+
+
+def test_an_option_of_another_group_is_no_misplaced_file():
+    """``scheduler=adam``: conf/optimizer/adam.yaml is the optimizer group's option, in its place."""
+    from trainlab.option_source import misplaced_option_file
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        assert misplaced_option_file("scheduler", "adam") == ""
+    GlobalHydra.instance().clear()
+
+
 @pytest.mark.parametrize(("word", "swept"), [
     ("hydra.sweeper.params={trainer.limit_train_batches:'2,3'}", "trainer.limit_train_batches=2,3"),
     ("hydra.sweeper.params.trainer.limit_train_batches='2,3'", "trainer.limit_train_batches=2,3"),

@@ -53,7 +53,7 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 
 from trainlab.errors import UserError, exit_for_user_error, exit_with_error_line
 from trainlab.group_options import option_lacks_key_message
-from trainlab.option_source import chosen_in
+from trainlab.option_source import chosen_in, misplaced_option_file
 from trainlab.output_locations import NAME_MAX, PATH_MAX
 from trainlab.override_separator import separator_advice
 from trainlab.sweep.worker_refusal import RefusedInWorker
@@ -146,7 +146,7 @@ def one_line_message(error: HydraException) -> str:
         group, _, option = error.missing_cfg_file.rpartition("/")
         options = sorted(error.options)
         return (f"{group}={option}{chosen_in(group, option)}: no option {option!r} in config group {group}; allowed: "
-                f"{', '.join(options)}" + did_you_mean(option, options))
+                f"{', '.join(options)}" + did_you_mean(option, options) + misplaced_option_file(group, option))
     cause = error.__cause__
     unknown_key = isinstance(cause, (ConfigKeyError, ConfigAttributeError)) and cause.full_key
     if unknown_key and isinstance(cause.parent_node, DictConfig):

@@ -22,15 +22,29 @@ MOST_FILES = 2000
 
 
 def search_path_dirs() -> list[Path]:
-    """The directories of the config search path Hydra composed with (``file://`` entries: the checkout's conf/,
-    each ``--config-dir``); empty where Hydra is not set up."""
+    """The directories of the config search path Hydra composed with (the checkout's conf/, which Hydra names by its
+    bare path, and each ``--config-dir``, a ``file://`` entry); empty where Hydra is not set up. Packages
+    (``pkg://``) and structured configs hold no files to read."""
     from hydra.core.global_hydra import GlobalHydra
 
     if not GlobalHydra.instance().is_initialized():
         return []
     elements = GlobalHydra.instance().config_loader().get_search_path().get_path()
-    return [Path(str(element.path).removeprefix("file://")) for element in elements
-            if str(element.path).startswith("file://")]
+    paths = [str(element.path) for element in elements]
+    return [Path(path.removeprefix("file://")) for path in paths
+            if path.startswith("file://") or ("://" not in path and Path(path).is_dir())]
+
+
+def main_config_dir() -> Path | None:
+    """The primary config directory (the checkout's conf/, Hydra's ``main`` provider); None where Hydra is not set
+    up or it is no directory."""
+    from hydra.core.global_hydra import GlobalHydra
+
+    if not GlobalHydra.instance().is_initialized():
+        return None
+    elements = GlobalHydra.instance().config_loader().get_search_path().get_path()
+    paths = [Path(str(element.path).removeprefix("file://")) for element in elements if element.provider == "main"]
+    return paths[0] if paths and paths[0].is_dir() else None
 
 
 def typed_choice(group: str, option: str, argv: list[str]) -> bool:
@@ -91,3 +105,26 @@ def chosen_in(group: str, option: str, argv: list[str] | None = None) -> str:
     if chosen or len(files) == 1:
         return f" (chosen in {', '.join(map(str, chosen or files))})"
     return f" (chosen in one of {', '.join(map(str, files))})" if files else ""
+
+
+def misplaced_option_file(group: str, option: str, dirs: list[Path] | None = None) -> str:
+    """``; found <file>, where Hydra does not look for it: move it to <dir>/<group>/<option>.yaml`` for a file named
+    after a missing option elsewhere in a directory of the config search path - a folder named otherwise
+    (``optimizers/mine.yaml``), the directory's root, a ``.yml`` file (Hydra reads ``.yaml`` only) - else empty.
+    Hydra's message named neither the file nor where options are read from."""
+    dirs = search_path_dirs() if dirs is None else dirs
+    # the groups every config directory shares (the checkout's conf/ has them all): an option of another group
+    # (conf/optimizer/adam.yaml for scheduler=adam) is in its place
+    main = main_config_dir()
+    groups = {path.relative_to(main).as_posix() for path in main.rglob("*") if path.is_dir()} if main else set()
+    for directory in dirs:
+        expected = directory / group / f"{option}.yaml"
+        for count, path in enumerate(sorted(directory.rglob(f"{option}.y*ml"))):
+            if count >= MOST_FILES:
+                break
+            in_its_place = path.suffix == ".yaml" and path.parent.relative_to(directory).as_posix() in groups
+            if path.suffix in (".yaml", ".yml") and path != expected and path.is_file() and not in_its_place:
+                why = " (Hydra reads .yaml files only)" if path.suffix == ".yml" else ""
+                return f"; found {path}, where Hydra does not look for it: move it to {expected}{why}"
+    return ""
+
