@@ -13,6 +13,13 @@ from trainlab.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def eighty_columns(monkeypatch):
+    """argparse wraps usage and help at the terminal's width (``COLUMNS``, else stdout's terminal, else 80): the
+    expected lines are its 80-column ones, here and in the interpreters these tests start, whatever ran pytest."""
+    monkeypatch.setenv("COLUMNS", "80")
+
+
 def test_python_m_trainlab_runs_the_trainlab_command():
     result = subprocess.run([sys.executable, "-m", "trainlab", "--help"], cwd=ROOT, capture_output=True, text=True,
                             timeout=120)
