@@ -23,6 +23,10 @@ def installed_from_a_wheel(tmp_path, monkeypatch):
     monkeypatch.delenv("TRAINLAB_ROOT", raising=False)
     elsewhere = tmp_path / "work"
     elsewhere.mkdir()
+    inside = next((directory for directory in elsewhere.parents if checkout.is_checkout(directory)), None)
+    if inside is not None:  # TMPDIR (pytest's tmp_path) below a checkout: from there the walk up finds it, rightly
+        pytest.skip(f"needs a directory outside any checkout, and the temporary directory {tmp_path} is inside "
+                    f"{inside} (set TMPDIR elsewhere)")
     monkeypatch.chdir(elsewhere)
     return site
 
