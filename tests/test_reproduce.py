@@ -9,6 +9,16 @@ import pytest
 from trainlab.cli import main
 
 
+@pytest.fixture(autouse=True)
+def no_trainlab_root(monkeypatch):
+    """No ``TRAINLAB_ROOT`` in effect, whatever the environment exported: the printed commands repeat the one in effect
+    (``TRAINLAB_ROOT=... trainlab reproduce ...``), and the expected lines are those of a command run without it.
+    Afterwards the environment's own is back, and none that a ``train.py`` run in this process set for the rest of
+    it (the slow test's reproduction) is left for the next test."""
+    monkeypatch.setenv("TRAINLAB_ROOT", "")  # records the environment's value, or its absence, to restore
+    monkeypatch.delenv("TRAINLAB_ROOT")
+
+
 @pytest.mark.slow
 def test_quick_reproduce_writes_every_figure_into_the_index(tmp_path, capsys):
     out = tmp_path / "reproduce"
