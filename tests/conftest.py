@@ -59,6 +59,11 @@ JOB_PYTHONPATH = os.pathsep.join(filter(None, [str(ROOT / "src"), str(ROOT / "te
 # OMP_NUM_THREADS=2 make test undoes it.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+# HYDRA_FULL_ERROR=1 exported in the shell (to debug one's own runs) makes every error the tests expect as one line
+# Hydra's traceback instead, in this process and in the train.py processes the tests start: the tests of that mode
+# set it themselves (``env={"HYDRA_FULL_ERROR": "1"}``).
+os.environ.pop("HYDRA_FULL_ERROR", None)
+
 # The printed commands name the interpreter `python` where `python` on PATH is the one that runs them
 # (trainlab/printed_python.py): the tests run as in an activated venv, this interpreter's directory first on PATH,
 # whatever PATH started them (`.venv/bin/python -m pytest`, `make test`). Their train.py processes inherit it.
