@@ -71,6 +71,20 @@ def test_the_cli_prints_the_replaced_files(tmp_path, capsys):
     assert sum(line.startswith("replaced ") for line in out) == 4
 
 
+def test_the_cli_prints_absolute_paths_for_a_sweep_named_relatively(tmp_path, capsys, monkeypatch):
+    """``trainlab report outputs/multiruns/<sweep>`` printed ``summary: outputs/multiruns/.../summary.md``, where
+    the README says the commands print absolute paths."""
+    sweep = make_sweep(tmp_path / "sweep")
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "sweep"]) == 0
+    capsys.readouterr()
+    assert main(["report", "sweep"]) == 0  # again: the replaced files too
+    out = capsys.readouterr().out.splitlines()
+    assert f"summary: {sweep / 'report' / 'summary.md'}" in out
+    assert f"replaced {sweep / 'report' / 'summary.md'} (the earlier report's)" in out
+    assert all(Path(line.split(": ", 1)[1].split(" (")[0]).is_absolute() for line in out if ": " in line), out
+
+
 def test_a_file_edited_since_the_report_wrote_it_is_never_overwritten(tmp_path, capsys):
     sweep = make_sweep(tmp_path / "sweep")
     report = sweep / "report"

@@ -13,6 +13,7 @@ same parser, for an interpreter whose console scripts are not on PATH.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -104,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         except (FileNotFoundError, UserError) as error:  # no sweep there; a report directory holding other files
             print(f"error: {error}", file=sys.stderr)
             return 2
-        for name, path in written.items():
-            print(f"{name}: {path}")
+        for name, path in written.items():  # absolute, as every path the commands print (README)
+            print(f"{name}: {os.path.abspath(path)}")
         return 0
 
     if args.command == "evaluate":

@@ -139,7 +139,8 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
     import matplotlib.pyplot as plt
     from torch.utils.tensorboard import SummaryWriter
 
-    sweep_dir = Path(sweep_dir)
+    sweep_dir = Path(sweep_dir).absolute()  # every path the report says is absolute, as the commands' (README)
+    out = Path(out).absolute() if out is not None else None
     jobs, keys, experiment = load_sweep(sweep_dir)
     for job in jobs_without_curves(jobs):
         warn(f"{job.path} ({job.status}) left no curves - no readable TensorBoard events or metrics.csv: "
