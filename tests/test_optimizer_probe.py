@@ -32,6 +32,9 @@ def test_an_update_that_mixes_a_tensors_elements_runs_alone():
 def test_a_rule_that_needs_its_hyperparameters_as_python_numbers_runs_alone(cls, error):
     problem = stacking_problem(functools.partial(cls, lr=0.05), 0.0)
     assert problem.startswith(f"optimizer own_optimizers.{cls.__name__} fails on stacked members ({error}"), problem
+    # the torch error alone did not say the way out the README gives
+    assert problem.endswith("; where its rule uses a hyper-parameter as a Python number, write it as arithmetic to "
+                            "stack it - lr * grad, lr ** 0.5, not alpha=lr or math.sqrt(lr) (README: Extending)")
 
 
 @pytest.mark.skipif(not hasattr(torch.optim, "Adafactor"), reason="torch.optim.Adafactor: torch >= 2.5")

@@ -61,7 +61,9 @@ def problem_of(name: str, factory: OptimizerFactory, weight_decay: float) -> str
     try:
         difference = stacked_minus_lone(factory, weight_decay)
     except Exception as error:  # noqa: BLE001 - the reason the job runs alone
-        return f"optimizer {name} fails on stacked members ({type(error).__name__}: {error})"
+        return (f"optimizer {name} fails on stacked members ({type(error).__name__}: {error}); where its rule uses "
+                f"a hyper-parameter as a Python number, write it as arithmetic to stack it - lr * grad, lr ** 0.5, "
+                f"not alpha=lr or math.sqrt(lr) (README: Extending)")
     if difference > 1e-5:
         return (f"optimizer {name} does not update stacked members as their lone runs (they differ by "
                 f"{difference:.2g} after {STEPS} steps: an update that mixes a tensor's elements - a norm, a mean, "
