@@ -23,6 +23,12 @@ sweep before any job trains or writes its files - but under ``resume_sweep=true 
 Jobs whose ``hydra.job.env_set`` differ never share a stack, and each member's config is resolved inside its own
 ``env_set``.
 
+A search sweeper hands its batch's own trial numbers (``launch(..., job_numbers=[5, 8, 10])``, which
+:attr:`StackedLauncher.takes_job_numbers` offers): in a study shared by several workers a batch's numbers jump where
+another worker asked trials in between, and the batch still trains as one call - one stack - with each job's
+directory, ``hydra.job.num`` and log lines carrying its trial number. Without it the jobs are numbered
+consecutively from ``initial_job_idx``, as every Hydra launcher numbers them.
+
 Options (``hydra.launcher.*``): ``max_members`` caps the members of one stack (memory: parameters, gradients and
 optimizer state grow with K); ``strict=true`` turns "this job runs alone" into a config error naming the key.
 Jobs run in the order of their stacks; the returned list is in job order. ``hydra.job.chdir=true`` does not
@@ -35,6 +41,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,6 +109,11 @@ NO_PARTNER = "no other job shares its architecture, data, budgets, precision, de
 
 
 class StackedLauncher(Launcher):
+    # launch() takes ``job_numbers``: a sweeper may hand a batch whose numbers are not consecutive (the Optuna
+    # search's trial numbers in a shared study) as one call; Hydra's launchers number a call's jobs from
+    # initial_job_idx on, and such a batch has to be cut where its numbers jump
+    takes_job_numbers = True
+
     def __init__(self, max_members: int = 128, strict: bool = False) -> None:
         super().__init__()
         self.max_members = max_members
@@ -134,13 +146,24 @@ class StackedLauncher(Launcher):
         OmegaConf.copy_cache(from_config=config, to_config=task_cfg)  # ${now:...} keeps the value it resolved to
         return PreparedJob(index, config, task_cfg)
 
-    def launch(self, job_overrides: Any, initial_job_idx: int) -> list[JobReturn]:
+    def launch(self, job_overrides: Any, initial_job_idx: int,
+               job_numbers: Sequence[int] | None = None) -> list[JobReturn]:
+        """Run the jobs of ``job_overrides``, numbered ``job_numbers`` (one distinct number per job, in order) or,
+        without it, ``initial_job_idx``, ``initial_job_idx + 1``, ...; the returns in the order of the jobs."""
         from trainlab.stacked.long_lived_objects import sweep_objects_frozen
 
+        job_overrides = list(job_overrides)
+        if job_numbers is None:
+            numbers = list(range(initial_job_idx, initial_job_idx + len(job_overrides)))
+        else:
+            numbers = [int(number) for number in job_numbers]
+            if len(numbers) != len(job_overrides) or len(set(numbers)) != len(numbers):
+                raise ValueError(f"job_numbers={numbers}: one distinct number per job of the {len(job_overrides)} "
+                                 "handed over is needed")
         with sweep_objects_frozen():  # the collector skips modules and composed jobs while the batch runs
-            return self._launch(job_overrides, initial_job_idx)
+            return self._launch(job_overrides, numbers)
 
-    def _launch(self, job_overrides: Any, initial_job_idx: int) -> list[JobReturn]:
+    def _launch(self, job_overrides: list[Any], numbers: list[int]) -> list[JobReturn]:
         from trainlab.errors import UserError, exit_for_user_error
         from trainlab.stacked.grouping import plan_batch
         from trainlab.stacked.long_lived_objects import freeze_now
@@ -151,7 +174,7 @@ class StackedLauncher(Launcher):
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
         try:
-            jobs = [self._compose(initial_job_idx + i, overrides) for i, overrides in enumerate(job_overrides)]
+            jobs = [self._compose(number, overrides) for number, overrides in zip(numbers, job_overrides, strict=True)]
             members = [self._member(job) for job in jobs]
             check_distinct_job_dirs(Path(str(self.config.hydra.sweep.dir)),
                                     [(job.index, Path(str(job.config.hydra.runtime.output_dir))) for job in jobs])

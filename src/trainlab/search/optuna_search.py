@@ -18,7 +18,10 @@
 The loop, until ``n_trials`` trials count: ask a batch of at most the trials left (each with its parameters, and
 its job directory, worker and sweep directory as user attributes), drop the surplus ones, launch the batch with
 job number = trial number (so resumed and shared studies never reuse a job directory), then tell each trial what
-its job's ``status.json`` and return value say (:mod:`trainlab.search.trial_outcome`). A stop (Ctrl-C, SIGTERM, a
+its job's ``status.json`` and return value say (:mod:`trainlab.search.trial_outcome`). In a shared study a batch's
+numbers jump where other workers asked trials in between: the stacked launcher takes the numbers and trains the
+batch in one call; a launcher that numbers a call's jobs itself (basic, joblib, submitit) gets one call per run of
+consecutive numbers, and each run is told as soon as its call returns. A stop (Ctrl-C, SIGTERM, a
 config error in a job) tells the whole batch before the process exits; ``resume_sweep=true`` closes the trials a
 killed run left RUNNING (:mod:`trainlab.search.stale_trials`). At the end ``optimization_results.yaml`` holds the
 best trial (:mod:`trainlab.search.results`).
@@ -111,7 +114,8 @@ class TrialJob:
 
 def consecutive_runs(jobs: Sequence[TrialJob]) -> list[list[TrialJob]]:
     """``jobs`` split where trial numbers jump (another worker took the numbers between): one launch call per run,
-    since a launcher numbers the jobs of a call consecutively from its ``initial_job_idx``."""
+    since a launcher numbers the jobs of a call consecutively from its ``initial_job_idx`` - for launchers that take
+    no ``job_numbers`` (:func:`takes_job_numbers`)."""
     runs: list[list[TrialJob]] = []
     for job in jobs:
         if runs and job.number == runs[-1][-1].number + 1:
@@ -119,6 +123,14 @@ def consecutive_runs(jobs: Sequence[TrialJob]) -> list[list[TrialJob]]:
         else:
             runs.append([job])
     return runs
+
+
+def takes_job_numbers(launcher: Any) -> bool:
+    """Whether ``launcher.launch`` takes ``job_numbers``, the number of each job it is handed (the stacked launcher,
+    ``hydra_plugins/trainlab_stacked_launcher``): then a batch whose trial numbers jump - a study shared with other
+    workers - is one launch call, which the stacked launcher trains as one stack. Hydra's launchers (basic, joblib,
+    submitit) number a call's jobs from ``initial_job_idx`` on, and get one call per run of consecutive numbers."""
+    return getattr(launcher, "takes_job_numbers", False) is True
 
 
 def completed_trials(study: optuna.Study) -> int:
@@ -414,6 +426,7 @@ class OptunaSearch:
 
     def run_batch(self, study: optuna.Study, space: SearchSpace, size: int, stop: StopSignals) -> None:
         jobs: list[TrialJob] = []
+        told: list[TrialJob] = []
         returns: dict[int, JobReturn] = {}
         try:
             with stop.deferred():
@@ -426,18 +439,30 @@ class OptunaSearch:
                         log.info("trial %d: surplus (the study has its %d trials), not run", job.number,
                                  self.n_trials)
                         jobs.remove(job)
-            for run in consecutive_runs(jobs):
+            runs = ([jobs] if jobs else []) if takes_job_numbers(self.launcher) else consecutive_runs(jobs)
+            for run in runs:
                 with stop.deferred() if self.in_workers else contextlib.nullcontext():
-                    results = self.launcher.launch([job.overrides for job in run], initial_job_idx=run[0].number)
+                    results = self.launch(run)
                     returns.update({job.number: result for job, result in zip(run, results, strict=True)})
+                # each run's results reach the study as soon as its launch returns: the sampler of this worker's
+                # next batch and other workers' samplers learn from them, not only after the batch's last run
+                with stop.deferred():
+                    told.extend(self.tell(study, run, returns))
         except BaseException:
-            self.tell(study, jobs, returns)  # nothing stays RUNNING after a stop
+            self.tell(study, [job for job in jobs if job not in told], returns)  # nothing stays RUNNING after a stop
             raise
-        with stop.deferred():
-            self.tell(study, jobs, returns)
         for job in jobs:
             if returns[job.number].status != JobStatus.COMPLETED:
                 returns[job.number].return_value  # noqa: B018 - raises the job's exception: the search stops
+
+    def launch(self, run: list[TrialJob]) -> list[JobReturn]:
+        """One launch call for ``run``: with each job's trial number where the launcher takes them
+        (:func:`takes_job_numbers`), else numbered from the first trial's (``run``'s numbers are consecutive)."""
+        overrides = [job.overrides for job in run]
+        if takes_job_numbers(self.launcher):
+            return self.launcher.launch(overrides, initial_job_idx=run[0].number,
+                                        job_numbers=[job.number for job in run])
+        return self.launcher.launch(overrides, initial_job_idx=run[0].number)
 
     def ask(self, study: optuna.Study, space: SearchSpace) -> TrialJob:
         trial = study.ask(fixed_distributions=space.distributions)
@@ -462,16 +487,18 @@ class OptunaSearch:
             job_config.hydra.job.num = number
         return job_output_dir(job_config)
 
-    def tell(self, study: optuna.Study, jobs: list[TrialJob], returns: dict[int, JobReturn]) -> None:
+    def tell(self, study: optuna.Study, jobs: list[TrialJob], returns: dict[int, JobReturn]) -> list[TrialJob]:
+        """Tell each of ``jobs`` what its job's ``status.json`` and return say; returns ``jobs``."""
         for job in jobs:
             outcome = outcome_of_job(job.job_dir, returns.get(job.number))
             tell_outcome(study, job.trial._trial_id, outcome)
             self.interrupted_here += outcome.label == "interrupted"
             log.info("trial %d %s%s", job.number, outcome.label,
                      f" with value {outcome.value}" if outcome.value is not None else "")
-        if jobs:  # once per batch: each read of the study's trials is a storage query over all of them
+        if jobs:  # once per call (a batch, or a run of it): each read of the study's trials queries them all
             best = best_trial(study)
             log.info("best so far: %s", "none" if best is None else f"trial {best.number} with {best.value}")
+        return jobs
 
     def record_stop(self, study: optuna.Study, where: str) -> None:
         """A stopped search's records of what ran so far, as a finished one's: ``optimization_results.yaml`` (the
