@@ -2,7 +2,8 @@
 
 The stacked launcher takes the batch's own numbers and trains it as one launch (one stack); a launcher that numbers
 a call's jobs itself gets one call per run of consecutive numbers, and each run is told to the study as soon as its
-call returns. The other worker is simulated in this process: after each trial the search asks, it asks
+call returns. A worker that ends while others still train writes ``optimization_results.yaml`` saying it is the
+study as it stood then. The other worker is simulated in this process: after each trial the search asks, it asks
 one of its own (``interleaved``), so the numbers interleave whatever the timing.
 """
 
@@ -17,6 +18,7 @@ from test_optuna_search import StatusWritingLauncher, load, make_search, run_sea
 from test_stacked_sweeps import SMALL
 
 from trainlab.search.optuna_search import OptunaSearch
+from trainlab.search.results import RESULTS_FILE
 from trainlab.search.trial_outcome import SWEEP_DIR_ATTR
 
 
@@ -107,6 +109,27 @@ def test_a_failed_run_of_a_batch_still_has_the_others_told_once(tmp_path, interl
     assert [(t.state, t.user_attrs.get("outcome")) for t in mine] == [
         (TrialState.COMPLETE, "completed"), (TrialState.FAIL, "interrupted"), (TrialState.FAIL, "interrupted")]
     assert search.launcher.calls == [(0, 1), (2, 1)]
+
+
+def test_a_worker_that_ends_while_others_train_says_its_results_are_the_study_as_it_stood(tmp_path, interleaved,
+                                                                                          caplog):
+    caplog.set_level("INFO", logger="trainlab.search.optuna_search")
+    run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=4", "hydra.sweeper.n_jobs=2"))
+    results = yaml.safe_load((tmp_path / "s" / RESULTS_FILE).read_text())
+    assert results["trials"] == {"completed": 2, "diverged": 0, "failed": 0, "interrupted": 0, "surplus": 0,
+                                 "running": 2}
+    assert results["running_in"] == {str(tmp_path / "other"): 2}
+    assert results["note"].startswith("the study as it stood when this worker ended: 2 trials were still running")
+    assert results["counted_at"].endswith("Z")
+    assert (f"2 trials of the study still running (2 in {tmp_path / 'other'}): optimization_results.yaml holds the "
+            "study as it stood when this worker ended") in caplog.text
+
+
+def test_a_worker_that_ends_with_the_study_finished_writes_no_note(tmp_path):
+    run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=2"))
+    results = yaml.safe_load((tmp_path / "s" / RESULTS_FILE).read_text())
+    assert results["trials"]["running"] == 0
+    assert not {"running_in", "counted_at", "note"} & set(results)
 
 
 @pytest.mark.slow  # ~7 s on 2 cores (make test-slow; the default run stays ~4 min)

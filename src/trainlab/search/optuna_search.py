@@ -422,6 +422,11 @@ class OptunaSearch:
         else:
             log.info("best trial: %s with value %s, params %s (%s)", payload["best_trial"], payload["best_value"],
                      payload["best_params"], self.sweep_dir / "optimization_results.yaml")
+        if payload["trials"]["running"]:  # a shared study's other workers still train: this file is not its end
+            log.info("%d trial%s of the study still running (%s): optimization_results.yaml holds the study as it "
+                     "stood when this worker ended; the worker that ends last writes the final counts in its sweep "
+                     "dir", payload["trials"]["running"], "s" if payload["trials"]["running"] > 1 else "",
+                     ", ".join(f"{count} in {place}" for place, count in payload["running_in"].items()))
         return payload
 
     def run_batch(self, study: optuna.Study, space: SearchSpace, size: int, stop: StopSignals) -> None:

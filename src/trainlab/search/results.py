@@ -12,10 +12,22 @@
 
 The best trial is the completed one with the best value; among equal values the lowest trial number, which is also
 the order of ``ranking.csv`` (sorted by objective, ties in job order). In a shared study it may be another worker's.
+
+The file is the study as it stood when this worker wrote it. In a shared study a worker that runs out of trials to
+ask ends while other workers still train theirs; it does not wait for them (a worker killed outright leaves its trials
+RUNNING for good), so its counts, best trial included, can only be those of that moment. The file then says so, with
+where the unfinished trials run - the worker that ends last writes the study's final counts into its own sweep dir::
+
+    trials: {completed: 10, diverged: 0, failed: 0, interrupted: 0, surplus: 0, running: 10}
+    running_in: {/abs/path/worker_a: 10}
+    counted_at: '2026-12-06T01:02:43Z'
+    note: the study as it stood when this worker ended: 10 trials were still running (other workers', or left
+      RUNNING by a worker killed outright); the worker that ends last writes the final counts in its sweep dir
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +62,23 @@ def trial_counts(study: Study) -> dict[str, int]:
     return counts
 
 
+def running_in(study: Study) -> dict[str, int]:
+    """The study's unfinished trials (RUNNING, WAITING) per sweep directory they run in (``unknown`` for a trial that
+    recorded none), in the order of their first trial."""
+    places: dict[str, int] = {}
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
+        place = str(trial.user_attrs.get(SWEEP_DIR_ATTR, "unknown"))
+        places[place] = places.get(place, 0) + 1
+    return places
+
+
+def unfinished_note(running: int) -> str:
+    """What the counts of a file written while ``running`` trials still run are (see the module docstring)."""
+    return (f"the study as it stood when this worker ended: {running} trial{'s were' if running > 1 else ' was'} "
+            "still running (other workers', or left RUNNING by a worker killed outright); the worker that ends last "
+            "writes the final counts in its sweep dir")
+
+
 def job_dir_now(trial: FrozenTrial, sweep_dir: Path | None) -> str | None:
     """Where the trial's job directory is now: as the trial recorded it, or - in a sweep directory moved or copied
     since (its study holds the old paths) - at the same place in ``sweep_dir``."""
@@ -65,7 +94,8 @@ def job_dir_now(trial: FrozenTrial, sweep_dir: Path | None) -> str | None:
 
 def results(study: Study, storage_description: str, sweep_dir: Path | None = None) -> dict[str, Any]:
     best = best_trial(study)
-    return {
+    counts = trial_counts(study)
+    payload = {
         "name": "optuna",
         "study_name": study.study_name,
         "storage": storage_description,
@@ -74,8 +104,13 @@ def results(study: Study, storage_description: str, sweep_dir: Path | None = Non
         "best_job": None if best is None else job_dir_now(best, sweep_dir),
         "best_params": {} if best is None else dict(best.params),
         "best_value": None if best is None else best.value,
-        "trials": trial_counts(study),
+        "trials": counts,
     }
+    if counts["running"]:  # a snapshot of a shared study, not its end: said, with where the rest still runs
+        payload["running_in"] = running_in(study)
+        payload["counted_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        payload["note"] = unfinished_note(counts["running"])
+    return payload
 
 
 def write_results(sweep_dir: Path, study: Study, storage_description: str) -> dict[str, Any]:
