@@ -6,6 +6,13 @@ a traceback from wherever the interpreter was and, caught by Lightning, exit wit
 process dies of the signal instead: exit status 128 + signal number in a shell (130 for SIGINT), ``-signum`` for
 the ``subprocess`` module, as any program killed by Ctrl-C. Exit handlers do not run; what the process printed and
 logged is flushed first. Standard library only: it serves before the slow imports of ``train.py`` too.
+
+What must not be lost even then is registered for the time it matters (:func:`last_words`): a search running its
+trials closes them - none is left ``RUNNING`` - and prints the command that continues it
+(:mod:`trainlab.search.stale_trials`). Each runs once, in the process that registered it (a forked worker inherits
+the list, not the duty), newest first, before the streams are flushed; one that fails is said in a line and the
+process ends all the same. A further signal meanwhile meets the handler that called :func:`end_as_signal` again,
+which ends the process without the words left.
 """
 
 from __future__ import annotations
@@ -15,7 +22,37 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import NoReturn
+
+#: (process id, hook) of each :func:`last_words` registered, oldest first
+_LAST_WORDS: list[tuple[int, Callable[[], None]]] = []
+
+
+@contextmanager
+def last_words(hook: Callable[[], None]) -> Iterator[None]:
+    """Within the block, :func:`end_as_signal` calls ``hook`` before it ends this process (see the module
+    docstring). It runs in a signal handler: keep it short, and let it touch nothing the interrupted code may hold."""
+    entry = (os.getpid(), hook)
+    _LAST_WORDS.append(entry)
+    try:
+        yield
+    finally:
+        if entry in _LAST_WORDS:  # gone when it ran already
+            _LAST_WORDS.remove(entry)
+
+
+def say_last_words() -> None:
+    """Call this process's :func:`last_words` hooks, newest first, each once."""
+    while _LAST_WORDS:
+        pid, hook = _LAST_WORDS.pop()
+        if pid != os.getpid():
+            continue
+        try:
+            hook()
+        except Exception as error:  # noqa: BLE001 - the process ends anyway; what is left undone is said
+            print(f"while stopping at once: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
 
 
 def raise_in_this_thread(signum: int) -> None:
@@ -27,7 +64,9 @@ def raise_in_this_thread(signum: int) -> None:
 
 
 def end_as_signal(signum: int) -> NoReturn:
-    """Flush stdout, stderr and the logging handlers, then end the process by ``signum``'s default action."""
+    """Say the :func:`last_words`, flush stdout, stderr and the logging handlers, then end the process by
+    ``signum``'s default action."""
+    say_last_words()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

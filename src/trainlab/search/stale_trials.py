@@ -10,11 +10,18 @@ loses the temporary files of the writes it never finished (:mod:`trainlab.stale_
 
 Trials of other sweep directories (other workers of a shared study) are left alone, and so are those of a process
 that is still alive on this host.
+
+A search that ends at once - a second Ctrl-C while its trials stop - closes the trials it runs by the same rule
+before its process ends (:func:`close_trials_at_once`, one of its :func:`~trainlab.signal_exit.last_words`), as
+its first stop tells them: they were left ``RUNNING`` until a resume, and the command ended without saying how to
+continue. A resume finds nothing of them to close.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -29,7 +36,12 @@ from trainlab.stale_temporaries import remove_dead_writers_temporaries, run_writ
 log = logging.getLogger(__name__)
 
 
-def record_killed_job(job_dir: Path, number: int) -> None:
+#: why a job recorded no end, in the ``error`` of the status :func:`record_killed_job` writes
+KILLED = "its process ended before the job recorded its end (killed?); closed by resume_sweep=true"
+ENDED_AT_ONCE = "the search ended at once (a second stop signal) before the job recorded its end"
+
+
+def record_killed_job(job_dir: Path, number: int, why: str = KILLED) -> None:
     """A killed job's directory (``.hydra/`` but no ``status.json``) gets the ``interrupted`` status a stopped one
     writes, so that summary.csv, ranking.csv and the report list it as the study counts it."""
     if not job_dir.is_dir() or (job_dir / STATUS_FILE).exists():
@@ -39,8 +51,7 @@ def record_killed_job(job_dir: Path, number: int) -> None:
     except (OSError, yaml.YAMLError):
         overrides = []
     write_status(job_dir, "interrupted", [str(o) for o in overrides] if isinstance(overrides, list) else [], {},
-                 None, 0.0, error=f"trial {number}: its process ended before the job recorded its end (killed?); "
-                 "closed by resume_sweep=true")
+                 None, 0.0, error=f"trial {number}: {why}")
 
 
 def close_stale_trials(study: Study, sweep_dir: Path) -> list[tuple[int, str]]:
@@ -54,10 +65,30 @@ def close_stale_trials(study: Study, sweep_dir: Path) -> list[tuple[int, str]]:
             log.warning("trial %d is still running in %s; leaving it", trial.number, trial.user_attrs[WORKER_ATTR])
             continue
         job_dir = Path(trial.user_attrs[JOB_DIR_ATTR])
-        outcome = outcome_of_job(job_dir)
-        tell_outcome(study, trial._trial_id, outcome)
-        record_killed_job(job_dir, trial.number)
+        label = close_trial(study, trial._trial_id, trial.number, job_dir)
         remove_dead_writers_temporaries(run_write_dirs(job_dir), job_dir)  # what its killed writes left
-        closed.append((trial.number, outcome.label))
-        log.info("resume: trial %d was left running by a stopped run; now %s", trial.number, outcome.label)
+        closed.append((trial.number, label))
+        log.info("resume: trial %d was left running by a stopped run; now %s", trial.number, label)
     return closed
+
+
+def close_trial(study: Study, trial_id: int, number: int, job_dir: Path, why: str = KILLED) -> str:
+    """Tell the trial what its job directory shows, and give a job that never recorded its end the ``interrupted``
+    status; returns the outcome's label."""
+    outcome = outcome_of_job(job_dir)
+    tell_outcome(study, trial_id, outcome)
+    record_killed_job(job_dir, number, why)
+    return outcome.label
+
+
+def close_trials_at_once(study: Study, trials: Iterable[tuple[int, int, Path]]) -> None:
+    """The search ends at once while ``trials`` - (storage id, number, job directory) of each - run: close the ones
+    still ``RUNNING`` as a resume would (module docstring), and say so in one line. Called from a signal handler
+    while the launcher runs the trials (the search holds no storage call there); printed, not logged."""
+    closed = []
+    for trial_id, number, job_dir in trials:
+        if not study._storage.get_trial(trial_id).state.is_finished():
+            closed.append(f"{number} {close_trial(study, trial_id, number, job_dir, ENDED_AT_ONCE)}")
+    if closed:
+        print(f"closed the search's running trials: {', '.join(closed)} (interrupted trials do not count: the "
+              "search asks new trials in their place)", file=sys.stderr, flush=True)
