@@ -54,7 +54,7 @@ from trainlab.search.batch_size import AUTO, BatchSize, batch_size, parse_n_jobs
 from trainlab.search.results import best_trial, write_results
 from trainlab.search.sampler_factory import SamplerSpec, sampler_spec
 from trainlab.search.search_space import SearchSpace, parse_search_space
-from trainlab.search.stale_trials import close_stale_trials
+from trainlab.search.stale_trials import close_stale_trials, close_trials_at_once
 from trainlab.search.stop_signals import SearchInterrupted, StopSignals
 from trainlab.search.storage import StudyStorage, open_storage
 from trainlab.search.study_sampler import (
@@ -77,6 +77,7 @@ from trainlab.search.trial_outcome import (
 )
 from trainlab.search.worker_identity import WORKER_ATTR, this_worker
 from trainlab.shell_override import continue_search_line, python_train_py, shell_override
+from trainlab.signal_exit import last_words
 from trainlab.sweep.first_job import check_checkpoint_path
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir, sweep_job_dirs
 from trainlab.sweep.stop_at_once import stop_sweep_at_once
@@ -400,7 +401,9 @@ class OptunaSearch:
             # a second signal while the workers' trials save: the command ends at once (sweep/stop_at_once.py)
             at_once = (lambda signum: stop_sweep_at_once(signum, self.sweep_dir, search=True)) if self.in_workers \
                 else None
-            with StopSignals(on_deferred=marks, on_again=at_once) as stop:
+            # ended at once (a second signal): the command that continues the search is its last line
+            with StopSignals(on_deferred=marks, on_again=at_once) as stop, last_words(
+                    lambda: print(continue_search_line(self.sweep_dir), file=sys.stderr, flush=True)):
                 try:
                     if self.resume:
                         close_stale_trials(study, self.sweep_dir)
@@ -445,8 +448,9 @@ class OptunaSearch:
                                  self.n_trials)
                         jobs.remove(job)
             runs = ([jobs] if jobs else []) if takes_job_numbers(self.launcher) else consecutive_runs(jobs)
-            for run in runs:
-                with stop.deferred() if self.in_workers else contextlib.nullcontext():
+            for run in runs:  # ended at once meanwhile: the trials still running are closed first (stale_trials)
+                with stop.deferred() if self.in_workers else contextlib.nullcontext(), last_words(
+                        lambda: close_trials_at_once(study, [(j.trial._trial_id, j.number, j.job_dir) for j in jobs])):
                     results = self.launch(run)
                     returns.update({job.number: result for job, result in zip(run, results, strict=True)})
                 # each run's results reach the study as soon as its launch returns: the sampler of this worker's
