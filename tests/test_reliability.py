@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import optuna
 import pytest
 import torch
 import yaml
@@ -520,8 +521,16 @@ def test_a_second_ctrl_c_while_workers_save_stops_the_command_at_once_in_one_lin
     search = sweep[0] != "-m"
     line = f"SIGINT again: stopped at once; {'trials' if search else 'jobs'} still saving may have no checkpoint\n"
     assert stderr.count(line) == 1, stderr[-3000:]
+    after = stderr.split(line)[1].splitlines()
+    if search:  # the trials its workers ran are closed first: none is left RUNNING (test_search_stopped_at_once.py)
+        assert after[0].startswith("closed the search's running trials: 0 interrupted, 1 interrupted "), stderr[-3000:]
+        storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(
+            str(sweep_dir / "optuna.journal")))
+        trials = optuna.load_study(study_name="hparams_tpe", storage=storage).get_trials()
+        assert [(trial.state.name, trial.user_attrs["outcome"]) for trial in trials] == [("FAIL", "interrupted")] * 2
+        after = after[1:]
     # then the command that finishes the sweep (a joblib worker's job that stopped first said it too)
-    finish = stderr.split(line)[1].splitlines()[0]
+    finish = after[0]
     assert finish.startswith(f"{'Continue the search' if search else 'Finish the sweep'} with: python train.py ")
     assert finish.endswith(f"resume_sweep=true hydra.sweep.dir={sweep_dir}"), finish
     assert processes_left(run.pid) == []  # no worker (nor submitit controller) runs on, or starts a queued job

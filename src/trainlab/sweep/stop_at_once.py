@@ -9,7 +9,9 @@ status 1), and the sweep's stop mark left behind. Instead, :func:`stop_sweep_at_
 
 * says so in one line - ``SIGINT again: stopped at once; jobs still saving may have no checkpoint`` (a search's
   trials: ``trials still saving ...``) - and the command that finishes the sweep (``resume_sweep=true`` runs what
-  did not complete; a search's trials left ``RUNNING`` are closed first);
+  did not complete). A search says its own last words instead, once the workers are gone: it closes the trials
+  they ran, as a resume would, and prints the command that continues it (:func:`trainlab.signal_exit.last_words`,
+  :mod:`trainlab.search.stale_trials`);
 * ends the worker processes and what they started (SIGKILL): the jobs got the signal too, from the terminal, and
   stop at once themselves (:mod:`trainlab.callbacks.graceful_shutdown`); what is left - workers waiting for a job,
   submitit's controllers (which never see the signal: :mod:`trainlab.sweep.submitit_local_stop`), workers of a
@@ -69,11 +71,12 @@ def end_worker_processes() -> None:
 
 def stop_sweep_at_once(signum: int, sweep_dir: Path, search: bool = False) -> NoReturn:
     """The command's answer to a second stop signal while its jobs train in worker processes (module docstring)."""
-    from trainlab.shell_override import continue_search_line, finish_sweep_line
+    from trainlab.shell_override import finish_sweep_line
     from trainlab.sweep.worker_stop import clear_stop_mark
 
     print(at_once_line(signum, search), file=sys.stderr, flush=True)
     end_worker_processes()
-    print(continue_search_line(sweep_dir) if search else finish_sweep_line(sweep_dir), file=sys.stderr, flush=True)
+    if not search:  # a search's last words say how to continue it, after closing its trials (module docstring)
+        print(finish_sweep_line(sweep_dir), file=sys.stderr, flush=True)
     clear_stop_mark(sweep_dir)  # the workers are gone: no queued job is left to keep from starting
     end_as_signal(signum)
