@@ -310,24 +310,34 @@ class WorkerJobSignals:
         self.installed = []
 
 
+def not_run_hint(search: bool) -> str:
+    """What becomes of a worker's job a stop kept from running: a sweep's job is run by ``resume_sweep=true``; a
+    search's trial is told ``interrupted``, and the resumed search asks a new trial, with new parameters, in its
+    place (:mod:`trainlab.search.trial_outcome`) - this job is never run."""
+    return ("its trial counts as interrupted: resume_sweep=true asks a new trial in its place" if search
+            else "resume_sweep=true runs it")
+
+
 def run_worker_job(cfg: Any, train: Callable[[Any], float | None]) -> float | None:
     """``train(cfg)`` as a worker's job (see the module docstring): not at all when the sweep was stopped before it
     started; a stop before its training began returns without a status. A stop while it trains is the caller's
     (:class:`~trainlab.callbacks.graceful_shutdown.TrainingInterrupted`: it returns after saying so)."""
     from hydra.core.hydra_config import HydraConfig
 
+    from trainlab.sweep.stopped_sweep import is_search
+
     hydra_config = HydraConfig.get()
     sweep_dir = Path(os.path.abspath(str(hydra_config.sweep.dir)))
     job_dir = Path(hydra_config.runtime.output_dir)
+    later = not_run_hint(is_search(hydra_config))
     if stop_marked(sweep_dir):
-        log.warning("%s: the sweep was stopped before this job started; not run (resume_sweep=true runs it)",
-                    job_dir.name)
+        log.warning("%s: the sweep was stopped before this job started; not run (%s)", job_dir.name, later)
         return None
     with WorkerJobSignals(sweep_dir) as signals:
         try:
             signals.let_in()  # blocked until now (as the worker started and imported), answered from here on
             return train(cfg)
         except StartupStop as stop:
-            log.warning("%s: %s before this job's training began; not run (resume_sweep=true runs it)", job_dir.name,
-                        signal.Signals(stop.signum).name)
+            log.warning("%s: %s before this job's training began; not run (%s)", job_dir.name,
+                        signal.Signals(stop.signum).name, later)
             return None
