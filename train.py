@@ -86,7 +86,7 @@ def main(cfg: DictConfig) -> float | None:
               f"was trained or saved{f'; written in {run_dir}: {written}' if written else ''}", file=sys.stderr)
         sys.exit(128 + stop.signum)
     except TrainingInterrupted as stop:
-        saved = f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}, saved {stop.checkpoint}"
+        saved = stop.stop_line()  # or, a search's trial that keeps no checkpoint: none saved
         run_dir = stop.checkpoint.parent.parent
         if stop.requeued:  # submitit's time limit or a preemption: it requeues the job, which resumes from there
             from trainlab.submitit_requeue import hand_on_to_submitit

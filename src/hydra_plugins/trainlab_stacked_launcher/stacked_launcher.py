@@ -352,7 +352,7 @@ class StackedLauncher(Launcher):
         """Train ``jobs`` (as ``members``, checked, none of them skipped) as one stack, each job getting what
         ``run_job`` gives it. ``anew``: the names of the members ``resume_sweep=true ckpt_path=last`` trains from
         their start (:meth:`_trained_from_start`; a lone job's task says it itself), said in the stack's log."""
-        from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+        from trainlab.callbacks.graceful_shutdown import NOT_SAVED, TrainingInterrupted
         from trainlab.checkpoint_path import trains_from_start_line
         from trainlab.errors import UserError, exit_for_user_error
         from trainlab.lightning_noise import route_lightning_logs_through_root
@@ -382,8 +382,8 @@ class StackedLauncher(Launcher):
                 "members train again from their start; ckpt_path=last hydra.mode=RUN 'hydra.run.dir=\"<job>\"' "
                 "with the job's overrides (its .hydra/overrides.yaml) resumes one alone from its checkpoint)")
             record_stopped_sweep(self.config.hydra, self.config.get("optimized_metric"))  # not for a search
-            print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}; every member saved its "
-                  f"checkpoints/last.ckpt.{finish}", file=sys.stderr)
+            saved = "every member saved its checkpoints/last.ckpt" if stop.saved else NOT_SAVED  # a search's
+            print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}; {saved}.{finish}", file=sys.stderr)
             sys.exit(128 + stop.signum)
         returns = []
         for job, objective in zip(jobs, objectives, strict=True):

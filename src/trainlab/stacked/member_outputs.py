@@ -205,6 +205,11 @@ class StackShutdown(GracefulShutdown):
         super().__init__(dirpath=".")
         self.outputs = outputs
 
+    def keeps_checkpoints(self, trainer: L.Trainer) -> bool:
+        """Whether the members' config keeps ``last.ckpt`` (a search's stack saves none on a stop where it does not:
+        :meth:`GracefulShutdown.saves_on_stop`)."""
+        return any(member.last_checkpoint is not None for member in self.outputs.members)
+
     def save_checkpoint(self, trainer: L.Trainer) -> Path:
         saved = self.outputs.save_for_interrupt(trainer)
         return saved[0] if saved else self.outputs.members[0].output_dir
