@@ -136,6 +136,11 @@ class CtrlCAgainWhileSaving(CtrlCOnceEveryJobTrains):
             time.sleep(1.5)
             os.killpg(os.getpgrp(), signal.SIGINT)
 
+    def on_exception(self, trainer, pl_module, exception) -> None:
+        """A search's trial that keeps no checkpoint saves none on its stop: the second SIGINT comes as it stops."""
+        if getattr(exception, "saved", True) is False:
+            self.on_save_checkpoint(trainer, pl_module, {})
+
 
 class CtrlCTwiceEveryJobTrains(CtrlCOnceEveryJobTrains):
     """As :class:`CtrlCOnceEveryJobTrains`, but job 0 sends the group two SIGINTs ``seconds`` apart - two fast
