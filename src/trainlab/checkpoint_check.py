@@ -110,10 +110,13 @@ def read_checkpoint(path: Path, name: str) -> dict[str, Any]:
     return checkpoint
 
 
-def composed_model(cfg: DictConfig) -> torch.nn.Module:
-    """The LightningModule ``cfg`` describes, with its optimizer and schedule factories but no initializer."""
-    scheduler = instantiate_key(cfg, "scheduler") if cfg.get("scheduler") else None
-    return instantiate_key(cfg, "model", optimizer=instantiate_key(cfg, "optimizer"), init=None, scheduler=scheduler)
+def composed_model(cfg: DictConfig, factories: bool = True) -> torch.nn.Module:
+    """The LightningModule ``cfg`` describes, with its optimizer and schedule factories (``factories=False``: none -
+    an evaluation takes no step, and their classes, a module of the user's own, need not import) but no
+    initializer."""
+    scheduler = instantiate_key(cfg, "scheduler") if factories and cfg.get("scheduler") else None
+    optimizer = instantiate_key(cfg, "optimizer") if factories else None
+    return instantiate_key(cfg, "model", optimizer=optimizer, init=None, scheduler=scheduler)
 
 
 def shown(value: Any) -> str:
@@ -331,7 +334,7 @@ def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "r
     name = name or f"ckpt_path={path}"
     who = subject(name, path)
     checkpoint = read_checkpoint(path, name)
-    model = composed_model(cfg)
+    model = composed_model(cfg, factories=purpose == "resume")
     expected = model.state_dict()
     entry = checkpoint.get(ENTRY)
     if not isinstance(entry, dict) and not set(checkpoint["state_dict"]) & set(expected):

@@ -178,7 +178,8 @@ def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
             cfg.data.source = status["data_source"]
     check_checkpoint(path, cfg, purpose="evaluate", name=f"--ckpt {ckpt}")
     datamodule = instantiate_key(cfg, "data")
-    model = instantiate_key(cfg, "model", optimizer=instantiate_key(cfg, "optimizer"), init=None)
+    # no optimizer: evaluation takes no step, and its class (a module of the user's own) need not import here
+    model = instantiate_key(cfg, "model", optimizer=None, init=None)
     load_weights(model, path)
     accelerator = cfg.trainer.get("accelerator", "cpu")
     if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
