@@ -110,18 +110,49 @@ def raised_by_torch(error: BaseException) -> bool:
     return bool(frames) and f"{os.sep}torch{os.sep}" in frames[-1].filename
 
 
+#: what the run's training loop steps: Lightning takes nothing else from ``configure_optimizers``
+OPTIMIZER_BASE = "torch.optim.Optimizer"
+OPTIMIZER_ALLOWED = (f"allowed: a subclass of {OPTIMIZER_BASE} (trainlab.optim.book_optimizer.BookOptimizer for an "
+                     "update rule of the book's form)")
+
+
+def check_optimizer_class(target: object, built: object) -> None:
+    """Refuse an ``optimizer._target_`` that is not a :class:`torch.optim.Optimizer`: ``built`` is the class it
+    names, or what its factory returned. Lightning refused it as the run's training began (a
+    ``MisconfigurationException`` traceback, exit status 1, the run's files written), though its ``step`` worked."""
+    import torch
+
+    if isinstance(built, type):
+        if issubclass(built, torch.optim.Optimizer):
+            return
+        raise ConfigError(f"optimizer._target_={target} is not a {OPTIMIZER_BASE} subclass; {OPTIMIZER_ALLOWED}")
+    if not isinstance(built, torch.optim.Optimizer):
+        raise ConfigError(f"optimizer._target_={target} returned a {type(built).__module__}.{type(built).__qualname__}"
+                          f", not a {OPTIMIZER_BASE}; {OPTIMIZER_ALLOWED}")
+
+
 def check_first_step(cfg: DictConfig) -> None:
     """Build the optimizer over a weight and a bias as the classifier groups them and take two steps (imports the
     optimizer's module and torch). An error of the optimizer's own code in that step is refused now, not at the
     run's first step as a traceback with the run's files written; with λ > 0, so is a weight with a zero gradient
-    that the step leaves where it was: the decay is not applied (see the module docstring). An optimizer that cannot
-    be built is left to the run, which reports it."""
+    that the step leaves where it was: the decay is not applied (see the module docstring). So are a class that is
+    no ``torch.optim.Optimizer`` (:func:`check_optimizer_class`) and an argument value its constructor refuses
+    (``ValueError``: torch's Adam given ``eps=-1``, a range trainlab does not know for a class not its own), in the
+    words the run's own build of it uses; another exception as it is built (a device this CPU probe lacks) is left
+    to the run."""
     if not isinstance(cfg.get("optimizer"), DictConfig):
         return
     import torch
+    from hydra._internal.utils import _locate
     from hydra.utils import instantiate
 
     target = cfg.optimizer.get("_target_")
+    try:
+        located = _locate(str(target))
+    except Exception:  # noqa: BLE001 - an import error is reported by the check of the keys
+        return
+    if isinstance(located, type):
+        check_optimizer_class(target, located)
     weight_decay = OmegaConf.select(cfg, "model.weight_decay", default=0)
     weight_decay = weight_decay if isinstance(weight_decay, int | float) and not isinstance(weight_decay, bool) else 0
     try:
@@ -145,6 +176,16 @@ def check_first_step(cfg: DictConfig) -> None:
     weight.grad, layer.bias.grad = torch.zeros_like(weight), torch.full_like(layer.bias, 0.5)
     try:
         optimizer = factory(split_decay_groups(layer, 1.0 if weight_decay > 0 else 0.0))
+    except (ValueError, *CODING_ERRORS) as error:  # an argument its constructor refuses (torch's Adam: eps=-1)
+        if not isinstance(error, ValueError) and raised_by_torch(error):  # a kernel this CPU probe lacks
+            return
+        from trainlab.config_instantiation import config_error
+
+        raise config_error(error, cfg.optimizer, "optimizer") from error
+    except Exception:  # noqa: BLE001 - possibly this CPU probe's alone (a device the run has): left to the run
+        return
+    check_optimizer_class(target, optimizer)
+    try:
         for _ in range(PROBE_STEPS):
             optimizer.step()
     except CODING_ERRORS as error:
