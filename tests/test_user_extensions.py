@@ -18,6 +18,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
+from trainlab.errors import ConfigError
 from trainlab.models.mlp import MLP
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -761,3 +762,205 @@ def test_a_network_whose_arguments_leave_a_layer_no_inputs_is_told_so_not_blamed
     assert result.stderr.strip().splitlines()[-1] == (
         "error: he_init: layer conv (Conv2d, weight shape (8, 1, 0, 0)) has fan-in 0: check model.net's arguments")
     assert not run.exists()
+
+
+OWN_OPTIMIZERS = """\
+    import torch
+
+    from trainlab.optim.book_optimizer import BookOptimizer, check_common
+    from trainlab.optim.sgd import SGD
+
+
+    class ScaledSGD(torch.optim.Optimizer):
+        \"\"\"p <- p - lr·rho·g: its rho is a scale (ASAM's rho=2.0); momentum and eps are not the book's.\"\"\"
+
+        def __init__(self, params, lr: float = 0.01, rho: float = 2.0, momentum: float = 1.5, eps: float = 0.0,
+                     weight_decay: float = 0.0):
+            super().__init__(params, dict(lr=lr, rho=rho, momentum=momentum, eps=eps, weight_decay=weight_decay))
+
+        @torch.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.sub_(group["lr"] * group["rho"] * (p.grad + group["weight_decay"] * p))
+
+
+    class NotAnOptimizer:
+        \"\"\"Steps well, but is no torch.optim.Optimizer: Lightning's training loop takes none other.\"\"\"
+
+        def __init__(self, params, lr: float = 0.01):
+            self.params = [p for g in params for p in (g["params"] if isinstance(g, dict) else [g])]
+            self.lr = lr
+
+        def zero_grad(self, set_to_none=True):
+            for p in self.params:
+                p.grad = None
+
+        @torch.no_grad()
+        def step(self, closure=None):
+            for p in self.params:
+                if p.grad is not None:
+                    p.sub_(self.lr * p.grad)
+
+
+    class Lion3(BookOptimizer):
+        \"\"\"beta1 has no default: a yaml without it cannot build the optimizer.\"\"\"
+
+        state_tensors = ("m",)
+
+        def __init__(self, params, beta1: float, lr: float = 1e-4, beta2: float = 0.99, weight_decay: float = 0.0,
+                     foreach: bool = True, compile: bool = False):
+            check_common(lr, weight_decay)
+            super().__init__(params, dict(lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay), foreach,
+                             compile)
+
+        def rule_scalars(self, group, state):
+            return dict(lr=group["lr"], beta1=group["beta1"], beta2=group["beta2"])
+
+        @staticmethod
+        def rule(param, grad, m, *, lr, beta1, beta2):
+            param.sub_(lr * (beta1 * m + (1 - beta1) * grad).sign())
+            m.mul_(beta2).add_((1 - beta2) * grad)
+
+
+    class MySGD(SGD):
+        \"\"\"trainlab's SGD under another name.\"\"\"
+
+
+    @torch.no_grad()
+    def needs_gain(module, gain: float, scale: float = 1.0) -> None:
+        pass
+"""
+
+
+@pytest.fixture
+def own_optimizer_conf(user_modules, tmp_path):
+    """A ``--config-dir`` with options of the module ``own_optim`` (:data:`OWN_OPTIMIZERS`): ``optimizer=scaled``
+    (momentum 1.5, rho 2.0, eps 0 - outside the book's ranges), ``optimizer=plain``, ``optimizer=lion3`` (no
+    ``beta1``), ``optimizer=mysgd`` and ``init=needs_gain`` (no ``gain``)."""
+    write_module(user_modules, "own_optim", OWN_OPTIMIZERS)
+    conf = tmp_path / "own_conf"
+    (conf / "optimizer").mkdir(parents=True)
+    (conf / "init").mkdir()
+    options = {"scaled": "ScaledSGD\n_partial_: true\nlr: 0.01\nrho: 2.0\nmomentum: 1.5\neps: 0.0\n",
+               "plain": "NotAnOptimizer\n_partial_: true\nlr: 0.01\n",
+               "lion3": "Lion3\n_partial_: true\nlr: 0.001\nbeta2: 0.99\nforeach: true\ncompile: false\n",
+               "mysgd": "MySGD\n_partial_: true\nlr: 0.01\n"}
+    for name, rest in options.items():
+        (conf / "optimizer" / f"{name}.yaml").write_text(f"_target_: own_optim.{rest}")
+    (conf / "init" / "needs_gain.yaml").write_text("_target_: own_optim.needs_gain\n_partial_: true\n")
+    return conf
+
+
+def test_the_books_ranges_bind_trainlabs_optimizers_alone(own_optimizer_conf, make_cfg):
+    """``optimizer.momentum``, ``rho``, ``alpha``, ``eps`` and ``betas`` were held to the book's ranges whatever
+    the class: a user's ScaledSGD (rho=2.0, momentum=1.5, eps=0) and torch's Adam with eps=0, which it takes, were
+    refused, with no way round but renaming the argument."""
+    from trainlab.config_validation import check_override_values, check_values, validate_config
+
+    own = ["optimizer=torch_sgd", "optimizer._target_=own_optim.ScaledSGD", "~optimizer.nesterov",
+           "+optimizer.rho=2.0", "optimizer.momentum=1.5", "+optimizer.eps=0.0"]
+    validate_config(make_cfg(*own), machine=False)
+    check_values(make_cfg("optimizer=torch_adam", "optimizer.eps=0.0", "optimizer.betas=[0.0,0.5]"))
+    with pytest.raises(ConfigError, match=r"^optimizer.momentum=1.5 is invalid; allowed: a number >= 0.0 and < 1.0$"):
+        check_values(make_cfg("optimizer=momentum", "optimizer.momentum=1.5"))
+    # a sweep's values: the book's range where every job's optimizer is trainlab's, else each job's own class's
+    check_override_values(["optimizer._target_=own_optim.ScaledSGD", "optimizer.momentum=0.5,1.5"])
+    with pytest.raises(ConfigError, match=r"^optimizer.momentum=1.5 is invalid"):
+        check_override_values(["optimizer._target_=trainlab.optim.momentum.Momentum", "optimizer.momentum=0.5,1.5"])
+
+
+@pytest.mark.parametrize("launcher", ["basic", "stacked"])
+def test_a_sweep_of_ones_own_optimizers_argument_outside_the_books_range_trains(own_optimizer_conf, train_in_process,
+                                                                                tmp_path, launcher):
+    sweep = tmp_path / "sweep"
+    result = train_in_process("-m", "--config-dir", str(own_optimizer_conf), "optimizer=scaled",
+                              "optimizer.momentum=0.5,1.5", "debug=limit", "test=false",
+                              f"hydra/launcher={launcher}", f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "(2 completed, 0 diverged, 0 failed)" in result.stdout + result.stderr
+
+
+def test_a_value_torchs_optimizer_refuses_is_one_line_before_any_job(train_in_process, tmp_path):
+    """The book's eps range no longer stands guard for torch's Adam: its own check, in a sweep's second job, is
+    found before the first job trains."""
+    sweep = tmp_path / "sweep"
+    result = train_in_process("-m", "optimizer=torch_adam", "optimizer.eps=1e-8,-1.0", "debug=limit",
+                              f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 2
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("error: optimizer is invalid; torch.optim.Adam raised ValueError: Invalid epsilon value: "
+                           "-1.0 (in job 1_"), line
+    assert line.endswith("of the sweep; no job was run)"), line
+    assert not sweep.exists()
+
+
+NOT_AN_OPTIMIZER = ("error: optimizer._target_=own_optim.NotAnOptimizer is not a torch.optim.Optimizer subclass; "
+                    "allowed: a subclass of torch.optim.Optimizer (trainlab.optim.book_optimizer.BookOptimizer for an "
+                    "update rule of the book's form)")
+
+
+@pytest.mark.parametrize("sweep", [[], ["-m", "optimizer=plain,sgd", "hydra/launcher=stacked"]])
+def test_an_optimizer_class_that_is_no_torch_optimizer_is_refused_before_anything(own_optimizer_conf,
+                                                                                 train_in_process, tmp_path, sweep):
+    """Its step worked, so the probe passed it; Lightning refused it as training began (MisconfigurationException
+    traceback, exit status 1, the run's files written) - and the stacked launcher ran the job though its probe had
+    noticed ("no attribute 'param_groups'")."""
+    out = tmp_path / "out"
+    where = [f"hydra.sweep.dir={out}"] if sweep else ["optimizer=plain", f"hydra.run.dir={out}"]
+    result = train_in_process(*sweep, "--config-dir", str(own_optimizer_conf), "debug=limit", *where)
+    assert result.returncode == 2, result.stderr[-3000:]
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith(NOT_AN_OPTIMIZER), line
+    assert not out.exists()
+
+
+def test_a_required_argument_an_option_lacks_is_named_with_the_file_to_set_it_in(own_optimizer_conf,
+                                                                                train_in_process, tmp_path):
+    """It was 'fails its first step ... TypeError: Lion3.__init__() missing 1 required positional argument:
+    'beta1'; allowed: an optimizer whose step works' - the step never ran, and no key was named."""
+    run = tmp_path / "run"
+    result = train_in_process("--config-dir", str(own_optimizer_conf), "optimizer=lion3", f"hydra.run.dir={run}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: optimizer.beta1: own_optim.Lion3 requires it and optimizer=lion3 does not set it; allowed: add "
+        f"beta1: <value> to {own_optimizer_conf / 'optimizer' / 'lion3.yaml'}, or +optimizer.beta1=<value>")
+    assert not run.exists()
+
+
+@pytest.mark.parametrize("overrides, line", [
+    (["init=needs_gain"], "error: init.gain: own_optim.needs_gain requires it and init=needs_gain does not set it; "
+                          "allowed: add gain: <value> to {conf}/init/needs_gain.yaml, or +init.gain=<value>"),
+    (["init=null", "+init._target_=own_optim.needs_gain", "+init._partial_=true"],
+     "error: init.gain: own_optim.needs_gain requires it and the config does not set it; allowed: +init.gain=<value>"),
+])
+def test_a_required_argument_of_an_initializer_is_named(own_optimizer_conf, train_in_process, tmp_path, overrides,
+                                                        line):
+    """It was ``init is invalid; ... raised TypeError: needs_gain() missing 1 required positional argument:
+    'gain'``, with no way out named."""
+    run = tmp_path / "run"
+    result = train_in_process("--config-dir", str(own_optimizer_conf), *overrides, f"hydra.run.dir={run}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == line.format(conf=own_optimizer_conf)
+    assert not run.exists()
+
+
+def test_a_run_evaluates_without_its_optimizers_module(own_optimizer_conf, train_in_process, tmp_path, monkeypatch):
+    """The optimizer plays no part in an evaluation, yet ``trainlab evaluate`` built it: a colleague without the
+    module (or the module renamed) got ``optimizer is invalid; ... ModuleNotFoundError("No module named ...")``."""
+    import importlib
+
+    from trainlab.evaluate import evaluate
+
+    run = tmp_path / "run"
+    result = train_in_process("--config-dir", str(own_optimizer_conf), "optimizer=mysgd", "debug=limit",
+                              f"hydra.run.dir={run}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    (own_optimizer_conf.parent / "user_code" / "own_optim.py").rename(own_optimizer_conf.parent / "elsewhere.py")
+    monkeypatch.delitem(sys.modules, "own_optim")
+    importlib.invalidate_caches()
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("own_optim")
+    results = evaluate(run, "last", ["val"])
+    assert 0.0 <= results["val"]["acc"] <= 1.0 and results["val"]["loss"] > 0

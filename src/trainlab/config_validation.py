@@ -7,7 +7,9 @@ value and what is allowed:
   arguments of that target's signature (unless it takes ``**kwargs``) - so a misspelt key added with ``+`` or in a
   yaml file is caught here, not as a ``TypeError`` deep in instantiation.
 * **Values.** :data:`RULES` gives the type and range of the keys the project knows; a rule applies wherever its key
-  exists (e.g. ``optimizer.momentum`` only for optimizers that have one). ``trainer.precision`` takes Lightning's
+  exists (e.g. ``optimizer.lr`` only for optimizers that have one); the book's ranges of ``optimizer.momentum``,
+  ``rho``, ``alpha``, ``eps`` and ``betas`` only for trainlab's own optimizers (:func:`target_rules`: another class
+  checks its own as it is built). ``trainer.precision`` takes Lightning's
   own list (:func:`precision_rule`). :func:`check_override_values` applies the same rules to a multirun's override
   lines, swept values included, before the sweep starts. The arguments of the callback classes the project knows
   (EarlyStopping's ``patience``, the progress bar's ``refresh_rate``, ...) have rules too, wherever a ``callbacks``
@@ -39,7 +41,13 @@ from trainlab.data.data_choices import EVAL_SPLITS, SOURCES
 from trainlab.data.torchvision_mnist import obtain_torchvision_files, refuse_unobtainable_files
 from trainlab.distributed.process_world import DDP_STRATEGIES, device_count
 from trainlab.errors import ConfigError
-from trainlab.group_options import group_options, option_lacks_key_message, settable_keys
+from trainlab.group_options import (
+    chosen_option,
+    group_options,
+    option_file,
+    option_lacks_key_message,
+    settable_keys,
+)
 from trainlab.models.metric_names import epoch_metric_names, natural_direction, validation_metric_names
 from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
 from trainlab.optimizer_requirements import check_first_step, check_optimizer_key, check_step_without_closure
@@ -178,11 +186,6 @@ RULES: dict[str, tuple[Check, str]] = {
     "model.net.dropout": UNIT,
     "model.net.batch_norm_eps": number(0.0, low_open=True),
     "optimizer.lr": number(0.0),
-    "optimizer.momentum": UNIT,
-    "optimizer.rho": UNIT,
-    "optimizer.alpha": UNIT,
-    "optimizer.eps": number(0.0, low_open=True),
-    "optimizer.betas": pair_of(UNIT),
     "optimizer.weight_decay": number(0.0),
     "model.scheduler_monitor": one_of(tuple(validation_metric_names(EVAL_SPLITS))),
     "scheduler.step_size": integer(1),
@@ -212,6 +215,26 @@ RULES: dict[str, tuple[Check, str]] = {
     "trainer.enable_checkpointing": nullable(boolean()),
     "trainer.deterministic": nullable((lambda v: isinstance(v, bool) or v == "warn", "true, false or warn")),
 }
+
+#: the ranges of the book's optimizer arguments, for trainlab's own optimizers alone (:func:`target_rules`): another
+#: class's ``momentum``, ``rho`` or ``eps`` may mean something else (ASAM's ``rho=2.0`` is a radius) and take other
+#: values - torch's own Adam takes ``eps=0`` -, so those are checked by the class itself as it is built
+#: (:func:`~trainlab.optimizer_requirements.check_first_step`) and by its parameters' annotations
+BOOK_OPTIMIZERS = "trainlab.optim."
+BOOK_OPTIMIZER_RULES: dict[str, tuple[Check, str]] = {
+    "optimizer.momentum": UNIT,
+    "optimizer.rho": UNIT,
+    "optimizer.alpha": UNIT,
+    "optimizer.eps": number(0.0, low_open=True),
+    "optimizer.betas": pair_of(UNIT),
+}
+
+
+def target_rules(cfg: DictConfig) -> dict[str, tuple[Check, str]]:
+    """The rules of keys whose meaning depends on the class a node builds: :data:`BOOK_OPTIMIZER_RULES` where
+    ``optimizer._target_`` is one of trainlab's optimizers, none otherwise."""
+    target = OmegaConf.select(cfg, "optimizer._target_", default=None)
+    return BOOK_OPTIMIZER_RULES if str(target or "").startswith(BOOK_OPTIMIZERS) else {}
 
 
 #: the arguments of the callback classes whose values are checked, wherever an entry of ``callbacks`` builds one
@@ -289,9 +312,10 @@ def check_value(key: str, value: Any, rule: tuple[Check, str], cfg: DictConfig |
 
 
 def check_values(cfg: DictConfig, keys: set[str] | None = None) -> None:
-    """The values of ``RULES``' keys in ``cfg`` (of ``keys`` alone when given)."""
+    """The values of ``RULES``' keys in ``cfg``, and of the keys of :func:`target_rules` where its targets are
+    trainlab's (of ``keys`` alone when given)."""
     absent = object()
-    for key, rule in RULES.items():
+    for key, rule in {**RULES, **target_rules(cfg)}.items():
         if keys is not None and key not in keys:
             continue
         value = OmegaConf.select(cfg, key, default=absent)
@@ -345,9 +369,11 @@ def check_override_values(lines: list[str], swept: bool = True) -> None:
 
     enumerable = (ValueType.CHOICE_SWEEP, ValueType.SIMPLE_CHOICE_SWEEP, ValueType.RANGE_SWEEP)
     parser = OverridesParser.create()
-    for override in parser.parse_overrides(lines):
+    overrides = parser.parse_overrides(lines)
+    book_optimizers = all(str(target).startswith(BOOK_OPTIMIZERS) for target in swept_optimizers(overrides))
+    for override in overrides:
         key = override.key_or_group
-        rule = override_rule(key)
+        rule = override_rule(key) or (BOOK_OPTIMIZER_RULES.get(key) if book_optimizers else None)
         if rule is None or override.is_delete() or override.package is not None:
             continue
         if not override.is_sweep_override():
@@ -360,6 +386,27 @@ def check_override_values(lines: list[str], swept: bool = True) -> None:
         for value in values:
             if not (isinstance(value, str) and "${" in value) and not ok(value):
                 raise ConfigError(f"{key}={typed(value)} is invalid; allowed: {allowed}")
+
+
+def swept_optimizers(overrides: list[Any]) -> list[Any]:
+    """The ``optimizer._target_`` of each job of a multirun whose parsed ``overrides`` are given: the classes of its
+    ``optimizer`` choices (``optimizer=sgd,momentum``), or of the one the config chooses (Hydra's
+    ``runtime.choices``), or a ``_target_`` the command line sets; ``[None]`` where one cannot be told (an option
+    of no known file, no Hydra config) - :data:`BOOK_OPTIMIZER_RULES` then wait for each job's own config."""
+    targets = [override.value() for override in overrides if override.key_or_group == "optimizer._target_"
+               and not override.is_sweep_override() and not override.is_delete()]
+    if targets:
+        return targets
+    chosen = [override for override in overrides if override.key_or_group == "optimizer" and override.package is None]
+    if chosen:
+        choices = [text for override in chosen for text in (
+            override.sweep_string_iterator() if override.is_sweep_override() else [override.value()])]
+    elif HydraConfig.initialized():
+        choices = [OmegaConf.select(HydraConfig.get(), "runtime.choices.optimizer", default=None)]
+    else:
+        return [None]
+    options = group_options("optimizer")
+    return [options[str(choice)].get("_target_") if str(choice) in options else None for choice in choices]
 
 
 def target_parameters(target: str, key: str) -> frozenset[str] | None:
@@ -401,9 +448,39 @@ def check_keys(node: Any, key: str) -> None:
                 raise ConfigError(option_lacks_key_message(f"{key}.{name}", node)
                                   or unknown_key_message(f"{key}.{name}", node, allowed))
         check_argument_types(node, key)
+        check_required_keys(node, key)
     for name in node:
         if name != "_target_":
             check_keys(node.get(name), f"{key}.{name}")
+
+
+def check_required_keys(node: DictConfig, key: str) -> None:
+    """A group trainlab calls (:data:`FACTORY_GROUPS`: an optimizer, an initializer, a schedule) sets each argument
+    its ``_target_`` cannot be built without, but the first, which trainlab passes: ``optimizer.beta1:
+    mylab.lion3.Lion3 requires it and optimizer=lion3 does not set it; allowed: add beta1: <value> to
+    <the option's yaml>, or +optimizer.beta1=<value>``. Its constructor's ``TypeError`` (``missing 1 required
+    positional argument: 'beta1'``) was reported as a step that failed, with no key named."""
+    if key not in FACTORY_GROUPS or "_args_" in node:  # positional values: which ones they fill is Hydra's call
+        return
+    from trainlab.target_arguments import required_keywords
+
+    required = required_keywords(str(node._target_))  # imported already by the check of the keys
+    first = first_argument(str(node._target_))  # trainlab's (a missing _partial_ is told where it is built)
+    missing = [name for name in required if name != first and name not in node]
+    if not missing:
+        return
+    name = missing[0]
+    options = group_options(key)
+    if HydraConfig.initialized():  # the option chosen, where its yaml names this class: the file to set it in
+        option = OmegaConf.select(HydraConfig.get(), f"runtime.choices.{key}", default=None)
+        option = option if option in options and options[option].get("_target_") == node._target_ else None
+    else:
+        option = chosen_option(node, options)
+    if option is None:
+        raise ConfigError(f"{key}.{name}: {node._target_} requires it and the config does not set it; allowed: "
+                          f"+{key}.{name}=<value>")
+    raise ConfigError(f"{key}.{name}: {node._target_} requires it and {key}={option} does not set it; allowed: add "
+                      f"{name}: <value> to {option_file(key, option)}, or +{key}.{name}=<value>")
 
 
 def check_argument_types(node: DictConfig, key: str) -> None:

@@ -8,7 +8,8 @@ asks whether the module is installed when the module raised while it was importe
 
 :func:`plain_annotations` gives the parameters annotated with a plain type (``scale: float``, ``channels: int``,
 ``name: str | None``), whose config values :func:`~trainlab.config_validation.check_keys` checks before anything
-is built: a user's initializer or network given ``scale=abc`` raised deep inside (``can't multiply sequence by
+is built (and :func:`required_keywords` the ones it cannot be built without): a user's initializer or network given
+``scale=abc`` raised deep inside (``can't multiply sequence by
 non-int of type 'float'``, ``not all arguments converted during string formatting``), blamed on the whole node.
 """
 
@@ -35,6 +36,17 @@ def accepted_keywords(target: str) -> frozenset[str] | None:
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
         return None
     return frozenset(name for name in signature.parameters if name != "self")
+
+
+@functools.cache
+def required_keywords(target: str) -> tuple[str, ...]:
+    """The parameters of ``target`` without a default that a config gives by name (its first one included: a
+    ``_partial_`` node's caller passes that); not ``*args``, ``**kwargs`` or positional-only ones. Without its
+    value the target cannot be built: ``Lion3.__init__() missing 1 required positional argument: 'beta1'``, which
+    named no key. Importing the target may raise."""
+    return tuple(name for name, parameter in inspect.signature(_locate(target)).parameters.items()
+                 if name != "self" and parameter.default is inspect.Parameter.empty
+                 and parameter.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY))
 
 
 #: the types a parameter's annotation may be made of to be checked, and how an error says each
