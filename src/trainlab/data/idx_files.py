@@ -3,7 +3,9 @@
 An idx file is a big-endian header - the magic number ``0x0000 08 D`` (``0x08`` = unsigned byte data, ``D`` = number of
 dimensions), then ``D`` uint32 sizes - followed by ``prod(sizes)`` bytes. A missing, truncated or foreign file gets
 an :class:`IdxFileError` that names the file, what was expected and what was found, instead of a reshape error deep
-inside a loader.
+inside a loader. A labels file's labels are checked against the classes there are (:func:`check_idx_labels`): a label
+out of range was found only by the loss, once the run had written its files (``IndexError: Target 11 is out of
+bounds``).
 """
 
 from __future__ import annotations
@@ -52,3 +54,18 @@ def check_idx_file(path: str | os.PathLike, ndim: int, trailing_shape: tuple[int
         raise IdxFileError(f"MNIST file {path} is {file_size} bytes but its header {tuple(shape)} needs "
                            f"{expected_size} bytes: the file is truncated or corrupt")
     return tuple(shape)
+
+
+def check_idx_labels(path: str | os.PathLike, classes: int, what: str) -> None:
+    """Refuse the labels file ``path`` (checked by :func:`check_idx_file` first) holding a label that is not one of
+    ``0 .. classes - 1`` (``what``: what the classes are, for the message). Reads the labels (a byte each: 60 KB for
+    MNIST's training file), not the images."""
+    path = Path(path)
+    with path.open("rb") as f:
+        f.seek(8)  # magic number and the one size
+        labels = f.read()
+    largest = max(labels, default=0)
+    if largest >= classes:
+        beyond = sum(labels.count(bytes([label])) for label in range(classes, largest + 1))
+        raise IdxFileError(f"MNIST file {path} holds labels up to {largest} ({beyond} of its {len(labels)} labels are "
+                           f"{classes} or more); allowed: 0-{classes - 1} ({what})")

@@ -54,6 +54,7 @@ from trainlab.data.mnist_splits import possible_sources, split_sizes
 from trainlab.data.tensor_batch_loader import TensorBatchLoader, uneven_last_batch
 from trainlab.data.torchvision_mnist import (
     auto_fallback_message,
+    check_torchvision_files,
     download_obstacle,
     download_torchvision_mnist,
     failed_download,
@@ -235,15 +236,23 @@ class MNISTDataModule(L.LightningDataModule):
 
     def check_splits(self) -> int:
         """Before training: the splits fit the pool (a :class:`ConfigError` otherwise); returns the training split's
-        size. Loads the pool (no Trainer needed)."""
+        size. Reads full MNIST's headers and labels, not its images (no Trainer needed)."""
         return self._checked_sizes()[0]
 
     def _checked_sizes(self) -> tuple[int, int, int]:
-        """``(train_size, val_size, pool_size)`` once the splits are checked to fit the pool."""
+        """``(train_size, val_size, pool_size)`` once the splits are checked to fit the pool. Full MNIST's files are
+        checked as :meth:`setup` checks them (:func:`check_torchvision_files`: headers, sizes, labels) without
+        reading the 60,000 images that :meth:`setup` reads again; the bundled sample is loaded (4,500 images)."""
         source = self.resolve_source()
-        (pool_x, _), _ = self._load_pool_and_test(source)
-        train_size, val_size = self._split_sizes(source, len(pool_x))
-        return train_size, val_size, len(pool_x)
+        if source == "torchvision":
+            obtain_torchvision_files(self.data_dir, self.download, self.download_timeout_s,
+                                     fetch=download_torchvision_mnist)
+            pool_size = check_torchvision_files(self.data_dir)["train"]
+        else:
+            (pool_x, _), _ = self._load_pool_and_test(source)
+            pool_size = len(pool_x)
+        train_size, val_size = self._split_sizes(source, pool_size)
+        return train_size, val_size, pool_size
 
     def check_ddp_shares(self, world_size: int) -> None:
         """Before any DDP process starts: the splits fit the pool and every global batch shares equally

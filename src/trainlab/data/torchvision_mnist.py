@@ -1,8 +1,9 @@
 """Full MNIST (60,000 training / 10,000 test digits) through ``torchvision.datasets.MNIST``.
 
 The files live in ``<data_dir>/MNIST/raw/`` as torchvision lays them out. They are downloaded only when missing,
-and every file is checked (idx magic number and size, see :mod:`trainlab.data.idx_files`) before torchvision parses
-it, so a truncated or foreign file is reported by name.
+and every file is checked (idx magic number and size, the labels' range, see :mod:`trainlab.data.idx_files`) before
+torchvision parses it, so a truncated or foreign file, or labels other than MNIST's 10 digits, are reported by name
+(:func:`check_torchvision_files`: also before anything is written, by :mod:`trainlab.data.data_refusals`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trainlab.data.idx_files import check_idx_file
+from trainlab.data.idx_files import check_idx_file, check_idx_labels
 from trainlab.errors import DataError
 from trainlab.output_locations import location_problem
 
@@ -28,6 +29,8 @@ RAW_FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 RAW_FILE_NAMES = tuple(name for pair in RAW_FILES.values() for name in pair)
+#: the classes of MNIST's labels: the digits 0-9 (the project's classifier has model.num_classes=10 outputs)
+DIGITS = 10
 
 
 def raw_dir(data_dir: str | os.PathLike) -> Path:
@@ -91,17 +94,31 @@ def load_torchvision_mnist(data_dir: str | os.PathLike) -> dict[str, tuple[torch
     import torch  # here, as torchvision: a config check reads this module's file names without importing either
     from torchvision.datasets import MNIST
 
+    check_torchvision_files(data_dir)
     splits = {}
-    for split, (images_name, labels_name) in RAW_FILES.items():
-        images_shape = check_idx_file(raw_dir(data_dir) / images_name, ndim=3, trailing_shape=(28, 28))
-        labels_shape = check_idx_file(raw_dir(data_dir) / labels_name, ndim=1)
-        if images_shape[0] != labels_shape[0]:
-            raise DataError(f"MNIST {split} files disagree: {raw_dir(data_dir) / images_name} holds "
-                             f"{images_shape[0]} images but {raw_dir(data_dir) / labels_name} holds "
-                             f"{labels_shape[0]} labels")
+    for split in RAW_FILES:
         dataset = MNIST(root=str(data_dir), train=(split == "train"), download=False)
         splits[split] = (dataset.data.reshape(-1, 784).to(torch.uint8), dataset.targets.to(torch.int64))
     return splits
+
+
+def check_torchvision_files(data_dir: str | os.PathLike) -> dict[str, int]:
+    """``{"train"|"test": images}`` of the four raw files in :func:`raw_dir`, once each is checked - its idx header
+    and size (:func:`~trainlab.data.idx_files.check_idx_file`), the images and labels of a split agreeing in number,
+    and the labels being MNIST's digits 0-9 (:func:`~trainlab.data.idx_files.check_idx_labels`) - or a
+    :class:`DataError` naming the file. Reads the headers and the labels, not the images: cheap enough to run
+    before anything is written as well as when the data loads."""
+    counts = {}
+    for split, (images_name, labels_name) in RAW_FILES.items():
+        images, labels = raw_dir(data_dir) / images_name, raw_dir(data_dir) / labels_name
+        images_shape = check_idx_file(images, ndim=3, trailing_shape=(28, 28))
+        labels_shape = check_idx_file(labels, ndim=1)
+        if images_shape[0] != labels_shape[0]:
+            raise DataError(f"MNIST {split} files disagree: {images} holds {images_shape[0]} images but {labels} "
+                            f"holds {labels_shape[0]} labels")
+        check_idx_labels(labels, DIGITS, f"MNIST's {DIGITS} digits, the classes of model.num_classes={DIGITS}")
+        counts[split] = images_shape[0]
+    return counts
 
 
 def torchvision_unavailable(data_dir: str | os.PathLike, download: bool) -> str | None:
