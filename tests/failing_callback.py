@@ -36,3 +36,18 @@ class KilledAtStepOnRank(L.Callback):
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
         if trainer.global_rank == self.rank and trainer.global_step == self.step:
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+class RefuseWhen(L.Callback):
+    """A refusal the job finds once its files are written (a trainlab ConfigError as training starts), where
+    ``value`` (``${seed}``, say) equals ``refused``: as a data module of one's own that refuses its data as it
+    loads (the project's MNIST module refuses its own before anything is written)."""
+
+    def __init__(self, value, refused) -> None:
+        self.value, self.refused = value, refused
+
+    def on_train_start(self, trainer, pl_module) -> None:
+        from trainlab.errors import ConfigError
+
+        if self.value == self.refused:
+            raise ConfigError(f"value={self.value} is refused by the job's own data; allowed: not {self.refused}")

@@ -26,12 +26,16 @@ def test_a_run_that_crashes_in_training_names_its_directory(train_in_process, tm
     assert (run_dir / "status.json").is_file()
 
 
-def test_a_run_refused_once_its_data_loads_names_the_directory_it_keeps(train_in_process, tmp_path):
-    """data.train_size larger than the data is found as the data loads, once the run has written its status.json:
-    the refusal keeps the directory (a corrected command may take it over), and the error line stays the last."""
-    result = train_in_process("debug=limit", "data.train_size=100000")
+REFUSE = "+callbacks.refuse={_target_:failing_callback.RefuseWhen,value:1,refused:1}"
+
+
+def test_a_run_refused_once_its_files_are_written_names_the_directory_it_keeps(train_in_process, tmp_path):
+    """A refusal the run finds once it has written its status.json (a data module of one's own refusing its data as
+    it loads; the project's refuses its own before anything is written): the refusal keeps the directory (a
+    corrected command may take it over), and the error line stays the last."""
+    result = train_in_process("debug=limit", REFUSE)
     assert result.returncode == 2
-    assert result.stderr.splitlines()[-1].startswith("error: data.train_size=100000 "), result.stderr
+    assert result.stderr.splitlines()[-1].startswith("error: value=1 is refused by the job's own data"), result.stderr
     run_dir = only_run_dir(tmp_path)
     assert f"run directory: {run_dir} (failed: its status.json records the error)" in result.stdout, result.stdout
 

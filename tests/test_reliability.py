@@ -122,7 +122,7 @@ def test_bad_config_is_rejected_naming_the_key(overrides, message, make_cfg):
 
 @pytest.mark.slow  # ~10 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_split_sizes_beyond_the_data_exit_2_with_the_allowed_sizes(train_subprocess, tmp_path):
-    """The sizes are checked once the source is known (inside fit), and still end as a one-line config error.
+    """The sizes are checked once the source is known (before anything is written), as a one-line config error.
 
     A real process: the exit status of a trainlab error raised inside the task, as the shell sees it (the other
     errors' tests run train.py in-process)."""
@@ -778,9 +778,11 @@ def test_a_refused_run_leaves_the_earlier_runs_directory_byte_for_byte(train_in_
 def test_a_run_that_failed_without_a_checkpoint_leaves_its_directory_to_the_corrected_command(train_in_process,
                                                                                                tmp_path):
     run_dir = tmp_path / "run"
-    failed = train_in_process("debug=limit", "data.train_size=100000", f"hydra.run.dir={run_dir}")
+    # a refusal found once the run's files are written (its data of one's own, say)
+    refuse = "+callbacks.refuse={_target_:failing_callback.RefuseWhen,value:1,refused:1}"
+    failed = train_in_process("debug=limit", refuse, f"hydra.run.dir={run_dir}")
     assert failed.returncode == 2
-    assert "data.train_size=100000 + data.val_size=null (default 500) do not fit" in failed.stderr
+    assert "error: value=1 is refused by the job's own data" in failed.stderr
     before = file_bytes(run_dir)
     corrected = train_in_process("debug=limit", "data.train_size=1000", f"hydra.run.dir={run_dir}")
     assert corrected.returncode == 0, corrected.stderr[-3000:]
@@ -790,7 +792,7 @@ def test_a_run_that_failed_without_a_checkpoint_leaves_its_directory_to_the_corr
     # the failed attempt, .hydra/ and train.log included, byte for byte; its event file renamed (no TensorBoard run)
     assert file_bytes(attempt) == {name.replace("tfevents", "attempt-events"): data for name, data in before.items()}
     assert any("attempt-events" in name for name in file_bytes(attempt))
-    assert read_status(attempt)["status"] == "failed" and "data.train_size=100000" in read_status(attempt)["error"]
+    assert read_status(attempt)["status"] == "failed" and "value=1 is refused" in read_status(attempt)["error"]
     assert read_status(run_dir)["status"] == "completed"
     assert "data.train_size=1000" in (run_dir / ".hydra" / "overrides.yaml").read_text()
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()

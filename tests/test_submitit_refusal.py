@@ -104,17 +104,16 @@ def test_a_config_error_every_submitit_job_finds_is_one_line_exit_2_and_leaves_n
 @pytest.mark.slow  # ~6 s on 2 cores, more beside other work: each job is a process that imports Lightning
 def test_a_later_submitit_job_refused_ends_the_sweep_as_the_basic_launcher_does(train_subprocess, tmp_path,
                                                                                  submitit_launcher):
-    """data.train_size larger than the data is found by the job that loads it: the job before it trains, the refused
-    one records itself failed, and the command ends with the job's line and exit status 2, no summary written -
-    what the basic launcher leaves, plus submitit's logs."""
-    result = train_subprocess("-m", "data.train_size=100,999999", submitit_launcher, "debug=limit",
+    """A refusal the second job finds once it runs (its data of one's own, say): the job before it trains, the
+    refused one records itself failed, and the command ends with the job's line and exit status 2, no summary
+    written - what the basic launcher leaves, plus submitit's logs."""
+    result = train_subprocess("-m", "seed=1,2", submitit_launcher, "debug=limit",
+                              "+callbacks.refuse={_target_:failing_callback.RefuseWhen,value:${seed},refused:2}",
                               env={"PYTHONPATH": JOB_PYTHONPATH})
-    assert_one_error_line(result, "error: data.train_size=999999 + data.val_size=null (default 500) do not fit the "
-                                  "bundled training pool of 4500 images; allowed: ")
+    assert_one_error_line(result, "error: value=2 is refused by the job's own data; allowed: not 2")
     (sweep_dir,) = (tmp_path / "outputs" / "multiruns").iterdir()
-    statuses = {job.name: job.joinpath("status.json").read_text() for job in sweep_dir.glob("*_data.*")}
-    assert sorted(statuses) == ["0_data.source=bundled,data.train_size=100",
-                                "1_data.source=bundled,data.train_size=999999"]
+    statuses = {job.name: job.joinpath("status.json").read_text() for job in sweep_dir.glob("[01]_*")}
+    assert [name[:2] + name[-6:] for name in sorted(statuses)] == ["0_seed=1", "1_seed=2"]
     assert ['"status": "completed"' in text for _, text in sorted(statuses.items())] == [True, False]
     assert not (sweep_dir / "summary.csv").exists()
     assert (sweep_dir / ".submitit").is_dir()

@@ -85,15 +85,17 @@ def test_config_error_stops_the_sweep_before_training(train_in_process, tmp_path
 def test_a_sweep_whose_jobs_failed_at_their_start_points_the_corrected_sweep_to_a_new_directory(train_in_process,
                                                                                                  tmp_path):
     sweep_dir = tmp_path / "sweep"
-    failed = train_in_process("-m", "debug=limit", "data.train_size=100000", "seed=1,2", f"hydra.sweep.dir={sweep_dir}")
-    assert failed.returncode == 2  # a data error stops the sweep at its first job
-    assert [read_status(job)["status"] for job in sorted(sweep_dir.glob("*_*"))] == ["failed"]
+    # a refusal the job finds once its files are written (its data of one's own, say) stops the sweep at its first job
+    refuse = "+callbacks.refuse={_target_:failing_callback.RefuseWhen,value:${seed},refused:1}"
+    failed = train_in_process("-m", "debug=limit", refuse, "seed=1,2", f"hydra.sweep.dir={sweep_dir}")
+    assert failed.returncode == 2
+    (job,) = sorted(sweep_dir.glob("*_*"))
+    assert job.name.startswith("0_") and job.name.endswith("seed=1") and read_status(job)["status"] == "failed"
     refused = train_in_process("-m", "debug=limit", "data.train_size=1000", "seed=1,2", f"hydra.sweep.dir={sweep_dir}")
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines()[-1].startswith(
-        f"error: hydra.sweep.dir={sweep_dir} holds jobs that failed without a checkpoint (0_data.source=bundled,"
-        "data.train_size=100000,seed=1); nothing was overwritten. Give the corrected sweep a new hydra.sweep.dir, or "
-        "re-run those jobs")
+        f"error: hydra.sweep.dir={sweep_dir} holds jobs that failed without a checkpoint ({job.name}); nothing was "
+        "overwritten. Give the corrected sweep a new hydra.sweep.dir, or re-run those jobs")
 
 
 @pytest.mark.slow  # ~7 s on 2 cores (make test-slow; the default run stays ~4 min)

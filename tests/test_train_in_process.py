@@ -17,13 +17,11 @@ from trainlab.job_context import JobContext
 def test_an_error_inside_a_sweep_job_gives_the_exit_status_and_line_and_leaves_no_hydra_state(train_in_process):
     root_handlers = list(logging.getLogger().handlers)
     # the second job's logging is set up, then it fails (a config any job would refuse is refused before the sweep;
-    # the data the second job asks for is found missing by that job)
-    result = train_in_process("-m", "debug=limit", "data.train_size=100,99999")
+    # the second job refuses what it finds once it runs - its data of one's own, say)
+    result = train_in_process("-m", "debug=limit", "seed=1,2",
+                              "+callbacks.refuse={_target_:failing_callback.RefuseWhen,value:${seed},refused:2}")
     assert result.returncode == 2
-    assert result.stderr == (
-        "error: data.train_size=99999 + data.val_size=null (default 500) do not fit the bundled training pool of 4500 "
-        "images; allowed: data.val_size at most 4499 (default 500) and data.train_size + data.val_size at most "
-        "4500\n")
+    assert result.stderr == "error: value=2 is refused by the job's own data; allowed: not 2\n"
     assert "Launching 2 jobs locally" in result.stdout  # Hydra's console log is captured too
     assert not HydraConfig.initialized() and not JobContext.from_hydra().multirun
     assert not GlobalHydra.instance().is_initialized()

@@ -4,8 +4,10 @@ A single run names its directory when it ends (``run directory: <path>``, logged
 after its status line; a diverged run's ``diverged:`` line names its ``status.json`` as well), and an interrupted
 one in the command that resumes it. A run that failed ended with the error alone - a traceback (an exception while
 it trained: a callback's, the data module's), or one ``error:`` line (a refusal found once its files were written:
-``data.train_size`` larger than the data, found as the data loads) - while its directory, timestamped by Hydra, kept
-its ``status.json`` (the error), ``train.log`` and ``.hydra/`` where the user had to look for it.
+a data module of one's own that refuses its data as it loads) - while its directory, timestamped by Hydra, kept its
+``status.json`` (the error), ``train.log`` and ``.hydra/`` where the user had to look for it. The project's MNIST
+module's own refusals (``data.train_size`` larger than the data, a damaged idx file, labels other than 0-9) come
+before anything is written (:mod:`trainlab.data.data_refusals`) and leave no directory.
 
 :func:`say_where_failed_run_is` logs the same line for it, before the error is printed, where the directory stays:
 not for a refusal whose directory the command removes (it made the directory, which holds only Hydra's files:

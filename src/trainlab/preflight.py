@@ -9,7 +9,8 @@ that must stay untouched, is therefore checked here, on the composed config:
   (:mod:`trainlab.output_locations`) - a file in the way, no permission, a read-only or full disk;
 * ``on_run_start``: a sweep's keys typed for a single run (``resume_sweep=true``, ``hydra.sweep.dir``: ``-m``
   forgotten, :func:`check_no_sweep_keys_in_single_run`), the config
-  (:func:`~trainlab.config_validation.validate_config`), a run directory that holds
+  (:func:`~trainlab.config_validation.validate_config`), the data it names (its download, then what the data module
+  would refuse as it loads: :func:`~trainlab.data.data_refusals.check_data_fits`), a run directory that holds
   another run (:func:`~trainlab.run_dir.check_run_dir_free`) and, with ``ckpt_path``, the checkpoint
   (:func:`~trainlab.checkpoint_check.check_checkpoint`, and :func:`~trainlab.checkpoint_check.check_data_source`
   with the source ``data.source=auto`` chooses, a download tried where the run would try it), so that a refused run
@@ -22,7 +23,8 @@ that must stay untouched, is therefore checked here, on the composed config:
   the basic and joblib launchers check a job's config only once Hydra has made the job's directory -, a basic
   sweep's first job, composed and checked as its task will check it
   (:func:`~trainlab.sweep.first_job.check_first_job`: a misspelt key, a callback watching a metric the runs do not
-  log, an ``optimized_metric`` they do not report or a budget that ends before it is first computed), a sweep
+  log, an ``optimized_metric`` they do not report, a budget that ends before it is first computed or, where the jobs
+  train on this machine, data the data module would refuse), a sweep
   directory whose job directories hold runs, unless ``resume_sweep=true``, or that holds files the sweep would
   replace (``summary.csv``, ``multirun.yaml``, ...) and is not that sweep's own being finished
   (:func:`~trainlab.sweep.job_dirs.check_sweep_dir_free`), and a ``resume_sweep=true`` with other overrides than
@@ -153,6 +155,10 @@ def check_single_run(config: DictConfig) -> None:
                 datamodule = instantiate_key(task, "data")  # (its arguments only: no data is loaded)
                 source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None
                 check_data_source(entry, source, task, path, name, overrides)
+        if writes_run_files():  # after the checkpoint's checks: other data than it trained on is said first
+            from trainlab.data.data_refusals import check_data_fits
+
+            check_data_fits(task)  # the data module's refusals of the files there and the splits
 
 
 def set_failed_attempt_aside(config: DictConfig) -> None:
@@ -601,7 +607,8 @@ class Preflight(Callback):
         # sweeper composes its own
         jobs = functools.cache(lambda: composed_sweep_jobs(config))
         if launcher != STACKED_LAUNCHER:  # which checks every job of a batch itself before it writes any
-            exit_on_user_error(lambda: check_first_job(config, jobs(), check_keys=in_process))
+            exit_on_user_error(lambda: check_first_job(config, jobs(), check_keys=in_process,
+                                                       check_data=launcher in LOCAL_LAUNCHERS))
         sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         note_output_dir(sweep_dir)  # what a Ctrl-C before the first job trains names as written
         if not in_process:

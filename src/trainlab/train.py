@@ -62,6 +62,7 @@ from trainlab.compile_model import compile_network
 from trainlab.config_instantiation import build_optimizers, instantiate_key
 from trainlab.config_switches import check_switches
 from trainlab.config_validation import check_optimized_metric, fetch_missing_data, validate_config
+from trainlab.data.data_refusals import check_data_fits
 from trainlab.distributed.job_checks import check_ddp_job
 from trainlab.distributed.process_world import ddp_strategy, external_launcher, process_rank, world_size
 from trainlab.distributed.rank_processes import train_in_rank_processes
@@ -169,6 +170,8 @@ def train(cfg: DictConfig, context: JobContext | None = None, data_source: str |
         log.info("submitit started this job again after it stopped before saving anything: training it anew")
     if writes_job_files:
         fetch_missing_data(cfg)  # data.source=torchvision: a failed download before any of the run's files
+        if ckpt_path is None:  # a resumed run's checkpoint is checked against the data source first (below)
+            check_data_fits(cfg)  # splits that do not fit the pool, a damaged idx file: before the run's files too
         claim_run_dir(output_dir, resuming_checkpoint=ckpt_path is not None,
                       resume_sweep=bool(cfg.get("resume_sweep")) or restarted)
     if processes > 1 and launched_by is None:
@@ -219,6 +222,8 @@ def train(cfg: DictConfig, context: JobContext | None = None, data_source: str |
     resolved_source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None
     if ckpt_path is not None:  # data.source=auto is decided now: the images the checkpoint's run trained on?
         check_data_source(checkpoint_entry, resolved_source, cfg, ckpt_path, ckpt_name, overrides)
+        if writes_job_files:
+            check_data_fits(cfg)
     if writes_job_files:
         record_run_start(trainer.loggers, logged_config(cfg, resolved_source),
                          run_hparams(cfg, context.choices, overrides, context.ignored_override_keys,

@@ -24,9 +24,13 @@ sweep directory, which holds only Hydra's files. Jobs that differ there (``-m op
 argument's annotation) are checked here in full: the jobs a key would not refuse trained
 to their end in their workers, the refused one stopped the sweep after them, and their directories stayed.
 
-Left to the sweep itself: the checks of this machine (its GPU and data: :func:`trainlab.preflight.check_multirun_values`
-checks them where the sweep does not change them), the stacked launcher (it checks every job before it writes any,
-its ``ckpt_path`` by :func:`check_checkpoint_path` and :func:`raise_first_refusal`),
+Each distinct data config of the jobs is checked against the data on this machine where they train on it
+(:func:`~trainlab.data.data_refusals.check_data_fits`: splits that do not fit the pool, a damaged idx file, labels other
+than MNIST's digits): a basic sweep's first job refused so left ``multirun.yaml`` and its directory, event files
+included. Left to the sweep itself: the other checks of this machine (its GPU, and whether the data is there:
+:func:`trainlab.preflight.check_multirun_values` checks them where the sweep does not change them), the stacked
+launcher (it checks every job before it writes any, its ``ckpt_path`` by :func:`check_checkpoint_path` and
+:func:`raise_first_refusal`),
 another sweeper (a search checks its trials' config before its study exists), ``resume_sweep=true`` (a completed
 first job is skipped, not checked) and a sweep whose expansion or composition fails (the basic sweeper composes every
 job before it launches the first, and reports the error in its own words - before this check imported Lightning).
@@ -34,6 +38,7 @@ job before it launches the first, and reports the error in its own words - befor
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -51,7 +56,7 @@ from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir
 
 
 def check_first_job(config: DictConfig, composed: list[tuple[int, Path, DictConfig]] | None,
-                    check_keys: bool = True) -> None:
+                    check_keys: bool = True, check_data: bool = True) -> None:
     """Refuse (:class:`~trainlab.errors.ConfigError`) a basic sweep any of whose jobs' tasks would refuse its config,
     before the sweep directory is made (see the module docstring): a refusal of every job in a single run's words,
     one of some jobs naming the first such job. ``config``: the multirun's config, as
@@ -62,7 +67,9 @@ def check_first_job(config: DictConfig, composed: list[tuple[int, Path, DictConf
     3-10 s on 2 cores, for nothing in a process whose jobs train in processes of their own - joblib, submitit) where
     :func:`key_checks_alike` says every job would answer them alike; they are checked here otherwise. Every job's
     directory is checked too (:func:`~trainlab.sweep.job_dirs.check_distinct_job_dirs`: one of its own, inside the
-    sweep's), with ``resume_sweep=true`` as well."""
+    sweep's), with ``resume_sweep=true`` as well. ``check_data``: each distinct data config of the jobs against the
+    data on this machine (:func:`~trainlab.data.data_refusals.check_data_fits`: splits that do not fit the pool, a
+    damaged idx file), where the jobs train on it - not on SLURM's nodes."""
     if composed is None:
         return
     jobs, output_dirs = [job for _, _, job in composed], [(number, output_dir) for number, output_dir, _ in composed]
@@ -72,9 +79,11 @@ def check_first_job(config: DictConfig, composed: list[tuple[int, Path, DictConf
     if config.get("resume_sweep"):
         return
     from trainlab.config_validation import check_optimized_metric, validate_config
+    from trainlab.data.data_refusals import check_data_fits
     from trainlab.objective_budget import check_objective_reached
 
     keys = check_keys or not key_checks_alike(jobs)  # else a key every job would refuse is left to the jobs
+    data_checked: set[str] = set()  # the data configs checked: the files are read once for all the jobs
 
     def check(index: int) -> None:
         (_, output_dir), job = output_dirs[index], jobs[index]
@@ -83,6 +92,11 @@ def check_first_job(config: DictConfig, composed: list[tuple[int, Path, DictConf
             check_optimized_metric(task, jobs="the sweep's jobs report")
             check_checkpoint_path(task.get("ckpt_path"), job, output_dir)
             check_objective_reached(task)  # a budget that ends before the first validation
+            data = json.dumps(OmegaConf.to_container(task.data, resolve=True), sort_keys=True, default=str) if (
+                check_data and isinstance(task.get("data"), DictConfig)) else None
+            if data is not None and data not in data_checked:
+                check_data_fits(task)
+                data_checked.add(data)
 
     raise_first_refusal(check, [output_dir.name for _, output_dir in output_dirs])
 
