@@ -478,15 +478,16 @@ def test_a_fast_dev_run_sweep_says_why_it_has_no_hparams_experiment(train_in_pro
 
 
 def test_a_basic_sweep_that_a_later_jobs_refusal_ends_lists_what_ran_in_its_summary(train_in_process, tmp_path):
-    """Job 0 trained and completed, job 1 does not fit the data (exit status 2): the sweep directory held only the
-    job directories and multirun.yaml - no summary.csv or sweep HPARAMS of the job that ran."""
+    """Job 0 trained and completed, job 1 refuses what it finds once it runs (its data of one's own, say; exit status
+    2): the sweep directory held only the job directories and multirun.yaml - no summary.csv or sweep HPARAMS of the
+    job that ran."""
     sweep = tmp_path / "sweep"
-    result = train_in_process("-m", "data.train_size=100,5000", "debug=limit", "data.source=bundled",
-                              "hydra/launcher=basic", f"hydra.sweep.dir={sweep}")
+    result = train_in_process("-m", "seed=1,2", "debug=limit", "data.source=bundled", "hydra/launcher=basic",
+                              "+callbacks.refuse={_target_:failing_callback.RefuseWhen,value:${seed},refused:2}",
+                              f"hydra.sweep.dir={sweep}")
     assert result.returncode == 2, result.stderr[-3000:]
-    assert result.stderr.strip().splitlines()[-1].startswith("error: data.train_size=5000 ")
-    assert [(row["data.train_size"], row["status"]) for row in summary_rows(sweep)] == [
-        ("100", "completed"), ("5000", "failed")]
+    assert result.stderr.strip().splitlines()[-1].startswith("error: value=2 is refused by the job's own data")
+    assert [(row["seed"], row["status"]) for row in summary_rows(sweep)] == [("1", "completed"), ("2", "failed")]
     assert len(list(sweep.glob("events.out.tfevents.*.hparams"))) == 1
 
 
