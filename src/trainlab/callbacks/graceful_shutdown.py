@@ -95,7 +95,8 @@ def write_step_logs(trainer: L.Trainer) -> None:
 
 
 #: what a search's trial that saved no checkpoint on its stop says instead of the file (module docstring)
-NOT_SAVED = ("no checkpoint saved: a search's trial whose config keeps none is never resumed (resume_sweep=true asks "
+# (no resume_sweep=true in it: the search's own last line is the one command to paste)
+NOT_SAVED = ("no checkpoint saved: a search's trial whose config keeps none is never resumed (the search's resume asks "
              "a new trial in its place)")
 
 
