@@ -26,7 +26,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from trainlab.checkout import root_dir
-from trainlab.checkpoint_check import check_checkpoint
+from trainlab.checkpoint_check import check_checkpoint, composed_model
 from trainlab.config_instantiation import instantiate_key
 from trainlab.data.data_choices import EVAL_SPLITS
 from trainlab.errors import CheckpointNotFoundError, ConfigError, RecordedFileError, UserError
@@ -178,8 +178,7 @@ def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
             cfg.data.source = status["data_source"]
     check_checkpoint(path, cfg, purpose="evaluate", name=f"--ckpt {ckpt}")
     datamodule = instantiate_key(cfg, "data")
-    # no optimizer: evaluation takes no step, and its class (a module of the user's own) need not import here
-    model = instantiate_key(cfg, "model", optimizer=None, init=None)
+    model = composed_model(cfg, factories=False)  # evaluation takes no step: the optimizer's module need not import
     load_weights(model, path)
     accelerator = cfg.trainer.get("accelerator", "cpu")
     if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
