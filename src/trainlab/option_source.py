@@ -25,26 +25,25 @@ def search_path_dirs() -> list[Path]:
     """The directories of the config search path Hydra composed with (the checkout's conf/, which Hydra names by its
     bare path, and each ``--config-dir``, a ``file://`` entry); empty where Hydra is not set up. Packages
     (``pkg://``) and structured configs hold no files to read."""
+    return [directory for _, directory in search_path_providers()]
+
+
+def search_path_providers() -> list[tuple[str, Path]]:
+    """``(provider, directory)`` of each directory of the config search path (:func:`search_path_dirs`)."""
     from hydra.core.global_hydra import GlobalHydra
 
     if not GlobalHydra.instance().is_initialized():
         return []
     elements = GlobalHydra.instance().config_loader().get_search_path().get_path()
-    paths = [str(element.path) for element in elements]
-    return [Path(path.removeprefix("file://")) for path in paths
-            if path.startswith("file://") or ("://" not in path and Path(path).is_dir())]
+    return [(str(element.provider), Path(str(element.path).removeprefix("file://"))) for element in elements
+            if str(element.path).startswith("file://")
+            or ("://" not in str(element.path) and Path(str(element.path)).is_dir())]
 
 
 def main_config_dir() -> Path | None:
     """The primary config directory (the checkout's conf/, Hydra's ``main`` provider); None where Hydra is not set
     up or it is no directory."""
-    from hydra.core.global_hydra import GlobalHydra
-
-    if not GlobalHydra.instance().is_initialized():
-        return None
-    elements = GlobalHydra.instance().config_loader().get_search_path().get_path()
-    paths = [Path(str(element.path).removeprefix("file://")) for element in elements if element.provider == "main"]
-    return paths[0] if paths and paths[0].is_dir() else None
+    return next((directory for provider, directory in search_path_providers() if provider == "main"), None)
 
 
 def typed_choice(group: str, option: str, argv: list[str]) -> bool:
