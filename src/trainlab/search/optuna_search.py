@@ -455,8 +455,9 @@ class OptunaSearch:
                     returns.update({job.number: result for job, result in zip(run, results, strict=True)})
                 # each run's results reach the study as soon as its launch returns: the sampler of this worker's
                 # next batch and other workers' samplers learn from them, not only after the batch's last run
-                with stop.deferred():
-                    told.extend(self.tell(study, run, returns))
+                with stop.deferred():  # told and noted together: a stop at the block's end tells no trial twice
+                    self.tell(study, run, returns)
+                    told.extend(run)
         except BaseException:
             self.tell(study, [job for job in jobs if job not in told], returns)  # nothing stays RUNNING after a stop
             raise
@@ -496,8 +497,8 @@ class OptunaSearch:
             job_config.hydra.job.num = number
         return job_output_dir(job_config)
 
-    def tell(self, study: optuna.Study, jobs: list[TrialJob], returns: dict[int, JobReturn]) -> list[TrialJob]:
-        """Tell each of ``jobs`` what its job's ``status.json`` and return say; returns ``jobs``."""
+    def tell(self, study: optuna.Study, jobs: list[TrialJob], returns: dict[int, JobReturn]) -> None:
+        """Tell each of ``jobs`` what its job's ``status.json`` and return say."""
         for job in jobs:
             outcome = outcome_of_job(job.job_dir, returns.get(job.number))
             tell_outcome(study, job.trial._trial_id, outcome)
@@ -507,7 +508,6 @@ class OptunaSearch:
         if jobs:  # once per call (a batch, or a run of it): each read of the study's trials queries them all
             best = best_trial(study)
             log.info("best so far: %s", "none" if best is None else f"trial {best.number} with {best.value}")
-        return jobs
 
     def record_stop(self, study: optuna.Study, where: str) -> None:
         """A stopped search's records of what ran so far, as a finished one's: ``optimization_results.yaml`` (the
