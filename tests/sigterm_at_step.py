@@ -1,5 +1,7 @@
-"""Test helper: a callback that sends this process a real SIGTERM when training reaches a given step."""
+"""Test helper: a callback that sends this process a real SIGTERM when training reaches a given step (and
+:func:`stacks_get_sigterm_at`, the same for a stack trained in the test's process)."""
 
+import contextlib
 import os
 import signal
 
@@ -187,3 +189,19 @@ class CtrlCAfterEveryJobsFit(L.Callback):
             (marks / "sent").touch()
         while not (marks / "sent").exists():
             time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def stacks_get_sigterm_at(monkeypatch, step: int):
+    """Within the block, a stack trained in this process (``train_stack``, the stacked launcher) sends it a real
+    SIGTERM as its training reaches ``step``."""
+    from trainlab.stacked.stacked_classifier import StackedClassifier
+
+    def sigterm_at_step(self, batch, batch_idx):
+        if self.global_step == step:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(StackedClassifier, "on_train_batch_start", sigterm_at_step, raising=False)
+        yield
+

@@ -16,16 +16,15 @@ step 1, job 2 never started.
 from __future__ import annotations
 
 import csv
-import os
 import signal
 
 import pytest
 import torch
 from conftest import JOB_PYTHONPATH
+from sigterm_at_step import stacks_get_sigterm_at
 from tb_events import load_run
 
 from trainlab.run_status import read_status
-from trainlab.stacked.stacked_classifier import StackedClassifier
 
 # the jobs import trainlab from this checkout and signal_in_job from tests/, in the processes joblib or submitit start
 SIGNAL = "+callbacks.s={_target_:signal_in_job.SignalInJob}"  # a SIGTERM where TRAINLAB_TEST_SIGNALS says
@@ -109,12 +108,7 @@ def test_a_stacked_resume_stacks_the_jobs_it_trains_from_their_start(train_in_pr
     would stack them."""
     sweep_dir = tmp_path / "sweep"
 
-    def sigterm_at_step_5(self, batch, batch_idx):
-        if self.global_step == 5:
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(StackedClassifier, "on_train_batch_start", sigterm_at_step_5, raising=False)
+    with stacks_get_sigterm_at(monkeypatch, 5):
         stopped = train_in_process("-m", "seed=0,1", *STACKABLE, f"hydra.sweep.dir={sweep_dir}")
     assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr[-3000:]
     jobs = [sweep_dir / f"job{number}" for number in range(4)]

@@ -7,7 +7,6 @@ does: it said ``not run (resume_sweep=true runs it)``, but the resume asks new t
 from __future__ import annotations
 
 import logging
-import os
 import signal
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,11 +14,11 @@ from types import SimpleNamespace
 import pytest
 from lightning.pytorch.callbacks import ModelCheckpoint
 from omegaconf import OmegaConf
+from sigterm_at_step import stacks_get_sigterm_at
 
 from trainlab.callbacks import graceful_shutdown
 from trainlab.callbacks.graceful_shutdown import NOT_SAVED, GracefulShutdown, TrainingInterrupted
 from trainlab.run_status import read_status
-from trainlab.stacked.stacked_classifier import StackedClassifier
 from trainlab.stacked.train_stack import StackJob, train_stack
 from trainlab.sweep.worker_stop import STOP_MARK, run_worker_job
 
@@ -35,14 +34,8 @@ def interrupted_stack(make_cfg, tmp_path: Path, monkeypatch, *overrides: str) ->
     jobs = [StackJob(make_cfg(*SMALL, f"optimizer.lr={lr}", *overrides, output_dir=d), [f"lr={lr}"])
             for lr, d in zip((0.01, 0.05), dirs, strict=True)]
 
-    def sigterm_at_step_3(self, batch, batch_idx):
-        if self.global_step == 3:
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(StackedClassifier, "on_train_batch_start", sigterm_at_step_3, raising=False)
-        with pytest.raises(TrainingInterrupted) as stop:
-            train_stack(jobs)
+    with stacks_get_sigterm_at(monkeypatch, 3), pytest.raises(TrainingInterrupted) as stop:
+        train_stack(jobs)
     return stop.value, dirs
 
 

@@ -18,6 +18,7 @@ import pytest
 import torch
 from conftest import ROOT, run_train_in_process
 from omegaconf import OmegaConf
+from sigterm_at_step import stacks_get_sigterm_at
 from tb_events import load_run, session_columns
 
 from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
@@ -27,7 +28,6 @@ from trainlab.report.build import build_report
 from trainlab.report.sweep_runs import load_sweep
 from trainlab.run_status import read_status
 from trainlab.stacked.grouping import group_key, plan_stacks, why_alone
-from trainlab.stacked.stacked_classifier import StackedClassifier
 from trainlab.stacked.train_stack import StackJob, train_stack
 from trainlab.train import train
 
@@ -224,14 +224,8 @@ def test_interrupt_saves_every_member_and_resume_sweep_finishes_them(make_cfg, t
     jobs = [StackJob(make_cfg(*SMALL, f"optimizer.lr={lr}", "resume_sweep=true", output_dir=d), [f"lr={lr}"])
             for lr, d in zip((0.01, 0.05), dirs, strict=True)]
 
-    def sigterm_at_step_5(self, batch, batch_idx):
-        if self.global_step == 5:
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(StackedClassifier, "on_train_batch_start", sigterm_at_step_5, raising=False)
-        with pytest.raises(TrainingInterrupted):
-            train_stack(jobs)
+    with stacks_get_sigterm_at(monkeypatch, 5), pytest.raises(TrainingInterrupted):
+        train_stack(jobs)
     for job_dir in dirs:
         assert read_status(job_dir)["status"] == "interrupted"
         # each member names its own checkpoint (every member named the one saved first)
