@@ -66,7 +66,7 @@ from trainlab.search.study_sampler import (
     sampler_record,
     warn_of_another_sampler,
 )
-from trainlab.search.study_settings import check_study_settings, left_out_keys, study_settings
+from trainlab.search.study_settings import check_study_settings, left_out_keys, searched_group_fixes, study_settings
 from trainlab.search.trial_budget import counts_toward_budget, is_surplus, trials_left
 from trainlab.search.trial_outcome import (
     JOB_DIR_ATTR,
@@ -392,7 +392,9 @@ class OptunaSearch:
             check_study_settings(study, study_settings(trial_config, space.distributions, exclude_keys),
                                  storage.description, self.new_search_hint(storage),
                                  left_out_keys(space.distributions, exclude_keys), created=self.created_study,
-                                 searched=space.distributions)
+                                 searched=space.distributions,
+                                 group_fixes=searched_group_fixes(trial_config, space.distributions, space.fixed,
+                                                                  exclude_keys))
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
             if self.in_workers:
