@@ -64,6 +64,20 @@ class SignalTwiceAtStep(SigtermAtStep):
             os.kill(os.getpid(), signal.SIGINT)
 
 
+class SignalTwiceAtStepOfJob(SignalTwiceAtStep):
+    """As :class:`SignalTwiceAtStep`, in the sweep's job number ``job`` alone: the jobs before it finish."""
+
+    def __init__(self, step: int, job: int) -> None:
+        super().__init__(step)
+        self.job = job
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        from hydra.core.hydra_config import HydraConfig
+
+        if HydraConfig.get().job.num == self.job:
+            super().on_train_batch_start(trainer, pl_module, batch, batch_idx)
+
+
 class CtrlCOnceEveryJobTrains(L.Callback):
     """Each job of a sweep in worker processes marks ``<marks>/<its job number>`` when it trains; once ``jobs``
     marks are there, job 0 sends SIGINT to the whole process group - a terminal's Ctrl-C: the command's process and

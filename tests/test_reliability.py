@@ -529,7 +529,9 @@ def test_a_second_ctrl_c_while_workers_save_stops_the_command_at_once_in_one_lin
             str(sweep_dir / "optuna.journal")))
         trials = optuna.load_study(study_name="hparams_tpe", storage=storage).get_trials()
         assert [(trial.state.name, trial.user_attrs["outcome"]) for trial in trials] == [("FAIL", "interrupted")] * 2
-        after = after[1:]
+        assert after[1].startswith("the search's results so far (2 interrupted; "), stderr[-3000:]  # on the way out
+        assert (sweep_dir / "optimization_results.yaml").is_file() and (sweep_dir / "summary.csv").is_file()
+        after = after[2:]
     # then the command that finishes the sweep (a joblib worker's job that stopped first said it too)
     finish = after[0]
     assert finish.startswith(f"{'Continue the search' if search else 'Finish the sweep'} with: python train.py ")

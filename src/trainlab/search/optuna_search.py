@@ -24,7 +24,9 @@ batch in one call; a launcher that numbers a call's jobs itself (basic, joblib, 
 consecutive numbers, and each run is told as soon as its call returns. A stop (Ctrl-C, SIGTERM, a
 config error in a job) tells the whole batch before the process exits; ``resume_sweep=true`` closes the trials a
 killed run left RUNNING (:mod:`trainlab.search.stale_trials`). At the end ``optimization_results.yaml`` holds the
-best trial (:mod:`trainlab.search.results`).
+best trial (:mod:`trainlab.search.results`). A second stop signal ends the search at once: its running trials are
+closed, and a fresh program the process becomes on the way out writes the results of those that finished
+(:mod:`trainlab.search.results_at_once`).
 
 Every check of the settings runs before the first trial, each failing with a one-line
 :class:`~trainlab.errors.ConfigError`.
@@ -50,6 +52,7 @@ from optuna.trial import TrialState
 from trainlab.errors import ConfigError
 from trainlab.job_view import job_view
 from trainlab.models.metric_names import natural_direction
+from trainlab.search import results_at_once
 from trainlab.search.batch_size import AUTO, BatchSize, batch_size, parse_n_jobs
 from trainlab.search.results import best_trial, write_results
 from trainlab.search.sampler_factory import SamplerSpec, sampler_spec
@@ -77,7 +80,7 @@ from trainlab.search.trial_outcome import (
 )
 from trainlab.search.worker_identity import WORKER_ATTR, this_worker
 from trainlab.shell_override import continue_search_line, python_train_py, shell_override
-from trainlab.signal_exit import last_words
+from trainlab.signal_exit import last_words, way_out
 from trainlab.sweep.first_job import check_checkpoint_path
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir, sweep_job_dirs
 from trainlab.sweep.stop_at_once import stop_sweep_at_once
@@ -403,9 +406,11 @@ class OptunaSearch:
             # a second signal while the workers' trials save: the command ends at once (sweep/stop_at_once.py)
             at_once = (lambda signum: stop_sweep_at_once(signum, self.sweep_dir, search=True)) if self.in_workers \
                 else None
-            # ended at once (a second signal): the command that continues the search is its last line
-            with StopSignals(on_deferred=marks, on_again=at_once) as stop, last_words(
-                    lambda: print(continue_search_line(self.sweep_dir), file=sys.stderr, flush=True)):
+            # ended at once (a second signal): a fresh program writes the results of the trials that finished, then
+            # the command that continues the search, the last line (search/results_at_once.py)
+            with StopSignals(on_deferred=marks, on_again=at_once) as stop, way_out(
+                    self.results_at_once_program(storage),
+                    otherwise=lambda: print(continue_search_line(self.sweep_dir), file=sys.stderr, flush=True)):
                 try:
                     if self.resume:
                         close_stale_trials(study, self.sweep_dir)
@@ -433,6 +438,16 @@ class OptunaSearch:
                      "dir", payload["trials"]["running"], "s" if payload["trials"]["running"] > 1 else "",
                      ", ".join(f"{count} in {place}" for place, count in payload["running_in"].items()))
         return payload
+
+    def results_at_once_program(self, storage: StudyStorage) -> list[str]:
+        """The program that writes this search's results if it is stopped at once (:mod:`~trainlab.search.
+        results_at_once`), with every setting it needs as plain values: read here, not in the signal handler."""
+        from trainlab.sweep.summary_callback import summary_settings
+
+        return results_at_once.program({
+            "sweep_dir": str(self.sweep_dir), "storage": self.storage_spec, "study_name": self.study_name,
+            "summary": summary_settings(self.config.hydra, self.config.get("optimized_metric")),
+            "continue_line": continue_search_line(self.sweep_dir)})
 
     def run_batch(self, study: optuna.Study, space: SearchSpace, size: int, stop: StopSignals) -> None:
         jobs: list[TrialJob] = []

@@ -23,6 +23,10 @@ where the unfinished trials run - the worker that ends last writes the study's f
     counted_at: '2026-12-06T01:02:43Z'
     note: the study as it stood when this worker ended: 10 trials were still running (other workers', or left
       RUNNING by a worker killed outright); the worker that ends last writes the final counts in its sweep dir
+
+A search stopped at once (a second Ctrl-C) writes the file too, once its running trials are closed
+(:mod:`trainlab.search.results_at_once`): the trials that finished, with ``counted_at`` and a ``note`` that says it
+is a snapshot that ``resume_sweep=true`` rewrites.
 """
 
 from __future__ import annotations
@@ -92,7 +96,16 @@ def job_dir_now(trial: FrozenTrial, sweep_dir: Path | None) -> str | None:
     return str(here) if here.is_dir() else recorded
 
 
-def results(study: Study, storage_description: str, sweep_dir: Path | None = None) -> dict[str, Any]:
+def stopped_at_once_note(counts: dict[str, int]) -> str:
+    """What the counts of a file written by a search stopped at once are (see the module docstring)."""
+    closed = counts["interrupted"]
+    return (f"the search was stopped at once (a second stop signal): its finished trials as they stood then, the "
+            f"trials it was running closed as interrupted ({closed} interrupted in all); resume_sweep=true continues "
+            "the search and rewrites this file")
+
+
+def results(study: Study, storage_description: str, sweep_dir: Path | None = None,
+            stopped_at_once: bool = False) -> dict[str, Any]:
     best = best_trial(study)
     counts = trial_counts(study)
     payload = {
@@ -110,10 +123,14 @@ def results(study: Study, storage_description: str, sweep_dir: Path | None = Non
         payload["running_in"] = running_in(study)
         payload["counted_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         payload["note"] = unfinished_note(counts["running"])
+    if stopped_at_once:
+        payload["counted_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        payload["note"] = "; ".join(filter(None, (stopped_at_once_note(counts), payload.get("note"))))
     return payload
 
 
-def write_results(sweep_dir: Path, study: Study, storage_description: str) -> dict[str, Any]:
-    payload = results(study, storage_description, sweep_dir)
+def write_results(sweep_dir: Path, study: Study, storage_description: str,
+                  stopped_at_once: bool = False) -> dict[str, Any]:
+    payload = results(study, storage_description, sweep_dir, stopped_at_once)
     write_text_atomically(sweep_dir / RESULTS_FILE, yaml.safe_dump(payload, sort_keys=False))
     return payload

@@ -14,7 +14,8 @@ that is still alive on this host.
 A search that ends at once - a second Ctrl-C while its trials stop - closes the trials it runs by the same rule
 before its process ends (:func:`close_trials_at_once`, one of its :func:`~trainlab.signal_exit.last_words`), as
 its first stop tells them: they were left ``RUNNING`` until a resume, and the command ended without saying how to
-continue. A resume finds nothing of them to close.
+continue. A resume finds nothing of them to close. The results files of the trials that finished are written after
+the handler, on the way out (:mod:`trainlab.search.results_at_once`).
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ status 1), and the sweep's stop mark left behind. Instead, :func:`stop_sweep_at_
 * says so in one line - ``SIGINT again: stopped at once; jobs still saving may have no checkpoint`` (a search's
   trials: ``trials still saving ...``) - and the command that finishes the sweep (``resume_sweep=true`` runs what
   did not complete). A search says its own last words instead, once the workers are gone: it closes the trials
-  they ran, as a resume would, and prints the command that continues it (:func:`trainlab.signal_exit.last_words`,
-  :mod:`trainlab.search.stale_trials`);
+  they ran, as a resume would (:func:`trainlab.signal_exit.last_words`, :mod:`trainlab.search.stale_trials`), then
+  writes the results of its finished trials and prints the command that continues it, from a fresh program the
+  process becomes on its way out (:func:`trainlab.signal_exit.way_out`, :mod:`trainlab.search.results_at_once`);
 * ends the worker processes and what they started (SIGKILL): the jobs got the signal too, from the terminal, and
   stop at once themselves (:mod:`trainlab.callbacks.graceful_shutdown`); what is left - workers waiting for a job,
   submitit's controllers (which never see the signal: :mod:`trainlab.sweep.submitit_local_stop`), workers of a
@@ -23,7 +24,7 @@ status 1), and the sweep's stop mark left behind. Instead, :func:`stop_sweep_at_
   line. Those are the workers this stop killed: :func:`quiet_resource_trackers`, at the start of a multirun whose
   jobs train in worker processes, keeps the trackers it starts from saying so;
 * removes the stop mark, and ends the process by the signal (:func:`trainlab.signal_exit.end_as_signal`: exit
-  status 128 + signal, 130 for SIGINT), without exit handlers.
+  status 128 + signal, 130 for SIGINT), without exit handlers - a search's once its results are written.
 """
 
 from __future__ import annotations

@@ -37,12 +37,18 @@ def write_sweep_summary(hydra_config: DictConfig, optimized_metric: str | None) 
     """``summary.csv`` / ``ranking.csv`` of the multirun whose ``hydra`` node is ``hydra_config``, ranked in its
     sweeper's direction; returns the rows. Also what a stopped search or a stopped sweep in this process writes (they
     end without this callback: :mod:`trainlab.sweep.stopped_sweep`)."""
+    return write_summary(Path(str(hydra_config.sweep.dir)), **summary_settings(hydra_config, optimized_metric))
+
+
+def summary_settings(hydra_config: DictConfig, optimized_metric: str | None) -> dict[str, Any]:
+    """:func:`~trainlab.sweep.summary.write_summary`'s ``direction``, ``always`` and ``metric`` for the multirun
+    whose ``hydra`` node is ``hydra_config``: plain values, which a search stopped at once hands to the program that
+    writes its tables (:mod:`trainlab.search.results_at_once`)."""
     direction = hydra_config.sweeper.get("direction")
     if direction is None:  # a grid sweep ranks by what its objective is: a loss lowest first
         direction = metric_direction(optimized_metric)
     direction = str(direction).lower().replace("studydirection.", "")
-    return write_summary(Path(str(hydra_config.sweep.dir)), direction=direction, always=sweep_keys(hydra_config),
-                         metric=optimized_metric)
+    return {"direction": direction, "always": list(sweep_keys(hydra_config)), "metric": optimized_metric}
 
 
 def sweep_keys(hydra_config: DictConfig) -> list[str]:
