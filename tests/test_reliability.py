@@ -945,15 +945,15 @@ def test_under_torchrun_only_rank_0_checks_the_run_dir_and_the_other_ranks_write
 def test_a_job_resume_sweep_skips_returns_this_sweeps_optimized_metric_from_its_recorded_metrics(tmp_path, caplog):
     """The objective a completed job recorded was its own sweep's; a resume (or a second study in the directory)
     that optimises another metric gets that metric's recorded value, not the old objective."""
-    from trainlab.run_dir import recorded_objective_to_skip
+    from trainlab.run_dir import SkippedJob, job_to_skip
     from trainlab.run_status import write_status
 
     write_status(tmp_path, "completed", ["optimizer.lr=0.1"], {"val/acc": 0.9, "val/loss": 0.3}, 0.9, 1.0)
-    assert recorded_objective_to_skip(tmp_path, ["optimizer.lr=0.1"], [], "val/acc") == (True, 0.9)
-    assert recorded_objective_to_skip(tmp_path, ["optimizer.lr=0.1", "optimized_metric=val/loss"],
-                                      ["optimized_metric"], "val/loss") == (True, 0.3)
-    assert recorded_objective_to_skip(tmp_path, ["optimizer.lr=0.1"], [], None) == (True, None)
-    assert recorded_objective_to_skip(tmp_path, ["optimizer.lr=0.1"], [], "val/accuracy") == (True, None)
+    assert job_to_skip(tmp_path, ["optimizer.lr=0.1"], [], "val/acc", 0.0) == SkippedJob("completed", 0.9)
+    assert job_to_skip(tmp_path, ["optimizer.lr=0.1", "optimized_metric=val/loss"],
+                       ["optimized_metric"], "val/loss", 0.0) == SkippedJob("completed", 0.3)
+    assert job_to_skip(tmp_path, ["optimizer.lr=0.1"], [], None, 0.0) == SkippedJob("completed", None)
+    assert job_to_skip(tmp_path, ["optimizer.lr=0.1"], [], "val/accuracy", 0.0) == SkippedJob("completed", None)
     assert "completed before without logging optimized_metric='val/accuracy' (it logged val/acc, val/loss)" in (
         caplog.text)
 

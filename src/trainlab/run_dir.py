@@ -5,9 +5,10 @@ writes there - ``status.json``, TensorBoard event files, ``checkpoints/``, ``met
 A directory that already holds artifacts belongs to an earlier run; the task only goes on when
 
 * ``ckpt_path`` is set: the run is being resumed in its own directory, or
-* ``resume_sweep=true`` and the earlier attempt did not complete: its artifacts are moved to
-  ``attempts/<n>/`` first, so nothing is lost (completed jobs are skipped before this is reached) - its event files
-  renamed there, so that TensorBoard does not show the attempt as a run and an HPARAMS row of its own -, or
+* ``resume_sweep=true`` and the earlier attempt did not finish: its artifacts are moved to ``attempts/<n>/``
+  first, so nothing is lost (completed and diverged jobs are skipped before this is reached: :func:`job_to_skip`) -
+  its event files renamed there, so that TensorBoard does not show the attempt as a run and an HPARAMS row of its
+  own -, or
 * the earlier run *failed and left no checkpoint* (:func:`failed_without_checkpoint`: a config or data error at
   its start, ``data.train_size`` larger than the pool) - there is nothing to resume, and the corrected command may
   use the same directory: the failed attempt's files are moved to ``attempts/<n>/`` first, as above.
@@ -26,6 +27,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -139,33 +141,59 @@ def naming_overrides(overrides: list[str], ignored_keys: list[str]) -> list[str]
     return sorted(o for o in overrides if override_key(o) not in ignored)
 
 
-def recorded_objective_to_skip(output_dir: Path, overrides: list[str], ignored_keys: list[str],
-                               optimized_metric: str | None) -> tuple[bool, Any]:
-    """``resume_sweep=true``: whether the job in ``output_dir`` completed before - then it is skipped and its
-    objective returned as ``(True, objective)`` - or must run (``(False, None)``). The objective is read from the
-    job's recorded final metrics by *this* sweep's ``optimized_metric`` (a key job names leave out, so a resume may
-    change it; the objective the job recorded was its own sweep's), None when the job did not log it. A completed
+#: how a job ends that ``resume_sweep=true`` skips: a finished outcome. A diverged job (NaN/Inf training loss) is
+#: finished as a completed one is: with the same config and seed it diverges again, so training it anew - its records
+#: and TensorBoard run moved to ``attempts/`` - gave the sweep nothing but the wait.
+FINISHED_STATUSES = ("completed", "diverged")
+
+
+@dataclass(frozen=True)
+class SkippedJob:
+    """A job ``resume_sweep=true`` skips (:func:`job_to_skip`): how it ended (one of :data:`FINISHED_STATUSES`) and
+    the objective it returns to this sweep."""
+
+    status: str
+    objective: Any
+
+    def line(self, job_name: str) -> str:
+        """What the skip logs: ``resume_sweep=true: 0_lr=0.1 completed before; skipping it``."""
+        why = " (with the same config and seed it diverges again)" if self.status == "diverged" else ""
+        return f"resume_sweep=true: {job_name} {self.status} before; skipping it{why}"
+
+
+def job_to_skip(output_dir: Path, overrides: list[str], ignored_keys: list[str], optimized_metric: str | None,
+                objective_on_failure: Any) -> SkippedJob | None:
+    """``resume_sweep=true``: the job in ``output_dir`` when it finished before (``completed`` or ``diverged``,
+    :data:`FINISHED_STATUSES`) - then it is skipped: its files stay as they were, ``checkpoints/last.ckpt`` is not
+    resumed - or None: it must run. A completed job returns its recorded final metric named by *this* sweep's
+    ``optimized_metric`` (a key job names leave out, so a resume may change it; the objective the job recorded was
+    its own sweep's), None when the job did not log it. A diverged job returns what a diverged job returns
+    (:func:`trainlab.train.objective_value`): this sweep's ``objective_on_failure``, or None without an
+    ``optimized_metric`` - the value it recorded as its ``objective`` when the resume changes neither. A finished
     job whose recorded overrides differ from this job's (compared by :func:`naming_overrides`) is another job that
     landed in the same directory - jobs named by number (``hydra.sweep.subdir=${hydra.job.num}``), or by overrides
     whose keys are left out of the name - and is refused: skipping it would report its results as this job's."""
     previous = read_status(output_dir)
-    if previous is None or previous["status"] != "completed":
-        return False, None
+    if previous is None or previous["status"] not in FINISHED_STATUSES:
+        return None
+    status = previous["status"]
     recorded = naming_overrides(previous.get("overrides", []), ignored_keys)
     wanted = naming_overrides(overrides, ignored_keys)
     if recorded != wanted:
         raise RunDirInUseError(
-            f"{output_dir} holds a completed job with other overrides ({' '.join(recorded) or 'none'}) than this one "
+            f"{output_dir} holds a {status} job with other overrides ({' '.join(recorded) or 'none'}) than this one "
             f"({' '.join(wanted) or 'none'}); its status, checkpoints and TensorBoard run are left as they were. "
             "resume_sweep=true finishes the sweep that made the directory, with that sweep's overrides: give this "
             "sweep a new hydra.sweep.dir.")
+    if status == "diverged":
+        return SkippedJob(status, objective_on_failure if optimized_metric else None)
     metrics = previous.get("metrics")
     if not metrics:  # a status.json that records no metrics: what the job returned
-        return True, previous.get("objective")
+        return SkippedJob(status, previous.get("objective"))
     if optimized_metric is not None and optimized_metric not in metrics:
         log.warning("%s completed before without logging optimized_metric=%r (it logged %s): it returns no objective",
                     output_dir.name, optimized_metric, ", ".join(sorted(metrics)))
-    return True, metrics.get(optimized_metric) if optimized_metric is not None else None
+    return SkippedJob(status, metrics.get(optimized_metric) if optimized_metric is not None else None)
 
 
 def claim_run_dir(output_dir: Path, resuming_checkpoint: bool, resume_sweep: bool) -> None:

@@ -75,7 +75,7 @@ from trainlab.model_requirements import check_model_methods
 from trainlab.models.network_check import check_network
 from trainlab.output_locations import check_task_locations
 from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE
-from trainlab.run_dir import claim_run_dir, recorded_objective_to_skip
+from trainlab.run_dir import claim_run_dir, job_to_skip
 from trainlab.run_seed import draw_seed, seed_generators
 from trainlab.run_status import read_status, status_line, write_status
 from trainlab.submitit_requeue import forget_requeue, note_requeue, requeued_checkpoint, restarted_before_saving
@@ -122,11 +122,13 @@ def train(cfg: DictConfig, context: JobContext | None = None, data_source: str |
     writes_job_files = rank == 0  # under DDP only rank 0 writes status.json, logs and checkpoints
     check_switches(cfg)  # resume_sweep=no would count as true
     if cfg.get("resume_sweep"):
-        skip, objective = recorded_objective_to_skip(output_dir, overrides, context.ignored_override_keys,
-                                                     cfg.get("optimized_metric"))
-        if skip:
-            log.info("resume_sweep=true: %s completed before; skipping it", output_dir.name)
-            return objective
+        skipped = job_to_skip(output_dir, overrides, context.ignored_override_keys, cfg.get("optimized_metric"),
+                              cfg.get("objective_on_failure"))
+        # finished before: not trained again, nor resumed from its last.ckpt - but a single run that set
+        # resume_sweep: true in a config file and diverged trains again, to end with its exit status 3 (RunDiverged)
+        if skipped is not None and (context.multirun or skipped.status == "completed"):
+            log.info(skipped.line(output_dir.name))
+            return skipped.objective
 
     # ---- build everything from the config: an error here is a config error and stops the (multi)run -----------
     validate_config(cfg)

@@ -11,11 +11,11 @@ sweeper), the launcher composes every job's config, cuts the jobs into stacks
 * a stack of K jobs gets, per job, what ``run_job`` gives a job - its output directory, ``.hydra/`` (config,
   hydra config, overrides), its ``train.log`` (the stack's log), the ``on_job_start`` / ``on_job_end``
   callbacks and a ``JobReturn`` with its objective - and the K jobs train together in this process
-  (:func:`trainlab.stacked.train_stack.train_stack`); a completed member that ``resume_sweep=true`` skips keeps its
-  ``.hydra/`` and ``train.log`` as they were.
+  (:func:`trainlab.stacked.train_stack.train_stack`); a member that ``resume_sweep=true`` skips (it completed or
+  diverged before) keeps its ``.hydra/`` and ``train.log`` as they were.
 
 Before the first stack trains, every job of the batch is checked
-(:func:`trainlab.stacked.train_stack.completed_objectives`): a config error, a directory that holds another run or a
+(:func:`trainlab.stacked.train_stack.jobs_to_skip`): a config error, a directory that holds another run or a
 ``ckpt_path`` that names no checkpoint file (:meth:`StackedLauncher._check_checkpoint_paths`) or a budget that ends
 before the first validation computes the objective (:meth:`StackedLauncher._check_objectives_reached`) stops the
 sweep before any job trains or writes its files - but under ``resume_sweep=true ckpt_path=last`` a job that left no
@@ -68,6 +68,17 @@ def without_ckpt_path(task_cfg: DictConfig) -> DictConfig:
     with open_dict(copy):
         copy.ckpt_path = None
     return copy
+
+
+def skipped_count(skipped: Any) -> str:
+    """The end of the batch's ``Launching ...`` line for the jobs ``resume_sweep=true`` skips (``skipped``: their
+    :class:`~trainlab.run_dir.SkippedJob`): ``; 2 completed before, 1 diverged before, skipped (resume_sweep=true)``,
+    or nothing when it skips none."""
+    from trainlab.run_dir import FINISHED_STATUSES
+
+    statuses = [skip.status for skip in skipped]
+    counts = [f"{statuses.count(status)} {status} before" for status in FINISHED_STATUSES if status in statuses]
+    return f"; {', '.join(counts)}, skipped (resume_sweep=true)" if counts else ""
 
 
 def make_current(config: DictConfig) -> None:
@@ -167,7 +178,7 @@ class StackedLauncher(Launcher):
         from trainlab.errors import UserError, exit_for_user_error
         from trainlab.stacked.grouping import plan_batch
         from trainlab.stacked.long_lived_objects import freeze_now
-        from trainlab.stacked.train_stack import check_data_of_every_stack, completed_objectives
+        from trainlab.stacked.train_stack import check_data_of_every_stack, jobs_to_skip
         from trainlab.sweep.job_dirs import check_distinct_job_dirs
 
         setup_globals()
@@ -178,7 +189,7 @@ class StackedLauncher(Launcher):
             members = [self._member(job) for job in jobs]
             check_distinct_job_dirs(Path(str(self.config.hydra.sweep.dir)),
                                     [(job.index, Path(str(job.config.hydra.runtime.output_dir))) for job in jobs])
-            skipped = completed_objectives(members)  # every job's config and directory, before the first trains
+            skipped = jobs_to_skip(members)  # every job's config and directory, before the first trains
             # the stacks are made of the jobs that train: a job resume_sweep=true skips takes no place in one
             todo = [i for i in range(len(jobs)) if i not in skipped]
             anew = self._trained_from_start(todo, members)  # their members' ckpt_path is None from here on
@@ -196,12 +207,12 @@ class StackedLauncher(Launcher):
             exit_for_user_error(error)
         freeze_now()
         stacked = sum(len(stack) > 1 for stack in stacks)
-        done_before = f"; {len(skipped)} completed before, skipped (resume_sweep=true)" if skipped else ""
+        done_before = skipped_count(skipped.values())
         log.info("Launching %d job%s as %d run%s: %d stacked, %d alone%s", len(jobs), "" if len(jobs) == 1 else "s",
                  len(stacks), "" if len(stacks) == 1 else "s", stacked, len(stacks) - stacked, done_before)
         returns: list[JobReturn | None] = [None] * len(jobs)
-        for index, objective in skipped.items():
-            returns[index] = self._skip(jobs[index], objective)
+        for index, skip in skipped.items():
+            returns[index] = self._skip(jobs[index], skip)
         for stack in stacks:
             if len(stack) == 1:
                 job = jobs[stack[0]]
@@ -261,13 +272,13 @@ class StackedLauncher(Launcher):
                 anew.add(i)
         return anew
 
-    def _skip(self, job: PreparedJob, objective: Any) -> JobReturn:
-        """A job that completed before, skipped by ``resume_sweep=true``: its files as they were (no ``.hydra/``
-        rewrite), its recorded objective returned, Hydra's job callbacks called as for a job that ran."""
+    def _skip(self, job: PreparedJob, skip: Any) -> JobReturn:
+        """A job that completed or diverged before, skipped by ``resume_sweep=true`` (``skip``: its
+        :class:`~trainlab.run_dir.SkippedJob`): its files as they were (no ``.hydra/`` rewrite), its objective
+        returned, Hydra's job callbacks called as for a job that ran."""
         self._start_member(job, write_hydra_files=False)
-        log.info("\t#%d : resume_sweep=true: %s completed before; skipping it", job.index,
-                 job.config.hydra.sweep.subdir)
-        job_return = self._job_return(job, objective)
+        log.info("\t#%d : %s", job.index, skip.line(str(job.config.hydra.sweep.subdir)))
+        job_return = self._job_return(job, skip.objective)
         self.hydra_context.callbacks.on_job_end(config=job.config, job_return=job_return)
         return job_return
 
@@ -314,7 +325,7 @@ class StackedLauncher(Launcher):
                         name=str(job.config.hydra.sweep.subdir))
 
     def _start_member(self, job: PreparedJob, write_hydra_files: bool) -> None:
-        """What ``run_job`` does next: the output directory, ``.hydra/`` (left as it is for a completed job that
+        """What ``run_job`` does next: the output directory, ``.hydra/`` (left as it is for a job that
         ``resume_sweep=true`` skips), ``on_job_start``."""
         from trainlab.config_yaml import config_yaml
 
@@ -333,7 +344,7 @@ class StackedLauncher(Launcher):
 
     def _log_to_every_member(self, jobs: list[PreparedJob]) -> None:
         """The stack's log goes to each training member's log file (Hydra's job logging configures the first one's;
-        a completed member that ``resume_sweep=true`` skips keeps its log as it was)."""
+        a member that ``resume_sweep=true`` skips keeps its log as it was)."""
         if not jobs:
             return
         make_current(jobs[0].config)
@@ -373,7 +384,7 @@ class StackedLauncher(Launcher):
             log.info(trains_from_start_line(name))
         try:
             with env_override(jobs[0].config.hydra.job.env_set):
-                objectives = train_stack(members, skipped={})  # checked by completed_objectives
+                objectives = train_stack(members, skipped={})  # checked by jobs_to_skip
         except UserError as error:
             exit_for_user_error(error)
         except TrainingInterrupted as stop:

@@ -3,9 +3,10 @@
 For the jobs of one stack (configs resolved, each in its own job directory; see :mod:`trainlab.stacked.grouping`
 for what they share):
 
-1. ``resume_sweep=true``: jobs that completed before are skipped (their objective is returned as recorded).
+1. ``resume_sweep=true``: jobs that completed or diverged before are skipped (their objective is returned as a
+   lone job's skip returns it: :func:`~trainlab.run_dir.job_to_skip`).
 2. Each job's config is validated, its directories checked and claimed, as a lone run does
-   (:func:`completed_objectives` does 1 and 2 but the claim, which the stacked launcher calls before it writes any
+   (:func:`jobs_to_skip` does 1 and 2 but the claim, which the stacked launcher calls before it writes any
    job's ``.hydra/``).
 3. Each member is built exactly as its lone run builds it - ``seed_everything(seed)`` (for ``seed=null`` a seed
    drawn and recorded, :mod:`trainlab.run_seed`), then its initializer,
@@ -44,7 +45,7 @@ from trainlab.errors import ConfigError, UserError
 from trainlab.heap_reuse import reuse_freed_heap_memory
 from trainlab.loggers.hparams import logged_config, run_hparams
 from trainlab.output_locations import check_task_locations
-from trainlab.run_dir import check_run_dir_free, claim_run_dir, recorded_objective_to_skip
+from trainlab.run_dir import SkippedJob, check_run_dir_free, claim_run_dir, job_to_skip
 from trainlab.run_seed import seed_generators
 from trainlab.stacked.grouping import CallbackPlan, callback_plan
 from trainlab.stacked.member_outputs import Member, MemberOutputs, StackShutdown
@@ -100,9 +101,10 @@ def member_plans(jobs: list[StackJob]) -> list[CallbackPlan]:
     return plans
 
 
-def completed_objectives(jobs: list[StackJob]) -> dict[int, float | None]:
-    """Steps 1 and 2 of the module docstring, before anything is written: the recorded objective of each job that
-    ``resume_sweep=true`` skips (by index; :func:`~trainlab.run_dir.recorded_objective_to_skip`), after every other
+def jobs_to_skip(jobs: list[StackJob]) -> dict[int, SkippedJob]:
+    """Steps 1 and 2 of the module docstring, before anything is written: each job that ``resume_sweep=true``
+    skips - it completed or diverged before - with its objective (by index; :func:`~trainlab.run_dir.job_to_skip`),
+    after every other
     job's config is validated and its directories checked - a directory holding another run is refused here
     (:func:`~trainlab.run_dir.check_run_dir_free`). A config refused names its job, as the basic launcher's
     preflight does (``... (in job 1_seed=2 of the sweep; no job was run)``: :func:`raise_first_refusal`)."""
@@ -115,10 +117,10 @@ def completed_objectives(jobs: list[StackJob]) -> dict[int, float | None]:
         check_switches(job.cfg)  # resume_sweep=no would count as true
         output_dir, resume_sweep = Path(job.cfg.paths.output_dir), job.cfg.get("resume_sweep")
         if resume_sweep:
-            skip, objective = recorded_objective_to_skip(output_dir, job.overrides, job.ignored_override_keys,
-                                                         job.cfg.get("optimized_metric"))
-            if skip:
-                skipped[index] = objective
+            skip = job_to_skip(output_dir, job.overrides, job.ignored_override_keys, job.cfg.get("optimized_metric"),
+                               job.cfg.get("objective_on_failure"))
+            if skip is not None:
+                skipped[index] = skip
                 return
         validate_config(job.cfg)
         check_optimized_metric(job.cfg, jobs="the sweep's jobs report")
@@ -146,16 +148,16 @@ def check_data_of_every_stack(stacks: list[list[StackJob]]) -> None:
                 datamodule.check_splits()
 
 
-def train_stack(jobs: list[StackJob], skipped: dict[int, float | None] | None = None) -> list[float | None]:
+def train_stack(jobs: list[StackJob], skipped: dict[int, SkippedJob] | None = None) -> list[float | None]:
     """Train ``jobs`` as one stack; returns each job's objective, in job order (see the module docstring).
-    ``skipped``: what :func:`completed_objectives` returned for these jobs, when the caller has run it."""
+    ``skipped``: what :func:`jobs_to_skip` returned for these jobs, when the caller has run it."""
     reuse_freed_heap_memory()  # once per process: no page faults on each step's fresh tensors
     objectives: list[float | None] = [None] * len(jobs)
     if skipped is None:
-        skipped = completed_objectives(jobs)
-    for index, objective in skipped.items():
-        log.info("resume_sweep=true: %s completed before; skipping it", jobs[index].job_name)
-        objectives[index] = objective
+        skipped = jobs_to_skip(jobs)
+    for index, skip in skipped.items():
+        log.info(skip.line(jobs[index].job_name))
+        objectives[index] = skip.objective
     todo = [index for index in range(len(jobs)) if index not in skipped]
     stack_jobs = [jobs[index] for index in todo]
     if not stack_jobs:

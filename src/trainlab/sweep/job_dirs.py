@@ -22,7 +22,7 @@ from omegaconf.errors import OmegaConfBaseException
 from trainlab.config_keys import override_key, override_lines
 from trainlab.errors import ConfigError, RunDirInUseError
 from trainlab.logger_dirs import HPARAMS_EXPERIMENT_FILES  # the HPARAMS experiment: writing it removes an earlier one
-from trainlab.run_dir import artifacts, failed_without_checkpoint, naming_overrides, newest_beside
+from trainlab.run_dir import FINISHED_STATUSES, artifacts, failed_without_checkpoint, naming_overrides, newest_beside
 from trainlab.run_status import STATUS_FILE, read_status
 from trainlab.shell_override import shell_override
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs
@@ -69,8 +69,8 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoin
     """Refuse a multirun into ``sweep_dir`` when ``sweep_dir`` is a single run's directory (always: its jobs,
     ``multirun.yaml``, summary and HPARAMS experiment would land inside that run and its TensorBoard run), or when a
     job directory in it holds a run's artifacts, unless the multirun is ``resume_sweep=true`` (which skips the
-    completed jobs and keeps the others' earlier attempts) or resumes its jobs from their checkpoints (``ckpt_path``;
-    each job checks its own)."""
+    completed and diverged jobs and keeps the others' earlier attempts) or resumes its jobs from their checkpoints
+    (``ckpt_path``; each job checks its own)."""
     single = [name for name in SINGLE_RUN_MARKS if (sweep_dir / name).exists()]
     if single:
         raise RunDirInUseError(
@@ -98,7 +98,7 @@ def check_no_runs_in_jobs(sweep_dir: Path) -> None:
     raise RunDirInUseError(
         f"hydra.sweep.dir={sweep_dir} already holds a run in {names}; nothing was overwritten. Finish that sweep "
         f"with its own overrides and resume_sweep=true {shell_override('hydra.sweep.dir', sweep_dir)} (completed "
-        "jobs are skipped), or give this sweep a new hydra.sweep.dir."
+        "and diverged jobs are skipped), or give this sweep a new hydra.sweep.dir."
     )
 
 
@@ -204,15 +204,16 @@ def check_resume_names_its_sweep(sweep_dir: Path, hydra_overrides: list[str], co
 
 
 def check_resumed_nets(sweep_dir: Path, eps_now: Any) -> None:
-    """A sweep whose jobs trained before ``model.net.batch_norm_eps`` existed: a completed job with BatchNorm had
-    ε 1e-5 (:mod:`trainlab.models.net_compat`); its unfinished jobs, resumed under today's config (1e-6), would
-    train with another ε than the ones that completed - the jobs of experiment F would not be comparable."""
+    """A sweep whose jobs trained before ``model.net.batch_norm_eps`` existed: a finished job (completed or
+    diverged: kept by the resume, :data:`~trainlab.run_dir.FINISHED_STATUSES`) with BatchNorm had ε 1e-5
+    (:mod:`trainlab.models.net_compat`); its unfinished jobs, resumed under today's config (1e-6), would train with
+    another ε than the ones that finished - the jobs of experiment F would not be comparable."""
     from trainlab.models.net_compat import net_in_effect
     from trainlab.recorded_yaml import read_recorded_mapping
 
     for job_dir in sweep_job_dirs(sweep_dir):
         config, status = job_dir / ".hydra" / "config.yaml", read_status(job_dir)
-        if status is None or status.get("status") != "completed" or not config.is_file():
+        if status is None or status.get("status") not in FINISHED_STATUSES or not config.is_file():
             continue
         net = (read_recorded_mapping(config).get("model") or {}).get("net")
         if not isinstance(net, dict) or "batch_norm_eps" in net:
@@ -255,7 +256,7 @@ def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys
     overrides may come in another order. A search's fixed overrides are checked against its study
     (:mod:`trainlab.search.study_settings`). Returns a warning when the directory holds no sweep to resume (a
     mistyped path starts a new sweep); a ``multirun.yaml`` that cannot be read is left to each job's own check
-    (:func:`~trainlab.run_dir.recorded_objective_to_skip`). ``sweeper_choice``: this command's ``hydra/sweeper``
+    (:func:`~trainlab.run_dir.job_to_skip`). ``sweeper_choice``: this command's ``hydra/sweeper``
     option, for the message. A job's damaged ``status.json`` is refused here, before Hydra rewrites the sweep's
     files (:class:`~trainlab.errors.RecordedFileError`): the job that reads it would stop the sweep after that."""
     for job_dir in sweep_job_dirs(sweep_dir):

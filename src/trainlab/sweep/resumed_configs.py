@@ -1,10 +1,10 @@
 """``resume_sweep=true`` of a grid sweep: every job that ran there ran with the settings this command composes for it.
 
-A resume finishes a sweep: the completed jobs are skipped, the others run. The command line's overrides are compared
-with the sweep's (:func:`~trainlab.sweep.job_dirs.check_resumed_sweep`), but a config file edited since the sweep ran
-(``lr: 0.01`` -> ``0.1`` in ``conf/optimizer/sgd.yaml``), or an override of a key the job names leave out
-(``callbacks=early_stopping``), composed other jobs under the same overrides: the unfinished jobs trained
-with the new settings beside the completed ones, ``summary.csv`` ranked them as one sweep, and Hydra rewrote each
+A resume finishes a sweep: the finished jobs - completed or diverged - are skipped, the others run. The command
+line's overrides are compared with the sweep's (:func:`~trainlab.sweep.job_dirs.check_resumed_sweep`), but a config
+file edited since the sweep ran (``lr: 0.01`` -> ``0.1`` in ``conf/optimizer/sgd.yaml``), or an override of a key the
+job names leave out (``callbacks=early_stopping``), composed other jobs under the same overrides: the unfinished jobs
+trained with the new settings beside the finished ones, ``summary.csv`` ranked them as one sweep, and Hydra rewrote each
 skipped job's ``.hydra/config.yaml`` with the new config while its ``hparams.yaml`` and its results were the old
 one's - exit status 0, no word.
 
@@ -16,9 +16,9 @@ run's files, except one that failed without a checkpoint (nothing of it is kept 
 keys job names leave out nor the speed and display switches such as ``trainer.enable_progress_bar`` or
 ``optimizer.foreach``; nor ``optimized_metric`` and ``objective_on_failure``, what the sweep returns, which a resume
 may change: :data:`RETURNED_KEYS`). With ``ckpt_path=last`` too: the budget (``trainer.max_epochs``,
-``trainer.max_steps``), which a single run's resume may raise, is a setting of the sweep - the completed jobs, skipped,
-keep the budget they ran to, and a larger one makes another sweep. A difference is refused before Hydra's sweeper
-writes anything: one line naming the job, the keys and both values, exit status 2.
+``trainer.max_steps``), which a single run's resume may raise, is a setting of the sweep - the finished jobs,
+skipped, keep the budget they ran to, and a larger one makes another sweep. A difference is refused before Hydra's
+sweeper writes anything: one line naming the job, the keys and both values, exit status 2.
 
 The jobs are those the preflight composed once for the first-job check
 (:func:`~trainlab.sweep.first_job.composed_sweep_jobs`, from templates; the stacked launcher's, which that check leaves
@@ -41,9 +41,10 @@ from trainlab.run_dir import artifacts, failed_without_checkpoint, naming_overri
 from trainlab.run_settings import config_settings, differing_settings, left_out_keys, listed_differences
 from trainlab.run_status import read_status
 
-#: what the sweep returns to its sweeper, not what a job trains: a resume may change it (a skipped job returns its
-#: recorded value of this command's optimized_metric, trainlab.run_dir.recorded_objective_to_skip; a diverged job
-#: runs again) - a search's trials report it to the sampler, where it is a setting of the study
+#: what the sweep returns to its sweeper, not what a job trains: a resume may change it (a skipped completed job
+#: returns its recorded value of this command's optimized_metric, a skipped diverged job this command's
+#: objective_on_failure: trainlab.run_dir.job_to_skip) - a search's trials report it to the sampler, where it is a
+#: setting of the study
 RETURNED_KEYS = ("optimized_metric", "objective_on_failure")
 SHOWN_DIFFERENCES = 3
 
