@@ -41,7 +41,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,7 +70,7 @@ def without_ckpt_path(task_cfg: DictConfig) -> DictConfig:
     return copy
 
 
-def skipped_count(skipped: Any) -> str:
+def skipped_count(skipped: Iterable[Any]) -> str:
     """The end of the batch's ``Launching ...`` line for the jobs ``resume_sweep=true`` skips (``skipped``: their
     :class:`~trainlab.run_dir.SkippedJob`): ``; 2 completed before, 1 diverged before, skipped (resume_sweep=true)``,
     or nothing when it skips none."""
