@@ -126,6 +126,7 @@ def check_single_run(config: DictConfig) -> None:
     """A single run's directory, config and ``ckpt_path``, on the task's config as Hydra will hand it to the task
     (its ``hydra.job.env_set`` in the environment)."""
     from trainlab.config_validation import validate_config
+    from trainlab.distributed.process_world import shares_data_with_other_ranks
 
     output_dir = os.path.abspath(str(config.hydra.run.dir))
     resuming = config.get("ckpt_path") is not None
@@ -133,7 +134,10 @@ def check_single_run(config: DictConfig) -> None:
         check_run_dir_free(Path(output_dir), resuming_checkpoint=resuming)
     with job_view(config, output_dir) as task, env_override(config.hydra.job.env_set):  # as run_job sets them
         validate_config(task)
-        if writes_run_files():  # the other ranks of a torchrun or SLURM job leave it to rank 0
+        # the ranks of a torchrun or SLURM job: their data is fetched and checked in the task, where rank 0 decides
+        # for them all - a refusal here would end rank 0 alone, and leave the others waiting for it
+        data_in_task = shares_data_with_other_ranks(task.trainer)
+        if writes_run_files() and not data_in_task:
             from trainlab.config_validation import fetch_missing_data
 
             fetch_missing_data(task)  # a failed download leaves nothing: no run directory yet
@@ -151,11 +155,12 @@ def check_single_run(config: DictConfig) -> None:
             # budget too where this one is used up: the overrides it suggests keep this command's budget)
             entry = check_checkpoint(path, task, name=name, overrides=overrides, run_dir=Path(output_dir))
             check_budget_left(path, task, Path(output_dir), name=name)
-            if entry is not None and entry.get("data_source") is not None:  # as the task's datamodule decides
+            # as the task's datamodule decides (the ranks of a torchrun or SLURM job: on rank 0's source, in the task)
+            if entry is not None and entry.get("data_source") is not None and not data_in_task:
                 datamodule = instantiate_key(task, "data")  # (its arguments only: no data is loaded)
                 source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None
                 check_data_source(entry, source, task, path, name, overrides)
-        if writes_run_files():  # after the checkpoint's checks: other data than it trained on is said first
+        if writes_run_files() and not data_in_task:  # after the checkpoint's: other data than it trained on first
             from trainlab.data.data_refusals import check_data_fits
 
             check_data_fits(task)  # the data module's refusals of the files there and the splits

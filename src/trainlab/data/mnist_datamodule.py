@@ -10,7 +10,8 @@ Sources (``source``):
   seconds, otherwise ``bundled``. A failed download is not retried in the same process (the jobs of a sweep): the
   later jobs go straight to ``bundled``, so they neither wait on the network again nor train on other data than
   the first job if the network comes back mid-sweep; the rank processes a DDP job starts use the source the job's
-  process resolved (:meth:`MNISTDataModule.use_source`), never trying the download themselves. A ``data_dir`` this
+  process resolved (:meth:`MNISTDataModule.use_source`), never trying the download themselves, and the ranks that
+  torchrun or SLURM starts use rank 0's (:mod:`trainlab.distributed.agreed_data_source`). A ``data_dir`` this
   process cannot write into (an empty read-only directory) is not tried at all: a download could not be saved
   there. Full MNIST placed there incompletely (``.gz`` files, three of the four) falls back with a warning that says
   why, as ``torchvision``'s error would.
@@ -154,6 +155,14 @@ class MNISTDataModule(L.LightningDataModule):
         if source not in ("bundled", "torchvision"):
             raise ValueError(f"data source {source!r} is not a resolved source; allowed: bundled, torchvision")
         self.resolved_source = source
+
+    def prepare_source(self) -> str:
+        """Decide ``auto`` and put the decided source's files on disk - full MNIST downloaded where it is missing, the
+        bundled sample's cache built - with the splits checked to fit (:meth:`check_splits`); return the source.
+        What rank 0 of a job that torchrun or SLURM started does for all its ranks, before the others use its source
+        and its files (:mod:`trainlab.distributed.agreed_data_source`)."""
+        self.check_splits()
+        return self.resolve_source()
 
     def _decide_source(self) -> str:
         if self.source != "auto":

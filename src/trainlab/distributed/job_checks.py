@@ -7,7 +7,9 @@
 * The project's datamodule must cut every global batch into equal per-process shares
   (:meth:`~trainlab.data.mnist_datamodule.MNISTDataModule.check_ddp_shares`). That decides ``data.source=auto``
   (a download tried, or the bundled sample), which the job's ranks are then handed
-  (:mod:`trainlab.distributed.rank_processes`): they neither download nor decide again.
+  (:mod:`trainlab.distributed.rank_processes`): they neither download nor decide again. Ranks that a launcher
+  outside the job started (torchrun, SLURM) each run this check: rank 0 alone decides, and the others take its
+  source and its files (:mod:`trainlab.distributed.agreed_data_source`).
 
 The number of GPUs is checked with the other values of the config (:mod:`trainlab.config_validation`).
 """
@@ -43,5 +45,9 @@ def check_ddp_job(cfg: DictConfig, processes: int, launched_by: str | None) -> s
     if cfg.data.get("_target_") != MNIST_DATAMODULE:
         return None
     datamodule = instantiate_key(cfg, "data")
+    if launched_by not in (None, "trainlab"):  # every rank of the job is here: rank 0 decides for them all
+        from trainlab.distributed.agreed_data_source import agreed_data_source
+
+        datamodule.use_source(agreed_data_source(datamodule, cfg, processes))
     datamodule.check_ddp_shares(processes)
     return datamodule.resolve_source()

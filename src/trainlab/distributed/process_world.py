@@ -56,6 +56,13 @@ def external_launcher() -> str | None:
     return None
 
 
+def shares_data_with_other_ranks(trainer: DictConfig) -> bool:
+    """Whether this process is one of a job's several DDP processes that a launcher outside the job started
+    (torchrun, SLURM, ``LOCAL_RANK``): such ranks fetch and check the job's data together, in the task, where rank
+    0 decides for them all (:mod:`trainlab.distributed.agreed_data_source`) - not each on its own before it."""
+    return world_size(trainer) > 1 and external_launcher() not in (None, "trainlab")
+
+
 def process_rank() -> int:
     """This process's global rank as its launcher set it (0 for a process that is the whole job).
 
