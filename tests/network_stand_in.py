@@ -2,10 +2,10 @@
 network that MNIST's download uses - for the DDP tests whose ranks are processes of their own (no monkeypatch
 reaches them).
 
-``STAND_IN_NETWORK_RANKS`` names the ranks (``RANK``) that reach the network, comma-separated: their download
-"fetches" a tiny full MNIST (:func:`test_data.write_tiny_mnist`, 400 training / 100 test images) after
-``STAND_IN_DOWNLOAD_S`` seconds (default 2: a download takes a while, so a rank that decides for itself decides
-before it ends); the other ranks' download fails at once, as offline. Every download is counted in
+``STAND_IN_NETWORK_RANKS`` names the ranks (``RANK``, ``SLURM_PROCID``, ...) that reach the network,
+comma-separated: their download "fetches" a tiny full MNIST (:func:`test_data.write_tiny_mnist`, 400 training / 100
+test images) after ``STAND_IN_DOWNLOAD_S`` seconds (default 2: a download takes a while, so a rank that decides for
+itself decides before it ends); the other ranks' download fails at once, as offline. Every download is counted in
 ``STAND_IN_DOWNLOADS`` (a directory: one file per attempt, named by rank and process id), when set.
 """
 
@@ -19,7 +19,9 @@ from pathlib import Path
 
 
 def stand_in_download(data_dir, timeout_s) -> None:
-    rank = os.environ.get("RANK", "0")
+    from trainlab.distributed.process_world import process_rank
+
+    rank = str(process_rank())
     attempts = os.environ.get("STAND_IN_DOWNLOADS")
     if attempts:
         Path(attempts).mkdir(parents=True, exist_ok=True)
