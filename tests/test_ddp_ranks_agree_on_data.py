@@ -76,7 +76,7 @@ def downloads(tmp_path: Path) -> list[str]:
     return sorted(path.name.split("-")[0] for path in folder.iterdir()) if folder.is_dir() else []
 
 
-@pytest.mark.slow  # ~20 s on 2 cores: two train.py processes that train 4 steps
+@pytest.mark.slow  # ~25 s on 2 cores: two train.py processes (their imports, most of it) that train 4 steps
 def test_ranks_started_by_a_launcher_train_on_the_source_rank_0_resolved(tmp_path, data_dir):
     """Rank 0 reaches the network (full MNIST, after 2 s), rank 1 does not: before, rank 1 fell back to the bundled
     sample at once while rank 0 downloaded, and the two trained on different data, both exiting 0, with
@@ -93,7 +93,7 @@ def test_ranks_started_by_a_launcher_train_on_the_source_rank_0_resolved(tmp_pat
     assert "data.source=auto: DDP rank 0 decided torchvision for the job's 2 processes" in said[0][1]
 
 
-@pytest.mark.slow  # ~12 s on 2 cores: two train.py processes that stop before training
+@pytest.mark.slow  # ~25 s on 2 cores: two train.py processes (their imports, most of it) that stop before training
 def test_a_deciding_rank_that_fails_stops_every_rank_with_its_error(tmp_path, data_dir):
     """data.source=torchvision, the files missing, rank 0 offline: rank 0's download fails. Before, rank 0 failed
     alone (in its checks before the run) and rank 1 - which reached the network and downloaded the files
@@ -111,7 +111,7 @@ def test_a_deciding_rank_that_fails_stops_every_rank_with_its_error(tmp_path, da
     assert not (tmp_path / "run").exists()  # refused before the run: nothing left behind
 
 
-@pytest.mark.slow  # ~12 s on 2 cores: two train.py processes that stop before training
+@pytest.mark.slow  # ~25 s on 2 cores: two train.py processes (their imports, most of it) that stop before training
 def test_a_deciding_rank_killed_while_it_downloads_ends_the_others_with_an_error(tmp_path, data_dir):
     ranks = start_ranks(tmp_path, data_dir, "data.source=auto", network_ranks="0", download_s=120)
     deadline = time.monotonic() + 90
