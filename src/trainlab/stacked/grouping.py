@@ -154,6 +154,31 @@ def callback_plan(cfg: DictConfig, with_paths: bool = True) -> tuple[CallbackPla
     return CallbackPlan(**plan), None
 
 
+# Lightning's own words when a Trainer gets ``enable_checkpointing=False`` and a checkpoint callback
+# (lightning.pytorch.trainer.connectors.callback_connector._configure_checkpoint_callbacks)
+CHECKPOINTING_OFF_WITH_CALLBACK = ("Trainer was configured with `enable_checkpointing=False` but found "
+                                   "`ModelCheckpoint` in callbacks list.")
+
+
+def check_checkpointing_switch(cfg: DictConfig) -> None:
+    """Refuse ``trainer.enable_checkpointing=false`` beside a checkpoint callback (the default ``model_checkpoint``
+    and ``last_checkpoint``) in the words a lone run's Trainer refuses it with (``trainer.enable_checkpointing=false
+    is invalid; lightning.pytorch.trainer.Trainer raised MisconfigurationException: ...``). The stack's Trainer keeps
+    checkpointing on for its own :class:`~trainlab.stacked.member_outputs.MemberOutputs`, so it would not refuse
+    it: the members trained and wrote ``last.ckpt`` where their lone runs stop with exit status 2. Without a
+    checkpoint callback (``callbacks=none``) the switch is fine: the members write no checkpoint, as alone."""
+    if cfg.trainer.get("enable_checkpointing") is not False:
+        return
+    entries = (cfg.get("callbacks") or {}).values()
+    if any(entry is not None and _is(entry.get("_target_", ""), "lightning.pytorch.callbacks.Checkpoint")
+           for entry in entries):
+        from lightning.fabric.utilities.exceptions import MisconfigurationException
+
+        from trainlab.config_instantiation import config_error
+
+        raise config_error(MisconfigurationException(CHECKPOINTING_OFF_WITH_CALLBACK), cfg.trainer, "trainer")
+
+
 def one_device(devices: Any) -> bool:
     """``1`` or ``[i]``: the stack trains on one device (a value that is no count at all runs alone, and the
     training task's config check names it)."""

@@ -47,7 +47,7 @@ from trainlab.loggers.hparams import logged_config, run_hparams
 from trainlab.output_locations import check_task_locations
 from trainlab.run_dir import SkippedJob, check_run_dir_free, claim_run_dir, job_to_skip
 from trainlab.run_seed import seed_generators
-from trainlab.stacked.grouping import CallbackPlan, callback_plan
+from trainlab.stacked.grouping import CallbackPlan, callback_plan, check_checkpointing_switch
 from trainlab.stacked.member_outputs import Member, MemberOutputs, StackShutdown
 from trainlab.stacked.stacked_classifier import StackedClassifier
 from trainlab.train import instantiate_dict, missing_objective_message
@@ -123,6 +123,7 @@ def jobs_to_skip(jobs: list[StackJob]) -> dict[int, SkippedJob]:
                 skipped[index] = skip
                 return
         validate_config(job.cfg)
+        check_checkpointing_switch(job.cfg)  # the stack's Trainer checkpoints for its members whatever it says
         check_optimized_metric(job.cfg, jobs="the sweep's jobs report")
         check_task_locations(job.cfg)
         if not resume_sweep:
