@@ -8,21 +8,22 @@ Two jobs *stack* when their composed configs are equal once the **stackable keys
 * ``model.weight_decay`` (λ per member) and ``model.net.dropout`` (a drop probability per member),
 * ``objective_on_failure``.
 
-Everything else - architecture (hidden sizes, activation, BatchNorm kind), data (source, sizes, batch size,
-data seed), budgets (epochs, steps), validation schedule, precision, device, loggers and callbacks - is the
-*group key*: a difference starts a new group. A group larger than ``max_members`` is cut into stacks of at most
-that many. The settings the members share count with the values they resolve to in each job (``data.seed:
-${seed}`` differs between ``seed=1`` and ``seed=2``); those each member builds for itself (``paths``, ``logger``,
-checkpoint folders) are compared as written, as their per-job ``${hydra:...}`` paths cannot resolve before the
-jobs run. A shared setting that takes a value from the job's Hydra context (``${hydra:job.num}``, directly or
-through other keys) runs alone.
+Everything else - architecture (hidden sizes, activation, BatchNorm kind), data (source, sizes, batch size, data
+seed), budgets (epochs, steps; a wall-clock ``trainer.max_time`` runs alone), validation schedule, precision,
+device, loggers and callbacks - is the *group key*: a difference starts a new group. A group larger than
+``max_members`` is cut into stacks of at most that many. The settings the members share count with the values they
+resolve to in each job (``data.seed: ${seed}`` differs between ``seed=1`` and ``seed=2``); those each member builds
+for itself (``paths``, ``logger``, checkpoint folders) are compared as written, as their per-job ``${hydra:...}``
+paths cannot resolve before the jobs run. A shared setting that takes a value from the job's Hydra context
+(``${hydra:job.num}``, directly or through other keys) runs alone.
 
 A job **runs alone** (exactly as the basic launcher runs it) when its config uses something the stack does not
 do; :func:`why_alone` names the key. The stack supports the default callbacks (``last.ckpt`` every epoch, the
 divergence guard, the interrupt handler, the random-state checkpointing, the progress bar) and any logger. It saves
 ``last.ckpt`` at the end of a training epoch, as the default callback does; a ``ModelCheckpoint`` that Lightning
 would save after validation instead, or also when an exception stops the run, runs alone. So does fp16 mixed
-precision: one ``GradScaler`` for the whole stack would let one member's overflow skip every member's step.
+precision: one ``GradScaler`` for the whole stack would let one member's overflow skip every member's step, and
+``trainer.max_time``: a lone run has its wall-clock budget to itself, a stack's members would share one.
 """
 
 from __future__ import annotations
@@ -202,6 +203,8 @@ def why_alone(cfg: DictConfig) -> str | None:
         (bool(cfg.get("compile", {}).get("enabled")), "compile.enabled=true"),
         (trainer.get("gradient_clip_val") is not None, "trainer.gradient_clip_val clips each run's own gradients"),
         (trainer.get("accumulate_grad_batches", 1) != 1, "trainer.accumulate_grad_batches"),
+        (trainer.get("max_time") is not None, f"trainer.max_time={trainer.get('max_time')}: a wall-clock budget is "
+         "each lone run's own; a stack's members would share one (and stop at other steps)"),
         (bool(trainer.get("fast_dev_run")), "trainer.fast_dev_run"),
         (not one_device(trainer.get("devices", 1)), f"trainer.devices={trainer.get('devices')}"),
         ((trainer.get("num_nodes") or 1) != 1, f"trainer.num_nodes={trainer.get('num_nodes')}: a stack trains in one "
