@@ -83,15 +83,30 @@ def _triggers(entry: DictConfig) -> tuple[int, int, Any]:
     return steps or 0, epochs or 0, interval
 
 
-def _checkpoint_role(entry: DictConfig) -> str | None:
-    """``inert`` (saves nothing), ``last`` (last.ckpt every N epochs), or None (keeps best epochs: not stackable)."""
+def _checkpoint_role(name: str, entry: DictConfig) -> tuple[str | None, str | None]:
+    """``("inert", None)`` (saves nothing), ``("last", None)`` (last.ckpt every N epochs), or ``(None, why the job
+    runs alone)``, the reason naming the key of ``callbacks.<name>`` that makes the callback save what the stack
+    does not (its own ``save_last``, a step or time trigger, the best epochs by a metric, other file names)."""
     steps, epochs, interval = _triggers(entry)
-    if not entry.get("save_last") and (entry.get("save_top_k", 1) == 0 or (steps, epochs, interval) == (0, 0, None)):
-        return "inert"  # (every_n_epochs=0 and no other trigger: Lightning never saves, at epoch ends or elsewhere)
-    if (entry.get("monitor") is None and entry.get("filename") == "last" and entry.get("save_top_k", 1) in (1, -1)
-            and steps == 0 and interval is None and epochs >= 1 and not entry.get("save_last")):
-        return "last"
-    return None
+    save_last, top_k, monitor = entry.get("save_last"), entry.get("save_top_k", 1), entry.get("monitor")
+    if not save_last and (top_k == 0 or (steps, epochs, interval) == (0, 0, None)):
+        return "inert", None  # (every_n_epochs=0 and no other trigger: Lightning never saves, at epoch ends or else)
+    if save_last:
+        shown = str(save_last).lower() if isinstance(save_last, bool) else save_last
+        return None, (f"callbacks.{name}.save_last={shown}: Lightning's own last.ckpt is not stacked (the stack "
+                      "keeps last.ckpt as callbacks.last_checkpoint does: filename last, save_top_k 1, no monitor)")
+    if interval is not None:
+        return None, (f"callbacks.{name}.train_time_interval={interval}: a checkpoint by wall-clock time; the stack "
+                      "saves at the end of a training epoch")
+    if steps:
+        return None, (f"callbacks.{name}.every_n_train_steps={steps}: a checkpoint within the epoch; the stack saves "
+                      "at the end of a training epoch")
+    if monitor is not None or top_k not in (1, -1):
+        return None, f"callbacks.{name} keeps the best epochs by a metric (save_top_k={top_k}, monitor={monitor})"
+    if entry.get("filename") != "last":
+        return None, (f"callbacks.{name}.filename={entry.get('filename')}: the stack saves only "
+                      "checkpoints/last.ckpt")
+    return "last", None
 
 
 def _saved_after_validation(name: str, entry: DictConfig, trainer: DictConfig) -> str | None:
@@ -129,10 +144,9 @@ def callback_plan(cfg: DictConfig, with_paths: bool = True) -> tuple[CallbackPla
             if entry.get("save_on_exception"):
                 return None, (f"callbacks.{name}.save_on_exception=true: the stack saves no checkpoint when an "
                               "exception stops it")
-            role = _checkpoint_role(entry)
+            role, reason = _checkpoint_role(name, entry)
             if role is None:
-                return None, (f"callbacks.{name} keeps the best epochs by a metric (save_top_k="
-                              f"{entry.get('save_top_k')}, monitor={entry.get('monitor')})")
+                return None, reason
             if role == "last":
                 after_validation = _saved_after_validation(name, entry, cfg.trainer)
                 if after_validation is not None:
