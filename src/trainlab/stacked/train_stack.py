@@ -149,6 +149,20 @@ def check_data_of_every_stack(stacks: list[list[StackJob]]) -> None:
                 datamodule.check_splits()
 
 
+def dropout_masks_line(jobs: list[StackJob], first_seed: int | None) -> str | None:
+    """The line that says, for a stack with a member whose ``model.net.dropout`` is above 0, that its members'
+    dropout masks are not their lone runs' (all are drawn from the generators seeded with the first member's seed,
+    :mod:`~trainlab.stacked.stacked_mlp`), so their numbers differ from ``hydra/launcher=basic``'s; None without
+    dropout. Said once per stack: a student comparing a member with its lone run would otherwise not know why."""
+    dropping = [job.job_name for job in jobs if (OmegaConf.select(job.cfg, "model.net.dropout") or 0) > 0]
+    if not dropping:
+        return None
+    return (f"dropout (model.net.dropout > 0 in {', '.join(dropping)}): the members' dropout masks are drawn from "
+            f"generators seeded with the first member's seed ({first_seed}) - independent between members and "
+            "reproducible, but not the masks of their lone runs, so their numbers differ from hydra/launcher=basic's; "
+            "hydra/launcher=basic gives a lone run's exact numbers")
+
+
 def train_stack(jobs: list[StackJob], skipped: dict[int, SkippedJob] | None = None) -> list[float | None]:
     """Train ``jobs`` as one stack; returns each job's objective, in job order (see the module docstring).
     ``skipped``: what :func:`jobs_to_skip` returned for these jobs, when the caller has run it."""
@@ -189,6 +203,8 @@ def train_stack(jobs: list[StackJob], skipped: dict[int, SkippedJob] | None = No
                                          enable_checkpointing=True)  # MemberOutputs checkpoints
     log.info("stack of %d members: %s", len(members), ", ".join(job.job_name for job in stack_jobs))
     first_seed = first.get("seed") if first.get("seed") is not None else members[0].drawn_seed
+    if line := dropout_masks_line(stack_jobs, first_seed):
+        log.info(line)
     L.seed_everything(first_seed, workers=True, verbose=False)
     try:
         trainer.fit(model=module, datamodule=datamodule)
