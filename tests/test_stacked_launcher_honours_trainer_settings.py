@@ -1,16 +1,19 @@
 """``hydra/launcher=stacked`` honours the trainer and callback settings a lone run honours, or says why not:
 ``trainer.enable_checkpointing=false`` (refused beside a checkpoint callback, as a lone run refuses it), a wall-clock
 ``trainer.max_time`` (runs alone), the key that makes a checkpoint callback run alone (named), and dropout masks
-that are not the lone runs' (said in the log)."""
+that are not the lone runs' (said in the log), and a member's checkpoint holds the callback states its lone run's
+holds (a diverged member resumed alone stays diverged at its step)."""
 
 from __future__ import annotations
 
 import csv
 
 import pytest
+import torch
 from test_stacked_sweeps import SMALL
 
 from trainlab.errors import ConfigError
+from trainlab.run_status import read_status
 from trainlab.stacked.grouping import plan_batch, why_alone
 from trainlab.stacked.train_stack import StackJob
 
@@ -112,3 +115,35 @@ def test_a_stack_with_dropout_says_once_that_its_masks_are_not_the_lone_runs(tra
     lines = [line for line in log.splitlines() if "dropout masks" in line]
     assert len(lines) == 1 and f"model.net.dropout > 0 in {jobs[1]})" in lines[0]
     assert "[INFO]" in lines[0] and "hydra/launcher=basic gives a lone run's exact numbers" in lines[0]
+
+
+def callback_states(job_dir, sweep_dir) -> str:
+    """The ``callbacks`` part of the job's ``last.ckpt``, its sweep directory's path written ``<sweep>``."""
+    states = torch.load(job_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)["callbacks"]
+    return repr(states).replace(str(sweep_dir), "<sweep>")
+
+
+@pytest.mark.slow  # two 2-job sweeps and two resumed runs (~10 s on 2 cores)
+def test_a_stacked_members_checkpoint_holds_its_lone_runs_callback_states_and_resumes_alone_as_it(train_in_process,
+                                                                                                  tmp_path):
+    job = ["optimizer=sgd", "debug=limit", "hydra.sweep.subdir=job${hydra.job.num}"]
+    for launcher in ("basic", "stacked"):  # job0 completes, job1 diverges at step 2
+        result = train_in_process("-m", *job, "optimizer.lr=0.1,1e12", f"hydra/launcher={launcher}",
+                                  f"hydra.sweep.dir={tmp_path / launcher}")
+        assert result.returncode == 0, result.stderr[-3000:]
+    assert "one stacked run of 2 jobs" in (tmp_path / "stacked" / "job0" / "train.log").read_text()
+    for name in ("job0", "job1"):  # the checkpoint-keeping ModelCheckpoint's file, the guard's divergence step
+        assert (callback_states(tmp_path / "stacked" / name, tmp_path / "stacked")
+                == callback_states(tmp_path / "basic" / name, tmp_path / "basic"))
+    assert "'DivergenceGuard': {'diverged_at_step': 2}" in callback_states(tmp_path / "stacked" / "job1", tmp_path)
+    said = {}
+    for launcher in ("basic", "stacked"):  # the diverged job resumed alone: diverged at its step 2, as alone
+        resumed = train_in_process(*job[:2], "optimizer.lr=1e12", "ckpt_path=last",
+                                   f"hydra.run.dir={tmp_path / launcher / 'job1'}")
+        assert resumed.returncode == 3, resumed.stderr[-3000:]
+        said[launcher] = resumed.stderr.strip().splitlines()[-1].replace(str(tmp_path / launcher), "<sweep>")
+        assert read_status(tmp_path / launcher / "job1")["status"] == "diverged"
+    assert said["stacked"] == said["basic"]
+    assert said["stacked"].startswith("diverged: the training loss became NaN/Inf at step 2;")
+    assert (read_status(tmp_path / "stacked" / "job1")["metrics"]["train/acc"]
+            == pytest.approx(read_status(tmp_path / "basic" / "job1")["metrics"]["train/acc"], abs=1e-6))

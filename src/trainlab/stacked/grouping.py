@@ -83,7 +83,7 @@ def _triggers(entry: DictConfig) -> tuple[int, int, Any]:
     return steps or 0, epochs or 0, interval
 
 
-def _checkpoint_role(name: str, entry: DictConfig) -> tuple[str | None, str | None]:
+def checkpoint_role(name: str, entry: DictConfig) -> tuple[str | None, str | None]:
     """``("inert", None)`` (saves nothing), ``("last", None)`` (last.ckpt every N epochs), or ``(None, why the job
     runs alone)``, the reason naming the key of ``callbacks.<name>`` that makes the callback save what the stack
     does not (its own ``save_last``, a step or time trigger, the best epochs by a metric, other file names)."""
@@ -144,7 +144,7 @@ def callback_plan(cfg: DictConfig, with_paths: bool = True) -> tuple[CallbackPla
             if entry.get("save_on_exception"):
                 return None, (f"callbacks.{name}.save_on_exception=true: the stack saves no checkpoint when an "
                               "exception stops it")
-            role, reason = _checkpoint_role(name, entry)
+            role, reason = checkpoint_role(name, entry)
             if role is None:
                 return None, reason
             if role == "last":

@@ -10,7 +10,9 @@ Trainer. Per member:
 * **checkpoints** - ``checkpoints/last.ckpt`` after every ``every_n_epochs`` training epochs when the member keeps
   one (``callbacks.last_checkpoint``), at its divergence, and on an interrupt. The stack's own checkpoint (loops,
   data position, random generators) is taken once; the model and optimizer parts are replaced by the member's,
-  in the format of a lone :class:`~trainlab.models.classifier.MLPClassifier` and its optimizer, so
+  in the format of a lone :class:`~trainlab.models.classifier.MLPClassifier` and its optimizer, and the callback
+  states are those its lone run's callbacks save (:func:`lone_stateful_callbacks`: its ``ModelCheckpoint`` callbacks and
+  divergence guard - a diverged member resumed alone stays diverged at its step, as its lone run does), so
   ``trainlab evaluate`` reads it and ``ckpt_path=last`` resumes the member alone.
 * **status** - ``status.json`` (completed / diverged / failed / interrupted, final metrics, objective, wall time).
 """
@@ -27,19 +29,22 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import Checkpoint
+from hydra.utils import get_class, instantiate
+from lightning.pytorch.callbacks import Checkpoint, ModelCheckpoint
 from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 from torch.optim import Optimizer
 
 from trainlab.atomic_files import write_atomically
 from trainlab.callbacks.checkpoint_provenance import ENTRY
+from trainlab.callbacks.divergence_guard import DivergenceGuard
 from trainlab.callbacks.graceful_shutdown import GracefulShutdown
 from trainlab.loggers.hparams import HParamValue, record_run_end, record_run_start
 from trainlab.metric_values import metric_number
 from trainlab.models.classifier import MLPClassifier
 from trainlab.models.metric_dtype import metric_dtype, metrics_follow
 from trainlab.run_status import status_line, write_status
+from trainlab.stacked.grouping import checkpoint_role
 from trainlab.train import objective_value
 
 log = logging.getLogger(__name__)
@@ -66,10 +71,47 @@ class Member:
     metrics: dict[str, float] = field(default_factory=dict)
     diverged_at_step: int | None = None  # the step its divergence was seen (its lone run's last step)
     drawn_seed: int | None = None  # seed=null: the seed it drew (trainlab.run_seed)
+    # its lone run's callbacks whose state a checkpoint holds, each with whether it keeps last.ckpt
+    stateful_callbacks: list[tuple[L.Callback, bool]] = field(default_factory=list)
+    saved_last: bool = False  # whether its last.ckpt was saved at an epoch end or its divergence
 
     @property
     def output_dir(self) -> Path:
         return Path(self.cfg.paths.output_dir)
+
+
+def lone_stateful_callbacks(cfg: DictConfig) -> list[tuple[L.Callback, bool]]:
+    """The callbacks of the member's config whose state a lone run's checkpoint holds - its ``ModelCheckpoint``
+    callbacks and its divergence guard (the others the stack supports save none: Lightning keeps only a non-empty
+    ``state_dict``) -, built from its config, each with whether it is the one that keeps ``last.ckpt``
+    (:func:`~trainlab.stacked.grouping.checkpoint_role`). Their states, set as the lone run's would be, go into the
+    member's checkpoints: without them a diverged member resumed alone (``ckpt_path=last``) checked its NaN loss
+    again and stopped one step later, where its lone run's guard knows it diverged and reports its step."""
+    found = []
+    for name, entry in (cfg.get("callbacks") or {}).items():
+        if entry is None:
+            continue
+        kind = get_class(entry._target_)
+        if issubclass(kind, ModelCheckpoint):
+            found.append((instantiate(entry), checkpoint_role(str(name), entry)[0] == "last"))
+        elif issubclass(kind, DivergenceGuard):
+            found.append((instantiate(entry), False))
+    return sorted(found, key=lambda item: isinstance(item[0], Checkpoint))  # Lightning runs checkpoint callbacks last
+
+
+def callback_states(member: Member) -> dict[str, dict[str, Any]]:
+    """The ``callbacks`` part of the member's checkpoint, as its lone run's Trainer writes it (each callback's
+    ``state_dict`` under its ``state_key``): the guard's divergence step, and the ``ModelCheckpoint`` that keeps
+    ``last.ckpt`` recording it as its latest file once it has saved it (Lightning's ``best_model_path`` for a
+    checkpoint without a monitor)."""
+    states = {}
+    for callback, keeps_last in member.stateful_callbacks:
+        if isinstance(callback, DivergenceGuard):
+            callback.diverged_at_step = member.diverged_at_step
+        elif keeps_last and member.saved_last and member.last_checkpoint is not None:
+            callback.best_model_path = str(Path(callback.dirpath) / member.last_checkpoint[0].name)
+        states[callback.state_key] = callback.state_dict()
+    return states
 
 
 class MemberOutputs(Checkpoint):
@@ -115,8 +157,9 @@ class MemberOutputs(Checkpoint):
             self.save_checkpoints(trainer, [index], [member.last_checkpoint[0]])
 
     # ---- checkpoints ------------------------------------------------------------------------------------------
-    def save_checkpoints(self, trainer: L.Trainer, indices: list[int], paths: list[Path]) -> None:
-        """Write member ``indices[i]``'s checkpoint to ``paths[i]``, each in a lone run's format."""
+    def save_checkpoints(self, trainer: L.Trainer, indices: list[int], paths: list[Path], kept: bool = True) -> None:
+        """Write member ``indices[i]``'s checkpoint to ``paths[i]``, each in a lone run's format. ``kept``: the save
+        of its ``last.ckpt`` callback (an epoch end, its divergence), not an interrupt's."""
         if not indices:
             return
         stacked = trainer._checkpoint_connector.dump_checkpoint(weights_only=False)  # loops, data position, RNG
@@ -124,8 +167,9 @@ class MemberOutputs(Checkpoint):
                   if key not in ("state_dict", "optimizer_states", "callbacks")}
         for index, path in zip(indices, paths, strict=True):
             member = self.members[index]
+            member.saved_last = member.saved_last or kept
             self.stack.export_member(index, member.module)
-            checkpoint = {**shared, "callbacks": {}, ENTRY: member.provenance,
+            checkpoint = {**shared, "callbacks": callback_states(member), ENTRY: member.provenance,
                           "state_dict": member.module.state_dict(),
                           "optimizer_states": [self._member_optimizer_state(index)]}
             write_atomically(path, lambda handle, payload=checkpoint: torch.save(payload, handle))
@@ -161,7 +205,7 @@ class MemberOutputs(Checkpoint):
         that diverged keeps the checkpoint of its divergence step, as its lone run stopped there."""
         due = [(index, member.shutdown_checkpoint) for index, member in enumerate(self.members)
                if member.status == "completed" and member.shutdown_checkpoint is not None]
-        self.save_checkpoints(trainer, [index for index, _ in due], [path for _, path in due])
+        self.save_checkpoints(trainer, [index for index, _ in due], [path for _, path in due], kept=False)
         return [path for _, path in due]
 
     # ---- the end ----------------------------------------------------------------------------------------------

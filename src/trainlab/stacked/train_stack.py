@@ -48,7 +48,7 @@ from trainlab.output_locations import check_task_locations
 from trainlab.run_dir import SkippedJob, check_run_dir_free, claim_run_dir, job_to_skip
 from trainlab.run_seed import seed_generators
 from trainlab.stacked.grouping import CallbackPlan, callback_plan, check_checkpointing_switch
-from trainlab.stacked.member_outputs import Member, MemberOutputs, StackShutdown
+from trainlab.stacked.member_outputs import Member, MemberOutputs, StackShutdown, lone_stateful_callbacks
 from trainlab.stacked.stacked_classifier import StackedClassifier
 from trainlab.train import instantiate_dict, missing_objective_message
 
@@ -87,7 +87,8 @@ def build_member(job: StackJob, datamodule: L.LightningDataModule, plan: Callbac
                   columns=run_hparams(cfg, job.choices, job.overrides, job.ignored_override_keys, source),
                   resolved_source=source, provenance=provenance(cfg, job.overrides, source),
                   last_checkpoint=plan.last_checkpoint, shutdown_checkpoint=plan.shutdown_checkpoint,
-                  drawn_seed=seed if cfg.get("seed") is None else None)
+                  drawn_seed=seed if cfg.get("seed") is None else None,
+                  stateful_callbacks=lone_stateful_callbacks(cfg))
 
 
 def member_plans(jobs: list[StackJob]) -> list[CallbackPlan]:
