@@ -22,7 +22,14 @@ import numpy as np
 from trainlab.atomic_files import write_atomically, write_text_atomically
 from trainlab.report import figures
 from trainlab.report.output_dir import ReportDir
-from trainlab.report.sweep_runs import JobRun, load_sweep, optimized_metric, sampler_choice, search_minimizes
+from trainlab.report.sweep_runs import (
+    JobRun,
+    jobs_without_status,
+    load_sweep,
+    optimized_metric,
+    sampler_choice,
+    search_minimizes,
+)
 
 FIGURES = {  # experiment option -> (figure function, file name, title)
     "compare_optimizers": (figures.loss_curves, "optimizers_loss", "B: optimizers on MNIST (5-layer net, He init)"),
@@ -39,18 +46,22 @@ OVERLAY_TAGS = ("train/loss", "val/acc", "eval/train_acc", "eval/test_acc")
 SUMMARY_METRICS = ("train/loss", "val/acc", "val/acc_best", "test/acc", "eval/train_acc", "eval/test_acc")
 
 
-def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None, metric: str | None = None) -> str:
+def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None, metric: str | None = None,
+                     unended: list[str] = ()) -> str:
     """One row per job; the objective (``metric``, the sweep's ``optimized_metric``) and that metric too when the
     completed jobs returned one (a search that minimised val/loss showed neither; a comparison's diverged jobs,
-    which recorded ``objective_on_failure`` before comparisons returned no objective, add no column)."""
+    which recorded ``objective_on_failure`` before comparisons returned no objective, add no column). ``unended``:
+    the numbers of the jobs without a status.json (running or killed), counted and named below the table."""
     named = [*SUMMARY_METRICS, *([metric] if metric and metric not in SUMMARY_METRICS else [])]
     metrics = [m for m in named if any(m in job.metrics for job in jobs)]
     objective = any(job.objective is not None and job.status == "completed" for job in jobs)
     header = ["job", *keys, "status", *([f"objective ({metric})" if metric else "objective"] if objective else []),
               *metrics]
     lines = [f"# Sweep summary{f' - {experiment}' if experiment else ''}", "",
-             f"{len(jobs)} jobs: " + ", ".join(f"{sum(j.status == s for j in jobs)} {s}"
-                                               for s in ("completed", "diverged", "failed", "interrupted")), "",
+             f"{len(jobs)} job{'s' if len(jobs) != 1 else ''}: "
+             + ", ".join(f"{sum(j.status == s for j in jobs)} {s}"
+                         for s in ("completed", "diverged", "failed", "interrupted"))
+             + (f"; {len(unended)} not ended" if unended else ""), "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for job in jobs:
         cells = [job.short_name, *(job.params.get(k, "") for k in keys), job.status]
@@ -64,7 +75,18 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
         lines += ["", f"No curves for job{'s' if len(missing) > 1 else ''} "
                   f"{', '.join(job.short_name for job in missing)}: "
                   "no readable TensorBoard events or metrics.csv in its directory; the figures leave it out."]
+    if unended:
+        lines += ["", f"Not ended: {unended_line(unended)}."]
     return "\n".join(lines) + "\n"
+
+
+def unended_line(names: list[str], shown: int = 8) -> str:
+    """What the report says of the jobs without a status.json (:func:`jobs_without_status`): neither in the table nor
+    in the figures, and why."""
+    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+    return (f"job{'s' if len(names) > 1 else ''} {listed} wrote no status.json (a job writes it when it ends) and "
+            f"{'are' if len(names) > 1 else 'is'} not in the report: still running - report the sweep again when it "
+            "is over - or killed (finish the sweep with its command and resume_sweep=true)")
 
 
 def jobs_by_status(jobs: list[JobRun], shown: int = 8) -> str:
@@ -142,6 +164,9 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
     sweep_dir = Path(sweep_dir).absolute()  # every path the report says is absolute, as the commands' (README)
     out = Path(out).absolute() if out is not None else None
     jobs, keys, experiment = load_sweep(sweep_dir)
+    unended = [job.relative_to(sweep_dir).as_posix() for job in jobs_without_status(sweep_dir)]
+    if unended:
+        warn(f"{sweep_dir}: {unended_line(unended)}")
     for job in jobs_without_curves(jobs):
         warn(f"{job.path} ({job.status}) left no curves - no readable TensorBoard events or metrics.csv: "
              "the figures leave it out")
@@ -182,7 +207,8 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
                 writer.close()
                 report.wrote_new_event_files()
             summary = report.path / "summary.md"
-            write_text_atomically(summary, summary_markdown(jobs, keys, experiment, metric))
+            write_text_atomically(summary, summary_markdown(jobs, keys, experiment, metric,
+                                                             [name.split('_', 1)[0] for name in unended]))
             note_written(summary)
             written["summary"] = summary
             for stale in report.stale():

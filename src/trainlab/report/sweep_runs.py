@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from trainlab.logger_dirs import CSV_FILE, EVENT_FILES, logger_dirs
 from trainlab.printed_trainlab import trainlab_command
 from trainlab.recorded_yaml import read_recorded_mapping
+from trainlab.run_status import STATUS_FILE
 from trainlab.sweep.job_dirs import sweep_job_dirs
 from trainlab.sweep.summary import collect_jobs, swept_keys
 from trainlab.sweep.summary_callback import recorded_sweep_keys
@@ -156,6 +158,13 @@ def search_minimizes(sweep_dir: Path) -> bool:
     return read_recorded_mapping(results).get("direction") == "minimize"
 
 
+def jobs_without_status(sweep_dir: str | Path) -> list[Path]:
+    """The job directories of ``sweep_dir`` that hold no status.json: jobs still running (a job writes it when it
+    ends) or killed before they could. The report has no status or final metrics of theirs; it names them rather
+    than comparing fewer jobs than the sweep has without a word."""
+    return [job for job in sweep_job_dirs(Path(sweep_dir)) if not (job / STATUS_FILE).is_file()]
+
+
 def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | None]:
     """(jobs with their scalars, swept keys, recognised experiment) of ``sweep_dir``."""
     sweep_dir = Path(sweep_dir)
@@ -169,7 +178,7 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
                   if (parent / "multirun.yaml").is_file() else "")
         raise FileNotFoundError(
             f"{sweep_dir} is a single run, not a sweep: report compares the jobs of a multirun directory{job_of}; "
-            f"view one run with: tensorboard --logdir {sweep_dir}"
+            f"view one run with: tensorboard --logdir {shlex.quote(str(sweep_dir))}"
         )
     if not (sweep_dir / "multirun.yaml").is_file() and (sweeps := sweeps_below(sweep_dir)):
         named = ", ".join(sweep.relative_to(sweep_dir).as_posix() for sweep in sweeps[:4])
@@ -183,8 +192,8 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
             raise FileNotFoundError(
                 f"{sweep_dir} is a sweep none of whose {started} job{'s' if started > 1 else ''} wrote a status.json "
                 f"(a job writes it when it ends): still running - run {trainlab_command('report')} again when the "
-                f"sweep is over, or follow it live with: tensorboard --logdir {sweep_dir} - or stopped without one "
-                "(killed): finish it with its command and resume_sweep=true")
+                f"sweep is over, or follow it live with: tensorboard --logdir {shlex.quote(str(sweep_dir))} - or "
+                "stopped without one (killed): finish it with its command and resume_sweep=true")
         raise FileNotFoundError(f"{sweep_dir} holds no job with a status.json: is it a trainlab multirun directory?")
     keys = swept_keys(statuses, always=recorded_sweep_keys(sweep_dir))  # summary.csv's columns
     jobs = []
