@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -177,3 +178,32 @@ def test_a_run_of_a_model_or_data_module_of_ones_own_is_one_line_naming_the_way_
         f"{key}._target_={OmegaConf.load(finished_run / '.hydra' / 'config.yaml')[key]['_target_']}: evaluate that "
         f"run with Lightning's Trainer.validate (or Trainer.test) on its checkpoint, e.g. trainer.validate(model, "
         f"datamodule=..., ckpt_path='{run / 'checkpoints' / 'last.ckpt'}')"]
+
+
+def test_a_diverged_runs_checkpoint_evaluates_with_a_note_that_its_nan_loss_is_its_weights(tmp_path, data_dir,
+                                                                                           capsys):
+    """A run whose loss turned NaN evaluated to a table of nan losses and nothing else; the heading echoed a typed
+    trailing slash (``run/, --ckpt last:``)."""
+    run_dir = tmp_path / "run"
+    result = run_train_in_process(["optimizer=sgd", "optimizer.lr=1000", "debug=limit", f"hydra.run.dir={run_dir}"],
+                                  tmp_path, data_dir)
+    assert result.returncode == 3 and read_status(run_dir)["status"] == "diverged", result.stderr[-2000:]
+    assert main(["evaluate", f"{run_dir}/", "--split", "val"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0] == f"{run_dir}, --ckpt last:"
+    assert "| val | nan |" in captured.out
+    assert (f"note: {run_dir} is recorded diverged in its status.json: its training loss became NaN/Inf, and "
+            "last.ckpt holds the weights of that step (a nan loss is theirs)") in captured.err
+
+
+def test_an_interrupted_runs_last_checkpoint_is_said_to_be_where_it_stopped(finished_run, tmp_path, capsys):
+    interrupted = tmp_path / "interrupted"
+    shutil.copytree(finished_run, interrupted)
+    status = json.loads((interrupted / "status.json").read_text())
+    (interrupted / "status.json").write_text(json.dumps({**status, "status": "interrupted"}))
+    assert main(["evaluate", str(interrupted), "--split", "val"]) == 0
+    assert "is recorded interrupted in its status.json: it was stopped before the end of its budget" in (
+        capsys.readouterr().err)
+    assert main(["evaluate", str(interrupted), "--ckpt", "best", "--split", "val"]) == 0  # not its last.ckpt
+    assert main(["evaluate", str(finished_run), "--split", "val"]) == 0  # completed
+    assert "note:" not in capsys.readouterr().err

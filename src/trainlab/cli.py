@@ -23,16 +23,20 @@ from trainlab.process_exit import skip_final_garbage_collection
 
 def print_evaluation(run_dir: str, ckpt: str, splits: list[str]) -> int:
     from trainlab.errors import UserError
-    from trainlab.evaluate import evaluate
+    from trainlab.evaluate import evaluate, run_end_note
 
     try:
         results = evaluate(run_dir, ckpt, splits)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"{run_dir}, --ckpt {ckpt}:\n\n| split | loss | acc |\n|---|---|---|")  # a markdown table as it is
+    # the directory as typed, less a trailing slash; a markdown table as it is
+    print(f"{Path(run_dir)}, --ckpt {ckpt}:\n\n| split | loss | acc |\n|---|---|---|")
     for split, values in results.items():
         print(f"| {split} | {values['loss']:.4f} | {values['acc']:.4f} |")
+    note = run_end_note(run_dir, ckpt)
+    if note:  # on stderr: stdout stays the table
+        print(note, file=sys.stderr)
     return 0
 
 

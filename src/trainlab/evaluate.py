@@ -11,7 +11,9 @@ of the run's own validation. So ``--ckpt last`` reproduces the run's final ``val
 ``--ckpt``: ``last`` (``checkpoints/last.ckpt``, the default), ``best`` (the best epoch that
 ``callbacks.model_checkpoint`` recorded in ``last.ckpt``: a run with ``monitor`` and ``save_top_k >= 1``), or a path.
 A file that is not a trainlab checkpoint, or one of another network than the run's, is refused with one line
-saying which (:func:`trainlab.checkpoint_check.check_checkpoint`).
+saying which (:func:`trainlab.checkpoint_check.check_checkpoint`). A run that did not complete - recorded
+``diverged`` or ``interrupted`` in its ``status.json`` - still evaluates, and :func:`run_end_note` says what its
+checkpoint then holds (a diverged run's ``nan`` loss is its weights', not the evaluation's).
 """
 
 from __future__ import annotations
@@ -158,6 +160,24 @@ def check_own_model_and_data(cfg: DictConfig, run_dir: Path) -> None:
             f"{key}._target_={OWN_TARGETS[key]}: evaluate that run with Lightning's Trainer.validate (or "
             f"Trainer.test) on its checkpoint, e.g. trainer.validate(model, datamodule=..., ckpt_path="
             f"'{run_dir / 'checkpoints' / 'last.ckpt'}')")
+
+
+#: what a ``--ckpt last`` of a run that did not complete holds, by its recorded status
+END_NOTES = {
+    "diverged": "its training loss became NaN/Inf, and last.ckpt holds the weights of that step (a nan loss is "
+                "theirs)",
+    "interrupted": "it was stopped before the end of its budget, and last.ckpt holds the weights where it stopped "
+                   "(resume it with ckpt_path=last)",
+}
+
+
+def run_end_note(run_dir: str | os.PathLike, ckpt: str) -> str | None:
+    """A line for a run whose ``status.json`` records that it did not complete (:data:`END_NOTES`), where ``ckpt``
+    is its ``last`` checkpoint; None for a completed run, another checkpoint, or a run without a status."""
+    status = (read_status(Path(run_dir)) or {}).get("status")
+    if ckpt != "last" or status not in END_NOTES:
+        return None
+    return f"note: {Path(run_dir)} is recorded {status} in its {STATUS_FILE}: {END_NOTES[status]}"
 
 
 def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
