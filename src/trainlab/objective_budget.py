@@ -96,12 +96,27 @@ def val_check_batch(interval: Any, per_epoch: int, every: int | None) -> int | N
     return None
 
 
+def overfit_batches_per_epoch(overfit: Any, per_epoch: int) -> int | None:
+    """The training batches an epoch has under ``trainer.overfit_batches`` = ``overfit``, as Lightning counts them
+    (it sets ``limit_train_batches`` to it): 0 or None all ``per_epoch``, an integer n the first n (at most all), a
+    fraction f of (0, 1] ``int(f * per_epoch)``; None for a value this module does not follow (Lightning says what
+    is wrong with it). ``debug=overfit`` (one batch an epoch) is counted so before anything is written."""
+    if overfit is None or (isinstance(overfit, int | float) and not isinstance(overfit, bool) and overfit == 0):
+        return per_epoch
+    if is_integer(overfit) and overfit >= 1:
+        return min(per_epoch, overfit)
+    if isinstance(overfit, float) and 0 < overfit <= 1 and int(per_epoch * overfit) >= 1:
+        return int(per_epoch * overfit)
+    return None
+
+
 #: Trainer keys under which an epoch is ``batches_per_epoch`` steps in one process, by the values that keep it so (a
 #: config without the key keeps Lightning's default, which does): ``limit_train_batches=1`` is one batch, 1.0 all
+#: (``overfit_batches`` changes the count as overfit_batches_per_epoch says: every value passes here)
 COUNTED_AS_IS = {
     "accumulate_grad_batches": lambda value: value is None or (is_integer(value) and value == 1),
     "limit_train_batches": lambda value: value is None or (isinstance(value, float) and value == 1.0),
-    "overfit_batches": lambda value: value is None or (isinstance(value, int | float) and value == 0),
+    "overfit_batches": lambda value: True,  # counted by overfit_batches_per_epoch, which gives up where it must
     "fast_dev_run": lambda value: value is None or value is False or (is_integer(value) and value == 0),
     "max_time": lambda value: value is None,
     "devices": lambda value: is_integer(value) and value == 1,
@@ -156,7 +171,10 @@ def check_objective_reached(task: DictConfig, searched: Collection[str] = (),
     if max_epochs is None:  # Lightning's default (no Timer callback here: max_time is None)
         max_epochs = 1000 if max_steps == -1 else -1
     refusals = []
-    for per_epoch in per_source.values():
+    for all_batches in per_source.values():
+        per_epoch = overfit_batches_per_epoch(trainer.get("overfit_batches"), all_batches)
+        if per_epoch is None:
+            return
         check_batch = val_check_batch(trainer.get("val_check_interval"), per_epoch, every)
         if per_epoch < 1 or check_batch is None:
             return
