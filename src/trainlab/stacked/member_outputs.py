@@ -219,9 +219,12 @@ class MemberOutputs(Checkpoint):
         return any(member.status == "completed" for member in self.members)
 
     def finish(self, failure: str | None = None, interrupted: bool = False,
-               saved_as: Callable[[Path], str] | None = None) -> list[float | None]:
+               saved_as: Callable[[Path], str] | None = None, stops_the_sweep: bool = False) -> list[float | None]:
         """Status, final HPARAMS and loggers of every member; returns each member's objective. ``saved_as``: a
-        function of a member's checkpoint file giving its error line (an interrupt: each member names its own)."""
+        function of a member's checkpoint file giving its error line (an interrupt: each member names its own).
+        ``stops_the_sweep``: the failure is the user's (a :class:`~trainlab.errors.UserError`, refused at the start
+        of training): no objective, as a lone run's ``status.json`` has none then - the sweep stops, nothing is
+        returned to its sweeper (not ``objective_on_failure``, which is a failed training's)."""
         objectives = []
         wall_time = time.monotonic() - self.started
         final_step = self.stack.global_step  # where the HPARAMS metric scalars go, as for a lone run
@@ -233,9 +236,12 @@ class MemberOutputs(Checkpoint):
                        "status/diverged": float(member.status == "diverged")}
             ended_at = final_step if member.diverged_at_step is None else member.diverged_at_step  # as its lone run
             record_run_end(member.loggers, metrics, member.status, ended_at)
-            objective = None if interrupted else objective_value(
+            objective = None if interrupted or stops_the_sweep else objective_value(
                 member.cfg.get("optimized_metric"), metrics, member.status, member.cfg.get("objective_on_failure"))
-            write_status(member.output_dir, member.status, member.overrides, metrics, objective, wall_time,
+            # a lone run's status.json on a refusal holds the metrics so far, without status/diverged (train.py)
+            recorded = {name: value for name, value in metrics.items()
+                        if not (stops_the_sweep and name == "status/diverged")}
+            write_status(member.output_dir, member.status, member.overrides, recorded, objective, wall_time,
                          member.error, data_source=member.resolved_source, drawn_seed=member.drawn_seed)
             log.info("%s: %s", member.name, status_line(member.status, metrics))
             objectives.append(objective)

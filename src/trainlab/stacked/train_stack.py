@@ -216,7 +216,7 @@ def train_stack(jobs: list[StackJob], skipped: dict[int, SkippedJob] | None = No
         raise
     except Exception as exc:  # noqa: BLE001 - recorded for every member; the sweep goes on unless it is the user's
         failure = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        results = outputs.finish(failure=failure)
+        results = outputs.finish(failure=failure, stops_the_sweep=isinstance(exc, UserError))
         if isinstance(exc, UserError):
             raise
         log.exception("the stack of %d members failed; the sweep goes on", len(members))
