@@ -39,6 +39,7 @@ def python_m(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: the default run stays near 4 min
 def test_python_m_trainlab_evaluate_is_trainlab_evaluate():
     """``python -m trainlab.evaluate ...`` printed nothing and exited 0: the module had no ``__main__`` code."""
     result = python_m("trainlab.evaluate", "--help")
@@ -47,6 +48,7 @@ def test_python_m_trainlab_evaluate_is_trainlab_evaluate():
     assert "--ckpt CKPT           last (default), best, or a checkpoint file" in result.stdout
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: the default run stays near 4 min
 def test_python_m_trainlab_evaluate_of_a_missing_run_is_its_error_line(tmp_path):
     result = python_m("trainlab.evaluate", str(tmp_path / "no_run"), "--split", "test")
     assert result.returncode == 2

@@ -27,6 +27,7 @@ def summary(sweep_dir):
         return list(csv.DictReader(handle))
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: the default run stays near 4 min
 def test_stacked_sweep_refuses_checkpointing_off_beside_a_checkpoint_callback_as_a_basic_sweep(train_in_process,
                                                                                                tmp_path):
     results = {launcher: train_in_process(*CHECKPOINTING_OFF, f"hydra/launcher={launcher}",

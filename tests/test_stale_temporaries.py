@@ -154,6 +154,7 @@ def test_each_directory_is_cleaned_once_when_the_sweep_takes_its_lock_and_not_ag
     assert len(removed_lines(caplog)) == 1
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: the default run stays near 4 min
 def test_a_resumed_sweep_removes_its_killed_writers_temporaries_before_any_job_starts(train_in_process, tmp_path):
     """End to end: a killed sweep's temporaries in the sweep directory (summary.csv, written by the command) and in
     a job directory are removed by the command that resumes it, once it holds the sweep's lock - before any job

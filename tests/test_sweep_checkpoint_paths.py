@@ -31,6 +31,7 @@ def refused_before_any_job(result, line: str, sweep_dir) -> None:
     assert not sweep_dir.exists()  # no job directory, status.json or .submitit/
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: the default run stays near 4 min
 @pytest.mark.parametrize("launcher", list(LAUNCHERS))
 def test_a_ckpt_path_naming_no_file_is_refused_before_any_job_starts(train_subprocess, tmp_path, launcher):
     sweep_dir = tmp_path / "sweep"
@@ -49,6 +50,7 @@ def test_a_ckpt_path_naming_a_directory_is_refused_before_any_job_starts(train_s
                            sweep_dir)
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: the default run stays near 4 min
 @pytest.mark.parametrize("launcher", ["joblib", "stacked"])
 def test_ckpt_path_last_without_the_jobs_last_checkpoint_is_refused_before_any_job_starts(train_subprocess,
                                                                                            tmp_path, launcher):
@@ -60,6 +62,7 @@ def test_ckpt_path_last_without_the_jobs_last_checkpoint_is_refused_before_any_j
                                    "(ckpt_path=last resumes the run in hydra.run.dir / hydra.sweep.dir)", sweep_dir)
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: the default run stays near 4 min
 def test_a_stacked_sweep_is_refused_before_its_job_with_a_checkpoint_resumes_when_another_has_none(train_subprocess,
                                                                                                   tmp_path):
     """``ckpt_path=last`` where job 0 has its ``last.ckpt`` and job 1 none: the stacked launcher resumed job 0 and
@@ -93,6 +96,7 @@ def test_a_stacked_sweep_is_refused_before_its_job_with_a_checkpoint_resumes_whe
     assert "1 completed before, skipped (resume_sweep=true)" in resumed.stdout + resumed.stderr
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: the default run stays near 4 min
 def test_a_search_whose_ckpt_path_names_no_file_is_refused_before_its_study_exists(train_subprocess, tmp_path):
     """Its trials train on the stacked launcher (hparams_search=random); any launcher is refused the same way, by the
     search's own check of its trials' config. (``ckpt_path=last`` is left to the trials: each trains in a directory

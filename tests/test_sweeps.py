@@ -82,6 +82,7 @@ def test_config_error_stops_the_sweep_before_training(train_in_process, tmp_path
     assert not list((tmp_path / "outputs").rglob("status.json"))
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: the default run stays near 4 min
 def test_a_sweep_whose_jobs_failed_at_their_start_points_the_corrected_sweep_to_a_new_directory(train_in_process,
                                                                                                  tmp_path):
     sweep_dir = tmp_path / "sweep"
@@ -391,6 +392,7 @@ def test_report_of_a_folder_of_single_runs_names_each_run_and_the_values_it_did_
                          "| 2026-12-05_06-10-00 | default | sgd | 2 | completed | 0.5000 |"]  # both were "2026-12-05"
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: the default run stays near 4 min
 def test_resuming_a_batch_norm_sweep_recorded_before_its_eps_keeps_the_eps_its_jobs_had(train_in_process, tmp_path):
     """Experiment F's completed jobs trained with ε 1e-5; its unfinished ones, resumed under today's 1e-6, would not
     have been comparable with them - nothing said so."""

@@ -279,6 +279,7 @@ def test_a_network_config_without_its_class_is_named_not_blamed_on_the_initializ
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.slow  # over 4 s on 2 cores: the default run stays near 4 min
 def test_a_callbacks_option_of_ones_own_without_the_defaults_is_warned_of(train_in_process, tmp_path):
     """Written without `defaults: [default]` it dropped the checkpoints without a word; a resume then found none."""
     (tmp_path / "my_conf" / "callbacks").mkdir(parents=True)
