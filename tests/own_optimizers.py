@@ -181,3 +181,41 @@ class WarmupSGD(TensorByTensor):
     def update(self, p, grad, group):
         steps = self.state[p]["steps"] = self.state[p].get("steps", 0) + 1
         p.sub_(group["lr"] * min(1.0, (steps - 1) / 10) * (grad + group["weight_decay"] * p))
+
+
+class FlagSGD(BookOptimizer):
+    """SGD or sign-SGD by a bool setting its rule branches on in Python: p <- p - lr·(sign(g) if use_sign else g)."""
+
+    state_tensors = ()
+
+    def __init__(self, params, lr=0.01, use_sign: bool = False, weight_decay=0.0, foreach=True, compile=False):
+        check_common(lr, weight_decay)
+        super().__init__(params, {"lr": lr, "use_sign": use_sign, "weight_decay": weight_decay}, foreach, compile)
+
+    def rule_scalars(self, group, state):
+        return {"lr": group["lr"], "use_sign": group["use_sign"]}
+
+    @staticmethod
+    def rule(param, grad, *, lr, use_sign):
+        param.sub_(lr * (grad.sign() if use_sign else grad))
+
+
+class ModeSGD(BookOptimizer):
+    """A str setting (``mode``: "plain" or "sign") and an optional number (``scale``: None for none) that its rule
+    branches on in Python: p <- p - lr·scale·(sign(g) or g)."""
+
+    state_tensors = ()
+
+    def __init__(self, params, lr=0.01, mode: str = "plain", scale: float | None = None, weight_decay=0.0,
+                 foreach=True, compile=False):
+        check_common(lr, weight_decay)
+        super().__init__(params, {"lr": lr, "mode": mode, "scale": scale, "weight_decay": weight_decay}, foreach,
+                         compile)
+
+    def rule_scalars(self, group, state):
+        return {"lr": group["lr"], "mode": group["mode"], "scale": group["scale"]}
+
+    @staticmethod
+    def rule(param, grad, *, lr, mode, scale):
+        step = grad.sign() if mode == "sign" else grad
+        param.sub_(lr * (step if scale is None else scale * step))

@@ -383,9 +383,17 @@ def group_key(cfg: DictConfig) -> str:
 
 
 def optimizer_order(cfg: DictConfig) -> tuple:
-    """Members with one optimizer class sit next to each other in a stack (they step as one block)."""
+    """Members with one optimizer class and the same settings that are not numbers (its execution path, a flag or a
+    mode name of a class of one's own) sit next to each other in a stack: they step as one block
+    (:func:`~trainlab.stacked.stacked_optimizer.block_key`). Settings are compared as written."""
+    from trainlab.stacked.stacked_optimizer import per_member_value
+
     optimizer = cfg.get("optimizer") or {}
-    return (str(optimizer.get("_target_")), bool(optimizer.get("foreach", True)), bool(optimizer.get("compile")))
+    written = OmegaConf.to_container(optimizer, resolve=False) if isinstance(optimizer, DictConfig) else {}
+    settings = tuple(sorted((str(key), repr(value)) for key, value in written.items()
+                            if key not in ("_target_", "foreach", "compile") and not per_member_value(value)))
+    return (str(optimizer.get("_target_")), bool(optimizer.get("foreach", True)), bool(optimizer.get("compile")),
+            settings)
 
 
 def plan_stacks(cfgs: list[DictConfig], max_members: int,

@@ -28,7 +28,7 @@ from torch import nn
 from trainlab.models.classifier import split_decay_groups
 from trainlab.optim import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
 from trainlab.optim.book_optimizer import BookOptimizer
-from trainlab.stacked.stacked_optimizer import OptimizerFactory, StackedOptimizer, optimizer_class
+from trainlab.stacked.stacked_optimizer import EXECUTION_KEYS, OptimizerFactory, StackedOptimizer, optimizer_class
 
 #: optimizer classes the test suite checks stacked against their lone runs (tests/test_stacked_numerics.py): the
 #: project's six and torch's three, by class - one a user adds to ``trainlab/optim/`` (README, "Extending") is tried
@@ -90,7 +90,7 @@ def member_factories(factory: OptimizerFactory) -> list[OptimizerFactory]:
         return [factory, factory]
     if keywords.get("compile"):
         keywords["compile"] = False  # the same rule, without seconds of compiling for a check
-    other = {name: value if name in ("foreach", "compile") else halved(value) for name, value in keywords.items()}
+    other = {name: value if name in EXECUTION_KEYS else halved(value) for name, value in keywords.items()}
     return [functools.partial(factory.func, *factory.args, **keywords),
             functools.partial(factory.func, *factory.args, **other)]
 

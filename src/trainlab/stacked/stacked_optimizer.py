@@ -1,11 +1,13 @@
 """``StackedOptimizer``: the optimizers of a stack's K members as one ``torch.optim.Optimizer``.
 
 The members are cut into *blocks* of consecutive members that use the same optimizer class with the same
-execution path (``foreach``, ``compile``). Each block is one optimizer of that class over the block's slice
-``[a:b]`` of every stacked (K, ...) parameter, so one step of the block updates all of its members:
+execution path (``foreach``, ``compile``) and the same other settings that are not numbers (a flag or a mode name
+of a class of one's own, which its rule may branch on in Python: ``if use_sign:`` takes one value for the block).
+Each block is one optimizer of that class over the block's slice ``[a:b]`` of every stacked (K, ...) parameter, so
+one step of the block updates all of its members:
 
-* a project optimizer (:class:`~trainlab.optim.book_optimizer.BookOptimizer`) takes each hyper-parameter the
-  block's members do not share (``lr``, ``momentum``, ``betas``, ``eps``, ``rho``, the weight decay λ) as a
+* a project optimizer (:class:`~trainlab.optim.book_optimizer.BookOptimizer`) takes each numeric hyper-parameter
+  the block's members do not share (``lr``, ``momentum``, ``betas``, ``eps``, ``rho``, the weight decay λ) as a
   per-member tensor - a *member-stacked group* - and applies its one ``rule`` with member k's values to member
   k's slice;
 * any other ``torch.optim`` class stacks members whose arguments are all equal (others start a block of their
@@ -50,12 +52,24 @@ def checked_hyperparameters(factory: OptimizerFactory, weight_decay: float) -> d
     return {key: value for key, value in probe.param_groups[0].items() if key != "params"}
 
 
+def per_member_value(value: Any) -> bool:
+    """Whether a hyper-parameter may differ between the members of a project optimizer's block: a real number (not
+    a bool), or a tuple/list of them (Adam's betas), which :func:`stack_values` turns into per-member tensors. A
+    bool, a string, None or anything else is a setting a rule may branch on in Python (``if use_sign:``), one
+    value for the whole block."""
+    if isinstance(value, tuple | list):
+        return all(per_member_value(item) for item in value)
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def block_key(factory: OptimizerFactory, hyperparameters: dict[str, Any]) -> tuple:
-    """Members with equal keys share a block: the class, plus the execution path for a project optimizer, or
-    every argument for any other optimizer."""
+    """Members with equal keys share a block: the class, plus, for a project optimizer, every setting that is not
+    a per-member number (the execution path ``foreach``/``compile`` and any flag, mode name or None of a class of
+    one's own), or every argument for any other optimizer."""
     cls = optimizer_class(factory)
     if issubclass(cls, BookOptimizer):
-        return cls, tuple(hyperparameters.get(key) for key in EXECUTION_KEYS)
+        return cls, tuple(sorted((key, repr(value)) for key, value in hyperparameters.items()
+                                 if not per_member_value(value)))
     return cls, tuple(sorted((key, repr(value)) for key, value in hyperparameters.items()))
 
 
