@@ -14,7 +14,9 @@ takes three steps with random gradients both ways - stacked, and as two lone opt
 parameters and each member's optimizer state
 (:meth:`~trainlab.stacked.stacked_optimizer.StackedOptimizer.member_state_dict`, what its checkpoint holds). A
 difference or an error makes the job run alone, with the reason in the log. The project's own
-optimizers and torch's element-wise ones are tested stacked in the test suite and not tried again.
+optimizers and torch's element-wise ones are tested stacked in the test suite and not tried again. An
+``optimizer._target_`` that is a function returning an optimizer, not a class, runs alone untried: a stack builds
+one optimizer per class (:func:`built_by_a_function`).
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ SHAPE = (4, 3)  # one member: a Linear layer's in and out features (a weight and
 def stacking_problem(factory: OptimizerFactory, weight_decay: float) -> str | None:
     """Why this optimizer (a job's Hydra partial) cannot step stacked members as their lone runs; None when it can."""
     cls = optimizer_class(factory)
-    if not isinstance(cls, type) or cls in TESTED_STACKED:
+    if not isinstance(cls, type):
+        return built_by_a_function(cls)
+    if cls in TESTED_STACKED:
         return None
     keywords = dict(getattr(factory, "keywords", {}) or {})
     arguments = tuple(sorted((name, repr(value)) for name, value in keywords.items()))
@@ -55,6 +59,17 @@ def stacking_problem(factory: OptimizerFactory, weight_decay: float) -> str | No
 
 
 _PROBED: dict[tuple, str | None] = {}
+
+
+def built_by_a_function(target: object) -> str:
+    """Why an ``optimizer._target_`` that is a function returning an optimizer (a lone run accepts it, see
+    :func:`~trainlab.optimizer_requirements.check_optimizer_class`) runs alone: a stack builds one optimizer per block
+    of members of one class, and needs the class to tell which members step together and which of their arguments
+    may differ."""
+    name = f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', repr(target))}"
+    return (f"optimizer._target_={name} is a function that returns an optimizer, not an optimizer class: a stack "
+            "groups its members' optimizers by class; to stack it, set _target_ to the optimizer class and its "
+            "arguments as the yaml's keys")
 
 
 def problem_of(name: str, factory: OptimizerFactory, weight_decay: float) -> str | None:
