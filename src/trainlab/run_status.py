@@ -4,7 +4,7 @@
      "overrides": ["optimizer=adam", ...],       # the job's Hydra task overrides
      "metrics": {"val/acc": 0.93, ...},          # final value of every logged scalar
      "objective": 0.93,                          # what was returned to the sweeper
-     "wall_time_s": 12.3,
+     "wall_time_s": 12.3,                        # null where unknown (a killed job that logged nothing)
      "data_source": "bundled",                   # the data it trained on (data.source=auto resolved)
      "drawn_seed": 2718281828,                   # seed=null runs only: the seed drawn (trainlab/run_seed.py)
      "error": "ValueError: ..."}                 # failed jobs only
@@ -40,7 +40,7 @@ def write_status(
     overrides: list[str],
     metrics: dict[str, float],
     objective: float | None,
-    wall_time_s: float,
+    wall_time_s: float | None,
     error: str | None = None,
     data_source: str | None = None,
     drawn_seed: int | None = None,
@@ -52,7 +52,7 @@ def write_status(
         "overrides": list(overrides),
         "metrics": {name: _json_number(value) for name, value in sorted(metrics.items())},
         "objective": None if objective is None else _json_number(objective),
-        "wall_time_s": round(wall_time_s, 3),
+        "wall_time_s": None if wall_time_s is None else round(wall_time_s, 3),
     }
     if data_source is not None:
         payload["data_source"] = data_source

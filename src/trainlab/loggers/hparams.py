@@ -285,6 +285,25 @@ def record_run_end(loggers: Sequence[Logger], metrics: Mapping[str, float], stat
         logger.finalize("success")
 
 
+def record_end_for_run(log_dir: os.PathLike | str, metrics: Mapping[str, float], status: str, step: int,
+                       wall_time: float | None = None) -> None:
+    """The end :func:`record_run_end` writes - the HPARAMS metric scalars at ``step``, and the session end where
+    ``status`` has one - written for a run whose process could not write it (killed outright), into a new event file
+    of its TensorBoard run ``log_dir``, stamped ``wall_time`` (its last event's; default now)."""
+    from tensorboard.compat.proto import event_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    wall_time = wall_time or time.time()
+    scalars = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=tag, simple_value=value)
+                                         for tag, value in hp_metrics(metrics, status).items()])
+    writer = EventFileWriter(str(log_dir))
+    writer.add_event(event_pb2.Event(wall_time=wall_time, step=step, summary=scalars))
+    end = session_end_summary(status, wall_time)
+    if end is not None:
+        writer.add_event(event_pb2.Event(wall_time=wall_time, step=step, summary=end))
+    writer.close()
+
+
 def write_hparams_yaml(logger: TensorBoardLogger) -> None:
     """The run's ``hparams.yaml``, as Lightning's ``finalize`` would write it where the log directory exists, through
     :func:`~trainlab.config_yaml.config_yaml`: Lightning's own writer re-creates the config as an OmegaConf object

@@ -5,8 +5,9 @@ A search stopped cleanly (Ctrl-C, SIGTERM) tells Optuna about every trial it ask
 forever. ``resume_sweep=true hydra.sweep.dir=<dir>`` says the earlier run in ``<dir>`` is over, so each RUNNING trial
 recorded with that sweep directory is told what its job directory shows: a job that finished before the kill keeps
 its result (``status.json``), any other is FAIL with ``outcome: interrupted`` and a new trial takes its place; its
-job directory gets the ``interrupted`` status.json the killed process could not write (the tables list it), and
-loses the temporary files of the writes it never finished (:mod:`trainlab.stale_temporaries`).
+job directory gets the ``interrupted`` records the killed process could not write, with the metrics it had logged
+(:func:`record_killed_job`: the tables and the HPARAMS tab list it), and loses the temporary files of the writes it
+never finished (:mod:`trainlab.stale_temporaries`).
 
 Trials of other sweep directories (other workers of a shared study) are left alone, and so are those of a process
 that is still alive on this host.
@@ -43,16 +44,28 @@ ENDED_AT_ONCE = "the search ended at once (a second stop signal) before the job 
 
 
 def record_killed_job(job_dir: Path, number: int, why: str = KILLED) -> None:
-    """A killed job's directory (``.hydra/`` but no ``status.json``) gets the ``interrupted`` status a stopped one
-    writes, so that summary.csv, ranking.csv and the report list it as the study counts it."""
+    """A killed job's directory (``.hydra/`` but no ``status.json``) gets the ``interrupted`` records a stopped one
+    writes, so that summary.csv, ranking.csv, the report and the HPARAMS tab list it as the study counts it, with
+    what it had logged: ``status.json`` with the last logged value of each metric (read back from its loggers'
+    files, :mod:`trainlab.last_logged`, as a stopped job records Lightning's last values) and the wall time its
+    logs span (null when they hold none), and, in its TensorBoard run, the ``~hparams/*`` points of those values and
+    status 3 (``interrupted``) that a stopped job's end writes (:func:`trainlab.loggers.hparams.record_run_end`).
+    The event file comes first: ``status.json`` says the job's records are complete."""
     if not job_dir.is_dir() or (job_dir / STATUS_FILE).exists():
         return
+    from trainlab.last_logged import read_last_logged
+    from trainlab.loggers.hparams import record_end_for_run
+
     try:
         overrides = yaml.safe_load((job_dir / ".hydra" / "overrides.yaml").read_text()) or []
     except (OSError, yaml.YAMLError):
         overrides = []
-    write_status(job_dir, "interrupted", [str(o) for o in overrides] if isinstance(overrides, list) else [], {},
-                 None, 0.0, error=f"trial {number}: {why}")
+    logged = read_last_logged(job_dir)
+    metrics = {**logged.metrics, "status/diverged": 0.0}  # as a stopped job records them
+    if logged.event_dir is not None:
+        record_end_for_run(logged.event_dir, metrics, "interrupted", logged.step, logged.last_wall_time)
+    write_status(job_dir, "interrupted", [str(o) for o in overrides] if isinstance(overrides, list) else [], metrics,
+                 None, logged.wall_time_s, error=f"trial {number}: {why}")
 
 
 def close_stale_trials(study: Study, sweep_dir: Path) -> list[tuple[int, str]]:
