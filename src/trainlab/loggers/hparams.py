@@ -25,8 +25,9 @@ learning curves out of view). The protobuf summaries are built with TensorBoard'
 API: a session start (the columns) when the run starts, a session end (its status) when it ends, and, for a whole
 sweep, one experiment (:func:`experiment_summary`) that declares every column with its type and domain, marks the
 ones that differ between the runs (TensorBoard lists those first and shows the first five) and declares the
-metrics. Nothing here reads Hydra's global state: a launcher that trains several runs in one process calls the
-same functions with each run's own values.
+metrics in the order the table shows them, five at first (:func:`declared_metrics`: the optimised metric, the
+status, validation, training, test last). Nothing here reads Hydra's global state: a launcher that trains several
+runs in one process calls the same functions with each run's own values.
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ STATUS_CODES = {"completed": 0, "diverged": 1, "failed": 2, "interrupted": 3}
 HP_GROUP = "~hparams"  # the tag group of the HPARAMS metrics (see the module docstring)
 STATUS_METRIC = f"{HP_GROUP}/status"
 STATUS_DESCRIPTION = "status of the run: " + ", ".join(f"{code} {name}" for name, code in STATUS_CODES.items())
-# TensorBoard's session status. An interrupted run gets no session end, so that its resumption can write one.
+# TensorBoard's session status (its hparams API has Unknown, Success, Failure and Running). An interrupted run gets no
+# session end, which TensorBoard shows as Unknown, the one that fits a run stopped before its end: TensorBoard keeps
+# the first session end a run writes, so that of an interrupted session would stand for its resumption's.
 SESSION_STATUS = {"completed": api_pb2.STATUS_SUCCESS, "diverged": api_pb2.STATUS_FAILURE,
                   "failed": api_pb2.STATUS_FAILURE}
 # Final metrics that are bookkeeping of the training task rather than results; the status metric says the same.
@@ -229,14 +232,30 @@ def experiment_summary(
     return hparams_summary(metadata.EXPERIMENT_TAG, plugin_data_pb2.HParamsPluginData(experiment=experiment))
 
 
+#: the order of the HPARAMS metrics after the optimised one and the status, by the metric's first part: validation,
+#: training, anything else a callback logs (``lr-SGD``), then the test split's - a test metric is the final estimate
+#: of the chosen model, never what a choice is made by (chapter 6.5), so it is no default column
+METRIC_GROUP_ORDER = ("val", "train", None, "test")
+#: how many HPARAMS metric columns TensorBoard's table shows before any is ticked: the first five the experiment
+#: declares (its HPARAMS dashboard, ``_computeMetrics``); the hparam columns likewise show the first five of its
+#: order (the differing ones first)
+SHOWN_COLUMNS = 5
+
+
 def declared_metrics(final_metric_names: Iterable[str], optimized_metric: str | None) -> list[str]:
-    """The HPARAMS metric tags of a sweep: the optimised metric first, the other final metrics by name, then
-    the status."""
-    names = sorted({hp_metric_name(m) for m in final_metric_names if m not in NOT_HP_METRICS})
-    if optimized_metric and hp_metric_name(optimized_metric) in names:
-        names.remove(hp_metric_name(optimized_metric))
-        names.insert(0, hp_metric_name(optimized_metric))
-    return [*names, STATUS_METRIC]
+    """The HPARAMS metric tags of a sweep, in the order TensorBoard's table shows them (the first
+    :data:`SHOWN_COLUMNS`): the optimised metric - what the sweep's runs are chosen by - then the status, which tells
+    an interrupted, diverged or failed row from a completed one, then the other final metrics by
+    :data:`METRIC_GROUP_ORDER` and name: validation, training, others, test last."""
+    names = {m for m in final_metric_names if m not in NOT_HP_METRICS}
+    first = [optimized_metric] if optimized_metric in names else []
+
+    def place(name: str) -> tuple[int, str]:
+        group = name.split("/", 1)[0] if "/" in name else None
+        return METRIC_GROUP_ORDER.index(group if group in METRIC_GROUP_ORDER else None), name
+
+    rest = sorted(names - set(first), key=place)
+    return [*map(hp_metric_name, first), STATUS_METRIC, *map(hp_metric_name, rest)]
 
 
 def session_hparams(start: plugin_data_pb2.SessionStartInfo) -> dict[str, HParamValue]:

@@ -6,8 +6,9 @@ When a multirun ends, this module reads the session start of every job back from
 sweep's experiment into an event file of its own in the sweep directory (the TensorBoard run ``.`` of
 ``tensorboard --logdir <sweep>``, which has no row): the union of the columns, typed, the swept keys and every
 column whose value differs marked so that TensorBoard lists them first, and the final metrics ``~hparams/...`` and
-``~hparams/status`` declared, the optimised metric first. A sweep re-run into the same directory (``resume_sweep=true``)
-replaces the file.
+``~hparams/status`` declared in the order TensorBoard's table shows them, five at first: the optimised metric, the
+status, then validation, training and test metrics (:func:`trainlab.loggers.hparams.declared_metrics`). A sweep
+re-run into the same directory (``resume_sweep=true``) replaces the file.
 """
 
 from __future__ import annotations
