@@ -4,7 +4,7 @@
      "overrides": ["optimizer=adam", ...],       # the job's Hydra task overrides
      "metrics": {"val/acc": 0.93, ...},          # final value of every logged scalar
      "objective": 0.93,                          # what was returned to the sweeper
-     "wall_time_s": 12.3,                        # null where unknown (a killed job that logged nothing)
+     "wall_time_s": 12.3,                        # null where unknown (a killed job whose logs hold no times)
      "data_source": "bundled",                   # the data it trained on (data.source=auto resolved)
      "drawn_seed": 2718281828,                   # seed=null runs only: the seed drawn (trainlab/run_seed.py)
      "error": "ValueError: ..."}                 # failed jobs only

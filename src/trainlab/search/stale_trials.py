@@ -53,6 +53,7 @@ def record_killed_job(job_dir: Path, number: int, why: str = KILLED) -> None:
     The event file comes first: ``status.json`` says the job's records are complete."""
     if not job_dir.is_dir() or (job_dir / STATUS_FILE).exists():
         return
+    # imported here: they import TensorBoard's readers and writers, which a search that closes no job never needs
     from trainlab.last_logged import read_last_logged
     from trainlab.loggers.hparams import record_end_for_run
 
