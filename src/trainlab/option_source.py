@@ -106,24 +106,64 @@ def chosen_in(group: str, option: str, argv: list[str] | None = None) -> str:
     return f" (chosen in one of {', '.join(map(str, files))})" if files else ""
 
 
-def misplaced_option_file(group: str, option: str, dirs: list[Path] | None = None) -> str:
+def defaults_groups(dirs: list[Path]) -> set[str]:
+    """The config groups the defaults lists of the ``.yaml`` files under ``dirs`` choose from (``optimizer``,
+    ``hydra/launcher``): an absolute entry (``override /optimizer: adam``) names its group from the root, a relative
+    one from the folder of its file (conf/train.yaml's ``- optimizer: sgd``; ``- net: wide`` in model/mlp.yaml is
+    ``model/net``). Entries without a group (``_self_``, ``- default``) name none; a file that is no YAML names none."""
+    import yaml
+
+    groups = set()
+    for directory in dirs:
+        for count, path in enumerate(sorted(directory.rglob("*.yaml"))):
+            if count >= MOST_FILES:
+                break
+            try:
+                defaults = (yaml.safe_load(path.read_text(errors="replace")) or {}).get("defaults")
+            except (OSError, yaml.YAMLError, AttributeError):  # unreadable, no YAML, or no mapping: chooses nothing
+                continue
+            folder = path.parent.relative_to(directory).as_posix()
+            for entry in defaults if isinstance(defaults, list) else []:
+                for key in entry if isinstance(entry, dict) else []:
+                    words = str(key).split()  # "override /optimizer", "optional net@head"
+                    group = words[-1].partition("@")[0] if words else ""
+                    if group.startswith("/") or group.startswith("hydra/") or folder == ".":
+                        groups.add(group.lstrip("/"))
+                    elif group:
+                        groups.add(f"{folder}/{group}")
+    return groups
+
+
+def config_groups(dirs: list[Path], argv: list[str]) -> set[str]:
+    """The folders of a config directory that are config groups of this config: those a defaults list chooses from
+    (:func:`defaults_groups`), those the command line chooses from (``+augment=flip`` for a folder of one's own) and
+    Hydra's own (``hydra`` and below). Any other folder (``optimizers/``, a misspelling) is not read by Hydra for
+    an option of a group."""
+    typed = {override_key(word.partition("=")[0]).lstrip("/") for word in argv
+             if "=" in word and not word.startswith("-")}
+    return defaults_groups(dirs) | typed | {"hydra"}
+
+
+def misplaced_option_file(group: str, option: str, dirs: list[Path] | None = None,
+                          argv: list[str] | None = None) -> str:
     """``; found <file>, where Hydra does not look for it: move it to <dir>/<group>/<option>.yaml`` for a file named
-    after a missing option elsewhere in a directory of the config search path - a folder named otherwise
-    (``optimizers/mine.yaml``), the directory's root, a ``.yml`` file (Hydra reads ``.yaml`` only) - else empty.
-    Hydra's message named neither the file nor where options are read from."""
+    after a missing option elsewhere in a directory of the config search path - a folder that is no config group of
+    this config (``optimizers/mine.yaml``, :func:`config_groups`), the directory's root, a ``.yml`` file (Hydra reads
+    ``.yaml`` only) - else empty. Hydra's message named neither the file nor where options are read from."""
     dirs = search_path_dirs() if dirs is None else dirs
-    # the groups every config directory shares (the checkout's conf/ has them all): an option of another group
-    # (conf/optimizer/adam.yaml for scheduler=adam) is in its place
-    main = main_config_dir()
-    groups = {path.relative_to(main).as_posix() for path in main.rglob("*") if path.is_dir()} if main else set()
+    argv = sys.argv[1:] if argv is None else argv
+    # an option of another group (conf/optimizer/adam.yaml for scheduler=adam) is in its place; a folder that is in
+    # the checkout's conf/ but no group (a misspelled conf/optimizers/) is not: it was counted as one, so its file
+    # was not named, here or in a --config-dir
+    groups = config_groups(dirs, argv)
     for directory in dirs:
         expected = directory / group / f"{option}.yaml"
         for count, path in enumerate(sorted(directory.rglob(f"{option}.y*ml"))):
             if count >= MOST_FILES:
                 break
-            in_its_place = path.suffix == ".yaml" and path.parent.relative_to(directory).as_posix() in groups
+            folder = path.parent.relative_to(directory).as_posix()
+            in_its_place = path.suffix == ".yaml" and (folder in groups or folder.startswith("hydra/"))
             if path.suffix in (".yaml", ".yml") and path != expected and path.is_file() and not in_its_place:
                 why = " (Hydra reads .yaml files only)" if path.suffix == ".yml" else ""
                 return f"; found {path}, where Hydra does not look for it: move it to {expected}{why}"
     return ""
-
