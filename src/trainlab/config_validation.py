@@ -50,7 +50,12 @@ from trainlab.group_options import (
 )
 from trainlab.models.metric_names import epoch_metric_names, natural_direction, validation_metric_names
 from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
-from trainlab.optimizer_requirements import check_first_step, check_optimizer_key, check_step_without_closure
+from trainlab.optimizer_requirements import (
+    check_first_step,
+    check_optimizer_key,
+    check_optimizer_target_class,
+    check_step_without_closure,
+)
 from trainlab.own_targets import CLASSIFIER, MNIST_DATAMODULE, NETWORK
 from trainlab.target_arguments import (
     accepted_keywords,
@@ -854,6 +859,8 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
     check_monitor_directions(cfg, searched)
     if OmegaConf.select(cfg, "model._target_") == CLASSIFIER:  # its parameter groups carry model.weight_decay
         check_optimizer_key(cfg)
+    if keys and OmegaConf.select(cfg, "model._target_") == CLASSIFIER:  # no optimizer: its arguments are not asked
+        check_optimizer_target_class(cfg)
     for group in ("data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks"):
         if keys and cfg.get(group) is not None:
             check_keys(cfg[group], group)

@@ -131,6 +131,25 @@ def check_optimizer_class(target: object, built: object) -> None:
                           f", not a {OPTIMIZER_BASE}; {OPTIMIZER_ALLOWED}")
 
 
+def check_optimizer_target_class(cfg: DictConfig) -> None:
+    """Refuse an ``optimizer._target_`` naming a class that is no :class:`torch.optim.Optimizer`
+    (:func:`check_optimizer_class`) before its keys are checked against that class's arguments: ``_target_:
+    torch.nn.Linear`` was told first ``optimizer.out_features: torch.nn.Linear requires it ... add out_features``, and
+    only once that was added that it is no optimizer. A target that does not import is left to the check of the keys,
+    which names the import error; a factory function is checked on what it returns (:func:`check_first_step`)."""
+    from hydra._internal.utils import _locate  # Hydra's get_class logs an ERROR line for a factory function
+
+    target = OmegaConf.select(cfg, "optimizer._target_", default=None)
+    if target is None:
+        return
+    try:
+        located = _locate(str(target))
+    except Exception:  # noqa: BLE001 - an import error is reported by the check of the keys
+        return
+    if isinstance(located, type):
+        check_optimizer_class(target, located)
+
+
 def check_first_step(cfg: DictConfig) -> None:
     """Build the optimizer over a weight and a bias as the classifier groups them and take two steps (imports the
     optimizer's module and torch). An error of the optimizer's own code in that step is refused now, not at the
