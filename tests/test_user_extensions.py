@@ -617,7 +617,8 @@ def test_a_misplaced_partial_or_a_missing_target_is_named_where_it_is(train_in_p
 
 
 def test_an_initializer_returning_a_new_network_instead_of_writing_in_place_is_refused(user_modules, train_in_process):
-    """Its returned module was dropped and the network trained with its own initial weights, without a word."""
+    """Its returned module was dropped and the network trained with its own initial weights, without a word; then
+    it was refused as ``model is invalid; ...MLPClassifier raised TypeError: init ...``, the model blamed first."""
     write_module(user_modules, "returning_init", """\
         import copy
 
@@ -633,8 +634,8 @@ def test_an_initializer_returning_a_new_network_instead_of_writing_in_place_is_r
     """)
     result = train_in_process(*own_init("returning_init.zero_copy"))
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1].endswith(
-        "raised TypeError: init (returning_init.zero_copy) returned a value; an initializer writes the weights of the "
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: init._target_=returning_init.zero_copy returned a value; an initializer writes the weights of the "
         "network it is given in place (under torch.no_grad()) and returns None: a module it returns is not used")
 
 

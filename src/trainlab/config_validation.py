@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Collection
+from pathlib import Path
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
@@ -552,6 +553,48 @@ def check_groups_name_a_class(cfg: DictConfig) -> None:
                               f"_partial_ removed from {key} (only {', '.join(FACTORY_GROUPS)} are partials)")
 
 
+#: where an initializer of one's own is shown: the function of the network and its yaml
+INIT_EXAMPLE = "README's Extending example, like conf/init/he.yaml with trainlab/init/he.py"
+
+
+def check_init_target(cfg: DictConfig, classifier: bool) -> None:
+    """``init._target_`` names an initializer, which the classifier calls with the whole network (``init(net)``):
+    an optimizer class there (its yaml put in conf/init/) was ``init is invalid; ... Lion raised TypeError: optimizer
+    can only optimize Tensors``, and one of ``torch.nn.init``'s functions, which initialise one tensor, was ``init is
+    invalid; torch.nn.init.kaiming_normal_ raised AttributeError: 'MLP' object has no attribute 'shape'`` - neither
+    said what an initializer is. (A model of one's own may call ``init`` as it likes: only the optimizer is refused
+    for it.) A target that does not import is left to the check of the keys."""
+    from hydra._internal.utils import _locate  # Hydra's get_class logs an ERROR line for a function
+
+    target = OmegaConf.select(cfg, "init._target_", default=None)
+    if target is None:
+        return
+    try:
+        located = _locate(str(target))
+    except Exception:  # noqa: BLE001 - its import error is reported by the check of the keys
+        return
+    import torch
+
+    if isinstance(located, type) and issubclass(located, torch.optim.Optimizer):
+        option = OmegaConf.select(HydraConfig.get(), "runtime.choices.init", default=None) \
+            if HydraConfig.initialized() else chosen_option(cfg.init, group_options("init"))
+        if option in group_options("init"):
+            file = Path(option_file("init", str(option)))
+            move = (f"move {file} to {file.parent.parent / 'optimizer' / file.name} and choose it with "
+                    f"optimizer={option}")
+        else:
+            move = f"optimizer._target_={target} (a yaml of conf/optimizer/)"
+        raise ConfigError(f"init._target_={target} is an optimizer (a torch.optim.Optimizer subclass), not an "
+                          f"initializer; allowed: {move}, and as init a function that takes the network and writes "
+                          f"its weights in place ({INIT_EXAMPLE})")
+    if classifier and getattr(located, "__module__", None) == "torch.nn.init":
+        options = ", ".join(sorted(name for name, option in group_options("init").items()
+                                   if option.get("_target_") != target))
+        raise ConfigError(f"init._target_={target} initialises one tensor, and an initializer receives the whole "
+                          "network (the classifier calls init(net)); allowed: a function of the network that applies "
+                          f"it to each layer's weight ({INIT_EXAMPLE}), or init=<option> ({options})")
+
+
 def trains_on_the_cpu(accelerator: str | None, machine: bool = True) -> bool:
     """Whether ``trainer.accelerator`` trains on the CPU: ``cpu``, and ``auto`` / null where torch sees no CUDA
     device on this machine (``machine``: this machine is where it trains; elsewhere only ``cpu`` counts)."""
@@ -861,6 +904,8 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
         check_optimizer_key(cfg)
     if keys and OmegaConf.select(cfg, "model._target_") == CLASSIFIER:  # no optimizer: its arguments are not asked
         check_optimizer_target_class(cfg)
+    if keys:
+        check_init_target(cfg, classifier=OmegaConf.select(cfg, "model._target_") == CLASSIFIER)
     for group in ("data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks"):
         if keys and cfg.get(group) is not None:
             check_keys(cfg[group], group)

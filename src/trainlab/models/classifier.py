@@ -97,9 +97,10 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         returned = init(self.net) if init is not None else None
         if isinstance(returned, nn.Module) and returned is not self.net:  # a network built anew would be dropped
             function = getattr(init, "func", init)
-            raise TypeError(f"init ({function.__module__}.{function.__qualname__}) returned a value; an initializer "
-                            "writes the weights of the network it is given in place (under torch.no_grad()) and "
-                            "returns None: a module it returns is not used")
+            # the group at fault first: raised while the model is built, a TypeError was "model is invalid; ..."
+            raise ConfigError(f"init._target_={function.__module__}.{function.__qualname__} returned a value; an "
+                              "initializer writes the weights of the network it is given in place (under "
+                              "torch.no_grad()) and returns None: a module it returns is not used")
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self.scheduler_monitor = scheduler_monitor

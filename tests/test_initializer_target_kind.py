@@ -1,0 +1,59 @@
+"""An ``init._target_`` that is no initializer of the network - an optimizer class, one of ``torch.nn.init``'s
+tensor functions - is told what an initializer is, before anything is built.
+
+They were ``init is invalid; trainlab.optim.sgd.SGD raised TypeError: optimizer can only optimize Tensors, ...`` and
+``init is invalid; torch.nn.init.kaiming_normal_ raised AttributeError: 'MLP' object has no attribute 'shape'``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+EXAMPLE = "README's Extending example, like conf/init/he.yaml with trainlab/init/he.py"
+
+
+@pytest.fixture
+def init_conf(tmp_path):
+    """A --config-dir whose init/ holds an optimizer's yaml (sgd_opt) and a torch.nn.init function (kaiming_t)."""
+    conf = tmp_path / "my_conf"
+    (conf / "init").mkdir(parents=True)
+    (conf / "init" / "sgd_opt.yaml").write_text("_target_: trainlab.optim.sgd.SGD\n_partial_: true\nlr: 0.01\n")
+    (conf / "init" / "kaiming_t.yaml").write_text(
+        "_target_: torch.nn.init.kaiming_normal_\n_partial_: true\nnonlinearity: relu\n")
+    return conf
+
+
+def test_an_optimizers_yaml_in_the_init_group_says_to_move_it_to_the_optimizer_group(train_in_process, init_conf,
+                                                                                    tmp_path):
+    run = tmp_path / "run"
+    result = train_in_process("--config-dir", str(init_conf), "init=sgd_opt", "debug=limit", f"hydra.run.dir={run}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: init._target_=trainlab.optim.sgd.SGD is an optimizer (a torch.optim.Optimizer subclass), not an "
+        f"initializer; allowed: move {init_conf / 'init' / 'sgd_opt.yaml'} to "
+        f"{init_conf / 'optimizer' / 'sgd_opt.yaml'} and choose it with optimizer=sgd_opt, and as init a function "
+        f"that takes the network and writes its weights in place ({EXAMPLE})")
+    assert not run.exists()
+
+
+def test_an_optimizer_class_set_as_init_on_the_command_line_names_the_optimizer_key(train_in_process, tmp_path):
+    result = train_in_process("init=null", "+init._target_=torch.optim.Adam", "+init._partial_=true", "debug=limit",
+                              f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: init._target_=torch.optim.Adam is an optimizer (a torch.optim.Optimizer subclass), not an "
+        "initializer; allowed: optimizer._target_=torch.optim.Adam (a yaml of conf/optimizer/), and as init a "
+        f"function that takes the network and writes its weights in place ({EXAMPLE})")
+
+
+def test_a_torch_tensor_initializer_as_init_says_an_initializer_receives_the_whole_network(train_in_process,
+                                                                                           init_conf, tmp_path):
+    run = tmp_path / "run"
+    result = train_in_process("--config-dir", str(init_conf), "init=kaiming_t", "debug=limit",
+                              f"hydra.run.dir={run}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: init._target_=torch.nn.init.kaiming_normal_ initialises one tensor, and an initializer receives the "
+        "whole network (the classifier calls init(net)); allowed: a function of the network that applies it to each "
+        f"layer's weight ({EXAMPLE}), or init=<option> (default, glorot, he, normal, sgd_opt, xavier, zeros)")
+    assert not run.exists()
