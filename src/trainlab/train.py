@@ -46,7 +46,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from trainlab.callback_entries import dropped_default_callbacks
 from trainlab.callbacks.checkpoint_provenance import CheckpointProvenance
-from trainlab.callbacks.divergence_guard import DivergenceGuard, RunDiverged
+from trainlab.callbacks.divergence_guard import DivergenceGuard, RunDiverged, initial_weights
 from trainlab.callbacks.graceful_shutdown import GracefulShutdown, TrainingInterrupted
 from trainlab.callbacks.objective_reach import objective_reach_checks
 from trainlab.callbacks.startup_end import StartupEnd
@@ -235,6 +235,7 @@ def train(cfg: DictConfig, context: JobContext | None = None, data_source: str |
     metrics: dict[str, float] = {}
     status, error = "completed", None
     diverged_at: int | None = None
+    first_loss_diverged = False  # NaN/Inf with the initial weights, before any optimizer step
     earlier = earlier_sessions(output_dir, ckpt_path, cfg, ckpt_name) if writes_job_files else EarlierSessions()
     drawn_seed = seed if cfg.get("seed") is None else None
 
@@ -256,6 +257,7 @@ def train(cfg: DictConfig, context: JobContext | None = None, data_source: str |
             if (guard is not None and guard.diverged) or not math.isfinite(metrics.get("train/loss", 0.0)):
                 status = "diverged"
                 diverged_at = guard.diverged_at_step if guard is not None and guard.diverged else trainer.global_step
+                first_loss_diverged = guard is not None and guard.diverged and guard.before_any_update
             elif cfg.get("test", True):
                 trainer.test(model=model, datamodule=datamodule, verbose=False)
                 metrics.update(final_metrics(trainer))
@@ -291,7 +293,8 @@ def train(cfg: DictConfig, context: JobContext | None = None, data_source: str |
         objective = objective_value(name, metrics, status, cfg.get("objective_on_failure"))
         save_status(objective)
         if status == "diverged" and not context.multirun:  # a script chaining single runs must see it (exit status 3)
-            raise RunDiverged(diverged_at, str(output_dir))
+            raise RunDiverged(diverged_at, str(output_dir), initial_weights(cfg, context.choices) if first_loss_diverged
+                              else None)
         if name and status == "completed" and objective is None:
             message = missing_objective_message(name, metrics)
             if context.multirun:  # the sweeper needs a number for this job

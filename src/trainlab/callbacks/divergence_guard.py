@@ -8,6 +8,12 @@ too - so checking every few steps still catches every divergence, a few steps la
 Under DDP the processes decide together (one all-reduce per check): a loss that is NaN in one process's share of
 the batch stops every process at the same step, as the gradients it averaged into every process's weights are
 NaN too. A process that stopped alone would leave the others waiting in their next collective for ever.
+
+The loss of a fresh run's first batch is kept (no sync) and read when the run diverges: computed with the initial
+weights, before any optimizer step, a NaN/Inf there is the initializer's (``init=normal init.std=1e30``), not the
+learning rate's, and the run's message says so (:attr:`DivergenceGuard.before_any_update`, :func:`initial_weights`)
+instead of "try a smaller optimizer.lr". The steps checked, and so the step a run stops at, stay as they were (the
+stacked launcher stops each member where its lone run would).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import math
 
 import lightning as L
 import torch
+from omegaconf import DictConfig
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +46,11 @@ class DivergenceGuard(L.Callback):
             raise ValueError(f"callbacks.divergence_guard.check_every_n_steps={check_every_n_steps} must be >= 1")
         self.check_every_n_steps = check_every_n_steps
         self.diverged_at_step: int | None = None
+        #: the non-finite loss was computed with the initial weights (no optimizer step had been taken)
+        self.before_any_update = False
         self._last_loss: torch.Tensor | None = None
+        self._first_loss: torch.Tensor | None = None  # the first batch's, with the initial weights (a fresh run)
+        self._steps_before_batch = 0
 
     @property
     def diverged(self) -> bool:
@@ -54,13 +65,20 @@ class DivergenceGuard(L.Callback):
         if finite:
             return
         self.diverged_at_step = trainer.global_step
+        self.before_any_update = self._first_loss is not None and not math.isfinite(self._first_loss.item())
         stop_diverged_training(trainer)
-        log.warning("training loss is %s at step %d: the run diverged and stops here", loss.item(),
-                    trainer.global_step)
+        first = " (and already with the initial weights, before any optimizer step)" if self.before_any_update else ""
+        log.warning("training loss is %s at step %d%s: the run diverged and stops here", loss.item(),
+                    trainer.global_step, first)
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        self._steps_before_batch = trainer.global_step
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         loss = outputs["loss"] if isinstance(outputs, dict) else outputs
         self._last_loss = loss.detach() if isinstance(loss, torch.Tensor) else None
+        if self._steps_before_batch == 0 and self._first_loss is None:  # read only if the run diverges
+            self._first_loss = self._last_loss
         every = self.check_every_n_steps or max(1, trainer.log_every_n_steps)
         if trainer.global_step % every == 0:
             self._check(trainer, self._last_loss)
@@ -75,6 +93,19 @@ class DivergenceGuard(L.Callback):
         self.diverged_at_step = state_dict.get("diverged_at_step")
 
 
+def initial_weights(cfg: DictConfig, choices: dict[str, str | None] | None = None) -> str:
+    """The initializer that gave a run its initial weights, as the command line chooses it: ``init=normal
+    init.std=1e+30`` (the option, from the job's config-group ``choices``, and the settings of its node),
+    ``init._target_=<function>`` where the option is not known, ``init=null`` (the network's own initialisation)."""
+    node = cfg.get("init")
+    if not isinstance(node, DictConfig):
+        return "init=null (the network's own initialisation)"
+    option = (choices or {}).get("init")
+    chosen = f"init={option}" if option not in (None, "null") else f"init._target_={node.get('_target_')}"
+    settings = [f"init.{key}={node.get(key)}" for key in node if not str(key).startswith("_")]
+    return " ".join([chosen, *settings])
+
+
 class RunDiverged(Exception):
     """A single run (not a multirun job) diverged. Raised by the training task after ``status.json``, the logs and
     ``last.ckpt`` are written; ``train.py`` prints it as one line and exits with :attr:`EXIT_STATUS`, so that a
@@ -84,7 +115,16 @@ class RunDiverged(Exception):
 
     EXIT_STATUS = 3
 
-    def __init__(self, step: int, output_dir: str) -> None:
-        super().__init__(f"diverged: the training loss became NaN/Inf at step {step}; the run stopped there and is "
-                         f"recorded as diverged in {output_dir}/status.json (try a smaller optimizer.lr)")
+    def __init__(self, step: int, output_dir: str, initial_weights: str | None = None) -> None:
+        """``initial_weights`` (:func:`initial_weights`): the loss was already NaN/Inf with the initial weights,
+        before any optimizer step - the initializer is named, not the learning rate."""
+        if initial_weights is None:
+            super().__init__(f"diverged: the training loss became NaN/Inf at step {step}; the run stopped there and "
+                             f"is recorded as diverged in {output_dir}/status.json (try a smaller optimizer.lr)")
+        else:
+            super().__init__(f"diverged: the training loss was NaN/Inf with the initial weights, before any optimizer "
+                             f"step ({initial_weights}), so optimizer.lr played no part; the run stopped at step "
+                             f"{step} and is recorded as diverged in {output_dir}/status.json (try another init, or "
+                             "other values of its settings)")
         self.step = step
+        self.initial_weights = initial_weights

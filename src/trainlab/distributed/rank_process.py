@@ -75,7 +75,8 @@ def run(payload_file: Path, rank: int) -> tuple[dict, int]:
     except UserError as error:
         return {"kind": "user_error", "message": str(error)}, 2
     except RunDiverged as diverged:
-        return {"kind": "diverged", "message": str(diverged), "step": diverged.step}, RunDiverged.EXIT_STATUS
+        return ({"kind": "diverged", "message": str(diverged), "step": diverged.step,
+                 "initial_weights": diverged.initial_weights}, RunDiverged.EXIT_STATUS)
     except TrainingInterrupted as stop:
         return ({"kind": "interrupted", "signum": stop.signum, "checkpoint": str(stop.checkpoint), "step": stop.step},
                 128 + stop.signum)

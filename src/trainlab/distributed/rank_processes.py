@@ -316,7 +316,7 @@ def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: in
     if recorded.get("status") == "diverged":
         diverged = next(o for o in outcomes if o["kind"] == "diverged")
         if not context.multirun:
-            raise RunDiverged(diverged["step"], str(output_dir))
+            raise RunDiverged(diverged["step"], str(output_dir), diverged.get("initial_weights"))
         return recorded["objective"]
     objective = recorded.get("objective")
     name = cfg.get("optimized_metric")
