@@ -63,11 +63,11 @@ from trainlab.search.storage import StudyStorage, open_storage
 from trainlab.search.study_sampler import (
     SAMPLER_ATTR,
     SAMPLER_GROUP,
+    another_sampler_warning,
     option_text,
     record_sampler,
     sampler_option_naming,
     sampler_record,
-    warn_of_another_sampler,
 )
 from trainlab.search.study_settings import check_study_settings, left_out_keys, searched_group_fixes, study_settings
 from trainlab.search.trial_budget import counts_toward_budget, is_surplus, trials_left
@@ -211,6 +211,9 @@ class OptunaSearch:
         self.sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         self.resume = bool(config.get("resume_sweep", False))
         self.interrupted_here = 0  # trials this command told interrupted (report_stop)
+        # warnings of what the search goes on with, logged once every check has passed (log_warnings): a refused
+        # command prints its refusal alone, not a warning of a change it then does not make
+        self.warnings: list[str] = []
         # jobs in worker processes save and return on a stop signal themselves: the stop waits for them, and no
         # queued job starts after it (trainlab/sweep/worker_stop.py)
         self.in_workers = jobs_train_in_workers(OmegaConf.select(config, "hydra.launcher"))
@@ -320,8 +323,8 @@ class OptunaSearch:
                 study = optuna.load_study(storage=storage.storage, study_name=self.study_name, sampler=sampler)
         if self.created_study:
             record_sampler(study, sampler_used)
-        else:
-            warn_of_another_sampler(study, sampler_used, storage.description)
+        elif (warning := another_sampler_warning(study, sampler_used, storage.description)) is not None:
+            self.warnings.append(warning)
         if study.direction.name.lower() != self.direction:
             raise ConfigError(f"hydra.sweeper.direction={self.direction}: the study {self.study_name!r} in "
                               f"{storage.description} was created to {study.direction.name.lower()}; allowed: "
@@ -334,8 +337,8 @@ class OptunaSearch:
                 f"trials ({storage.description}); nothing was changed. Continue it with resume_sweep=true "
                 f"{shell_override('hydra.sweep.dir', self.sweep_dir)}, or start the search in a new directory")
         if self.resume and not exists:
-            log.warning("resume_sweep=true: no study %r in %s yet; starting it", self.study_name,
-                        storage.description)
+            self.warnings.append(f"resume_sweep=true: no study {self.study_name!r} in {storage.description} yet; "
+                                 "starting it")
         return study
 
     def log_start(self, study: optuna.Study, storage: StudyStorage) -> None:
@@ -380,8 +383,6 @@ class OptunaSearch:
             check_checkpoint_path(task.get("ckpt_path"), trial_config, self.sweep_dir / "trial")
             check_objective_reached(task, searched=space.distributions, may_be_null=False)  # budget < validation
         check_optimized_metric(trial_config, searched=space.distributions, may_be_null=False)
-        warn_of_a_direction_against_the_metric(trial_config.get("optimized_metric"), self.direction,
-                                               trial_config.get("objective_on_failure"))
         if self.storage_spec in (None, ""):
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
         # closed on every way out: an SQLite file in WAL mode is put back in the default mode (sqlite_wal)
@@ -390,7 +391,7 @@ class OptunaSearch:
             study = self.open_study(storage, sampler, sampler_record(spec.target, option))
             recorded = {key: value for trial in study.get_trials(deepcopy=False)
                         for key, value in trial.distributions.items()}
-            space.check_against(recorded, storage.description)
+            self.warnings.extend(space.check_against(recorded, storage.description))
             exclude_keys = self.config.hydra.job.config.override_dirname.exclude_keys
             check_study_settings(study, study_settings(trial_config, space.distributions, exclude_keys),
                                  storage.description, self.new_search_hint(storage),
@@ -398,6 +399,11 @@ class OptunaSearch:
                                  searched=space.distributions,
                                  group_fixes=searched_group_fixes(trial_config, space.distributions, space.fixed,
                                                                   exclude_keys))
+            # every check has passed: what the search goes on with is said now, and nothing before a refusal
+            warn_of_a_direction_against_the_metric(trial_config.get("optimized_metric"), self.direction,
+                                                   trial_config.get("objective_on_failure"))
+            for warning in self.warnings:
+                log.warning(warning)
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
             if self.in_workers:

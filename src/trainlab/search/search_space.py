@@ -19,7 +19,6 @@ forms above.
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -39,8 +38,6 @@ from optuna.distributions import (
 
 from trainlab.config_keys import override_key
 from trainlab.errors import ConfigError
-
-log = logging.getLogger(__name__)
 
 ALLOWED_FORMS = ("interval(a, b), tag(log, interval(a, b)), tag(int, interval(a, b)), range(start, stop[, step]), "
                  "choice(x, y, ...) or x,y,... of single values, or one value (fixed)")
@@ -62,10 +59,13 @@ class SearchSpace:
         """The overrides of one trial: the fixed ones, then ``key=value`` for each sampled parameter."""
         return [*self.fixed, *(f"{key}={override_value(value)}" for key, value in params.items())]
 
-    def check_against(self, recorded: Mapping[str, BaseDistribution], where: str) -> None:
+    def check_against(self, recorded: Mapping[str, BaseDistribution], where: str) -> list[str]:
         """Refuse a space that the study in ``where`` cannot go on with: a key it searched (``recorded``, from its
         trials) with a distribution Optuna cannot mix with this one (another kind, another ``log``, another set of
-        choices) - Optuna would fail at the next ask, leaving that trial RUNNING."""
+        choices) - Optuna would fail at the next ask, leaving that trial RUNNING. Returns the warnings of a change
+        Optuna goes on with (a wider or narrower range), for the caller to log once every other check has passed:
+        a command refused later prints its refusal alone, not a warning of what it would have drawn."""
+        changes = []
         for key, distribution in self.distributions.items():
             if key not in recorded:
                 continue
@@ -77,9 +77,10 @@ class SearchSpace:
                     f"({error}); allowed: the study's own search space, or a new hydra.sweep.dir for another one"
                 ) from None
             if recorded[key] != distribution:  # Optuna goes on; the ranking then mixes trials of two spaces
-                log.warning("%s: the study in %s searched it as %s, this search as %s: the trials from here on are "
-                            "drawn from the new space, beside the earlier ones", key, where, recorded[key],
-                            distribution)
+                changes.append(f"{key}: the study in {where} searched it as {recorded[key]}, this search as "
+                               f"{distribution}: the trials from here on are drawn from the new space, beside the "
+                               "earlier ones")
+        return changes
 
     def composition_checks(self) -> list[list[str]]:
         """Trial overrides that together use every choice and both ends of every range, to check they compose."""

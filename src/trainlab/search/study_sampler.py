@@ -9,19 +9,16 @@ went on drawing at random, without a word).
 * The search that creates a study records its sampler as the study's user attribute ``sampler``: the sampler's class
   and the ``hydra/sweeper/optuna_sampler`` option chosen (:func:`record_sampler`).
 * A search that opens the study with another sampler class goes on, with a warning that names the study's sampler and
-  the option that draws as before (:func:`warn_of_another_sampler`).
+  the option that draws as before (:func:`another_sampler_warning`).
 * :func:`sampler_option_naming` finds the option whose study name is a given study's (for the refusal's way out).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import optuna
-
-log = logging.getLogger(__name__)
 
 SAMPLER_ATTR = "sampler"
 SAMPLER_GROUP = "hydra/sweeper/optuna_sampler"
@@ -44,18 +41,18 @@ def option_text(record: Mapping[str, Any]) -> str:
     return f"{name} ({SAMPLER_GROUP}={record['option']})" if record.get("option") else name
 
 
-def warn_of_another_sampler(study: optuna.Study, record: dict[str, Any], where: str) -> None:
-    """Warn when ``study`` records a sampler class other than ``record``'s (a study made before the record: nothing
-    to compare)."""
+def another_sampler_warning(study: optuna.Study, record: dict[str, Any], where: str) -> str | None:
+    """The warning when ``study`` records a sampler class other than ``record``'s (None: the same class, or a study
+    made before the record - nothing to compare). The caller logs it once every check of the search has passed."""
     recorded = study.user_attrs.get(SAMPLER_ATTR)
     if not isinstance(recorded, dict) or recorded.get("class") == record["class"]:
-        return
+        return None
     # the option, unless it is this search's own (its sampler's class was set by hydra.sweeper.sampler._target_)
     way_back = (f"; {SAMPLER_GROUP}={recorded['option']} draws as before"
                 if recorded.get("option") and recorded.get("option") != record.get("option")
                 else f"; hydra.sweeper.sampler._target_={recorded.get('class')} draws as before")
-    log.warning("study %r in %s was drawn by %s; this search continues it with %s%s", study.study_name, where,
-                option_text(recorded), option_text(record), way_back)
+    return (f"study {study.study_name!r} in {where} was drawn by {option_text(recorded)}; this search continues it "
+            f"with {option_text(record)}{way_back}")
 
 
 def sampler_option_naming(study_name: str, name_template: Any, options: Iterable[str]) -> str | None:
