@@ -335,7 +335,8 @@ class OptunaSearch:
             raise ConfigError(
                 f"hydra.sweep.dir={self.sweep_dir} already holds the study {self.study_name!r} with {earlier} "
                 f"trials ({storage.description}); nothing was changed. Continue it with resume_sweep=true "
-                f"{shell_override('hydra.sweep.dir', self.sweep_dir)}, or start the search in a new directory")
+                f"{shell_override('hydra.sweep.dir', self.sweep_dir)} (until it has hydra.sweeper.n_trials; a larger "
+                "n_trials extends it), or start the search in a new hydra.sweep.dir")
         if self.resume and not exists:
             self.warnings.append(f"resume_sweep=true: no study {self.study_name!r} in {storage.description} yet; "
                                  "starting it")

@@ -90,6 +90,10 @@ def check_no_runs_in_jobs(sweep_dir: Path) -> None:
         return
     names = ", ".join(job.relative_to(sweep_dir).as_posix() for job in used[:3])
     names += f" and {len(used) - 3} more" if len(used) > 3 else ""
+    from trainlab.search.sweep_dir_search import held_search, search_refusal
+
+    if (search := held_search(sweep_dir)) is not None:  # a search goes on with its study, not by finishing jobs
+        raise RunDirInUseError(search_refusal(sweep_dir, search, used))
     if all(failed_without_checkpoint(job) for job in used):  # a sweep that failed at its start: corrected elsewhere
         raise RunDirInUseError(
             f"hydra.sweep.dir={sweep_dir} holds jobs that failed without a checkpoint ({names}); nothing was "
