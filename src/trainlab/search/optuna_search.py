@@ -55,6 +55,7 @@ from trainlab.models.metric_names import natural_direction
 from trainlab.search import results_at_once
 from trainlab.search.batch_size import AUTO, BatchSize, batch_size, parse_n_jobs
 from trainlab.search.results import best_trial, write_results
+from trainlab.search.results import results as study_results
 from trainlab.search.sampler_factory import SamplerSpec, sampler_spec
 from trainlab.search.search_space import SearchSpace, parse_search_space
 from trainlab.search.stale_trials import close_stale_trials, close_trials_at_once
@@ -342,10 +343,57 @@ class OptunaSearch:
                                  "starting it")
         return study
 
+    def sweeps_of(self, study: optuna.Study) -> dict[str, int]:
+        """The sweep dirs whose trials the study holds, each with its number of trials, in the order of their first
+        trial (a trial that recorded none is not counted)."""
+        sweeps: dict[str, int] = {}
+        for trial in study.get_trials(deepcopy=False):
+            if (place := trial.user_attrs.get(SWEEP_DIR_ATTR)) is not None:
+                sweeps[place] = sweeps.get(place, 0) + 1
+        return sweeps
+
+    def named_sweeps(self, sweeps: dict[str, int]) -> str:
+        """``/a (4), /b (2, this hydra.sweep.dir)``: the first three of ``sweeps`` (:meth:`sweeps_of`)."""
+        named = [f"{place} ({count}{', this hydra.sweep.dir' if place == str(self.sweep_dir) else ''})"
+                 for place, count in list(sweeps.items())[:3]]
+        return ", ".join(named) + (f" and {len(sweeps) - 3} more sweep dirs" if len(sweeps) > 3 else "")
+
+    def log_joining(self, study: optuna.Study, storage: StudyStorage) -> None:
+        """Say that this sweep adds to a study of a storage outside it whose trials other sweep dirs ran (a shared
+        study, README "Shared study"): the same storage and study_name join the study by design, so a sweep in a new
+        hydra.sweep.dir that names an earlier search's storage extends it - said here, with where its trials are."""
+        sweeps = self.sweeps_of(study)
+        if storage.in_sweep_dir or not set(sweeps) - {str(self.sweep_dir)}:
+            return
+        log.info("study %r in %s holds %d trials, run in %s: this sweep (hydra.sweep.dir=%s) adds its trials to that "
+                 "study (a study of its own: another hydra.sweeper.study_name or storage)", self.study_name,
+                 storage.description, len(study.get_trials(deepcopy=False)), self.named_sweeps(sweeps),
+                 self.sweep_dir)
+
+    def nothing_to_run_elsewhere(self, study: optuna.Study, storage: StudyStorage) -> dict[str, Any] | None:
+        """A study outside this sweep dir that holds its ``n_trials`` already, none of them this sweep dir's: nothing
+        runs, and nothing is written here - no sweep dir of an empty summary whose optimization_results.yaml names
+        another sweep's best job. Says where the study's trials are and returns its results (None: trials to run, or
+        trials of this sweep dir, whose results it rewrites)."""
+        sweeps = self.sweeps_of(study)
+        if storage.in_sweep_dir or str(self.sweep_dir) in sweeps or trials_left(study, self.n_trials) > 0:
+            return None
+        counted = sum(counts_toward_budget(trial) for trial in study.get_trials(deepcopy=False))
+        payload = study_results(study, storage.description)
+        best = "no trial completed" if payload["best_trial"] is None else (
+            f"best trial {payload['best_trial']} with value {payload['best_value']} ({payload['best_job']})")
+        here = "is not made" if not self.sweep_dir.exists() else "is left as it was"
+        log.warning("study %r in %s: %d trials so far, hydra.sweeper.n_trials=%d reached: nothing to run, and "
+                    "hydra.sweep.dir=%s %s; the study's trials and results are in %s; %s (a larger n_trials adds "
+                    "trials to it)", self.study_name, storage.description, counted, self.n_trials, self.sweep_dir,
+                    here, self.named_sweeps(sweeps) or "no sweep dir it recorded", best)
+        return payload
+
     def log_start(self, study: optuna.Study, storage: StudyStorage) -> None:
         """Where the study stands (after a resume has closed its stale trials): the trials that count toward
         ``n_trials`` so far, and what this search runs - with a warning when ``n_jobs`` leaves the sampler's model
         nothing to draw."""
+        self.log_joining(study, storage)
         trials = study.get_trials(deepcopy=False)
         counted = sum(counts_toward_budget(trial) for trial in trials)
         others = f" (and {len(trials) - counted} that do not count: interrupted or surplus)" if counted < len(trials) \
@@ -405,6 +453,8 @@ class OptunaSearch:
                                                    trial_config.get("objective_on_failure"))
             for warning in self.warnings:
                 log.warning(warning)
+            if (payload := self.nothing_to_run_elsewhere(study, storage)) is not None:
+                return payload
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
             OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
             if self.in_workers:
