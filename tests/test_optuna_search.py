@@ -818,7 +818,7 @@ def test_storage_forms_and_errors(tmp_path):
     for spec, what, cause in [
             (f"sqlite:///{missing}/x.db", f"no directory {missing} for the database file", f"mkdir -p {missing}"),
             ("nosuchdb://user:secret@host/db", "cannot open", "Can't load plugin: sqlalchemy.dialects:nosuchdb"),
-            (f"journal:{missing}/x.log", "cannot open", f"No such file or directory: {missing}/x.log"),
+            (f"journal:{missing}/x.log", f"no directory {missing} for the journal file", f"mkdir -p {missing}"),
             (None, "cannot open", f"No such file or directory: {missing}/optuna.journal")]:
         with pytest.raises(ConfigError) as error:
             open_storage(spec, missing)

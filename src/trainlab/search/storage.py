@@ -127,6 +127,9 @@ def open_storage(spec: str | None, sweep_dir: Path) -> StudyStorage:
         if not str(path) or str(path) == ".":
             raise ConfigError(f"{KEY}={spec}: no file after 'journal:'; allowed: {ALLOWED}")
         path = path.absolute()
+        if not path.parent.is_dir():  # as for an SQLite file: Optuna's OSError named the file, not the directory
+            raise ConfigError(f"{KEY}={spec}: no directory {path.parent} for the journal file (the search does not "
+                              f"make one); allowed: an existing directory (mkdir -p {path.parent}), or {ALLOWED}")
         existed = path.exists()
         return StudyStorage(open_journal_file(path, KEY, spec, ALLOWED), f"{JOURNAL_PREFIX}{path}", in_sweep_dir=False,
                             created_file=None if existed else path)
