@@ -131,8 +131,36 @@ ADDED_GROUP = re.compile(r"^Multiple values for (\S+)\. To override a value use 
 UNPACKAGED_OVERRIDE = re.compile(r"^In '([^']+)': Could not override '([^'@]+)@([^']+)'")
 
 
+# Hydra refuses a sweep value of a key under hydra (its own config) in a multirun, naming the override as typed
+HYDRA_KEY_SWEPT = re.compile(r"^Sweeping over Hydra's configuration is not supported : '(?P<override>.*)'$", re.DOTALL)
+SWEEPER_PARAMS = "hydra.sweeper.params."
+
+
+def swept_sweeper_params_message(override: str) -> str | None:
+    """``'hydra.sweeper.params.optimizer.lr=tag(log, interval(1e-6, 1e-2))'`` on the command line: Hydra reads a
+    sweep value under ``hydra`` as a sweep of its own config and refuses it ("Sweeping over Hydra's configuration is
+    not supported"), which does not say that the entry is written as a sweep override of its key - which a search
+    adds to its space and the basic sweeper sweeps - or in a config file's ``hydra.sweeper.params``. None for
+    another key under hydra."""
+    import shlex
+
+    key, equals, value = override.partition("=")
+    entry = key.lstrip("+~")
+    if not equals or not entry.startswith(SWEEPER_PARAMS) or entry == SWEEPER_PARAMS:
+        return None
+    entry = entry[len(SWEEPER_PARAMS):]
+    taken = (f"a search adds it to its space, in place of hydra.sweeper.params' entry for {entry}"
+             if searching(sys.argv[1:]) else "the multirun sweeps it")
+    return (f"{override}: Hydra takes a sweep value under hydra for a sweep of its own config and sweeps none; "
+            f"allowed: the entry as a sweep override of its key, {shlex.quote(f'{entry}={value}')} ({taken}), or "
+            f"hydra.sweeper.params in a config file (hydra: {{sweeper: {{params: {{{entry}: '{value}'}}}}}})")
+
+
 def one_line_message(error: HydraException) -> str:
     """The message printed after ``error: `` for an error :func:`is_config_error` accepts."""
+    if (swept := HYDRA_KEY_SWEPT.match(str(error))) is not None and (
+            message := swept_sweeper_params_message(swept.group("override"))) is not None:
+        return message
     if str(error).startswith(BASIC_SWEEPER_REFUSAL):  # e.g. -m 'optimizer.lr=interval(1e-4,1e-1)'
         return (f"{squashed(str(error))}: interval() and tag(log, ...) need a sweeper that samples, e.g. "
                 "hparams_search=random or hparams_search=tpe (Optuna); the basic sweeper takes lists (a,b,c), "
