@@ -952,8 +952,7 @@ def test_a_search_stopped_by_sigterm_then_killed_resumes_to_n_trials(data_dir, t
     stopped, last = first.stderr.strip().splitlines()[-2:]
     assert first.stderr.count("resume_sweep=true") == 1  # the search's line alone: its stopped trial printed none
     assert stopped == ("the search stopped with 1 of 3 trials run (1 interrupted trial does not count: the search "
-                       "asks new trials in their place, which train from the start - their checkpoints are not "
-                       "resumed).")
+                       "asks new trials in their place, which train from the start - a search resumes no trial).")
     # the search's own command: its task overrides, then its hydra.* ones, then the resume
     assert last.startswith("Continue the search with: python train.py -m ")
     assert " hparams_search=random '+callbacks.s={_target_:signal_in_job.SignalInJob}' " in last

@@ -51,7 +51,9 @@ def test_a_search_stopped_at_once_writes_the_results_of_its_finished_trials_as_a
                                  "running": 0}
     assert results["note"] == ("the search was stopped at once (a second stop signal): its finished trials as they "
                                "stood then, the trials it was running closed as interrupted (2 interrupted in all); "
-                               "resume_sweep=true continues the search and rewrites this file")
+                               "resume_sweep=true continues the search and rewrites this file; 1 of the "
+                               "interrupted trials (2) never trained: stopped before their turn, they have no "
+                               "status.json and so no row in summary.csv, which lists this sweep dir's jobs")
     assert "counted_at" in results and "running_in" not in results
     summary = list(csv.DictReader((sweep_dir / "summary.csv").open()))
     assert [(row["job"].split("_")[0], row["status"]) for row in summary] == [("0", "completed"), ("1", "interrupted")]

@@ -52,9 +52,10 @@ from optuna.trial import TrialState
 from trainlab.errors import ConfigError
 from trainlab.job_view import job_view
 from trainlab.models.metric_names import natural_direction
+from trainlab.run_status import STATUS_FILE
 from trainlab.search import results_at_once
 from trainlab.search.batch_size import AUTO, BatchSize, batch_size, parse_n_jobs
-from trainlab.search.results import best_trial, write_results
+from trainlab.search.results import RESULTS_FILE, best_trial, unstarted_note, unstarted_trials, write_results
 from trainlab.search.results import results as study_results
 from trainlab.search.sampler_factory import SamplerSpec, sampler_spec
 from trainlab.search.search_space import SearchSpace, parse_search_space
@@ -212,6 +213,7 @@ class OptunaSearch:
         self.sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         self.resume = bool(config.get("resume_sweep", False))
         self.interrupted_here = 0  # trials this command told interrupted (report_stop)
+        self.unstarted_here: list[int] = []  # of those, the trials whose job never started (report_stop)
         # warnings of what the search goes on with, logged once every check has passed (log_warnings): a refused
         # command prints its refusal alone, not a warning of a change it then does not make
         self.warnings: list[str] = []
@@ -484,6 +486,10 @@ class OptunaSearch:
                         self.report_stop(study)
                     raise
             payload = write_results(self.sweep_dir, study, storage.description)
+            unstarted = unstarted_trials(study, self.sweep_dir) if payload["trials"]["interrupted"] else []
+        if unstarted:  # why the yaml counts more interrupted trials than summary.csv has interrupted rows
+            log.info("%s counts %d interrupted trials: %s", self.sweep_dir / RESULTS_FILE,
+                     payload["trials"]["interrupted"], unstarted_note(unstarted))
         if payload["best_trial"] is None:
             log.info("best trial: none - no trial completed (%s)", self.sweep_dir / "optimization_results.yaml")
         else:
@@ -577,6 +583,8 @@ class OptunaSearch:
             outcome = outcome_of_job(job.job_dir, returns.get(job.number))
             tell_outcome(study, job.trial._trial_id, outcome)
             self.interrupted_here += outcome.label == "interrupted"
+            if outcome.label == "interrupted" and not (job.job_dir / STATUS_FILE).is_file():
+                self.unstarted_here.append(job.number)
             log.info("trial %d %s%s", job.number, outcome.label,
                      f" with value {outcome.value}" if outcome.value is not None else "")
         if jobs:  # once per call (a batch, or a run of it): each read of the study's trials queries them all
@@ -600,8 +608,11 @@ class OptunaSearch:
         counted = self.n_trials - trials_left(study, self.n_trials)
         interrupted = self.interrupted_here  # this command's: earlier stops' trials were replaced already
         plural = interrupted > 1
+        unstarted = len(self.unstarted_here)
+        never = (f"; {unstarted} of them never trained, so summary.csv has no row for "
+                 f"{'them' if unstarted > 1 else 'it'}") if unstarted else ""
         lost = (f" ({interrupted} interrupted trial{'s' if plural else ''} do{'' if plural else 'es'} not count: the "
-                "search asks new trials in their place, which train from the start - their checkpoints are not "
-                "resumed)") if interrupted else ""
+                "search asks new trials in their place, which train from the start - a search resumes no trial"
+                f"{never})") if interrupted else ""
         print(f"the search stopped with {counted} of {self.n_trials} trials run{lost}.\n"
               f"{continue_search_line(self.sweep_dir)}", file=sys.stderr)

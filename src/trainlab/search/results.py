@@ -40,6 +40,7 @@ from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 from trainlab.atomic_files import write_text_atomically
+from trainlab.run_status import STATUS_FILE
 from trainlab.search.trial_outcome import COUNTED, JOB_DIR_ATTR, NOT_COUNTED, OUTCOME_ATTR, SWEEP_DIR_ATTR
 
 RESULTS_FILE = "optimization_results.yaml"
@@ -104,6 +105,24 @@ def stopped_at_once_note(counts: dict[str, int]) -> str:
             "the search and rewrites this file")
 
 
+def unstarted_trials(study: Study, sweep_dir: Path) -> list[int]:
+    """The interrupted trials of ``sweep_dir`` whose job never trained (no ``status.json`` where the job would
+    train): a stop while a launcher that runs a batch's jobs one at a time (basic, joblib with fewer workers) had
+    not reached them. The study counts them as interrupted trials; ``summary.csv``, which lists job directories,
+    has no row for them."""
+    return [trial.number for trial in study.get_trials(deepcopy=False)
+            if trial.user_attrs.get(OUTCOME_ATTR) == "interrupted"
+            and trial.user_attrs.get(SWEEP_DIR_ATTR) == str(sweep_dir)
+            and not (Path(job_dir_now(trial, sweep_dir) or sweep_dir / "?") / STATUS_FILE).is_file()]
+
+
+def unstarted_note(numbers: list[int]) -> str:
+    """Why ``trials: interrupted`` counts more than ``summary.csv``'s interrupted rows (:func:`unstarted_trials`)."""
+    listed = ", ".join(map(str, numbers[:10])) + (", ..." if len(numbers) > 10 else "")
+    return (f"{len(numbers)} of the interrupted trials ({listed}) never trained: stopped before their turn, they "
+            "have no status.json and so no row in summary.csv, which lists this sweep dir's jobs")
+
+
 def results(study: Study, storage_description: str, sweep_dir: Path | None = None,
             stopped_at_once: bool = False) -> dict[str, Any]:
     best = best_trial(study)
@@ -126,6 +145,8 @@ def results(study: Study, storage_description: str, sweep_dir: Path | None = Non
     if stopped_at_once:
         payload["counted_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         payload["note"] = "; ".join(filter(None, (stopped_at_once_note(counts), payload.get("note"))))
+    if counts["interrupted"] and sweep_dir is not None and (unstarted := unstarted_trials(study, sweep_dir)):
+        payload["note"] = "; ".join(filter(None, (payload.get("note"), unstarted_note(unstarted))))
     return payload
 
 
