@@ -29,7 +29,11 @@ closed, and a fresh program the process becomes on the way out writes the result
 (:mod:`trainlab.search.results_at_once`).
 
 Every check of the settings runs before the first trial, each failing with a one-line
-:class:`~trainlab.errors.ConfigError`.
+:class:`~trainlab.errors.ConfigError`; the warnings of what the search goes on with (another sampler, a changed
+range, a direction against the metric) come after the last check, so a refused command prints its refusal alone.
+A sweep in a new directory that names a stored study other sweep dirs ran (``hydra.sweeper.storage``) says at its
+start that it adds to that study, and where its trials are; one that finds the study at ``n_trials`` runs nothing
+and makes no sweep dir.
 """
 
 from __future__ import annotations
@@ -213,9 +217,9 @@ class OptunaSearch:
         self.sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         self.resume = bool(config.get("resume_sweep", False))
         self.interrupted_here = 0  # trials this command told interrupted (report_stop)
-        self.unstarted_here: list[int] = []  # of those, the trials whose job never started (report_stop)
-        # warnings of what the search goes on with, logged once every check has passed (log_warnings): a refused
-        # command prints its refusal alone, not a warning of a change it then does not make
+        self.unstarted_here: list[int] = []  # of those, the trials whose job never trained (report_stop)
+        # warnings of what the search goes on with, logged once every check has passed (run): a refused command
+        # prints its refusal alone, not a warning of a change it then does not make
         self.warnings: list[str] = []
         # jobs in worker processes save and return on a stop signal themselves: the stop waits for them, and no
         # queued job starts after it (trainlab/sweep/worker_stop.py)
