@@ -49,6 +49,7 @@ from trainlab.group_options import (
     option_lacks_key_message,
     settable_keys,
 )
+from trainlab.located_target import located_target
 from trainlab.models.metric_names import epoch_metric_names, natural_direction, validation_metric_names
 from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
 from trainlab.optimizer_requirements import (
@@ -564,14 +565,8 @@ def check_init_target(cfg: DictConfig, classifier: bool) -> None:
     invalid; torch.nn.init.kaiming_normal_ raised AttributeError: 'MLP' object has no attribute 'shape'`` - neither
     said what an initializer is. (A model of one's own may call ``init`` as it likes: only the optimizer is refused
     for it.) A target that does not import is left to the check of the keys."""
-    from hydra._internal.utils import _locate  # Hydra's get_class logs an ERROR line for a function
-
-    target = OmegaConf.select(cfg, "init._target_", default=None)
-    if target is None:
-        return
-    try:
-        located = _locate(str(target))
-    except Exception:  # noqa: BLE001 - its import error is reported by the check of the keys
+    target, located = located_target(cfg, "init")
+    if located is None:
         return
     import torch
 

@@ -25,6 +25,7 @@ import functools
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab.errors import ConfigError
+from trainlab.located_target import located_target
 
 
 def check_step_without_closure(cfg: DictConfig) -> None:
@@ -137,15 +138,7 @@ def check_optimizer_target_class(cfg: DictConfig) -> None:
     torch.nn.Linear`` was told first ``optimizer.out_features: torch.nn.Linear requires it ... add out_features``, and
     only once that was added that it is no optimizer. A target that does not import is left to the check of the keys,
     which names the import error; a factory function is checked on what it returns (:func:`check_first_step`)."""
-    from hydra._internal.utils import _locate  # Hydra's get_class logs an ERROR line for a factory function
-
-    target = OmegaConf.select(cfg, "optimizer._target_", default=None)
-    if target is None:
-        return
-    try:
-        located = _locate(str(target))
-    except Exception:  # noqa: BLE001 - an import error is reported by the check of the keys
-        return
+    target, located = located_target(cfg, "optimizer")
     if isinstance(located, type):
         check_optimizer_class(target, located)
 
@@ -162,13 +155,10 @@ def check_first_step(cfg: DictConfig) -> None:
     if not isinstance(cfg.get("optimizer"), DictConfig):
         return
     import torch
-    from hydra._internal.utils import _locate
     from hydra.utils import instantiate
 
-    target = cfg.optimizer.get("_target_")
-    try:
-        located = _locate(str(target))
-    except Exception:  # noqa: BLE001 - an import error is reported by the check of the keys
+    target, located = located_target(cfg, "optimizer")
+    if located is None:
         return
     if isinstance(located, type):
         check_optimizer_class(target, located)
