@@ -46,6 +46,19 @@ def test_an_optimizer_class_set_as_init_on_the_command_line_names_the_optimizer_
         f"function that takes the network and writes its weights in place ({EXAMPLE})")
 
 
+def test_an_optimizer_class_set_over_a_real_initializer_names_the_optimizer_key_not_the_initializers_file(
+        train_in_process, tmp_path):
+    # init=he's yaml is a right initializer: only the command line's _target_ is wrong, so moving he.yaml is no cure
+    result = train_in_process("init=he", "init._target_=torch.optim.Adam", "debug=limit",
+                              f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("error: init._target_=torch.optim.Adam is an optimizer (a torch.optim.Optimizer subclass)"
+                           ", not an initializer; allowed: optimizer._target_=torch.optim.Adam (a yaml of "
+                           "conf/optimizer/)"), line
+    assert "move " not in line and "optimizer=he" not in line
+
+
 def test_a_torch_tensor_initializer_as_init_says_an_initializer_receives_the_whole_network(train_in_process,
                                                                                            init_conf, tmp_path):
     run = tmp_path / "run"

@@ -573,7 +573,8 @@ def check_init_target(cfg: DictConfig, classifier: bool) -> None:
     if isinstance(located, type) and issubclass(located, torch.optim.Optimizer):
         option = OmegaConf.select(HydraConfig.get(), "runtime.choices.init", default=None) \
             if HydraConfig.initialized() else chosen_option(cfg.init, group_options("init"))
-        if option in group_options("init"):
+        options = group_options("init")
+        if option in options and options[option].get("_target_") == target:  # the yaml names it, not an override
             file = Path(option_file("init", str(option)))
             move = (f"move {file} to {file.parent.parent / 'optimizer' / file.name} and choose it with "
                     f"optimizer={option}")
