@@ -36,6 +36,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from trainlab.signal_exit import end_as_signal
@@ -45,13 +46,15 @@ LISTED = 8  # entries named in the line; more are counted
 
 class StartupInterrupt:
     """The SIGINT handler of the start-up (see the module docstring); a ``silent`` one says nothing (a DDP rank's:
-    the job's process, which passed the signal on, says it)."""
+    the job's process, which passed the signal on, says it). ``on_end`` is called where the start-up ends
+    (:func:`end_startup`)."""
 
-    def __init__(self, silent: bool = False) -> None:
+    def __init__(self, silent: bool = False, on_end: Callable[[], None] | None = None) -> None:
         self.started_ns = time.time_ns()
         self.output_dirs: list[Path] = []
         self.over = False
         self.silent = silent
+        self.on_end = on_end
 
     def __call__(self, signum: int, frame: object) -> None:
         if self.over:  # put back by a handler that had saved it: past start-up, Python's answer
@@ -113,13 +116,14 @@ def stop_quietly_until_training(script: str) -> None:
         signal.signal(signal.SIGINT, HANDLER)
 
 
-def stop_silently_until_training() -> None:
+def stop_silently_until_training(on_end: Callable[[], None] | None = None) -> None:
     """In a DDP rank that its job's process started (:mod:`trainlab.distributed.rank_process`): a SIGINT - the one
     the job's process passes on - ends the rank by the signal until training starts, without the traceback of a
-    KeyboardInterrupt inside an import; the job's process says what happened."""
+    KeyboardInterrupt inside an import; the job's process says what happened. ``on_end`` is called when training
+    starts (the rank tells its job's process so: a rank that dies of the signal after it did not die starting)."""
     global HANDLER
+    HANDLER = StartupInterrupt(silent=True, on_end=on_end)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        HANDLER = StartupInterrupt(silent=True)
         signal.signal(signal.SIGINT, HANDLER)
 
 
@@ -135,7 +139,9 @@ def end_startup() -> None:
     STARTUP_ENDS += 1
     if HANDLER is None:
         return
-    HANDLER.over = True
-    if signal.getsignal(signal.SIGINT) is HANDLER:
+    handler, HANDLER = HANDLER, None
+    handler.over = True
+    if signal.getsignal(signal.SIGINT) is handler:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    HANDLER = None
+    if handler.on_end is not None:
+        handler.on_end()

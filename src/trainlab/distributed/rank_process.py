@@ -4,7 +4,7 @@ Started by :mod:`trainlab.distributed.rank_processes` with the job's resolved co
 (the one the job's process resolved for ``data.source=auto``) in ``job.json`` and the rank in ``LOCAL_RANK``. It
 runs :func:`trainlab.train.train` as the job would in one process (Lightning finds the rank variables and joins the
 other ranks instead of launching any), and records how it ended in ``rank<N>.json`` beside ``job.json``, where the
-job's process reads it:
+job's process reads it (and, once its training starts, an empty ``rank<N>.training``):
 
     {"kind": "completed"}
     {"kind": "user_error", "message": "..."}                                # exit status 2
@@ -18,19 +18,29 @@ prefixed with the rank.
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 from trainlab.startup_interrupt import stop_silently_until_training
 
+
+def note_training_began() -> None:
+    """Create this rank's ``rank<N>.training`` beside ``job.json``: its start-up is over
+    (:data:`~trainlab.distributed.rank_processes.TRAINING_FILE`)."""
+    from trainlab.distributed.rank_processes import TRAINING_FILE
+
+    Path(sys.argv[1]).with_name(TRAINING_FILE.format(rank=os.environ["LOCAL_RANK"])).touch()
+
+
 if __name__ == "__main__":  # first: a Ctrl-C the job passes on while this rank imports ends it without a traceback
-    stop_silently_until_training()
+    stop_silently_until_training(on_end=note_training_began)
 
 import json  # noqa: E402
 import logging  # noqa: E402
-import os  # noqa: E402
 import signal  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 import traceback  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from omegaconf import OmegaConf  # noqa: E402
 

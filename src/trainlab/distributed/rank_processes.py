@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 GRACE_S = 5.0  # how long the other ranks may take to end by themselves after one failed
 POLL_S = 0.1
 OUTCOME_FILE = "rank{rank}.json"  # in the temporary directory: what each rank's train() ended with
+#: beside it, created by a rank as its training starts: a rank that the signal passed on ended without it died
+#: starting (nothing trained); with it, a second signal passed on stopped its training at once
+TRAINING_FILE = "rank{rank}.training"
 
 
 class RankFailed(RuntimeError):
@@ -221,8 +224,9 @@ def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int,
             outcome_file = Path(scratch) / OUTCOME_FILE.format(rank=rank)
             outcome = (json.loads(outcome_file.read_text()) if outcome_file.is_file()
                        else unrecorded_outcome(code, rank in stopped))
-            if outcome["kind"] == "killed" and forwarded.count == 1 and code == -(forwarded.passed or 0):
-                outcome["on_signal"] = forwarded.received  # ended by the one signal passed on, before training
+            training = (Path(scratch) / TRAINING_FILE.format(rank=rank)).exists()
+            if outcome["kind"] == "killed" and code == -(forwarded.passed or 0) and not training:
+                outcome["on_signal"] = forwarded.received  # ended by the signal passed on (once or more) while starting
             if outcome["kind"] == "interrupted" and forwarded.received not in (None, signal.SIGINT, signal.SIGTERM):
                 outcome["signum"] = forwarded.received  # submitit's signal, passed on as SIGTERM: the job's stop
             outcomes.append({**outcome, "rank": rank, "exit_status": code})
@@ -264,8 +268,10 @@ def first_failure(outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:
 def stopped_before_training(outcomes: list[dict[str, Any]]) -> int | None:
     """The signal the job passed on to its ranks, when they ended on it before training: a rank still starting
     dies of it without recording an outcome (:func:`trainlab.startup_interrupt.stop_silently_until_training`; in
-    training it saves and records ``interrupted``), and the others, when not killed by it too, failed only because
-    a peer was gone or were stopped by the job after it. None otherwise."""
+    training it saves and records ``interrupted``) nor its :data:`TRAINING_FILE` - whether the signal came once or,
+    as where both the terminal's process group and a ``timeout`` around the command pass on a Ctrl-C, twice -, and
+    the others, when not killed by it too, failed only because a peer was gone or were stopped by the job after it.
+    None otherwise."""
     on_signal = [outcome for outcome in outcomes if "on_signal" in outcome]
     if on_signal and all(outcome in on_signal or lost_a_peer(outcome) or outcome["kind"] == "stopped"
                          for outcome in outcomes):
@@ -308,9 +314,8 @@ def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: in
         write_status(output_dir, "failed", context.overrides, recorded["metrics"], None,
                      time.monotonic() - started, error, data_source=recorded.get("data_source"),
                      drawn_seed=context.drawn_seed)
-        if not context.multirun:
-            sigkilled = cause["kind"] == "killed" and cause.get("exit_status") == -signal.SIGKILL  # wrote nothing
-            raise RankFailed(error if sigkilled else f"{error} (its traceback is in the log above)")
+        if not context.multirun:  # a rank that recorded its failure logged its traceback; a killed one wrote none
+            raise RankFailed(f"{error} (its traceback is in the log above)" if cause["kind"] == "failed" else error)
         log.error("job %s failed (%s); the sweep goes on", output_dir.name, error)
         return objective_value(cfg.get("optimized_metric"), {}, "failed", cfg.get("objective_on_failure"))
     if recorded.get("status") == "diverged":

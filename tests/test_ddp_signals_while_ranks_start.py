@@ -1,0 +1,88 @@
+"""A signal to a DDP job (``trainer=ddp``) while its rank processes still start: the job ends as a lone run's
+start-up does - one line, the signal's exit status, no ``status.json`` - however the signal came, and a rank that
+dies of a signal is not said to have left a traceback.
+
+The runs are real ``train.py`` commands of 2 CPU ranks; the signal comes ~1 s after the job says it starts them,
+while they import for seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, TRAIN_PY, train_command
+
+SHORT = ["trainer.max_steps=12", "trainer.max_epochs=-1", "data.train_size=768", "data.val_size=200",
+         "callbacks.progress_bar=null"]
+STOP_LINE = "SIGINT while the DDP processes started: stopped before training; nothing was trained"
+
+
+def interrupt_while_ranks_start(run_dir: Path, tmp_path: Path, data_dir: Path, signals: int,
+                                sigint_ignored: bool = False) -> tuple[int, str]:
+    """Start a DDP job and send its process a SIGINT once it starts its ranks - ``signals=2``: another as soon as it
+    says it passed the first on (as a Ctrl-C on ``timeout ... python train.py`` reaches it twice, ~1 ms apart, yet
+    not as one); its exit status and output. ``sigint_ignored``: the job is started with SIGINT ignored, as ``cmd &``
+    in a shell script starts it."""
+    args = ["trainer=ddp", *SHORT, f"hydra.run.dir={run_dir}"]
+    job = subprocess.Popen([sys.executable, str(TRAIN_PY), *train_command(args, tmp_path, data_dir)], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                           env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                           preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored
+                           else None)
+    lines = []
+    try:
+        sent = 0
+        for line in job.stdout:
+            lines.append(line)
+            if "training with 2 DDP processes" in line:
+                time.sleep(1.0)  # the job's process passes signals on by now; its ranks import for seconds more
+            if sent < signals and ("training with 2 DDP processes" in line or "passing it to the" in line):
+                job.send_signal(signal.SIGINT)
+                sent += 1
+        return job.wait(timeout=120), "".join(lines)
+    finally:
+        if job.poll() is None:
+            job.kill()
+
+
+@pytest.mark.slow  # ~10 s: a DDP job interrupted while its ranks import
+def test_a_ctrl_c_passed_on_twice_while_the_ranks_start_stops_the_job_in_one_line(tmp_path, data_dir):
+    """Ctrl-C on ``timeout 300 python train.py trainer=ddp`` reaches the job twice (from the terminal's process
+    group, and from ``timeout``, which passes it on): the job passes both on to its ranks, which die of the first as
+    they start. That is a stop before training (exit status 130, no status.json), not a failed job with a
+    ``RankFailed`` traceback."""
+    run_dir = tmp_path / "run"
+    status, output = interrupt_while_ranks_start(run_dir, tmp_path, data_dir, signals=2)
+    assert status == 128 + signal.SIGINT, output[-3000:]
+    assert output.count("received SIGINT: passing it to the 2 DDP processes") == 2, output[-3000:]
+    assert output.splitlines()[-1].startswith(STOP_LINE), output[-3000:]
+    assert "Traceback" not in output and "RankFailed" not in output
+    assert not (run_dir / "status.json").exists() and not (run_dir / "checkpoints").exists()
+
+
+def test_a_rank_killed_by_a_signal_is_not_said_to_have_left_a_traceback(make_cfg, monkeypatch):
+    """A rank that died of a signal before recording its outcome wrote no traceback: the job's error says so,
+    where a rank that failed and recorded it points to its traceback in the log."""
+    import trainlab.distributed.rank_processes as rank_processes
+    from trainlab.job_context import JobContext
+
+    cfg = make_cfg("trainer=ddp")
+    ended = {"alive_at": 10.0, "ended_at": 10.1}
+    for code, outcome, said in [
+        (-signal.SIGSEGV, rank_processes.unrecorded_outcome(-signal.SIGSEGV, stopped=False),
+         "DDP rank 0 of 2: killed by SIGSEGV before recording an outcome"),
+        (1, {"kind": "failed", "error": "RuntimeError: boom", "failed_at": 10.0},
+         "DDP rank 0 of 2: RuntimeError: boom (its traceback is in the log above)"),
+    ]:
+        outcomes = [{**outcome, "rank": 0, "exit_status": code, **ended},
+                    {"kind": "completed", "rank": 1, "exit_status": 0, **ended}]
+        monkeypatch.setattr(rank_processes, "run_rank_processes", lambda *args, outcomes=outcomes: outcomes)
+        with pytest.raises(rank_processes.RankFailed) as failed:
+            rank_processes.train_in_rank_processes(cfg, JobContext(), 2, time.monotonic())
+        assert str(failed.value) == said
