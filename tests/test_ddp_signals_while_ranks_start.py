@@ -66,6 +66,20 @@ def test_a_ctrl_c_passed_on_twice_while_the_ranks_start_stops_the_job_in_one_lin
     assert not (run_dir / "status.json").exists() and not (run_dir / "checkpoints").exists()
 
 
+@pytest.mark.slow  # ~10 s: a DDP job interrupted while its ranks import
+def test_a_sigint_passed_on_stops_ranks_started_by_a_job_that_ignored_sigint(tmp_path, data_dir):
+    """``python train.py trainer=ddp ... &`` in a script starts the job with SIGINT ignored; the job's process
+    handles SIGINT once it starts its ranks and says it passes it on to them - so they must not inherit the ignored
+    SIGINT (they trained to the end, exit status 0)."""
+    run_dir = tmp_path / "run"
+    status, output = interrupt_while_ranks_start(run_dir, tmp_path, data_dir, signals=1, sigint_ignored=True)
+    assert status == 128 + signal.SIGINT, output[-3000:]
+    assert "received SIGINT: passing it to the 2 DDP processes" in output
+    assert output.splitlines()[-1].startswith(STOP_LINE), output[-3000:]
+    assert "completed; final metrics" not in output
+    assert not (run_dir / "status.json").exists() and not (run_dir / "checkpoints").exists()
+
+
 def test_a_rank_killed_by_a_signal_is_not_said_to_have_left_a_traceback(make_cfg, monkeypatch):
     """A rank that died of a signal before recording its outcome wrote no traceback: the job's error says so,
     where a rank that failed and recorded it points to its traceback in the log."""

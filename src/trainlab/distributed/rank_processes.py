@@ -84,6 +84,16 @@ def rank_environment(rank: int, world_size: int, port: int) -> dict[str, str]:
     return env
 
 
+def prepare_rank() -> None:
+    """In the child, before it runs: SIGINT and SIGTERM take their default action - the job's process passes them
+    on, so a rank must not inherit them ignored (``python train.py ... &`` in a shell script starts the job with
+    SIGINT ignored: its ranks then trained on, after the job said it passed a SIGINT on); and
+    :func:`die_with_parent`."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+    die_with_parent()
+
+
 def die_with_parent() -> None:
     """In the child, before it runs: the kernel kills it when the job's process dies (Linux; elsewhere a no-op)."""
     try:
@@ -108,7 +118,7 @@ def start_ranks(payload_file: Path, world_size: int) -> list[subprocess.Popen]:
     # A new session: a Ctrl-C in the terminal reaches the job's process alone, which forwards it once to each rank
     # (a rank that got it twice would stop at once instead of saving a checkpoint).
     return [subprocess.Popen(command, env=rank_environment(rank, world_size, port), start_new_session=True,
-                             preexec_fn=die_with_parent) for rank in range(world_size)]
+                             preexec_fn=prepare_rank) for rank in range(world_size)]
 
 
 def wait_for_ranks(ranks: list[subprocess.Popen]) -> tuple[list[int], dict[int, tuple[float, float]], set[int]]:
