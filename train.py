@@ -78,12 +78,11 @@ def main(cfg: DictConfig) -> float | None:
         print(diverged, file=sys.stderr)
         sys.exit(RunDiverged.EXIT_STATUS)
     except StartupStop as stop:  # trainer=ddp: the signal ended the job's processes before their training began
-        from trainlab.run_dir import artifacts
+        from trainlab.startup_interrupt import written_since_start
 
-        run_dir = Path(HydraConfig.get().runtime.output_dir)
-        written = ", ".join(path.name for path in artifacts(run_dir))
-        print(f"{signal.Signals(stop.signum).name} while the DDP processes started: stopped before training; nothing "
-              f"was trained or saved{f'; written in {run_dir}: {written}' if written else ''}", file=sys.stderr)
+        written = written_since_start(HydraConfig.get().runtime.output_dir)  # as a lone run's start-up says it
+        print(f"{signal.Signals(stop.signum).name} while the DDP processes started: stopped before training; "
+              f"{written}", file=sys.stderr)
         sys.exit(128 + stop.signum)
     except TrainingInterrupted as stop:
         saved = stop.stop_line()  # or, a search's trial that keeps no checkpoint: none saved

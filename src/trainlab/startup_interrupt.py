@@ -95,6 +95,8 @@ class StartupInterrupt:
 
 
 HANDLER: StartupInterrupt | None = None  # this process's, while installed
+ENDED: StartupInterrupt | None = None  # this process's last one whose start-up ended (end_startup)
+IMPORTED_NS = time.time_ns()  # train.py imports this module first, before it writes anything
 #: how many times this process's start-up ended (training, or a handler of the project, took over): a joblib worker
 #: runs several jobs, and tells by it whether one's training has begun (trainlab.sweep.worker_stop)
 STARTUP_ENDS = 0
@@ -127,6 +129,18 @@ def stop_silently_until_training(on_end: Callable[[], None] | None = None) -> No
         signal.signal(signal.SIGINT, HANDLER)
 
 
+def written_since_start(directory: str | os.PathLike) -> str:
+    """What a stop before training says of ``directory``, as this module's handler says it (``nothing was trained
+    or written``, or ``nothing was trained; written in <dir>: .hydra/, train.log``): its entries modified since the
+    process started (since it imported this module, where it installed no handler). For a command whose start-up
+    went on in other processes - a DDP job's ranks, stopped as they started."""
+    reference = HANDLER or ENDED
+    reader = StartupInterrupt(silent=True)
+    reader.started_ns = reference.started_ns if reference is not None else IMPORTED_NS
+    reader.output_dirs = [Path(directory)]
+    return reader.written()
+
+
 def note_output_dir(path: str | os.PathLike) -> None:
     """The run or sweep directory the command writes into: what a start-up interrupt names as written there."""
     if HANDLER is not None:
@@ -135,11 +149,12 @@ def note_output_dir(path: str | os.PathLike) -> None:
 
 def end_startup() -> None:
     """Training (or a handler of the project) takes over: Python's SIGINT handler is back. Idempotent."""
-    global HANDLER, STARTUP_ENDS
+    global ENDED, HANDLER, STARTUP_ENDS
     STARTUP_ENDS += 1
     if HANDLER is None:
         return
     handler, HANDLER = HANDLER, None
+    ENDED = handler
     handler.over = True
     if signal.getsignal(signal.SIGINT) is handler:
         signal.signal(signal.SIGINT, signal.default_int_handler)
