@@ -3,7 +3,8 @@
 * ``trainer.num_nodes > 1`` needs the processes of the other nodes, which only a cluster launcher can start
   (``hydra/launcher=submitit_slurm`` with ``nodes`` and ``tasks_per_node``).
 * Under SLURM, the job's tasks are its processes: ``SLURM_NTASKS`` must equal ``trainer.devices ×
-  trainer.num_nodes``.
+  trainer.num_nodes``, given per node (``SLURM_NTASKS_PER_NODE``: ``--ntasks-per-node``, which Lightning's
+  ``SLURMEnvironment`` requires; ``--ntasks`` alone was its ``RuntimeError`` in a traceback).
 * The project's datamodule must cut every global batch into equal per-process shares
   (:meth:`~trainlab.data.mnist_datamodule.MNISTDataModule.check_ddp_shares`). That decides ``data.source=auto``
   (a download tried, or the bundled sample), which the job's ranks are then handed
@@ -41,6 +42,12 @@ def check_ddp_job(cfg: DictConfig, processes: int, launched_by: str | None) -> s
             raise ConfigError(
                 f"trainer.devices={devices} x trainer.num_nodes={num_nodes} = {processes} DDP processes, but this "
                 f"SLURM job has SLURM_NTASKS={tasks} tasks; allowed: one task per device, "
+                f"hydra.launcher.tasks_per_node={devices} hydra.launcher.nodes={num_nodes}")
+        if "SLURM_NTASKS_PER_NODE" not in os.environ:  # Lightning's SLURM environment refuses it, in a traceback
+            raise ConfigError(
+                f"this SLURM job has SLURM_NTASKS={tasks} tasks but no SLURM_NTASKS_PER_NODE (sbatch/srun --ntasks "
+                f"alone), which Lightning's DDP does not support; allowed: --ntasks-per-node={devices} "
+                f"--nodes={num_nodes} in the job script, or hydra/launcher=submitit_slurm "
                 f"hydra.launcher.tasks_per_node={devices} hydra.launcher.nodes={num_nodes}")
     if cfg.data.get("_target_") != MNIST_DATAMODULE:
         return None
