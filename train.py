@@ -23,6 +23,7 @@ from omegaconf import DictConfig  # noqa: E402
 from trainlab.config_keys import override_lines  # noqa: E402
 from trainlab.data.absolute_data_dirs import absolute_data_dirs  # noqa: E402
 from trainlab.dir_lock import release_output_dirs  # noqa: E402
+from trainlab.distributed.shared_start_time import share_rank_0_start_time  # noqa: E402
 from trainlab.errors import UserError, exit_for_user_error  # noqa: E402
 from trainlab.hydra_errors import exit_if_options_split_the_overrides, report_config_errors_in_one_line  # noqa: E402
 from trainlab.null_group_choice import exit_if_a_required_group_is_dropped, null_choices_as_deletions  # noqa: E402
@@ -53,6 +54,7 @@ def main(cfg: DictConfig) -> float | None:
 
     from trainlab.callbacks.divergence_guard import RunDiverged
     from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+    from trainlab.distributed.rank_log_lines import leave_log_lines_to_rank_0
     from trainlab.failed_run_dir import say_where_failed_run_is
     from trainlab.lightning_noise import route_lightning_logs_through_root
     from trainlab.sweep.stopped_sweep import is_search, record_refused_sweep, record_stopped_sweep
@@ -61,6 +63,7 @@ def main(cfg: DictConfig) -> float | None:
     from trainlab.train import train
 
     route_lightning_logs_through_root()
+    leave_log_lines_to_rank_0()  # torchrun, SLURM: the other ranks say warnings and errors only, not in train.log
     worker = in_a_worker()  # a joblib or submitit_local job: the command waits for them all (sweep/worker_stop.py)
     try:
         return run_worker_job(cfg, train) if worker else train(cfg)
@@ -141,6 +144,7 @@ if __name__ == "__main__":
     sys.argv = null_choices_as_deletions(sys.argv, Path(__file__).resolve().parent / "conf")  # scheduler=null
     sys.argv = absolute_data_dirs(sys.argv)  # data.data_dir=mydata: ./mydata, recorded so for a resume from elsewhere
     skip_final_garbage_collection()  # before Lightning is imported and registers exit handlers: ~0.5 s less at exit
+    share_rank_0_start_time()  # torchrun: every rank's ${now:...} (its run directory) is rank 0's start time
     report_config_errors_in_one_line()  # an unknown option or key: one line and exit status 2, as below
     try:
         main()

@@ -1,0 +1,105 @@
+"""The ranks of a job that torchrun starts as several ``train.py`` processes share rank 0's run directory, and rank 0
+alone says the job's log lines (README: "torchrun works the same way"; "rank 0 alone writes ... the log lines").
+
+Each rank resolved the default ``hydra.run.dir`` (``outputs/runs/<date>_<time>``) from its own clock - a rank that
+started in another second made a directory of its own - and logged ``MNIST source=...`` and ``completed; final
+metrics`` into the terminal and ``train.log`` as rank 0 did.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from conftest import ROOT, TRAIN_PY, restored_logging, train_command
+
+from trainlab.distributed import shared_start_time
+from trainlab.distributed.rank_log_lines import leave_log_lines_to_rank_0
+
+
+@pytest.fixture
+def torchrun_worker(monkeypatch):
+    """``set(rank)``: this process's environment as torchrun gives it to a worker of a job of 2, whose agent serves
+    a store (started here) at MASTER_ADDR:MASTER_PORT."""
+    from torch.distributed import TCPStore
+
+    agent = TCPStore("127.0.0.1", 0, is_master=True, timeout=timedelta(seconds=30))
+    for name in ("SLURM_NTASKS", "SLURM_PROCID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TORCHELASTIC_USE_AGENT_STORE", "True")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("MASTER_PORT", str(agent.port))
+
+    def set_rank(rank: int) -> None:
+        monkeypatch.setenv("RANK", str(rank))
+        monkeypatch.setenv("LOCAL_RANK", str(rank))
+
+    yield set_rank
+    del agent
+
+
+def test_every_rank_resolves_now_to_rank_0s_start_time(torchrun_worker, monkeypatch):
+    import hydra.core.utils
+    from omegaconf import OmegaConf
+
+    monkeypatch.setattr(hydra.core.utils, "datetime", hydra.core.utils.datetime)  # put back after the test
+    run_dir = OmegaConf.create({"dir": "runs/${now:%Y-%m-%d}_${now:%H-%M-%S-%f}"})
+    resolved = []
+    for rank in (0, 1):  # rank 1 a moment later: microseconds apart on its own clock
+        torchrun_worker(rank)
+        shared_start_time.share_rank_0_start_time()
+        hydra.core.utils.setup_globals()  # as Hydra registers its resolvers at each run
+        resolved.append(OmegaConf.to_container(run_dir, resolve=True)["dir"])
+    assert resolved[0] == resolved[1]
+
+
+def test_a_lone_process_keeps_its_own_clock(monkeypatch):
+    monkeypatch.delenv("TORCHELASTIC_USE_AGENT_STORE", raising=False)
+    assert shared_start_time.agent_store_address() is None
+    monkeypatch.setenv("TORCHELASTIC_USE_AGENT_STORE", "True")
+    monkeypatch.setenv("WORLD_SIZE", "1")  # torchrun --nproc_per_node=1: nothing to share
+    assert shared_start_time.agent_store_address() is None
+
+
+def test_a_rank_other_than_0_says_warnings_only_and_writes_no_train_log(torchrun_worker, tmp_path, capsys):
+    torchrun_worker(1)
+    with restored_logging():
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        console, log_file = logging.StreamHandler(sys.stderr), logging.FileHandler(tmp_path / "train.log")
+        for handler in (console, log_file):
+            handler.setFormatter(logging.Formatter("[%(levelname)s] - %(message)s"))
+            root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        leave_log_lines_to_rank_0()
+        logging.getLogger("trainlab.train").info("completed; final metrics: ...")
+        logging.getLogger("trainlab.train").warning("a warning")
+        assert root.handlers == [console]
+    assert capsys.readouterr().err == "[rank 1][WARNING] - a warning\n"
+    assert (tmp_path / "train.log").read_text() == ""
+
+
+@pytest.mark.slow  # ~25 s: torchrun, 2 ranks of train.py, one started 2.5 s after the other
+def test_torchrun_ranks_started_seconds_apart_train_in_one_run_directory(tmp_path, data_dir):
+    late_rank_1 = tmp_path / "late_rank_1.sh"
+    late_rank_1.write_text(f'#!/bin/bash\nif [ "$RANK" = "1" ]; then sleep 2.5; fi\n'
+                           f'exec {sys.executable} {TRAIN_PY} "$@"\n')
+    late_rank_1.chmod(0o755)
+    args = train_command(["trainer=ddp", "debug=limit"], tmp_path, data_dir)
+    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--no-python",
+                             str(late_rank_1), *args], cwd=ROOT, capture_output=True, text=True, timeout=280,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    runs = sorted((tmp_path / "outputs" / "runs").iterdir())
+    assert len(runs) == 1, runs  # not a second one holding rank 1's train.log
+    log = (runs[0] / "train.log").read_text()
+    for line in ("MNIST source=bundled", "completed; final metrics"):
+        assert log.count(line) == 1 and output.count(line) == 1, output[-3000:]
+    assert (runs[0] / "status.json").is_file() and (runs[0] / "checkpoints" / "last.ckpt").is_file()
