@@ -105,3 +105,28 @@ def test_a_rank_killed_by_a_signal_is_not_said_to_have_left_a_traceback(make_cfg
         with pytest.raises(rank_processes.RankFailed) as failed:
             rank_processes.train_in_rank_processes(cfg, JobContext(), 2, time.monotonic())
         assert str(failed.value) == said
+
+
+SECOND_CTRL_C = """
+import os, signal, sys, time
+from trainlab.distributed.rank_processes import ForwardedSignals
+
+with ForwardedSignals([]):  # the job's ranks: ended on the first Ctrl-C, passed on
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.2)
+print("the ranks ended; the job prints its stop line", flush=True)
+os.kill(os.getpid(), signal.SIGINT)  # the second Ctrl-C, while the job ends
+time.sleep(2)
+print("not reached", flush=True)
+"""
+
+
+def test_a_second_ctrl_c_while_the_job_ends_after_its_ranks_stops_it_at_once_without_a_traceback():
+    """A second Ctrl-C a moment after the first, once the ranks have ended and while the job's process ends (its
+    stop line, its exit handlers): it stops at once, as a second Ctrl-C stops a run - before, Python's
+    KeyboardInterrupt came with a traceback from wherever the process was (torch's exit handlers), exit status 1."""
+    result = subprocess.run([sys.executable, "-c", SECOND_CTRL_C], capture_output=True, text=True, timeout=60)
+    assert result.returncode == -signal.SIGINT, result.stderr[-3000:]
+    assert result.stdout == "the ranks ended; the job prints its stop line\n"
+    assert "received SIGINT again: stopping at once" in result.stderr
+    assert "Traceback" not in result.stderr and "KeyboardInterrupt" not in result.stderr

@@ -44,6 +44,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from trainlab.distributed.process_world import OWN_RANKS_VARIABLE
 from trainlab.job_context import JobContext
+from trainlab.signal_exit import end_as_signal
 from trainlab.startup_interrupt import end_startup
 from trainlab.submitit_requeue import hand_on_to_submitit, note_requeue, one_stop, submitit_signal
 
@@ -205,9 +206,18 @@ class ForwardedSignals:
             self._previous[signum] = signal.signal(signum, self._forward)
         return self
 
+    def _again(self, signum, frame) -> None:
+        """A Ctrl-C after the ranks ended on a signal passed on, while this process ends too: a second Ctrl-C, which
+        stops at once (exit status 130) - not a KeyboardInterrupt with its traceback wherever the process is (its
+        stop line, its exit handlers)."""
+        log.warning("received %s again: stopping at once", signal.Signals(signum).name)
+        end_as_signal(signum)
+
     def __exit__(self, *exc_info) -> None:
+        stopping = self.received in (signal.SIGINT, signal.SIGTERM)  # the ranks stopped on it: so does this process
         for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
+            again = stopping and signum == signal.SIGINT and handler is signal.default_int_handler
+            signal.signal(signum, self._again if again else handler)
 
 
 def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int,
