@@ -88,10 +88,12 @@ def rank_environment(rank: int, world_size: int, port: int) -> dict[str, str]:
 def prepare_rank() -> None:
     """In the child, before it runs: SIGINT and SIGTERM take their default action - the job's process passes them
     on, so a rank must not inherit them ignored (``python train.py ... &`` in a shell script starts the job with
-    SIGINT ignored: its ranks then trained on, after the job said it passed a SIGINT on); and
-    :func:`die_with_parent`."""
+    SIGINT ignored: its ranks then trained on, after the job said it passed a SIGINT on) nor blocked (a multirun's
+    job process may hold them blocked, :mod:`trainlab.sweep.blocked_stop_signals`: they would stay pending in the
+    rank); and :func:`die_with_parent`."""
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT, signal.SIGTERM])
     die_with_parent()
 
 
@@ -187,8 +189,25 @@ class ForwardedSignals:
         self.count = 0
         self.requeue: int | None = None  # submitit's requeue signal, in a submitit job
         self._previous: dict[int, Any] = {}
+        self._pending: list[int] = []  # signals that came while _forward ran, to pass on after it
+        self._passing = False
 
     def _forward(self, signum, frame) -> None:
+        """Pass ``signum`` on. A signal that comes while this handler runs - Python runs a handler within another,
+        as where a Ctrl-C reaches the job twice ~1 ms apart (the terminal's process group and ``timeout``) - is
+        passed on once this one is done: run within its log line, its own line was a ``Logging error`` traceback (a
+        reentrant write to the stream)."""
+        self._pending.append(signum)
+        if self._passing:
+            return
+        self._passing = True
+        try:
+            while self._pending:
+                self._pass_on(self._pending.pop(0))
+        finally:
+            self._passing = False
+
+    def _pass_on(self, signum: int) -> None:
         if self.received is not None and one_stop(self.received, signum, self.requeue):  # SLURM's pair: one stop,
             self.received = self.requeue  # passed on once; submitit requeues the job after the ranks save
             return
