@@ -106,3 +106,17 @@ def test_a_killed_job_that_logged_nothing_records_no_wall_time(tmp_path):
     status = read_status(job)
     assert (status["status"], status["metrics"], status["wall_time_s"]) == (
         "interrupted", {"status/diverged": 0.0}, None)
+
+
+def test_a_killed_job_whose_event_file_holds_no_scalar_yet_gets_them_from_its_metrics_csv(tmp_path):
+    # logger=[tensorboard,csv] killed within the event writer's 2 s: its event file holds the session start alone
+    job = tmp_path / "sweep" / "0_optimizer.lr=0.1"
+    (job / ".hydra").mkdir(parents=True)
+    writer = EventFileWriter(str(job))
+    writer.add_event(event_pb2.Event(wall_time=time.time(), step=0,
+                                     summary=session_start_summary({"optimizer/lr": 0.1}, time.time())))
+    writer.close()
+    with (job / "metrics.csv").open("w", newline="") as file:
+        csv.writer(file).writerows([["epoch", "step", "train/loss", "val/acc"], [0, 3, 2.0, ""], [0, 3, "", 0.5]])
+    record_killed_job(job, 0)
+    assert read_status(job)["metrics"] == {"train/loss": 2.0, "val/acc": 0.5, "status/diverged": 0.0}

@@ -13,7 +13,7 @@ the values a stopped run would have carried, not an empty row.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -42,14 +42,18 @@ class LastLogged:
 def read_last_logged(run_dir: Path) -> LastLogged:
     """What the loggers of ``run_dir`` wrote (see the module docstring): its TensorBoard event files, in the run
     directory or wherever in it a named logger wrote them (:func:`trainlab.logger_dirs.logger_dirs`; a tag two of
-    them logged is read from the first), or, where it wrote none (``logger=csv``), its ``metrics.csv``. Empty when it
-    logged nothing."""
+    them logged is read from the first), or, where they hold no scalar (``logger=csv``; ``logger=[tensorboard,csv]``
+    killed before the event writer flushed its first scalars), its ``metrics.csv`` - the events' times kept. Empty
+    when it logged nothing."""
     directories = logger_dirs(run_dir)
-    for directory in directories:
-        if any(directory.glob(EVENT_FILES)):
-            return read_event_files([d for d in directories if any(d.glob(EVENT_FILES))])
+    event_dirs = [directory for directory in directories if any(directory.glob(EVENT_FILES))]
+    logged = read_event_files(event_dirs) if event_dirs else LastLogged()
     csv_files = [directory / CSV_FILE for directory in directories if (directory / CSV_FILE).is_file()]
-    return read_metrics_csv(csv_files[0]) if csv_files else LastLogged()
+    if logged.metrics or not csv_files:
+        return logged
+    from_csv = read_metrics_csv(csv_files[0])
+    return replace(from_csv, event_dir=logged.event_dir, wall_time_s=logged.wall_time_s,
+                   last_wall_time=logged.last_wall_time) if from_csv.metrics else logged
 
 
 def read_event_files(directories: list[Path]) -> LastLogged:
