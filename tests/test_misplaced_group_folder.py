@@ -65,8 +65,35 @@ def test_an_option_of_a_users_own_group_is_in_its_place(checkout_conf, tmp_path,
     (user / "experiment" / "mine.yaml").write_text("# @package _global_\ndefaults:\n  - /regulariser: flip\n")
     monkeypatch.setattr(sys, "argv", ["train.py", "--config-dir", str(user), "+augment=flip", "scheduler=flip"])
     assert misplaced_option_file("scheduler", "flip", dirs=[checkout_conf, user]) == ""
-    # without the choice on the command line, augment/ is no group: its file is named
+    # without the choice on the command line, augment/ is chosen from by nothing here: its file is named, but as
+    # augment/ is no misspelling of scheduler/, it may be a group chosen elsewhere with +augment=flip
     monkeypatch.setattr(sys, "argv", ["train.py", "--config-dir", str(user), "scheduler=flip"])
     assert misplaced_option_file("scheduler", "flip", dirs=[checkout_conf, user]) == (
-        f"; found {user / 'augment' / 'flip.yaml'}, where Hydra does not look for it: move it to "
-        f"{user / 'scheduler' / 'flip.yaml'}")
+        f"; found {user / 'augment' / 'flip.yaml'} in augment/, which this command chooses nothing from; if it is "
+        f"an option of scheduler, move it to {user / 'scheduler' / 'flip.yaml'}")
+
+
+def test_a_group_folder_of_ones_own_in_the_checkout_is_not_called_misplaced(checkout_conf, monkeypatch):
+    """``mkdir conf/augment; echo 'p: 0.5' > conf/augment/flip.yaml; python train.py scheduler=flip`` said "found
+    conf/augment/flip.yaml, where Hydra does not look for it: move it to conf/scheduler/flip.yaml" - but augment/ is a
+    group of one's own, chosen with ``+augment=flip``, and moving the file would break those commands. Only a folder
+    named like the group (``optimizers/``) gets the firm advice; any other is named conditionally."""
+    (checkout_conf / "augment").mkdir()
+    (checkout_conf / "augment" / "flip.yaml").write_text("p: 0.5\n")
+    monkeypatch.setattr(sys, "argv", ["train.py", "scheduler=flip", "debug=limit"])
+    message = misplaced_option_file("scheduler", "flip")
+    assert "where Hydra does not look for it" not in message
+    assert message == (
+        f"; found {checkout_conf / 'augment' / 'flip.yaml'} in augment/, which this command chooses nothing from; "
+        f"if it is an option of scheduler, move it to {checkout_conf / 'scheduler' / 'flip.yaml'}")
+
+
+def test_a_surely_misplaced_file_is_named_before_one_in_a_folder_of_ones_own(checkout_conf, monkeypatch):
+    """conf/augment/flip.yaml sorts before conf/flip.yaml, but the file at the root is the one surely misplaced."""
+    (checkout_conf / "augment").mkdir()
+    (checkout_conf / "augment" / "flip.yaml").write_text("p: 0.5\n")
+    (checkout_conf / "flip.yaml").write_text("p: 0.5\n")
+    monkeypatch.setattr(sys, "argv", ["train.py", "scheduler=flip"])
+    assert misplaced_option_file("scheduler", "flip") == (
+        f"; found {checkout_conf / 'flip.yaml'}, where Hydra does not look for it: move it to "
+        f"{checkout_conf / 'scheduler' / 'flip.yaml'}")

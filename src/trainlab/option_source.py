@@ -11,6 +11,7 @@ that chooses the option (``- optimizer: my_sdg``, ``- override /optimizer: my_sd
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 from pathlib import Path
@@ -147,15 +148,20 @@ def config_groups(dirs: list[Path], argv: list[str]) -> set[str]:
 def misplaced_option_file(group: str, option: str, dirs: list[Path] | None = None,
                           argv: list[str] | None = None) -> str:
     """``; found <file>, where Hydra does not look for it: move it to <dir>/<group>/<option>.yaml`` for a file named
-    after a missing option elsewhere in a directory of the config search path - a folder that is no config group of
-    this config (``optimizers/mine.yaml``, :func:`config_groups`), the directory's root, a ``.yml`` file (Hydra reads
-    ``.yaml`` only) - else empty. Hydra's message named neither the file nor where options are read from."""
+    after a missing option where it is surely misplaced: the directory's root, a ``.yml`` file (Hydra reads ``.yaml``
+    only), or a folder that is no config group of this config (:func:`config_groups`) and whose name is close to the
+    group's (``optimizers/``, ``optimzer/`` for ``optimizer``). In any other folder that is no group of this config
+    (``augment/``, a group of one's own chosen with ``+augment=flip``) the file may well be in its place, so the advice
+    is conditional: ``; found <file> in augment/, which this command chooses nothing from; if it is an option of
+    scheduler, move it to ...``. Else empty. Hydra's message named neither the file nor where options are read
+    from."""
     dirs = search_path_dirs() if dirs is None else dirs
     argv = sys.argv[1:] if argv is None else argv
     # an option of another group (conf/optimizer/adam.yaml for scheduler=adam) is in its place; a folder that is in
     # the checkout's conf/ but no group (a misspelled conf/optimizers/) is not: it was counted as one, so its file
     # was not named, here or in a --config-dir
     groups = config_groups(dirs, argv)
+    maybe = ""  # the first conditional advice, given only where no file is surely misplaced
     for directory in dirs:
         expected = directory / group / f"{option}.yaml"
         for count, path in enumerate(sorted(directory.rglob(f"{option}.y*ml"))):
@@ -164,6 +170,9 @@ def misplaced_option_file(group: str, option: str, dirs: list[Path] | None = Non
             folder = path.parent.relative_to(directory).as_posix()
             in_its_place = path.suffix == ".yaml" and (folder in groups or folder.startswith("hydra/"))
             if path.suffix in (".yaml", ".yml") and path != expected and path.is_file() and not in_its_place:
-                why = " (Hydra reads .yaml files only)" if path.suffix == ".yml" else ""
-                return f"; found {path}, where Hydra does not look for it: move it to {expected}{why}"
-    return ""
+                if path.suffix == ".yml" or folder == "." or difflib.get_close_matches(folder, [group]):
+                    why = " (Hydra reads .yaml files only)" if path.suffix == ".yml" else ""
+                    return f"; found {path}, where Hydra does not look for it: move it to {expected}{why}"
+                maybe = maybe or (f"; found {path} in {folder}/, which this command chooses nothing from; if it is "
+                                  f"an option of {group}, move it to {expected}")
+    return maybe
