@@ -34,38 +34,83 @@ class HeldSearch:
     n_trials: int | None
 
 
-def recorded_sweeper(sweep_dir: Path) -> DictConfig | None:
-    """``hydra.sweeper`` of the directory's ``multirun.yaml`` (None: no readable record)."""
+def recorded_hydra(sweep_dir: Path) -> DictConfig | None:
+    """``hydra`` of the directory's ``multirun.yaml`` (None: no readable record)."""
     try:
         recorded = OmegaConf.load(sweep_dir / "multirun.yaml")
-        sweeper = OmegaConf.select(recorded, "hydra.sweeper")
+        hydra = OmegaConf.select(recorded, "hydra", throw_on_resolution_failure=False)
     except (OSError, yaml.YAMLError, OmegaConfBaseException):
         return None
-    return sweeper if isinstance(sweeper, DictConfig) else None
+    return hydra if isinstance(hydra, DictConfig) else None
+
+
+def recorded_value(node: DictConfig, key: str) -> tuple[object, object]:
+    """``(resolved, written)``: the value at the dotted ``key`` of ``node`` resolved (None where it will not:
+    ``${hydra:runtime.cwd}`` needs a running Hydra, which a new command's check of an old record has not) and as
+    ``multirun.yaml`` writes it (None: no such key). Reading a value resolves it, and a resolution error raised from
+    the sweep-dir check made Hydra skip that check with a warning."""
+    written: object = OmegaConf.to_container(node, resolve=False)
+    for part in key.split("."):
+        written = written.get(part) if isinstance(written, dict) else None
+    try:
+        return OmegaConf.select(node, key, throw_on_resolution_failure=True), written
+    except OmegaConfBaseException:
+        return None, written
+
+
+def recorded_cwd(hydra: DictConfig) -> Path | None:
+    """The directory the search ran from (``hydra.runtime.cwd`` of ``multirun.yaml``); None where it is not
+    recorded."""
+    cwd = recorded_value(hydra, "runtime.cwd")[0]
+    return Path(cwd) if isinstance(cwd, str) and Path(cwd).is_absolute() else None
+
+
+def storage_of_run(spec: str, cwd: Path | None) -> str:
+    """``spec`` with a relative study file (``journal:study.log``, ``sqlite:///study.db``) made absolute against
+    ``cwd``, the directory the search ran from and opened it in - not today's; as written where ``cwd`` is unknown.
+    Any other storage unchanged."""
+    from sqlalchemy.engine import make_url
+
+    from trainlab.search.storage import JOURNAL_PREFIX, journal_path, sqlite_file
+
+    if spec.startswith(JOURNAL_PREFIX):
+        path = journal_path(spec)
+        if cwd is None or not str(path) or str(path) == "." or path.is_absolute():
+            return spec
+        return f"{JOURNAL_PREFIX}{cwd / path}"
+    if sqlite_file(spec) is None:  # no sqlite file (another database, in memory, no URL)
+        return spec
+    url = make_url(spec)
+    if cwd is None or Path(url.database).is_absolute():
+        return spec
+    return url.set(database=str(cwd / url.database)).render_as_string(hide_password=False)
 
 
 def held_search(sweep_dir: Path) -> HeldSearch | None:
     """The search that ran in ``sweep_dir``: one whose ``multirun.yaml`` names the trainlab search sweeper, or (no
-    readable record) one whose study file of the default storage is there. None: no search."""
-    sweeper = recorded_sweeper(sweep_dir)
+    readable record) one whose study file of the default storage is there. None: no search. Its storage is named as
+    ``multirun.yaml`` writes it where it will not resolve (``journal:${hydra:runtime.cwd}/s.journal``)."""
+    hydra = recorded_hydra(sweep_dir)
+    sweeper = recorded_value(hydra, "sweeper")[0] if hydra is not None else None
+    sweeper = sweeper if isinstance(sweeper, DictConfig) else None
     default_file = next((sweep_dir / name for name in DEFAULT_FILES if (sweep_dir / name).is_file()), None)
-    if sweeper is None or sweeper.get("_target_") != SEARCH_SWEEPER:
+    if sweeper is None or recorded_value(sweeper, "_target_")[0] != SEARCH_SWEEPER:
         if sweeper is None and default_file is not None:
             return HeldSearch(None, str(default_file), None)
         return None
-    try:
-        study_name = OmegaConf.select(sweeper, "study_name", throw_on_resolution_failure=True)
-    except OmegaConfBaseException:
-        study_name = None
-    storage = sweeper.get("storage")
-    if isinstance(storage, str) and storage:
-        from trainlab.search.storage import absolute_storage, hide_password
+    study_name = recorded_value(sweeper, "study_name")[0]
+    from trainlab.search.storage import hide_password
 
-        # a relative file (sqlite:///study.db) named by its absolute path, as the search's own messages name it
-        where = hide_password(absolute_storage(storage) if storage.startswith(("journal:", "sqlite:")) else storage)
+    storage, written = recorded_value(sweeper, "storage")
+    if isinstance(storage, str) and storage:
+        # a relative file (sqlite:///study.db) named by its absolute path, as the search's own messages name it:
+        # against the directory the search ran from, which opened it there
+        where = hide_password(storage_of_run(storage, recorded_cwd(hydra)))
+    elif storage is None and isinstance(written, str) and written:  # it will not resolve: as written
+        where = hide_password(written)
     else:
         where = str(default_file or sweep_dir / DEFAULT_FILES[0])
-    n_trials = sweeper.get("n_trials")
+    n_trials = recorded_value(sweeper, "n_trials")[0]
     return HeldSearch(study_name if isinstance(study_name, str) else None, where,
                       n_trials if isinstance(n_trials, int) and not isinstance(n_trials, bool) else None)
 
