@@ -34,3 +34,23 @@ def test_a_grid_entry_under_hydra_sweeper_params_is_refused_with_the_sweep_overr
     other = train_in_process("-m", "hydra.verbose=true,false", f"hydra.sweep.dir={tmp_path / 's'}")
     assert other.returncode == 2 and other.stderr.strip().splitlines()[-1] == (
         "error: Sweeping over Hydra's configuration is not supported : 'hydra.verbose=true,false'")
+
+
+def test_a_search_entry_under_hydra_sweeper_params_without_a_search_says_it_needs_one(train_in_process, tmp_path):
+    """Without hparams_search the line said ``'optimizer.lr=tag(log, interval(1e-6, 1e-2))' (the multirun sweeps
+    it)``, and that override then failed with the basic sweeper's refusal of interval(): it needs a search."""
+    refused = train_in_process("-m", f"hydra.sweeper.params.optimizer.lr={SEARCHED}",
+                               f"hydra.sweep.dir={tmp_path / 's'}")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"error: hydra.sweeper.params.optimizer.lr={SEARCHED}: Hydra takes a sweep value under hydra for a sweep of "
+        f"its own config and sweeps none; allowed: the entry as a sweep override of its key in a search, "
+        f"'optimizer.lr={SEARCHED}' with hparams_search=random or hparams_search=tpe (interval() needs a sweeper that "
+        "samples; the basic sweeper takes lists (a,b,c), range() and glob()), or hydra.sweeper.params in a config "
+        f"file (hydra: {{sweeper: {{params: {{optimizer.lr: '{SEARCHED}'}}}}}}) with such a search")
+    assert not (tmp_path / "s").exists()
+    # tag() around a list the basic sweeper sweeps: no search needed
+    tagged = train_in_process("-m", "hydra.sweeper.params.optimizer.lr=tag(log, choice(0.1, 0.2))",
+                              f"hydra.sweep.dir={tmp_path / 's'}")
+    assert tagged.returncode == 2
+    assert "optimizer.lr=tag(log, choice(0.1, 0.2))' (the multirun sweeps it)" in tagged.stderr

@@ -134,6 +134,8 @@ UNPACKAGED_OVERRIDE = re.compile(r"^In '([^']+)': Could not override '([^'@]+)@(
 # Hydra refuses a sweep value of a key under hydra (its own config) in a multirun, naming the override as typed
 HYDRA_KEY_SWEPT = re.compile(r"^Sweeping over Hydra's configuration is not supported : '(?P<override>.*)'$", re.DOTALL)
 SWEEPER_PARAMS = "hydra.sweeper.params."
+# a value only a sampling sweeper takes (tag(log, interval(1e-6, 1e-2)) too); tag() alone the basic sweeper takes
+SAMPLED = re.compile(r"\binterval\s*\(")
 
 
 def swept_sweeper_params_message(override: str) -> str | None:
@@ -149,11 +151,20 @@ def swept_sweeper_params_message(override: str) -> str | None:
     if not equals or not entry.startswith(SWEEPER_PARAMS) or entry == SWEEPER_PARAMS:
         return None
     entry = entry[len(SWEEPER_PARAMS):]
-    taken = (f"a search adds it to its space, in place of hydra.sweeper.params' entry for {entry}"
-             if searching(sys.argv[1:]) else "the multirun sweeps it")
+    config_file = f"hydra.sweeper.params in a config file (hydra: {{sweeper: {{params: {{{entry}: '{value}'}}}}}})"
+    if searching(sys.argv[1:]):
+        taken = f"a search adds it to its space, in place of hydra.sweeper.params' entry for {entry}"
+    elif SAMPLED.search(value):  # the basic sweeper refuses interval(): the override alone would fail next
+        return (f"{override}: Hydra takes a sweep value under hydra for a sweep of its own config and sweeps none; "
+                f"allowed: the entry as a sweep override of its key in a search, "
+                f"{shlex.quote(f'{entry}={value}')} with hparams_search=random or hparams_search=tpe (interval() "
+                "needs a sweeper that samples; the basic sweeper takes lists (a,b,c), range() and glob()), or "
+                f"{config_file} with such a search")
+    else:
+        taken = "the multirun sweeps it"
     return (f"{override}: Hydra takes a sweep value under hydra for a sweep of its own config and sweeps none; "
             f"allowed: the entry as a sweep override of its key, {shlex.quote(f'{entry}={value}')} ({taken}), or "
-            f"hydra.sweeper.params in a config file (hydra: {{sweeper: {{params: {{{entry}: '{value}'}}}}}})")
+            f"{config_file}")
 
 
 def one_line_message(error: HydraException) -> str:
