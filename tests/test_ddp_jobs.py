@@ -406,6 +406,7 @@ def test_a_ddp_jobs_process_hands_the_data_source_it_resolved_to_its_ranks(make_
     assert handed[0]["config"]["data"]["source"] == "auto"  # the config the run records is the job's own
 
 
+@pytest.mark.slow  # ~4 s on 2 cores, the Intel Xeon VM (make test-slow; the default run stays short)
 def test_a_rank_uses_the_data_source_it_is_handed_without_downloading(make_cfg, tmp_path, monkeypatch):
     """What a rank process does with job.json's data_source (trainlab/distributed/rank_process.py): train() takes
     it as decided, as here in one process - no download tried, and the run records that source."""

@@ -646,6 +646,7 @@ def test_a_sweep_over_no_value_is_refused_before_anything(train_in_process, tmp_
 
 
 @pytest.mark.parametrize("launcher", ["basic", "stacked"])
+@pytest.mark.slow  # ~5 s on 2 cores, the Intel Xeon VM (make test-slow; the default run stays short)
 def test_a_sweep_whose_budget_ends_before_the_first_validation_is_refused_before_it_trains(
         train_in_process, tmp_path, launcher):
     """experiment=compare_optimizers trainer.max_steps=20 trained every job to its end, then failed: val/acc, the

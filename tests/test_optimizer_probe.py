@@ -62,6 +62,7 @@ def test_an_optimizer_of_ones_own_inside_trainlab_optim_is_tried_too(cls, start)
         problem
 
 
+@pytest.mark.slow  # ~4 s on 2 cores, the Intel Xeon VM (make test-slow; the default run stays short)
 def test_a_stacked_sweep_runs_such_an_optimizers_jobs_alone_with_the_lone_numbers(train_in_process, tmp_path):
     sweep = tmp_path / "sweep"
     common = ["debug=limit", "optimizer=null", "+optimizer._target_=own_optimizers.NormSGD",

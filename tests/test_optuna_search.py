@@ -487,6 +487,7 @@ def test_a_study_goes_on_only_with_the_settings_its_trials_ran_with(tmp_path):
     assert len(load(sweep).trials) == 3
 
 
+@pytest.mark.slow  # ~6 s on 2 cores, the Intel Xeon VM (make test-slow; the default run stays short)
 def test_a_key_the_study_searched_and_this_search_fixes_is_named_as_searched_with_the_studys_space(tmp_path):
     """Fixing a searched key on resume said ``optimizer.lr: (absent) in the study, 0.01 here`` (the study did search
     it), and dropping a searched group ``optimizer._partial_: (absent) in the study, True here; ...``, naming
@@ -522,6 +523,7 @@ def test_a_distribution_is_written_back_as_the_override_that_searches_it(written
 
 
 @pytest.mark.parametrize("batch_norm", ["none", "custom"])
+@pytest.mark.slow  # ~5 s on 2 cores, the Intel Xeon VM (make test-slow; the default run stays short)
 def test_a_study_recorded_before_batch_norm_eps_existed_goes_on_unless_its_net_has_batch_norm(tmp_path, batch_norm):
     """Its settings lack model.net.batch_norm_eps: every such study was refused ('(absent) in the study, 1e-06
     here'), also without BatchNorm, where ε acts on nothing; with BatchNorm its trials had torch's 1e-5."""
@@ -610,6 +612,7 @@ def test_a_second_study_in_a_sweep_dir_that_holds_one_is_refused(tmp_path):
                                "resume_sweep=true"))
 
 
+@pytest.mark.slow  # ~8 s on 2 cores, the Intel Xeon VM (make test-slow; the default run stays short)
 def test_another_samplers_study_in_the_sweep_dir_is_continued_by_its_option_and_a_switch_is_warned_of(tmp_path,
                                                                                                      caplog):
     """hparams_search=random resume_sweep=true on a TPE search's directory: the refusal offered only the study's name,

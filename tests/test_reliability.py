@@ -1015,6 +1015,7 @@ def test_a_refused_resume_names_overrides_that_fit_it_and_keep_this_commands_bud
     assert checkpoint["global_step"] == 8  # two epochs of 4 batches of 50
 
 
+@pytest.mark.slow  # ~5 s on 2 cores, the Intel Xeon VM (make test-slow; the default run stays short)
 def test_a_resume_that_neither_fits_nor_has_budget_left_names_the_fit_and_the_budget_it_needs(train_in_process,
                                                                                               tmp_path):
     """The fit is checked first: a checkpoint that does not fit is unusable whatever the budget (refused for its
@@ -1073,6 +1074,7 @@ def test_a_checkpoint_of_another_run_is_checked_for_its_network_before_the_budge
     assert not new.exists()
 
 
+@pytest.mark.slow  # ~4 s on 2 cores, the Intel Xeon VM (make test-slow; the default run stays short)
 def test_an_interrupted_runs_checkpoint_past_the_budget_is_refused_in_one_line(train_in_process, tmp_path):
     """Resumed with a smaller budget than its checkpoint had reached, an interrupted or killed run got Lightning's
     MisconfigurationException (exit 1) and its status.json said 'failed'; at its budget's end it still tests."""

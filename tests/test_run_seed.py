@@ -58,6 +58,7 @@ def test_a_resumed_seed_null_run_draws_nothing_and_leaves_the_generators_alone()
 
 
 @pytest.mark.parametrize("launcher", ["basic", "stacked"])
+@pytest.mark.slow  # ~4 s on 2 cores, the Intel Xeon VM (make test-slow; the default run stays short)
 def test_an_unseeded_job_after_a_seeded_one_differs_sweep_to_sweep_and_its_drawn_seed_repeats_it(
         train_in_process, tmp_path, launcher):
     sweeps = [tmp_path / "first", tmp_path / "second"]

@@ -73,6 +73,7 @@ def test_a_resume_with_the_same_fix_in_a_searched_group_goes_on_however_written(
     assert len(load(sweep).trials) == 4
 
 
+@pytest.mark.slow  # ~4 s on 2 cores, the Intel Xeon VM (make test-slow; the default run stays short)
 def test_a_searched_key_of_a_searched_group_fixed_on_resume_is_refused_with_the_studys_space(tmp_path):
     """``optimizer.lr`` searched beside ``optimizer=choice(sgd,adam)``, then fixed: left out with the group, the
     refusal of a no-longer-searched key never saw it."""

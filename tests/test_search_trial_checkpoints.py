@@ -56,6 +56,7 @@ def test_a_search_stack_that_keeps_last_ckpt_saves_it_on_a_stop(make_cfg, tmp_pa
         assert (job_dir / "checkpoints" / "last.ckpt").is_file()
 
 
+@pytest.mark.slow  # ~4 s on 2 cores, the Intel Xeon VM (make test-slow; the default run stays short)
 def test_a_lone_search_trial_that_keeps_no_checkpoint_saves_none_on_a_stop(train_in_process, tmp_path):
     """The basic launcher runs each trial alone in the command's process (as joblib's workers do in theirs)."""
     sweep_dir = tmp_path / "sweep"

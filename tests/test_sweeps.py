@@ -462,6 +462,7 @@ def test_a_sweep_in_which_no_job_completed_exits_non_zero_after_its_summary(trai
     assert [row["status"] for row in rows] == (["failed", "failed"] if status == 1 else ["diverged", "diverged"])
 
 
+@pytest.mark.slow  # ~5 s on 2 cores, the Intel Xeon VM (make test-slow; the default run stays short)
 def test_a_sweep_with_one_completed_job_among_failed_and_diverged_ones_exits_0(train_in_process, tmp_path):
     crash = ["+callbacks.fail._target_=failing_callback.FailAtStep", "+callbacks.fail.step=1,1000000"]
     sweep = tmp_path / "sweep"
@@ -498,6 +499,7 @@ def summary_header(sweep_dir):
 
 
 @pytest.mark.parametrize("swept_by", ["command line", "experiment"])
+@pytest.mark.slow  # ~4 s on 2 cores, the Intel Xeon VM (make test-slow; the default run stays short)
 def test_a_sweep_stopped_in_its_first_job_has_the_summary_columns_of_the_finished_sweep(train_in_process, tmp_path,
                                                                                           swept_by):
     """A sweep stopped with one job recorded (here by job 1's refusal; a Ctrl-C in job 0 likewise) wrote a summary

@@ -159,6 +159,7 @@ CALLBACK_LOGGING_A_METRIC = """\
 """
 
 
+@pytest.mark.slow  # ~4 s on 2 cores, the Intel Xeon VM (make test-slow; the default run stays short)
 def test_a_metric_ones_own_callback_logs_can_be_optimized_and_watched(user_modules, train_in_process, tmp_path):
     """The names were checked against the classifier's own metrics alone: the sweep was refused with "is not a metric
     the sweep's jobs report", though the callback logged it."""
