@@ -50,7 +50,7 @@ class DivergenceGuard(L.Callback):
         self.before_any_update = False
         self._last_loss: torch.Tensor | None = None
         self._first_loss: torch.Tensor | None = None  # the first batch's, with the initial weights (a fresh run)
-        self._steps_before_batch = 0
+        self._awaiting_first_loss = False  # a fresh run before its first loss: set at the start of training
 
     @property
     def diverged(self) -> bool:
@@ -71,14 +71,15 @@ class DivergenceGuard(L.Callback):
         log.warning("training loss is %s at step %d%s: the run diverged and stops here", loss.item(),
                     trainer.global_step, first)
 
-    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
-        self._steps_before_batch = trainer.global_step
+    def on_train_start(self, trainer, pl_module) -> None:
+        self._awaiting_first_loss = trainer.global_step == 0  # a resumed run's weights are not the initial ones
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         loss = outputs["loss"] if isinstance(outputs, dict) else outputs
         self._last_loss = loss.detach() if isinstance(loss, torch.Tensor) else None
-        if self._steps_before_batch == 0 and self._first_loss is None:  # read only if the run diverges
+        if self._awaiting_first_loss:  # kept, and read only if the run diverges
             self._first_loss = self._last_loss
+            self._awaiting_first_loss = self._last_loss is None and trainer.global_step == 0  # no loss, no step yet
         every = self.check_every_n_steps or max(1, trainer.log_every_n_steps)
         if trainer.global_step % every == 0:
             self._check(trainer, self._last_loss)
