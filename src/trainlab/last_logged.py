@@ -12,7 +12,6 @@ the values a stopped run would have carried, not an empty row.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -88,18 +87,13 @@ def read_event_files(directories: list[Path]) -> LastLogged:
 
 
 def read_metrics_csv(path: Path) -> LastLogged:
-    """The last value of every column of a Lightning ``metrics.csv`` (one row per logging call, empty cells
-    elsewhere) and the highest step; no wall time (the file holds none)."""
-    metrics: dict[str, float] = {}
-    step = 0
-    with path.open(newline="") as file:
-        for row in csv.DictReader(file):
-            for name, value in row.items():
-                if name in ("step", "epoch") or value in ("", None):
-                    continue
-                metrics[name] = logged_number(float(value))
-                step = max(step, int(float(row.get("step") or 0)))
-    return LastLogged(metrics, step)
+    """The last value of every column of a Lightning ``metrics.csv`` (read as the report reads it,
+    :func:`trainlab.report.sweep_runs.read_csv_scalars`) and the highest step; no wall time (the file holds none)."""
+    from trainlab.report.sweep_runs import read_csv_scalars  # the report's modules: only for a csv-only job
+
+    series = {tag: logged for tag, logged in read_csv_scalars(path).items() if tag != "epoch"}
+    metrics = {tag: logged_number(values[-1]) for tag, (_, values) in series.items()}
+    return LastLogged(metrics, max((max(steps) for steps, _ in series.values()), default=0))
 
 
 def logged_number(value: float) -> float:
