@@ -164,18 +164,18 @@ def sqlite_file(spec: str) -> Path | None:
     return Path(url.database).absolute()
 
 
-def absolute_storage(spec: str) -> str:
-    """``spec`` with a relative file made absolute against the current directory - ``sqlite:///study.db`` ->
-    ``sqlite:////home/me/study.db``, ``journal:study.log`` -> ``journal:/home/me/study.log`` - so that it names the
-    same file from another directory; any other storage unchanged."""
+def absolute_storage(spec: str, base: Path | None = None) -> str:
+    """``spec`` with a relative file made absolute against ``base`` (the current directory by default) -
+    ``sqlite:///study.db`` -> ``sqlite:////home/me/study.db``, ``journal:study.log`` -> ``journal:/home/me/study.log`` -
+    so that it names the same file from another directory; any other storage unchanged."""
+    base = Path.cwd() if base is None else base
     if spec.startswith(JOURNAL_PREFIX):
         path = journal_path(spec)
-        return spec if not str(path) or str(path) == "." else f"{JOURNAL_PREFIX}{path.absolute()}"
-    path = sqlite_file(spec)
-    if path is None:
+        return spec if not str(path) or str(path) == "." else f"{JOURNAL_PREFIX}{base / path}"
+    if sqlite_file(spec) is None:
         return spec
     url = make_url(spec)
-    return url.set(database=str(path)).render_as_string(hide_password=False)
+    return url.set(database=str(base / url.database)).render_as_string(hide_password=False)
 
 
 # Workers that open a new database at the same moment race to create Optuna's schema: the loser sees the

@@ -65,27 +65,6 @@ def recorded_cwd(hydra: DictConfig) -> Path | None:
     return Path(cwd) if isinstance(cwd, str) and Path(cwd).is_absolute() else None
 
 
-def storage_of_run(spec: str, cwd: Path | None) -> str:
-    """``spec`` with a relative study file (``journal:study.log``, ``sqlite:///study.db``) made absolute against
-    ``cwd``, the directory the search ran from and opened it in - not today's; as written where ``cwd`` is unknown.
-    Any other storage unchanged."""
-    from sqlalchemy.engine import make_url
-
-    from trainlab.search.storage import JOURNAL_PREFIX, journal_path, sqlite_file
-
-    if spec.startswith(JOURNAL_PREFIX):
-        path = journal_path(spec)
-        if cwd is None or not str(path) or str(path) == "." or path.is_absolute():
-            return spec
-        return f"{JOURNAL_PREFIX}{cwd / path}"
-    if sqlite_file(spec) is None:  # no sqlite file (another database, in memory, no URL)
-        return spec
-    url = make_url(spec)
-    if cwd is None or Path(url.database).is_absolute():
-        return spec
-    return url.set(database=str(cwd / url.database)).render_as_string(hide_password=False)
-
-
 def held_search(sweep_dir: Path) -> HeldSearch | None:
     """The search that ran in ``sweep_dir``: one whose ``multirun.yaml`` names the trainlab search sweeper, or (no
     readable record) one whose study file of the default storage is there. None: no search. Its storage is named as
@@ -99,13 +78,14 @@ def held_search(sweep_dir: Path) -> HeldSearch | None:
             return HeldSearch(None, str(default_file), None)
         return None
     study_name = recorded_value(sweeper, "study_name")[0]
-    from trainlab.search.storage import hide_password
+    from trainlab.search.storage import absolute_storage, hide_password
 
     storage, written = recorded_value(sweeper, "storage")
     if isinstance(storage, str) and storage:
         # a relative file (sqlite:///study.db) named by its absolute path, as the search's own messages name it:
-        # against the directory the search ran from, which opened it there
-        where = hide_password(storage_of_run(storage, recorded_cwd(hydra)))
+        # against the directory the search ran from, which opened it there (as written where that is not recorded)
+        cwd = recorded_cwd(hydra)
+        where = hide_password(storage if cwd is None else absolute_storage(storage, cwd))
     elif storage is None and isinstance(written, str) and written:  # it will not resolve: as written
         where = hide_password(written)
     else:
