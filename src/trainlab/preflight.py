@@ -368,12 +368,16 @@ def hydra_file(relative: Path, is_link: bool = False) -> bool:
 
 
 def holds_only_hydra_files(directory: Path) -> bool:
-    """Whether ``directory`` holds nothing but what Hydra writes before a task trains (:func:`hydra_file`)."""
-    for path in directory.rglob("*"):
-        if path.is_dir() and not path.is_symlink():
-            continue
-        if not hydra_file(path.relative_to(directory), is_link=path.is_symlink()):
-            return False
+    """Whether ``directory`` holds nothing but what Hydra writes before a task trains (:func:`hydra_file`). A folder
+    that cannot be listed - another process removed it meanwhile: the ranks of a DDP job share their run directory,
+    and each removes it when the job is refused - holds nothing of anyone's."""
+    for folder, subfolders, files in os.walk(directory):  # links to folders are listed among subfolders, not walked
+        for name in [*files, *subfolders]:
+            path = Path(folder, name)
+            is_link = path.is_symlink()
+            if name in files or is_link:
+                if not hydra_file(path.relative_to(directory), is_link=is_link):
+                    return False
     return True
 
 
@@ -525,7 +529,7 @@ def remove_refused_output_dir() -> None:
         take_back_hydra_files(directory)
     for directory, *parents in to_remove:
         try:
-            shutil.rmtree(directory)
+            remove_tree_another_process_may_remove(directory)
         except OSError as error:
             print(f"warning: the refused command left {directory}, which it could not remove: {error}",
                   file=sys.stderr)
@@ -535,6 +539,20 @@ def remove_refused_output_dir() -> None:
                 parent.rmdir()
             except OSError:  # not empty (or gone): another command's now - its to keep
                 break
+
+
+def remove_tree_another_process_may_remove(directory: Path, tries: int = 3) -> None:
+    """``shutil.rmtree(directory)``, where another process may be removing the same directory at the same time (the
+    ranks of a DDP job share their run directory, and each removes it when the job is refused): a file or folder
+    that is gone when this process comes to it is what both want; another error is raised."""
+    for _ in range(tries):
+        try:
+            shutil.rmtree(directory)
+            return
+        except FileNotFoundError:
+            if not os.path.lexists(directory):
+                return
+    shutil.rmtree(directory)
 
 
 def put_back(path: Path, content: bytes | None) -> None:
