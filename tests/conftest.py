@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import config_file_cache
 import hydra._internal.utils as hydra_internal
 import pytest
 from hydra import compose, initialize_config_dir
@@ -59,6 +60,10 @@ JOB_PYTHONPATH = os.pathsep.join(filter(None, [str(ROOT / "src"), str(ROOT / "te
 # subprocesses inherit it, so in-process and subprocess runs of the same config compute identically.
 # OMP_NUM_THREADS=2 make test undoes it.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+# Each YAML text Hydra reads in this process is parsed once (tests/config_file_cache.py): composing conf/ is most of
+# an in-process test's time, and most files are the same in every composition.
+config_file_cache.install()
 
 # HYDRA_FULL_ERROR=1 exported in the shell (to debug one's own runs) makes every error the tests expect as one line
 # Hydra's traceback instead, in this process and in the train.py processes the tests start: the tests of that mode
