@@ -193,6 +193,11 @@ def test_suggestion_only_for_a_close_match():
     assert did_you_mean("widht", ["hidden_sizes", "dropout"]) == ""
 
 
+def test_the_same_letters_in_another_case_come_before_a_closer_spelling():
+    assert did_you_mean("Adamw", ["Adam", "AdamW", "SGD"], quoted=True) == "; did you mean 'AdamW'?"  # was 'Adam'
+    assert did_you_mean("LR", ["lr", "momentum"]) == "; did you mean lr?"  # was none: too short to be close
+
+
 def test_squashed_drops_the_search_path():
     message = "Cannot find primary config 'nope'.\n\nConfig search path:\n\tprovider=main, path=file:///conf"
     assert squashed(message) == "Cannot find primary config 'nope'."

@@ -105,6 +105,12 @@ def test_an_initializer_file_that_fails_to_import_names_the_error_and_its_line(u
     ("no_such_module.my_init", "no module named 'no_such_module'"),
     ("trainlab.init.he.no_such_function", "module 'trainlab.init.he' has no attribute 'no_such_function'"),
     ("trainlab.init.he.he_nit", "module 'trainlab.init.he' has no attribute 'he_nit'; did you mean 'he_init'?"),
+    # a misspelt module or package is named beside its package's closest module (before: no suggestion at all)
+    ("trainlab.inits.he.he_init", "no module named 'trainlab.inits'; did you mean 'trainlab.init'?"),
+    ("trainlab.init.hee.he_init", "no module named 'trainlab.init.hee'; did you mean 'trainlab.init.he'?"),
+    # the same letters in another case: before, too far apart by spelling to be offered
+    ("torch.nn.init.XAVIER_NORMAL_", "module 'torch.nn.init' has no attribute 'XAVIER_NORMAL_'; did you mean "
+                                     "'xavier_normal_'?"),
 ])
 def test_an_initializer_that_is_not_there_is_one_line(train_in_process, target, reason):
     result = train_in_process(*own_init(target))

@@ -59,12 +59,21 @@ from trainlab.override_separator import separator_advice
 from trainlab.sweep.worker_refusal import RefusedInWorker
 
 
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate a misspelt ``word`` most likely meant, or None: the one that is ``word`` but for upper and lower
+    case first (``Adamw`` -> ``AdamW``, not the closer-spelt ``Adam``), then the closest by difflib's ratio (>= 0.6)."""
+    candidates = list(candidates)
+    same_letters = [candidate for candidate in candidates if candidate.lower() == word.lower()]
+    close = same_letters or difflib.get_close_matches(word, candidates, n=1)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, candidates: Iterable[str], quoted: bool = False) -> str:
-    """``"; did you mean X?"`` for the closest candidate (difflib ratio >= 0.6), else ``""``; ``quoted``: ``'X'``."""
-    close = difflib.get_close_matches(word, list(candidates), n=1)
-    if not close:
+    """``"; did you mean X?"`` for the :func:`closest` candidate, else ``""``; ``quoted``: ``'X'``."""
+    close = closest(word, candidates)
+    if close is None:
         return ""
-    return f"; did you mean {repr(close[0]) if quoted else close[0]}?"
+    return f"; did you mean {repr(close) if quoted else close}?"
 
 
 def top_level_groups() -> set[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
+import pkgutil
 import traceback
 import types
 import typing
@@ -127,7 +128,7 @@ def import_failure(target: str, error: BaseException) -> str:
         if cause.name == target and module and module_imports(module):  # Hydra tried the name as a module too
             return f"module {module!r} has no attribute {name!r}{close_names(module, name)}"
         if target.startswith(f"{cause.name}."):  # the target's module, or a package above it
-            return f"no module named {cause.name!r}"
+            return f"no module named {cause.name!r}{close_modules(cause.name)}"
     message = one_line(str(cause))
     if isinstance(cause, SyntaxError):  # its message names the file by its base name: the whole path instead
         return f"{type(cause).__name__}: {cause.msg} ({cause.filename}, line {cause.lineno})"
@@ -147,6 +148,24 @@ def close_names(module: str, name: str) -> str:
 
     names = [candidate for candidate in dir(importlib.import_module(module)) if not candidate.startswith("_")]
     return did_you_mean(name, names, quoted=True)
+
+
+def close_modules(missing: str) -> str:
+    """``; did you mean 'trainlab.optim'?`` for a misspelt module (``trainlab.optimizers``) whose package imports:
+    the closest of that package's modules; '' for a missing top-level package (an uninstalled library) or none
+    close."""
+    from trainlab.hydra_errors import closest
+
+    package, _, name = missing.rpartition(".")
+    if not package or not module_imports(package):
+        return ""
+    path = getattr(importlib.import_module(package), "__path__", None)
+    if path is None:  # a module, not a package: nothing inside it is a module
+        return ""
+    modules = {info.name: f"{package}.{info.name}" for info in pkgutil.iter_modules(path)
+               if not info.name.startswith("_")}
+    close = closest(name, modules)
+    return "" if close is None else f"; did you mean {modules[close]!r}?"
 
 
 def module_imports(module: str) -> bool:
