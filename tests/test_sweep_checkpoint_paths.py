@@ -115,8 +115,18 @@ def test_ckpt_path_last_in_a_search_is_refused_before_its_study_exists(train_in_
     sweep_dir = tmp_path / "sweep"
     result = train_in_process("hparams_search=random", "hydra.sweeper.n_trials=2", "debug=limit",
                               f"hydra.sweep.dir={sweep_dir}", "ckpt_path=last")
+    # the presets keep no checkpoint in their trials (callbacks.last_checkpoint: null): no trial to train on alone
+    refused_before_any_job(result, "ckpt_path=last: a search's trials never resume - each trains in a new directory, "
+                           "which holds no checkpoint; allowed: resume_sweep=true hydra.sweep.dir=<the search's "
+                           "directory> to finish a stopped search, or ckpt_path=<a checkpoint file> to start every "
+                           "trial from it (this search's trials keep no checkpoint to train one on alone: "
+                           "callbacks.last_checkpoint is null)", sweep_dir)  # no optuna.journal, multirun.yaml or trial
+    # directory; a search whose trials keep last.ckpt may train one on alone
+    result = train_in_process("hparams_search=random", "hydra.sweeper.n_trials=2", "debug=limit",
+                              f"hydra.sweep.dir={sweep_dir}", "ckpt_path=last",
+                              "callbacks.last_checkpoint={_target_:lightning.pytorch.callbacks.ModelCheckpoint}")
     refused_before_any_job(result, "ckpt_path=last: a search's trials never resume - each trains in a new directory, "
                            "which holds no checkpoint; allowed: resume_sweep=true hydra.sweep.dir=<the search's "
                            "directory> to finish a stopped search, ckpt_path=<a checkpoint file> to start every trial "
                            "from it, or python train.py ckpt_path=last hydra.run.dir=<a trial's directory> to train "
-                           "one trial on alone", sweep_dir)  # no optuna.journal, multirun.yaml or trial directory
+                           "one trial on alone", sweep_dir)

@@ -185,16 +185,23 @@ def warn_of_a_direction_against_the_metric(metric: str | None, direction: str, o
                     "objective_on_failure=1e9 reads as the worst", metric)
 
 
-def refuse_resuming_trials(ckpt_path: Any) -> None:
+def refuse_resuming_trials(ckpt_path: Any, callbacks: Any) -> None:
     """``ckpt_path=last`` names each trial's own ``checkpoints/last.ckpt``; but every trial trains in a directory made
     for it, which holds none, and a search resumed with ``resume_sweep=true`` replaces its stopped trials rather than
-    resuming them - each trial refused it, once the study and its first trials' directories existed."""
-    if ckpt_path == "last":
-        raise ConfigError(
-            "ckpt_path=last: a search's trials never resume - each trains in a new directory, which holds no "
-            "checkpoint; allowed: resume_sweep=true hydra.sweep.dir=<the search's directory> to finish a stopped "
-            f"search, ckpt_path=<a checkpoint file> to start every trial from it, or {python_train_py()} "
-            "ckpt_path=last hydra.run.dir=<a trial's directory> to train one trial on alone")
+    resuming them - each trial refused it, once the study and its first trials' directories existed. Training one
+    trial on alone is offered only where the trials keep a ``last.ckpt`` (``callbacks.last_checkpoint``: the
+    ``hparams_search`` presets set it null)."""
+    if ckpt_path != "last":
+        return
+    never = ("ckpt_path=last: a search's trials never resume - each trains in a new directory, which holds no "
+             "checkpoint; allowed: resume_sweep=true hydra.sweep.dir=<the search's directory> to finish a stopped "
+             "search, ")
+    start_from = "ckpt_path=<a checkpoint file> to start every trial from it"
+    if callbacks is not None and callbacks.get("last_checkpoint") is not None:
+        raise ConfigError(f"{never}{start_from}, or {python_train_py()} ckpt_path=last hydra.run.dir=<a trial's "
+                          "directory> to train one trial on alone")
+    raise ConfigError(f"{never}or {start_from} (this search's trials keep no checkpoint to train one on alone: "
+                      "callbacks.last_checkpoint is null)")
 
 
 class OptunaSearch:
@@ -434,7 +441,7 @@ class OptunaSearch:
         with job_view(trial_config, str(self.sweep_dir / "trial")) as task:  # a sweeper runs before any job
             validate_config(task, machine=False, searched=space.distributions)
             # a checkpoint file every trial would resume from (ckpt_path=last: see refuse_resuming_trials)
-            refuse_resuming_trials(task.get("ckpt_path"))
+            refuse_resuming_trials(task.get("ckpt_path"), task.get("callbacks"))
             check_checkpoint_path(task.get("ckpt_path"), trial_config, self.sweep_dir / "trial")
             check_objective_reached(task, searched=space.distributions, may_be_null=False)  # budget < validation
         check_optimized_metric(trial_config, searched=space.distributions, may_be_null=False)
