@@ -69,3 +69,17 @@ def test_an_out_that_is_a_file_or_lies_below_one_is_one_error_line_and_the_file_
     assert f"error: --out {out} is unusable: {a_file} is a file, not a directory" in capsys.readouterr().err
     assert a_file.read_text() == "mine"
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("out", [None, "figures"])
+def test_the_paths_it_prints_are_absolute_where_it_writes_relative_to_the_current_directory(tmp_path, monkeypatch,
+                                                                                             capsys, out):
+    """Without --out, or with a relative one, it printed ``wrote outputs/experiments/optimizer_paths/...``: paths
+    relative to the directory it was started in, where the other commands print absolute ones."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRAINLAB_ROOT", raising=False)
+    written = optimizer_paths.main(["--steps", "3"] + (["--out", out] if out else []))
+    expected = tmp_path / "figures" if out else tmp_path / "outputs" / "experiments" / "optimizer_paths"
+    assert (written if out else written.parent) == expected  # absolute: tmp_path is
+    assert capsys.readouterr().out.splitlines()[-1] == (f"wrote {written / 'optimizer_paths.png'} and "
+                                                        f"{written / 'optimizer_paths.csv'}")

@@ -189,7 +189,8 @@ def test_a_sweep_dir_that_a_config_fixes_names_the_sweep_to_resume(tmp_path):
 
 
 @pytest.mark.parametrize("sweep", [["-m", "optimizer=sgd,adam"], ["hparams_search=random", "hydra.sweeper.n_trials=2"]])
-def test_resume_sweep_without_a_sweep_dir_is_refused_with_the_newest_sweep(train_in_process, tmp_path, sweep):
+def test_resume_sweep_without_a_sweep_dir_is_refused_with_the_newest_sweep(train_in_process, tmp_path, sweep,
+                                                                          monkeypatch):
     """Without hydra.sweep.dir the sweep goes to a new timestamped directory: nothing to resume there, and it
     started anew with exit status 0 (a search said so in a log line)."""
     multiruns = tmp_path / "outputs" / "multiruns"
@@ -197,6 +198,7 @@ def test_resume_sweep_without_a_sweep_dir_is_refused_with_the_newest_sweep(train
         (multiruns / name).mkdir(parents=True)
         (multiruns / name / "multirun.yaml").write_text("hydra: {}\n")
         os.utime(multiruns / name / "multirun.yaml", (1e9 - age, 1e9 - age))
+    monkeypatch.chdir(tmp_path)  # the newest sweep lies below the current directory: still named absolute
     result = train_in_process(*sweep, "debug=limit", "resume_sweep=true", f"paths.log_dir={tmp_path / 'outputs'}")
     assert result.returncode == 2, result.stderr[-3000:]
     line = result.stderr.strip().splitlines()[-1]
@@ -204,7 +206,8 @@ def test_resume_sweep_without_a_sweep_dir_is_refused_with_the_newest_sweep(train
         rf"error: resume_sweep=true: no hydra.sweep.dir names the sweep to resume, and this command's sweep dir "
         rf"{re.escape(str(multiruns))}/[0-9_-]+ does not exist - there is nothing to resume there, the sweep would "
         rf"start anew; nothing was written. allowed: resume_sweep=true hydra.sweep.dir=<the sweep's directory> \(the "
-        rf"newest sweep in {re.escape(str(multiruns))}: hydra.sweep.dir=\S*2026-12-02_10-00-00\)", line), line
+        rf"newest sweep in {re.escape(str(multiruns))}: "
+        rf"hydra.sweep.dir={re.escape(str(multiruns))}/2026-12-02_10-00-00\)", line), line
     assert sorted(p.name for p in multiruns.iterdir()) == ["2026-12-01_10-00-00", "2026-12-02_10-00-00"]
 
 

@@ -1,4 +1,5 @@
-"""Where a stand-alone experiment writes: ``--out`` if given, else ``outputs/experiments/<name>/<date>_<time>/``.
+"""Where a stand-alone experiment writes: ``--out`` if given, else ``outputs/experiments/<name>/<date>_<time>/`` (under
+``$TRAINLAB_ROOT`` when set, else the current directory) - as an absolute path, which the experiment prints.
 
 An earlier result is never overwritten: a directory that already holds any of the files the experiment writes is
 refused (``--out`` may still point at a folder that collects other files, e.g. the figures of A and C together).
@@ -28,10 +29,10 @@ def experiment_output_dir(name: str, out: str | None, writes: Iterable[str]) -> 
         problem = location_problem(out)
         if problem is not None:
             raise OutputLocationError(f"--out {out} is unusable: {problem}")
-        path = Path(out)
+        path = Path(out).absolute()  # the paths it prints: absolute, as the other commands print theirs
     else:
         root = Path(os.environ.get("TRAINLAB_ROOT", "."))
-        path = root / "outputs" / "experiments" / name / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+        path = (root / "outputs" / "experiments" / name / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")).absolute()
         problem = location_problem(path)
         if problem is not None:  # a read-only directory it was started in: the way out is --out
             raise OutputLocationError(f"{path} (where {name} writes without --out) is unusable: {problem}; allowed: "

@@ -199,8 +199,7 @@ def check_resume_names_its_sweep(sweep_dir: Path, hydra_overrides: list[str], co
     if named or sweep_dir.exists():
         return
     newest = newest_beside(sweep_dir, "multirun.yaml")
-    shown = None if newest is None else newest if os.path.relpath(newest).startswith("..") else os.path.relpath(newest)
-    example = f" (the newest sweep in {sweep_dir.parent}: hydra.sweep.dir={shown})" if shown else ""
+    example = "" if newest is None else f" (the newest sweep in {sweep_dir.parent}: hydra.sweep.dir={newest})"
     raise ConfigError(f"resume_sweep=true: no hydra.sweep.dir names the sweep to resume, and this command's sweep dir "
                       f"{sweep_dir} does not exist - there is nothing to resume there, the sweep would start anew; "
                       f"nothing was written. allowed: resume_sweep=true hydra.sweep.dir=<the sweep's directory>"
