@@ -29,6 +29,11 @@ train: $(STAMP)  ## train the default config (offline on the bundled MNIST sampl
 sweep: $(STAMP)  ## a small default multirun: SGD vs Adam, 3 epochs each; ARGS="..." adds overrides
 	$(PY) train.py -m optimizer=sgd,adam trainer.max_epochs=3 $(ARGS)
 
+# The test targets keep Python's bytecode caches (__pycache__/, git-ignored) where an environment asks for none
+# (PYTHONDONTWRITEBYTECODE=1): each pytest worker otherwise compiles and assertion-rewrites ~200 test modules anew
+# at every run - collection ~11 s against ~7 s with the caches (BENCHMARKS.md, "Test suite wall time").
+test test-slow test-lowest: export PYTHONDONTWRITEBYTECODE :=
+
 test: $(STAMP)  ## run the test suite (slow tests excluded) in TEST_WORKERS=2 processes
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
