@@ -96,6 +96,7 @@ from trainlab.hydra_plugin_keys import check_plugin_keys
 from trainlab.job_view import job_view
 from trainlab.output_locations import check_run_locations
 from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_attempt_aside
+from trainlab.shadowed_options import shadowed_options_note
 from trainlab.stale_temporaries import remove_stale_temporaries, run_write_dirs
 from trainlab.startup_interrupt import end_startup, note_output_dir
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER
@@ -594,6 +595,7 @@ class Preflight(Callback):
         note_output_dir(run_dir)  # what a Ctrl-C from here on names as written
         made = missing_parents(run_dir)  # before a set-aside or the lock may make it
         exit_on_user_error(lambda: check_single_run(config))
+        warn(shadowed_options_note(config))
         if writes_run_files():
             warn(single_run_launcher_note(override_lines(config.hydra.overrides.hydra)))
             exit_on_user_error(lambda: take_output_dir(run_dir, "hydra.run.dir"))  # after every check
@@ -622,6 +624,7 @@ class Preflight(Callback):
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
         exit_on_user_error(lambda: check_multirun_values(config))
         exit_on_user_error(lambda: check_plugin_keys(config))
+        warn(shadowed_options_note(config))
         exit_on_user_error(lambda: check_slurm_reachable(OmegaConf.select(config, "hydra.launcher._target_")))
         launcher = OmegaConf.select(config, "hydra.launcher._target_")
         in_process = launcher in IN_PROCESS_LAUNCHERS
