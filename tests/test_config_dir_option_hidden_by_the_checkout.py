@@ -71,3 +71,6 @@ def test_only_options_in_both_directories_are_named(tmp_path):
     assert shadowed_options(chosen, main, [mine]) == [
         ("optimizer", "sgd", mine / "optimizer" / "sgd.yaml", main / "optimizer" / "sgd.yaml")]
     assert shadowed_options(chosen, None, [mine]) == []
+    elsewhere = tmp_path / "data.yaml"  # a key's value that is a path: no option of any group
+    elsewhere.write_text("{}\n")
+    assert shadowed_options([("paths.data_dir", str(tmp_path / "data"))], main, [mine]) == []

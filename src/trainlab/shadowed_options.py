@@ -44,7 +44,7 @@ def shadowed_options(chosen: Iterable[tuple[str, str]], main_dir: Path | None,
         return []
     found = []
     for group, option in dict.fromkeys(chosen):
-        if group.startswith("hydra/") or not option:
+        if group.startswith("hydra/") or not option or "/" in option:  # a path (paths.data_dir=/x) is no option
             continue
         used = main_dir / group / f"{option}.yaml"
         if not used.is_file():
