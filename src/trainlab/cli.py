@@ -13,8 +13,11 @@ same parser, for an interpreter whose console scripts are not on PATH.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from trainlab.output_locations import location_problem
@@ -30,8 +33,8 @@ def print_evaluation(run_dir: str, ckpt: str, splits: list[str]) -> int:
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    # the directory as typed, less a trailing slash; a markdown table as it is
-    print(f"{Path(run_dir)}, --ckpt {ckpt}:\n\n| split | loss | acc |\n|---|---|---|")
+    # the directory absolute, as every path the commands print (README); a markdown table as it is
+    print(f"{Path(run_dir).absolute()}, --ckpt {ckpt}:\n\n| split | loss | acc |\n|---|---|---|")
     for split, values in results.items():
         print(f"| {split} | {values['loss']:.4f} | {values['acc']:.4f} |")
     note = run_end_note(run_dir, ckpt)
@@ -89,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
                           help="splits to evaluate: val, train, test (default: val test)")
     args = parse_arguments(parser, commands, sys.argv[1:] if argv is None else argv)
 
+    if getattr(args, "out", None) == "":  # `--out "$OUT"` with OUT unset: report wrote into the current directory
+        print(f"error: --out '' names no directory; allowed: --out <a directory>, or no --out for {args.command}'s "
+              "default", file=sys.stderr)
+        return 2
     out_problem = location_problem(args.out) if getattr(args, "out", None) else None
     if out_problem is not None:  # before anything runs, as train.py checks hydra.run.dir
         print(f"error: --out {args.out} is unusable: {out_problem}", file=sys.stderr)
@@ -100,25 +107,61 @@ def main(argv: list[str] | None = None) -> int:
               "allowed: --out <a directory this process can write to>", file=sys.stderr)
         return 2
 
-    if args.command == "report":
-        from trainlab.errors import UserError
-        from trainlab.report.build import build_report
+    if args.command == "reproduce":  # which answers a Ctrl-C itself, naming the experiments left to run
+        from trainlab.reproduce import reproduce as run_reproduce
 
+        return run_reproduce(out=args.out, quick=args.quick, only=args.only)
+    with one_line_stop(args.command):
         try:
-            written = build_report(args.sweep_dir, args.out)
-        except (FileNotFoundError, UserError) as error:  # no sweep there; a report directory holding other files
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        for name, path in written.items():  # absolute, as every path the commands print (README)
-            print(f"{name}: {os.path.abspath(path)}")
-        return 0
+            return print_report(args.sweep_dir, args.out) if args.command == "report" else print_evaluation(
+                args.run_dir, args.ckpt, args.split)
+        except KeyboardInterrupt:  # raised by code of its own: one line too, and the same exit status
+            print(f"SIGINT: {STOPPED[args.command]}", file=sys.stderr)
+            return 128 + signal.SIGINT
 
-    if args.command == "evaluate":
-        return print_evaluation(args.run_dir, args.ckpt, args.split)
 
-    from trainlab.reproduce import reproduce as run_reproduce
+@contextlib.contextmanager
+def one_line_stop(command: str) -> Iterator[None]:
+    """Inside: a Ctrl-C (SIGINT) or SIGTERM ends ``command`` at once with one line saying what it leaves, by the
+    signal (trainlab/signal_exit.py) - where Python's ``KeyboardInterrupt`` printed the traceback of wherever the
+    interpreter was, or, raised while a C++ extension called back into Python (importing torch), aborted the
+    process (``terminate called ... KeyboardInterrupt``, exit status 134). A signal the shell set to be ignored
+    stays ignored. The handlers before are put back after."""
+    from trainlab.signal_exit import end_as_signal
 
-    return run_reproduce(out=args.out, quick=args.quick, only=args.only)
+    def stop(signum: int, frame: object) -> None:
+        print(f"{signal.Signals(signum).name}: {STOPPED[command]}", file=sys.stderr)
+        end_as_signal(signum)
+
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    for signum, handler in previous.items():
+        if handler in (signal.default_int_handler, signal.SIG_DFL):
+            signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+#: what a Ctrl-C leaves of each command that does not answer it itself
+STOPPED = {"report": "the report stopped before it finished: the files it had replaced are new, the others as "
+                     "they were; run the same command again to write it whole",
+           "evaluate": "the evaluation stopped; it writes nothing"}
+
+
+def print_report(sweep_dir: str, out: str | None) -> int:
+    from trainlab.errors import UserError
+    from trainlab.report.build import build_report
+
+    try:
+        written = build_report(sweep_dir, out)
+    except (FileNotFoundError, UserError) as error:  # no sweep there; a report directory holding other files
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for name, path in written.items():  # absolute, as every path the commands print (README)
+        print(f"{name}: {os.path.abspath(path)}")
+    return 0
 
 
 if __name__ == "__main__":

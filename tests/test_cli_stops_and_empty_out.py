@@ -1,0 +1,79 @@
+"""The ``trainlab`` command's answers to a Ctrl-C and to an empty ``--out`` (trainlab/cli.py).
+
+A Ctrl-C during ``trainlab report`` or ``trainlab evaluate`` printed the 18-33 frames of a ``KeyboardInterrupt``
+traceback (``reproduce`` and ``train.py`` answer it in one line); ``--out ""`` - a script's ``--out "$OUT"`` with
+``OUT`` unset - wrote the report into the current directory; ``evaluate .`` headed its table ``., --ckpt last:``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import JOB_PYTHONPATH
+
+import trainlab.evaluate
+import trainlab.report.build
+from trainlab.cli import main
+
+
+def interrupted(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(("command", "patched", "line"), [
+    (["report", "sweep"], (trainlab.report.build, "build_report"),
+     "SIGINT: the report stopped before it finished: the files it had replaced are new, the others as they were; "
+     "run the same command again to write it whole"),
+    (["evaluate", "run"], (trainlab.evaluate, "evaluate"), "SIGINT: the evaluation stopped; it writes nothing"),
+])
+def test_a_ctrl_c_is_one_line_and_exit_status_130(tmp_path, monkeypatch, capsys, command, patched, line):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sweep").mkdir()
+    monkeypatch.setattr(*patched, interrupted)
+    try:
+        status = main(command)
+    except KeyboardInterrupt:
+        pytest.fail("the KeyboardInterrupt went on to the interpreter: a traceback")
+    assert status == 130
+    assert capsys.readouterr().err.splitlines() == [line]
+
+
+@pytest.mark.parametrize("command", [["report", "sweep"], ["reproduce", "--only", "A"]])
+def test_an_empty_out_is_refused_and_nothing_is_written(tmp_path, monkeypatch, capsys, command):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sweep").mkdir()
+    assert main([*command, "--out", ""]) == 2
+    assert capsys.readouterr().err == (f"error: --out '' names no directory; allowed: --out <a directory>, or no "
+                                       f"--out for {command[0]}'s default\n")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["sweep"]
+    assert not any((tmp_path / "sweep").iterdir())
+
+
+def test_evaluate_heads_its_table_with_the_run_directory_absolute(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(trainlab.evaluate, "evaluate", lambda run_dir, ckpt, splits: {"val": {"loss": 1.0, "acc": 0.5}})
+    monkeypatch.setattr(trainlab.evaluate, "run_end_note", lambda run_dir, ckpt: None)
+    assert main(["evaluate", "."]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"{tmp_path}, --ckpt last:"
+
+
+@pytest.mark.slow  # ~4 s: a trainlab process of its own, stopped by a real signal while it imports and draws
+def test_a_real_ctrl_c_while_a_report_imports_torch_ends_in_one_line_by_the_signal(train_in_process, tmp_path):
+    """Sent while the report imported torch, the KeyboardInterrupt came through a C++ extension's call back into
+    Python: ``terminate called after throwing an instance of 'pybind11::error_already_set'``, exit status 134."""
+    sweep = tmp_path / "sweep"
+    assert train_in_process("-m", "seed=1,2", "debug=limit", f"hydra.sweep.dir={sweep}").returncode == 0
+    process = subprocess.Popen([sys.executable, "-m", "trainlab", "report", str(sweep)], cwd=tmp_path,
+                               env={**os.environ, "PYTHONPATH": JOB_PYTHONPATH}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # past the interpreter's start: importing the report's libraries
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGINT, err[-3000:]  # 130 in a shell
+    assert err.splitlines()[-1] == ("SIGINT: the report stopped before it finished: the files it had replaced are "
+                                    "new, the others as they were; run the same command again to write it whole")
+    assert "Traceback" not in err and "terminate called" not in err
