@@ -83,3 +83,15 @@ def test_the_paths_it_prints_are_absolute_where_it_writes_relative_to_the_curren
     assert (written if out else written.parent) == expected  # absolute: tmp_path is
     assert capsys.readouterr().out.splitlines()[-1] == (f"wrote {written / 'optimizer_paths.png'} and "
                                                         f"{written / 'optimizer_paths.csv'}")
+
+
+def test_an_empty_out_is_refused_and_nothing_is_written(tmp_path, monkeypatch, capsys):
+    """``--out "$OUT"`` with OUT unset wrote the figure and table into the current directory."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        optimizer_paths.main(["--out", "", "--steps", "3"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1].endswith(
+        "error: --out '' names no directory; allowed: --out <a directory>, or no --out for "
+        "outputs/experiments/optimizer_paths/<date>_<time>")  # after argparse's program name
+    assert list(tmp_path.iterdir()) == []

@@ -25,6 +25,9 @@ def experiment_output_dir(name: str, out: str | None, writes: Iterable[str]) -> 
         OutputLocationError: ``out`` cannot be a directory this process writes into (why, in the message).
         RunDirInUseError: the directory already holds one of ``writes`` (named in the message).
     """
+    if out == "":  # `--out "$OUT"` with OUT unset: it wrote into the current directory
+        raise OutputLocationError(f"--out '' names no directory; allowed: --out <a directory>, or no --out for "
+                                  f"outputs/experiments/{name}/<date>_<time>")
     if out is not None:
         problem = location_problem(out)
         if problem is not None:
