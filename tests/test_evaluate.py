@@ -207,3 +207,16 @@ def test_an_interrupted_runs_last_checkpoint_is_said_to_be_where_it_stopped(fini
     assert main(["evaluate", str(interrupted), "--ckpt", "best", "--split", "val"]) == 0  # not its last.ckpt
     assert main(["evaluate", str(finished_run), "--split", "val"]) == 0  # completed
     assert "note:" not in capsys.readouterr().err
+
+
+def test_a_run_without_a_status_json_evaluates_with_a_note_that_it_has_not_ended(finished_run, tmp_path, capsys):
+    """A run still training (or killed) has no status.json yet: its table came with no word of it."""
+    unended = tmp_path / "unended"
+    shutil.copytree(finished_run, unended)
+    (unended / "status.json").unlink()
+    assert main(["evaluate", str(unended), "--split", "val"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"{unended}, --ckpt last:")
+    assert captured.err.strip().splitlines()[-1] == (
+        f"note: {unended} has not recorded its end in a status.json (still training, or killed): last.ckpt holds "
+        "the weights of its last saved epoch")

@@ -69,3 +69,25 @@ def holds_lock_over(directory: Path) -> bool:
     (Windows, a file system that refuses ``flock``) and in a sweep's worker processes (their command holds it)."""
     directory = Path(os.path.abspath(directory))
     return any(Path(os.path.abspath(held)) in (directory, *directory.parents) for held in _held)
+
+
+def locked_by_another(directory: Path) -> bool:
+    """Whether another process holds the lock of ``directory`` now: a run training there (``trainlab evaluate``
+    says so of a run without a ``status.json``). A shared, non-blocking probe, let go at once. False where nothing
+    can tell (Windows, a file system that refuses ``flock``, a directory that cannot be opened) and for the
+    directories that are not locked (a sweep's jobs, a search's): not held does not mean not training."""
+    if fcntl is None:
+        return False
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:  # no flock on this file system: nothing to tell
+        return False
+    finally:
+        os.close(descriptor)  # closing lets go of a probe that got the lock
+    return False

@@ -12,8 +12,9 @@ of the run's own validation. So ``--ckpt last`` reproduces the run's final ``val
 ``callbacks.model_checkpoint`` recorded in ``last.ckpt``: a run with ``monitor`` and ``save_top_k >= 1``), or a path.
 A file that is not a trainlab checkpoint, or one of another network than the run's, is refused with one line
 saying which (:func:`trainlab.checkpoint_check.check_checkpoint`). A run that did not complete - recorded
-``diverged`` or ``interrupted`` in its ``status.json`` - still evaluates, and :func:`run_end_note` says what its
-checkpoint then holds (a diverged run's ``nan`` loss is its weights', not the evaluation's).
+``diverged`` or ``interrupted`` in its ``status.json``, or one without a ``status.json`` yet (still training, or
+killed) - still evaluates, and :func:`run_end_note` says what its checkpoint then holds (a diverged run's ``nan``
+loss is its weights', not the evaluation's).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from trainlab.checkout import root_dir
 from trainlab.checkpoint_check import check_checkpoint, composed_model
 from trainlab.config_instantiation import instantiate_key
 from trainlab.data.data_choices import EVAL_SPLITS
+from trainlab.dir_lock import locked_by_another
 from trainlab.errors import CheckpointNotFoundError, ConfigError, RecordedFileError, UserError
 from trainlab.lightning_noise import LIGHTNING_INFO_LOGGER
 from trainlab.metric_values import metric_number
@@ -171,13 +173,30 @@ END_NOTES = {
 }
 
 
+#: what a ``--ckpt last`` of a run without a ``status.json`` holds: a run writes it when it ends
+UNENDED_NOTE = "last.ckpt holds the weights of its last saved epoch"
+
+
 def run_end_note(run_dir: str | os.PathLike, ckpt: str) -> str | None:
-    """A line for a run whose ``status.json`` records that it did not complete (:data:`END_NOTES`), where ``ckpt``
-    is its ``last`` checkpoint; None for a completed run, another checkpoint, or a run without a status."""
-    status = (read_status(Path(run_dir)) or {}).get("status")
-    if ckpt != "last" or status not in END_NOTES:
+    """A line for a run that did not complete, where ``ckpt`` is its ``last`` checkpoint: its ``status.json``
+    records why (:data:`END_NOTES`), or it has none - a run still training, or killed before it could write one,
+    whose table looked like a finished run's. Another process holding the run directory's lock
+    (:func:`~trainlab.dir_lock.locked_by_another`) says it is still training; an unlocked one may be either (a
+    sweep's or search's jobs are not locked). None for a completed run or another checkpoint."""
+    run_dir = Path(run_dir)
+    if ckpt != "last":
         return None
-    return f"note: {Path(run_dir)} is recorded {status} in its {STATUS_FILE}: {END_NOTES[status]}"
+    recorded = read_status(run_dir)
+    if recorded is None:
+        if locked_by_another(run_dir):
+            return (f"note: {run_dir} is still training (another process holds its directory's lock) and has not "
+                    f"recorded its end in a {STATUS_FILE} yet: {UNENDED_NOTE} so far")
+        return (f"note: {run_dir} has not recorded its end in a {STATUS_FILE} (still training, or killed): "
+                f"{UNENDED_NOTE}")
+    status = recorded.get("status")
+    if status not in END_NOTES:
+        return None
+    return f"note: {run_dir} is recorded {status} in its {STATUS_FILE}: {END_NOTES[status]}"
 
 
 def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
