@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from trainlab.config_validation import SEED_RANGE
 from trainlab.errors import UserError
 from trainlab.experiments.output_dir import experiment_output_dir
 from trainlab.init import he_init, normal_init, xavier_init
@@ -73,10 +74,26 @@ def plot_case(ax_row, outputs: list[torch.Tensor], activation: str) -> None:
             ax.set_yticks([])
 
 
+def seed_argument(text: str) -> int:
+    """``--seed``: an integer in :data:`~trainlab.config_validation.SEED_RANGE`, the seeds a run's ``seed`` takes.
+    Past 2**64 - 1 ``torch.manual_seed`` raised ``ValueError: Overflow when unpacking long long`` (a traceback,
+    after the output directory was made), and a negative seed wrapped silently (``-1`` drew what
+    ``18446744073709551615`` draws)."""
+    low, high = SEED_RANGE
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"{text!r} is invalid; allowed: an integer from {low} to {high}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="output directory (default outputs/experiments/activations/<date>_<time>)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=seed_argument, default=0,
+                        help=f"seed of the inputs and weights, {SEED_RANGE[0]} to {SEED_RANGE[1]} (default 0)")
     args = parser.parse_args(argv)
     case_files = [case_png_name(activation, init) for activation in ACTIVATIONS for init in INITS]
     try:
