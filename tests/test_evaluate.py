@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -220,3 +221,22 @@ def test_a_run_without_a_status_json_evaluates_with_a_note_that_it_has_not_ended
     assert captured.err.strip().splitlines()[-1] == (
         f"note: {unended} has not recorded its end in a status.json (still training, or killed): last.ckpt holds "
         "the weights of its last saved epoch")
+
+
+def test_best_with_a_damaged_last_checkpoint_is_one_error_line_naming_it(finished_run, tmp_path, capsys):
+    """``--ckpt best`` reads the best epoch from last.ckpt: a last.ckpt whose pickled entry was overwritten raised
+    ``_pickle.UnpicklingError`` in a traceback."""
+    damaged = tmp_path / "damaged"
+    shutil.copytree(finished_run, damaged)
+    last = damaged / "checkpoints" / "last.ckpt"
+    with zipfile.ZipFile(last) as archive:
+        entry = next(info for info in archive.infolist() if info.filename.endswith("/data.pkl"))
+    data = bytearray(last.read_bytes())
+    start = entry.header_offset + 30 + len(entry.filename) + len(entry.extra)  # the entry's stored bytes
+    data[start + 100:start + 300] = b"A" * 200
+    last.write_bytes(bytes(data))
+    assert main(["evaluate", str(damaged), "--ckpt", "best", "--split", "val"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: --ckpt best ({last}) is a damaged checkpoint: its entry {entry.filename} does not match the CRC it "
+        "was written with (the file was changed or corrupted after it was saved); --ckpt takes a checkpoint that a "
+        "trainlab run wrote (<run dir>/checkpoints/last.ckpt)\n")

@@ -29,7 +29,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from trainlab.checkout import root_dir
-from trainlab.checkpoint_check import check_checkpoint, composed_model
+from trainlab.checkpoint_check import check_checkpoint, composed_model, read_checkpoint
 from trainlab.config_instantiation import instantiate_key
 from trainlab.data.data_choices import EVAL_SPLITS
 from trainlab.dir_lock import locked_by_another
@@ -115,7 +115,9 @@ def best_checkpoint(run_dir: Path) -> Path:
     if not last.is_file():
         raise CheckpointNotFoundError(f"--ckpt best: {last} is missing, and it records the best epoch; "
                                       f"{checkpoints_listing(run_dir)}")
-    states = torch.load(last, map_location="cpu", weights_only=False).get("callbacks", {})
+    # read as every checkpoint is (tensors and plain values only, its CRCs checked): a damaged last.ckpt was a
+    # traceback here, and weights_only=False would have run whatever a foreign file pickled
+    states = read_checkpoint(last, "--ckpt best").get("callbacks", {})
     recorded = [state.get("best_model_path") for key, state in states.items()
                 if key.startswith("ModelCheckpoint") and state.get("monitor") is not None]  # not last_checkpoint
     recorded = [path for path in recorded if path]
