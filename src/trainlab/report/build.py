@@ -51,7 +51,8 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
     """One row per job; the objective (``metric``, the sweep's ``optimized_metric``) and that metric too when the
     completed jobs returned one (a search that minimised val/loss showed neither; a comparison's diverged jobs,
     which recorded ``objective_on_failure`` before comparisons returned no objective, add no column). ``unended``:
-    the numbers of the jobs without a status.json (running or killed), counted and named below the table."""
+    the numbers of the jobs without a status.json (running or killed), counted and named below the table, as is
+    each job's ``logs_note`` (a cut-off last row of its metrics.csv left out, or why the file cannot be read)."""
     named = [*SUMMARY_METRICS, *([metric] if metric and metric not in SUMMARY_METRICS else [])]
     metrics = [m for m in named if any(m in job.metrics for job in jobs)]
     objective = any(job.objective is not None and job.status == "completed" for job in jobs)
@@ -75,6 +76,8 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
         lines += ["", f"No curves for job{'s' if len(missing) > 1 else ''} "
                   f"{', '.join(job.short_name for job in missing)}: "
                   "no readable TensorBoard events or metrics.csv in its directory; the figures leave it out."]
+    if damaged := [job for job in jobs if job.logs_note]:
+        lines += ["", *(f"Job {job.short_name}'s logs: {job.logs_note}." for job in damaged)]
     if unended:
         lines += ["", f"Not ended: {unended_line(unended)}."]
     return "\n".join(lines) + "\n"
@@ -102,7 +105,13 @@ def jobs_by_status(jobs: list[JobRun], shown: int = 8) -> str:
 def no_curves_reason(jobs: list[JobRun]) -> str:
     """Why no job of the sweep has a curve: which jobs, their status, and the way to curves. A job that trained
     (completed, diverged) logged none (``logger=none``); one that failed or was interrupted may have ended before
-    its first logged step - its status.json says why."""
+    its first logged step - its status.json says why; a job whose metrics.csv is damaged is named (its
+    ``logs_note`` says how), not taken for ``logger=none``."""
+    if damaged := [job.short_name for job in jobs if job.logs_note]:  # its logs_note says why
+        others = [job for job in jobs if not job.logs_note]
+        return (f"the metrics.csv of job{'s' if len(damaged) > 1 else ''} {', '.join(damaged)} holds no readable row"
+                + (f"; the other jobs left no TensorBoard events or metrics.csv ({jobs_by_status(others)})"
+                   if others else ""))
     if any(job.status in ("completed", "diverged") for job in jobs):
         return ("the jobs left no TensorBoard events or metrics.csv (logger=none?); the figures need "
                 f"logger=tensorboard (the default) or logger=csv ({jobs_by_status(jobs)})")
@@ -167,9 +176,13 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
     unended = [job.relative_to(sweep_dir).as_posix() for job in jobs_without_status(sweep_dir)]
     if unended:
         warn(f"{sweep_dir}: {unended_line(unended)}")
-    for job in jobs_without_curves(jobs):
-        warn(f"{job.path} ({job.status}) left no curves - no readable TensorBoard events or metrics.csv: "
-             "the figures leave it out")
+    without_curves = jobs_without_curves(jobs)
+    for job in without_curves:
+        warn(f"{job.path} ({job.status}) left no curves - "
+             f"{job.logs_note or 'no readable TensorBoard events or metrics.csv'}: the figures leave it out")
+    for job in jobs:
+        if job.logs_note and job not in without_curves:  # a cut-off last row left out; no curves: said above
+            warn(job.logs_note)
     minimize, metric = search_minimizes(sweep_dir), optimized_metric(jobs)
     has_curves = any(job.scalars for job in jobs)
     drawn = draw(jobs, keys, experiment, minimize, metric) if has_curves else {}  # else empty axes: none

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import io
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from trainlab.errors import RecordedFileError
 from trainlab.logger_dirs import CSV_FILE, EVENT_FILES, logger_dirs
 from trainlab.printed_trainlab import trainlab_command
 from trainlab.recorded_yaml import read_recorded_mapping
@@ -29,6 +31,7 @@ class JobRun:
     metrics: dict[str, float]
     objective: float | None
     scalars: dict[str, tuple[list[int], list[float]]] = field(default_factory=dict)
+    logs_note: str | None = None  # what the report says of its metrics.csv: a cut-off row left out, or unreadable
 
     @property
     def short_name(self) -> str:
@@ -53,12 +56,18 @@ class JobRun:
         return self.scalars.get(tag, ([], []))
 
 
-def read_scalars(job_dir: Path) -> dict[str, tuple[list[int], list[float]]]:
+Series = dict[str, tuple[list[int], list[float]]]
+
+
+def read_scalars(job_dir: Path) -> tuple[Series, str | None]:
     """Every scalar tag of the job: tag -> (steps, values), from its TensorBoard events, or from its
     ``metrics.csv`` when it was logged with ``logger=csv`` only - in the job directory or wherever in it a named
-    logger wrote them (:func:`trainlab.logger_dirs.logger_dirs`; a tag two of them logged is read from the first)."""
+    logger wrote them (:func:`trainlab.logger_dirs.logger_dirs`; a tag two of them logged is read from the first) -
+    and what the report says of that ``metrics.csv`` (None: nothing): its cut-off last row left out
+    (:func:`read_csv_log`), or why it cannot be read - then the job has no series, as one whose event files are
+    damaged, and the report names it rather than ending in a traceback without a report."""
     directories = logger_dirs(job_dir)
-    series: dict[str, tuple[list[int], list[float]]] = {}
+    series: Series = {}
     for directory in directories:
         if not any(directory.glob(EVENT_FILES)):
             continue
@@ -69,22 +78,66 @@ def read_scalars(job_dir: Path) -> dict[str, tuple[list[int], list[float]]]:
                 events = accumulator.Scalars(tag)
                 series[tag] = ([e.step for e in events], [e.value for e in events])
     csv_files = [directory / CSV_FILE for directory in directories if (directory / CSV_FILE).is_file()]
-    if not series and csv_files:
-        series = read_csv_scalars(csv_files[0])
-    return series
+    if series or not csv_files:
+        return series, None
+    try:
+        return read_csv_log(csv_files[0])
+    except RecordedFileError as error:
+        return {}, str(error)
 
 
-def read_csv_scalars(path: Path) -> dict[str, tuple[list[int], list[float]]]:
-    """The columns of a Lightning ``metrics.csv`` (one row per logging call, empty cells elsewhere) as series."""
-    series: dict[str, tuple[list[int], list[float]]] = {}
-    with path.open(newline="") as file:
-        for row in csv.DictReader(file):
+def read_csv_scalars(path: Path) -> Series:
+    """The columns of a Lightning ``metrics.csv`` as series (:func:`read_csv_log`), a cut-off last row left out."""
+    return read_csv_log(path)[0]
+
+
+def read_csv_log(path: Path) -> tuple[Series, str | None]:
+    """The columns of a Lightning ``metrics.csv`` (one row per logging call, empty cells elsewhere) as series, and
+    a note when its last row was cut off (None otherwise). Lightning appends each row whole, line end included: a
+    last line without one is a row the writer did not finish - what a run killed while writing leaves, its last
+    number possibly cut short (``1.6e-05`` read as ``1.6``) - and is left out, the rows before it kept. A file that
+    is not UTF-8 text, or holds a row whose step or value is not a number, or more cells than its header, is
+    :class:`~trainlab.errors.RecordedFileError` naming the file and line."""
+    try:
+        with path.open(encoding="utf-8", newline="") as file:
+            text = file.read()
+    except UnicodeDecodeError as error:
+        raise RecordedFileError(f"{path} is not a metrics.csv: byte {error.start} is not UTF-8 text") from error
+    except OSError as error:
+        raise RecordedFileError(f"{path} cannot be read ({error.strerror or error})") from error
+    note = None
+    if text and not text.endswith(("\n", "\r")):
+        end = max(text.rfind("\n"), text.rfind("\r")) + 1
+        line = len(text[:end].splitlines()) + 1
+        note = (f"{path}: its last row (line {line}) ends without a line end - cut off, as a run killed "
+                "while writing it leaves: left out, the rows before it are drawn")
+        text = text[:end]
+    series: Series = {}
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            if None in row:
+                raise RecordedFileError(f"{path} line {reader.line_num} holds {len(row[None])} more cell(s) than "
+                                        f"its header ({len(reader.fieldnames or [])} columns): not a metrics.csv")
             for tag, value in row.items():
                 if tag != "step" and value not in ("", None):
                     steps, values = series.setdefault(tag, ([], []))
-                    steps.append(int(row["step"]))
-                    values.append(float(value))
-    return series
+                    steps.append(csv_number(path, reader.line_num, "step", row.get("step"), int))
+                    values.append(csv_number(path, reader.line_num, tag, value, float))
+    except csv.Error as error:
+        raise RecordedFileError(f"{path} line {reader.line_num} is not CSV ({error})") from error
+    return series, note
+
+
+def csv_number(path: Path, line: int, column: str, cell: str | None, kind: type) -> int | float:
+    """The number in the ``column`` cell of ``line`` of ``path``; a cell that holds none is
+    :class:`~trainlab.errors.RecordedFileError` naming them (``step`` is an integer, a metric any float)."""
+    try:
+        return kind(cell)
+    except (TypeError, ValueError) as error:
+        what = "no step column" if cell is None and column == "step" else f"{column} {cell!r} is not " + (
+            "an integer" if kind is int else "a number")
+        raise RecordedFileError(f"{path} line {line}: {what}") from error
 
 
 def recorded_value(job_dir: Path, key: str) -> str | None:
@@ -201,6 +254,8 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
         path = sweep_dir / status["job"]
         params = {**{key: value for key in keys if key not in status["params"]
                      and (value := recorded_value(path, key)) is not None}, **status["params"]}
+        scalars, logs_note = read_scalars(path)
         jobs.append(JobRun(name=status["job"], path=path, params=params, status=status["status"],
-                           metrics=status["metrics"], objective=status.get("objective"), scalars=read_scalars(path)))
+                           metrics=status["metrics"], objective=status.get("objective"), scalars=scalars,
+                           logs_note=logs_note))
     return jobs, keys, experiment_choice(jobs[0].path)
