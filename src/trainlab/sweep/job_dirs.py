@@ -36,12 +36,13 @@ NOT_JOB_DIRS = frozenset({".hydra", "checkpoints", "attempts", "report", ".submi
 def sweep_job_dirs(sweep_dir: Path) -> list[Path]:
     """The job directories of a sweep, in job order: ``<sweep>/<n>_<overrides>/``, or deeper when an override's
     value holds a ``/`` (``callbacks.early_stopping.monitor=val/loss`` names the directory ``0_...monitor=val/loss``,
-    as Hydra joins the overrides as they are). A job directory holds ``.hydra/`` or a run's artifacts."""
+    as Hydra joins the overrides as they are). A job directory holds ``.hydra/`` or a run's artifacts; a report's
+    directory (:func:`is_report_dir`) is none, whatever its name."""
     found = []
 
     def visit(directory: Path) -> None:
         for child in sorted(directory.iterdir()):
-            if child.is_symlink() or not child.is_dir() or child.name in NOT_JOB_DIRS:
+            if child.is_symlink() or not child.is_dir() or child.name in NOT_JOB_DIRS or is_report_dir(child):
                 continue
             if (child / ".hydra").is_dir() or artifacts(child):
                 found.append(child)
@@ -51,6 +52,16 @@ def sweep_job_dirs(sweep_dir: Path) -> list[Path]:
     if sweep_dir.is_dir():
         visit(sweep_dir)
     return sorted(found, key=lambda job: (job_number(job.relative_to(sweep_dir).parts[0]), str(job)))
+
+
+def is_report_dir(directory: Path) -> bool:
+    """Whether ``directory`` is a report's (``trainlab report <sweep> --out <sweep>/figs``): it holds the report's
+    record (:data:`trainlab.report.output_dir.RECORD`) and nothing a job writes for itself (``.hydra/``,
+    status.json). Its TensorBoard event file made it a job of the sweep that had not ended; a job's directory a
+    report was written into stays a job."""
+    from trainlab.report.output_dir import RECORD  # the report's module, not imported by a sweep that reads no report
+
+    return (directory / RECORD).is_file() and not any((directory / name).exists() for name in (".hydra", STATUS_FILE))
 
 
 def job_number(name: str) -> int:
