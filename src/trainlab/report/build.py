@@ -30,6 +30,7 @@ from trainlab.report.sweep_runs import (
     sampler_choice,
     search_minimizes,
 )
+from trainlab.sweep.job_dirs import linked_job_dirs
 
 FIGURES = {  # experiment option -> (figure function, file name, title)
     "compare_optimizers": (figures.loss_curves, "optimizers_loss", "B: optimizers on MNIST (5-layer net, He init)"),
@@ -47,12 +48,13 @@ SUMMARY_METRICS = ("train/loss", "val/acc", "val/acc_best", "test/acc", "eval/tr
 
 
 def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None, metric: str | None = None,
-                     unended: list[str] = ()) -> str:
+                     unended: list[str] = (), linked: list[str] = ()) -> str:
     """One row per job; the objective (``metric``, the sweep's ``optimized_metric``) and that metric too when the
     completed jobs returned one (a search that minimised val/loss showed neither; a comparison's diverged jobs,
     which recorded ``objective_on_failure`` before comparisons returned no objective, add no column). ``unended``:
     the numbers of the jobs without a status.json (running or killed), counted and named below the table, as is
-    each job's ``logs_note`` (a cut-off last row of its metrics.csv left out, or why the file cannot be read)."""
+    each job's ``logs_note`` (a cut-off last row of its metrics.csv left out, or why the file cannot be read).
+    ``linked``: what :func:`linked_line` says of the links to jobs outside the sweep, which the report leaves out."""
     named = [*SUMMARY_METRICS, *([metric] if metric and metric not in SUMMARY_METRICS else [])]
     metrics = [m for m in named if any(m in job.metrics for job in jobs)]
     objective = any(job.objective is not None and job.status == "completed" for job in jobs)
@@ -62,7 +64,8 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
              f"{len(jobs)} job{'s' if len(jobs) != 1 else ''}: "
              + ", ".join(f"{sum(j.status == s for j in jobs)} {s}"
                          for s in ("completed", "diverged", "failed", "interrupted"))
-             + (f"; {len(unended)} not ended" if unended else ""), "",
+             + (f"; {len(unended)} not ended" if unended else "")
+             + (f"; {len(linked)} left out (a link)" if linked else ""), "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for job in jobs:
         cells = [job.short_name, *(job.params.get(k, "") for k in keys), job.status]
@@ -80,6 +83,8 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
         lines += ["", *(f"Job {job.short_name}'s logs: {job.logs_note}." for job in damaged)]
     if unended:
         lines += ["", f"Not ended: {unended_line(unended)}."]
+    if linked:
+        lines += ["", f"Left out: {linked_line(linked)}."]
     return "\n".join(lines) + "\n"
 
 
@@ -90,6 +95,17 @@ def unended_line(names: list[str], shown: int = 8) -> str:
     return (f"job{'s' if len(names) > 1 else ''} {listed} wrote no status.json (a job writes it when it ends) and "
             f"{'are' if len(names) > 1 else 'is'} not in the report: still running - report the sweep again when it "
             "is over - or killed (finish the sweep with its command and resume_sweep=true)")
+
+
+def linked_line(links: list[str]) -> str:
+    """What the report says of the symbolic links in the sweep to job directories outside it
+    (:func:`~trainlab.sweep.job_dirs.linked_job_dirs`; ``links``: ``name -> target`` of each): not in the report,
+    why, and how to have them in it."""
+    one = len(links) == 1
+    return (f"{', '.join(links)} {'is a symbolic link' if one else 'are symbolic links'} to "
+            f"{'a job directory' if one else 'job directories'} outside the sweep, not in the report: a sweep's jobs "
+            "are not read through links (one may lead to another sweep's job); move "
+            f"{'it' if one else 'them'} into the sweep to report {'it' if one else 'them'}")
 
 
 def jobs_by_status(jobs: list[JobRun], shown: int = 8) -> str:
@@ -176,6 +192,9 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
     unended = [job.relative_to(sweep_dir).as_posix() for job in jobs_without_status(sweep_dir)]
     if unended:
         warn(f"{sweep_dir}: {unended_line(unended)}")
+    linked = [f"{link.relative_to(sweep_dir).as_posix()} -> {link.resolve()}" for link in linked_job_dirs(sweep_dir)]
+    if linked:
+        warn(f"{sweep_dir}: {linked_line(linked)}")
     without_curves = jobs_without_curves(jobs)
     for job in without_curves:
         warn(f"{job.path} ({job.status}) left no curves - "
@@ -221,7 +240,7 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
                 report.wrote_new_event_files()
             summary = report.path / "summary.md"
             write_text_atomically(summary, summary_markdown(jobs, keys, experiment, metric,
-                                                             [name.split('_', 1)[0] for name in unended]))
+                                                             [name.split('_', 1)[0] for name in unended], linked))
             note_written(summary)
             written["summary"] = summary
             for stale in report.stale():

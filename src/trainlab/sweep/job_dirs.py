@@ -37,21 +37,48 @@ def sweep_job_dirs(sweep_dir: Path) -> list[Path]:
     """The job directories of a sweep, in job order: ``<sweep>/<n>_<overrides>/``, or deeper when an override's
     value holds a ``/`` (``callbacks.early_stopping.monitor=val/loss`` names the directory ``0_...monitor=val/loss``,
     as Hydra joins the overrides as they are). A job directory holds ``.hydra/`` or a run's artifacts; a report's
-    directory (:func:`is_report_dir`) is none, whatever its name."""
-    found = []
+    directory (:func:`is_report_dir`) is none, whatever its name. A symbolic link is never followed: one back into
+    the sweep (``latest`` -> the sweep) would loop, one to a job (``best`` -> ``3_...``) count it twice, one to
+    another sweep's job add that job to this sweep's summary and resume; :func:`linked_job_dirs` names them."""
+    return visit_sweep(sweep_dir)[0]
+
+
+def linked_job_dirs(sweep_dir: Path) -> list[Path]:
+    """The symbolic links in ``sweep_dir`` (where :func:`sweep_job_dirs` looks) to a job directory outside the sweep,
+    which it leaves out: a job moved elsewhere and linked back (``1_optimizer=adam -> /data/x``), or another sweep's
+    job. The report names them rather than comparing fewer jobs without a word; a link to a directory inside the
+    sweep (``best`` -> one of its jobs, ``latest`` -> the sweep) is no job of its own."""
+    inside = sweep_dir.resolve()
+    return [link for link in visit_sweep(sweep_dir)[1]
+            if (target := link.resolve()) != inside and inside not in target.parents and is_job_dir(target)]
+
+
+def visit_sweep(sweep_dir: Path) -> tuple[list[Path], list[Path]]:
+    """(the job directories of ``sweep_dir`` in job order, the symbolic links to directories met on the way)."""
+    found: list[Path] = []
+    links: list[Path] = []
 
     def visit(directory: Path) -> None:
         for child in sorted(directory.iterdir()):
-            if child.is_symlink() or not child.is_dir() or child.name in NOT_JOB_DIRS or is_report_dir(child):
+            if child.is_symlink():
+                if child.is_dir():
+                    links.append(child)
                 continue
-            if (child / ".hydra").is_dir() or artifacts(child):
+            if not child.is_dir() or child.name in NOT_JOB_DIRS or is_report_dir(child):
+                continue
+            if is_job_dir(child):
                 found.append(child)
             else:
                 visit(child)
 
     if sweep_dir.is_dir():
         visit(sweep_dir)
-    return sorted(found, key=lambda job: (job_number(job.relative_to(sweep_dir).parts[0]), str(job)))
+    return sorted(found, key=lambda job: (job_number(job.relative_to(sweep_dir).parts[0]), str(job))), links
+
+
+def is_job_dir(directory: Path) -> bool:
+    """Whether ``directory`` is a job's: it holds ``.hydra/`` or a run's artifacts."""
+    return (directory / ".hydra").is_dir() or bool(artifacts(directory))
 
 
 def is_report_dir(directory: Path) -> bool:
