@@ -24,6 +24,7 @@ from trainlab.report import figures
 from trainlab.report.output_dir import ReportDir
 from trainlab.report.sweep_runs import (
     JobRun,
+    jobs_not_started,
     jobs_without_status,
     load_sweep,
     optimized_metric,
@@ -48,13 +49,14 @@ SUMMARY_METRICS = ("train/loss", "val/acc", "val/acc_best", "test/acc", "eval/tr
 
 
 def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None, metric: str | None = None,
-                     unended: list[str] = (), linked: list[str] = ()) -> str:
+                     unended: list[str] = (), linked: list[str] = (), unstarted: list[str] = ()) -> str:
     """One row per job; the objective (``metric``, the sweep's ``optimized_metric``) and that metric too when the
     completed jobs returned one (a search that minimised val/loss showed neither; a comparison's diverged jobs,
     which recorded ``objective_on_failure`` before comparisons returned no objective, add no column). ``unended``:
     the numbers of the jobs without a status.json (running or killed), counted and named below the table, as is
     each job's ``logs_note`` (a cut-off last row of its metrics.csv left out, or why the file cannot be read).
-    ``linked``: what :func:`linked_line` says of the links to jobs outside the sweep, which the report leaves out."""
+    ``linked``: what :func:`linked_line` says of the links to jobs outside the sweep, which the report leaves out;
+    ``unstarted``: the jobs its multirun.yaml lists that have not started (:func:`jobs_not_started`)."""
     named = [*SUMMARY_METRICS, *([metric] if metric and metric not in SUMMARY_METRICS else [])]
     metrics = [m for m in named if any(m in job.metrics for job in jobs)]
     objective = any(job.objective is not None and job.status == "completed" for job in jobs)
@@ -65,7 +67,8 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
              + ", ".join(f"{sum(j.status == s for j in jobs)} {s}"
                          for s in ("completed", "diverged", "failed", "interrupted"))
              + (f"; {len(unended)} not ended" if unended else "")
-             + (f"; {len(linked)} left out (a link)" if linked else ""), "",
+             + (f"; {len(linked)} left out (a link)" if linked else "")
+             + (f"; {len(unstarted)} not started" if unstarted else ""), "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for job in jobs:
         cells = [job.short_name, *(job.params.get(k, "") for k in keys), job.status]
@@ -85,6 +88,8 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
         lines += ["", f"Not ended: {unended_line(unended)}."]
     if linked:
         lines += ["", f"Left out: {linked_line(linked)}."]
+    if unstarted:
+        lines += ["", f"Not started: {unstarted_line(unstarted)}."]
     return "\n".join(lines) + "\n"
 
 
@@ -95,6 +100,15 @@ def unended_line(names: list[str], shown: int = 8) -> str:
     return (f"job{'s' if len(names) > 1 else ''} {listed} wrote no status.json (a job writes it when it ends) and "
             f"{'are' if len(names) > 1 else 'is'} not in the report: still running - report the sweep again when it "
             "is over - or killed (finish the sweep with its command and resume_sweep=true)")
+
+
+def unstarted_line(jobs: list[str], shown: int = 8) -> str:
+    """What the report says of the jobs the sweep's multirun.yaml lists that have no directory yet
+    (:func:`jobs_not_started`; ``3 (optimizer=momentum)`` each)."""
+    listed = ", ".join(jobs[:shown]) + (f" and {len(jobs) - shown} more" if len(jobs) > shown else "")
+    return (f"job{'s' if len(jobs) > 1 else ''} {listed} of the sweep's multirun.yaml "
+            f"{'have' if len(jobs) > 1 else 'has'} not started: the sweep still runs - report it again when it is "
+            "over - or was killed or stopped before (finish it with its command and resume_sweep=true)")
 
 
 def linked_line(links: list[str]) -> str:
@@ -195,6 +209,8 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
     linked = [f"{link.relative_to(sweep_dir).as_posix()} -> {link.resolve()}" for link in linked_job_dirs(sweep_dir)]
     if linked:
         warn(f"{sweep_dir}: {linked_line(linked)}")
+    if unstarted := jobs_not_started(sweep_dir):
+        warn(f"{sweep_dir}: {unstarted_line(unstarted)}")
     without_curves = jobs_without_curves(jobs)
     for job in without_curves:
         warn(f"{job.path} ({job.status}) left no curves - "
@@ -240,7 +256,8 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
                 report.wrote_new_event_files()
             summary = report.path / "summary.md"
             write_text_atomically(summary, summary_markdown(jobs, keys, experiment, metric,
-                                                             [name.split('_', 1)[0] for name in unended], linked))
+                                                             [name.split('_', 1)[0] for name in unended], linked,
+                                                             unstarted))
             note_written(summary)
             written["summary"] = summary
             for stale in report.stale():

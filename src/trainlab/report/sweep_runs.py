@@ -218,6 +218,38 @@ def jobs_without_status(sweep_dir: str | Path) -> list[Path]:
     return [job for job in sweep_job_dirs(Path(sweep_dir)) if not (job / STATUS_FILE).is_file()]
 
 
+def jobs_not_started(sweep_dir: str | Path) -> list[str]:
+    """The jobs of a grid sweep (Hydra's basic sweeper) that its ``multirun.yaml`` lists but that have no directory
+    yet - the sweep still runs, or was killed or stopped before them -, each as ``<n> (<swept values>)``: the report
+    of ``optimizer=sgd,adam,momentum`` killed during job 1 named momentum nowhere. [] where that cannot be told: a
+    search (its trials are drawn as it goes), no readable ``multirun.yaml`` (its jobs are all the report has), or job
+    directories not named ``<n>_...`` (a ``hydra.sweep.subdir`` without the job's number)."""
+    import yaml
+    from hydra.errors import HydraException
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from trainlab.config_keys import override_key, override_lines
+    from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs
+    from trainlab.sweep.job_dirs import MULTIRUN_YAML, job_number
+
+    sweep_dir = Path(sweep_dir)
+    try:
+        recorded = OmegaConf.load(sweep_dir / MULTIRUN_YAML)
+        if OmegaConf.select(recorded, "hydra.sweeper._target_", default=None) != BASIC_SWEEPER:
+            return []
+        listed = basic_sweep_jobs(OmegaConf.select(recorded, "hydra.sweeper.params", default=None),
+                                  override_lines(OmegaConf.select(recorded, "hydra.overrides.task", default=None)))
+    except (OSError, yaml.YAMLError, OmegaConfBaseException, HydraException, TypeError, ValueError, AttributeError):
+        return []  # as recorded_sweep_keys: the report compares the jobs it finds
+    numbers = [job_number(job.relative_to(sweep_dir).parts[0]) for job in sweep_job_dirs(sweep_dir)]
+    if any(number >= 1 << 30 for number in numbers):
+        return []
+    keys = set(recorded_sweep_keys(sweep_dir))
+    return [f"{number} ({' '.join(line for line in overrides if override_key(line) in keys) or 'no overrides'})"
+            for number, overrides in enumerate(listed) if number not in numbers]
+
+
 def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | None]:
     """(jobs with their scalars, swept keys, recognised experiment) of ``sweep_dir``."""
     sweep_dir = Path(sweep_dir)
