@@ -240,3 +240,17 @@ def test_best_with_a_damaged_last_checkpoint_is_one_error_line_naming_it(finishe
         f"error: --ckpt best ({last}) is a damaged checkpoint: its entry {entry.filename} does not match the CRC it "
         "was written with (the file was changed or corrupted after it was saved); --ckpt takes a checkpoint that a "
         "trainlab run wrote (<run dir>/checkpoints/last.ckpt)\n")
+
+
+def test_an_invalid_value_in_the_runs_recorded_config_names_that_file(finished_run, tmp_path, capsys):
+    """A key added to (or a value edited in) the run's .hydra/config.yaml was refused as if typed on a command line -
+    ``error: model.net.frobnicate=3 is invalid; ...`` - without the file it is in."""
+    run = tmp_path / "run"
+    shutil.copytree(finished_run, run)
+    config = OmegaConf.load(run / ".hydra" / "config.yaml")
+    config.model.net.frobnicate = 3
+    OmegaConf.save(config, run / ".hydra" / "config.yaml")
+    assert main(["evaluate", str(run), "--split", "val"]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"error: {run / '.hydra' / 'config.yaml'}: model.net.frobnicate=3 is invalid; trainlab.models.mlp.MLP raised "
+        "TypeError")

@@ -217,9 +217,12 @@ def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
         cfg.data.eval_splits = splits
         if cfg.data.source == "auto" and status.get("data_source"):
             cfg.data.source = status["data_source"]
-    check_checkpoint(path, cfg, purpose="evaluate", name=f"--ckpt {ckpt}")
-    datamodule = instantiate_key(cfg, "data")
-    model = composed_model(cfg, factories=False)  # evaluation takes no step: the optimizer's module need not import
+    try:
+        check_checkpoint(path, cfg, purpose="evaluate", name=f"--ckpt {ckpt}")
+        datamodule = instantiate_key(cfg, "data")
+        model = composed_model(cfg, factories=False)  # evaluation takes no step: the optimizer's module need not import
+    except ConfigError as error:  # a value of the run's recorded config (edited, or of another trainlab): its file
+        raise ConfigError(f"{run_dir / '.hydra' / 'config.yaml'}: {error}") from error
     load_weights(model, path)
     accelerator = cfg.trainer.get("accelerator", "cpu")
     if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
