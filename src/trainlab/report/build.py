@@ -96,8 +96,7 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
 def unended_line(names: list[str], shown: int = 8) -> str:
     """What the report says of the jobs without a status.json (:func:`jobs_without_status`): neither in the table nor
     in the figures, and why."""
-    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
-    return (f"job{'s' if len(names) > 1 else ''} {listed} wrote no status.json (a job writes it when it ends) and "
+    return (f"{jobs_named(names, shown)} wrote no status.json (a job writes it when it ends) and "
             f"{'are' if len(names) > 1 else 'is'} not in the report: still running - report the sweep again when it "
             "is over - or killed (finish the sweep with its command and resume_sweep=true)")
 
@@ -105,8 +104,7 @@ def unended_line(names: list[str], shown: int = 8) -> str:
 def unstarted_line(jobs: list[str], shown: int = 8) -> str:
     """What the report says of the jobs the sweep's multirun.yaml lists that have no directory yet
     (:func:`jobs_not_started`; ``3 (optimizer=momentum)`` each)."""
-    listed = ", ".join(jobs[:shown]) + (f" and {len(jobs) - shown} more" if len(jobs) > shown else "")
-    return (f"job{'s' if len(jobs) > 1 else ''} {listed} of the sweep's multirun.yaml "
+    return (f"{jobs_named(jobs, shown)} of the sweep's multirun.yaml "
             f"{'have' if len(jobs) > 1 else 'has'} not started: the sweep still runs - report it again when it is "
             "over - or was killed or stopped before (finish it with its command and resume_sweep=true)")
 
@@ -127,9 +125,13 @@ def jobs_by_status(jobs: list[JobRun], shown: int = 8) -> str:
     groups: dict[str, list[str]] = {}
     for job in jobs:
         groups.setdefault(job.status, []).append(job.short_name)
-    return "; ".join(f"job{'s' if len(names) > 1 else ''} {', '.join(names[:shown])}"
-                     f"{f' and {len(names) - shown} more' if len(names) > shown else ''}: {status}"
-                     for status, names in groups.items())
+    return "; ".join(f"{jobs_named(names, shown)}: {status}" for status, names in groups.items())
+
+
+def jobs_named(names: list[str], shown: int = 8) -> str:
+    """``job 3``, ``jobs 0, 1``, ``jobs 0, 1, ... 7 and 4 more``: the first ``shown`` of the jobs ``names``."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"job{'s' if len(names) > 1 else ''} {', '.join(names[:shown])}{more}"
 
 
 def no_curves_reason(jobs: list[JobRun]) -> str:
