@@ -133,6 +133,18 @@ def test_batches_go_to_the_launcher_whole_with_job_number_equal_to_trial_number(
         assert trial.user_attrs["outcome"] == "completed" and trial.user_attrs["worker"] == this_worker()
 
 
+@pytest.mark.slow  # ~3 s on 2 cores with warm imports (make test-slow; the default run stays short)
+def test_the_study_names_its_objective_after_the_optimized_metric_for_optuna_dashboard(tmp_path):
+    """optuna-dashboard and ``trials_dataframe`` label the objective with the study's metric name: ``val/loss``,
+    not "Objective 0" / ``value``; the name is recorded once, by the search that creates the study."""
+    search = make_search(tmp_path / "s", "hydra.sweeper.n_trials=1", "optimized_metric=val/loss",
+                         "hydra.sweeper.direction=minimize", "objective_on_failure=1e9")
+    run_search(search)
+    study = load(tmp_path / "s")
+    assert study.metric_names == ["val/loss"]
+    assert "value_val/loss" in study.trials_dataframe().columns
+
+
 SAMPLERS = {"random": {"_target_": "optuna.samplers.RandomSampler"},
             "tpe": {"_target_": "optuna.samplers.TPESampler", "n_startup_trials": 2, "constant_liar": True}}
 

@@ -59,6 +59,7 @@ from trainlab.models.metric_names import natural_direction
 from trainlab.run_status import STATUS_FILE
 from trainlab.search import results_at_once
 from trainlab.search.batch_size import AUTO, BatchSize, batch_size, parse_n_jobs
+from trainlab.search.objective_name import name_objective
 from trainlab.search.results import RESULTS_FILE, best_trial, unstarted_note, unstarted_trials, write_results
 from trainlab.search.results import results as study_results
 from trainlab.search.sampler_factory import SamplerSpec, sampler_spec
@@ -337,6 +338,7 @@ class OptunaSearch:
                 study = optuna.load_study(storage=storage.storage, study_name=self.study_name, sampler=sampler)
         if self.created_study:
             record_sampler(study, sampler_used)
+            name_objective(study, self.config.get("optimized_metric"))
         elif (warning := another_sampler_warning(study, sampler_used, storage.description)) is not None:
             self.warnings.append(warning)
         if study.direction.name.lower() != self.direction:
