@@ -26,6 +26,7 @@ from trainlab.report.sweep_runs import (
     JobRun,
     jobs_not_started,
     jobs_without_status,
+    link_named,
     load_sweep,
     optimized_metric,
     sampler_choice,
@@ -208,7 +209,7 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
     unended = [job.relative_to(sweep_dir).as_posix() for job in jobs_without_status(sweep_dir)]
     if unended:
         warn(f"{sweep_dir}: {unended_line(unended)}")
-    linked = [f"{link.relative_to(sweep_dir).as_posix()} -> {link.resolve()}" for link in linked_job_dirs(sweep_dir)]
+    linked = [link_named(sweep_dir, link) for link in linked_job_dirs(sweep_dir)]
     if linked:
         warn(f"{sweep_dir}: {linked_line(linked)}")
     if unstarted := jobs_not_started(sweep_dir):

@@ -15,7 +15,7 @@ from trainlab.logger_dirs import CSV_FILE, EVENT_FILES, logger_dirs
 from trainlab.printed_trainlab import trainlab_command
 from trainlab.recorded_yaml import read_recorded_mapping
 from trainlab.run_status import STATUS_FILE
-from trainlab.sweep.job_dirs import sweep_job_dirs
+from trainlab.sweep.job_dirs import linked_job_dirs, sweep_holding, sweep_job_dirs
 from trainlab.sweep.summary import collect_jobs, swept_keys
 from trainlab.sweep.summary_callback import recorded_sweep_keys
 
@@ -250,6 +250,30 @@ def jobs_not_started(sweep_dir: str | Path) -> list[str]:
             for number, overrides in enumerate(listed) if number not in numbers]
 
 
+def link_named(sweep_dir: Path, link: Path) -> str:
+    """``1_optimizer=adam -> /data/x``: a symbolic link of ``sweep_dir`` as the report names it, the link relative to
+    the sweep, its target absolute."""
+    return f"{link.relative_to(sweep_dir).as_posix()} -> {link.resolve()}"
+
+
+def only_links_refusal(sweep_dir: Path, links: list[Path]) -> str:
+    """Why ``sweep_dir``, whose every job is a symbolic link to a job directory outside it (``links``), has no
+    report, and what to do: report the sweep(s) the links lead into, or copy the jobs in. It said "holds no job with
+    a status.json: is it a trainlab multirun directory?" of a directory holding linked jobs that had one."""
+    one = len(links) == 1
+    named = ", ".join(link_named(sweep_dir, link) for link in links[:4])
+    named += f" and {len(links) - 4} more" if len(links) > 4 else ""
+    sweeps = list(dict.fromkeys(sweep for link in links if (sweep := sweep_holding(link.resolve())) is not None))
+    where = (f"report the sweep{'s' if len(sweeps) > 1 else ''} {'they lead' if not one else 'it leads'} into ("
+             + ", ".join(trainlab_command("report", sweep) for sweep in sweeps) + "), or " if sweeps else "")
+    link, target = shlex.quote(str(links[0])), shlex.quote(str(links[0].resolve()))
+    return (f"{sweep_dir} holds no job of its own, only {'a symbolic link' if one else 'symbolic links'} to "
+            f"{'a job directory' if one else 'job directories'} outside it ({named}), which report does not read "
+            f"(a sweep's jobs are not read through links: one may lead to another sweep's job); nothing was written. "
+            f"allowed: {where}a copy of each job in place of its link to report {'it' if one else 'them'} here "
+            f"({'' if one else 'e.g. '}rm {link} && cp -r {target} {link})")
+
+
 def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | None]:
     """(jobs with their scalars, swept keys, recognised experiment) of ``sweep_dir``."""
     sweep_dir = Path(sweep_dir)
@@ -279,6 +303,8 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
                 f"(a job writes it when it ends): still running - run {trainlab_command('report')} again when the "
                 f"sweep is over, or follow it live with: tensorboard --logdir {shlex.quote(str(sweep_dir))} - or "
                 "stopped without one (killed): finish it with its command and resume_sweep=true")
+        if links := linked_job_dirs(sweep_dir):
+            raise FileNotFoundError(only_links_refusal(sweep_dir, links))
         raise FileNotFoundError(f"{sweep_dir} holds no job with a status.json: is it a trainlab multirun directory?")
     keys = swept_keys(statuses, always=recorded_sweep_keys(sweep_dir))  # summary.csv's columns
     jobs = []

@@ -53,6 +53,13 @@ def linked_job_dirs(sweep_dir: Path) -> list[Path]:
             if (target := link.resolve()) != inside and inside not in target.parents and is_job_dir(target)]
 
 
+def sweep_holding(job_dir: Path) -> Path | None:
+    """The sweep directory ``job_dir`` is a job of: its nearest folder above holding ``multirun.yaml`` (a job's
+    directory may lie deeper than the sweep's top, see :func:`sweep_job_dirs`); None where no folder above holds
+    one (a single run's directory, or a job moved out of its sweep)."""
+    return next((folder for folder in job_dir.parents if (folder / MULTIRUN_YAML).is_file()), None)
+
+
 def visit_sweep(sweep_dir: Path) -> tuple[list[Path], list[Path]]:
     """(the job directories of ``sweep_dir`` in job order, the symbolic links to directories met on the way)."""
     found: list[Path] = []
