@@ -24,6 +24,7 @@ from trainlab.report import figures
 from trainlab.report.output_dir import ReportDir
 from trainlab.report.sweep_runs import (
     JobRun,
+    broken_line,
     jobs_not_started,
     jobs_without_status,
     link_named,
@@ -32,7 +33,7 @@ from trainlab.report.sweep_runs import (
     sampler_choice,
     search_minimizes,
 )
-from trainlab.sweep.job_dirs import linked_job_dirs
+from trainlab.sweep.job_dirs import broken_links, linked_job_dirs
 
 FIGURES = {  # experiment option -> (figure function, file name, title)
     "compare_optimizers": (figures.loss_curves, "optimizers_loss", "B: optimizers on MNIST (5-layer net, He init)"),
@@ -50,14 +51,16 @@ SUMMARY_METRICS = ("train/loss", "val/acc", "val/acc_best", "test/acc", "eval/tr
 
 
 def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None, metric: str | None = None,
-                     unended: list[str] = (), linked: list[str] = (), unstarted: list[str] = ()) -> str:
+                     unended: list[str] = (), linked: list[str] = (), unstarted: list[str] = (),
+                     broken: list[str] = ()) -> str:
     """One row per job; the objective (``metric``, the sweep's ``optimized_metric``) and that metric too when the
     completed jobs returned one (a search that minimised val/loss showed neither; a comparison's diverged jobs,
     which recorded ``objective_on_failure`` before comparisons returned no objective, add no column). ``unended``:
     the numbers of the jobs without a status.json (running or killed), counted and named below the table, as is
     each job's ``logs_note`` (a cut-off last row of its metrics.csv left out, or why the file cannot be read).
     ``linked``: what :func:`linked_line` says of the links to jobs outside the sweep, which the report leaves out;
-    ``unstarted``: the jobs its multirun.yaml lists that have not started (:func:`jobs_not_started`)."""
+    ``unstarted``: the jobs its multirun.yaml lists that have not started (:func:`jobs_not_started`); ``broken``:
+    ``name -> target`` of each symbolic link in it to nothing (:func:`~trainlab.report.sweep_runs.broken_line`)."""
     named = [*SUMMARY_METRICS, *([metric] if metric and metric not in SUMMARY_METRICS else [])]
     metrics = [m for m in named if any(m in job.metrics for job in jobs)]
     objective = any(job.objective is not None and job.status == "completed" for job in jobs)
@@ -69,7 +72,8 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
                          for s in ("completed", "diverged", "failed", "interrupted"))
              + (f"; {len(unended)} not ended" if unended else "")
              + (f"; {len(linked)} left out (a link)" if linked else "")
-             + (f"; {len(unstarted)} not started" if unstarted else ""), "",
+             + (f"; {len(unstarted)} not started" if unstarted else "")
+             + (f"; {len(broken)} broken link{'s' if len(broken) > 1 else ''}" if broken else ""), "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for job in jobs:
         cells = [job.short_name, *(job.params.get(k, "") for k in keys), job.status]
@@ -91,6 +95,8 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
         lines += ["", f"Left out: {linked_line(linked)}."]
     if unstarted:
         lines += ["", f"Not started: {unstarted_line(unstarted)}."]
+    if broken:
+        lines += ["", f"Broken links: {broken_line(broken)}."]
     return "\n".join(lines) + "\n"
 
 
@@ -212,6 +218,9 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
     linked = [link_named(sweep_dir, link) for link in linked_job_dirs(sweep_dir)]
     if linked:
         warn(f"{sweep_dir}: {linked_line(linked)}")
+    broken = [link_named(sweep_dir, link) for link in broken_links(sweep_dir)]
+    if broken:
+        warn(f"{sweep_dir}: {broken_line(broken)}")
     if unstarted := jobs_not_started(sweep_dir):
         warn(f"{sweep_dir}: {unstarted_line(unstarted)}")
     without_curves = jobs_without_curves(jobs)
@@ -260,7 +269,7 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
             summary = report.path / "summary.md"
             write_text_atomically(summary, summary_markdown(jobs, keys, experiment, metric,
                                                              [name.split('_', 1)[0] for name in unended], linked,
-                                                             unstarted))
+                                                             unstarted, broken))
             note_written(summary)
             written["summary"] = summary
             for stale in report.stale():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from trainlab.logger_dirs import CSV_FILE, EVENT_FILES, logger_dirs
 from trainlab.printed_trainlab import trainlab_command
 from trainlab.recorded_yaml import read_recorded_mapping
 from trainlab.run_status import STATUS_FILE
-from trainlab.sweep.job_dirs import linked_job_dirs, sweep_holding, sweep_job_dirs
+from trainlab.sweep.job_dirs import broken_links, linked_job_dirs, sweep_holding, sweep_job_dirs
 from trainlab.sweep.summary import collect_jobs, swept_keys
 from trainlab.sweep.summary_callback import recorded_sweep_keys
 
@@ -242,7 +243,8 @@ def jobs_not_started(sweep_dir: str | Path) -> list[str]:
                                   override_lines(OmegaConf.select(recorded, "hydra.overrides.task", default=None)))
     except (OSError, yaml.YAMLError, OmegaConfBaseException, HydraException, TypeError, ValueError, AttributeError):
         return []  # as recorded_sweep_keys: the report compares the jobs it finds
-    numbers = [job_number(job.relative_to(sweep_dir).parts[0]) for job in sweep_job_dirs(sweep_dir)]
+    numbers = [job_number(job.relative_to(sweep_dir).parts[0])
+               for job in [*sweep_job_dirs(sweep_dir), *broken_links(sweep_dir)]]  # a broken link: its own note
     if any(number >= 1 << 30 for number in numbers):
         return []
     keys = set(recorded_sweep_keys(sweep_dir))
@@ -252,8 +254,19 @@ def jobs_not_started(sweep_dir: str | Path) -> list[str]:
 
 def link_named(sweep_dir: Path, link: Path) -> str:
     """``1_optimizer=adam -> /data/x``: a symbolic link of ``sweep_dir`` as the report names it, the link relative to
-    the sweep, its target absolute."""
-    return f"{link.relative_to(sweep_dir).as_posix()} -> {link.resolve()}"
+    the sweep, its target absolute (also where it does not exist, or loops)."""
+    return f"{link.relative_to(sweep_dir).as_posix()} -> {os.path.realpath(link)}"
+
+
+def broken_line(links: list[str]) -> str:
+    """What the report says of the symbolic links in the sweep whose target does not exist
+    (:func:`~trainlab.sweep.job_dirs.broken_links`; ``links``: ``name -> target`` of each): nothing is read through
+    them - a job moved out of the sweep, linked back and deleted was left out without a word - and what to do."""
+    one = len(links) == 1
+    return (f"{', '.join(links)} {'is a symbolic link' if one else 'are symbolic links'} to nothing (the target does "
+            f"not exist: deleted or moved); a job whose directory {'it was' if one else 'they were'} is not in the "
+            f"report: put {'its target' if one else 'their targets'} back to report {'it' if one else 'them'}, or "
+            f"remove the link{'' if one else 's'}")
 
 
 def only_links_refusal(sweep_dir: Path, links: list[Path]) -> str:
@@ -303,8 +316,12 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
                 f"(a job writes it when it ends): still running - run {trainlab_command('report')} again when the "
                 f"sweep is over, or follow it live with: tensorboard --logdir {shlex.quote(str(sweep_dir))} - or "
                 "stopped without one (killed): finish it with its command and resume_sweep=true")
+        broken = [link_named(sweep_dir, link) for link in broken_links(sweep_dir)]
+        also = f"; {broken_line(broken)}" if broken else ""
         if links := linked_job_dirs(sweep_dir):
-            raise FileNotFoundError(only_links_refusal(sweep_dir, links))
+            raise FileNotFoundError(only_links_refusal(sweep_dir, links) + also)
+        if broken:
+            raise FileNotFoundError(f"{sweep_dir} holds no job with a status.json: {broken_line(broken)}")
         raise FileNotFoundError(f"{sweep_dir} holds no job with a status.json: is it a trainlab multirun directory?")
     keys = swept_keys(statuses, always=recorded_sweep_keys(sweep_dir))  # summary.csv's columns
     jobs = []

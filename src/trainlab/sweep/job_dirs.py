@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,8 @@ def sweep_job_dirs(sweep_dir: Path) -> list[Path]:
     as Hydra joins the overrides as they are). A job directory holds ``.hydra/`` or a run's artifacts; a report's
     directory (:func:`is_report_dir`) is none, whatever its name. A symbolic link is never followed: one back into
     the sweep (``latest`` -> the sweep) would loop, one to a job (``best`` -> ``3_...``) count it twice, one to
-    another sweep's job add that job to this sweep's summary and resume; :func:`linked_job_dirs` names them."""
+    another sweep's job add that job to this sweep's summary and resume; :func:`linked_job_dirs` names them, and
+    :func:`broken_links` those whose target does not exist."""
     return visit_sweep(sweep_dir)[0]
 
 
@@ -49,8 +51,16 @@ def linked_job_dirs(sweep_dir: Path) -> list[Path]:
     job. The report names them rather than comparing fewer jobs without a word; a link to a directory inside the
     sweep (``best`` -> one of its jobs, ``latest`` -> the sweep) is no job of its own."""
     inside = sweep_dir.resolve()
-    return [link for link in visit_sweep(sweep_dir)[1]
-            if (target := link.resolve()) != inside and inside not in target.parents and is_job_dir(target)]
+    return [link for link in visit_sweep(sweep_dir)[1] if link.exists()
+            and (target := link.resolve()) != inside and inside not in target.parents and is_job_dir(target)]
+
+
+def broken_links(sweep_dir: Path) -> list[Path]:
+    """The symbolic links in ``sweep_dir`` (where :func:`sweep_job_dirs` looks) whose target does not exist (or
+    loops): a job moved out of the sweep, linked back, then deleted. No job is read through them - the summary, the
+    report and a resume left such a job out without a word, and the job a new or resumed sweep would write there
+    could not make its directory (Hydra's ``FileExistsError``)."""
+    return [link for link in visit_sweep(sweep_dir)[1] if not link.exists()]
 
 
 def sweep_holding(job_dir: Path) -> Path | None:
@@ -61,14 +71,15 @@ def sweep_holding(job_dir: Path) -> Path | None:
 
 
 def visit_sweep(sweep_dir: Path) -> tuple[list[Path], list[Path]]:
-    """(the job directories of ``sweep_dir`` in job order, the symbolic links to directories met on the way)."""
+    """(the job directories of ``sweep_dir`` in job order, the symbolic links met on the way that lead to a directory
+    or to nothing - a link to a file is no job's)."""
     found: list[Path] = []
     links: list[Path] = []
 
     def visit(directory: Path) -> None:
         for child in sorted(directory.iterdir()):
             if child.is_symlink():
-                if child.is_dir():
+                if child.is_dir() or not child.exists():
                     links.append(child)
                 continue
             if not child.is_dir() or child.name in NOT_JOB_DIRS or is_report_dir(child):
@@ -123,9 +134,31 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoin
             "multirun would write its jobs, multirun.yaml, summary and HPARAMS experiment into that run; nothing was "
             "written. allowed: a new hydra.sweep.dir, or, to go on training that run, ckpt_path=last hydra.mode=RUN "
             f"{shell_override('hydra.run.dir', sweep_dir)} with that run's overrides (its .hydra/overrides.yaml)")
+    check_no_broken_job_links(sweep_dir)
     if not (resume_sweep or resuming_checkpoints):
         check_no_runs_in_jobs(sweep_dir)
     check_no_files_overwritten(sweep_dir, resumed=resume_sweep or resuming_checkpoints)
+
+
+def check_no_broken_job_links(sweep_dir: Path) -> None:
+    """Refuse a multirun into ``sweep_dir`` where a job's directory (``<n>_...``, as Hydra's default subdir names
+    them) is a symbolic link whose target does not exist (:func:`broken_links`): a resumed sweep's job ``n`` ended in
+    a ``FileExistsError`` traceback from Hydra's mkdir, after the jobs before it had run. Other broken links
+    (``latest`` -> a deleted sweep) are no job's and left alone."""
+    broken = [link for link in broken_links(sweep_dir) if job_number(link.relative_to(sweep_dir).parts[0]) < 1 << 30]
+    if not broken:
+        return
+    one = len(broken) == 1
+    named = ", ".join(f"{link.relative_to(sweep_dir).as_posix()} -> {os.path.realpath(link)}" for link in broken[:3])
+    named += f" and {len(broken) - 3} more" if len(broken) > 3 else ""
+    removed = " ".join(shlex.quote(str(link)) for link in broken)
+    raise RunDirInUseError(
+        f"hydra.sweep.dir={sweep_dir} holds {'a job directory' if one else 'job directories'} that "
+        f"{'is a symbolic link' if one else 'are symbolic links'} to nothing ({named}: deleted or moved); the "
+        f"sweep's job there could not make its directory, and its summary and report leave "
+        f"{'that job' if one else 'those jobs'} out; nothing was written. allowed: the "
+        f"target{'' if one else 's'} put back, or the link{'' if one else 's'} removed to run "
+        f"{'that job' if one else 'those jobs'} anew (rm {removed}), or a new hydra.sweep.dir")
 
 
 def check_no_runs_in_jobs(sweep_dir: Path) -> None:
