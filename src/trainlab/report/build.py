@@ -205,12 +205,15 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
     removed, ``warn`` one per job the figures leave out (:func:`jobs_without_curves`), or one line saying why there
     is no figure when no job left curves (a figure would be empty axes; summary.md is written all the same, and the
     command's status stays 0, as when some jobs left none); a directory holding anything else where the report
-    writes is refused before anything is written (:mod:`trainlab.report.output_dir`)."""
+    writes is refused before anything is written (:mod:`trainlab.report.output_dir`). ``sweep_dir`` and ``out`` may
+    begin with ``~`` (the home directory)."""
     import matplotlib.pyplot as plt
     from torch.utils.tensorboard import SummaryWriter
 
-    sweep_dir = Path(sweep_dir).absolute()  # every path the report says is absolute, as the commands' (README)
-    out = Path(out).absolute() if out is not None else None
+    # every path the report says is absolute, as the commands' (README); a leading ``~`` is the home directory, as
+    # the shell makes it of a word of its own - not of ``--out=~/figs``, which wrote the report into ``./~/figs``
+    sweep_dir = Path(sweep_dir).expanduser().absolute()
+    out = Path(out).expanduser().absolute() if out is not None else None
     jobs, keys, experiment = load_sweep(sweep_dir)
     unended = [job.relative_to(sweep_dir).as_posix() for job in jobs_without_status(sweep_dir)]
     if unended:
