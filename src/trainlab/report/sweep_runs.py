@@ -291,8 +291,11 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
     """(jobs with their scalars, swept keys, recognised experiment) of ``sweep_dir``."""
     sweep_dir = Path(sweep_dir)
     if not sweep_dir.is_dir():
-        raise FileNotFoundError(f"{sweep_dir} is a file, not a sweep directory" if sweep_dir.exists() else
-                                f"sweep directory {sweep_dir} does not exist")
+        if not sweep_dir.exists():
+            raise FileNotFoundError(f"sweep directory {sweep_dir} does not exist")
+        sweep = sweep_holding(sweep_dir)  # multirun.yaml or summary.csv, tab-completed one name too far
+        raise FileNotFoundError(f"{sweep_dir} is a file, not a sweep directory" + (
+            f" (a file of the sweep {sweep}: {trainlab_command('report', sweep)})" if sweep is not None else ""))
     statuses = collect_jobs(sweep_dir)
     if not statuses and (sweep_dir / "status.json").is_file():
         parent = sweep_dir.parent
