@@ -252,6 +252,19 @@ def jobs_not_started(sweep_dir: str | Path) -> list[str]:
             for number, overrides in enumerate(listed) if number not in numbers]
 
 
+def not_started_refusal(sweep_dir: Path) -> str:
+    """Why a sweep whose ``multirun.yaml`` is there but no job's directory yet has no report: it is starting (Hydra
+    writes the record before the first job), or it was stopped or killed before its first job; the jobs its record
+    lists are named where it tells them (:func:`jobs_not_started`). It said "holds no job with a status.json: is it
+    a trainlab multirun directory?" of a sweep started a moment before."""
+    listed = jobs_not_started(sweep_dir)
+    named = ", ".join(listed[:4]) + (f" and {len(listed) - 4} more" if len(listed) > 4 else "")
+    return (f"{sweep_dir} is a sweep none of whose jobs has started (no job directory yet"
+            + (f"; its multirun.yaml lists job{'s' if len(listed) > 1 else ''} {named}" if listed else "")
+            + f"): it is starting - run {trainlab_command('report')} again when it is over - or was stopped or "
+            "killed before its first job (finish it with its command and resume_sweep=true)")
+
+
 def link_named(sweep_dir: Path, link: Path) -> str:
     """``1_optimizer=adam -> /data/x``: a symbolic link of ``sweep_dir`` as the report names it, the link relative to
     the sweep, its target absolute (also where it does not exist, or loops)."""
@@ -325,6 +338,12 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
             raise FileNotFoundError(only_links_refusal(sweep_dir, links) + also)
         if broken:
             raise FileNotFoundError(f"{sweep_dir} holds no job with a status.json: {broken_line(broken)}")
+        if (sweep_dir / "multirun.yaml").is_file():
+            raise FileNotFoundError(not_started_refusal(sweep_dir))
+        if not any(sweep_dir.iterdir()):
+            raise FileNotFoundError(
+                f"{sweep_dir} holds no job with a status.json: it is empty; report compares the jobs of a sweep, the "
+                "hydra.sweep.dir of a `train.py -m` run (outputs/multiruns/<date>_<time> by default)")
         raise FileNotFoundError(f"{sweep_dir} holds no job with a status.json: is it a trainlab multirun directory?")
     keys = swept_keys(statuses, always=recorded_sweep_keys(sweep_dir))  # summary.csv's columns
     jobs = []
