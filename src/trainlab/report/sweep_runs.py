@@ -15,8 +15,9 @@ from trainlab.errors import RecordedFileError
 from trainlab.logger_dirs import CSV_FILE, EVENT_FILES, logger_dirs
 from trainlab.printed_trainlab import trainlab_command
 from trainlab.recorded_yaml import read_recorded_mapping
+from trainlab.report.output_dir import RECORD, default_report_dir, read_record
 from trainlab.run_status import STATUS_FILE
-from trainlab.sweep.job_dirs import broken_links, linked_job_dirs, sweep_holding, sweep_job_dirs
+from trainlab.sweep.job_dirs import broken_links, is_report_dir, linked_job_dirs, sweep_holding, sweep_job_dirs
 from trainlab.sweep.summary import collect_jobs, swept_keys
 from trainlab.sweep.summary_callback import recorded_sweep_keys
 
@@ -252,6 +253,18 @@ def jobs_not_started(sweep_dir: str | Path) -> list[str]:
             for number, overrides in enumerate(listed) if number not in numbers]
 
 
+def report_dir_refusal(report_dir: Path) -> str:
+    """Why a report's own directory (``<sweep>/report``, tab-completed one name too far, or an ``--out`` directory)
+    has no report, and the command that writes it anew: of the sweep its record names, or - that sweep moved - the
+    sweep above it; with ``--out`` where it is not the sweep's default. It said "... holds no job with a
+    status.json: is it a trainlab multirun directory?"."""
+    recorded = Path(str((read_record(report_dir) or {})["sweep"]))  # is_report_dir: a record is there
+    sweep = recorded if recorded.is_dir() else sweep_holding(report_dir) or recorded
+    out = [] if report_dir == default_report_dir(sweep) else ["--out", report_dir]
+    return (f"{report_dir} is a report's directory (its {RECORD} records the report of {recorded}), not a sweep: "
+            f"report reads a sweep's jobs; {trainlab_command('report', sweep, *out)} writes that report anew")
+
+
 def not_started_refusal(sweep_dir: Path) -> str:
     """Why a sweep whose ``multirun.yaml`` is there but no job's directory yet has no report: it is starting (Hydra
     writes the record before the first job), or it was stopped or killed before its first job; the jobs its record
@@ -324,6 +337,8 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
             f"{sweep_dir} holds {len(sweeps)} sweep{'s' if len(sweeps) > 1 else ''} ({named}"
             f"{', ...' if len(sweeps) > 4 else ''}), not the jobs of one: report compares the jobs of one sweep, e.g. "
             f"{trainlab_command('report', sweeps[0])}")
+    if not statuses and is_report_dir(sweep_dir):
+        raise FileNotFoundError(report_dir_refusal(sweep_dir))
     if not statuses:
         started = len(sweep_job_dirs(sweep_dir)) if (sweep_dir / "multirun.yaml").is_file() else 0
         if started:
