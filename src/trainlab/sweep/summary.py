@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 from collections.abc import Collection
 from pathlib import Path
@@ -22,7 +23,9 @@ from hydra.errors import OverrideParseException
 
 from trainlab.atomic_files import write_text_atomically
 from trainlab.run_status import read_status
-from trainlab.sweep.job_dirs import sweep_job_dirs
+from trainlab.sweep.job_dirs import linked_job_dirs, sweep_job_dirs
+
+log = logging.getLogger(__name__)
 
 SUMMARY_FILE, RANKING_FILE = "summary.csv", "ranking.csv"
 # How a job was started or what it returns, not what it trains: a resumed sweep's re-run jobs carry
@@ -96,6 +99,17 @@ def as_csv(header: list[str], table: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
+def linked_note(sweep_dir: Path, links: list[Path]) -> str:
+    """What the summary says of the job directories of ``sweep_dir`` that are symbolic links to jobs outside it
+    (:func:`~trainlab.sweep.job_dirs.linked_job_dirs`): no row, why, and how to have one."""
+    one = len(links) == 1
+    named = ", ".join(f"{link.relative_to(sweep_dir).as_posix()} -> {os.path.realpath(link)}" for link in links)
+    return (f"{sweep_dir / SUMMARY_FILE} leaves out {named}: {'a symbolic link' if one else 'symbolic links'} to "
+            f"{'a job directory' if one else 'job directories'} outside the sweep, whose jobs are not read through "
+            f"links (one may lead to another sweep's job); move {'it' if one else 'them'} into the sweep to have "
+            f"{'its row' if one else 'their rows'} there")
+
+
 def write_summary(sweep_dir: str | os.PathLike, direction: str = "maximize",
                   always: Collection[str] = (), metric: str | None = None) -> list[dict[str, Any]]:
     """Write summary.csv (and ranking.csv when completed jobs returned objectives, best first for ``direction``);
@@ -104,7 +118,9 @@ def write_summary(sweep_dir: str | os.PathLike, direction: str = "maximize",
     whatever their values (:func:`swept_keys`). ``metric``: the sweep's ``optimized_metric`` - a completed job
     that recorded no objective (run before ``optimized_metric`` named a metric, then skipped by
     ``resume_sweep=true``, which returned its recorded value of ``metric``) shows that value, as the sweeper got
-    it."""
+    it. A job directory that is a symbolic link to a job outside the sweep has no row (one may be another sweep's
+    job) and is named in a warning: ``resume_sweep=true`` said "completed before; skipping it" of such a job, whose
+    row the summary then left out without a word."""
     if direction not in ("maximize", "minimize"):
         raise ValueError(f"direction={direction!r}; allowed: maximize, minimize")
     sweep_dir = Path(sweep_dir)
@@ -114,6 +130,8 @@ def write_summary(sweep_dir: str | os.PathLike, direction: str = "maximize",
             job["objective"] = job["metrics"][metric]
     header, table = rows(jobs, always)
     write_text_atomically(sweep_dir / SUMMARY_FILE, as_csv(header, table))
+    if linked := linked_job_dirs(sweep_dir):
+        log.warning("%s", linked_note(sweep_dir, linked))
     if any(row["objective"] is not None and row["status"] == "completed" for row in table):
         sign = -1.0 if direction == "maximize" else 1.0
 
