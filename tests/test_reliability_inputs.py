@@ -945,6 +945,7 @@ def test_the_precision_lists_kept_for_the_early_check_are_the_installed_lightnin
 
 # ---- files a finished run or sweep recorded, damaged ------------------------------------------------------------
 DAMAGED = "not as trainlab wrote it; allowed: the file as the run wrote it (restore it), or move that job aside"
+RUN_FILE_DAMAGED = DAMAGED.replace("move that job aside", "train the run again")  # evaluate's: one run, no sweep
 DAMAGED_STATUS = [  # what status.json holds, what the one-line error says about it
     ('{"status": "compl', "is unreadable (Unterminated string starting at: line 1 column 12 (char 11))"),
     ("[]", "holds no run status (status='list'; a run's is one of completed, diverged, failed, interrupted)"),
@@ -1012,14 +1013,16 @@ def test_resume_sweep_over_a_damaged_status_json_is_refused_before_the_sweep_is_
 ], ids=["not-yaml", "list", "foreign"])
 def test_trainlab_evaluate_on_a_damaged_run_config_exits_2_in_one_line(trained_run, tmp_path, capsys, config_text,
                                                                        problem):
-    """It was a YAML ParserError or an OmegaConf ConfigAttributeError traceback."""
+    """It was a YAML ParserError or an OmegaConf ConfigAttributeError traceback. The advice is a single run's (no sweep
+    to move a job aside from): tests/test_evaluate_damaged_run_files.py."""
     run = tmp_path / "run"
     (run / ".hydra").mkdir(parents=True)
     (run / "checkpoints").mkdir()
     (run / "checkpoints" / "last.ckpt").write_bytes((trained_run / "checkpoints" / "last.ckpt").read_bytes())
     (run / ".hydra" / "config.yaml").write_text(config_text)
     assert trainlab_cli(["evaluate", str(run)]) == 2
-    assert capsys.readouterr().err.splitlines() == [f"error: {run / '.hydra' / 'config.yaml'} {problem}: {DAMAGED}"]
+    assert capsys.readouterr().err.splitlines() == [f"error: {run / '.hydra' / 'config.yaml'} {problem}: "
+                                                    f"{RUN_FILE_DAMAGED}"]
 
 
 def test_trainlab_evaluate_on_a_sweep_names_its_first_job_and_the_report(trained_run, tmp_path, capsys):

@@ -39,7 +39,7 @@ from trainlab.metric_values import metric_number
 from trainlab.models.metric_names import EVAL_METRIC_NAMES
 from trainlab.own_targets import OWN_TARGETS, foreign_targets
 from trainlab.printed_trainlab import trainlab_command
-from trainlab.recorded_yaml import DAMAGED, read_recorded_mapping
+from trainlab.recorded_yaml import RUN_FILE_DAMAGED, read_recorded_mapping
 from trainlab.run_status import STATUS_FILE, read_status
 
 
@@ -68,9 +68,9 @@ def run_config(run_dir: Path) -> DictConfig:
                             "again without that setting to evaluate it")
         raise UserError(f"{run_dir} has no .hydra/config.yaml: not the directory of a trainlab run "
                         "(outputs/runs/<run> or outputs/multiruns/<sweep>/<job>)")
-    cfg = OmegaConf.create(read_recorded_mapping(path))
+    cfg = OmegaConf.create(read_recorded_mapping(path, RUN_FILE_DAMAGED))
     if not isinstance(cfg.get("paths"), DictConfig) or cfg.get("data") is None or cfg.get("model") is None:
-        raise RecordedFileError(f"{path} is not a trainlab run's config (no paths, data or model): {DAMAGED}")
+        raise RecordedFileError(f"{path} is not a trainlab run's config (no paths, data or model): {RUN_FILE_DAMAGED}")
     with open_dict(cfg):
         cfg.paths.output_dir = str(run_dir)
         if "root_dir" in cfg.paths:  # as train.py sets it: TRAINLAB_ROOT, else the checkout
@@ -94,7 +94,7 @@ def recorded_data_dir(run_dir: Path) -> str | None:
 
 def wrote_checkpoints(run_dir: Path) -> bool:
     """Whether the run's config had a ``ModelCheckpoint`` callback (``callbacks=none`` has none)."""
-    callbacks = read_recorded_mapping(run_dir / ".hydra" / "config.yaml").get("callbacks") or {}
+    callbacks = read_recorded_mapping(run_dir / ".hydra" / "config.yaml", RUN_FILE_DAMAGED).get("callbacks") or {}
     return any(str(entry.get("_target_", "")).endswith(".ModelCheckpoint")
                for entry in callbacks.values() if isinstance(entry, dict))
 
@@ -188,7 +188,7 @@ def run_end_note(run_dir: str | os.PathLike, ckpt: str) -> str | None:
     run_dir = Path(run_dir)
     if ckpt != "last":
         return None
-    recorded = read_status(run_dir)
+    recorded = read_status(run_dir, RUN_FILE_DAMAGED)
     if recorded is None:
         if locked_by_another(run_dir):
             return (f"note: {run_dir} is still training (another process holds its directory's lock) and has not "
@@ -203,8 +203,9 @@ def run_end_note(run_dir: str | os.PathLike, ckpt: str) -> str | None:
 
 def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
              splits: Sequence[str] = ("val", "test")) -> dict[str, dict[str, float]]:
-    """``{split: {"loss": ..., "acc": ...}}`` of the checkpoint ``ckpt`` of the run in ``run_dir``."""
-    run_dir = Path(run_dir)
+    """``{split: {"loss": ..., "acc": ...}}`` of the checkpoint ``ckpt`` of the run in ``run_dir``; a file of the run
+    that is damaged or refused is named by its absolute path, as every path the commands print (README)."""
+    run_dir = Path(run_dir).absolute()
     splits = list(dict.fromkeys(splits))
     unknown = [split for split in splits if split not in EVAL_SPLITS]
     if unknown or not splits:
@@ -212,7 +213,7 @@ def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
     cfg = run_config(run_dir)
     check_own_model_and_data(cfg, run_dir)
     path = find_checkpoint(run_dir, ckpt)
-    status = read_status(run_dir) or {}
+    status = read_status(run_dir, RUN_FILE_DAMAGED) or {}
     with open_dict(cfg):
         cfg.data.eval_splits = splits
         if cfg.data.source == "auto" and status.get("data_source"):
@@ -222,7 +223,8 @@ def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
         datamodule = instantiate_key(cfg, "data")
         model = composed_model(cfg, factories=False)  # evaluation takes no step: the optimizer's module need not import
     except ConfigError as error:  # a value of the run's recorded config (edited, or of another trainlab): its file
-        raise ConfigError(f"{run_dir / '.hydra' / 'config.yaml'}: {error}") from error
+        raise ConfigError(f"{run_dir / '.hydra' / 'config.yaml'}: {error}; to evaluate the run, restore that file as "
+                          "the run wrote it, or train the run again") from error
     load_weights(model, path)
     accelerator = cfg.trainer.get("accelerator", "cpu")
     if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():

@@ -70,23 +70,24 @@ def status_line(status: str, metrics: dict[str, float]) -> str:
     return f"{status}; final metrics: " + ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items()))
 
 
-def read_status(job_dir: str | os.PathLike) -> dict[str, Any] | None:
-    """The job's status, or None when it has none (never started, or still running)."""
+def read_status(job_dir: str | os.PathLike, damaged: str = DAMAGED) -> dict[str, Any] | None:
+    """The job's status, or None when it has none (never started, or still running); a damaged file's error ends
+    with the advice ``damaged`` (:mod:`trainlab.recorded_yaml`)."""
     path = Path(job_dir) / STATUS_FILE
     if not path.is_file():
         return None
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise RecordedFileError(f"{path} is unreadable ({error}): {DAMAGED}") from error
+        raise RecordedFileError(f"{path} is unreadable ({error}): {damaged}") from error
     if not isinstance(payload, dict) or payload.get("status") not in STATUSES:
         found = payload.get("status") if isinstance(payload, dict) else type(payload).__name__
         raise RecordedFileError(f"{path} holds no run status (status={typed(found)}; a run's is one of "
-                                f"{', '.join(STATUSES)}): {DAMAGED}")
+                                f"{', '.join(STATUSES)}): {damaged}")
     try:
         payload["metrics"] = {k: float(v) for k, v in (payload.get("metrics") or {}).items()}
         if isinstance(payload.get("objective"), str):
             payload["objective"] = float(payload["objective"])
     except (AttributeError, TypeError, ValueError) as error:
-        raise RecordedFileError(f"{path} holds metrics that are not numbers ({error}): {DAMAGED}") from error
+        raise RecordedFileError(f"{path} holds metrics that are not numbers ({error}): {damaged}") from error
     return payload
