@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -184,17 +185,27 @@ def test_a_run_of_a_model_or_data_module_of_ones_own_is_one_line_naming_the_way_
 def test_a_diverged_runs_checkpoint_evaluates_with_a_note_that_its_nan_loss_is_its_weights(tmp_path, data_dir,
                                                                                            capsys):
     """A run whose loss turned NaN evaluated to a table of nan losses and nothing else; the heading echoed a typed
-    trailing slash (``run/, --ckpt last:``)."""
+    trailing slash (``run/, --ckpt last:``). The note is the one word on it: torchmetrics' UserWarning "Encountered
+    `nan` values in tensor" came beside it, and was the only word where the checkpoint was given by its path."""
     run_dir = tmp_path / "run"
     result = run_train_in_process(["optimizer=sgd", "optimizer.lr=1000", "debug=limit", f"hydra.run.dir={run_dir}"],
                                   tmp_path, data_dir)
     assert result.returncode == 3 and read_status(run_dir)["status"] == "diverged", result.stderr[-2000:]
-    assert main(["evaluate", f"{run_dir}/", "--split", "val"]) == 0
-    captured = capsys.readouterr()
-    assert captured.out.splitlines()[0] == f"{run_dir}, --ckpt last:"
-    assert "| val | nan |" in captured.out
-    assert (f"note: {run_dir} is recorded diverged in its status.json: its training loss became NaN/Inf, and "
-            "last.ckpt holds the weights of that step (a nan loss is theirs)") in captured.err
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.filterwarnings("always", category=UserWarning)  # each time, not once per location
+        assert main(["evaluate", f"{run_dir}/", "--split", "val"]) == 0
+        captured = capsys.readouterr()
+        assert captured.out.splitlines()[0] == f"{run_dir}, --ckpt last:"
+        assert "| val | nan |" in captured.out
+        assert captured.err == (f"note: {run_dir} is recorded diverged in its status.json: its training loss became "
+                                "NaN/Inf, and last.ckpt holds the weights of that step (a nan loss is theirs)\n")
+        last = run_dir / "checkpoints" / "last.ckpt"
+        assert main(["evaluate", str(run_dir), "--ckpt", str(last), "--split", "val", "test"]) == 0
+        captured = capsys.readouterr()
+        assert "| test | nan |" in captured.out
+        assert captured.err == (f"note: the loss on val, test is nan: {last} holds NaN/Inf weights (net.0.weight, "
+                                "net.0.bias and 8 more), a diverged run's - the nan is theirs, not the evaluation's\n")
+    assert [str(warning.message) for warning in shown] == []
 
 
 def test_an_interrupted_runs_last_checkpoint_is_said_to_be_where_it_stopped(finished_run, tmp_path, capsys):

@@ -26,7 +26,7 @@ from trainlab.process_exit import skip_final_garbage_collection
 
 def print_evaluation(run_dir: str, ckpt: str, splits: list[str]) -> int:
     from trainlab.errors import UserError
-    from trainlab.evaluate import evaluate, run_end_note
+    from trainlab.evaluate import evaluate, nan_loss_note, run_end_note
 
     try:
         results = evaluate(run_dir, ckpt, splits)
@@ -37,9 +37,9 @@ def print_evaluation(run_dir: str, ckpt: str, splits: list[str]) -> int:
     print(f"{Path(run_dir).absolute()}, --ckpt {ckpt}:\n\n| split | loss | acc |\n|---|---|---|")
     for split, values in results.items():
         print(f"| {split} | {values['loss']:.4f} | {values['acc']:.4f} |")
-    note = run_end_note(run_dir, ckpt)
-    if note:  # on stderr: stdout stays the table
-        print(note, file=sys.stderr)
+    for note in (run_end_note(run_dir, ckpt), nan_loss_note(run_dir, ckpt, results)):
+        if note:  # on stderr: stdout stays the table
+            print(note, file=sys.stderr)
     return 0
 
 

@@ -14,13 +14,17 @@ A file that is not a trainlab checkpoint, or one of another network than the run
 saying which (:func:`trainlab.checkpoint_check.check_checkpoint`). A run that did not complete - recorded
 ``diverged`` or ``interrupted`` in its ``status.json``, or one without a ``status.json`` yet (still training, or
 killed) - still evaluates, and :func:`run_end_note` says what its checkpoint then holds (a diverged run's ``nan``
-loss is its weights', not the evaluation's).
+loss is its weights', not the evaluation's); a ``nan`` loss of another checkpoint (``--ckpt best`` or a path) gets
+:func:`nan_loss_note`. Those notes are the one word on it: torchmetrics' own warning about the ``nan`` values, which
+came beside the table, is silenced while evaluate validates (:data:`TORCHMETRICS_NAN_WARNING`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -175,6 +179,33 @@ END_NOTES = {
 }
 
 
+#: torchmetrics' ``MeanMetric`` on each NaN batch loss (its ``nan_strategy="warn"``): a ``UserWarning`` with a line of
+#: torchmetrics' source, beside the table - silenced during evaluate's validation alone, where a trainlab note says it
+TORCHMETRICS_NAN_WARNING = r"Encountered `nan` values in tensor"
+
+
+def nan_loss_note(run_dir: str | os.PathLike, ckpt: str, results: dict[str, dict[str, float]]) -> str | None:
+    """A line for an evaluation whose loss is ``nan`` on some split: which weights of the checkpoint are NaN/Inf - a
+    diverged run's weights, e.g. its ``last.ckpt`` given by path, or a killed run's - or, where all are finite, that
+    the network's outputs were. None where every loss is a number, or for the ``last`` checkpoint of a run recorded
+    ``diverged`` (:func:`run_end_note` says it)."""
+    nan_splits = [split for split, values in results.items() if math.isnan(values["loss"])]
+    if not nan_splits:
+        return None
+    if ckpt == "last" and (read_status(run_dir, RUN_FILE_DAMAGED) or {}).get("status") == "diverged":
+        return None
+    path = find_checkpoint(Path(run_dir), ckpt).absolute()  # named as every path the commands print
+    state = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
+    non_finite = [name for name, value in state.items()
+                  if name.startswith("net.") and value.is_floating_point() and not torch.isfinite(value).all()]
+    on = f"the loss on {', '.join(nan_splits)} is nan"
+    if not non_finite:
+        return f"note: {on}, though the weights in {path} are finite: the network's outputs there hold NaN/Inf"
+    named = ", ".join(non_finite[:2]) + (f" and {len(non_finite) - 2} more" if len(non_finite) > 2 else "")
+    return (f"note: {on}: {path} holds NaN/Inf weights ({named}), a diverged run's - the nan is theirs, not the "
+            "evaluation's")
+
+
 #: what a ``--ckpt last`` of a run without a ``status.json`` holds: a run writes it when it ends
 UNENDED_NOTE = "last.ckpt holds the weights of its last saved epoch"
 
@@ -238,7 +269,9 @@ def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
                             enable_model_summary=False)
     finally:
         lightning_info.setLevel(level)
-    trainer.validate(model, datamodule=datamodule, verbose=False)
+    with warnings.catch_warnings():  # the NaN of a diverged checkpoint: trainlab's note says it, once
+        warnings.filterwarnings("ignore", message=TORCHMETRICS_NAN_WARNING, category=UserWarning)
+        trainer.validate(model, datamodule=datamodule, verbose=False)
     metrics = trainer.callback_metrics
     results = {}
     for split in splits:
