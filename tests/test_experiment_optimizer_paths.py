@@ -95,3 +95,16 @@ def test_an_empty_out_is_refused_and_nothing_is_written(tmp_path, monkeypatch, c
         "error: --out '' names no directory; allowed: --out <a directory>, or no --out for "
         "outputs/experiments/optimizer_paths/<date>_<time>")  # after argparse's program name
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("steps", "updates"), [("3", "3 updates"), ("1", "1 update")])
+def test_the_figures_title_counts_the_updates_it_draws(tmp_path, monkeypatch, steps, updates):
+    """The title said "30 updates" whatever --steps was."""
+    from matplotlib.figure import Figure
+
+    titles = []
+    save = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *args, **kwargs: (titles.append(fig.get_suptitle()),
+                                                                         save(fig, *args, **kwargs)))
+    optimizer_paths.main(["--out", str(tmp_path), "--steps", steps])
+    assert titles == [f"Optimizer paths on f(x, y) = x²/20 + y², start (-7, 2), {updates}"]

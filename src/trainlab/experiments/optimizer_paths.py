@@ -73,7 +73,8 @@ def plot_paths(paths: dict[str, list[tuple[float, float]]], png: Path) -> None:
         ax.plot(px, py, "o-", color="red", markersize=3, linewidth=1)
         ax.plot(0, 0, "+", color="black", markersize=10)
         ax.set(title=name, xlabel="x", ylabel="y", xlim=(-10, 10), ylim=(-5, 5))
-    fig.suptitle("Optimizer paths on f(x, y) = x²/20 + y², start (-7, 2), 30 updates")
+    updates = len(next(iter(paths.values()))) - 1  # --steps: the title said 30 whatever it was
+    fig.suptitle(f"Optimizer paths on f(x, y) = x²/20 + y², start (-7, 2), {updates} update{'s' * (updates != 1)}")
     fig.savefig(png, dpi=100)
     plt.close(fig)
 
