@@ -41,3 +41,10 @@ def test_a_completed_run_gets_no_note(tmp_path):
     (tmp_path / "status.json").write_text(json.dumps({"status": "completed", "overrides": [], "metrics": {},
                                                       "objective": None, "wall_time_s": 1.0}))
     assert run_end_note(tmp_path, "last") is None
+
+
+def test_a_relative_run_directory_is_named_by_its_absolute_path(tmp_path, monkeypatch):
+    """The table's heading named the run absolute, its note as typed (``note: run has not recorded ...``)."""
+    (tmp_path / "run").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert run_end_note("run", "last").startswith(f"note: {tmp_path / 'run'} has not recorded its end in a status.json")

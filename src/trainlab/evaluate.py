@@ -216,7 +216,7 @@ def run_end_note(run_dir: str | os.PathLike, ckpt: str) -> str | None:
     whose table looked like a finished run's. Another process holding the run directory's lock
     (:func:`~trainlab.dir_lock.locked_by_another`) says it is still training; an unlocked one may be either (a
     sweep's or search's jobs are not locked). None for a completed run or another checkpoint."""
-    run_dir = Path(run_dir)
+    run_dir = Path(run_dir).absolute()  # named as every path the commands print (README)
     if ckpt != "last":
         return None
     recorded = read_status(run_dir, RUN_FILE_DAMAGED)
