@@ -15,8 +15,8 @@ saying which (:func:`trainlab.checkpoint_check.check_checkpoint`). A run that di
 ``diverged`` or ``interrupted`` in its ``status.json``, or one without a ``status.json`` yet (still training, or
 killed) - still evaluates, and :func:`run_end_note` says what its checkpoint then holds (a diverged run's ``nan``
 loss is its weights', not the evaluation's); a ``nan`` loss of another checkpoint (``--ckpt best`` or a path) gets
-:func:`nan_loss_note`. Those notes are the one word on it: torchmetrics' own warning about the ``nan`` values, which
-came beside the table, is silenced while evaluate validates (:data:`TORCHMETRICS_NAN_WARNING`).
+:func:`nan_loss_note`. Those notes are the one word on it (torchmetrics' own warning about the ``nan`` values came
+beside the table while the losses were its ``MeanMetric``: :mod:`trainlab.models.weighted_mean`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -179,11 +178,6 @@ END_NOTES = {
 }
 
 
-#: torchmetrics' ``MeanMetric`` on each NaN batch loss (its ``nan_strategy="warn"``): a ``UserWarning`` with a line of
-#: torchmetrics' source, beside the table - silenced during evaluate's validation alone, where a trainlab note says it
-TORCHMETRICS_NAN_WARNING = r"Encountered `nan` values in tensor"
-
-
 def nan_loss_note(run_dir: str | os.PathLike, ckpt: str, results: dict[str, dict[str, float]]) -> str | None:
     """A line for an evaluation whose loss is ``nan`` on some split: which weights of the checkpoint are NaN/Inf - a
     diverged run's weights, e.g. its ``last.ckpt`` given by path, or a killed run's - or, where all are finite, that
@@ -269,9 +263,7 @@ def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
                             enable_model_summary=False)
     finally:
         lightning_info.setLevel(level)
-    with warnings.catch_warnings():  # the NaN of a diverged checkpoint: trainlab's note says it, once
-        warnings.filterwarnings("ignore", message=TORCHMETRICS_NAN_WARNING, category=UserWarning)
-        trainer.validate(model, datamodule=datamodule, verbose=False)
+    trainer.validate(model, datamodule=datamodule, verbose=False)
     metrics = trainer.callback_metrics
     results = {}
     for split in splits:

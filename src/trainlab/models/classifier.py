@@ -7,12 +7,13 @@ holds exactly the Linear weights, with a *no-decay* group for everything else. W
 the total (data + penalty) are logged as ``train/weight_penalty`` and ``train/total_loss``.
 
 Metrics: ``train/loss`` (every ``trainer.log_every_n_steps`` steps), ``train/acc`` (running accuracy over the
-epoch's training batches, from two in-place counters), and with torchmetrics ``val/loss``,
-``val/acc``, ``val/acc_best``, ``test/loss``, ``test/acc``. When the datamodule evaluates more splits after every
-epoch (``data.eval_splits``), the training and test sets appear as ``eval/train_acc``, ``eval/train_loss``,
-``eval/test_acc`` and ``eval/test_loss`` (eval mode, whole split - the book's per-epoch accuracy curves). The metrics
-are computed in the network's dtype, never below float32 (:mod:`~trainlab.models.metric_dtype`): float64 with
-``trainer.precision=64-true``.
+epoch's training batches, from two in-place counters), and with torchmetrics ``val/loss``, ``val/acc``,
+``val/acc_best``, ``test/loss``, ``test/acc`` (the losses by :class:`~trainlab.models.weighted_mean.WeightedMean`:
+the split's mean over its samples, NaN where a batch's loss is - not the mean of the other batches). When the
+datamodule evaluates more splits after every epoch (``data.eval_splits``), the training and test sets appear as
+``eval/train_acc``, ``eval/train_loss``, ``eval/test_acc`` and ``eval/test_loss`` (eval mode, whole split - the
+book's per-epoch accuracy curves). The metrics are computed in the network's dtype, never below float32
+(:mod:`~trainlab.models.metric_dtype`): float64 with ``trainer.precision=64-true``.
 
 Learning-rate schedule (``conf/scheduler/``, optional): any ``torch.optim.lr_scheduler`` class, stepped once per
 epoch exactly where Lightning's automatic loop steps it - a plain schedule after the epoch's last training batch
@@ -37,7 +38,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.optim.lr_scheduler import ReduceLROnPlateau
-from torchmetrics import MaxMetric, MeanMetric, Metric
+from torchmetrics import MaxMetric, Metric
 from torchmetrics.classification import MulticlassAccuracy
 
 from trainlab.errors import ConfigError
@@ -45,6 +46,7 @@ from trainlab.init.linear_layers import weight_layers
 from trainlab.models.hook_name_attribute import HookNameAsPlainAttribute
 from trainlab.models.metric_dtype import metric_dtype, metrics_follow
 from trainlab.models.metric_names import EVAL_METRIC_NAMES
+from trainlab.models.weighted_mean import WeightedMean
 
 OptimizerFactory = Callable[[list[dict[str, Any]]], torch.optim.Optimizer]
 
@@ -115,9 +117,9 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         self.eval_acc = nn.ModuleDict({
             f"{s}_split": MulticlassAccuracy(num_classes=num_classes, average="micro", validate_args=False)
             for s in EVAL_METRIC_NAMES})
-        self.eval_loss = nn.ModuleDict({f"{s}_split": MeanMetric() for s in EVAL_METRIC_NAMES})
+        self.eval_loss = nn.ModuleDict({f"{s}_split": WeightedMean() for s in EVAL_METRIC_NAMES})
         self.test_acc = MulticlassAccuracy(num_classes=num_classes, average="micro", validate_args=False)
-        self.test_loss = MeanMetric()
+        self.test_loss = WeightedMean()  # a NaN batch loss is kept, not dropped (weighted_mean.py)
         self.val_acc_best = MaxMetric()
         for metric in self.modules():  # metric states go into checkpoints: a resumed run ends with the same values
             if isinstance(metric, Metric):
@@ -239,7 +241,7 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
             )
         return float(value)
 
-    def _evaluate(self, batch, loss_metric: MeanMetric, acc_metric: MulticlassAccuracy, names: tuple[str, str]):
+    def _evaluate(self, batch, loss_metric: WeightedMean, acc_metric: MulticlassAccuracy, names: tuple[str, str]):
         x, y = batch
         logits = self.net(x)
         loss_metric.update(F.cross_entropy(logits, y), weight=y.shape[0])
