@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--split", nargs="+", default=["val", "test"], metavar="SPLIT",
                           help="splits to evaluate: val, train, test (default: val test)")
     args = parse_arguments(parser, commands, sys.argv[1:] if argv is None else argv)
+    for name in ("out", "sweep_dir", "run_dir", "ckpt"):  # bash leaves the ~ of `--out=~/figs` as typed
+        if (value := getattr(args, name, None)) and value.startswith("~"):
+            setattr(args, name, os.path.expanduser(value))
 
     if getattr(args, "out", None) == "":  # `--out "$OUT"` with OUT unset: report wrote into the current directory
         print(f"error: --out '' names no directory; allowed: --out <a directory>, or no --out for {args.command}'s "
