@@ -1037,15 +1037,19 @@ def test_trainlab_evaluate_on_a_sweep_names_its_first_job_and_the_report(trained
         f"{sweep / '2_optimizer=sgd'}), or compare them all with trainlab report {sweep}"]
 
 
-@pytest.mark.parametrize("kind", ["missing", "file"])
+@pytest.mark.parametrize("kind", ["missing", "file", "broken link"])
 def test_trainlab_evaluate_on_no_directory_says_what_is_there(tmp_path, capsys, kind):
     target = tmp_path / "run"
     if kind == "file":
         target.write_text("notes\n")
+    if kind == "broken link":  # a job moved out of its sweep, linked back, then deleted: not "does not exist"
+        target.symlink_to(tmp_path / "moved")
     assert trainlab_cli(["evaluate", str(target)]) == 2
-    assert capsys.readouterr().err.splitlines() == [
-        f"error: {target} is a file, not a run directory" if kind == "file" else
-        f"error: run directory {target} does not exist"]
+    assert capsys.readouterr().err.splitlines() == [{
+        "file": f"error: {target} is a file, not a run directory",
+        "missing": f"error: run directory {target} does not exist",
+        "broken link": f"error: {target} is a symbolic link to nothing ({tmp_path / 'moved'} does not exist): its "
+                       "run was deleted or moved; allowed: the run's directory itself"}[kind]]
 
 
 def test_trainlab_evaluate_on_a_run_without_hydra_files_says_which_setting_left_them_out(tmp_path, capsys):

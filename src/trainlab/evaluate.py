@@ -60,6 +60,9 @@ def run_config(run_dir: Path) -> DictConfig:
     """The run's composed config, its output directory pointed at ``run_dir`` (Hydra is not running here)."""
     path = run_dir / ".hydra" / "config.yaml"
     if not path.is_file():
+        if run_dir.is_symlink() and not run_dir.exists():  # a job moved out of its sweep, linked back, deleted
+            raise UserError(f"{run_dir} is a symbolic link to nothing ({os.path.realpath(run_dir)} does not exist): "
+                            "its run was deleted or moved; allowed: the run's directory itself")
         if not run_dir.is_dir():
             raise UserError(f"{run_dir} is a file, not a run directory" if run_dir.exists() else
                             f"run directory {run_dir} does not exist")
