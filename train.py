@@ -26,6 +26,7 @@ from trainlab.dir_lock import release_output_dirs  # noqa: E402
 from trainlab.distributed.shared_start_time import share_rank_0_start_time  # noqa: E402
 from trainlab.errors import UserError, exit_for_user_error  # noqa: E402
 from trainlab.hydra_errors import exit_if_options_split_the_overrides, report_config_errors_in_one_line  # noqa: E402
+from trainlab.hydra_mode_composition import compose_once_for_the_mode  # noqa: E402
 from trainlab.null_group_choice import exit_if_a_required_group_is_dropped, null_choices_as_deletions  # noqa: E402
 from trainlab.preflight import leave_hydra_files_to_rank_0  # noqa: E402
 from trainlab.process_exit import skip_final_garbage_collection  # noqa: E402
@@ -146,6 +147,7 @@ if __name__ == "__main__":
     skip_final_garbage_collection()  # before Lightning is imported and registers exit handlers: ~0.5 s less at exit
     share_rank_0_start_time()  # torchrun: every rank's ${now:...} (its run directory) is rank 0's start time
     report_config_errors_in_one_line()  # an unknown option or key: one line and exit status 2, as below
+    compose_once_for_the_mode()  # Hydra composed conf/ twice: once to read hydra.mode, once to run
     try:
         main()
     finally:
