@@ -24,6 +24,7 @@ from torch import nn
 
 from trainlab.config_validation import SEED_RANGE
 from trainlab.errors import UserError
+from trainlab.experiments.integer_option import integer_in
 from trainlab.experiments.output_dir import experiment_output_dir
 from trainlab.init import he_init, normal_init, xavier_init
 from trainlab.models.mlp import make_activation
@@ -74,19 +75,10 @@ def plot_case(ax_row, outputs: list[torch.Tensor], activation: str) -> None:
             ax.set_yticks([])
 
 
-def seed_argument(text: str) -> int:
-    """``--seed``: an integer in :data:`~trainlab.config_validation.SEED_RANGE`, the seeds a run's ``seed`` takes.
-    Past 2**64 - 1 ``torch.manual_seed`` raised ``ValueError: Overflow when unpacking long long`` (a traceback,
-    after the output directory was made), and a negative seed wrapped silently (``-1`` drew what
-    ``18446744073709551615`` draws)."""
-    low, high = SEED_RANGE
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"{text!r} is invalid; allowed: an integer from {low} to {high}")
-    return value
+#: ``--seed``: an integer in :data:`~trainlab.config_validation.SEED_RANGE`, the seeds a run's ``seed`` takes. Past
+#: 2**64 - 1 ``torch.manual_seed`` raised ``ValueError: Overflow when unpacking long long`` (a traceback, after the
+#: output directory was made), and a negative seed wrapped silently (``-1`` drew what ``18446744073709551615`` draws)
+seed_argument = integer_in(*SEED_RANGE)
 
 
 def main(argv: list[str] | None = None) -> Path:

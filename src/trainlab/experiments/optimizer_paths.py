@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 from trainlab.errors import UserError
+from trainlab.experiments.integer_option import integer_in
 from trainlab.experiments.output_dir import experiment_output_dir
 from trainlab.optim import SGD, AdaGrad, Adam, Momentum
 
@@ -88,18 +89,9 @@ def write_csv(paths: dict[str, list[tuple[float, float]]], csv_path: Path) -> No
                 writer.writerow([name, step, x, y, x * x / 20 + y * y])
 
 
-def steps_argument(text: str) -> int:
-    """``--steps``: an integer from 1 to :data:`MAX_STEPS`, refused by the parser (exit 2) before anything is made -
-    as ``--seed`` of :mod:`trainlab.experiments.activations` is."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = None
-    if value is None or not 1 <= value <= MAX_STEPS:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is invalid; allowed: an integer from 1 to {MAX_STEPS} (the book's figure: {STEPS}; by "
-            f"{MAX_STEPS} every path has settled at the minimum)")
-    return value
+#: ``--steps``: an integer from 1 to :data:`MAX_STEPS`, refused by the parser (exit 2) before anything is made
+steps_argument = integer_in(1, MAX_STEPS, f" (the book's figure: {STEPS}; by {MAX_STEPS} every path has settled at "
+                                          "the minimum)")
 
 
 def main(argv: list[str] | None = None) -> Path:
