@@ -68,3 +68,12 @@ def test_a_missing_group_choice_is_refused_in_a_run_and_skipped_by_get_mode(tmp_
         assert hydra.compose_config("app", ["db=mysql"], run_mode=RunMode.MULTIRUN).db.host == "localhost"
     finally:
         GlobalHydra.instance().clear()
+
+
+def test_a_mode_that_cannot_be_read_is_no_mode_and_the_run_composes_anew(train_in_process, compositions):
+    """As Hydra's get_mode: an unresolvable ``hydra.mode`` gives no mode; Hydra adds ``hydra.mode=RUN`` and composes
+    again, which replaces it - the command goes on to trainlab's own check, not a traceback."""
+    result = train_in_process("hydra.mode=${oc.env:TRAINLAB_NO_SUCH_VARIABLE}", "optimizer.lr=-0.1")
+    assert result.returncode == 2
+    assert last_line(result) == "error: optimizer.lr=-0.1 is invalid; allowed: a finite number >= 0.0"
+    assert len(compositions) == 2 and compositions[1][-1] == "hydra.mode=RUN"

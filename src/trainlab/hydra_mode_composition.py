@@ -66,8 +66,12 @@ def compose_once_for_the_mode() -> None:
                 return hydras_get_mode(self, config_name, overrides)
             self.trainlab_mode_composition = (config_name, list(overrides), error)
             return None
+        try:
+            mode = cfg.hydra.mode
+        except Exception:  # noqa: BLE001 - as Hydra's get_mode: no mode, and the run composes anew
+            return None
         self.trainlab_mode_composition = (config_name, list(overrides), cfg)
-        return cfg.hydra.mode
+        return mode
 
     def compose_config(self: Hydra, config_name: str | None, overrides: list[str], run_mode: RunMode,
                        with_log_configuration: bool = False, from_shell: bool = True,
