@@ -27,13 +27,12 @@ from trainlab.report.sweep_runs import (
     broken_line,
     jobs_not_started,
     jobs_without_status,
-    link_named,
     load_sweep,
     optimized_metric,
     sampler_choice,
     search_minimizes,
 )
-from trainlab.sweep.job_dirs import broken_links, linked_job_dirs
+from trainlab.sweep.job_dirs import broken_links, link_named, linked_job_dirs
 
 FIGURES = {  # experiment option -> (figure function, file name, title)
     "compare_optimizers": (figures.loss_curves, "optimizers_loss", "B: optimizers on MNIST (5-layer net, He init)"),

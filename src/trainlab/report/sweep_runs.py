@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,14 @@ from trainlab.printed_trainlab import trainlab_command
 from trainlab.recorded_yaml import read_recorded_mapping
 from trainlab.report.output_dir import RECORD, default_report_dir, read_record
 from trainlab.run_status import STATUS_FILE
-from trainlab.sweep.job_dirs import broken_links, is_report_dir, linked_job_dirs, sweep_holding, sweep_job_dirs
+from trainlab.sweep.job_dirs import (
+    broken_links,
+    is_report_dir,
+    link_named,
+    linked_job_dirs,
+    sweep_holding,
+    sweep_job_dirs,
+)
 from trainlab.sweep.summary import collect_jobs, swept_keys
 from trainlab.sweep.summary_callback import recorded_sweep_keys
 
@@ -233,7 +239,7 @@ def jobs_not_started(sweep_dir: str | Path) -> list[str]:
 
     from trainlab.config_keys import override_key, override_lines
     from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs
-    from trainlab.sweep.job_dirs import MULTIRUN_YAML, job_number
+    from trainlab.sweep.job_dirs import MULTIRUN_YAML, UNNUMBERED, job_number
 
     sweep_dir = Path(sweep_dir)
     try:
@@ -246,7 +252,7 @@ def jobs_not_started(sweep_dir: str | Path) -> list[str]:
         return []  # as recorded_sweep_keys: the report compares the jobs it finds
     numbers = [job_number(job.relative_to(sweep_dir).parts[0])
                for job in [*sweep_job_dirs(sweep_dir), *broken_links(sweep_dir)]]  # a broken link: its own note
-    if any(number >= 1 << 30 for number in numbers):
+    if any(number >= UNNUMBERED for number in numbers):
         return []
     keys = set(recorded_sweep_keys(sweep_dir))
     return [f"{number} ({' '.join(line for line in overrides if override_key(line) in keys) or 'no overrides'})"
@@ -276,12 +282,6 @@ def not_started_refusal(sweep_dir: Path) -> str:
             + (f"; its multirun.yaml lists job{'s' if len(listed) > 1 else ''} {named}" if listed else "")
             + f"): it is starting - run {trainlab_command('report')} again when it is over - or was stopped or "
             "killed before its first job (finish it with its command and resume_sweep=true)")
-
-
-def link_named(sweep_dir: Path, link: Path) -> str:
-    """``1_optimizer=adam -> /data/x``: a symbolic link of ``sweep_dir`` as the report names it, the link relative to
-    the sweep, its target absolute (also where it does not exist, or loops)."""
-    return f"{link.relative_to(sweep_dir).as_posix()} -> {os.path.realpath(link)}"
 
 
 def broken_line(links: list[str]) -> str:

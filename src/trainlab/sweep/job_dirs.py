@@ -63,6 +63,12 @@ def broken_links(sweep_dir: Path) -> list[Path]:
     return [link for link in visit_sweep(sweep_dir)[1] if not link.exists()]
 
 
+def link_named(sweep_dir: Path, link: Path) -> str:
+    """``1_optimizer=adam -> /data/x``: a symbolic link of ``sweep_dir`` as the commands name it, the link relative to
+    the sweep, its target absolute (also where it does not exist, or loops)."""
+    return f"{link.relative_to(sweep_dir).as_posix()} -> {os.path.realpath(link)}"
+
+
 def sweep_holding(job_dir: Path) -> Path | None:
     """The sweep directory ``job_dir`` is a job of: its nearest folder above holding ``multirun.yaml`` (a job's
     directory may lie deeper than the sweep's top, see :func:`sweep_job_dirs`); None where no folder above holds
@@ -109,10 +115,14 @@ def is_report_dir(directory: Path) -> bool:
     return (directory / RECORD).is_file() and not any((directory / name).exists() for name in (".hydra", STATUS_FILE))
 
 
+#: the :func:`job_number` of a directory not named ``<n>_...`` (it sorts after every job)
+UNNUMBERED = 1 << 30
+
+
 def job_number(name: str) -> int:
-    """The ``<n>`` of a job directory named ``<n>_<overrides>`` (others sort last)."""
+    """The ``<n>`` of a job directory named ``<n>_<overrides>`` (others: :data:`UNNUMBERED`, sorted last)."""
     digits = len(name) - len(name.lstrip("0123456789"))
-    return int(name[:digits]) if digits else 1 << 30
+    return int(name[:digits]) if digits else UNNUMBERED
 
 
 #: what a single run's directory holds and a sweep's never does (its jobs hold them, one level down)
@@ -145,11 +155,12 @@ def check_no_broken_job_links(sweep_dir: Path) -> None:
     them) is a symbolic link whose target does not exist (:func:`broken_links`): a resumed sweep's job ``n`` ended in
     a ``FileExistsError`` traceback from Hydra's mkdir, after the jobs before it had run. Other broken links
     (``latest`` -> a deleted sweep) are no job's and left alone."""
-    broken = [link for link in broken_links(sweep_dir) if job_number(link.relative_to(sweep_dir).parts[0]) < 1 << 30]
+    broken = [link for link in broken_links(sweep_dir)
+              if job_number(link.relative_to(sweep_dir).parts[0]) < UNNUMBERED]
     if not broken:
         return
     one = len(broken) == 1
-    named = ", ".join(f"{link.relative_to(sweep_dir).as_posix()} -> {os.path.realpath(link)}" for link in broken[:3])
+    named = ", ".join(link_named(sweep_dir, link) for link in broken[:3])
     named += f" and {len(broken) - 3} more" if len(broken) > 3 else ""
     removed = " ".join(shlex.quote(str(link)) for link in broken)
     raise RunDirInUseError(

@@ -23,7 +23,7 @@ from hydra.errors import OverrideParseException
 
 from trainlab.atomic_files import write_text_atomically
 from trainlab.run_status import read_status
-from trainlab.sweep.job_dirs import linked_job_dirs, sweep_job_dirs
+from trainlab.sweep.job_dirs import link_named, linked_job_dirs, sweep_job_dirs
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def linked_note(sweep_dir: Path, links: list[Path]) -> str:
     """What the summary says of the job directories of ``sweep_dir`` that are symbolic links to jobs outside it
     (:func:`~trainlab.sweep.job_dirs.linked_job_dirs`): no row, why, and how to have one."""
     one = len(links) == 1
-    named = ", ".join(f"{link.relative_to(sweep_dir).as_posix()} -> {os.path.realpath(link)}" for link in links)
+    named = ", ".join(link_named(sweep_dir, link) for link in links)
     return (f"{sweep_dir / SUMMARY_FILE} leaves out {named}: {'a symbolic link' if one else 'symbolic links'} to "
             f"{'a job directory' if one else 'job directories'} outside the sweep, whose jobs are not read through "
             f"links (one may lead to another sweep's job); move {'it' if one else 'them'} into the sweep to have "
