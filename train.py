@@ -51,6 +51,9 @@ def main(cfg: DictConfig) -> float | None:
     # Imported here, not at the top: importing Lightning takes several seconds (torchmetrics pulls in torchvision
     # and torch._dynamo), and what Hydra does before calling main - --help, --cfg, a misspelt key or option - needs
     # none of it, so those answer in about a second.
+    from trainlab.collector_paused_import import import_with_collector_paused
+
+    import_with_collector_paused("lightning")  # first, with the garbage collector paused: ~1 s less
     from hydra.core.hydra_config import HydraConfig
 
     from trainlab.callbacks.divergence_guard import RunDiverged

@@ -10,8 +10,9 @@ whether an option of one's own dropped the default ones.
 
 from __future__ import annotations
 
-from hydra._internal.utils import _locate
 from omegaconf import DictConfig
+
+from trainlab.located_target import locate
 
 #: callbacks that log no metric of their own (trainlab's, and Lightning's that only watch or show them)
 SILENT_CALLBACKS = ("trainlab.callbacks.", "lightning.pytorch.callbacks.ModelCheckpoint",
@@ -39,7 +40,7 @@ def is_silent_callback(target: str) -> bool:
     from lightning.pytorch.callbacks import Checkpoint, EarlyStopping, ModelSummary, ProgressBar, Timer
 
     try:
-        cls = _locate(target)
+        cls = locate(target)
     except Exception:  # noqa: BLE001 - an unimportable class is refused by check_keys
         return False
     silent = (Checkpoint, EarlyStopping, ModelSummary, ProgressBar, Timer)

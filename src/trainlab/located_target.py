@@ -1,20 +1,33 @@
-"""What a config group's ``_target_`` names, for checks that look at the class or function before it is built."""
+"""What a config's ``_target_`` names, for checks that look at the class or function before it is built."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from omegaconf import DictConfig, OmegaConf
+
+from trainlab.collector_paused_import import import_with_collector_paused
+
+
+def locate(target: str) -> Any:
+    """The object ``target`` names (Hydra's own lookup: ``pkg.module.Class``, a function, a module); importing it
+    may raise. The first call imports Lightning (and torch) with the garbage collector paused: the project's
+    targets need them (its data module and model are Lightning's), so the checks of a run are where a command
+    meets them first (:mod:`trainlab.collector_paused_import`)."""
+    from hydra._internal.utils import _locate  # Hydra's get_class / get_object log an ERROR line before raising
+
+    import_with_collector_paused("lightning")
+    return _locate(target)
 
 
 def located_target(cfg: DictConfig, group: str) -> tuple[str | None, object | None]:
     """``(<group>._target_, the object it names)``; the object is None where the target is unset or does not import:
     that import error is reported, naming the file and line, by the check of the group's keys. Hydra's own
     ``get_class`` is not used: it logs an ERROR line for a target that is a function."""
-    from hydra._internal.utils import _locate
-
     target = OmegaConf.select(cfg, f"{group}._target_", default=None)
     if target is None:
         return None, None
     try:
-        return str(target), _locate(str(target))
+        return str(target), locate(str(target))
     except Exception:  # noqa: BLE001 - reported by the check of the keys (see the docstring)
         return str(target), None

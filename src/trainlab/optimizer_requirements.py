@@ -32,11 +32,11 @@ def check_step_without_closure(cfg: DictConfig) -> None:
     """Refuse an optimizer class whose ``step`` has a ``closure`` argument without a default (imports the class)."""
     import inspect
 
-    from hydra._internal.utils import _locate  # Hydra's get_class logs an ERROR line for a factory function
+    from trainlab.located_target import locate  # not Hydra's get_class: it logs an ERROR line for a factory function
 
     target = OmegaConf.select(cfg, "optimizer._target_", default=None)
     try:
-        cls = _locate(str(target))
+        cls = locate(str(target))
         closure = inspect.signature(cls.step).parameters.get("closure") if isinstance(cls, type) else None
     except Exception:  # noqa: BLE001 - an unknown class or step is reported where the run builds it
         return

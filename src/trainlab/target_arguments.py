@@ -24,16 +24,15 @@ import types
 import typing
 from typing import Any
 
-from hydra._internal.utils import _locate
-
 from trainlab.config_instantiation import one_line
+from trainlab.located_target import locate
 
 
 @functools.cache
 def accepted_keywords(target: str) -> frozenset[str] | None:
     """The keyword arguments ``target`` accepts, or None for ``**kwargs``; looked up once per process (a stack
     validates the same targets for each of its members). Importing the target may raise."""
-    signature = inspect.signature(_locate(target))
+    signature = inspect.signature(locate(target))
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
         return None
     return frozenset(name for name in signature.parameters if name != "self")
@@ -45,7 +44,7 @@ def required_keywords(target: str) -> tuple[str, ...]:
     ``_partial_`` node's caller passes that); not ``*args``, ``**kwargs`` or positional-only ones. Without its
     value the target cannot be built: ``Lion3.__init__() missing 1 required positional argument: 'beta1'``, which
     named no key. Importing the target may raise."""
-    return tuple(name for name, parameter in inspect.signature(_locate(target)).parameters.items()
+    return tuple(name for name, parameter in inspect.signature(locate(target)).parameters.items()
                  if name != "self" and parameter.default is inspect.Parameter.empty
                  and parameter.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY))
 
@@ -63,7 +62,7 @@ def plain_annotations(target: str) -> dict[str, tuple[tuple[type, ...], str]]:
     ``Any``), and all of them where the annotations cannot be evaluated (a string annotation naming what its module
     does not define). Importing the target may raise."""
     try:
-        signature = inspect.signature(_locate(target), eval_str=True)
+        signature = inspect.signature(locate(target), eval_str=True)
     except Exception:  # noqa: BLE001 - annotations that do not evaluate are left unchecked, as they always were
         return {}
     annotations = {}
@@ -114,7 +113,7 @@ def allowed_text(allowed: tuple[type, ...]) -> str:
 def first_argument(target: str) -> str | None:
     """The name of ``target``'s first parameter: for a ``_partial_`` node, the one its caller passes (an
     initializer's ``module``, an optimizer's ``params``, a schedule's ``optimizer``), not the config."""
-    return next((name for name in inspect.signature(_locate(target)).parameters if name != "self"), None)
+    return next((name for name in inspect.signature(locate(target)).parameters if name != "self"), None)
 
 
 def import_failure(target: str, error: BaseException) -> str:

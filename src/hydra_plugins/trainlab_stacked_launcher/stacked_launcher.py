@@ -175,6 +175,9 @@ class StackedLauncher(Launcher):
             return self._launch(job_overrides, numbers)
 
     def _launch(self, job_overrides: list[Any], numbers: list[int]) -> list[JobReturn]:
+        from trainlab.collector_paused_import import import_with_collector_paused
+
+        import_with_collector_paused("lightning")  # before train_stack does, with the garbage collector paused
         from trainlab.errors import UserError, exit_for_user_error
         from trainlab.stacked.grouping import plan_batch
         from trainlab.stacked.long_lived_objects import freeze_now

@@ -18,13 +18,13 @@ from __future__ import annotations
 import copy
 
 import torch
-from hydra._internal.utils import _locate  # hydra.utils.get_object logs an ERROR line before raising
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 from trainlab.errors import ConfigError
 from trainlab.init import glorot_init, he_init, normal_init, xavier_init, zeros_init
 from trainlab.init.linear_layers import weight_layers
+from trainlab.located_target import locate  # not hydra.utils.get_object: it logs an ERROR line before raising
 
 PROBE_BATCH = 2
 MNIST_PIXELS = 784  # what the project's data module feeds the network: a flattened 28 x 28 image
@@ -39,7 +39,7 @@ def writes_layer_weights(target: object) -> bool:
     if not isinstance(target, str):
         return False
     try:
-        function = _locate(target)
+        function = locate(target)
     except Exception:  # noqa: BLE001 - a target that does not import is not trainlab's (its import error is its own)
         return False
     return any(function is initializer for initializer in LAYER_INITIALIZERS)
