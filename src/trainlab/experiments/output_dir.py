@@ -4,7 +4,7 @@
 An earlier result is never overwritten: a directory that already holds any of the files the experiment writes is
 refused (``--out`` may still point at a folder that collects other files, e.g. the figures of A and C together).
 A ``--out`` that cannot be a directory (a file, a path through a file, an unwritable place) is refused before
-anything is written, as ``trainlab report --out`` is.
+anything is written, as ``trainlab report --out`` is; a leading ``~`` is the home directory, as there.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ def experiment_output_dir(name: str, out: str | None, writes: Iterable[str]) -> 
         raise OutputLocationError(f"--out '' names no directory; allowed: --out <a directory>, or no --out for "
                                   f"outputs/experiments/{name}/<date>_<time>")
     if out is not None:
+        out = os.path.expanduser(out)  # `--out=~/figs`: the shell leaves that ~ as typed (not a directory named ~)
         problem = location_problem(out)
         if problem is not None:
             raise OutputLocationError(f"--out {out} is unusable: {problem}")
