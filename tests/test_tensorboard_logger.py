@@ -74,7 +74,7 @@ def scalar_event(step):
 def test_the_loggers_run_is_one_buffered_event_file_with_histograms_and_scalars_as_torch_writes_them(tmp_path):
     from torch.utils.tensorboard import SummaryWriter
 
-    from trainlab.loggers.buffered_event_writer import BufferedSummaryWriter
+    from trainlab.loggers.buffered_summary_writer import BufferedSummaryWriter
 
     logger = TensorBoardLogger(save_dir=str(tmp_path / "ours"), name="", version="")
     assert isinstance(logger.experiment, BufferedSummaryWriter)
@@ -133,7 +133,7 @@ def test_a_closed_event_file_refuses_events_and_reopen_starts_a_new_file(tmp_pat
 def test_a_purge_step_keeps_torchs_own_writer(tmp_path):
     from torch.utils.tensorboard.writer import FileWriter
 
-    from trainlab.loggers.buffered_event_writer import BufferedFileWriter, BufferedSummaryWriter
+    from trainlab.loggers.buffered_summary_writer import BufferedFileWriter, BufferedSummaryWriter
 
     plain = BufferedSummaryWriter(log_dir=str(tmp_path / "a"))
     purging = BufferedSummaryWriter(log_dir=str(tmp_path / "b"), purge_step=5)

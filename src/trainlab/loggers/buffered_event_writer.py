@@ -22,8 +22,9 @@ TensorBoard's own writer loses the events still in its queue. A disk that refuse
 permission) is :class:`~trainlab.errors.OutputLocationError` naming the event file, as for every file the project
 writes (:mod:`trainlab.atomic_files`).
 
-:class:`BufferedSummaryWriter` is ``torch.utils.tensorboard.SummaryWriter`` writing its own run's events this way
-(``add_scalars``' sub-runs, and a writer with ``purge_step``, keep torch's writer).
+:class:`~trainlab.loggers.buffered_summary_writer.BufferedSummaryWriter` is ``torch.utils.tensorboard.SummaryWriter``
+writing its own run's events this way; this module imports no torch, so ``trainlab report`` writes its images
+with it without importing torch (~1.9 s).
 """
 
 from __future__ import annotations
@@ -39,8 +40,6 @@ import weakref
 
 from tensorboard.compat.proto import event_pb2
 from tensorboard.summary.writer.record_writer import RecordWriter
-from torch.utils.tensorboard import SummaryWriter
-from torch.utils.tensorboard.writer import FileWriter
 
 from trainlab.atomic_files import disk_refusal
 
@@ -137,22 +136,3 @@ class BufferedEventFileWriter:
         """After ``close()``: later events go to a new event file in the same directory (TensorBoard's rule)."""
         if self._closed:
             self._start_file()
-
-
-class BufferedFileWriter(FileWriter):
-    """torch's ``FileWriter`` (events and summaries with their step and wall time) over a
-    :class:`BufferedEventFileWriter`."""
-
-    def __init__(self, log_dir: str, max_queue: int = 10, flush_secs: float = 120, filename_suffix: str = "") -> None:
-        # FileWriter.__init__ only builds TensorBoard's threaded writer, which this replaces (max_queue: unused)
-        self.event_writer = BufferedEventFileWriter(str(log_dir), flush_secs, filename_suffix)
-
-
-class BufferedSummaryWriter(SummaryWriter):
-    """``torch.utils.tensorboard.SummaryWriter`` (same arguments and methods) whose run events are buffered."""
-
-    def _get_file_writer(self) -> FileWriter:
-        if self.purge_step is None and (self.all_writers is None or self.file_writer is None):
-            self.file_writer = BufferedFileWriter(self.log_dir, self.max_queue, self.flush_secs, self.filename_suffix)
-            self.all_writers = {self.file_writer.get_logdir(): self.file_writer}
-        return super()._get_file_writer()

@@ -16,7 +16,7 @@ Three differences from ``lightning.pytorch.loggers.TensorBoardLogger`` (same arg
   100 members (experiment I) wrote 36,500 events of 110,000 messages before, 16,500 events of 33,000 now.
 
 * **Buffered events.** The run's ``experiment`` is a
-  :class:`~trainlab.loggers.buffered_event_writer.BufferedSummaryWriter`: the same ``SummaryWriter`` methods and
+  :class:`~trainlab.loggers.buffered_summary_writer.BufferedSummaryWriter`: the same ``SummaryWriter`` methods and
   files, its events framed in memory by the logging thread and appended to the event file, instead of a writer
   thread that opens and closes the file for every event (~10 µs an event instead of ~40 µs). Points reach the file
   within :data:`~trainlab.loggers.buffered_event_writer.LIVE_SECONDS` and at the end of training. A remote
@@ -36,7 +36,7 @@ from tensorboard.compat.proto.summary_pb2 import Summary
 from torch import Tensor
 from torch.utils.tensorboard import SummaryWriter
 
-from trainlab.loggers.buffered_event_writer import BufferedSummaryWriter
+from trainlab.loggers.buffered_summary_writer import BufferedSummaryWriter
 
 LIGHTNING_EPOCH_KEY = "epoch"
 

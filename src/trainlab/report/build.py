@@ -13,6 +13,7 @@ Outputs, in ``<sweep_dir>/report/`` unless ``out`` is given:
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +33,7 @@ from trainlab.report.sweep_runs import (
     sampler_choice,
     search_minimizes,
 )
+from trainlab.report.tensorboard_images import image_event
 from trainlab.sweep.job_dirs import broken_links, link_named, linked_job_dirs
 
 FIGURES = {  # experiment option -> (figure function, file name, title)
@@ -207,7 +209,8 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
     writes is refused before anything is written (:mod:`trainlab.report.output_dir`). ``sweep_dir`` and ``out`` may
     begin with ``~`` (the home directory)."""
     import matplotlib.pyplot as plt
-    from torch.utils.tensorboard import SummaryWriter
+
+    from trainlab.loggers.buffered_event_writer import BufferedEventFileWriter
 
     # every path the report says is absolute, as the commands' (README); a leading ``~`` is the home directory, as
     # the shell makes it of a word of its own - not of ``--out=~/figs``, which wrote the report into ``./~/figs``
@@ -255,15 +258,16 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
                 earlier.unlink()
                 report.removed(earlier)
                 tell(f"replaced {earlier} (the earlier report's TensorBoard images)")
-            writer = SummaryWriter(log_dir=str(report.path))
+            writer = BufferedEventFileWriter(str(report.path))  # the TensorBoard run of the report's images
             try:
                 for stem, fig in drawn.items():
                     path = report.path / f"{stem}.png"
                     image = rendered(fig)
-                    write_atomically(path, lambda handle, image=image: plt.imsave(handle, image, dpi=DPI,
-                                                                                  format="png"))
+                    png = io.BytesIO()
+                    plt.imsave(png, image, dpi=DPI, format="png")
+                    write_atomically(path, lambda handle, png=png: handle.write(png.getbuffer()))
                     note_written(path)
-                    writer.add_image(f"report/{stem}", image, global_step=0, dataformats="HWC")
+                    writer.add_event(image_event(f"report/{stem}", png.getvalue(), image.shape))
                     written[stem] = path
             finally:
                 writer.close()
