@@ -12,8 +12,9 @@ and restores the collector as it was. Objects made after it are collected as usu
 import itself leaves behind stay in memory (kilobytes). It is called for ``lightning`` (which imports torch) where
 a command first needs it, so that what answers before - ``--help``, ``--cfg``, a config value refused before any
 class is looked at - still answers without it: :func:`trainlab.located_target.locate` (the config checks of a run
-look at its classes before it trains), the task function of ``train.py``, the stacked launcher and ``trainlab
-evaluate``. A module imported already is left as it is: the call costs nothing.
+look at its classes before it trains), the task function of ``train.py``, the stacked launcher, and ``trainlab
+evaluate`` once the run directory passed its checks. A module imported already is left as it is: the call costs
+nothing.
 """
 
 from __future__ import annotations
