@@ -6,18 +6,23 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from trainlab.collector_paused_import import import_with_collector_paused
+from trainlab.collector_paused_import import collector_paused
 
 
 def locate(target: str) -> Any:
     """The object ``target`` names (Hydra's own lookup: ``pkg.module.Class``, a function, a module); importing it
-    may raise. The first call imports Lightning (and torch) with the garbage collector paused: the project's
-    targets need them (its data module and model are Lightning's), so the checks of a run are where a command
-    meets them first (:mod:`trainlab.collector_paused_import`)."""
+    may raise. Until Lightning is imported, the look-up runs with the garbage collector paused: the first targets a
+    command looks at are where torch and Lightning are imported (the optimizer's module, the data module;
+    :mod:`trainlab.collector_paused_import`). Only the target's own module is imported: a key refused on the
+    optimizer's class answers without Lightning."""
+    import sys
+
     from hydra._internal.utils import _locate  # Hydra's get_class / get_object log an ERROR line before raising
 
-    import_with_collector_paused("lightning")
-    return _locate(target)
+    if sys.modules.get("lightning") is not None:
+        return _locate(target)
+    with collector_paused():
+        return _locate(target)
 
 
 def located_target(cfg: DictConfig, group: str) -> tuple[str | None, object | None]:
