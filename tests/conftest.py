@@ -35,12 +35,6 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.singleton import Singleton
 from omegaconf import DictConfig, open_dict
 
-from trainlab.collector_paused_import import import_with_collector_paused
-
-# before the test modules import torch: each pytest worker imports Lightning with the collector paused (~1 s less),
-# and the collector's full passes during the tests skip its modules (trainlab/collector_paused_import.py)
-import_with_collector_paused("lightning")
-
 
 def pytest_collection_modifyitems(config, items):
     """The ``gpu`` marker (pyproject.toml) skips its tests where torch sees no CUDA device: one marker for
