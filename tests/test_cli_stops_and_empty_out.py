@@ -61,16 +61,34 @@ def test_evaluate_heads_its_table_with_the_run_directory_absolute(tmp_path, monk
     assert capsys.readouterr().out.splitlines()[0] == f"{tmp_path}, --ckpt last:"
 
 
-@pytest.mark.slow  # ~4 s: a trainlab process of its own, stopped by a real signal while it imports and draws
-def test_a_real_ctrl_c_while_a_report_imports_torch_ends_in_one_line_by_the_signal(train_in_process, tmp_path):
-    """Sent while the report imported torch, the KeyboardInterrupt came through a C++ extension's call back into
-    Python: ``terminate called after throwing an instance of 'pybind11::error_already_set'``, exit status 134."""
-    sweep = tmp_path / "sweep"
+@pytest.mark.slow  # ~4 s: a trainlab process of its own, stopped by a real signal while it draws
+def test_a_real_ctrl_c_while_a_report_draws_ends_in_one_line_by_the_signal(train_in_process, tmp_path):
+    """A real SIGINT, not a patched ``KeyboardInterrupt``: sent while the report imported torch, it came through a C++
+    extension's call back into Python (``terminate called after throwing an instance of
+    'pybind11::error_already_set'``, exit status 134). The report imports no torch now and takes about a second,
+    so the signal is sent once its figures are drawn (a marker file), before it writes them."""
+    sweep, marker = tmp_path / "sweep", tmp_path / "drawn"
     assert train_in_process("-m", "seed=1,2", "debug=limit", f"hydra.sweep.dir={sweep}").returncode == 0
-    process = subprocess.Popen([sys.executable, "-m", "trainlab", "report", str(sweep)], cwd=tmp_path,
+    code = f"""
+import pathlib, sys, time
+import trainlab.report.build as build
+from trainlab.cli import main
+drawing = build.draw
+def drawn_then_waiting(*args, **kwargs):
+    figures = drawing(*args, **kwargs)
+    pathlib.Path({str(marker)!r}).write_text("drawn")
+    time.sleep(60)  # the signal comes here
+    return figures
+build.draw = drawn_then_waiting
+sys.exit(main(["report", {str(sweep)!r}]))
+"""
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path,
                                env={**os.environ, "PYTHONPATH": JOB_PYTHONPATH}, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)  # past the interpreter's start: importing the report's libraries
+    deadline = time.monotonic() + 60
+    while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), process.communicate(timeout=60)[1][-3000:]
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == -signal.SIGINT, err[-3000:]  # 130 in a shell
