@@ -63,17 +63,31 @@ def agreed_data_source(datamodule: Any, cfg: DictConfig, processes: int) -> str:
     try:
         decided = share(None, exchange)
     except Exception as error:  # noqa: BLE001 - rank 0 gone: said as this rank's error, the cause chained
+        leave_job_process_group()
         raise DataError(f"DDP rank {rank} of {processes}: rank {DECIDING_RANK}, which decides data.source="
                         f"{datamodule.source} for the job's ranks, ended before deciding "
                         f"({one_line_cause(error)}); rank {DECIDING_RANK}'s output says why, where it could write "
                         "it") from error
     if "failed" in decided:
+        leave_job_process_group()
         raise DataError(f"DDP rank {rank} of {processes}: rank {DECIDING_RANK} could not obtain the data of "
                         f"data.source={datamodule.source} for the job's ranks, so this rank stops too; rank "
                         f"{DECIDING_RANK}'s error: {decided['failed']}")
     source = decided["source"]
     check_files_seen(datamodule, source, rank, processes)
     return source
+
+
+def leave_job_process_group() -> None:
+    """Tear the job's process group down on a rank that stops because rank 0 could not decide, before its error
+    ends the process. Left to the interpreter's exit, the group was destroyed in whatever order the exit reached it,
+    and a rank whose rank 0 had gone could abort after its one-line error (``terminate called without an active
+    exception``: status -6, not 2; seen once in a CI run). Rank 0 keeps its group until it exits: its broadcast of
+    why it failed may still be on its way."""
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def share(message: dict[str, Any] | None, group: Any) -> dict[str, Any]:
