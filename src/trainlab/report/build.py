@@ -263,11 +263,12 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
                 for stem, fig in drawn.items():
                     path = report.path / f"{stem}.png"
                     image = rendered(fig)
-                    png = io.BytesIO()
-                    plt.imsave(png, image, dpi=DPI, format="png")
-                    write_atomically(path, lambda handle, png=png: handle.write(png.getbuffer()))
+                    encoded = io.BytesIO()
+                    plt.imsave(encoded, image, dpi=DPI, format="png")
+                    png = encoded.getvalue()  # the file's bytes and the TensorBoard image's
+                    write_atomically(path, lambda handle, png=png: handle.write(png))
                     note_written(path)
-                    writer.add_event(image_event(f"report/{stem}", png.getvalue(), image.shape))
+                    writer.add_event(image_event(f"report/{stem}", png, image.shape))
                     written[stem] = path
             finally:
                 writer.close()
