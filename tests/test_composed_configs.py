@@ -84,6 +84,50 @@ def test_jobs_that_differ_in_values_only_are_composed_from_yaml_once_per_group_c
     assert len(compositions) == 2
 
 
+def test_a_config_handed_over_is_the_answer_to_the_next_call_for_the_same_overrides_and_to_that_call_only(
+        loader_and_master):
+    loader, master = loader_and_master
+    compose_from_templates(loader)
+    trial = ["optimizer.lr=0.004", "model.weight_decay=1e-06"]
+    read = loader.load_sweep_config(master, trial)  # what a sweeper composes to learn the job's directory
+    loader.load_sweep_config.hand_over(master, trial, read)
+    other = loader.load_sweep_config(master, ["optimizer.lr=0.005", "model.weight_decay=1e-06"])
+    assert other is not read and other.optimizer.lr == 0.005  # other overrides: composed as before
+    assert loader.load_sweep_config(master, trial) is read  # the launcher's call: no second composition
+    again = loader.load_sweep_config(master, trial)  # handed over once: composed anew, equal and independent
+    assert again is not read and as_data(again) == as_data(read)
+
+
+def test_a_search_launches_each_trial_with_the_config_composed_for_its_directory(train_in_process, tmp_path,
+                                                                                  monkeypatch):
+    """The Optuna sweeper composes a trial to learn its job directory; the launcher ran that composition again."""
+    from trainlab.sweep.composed_configs import TemplateComposer
+
+    call, answers = TemplateComposer.__call__, []
+
+    def recording(self, master_config, sweep_overrides):
+        config = call(self, master_config, sweep_overrides)
+        answers.append((tuple(sweep_overrides), config))
+        return config
+
+    monkeypatch.setattr(TemplateComposer, "__call__", recording)
+    result = train_in_process("hparams_search=random", "hydra.sweeper.n_trials=3", "trainer.max_epochs=1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    asked: dict[tuple, list] = {}
+    for overrides, config in answers:
+        asked.setdefault(overrides, []).append(config)
+    trials = [overrides for overrides, configs in asked.items() if len(configs) == 2]  # its directory, its launch
+    assert len(trials) == 3  # (the search also composes its bounds, once each, to check them)
+    assert all(len(configs) == 1 for overrides, configs in asked.items() if overrides not in trials)
+    for overrides in trials:
+        first, second = asked[overrides]
+        assert first is second
+    (sweep_dir,) = (tmp_path / "outputs" / "multiruns").iterdir()
+    saved = {OmegaConf.load(path).optimizer.lr for path in sweep_dir.glob("*/.hydra/config.yaml")}
+    assert saved == {float(o.split("=")[1]) for overrides in trials for o in overrides
+                     if o.startswith("optimizer.lr=")}
+
+
 def test_an_unknown_key_fails_as_it_does_when_hydra_composes_it(loader_and_master):
     loader, master = loader_and_master
     with pytest.raises(ConfigCompositionException) as hydra_error:

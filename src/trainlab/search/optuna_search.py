@@ -88,6 +88,7 @@ from trainlab.search.trial_outcome import (
 from trainlab.search.worker_identity import WORKER_ATTR, this_worker
 from trainlab.shell_override import continue_search_line, python_train_py, shell_override
 from trainlab.signal_exit import last_words, way_out
+from trainlab.sweep.composed_configs import TemplateComposer
 from trainlab.sweep.first_job import check_checkpoint_path
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir, sweep_job_dirs
 from trainlab.sweep.stop_at_once import stop_sweep_at_once
@@ -588,7 +589,10 @@ class OptunaSearch:
         job_config = self.config_loader.load_sweep_config(self.config, overrides)
         with open_dict(job_config):
             job_config.hydra.job.num = number
-        return job_output_dir(job_config)
+        job_dir = job_output_dir(job_config)
+        if isinstance(self.config_loader.load_sweep_config, TemplateComposer):  # the launcher runs it as composed
+            self.config_loader.load_sweep_config.hand_over(self.config, overrides, job_config)
+        return job_dir
 
     def tell(self, study: optuna.Study, jobs: list[TrialJob], returns: dict[int, JobReturn]) -> None:
         """Tell each of ``jobs`` what its job's ``status.json`` and return say."""

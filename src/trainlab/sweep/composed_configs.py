@@ -17,6 +17,10 @@ template with the job's value overrides applied by Hydra's own ``_apply_override
 unpickling the template, pickled once (:class:`Template`): 0.9 ms for this project's config, against 4.4 ms for
 ``copy.deepcopy`` (a config that does not pickle is deep-copied).
 
+A sweeper that composes a job only to read from it (the Optuna sweeper: the trial's job directory) hands the config
+over (:meth:`TemplateComposer.hand_over`) and the launcher's call for the same overrides gets that config instead of
+composing it a second time.
+
 A job whose overrides do anything else (``+key=...``, ``~key``, ``++key=...``, a ``hydra.*`` key, a package
 override, a key that is not a value of its template) is composed by Hydra in full, as before. The result is the
 config Hydra would compose (``tests/test_composed_configs.py`` compares the two, errors included).
@@ -39,6 +43,7 @@ from omegaconf import Container, DictConfig, OmegaConf, open_dict
 
 MAX_TEMPLATES = 256  # distinct group choices kept (a sweep has a handful)
 MAX_PARSED_LINES = 4096  # override lines kept parsed (a job's shared lines, and recent jobs' own)
+MAX_HANDED_OVER = 1024  # composed configs kept for the launcher (a batch of trials has up to a few hundred)
 
 
 def is_group_choice(override: Override, is_group: Callable[[str], bool]) -> bool:
@@ -117,6 +122,18 @@ class TemplateComposer:
         self.templates: OrderedDict[tuple, Template] = OrderedDict()
         self.parsed_lines: OrderedDict[str, Override] = OrderedDict()
         self.group_names: dict[str, bool] = {}
+        self.handed_over: OrderedDict[tuple, DictConfig] = OrderedDict()
+
+    def hand_over(self, master_config: DictConfig, sweep_overrides: list[str], config: DictConfig) -> None:
+        """Keep ``config`` - this composer's answer for ``sweep_overrides``, which its caller has only read - for the
+        next call with the same overrides, which gets it instead of a new composition: a sweeper composes a job to
+        learn its directory, and its launcher composes it again to run it (~5 ms a job of a 100-trial search).
+        A launcher sets ``hydra.job.id``/``num`` itself; the caller must not change anything else."""
+        key = (id(master_config), tuple(sweep_overrides))
+        self.handed_over[key] = config
+        self.handed_over.move_to_end(key)
+        while len(self.handed_over) > MAX_HANDED_OVER:
+            self.handed_over.popitem(last=False)
 
     def is_group(self, name: str) -> bool:
         known = self.group_names.get(name)
@@ -144,6 +161,9 @@ class TemplateComposer:
         return self.templates[key]
 
     def __call__(self, master_config: DictConfig, sweep_overrides: list[str]) -> DictConfig:
+        handed_over = self.handed_over.pop((id(master_config), tuple(sweep_overrides)), None)
+        if handed_over is not None:  # once: a second call composes anew
+            return handed_over
         parsed = self.parse(list(sweep_overrides))
         choices = [o for o in parsed if is_group_choice(o, self.is_group)]
         values = [o for o in parsed if is_plain_value(o, self.is_group)]
