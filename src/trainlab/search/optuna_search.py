@@ -563,10 +563,14 @@ class OptunaSearch:
         """One launch call for ``run``: with each job's trial number where the launcher takes them
         (:func:`takes_job_numbers`), else numbered from the first trial's (``run``'s numbers are consecutive)."""
         overrides = [job.overrides for job in run]
-        if takes_job_numbers(self.launcher):
-            return self.launcher.launch(overrides, initial_job_idx=run[0].number,
-                                        job_numbers=[job.number for job in run])
-        return self.launcher.launch(overrides, initial_job_idx=run[0].number)
+        try:
+            if takes_job_numbers(self.launcher):
+                return self.launcher.launch(overrides, initial_job_idx=run[0].number,
+                                            job_numbers=[job.number for job in run])
+            return self.launcher.launch(overrides, initial_job_idx=run[0].number)
+        finally:  # the configs job_dir handed over that no composition in this process took (joblib, submitit)
+            if isinstance(self.config_loader.load_sweep_config, TemplateComposer):
+                self.config_loader.load_sweep_config.forget_handed_over()
 
     def ask(self, study: optuna.Study, space: SearchSpace) -> TrialJob:
         trial = study.ask(fixed_distributions=space.distributions)

@@ -19,7 +19,7 @@ unpickling the template, pickled once (:class:`Template`): 0.9 ms for this proje
 
 A sweeper that composes a job only to read from it (the Optuna sweeper: the trial's job directory) hands the config
 over (:meth:`TemplateComposer.hand_over`) and the launcher's call for the same overrides gets that config instead of
-composing it a second time.
+composing it a second time (in this process; what no call took is dropped when the launch returns).
 
 A job whose overrides do anything else (``+key=...``, ``~key``, ``++key=...``, a ``hydra.*`` key, a package
 override, a key that is not a value of its template) is composed by Hydra in full, as before. The result is the
@@ -43,7 +43,7 @@ from omegaconf import Container, DictConfig, OmegaConf, open_dict
 
 MAX_TEMPLATES = 256  # distinct group choices kept (a sweep has a handful)
 MAX_PARSED_LINES = 4096  # override lines kept parsed (a job's shared lines, and recent jobs' own)
-MAX_HANDED_OVER = 1024  # composed configs kept for the launcher (a batch of trials has up to a few hundred)
+MAX_HANDED_OVER = 256  # composed configs kept for the launcher until its launch returns (a batch's trials)
 
 
 def is_group_choice(override: Override, is_group: Callable[[str], bool]) -> bool:
@@ -134,6 +134,15 @@ class TemplateComposer:
         self.handed_over.move_to_end(key)
         while len(self.handed_over) > MAX_HANDED_OVER:
             self.handed_over.popitem(last=False)
+
+    def forget_handed_over(self) -> None:
+        """Drop the configs no call took (a launcher that composes its jobs in other processes: joblib, submitit)."""
+        self.handed_over.clear()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A launcher's worker processes get the composer without the configs handed over: they are this process's
+        (keyed by its master config's identity) and would make every pickled job as large as a batch's configs."""
+        return {**self.__dict__, "handed_over": OrderedDict()}
 
     def is_group(self, name: str) -> bool:
         known = self.group_names.get(name)
