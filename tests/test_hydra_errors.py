@@ -458,6 +458,15 @@ def test_a_sweep_whose_jobs_share_a_directory_or_leave_the_sweep_is_refused_befo
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+def test_a_search_whose_trials_share_a_directory_is_refused_at_its_second_trial(train_in_process, tmp_path):
+    sweep = tmp_path / "sweep"
+    result = train_in_process("hparams_search=random", "hydra.sweeper.n_trials=3", "trainer.max_epochs=1",
+                              f"hydra.sweep.dir={sweep}", "hydra.sweep.subdir=same")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == SAME_DIR.format(sweep=sweep)
+    assert not (sweep / "same").exists()  # refused as its trials were asked for, before any trained
+
+
 @pytest.mark.parametrize("command", [["-m", "optimizer=sgd,adam"], ["-m", "optimizer=sgd,adam", "resume_sweep=true"],
                                      ["-m", "optimizer=sgd,adam", "hydra/launcher=stacked"],
                                      ["hparams_search=random", "hydra.sweeper.n_trials=2"]],

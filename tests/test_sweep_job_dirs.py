@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from trainlab.errors import RunDirInUseError
-from trainlab.sweep.job_dirs import sweep_job_dirs
+from trainlab.errors import ConfigError, RunDirInUseError
+from trainlab.sweep.job_dirs import DistinctJobDirs, sweep_job_dirs
 
 
 def make_job(directory):
@@ -153,3 +153,18 @@ def test_the_objective_on_failure_of_diverged_jobs_alone_ranks_nothing(tmp_path)
     assert [objective_value(None, {"val/acc": 0.9}, s, 0.0) for s in ("completed", "diverged", "failed")] == \
         [None, None, None]
     assert [objective_value("val/acc", {"val/acc": 0.9}, s, 0.0) for s in ("completed", "diverged")] == [0.9, 0.0]
+
+
+def test_job_directories_added_one_by_one_are_refused_as_a_batch_refuses_them_and_a_refused_one_is_not_kept(tmp_path):
+    known = DistinctJobDirs(tmp_path / "sweep")
+    known.add(0, tmp_path / "sweep" / "0_lr=0.1")
+    known.add(1, tmp_path / "sweep" / "nested" / ".." / "1_lr=0.2")  # compared as absolute paths
+    with pytest.raises(ConfigError, match=r"gives jobs #1 and #2 the same directory .*/sweep/1_lr=0.2; they would"):
+        known.add(2, tmp_path / "sweep" / "1_lr=0.2")
+    with pytest.raises(ConfigError, match=r"gives job #3 the directory .*/elsewhere, which is not inside"):
+        known.add(3, tmp_path / "elsewhere")
+    with pytest.raises(ConfigError, match=r"gives job #4 the sweep directory itself"):
+        known.add(4, tmp_path / "sweep")
+    assert known.added == {0, 1}
+    known.add(5, tmp_path / "sweep" / "5_lr=0.3")  # the refusals left no trace
+    assert known.added == {0, 1, 5} and len(known.numbers) == 3

@@ -90,7 +90,7 @@ from trainlab.shell_override import continue_search_line, python_train_py, shell
 from trainlab.signal_exit import last_words, way_out
 from trainlab.sweep.composed_configs import TemplateComposer
 from trainlab.sweep.first_job import check_checkpoint_path
-from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir, sweep_job_dirs
+from trainlab.sweep.job_dirs import DistinctJobDirs, job_output_dir, sweep_job_dirs
 from trainlab.sweep.stop_at_once import stop_sweep_at_once
 from trainlab.sweep.worker_stop import clear_stop_mark, jobs_train_in_workers, mark_stop
 from trainlab.typed_values import typed
@@ -225,6 +225,7 @@ class OptunaSearch:
         self.created_study = False  # whether this process created the study (open_study): it records the settings
         self.sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         self.resume = bool(config.get("resume_sweep", False))
+        self.job_dirs = DistinctJobDirs(self.sweep_dir)  # the sweep's trials' directories known so far (ask)
         self.interrupted_here = 0  # trials this command told interrupted (report_stop)
         self.unstarted_here: list[int] = []  # of those, the trials whose job never trained (report_stop)
         # warnings of what the search goes on with, logged once every check has passed (run): a refused command
@@ -577,9 +578,11 @@ class OptunaSearch:
         overrides = space.trial_overrides(trial.params)
         try:
             job_dir = self.job_dir(overrides, trial.number)
-            earlier = [(t.number, Path(t.user_attrs[JOB_DIR_ATTR])) for t in study.get_trials(deepcopy=False)
-                       if t.user_attrs.get(SWEEP_DIR_ATTR) == str(self.sweep_dir) and JOB_DIR_ATTR in t.user_attrs]
-            check_distinct_job_dirs(self.sweep_dir, [*earlier, (trial.number, job_dir)])  # hydra.sweep.subdir=same
+            for earlier in study.get_trials(deepcopy=False):  # this command's and other workers' trials of the sweep
+                if earlier.number not in self.job_dirs.added and JOB_DIR_ATTR in earlier.user_attrs \
+                        and earlier.user_attrs.get(SWEEP_DIR_ATTR) == str(self.sweep_dir):
+                    self.job_dirs.add(earlier.number, Path(earlier.user_attrs[JOB_DIR_ATTR]))
+            self.job_dirs.add(trial.number, job_dir)  # hydra.sweep.subdir=same: refused
         except BaseException:
             tell_outcome(study, trial._trial_id, TrialOutcome("failed"))
             raise
