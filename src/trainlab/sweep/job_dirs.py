@@ -256,7 +256,7 @@ def job_output_dir(job_config: Any) -> Path:
 class DistinctJobDirs:
     """The directories of a sweep's jobs so far, each checked as it is added (:func:`check_distinct_job_dirs`'s
     rules) against those before it in constant time: a search adds each trial's as it asks for the trial (a
-    1,000-trial search checked every earlier trial's directory again at each ask: ~5 s in all)."""
+    1,000-trial search checked every earlier trial's directory again at each ask: ~7 s in all)."""
 
     def __init__(self, sweep_dir: Path) -> None:
         self.sweep = Path(os.path.abspath(sweep_dir))
