@@ -6,7 +6,7 @@
 1. **Is it a checkpoint?** A PyTorch archive that ``torch.load(weights_only=True)`` reads (tensors and plain values
    only: nothing in the file is executed) holding a Lightning checkpoint (``state_dict``,
    ``pytorch-lightning_version``). An empty, truncated or damaged file, another kind of file, a bare ``state_dict``
-   or a pickled object are named as such.
+   or a pickled object are named as such (:func:`~trainlab.checkpoint_read.read_checkpoint`, torch alone).
 2. **Did trainlab write it?** Its ``trainlab`` entry (:mod:`trainlab.callbacks.checkpoint_provenance`) says so; a
    checkpoint written before that entry existed must at least hold parameters of the composed model.
 3. **Does it fit the composed config?**
@@ -45,10 +45,7 @@ by the training task), so the check can run before anything else is built or wri
 from __future__ import annotations
 
 import os
-import pickle
-import re
 import shlex
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +55,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab.callbacks.checkpoint_provenance import ENTRY, recorded_config
+from trainlab.checkpoint_read import read_checkpoint, subject, takes
 from trainlab.config_instantiation import instantiate_key
 from trainlab.errors import CheckpointError
 from trainlab.models.net_compat import net_in_effect
@@ -70,63 +68,6 @@ PURPOSES = ("resume", "evaluate")
 EXECUTION_PATH_KEYS = ("optimizer.foreach", "optimizer.compile")
 ABSENT = object()
 SHOWN = 4  # differences listed in a message; the rest are counted
-TAKES = "a checkpoint that a trainlab run wrote (<run dir>/checkpoints/last.ckpt)"
-
-
-def subject(name: str, path: Path) -> str:
-    """How the message names the file: ``ckpt_path=/x.ckpt``, or ``ckpt_path=last (/run/checkpoints/last.ckpt)``."""
-    return name if str(path) in name else f"{name} ({path})"
-
-
-def takes(name: str) -> str:
-    """``ckpt_path takes ...`` / ``--ckpt takes ...``: what the option that named the file expects."""
-    return f"{name.split('=')[0].split()[0]} takes {TAKES}"
-
-
-def read_checkpoint(path: Path, name: str) -> dict[str, Any]:
-    """The checkpoint in ``path`` as plain values and tensors, or a CheckpointError saying what the file is."""
-    who = subject(name, path)
-    if path.stat().st_size == 0:
-        raise CheckpointError(f"{who} is an empty file, not a checkpoint; {takes(name)}")
-    if not zipfile.is_zipfile(path):
-        raise CheckpointError(f"{who} is not a checkpoint: not a PyTorch archive (a truncated or damaged checkpoint, "
-                              f"or another kind of file); {takes(name)}")
-    check_stored_crcs(path, who, name)
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:  # weights_only refused a pickled object
-        found = re.search(r"GLOBAL (\S+)", str(error))
-        what = f" ({found.group(1)})" if found else ""
-        raise CheckpointError(f"{who} holds pickled Python objects{what}, not only tensors and plain values: it was "
-                              f"not written by trainlab and is not loaded; {takes(name)}") from error
-    except Exception as error:  # noqa: BLE001 - any other reading failure: a damaged archive, said so with its cause
-        cause = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise CheckpointError(f"{who} is a damaged PyTorch archive ({type(error).__name__}: {cause}); "
-                              f"{takes(name)}") from error
-    if not (isinstance(checkpoint, dict) and "state_dict" in checkpoint and "pytorch-lightning_version" in checkpoint):
-        held = (f"keys {', '.join(map(str, list(checkpoint)[:SHOWN]))}" if isinstance(checkpoint, dict)
-                else f"a {type(checkpoint).__name__}")
-        raise CheckpointError(f"{who} is a PyTorch file but not a Lightning checkpoint (it holds {held}); "
-                              f"{takes(name)}")
-    return checkpoint
-
-
-def check_stored_crcs(path: Path, who: str, name: str) -> None:
-    """Raise :class:`CheckpointError` naming the first entry of the archive in ``path`` whose bytes fail the CRC-32
-    it was written with. ``torch.load`` does not check them: a checkpoint whose tensors were overwritten on disk
-    (a bad sector, a partial copy over it) loaded, and ``trainlab evaluate`` printed the loss of garbage weights, a
-    resume trained on from them. One read of the file: milliseconds for this project's checkpoints (MBs)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            damaged = archive.testzip()
-    except (zipfile.BadZipFile, EOFError, OSError) as error:  # a damaged directory or header: said with its cause
-        raise CheckpointError(f"{who} is a damaged PyTorch archive ({type(error).__name__}: {error}); "
-                              f"{takes(name)}") from error
-    if damaged is not None:
-        raise CheckpointError(f"{who} is a damaged checkpoint: its entry {damaged} does not match the CRC it was "
-                              f"written with (the file was changed or corrupted after it was saved); {takes(name)}")
-
-
 def composed_model(cfg: DictConfig, factories: bool = True) -> torch.nn.Module:
     """The LightningModule ``cfg`` describes, with its optimizer and schedule factories (``factories=False``: none -
     an evaluation takes no step, and their classes, a module of the user's own, need not import) but no

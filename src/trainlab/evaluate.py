@@ -127,7 +127,8 @@ def best_checkpoint(run_dir: Path) -> Path:
                                       f"{checkpoints_listing(run_dir)}")
     # read as every checkpoint is (tensors and plain values only, its CRCs checked): a damaged last.ckpt was a
     # traceback here, and weights_only=False would have run whatever a foreign file pickled
-    from trainlab.checkpoint_check import read_checkpoint  # imports torch: --ckpt best reads last.ckpt's records
+    import_with_collector_paused("torch")  # --ckpt best reads last.ckpt's records: torch, not Lightning yet
+    from trainlab.checkpoint_read import read_checkpoint
 
     states = read_checkpoint(last, "--ckpt best").get("callbacks", {})
     recorded = [state.get("best_model_path") for key, state in states.items()
