@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from trainlab.checkpoint_check import check_checkpoint, read_checkpoint
+from trainlab.checkpoint_check import check_checkpoint
+from trainlab.checkpoint_read import read_checkpoint
 from trainlab.errors import CheckpointError
 
 MARK = torch.full((256,), 7.25)  # bytes found again in the file, to overwrite this tensor's data only
