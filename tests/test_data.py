@@ -15,7 +15,7 @@ from torch.utils.data import SequentialSampler
 
 from trainlab.data.idx_files import IdxFileError
 from trainlab.data.mnist_datamodule import MNISTDataModule
-from trainlab.data.tensor_batch_loader import TensorBatchLoader
+from trainlab.data.tensor_batch_loader import TensorBatchLoader, epoch_permutation
 from trainlab.errors import ConfigError, DataError
 
 
@@ -192,6 +192,16 @@ def test_batch_order_depends_on_data_seed_only(data_dir):
     assert not torch.equal(a[0], c[0])  # the data seed does
     assert not torch.equal(a[0], a[1])  # a fresh order every epoch
     assert sorted(a[0].tolist()) == sorted(a[1].tolist())  # ... over the same samples
+
+
+def test_shuffled_batches_are_the_rows_of_the_epoch_permutation():
+    x, y = torch.arange(150.0).view(50, 3), torch.arange(50)
+    loader = TensorBatchLoader(x, y, batch_size=8, shuffle=True, seed=3)
+    got = batches(loader, epoch=1)
+    assert [len(b[1]) for b in got] == [8] * 6 + [2]
+    order = epoch_permutation(50, seed=3, epoch=1)
+    assert torch.equal(torch.cat([b[0] for b in got]), x[order])  # each image row whole, in the epoch's order
+    assert torch.equal(torch.cat([b[1] for b in got]), order)  # and its own label beside it
 
 
 def test_loader_resumes_mid_epoch_with_the_same_batches():
