@@ -11,7 +11,8 @@ import yaml
 from omegaconf import OmegaConf
 
 from trainlab.report.sweep_runs import load_sweep
-from trainlab.sweep.summary import SUMMARY_FILE
+from trainlab.sweep import summary
+from trainlab.sweep.summary import SUMMARY_FILE, swept_keys
 from trainlab.sweep.summary_callback import write_sweep_summary
 
 
@@ -59,3 +60,17 @@ def test_a_sweep_without_a_readable_multirun_yaml_is_compared_by_the_keys_whose_
     (sweep_dir / "multirun.yaml").write_text("hydra: [unclosed\n")
     _, keys, _ = load_sweep(sweep_dir)
     assert keys == ["optimizer"]
+
+
+def test_a_key_is_swept_when_its_values_differ_not_its_spelling():
+    jobs = [{"params": {"lr": "1e-3", "flag": "false", "sizes": "[100,100]", "seed": "1"}},
+            {"params": {"lr": "0.001", "flag": "False", "sizes": "[100, 100]", "seed": "2"}}]
+    assert swept_keys(jobs) == ["seed"]
+
+
+def test_telling_a_swept_key_reads_at_most_two_values(monkeypatch):
+    read = []
+    monkeypatch.setattr(summary, "same_value", lambda text: read.append(text) or text)
+    jobs = [{"params": {"optimizer.lr": f"{0.001 * (1 + i)}", "data.source": "bundled"}} for i in range(100)]
+    assert swept_keys(jobs) == ["optimizer.lr"]
+    assert read == ["0.001", "0.002"]  # the lr column decided by its first two values; one text is one value

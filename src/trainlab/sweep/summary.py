@@ -74,7 +74,18 @@ def swept_keys(jobs: list[dict[str, Any]], always: Collection[str] = ()) -> list
     keys = sorted({key for job in jobs for key in job["params"]})
     if len(jobs) <= 1:
         return [k for k in keys if k in always] or keys
-    return [k for k in keys if k in always or len({same_value(job["params"].get(k)) for job in jobs}) > 1]
+    return [k for k in keys if k in always or values_differ([job["params"].get(k) for job in jobs])]
+
+
+def values_differ(texts: list[str | None]) -> bool:
+    """Whether the override texts hold more than one value (:func:`same_value`). Equal texts are one value without
+    reading them, and the reading stops at the first text whose value differs from the first one's: a search's
+    ``optimizer.lr`` of 1,000 trials is read twice, not 1,000 times (Hydra's override grammar takes ~0.3 ms a read)."""
+    distinct = list(dict.fromkeys(texts))
+    if len(distinct) <= 1:
+        return False
+    first = same_value(distinct[0])
+    return any(same_value(text) != first for text in distinct[1:])
 
 
 def rows(jobs: list[dict[str, Any]], always: Collection[str] = ()) -> tuple[list[str], list[dict[str, Any]]]:
