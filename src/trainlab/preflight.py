@@ -77,6 +77,7 @@ import os
 import shutil
 import stat
 import sys
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -581,9 +582,32 @@ def forget_new_output_dirs() -> None:
     EARLIER_OUTPUT_DIR.clear()
 
 
+def checks_that_must_finish(callback_method: Callable[..., None]) -> Callable[..., None]:
+    """Hydra turns what a callback raises into a warning and goes on (``hydra/_internal/callbacks.py``), so a check
+    above that failed unexpectedly - a bug, not a refusal - let the command run with every check after it skipped
+    (``hydra.sweeper.params=abc`` printed ``UserWarning: Callback Preflight.on_multirun_start raised AttributeError``
+    and went on unchecked until the sweeper refused the value). Such a failure ends the command instead: its
+    traceback, a line that says what failed, exit status 1, and the run or sweep directory it made for nothing
+    removed, as after a refusal (:func:`remove_refused_output_dir`)."""
+
+    @functools.wraps(callback_method)
+    def guarded(self: Any, config: DictConfig, **kwargs: Any) -> None:
+        try:
+            callback_method(self, config, **kwargs)
+        except Exception as error:
+            traceback.print_exception(error)
+            print(f"error: trainlab's checks before the run failed unexpectedly ({type(error).__name__}: {error}); "
+                  "nothing was run - a bug to report, with the traceback above", file=sys.stderr)
+            remove_refused_output_dir()
+            raise SystemExit(1) from error
+
+    return guarded
+
+
 class Preflight(Callback):
     """See the module docstring."""
 
+    @checks_that_must_finish
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         forget_new_output_dirs()
         release_output_dirs()  # an earlier command of this process has ended
@@ -616,6 +640,7 @@ class Preflight(Callback):
         forget_new_output_dirs()
         release_output_dirs()
 
+    @checks_that_must_finish
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         forget_new_output_dirs()
         release_output_dirs()  # an earlier command of this process has ended

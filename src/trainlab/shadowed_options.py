@@ -21,12 +21,13 @@ from trainlab.config_keys import override_key
 SWEEP_WORDS = {"choice", "range", "glob", "interval", "tag", "shuffle", "sort", "log", "int", "float", "str"}
 
 
-def group_values(lines: Iterable[str], params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+def group_values(lines: Iterable[str], params: Any) -> list[tuple[str, str]]:
     """``(group or key, option)`` for each word of the values that ``lines`` (``key=value`` overrides) and a
     sweeper's ``params`` give: ``optimizer=sgd,adam`` -> ``(optimizer, sgd), (optimizer, adam)``."""
     pairs = []
     given = [line.partition("=") for line in lines]
-    given += [(str(key), "=", str(value)) for key, value in (params or {}).items()]
+    if isinstance(params, Mapping):  # anything else is refused by the sweeper, in one line, before any trial
+        given += [(str(key), "=", str(value)) for key, value in params.items()]
     for key, separator, value in given:
         if not separator:
             continue
