@@ -1099,3 +1099,27 @@ def test_commands_writing_to_their_default_place_in_a_read_only_checkout_say_so_
             optimizer_paths.main([])
         assert stop.value.code == 2
         assert f"{checkout / 'outputs' / 'experiments' / 'optimizer_paths'}/" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("override", "key"), [("run", "hydra.run.dir"), ("log", "paths.log_dir"),
+                                               ("data", "paths.data_dir"), ("own_data", "data.data_dir")])
+def test_an_empty_location_is_refused_naming_its_key(tmp_path, override, key):
+    """``hydra.run.dir=$RUN_DIR`` with the variable unset: Hydra read the empty path as the current directory."""
+    with pytest.raises(OutputLocationError) as error:
+        check_run_locations(locations(tmp_path, **{override: ""}), "hydra.run.dir")
+    assert str(error.value) == (f"{key}= is unusable: the path is empty (a shell variable that is not set?); allowed: "
+                                "a directory path, '.' for the current directory")
+
+
+@pytest.mark.parametrize("command", [["hydra.run.dir="], ["-m", "optimizer=sgd,adam", "hydra.sweep.dir="],
+                                     ["paths.log_dir= "]], ids=["run", "sweep", "log_dir"])
+def test_an_empty_run_or_sweep_dir_writes_nothing_into_the_current_directory(train_in_process, tmp_path, monkeypatch,
+                                                                           command):
+    monkeypatch.chdir(tmp_path)
+    result = train_in_process(*command, "debug=limit")
+    key, _, value = command[-1].partition("=")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.splitlines()[-1] == (
+        f"error: {key}={value.strip()} is unusable: the path is empty (a shell variable that is not set?); allowed: a "
+        "directory path, '.' for the current directory")
+    assert list(tmp_path.iterdir()) == []

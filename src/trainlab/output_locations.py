@@ -18,7 +18,8 @@ cache that cannot be written is no error (:mod:`trainlab.data.bundled_mnist`), a
 without its files in a directory it cannot download into is refused with the config
 (:func:`trainlab.config_validation.check_data_available`).
 
-Errors read ``hydra.run.dir=/data/runs/x is unusable: /data/runs is a file, not a directory`` or
+An empty path is refused too (``hydra.run.dir= is unusable: the path is empty ...``): Hydra reads it as the
+current directory. Errors read ``hydra.run.dir=/data/runs/x is unusable: /data/runs is a file, not a directory`` or
 ``paths.data_dir=/mnt/full/mnist is unusable: cannot write into /mnt/full (no space left on device: 0 bytes free);
 allowed: an existing directory, which may be read-only, or a path where this process can create one`` (a data
 directory's errors say what it may be).
@@ -85,8 +86,17 @@ def location_problem(path: str | os.PathLike, check_existing: bool = True) -> st
 DATA_DIR_ALLOWED = "an existing directory, which may be read-only, or a path where this process can create one"
 
 
+#: an empty path, said where one is given: ``hydra.run.dir=$RUN_DIR`` with the shell variable unset wrote the run's
+#: files into the current directory (the checkout's root), and ``paths.log_dir=`` put the default runs under ``/runs``
+EMPTY_PATH = ("the path is empty (a shell variable that is not set?); allowed: a directory path, '.' for the current "
+              "directory")
+
+
 def check_location(key: str, path: str | os.PathLike, check_existing: bool = True, allowed: str | None = None) -> None:
-    """Raise :class:`OutputLocationError` naming ``key`` (and ``allowed``) when :func:`location_problem` finds one."""
+    """Raise :class:`OutputLocationError` naming ``key`` (and ``allowed``) when :func:`location_problem` finds one, or
+    when ``path`` is empty (:data:`EMPTY_PATH`)."""
+    if not str(path).strip():
+        raise OutputLocationError(f"{key}={path} is unusable: {EMPTY_PATH}")
     problem = location_problem(path, check_existing)
     if problem is not None:
         raise OutputLocationError(f"{key}={path} is unusable: {problem}" + (f"; allowed: {allowed}" if allowed else ""))
@@ -111,7 +121,7 @@ def check_run_locations(cfg: DictConfig, run_dir_key: str) -> None:
     directory ``run_dir_key`` (``hydra.run.dir`` or ``hydra.sweep.dir``) and the data directories."""
     run_dir = OmegaConf.select(cfg, run_dir_key)
     log_dir = OmegaConf.select(cfg, "paths.log_dir")
-    if log_dir is not None and inside(run_dir, log_dir):
+    if log_dir is not None and (not str(log_dir).strip() or inside(run_dir, log_dir)):  # empty: refused wherever
         check_location("paths.log_dir", log_dir)
     check_location(run_dir_key, run_dir)
     check_data_locations(cfg)
