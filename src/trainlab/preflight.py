@@ -598,7 +598,10 @@ def checks_that_must_finish(callback_method: Callable[..., None]) -> Callable[..
             traceback.print_exception(error)
             print(f"error: trainlab's checks before the run failed unexpectedly ({type(error).__name__}: {error}); "
                   "nothing was run - a bug to report, with the traceback above", file=sys.stderr)
-            remove_refused_output_dir()
+            try:
+                remove_refused_output_dir()
+            except Exception as cleanup_error:  # said too; the command still ends with the check's failure
+                traceback.print_exception(cleanup_error)
             raise SystemExit(1) from error
 
     return guarded
