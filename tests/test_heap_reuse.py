@@ -66,3 +66,26 @@ def test_switched_off_each_step_touches_new_pages():
     applied, faults = run_probe({"TRAINLAB_HEAP_REUSE": "0"})
     assert applied == "False False"
     assert faults > 20 * 1000, f"only {faults} page faults: glibc's defaults no longer return the memory"
+
+
+@pytest.mark.parametrize(("value", "wanted"), [("off", False), ("FALSE", False), ("no", False), ("1", True),
+                                               ("On", True), ("yes", True), ("", True)])
+def test_the_switch_takes_the_usual_spellings_of_on_and_off(monkeypatch, value, wanted):
+    for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "LD_PRELOAD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TRAINLAB_HEAP_REUSE", value)
+    if wanted:
+        assert heap_reuse_wanted()[0] is GLIBC
+    else:
+        assert heap_reuse_wanted() == (False, f"TRAINLAB_HEAP_REUSE={value}")
+
+
+def test_a_switch_that_is_neither_on_nor_off_refuses_the_run_before_it_writes(train_in_process, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRAINLAB_HEAP_REUSE", "of")  # before: a typo for "off" left it on, silently
+    for command in (["debug=limit", f"hydra.run.dir={tmp_path / 'run'}"],
+                    ["-m", "optimizer=sgd,adam", "debug=limit", f"hydra.sweep.dir={tmp_path / 'sweep'}"]):
+        result = train_in_process(*command)
+        assert result.returncode == 2, result.stderr[-2000:]
+        assert result.stderr.splitlines()[-1] == ("error: TRAINLAB_HEAP_REUSE=of is invalid; allowed: 0, false, off, "
+                                                  "no (off), or 1, true, on, yes (on, the default)")
+    assert not (tmp_path / "run").exists() and not (tmp_path / "sweep").exists()

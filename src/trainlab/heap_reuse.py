@@ -18,7 +18,7 @@ The process's peak memory is unchanged (the same tensors are alive at the peak);
 reuse instead of returning it at once. Nothing is done where the C library is not glibc (macOS, musl) or an
 allocator such as jemalloc/tcmalloc is preloaded (they keep memory for reuse by themselves), when the user set
 either threshold through glibc's own variables (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``), or when
-``TRAINLAB_HEAP_REUSE=0``.
+``TRAINLAB_HEAP_REUSE=0`` (or ``false``, ``off``, ``no``).
 """
 
 from __future__ import annotations
@@ -40,10 +40,22 @@ USER_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 _applied: bool | None = None  # None: not decided yet in this process
 
 
+#: the values of ``TRAINLAB_HEAP_REUSE`` (any case); anything else is refused: ``TRAINLAB_HEAP_REUSE=of`` left it on
+SWITCHED_OFF = ("0", "false", "off", "no")
+SWITCHED_ON = ("1", "true", "on", "yes", "")
+
+
 def heap_reuse_wanted() -> tuple[bool, str]:
-    """Whether to set the thresholds in this process, and why not when not."""
-    if os.environ.get("TRAINLAB_HEAP_REUSE", "1") == "0":
-        return False, "TRAINLAB_HEAP_REUSE=0"
+    """Whether to set the thresholds in this process, and why not when not; a ``TRAINLAB_HEAP_REUSE`` that is neither
+    on nor off is a :class:`~trainlab.errors.ConfigError` naming the values it takes."""
+    from trainlab.errors import ConfigError
+
+    switch = os.environ.get("TRAINLAB_HEAP_REUSE", "1")
+    if switch.strip().lower() in SWITCHED_OFF:
+        return False, f"TRAINLAB_HEAP_REUSE={switch}"
+    if switch.strip().lower() not in SWITCHED_ON:
+        raise ConfigError(f"TRAINLAB_HEAP_REUSE={switch} is invalid; allowed: {', '.join(SWITCHED_OFF)} (off), or "
+                          f"{', '.join(SWITCHED_ON[:-1])} (on, the default)")
     user_set = [name for name in USER_SETTINGS if name in os.environ]
     if user_set:
         return False, f"{', '.join(user_set)} set by the user"

@@ -93,6 +93,7 @@ from trainlab.config_keys import is_under, override_key, override_lines
 from trainlab.config_switches import check_switches
 from trainlab.dir_lock import holds_lock_over, lock_output_dir, release_output_dirs
 from trainlab.errors import ConfigError, OutputLocationError, UserError, exit_for_user_error
+from trainlab.heap_reuse import heap_reuse_wanted
 from trainlab.hydra_plugin_keys import check_plugin_keys
 from trainlab.job_view import job_view
 from trainlab.output_locations import check_run_locations
@@ -615,6 +616,7 @@ class Preflight(Callback):
         forget_new_output_dirs()
         release_output_dirs()  # an earlier command of this process has ended
         exit_on_user_error(lambda: check_switches(config))
+        exit_on_user_error(heap_reuse_wanted)  # TRAINLAB_HEAP_REUSE: on or off, before anything is written
         exit_on_user_error(lambda: check_no_sweep_keys_in_single_run(config))
         exit_on_user_error(lambda: check_no_sweep_config_in_single_run(config))  # experiment=... hydra.mode=RUN
         exit_on_user_error(lambda: check_run_locations(config, "hydra.run.dir"))
@@ -648,6 +650,7 @@ class Preflight(Callback):
         forget_new_output_dirs()
         release_output_dirs()  # an earlier command of this process has ended
         exit_on_user_error(lambda: check_switches(config))
+        exit_on_user_error(heap_reuse_wanted)
         exit_on_user_error(lambda: check_no_run_dir_in_multirun(override_lines(config.hydra.overrides.hydra)))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
         exit_on_user_error(lambda: check_multirun_values(config))
