@@ -1123,3 +1123,25 @@ def test_an_empty_run_or_sweep_dir_writes_nothing_into_the_current_directory(tra
         f"error: {key}={value.strip()} is unusable: the path is empty (a shell variable that is not set?); allowed: a "
         "directory path, '.' for the current directory")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_output_subdir_is_refused_and_null_or_a_name_accepted(tmp_path):
+    for subdir, refused in (("", True), (" ", True), (None, False), (".hydra", False), ("meta", False)):
+        cfg = locations(tmp_path)
+        cfg.hydra.output_subdir = subdir
+        if refused:
+            with pytest.raises(ConfigError) as error:
+                check_run_locations(cfg, "hydra.run.dir")
+            assert str(error.value) == (
+                "hydra.output_subdir= is empty: Hydra would write config.yaml, hydra.yaml and overrides.yaml into the "
+                "run directory itself, where trainlab evaluate and a resume do not look for them; allowed: a "
+                "subdirectory name (the default .hydra), or null to write none")
+        else:
+            check_run_locations(cfg, "hydra.run.dir")
+
+
+def test_a_run_with_an_empty_output_subdir_is_refused_before_it_writes(train_in_process, tmp_path):
+    result = train_in_process("debug=limit", f"hydra.run.dir={tmp_path / 'run'}", "hydra.output_subdir=")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.splitlines()[-1].startswith("error: hydra.output_subdir= is empty: Hydra would write")
+    assert not (tmp_path / "run").exists()

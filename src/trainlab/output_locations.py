@@ -32,7 +32,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
-from trainlab.errors import OutputLocationError
+from trainlab.errors import ConfigError, OutputLocationError
 
 #: free space below which a file system counts as full: less than one checkpoint of the book's MLP (~1.3 MB with
 #: Adam's state), so the run could not even save its first epoch
@@ -116,9 +116,19 @@ def check_data_locations(cfg: DictConfig) -> None:
         check_location("data.data_dir", own, check_existing=False, allowed=DATA_DIR_ALLOWED)
 
 
+#: an empty ``hydra.output_subdir``: Hydra wrote its three files into the run directory itself
+EMPTY_OUTPUT_SUBDIR = ("hydra.output_subdir= is empty: Hydra would write config.yaml, hydra.yaml and overrides.yaml "
+                       "into the run directory itself, where trainlab evaluate and a resume do not look for them; "
+                       "allowed: a subdirectory name (the default .hydra), or null to write none")
+
+
 def check_run_locations(cfg: DictConfig, run_dir_key: str) -> None:
     """Before Hydra creates the run directory: ``paths.log_dir`` (if the run directory lies inside it), the run
-    directory ``run_dir_key`` (``hydra.run.dir`` or ``hydra.sweep.dir``) and the data directories."""
+    directory ``run_dir_key`` (``hydra.run.dir`` or ``hydra.sweep.dir``), ``hydra.output_subdir`` (not empty) and
+    the data directories."""
+    subdir = OmegaConf.select(cfg, "hydra.output_subdir", default=None)
+    if subdir is not None and not str(subdir).strip():
+        raise ConfigError(EMPTY_OUTPUT_SUBDIR)
     run_dir = OmegaConf.select(cfg, run_dir_key)
     log_dir = OmegaConf.select(cfg, "paths.log_dir")
     if log_dir is not None and (not str(log_dir).strip() or inside(run_dir, log_dir)):  # empty: refused wherever
