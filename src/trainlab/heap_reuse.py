@@ -51,9 +51,10 @@ def heap_reuse_wanted() -> tuple[bool, str]:
     from trainlab.errors import ConfigError
 
     switch = os.environ.get("TRAINLAB_HEAP_REUSE", "1")
-    if switch.strip().lower() in SWITCHED_OFF:
+    value = switch.strip().lower()
+    if value in SWITCHED_OFF:
         return False, f"TRAINLAB_HEAP_REUSE={switch}"
-    if switch.strip().lower() not in SWITCHED_ON:
+    if value not in SWITCHED_ON:
         raise ConfigError(f"TRAINLAB_HEAP_REUSE={switch} is invalid; allowed: {', '.join(SWITCHED_OFF)} (off), or "
                           f"{', '.join(SWITCHED_ON[:-1])} (on, the default)")
     user_set = [name for name in USER_SETTINGS if name in os.environ]

@@ -92,10 +92,15 @@ EMPTY_PATH = ("the path is empty (a shell variable that is not set?); allowed: a
               "directory")
 
 
+def is_empty(path: str | os.PathLike) -> bool:
+    """Whether ``path`` names nothing (an empty or blank string: Hydra reads it as the current directory)."""
+    return not str(path).strip()
+
+
 def check_location(key: str, path: str | os.PathLike, check_existing: bool = True, allowed: str | None = None) -> None:
     """Raise :class:`OutputLocationError` naming ``key`` (and ``allowed``) when :func:`location_problem` finds one, or
     when ``path`` is empty (:data:`EMPTY_PATH`)."""
-    if not str(path).strip():
+    if is_empty(path):
         raise OutputLocationError(f"{key}={path} is unusable: {EMPTY_PATH}")
     problem = location_problem(path, check_existing)
     if problem is not None:
@@ -127,11 +132,11 @@ def check_run_locations(cfg: DictConfig, run_dir_key: str) -> None:
     directory ``run_dir_key`` (``hydra.run.dir`` or ``hydra.sweep.dir``), ``hydra.output_subdir`` (not empty) and
     the data directories."""
     subdir = OmegaConf.select(cfg, "hydra.output_subdir", default=None)
-    if subdir is not None and not str(subdir).strip():
+    if subdir is not None and is_empty(subdir):
         raise ConfigError(EMPTY_OUTPUT_SUBDIR)
     run_dir = OmegaConf.select(cfg, run_dir_key)
     log_dir = OmegaConf.select(cfg, "paths.log_dir")
-    if log_dir is not None and (not str(log_dir).strip() or inside(run_dir, log_dir)):  # empty: refused wherever
+    if log_dir is not None and (is_empty(log_dir) or inside(run_dir, log_dir)):  # empty: refused wherever
         check_location("paths.log_dir", log_dir)
     check_location(run_dir_key, run_dir)
     check_data_locations(cfg)
