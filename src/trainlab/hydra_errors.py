@@ -56,6 +56,7 @@ from trainlab.group_options import option_lacks_key_message
 from trainlab.option_source import chosen_in, misplaced_option_file
 from trainlab.output_locations import NAME_MAX, PATH_MAX
 from trainlab.override_separator import separator_advice
+from trainlab.sweep.sweep_end_failures import exit_if_the_sweep_end_failed, forget_earlier_failures
 from trainlab.sweep.worker_refusal import RefusedInWorker
 
 
@@ -529,7 +530,10 @@ def report_config_errors_in_one_line() -> None:
                 if group_set_as_key is not None:  # hydra.launcher=stacked: before Hydra makes any directory
                     print(f"error: {group_set_as_key}", file=sys.stderr)
                     raise SystemExit(2)
-                return func()
+                forget_earlier_failures()
+                result = func()
+                exit_if_the_sweep_end_failed()  # each failure was said; the command's status says it too
+                return result
             except HydraException as error:
                 if not is_config_error(error):
                     raise

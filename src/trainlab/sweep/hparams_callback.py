@@ -9,12 +9,16 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from trainlab.sweep.sweep_end_failures import ends_the_command_on_failure
+
 log = logging.getLogger(__name__)
 
 
 class SweepHParams(Callback):
-    """Writes the TensorBoard HPARAMS experiment into ``hydra.sweep.dir`` (:mod:`trainlab.sweep.hparams_experiment`)."""
+    """Writes the TensorBoard HPARAMS experiment into ``hydra.sweep.dir`` (:mod:`trainlab.sweep.hparams_experiment`);
+    when it cannot be written, the command ends with exit status 1 (:mod:`trainlab.sweep.sweep_end_failures`)."""
 
+    @ends_the_command_on_failure("the sweep's HPARAMS experiment")
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         # Imported here, not at the top: it imports Lightning (~5 s), and Hydra builds its callbacks before a sweep
         # composes its first job, so a sweep stopped by a config error, and the start of every sweep, would wait.

@@ -14,13 +14,16 @@ from omegaconf import DictConfig
 from trainlab.models.metric_names import natural_direction
 from trainlab.sweep.single_run_of_a_sweep import swept_params
 from trainlab.sweep.summary import SUMMARY_FILE, write_summary
+from trainlab.sweep.sweep_end_failures import ends_the_command_on_failure
 
 log = logging.getLogger(__name__)
 
 
 class SweepSummary(Callback):
-    """Writes ``summary.csv`` / ``ranking.csv`` into ``hydra.sweep.dir`` (see :mod:`trainlab.sweep.summary`)."""
+    """Writes ``summary.csv`` / ``ranking.csv`` into ``hydra.sweep.dir`` (see :mod:`trainlab.sweep.summary`); when
+    they cannot be written, the command ends with exit status 1 (:mod:`trainlab.sweep.sweep_end_failures`)."""
 
+    @ends_the_command_on_failure("the sweep's summary.csv and ranking.csv")
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir).absolute()  # printed: a relative hydra.sweep.dir too is absolute
         if not sweep_dir.is_dir():
