@@ -60,7 +60,7 @@ def test_a_summary_the_disk_refuses_is_one_error_line_and_exit_status_1_with_the
         warnings.simplefilter("always")
         again = train_in_process(*SWEEP, f"hydra.sweep.dir={out}", "resume_sweep=true")
     assert again.returncode == 0, again.stderr[-2000:]
-    assert again.stdout.count("completed before; skipping it") + again.stderr.count("completed before; skipping it") == 2
+    assert (again.stdout + again.stderr).count("completed before; skipping it") == 2
     assert len((out / "summary.csv").read_text().splitlines()) == 3  # header and both jobs
 
 
