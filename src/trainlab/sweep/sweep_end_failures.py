@@ -1,10 +1,9 @@
 """A sweep whose end-of-sweep files could not be written ends with exit status 1, after every one of them was tried.
 
 Hydra turns what a callback raises into a warning and goes on (``hydra/_internal/callbacks.py``), so a sweep whose
-``summary.csv`` / ``ranking.csv`` or HPARAMS experiment could not be written - a full disk, a directory in the
-way, a bug - printed ``UserWarning: Callback SweepSummary.on_multirun_end raised ...`` among its log lines and
-exited 0, as if its tables were there: ``train.py -m ... && trainlab report ...`` went on to a report of a sweep
-without them.
+``summary.csv`` / ``ranking.csv`` or HPARAMS experiment could not be written - a full disk, a bug - printed
+``UserWarning: Callback SweepSummary.on_multirun_end raised ...`` among its log lines and exited 0, as if its tables
+were there: ``train.py -m ... && trainlab report ...`` went on to a report of a sweep without them.
 
 :func:`ends_the_command_on_failure` wraps such a callback method. What it raises is said at once - a refusal (a
 :class:`~trainlab.errors.UserError`, such as the disk's ``cannot write <file> (No space left on device)``) in one
