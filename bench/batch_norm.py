@@ -8,7 +8,6 @@ For each input shape, one timed iteration is ``y = bn(x); y.backward(dy)`` (runn
 
 from __future__ import annotations
 
-import platform
 import statistics
 import sys
 import time
@@ -21,6 +20,7 @@ from trainlab.nn.batch_norm import BatchNorm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_cli, beside this script
 from bench_cli import count, device_choice, parser_for  # noqa: E402
+from bench_machine import machine_line  # noqa: E402
 
 SHAPES = [(128, 100), (1024, 100)]
 
@@ -42,9 +42,7 @@ def main() -> None:
     parser.add_argument("--iters", type=count, default=300, help="timed iterations per round")
     parser.add_argument("--rounds", type=count, default=15, help="interleaved rounds (median)")
     args = parser.parse_args()
-    name = torch.cuda.get_device_name() if args.device == "cuda" else platform.processor() or "cpu"
-    print(f"# BatchNorm forward+backward, device={args.device} ({name}), torch {torch.__version__}, "
-          f"threads={torch.get_num_threads()}")
+    print(f"# BatchNorm forward+backward, {machine_line(args.device)}")
     print("| input (N, C) | custom µs | torch µs | custom / torch |")
     print("|---|---|---|---|")
     for n, c in SHAPES:

@@ -46,6 +46,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_cli import count, parser_for  # noqa: E402
+from bench_machine import machine_line  # noqa: E402
 from stacked_sweep import EXPERIMENTS as TRAINLAB_OVERRIDES  # noqa: E402
 from stacked_sweep import ROOT, time_experiment  # noqa: E402
 
@@ -161,7 +162,7 @@ def run(args: argparse.Namespace, chapter: Path, work: Path, others: dict[str, s
     npz = write_stand_in(work, data_dir)
     python_path = os.pathsep.join([str(work), *filter(None, [os.environ.get("PYTHONPATH")])])  # the stand-in first
     book_env = {**os.environ, "PYTHONPATH": python_path, "MPLBACKEND": "Agg", "TRAINLAB_BUNDLED_NPZ": str(npz)}
-    print(f"# {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, NumPy {np.__version__}, book at {args.book}")
+    print(f"# {machine_line('cpu')}, Python {sys.version.split()[0]}, NumPy {np.__version__}, book at {args.book}")
     print("| experiment | the book's script | book s | book s, every curve | trainlab s | book / trainlab | "
           "every curve: book / trainlab |\n|---|---|---|---|---|---|---|")
     for name in args.experiments:

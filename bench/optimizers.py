@@ -12,7 +12,6 @@ Prints one markdown row per optimizer: median µs per step for each and the rati
 
 from __future__ import annotations
 
-import platform
 import statistics
 import sys
 import time
@@ -25,6 +24,7 @@ from trainlab.optim import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_cli, beside this script
 from bench_cli import count, device_choice, parser_for  # noqa: E402
+from bench_machine import machine_line  # noqa: E402
 
 PAIRS = {  # name: (custom factory, torch factory taking the fused/foreach keyword)
     "SGD": (lambda p, **c: SGD(p, lr=0.01, **c), lambda p, **k: torch.optim.SGD(p, lr=0.01, **k)),
@@ -83,9 +83,7 @@ def main() -> None:
                         help="also time compile=True (torch.compile of the per-tensor rule; compiles each first)")
     args = parser.parse_args()
     device = args.device
-    name = torch.cuda.get_device_name() if device == "cuda" else f"{platform.processor() or 'cpu'}"
-    print(f"# optimizer step, book 5-layer MLP params, device={device} ({name}), torch {torch.__version__}, "
-          f"threads={torch.get_num_threads()}")
+    print(f"# optimizer step, book 5-layer MLP params, {machine_line(device)}")
     header = "| optimizer | torch variant | custom µs/step | torch µs/step | custom / torch |"
     if args.compiled:
         header += " compiled µs/step | compiled / torch | compile s |"

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))  # bench_cli
 
 from bench_cli import count, device_choice, parser_for  # noqa: E402
+from bench_machine import machine_line  # noqa: E402
 
 from trainlab.data.mnist_datamodule import MNISTDataModule  # noqa: E402
 from trainlab.heap_reuse import reuse_freed_heap_memory  # noqa: E402
@@ -145,8 +145,8 @@ def run(args: argparse.Namespace, out: Path) -> None:
     reuse_freed_heap_memory()
     data_dir = ROOT / "data"
     part1 = " ".join(args.experiment_overrides) or "the experiments' own trainer"
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs; part 1 (experiments): "
-          f"{part1}; part 2 (one stack): device {args.device}")
+    part2 = machine_line(args.device) if args.device == "cuda" else "device cpu"
+    print(f"# {machine_line('cpu')}; part 1 (experiments): {part1}; part 2 (one stack): {part2}")
     if args.experiments:
         print("\n| experiment | basic s | stacked s | basic / stacked | each round's ratio |\n|---|---|---|---|---|")
         for name in args.experiments:

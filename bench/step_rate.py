@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_cli, beside this script
 
 from bench_cli import count, device_choice, parser_for  # noqa: E402
+from bench_machine import machine_line  # noqa: E402
 
 from trainlab.config_validation import validate_config  # noqa: E402
 from trainlab.data.mnist_datamodule import MNISTDataModule  # noqa: E402
@@ -196,8 +197,7 @@ def main() -> None:
             parser.error(f"{'--override' if config == 'stack' else f'--variant {config!r}'}: {problem}")
     logging.disable(logging.WARNING)  # the table alone on stdout, once the configurations are known to be good
     warnings.filterwarnings("ignore")
-    name = torch.cuda.get_device_name() if args.device == "cuda" else "cpu"
-    print(f"# step rate, device={args.device} ({name}), torch {torch.__version__}, threads={torch.get_num_threads()}")
+    print(f"# step rate, {machine_line(args.device)}")
     header = "| batch | stack config | stack steps/s | hand-written steps/s | stack / hand |"
     header += " CUDA-graph steps/s | stack / graph |" if args.device == "cuda" else ""
     print(header)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import runpy
 import subprocess
 import sys
@@ -56,7 +57,7 @@ def run_bench(capsys):
 
 def table_rows(script: str, stdout: str) -> list[list[str]]:
     lines = stdout.strip().splitlines()
-    assert lines[0].startswith("# "), lines[0]  # the machine line
+    assert lines[0].startswith("# ") and " GFLOP/s" in lines[0], lines[0]  # the machine line (bench_machine.py)
     assert lines[1].startswith("| ") and set(lines[2]) <= set("|-"), lines[:3]
     stray = [line for line in lines[3:] if not line.startswith("| ")]
     assert not stray, f"{script} printed non-table lines on stdout: {stray[:3]}"
@@ -142,7 +143,7 @@ def test_stacked_sweep_bench_prints_a_row_per_stack_and_leaves_no_folder_behind(
                 "--rounds", "1", "--batch-size", "50"]
     runpy.run_path(sys.argv[0], run_name="__main__")
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].startswith("torch ")
+    assert lines[0].startswith("# device=cpu (") and " GFLOP/s; part 1 (experiments): " in lines[0], lines[0]
     assert lines[2] == "| K | stack member-steps/s | hand-written steps/s | stack / hand |"
     (row,) = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines[4:]]
     members, stack, hand, ratio = row
@@ -165,7 +166,8 @@ def test_make_bench_runs_every_cpu_benchmark():
     """``make bench`` (dry run) calls each script of bench/ that BENCHMARKS.md reports on the CPU."""
     result = subprocess.run(["make", "-n", "bench"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    scripts = sorted(p.name for p in (ROOT / "bench").glob("*.py") if p.name != "bench_cli.py")  # their options
+    shared = ("bench_cli.py", "bench_machine.py")  # their options, their first line
+    scripts = sorted(p.name for p in (ROOT / "bench").glob("*.py") if p.name not in shared)
     assert scripts == ["batch_norm.py", "book_scripts.py", "optimizers.py", "stacked_sweep.py", "step_rate.py",
                        "study_storage.py"]
     for script in set(scripts) - {"book_scripts.py"}:  # needs a checkout of the book's code: make bench-book
@@ -256,3 +258,31 @@ def test_book_scripts_refuse_a_folder_that_is_not_the_books_repository(tmp_path,
     error = capsys.readouterr().err
     assert f"--book {tmp_path}" in error and "ch06/optimizer_compare_mnist.py" in error
     assert "oreilly-japan/deep-learning-from-scratch" in error
+
+
+def test_the_machine_line_names_the_processor_cpus_torch_and_the_measured_product_rate(monkeypatch, tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    import bench_machine
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13 64-Core Processor\n")
+    monkeypatch.setattr(bench_machine, "CPUINFO", cpuinfo)
+    monkeypatch.setattr(bench_machine, "product_rate", lambda device: 136.4)
+    assert bench_machine.machine_line("cpu") == (
+        f"device=cpu (AMD EPYC 7B13 64-Core Processor, {os.cpu_count()} CPUs), torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads, a 1024³ float32 product at 136 GFLOP/s")
+    monkeypatch.setattr(bench_machine, "CPUINFO", tmp_path / "none")  # not Linux: what platform knows
+    monkeypatch.setattr(bench_machine.platform, "processor", lambda: "")
+    monkeypatch.setattr(bench_machine.platform, "machine", lambda: "arm64")
+    assert bench_machine.processor_name() == "arm64"
+
+
+def test_the_product_rate_is_two_n_cubed_operations_over_the_median_time(monkeypatch):
+    sys.path.insert(0, str(ROOT / "bench"))
+    import bench_machine
+
+    ticks = iter([0.0, 9.0,  # the untimed first product
+                  10.0, 10.5, 20.0, 20.25, 30.0, 31.0])  # 0.5, 0.25 and 1.0 s: median 0.5 s
+    monkeypatch.setattr(bench_machine.time, "perf_counter", lambda: next(ticks))
+    rate = bench_machine.product_rate("cpu", size=8, repeats=3)
+    assert rate == pytest.approx(2 * 8**3 / 0.5 / 1e9)
