@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import importlib.metadata
 import importlib.util
+import json
 import logging
 import math
 import os
@@ -20,8 +21,10 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from wsgiref.util import setup_testing_defaults
 
 import optuna
+import optuna_dashboard
 import pytest
 import yaml
 from conftest import CONF_DIR, JOB_PYTHONPATH, ROOT
@@ -143,6 +146,26 @@ def test_the_study_names_its_objective_after_the_optimized_metric_for_optuna_das
     study = load(tmp_path / "s")
     assert study.metric_names == ["val/loss"]
     assert "value_val/loss" in study.trials_dataframe().columns
+    # and as the README tells users to look at it: `optuna-dashboard <sweep>/optuna.journal` (its web API)
+    dashboard = optuna_dashboard.wsgi(str(tmp_path / "s" / "optuna.journal"))
+    (summary,) = dashboard_json(dashboard, "/api/studies")["study_summaries"]
+    assert summary["study_name"] == "hparams_random" and summary["directions"] == ["minimize"]
+    shown = dashboard_json(dashboard, f"/api/studies/{summary['study_id']}", "after=0")
+    assert shown["objective_names"] == ["val/loss"]
+    (trial,) = shown["trials"]
+    attributes = {attr["key"]: attr["value"] for attr in trial["user_attrs"]}
+    assert attributes["job_dir"] == study.trials[0].user_attrs["job_dir"]  # where each trial's run is
+
+
+def dashboard_json(app, path: str, query: str = "") -> dict:
+    """GET ``path`` from optuna-dashboard's WSGI application, as its web page asks its server; the JSON answer."""
+    environ: dict = {}
+    setup_testing_defaults(environ)
+    environ.update(PATH_INFO=path, QUERY_STRING=query)
+    statuses = []
+    body = b"".join(app(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+    assert statuses == ["200 OK"], (path, statuses, body[:300])
+    return json.loads(body)
 
 
 SAMPLERS = {"random": {"_target_": "optuna.samplers.RandomSampler"},
