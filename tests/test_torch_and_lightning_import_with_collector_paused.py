@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from conftest import ROOT, train_command
 
 # counts the collector's full passes (generation 2) while the code after it runs, and prints what it saw as JSON
@@ -41,6 +42,7 @@ def test_the_import_makes_no_full_collection_and_freezes_the_imported_objects():
     assert seen["imported"] == [True, True, True]
 
 
+@pytest.mark.slow  # ~7 s on 2 cores: a process importing Lightning (make test-slow; the default run keeps the first)
 def test_a_collector_disabled_before_stays_disabled_and_a_second_call_does_nothing():
     seen = run_python("""
         gc.disable()
@@ -94,6 +96,7 @@ DURING_IMPORTS = """
 """
 
 
+@pytest.mark.slow  # ~9 s on 2 cores: a process importing Lightning (make test-slow; the default run keeps the first)
 def test_a_plain_import_of_lightning_makes_full_collections_that_the_watch_sees():
     seen = run_python(DURING_IMPORTS, """
         import lightning
@@ -103,6 +106,7 @@ def test_a_plain_import_of_lightning_makes_full_collections_that_the_watch_sees(
     assert seen["during_imports"] > 0  # what the watch below counts, where nothing pauses the collector
 
 
+@pytest.mark.slow  # ~13 s on 2 cores: a process importing Lightning (make test-slow; the default run keeps the first)
 def test_a_run_and_a_stacked_sweep_make_no_full_collection_while_importing_lightning(tmp_path, data_dir):
     for name, args in [("run", ["trainer.max_steps=2", "test=false", "callbacks=none", "logger=none"]),
                        ("sweep", ["-m", "seed=1,2", "hydra/launcher=stacked", "trainer.max_steps=2", "test=false",
@@ -119,6 +123,7 @@ def test_a_run_and_a_stacked_sweep_make_no_full_collection_while_importing_light
         assert seen == {"during_imports": 0, "lightning": True}, name
 
 
+@pytest.mark.slow  # ~6 s on 2 cores: a process importing Lightning (make test-slow; the default run keeps the first)
 def test_trainlab_evaluate_makes_no_full_collection_while_importing_lightning(tmp_path, train_in_process):
     train_in_process("trainer.max_steps=2", "test=false", "callbacks=default", "logger=none",
                      f"hydra.run.dir={tmp_path / 'run'}")
