@@ -3,8 +3,8 @@
 Its processor (or GPU), CPUs, torch version and threads, and the rate of one ``size``³ float32 matrix product on the
 benchmark's device, measured as the benchmark starts. A figure copied into BENCHMARKS.md so carries the speed of the
 hour it was taken in: the project's 2-vCPU development VMs ran that product at 42 to 283 GFLOP/s over the sessions
-(one kind of VM at 42 to 229), and every figure moved with it. The benchmarks printed ``platform.processor()`` (empty on most Linux machines, so
-``cpu``) or nothing at all.
+(one kind of VM at 42 to 229), and every figure moved with it. The benchmarks printed ``platform.processor()``
+(empty on most Linux machines, so ``cpu``) or nothing at all.
 """
 
 from __future__ import annotations
