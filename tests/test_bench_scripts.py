@@ -7,6 +7,7 @@ steps long so that a script broken by a change elsewhere fails here instead of o
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
 import runpy
@@ -260,10 +261,17 @@ def test_book_scripts_refuse_a_folder_that_is_not_the_books_repository(tmp_path,
     assert "oreilly-japan/deep-learning-from-scratch" in error
 
 
-def test_the_machine_line_names_the_processor_cpus_torch_and_the_measured_product_rate(monkeypatch, tmp_path):
-    sys.path.insert(0, str(ROOT / "bench"))
-    import bench_machine
+@pytest.fixture
+def bench_machine():
+    """``bench/bench_machine.py`` as a module (bench/ is no package: the scripts put their folder on the path)."""
+    spec = importlib.util.spec_from_file_location("bench_machine", ROOT / "bench" / "bench_machine.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
+
+def test_the_machine_line_names_the_processor_cpus_torch_and_the_measured_product_rate(bench_machine, monkeypatch,
+                                                                                      tmp_path):
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13 64-Core Processor\n")
     monkeypatch.setattr(bench_machine, "CPUINFO", cpuinfo)
@@ -277,10 +285,7 @@ def test_the_machine_line_names_the_processor_cpus_torch_and_the_measured_produc
     assert bench_machine.processor_name() == "arm64"
 
 
-def test_the_product_rate_is_two_n_cubed_operations_over_the_median_time(monkeypatch):
-    sys.path.insert(0, str(ROOT / "bench"))
-    import bench_machine
-
+def test_the_product_rate_is_two_n_cubed_operations_over_the_median_time(bench_machine, monkeypatch):
     ticks = iter([0.0, 9.0,  # the untimed first product
                   10.0, 10.5, 20.0, 20.25, 30.0, 31.0])  # 0.5, 0.25 and 1.0 s: median 0.5 s
     monkeypatch.setattr(bench_machine.time, "perf_counter", lambda: next(ticks))
