@@ -461,12 +461,15 @@ def group_set_as_key_message(argv: list[str]) -> str | None:
     """``hydra.launcher=stacked``: a dot where the slash of a config group belongs (``hydra/launcher=stacked``).
     Hydra sets the key ``hydra.launcher`` to the string, and a multirun then stopped with "Input config does not
     have a `_target_` field" (exit 1) while a single run ignored it; the same for ``hydra.sweeper=optuna`` and any
-    config group inside another. None for every other override, and before Hydra's config loader is set up."""
+    config group inside another. None for every other override, and before Hydra's config loader is set up.
+
+    It runs before every command, so it asks the loader's repository whether a group exists (~0.15 ms) rather than
+    the loader's ``list_groups``, which deep-copies the whole repository on each call (~12 ms a dotted override)."""
     if not GlobalHydra.instance().is_initialized():
         return None
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    loader = GlobalHydra.instance().config_loader()
+    repository = GlobalHydra.instance().config_loader().repository
     parser = OverridesParser.create()
     try:
         known, _ = hydra_internal.get_args_parser().parse_known_args(argv)
@@ -481,14 +484,13 @@ def group_set_as_key_message(argv: list[str]) -> str | None:
         if override.is_delete() or override.package is not None or "." not in key or "/" in key:
             continue
         group = key.replace(".", "/")
-        parent, _, name = group.rpartition("/")
-        if name not in loader.list_groups(parent):
+        if not repository.group_exists(group):
             continue
         values = list(override.sweep_string_iterator()) if override.is_sweep_override() else [override.value()]
         if not all(isinstance(value, str) for value in values):  # hydra.launcher={...}: a whole config, a key's
             continue
         typed_value = word.partition("=")[2]
-        options = sorted(loader.get_group_options(group))
+        options = sorted(repository.get_group_options(group))
         unknown = [str(value) for value in values if value not in options]
         if not unknown:
             allowed = f"{group}={typed_value} (a slash: the config group's option)"
