@@ -44,6 +44,7 @@ def test_relative_data_dir_is_recorded_absolute(train_in_process, tmp_path, monk
     assert yaml.safe_load(result.stdout)["data"]["data_dir"] == str(tmp_path / "mydata")
 
 
+@pytest.mark.slow  # ~2.5 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_a_run_on_a_relative_data_dir_resumes_and_evaluates_from_another_directory(train_in_process, tmp_path,
                                                                                   monkeypatch):
     """Resumed or evaluated from another directory, the run looked for ``mydata`` there: ``error: data.source=

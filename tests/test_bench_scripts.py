@@ -137,6 +137,7 @@ def test_a_benchmark_on_cuda_without_a_gpu_is_refused_in_one_line(capsys, monkey
         "(torch.cuda.is_available() is false); allowed here: cpu")
 
 
+@pytest.mark.slow  # ~3-5 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_stacked_sweep_bench_prints_a_row_per_stack_and_leaves_no_folder_behind(tmp_path, capsys, monkeypatch):
     """Its runs' folder (32 MB after a full run) stayed in /tmp after every run."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))

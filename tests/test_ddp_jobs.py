@@ -382,6 +382,7 @@ def no_network(data_dir, timeout):
     raise RuntimeError("no network in this test")
 
 
+@pytest.mark.slow  # ~3 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_a_ddp_jobs_process_hands_the_data_source_it_resolved_to_its_ranks(make_cfg, tmp_path, monkeypatch):
     """data.source=auto where the download fails: the job's process falls back to the bundled sample, and its
     ranks are told so in their job.json. Before, each rank decided again - a new process, so a new download."""

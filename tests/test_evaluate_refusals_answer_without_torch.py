@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 
 def test_refusals_before_the_checkpoint_is_read_import_no_torch(tmp_path, train_in_process):
     run = tmp_path / "run"
@@ -41,6 +43,7 @@ def test_refusals_before_the_checkpoint_is_read_import_no_torch(tmp_path, train_
     assert seen["torch"] is False
 
 
+@pytest.mark.slow  # ~3-4 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_a_run_without_a_best_epoch_is_told_so_after_reading_last_ckpt_with_torch_alone(tmp_path, train_in_process):
     """``--ckpt best`` reads the best epoch's record in last.ckpt (torch); the refusal imported Lightning for it
     too, with the garbage collector on: 5.7-6.7 s, now 2.4-2.6 s."""

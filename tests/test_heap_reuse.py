@@ -53,6 +53,7 @@ def test_the_user_s_allocator_settings_win(monkeypatch, env, reason):
     assert heap_reuse_wanted() == (False, reason)
 
 
+@pytest.mark.slow  # ~3 s on 2 cores (make test-slow; the default run stays within ~4 min)
 @pytest.mark.skipif(not GLIBC, reason="mallopt thresholds exist in glibc only")
 def test_freed_tensors_are_reused_without_page_faults():
     applied, faults = run_probe({})

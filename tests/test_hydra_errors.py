@@ -222,6 +222,7 @@ def test_a_group_swept_over_null_is_one_line_naming_the_override(train_in_proces
     assert not list((tmp_path / "outputs").rglob("status.json"))
 
 
+@pytest.mark.slow  # ~2.5 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_a_job_name_longer_than_the_file_system_allows_is_one_line_with_the_way_out(train_in_process, tmp_path):
     too_long = ",".join(["100"] * 60)  # the job directory is named from the overrides: ~300 bytes
     result = train_in_process("-m", f"model.net.hidden_sizes=[{too_long}]", "optimizer=sgd,adam", "debug=limit")
@@ -412,6 +413,7 @@ def test_resume_sweep_typed_for_a_single_run_in_a_named_directory_is_refused(tra
     assert not run.exists() and not (tmp_path / "sweep").exists()
 
 
+@pytest.mark.slow  # ~2 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_a_sweeps_keys_not_typed_for_a_single_run_are_its_configs_own(train_in_process, tmp_path):
     """A config file may set them for every command (conf/hydra/ sets hydra.sweep.dir); resume_sweep: true in one
     applies to a single run as to a sweep's job. resume_sweep=false typed asks for nothing, and hydra.sweep.dir typed

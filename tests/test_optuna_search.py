@@ -880,6 +880,7 @@ def test_a_search_whose_every_trial_would_be_refused_is_refused_before_its_study
     assert search.launcher.calls == [] and not (tmp_path / "s").exists()
 
 
+@pytest.mark.slow  # ~3 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_a_monitor_that_a_searched_key_makes_logged_is_left_to_the_trials(tmp_path):
     """model.weight_decay searched from 1e-8 up: every trial logs train/weight_penalty, which the configured
     weight decay of 0 does not - the check before the study counts the searched key as > 0."""
@@ -943,6 +944,7 @@ def read_csv(path: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+@pytest.mark.slow  # ~2.5-3 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_tpe_search_stores_every_trial_and_its_best_matches_the_results_files(train_in_process, tmp_path):
     sweep = tmp_path / "sweep"
     result = train_in_process("-m", *SMALL, "hparams_search=tpe", "hydra.sweeper.n_trials=4",

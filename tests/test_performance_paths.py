@@ -67,6 +67,7 @@ def test_compiled_optimizer_in_the_stack_gives_the_eager_losses(make_cfg, tmp_pa
     assert compiled[-1] < compiled[0]
 
 
+@pytest.mark.slow  # ~2.5-3 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_compile_option_composes_and_trains(make_cfg, tmp_path):
     value = train(make_cfg("debug=limit", "compile.enabled=true", "compile.backend=aot_eager",
                            output_dir=tmp_path / "compiled"))

@@ -56,6 +56,7 @@ def test_python_m_trainlab_evaluate_of_a_missing_run_is_its_error_line(tmp_path)
     assert result.stdout == ""
 
 
+@pytest.mark.slow  # ~3-4 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_python_m_trainlab_reproduce_is_trainlab_reproduce(tmp_path):
     """``python -m trainlab.reproduce --only E --out DIR`` printed nothing, exited 0 and wrote nothing."""
     out = tmp_path / "reproduced"

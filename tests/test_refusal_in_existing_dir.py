@@ -194,6 +194,7 @@ def test_a_sweep_refusal_keeps_a_log_of_the_users_that_grew(tmp_path):
     assert hydra_files_to_take_back(earlier) is None
 
 
+@pytest.mark.slow  # ~2 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_a_search_refused_in_an_existing_sweep_dir_takes_nothing_back(bad_net, train_in_process, tmp_path,
                                                                       monkeypatch):
     """A search's sweep directory is not locked (its workers share it): what is there when it is refused may be

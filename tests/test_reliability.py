@@ -200,6 +200,7 @@ def test_full_traceback_of_a_value_the_library_refuses_keeps_exit_status_2_and_r
     assert not run_dir.exists()  # Hydra's .hydra/ and train.log, made for nothing, removed as without the variable
 
 
+@pytest.mark.slow  # ~2.5 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_full_traceback_of_a_job_error_in_a_multirun(train_in_process):
     # in a multirun a later job's config error stops the sweep with its traceback, its line and exit status 2 (the
     # first job's is found before the sweep starts: trainlab.sweep.first_job)
@@ -1044,6 +1045,7 @@ def test_a_resume_that_neither_fits_nor_has_budget_left_names_the_fit_and_the_bu
     assert train_in_process(*shlex.split(fix), "ckpt_path=last", f"hydra.run.dir={run_dir}").returncode == 0
 
 
+@pytest.mark.slow  # ~2.5 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_a_checkpoint_of_another_run_is_checked_for_its_network_before_the_budget_and_sent_to_that_run(
         train_in_process, tmp_path):
     """Resumed into a new directory with a smaller budget and another network, it was refused for the budget first

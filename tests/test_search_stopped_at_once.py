@@ -22,9 +22,8 @@ def trial_states(sweep_dir: Path, study_name: str = "hparams_random") -> list[tu
     return [(trial.number, trial.state.name, trial.user_attrs.get("outcome")) for trial in study.get_trials()]
 
 
-@pytest.mark.parametrize("launcher", [
-    pytest.param([], marks=pytest.mark.slow),  # ~15 s on 2 cores, as the basic launcher's (make test-slow)
-    ["hydra/launcher=basic"]], ids=["default", "basic"])
+@pytest.mark.slow  # ~8-15 s each on 2 cores (make test-slow; the default run stays within ~4 min)
+@pytest.mark.parametrize("launcher", [[], ["hydra/launcher=basic"]], ids=["default", "basic"])
 def test_a_second_ctrl_c_in_a_search_closes_its_trials_and_says_how_to_continue(train_subprocess, tmp_path,
                                                                                   launcher):
     """The second Ctrl-C ended the process from the trial's signal handler: trials 0 and 1 stayed RUNNING in the

@@ -68,6 +68,7 @@ def test_the_stacked_launcher_is_recognised_as_taking_job_numbers():
     assert takes_job_numbers(StackedLauncher()) and not takes_job_numbers(object())
 
 
+@pytest.mark.slow  # ~2.5 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_a_batch_whose_numbers_jump_is_one_launch_with_each_trials_own_number(tmp_path, interleaved):
     search = make_search(tmp_path / "s", "hydra.sweeper.n_trials=6", "hydra.sweeper.n_jobs=3")
     config, loader = search.config, search.config_loader

@@ -80,6 +80,7 @@ def test_a_sweep_into_a_directory_with_the_users_summary_is_refused_and_leaves_i
     assert {path.name: path.read_text() for path in sweep_dir.rglob("*")} == kept
 
 
+@pytest.mark.slow  # ~2 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_a_sweep_writes_beside_other_files_and_its_resume_rewrites_its_own_summary(train_in_process, tmp_path):
     sweep_dir = tmp_path / "sw"
     users_files(sweep_dir, ["notes.txt"])

@@ -40,6 +40,7 @@ def hparams_files(sweep_dir: Path) -> list[Path]:
     return list(sweep_dir.glob("events.out.tfevents.*.hparams"))
 
 
+@pytest.mark.slow  # ~3 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_a_summary_the_disk_refuses_is_one_error_line_and_exit_status_1_with_the_jobs_kept(train_in_process, tmp_path,
                                                                                         monkeypatch):
     monkeypatch.setattr(trainlab.sweep.summary_callback, "write_summary", full_disk)

@@ -266,6 +266,7 @@ def test_launchers_complete_a_two_job_sweep(launcher, train_subprocess, tmp_path
         assert (sweep_dir / ".submitit").is_dir()  # submitit's own logs, as the README says
 
 
+@pytest.mark.slow  # ~2 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_report_of_a_sweep_without_logs_says_why_it_has_no_figure(train_in_process, tmp_path):
     result = train_in_process("-m", "debug=limit", "optimizer=sgd,adam", "logger=none")
     assert result.returncode == 0
@@ -483,6 +484,7 @@ def test_a_fast_dev_run_sweep_says_why_it_has_no_hparams_experiment(train_in_pro
             "turns the loggers off)") in result.stdout + result.stderr
 
 
+@pytest.mark.slow  # ~2 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_a_basic_sweep_that_a_later_jobs_refusal_ends_lists_what_ran_in_its_summary(train_in_process, tmp_path):
     """Job 0 trained and completed, job 1 refuses what it finds once it runs (its data of one's own, say; exit status
     2): the sweep directory held only the job directories and multirun.yaml - no summary.csv or sweep HPARAMS of the
@@ -526,6 +528,7 @@ def test_a_sweep_stopped_in_its_first_job_has_the_summary_columns_of_the_finishe
     assert summary_header(tmp_path / "stopped") == summary_header(tmp_path / "finished")
 
 
+@pytest.mark.slow  # ~3 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_the_paths_a_sweep_prints_are_absolute_where_its_sweep_dir_is_relative(train_in_process, tmp_path,
                                                                                monkeypatch):
     """hydra.sweep.dir=rel/sw printed 'sweep summary: rel/sw/summary.csv', 'HPARAMS experiment of the sweep:

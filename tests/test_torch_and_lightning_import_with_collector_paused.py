@@ -28,6 +28,7 @@ def run_python(*parts: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow  # ~5 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_the_import_makes_no_full_collection_and_freezes_the_imported_objects():
     seen = run_python("""
         from trainlab.collector_paused_import import import_with_collector_paused
@@ -136,6 +137,7 @@ def test_trainlab_evaluate_makes_no_full_collection_while_importing_lightning(tm
     assert seen == {"during_imports": 0, "lightning": True}
 
 
+@pytest.mark.slow  # ~2.5 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_a_key_refused_on_the_optimizer_class_answers_without_lightning(tmp_path, data_dir):
     """The look-up of a target imports its own module only (the optimizer's: torch), not Lightning besides."""
     argv = [str(ROOT / "train.py"), *train_command(["optimizer.nesterov=true"], tmp_path, data_dir)]

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 
 from trainlab.job_context import JobContext
 
 
+@pytest.mark.slow  # ~2 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_an_error_inside_a_sweep_job_gives_the_exit_status_and_line_and_leaves_no_hydra_state(train_in_process):
     root_handlers = list(logging.getLogger().handlers)
     # the second job's logging is set up, then it fails (a config any job would refuse is refused before the sweep;

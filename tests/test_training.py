@@ -175,6 +175,7 @@ def test_help_starts_with_what_trainlab_is_and_lists_every_group(train_subproces
     assert "scheduler: cosine, exponential, plateau, step" in result.stdout  # Hydra's own list follows
 
 
+@pytest.mark.slow  # ~4-5 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_commands_that_stop_before_training_answer_without_importing_torch(tmp_path):
     # --cfg, --help and config errors, of a run or of a sweep, are Hydra's work before main() or before a sweep's
     # first job; a bad value, precision or search setting is refused by trainlab's checks before anything is

@@ -417,6 +417,7 @@ OWN_DATA = """\
 """
 
 
+@pytest.mark.slow  # ~2 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_a_resume_keeps_the_settings_of_a_data_module_of_ones_own(user_modules, train_in_process, tmp_path):
     """Only the MNIST module's keys were compared: a resume with other data (data.noise=6.0) went on silently."""
     write_module(user_modules, "own_data", OWN_DATA)
