@@ -46,6 +46,20 @@ class SigtermToParentAtStep(SigtermAtStep):
             os.kill(os.getppid(), getattr(signal, self.signal))
 
 
+class SigintTwiceToParentAtStep(SigtermToParentAtStep):
+    """In DDP rank 0: a Ctrl-C to the job's process, and another once this rank has taken the first in (it then
+    stops after the step it is in - and has not finished): the job passes both on, the second while the ranks stop."""
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        import time
+
+        if trainer.global_step == self.step and trainer.global_rank == 0:
+            os.kill(os.getppid(), signal.SIGINT)
+            time.sleep(0.5)  # the job passes it on; this rank's handler runs during the sleep
+            os.kill(os.getppid(), signal.SIGINT)
+            time.sleep(0.5)  # the second, passed on: this rank stops at once here
+
+
 class SignalToJobAndRanksAtStep(SigtermToParentAtStep):
     """As SLURM signals every process of a job: each DDP rank sends itself the signal, rank 0 its parent too."""
 

@@ -13,7 +13,9 @@ job's process reads it (and, once its training starts, an empty ``rank<N>.traini
     {"kind": "failed", "error": "RuntimeError: ...", "failed_at": <time.time()>}  # exit status 1
 
 Rank 0 logs at INFO to stderr and into the job's log file; the other ranks log warnings and errors only, each line
-prefixed with the rank.
+prefixed with the rank. A failure logs its traceback, but for a rank that lost its peer (another rank ended first -
+died, or stopped at once on a second Ctrl-C - and the job names that one): a line, the gloo internals being no
+cause to look into.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ import traceback  # noqa: E402
 
 from omegaconf import OmegaConf  # noqa: E402
 
-from trainlab.distributed.rank_processes import OUTCOME_FILE, PASSED_ON_SIGNAL_VARIABLE  # noqa: E402
+from trainlab.distributed.rank_processes import LOST_PEER, OUTCOME_FILE, PASSED_ON_SIGNAL_VARIABLE  # noqa: E402
 from trainlab.job_context import JobContext  # noqa: E402
 
 LOG_FORMAT = "[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"
@@ -92,9 +94,13 @@ def run(payload_file: Path, rank: int) -> tuple[dict, int]:
                 128 + stop.signum)
     except BaseException as error:  # noqa: BLE001 - logged with its traceback, reported to the job's process
         failed_at = time.time()  # before the logging: when the error happened, to order the ranks' failures
-        logging.getLogger(__name__).exception("DDP rank %d failed", rank)
-        return {"kind": "failed", "error": "".join(traceback.format_exception_only(type(error), error)).strip(),
-                "failed_at": failed_at}, 1
+        said = "".join(traceback.format_exception_only(type(error), error)).strip()
+        if any(words in said for words in LOST_PEER):
+            logging.getLogger(__name__).warning("DDP rank %d lost its peer (%s): another rank ended first", rank,
+                                                said.splitlines()[-1])
+        else:
+            logging.getLogger(__name__).exception("DDP rank %d failed", rank)
+        return {"kind": "failed", "error": said, "failed_at": failed_at}, 1
     return {"kind": "completed"}, 0
 
 

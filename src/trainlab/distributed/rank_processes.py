@@ -15,9 +15,10 @@ which under Hydra starts a new run directory - or, in a multirun, the whole swee
    run, the checkpoints and the log lines, and Hydra's ``.hydra/`` stays the job's;
 3. it waits, forwarding SIGINT and SIGTERM to every rank (they agree on a step, save ``last.ckpt`` together and
    stop; a rank still starting ends at once, and the job then ends as a lone run's start-up does:
-   :func:`stopped_before_training`). When a rank fails, the others get :data:`GRACE_S` seconds to end and are
-   then killed, so that no rank waits for ever in a collective operation; a rank also dies with the job's process
-   (``PR_SET_PDEATHSIG``);
+   :func:`stopped_before_training`; a second signal while they stop ends them at once, without a checkpoint, and
+   the job then ends as a lone run's second Ctrl-C does: :func:`stopped_at_once`). When a rank fails, the others
+   get :data:`GRACE_S` seconds to end and are then killed, so that no rank waits for ever in a collective
+   operation; a rank also dies with the job's process (``PR_SET_PDEATHSIG``);
 4. it reads each rank's outcome and ends as the job would have in one process: it returns the objective, or raises
    the same :class:`~trainlab.errors.UserError`, :class:`~trainlab.callbacks.divergence_guard.RunDiverged` or
    :class:`~trainlab.callbacks.graceful_shutdown.TrainingInterrupted`. A failed rank is recorded ``failed`` in
@@ -266,6 +267,8 @@ def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int,
             training = (Path(scratch) / TRAINING_FILE.format(rank=rank)).exists()
             if outcome["kind"] == "killed" and code == -(forwarded.passed or 0) and not training:
                 outcome["on_signal"] = forwarded.received  # ended by the signal passed on (once or more) while starting
+            elif outcome["kind"] == "killed" and code == -(forwarded.passed or 0) and forwarded.count > 1:
+                outcome["at_once"] = forwarded.received  # in training: the signal passed on again stopped it at once
             if outcome["kind"] == "interrupted" and forwarded.received not in (None, signal.SIGINT, signal.SIGTERM):
                 outcome["signum"] = forwarded.received  # submitit's signal, passed on as SIGTERM: the job's stop
             outcomes.append({**outcome, "rank": rank, "exit_status": code})
@@ -318,6 +321,20 @@ def stopped_before_training(outcomes: list[dict[str, Any]]) -> int | None:
     return None
 
 
+def stopped_at_once(outcomes: list[dict[str, Any]]) -> int | None:
+    """The signal the job passed on again while its ranks stopped on it: a rank in training that gets a second
+    stop signal dies of it at once, with neither a checkpoint nor an outcome
+    (:func:`trainlab.callbacks.graceful_shutdown.stop_at_once`), and the others, when not killed by it too, had
+    saved and recorded their stop, lost a peer, or were stopped by the job after it. The job then ends as a lone
+    run's second Ctrl-C ends it - no ``status.json`` written, the signal's exit status -, not as a failed job with
+    a ``RankFailed`` traceback. None otherwise."""
+    at_once = [outcome for outcome in outcomes if "at_once" in outcome]
+    if at_once and all(outcome in at_once or lost_a_peer(outcome) or outcome["kind"] in ("stopped", "interrupted")
+                       for outcome in outcomes):
+        return at_once[0]["at_once"]
+    return None
+
+
 def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: int, started: float,
                             data_source: str | None = None) -> float | None:
     """Train the job as ``world_size`` rank processes and end as :func:`trainlab.train.train` ends in one process;
@@ -339,6 +356,9 @@ def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: in
     if signum is not None:  # as a Ctrl-C during a lone run's start-up: no status.json, the signal's exit status
         hand_on_to_submitit(signum, output_dir)  # submitit's signal: it requeues the job, which then trains anew
         raise StartupStop(signum)
+    signum = stopped_at_once(outcomes)
+    if signum is not None:  # the ranks logged "received SIGINT again: stopping at once, without a checkpoint"
+        end_as_signal(signum)
     cause = first_failure(outcomes)
     if cause is not None and cause["kind"] == "user_error":
         raise UserError(cause["message"])
@@ -353,8 +373,9 @@ def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: in
         write_status(output_dir, "failed", context.overrides, recorded["metrics"], None,
                      time.monotonic() - started, error, data_source=recorded.get("data_source"),
                      drawn_seed=context.drawn_seed)
-        if not context.multirun:  # a rank that recorded its failure logged its traceback; a killed one wrote none
-            raise RankFailed(f"{error} (its traceback is in the log above)" if cause["kind"] == "failed" else error)
+        if not context.multirun:
+            logged = cause["kind"] == "failed" and not lost_a_peer(cause)  # its traceback; a killed rank wrote none
+            raise RankFailed(f"{error} (its traceback is in the log above)" if logged else error)
         log.error("job %s failed (%s); the sweep goes on", output_dir.name, error)
         return objective_value(cfg.get("optimized_metric"), {}, "failed", cfg.get("objective_on_failure"))
     if recorded.get("status") == "diverged":
