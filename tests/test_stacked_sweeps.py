@@ -208,6 +208,22 @@ def test_launcher_settings_it_cannot_honour_are_one_line_errors(train_in_process
         assert not list((tmp_path / "outputs").rglob("optuna.journal"))
 
 
+def test_the_stacks_log_lists_its_members_and_their_ends_in_the_sweeps_order(train_in_process, tmp_path):
+    """The stack trains its members grouped by optimizer class (Adam's first here), but the log lists them as the
+    sweep numbered them, as a basic sweep's jobs follow each other: it read ``stack of 3 members: 1_..., 2_...,
+    0_...`` and their ends in that order."""
+    sweep_dir = tmp_path / "sweep"
+    result = train_in_process("-m", "optimizer=sgd,adam,momentum", "hydra/launcher=stacked", *SMALL,
+                              f"hydra.sweep.dir={sweep_dir}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = sorted(path.name for path in sweep_dir.iterdir() if path.is_dir())
+    assert [job.split("optimizer=")[1].split(",")[0] for job in jobs] == ["sgd", "adam", "momentum"]
+    log = (sweep_dir / jobs[0] / "train.log").read_text()
+    assert f"stack of 3 members: {', '.join(jobs)}\n" in log
+    ends = [line.split(" - ", 1)[1].split(": completed;")[0] for line in log.splitlines() if ": completed;" in line]
+    assert ends == jobs
+
+
 def test_the_preflight_names_the_stacked_launcher_by_the_target_its_config_registers():
     # the preflight leaves the stacked launcher out of the first-job check and checks its jobs in-process by this name
     from hydra.utils import get_class

@@ -325,7 +325,7 @@ class StackedLauncher(Launcher):
         return StackJob(self._resolve_member(job), override_lines(job.config.hydra.overrides.task),
                         dict(job.config.hydra.runtime.choices),
                         list(job.config.hydra.job.config.override_dirname.exclude_keys),
-                        name=str(job.config.hydra.sweep.subdir))
+                        name=str(job.config.hydra.sweep.subdir), number=job.index)
 
     def _start_member(self, job: PreparedJob, write_hydra_files: bool) -> None:
         """What ``run_job`` does next: the output directory, ``.hydra/`` (left as it is for a job that

@@ -74,6 +74,7 @@ class Member:
     # its lone run's callbacks whose state a checkpoint holds, each with whether it keeps last.ckpt
     stateful_callbacks: list[tuple[L.Callback, bool]] = field(default_factory=list)
     saved_last: bool = False  # whether its last.ckpt was saved at an epoch end or its divergence
+    number: int = 0  # its place in the sweep: its end is logged in that order, not the stack's
 
     @property
     def output_dir(self) -> Path:
@@ -225,9 +226,21 @@ class MemberOutputs(Checkpoint):
         ``stops_the_sweep``: the failure is the user's (a :class:`~trainlab.errors.UserError`, refused at the start
         of training): no objective, as a lone run's ``status.json`` has none then - the sweep stops, nothing is
         returned to its sweeper (not ``objective_on_failure``, which is a failed training's)."""
-        objectives = []
+        objectives, ends = [], []
         wall_time = time.monotonic() - self.started
         final_step = self.stack.global_step  # where the HPARAMS metric scalars go, as for a lone run
+        try:
+            self._finish_each(failure, interrupted, saved_as, stops_the_sweep, wall_time, final_step, objectives, ends)
+        finally:
+            for _, name, line in sorted(ends):  # in the sweep's order, as the basic launcher's jobs end
+                log.info("%s: %s", name, line)
+        return objectives
+
+    def _finish_each(self, failure: str | None, interrupted: bool, saved_as: Callable[[Path], str] | None,
+                     stops_the_sweep: bool, wall_time: float, final_step: int, objectives: list[float | None],
+                     ends: list[tuple[int, str, str]]) -> None:
+        """:meth:`finish` for each member, in the stack's order: its objective into ``objectives``, its end line
+        into ``ends``."""
         for member in self.members:
             if failure is not None and member.status == "completed":
                 own = saved_as(member.shutdown_checkpoint) if saved_as and member.shutdown_checkpoint else failure
@@ -243,9 +256,8 @@ class MemberOutputs(Checkpoint):
                         if not (stops_the_sweep and name == "status/diverged")}
             write_status(member.output_dir, member.status, member.overrides, recorded, objective, wall_time,
                          member.error, data_source=member.resolved_source, drawn_seed=member.drawn_seed)
-            log.info("%s: %s", member.name, status_line(member.status, metrics))
+            ends.append((member.number, member.name, status_line(member.status, metrics)))
             objectives.append(objective)
-        return objectives
 
 
 class StackShutdown(GracefulShutdown):

@@ -65,6 +65,7 @@ class StackJob:
     choices: dict[str, str | None] = field(default_factory=dict)
     ignored_override_keys: list[str] = field(default_factory=list)
     name: str = ""  # its directory relative to the sweep's (the launcher's); the directory's own name if empty
+    number: int = 0  # its place in the sweep (the launcher's job index): the order the stack's log lists it in
 
     @property
     def job_name(self) -> str:
@@ -88,7 +89,7 @@ def build_member(job: StackJob, datamodule: L.LightningDataModule, plan: Callbac
                   resolved_source=source, provenance=provenance(cfg, job.overrides, source),
                   last_checkpoint=plan.last_checkpoint, shutdown_checkpoint=plan.shutdown_checkpoint,
                   drawn_seed=seed if cfg.get("seed") is None else None,
-                  stateful_callbacks=lone_stateful_callbacks(cfg))
+                  stateful_callbacks=lone_stateful_callbacks(cfg), number=job.number)
 
 
 def member_plans(jobs: list[StackJob]) -> list[CallbackPlan]:
@@ -202,7 +203,9 @@ def train_stack(jobs: list[StackJob], skipped: dict[int, SkippedJob] | None = No
                                         resuming=any(job.cfg.get("ckpt_path") for job in stack_jobs))
     trainer: L.Trainer = instantiate_key(first, "trainer", callbacks=callbacks, logger=False,
                                          enable_checkpointing=True)  # MemberOutputs checkpoints
-    log.info("stack of %d members: %s", len(members), ", ".join(job.job_name for job in stack_jobs))
+    # in the sweep's order; the stack's own order groups the members by optimizer class (trainlab.stacked.grouping)
+    log.info("stack of %d members: %s", len(members),
+             ", ".join(job.job_name for job in sorted(stack_jobs, key=lambda job: job.number)))
     first_seed = first.get("seed") if first.get("seed") is not None else members[0].drawn_seed
     if line := dropout_masks_line(stack_jobs, first_seed):
         log.info(line)
