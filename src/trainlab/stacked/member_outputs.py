@@ -230,34 +230,27 @@ class MemberOutputs(Checkpoint):
         wall_time = time.monotonic() - self.started
         final_step = self.stack.global_step  # where the HPARAMS metric scalars go, as for a lone run
         try:
-            self._finish_each(failure, interrupted, saved_as, stops_the_sweep, wall_time, final_step, objectives, ends)
-        finally:
-            for _, name, line in sorted(ends):  # in the sweep's order, as the basic launcher's jobs end
+            for member in self.members:
+                if failure is not None and member.status == "completed":
+                    own = saved_as(member.shutdown_checkpoint) if saved_as and member.shutdown_checkpoint else failure
+                    member.status, member.error = ("interrupted" if interrupted else "failed"), own
+                metrics = {**{name: metric_number(value, self.dtype) for name, value in member.metrics.items()},
+                           "status/diverged": float(member.status == "diverged")}
+                ended_at = final_step if member.diverged_at_step is None else member.diverged_at_step  # as its lone run
+                record_run_end(member.loggers, metrics, member.status, ended_at)
+                objective = None if interrupted or stops_the_sweep else objective_value(
+                    member.cfg.get("optimized_metric"), metrics, member.status, member.cfg.get("objective_on_failure"))
+                # a lone run's status.json on a refusal holds the metrics so far, without status/diverged (train.py)
+                recorded = {name: value for name, value in metrics.items()
+                            if not (stops_the_sweep and name == "status/diverged")}
+                write_status(member.output_dir, member.status, member.overrides, recorded, objective, wall_time,
+                             member.error, data_source=member.resolved_source, drawn_seed=member.drawn_seed)
+                ends.append((member.number, member.name, status_line(member.status, metrics)))
+                objectives.append(objective)
+        finally:  # in the sweep's order, as the basic launcher's jobs end (the stack's order groups the optimizers)
+            for _, name, line in sorted(ends):
                 log.info("%s: %s", name, line)
         return objectives
-
-    def _finish_each(self, failure: str | None, interrupted: bool, saved_as: Callable[[Path], str] | None,
-                     stops_the_sweep: bool, wall_time: float, final_step: int, objectives: list[float | None],
-                     ends: list[tuple[int, str, str]]) -> None:
-        """:meth:`finish` for each member, in the stack's order: its objective into ``objectives``, its end line
-        into ``ends``."""
-        for member in self.members:
-            if failure is not None and member.status == "completed":
-                own = saved_as(member.shutdown_checkpoint) if saved_as and member.shutdown_checkpoint else failure
-                member.status, member.error = ("interrupted" if interrupted else "failed"), own
-            metrics = {**{name: metric_number(value, self.dtype) for name, value in member.metrics.items()},
-                       "status/diverged": float(member.status == "diverged")}
-            ended_at = final_step if member.diverged_at_step is None else member.diverged_at_step  # as its lone run
-            record_run_end(member.loggers, metrics, member.status, ended_at)
-            objective = None if interrupted or stops_the_sweep else objective_value(
-                member.cfg.get("optimized_metric"), metrics, member.status, member.cfg.get("objective_on_failure"))
-            # a lone run's status.json on a refusal holds the metrics so far, without status/diverged (train.py)
-            recorded = {name: value for name, value in metrics.items()
-                        if not (stops_the_sweep and name == "status/diverged")}
-            write_status(member.output_dir, member.status, member.overrides, recorded, objective, wall_time,
-                         member.error, data_source=member.resolved_source, drawn_seed=member.drawn_seed)
-            ends.append((member.number, member.name, status_line(member.status, metrics)))
-            objectives.append(objective)
 
 
 class StackShutdown(GracefulShutdown):
