@@ -46,7 +46,11 @@ import traceback  # noqa: E402
 
 from omegaconf import OmegaConf  # noqa: E402
 
-from trainlab.distributed.rank_processes import LOST_PEER, OUTCOME_FILE, PASSED_ON_SIGNAL_VARIABLE  # noqa: E402
+from trainlab.distributed.rank_processes import (  # noqa: E402
+    OUTCOME_FILE,
+    PASSED_ON_SIGNAL_VARIABLE,
+    says_a_peer_was_lost,
+)
 from trainlab.job_context import JobContext  # noqa: E402
 
 LOG_FORMAT = "[%(asctime)s][%(name)s][%(levelname)s] - %(message)s"
@@ -95,7 +99,7 @@ def run(payload_file: Path, rank: int) -> tuple[dict, int]:
     except BaseException as error:  # noqa: BLE001 - logged with its traceback, reported to the job's process
         failed_at = time.time()  # before the logging: when the error happened, to order the ranks' failures
         said = "".join(traceback.format_exception_only(type(error), error)).strip()
-        if any(words in said for words in LOST_PEER):
+        if says_a_peer_was_lost(said):
             logging.getLogger(__name__).warning("DDP rank %d lost its peer (%s): another rank ended first", rank,
                                                 said.splitlines()[-1])
         else:

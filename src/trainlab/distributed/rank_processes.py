@@ -287,8 +287,13 @@ def failure_time(outcome: dict[str, Any]) -> float:
 LOST_PEER = ("Connection reset by peer", "Connection closed by peer", "Broken pipe")
 
 
+def says_a_peer_was_lost(error: str) -> bool:
+    """Whether a rank's error is the loss of a peer it was exchanging with (:data:`LOST_PEER`)."""
+    return any(words in error for words in LOST_PEER)
+
+
 def lost_a_peer(outcome: dict[str, Any]) -> bool:
-    return outcome["kind"] == "failed" and any(words in str(outcome.get("error", "")) for words in LOST_PEER)
+    return outcome["kind"] == "failed" and says_a_peer_was_lost(str(outcome.get("error", "")))
 
 
 def first_failure(outcomes: list[dict[str, Any]]) -> dict[str, Any] | None:
