@@ -99,6 +99,22 @@ def stop_signals_as_the_test_found_them():
         warnings.warn(f"the test left signals {sorted(s.name for s in after - before)} blocked; put back", stacklevel=1)
 
 
+@pytest.fixture(autouse=True)
+def hydra_config_as_the_test_found_it():
+    """Hydra's current job config (``HydraConfig``) put back as the test found it. A job run in this process sets it
+    (Hydra's ``run_job``) and leaves it set; code that runs ``train.py`` in-process must put it back, or a later
+    test in the same worker meets another job's ``HydraConfig`` (which decides, e.g., where a failed run's files go).
+    Such a leak is warned of, naming the test, so that it is found rather than hidden."""
+    from hydra.core.hydra_config import HydraConfig
+
+    before = HydraConfig.instance().cfg
+    yield
+    if HydraConfig.instance().cfg is not before:
+        HydraConfig.instance().cfg = before
+        warnings.warn("the test left Hydra's HydraConfig changed (a job's config set in this process); put back",
+                      stacklevel=1)
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory) -> Path:
     """One bundled-MNIST cache for the whole run, built here once (shared by pytest-xdist workers: the cache is

@@ -77,13 +77,17 @@ def run_standalone(experiment: Experiment, out: Path) -> list[Path]:
 def run_train_script(overrides: list[str], log: Path) -> int:
     """``python train.py <overrides>`` run in this process, its output into ``log``; returns its exit status.
 
-    Hydra's global state is cleared before and after, and the root logger's handlers (which Hydra replaces with
-    the job's) are put back, so the next experiment starts as a fresh command would.
+    Hydra's global state (``GlobalHydra``, and the ``HydraConfig`` its last job leaves set) is cleared before and
+    put back after, and the root logger's handlers (which Hydra replaces with the job's) are put back, so the next
+    experiment starts as a fresh command would and the caller finds the process as it was.
     """
     from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.hydra_config import HydraConfig
 
     root = logging.getLogger()
     handlers, level, argv = root.handlers[:], root.level, sys.argv
+    callers_hydra_config = HydraConfig.instance().cfg
+    HydraConfig.instance().cfg = None
     GlobalHydra.instance().clear()
     script = required_checkout("trainlab reproduce") / TRAIN_SCRIPT
     sys.argv = [str(script), *overrides]
@@ -96,6 +100,7 @@ def run_train_script(overrides: list[str], log: Path) -> int:
     finally:
         sys.argv = argv
         GlobalHydra.instance().clear()
+        HydraConfig.instance().cfg = callers_hydra_config
         for handler in root.handlers:
             if handler not in handlers:
                 handler.close()
