@@ -84,19 +84,33 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 @pytest.fixture(autouse=True)
 def stop_signals_as_the_test_found_them():
-    """The main thread's blocked signals put back as the test found them. A multirun blocks SIGINT and SIGTERM in
-    the command's main thread while its launcher starts processes (trainlab/sweep/blocked_stop_signals.py) and
-    unblocks them at its end; an in-process multirun a test ended otherwise would leave them blocked in this pytest
-    process, and a later test's in-process SIGTERM would wait for the next unblock (a stop at step 9 instead of 8).
-    Such a leak is warned of, naming the test, so that it is found rather than hidden."""
+    """The main thread's blocked signals and the stop signals' handlers put back as the test found them. A multirun
+    blocks SIGINT and SIGTERM in the command's main thread while its launcher starts processes
+    (trainlab/sweep/blocked_stop_signals.py) and unblocks them at its end; an in-process multirun a test ended
+    otherwise would leave them blocked in this pytest process, and a later test's in-process SIGTERM would wait for
+    the next unblock (a stop at step 9 instead of 8). A run, a search or a multirun's start installs its own
+    handlers and puts the earlier ones back at its end; a test that stops one midway would leave a later test's
+    SIGTERM to a handler of a command long gone. Such a leak is warned of, naming the test, so that it is found
+    rather than hidden."""
     before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    handlers = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
     yield
     after = signal.pthread_sigmask(signal.SIG_BLOCK, [])
     if after != before:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
         warnings.warn(f"the test left signals {sorted(s.name for s in after - before)} blocked; put back", stacklevel=1)
+    left = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS if signal.getsignal(signum) != handlers[signum]}
+    for signum in left:
+        signal.signal(signum, handlers[signum])
+    if left:
+        warnings.warn("the test left another handler of " + ", ".join(
+            f"{signal.Signals(signum).name} ({handler!r})" for signum, handler in left.items()) + "; put back",
+            stacklevel=1)
 
 
 @pytest.fixture(autouse=True)

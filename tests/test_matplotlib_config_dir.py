@@ -32,7 +32,10 @@ def unusable_home(tmp_path, monkeypatch):
     for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "MPLCONFIGDIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    return temp
+    yield temp
+    # the directory given to matplotlib is this process's from then on (MPLCONFIGDIR): gone with the test's HOME.
+    # (monkeypatch puts back only what it changed, and MPLCONFIGDIR was not set)
+    os.environ.pop("MPLCONFIGDIR", None)
 
 
 def test_matplotlib_imported_under_an_unusable_home_says_nothing(tmp_path):

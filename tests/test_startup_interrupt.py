@@ -27,6 +27,7 @@ from trainlab.models.classifier import MLPClassifier
 from trainlab.preflight import Preflight
 from trainlab.search.stop_signals import StopSignals
 from trainlab.startup_interrupt import StartupInterrupt
+from trainlab.sweep import worker_stop
 from trainlab.sweep.blocked_stop_signals import let_stop_signals_in
 from trainlab.train import train
 
@@ -161,9 +162,15 @@ def test_a_multirun_whose_jobs_train_in_other_processes_ends_the_start_up_at_its
         config = compose(config_name="train", return_hydra_config=True,
                          overrides=[f"hydra/launcher={launcher}", f"hydra.sweep.dir={tmp_path / 'sweep'}",
                                     f"paths.data_dir={data_dir}"])
+    environment = dict(os.environ)  # the start hands its process id and warning filters to the workers through it
     try:
         Preflight().on_multirun_start(config)
         assert startup_handler.over is ends
         assert startup_handler.output_dirs == [tmp_path / "sweep"]
-    finally:  # as the multirun's end would (it blocked the stop signals for joblib's workers, which never started)
-        let_stop_signals_in()
+    finally:  # as the multirun's end would: it blocked the stop signals for joblib's workers, which never started,
+        let_stop_signals_in()  # and deferred the first stop signal (WaitForWorkers.on_multirun_end)
+        if worker_stop.DEFERRED is not None:
+            worker_stop.DEFERRED.restore()
+            worker_stop.DEFERRED = None
+        os.environ.clear()
+        os.environ.update(environment)
