@@ -78,14 +78,15 @@ def run_train_script(overrides: list[str], log: Path) -> int:
     """``python train.py <overrides>`` run in this process, its output into ``log``; returns its exit status.
 
     Hydra's global state (``GlobalHydra``, and the ``HydraConfig`` its last job leaves set) is cleared before and
-    put back after, and the root logger's handlers (which Hydra replaces with the job's) are put back, so the next
-    experiment starts as a fresh command would and the caller finds the process as it was.
+    put back after, and the root logger's handlers (which Hydra replaces with the job's) and the environment
+    (where train.py records itself and Lightning its seed) are put back, so the next experiment starts as a fresh
+    command would and the caller finds the process as it was.
     """
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.hydra_config import HydraConfig
 
     root = logging.getLogger()
-    handlers, level, argv = root.handlers[:], root.level, sys.argv
+    handlers, level, argv, environment = root.handlers[:], root.level, sys.argv, dict(os.environ)
     callers_hydra_config = HydraConfig.instance().cfg
     HydraConfig.instance().cfg = None
     GlobalHydra.instance().clear()
@@ -99,6 +100,8 @@ def run_train_script(overrides: list[str], log: Path) -> int:
         return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
     finally:
         sys.argv = argv
+        os.environ.clear()
+        os.environ.update(environment)
         GlobalHydra.instance().clear()
         HydraConfig.instance().cfg = callers_hydra_config
         for handler in root.handlers:
