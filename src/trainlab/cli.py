@@ -5,6 +5,7 @@
                                                 experiments A-I and their reports (also `make reproduce`)
     trainlab evaluate <run_dir> [--ckpt last|best|PATH] [--split val test ...]
                                                 loss and accuracy of a run's checkpoint
+    trainlab --version                          trainlab's version and those of torch, Lightning, Hydra, ...
 
 ``python -m trainlab <command> ...`` and ``python -m trainlab.<command> ...`` (report, reproduce, evaluate) run the
 same parser, for an interpreter whose console scripts are not on PATH.
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from trainlab.output_locations import location_problem
 from trainlab.process_exit import skip_final_garbage_collection
+from trainlab.versions import PrintVersions
 
 
 def print_evaluation(run_dir: str, ckpt: str, splits: list[str]) -> int:
@@ -77,6 +79,7 @@ def parse_arguments(parser: argparse.ArgumentParser, commands: argparse._SubPars
 def main(argv: list[str] | None = None) -> int:
     skip_final_garbage_collection()
     parser = argparse.ArgumentParser(prog="trainlab", description="trainlab command line")
+    parser.add_argument("--version", action=PrintVersions)
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser("report", help="draw the book-style figures and summary.md of a sweep")
     report.add_argument("sweep_dir", help="a multirun directory, e.g. outputs/multiruns/2026-01-01_12-00-00")

@@ -1,0 +1,45 @@
+"""``trainlab --version``: trainlab's version and those of the packages a run's numbers depend on.
+
+    trainlab 0.1.0
+    Python 3.11.7, torch 2.14.1, lightning 2.6.6, hydra-core 1.3.8, omegaconf 2.3.1, optuna 5.1.0
+
+What a bug report needs to repeat a run. The versions are read from the installed packages' metadata
+(``importlib.metadata``), without importing them: the answer comes at once, where importing torch and Lightning
+would take seconds. A package that is not installed reads ``not installed``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+from importlib.metadata import PackageNotFoundError, version
+
+#: the distributions whose versions decide what a run computes and records, in the order they are printed
+RUN_PACKAGES = ("torch", "lightning", "hydra-core", "omegaconf", "optuna")
+
+
+def installed_version(distribution: str) -> str:
+    """The installed version of ``distribution`` (a name as pip knows it), or ``not installed``."""
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def version_lines() -> str:
+    """trainlab's version on the first line; Python's and :data:`RUN_PACKAGES`' on the second."""
+    packages = ", ".join(f"{name} {installed_version(name)}" for name in RUN_PACKAGES)
+    return f"trainlab {installed_version('trainlab')}\nPython {platform.python_version()}, {packages}"
+
+
+class PrintVersions(argparse.Action):
+    """``--version``: print :func:`version_lines` and exit 0 (argparse's own ``version`` action takes its text when
+    the parser is built, so every command would read the metadata)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0,
+                         help=help or "print trainlab's version and the versions of torch, Lightning, Hydra, ...")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(version_lines())
+        parser.exit()
