@@ -24,7 +24,7 @@ def test_python_m_trainlab_runs_the_trainlab_command():
     result = subprocess.run([sys.executable, "-m", "trainlab", "--help"], cwd=ROOT, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("usage: trainlab [-h] {report,reproduce,evaluate}")
+    assert result.stdout.startswith("usage: trainlab [-h] [--version] {report,reproduce,evaluate}")
 
 
 def test_python_m_trainlab_exits_with_the_commands_status(tmp_path):
@@ -89,7 +89,7 @@ def test_an_unknown_option_before_the_command_is_the_top_level_parsers(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["--outt", "report", "sweep"])
     assert stop.value.code == 2
-    assert capsys.readouterr().err.splitlines() == ["usage: trainlab [-h] {report,reproduce,evaluate} ...",
+    assert capsys.readouterr().err.splitlines() == ["usage: trainlab [-h] [--version] {report,reproduce,evaluate} ...",
                                                     "trainlab: error: unrecognized arguments: --outt"]
 
 
