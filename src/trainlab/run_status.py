@@ -7,7 +7,9 @@
      "wall_time_s": 12.3,                        # null where unknown (a killed job whose logs hold no times)
      "data_source": "bundled",                   # the data it trained on (data.source=auto resolved)
      "drawn_seed": 2718281828,                   # seed=null runs only: the seed drawn (trainlab/run_seed.py)
-     "error": "ValueError: ..."}                 # failed jobs only
+     "error": "ValueError: ...",                 # failed jobs only
+     "versions": {"trainlab": "0.1.0", "python": "3.11.7", "torch": "2.14.1", ...}}
+                                                 # of the process that wrote it (trainlab/versions.py)
 
 Sweep summaries (:mod:`trainlab.sweep.summary`) and sweep resume read it back.
 """
@@ -24,6 +26,7 @@ from trainlab.atomic_files import write_json_atomically
 from trainlab.errors import RecordedFileError
 from trainlab.recorded_yaml import DAMAGED
 from trainlab.typed_values import typed
+from trainlab.versions import run_versions
 
 STATUS_FILE = "status.json"
 STATUSES = ("completed", "diverged", "failed", "interrupted")
@@ -60,6 +63,7 @@ def write_status(
         payload["drawn_seed"] = drawn_seed
     if error is not None:
         payload["error"] = error
+    payload["versions"] = run_versions()
     path = Path(output_dir) / STATUS_FILE
     write_json_atomically(path, payload)
     return path

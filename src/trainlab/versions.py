@@ -1,16 +1,21 @@
-"""``trainlab --version``: trainlab's version and those of the packages a run's numbers depend on.
+"""The versions of trainlab, Python and the packages a run's numbers depend on.
+
+``trainlab --version`` prints them, what a bug report needs to repeat a run::
 
     trainlab 0.1.0
     Python 3.11.7, torch 2.14.1, lightning 2.6.6, hydra-core 1.3.8, omegaconf 2.3.1, optuna 5.1.0
 
-What a bug report needs to repeat a run. The versions are read from the installed packages' metadata
-(``importlib.metadata``), without importing them: the answer comes at once, where importing torch and Lightning
-would take seconds. A package that is not installed reads ``not installed``.
+and every job's ``status.json`` records them (``"versions": {"trainlab": "0.1.0", "python": "3.11.7", "torch":
+...}``), so that a run compared months later, after an upgrade, says what it ran with. They are read from the
+installed packages' metadata (``importlib.metadata``), without importing them - the command answers at once,
+where importing torch and Lightning would take seconds - and once per process. A package that is not installed
+reads ``not installed``.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import platform
 from importlib.metadata import PackageNotFoundError, version
 
@@ -26,10 +31,19 @@ def installed_version(distribution: str) -> str:
         return "not installed"
 
 
+@functools.cache
+def run_versions() -> dict[str, str]:
+    """``{"trainlab": ..., "python": ..., "torch": ..., ...}``: trainlab's, Python's and :data:`RUN_PACKAGES`'
+    versions, in that order (read once per process)."""
+    return {"trainlab": installed_version("trainlab"), "python": platform.python_version(),
+            **{name: installed_version(name) for name in RUN_PACKAGES}}
+
+
 def version_lines() -> str:
     """trainlab's version on the first line; Python's and :data:`RUN_PACKAGES`' on the second."""
-    packages = ", ".join(f"{name} {installed_version(name)}" for name in RUN_PACKAGES)
-    return f"trainlab {installed_version('trainlab')}\nPython {platform.python_version()}, {packages}"
+    versions = run_versions()
+    packages = ", ".join(f"{name} {versions[name]}" for name in RUN_PACKAGES)
+    return f"trainlab {versions['trainlab']}\nPython {versions['python']}, {packages}"
 
 
 class PrintVersions(argparse.Action):
