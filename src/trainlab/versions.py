@@ -32,11 +32,15 @@ def installed_version(distribution: str) -> str:
 
 
 @functools.cache
+def _read_versions() -> tuple[tuple[str, str], ...]:
+    return (("trainlab", installed_version("trainlab")), ("python", platform.python_version()),
+            *((name, installed_version(name)) for name in RUN_PACKAGES))
+
+
 def run_versions() -> dict[str, str]:
     """``{"trainlab": ..., "python": ..., "torch": ..., ...}``: trainlab's, Python's and :data:`RUN_PACKAGES`'
-    versions, in that order (read once per process)."""
-    return {"trainlab": installed_version("trainlab"), "python": platform.python_version(),
-            **{name: installed_version(name) for name in RUN_PACKAGES}}
+    versions, in that order (read once per process; a new dict each call, the caller's to change)."""
+    return dict(_read_versions())
 
 
 def version_lines() -> str:
