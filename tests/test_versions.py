@@ -1,5 +1,5 @@
 """The versions of trainlab, Python and the run's packages: ``trainlab --version`` prints them (read without importing
-the packages), every ``status.json`` records them."""
+the packages), every ``status.json`` records them, a sweep's summary.md says them - or which differ between jobs."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ import platform
 import subprocess
 import sys
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
 
+from tests.test_report_output_dir import make_sweep
 from trainlab.cli import main
+from trainlab.report.build import build_report, summary_markdown, versions_line
+from trainlab.report.sweep_runs import JobRun, recorded_versions
 from trainlab.run_status import write_status
 from trainlab.train import train
 from trainlab.versions import RUN_PACKAGES, installed_version
@@ -65,3 +69,37 @@ def test_every_status_written_records_the_versions_of_the_process_that_wrote_it(
     """The one writer of status.json (a lone run, a stack's members, a DDP job's parent, a search's stale trial)."""
     write_status(tmp_path, status, ["seed=1"], {"train/loss": 0.5}, None, 1.0, error="ValueError: x")
     assert json.loads((tmp_path / "status.json").read_text())["versions"] == expected_versions()
+
+
+def job(number: int, versions: dict[str, str] | None) -> JobRun:
+    return JobRun(name=f"{number}_seed={number}", path=Path("."), params={"seed": str(number)}, status="completed",
+                  metrics={"val/acc": 0.5}, objective=None, versions=versions)
+
+
+def test_a_sweeps_summary_says_what_its_jobs_ran_with(tmp_path):
+    sweep = make_sweep(tmp_path / "sweep")  # two jobs, their status.json written by write_status
+    build_report(sweep)
+    lines = (sweep / "report" / "summary.md").read_text().splitlines()
+    assert lines[2].startswith("2 jobs: 2 completed")
+    assert lines[4].startswith("| job | optimizer | status |")
+    assert lines[8:] == ["", "Ran with " + ", ".join(f"{name} {value}" for name, value in expected_versions().items())
+                         + "."]  # below the table's two rows
+
+
+def test_the_summary_names_each_package_whose_version_differs_between_jobs_and_their_jobs():
+    older = {"trainlab": "0.1.0", "python": "3.11.7", "torch": "2.13.0", "lightning": "2.6.6"}
+    newer = {**older, "torch": "2.14.1", "lightning": "2.6.7"}
+    jobs = [job(0, older), job(1, older), job(2, None), job(3, newer)]  # job 2 ran before status.json held them
+    assert versions_line(jobs) == ("Versions differ between jobs: torch 2.13.0 (jobs 0, 1), 2.14.1 (job 3); "
+                                   "lightning 2.6.6 (jobs 0, 1), 2.6.7 (job 3).")
+    assert versions_line([job(0, older), job(1, dict(older))]) == (
+        "Ran with trainlab 0.1.0, python 3.11.7, torch 2.13.0, lightning 2.6.6.")
+    assert versions_line([job(0, None), job(1, None)]) is None
+    assert "Ran with" not in summary_markdown([job(0, None)], ["seed"], None)
+
+
+@pytest.mark.parametrize("recorded", [None, "2.14.1", [], {}])
+def test_a_status_without_a_mapping_of_versions_records_none(recorded):
+    assert recorded_versions({"status": "completed", "versions": recorded}) is None
+    assert recorded_versions({"status": "completed"}) is None
+    assert recorded_versions({"versions": {"torch": "2.14.1"}}) == {"torch": "2.14.1"}

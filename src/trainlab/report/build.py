@@ -5,7 +5,7 @@ Outputs, in ``<sweep_dir>/report/`` unless ``out`` is given:
 * ``<figure>.png`` - the book-style figure of the recognised experiment (B/D: smoothed loss curves; F: 4×4
   accuracy grid; G/H: train vs test accuracy; I: top-20 trials) or, for any other sweep, one overlay against the
   step of each of :data:`OVERLAY_TAGS` the jobs logged; none where no job left curves (a warning says why);
-* ``summary.md`` - one row per job: swept values, status, final metrics;
+* ``summary.md`` - one row per job: swept values, status, final metrics; the versions the jobs ran with;
 * a TensorBoard run ``report`` (event file in the same directory) with every figure as an image;
 * ``.report.json`` - the record of what the report wrote, so that a new report of the same sweep replaces it (and
   says so) while anything else in its way is refused (:mod:`trainlab.report.output_dir`).
@@ -35,6 +35,7 @@ from trainlab.report.sweep_runs import (
 )
 from trainlab.report.tensorboard_images import image_event
 from trainlab.sweep.job_dirs import broken_links, link_named, linked_job_dirs
+from trainlab.versions import RUN_PACKAGES
 
 FIGURES = {  # experiment option -> (figure function, file name, title)
     "compare_optimizers": (figures.loss_curves, "optimizers_loss", "B: optimizers on MNIST (5-layer net, He init)"),
@@ -82,6 +83,8 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
             cells.append("" if job.objective is None else f"{job.objective:.4f}")
         cells += [f"{job.metrics[m]:.4f}" if m in job.metrics else "" for m in metrics]
         lines.append("| " + " | ".join(cells) + " |")
+    if versions := versions_line(jobs):
+        lines += ["", versions]
     if not any(job.scalars for job in jobs):
         lines += ["", f"No curves: {no_curves_reason(jobs)}. The report has no figure."]
     elif missing := jobs_without_curves(jobs):
@@ -99,6 +102,31 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
     if broken:
         lines += ["", f"Broken links: {broken_line(broken)}."]
     return "\n".join(lines) + "\n"
+
+
+def versions_line(jobs: list[JobRun]) -> str | None:
+    """What the jobs ran with, from the versions their status.json records (:mod:`trainlab.versions`): ``Ran with
+    trainlab 0.1.0, python 3.11.7, torch 2.14.1, ...`` where every job that records them agrees; where they do not
+    (a sweep resumed after an upgrade, jobs run on two machines), each package that differs with its versions and
+    their jobs - ``Versions differ between jobs: torch 2.13.0 (jobs 0, 1), 2.14.1 (job 2)`` - so that the rows of one
+    table are not taken for one setup's. Jobs whose status.json predates the record are left out; None with none."""
+    recorded = [job for job in jobs if job.versions]
+    if not recorded:
+        return None
+    found = {name for job in recorded for name in job.versions}  # status.json keeps its keys sorted
+    names = [name for name in ("trainlab", "python", *RUN_PACKAGES) if name in found]
+    names += sorted(found - set(names))
+    differing = [name for name in names if len({job.versions.get(name) for job in recorded}) > 1]
+    if not differing:
+        return "Ran with " + ", ".join(f"{name} {recorded[0].versions[name]}" for name in names) + "."
+    parts = []
+    for name in differing:
+        by_version: dict[str, list[str]] = {}
+        for job in recorded:
+            by_version.setdefault(job.versions.get(name, "not recorded"), []).append(job.short_name)
+        parts.append(f"{name} " + ", ".join(f"{version} ({jobs_named(shorts)})"
+                                            for version, shorts in by_version.items()))
+    return "Versions differ between jobs: " + "; ".join(parts) + "."
 
 
 def unended_line(names: list[str], shown: int = 8) -> str:

@@ -40,6 +40,7 @@ class JobRun:
     objective: float | None
     scalars: dict[str, tuple[list[int], list[float]]] = field(default_factory=dict)
     logs_note: str | None = None  # what the report says of its metrics.csv: a cut-off row left out, or unreadable
+    versions: dict[str, str] | None = None  # what its status.json records it ran with (None: written before that)
 
     @property
     def short_name(self) -> str:
@@ -65,6 +66,15 @@ class JobRun:
 
 
 Series = dict[str, tuple[list[int], list[float]]]
+
+
+def recorded_versions(status: dict) -> dict[str, str] | None:
+    """The versions a job's status.json records it ran with (:mod:`trainlab.versions`), as text; None where it
+    records none (written before status.json held them) or holds something else there than names and versions."""
+    versions = status.get("versions")
+    if not isinstance(versions, dict) or not versions:
+        return None
+    return {str(name): str(version) for name, version in versions.items()}
 
 
 def read_scalars(job_dir: Path) -> tuple[Series, str | None]:
@@ -369,5 +379,5 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
         scalars, logs_note = read_scalars(path)
         jobs.append(JobRun(name=status["job"], path=path, params=params, status=status["status"],
                            metrics=status["metrics"], objective=status.get("objective"), scalars=scalars,
-                           logs_note=logs_note))
+                           logs_note=logs_note, versions=recorded_versions(status)))
     return jobs, keys, experiment_choice(jobs[0].path)
