@@ -91,9 +91,11 @@ def test_the_summary_names_each_package_whose_version_differs_between_jobs_and_t
     newer = {**older, "torch": "2.14.1", "lightning": "2.6.7"}
     jobs = [job(0, older), job(1, older), job(2, None), job(3, newer)]  # job 2 ran before status.json held them
     assert versions_line(jobs) == ("Versions differ between jobs: torch 2.13.0 (jobs 0, 1), 2.14.1 (job 3); "
-                                   "lightning 2.6.6 (jobs 0, 1), 2.6.7 (job 3).")
+                                   "lightning 2.6.6 (jobs 0, 1), 2.6.7 (job 3). Job 2 recorded none.")
     assert versions_line([job(0, older), job(1, dict(older))]) == (
         "Ran with trainlab 0.1.0, python 3.11.7, torch 2.13.0, lightning 2.6.6.")
+    assert versions_line([job(0, None), job(1, older), job(2, None)]) == (
+        "Ran with trainlab 0.1.0, python 3.11.7, torch 2.13.0, lightning 2.6.6. Jobs 0, 2 recorded none.")
     assert versions_line([job(0, None), job(1, None)]) is None
     assert "Ran with" not in summary_markdown([job(0, None)], ["seed"], None)
 

@@ -109,16 +109,20 @@ def versions_line(jobs: list[JobRun]) -> str | None:
     trainlab 0.1.0, python 3.11.7, torch 2.14.1, ...`` where every job that records them agrees; where they do not
     (a sweep resumed after an upgrade, jobs run on two machines), each package that differs with its versions and
     their jobs - ``Versions differ between jobs: torch 2.13.0 (jobs 0, 1), 2.14.1 (job 2)`` - so that the rows of one
-    table are not taken for one setup's. Jobs whose status.json predates the record are left out; None with none."""
+    table are not taken for one setup's. Jobs whose status.json predates the record are named (``Job 2 recorded
+    none.``); None where no job recorded them."""
     recorded = [job for job in jobs if job.versions]
     if not recorded:
         return None
+    unrecorded = [job.short_name for job in jobs if not job.versions]
+    named = jobs_named(unrecorded)
+    none = f" {named[0].upper()}{named[1:]} recorded none." if unrecorded else ""
     found = {name for job in recorded for name in job.versions}  # status.json keeps its keys sorted
     names = [name for name in ("trainlab", "python", *RUN_PACKAGES) if name in found]
     names += sorted(found - set(names))
     differing = [name for name in names if len({job.versions.get(name) for job in recorded}) > 1]
     if not differing:
-        return "Ran with " + ", ".join(f"{name} {recorded[0].versions[name]}" for name in names) + "."
+        return "Ran with " + ", ".join(f"{name} {recorded[0].versions[name]}" for name in names) + "." + none
     parts = []
     for name in differing:
         by_version: dict[str, list[str]] = {}
@@ -126,7 +130,7 @@ def versions_line(jobs: list[JobRun]) -> str | None:
             by_version.setdefault(job.versions.get(name, "not recorded"), []).append(job.short_name)
         parts.append(f"{name} " + ", ".join(f"{version} ({jobs_named(shorts)})"
                                             for version, shorts in by_version.items()))
-    return "Versions differ between jobs: " + "; ".join(parts) + "."
+    return "Versions differ between jobs: " + "; ".join(parts) + "." + none
 
 
 def unended_line(names: list[str], shown: int = 8) -> str:
