@@ -36,6 +36,7 @@ from trainlab.shell_override import (  # noqa: E402
     finish_sweep_line,
     train_command,
 )
+from trainlab.versions import exit_if_versions_asked  # noqa: E402
 
 # conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
 os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))
@@ -142,6 +143,7 @@ def resume_command(run_dir: Path) -> str:
 
 
 if __name__ == "__main__":
+    exit_if_versions_asked(sys.argv[1:])  # trainlab's version and its packages', as `trainlab --version`
     exit_if_options_split_the_overrides(sys.argv[1:])  # train.py a=1 -m b=2: one line, exit status 2 (as typed)
     sys.argv = leave_hydra_files_to_rank_0(sys.argv)  # under torchrun / SLURM, rank 0 alone writes .hydra/
     exit_if_a_required_group_is_dropped(sys.argv[1:], Path(__file__).resolve().parent / "conf")  # optimizer=null

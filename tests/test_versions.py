@@ -19,7 +19,7 @@ from trainlab.report.build import build_report, summary_markdown, versions_line
 from trainlab.report.sweep_runs import JobRun, recorded_versions
 from trainlab.run_status import write_status
 from trainlab.train import train
-from trainlab.versions import RUN_PACKAGES, installed_version
+from trainlab.versions import RUN_PACKAGES, installed_version, version_lines
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -105,3 +105,14 @@ def test_a_status_without_a_mapping_of_versions_records_none(recorded):
     assert recorded_versions({"status": "completed", "versions": recorded}) is None
     assert recorded_versions({"status": "completed"}) is None
     assert recorded_versions({"versions": {"torch": "2.14.1"}}) == {"torch": "2.14.1"}
+
+
+def test_train_py_version_prints_the_same_lines_without_importing_torch():
+    """It printed Hydra's version alone (``Hydra 1.3.8``)."""
+    probe = ("import runpy, sys\nsys.argv = ['train.py', 'optimizer=adam', '--version']\n"
+             "try:\n    runpy.run_path('train.py', run_name='__main__')\nexcept SystemExit as end:\n"
+             "    print('exit status', end.code)\n"
+             "print('imported:', [name for name in ('torch', 'lightning') if name in sys.modules])")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.splitlines() == [*version_lines().splitlines(), "exit status 0", "imported: []"]

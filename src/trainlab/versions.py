@@ -1,6 +1,6 @@
 """The versions of trainlab, Python and the packages a run's numbers depend on.
 
-``trainlab --version`` prints them, what a bug report needs to repeat a run::
+``trainlab --version`` (and ``python train.py --version``) prints them, what a bug report needs to repeat a run::
 
     trainlab 0.1.0
     Python 3.11.7, torch 2.14.1, lightning 2.6.6, hydra-core 1.3.8, omegaconf 2.3.1, optuna 5.1.0
@@ -48,6 +48,14 @@ def version_lines() -> str:
     versions = run_versions()
     packages = ", ".join(f"{name} {versions[name]}" for name in RUN_PACKAGES)
     return f"trainlab {versions['trainlab']}\nPython {versions['python']}, {packages}"
+
+
+def exit_if_versions_asked(argv: list[str]) -> None:
+    """``python train.py --version``: the same two lines as ``trainlab --version`` and exit 0, before Hydra parses
+    the command line (its own ``--version`` says ``Hydra 1.3.8`` alone; the second line names hydra-core's)."""
+    if "--version" in argv:
+        print(version_lines())
+        raise SystemExit(0)
 
 
 class PrintVersions(argparse.Action):
