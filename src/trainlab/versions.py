@@ -21,6 +21,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 #: the distributions whose versions decide what a run computes and records, in the order they are printed
 RUN_PACKAGES = ("torch", "lightning", "hydra-core", "omegaconf", "optuna")
+#: the names of :func:`run_versions` (and of status.json's ``versions``), in the order they are printed
+VERSION_KEYS = ("trainlab", "python", *RUN_PACKAGES)
 
 
 def installed_version(distribution: str) -> str:
@@ -33,13 +35,13 @@ def installed_version(distribution: str) -> str:
 
 @functools.cache
 def _read_versions() -> tuple[tuple[str, str], ...]:
-    return (("trainlab", installed_version("trainlab")), ("python", platform.python_version()),
-            *((name, installed_version(name)) for name in RUN_PACKAGES))
+    return tuple((name, platform.python_version() if name == "python" else installed_version(name))
+                 for name in VERSION_KEYS)
 
 
 def run_versions() -> dict[str, str]:
-    """``{"trainlab": ..., "python": ..., "torch": ..., ...}``: trainlab's, Python's and :data:`RUN_PACKAGES`'
-    versions, in that order (read once per process; a new dict each call, the caller's to change)."""
+    """``{"trainlab": ..., "python": ..., "torch": ..., ...}``: the versions of :data:`VERSION_KEYS`, in that order
+    (read once per process; a new dict each call, the caller's to change)."""
     return dict(_read_versions())
 
 

@@ -35,7 +35,7 @@ from trainlab.report.sweep_runs import (
 )
 from trainlab.report.tensorboard_images import image_event
 from trainlab.sweep.job_dirs import broken_links, link_named, linked_job_dirs
-from trainlab.versions import RUN_PACKAGES
+from trainlab.versions import VERSION_KEYS
 
 FIGURES = {  # experiment option -> (figure function, file name, title)
     "compare_optimizers": (figures.loss_curves, "optimizers_loss", "B: optimizers on MNIST (5-layer net, He init)"),
@@ -118,7 +118,7 @@ def versions_line(jobs: list[JobRun]) -> str | None:
     named = jobs_named(unrecorded)
     none = f" {named[0].upper()}{named[1:]} recorded none." if unrecorded else ""
     found = {name for job in recorded for name in job.versions}  # status.json keeps its keys sorted
-    names = [name for name in ("trainlab", "python", *RUN_PACKAGES) if name in found]
+    names = [name for name in VERSION_KEYS if name in found]
     names += sorted(found - set(names))
     differing = [name for name in names if len({job.versions.get(name) for job in recorded}) > 1]
     if not differing:
