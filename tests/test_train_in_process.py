@@ -18,9 +18,9 @@ from trainlab.job_context import JobContext
 @pytest.mark.slow  # ~2 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_an_error_inside_a_sweep_job_gives_the_exit_status_and_line_and_leaves_no_hydra_state(train_in_process,
                                                                                             monkeypatch):
-    # Hydra's singletons as a fresh process has them, whatever a test before this one in the process left (put back
-    # after): what is checked below is what this command leaves
-    monkeypatch.setattr(HydraConfig.instance(), "cfg", None)
+    # GlobalHydra as a fresh process has it, whatever a test before this one in the process left (put back after):
+    # what is checked below is what this command leaves. (HydraConfig needs no such start: conftest's
+    # hydra_config_as_the_test_found_it fails any test that leaves it set.)
     monkeypatch.setattr(GlobalHydra.instance(), "hydra", None)
     root_handlers = list(logging.getLogger().handlers)
     # the second job's logging is set up, then it fails (a config any job would refuse is refused before the sweep;
