@@ -33,6 +33,7 @@ from typing import Any
 from omegaconf import DictConfig
 
 from trainlab.data.torchvision_mnist import one_line_cause
+from trainlab.distributed.process_group_exit import leave_process_group, leave_process_group_at_exit
 from trainlab.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -82,12 +83,9 @@ def leave_job_process_group() -> None:
     """Tear the job's process group down on a rank that stops because rank 0 could not decide, before its error
     ends the process. Left to the interpreter's exit, the group was destroyed in whatever order the exit reached it,
     and a rank whose rank 0 had gone could abort after its one-line error (``terminate called without an active
-    exception``: status -6, not 2; seen once in a CI run). Rank 0 keeps its group until it exits: its broadcast of
-    why it failed may still be on its way."""
-    import torch.distributed as dist
-
-    if dist.is_initialized():
-        dist.destroy_process_group()
+    exception``: status -6, not 2; seen once in a CI run). Rank 0 keeps its group until its exit handlers leave it
+    (:mod:`trainlab.distributed.process_group_exit`): its broadcast of why it failed may still be on its way."""
+    leave_process_group()
 
 
 def share(message: dict[str, Any] | None, group: Any) -> dict[str, Any]:
@@ -144,6 +142,7 @@ def join_job_process_group(cfg: DictConfig, processes: int) -> None:
     on_gpu = accelerator in ("gpu", "cuda") or accelerator in (None, "auto") and torch.cuda.is_available()
     backend = "nccl" if on_gpu else "gloo"  # as trainlab's ddp_strategy (gloo on CPUs) and Lightning's for a GPU
     _init_dist_connection(environment, backend, timeout=default_pg_timeout)
+    leave_process_group_at_exit()  # a gloo group, left to the interpreter's teardown, could abort the exit
 
 
 def cluster_environment() -> Any:

@@ -86,10 +86,15 @@ def ddp_strategy(accelerator: str | None, launched_by: str | None):
     running training-accuracy counters (each process counts its own share; they are summed at the epoch's end) and
     the BatchNorm running statistics, which each process keeps from its own shares (as ``torch.nn.BatchNorm1d``
     does without ``SyncBatchNorm``; the checkpoint holds rank 0's).
+
+    The process group Lightning joins for it is left at the process's exit, ``gloo``'s as ``nccl``'s
+    (:mod:`trainlab.distributed.process_group_exit`).
     """
     from lightning.fabric.plugins.environments import LightningEnvironment
     from lightning.pytorch.strategies import DDPStrategy
     from torch.nn.parallel import DistributedDataParallel
+
+    from trainlab.distributed.process_group_exit import leave_process_group_at_exit
 
     backend = "gloo" if accelerator == "cpu" else None  # None: Lightning's choice for the device (nccl on CUDA)
     # The job's own ranks read LOCAL_RANK even inside a one-task SLURM allocation, whose SLURM_* variables would
@@ -97,4 +102,5 @@ def ddp_strategy(accelerator: str | None, launched_by: str | None):
     environment = LightningEnvironment() if launched_by == "trainlab" else None
     no_buffer_sync = ({"forward_sync_buffers": False} if "forward_sync_buffers" in
                       inspect.signature(DistributedDataParallel).parameters else {"broadcast_buffers": False})
+    leave_process_group_at_exit()
     return DDPStrategy(process_group_backend=backend, cluster_environment=environment, **no_buffer_sync)
