@@ -12,7 +12,9 @@ shutdown's collections skip. The rest of the exit is unchanged: the other exit h
 TensorBoard's, the flush of the project's buffered event files), modules are cleared and their objects freed by
 reference counting as usual, so files still open are flushed and closed. Only objects held in reference cycles are
 no longer finalised: the operating system reclaims their memory with the process, and nothing of the project's
-relies on their ``__del__``.
+relies on their ``__del__``. What must be torn down before the process ends has an exit handler of its own, which
+runs before this one: a DDP rank's process group, whose worker threads are stopped by
+:mod:`trainlab.distributed.process_group_exit` (left to the teardown, a rank could abort on its way out).
 """
 
 from __future__ import annotations

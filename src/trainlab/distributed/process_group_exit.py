@@ -9,8 +9,8 @@ had completed). :func:`leave_process_group_at_exit` registers :func:`leave_proce
 runs before the interpreter's teardown, and ``torch.distributed.destroy_process_group`` stops those threads.
 
 Exit handlers run in the reverse order of their registration, so registered when the rank's strategy is built - after
-``train.py`` registered its own (:mod:`trainlab.process_exit`) - it runs before them. Leaving the group is local to
-the rank: no other rank waits for it.
+``train.py`` registered its own (:mod:`trainlab.process_exit`) - it runs before them, while every module is whole.
+Leaving the group is local to the rank: no other rank waits for it.
 """
 
 from __future__ import annotations
