@@ -4,11 +4,13 @@ had finished (``terminate called without an active exception``, exit status -6).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, TRAIN_PY, train_command
 
 EXIT_SCRIPT = """
 import atexit, sys
@@ -56,3 +58,36 @@ def test_a_ranks_ddp_strategy_has_its_group_left_at_exit(monkeypatch, launched_b
     strategy = ddp_strategy("cpu", launched_by)
     assert strategy.process_group_backend == "gloo"
     assert registered == [launched_by]
+
+
+# train.py run as torchrun runs it, with one exit handler registered before any of train.py's: so it runs last, and
+# it says which of the process's threads are still alive then (Linux names them in /proc/self/task/<id>/comm)
+LAST_EXIT_HANDLER_SAYS_THREADS = """
+import atexit, os, runpy, sys
+
+def threads_left():
+    names = sorted(open(f"/proc/self/task/{task}/comm").read().strip() for task in os.listdir("/proc/self/task"))
+    print(f"rank {os.environ['RANK']} threads at the last exit handler: {names}", file=sys.stderr, flush=True)
+
+atexit.register(threads_left)
+sys.argv = [sys.argv[1], *sys.argv[2:]]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+@pytest.mark.slow  # ~15 s: torchrun, 2 ranks of train.py
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="thread names are read from Linux's /proc")
+def test_torchrun_ranks_have_no_gloo_thread_left_when_their_last_exit_handler_runs(tmp_path, data_dir):
+    """Before the fix both ranks still ran gloo_tcp_loop and two pt_gloo_runloop threads there."""
+    wrapper = tmp_path / "last_exit_handler.py"
+    wrapper.write_text(LAST_EXIT_HANDLER_SAYS_THREADS)
+    args = train_command(["trainer=ddp", "debug=limit"], tmp_path, data_dir)
+    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", str(wrapper),
+                             str(TRAIN_PY), *args], cwd=ROOT, capture_output=True, text=True, timeout=280,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    said = [line for line in output.splitlines() if "threads at the last exit handler" in line]
+    assert len(said) == 2, output[-3000:]
+    for line in said:
+        assert "gloo" not in line, line
