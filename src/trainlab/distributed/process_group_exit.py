@@ -6,7 +6,10 @@ left to the interpreter's own teardown. Its worker threads were then still runni
 modules apart, and now and then a rank that had finished and written everything aborted on its way out (``terminate
 called without an active exception``: exit status -6, and torchrun failed the job; seen in a CI run after the run
 had completed). :func:`leave_process_group_at_exit` registers :func:`leave_process_group` as an exit handler: it
-runs before the interpreter's teardown, and ``torch.distributed.destroy_process_group`` stops those threads.
+runs before the interpreter's teardown, and ``torch.distributed.destroy_process_group`` lets the group go, its threads
+with it. (They stop once nothing else holds the group: in ``train.py``'s ranks nothing does by then - a rank lists no
+gloo thread in the last exit handler, ``tests/test_process_group_exit.py``; a program of one's own that still holds
+the group then keeps its threads.)
 
 Exit handlers run in the reverse order of their registration, so registered when the rank's strategy is built - after
 ``train.py`` registered its own (:mod:`trainlab.process_exit`) - it runs before them, while every module is whole.
