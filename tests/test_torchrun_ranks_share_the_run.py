@@ -103,3 +103,52 @@ def test_torchrun_ranks_started_seconds_apart_train_in_one_run_directory(tmp_pat
     for line in ("MNIST source=bundled", "completed; final metrics"):
         assert log.count(line) == 1 and output.count(line) == 1, output[-3000:]
     assert (runs[0] / "status.json").is_file() and (runs[0] / "checkpoints" / "last.ckpt").is_file()
+
+
+# ---- a multirun torchrun runs in every rank: rank 0 alone writes the sweep's tables -----------------------------
+@pytest.mark.parametrize("rank", [0, 1])
+def test_rank_0_alone_writes_the_sweeps_tables(torchrun_worker, tmp_path, rank):
+    """Each rank runs the whole multirun and its end-of-sweep callbacks; another rank, done first, read the jobs'
+    status.json before rank 0 had written the last one, and its summary.csv could replace rank 0's."""
+    from hydra import compose, initialize_config_dir
+    from hydra.types import RunMode
+    from omegaconf import open_dict
+
+    from trainlab.run_status import write_status
+    from trainlab.sweep import sweep_end_failures
+    from trainlab.sweep.stopped_sweep import record_stopped_sweep
+    from trainlab.sweep.summary_callback import SweepSummary
+
+    torchrun_worker(rank)
+    sweep_dir = tmp_path / "sweep"
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        config = compose("train", overrides=["optimizer=sgd", f"hydra.sweep.dir={sweep_dir}"],
+                         return_hydra_config=True)
+    with open_dict(config):
+        config.hydra.mode = RunMode.MULTIRUN
+    write_status(sweep_dir / "0_optimizer=sgd", "completed", ["optimizer=sgd"], {"val/acc": 0.5}, 0.5, 1.0, None)
+    SweepSummary().on_multirun_end(config)
+    assert sweep_end_failures.FAILED == []
+    tables = ["ranking.csv", "summary.csv"] if rank == 0 else []
+    assert sorted(path.name for path in sweep_dir.glob("*.csv")) == tables
+    for table in tables:
+        (sweep_dir / table).unlink()
+    record_stopped_sweep(config.hydra, "val/acc")  # a Ctrl-C's tables of what ran so far
+    assert sorted(path.name for path in sweep_dir.glob("*.csv")) == tables
+
+
+@pytest.mark.slow  # ~20 s: torchrun, 2 ranks of train.py -m with 2 jobs
+def test_a_multirun_under_torchrun_has_one_summary_and_one_hparams_experiment(tmp_path, data_dir):
+    sweep_dir = tmp_path / "sweep"
+    args = train_command(["-m", "trainer=ddp", "debug=limit", "optimizer=sgd,adam", f"hydra.sweep.dir={sweep_dir}"],
+                         tmp_path, data_dir)
+    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", str(TRAIN_PY),
+                             *args], cwd=ROOT, capture_output=True, text=True, timeout=280,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert output.count("sweep summary: ") == 1, output[-3000:]  # rank 0's line, not once per rank
+    assert output.count("HPARAMS experiment of the sweep: ") == 1, output[-3000:]
+    assert len(list(sweep_dir.glob("events.out.tfevents.*.hparams"))) == 1
+    rows = (sweep_dir / "summary.csv").read_text().splitlines()
+    assert len(rows) == 3 and all(",completed," in row for row in rows[1:]), rows

@@ -22,8 +22,11 @@ class SweepHParams(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         # Imported here, not at the top: it imports Lightning (~5 s), and Hydra builds its callbacks before a sweep
         # composes its first job, so a sweep stopped by a config error, and the start of every sweep, would wait.
+        from trainlab.preflight import writes_run_files
         from trainlab.sweep.hparams_experiment import write_sweep_experiment
 
+        if not writes_run_files():  # another rank of a multirun torchrun or SLURM runs in each rank: rank 0 writes it
+            return
         sweep_dir = Path(config.hydra.sweep.dir).absolute()  # the path printed: absolute, as the README says
         path = write_sweep_experiment(sweep_dir, config.get("optimized_metric"))
         if path is not None:

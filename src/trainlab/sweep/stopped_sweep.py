@@ -36,16 +36,18 @@ def is_search(hydra_config: DictConfig) -> bool:
 
 def record_stopped_sweep(hydra_config: DictConfig, optimized_metric: str | None) -> None:
     """``summary.csv`` / ``ranking.csv`` and the HPARAMS experiment of the stopped multirun that ``hydra_config``
-    (Hydra's ``hydra`` node) describes; nothing for a single run or a search. A failure to write them is said in a
-    warning, and the stop goes on (its checkpoints are saved; the exit status stays the signal's)."""
+    (Hydra's ``hydra`` node) describes; nothing for a single run, a search, or a rank other than 0. A failure to
+    write them is said in a warning, and the stop goes on (its checkpoints are saved; the exit status stays the
+    signal's)."""
     from hydra.types import RunMode
 
+    from trainlab.preflight import writes_run_files
     from trainlab.sweep.hparams_experiment import write_sweep_experiment
     from trainlab.sweep.summary import SUMMARY_FILE
     from trainlab.sweep.summary_callback import write_sweep_summary
 
-    if hydra_config.mode != RunMode.MULTIRUN or is_search(hydra_config):
-        return
+    if hydra_config.mode != RunMode.MULTIRUN or is_search(hydra_config) or not writes_run_files():
+        return  # (a multirun torchrun or SLURM runs in each rank: rank 0 writes its tables, as at its end)
     sweep_dir = Path(str(hydra_config.sweep.dir)).absolute()  # printed: absolute, a relative hydra.sweep.dir too
     try:
         table = write_sweep_summary(hydra_config, optimized_metric)

@@ -21,10 +21,19 @@ log = logging.getLogger(__name__)
 
 class SweepSummary(Callback):
     """Writes ``summary.csv`` / ``ranking.csv`` into ``hydra.sweep.dir`` (see :mod:`trainlab.sweep.summary`); when
-    they cannot be written, the command ends with exit status 1 (:mod:`trainlab.sweep.sweep_end_failures`)."""
+    they cannot be written, the command ends with exit status 1 (:mod:`trainlab.sweep.sweep_end_failures`).
+
+    Where torchrun or SLURM start ``train.py -m`` as several processes, each runs the whole multirun, and rank 0
+    alone writes the tables and says the summary line: it writes the jobs' ``status.json`` the tables are read from,
+    and another rank, done first, read them before rank 0 had written the last one and could write its tables
+    after rank 0's."""
 
     @ends_the_command_on_failure("the sweep's summary.csv and ranking.csv")
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        from trainlab.preflight import writes_run_files
+
+        if not writes_run_files():  # a rank other than 0 of a multirun that torchrun or SLURM runs in each rank
+            return
         sweep_dir = Path(config.hydra.sweep.dir).absolute()  # printed: a relative hydra.sweep.dir too is absolute
         if not sweep_dir.is_dir():
             return
