@@ -92,6 +92,7 @@ from trainlab.checkpoint_path import resolve_checkpoint
 from trainlab.config_keys import is_under, override_key, override_lines
 from trainlab.config_switches import check_switches
 from trainlab.dir_lock import holds_lock_over, lock_output_dir, release_output_dirs
+from trainlab.distributed.job_checks import check_search_in_one_process
 from trainlab.errors import ConfigError, OutputLocationError, UserError, exit_for_user_error
 from trainlab.heap_reuse import heap_reuse_wanted
 from trainlab.hydra_plugin_keys import check_plugin_keys
@@ -657,6 +658,7 @@ class Preflight(Callback):
         exit_on_user_error(lambda: check_plugin_keys(config))
         warn(shadowed_options_note(config))
         exit_on_user_error(lambda: check_slurm_reachable(OmegaConf.select(config, "hydra.launcher._target_")))
+        exit_on_user_error(lambda: check_search_in_one_process(config))  # not one search per torchrun rank
         launcher = OmegaConf.select(config, "hydra.launcher._target_")
         in_process = launcher in IN_PROCESS_LAUNCHERS
         exit_on_user_error(lambda: check_sweep_has_jobs(config))

@@ -12,6 +12,10 @@
   outside the job started (torchrun, SLURM) each run this check: rank 0 alone decides, and the others take its
   source and its files (:mod:`trainlab.distributed.agreed_data_source`).
 
+* A search (``hparams_search=...``, the Optuna sweeper) runs in one process, which asks the study for each trial:
+  started by torchrun or SLURM as several ``train.py`` processes, each ran a search of its own
+  (:func:`check_search_in_one_process`).
+
 The number of GPUs is checked with the other values of the config (:mod:`trainlab.config_validation`).
 """
 
@@ -58,3 +62,32 @@ def check_ddp_job(cfg: DictConfig, processes: int, launched_by: str | None) -> s
         datamodule.use_source(agreed_data_source(datamodule, cfg, processes))
     datamodule.check_ddp_shares(processes)
     return datamodule.resolve_source()
+
+
+def check_search_in_one_process(config: DictConfig) -> None:
+    """Raise :class:`ConfigError` for a search (the Optuna sweeper of ``hparams_search=...``) in a process that
+    torchrun, SLURM or a launcher of one's own started as one of several ``train.py`` processes; ``config`` is the
+    multirun's config with its ``hydra`` node. Each such process ran a search of its own: rank 0 made the study and
+    asked its first trials, rank 1 found the study holding them and stopped (``already holds the study``), and rank
+    0 waited for it until torchrun killed it. A search gives each trial its DDP processes itself: ``trainer=ddp``
+    in the one process that runs it."""
+    from trainlab.sweep.stopped_sweep import is_search
+
+    if not is_search(config.hydra) or not {"RANK", "LOCAL_RANK", "SLURM_NTASKS"} & set(os.environ):
+        return  # (the launcher check below imports Lightning: only where a launcher may have started this process)
+    from trainlab.distributed.process_world import external_launcher
+
+    launcher = external_launcher()
+    if launcher in (None, "trainlab"):
+        return
+    processes = os.environ.get("SLURM_NTASKS") if launcher == "SLURM" else os.environ.get("WORLD_SIZE")
+    if processes is not None and int(processes) < 2:
+        return
+    given = f"{processes} " if processes else "several "
+    # torchrun sets LOCAL_RANK too, which external_launcher names first (a launcher of one's own)
+    by = "torchrun" if "TORCHELASTIC_RUN_ID" in os.environ else {"SLURM": "SLURM"}.get(launcher, "a launcher")
+    raise ConfigError(
+        f"a search (hydra/sweeper={config.hydra.runtime.choices.get('hydra/sweeper')}) runs in one process, and "
+        f"{by} started {given}train.py processes: each would run a search of its own; nothing was written. "
+        f"allowed: the same command as one process - python train.py ... - with trainer=ddp "
+        f"trainer.devices={processes or 'N'} for DDP trials (trainlab starts each trial's processes itself)")
