@@ -45,8 +45,10 @@ def launched_by(monkeypatch):
     return set_variables
 
 
-@pytest.mark.parametrize(("variables", "by", "processes"), [(TORCHRUN_RANK_1, "torchrun", "2"),
-                                                            (SLURM_TASK_0, "SLURM", "4")])
+@pytest.mark.parametrize(("variables", "by", "processes"), [
+    (TORCHRUN_RANK_1, "torchrun", "2"), (SLURM_TASK_0, "SLURM", "4"),
+    ({"LOCAL_RANK": "1", "WORLD_SIZE": "3"}, "a launcher", "3"),  # a launcher of one's own (Lightning's variables)
+])
 def test_a_search_in_one_of_several_launched_processes_is_refused(launched_by, variables, by, processes):
     launched_by(variables)
     with pytest.raises(ConfigError) as refused:
@@ -63,6 +65,7 @@ def test_a_search_in_one_of_several_launched_processes_is_refused(launched_by, v
     (SEARCH, {}),  # the search as one process
     (SEARCH, {**TORCHRUN_RANK_1, "RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "1"}),  # torchrun --nproc_per_node=1
     (SEARCH, {"TRAINLAB_DDP_RANKS": "2", "LOCAL_RANK": "1"}),  # a trial's rank process, which runs no search
+    (SEARCH, {"LOCAL_RANK": "0"}),  # set by a platform for one process, no WORLD_SIZE: nothing says there are more
 ])
 def test_a_search_in_one_process_and_a_grid_sweep_under_torchrun_pass(launched_by, hydra, variables):
     launched_by(variables)

@@ -80,14 +80,13 @@ def check_search_in_one_process(config: DictConfig) -> None:
     launcher = external_launcher()
     if launcher in (None, "trainlab"):
         return
-    processes = os.environ.get("SLURM_NTASKS") if launcher == "SLURM" else os.environ.get("WORLD_SIZE")
-    if processes is not None and int(processes) < 2:
+    processes = int(os.environ.get("SLURM_NTASKS" if launcher == "SLURM" else "WORLD_SIZE", "1"))
+    if processes < 2:  # one process (a LOCAL_RANK without WORLD_SIZE says no more than that)
         return
-    given = f"{processes} " if processes else "several "
     # torchrun sets LOCAL_RANK too, which external_launcher names first (a launcher of one's own)
     by = "torchrun" if "TORCHELASTIC_RUN_ID" in os.environ else {"SLURM": "SLURM"}.get(launcher, "a launcher")
     raise ConfigError(
         f"a search (hydra/sweeper={config.hydra.runtime.choices.get('hydra/sweeper')}) runs in one process, and "
-        f"{by} started {given}train.py processes: each would run a search of its own; nothing was written. "
+        f"{by} started {processes} train.py processes: each would run a search of its own; nothing was written. "
         f"allowed: the same command as one process - python train.py ... - with trainer=ddp "
-        f"trainer.devices={processes or 'N'} for DDP trials (trainlab starts each trial's processes itself)")
+        f"trainer.devices={processes} for DDP trials (trainlab starts each trial's processes itself)")
