@@ -33,7 +33,7 @@ from typing import Any
 from omegaconf import DictConfig
 
 from trainlab.data.torchvision_mnist import one_line_cause
-from trainlab.distributed.process_group_exit import leave_process_group, leave_process_group_at_exit
+from trainlab.distributed.process_group_exit import leave_process_group_at_exit
 from trainlab.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -64,28 +64,17 @@ def agreed_data_source(datamodule: Any, cfg: DictConfig, processes: int) -> str:
     try:
         decided = share(None, exchange)
     except Exception as error:  # noqa: BLE001 - rank 0 gone: said as this rank's error, the cause chained
-        leave_job_process_group()
         raise DataError(f"DDP rank {rank} of {processes}: rank {DECIDING_RANK}, which decides data.source="
                         f"{datamodule.source} for the job's ranks, ended before deciding "
                         f"({one_line_cause(error)}); rank {DECIDING_RANK}'s output says why, where it could write "
                         "it") from error
     if "failed" in decided:
-        leave_job_process_group()
         raise DataError(f"DDP rank {rank} of {processes}: rank {DECIDING_RANK} could not obtain the data of "
                         f"data.source={datamodule.source} for the job's ranks, so this rank stops too; rank "
                         f"{DECIDING_RANK}'s error: {decided['failed']}")
     source = decided["source"]
     check_files_seen(datamodule, source, rank, processes)
     return source
-
-
-def leave_job_process_group() -> None:
-    """Tear the job's process group down on a rank that stops because rank 0 could not decide, before its error
-    ends the process. Left to the interpreter's exit, the group was destroyed in whatever order the exit reached it,
-    and a rank whose rank 0 had gone could abort after its one-line error (``terminate called without an active
-    exception``: status -6, not 2; seen once in a CI run). Rank 0 keeps its group until its exit handlers leave it
-    (:mod:`trainlab.distributed.process_group_exit`): its broadcast of why it failed may still be on its way."""
-    leave_process_group()
 
 
 def share(message: dict[str, Any] | None, group: Any) -> dict[str, Any]:
@@ -142,7 +131,9 @@ def join_job_process_group(cfg: DictConfig, processes: int) -> None:
     on_gpu = accelerator in ("gpu", "cuda") or accelerator in (None, "auto") and torch.cuda.is_available()
     backend = "nccl" if on_gpu else "gloo"  # as trainlab's ddp_strategy (gloo on CPUs) and Lightning's for a GPU
     _init_dist_connection(environment, backend, timeout=default_pg_timeout)
-    leave_process_group_at_exit()  # a gloo group, left to the interpreter's teardown, could abort the exit
+    # left in an exit handler, before the interpreter's teardown: a gloo group left to it could abort a rank on its
+    # way out - also one that stops here because rank 0 could not decide (status -6, not 2; seen in CI runs)
+    leave_process_group_at_exit()
 
 
 def cluster_environment() -> Any:
