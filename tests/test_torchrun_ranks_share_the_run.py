@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import ROOT, TRAIN_PY, restored_logging, train_command
+from omegaconf import OmegaConf
 
 from trainlab.distributed import shared_start_time
 from trainlab.distributed.rank_log_lines import leave_log_lines_to_rank_0
@@ -152,3 +153,62 @@ def test_a_multirun_under_torchrun_has_one_summary_and_one_hparams_experiment(tm
     assert len(list(sweep_dir.glob("events.out.tfevents.*.hparams"))) == 1
     rows = (sweep_dir / "summary.csv").read_text().splitlines()
     assert len(rows) == 3 and all(",completed," in row for row in rows[1:]), rows
+    record = OmegaConf.load(sweep_dir / "multirun.yaml")  # rank 0's, not rank 1's written at the same time
+    assert record.hydra.overrides.hydra == [f"hydra.sweep.dir={sweep_dir}", "hydra.mode=MULTIRUN"]
+    assert record.hydra.output_subdir == ".hydra"
+    assert all((job / ".hydra" / "config.yaml").is_file() for job in sweep_dir.glob("[01]_*"))
+
+
+# ---- a multirun torchrun runs in every rank: its multirun.yaml is rank 0's ----------------------------------------
+def multirun_config(sweep_dir):
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        return compose("train", overrides=["optimizer=adam", f"hydra.sweep.dir={sweep_dir}"],
+                       return_hydra_config=True)
+
+
+@pytest.mark.parametrize("rank", [0, 1])
+def test_rank_0_writes_its_multirun_yaml_over_the_other_ranks(torchrun_worker, tmp_path, rank):
+    """Every rank's sweeper writes multirun.yaml; the others' lists the hydra.output_subdir=null train.py gives them
+    (so that rank 0 alone writes .hydra/). Rank 0 writes its own again, once, when asked (the ranks have joined)."""
+    from trainlab.distributed import rank_0_sweep_record
+
+    torchrun_worker(rank)
+    sweep_dir = tmp_path / "sweep"
+    sweep_dir.mkdir()
+    config = multirun_config(sweep_dir)
+    rank_0_sweep_record.keep_sweep_record(config)
+    (sweep_dir / "multirun.yaml").write_text("hydra:\n  output_subdir: null\n")  # rank 1's sweeper, last
+    rank_0_sweep_record.write_sweep_record()
+    record = OmegaConf.load(sweep_dir / "multirun.yaml")
+    if rank == 0:
+        assert record == OmegaConf.create(OmegaConf.to_yaml(config))
+        assert record.hydra.output_subdir == ".hydra" and "optimizer=adam" in record.hydra.overrides.task
+    else:
+        assert record.hydra.output_subdir is None  # not rank 0's to write
+    (sweep_dir / "multirun.yaml").write_text("later: 1\n")
+    rank_0_sweep_record.write_sweep_record()  # once: a later job's join leaves the record alone
+    assert (sweep_dir / "multirun.yaml").read_text() == "later: 1\n"
+
+
+def test_a_multirun_in_one_process_keeps_no_record_to_write(tmp_path, monkeypatch):
+    from trainlab.distributed import rank_0_sweep_record
+
+    for name in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "SLURM_NTASKS", "SLURM_PROCID"):
+        monkeypatch.delenv(name, raising=False)
+    sweep_dir = tmp_path / "sweep"
+    sweep_dir.mkdir()
+    rank_0_sweep_record.keep_sweep_record(multirun_config(sweep_dir))
+    (sweep_dir / "multirun.yaml").write_text("the sweeper's: 1\n")
+    rank_0_sweep_record.write_sweep_record()
+    assert (sweep_dir / "multirun.yaml").read_text() == "the sweeper's: 1\n"
+
+
+def test_a_refused_sweeps_taken_back_directory_is_not_made_again(torchrun_worker, tmp_path):
+    from trainlab.distributed import rank_0_sweep_record
+
+    torchrun_worker(0)
+    rank_0_sweep_record.keep_sweep_record(multirun_config(tmp_path / "gone"))
+    rank_0_sweep_record.write_sweep_record()
+    assert not (tmp_path / "gone").exists()

@@ -93,6 +93,7 @@ from trainlab.config_keys import is_under, override_key, override_lines
 from trainlab.config_switches import check_switches
 from trainlab.dir_lock import holds_lock_over, lock_output_dir, release_output_dirs
 from trainlab.distributed.job_checks import check_search_in_one_process
+from trainlab.distributed.rank_0_sweep_record import keep_sweep_record
 from trainlab.errors import ConfigError, OutputLocationError, UserError, exit_for_user_error
 from trainlab.heap_reuse import heap_reuse_wanted
 from trainlab.hydra_plugin_keys import check_plugin_keys
@@ -709,4 +710,5 @@ class Preflight(Callback):
             EARLIER_MULTIRUN_YAML[:] = [(recorded, None)]  # a directory of the user's: the sweep writes beside
         if is_submitit(OmegaConf.select(config, "hydra.launcher")):
             report_job_refusals_in_one_line()  # a job's config error: one line, exit status 2, as basic's jobs
+        keep_sweep_record(config)  # rank 0's multirun.yaml, over the other ranks' (torchrun, SLURM)
         defer_stop_for_workers(config)  # last: a multirun refused above leaves no handler (sweep/worker_stop.py)

@@ -34,6 +34,7 @@ from omegaconf import DictConfig
 
 from trainlab.data.torchvision_mnist import one_line_cause
 from trainlab.distributed.process_group_exit import leave_process_group_at_exit
+from trainlab.distributed.rank_0_sweep_record import write_sweep_record
 from trainlab.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ def join_job_process_group(cfg: DictConfig, processes: int) -> None:
     # left in an exit handler, before the interpreter's teardown: a gloo group left to it could abort a rank on its
     # way out - also one that stops here because rank 0 could not decide (status -6, not 2; seen in CI runs)
     leave_process_group_at_exit()
+    write_sweep_record()  # every rank's sweeper has written its multirun.yaml: rank 0's goes over them
 
 
 def cluster_environment() -> Any:

@@ -41,6 +41,7 @@ def record_stopped_sweep(hydra_config: DictConfig, optimized_metric: str | None)
     signal's)."""
     from hydra.types import RunMode
 
+    from trainlab.distributed.rank_0_sweep_record import write_sweep_record
     from trainlab.preflight import writes_run_files
     from trainlab.sweep.hparams_experiment import write_sweep_experiment
     from trainlab.sweep.summary import SUMMARY_FILE
@@ -50,6 +51,7 @@ def record_stopped_sweep(hydra_config: DictConfig, optimized_metric: str | None)
         return  # (a multirun torchrun or SLURM runs in each rank: rank 0 writes its tables, as at its end)
     sweep_dir = Path(str(hydra_config.sweep.dir)).absolute()  # printed: absolute, a relative hydra.sweep.dir too
     try:
+        write_sweep_record()  # rank 0's multirun.yaml, where no job joined a process group before Lightning's
         table = write_sweep_summary(hydra_config, optimized_metric)
         write_sweep_experiment(sweep_dir, optimized_metric)
     except (OSError, OmegaConfBaseException) as error:  # a full disk, a read-only directory (OutputLocationError), a

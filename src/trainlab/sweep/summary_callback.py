@@ -30,10 +30,12 @@ class SweepSummary(Callback):
 
     @ends_the_command_on_failure("the sweep's summary.csv and ranking.csv")
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        from trainlab.distributed.rank_0_sweep_record import write_sweep_record
         from trainlab.preflight import writes_run_files
 
         if not writes_run_files():  # a rank other than 0 of a multirun that torchrun or SLURM runs in each rank
             return
+        write_sweep_record()  # rank 0's multirun.yaml, where no job joined a process group before Lightning's
         sweep_dir = Path(config.hydra.sweep.dir).absolute()  # printed: a relative hydra.sweep.dir too is absolute
         if not sweep_dir.is_dir():
             return
