@@ -9,6 +9,7 @@ metrics`` into the terminal and ``train.log`` as rank 0 did.
 from __future__ import annotations
 
 import logging
+import logging.config
 import os
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from conftest import ROOT, TRAIN_PY, restored_logging, train_command
 from omegaconf import OmegaConf
 
 from trainlab.distributed import shared_start_time
-from trainlab.distributed.rank_log_lines import leave_log_lines_to_rank_0
+from trainlab.distributed.rank_log_lines import HYDRA_LAUNCHER_LOGGER, leave_log_lines_to_rank_0
 
 
 @pytest.fixture
@@ -69,6 +70,7 @@ def test_a_lone_process_keeps_its_own_clock(monkeypatch):
 
 def test_a_rank_other_than_0_says_warnings_only_and_writes_no_train_log(torchrun_worker, tmp_path, capsys):
     torchrun_worker(1)
+    launcher = logging.getLogger(HYDRA_LAUNCHER_LOGGER)  # made before: restored_logging puts its level back
     with restored_logging():
         root = logging.getLogger()
         for handler in list(root.handlers):
@@ -82,7 +84,15 @@ def test_a_rank_other_than_0_says_warnings_only_and_writes_no_train_log(torchrun
         logging.getLogger("trainlab.train").info("completed; final metrics: ...")
         logging.getLogger("trainlab.train").warning("a warning")
         assert root.handlers == [console]
-    assert capsys.readouterr().err == "[rank 1][WARNING] - a warning\n"
+        # Hydra's launcher sets the root logger up again before a sweep's first job and after each: its own
+        # logger's level outlasts that (its "Launching 2 jobs locally" and "#0 : ..." lines)
+        logging.config.dictConfig({"version": 1, "disable_existing_loggers": False,
+                                   "handlers": {"console": {"class": "logging.StreamHandler",
+                                                            "stream": "ext://sys.stderr"}},
+                                   "root": {"level": "INFO", "handlers": ["console"]}})
+        launcher.info("Launching 2 jobs locally")
+        logging.getLogger("trainlab.train").info("a line after the set-up")
+    assert capsys.readouterr().err == "[rank 1][WARNING] - a warning\na line after the set-up\n"
     assert (tmp_path / "train.log").read_text() == ""
 
 
@@ -150,6 +160,7 @@ def test_a_multirun_under_torchrun_has_one_summary_and_one_hparams_experiment(tm
     assert result.returncode == 0, output[-3000:]
     assert output.count("sweep summary: ") == 1, output[-3000:]  # rank 0's line, not once per rank
     assert output.count("HPARAMS experiment of the sweep: ") == 1, output[-3000:]
+    assert output.count("Launching 2 jobs locally") == 1 and output.count("#0 : ") == 1, output[-3000:]
     assert len(list(sweep_dir.glob("events.out.tfevents.*.hparams"))) == 1
     rows = (sweep_dir / "summary.csv").read_text().splitlines()
     assert len(rows) == 3 and all(",completed," in row for row in rows[1:]), rows

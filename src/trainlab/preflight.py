@@ -94,6 +94,7 @@ from trainlab.config_switches import check_switches
 from trainlab.dir_lock import holds_lock_over, lock_output_dir, release_output_dirs
 from trainlab.distributed.job_checks import check_search_in_one_process
 from trainlab.distributed.rank_0_sweep_record import keep_sweep_record
+from trainlab.distributed.rank_log_lines import leave_log_lines_to_rank_0
 from trainlab.errors import ConfigError, OutputLocationError, UserError, exit_for_user_error
 from trainlab.heap_reuse import heap_reuse_wanted
 from trainlab.hydra_plugin_keys import check_plugin_keys
@@ -649,6 +650,7 @@ class Preflight(Callback):
 
     @checks_that_must_finish
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        leave_log_lines_to_rank_0()  # torchrun, SLURM: Hydra's launcher lines (#0 : ...) too are rank 0's
         forget_new_output_dirs()
         release_output_dirs()  # an earlier command of this process has ended
         exit_on_user_error(lambda: check_switches(config))

@@ -6,11 +6,19 @@ Each such rank runs under Hydra, which gives every process the job's logging: IN
 run's ``train.log``. Every rank then said ``MNIST source=...`` and ``completed; final metrics: ...`` - twice on the
 terminal and in ``train.log`` for two ranks. In the other ranks, :func:`leave_log_lines_to_rank_0` keeps warnings and
 errors only, on the console, each line prefixed with the rank; ``train.log`` is rank 0's alone.
+
+A multirun runs in every rank too, and Hydra's basic launcher sets its own logging up again before the sweep's first
+job and after each job, then says ``Launching N jobs locally`` and ``#0 : <overrides>``: its logger keeps warnings
+only in the other ranks (a logger's own level outlasts Hydra's setups, which name the root logger alone), so these
+lines too are rank 0's.
 """
 
 from __future__ import annotations
 
 import logging
+
+#: Hydra's basic launcher's logger: ``Launching N jobs locally``, ``#0 : <overrides>``
+HYDRA_LAUNCHER_LOGGER = "hydra._internal.core_plugins.basic_launcher"
 
 
 class RankPrefix(logging.Formatter):
@@ -26,8 +34,8 @@ class RankPrefix(logging.Formatter):
 
 def leave_log_lines_to_rank_0() -> None:
     """In a rank other than 0 of a job a launcher outside it started (see the module docstring): warnings and errors
-    only, on the console, prefixed with the rank. Called at the start of each Hydra job (which sets its logging up
-    anew)."""
+    only, on the console, prefixed with the rank. Called at the start of a multirun and of each Hydra job (which
+    sets its logging up anew)."""
     from trainlab.distributed.process_world import external_launcher, process_rank
 
     rank = process_rank()
@@ -43,3 +51,4 @@ def leave_log_lines_to_rank_0() -> None:
             handler.setFormatter(RankPrefix(rank, handler.formatter))
         handler.setLevel(max(handler.level, logging.WARNING))  # a library's logger of its own level too (Lightning's)
     root.setLevel(logging.WARNING)
+    logging.getLogger(HYDRA_LAUNCHER_LOGGER).setLevel(logging.WARNING)
