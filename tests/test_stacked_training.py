@@ -76,6 +76,10 @@ def assert_same_run(stack_dir, lone_dir, atol=2e-5, weights_atol=1e-4, epoch_sta
                                for d in (stack_dir, lone_dir))
     assert got_ckpt.keys() == expected_ckpt.keys()
     assert got_ckpt["trainlab"]["data_source"] == expected_ckpt["trainlab"]["data_source"] == "bundled"
+    # the whole provenance entry as the lone run's (its processes too: a resume on 2 DDP processes is refused)
+    assert got_ckpt["trainlab"]["processes"] == 1
+    assert ({key: value for key, value in got_ckpt["trainlab"].items() if key not in ("run_dir", "overrides")}
+            == {key: value for key, value in expected_ckpt["trainlab"].items() if key not in ("run_dir", "overrides")})
     assert (got_ckpt["epoch"], got_ckpt["global_step"]) == (expected_ckpt["epoch"], expected_ckpt["global_step"])
     assert got_ckpt["loops"] == expected_ckpt["loops"] or not epoch_state
     assert got_ckpt["state_dict"].keys() == expected_ckpt["state_dict"].keys()

@@ -68,11 +68,12 @@ def recorded_config(cfg: DictConfig) -> dict[str, Any]:
     return config
 
 
-def provenance(cfg: DictConfig, overrides: list[str], data_source: str | None) -> dict[str, Any]:
+def provenance(cfg: DictConfig, overrides: list[str], data_source: str | None, processes: int) -> dict[str, Any]:
     """The entry for a run with config ``cfg`` (the training task's, ``paths.output_dir`` resolved) that trains on
-    ``data_source`` (its datamodule's resolved source; ``None`` for a datamodule that has none)."""
+    ``data_source`` (its datamodule's resolved source; ``None`` for a datamodule that has none) in ``processes``
+    processes."""
     return {"format": FORMAT, "run_dir": str(cfg.paths.output_dir), "overrides": list(overrides),
-            "config": recorded_config(cfg), "data_source": data_source}
+            "config": recorded_config(cfg), "data_source": data_source, "processes": processes}
 
 
 class CheckpointProvenance(L.Callback):
@@ -86,5 +87,5 @@ class CheckpointProvenance(L.Callback):
     def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict) -> None:
         if self.entry is None:  # once: the config and the data do not change during a fit
             source = getattr(trainer.datamodule, "resolved_source", None)
-            self.entry = {**provenance(self.cfg, self.overrides, source), "processes": trainer.world_size}
+            self.entry = provenance(self.cfg, self.overrides, source, trainer.world_size)
         checkpoint[ENTRY] = self.entry

@@ -83,10 +83,11 @@ def build_member(job: StackJob, datamodule: L.LightningDataModule, plan: Callbac
     # scheduler, so configure_optimizers returns the optimizer itself); an argument its class rejects: a config error
     lone_optimizer = build_optimizers(module, cfg, {"optimizer": optimizer})
     source = datamodule.resolve_source()
+    # a stack trains in one process (a job of several runs alone: trainlab.stacked.grouping), as its lone run would
     return Member(cfg=cfg, name=job.job_name, overrides=job.overrides, module=module, optimizer=lone_optimizer,
                   loggers=instantiate_dict(cfg.get("logger"), "logger"), config=logged_config(cfg, source),
                   columns=run_hparams(cfg, job.choices, job.overrides, job.ignored_override_keys, source),
-                  resolved_source=source, provenance=provenance(cfg, job.overrides, source),
+                  resolved_source=source, provenance=provenance(cfg, job.overrides, source, processes=1),
                   last_checkpoint=plan.last_checkpoint, shutdown_checkpoint=plan.shutdown_checkpoint,
                   drawn_seed=seed if cfg.get("seed") is None else None,
                   stateful_callbacks=lone_stateful_callbacks(cfg), number=job.number)
