@@ -37,6 +37,9 @@ def last_line(result) -> str:
     (["optimizer.lr=-0.1"], "error: optimizer.lr=-0.1 is invalid; allowed: a finite number >= 0.0"),
     (["model.net.widht=3"], "error: model.net.widht: unknown key; allowed keys of model.net: _target_, activation, "),
     (["optimizer.lr=0.1,0.2"], "error: Ambiguous value for argument 'optimizer.lr=0.1,0.2'"),  # Hydra's check
+    # a search without -m (its config sets the mode): the mistyped key, not "... requires --multirun"
+    (["hparams_search=random", "model.net.widht=3", "model.net.dropout=interval(0,0.5)"],
+     "error: model.net.widht: unknown key; allowed keys of model.net: _target_, activation, "),
 ])
 def test_a_refused_command_composes_its_config_once_and_says_why(train_in_process, compositions, args, line):
     result = train_in_process(*args)

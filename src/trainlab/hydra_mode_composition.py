@@ -18,8 +18,11 @@ overrides before it composes again; that last override is applied to the config 
 ``hydra.overrides.hydra``, as its composition applies and records it. A config with a missing group choice is
 composed as before (``get_mode`` falls back to Hydra's own). A config that cannot be composed returns no mode, as
 Hydra's ``get_mode`` does, and the composition Hydra then makes inside its error reporting raises the error the
-first one met (after the sweep-override check it would have made first), without composing it again. Any other
-call (other overrides, a job of a sweep) composes anew.
+first one met, without composing it again - and before the sweep-override check, which Hydra makes first: with no
+mode read, Hydra checks the sweep overrides as a run's, so a search typed without ``-m`` (``hparams_search=random``
+sets ``hydra.mode: MULTIRUN``) with a mistyped key beside its ranges was refused with "Sweep parameters ...
+requires --multirun" instead of the mistyped key. (The first composition skips sweep overrides, so its error is
+never theirs.) Any other call (other overrides, a job of a sweep) composes anew.
 """
 
 from __future__ import annotations
@@ -81,12 +84,12 @@ def compose_once_for_the_mode() -> None:
         if not same:
             return hydras_compose_config(self, config_name, overrides, run_mode, with_log_configuration, from_shell,
                                          validate_sweep_overrides)
+        if isinstance(kept[2], Exception):  # before the check of sweep overrides: see the module docstring
+            raise kept[2]
         parser = OverridesParser.create()
         if validate_sweep_overrides:  # the check this composition would have made first, in its words
             self.config_loader.validate_sweep_overrides_legal(overrides=parser.parse_overrides(overrides=overrides),
                                                               run_mode=run_mode, from_shell=from_shell)
-        if isinstance(kept[2], Exception):
-            raise kept[2]
         cfg = kept[2]
         if mode is not None:  # the last override, applied and recorded as the composition applies and records it
             ConfigLoaderImpl._apply_overrides_to_config(parser.parse_overrides(overrides=[mode]), cfg)
