@@ -20,7 +20,7 @@ import pytest
 import torch
 import yaml
 from conftest import JOB_PYTHONPATH, ROOT
-from tb_events import load_run
+from tb_events import hparams_backend, load_run
 
 from trainlab.checkpoint_io import AtomicCheckpointIO
 from trainlab.config_validation import validate_config
@@ -268,6 +268,26 @@ def test_an_interrupted_job_of_a_multirun_prints_the_command_that_finishes_the_s
         assert [(row["job"][:2], row["optimizer"], row["status"]) for row in csv.DictReader(handle)] == [
             ("0_", "sgd", "interrupted")]
     assert len(list(sweep_dir.glob("events.out.tfevents.*.hparams"))) == 1
+
+
+@pytest.mark.slow  # ~10 s on 2 cores (make test-slow; the default run stays ~4 min)
+def test_an_interrupted_search_lists_what_ran_in_its_summary_and_hparams_experiment(tmp_path, data_dir):
+    """As a stopped grid sweep: a stopped search wrote its optimization_results.yaml and summary.csv but no sweep
+    HPARAMS experiment, which the README says lists what ran so far whatever the launcher."""
+    sweep_dir = tmp_path / "sweep"
+    command = [sys.executable, str(ROOT / "train.py"), "hparams_search=random", "hydra.sweeper.n_trials=2",
+               "debug=limit", "data.source=bundled", f"paths.data_dir={data_dir}", "trainer.enable_progress_bar=false",
+               f"hydra.sweep.dir={sweep_dir}", "+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:3}"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": JOB_PYTHONPATH})
+    assert result.returncode == 128 + signal.SIGTERM, result.stderr[-3000:]
+    assert "Continue the search with: " in result.stderr
+    with (sweep_dir / "summary.csv").open() as handle:
+        assert [row["status"] for row in csv.DictReader(handle)] == ["interrupted"]  # trial 1 never trained
+    assert len(list(sweep_dir.glob("events.out.tfevents.*.hparams"))) == 1
+    experiment, groups, _ = hparams_backend(sweep_dir)  # what TensorBoard's HPARAMS tab shows
+    assert len(groups) == 1  # the trial that trained
+    assert {"optimizer/lr", "model/weight_decay"} <= {info.name for info in experiment.hparam_infos}
 
 
 @pytest.mark.slow  # ~25 s on 2 cores (make test-slow; the default run stays ~4 min)

@@ -617,16 +617,20 @@ class OptunaSearch:
 
     def record_stop(self, study: optuna.Study, where: str) -> None:
         """A stopped search's records of what ran so far, as a finished one's: ``optimization_results.yaml`` (the
-        best trial so far, the trials per outcome) and ``summary.csv`` / ``ranking.csv`` (Hydra ends the multirun
-        without its end callbacks); a resume rewrites them. A failure to write them is said, and the stop goes on."""
+        best trial so far, the trials per outcome), ``summary.csv`` / ``ranking.csv`` and the HPARAMS experiment
+        (Hydra ends the multirun without its end callbacks); a resume rewrites them. A failure to write them is
+        said, and the stop goes on."""
+        from trainlab.sweep.hparams_experiment import write_sweep_experiment
         from trainlab.sweep.summary_callback import write_sweep_summary
 
         clear_stop_mark(self.sweep_dir)  # the workers have all returned: the mark told queued jobs not to start
         try:
             write_results(self.sweep_dir, study, where)
             write_sweep_summary(self.config.hydra, self.config.get("optimized_metric"))
+            write_sweep_experiment(self.sweep_dir, self.config.get("optimized_metric"))
         except (OSError, ValueError) as error:
-            log.warning("the stopped search's optimization_results.yaml / summary.csv were not written: %s", error)
+            log.warning("the stopped search's optimization_results.yaml / summary.csv / HPARAMS experiment were not "
+                        "written: %s", error)
 
     def report_stop(self, study: optuna.Study) -> None:
         counted = self.n_trials - trials_left(study, self.n_trials)
