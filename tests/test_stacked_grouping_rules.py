@@ -158,6 +158,17 @@ def test_jobs_with_different_environments_never_share_a_stack(make_cfg):
     assert plan_stacks(cfgs, max_members=8, apart_by=["A=1", "A=2", "A=1"]) == ([[0, 2], [1]], {})
 
 
+def test_stacks_cut_by_max_members_run_in_the_sweeps_order(make_cfg):
+    """A group's members are ordered by optimizer class before the cut (a block of one class steps as one), and the
+    stacks ran in that order: -m optimizer=sgd,momentum hydra.launcher.max_members=1 trained job 1 first, and with
+    five optimizers and max_members=2 job 0 came last."""
+    cfgs = [make_cfg(f"optimizer={name}") for name in ("sgd", "momentum")]
+    assert plan_stacks(cfgs, max_members=1)[0] == [[0], [1]]
+    cfgs = [make_cfg(f"optimizer={name}") for name in ("sgd", "momentum", "adagrad", "adam", "sgd")]
+    # cut from adagrad, adam, momentum, sgd, sgd (by class); each stack's members stay in that order
+    assert plan_stacks(cfgs, max_members=2)[0] == [[1, 0], [2, 3], [4]]
+
+
 def test_a_stackable_job_that_runs_alone_is_told_why(make_cfg):
     """The launcher's log line: not 'no other job shares its architecture, data, ...' when max_members cut the
     group, and the key that differs when one does."""

@@ -398,9 +398,11 @@ def optimizer_order(cfg: DictConfig) -> tuple:
 
 def plan_stacks(cfgs: list[DictConfig], max_members: int,
                 apart_by: list[str] | None = None) -> tuple[list[list[int]], dict[int, str]]:
-    """Cut jobs into stacks: lists of job indices (in order of first appearance; one-job lists run alone), and
-    for each job that must run alone the reason. Jobs whose ``apart_by`` entries differ never share a stack (the
-    launcher's: each job's ``hydra.job.env_set``, which is not in ``cfgs``)."""
+    """Cut jobs into stacks: lists of job indices (one-job lists run alone), and for each job that must run alone
+    the reason. Jobs whose ``apart_by`` entries differ never share a stack (the launcher's: each job's
+    ``hydra.job.env_set``, which is not in ``cfgs``). A group's members are ordered by optimizer (a block of one
+    class steps as one) before ``max_members`` cuts it, and each stack keeps that order; the stacks run in the order
+    of their first jobs, as the sweep numbers them (job 0's stack first)."""
     if max_members < 1:
         raise ValueError(f"max_members={max_members} must be >= 1")
     alone: dict[int, str] = {}
@@ -421,7 +423,7 @@ def plan_stacks(cfgs: list[DictConfig], max_members: int,
     for key in order:
         members = sorted(groups[key], key=lambda index: optimizer_order(cfgs[index]))
         stacks += [members[start:start + max_members] for start in range(0, len(members), max_members)]
-    return stacks, alone
+    return sorted(stacks, key=min), alone
 
 
 def plan_batch(cfgs: list[DictConfig], max_members: int, apart_by: list[str], strict: bool,
