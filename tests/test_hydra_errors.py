@@ -236,6 +236,9 @@ def test_a_job_name_longer_than_the_file_system_allows_is_one_line_with_the_way_
 
 @pytest.mark.parametrize(("override", "line"), [
     ("hydra.launcher.max_members=abc", "error: hydra.launcher.max_members=abc is invalid; allowed: an integer >= 1"),
+    # as typed, not as parsed (True, 1000.0)
+    ("hydra.launcher.max_members=true", "error: hydra.launcher.max_members=true is invalid; allowed: an integer >= 1"),
+    ("hydra.launcher.max_members=1e3", "error: hydra.launcher.max_members=1e3 is invalid; allowed: an integer >= 1"),
     ("hydra.launcher.strict=maybe", "error: hydra.launcher.strict=maybe is invalid; allowed: true or false"),
     # OmegaConf converts these to a bool, and every other switch refuses them (resume_sweep=yes, test=no)
     ("hydra.launcher.strict=yes", "error: hydra.launcher.strict=yes is invalid; allowed: true or false"),

@@ -51,6 +51,7 @@ from hydra.errors import (
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
+from trainlab.config_keys import override_key
 from trainlab.errors import UserError, exit_for_user_error, exit_with_error_line
 from trainlab.group_options import option_lacks_key_message
 from trainlab.option_source import chosen_in, misplaced_option_file
@@ -117,7 +118,8 @@ def typed_field_message(cause: BaseException | None) -> str | None:
 
     A field whose metadata holds a ``minimum`` (``hydra.sweeper.n_trials``, ``hydra.launcher.max_members``) names it
     too - ``allowed: an integer >= 1`` - as the plugin's own check of a value below it does, so ``n_trials=abc`` and
-    ``n_trials=0`` state the same rule."""
+    ``n_trials=0`` state the same rule. The value is the command line's, as typed (``max_members=true``, ``1e3``),
+    where the command line gives it; one a config file gives is shown as parsed (``null`` for None)."""
     if not (isinstance(cause, ValidationError) and cause.full_key and dataclasses.is_dataclass(cause.object_type)):
         return None
     field = next((f for f in dataclasses.fields(cause.object_type) if f.name == str(cause.key)), None)
@@ -130,7 +132,8 @@ def typed_field_message(cause: BaseException | None) -> str | None:
     words = plugin_value_rule(cause.object_type, field.name) or words  # hydra.launcher.n_jobs: not 0 either
     if "minimum" in field.metadata:
         words += f" >= {field.metadata['minimum']}"
-    shown = "null" if cause.value is None else cause.value  # as typed: null, not None
+    typed = [arg.partition("=")[2] for arg in sys.argv[1:] if "=" in arg and override_key(arg) == cause.full_key]
+    shown = typed[-1] if typed else "null" if cause.value is None else cause.value  # Hydra applies the last one
     return f"{cause.full_key}={shown} is invalid; allowed: {words}"
 
 
