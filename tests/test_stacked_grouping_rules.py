@@ -8,7 +8,14 @@ import pytest
 from hydra.utils import instantiate
 from omegaconf import OmegaConf, open_dict
 
-from trainlab.stacked.grouping import callback_plan, group_key, no_partner_reasons, plan_stacks, why_alone
+from trainlab.stacked.grouping import (
+    callback_plan,
+    group_key,
+    no_partner_reasons,
+    plan_stacks,
+    stack_notes,
+    why_alone,
+)
 
 
 def stacks_of(make_cfg, *jobs: list[str]) -> list[list[int]]:
@@ -167,6 +174,35 @@ def test_stacks_cut_by_max_members_run_in_the_sweeps_order(make_cfg):
     cfgs = [make_cfg(f"optimizer={name}") for name in ("sgd", "momentum", "adagrad", "adam", "sgd")]
     # cut from adagrad, adam, momentum, sgd, sgd (by class); each stack's members stay in that order
     assert plan_stacks(cfgs, max_members=2)[0] == [[1, 0], [2, 3], [4]]
+
+
+def test_a_stack_after_another_says_why_its_jobs_did_not_join_it(make_cfg):
+    """Only jobs that run alone were told why; -m 'model.net.hidden_sizes=[50],[100,100]' seed=1,2 logged two
+    stacks with no word of what set them apart."""
+    cfgs = [make_cfg(f"model.net.hidden_sizes={sizes}", f"seed={seed}")
+            for sizes in ("[50]", "[100,100]") for seed in (1, 2, 3)]
+    stacks, _ = plan_stacks(cfgs, max_members=2)
+    assert stacks == [[0, 1], [2], [3, 4], [5]]
+    environments = [""] * len(cfgs)
+    numbers = [10 + index for index in range(len(cfgs))]  # the sweep's numbers (a search's later batch)
+    assert stack_notes(cfgs, stacks, 2, environments, numbers) == {2: "apart from #10,11 by model.net.hidden_sizes"}
+    assert stack_notes(cfgs[:3], [[0, 1], [2]], 2, environments, numbers) == {}  # a lone job is told elsewhere
+    assert stack_notes(cfgs[:3], [[0], [1, 2]], 2, environments, numbers) == {}  # the first stack of several
+    assert stack_notes(cfgs, [[3, 4], [0, 1]], 2, environments, numbers) == {
+        1: "apart from #13,14 by model.net.hidden_sizes"}
+    cfgs = [make_cfg(f"optimizer.lr={lr}") for lr in (0.1, 0.2, 0.3, 0.4)]
+    assert stack_notes(cfgs, [[0, 1], [2, 3]], 2, environments, numbers) == {
+        1: "its group outgrew hydra.launcher.max_members=2"}
+    assert stack_notes(cfgs, [[0, 1], [2, 3]], 8, ["A=1", "A=1", "A=2", "A=2"], numbers) == {
+        1: "its hydra.job.env_set differs from the earlier stack's of its group"}
+    cfgs = [make_cfg(*overrides) for overrides in (["data.seed=1", "data.batch_size=50", "model.net.dropout=0.1"],
+                                                   ["data.seed=1", "data.batch_size=50", "model.net.dropout=0.2"],
+                                                   ["data.seed=2", "data.batch_size=60", "model.net.activation=tanh",
+                                                    "model.net.hidden_sizes=[7]"],
+                                                   ["data.seed=2", "data.batch_size=60", "model.net.activation=tanh",
+                                                    "model.net.hidden_sizes=[7]"])]
+    assert stack_notes(cfgs, [[0, 1], [2, 3]], 8, environments, numbers) == {
+        1: "apart from #10,11 by data.batch_size, data.seed, model.net.activation and 1 more keys"}
 
 
 def test_a_stackable_job_that_runs_alone_is_told_why(make_cfg):

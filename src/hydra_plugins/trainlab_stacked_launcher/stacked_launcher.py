@@ -179,7 +179,7 @@ class StackedLauncher(Launcher):
 
         import_with_collector_paused("lightning")  # before train_stack does, with the garbage collector paused
         from trainlab.errors import UserError, exit_for_user_error
-        from trainlab.stacked.grouping import plan_batch
+        from trainlab.stacked.grouping import plan_batch, stack_notes
         from trainlab.stacked.long_lived_objects import freeze_now
         from trainlab.stacked.train_stack import check_data_of_every_stack, jobs_to_skip
         from trainlab.sweep.job_dirs import check_distinct_job_dirs
@@ -201,6 +201,7 @@ class StackedLauncher(Launcher):
             environments = [repr(sorted(jobs[i].config.hydra.job.env_set.items())) for i in todo]
             planned, planned_reasons = plan_batch(configs, self.max_members, environments, self.strict,
                                                   job_numbers=[jobs[i].index for i in todo])
+            notes = stack_notes(configs, planned, self.max_members, environments, [jobs[i].index for i in todo])
             stacks = [[todo[place] for place in stack] for stack in planned]
             reasons = {todo[place]: reason for place, reason in planned_reasons.items()}
             check_data_of_every_stack([[members[i] for i in stack] for stack in stacks])
@@ -216,14 +217,14 @@ class StackedLauncher(Launcher):
         returns: list[JobReturn | None] = [None] * len(jobs)
         for index, skip in skipped.items():
             returns[index] = self._skip(jobs[index], skip)
-        for stack in stacks:
+        for position, stack in enumerate(stacks):
             if len(stack) == 1:
                 job = jobs[stack[0]]
                 log.info("\t#%d runs alone: %s", job.index, reasons.get(stack[0], NO_PARTNER))
                 returns[stack[0]] = self._run_alone(job)
             else:
                 stack_returns = self._run_stack([jobs[i] for i in stack], [members[i] for i in stack],
-                                                [members[i].job_name for i in stack if i in anew])
+                                                [members[i].job_name for i in stack if i in anew], notes.get(position))
                 for index, job_return in zip(stack, stack_returns, strict=True):
                     returns[index] = job_return
             configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
@@ -362,10 +363,12 @@ class StackedLauncher(Launcher):
             handler.setLevel(first.level)
             root.addHandler(handler)
 
-    def _run_stack(self, jobs: list[PreparedJob], members: list[Any], anew: list[str]) -> list[JobReturn]:
+    def _run_stack(self, jobs: list[PreparedJob], members: list[Any], anew: list[str],
+                   note: str | None = None) -> list[JobReturn]:
         """Train ``jobs`` (as ``members``, checked, none of them skipped) as one stack, each job getting what
         ``run_job`` gives it. ``anew``: the names of the members ``resume_sweep=true ckpt_path=last`` trains from
-        their start (:meth:`_trained_from_start`; a lone job's task says it itself), said in the stack's log."""
+        their start (:meth:`_trained_from_start`; a lone job's task says it itself), said in the stack's log, as is
+        ``note``, why these jobs did not join an earlier stack (:func:`~trainlab.stacked.grouping.stack_notes`)."""
         from trainlab.callbacks.graceful_shutdown import NOT_SAVED, TrainingInterrupted
         from trainlab.checkpoint_path import trains_from_start_line
         from trainlab.errors import UserError, exit_for_user_error
@@ -381,8 +384,8 @@ class StackedLauncher(Launcher):
         if any(job.config.hydra.job.get("chdir") for job in jobs):
             log.warning("hydra.job.chdir=true does not apply to a stack (its members share one process): the working "
                         "directory stays %s; each member writes into its own job directory all the same", os.getcwd())
-        log.info("\t#%s : one stacked run of %d jobs", ",".join(str(i) for i in sorted(job.index for job in jobs)),
-                 len(jobs))
+        log.info("\t#%s : one stacked run of %d jobs%s", ",".join(str(i) for i in sorted(job.index for job in jobs)),
+                 len(jobs), f", {note}" if note else "")
         for name in anew:
             log.info(trains_from_start_line(name))
         try:

@@ -481,3 +481,34 @@ def no_partner_reasons(cfgs: list[DictConfig], stacks: list[list[int]], alone: d
         more = f" and {len(differing) - 3} more keys" if len(differing) > 3 else ""
         reasons[index] = f"no other job shares its {listed}{more}"
     return reasons
+
+
+def stack_notes(cfgs: list[DictConfig], stacks: list[list[int]], max_members: int, apart_by: list[str],
+                job_numbers: list[int]) -> dict[int, str]:
+    """For each stack of several members that runs after another such stack (by position in ``stacks``), why its
+    members formed a stack of their own, said on its log line: ``hydra.launcher.max_members`` cut their group, their
+    ``hydra.job.env_set`` differs, or the keys members share in which they differ from the closest earlier stack
+    (``apart from #0,1 by model.net.hidden_sizes``) - at most three keys named. ``job_numbers``: each job's number in
+    the sweep, by index of ``cfgs``."""
+    keys = {position: group_key(cfgs[stack[0]]) for position, stack in enumerate(stacks) if len(stack) > 1}
+    settings = {position: dict(flatten(json.loads(key))) for position, key in keys.items()}
+    notes = {}
+    for position in keys:
+        earlier = [other for other in keys if other < position]
+        if not earlier:
+            continue
+        if any(keys[other] == keys[position] for other in earlier):
+            same_environment = any(keys[other] == keys[position] and apart_by[stacks[other][0]]
+                                   == apart_by[stacks[position][0]] for other in earlier)
+            notes[position] = (f"its group outgrew hydra.launcher.max_members={max_members}" if same_environment
+                               else "its hydra.job.env_set differs from the earlier stack's of its group")
+            continue
+        mine = settings[position]
+        differing, closest = min(
+            ((sorted(key for key in mine.keys() | settings[other].keys()
+                     if mine.get(key, _UNSET) != settings[other].get(key, _UNSET)), other) for other in earlier),
+            key=lambda found: len(found[0]))
+        named = ", ".join(differing[:3]) + (f" and {len(differing) - 3} more keys" if len(differing) > 3 else "")
+        jobs = ",".join(str(number) for number in sorted(job_numbers[index] for index in stacks[closest]))
+        notes[position] = f"apart from #{jobs} by {named}"
+    return notes
