@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import signal
+import warnings
 
 import numpy as np
 import pytest
@@ -278,3 +279,22 @@ def test_a_stack_with_dropout_is_reproducible_and_leaves_a_member_without_dropou
     assert losses[0] == losses[1]
     lone_losses = [e.value for e in load_run(lone_dirs[1]).Scalars("train/loss")]
     assert losses[0] != lone_losses  # other masks than the lone run's (documented)
+
+
+def test_a_stack_warns_of_a_logging_interval_longer_than_an_epoch_as_its_lone_runs_do(make_cfg, tmp_path):
+    """Lightning warns a lone run whose epoch has fewer batches than trainer.log_every_n_steps (its train/loss curve
+    has no point inside an epoch); it asks the Trainer's loggers, and the stack's Trainer has none of its own."""
+    shared = ["trainer.log_every_n_steps=10"]  # 8 batches an epoch
+    with pytest.warns(UserWarning) as lone:
+        train(make_cfg(*BASE, *shared, output_dir=tmp_path / "lone"))
+    with pytest.warns(UserWarning) as stacked:
+        train_stack([StackJob(make_cfg(*BASE, *shared, f"seed={seed}", output_dir=tmp_path / str(seed)),
+                              [f"seed={seed}"]) for seed in (1, 2)])
+    said = "The number of training batches (8) is smaller than the logging interval Trainer(log_every_n_steps=10)"
+    assert [str(w.message) for w in lone if said in str(w.message)]
+    assert len([w for w in stacked if said in str(w.message)]) == 1  # once for the stack
+    with pytest.warns(UserWarning) as shorter:  # none where the interval fits in an epoch (BASE: every 4 steps)
+        train_stack([StackJob(make_cfg(*BASE, f"seed={seed}", output_dir=tmp_path / f"s{seed}"), [f"seed={seed}"])
+                     for seed in (1, 2)])
+        warnings.warn("a warning to catch", UserWarning, stacklevel=1)
+    assert not [w for w in shorter if "logging interval" in str(w.message)]

@@ -32,6 +32,7 @@ import torch
 from hydra.utils import get_class, instantiate
 from lightning.pytorch.callbacks import Checkpoint, ModelCheckpoint
 from lightning.pytorch.loggers import Logger
+from lightning.pytorch.utilities import rank_zero_warn
 from omegaconf import DictConfig
 from torch.optim import Optimizer
 
@@ -194,6 +195,15 @@ class MemberOutputs(Checkpoint):
             member.module.to(device=parameter.device)
             member.module.net.to(dtype=parameter.dtype)
             metrics_follow(member.module, self.dtype)
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Lightning's warning to a lone run whose epoch has fewer batches than its logging interval (its fit loop
+        asks the Trainer's loggers, and the stack's Trainer has none: the members' are written here)."""
+        if (any(member.loggers for member in self.members) and not trainer.fast_dev_run
+                and trainer.num_training_batches < trainer.log_every_n_steps):
+            rank_zero_warn(f"The number of training batches ({trainer.num_training_batches}) is smaller than the "
+                           f"logging interval Trainer(log_every_n_steps={trainer.log_every_n_steps}). Set a lower "
+                           "value for log_every_n_steps if you want to see logs for the training epoch.")
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         due = [(index, member.last_checkpoint[0]) for index, member in enumerate(self.members)
