@@ -1065,6 +1065,40 @@ def test_a_resume_that_neither_fits_nor_has_budget_left_names_the_fit_and_the_bu
     assert train_in_process(*shlex.split(fix), "ckpt_path=last", f"hydra.run.dir={run_dir}").returncode == 0
 
 
+def test_a_diverged_runs_checkpoint_is_not_resumed_and_its_directory_is_not_offered_for_a_resume(
+        train_in_process, tmp_path):
+    """A resume of a diverged run (its last.ckpt: the NaN weights of the step that diverged) trained on NaN weights
+    to its new budget, logged NaN losses, rewrote status.json and ended 'diverged' naming the first session's step;
+    and the refusal of a new run in that directory offered 'Resume that run with ckpt_path=last'."""
+    run_dir = tmp_path / "run"
+    args = ["debug=limit", "optimizer.lr=1000", f"hydra.run.dir={run_dir}"]
+    assert train_in_process(*args).returncode == 3  # diverged
+    before = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
+    ckpt = run_dir / "checkpoints" / "last.ckpt"
+    step = torch.load(ckpt, weights_only=True)["global_step"]
+    refused = train_in_process(*args, "trainer.max_epochs=3", "ckpt_path=last")
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[-1] == (
+        f"error: ckpt_path=last: the checkpoint (step {step}, epoch 1) holds NaN/Inf weights (net.0.weight): the "
+        "run that saved it diverged, and training on from them trains nothing; nothing was written. allowed: a new "
+        "run, without ckpt_path, in a new hydra.run.dir and with settings that keep the loss finite (a smaller "
+        f"optimizer.lr, another init or seed), or trainlab evaluate {run_dir} --ckpt {ckpt} to test it")
+    assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()} == before
+    anew = train_in_process("debug=limit", f"hydra.run.dir={run_dir}")
+    assert anew.returncode == 2
+    line = anew.stderr.splitlines()[-1]
+    assert "nothing was overwritten. Start a new run in a new directory" in line and "ckpt_path=last" not in line
+
+
+def test_a_completed_runs_checkpoint_past_a_smaller_budget_is_said_to_be_past_it(train_in_process, tmp_path):
+    run_dir = tmp_path / "run"
+    assert train_in_process("debug=limit", f"hydra.run.dir={run_dir}").returncode == 0  # 2 epochs
+    refused = train_in_process("debug=limit", "trainer.max_epochs=1", "ckpt_path=last", f"hydra.run.dir={run_dir}")
+    assert refused.returncode == 2
+    assert ("completed, and the checkpoint (step 10, epoch 2) is past this config's budget (trainer.max_epochs=1"
+            in refused.stderr.splitlines()[-1])
+
+
 @pytest.mark.slow  # ~2.5 s on 2 cores (make test-slow; the default run stays within ~4 min)
 def test_a_checkpoint_of_another_run_is_checked_for_its_network_before_the_budget_and_sent_to_that_run(
         train_in_process, tmp_path):

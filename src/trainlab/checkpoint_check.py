@@ -33,7 +33,7 @@
    checkpoint was trained with; or ``trainlab evaluate`` on the run that wrote it, where it is now (the run around
    the file: a moved run is named by its new directory).
 
-This check comes before :func:`check_budget_left` (a resume whose checkpoint has used up the config's budget): a
+This check comes before :func:`check_something_to_train` (a resume whose checkpoint has used up the config's budget): a
 checkpoint that does not fit cannot be resumed whatever the budget, and where both are wrong, the fit's refusal names
 the budget its suggested overrides need too (:func:`used_budget`). Both name the run that wrote the checkpoint to
 evaluate it (:func:`evaluate_command`), never the directory a refused resume would have started in.
@@ -230,7 +230,7 @@ def way_out(entry: dict[str, Any] | None, differences: list[tuple], path: Path, 
     (``of_config``): this command's ``overrides`` with the checkpoint's values in their place
     (:func:`~trainlab.resume_overrides.fitting_overrides`), its budget kept; other differences (tensors, parameter
     groups): the overrides the checkpoint was trained with. Where that budget is used up (``budget``), the resume
-    also needs the budget :func:`check_budget_left` asks for - said here, or the pasted fix was refused in turn."""
+    also needs the budget :func:`check_something_to_train` asks for - said here, or the pasted fix was refused in turn."""
     evaluate = evaluate_command(entry, path, refused_run)
     if purpose == "evaluate":
         return (f"evaluate it with the run that wrote it: {evaluate}" if evaluate
@@ -283,7 +283,7 @@ def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "r
     user named the file, e.g. ``ckpt_path=last`` (default: ``ckpt_path=<path>``); messages start with it.
     ``overrides``: the command's task overrides, which a refusal's fix keeps where they fit. ``run_dir``: the
     directory of the resuming run; where given, a refused resume also names the budget the fix needs where this
-    config's is used up (:func:`used_budget`) - this check comes before :func:`check_budget_left`, since a checkpoint
+    config's is used up (:func:`used_budget`) - this check comes before :func:`check_something_to_train`, since a checkpoint
     that does not fit cannot be resumed whatever the budget.
     """
     if purpose not in PURPOSES:
@@ -346,11 +346,13 @@ class UsedBudget:
     completed: bool  #: the resuming run's directory holds a run that completed
     where: str  #: ``step 6, epoch 3``: where the checkpoint stands
     budget: str  #: ``trainer.max_epochs=2, trainer.max_steps=-1``: this config's
+    beyond: bool = True  #: past the budget, not only at its end
 
     @property
     def place(self) -> str:
-        """Where the checkpoint is: a completed run's, at its budget's end, has nothing left; another's, only past."""
-        return "at the end of" if self.completed else "past"
+        """Where the checkpoint is: a completed run's, at its budget's end or past it, has nothing left; another's,
+        only past."""
+        return "past" if self.beyond else "at the end of"
 
     @property
     def wanted(self) -> str:
@@ -373,27 +375,47 @@ def used_budget(checkpoint: dict[str, Any], cfg: DictConfig, run_dir: Path) -> U
         return None
     budget = (f"trainer.max_epochs={OmegaConf.select(cfg, 'trainer.max_epochs', default=None)}, "
               f"trainer.max_steps={OmegaConf.select(cfg, 'trainer.max_steps', default=-1)}")
-    return UsedBudget(completed, where, budget)
+    return UsedBudget(completed, where, budget, beyond=fit_budget_reached(checkpoint, cfg, past=True)[0])
 
 
-def check_budget_left(path: str | os.PathLike, cfg: DictConfig, run_dir: Path, name: str) -> None:
-    """Refuse a resume in ``run_dir`` whose checkpoint has used up ``cfg``'s budget (:func:`used_budget`) before
-    anything is written; a larger budget resumes it. The other way out, evaluating it, names the run that wrote the
+def non_finite_weight(checkpoint: dict[str, Any]) -> str | None:
+    """The first network weight (``net.*`` of the module's state) holding NaN or Inf, or None: the weights of a run
+    that diverged (its ``last.ckpt`` saves the step whose loss turned NaN/Inf)."""
+    for key, tensor in checkpoint.get("state_dict", {}).items():
+        if (str(key).startswith("net.") and isinstance(tensor, torch.Tensor) and tensor.is_floating_point()
+                and not torch.isfinite(tensor).all()):
+            return str(key)
+    return None
+
+
+def check_something_to_train(path: str | os.PathLike, cfg: DictConfig, run_dir: Path, name: str) -> None:
+    """Refuse a resume in ``run_dir`` from a checkpoint there is nothing to train from, before anything is written:
+    one whose network weights hold NaN/Inf (a diverged run's: the resume trained on NaN weights, logged NaN losses
+    and ended ``diverged`` again, naming the first session's step) or that has used up ``cfg``'s budget
+    (:func:`used_budget`; a larger budget resumes it). The other way out, evaluating it, names the run that wrote the
     checkpoint (:func:`evaluate_command`), not ``run_dir``: a resume into a new directory has no run there to
     evaluate."""
     path = Path(path)
     checkpoint = read_checkpoint(path, name)
+    entry = checkpoint.get(ENTRY)
+    evaluate = evaluate_command(entry if isinstance(entry, dict) else None, path)
+    if (weight := non_finite_weight(checkpoint)) is not None:
+        _, where = fit_budget_reached(checkpoint, cfg)
+        raise CheckpointError(
+            f"{name}: the checkpoint ({where}) holds NaN/Inf weights ({weight}): the run that saved it diverged, and "
+            "training on from them trains nothing; nothing was written. allowed: a new run, without ckpt_path, in a "
+            "new hydra.run.dir and with settings that keep the loss finite (a smaller optimizer.lr, another init or "
+            "seed)"
+            + (f", or {evaluate} to test it" if evaluate else ""))
     used = used_budget(checkpoint, cfg, run_dir)
     if used is None:
         return
-    entry = checkpoint.get(ENTRY)
-    evaluate = evaluate_command(entry if isinstance(entry, dict) else None, path)
     if not used.completed:
         raise CheckpointError(
             f"{name}: the checkpoint ({used.where}) is past this config's budget ({used.budget}): there is nothing "
             f"left to train from it, and Lightning refuses such a resume; nothing was written. allowed: {used.wanted}"
             + (f", or {evaluate} to test it" if evaluate else ""))
     raise CheckpointError(
-        f"{name}: the run in {run_dir} completed, and the checkpoint ({used.where}) is at the end of this config's "
+        f"{name}: the run in {run_dir} completed, and the checkpoint ({used.where}) is {used.place} this config's "
         f"budget ({used.budget}): resuming it would train nothing and replace its status.json; nothing was written. "
         f"allowed: {used.wanted} to train on from it" + (f", or {evaluate} to test it again" if evaluate else ""))

@@ -149,7 +149,7 @@ def check_single_run(config: DictConfig) -> None:
             fetch_missing_data(task)  # a failed download leaves nothing: no run directory yet
         if resuming:
             from trainlab.checkpoint_check import (  # imports Lightning
-                check_budget_left,
+                check_something_to_train,
                 check_checkpoint,
                 check_data_source,
             )
@@ -160,7 +160,7 @@ def check_single_run(config: DictConfig) -> None:
             # the fit first: a checkpoint that does not fit is unusable whatever the budget (its refusal names the
             # budget too where this one is used up: the overrides it suggests keep this command's budget)
             entry = check_checkpoint(path, task, name=name, overrides=overrides, run_dir=Path(output_dir))
-            check_budget_left(path, task, Path(output_dir), name=name)
+            check_something_to_train(path, task, Path(output_dir), name=name)
             # as the task's datamodule decides (the ranks of a torchrun or SLURM job: on rank 0's source, in the task)
             if entry is not None and entry.get("data_source") is not None and not data_in_task:
                 datamodule = instantiate_key(task, "data")  # (its arguments only: no data is loaded)

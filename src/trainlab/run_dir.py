@@ -59,15 +59,20 @@ def newest_beside(output_dir: Path, holding: str) -> Path | None:
     return max(found, key=lambda path: path.stat().st_mtime).parents[holding.count("/")]
 
 
-def failed_without_checkpoint(output_dir: Path) -> bool:
-    """Whether the run in ``output_dir`` ended ``failed`` without writing a checkpoint: nothing of it to resume. An
-    unreadable ``status.json`` says nothing: the directory is then refused as any other run's."""
+def recorded_outcome(output_dir: Path) -> str | None:
+    """The ``status`` the run in ``output_dir`` recorded, or None (none yet, or an unreadable ``status.json``, which
+    says nothing here: the directory is then refused as any other run's)."""
     try:
         status = read_status(output_dir)
     except (OSError, ValueError, TypeError, AttributeError):
-        return False
+        return None
+    return status.get("status") if isinstance(status, dict) else None
+
+
+def failed_without_checkpoint(output_dir: Path) -> bool:
+    """Whether the run in ``output_dir`` ended ``failed`` without writing a checkpoint: nothing of it to resume."""
     checkpoints = output_dir / "checkpoints"
-    return (isinstance(status, dict) and status.get("status") == "failed"
+    return (recorded_outcome(output_dir) == "failed"
             and not (checkpoints.is_dir() and any(checkpoints.iterdir())))
 
 
@@ -78,8 +83,10 @@ def check_run_dir_free(output_dir: Path, resuming_checkpoint: bool) -> None:
     if not found or resuming_checkpoint or failed_without_checkpoint(output_dir):
         return
     names = ", ".join(p.name for p in found[:4])
+    # a diverged run's last.ckpt holds its NaN/Inf weights: nothing to resume (checkpoint_check refuses it)
     resume = (f"Resume that run with ckpt_path=last {shell_override('hydra.run.dir', output_dir)}, start"
-              if (output_dir / "checkpoints" / "last.ckpt").is_file() else "Start")
+              if (output_dir / "checkpoints" / "last.ckpt").is_file() and recorded_outcome(output_dir) != "diverged"
+              else "Start")
     raise RunDirInUseError(
         f"output directory {output_dir} already holds a run ({names}); nothing was overwritten. {resume} a new run "
         "in a new directory, or finish an interrupted sweep with resume_sweep=true hydra.sweep.dir=<its dir>.")

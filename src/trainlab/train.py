@@ -50,7 +50,7 @@ from trainlab.callbacks.divergence_guard import DivergenceGuard, RunDiverged, in
 from trainlab.callbacks.graceful_shutdown import GracefulShutdown, TrainingInterrupted
 from trainlab.callbacks.objective_reach import objective_reach_checks
 from trainlab.callbacks.startup_end import StartupEnd
-from trainlab.checkpoint_check import check_budget_left, check_checkpoint, check_data_source, fit_budget_reached
+from trainlab.checkpoint_check import check_something_to_train, check_checkpoint, check_data_source, fit_budget_reached
 from trainlab.checkpoint_path import resolve_checkpoint, sweep_job_ckpt_path, trains_from_start_line
 from trainlab.checkpoint_read import read_checkpoint
 from trainlab.compile_model import compile_network
@@ -157,7 +157,7 @@ def train(cfg: DictConfig, context: JobContext | None = None, data_source: str |
     if ckpt_path is not None:
         # the fit first, then the budget: see preflight
         checkpoint_entry = check_checkpoint(ckpt_path, cfg, name=ckpt_name, overrides=overrides, run_dir=output_dir)
-        check_budget_left(ckpt_path, cfg, output_dir, name=ckpt_name)
+        check_something_to_train(ckpt_path, cfg, output_dir, name=ckpt_name)
     processes = world_size(cfg.trainer)
     launched_by = external_launcher() if processes > 1 else None
     if processes > 1 and launched_by != "trainlab":  # the job's own ranks: their job's process checked it
