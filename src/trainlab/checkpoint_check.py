@@ -33,8 +33,9 @@
    checkpoint was trained with; or ``trainlab evaluate`` on the run that wrote it, where it is now (the run around
    the file: a moved run is named by its new directory).
 
-This check comes before :func:`check_something_to_train` (a resume whose checkpoint has used up the config's budget): a
-checkpoint that does not fit cannot be resumed whatever the budget, and where both are wrong, the fit's refusal names
+This check comes before :func:`check_something_to_train` (a resume whose checkpoint has used up the config's
+budget, or holds a diverged run's NaN weights): a checkpoint that does not fit cannot be resumed whatever the
+budget, and where both are wrong, the fit's refusal names
 the budget its suggested overrides need too (:func:`used_budget`). Both name the run that wrote the checkpoint to
 evaluate it (:func:`evaluate_command`), never the directory a refused resume would have started in.
 
@@ -230,7 +231,8 @@ def way_out(entry: dict[str, Any] | None, differences: list[tuple], path: Path, 
     (``of_config``): this command's ``overrides`` with the checkpoint's values in their place
     (:func:`~trainlab.resume_overrides.fitting_overrides`), its budget kept; other differences (tensors, parameter
     groups): the overrides the checkpoint was trained with. Where that budget is used up (``budget``), the resume
-    also needs the budget :func:`check_something_to_train` asks for - said here, or the pasted fix was refused in turn."""
+    also needs the budget :func:`check_something_to_train` asks for - said here, or the pasted fix was refused in
+    turn."""
     evaluate = evaluate_command(entry, path, refused_run)
     if purpose == "evaluate":
         return (f"evaluate it with the run that wrote it: {evaluate}" if evaluate
@@ -283,8 +285,8 @@ def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "r
     user named the file, e.g. ``ckpt_path=last`` (default: ``ckpt_path=<path>``); messages start with it.
     ``overrides``: the command's task overrides, which a refusal's fix keeps where they fit. ``run_dir``: the
     directory of the resuming run; where given, a refused resume also names the budget the fix needs where this
-    config's is used up (:func:`used_budget`) - this check comes before :func:`check_something_to_train`, since a checkpoint
-    that does not fit cannot be resumed whatever the budget.
+    config's is used up (:func:`used_budget`) - this check comes before :func:`check_something_to_train`, since a
+    checkpoint that does not fit cannot be resumed whatever the budget.
     """
     if purpose not in PURPOSES:
         raise ValueError(f"purpose={purpose!r}; allowed: {', '.join(PURPOSES)}")

@@ -4,8 +4,8 @@ checkpoint's values in place of those that differ.
 A refused resume (:func:`trainlab.checkpoint_check.check_checkpoint`) names the overrides that would be accepted.
 The checkpoint's recorded overrides are not them: they are those of the session that wrote it, whose budget
 (``trainer.max_epochs``, ...) the checkpoint may have reached - pasted, they were refused again, as a resume that
-would train nothing (:func:`trainlab.checkpoint_check.check_something_to_train`) - and they drop whatever else the command
-changed on purpose. So the command's overrides are kept, except those that set a key that differs (or a group or
+would train nothing (:func:`trainlab.checkpoint_check.check_something_to_train`) - and they drop whatever else the
+command changed on purpose. So the command's overrides are kept, except those that set a key that differs (or a group or
 node holding it); in their place - at the first one's position, else at the end - come the checkpoint's:
 
 * its recorded overrides that set such a key, or a group or node holding it: ``optimizer=adam`` where the
