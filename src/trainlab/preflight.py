@@ -149,9 +149,9 @@ def check_single_run(config: DictConfig) -> None:
             fetch_missing_data(task)  # a failed download leaves nothing: no run directory yet
         if resuming:
             from trainlab.checkpoint_check import (  # imports Lightning
-                check_something_to_train,
                 check_checkpoint,
                 check_data_source,
+                check_something_to_train,
             )
             from trainlab.config_instantiation import instantiate_key
 

@@ -50,7 +50,7 @@ from trainlab.callbacks.divergence_guard import DivergenceGuard, RunDiverged, in
 from trainlab.callbacks.graceful_shutdown import GracefulShutdown, TrainingInterrupted
 from trainlab.callbacks.objective_reach import objective_reach_checks
 from trainlab.callbacks.startup_end import StartupEnd
-from trainlab.checkpoint_check import check_something_to_train, check_checkpoint, check_data_source, fit_budget_reached
+from trainlab.checkpoint_check import check_checkpoint, check_data_source, check_something_to_train, fit_budget_reached
 from trainlab.checkpoint_path import resolve_checkpoint, sweep_job_ckpt_path, trains_from_start_line
 from trainlab.checkpoint_read import read_checkpoint
 from trainlab.compile_model import compile_network
