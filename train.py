@@ -119,10 +119,10 @@ def main(cfg: DictConfig) -> float | None:
 
 def resume_command(run_dir: Path) -> str:
     """What finishes an interrupted run: the run resumed from its checkpoint, or - for a job of a multirun - the
-    sweep, whose later jobs have not run yet (``resume_sweep=true`` trains this job again, keeping the interrupted
-    attempt under ``attempts/``, and runs them), said as a search's trial says it (``Continue the search with:``,
-    where a job of a search in another process prints it: a trial in the search's own process prints none, the search
-    does). A ``hydra.mode=RUN`` the command typed is kept: a sweep's job
+    sweep, whose later jobs have not run yet (``ckpt_path=last resume_sweep=true`` resumes this job from its
+    checkpoint and runs them: :func:`~trainlab.shell_override.finish_sweep_command`), said as a search's trial says
+    it (``Continue the search with:``, where a job of a search in another process prints it: a trial in the search's
+    own process prints none, the search does). A ``hydra.mode=RUN`` the command typed is kept: a sweep's job
     resumed alone needs it where an experiment config sets ``hydra.mode: MULTIRUN`` (Hydra records the mode among
     the overrides of every run, so only the command line tells the two apart), as are the options that chose the
     config (``--config-dir``: an experiment of one's own is not found without it)."""

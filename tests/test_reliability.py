@@ -259,9 +259,9 @@ def test_an_interrupted_job_of_a_multirun_prints_the_command_that_finishes_the_s
     assert result.returncode == 128 + signal.SIGTERM, result.stderr[-3000:]
     assert (f"Finish the sweep with: python train.py -m optimizer=sgd,adam debug=limit data.source=bundled "
             f"paths.data_dir={data_dir} trainer.enable_progress_bar=false "
-            "'+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:3}' resume_sweep=true "
+            "'+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:3}' ckpt_path=last resume_sweep=true "
             f"hydra.sweep.dir={sweep_dir}\n") in result.stderr  # job 1 has not run: resuming job 0 alone is not enough
-    assert "ckpt_path=last" not in result.stderr
+    # job 0 goes on from the checkpoint its stop saved (the command had trained it again from its start)
     # what ran so far, as a joblib sweep stopped so lists it (the basic launcher's stop ended past Hydra's end
     # callbacks: no summary.csv, no sweep HPARAMS)
     with (sweep_dir / "summary.csv").open() as handle:
@@ -518,7 +518,7 @@ def test_ctrl_c_in_a_submitit_local_sweep_saves_every_job_and_stops_as_the_basic
         assert stderr.count(f", saved {checkpoint}\n") == 1, stderr[-3000:]
     assert stderr.count("SIGINT: stopped at step ") == 2
     assert stderr.count("Finish the sweep with: ") == 1 and stderr.endswith(
-        f"hydra/launcher=submitit_local resume_sweep=true hydra.sweep.dir={sweep_dir}\n"), stderr[-3000:]
+        f"hydra/launcher=submitit_local ckpt_path=last resume_sweep=true hydra.sweep.dir={sweep_dir}\n"), stderr[-3000:]
     assert [row["status"] for row in csv.DictReader((sweep_dir / "summary.csv").open())] == ["interrupted"] * 2
     assert not (sweep_dir / ".stop_requested").exists()
 

@@ -51,7 +51,8 @@ def test_the_finish_command_keeps_an_interpolating_override_as_typed_and_the_res
 
     (tmp_path / "multirun.yaml").write_text(
         "hydra:\n  overrides:\n    task:\n    - seed=1,2\n    - data.seed=${seed}\n    - data.tag=${hydra:job.num}\n"
-        "    hydra:\n    - hydra/launcher=stacked\nseed: 0\n")
+        "    hydra:\n    - hydra/launcher=stacked\n  launcher:\n"
+        "    _target_: hydra_plugins.trainlab_stacked_launcher.stacked_launcher.StackedLauncher\nseed: 0\n")
     assert finish_sweep_command(tmp_path) == (
         "python train.py -m seed=1,2 'data.seed=${seed}' 'data.tag=${hydra:job.num}' hydra/launcher=stacked "
         f"resume_sweep=true hydra.sweep.dir={tmp_path}")
@@ -130,11 +131,12 @@ def test_the_finish_command_of_a_sweep_keeps_the_options_that_chose_its_config(t
     (tmp_path / "multirun.yaml").write_text(yaml.safe_dump(record))
     command = finish_sweep_command(tmp_path)
     assert command == (f"python train.py -m --config-name my_train --config-dir '{my_conf}' experiment=mine seed=1,2 "
-                       f"resume_sweep=true hydra.sweep.dir={tmp_path}")
+                       f"ckpt_path=last resume_sweep=true hydra.sweep.dir={tmp_path}")
     args = get_args_parser().parse_args(shlex.split(command)[2:])  # as Hydra reads the pasted command
     assert (args.multirun, args.config_dir, args.config_name, args.config_path) == (True, str(my_conf), "my_train",
                                                                                      None)
-    assert args.overrides == ["experiment=mine", "seed=1,2", "resume_sweep=true", f"hydra.sweep.dir={tmp_path}"]
+    assert args.overrides == ["experiment=mine", "seed=1,2", "ckpt_path=last", "resume_sweep=true",
+                              f"hydra.sweep.dir={tmp_path}"]
 
     record["hydra"]["runtime"]["config_sources"] = recorded_config_sources([], primary=elsewhere)  # --config-path
     record["hydra"]["job"]["config_name"] = "train"  # the default name is not repeated
@@ -243,3 +245,26 @@ def test_the_printed_command_names_the_interpreter_that_ran_train_py(tmp_path, m
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
     monkeypatch.chdir(tmp_path)
     assert python_train_py() == f".venv/bin/python {script}"
+
+
+@pytest.mark.parametrize(("launcher", "sweeper", "from_checkpoints"), [
+    ("hydra._internal.core_plugins.basic_launcher.BasicLauncher", "BasicSweeper", True),
+    ("hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher", "BasicSweeper", True),
+    ("hydra_plugins.trainlab_stacked_launcher.stacked_launcher.StackedLauncher", "BasicSweeper", False),
+    ("hydra._internal.core_plugins.basic_launcher.BasicLauncher",
+     "hydra_plugins.trainlab_optuna_sweeper.optuna_sweeper.TrainlabOptunaSweeper", False),
+])
+def test_the_finish_command_goes_on_from_the_checkpoints_where_jobs_train_alone(tmp_path, launcher, sweeper,
+                                                                                   from_checkpoints):
+    """An interrupted grid sweep said 'SIGINT: stopped at step 927, saved <job>/checkpoints/last.ckpt' and then a
+    finish command that trained that job again from its start (setting the 927 steps aside under attempts/). A
+    stacked sweep's members train again as a stack (its stop line says how to resume one alone); a search resumes
+    no trial."""
+    from trainlab.shell_override import finish_sweep_command
+
+    (tmp_path / "multirun.yaml").write_text(
+        f"hydra:\n  overrides:\n    task:\n    - seed=1,2\n    hydra: []\n  launcher:\n    _target_: {launcher}\n"
+        f"  sweeper:\n    _target_: {sweeper}\n")
+    words = shlex.split(finish_sweep_command(tmp_path))
+    assert words[-2:] == ["resume_sweep=true", f"hydra.sweep.dir={tmp_path}"]
+    assert ("ckpt_path=last" in words) == from_checkpoints

@@ -119,13 +119,24 @@ def finish_sweep_command(sweep_dir: str | os.PathLike) -> str:
     """The sweep's own command (its config options and overrides as its ``multirun.yaml`` records them) with
     ``resume_sweep=true`` and ``hydra.sweep.dir=<sweep_dir>``, the directory made absolute (the command may be pasted
     elsewhere), as is a search's relative study file (``hydra.sweeper.storage=sqlite:///study.db``);
-    ``<the same overrides>`` stands for them where no ``multirun.yaml`` can be read."""
+    ``<the same overrides>`` stands for them where no ``multirun.yaml`` can be read.
+
+    A grid sweep whose jobs each train alone (the basic, joblib and submitit launchers) gets ``ckpt_path=last`` too:
+    an interrupted job goes on from the ``last.ckpt`` its stop saved - the command had trained it again from its
+    start, its saved steps set aside under ``attempts/`` - and a job that saved none trains from its start. Not a
+    search's (a search resumes no trial), nor a stacked sweep's: its unfinished members train again as a stack, and
+    the stop's line says how to resume one alone."""
+    from trainlab.preflight import STACKED_LAUNCHER
+    from trainlab.sweep.stopped_sweep import is_search
+
     sweep_dir = os.path.abspath(str(sweep_dir))
     replacing = {"resume_sweep": "true", "hydra.sweep.dir": sweep_dir}
     try:
         recorded = OmegaConf.load(os.path.join(sweep_dir, "multirun.yaml")).hydra
         overrides = [*override_lines(recorded.overrides.task), *override_lines(recorded.overrides.hydra)]
         options = config_options(recorded)
+        if OmegaConf.select(recorded, "launcher._target_") != STACKED_LAUNCHER and not is_search(recorded):
+            replacing = {"ckpt_path": "last", **replacing}
     except (OSError, yaml.YAMLError, OmegaConfBaseException, TypeError):  # no readable record: not rebuilt
         return (f"{python_train_py()} <the same overrides> resume_sweep=true "
                 f"{shell_override('hydra.sweep.dir', sweep_dir)}")
