@@ -432,6 +432,17 @@ def test_a_directory_without_write_permission_is_named_simulated(tmp_path, monke
                                 f"{tmp_path} (permission denied)")
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc") or not hasattr(os, "statvfs") or os.statvfs("/proc").f_blocks,
+                    reason="needs Linux's /proc, a file system without storage")
+def test_a_file_system_without_storage_is_named_as_such_not_as_a_full_disk(tmp_path):
+    """hydra.run.dir=/proc/x was refused as 'no space left on device: 0 bytes free'; /proc holds no files at all."""
+    from trainlab.output_locations import location_problem
+
+    why = ("a file system without storage, as /proc and /sys are" if os.access("/proc", os.W_OK | os.X_OK)
+           else "permission denied")  # (root may write where its mode says not: the storage is what is missing)
+    assert location_problem("/proc/x") == f"cannot write into /proc ({why})"
+
+
 def test_a_full_disk_is_named_simulated(tmp_path, monkeypatch):
     """statvfs reporting 4096 bytes free, as a full disk would (runs on any machine)."""
     real = os.statvfs

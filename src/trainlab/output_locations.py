@@ -57,6 +57,8 @@ def write_problem(directory: Path) -> str | None:
     if not hasattr(os, "statvfs"):
         return None
     stats = os.statvfs(directory)
+    if stats.f_blocks == 0:  # no storage at all: /proc, /sys (as root, os.access lets it by); not a full disk
+        return f"cannot write into {directory} (a file system without storage, as /proc and /sys are)"
     free = (stats.f_bfree if os.geteuid() == 0 else stats.f_bavail) * stats.f_frsize  # root may use the reserve
     if free < MIN_FREE_BYTES:
         return f"cannot write into {directory} (no space left on device: {free} bytes free)"
