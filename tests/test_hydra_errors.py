@@ -279,6 +279,15 @@ ANOTHER_OPTION_TAKES_IT = [  # overrides, the one line: the option that lacks th
     (["init=he", "+init.foo=0.1"], "error: init.foo: unknown key for trainlab.init.he.he_init; it takes no keys"),
     (["optimizer=sgd", "+optimizer.mom=0.9"],
      "error: optimizer.mom: unknown key for trainlab.optim.sgd.SGD; allowed: compile, foreach, lr, weight_decay"),
+    # a group of entries (no _target_ of its own): said "unknown key; allowed keys of callbacks: divergence_guard, ..."
+    (["callbacks.early_stopping.patience=5"],
+     "error: callbacks.early_stopping: this config's callbacks has no early_stopping (its entries: model_checkpoint, "
+     "last_checkpoint, divergence_guard, graceful_shutdown, rng_state, progress_bar); allowed: one of its entries, or "
+     "an option that has early_stopping - callbacks=early_stopping (e.g. callbacks=early_stopping "
+     "callbacks.early_stopping.patience=5)"),
+    (["logger.csv.name=x"],
+     "error: logger.csv: this config's logger has no csv (its entries: tensorboard); allowed: one of its entries, or "
+     "an option that has csv - logger=csv (e.g. logger=csv logger.csv.name=x)"),
 ]
 
 

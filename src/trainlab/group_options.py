@@ -164,6 +164,21 @@ def replaced_key_refusal(node: Any, key: str, given: str | None) -> str | None:
     return replaced_key_message(REPLACED_KEY, text)
 
 
+def entry_of_another_option_message(full_key: str, node: DictConfig, options: dict[str, DictConfig],
+                                    given: str | None) -> str | None:
+    """``callbacks.early_stopping.patience=5`` on ``callbacks=default``, a group whose options are collections of
+    entries (no ``_target_`` of their own): the options that have the entry, or None where none has it. ``given``:
+    the override as typed (Hydra's ``+`` advice), for the example."""
+    group, _, key = full_key.rpartition(".")
+    holders = [name for name, config in options.items() if key in settable_keys(config)]
+    if not holders:
+        return None
+    entries = ", ".join(settable_keys(node)) or "none"
+    example = f" (e.g. {group}={holders[0]} {given.lstrip('+')})" if given else ""
+    return (f"{full_key}: this config's {group} has no {key} (its entries: {entries}); allowed: one of its entries, or "
+            f"an option that has {key} - {', '.join(f'{group}={holder}' for holder in holders)}{example}")
+
+
 def option_lacks_key_message(full_key: str, node: Any, given: str | None = None) -> str | None:
     """The one-line message for ``<group>.<key>`` set on a group's option that has no such key while other options
     of the group have it (see the module docstring); None when it is no such case. ``given``: the override as
@@ -178,6 +193,8 @@ def option_lacks_key_message(full_key: str, node: Any, given: str | None = None)
         if refused is not None:  # optimizer.weight_decay=0.1: not to be added with +, which would be refused in turn
             return refused
     options = group_options(group) if group else {}
+    if isinstance(node, DictConfig) and "_target_" not in node:  # a group of entries: callbacks, logger
+        return entry_of_another_option_message(full_key, node, options, given)
     chosen = chosen_option(node, options)
     if chosen is not None and key in settable_keys(options[chosen]):  # the option's own yaml sets what its class lacks
         return option_sets_what_its_target_lacks(group, chosen, key, node)
