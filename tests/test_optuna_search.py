@@ -1096,9 +1096,10 @@ def test_two_processes_share_one_study(data_dir, tmp_path):
                                          "numbers: data.batch_size=tag(int, interval(10, 100))"),
     ("optimizer.lr=interval(-1,1)", "error: the search space reaches a value its key does not take: "
                                     "optimizer.lr=-1.0 is invalid; allowed: a finite number >= 0.0"),
+    # status/diverged is reported (bookkeeping) but not offered
     ("optimized_metric=val/accuracy", "error: optimized_metric='val/accuracy' is not a metric the trials report; "
                                       "allowed: one of val/loss, val/acc, val/acc_best, train/acc, train/loss, "
-                                      "train/weight_penalty, train/total_loss, status/diverged"),
+                                      "train/weight_penalty, train/total_loss; did you mean val/acc?"),
 ])
 def test_bad_search_settings_fail_in_one_line_before_any_trial(override, message, train_in_process, tmp_path):
     result = train_in_process("-m", *SMALL, "hparams_search=tpe", f"hydra.sweep.dir={tmp_path / 'sweep'}", override)

@@ -833,9 +833,15 @@ def check_optimized_metric(cfg: DictConfig, searched: Collection[str] = (), jobs
         return
     reported = reported_metric_names(cfg, searched)
     if name not in reported and not metric_logging_callbacks(cfg):  # else a callback may log it
+        from trainlab.hydra_errors import did_you_mean
+
         null = ", or optimized_metric=null" if may_be_null else ""
+        offered = [metric for metric in reported if not metric.startswith("status/")]  # bookkeeping: not offered
+        # a misspelt name, not one another config reports (val/acc without val among data.eval_splits)
+        every = epoch_metric_names(list(EVAL_SPLITS), 1.0, has_scheduler=True) + ["test/loss", "test/acc"]
+        close = "" if name in every else did_you_mean(str(name), offered)
         raise ConfigError(f"optimized_metric={typed(name)} is not a metric {jobs}; allowed: one of "
-                          f"{', '.join(reported)}{null}")
+                          f"{', '.join(offered)}{null}{close}")
 
 
 def check_interpolations_name_keys(node: Any, path: str = "") -> None:
