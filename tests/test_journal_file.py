@@ -98,3 +98,23 @@ def test_the_default_storage_picks_the_earlier_sqlite_study_unless_a_journal_hol
     assert str(error.value) == (f"hydra.sweeper.storage=null: {tmp_path} holds both optuna.journal and optuna.db (a "
                                 "study file of an earlier version); allowed: name the one to use, "
                                 f"journal:{tmp_path / 'optuna.journal'} or sqlite:///{earlier}")
+
+
+def test_flock_falls_back_only_where_the_file_system_lacks_it(tmp_path, monkeypatch, caplog):
+    """journal:/proc/x.log said 'flock is not available here (No such file or directory); Optuna's symlink lock is
+    used' before its refusal: a lock file that cannot be created is the journal's own error, not a missing flock."""
+    import errno
+
+    from trainlab.search import journal_file
+
+    with pytest.raises(FileNotFoundError):
+        journal_file.lock_for(tmp_path / "missing" / "optuna.journal")
+    assert "flock is not available" not in caplog.text
+
+    def no_flock(fd, operation):
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(journal_file.fcntl, "flock", no_flock)
+    with caplog.at_level(logging.INFO, logger="trainlab.search.journal_file"):
+        assert journal_file.lock_for(tmp_path / "optuna.journal") is None
+    assert "flock is not available here (No locks available); Optuna's symlink lock is used" in caplog.text

@@ -21,6 +21,7 @@ wrong around that, and each is handled here before Optuna reads the file:
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -69,6 +70,10 @@ class FlockLock:
             os.close(fd)
 
 
+#: what ``flock`` answers on a file system that does not support it (some network file systems)
+FLOCK_UNSUPPORTED = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL, errno.ENOSYS}
+
+
 def lock_for(path: Path) -> FlockLock | JournalFileOpenLock | None:
     """:class:`FlockLock` where the file system supports ``flock`` (probed once), else Optuna's default lock (None;
     the open-lock on Windows)."""
@@ -78,6 +83,8 @@ def lock_for(path: Path) -> FlockLock | JournalFileOpenLock | None:
     try:
         lock.acquire()
     except OSError as error:
+        if error.errno not in FLOCK_UNSUPPORTED:  # the file cannot be opened at all: the journal's own error says so
+            raise
         log.info("%s: flock is not available here (%s); Optuna's symlink lock is used", path, error.strerror)
         return None
     lock.release()
