@@ -121,8 +121,8 @@ def test_single_run_with_a_misspelt_optimized_metric_says_so_before_training_and
     # once, naming what the run reports: it warned after training that val/nope "was not logged (did validation
     # run?)" - validation had run
     assert warnings == ["optimized_metric='val/nope' is not a metric this run reports; allowed: one of val/loss, "
-                        "val/acc, val/acc_best, train/acc, train/loss, test/loss, test/acc, status/diverged, or "
-                        "optimized_metric=null; this run returns no objective"]
+                        "val/acc, val/acc_best, train/acc, train/loss, test/loss, test/acc, or optimized_metric=null; "
+                        "did you mean val/loss?; this run returns no objective"]
     assert '"status": "completed"' in (tmp_path / "run" / "status.json").read_text()
 
 
