@@ -107,6 +107,7 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         self.scheduler_factory = scheduler
         self.scheduler_monitor = scheduler_monitor
         self._validated_this_epoch = False  # a plateau schedule steps only after a validation of this epoch
+        self._counters_from_rank_0 = False  # a DDP process other than 0 that resumed mid-epoch (on_load_checkpoint)
         self.weight_decay = weight_decay
         # Running training accuracy: two in-place counters instead of a torchmetrics object, whose update costs
         # ~0.3 ms per step (as much as the MLP's forward pass on a CPU). Buffers, so checkpoints keep them.
@@ -225,12 +226,16 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Under DDP rank 0 resumes with the summed counters (:meth:`on_save_checkpoint`) and the other processes
-        from zero: the sum at the epoch's end counts every sample once."""
+        from zero: the sum at the epoch's end counts every sample once. Lightning restores the checkpoint before it
+        wraps the module in DDP, whose start copies rank 0's buffers into every process - the counters too - so
+        the other processes zero theirs again once training starts (:meth:`on_train_start`): a run resumed
+        mid-epoch had counted the samples before the interrupt once per process in that epoch's ``train/acc``."""
         if self._trainer is not None and self.trainer.world_size > 1 and self.trainer.global_rank > 0:
             state = checkpoint["state_dict"]
             for name in ("train_correct", "train_seen"):
                 if name in state:
                     state[name] = torch.zeros_like(state[name])
+            self._counters_from_rank_0 = True
 
     def _monitored_value(self) -> float:
         value = self.trainer.callback_metrics.get(self.scheduler_monitor)
@@ -258,6 +263,10 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         before the interrupt), and validation sanity checks never update it."""
         if self.trainer.fit_loop.restarted_mid_epoch:
             self._log_learning_rate()
+        if self._counters_from_rank_0:  # DDP's start copied rank 0's summed counters here (on_load_checkpoint)
+            self.train_correct.zero_()
+            self.train_seen.zero_()
+            self._counters_from_rank_0 = False
 
     def on_validation_start(self) -> None:
         # the network has its final dtype and any checkpoint is loaded: the metrics take the network's dtype
