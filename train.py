@@ -28,7 +28,7 @@ from trainlab.errors import UserError, exit_for_user_error  # noqa: E402
 from trainlab.hydra_errors import exit_if_options_split_the_overrides, report_config_errors_in_one_line  # noqa: E402
 from trainlab.hydra_mode_composition import compose_once_for_the_mode  # noqa: E402
 from trainlab.null_group_choice import exit_if_a_required_group_is_dropped, null_choices_as_deletions  # noqa: E402
-from trainlab.preflight import leave_hydra_files_to_rank_0  # noqa: E402
+from trainlab.preflight import leave_hydra_files_to_rank_0, writes_run_files  # noqa: E402
 from trainlab.process_exit import skip_final_garbage_collection  # noqa: E402
 from trainlab.shell_override import (  # noqa: E402
     config_options,
@@ -83,7 +83,8 @@ def main(cfg: DictConfig) -> float | None:
         record_refused_sweep(HydraConfig.get(), cfg.get("optimized_metric"))  # jobs that ran before: summary.csv
         exit_for_user_error(error)
     except RunDiverged as diverged:  # trained, recorded, but useless: exit status 3 (a multirun job never raises it)
-        print(diverged, file=sys.stderr)
+        if writes_run_files():  # torchrun, SLURM: rank 0 says it, once
+            print(diverged, file=sys.stderr)
         sys.exit(RunDiverged.EXIT_STATUS)
     except StartupStop as stop:  # trainer=ddp: the signal ended the job's processes before their training began
         from trainlab.startup_interrupt import written_since_start
@@ -107,6 +108,8 @@ def main(cfg: DictConfig) -> float | None:
         if worker:  # it returns: the pool waits for the other workers to save; the command says how to finish, once
             print(f"{saved}.", file=sys.stderr)
             return None
+        if not writes_run_files():  # torchrun, SLURM: rank 0 says the stop and how to resume, once (another rank's
+            sys.exit(128 + stop.signum)  # command line holds the hydra.output_subdir=null train.py gave it)
         record_stopped_sweep(HydraConfig.get(), cfg.get("optimized_metric"))  # a multirun here: what ran so far
         # a search's trial: the search records its stop and then prints the line that continues it, once
         finish = "" if is_search(HydraConfig.get()) else f"\n{resume_command(run_dir)}"

@@ -161,6 +161,8 @@ def test_rank_0_of_a_launched_job_leaves_the_download_to_the_ranks_decision(tmp_
     for name, value in {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "2"}.items():
         monkeypatch.setenv(name, value)
     check_single_run(preflight_config(tmp_path, "trainer=ddp", "trainer.devices=2", "data.source=torchvision"))
+    for name in ("RANK", "LOCAL_RANK", "WORLD_SIZE"):  # a run of one process, which no launcher started
+        monkeypatch.delenv(name)
     with pytest.raises(DataError, match=r"could not be downloaded \(OSError: a download \(the test's stand-in\)\)"):
         check_single_run(preflight_config(tmp_path, "data.source=torchvision"))  # a run of one process
 

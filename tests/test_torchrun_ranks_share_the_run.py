@@ -16,7 +16,7 @@ import sys
 from datetime import timedelta
 
 import pytest
-from conftest import ROOT, TRAIN_PY, restored_logging, train_command
+from conftest import JOB_PYTHONPATH, ROOT, TRAIN_PY, restored_logging, train_command
 from omegaconf import OmegaConf
 
 from trainlab.distributed import shared_start_time
@@ -223,3 +223,79 @@ def test_a_refused_sweeps_taken_back_directory_is_not_made_again(torchrun_worker
     rank_0_sweep_record.keep_sweep_record(multirun_config(tmp_path / "gone"))
     rank_0_sweep_record.write_sweep_record()
     assert not (tmp_path / "gone").exists()
+
+
+# ---- torchrun's process count is the config's --------------------------------------------------------------------
+@pytest.mark.parametrize(("devices", "said"), [
+    (1, "torchrun started 2 train.py processes (WORLD_SIZE=2), and each would train the whole run on its own, into "
+        "one directory; nothing was written. allowed: trainer=ddp trainer.devices=2, or the command as one process "
+        "(python train.py ..., without torchrun)"),
+    (4, "torchrun started 2 train.py processes (WORLD_SIZE=2), and Lightning's DDP trains in trainer.devices=4 x "
+        "trainer.num_nodes=1 = 4; nothing was written. allowed: trainer=ddp trainer.devices=2, or torchrun "
+        "--nproc_per_node=4"),
+    (2, None),
+])
+@pytest.mark.parametrize("rank", [0, 1])
+def test_a_process_count_other_than_torchruns_is_refused_by_every_rank(torchrun_worker, monkeypatch, rank, devices,
+                                                                        said):
+    """Without trainer=ddp each of torchrun's processes trained the whole run into one directory (one refused it as
+    taken once the other had begun, and torchrun killed that one); with trainer.devices=4 under 2 processes
+    Lightning stopped both with a traceback and left a failed run."""
+    from omegaconf import OmegaConf
+
+    from trainlab.distributed.job_checks import check_launched_processes
+    from trainlab.errors import ConfigError
+
+    torchrun_worker(rank)
+    monkeypatch.setenv("TORCHELASTIC_RUN_ID", "test")
+    trainer = OmegaConf.create({"devices": devices, "num_nodes": 1})
+    if said is None:
+        check_launched_processes(trainer)
+        return
+    with pytest.raises(ConfigError) as refused:
+        check_launched_processes(trainer)
+    assert str(refused.value) == said
+
+
+def test_a_process_that_no_launcher_started_or_one_of_trainlabs_own_ranks_is_not_asked(monkeypatch):
+    from omegaconf import OmegaConf
+
+    from trainlab.distributed.job_checks import check_launched_processes
+    from trainlab.distributed.process_world import OWN_RANKS_VARIABLE
+
+    trainer = OmegaConf.create({"devices": 2, "num_nodes": 1})
+    for name in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "SLURM_NTASKS", OWN_RANKS_VARIABLE):
+        monkeypatch.delenv(name, raising=False)
+    check_launched_processes(trainer)  # python train.py trainer=ddp: trainlab starts the ranks
+    monkeypatch.setenv("WORLD_SIZE", "4")  # a variable left in the environment, with no rank of its own
+    check_launched_processes(trainer)
+    monkeypatch.setenv(OWN_RANKS_VARIABLE, "1")  # trainlab's own rank processes (WORLD_SIZE theirs)
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    check_launched_processes(OmegaConf.create({"devices": 2}))
+
+
+@pytest.mark.slow  # ~15 s: torchrun, 2 ranks of train.py refused, then 2 interrupted
+def test_torchrun_without_ddp_is_refused_and_an_interrupt_says_its_resume_command_once(tmp_path, data_dir):
+    refused_dir = tmp_path / "refused"
+    args = train_command([f"hydra.run.dir={refused_dir}", "debug=limit"], tmp_path, data_dir)
+    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", str(TRAIN_PY),
+                             *args], cwd=ROOT, capture_output=True, text=True, timeout=280)
+    assert result.returncode != 0
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.startswith("error: ")]
+    assert lines and set(lines) == {
+        "error: torchrun started 2 train.py processes (WORLD_SIZE=2), and each would train the whole run on its own, "
+        "into one directory; nothing was written. allowed: trainer=ddp trainer.devices=2, or the command as one "
+        "process (python train.py ..., without torchrun)"}
+    assert not refused_dir.exists()
+    # a stop: rank 0 alone says it and how to resume (rank 1's command held the hydra.output_subdir=null it gets)
+    run_dir = tmp_path / "run"
+    args = train_command(["trainer=ddp", "trainer.max_epochs=300", f"hydra.run.dir={run_dir}",
+                          "+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:3}"], tmp_path, data_dir)
+    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", str(TRAIN_PY),
+                             *args], cwd=ROOT, capture_output=True, text=True, timeout=280,
+                            env={**os.environ, "PYTHONPATH": JOB_PYTHONPATH, "PYTHONUNBUFFERED": "1"})
+    output = result.stdout + result.stderr
+    assert output.count("Resume with: ") == 1 and output.count(", saved ") == 1, output[-3000:]
+    resume = next(line for line in output.splitlines() if line.startswith("Resume with: "))
+    assert "hydra.output_subdir" not in resume and resume.endswith(f"ckpt_path=last hydra.run.dir={run_dir}")

@@ -92,7 +92,7 @@ from trainlab.checkpoint_path import resolve_checkpoint
 from trainlab.config_keys import is_under, override_key, override_lines
 from trainlab.config_switches import check_switches
 from trainlab.dir_lock import holds_lock_over, lock_output_dir, release_output_dirs
-from trainlab.distributed.job_checks import check_search_in_one_process
+from trainlab.distributed.job_checks import check_launched_processes, check_search_in_one_process
 from trainlab.distributed.rank_0_sweep_record import keep_sweep_record
 from trainlab.distributed.rank_log_lines import leave_log_lines_to_rank_0
 from trainlab.errors import ConfigError, OutputLocationError, UserError, exit_for_user_error
@@ -140,6 +140,7 @@ def check_single_run(config: DictConfig) -> None:
         check_run_dir_free(Path(output_dir), resuming_checkpoint=resuming)
     with job_view(config, output_dir) as task, env_override(config.hydra.job.env_set):  # as run_job sets them
         validate_config(task)
+        check_launched_processes(task.trainer)  # every rank alike: torchrun's process count against the config's
         # the ranks of a torchrun or SLURM job: their data is fetched and checked in the task, where rank 0 decides
         # for them all - a refusal here would end rank 0 alone, and leave the others waiting for it
         data_in_task = shares_data_with_other_ranks(task.trainer)

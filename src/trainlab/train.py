@@ -58,7 +58,7 @@ from trainlab.config_instantiation import build_optimizers, instantiate_key
 from trainlab.config_switches import check_switches
 from trainlab.config_validation import check_optimized_metric, fetch_missing_data, validate_config
 from trainlab.data.data_refusals import check_data_fits
-from trainlab.distributed.job_checks import check_ddp_job
+from trainlab.distributed.job_checks import check_ddp_job, check_launched_processes
 from trainlab.distributed.process_world import ddp_strategy, external_launcher, process_rank, world_size
 from trainlab.distributed.rank_processes import train_in_rank_processes
 from trainlab.errors import ConfigError, RecordedFileError, UserError
@@ -158,6 +158,7 @@ def train(cfg: DictConfig, context: JobContext | None = None, data_source: str |
         # the fit first, then the budget: see preflight
         checkpoint_entry = check_checkpoint(ckpt_path, cfg, name=ckpt_name, overrides=overrides, run_dir=output_dir)
         check_something_to_train(ckpt_path, cfg, output_dir, name=ckpt_name)
+    check_launched_processes(cfg.trainer)  # a multirun's job (a single run's preflight checked it first)
     processes = world_size(cfg.trainer)
     launched_by = external_launcher() if processes > 1 else None
     if processes > 1 and launched_by != "trainlab":  # the job's own ranks: their job's process checked it

@@ -12,6 +12,11 @@
   outside the job started (torchrun, SLURM) each run this check: rank 0 alone decides, and the others take its
   source and its files (:mod:`trainlab.distributed.agreed_data_source`).
 
+* Under torchrun (or a launcher of one's own that sets ``LOCAL_RANK``), the processes it started are the job's:
+  ``WORLD_SIZE`` must equal ``trainer.devices × trainer.num_nodes`` (:func:`check_launched_processes`). With
+  ``trainer.devices=1`` each process trained the whole run on its own into one directory; with another count
+  Lightning stopped every process with a traceback.
+
 * A search (``hparams_search=...``, the Optuna sweeper) runs in one process, which asks the study for each trial:
   started by torchrun or SLURM as several ``train.py`` processes, each ran a search of its own
   (:func:`check_search_in_one_process`).
@@ -90,3 +95,30 @@ def check_search_in_one_process(config: DictConfig) -> None:
         f"{by} started {processes} train.py processes: each would run a search of its own; nothing was written. "
         f"allowed: the same command as one process - python train.py ... - with trainer=ddp "
         f"trainer.devices={processes} for DDP trials (trainlab starts each trial's processes itself)")
+
+
+def check_launched_processes(trainer: DictConfig) -> None:
+    """Raise :class:`ConfigError` where torchrun (or a ``LOCAL_RANK`` launcher) started another number of
+    ``train.py`` processes (``WORLD_SIZE``) than ``trainer.devices × trainer.num_nodes`` trains in. Every process
+    refuses alike, so none waits for another; SLURM's task count is checked by :func:`check_ddp_job`."""
+    if "WORLD_SIZE" not in os.environ or not {"RANK", "LOCAL_RANK"} & set(os.environ):
+        return  # (the launcher check below imports Lightning: only where a launcher may have started this process)
+    from trainlab.distributed.process_world import device_count, external_launcher
+
+    launcher = external_launcher()
+    if launcher in (None, "trainlab", "SLURM"):
+        return
+    started = int(os.environ["WORLD_SIZE"])
+    devices, nodes = trainer.get("devices", 1), int(trainer.get("num_nodes", 1) or 1)
+    processes = device_count(devices) * nodes
+    if started == processes:
+        return
+    by = "torchrun" if "TORCHELASTIC_RUN_ID" in os.environ else "a launcher"
+    what = ("each would train the whole run on its own, into one directory" if processes == 1 else
+            f"Lightning's DDP trains in trainer.devices={devices} x trainer.num_nodes={nodes} = {processes}")
+    fit = f"trainer=ddp trainer.devices={started // nodes}" if started % nodes == 0 else "trainer=ddp"
+    nodes_kept = f" trainer.num_nodes={nodes}" if nodes > 1 else ""
+    per_node = f"torchrun --nproc_per_node={device_count(devices)}" if by == "torchrun" else f"{processes} processes"
+    other = "the command as one process (python train.py ..., without torchrun)" if processes == 1 else per_node
+    raise ConfigError(f"{by} started {started} train.py processes (WORLD_SIZE={started}), and {what}; nothing was "
+                      f"written. allowed: {fit}{nodes_kept}, or {other}")
