@@ -542,5 +542,5 @@ def test_the_paths_a_sweep_prints_are_absolute_where_its_sweep_dir_is_relative(t
                      printed)
     stopped = train_in_process("-m", "trainer.limit_train_batches=2,-3", "debug=limit", "hydra.sweep.dir=rel/stop")
     assert stopped.returncode == 2, stopped.stderr[-3000:]
-    assert (f"sweep summary so far: {Path.cwd() / 'rel' / 'stop' / 'summary.csv'} (1 jobs, 0 interrupted)"
+    assert (f"sweep summary so far: {Path.cwd() / 'rel' / 'stop' / 'summary.csv'} (1 job, 0 interrupted)"
             in stopped.stdout + stopped.stderr)

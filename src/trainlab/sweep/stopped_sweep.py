@@ -60,7 +60,8 @@ def record_stopped_sweep(hydra_config: DictConfig, optimized_metric: str | None)
                     "or resumed sweep writes them", type(error).__name__, error)
         return
     interrupted = sum(row["status"] == "interrupted" for row in table)
-    log.info("sweep summary so far: %s (%d jobs, %d interrupted)", sweep_dir / SUMMARY_FILE, len(table), interrupted)
+    log.info("sweep summary so far: %s (%d job%s, %d interrupted)", sweep_dir / SUMMARY_FILE, len(table),
+             "" if len(table) == 1 else "s", interrupted)
 
 
 def record_refused_sweep(hydra_config: DictConfig, optimized_metric: str | None) -> None:
