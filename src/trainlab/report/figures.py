@@ -51,6 +51,7 @@ def batchnorm_grid(jobs: list[JobRun], keys: list[str], title: str):
             ax.text(0.5, 0.5, "\n".join(notes), transform=ax.transAxes, ha="center", fontsize=8, color="tab:red")
         ax.set_title(f"W std = {std:.2g}", fontsize=9)
         ax.set_ylim(0, 1)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # epochs: no 2.5
     axes.flat[0].legend(fontsize=7)
     for ax in axes.flat[len(stds):]:
         ax.axis("off")
@@ -69,7 +70,8 @@ def train_test_accuracy(jobs: list[JobRun], keys: list[str], title: str):
             _, values = job.series(tag)
             ax.plot(range(1, len(values) + 1), values, style, label=name)
         ax.set(title=job.label(keys), xlabel="epochs", ylim=(0, 1.02))  # a curve at 100 % stays off the frame
-        ax.legend(loc="lower right")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # epochs: no 2.5
+        ax.legend(loc="best")  # lower right covered the curves' ends where the accuracies stay low
     axes[0][0].set_ylabel("accuracy")
     fig.suptitle(title)
     return fig
@@ -106,7 +108,7 @@ def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 
     values of ``keys`` (the searched keys: ``lr`` and ``wd`` for the book's search, any other the search drew)."""
     ranked = sorted(rankable_trials(jobs), key=lambda j: j.objective, reverse=not minimize)[:top]
     title = f"{title}, the {len(ranked)} best trials ({'lowest' if minimize else 'highest'} {metric} first)"
-    cols = 5
+    cols = max(1, min(5, len(ranked)))  # a search of 3 trials: 3 panels, not 3 of 5 columns
     rows = max(1, math.ceil(len(ranked) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(14, 2.5 * rows), sharex=True, sharey=True, constrained_layout=True,
                              squeeze=False)
@@ -130,7 +132,7 @@ def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)
     fig.suptitle(title)
-    fig.supxlabel("epoch", fontsize=9)
+    fig.supxlabel("epochs", fontsize=9)
     fig.supylabel("accuracy", fontsize=9)
     return fig
 
@@ -143,6 +145,7 @@ def metric_overlay(jobs: list[JobRun], keys: list[str], title: str, tag: str):
         if steps:
             ax.plot(steps, values, label=job.label(keys), **series_style(index, len(steps)))
     ax.set(xlabel="step", ylabel=tag, title=f"{title}: {tag}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps: no 2.5
     if ax.lines:
         ax.legend(fontsize=8)
     return fig

@@ -1,0 +1,44 @@
+"""The book-style figures' axes read as the book's: whole epochs and steps, and no empty panel columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from trainlab.report.figures import batchnorm_grid, metric_overlay, top_trials_grid, train_test_accuracy  # noqa: E402
+from trainlab.report.sweep_runs import JobRun  # noqa: E402
+
+
+def job(number: int, params: dict[str, str], epochs: int = 3, objective: float | None = None) -> JobRun:
+    curve = [0.1 * (epoch + 1) for epoch in range(epochs)]
+    scalars = {tag: (list(range(epochs)), curve) for tag in ("eval/train_acc", "eval/test_acc", "val/acc",
+                                                           "train/acc", "train/loss")}
+    return JobRun(name=f"{number}_x", path=Path(f"/x/{number}"), params=params, status="completed", metrics={},
+                  objective=objective, scalars=scalars)
+
+
+def shown_ticks(ax) -> list[float]:
+    low, high = ax.get_xlim()
+    return [tick for tick in ax.get_xticks() if low <= tick <= high]
+
+
+def test_epoch_and_step_axes_have_whole_ticks():
+    """Three epochs drew ticks at 1.0, 1.25, 1.5, ... (F, G, H) and 0.5 steps in an overlay."""
+    grid = batchnorm_grid([job(n, {"init.std": "0.1", "model.net.batch_norm": bn}) for n, bn in
+                           enumerate(("none", "custom"))], ["init.std", "model.net.batch_norm"], "F")
+    pair = train_test_accuracy([job(0, {"model.weight_decay": "0.1"})], ["model.weight_decay"], "G")
+    overlay = metric_overlay([job(0, {"seed": "1"}, epochs=2)], ["seed"], "sweep", "train/loss")
+    for ax in (grid.axes[0], pair.axes[0], overlay.axes[0]):
+        ticks = shown_ticks(ax)
+        assert ticks and all(float(tick).is_integer() for tick in ticks), ticks
+
+
+def test_a_search_of_three_trials_draws_three_panels_side_by_side():
+    """3 trials were drawn into the first 3 of 5 columns, the other 2 left empty, the epochs label off centre."""
+    trials = [job(n, {"optimizer.lr": str(0.1 / (n + 1))}, objective=0.5 + n / 10) for n in range(3)]
+    figure = top_trials_grid(trials, ["optimizer.lr"], "I")
+    assert len(figure.axes) == 3 and all(ax.axison for ax in figure.axes)
+    assert figure.get_supxlabel() == "epochs"
