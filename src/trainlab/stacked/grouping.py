@@ -464,23 +464,33 @@ def no_partner_reasons(cfgs: list[DictConfig], stacks: list[list[int]], alone: d
             reasons[index] = "its hydra.job.env_set differs from those of the jobs it would stack with"
             continue
         mine = settings[index]
-        closest: list[str] | None = None
-        for other in keys:
-            if other == index:
-                continue
-            differing = sorted(key for key in mine.keys() | settings[other].keys()
-                               if mine.get(key, _UNSET) != settings[other].get(key, _UNSET))
-            if differing and (closest is None or len(differing) < len(closest[0])):
-                closest = [differing, other]
+        closest = closest_settings(mine, {other: settings[other] for other in keys if other != index})
         if closest is None:
             reasons[index] = "it is the only job of the batch that can be stacked"
             continue
         differing, other = closest
         listed = ", ".join(f"{key}={shown(mine, key)} (the closest other job: {shown(settings[other], key)})"
-                           for key in differing[:3])
-        more = f" and {len(differing) - 3} more keys" if len(differing) > 3 else ""
-        reasons[index] = f"no other job shares its {listed}{more}"
+                           for key in differing[:SHOWN_KEYS])
+        reasons[index] = f"no other job shares its {listed}{more_keys(differing)}"
     return reasons
+
+
+#: the differing keys a log line names; the rest are counted (``and 2 more keys``)
+SHOWN_KEYS = 3
+
+
+def more_keys(differing: list[str]) -> str:
+    """`` and N more keys`` for the keys past the :data:`SHOWN_KEYS` a line names, else ``""``."""
+    return f" and {len(differing) - SHOWN_KEYS} more keys" if len(differing) > SHOWN_KEYS else ""
+
+
+def closest_settings(mine: dict[str, Any], others: dict[int, dict[str, Any]]) -> tuple[list[str], int] | None:
+    """The keys (sorted) in which the flattened group settings ``mine`` differ from the closest of ``others`` - the
+    first of those that differ in the fewest keys - and which one that is; None where none differs."""
+    found = [(sorted(key for key in mine.keys() | settings.keys()
+                     if mine.get(key, _UNSET) != settings.get(key, _UNSET)), other) for other, settings in others.items()]
+    found = [(differing, other) for differing, other in found if differing]
+    return min(found, key=lambda item: len(item[0])) if found else None
 
 
 def stack_notes(cfgs: list[DictConfig], stacks: list[list[int]], max_members: int, apart_by: list[str],
@@ -503,12 +513,8 @@ def stack_notes(cfgs: list[DictConfig], stacks: list[list[int]], max_members: in
             notes[position] = (f"its group outgrew hydra.launcher.max_members={max_members}" if same_environment
                                else "its hydra.job.env_set differs from the earlier stack's of its group")
             continue
-        mine = settings[position]
-        differing, closest = min(
-            ((sorted(key for key in mine.keys() | settings[other].keys()
-                     if mine.get(key, _UNSET) != settings[other].get(key, _UNSET)), other) for other in earlier),
-            key=lambda found: len(found[0]))
-        named = ", ".join(differing[:3]) + (f" and {len(differing) - 3} more keys" if len(differing) > 3 else "")
+        differing, closest = closest_settings(settings[position], {other: settings[other] for other in earlier})
+        named = ", ".join(differing[:SHOWN_KEYS]) + more_keys(differing)
         jobs = ",".join(str(number) for number in sorted(job_numbers[index] for index in stacks[closest]))
         notes[position] = f"apart from #{jobs} by {named}"
     return notes
