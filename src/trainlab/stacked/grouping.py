@@ -487,8 +487,8 @@ def more_keys(differing: list[str]) -> str:
 def closest_settings(mine: dict[str, Any], others: dict[int, dict[str, Any]]) -> tuple[list[str], int] | None:
     """The keys (sorted) in which the flattened group settings ``mine`` differ from the closest of ``others`` - the
     first of those that differ in the fewest keys - and which one that is; None where none differs."""
-    found = [(sorted(key for key in mine.keys() | settings.keys()
-                     if mine.get(key, _UNSET) != settings.get(key, _UNSET)), other) for other, settings in others.items()]
+    found = [(sorted(key for key in mine.keys() | theirs.keys() if mine.get(key, _UNSET) != theirs.get(key, _UNSET)),
+              other) for other, theirs in others.items()]
     found = [(differing, other) for differing, other in found if differing]
     return min(found, key=lambda item: len(item[0])) if found else None
 
