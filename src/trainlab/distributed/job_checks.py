@@ -76,20 +76,15 @@ def check_search_in_one_process(config: DictConfig) -> None:
     asked its first trials, rank 1 found the study holding them and stopped (``already holds the study``), and rank
     0 waited for it until torchrun killed it. A search gives each trial its DDP processes itself: ``trainer=ddp``
     in the one process that runs it."""
+    from trainlab.distributed.process_world import launched_processes
     from trainlab.sweep.stopped_sweep import is_search
 
-    if not is_search(config.hydra) or not {"RANK", "LOCAL_RANK", "SLURM_NTASKS"} & set(os.environ):
-        return  # (the launcher check below imports Lightning: only where a launcher may have started this process)
-    from trainlab.distributed.process_world import external_launcher
-
-    launcher = external_launcher()
-    if launcher in (None, "trainlab"):
+    if not is_search(config.hydra):
         return
-    processes = int(os.environ.get("SLURM_NTASKS" if launcher == "SLURM" else "WORLD_SIZE", "1"))
+    launcher, processes = launched_processes()
     if processes < 2:  # one process (a LOCAL_RANK without WORLD_SIZE says no more than that)
         return
-    # torchrun sets LOCAL_RANK too, which external_launcher names first (a launcher of one's own)
-    by = "torchrun" if "TORCHELASTIC_RUN_ID" in os.environ else {"SLURM": "SLURM"}.get(launcher, "a launcher")
+    by = started_by(launcher)
     raise ConfigError(
         f"a search (hydra/sweeper={config.hydra.runtime.choices.get('hydra/sweeper')}) runs in one process, and "
         f"{by} started {processes} train.py processes: each would run a search of its own; nothing was written. "
@@ -101,19 +96,16 @@ def check_launched_processes(trainer: DictConfig) -> None:
     """Raise :class:`ConfigError` where torchrun (or a ``LOCAL_RANK`` launcher) started another number of
     ``train.py`` processes (``WORLD_SIZE``) than ``trainer.devices × trainer.num_nodes`` trains in. Every process
     refuses alike, so none waits for another; SLURM's task count is checked by :func:`check_ddp_job`."""
-    if "WORLD_SIZE" not in os.environ or not {"RANK", "LOCAL_RANK"} & set(os.environ):
-        return  # (the launcher check below imports Lightning: only where a launcher may have started this process)
-    from trainlab.distributed.process_world import device_count, external_launcher
+    from trainlab.distributed.process_world import device_count, launched_processes
 
-    launcher = external_launcher()
-    if launcher in (None, "trainlab", "SLURM"):
+    launcher, started = launched_processes()
+    if launcher in (None, "SLURM") or "WORLD_SIZE" not in os.environ:
         return
-    started = int(os.environ["WORLD_SIZE"])
     devices, nodes = trainer.get("devices", 1), int(trainer.get("num_nodes", 1) or 1)
     processes = device_count(devices) * nodes
     if started == processes:
         return
-    by = "torchrun" if "TORCHELASTIC_RUN_ID" in os.environ else "a launcher"
+    by = started_by(launcher)
     what = ("each would train the whole run on its own, into one directory" if processes == 1 else
             f"Lightning's DDP trains in trainer.devices={devices} x trainer.num_nodes={nodes} = {processes}")
     fit = f"trainer=ddp trainer.devices={started // nodes}" if started % nodes == 0 else "trainer=ddp"
@@ -122,3 +114,10 @@ def check_launched_processes(trainer: DictConfig) -> None:
     other = "the command as one process (python train.py ..., without torchrun)" if processes == 1 else per_node
     raise ConfigError(f"{by} started {started} train.py processes (WORLD_SIZE={started}), and {what}; nothing was "
                       f"written. allowed: {fit}{nodes_kept}, or {other}")
+
+
+def started_by(launcher: str) -> str:
+    """Who started this process, as a refusal says it: ``torchrun`` (which sets ``LOCAL_RANK`` too, so that
+    :func:`~trainlab.distributed.process_world.external_launcher` names a launcher of one's own first), ``SLURM``,
+    or ``a launcher``."""
+    return "torchrun" if "TORCHELASTIC_RUN_ID" in os.environ else {"SLURM": "SLURM"}.get(launcher, "a launcher")

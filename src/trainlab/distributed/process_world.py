@@ -56,6 +56,19 @@ def external_launcher() -> str | None:
     return None
 
 
+def launched_processes() -> tuple[str | None, int]:
+    """The launcher outside trainlab that started this process as one of a job's ``train.py`` processes
+    (:func:`external_launcher`'s ``LOCAL_RANK``, ``torchrun`` or ``SLURM``) and how many it started (``WORLD_SIZE``,
+    ``SLURM_NTASKS``); ``(None, 1)`` for a process no such launcher started. Lightning (which
+    :func:`external_launcher` imports) is imported only where a launcher's variables are set."""
+    if not {"RANK", "LOCAL_RANK", "SLURM_NTASKS"} & set(os.environ):
+        return None, 1
+    launcher = external_launcher()
+    if launcher in (None, "trainlab"):
+        return None, 1
+    return launcher, int(os.environ.get("SLURM_NTASKS" if launcher == "SLURM" else "WORLD_SIZE", "1"))
+
+
 def shares_data_with_other_ranks(trainer: DictConfig) -> bool:
     """Whether this process is one of a job's several DDP processes that a launcher outside the job started
     (torchrun, SLURM, ``LOCAL_RANK``): such ranks fetch and check the job's data together, in the task, where rank

@@ -18,7 +18,6 @@ own), at the sweep's end or stop.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
@@ -32,14 +31,10 @@ _kept: list[DictConfig] = []
 def keep_sweep_record(config: DictConfig) -> None:
     """Keep the multirun's ``config`` (with its ``hydra`` node) where this process is rank 0 of a job that a launcher
     outside trainlab started as several processes; forget any earlier multirun's."""
-    from trainlab.distributed.process_world import external_launcher, process_rank
+    from trainlab.distributed.process_world import launched_processes, process_rank
 
     _kept.clear()
-    if not {"RANK", "LOCAL_RANK", "SLURM_NTASKS"} & set(os.environ):
-        return  # (external_launcher imports Lightning: only where a launcher may have started this process)
-    launcher = external_launcher()
-    processes = int(os.environ.get("SLURM_NTASKS" if launcher == "SLURM" else "WORLD_SIZE", "1"))
-    if launcher not in (None, "trainlab") and processes > 1 and process_rank() == 0:
+    if launched_processes()[1] > 1 and process_rank() == 0:
         _kept.append(config)
 
 
