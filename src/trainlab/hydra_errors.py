@@ -51,9 +51,8 @@ from hydra.errors import (
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
-from trainlab.config_keys import override_key
 from trainlab.errors import UserError, exit_for_user_error, exit_with_error_line
-from trainlab.group_options import option_lacks_key_message
+from trainlab.group_options import command_line_override, option_lacks_key_message
 from trainlab.option_source import chosen_in, misplaced_option_file
 from trainlab.output_locations import NAME_MAX, PATH_MAX
 from trainlab.override_separator import separator_advice
@@ -132,8 +131,8 @@ def typed_field_message(cause: BaseException | None) -> str | None:
     words = plugin_value_rule(cause.object_type, field.name) or words  # hydra.launcher.n_jobs: not 0 either
     if "minimum" in field.metadata:
         words += f" >= {field.metadata['minimum']}"
-    typed = [arg.partition("=")[2] for arg in sys.argv[1:] if "=" in arg and override_key(arg) == cause.full_key]
-    shown = typed[-1] if typed else "null" if cause.value is None else cause.value  # Hydra applies the last one
+    typed = command_line_override(str(cause.full_key))  # the last one: Hydra applies it
+    shown = typed.partition("=")[2] if typed else "null" if cause.value is None else cause.value
     return f"{cause.full_key}={shown} is invalid; allowed: {words}"
 
 
