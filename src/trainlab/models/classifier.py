@@ -226,11 +226,15 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Under DDP rank 0 resumes with the summed counters (:meth:`on_save_checkpoint`) and the other processes
-        from zero: the sum at the epoch's end counts every sample once. They zero theirs once training starts
-        (:meth:`on_train_start`), not here: Lightning restores the checkpoint before it wraps the module in DDP,
-        whose start copies rank 0's buffers - the counters too - into every process (zeroed here, a run resumed
-        mid-epoch counted the samples before the interrupt once per process in that epoch's ``train/acc``)."""
+        from zero: the sum at the epoch's end counts every sample once. Lightning restores the checkpoint before it
+        wraps the module in DDP, whose start copies rank 0's buffers into every process - the counters too - so
+        the other processes zero theirs again once training starts (:meth:`on_train_start`): a run resumed
+        mid-epoch had counted the samples before the interrupt once per process in that epoch's ``train/acc``."""
         if self._trainer is not None and self.trainer.world_size > 1 and self.trainer.global_rank > 0:
+            state = checkpoint["state_dict"]
+            for name in ("train_correct", "train_seen"):
+                if name in state:
+                    state[name] = torch.zeros_like(state[name])
             self._counters_from_rank_0 = True
 
     def _monitored_value(self) -> float:
