@@ -121,6 +121,8 @@ def test_the_launcher_says_which_jobs_stacked_and_why_the_others_ran_alone(sweep
     assert "#1 runs alone: trainer.accumulate_grad_batches" in log and "#3 runs alone" in log
     stack_log = (sweeps["stacked"] / summary(sweeps["stacked"])[2]["job"] / "train.log").read_text()
     assert "stack of 2 members" in stack_log  # each member's train.log holds the stack's log
+    alone_log = (sweeps["stacked"] / summary(sweeps["stacked"])[1]["job"] / "train.log").read_text()
+    assert "#1 runs alone: trainer.accumulate_grad_batches" in alone_log  # and a lone job's, why it ran alone
 
 
 @pytest.mark.slow  # with the module's two sweeps (~20 s, built once per test process) (make test-slow)

@@ -37,6 +37,7 @@ apply to stacked jobs (they share one process): the working directory stays wher
 
 # No ``from __future__ import annotations`` here: Hydra's plugin scan executes this module without registering it
 # in sys.modules, and dataclasses then cannot resolve string annotations.
+import functools
 import logging
 import os
 import signal
@@ -219,9 +220,7 @@ class StackedLauncher(Launcher):
             returns[index] = self._skip(jobs[index], skip)
         for position, stack in enumerate(stacks):
             if len(stack) == 1:
-                job = jobs[stack[0]]
-                log.info("\t#%d runs alone: %s", job.index, reasons.get(stack[0], NO_PARTNER))
-                returns[stack[0]] = self._run_alone(job)
+                returns[stack[0]] = self._run_alone(jobs[stack[0]], reasons.get(stack[0], NO_PARTNER))
             else:
                 stack_returns = self._run_stack([jobs[i] for i in stack], [members[i] for i in stack],
                                                 [members[i].job_name for i in stack if i in anew], notes.get(position))
@@ -292,9 +291,17 @@ class StackedLauncher(Launcher):
                          hydra_cfg=job.config, working_dir=os.getcwd(), task_name=job.config.hydra.job.name,
                          status=JobStatus.COMPLETED, _return_value=objective)
 
-    def _run_alone(self, job: PreparedJob) -> JobReturn:
+    def _run_alone(self, job: PreparedJob, reason: str) -> JobReturn:
+        """Run ``job`` as the basic launcher does; ``reason``, why it stacked with no other job, is said first in
+        the job's own log (its ``train.log`` as well as the console), as a stack's members find theirs."""
         log.info("\t#%d : %s", job.index, " ".join(override_lines(job.config.hydra.overrides.task)))
-        return run_job(hydra_context=self.hydra_context, task_function=self.task_function, config=job.config,
+
+        @functools.wraps(self.task_function)
+        def task_saying_why_alone(task_cfg: DictConfig) -> Any:
+            log.info("\t#%d runs alone: %s", job.index, reason)  # run_job has set the job's logging up
+            return self.task_function(task_cfg)
+
+        return run_job(hydra_context=self.hydra_context, task_function=task_saying_why_alone, config=job.config,
                        job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir")
 
     # ---- a stack ------------------------------------------------------------------------------------------------
