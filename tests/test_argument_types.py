@@ -121,6 +121,10 @@ def refusal(node: dict, key: str) -> str | None:
      "model.net.channels='abc' is invalid; allowed: an integer (own_typed.SmallCNN's channels: int)"),
     ({"_target_": "own_typed.kw_scaled", "other": "abc", "scale": "${.other}"}, "init",  # checked by its value
      "init.scale='abc' is invalid; allowed: a float (own_typed.kw_scaled's scale: float)"),
+    ({"_target_": "own_typed.scaled", "_partial_": True, "scale": [0.9]}, "init",  # a list is no float
+     "init.scale=[0.9] is invalid; allowed: a float (own_typed.scaled's scale: float)"),
+    ({"_target_": "own_typed.optional_scale", "gain": {"a": 1}}, "init",  # nor a mapping without _target_
+     "init.gain={a: 1} is invalid; allowed: an integer or null (own_typed.optional_scale's gain: Optional[int])"),
 ])
 def test_a_value_of_another_type_than_the_annotation_is_refused_naming_key_value_and_type(typed_module, node, key,
                                                                                           line):

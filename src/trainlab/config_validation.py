@@ -494,8 +494,10 @@ def check_argument_types(node: DictConfig, key: str) -> None:
     """The values of a ``_target_`` node whose parameters are annotated with a plain type
     (:func:`~trainlab.target_arguments.plain_annotations`) are of that type: ``init.scale='abc' is invalid; allowed:
     a float (my_init.my_init's scale: float)``. Before, the target raised deep inside, blamed on the whole node.
-    Left alone: values that are config nodes (built or checked on their own), missing (``???``) values, and
-    interpolations that do not resolve here (their own checks name them)."""
+    A list or a mapping is none of those types (``optimizer.beta=[0.9]`` raised ``'<=' not supported between
+    instances of 'float' and 'ListConfig'`` inside the class). Left alone: nodes with a ``_target_`` (built into
+    an object of their own, checked on their own), missing (``???``) values, and interpolations that do not resolve
+    here (their own checks name them)."""
     annotations = plain_annotations(str(node._target_))
     for name in node:
         if name in INSTANTIATION_KEYS or name not in annotations or OmegaConf.is_missing(node, name):
@@ -505,8 +507,13 @@ def check_argument_types(node: DictConfig, key: str) -> None:
         except Exception:  # noqa: BLE001 - an interpolation resolved only where it is used (${hydra:...}, ...)
             continue
         allowed, annotation = annotations[name]
-        if isinstance(value, DictConfig | ListConfig) or fits(value, allowed):
+        if (isinstance(value, DictConfig) and "_target_" in value) or fits(value, allowed):
             continue
+        if isinstance(value, DictConfig | ListConfig):
+            try:
+                value = OmegaConf.to_container(value, resolve=True)
+            except Exception:  # noqa: BLE001 - an interpolation inside resolved only where it is used
+                continue
         raise ConfigError(f"{key}.{name}={typed(value)} is invalid; allowed: {allowed_text(allowed)} "
                           f"({node._target_}'s {name}: {annotation})")
 
