@@ -44,6 +44,7 @@ from torchmetrics.classification import MulticlassAccuracy
 from trainlab.errors import ConfigError
 from trainlab.init.linear_layers import weight_layers
 from trainlab.models.hook_name_attribute import HookNameAsPlainAttribute
+from trainlab.models.initializer_call import initialise
 from trainlab.models.metric_dtype import metric_dtype, metrics_follow
 from trainlab.models.metric_names import EVAL_METRIC_NAMES
 from trainlab.models.weighted_mean import WeightedMean
@@ -96,13 +97,8 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         if weight_decay < 0:
             raise ValueError(f"model.weight_decay={weight_decay} must be >= 0")
         self.net = net
-        returned = init(self.net) if init is not None else None
-        if isinstance(returned, nn.Module) and returned is not self.net:  # a network built anew would be dropped
-            function = getattr(init, "func", init)
-            # the group at fault first: raised while the model is built, a TypeError was "model is invalid; ..."
-            raise ConfigError(f"init._target_={function.__module__}.{function.__qualname__} returned a value; an "
-                              "initializer writes the weights of the network it is given in place (under "
-                              "torch.no_grad()) and returns None: a module it returns is not used")
+        if init is not None:  # in place; a value returned or a parameter reshaped is refused (initializer_call.py)
+            initialise(init, self.net)
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self.scheduler_monitor = scheduler_monitor

@@ -1,0 +1,64 @@
+"""The classifier's call of its initializer (``init``), and what it refuses of one of one's own.
+
+An initializer is a function of the network that writes its parameters' values in place (under
+``torch.no_grad()``) and returns None: ``init(net)``. Three ways to get that wrong went unnoticed until a step, or
+never:
+
+* **a parameter of another shape or dtype** (``layer.weight.data = torch.randn(in_features, out_features)``, the
+  transpose; ``.data = weight.double()``): the first step failed with ``mat1 and mat2 shapes cannot be
+  multiplied`` or ``mat1 and mat2 must have the same dtype``, a traceback, after the run's files were written -
+  and a stacked sweep stopped at ``stack expects each tensor to be equal size``, its other members untrained;
+* **new values returned instead of written** (``return {name: torch.randn_like(p)}``): the run trained from the
+  network's own initialisation, recorded under the initializer's name, exit status 0;
+* a module returned (a network built anew): dropped the same way.
+
+:func:`initialise` refuses each in one line naming ``init._target_``, before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from trainlab.errors import ConfigError
+
+#: what an initializer is, said by each refusal
+IN_PLACE = ("an initializer writes the values of the network's parameters in place (under torch.no_grad(): "
+            "parameter.copy_(...), torch.nn.init.normal_(layer.weight)), keeping their shapes and dtypes, and "
+            "returns None")
+
+
+def initializer_name(init: Callable[..., Any]) -> str:
+    """``init._target_`` as the config names it: the function (or class) behind a ``_partial_``."""
+    function = getattr(init, "func", init)
+    return f"{getattr(function, '__module__', '?')}.{getattr(function, '__qualname__', type(function).__name__)}"
+
+
+def parameter_layout(net: nn.Module) -> dict[str, tuple[tuple[int, ...], torch.dtype, torch.device]]:
+    """``{name: (shape, dtype, device)}`` of each of ``net``'s parameters."""
+    return {name: (tuple(p.shape), p.dtype, p.device) for name, p in net.named_parameters()}
+
+
+def initialise(init: Callable[[nn.Module], Any], net: nn.Module) -> None:
+    """``init(net)``, then refuse (:class:`~trainlab.errors.ConfigError`) an initializer that returned anything
+    but None (or ``net`` itself), or changed a parameter's shape, dtype or device, or removed one."""
+    before = parameter_layout(net)
+    returned = init(net)
+    name = initializer_name(init)
+    if returned is not None and returned is not net:
+        # the group at fault first: raised while the model is built, a TypeError was "model is invalid; ..."
+        raise ConfigError(f"init._target_={name} returned a value ({type(returned).__name__}); {IN_PLACE}: what it "
+                          "returns is not used")
+    after = parameter_layout(net)
+    for parameter, (shape, dtype, device) in before.items():
+        if parameter not in after:
+            raise ConfigError(f"init._target_={name} removed the parameter model.net.{parameter}; {IN_PLACE}")
+        new_shape, new_dtype, new_device = after[parameter]
+        changes = [f"{what} from {old} to {new}" for what, old, new in (
+            ("shape", shape, new_shape), ("dtype", dtype, new_dtype), ("device", device, new_device)) if old != new]
+        if changes:
+            raise ConfigError(f"init._target_={name} changed model.net.{parameter}: its {', its '.join(changes)}; "
+                              f"{IN_PLACE}")
