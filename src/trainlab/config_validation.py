@@ -49,7 +49,7 @@ from trainlab.group_options import (
     option_lacks_key_message,
     settable_keys,
 )
-from trainlab.located_target import located_target
+from trainlab.located_target import locate, located_target
 from trainlab.models.metric_names import epoch_metric_names, natural_direction, validation_metric_names
 from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
 from trainlab.optimizer_requirements import (
@@ -454,11 +454,44 @@ def check_keys(node: Any, key: str) -> None:
             for name in unknown:
                 raise ConfigError(option_lacks_key_message(f"{key}.{name}", node)
                                   or unknown_key_message(f"{key}.{name}", node, allowed))
+        check_first_parameter_is_left_free(node, key)
         check_argument_types(node, key)
         check_required_keys(node, key)
     for name in node:
         if name != "_target_":
             check_keys(node.get(name), f"{key}.{name}")
+
+
+def check_first_parameter_is_left_free(node: DictConfig, key: str) -> None:
+    """A group trainlab calls (:data:`FACTORY_GROUPS`) with its own first argument - the network to an initializer,
+    the parameters to an optimizer, the optimizer to a schedule - has a ``_target_`` whose first parameter takes it:
+    not one the config sets (``def my_init(scale: float = 1.0)`` with ``scale: 2.0`` was ``init.scale=2.0 is
+    invalid; ... got multiple values for argument 'scale'``, blaming the value; an optimizer ``__init__(self, lr,
+    params)`` was told to add ``params: <value>`` to its yaml), nor one annotated with a plain type (without
+    ``scale`` in the yaml, the network was bound to ``scale`` and the run trained on, initialised by nothing)."""
+    from trainlab.config_instantiation import CALLER_PASSES
+
+    if key not in FACTORY_GROUPS or not node.get("_partial_") or "_args_" in node:
+        return
+    try:
+        first = first_argument(str(node._target_))
+    except Exception:  # noqa: BLE001 - no signature to read (a builtin): the constructor says what it takes
+        return
+    annotated = plain_annotations(str(node._target_)).get(first) if first is not None else None
+    if first is None or (first not in node and annotated is None):
+        return
+    passed = CALLER_PASSES[key]
+    how = f"which the config sets ({key}.{first})" if first in node else f"annotated {annotated[1]}"
+    name = str(node._target_).rpartition(".")[2]
+    signature = (f"__init__(self, {FIRST_PARAMETER[key]}, {first}, ...)" if isinstance(locate(str(node._target_)), type)
+                 else f"def {name}({FIRST_PARAMETER[key]}, {first}, ...)")
+    raise ConfigError(f"{key}._target_={node._target_}: trainlab calls it with {passed} as its first argument, and "
+                      f"its first parameter is {first}, {how}; allowed: a first parameter that takes {passed} "
+                      f"({signature}), the config's keys after it")
+
+
+#: the first parameter of each of :data:`FACTORY_GROUPS`' targets, as trainlab's own name it
+FIRST_PARAMETER = {"optimizer": "params", "init": "module", "scheduler": "optimizer"}
 
 
 def check_required_keys(node: DictConfig, key: str) -> None:
