@@ -219,3 +219,17 @@ class ModeSGD(BookOptimizer):
     def rule(param, grad, *, lr, mode, scale):
         step = grad.sign() if mode == "sign" else grad
         param.sub_(lr * (step if scale is None else scale * step))
+
+
+class ClosurelessSGD(Optimizer):
+    """p <- p - lr·g, with a ``step(self)`` that takes no closure (Lightning passes ``closure=``)."""
+
+    def __init__(self, params, lr=0.1):
+        super().__init__(params, {"lr": lr})
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.sub_(group["lr"] * p.grad)

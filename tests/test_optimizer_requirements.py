@@ -80,6 +80,21 @@ def test_an_optimizer_whose_step_needs_a_closure_is_refused_before_the_run(train
     assert not (tmp_path / "r").exists()  # before: a traceback at the first step, 'float() argument must be ...'
 
 
+@pytest.mark.parametrize("launcher", [[], ["-m", "hydra/launcher=stacked", "+optimizer.lr=0.1,0.05"]])
+def test_an_optimizer_whose_step_takes_no_closure_is_refused_alone_and_stacked(train_in_process, tmp_path, launcher):
+    """Lightning calls ``step(closure=...)``: alone it failed at the first step in a traceback, stacked it trained
+    (the stack calls ``step()`` itself) and each member failed when resumed alone."""
+    result = train_in_process("optimizer=null", "+optimizer._target_=own_optimizers.ClosurelessSGD",
+                              "+optimizer._partial_=true", *launcher,
+                              f"hydra.sweep.dir={tmp_path / 's'}" if launcher else f"hydra.run.dir={tmp_path / 'r'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: optimizer._target_=own_optimizers.ClosurelessSGD: its step() takes no closure argument, and "
+        "Lightning calls optimizer.step(closure=...) (the classifier's training step leaves the closure unused); "
+        "allowed: def step(self, closure=None), torch.optim.Optimizer's signature")
+    assert not (tmp_path / "r").exists() and not (tmp_path / "s").exists()
+
+
 @pytest.mark.parametrize("option", OPTIONS)
 def test_every_shipped_optimizer_steps_without_a_closure(make_cfg, option):
     from trainlab.optimizer_requirements import check_step_without_closure

@@ -3,6 +3,9 @@
 **A step without a closure.** The classifier runs forward, backward and ``optimizer.step()`` itself. An optimizer
 whose ``step`` requires a closure that evaluates the loss again (``torch.optim.LBFGS``'s line search) failed at the
 first step with ``float() argument must be ... not 'NoneType'``; :func:`check_step_without_closure` refuses it.
+So does it a ``step(self)`` that takes no ``closure`` at all: Lightning calls ``optimizer.step(closure=...)``, and
+such a class failed at the first step of a run (``got an unexpected keyword argument 'closure'``, a traceback)
+while a stacked sweep, which calls ``step()`` itself, trained it - and its members then failed when resumed alone.
 
 **The book's weight decay reaches the optimizer, and the optimizer applies it.** The classifier turns
 ``model.weight_decay`` (λ) into its parameter groups: ``weight_decay = λ`` for the Linear weights, ``0`` for biases
@@ -29,7 +32,8 @@ from trainlab.located_target import located_target
 
 
 def check_step_without_closure(cfg: DictConfig) -> None:
-    """Refuse an optimizer class whose ``step`` has a ``closure`` argument without a default (imports the class)."""
+    """Refuse an optimizer class whose ``step`` has a ``closure`` argument without a default, or none at all (no
+    ``**kwargs`` either) for Lightning's ``step(closure=...)`` (imports the class)."""
     import inspect
 
     from trainlab.located_target import locate  # not Hydra's get_class: it logs an ERROR line for a factory function
@@ -37,9 +41,15 @@ def check_step_without_closure(cfg: DictConfig) -> None:
     target = OmegaConf.select(cfg, "optimizer._target_", default=None)
     try:
         cls = locate(str(target))
-        closure = inspect.signature(cls.step).parameters.get("closure") if isinstance(cls, type) else None
+        parameters = inspect.signature(cls.step).parameters if isinstance(cls, type) else {}
     except Exception:  # noqa: BLE001 - an unknown class or step is reported where the run builds it
         return
+    closure = parameters.get("closure")
+    takes_any_keyword = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+    if parameters and closure is None and not takes_any_keyword:
+        raise ConfigError(f"optimizer._target_={target}: its step() takes no closure argument, and Lightning calls "
+                          "optimizer.step(closure=...) (the classifier's training step leaves the closure unused); "
+                          "allowed: def step(self, closure=None), torch.optim.Optimizer's signature")
     if closure is not None and closure.default is inspect.Parameter.empty:
         raise ConfigError(f"optimizer._target_={target}: its step needs a closure that evaluates the loss again (a "
                           "line search), which the classifier's training step - one forward, one backward, one "
