@@ -152,6 +152,25 @@ def test_activation_figures_and_table(tmp_path, capsys):
     assert "relu       he" in printed and "layer 5" in printed
 
 
+def test_an_activation_the_book_has_no_range_for_is_drawn_over_its_values():
+    """README's "Extending" adds ``"gelu": "GELU"`` to ACTIVATIONS: experiment C stopped at ``KeyError: 'gelu'``
+    with 12 of its figures written. One range for the row: the case's smallest to largest value."""
+    outputs = [torch.tensor([-0.2, 0.5]), torch.tensor([0.1, 3.0])]
+    assert activations.histogram_range("gelu", outputs) == (pytest.approx(-0.2), pytest.approx(3.0))
+    assert activations.histogram_range("tanh", outputs) == (-1.0, 1.0)  # the book's, whatever the values
+    assert activations.histogram_range("gelu", [torch.zeros(3)]) == (-1.0, 1.0)  # all alike: widened
+
+
+@pytest.mark.slow  # ~10 s on 2 cores (make test-slow; the default run stays ~4 min)
+def test_an_activation_added_to_the_choices_gets_its_row_of_figures(tmp_path, monkeypatch):
+    from trainlab.models import net_choices
+
+    monkeypatch.setitem(net_choices.ACTIVATIONS, "gelu", "GELU")
+    out = activations.main(["--out", str(tmp_path)])
+    assert {f"gelu_{init}.png" for init in ("std1", "std0.01", "xavier", "he")} <= {p.name for p in out.glob("*.png")}
+    assert len((out / "stats.csv").read_text().splitlines()) == 1 + 16 * 5
+
+
 def test_activations_refuse_an_out_below_a_file_in_one_error_line(tmp_path, capsys):
     a_file = tmp_path / "notes.txt"
     a_file.write_text("mine")

@@ -37,7 +37,19 @@ INITS = {  # the book's four weight scales, through the project's initializers
     "xavier": xavier_init,
     "he": he_init,
 }
+#: the book's histogram ranges; an activation added to ``ACTIVATIONS`` (README's "Extending") is drawn over the
+#: range of its values in the case's five layers, one range for the row (:func:`histogram_range`)
 HIST_RANGE = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, 1.0)}
+
+
+def histogram_range(activation: str, outputs: list[torch.Tensor]) -> tuple[float, float]:
+    """The book's range for ``activation`` (:data:`HIST_RANGE`), else the smallest and the largest value of
+    ``outputs`` (an empty range widened by one either side, as ``np.histogram`` widens it)."""
+    if activation in HIST_RANGE:
+        return HIST_RANGE[activation]
+    low = min(float(values.min()) for values in outputs)
+    high = max(float(values.max()) for values in outputs)
+    return (low, high) if high > low else (low - 1.0, high + 1.0)
 
 
 def layer_activations(activation: str, init: str, seed: int = 0) -> list[torch.Tensor]:
@@ -65,9 +77,10 @@ def all_cases(seed: int = 0) -> dict[tuple[str, str], list[torch.Tensor]]:
 
 
 def plot_case(ax_row, outputs: list[torch.Tensor], activation: str) -> None:
+    value_range = histogram_range(activation, outputs)
     for index, (ax, values) in enumerate(zip(ax_row, outputs, strict=True)):
         # one filled outline per histogram (ax.hist draws a patch per bin: 3,600 patches, most of the run's time)
-        counts, edges = np.histogram(values.flatten().numpy(), bins=BINS, range=HIST_RANGE[activation])
+        counts, edges = np.histogram(values.flatten().numpy(), bins=BINS, range=value_range)
         ax.stairs(counts, edges, fill=True, color="tab:blue")
         ax.set_title(f"layer {index + 1}", fontsize=8)
         ax.tick_params(labelsize=6)
