@@ -134,9 +134,11 @@ def open_storage(spec: str | None, sweep_dir: Path) -> StudyStorage:
         return StudyStorage(open_journal_file(path, KEY, spec, ALLOWED), f"{JOURNAL_PREFIX}{path}", in_sweep_dir=False,
                             created_file=None if existed else path)
     if "://" not in spec:  # a file name where a URL goes: optuna.journal, study.db
-        form = f"sqlite:///{spec}" if spec.endswith((".db", ".sqlite", ".sqlite3")) else f"{JOURNAL_PREFIX}{spec}"
-        raise ConfigError(f"{KEY}={spec} is no database URL (<dialect>://...) and no journal (journal:<file>); did you "
-                          f"mean hydra.sweeper.storage={form}? allowed: {ALLOWED}")
+        form = meant_storage(spec)
+        meant = f"; did you mean {KEY}={form}?" if form is not None else ";"
+        raise ConfigError(f"{KEY}={spec} is no database URL (<dialect>://...) and no journal (journal:<file>)"
+                          f"{meant} allowed: {ALLOWED}")
+    check_sqlite_names_a_file(spec)
     url, path = absolute_storage(spec), sqlite_file(spec)
     if path is not None and not path.parent.is_dir():
         raise ConfigError(f"{KEY}={spec}: no directory {path.parent} for the database file (SQLite does not make "
@@ -144,6 +146,46 @@ def open_storage(spec: str | None, sweep_dir: Path) -> StudyStorage:
     existed = path is not None and path.exists()
     return StudyStorage(open_rdb(url, spec), hide_password(url), in_sweep_dir=False,
                         created_file=path if path is not None and not existed else None)
+
+
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
+def meant_storage(spec: str) -> str | None:
+    """What a storage value without ``://`` most likely meant: ``sqlite:///study.db`` for a database file name,
+    ``sqlite:///<file>`` for ``sqlite:<file>`` (``sqlite:////tmp/x.db`` for ``sqlite:/tmp/x.db``), ``journal:<file>``
+    for a journal's file name or ``journal<file>``; None where a dialect is named without ``//``
+    (``postgresql:/host/db``): its host and database are not guessed."""
+    dialect, colon, rest = spec.partition(":")
+    if colon and dialect.replace("+", "").isalnum():  # <dialect>:<rest>, the // left out
+        return f"sqlite:///{rest}" if dialect == "sqlite" and rest else None
+    if spec.startswith("journal") and len(spec) > len("journal"):  # journal/tmp/j.log: the colon left out
+        return f"{JOURNAL_PREFIX}{spec[len('journal'):]}"
+    return f"sqlite:///{spec}" if spec.endswith(SQLITE_SUFFIXES) else f"{JOURNAL_PREFIX}{spec}"
+
+
+def check_sqlite_names_a_file(spec: str) -> None:
+    """Refuse an ``sqlite:`` URL that keeps the study in memory (``sqlite://``, ``sqlite:///:memory:``): it is gone
+    when the search's process ends, so the search could neither be continued (``resume_sweep=true`` was refused,
+    "no study in sqlite://", after the stopped search had printed it as the way to go on) nor read by
+    ``optuna-dashboard``; and one with a host (``sqlite://tmp/x.db``, two slashes), which SQLite takes for a
+    relative path under a directory named after the "host" (``/tmp/s42/search/s42/search``)."""
+    try:
+        url = make_url(spec)
+    except sqlalchemy.exc.ArgumentError:
+        return  # Optuna's own error names the URL
+    if url.get_backend_name() != "sqlite":
+        return
+    if not url.database or url.database == ":memory:" or "mode=memory" in spec:
+        raise ConfigError(f"{KEY}={spec} keeps the study in memory: it is lost when the search ends, so the search "
+                          "cannot be continued (resume_sweep=true) or looked at; allowed: a database file "
+                          "(sqlite:///study.db, sqlite:////abs/path/study.db), a journal (journal:<file>), or null "
+                          f"(<hydra.sweep.dir>/{DEFAULT_FILE})")
+    if url.host:
+        meant = f"sqlite:////{url.host}/{url.database}"
+        raise ConfigError(f"{KEY}={spec}: an sqlite URL takes no host ({url.host!r} here: two slashes); did you mean "
+                          f"{KEY}={meant}? allowed: sqlite:///<file> (relative to the current directory) or "
+                          "sqlite:////<absolute path> (four slashes)")
 
 
 def journal_path(spec: str) -> Path:

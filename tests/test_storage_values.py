@@ -1,0 +1,58 @@
+"""``hydra.sweeper.storage`` values that cannot hold a search's study are refused in one line, with the form that
+was most likely meant (trainlab/search/storage.py). Before: a value without ``//`` was taken for a file name
+(``sqlite:/tmp/x.db`` -> "did you mean sqlite:///sqlite:/tmp/x.db?"); ``sqlite://`` kept the study in memory, the
+search ran, and the continue line it printed was refused ("no study in sqlite://"); ``sqlite://tmp/x.db`` (two
+slashes) was read as host ``tmp``, the file looked for under ``s42/...`` of the current directory."""
+
+from __future__ import annotations
+
+import pytest
+
+from trainlab.errors import ConfigError
+from trainlab.search.storage import open_storage
+
+KEY = "hydra.sweeper.storage"
+
+
+@pytest.mark.parametrize("spec, meant", [
+    ("sqlite:/tmp/x.db", "sqlite:////tmp/x.db"),
+    ("sqlite:x.db", "sqlite:///x.db"),
+    ("journal/tmp/j.log", "journal:/tmp/j.log"),
+    ("study.db", "sqlite:///study.db"),
+    ("optuna.journal", "journal:optuna.journal"),
+])
+def test_a_storage_without_its_slashes_is_told_the_form_it_meant(tmp_path, spec, meant):
+    with pytest.raises(ConfigError) as refused:
+        open_storage(spec, tmp_path)
+    assert str(refused.value).startswith(f"{KEY}={spec} is no database URL (<dialect>://...) and no journal "
+                                         f"(journal:<file>); did you mean {KEY}={meant}? allowed: null")
+
+
+def test_a_dialect_without_slashes_is_refused_without_a_guess(tmp_path):
+    with pytest.raises(ConfigError) as refused:
+        open_storage("postgresql:/host/db", tmp_path)
+    assert str(refused.value).startswith(f"{KEY}=postgresql:/host/db is no database URL (<dialect>://...) and no "
+                                         "journal (journal:<file>); allowed: null")
+
+
+@pytest.mark.parametrize("spec", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_study_is_refused(tmp_path, spec):
+    with pytest.raises(ConfigError) as refused:
+        open_storage(spec, tmp_path)
+    assert str(refused.value) == (
+        f"{KEY}={spec} keeps the study in memory: it is lost when the search ends, so the search cannot be continued "
+        "(resume_sweep=true) or looked at; allowed: a database file (sqlite:///study.db, "
+        "sqlite:////abs/path/study.db), a journal (journal:<file>), or null (<hydra.sweep.dir>/optuna.journal)")
+
+
+def test_an_sqlite_url_with_a_host_is_told_the_four_slashes(tmp_path):
+    with pytest.raises(ConfigError) as refused:
+        open_storage("sqlite://tmp/s42/x.db", tmp_path)
+    assert str(refused.value).startswith(f"{KEY}=sqlite://tmp/s42/x.db: an sqlite URL takes no host ('tmp' here: two "
+                                         f"slashes); did you mean {KEY}=sqlite:////tmp/s42/x.db? allowed:")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_database_file_still_opens(tmp_path):
+    storage = open_storage(f"sqlite:///{tmp_path / 'study.db'}", tmp_path)
+    assert storage.created_file == tmp_path / "study.db"
