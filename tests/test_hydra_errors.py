@@ -504,6 +504,29 @@ def test_a_multirun_into_a_single_runs_directory_is_refused_and_leaves_the_run_a
         f"hydra.mode=RUN hydra.run.dir={run} with that run's overrides (its .hydra/overrides.yaml)")
     assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
 
+@pytest.mark.parametrize("command", [["-m", "optimizer=sgd,adam", "resume_sweep=true"],
+                                     ["hparams_search=random", "hydra.sweeper.n_trials=2"]], ids=["resume", "search"])
+def test_a_multirun_into_a_reports_directory_is_refused_and_leaves_the_report_as_it_was(train_in_process, tmp_path,
+                                                                                         command):
+    """``<sweep>/report``, tab-completed one name too far: the jobs, study and summary landed beside the report's
+    figures (exit status 0), and the sweep's report could not be written there again."""
+    from trainlab.report.output_dir import RECORD
+
+    report = tmp_path / "sweep" / "report"
+    report.mkdir(parents=True)
+    (report / RECORD).write_text(f'{{"sweep": "{tmp_path / "sweep"}", "files": {{"summary.md": "0"}}}}')
+    (report / "summary.md").write_text("# the report\n")
+    before = {p: p.read_bytes() for p in report.rglob("*") if p.is_file()}
+    result = train_in_process(*command, "debug=limit", f"hydra.sweep.dir={report}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"error: hydra.sweep.dir={report} is a report's directory (its {RECORD} records the report of "
+        f"{tmp_path / 'sweep'}), not a sweep's; a multirun would write its jobs, multirun.yaml and summary beside the "
+        f"report's files; nothing was written. allowed: a new hydra.sweep.dir, or hydra.sweep.dir={tmp_path / 'sweep'}"
+        " for the sweep it reports on (with resume_sweep=true to go on with it)")
+    assert {p: p.read_bytes() for p in report.rglob("*") if p.is_file()} == before
+
+
 @pytest.mark.parametrize("command", [["-m", "optimizer.lr=0.1,0.01", "trainer=gpu"],
                                      ["-m", "optimizer.lr=0.1,0.01", "trainer.accelerator=gpu"],
                                      ["hparams_search=random", "trainer=gpu"]])

@@ -144,10 +144,28 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoin
             "multirun would write its jobs, multirun.yaml, summary and HPARAMS experiment into that run; nothing was "
             "written. allowed: a new hydra.sweep.dir, or, to go on training that run, ckpt_path=last hydra.mode=RUN "
             f"{shell_override('hydra.run.dir', sweep_dir)} with that run's overrides (its .hydra/overrides.yaml)")
+    check_not_a_report_dir(sweep_dir)
     check_no_broken_job_links(sweep_dir)
     if not (resume_sweep or resuming_checkpoints):
         check_no_runs_in_jobs(sweep_dir)
     check_no_files_overwritten(sweep_dir, resumed=resume_sweep or resuming_checkpoints)
+
+
+def check_not_a_report_dir(sweep_dir: Path) -> None:
+    """Refuse a multirun into a report's directory (``<sweep>/report``, tab-completed one name too far): its jobs,
+    study and summary landed beside the report's figures, and the report of the sweep above could no longer be
+    written there (``it already holds events.out.tfevents....hparams (not recorded as a report's)``)."""
+    from trainlab.report.output_dir import RECORD, read_record
+
+    record = read_record(sweep_dir)
+    if record is None:
+        return
+    reported = Path(str(record["sweep"]))
+    raise RunDirInUseError(
+        f"hydra.sweep.dir={sweep_dir} is a report's directory (its {RECORD} records the report of {reported}), not a "
+        "sweep's; a multirun would write its jobs, multirun.yaml and summary beside the report's files; nothing was "
+        f"written. allowed: a new hydra.sweep.dir, or {shell_override('hydra.sweep.dir', reported)} for the sweep "
+        "it reports on (with resume_sweep=true to go on with it)")
 
 
 def check_no_broken_job_links(sweep_dir: Path) -> None:
