@@ -233,3 +233,12 @@ class ClosurelessSGD(Optimizer):
             for p in group["params"]:
                 if p.grad is not None:
                     p.sub_(group["lr"] * p.grad)
+
+
+class BetaSGD(torch.optim.SGD):
+    """SGD with a ``beta`` its ``__init__`` checks: in [0, 1)."""
+
+    def __init__(self, params, lr=0.1, beta: float = 0.9):
+        if not 0 <= beta < 1:
+            raise ValueError(f"beta={beta} must be in [0, 1)")
+        super().__init__(params, lr=lr)

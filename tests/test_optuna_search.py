@@ -1112,6 +1112,32 @@ def test_bad_search_settings_fail_in_one_line_before_any_trial(override, message
     assert not list(tmp_path.rglob("optuna.journal"))  # refused before the study's file is made
 
 
+@pytest.mark.parametrize("overrides, refusal", [
+    (["data.train_size=choice(400, 100000)"],
+     "(optimizer.lr=0.01 model.weight_decay=0.0001 data.train_size=100000): data.train_size=100000 + "
+     "data.val_size=100 do not fit the bundled training pool of 4500 images"),
+    (["trainer.max_epochs=tag(int, interval(0, 2))"],
+     "(optimizer.lr=1e-06 model.weight_decay=1e-08 trainer.max_epochs=0): optimized_metric='val/acc' is computed by "
+     "validation"),
+    (["optimizer=null", "+optimizer._target_=own_optimizers.BetaSGD", "+optimizer._partial_=true",
+      "+optimizer.lr=0.1", "+optimizer.beta=interval(0.5, 1.5)"],
+     "(model.weight_decay=0.0001 +optimizer.beta=1.5): optimizer.beta=1.5 is invalid; own_optimizers.BetaSGD raised "
+     "ValueError: beta=1.5 must be in [0, 1)"),
+])
+def test_a_trial_at_the_ends_of_the_space_that_its_checks_refuse_is_refused_before_the_study(
+        train_in_process, tmp_path, overrides, refusal):
+    """Found by the first trial that drew such a value, after the study was made: its trials were told
+    "interrupted", and the corrected command was refused for the study they left (``already holds the study
+    'hparams_random' with 2 trials``)."""
+    sweep = tmp_path / "sweep"
+    result = train_in_process("hparams_search=random", "hydra.sweeper.n_trials=2", "trainer.max_epochs=1",
+                              *overrides, f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"error: the search space reaches a trial its checks refuse {refusal}")
+    assert not sweep.exists() and "interrupted" not in result.stdout + result.stderr
+
+
 def test_a_search_value_hydra_cannot_evaluate_is_one_line_naming_the_override_and_the_allowed_forms(
         train_in_process, tmp_path):
     """``'optimizer.lr=interval(0.1)'`` gave Hydra's parse error ("cannot parse the override ...: Error parsing

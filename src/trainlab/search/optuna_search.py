@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import logging
 import os
 import sys
@@ -53,7 +54,8 @@ from hydra.core.utils import JobReturn, JobStatus
 from omegaconf import DictConfig, OmegaConf, open_dict
 from optuna.trial import TrialState
 
-from trainlab.errors import ConfigError
+from trainlab.config_keys import override_key
+from trainlab.errors import ConfigError, UserError
 from trainlab.job_view import job_view
 from trainlab.models.metric_names import natural_direction
 from trainlab.run_status import STATUS_FILE
@@ -222,6 +224,7 @@ class OptunaSearch:
         parse_n_jobs(n_jobs)  # refused here, before anything; its meaning depends on the sampler (batch_size)
         self.n_jobs = n_jobs
         self.batches: BatchSize | None = None
+        self.end_configs: list[tuple[list[str], DictConfig]] = []  # the trials at the space's ends (search_space)
         self.created_study = False  # whether this process created the study (open_study): it records the settings
         self.sweep_dir = Path(os.path.abspath(str(config.hydra.sweep.dir)))
         self.resume = bool(config.get("resume_sweep", False))
@@ -256,8 +259,10 @@ class OptunaSearch:
         # samples it, once the study exists
         from trainlab.config_validation import check_values
 
+        self.end_configs = []  # composed once: checked in full by check_trials_at_the_ends once the rest passed
         for overrides in space.composition_checks():
             job_config = self.config_loader.load_sweep_config(self.config, overrides)
+            self.end_configs.append((overrides, job_config))
             try:
                 check_values(job_config, keys=set(space.distributions))
             except ConfigError as error:
@@ -268,6 +273,36 @@ class OptunaSearch:
                              and float(d.low).is_integer() and float(d.high).is_integer()), "")
                 raise ConfigError(f"the search space reaches a value its key does not take: {error}{hint}") from None
         return space
+
+    def check_trials_at_the_ends(self, space: SearchSpace) -> None:
+        """Refuse a search one of whose trials at the ends of its ranges (and at each of its choices:
+        :meth:`~trainlab.search.search_space.SearchSpace.composition_checks`) would be refused by the checks a
+        trial's config gets - its keys against its classes (an optimizer of one's own that refuses ``beta=1.5``), a
+        budget that ends before the first validation, splits that do not fit the data where the trials train on this
+        machine - before the study exists. Found only by the first trial that drew such a value, they left a new
+        study of refused trials, told "interrupted", which the corrected command was then refused for (``already
+        holds the study ... with 2 trials``)."""
+        from trainlab.config_validation import validate_config
+        from trainlab.data.data_refusals import check_data_fits
+        from trainlab.objective_budget import check_objective_reached
+        from trainlab.preflight import LOCAL_LAUNCHERS
+
+        data_here = OmegaConf.select(self.config, "hydra.launcher._target_") in LOCAL_LAUNCHERS
+        data_checked: set[str] = set()
+        for overrides, job_config in self.end_configs:  # composed by search_space
+            try:
+                with job_view(job_config, str(self.sweep_dir / "trial")) as task:
+                    validate_config(task, machine=False, searched=space.distributions)
+                    check_objective_reached(task, may_be_null=False)  # the searched budget at its ends
+                    data = json.dumps(OmegaConf.to_container(task.data, resolve=True), sort_keys=True,
+                                      default=str) if data_here and isinstance(task.get("data"), DictConfig) else None
+                    if data is not None and data not in data_checked:
+                        check_data_fits(task)
+                        data_checked.add(data)
+            except UserError as error:  # a ConfigError, or the DataError of a damaged data file
+                keys = {override_key(key) for key in space.distributions}  # +optimizer.beta: optimizer.beta
+                searched = " ".join(line for line in overrides if override_key(line) in keys)
+                raise ConfigError(f"the search space reaches a trial its checks refuse ({searched}): {error}") from None
 
     def new_search_hint(self, storage: StudyStorage) -> str:
         """Where a search of another configuration goes: its own sweep dir (and, in a storage outside the sweep
@@ -449,6 +484,7 @@ class OptunaSearch:
             check_checkpoint_path(task.get("ckpt_path"), trial_config, self.sweep_dir / "trial")
             check_objective_reached(task, searched=space.distributions, may_be_null=False)  # budget < validation
         check_optimized_metric(trial_config, searched=space.distributions, may_be_null=False)
+        self.check_trials_at_the_ends(space)
         if self.storage_spec in (None, ""):
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
         # closed on every way out: an SQLite file in WAL mode is put back in the default mode (sqlite_wal)
