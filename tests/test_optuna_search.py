@@ -687,8 +687,8 @@ def test_another_samplers_study_in_the_sweep_dir_is_continued_by_its_option_and_
     (["optimized_metric=val/loss", "hydra.sweeper.direction=minimize", "objective_on_failure=1e9"], None),
     (["optimized_metric=val/loss", "hydra.sweeper.direction=minimize"],
      "objective_on_failure=0.0 in a search that minimizes val/loss: a diverged or failed trial returns 0.0, which "
-     "reads as the best value in summary.csv and ranking.csv (the study records it as failed); "
-     "objective_on_failure=1e9 reads as the worst"),
+     "reads as the best value in the objective column of summary.csv and ranking.csv (ranking.csv lists such trials "
+     "last; the study records them as failed); objective_on_failure=1e9 reads as the worst"),
     ([], None),
 ])
 def test_a_direction_against_the_metric_is_warned_of(tmp_path, caplog, overrides, warned):

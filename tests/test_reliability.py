@@ -547,7 +547,7 @@ def test_a_second_ctrl_c_while_workers_save_stops_the_command_at_once_in_one_lin
     # command kills it: the two processes race on one stderr) - the command's lines keep their order
     after = [text for text in stderr.split(line)[1].splitlines() if not text.startswith("SIGINT: stopped at step ")]
     if search:  # the trials its workers ran are closed first: none is left RUNNING (test_search_stopped_at_once.py)
-        assert after[0].startswith("closed the search's running trials: 0 interrupted, 1 interrupted "), stderr[-3000:]
+        assert after[0].startswith("closed the search's running trials: trials 0, 1 interrupted "), stderr[-3000:]
         storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(
             str(sweep_dir / "optuna.journal")))
         trials = optuna.load_study(study_name="hparams_tpe", storage=storage).get_trials()

@@ -43,7 +43,7 @@ def test_a_second_ctrl_c_in_a_search_closes_its_trials_and_says_how_to_continue(
     lines = run.stderr.strip().splitlines()
     assert lines[-1].startswith("Continue the search with: "), text[-3000:]
     assert lines[-1].endswith(f"resume_sweep=true hydra.sweep.dir={sweep_dir}")
-    assert lines[-3] == ("closed the search's running trials: 0 interrupted, 1 interrupted (interrupted trials do "
+    assert lines[-3] == ("closed the search's running trials: trials 0, 1 interrupted (interrupted trials do "
                          "not count: the search asks new trials in their place)"), text[-3000:]
     # then its results so far, written on the way out (test_search_stopped_at_once_leaves_its_results.py)
     assert lines[-2].startswith("the search's results so far (2 interrupted; no trial completed): "), text[-3000:]

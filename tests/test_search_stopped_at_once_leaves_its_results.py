@@ -38,8 +38,8 @@ def test_a_search_stopped_at_once_writes_the_results_of_its_finished_trials_as_a
     assert trial_states(sweep_dir) == [(0, "COMPLETE", "completed"), (1, "FAIL", "interrupted"),
                                        (2, "FAIL", "interrupted")], text[-3000:]
     lines = run.stderr.strip().splitlines()
-    assert lines[-3].startswith("closed the search's running trials: 0 completed, 1 interrupted, 2 interrupted "), \
-        text[-3000:]
+    assert lines[-3].startswith("closed the search's running trials: trial 0 completed; trials 1, 2 "
+                                "interrupted "), text[-3000:]
     results = yaml.safe_load((sweep_dir / "optimization_results.yaml").read_text())
     assert lines[-2] == (f"the search's results so far (1 completed, 2 interrupted; best: trial 0 with "
                          f"{results['best_value']}): {sweep_dir / 'optimization_results.yaml'}, "

@@ -175,7 +175,8 @@ def quiet_independent_sampling(spec: SamplerSpec, space: SearchSpace) -> Sampler
 def warn_of_a_direction_against_the_metric(metric: str | None, direction: str, on_failure: Any = None) -> None:
     """A loss maximised or an accuracy minimised is almost always a forgotten ``hydra.sweeper.direction``; and a
     minimising search whose failed trials return ``objective_on_failure=0.0`` shows them with the best value a loss
-    can take in ``summary.csv`` / ``ranking.csv`` (the study records them as failed all the same)."""
+    can take in the objective column of ``summary.csv`` / ``ranking.csv`` (the study records them as failed all the
+    same)."""
     leaf = (metric or "").rpartition("/")[2]
     wanted = natural_direction(metric)
     if wanted is not None and wanted != direction:
@@ -185,8 +186,9 @@ def warn_of_a_direction_against_the_metric(metric: str | None, direction: str, o
                     wanted, "lowest" if wanted == "minimize" else "highest")
     if direction == "minimize" and on_failure == 0:
         log.warning("objective_on_failure=0.0 in a search that minimizes %s: a diverged or failed trial returns 0.0, "
-                    "which reads as the best value in summary.csv and ranking.csv (the study records it as failed); "
-                    "objective_on_failure=1e9 reads as the worst", metric)
+                    "which reads as the best value in the objective column of summary.csv and ranking.csv (ranking.csv "
+                    "lists such trials last; the study records them as failed); objective_on_failure=1e9 reads as "
+                    "the worst", metric)
 
 
 def refuse_resuming_trials(ckpt_path: Any, callbacks: Any) -> None:

@@ -100,10 +100,12 @@ def close_trials_at_once(study: Study, trials: Iterable[tuple[int, int, Path]]) 
     """The search ends at once while ``trials`` - (storage id, number, job directory) of each - run: close the ones
     still ``RUNNING`` as a resume would (module docstring), and say so in one line. Called from a signal handler
     while the launcher runs the trials (the search holds no storage call there); printed, not logged."""
-    closed = []
+    closed: dict[str, list[int]] = {}  # label -> the trial numbers closed so, in order
     for trial_id, number, job_dir in trials:
         if not study._storage.get_trial(trial_id).state.is_finished():
-            closed.append(f"{number} {close_trial(study, trial_id, number, job_dir, ENDED_AT_ONCE)}")
+            closed.setdefault(close_trial(study, trial_id, number, job_dir, ENDED_AT_ONCE), []).append(number)
     if closed:
-        print(f"closed the search's running trials: {', '.join(closed)} (interrupted trials do not count: the "
-              "search asks new trials in their place)", file=sys.stderr, flush=True)
+        said = "; ".join(f"{'trials' if len(numbers) > 1 else 'trial'} {', '.join(map(str, numbers))} {label}"
+                         for label, numbers in closed.items())
+        print(f"closed the search's running trials: {said} (interrupted trials do not count: the search asks new "
+              "trials in their place)", file=sys.stderr, flush=True)
