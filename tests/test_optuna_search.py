@@ -1330,3 +1330,30 @@ def test_a_killed_trials_job_gets_the_interrupted_status_it_could_not_write(tmp_
     assert read_status(job)["status"] == "completed"
     record_killed_job(tmp_path / "3_never_started", 3)
     assert not (tmp_path / "3_never_started").exists()
+
+
+def test_a_study_name_close_to_one_the_shared_storage_holds_is_warned_of(train_in_process, tmp_path):
+    """A misspelt study name in a storage several sweeps share started a new study beside the one meant, without a
+    word (Optuna's default)."""
+    storage = f"sqlite:///{tmp_path / 'studies.db'}"
+    first = train_in_process("hparams_search=tpe", "hydra.sweeper.n_trials=1", *SMALL,
+                             f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path / 'a'}")
+    assert first.returncode == 0, first.stderr[-3000:]
+    typo = train_in_process("hparams_search=tpe", "hydra.sweeper.n_trials=1", *SMALL, "hydra.sweeper.study_name="
+                            "hparams_tpee", f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path / 'b'}")
+    assert typo.returncode == 0, typo.stderr[-3000:]
+    assert (f"hydra.sweeper.study_name=hparams_tpee: {storage} holds no such study, so a new one is created; did "
+            "you mean 'hparams_tpe', which it holds (hydra.sweeper.study_name=hparams_tpe)?") in typo.stdout
+
+
+def test_jobs_of_another_search_name_the_storage_and_study_its_results_record(train_in_process, tmp_path):
+    """The refusal said "the storage and study_name of the search that ran there" without naming them."""
+    sweep = tmp_path / "sweep"
+    first = train_in_process("hparams_search=tpe", "hydra.sweeper.n_trials=1", *SMALL, f"hydra.sweep.dir={sweep}")
+    assert first.returncode == 0, first.stderr[-3000:]
+    other = train_in_process("hparams_search=tpe", "hydra.sweeper.n_trials=2", *SMALL, "resume_sweep=true",
+                             f"hydra.sweeper.storage=sqlite:///{tmp_path / 'other.db'}", f"hydra.sweep.dir={sweep}")
+    assert other.returncode == 2
+    assert ("allowed: hydra.sweeper.storage=null hydra.sweeper.study_name=hparams_tpe, the search that ran there as "
+            "its optimization_results.yaml records it (resume_sweep=true continues it)") in other.stderr
+    assert not (tmp_path / "other.db").exists()

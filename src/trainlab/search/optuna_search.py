@@ -56,6 +56,7 @@ from optuna.trial import TrialState
 
 from trainlab.config_keys import override_key
 from trainlab.errors import ConfigError, UserError
+from trainlab.hydra_errors import closest
 from trainlab.job_view import job_view
 from trainlab.models.metric_names import natural_direction
 from trainlab.run_status import STATUS_FILE
@@ -189,6 +190,24 @@ def warn_of_a_direction_against_the_metric(metric: str | None, direction: str, o
                     "which reads as the best value in the objective column of summary.csv and ranking.csv (ranking.csv "
                     "lists such trials last; the study records them as failed); objective_on_failure=1e9 reads as "
                     "the worst", metric)
+
+
+def recorded_search_settings(sweep_dir: Path) -> str:
+    """The storage and study of the search that ran in ``sweep_dir`` as its ``optimization_results.yaml`` records
+    them (``hydra.sweeper.storage=null hydra.sweeper.study_name=hparams_tpe, as ... records them``: null for a
+    study file in the sweep dir itself, which the default storage finds); without that record, the words alone."""
+    import yaml
+
+    try:
+        recorded = yaml.safe_load((sweep_dir / RESULTS_FILE).read_text(encoding="utf-8"))
+        name, storage = recorded["study_name"], recorded["storage"]
+    except (OSError, yaml.YAMLError, TypeError, KeyError):
+        return "the storage and study_name of the search that ran there"
+    if not isinstance(name, str) or not isinstance(storage, str):
+        return "the storage and study_name of the search that ran there"
+    spec = "null" if Path(storage).parent == sweep_dir else storage
+    return (f"hydra.sweeper.storage={spec} hydra.sweeper.study_name={name}, the search that ran there as its "
+            f"{RESULTS_FILE} records it")
 
 
 def refuse_resuming_trials(ckpt_path: Any, callbacks: Any) -> None:
@@ -345,7 +364,13 @@ class OptunaSearch:
                    sampler_used: dict[str, Any]) -> optuna.Study:
         """Load or create the study (refused where it would mix with another one's jobs); ``sampler_used``: the
         record of the sampler (:mod:`trainlab.search.study_sampler`)."""
-        exists = self.study_name in optuna.study.get_all_study_names(storage.storage)
+        names = optuna.study.get_all_study_names(storage.storage)
+        exists = self.study_name in names
+        if not exists and not storage.in_sweep_dir and (close := closest(self.study_name, names)) is not None:
+            # a shared storage: a misspelt study name starts a new study beside the one meant, without a word
+            self.warnings.append(f"hydra.sweeper.study_name={self.study_name}: {storage.description} holds no such "
+                                 f"study, so a new one is created; did you mean {close!r}, which it holds "
+                                 f"(hydra.sweeper.study_name={close})?")
         if not exists and (other := self.other_study_here(storage)) is not None:
             raise ConfigError(
                 f"hydra.sweep.dir={self.sweep_dir} holds the study {other.study_name!r} ({other.n_trials} trials, "
@@ -362,8 +387,8 @@ class OptunaSearch:
                 f"hydra.sweep.dir={self.sweep_dir} holds {len(jobs)} job{'s' if len(jobs) > 1 else ''} of another "
                 f"sweep ({jobs[0].relative_to(self.sweep_dir).as_posix()}, ...) but no study {self.study_name!r} in "
                 f"{storage.description}: this search's trials would land beside them and share their summary.csv; "
-                "nothing was changed. allowed: the storage and study_name of the search that ran there "
-                "(resume_sweep=true continues it), or a new hydra.sweep.dir for this search")
+                f"nothing was changed. allowed: {recorded_search_settings(self.sweep_dir)} (resume_sweep=true "
+                "continues it), or a new hydra.sweep.dir for this search")
         if exists:  # loaded, not re-created: a journal would log a (refused) creation each time
             study = optuna.load_study(storage=storage.storage, study_name=self.study_name, sampler=sampler)
         else:
