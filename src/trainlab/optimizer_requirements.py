@@ -102,7 +102,26 @@ def check_optimizer_key(cfg: DictConfig) -> None:
     (``model.weight_decay``) replaces it."""
     value = OmegaConf.select(cfg, REPLACED_KEY, default=None)
     if refused_weight_decay(value):
-        raise ConfigError(replaced_key_message(REPLACED_KEY, value))
+        message = replaced_key_message(REPLACED_KEY, value)
+        file = option_file_setting(cfg, "weight_decay", value)
+        if file is not None:  # a key of the option's yaml, which the command line never named
+            message = message.replace(f" with {REPLACED_KEY} unset or 0", f" with weight_decay removed from {file}")
+        raise ConfigError(message)
+
+
+def option_file_setting(cfg: DictConfig, name: str, value: object) -> str | None:
+    """The yaml of the chosen ``optimizer`` option where it sets ``name`` to ``value`` (None where it does not, or
+    the option is not known)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from trainlab.group_options import chosen_option, group_options, option_file
+
+    options = group_options("optimizer")
+    option = (OmegaConf.select(HydraConfig.get(), "runtime.choices.optimizer", default=None)
+              if HydraConfig.initialized() else chosen_option(cfg.optimizer, options))
+    if option not in options or options[option].get(name) != value:
+        return None
+    return option_file("optimizer", str(option))
 
 
 #: errors of an optimizer's own code (a rule's signature, a method not written): refused before the run. Others - a
