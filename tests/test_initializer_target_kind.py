@@ -70,3 +70,32 @@ def test_a_torch_tensor_initializer_as_init_says_an_initializer_receives_the_who
         "whole network (the classifier calls init(net)); allowed: a function of the network that applies it to each "
         f"layer's weight ({EXAMPLE}), or init=<option> (default, glorot, he, normal, sgd_opt, xavier, zeros)")
     assert not run.exists()
+
+
+@pytest.mark.parametrize("folder, yaml_text, choice, line", [
+    ("scheduler", "_target_: trainlab.optim.momentum.Momentum\n_partial_: true\nlr: 0.01\nmomentum: 0.9\n",
+     "scheduler=mom",
+     "error: scheduler._target_=trainlab.optim.momentum.Momentum is an optimizer (a torch.optim.Optimizer subclass), "
+     "not a learning-rate schedule; allowed: move {conf}/scheduler/mom.yaml to {conf}/optimizer/mom.yaml and choose "
+     "it with optimizer=mom, and as scheduler a torch.optim.lr_scheduler class (conf/scheduler/)"),
+    ("optimizer", "_target_: torch.optim.lr_scheduler.StepLR\n_partial_: true\nstep_size: 2\n", "optimizer=steps",
+     "error: optimizer._target_=torch.optim.lr_scheduler.StepLR is a learning-rate schedule (a torch.optim.lr_scheduler"
+     " class), not an optimizer; allowed: move {conf}/optimizer/steps.yaml to {conf}/scheduler/steps.yaml and choose "
+     "it with scheduler=steps, and as optimizer a torch.optim.Optimizer subclass (conf/optimizer/)"),
+    ("init", "_target_: torch.optim.lr_scheduler.StepLR\n_partial_: true\nstep_size: 2\n", "init=steps",
+     "error: init._target_=torch.optim.lr_scheduler.StepLR is a learning-rate schedule (a torch.optim.lr_scheduler "
+     "class), not an initializer; allowed: move {conf}/init/steps.yaml to {conf}/scheduler/steps.yaml and choose it "
+     f"with scheduler=steps, and as init a function that takes the network and writes its weights in place "
+     f"({EXAMPLE})"),
+])
+def test_a_yaml_in_another_groups_folder_says_where_to_move_it(train_in_process, tmp_path, folder, yaml_text, choice,
+                                                               line):
+    """An optimizer's yaml in conf/scheduler/ was ``scheduler is invalid; ... raised TypeError: 'SGD' object is not
+    iterable``; a schedule's in conf/optimizer/ was told it is no optimizer, not where it goes."""
+    conf = tmp_path / "my_conf"
+    (conf / folder).mkdir(parents=True)
+    (conf / folder / f"{choice.split('=')[1]}.yaml").write_text(yaml_text)
+    result = train_in_process("--config-dir", str(conf), choice, "debug=limit", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == line.format(conf=conf)
+    assert not (tmp_path / "run").exists()

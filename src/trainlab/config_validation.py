@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Collection
-from pathlib import Path
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
@@ -50,6 +49,7 @@ from trainlab.group_options import (
     settable_keys,
 )
 from trainlab.located_target import locate, located_target
+from trainlab.misplaced_options import INIT_EXAMPLE, check_options_in_their_groups
 from trainlab.models.metric_names import epoch_metric_names, natural_direction, validation_metric_names
 from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
 from trainlab.optimizer_requirements import (
@@ -594,35 +594,15 @@ def check_groups_name_a_class(cfg: DictConfig) -> None:
                               f"_partial_ removed from {key} (only {', '.join(FACTORY_GROUPS)} are partials)")
 
 
-#: where an initializer of one's own is shown: the function of the network and its yaml
-INIT_EXAMPLE = "README's Extending example, like conf/init/he.yaml with trainlab/init/he.py"
-
-
 def check_init_target(cfg: DictConfig, classifier: bool) -> None:
     """``init._target_`` names an initializer, which the classifier calls with the whole network (``init(net)``):
-    an optimizer class there (its yaml put in conf/init/) was ``init is invalid; ... Lion raised TypeError: optimizer
-    can only optimize Tensors``, and one of ``torch.nn.init``'s functions, which initialise one tensor, was ``init is
-    invalid; torch.nn.init.kaiming_normal_ raised AttributeError: 'MLP' object has no attribute 'shape'`` - neither
-    said what an initializer is. (A model of one's own may call ``init`` as it likes: only the optimizer is refused
-    for it.) A target that does not import is left to the check of the keys."""
+    one of ``torch.nn.init``'s functions, which initialise one tensor, was ``init is invalid;
+    torch.nn.init.kaiming_normal_ raised AttributeError: 'MLP' object has no attribute 'shape'`` - it did not say what
+    an initializer is (an optimizer class there: :mod:`trainlab.misplaced_options`). A model of one's own may call
+    ``init`` as it likes. A target that does not import is left to the check of the keys."""
     target, located = located_target(cfg, "init")
     if located is None:
         return
-    import torch
-
-    if isinstance(located, type) and issubclass(located, torch.optim.Optimizer):
-        option = OmegaConf.select(HydraConfig.get(), "runtime.choices.init", default=None) \
-            if HydraConfig.initialized() else chosen_option(cfg.init, group_options("init"))
-        options = group_options("init")
-        if option in options and options[option].get("_target_") == target:  # the yaml names it, not an override
-            file = Path(option_file("init", str(option)))
-            move = (f"move {file} to {file.parent.parent / 'optimizer' / file.name} and choose it with "
-                    f"optimizer={option}")
-        else:
-            move = f"optimizer._target_={target} (a yaml of conf/optimizer/)"
-        raise ConfigError(f"init._target_={target} is an optimizer (a torch.optim.Optimizer subclass), not an "
-                          f"initializer; allowed: {move}, and as init a function that takes the network and writes "
-                          f"its weights in place ({INIT_EXAMPLE})")
     if classifier and getattr(located, "__module__", None) == "torch.nn.init":
         options = ", ".join(sorted(name for name, option in group_options("init").items()
                                    if option.get("_target_") != target))
@@ -944,6 +924,8 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
     check_monitor_directions(cfg, searched)
     if OmegaConf.select(cfg, "model._target_") == CLASSIFIER:  # its parameter groups carry model.weight_decay
         check_optimizer_key(cfg)
+    if keys:  # an optimizer's yaml in conf/scheduler/ or conf/init/, a schedule's in conf/optimizer/
+        check_options_in_their_groups(cfg)
     if keys and OmegaConf.select(cfg, "model._target_") == CLASSIFIER:  # no optimizer: its arguments are not asked
         check_optimizer_target_class(cfg)
     if keys:

@@ -1,0 +1,73 @@
+"""An optimizer or a learning-rate schedule chosen in another group than its own (its yaml put in the wrong folder
+of ``conf/``, or a ``_target_`` set on the wrong key), told where it belongs.
+
+The three groups trainlab calls with an object of its own (``optimizer`` with the parameters, ``scheduler`` with the
+optimizer, ``init`` with the network) each build one kind of thing. A class of another group's kind there failed as
+it was called: an optimizer's yaml in ``conf/scheduler/`` was ``scheduler is invalid; ...SignMomentum raised
+TypeError: 'SGD' object is not iterable``, and in ``conf/init/`` ``... optimizer can only optimize Tensors``; a
+schedule's yaml in ``conf/optimizer/`` was told it is no optimizer without a word of where it goes.
+:func:`check_options_in_their_groups` refuses each in one line that says what the class is and, for an option's
+yaml, the folder to move it to and the choice that then selects it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from trainlab.errors import ConfigError
+from trainlab.group_options import chosen_option, group_options, option_file
+from trainlab.located_target import located_target
+
+#: where an initializer of one's own is shown: the function of the network and its yaml
+INIT_EXAMPLE = "README's Extending example, like conf/init/he.yaml with trainlab/init/he.py"
+#: what each group builds, and what it takes instead of a class of another group's kind
+GROUP_BUILDS = {
+    "optimizer": ("an optimizer", "as optimizer a torch.optim.Optimizer subclass (conf/optimizer/)"),
+    "scheduler": ("a learning-rate schedule", "as scheduler a torch.optim.lr_scheduler class (conf/scheduler/)"),
+    "init": ("an initializer", f"as init a function that takes the network and writes its weights in place "
+                               f"({INIT_EXAMPLE})"),
+}
+#: how a refusal names a class of each kind
+KIND_NAMES = {"optimizer": "an optimizer (a torch.optim.Optimizer subclass)",
+              "scheduler": "a learning-rate schedule (a torch.optim.lr_scheduler class)"}
+
+
+def class_kind(located: object) -> str | None:
+    """``optimizer`` for a :class:`torch.optim.Optimizer` subclass, ``scheduler`` for a learning-rate schedule
+    class, else None (a function, any other class: its own group's checks say what is wrong with it)."""
+    if not isinstance(located, type):
+        return None
+    import torch
+
+    if issubclass(located, torch.optim.Optimizer):
+        return "optimizer"
+    if issubclass(located, torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau):
+        return "scheduler"
+    return None
+
+
+def check_options_in_their_groups(cfg: DictConfig) -> None:
+    """Refuse an ``optimizer``, ``scheduler`` or ``init`` whose ``_target_`` is a class of another of these groups'
+    kind (see the module docstring). A target that does not import is left to the check of the keys."""
+    for group in GROUP_BUILDS:
+        target, located = located_target(cfg, group)
+        kind = class_kind(located)
+        if kind is None or kind == group:
+            continue
+        raise ConfigError(f"{group}._target_={target} is {KIND_NAMES[kind]}, not {GROUP_BUILDS[group][0]}; allowed: "
+                          f"{where_it_goes(cfg, group, kind, str(target))}, and {GROUP_BUILDS[group][1]}")
+
+
+def where_it_goes(cfg: DictConfig, group: str, kind: str, target: str) -> str:
+    """The move of the option's yaml into ``conf/<kind>/`` and the choice that selects it there, where the chosen
+    option's yaml names ``target``; else (a ``_target_`` set on the command line) the key to set it on."""
+    option = OmegaConf.select(HydraConfig.get(), f"runtime.choices.{group}", default=None) \
+        if HydraConfig.initialized() else chosen_option(cfg[group], group_options(group))
+    options = group_options(group)
+    if option in options and options[option].get("_target_") == target:  # the yaml names it, not an override
+        file = Path(option_file(group, str(option)))
+        return f"move {file} to {file.parent.parent / kind / file.name} and choose it with {kind}={option}"
+    return f"{kind}._target_={target} (a yaml of conf/{kind}/)"
