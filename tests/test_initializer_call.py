@@ -13,10 +13,9 @@ import textwrap
 
 import pytest
 import torch
-from omegaconf import OmegaConf
+from test_argument_types import refusal  # check_keys' refusal of {key: node}, None where it passes
 from torch import nn
 
-from trainlab.config_validation import check_keys
 from trainlab.errors import ConfigError
 from trainlab.models.initializer_call import initialise
 
@@ -91,15 +90,6 @@ def own_module(tmp_path, monkeypatch):
     (tmp_path / "own_first.py").write_text(textwrap.dedent(OWN))
     monkeypatch.syspath_prepend(str(tmp_path))
     return "own_first"
-
-
-def refusal(node: dict, key: str) -> str | None:
-    cfg = OmegaConf.create({key: node})
-    try:
-        check_keys(cfg[key], key)
-    except ConfigError as error:
-        return str(error)
-    return None
 
 
 @pytest.mark.parametrize("node, key, line", [
