@@ -137,12 +137,15 @@ def test_legitimate_optimizers_of_ones_own_pass_the_checks(make_cfg, caplog, tar
     assert "Error getting class" not in caplog.text
 
 
-def test_a_weight_decay_set_in_an_optimizers_yaml_is_refused_naming_that_yaml(train_in_process, tmp_path):
-    """The refusal said ``optimizer.weight_decay unset or 0``, a key the user never typed: the yaml set it."""
+@pytest.mark.parametrize("written, extra", [("0.01", []), ("${model.weight_decay}", ["model.weight_decay=0.01"])])
+def test_a_weight_decay_set_in_an_optimizers_yaml_is_refused_naming_that_yaml(train_in_process, tmp_path, written,
+                                                                              extra):
+    """The refusal said ``optimizer.weight_decay unset or 0``, a key the user never typed: the yaml set it (an
+    interpolation there must not stop the check: read unresolved, it is the yaml's)."""
     (tmp_path / "conf" / "optimizer").mkdir(parents=True)
     yaml_file = tmp_path / "conf" / "optimizer" / "wd_sgd.yaml"
-    yaml_file.write_text("_target_: torch.optim.SGD\n_partial_: true\nlr: 0.1\nweight_decay: 0.01\n")
-    result = train_in_process("--config-dir", str(tmp_path / "conf"), "optimizer=wd_sgd",
+    yaml_file.write_text(f"_target_: torch.optim.SGD\n_partial_: true\nlr: 0.1\nweight_decay: {written}\n")
+    result = train_in_process("--config-dir", str(tmp_path / "conf"), "optimizer=wd_sgd", *extra,
                               f"hydra.run.dir={tmp_path / 'r'}")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].endswith(

@@ -3,7 +3,7 @@
 **A step without a closure.** The classifier runs forward, backward and ``optimizer.step()`` itself. An optimizer
 whose ``step`` requires a closure that evaluates the loss again (``torch.optim.LBFGS``'s line search) failed at the
 first step with ``float() argument must be ... not 'NoneType'``; :func:`check_step_without_closure` refuses it.
-So does it a ``step(self)`` that takes no ``closure`` at all: Lightning calls ``optimizer.step(closure=...)``, and
+So is a ``step(self)`` that takes no ``closure`` at all: Lightning calls ``optimizer.step(closure=...)``, and
 such a class failed at the first step of a run (``got an unexpected keyword argument 'closure'``, a traceback)
 while a stacked sweep, which calls ``step()`` itself, trained it - and its members then failed when resumed alone.
 
@@ -103,15 +103,16 @@ def check_optimizer_key(cfg: DictConfig) -> None:
     value = OmegaConf.select(cfg, REPLACED_KEY, default=None)
     if refused_weight_decay(value):
         message = replaced_key_message(REPLACED_KEY, value)
-        file = option_file_setting(cfg, "weight_decay", value)
-        if file is not None:  # a key of the option's yaml, which the command line never named
+        file = option_file_setting(cfg, "weight_decay")
+        if file is not None:  # a key of the option's yaml, which the command line may never have named
             message = message.replace(f" with {REPLACED_KEY} unset or 0", f" with weight_decay removed from {file}")
         raise ConfigError(message)
 
 
-def option_file_setting(cfg: DictConfig, name: str, value: object) -> str | None:
-    """The yaml of the chosen ``optimizer`` option where it sets ``name`` to ``value`` (None where it does not, or
-    the option is not known)."""
+def option_file_setting(cfg: DictConfig, name: str) -> str | None:
+    """The yaml of the chosen ``optimizer`` option where it sets ``name`` to a refused weight decay
+    (:func:`refused_weight_decay`) or to an interpolation (``${model.weight_decay}``); None where it does not, or
+    the option is not known."""
     from hydra.core.hydra_config import HydraConfig
 
     from trainlab.group_options import chosen_option, group_options, option_file
@@ -119,7 +120,10 @@ def option_file_setting(cfg: DictConfig, name: str, value: object) -> str | None
     options = group_options("optimizer")
     option = (OmegaConf.select(HydraConfig.get(), "runtime.choices.optimizer", default=None)
               if HydraConfig.initialized() else chosen_option(cfg.optimizer, options))
-    if option not in options or options[option].get(name) != value:
+    if option not in options:
+        return None
+    written = OmegaConf.to_container(options[option], resolve=False).get(name)  # as the yaml has it, unresolved
+    if not (refused_weight_decay(written) or (isinstance(written, str) and "${" in written)):
         return None
     return option_file("optimizer", str(option))
 
