@@ -20,6 +20,9 @@ KEY = "hydra.sweeper.storage"
     ("journal/tmp/j.log", "journal:/tmp/j.log"),
     ("study.db", "sqlite:///study.db"),
     ("optuna.journal", "journal:optuna.journal"),
+    ("journal.log", "journal:journal.log"),  # a file named journal..., not journal: without its colon
+    ("journals/optuna.journal", "journal:journals/optuna.journal"),
+    ("journal.db", "sqlite:///journal.db"),
 ])
 def test_a_storage_without_its_slashes_is_told_the_form_it_meant(tmp_path, spec, meant):
     with pytest.raises(ConfigError) as refused:

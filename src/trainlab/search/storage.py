@@ -154,12 +154,12 @@ SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 def meant_storage(spec: str) -> str | None:
     """What a storage value without ``://`` most likely meant: ``sqlite:///study.db`` for a database file name,
     ``sqlite:///<file>`` for ``sqlite:<file>`` (``sqlite:////tmp/x.db`` for ``sqlite:/tmp/x.db``), ``journal:<file>``
-    for a journal's file name or ``journal<file>``; None where a dialect is named without ``//``
+    for a journal's file name or ``journal/<path>``; None where a dialect is named without ``//``
     (``postgresql:/host/db``): its host and database are not guessed."""
     dialect, colon, rest = spec.partition(":")
     if colon and dialect.replace("+", "").isalnum():  # <dialect>:<rest>, the // left out
         return f"sqlite:///{rest}" if dialect == "sqlite" and rest else None
-    if spec.startswith("journal") and len(spec) > len("journal"):  # journal/tmp/j.log: the colon left out
+    if spec.startswith("journal/"):  # journal/tmp/j.log: the colon left out (journal.log is a file's name)
         return f"{JOURNAL_PREFIX}{spec[len('journal'):]}"
     return f"sqlite:///{spec}" if spec.endswith(SQLITE_SUFFIXES) else f"{JOURNAL_PREFIX}{spec}"
 
