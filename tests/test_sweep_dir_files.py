@@ -129,3 +129,25 @@ def test_the_hparams_experiment_file_is_named_once_and_its_check_stays_light():
                                "print(sorted({m.split('.')[0] for m in sys.modules} & {'tensorboard', 'torch'}))"],
                               capture_output=True, text=True, check=True)
     assert imported.stdout.strip() == "[]"
+
+
+def test_a_report_written_into_its_own_sweep_does_not_make_it_a_reports_directory(tmp_path):
+    """``trainlab report <sweep> --out <sweep>`` records the sweep itself: finishing that sweep was refused as a
+    multirun into "a report's directory", with the same directory offered as the way out."""
+    from trainlab.report.output_dir import RECORD
+
+    (tmp_path / "multirun.yaml").write_text("hydra: {}\n")
+    (tmp_path / RECORD).write_text(f'{{"sweep": "{tmp_path}", "files": {{"summary.md": "0"}}}}')
+    check_sweep_dir_free(tmp_path, resume_sweep=True, resuming_checkpoints=False)  # raises if refused
+
+
+def test_an_unreadable_report_record_is_refused_in_a_multiruns_words(tmp_path):
+    from trainlab.report.output_dir import RECORD
+
+    (tmp_path / RECORD).write_text("{not json")
+    with pytest.raises(RunDirInUseError) as refused:
+        check_sweep_dir_free(tmp_path, resume_sweep=False, resuming_checkpoints=False)
+    assert str(refused.value).startswith(f"hydra.sweep.dir={tmp_path} holds a report's record that cannot be read "
+                                         f"({tmp_path / RECORD}: ")
+    assert str(refused.value).endswith("so it is taken for a report's directory; nothing was written. allowed: a new "
+                                       "hydra.sweep.dir")

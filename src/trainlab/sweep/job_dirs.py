@@ -154,13 +154,22 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoin
 def check_not_a_report_dir(sweep_dir: Path) -> None:
     """Refuse a multirun into a report's directory (``<sweep>/report``, tab-completed one name too far): its jobs,
     study and summary landed beside the report's figures, and the report of the sweep above could no longer be
-    written there (``it already holds events.out.tfevents....hparams (not recorded as a report's)``)."""
+    written there (``it already holds events.out.tfevents....hparams (not recorded as a report's)``). A report
+    written into its own sweep (``--out <sweep>``) records that sweep: the sweep goes on there."""
     from trainlab.report.output_dir import RECORD, read_record
 
-    record = read_record(sweep_dir)
+    try:
+        record = read_record(sweep_dir)
+    except RunDirInUseError as error:  # its advice is the report's (--out DIR): a multirun's instead
+        raise RunDirInUseError(
+            f"hydra.sweep.dir={sweep_dir} holds a report's record that cannot be read ({sweep_dir / RECORD}: "
+            f"{error.__cause__}), so it is taken for a report's directory; nothing was written. allowed: a new "
+            "hydra.sweep.dir") from error
     if record is None:
         return
     reported = Path(str(record["sweep"]))
+    if reported.absolute() == sweep_dir.absolute():  # trainlab report <sweep> --out <sweep>: the sweep's own report
+        return
     raise RunDirInUseError(
         f"hydra.sweep.dir={sweep_dir} is a report's directory (its {RECORD} records the report of {reported}), not a "
         "sweep's; a multirun would write its jobs, multirun.yaml and summary beside the report's files; nothing was "
