@@ -52,7 +52,8 @@ def written_in_place(module: nn.Module, value: float = 0.5) -> nn.Module:
     (transposed, "changed model.net.0.weight: its shape from (3, 4) to (4, 3); an initializer writes the values of "
                  "the network's parameters in place"),
     (doubled, "changed model.net.0.weight: its dtype from torch.float32 to torch.float64; an initializer writes"),
-    (functools.partial(returns_weights, scale=2.0), "returned a value (dict); an initializer writes the values"),
+    (functools.partial(returns_weights, scale=2.0), "returned a value (dict) and wrote nothing into the network; "
+                                                    "an initializer writes the values"),
 ])
 def test_an_initializer_that_reshapes_retypes_or_returns_weights_is_refused_naming_it(init, message):
     with pytest.raises(ConfigError) as refused:
@@ -65,6 +66,25 @@ def test_an_initializer_writing_in_place_runs_and_may_return_the_network_it_was_
     network = net()
     initialise(functools.partial(written_in_place, value=0.25), network)
     assert all(torch.equal(p, torch.full_like(p, 0.25)) for p in network.parameters())
+
+
+@torch.no_grad()
+def zeros_returned(module: nn.Module) -> list:
+    return [nn.init.zeros_(layer.weight) for layer in module.modules() if isinstance(layer, nn.Linear)]
+
+
+def test_an_initializer_that_wrote_in_place_may_return_what_it_filled():
+    """``return nn.init.zeros_(...)`` or a list of the tensors it filled: the weights were written, nothing lost."""
+    network = net()
+    initialise(zeros_returned, network)
+    assert not network[0].weight.detach().any() and not network[2].weight.detach().any()
+
+
+def test_a_lazy_modules_parameters_without_a_shape_yet_pass():
+    """``nn.LazyLinear`` has no shape until its first batch: reading it raised, refusing every such network."""
+    network = nn.Sequential(nn.LazyLinear(3), nn.ReLU(), nn.LazyLinear(2))
+    initialise(lambda module: None, network)
+    assert network(torch.zeros(1, 4)).shape == (1, 2)
 
 
 OWN = """\

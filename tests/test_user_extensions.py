@@ -643,7 +643,8 @@ def test_an_initializer_returning_a_new_network_instead_of_writing_in_place_is_r
     result = train_in_process(*own_init("returning_init.zero_copy"))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "error: init._target_=returning_init.zero_copy returned a value (MLP); an initializer writes the values of "
+        "error: init._target_=returning_init.zero_copy returned a value (MLP) and wrote nothing into "
+        "the network; an initializer writes the values of "
         "the network's parameters in place (under torch.no_grad(): parameter.copy_(...), "
         "torch.nn.init.normal_(layer.weight)), keeping their shapes and dtypes, and returns None: what it returns is "
         "not used")

@@ -12,7 +12,10 @@ never:
   network's own initialisation, recorded under the initializer's name, exit status 0;
 * a module returned (a network built anew): dropped the same way.
 
-:func:`initialise` refuses each in one line naming ``init._target_``, before anything is written.
+:func:`initialise` refuses each in one line naming ``init._target_``, before anything is written. A value returned
+by an initializer that did write into the network (``return nn.init.zeros_(layer.bias)``, a list of the tensors it
+filled) is harmless and passes; so do the parameters of lazy modules (``nn.LazyLinear``), which have no shape until
+the first batch.
 """
 
 from __future__ import annotations
@@ -38,20 +41,30 @@ def initializer_name(init: Callable[..., Any]) -> str:
 
 
 def parameter_layout(net: nn.Module) -> dict[str, tuple[tuple[int, ...], torch.dtype, torch.device]]:
-    """``{name: (shape, dtype, device)}`` of each of ``net``'s parameters."""
-    return {name: (tuple(p.shape), p.dtype, p.device) for name, p in net.named_parameters()}
+    """``{name: (shape, dtype, device)}`` of each of ``net``'s parameters (a lazy module's, still without a shape,
+    left out)."""
+    return {name: (tuple(p.shape), p.dtype, p.device) for name, p in net.named_parameters()
+            if not isinstance(p, nn.parameter.UninitializedParameter)}
+
+
+def parameter_writes(net: nn.Module) -> dict[str, tuple[int, int]]:
+    """``{name: (version, storage address)}`` of each parameter: an in-place write moves the first
+    (``normal_``, ``copy_``), a ``.data =`` assignment the second."""
+    return {name: (p._version, p.data_ptr()) for name, p in net.named_parameters()
+            if not isinstance(p, nn.parameter.UninitializedParameter)}
 
 
 def initialise(init: Callable[[nn.Module], Any], net: nn.Module) -> None:
-    """``init(net)``, then refuse (:class:`~trainlab.errors.ConfigError`) an initializer that returned anything
-    but None (or ``net`` itself), or changed a parameter's shape, dtype or device, or removed one."""
-    before = parameter_layout(net)
+    """``init(net)``, then refuse (:class:`~trainlab.errors.ConfigError`) an initializer that returned a value
+    (other than ``net`` itself) and wrote nothing into the network, or changed a parameter's shape, dtype or device,
+    or removed one."""
+    before, written_before = parameter_layout(net), parameter_writes(net)
     returned = init(net)
     name = initializer_name(init)
-    if returned is not None and returned is not net:
+    if returned is not None and returned is not net and parameter_writes(net) == written_before:
         # the group at fault first: raised while the model is built, a TypeError was "model is invalid; ..."
-        raise ConfigError(f"init._target_={name} returned a value ({type(returned).__name__}); {IN_PLACE}: what it "
-                          "returns is not used")
+        raise ConfigError(f"init._target_={name} returned a value ({type(returned).__name__}) and wrote nothing into "
+                          f"the network; {IN_PLACE}: what it returns is not used")
     after = parameter_layout(net)
     for parameter, (shape, dtype, device) in before.items():
         if parameter not in after:
