@@ -1332,7 +1332,7 @@ def test_a_killed_trials_job_gets_the_interrupted_status_it_could_not_write(tmp_
     assert not (tmp_path / "3_never_started").exists()
 
 
-def test_a_study_name_close_to_one_the_shared_storage_holds_is_warned_of(train_in_process, tmp_path):
+def test_a_new_study_in_a_shared_storage_names_the_studies_it_holds(train_in_process, tmp_path):
     """A misspelt study name in a storage several sweeps share started a new study beside the one meant, without a
     word (Optuna's default)."""
     storage = f"sqlite:///{tmp_path / 'studies.db'}"
@@ -1342,8 +1342,8 @@ def test_a_study_name_close_to_one_the_shared_storage_holds_is_warned_of(train_i
     typo = train_in_process("hparams_search=tpe", "hydra.sweeper.n_trials=1", *SMALL, "hydra.sweeper.study_name="
                             "hparams_tpee", f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path / 'b'}")
     assert typo.returncode == 0, typo.stderr[-3000:]
-    assert (f"hydra.sweeper.study_name=hparams_tpee: {storage} holds no such study, so a new one is created; did "
-            "you mean 'hparams_tpe', which it holds (hydra.sweeper.study_name=hparams_tpe)?") in typo.stdout
+    assert f"study 'hparams_tpee' is new in {storage}, which holds 1 other study: hparams_tpe" in typo.stdout
+    assert "is new in" not in first.stdout  # an empty storage: nothing to name
 
 
 def test_jobs_of_another_search_name_the_storage_and_study_its_results_record(train_in_process, tmp_path):
@@ -1357,3 +1357,18 @@ def test_jobs_of_another_search_name_the_storage_and_study_its_results_record(tr
     assert ("allowed: hydra.sweeper.storage=null hydra.sweeper.study_name=hparams_tpe, the search that ran there as "
             "its optimization_results.yaml records it (resume_sweep=true continues it)") in other.stderr
     assert not (tmp_path / "other.db").exists()
+
+
+@pytest.mark.parametrize("recorded, told", [
+    ("{sweep}/optuna.journal", "hydra.sweeper.storage=null"),
+    ("/elsewhere/optuna.journal", "hydra.sweeper.storage=journal:/elsewhere/optuna.journal"),  # a moved sweep dir
+    ("/elsewhere/optuna.db", "hydra.sweeper.storage=sqlite:////elsewhere/optuna.db"),
+    ("journal:/shared/j.log", "hydra.sweeper.storage=journal:/shared/j.log"),
+    ("postgresql://me:***@host/db", "the storage postgresql://me:***@host/db (with its password) and"),
+])
+def test_the_recorded_storage_is_told_as_a_value_the_storage_key_takes(tmp_path, recorded, told):
+    from trainlab.search.optuna_search import recorded_search_settings
+
+    (tmp_path / "optimization_results.yaml").write_text(
+        f"study_name: hparams_tpe\nstorage: {recorded.format(sweep=tmp_path)}\n")
+    assert recorded_search_settings(tmp_path).startswith(told)

@@ -56,7 +56,6 @@ from optuna.trial import TrialState
 
 from trainlab.config_keys import override_key
 from trainlab.errors import ConfigError, UserError
-from trainlab.hydra_errors import closest
 from trainlab.job_view import job_view
 from trainlab.models.metric_names import natural_direction
 from trainlab.run_status import STATUS_FILE
@@ -69,7 +68,7 @@ from trainlab.search.sampler_factory import SamplerSpec, sampler_spec
 from trainlab.search.search_space import SearchSpace, parse_search_space
 from trainlab.search.stale_trials import close_stale_trials, close_trials_at_once
 from trainlab.search.stop_signals import SearchInterrupted, StopSignals
-from trainlab.search.storage import StudyStorage, open_storage
+from trainlab.search.storage import JOURNAL_PREFIX, SQLITE_SUFFIXES, StudyStorage, open_storage
 from trainlab.search.study_sampler import (
     SAMPLER_ATTR,
     SAMPLER_GROUP,
@@ -205,7 +204,16 @@ def recorded_search_settings(sweep_dir: Path) -> str:
         return "the storage and study_name of the search that ran there"
     if not isinstance(name, str) or not isinstance(storage, str):
         return "the storage and study_name of the search that ran there"
-    spec = "null" if Path(storage).parent == sweep_dir else storage
+    if "***" in storage:  # a database URL recorded without its password: not a value to paste
+        return (f"the storage {storage} (with its password) and hydra.sweeper.study_name={name}, the search that "
+                f"ran there as its {RESULTS_FILE} records it")
+    bare = "://" not in storage and not storage.startswith(JOURNAL_PREFIX)  # the default file of the sweep dir
+    if bare and (Path(storage).parent == sweep_dir or (sweep_dir / Path(storage).name).is_file()):
+        spec = "null"  # the sweep dir's own study file (moved with it, if the sweep dir was)
+    elif bare:
+        spec = f"sqlite:///{storage}" if storage.endswith(SQLITE_SUFFIXES) else f"{JOURNAL_PREFIX}{storage}"
+    else:
+        spec = storage
     return (f"hydra.sweeper.storage={spec} hydra.sweeper.study_name={name}, the search that ran there as its "
             f"{RESULTS_FILE} records it")
 
@@ -366,11 +374,13 @@ class OptunaSearch:
         record of the sampler (:mod:`trainlab.search.study_sampler`)."""
         names = optuna.study.get_all_study_names(storage.storage)
         exists = self.study_name in names
-        if not exists and not storage.in_sweep_dir and (close := closest(self.study_name, names)) is not None:
-            # a shared storage: a misspelt study name starts a new study beside the one meant, without a word
-            self.warnings.append(f"hydra.sweeper.study_name={self.study_name}: {storage.description} holds no such "
-                                 f"study, so a new one is created; did you mean {close!r}, which it holds "
-                                 f"(hydra.sweeper.study_name={close})?")
+        if not exists and not storage.in_sweep_dir and names:
+            # a shared storage: a misspelt study name started a new study beside the one meant, without a word; the
+            # studies it holds are named (not guessed at: hparams_random and hparams_tpe, mnist_v1 and mnist_v2 are
+            # as close as a typo)
+            held = ", ".join(sorted(names)[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            log.info("study %r is new in %s, which holds %d other stud%s: %s", self.study_name, storage.description,
+                     len(names), "y" if len(names) == 1 else "ies", held)
         if not exists and (other := self.other_study_here(storage)) is not None:
             raise ConfigError(
                 f"hydra.sweep.dir={self.sweep_dir} holds the study {other.study_name!r} ({other.n_trials} trials, "
