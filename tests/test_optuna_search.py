@@ -1372,3 +1372,15 @@ def test_the_recorded_storage_is_told_as_a_value_the_storage_key_takes(tmp_path,
     (tmp_path / "optimization_results.yaml").write_text(
         f"study_name: hparams_tpe\nstorage: {recorded.format(sweep=tmp_path)}\n")
     assert recorded_search_settings(tmp_path).startswith(told)
+
+
+def test_data_that_every_trial_would_refuse_is_not_blamed_on_the_search_space(train_in_process, tmp_path):
+    """``data.train_size=100000`` is no searched key: the refusal was prefixed "the search space reaches a trial
+    its checks refuse (optimizer.lr=1e-06 ...)"."""
+    sweep = tmp_path / "sweep"
+    result = train_in_process("hparams_search=random", "hydra.sweeper.n_trials=2", "trainer.max_epochs=1",
+                              "data.train_size=100000", f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "error: data.train_size=100000 + data.val_size=100 do not fit the bundled training pool")
+    assert not sweep.exists()

@@ -303,31 +303,37 @@ class OptunaSearch:
                 raise ConfigError(f"the search space reaches a value its key does not take: {error}{hint}") from None
         return space
 
-    def check_trials_at_the_ends(self, space: SearchSpace) -> None:
+    def check_data_once(self, task: DictConfig, checked: set[str]) -> set[str]:
+        """:func:`~trainlab.data.data_refusals.check_data_fits` of ``task``'s data config, where the trials train
+        on this machine and no config of ``checked`` (their JSON) was that one; ``checked`` with it added."""
+        from trainlab.data.data_refusals import check_data_fits
+        from trainlab.preflight import LOCAL_LAUNCHERS
+
+        if OmegaConf.select(self.config, "hydra.launcher._target_") not in LOCAL_LAUNCHERS or not isinstance(
+                task.get("data"), DictConfig):
+            return checked
+        data = json.dumps(OmegaConf.to_container(task.data, resolve=True), sort_keys=True, default=str)
+        if data not in checked:
+            check_data_fits(task)
+        return checked | {data}
+
+    def check_trials_at_the_ends(self, space: SearchSpace, data_checked: set[str]) -> None:
         """Refuse a search one of whose trials at the ends of its ranges (and at each of its choices:
         :meth:`~trainlab.search.search_space.SearchSpace.composition_checks`) would be refused by the checks a
         trial's config gets - its keys against its classes (an optimizer of one's own that refuses ``beta=1.5``), a
         budget that ends before the first validation, splits that do not fit the data where the trials train on this
-        machine - before the study exists. Found only by the first trial that drew such a value, they left a new
-        study of refused trials, told "interrupted", which the corrected command was then refused for (``already
-        holds the study ... with 2 trials``)."""
+        machine (``data_checked``: the data configs checked already) - before the study exists. Found only by the
+        first trial that drew such a value, they left a new study of refused trials, told "interrupted", which the
+        corrected command was then refused for (``already holds the study ... with 2 trials``)."""
         from trainlab.config_validation import validate_config
-        from trainlab.data.data_refusals import check_data_fits
         from trainlab.objective_budget import check_objective_reached
-        from trainlab.preflight import LOCAL_LAUNCHERS
 
-        data_here = OmegaConf.select(self.config, "hydra.launcher._target_") in LOCAL_LAUNCHERS
-        data_checked: set[str] = set()
         for overrides, job_config in self.end_configs:  # composed by search_space
             try:
                 with job_view(job_config, str(self.sweep_dir / "trial")) as task:
                     validate_config(task, machine=False, searched=space.distributions)
                     check_objective_reached(task, may_be_null=False)  # the searched budget at its ends
-                    data = json.dumps(OmegaConf.to_container(task.data, resolve=True), sort_keys=True,
-                                      default=str) if data_here and isinstance(task.get("data"), DictConfig) else None
-                    if data is not None and data not in data_checked:
-                        check_data_fits(task)
-                        data_checked.add(data)
+                    data_checked = self.check_data_once(task, data_checked)  # a searched data key's ends
             except UserError as error:  # a ConfigError, or the DataError of a damaged data file
                 keys = {override_key(key) for key in space.distributions}  # +optimizer.beta: optimizer.beta
                 searched = " ".join(line for line in overrides if override_key(line) in keys)
@@ -520,8 +526,9 @@ class OptunaSearch:
             refuse_resuming_trials(task.get("ckpt_path"), task.get("callbacks"))
             check_checkpoint_path(task.get("ckpt_path"), trial_config, self.sweep_dir / "trial")
             check_objective_reached(task, searched=space.distributions, may_be_null=False)  # budget < validation
+            data_checked = self.check_data_once(task, set())  # not blamed on the space when it is not searched
         check_optimized_metric(trial_config, searched=space.distributions, may_be_null=False)
-        self.check_trials_at_the_ends(space)
+        self.check_trials_at_the_ends(space, data_checked)
         if self.storage_spec in (None, ""):
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
         # closed on every way out: an SQLite file in WAL mode is put back in the default mode (sqlite_wal)
