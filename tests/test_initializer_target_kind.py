@@ -42,8 +42,8 @@ def test_an_optimizer_class_set_as_init_on_the_command_line_names_the_optimizer_
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
         "error: init._target_=torch.optim.Adam is an optimizer (a torch.optim.Optimizer subclass), not an "
-        "initializer; allowed: optimizer._target_=torch.optim.Adam (a yaml of conf/optimizer/), and as init a "
-        f"function that takes the network and writes its weights in place ({EXAMPLE})")
+        "initializer; allowed: optimizer=torch_adam (the option that builds it), and as init a function that takes "
+        f"the network and writes its weights in place ({EXAMPLE})")
 
 
 def test_an_optimizer_class_set_over_a_real_initializer_names_the_optimizer_key_not_the_initializers_file(
@@ -54,8 +54,7 @@ def test_an_optimizer_class_set_over_a_real_initializer_names_the_optimizer_key_
     assert result.returncode == 2
     line = result.stderr.strip().splitlines()[-1]
     assert line.startswith("error: init._target_=torch.optim.Adam is an optimizer (a torch.optim.Optimizer subclass)"
-                           ", not an initializer; allowed: optimizer._target_=torch.optim.Adam (a yaml of "
-                           "conf/optimizer/)"), line
+                           ", not an initializer; allowed: optimizer=torch_adam (the option that builds it)"), line
     assert "move " not in line and "optimizer=he" not in line
 
 
@@ -99,3 +98,18 @@ def test_a_yaml_in_another_groups_folder_says_where_to_move_it(train_in_process,
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == line.format(conf=conf)
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("target, way", [
+    ("torch.optim.lr_scheduler.StepLR", "scheduler=step (the option that builds it)"),
+    ("torch.optim.lr_scheduler.CyclicLR", "a yaml of conf/scheduler/ with _target_: torch.optim.lr_scheduler.CyclicLR, "
+                                          "chosen with scheduler=<its name>"),
+])
+def test_a_schedule_set_as_the_optimizer_on_the_command_line_is_told_the_option_or_a_yaml(train_in_process, tmp_path,
+                                                                                         target, way):
+    """With the default scheduler=null, ``scheduler._target_=...`` (what it said) sets no key: it was refused next."""
+    result = train_in_process(f"optimizer._target_={target}", "debug=limit", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: optimizer._target_={target} is a learning-rate schedule (a torch.optim.lr_scheduler class), not an "
+        f"optimizer; allowed: {way}, and as optimizer a torch.optim.Optimizer subclass (conf/optimizer/)")

@@ -63,11 +63,19 @@ def check_options_in_their_groups(cfg: DictConfig) -> None:
 
 def where_it_goes(cfg: DictConfig, group: str, kind: str, target: str) -> str:
     """The move of the option's yaml into ``conf/<kind>/`` and the choice that selects it there, where the chosen
-    option's yaml names ``target``; else (a ``_target_`` set on the command line) the key to set it on."""
+    option's yaml names ``target``; else (a ``_target_`` set on the command line) the option of ``kind`` that builds
+    ``target`` (``scheduler=step`` for ``StepLR``), the key to set it on where ``kind`` has an option chosen, or a
+    yaml of its own (``scheduler._target_=...`` with ``scheduler=null`` sets no key)."""
     option = OmegaConf.select(HydraConfig.get(), f"runtime.choices.{group}", default=None) \
         if HydraConfig.initialized() else chosen_option(cfg[group], group_options(group))
     options = group_options(group)
     if option in options and options[option].get("_target_") == target:  # the yaml names it, not an override
         file = Path(option_file(group, str(option)))
         return f"move {file} to {file.parent.parent / kind / file.name} and choose it with {kind}={option}"
-    return f"{kind}._target_={target} (a yaml of conf/{kind}/)"
+    building = sorted(name for name, config in group_options(kind).items() if config.get("_target_") == target)
+    if building:
+        return " or ".join(f"{kind}={name}" for name in building) + f" (the option{'s' if len(building) > 1 else ''} " \
+            f"that build{'' if len(building) > 1 else 's'} it)"
+    if isinstance(cfg.get(kind), DictConfig):
+        return f"{kind}._target_={target} (a yaml of conf/{kind}/)"
+    return f"a yaml of conf/{kind}/ with _target_: {target}, chosen with {kind}=<its name>"
