@@ -154,9 +154,10 @@ def test_activation_figures_and_table(tmp_path, capsys):
 
 def test_an_activation_the_book_has_no_range_for_is_drawn_over_its_values():
     """README's "Extending" adds ``"gelu": "GELU"`` to ACTIVATIONS: experiment C stopped at ``KeyError: 'gelu'``
-    with 12 of its figures written. One range for the row: the case's smallest to largest value."""
-    outputs = [torch.tensor([-0.2, 0.5]), torch.tensor([0.1, 3.0])]
-    assert activations.histogram_range("gelu", outputs) == (pytest.approx(-0.2), pytest.approx(3.0))
+    with 12 of its figures written. One range for the row: the central 99 % of the case's values."""
+    outputs = [torch.linspace(-1.0, 0.0, 500), torch.cat([torch.linspace(0.0, 1.0, 499), torch.tensor([1e5])])]
+    low, high = activations.histogram_range("gelu", outputs)  # the central 99 % of the row's 1,000 values
+    assert low == pytest.approx(-0.99, abs=0.01) and high == pytest.approx(0.99, abs=0.01)  # not 1e5's one bin
     assert activations.histogram_range("tanh", outputs) == (-1.0, 1.0)  # the book's, whatever the values
     assert activations.histogram_range("gelu", [torch.zeros(3)]) == (-1.0, 1.0)  # all alike: widened
 
