@@ -1079,7 +1079,8 @@ def test_a_diverged_runs_checkpoint_is_not_resumed_and_its_directory_is_not_offe
     refused = train_in_process(*args, "trainer.max_epochs=3", "ckpt_path=last")
     assert refused.returncode == 2
     assert refused.stderr.splitlines()[-1] == (
-        f"error: ckpt_path=last: the checkpoint (step {step}, epoch 1) holds NaN/Inf weights (net.0.weight): the "
+        f"error: ckpt_path=last: the checkpoint (step {step}, epoch 0 and {step} batches of the next) holds NaN/Inf "
+        "weights (net.0.weight): the "
         "run that saved it diverged, and training on from them trains nothing; nothing was written. allowed: a new "
         "run, without ckpt_path, in a new hydra.run.dir and with settings that keep the loss finite (a smaller "
         f"optimizer.lr, another init or seed), or trainlab evaluate {run_dir} --ckpt {ckpt} to test it")

@@ -328,17 +328,20 @@ def fit_budget_reached(checkpoint: dict[str, Any], cfg: DictConfig, past: bool =
     """Whether a resume from ``checkpoint`` would train nothing under ``cfg`` (its step or its trained epochs
     reach ``trainer.max_steps`` / ``trainer.max_epochs``, as Lightning's fit loop decides; with ``past``, go beyond
     them), and where it stands."""
+    from trainlab.checkpoint_epochs import trained_epochs
+
     step = checkpoint.get("global_step")
-    try:
-        epochs = checkpoint["loops"]["fit_loop"]["epoch_progress"]["current"]["processed"]
-    except (KeyError, TypeError):
-        epochs = None
+    # whole epochs, and whether batches of the next were trained (an interrupt mid-epoch, a max_steps stop): past
+    # max_epochs=2 at epoch 2 and 13 batches, where Lightning stopped at once and the run was recorded completed
+    epochs, batches = trained_epochs(checkpoint)
     max_steps = OmegaConf.select(cfg, "trainer.max_steps", default=-1)
     max_epochs = OmegaConf.select(cfg, "trainer.max_epochs", default=None)
     margin = 1 if past else 0
     by_steps = isinstance(step, int) and max_steps not in (None, -1) and step >= max_steps + margin
-    by_epochs = isinstance(epochs, int) and max_epochs not in (None, -1) and epochs >= max_epochs + margin
-    return by_steps or by_epochs, f"step {step}, epoch {epochs}"
+    by_epochs = isinstance(epochs, int) and max_epochs not in (None, -1) and (
+        epochs + int(batches > 0) >= max_epochs + 1 if past else epochs >= max_epochs)
+    return by_steps or by_epochs, f"step {step}, epoch {epochs}" + (
+        f" and {batches} batch{'es' if batches > 1 else ''} of the next" if batches else "")
 
 
 @dataclass(frozen=True)

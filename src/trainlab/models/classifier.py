@@ -41,6 +41,7 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau
 from torchmetrics import MaxMetric, Metric
 from torchmetrics.classification import MulticlassAccuracy
 
+from trainlab.checkpoint_epochs import resume_mid_epoch
 from trainlab.errors import ConfigError
 from trainlab.init.linear_layers import weight_layers
 from trainlab.models.hook_name_attribute import HookNameAsPlainAttribute
@@ -221,11 +222,15 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
             checkpoint["state_dict"]["train_correct"], checkpoint["state_dict"]["train_seen"] = correct, seen
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Under DDP rank 0 resumes with the summed counters (:meth:`on_save_checkpoint`) and the other processes
+        """An epoch that ``trainer.max_steps`` stopped part-way resumes at its next batch
+        (:func:`~trainlab.checkpoint_epochs.resume_mid_epoch`: Lightning loads the loops after this hook).
+
+        Under DDP rank 0 resumes with the summed counters (:meth:`on_save_checkpoint`) and the other processes
         from zero: the sum at the epoch's end counts every sample once. Lightning restores the checkpoint before it
         wraps the module in DDP, whose start copies rank 0's buffers into every process - the counters too - so
         the other processes zero theirs again once training starts (:meth:`on_train_start`): a run resumed
         mid-epoch had counted the samples before the interrupt once per process in that epoch's ``train/acc``."""
+        resume_mid_epoch(checkpoint)
         if self._trainer is not None and self.trainer.world_size > 1 and self.trainer.global_rank > 0:
             state = checkpoint["state_dict"]
             for name in ("train_correct", "train_seen"):

@@ -1,0 +1,66 @@
+"""How many epochs a checkpoint has trained, read from Lightning's loop state, and the one checkpoint whose count
+Lightning reads wrongly on resume.
+
+Lightning's fit loop counts an epoch as *processed* once its batch loop returns, whether the loop ran every batch
+or stopped at ``trainer.max_steps`` part-way, and ``last.ckpt`` is saved in ``on_train_epoch_end``, after that count
+and before the epoch is counted *completed*. Resumed with a larger budget, Lightning took such an epoch for finished:
+it set the data loader to the next epoch's permutation, so the rest of the stopped epoch was never trained and
+every later epoch ran one permutation ahead - ``max_steps=150`` extended to ``250`` ended with other weights than
+``max_steps=250`` in one go (val/acc 0.738 against 0.776, 100 batches an epoch). :func:`resume_mid_epoch` takes the
+count back in a checkpoint being loaded, so the run goes on with the stopped epoch's next batch, as it does after
+an interrupt mid-epoch; :func:`trained_epochs` reads the same count for the budget checks. (The epoch's
+``train/acc``, logged at the stop, counts in the resumed session only the batches after it.)
+
+A checkpoint taken mid-epoch by an interrupt has ``processed == completed`` and the epoch's batches partly done
+(``is_last_batch`` false): a resume with ``trainer.max_epochs`` equal to its whole epochs would train nothing and
+record the run completed with weights past that budget, which :func:`trained_epochs` lets the checks refuse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def fit_loop_state(checkpoint: dict[str, Any]) -> dict[str, Any] | None:
+    """The fit loop's state of a Lightning checkpoint (None for one without it)."""
+    try:
+        state = checkpoint["loops"]["fit_loop"]
+    except (KeyError, TypeError):
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def epoch_partly_trained(state: dict[str, Any]) -> bool:
+    """Whether the epoch the fit loop was in had trained some of its batches but not its last."""
+    batches = state.get("epoch_loop.batch_progress", {})
+    return not batches.get("is_last_batch", True) and batches.get("current", {}).get("completed", 0) > 0
+
+
+def stopped_at_epoch_end_hooks(state: dict[str, Any]) -> bool:
+    """Whether the checkpoint was saved in ``on_train_epoch_end`` of an epoch that stopped before its last batch
+    (``trainer.max_steps``): counted processed, not completed, its batches partly done."""
+    progress = state.get("epoch_progress", {}).get("current", {})
+    return progress.get("processed") == progress.get("completed", -2) + 1 and epoch_partly_trained(state)
+
+
+def resume_mid_epoch(checkpoint: dict[str, Any]) -> None:
+    """Record, in place, an epoch that ``max_steps`` stopped part-way as not processed (see the module docstring):
+    Lightning then resumes it at its next batch."""
+    state = fit_loop_state(checkpoint)
+    if state is None or not stopped_at_epoch_end_hooks(state):
+        return
+    for part in ("current", "total"):
+        state["epoch_progress"][part]["processed"] -= 1
+
+
+def trained_epochs(checkpoint: dict[str, Any]) -> tuple[int | None, int]:
+    """``(whole epochs trained, batches of the next one trained)``; ``(None, 0)`` without the fit loop's state."""
+    state = fit_loop_state(checkpoint)
+    processed = (state or {}).get("epoch_progress", {}).get("current", {}).get("processed")
+    if not isinstance(processed, int):
+        return None, 0
+    batches = state.get("epoch_loop.batch_progress", {}).get("current", {}).get("completed", 0)
+    if stopped_at_epoch_end_hooks(state):
+        return processed - 1, batches
+    completed = state["epoch_progress"]["current"].get("completed")
+    return processed, batches if processed == completed and epoch_partly_trained(state) else 0
