@@ -331,8 +331,8 @@ def earlier_sessions(output_dir: Path, ckpt_path: Path | None, cfg: DictConfig, 
     except RecordedFileError as damaged:
         log.warning("%s; this session's status.json starts afresh", damaged)
         return EarlierSessions()
-    if recorded is None:
-        return EarlierSessions()
+    if recorded is None:  # its last session was killed (SIGKILL, out of memory): what its loggers wrote is its record
+        recorded = killed_sessions_record(output_dir)
     # the checkpoint at the end of the budget: this session tests the model the last one validated
     same_model = fit_budget_reached(read_checkpoint(Path(ckpt_path), ckpt_name), cfg)[0]
     carried = {name: value for name, value in (recorded.get("metrics") or {}).items()
@@ -340,6 +340,18 @@ def earlier_sessions(output_dir: Path, ckpt_path: Path | None, cfg: DictConfig, 
     drawn = recorded.get("drawn_seed")
     return EarlierSessions(carried, float(recorded.get("wall_time_s") or 0.0),
                            drawn if isinstance(drawn, int) and not isinstance(drawn, bool) else None)
+
+
+def killed_sessions_record(output_dir: Path) -> dict[str, Any]:
+    """What a run killed outright left in place of its ``status.json``: the last value of each metric its loggers
+    wrote (:func:`~trainlab.last_logged.read_last_logged`) and the wall time they span. A run killed during its
+    test resumed only to test, and recorded no ``val/*`` and no objective - a sweep's resume stopped at it, "the
+    optimized_metric was not logged"."""
+    from trainlab.last_logged import read_last_logged
+
+    logged = read_last_logged(output_dir)
+    metrics = {name: value for name, value in logged.metrics.items() if "/" in name and not name.startswith("~")}
+    return {"metrics": metrics, "wall_time_s": logged.wall_time_s or 0.0}
 
 
 def missing_objective_message(name: str, metrics: dict[str, float]) -> str:
