@@ -5,7 +5,9 @@
         "run_dir": "/.../outputs/runs/2026-01-01_12-00-00",   # paths.output_dir of the run
         "overrides": ["optimizer=adam", ...],                   # its Hydra task overrides ([] outside Hydra)
         "config": {"model": {...}, "optimizer": {...}, "scheduler": {...} or None, "init": {...} or None,
-                   "seed": 0, "data": {"batch_size": 100, "train_size": None, "val_size": None, "seed": 0}},
+                   "seed": 0, "data": {"batch_size": 100, "train_size": None, "val_size": None, "seed": 0},
+                   "trainer": {"accumulate_grad_batches": 1, "gradient_clip_val": None,
+                               "gradient_clip_algorithm": None, "precision": "32-true"}},
         "data_source": "bundled",                               # the images it trained on: bundled | torchvision
         "processes": 1,                                         # how many processes trained it (DDP: 2, ...)
     }                                                           # resolved
@@ -15,8 +17,10 @@ depends on - the network's weights (``model``), the optimizer's state, the sched
 (``init``, ``seed``: a resume that changed them would leave a config describing a start the run never had), and the
 ``data`` keys that choose the batches it trains and validates on (a changed batch size or data order mid-run) -
 for a data module of one's own, whose keys this cannot tell apart, every key but those that say where the files are
-and how they are loaded (:data:`LOADING_KEYS`). Format 1 (before ``init``, ``seed`` and ``data`` were recorded)
-held the first three only.
+and how they are loaded (:data:`LOADING_KEYS`) -, and the ``trainer`` keys that shape each update
+(:data:`RECORDED_TRAINER_KEYS`: gradient accumulation makes the effective batch, clipping and precision the step;
+changed on a resume they were taken without a word and recorded for the whole run). Format 1 (before ``init``,
+``seed`` and ``data`` were recorded) held the first three only; format 2, all but ``trainer``.
 
 ``data_source`` is the data the run trained on, as its datamodule decided it (``data.source=auto`` becomes
 ``torchvision`` where full MNIST is there and ``bundled`` where it is not): a resume where the same config decides
@@ -43,9 +47,14 @@ from omegaconf import DictConfig, OmegaConf
 from trainlab.own_targets import MNIST_DATAMODULE
 
 ENTRY = "trainlab"
-FORMAT = 2
-#: the config a checkpoint records (see the module docstring): its state's sections, the run's start, its data
-RECORDED_SECTIONS = ("model", "optimizer", "scheduler", "init", "seed", "data")
+FORMAT = 3
+#: the config a checkpoint records (see the module docstring): its state's sections, the run's start, its data, the
+#: trainer keys of its updates
+RECORDED_SECTIONS = ("model", "optimizer", "scheduler", "init", "seed", "data", "trainer")
+#: the keys of ``trainer`` recorded: those that shape an update (its batch, its clipping, its arithmetic)
+RECORDED_TRAINER_KEYS = ("accumulate_grad_batches", "gradient_clip_val", "gradient_clip_algorithm", "precision")
+#: ``trainer.precision`` as Lightning reads it: the short forms it takes for the long ones
+PRECISION_FORMS = {"32": "32-true", "64": "64-true", "16": "16-mixed", "bf16": "bf16-mixed"}
 #: the keys of ``data`` recorded: those choosing the batches (size, order) and the training and validation images;
 #: the others choose where the files are and how they are loaded (``data_dir``, ``eval_batch_size``, ...)
 RECORDED_DATA_KEYS = ("batch_size", "train_size", "val_size", "seed")
@@ -64,6 +73,10 @@ def recorded_config(cfg: DictConfig) -> dict[str, Any]:
             own_module = value.get("_target_") == MNIST_DATAMODULE
             value = ({key: value.get(key) for key in RECORDED_DATA_KEYS} if own_module
                      else {key: value.get(key) for key in value if key not in LOADING_KEYS})
+        if section == "trainer" and value is not None:
+            value = {key: value.get(key) for key in RECORDED_TRAINER_KEYS}
+            if value["precision"] is not None:  # 32 and "32-true" train alike
+                value["precision"] = PRECISION_FORMS.get(str(value["precision"]), str(value["precision"]))
         config[section] = OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
     return config
 
