@@ -27,3 +27,31 @@ def test_a_run_killed_in_its_test_resumes_with_its_validation_metrics_and_object
     for name in ("val/acc", "val/loss", "train/loss", "test/acc"):
         assert status["metrics"][name] == pytest.approx(whole["metrics"][name], rel=1e-6), name
     assert "was not logged" not in resumed.stdout + resumed.stderr
+
+
+def killed_before_its_first_checkpoint(train_in_process, run) -> None:
+    """A run's directory as SIGKILL before its first checkpoint leaves it: its files, no status.json, no checkpoint."""
+    import shutil
+
+    assert train_in_process("debug=limit", f"hydra.run.dir={run}").returncode == 0
+    (run / "status.json").unlink()
+    shutil.rmtree(run / "checkpoints")
+
+
+def test_a_run_killed_before_its_first_checkpoint_is_told_so_and_its_directory_reused(train_in_process, tmp_path):
+    """The resume named "the newest run here with one", another run; the same command again was refused ("already
+    holds a run ... or finish an interrupted sweep with resume_sweep=true") with nothing to resume in it."""
+    run = tmp_path / "run"
+    killed_before_its_first_checkpoint(train_in_process, run)
+    resumed = train_in_process("debug=limit", "ckpt_path=last", f"hydra.run.dir={run}")
+    assert resumed.returncode == 2
+    assert resumed.stderr.strip().splitlines()[-1] == (
+        f"error: ckpt_path=last: no checkpoint file at {run / 'checkpoints' / 'last.ckpt'} (the run in {run} was "
+        "killed before its first checkpoint: nothing to resume; the command without ckpt_path trains it anew there, "
+        "its earlier files moved to attempts/)")
+    again = train_in_process("debug=limit", f"hydra.run.dir={run}")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"{run} held a run that was killed before its first checkpoint; its files were moved to " \
+           f"{run / 'attempts' / '0'}" in again.stderr
+    assert (run / "attempts" / "0" / "hparams.yaml").is_file()
+    assert json.loads((run / "status.json").read_text())["status"] == "completed"

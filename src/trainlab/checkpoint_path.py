@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from trainlab.errors import CheckpointNotFoundError
-from trainlab.run_dir import newest_beside
+from trainlab.run_dir import killed_before_recording, newest_beside
 
 
 def sweep_job_ckpt_path(ckpt_path: str | None, output_dir: Path, resume_sweep: bool) -> str | None:
@@ -56,7 +56,10 @@ def resolve_checkpoint(ckpt_path: str | None, output_dir: Path) -> str | None:
     path = last_checkpoint(output_dir) if ckpt_path == "last" else Path(ckpt_path)
     if path.is_file():
         return str(path)
-    if ckpt_path == "last":
+    if ckpt_path == "last" and killed_before_recording(output_dir):  # this run's own directory: nothing to resume
+        hint = (f" (the run in {output_dir} was killed before its first checkpoint: nothing to resume; the command "
+                "without ckpt_path trains it anew there, its earlier files moved to attempts/)")
+    elif ckpt_path == "last":
         run = newest_beside(output_dir, "checkpoints/last.ckpt")
         newest = f"; the newest run here with one: hydra.run.dir={run}" if run else ""
         hint = f" (ckpt_path=last resumes the run in hydra.run.dir / hydra.sweep.dir{newest})"

@@ -100,7 +100,7 @@ from trainlab.heap_reuse import heap_reuse_wanted
 from trainlab.hydra_plugin_keys import check_plugin_keys
 from trainlab.job_view import job_view
 from trainlab.output_locations import check_run_locations
-from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, set_attempt_aside
+from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, killed_before_recording, set_attempt_aside
 from trainlab.shadowed_options import shadowed_options_note
 from trainlab.stale_temporaries import remove_stale_temporaries, run_write_dirs
 from trainlab.startup_interrupt import end_startup, note_output_dir
@@ -183,10 +183,11 @@ def set_failed_attempt_aside(config: DictConfig) -> None:
     if config.get("ckpt_path") is not None or config.get("resume_sweep") or not failed_without_checkpoint(output_dir):
         return
     hydra = config.hydra
+    how = "was killed before its first checkpoint" if killed_before_recording(output_dir) else \
+        "failed without a checkpoint"
     target = set_attempt_aside(output_dir, also=tuple(
         name for name in (hydra.output_subdir, f"{hydra.job.name}.log") if name))
-    print(f"{output_dir} held a run that failed without a checkpoint; its files were moved to {target}",
-          file=sys.stderr)
+    print(f"{output_dir} held a run that {how}; its files were moved to {target}", file=sys.stderr)
 
 
 # the keys check_multirun_values checks (value rules, the data): a command line without them (paths.log_dir, hydra.*,

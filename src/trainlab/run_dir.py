@@ -10,8 +10,9 @@ A directory that already holds artifacts belongs to an earlier run; the task onl
   its event files renamed there, so that TensorBoard does not show the attempt as a run and an HPARAMS row of its
   own -, or
 * the earlier run *failed and left no checkpoint* (:func:`failed_without_checkpoint`: a config or data error at
-  its start, ``data.train_size`` larger than the pool) - there is nothing to resume, and the corrected command may
-  use the same directory: the failed attempt's files are moved to ``attempts/<n>/`` first, as above.
+  its start, ``data.train_size`` larger than the pool; or it was killed outright before its first checkpoint) -
+  there is nothing to resume, and the corrected command may use the same directory: the failed attempt's files are
+  moved to ``attempts/<n>/`` first, as above.
 
 Otherwise it stops with :class:`RunDirInUseError`, and suggests ``ckpt_path=last`` only when the run left
 ``checkpoints/last.ckpt``.
@@ -70,10 +71,19 @@ def recorded_outcome(output_dir: Path) -> str | None:
 
 
 def failed_without_checkpoint(output_dir: Path) -> bool:
-    """Whether the run in ``output_dir`` ended ``failed`` without writing a checkpoint: nothing of it to resume."""
+    """Whether the run in ``output_dir`` ended ``failed`` - or was killed outright (its files there, no
+    ``status.json``: SIGKILL, out of memory) - without writing a checkpoint: nothing of it to resume. A run killed
+    before its first checkpoint left its directory refused to the same command ("already holds a run") with
+    nothing to resume in it. (A run still training there holds the directory's lock: :mod:`trainlab.dir_lock`.)"""
     checkpoints = output_dir / "checkpoints"
-    return (recorded_outcome(output_dir) == "failed"
-            and not (checkpoints.is_dir() and any(checkpoints.iterdir())))
+    if checkpoints.is_dir() and any(checkpoints.iterdir()):
+        return False
+    return recorded_outcome(output_dir) == "failed" or killed_before_recording(output_dir)
+
+
+def killed_before_recording(output_dir: Path) -> bool:
+    """Whether a run wrote its files in ``output_dir`` and no ``status.json``: it was killed outright."""
+    return not (output_dir / STATUS_FILE).exists() and bool(artifacts(output_dir))
 
 
 def check_run_dir_free(output_dir: Path, resuming_checkpoint: bool) -> None:
