@@ -42,7 +42,7 @@ from trainlab.data.torchvision_mnist import obtain_torchvision_files, refuse_uno
 from trainlab.distributed.process_world import DDP_STRATEGIES, device_count
 from trainlab.errors import ConfigError
 from trainlab.group_options import (
-    chosen_option,
+    chosen_group_option,
     group_options,
     option_file,
     option_lacks_key_message,
@@ -511,11 +511,8 @@ def check_required_keys(node: DictConfig, key: str) -> None:
         return
     name = missing[0]
     options = group_options(key)
-    if HydraConfig.initialized():  # the option chosen, where its yaml names this class: the file to set it in
-        option = OmegaConf.select(HydraConfig.get(), f"runtime.choices.{key}", default=None)
-        option = option if option in options and options[option].get("_target_") == node._target_ else None
-    else:
-        option = chosen_option(node, options)
+    option = chosen_group_option(node, key)  # the option chosen, where its yaml names this class: the file to set it in
+    option = option if option in options and options[option].get("_target_") == node._target_ else None
     if option is None:
         raise ConfigError(f"{key}.{name}: {node._target_} requires it and the config does not set it; allowed: "
                           f"+{key}.{name}=<value>")

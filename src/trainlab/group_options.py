@@ -101,6 +101,16 @@ def chosen_option(node: DictConfig | dict, options: dict[str, DictConfig]) -> st
     return matches[0] if len(matches) == 1 else None
 
 
+def chosen_group_option(node: DictConfig | dict, group: str) -> str | None:
+    """The option of ``group`` the config holding ``node`` (that group's node) was composed with: Hydra's
+    ``runtime.choices`` where Hydra is initialized, else the one :func:`chosen_option` recognises ``node`` as."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if HydraConfig.initialized():
+        return OmegaConf.select(HydraConfig.get(), f"runtime.choices.{group}", default=None)
+    return chosen_option(node, group_options(group))
+
+
 def example_value(config: DictConfig, key: str) -> str | None:
     """``key``'s value in an option's YAML as an override writes it (``0.9``, ``true``, ``[0.9, 0.999]``); None for
     an interpolation, a node or null."""

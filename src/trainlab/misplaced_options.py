@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from trainlab.errors import ConfigError
-from trainlab.group_options import chosen_option, group_options, option_file
+from trainlab.group_options import chosen_group_option, group_options, option_file
 from trainlab.located_target import located_target
 
 #: where an initializer of one's own is shown: the function of the network and its yaml
@@ -66,8 +65,7 @@ def where_it_goes(cfg: DictConfig, group: str, kind: str, target: str) -> str:
     option's yaml names ``target``; else (a ``_target_`` set on the command line) the option of ``kind`` that builds
     ``target`` (``scheduler=step`` for ``StepLR``), the key to set it on where ``kind`` has an option chosen, or a
     yaml of its own (``scheduler._target_=...`` with ``scheduler=null`` sets no key)."""
-    option = OmegaConf.select(HydraConfig.get(), f"runtime.choices.{group}", default=None) \
-        if HydraConfig.initialized() else chosen_option(cfg[group], group_options(group))
+    option = chosen_group_option(cfg[group], group)
     options = group_options(group)
     if option in options and options[option].get("_target_") == target:  # the yaml names it, not an override
         file = Path(option_file(group, str(option)))

@@ -113,13 +113,10 @@ def option_file_setting(cfg: DictConfig, name: str) -> str | None:
     """The yaml of the chosen ``optimizer`` option where it sets ``name`` to a refused weight decay
     (:func:`refused_weight_decay`) or to an interpolation (``${model.weight_decay}``); None where it does not, or
     the option is not known."""
-    from hydra.core.hydra_config import HydraConfig
-
-    from trainlab.group_options import chosen_option, group_options, option_file
+    from trainlab.group_options import chosen_group_option, group_options, option_file
 
     options = group_options("optimizer")
-    option = (OmegaConf.select(HydraConfig.get(), "runtime.choices.optimizer", default=None)
-              if HydraConfig.initialized() else chosen_option(cfg.optimizer, options))
+    option = chosen_group_option(cfg.optimizer, "optimizer")
     if option not in options:
         return None
     written = OmegaConf.to_container(options[option], resolve=False).get(name)  # as the yaml has it, unresolved
