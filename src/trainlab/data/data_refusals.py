@@ -16,6 +16,7 @@ when the run loads its data. The bundled sample's pool is known without reading 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
@@ -53,6 +54,17 @@ def check_data_fits(cfg: DictConfig) -> None:
         return  # this source fits: the data module may train on it
     if refusals:
         raise refusals[0]
+
+
+def check_data_fits_once(cfg: DictConfig, checked: set[str]) -> None:
+    """:func:`check_data_fits` of ``cfg`` unless a data config alike was checked (``checked``: their JSON, which
+    this one joins once it passes): the files are read once for all the jobs or trials that share them."""
+    if not isinstance(cfg.get("data"), DictConfig):
+        return
+    data = json.dumps(OmegaConf.to_container(cfg.data, resolve=True), sort_keys=True, default=str)
+    if data not in checked:
+        check_data_fits(cfg)
+        checked.add(data)
 
 
 def is_int(value: Any) -> bool:

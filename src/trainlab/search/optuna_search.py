@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import logging
 import os
 import sys
@@ -303,19 +302,14 @@ class OptunaSearch:
                 raise ConfigError(f"the search space reaches a value its key does not take: {error}{hint}") from None
         return space
 
-    def check_data_once(self, task: DictConfig, checked: set[str]) -> set[str]:
-        """:func:`~trainlab.data.data_refusals.check_data_fits` of ``task``'s data config, where the trials train
-        on this machine and no config of ``checked`` (their JSON) was that one; ``checked`` with it added."""
-        from trainlab.data.data_refusals import check_data_fits
+    def check_data_once(self, task: DictConfig, checked: set[str]) -> None:
+        """:func:`~trainlab.data.data_refusals.check_data_fits_once` of ``task``, where the trials train on this
+        machine (``checked``: the data configs checked so far)."""
+        from trainlab.data.data_refusals import check_data_fits_once
         from trainlab.preflight import LOCAL_LAUNCHERS
 
-        if OmegaConf.select(self.config, "hydra.launcher._target_") not in LOCAL_LAUNCHERS or not isinstance(
-                task.get("data"), DictConfig):
-            return checked
-        data = json.dumps(OmegaConf.to_container(task.data, resolve=True), sort_keys=True, default=str)
-        if data not in checked:
-            check_data_fits(task)
-        return checked | {data}
+        if OmegaConf.select(self.config, "hydra.launcher._target_") in LOCAL_LAUNCHERS:
+            check_data_fits_once(task, checked)
 
     def check_trials_at_the_ends(self, space: SearchSpace, data_checked: set[str]) -> None:
         """Refuse a search one of whose trials at the ends of its ranges (and at each of its choices:
@@ -333,7 +327,7 @@ class OptunaSearch:
                 with job_view(job_config, str(self.sweep_dir / "trial")) as task:
                     validate_config(task, machine=False, searched=space.distributions)
                     check_objective_reached(task, may_be_null=False)  # the searched budget at its ends
-                    data_checked = self.check_data_once(task, data_checked)  # a searched data key's ends
+                    self.check_data_once(task, data_checked)  # a searched data key's ends
             except UserError as error:  # a ConfigError, or the DataError of a damaged data file
                 keys = {override_key(key) for key in space.distributions}  # +optimizer.beta: optimizer.beta
                 searched = " ".join(line for line in overrides if override_key(line) in keys)
@@ -526,7 +520,8 @@ class OptunaSearch:
             refuse_resuming_trials(task.get("ckpt_path"), task.get("callbacks"))
             check_checkpoint_path(task.get("ckpt_path"), trial_config, self.sweep_dir / "trial")
             check_objective_reached(task, searched=space.distributions, may_be_null=False)  # budget < validation
-            data_checked = self.check_data_once(task, set())  # not blamed on the space when it is not searched
+            data_checked: set[str] = set()
+            self.check_data_once(task, data_checked)  # not blamed on the space when it is not searched
         check_optimized_metric(trial_config, searched=space.distributions, may_be_null=False)
         self.check_trials_at_the_ends(space, data_checked)
         if self.storage_spec in (None, ""):

@@ -38,7 +38,6 @@ job before it launches the first, and reports the error in its own words - befor
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -79,7 +78,7 @@ def check_first_job(config: DictConfig, composed: list[tuple[int, Path, DictConf
     if config.get("resume_sweep"):
         return
     from trainlab.config_validation import check_optimized_metric, validate_config
-    from trainlab.data.data_refusals import check_data_fits
+    from trainlab.data.data_refusals import check_data_fits_once
     from trainlab.objective_budget import check_objective_reached
 
     keys = check_keys or not key_checks_alike(jobs)  # else a key every job would refuse is left to the jobs
@@ -92,11 +91,8 @@ def check_first_job(config: DictConfig, composed: list[tuple[int, Path, DictConf
             check_optimized_metric(task, jobs="the sweep's jobs report")
             check_checkpoint_path(task.get("ckpt_path"), job, output_dir)
             check_objective_reached(task)  # a budget that ends before the first validation
-            data = json.dumps(OmegaConf.to_container(task.data, resolve=True), sort_keys=True, default=str) if (
-                check_data and isinstance(task.get("data"), DictConfig)) else None
-            if data is not None and data not in data_checked:
-                check_data_fits(task)
-                data_checked.add(data)
+            if check_data:
+                check_data_fits_once(task, data_checked)
 
     raise_first_refusal(check, [output_dir.name for _, output_dir in output_dirs])
 
