@@ -67,7 +67,7 @@ from trainlab.search.sampler_factory import SamplerSpec, sampler_spec
 from trainlab.search.search_space import SearchSpace, parse_search_space
 from trainlab.search.stale_trials import close_stale_trials, close_trials_at_once
 from trainlab.search.stop_signals import SearchInterrupted, StopSignals
-from trainlab.search.storage import JOURNAL_PREFIX, SQLITE_SUFFIXES, StudyStorage, open_storage
+from trainlab.search.storage import JOURNAL_PREFIX, StudyStorage, meant_storage, open_storage
 from trainlab.search.study_sampler import (
     SAMPLER_ATTR,
     SAMPLER_GROUP,
@@ -209,8 +209,8 @@ def recorded_search_settings(sweep_dir: Path) -> str:
     bare = "://" not in storage and not storage.startswith(JOURNAL_PREFIX)  # the default file of the sweep dir
     if bare and (Path(storage).parent == sweep_dir or (sweep_dir / Path(storage).name).is_file()):
         spec = "null"  # the sweep dir's own study file (moved with it, if the sweep dir was)
-    elif bare:
-        spec = f"sqlite:///{storage}" if storage.endswith(SQLITE_SUFFIXES) else f"{JOURNAL_PREFIX}{storage}"
+    elif bare:  # a study file outside it (the sweep dir moved): as storage.meant_storage writes a file's name
+        spec = meant_storage(storage)
     else:
         spec = storage
     return (f"hydra.sweeper.storage={spec} hydra.sweeper.study_name={name}, the search that ran there as its "
