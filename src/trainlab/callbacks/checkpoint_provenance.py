@@ -44,6 +44,7 @@ from typing import Any
 import lightning as L
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.config_validation import PRECISION_ALIASES
 from trainlab.own_targets import MNIST_DATAMODULE
 
 ENTRY = "trainlab"
@@ -53,8 +54,6 @@ FORMAT = 3
 RECORDED_SECTIONS = ("model", "optimizer", "scheduler", "init", "seed", "data", "trainer")
 #: the keys of ``trainer`` recorded: those that shape an update (its batch, its clipping, its arithmetic)
 RECORDED_TRAINER_KEYS = ("accumulate_grad_batches", "gradient_clip_val", "gradient_clip_algorithm", "precision")
-#: ``trainer.precision`` as Lightning reads it: the short forms it takes for the long ones
-PRECISION_FORMS = {"32": "32-true", "64": "64-true", "16": "16-mixed", "bf16": "bf16-mixed"}
 #: the keys of ``data`` recorded: those choosing the batches (size, order) and the training and validation images;
 #: the others choose where the files are and how they are loaded (``data_dir``, ``eval_batch_size``, ...)
 RECORDED_DATA_KEYS = ("batch_size", "train_size", "val_size", "seed")
@@ -76,7 +75,7 @@ def recorded_config(cfg: DictConfig) -> dict[str, Any]:
         if section == "trainer" and value is not None:
             value = {key: value.get(key) for key in RECORDED_TRAINER_KEYS}
             if value["precision"] is not None:  # 32 and "32-true" train alike
-                value["precision"] = PRECISION_FORMS.get(str(value["precision"]), str(value["precision"]))
+                value["precision"] = PRECISION_ALIASES.get(str(value["precision"]), str(value["precision"]))
         config[section] = OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
     return config
 
