@@ -600,21 +600,6 @@ def test_a_slurm_sweep_on_a_machine_without_slurm_is_one_line_before_anything_is
     assert not (tmp_path / "sweep").exists()
 
 
-@pytest.mark.slow  # ~15 s on 2 cores (make test-slow; the default run stays ~4 min)
-def test_a_joblib_timeout_is_one_line_and_keeps_what_ran(train_subprocess, tmp_path):
-    """joblib's hydra.launcher.timeout ended the command with a multiprocessing TimeoutError traceback (exit 1)."""
-    sweep = tmp_path / "sweep"
-    result = train_subprocess("-m", "seed=1,2", "hydra/launcher=joblib", "hydra.launcher.timeout=3",
-                              "trainer.max_epochs=1000", f"hydra.sweep.dir={sweep}")
-    assert result.returncode == 1, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1] == (
-        "error: a job ran longer than hydra.launcher.timeout, and joblib stopped the sweep (the jobs without a "
-        "status.json did not finish); allowed: a larger hydra.launcher.timeout, or null (no limit), then the same "
-        "command with resume_sweep=true and its hydra.sweep.dir")
-    assert (sweep / "multirun.yaml").is_file()  # kept
-
-
 def test_a_launcher_typed_for_a_single_run_is_said_to_apply_to_multiruns_only():
     """Hydra launches only multiruns: `train.py optimizer=sgd hydra/launcher=submitit_slurm` trained on the login
     node without a word."""

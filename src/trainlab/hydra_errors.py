@@ -30,11 +30,11 @@ import dataclasses
 import difflib
 import errno
 import multiprocessing
-import os
 import re
 import sys
 import traceback
 from collections.abc import Callable, Iterable
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ from trainlab.group_options import command_line_override, option_lacks_key_messa
 from trainlab.option_source import chosen_in, misplaced_option_file
 from trainlab.output_locations import NAME_MAX, PATH_MAX
 from trainlab.override_separator import separator_advice
+from trainlab.sweep.joblib_stop import end_joblib_stopped_sweep, joblib_stop_message
 from trainlab.sweep.sweep_end_failures import exit_if_the_sweep_end_failed, forget_earlier_failures
 from trainlab.sweep.worker_refusal import RefusedInWorker
 
@@ -409,8 +410,6 @@ def name_too_long_message(error: OSError, multirun: bool) -> str:
 
 def read_by_hydras_config_repository(error: BaseException) -> bool:
     """Whether ``error`` was raised while Hydra read a config file (composition), not by the task."""
-    import traceback
-
     return any(frame.filename.endswith(("config_repository.py", "file_config_source.py"))
                for frame in traceback.extract_tb(error.__traceback__))
 
@@ -504,11 +503,6 @@ def group_set_as_key_message(argv: list[str]) -> str | None:
     return None
 
 
-JOBLIB_TIMEOUT = ("a job ran longer than hydra.launcher.timeout, and joblib stopped the sweep (the jobs without a "
-                  "status.json did not finish); allowed: a larger hydra.launcher.timeout, or null (no limit), then "
-                  "the same command with resume_sweep=true and its hydra.sweep.dir")
-
-
 def report_config_errors_in_one_line() -> None:
     """Make ``hydra.main`` print its composition errors as one ``error: ...`` line and exit with status 2."""
     hydra_report = hydra_internal.run_and_report
@@ -557,11 +551,12 @@ def report_config_errors_in_one_line() -> None:
                 if message is None:
                     raise
                 exit_with_error_line(message, error)
-            except multiprocessing.TimeoutError as error:  # joblib's hydra.launcher.timeout: a job ran longer
-                if os.environ.get("HYDRA_FULL_ERROR") == "1":
-                    traceback.print_exception(error)
-                print(f"error: {JOBLIB_TIMEOUT}", file=sys.stderr)
-                raise SystemExit(1) from error  # what ran is kept (exit 2 would remove a sweep dir of .hydra/ only)
+            except (multiprocessing.TimeoutError, BrokenExecutor) as error:  # joblib stopped the sweep: a job ran
+                # past hydra.launcher.timeout, or a worker process died (loky's TerminatedWorkerError)
+                message = joblib_stop_message(error)
+                if message is None:
+                    raise
+                end_joblib_stopped_sweep(message, error)  # the tables of what ran, how to finish; exit status 1
             except OSError as error:  # Hydra making a run or job directory
                 if error.errno != errno.ENAMETOOLONG:
                     raise

@@ -114,6 +114,7 @@ from trainlab.sweep.job_dirs import (
     check_sweep_dir_free,
     sweep_job_dirs,
 )
+from trainlab.sweep.joblib_stop import keep_sweep_config
 from trainlab.sweep.single_run_of_a_sweep import check_no_sweep_config_in_single_run
 from trainlab.sweep.submitit_local_stop import LOCAL_LAUNCHER
 from trainlab.sweep.submitit_refusal import SLURM_LAUNCHER, is_submitit, report_job_refusals_in_one_line
@@ -715,4 +716,5 @@ class Preflight(Callback):
         if is_submitit(OmegaConf.select(config, "hydra.launcher")):
             report_job_refusals_in_one_line()  # a job's config error: one line, exit status 2, as basic's jobs
         keep_sweep_record(config)  # rank 0's multirun.yaml, over the other ranks' (torchrun, SLURM)
+        keep_sweep_config(config)  # the tables of a sweep that joblib stops (sweep/joblib_stop.py)
         defer_stop_for_workers(config)  # last: a multirun refused above leaves no handler (sweep/worker_stop.py)

@@ -41,9 +41,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import multiprocessing
 import os
 import sys
 from collections.abc import Sequence
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,6 +94,8 @@ from trainlab.signal_exit import last_words, way_out
 from trainlab.sweep.composed_configs import TemplateComposer
 from trainlab.sweep.first_job import check_checkpoint_path
 from trainlab.sweep.job_dirs import DistinctJobDirs, job_output_dir, sweep_job_dirs
+from trainlab.sweep.joblib_stop import EXIT_STATUS as JOBLIB_STOP_STATUS
+from trainlab.sweep.joblib_stop import joblib_stop_message, print_joblib_stop
 from trainlab.sweep.stop_at_once import stop_sweep_at_once
 from trainlab.sweep.worker_stop import clear_stop_mark, jobs_train_in_workers, mark_stop
 from trainlab.typed_values import typed
@@ -570,6 +574,14 @@ class OptunaSearch:
                     self.record_stop(study, storage.description)
                     self.report_stop(study)
                     raise SystemExit(128 + interrupted.signum) from None
+                except (BrokenExecutor, multiprocessing.TimeoutError) as error:  # joblib stopped the batch: a dead
+                    # worker, a job past hydra.launcher.timeout (sweep/joblib_stop.py); its trials are told already
+                    if (message := joblib_stop_message(error)) is None:
+                        raise
+                    print_joblib_stop(message, error)
+                    self.record_stop(study, storage.description)
+                    self.report_stop(study)
+                    raise SystemExit(JOBLIB_STOP_STATUS) from error
                 except SystemExit as exit_:
                     if isinstance(exit_.code, int) and exit_.code > 128:  # a job stopped on a signal
                         self.record_stop(study, storage.description)
