@@ -6,6 +6,7 @@ the status recorded ``test/*`` alone, ``objective: null``, and a sweep's ``resum
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
@@ -55,3 +56,37 @@ def test_a_run_killed_before_its_first_checkpoint_is_told_so_and_its_directory_r
            f"{run / 'attempts' / '0'}" in again.stderr
     assert (run / "attempts" / "0" / "hparams.yaml").is_file()
     assert json.loads((run / "status.json").read_text())["status"] == "completed"
+
+
+def csv_rows(path) -> list[dict[str, str]]:
+    with path.open(newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def test_a_killed_run_resumed_from_its_last_checkpoint_logs_each_step_once_in_metrics_csv(train_in_process, tmp_path):
+    """A run killed outright had logged steps past its last checkpoint; the resume logs them again, and its
+    metrics.csv held both sessions' rows for those steps (two train/loss values at one step, the curve drawn twice).
+    Here the killed session is the uninterrupted run's own files with the checkpoint of its first epoch as
+    last.ckpt: the resumed run's metrics.csv must be the uninterrupted run's, row for row (bit-identical on CPU)."""
+    import shutil
+
+    run = tmp_path / "run"
+    args = ["debug=limit", "logger=csv", "trainer.max_epochs=3", "callbacks.model_checkpoint.save_top_k=-1",
+            f"hydra.run.dir={run}"]
+    assert train_in_process(*args).returncode == 0
+    whole = csv_rows(run / "metrics.csv")
+    assert len({row["step"] for row in whole if row["train/loss"]}) == 15  # 3 epochs x 5 steps, logged every step
+    # as SIGKILL in the third epoch leaves it: the checkpoint of the first epoch's end is the last one written, and
+    # the rows of the steps after it are in metrics.csv (no test yet, no status.json)
+    shutil.copy(run / "checkpoints" / "epoch_000.ckpt", run / "checkpoints" / "last.ckpt")
+    killed = [row for row in whole if not row["test/acc"]]
+    with (run / "metrics.csv").open("w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(whole[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(killed)
+    (run / "status.json").unlink()
+    resumed = train_in_process(*args, "ckpt_path=last")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert csv_rows(run / "metrics.csv") == whole
+    assert (f"{run / 'metrics.csv'}: 14 rows logged at step 5 or later by the session that stopped without saving "
+            "them removed; the resumed run logs those steps again") in resumed.stdout

@@ -64,3 +64,11 @@ def trained_epochs(checkpoint: dict[str, Any]) -> tuple[int | None, int]:
         return processed - 1, batches
     completed = state["epoch_progress"]["current"].get("completed")
     return processed, batches if processed == completed and epoch_partly_trained(state) else 0
+
+
+def logged_step(checkpoint: dict[str, Any]) -> int:
+    """The step the loggers of the run resumed from ``checkpoint`` log next: Lightning's count of the batches that
+    stepped an optimizer (the ``step`` of its logged rows), else the checkpoint's ``global_step``."""
+    state = fit_loop_state(checkpoint) or {}
+    stepped = state.get("epoch_loop.state_dict", {}).get("_batches_that_stepped")
+    return stepped if isinstance(stepped, int) else int(checkpoint.get("global_step", 0))
