@@ -20,7 +20,6 @@ if __name__ == "__main__":
 import hydra  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
-from trainlab.config_keys import override_lines  # noqa: E402
 from trainlab.data.absolute_data_dirs import absolute_data_dirs  # noqa: E402
 from trainlab.dir_lock import release_output_dirs  # noqa: E402
 from trainlab.distributed.shared_start_time import share_rank_0_start_time  # noqa: E402
@@ -30,12 +29,7 @@ from trainlab.hydra_mode_composition import compose_once_for_the_mode  # noqa: E
 from trainlab.null_group_choice import exit_if_a_required_group_is_dropped, null_choices_as_deletions  # noqa: E402
 from trainlab.preflight import leave_hydra_files_to_rank_0, writes_run_files  # noqa: E402
 from trainlab.process_exit import skip_final_garbage_collection  # noqa: E402
-from trainlab.shell_override import (  # noqa: E402
-    config_options,
-    continue_search_line,
-    finish_sweep_line,
-    train_command,
-)
+from trainlab.shell_override import resume_command  # noqa: E402
 from trainlab.versions import exit_if_versions_asked  # noqa: E402
 
 # conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
@@ -118,31 +112,6 @@ def main(cfg: DictConfig) -> float | None:
     except Exception:  # a crash: Hydra prints the traceback (exit status 1); the run's files stay, said where first
         say_where_failed_run_is(refused=False)
         raise
-
-
-def resume_command(run_dir: Path) -> str:
-    """What finishes an interrupted run: the run resumed from its checkpoint, or - for a job of a multirun - the
-    sweep, whose later jobs have not run yet (``ckpt_path=last resume_sweep=true`` resumes this job from its
-    checkpoint and runs them: :func:`~trainlab.shell_override.finish_sweep_command`), said as a search's trial says
-    it (``Continue the search with:``, where a job of a search in another process prints it: a trial in the search's
-    own process prints none, the search does). A ``hydra.mode=RUN`` the command typed is kept: a sweep's job
-    resumed alone needs it where an experiment config sets ``hydra.mode: MULTIRUN`` (Hydra records the mode among
-    the overrides of every run, so only the command line tells the two apart), as are the options that chose the
-    config (``--config-dir``: an experiment of one's own is not found without it)."""
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.types import RunMode
-
-    from trainlab.sweep.single_run_of_a_sweep import typed_run_mode
-    from trainlab.sweep.stopped_sweep import is_search
-
-    hydra_config = HydraConfig.get()
-    if hydra_config.mode == RunMode.MULTIRUN:
-        sweep_dir = hydra_config.sweep.dir
-        return continue_search_line(sweep_dir) if is_search(hydra_config) else finish_sweep_line(sweep_dir)
-    overrides = [*override_lines(hydra_config.overrides.task), *override_lines(hydra_config.overrides.hydra)]
-    run_mode = {"hydra.mode": "RUN"} if typed_run_mode(sys.argv[1:]) else {}
-    replacing = {**run_mode, "ckpt_path": "last", "hydra.run.dir": run_dir}
-    return f"Resume with: {train_command(overrides, replacing, options=config_options(hydra_config))}"
 
 
 if __name__ == "__main__":

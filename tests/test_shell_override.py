@@ -73,7 +73,8 @@ def test_the_resume_line_of_an_interrupted_run_keeps_the_hydra_mode_run_its_comm
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    entry_point = train_entry_point(monkeypatch)
+    from trainlab.shell_override import resume_command
+
     job = "/tmp/sweep/0_optimizer=sgd"
     typed = ["experiment=compare_optimizers", "optimizer=sgd", *([typed_run_mode] if typed_run_mode else []),
              "ckpt_path=last", f"hydra.run.dir={job}"]
@@ -83,26 +84,9 @@ def test_the_resume_line_of_an_interrupted_run_keeps_the_hydra_mode_run_its_comm
         hydra=[f"hydra.run.dir={job}", "hydra.mode=RUN"]))  # as Hydra records them, typed or not
     monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: recorded))
     mode = " hydra.mode=RUN" if typed_run_mode else ""
-    assert entry_point.resume_command(job) == (
+    assert resume_command(job) == (
         f"Resume with: python train.py experiment=compare_optimizers optimizer=sgd{mode} ckpt_path=last "
         f"{shell_override('hydra.run.dir', job)}")
-
-
-def train_entry_point(monkeypatch):
-    """The root ``train.py`` as a module (its ``resume_command``)."""
-    import importlib.util
-
-    from conftest import ROOT
-
-    # importing train.py sets these in os.environ; monkeypatch puts back what was there (setenv records it, absent
-    # or not - a delenv of an absent name records nothing), so that later tests see the environment they started in
-    for name in ("TRAINLAB_ROOT", "TRAINLAB_TRAIN_SCRIPT", "TRAINLAB_PYTHON"):
-        monkeypatch.setenv(name, "")
-        monkeypatch.delenv(name)
-    spec = importlib.util.spec_from_file_location("train_entry_point", ROOT / "train.py")
-    entry_point = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(entry_point)
-    return entry_point
 
 
 def recorded_config_sources(command_line_dirs: list[Path], primary: Path | None = None) -> list[dict[str, str]]:
@@ -150,14 +134,15 @@ def test_the_resume_line_of_an_interrupted_run_keeps_the_config_dir_it_was_start
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    entry_point = train_entry_point(monkeypatch)
+    from trainlab.shell_override import resume_command
+
     monkeypatch.setattr("sys.argv", ["train.py", "--config-dir", str(tmp_path), "experiment=mine", "optimizer=sgd"])
     recorded = SimpleNamespace(mode=RunMode.RUN, overrides=SimpleNamespace(
         task=["experiment=mine", "optimizer=sgd"], hydra=["hydra.run.dir=/tmp/run", "hydra.mode=RUN"]),
         runtime=SimpleNamespace(config_sources=recorded_config_sources([tmp_path])),
         job=SimpleNamespace(config_name="train"))
     monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: recorded))
-    assert entry_point.resume_command("/tmp/run") == (
+    assert resume_command("/tmp/run") == (
         f"Resume with: python train.py --config-dir {tmp_path} experiment=mine optimizer=sgd ckpt_path=last "
         "hydra.run.dir=/tmp/run")
 

@@ -161,3 +161,30 @@ def continue_search_line(sweep_dir: str | os.PathLike) -> str:
     """``Continue the search with: <command>`` (:func:`finish_sweep_command`): the line a stopped search ends with,
     however it stopped - its study goes on from the trials it holds until it has ``n_trials``."""
     return f"Continue the search with: {finish_sweep_command(sweep_dir)}"
+
+
+def resume_command(run_dir: str | os.PathLike) -> str:
+    """What finishes an interrupted run: the run resumed from its checkpoint, or - for a job of a multirun - the
+    sweep, whose later jobs have not run yet (``ckpt_path=last resume_sweep=true`` resumes this job from its
+    checkpoint and runs them: :func:`~trainlab.shell_override.finish_sweep_command`), said as a search's trial says
+    it (``Continue the search with:``, where a job of a search in another process prints it: a trial in the search's
+    own process prints none, the search does). A ``hydra.mode=RUN`` the command typed is kept: a sweep's job
+    resumed alone needs it where an experiment config sets ``hydra.mode: MULTIRUN`` (Hydra records the mode among
+    the overrides of every run, so only the command line tells the two apart), as are the options that chose the
+    config (``--config-dir``: an experiment of one's own is not found without it)."""
+    import sys
+
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    from trainlab.sweep.single_run_of_a_sweep import typed_run_mode
+    from trainlab.sweep.stopped_sweep import is_search
+
+    hydra_config = HydraConfig.get()
+    if hydra_config.mode == RunMode.MULTIRUN:
+        sweep_dir = hydra_config.sweep.dir
+        return continue_search_line(sweep_dir) if is_search(hydra_config) else finish_sweep_line(sweep_dir)
+    overrides = [*override_lines(hydra_config.overrides.task), *override_lines(hydra_config.overrides.hydra)]
+    run_mode = {"hydra.mode": "RUN"} if typed_run_mode(sys.argv[1:]) else {}
+    replacing = {**run_mode, "ckpt_path": "last", "hydra.run.dir": run_dir}
+    return f"Resume with: {train_command(overrides, replacing, options=config_options(hydra_config))}"

@@ -9,7 +9,9 @@ loader and RNG states are consistent, by saving ``<checkpoint dir>/last.ckpt`` (
 :class:`TrainingInterrupted`. ``train.py`` turns that into a message saying how to resume and exit status
 128 + signal number. A second signal while stopping ends the process at once, as the signal's default action does
 (exit status 128 + signal number, no checkpoint or status written; ``resume_sweep=true`` / ``ckpt_path`` resume from
-what was saved before).
+what was saved before). A single run says so, as the first signal's stop does: the ``last.ckpt`` an earlier epoch
+left and the command that resumes from it, or that nothing was saved and the same command trains the run anew
+(:func:`at_once_words`).
 
 A stop after a training step first writes what that step logged (``train/loss`` on a
 ``trainer.log_every_n_steps`` step, ...): Lightning writes a step's logs only after the ``on_train_batch_end``
@@ -44,6 +46,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 from pathlib import Path
 
 import lightning as L
@@ -67,11 +70,38 @@ def handled_signals() -> tuple[int, ...]:
     return SIGNALS if requeue is None else (*SIGNALS, requeue)
 
 
-def stop_at_once(signum: int) -> None:
+def stop_at_once(signum: int, words: str | None = None) -> None:
     """End the process as the signal's default action does (exit status 128 + signum in a shell), with no
-    checkpoint or status written: a KeyboardInterrupt would reach Lightning, which turns it into exit status 1."""
+    checkpoint or status written: a KeyboardInterrupt would reach Lightning, which turns it into exit status 1.
+    ``words``, where given, are the process's last line (:func:`at_once_words`)."""
     log.warning("received %s again: stopping at once, without a checkpoint", signal.Signals(signum).name)
+    if words is not None:
+        print(words, file=sys.stderr)
     end_as_signal(signum)
+
+
+def single_run_resume_command() -> str | None:
+    """``Resume with: <command>`` for this process's single run (rank 0's); None in a multirun's job - a sweep says
+    how to finish it, a search how to continue it - or where Hydra did not start the run."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    from trainlab.preflight import writes_run_files
+    from trainlab.shell_override import resume_command
+
+    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.RUN or not writes_run_files():
+        return None
+    return resume_command(HydraConfig.get().runtime.output_dir)
+
+
+def at_once_words(checkpoint: Path, resume: str) -> str:
+    """What a single run stopped at once has left: ``checkpoint`` (its ``last.ckpt``) from an earlier epoch, and
+    ``resume``, the command that goes on from it - or, without one, that the same command trains it anew (a run that
+    recorded no end and saved no checkpoint: :func:`trainlab.run_dir.killed_before_recording`)."""
+    if checkpoint.is_file():
+        return f"kept: {checkpoint}, saved before this step (at an earlier epoch's end or stop).\n{resume}"
+    return ("no checkpoint was saved: the same command trains the run anew in its directory, its files moved to "
+            "attempts/")
 
 
 def in_a_search() -> bool:
@@ -146,6 +176,7 @@ class GracefulShutdown(L.Callback):
         self._holds = False  # keep the handlers from fit's end on, until release() (hold_until_released)
         self._test_start_metrics: dict[tuple[Metric, str], object] = {}  # metric states as the test found them
         self._sweep_stop: SweepStopWatch | None = None  # a worker's job: its sweep's stop mark (sweep/worker_stop.py)
+        self._resume: str | None = None  # a single run's resume command, for a second signal's last line
 
     def _handle(self, signum, frame) -> None:
         if self.received is not None:
@@ -154,7 +185,9 @@ class GracefulShutdown(L.Callback):
                 log.warning("received %s too: submitit requeues the job after this step's checkpoint",
                             signal.Signals(signum).name)
                 return
-            stop_at_once(signum)  # second signal: give up waiting for the step boundary
+            # second signal: give up waiting for the step boundary
+            stop_at_once(signum, None if self._resume is None else at_once_words(self.dirpath / "last.ckpt",
+                                                                                   self._resume))
         self.received = signum
         if signum == signal.SIGTERM and self._trainer is not None:
             # Lightning's own SIGTERM handler, which runs just before this one, makes its loops leave at their next
@@ -177,6 +210,7 @@ class GracefulShutdown(L.Callback):
         end_startup()  # train.py's start-up handler gives way to this one (and is not the one put back)
         self._sweep_stop = sweep_stop_watch()
         self._requeue = submitit_signal()  # while submitit's handler is still installed
+        self._resume = single_run_resume_command()  # made here, not in the signal handler
         for signum in handled_signals():
             self._previous[signum] = signal.getsignal(signum)
             signal.signal(signum, self._handle)
