@@ -474,8 +474,12 @@ def test_a_finished_study_in_the_sweep_dir_is_not_extended_without_resume_sweep(
     assert (tmp_path / "s" / "optuna.journal").read_bytes() == before  # the refusal changed nothing
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=3", "resume_sweep=true"))
     assert len(load(tmp_path / "s").trials) == 3  # one more: the study ends at n_trials in all
+    record = (tmp_path / "s" / "multirun.yaml").read_bytes()
+    assert b"n_trials: 3" in record
     run_search(make_search(tmp_path / "s", "hydra.sweeper.n_trials=2", "resume_sweep=true"))
     assert len(load(tmp_path / "s").trials) == 3
+    # it ran nothing: the record stays the command's that ran the trials (it was rewritten with n_trials: 2)
+    assert (tmp_path / "s" / "multirun.yaml").read_bytes() == record
     assert (f"study 'hparams_random' in {tmp_path / 's' / 'optuna.journal'}: 3 trials so far, hydra.sweeper.n_trials=2 "
             "reached: nothing to run (a larger n_trials continues it)") in caplog.text
 

@@ -55,6 +55,7 @@ from hydra.core.utils import JobReturn, JobStatus
 from omegaconf import DictConfig, OmegaConf, open_dict
 from optuna.trial import TrialState
 
+from trainlab.atomic_files import write_atomically
 from trainlab.config_keys import override_key
 from trainlab.errors import ConfigError, UserError
 from trainlab.job_view import job_view
@@ -93,7 +94,7 @@ from trainlab.shell_override import continue_search_line, python_train_py, shell
 from trainlab.signal_exit import last_words, way_out
 from trainlab.sweep.composed_configs import TemplateComposer
 from trainlab.sweep.first_job import check_checkpoint_path
-from trainlab.sweep.job_dirs import DistinctJobDirs, job_output_dir, sweep_job_dirs
+from trainlab.sweep.job_dirs import MULTIRUN_YAML, DistinctJobDirs, job_output_dir, sweep_job_dirs
 from trainlab.sweep.joblib_stop import EXIT_STATUS as JOBLIB_STOP_STATUS
 from trainlab.sweep.joblib_stop import joblib_stop_message, print_joblib_stop
 from trainlab.sweep.stop_at_once import stop_sweep_at_once
@@ -552,7 +553,9 @@ class OptunaSearch:
             if (payload := self.nothing_to_run_elsewhere(study, storage)) is not None:
                 return payload
             self.sweep_dir.mkdir(parents=True, exist_ok=True)
-            OmegaConf.save(self.config, self.sweep_dir / "multirun.yaml")  # as Hydra's basic sweeper does
+            record = self.sweep_dir / MULTIRUN_YAML
+            earlier = record.read_bytes() if self.resume and record.is_file() else None
+            OmegaConf.save(self.config, record)  # as Hydra's basic sweeper does
             if self.in_workers:
                 clear_stop_mark(self.sweep_dir)
             marks = (lambda signum: mark_stop(self.sweep_dir, signum)) if self.in_workers else None
@@ -568,6 +571,10 @@ class OptunaSearch:
                     if self.resume:
                         close_stale_trials(study, self.sweep_dir)
                     self.log_start(study, storage)
+                    if earlier is not None and trials_left(study, self.n_trials) == 0:  # a resume that runs
+                        # nothing puts back the record of the command that ran the trials (a sampler seed changed
+                        # here drew none of them)
+                        write_atomically(record, lambda file: file.write(earlier))
                     while (left := trials_left(study, self.n_trials)) > 0:
                         self.run_batch(study, space, self.batches.next_batch(left, completed_trials(study)), stop)
                 except SearchInterrupted as interrupted:
