@@ -25,6 +25,14 @@ def test_a_relative_data_dir_is_made_absolute_against_the_start_directory(word, 
         "train.py", "-m", rewritten, "optimizer.lr=0.1"]
 
 
+def test_a_quoted_home_data_dir_is_the_home_directory_s(monkeypatch):
+    """``data.data_dir='~/mnist'`` (the shell leaves a quoted ~ alone) made a directory named ``~`` in the current
+    directory, and data.source=auto trained on the bundled sample without a word."""
+    monkeypatch.setenv("HOME", "/home/me")
+    assert absolute_data_dirs(["data.data_dir='~/mnist'", "paths.data_dir='~'"], "/start") == [
+        "data.data_dir=/home/me/mnist", "paths.data_dir=/home/me"]
+
+
 @pytest.mark.parametrize("word", [
     "data.data_dir=/abs/mnist", "data.data_dir=${oc.env:MNIST_DIR}", "data.data_dir=null", "data.data_dir=",
     "~data.data_dir=mydata", "data.data_dir=range(1,3)", "data.data_dir=shuffle(a,b)", "data.data_dir=choice(a,b",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import re
 import struct
 from pathlib import Path
 
@@ -167,6 +168,56 @@ def test_torchvision_gzip_file_has_wrong_magic(tmp_path):
     labels.write_bytes(gzip.compress(labels.read_bytes()))
     dm = MNISTDataModule(source="torchvision", data_dir=str(tmp_path), val_size=10, download=False)
     with pytest.raises(IdxFileError, match=r"t10k-labels-idx1-ubyte has idx magic number 0x1f8b.*expected 0x00000801"):
+        dm.setup()
+
+
+def test_an_unreadable_idx_file_or_folder_is_one_error_naming_it(tmp_path, monkeypatch):
+    """A file (or its MNIST/raw folder) this user may not read ended the run's checks in a PermissionError traceback:
+    "trainlab's checks before the run failed unexpectedly ... a bug to report" (exit 1). Root reads any file, so the
+    refusal of the operating system is stood in for."""
+    from trainlab.data.idx_files import check_idx_labels
+    from trainlab.data.torchvision_mnist import missing_torchvision_files
+
+    write_tiny_mnist(tmp_path)
+    raw = tmp_path / "MNIST" / "raw"
+    real_open = Path.open
+
+    def no_permission(self, *args, **kwargs):
+        if self.name == "train-images-idx3-ubyte":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", no_permission)
+    dm = MNISTDataModule(source="torchvision", data_dir=str(tmp_path), val_size=10, download=False)
+    with pytest.raises(IdxFileError, match="^" + re.escape(
+            f"MNIST file {raw / 'train-images-idx3-ubyte'} cannot be read (permission denied); allowed: a file this "
+            "user can read") + "$"):
+        dm.setup()
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: (_ for _ in ()).throw(OSError(5, "Input/output error")))
+    with pytest.raises(IdxFileError, match=re.escape("t10k-labels-idx1-ubyte cannot be read (input/output error)")):
+        check_idx_labels(raw / "t10k-labels-idx1-ubyte", 10, "digits")
+
+    def unsearchable(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "is_file", unsearchable)
+    with pytest.raises(DataError, match="^" + re.escape(
+            f"MNIST folder {raw} cannot be read (permission denied); allowed: a folder this user can read") + "$"):
+        missing_torchvision_files(tmp_path)
+
+
+def test_a_split_of_no_images_is_refused_naming_its_file(tmp_path):
+    """A test file of a valid header counting 0 images passed every check; torchvision's reader then failed in the
+    run's setup (ValueError: offset (16 bytes) must be ... no greater than buffer length (16 bytes) minus 1), once the
+    run had written its files."""
+    write_tiny_mnist(tmp_path)
+    raw = tmp_path / "MNIST" / "raw"
+    write_idx(raw / "t10k-images-idx3-ubyte", np.zeros((0, 28, 28), dtype=np.uint8))
+    write_idx(raw / "t10k-labels-idx1-ubyte", np.zeros((0,), dtype=np.uint8))
+    dm = MNISTDataModule(source="torchvision", data_dir=str(tmp_path), val_size=10, download=False)
+    with pytest.raises(DataError, match="^" + re.escape(
+            f"MNIST file {raw / 't10k-images-idx3-ubyte'} holds no images (its header counts 0): the test split needs "
+            "some") + "$"):
         dm.setup()
 
 

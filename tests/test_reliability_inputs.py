@@ -670,6 +670,22 @@ def test_a_failed_download_removes_the_directories_and_files_it_began(tmp_path, 
     assert [p.name for p in raw_dir(tmp_path).iterdir()] == ["t10k-labels-idx1-ubyte"]
 
 
+def test_a_failed_download_into_a_new_data_dir_removes_the_parents_it_made_too(tmp_path, monkeypatch):
+    """data.data_dir=<new>/a/b: torchvision made a/ and b/ too, and a failed download left a/ behind, empty."""
+    from torchvision.datasets import MNIST
+
+    from trainlab.data.torchvision_mnist import download_torchvision_mnist, raw_dir
+
+    def no_network(self):
+        raw_dir(tmp_path / "new" / "a" / "b").mkdir(parents=True)
+        raise OSError("no network")
+
+    monkeypatch.setattr(MNIST, "download", no_network)
+    with pytest.raises(OSError, match="no network"):
+        download_torchvision_mnist(tmp_path / "new" / "a" / "b", 1.0)
+    assert list(tmp_path.iterdir()) == []
+
+
 # ---- values a constructor rejects ---------------------------------------------------------------------------------
 PRECISION_ALLOWED = ("one of transformer-engine, transformer-engine-float16, 16-true, 16-mixed, bf16-true, bf16-mixed, "
                      "32-true, 64-true, their short forms (64 = 64-true, 32 = 32-true, 16 = 16-mixed, bf16 = "

@@ -12,7 +12,9 @@ meant wherever it is read later.
 
 The keys are those that say where the data is: :data:`DATA_DIR_KEYS` (``paths.root_dir`` holds ``data/`` by
 default). A value, or each value of a sweep (``a,b``, ``choice(a,b)``), that is a relative path is made absolute
-(``os.path.abspath``: ``../data`` becomes the parent's ``data``); an absolute path, an interpolation
+(``os.path.abspath``: ``../data`` becomes the parent's ``data``), and one that starts with ``~`` - quoted, as
+Hydra's grammar reads no unquoted ``~`` there - is the home directory's (``'~/mnist'``: a shell does not expand a
+quoted ``~``, and the run made a directory named ``~`` in the current one); an absolute path, an interpolation
 (``${oc.env:MNIST}``), ``null``, an empty value, a number, a deletion (``~data.data_dir``) and what Hydra cannot
 parse are left as typed, for Hydra and the config checks to take as before.
 """
@@ -59,8 +61,9 @@ def absolute_override(word: str, start: str) -> str:
     texts = [text.text if isinstance(text, QuotedString) else text for text in texts]
     if not all(isinstance(text, str) and text and "${" not in text for text in texts):
         return word
+    texts_home = [os.path.expanduser(text) for text in texts]  # ~/mnist: the home directory's, as in a shell
     paths = [hydra_value(text if os.path.isabs(text) else os.path.abspath(os.path.join(start, text)))
-             for text in texts]
+             for text in texts_home]
     if paths == texts:  # all absolute and plain: as typed
         return word
     values = paths[0] if override.value_type == ValueType.ELEMENT else ",".join(paths)

@@ -23,18 +23,27 @@ class IdxFileError(DataError):
     """An MNIST idx file is missing, truncated or not the idx file it should be."""
 
 
+def unreadable(path: Path, error: OSError) -> IdxFileError:
+    """The error for an idx file that cannot be read: ``MNIST file <path> cannot be read (permission denied)``."""
+    reason = (error.strerror or type(error).__name__).lower()
+    return IdxFileError(f"MNIST file {path} cannot be read ({reason}); allowed: a file this user can read")
+
+
 def check_idx_file(path: str | os.PathLike, ndim: int, trailing_shape: tuple[int, ...] = ()) -> tuple[int, ...]:
     """Validate ``path`` as an unsigned-byte idx file with ``ndim`` dimensions; return its shape.
 
     ``trailing_shape`` fixes the sizes after the first one (``(28, 28)`` for MNIST images).
     """
     path = Path(path)
-    if not path.is_file():
-        raise IdxFileError(f"MNIST file {path} is missing (expected an idx file with {ndim} dimension(s))")
-    file_size = path.stat().st_size
     header_size = 4 + 4 * ndim
-    with path.open("rb") as f:
-        header = f.read(header_size)
+    try:
+        if not path.is_file():
+            raise IdxFileError(f"MNIST file {path} is missing (expected an idx file with {ndim} dimension(s))")
+        file_size = path.stat().st_size
+        with path.open("rb") as f:
+            header = f.read(header_size)
+    except OSError as error:  # its folder or the file itself not readable (permissions), an I/O error
+        raise unreadable(path, error) from error
     if len(header) < header_size:
         raise IdxFileError(f"MNIST file {path} is truncated: {file_size} bytes, shorter than its "
                            f"{header_size}-byte idx header")
@@ -61,9 +70,12 @@ def check_idx_labels(path: str | os.PathLike, classes: int, what: str) -> None:
     ``0 .. classes - 1`` (``what``: what the classes are, for the message). Reads the labels (a byte each: 60 KB for
     MNIST's training file), not the images."""
     path = Path(path)
-    with path.open("rb") as f:
-        f.seek(8)  # magic number and the one size
-        labels = f.read()
+    try:
+        with path.open("rb") as f:
+            f.seek(8)  # magic number and the one size
+            labels = f.read()
+    except OSError as error:
+        raise unreadable(path, error) from error
     largest = max(labels, default=0)
     if largest >= classes:
         beyond = sum(labels.count(bytes([label])) for label in range(classes, largest + 1))

@@ -38,8 +38,15 @@ def raw_dir(data_dir: str | os.PathLike) -> Path:
 
 
 def missing_torchvision_files(data_dir: str | os.PathLike) -> list[str]:
-    """Names of the four raw idx files that are not in :func:`raw_dir` (they are validated when loaded)."""
-    return [name for name in RAW_FILE_NAMES if not (raw_dir(data_dir) / name).is_file()]
+    """Names of the four raw idx files that are not in :func:`raw_dir` (they are validated when loaded); a
+    :class:`DataError` where the folder cannot be searched (its permissions)."""
+    raw = raw_dir(data_dir)
+    try:
+        return [name for name in RAW_FILE_NAMES if not (raw / name).is_file()]
+    except OSError as error:
+        reason = (error.strerror or type(error).__name__).lower()
+        raise DataError(f"MNIST folder {raw} cannot be read ({reason}); allowed: a folder this user can read") \
+            from error
 
 
 def torchvision_files_present(data_dir: str | os.PathLike) -> bool:
@@ -56,8 +63,8 @@ def download_torchvision_mnist(data_dir: str | os.PathLike, timeout_s: float) ->
     from torchvision.datasets import MNIST
 
     raw = raw_dir(data_dir)
-    made = []  # the directories the download makes: MNIST/raw, MNIST and data_dir itself, deepest first
-    for path in (raw, raw.parent, Path(data_dir)):
+    made = []  # the directories the download makes: MNIST/raw, MNIST, data_dir and its missing parents, deepest first
+    for path in (raw, *raw.absolute().parents):
         if path.exists():
             break
         made.append(path)
@@ -116,6 +123,9 @@ def check_torchvision_files(data_dir: str | os.PathLike) -> dict[str, int]:
         if images_shape[0] != labels_shape[0]:
             raise DataError(f"MNIST {split} files disagree: {images} holds {images_shape[0]} images but {labels} "
                             f"holds {labels_shape[0]} labels")
+        if images_shape[0] == 0:  # torchvision's reader fails on it once the run has written its files
+            raise DataError(f"MNIST file {images} holds no images (its header counts 0): the {split} split needs "
+                            "some")
         check_idx_labels(labels, DIGITS, f"MNIST's {DIGITS} digits, the classes of model.num_classes={DIGITS}")
         counts[split] = images_shape[0]
     return counts
