@@ -15,7 +15,7 @@ from test_data import write_idx, write_tiny_mnist
 from trainlab.data.idx_files import IdxFileError
 from trainlab.data.mnist_datamodule import MNISTDataModule
 from trainlab.data.torchvision_mnist import raw_dir
-from trainlab.errors import ConfigError
+from trainlab.errors import ConfigError, DataError
 from trainlab.own_targets import MNIST_DATAMODULE
 
 
@@ -29,7 +29,8 @@ def own_mnist(data_dir, labels_up_to: int = 9, labels_file: str = "train-labels-
 
 
 def labels_message(path, largest: int, beyond: int, count: int) -> str:
-    return (f"MNIST file {path} holds labels up to {largest} ({beyond} of its {count} labels are 10 or more); "
+    return (f"MNIST file {path} holds labels up to {largest} ({beyond} of its {count} labels "
+            f"{'is' if beyond == 1 else 'are'} 10 or more); "
             "allowed: 0-9 (MNIST's 10 digits, the classes of model.num_classes=10)")
 
 
@@ -49,6 +50,22 @@ def test_labels_beyond_mnists_digits_are_refused_by_name_by_the_check_and_the_mo
         with pytest.raises(IdxFileError) as refused:
             load()
         assert str(refused.value) == expected
+
+
+@pytest.mark.parametrize("images", [0, 1])
+def test_a_training_pool_of_fewer_than_two_images_is_said_so(tmp_path, images):
+    """A training file of 0 or 1 images was told "allowed: data.val_size at most -1" (or 0), which no value follows."""
+    from trainlab.data.data_refusals import check_data_fits
+
+    write_tiny_mnist(tmp_path, n_train=images)
+    cfg = OmegaConf.create({"data": {"_target_": MNIST_DATAMODULE, "source": "torchvision", "data_dir": str(tmp_path),
+                                     "val_size": 1, "train_size": None, "download": False}})
+    with pytest.raises(DataError) as refused:
+        check_data_fits(cfg)
+    assert str(refused.value) == (
+        "the torchvision training pool holds 1 image: a training and a validation split need at least 2 (one each)"
+        if images else f"MNIST file {raw_dir(tmp_path) / 'train-images-idx3-ubyte'} holds no images (its header counts "
+                       "0): the train split needs some")
 
 
 def test_auto_is_refused_for_its_splits_only_where_every_source_it_may_train_on_refuses_them(tmp_path):

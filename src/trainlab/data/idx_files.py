@@ -79,5 +79,5 @@ def check_idx_labels(path: str | os.PathLike, classes: int, what: str) -> None:
     largest = max(labels, default=0)
     if largest >= classes:
         beyond = sum(labels.count(bytes([label])) for label in range(classes, largest + 1))
-        raise IdxFileError(f"MNIST file {path} holds labels up to {largest} ({beyond} of its {len(labels)} labels are "
-                           f"{classes} or more); allowed: 0-{classes - 1} ({what})")
+        raise IdxFileError(f"MNIST file {path} holds labels up to {largest} ({beyond} of its {len(labels)} labels "
+                           f"{'is' if beyond == 1 else 'are'} {classes} or more); allowed: 0-{classes - 1} ({what})")

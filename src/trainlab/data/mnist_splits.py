@@ -45,7 +45,11 @@ def pool_size(source: str, data_dir: str) -> int:
 def split_sizes(source: str, pool_size: int, train_size: int | None, val_size: int | None) -> tuple[int, int]:
     """``(train_size, val_size)`` of a training pool of ``pool_size`` images of ``source`` (``bundled`` |
     ``torchvision``), from the module's ``train_size`` / ``val_size`` (None: the rest of the pool / the source's
-    default), or a :class:`ConfigError` when they do not fit the pool."""
+    default), or a :class:`ConfigError` when they do not fit the pool (a :class:`DataError` for a pool of fewer than
+    2 images, which no sizes fit)."""
+    if pool_size < 2:  # no size of either split fits: said so, not "data.val_size at most 0"
+        raise DataError(f"the {source} training pool holds {pool_size} image{'' if pool_size == 1 else 's'}: a "
+                        "training and a validation split need at least 2 (one each)")
     val = val_size if val_size is not None else DEFAULT_VAL_SIZE[source]
     train = train_size if train_size is not None else pool_size - val
     if train < 1 or train + val > pool_size:
