@@ -221,6 +221,31 @@ def test_a_split_of_no_images_is_refused_naming_its_file(tmp_path):
         dm.setup()
 
 
+def test_a_data_dir_that_holds_the_idx_files_itself_is_told_the_folder_to_name(tmp_path, caplog):
+    """data.data_dir=<.../MNIST/raw>, the folder of the four files: torchvision looked in <it>/MNIST/raw and was told
+    only the generic ways out, and data.source=auto trained on the bundled sample with an INFO line."""
+    write_tiny_mnist(tmp_path / "d")
+    raw = tmp_path / "d" / "MNIST" / "raw"
+    fix = (f"data.data_dir is the MNIST/raw folder that holds train-images-idx3-ubyte, train-labels-idx1-ubyte, "
+           f"t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; torchvision reads <data.data_dir>/MNIST/raw: set "
+           f"data.data_dir={tmp_path / 'd'}")
+    with pytest.raises(DataError) as refused:
+        MNISTDataModule(source="torchvision", data_dir=str(raw), val_size=10, download=False).setup()
+    assert str(refused.value) == (f"data.source=torchvision: full MNIST is not in {raw / 'MNIST' / 'raw'} "
+                                  f"(data.data_dir={raw}): {fix}")
+    with caplog.at_level(logging.WARNING, logger="trainlab.data.mnist_datamodule"):
+        assert MNISTDataModule(source="auto", data_dir=str(raw), val_size=10, download=False).resolve_source() == \
+            "bundled"
+    assert f"using the bundled sample. For full MNIST: {fix}" in caplog.text
+    other = tmp_path / "mine"  # another folder holding them: moved into its MNIST/raw
+    other.mkdir()
+    (raw / "train-images-idx3-ubyte").rename(other / "train-images-idx3-ubyte")
+    with pytest.raises(DataError, match=re.escape(
+            f"data.data_dir itself holds train-images-idx3-ubyte; torchvision reads <data.data_dir>/MNIST/raw: move "
+            f"them into {other / 'MNIST' / 'raw'}")):
+        MNISTDataModule(source="torchvision", data_dir=str(other), val_size=10, download=False).setup()
+
+
 def test_missing_torchvision_file_is_named(tmp_path):
     write_tiny_mnist(tmp_path)
     (tmp_path / "MNIST" / "raw" / "train-labels-idx1-ubyte").unlink()

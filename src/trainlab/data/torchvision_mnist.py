@@ -189,11 +189,37 @@ def files_diagnosis(data_dir: str | os.PathLike) -> tuple[str, str]:
 
 def some_files_present(data_dir: str | os.PathLike) -> bool:
     """Whether :func:`raw_dir` holds some of the four idx files or their ``.gz``, but not all four idx files: full
-    MNIST placed there by hand, incompletely or still compressed."""
+    MNIST placed there by hand, incompletely or still compressed - or placed in ``data_dir`` itself
+    (:func:`files_in_data_dir_itself`)."""
     if torchvision_files_present(data_dir):
         return False
-    return any((raw_dir(data_dir) / name).is_file() or (raw_dir(data_dir) / f"{name}.gz").is_file()
-               for name in RAW_FILE_NAMES)
+    return bool(files_in_data_dir_itself(data_dir)) or any(
+        (raw_dir(data_dir) / name).is_file() or (raw_dir(data_dir) / f"{name}.gz").is_file() for name in RAW_FILE_NAMES)
+
+
+def files_in_data_dir_itself(data_dir: str | os.PathLike) -> list[str]:
+    """The idx files (or their ``.gz``) in ``data_dir`` itself, where torchvision does not look: ``data.data_dir``
+    pointed at the folder that holds them, not at the one above ``MNIST/raw``."""
+    try:
+        return [name for name in RAW_FILE_NAMES
+                if (Path(data_dir) / name).is_file() or (Path(data_dir) / f"{name}.gz").is_file()]
+    except OSError:  # a folder that cannot be searched: said where the files are looked for
+        return []
+
+
+def misplaced_files_hint(data_dir: str | os.PathLike) -> str:
+    """Where ``data_dir`` itself holds idx files (:func:`files_in_data_dir_itself`), the fix: ``set
+    data.data_dir=<the folder above MNIST/raw>`` where ``data_dir`` is an ``MNIST/raw``, ``move <names> into <raw>``
+    elsewhere; empty where it holds none."""
+    found = files_in_data_dir_itself(data_dir)
+    if not found:
+        return ""
+    folder = Path(data_dir)
+    if folder.name == "raw" and folder.parent.name == "MNIST":
+        return (f"data.data_dir is the MNIST/raw folder that holds {', '.join(found)}; torchvision reads "
+                f"<data.data_dir>/MNIST/raw: set data.data_dir={folder.parent.parent}")
+    return f"data.data_dir itself holds {', '.join(found)}; torchvision reads <data.data_dir>/MNIST/raw: move them " \
+           f"into {raw_dir(folder)}"
 
 
 def mismatched_archives(data_dir: str | os.PathLike) -> list[str]:
@@ -209,6 +235,8 @@ def mismatched_archives(data_dir: str | os.PathLike) -> list[str]:
 def missing_files_message(data_dir: str | os.PathLike, download: bool, why_not_downloaded: str) -> str:
     """Why ``data.source=torchvision`` has no data, where the files go, and the settings that work."""
     where, hints = files_diagnosis(data_dir)
+    if misplaced := misplaced_files_hint(data_dir):  # the files are there, one folder off: that is the fix
+        return f"data.source=torchvision: full MNIST {where} (data.data_dir={data_dir}): {misplaced}"
     if not download:
         hints += "set data.download=true, "
     if "cannot be downloaded there" in why_not_downloaded:
@@ -225,6 +253,9 @@ def auto_fallback_message(data_dir: str | os.PathLike, why_not_downloaded: str) 
     """``data.source=auto`` falling back to the bundled sample where full MNIST was placed in ``data_dir``
     incompletely or still compressed (:func:`some_files_present`): the same diagnosis as ``torchvision``'s."""
     where, unpack = files_diagnosis(data_dir)
+    if misplaced := misplaced_files_hint(data_dir):
+        return (f"data.source=auto: full MNIST {where} (data.data_dir={data_dir}); using the bundled sample. For full "
+                f"MNIST: {misplaced}")
     return (f"data.source=auto: full MNIST {where} (data.data_dir={data_dir}) and {why_not_downloaded}; using the "
             f"bundled sample. For full MNIST: {unpack + 'or ' if unpack else ''}put the four idx files there "
             f"({', '.join(RAW_FILE_NAMES)})")
