@@ -435,6 +435,17 @@ def test_a_normal_initialisation_is_labelled_with_its_std_as_the_books_figure_is
     assert jobs[0].label(["init", "init.std"]).startswith("init=normal, std=")  # a key of its own: not twice
 
 
+def test_a_legend_tells_keys_of_one_name_apart():
+    """A sweep of seed and data.seed had the legend `seed=0, seed=0`; data.seed alone read as the model's seed."""
+    from trainlab.report.sweep_runs import legend_name
+
+    keys = ["seed", "data.seed", "optimizer.lr", "scheduler.lr", "model.net.dropout"]
+    assert [legend_name(key, keys) for key in keys] == ["seed", "data.seed", "optimizer.lr", "scheduler.lr",
+                                                        "dropout"]
+    assert legend_name("data.seed", ["data.seed"]) == "data.seed"
+    assert legend_name("optimizer.lr", ["optimizer.lr", "init"]) == "lr"
+
+
 def test_kaiser_smoothing_is_the_books():
     import numpy as np
 

@@ -59,13 +59,31 @@ class JobRun:
                 return f"normal (std={std})" if std is not None else value
             return value
 
-        return ", ".join(f"{k.split('.')[-1]}={shown(k)}" for k in keys) or self.name
+        return ", ".join(f"{legend_name(k, keys)}={shown(k)}" for k in keys) or self.name
 
     def series(self, tag: str) -> tuple[list[int], list[float]]:
         return self.scalars.get(tag, ([], []))
 
 
 Series = dict[str, tuple[list[int], list[float]]]
+
+#: a run's top-level keys: a nested key is not shown by its last part where that is one of these (``data.seed`` is
+#: not ``seed``, the model's seed)
+TOP_LEVEL_NAMES = frozenset({"seed", "optimizer", "init", "scheduler", "model", "data", "trainer", "logger",
+                             "callbacks"})
+
+
+def legend_name(key: str, keys: list[str]) -> str:
+    """``key`` as a legend shows it: its shortest ending (``lr`` of ``optimizer.lr``) that no other of ``keys`` ends
+    with and that is no top-level key's name (:data:`TOP_LEVEL_NAMES`) unless it is ``key`` itself - ``seed=0,
+    data.seed=1``, not ``seed=0, seed=1``."""
+    parts = key.split(".")
+    for start in range(len(parts) - 1, -1, -1):
+        name = ".".join(parts[start:])
+        clashes = any(other != key and (other == name or other.endswith(f".{name}")) for other in keys)
+        if not clashes and (name == key or name not in TOP_LEVEL_NAMES):
+            return name
+    return key
 
 
 def recorded_versions(status: dict) -> dict[str, str] | None:
