@@ -268,3 +268,30 @@ def test_an_invalid_value_in_the_runs_recorded_config_names_that_file(finished_r
         "TypeError")
     # the way out for one run: the report's "move that job aside" has no sweep here
     assert error.endswith("; to evaluate the run, restore that file as the run wrote it, or train the run again\n")
+
+
+def test_evaluate_says_where_the_data_changed_since_the_run(tmp_path, data_dir, capsys):
+    """MNIST files replaced or reordered after a run: evaluate reported other numbers than the run's (val/acc 0.236
+    became 0.172 on the same files reversed), exit 0, without a word."""
+    from test_data import write_idx, write_tiny_mnist
+
+    from trainlab.data.torchvision_mnist import raw_dir
+
+    arrays = write_tiny_mnist(tmp_path / "mnist", n_train=120, n_test=40)
+    run_dir = tmp_path / "run"
+    result = run_train_in_process(["data.source=torchvision", f"data.data_dir={tmp_path / 'mnist'}",
+                                   "data.val_size=40", "data.download=false", "debug=limit",
+                                   f"hydra.run.dir={run_dir}"], tmp_path, data_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    recorded = read_status(run_dir)["data_digest"]
+    assert len(recorded) == 16 and int(recorded, 16) >= 0
+    assert main(["evaluate", str(run_dir)]) == 0
+    assert "note: the data" not in capsys.readouterr().err  # the same files: nothing to say
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):  # the test set in reverse order
+        write_idx(raw_dir(tmp_path / "mnist") / name, arrays[name][::-1].copy())
+    assert main(["evaluate", str(run_dir)]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note: the data")]
+    assert len(notes) == 1 and notes[0].startswith("note: the data loaded now is not the data the run trained and was "
+                                                   "tested on (its digest ")
+    assert notes[0].endswith(f", the run's {recorded} in its status.json): the files in {tmp_path / 'mnist'} changed "
+                             "since, so these numbers are of the files as they are now, not the run's")

@@ -30,8 +30,9 @@ def print_evaluation(run_dir: str, ckpt: str, splits: list[str]) -> int:
     from trainlab.errors import UserError
     from trainlab.evaluate import evaluate, nan_loss_note, run_end_note
 
+    notes: list[str] = []
     try:
-        results = evaluate(run_dir, ckpt, splits)
+        results = evaluate(run_dir, ckpt, splits, notes)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -39,7 +40,7 @@ def print_evaluation(run_dir: str, ckpt: str, splits: list[str]) -> int:
     print(f"{Path(run_dir).absolute()}, --ckpt {ckpt}:\n\n| split | loss | acc |\n|---|---|---|")
     for split, values in results.items():
         print(f"| {split} | {values['loss']:.4f} | {values['acc']:.4f} |")
-    for note in (run_end_note(run_dir, ckpt), nan_loss_note(run_dir, ckpt, results)):
+    for note in (run_end_note(run_dir, ckpt), *notes, nan_loss_note(run_dir, ckpt, results)):
         if note:  # on stderr: stdout stays the table
             print(note, file=sys.stderr)
     return 0

@@ -240,10 +240,23 @@ def run_end_note(run_dir: str | os.PathLike, ckpt: str) -> str | None:
     return f"note: {run_dir} is recorded {status} in its {STATUS_FILE}: {END_NOTES[status]}"
 
 
-def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
-             splits: Sequence[str] = ("val", "test")) -> dict[str, dict[str, float]]:
+def changed_data_note(recorded: str | None, loaded: str | None, data: DictConfig) -> str | None:
+    """A ``note:`` where the images and labels loaded now are not those the run loaded (their digests,
+    :mod:`trainlab.data.data_digest`, differ); None where they agree or either is unknown (a run recorded before the
+    digest was, a data module of one's own)."""
+    if recorded is None or loaded is None or recorded == loaded:
+        return None
+    where = data.get("data_dir") if data.get("source") == "torchvision" else "the bundled sample's cache"
+    return (f"note: the data loaded now is not the data the run trained and was tested on (its digest {loaded}, the "
+            f"run's {recorded} in its {STATUS_FILE}): the files in {where} changed since, so these numbers are of "
+            "the files as they are now, not the run's")
+
+
+def evaluate(run_dir: str | os.PathLike, ckpt: str = "last", splits: Sequence[str] = ("val", "test"),
+             notes: list[str] | None = None) -> dict[str, dict[str, float]]:
     """``{split: {"loss": ..., "acc": ...}}`` of the checkpoint ``ckpt`` of the run in ``run_dir``; a file of the run
-    that is damaged or refused is named by its absolute path, as every path the commands print (README)."""
+    that is damaged or refused is named by its absolute path, as every path the commands print (README). ``notes``,
+    where given, gets what the numbers need said beside them (:func:`changed_data_note`)."""
     run_dir = Path(run_dir).absolute()
     splits = list(dict.fromkeys(splits))
     unknown = [split for split in splits if split not in EVAL_SPLITS]
@@ -286,6 +299,9 @@ def evaluate(run_dir: str | os.PathLike, ckpt: str = "last",
     finally:
         lightning_info.setLevel(level)
     trainer.validate(model, datamodule=datamodule, verbose=False)
+    if notes is not None and (note := changed_data_note(status.get("data_digest"),
+                                                        getattr(datamodule, "data_digest", None), cfg.data)):
+        notes.append(note)
     metrics = trainer.callback_metrics
     results = {}
     for split in splits:

@@ -47,6 +47,7 @@ def write_status(
     error: str | None = None,
     data_source: str | None = None,
     drawn_seed: int | None = None,
+    data_digest: str | None = None,
 ) -> Path:
     if status not in STATUSES:
         raise ValueError(f"status={status!r}; allowed: {', '.join(STATUSES)}")
@@ -59,6 +60,8 @@ def write_status(
     }
     if data_source is not None:
         payload["data_source"] = data_source
+    if data_digest is not None:  # the images and labels the run loaded (trainlab.data.data_digest)
+        payload["data_digest"] = data_digest
     if drawn_seed is not None:
         payload["drawn_seed"] = drawn_seed
     if error is not None:

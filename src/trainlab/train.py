@@ -240,7 +240,8 @@ def train(cfg: DictConfig, context: JobContext | None = None, data_source: str |
             return
         write_status(output_dir, status, overrides, {**earlier.metrics, **metrics}, objective,
                      earlier.wall_time_s + time.monotonic() - started, error, data_source=resolved_source,
-                     drawn_seed=drawn_seed if drawn_seed is not None else earlier.drawn_seed)
+                     drawn_seed=drawn_seed if drawn_seed is not None else earlier.drawn_seed,
+                     data_digest=getattr(datamodule, "data_digest", None))
 
     shutdown = next((c for c in callbacks if isinstance(c, GracefulShutdown)), None)
     if shutdown is not None:  # a signal after fit or the test, until status.json is written: as one during the test

@@ -51,6 +51,7 @@ import torch
 from trainlab.config_validation import RULES
 from trainlab.data.bundled_mnist import load_bundled_mnist
 from trainlab.data.data_choices import EVAL_SPLITS, SOURCES
+from trainlab.data.data_digest import tensors_digest
 from trainlab.data.mnist_splits import possible_sources, split_sizes
 from trainlab.data.tensor_batch_loader import TensorBatchLoader, uneven_last_batch
 from trainlab.data.torchvision_mnist import (
@@ -137,6 +138,7 @@ class MNISTDataModule(L.LightningDataModule):
         self.download_timeout_s = download_timeout_s
         self.resolved_source: str | None = None
         self.data_train: TensorBatchLoader | None = None
+        self.data_digest: str | None = None  # of the images and labels loaded (trainlab.data.data_digest), at setup
         self.data_val: TensorBatchLoader | None = None
         self.data_test: TensorBatchLoader | None = None
 
@@ -215,6 +217,7 @@ class MNISTDataModule(L.LightningDataModule):
             return
         source = self.resolve_source()
         (pool_x, pool_y), (test_x, test_y) = self._load_pool_and_test(source)
+        self.data_digest = tensors_digest(pool_x, pool_y, test_x, test_y)  # which data the run's numbers are of
         train_size, val_size = self._split_sizes(source, len(pool_x))
         rank, world_size = self._rank_and_world_size()
         self.check_shares(train_size, world_size, largest_train_size=len(pool_x) - val_size)

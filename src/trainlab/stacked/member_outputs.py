@@ -127,6 +127,7 @@ class MemberOutputs(Checkpoint):
         self.members = members
         self.started = time.monotonic()
         self.stack: Any = None  # the StackedClassifier, set by train_stack
+        self.data_digest: str | None = None  # of the data the members share, once it is set up (on_fit_start)
         self.dtype = torch.float32  # of the values written: the stack's metric dtype, set at on_fit_start
         for member in members:
             record_run_start(member.loggers, member.config, member.columns)
@@ -191,6 +192,7 @@ class MemberOutputs(Checkpoint):
         there), which the metric states of their checkpoints take too."""
         parameter = next(pl_module.parameters())
         self.dtype = metric_dtype(pl_module.net)
+        self.data_digest = getattr(trainer.datamodule, "data_digest", None)  # set up by now: the members' status
         for member in self.members:
             member.module.to(device=parameter.device)
             member.module.net.to(dtype=parameter.dtype)
@@ -254,7 +256,8 @@ class MemberOutputs(Checkpoint):
                 recorded = {name: value for name, value in metrics.items()
                             if not (stops_the_sweep and name == "status/diverged")}
                 write_status(member.output_dir, member.status, member.overrides, recorded, objective, wall_time,
-                             member.error, data_source=member.resolved_source, drawn_seed=member.drawn_seed)
+                             member.error, data_source=member.resolved_source, drawn_seed=member.drawn_seed,
+                             data_digest=self.data_digest)
                 ends.append((member.number, member.name, status_line(member.status, metrics)))
                 objectives.append(objective)
         finally:  # in the sweep's order, as the basic launcher's jobs end (the stack's order groups the optimizers)
