@@ -55,7 +55,8 @@ def test_an_empty_out_is_refused_and_nothing_is_written(tmp_path, monkeypatch, c
 
 def test_evaluate_heads_its_table_with_the_run_directory_absolute(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(trainlab.evaluate, "evaluate", lambda run_dir, ckpt, splits: {"val": {"loss": 1.0, "acc": 0.5}})
+    monkeypatch.setattr(trainlab.evaluate, "evaluate",
+                        lambda run_dir, ckpt, splits, notes: {"val": {"loss": 1.0, "acc": 0.5}})
     monkeypatch.setattr(trainlab.evaluate, "run_end_note", lambda run_dir, ckpt: None)
     assert main(["evaluate", "."]) == 0
     assert capsys.readouterr().out.splitlines()[0] == f"{tmp_path}, --ckpt last:"

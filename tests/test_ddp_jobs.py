@@ -335,7 +335,7 @@ def test_a_ddp_resume_gives_the_summed_training_counters_to_rank_0_alone(rank, k
     from trainlab.models.mlp import MLP
 
     module = MLPClassifier(net=MLP(8, [4], 3), optimizer=None)
-    module._trainer = SimpleNamespace(world_size=2, global_rank=rank)
+    module._trainer = SimpleNamespace(world_size=2, global_rank=rank, loggers=[])
     checkpoint = {"state_dict": {"train_correct": torch.tensor(40), "train_seen": torch.tensor(128)}}
     module.on_load_checkpoint(checkpoint)
     assert [int(v) for v in checkpoint["state_dict"].values()] == ([40, 128] if kept else [0, 0])

@@ -58,6 +58,21 @@ def test_a_run_killed_before_its_first_checkpoint_is_told_so_and_its_directory_r
     assert json.loads((run / "status.json").read_text())["status"] == "completed"
 
 
+def test_a_run_killed_while_writing_its_first_checkpoint_is_taken_over_by_the_same_command(train_in_process,
+                                                                                          tmp_path):
+    """A double Ctrl-C (or SIGKILL) while the first last.ckpt was written left its temporary in checkpoints/: the
+    same command was refused ("already holds a run"), and ckpt_path=last said there was nothing to resume - each
+    sent the user to the other."""
+    run = tmp_path / "run"
+    killed_before_its_first_checkpoint(train_in_process, run)
+    (run / "checkpoints").mkdir()
+    (run / "checkpoints" / ".last.ckpt.tmp-c75bb1df4f8d").write_bytes(b"PK\x03\x04 half a checkpoint")
+    again = train_in_process("debug=limit", f"hydra.run.dir={run}")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert json.loads((run / "status.json").read_text())["status"] == "completed"
+    assert not list(run.rglob(".last.ckpt.tmp-*"))
+
+
 def csv_rows(path) -> list[dict[str, str]]:
     with path.open(newline="") as file:
         return list(csv.DictReader(file))

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trainlab.atomic_files import TEMPORARY_NAME
 from trainlab.config_keys import override_key
 from trainlab.errors import RunDirInUseError
 from trainlab.logger_dirs import CSV_FILE, EVENT_FILES, logger_dirs
@@ -76,7 +77,10 @@ def failed_without_checkpoint(output_dir: Path) -> bool:
     before its first checkpoint left its directory refused to the same command ("already holds a run") with
     nothing to resume in it. (A run still training there holds the directory's lock: :mod:`trainlab.dir_lock`.)"""
     checkpoints = output_dir / "checkpoints"
-    if checkpoints.is_dir() and any(checkpoints.iterdir()):
+    # a checkpoint's unfinished temporary (a kill while the first one was written) is no checkpoint: it is removed
+    # once the directory is taken (trainlab.stale_temporaries), and counted here it left the directory refused to
+    # the same command while ckpt_path=last said there was nothing to resume
+    if checkpoints.is_dir() and any(not TEMPORARY_NAME.fullmatch(entry.name) for entry in checkpoints.iterdir()):
         return False
     return recorded_outcome(output_dir) == "failed" or killed_before_recording(output_dir)
 
