@@ -45,3 +45,22 @@ def test_a_finished_search_rerun_without_resume_names_its_study_and_how_it_goes_
     assert refused.returncode == 2
     assert last_line(refused).startswith(f"error: hydra.sweep.dir={shared} holds a search: the study 'hparams_random' "
                                          f"in journal:{store}, 2 trial jobs (0_")
+
+
+def test_a_grid_sweep_into_a_directory_that_holds_a_study_is_refused_before_any_trial_ran(tmp_path):
+    """A search is not locked; a grid started into its directory while it started up (its optuna.journal there, no
+    trial yet) was accepted: it rewrote the search's multirun.yaml, topped its ranking with the grid's jobs, and the
+    search could no longer be resumed."""
+    from trainlab.errors import RunDirInUseError
+    from trainlab.sweep.job_dirs import check_sweep_dir_free
+
+    sweep = tmp_path / "search"
+    sweep.mkdir()
+    (sweep / "optuna.journal").write_bytes(b"")  # as the search's start leaves it
+    with pytest.raises(RunDirInUseError) as refused:
+        check_sweep_dir_free(sweep, resume_sweep=False, resuming_checkpoints=False, grid=True)
+    assert str(refused.value) == (
+        f"hydra.sweep.dir={sweep} holds a search (a study in {sweep / 'optuna.journal'}); a grid sweep would write its "
+        "jobs, multirun.yaml and summary among the search's trials; nothing was written. allowed: a new "
+        "hydra.sweep.dir")
+    check_sweep_dir_free(sweep, resume_sweep=True, resuming_checkpoints=False, grid=False)  # the search goes on there

@@ -680,8 +680,9 @@ class Preflight(Callback):
             end_startup()  # the jobs train in processes of their own (joblib, submitit), which answer a Ctrl-C
         made = missing_parents(sweep_dir)
         if writes_run_files():
-            exit_on_user_error(lambda: check_sweep_dir_free(sweep_dir, bool(config.get("resume_sweep")),
-                                                            resuming_checkpoints=config.get("ckpt_path") is not None))
+            exit_on_user_error(lambda: check_sweep_dir_free(
+                sweep_dir, bool(config.get("resume_sweep")), resuming_checkpoints=config.get("ckpt_path") is not None,
+                grid=OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER))
             if config.get("resume_sweep"):
                 exit_on_user_error(lambda: check_resume_names_its_sweep(
                     sweep_dir, override_lines(config.hydra.overrides.hydra),

@@ -131,12 +131,13 @@ SINGLE_RUN_MARKS = (STATUS_FILE, "hparams.yaml", "checkpoints", ".hydra")
 DEFAULT_SUBDIR = "the default ${hydra.job.num}_${hydra.job.override_dirname}"
 
 
-def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoints: bool) -> None:
+def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoints: bool, grid: bool = False) -> None:
     """Refuse a multirun into ``sweep_dir`` when ``sweep_dir`` is a single run's directory (always: its jobs,
     ``multirun.yaml``, summary and HPARAMS experiment would land inside that run and its TensorBoard run), or when a
     job directory in it holds a run's artifacts, unless the multirun is ``resume_sweep=true`` (which skips the
     completed and diverged jobs and keeps the others' earlier attempts) or resumes its jobs from their checkpoints
-    (``ckpt_path``; each job checks its own)."""
+    (``ckpt_path``; each job checks its own). A ``grid`` sweep (Hydra's basic sweeper) is refused a directory that
+    holds a search (:func:`check_no_search_for_a_grid`)."""
     single = [name for name in SINGLE_RUN_MARKS if (sweep_dir / name).exists()]
     if single:
         raise RunDirInUseError(
@@ -145,10 +146,30 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoin
             "written. allowed: a new hydra.sweep.dir, or, to go on training that run, ckpt_path=last hydra.mode=RUN "
             f"{shell_override('hydra.run.dir', sweep_dir)} with that run's overrides (its .hydra/overrides.yaml)")
     check_not_a_report_dir(sweep_dir)
+    if grid:
+        check_no_search_for_a_grid(sweep_dir)
     check_no_broken_job_links(sweep_dir)
     if not (resume_sweep or resuming_checkpoints):
         check_no_runs_in_jobs(sweep_dir)
     check_no_files_overwritten(sweep_dir, resumed=resume_sweep or resuming_checkpoints)
+
+
+def check_no_search_for_a_grid(sweep_dir: Path) -> None:
+    """Refuse a grid sweep into a directory that holds a search - its study file, or a ``multirun.yaml`` naming the
+    search sweeper - even before the search's first trial wrote anything else: a search is not locked (its workers
+    share the directory), and a grid started there while the search started up was accepted, overwrote its
+    ``multirun.yaml`` and put its jobs at the top of the search's ranking, and the search could no longer be
+    resumed ("it ran with hydra/sweeper=basic")."""
+    from trainlab.search.sweep_dir_search import held_search
+
+    search = held_search(sweep_dir)
+    if search is None:
+        return
+    study = f"the study {search.study_name!r}" if search.study_name else "a study"
+    raise RunDirInUseError(
+        f"hydra.sweep.dir={sweep_dir} holds a search ({study} in {search.storage}); a grid sweep would write its "
+        "jobs, multirun.yaml and summary among the search's trials; nothing was written. allowed: a new "
+        "hydra.sweep.dir")
 
 
 def check_not_a_report_dir(sweep_dir: Path) -> None:
