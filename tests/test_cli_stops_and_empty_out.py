@@ -96,3 +96,40 @@ sys.exit(main(["report", {str(sweep)!r}]))
     assert err.splitlines()[-1] == ("SIGINT: the report stopped before it finished: the files it had replaced are "
                                     "new, the others as they were; run the same command again to write it whole")
     assert "Traceback" not in err and "terminate called" not in err
+
+
+@pytest.mark.slow  # ~8 s: a sweep, a report stopped by a real signal while it writes, the same report again
+def test_a_report_stopped_while_it_writes_is_written_whole_by_the_same_command(train_in_process, tmp_path):
+    """The stop ended the process before the report's record was saved: its event file, begun, was "not recorded as
+    a report's", and every later report of the sweep was refused - though the stop's line says to run it again."""
+    sweep, marker = tmp_path / "sweep", tmp_path / "writing"
+    assert train_in_process("-m", "seed=1,2", "debug=limit", f"hydra.sweep.dir={sweep}").returncode == 0
+    code = f"""
+import pathlib, sys, time
+import trainlab.report.build as build
+from trainlab.cli import main
+encoding = build.image_event
+def first_png_written_then_waiting(*args, **kwargs):
+    pathlib.Path({str(marker)!r}).write_text("writing")
+    time.sleep(60)  # the signal comes here: a figure written, the TensorBoard run begun
+    return encoding(*args, **kwargs)
+build.image_event = first_png_written_then_waiting
+sys.exit(main(["report", {str(sweep)!r}]))
+"""
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path,
+                               env={**os.environ, "PYTHONPATH": JOB_PYTHONPATH}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), process.communicate(timeout=60)[1][-3000:]
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGINT, err[-3000:]
+    assert list((sweep / "report").glob("*.png")), "a figure was written before the stop"
+    again = subprocess.run([sys.executable, "-m", "trainlab.cli", "report", str(sweep)], cwd=tmp_path,
+                           env={**os.environ, "PYTHONPATH": JOB_PYTHONPATH}, capture_output=True, text=True,
+                           timeout=120)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert (sweep / "report" / "summary.md").is_file()
+    assert len(list((sweep / "report").glob("events.out.tfevents*"))) == 1  # the stopped report's replaced

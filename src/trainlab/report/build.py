@@ -34,6 +34,7 @@ from trainlab.report.sweep_runs import (
     search_minimizes,
 )
 from trainlab.report.tensorboard_images import image_event
+from trainlab.signal_exit import last_words
 from trainlab.sweep.job_dirs import broken_links, link_named, linked_job_dirs
 from trainlab.versions import VERSION_KEYS
 
@@ -285,7 +286,7 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
                 tell(f"replaced {path} (the earlier report's)")
             report.wrote(path)
 
-        try:
+        def write_report_files() -> None:
             for earlier in report.earlier_event_files():  # the earlier report's images: replaced, as its PNGs are
                 earlier.unlink()
                 report.removed(earlier)
@@ -315,8 +316,19 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
                 stale.unlink()
                 report.removed(stale)
                 tell(f"removed {stale} (the earlier report's; this report does not draw it)")
-        finally:
-            report.save()  # what is there now, also when writing failed midway
+
+        def record_what_is_there() -> None:
+            report.wrote_new_event_files()
+            report.save()
+
+        # stopped at once (Ctrl-C: trainlab.cli.one_line_stop), the record still names what was written - an event
+        # file begun too - so that the same command replaces it: unrecorded, it was refused ("not recorded as a
+        # report's") by every report after
+        with last_words(record_what_is_there):
+            try:
+                write_report_files()
+            finally:
+                record_what_is_there()  # what is there now, also when writing failed midway
     finally:
         for fig in drawn.values():
             plt.close(fig)
