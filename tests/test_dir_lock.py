@@ -93,6 +93,27 @@ def test_a_basic_sweep_into_a_sweep_dir_in_use_is_refused(train_in_process, tmp_
     assert list(sweep.iterdir()) == []
 
 
+@pytest.mark.parametrize("search", [False, True], ids=["grid", "search"])
+def test_a_sweep_into_a_running_sweep_is_told_it_runs_not_that_its_jobs_failed(train_in_process, tmp_path,
+                                                                               held_elsewhere, search):
+    """A running sweep's first job (its files, no status.json yet) was judged before the lock was probed: "holds
+    jobs that failed without a checkpoint ... re-run those jobs ... resume_sweep=true", advice that met this lock."""
+    sweep = tmp_path / "sweep"
+    (sweep / "0_seed=1").mkdir(parents=True)
+    (sweep / "0_seed=1" / "events.out.tfevents.1.vm.1.0").write_bytes(b"")  # the running job's files so far
+    (sweep / "0_seed=1" / "hparams.yaml").write_text("{}\n")
+    held_elsewhere(sweep)
+    args = ["hparams_search=random", "hydra.sweeper.n_trials=2"] if search else ["seed=1,2"]
+    result = train_in_process("-m", "trainer.max_steps=2", "optimized_metric=null", *args,
+                              f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: output directory {sweep} is in use by another process training there now (two commands started in "
+        "the same second get the same default directory); nothing was written. Start this one in a directory of its "
+        "own: hydra.sweep.dir=<dir>")
+    assert sorted(path.name for path in sweep.iterdir()) == ["0_seed=1"]
+
+
 @pytest.mark.parametrize("refused", [False, True], ids=["completed", "refused_by_its_data"])
 def test_a_command_lets_go_of_its_directory_when_it_ends(train_in_process, tmp_path, refused):
     """In a process that runs several commands (tests, trainlab reproduce) another process may train there after

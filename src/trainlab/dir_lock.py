@@ -44,16 +44,29 @@ def lock_output_dir(directory: Path, key: str) -> str | None:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(descriptor)
-        raise RunDirInUseError(
-            f"output directory {directory} is in use by another process training there now (two commands started in "
-            f"the same second get the same default directory); nothing was written. Start this one in a directory "
-            f"of its own: {key}=<dir>") from None
+        raise in_use(directory, key) from None
     except OSError as error:  # a file system without flock: said, not silently skipped
         os.close(descriptor)
         return (f"{key}={directory} cannot be locked ({error.strerror or error}): another command started into it "
                 "now would not be refused")
     _held[directory] = descriptor
     return None
+
+
+def in_use(directory: Path, key: str) -> RunDirInUseError:
+    """The refusal of ``directory`` (``key``'s), whose lock another process holds."""
+    return RunDirInUseError(
+        f"output directory {directory} is in use by another process training there now (two commands started in "
+        f"the same second get the same default directory); nothing was written. Start this one in a directory of "
+        f"its own: {key}=<dir>")
+
+
+def check_not_locked_by_another(directory: Path, key: str) -> None:
+    """Refuse ``directory`` while another process holds its lock (:func:`locked_by_another`), before what it holds is
+    judged: a sweep's running jobs, without their ``status.json`` yet, were told "failed without a checkpoint", and
+    the advice it gave met this refusal."""
+    if not holds_lock_over(directory) and locked_by_another(directory):  # this process's own lock: no other's
+        raise in_use(directory, key)
 
 
 def release_output_dirs() -> None:

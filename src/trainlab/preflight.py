@@ -91,7 +91,7 @@ from trainlab.atomic_files import write_atomically
 from trainlab.checkpoint_path import resolve_checkpoint
 from trainlab.config_keys import is_under, override_key, override_lines
 from trainlab.config_switches import check_switches
-from trainlab.dir_lock import holds_lock_over, lock_output_dir, release_output_dirs
+from trainlab.dir_lock import check_not_locked_by_another, holds_lock_over, lock_output_dir, release_output_dirs
 from trainlab.distributed.job_checks import check_launched_processes, check_search_in_one_process
 from trainlab.distributed.rank_0_sweep_record import keep_sweep_record
 from trainlab.distributed.rank_log_lines import leave_log_lines_to_rank_0
@@ -680,6 +680,7 @@ class Preflight(Callback):
             end_startup()  # the jobs train in processes of their own (joblib, submitit), which answer a Ctrl-C
         made = missing_parents(sweep_dir)
         if writes_run_files():
+            exit_on_user_error(lambda: check_not_locked_by_another(sweep_dir, "hydra.sweep.dir"))  # running: first
             exit_on_user_error(lambda: check_sweep_dir_free(
                 sweep_dir, bool(config.get("resume_sweep")), resuming_checkpoints=config.get("ckpt_path") is not None,
                 grid=OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER))
