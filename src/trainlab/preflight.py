@@ -118,7 +118,7 @@ from trainlab.sweep.joblib_stop import keep_sweep_config
 from trainlab.sweep.single_run_of_a_sweep import check_no_sweep_config_in_single_run
 from trainlab.sweep.submitit_local_stop import LOCAL_LAUNCHER
 from trainlab.sweep.submitit_refusal import SLURM_LAUNCHER, is_submitit, report_job_refusals_in_one_line
-from trainlab.sweep.worker_stop import defer_stop_for_workers
+from trainlab.sweep.worker_stop import defer_stop_for_the_end, defer_stop_for_workers
 
 
 def exit_on_user_error(check: Callable[[], None]) -> None:
@@ -648,6 +648,7 @@ class Preflight(Callback):
         EARLIER_MULTIRUN_YAML.clear()  # a job of the sweep runs: the new multirun.yaml describes it
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        defer_stop_for_the_end(config)  # the first end callback: a stop waits until the sweep's tables are written
         forget_new_output_dirs()
         release_output_dirs()
 

@@ -234,7 +234,10 @@ class WaitForWorkers(Callback):
                 if stopped:
                     print(finish_report(sweep_dir, stopped, submitit_local), file=sys.stderr)
             return
-        if submitit_local:
+        if not jobs_train_in_workers(launcher):  # held from the end's start (defer_stop_for_the_end)
+            print(f"{signal.Signals(signum).name} while the sweep wrote its records: its jobs had ended, and its "
+                  "summary.csv and HPARAMS experiment are written", file=sys.stderr)
+        elif submitit_local:
             stopped = stopped_jobs(sweep_job_dirs(sweep_dir), since=STARTED or 0.0)
             print(finish_report(sweep_dir, stopped, submitit_local), file=sys.stderr)
         else:  # each worker's job said what it saved, on this terminal
@@ -250,6 +253,30 @@ def finish_report(sweep_dir: Path, stopped: list[str], submitit_local: bool) -> 
     from trainlab.shell_override import finish_sweep_line
 
     return "\n".join([*(stopped if submitit_local else []), finish_sweep_line(sweep_dir)])
+
+
+def defer_stop_for_the_end(config: DictConfig) -> None:
+    """A grid sweep whose jobs trained in this process (the basic and stacked launchers), at its end: a Ctrl-C or
+    SIGTERM while its ``summary.csv`` / ``ranking.csv`` and HPARAMS experiment are written waits until they are -
+    it raised a KeyboardInterrupt traceback from inside them (SIGTERM: the process ended without a word), and the
+    sweep whose jobs had all completed was left without its tables. Called by the first of the multirun's end
+    callbacks (Hydra calls them last to first: the preflight's); :class:`WaitForWorkers`, the last, says the stop
+    and ends the command by it. A sweep in worker processes holds its signals from its start already; a search
+    writes its own tables."""
+    from trainlab.sweep.basic_sweep import BASIC_SWEEPER
+
+    global DEFERRED
+    if DEFERRED is not None or OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER:
+        return
+    callbacks = OmegaConf.select(config, "hydra.callbacks", default=None) or {}
+    if not any(str(callback.get("_target_", "")).endswith(f".{WaitForWorkers.__name__}")
+               for callback in callbacks.values() if isinstance(callback, DictConfig)):
+        return  # a config without the callback that lets the signals in again: held for good otherwise
+    if threading.current_thread() is not threading.main_thread():
+        return
+    DEFERRED = StopSignals()
+    DEFERRED.__enter__()
+    DEFERRED.hold()
 
 
 class StartupStop(BaseException):
