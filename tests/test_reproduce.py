@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 
 import pytest
+from conftest import JOB_PYTHONPATH
 
 from trainlab.cli import main
 
@@ -157,3 +162,35 @@ def test_a_ctrl_c_in_the_reproduce_process_itself_is_one_line(tmp_path, monkeypa
     assert capsys.readouterr().err.strip().splitlines() == [
         "SIGINT: stopped during A optimizer_paths; no experiment finished; run the rest with: trainlab "
         "reproduce --only A --out <a new dir>"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_outside_a_runs_own_handling_ends_the_reproduction_in_its_line(tmp_path, signum):
+    """Sent while an experiment's train.py started (before its run's handler), SIGTERM ended `trainlab reproduce`
+    without a word (exit 143), and a Ctrl-C went to Lightning as a KeyboardInterrupt ("train.py ... exited with 1")
+    or raised inside omegaconf. The line goes to the terminal, not to the experiment's log its output is redirected
+    into."""
+    out = tmp_path / "reproduce"
+    code = f"""
+import contextlib, os, signal, sys, time
+from trainlab import reproduce
+from trainlab.report import build
+from trainlab.cli import main
+def train_script(overrides, log):
+    if "compare_optimizers" in overrides[0]:
+        return 0
+    with open(log, "w") as handle, contextlib.redirect_stderr(handle):
+        os.kill(os.getpid(), {int(signum)})  # the experiment's start-up: no handler of its run yet
+        time.sleep(30)
+    return 0
+reproduce.run_train_script = train_script
+build.build_report = lambda sweep_dir: {{}}
+sys.exit(main(["reproduce", "--only", "B", "D", "H", "--out", {str(out)!r}]))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": JOB_PYTHONPATH})
+    assert result.returncode == -signum, result.stderr[-3000:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"{signal.Signals(signum).name}: stopped during D compare_init; the experiments before it are in "
+        f"{out / 'index.md'}; run the rest with: trainlab reproduce --only D H --out <a new dir>")
+    assert "Traceback" not in result.stderr

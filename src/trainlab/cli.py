@@ -14,11 +14,9 @@ same parser, for an interpreter whose console scripts are not on PATH.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import signal
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from trainlab.output_locations import location_problem
@@ -118,37 +116,16 @@ def main(argv: list[str] | None = None) -> int:
         from trainlab.reproduce import reproduce as run_reproduce
 
         return run_reproduce(out=args.out, quick=args.quick, only=args.only)
-    with one_line_stop(args.command):
+    from trainlab.signal_exit import stop_with_line
+
+    # a Ctrl-C or SIGTERM: one line saying what the command leaves, and the signal's exit status
+    with stop_with_line(lambda signum: f"{signal.Signals(signum).name}: {STOPPED[args.command]}"):
         try:
             return print_report(args.sweep_dir, args.out) if args.command == "report" else print_evaluation(
                 args.run_dir, args.ckpt, args.split)
         except KeyboardInterrupt:  # raised by code of its own: one line too, and the same exit status
             print(f"SIGINT: {STOPPED[args.command]}", file=sys.stderr)
             return 128 + signal.SIGINT
-
-
-@contextlib.contextmanager
-def one_line_stop(command: str) -> Iterator[None]:
-    """Inside: a Ctrl-C (SIGINT) or SIGTERM ends ``command`` at once with one line saying what it leaves, by the
-    signal (trainlab/signal_exit.py) - where Python's ``KeyboardInterrupt`` printed the traceback of wherever the
-    interpreter was, or, raised while a C++ extension called back into Python (importing torch), aborted the
-    process (``terminate called ... KeyboardInterrupt``, exit status 134). A signal the shell set to be ignored
-    stays ignored. The handlers before are put back after."""
-    from trainlab.signal_exit import end_as_signal
-
-    def stop(signum: int, frame: object) -> None:
-        print(f"{signal.Signals(signum).name}: {STOPPED[command]}", file=sys.stderr)
-        end_as_signal(signum)
-
-    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
-    for signum, handler in previous.items():
-        if handler in (signal.default_int_handler, signal.SIG_DFL):
-            signal.signal(signum, stop)
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 #: what a Ctrl-C leaves of each command that does not answer it itself

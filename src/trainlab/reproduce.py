@@ -12,6 +12,7 @@ pipeline, not the book's figures).
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import os
@@ -29,6 +30,7 @@ from trainlab.atomic_files import write_text_atomically
 from trainlab.checkout import TRAIN_SCRIPT, required_checkout, root_dir
 from trainlab.errors import UserError
 from trainlab.printed_trainlab import trainlab_command
+from trainlab.signal_exit import stop_with_line
 
 
 @dataclass(frozen=True)
@@ -164,16 +166,29 @@ def stopped(stop: BaseException, experiment: Experiment, rest: list[Experiment],
     Ctrl-C reached this process): what it stopped in, where the finished experiments are, and the command that runs
     the rest (:func:`reproduce_command`, with a new ``--out``: this one holds the stopped experiment's partial
     output)."""
-    done = f"the experiments before it are in {root / 'index.md'}" if some_done else "no experiment finished"
-    again = f"{reproduce_command(quick, [e.id for e in rest], None, trainlab_root)} --out <a new dir>"
     status = 128 + signal.SIGINT if isinstance(stop, KeyboardInterrupt) else stop.status
     if status in (128 + signal.SIGINT, 128 + signal.SIGTERM):  # a signal its train.py answered, or this process got
-        name = signal.Signals(status - 128).name
-        print(f"{name}: stopped during {experiment.id} {experiment.name}; {done}; run the rest with: {again}",
-              file=sys.stderr)
+        print(signal_line(status - 128, experiment, rest, root, some_done, quick, trainlab_root), file=sys.stderr)
     else:
-        print(f"error: {experiment.id} {experiment.name}: {stop}; {done}; run the rest with: {again}", file=sys.stderr)
+        rest_line = the_rest(rest, root, some_done, quick, trainlab_root)
+        print(f"error: {experiment.id} {experiment.name}: {stop}; {rest_line}", file=sys.stderr)
     return status
+
+
+def the_rest(rest: list[Experiment], root: Path, some_done: bool, quick: bool, trainlab_root: str | None) -> str:
+    """Where the finished experiments are, and the command that runs ``rest`` (a new ``--out``: this one holds the
+    stopped experiment's partial output)."""
+    done = f"the experiments before it are in {root / 'index.md'}" if some_done else "no experiment finished"
+    return f"{done}; run the rest with: {reproduce_command(quick, [e.id for e in rest], None, trainlab_root)} --out " \
+           "<a new dir>"
+
+
+def signal_line(signum: int, experiment: Experiment, rest: list[Experiment], root: Path, some_done: bool,
+                quick: bool, trainlab_root: str | None) -> str:
+    """``SIGTERM: stopped during D compare_init; ...; run the rest with: ...``: a reproduction stopped by a signal,
+    whether its ``train.py`` answered it (a run's stop) or this process did (:func:`reproduce`)."""
+    return (f"{signal.Signals(signum).name}: stopped during {experiment.id} {experiment.name}; "
+            f"{the_rest(rest, root, some_done, quick, trainlab_root)}")
 
 
 def reproductions_dir() -> Path:
@@ -206,10 +221,18 @@ def reproduce(out: str | None = None, quick: bool = False, only: list[str] | Non
         out_dir.mkdir()
         print(f"[{number}/{len(chosen)}] {experiment.id} {experiment.name}: {experiment.what} ...", flush=True)
         t0 = time.monotonic()
+        rest = chosen[number - 1:]
+        # a signal where no run answers it (a run's start-up, its report): the line, and the signal's exit status -
+        # SIGTERM ended the reproduction without a word, a Ctrl-C in a run's start-up went to Lightning as a
+        # KeyboardInterrupt ("train.py ... exited with 1") or raised inside omegaconf
+        stop_line = functools.partial(signal_line, experiment=experiment, rest=rest, root=root, some_done=bool(rows),
+                                      quick=quick, trainlab_root=trainlab_root)
         try:
-            files = run_standalone(experiment, out_dir) if experiment.module else run_sweep(experiment, out_dir, quick)
+            with stop_with_line(stop_line):
+                files = run_standalone(experiment, out_dir) if experiment.module else run_sweep(experiment, out_dir,
+                                                                                                quick)
         except (ExperimentFailed, KeyboardInterrupt) as stop:
-            return stopped(stop, experiment, chosen[number - 1:], root, bool(rows), quick, trainlab_root)
+            return stopped(stop, experiment, rest, root, bool(rows), quick, trainlab_root)
         gc.collect()  # what the experiment left behind is its own cost, not the next one's (0.3 s after F's 32 jobs)
         seconds = time.monotonic() - t0
         rows.append((experiment, seconds, files))

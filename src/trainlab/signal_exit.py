@@ -122,3 +122,29 @@ def end_as_signal(signum: int) -> NoReturn:
     signal.signal(signum, signal.SIG_DFL)
     raise_in_this_thread(signum)
     os._exit(128 + signum)  # not reached (the default action ends the process); its status should the kill return
+
+
+@contextmanager
+def stop_with_line(line: Callable[[int], str]) -> Iterator[None]:
+    """Inside: a Ctrl-C (SIGINT) or SIGTERM ends the process at once (:func:`end_as_signal`) after ``line(signum)``
+    on the terminal's stderr (``sys.__stderr__``: not a log the code inside may have redirected ``sys.stderr``
+    into) - where Python's ``KeyboardInterrupt`` printed the traceback of wherever the interpreter was (or, raised
+    while a C++ extension called back into Python, aborted the process), and SIGTERM ended it without a word. A
+    handler the code inside installs (a run's :mod:`trainlab.callbacks.graceful_shutdown`) answers while it is
+    installed. A signal the shell set to be ignored stays ignored; the handlers before are put back after. Main
+    thread only (elsewhere: nothing changes)."""
+    def stop(signum: int, frame: object) -> None:
+        print(line(signum), file=sys.__stderr__ or sys.stderr, flush=True)
+        end_as_signal(signum)
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+        for signum, handler in previous.items():
+            if handler in (signal.default_int_handler, signal.SIG_DFL):
+                signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

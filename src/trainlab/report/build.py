@@ -321,9 +321,9 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
             report.wrote_new_event_files()
             report.save()
 
-        # stopped at once (Ctrl-C: trainlab.cli.one_line_stop), the record still names what was written - an event
-        # file begun too - so that the same command replaces it: unrecorded, it was refused ("not recorded as a
-        # report's") by every report after
+        # stopped at once (Ctrl-C: trainlab.signal_exit.stop_with_line), the record still names what was written -
+        # an event file begun too - so that the same command replaces it: unrecorded, it was refused ("not recorded
+        # as a report's") by every report after
         with last_words(record_what_is_there):
             try:
                 write_report_files()
