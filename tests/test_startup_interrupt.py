@@ -44,8 +44,9 @@ def torch_loading(process: subprocess.Popen) -> bool:
         return False
 
 
-def interrupt_when(ready, run_dir: Path, tmp_path: Path, data_dir: Path) -> subprocess.CompletedProcess:
-    """Start ``python train.py`` for ``run_dir``, send it SIGINT as soon as ``ready(process)``; its outcome."""
+def interrupt_when(ready, run_dir: Path, tmp_path: Path, data_dir: Path,
+                   signum: int = signal.SIGINT) -> subprocess.CompletedProcess:
+    """Start ``python train.py`` for ``run_dir``, send it ``signum`` as soon as ``ready(process)``; its outcome."""
     command = [sys.executable, str(TRAIN_PY), *train_command([f"hydra.run.dir={run_dir}"], tmp_path, data_dir)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -54,7 +55,7 @@ def interrupt_when(ready, run_dir: Path, tmp_path: Path, data_dir: Path) -> subp
         assert process.poll() is None, "train.py ended before the marker: " + process.communicate()[1][-2000:]
         assert time.monotonic() < deadline, "no marker within 240 s"
         time.sleep(0.002)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     stdout, stderr = process.communicate(timeout=240)
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
@@ -78,19 +79,21 @@ def test_ctrl_c_while_torch_is_imported_says_nothing_was_written_and_exits_as_th
 
 
 @linux_proc
-@pytest.mark.slow  # ~9 s on 2 cores (make test-slow; the default run stays ~4 min)
-def test_ctrl_c_once_hydra_made_the_run_directory_names_what_is_there(tmp_path, data_dir):
+@pytest.mark.slow  # ~9 s on 2 cores each (make test-slow; the default run stays ~4 min)
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])  # SIGTERM: it ended without a word (exit 143)
+def test_ctrl_c_once_hydra_made_the_run_directory_names_what_is_there(tmp_path, data_dir, signum):
     for attempt in range(ATTEMPTS):
         run_dir = tmp_path / f"run{attempt}"
         written = run_dir / ".hydra" / "overrides.yaml"  # the last of Hydra's files (after train.log, config.yaml, ...)
-        result = interrupt_when(lambda process, last=written: last.exists(), run_dir, tmp_path, data_dir)
-        if result.returncode != 128 + signal.SIGINT:
+        result = interrupt_when(lambda process, last=written: last.exists(), run_dir, tmp_path, data_dir, signum)
+        if result.returncode != 128 + signum:
             break  # else training had begun (the interrupt handler of training answered): again
     else:
         pytest.fail(f"training began before the signal {ATTEMPTS} times")
-    assert result.returncode == -signal.SIGINT, result.stderr[-3000:]
+    assert result.returncode == -signum, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
-    assert result.stderr.splitlines()[-1] == LINE + f"nothing was trained; written in {run_dir}: {listing(run_dir)}"
+    assert result.stderr.splitlines()[-1] == (LINE.replace("SIGINT", signal.Signals(signum).name)
+                                              + f"nothing was trained; written in {run_dir}: {listing(run_dir)}")
     names = listing(run_dir).split(", ")
     assert ".hydra/" in names and "train.log" in names and "status.json" not in names and "checkpoints/" not in names
 

@@ -5,7 +5,8 @@ checking the config, loading the data, building the model. Python answers a Ctrl
 raised wherever the interpreter is - mostly inside an import: a traceback of a hundred lines, or, where a
 half-imported module caught it, a RecursionError that Hydra reported as a failed run after writing its ``.hydra/``.
 
-:func:`stop_quietly_until_training` replaces that for the start-up: a SIGINT ends the process at once, as the
+:func:`stop_quietly_until_training` replaces that for the start-up: a SIGINT - or a SIGTERM, whose default action
+ended the process without a word, leaving ``.hydra/`` half-written - ends the process at once, as the
 signal's default action does (:func:`trainlab.signal_exit.end_as_signal`: exit status 130 in a shell, -2 to a parent
 process, as the second Ctrl-C of a stopping run), after one line on stderr saying that nothing was trained and what
 the command had written by then::
@@ -58,7 +59,9 @@ class StartupInterrupt:
 
     def __call__(self, signum: int, frame: object) -> None:
         if self.over:  # put back by a handler that had saved it: past start-up, Python's answer
-            signal.default_int_handler(signum, frame)
+            if signum == signal.SIGINT:
+                signal.default_int_handler(signum, frame)
+            end_as_signal(signum)  # SIGTERM's default action
         if not self.silent:
             print(f"{signal.Signals(signum).name} during start-up: stopped before training; {self.written()}",
                   file=sys.stderr, flush=True)
@@ -116,6 +119,8 @@ def stop_quietly_until_training(script: str) -> None:
     if started_as_program(script) and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         HANDLER = StartupInterrupt()
         signal.signal(signal.SIGINT, HANDLER)
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # it ended the start-up without a word
+            signal.signal(signal.SIGTERM, HANDLER)
 
 
 def stop_silently_until_training(on_end: Callable[[], None] | None = None) -> None:
@@ -158,5 +163,7 @@ def end_startup() -> None:
     handler.over = True
     if signal.getsignal(signal.SIGINT) is handler:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGTERM) is handler:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if handler.on_end is not None:
         handler.on_end()
