@@ -847,8 +847,7 @@ def test_a_refusal_offers_ckpt_path_last_only_for_a_run_with_a_checkpoint(make_c
     with pytest.raises(RunDirInUseError) as refused:
         train(make_cfg("debug=limit", output_dir=without))
     assert "ckpt_path" not in str(refused.value)
-    assert str(refused.value).endswith("nothing was overwritten. Start a new run in a new directory, or finish an "
-                                       "interrupted sweep with resume_sweep=true hydra.sweep.dir=<its dir>.")
+    assert str(refused.value).endswith("nothing was overwritten. Start a new run in a new directory.")
     (without / "status.json").write_text((without / "status.json").read_text().replace('"completed"', '"failed"'))
     (without / "attempts" / "3").mkdir(parents=True)  # an earlier attempt kept, others deleted by the user
     train(make_cfg("debug=limit", output_dir=without))  # a failed run without a checkpoint: its files set aside
@@ -896,9 +895,26 @@ def test_an_unreadable_status_json_is_refused_as_a_run_and_left_untouched(train_
     (run_dir / "status.json").write_text(content)
     refused = train_in_process("debug=limit", f"hydra.run.dir={run_dir}")
     assert refused.returncode == 2
-    assert refused.stderr.strip().splitlines()[-1].startswith(
-        f"error: output directory {run_dir} already holds a run (status.json); nothing was overwritten. Start")
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"error: output directory {run_dir} already holds a run (status.json); nothing was overwritten. Start a new "
+        "run in a new directory.")  # a single run's directory: no sweep to finish
     assert sorted(p.name for p in run_dir.iterdir()) == ["status.json"]  # no .hydra/, no train.log
+
+
+def test_a_sweep_jobs_directory_is_refused_naming_its_sweep_to_finish(tmp_path):
+    """The refusal told every run's directory "or finish an interrupted sweep with resume_sweep=true
+    hydra.sweep.dir=<its dir>", a single run's and a diverged one's too; a job's now names its sweep."""
+    from trainlab.run_dir import check_run_dir_free
+
+    job = tmp_path / "sweep" / "0_seed=1"
+    job.mkdir(parents=True)
+    (job / "status.json").write_text('{"status": "completed"}')
+    (tmp_path / "sweep" / "multirun.yaml").write_text("hydra: {}\n")
+    with pytest.raises(RunDirInUseError) as refused:
+        check_run_dir_free(job, resuming_checkpoint=False)
+    assert str(refused.value) == (
+        f"output directory {job} already holds a run (status.json); nothing was overwritten. Start a new run in a new "
+        f"directory, or finish its sweep with resume_sweep=true hydra.sweep.dir={tmp_path / 'sweep'}.")
 
 
 def test_a_config_error_in_a_single_run_writes_nothing(train_in_process, tmp_path):

@@ -101,9 +101,14 @@ def check_run_dir_free(output_dir: Path, resuming_checkpoint: bool) -> None:
     resume = (f"Resume that run with ckpt_path=last {shell_override('hydra.run.dir', output_dir)}, start"
               if (output_dir / "checkpoints" / "last.ckpt").is_file() and recorded_outcome(output_dir) != "diverged"
               else "Start")
+    # a job of a sweep (its directory's parent holds the sweep's multirun.yaml): the sweep may be finished; a single
+    # run's directory is no sweep's, and a diverged single run offers nothing to go on with
+    sweep = output_dir.parent
+    finish = (f", or finish its sweep with resume_sweep=true {shell_override('hydra.sweep.dir', sweep)}"
+              if (sweep / "multirun.yaml").is_file() else "")
     raise RunDirInUseError(
         f"output directory {output_dir} already holds a run ({names}); nothing was overwritten. {resume} a new run "
-        "in a new directory, or finish an interrupted sweep with resume_sweep=true hydra.sweep.dir=<its dir>.")
+        f"in a new directory{finish}.")
 
 
 def set_attempt_aside(output_dir: Path, also: tuple[str, ...] = ()) -> Path | None:
