@@ -670,6 +670,47 @@ def test_a_failed_download_removes_the_directories_and_files_it_began(tmp_path, 
     assert [p.name for p in raw_dir(tmp_path).iterdir()] == ["t10k-labels-idx1-ubyte"]
 
 
+def test_downloads_that_start_together_take_turns_and_leave_nothing_when_they_fail(tmp_path, monkeypatch):
+    """Four joblib workers each made the directories they found missing; one that found MNIST/raw made by another
+    removed nothing after its failed download, and an empty data/MNIST/raw/ was left (3 of 5 sweeps)."""
+    import threading
+    import time
+
+    from torchvision.datasets import MNIST
+
+    from trainlab.data.torchvision_mnist import download_torchvision_mnist, raw_dir
+
+    inside, most = [0], [0]
+    guard = threading.Lock()
+
+    def slow_failure(self):
+        with guard:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        raw_dir(tmp_path / "data").mkdir(parents=True, exist_ok=True)
+        time.sleep(0.2)  # the others start meanwhile
+        with guard:
+            inside[0] -= 1
+        raise OSError("no network")
+
+    monkeypatch.setattr(MNIST, "download", slow_failure)
+    failures = []
+
+    def worker():
+        try:
+            download_torchvision_mnist(tmp_path / "data", 1.0)
+        except OSError as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(failures) == 3 and most[0] == 1  # one at a time
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_failed_download_into_a_new_data_dir_removes_the_parents_it_made_too(tmp_path, monkeypatch):
     """data.data_dir=<new>/a/b: torchvision made a/ and b/ too, and a failed download left a/ behind, empty."""
     from torchvision.datasets import MNIST

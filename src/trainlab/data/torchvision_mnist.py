@@ -8,10 +8,13 @@ torchvision parses it, so a truncated or foreign file, or labels other than MNIS
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,22 +66,54 @@ def download_torchvision_mnist(data_dir: str | os.PathLike, timeout_s: float) ->
     from torchvision.datasets import MNIST
 
     raw = raw_dir(data_dir)
-    made = []  # the directories the download makes: MNIST/raw, MNIST, data_dir and its missing parents, deepest first
-    for path in (raw, *raw.absolute().parents):
-        if path.exists():
-            break
-        made.append(path)
-    before = set(raw.iterdir()) if raw.is_dir() else set()
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(timeout_s)
+    with download_turn(data_dir):
+        if torchvision_files_present(data_dir):  # another process's download, which this one waited for
+            return
+        made = []  # the directories it makes: MNIST/raw, MNIST, data_dir and its missing parents, deepest first
+        for path in (raw, *raw.absolute().parents):
+            if path.exists():
+                break
+            made.append(path)
+        before = set(raw.iterdir()) if raw.is_dir() else set()
+        previous = socket.getdefaulttimeout()
+        socket.setdefaulttimeout(timeout_s)
+        try:
+            for train in (True, False):
+                MNIST(root=str(data_dir), train=train, download=True)
+        except BaseException:
+            remove_new_entries(raw, before, made)
+            raise
+        finally:
+            socket.setdefaulttimeout(previous)
+
+
+@contextmanager
+def download_turn(data_dir: str | os.PathLike) -> Iterator[None]:
+    """Inside: this process's turn to download into ``data_dir`` - the other processes of this machine wait for it
+    (an exclusive ``flock`` on ``<temp dir>/trainlab-mnist-<digest of data_dir's real path>.lock``). Jobs that start
+    together (``hydra/launcher=joblib``) each made the directories they found missing: one that found ``MNIST/raw``
+    made by another removed nothing of it after its own failed download, and one that downloaded after another's
+    failure had removed them made them again - an empty ``MNIST/raw`` was left behind. The lock file is the temp
+    dir's, not ``data_dir``'s; where nothing can lock (no ``fcntl``, a temp dir that refuses), each goes on alone."""
     try:
-        for train in (True, False):
-            MNIST(root=str(data_dir), train=train, download=True)
-    except BaseException:
-        remove_new_entries(raw, before, made)
-        raise
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    key = hashlib.sha256(os.path.realpath(data_dir).encode()).hexdigest()[:16]
+    try:
+        descriptor = os.open(Path(tempfile.gettempdir()) / f"trainlab-mnist-{key}.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+        except OSError:  # a file system without flock: unlocked
+            pass
+        yield
     finally:
-        socket.setdefaulttimeout(previous)
+        os.close(descriptor)  # lets go of the lock
 
 
 def remove_new_entries(raw: Path, before: set[Path], made: list[Path]) -> None:
