@@ -9,10 +9,12 @@ torchvision parses it, so a truncated or foreign file, or labels other than MNIS
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import socket
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,9 +68,11 @@ def download_torchvision_mnist(data_dir: str | os.PathLike, timeout_s: float) ->
     from torchvision.datasets import MNIST
 
     raw = raw_dir(data_dir)
-    with download_turn(data_dir):
+    with download_turn(data_dir) as turn:
         if torchvision_files_present(data_dir):  # another process's download, which this one waited for
             return
+        if (failed := turn.failure_waited_for()) is not None:  # not tried again by each process that waited
+            raise RuntimeError(failed)
         made = []  # the directories it makes: MNIST/raw, MNIST, data_dir and its missing parents, deepest first
         for path in (raw, *raw.absolute().parents):
             if path.exists():
@@ -80,38 +84,80 @@ def download_torchvision_mnist(data_dir: str | os.PathLike, timeout_s: float) ->
         try:
             for train in (True, False):
                 MNIST(root=str(data_dir), train=train, download=True)
-        except BaseException:
+        except BaseException as error:
             remove_new_entries(raw, before, made)
+            if isinstance(error, Exception):
+                turn.record_failure(one_line_cause(error))
             raise
         finally:
             socket.setdefaulttimeout(previous)
 
 
+class DownloadTurn:
+    """The lock file of :func:`download_turn`, which also holds the last download's failure and its time.
+    ``waited_since``: when this process began to wait for another's download (None: it did not wait)."""
+
+    def __init__(self, descriptor: int | None, waited_since: float | None = None) -> None:
+        self.descriptor = descriptor
+        self.waited_since = waited_since
+
+    def failure_waited_for(self) -> str | None:
+        """The failure of the download this process waited for (recorded since it began to wait), as its line;
+        None where it did not wait, or that download did not fail - a later command tries again."""
+        if self.descriptor is None or self.waited_since is None:
+            return None
+        try:
+            recorded = json.loads(os.pread(self.descriptor, 65536, 0) or b"{}")
+            when, cause = float(recorded["time"]), str(recorded["cause"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return f"{cause} (the download of another process, which this one waited for)" if when >= self.waited_since \
+            else None
+
+    def record_failure(self, cause: str) -> None:
+        if self.descriptor is None:
+            return
+        try:
+            os.ftruncate(self.descriptor, 0)
+            os.pwrite(self.descriptor, json.dumps({"time": time.time(), "cause": cause}).encode(), 0)
+        except OSError:  # the failure is raised all the same
+            pass
+
+
 @contextmanager
-def download_turn(data_dir: str | os.PathLike) -> Iterator[None]:
+def download_turn(data_dir: str | os.PathLike) -> Iterator[DownloadTurn]:
     """Inside: this process's turn to download into ``data_dir`` - the other processes of this machine wait for it
     (an exclusive ``flock`` on ``<temp dir>/trainlab-mnist-<digest of data_dir's real path>.lock``). Jobs that start
     together (``hydra/launcher=joblib``) each made the directories they found missing: one that found ``MNIST/raw``
     made by another removed nothing of it after its own failed download, and one that downloaded after another's
     failure had removed them made them again - an empty ``MNIST/raw`` was left behind. The lock file is the temp
-    dir's, not ``data_dir``'s; where nothing can lock (no ``fcntl``, a temp dir that refuses), each goes on alone."""
+    dir's, not ``data_dir``'s; where nothing can lock (no ``fcntl``, a temp dir that refuses), each goes on alone. A
+    failed download is recorded there (:class:`DownloadTurn`): the processes that waited for it fail with it instead
+    of waiting for a download of their own each (``data.download_timeout_s`` apiece on a network that stalls); a
+    later command tries again."""
     try:
         import fcntl
     except ImportError:  # Windows
-        yield
+        yield DownloadTurn(None)
         return
     key = hashlib.sha256(os.path.realpath(data_dir).encode()).hexdigest()[:16]
     try:
         descriptor = os.open(Path(tempfile.gettempdir()) / f"trainlab-mnist-{key}.lock", os.O_RDWR | os.O_CREAT, 0o666)
     except OSError:
-        yield
+        yield DownloadTurn(None)
         return
     try:
+        waited_since = None
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
-        except OSError:  # a file system without flock: unlocked
-            pass
-        yield
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # another process downloads: its turn first
+                waited_since = time.time()
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+        except OSError:  # a file system without flock: unlocked, and no failure shared
+            yield DownloadTurn(None)
+            return
+        yield DownloadTurn(descriptor, waited_since)
     finally:
         os.close(descriptor)  # lets go of the lock
 
