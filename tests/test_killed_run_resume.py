@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import json
+import signal
 
 import pytest
+from conftest import JOB_PYTHONPATH
 
 
 @pytest.mark.parametrize("logger", ["tensorboard", "csv"])
@@ -103,5 +105,32 @@ def test_a_killed_run_resumed_from_its_last_checkpoint_logs_each_step_once_in_me
     resumed = train_in_process(*args, "ckpt_path=last")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert csv_rows(run / "metrics.csv") == whole
-    assert (f"{run / 'metrics.csv'}: 14 rows logged at step 5 or later by the session that stopped without saving "
-            "them removed; the resumed run logs those steps again") in resumed.stdout
+    assert (f"{run / 'metrics.csv'}: 14 rows logged at step 5 or later, past the checkpoint this run resumes from, "
+            "removed; the resumed run logs those steps again") in resumed.stdout
+
+
+def test_a_run_stopped_mid_epoch_and_resumed_keeps_the_stop_steps_row_in_metrics_csv(train_in_process,
+                                                                                     train_subprocess, tmp_path):
+    """A stop's checkpoint is saved after its step's logs were written and before Lightning counted the step; the
+    resume dropped that step's row (the trim started at the checkpoint's count), and no session logged it again."""
+    run, whole = tmp_path / "run", tmp_path / "whole"
+    args = ["debug=limit", "logger=csv", "trainer.max_epochs=2"]
+    assert train_in_process(*args, f"hydra.run.dir={whole}").returncode == 0
+    stop = "+callbacks.stop={_target_:sigterm_at_step.SigtermAtStep,step:7}"
+    stopped = train_subprocess(*args, stop, f"hydra.run.dir={run}", env={"PYTHONPATH": JOB_PYTHONPATH})
+    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stderr[-3000:]  # a real SIGTERM, at step 7
+    assert train_in_process(*args, "ckpt_path=last", f"hydra.run.dir={run}").returncode == 0
+    assert csv_rows(run / "metrics.csv") == csv_rows(whole / "metrics.csv")
+
+
+def test_a_run_resumed_from_an_older_checkpoint_keeps_no_row_of_the_later_sessions(train_in_process, tmp_path):
+    """Resumed from epoch_000.ckpt of a completed 3-epoch run with a 2-epoch budget: the completed run's test row
+    (step 15) stayed, between the new run's steps 4 and 5, beside the new test row at step 10."""
+    run, whole = tmp_path / "run", tmp_path / "whole"
+    args = ["debug=limit", "logger=csv", "callbacks.model_checkpoint.save_top_k=-1"]
+    assert train_in_process(*args, "trainer.max_epochs=3", f"hydra.run.dir={run}").returncode == 0
+    assert train_in_process(*args, "trainer.max_epochs=2", f"hydra.run.dir={whole}").returncode == 0
+    resumed = train_in_process(*args, "trainer.max_epochs=2", f"ckpt_path={run / 'checkpoints' / 'epoch_000.ckpt'}",
+                               f"hydra.run.dir={run}")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert csv_rows(run / "metrics.csv") == csv_rows(whole / "metrics.csv")

@@ -68,7 +68,15 @@ def trained_epochs(checkpoint: dict[str, Any]) -> tuple[int | None, int]:
 
 def logged_step(checkpoint: dict[str, Any]) -> int:
     """The step the loggers of the run resumed from ``checkpoint`` log next: Lightning's count of the batches that
-    stepped an optimizer (the ``step`` of its logged rows), else the checkpoint's ``global_step``."""
+    stepped an optimizer (the ``step`` of its logged rows), else the checkpoint's ``global_step`` - one more where
+    the checkpoint was saved after a batch's step and before Lightning counted it (a stop's, saved in
+    ``on_train_batch_end``: the batch processed, not completed), whose logs the stop wrote and the resumed run goes
+    on after."""
     state = fit_loop_state(checkpoint) or {}
     stepped = state.get("epoch_loop.state_dict", {}).get("_batches_that_stepped")
-    return stepped if isinstance(stepped, int) else int(checkpoint.get("global_step", 0))
+    if not isinstance(stepped, int):
+        return int(checkpoint.get("global_step", 0))
+    total = state.get("epoch_loop.batch_progress", {}).get("total", {})
+    processed, completed = total.get("processed"), total.get("completed")
+    in_its_step = isinstance(processed, int) and isinstance(completed, int) and processed == completed + 1
+    return stepped + in_its_step

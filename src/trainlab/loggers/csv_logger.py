@@ -61,18 +61,20 @@ class ResumableCSVLogger(CSVLogger):
 
     @rank_zero_only
     def forget_rows_from(self, step: int) -> None:
-        """Drop the training and validation rows of ``metrics.csv`` logged at ``step`` or later: a killed session's,
-        past the checkpoint a resume goes on from (which logs those steps again). A test's rows are kept: a run that
-        completed logged its test at its last step, which is where a resume with a larger budget goes on from (a run
-        killed in the moment between its test and its ``status.json`` tests again: that test's row is there twice,
-        with the same values). Rows without a step are kept."""
+        """Drop the rows of ``metrics.csv`` logged at ``step`` or later: a killed session's past the checkpoint a
+        resume goes on from (which logs those steps again), or, resumed from an older checkpoint (``epoch_000.ckpt``),
+        those of the sessions after it. A test's rows at ``step`` itself are kept: a run that completed logged its
+        test at its last step, which is where a resume with a larger budget goes on from (a run killed in the moment
+        between its test and its ``status.json`` tests again: that test's row is there twice, with the same values).
+        Rows without a step are kept."""
         path = os.path.join(self.log_dir, ExperimentWriter.NAME_METRICS_FILE)
         if not os.path.isfile(path):
             return
         with open(path, newline="") as file:
             reader = csv.DictReader(file)
             header, rows = reader.fieldnames or [], list(reader)
-        kept = [row for row in rows if not row.get("step") or float(row["step"]) < step or is_test_row(row)]
+        kept = [row for row in rows if not row.get("step") or float(row["step"]) < step
+                or (is_test_row(row) and float(row["step"]) == step)]
         if len(kept) == len(rows):
             return
         text = io.StringIO()
@@ -80,8 +82,8 @@ class ResumableCSVLogger(CSVLogger):
         writer.writeheader()
         writer.writerows(kept)
         write_text_atomically(path, text.getvalue())
-        log.info("%s: %d rows logged at step %d or later by the session that stopped without saving them removed; "
-                 "the resumed run logs those steps again", path, len(rows) - len(kept), step)
+        log.info("%s: %d rows logged at step %d or later, past the checkpoint this run resumes from, removed; the "
+                 "resumed run logs those steps again", path, len(rows) - len(kept), step)
 
 
 def forget_rows_past_checkpoint(loggers: list, step: int) -> None:
