@@ -44,12 +44,14 @@ def torch_loading(process: subprocess.Popen) -> bool:
         return False
 
 
-def interrupt_when(ready, run_dir: Path, tmp_path: Path, data_dir: Path,
-                   signum: int = signal.SIGINT) -> subprocess.CompletedProcess:
-    """Start ``python train.py`` for ``run_dir``, send it ``signum`` as soon as ``ready(process)``; its outcome."""
+def interrupt_when(ready, run_dir: Path, tmp_path: Path, data_dir: Path, signum: int = signal.SIGINT,
+                   sigint_ignored: bool = False) -> subprocess.CompletedProcess:
+    """Start ``python train.py`` for ``run_dir`` (``sigint_ignored``: as a background job of a script starts it),
+    send it ``signum`` as soon as ``ready(process)``; its outcome."""
     command = [sys.executable, str(TRAIN_PY), *train_command([f"hydra.run.dir={run_dir}"], tmp_path, data_dir)]
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=ignore)
     deadline = time.monotonic() + 240
     while not ready(process):
         assert process.poll() is None, "train.py ended before the marker: " + process.communicate()[1][-2000:]
@@ -80,12 +82,15 @@ def test_ctrl_c_while_torch_is_imported_says_nothing_was_written_and_exits_as_th
 
 @linux_proc
 @pytest.mark.slow  # ~9 s on 2 cores each (make test-slow; the default run stays ~4 min)
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])  # SIGTERM: it ended without a word (exit 143)
-def test_ctrl_c_once_hydra_made_the_run_directory_names_what_is_there(tmp_path, data_dir, signum):
+@pytest.mark.parametrize(("signum", "sigint_ignored"), [
+    (signal.SIGINT, False), (signal.SIGTERM, False),  # SIGTERM: it ended without a word (exit 143)
+    (signal.SIGTERM, True)])  # a background job of a script (SIGINT ignored), as kill or a scheduler stops it
+def test_ctrl_c_once_hydra_made_the_run_directory_names_what_is_there(tmp_path, data_dir, signum, sigint_ignored):
     for attempt in range(ATTEMPTS):
         run_dir = tmp_path / f"run{attempt}"
         written = run_dir / ".hydra" / "overrides.yaml"  # the last of Hydra's files (after train.log, config.yaml, ...)
-        result = interrupt_when(lambda process, last=written: last.exists(), run_dir, tmp_path, data_dir, signum)
+        result = interrupt_when(lambda process, last=written: last.exists(), run_dir, tmp_path, data_dir, signum,
+                                sigint_ignored)
         if result.returncode != 128 + signum:
             break  # else training had begun (the interrupt handler of training answered): again
     else:

@@ -113,14 +113,19 @@ def started_as_program(script: str) -> bool:
 
 
 def stop_quietly_until_training(script: str) -> None:
-    """Install the start-up's SIGINT handler when the interpreter runs ``script`` and SIGINT has Python's own
-    handler (see the module docstring)."""
+    """Install the start-up's handler when the interpreter runs ``script``: for SIGINT where it has Python's own
+    handler, for SIGTERM where it has its default action (see the module docstring)."""
     global HANDLER
-    if started_as_program(script) and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    if not started_as_program(script):
+        return
+    # each where it has its usual handler: a SIGINT the shell set ignored stays ignored (a background job of a
+    # script), and the SIGTERM that stops such a job - kill, a scheduler - still says what it leaves
+    usual = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+    handled = [signum for signum, handler in usual.items() if signal.getsignal(signum) is handler]
+    if handled:
         HANDLER = StartupInterrupt()
-        signal.signal(signal.SIGINT, HANDLER)
-        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # it ended the start-up without a word
-            signal.signal(signal.SIGTERM, HANDLER)
+        for signum in handled:
+            signal.signal(signum, HANDLER)
 
 
 def stop_silently_until_training(on_end: Callable[[], None] | None = None) -> None:
