@@ -623,14 +623,17 @@ def test_ctrl_c_in_a_joblib_sweep_of_one_worker_stops_it_as_the_basic_launcher_d
 
 
 @pytest.mark.slow  # ~10 s on 2 cores each (make test-slow; the default run stays ~4 min)
-@pytest.mark.parametrize("step", [5, 105])  # in the first epoch (100 steps), and after its last.ckpt
+@pytest.mark.parametrize("step", [5, 105, 205])  # in the first epoch (100 steps), after its last.ckpt; 205: kept as
+# epoch_001.ckpt alone (no last_checkpoint), which the line names
 def test_a_second_ctrl_c_while_stopping_ends_the_process_as_the_signal_does_and_says_what_is_left(tmp_path, data_dir,
                                                                                                   step):
     """Not exit status 1 (Lightning's answer to a KeyboardInterrupt), which says a bug; the saved state stays. The
     run ended on the warning, without a word of the last.ckpt an earlier epoch left or how to go on from it."""
     run_dir = tmp_path / "run"
     twice = f"+callbacks.twice={{_target_:sigterm_at_step.SignalTwiceAtStep,step:{step}}}"
-    run = launch([*RESUME_ARGS, twice], data_dir, run_dir)
+    epochs = ["trainer.max_epochs=3", "callbacks.last_checkpoint=null", "callbacks.model_checkpoint.save_top_k=-1"] \
+        if step == 205 else []
+    run = launch([*RESUME_ARGS, *epochs, twice], data_dir, run_dir)
     stdout, stderr = run.communicate(timeout=300)
     assert run.returncode == -signal.SIGINT, stderr[-2000:]
     assert "received SIGINT again: stopping at once, without a checkpoint" in stdout + stderr
@@ -640,11 +643,16 @@ def test_a_second_ctrl_c_while_stopping_ends_the_process_as_the_signal_does_and_
         assert not last.exists()
         assert lines[-1] == ("no checkpoint was saved: the same command trains the run anew in its directory, its "
                              "files moved to attempts/")
-    else:
+    elif step == 105:
         assert torch.load(last, weights_only=False)["global_step"] == 100  # the first epoch's, kept
         assert lines[-2] == f"kept: {last}, saved before this step (at an earlier epoch's end or stop)."
         assert lines[-1].startswith("Resume with: python train.py ") and lines[-1].endswith(
             f"'{twice}' ckpt_path=last hydra.run.dir={run_dir}"), lines[-1]
+    else:  # it said "no checkpoint was saved: the same command trains the run anew", which was then refused
+        kept = run_dir / "checkpoints" / "epoch_001.ckpt"
+        assert not last.exists() and kept.is_file()
+        assert lines[-2] == f"kept: {kept}, saved before this step (at an earlier epoch's end or stop)."
+        assert lines[-1].endswith(f"'{twice}' ckpt_path={kept} hydra.run.dir={run_dir}"), lines[-1]
 
 
 @pytest.mark.slow  # ~14 s on 2 cores (make test-slow; the default run stays ~4 min)

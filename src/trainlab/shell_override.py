@@ -163,7 +163,7 @@ def continue_search_line(sweep_dir: str | os.PathLike) -> str:
     return f"Continue the search with: {finish_sweep_command(sweep_dir)}"
 
 
-def resume_command(run_dir: str | os.PathLike) -> str:
+def resume_command(run_dir: str | os.PathLike, ckpt_path: str = "last") -> str:
     """What finishes an interrupted run: the run resumed from its checkpoint, or - for a job of a multirun - the
     sweep, whose later jobs have not run yet (``ckpt_path=last resume_sweep=true`` resumes this job from its
     checkpoint and runs them: :func:`~trainlab.shell_override.finish_sweep_command`), said as a search's trial says
@@ -186,5 +186,5 @@ def resume_command(run_dir: str | os.PathLike) -> str:
         return continue_search_line(sweep_dir) if is_search(hydra_config) else finish_sweep_line(sweep_dir)
     overrides = [*override_lines(hydra_config.overrides.task), *override_lines(hydra_config.overrides.hydra)]
     run_mode = {"hydra.mode": "RUN"} if typed_run_mode(sys.argv[1:]) else {}
-    replacing = {**run_mode, "ckpt_path": "last", "hydra.run.dir": run_dir}
+    replacing = {**run_mode, "ckpt_path": ckpt_path, "hydra.run.dir": run_dir}
     return f"Resume with: {train_command(overrides, replacing, options=config_options(hydra_config))}"

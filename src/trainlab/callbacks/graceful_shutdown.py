@@ -9,9 +9,9 @@ loader and RNG states are consistent, by saving ``<checkpoint dir>/last.ckpt`` (
 :class:`TrainingInterrupted`. ``train.py`` turns that into a message saying how to resume and exit status
 128 + signal number. A second signal while stopping ends the process at once, as the signal's default action does
 (exit status 128 + signal number, no checkpoint or status written; ``resume_sweep=true`` / ``ckpt_path`` resume from
-what was saved before). A single run says so, as the first signal's stop does: the ``last.ckpt`` an earlier epoch
-left and the command that resumes from it, or that nothing was saved and the same command trains the run anew
-(:func:`at_once_words`).
+what was saved before). A single run says so, as the first signal's stop does: the ``last.ckpt`` (or
+``epoch_NNN.ckpt``) an earlier epoch left and the command that resumes from it, or that nothing was saved and the
+same command trains the run anew (:func:`at_once_words`).
 
 A stop after a training step first writes what that step logged (``train/loss`` on a
 ``trainer.log_every_n_steps`` step, ...): Lightning writes a step's logs only after the ``on_train_batch_end``
@@ -47,6 +47,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import lightning as L
@@ -80,28 +81,42 @@ def stop_at_once(signum: int, words: str | None = None) -> None:
     end_as_signal(signum)
 
 
-def single_run_resume_command() -> str | None:
-    """``Resume with: <command>`` for this process's single run (rank 0's); None in a multirun's job - a sweep says
-    how to finish it, a search how to continue it - or where Hydra did not start the run."""
+def single_run_resume(checkpoints: Path) -> Callable[[], str] | None:
+    """For this process's single run (rank 0's), what a second signal ends it with (:func:`at_once_words` of its
+    checkpoints in ``checkpoints``); None in a multirun's job - a sweep says how to finish it, a search how to
+    continue it - or where Hydra did not start the run."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
     from trainlab.preflight import writes_run_files
-    from trainlab.shell_override import resume_command
 
     if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.RUN or not writes_run_files():
         return None
-    return resume_command(HydraConfig.get().runtime.output_dir)
+    run_dir = HydraConfig.get().runtime.output_dir
+    return lambda: at_once_words(checkpoints, run_dir)
 
 
-def at_once_words(checkpoint: Path, resume: str) -> str:
-    """What a single run stopped at once has left: ``checkpoint`` (its ``last.ckpt``) from an earlier epoch, and
-    ``resume``, the command that goes on from it - or, without one, that the same command trains it anew (a run that
-    recorded no end and saved no checkpoint: :func:`trainlab.run_dir.killed_before_recording`)."""
-    if checkpoint.is_file():
-        return f"kept: {checkpoint}, saved before this step (at an earlier epoch's end or stop).\n{resume}"
-    return ("no checkpoint was saved: the same command trains the run anew in its directory, its files moved to "
-            "attempts/")
+def at_once_words(checkpoints: Path, run_dir: str) -> str:
+    """What a single run stopped at once has left in ``checkpoints``: its ``last.ckpt`` (or, without one, its newest
+    ``epoch_NNN.ckpt``) from before this step, and the command that goes on from it - or, without any, that the same
+    command trains it anew (a run that recorded no end and saved no checkpoint:
+    :func:`trainlab.run_dir.killed_before_recording`)."""
+    from trainlab.shell_override import resume_command
+
+    last = checkpoints / "last.ckpt"
+    try:  # a checkpoint's unfinished temporary (.last.ckpt.tmp-<hex>) is no match
+        kept = [path for path in checkpoints.glob("*.ckpt") if path.is_file()]
+    except OSError:
+        kept = []
+    if not kept:
+        return ("no checkpoint was saved: the same command trains the run anew in its directory, its files moved to "
+                "attempts/")
+    newest = last if last in kept else max(kept, key=lambda path: path.stat().st_mtime)
+    try:
+        resume = resume_command(run_dir, "last" if newest == last else str(newest))
+    except Exception as error:  # noqa: BLE001 - the process ends at once all the same: said, not raised
+        resume = f"(the command to resume it could not be made: {type(error).__name__}: {error})"
+    return f"kept: {newest}, saved before this step (at an earlier epoch's end or stop).\n{resume}"
 
 
 def in_a_search() -> bool:
@@ -176,7 +191,7 @@ class GracefulShutdown(L.Callback):
         self._holds = False  # keep the handlers from fit's end on, until release() (hold_until_released)
         self._test_start_metrics: dict[tuple[Metric, str], object] = {}  # metric states as the test found them
         self._sweep_stop: SweepStopWatch | None = None  # a worker's job: its sweep's stop mark (sweep/worker_stop.py)
-        self._resume: str | None = None  # a single run's resume command, for a second signal's last line
+        self._resume: Callable[[], str] | None = None  # a single run's last line on a second signal
 
     def _handle(self, signum, frame) -> None:
         if self.received is not None:
@@ -186,8 +201,7 @@ class GracefulShutdown(L.Callback):
                             signal.Signals(signum).name)
                 return
             # second signal: give up waiting for the step boundary
-            stop_at_once(signum, None if self._resume is None else at_once_words(self.dirpath / "last.ckpt",
-                                                                                   self._resume))
+            stop_at_once(signum, None if self._resume is None else self._resume())
         self.received = signum
         if signum == signal.SIGTERM and self._trainer is not None:
             # Lightning's own SIGTERM handler, which runs just before this one, makes its loops leave at their next
@@ -210,7 +224,7 @@ class GracefulShutdown(L.Callback):
         end_startup()  # train.py's start-up handler gives way to this one (and is not the one put back)
         self._sweep_stop = sweep_stop_watch()
         self._requeue = submitit_signal()  # while submitit's handler is still installed
-        self._resume = single_run_resume_command()  # made here, not in the signal handler
+        self._resume = single_run_resume(self.dirpath)  # the run's config read here, not in the signal handler
         for signum in handled_signals():
             self._previous[signum] = signal.getsignal(signum)
             signal.signal(signum, self._handle)
