@@ -34,3 +34,22 @@ def test_a_ctrl_c_while_a_sweep_writes_its_records_waits_for_them(train_in_proce
         assert [row["status"] for row in csv.DictReader(handle)] == ["completed", "completed"]
     assert list(sweep.glob("events.out.tfevents.*.hparams"))
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # let go
+
+
+def test_a_ctrl_c_while_a_record_fails_says_which_one_was_not_written(train_in_process, tmp_path, monkeypatch):
+    """The line said "its summary.csv and HPARAMS experiment are written" after the HPARAMS experiment had failed."""
+    from trainlab.errors import OutputLocationError
+
+    def interrupted_and_refused(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        raise OutputLocationError("no space left on the device")
+
+    monkeypatch.setattr(hparams_experiment, "write_sweep_experiment", interrupted_and_refused)
+    sweep = tmp_path / "sweep"
+    result = train_in_process("-m", "seed=1,2", "debug=limit", f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 128 + signal.SIGINT, result.stderr[-3000:]
+    lines = result.stderr.strip().splitlines()
+    assert lines[-2].startswith("error: no space left on the device: the sweep's HPARAMS experiment not written; ")
+    assert lines[-1] == ("SIGINT while the sweep wrote its records: its jobs had ended, but the sweep's HPARAMS "
+                         "experiment could not be written (said above)")
+    assert (sweep / "summary.csv").is_file()

@@ -235,8 +235,13 @@ class WaitForWorkers(Callback):
                     print(finish_report(sweep_dir, stopped, submitit_local), file=sys.stderr)
             return
         if not jobs_train_in_workers(launcher):  # held from the end's start (defer_stop_for_the_end)
-            print(f"{signal.Signals(signum).name} while the sweep wrote its records: its jobs had ended, and its "
-                  "summary.csv and HPARAMS experiment are written", file=sys.stderr)
+            from trainlab.sweep.sweep_end_failures import FAILED
+
+            written = (f"but {', '.join(FAILED)} could not be written (said above)" if FAILED
+                       else "and its summary.csv and HPARAMS experiment are written")
+            print(f"{signal.Signals(signum).name} while the sweep wrote its records: its jobs had ended, {written}",
+                  file=sys.stderr)
+            FAILED.clear()  # said here, with the signal's exit status
         elif submitit_local:
             stopped = stopped_jobs(sweep_job_dirs(sweep_dir), since=STARTED or 0.0)
             print(finish_report(sweep_dir, stopped, submitit_local), file=sys.stderr)
@@ -274,9 +279,18 @@ def defer_stop_for_the_end(config: DictConfig) -> None:
         return  # a config without the callback that lets the signals in again: held for good otherwise
     if threading.current_thread() is not threading.main_thread():
         return
-    DEFERRED = StopSignals()
+    DEFERRED = StopSignals(on_again=stop_at_once_at_the_end)
     DEFERRED.__enter__()
     DEFERRED.hold()
+
+
+def stop_at_once_at_the_end(signum: int) -> None:
+    """A second signal while a finished sweep writes its records: the command ends at once, by the signal."""
+    from trainlab.signal_exit import end_as_signal
+
+    print(f"{signal.Signals(signum).name} again: stopped at once; the sweep's records may be incomplete (the same "
+          "command with resume_sweep=true writes them again)", file=sys.stderr, flush=True)
+    end_as_signal(signum)
 
 
 class StartupStop(BaseException):
