@@ -244,6 +244,13 @@ def test_a_data_dir_that_holds_the_idx_files_itself_is_told_the_folder_to_name(t
             f"data.data_dir itself holds train-images-idx3-ubyte; torchvision reads <data.data_dir>/MNIST/raw: move "
             f"them into {other / 'MNIST' / 'raw'}")):
         MNISTDataModule(source="torchvision", data_dir=str(other), val_size=10, download=False).setup()
+    archives = tmp_path / "gz"  # MNIST's archives as the mirrors serve them: named as they are, and to unpack
+    archives.mkdir()
+    (archives / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(b"labels"))
+    with pytest.raises(DataError, match=re.escape(
+            "data.data_dir itself holds t10k-labels-idx1-ubyte.gz; torchvision reads <data.data_dir>/MNIST/raw: move "
+            f"them into {archives / 'MNIST' / 'raw'}, and unpack t10k-labels-idx1-ubyte.gz there (gunzip)")):
+        MNISTDataModule(source="torchvision", data_dir=str(archives), val_size=10, download=False).setup()
 
 
 def test_missing_torchvision_file_is_named(tmp_path):

@@ -279,11 +279,11 @@ def some_files_present(data_dir: str | os.PathLike) -> bool:
 
 
 def files_in_data_dir_itself(data_dir: str | os.PathLike) -> list[str]:
-    """The idx files (or their ``.gz``) in ``data_dir`` itself, where torchvision does not look: ``data.data_dir``
-    pointed at the folder that holds them, not at the one above ``MNIST/raw``."""
+    """The idx files and their ``.gz`` archives in ``data_dir`` itself, by the names they have there, where
+    torchvision does not look: ``data.data_dir`` pointed at the folder that holds them, not at the one above
+    ``MNIST/raw``."""
     try:
-        return [name for name in RAW_FILE_NAMES
-                if (Path(data_dir) / name).is_file() or (Path(data_dir) / f"{name}.gz").is_file()]
+        return [name for stem in RAW_FILE_NAMES for name in (stem, f"{stem}.gz") if (Path(data_dir) / name).is_file()]
     except OSError:  # a folder that cannot be searched: said where the files are looked for
         return []
 
@@ -296,11 +296,13 @@ def misplaced_files_hint(data_dir: str | os.PathLike) -> str:
     if not found:
         return ""
     folder = Path(data_dir)
+    unpack = [name for name in found if name.endswith(".gz")]
+    unpack_them = f", and unpack {', '.join(unpack)} there (gunzip)" if unpack else ""
     if folder.name == "raw" and folder.parent.name == "MNIST":
         return (f"data.data_dir is the MNIST/raw folder that holds {', '.join(found)}; torchvision reads "
-                f"<data.data_dir>/MNIST/raw: set data.data_dir={folder.parent.parent}")
-    return f"data.data_dir itself holds {', '.join(found)}; torchvision reads <data.data_dir>/MNIST/raw: move them " \
-           f"into {raw_dir(folder)}"
+                f"<data.data_dir>/MNIST/raw: set data.data_dir={folder.parent.parent}{unpack_them}")
+    return (f"data.data_dir itself holds {', '.join(found)}; torchvision reads <data.data_dir>/MNIST/raw: move them "
+            f"into {raw_dir(folder)}{unpack_them}")
 
 
 def mismatched_archives(data_dir: str | os.PathLike) -> list[str]:
