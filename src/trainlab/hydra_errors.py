@@ -56,7 +56,7 @@ from trainlab.group_options import command_line_override, option_lacks_key_messa
 from trainlab.option_source import chosen_in, misplaced_option_file
 from trainlab.output_locations import NAME_MAX, PATH_MAX
 from trainlab.override_separator import separator_advice
-from trainlab.sweep.joblib_stop import end_joblib_stopped_sweep, joblib_stop_message
+from trainlab.sweep.joblib_stop import end_joblib_stopped_sweep, forget_sweep_config, joblib_stop_message
 from trainlab.sweep.sweep_end_failures import exit_if_the_sweep_end_failed, forget_earlier_failures
 from trainlab.sweep.worker_refusal import RefusedInWorker
 
@@ -529,6 +529,7 @@ def report_config_errors_in_one_line() -> None:
                     print(f"error: {group_set_as_key}", file=sys.stderr)
                     raise SystemExit(2)
                 forget_earlier_failures()
+                forget_sweep_config()
                 result = func()
                 exit_if_the_sweep_end_failed()  # each failure was said; the command's status says it too
                 return result

@@ -75,6 +75,12 @@ def keep_sweep_config(config: DictConfig) -> None:
     _sweep_config[:] = [config]
 
 
+def forget_sweep_config() -> None:
+    """At a command's start: a multirun an earlier command of this process kept (tests, ``trainlab reproduce``) is
+    not this command's."""
+    _sweep_config.clear()
+
+
 def unrecorded_jobs(sweep_dir: str) -> list[str]:
     """The job directories of the sweep without a ``status.json``, by name: jobs the stop ended where they were."""
     from pathlib import Path
