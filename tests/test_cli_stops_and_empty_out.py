@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import JOB_PYTHONPATH
@@ -62,6 +63,18 @@ def test_evaluate_heads_its_table_with_the_run_directory_absolute(tmp_path, monk
     assert capsys.readouterr().out.splitlines()[0] == f"{tmp_path}, --ckpt last:"
 
 
+def ctrl_c_once_marked(code: str, marker: Path, cwd: Path) -> tuple[subprocess.Popen, str]:
+    """Run ``python -c code``, send it a real SIGINT once it wrote ``marker``; the ended process and its stderr."""
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=cwd, env={**os.environ, "PYTHONPATH": JOB_PYTHONPATH},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), process.communicate(timeout=60)[1][-3000:]
+    process.send_signal(signal.SIGINT)
+    return process, process.communicate(timeout=60)[1]
+
+
 @pytest.mark.slow  # ~4 s: a trainlab process of its own, stopped by a real signal while it draws
 def test_a_real_ctrl_c_while_a_report_draws_ends_in_one_line_by_the_signal(train_in_process, tmp_path):
     """A real SIGINT, not a patched ``KeyboardInterrupt``: sent while the report imported torch, it came through a C++
@@ -83,15 +96,7 @@ def drawn_then_waiting(*args, **kwargs):
 build.draw = drawn_then_waiting
 sys.exit(main(["report", {str(sweep)!r}]))
 """
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path,
-                               env={**os.environ, "PYTHONPATH": JOB_PYTHONPATH}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert marker.exists(), process.communicate(timeout=60)[1][-3000:]
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
+    process, err = ctrl_c_once_marked(code, marker, tmp_path)
     assert process.returncode == -signal.SIGINT, err[-3000:]  # 130 in a shell
     assert err.splitlines()[-1] == ("SIGINT: the report stopped before it finished: the files it had replaced are "
                                     "new, the others as they were; run the same command again to write it whole")
@@ -116,15 +121,7 @@ def first_png_written_then_waiting(*args, **kwargs):
 build.image_event = first_png_written_then_waiting
 sys.exit(main(["report", {str(sweep)!r}]))
 """
-    process = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path,
-                               env={**os.environ, "PYTHONPATH": JOB_PYTHONPATH}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert marker.exists(), process.communicate(timeout=60)[1][-3000:]
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
+    process, err = ctrl_c_once_marked(code, marker, tmp_path)
     assert process.returncode == -signal.SIGINT, err[-3000:]
     assert list((sweep / "report").glob("*.png")), "a figure was written before the stop"
     again = subprocess.run([sys.executable, "-m", "trainlab.cli", "report", str(sweep)], cwd=tmp_path,
