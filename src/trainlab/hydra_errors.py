@@ -521,6 +521,10 @@ def report_config_errors_in_one_line() -> None:
 
                     remove_refused_output_dir()
                 raise
+            finally:  # a sweep's end that did not reach its last callback: its held signals let go
+                from trainlab.sweep.worker_stop import let_go_of_the_end
+
+                let_go_of_the_end()
 
         def report(func: Callable[[], Any]) -> Any:
             try:

@@ -279,9 +279,26 @@ def defer_stop_for_the_end(config: DictConfig) -> None:
         return  # a config without the callback that lets the signals in again: held for good otherwise
     if threading.current_thread() is not threading.main_thread():
         return
-    DEFERRED = StopSignals(on_again=stop_at_once_at_the_end)
+    DEFERRED = EndSignals(on_again=stop_at_once_at_the_end)
     DEFERRED.__enter__()
     DEFERRED.hold()
+
+
+def let_go_of_the_end() -> None:
+    """After a command: the handlers :func:`defer_stop_for_the_end` installed are put back where the multirun's end
+    did not reach :class:`WaitForWorkers` (an end callback that ended the command: a sweep whose jobs all failed
+    exits non-zero after its summary). A signal held meanwhile is said; the command's own exit stands."""
+    global DEFERRED
+    if not isinstance(DEFERRED, EndSignals):
+        return
+    DEFERRED.restore()
+    signum, DEFERRED = DEFERRED.pending, None
+    if signum is not None:
+        print(f"{signal.Signals(signum).name} while the sweep wrote its records", file=sys.stderr)
+
+
+class EndSignals(StopSignals):
+    """The signals held while a finished sweep writes its records (:func:`defer_stop_for_the_end`)."""
 
 
 def stop_at_once_at_the_end(signum: int) -> None:
