@@ -210,5 +210,11 @@ def test_a_search_refused_in_an_existing_sweep_dir_takes_nothing_back(bad_net, t
     assert result.stderr.strip().splitlines()[-1] == REFUSAL
     assert armed.read_text() == ""  # before: the search's sweep directory, taken back though not locked
     result = train_in_process("-m", bad_net, "seed=1,2", f"hydra.sweep.dir={sweep_dir}")
+    assert result.returncode == 2, result.stderr  # the study the search made there: no grid goes into it
+    assert result.stderr.strip().splitlines()[-1].startswith(f"error: hydra.sweep.dir={sweep_dir} holds a search")
+    grid_dir = tmp_path / "mygrid"
+    grid_dir.mkdir()
+    (grid_dir / "notes.txt").write_text("mine\n")
+    result = train_in_process("-m", bad_net, "seed=1,2", f"hydra.sweep.dir={grid_dir}")
     assert result.returncode == 2, result.stderr
-    assert armed.read_text() == f"{sweep_dir}\n"
+    assert armed.read_text() == f"{grid_dir}\n"
