@@ -57,7 +57,7 @@ from optuna.trial import TrialState
 
 from trainlab.atomic_files import write_atomically
 from trainlab.config_keys import override_key
-from trainlab.errors import ConfigError, UserError
+from trainlab.errors import ConfigError, UserError, print_error_line
 from trainlab.job_view import job_view
 from trainlab.models.metric_names import natural_direction
 from trainlab.run_status import STATUS_FILE
@@ -96,7 +96,7 @@ from trainlab.sweep.composed_configs import TemplateComposer
 from trainlab.sweep.first_job import check_checkpoint_path
 from trainlab.sweep.job_dirs import MULTIRUN_YAML, DistinctJobDirs, job_output_dir, sweep_job_dirs
 from trainlab.sweep.joblib_stop import EXIT_STATUS as JOBLIB_STOP_STATUS
-from trainlab.sweep.joblib_stop import joblib_stop_message, print_joblib_stop
+from trainlab.sweep.joblib_stop import joblib_stop_message
 from trainlab.sweep.stop_at_once import stop_sweep_at_once
 from trainlab.sweep.worker_stop import clear_stop_mark, jobs_train_in_workers, mark_stop
 from trainlab.typed_values import typed
@@ -585,7 +585,7 @@ class OptunaSearch:
                     # worker, a job past hydra.launcher.timeout (sweep/joblib_stop.py); its trials are told already
                     if (message := joblib_stop_message(error)) is None:
                         raise
-                    print_joblib_stop(message, error)
+                    print_error_line(message, error)
                     self.record_stop(study, storage.description)
                     self.report_stop(study)
                     raise SystemExit(JOBLIB_STOP_STATUS) from error

@@ -19,11 +19,11 @@ without importing joblib.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import re
 import sys
-import traceback
 from typing import TYPE_CHECKING, NoReturn
+
+from trainlab.errors import print_error_line
 
 if TYPE_CHECKING:
     from omegaconf import DictConfig
@@ -61,13 +61,6 @@ def joblib_stop_message(error: BaseException) -> str | None:
     return None
 
 
-def print_joblib_stop(message: str, error: BaseException) -> None:
-    """``error: <message>`` on stderr, after the traceback where ``HYDRA_FULL_ERROR=1`` asks for it."""
-    if os.environ.get("HYDRA_FULL_ERROR") == "1":
-        traceback.print_exception(error)
-    print(f"error: {message}", file=sys.stderr, flush=True)
-
-
 def keep_sweep_config(config: DictConfig) -> None:
     """Keep the multirun's ``config`` (its ``hydra`` node and ``optimized_metric``) for
     :func:`end_joblib_stopped_sweep`, as Hydra hands it to ``on_multirun_start`` (Hydra's end callbacks get it again;
@@ -97,7 +90,7 @@ def end_joblib_stopped_sweep(message: str, error: BaseException) -> NoReturn:
     from trainlab.shell_override import finish_sweep_line
     from trainlab.sweep.stopped_sweep import record_stopped_sweep
 
-    print_joblib_stop(message, error)
+    print_error_line(message, error)
     if _sweep_config:
         config = _sweep_config.pop()
         record_stopped_sweep(config.hydra, config.get("optimized_metric"))
