@@ -23,10 +23,11 @@ class IdxFileError(DataError):
     """An MNIST idx file is missing, truncated or not the idx file it should be."""
 
 
-def unreadable(path: Path, error: OSError) -> IdxFileError:
-    """The error for an idx file that cannot be read: ``MNIST file <path> cannot be read (permission denied)``."""
+def unreadable(path: Path, error: OSError, kind: str = "file") -> IdxFileError:
+    """The error for an idx file (or the ``kind`` of place that holds them: ``folder``) that cannot be read:
+    ``MNIST file <path> cannot be read (permission denied)``."""
     reason = (error.strerror or type(error).__name__).lower()
-    return IdxFileError(f"MNIST file {path} cannot be read ({reason}); allowed: a file this user can read")
+    return IdxFileError(f"MNIST {kind} {path} cannot be read ({reason}); allowed: a {kind} this user can read")
 
 
 def check_idx_file(path: str | os.PathLike, ndim: int, trailing_shape: tuple[int, ...] = ()) -> tuple[int, ...]:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from trainlab.data.idx_files import check_idx_file, check_idx_labels
+from trainlab.data.idx_files import check_idx_file, check_idx_labels, unreadable
 from trainlab.errors import DataError
 from trainlab.output_locations import location_problem
 
@@ -49,9 +49,7 @@ def missing_torchvision_files(data_dir: str | os.PathLike) -> list[str]:
     try:
         return [name for name in RAW_FILE_NAMES if not (raw / name).is_file()]
     except OSError as error:
-        reason = (error.strerror or type(error).__name__).lower()
-        raise DataError(f"MNIST folder {raw} cannot be read ({reason}); allowed: a folder this user can read") \
-            from error
+        raise unreadable(raw, error, kind="folder") from error
 
 
 def torchvision_files_present(data_dir: str | os.PathLike) -> bool:
