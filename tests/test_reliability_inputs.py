@@ -682,13 +682,15 @@ def test_downloads_that_start_together_take_turns_and_leave_nothing_when_they_fa
 
     inside, most = [0], [0]
     guard = threading.Lock()
+    first_inside, others_waiting = threading.Event(), threading.Event()
 
     def slow_failure(self):
         with guard:
             inside[0] += 1
             most[0] = max(most[0], inside[0])
         raw_dir(tmp_path / "data").mkdir(parents=True, exist_ok=True)
-        time.sleep(0.2)  # the others start meanwhile
+        first_inside.set()
+        others_waiting.wait(timeout=30)  # the others start meanwhile, and wait for its turn to end
         with guard:
             inside[0] -= 1
         raise OSError("no network")
@@ -703,16 +705,19 @@ def test_downloads_that_start_together_take_turns_and_leave_nothing_when_they_fa
             failures.append(error)
 
     threads = [threading.Thread(target=worker) for _ in range(3)]
-    for thread in threads:
+    threads[0].start()
+    assert first_inside.wait(timeout=30)  # the first takes its turn first
+    for thread in threads[1:]:
         thread.start()
-        time.sleep(0.02)  # the first takes its turn first
+    time.sleep(0.5)  # the others reach the lock and wait there
+    others_waiting.set()
     for thread in threads:
         thread.join()
     assert most[0] == 1 and len(failures) == 3  # one at a time
     assert list(tmp_path.iterdir()) == []
     # the first tried; those that waited for it failed with its failure instead of each waiting for one of its own
-    assert [str(error) for error in failures] == ["no network", *["OSError: no network (the download of another "
-                                                                  "process, which this one waited for)"] * 2]
+    assert sorted(str(error) for error in failures) == sorted(
+        ["no network", *["OSError: no network (the download of another process, which this one waited for)"] * 2])
     with pytest.raises(OSError, match="no network"):  # a later command tries again
         download_torchvision_mnist(tmp_path / "data", 1.0)
 
