@@ -22,7 +22,8 @@ import numpy as np
 
 from trainlab.atomic_files import write_atomically, write_text_atomically
 from trainlab.report import figures
-from trainlab.report.output_dir import ReportDir
+from trainlab.report.output_dir import ReportDir, default_report_dir
+from trainlab.report.report_turn import report_turn
 from trainlab.report.sweep_runs import (
     JobRun,
     broken_line,
@@ -277,58 +278,58 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
         warn(f"no figure of {sweep_dir}: {no_curves_reason(jobs)}; summary.md lists the jobs")
     written: dict[str, Path] = {}
     try:
-        report = ReportDir.claim(sweep_dir, Path(out) if out is not None else None,
-                                 [*(f"{stem}.png" for stem in drawn), "summary.md"])
-        report.path.mkdir(parents=True, exist_ok=True)
+        # one report at a time writes into a directory: a second one waits (trainlab.report.report_turn)
+        with report_turn(out if out is not None else default_report_dir(sweep_dir), tell, warn):
+            report = ReportDir.claim(sweep_dir, out, [*(f"{stem}.png" for stem in drawn), "summary.md"])
 
-        def note_written(path: Path) -> None:
-            if report.replaces(path):
-                tell(f"replaced {path} (the earlier report's)")
-            report.wrote(path)
+            def note_written(path: Path) -> None:
+                if report.replaces(path):
+                    tell(f"replaced {path} (the earlier report's)")
+                report.wrote(path)
 
-        def write_report_files() -> None:
-            for earlier in report.earlier_event_files():  # the earlier report's images: replaced, as its PNGs are
-                earlier.unlink()
-                report.removed(earlier)
-                tell(f"replaced {earlier} (the earlier report's TensorBoard images)")
-            writer = BufferedEventFileWriter(str(report.path))  # the TensorBoard run of the report's images
-            try:
-                for stem, fig in drawn.items():
-                    path = report.path / f"{stem}.png"
-                    image = rendered(fig)
-                    encoded = io.BytesIO()
-                    plt.imsave(encoded, image, dpi=DPI, format="png")
-                    png = encoded.getvalue()  # the file's bytes and the TensorBoard image's
-                    write_atomically(path, lambda handle, png=png: handle.write(png))
-                    note_written(path)
-                    writer.add_event(image_event(f"report/{stem}", png, image.shape))
-                    written[stem] = path
-            finally:
-                writer.close()
+            def write_report_files() -> None:
+                for earlier in report.earlier_event_files():  # the earlier report's images: replaced, as its PNGs are
+                    earlier.unlink()
+                    report.removed(earlier)
+                    tell(f"replaced {earlier} (the earlier report's TensorBoard images)")
+                writer = BufferedEventFileWriter(str(report.path))  # the TensorBoard run of the report's images
+                try:
+                    for stem, fig in drawn.items():
+                        path = report.path / f"{stem}.png"
+                        image = rendered(fig)
+                        encoded = io.BytesIO()
+                        plt.imsave(encoded, image, dpi=DPI, format="png")
+                        png = encoded.getvalue()  # the file's bytes and the TensorBoard image's
+                        write_atomically(path, lambda handle, png=png: handle.write(png))
+                        note_written(path)
+                        writer.add_event(image_event(f"report/{stem}", png, image.shape))
+                        written[stem] = path
+                finally:
+                    writer.close()
+                    report.wrote_new_event_files()
+                summary = report.path / "summary.md"
+                write_text_atomically(summary, summary_markdown(jobs, keys, experiment, metric,
+                                                                 [name.split('_', 1)[0] for name in unended], linked,
+                                                                 unstarted, broken))
+                note_written(summary)
+                written["summary"] = summary
+                for stale in report.stale():
+                    stale.unlink()
+                    report.removed(stale)
+                    tell(f"removed {stale} (the earlier report's; this report does not draw it)")
+
+            def record_what_is_there() -> None:
                 report.wrote_new_event_files()
-            summary = report.path / "summary.md"
-            write_text_atomically(summary, summary_markdown(jobs, keys, experiment, metric,
-                                                             [name.split('_', 1)[0] for name in unended], linked,
-                                                             unstarted, broken))
-            note_written(summary)
-            written["summary"] = summary
-            for stale in report.stale():
-                stale.unlink()
-                report.removed(stale)
-                tell(f"removed {stale} (the earlier report's; this report does not draw it)")
+                report.save()
 
-        def record_what_is_there() -> None:
-            report.wrote_new_event_files()
-            report.save()
-
-        # stopped at once (Ctrl-C: trainlab.signal_exit.stop_with_line), the record still names what was written -
-        # an event file begun too - so that the same command replaces it: unrecorded, it was refused ("not recorded
-        # as a report's") by every report after
-        with last_words(record_what_is_there):
-            try:
-                write_report_files()
-            finally:
-                record_what_is_there()  # what is there now, also when writing failed midway
+            # stopped at once (Ctrl-C: trainlab.signal_exit.stop_with_line), the record still names what was written -
+            # an event file begun too - so that the same command replaces it: unrecorded, it was refused ("not recorded
+            # as a report's") by every report after
+            with last_words(record_what_is_there):
+                try:
+                    write_report_files()
+                finally:
+                    record_what_is_there()  # what is there now, also when writing failed midway
     finally:
         for fig in drawn.values():
             plt.close(fig)
