@@ -105,3 +105,18 @@ def test_a_search_whose_joblib_worker_is_killed_records_its_trials_and_says_how_
     results = OmegaConf.load(sweep / "optimization_results.yaml")
     assert results.trials.interrupted >= 1 and results.trials.running == 0, OmegaConf.to_yaml(results.trials)
     assert (sweep / "summary.csv").is_file()
+    # the killed trial trained (it was killed at its first step): it has the records a killed job gets, a row in
+    # summary.csv, and is not counted among the trials that "never trained" (it was)
+    killed_job = next(path for path in sweep.iterdir() if path.name.startswith("1_"))
+    status = read_status(killed_job)
+    assert status["status"] == "interrupted", status
+    assert status["error"].startswith("trial 1: joblib stopped the batch while this job trained: a joblib worker "
+                                      "process died while its job trained (exit code SIGKILL(-9))"), status
+    with (sweep / "summary.csv").open() as handle:
+        interrupted_rows = [row["job"] for row in csv.DictReader(handle) if row["status"] == "interrupted"]
+    assert killed_job.name in interrupted_rows
+    never = results.trials.interrupted - len(interrupted_rows)  # queued trials the stop kept from starting
+    if never:
+        assert f"; {never} of them never trained, so summary.csv has no row for " in lines[-2], lines[-2]
+    else:
+        assert "never trained" not in lines[-2], lines[-2]

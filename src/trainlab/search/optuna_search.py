@@ -68,7 +68,7 @@ from trainlab.search.results import RESULTS_FILE, best_trial, unstarted_note, un
 from trainlab.search.results import results as study_results
 from trainlab.search.sampler_factory import SamplerSpec, sampler_spec
 from trainlab.search.search_space import SearchSpace, parse_search_space
-from trainlab.search.stale_trials import close_stale_trials, close_trials_at_once
+from trainlab.search.stale_trials import close_stale_trials, close_trials_at_once, record_killed_job
 from trainlab.search.stop_signals import SearchInterrupted, StopSignals
 from trainlab.search.storage import JOURNAL_PREFIX, StudyStorage, meant_storage, open_storage
 from trainlab.search.study_sampler import (
@@ -647,8 +647,9 @@ class OptunaSearch:
                 with stop.deferred():  # told and noted together: a stop at the block's end tells no trial twice
                     self.tell(study, run, returns)
                     told.extend(run)
-        except BaseException:
-            self.tell(study, [job for job in jobs if job not in told], returns)  # nothing stays RUNNING after a stop
+        except BaseException as error:  # nothing stays RUNNING after a stop
+            self.tell(study, [job for job in jobs if job not in told], returns,
+                      killed=joblib_stop_message(error))
             raise
         for job in jobs:
             if returns[job.number].status != JobStatus.COMPLETED:
@@ -695,14 +696,23 @@ class OptunaSearch:
             self.config_loader.load_sweep_config.hand_over(self.config, overrides, job_config)
         return job_dir
 
-    def tell(self, study: optuna.Study, jobs: list[TrialJob], returns: dict[int, JobReturn]) -> None:
-        """Tell each of ``jobs`` what its job's ``status.json`` and return say."""
+    def tell(self, study: optuna.Study, jobs: list[TrialJob], returns: dict[int, JobReturn],
+             killed: str | None = None) -> None:
+        """Tell each of ``jobs`` what its job's ``status.json`` and return say. ``killed``: joblib stopped the
+        batch (why, :func:`~trainlab.sweep.joblib_stop.joblib_stop_message`), so the jobs that had started (their
+        ``.hydra/``) and recorded no end were killed while they trained: each gets the ``interrupted`` records a
+        resume gives a killed job (:func:`~trainlab.search.stale_trials.record_killed_job`), not counted among the
+        trials that never trained."""
         for job in jobs:
             outcome = outcome_of_job(job.job_dir, returns.get(job.number))
             tell_outcome(study, job.trial._trial_id, outcome)
             self.interrupted_here += outcome.label == "interrupted"
             if outcome.label == "interrupted" and not (job.job_dir / STATUS_FILE).is_file():
-                self.unstarted_here.append(job.number)
+                if killed is not None and (job.job_dir / ".hydra").is_dir():
+                    record_killed_job(job.job_dir, job.number,
+                                      f"joblib stopped the batch while this job trained: {killed.split(',')[0]}")
+                else:
+                    self.unstarted_here.append(job.number)
             log.info("trial %d %s%s", job.number, outcome.label,
                      f" with value {outcome.value}" if outcome.value is not None else "")
         if jobs:  # once per call (a batch, or a run of it): each read of the study's trials queries them all
