@@ -135,16 +135,52 @@ def test_a_run_stopped_by_a_signal_and_resumed_logs_the_steps_of_an_uninterrupte
     killer = f"+callbacks.sigterm={{_target_:sigterm_at_step.SigtermAtStep,step:{stopped_step}}}"
     with pytest.raises(TrainingInterrupted) as stop:
         train(make_cfg(*LOGGED_EVERY_4, killer, output_dir=run_dir))
-    assert stop.value.step == stopped_step + 1
+    # after the epoch's last batch (step 7) the stop waits for the epoch's end, and saves after the next step
+    assert stop.value.step == (stopped_step + 2 if stopped_step == 7 else stopped_step + 1)
     reference_loss = step_points(reference_dir, "train/loss")
     assert [step for step, _ in reference_loss] == [3, 7, 11, 15]
-    logged_before_stop = [(step, value) for step, value in reference_loss if step <= stopped_step]
+    logged_before_stop = [(step, value) for step, value in reference_loss if step < stop.value.step]
     assert step_points(run_dir, "train/loss") == logged_before_stop
     assert read_status(run_dir)["metrics"]["train/loss"] == metric_number(logged_before_stop[-1][1])
 
     train(make_cfg(*LOGGED_EVERY_4, "ckpt_path=last", output_dir=run_dir))
-    for tag in ("train/loss", "train/weight_penalty", "train/total_loss"):
+    for tag in ("train/loss", "train/weight_penalty", "train/total_loss", "train/acc", "val/acc"):
         assert step_points(run_dir, tag) == step_points(reference_dir, tag), tag
+    # a stop saved after the epoch's last batch resumed at the next epoch, skipping the epoch's end: no val/acc of
+    # epoch 0, and its train/acc counts ran on into epoch 1's
+    assert read_status(run_dir)["metrics"] == read_status(reference_dir)["metrics"]
+
+
+ACCUMULATING = ["data.train_size=400", "data.val_size=100", "data.batch_size=50", "model.net.hidden_sizes=[32,32]",
+                "trainer.max_epochs=2", "trainer.accumulate_grad_batches=3", "trainer.log_every_n_steps=1"]
+
+
+@pytest.mark.parametrize("stopped_step", [1, 2])  # mid-epoch; and where the epoch's last, shorter window begins
+def test_a_run_stopped_while_it_accumulates_gradients_resumes_to_the_weights_of_a_run_never_stopped(
+        make_cfg, tmp_path, stopped_step):
+    """A signal at the first batch of an accumulation window stopped the run after that batch: the checkpoint holds
+    no gradients, so the resumed run's next optimizer step summed one batch fewer - other weights and metrics than
+    the uninterrupted run's. The stop now waits for the batch that steps (8 batches an epoch, 3 per step: steps
+    after batches 3, 6 and the epoch's last, 8)."""
+    reference_dir, run_dir = tmp_path / "reference", tmp_path / "run"
+    train(make_cfg(*ACCUMULATING, output_dir=reference_dir))
+    # one signal: global_step stays at the step for the window's three batches
+    killer = (f"+callbacks.sigterm={{_target_:sigterm_at_step.SigtermOnceAtStep,step:{stopped_step},"
+              f"marker:{tmp_path / 'signalled'}}}")
+    with pytest.raises(TrainingInterrupted) as stop:
+        train(make_cfg(*ACCUMULATING, killer, output_dir=run_dir))
+    # the window the signal came in was finished, then saved; at the epoch's last window, after the epoch's end and
+    # the next step
+    assert stop.value.step == (stopped_step + 1 if stopped_step == 1 else stopped_step + 2)
+    train(make_cfg(*ACCUMULATING, "ckpt_path=last", output_dir=run_dir))
+    reference = torch.load(reference_dir / "checkpoints" / "last.ckpt", weights_only=False)
+    resumed = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)
+    assert reference["global_step"] == resumed["global_step"] == 6
+    differing = [name for name, tensor in reference["state_dict"].items()
+                 if not torch.equal(tensor, resumed["state_dict"][name])]
+    assert differing == []
+    assert read_status(run_dir)["metrics"] == read_status(reference_dir)["metrics"]
+    assert step_points(run_dir, "train/loss") == step_points(reference_dir, "train/loss")
 
 
 def test_a_resumed_run_whose_last_session_logs_no_step_reports_the_values_of_a_run_never_stopped(make_cfg, tmp_path):

@@ -28,13 +28,14 @@ NO_CHECKPOINTS = ["callbacks.model_checkpoint=null", "callbacks.last_checkpoint=
 
 
 def interrupted_stack(make_cfg, tmp_path: Path, monkeypatch, *overrides: str) -> tuple[TrainingInterrupted, list]:
-    """Two stacked members of a search (the search's sweeper, as Hydra names it), SIGTERM at step 3."""
+    """Two stacked members of a search (the search's sweeper, as Hydra names it), SIGTERM at step 2 (mid-epoch: 4
+    batches an epoch)."""
     monkeypatch.setattr(graceful_shutdown, "in_a_search", lambda: True)
     dirs = [tmp_path / "sweep" / str(i) for i in range(2)]
     jobs = [StackJob(make_cfg(*SMALL, f"optimizer.lr={lr}", *overrides, output_dir=d), [f"lr={lr}"])
             for lr, d in zip((0.01, 0.05), dirs, strict=True)]
 
-    with stacks_get_sigterm_at(monkeypatch, 3), pytest.raises(TrainingInterrupted) as stop:
+    with stacks_get_sigterm_at(monkeypatch, 2), pytest.raises(TrainingInterrupted) as stop:
         train_stack(jobs)
     return stop.value, dirs
 
@@ -45,14 +46,14 @@ def test_a_search_stack_that_keeps_no_checkpoint_saves_none_on_a_stop(make_cfg, 
     for job_dir in dirs:
         assert not (job_dir / "checkpoints").exists()
         assert read_status(job_dir)["status"] == "interrupted"
-        assert read_status(job_dir)["error"] == f"SIGTERM at step 4; {NOT_SAVED}"
+        assert read_status(job_dir)["error"] == f"SIGTERM at step 3; {NOT_SAVED}"
 
 
 def test_a_search_stack_that_keeps_last_ckpt_saves_it_on_a_stop(make_cfg, tmp_path, monkeypatch):
     stop, dirs = interrupted_stack(make_cfg, tmp_path, monkeypatch)  # the default callbacks keep last.ckpt
     assert stop.saved is True
     for job_dir in dirs:
-        assert read_status(job_dir)["error"] == f"SIGTERM at step 4; saved {job_dir / 'checkpoints' / 'last.ckpt'}"
+        assert read_status(job_dir)["error"] == f"SIGTERM at step 3; saved {job_dir / 'checkpoints' / 'last.ckpt'}"
         assert (job_dir / "checkpoints" / "last.ckpt").is_file()
 
 

@@ -3,9 +3,11 @@
 In a submitit job the signal on which submitit requeues the job (SIGUSR2, at its time limit or a preemption) is
 answered the same way; the job is then requeued and resumes from the checkpoint (:mod:`trainlab.submitit_requeue`).
 
-The signal only sets a flag; the run stops at the next step boundary (a training step, or a batch of the test that
-follows training; a signal during the last validation stops the run before its test), where model, optimizer, data
-loader and RNG states are consistent, by saving ``<checkpoint dir>/last.ckpt`` (atomically) and raising
+The signal only sets a flag; the run stops at the next step boundary (a training step - with
+``trainer.accumulate_grad_batches`` > 1 the next batch that steps the optimizer, and after the epoch's last batch the
+next epoch's first (:func:`not_a_resumable_step`) -, or a batch of the test that follows training; a signal during the
+last validation stops the run before its test), where model, optimizer, data loader and RNG states are consistent, by
+saving ``<checkpoint dir>/last.ckpt`` (atomically) and raising
 :class:`TrainingInterrupted`. ``train.py`` turns that into a message saying how to resume and exit status
 128 + signal number. A second signal while stopping ends the process at once, as the signal's default action does
 (exit status 128 + signal number, no checkpoint or status written; ``resume_sweep=true`` / ``ckpt_path`` resume from
@@ -129,6 +131,27 @@ def in_a_search() -> bool:
     return HydraConfig.initialized() and is_search(HydraConfig.get())
 
 
+def not_a_resumable_step(trainer: L.Trainer, batch_idx: int) -> str | None:
+    """Why a stop saved after the training batch ``batch_idx`` would not resume as the run goes on unstopped (the
+    line that says how long the stop waits), or None where it does:
+
+    * the batch only accumulated its gradients (``trainer.accumulate_grad_batches`` > 1, before the batch of the
+      optimizer step): a checkpoint holds no gradients, so the resumed run's next step summed fewer batches - other
+      weights than a run never stopped. The stop waits for the batch that steps.
+    * it was the epoch's last batch: Lightning resumes such a checkpoint at the next epoch and skips what ends this
+      one - its validation, ``train/acc`` (whose counts then ran on into the next epoch's), the epoch's schedule
+      step and checkpoint. The stop waits for the next training step, after the epoch's end (the end of ``fit``
+      where it was the last epoch).
+    """
+    if trainer.accumulate_grad_batches > 1 and trainer.fit_loop.epoch_loop._should_accumulate():
+        return (f"trainer.accumulate_grad_batches={trainer.accumulate_grad_batches}: the stop waits for the batch "
+                "that steps the optimizer (a checkpoint holds no accumulated gradients)")
+    if batch_idx + 1 >= trainer.num_training_batches:
+        return ("the epoch's last batch: the stop waits for the epoch's end (its validation) and saves after the next "
+                "step")
+    return None
+
+
 def write_step_logs(trainer: L.Trainer) -> None:
     """Hand what the finished training step logged to the loggers and ``trainer.callback_metrics``, as Lightning
     does after the ``on_train_batch_end`` hooks (its logger connector, a private attribute: the same calls, in the
@@ -192,6 +215,7 @@ class GracefulShutdown(L.Callback):
         self._test_start_metrics: dict[tuple[Metric, str], object] = {}  # metric states as the test found them
         self._sweep_stop: SweepStopWatch | None = None  # a worker's job: its sweep's stop mark (sweep/worker_stop.py)
         self._resume: Callable[[], str] | None = None  # a single run's last line on a second signal
+        self._told_wait = False  # the line of why the stop waits past this batch (not_a_resumable_step), said once
 
     def _handle(self, signum, frame) -> None:
         if self.received is not None:
@@ -277,6 +301,11 @@ class GracefulShutdown(L.Callback):
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module, outputs, batch, batch_idx) -> None:
         if self._signalled(trainer):
+            if (wait := not_a_resumable_step(trainer, batch_idx)) is not None:
+                if not self._told_wait:
+                    log.warning("%s", wait)
+                    self._told_wait = True
+                return
             write_step_logs(trainer)  # the resumed run starts after this step: its logs are written now or never
             self._stop(trainer)
 
