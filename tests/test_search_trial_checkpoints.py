@@ -107,3 +107,49 @@ def test_a_workers_job_a_stop_kept_from_running_says_what_the_resume_does(tmp_pa
     with caplog.at_level(logging.WARNING):
         assert run_worker_job(None, lambda cfg: pytest.fail("the job ran")) is None
     assert caplog.messages == [f"3_x: the sweep was stopped before this job started; {said}"]
+
+
+def test_a_startup_stop_that_surfaces_as_another_error_still_stops_the_job_unrun(tmp_path, monkeypatch, caplog):
+    """The stop signal's StartupStop is raised wherever the job's start-up is; raised inside OmegaConf's merge (the
+    Trainer's instantiation), OmegaConf's clean-up raised a ConfigKeyError in its place, which ended a joblib search
+    as a config error, exit status 2: ``error: trainer is invalid; ... '_invalidate_flags_cache'``."""
+    import os
+
+    from hydra.core.hydra_config import HydraConfig
+
+    hydra = OmegaConf.create({"sweep": {"dir": str(tmp_path)}, "runtime": {"output_dir": str(tmp_path / "3_x")},
+                              "sweeper": {"_target_": "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"}})
+    monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: hydra))
+
+    def start_up(cfg):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)  # the worker's handler raises StartupStop here
+        except BaseException as stop:
+            raise KeyError("'NoneType' object has no attribute '_invalidate_flags_cache'") from stop.__context__
+        pytest.fail("the signal was not answered")
+
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert run_worker_job(None, start_up) is None
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert caplog.messages == ["3_x: SIGTERM before this job's training began; not run (resume_sweep=true runs it; the "
+                               "stop surfaced as KeyError)"]
+    assert (tmp_path / STOP_MARK).is_file()
+
+
+def test_an_error_of_a_jobs_start_up_without_a_stop_is_the_jobs_error(tmp_path, monkeypatch):
+    from hydra.core.hydra_config import HydraConfig
+
+    hydra = OmegaConf.create({"sweep": {"dir": str(tmp_path)}, "runtime": {"output_dir": str(tmp_path / "3_x")},
+                              "sweeper": {"_target_": "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"}})
+    monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: hydra))
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with pytest.raises(KeyError, match="a real error"):
+            run_worker_job(None, lambda cfg: (_ for _ in ()).throw(KeyError("a real error")))
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)

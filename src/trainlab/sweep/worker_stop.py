@@ -335,6 +335,7 @@ class WorkerJobSignals:
         self.installed: list[int] = []  # the signals whose handler this job set (in the main thread only)
         self.blocked: set[int] = set()  # the stop signals this thread blocked when the job started
         self.startup_ends = 0  # startup_interrupt.STARTUP_ENDS when the job started: another value, training began
+        self.raised: int | None = None  # the signal :meth:`handle` raised StartupStop for, if any
 
     def __enter__(self) -> WorkerJobSignals:
         self.startup_ends = startup_interrupt.STARTUP_ENDS
@@ -358,6 +359,7 @@ class WorkerJobSignals:
     def handle(self, signum: int, frame: object) -> None:
         mark_stop(self.sweep_dir, signum, by_command=False)
         if not self.training_began():
+            self.raised = signum
             raise StartupStop(signum)
 
     def __exit__(self, *exc_info: object) -> None:
@@ -378,7 +380,8 @@ def not_run_hint(search: bool) -> str:
 
 def run_worker_job(cfg: Any, train: Callable[[Any], float | None]) -> float | None:
     """``train(cfg)`` as a worker's job (see the module docstring): not at all when the sweep was stopped before it
-    started; a stop before its training began returns without a status. A stop while it trains is the caller's
+    started; a stop before its training began returns without a status (also where the :class:`StartupStop` that
+    stopped it surfaced as another exception, raised by the code it unwound). A stop while it trains is the caller's
     (:class:`~trainlab.callbacks.graceful_shutdown.TrainingInterrupted`: it returns after saying so)."""
     from hydra.core.hydra_config import HydraConfig
 
@@ -398,4 +401,13 @@ def run_worker_job(cfg: Any, train: Callable[[Any], float | None]) -> float | No
         except StartupStop as stop:
             log.warning("%s: %s before this job's training began; not run (%s)", job_dir.name,
                         signal.Signals(stop.signum).name, later)
+            return None
+        except Exception as error:
+            if signals.raised is None:
+                raise
+            # the StartupStop met code that raised an error of its own while it unwound (OmegaConf's merge in the
+            # Trainer's instantiation: "trainer is invalid; ... ConfigKeyError: 'NoneType' object has no attribute
+            # '_invalidate_flags_cache'"), which then ended the command as a config error, exit status 2
+            log.warning("%s: %s before this job's training began; not run (%s; the stop surfaced as %s)",
+                        job_dir.name, signal.Signals(signals.raised).name, later, type(error).__name__)
             return None
