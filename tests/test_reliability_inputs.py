@@ -100,8 +100,9 @@ def foreign_files(tmp_path: Path, checkpoint: Path) -> list[tuple[Path, str]]:
         (empty, f"is an empty file, not a checkpoint; {TAKES}"),
         (notes, not_archive),
         (truncated, not_archive),
-        (pickled, "holds pickled Python objects (trainlab.models.mlp.MLP), not only tensors and plain values: it was "
-                  f"not written by trainlab and is not loaded; {TAKES}"),
+        (pickled, "holds pickled Python objects (trainlab.models.mlp.MLP), not only tensors and plain values, and is "
+                  "not loaded: it was not written by trainlab, or an object of your own code (an optimizer's, "
+                  f"schedule's or callback's state) put them there; {TAKES}"),
         (bare, "is a PyTorch file but not a Lightning checkpoint (it holds keys 0.weight, 0.bias, 2.weight, 2.bias); "
                f"{TAKES}"),
         (other, "is a Lightning checkpoint that trainlab did not write: it has no 'trainlab' entry and none of this "

@@ -50,8 +50,10 @@ def read_checkpoint(path: Path, name: str) -> dict[str, Any]:
     except pickle.UnpicklingError as error:  # weights_only refused a pickled object
         found = re.search(r"GLOBAL (\S+)", str(error))
         what = f" ({found.group(1)})" if found else ""
-        raise CheckpointError(f"{who} holds pickled Python objects{what}, not only tensors and plain values: it was "
-                              f"not written by trainlab and is not loaded; {takes(name)}") from error
+        raise CheckpointError(f"{who} holds pickled Python objects{what}, not only tensors and plain values, and is "
+                              "not loaded: it was not written by trainlab, or an object of your own code (an "
+                              "optimizer's, schedule's or callback's state) put them there; "
+                              f"{takes(name)}") from error
     except Exception as error:  # noqa: BLE001 - any other reading failure: a damaged archive, said so with its cause
         cause = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise CheckpointError(f"{who} is a damaged PyTorch archive ({type(error).__name__}: {cause}); "

@@ -111,13 +111,26 @@ def partial_advice(cause: BaseException, node: Any, key: str) -> str:
     return f"; trainlab passes {first} itself ({CALLER_PASSES[key]}): add _partial_: true to its config"
 
 
+#: the factories whose arguments reach a checkpoint as the objects they are given (an optimizer's ``param_groups``,
+#: a schedule's state): built with plain lists and dicts, not OmegaConf's (see :func:`instantiate_key`)
+PLAIN_ARGUMENTS = ("optimizer", "scheduler", "init")
+
+
 def instantiate_key(cfg: DictConfig, key: str, label: str | None = None,
                     factories: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
     """``hydra.utils.instantiate(cfg.<key>, **kwargs)``; an exception is a one-line ConfigError naming ``label``
     (default ``key``: the key's full name when ``cfg`` is the root) - or, when it was raised inside one of
     ``factories`` (config key -> a ``_partial_`` object among ``kwargs`` that the constructor calls, as the model
-    calls its ``init``), naming that factory's key."""
+    calls its ``init``), naming that factory's key.
+
+    The :data:`PLAIN_ARGUMENTS` factories get their list and mapping arguments as Python lists and dicts
+    (``_convert_: all``, where the node does not set ``_convert_`` itself): an optimizer of one's own that keeps
+    ``betas: [0.9, 0.99]`` as given kept an OmegaConf ``ListConfig`` in its ``param_groups``, which its
+    checkpoints then held pickled - refused by every resume and ``trainlab evaluate`` (checkpoints are read as
+    tensors and plain values only, :mod:`trainlab.checkpoint_read`)."""
     node = OmegaConf.select(cfg, key)
+    if key in PLAIN_ARGUMENTS and isinstance(node, DictConfig) and "_convert_" not in node:
+        kwargs = {"_convert_": "all", **kwargs}
     try:
         return hydra.utils.instantiate(node, **kwargs)
     except Exception as error:  # noqa: BLE001 - every constructor's refusal is reported, chained, as a config error
