@@ -234,3 +234,18 @@ def test_a_stackable_job_that_runs_alone_is_told_why(make_cfg):
 ])
 def test_a_job_of_several_processes_runs_alone(make_cfg, overrides, reason):
     assert why_alone(make_cfg(*overrides)) == reason
+
+
+def test_a_gradient_clip_val_of_0_clips_nothing_and_stacks_as_null_does(make_cfg):
+    """Lightning clips nothing at ``gradient_clip_val=0``; a sweep of ``0,0.5`` ("none" against clipping) ran its
+    ``0`` job alone, saying it "clips each run's own gradients", and in Lightning's slower automatic loop."""
+    from trainlab.models.classifier import MLPClassifier
+
+    assert why_alone(make_cfg("trainer.gradient_clip_val=0")) is None
+    assert why_alone(make_cfg("trainer.gradient_clip_val=0.5")) == "trainer.gradient_clip_val clips each run's own " \
+        "gradients"
+    model = MLPClassifier.__new__(MLPClassifier)
+    for clip, automatic in ((0, False), (0.0, False), (None, False), (0.5, True)):
+        object.__setattr__(model, "_trainer", type("Trainer", (), {"gradient_clip_val": clip,
+                                                                    "accumulate_grad_batches": 1})())
+        assert MLPClassifier.automatic_optimization.fget(model) is automatic, clip

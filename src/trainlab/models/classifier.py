@@ -127,13 +127,15 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
     @property
     def automatic_optimization(self) -> bool:
         """Manual optimization (``training_step`` runs zero_grad / backward / step) unless the Trainer asks for
-        gradient clipping or accumulation, which Lightning implements only in its automatic loop.
+        gradient clipping (``gradient_clip_val`` > 0: Lightning clips nothing at 0) or accumulation, which Lightning
+        implements only in its automatic loop.
 
         Both compute the same update; the manual path skips Lightning's closure and hook machinery, about 0.5 ms
         per step - a third of a whole step of the book's MLP on a CPU.
         """
         trainer = self._trainer
-        return trainer is not None and (trainer.gradient_clip_val is not None or trainer.accumulate_grad_batches != 1)
+        clips = trainer is not None and trainer.gradient_clip_val not in (None, 0)  # 0 clips nothing (Lightning)
+        return trainer is not None and (clips or trainer.accumulate_grad_batches != 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)

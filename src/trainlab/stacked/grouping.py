@@ -215,7 +215,8 @@ def why_alone(cfg: DictConfig) -> str | None:
         (cfg.get("ckpt_path") is not None, f"ckpt_path={cfg.get('ckpt_path')} resumes one run"),
         (cfg.get("scheduler") is not None, "scheduler: learning-rate schedules are not stacked"),
         (bool(cfg.get("compile", {}).get("enabled")), "compile.enabled=true"),
-        (trainer.get("gradient_clip_val") is not None, "trainer.gradient_clip_val clips each run's own gradients"),
+        (trainer.get("gradient_clip_val") not in (None, 0),  # 0 clips nothing (Lightning's rule), as null
+         "trainer.gradient_clip_val clips each run's own gradients"),
         (trainer.get("accumulate_grad_batches", 1) != 1, "trainer.accumulate_grad_batches"),
         (trainer.get("max_time") is not None, f"trainer.max_time={trainer.get('max_time')}: a wall-clock budget is "
          "each lone run's own; a stack's members would share one (and stop at other steps)"),
