@@ -42,3 +42,33 @@ def test_a_search_of_three_trials_draws_three_panels_side_by_side():
     figure = top_trials_grid(trials, ["optimizer.lr"], "I")
     assert len(figure.axes) == 3 and all(ax.axison for ax in figure.axes)
     assert figure.get_supxlabel() == "epochs"
+
+
+def drawn_extent(fig, artist):
+    fig.canvas.draw()
+    return artist.get_window_extent(fig.canvas.get_renderer())
+
+
+def test_a_legend_of_many_jobs_sits_beside_the_plot_inside_the_figure():
+    """32 jobs' legend drew inside the axes: it covered the plot and ran off the figure's top or bottom."""
+    jobs = [job(n, {"seed": str(n), "optimizer": "momentum"}) for n in range(32)]
+    for figure in (metric_overlay(jobs, ["seed", "optimizer"], "sweep", "val/acc"),):
+        (ax,) = figure.axes
+        (legend,) = figure.legends
+        assert len(legend.get_texts()) == 32
+        plot, box, page = drawn_extent(figure, ax), drawn_extent(figure, legend), figure.bbox
+        assert box.x0 >= plot.x1  # beside the axes, not over them
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+        assert plot.width >= 0.5 * page.width  # the plot kept its room
+    few = metric_overlay(jobs[:4], ["seed"], "sweep", "val/acc")
+    assert not few.legends and few.axes[0].get_legend() is not None  # a few jobs: inside the axes, as before
+
+
+def test_panels_above_the_empty_cells_of_an_incomplete_last_row_have_tick_labels():
+    """12 trials in rows of 5: panels 8-10 have no panel below them and showed no epoch labels."""
+    trials = [job(n, {"optimizer.lr": str(0.1 / (n + 1))}, objective=0.5 + n / 100) for n in range(12)]
+    figure = top_trials_grid(trials, ["optimizer.lr"], "I")
+    figure.canvas.draw()
+    labelled = [index for index, ax in enumerate(figure.axes[:12])
+                if any(label.get_visible() and label.get_text() for label in ax.get_xticklabels())]
+    assert labelled == [7, 8, 9, 10, 11]  # the bottom of each column

@@ -14,6 +14,36 @@ from trainlab.report.series_styles import series_style  # noqa: E402
 from trainlab.report.smoothing import kaiser_smooth  # noqa: E402
 from trainlab.report.sweep_runs import JobRun  # noqa: E402
 
+#: a legend of one entry per job stays inside the axes up to this many entries; more go beside the axes, in columns
+#: of at most LEGEND_ROWS entries
+INSIDE_ENTRIES = 10
+LEGEND_ROWS = 24
+
+
+def job_legend(fig, ax, fontsize: float) -> None:
+    """The legend of ``ax``, one entry per job (none without a line): inside the axes for a few jobs, beside them
+    for more - inside, the 32 entries of a 32-job sweep covered the plot and ran off the figure. The figure widens
+    by the legend's columns, so the axes keep their width, and grows taller where the column needs it."""
+    handles, labels = ax.get_legend_handles_labels()
+    if len(handles) <= INSIDE_ENTRIES:
+        if handles:
+            ax.legend(fontsize=fontsize)
+        return
+    columns = math.ceil(len(handles) / LEGEND_ROWS)
+    rows = math.ceil(len(handles) / columns)
+    column_width = max(map(len, labels)) * fontsize * 0.6 / 72 + 0.6  # inches: the label, its line sample, a gap
+    width, height = fig.get_size_inches()
+    fig.set_size_inches(width + columns * column_width, max(height, rows * fontsize * 1.45 / 72 + 1.2))
+    fig.legend(handles, labels, loc="outside right upper", ncols=columns, fontsize=fontsize)
+
+
+def show_ticks_above_missing_panels(axes, drawn: int, columns: int) -> None:
+    """Tick labels under each panel with no panel below it: a grid sharing its x-axis labels the bottom row only,
+    so the panels above the unused cells of an incomplete last row had none."""
+    for index, ax in enumerate(axes.flat[:drawn]):
+        if index + columns >= drawn:
+            ax.xaxis.set_tick_params(labelbottom=True)
+
 
 def loss_curves(jobs: list[JobRun], keys: list[str], title: str):
     """Experiments B and D: training loss per iteration, Kaiser-smoothed as in the book, one line per job."""
@@ -24,8 +54,7 @@ def loss_curves(jobs: list[JobRun], keys: list[str], title: str):
             ax.plot(steps, kaiser_smooth(values), label=job.label(keys), linewidth=1.2,
                     **series_style(index, len(steps)))
     ax.set(xlabel="iterations", ylabel="training loss (smoothed)", title=title, ylim=(0, None))
-    if ax.lines:  # jobs shorter than trainer.log_every_n_steps logged no loss: no legend of nothing
-        ax.legend()
+    job_legend(fig, ax, fontsize=10)  # none where the jobs, shorter than trainer.log_every_n_steps, logged no loss
     return fig
 
 
@@ -55,6 +84,7 @@ def batchnorm_grid(jobs: list[JobRun], keys: list[str], title: str):
     axes.flat[0].legend(fontsize=7)
     for ax in axes.flat[len(stds):]:
         ax.axis("off")
+    show_ticks_above_missing_panels(axes, len(stds), cols)
     fig.supxlabel("epochs")
     fig.supylabel("training accuracy")
     fig.suptitle(title)
@@ -130,6 +160,7 @@ def top_trials_grid(jobs: list[JobRun], keys: list[str], title: str, top: int = 
             ax.set_xlim(0.5, max(len(val), len(train), 1) + 0.5)
     for ax in axes.flat[len(ranked):]:
         ax.axis("off")
+    show_ticks_above_missing_panels(axes, len(ranked), cols)
     axes.flat[0].legend(fontsize=7)
     fig.suptitle(title)
     fig.supxlabel("epochs", fontsize=9)
@@ -146,6 +177,5 @@ def metric_overlay(jobs: list[JobRun], keys: list[str], title: str, tag: str):
             ax.plot(steps, values, label=job.label(keys), **series_style(index, len(steps)))
     ax.set(xlabel="step", ylabel=tag, title=f"{title}: {tag}")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps: no 2.5
-    if ax.lines:
-        ax.legend(fontsize=8)
+    job_legend(fig, ax, fontsize=8)
     return fig
