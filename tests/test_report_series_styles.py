@@ -37,9 +37,10 @@ def test_twelve_jobs_are_twelve_distinct_series_in_every_overlay_and_its_legend(
     points, curves = drawn["overlay_val_acc"].axes[0], drawn["overlay_train_loss"].axes[0]
     assert len(set(looks(points, points=True))) == 12  # one-point series: colour + marker tell them apart
     assert len(set(looks(curves, points=False))) == 12
-    legend = [(to_hex(h.get_color()), h.get_marker(), h.get_linestyle()) for h in points.get_legend().legend_handles]
+    (figure_legend,) = drawn["overlay_val_acc"].legends  # beside the plot: more than ten jobs
+    legend = [(to_hex(h.get_color()), h.get_marker(), h.get_linestyle()) for h in figure_legend.legend_handles]
     assert len(set(legend)) == 12
-    assert [t.get_text() for t in points.get_legend().get_texts()][9:] == \
+    assert [t.get_text() for t in figure_legend.get_texts()][9:] == \
         ["optimizer=adam, lr=0.1", "optimizer=adam, lr=0.01", "optimizer=adam, lr=0.001"]
     # the same job, the same look in both overlays; the first ten long curves keep plain solid lines
     assert [look[:1] for look in looks(points, True)] == [look[:1] for look in looks(curves, False)]
