@@ -13,7 +13,8 @@ saving ``<checkpoint dir>/last.ckpt`` (atomically) and raising
 (exit status 128 + signal number, no checkpoint or status written; ``resume_sweep=true`` / ``ckpt_path`` resume from
 what was saved before). A single run says so, as the first signal's stop does: the ``last.ckpt`` (or
 ``epoch_NNN.ckpt``) an earlier epoch left and the command that resumes from it, or that nothing was saved and the
-same command trains the run anew (:func:`at_once_words`).
+same command trains the run anew (:func:`at_once_words`); a grid sweep trained in the command's process (basic and
+stacked launchers) prints the command that finishes it (:func:`at_once_last_line`).
 
 A stop after a training step first writes what that step logged (``train/loss`` on a
 ``trainer.log_every_n_steps`` step, ...): Lightning writes a step's logs only after the ``on_train_batch_end``
@@ -83,19 +84,31 @@ def stop_at_once(signum: int, words: str | None = None) -> None:
     end_as_signal(signum)
 
 
-def single_run_resume(checkpoints: Path) -> Callable[[], str] | None:
-    """For this process's single run (rank 0's), what a second signal ends it with (:func:`at_once_words` of its
-    checkpoints in ``checkpoints``); None in a multirun's job - a sweep says how to finish it, a search how to
-    continue it - or where Hydra did not start the run."""
+def at_once_last_line(checkpoints: Path) -> Callable[[], str] | None:
+    """What a second signal ends this process's run with: for a single run (rank 0's), :func:`at_once_words` of its
+    checkpoints in ``checkpoints``; for a job of a grid sweep trained in the command's process (the basic and the
+    stacked launcher), the command that finishes the sweep - such a command ended on the warning alone. None where
+    another process says it (a worker's job: the command, :mod:`trainlab.sweep.stop_at_once`), a search (its last
+    words say how to continue it) or where Hydra did not start the run."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
     from trainlab.preflight import writes_run_files
+    from trainlab.shell_override import finish_sweep_line
+    from trainlab.sweep.stopped_sweep import is_search
+    from trainlab.sweep.worker_stop import in_a_worker
 
-    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.RUN or not writes_run_files():
+    if not HydraConfig.initialized() or not writes_run_files():
         return None
-    run_dir = HydraConfig.get().runtime.output_dir
-    return lambda: at_once_words(checkpoints, run_dir)
+    hydra_config = HydraConfig.get()
+    if hydra_config.mode == RunMode.RUN:
+        run_dir = hydra_config.runtime.output_dir
+        return lambda: at_once_words(checkpoints, run_dir)
+    if in_a_worker() or is_search(hydra_config):
+        return None
+    finish = finish_sweep_line(hydra_config.sweep.dir)  # read here, not in the signal handler
+    return lambda: ("what was training keeps the checkpoints it saved before this step (at an earlier epoch's end), "
+                    f"if any.\n{finish}")
 
 
 def at_once_words(checkpoints: Path, run_dir: str) -> str:
@@ -214,7 +227,7 @@ class GracefulShutdown(L.Callback):
         self._holds = False  # keep the handlers from fit's end on, until release() (hold_until_released)
         self._test_start_metrics: dict[tuple[Metric, str], object] = {}  # metric states as the test found them
         self._sweep_stop: SweepStopWatch | None = None  # a worker's job: its sweep's stop mark (sweep/worker_stop.py)
-        self._resume: Callable[[], str] | None = None  # a single run's last line on a second signal
+        self._resume: Callable[[], str] | None = None  # the last line on a second signal (at_once_last_line)
         self._told_wait = False  # the line of why the stop waits past this batch (not_a_resumable_step), said once
 
     def _handle(self, signum, frame) -> None:
@@ -248,7 +261,7 @@ class GracefulShutdown(L.Callback):
         end_startup()  # train.py's start-up handler gives way to this one (and is not the one put back)
         self._sweep_stop = sweep_stop_watch()
         self._requeue = submitit_signal()  # while submitit's handler is still installed
-        self._resume = single_run_resume(self.dirpath)  # the run's config read here, not in the signal handler
+        self._resume = at_once_last_line(self.dirpath)  # the run's config read here, not in the signal handler
         for signum in handled_signals():
             self._previous[signum] = signal.getsignal(signum)
             signal.signal(signum, self._handle)
