@@ -8,6 +8,7 @@ They were ``init is invalid; trainlab.optim.sgd.SGD raised TypeError: optimizer 
 from __future__ import annotations
 
 import pytest
+from conftest import CONF_DIR
 
 EXAMPLE = "README's Extending example, like conf/init/he.yaml with trainlab/init/he.py"
 
@@ -58,6 +59,10 @@ def test_an_optimizer_class_set_over_a_real_initializer_names_the_optimizer_key_
     assert "move " not in line and "optimizer=he" not in line
 
 
+# conf/init's options (an initializer of one's own added there included) and the fixture's sgd_opt
+INIT_OPTIONS = ", ".join(sorted({path.stem for path in (CONF_DIR / "init").glob("*.yaml")} | {"sgd_opt"}))
+
+
 def test_a_torch_tensor_initializer_as_init_says_an_initializer_receives_the_whole_network(train_in_process,
                                                                                            init_conf, tmp_path):
     run = tmp_path / "run"
@@ -67,7 +72,7 @@ def test_a_torch_tensor_initializer_as_init_says_an_initializer_receives_the_who
     assert result.stderr.strip().splitlines()[-1] == (
         "error: init._target_=torch.nn.init.kaiming_normal_ initialises one tensor, and an initializer receives the "
         "whole network (the classifier calls init(net)); allowed: a function of the network that applies it to each "
-        f"layer's weight ({EXAMPLE}), or init=<option> (default, glorot, he, normal, sgd_opt, xavier, zeros)")
+        f"layer's weight ({EXAMPLE}), or init=<option> ({INIT_OPTIONS})")
     assert not run.exists()
 
 

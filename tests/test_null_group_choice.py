@@ -34,7 +34,19 @@ def test_a_run_with_a_group_set_to_null_runs_without_its_option(train_in_process
 
 
 # every yaml of conf/optimizer/, as Hydra lists them (one a user adds, as the README's Extending shows, included)
-OPTIMIZERS = "|".join(sorted(path.stem for path in (CONF_DIR / "optimizer").glob("*.yaml")))
+def options(group: str) -> str:
+    """The options of ``conf/<group>/`` as an error lists them: ``cosine|exponential|...`` (one a user adds, as the
+    README's "Extending" shows, included)."""
+    return "|".join(sorted(path.stem for path in (CONF_DIR / group).glob("*.yaml")))
+
+
+def options_setting(group: str, key: str) -> list[str]:
+    """The options of ``conf/<group>/`` whose yaml sets ``key``."""
+    return sorted(path.stem for path in (CONF_DIR / group).glob("*.yaml")
+                  if key in (yaml.safe_load(path.read_text()) or {}))
+
+
+OPTIMIZERS = options("optimizer")
 
 
 @pytest.mark.parametrize(("words", "line"), [
@@ -45,7 +57,7 @@ OPTIMIZERS = "|".join(sorted(path.stem for path in (CONF_DIR / "optimizer").glob
                        "trainer=cpu|ddp|ddp_spawn|default|gpu"),
     # was "data: unknown key; allowed top-level keys and config groups: ..., data, ...; did you mean data?"
     (["data=null", "data.train_size=100"], "error: data=null: a run needs data, so config group data cannot be "
-                                           "null; allowed: data=mnist"),
+                                           f"null; allowed: data={options('data')}"),
     # were "model is invalid; ... MLPClassifier raised TypeError: 'NoneType' object is not callable", after .hydra/
     (["optimizer=null"], "error: optimizer=null: a run needs an optimizer, so config group optimizer cannot be null; "
                          f"allowed: optimizer={OPTIMIZERS}"),
@@ -70,13 +82,15 @@ def test_only_groups_a_run_needs_are_refused_as_null():
     # was "scheduler: unknown key; allowed top-level keys and config groups: ..., scheduler, ...; did you mean
     # scheduler?"
     (["scheduler.gamma=0.5"], "error: scheduler.gamma: no scheduler is chosen (scheduler=null), so it has no keys "
-                              "to set; allowed: scheduler=exponential|step with it (e.g. scheduler=exponential "
-                              "scheduler.gamma=0.5)"),
+                              f"to set; allowed: scheduler={'|'.join(options_setting('scheduler', 'gamma'))} with "
+                              f"it (e.g. scheduler={options_setting('scheduler', 'gamma')[0]} scheduler.gamma=0.5)"),
     (["scheduler=null", "scheduler.T_max=3"], "error: scheduler.T_max: no scheduler is chosen (scheduler=null), so "
-                                              "it has no keys to set; allowed: scheduler=cosine with it (e.g. "
-                                              "scheduler=cosine scheduler.T_max=3)"),
+                                              "it has no keys to set; allowed: "
+                                              f"scheduler={'|'.join(options_setting('scheduler', 'T_max'))} with it "
+                                              f"(e.g. scheduler={options_setting('scheduler', 'T_max')[0]} "
+                                              "scheduler.T_max=3)"),
     (["scheduler.nokey=1"], "error: scheduler.nokey: no scheduler is chosen (scheduler=null), so it has no keys to "
-                            "set; allowed: one of scheduler=cosine|exponential|plateau|step, then its keys"),
+                            f"set; allowed: one of scheduler={options('scheduler')}, then its keys"),
 ])
 def test_a_key_of_a_group_with_no_option_chosen_says_no_option_is_chosen(train_in_process, tmp_path, words, line):
     run_dir = tmp_path / "run"

@@ -28,6 +28,7 @@ from trainlab.data.bundled_mnist import CACHE_NAME, load_bundled_mnist
 from trainlab.errors import ConfigError, RunDirInUseError
 from trainlab.lightning_noise import silence_lightning_noise
 from trainlab.loggers.csv_logger import ResumableCSVLogger
+from trainlab.models.net_choices import ACTIVATIONS
 from trainlab.run_status import read_status
 from trainlab.train import train
 
@@ -63,7 +64,9 @@ BAD_CONFIGS = [  # override, what the one-line error must say
     ("model.net.hidden_sizes=[100,0]", "model.net.hidden_sizes=[100, 0] is invalid"),
     ("data.batch_size=0", "data.batch_size=0 is invalid; allowed: an integer >= 1"),
     ("data.batch_size=12.5", "data.batch_size=12.5 is invalid; allowed: an integer >= 1"),
-    ("model.net.activation=gelu", "model.net.activation='gelu' is invalid; allowed: one of relu, sigmoid, tanh"),
+    # the activations of net_choices (README's "Extending" adds gelu: this test stays true with it)
+    ("model.net.activation=no_such",
+     f"model.net.activation='no_such' is invalid; allowed: one of {', '.join(ACTIVATIONS)}"),
     ("data.source=imagenet", "data.source='imagenet' is invalid; allowed: one of auto, bundled, torchvision"),
     ("model.net.batch_norm=yes", "model.net.batch_norm='yes' is invalid; allowed: one of none, custom, torch"),
     ("optimizer=momentum optimizer.momentum=1.0", "optimizer.momentum=1.0 is invalid"),

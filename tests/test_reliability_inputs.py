@@ -26,6 +26,7 @@ from trainlab.config_instantiation import instantiate_key
 from trainlab.config_validation import validate_config
 from trainlab.errors import CheckpointError, ConfigError, OutputLocationError, RecordedFileError
 from trainlab.models.mlp import MLP
+from trainlab.models.net_choices import ACTIVATIONS
 from trainlab.output_locations import MIN_FREE_BYTES, check_data_locations, check_run_locations
 from trainlab.run_status import read_status, write_status
 from trainlab.train import train
@@ -813,11 +814,12 @@ def test_a_value_a_constructor_rejects_names_its_key_before_anything_is_written(
 
 def test_instantiate_key_names_the_innermost_node_hydra_reports(make_cfg):
     cfg = make_cfg()
-    OmegaConf.update(cfg, "model.net.activation", "gelu")  # past validate_config: what MLP itself says
+    OmegaConf.update(cfg, "model.net.activation", "no_such")  # past validate_config: what MLP itself says
     with pytest.raises(ConfigError) as error:
         instantiate_key(cfg, "model", optimizer=None)
-    assert str(error.value) == ("model.net.activation='gelu' is invalid; trainlab.models.mlp.MLP raised ValueError: "
-                                "model.net.activation='gelu' is unknown; allowed: relu, sigmoid, tanh")
+    assert str(error.value) == ("model.net.activation='no_such' is invalid; trainlab.models.mlp.MLP raised "
+                                "ValueError: model.net.activation='no_such' is unknown; allowed: "
+                                f"{', '.join(ACTIVATIONS)}")
 
 
 @pytest.mark.parametrize("command", [["trainer.precision=17"], ["-m", "trainer.precision=17"],
