@@ -137,3 +137,31 @@ def test_a_first_parameter_that_cannot_take_what_trainlab_passes_is_refused(own_
 ])
 def test_a_first_parameter_left_to_trainlab_passes(own_module, node, key):
     assert refusal(node, key) is None
+
+
+@torch.no_grad()
+def convolutions_only(module: nn.Module, std: float = 0.05) -> None:
+    """Writes the convolutions it finds - none in an MLP."""
+    for layer in module.modules():
+        if isinstance(layer, nn.Conv2d):
+            nn.init.normal_(layer.weight, std=std)
+
+
+def test_an_initializer_that_writes_nothing_is_said_in_a_warning_and_init_default_is_not(caplog):
+    """It trained from PyTorch's own initialisation under its own name, exit status 0, without a word."""
+    from trainlab.init.default import default_init
+    from trainlab.init.he import he_init
+
+    with caplog.at_level("WARNING", logger="trainlab.models.initializer_call"):
+        initialise(functools.partial(convolutions_only, std=0.1), net())
+    assert [record.getMessage() for record in caplog.records] == [
+        f"init._target_={__name__}.convolutions_only wrote nothing into the network (no parameter of model.net was "
+        "written): the run trains from PyTorch's own initialisation, as init=default does, recorded under this "
+        "initializer; an initializer writes the values of the network's parameters in place (under torch.no_grad(): "
+        "parameter.copy_(...), torch.nn.init.normal_(layer.weight)), keeping their shapes and dtypes, and returns None"]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="trainlab.models.initializer_call"):
+        initialise(default_init, net())  # PyTorch's initialisation, by design
+        initialise(he_init, net())
+        initialise(written_in_place, net())
+    assert caplog.records == []

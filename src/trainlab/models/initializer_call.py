@@ -12,7 +12,10 @@ never:
   network's own initialisation, recorded under the initializer's name, exit status 0;
 * a module returned (a network built anew): dropped the same way.
 
-:func:`initialise` refuses each in one line naming ``init._target_``, before anything is written. A value returned
+:func:`initialise` refuses each in one line naming ``init._target_``, before anything is written. An initializer
+that returns None and writes nothing (one that looks for ``nn.Conv2d`` layers in the book's MLP) trained from
+PyTorch's own initialisation under its name, without a word: it is said in a warning (``init=default``, PyTorch's
+initialisation by design, writes nothing and is not). A value returned
 by an initializer that did write into the network (``return nn.init.zeros_(layer.bias)``, a list of the tensors it
 filled) is harmless and passes; so do the parameters of lazy modules (``nn.LazyLinear``), which have no shape until
 the first batch.
@@ -20,6 +23,7 @@ the first batch.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +31,11 @@ import torch
 from torch import nn
 
 from trainlab.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+#: the initializer that writes nothing by design (PyTorch's own initialisation, kept)
+KEEPS_PYTORCHS = "trainlab.init.default.default_init"
 
 #: what an initializer is, said by each refusal
 IN_PLACE = ("an initializer writes the values of the network's parameters in place (under torch.no_grad(): "
@@ -61,10 +70,15 @@ def initialise(init: Callable[[nn.Module], Any], net: nn.Module) -> None:
     before, written_before = parameter_layout(net), parameter_writes(net)
     returned = init(net)
     name = initializer_name(init)
-    if returned is not None and returned is not net and parameter_writes(net) == written_before:
+    wrote_nothing = parameter_writes(net) == written_before
+    if returned is not None and returned is not net and wrote_nothing:
         # the group at fault first: raised while the model is built, a TypeError was "model is invalid; ..."
         raise ConfigError(f"init._target_={name} returned a value ({type(returned).__name__}) and wrote nothing into "
                           f"the network; {IN_PLACE}: what it returns is not used")
+    if wrote_nothing and before and name != KEEPS_PYTORCHS:
+        log.warning("init._target_=%s wrote nothing into the network (no parameter of model.net was written): the "
+                    "run trains from PyTorch's own initialisation, as init=default does, recorded under this "
+                    "initializer; %s", name, IN_PLACE)
     after = parameter_layout(net)
     for parameter, (shape, dtype, device) in before.items():
         if parameter not in after:
