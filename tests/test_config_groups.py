@@ -9,6 +9,9 @@ import torch
 from conftest import CONF_DIR
 from torch import nn
 
+from trainlab.config_instantiation import instantiate_key
+from trainlab.config_validation import validate_config
+from trainlab.models.initializer_call import initialise
 from trainlab.train import instantiate_dict
 
 # Groups whose options are plain objects built straight from the composed node.
@@ -49,9 +52,10 @@ def test_group_option_instantiates(group, option, make_cfg, tmp_path):
         scheduler = hydra.utils.instantiate(cfg.scheduler)(optimizer)
         assert isinstance(scheduler, torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau)
         assert scheduler.optimizer is optimizer
-    elif group == "init":
+    elif group == "init":  # train.py's checks: the config's (a first argument it sets, the types), then the call's
+        validate_config(cfg, machine=False)  # (a returned or reshaped weight: models/initializer_call.py)
         net = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 2))
-        hydra.utils.instantiate(cfg.init)(net)
+        initialise(instantiate_key(cfg, "init"), net)
         assert all(torch.isfinite(p).all() for p in net.parameters())
     elif group == "trainer":
         if option == "gpu" and not torch.cuda.is_available():
