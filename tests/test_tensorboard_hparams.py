@@ -214,3 +214,31 @@ def test_experiment_types_mixed_and_partial_columns():
     assert [(m.name.tag, m.display_name) for m in experiment.metric_infos] == [
         ("~hparams/val/acc", "val/acc"), ("~hparams/status", "status")]
     assert sorted(["~hparams/val/acc", "train/loss", "val/acc", "test/acc"])[-1] == "~hparams/val/acc"
+
+
+def marked_columns(sessions, swept) -> list[str]:
+    summary = experiment_summary(sessions, swept_columns=swept, metric_names=["~hparams/val/acc"])
+    experiment = metadata.parse_experiment_plugin_data(summary.value[0].metadata.plugin_data.content)
+    return sorted(info.name for info in experiment.hparam_infos if info.differs)
+
+
+def test_where_more_than_five_columns_differ_the_swept_ones_are_shown_first():
+    """TensorBoard shows the first five ``differs`` columns by name: a sweep of optimizer, init, dropout, weight
+    decay and seed marked optimizer/momentum too, and the swept seed came sixth, hidden; a sweep of optimizer, batch
+    size and BatchNorm showed optimizer/betas and optimizer/eps but not optimizer/lr."""
+    five = [{"init": init, "model/net/dropout": dropout, "model/weight_decay": decay, "optimizer": name,
+             "optimizer/momentum": momentum, "seed": seed, "data": "mnist"}
+            for init in ("he", "xavier") for dropout in (0.0, 0.2) for decay in (0.0, 0.01)
+            for name, momentum in (("sgd", 0.0), ("momentum", 0.9)) for seed in (0, 1)]
+    assert marked_columns(five, ["init", "model/net/dropout", "model/weight_decay", "optimizer", "seed"]) == [
+        "init", "model/net/dropout", "model/weight_decay", "optimizer", "seed"]
+    mixed = [{"optimizer": name, "optimizer/lr": lr, "optimizer/betas": betas, "optimizer/eps": eps,
+              "optimizer/momentum": momentum, "data/batch_size": batch, "model/net/batch_norm": norm}
+             for name, lr, betas, eps, momentum in (("sgd", 0.01, None, None, 0.0),
+                                                     ("adam", 0.001, "[0.9, 0.999]", 1e-8, None))
+             for batch in (50, 100) for norm in ("none", "custom")]
+    mixed = [{key: value for key, value in session.items() if value is not None} for session in mixed]
+    assert marked_columns(mixed, ["optimizer", "data/batch_size", "model/net/batch_norm"]) == [
+        "data/batch_size", "model/net/batch_norm", "optimizer", "optimizer/betas", "optimizer/lr"]
+    few = [{"optimizer": name, "optimizer/lr": lr, "seed": 0} for name, lr in (("sgd", 0.01), ("adam", 0.001))]
+    assert marked_columns(few, ["optimizer"]) == ["optimizer", "optimizer/lr"]  # five or fewer: all that differ

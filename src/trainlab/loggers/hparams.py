@@ -213,14 +213,16 @@ def experiment_summary(
 ) -> summary_pb2.Summary:
     """The HPARAMS experiment of a sweep: every column any of its runs (``sessions``) logged, typed; the swept ones
     and those whose values differ marked ``differs`` (TensorBoard lists them first, sorted by name, then the rest);
-    ``metric_names`` (``~hparams/...`` tags, in this order) declared as its metrics, each headed by its own name."""
+    ``metric_names`` (``~hparams/...`` tags, in this order) declared as its metrics, each headed by its own name.
+    Where more than :data:`SHOWN_COLUMNS` columns differ, the swept ones are marked first (:func:`marked_differing`):
+    by name alone, a swept ``seed`` came sixth, behind the columns its sweep's other keys change, and was hidden."""
     swept = set(swept_columns)
     names = sorted({name for session in sessions for name in session})
-    infos = []
-    for name in names:
-        values = [session[name] for session in sessions if name in session]
-        differs = name in swept or len({(type(v), v) for v in values}) > 1 or len(values) < len(sessions)
-        infos.append(hparam_info(name, values, differs))
+    columns = {name: [session[name] for session in sessions if name in session] for name in names}
+    differing = [name for name, values in columns.items()
+                 if name in swept or len({(type(v), v) for v in values}) > 1 or len(values) < len(sessions)]
+    marked = marked_differing(differing, swept)
+    infos = [hparam_info(name, values, name in marked) for name, values in columns.items()]
     metric_infos = [
         api_pb2.MetricInfo(name=api_pb2.MetricName(tag=tag), display_name=shown_metric_name(tag),
                            description=STATUS_DESCRIPTION if tag == STATUS_METRIC else
@@ -230,6 +232,19 @@ def experiment_summary(
     experiment = api_pb2.Experiment(hparam_infos=infos, metric_infos=metric_infos,
                                     time_created_secs=time_created_secs or time.time())
     return hparams_summary(metadata.EXPERIMENT_TAG, plugin_data_pb2.HParamsPluginData(experiment=experiment))
+
+
+def marked_differing(differing: Sequence[str], swept: set[str]) -> set[str]:
+    """The columns marked ``differs`` of ``differing`` (those whose values differ, the swept ones included):
+    TensorBoard shows the first :data:`SHOWN_COLUMNS` of the marked ones by name. Where more differ, the swept
+    columns are marked, and the others fill what is left of the five - learning rates first (what an optimizer sweep
+    changes most), then by name; the rest stay unmarked, listed after them."""
+    if len(differing) <= SHOWN_COLUMNS:
+        return set(differing)
+    marked = [name for name in differing if name in swept]
+    changed = sorted((name for name in differing if name not in swept),
+                     key=lambda name: (name.rsplit("/", 1)[-1] != "lr", name))
+    return {*marked, *changed[:max(0, SHOWN_COLUMNS - len(marked))]}
 
 
 #: the order of the HPARAMS metrics after the optimised one and the status, by the metric's first part: validation,
