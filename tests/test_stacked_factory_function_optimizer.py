@@ -14,7 +14,7 @@ import json
 import pytest
 from own_optimizers import make_sgd
 
-from trainlab.stacked.grouping import why_alone
+from trainlab.stacked.grouping import STRICT_ALLOWED, why_alone
 from trainlab.stacked.optimizer_probe import stacking_problem
 
 REASON = ("optimizer._target_=own_optimizers.make_sgd is a function that returns an optimizer, not an optimizer "
@@ -52,4 +52,4 @@ def test_strict_makes_it_a_config_error_naming_the_job(train_in_process, tmp_pat
     result = train_in_process("-m", "debug=limit", *FACTORY, "optimizer.lr=0.1,0.05", "hydra/launcher=stacked",
                               "hydra.launcher.strict=true", f"hydra.sweep.dir={tmp_path / 'sweep'}")
     assert result.returncode == 2
-    assert f"error: hydra.launcher.strict=true: job #0 cannot be stacked: {REASON}" in result.stderr
+    assert f"error: hydra.launcher.strict=true: job #0 cannot be stacked: {REASON}; {STRICT_ALLOWED}" in result.stderr

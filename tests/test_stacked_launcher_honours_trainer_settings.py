@@ -15,7 +15,7 @@ from test_stacked_sweeps import SMALL
 
 from trainlab.errors import ConfigError
 from trainlab.run_status import read_status
-from trainlab.stacked.grouping import plan_batch, why_alone
+from trainlab.stacked.grouping import STRICT_ALLOWED, plan_batch, why_alone
 from trainlab.stacked.train_stack import StackJob
 
 CHECKPOINTING_OFF = ["-m", "seed=0,1", "+trainer.enable_checkpointing=false", *SMALL]
@@ -68,7 +68,8 @@ def test_a_job_with_a_wall_clock_budget_runs_alone_naming_trainer_max_time(make_
     assert stacks == [[0], [1]] and reasons == {0: MAX_TIME_REASON, 1: MAX_TIME_REASON}
     with pytest.raises(ConfigError) as refusal:
         plan_batch([budget, budget], max_members=8, apart_by=["", ""], strict=True, job_numbers=[0, 1])
-    assert str(refusal.value) == f"hydra.launcher.strict=true: job #0 cannot be stacked: {MAX_TIME_REASON}"
+    assert str(refusal.value) == (f"hydra.launcher.strict=true: job #0 cannot be stacked: {MAX_TIME_REASON}; "
+                                  f"{STRICT_ALLOWED}")
 
 
 @pytest.mark.parametrize(("overrides", "reason"), [

@@ -27,7 +27,7 @@ from trainlab.evaluate import evaluate
 from trainlab.report.build import build_report
 from trainlab.report.sweep_runs import load_sweep
 from trainlab.run_status import read_status
-from trainlab.stacked.grouping import group_key, plan_stacks, why_alone
+from trainlab.stacked.grouping import STRICT_ALLOWED, group_key, plan_stacks, why_alone
 from trainlab.stacked.train_stack import StackJob, train_stack
 from trainlab.train import train
 
@@ -194,7 +194,8 @@ def test_grouping_separates_what_cannot_share_a_model(make_cfg):
 
 @pytest.mark.parametrize(("setting", "message"), [
     (["-m", "optimizer=sgd,adam", "scheduler=step", "hydra.launcher.strict=true"],
-     "error: hydra.launcher.strict=true: job #0 cannot be stacked: scheduler: learning-rate schedules are not stacked"),
+     "error: hydra.launcher.strict=true: job #0 cannot be stacked: scheduler: learning-rate schedules are not stacked; "
+     f"{STRICT_ALLOWED}"),
     (["-m", "optimizer=sgd,adam", "hydra.launcher.max_members=0"],
      "error: hydra.launcher.max_members=0 is invalid; allowed: an integer >= 1"),
     (["hparams_search=random", "hydra.sweeper.n_trials=2", "hydra.launcher.max_members=-1"],

@@ -427,6 +427,11 @@ def plan_stacks(cfgs: list[DictConfig], max_members: int,
     return sorted(stacks, key=min), alone
 
 
+#: how a job that cannot be stacked trains after all, said by the strict refusal
+STRICT_ALLOWED = ("allowed: hydra.launcher.strict=false (such a job trains alone, in the stack's process), or a "
+                  "config without what keeps it from stacking")
+
+
 def plan_batch(cfgs: list[DictConfig], max_members: int, apart_by: list[str], strict: bool,
                job_numbers: list[int]) -> tuple[list[list[int]], dict[int, str]]:
     """The stacked launcher's plan of a batch of jobs: :func:`plan_stacks`' stacks, and why each job that runs
@@ -435,7 +440,8 @@ def plan_batch(cfgs: list[DictConfig], max_members: int, apart_by: list[str], st
     stacks, alone = plan_stacks(cfgs, max_members, apart_by=apart_by)
     if strict and alone:
         place, reason = next(iter(alone.items()))
-        raise ConfigError(f"hydra.launcher.strict=true: job #{job_numbers[place]} cannot be stacked: {reason}")
+        raise ConfigError(f"hydra.launcher.strict=true: job #{job_numbers[place]} cannot be stacked: {reason}; "
+                          f"{STRICT_ALLOWED}")
     return stacks, {**no_partner_reasons(cfgs, stacks, alone, max_members, apart_by=apart_by), **alone}
 
 
