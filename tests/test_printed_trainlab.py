@@ -109,6 +109,6 @@ def test_a_refusals_printed_trainlab_command_runs_when_pasted_without_trainlab_o
     pasted = subprocess.run(["/bin/sh", "-c", report], cwd=os.getcwd(), env=env, capture_output=True, text=True,
                             timeout=120)
     assert pasted.returncode == 2, pasted.stderr
-    assert pasted.stderr.startswith(f"error: {sweep} is a sweep none of whose 1 job wrote a status.json (a job "
+    assert pasted.stderr.startswith(f"error: {sweep} is a sweep none of whose 1 started job wrote a status.json (a job "
                                     f"writes it when it ends): still running - run {python} -m trainlab report again "
                                     "when the sweep is over")

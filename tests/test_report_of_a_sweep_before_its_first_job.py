@@ -36,3 +36,15 @@ def test_report_of_an_empty_directory_says_it_is_empty(tmp_path, capsys):
         f"error: {empty} holds no job with a status.json: it is empty; report compares the jobs of a sweep, the "
         "hydra.sweep.dir of a `train.py -m` run (outputs/multiruns/<date>_<time> by default)\n")
     assert list(empty.iterdir()) == []
+
+
+def test_report_of_a_sweep_whose_started_jobs_all_run_still_names_the_jobs_not_started(tmp_path, capsys):
+    """A sweep of 3 jobs killed in its first: the refusal counted "1 job" and named none of the others."""
+    sweep = tmp_path / "sweep"
+    (sweep / "0_optimizer=sgd" / ".hydra").mkdir(parents=True)  # started, no status.json: running or killed
+    (sweep / "multirun.yaml").write_text(MULTIRUN_YAML.format(params="null"))
+    assert main(["report", str(sweep)]) == 2
+    assert capsys.readouterr().err.startswith(
+        f"error: {sweep} is a sweep none of whose 1 started job wrote a status.json (a job writes it when it ends), "
+        "and its multirun.yaml's other jobs (1 (optimizer=adam), 2 (optimizer=momentum)) have not started: still "
+        "running - run ")

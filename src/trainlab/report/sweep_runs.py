@@ -370,10 +370,15 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
     if not statuses:
         started = len(sweep_job_dirs(sweep_dir)) if (sweep_dir / "multirun.yaml").is_file() else 0
         if started:
+            unstarted = jobs_not_started(sweep_dir)  # the record's others: the count said 2 of a sweep of 4
+            named = ", ".join(unstarted[:4]) + (f" and {len(unstarted) - 4} more" if len(unstarted) > 4 else "")
+            others = (f", and its multirun.yaml's other job{'s' if len(unstarted) > 1 else ''} ({named}) "
+                      f"{'have' if len(unstarted) > 1 else 'has'} not started") if unstarted else ""
             raise FileNotFoundError(
-                f"{sweep_dir} is a sweep none of whose {started} job{'s' if started > 1 else ''} wrote a status.json "
-                f"(a job writes it when it ends): still running - run {trainlab_command('report')} again when the "
-                f"sweep is over, or follow it live with: tensorboard --logdir {shlex.quote(str(sweep_dir))} - or "
+                f"{sweep_dir} is a sweep none of whose {started} started job{'s' if started > 1 else ''} wrote a "
+                f"status.json (a job writes it when it ends){others}: still running - run "
+                f"{trainlab_command('report')} again when the sweep is over, or follow it live with: tensorboard "
+                f"--logdir {shlex.quote(str(sweep_dir))} - or "
                 "stopped without one (killed): finish it with its command and resume_sweep=true")
         broken = [link_named(sweep_dir, link) for link in broken_links(sweep_dir)]
         also = f"; {broken_line(broken)}" if broken else ""
