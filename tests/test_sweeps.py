@@ -375,7 +375,8 @@ def test_report_on_a_sweep_whose_jobs_have_not_ended_says_so(tmp_path, capsys):
     assert capsys.readouterr().err == (
         f"error: {tmp_path} is a sweep none of whose 2 started jobs wrote a status.json (a job writes it when it "
         f"ends): still running - run trainlab report again when the sweep is over, or follow it live with: "
-        f"tensorboard --logdir {tmp_path} - or stopped without one (killed): finish it with its command and resume_sweep=true\n")
+        f"tensorboard --logdir {tmp_path} - or stopped without one (killed): finish it with its command and "
+        "resume_sweep=true\n")
 
 
 def test_report_of_a_folder_of_single_runs_names_each_run_and_the_values_it_did_not_override(tmp_path):
