@@ -1388,3 +1388,17 @@ def test_data_that_every_trial_would_refuse_is_not_blamed_on_the_search_space(tr
     assert result.stderr.strip().splitlines()[-1].startswith(
         "error: data.train_size=100000 + data.val_size=100 do not fit the bundled training pool")
     assert not sweep.exists()
+
+
+def test_an_sqlite_storage_that_names_a_directory_says_so(train_in_process, tmp_path):
+    """SQLite's own word was "OperationalError: unable to open database file" (the journal storage said "Is a
+    directory")."""
+    directory = tmp_path / "studies"
+    directory.mkdir()
+    result = train_in_process("-m", *SMALL, "hparams_search=tpe", f"hydra.sweep.dir={tmp_path / 'sweep'}",
+                              f"hydra.sweeper.storage=sqlite:///{directory}")
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"error: hydra.sweeper.storage=sqlite:///{directory}: cannot open the study storage (OperationalError: "
+        f"{directory} is a directory, not a database file); allowed: ")
+    assert list(directory.iterdir()) == []

@@ -34,6 +34,7 @@ mismatch) is removed again where it holds no trial: "nothing was changed" stays 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,6 +221,21 @@ def absolute_storage(spec: str, base: Path | None = None) -> str:
     return url.set(database=str(base / url.database)).render_as_string(hide_password=False)
 
 
+def sqlite_file_problem(url: str) -> str | None:
+    """Why the database file of the ``sqlite:`` URL ``url`` cannot be opened, where the file system tells it - SQLite
+    says ``unable to open database file`` of a directory, as of anything else - or None."""
+    file = sqlite_file(url)
+    if file is None:
+        return None
+    if file.is_dir():
+        return f"{file} is a directory, not a database file"
+    if not file.exists() and file.parent.is_dir() and not os.access(file.parent, os.W_OK | os.X_OK):
+        return f"the database file {file} cannot be made: its directory is not writable"
+    if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+        return f"{file} cannot be read and written (its permissions)"
+    return None
+
+
 # Workers that open a new database at the same moment race to create Optuna's schema: the loser sees the
 # winner's tables ("table studies already exists", a UNIQUE constraint on alembic_version) and opens it again.
 SCHEMA_RACE_ATTEMPTS = 5
@@ -241,7 +257,7 @@ def open_rdb(url: str, spec: str | None) -> RDBStorage:
         use_wal_where_safe(storage.engine)
         return storage
     except (sqlalchemy.exc.SQLAlchemyError, ImportError, ValueError, RuntimeError, OSError) as error:
-        cause = str(getattr(error, "orig", None) or error).splitlines()[0]
+        cause = sqlite_file_problem(url) or str(getattr(error, "orig", None) or error).splitlines()[0]
         named = f"null: cannot open the study storage {url}" if spec is None else (
             f"{hide_password(spec)}: cannot open the study storage")
         raise ConfigError(f"{KEY}={named} ({type(error).__name__}: {cause}); allowed: {ALLOWED}") from None
