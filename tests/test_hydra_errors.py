@@ -268,10 +268,11 @@ ANOTHER_OPTION_TAKES_IT = [  # overrides, the one line: the option that lacks th
      "error: optimizer.betas: optimizer=momentum takes no betas (its keys: lr, momentum, foreach, compile); allowed: "
      f"one of its keys, or an option that takes betas - {optimizers_taking('betas')} (e.g. optimizer=adam "
      "optimizer.betas=[0.9, 0.999])"),
-    (["optimizer=torch_adam", "optimizer.foreach=false"],  # torch.optim.Adam takes it: + adds it
+    (["optimizer=torch_adam", "optimizer.foreach=false"],  # torch.optim.Adam takes it: ++ adds it (+ is refused
+     # in a sweep's jobs of an option whose config has it)
      "error: optimizer.foreach: optimizer=torch_adam does not set foreach in its config (its keys: lr, betas, eps), "
-     "but its torch.optim.Adam takes it; allowed: add it with +optimizer.foreach=false, or an option whose config "
-     f"sets foreach - {optimizers_taking('foreach')}"),
+     "but its torch.optim.Adam takes it; allowed: add it with ++optimizer.foreach=false (++ sets it too in the jobs "
+     f"of an option that has it), or an option whose config sets foreach - {optimizers_taking('foreach')}"),
     (["scheduler=step", "scheduler.mode=max"],
      "error: scheduler.mode: scheduler=step takes no mode (its keys: step_size, gamma); allowed: one of its keys, or "
      "an option that takes mode - scheduler=plateau (e.g. scheduler=plateau scheduler.mode=min)"),
@@ -308,7 +309,7 @@ def test_a_key_no_option_of_its_group_sets_but_its_target_takes_is_offered_with_
 
 
 @pytest.mark.parametrize(("sweep", "added"), [
-    (["optimizer=torch_adam", "optimizer.foreach=true,false"], "+optimizer.foreach=true,false"),
+    (["optimizer=torch_adam", "optimizer.foreach=true,false"], "++optimizer.foreach=true,false"),
     (["trainer.limit_train_batches=2,3"], "+trainer.limit_train_batches=2,3")])
 def test_a_swept_key_to_add_with_a_plus_is_offered_with_all_its_values(train_in_process, tmp_path, sweep, added):
     """The + advice for a sweep named job 1's value as Hydra typed it (``+optimizer.foreach=True`` for
@@ -329,6 +330,17 @@ def test_a_key_the_chosen_option_lacks_names_the_options_that_take_it(train_in_p
     assert result.returncode == 2
     assert result.stderr.splitlines() == [line]
     assert not (tmp_path / "outputs").exists()
+
+
+def test_the_offered_plus_plus_adds_the_key_in_every_job_of_a_sweep_over_the_groups_options(make_cfg):
+    """``-m optimizer=torch_adam,adam +optimizer.foreach=false``, as the message offered, was refused by Hydra in
+    adam's job ("Could not append to config. An item is already at 'optimizer.foreach'"); ``++`` adds or sets it."""
+    from hydra.errors import ConfigCompositionException
+
+    with pytest.raises(ConfigCompositionException, match="already at 'optimizer.foreach'"):
+        make_cfg("optimizer=adam", "+optimizer.foreach=false")
+    for option in ("torch_adam", "adam"):
+        assert make_cfg(f"optimizer={option}", "++optimizer.foreach=false").optimizer.foreach is False
 
 
 @pytest.mark.parametrize("value", ["abc", "1.5", "0"])

@@ -14,8 +14,11 @@ and a key the option's config leaves out but its target takes is added with ``+`
 group sets it: ``trainer.limit_train_batches``, which only ``debug=limit`` sets)::
 
     optimizer.foreach: optimizer=torch_adam does not set foreach in its config (its keys: lr, betas, eps), but its
-    torch.optim.Adam takes it; allowed: add it with +optimizer.foreach=false, or an option whose config sets foreach
-    - optimizer=adagrad, ...
+    torch.optim.Adam takes it; allowed: add it with ++optimizer.foreach=false (++ sets it too in the jobs of an
+    option that has it), or an option whose config sets foreach - optimizer=adagrad, ...
+
+(``++``, not ``+``, where another option sets the key: ``-m optimizer=adabelief,adam +optimizer.eps=1e-6`` is
+refused by Hydra in adam's job, whose config has ``eps``)
 
 except a non-zero ``optimizer.weight_decay``, which the classifier's parameter groups replace: added, it would be
 refused, so its message is that refusal (:func:`~trainlab.optimizer_requirements.replaced_key_message`), naming
@@ -222,9 +225,12 @@ def option_lacks_key_message(full_key: str, node: Any, given: str | None = None)
     has = f"its keys: {', '.join(own)}" if own else "it has no keys to set"
     choices = ", ".join(f"{group}={taker}" for taker in takers)
     if target_takes(node, key):
-        add = "+" + (given.lstrip("+") if given else f"{full_key}=<value>")
+        # ++: a sweep over the group's options may hold one that sets the key, where + is refused ("Could not append
+        # to config. An item is already at ...")
+        add = "++" + (given.lstrip("+") if given else f"{full_key}=<value>")
         return (f"{full_key}: {name} does not set {key} in its config ({has}), but its {node._target_} takes it; "
-                f"allowed: add it with {add}, or an option whose config sets {key} - {choices}")
+                f"allowed: add it with {add} (++ sets it too in the jobs of an option that has it), or an option "
+                f"whose config sets {key} - {choices}")
     value = example_value(options[takers[0]], key)
     example = f" (e.g. {group}={takers[0]} {group}.{key}={value})" if value is not None else ""
     instead = "one of its keys, or " if own else ""
