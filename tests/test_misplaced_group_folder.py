@@ -97,3 +97,17 @@ def test_a_surely_misplaced_file_is_named_before_one_in_a_folder_of_ones_own(che
     assert misplaced_option_file("scheduler", "flip") == (
         f"; found {checkout_conf / 'flip.yaml'}, where Hydra does not look for it: move it to "
         f"{checkout_conf / 'scheduler' / 'flip.yaml'}")
+
+
+def test_an_optimizers_yaml_in_another_groups_folder_is_named_for_an_optimizer_choice(checkout_conf, monkeypatch):
+    """``conf/init/lion4.yaml`` (an optimizer's yaml saved into init/) for ``optimizer=lion4`` said only "no option
+    'lion4' ...; did you mean lion?": init/ is a group, so the file was taken to be in its place. What it builds
+    tells: an optimizer class. An initializer's yaml of the same name in init/ stays in its place."""
+    (checkout_conf / "init" / "lion4.yaml").write_text(LION)
+    monkeypatch.setattr(sys, "argv", ["train.py", "optimizer=lion4", "debug=limit"])
+    assert misplaced_option_file("optimizer", "lion4") == (
+        f"; found {checkout_conf / 'init' / 'lion4.yaml'}, in init/, but it builds an optimizer (a "
+        f"torch.optim.Optimizer subclass): move it to {checkout_conf / 'optimizer' / 'lion4.yaml'}, and choose it "
+        "with optimizer=lion4")
+    (checkout_conf / "init" / "lion4.yaml").write_text("_target_: trainlab.init.he.he_init\n_partial_: true\n")
+    assert misplaced_option_file("optimizer", "lion4") == ""

@@ -145,6 +145,24 @@ def config_groups(dirs: list[Path], argv: list[str]) -> set[str]:
     return defaults_groups(dirs) | typed | {"hydra"}
 
 
+def builds_kind_of(path: Path) -> str | None:
+    """``optimizer`` or ``scheduler`` where the yaml's ``_target_`` is a class of that kind
+    (:func:`~trainlab.misplaced_options.class_kind`), else None (no such class, or one that does not import)."""
+    import yaml
+
+    from trainlab.located_target import locate
+    from trainlab.misplaced_options import class_kind
+
+    try:
+        target = (yaml.safe_load(path.read_text(errors="replace")) or {}).get("_target_")
+    except (OSError, yaml.YAMLError, AttributeError):
+        return None
+    try:
+        return class_kind(locate(str(target))) if isinstance(target, str) else None
+    except Exception:  # noqa: BLE001 - a target that fails to import: no kind to tell (its own check says why)
+        return None
+
+
 def misplaced_option_file(group: str, option: str, dirs: list[Path] | None = None,
                           argv: list[str] | None = None) -> str:
     """``; found <file>, where Hydra does not look for it: move it to <dir>/<group>/<option>.yaml`` for a file named
@@ -169,6 +187,12 @@ def misplaced_option_file(group: str, option: str, dirs: list[Path] | None = Non
                 break
             folder = path.parent.relative_to(directory).as_posix()
             in_its_place = path.suffix == ".yaml" and (folder in groups or folder.startswith("hydra/"))
+            if in_its_place and path != expected and path.is_file() and builds_kind_of(path) == group:
+                # another group's folder, yet what it builds is this group's: conf/init/lion.yaml for optimizer=lion
+                from trainlab.misplaced_options import KIND_NAMES
+
+                return (f"; found {path}, in {folder}/, but it builds {KIND_NAMES[group]}: move it to {expected}, and "
+                        f"choose it with {group}={option}")
             if path.suffix in (".yaml", ".yml") and path != expected and path.is_file() and not in_its_place:
                 if path.suffix == ".yml" or folder == "." or difflib.get_close_matches(folder, [group]):
                     why = " (Hydra reads .yaml files only)" if path.suffix == ".yml" else ""
