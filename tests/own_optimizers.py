@@ -242,3 +242,17 @@ class BetaSGD(torch.optim.SGD):
         if not 0 <= beta < 1:
             raise ValueError(f"beta={beta} must be in [0, 1)")
         super().__init__(params, lr=lr)
+
+
+class LargeTensorsNormalisedSGD(TensorByTensor):
+    """p <- p - lr·g, but g/‖g‖ for a tensor of 4,096 elements or more: a path chosen by the tensor's size, as 8-bit
+    or factored optimizers choose theirs (the norm of a stack's tensor would be over every member)."""
+
+    def __init__(self, params, lr=0.1, weight_decay=0.0):
+        super().__init__(params, lr=lr, weight_decay=weight_decay)
+
+    def update(self, p, grad, group):
+        g = grad + group["weight_decay"] * p
+        if g.numel() >= 4096:
+            g = g / (g.norm() + 1e-12)
+        p.sub_(group["lr"] * g)

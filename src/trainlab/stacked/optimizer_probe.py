@@ -1,4 +1,4 @@
-"""Whether an optimizer of one's own steps a stack's members exactly as their lone runs: tried on tiny tensors.
+"""Whether an optimizer of one's own steps a stack's members exactly as their lone runs: tried on two layers.
 
 A stack hands its optimizer every member's tensor at once - one (K, ...) tensor, or a slice of it
 (:mod:`~trainlab.stacked.stacked_optimizer`) - with per-member hyper-parameters as (K, 1, ...) tensors for a
@@ -9,7 +9,8 @@ uses a hyper-parameter as a Python number (``add_(v, alpha=-lr)``, ``math.sqrt(l
 tensor. Neither shows until training, the first as numbers that quietly differ from the lone runs'.
 
 So before a job joins a stack, :func:`stacking_problem` builds its optimizer for two members (the second with every
-numeric argument and the weight decay halved, where the class takes per-member values) over a weight and a bias,
+numeric argument and the weight decay halved, where the class takes per-member values) over a weight and a bias -
+of a tiny layer, then of one of the book's first layer's size (:data:`SHAPES`) -
 takes three steps with random gradients both ways - stacked, and as two lone optimizers - and compares the
 parameters and each member's optimizer state
 (:meth:`~trainlab.stacked.stacked_optimizer.StackedOptimizer.member_state_dict`, what its checkpoint holds). A
@@ -38,7 +39,11 @@ from trainlab.stacked.stacked_optimizer import EXECUTION_KEYS, OptimizerFactory,
 TESTED_STACKED = frozenset({SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam,
                             torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW})
 STEPS = 3
-SHAPE = (4, 3)  # one member: a Linear layer's in and out features (a weight and a bias)
+#: one member's layer in each try: a Linear layer's in and out features (a weight and a bias) - a tiny one, and one of
+#: the book's first layer's size: an optimizer may switch its update on a tensor's size (factored statistics or
+#: 8-bit states above a size), which the tiny layer alone never showed (a stack trained such members apart from
+#: their lone runs, without a word)
+SHAPES = ((4, 3), (784, 100))
 
 
 
@@ -74,7 +79,7 @@ def built_by_a_function(target: object) -> str:
 
 def problem_of(name: str, factory: OptimizerFactory, weight_decay: float) -> str | None:
     try:
-        difference = stacked_minus_lone(factory, weight_decay)
+        difference = max(stacked_minus_lone(factory, weight_decay, shape) for shape in SHAPES)
     except Exception as error:  # noqa: BLE001 - the reason the job runs alone
         return (f"optimizer {name} fails on stacked members ({type(error).__name__}: {error}); where its rule uses "
                 f"a hyper-parameter as a Python number, write it as arithmetic to stack it - lr * grad, lr ** 0.5, "
@@ -110,15 +115,15 @@ def member_factories(factory: OptimizerFactory) -> list[OptimizerFactory]:
             functools.partial(factory.func, *factory.args, **other)]
 
 
-def stacked_minus_lone(factory: OptimizerFactory, weight_decay: float) -> float:
+def stacked_minus_lone(factory: OptimizerFactory, weight_decay: float, shape: tuple[int, int] = SHAPES[0]) -> float:
     """The largest difference between the stacked and the lone members' parameters and optimizer state after
-    :data:`STEPS` steps with random gradients."""
+    :data:`STEPS` steps with random gradients, each member a Linear layer of ``shape`` (in, out features)."""
     generator = torch.Generator().manual_seed(0)
     factories = member_factories(factory)
     per_member = issubclass(optimizer_class(factory), BookOptimizer)
     decays = [weight_decay, weight_decay / 2 if per_member else weight_decay]  # λ per member, as a search gives
     with torch.random.fork_rng(devices=[]):  # a Linear draws its initial weights: not from a seeded run's stream
-        layers = [nn.Linear(*SHAPE) for _ in factories]
+        layers = [nn.Linear(*shape) for _ in factories]
     with torch.no_grad():
         for layer in layers:
             for parameter in layer.parameters():
