@@ -28,6 +28,7 @@ from hydra.errors import InstantiationException
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab.errors import ConfigError, UserError
+from trainlab.schedule_length import check_schedule_covers_the_run
 from trainlab.typed_values import typed
 
 FULL_KEY = re.compile(r"^full_key: (\S+)$", re.MULTILINE)
@@ -172,7 +173,9 @@ def build_optimizers(model: Any, cfg: DictConfig, factories: Mapping[str, Any]) 
     ...}``); an exception is a ConfigError naming the key of the factory that raised (``model`` if none did).
     """
     try:
-        return model.configure_optimizers()
+        built = model.configure_optimizers()
     except Exception as error:  # noqa: BLE001 - reported, chained, as a config error of the key that raised
         key = raising_factory(error.__traceback__, {k: f for k, f in factories.items() if f is not None}) or "model"
         raise config_error(error, OmegaConf.select(cfg, key), key) from error
+    check_schedule_covers_the_run(built, cfg)  # a fixed-length schedule stepped past its end raised mid-training
+    return built
