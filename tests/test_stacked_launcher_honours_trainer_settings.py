@@ -106,6 +106,11 @@ def test_dropout_masks_line_names_the_members_with_dropout_and_points_to_basic(m
         "lone runs, so their numbers differ from hydra/launcher=basic's; hydra/launcher=basic gives a lone run's "
         "exact numbers")
     assert dropout_masks_line(jobs[:1], 7) is None
+    # the stack's order is its optimizers' (sgd members before adam's): the line names the members in job order
+    shuffled = [StackJob(make_cfg("model.net.dropout=0.2", output_dir=tmp_path / name), [], name=name)
+                for name in ("17_sgd", "3_adam", "10_sgd", "2_adam")]
+    assert dropout_masks_line(shuffled, 7).startswith(
+        "dropout (model.net.dropout > 0 in 2_adam, 3_adam, 10_sgd, 17_sgd): ")
 
 
 def test_a_stack_with_dropout_says_once_that_its_masks_are_not_the_lone_runs(train_in_process, tmp_path):

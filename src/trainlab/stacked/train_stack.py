@@ -157,7 +157,10 @@ def dropout_masks_line(jobs: list[StackJob], first_seed: int | None) -> str | No
     dropout masks are not their lone runs' (all are drawn from the generators seeded with the first member's seed,
     :mod:`~trainlab.stacked.stacked_mlp`), so their numbers differ from ``hydra/launcher=basic``'s; None without
     dropout. Said once per stack: a student comparing a member with its lone run would otherwise not know why."""
-    dropping = [job.job_name for job in jobs if (OmegaConf.select(job.cfg, "model.net.dropout") or 0) > 0]
+    from trainlab.sweep.job_dirs import job_number
+
+    dropping = sorted((job.job_name for job in jobs if (OmegaConf.select(job.cfg, "model.net.dropout") or 0) > 0),
+                      key=lambda name: (job_number(name), name))  # in job order, not the stack's optimizer order
     if not dropping:
         return None
     return (f"dropout (model.net.dropout > 0 in {', '.join(dropping)}): the members' dropout masks are drawn from "
