@@ -72,3 +72,11 @@ def test_panels_above_the_empty_cells_of_an_incomplete_last_row_have_tick_labels
     labelled = [index for index, ax in enumerate(figure.axes[:12])
                 if any(label.get_visible() and label.get_text() for label in ax.get_xticklabels())]
     assert labelled == [7, 8, 9, 10, 11]  # the bottom of each column
+
+
+def test_a_curve_of_a_job_that_did_not_complete_says_its_status_in_the_legend():
+    """An interrupted job's curve ended early in the overlay without a word (only summary.md said it)."""
+    stopped = job(1, {"seed": "2"}, epochs=2)
+    stopped.status = "interrupted"
+    figure = metric_overlay([job(0, {"seed": "1"}), stopped], ["seed"], "sweep", "val/acc")
+    assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == ["seed=1", "seed=2 (interrupted)"]

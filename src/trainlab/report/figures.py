@@ -37,6 +37,12 @@ def job_legend(fig, ax, fontsize: float) -> None:
     fig.legend(handles, labels, loc="outside right upper", ncols=columns, fontsize=fontsize)
 
 
+def curve_label(job: JobRun, keys: list[str]) -> str:
+    """A job's legend entry: its values of ``keys``, and its status where it did not complete (``(interrupted)``,
+    ``(diverged)``): a curve that ends early then says why, where only summary.md said it."""
+    return job.label(keys) + ("" if job.status == "completed" else f" ({job.status})")
+
+
 def show_ticks_above_missing_panels(axes, drawn: int, columns: int) -> None:
     """Tick labels under each panel with no panel below it: a grid sharing its x-axis labels the bottom row only,
     so the panels above the unused cells of an incomplete last row had none."""
@@ -51,7 +57,7 @@ def loss_curves(jobs: list[JobRun], keys: list[str], title: str):
     for index, job in enumerate(jobs):
         steps, values = job.series("train/loss")
         if steps:
-            ax.plot(steps, kaiser_smooth(values), label=job.label(keys), linewidth=1.2,
+            ax.plot(steps, kaiser_smooth(values), label=curve_label(job, keys), linewidth=1.2,
                     **series_style(index, len(steps)))
     ax.set(xlabel="iterations", ylabel="training loss (smoothed)", title=title, ylim=(0, None))
     job_legend(fig, ax, fontsize=10)  # none where the jobs, shorter than trainer.log_every_n_steps, logged no loss
@@ -174,7 +180,7 @@ def metric_overlay(jobs: list[JobRun], keys: list[str], title: str, tag: str):
     for index, job in enumerate(jobs):
         steps, values = job.series(tag)
         if steps:
-            ax.plot(steps, values, label=job.label(keys), **series_style(index, len(steps)))
+            ax.plot(steps, values, label=curve_label(job, keys), **series_style(index, len(steps)))
     ax.set(xlabel="step", ylabel=tag, title=f"{title}: {tag}")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps: no 2.5
     job_legend(fig, ax, fontsize=8)
