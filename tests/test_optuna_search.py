@@ -551,6 +551,19 @@ def test_a_key_the_study_searched_and_this_search_fixes_is_named_as_searched_wit
     assert ((sweep / "optuna.journal").read_bytes(), (chosen / "optuna.journal").read_bytes()) == before  # none asked
 
 
+def test_the_study_space_a_fixed_key_refusal_offers_is_the_one_its_latest_trials_drew(tmp_path):
+    """A study whose lr range was widened on resume: fixing lr was refused offering the first trial's range (and a
+    change of scale named the latest's), so a user could not tell which range to paste."""
+    sweep = tmp_path / "s"
+    run_search(make_search(sweep, "hydra.sweeper.n_trials=2"))
+    widened = make_search(sweep, "hydra.sweeper.n_trials=3", "resume_sweep=true")
+    widened.run([*widened.config.hydra.overrides.task, "optimizer.lr=tag(log, interval(1e-05, 0.1))"])
+    with pytest.raises(ConfigError) as refused:
+        run_search(make_search(sweep, "hydra.sweeper.n_trials=4", "resume_sweep=true", "optimizer.lr=0.01"))
+    assert "allowed: the study's own search space ('optimizer.lr=tag(log, interval(1e-05, 0.1))', as its trials " \
+           "drew it)" in str(refused.value), str(refused.value)
+
+
 @pytest.mark.parametrize("written", ["choice(sgd,adam)", "choice(0.1,'a b',true)", "interval(0.0, 0.5)",
                                      "tag(log, interval(1e-06, 0.01))", "tag(int, interval(2, 9))",
                                      "tag(int, log, interval(1, 64))", "range(10, 100, 10)", "range(0.1, 0.5, 0.1)"])

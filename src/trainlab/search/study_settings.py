@@ -179,7 +179,9 @@ def check_study_settings(study: optuna.Study, settings: dict[str, Any], where: s
         key, fixed = next(iter(no_longer_searched.items()))
         values = ", ".join(f"{name}={value}" for name, value in fixed[:SHOWN_DIFFERENCES])
         more = f" and {len(fixed) - SHOWN_DIFFERENCES} more" if len(fixed) > SHOWN_DIFFERENCES else ""
-        distribution = next(trial.distributions[key] for trial in study.get_trials(deepcopy=False)
+        # the latest trial's: a study whose range was widened since offers the space it searches now (the first
+        # trial's was the refusals' other "study's" range)
+        distribution = next(trial.distributions[key] for trial in reversed(study.get_trials(deepcopy=False))
                             if key in trial.distributions)
         raise ConfigError(
             f"the study {study.study_name!r} in {where} searched {', '.join(no_longer_searched)} (each trial drew "
