@@ -28,3 +28,15 @@ def test_a_list_argument_of_the_optimizer_is_a_list_and_its_checkpoint_resumes(m
     train(make_cfg(*RUN, "trainer.max_epochs=2", "ckpt_path=last", output_dir=run_dir))
     resumed = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
     assert resumed["epoch"] == 1
+
+
+def test_the_checks_before_the_run_build_the_optimizer_as_the_run_does(make_cfg):
+    """The first-step check and the stacking probe built it with a ListConfig: an optimizer that checks its betas
+    was refused ("betas must be a tuple or a list, got ListConfig") where the run would train it."""
+    from trainlab.optimizer_requirements import check_first_step
+    from trainlab.stacked.grouping import optimizer_problem
+
+    cfg = make_cfg(*RUN[:-3], "optimizer._target_=optimizer_keeping_its_arguments.SGDWantingSequenceBetas",
+                   "~optimizer.nesterov", "+optimizer.betas=[0.8,0.99]")
+    check_first_step(cfg)  # raises if refused
+    assert optimizer_problem(cfg) is None

@@ -117,6 +117,15 @@ def partial_advice(cause: BaseException, node: Any, key: str) -> str:
 PLAIN_ARGUMENTS = ("optimizer", "scheduler", "init")
 
 
+def plain_arguments(key: str, node: Any) -> dict[str, str]:
+    """``{"_convert_": "all"}`` for the node of a :data:`PLAIN_ARGUMENTS` key that does not set ``_convert_``
+    itself, else ``{}``: what :func:`instantiate_key` passes, and so every check that builds the same factory
+    before the run (the optimizer's first step, the stacking probe) - it got an OmegaConf ``ListConfig`` where the
+    run's optimizer gets a list."""
+    return {"_convert_": "all"} if key in PLAIN_ARGUMENTS and isinstance(node, DictConfig) and "_convert_" not in node \
+        else {}
+
+
 def instantiate_key(cfg: DictConfig, key: str, label: str | None = None,
                     factories: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
     """``hydra.utils.instantiate(cfg.<key>, **kwargs)``; an exception is a one-line ConfigError naming ``label``
@@ -130,8 +139,7 @@ def instantiate_key(cfg: DictConfig, key: str, label: str | None = None,
     checkpoints then held pickled - refused by every resume and ``trainlab evaluate`` (checkpoints are read as
     tensors and plain values only, :mod:`trainlab.checkpoint_read`)."""
     node = OmegaConf.select(cfg, key)
-    if key in PLAIN_ARGUMENTS and isinstance(node, DictConfig) and "_convert_" not in node:
-        kwargs = {"_convert_": "all", **kwargs}
+    kwargs = {**plain_arguments(key, node), **kwargs}
     try:
         return hydra.utils.instantiate(node, **kwargs)
     except Exception as error:  # noqa: BLE001 - every constructor's refusal is reported, chained, as a config error

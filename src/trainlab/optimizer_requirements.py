@@ -187,6 +187,8 @@ def check_first_step(cfg: DictConfig) -> None:
     import torch
     from hydra.utils import instantiate
 
+    from trainlab.config_instantiation import plain_arguments
+
     target, located = located_target(cfg, "optimizer")
     if located is None:
         return
@@ -195,7 +197,7 @@ def check_first_step(cfg: DictConfig) -> None:
     weight_decay = OmegaConf.select(cfg, "model.weight_decay", default=0)
     weight_decay = weight_decay if isinstance(weight_decay, int | float) and not isinstance(weight_decay, bool) else 0
     try:
-        factory = instantiate(cfg.optimizer)
+        factory = instantiate(cfg.optimizer, **plain_arguments("optimizer", cfg.optimizer))  # as the run builds it
     except Exception:  # noqa: BLE001 - reported as the run builds it
         return
     keywords = getattr(factory, "keywords", None)

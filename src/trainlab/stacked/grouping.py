@@ -243,10 +243,11 @@ def optimizer_problem(cfg: DictConfig) -> str | None:
     report, as a lone run reports it."""
     from hydra.utils import instantiate
 
+    from trainlab.config_instantiation import plain_arguments
     from trainlab.stacked.optimizer_probe import stacking_problem
 
     try:
-        factory = instantiate(cfg.optimizer)
+        factory = instantiate(cfg.optimizer, **plain_arguments("optimizer", cfg.optimizer))  # as the run builds it
     except Exception:  # noqa: BLE001 - the job reports it when it builds the optimizer
         return None
     return stacking_problem(factory, float(cfg.model.get("weight_decay") or 0.0))
