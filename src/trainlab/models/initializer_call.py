@@ -56,26 +56,34 @@ def parameter_layout(net: nn.Module) -> dict[str, tuple[tuple[int, ...], torch.d
             if not isinstance(p, nn.parameter.UninitializedParameter)}
 
 
-def parameter_writes(net: nn.Module) -> dict[str, tuple[int, int]]:
-    """``{name: (version, storage address)}`` of each parameter: an in-place write moves the first
-    (``normal_``, ``copy_``), a ``.data =`` assignment the second."""
-    return {name: (p._version, p.data_ptr()) for name, p in net.named_parameters()
+def parameter_values(net: nn.Module) -> dict[str, torch.Tensor]:
+    """A copy of each parameter's values (a lazy module's, still without a shape, left out)."""
+    return {name: p.detach().clone() for name, p in net.named_parameters()
             if not isinstance(p, nn.parameter.UninitializedParameter)}
+
+
+def wrote_nothing(net: nn.Module, before: dict[str, torch.Tensor]) -> bool:
+    """Whether every parameter of ``net`` holds the values of ``before`` (:func:`parameter_values`) again. Values,
+    not the tensors' version counters: a write through ``.data`` (``m.weight.data.normal_(0, 0.02)``, a common
+    style) moves no counter of the parameter, and was taken for no write."""
+    after = dict(net.named_parameters())
+    return all(name in after and after[name].shape == value.shape and torch.equal(after[name].detach(), value)
+               for name, value in before.items())
 
 
 def initialise(init: Callable[[nn.Module], Any], net: nn.Module) -> None:
     """``init(net)``, then refuse (:class:`~trainlab.errors.ConfigError`) an initializer that returned a value
     (other than ``net`` itself) and wrote nothing into the network, or changed a parameter's shape, dtype or device,
     or removed one."""
-    before, written_before = parameter_layout(net), parameter_writes(net)
+    before, values_before = parameter_layout(net), parameter_values(net)
     returned = init(net)
     name = initializer_name(init)
-    wrote_nothing = parameter_writes(net) == written_before
-    if returned is not None and returned is not net and wrote_nothing:
+    unwritten = wrote_nothing(net, values_before)
+    if returned is not None and returned is not net and unwritten:
         # the group at fault first: raised while the model is built, a TypeError was "model is invalid; ..."
         raise ConfigError(f"init._target_={name} returned a value ({type(returned).__name__}) and wrote nothing into "
                           f"the network; {IN_PLACE}: what it returns is not used")
-    if wrote_nothing and before and name != KEEPS_PYTORCHS:
+    if unwritten and before and name != KEEPS_PYTORCHS:
         log.warning("init._target_=%s wrote nothing into the network (no parameter of model.net was written): the "
                     "run trains from PyTorch's own initialisation, as init=default does, recorded under this "
                     "initializer; %s", name, IN_PLACE)
