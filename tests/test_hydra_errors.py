@@ -302,7 +302,7 @@ def test_a_key_no_option_of_its_group_sets_but_its_target_takes_is_offered_with_
         "devices, min_epochs, max_epochs, max_steps, check_val_every_n_epoch, log_every_n_steps, num_sanity_val_steps, "
         "precision, gradient_clip_val, accumulate_grad_batches, deterministic, enable_model_summary, "
         "enable_progress_bar, plugins), but its lightning.pytorch.trainer.Trainer takes it; allowed: add it with "
-        "+trainer.limit_train_batches=-3")
+        "++trainer.limit_train_batches=-3")
     assert not (tmp_path / "outputs").exists()
     misspelt = train_in_process("trainer.max_epoch=3")  # a key the Trainer does not take either: did you mean
     assert misspelt.stderr.splitlines()[-1].endswith("; did you mean max_epochs?")
@@ -310,7 +310,7 @@ def test_a_key_no_option_of_its_group_sets_but_its_target_takes_is_offered_with_
 
 @pytest.mark.parametrize(("sweep", "added"), [
     (["optimizer=torch_adam", "optimizer.foreach=true,false"], "++optimizer.foreach=true,false"),
-    (["trainer.limit_train_batches=2,3"], "+trainer.limit_train_batches=2,3")])
+    (["trainer.limit_train_batches=2,3"], "++trainer.limit_train_batches=2,3")])
 def test_a_swept_key_to_add_with_a_plus_is_offered_with_all_its_values(train_in_process, tmp_path, sweep, added):
     """The + advice for a sweep named job 1's value as Hydra typed it (``+optimizer.foreach=True`` for
     ``optimizer.foreach=true,false``): pasted, it ran one value of the two."""

@@ -153,3 +153,33 @@ def test_an_error_of_a_jobs_start_up_without_a_stop_is_the_jobs_error(tmp_path, 
     finally:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
+
+
+def test_an_error_after_training_began_is_the_jobs_even_after_a_startup_stop(tmp_path, monkeypatch):
+    """A StartupStop swallowed by the code it unwound, the job trained on: its later error (a TrainingInterrupted, a
+    real failure) is the job's to hand on, not "stopped before its training began"."""
+    import os
+
+    from hydra.core.hydra_config import HydraConfig
+
+    from trainlab import startup_interrupt
+
+    hydra = OmegaConf.create({"sweep": {"dir": str(tmp_path)}, "runtime": {"output_dir": str(tmp_path / "3_x")},
+                              "sweeper": {"_target_": "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"}})
+    monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: hydra))
+
+    def swallowed_then_trains(cfg):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+        except BaseException:  # noqa: BLE001, S110 - the code the stop unwound swallowed it
+            pass
+        monkeypatch.setattr(startup_interrupt, "STARTUP_ENDS", startup_interrupt.STARTUP_ENDS + 1)  # fit began
+        raise RuntimeError("a failure while training")
+
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with pytest.raises(RuntimeError, match="a failure while training"):
+            run_worker_job(None, swallowed_then_trains)
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)

@@ -12,7 +12,7 @@ REFUSAL = ("error: optimizer.weight_decay={v} would not be applied: the classifi
            "model.weight_decay as its parameter groups' weight_decay (on Linear weights, not on biases), which "
            "replaces the optimizer's own; allowed: model.weight_decay={v} with optimizer.weight_decay unset or 0")
 ADD = ("error: optimizer.weight_decay: not in this config's optimizer (its keys: lr, foreach, compile), but its "
-       "trainlab.optim.sgd.SGD takes it; allowed: add it with +optimizer.weight_decay={v}")
+       "trainlab.optim.sgd.SGD takes it; allowed: add it with ++optimizer.weight_decay={v}")
 
 
 @pytest.mark.parametrize("value", ["0", "null", "abc"])

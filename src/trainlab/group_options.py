@@ -215,7 +215,8 @@ def option_lacks_key_message(full_key: str, node: Any, given: str | None = None)
               if key in settable_keys(config) and name != chosen and target_takes(config, key)]
     if not takers:
         if group and target_takes(node, key, by_name=True):  # trainer.limit_train_batches (set by debug=limit)
-            add = "+" + (given.lstrip("+") if given else f"{full_key}=<value>")
+            # ++: another group's option may set it (debug=limit), where + is refused in a sweep over that group
+            add = "++" + (given.lstrip("+") if given else f"{full_key}=<value>")
             own = ", ".join(settable_keys(node))
             return (f"{full_key}: not in this config's {group} (its keys: {own}), but its {node._target_} takes it; "
                     f"allowed: add it with {add}")

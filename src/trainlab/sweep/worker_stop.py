@@ -403,7 +403,7 @@ def run_worker_job(cfg: Any, train: Callable[[Any], float | None]) -> float | No
                         signal.Signals(stop.signum).name, later)
             return None
         except Exception as error:
-            if signals.raised is None:
+            if signals.raised is None or signals.training_began():  # no stop at start-up, or one the job got past
                 raise
             # the StartupStop met code that raised an error of its own while it unwound (OmegaConf's merge in the
             # Trainer's instantiation: "trainer is invalid; ... ConfigKeyError: 'NoneType' object has no attribute
