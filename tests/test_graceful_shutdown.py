@@ -183,6 +183,44 @@ def test_a_run_stopped_while_it_accumulates_gradients_resumes_to_the_weights_of_
     assert step_points(run_dir, "train/loss") == step_points(reference_dir, "train/loss")
 
 
+def test_a_stop_before_a_mid_epoch_validation_waits_for_it_and_resumes_with_its_points(make_cfg, tmp_path):
+    """``trainer.val_check_interval=4`` (two validations an epoch of 8 batches): a stop saved after batch 4 resumed
+    past its validation - no val/acc point at step 3 - as one after the epoch's last batch did."""
+    every_4 = [*LOGGED_EVERY_4, "+trainer.val_check_interval=4"]
+    reference_dir, run_dir = tmp_path / "reference", tmp_path / "run"
+    train(make_cfg(*every_4, output_dir=reference_dir))
+    killer = "+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:3}"
+    with pytest.raises(TrainingInterrupted) as stop:
+        train(make_cfg(*every_4, killer, output_dir=run_dir))
+    assert stop.value.step == 5  # after the validation that followed step 4, and the next step
+    train(make_cfg(*every_4, "ckpt_path=last", output_dir=run_dir))
+    assert [step for step, _ in step_points(reference_dir, "val/acc")] == [3, 7, 11, 15]
+    for tag in ("val/acc", "val/loss", "train/loss", "train/acc"):
+        assert step_points(run_dir, tag) == step_points(reference_dir, tag), tag
+    assert read_status(run_dir)["metrics"] == read_status(reference_dir)["metrics"]
+
+
+def test_a_stop_after_early_stopping_ended_training_resumes_to_the_test_not_to_more_epochs(make_cfg, tmp_path):
+    """A signal on the epoch's last batch waits for its validation, where early stopping ends training: the stop is
+    saved at fit's end, and the resume trained on (Lightning does not save the stop request) until early stopping
+    asked again - 24 steps, where the run never stopped ended at 16."""
+    stopping = ["data.train_size=400", "data.val_size=100", "data.batch_size=50", "model.net.hidden_sizes=[32,32]",
+                "trainer.max_epochs=5", "callbacks=early_stopping", "callbacks.early_stopping.patience=1",
+                "callbacks.early_stopping.min_delta=1.0"]
+    reference_dir, run_dir = tmp_path / "reference", tmp_path / "run"
+    train(make_cfg(*stopping, output_dir=reference_dir))
+    reference = torch.load(reference_dir / "checkpoints" / "last.ckpt", weights_only=False)
+    assert reference["global_step"] == 16  # stopped early after epoch 2 (the run's budget: 5 epochs)
+    killer = "+callbacks.sigterm={_target_:sigterm_at_step.SigtermAtStep,step:15}"
+    with pytest.raises(TrainingInterrupted):
+        train(make_cfg(*stopping, killer, output_dir=run_dir))
+    train(make_cfg(*stopping, "ckpt_path=last", output_dir=run_dir))
+    resumed = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)
+    assert resumed["global_step"] == 16
+    assert read_status(run_dir)["status"] == "completed"
+    assert read_status(run_dir)["metrics"] == read_status(reference_dir)["metrics"]
+
+
 def test_a_resumed_run_whose_last_session_logs_no_step_reports_the_values_of_a_run_never_stopped(make_cfg, tmp_path):
     """train/loss is logged at steps 4, 9 and 14 of 16; stopped after step 14, the resumed session trains step 15
     alone and logs no train/loss: its status.json lacked it (and summary.md a cell), and its wall time was the

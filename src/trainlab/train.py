@@ -47,7 +47,7 @@ from omegaconf import DictConfig, OmegaConf
 from trainlab.callback_entries import dropped_default_callbacks
 from trainlab.callbacks.checkpoint_provenance import CheckpointProvenance
 from trainlab.callbacks.divergence_guard import DivergenceGuard, RunDiverged, initial_weights
-from trainlab.callbacks.graceful_shutdown import GracefulShutdown, TrainingInterrupted
+from trainlab.callbacks.graceful_shutdown import GracefulShutdown, TrainingInterrupted, fit_stopped_early
 from trainlab.callbacks.objective_reach import objective_reach_checks
 from trainlab.callbacks.startup_end import StartupEnd
 from trainlab.checkpoint_check import check_checkpoint, check_data_source, check_something_to_train, fit_budget_reached
@@ -334,8 +334,10 @@ def earlier_sessions(output_dir: Path, ckpt_path: Path | None, cfg: DictConfig, 
         return EarlierSessions()
     if recorded is None:  # its last session was killed (SIGKILL, out of memory): what its loggers wrote is its record
         recorded = killed_sessions_record(output_dir)
-    # the checkpoint at the end of the budget: this session tests the model the last one validated
-    same_model = fit_budget_reached(read_checkpoint(Path(ckpt_path), ckpt_name), cfg)[0]
+    # the checkpoint at the end of the budget, or after early stopping ended training: this session tests the model
+    # the last one validated
+    checkpoint = read_checkpoint(Path(ckpt_path), ckpt_name)
+    same_model = fit_budget_reached(checkpoint, cfg)[0] or fit_stopped_early(checkpoint)
     carried = {name: value for name, value in (recorded.get("metrics") or {}).items()
                 if name.startswith("train/") or (same_model and not name.startswith(("test/", "status/")))}
     drawn = recorded.get("drawn_seed")

@@ -144,25 +144,54 @@ def in_a_search() -> bool:
     return HydraConfig.initialized() and is_search(HydraConfig.get())
 
 
-def not_a_resumable_step(trainer: L.Trainer, batch_idx: int) -> str | None:
-    """Why a stop saved after the training batch ``batch_idx`` would not resume as the run goes on unstopped (the
+def not_a_resumable_step(trainer: L.Trainer, requeued: bool = False) -> str | None:
+    """Why a stop saved after the training batch that just ended would not resume as the run goes on unstopped (the
     line that says how long the stop waits), or None where it does:
 
     * the batch only accumulated its gradients (``trainer.accumulate_grad_batches`` > 1, before the batch of the
       optimizer step): a checkpoint holds no gradients, so the resumed run's next step summed fewer batches - other
       weights than a run never stopped. The stop waits for the batch that steps.
-    * it was the epoch's last batch: Lightning resumes such a checkpoint at the next epoch and skips what ends this
-      one - its validation, ``train/acc`` (whose counts then ran on into the next epoch's), the epoch's schedule
-      step and checkpoint. The stop waits for the next training step, after the epoch's end (the end of ``fit``
-      where it was the last epoch).
+    * a validation follows the batch (``trainer.val_check_interval``), or it was the epoch's last batch: Lightning
+      resumes such a checkpoint past that validation and past what ends the epoch - ``train/acc`` (whose counts then
+      ran on into the next epoch's), the epoch's schedule step and checkpoint. The stop waits for the next training
+      step after them (the end of ``fit`` where the run ends there).
+
+    Not waited for: the epoch's end where a submitit job is to be requeued (``requeued``: its scheduler kills it a
+    fixed time after the signal, which a validation may outlast - a checkpoint is kept, a few numbers differ), nor
+    under DDP where ``fit`` ends after this batch (its processes no longer agree at ``fit``'s end: the stop would
+    be lost).
     """
-    if trainer.accumulate_grad_batches > 1 and trainer.fit_loop.epoch_loop._should_accumulate():
+    loop = trainer.fit_loop.epoch_loop
+    if trainer.accumulate_grad_batches > 1 and loop._should_accumulate():
         return (f"trainer.accumulate_grad_batches={trainer.accumulate_grad_batches}: the stop waits for the batch "
                 "that steps the optimizer (a checkpoint holds no accumulated gradients)")
-    if batch_idx + 1 >= trainer.num_training_batches:
-        return ("the epoch's last batch: the stop waits for the epoch's end (its validation) and saves after the next "
-                "step")
+    if requeued or (trainer.world_size > 1 and fit_ends_after_this_batch(trainer)):
+        return None
+    fetcher = getattr(trainer.fit_loop, "_data_fetcher", None)
+    validates = fetcher is not None and loop._should_check_val_fx(fetcher)
+    if validates or loop.batch_progress.is_last_batch:
+        return (f"{'a validation follows' if validates else 'the epoch ends after'} this batch: the stop waits for "
+                "it and saves after the next training step (or at the end of training)")
     return None
+
+
+def fit_ends_after_this_batch(trainer: L.Trainer) -> bool:
+    """Whether ``fit`` ends after the training batch that just ended: its last epoch's last batch, or
+    ``trainer.max_steps`` reached."""
+    max_steps, max_epochs = trainer.max_steps, trainer.max_epochs
+    if max_steps not in (None, -1) and trainer.global_step >= max_steps:
+        return True
+    return bool(trainer.fit_loop.epoch_loop.batch_progress.is_last_batch and max_epochs not in (None, -1)
+                and trainer.current_epoch + 1 >= max_epochs)
+
+
+def fit_stopped_early(checkpoint: dict) -> bool:
+    """Whether ``checkpoint`` was saved after its run's ``fit`` had ended on a stop request (early stopping): the
+    record :meth:`GracefulShutdown.state_dict` keeps among the checkpoint's callback states. Its resume trains no
+    more and tests the model its last session validated."""
+    states = checkpoint.get("callbacks") if isinstance(checkpoint, dict) else None
+    return any(isinstance(state, dict) and state.get("fit_stopped_early") is True
+               for state in (states.values() if isinstance(states, dict) else ()))
 
 
 def write_step_logs(trainer: L.Trainer) -> None:
@@ -228,7 +257,8 @@ class GracefulShutdown(L.Callback):
         self._test_start_metrics: dict[tuple[Metric, str], object] = {}  # metric states as the test found them
         self._sweep_stop: SweepStopWatch | None = None  # a worker's job: its sweep's stop mark (sweep/worker_stop.py)
         self._resume: Callable[[], str] | None = None  # the last line on a second signal (at_once_last_line)
-        self._told_wait = False  # the line of why the stop waits past this batch (not_a_resumable_step), said once
+        self._told_waits: set[str] = set()  # the lines of why the stop waits past a batch (not_a_resumable_step)
+        self._fit_stopped_early = False  # a checkpoint's record: its run's fit had ended on a stop request
 
     def _handle(self, signum, frame) -> None:
         if self.received is not None:
@@ -266,7 +296,22 @@ class GracefulShutdown(L.Callback):
             self._previous[signum] = signal.getsignal(signum)
             signal.signal(signum, self._handle)
 
+    def state_dict(self) -> dict[str, bool]:
+        """What a checkpoint records of this callback: whether the run's ``fit`` had ended on a stop request
+        (``trainer.should_stop``: early stopping, ``trainer.max_time``) - a stop saved after it (a signal during the
+        validation that stopped early, or after fit's end) resumed into more epochs: Lightning does not save the
+        request, and the resumed run trained until early stopping asked again."""
+        return {"fit_stopped_early": bool(self._trainer is not None and self._trainer.should_stop)}
+
+    def load_state_dict(self, state_dict: dict[str, bool]) -> None:
+        self._fit_stopped_early = bool(state_dict.get("fit_stopped_early", False))
+
     def on_train_start(self, trainer, pl_module) -> None:
+        if self._fit_stopped_early:  # resumed from a stop saved after fit had ended on a stop request
+            log.info("the run's training had ended (a stop request: early stopping) before it was stopped: it "
+                     "trains no more and goes on to its test")
+            trainer.should_stop = True
+            self._fit_stopped_early = False
         # Under DDP, Lightning's SIGTERM handler (installed after on_fit_start, calling this callback's after its
         # own) runs a collective broadcast inside the signal handler - wherever each process happens to be when the
         # signal lands, which deadlocks processes that all got the signal. This callback's handler alone decides
@@ -314,10 +359,11 @@ class GracefulShutdown(L.Callback):
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module, outputs, batch, batch_idx) -> None:
         if self._signalled(trainer):
-            if (wait := not_a_resumable_step(trainer, batch_idx)) is not None:
-                if not self._told_wait:
+            requeued = self._requeue is not None and self.received == self._requeue
+            if (wait := not_a_resumable_step(trainer, requeued)) is not None:
+                if wait not in self._told_waits:
                     log.warning("%s", wait)
-                    self._told_wait = True
+                    self._told_waits.add(wait)
                 return
             write_step_logs(trainer)  # the resumed run starts after this step: its logs are written now or never
             self._stop(trainer)
