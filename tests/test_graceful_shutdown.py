@@ -13,7 +13,7 @@ import pytest
 import torch
 from tb_events import load_run
 
-from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
+from trainlab.callbacks.graceful_shutdown import TrainingInterrupted, fit_stopped_early
 from trainlab.metric_values import metric_number
 from trainlab.models.classifier import MLPClassifier
 from trainlab.run_status import read_status
@@ -219,6 +219,12 @@ def test_a_stop_after_early_stopping_ended_training_resumes_to_the_test_not_to_m
     assert resumed["global_step"] == 16
     assert read_status(run_dir)["status"] == "completed"
     assert read_status(run_dir)["metrics"] == read_status(reference_dir)["metrics"]
+    # the record is the stop's checkpoint's alone (an epoch's checkpoint keeps none), and holds for the budget the
+    # run had: resumed with a larger one, the run trains on (as Lightning resumes a completed run)
+    assert not fit_stopped_early(reference, (5, -1))
+    assert fit_stopped_early(resumed, (5, -1)) and not fit_stopped_early(resumed, (8, -1))
+    train(make_cfg(*stopping[:-4], "trainer.max_epochs=8", *stopping[-3:], "ckpt_path=last", output_dir=run_dir))
+    assert torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)["global_step"] > 16
 
 
 def test_a_resumed_run_whose_last_session_logs_no_step_reports_the_values_of_a_run_never_stopped(make_cfg, tmp_path):

@@ -337,7 +337,9 @@ def earlier_sessions(output_dir: Path, ckpt_path: Path | None, cfg: DictConfig, 
     # the checkpoint at the end of the budget, or after early stopping ended training: this session tests the model
     # the last one validated
     checkpoint = read_checkpoint(Path(ckpt_path), ckpt_name)
-    same_model = fit_budget_reached(checkpoint, cfg)[0] or fit_stopped_early(checkpoint)
+    now = (OmegaConf.select(cfg, "trainer.max_epochs", default=None), OmegaConf.select(cfg, "trainer.max_steps",
+                                                                                     default=-1))
+    same_model = fit_budget_reached(checkpoint, cfg)[0] or fit_stopped_early(checkpoint, now)
     carried = {name: value for name, value in (recorded.get("metrics") or {}).items()
                 if name.startswith("train/") or (same_model and not name.startswith(("test/", "status/")))}
     drawn = recorded.get("drawn_seed")

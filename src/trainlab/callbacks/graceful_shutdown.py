@@ -185,12 +185,20 @@ def fit_ends_after_this_batch(trainer: L.Trainer) -> bool:
                 and trainer.current_epoch + 1 >= max_epochs)
 
 
-def fit_stopped_early(checkpoint: dict) -> bool:
-    """Whether ``checkpoint`` was saved after its run's ``fit`` had ended on a stop request (early stopping): the
-    record :meth:`GracefulShutdown.state_dict` keeps among the checkpoint's callback states. Its resume trains no
-    more and tests the model its last session validated."""
+def budget(trainer: L.Trainer) -> tuple[int | None, int | None]:
+    """``(trainer.max_epochs, trainer.max_steps)``."""
+    return trainer.max_epochs, trainer.max_steps
+
+
+def fit_stopped_early(checkpoint: dict, now: tuple[int | None, int | None] | None) -> bool:
+    """Whether ``checkpoint`` is a stop's, saved after its run's ``fit`` had ended on a stop request (early
+    stopping), and the budget ``now`` - ``(max_epochs, max_steps)`` of the resuming run - is the one it ran with:
+    the record :meth:`GracefulShutdown.state_dict` keeps among the checkpoint's callback states. Its resume trains
+    no more and tests the model its last session validated; one with another budget (raised to train on) trains as
+    Lightning resumes it."""
     states = checkpoint.get("callbacks") if isinstance(checkpoint, dict) else None
-    return any(isinstance(state, dict) and state.get("fit_stopped_early") is True
+    return any(isinstance(state, dict) and state.get("fit_stopped_early") is True and now is not None
+               and list(now) == state.get("budget")
                for state in (states.values() if isinstance(states, dict) else ()))
 
 
@@ -258,7 +266,8 @@ class GracefulShutdown(L.Callback):
         self._sweep_stop: SweepStopWatch | None = None  # a worker's job: its sweep's stop mark (sweep/worker_stop.py)
         self._resume: Callable[[], str] | None = None  # the last line on a second signal (at_once_last_line)
         self._told_waits: set[str] = set()  # the lines of why the stop waits past a batch (not_a_resumable_step)
-        self._fit_stopped_early = False  # a checkpoint's record: its run's fit had ended on a stop request
+        self._loaded_state: dict | None = None  # the resumed checkpoint's record of this callback (state_dict)
+        self._saving_stop = False  # while the stop saves its checkpoint (state_dict)
 
     def _handle(self, signum, frame) -> None:
         if self.received is not None:
@@ -297,21 +306,24 @@ class GracefulShutdown(L.Callback):
             signal.signal(signum, self._handle)
 
     def state_dict(self) -> dict[str, bool]:
-        """What a checkpoint records of this callback: whether the run's ``fit`` had ended on a stop request
-        (``trainer.should_stop``: early stopping, ``trainer.max_time``) - a stop saved after it (a signal during the
-        validation that stopped early, or after fit's end) resumed into more epochs: Lightning does not save the
-        request, and the resumed run trained until early stopping asked again."""
-        return {"fit_stopped_early": bool(self._trainer is not None and self._trainer.should_stop)}
+        """What a checkpoint records of this callback: for the stop's own checkpoint, whether the run's ``fit`` had
+        ended on a stop request (``trainer.should_stop``: early stopping, ``trainer.max_time``) - a stop saved after
+        it (a signal during the validation that stopped early, or after fit's end) resumed into more epochs:
+        Lightning does not save the request, and the resumed run trained until early stopping asked again. Any other
+        checkpoint records False: a completed run resumed with a larger budget trains on, as before."""
+        trainer = self._trainer
+        stopped = bool(self._saving_stop and trainer is not None and trainer.should_stop)
+        return {"fit_stopped_early": stopped, "budget": list(budget(trainer)) if stopped else None}
 
-    def load_state_dict(self, state_dict: dict[str, bool]) -> None:
-        self._fit_stopped_early = bool(state_dict.get("fit_stopped_early", False))
+    def load_state_dict(self, state_dict: dict) -> None:
+        self._loaded_state = state_dict  # judged at on_train_start, against the resuming run's budget
 
     def on_train_start(self, trainer, pl_module) -> None:
-        if self._fit_stopped_early:  # resumed from a stop saved after fit had ended on a stop request
+        loaded, self._loaded_state = self._loaded_state, None
+        if fit_stopped_early({"callbacks": {"state": loaded}}, budget(trainer)):  # a stop saved after fit had ended
             log.info("the run's training had ended (a stop request: early stopping) before it was stopped: it "
                      "trains no more and goes on to its test")
             trainer.should_stop = True
-            self._fit_stopped_early = False
         # Under DDP, Lightning's SIGTERM handler (installed after on_fit_start, calling this callback's after its
         # own) runs a collective broadcast inside the signal handler - wherever each process happens to be when the
         # signal lands, which deadlocks processes that all got the signal. This callback's handler alone decides
@@ -396,7 +408,11 @@ class GracefulShutdown(L.Callback):
         for (metric, name), value in self._test_start_metrics.items():
             setattr(metric, name, value)
         saves = self.saves_on_stop(trainer)
-        path = self.save_checkpoint(trainer) if saves else self.dirpath / "last.ckpt"
+        self._saving_stop = True  # state_dict: this checkpoint is the stop's
+        try:
+            path = self.save_checkpoint(trainer) if saves else self.dirpath / "last.ckpt"
+        finally:
+            self._saving_stop = False
         self._restore_handlers()
         raise TrainingInterrupted(self.received, path, trainer.global_step, saved=saves)
 
