@@ -44,8 +44,7 @@ def test_a_report_waits_while_another_process_writes_into_its_directory_then_wri
     thread.start()
     try:
         assert waiting.wait(30), f"the report did not wait for the directory's lock: {told} {outcome}"
-        assert told == [f"waiting for the other process that writes into {report} (another trainlab report of this "
-                        "sweep, or a run training there) to end"]
+        assert told == [f"waiting for the other trainlab report that writes into {report} to end"]
         assert list(report.iterdir()) == []  # nothing written while the other one holds the directory
     finally:
         os.close(held)
@@ -67,3 +66,21 @@ def test_a_report_refused_into_a_directory_it_made_leaves_no_directory_behind(tm
     with pytest.raises(RunDirInUseError):
         build_report(sweep, out=tmp_path / "figures")
     assert not (tmp_path / "figures").exists()
+
+
+def test_a_report_into_a_training_runs_directory_does_not_wait_for_the_run(tmp_path):
+    """``--out`` at a job's directory while it trains (its lock held): the report waited for the whole training;
+    it is refused at once, as into any run's files."""
+    sweep = make_sweep(tmp_path / "sweep")
+    job = sweep / "0_optimizer=sgd"
+    (job / ".hydra").mkdir()
+    (job / "events.out.tfevents.1.host.1.0").write_bytes(b"")  # the run's TensorBoard file
+    held = os.open(job, os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_EX)  # the run, training there now
+    told: list[str] = []
+    try:
+        with pytest.raises(RunDirInUseError, match="not recorded as a report's"):
+            build_report(sweep, out=job, tell=told.append)
+    finally:
+        os.close(held)
+    assert told == []

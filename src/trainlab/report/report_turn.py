@@ -6,7 +6,9 @@ and TensorBoard event file unrecorded and was refused ("not recorded as a report
 record named only one of them. A report now takes an exclusive ``flock`` on its directory (created if missing; no
 file is added) before it reads the record, and holds it until the record is saved; the kernel drops it when the
 process ends, however it ends. A report that finds the directory held says so and waits: when its turn comes the
-earlier report is complete, and the new one replaces it as any report of the same sweep does.
+earlier report is complete, and the new one replaces it as any report of the same sweep does. A run's directory
+(``--out`` pointed at a job, whose training holds the same lock: :mod:`trainlab.dir_lock`) is not waited for - the
+report's own checks refuse to write among a run's files (:mod:`trainlab.report.output_dir`).
 
 Where ``fcntl`` does not exist (Windows) nothing is locked; a file system that refuses the call is said in a
 warning, and the report goes on unlocked.
@@ -38,9 +40,9 @@ def report_turn(directory: Path, tell: Callable[[str], None], warn: Callable[[st
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                tell(f"waiting for the other process that writes into {directory} (another trainlab report of "
-                     "this sweep, or a run training there) to end")
-                fcntl.flock(descriptor, fcntl.LOCK_EX)
+                if not (directory / ".hydra").is_dir():  # a run's directory (--out at a job): its training holds it
+                    tell(f"waiting for the other trainlab report that writes into {directory} to end")
+                    fcntl.flock(descriptor, fcntl.LOCK_EX)  # else not waited for: the report's checks refuse it
             except OSError as error:  # a file system without flock: said, not silently skipped
                 warn(f"{directory} cannot be locked ({error.strerror or error}): a second report written there now "
                      "would not wait for this one")
