@@ -176,13 +176,33 @@ def not_a_resumable_step(trainer: L.Trainer, requeued: bool = False) -> str | No
 
 
 def fit_ends_after_this_batch(trainer: L.Trainer) -> bool:
-    """Whether ``fit`` ends after the training batch that just ended: its last epoch's last batch, or
-    ``trainer.max_steps`` reached."""
+    """Whether ``fit`` ends after the training batch that just ended: its last epoch's last batch,
+    ``trainer.max_steps`` reached, or a stop request made."""
     max_steps, max_epochs = trainer.max_steps, trainer.max_epochs
-    if max_steps not in (None, -1) and trainer.global_step >= max_steps:
-        return True
+    if (max_steps not in (None, -1) and trainer.global_step >= max_steps) or trainer.should_stop:
+        return True  # should_stop: a stop request (trainer.max_time's timer, early stopping) ends it too
     return bool(trainer.fit_loop.epoch_loop.batch_progress.is_last_batch and max_epochs not in (None, -1)
                 and trainer.current_epoch + 1 >= max_epochs)
+
+
+def stopped_early(trainer: L.Trainer) -> bool:
+    """Whether early stopping has ended the run's training: a stop request (``trainer.should_stop``) that ``fit``
+    honours (``trainer.min_epochs`` / ``min_steps`` met), made by an ``EarlyStopping`` callback (not
+    ``trainer.max_time``'s timer: more time given, its run trains on)."""
+    from lightning.pytorch.callbacks import EarlyStopping
+
+    return bool(trainer.should_stop and trainer.fit_loop._can_stop_early
+                and any(isinstance(callback, EarlyStopping) and asked_to_stop(callback)
+                        for callback in trainer.callbacks))
+
+
+def asked_to_stop(callback: object) -> bool:
+    """Whether an ``EarlyStopping`` callback has asked to stop (its reason, where its Lightning records one; else
+    its epoch of stopping or its patience run out - an early stop at epoch 0 leaves ``stopped_epoch`` 0)."""
+    reason = getattr(callback, "stopping_reason", None)
+    if reason is not None:
+        return getattr(reason, "name", str(reason)) not in ("NOT_STOPPED", "None")
+    return callback.stopped_epoch > 0 or callback.wait_count >= callback.patience
 
 
 def budget(trainer: L.Trainer) -> tuple[int | None, int | None]:
@@ -305,15 +325,17 @@ class GracefulShutdown(L.Callback):
             self._previous[signum] = signal.getsignal(signum)
             signal.signal(signum, self._handle)
 
-    def state_dict(self) -> dict[str, bool]:
-        """What a checkpoint records of this callback: for the stop's own checkpoint, whether the run's ``fit`` had
-        ended on a stop request (``trainer.should_stop``: early stopping, ``trainer.max_time``) - a stop saved after
-        it (a signal during the validation that stopped early, or after fit's end) resumed into more epochs:
-        Lightning does not save the request, and the resumed run trained until early stopping asked again. Any other
-        checkpoint records False: a completed run resumed with a larger budget trains on, as before."""
+    def state_dict(self) -> dict:
+        """What a checkpoint records of this callback: for the stop's own checkpoint saved after early stopping had
+        ended the run's ``fit`` (a signal during the validation that stopped early, or after fit's end), that it had,
+        with the run's budget - such a stop resumed into more epochs: Lightning does not save the request, and the
+        resumed run trained until early stopping asked again. Any other checkpoint records nothing (Lightning keeps
+        no entry for an empty state): a completed run, one stopped by ``trainer.max_time``, or one resumed with a
+        larger budget trains on, as before."""
         trainer = self._trainer
-        stopped = bool(self._saving_stop and trainer is not None and trainer.should_stop)
-        return {"fit_stopped_early": stopped, "budget": list(budget(trainer)) if stopped else None}
+        if not (self._saving_stop and trainer is not None and stopped_early(trainer)):
+            return {}
+        return {"fit_stopped_early": True, "budget": list(budget(trainer))}
 
     def load_state_dict(self, state_dict: dict) -> None:
         self._loaded_state = state_dict  # judged at on_train_start, against the resuming run's budget
