@@ -19,10 +19,9 @@ def test_a_schedule_shorter_than_the_runs_epochs_is_refused_naming_scheduler(mak
     with pytest.raises(ConfigError) as refusal:
         train(make_cfg(*SMALL, ONE_CYCLE % 2, output_dir=tmp_path / "run"))
     assert str(refusal.value) == (
-        "scheduler: OneCycleLR cannot be stepped once per epoch of trainer.max_epochs=4: its step after epoch 3 raised "
-        "ValueError: Tried to step 3 times. The specified number of total steps is 2; allowed: a schedule as long as "
-        "the run (trainlab steps it once per epoch: 4 steps, e.g. scheduler.total_steps=4 for OneCycleLR), or fewer "
-        "epochs")
+        "scheduler.total_steps=2: OneCycleLR cannot be stepped once per epoch of trainer.max_epochs=4 (4 steps): its "
+        "step after epoch 3 would raise; allowed: scheduler.total_steps >= 4 (trainlab steps a schedule once per "
+        "epoch), or fewer epochs")
     assert not (tmp_path / "run").exists()
 
 
@@ -31,3 +30,25 @@ def test_a_schedule_shorter_than_the_runs_epochs_is_refused_naming_scheduler(mak
 def test_a_schedule_as_long_as_the_run_or_a_run_cut_by_max_steps_trains(make_cfg, tmp_path, overrides):
     train(make_cfg(*SMALL, *overrides, output_dir=tmp_path / "run"))  # raises if refused
     assert (tmp_path / "run" / "status.json").is_file()
+
+
+def test_the_steps_counted_are_the_schedules_own_frequency_and_its_function_is_not_called(make_cfg):
+    """A module of one's own may step its schedule every ``frequency`` epochs; and the check stepped a copy of the
+    schedule, calling a LambdaLR's function - the run's own object - before the run."""
+    import torch
+    from torch import nn
+
+    from trainlab.schedule_length import check_schedule_covers_the_run
+
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(2))], lr=0.1)
+    cycle = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=3, cycle_momentum=False)
+    six_epochs = make_cfg("trainer.max_epochs=6")
+    check_schedule_covers_the_run({"optimizer": optimizer, "lr_scheduler": {"scheduler": cycle, "frequency": 2}},
+                                  six_epochs)  # 3 steps: covered
+    with pytest.raises(ConfigError, match=r"cannot be stepped once per epoch of trainer.max_epochs=6 \(6 steps\)"):
+        check_schedule_covers_the_run({"optimizer": optimizer, "lr_scheduler": {"scheduler": cycle}}, six_epochs)
+    calls = []
+    factor = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda epoch: calls.append(epoch) or 1.0)
+    calls.clear()
+    check_schedule_covers_the_run({"optimizer": optimizer, "lr_scheduler": {"scheduler": factor}}, six_epochs)
+    assert calls == []
