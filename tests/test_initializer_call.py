@@ -175,3 +175,14 @@ def test_an_initializer_that_writes_nothing_is_said_in_a_warning_and_init_defaul
         initialise(written_in_place, net())
         initialise(through_data, net())  # a write through .data moves no version counter: a write all the same
     assert caplog.records == []
+
+
+def test_what_an_initializer_wrote_is_told_with_nans_and_dtypes_as_they_are():
+    """NaN garbage left unwritten (``torch.empty``) counted as written (NaN != NaN), and a weight made float64 was
+    "wrote nothing" (float32 and float64 compare equal) before the dtype refusal."""
+    from trainlab.models.initializer_call import unchanged
+
+    garbage = torch.tensor([float("nan"), 1.0])
+    assert unchanged(garbage.clone(), garbage)
+    assert not unchanged(garbage.double(), garbage)
+    assert not unchanged(torch.tensor([0.5, 1.0]), garbage)

@@ -103,3 +103,11 @@ def test_a_numeric_argument_that_switches_a_path_on_is_probed_with_its_own_value
 
     assert stacking_problem(functools.partial(ClipSGD, lr=0.1, max_norm=0.0), 0.0) is None
     assert stacking_problem(functools.partial(ClipSGD, lr=0.1, max_norm=0.5), 0.0) is not None
+
+
+def test_a_nan_difference_is_a_difference_wherever_it_stands():
+    """Python's max keeps or drops a NaN by its place: a NaN difference beside finite ones passed for none."""
+    from trainlab.stacked.optimizer_probe import largest
+
+    assert largest([0.0, float("nan")]) == float("inf") == largest([float("nan"), 0.0])
+    assert largest([1e-9, 2e-9]) == 2e-9 and largest([]) == 0.0

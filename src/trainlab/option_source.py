@@ -159,8 +159,8 @@ def builds_kind_of(path: Path) -> str | None:
         return None
     try:
         return class_kind(locate(str(target))) if isinstance(target, str) else None
-    except Exception:  # noqa: BLE001 - a target that fails to import: no kind to tell (its own check says why)
-        return None
+    except (Exception, SystemExit):  # noqa: BLE001 - a target that fails to import (or exits as it is imported):
+        return None  # no kind to tell, and the error being formatted is still the one said (its own check says why)
 
 
 def misplaced_option_file(group: str, option: str, dirs: list[Path] | None = None,

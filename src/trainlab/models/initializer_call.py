@@ -67,8 +67,17 @@ def wrote_nothing(net: nn.Module, before: dict[str, torch.Tensor]) -> bool:
     not the tensors' version counters: a write through ``.data`` (``m.weight.data.normal_(0, 0.02)``, a common
     style) moves no counter of the parameter, and was taken for no write."""
     after = dict(net.named_parameters())
-    return all(name in after and after[name].shape == value.shape and torch.equal(after[name].detach(), value)
-               for name, value in before.items())
+    return all(name in after and unchanged(after[name].detach(), value) for name, value in before.items())
+
+
+def unchanged(now: torch.Tensor, before: torch.Tensor) -> bool:
+    """Whether ``now`` holds ``before``'s values, shape, dtype and device (NaNs where they were count as kept: a
+    parameter made with ``torch.empty`` may hold some; another dtype or device is a change, which
+    :func:`initialise` names)."""
+    if (now.shape, now.dtype, now.device) != (before.shape, before.dtype, before.device):
+        return False
+    return bool(torch.equal(now, before) or (now.is_floating_point() and torch.allclose(
+        now, before, rtol=0.0, atol=0.0, equal_nan=True)))
 
 
 def initialise(init: Callable[[nn.Module], Any], net: nn.Module) -> None:

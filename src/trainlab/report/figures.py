@@ -105,7 +105,7 @@ def train_test_accuracy(jobs: list[JobRun], keys: list[str], title: str):
         for tag, name, style in (("eval/train_acc", "train", "-"), ("eval/test_acc", "test", "--")):
             _, values = job.series(tag)
             ax.plot(range(1, len(values) + 1), values, style, label=name)
-        ax.set(title=job.label(keys), xlabel="epochs", ylim=(0, 1.02))  # a curve at 100 % stays off the frame
+        ax.set(title=curve_label(job, keys), xlabel="epochs", ylim=(0, 1.02))  # a curve at 100 % stays off the frame
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # epochs: no 2.5
         ax.legend(loc="best")  # lower right covered the curves' ends where the accuracies stay low
     axes[0][0].set_ylabel("accuracy")

@@ -23,6 +23,8 @@ one optimizer per class (:func:`built_by_a_function`).
 from __future__ import annotations
 
 import functools
+import math
+from collections.abc import Iterable
 from typing import Any
 
 import torch
@@ -79,7 +81,7 @@ def built_by_a_function(target: object) -> str:
 
 def problem_of(name: str, factory: OptimizerFactory, weight_decay: float) -> str | None:
     try:
-        difference = max(stacked_minus_lone(factory, weight_decay, shape) for shape in SHAPES)
+        difference = largest([stacked_minus_lone(factory, weight_decay, shape) for shape in SHAPES])
     except Exception as error:  # noqa: BLE001 - the reason the job runs alone
         return (f"optimizer {name} fails on stacked members ({type(error).__name__}: {error}); where its rule uses "
                 f"a hyper-parameter as a Python number, write it as arithmetic to stack it - lr * grad, lr ** 0.5, "
@@ -89,6 +91,13 @@ def problem_of(name: str, factory: OptimizerFactory, weight_decay: float) -> str
                 f"{difference:.2g} after {STEPS} steps: an update that mixes a tensor's elements - a norm, a mean, "
                 "factored statistics - would mix the members)")
     return None
+
+
+def largest(differences: Iterable[float]) -> float:
+    """The largest of ``differences``, infinite where one is NaN (Python's ``max`` kept or dropped a NaN by its
+    place in the list: a NaN state beside finite ones passed for equal)."""
+    values = list(differences)
+    return float("inf") if any(math.isnan(value) for value in values) else max(values, default=0.0)
 
 
 def halved(value: Any) -> Any:
@@ -142,15 +151,15 @@ def stacked_minus_lone(factory: OptimizerFactory, weight_decay: float, shape: tu
         stacked_optimizer.step()
         for optimizer in lone_optimizers:
             optimizer.step()
-    difference = max(float((stacked[i][k] - member[i]).abs().max().detach())
-                     for k, member in enumerate(lone) for i in range(len(stacked)))
+    difference = largest(float((stacked[i][k] - member[i]).abs().max().detach())
+                         for k, member in enumerate(lone) for i in range(len(stacked)))
     for k, (make, member) in enumerate(zip(factories, lone, strict=True)):
         saved = stacked_optimizer.member_state_dict(k, make(split_decay_groups(layers[k], decays[k])),
                                                     dict(zip(stacked, member, strict=True)))["state"]
         expected = lone_optimizers[k].state_dict()["state"]
         if saved.keys() != expected.keys():
             return float("inf")
-        difference = max([difference, *(state_difference(saved[i], expected[i]) for i in expected)])
+        difference = largest([difference, *(state_difference(saved[i], expected[i]) for i in expected)])
     return difference
 
 
@@ -163,7 +172,8 @@ def state_difference(saved: dict[str, Any], expected: dict[str, Any]) -> float:
         if isinstance(value, torch.Tensor):
             if not isinstance(other, torch.Tensor) or other.shape != value.shape:
                 return float("inf")
-            difference = max(difference, float((other.double() - value.double()).abs().max()) if value.numel() else 0.0)
+            difference = largest([difference, float((other.double() - value.double()).abs().max())
+                                  if value.numel() else 0.0])
         elif other != value:
             return float("inf")
     return difference
