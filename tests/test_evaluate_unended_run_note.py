@@ -48,3 +48,13 @@ def test_a_relative_run_directory_is_named_by_its_absolute_path(tmp_path, monkey
     (tmp_path / "run").mkdir()
     monkeypatch.chdir(tmp_path)
     assert run_end_note("run", "last").startswith(f"note: {tmp_path / 'run'} has not recorded its end in a status.json")
+
+
+def test_a_failed_run_is_noted_with_what_its_last_ckpt_holds(tmp_path):
+    """A failed run (a DDP rank killed, an exception while it trained) got a table that looked like a finished run's,
+    where diverged and interrupted runs got a note."""
+    (tmp_path / "status.json").write_text(json.dumps({"status": "failed", "overrides": [], "metrics": {},
+                                                      "objective": None, "wall_time_s": 1.0, "error": "RankFailed"}))
+    assert run_end_note(tmp_path, "last") == (
+        f"note: {tmp_path} is recorded failed in its status.json: it failed before the end of its budget (its "
+        "status.json records the error), and last.ckpt holds the weights of its last saved epoch")

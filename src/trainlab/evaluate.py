@@ -187,6 +187,8 @@ END_NOTES = {
                 "theirs)",
     "interrupted": "it was stopped before the end of its budget, and last.ckpt holds the weights where it stopped "
                    "(resume it with ckpt_path=last)",
+    "failed": "it failed before the end of its budget (its status.json records the error), and last.ckpt holds the "
+              "weights of its last saved epoch",
 }
 
 
