@@ -31,6 +31,7 @@ import ctypes
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -240,13 +241,35 @@ class ForwardedSignals:
             signal.signal(signum, self._again if again else handler)
 
 
+#: a DDP job's scratch directory under the temporary directory: ``trainlab-ddp-<the job's pid>-<random>``
+SCRATCH_PREFIX = "trainlab-ddp-"
+
+
+def remove_scratch_of_dead_jobs(temp_dir: Path) -> None:
+    """Remove the scratch directories (``job.json``, the ranks' marks) that DDP jobs killed outright left in
+    ``temp_dir``: their ranks die with them (:func:`die_with_parent`), and nothing removed the directory, so a machine
+    whose out-of-memory killer ends jobs now and then collected them. A directory whose job's process still runs (or
+    whose name carries no process id: an older version's) is left alone."""
+    for scratch in temp_dir.glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = scratch.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or not scratch.is_dir() or scratch.is_symlink():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:  # that job's process is gone
+            shutil.rmtree(scratch, ignore_errors=True)  # another job's cleaning it at once: whoever is first
+        except PermissionError:  # another user's live process
+            continue
+
+
 def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int,
                        data_source: str | None = None) -> list[dict[str, Any]]:
     """Start the ranks and wait for them; returns each rank's outcome (:mod:`trainlab.distributed.rank_process`)
     in the order the ranks ended."""
     payload = {"config": OmegaConf.to_container(cfg, resolve=True), "context": asdict(context),
                "log_file": job_log_file(), "data_source": data_source}
-    with tempfile.TemporaryDirectory(prefix="trainlab-ddp-") as scratch:
+    remove_scratch_of_dead_jobs(Path(tempfile.gettempdir()))
+    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as scratch:
         payload_file = Path(scratch) / "job.json"
         payload_file.write_text(json.dumps(payload))
         log.info("training with %d DDP processes (%s)", world_size, cfg.trainer.get("accelerator"))
