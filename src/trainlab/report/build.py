@@ -27,6 +27,7 @@ from trainlab.report.report_turn import report_turn
 from trainlab.report.sweep_runs import (
     JobRun,
     broken_line,
+    first_named,
     jobs_not_started,
     jobs_without_status,
     load_sweep,
@@ -172,8 +173,7 @@ def jobs_by_status(jobs: list[JobRun], shown: int = 8) -> str:
 
 def jobs_named(names: list[str], shown: int = 8) -> str:
     """``job 3``, ``jobs 0, 1``, ``jobs 0, 1, ... 7 and 4 more``: the first ``shown`` of the jobs ``names``."""
-    more = f" and {len(names) - shown} more" if len(names) > shown else ""
-    return f"job{'s' if len(names) > 1 else ''} {', '.join(names[:shown])}{more}"
+    return f"job{'s' if len(names) > 1 else ''} {first_named(names, shown)}"
 
 
 def no_curves_reason(jobs: list[JobRun]) -> str:

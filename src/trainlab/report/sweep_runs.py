@@ -299,13 +299,18 @@ def report_dir_refusal(report_dir: Path) -> str:
             f"report reads a sweep's jobs; {trainlab_command('report', sweep, *out)} writes that report anew")
 
 
+def first_named(names: list[str], shown: int = 4) -> str:
+    """``a, b, c, d and 3 more``: the first ``shown`` of ``names``, and how many more there are."""
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
 def not_started_refusal(sweep_dir: Path) -> str:
     """Why a sweep whose ``multirun.yaml`` is there but no job's directory yet has no report: it is starting (Hydra
     writes the record before the first job), or it was stopped or killed before its first job; the jobs its record
     lists are named where it tells them (:func:`jobs_not_started`). It said "holds no job with a status.json: is it
     a trainlab multirun directory?" of a sweep started a moment before."""
     listed = jobs_not_started(sweep_dir)
-    named = ", ".join(listed[:4]) + (f" and {len(listed) - 4} more" if len(listed) > 4 else "")
+    named = first_named(listed)
     return (f"{sweep_dir} is a sweep none of whose jobs has started (no job directory yet"
             + (f"; its multirun.yaml lists job{'s' if len(listed) > 1 else ''} {named}" if listed else "")
             + f"): it is starting - run {trainlab_command('report')} again when it is over - or was stopped or "
@@ -328,8 +333,7 @@ def only_links_refusal(sweep_dir: Path, links: list[Path]) -> str:
     report, and what to do: report the sweep(s) the links lead into, or copy the jobs in. It said "holds no job with
     a status.json: is it a trainlab multirun directory?" of a directory holding linked jobs that had one."""
     one = len(links) == 1
-    named = ", ".join(link_named(sweep_dir, link) for link in links[:4])
-    named += f" and {len(links) - 4} more" if len(links) > 4 else ""
+    named = first_named([link_named(sweep_dir, link) for link in links])
     sweeps = list(dict.fromkeys(sweep for link in links if (sweep := sweep_holding(link.resolve())) is not None))
     where = (f"report the sweep{'s' if len(sweeps) > 1 else ''} {'they lead' if not one else 'it leads'} into ("
              + ", ".join(trainlab_command("report", sweep) for sweep in sweeps) + "), or " if sweeps else "")
@@ -371,7 +375,7 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
         started = len(sweep_job_dirs(sweep_dir)) if (sweep_dir / "multirun.yaml").is_file() else 0
         if started:
             unstarted = jobs_not_started(sweep_dir)  # the record's others: the count said 2 of a sweep of 4
-            named = ", ".join(unstarted[:4]) + (f" and {len(unstarted) - 4} more" if len(unstarted) > 4 else "")
+            named = first_named(unstarted)
             others = (f", and its multirun.yaml's other job{'s' if len(unstarted) > 1 else ''} ({named}) "
                       f"{'have' if len(unstarted) > 1 else 'has'} not started") if unstarted else ""
             raise FileNotFoundError(
