@@ -217,9 +217,14 @@ def fit_stopped_early(checkpoint: dict, now: tuple[int | None, int | None] | Non
     no more and tests the model its last session validated; one with another budget (raised to train on) trains as
     Lightning resumes it."""
     states = checkpoint.get("callbacks") if isinstance(checkpoint, dict) else None
-    return any(isinstance(state, dict) and state.get("fit_stopped_early") is True and now is not None
-               and list(now) == state.get("budget")
-               for state in (states.values() if isinstance(states, dict) else ()))
+    return any(stop_record_holds(state, now) for state in (states.values() if isinstance(states, dict) else ()))
+
+
+def stop_record_holds(state: object, now: tuple[int | None, int | None] | None) -> bool:
+    """Whether a callback's checkpointed ``state`` is :meth:`GracefulShutdown.state_dict`'s record of a stop after
+    early stopping, made under the budget ``now``."""
+    return (isinstance(state, dict) and state.get("fit_stopped_early") is True and now is not None
+            and list(now) == state.get("budget"))
 
 
 def write_step_logs(trainer: L.Trainer) -> None:
@@ -342,7 +347,7 @@ class GracefulShutdown(L.Callback):
 
     def on_train_start(self, trainer, pl_module) -> None:
         loaded, self._loaded_state = self._loaded_state, None
-        if fit_stopped_early({"callbacks": {"state": loaded}}, budget(trainer)):  # a stop saved after fit had ended
+        if stop_record_holds(loaded, budget(trainer)):  # a stop saved after fit had ended
             log.info("the run's training had ended (a stop request: early stopping) before it was stopped: it "
                      "trains no more and goes on to its test")
             trainer.should_stop = True

@@ -76,8 +76,9 @@ def unchanged(now: torch.Tensor, before: torch.Tensor) -> bool:
     :func:`initialise` names)."""
     if (now.shape, now.dtype, now.device) != (before.shape, before.dtype, before.device):
         return False
-    return bool(torch.equal(now, before) or (now.is_floating_point() and torch.allclose(
-        now, before, rtol=0.0, atol=0.0, equal_nan=True)))
+    if not now.is_floating_point():
+        return torch.equal(now, before)
+    return torch.allclose(now, before, rtol=0.0, atol=0.0, equal_nan=True)
 
 
 def initialise(init: Callable[[nn.Module], Any], net: nn.Module) -> None:
