@@ -13,7 +13,7 @@ import torch
 from omegaconf import OmegaConf
 
 from trainlab.checkpoint_check import fit_budget_reached
-from trainlab.checkpoint_epochs import resume_mid_epoch, trained_epochs
+from trainlab.checkpoint_epochs import correct_epoch_counts, trained_epochs
 
 SMALL = ["data.train_size=200", "data.val_size=100", "data.batch_size=10", "trainer.enable_progress_bar=false",
          "test=false"]  # 20 batches an epoch
@@ -30,6 +30,30 @@ def test_a_run_stopped_by_max_steps_mid_epoch_extends_to_the_numbers_of_one_run(
     assert all(torch.equal(weights[0][key], weights[1][key]) for key in weights[0] if key.startswith("net."))
     metrics = [json.loads((run / "status.json").read_text())["metrics"] for run in (whole, extended)]
     assert metrics[1]["val/acc"] == metrics[0]["val/acc"] and metrics[1]["val/loss"] == metrics[0]["val/loss"]
+
+
+@pytest.mark.parametrize("first, then", [
+    (["trainer.max_steps=40"], ["trainer.max_steps=60"]),  # max_steps at an epoch's end, extended
+    (["trainer.max_steps=2000", "trainer.max_epochs=2"], ["trainer.max_steps=2000", "trainer.max_epochs=3"]),
+    (["scheduler=plateau", "trainer.max_steps=40"], ["scheduler=plateau", "trainer.max_steps=60"]),
+])
+def test_a_run_that_ended_at_an_epoch_end_under_max_steps_extends_to_the_numbers_of_one_run(
+        train_in_process, tmp_path, first, then):
+    """A checkpoint of an epoch's end, resumed under ``trainer.max_steps`` (Lightning's step-based loop), ran that
+    epoch's end once more as an empty epoch: with ``max_epochs=3`` nothing trained (``train/acc=0``, no validation,
+    no objective), and a larger ``max_steps`` trained every later epoch one permutation ahead."""
+    whole, extended = tmp_path / "whole", tmp_path / "extended"
+    assert train_in_process(*SMALL, *then, f"hydra.run.dir={whole}").returncode == 0
+    assert train_in_process(*SMALL, *first, f"hydra.run.dir={extended}").returncode == 0
+    result = train_in_process(*SMALL, *then, "ckpt_path=last", f"hydra.run.dir={extended}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    checkpoints = [torch.load(run / "checkpoints" / "last.ckpt", weights_only=False) for run in (whole, extended)]
+    assert checkpoints[1]["global_step"] == checkpoints[0]["global_step"] == 60
+    assert checkpoints[1]["epoch"] == checkpoints[0]["epoch"]
+    weights = [checkpoint["state_dict"] for checkpoint in checkpoints]
+    assert all(torch.equal(weights[0][key], weights[1][key]) for key in weights[0] if key.startswith("net."))
+    metrics = [json.loads((run / "status.json").read_text())["metrics"] for run in (whole, extended)]
+    assert metrics[1] == metrics[0] and metrics[0]["train/acc"] > 0.2
 
 
 def loops(processed: int, completed: int, batches_done: int, is_last_batch: bool) -> dict:
@@ -50,13 +74,19 @@ def test_trained_epochs_counts_a_stopped_epoch_as_part_of_one(checkpoint, epochs
     assert trained_epochs(checkpoint) == epochs
 
 
-def test_only_an_epoch_stopped_part_way_is_taken_back_on_load():
+def test_an_epoch_stopped_part_way_is_taken_back_and_a_whole_one_completed_on_load():
     stopped, finished = loops(2, 1, 50, is_last_batch=False), loops(2, 1, 100, is_last_batch=True)
-    resume_mid_epoch(stopped)
-    resume_mid_epoch(finished)
+    interrupted = loops(2, 2, 13, is_last_batch=False)
+    correct_epoch_counts(stopped)
+    correct_epoch_counts(finished)
+    correct_epoch_counts(interrupted)
     assert stopped["loops"]["fit_loop"]["epoch_progress"]["current"]["processed"] == 1
     assert stopped["loops"]["fit_loop"]["epoch_progress"]["total"]["processed"] == 1
-    assert finished["loops"]["fit_loop"]["epoch_progress"]["current"]["processed"] == 2
+    assert finished["loops"]["fit_loop"]["epoch_progress"]["current"] == {
+        "ready": 3, "started": 3, "processed": 2, "completed": 2}
+    assert finished["loops"]["fit_loop"]["epoch_loop.batch_progress"] == {"current": {"completed": 0},
+                                                                        "is_last_batch": False}
+    assert interrupted == loops(2, 2, 13, is_last_batch=False)
 
 
 def test_a_checkpoint_part_way_into_an_epoch_is_past_a_max_epochs_of_its_whole_epochs():

@@ -1,4 +1,4 @@
-"""How many epochs a checkpoint has trained, read from Lightning's loop state, and the one checkpoint whose count
+"""How many epochs a checkpoint has trained, read from Lightning's loop state, and the two checkpoints whose count
 Lightning reads wrongly on resume.
 
 Lightning's fit loop counts an epoch as *processed* once its batch loop returns, whether the loop ran every batch
@@ -6,10 +6,18 @@ or stopped at ``trainer.max_steps`` part-way, and ``last.ckpt`` is saved in ``on
 and before the epoch is counted *completed*. Resumed with a larger budget, Lightning took such an epoch for finished:
 it set the data loader to the next epoch's permutation, so the rest of the stopped epoch was never trained and
 every later epoch ran one permutation ahead - ``max_steps=150`` extended to ``250`` ended with other weights than
-``max_steps=250`` in one go (val/acc 0.738 against 0.776, 100 batches an epoch). :func:`resume_mid_epoch` takes the
-count back in a checkpoint being loaded, so the run goes on with the stopped epoch's next batch, as it does after
+``max_steps=250`` in one go (val/acc 0.738 against 0.776, 100 batches an epoch). :func:`correct_epoch_counts` takes
+the count back in a checkpoint being loaded, so the run goes on with the stopped epoch's next batch, as it does after
 an interrupt mid-epoch; :func:`trained_epochs` reads the same count for the budget checks. (The epoch's
 ``train/acc``, logged at the stop, counts in the resumed session only the batches after it.)
+
+An epoch that ran to its last batch is saved the same way (processed, not completed). Lightning's epoch-based loop
+counts it completed on resume; its step-based loop (any ``trainer.max_steps`` other than -1) re-entered it instead
+and ran its end once more as an empty epoch: an epoch more on the count, ``train/acc`` 0 logged, and the data
+loader one permutation ahead - a run of ``max_steps=2000, max_epochs=2`` resumed with ``max_epochs=3`` trained
+nothing and returned no objective, and ``max_steps=80`` extended to ``120`` (40 batches an epoch) ended with other
+weights than one run of 120. :func:`correct_epoch_counts` records such an epoch completed and the next one not
+begun, the state the epoch-based loop resumes from.
 
 A checkpoint taken mid-epoch by an interrupt has ``processed == completed`` and the epoch's batches partly done
 (``is_last_batch`` false): a resume with ``trainer.max_epochs`` equal to its whole epochs would train nothing and
@@ -43,11 +51,30 @@ def stopped_at_epoch_end_hooks(state: dict[str, Any]) -> bool:
     return progress.get("processed") == progress.get("completed", -2) + 1 and epoch_partly_trained(state)
 
 
-def resume_mid_epoch(checkpoint: dict[str, Any]) -> None:
-    """Record, in place, an epoch that ``max_steps`` stopped part-way as not processed (see the module docstring):
-    Lightning then resumes it at its next batch."""
+def saved_after_whole_epoch(state: dict[str, Any]) -> bool:
+    """Whether the checkpoint was saved in ``on_train_epoch_end`` of an epoch that ran to its last batch: counted
+    processed, not yet completed."""
+    progress = state.get("epoch_progress", {}).get("current", {})
+    batches = state.get("epoch_loop.batch_progress", {})
+    return (progress.get("processed") == progress.get("completed", -2) + 1 and batches.get("is_last_batch", False)
+            and batches.get("current", {}).get("completed", 0) > 0)
+
+
+def correct_epoch_counts(checkpoint: dict[str, Any]) -> None:
+    """Record, in place, an epoch that ``max_steps`` stopped part-way as not processed - Lightning then resumes it
+    at its next batch -, and an epoch saved after its last batch as completed with the next epoch's batches not
+    begun (see the module docstring)."""
     state = fit_loop_state(checkpoint)
-    if state is None or not stopped_at_epoch_end_hooks(state):
+    if state is None:
+        return
+    if saved_after_whole_epoch(state):
+        for part in ("current", "total"):
+            state["epoch_progress"][part]["completed"] += 1
+        batches = state["epoch_loop.batch_progress"]
+        batches["current"] = dict.fromkeys(batches["current"], 0)
+        batches["is_last_batch"] = False
+        return
+    if not stopped_at_epoch_end_hooks(state):
         return
     for part in ("current", "total"):
         state["epoch_progress"][part]["processed"] -= 1

@@ -41,7 +41,7 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau
 from torchmetrics import MaxMetric, Metric
 from torchmetrics.classification import MulticlassAccuracy
 
-from trainlab.checkpoint_epochs import logged_step, resume_mid_epoch
+from trainlab.checkpoint_epochs import correct_epoch_counts, logged_step
 from trainlab.errors import ConfigError
 from trainlab.init.linear_layers import weight_layers
 from trainlab.loggers.csv_logger import forget_rows_past_checkpoint
@@ -226,7 +226,7 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """An epoch that ``trainer.max_steps`` stopped part-way resumes at its next batch
-        (:func:`~trainlab.checkpoint_epochs.resume_mid_epoch`: Lightning loads the loops after this hook). A
+        (:func:`~trainlab.checkpoint_epochs.correct_epoch_counts`: Lightning loads the loops after this hook). A
         resume's ``metrics.csv`` drops the rows a killed session logged past the checkpoint
         (:func:`~trainlab.loggers.csv_logger.forget_rows_past_checkpoint`), which this session logs again.
 
@@ -235,7 +235,7 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         wraps the module in DDP, whose start copies rank 0's buffers into every process - the counters too - so
         the other processes zero theirs again once training starts (:meth:`on_train_start`): a run resumed
         mid-epoch had counted the samples before the interrupt once per process in that epoch's ``train/acc``."""
-        resume_mid_epoch(checkpoint)
+        correct_epoch_counts(checkpoint)
         if self._trainer is not None:  # a resume (not trainlab evaluate's load): a killed session's rows past it go
             forget_rows_past_checkpoint(self.trainer.loggers, logged_step(checkpoint))
         if self._trainer is not None and self.trainer.world_size > 1 and self.trainer.global_rank > 0:
