@@ -991,9 +991,10 @@ def test_a_diverged_single_run_raises_after_recording_everything(make_cfg, tmp_p
         train(make_cfg("debug=limit", "optimizer.lr=1000", output_dir=tmp_path / "run"))
     checkpoint = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", weights_only=True)
     assert diverged.value.step == checkpoint["callbacks"]["DivergenceGuard"]["diverged_at_step"] > 0
-    assert str(diverged.value) == (f"diverged: the training loss became NaN/Inf at step {diverged.value.step}; the "
-                                   f"run stopped there and is recorded as diverged in {tmp_path / 'run'}/status.json "
-                                   "(try a smaller optimizer.lr)")
+    assert str(diverged.value) == (
+        f"diverged: the training loss was NaN/Inf when checked at step {diverged.value.step} (checked every "
+        "trainer.log_every_n_steps steps and at each epoch's end, so it may have turned a few steps before); the run "
+        f"stopped there and is recorded as diverged in {tmp_path / 'run'}/status.json (try a smaller optimizer.lr)")
     assert read_status(tmp_path / "run")["status"] == "diverged"
     # it stops at that step: trainer.min_epochs=1 kept Lightning training the NaN weights to the end of the epoch
     assert checkpoint["global_step"] == diverged.value.step < 5  # debug=limit: 5 batches an epoch
@@ -1008,8 +1009,9 @@ def test_a_diverged_single_run_exits_3(train_subprocess, tmp_path):
     step = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)["callbacks"]["DivergenceGuard"][
         "diverged_at_step"]
     assert result.stderr.splitlines()[-1] == (
-        f"diverged: the training loss became NaN/Inf at step {step}; the run stopped there and is recorded as "
-        f"diverged in {run_dir}/status.json (try a smaller optimizer.lr)")
+        f"diverged: the training loss was NaN/Inf when checked at step {step} (checked every "
+        "trainer.log_every_n_steps steps and at each epoch's end, so it may have turned a few steps before); the run "
+        f"stopped there and is recorded as diverged in {run_dir}/status.json (try a smaller optimizer.lr)")
     assert read_status(run_dir)["status"] == "diverged"
 
 

@@ -107,6 +107,11 @@ def initial_weights(cfg: DictConfig, choices: dict[str, str | None] | None = Non
     return " ".join([chosen, *settings])
 
 
+#: when the loss is checked, in a diverged run's message: the step it names is the check's, not the step it turned at
+CHECKED = ("checked every trainer.log_every_n_steps steps and at each epoch's end, so it may have turned a few steps "
+           "before")
+
+
 class RunDiverged(Exception):
     """A single run (not a multirun job) diverged. Raised by the training task after ``status.json``, the logs and
     ``last.ckpt`` are written; ``train.py`` prints it as one line and exits with :attr:`EXIT_STATUS`, so that a
@@ -120,8 +125,9 @@ class RunDiverged(Exception):
         """``initial_weights`` (:func:`initial_weights`): the loss was already NaN/Inf with the initial weights,
         before any optimizer step - the initializer is named, not the learning rate."""
         if initial_weights is None:
-            super().__init__(f"diverged: the training loss became NaN/Inf at step {step}; the run stopped there and "
-                             f"is recorded as diverged in {output_dir}/status.json (try a smaller optimizer.lr)")
+            super().__init__(f"diverged: the training loss was NaN/Inf when checked at step {step} ({CHECKED}); the "
+                             f"run stopped there and is recorded as diverged in {output_dir}/status.json (try a "
+                             "smaller optimizer.lr)")
         else:
             super().__init__(f"diverged: the training loss was NaN/Inf with the initial weights, before any optimizer "
                              f"step ({initial_weights}), so optimizer.lr played no part; the run stopped at step "
