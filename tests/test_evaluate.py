@@ -160,8 +160,22 @@ def test_a_run_trained_without_checkpoints_says_so(finished_run, tmp_path):
         evaluate(run, "last")
     assert str(error.value) == (
         f"--ckpt last: no checkpoint file at {run / 'checkpoints' / 'last.ckpt'}; the run was trained without "
-        "checkpoints (no ModelCheckpoint in its callbacks, e.g. callbacks=none); train it again with "
-        "callbacks=default to evaluate it")
+        "checkpoints (no ModelCheckpoint in its callbacks: callbacks=none, or callbacks=no_checkpoints, which "
+        "experiments F, G, H and I choose); train it again with callbacks=default to evaluate it")
+
+
+@pytest.mark.parametrize("chooser", ["experiment=overfit_weight_decay", "experiment=overfit_dropout",
+                                     "experiment=compare_batchnorm", "hparams_search=random", "hparams_search=tpe"])
+def test_callbacks_default_gives_back_the_checkpoints_an_experiment_leaves_out(make_cfg, chooser):
+    """What the message above tells: experiments F, G, H and I set their checkpoint entries null in their own
+    config, which ``callbacks=default`` on the command line did not undo (the run kept writing no checkpoint)."""
+    def checkpoint_targets(cfg):
+        return [entry and entry.get("_target_") for entry in (cfg.callbacks.model_checkpoint,
+                                                               cfg.callbacks.last_checkpoint)]
+
+    assert checkpoint_targets(make_cfg(chooser)) == [None, None]
+    assert checkpoint_targets(make_cfg(chooser, "callbacks=default")) == [
+        "lightning.pytorch.callbacks.ModelCheckpoint"] * 2
 
 
 @pytest.mark.parametrize(("key", "target"), [("model", "my_project.models.MyCNN"),

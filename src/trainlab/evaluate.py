@@ -114,8 +114,9 @@ def checkpoints_listing(run_dir: Path) -> str:
     if found:
         return f"checkpoints there: {', '.join(found)}"
     if not wrote_checkpoints(run_dir):
-        return ("the run was trained without checkpoints (no ModelCheckpoint in its callbacks, e.g. callbacks=none); "
-                "train it again with callbacks=default to evaluate it")
+        return ("the run was trained without checkpoints (no ModelCheckpoint in its callbacks: callbacks=none, or "
+                "callbacks=no_checkpoints, which experiments F, G, H and I choose); train it again with "
+                "callbacks=default to evaluate it")
     return "it holds no checkpoint"
 
 
