@@ -103,8 +103,9 @@ from trainlab.output_locations import check_run_locations
 from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, killed_before_recording, set_attempt_aside
 from trainlab.shadowed_options import shadowed_options_note
 from trainlab.stale_temporaries import remove_stale_temporaries, run_write_dirs
-from trainlab.startup_interrupt import end_startup, note_output_dir
+from trainlab.startup_interrupt import end_startup, hand_over_after_startup, note_output_dir
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER
+from trainlab.sweep.between_jobs import StopBetweenJobs
 from trainlab.sweep.first_job import check_first_job, check_sweep_has_jobs, composed_sweep_jobs
 from trainlab.sweep.job_dirs import (
     MULTIRUN_YAML,
@@ -116,6 +117,7 @@ from trainlab.sweep.job_dirs import (
 )
 from trainlab.sweep.joblib_stop import keep_sweep_config
 from trainlab.sweep.single_run_of_a_sweep import check_no_sweep_config_in_single_run
+from trainlab.sweep.stopped_sweep import is_search
 from trainlab.sweep.submitit_local_stop import LOCAL_LAUNCHER
 from trainlab.sweep.submitit_refusal import SLURM_LAUNCHER, is_submitit, report_job_refusals_in_one_line
 from trainlab.sweep.worker_stop import defer_stop_for_the_end, defer_stop_for_workers
@@ -679,6 +681,8 @@ class Preflight(Callback):
         note_output_dir(sweep_dir)  # what a Ctrl-C before the first job trains names as written
         if not in_process:
             end_startup()  # the jobs train in processes of their own (joblib, submitit), which answer a Ctrl-C
+        elif not is_search(config.hydra):  # between the jobs trained here: the sweep stops with its tables
+            hand_over_after_startup(StopBetweenJobs(config.get("optimized_metric")))
         made = missing_parents(sweep_dir)
         if writes_run_files():
             exit_on_user_error(lambda: check_not_locked_by_another(sweep_dir, "hydra.sweep.dir"))  # running: first

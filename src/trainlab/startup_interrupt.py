@@ -56,8 +56,12 @@ class StartupInterrupt:
         self.over = False
         self.silent = silent
         self.on_end = on_end
+        #: what answers once the start-up ends, instead of Python's handler (:func:`hand_over_after_startup`)
+        self.successor: Callable[[int, object], None] | None = None
 
     def __call__(self, signum: int, frame: object) -> None:
+        if self.over and self.successor is not None:  # put back by a handler that had saved it: its successor's
+            self.successor(signum, frame)
         if self.over:  # put back by a handler that had saved it: past start-up, Python's answer
             if signum == signal.SIGINT:
                 signal.default_int_handler(signum, frame)
@@ -157,8 +161,17 @@ def note_output_dir(path: str | os.PathLike) -> None:
         HANDLER.output_dirs.append(Path(path))
 
 
+def hand_over_after_startup(successor: Callable[[int, object], None]) -> None:
+    """Where this process's start-up handler is installed, ``successor`` answers SIGINT and SIGTERM once the
+    start-up ends, instead of Python's handler and SIGTERM's default action: a sweep whose jobs train in this process
+    stops between them with its tables (:class:`trainlab.sweep.between_jobs.StopBetweenJobs`)."""
+    if HANDLER is not None:
+        HANDLER.successor = successor
+
+
 def end_startup() -> None:
-    """Training (or a handler of the project) takes over: Python's SIGINT handler is back. Idempotent."""
+    """Training (or a handler of the project) takes over: Python's SIGINT handler is back, or the successor
+    :func:`hand_over_after_startup` named. Idempotent."""
     global ENDED, HANDLER, STARTUP_ENDS
     STARTUP_ENDS += 1
     if HANDLER is None:
@@ -167,8 +180,8 @@ def end_startup() -> None:
     ENDED = handler
     handler.over = True
     if signal.getsignal(signal.SIGINT) is handler:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, handler.successor or signal.default_int_handler)
     if signal.getsignal(signal.SIGTERM) is handler:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, handler.successor or signal.SIG_DFL)
     if handler.on_end is not None:
         handler.on_end()

@@ -294,6 +294,8 @@ def run_rank_processes(cfg: DictConfig, context: JobContext, world_size: int,
                 outcome["at_once"] = forwarded.received  # in training: the signal passed on again stopped it at once
             if outcome["kind"] == "interrupted" and forwarded.received not in (None, signal.SIGINT, signal.SIGTERM):
                 outcome["signum"] = forwarded.received  # submitit's signal, passed on as SIGTERM: the job's stop
+            if outcome["kind"] in ("completed", "diverged") and forwarded.received in (signal.SIGINT, signal.SIGTERM):
+                outcome["late_signal"] = forwarded.received  # came as the rank's training ended: it stopped nothing
             outcomes.append({**outcome, "rank": rank, "exit_status": code})
         return [{**outcomes[rank], "alive_at": alive_at, "ended_at": ended_at}
                 for rank, (alive_at, ended_at) in sorted(ended.items(), key=lambda e: e[1][1])]
@@ -375,6 +377,7 @@ def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: in
     from trainlab.callbacks.graceful_shutdown import TrainingInterrupted
     from trainlab.errors import ConfigError, UserError
     from trainlab.run_status import read_status, write_status
+    from trainlab.sweep.between_jobs import stop_now_if_between_jobs
     from trainlab.sweep.worker_stop import StartupStop
     from trainlab.train import missing_objective_message, objective_value
 
@@ -406,6 +409,9 @@ def train_in_rank_processes(cfg: DictConfig, context: JobContext, world_size: in
             raise RankFailed(f"{error} (its traceback is in the log above)" if logged else error)
         log.error("job %s failed (%s); the sweep goes on", output_dir.name, error)
         return objective_value(cfg.get("optimized_metric"), {}, "failed", cfg.get("objective_on_failure"))
+    late = next((o["late_signal"] for o in outcomes if "late_signal" in o), None)
+    if late is not None:  # a Ctrl-C as the ranks ended: a sweep here stops now, not after its next job
+        stop_now_if_between_jobs(late)
     if recorded.get("status") == "diverged":
         diverged = next(o for o in outcomes if o["kind"] == "diverged")
         if not context.multirun:
