@@ -10,7 +10,15 @@ import signal
 import sys
 from pathlib import Path
 
-from trainlab.startup_interrupt import stop_quietly_until_training
+try:
+    from trainlab.startup_interrupt import stop_quietly_until_training
+except ModuleNotFoundError as missing:  # another interpreter than the checkout's .venv: one line, not a traceback
+    if missing.name != "trainlab":
+        raise
+    venv = Path(__file__).resolve().parent / ".venv" / "bin" / "python"
+    print(f"error: trainlab is not installed for {sys.executable}; run `make install` in "
+          f"{Path(__file__).resolve().parent}, then `source .venv/bin/activate` or use {venv}", file=sys.stderr)
+    sys.exit(2)
 
 if __name__ == "__main__":
     # Before the seconds of imports below, until training starts: Ctrl-C ends the process with one line saying what
