@@ -3,6 +3,8 @@ the end of every fit, validation and test, 41 s of a 100-trial search with the b
 
 from __future__ import annotations
 
+import io
+import re
 import threading
 
 import lightning as L
@@ -80,3 +82,23 @@ def test_the_bar_of_a_fit_redraws_from_the_prompt_thread_and_a_stop_ends_it(tmp_
     trainer.test(BoringModel(), verbose=False)  # a new stage, a new bar: its thread replaced as well
     assert len(probe.threads) == 3 + 64 and type(probe.threads[-1]) is PromptRefreshThread
     assert probe.threads[-1] is not probe.threads[0] and not probe.threads[-1].is_alive()
+
+
+class EpochEndMetric(BoringModel):
+    """Logs, as trainlab's classifier logs ``train/acc``, a value in its own ``on_train_epoch_end``: the epoch's
+    number plus 0.5."""
+
+    def on_train_epoch_end(self) -> None:
+        self.log("train/acc", self.current_epoch + 0.5, prog_bar=True)
+
+
+def test_the_bar_ends_a_run_on_the_last_epochs_value_of_an_epoch_end_metric(tmp_path):
+    """It ended on the epoch before the last's (``train/acc: 0.865`` above a final ``train/acc=0.8795``): the module's
+    ``on_train_epoch_end`` runs after the callbacks'."""
+    screen = io.StringIO()
+    bar = ProgressBar(console_kwargs={"file": screen, "force_terminal": True, "width": 300})
+    trainer = L.Trainer(max_epochs=3, limit_train_batches=2, limit_val_batches=0, callbacks=[bar], logger=False,
+                        enable_checkpointing=False, enable_model_summary=False, default_root_dir=tmp_path)
+    trainer.fit(EpochEndMetric())
+    shown = re.findall(r"train/acc: ([0-9.]+)", screen.getvalue())
+    assert shown and float(shown[-1]) == 2.5, shown

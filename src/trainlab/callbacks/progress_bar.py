@@ -4,6 +4,10 @@ does not hold up the end of each stage.
 * Lightning writes ``Epoch {e}/{max_epochs - 1}`` whatever ``max_epochs`` is: a run bounded by ``trainer.max_steps``
   alone (``max_epochs: -1``, as experiments B and D train 2,000 steps) showed ``Epoch 4/-2``. There the line reads
   ``Epoch {e}``, as Lightning's TQDM bar writes it; the step bar below it counts the steps.
+* A metric logged in the module's own ``on_train_epoch_end`` (``train/acc``, the epoch's running accuracy) is
+  logged after this bar's hook (Lightning calls the callbacks' first), so the bar ended a run on the value of the
+  epoch before the last (``train/acc: 0.865`` above a final ``train/acc=0.8795``). It takes the metrics once more
+  when training ends.
 * Since Lightning 2.6.1 the bar redraws from a thread of Lightning's that *sleeps* ``1 / refresh_rate`` seconds
   between redraws, and the end of every stage (fit, validate, test) stops the bar and waits for that thread to
   finish its sleep: on average half an interval, up to a whole one - ~0.2 s at ``refresh_rate: 4`` each time, twice
@@ -42,7 +46,7 @@ else:
 
 class ProgressBar(RichProgressBar):
     """``RichProgressBar`` (same arguments) with ``Epoch e`` instead of ``Epoch e/-2`` where no epoch bounds the run,
-    and a redraw thread that a stop does not wait for (module docstring)."""
+    the last epoch's metrics at the end, and a redraw thread that a stop does not wait for (module docstring)."""
 
     def _get_train_description(self, current_epoch: int) -> str:
         max_epochs = self.trainer.max_epochs
@@ -50,6 +54,11 @@ class ProgressBar(RichProgressBar):
             return super()._get_train_description(current_epoch)
         # unbounded (-1): only max_steps or max_time stops the run; padded to the validation bar's text, as Lightning's
         return f"{f'Epoch {current_epoch}':{len(self.validation_description)}}"
+
+    def on_train_end(self, trainer: Any, pl_module: Any) -> None:
+        """The last epoch's values of the metrics the module logs at its epoch's end (module docstring)."""
+        self._update_metrics(trainer, pl_module)
+        self.refresh()
 
     def _init_progress(self, trainer: Any) -> None:
         super()._init_progress(trainer)
