@@ -71,6 +71,18 @@ def test_train_size_takes_first_images_and_val_follows(data_dir):
     assert len(set(dm.data_train.y[:300].tolist())) == 10  # "first 300" covers every class
 
 
+@pytest.mark.parametrize("eval_splits, line", [
+    (["val"], "train=300 val=500 test=500 (batch 100"),
+    (["train", "test"], "train=300 val=500 (not evaluated: data.eval_splits) test=500 (batch 100"),
+])
+def test_the_split_line_says_when_the_validation_split_is_not_evaluated(data_dir, caplog, eval_splits, line):
+    """Experiment G (``data.eval_splits=[train, test]``) logged ``val=500`` as if it validated on it."""
+    dm = MNISTDataModule(source="bundled", data_dir=str(data_dir), train_size=300, eval_splits=eval_splits)
+    with caplog.at_level("INFO", logger="trainlab.data.mnist_datamodule"):
+        dm.setup()
+    assert f"MNIST source=bundled: {line}" in caplog.text
+
+
 def test_split_that_does_not_fit_names_the_keys(data_dir):
     dm = MNISTDataModule(source="bundled", data_dir=str(data_dir), train_size=4400, val_size=500)
     with pytest.raises(ConfigError) as error:

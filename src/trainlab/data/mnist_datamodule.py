@@ -239,8 +239,9 @@ class MNISTDataModule(L.LightningDataModule):
         self.data_test = TensorBatchLoader(as_float(test_x), test_y.to(device), self.eval_batch_size, **shards)
         batch = (f"batch {self.batch_size}" if world_size == 1 else
                  f"global batch {self.batch_size * world_size} = {self.batch_size} per process x {world_size}")
-        log.info("MNIST source=%s: train=%d val=%d test=%d (%s, data seed %d, on %s)", source,
-                 train_size, val_size, len(test_x), batch, self.seed, device)
+        unused = "" if "val" in self.eval_splits else " (not evaluated: data.eval_splits)"
+        log.info("MNIST source=%s: train=%d val=%d%s test=%d (%s, data seed %d, on %s)", source,
+                 train_size, val_size, unused, len(test_x), batch, self.seed, device)
 
     def _split_sizes(self, source: str, pool_size: int) -> tuple[int, int]:
         """``(train_size, val_size)`` of the training pool, or a :class:`ConfigError` when they do not fit it: the
