@@ -439,6 +439,30 @@ def test_auto_download_failure_with_files_on_disk_says_why_it_names_them(tmp_pat
             "bundled sample. For full MNIST: ") in record.getMessage()
 
 
+def test_the_offline_line_keeps_a_long_download_error_short(tmp_path, monkeypatch, caplog):
+    """torchvision's error names every mirror it tried: a ~400-character INFO line on every command offline."""
+    import trainlab.data.mnist_datamodule as module
+
+    mirrors = "".join(f"\nTried https://mirror{n}.example/mnist/, got:\n<urlopen error [Errno -3] Temporary failure "
+                      "in name resolution>" for n in range(4))
+
+    def no_network(*args, **kwargs):
+        raise RuntimeError(f"Error downloading train-images-idx3-ubyte.gz:{mirrors}")
+
+    monkeypatch.setattr(module, "download_torchvision_mnist", no_network)
+    monkeypatch.setattr(module, "AUTO_DOWNLOAD_FAILURES", {})
+    caplog.set_level(logging.DEBUG, logger=module.__name__)
+    assert MNISTDataModule(source="auto", data_dir=str(tmp_path)).resolve_source() == "bundled"
+    info, debug = caplog.records
+    assert info.levelname == "INFO" and debug.levelname == "DEBUG"
+    assert info.getMessage() == (
+        "data.source=auto: full MNIST could not be downloaded (RuntimeError: Error downloading "
+        "train-images-idx3-ubyte.gz: Tried https://mirror0.example/mnist/, got: <urlopen erro ...); "
+        "using the bundled sample")
+    assert debug.getMessage().endswith("Tried https://mirror3.example/mnist/, got: <urlopen error [Errno -3] "
+                                       "Temporary failure in name resolution>")
+
+
 def test_auto_without_any_mnist_file_falls_back_quietly(tmp_path, monkeypatch, caplog):
     """The ordinary offline case stays an INFO line."""
     import trainlab.data.mnist_datamodule as module

@@ -72,6 +72,8 @@ from trainlab.typed_values import typed
 
 log = logging.getLogger(__name__)
 
+#: the characters of a failed download's cause in the offline line every command of an offline machine logs
+BRIEF_CAUSE = 120
 # data_dir -> why full MNIST could not be downloaded there, for the later ``source=auto`` runs of this process
 AUTO_DOWNLOAD_FAILURES: dict[str, str] = {}
 
@@ -197,8 +199,10 @@ class MNISTDataModule(L.LightningDataModule):
             if placed:
                 log.warning(auto_fallback_message(self.data_dir, failed_download(self.data_dir, error)))
                 return "bundled"
+            cause = AUTO_DOWNLOAD_FAILURES[where]  # torchvision's names every mirror it tried: ~400 characters
             log.info("data.source=auto: full MNIST could not be downloaded (%s); using the bundled sample",
-                     AUTO_DOWNLOAD_FAILURES[where])
+                     cause if len(cause) <= BRIEF_CAUSE else cause[:BRIEF_CAUSE - 4] + " ...")
+            log.debug("data.source=auto: the download's error in full: %s", cause)
             return "bundled"
 
     def _load_pool_and_test(self, source: str) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple]:
