@@ -308,6 +308,30 @@ def test_a_key_no_option_of_its_group_sets_but_its_target_takes_is_offered_with_
     assert misspelt.stderr.splitlines()[-1].endswith("; did you mean max_epochs?")
 
 
+@pytest.mark.parametrize("value", ["0", "0.0", "-1", "1.5"])
+def test_a_val_check_interval_lightning_fails_on_in_fit_is_refused_before_anything_is_written(
+        train_in_process, tmp_path, value):
+    """``++trainer.val_check_interval=0`` (as the line above offers to add it) passed the Trainer and failed in fit,
+    the run directory written: a ZeroDivisionError traceback."""
+    result = train_in_process("debug=limit", f"++trainer.val_check_interval={value}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"error: trainer.val_check_interval={value} is invalid; allowed: an integer >= 1 (batches), a fraction of the "
+        'epoch in (0, 1], or a time ("00:00:05:00", {minutes: 5}) or null')
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_a_max_time_mapping_reaches_the_trainer_as_a_dict(make_cfg):
+    """``++trainer.max_time={minutes:5}``, a form Lightning documents, was refused: "trainer is invalid; ...
+    ConfigAttributeError: Missing key total_seconds" (the Trainer got a DictConfig)."""
+    from trainlab.config_instantiation import instantiate_key
+
+    cfg = make_cfg("++trainer.max_time={minutes:5}")
+    trainer = instantiate_key(cfg, "trainer", logger=False, enable_checkpointing=False)
+    (timer,) = [callback for callback in trainer.callbacks if type(callback).__name__ == "Timer"]
+    assert timer._duration == 300.0
+
+
 @pytest.mark.parametrize(("sweep", "added"), [
     (["optimizer=torch_adam", "optimizer.foreach=true,false"], "++optimizer.foreach=true,false"),
     (["trainer.limit_train_batches=2,3"], "++trainer.limit_train_batches=2,3")])

@@ -113,8 +113,10 @@ def partial_advice(cause: BaseException, node: Any, key: str) -> str:
 
 
 #: the factories whose arguments reach a checkpoint as the objects they are given (an optimizer's ``param_groups``,
-#: a schedule's state): built with plain lists and dicts, not OmegaConf's (see :func:`instantiate_key`)
-PLAIN_ARGUMENTS = ("optimizer", "scheduler", "init")
+#: a schedule's state), and Lightning's ``Trainer``, which reads a mapping as a dict (``trainer.max_time={minutes:
+#: 5}``: ``timedelta(**value)`` - a DictConfig was refused, "Missing key total_seconds"): built with plain lists and
+#: dicts, not OmegaConf's (see :func:`instantiate_key`)
+PLAIN_ARGUMENTS = ("optimizer", "scheduler", "init", "trainer")
 
 
 def plain_arguments(key: str, node: Any) -> dict[str, str]:

@@ -217,6 +217,12 @@ RULES: dict[str, tuple[Check, str]] = {
     "trainer.gradient_clip_val": nullable(number(0.0)),
     "trainer.accumulate_grad_batches": integer(1),
     "trainer.check_val_every_n_epoch": nullable(integer(1)),
+    # Lightning takes 0 and any number of batches, and fails in fit (ZeroDivisionError; past an epoch's batches, a
+    # ValueError), after the run directory is written
+    "trainer.val_check_interval": nullable((
+        lambda v: (isinstance(v, int) and not isinstance(v, bool) and v >= 1) or (isinstance(v, float) and 0 < v <= 1)
+        or isinstance(v, str | DictConfig | dict),
+        "an integer >= 1 (batches), a fraction of the epoch in (0, 1], or a time (\"00:00:05:00\", {minutes: 5})")),
     "trainer.enable_progress_bar": nullable(boolean()),
     "trainer.enable_model_summary": nullable(boolean()),
     "trainer.enable_checkpointing": nullable(boolean()),
