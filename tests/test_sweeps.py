@@ -354,15 +354,33 @@ def test_report_on_a_folder_of_sweeps_names_them_instead_of_reporting_what_lies_
     from trainlab.cli import main
 
     outputs = tmp_path / "outputs"
-    for sweep in (outputs / "multiruns" / "2026-12-05_06-00-00", outputs / "B"):
+    for written, sweep in enumerate((outputs / "B", outputs / "multiruns" / "2026-12-05_06-00-00")):
         fake_job(sweep / "0_optimizer=sgd", ["optimizer=sgd"])
         (sweep / "multirun.yaml").write_text("hydra: {}\n")
+        os.utime(sweep / "multirun.yaml", (1_800_000_000 + written, 1_800_000_000 + written))
     fake_job(outputs / "runs" / "2026-12-05_07-00-00", ["optimizer=adam"])  # it was reported as a sweep of one job
     assert main(["report", str(outputs)]) == 2
     assert capsys.readouterr().err == (
         f"error: {outputs} holds 2 sweeps (B, multiruns/2026-12-05_06-00-00), not the jobs of one: report compares "
-        f"the jobs of one sweep, e.g. trainlab report {outputs / 'B'}\n")
+        f"the jobs of one sweep, e.g. the newest: trainlab report {outputs / 'multiruns' / '2026-12-05_06-00-00'}\n")
     assert not (outputs / "report").exists()  # nothing written
+
+
+def test_report_on_the_parent_of_sweeps_suggests_the_newest_as_a_resume_does(tmp_path, capsys):
+    """``trainlab report outputs/multiruns`` suggested the first sweep by name - the oldest of timestamped ones -
+    where ``resume_sweep=true`` without ``hydra.sweep.dir`` names the newest (its ``multirun.yaml`` written last)."""
+    from trainlab.cli import main
+    from trainlab.run_dir import newest_beside
+
+    multiruns = tmp_path / "outputs" / "multiruns"
+    names = ["2026-12-07_22-22-44", "2026-12-08_09-00-00", "2026-12-08_10-30-00"]
+    for written, name in enumerate(names):
+        fake_job(multiruns / name / "0_optimizer=sgd", ["optimizer=sgd"])
+        (multiruns / name / "multirun.yaml").write_text("hydra: {}\n")
+        os.utime(multiruns / name / "multirun.yaml", (1_800_000_000 + written, 1_800_000_000 + written))
+    assert main(["report", str(multiruns)]) == 2
+    assert capsys.readouterr().err.endswith(f"e.g. the newest: trainlab report {multiruns / names[-1]}\n")
+    assert newest_beside(multiruns / "2026-12-09_00-00-00", "multirun.yaml") == multiruns / names[-1]
 
 
 def test_report_on_a_sweep_whose_jobs_have_not_ended_says_so(tmp_path, capsys):

@@ -54,11 +54,14 @@ def newest_beside(output_dir: Path, holding: str) -> Path | None:
     """The directory beside ``output_dir`` (in its parent, not itself) whose ``holding`` file was written last: the
     run or sweep a command that named none probably meant (``checkpoints/last.ckpt``, ``multirun.yaml``)."""
     parent = output_dir.parent
-    found = [path for path in parent.glob(f"*/{holding}") if path.parents[holding.count("/")] != output_dir] \
-        if parent.is_dir() else []
-    if not found:
-        return None
-    return max(found, key=lambda path: path.stat().st_mtime).parents[holding.count("/")]
+    found = [path.parents[holding.count("/")] for path in parent.glob(f"*/{holding}")] if parent.is_dir() else []
+    return written_last([directory for directory in found if directory != output_dir], holding)
+
+
+def written_last(directories: list[Path], holding: str) -> Path | None:
+    """The one of ``directories`` whose ``holding`` file was written last (None for none): the newest run or sweep,
+    as every message that suggests one names it (:func:`newest_beside`, ``trainlab report`` of a folder of sweeps)."""
+    return max(directories, key=lambda directory: (directory / holding).stat().st_mtime, default=None)
 
 
 def recorded_outcome(output_dir: Path) -> str | None:

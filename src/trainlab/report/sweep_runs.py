@@ -15,6 +15,7 @@ from trainlab.logger_dirs import CSV_FILE, EVENT_FILES, logger_dirs
 from trainlab.printed_trainlab import trainlab_command
 from trainlab.recorded_yaml import read_recorded_mapping
 from trainlab.report.output_dir import RECORD, default_report_dir, read_record
+from trainlab.run_dir import written_last
 from trainlab.run_status import STATUS_FILE
 from trainlab.sweep.job_dirs import (
     broken_links,
@@ -368,7 +369,7 @@ def load_sweep(sweep_dir: str | Path) -> tuple[list[JobRun], list[str], str | No
         raise FileNotFoundError(
             f"{sweep_dir} holds {len(sweeps)} sweep{'s' if len(sweeps) > 1 else ''} ({named}"
             f"{', ...' if len(sweeps) > 4 else ''}), not the jobs of one: report compares the jobs of one sweep, e.g. "
-            f"{trainlab_command('report', sweeps[0])}")
+            f"the newest: {trainlab_command('report', written_last(sweeps, 'multirun.yaml'))}")
     if not statuses and is_report_dir(sweep_dir):
         raise FileNotFoundError(report_dir_refusal(sweep_dir))
     if not statuses:
