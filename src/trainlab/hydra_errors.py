@@ -325,29 +325,40 @@ GROUP_SWEPT_OVER_NULL = "Config group override must be a string or a list. Got N
 
 
 def null_group_sweep_message(argv: list[str]) -> str:
-    """Hydra cannot sweep a config group over ``null`` (``-m scheduler=null,step`` fails while composing a job)."""
+    """Hydra cannot sweep a config group over ``null`` (``-m scheduler=null,step`` fails while composing a job). The
+    line gives the two commands to run instead: the command line as typed (``argv``), the swept override split into
+    its null choice and the others - every other word kept, as the other refusals' commands keep them."""
+    import shlex
+
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import ChoiceSweep
 
     from trainlab.shell_override import python_train_py
 
     parser = OverridesParser.create()
-    for word in argv:
+
+    def parsed(word: str) -> Any:
         try:
-            override = parser.parse_override(word)
-        except Exception:  # noqa: BLE001, S112 - not an override (-m, --flags): nothing to name
-            continue
-        if not isinstance(override.value(), ChoiceSweep):  # interval(), glob(), a plain value: no null option
+            return parser.parse_override(word)
+        except Exception:  # noqa: BLE001 - not an override (-m, --flags): nothing to name
+            return None
+
+    for place, word in enumerate(argv):
+        override = parsed(word)
+        if override is None or not isinstance(override.value(), ChoiceSweep):  # interval(), glob(), a plain value
             continue
         values = list(override.sweep_string_iterator())
         if "null" not in values:
             continue
         others = ",".join(value for value in values if value != "null")
         key = override.get_key_element()
-        command = python_train_py()
+        rest = [other for at, other in enumerate(argv) if at != place and other not in ("-m", "--multirun")]
+        options = [shlex.quote(other) for other in rest if parsed(other) is None]  # --config-dir DIR, ...
+        command = " ".join([python_train_py(), "-m", *options,
+                            *(shlex.quote(other) for other in rest if parsed(other) is not None)])
         return (f"{override.input_line}: a config group cannot be swept over null (Hydra composes null as no option "
-                f"only from a single choice); run the two as separate commands: {command} -m <overrides> "
-                f"{key}=null, and {command} -m <overrides> {key}={others}")
+                f"only from a single choice); run the two as separate commands: {command} {key}=null, and "
+                f"{command} {shlex.quote(f'{key}={others}')}")
     return ("a config group cannot be swept over null (Hydra composes null as no option only from a single "
             "choice); run the null choice and the others as separate commands")
 
