@@ -16,6 +16,7 @@ step 1, job 2 never started.
 from __future__ import annotations
 
 import csv
+import hashlib
 import signal
 
 import pytest
@@ -148,3 +149,36 @@ def test_ckpt_path_last_without_resume_sweep_is_refused_before_any_job_when_a_la
         "of the sweep; no job was run)\n")
     assert "#0 :" not in refused.stdout
     assert {path: path.read_bytes() for path in sweep_dir.rglob("*") if path.is_file()} == files
+
+
+def file_digests(directory) -> dict[str, str]:
+    """Every file under ``directory`` (its path inside it) with the md5 of its bytes."""
+    return {path.relative_to(directory).as_posix(): hashlib.md5(path.read_bytes()).hexdigest()
+            for path in sorted(directory.rglob("*")) if path.is_file()}
+
+
+@pytest.mark.parametrize("launcher", ["basic", "joblib", "stacked"])
+@pytest.mark.slow  # ~8 s in process, ~12 s with joblib on 2 cores
+def test_a_resume_refused_for_a_jobs_damaged_checkpoint_leaves_the_sweep_byte_identical(
+        train_in_process, train_subprocess, tmp_path, launcher):
+    """Job 1's ``last.ckpt`` truncated: the refusal comes before the sweep is written. Before, it came from job 1's
+    task - after Hydra had rewritten ``multirun.yaml`` and the ``.hydra/`` and ``train.log`` of job 0 (completed,
+    skipped) and job 1, joblib's second worker had started job 2, and the refusal had replaced the sweep's HPARAMS
+    event file."""
+    sweep_dir = tmp_path / "sweep"
+    jobs = stopped_sweep(train_in_process, sweep_dir)
+    (jobs[1] / "checkpoints" / "last.ckpt").write_bytes(b"PK\x03\x04 truncated")
+    before = file_digests(sweep_dir)
+    args = [*SWEEP, *LAUNCHERS[launcher], "resume_sweep=true", "ckpt_path=last", f"hydra.sweep.dir={sweep_dir}"]
+    if launcher == "joblib":
+        refused = train_subprocess(*args, env={"PYTHONPATH": JOB_PYTHONPATH})
+    else:
+        refused = train_in_process(*args)
+    assert refused.returncode == 2, refused.stderr[-3000:]
+    assert refused.stderr.endswith(
+        f"error: ckpt_path=last ({jobs[1]}/checkpoints/last.ckpt) is not a checkpoint: not a PyTorch archive (a "
+        "truncated or damaged checkpoint, or another kind of file); ckpt_path takes a checkpoint that a trainlab run "
+        "wrote (<run dir>/checkpoints/last.ckpt) (in job job1 of the sweep; no job was run)\n"), refused.stderr
+    assert "#0 :" not in refused.stdout + refused.stderr
+    assert file_digests(sweep_dir) == before
+

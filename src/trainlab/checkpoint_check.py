@@ -424,3 +424,20 @@ def check_something_to_train(path: str | os.PathLike, cfg: DictConfig, run_dir: 
         f"{name}: the run in {run_dir} completed, and the checkpoint ({used.where}) is {used.place} this config's "
         f"budget ({used.budget}): resuming it would train nothing and replace its status.json; nothing was written. "
         f"allowed: {used.wanted} to train on from it" + (f", or {evaluate} to test it again" if evaluate else ""))
+
+
+def check_resume(path: str | os.PathLike, cfg: DictConfig, run_dir: Path, name: str, overrides: Sequence[str] = (),
+                 check_source: bool = True) -> None:
+    """Everything a resume from ``path`` in ``run_dir`` is refused for before it writes anything, in the order the
+    training task asks it: the fit (:func:`check_checkpoint`), then something left to train
+    (:func:`check_something_to_train`), then - with ``check_source`` - the images ``data.source=auto`` chooses here
+    (:func:`check_data_source`; the data module's arguments only, no data loaded). The single run's preflight asks
+    it, and the checks made before a sweep's jobs start ask it of each job that resumes
+    (:mod:`trainlab.sweep.job_checkpoints`): one job refused there had stopped the sweep after Hydra had rewritten
+    the sweep's records and the jobs before it had run."""
+    entry = check_checkpoint(path, cfg, name=name, overrides=overrides, run_dir=run_dir)
+    check_something_to_train(path, cfg, run_dir, name=name)
+    if check_source and entry is not None and entry.get("data_source") is not None:
+        datamodule = instantiate_key(cfg, "data")
+        source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None
+        check_data_source(entry, source, cfg, path, name, overrides)

@@ -30,7 +30,9 @@ that must stay untouched, is therefore checked here, on the composed config:
   (:func:`~trainlab.sweep.job_dirs.check_sweep_dir_free`), and a ``resume_sweep=true`` with other overrides than
   the sweep it would finish (:func:`~trainlab.sweep.job_dirs.check_resumed_sweep`) or, with the basic sweeper, a job
   that ran there with other settings than the command composes for it - a config file edited since
-  (:func:`~trainlab.sweep.resumed_configs.check_resumed_configs`). Under torchrun or SLURM, where
+  (:func:`~trainlab.sweep.resumed_configs.check_resumed_configs`), and each checkpoint a job that trains would resume
+  from, read and checked as its task checks it (:func:`~trainlab.sweep.job_checkpoints.check_job_checkpoints`). Under
+  torchrun or SLURM, where
   every rank is a ``train.py`` process, rank 0 checks the directories and the other ranks write no ``.hydra/``.
 
 A command refused later leaves no directory it made for nothing (:func:`remove_refused_output_dir`, on exit status
@@ -107,6 +109,7 @@ from trainlab.startup_interrupt import end_startup, hand_over_after_startup, not
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER
 from trainlab.sweep.between_jobs import StopBetweenJobs
 from trainlab.sweep.first_job import check_first_job, check_sweep_has_jobs, composed_sweep_jobs
+from trainlab.sweep.job_checkpoints import check_job_checkpoints
 from trainlab.sweep.job_dirs import (
     MULTIRUN_YAML,
     check_resume_names_its_sweep,
@@ -152,24 +155,13 @@ def check_single_run(config: DictConfig) -> None:
 
             fetch_missing_data(task)  # a failed download leaves nothing: no run directory yet
         if resuming:
-            from trainlab.checkpoint_check import (  # imports Lightning
-                check_checkpoint,
-                check_data_source,
-                check_something_to_train,
-            )
-            from trainlab.config_instantiation import instantiate_key
+            from trainlab.checkpoint_check import check_resume  # imports Lightning
 
             path = resolve_checkpoint(task.ckpt_path, Path(output_dir))
-            name, overrides = f"ckpt_path={task.ckpt_path}", override_lines(config.hydra.overrides.task)
-            # the fit first: a checkpoint that does not fit is unusable whatever the budget (its refusal names the
-            # budget too where this one is used up: the overrides it suggests keep this command's budget)
-            entry = check_checkpoint(path, task, name=name, overrides=overrides, run_dir=Path(output_dir))
-            check_something_to_train(path, task, Path(output_dir), name=name)
-            # as the task's datamodule decides (the ranks of a torchrun or SLURM job: on rank 0's source, in the task)
-            if entry is not None and entry.get("data_source") is not None and not data_in_task:
-                datamodule = instantiate_key(task, "data")  # (its arguments only: no data is loaded)
-                source = datamodule.resolve_source() if hasattr(datamodule, "resolve_source") else None
-                check_data_source(entry, source, task, path, name, overrides)
+            # the data source as the task's datamodule decides (the ranks of a torchrun or SLURM job: on rank 0's
+            # source, in the task)
+            check_resume(path, task, Path(output_dir), name=f"ckpt_path={task.ckpt_path}",
+                         overrides=override_lines(config.hydra.overrides.task), check_source=not data_in_task)
         if writes_run_files() and not data_in_task:  # after the checkpoint's: other data than it trained on first
             from trainlab.data.data_refusals import check_data_fits
 
@@ -705,6 +697,11 @@ class Preflight(Callback):
                 from trainlab.sweep.resumed_configs import check_resumed_configs
 
                 exit_on_user_error(lambda: check_resumed_configs(config, jobs()))
+            if launcher != STACKED_LAUNCHER:  # which checks its batch's checkpoints itself, before it writes any
+                # each checkpoint a job resumes from, read as its task reads it: after the sweep's own checks (a
+                # config changed since is named as such, not as a checkpoint that does not fit)
+                exit_on_user_error(lambda: check_job_checkpoints(config, jobs(),
+                                                                 check_source=launcher in LOCAL_LAUNCHERS))
             if OmegaConf.select(config, "hydra.sweeper._target_") == BASIC_SWEEPER:  # search workers share theirs
                 # after every check; cleaned before any job starts, whichever process will train it
                 exit_on_user_error(lambda: take_output_dir(sweep_dir, "hydra.sweep.dir", sweep=True))

@@ -16,10 +16,11 @@ sweeper), the launcher composes every job's config, cuts the jobs into stacks
 
 Before the first stack trains, every job of the batch is checked
 (:func:`trainlab.stacked.train_stack.jobs_to_skip`): a config error, a directory that holds another run or a
-``ckpt_path`` that names no checkpoint file (:meth:`StackedLauncher._check_checkpoint_paths`) or a budget that ends
-before the first validation computes the objective (:meth:`StackedLauncher._check_objectives_reached`) stops the
-sweep before any job trains or writes its files - but under ``resume_sweep=true ckpt_path=last`` a job that left no
-``last.ckpt`` trains from its start, stacked with the others that do (:meth:`StackedLauncher._trained_from_start`).
+``ckpt_path`` that names no checkpoint file or one its job's task refuses
+(:meth:`StackedLauncher._check_checkpoint_paths`) or a budget that ends before the first validation computes the
+objective (:meth:`StackedLauncher._check_objectives_reached`) stops the sweep before any job trains or writes its
+files - but under ``resume_sweep=true ckpt_path=last`` a job that left no ``last.ckpt`` trains from its start,
+stacked with the others that do (:meth:`StackedLauncher._trained_from_start`).
 Jobs whose ``hydra.job.env_set`` differ never share a stack, and each member's config is resolved inside its own
 ``env_set``.
 
@@ -231,18 +232,27 @@ class StackedLauncher(Launcher):
 
     def _check_checkpoint_paths(self, jobs: list[PreparedJob], members: list[Any]) -> None:
         """Refuse the batch when a job that is to train (``members``: theirs) has a ``ckpt_path`` naming no checkpoint
-        file, in the words and at the time the basic launcher's preflight refuses it
+        file, or one its task refuses (not a checkpoint, not this job's, nothing left to train:
+        :func:`trainlab.sweep.job_checkpoints.check_job_checkpoint`), in the words and at the time the basic
+        launcher's preflight refuses it
         (:func:`trainlab.sweep.first_job.check_first_job`): before any job starts. Such a job runs alone, and its task
         refused it only once the jobs before it had trained - ``-m seed=0,1 ckpt_path=last`` resumed ``#0`` from its
         checkpoint and then stopped the sweep at ``#1``, which had none. A job ``resume_sweep=true`` skips is not
         asked: it does not train."""
         from trainlab.sweep.first_job import check_checkpoint_path, raise_first_refusal
+        from trainlab.sweep.job_checkpoints import check_job_checkpoint
 
         output_dirs = [Path(str(member.cfg.paths.output_dir)) for member in members]  # the task's (train.train)
-        raise_first_refusal(
+        names = [output_dir.name for output_dir in output_dirs]
+        raise_first_refusal(  # every file there first, as the preflight of the other launchers asks
             lambda place: check_checkpoint_path(members[place].cfg.get("ckpt_path"), jobs[place].config,
-                                                output_dirs[place]),
-            [output_dir.name for output_dir in output_dirs])
+                                                output_dirs[place]), names)
+
+        def check(place: int) -> None:
+            with env_override(jobs[place].config.hydra.job.env_set):
+                check_job_checkpoint(members[place].cfg, jobs[place].config, output_dirs[place])
+
+        raise_first_refusal(check, names)
 
     def _check_objectives_reached(self, members: list[Any]) -> None:
         """Refuse the batch when a job that is to train (``members``: theirs, a job that trains from its start

@@ -31,9 +31,11 @@ included. Left to the sweep itself: the other checks of this machine (its GPU, a
 :func:`trainlab.preflight.check_multirun_values` checks them where the sweep does not change them), the stacked
 launcher (it checks every job before it writes any, its ``ckpt_path`` by :func:`check_checkpoint_path` and
 :func:`raise_first_refusal`),
-another sweeper (a search checks its trials' config before its study exists), ``resume_sweep=true`` (a completed
-first job is skipped, not checked) and a sweep whose expansion or composition fails (the basic sweeper composes every
-job before it launches the first, and reports the error in its own words - before this check imported Lightning).
+another sweeper (a search checks its trials' config before its study exists), the jobs ``resume_sweep=true`` skips
+(completed or diverged before: they do not train) and a sweep whose expansion or composition fails (the basic
+sweeper composes every job before it launches the first, and reports the error in its own words - before this check
+imported Lightning). A checkpoint that exists is read by :mod:`trainlab.sweep.job_checkpoints`, after the sweep
+directory's checks.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from trainlab.checkpoint_path import resolve_checkpoint, sweep_job_ckpt_path
 from trainlab.config_keys import override_lines
-from trainlab.errors import CheckpointNotFoundError, ConfigError
+from trainlab.errors import CheckpointError, CheckpointNotFoundError, ConfigError
 from trainlab.job_view import job_view
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs, empty_sweeps
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir
@@ -66,17 +68,23 @@ def check_first_job(config: DictConfig, composed: list[tuple[int, Path, DictConf
     3-10 s on 2 cores, for nothing in a process whose jobs train in processes of their own - joblib, submitit) where
     :func:`key_checks_alike` says every job would answer them alike; they are checked here otherwise. Every job's
     directory is checked too (:func:`~trainlab.sweep.job_dirs.check_distinct_job_dirs`: one of its own, inside the
-    sweep's), with ``resume_sweep=true`` as well. ``check_data``: each distinct data config of the jobs against the
-    data on this machine (:func:`~trainlab.data.data_refusals.check_data_fits`: splits that do not fit the pool, a
-    damaged idx file), where the jobs train on it - not on SLURM's nodes."""
+    sweep's), with ``resume_sweep=true`` as well (the jobs it skips are not checked further). ``check_data``: each
+    distinct data config of the jobs against the data on this machine
+    (:func:`~trainlab.data.data_refusals.check_data_fits`: splits that do not fit the pool, a damaged idx file),
+    where the jobs train on it - not on SLURM's nodes."""
     if composed is None:
         return
     jobs, output_dirs = [job for _, _, job in composed], [(number, output_dir) for number, output_dir, _ in composed]
     if not jobs:
         return  # check_sweep_has_jobs refused it
     check_distinct_job_dirs(Path(str(config.hydra.sweep.dir)), output_dirs)
-    if config.get("resume_sweep"):
-        return
+    if config.get("resume_sweep"):  # the jobs it skips, completed or diverged before, do not train: not asked
+        from trainlab.sweep.job_checkpoints import jobs_that_train
+
+        training = jobs_that_train(config, composed)
+        jobs, output_dirs = [job for _, _, job in training], [(number, path) for number, path, _ in training]
+        if not jobs:
+            return
     from trainlab.config_validation import check_optimized_metric, validate_config
     from trainlab.data.data_refusals import check_data_fits_once
     from trainlab.objective_budget import check_objective_reached
@@ -130,15 +138,16 @@ def composed_sweep_jobs(config: DictConfig) -> list[tuple[int, Path, DictConfig]
 
 def raise_first_refusal(check: Callable[[int], None], job_names: list[str]) -> None:
     """Call ``check(index)`` for each job of a sweep (``job_names``: their directories' names) and raise the first
-    refusal it raises (:class:`~trainlab.errors.ConfigError`, :class:`~trainlab.errors.CheckpointNotFoundError`):
+    refusal it raises (:class:`~trainlab.errors.ConfigError`, :class:`~trainlab.errors.CheckpointNotFoundError`,
+    :class:`~trainlab.errors.CheckpointError`):
     in a single run's words when it is the first job's and every job is refused, else naming the job - ``... (in
     job 1_seed=1 of the sweep; no job was run)``. Used by :func:`check_first_job` and by the stacked launcher,
     before any job of the sweep is started."""
 
-    def refusal(index: int) -> ConfigError | CheckpointNotFoundError | None:
+    def refusal(index: int) -> ConfigError | CheckpointNotFoundError | CheckpointError | None:
         try:
             check(index)
-        except (ConfigError, CheckpointNotFoundError) as error:
+        except (ConfigError, CheckpointNotFoundError, CheckpointError) as error:
             return error
         return None
 
