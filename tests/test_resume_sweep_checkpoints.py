@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import shlex
 import signal
 
 import pytest
 import torch
+import yaml
 from conftest import JOB_PYTHONPATH
 from sigterm_at_step import stacks_get_sigterm_at
 from tb_events import load_run
@@ -182,3 +184,25 @@ def test_a_resume_refused_for_a_jobs_damaged_checkpoint_leaves_the_sweep_byte_id
     assert "#0 :" not in refused.stdout + refused.stderr
     assert file_digests(sweep_dir) == before
 
+
+@pytest.mark.slow  # ~10 s on 2 cores
+def test_a_job_that_a_resume_ran_resumes_alone_with_its_recorded_overrides(train_in_process, tmp_path):
+    """Job 1, trained again by ``resume_sweep=true`` and stopped again, records ``resume_sweep=true`` among its
+    overrides: pasted as they were, the single run was refused (``error: resume_sweep=True: this command runs a single
+    run (no -m) ...``). The command that resumes it alone leaves it out, and goes on from its checkpoint."""
+    from trainlab.shell_override import job_alone_command
+
+    sweep_dir = tmp_path / "sweep"
+    jobs = stopped_sweep(train_in_process, sweep_dir)
+    again = train_in_process(*SWEEP, "resume_sweep=true", f"hydra.sweep.dir={sweep_dir}",
+                             env={"TRAINLAB_TEST_SIGNALS": "1:SIGTERM"})
+    assert again.returncode == 128 + signal.SIGTERM, again.stderr[-3000:]
+    recorded = yaml.safe_load((jobs[1] / ".hydra" / "overrides.yaml").read_text())
+    assert any(override.startswith("resume_sweep=") for override in recorded), recorded
+    words = shlex.split(job_alone_command(jobs[1], recorded))
+    assert not any(word.startswith("resume_sweep=") for word in words)
+    alone = train_in_process(*words[words.index("train.py") + 1:] if "train.py" in words else words[2:])
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    assert read_status(jobs[1])["status"] == "completed" and checkpoint_step(jobs[1]) == 10
+    assert f"Restored all states from the checkpoint at {jobs[1]}/checkpoints/last.ckpt" in (
+        jobs[1] / "train.log").read_text()

@@ -324,10 +324,13 @@ def test_sigterm_or_ctrl_c_stops_a_stacked_sweep_with_the_command_that_finishes_
             f"data.source=bundled paths.data_dir={data_dir} trainer.enable_progress_bar=false hydra/launcher=stacked "
             f"resume_sweep=true hydra.sweep.dir={sweep_dir}\n") in output  # the sweep's own command
     # a member alone: without the job's overrides (its swept key's value) the resume is refused as a sweep's single run
-    assert ("(its unfinished members train again from their start; ckpt_path=last hydra.mode=RUN "
-            "'hydra.run.dir=\"<job>\"' with the job's overrides (its .hydra/overrides.yaml) resumes one alone from its "
-            "checkpoint)\n") in output
     jobs = sorted(p for p in sweep_dir.iterdir() if p.is_dir())
+    assert ("(its unfinished members train again from their start; one goes on alone from its checkpoint with its "
+            "own overrides - its .hydra/overrides.yaml less resume_sweep -, e.g.: python train.py optimizer=sgd "
+            "data.train_size=400 data.val_size=100 data.batch_size=50 'model.net.hidden_sizes=[32,32]' "
+            f"trainer.log_every_n_steps=4 trainer.max_epochs=500 data.source=bundled paths.data_dir={data_dir} "
+            f"trainer.enable_progress_bar=False hydra.mode=RUN ckpt_path=last 'hydra.run.dir=\"{jobs[0]}\"')\n"
+            ) in output  # the member's own overrides, as its .hydra/overrides.yaml records them
     assert len(jobs) == 2
     for job in jobs:
         assert read_status(job)["status"] == "interrupted"

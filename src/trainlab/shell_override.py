@@ -163,6 +163,21 @@ def continue_search_line(sweep_dir: str | os.PathLike) -> str:
     return f"Continue the search with: {finish_sweep_command(sweep_dir)}"
 
 
+#: the overrides only a multirun reads, which a sweep's job records among its own once a resume ran it: a single run
+#: refuses them typed (-m forgotten: trainlab.preflight.check_no_sweep_keys_in_single_run)
+SWEEP_ONLY_KEYS = ("resume_sweep",)
+
+
+def job_alone_command(job_dir: str | os.PathLike, task_overrides: Iterable[str], options: Iterable[str] = ()) -> str:
+    """The command that resumes one job of a sweep alone from its ``last.ckpt``: its overrides (``task_overrides``, as
+    its ``.hydra/overrides.yaml`` records them) without those only a sweep reads (:data:`SWEEP_ONLY_KEYS`: a job a
+    ``resume_sweep=true`` ran records it, and pasted as it was the single run was refused), with ``hydra.mode=RUN``
+    (an experiment config sets ``MULTIRUN``), ``ckpt_path=last`` and ``hydra.run.dir=<job>``."""
+    kept = [override for override in task_overrides if override_key(override) not in SWEEP_ONLY_KEYS]
+    replacing = {"hydra.mode": "RUN", "ckpt_path": "last", "hydra.run.dir": os.path.abspath(str(job_dir))}
+    return train_command(kept, replacing, options=options)
+
+
 def resume_command(run_dir: str | os.PathLike, ckpt_path: str = "last") -> str:
     """What finishes an interrupted run: the run resumed from its checkpoint, or - for a job of a multirun - the
     sweep, whose later jobs have not run yet (``ckpt_path=last resume_sweep=true`` resumes this job from its

@@ -390,7 +390,7 @@ class StackedLauncher(Launcher):
         from trainlab.checkpoint_path import trains_from_start_line
         from trainlab.errors import UserError, exit_for_user_error
         from trainlab.lightning_noise import route_lightning_logs_through_root
-        from trainlab.shell_override import finish_sweep_line
+        from trainlab.shell_override import config_options, finish_sweep_line, job_alone_command
         from trainlab.stacked.train_stack import train_stack
         from trainlab.sweep.stopped_sweep import is_search, record_stopped_sweep
 
@@ -411,10 +411,14 @@ class StackedLauncher(Launcher):
         except UserError as error:
             exit_for_user_error(error)
         except TrainingInterrupted as stop:
+            first = min(jobs, key=lambda job: job.index)  # the stack's first job of the sweep, as an example
+            alone = job_alone_command(first.config.hydra.runtime.output_dir,
+                                      override_lines(first.config.hydra.overrides.task),
+                                      config_options(self.config.hydra))
             finish = "" if is_search(self.config.hydra) else (  # a search prints the command that continues it
-                f"\n{finish_sweep_line(self.config.hydra.sweep.dir)}\n(its unfinished "
-                "members train again from their start; ckpt_path=last hydra.mode=RUN 'hydra.run.dir=\"<job>\"' "
-                "with the job's overrides (its .hydra/overrides.yaml) resumes one alone from its checkpoint)")
+                f"\n{finish_sweep_line(self.config.hydra.sweep.dir)}\n(its unfinished members train again from "
+                "their start; one goes on alone from its checkpoint with its own overrides - its .hydra/overrides.yaml "
+                f"less resume_sweep -, e.g.: {alone})")
             record_stopped_sweep(self.config.hydra, self.config.get("optimized_metric"))  # not for a search
             saved = "every member saved its checkpoints/last.ckpt" if stop.saved else NOT_SAVED  # a search's
             print(f"{signal.Signals(stop.signum).name}: stopped at step {stop.step}; {saved}.{finish}", file=sys.stderr)
