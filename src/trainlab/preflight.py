@@ -10,8 +10,9 @@ that must stay untouched, is therefore checked here, on the composed config:
 * ``on_run_start``: a sweep's keys typed for a single run (``resume_sweep=true``, ``hydra.sweep.dir``: ``-m``
   forgotten, :func:`check_no_sweep_keys_in_single_run`), the config
   (:func:`~trainlab.config_validation.validate_config`), the data it names (its download, then what the data module
-  would refuse as it loads: :func:`~trainlab.data.data_refusals.check_data_fits`), a run directory that holds
-  another run (:func:`~trainlab.run_dir.check_run_dir_free`) and, with ``ckpt_path``, the checkpoint
+  would refuse as it loads: :func:`~trainlab.data.data_refusals.check_data_fits`), a run directory that is a
+  sweep's (:func:`~trainlab.sweep.job_dirs.check_run_dir_not_a_sweep`) or holds another run
+  (:func:`~trainlab.run_dir.check_run_dir_free`) and, with ``ckpt_path``, the checkpoint
   (:func:`~trainlab.checkpoint_check.check_checkpoint`, and :func:`~trainlab.checkpoint_check.check_data_source`
   with the source ``data.source=auto`` chooses, a download tried where the run would try it), so that a refused run
   leaves the directory it names as it was - Hydra would otherwise rewrite its ``.hydra/`` files with the refused
@@ -115,6 +116,7 @@ from trainlab.sweep.job_dirs import (
     check_resume_names_its_sweep,
     check_resumed_nets,
     check_resumed_sweep,
+    check_run_dir_not_a_sweep,
     check_sweep_dir_free,
     sweep_job_dirs,
 )
@@ -142,6 +144,8 @@ def check_single_run(config: DictConfig) -> None:
 
     output_dir = os.path.abspath(str(config.hydra.run.dir))
     resuming = config.get("ckpt_path") is not None
+    if writes_run_files():
+        check_run_dir_not_a_sweep(Path(output_dir))  # whatever the run: a sweep's files are no run's
     if writes_run_files() and not config.get("resume_sweep"):
         check_run_dir_free(Path(output_dir), resuming_checkpoint=resuming)
     with job_view(config, output_dir) as task, env_override(config.hydra.job.env_set):  # as run_job sets them

@@ -10,9 +10,12 @@ A directory that already holds artifacts belongs to an earlier run; the task onl
   its event files renamed there, so that TensorBoard does not show the attempt as a run and an HPARAMS row of its
   own -, or
 * the earlier run *failed and left no checkpoint* (:func:`failed_without_checkpoint`: a config or data error at
-  its start, ``data.train_size`` larger than the pool; or it was killed outright before its first checkpoint) -
-  there is nothing to resume, and the corrected command may use the same directory: the failed attempt's files are
-  moved to ``attempts/<n>/`` first, as above.
+  its start, ``data.train_size`` larger than the pool; or it was killed outright before its first checkpoint,
+  leaving its ``.hydra/``) - there is nothing to resume, and the corrected command may use the same directory: the
+  failed attempt's files are moved to ``attempts/<n>/`` first, as above. Only the run's own files move: not another
+  run or sweep inside its directory (:func:`own_logger_dirs`), and nothing of a directory that holds no run of
+  trainlab's (:func:`killed_before_recording`) - a sweep's, refused before (:mod:`trainlab.preflight`), or one of
+  the user's with logs of their own.
 
 Otherwise it stops with :class:`RunDirInUseError`, and suggests ``ckpt_path=last`` only when the run left
 ``checkpoints/last.ckpt``.
@@ -89,8 +92,38 @@ def failed_without_checkpoint(output_dir: Path) -> bool:
 
 
 def killed_before_recording(output_dir: Path) -> bool:
-    """Whether a run wrote its files in ``output_dir`` and no ``status.json``: it was killed outright."""
-    return not (output_dir / STATUS_FILE).exists() and bool(artifacts(output_dir))
+    """Whether a run of trainlab's wrote its files in ``output_dir`` and no ``status.json``: it was killed outright.
+    The directory must hold Hydra's ``.hydra/``, which ``train.py`` writes before anything else (:func:`is_run_dir`):
+    event files, a ``metrics.csv`` or an ``hparams.yaml`` alone are no trainlab run's - a sweep's top (its HPARAMS
+    experiment), another tool's TensorBoard or Lightning logs, a folder of the user's - and were taken for one
+    killed, moved to ``attempts/`` with every folder below them that held logs. Such a directory is refused as
+    holding another run (:func:`check_run_dir_free`); so is a run killed with ``hydra.output_subdir=null``, which
+    left nothing to tell it from those."""
+    return not (output_dir / STATUS_FILE).exists() and is_run_dir(output_dir) and bool(artifacts(output_dir))
+
+
+def is_run_dir(directory: Path) -> bool:
+    """Whether ``directory`` is a run's or a job's own directory (Hydra's ``.hydra/``, or a ``status.json``)."""
+    return (directory / ".hydra").is_dir() or (directory / STATUS_FILE).exists()
+
+
+def is_sweep_dir(directory: Path) -> bool:
+    """Whether ``directory`` is a sweep's: Hydra's ``multirun.yaml`` of a multirun (a search's included) is there."""
+    return (directory / "multirun.yaml").exists()
+
+
+def own_logger_dirs(run_dir: Path) -> list[Path]:
+    """The folders the loggers of the run in ``run_dir`` wrote into (:func:`~trainlab.logger_dirs.logger_dirs`),
+    leaving out any that lies in another run's directory (:func:`is_run_dir`) or a sweep's (:func:`is_sweep_dir`)
+    inside ``run_dir``: a run started in a subfolder of another's (``hydra.run.dir=<run>/retry``), or a sweep, is
+    not that run's to move or clean."""
+    found = []
+    for directory in logger_dirs(run_dir):
+        parts = directory.relative_to(run_dir).parts
+        if not any(is_run_dir(folder) or is_sweep_dir(folder)
+                   for folder in (run_dir.joinpath(*parts[:n]) for n in range(1, len(parts) + 1))):
+            found.append(directory)
+    return found
 
 
 def check_run_dir_free(output_dir: Path, resuming_checkpoint: bool) -> None:
@@ -100,6 +133,11 @@ def check_run_dir_free(output_dir: Path, resuming_checkpoint: bool) -> None:
     if not found or resuming_checkpoint or failed_without_checkpoint(output_dir):
         return
     names = ", ".join(p.name for p in found[:4])
+    if not is_run_dir(output_dir):  # no .hydra/, no status.json: not known as trainlab's, so not taken over
+        raise RunDirInUseError(
+            f"output directory {output_dir} holds files a run writes ({names}) and no record of a trainlab run (no "
+            ".hydra/ or status.json: another tool's logs, or a run with hydra.output_subdir=null); nothing was moved "
+            "or overwritten. Start the run in a new directory, or move those files out of it.")
     # a diverged run's last.ckpt holds its NaN/Inf weights: nothing to resume (checkpoint_check refuses it)
     resume = (f"Resume that run with ckpt_path=last {shell_override('hydra.run.dir', output_dir)}, start"
               if (output_dir / "checkpoints" / "last.ckpt").is_file() and recorded_outcome(output_dir) != "diverged"
@@ -116,11 +154,12 @@ def check_run_dir_free(output_dir: Path, resuming_checkpoint: bool) -> None:
 
 def set_attempt_aside(output_dir: Path, also: tuple[str, ...] = ()) -> Path | None:
     """Move the earlier attempt's artifacts, the folders its named loggers wrote into (``lr_0.1/`` of
-    ``logger.tensorboard.name=lr_${optimizer.lr}``, :func:`~trainlab.logger_dirs.logger_dirs`) and the files named
+    ``logger.tensorboard.name=lr_${optimizer.lr}``, :func:`own_logger_dirs`: not another run or sweep inside it) and
+    the files named
     in ``also`` (e.g. its ``.hydra`` and log) to ``output_dir/attempts/<n>/``, n counting from 0, and rename its
     TensorBoard event files there (:func:`hide_event_files`); returns that directory, or None when there was
     nothing."""
-    logged = {output_dir / d.relative_to(output_dir).parts[0] for d in logger_dirs(output_dir) if d != output_dir}
+    logged = {output_dir / d.relative_to(output_dir).parts[0] for d in own_logger_dirs(output_dir) if d != output_dir}
     found = sorted({*artifacts(output_dir), *logged})
     if not found:
         return None

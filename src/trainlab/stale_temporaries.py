@@ -26,9 +26,9 @@ passed (:func:`trainlab.preflight.take_output_dir`), before anything in the dire
 
 In a run's directory, the places its writers use are looked at (:func:`run_write_dirs`): the directory itself
 (``status.json``, ``hparams.yaml``, ``requeue.json``), ``checkpoints/`` and the folders its named loggers write into -
-not ``attempts/``, ``.hydra/`` or a directory of another run inside it. Only plain files named exactly as trainlab
-names its temporaries (:data:`~trainlab.atomic_files.TEMPORARY_NAME`) are removed: a user's ``.notes.tmp-draft`` or
-``last.ckpt.tmp`` stays. One log line names what was removed.
+not ``attempts/``, ``.hydra/`` or the directory of another run or sweep inside it. Only plain files named exactly as
+trainlab names its temporaries (:data:`~trainlab.atomic_files.TEMPORARY_NAME`) are removed: a user's
+``.notes.tmp-draft`` or ``last.ckpt.tmp`` stays. One log line names what was removed.
 
 A search's sweep directory has no lock (its workers share it, README "Hyper-parameter search"): there the directory
 of a trial that a killed process left ``RUNNING`` is cleaned when ``resume_sweep=true`` closes the trial
@@ -46,8 +46,7 @@ from pathlib import Path
 
 from trainlab.atomic_files import TEMPORARY_NAME
 from trainlab.dir_lock import holds_lock_over
-from trainlab.logger_dirs import logger_dirs
-from trainlab.run_status import STATUS_FILE
+from trainlab.run_dir import own_logger_dirs
 
 log = logging.getLogger(__name__)
 
@@ -65,26 +64,16 @@ def stale_temporaries(directory: Path) -> list[Path]:
         return []
 
 
-def is_run_dir(directory: Path) -> bool:
-    """Whether ``directory`` is a run's or a job's own directory (Hydra's ``.hydra/``, or a ``status.json``)."""
-    return (directory / ".hydra").is_dir() or (directory / STATUS_FILE).exists()
-
-
 def run_write_dirs(run_dir: Path) -> list[Path]:
     """Where the writers of the run in ``run_dir`` write: ``run_dir``, its ``checkpoints/`` and the folders its
-    named loggers wrote into (:func:`~trainlab.logger_dirs.logger_dirs`), leaving out any that lies in another
-    run's directory inside ``run_dir`` (:func:`is_run_dir`)."""
+    named loggers wrote into, leaving out any that lies in another run's or a sweep's directory inside ``run_dir``
+    (:func:`~trainlab.run_dir.own_logger_dirs`)."""
     found = [run_dir, run_dir / "checkpoints"]
     try:
-        logged = logger_dirs(run_dir)
+        logged = own_logger_dirs(run_dir)
     except OSError:  # a folder that cannot be read: its files are not ours to look at
         logged = []
-    for directory in logged:
-        parts = directory.relative_to(run_dir).parts
-        if directory not in found and not any(is_run_dir(run_dir.joinpath(*parts[:n]))
-                                              for n in range(1, len(parts) + 1)):
-            found.append(directory)
-    return found
+    return [*found, *(directory for directory in logged if directory not in found)]
 
 
 def remove_stale_temporaries(directories: Iterable[Path], base: Path) -> list[Path]:

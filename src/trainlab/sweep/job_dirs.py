@@ -154,6 +154,32 @@ def check_sweep_dir_free(sweep_dir: Path, resume_sweep: bool, resuming_checkpoin
     check_no_files_overwritten(sweep_dir, resumed=resume_sweep or resuming_checkpoints)
 
 
+def sweep_marks(directory: Path) -> list[str]:
+    """What ``directory`` holds at its top that marks it as a sweep's and a single run's never holds: Hydra's
+    ``multirun.yaml``, the HPARAMS experiment's event file, a search's study file of the default storage."""
+    from trainlab.search.sweep_dir_search import DEFAULT_FILES
+
+    named = [name for name in (MULTIRUN_YAML, *DEFAULT_FILES) if (directory / name).exists()]
+    return named + sorted(path.name for path in directory.glob(HPARAMS_EXPERIMENT_FILES))
+
+
+def check_run_dir_not_a_sweep(run_dir: Path) -> None:
+    """Refuse a single run into ``run_dir`` when ``run_dir`` is a sweep's directory (:func:`sweep_marks`), whatever
+    the run: the mirror of :func:`check_sweep_dir_free`'s refusal of a single run's directory. The run took the
+    sweep's top for a run killed before its first checkpoint (its HPARAMS event file), moved every job and that file
+    to ``attempts/0`` and trained there, exit status 0 - after which neither ``resume_sweep=true`` nor ``trainlab
+    report`` took the directory for a sweep."""
+    marks = sweep_marks(run_dir)
+    if not marks:
+        return
+    from trainlab.shell_override import finish_sweep_command
+
+    raise RunDirInUseError(
+        f"hydra.run.dir={run_dir} is a sweep's directory ({', '.join(marks)}), not a single run's; a single run would "
+        "write its files among the sweep's jobs, or move them aside; nothing was written. allowed: a new "
+        f"hydra.run.dir, or, to finish that sweep: {finish_sweep_command(run_dir)}")
+
+
 def check_no_search_for_a_grid(sweep_dir: Path) -> None:
     """Refuse a grid sweep into a directory that holds a search - its study file, or a ``multirun.yaml`` naming the
     search sweeper - even before the search's first trial wrote anything else: a search is not locked (its workers
