@@ -28,6 +28,7 @@ if __name__ == "__main__":
 import hydra  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402
 
+from trainlab.checkout import given_root  # noqa: E402
 from trainlab.data.absolute_data_dirs import absolute_data_dirs  # noqa: E402
 from trainlab.dir_lock import release_output_dirs  # noqa: E402
 from trainlab.distributed.shared_start_time import share_rank_0_start_time  # noqa: E402
@@ -40,8 +41,9 @@ from trainlab.process_exit import skip_final_garbage_collection  # noqa: E402
 from trainlab.shell_override import resume_command  # noqa: E402
 from trainlab.versions import exit_if_versions_asked  # noqa: E402
 
-# conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory.
-os.environ.setdefault("TRAINLAB_ROOT", str(Path(__file__).resolve().parent))
+# conf/paths/default.yaml places data/ and outputs/ under the repository root, whatever the working directory; a
+# TRAINLAB_ROOT='~/lab' (a quoted ~, left as typed by the shell) is the home directory's, as on the command line
+os.environ["TRAINLAB_ROOT"] = str(Path(__file__).resolve().parent) if given_root() is None else given_root()
 # The script the printed resume commands start (trainlab/shell_override.py), resolved before hydra.job.chdir moves
 # the working directory; a job's process (submitit) inherits it
 os.environ["TRAINLAB_TRAIN_SCRIPT"] = str(Path(__file__).resolve())

@@ -28,9 +28,19 @@ def is_checkout(directory: Path) -> bool:
     return (directory / TRAIN_SCRIPT).is_file() and (directory / "conf" / "train.yaml").is_file()
 
 
+def given_root() -> str | None:
+    """``TRAINLAB_ROOT`` as given, a leading ``~`` made the home directory (``TRAINLAB_ROOT='~/lab'``: a shell leaves
+    a quoted ``~`` as typed, and the runs went to a directory named ``~`` in the current one - ``~`` on the command
+    line, ``paths.root_dir='~/lab'``, is the home directory's too: :mod:`trainlab.data.absolute_data_dirs`); None
+    where it is unset. An empty one stays empty: ``train.py`` refuses it
+    (:func:`trainlab.output_locations.check_root_dir`)."""
+    given = os.environ.get("TRAINLAB_ROOT")
+    return os.path.expanduser(given) if given else given
+
+
 def checkout_dir() -> Path | None:
     """The checkout (see the module docstring), or None where none is found."""
-    given = os.environ.get("TRAINLAB_ROOT")
+    given = given_root()
     here = Path.cwd()
     for directory in (EDITABLE_ROOT, *([Path(given).resolve()] if given else []), here, *here.parents):
         if is_checkout(directory):
@@ -51,5 +61,5 @@ def required_checkout(command: str) -> Path:
 def root_dir() -> Path:
     """``paths.root_dir`` as a run that ``train.py`` started has it: ``TRAINLAB_ROOT``, else the checkout (else the
     current directory, as the config's own default)."""
-    given = os.environ.get("TRAINLAB_ROOT")
+    given = given_root()
     return Path(given) if given else (checkout_dir() or Path("."))

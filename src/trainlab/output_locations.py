@@ -19,7 +19,9 @@ without its files in a directory it cannot download into is refused with the con
 (:func:`trainlab.config_validation.check_data_available`).
 
 An empty path is refused too (``hydra.run.dir= is unusable: the path is empty ...``): Hydra reads it as the
-current directory. Errors read ``hydra.run.dir=/data/runs/x is unusable: /data/runs is a file, not a directory`` or
+current directory. So is an empty ``paths.root_dir`` - or ``TRAINLAB_ROOT``, where it comes from that variable -
+and one that is a file, named as the user set it (:func:`check_root_dir`), not by the ``paths.log_dir`` made from
+it. Errors read ``hydra.run.dir=/data/runs/x is unusable: /data/runs is a file, not a directory`` or
 ``paths.data_dir=/mnt/full/mnist is unusable: cannot write into /mnt/full (no space left on device: 0 bytes free);
 allowed: an existing directory, which may be read-only, or a path where this process can create one`` (a data
 directory's errors say what it may be).
@@ -129,13 +131,55 @@ EMPTY_OUTPUT_SUBDIR = ("hydra.output_subdir= is empty: Hydra would write config.
                        "allowed: a subdirectory name (the default .hydra), or null to write none")
 
 
+#: the environment variable ``paths.root_dir`` is read from (``conf/paths/default.yaml``); ``train.py`` sets it to its
+#: own directory where it is unset
+ROOT_VARIABLE = "TRAINLAB_ROOT"
+
+#: an empty ``TRAINLAB_ROOT`` (``export TRAINLAB_ROOT=``, or ``TRAINLAB_ROOT=$ROOT`` with ``ROOT`` unset): set, so
+#: not replaced by train.py's directory, it made ``paths.root_dir`` empty - the runs went to ``/outputs/runs/`` and
+#: the data to ``/data/``
+EMPTY_ROOT_VARIABLE = (f"{ROOT_VARIABLE}= is unusable: the variable is set but empty (an 'export {ROOT_VARIABLE}=', "
+                       "or a shell variable that is not set?), and paths.root_dir, under which outputs/ and data/ go, "
+                       f"would be the file system's root /; allowed: {ROOT_VARIABLE}=<a directory>, or "
+                       f"{ROOT_VARIABLE} unset ('unset {ROOT_VARIABLE}') for train.py's own directory")
+
+
+def root_dir_key(cfg: DictConfig) -> str:
+    """What set ``paths.root_dir``, as a refusal names it: ``TRAINLAB_ROOT`` where the config reads it from that
+    variable (``${oc.env:TRAINLAB_ROOT,.}``, ``conf/paths/default.yaml``), else ``paths.root_dir`` (the command
+    line's ``paths.root_dir=...``, a config file's)."""
+    paths = OmegaConf.select(cfg, "paths")
+    written = OmegaConf.to_container(paths, resolve=False).get("root_dir") if isinstance(paths, DictConfig) else None
+    from_variable = isinstance(written, str) and f"oc.env:{ROOT_VARIABLE}" in "".join(written.split())
+    return ROOT_VARIABLE if from_variable else "paths.root_dir"
+
+
+def check_root_dir(cfg: DictConfig) -> None:
+    """``paths.root_dir``, the default parent of ``outputs/`` and ``data/``: not empty (Hydra's runs went to
+    ``/outputs/runs/`` and the data to ``/data/``), and no file (a refusal named ``paths.log_dir``, which the user never
+    set); named as what set it (:func:`root_dir_key`: ``TRAINLAB_ROOT`` where it came from the variable)."""
+    root = OmegaConf.select(cfg, "paths.root_dir")
+    if root is None:
+        return
+    key = root_dir_key(cfg)
+    if is_empty(root):
+        raise OutputLocationError(EMPTY_ROOT_VARIABLE if key == ROOT_VARIABLE
+                                  else f"{key}={root} is unusable: {EMPTY_PATH}")
+    existing = nearest_existing(Path(root).absolute())
+    if not existing.is_dir():
+        problem = f"{existing} is a file, not a directory" if existing.is_file() else f"{existing} is not a directory"
+        raise OutputLocationError(f"{key}={root} is unusable: {problem}; allowed: a directory, or a path where one "
+                                  "can be made, to hold outputs/ and data/")
+
+
 def check_run_locations(cfg: DictConfig, run_dir_key: str) -> None:
-    """Before Hydra creates the run directory: ``paths.log_dir`` (if the run directory lies inside it), the run
-    directory ``run_dir_key`` (``hydra.run.dir`` or ``hydra.sweep.dir``), ``hydra.output_subdir`` (not empty) and
-    the data directories."""
+    """Before Hydra creates the run directory: ``paths.root_dir`` (:func:`check_root_dir`), ``paths.log_dir`` (if
+    the run directory lies inside it), the run directory ``run_dir_key`` (``hydra.run.dir`` or ``hydra.sweep.dir``),
+    ``hydra.output_subdir`` (not empty) and the data directories."""
     subdir = OmegaConf.select(cfg, "hydra.output_subdir", default=None)
     if subdir is not None and is_empty(subdir):
         raise ConfigError(EMPTY_OUTPUT_SUBDIR)
+    check_root_dir(cfg)
     run_dir = OmegaConf.select(cfg, run_dir_key)
     log_dir = OmegaConf.select(cfg, "paths.log_dir")
     if log_dir is not None and (is_empty(log_dir) or inside(run_dir, log_dir)):  # empty: refused wherever

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
+from trainlab.checkout import given_root
 from trainlab.errors import OutputLocationError, RunDirInUseError
 from trainlab.output_locations import location_problem
 
@@ -35,7 +36,7 @@ def experiment_output_dir(name: str, out: str | None, writes: Iterable[str]) -> 
             raise OutputLocationError(f"--out {out} is unusable: {problem}")
         path = Path(out).absolute()  # the paths it prints: absolute, as the other commands print theirs
     else:
-        root = Path(os.environ.get("TRAINLAB_ROOT", "."))
+        root = Path(given_root() or ".")  # TRAINLAB_ROOT='~/lab': the home directory's
         path = (root / "outputs" / "experiments" / name / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")).absolute()
         problem = location_problem(path)
         if problem is not None:  # a read-only directory it was started in: the way out is --out
