@@ -17,6 +17,7 @@ import math
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -1400,6 +1401,34 @@ def test_data_that_every_trial_would_refuse_is_not_blamed_on_the_search_space(tr
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith(
         "error: data.train_size=100000 + data.val_size=100 do not fit the bundled training pool")
+    assert not sweep.exists()
+
+
+@pytest.mark.parametrize("schema, told", [
+    ("CREATE TABLE notes (text TEXT)", "is a database of something else (its tables: notes), not an Optuna study's"),
+    ("CREATE TABLE studies (name TEXT, year INTEGER)", "is a database whose studies table is not Optuna's (its "
+                                                       "columns: name, year; Optuna's has study_id and study_name)"),
+])
+def test_an_sqlite_file_of_another_database_is_refused_unchanged(train_in_process, tmp_path, schema, told):
+    """Optuna added its 26 tables and indexes to a database of one's own (exit 0, no word), or - for a ``studies``
+    table of its own - failed with three tracebacks (``no such column: studies.study_id``) after adding them."""
+    database = tmp_path / "mine.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute(schema)
+    connection.close()
+    before = database.read_bytes()
+    sweep = tmp_path / "sweep"
+    result = train_in_process("-m", *SMALL, "hparams_search=tpe", f"hydra.sweep.dir={sweep}",
+                              f"hydra.sweeper.storage=sqlite:///{database}")
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: hydra.sweeper.storage=sqlite:///{database}: {database} {told}; the search would add Optuna's tables "
+        "to it, so it is left as it is. allowed: a database file that does not exist yet or is empty "
+        "(sqlite:///study.db), one that holds an Optuna study, or null (<hydra.sweep.dir>/optuna.journal) or "
+        "journal:<file>")
+    assert "Traceback" not in result.stderr
+    assert database.read_bytes() == before
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith("mine.db")) == ["mine.db"]
     assert not sweep.exists()
 
 

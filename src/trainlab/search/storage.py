@@ -21,8 +21,10 @@
   unreliable, e.g. NFS).
 
 A storage that cannot be opened (no such directory, unknown scheme, no server, missing driver) is a
-:class:`~trainlab.errors.ConfigError` naming the key and the forms above, raised before any trial starts. Passwords
-never appear in messages or results files.
+:class:`~trainlab.errors.ConfigError` naming the key and the forms above, raised before any trial starts. So is an
+SQLite file that holds tables but no Optuna study database (:func:`foreign_database_problem`), before Optuna opens
+it: Optuna added its tables to a database of one's own, or failed on a ``studies`` table of its own after adding them.
+Passwords never appear in messages or results files.
 
 A relative file (``sqlite:///study.db``, ``journal:study.log``) is the current directory's, as SQLAlchemy and Optuna
 read it: it is named by its absolute path in the log, the results file and the command that continues a search
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -236,12 +239,59 @@ def sqlite_file_problem(url: str) -> str | None:
     return None
 
 
+#: the tables of Optuna's study database (alembic's, which records the schema's version, included); a file holding
+#: some of them only is one Optuna is creating (another worker of a shared study)
+OPTUNA_TABLES = frozenset({"studies", "version_info", "study_directions", "study_user_attributes",
+                           "study_system_attributes", "trials", "trial_user_attributes", "trial_system_attributes",
+                           "trial_params", "trial_values", "trial_intermediate_values", "trial_heartbeats",
+                           "alembic_version"})
+#: the columns every version of Optuna's schema gives its ``studies`` table
+STUDY_COLUMNS = frozenset({"study_id", "study_name"})
+
+
+def foreign_database_problem(file: Path) -> str | None:
+    """Why the SQLite file ``file`` holds no Optuna study database while it holds tables - Optuna would add its own
+    tables to the database (a ``notes`` table: the search ran, and the file was changed), or fail on a ``studies``
+    table of another schema after adding them (``no such column: studies.study_id``, three tracebacks) - or None.
+    Read in SQLite's read-only mode, which changes nothing; a file that does not exist, is empty, holds no table,
+    holds Optuna's ``studies`` (tables of one's own beside it are left alone, as Optuna leaves them) or only some of
+    Optuna's tables (another worker creating the study database) is None, and so is one SQLite cannot read: Optuna's
+    own error names it."""
+    if not file.is_file() or file.stat().st_size == 0:
+        return None
+    try:
+        connection = sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True, timeout=SQLITE_BUSY_TIMEOUT_S)
+        try:
+            tables = sorted(name for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(studies)")}
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
+    if "studies" in tables and not STUDY_COLUMNS <= columns:
+        return (f"{file} is a database whose studies table is not Optuna's (its columns: "
+                f"{', '.join(sorted(columns))}; Optuna's has study_id and study_name)")
+    if "studies" not in tables and not set(tables) <= OPTUNA_TABLES:
+        from trainlab.report.sweep_runs import first_named  # on this refusal's way only: the report's imports
+
+        return f"{file} is a database of something else (its tables: {first_named(tables)}), not an Optuna study's"
+    return None
+
+
 # Workers that open a new database at the same moment race to create Optuna's schema: the loser sees the
 # winner's tables ("table studies already exists", a UNIQUE constraint on alembic_version) and opens it again.
 SCHEMA_RACE_ATTEMPTS = 5
 
 
 def open_rdb(url: str, spec: str | None) -> RDBStorage:
+    file = sqlite_file(url)
+    if file is not None and (problem := foreign_database_problem(file)) is not None:
+        named = "null" if spec is None else hide_password(spec)
+        raise ConfigError(f"{KEY}={named}: {problem}; the search would add Optuna's tables to it, so it is left as "
+                          "it is. allowed: a database file that does not exist yet or is empty (sqlite:///study.db), "
+                          f"one that holds an Optuna study, or null (<hydra.sweep.dir>/{DEFAULT_FILE}) or "
+                          "journal:<file>")
     engine_kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}} if url.startswith("sqlite") else {}
     try:
         for attempt in range(SCHEMA_RACE_ATTEMPTS):
