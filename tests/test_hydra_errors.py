@@ -928,6 +928,10 @@ def test_a_yaml_error_raised_while_training_is_the_tasks_own_not_a_config_file(t
      "error: hydra.launcher=stack: a dot sets the key hydra.launcher to a string, where hydra/launcher is a config "
      "group; allowed: hydra/launcher=basic|joblib|stacked|submitit_local|submitit_slurm (a slash: the config group's "
      "option); did you mean hydra/launcher=stacked?"),
+    # a glob(): its expansion without Hydra's config loader raised "ConfigLoader is not set", a traceback (exit 1)
+    (["-m", "hydra.launcher=glob(*)"],
+     "error: hydra.launcher=glob(*): a dot sets the key hydra.launcher to a string, where hydra/launcher is a config "
+     "group; allowed: hydra/launcher=glob(*) (a slash: the config group's option)"),
 ])
 def test_a_config_group_set_with_a_dot_is_one_line_naming_the_slash(train_in_process, tmp_path, words, line):
     result = train_in_process("debug=limit", *words, f"hydra.run.dir={tmp_path / 'run'}",

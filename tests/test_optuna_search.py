@@ -756,7 +756,7 @@ def test_search_space_forms():
                            "them is interval(0.001, 0.01), and a range needs a step that fits"),
     ("range(3, 4)", "range(3, 4, 1) holds one value (3): nothing to search"),
     ("choice([1, 2], [3])", "choice elements must be single values (str, int, float, bool, null), not [1, 2]"),
-    ("glob(*)", "Glob is not a search-space form"),
+    ("glob(*)", "optimizer.lr is no config group, and glob() picks among a config group's options"),
 ])
 def test_malformed_search_space_entries_name_the_key_and_the_allowed_forms(entry, problem):
     with pytest.raises(ConfigError) as error:
@@ -765,8 +765,8 @@ def test_malformed_search_space_entries_name_the_key_and_the_allowed_forms(entry
     assert message.startswith(f"hydra.sweeper.params.optimizer.lr={entry}: ")
     assert problem in message
     assert message.endswith("; allowed: interval(a, b), tag(log, interval(a, b)), tag(int, interval(a, b)), "
-                            "range(start, stop[, step]), choice(x, y, ...) or x,y,... of single values, or one value "
-                            "(fixed)")
+                            "range(start, stop[, step]), choice(x, y, ...) or x,y,... of single values, glob(pattern) "
+                            "of a config group's options, or one value (fixed)")
 
 
 @pytest.mark.parametrize("node,message", [

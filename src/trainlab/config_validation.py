@@ -377,11 +377,12 @@ def check_override_values(lines: list[str], swept: bool = True) -> None:
     directory: its basic or joblib launcher checks a job's config only once Hydra has made the job's directory,
     ``.hydra/`` and log included, so ``-m trainer.precision=17`` left a sweep directory behind. A value that is an
     interpolation is left to the job, which resolves it; ``interval()`` to the sweeper that samples it."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import ValueType
 
+    from trainlab.sweep.basic_sweep import sweep_parser
+
     enumerable = (ValueType.CHOICE_SWEEP, ValueType.SIMPLE_CHOICE_SWEEP, ValueType.RANGE_SWEEP)
-    parser = OverridesParser.create()
+    parser = sweep_parser()  # a glob() over the optimizer's options is expanded (swept_optimizers)
     overrides = parser.parse_overrides(lines)
     book_optimizers = all(str(target).startswith(BOOK_OPTIMIZERS) for target in swept_optimizers(overrides))
     for override in overrides:
@@ -411,7 +412,9 @@ def swept_optimizers(overrides: list[Any]) -> list[Any]:
     if targets:
         return targets
     chosen = [override for override in overrides if override.key_or_group == "optimizer" and override.package is None]
-    if chosen:
+    if any(override.is_sweep_override() and not override.is_discrete_sweep() for override in chosen):
+        return [None]  # interval(): refused as a sweep over a config group (trainlab.sweep.group_sweeps)
+    if chosen:  # a glob() is expanded where the overrides were parsed with the config loader (sweep_parser)
         choices = [text for override in chosen for text in (
             override.sweep_string_iterator() if override.is_sweep_override() else [override.value()])]
     elif HydraConfig.initialized():

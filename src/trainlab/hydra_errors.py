@@ -480,6 +480,7 @@ def group_set_as_key_message(argv: list[str]) -> str | None:
     if not GlobalHydra.instance().is_initialized():
         return None
     from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ValueType
 
     repository = GlobalHydra.instance().config_loader().repository
     parser = OverridesParser.create()
@@ -498,7 +499,10 @@ def group_set_as_key_message(argv: list[str]) -> str | None:
         group = key.replace(".", "/")
         if not repository.group_exists(group):
             continue
-        values = list(override.sweep_string_iterator()) if override.is_sweep_override() else [override.value()]
+        if override.value_type == ValueType.GLOB_CHOICE_SWEEP:  # picks among the options of the key, no group: its
+            values = []  # names are the slash form's own (expanding it here raised "ConfigLoader is not set")
+        else:
+            values = list(override.sweep_string_iterator()) if override.is_sweep_override() else [override.value()]
         if not all(isinstance(value, str) for value in values):  # hydra.launcher={...}: a whole config, a key's
             continue
         typed_value = word.partition("=")[2]

@@ -110,6 +110,7 @@ from trainlab.startup_interrupt import end_startup, hand_over_after_startup, not
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER
 from trainlab.sweep.between_jobs import StopBetweenJobs
 from trainlab.sweep.first_job import check_first_job, check_sweep_has_jobs, composed_sweep_jobs
+from trainlab.sweep.group_sweeps import check_group_sweeps
 from trainlab.sweep.job_checkpoints import check_job_checkpoints
 from trainlab.sweep.job_dirs import (
     MULTIRUN_YAML,
@@ -659,6 +660,7 @@ class Preflight(Callback):
         exit_on_user_error(heap_reuse_wanted)
         exit_on_user_error(lambda: check_no_run_dir_in_multirun(override_lines(config.hydra.overrides.hydra)))
         exit_on_user_error(lambda: check_run_locations(config, "hydra.sweep.dir"))
+        exit_on_user_error(lambda: check_group_sweeps(config))  # range()/interval() over a group's option names
         exit_on_user_error(lambda: check_multirun_values(config))
         exit_on_user_error(lambda: check_plugin_keys(config))
         warn(shadowed_options_note(config))

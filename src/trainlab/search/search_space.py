@@ -8,6 +8,8 @@ Each entry is a Hydra override value, parsed with Hydra's own override grammar:
 ``tag(int, interval(a, b))``        ``IntDistribution(a, b)`` (``tag(int, log, ...)`` for a log scale)
 ``range(start, stop[, step])``      ``IntDistribution`` / ``FloatDistribution`` over start, start + step, ... < stop
 ``choice(x, y, ...)`` or ``x,y,...``  ``CategoricalDistribution``: single values (str, int, float, bool, null)
+``glob(pattern, ...)``              ``CategoricalDistribution`` over the options of the key's config group that
+                                    it matches, as Hydra expands it (one matching none is refused)
 anything else                       a fixed override, the same for every trial
 ==================================  =====================================================================
 
@@ -25,8 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.core.override_parser.types import ChoiceSweep, IntervalSweep, Override, RangeSweep
+from hydra.core.override_parser.types import ChoiceSweep, Glob, IntervalSweep, Override, RangeSweep
 from hydra.errors import OverrideParseException
 from optuna.distributions import (
     BaseDistribution,
@@ -38,9 +39,12 @@ from optuna.distributions import (
 
 from trainlab.config_keys import override_key
 from trainlab.errors import ConfigError
+from trainlab.sweep.basic_sweep import sweep_parser
+from trainlab.sweep.group_sweeps import glob_note, group_choices
 
 ALLOWED_FORMS = ("interval(a, b), tag(log, interval(a, b)), tag(int, interval(a, b)), range(start, stop[, step]), "
-                 "choice(x, y, ...) or x,y,... of single values, or one value (fixed)")
+                 "choice(x, y, ...) or x,y,... of single values, glob(pattern) of a config group's options, or one "
+                 "value (fixed)")
 INTERVAL_TAGS = {"log", "int"}
 CATEGORICAL_TYPES = (str, int, float, bool, type(None))
 # strings written without quotes in an override: Hydra reads them back as the same string
@@ -128,7 +132,7 @@ def parse_search_space(params: Mapping[str, Any] | None, arguments: Iterable[str
     for argument in arguments:
         lines[override_key(argument)] = (argument, argument)
     space = SearchSpace()
-    parser = OverridesParser.create()
+    parser = sweep_parser()  # with the config loader: a glob() over a group's options is expanded
     for line, named in lines.values():
         try:
             (override,) = parser.parse_overrides([line])
@@ -161,9 +165,20 @@ def distribution_of(override: Override, named: str) -> BaseDistribution:
             return range_distribution(sweep)
         if isinstance(sweep, ChoiceSweep):
             return choice_distribution(sweep.list)
+        if isinstance(sweep, Glob):
+            return glob_distribution(override)
     except ValueError as error:  # ours, or Optuna's check of the bounds
         raise entry_error(named, str(error)) from None
     raise entry_error(named, f"{type(sweep).__name__} is not a search-space form")
+
+
+def glob_distribution(override: Override) -> CategoricalDistribution:
+    """The options of the override's config group its ``glob()`` matches, as Hydra's sweepers expand it (none where
+    its key is no group, or no Hydra is initialized to list them)."""
+    options = list(override.sweep_string_iterator()) if group_choices(override.key_or_group) is not None else []
+    if not options:
+        raise ValueError(glob_note(override))
+    return choice_distribution(options)
 
 
 def interval_distribution(sweep: IntervalSweep) -> BaseDistribution:

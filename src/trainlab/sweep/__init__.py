@@ -3,6 +3,8 @@ about the sweep as a whole.
 
 * :mod:`~trainlab.sweep.composed_configs` - the jobs composed from templates instead of re-reading the YAML files.
 * :mod:`~trainlab.sweep.basic_sweep` - the jobs Hydra's basic sweeper makes of a command.
+* :mod:`~trainlab.sweep.group_sweeps` - a sweep over a config group's options: ``glob()`` expanded, ``range()`` and
+  ``interval()`` refused.
 * :mod:`~trainlab.sweep.first_job` - a basic sweep's first job checked before Hydra writes the sweep.
 * :mod:`~trainlab.sweep.job_dirs` - where the jobs' directories are, and whether a new multirun may write there.
 * :mod:`~trainlab.sweep.single_run_of_a_sweep` - a sweep config (``experiment=...``) run as a single run: refused

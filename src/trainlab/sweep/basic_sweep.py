@@ -3,7 +3,8 @@
 The basic sweeper turns ``hydra.sweeper.params`` and the command line's overrides into the cartesian product of
 their values, in job order. The first-job check (:mod:`trainlab.sweep.first_job`) composes the first of them
 before the sweep exists, and ``resume_sweep=true`` (:func:`trainlab.sweep.job_dirs.check_resumed_sweep`) compares
-the jobs a command would make with those of the sweep it finishes; both expand them with Hydra's own code.
+the jobs a command would make with those of the sweep it finishes; both expand them with Hydra's own code
+(and the command's config loader, which expands a ``glob()``: :func:`sweep_parser`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,16 @@ from omegaconf import OmegaConf
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
 
+def sweep_parser() -> OverridesParser:
+    """Hydra's override parser as its sweepers get it: with the command's config loader where Hydra is initialized,
+    so that ``glob()`` over a config group expands to the group's options (a parser without one raised "ConfigLoader
+    is not set" for it, and a check that expands the sweep failed or was skipped)."""
+    from hydra.core.global_hydra import GlobalHydra
+
+    hydra = GlobalHydra.instance()
+    return OverridesParser.create(config_loader=hydra.config_loader() if hydra.is_initialized() else None)
+
+
 def sweep_lines(params: Any, task_overrides: list[str]) -> list[str]:
     """``hydra.sweeper.params`` as override lines, then the command line's overrides: what the sweeper expands."""
     container = OmegaConf.to_container(params, resolve=False) if OmegaConf.is_config(params) else (params or {})
@@ -26,12 +37,12 @@ def sweep_lines(params: Any, task_overrides: list[str]) -> list[str]:
 def basic_sweep_jobs(params: Any, task_overrides: list[str]) -> list[list[str]]:
     """The jobs Hydra's basic sweeper makes of ``hydra.sweeper.params`` and the command line's overrides, in job
     order, each as its override lines (Hydra's own expansion: ``optimizer=sgd, adam`` is ``optimizer=sgd,adam``)."""
-    parsed = OverridesParser.create().parse_overrides(sweep_lines(params, task_overrides))
+    parsed = sweep_parser().parse_overrides(sweep_lines(params, task_overrides))
     return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
 
 
 def empty_sweeps(params: Any, task_overrides: list[str]) -> list[str]:
     """The overrides that sweep over no value (``seed=range(0,0)``, ``range(5,1)``): the sweep has no job then, and
     Hydra's basic sweeper made an empty sweep directory and exited 0."""
-    parsed = OverridesParser.create().parse_overrides(sweep_lines(params, task_overrides))
+    parsed = sweep_parser().parse_overrides(sweep_lines(params, task_overrides))
     return [o.input_line for o in parsed if o.is_sweep_override() and not list(o.sweep_string_iterator())]

@@ -473,8 +473,7 @@ def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys
         recorded = basic_sweep_jobs(OmegaConf.select(recorded_config, "hydra.sweeper.params"), recorded_task)
         wanted = basic_sweep_jobs(sweeper_params, task_overrides)
     except (OmegaConfBaseException, HydraException, TypeError, ValueError, AttributeError) as error:
-        # a record that is not a config of mappings, or a sweep only Hydra's sweeper can expand (glob() needs its
-        # config loader)
+        # a record that is not a config of mappings, or a glob() where no Hydra's config loader expands it
         log.info("resume_sweep=true: the jobs are compared one by one as they run (%s: %s)", recorded_file, error)
         return None
     for number, (before, now) in enumerate(zip(recorded, wanted, strict=False)):
