@@ -15,6 +15,7 @@ from omegaconf import OmegaConf, open_dict, read_write
 from trainlab.errors import ConfigError
 from trainlab.hydra_errors import did_you_mean, exit_if_options_split_the_overrides, squashed
 from trainlab.preflight import check_multirun_values
+from trainlab.search.search_space import ALLOWED_FORMS
 
 # the optimizer options as Hydra lists them: every yaml of conf/optimizer/ (one a user adds included)
 OPTIMIZER_FILES = sorted((CONF_DIR / "optimizer").glob("*.yaml"))
@@ -723,8 +724,27 @@ def test_a_sweep_over_no_value_is_refused_before_anything(train_in_process, tmp_
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == (
         "error: seed=range(0,0): sweeps over no value, so the sweep has no job; nothing was written. allowed: a range "
-        "or list of at least one value (e.g. seed=range(0,3))")
+        "or list of at least one value (e.g. seed=range(0,3)), or a glob() that matches an option of its config group")
     assert not (tmp_path / "sweep").exists()
+
+
+@pytest.mark.parametrize("search", [False, True], ids=["basic", "search"])
+@pytest.mark.parametrize("override, why", [
+    ("init=glob(zz*)", "glob() matches none of the options of init: default, glorot, he, normal, xavier, zeros"),
+    ("optimizer.lr=glob(*)", "optimizer.lr is no config group, and glob() picks among a config group's options"),
+])
+def test_a_glob_that_matches_nothing_is_refused_before_anything(train_in_process, tmp_path, search, override, why):
+    """Hydra launched 0 jobs and exited 0, leaving a sweep directory of multirun.yaml and an empty summary.csv."""
+    sweep = tmp_path / "sweep"
+    how = ["hparams_search=random", "hydra.sweeper.n_trials=2"] if search else ["-m"]
+    result = train_in_process(*how, "debug=limit", override, f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: {override}: {why}; allowed: {ALLOWED_FORMS}" if search else
+        f"error: {override}: sweeps over no value, so the sweep has no job ({why}); nothing was written. allowed: a "
+        "range or list of at least one value (e.g. seed=range(0,3)), or a glob() that matches an option of its config "
+        "group")
+    assert not sweep.exists()
 
 
 @pytest.mark.parametrize("launcher", ["basic", "stacked"])

@@ -13,6 +13,7 @@ from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
 from omegaconf import OmegaConf
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
@@ -41,8 +42,9 @@ def basic_sweep_jobs(params: Any, task_overrides: list[str]) -> list[list[str]]:
     return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
 
 
-def empty_sweeps(params: Any, task_overrides: list[str]) -> list[str]:
-    """The overrides that sweep over no value (``seed=range(0,0)``, ``range(5,1)``): the sweep has no job then, and
-    Hydra's basic sweeper made an empty sweep directory and exited 0."""
+def empty_sweeps(params: Any, task_overrides: list[str]) -> list[Override]:
+    """The overrides that sweep over no value (``seed=range(0,0)``, ``range(5,1)``, a ``glob()`` that matches no
+    option of its group): the sweep has no job then, and Hydra's basic sweeper made an empty sweep directory and
+    exited 0."""
     parsed = sweep_parser().parse_overrides(sweep_lines(params, task_overrides))
-    return [o.input_line for o in parsed if o.is_sweep_override() and not list(o.sweep_string_iterator())]
+    return [o for o in parsed if o.is_sweep_override() and not list(o.sweep_string_iterator())]

@@ -53,6 +53,7 @@ from trainlab.config_keys import override_lines
 from trainlab.errors import CheckpointError, CheckpointNotFoundError, ConfigError
 from trainlab.job_view import job_view
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs, empty_sweeps
+from trainlab.sweep.group_sweeps import glob_note
 from trainlab.sweep.job_dirs import check_distinct_job_dirs, job_output_dir
 
 
@@ -247,8 +248,8 @@ def key_checks_alike(jobs: list[DictConfig]) -> bool:
 
 
 def check_sweep_has_jobs(config: DictConfig) -> None:
-    """Refuse a basic sweep whose overrides expand to no job (``-m seed=range(0,0)``), whatever its launcher: Hydra
-    made the sweep directory, wrote an empty summary and exited 0."""
+    """Refuse a basic sweep whose overrides expand to no job (``-m seed=range(0,0)``, ``init=glob(zz*)``), whatever
+    its launcher: Hydra made the sweep directory, wrote an empty summary and exited 0."""
     if OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER:
         return
     from hydra.errors import HydraException
@@ -259,6 +260,8 @@ def check_sweep_has_jobs(config: DictConfig) -> None:
     except (HydraException, ValueError):
         return  # the sweeper parses them again and reports the error in its own words
     if empty:
-        raise ConfigError(f"{' and '.join(empty)}: {'sweeps' if len(empty) == 1 else 'sweep'} over no value, so the "
-                          "sweep has no job; nothing was written. allowed: a range or list of at least one value (e.g. "
-                          "seed=range(0,3))")
+        notes = "".join(f" ({note})" for note in map(glob_note, empty) if note is not None)
+        raise ConfigError(f"{' and '.join(o.input_line for o in empty)}: {'sweeps' if len(empty) == 1 else 'sweep'} "
+                          f"over no value, so the sweep has no job{notes}; nothing was written. allowed: a range or "
+                          "list of at least one value (e.g. seed=range(0,3)), or a glob() that matches an option of "
+                          "its config group")
