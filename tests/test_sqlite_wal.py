@@ -111,12 +111,10 @@ def test_a_study_left_in_wal_mode_is_put_back_in_the_default_mode_on_a_network_f
 def test_a_file_busy_elsewhere_keeps_its_mode_and_neither_opening_nor_closing_fails(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="trainlab.search.sqlite_wal")
     database = tmp_path / "optuna.db"
-    with closing(sqlite3.connect(database)) as setup:
-        setup.execute("CREATE TABLE t (x)")
-        setup.commit()
+    optuna.storages.RDBStorage(f"sqlite:///{database}").engine.dispose()  # a study database, in its default mode
     reader = sqlite3.connect(database, isolation_level=None)  # another process in a read transaction
     reader.execute("BEGIN")
-    reader.execute("SELECT * FROM t").fetchall()
+    reader.execute("SELECT * FROM studies").fetchall()
     connection = sqlite3.connect(database)
     _use_wal(connection, None)  # what a new connection of the study runs: waits 0.5 s, then gives up
     assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
