@@ -11,6 +11,7 @@ import json
 import pytest
 import torch
 from omegaconf import OmegaConf
+from tb_events import load_run
 
 from trainlab.checkpoint_check import fit_budget_reached
 from trainlab.checkpoint_epochs import correct_epoch_counts, trained_epochs
@@ -36,6 +37,8 @@ def test_a_run_stopped_by_max_steps_mid_epoch_extends_to_the_numbers_of_one_run(
     (["trainer.max_steps=40"], ["trainer.max_steps=60"]),  # max_steps at an epoch's end, extended
     (["trainer.max_steps=2000", "trainer.max_epochs=2"], ["trainer.max_steps=2000", "trainer.max_epochs=3"]),
     (["scheduler=plateau", "trainer.max_steps=40"], ["scheduler=plateau", "trainer.max_steps=60"]),
+    (["trainer.check_val_every_n_epoch=2", "trainer.log_every_n_steps=10", "trainer.max_steps=20"],
+     ["trainer.check_val_every_n_epoch=2", "trainer.log_every_n_steps=10", "trainer.max_steps=60"]),
 ])
 def test_a_run_that_ended_at_an_epoch_end_under_max_steps_extends_to_the_numbers_of_one_run(
         train_in_process, tmp_path, first, then):
@@ -54,6 +57,15 @@ def test_a_run_that_ended_at_an_epoch_end_under_max_steps_extends_to_the_numbers
     assert all(torch.equal(weights[0][key], weights[1][key]) for key in weights[0] if key.startswith("net."))
     metrics = [json.loads((run / "status.json").read_text())["metrics"] for run in (whole, extended)]
     assert metrics[1] == metrics[0] and metrics[0]["train/acc"] > 0.2
+    # the logged points too, at the same steps: a restart at the next epoch's batch 0 trained nothing there and
+    # counted a step for it (val/acc at step 60 for 59, train/loss points lost)
+    stepped = [checkpoint["loops"]["fit_loop"]["epoch_loop.state_dict"]["_batches_that_stepped"]
+               for checkpoint in checkpoints]
+    assert stepped[1] == stepped[0]
+    for tag in ("train/loss", "val/acc", "train/acc"):
+        points = [sorted({(event.step, round(event.value, 5)) for event in load_run(run).Scalars(tag)})
+                  for run in (whole, extended)]
+        assert points[1] == points[0], tag
 
 
 def loops(processed: int, completed: int, batches_done: int, is_last_batch: bool) -> dict:

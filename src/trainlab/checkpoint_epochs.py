@@ -60,24 +60,34 @@ def saved_after_whole_epoch(state: dict[str, Any]) -> bool:
             and batches.get("current", {}).get("completed", 0) > 0)
 
 
-def correct_epoch_counts(checkpoint: dict[str, Any]) -> None:
+def correct_epoch_counts(checkpoint: dict[str, Any]) -> bool:
     """Record, in place, an epoch that ``max_steps`` stopped part-way as not processed - Lightning then resumes it
     at its next batch -, and an epoch saved after its last batch as completed with the next epoch's batches not
-    begun (see the module docstring)."""
+    begun (see the module docstring). True for the latter: the batch loop must then start its epoch as a new one
+    (:func:`start_next_epoch_afresh`)."""
     state = fit_loop_state(checkpoint)
     if state is None:
-        return
+        return False
     if saved_after_whole_epoch(state):
         for part in ("current", "total"):
             state["epoch_progress"][part]["completed"] += 1
         batches = state["epoch_loop.batch_progress"]
         batches["current"] = dict.fromkeys(batches["current"], 0)
         batches["is_last_batch"] = False
-        return
-    if not stopped_at_epoch_end_hooks(state):
-        return
-    for part in ("current", "total"):
-        state["epoch_progress"][part]["processed"] -= 1
+        return True
+    if stopped_at_epoch_end_hooks(state):
+        for part in ("current", "total"):
+            state["epoch_progress"][part]["processed"] -= 1
+    return False
+
+
+def start_next_epoch_afresh(trainer: Any) -> None:
+    """For a run resumed from an epoch's end (:func:`correct_epoch_counts` returned True), called before its first
+    batch (``on_train_start``): the batch loop starts the next epoch as Lightning's epoch-based loop starts it, not as
+    a restart. The step-based loop keeps it restarting, and a restart at batch 0 took the batch for the one
+    validation had ended at: it trained nothing there and counted a step for it - every point the resumed session
+    logged one step late (``val/acc`` at step 60 for 59), some ``train/loss`` points lost."""
+    trainer.fit_loop.epoch_loop.restarting = False
 
 
 def trained_epochs(checkpoint: dict[str, Any]) -> tuple[int | None, int]:

@@ -41,7 +41,7 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau
 from torchmetrics import MaxMetric, Metric
 from torchmetrics.classification import MulticlassAccuracy
 
-from trainlab.checkpoint_epochs import correct_epoch_counts, logged_step
+from trainlab.checkpoint_epochs import correct_epoch_counts, logged_step, start_next_epoch_afresh
 from trainlab.errors import ConfigError
 from trainlab.init.linear_layers import weight_layers
 from trainlab.loggers.csv_logger import forget_rows_past_checkpoint
@@ -106,6 +106,7 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         self.scheduler_monitor = scheduler_monitor
         self._validated_this_epoch = False  # a plateau schedule steps only after a validation of this epoch
         self._counters_from_rank_0 = False  # a DDP process other than 0 that resumed mid-epoch (on_load_checkpoint)
+        self._resumed_at_epoch_end = False  # resumed from a checkpoint of an epoch's end (on_load_checkpoint)
         self.weight_decay = weight_decay
         # Running training accuracy: two in-place counters instead of a torchmetrics object, whose update costs
         # ~0.3 ms per step (as much as the MLP's forward pass on a CPU). Buffers, so checkpoints keep them.
@@ -235,7 +236,7 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         wraps the module in DDP, whose start copies rank 0's buffers into every process - the counters too - so
         the other processes zero theirs again once training starts (:meth:`on_train_start`): a run resumed
         mid-epoch had counted the samples before the interrupt once per process in that epoch's ``train/acc``."""
-        correct_epoch_counts(checkpoint)
+        self._resumed_at_epoch_end = correct_epoch_counts(checkpoint)
         if self._trainer is not None:  # a resume (not trainlab evaluate's load): a killed session's rows past it go
             forget_rows_past_checkpoint(self.trainer.loggers, logged_step(checkpoint))
         if self._trainer is not None and self.trainer.world_size > 1 and self.trainer.global_rank > 0:
@@ -271,6 +272,9 @@ class MLPClassifier(HookNameAsPlainAttribute, L.LightningModule):
         before the interrupt), and validation sanity checks never update it."""
         if self.trainer.fit_loop.restarted_mid_epoch:
             self._log_learning_rate()
+        if self._resumed_at_epoch_end:
+            start_next_epoch_afresh(self.trainer)
+            self._resumed_at_epoch_end = False
         if self._counters_from_rank_0:  # DDP's start copied rank 0's summed counters here (on_load_checkpoint)
             self.train_correct.zero_()
             self.train_seen.zero_()
