@@ -66,6 +66,7 @@ def main(cfg: DictConfig) -> float | None:
     from trainlab.distributed.rank_log_lines import leave_log_lines_to_rank_0
     from trainlab.failed_run_dir import say_where_failed_run_is
     from trainlab.lightning_noise import route_lightning_logs_through_root
+    from trainlab.sweep.between_jobs import retire_between_jobs
     from trainlab.sweep.stopped_sweep import is_search, record_refused_sweep, record_stopped_sweep
     from trainlab.sweep.submitit_refusal import hand_refusal_to_the_command
     from trainlab.sweep.worker_stop import StartupStop, in_a_worker, run_worker_job
@@ -98,6 +99,7 @@ def main(cfg: DictConfig) -> float | None:
               f"{written}", file=sys.stderr)
         sys.exit(128 + stop.signum)
     except TrainingInterrupted as stop:
+        retire_between_jobs()  # a second Ctrl-C is the stop's (Python's), not the sweep's between its jobs
         saved = stop.stop_line()  # or, a search's trial that keeps no checkpoint: none saved
         run_dir = stop.checkpoint.parent.parent
         if stop.requeued:  # submitit's time limit or a preemption: it requeues the job, which resumes from there

@@ -107,7 +107,7 @@ from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, kill
 from trainlab.shadowed_options import shadowed_options_note
 from trainlab.stale_temporaries import remove_stale_temporaries, run_write_dirs
 from trainlab.startup_interrupt import end_startup, hand_over_after_startup, note_output_dir
-from trainlab.sweep.basic_sweep import BASIC_SWEEPER
+from trainlab.sweep.basic_sweep import BASIC_SWEEPER, last_job_number
 from trainlab.sweep.between_jobs import StopBetweenJobs
 from trainlab.sweep.first_job import check_first_job, check_sweep_has_jobs, composed_sweep_jobs
 from trainlab.sweep.group_sweeps import check_group_sweeps
@@ -680,7 +680,7 @@ class Preflight(Callback):
         if not in_process:
             end_startup()  # the jobs train in processes of their own (joblib, submitit), which answer a Ctrl-C
         elif not is_search(config.hydra):  # between the jobs trained here: the sweep stops with its tables
-            hand_over_after_startup(StopBetweenJobs(config.get("optimized_metric")))
+            hand_over_after_startup(StopBetweenJobs(config.get("optimized_metric"), last_job_number(config)))
         made = missing_parents(sweep_dir)
         if writes_run_files():
             exit_on_user_error(lambda: check_not_locked_by_another(sweep_dir, "hydra.sweep.dir"))  # running: first

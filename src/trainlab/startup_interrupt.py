@@ -22,7 +22,8 @@ interrupt handler of :class:`~trainlab.callbacks.graceful_shutdown.GracefulShutd
 :class:`~trainlab.callbacks.startup_end.StartupEnd` callback that ``train`` adds), at the start of a search
 (:class:`~trainlab.search.stop_signals.StopSignals`), of a DDP job's ranks
 (:class:`~trainlab.distributed.rank_processes.ForwardedSignals`) and of a multirun whose launcher starts processes
-for its jobs (:mod:`trainlab.preflight`). Python's own handler is back from there on.
+for its jobs (:mod:`trainlab.preflight`). Python's own handler is back from there on - or, in a sweep whose jobs
+train in this process, the sweep's handler between its jobs (:func:`hand_over_after_startup`).
 
 Only an interpreter started to run ``train.py`` installs it (before its imports, so the first ~50 ms of the
 interpreter's own start and of this module's import still answer Python's way): a process that runs ``train.py``

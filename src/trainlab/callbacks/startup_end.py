@@ -11,10 +11,21 @@ from __future__ import annotations
 import lightning as L
 
 from trainlab.startup_interrupt import end_startup
+from trainlab.sweep.between_jobs import FIT
 
 
 class StartupEnd(L.Callback):
-    """Ends the start-up's SIGINT handling at the start of ``fit`` (see the module docstring)."""
+    """Ends the start-up's SIGINT handling at the start of ``fit`` (see the module docstring), and marks the fit
+    as running for a sweep's handler between its jobs (:class:`~trainlab.sweep.between_jobs.StopBetweenJobs`),
+    which answers as Lightning's meanwhile."""
 
     def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         end_startup()
+        FIT.running = True
+
+    def teardown(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        if stage == "fit":
+            FIT.running = False
+
+    def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException) -> None:
+        FIT.running = False  # a failed job: the sweep goes on to its next

@@ -49,6 +49,7 @@ from trainlab.job_context import JobContext
 from trainlab.signal_exit import end_as_signal
 from trainlab.startup_interrupt import end_startup
 from trainlab.submitit_requeue import hand_on_to_submitit, note_requeue, one_stop, submitit_signal
+from trainlab.sweep.between_jobs import StopBetweenJobs
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +238,8 @@ class ForwardedSignals:
     def __exit__(self, *exc_info) -> None:
         stopping = self.received in (signal.SIGINT, signal.SIGTERM)  # the ranks stopped on it: so does this process
         for signum, handler in self._previous.items():
-            again = stopping and signum == signal.SIGINT and handler is signal.default_int_handler
+            again = stopping and signum == signal.SIGINT and (handler is signal.default_int_handler
+                                                               or isinstance(handler, StopBetweenJobs))
             signal.signal(signum, self._again if again else handler)
 
 

@@ -48,3 +48,20 @@ def empty_sweeps(params: Any, task_overrides: list[str]) -> list[Override]:
     exited 0."""
     parsed = sweep_parser().parse_overrides(sweep_lines(params, task_overrides))
     return [o for o in parsed if o.is_sweep_override() and not list(o.sweep_string_iterator())]
+
+
+def last_job_number(config: Any) -> int | None:
+    """``hydra.job.num`` of the last job of the basic sweep that ``config`` (the command's, with its ``hydra`` node)
+    runs; None for another sweeper or overrides that do not expand (the sweeper reports those)."""
+    from hydra.errors import HydraException
+
+    if OmegaConf.select(config, "hydra.sweeper._target_") != BASIC_SWEEPER:
+        return None
+    from trainlab.config_keys import override_lines
+
+    try:
+        jobs = basic_sweep_jobs(OmegaConf.select(config, "hydra.sweeper.params"),
+                                override_lines(config.hydra.overrides.task))
+    except (HydraException, ValueError):
+        return None
+    return len(jobs) - 1 if jobs else None

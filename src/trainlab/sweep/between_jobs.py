@@ -28,23 +28,59 @@ from trainlab.signal_exit import end_as_signal
 
 class StopBetweenJobs:
     """The stop-signal handler of a sweep in this process between its jobs (see the module docstring);
-    ``optimized_metric``: the sweep's, for its ``ranking.csv``."""
+    ``optimized_metric``: the sweep's, for its ``ranking.csv``; ``last_job``: the number of its last job (None: not
+    known), after whose end nothing is left to finish. While a job trains without a handler of its own
+    (``callbacks=none``: :class:`~trainlab.callbacks.startup_end.StartupEnd` marks the fit), it answers as the handler
+    it stands in for: Lightning's (a KeyboardInterrupt for SIGINT; a SIGTERM is Lightning's, which calls this one
+    after its own)."""
 
-    def __init__(self, optimized_metric: str | None) -> None:
+    def __init__(self, optimized_metric: str | None, last_job: int | None = None) -> None:
         self.optimized_metric = optimized_metric
+        self.last_job = last_job
 
     def __call__(self, signum: int, frame: object) -> None:
         from hydra.core.hydra_config import HydraConfig
 
+        from trainlab.run_status import STATUS_FILE
         from trainlab.shell_override import finish_sweep_line
         from trainlab.sweep.stopped_sweep import record_stopped_sweep
 
-        print(f"{signal.Signals(signum).name} between the sweep's jobs: stopped before the next job trained",
-              file=sys.stderr, flush=True)
+        if FIT.running:
+            if signum == signal.SIGINT:
+                signal.default_int_handler(signum, frame)
+            if signal.getsignal(signum) is not self:  # Lightning's SIGTERM handler called it: Lightning stops the run
+                return
+            end_as_signal(signum)
+        name = signal.Signals(signum).name
         hydra_config = HydraConfig.get()  # the job that ended or the one starting: the same sweep
+        job_dir = Path(str(hydra_config.runtime.output_dir))
+        if hydra_config.job.num == self.last_job and (job_dir / STATUS_FILE).is_file():
+            print(f"{name} after the sweep's last job: its jobs had ended", file=sys.stderr, flush=True)
+            record_stopped_sweep(hydra_config, self.optimized_metric)
+            end_as_signal(signum)
+        print(f"{name} between the sweep's jobs: stopped before the next job trained", file=sys.stderr, flush=True)
         record_stopped_sweep(hydra_config, self.optimized_metric)
         print(finish_sweep_line(Path(str(hydra_config.sweep.dir)).absolute()), file=sys.stderr, flush=True)
         end_as_signal(signum)
+
+
+class FitState:
+    """Whether a job's ``fit`` runs in this process (set by :class:`~trainlab.callbacks.startup_end.StartupEnd`)."""
+
+    running = False
+
+
+FIT = FitState()
+
+
+def retire_between_jobs() -> None:
+    """Python's handler and SIGTERM's default action back where :class:`StopBetweenJobs` is installed: the sweep's
+    end is reached (its end records have their own handling), or a job's stop ends the command (a second Ctrl-C
+    is the stop's to answer, not this handler's, which would record the sweep again)."""
+    usual = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+    for signum, handler in usual.items():
+        if isinstance(signal.getsignal(signum), StopBetweenJobs):
+            signal.signal(signum, handler)
 
 
 def stop_now_if_between_jobs(signum: int) -> None:

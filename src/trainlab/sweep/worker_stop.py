@@ -279,6 +279,9 @@ def defer_stop_for_the_end(config: DictConfig) -> None:
         return  # a config without the callback that lets the signals in again: held for good otherwise
     if threading.current_thread() is not threading.main_thread():
         return
+    from trainlab.sweep.between_jobs import retire_between_jobs
+
+    retire_between_jobs()  # no job is left: the end's handlers answer, and Python's after them
     DEFERRED = EndSignals(on_again=stop_at_once_at_the_end)
     DEFERRED.__enter__()
     DEFERRED.hold()
