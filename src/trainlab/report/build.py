@@ -22,6 +22,7 @@ import numpy as np
 
 from trainlab.atomic_files import write_atomically, write_text_atomically
 from trainlab.report import figures
+from trainlab.report.event_file_damage import DAMAGED_EVENT_FILE
 from trainlab.report.output_dir import ReportDir, default_report_dir
 from trainlab.report.report_turn import report_turn
 from trainlab.report.sweep_runs import (
@@ -179,11 +180,14 @@ def jobs_named(names: list[str], shown: int = 8) -> str:
 def no_curves_reason(jobs: list[JobRun]) -> str:
     """Why no job of the sweep has a curve: which jobs, their status, and the way to curves. A job that trained
     (completed, diverged) logged none (``logger=none``); one that failed or was interrupted may have ended before
-    its first logged step - its status.json says why; a job whose metrics.csv is damaged is named (its
-    ``logs_note`` says how), not taken for ``logger=none``."""
+    its first logged step - its status.json says why; a job whose metrics.csv or event files are damaged is named
+    (its ``logs_note`` says how), not taken for ``logger=none``."""
     if damaged := [job.short_name for job in jobs if job.logs_note]:  # its logs_note says why
         others = [job for job in jobs if not job.logs_note]
-        return (f"the metrics.csv of job{'s' if len(damaged) > 1 else ''} {', '.join(damaged)} holds no readable row"
+        events = all(DAMAGED_EVENT_FILE in job.logs_note for job in jobs if job.logs_note)
+        logs = "TensorBoard event files" if events else "metrics.csv"
+        return (f"the {logs} of job{'s' if len(damaged) > 1 else ''} {', '.join(damaged)} "
+                + ("are damaged before their first curve" if events else "holds no readable row")
                 + (f"; the other jobs left no TensorBoard events or metrics.csv ({jobs_by_status(others)})"
                    if others else ""))
     if any(job.status in ("completed", "diverged") for job in jobs):

@@ -14,6 +14,7 @@ from trainlab.errors import RecordedFileError
 from trainlab.logger_dirs import CSV_FILE, EVENT_FILES, logger_dirs
 from trainlab.printed_trainlab import trainlab_command
 from trainlab.recorded_yaml import read_recorded_mapping
+from trainlab.report.event_file_damage import event_file_damage
 from trainlab.report.output_dir import RECORD, default_report_dir, read_record
 from trainlab.run_dir import written_last
 from trainlab.run_status import STATUS_FILE
@@ -40,7 +41,8 @@ class JobRun:
     metrics: dict[str, float]
     objective: float | None
     scalars: dict[str, tuple[list[int], list[float]]] = field(default_factory=dict)
-    logs_note: str | None = None  # what the report says of its metrics.csv: a cut-off row left out, or unreadable
+    logs_note: str | None = None  # what the report says of its logs: a damaged event file, a metrics.csv's cut-off
+    # row left out, or an unreadable metrics.csv
     versions: dict[str, str] | None = None  # what its status.json records it ran with (None: written before that)
 
     @property
@@ -105,6 +107,7 @@ def read_scalars(job_dir: Path) -> tuple[Series, str | None]:
     damaged, and the report names it rather than ending in a traceback without a report."""
     directories = logger_dirs(job_dir)
     series: Series = {}
+    damage: list[str] = []  # an event file TensorBoard's reader stopped in: its curves end there, said
     for directory in directories:
         if not any(directory.glob(EVENT_FILES)):
             continue
@@ -114,13 +117,17 @@ def read_scalars(job_dir: Path) -> tuple[Series, str | None]:
             if tag not in series:
                 events = accumulator.Scalars(tag)
                 series[tag] = ([e.step for e in events], [e.value for e in events])
+        damage += [note for path in sorted(directory.glob(EVENT_FILES))
+                   if path.is_file() and (note := event_file_damage(path))]
+    damaged = "; ".join(damage) or None
     csv_files = [directory / CSV_FILE for directory in directories if (directory / CSV_FILE).is_file()]
     if series or not csv_files:
-        return series, None
+        return series, damaged
     try:
-        return read_csv_log(csv_files[0])
+        csv_series, note = read_csv_log(csv_files[0])
     except RecordedFileError as error:
-        return {}, str(error)
+        csv_series, note = {}, str(error)
+    return csv_series, "; ".join(filter(None, (damaged, note))) or None
 
 
 def read_csv_scalars(path: Path) -> Series:
