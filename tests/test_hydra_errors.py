@@ -1014,3 +1014,41 @@ def test_an_interpolation_in_a_list_that_cannot_resolve_is_named_by_its_index():
     with pytest.raises(ConfigError, match=r"^model\.net\.hidden_sizes\[1\]=\$\{nope\}: Interpolation key 'nope' "
                                           r"not found; allowed: "):
         check_interpolations_name_keys(OmegaConf.create({"model": {"net": {"hidden_sizes": [100, "${nope}"]}}}))
+
+
+@pytest.mark.parametrize(("file", "text", "line"), [
+    ("optimizer/bad8.yaml", "0.1\n",
+     "holds a number (0.1), where a config file holds a mapping of keys; allowed: a mapping of keys, one 'key: value' "
+     "a line (as the other options of config group optimizer are)"),  # OSError: Invalid loaded object type, rc 1
+    ("optimizer/bad8.yaml", "- a\n",
+     "holds a list ([a]), where a config file holds a mapping of keys; allowed: a mapping of keys, one 'key: value' "
+     "a line (as the other options of config group optimizer are)"),  # "checks ... failed unexpectedly", rc 1
+    ("experiment/bad8.yaml", "# @package _global_\noptimizer: [1, 2]\n",
+     "optimizer: [1, 2] is a list, where optimizer holds a mapping (the keys of an option of config group optimizer); "
+     "allowed: a mapping of optimizer's keys (optimizer: {...}), or an option of config group optimizer chosen in the "
+     "defaults list ('- override /optimizer: <option>')"),  # Hydra's "Cannot merge DictConfig with ListConfig"
+    ("experiment/bad8.yaml", "# @package _global_\ndefaults:\n  override /optimizer: adam\n",
+     "its defaults is a mapping, not a list; allowed: a list, one entry a line ('- _self_', '- override /optimizer: "
+     "adam')"),  # ValueError: Invalid defaults list, a traceback
+    ("optimizer/bad8.yaml", "# @package\nlr: 0.1\n",
+     "its header line '# @package' names no package; allowed: '# @package <package>' with one package: _global_ (the "
+     "keys of the whole config), _group_ (those of its config group) or a key (optimizer)"),  # ValueError traceback
+    ("experiment/bad8.yaml", "# @package _globl_\noptimizer:\n  lr: 0.1\n",
+     "its header '# @package _globl_' puts its keys under _globl_, which is no top-level key; allowed: '# @package "
+     "_global_' (the keys of the whole config), or a top-level key: callbacks, ckpt_path, compile, data, hydra, init, "
+     "logger, model, objective_on_failure, optimized_metric, optimizer, paths, resume_sweep, scheduler, seed, "
+     "task_name, test, trainer; did you mean _global_?"),  # "_globl_: unknown top-level key", neither file nor header
+])
+def test_a_config_file_of_the_wrong_shape_is_one_line_naming_the_file_and_the_shape_it_takes(train_in_process,
+                                                                                            tmp_path, file, text,
+                                                                                            line):
+    conf = tmp_path / "my_conf"
+    (conf / file).parent.mkdir(parents=True)
+    (conf / file).write_text(text)
+    before = sorted(tmp_path.rglob("*"))
+    group = file.partition("/")[0]
+    result = train_in_process("--config-dir", str(conf), f"{group}=bad8", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"error: {conf / file}: {line}"]
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written: no run directory
+    assert (conf / file).read_text() == text

@@ -35,6 +35,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from trainlab.callback_entries import metric_logging_callbacks
+from trainlab.config_file_shapes import check_group_shapes, package_header_message
 from trainlab.config_keys import INSTANTIATION_KEYS, is_under, override_key, override_lines
 from trainlab.config_switches import boolean
 from trainlab.data.data_choices import EVAL_SPLITS, SOURCES
@@ -913,10 +914,15 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
     modules (torch, Lightning: seconds) - for a process that trains nothing itself."""
     unknown = sorted(set(cfg) - TOP_LEVEL_KEYS)
     if unknown:
+        # a config file's header that put its keys there (# @package _globl_): that file and its header
+        header_line = package_header_message(unknown[0], sorted(TOP_LEVEL_KEYS))
+        if header_line is not None:
+            raise ConfigError(header_line)
         # an experiment config without `# @package _global_` puts its keys under `experiment`
         header = ("; an experiment config needs '# @package _global_' as its first line" if unknown[0] == "experiment"
                   else "")
         raise ConfigError(f"{unknown[0]}: unknown top-level key; allowed: {', '.join(sorted(TOP_LEVEL_KEYS))}{header}")
+    check_group_shapes(cfg)  # optimizer: [1, 2] - before the checks that read the group's keys
     check_interpolations_name_keys(cfg)
     check_values(cfg)
     check_callback_values(cfg)

@@ -15,7 +15,9 @@ names the forms a search takes, as a malformed search-space entry does); so do t
 sweep it cannot enumerate (``interval()``), a config group swept over ``null`` (``-m scheduler=null,step``: Hydra's
 defaults list raises a ValueError), a run or job directory whose name the file system refuses (``ENAMETOOLONG``: a
 job is named from its overrides), a config file that is not valid YAML (the file, the line and the column, where
-yaml printed a ~100-line traceback), and a :class:`~trainlab.errors.UserError` raised outside the task (a sweeper's
+yaml printed a ~100-line traceback), a config file of the wrong shape - a single value, a list, a ``defaults`` that
+is no list, a header without its package (the file and the shape it takes: :mod:`trainlab.config_file_shapes`,
+where Hydra printed a traceback) - and a :class:`~trainlab.errors.UserError` raised outside the task (a sweeper's
 settings, checked before any job). Every other exception still goes to Hydra's report. ``HYDRA_FULL_ERROR=1`` prints
 the full traceback before each of these lines; the exit status stays 2.
 
@@ -51,6 +53,7 @@ from hydra.errors import (
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
+from trainlab.config_file_shapes import composition_shape_message, read_error_message
 from trainlab.errors import UserError, exit_for_user_error, exit_with_error_line
 from trainlab.group_options import command_line_override, option_lacks_key_message
 from trainlab.option_source import chosen_in, misplaced_option_file
@@ -142,6 +145,9 @@ APPEND_ADVICE = re.compile(r"^To append to your config use (.+)$", re.MULTILINE)
 ADDED_GROUP = re.compile(r"^Multiple values for (\S+)\. To override a value use 'override \1: (.+)'")
 # an experiment config without `# @package _global_`: its `override /optimizer: adam` reads optimizer@experiment...
 UNPACKAGED_OVERRIDE = re.compile(r"^In '([^']+)': Could not override '([^'@]+)@([^']+)'")
+# a config file's list merged where the config holds a mapping (a file of a list, an experiment's optimizer: [1, 2])
+MERGED_LIST = re.compile(r"^In '([^']+)': ConfigTypeError raised while composing config:\s*Cannot merge DictConfig "
+                         r"with ListConfig")
 
 
 # Hydra refuses a sweep value of a key under hydra (its own config) in a multirun, naming the override as typed
@@ -244,6 +250,9 @@ def one_line_message(error: HydraException) -> str:
         return (f"the config {config}: its defaults list overrides {group} under the package of its own group, "
                 f"where that group is no key; allowed: '# @package _global_' as the file's first line (the keys of "
                 f"an experiment config are those of the whole config)")
+    merged = MERGED_LIST.match(str(error))
+    if merged is not None and (shape := composition_shape_message(merged.group(1))) is not None:
+        return shape  # a config file holding a list, or an experiment's optimizer: [1, 2]
     message = squashed(str(error))
     if isinstance(cause, OmegaConfBaseException):
         message += f" ({str(cause).splitlines()[0]})"
@@ -563,9 +572,12 @@ def report_config_errors_in_one_line() -> None:
                     raise
                 exit_with_error_line(yaml_error_message(error), error)
             except ValueError as error:  # Hydra's defaults list, composing a job of a sweep
-                if not str(error).startswith(GROUP_SWEPT_OVER_NULL):
+                if str(error).startswith(GROUP_SWEPT_OVER_NULL):
+                    exit_with_error_line(null_group_sweep_message(sys.argv[1:]), error)
+                shape = read_error_message(error)  # a config file's defaults or header of the wrong shape
+                if shape is None:
                     raise
-                exit_with_error_line(null_group_sweep_message(sys.argv[1:]), error)
+                exit_with_error_line(shape, error)
             except (AttributeError, AssertionError) as error:  # OmegaConf setting a key in a null schema node
                 message = sweeper_params_override_message(error, sys.argv[1:])
                 if message is None:
@@ -577,9 +589,12 @@ def report_config_errors_in_one_line() -> None:
                 if message is None:
                     raise
                 end_joblib_stopped_sweep(message, error)  # the tables of what ran, how to finish; exit status 1
-            except OSError as error:  # Hydra making a run or job directory
+            except OSError as error:  # Hydra making a run or job directory, or reading a config file
                 if error.errno != errno.ENAMETOOLONG:
-                    raise
+                    shape = read_error_message(error)  # a config file holding a single value (0.1)
+                    if shape is None:
+                        raise
+                    exit_with_error_line(shape, error)
                 multirun = any(word in ("-m", "--multirun") for word in sys.argv[1:])
                 exit_with_error_line(name_too_long_message(error, multirun), error)
 
