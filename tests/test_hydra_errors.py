@@ -1052,3 +1052,19 @@ def test_a_config_file_of_the_wrong_shape_is_one_line_naming_the_file_and_the_sh
     assert result.stderr.strip().splitlines() == [f"error: {conf / file}: {line}"]
     assert sorted(tmp_path.rglob("*")) == before  # nothing written: no run directory
     assert (conf / file).read_text() == text
+
+
+def test_a_sweep_over_an_option_whose_file_holds_a_single_value_is_one_line_before_anything(train_in_process,
+                                                                                          tmp_path):
+    """The checks composing the sweep's jobs read it: "trainlab's checks before the run failed unexpectedly
+    (OSError: Invalid loaded object type: float)", a traceback and exit 1."""
+    (tmp_path / "my_conf" / "optimizer").mkdir(parents=True)
+    (tmp_path / "my_conf" / "optimizer" / "bad8.yaml").write_text("0.1\n")
+    result = train_in_process("--config-dir", str(tmp_path / "my_conf"), "-m", "optimizer=bad8,adam",
+                              f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'my_conf' / 'optimizer' / 'bad8.yaml'}: holds a number (0.1), where a config file holds "
+        "a mapping of keys; allowed: a mapping of keys, one 'key: value' a line (as the other options of config group "
+        "optimizer are)"]
+    assert not (tmp_path / "sweep").exists()

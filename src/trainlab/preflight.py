@@ -98,7 +98,7 @@ from trainlab.dir_lock import check_not_locked_by_another, holds_lock_over, lock
 from trainlab.distributed.job_checks import check_launched_processes, check_search_in_one_process
 from trainlab.distributed.rank_0_sweep_record import keep_sweep_record
 from trainlab.distributed.rank_log_lines import leave_log_lines_to_rank_0
-from trainlab.errors import ConfigError, OutputLocationError, UserError, exit_for_user_error
+from trainlab.errors import ConfigError, OutputLocationError, UserError, exit_for_user_error, exit_with_error_line
 from trainlab.heap_reuse import heap_reuse_wanted
 from trainlab.hydra_plugin_keys import check_plugin_keys
 from trainlab.job_view import job_view
@@ -601,6 +601,12 @@ def checks_that_must_finish(callback_method: Callable[..., None]) -> Callable[..
         try:
             callback_method(self, config, **kwargs)
         except Exception as error:
+            from trainlab.config_file_shapes import read_error_message
+
+            shape = read_error_message(error)  # composing a sweep's jobs read a config file of the wrong shape
+            if shape is not None:
+                remove_refused_output_dir()
+                exit_with_error_line(shape, error)
             traceback.print_exception(error)
             print(f"error: trainlab's checks before the run failed unexpectedly ({type(error).__name__}: {error}); "
                   "nothing was run - a bug to report, with the traceback above", file=sys.stderr)
