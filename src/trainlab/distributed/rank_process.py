@@ -115,6 +115,10 @@ def main(argv: list[str]) -> int:
     payload_file = Path(argv[1])
     rank = int(os.environ["LOCAL_RANK"])
     outcome, status = run(payload_file, rank)
+    # training is over (ended, stopped and saved, or failed): a Ctrl-C has nothing left to stop here, and one that
+    # came now - a second, close on the first - raised its KeyboardInterrupt in the lines below, a traceback in
+    # place of the outcome the job's process reads (its stop line and resume command lost)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     outcome_file = payload_file.with_name(OUTCOME_FILE.format(rank=rank))
     outcome_file.write_text(json.dumps(outcome))
     return status
