@@ -47,7 +47,7 @@ class PlainSGD(TensorByTensor):
 
 
 class SignSGD(BookOptimizer):
-    """The README's example: p <- p - lr·sign(g)."""
+    """docs/extending.md's example: p <- p - lr·sign(g)."""
 
     state_tensors = ()
 

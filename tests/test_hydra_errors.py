@@ -300,8 +300,8 @@ ANOTHER_OPTION_TAKES_IT = [  # overrides, the one line: the option that lacks th
 
 
 def test_a_key_no_option_of_its_group_sets_but_its_target_takes_is_offered_with_a_plus(train_in_process, tmp_path):
-    """The README's trainer.limit_train_batches=-3 (only debug=limit sets it) said 'unknown key ...; did you mean
-    accumulate_grad_batches?' - neither that the Trainer takes it nor that + adds it."""
+    """docs/resuming-and-failures.md's trainer.limit_train_batches=-3 (only debug=limit sets it) said 'unknown key ...;
+    did you mean accumulate_grad_batches?' - neither that the Trainer takes it nor that + adds it."""
     result = train_in_process("trainer.limit_train_batches=-3")
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == (

@@ -153,7 +153,7 @@ def test_activation_figures_and_table(tmp_path, capsys):
 
 
 def test_an_activation_the_book_has_no_range_for_is_drawn_over_its_values():
-    """README's "Extending" adds ``"gelu": "GELU"`` to ACTIVATIONS: experiment C stopped at ``KeyError: 'gelu'``
+    """docs/extending.md adds ``"gelu": "GELU"`` to ACTIVATIONS: experiment C stopped at ``KeyError: 'gelu'``
     with 12 of its figures written. One range for the row: the central 99 % of the case's values."""
     outputs = [torch.linspace(-1.0, 0.0, 500), torch.cat([torch.linspace(0.0, 1.0, 499), torch.tensor([1e5])])]
     low, high = activations.histogram_range("gelu", outputs)  # the central 99 % of the row's 1,000 values

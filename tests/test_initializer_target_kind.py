@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from conftest import CONF_DIR
 
-EXAMPLE = "README's Extending example, like conf/init/he.yaml with trainlab/init/he.py"
+EXAMPLE = "docs/extending.md's example, like conf/init/he.yaml with trainlab/init/he.py"
 
 
 @pytest.fixture

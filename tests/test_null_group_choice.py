@@ -33,10 +33,10 @@ def test_a_run_with_a_group_set_to_null_runs_without_its_option(train_in_process
     assert not list(run_dir.rglob("events.out.tfevents.*"))  # no logger: no TensorBoard run
 
 
-# every yaml of conf/optimizer/, as Hydra lists them (one a user adds, as the README's Extending shows, included)
+# every yaml of conf/optimizer/, as Hydra lists them (one a user adds, as docs/extending.md shows, included)
 def options(group: str) -> str:
-    """The options of ``conf/<group>/`` as an error lists them: ``cosine|exponential|...`` (one a user adds, as the
-    README's "Extending" shows, included)."""
+    """The options of ``conf/<group>/`` as an error lists them: ``cosine|exponential|...`` (one a user adds, as
+    docs/extending.md shows, included)."""
     return "|".join(sorted(path.stem for path in (CONF_DIR / group).glob("*.yaml")))
 
 

@@ -39,9 +39,9 @@ def test_an_update_that_mixes_the_elements_of_large_tensors_only_runs_alone():
 def test_a_rule_that_needs_its_hyperparameters_as_python_numbers_runs_alone(cls, error):
     problem = stacking_problem(functools.partial(cls, lr=0.05), 0.0)
     assert problem.startswith(f"optimizer own_optimizers.{cls.__name__} fails on stacked members ({error}"), problem
-    # the torch error alone did not say the way out the README gives
+    # the torch error alone did not say the way out docs/extending.md gives
     assert problem.endswith("; where its rule uses a hyper-parameter as a Python number, write it as arithmetic to "
-                            "stack it - lr * grad, lr ** 0.5, not alpha=lr or math.sqrt(lr) (README: Extending)")
+                            "stack it - lr * grad, lr ** 0.5, not alpha=lr or math.sqrt(lr) (docs/extending.md)")
 
 
 @pytest.mark.skipif(not hasattr(torch.optim, "Adafactor"), reason="torch.optim.Adafactor: torch >= 2.5")
@@ -61,8 +61,8 @@ def test_the_projects_and_torchs_tested_optimizers_are_not_tried_again(monkeypat
 @pytest.mark.parametrize("cls, start", [
     (NormSGD, "does not update stacked members as their lone runs"), (AlphaSGD, "fails on stacked members")])
 def test_an_optimizer_of_ones_own_inside_trainlab_optim_is_tried_too(cls, start):
-    """README's example puts a user's optimizer in src/trainlab/optim/: the check skipped every class there, so a
-    normalised SGD trained its stack to other numbers than its lone runs without a word."""
+    """docs/extending.md's example puts a user's optimizer in src/trainlab/optim/: the check skipped every class there,
+    so a normalised SGD trained its stack to other numbers than its lone runs without a word."""
     inside = type(cls.__name__, (cls,), {"__module__": "trainlab.optim.my_norm"})
     problem = stacking_problem(functools.partial(inside, lr=0.05), 0.0)
     assert problem is not None and problem.startswith(f"optimizer trainlab.optim.my_norm.{cls.__name__} {start}"), \

@@ -147,7 +147,8 @@ def test_the_study_names_its_objective_after_the_optimized_metric_for_optuna_das
     study = load(tmp_path / "s")
     assert study.metric_names == ["val/loss"]
     assert "value_val/loss" in study.trials_dataframe().columns
-    # and as the README tells users to look at it: `optuna-dashboard <sweep>/optuna.journal` (its web API)
+    # and as docs/hyper-parameter-search.md tells users to look at it: `optuna-dashboard <sweep>/optuna.journal` (its
+    # web API)
     dashboard = optuna_dashboard.wsgi(str(tmp_path / "s" / "optuna.journal"))
     (summary,) = dashboard_json(dashboard, "/api/studies")["study_summaries"]
     assert summary["study_name"] == "hparams_random" and summary["directions"] == ["minimize"]

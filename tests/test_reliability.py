@@ -64,7 +64,7 @@ BAD_CONFIGS = [  # override, what the one-line error must say
     ("model.net.hidden_sizes=[100,0]", "model.net.hidden_sizes=[100, 0] is invalid"),
     ("data.batch_size=0", "data.batch_size=0 is invalid; allowed: an integer >= 1"),
     ("data.batch_size=12.5", "data.batch_size=12.5 is invalid; allowed: an integer >= 1"),
-    # the activations of net_choices (README's "Extending" adds gelu: this test stays true with it)
+    # the activations of net_choices (docs/extending.md adds gelu: this test stays true with it)
     ("model.net.activation=no_such",
      f"model.net.activation='no_such' is invalid; allowed: one of {', '.join(ACTIVATIONS)}"),
     ("data.source=imagenet", "data.source='imagenet' is invalid; allowed: one of auto, bundled, torchvision"),
@@ -276,7 +276,7 @@ def test_an_interrupted_job_of_a_multirun_prints_the_command_that_finishes_the_s
 @pytest.mark.slow  # ~10 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_an_interrupted_search_lists_what_ran_in_its_summary_and_hparams_experiment(tmp_path, data_dir):
     """As a stopped grid sweep: a stopped search wrote its optimization_results.yaml and summary.csv but no sweep
-    HPARAMS experiment, which the README says lists what ran so far whatever the launcher."""
+    HPARAMS experiment, which docs/resuming-and-failures.md says lists what ran so far whatever the launcher."""
     sweep_dir = tmp_path / "sweep"
     command = [sys.executable, str(ROOT / "train.py"), "hparams_search=random", "hydra.sweeper.n_trials=2",
                "debug=limit", "data.source=bundled", f"paths.data_dir={data_dir}", "trainer.enable_progress_bar=false",

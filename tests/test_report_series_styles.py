@@ -17,7 +17,8 @@ GRID = [(optimizer, lr) for optimizer in ("sgd", "momentum", "adagrad", "adam") 
 
 
 def sweep_of_twelve() -> list[JobRun]:
-    """The README's 4 optimizers × 3 learning rates, one epoch: one val/acc point, 100 train/loss points each."""
+    """docs/stacked-sweeps.md's 4 optimizers × 3 learning rates, one epoch: one val/acc point, 100 train/loss points
+    each."""
     return [JobRun(name=f"{n}_x", path=Path(f"/x/{n}"), params={"optimizer": opt, "optimizer.lr": lr},
                    status="completed", metrics={}, objective=None,
                    scalars={"val/acc": ([62], [0.5 + n / 100]), "train/loss": (list(range(100)), [2.0 - n / 50] * 100)})

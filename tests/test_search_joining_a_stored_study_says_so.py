@@ -1,6 +1,6 @@
 """A search in a new sweep dir that names an earlier search's storage (``hydra.sweeper.storage``) joins that study - the
-shared-study design (README "Shared study") - and says so; one that finds the study already at ``n_trials`` runs
-nothing and leaves no sweep dir behind, naming where the study's trials are.
+shared-study design (docs/hyper-parameter-search.md, "Shared study") - and says so; one that finds the study already at
+``n_trials`` runs nothing and leaves no sweep dir behind, naming where the study's trials are.
 
 Before: ``hydra.sweeper.storage=sqlite:///st.db hydra.sweep.dir=q3`` after a search in ``q1`` ran trials 4 and 5 of
 the old study and exited 0, its start line no different from a new study's; with ``n_trials=4`` it said "4 trials so

@@ -62,7 +62,7 @@ def test_a_stack_puts_members_with_equal_flags_next_to_each_other(make_cfg):
 @pytest.mark.slow  # ~25 s on 2 cores (make test-slow; the default run stays ~4 min)
 def test_a_stacked_sweep_over_a_flag_ends_each_job_as_its_lone_run(train_in_process, tmp_path):
     """The walkthrough's sweep, stacked and with the basic launcher: in float64 (sign-SGD at lr 0.01 turns float32
-    rounding into other signs, README "Same numbers as alone"), every job's metrics agree."""
+    rounding into other signs, docs/stacked-sweeps.md, "Same numbers as alone"), every job's metrics agree."""
     common = ["-m", "debug=limit", "trainer.precision=64-true", "optimizer=null",
               "+optimizer._target_=own_optimizers.FlagSGD", "+optimizer._partial_=true",
               "+optimizer.lr=0.001,0.01", "+optimizer.use_sign=true,false"]

@@ -139,8 +139,8 @@ def test_batch_norm_members_keep_their_own_statistics(make_cfg, tmp_path, batch_
     [["optimizer=adam"], ["optimizer=adam", "optimizer.lr=0.01", "model.weight_decay=0.05"]],
     # AdaGrad at lr 0.1 and its default 0.01 with the default He init: its first steps are lr·g/(|g| + ε), so a
     # weight whose gradient nearly cancels (|g| ~ 1e-7, 2-10 % float32 rounding) moves by up to ~2 % of lr more or
-    # less than alone, and some runs grow that into other curves in float32 (README, "Same numbers as alone"); in
-    # float64 the members' own lr, h = Σg² and λ must give the lone numbers
+    # less than alone, and some runs grow that into other curves in float32 (docs/stacked-sweeps.md, "Same numbers as
+    # alone"); in float64 the members' own lr, h = Σg² and λ must give the lone numbers
     [["optimizer=adagrad", "optimizer.lr=0.1"], ["optimizer=adagrad", "model.weight_decay=0.05"]],
 ], ids=["adam", "adagrad"])
 def test_float64_members_match_their_lone_runs_tightly(make_cfg, tmp_path, members):

@@ -263,7 +263,7 @@ def test_launchers_complete_a_two_job_sweep(launcher, train_subprocess, tmp_path
     for job in jobs:
         assert len(scalar_values(job, "val/acc")) == 2 and (job / "checkpoints" / "last.ckpt").is_file(), job.name
     if launcher == "submitit_local":
-        assert (sweep_dir / ".submitit").is_dir()  # submitit's own logs, as the README says
+        assert (sweep_dir / ".submitit").is_dir()  # submitit's own logs, as docs/launchers.md says
 
 
 @pytest.mark.slow  # ~2 s on 2 cores (make test-slow; the default run stays within ~4 min)

@@ -141,8 +141,8 @@ def test_rewriting_the_sweep_experiment_replaces_the_previous_one(sweep, tmp_pat
 
 def test_a_logger_named_per_job_keeps_the_job_names_the_report_curves_and_one_hparams_row_per_job(tmp_path,
                                                                                                  data_dir):
-    """The README's logger.tensorboard.name=lr_${optimizer.lr}: the events went to <job>/lr_0.1/, the report found
-    no curves ("logger=none?"), the sweep had no HPARAMS experiment, and the job names held the literal override,
+    """docs/stacked-sweeps.md's logger.tensorboard.name=lr_${optimizer.lr}: the events went to <job>/lr_0.1/, the report
+    found no curves ("logger=none?"), the sweep had no HPARAMS experiment, and the job names held the literal override,
     backslashes and all."""
     sweep_dir = tmp_path / "tbn"
     result = run_train_in_process(["-m", "optimizer.lr=0.1,0.01", "hydra/launcher=stacked", "debug=limit",

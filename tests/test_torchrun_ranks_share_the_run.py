@@ -1,5 +1,5 @@
 """The ranks of a job that torchrun starts as several ``train.py`` processes share rank 0's run directory, and rank 0
-alone says the job's log lines (README: "torchrun works the same way"; "rank 0 alone writes ... the log lines").
+alone says the job's log lines (docs/ddp.md: "torchrun works the same way"; "rank 0 alone writes ... the log lines").
 
 Each rank resolved the default ``hydra.run.dir`` (``outputs/runs/<date>_<time>``) from its own clock - a rank that
 started in another second made a directory of its own - and logged ``MNIST source=...`` and ``completed; final

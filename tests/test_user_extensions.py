@@ -33,7 +33,7 @@ def readme_block(first_line: str) -> str:
 
 def test_the_readmes_initializer_runs_as_written_and_draws_what_its_docstring_says():
     namespace: dict = {}
-    exec(readme_block("# src/trainlab/init/my_init.py"), namespace)  # noqa: S102 - the README's own example
+    exec(readme_block("# src/trainlab/init/my_init.py"), namespace)  # noqa: S102 - the docs' own example
     torch.manual_seed(0)
     net = MLP(784, [100, 100], 10)
     namespace["my_init"](net, scale=2.0)
@@ -54,7 +54,7 @@ def test_the_readmes_optimizer_runs_as_written_with_its_yamls_keys(foreach):
     """p <- p - lr·sign(g), on either path its yaml lists; the yaml had neither key, so optimizer.foreach=false was
     refused for the example."""
     namespace: dict = {"__name__": "my_sgd"}
-    exec(readme_block("# src/trainlab/optim/my_sgd.py"), namespace)  # noqa: S102 - the README's own example
+    exec(readme_block("# src/trainlab/optim/my_sgd.py"), namespace)  # noqa: S102 - the docs' own example
     keys = readme_yaml_block("# conf/optimizer/my_sgd.yaml")
     assert {"foreach", "compile"} <= set(keys)
     keys = {name: value for name, value in keys.items() if not name.startswith("_")} | {"foreach": foreach}

@@ -10,7 +10,7 @@ holds it until its run or multirun ends; the kernel drops it when the process en
 leaves nothing to clean up. A second process is refused naming the directory, before it writes anything there.
 
 Not locked: the job directories inside a sweep (the sweep's process holds the sweep's lock), a search's sweep
-directory (search workers share it on purpose: README, "Hyper-parameter search"), and a DDP job's other ranks
+directory (search workers share it on purpose: docs/hyper-parameter-search.md), and a DDP job's other ranks
 (rank 0 writes the files). Where ``fcntl`` does not exist (Windows) nothing is locked. The lock is the machine's:
 Linux's NFS client keeps a directory's ``flock`` on the client, so commands on two machines sharing an NFS
 ``outputs/`` are not kept apart; a file system that refuses the call is said in a warning.

@@ -2,11 +2,11 @@
 
 With ``name: ""`` and ``version: ""`` (``conf/logger/``) the TensorBoard event files and ``metrics.csv`` lie in the
 run directory itself, so that each job of a sweep is one TensorBoard run named from its overrides. A logger given a
-name or version writes one level (or more) down: ``logger.tensorboard.name=lr_${optimizer.lr}`` (the README's
-example) puts the events of a job in ``<job>/lr_0.1/``. Whatever reads a run's logs back - ``trainlab report``
-(the curves), the sweep's HPARAMS experiment (each job's session start), an attempt set aside before a re-run
-(:func:`trainlab.run_dir.set_attempt_aside`) - finds them with :func:`logger_dirs` instead of looking in the run
-directory alone, which read such a sweep as one without logs.
+name or version writes one level (or more) down: ``logger.tensorboard.name=lr_${optimizer.lr}``
+(docs/stacked-sweeps.md's example) puts the events of a job in ``<job>/lr_0.1/``. Whatever reads a run's logs back -
+``trainlab report`` (the curves), the sweep's HPARAMS experiment (each job's session start), an attempt set aside before
+a re-run (:func:`trainlab.run_dir.set_attempt_aside`) - finds them with :func:`logger_dirs` instead of looking in the
+run directory alone, which read such a sweep as one without logs.
 """
 
 from __future__ import annotations

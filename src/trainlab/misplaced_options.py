@@ -21,7 +21,7 @@ from trainlab.group_options import chosen_group_option, group_options, option_fi
 from trainlab.located_target import located_target
 
 #: where an initializer of one's own is shown: the function of the network and its yaml
-INIT_EXAMPLE = "README's Extending example, like conf/init/he.yaml with trainlab/init/he.py"
+INIT_EXAMPLE = "docs/extending.md's example, like conf/init/he.yaml with trainlab/init/he.py"
 #: what each group builds, and what it takes instead of a class of another group's kind
 GROUP_BUILDS = {
     "optimizer": ("an optimizer", "as optimizer a torch.optim.Optimizer subclass (conf/optimizer/)"),

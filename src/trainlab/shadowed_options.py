@@ -2,7 +2,7 @@
 
 Hydra searches the checkout's ``conf/`` before a ``--config-dir``, so ``python train.py --config-dir ~/mylab/conf
 optimizer=sgd`` with a ``~/mylab/conf/optimizer/sgd.yaml`` of one's own (``lr: 0.5``) trained with the checkout's
-``conf/optimizer/sgd.yaml`` (``lr: 0.01``) and said nothing. The README says to give one's own options names of
+``conf/optimizer/sgd.yaml`` (``lr: 0.01``) and said nothing. docs/extending.md says to give one's own options names of
 their own; this says so when it happens, naming both files. Only the options the command uses are looked at: the
 chosen ones (``hydra.runtime.choices``), the ones a sweep's command line lists (``-m optimizer=sgd,adam``) and the
 ones a sweeper's ``params`` list (``hydra.sweeper.params``).

@@ -30,7 +30,7 @@ not ``attempts/``, ``.hydra/`` or the directory of another run or sweep inside i
 trainlab names its temporaries (:data:`~trainlab.atomic_files.TEMPORARY_NAME`) are removed: a user's
 ``.notes.tmp-draft`` or ``last.ckpt.tmp`` stays. One log line names what was removed.
 
-A search's sweep directory has no lock (its workers share it, README "Hyper-parameter search"): there the directory
+A search's sweep directory has no lock (its workers share it, docs/hyper-parameter-search.md): there the directory
 of a trial that a killed process left ``RUNNING`` is cleaned when ``resume_sweep=true`` closes the trial
 (:mod:`trainlab.search.stale_trials`: the process that ran it is gone). Left alone: a job that SLURM requeued (no
 command takes a lock for it; the sweep's next ``resume_sweep=true`` removes them), the data directory (shared by

@@ -44,7 +44,7 @@ def check_ddp_job(cfg: DictConfig, processes: int, launched_by: str | None) -> s
         raise ConfigError(
             f"trainer.num_nodes={num_nodes} needs one process per device on each node, started by a cluster "
             f"launcher; allowed: trainer.num_nodes=1 here, or hydra/launcher=submitit_slurm "
-            f"hydra.launcher.nodes={num_nodes} hydra.launcher.tasks_per_node={devices} (README, 'Several GPUs')")
+            f"hydra.launcher.nodes={num_nodes} hydra.launcher.tasks_per_node={devices} (docs/ddp.md)")
     if launched_by == "SLURM":
         tasks = int(os.environ["SLURM_NTASKS"])
         if tasks != processes:

@@ -37,7 +37,7 @@ INITS = {  # the book's four weight scales, through the project's initializers
     "xavier": xavier_init,
     "he": he_init,
 }
-#: the book's histogram ranges; an activation added to ``ACTIVATIONS`` (README's "Extending") is drawn over the
+#: the book's histogram ranges; an activation added to ``ACTIVATIONS`` (docs/extending.md) is drawn over the
 #: central 99 % of its values in the case's five layers, one range for the row (:func:`histogram_range`)
 HIST_RANGE = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, 1.0)}
 #: the quantiles that bound an activation's range without a book's one: min and max let a few large values (GELU at

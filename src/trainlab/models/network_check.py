@@ -29,7 +29,7 @@ from trainlab.located_target import locate  # not hydra.utils.get_object: it log
 PROBE_BATCH = 2
 MNIST_PIXELS = 784  # what the project's data module feeds the network: a flattened 28 x 28 image
 #: trainlab's initializers that write nn.Linear and convolution weights (init=default keeps the layers' own); one's
-#: own - also one added to trainlab/init/ as README's "Extending" shows - may act on anything
+#: own - also one added to trainlab/init/ as docs/extending.md shows - may act on anything
 LAYER_INITIALIZERS = (glorot_init, he_init, normal_init, xavier_init, zeros_init)
 
 

@@ -1,6 +1,6 @@
 """Line styles that tell the series of one plot apart, however many there are.
 
-matplotlib's default cycle has 10 colours and one line style, so the 11th series of an overlay (the README's
+matplotlib's default cycle has 10 colours and one line style, so the 11th series of an overlay (docs/stacked-sweeps.md's
 4 optimizers × 3 learning rates is 12) was drawn like the 1st: same colour, same line, one legend entry for two
 runs. Here series ``i`` takes colour ``i mod 10`` and, for each further ten, another line style *and* another
 marker: a long curve is told apart by its line, a run of one or a few epochs - points, where no line shows - by

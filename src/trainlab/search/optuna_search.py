@@ -454,8 +454,9 @@ class OptunaSearch:
 
     def log_joining(self, study: optuna.Study, storage: StudyStorage) -> None:
         """Say that this sweep adds to a study of a storage outside it whose trials other sweep dirs ran (a shared
-        study, README "Shared study"): the same storage and study_name join the study by design, so a sweep in a new
-        hydra.sweep.dir that names an earlier search's storage extends it - said here, with where its trials are."""
+        study, docs/hyper-parameter-search.md, "Shared study"): the same storage and study_name join the study by
+        design, so a sweep in a new hydra.sweep.dir that names an earlier search's storage extends it - said here, with
+        where its trials are."""
         sweeps = self.sweeps_of(study)
         if storage.in_sweep_dir or not set(sweeps) - {str(self.sweep_dir)}:
             return

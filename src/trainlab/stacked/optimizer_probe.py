@@ -36,7 +36,7 @@ from trainlab.optim.book_optimizer import BookOptimizer
 from trainlab.stacked.stacked_optimizer import EXECUTION_KEYS, OptimizerFactory, StackedOptimizer, optimizer_class
 
 #: optimizer classes the test suite checks stacked against their lone runs (tests/test_stacked_numerics.py): the
-#: project's six and torch's three, by class - one a user adds to ``trainlab/optim/`` (README, "Extending") is tried
+#: project's six and torch's three, by class - one a user adds to ``trainlab/optim/`` (docs/extending.md) is tried
 #: like any other
 TESTED_STACKED = frozenset({SGD, Momentum, Nesterov, AdaGrad, RMSProp, Adam,
                             torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW})
@@ -85,7 +85,7 @@ def problem_of(name: str, factory: OptimizerFactory, weight_decay: float) -> str
     except Exception as error:  # noqa: BLE001 - the reason the job runs alone
         return (f"optimizer {name} fails on stacked members ({type(error).__name__}: {error}); where its rule uses "
                 f"a hyper-parameter as a Python number, write it as arithmetic to stack it - lr * grad, lr ** 0.5, "
-                f"not alpha=lr or math.sqrt(lr) (README: Extending)")
+                f"not alpha=lr or math.sqrt(lr) (docs/extending.md)")
     if difference > 1e-5:
         return (f"optimizer {name} does not update stacked members as their lone runs (they differ by "
                 f"{difference:.2g} after {STEPS} steps: an update that mixes a tensor's elements - a norm, a mean, "

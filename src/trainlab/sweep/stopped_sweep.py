@@ -5,9 +5,9 @@ job saves and returns - so Hydra's ``on_multirun_end`` callbacks write ``summary
 (:mod:`trainlab.sweep.summary_callback`) and the HPARAMS experiment (:mod:`trainlab.sweep.hparams_callback`),
 listing the stopped jobs as ``interrupted``. A sweep whose jobs train in this process (the basic launcher, the
 stacked launcher) ended with exit status 130 from inside its job, past those callbacks: no ``summary.csv`` and no
-sweep HPARAMS, although the README says every launcher writes them. :func:`record_stopped_sweep` writes both there,
-before the command says how to finish the sweep (a finished or resumed sweep rewrites them). A search writes its own
-records when it stops (:meth:`trainlab.search.optuna_search.OptunaSearch.record_stop`), so it is left to it.
+sweep HPARAMS, although docs/launchers.md says every launcher writes them. :func:`record_stopped_sweep` writes both
+there, before the command says how to finish the sweep (a finished or resumed sweep rewrites them). A search writes its
+own records when it stops (:meth:`trainlab.search.optuna_search.OptunaSearch.record_stop`), so it is left to it.
 
 A sweep in this process that a later job's refusal ends (``-m data.train_size=100,5000``: job 0 trains, job 1 does
 not fit the data; exit status 2) left no tables either: :func:`record_refused_sweep` writes them where another job
