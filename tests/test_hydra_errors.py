@@ -1054,6 +1054,17 @@ def test_a_config_file_of_the_wrong_shape_is_one_line_naming_the_file_and_the_sh
     assert (conf / file).read_text() == text
 
 
+@pytest.mark.parametrize("key", ["logger", "callbacks"])
+def test_an_experiment_that_switches_loggers_or_callbacks_off_with_false_is_no_wrong_shape(make_cfg, tmp_path, key):
+    """``logger: false`` - Lightning's way to log nothing, which the training task reads as no logger - ran before
+    the checks of a file's shape, and was then refused as 'true or false, where logger holds a mapping'."""
+    from trainlab.config_file_shapes import check_group_shapes
+
+    cfg = make_cfg()
+    cfg[key] = False
+    check_group_shapes(cfg)
+
+
 def test_a_sweep_over_an_option_whose_file_holds_a_single_value_is_one_line_before_anything(train_in_process,
                                                                                           tmp_path):
     """The checks composing the sweep's jobs read it: "trainlab's checks before the run failed unexpectedly

@@ -87,9 +87,12 @@ def test_a_job_whose_event_file_is_damaged_before_its_first_step_is_named_as_lef
     assert f"\nJob 1's logs: {note}.\n" in (sweep / "report" / "summary.md").read_text()
 
 
-def test_an_event_file_whose_last_record_is_cut_off_is_no_damage(tmp_path, capsys):
-    """A run killed while writing (or still writing) leaves a last record cut off: nothing after it is lost."""
-    sweep = event_sweep(tmp_path / "sweep")
+@pytest.mark.parametrize("folder", ["sweep", "experiment=crc32_header_check"])
+def test_an_event_file_whose_last_record_is_cut_off_is_no_damage(tmp_path, capsys, folder):
+    """A run killed while writing (or still writing) leaves a last record cut off: nothing after it is lost - also
+    where the sweep's path holds "crc32" and "header" (the damage was read from the reader's message, which names
+    the file)."""
+    sweep = event_sweep(tmp_path / folder)
     (events,) = (sweep / "0_optimizer=sgd").glob("events.out.tfevents.*")
     events.write_bytes(events.read_bytes()[:-6])
     assert main(["report", str(sweep)]) == 0

@@ -171,6 +171,10 @@ def group_key_message(key: str, value: Any, file: str | None) -> str:
             f"{key} chosen in the defaults list ('- override /{key}: {option}')")
 
 
+#: the groups whose key a false value switches off, as the training task reads them (``logger: false``: no logger)
+SWITCHED_OFF_BY_A_FALSE_VALUE = ("logger", "callbacks")
+
+
 def check_group_shapes(cfg: DictConfig) -> None:
     """Raise :class:`ConfigError` for a config group's top-level key (:data:`GROUP_KEYS`) that holds a list or a
     single value, naming the file that set it: the group's chosen option that holds no mapping, or a file of the
@@ -180,6 +184,8 @@ def check_group_shapes(cfg: DictConfig) -> None:
         if node is None or isinstance(node, DictConfig) or node._is_none() or node._is_interpolation():
             continue
         value = OmegaConf.to_container(node) if OmegaConf.is_list(node) else node._value()
+        if key in SWITCHED_OFF_BY_A_FALSE_VALUE and value in (False, ""):  # logger: false - Lightning's "none"
+            continue
         file = None
         for group, path, loaded in composed_options():
             if group == key and not isinstance(loaded.config, DictConfig):

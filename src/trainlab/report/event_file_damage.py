@@ -39,9 +39,13 @@ def event_file_damage(path: Path) -> str | None:
             except errors.OutOfRangeError:
                 return None
             except errors.DataLossError as error:
-                if "crc32" not in str(error):  # a cut-off last record: nothing after it to lose
+                message = str(error)  # "<file> failed header crc32 check": the file's path is in it too
+                if message.endswith("failed header crc32 check"):
+                    part = "length"
+                elif message.endswith("failed event crc32 check"):
+                    part = "data"
+                else:  # a cut-off last record: nothing after it to lose
                     return None
-                part = "length" if "header" in str(error) else "data"
                 break
             records += 1
             try:
