@@ -118,9 +118,10 @@ def main(argv: list[str]) -> int:
     # training is over (ended, stopped and saved, or failed): a Ctrl-C has nothing left to stop here, and one that
     # came now - a second, close on the first - raised its KeyboardInterrupt in the lines below, a traceback in
     # place of the outcome the job's process reads (its stop line and resume command lost)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
     outcome_file = payload_file.with_name(OUTCOME_FILE.format(rank=rank))
     outcome_file.write_text(json.dumps(outcome))
+    signal.signal(signal.SIGINT, before)  # a rank that hangs on its way out still ends on the next one
     return status
 
 
