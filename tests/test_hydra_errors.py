@@ -328,6 +328,37 @@ def test_a_val_check_interval_lightning_fails_on_in_fit_is_refused_before_anythi
     assert not (tmp_path / "outputs").exists()
 
 
+@pytest.mark.parametrize("mode", [[], ["-m", "seed=1,2"], ["-m", "seed=1,2", "hydra/launcher=stacked"]])
+def test_a_val_check_interval_past_an_epochs_batches_is_refused_before_anything_is_written(train_in_process, tmp_path,
+                                                                                        mode):
+    """Lightning refused it only as fit started - a ValueError traceback after the run's (or each job's) files."""
+    result = train_in_process(*mode, "debug=limit", "++trainer.val_check_interval=6")  # debug=limit: 5 batches
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.splitlines()[-1] == (
+        "error: trainer.val_check_interval=6 is more than the 5 training batches of an epoch (Lightning refuses it as "
+        "training starts); allowed: an integer from 1 to 5, a fraction of the epoch in (0, 1], or "
+        "trainer.check_val_every_n_epoch=null to validate every val_check_interval batches across epochs")
+    assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.parametrize(("limit", "overfit", "batches"), [(None, None, 40), (5, None, 5), (0.25, None, 10),
+                                                           (None, 3, 3), (None, 0.5, 20), (7, 3, 3)])
+def test_the_batches_an_interval_is_checked_against_are_lightnings(make_cfg, limit, overfit, batches):
+    from trainlab.errors import ConfigError
+    from trainlab.val_check_interval import check_interval_fits_an_epoch
+
+    cfg = make_cfg("data.train_size=4000")  # 40 batches of 100
+    with open_dict(cfg.trainer):
+        cfg.trainer.limit_train_batches, cfg.trainer.overfit_batches = limit, overfit
+        cfg.trainer.val_check_interval = batches
+        check_interval_fits_an_epoch(cfg)  # as many as the epoch has: fits
+        cfg.trainer.val_check_interval = batches + 1
+        with pytest.raises(ConfigError, match=f"is more than the {batches} training batches"):
+            check_interval_fits_an_epoch(cfg)
+        cfg.trainer.check_val_every_n_epoch = None  # counted across epochs: Lightning takes any
+        check_interval_fits_an_epoch(cfg)
+
+
 def test_a_max_time_mapping_reaches_the_trainer_as_a_dict(make_cfg):
     """``++trainer.max_time={minutes:5}``, a form Lightning documents, was refused: "trainer is invalid; ...
     ConfigAttributeError: Missing key total_seconds" (the Trainer got a DictConfig)."""

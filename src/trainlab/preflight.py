@@ -169,8 +169,10 @@ def check_single_run(config: DictConfig) -> None:
                          overrides=override_lines(config.hydra.overrides.task), check_source=not data_in_task)
         if writes_run_files() and not data_in_task:  # after the checkpoint's: other data than it trained on first
             from trainlab.data.data_refusals import check_data_fits
+            from trainlab.val_check_interval import check_interval_fits_an_epoch
 
             check_data_fits(task)  # the data module's refusals of the files there and the splits
+            check_interval_fits_an_epoch(task)  # Lightning's refusal as fit starts, after the run's files
 
 
 def set_failed_attempt_aside(config: DictConfig) -> None:

@@ -262,9 +262,13 @@ class StackedLauncher(Launcher):
         event files had been written."""
         from trainlab.objective_budget import check_objective_reached
         from trainlab.sweep.first_job import raise_first_refusal
+        from trainlab.val_check_interval import check_interval_fits_an_epoch
 
-        raise_first_refusal(lambda place: check_objective_reached(members[place].cfg),
-                            [Path(str(member.cfg.paths.output_dir)).name for member in members])
+        def check(place: int) -> None:
+            check_objective_reached(members[place].cfg)
+            check_interval_fits_an_epoch(members[place].cfg)  # as Lightning's check at fit's start, before it
+
+        raise_first_refusal(check, [Path(str(member.cfg.paths.output_dir)).name for member in members])
 
     def _trained_from_start(self, todo: list[int], members: list[Any]) -> set[int]:
         """The jobs of ``todo`` that ``resume_sweep=true ckpt_path=last`` trains from their start, as

@@ -89,6 +89,7 @@ def check_first_job(config: DictConfig, composed: list[tuple[int, Path, DictConf
     from trainlab.config_validation import check_optimized_metric, validate_config
     from trainlab.data.data_refusals import check_data_fits_once
     from trainlab.objective_budget import check_objective_reached
+    from trainlab.val_check_interval import check_interval_fits_an_epoch
 
     keys = check_keys or not key_checks_alike(jobs)  # else a key every job would refuse is left to the jobs
     data_checked: set[str] = set()  # the data configs checked: the files are read once for all the jobs
@@ -102,6 +103,7 @@ def check_first_job(config: DictConfig, composed: list[tuple[int, Path, DictConf
             check_objective_reached(task)  # a budget that ends before the first validation
             if check_data:
                 check_data_fits_once(task, data_checked)
+                check_interval_fits_an_epoch(task)  # Lightning's refusal as fit starts, after the job's files
 
     raise_first_refusal(check, [output_dir.name for _, output_dir in output_dirs])
 
