@@ -87,6 +87,16 @@ def test_a_job_whose_event_file_is_damaged_before_its_first_step_is_named_as_lef
     assert f"\nJob 1's logs: {note}.\n" in (sweep / "report" / "summary.md").read_text()
 
 
+def test_zero_bytes_after_the_last_record_are_no_damage(tmp_path, capsys):
+    """What a crash can leave (the file extended, nothing written there) was named damage with records left out."""
+    sweep = event_sweep(tmp_path / "sweep")
+    (events,) = (sweep / "0_optimizer=sgd").glob("events.out.tfevents.*")
+    events.write_bytes(events.read_bytes() + bytes(4096))
+    assert main(["report", str(sweep)]) == 0
+    assert capsys.readouterr().err == ""
+    assert "logs:" not in (sweep / "report" / "summary.md").read_text()
+
+
 @pytest.mark.parametrize("folder", ["sweep", "experiment=crc32_header_check"])
 def test_an_event_file_whose_last_record_is_cut_off_is_no_damage(tmp_path, capsys, folder):
     """A run killed while writing (or still writing) leaves a last record cut off: nothing after it is lost - also

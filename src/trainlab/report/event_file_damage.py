@@ -9,7 +9,8 @@ curve logged after them - in a finished sweep all of job 0's training curves - w
 :func:`event_file_damage` reads a file's records again with the same reader (the same checksums: what it finds
 damaged is what TensorBoard stopped at) and says where the damage is and the last step read before it; the report
 names it in a warning and in summary.md (:func:`~trainlab.report.sweep_runs.read_scalars`). A last record cut off
-(a run killed while writing, or one still writing) is no damage: nothing after it is lost.
+(a run killed while writing, or one still writing) is no damage: nothing after it is lost; nor are zero bytes after
+the last record, which a crash can leave.
 """
 
 from __future__ import annotations
@@ -18,6 +19,21 @@ from pathlib import Path
 
 #: the words every note of a damaged event file holds (the report tells its notes from a metrics.csv's by them)
 DAMAGED_EVENT_FILE = "TensorBoard event file"
+
+
+#: the bytes of a record around its data: its length (8), the length's checksum (4) and the data's checksum (4)
+RECORD_FRAME = 16
+
+
+def only_zero_bytes(path: Path, offset: int) -> bool:
+    """Whether ``path`` holds nothing but zero bytes from ``offset`` on (a file system that extended the file before
+    a crash, with no record written there)."""
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        while chunk := handle.read(1 << 16):
+            if chunk.count(0) != len(chunk):
+                return False
+    return True
 
 
 def event_file_damage(path: Path) -> str | None:
@@ -31,7 +47,7 @@ def event_file_damage(path: Path) -> str | None:
         reader = pywrap_tensorflow.PyRecordReader_New(str(path))
     except (OSError, errors.OpError):
         return None
-    records, last_step = 0, None
+    records, last_step, offset = 0, None, 0  # offset: where the next record starts (8 + 4 + data + 4 bytes each)
     try:
         while True:
             try:
@@ -46,8 +62,11 @@ def event_file_damage(path: Path) -> str | None:
                     part = "data"
                 else:  # a cut-off last record: nothing after it to lose
                     return None
+                if only_zero_bytes(path, offset):  # what a crash can leave after the last record: nothing lost
+                    return None
                 break
             records += 1
+            offset += RECORD_FRAME + len(reader.record())
             try:
                 event = event_pb2.Event.FromString(reader.record())
             except Exception:  # noqa: BLE001, S112 - its checksum holds: a record of another kind, no step to count
