@@ -73,7 +73,7 @@ def test_the_cli_prints_the_replaced_files(tmp_path, capsys):
 
 def test_the_cli_prints_absolute_paths_for_a_sweep_named_relatively(tmp_path, capsys, monkeypatch):
     """``trainlab report outputs/multiruns/<sweep>`` printed ``summary: outputs/multiruns/.../summary.md``, where
-    the README says the commands print absolute paths."""
+    docs/where-files-go.md says the commands print absolute paths."""
     sweep = make_sweep(tmp_path / "sweep")
     monkeypatch.chdir(tmp_path)
     assert main(["report", "sweep"]) == 0

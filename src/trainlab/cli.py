@@ -34,7 +34,7 @@ def print_evaluation(run_dir: str, ckpt: str, splits: list[str]) -> int:
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    # the directory absolute, as every path the commands print (README); a markdown table as it is
+    # the directory absolute, as every path the commands print (docs/where-files-go.md); a markdown table as it is
     print(f"{Path(run_dir).absolute()}, --ckpt {ckpt}:\n\n| split | loss | acc |\n|---|---|---|")
     for split, values in results.items():
         print(f"| {split} | {values['loss']:.4f} | {values['acc']:.4f} |")
@@ -143,7 +143,7 @@ def print_report(sweep_dir: str, out: str | None) -> int:
     except (FileNotFoundError, UserError) as error:  # no sweep there; a report directory holding other files
         print(f"error: {error}", file=sys.stderr)
         return 2
-    for name, path in written.items():  # absolute, as every path the commands print (README)
+    for name, path in written.items():  # absolute, as every path the commands print (docs/where-files-go.md)
         print(f"{name}: {os.path.abspath(path)}")
     return 0
 

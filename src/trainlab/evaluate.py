@@ -227,7 +227,7 @@ def run_end_note(run_dir: str | os.PathLike, ckpt: str) -> str | None:
     whose table looked like a finished run's. Another process holding the run directory's lock
     (:func:`~trainlab.dir_lock.locked_by_another`) says it is still training; an unlocked one may be either (a
     sweep's or search's jobs are not locked). None for a completed run or another checkpoint."""
-    run_dir = Path(run_dir).absolute()  # named as every path the commands print (README)
+    run_dir = Path(run_dir).absolute()  # named as every path the commands print (docs/where-files-go.md)
     if ckpt != "last":
         return None
     recorded = read_status(run_dir, RUN_FILE_DAMAGED)
@@ -258,7 +258,7 @@ def changed_data_note(recorded: str | None, loaded: str | None, data: DictConfig
 def evaluate(run_dir: str | os.PathLike, ckpt: str = "last", splits: Sequence[str] = ("val", "test"),
              notes: list[str] | None = None) -> dict[str, dict[str, float]]:
     """``{split: {"loss": ..., "acc": ...}}`` of the checkpoint ``ckpt`` of the run in ``run_dir``; a file of the run
-    that is damaged or refused is named by its absolute path, as every path the commands print (README). ``notes``,
+    that is damaged or refused is named by its absolute path, as every path the commands print (docs/where-files-go.md). ``notes``,
     where given, gets what the numbers need said beside them (:func:`changed_data_note`)."""
     run_dir = Path(run_dir).absolute()
     splits = list(dict.fromkeys(splits))
