@@ -258,8 +258,9 @@ def changed_data_note(recorded: str | None, loaded: str | None, data: DictConfig
 def evaluate(run_dir: str | os.PathLike, ckpt: str = "last", splits: Sequence[str] = ("val", "test"),
              notes: list[str] | None = None) -> dict[str, dict[str, float]]:
     """``{split: {"loss": ..., "acc": ...}}`` of the checkpoint ``ckpt`` of the run in ``run_dir``; a file of the run
-    that is damaged or refused is named by its absolute path, as every path the commands print (docs/where-files-go.md). ``notes``,
-    where given, gets what the numbers need said beside them (:func:`changed_data_note`)."""
+    that is damaged or refused is named by its absolute path, as every path the commands print
+    (docs/where-files-go.md). ``notes``, where given, gets what the numbers need said beside them
+    (:func:`changed_data_note`)."""
     run_dir = Path(run_dir).absolute()
     splits = list(dict.fromkeys(splits))
     unknown = [split for split in splits if split not in EVAL_SPLITS]

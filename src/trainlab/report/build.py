@@ -250,8 +250,9 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
 
     from trainlab.loggers.buffered_event_writer import BufferedEventFileWriter
 
-    # every path the report says is absolute, as the commands' (docs/where-files-go.md); a leading ``~`` is the home directory, as
-    # the shell makes it of a word of its own - not of ``--out=~/figs``, which wrote the report into ``./~/figs``
+    # every path the report says is absolute, as the commands' (docs/where-files-go.md); a leading ``~`` is the home
+    # directory, as the shell makes it of a word of its own - not of ``--out=~/figs``, which wrote the report into
+    # ``./~/figs``
     sweep_dir = Path(sweep_dir).expanduser().absolute()
     out = Path(out).expanduser().absolute() if out is not None else None
     jobs, keys, experiment = load_sweep(sweep_dir)
