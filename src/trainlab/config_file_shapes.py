@@ -30,10 +30,11 @@ import yaml
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.config_keys import OPTION_KEYS
 from trainlab.errors import ConfigError
 
 #: the top-level keys that hold an option of a config group: a mapping of its keys, or null
-GROUP_KEYS = ("data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks", "paths")
+GROUP_KEYS = (*OPTION_KEYS, "paths")
 MAPPING = "a mapping of keys, one 'key: value' a line"
 DEFAULTS = "a list, one entry a line ('- _self_', '- override /optimizer: adam')"
 HEADER = ("'# @package <package>' with one package: _global_ (the keys of the whole config), _group_ (those of its "

@@ -8,6 +8,10 @@ from typing import Any
 # the keys of a node that are arguments of Hydra's instantiate(), not settings of the object it builds
 INSTANTIATION_KEYS = frozenset({"_target_", "_partial_", "_recursive_", "_convert_", "_args_"})
 
+#: the top-level keys that hold a config group's chosen option whose keys are its target's arguments (``paths`` holds
+#: an option too, of plain settings)
+OPTION_KEYS = ("data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks")
+
 
 def flatten(tree: Mapping[str, Any], prefix: str = "", drop: Collection[str] = ()) -> Iterable[tuple[str, Any]]:
     """(dotted key, leaf value) of a nested dict; lists are leaves; keys named in ``drop`` are left out at any

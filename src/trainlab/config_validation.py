@@ -36,7 +36,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from trainlab.callback_entries import metric_logging_callbacks
 from trainlab.config_file_shapes import check_group_shapes, package_header_message
-from trainlab.config_keys import INSTANTIATION_KEYS, is_under, override_key, override_lines
+from trainlab.config_keys import INSTANTIATION_KEYS, OPTION_KEYS, is_under, override_key, override_lines
 from trainlab.config_switches import boolean
 from trainlab.data.data_choices import EVAL_SPLITS, SOURCES
 from trainlab.data.torchvision_mnist import obtain_torchvision_files, refuse_unobtainable_files
@@ -942,7 +942,7 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
         check_optimizer_target_class(cfg)
     if keys:
         check_init_target(cfg, classifier=OmegaConf.select(cfg, "model._target_") == CLASSIFIER)
-    for group in ("data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks"):
+    for group in OPTION_KEYS:
         if keys and cfg.get(group) is not None:
             check_keys(cfg[group], group)
     if keys and OmegaConf.select(cfg, "model._target_") == CLASSIFIER:

@@ -49,7 +49,7 @@ from hydra.core.utils import env_override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from trainlab.checkpoint_path import resolve_checkpoint, sweep_job_ckpt_path
-from trainlab.config_keys import override_lines
+from trainlab.config_keys import OPTION_KEYS, override_lines
 from trainlab.errors import CheckpointError, CheckpointNotFoundError, ConfigError
 from trainlab.job_view import job_view
 from trainlab.sweep.basic_sweep import BASIC_SWEEPER, basic_sweep_jobs, empty_sweeps
@@ -186,10 +186,6 @@ def checkpoint_path_here(ckpt_path: Any, job: DictConfig) -> bool:
             or not OmegaConf.select(job, "hydra.job.chdir", default=False))
 
 
-#: the config groups whose keys validate_config checks against their targets' arguments (config_validation.check_keys)
-KEYED_GROUPS = ("data", "model", "optimizer", "scheduler", "init", "trainer", "logger", "callbacks")
-
-
 #: the packages whose targets' values have rules of their own, checked on the command line
 #: (:func:`trainlab.preflight.check_multirun_values`): an integer there stands for a float as well
 CHECKED_TARGETS = ("trainlab.", "torch.")
@@ -229,7 +225,7 @@ def key_check_inputs(job: DictConfig) -> tuple[Any, ...]:
     positive (the probe asks whether the optimizer applies it). Values are read unresolved: a swept value is a
     literal."""
     groups = []
-    for group in KEYED_GROUPS:
+    for group in OPTION_KEYS:  # the groups whose keys validate_config checks against their targets' arguments
         node = job.get(group)
         groups.append(key_structure(OmegaConf.to_container(node, resolve=False) if isinstance(node, DictConfig)
                                     else node))
