@@ -1135,8 +1135,8 @@ def test_bad_search_settings_fail_in_one_line_before_any_trial(override, message
     (["data.train_size=choice(400, 100000)"],
      "(optimizer.lr=0.01 model.weight_decay=0.0001 data.train_size=100000): data.train_size=100000 + "
      "data.val_size=100 do not fit the bundled training pool of 4500 images"),
-    (["trainer.max_epochs=tag(int, interval(0, 2))"],
-     "(optimizer.lr=1e-06 model.weight_decay=1e-08 trainer.max_epochs=0): optimized_metric='val/acc' is computed by "
+    (["trainer.max_steps=tag(int, interval(1, 40))"],
+     "(optimizer.lr=1e-06 model.weight_decay=1e-08 trainer.max_steps=1): optimized_metric='val/acc' is computed by "
      "validation"),
     (["optimizer=null", "+optimizer._target_=own_optimizers.BetaSGD", "+optimizer._partial_=true",
       "+optimizer.lr=0.1", "+optimizer.beta=interval(0.5, 1.5)"],

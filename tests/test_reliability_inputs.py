@@ -837,6 +837,22 @@ def test_a_precision_lightning_does_not_take_is_refused_before_anything_is_writt
     assert snapshot(data_dir) == data_before
 
 
+@pytest.mark.parametrize("key", ["trainer.max_steps", "trainer.max_epochs"])
+def test_a_budget_of_zero_is_refused_before_anything_is_written(train_in_process, tmp_path, key):
+    """Lightning takes 0 and trains nothing: the run ended "completed" with exit status 0, its test at the initial
+    weights (test/acc=0.086) and its objective missing."""
+    result = train_in_process(f"{key}=0", f"hydra.run.dir={tmp_path / 'run'}")
+    allowed = "an integer >= 1, or -1 (no limit)" + (" or null" if key == "trainer.max_epochs" else "")
+    assert (result.returncode, result.stderr.splitlines()) == (2, [f"error: {key}=0 is invalid; allowed: {allowed}"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_budgets_of_no_limit_and_of_one_are_taken(make_cfg):
+    for overrides in (["trainer.max_steps=1", "trainer.max_epochs=-1"], ["trainer.max_steps=-1", "trainer.max_epochs=1"],
+                      ["trainer.max_epochs=null"]):
+        validate_config(make_cfg(*overrides))
+
+
 @pytest.mark.parametrize("overrides", [["optimizer.lr=-1", "seed=1,2"], ["optimizer.lr=0.1,-1"]], ids=["set", "swept"])
 def test_a_multirun_whose_command_line_gives_a_key_a_value_it_does_not_take_makes_no_sweep_dir(train_in_process,
                                                                                                tmp_path, overrides):

@@ -101,8 +101,9 @@ def test_a_refused_value_that_came_through_an_interpolation_names_its_source(tra
 
 def test_a_single_run_names_the_source_of_an_interpolated_value(train_in_process, tmp_path):
     run_dir = tmp_path / "run"
-    result = train_in_process("debug=limit", "scheduler=cosine", "trainer.max_epochs=0", f"hydra.run.dir={run_dir}")
+    result = train_in_process("debug=limit", "scheduler=cosine", "scheduler.T_max=${data.seed}", "data.seed=0",
+                              f"hydra.run.dir={run_dir}")
     assert (result.returncode, result.stderr.strip().splitlines()) == (2, [
-        "error: scheduler.T_max=0 is invalid: it comes from trainer.max_epochs=0, through ${trainer.max_epochs}; "
+        "error: scheduler.T_max=0 is invalid: it comes from data.seed=0, through ${data.seed}; "
         "allowed: an integer >= 1, set as scheduler.T_max=N (the number of epochs to anneal over)"])
     assert not run_dir.exists()

@@ -119,6 +119,12 @@ def one_of(choices) -> tuple[Check, str]:
     return (lambda v: v in choices), "one of " + ", ".join(map(str, choices))
 
 
+def budget() -> tuple[Check, str]:
+    """A training budget, ``trainer.max_epochs`` or ``trainer.max_steps``: a count of at least one, or -1 for none."""
+    return (lambda v: isinstance(v, int) and not isinstance(v, bool) and (v == -1 or v >= 1),
+            "an integer >= 1, or -1 (no limit)")
+
+
 def nullable(rule: tuple[Check, str]) -> tuple[Check, str]:
     return (lambda v: v is None or rule[0](v)), rule[1] + " or null"
 
@@ -211,9 +217,10 @@ RULES: dict[str, tuple[Check, str]] = {
     "trainer.num_nodes": integer(1),
     "trainer.strategy": one_of(DDP_STRATEGIES),
     "trainer.precision": precision_rule(),
-    "trainer.max_epochs": nullable(integer(-1)),
+    # Lightning takes 0 and trains nothing: the run ended "completed", its test at the initial weights
+    "trainer.max_epochs": nullable(budget()),
     "trainer.min_epochs": nullable(integer(0)),
-    "trainer.max_steps": integer(-1),
+    "trainer.max_steps": budget(),
     "trainer.log_every_n_steps": integer(1),
     "trainer.gradient_clip_val": nullable(number(0.0)),
     "trainer.accumulate_grad_batches": integer(1),
