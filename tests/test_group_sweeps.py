@@ -56,3 +56,33 @@ def test_a_number_sweep_over_a_group_is_refused_before_anything(train_in_process
         f"of them ({group}=glob(*)); options of {group}: {', '.join(first)}")
     assert "Traceback" not in result.stderr
     assert not sweep.exists()
+
+
+@pytest.mark.parametrize("search", [False, True], ids=["basic", "search"])
+@pytest.mark.parametrize("override, allowed", [
+    ("optimizer=glob(torch_s*),adam", "one glob() alone (optimizer='glob([torch_s*,adam])') or a list of option "
+                                      "names; options of optimizer: " + ", ".join(options("optimizer"))),
+    ("optimizer=adam,glob(torch_*,exclude=torch_adam)", "one glob() alone or a list of option names; options of "
+                                                         "optimizer: " + ", ".join(options("optimizer"))),
+    ("optimizer.lr=glob(1*),0.1", "a list of values (optimizer.lr is no config group, and glob() picks among a config "
+                                  "group's options)"),
+])
+def test_a_glob_among_the_values_of_a_list_is_refused_before_anything(train_in_process, tmp_path, search, override,
+                                                                       allowed):
+    """Hydra expands a glob() that is the whole sweep; inside a list it reached the job as a mapping of its patterns,
+    refused there as "optimizer.include: unknown key" after the sweep directory was made."""
+    sweep = tmp_path / "sweep"
+    how = ["hparams_search=random", "hydra.sweeper.n_trials=2"] if search else ["-m"]
+    result = train_in_process(*how, *QUICK, override, f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: {override}: a glob() inside a list is not expanded; nothing was written. allowed: {allowed}")
+    assert not sweep.exists()
+
+
+def test_the_glob_a_refusal_suggests_sweeps_each_pattern(train_in_process, tmp_path):
+    sweep = tmp_path / "sweep"
+    result = train_in_process("-m", *QUICK, "optimizer=glob([torch_s*,adam])", f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(path.name.split("optimizer=")[1].split(",")[0] for path in sweep.iterdir() if path.is_dir()) == [
+        "adam", "torch_sgd"]

@@ -848,8 +848,8 @@ def test_a_budget_of_zero_is_refused_before_anything_is_written(train_in_process
 
 
 def test_budgets_of_no_limit_and_of_one_are_taken(make_cfg):
-    for overrides in (["trainer.max_steps=1", "trainer.max_epochs=-1"], ["trainer.max_steps=-1", "trainer.max_epochs=1"],
-                      ["trainer.max_epochs=null"]):
+    for overrides in (["trainer.max_steps=1", "trainer.max_epochs=-1"],
+                      ["trainer.max_steps=-1", "trainer.max_epochs=1"], ["trainer.max_epochs=null"]):
         validate_config(make_cfg(*overrides))
 
 

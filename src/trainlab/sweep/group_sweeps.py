@@ -13,7 +13,7 @@ after the sweep directory and its ``multirun.yaml`` were made, and ``optimizer=i
 
 from __future__ import annotations
 
-from hydra.core.override_parser.types import Override, ValueType
+from hydra.core.override_parser.types import Glob, Override, ValueType
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab.config_keys import override_lines
@@ -58,9 +58,31 @@ def number_sweep_refusal(override: Override) -> str | None:
             f"{ways_to_sweep(override.key_or_group, options)}")
 
 
+def glob_in_list_refusal(override: Override) -> str | None:
+    """The refusal of a list with a ``glob()`` among its values (``optimizer=glob(torch_s*),adam``), or None. Hydra
+    expands a ``glob()`` that is the whole sweep; one inside a list reached the job as a mapping of its patterns
+    ("optimizer.include: unknown key")."""
+    if override.value_type not in (ValueType.CHOICE_SWEEP, ValueType.SIMPLE_CHOICE_SWEEP) or override.is_delete():
+        return None
+    values = override._value.list  # noqa: SLF001 (the sweep's values: no public reader)
+    globs = [value for value in values if isinstance(value, Glob)]
+    if not globs:
+        return None
+    key = override.key_or_group
+    patterns = [pattern for value in values for pattern in (value.include if isinstance(value, Glob) else [value])]
+    merged = (f"one glob() alone ({key}='glob([{','.join(map(str, patterns))}])')" if not any(g.exclude for g in globs)
+              else "one glob() alone")  # a merged exclude= would drop the listed names it matches too
+    options = group_choices(key)
+    allowed = (f"{merged} or a list of option names; "
+               f"options of {key}: {', '.join(options) or 'none'}") if options is not None else \
+        f"a list of values ({key} is no config group, and glob() picks among a config group's options)"
+    return f"{override.input_line}: a glob() inside a list is not expanded; nothing was written. allowed: {allowed}"
+
+
 def check_group_sweeps(config: DictConfig) -> None:
     """Refuse a multirun - any sweeper's: a search draws from the same overrides - that sweeps a config group with
-    ``range()`` or ``interval()``, whether on the command line or in ``hydra.sweeper.params``."""
+    ``range()`` or ``interval()``, or lists a ``glob()`` among other values, whether on the command line or in
+    ``hydra.sweeper.params``."""
     from hydra.errors import HydraException
 
     params = OmegaConf.select(config, "hydra.sweeper.params", default=None)
@@ -71,7 +93,7 @@ def check_group_sweeps(config: DictConfig) -> None:
             (override,) = parser.parse_overrides([line])
         except (HydraException, ValueError):
             continue  # Hydra's parse error is reported in its own words
-        if (refusal := number_sweep_refusal(override)) is not None:
+        if (refusal := number_sweep_refusal(override) or glob_in_list_refusal(override)) is not None:
             raise ConfigError(refusal)
 
 
