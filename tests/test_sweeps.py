@@ -430,9 +430,13 @@ def test_resuming_a_batch_norm_sweep_recorded_before_its_eps_keeps_the_eps_its_j
     assert refused.stderr.strip().splitlines()[-1].startswith(
         f"error: resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep}: its job 0_")
     assert ("trained its BatchNorm with ε 1e-05 (recorded before model.net.batch_norm_eps existed), this command's "
-            "jobs would use 1e-06; nothing was changed. allowed: model.net.batch_norm_eps=1e-05 to finish the sweep as "
-            "it began") in refused.stderr
-    assert train_in_process(*args, "resume_sweep=true", "model.net.batch_norm_eps=1e-05").returncode == 0
+            "jobs would use 1e-06; nothing was changed. allowed: batch_norm_eps: 1e-05 in the model's config file "
+            "(conf/model/mlp.yaml) while the sweep finishes as it began") in refused.stderr
+    # the override the refusal once gave renamed every job: the whole sweep trained anew beside the old jobs
+    jobs_before = sorted(path.name for path in sweep.iterdir())
+    renamed = train_in_process(*args, "resume_sweep=true", "model.net.batch_norm_eps=1e-05")
+    assert renamed.returncode == 2 and "would run with" in renamed.stderr, renamed.stderr[-2000:]
+    assert sorted(path.name for path in sweep.iterdir()) == jobs_before
     # without BatchNorm ε acts on nothing: such a sweep resumes as it is
     plain = tmp_path / "plain"
     assert train_in_process("-m", "seed=1,2", "debug=limit", f"hydra.sweep.dir={plain}").returncode == 0

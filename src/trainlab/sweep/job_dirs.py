@@ -20,7 +20,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from trainlab.config_keys import override_key, override_lines
+from trainlab.config_keys import override_lines
 from trainlab.errors import ConfigError, RunDirInUseError
 from trainlab.logger_dirs import HPARAMS_EXPERIMENT_FILES  # the HPARAMS experiment: writing it removes an earlier one
 from trainlab.run_dir import FINISHED_STATUSES, artifacts, failed_without_checkpoint, naming_overrides, newest_beside
@@ -405,25 +405,10 @@ def check_resumed_nets(sweep_dir: Path, eps_now: Any) -> None:
             raise RunDirInUseError(
                 f"resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep_dir}: its job {job_dir.name} trained "
                 f"its BatchNorm with ε {before} (recorded before model.net.batch_norm_eps existed), this command's "
-                f"jobs would use {eps_now}; nothing was changed. allowed: model.net.batch_norm_eps={before} to finish "
-                "the sweep as it began, or a new hydra.sweep.dir")
-
-
-def restores_an_added_argument(override: str, before: list[str]) -> bool:
-    """``model.net.batch_norm_eps=1e-05`` on the resume of a sweep whose jobs ran before the key existed: the value
-    they had without it (:data:`~trainlab.models.net_compat.NET_ARGUMENTS_ADDED`), so no change of their overrides -
-    what :func:`check_resumed_nets` asks for."""
-    from trainlab.models.net_compat import NET_ARGUMENTS_ADDED
-
-    key, _, value = override.partition("=")
-    key = key.lstrip("+")
-    name = key.removeprefix("model.net.")
-    if key == name or name not in NET_ARGUMENTS_ADDED or any(override_key(line) == key for line in before):
-        return False
-    try:
-        return float(value) == NET_ARGUMENTS_ADDED[name]
-    except ValueError:
-        return False
+                f"jobs would use {eps_now}; nothing was changed. allowed: batch_norm_eps: {before} in the model's "
+                "config file (conf/model/mlp.yaml) while the sweep finishes as it began - an override on the command "
+                "line would rename every job, and all would train anew beside the old ones -, or a new "
+                "hydra.sweep.dir")
 
 
 def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys: list[str],
@@ -478,7 +463,6 @@ def check_resumed_sweep(sweep_dir: Path, task_overrides: list[str], exclude_keys
         return None
     for number, (before, now) in enumerate(zip(recorded, wanted, strict=False)):
         before, now = naming_overrides(before, exclude_keys), naming_overrides(now, exclude_keys)
-        now = [override for override in now if not restores_an_added_argument(override, before)]
         if before != now:
             raise RunDirInUseError(
                 f"resume_sweep=true finishes the sweep in hydra.sweep.dir={sweep_dir}: its job {number} ran with "
