@@ -656,10 +656,11 @@ def test_a_network_swapped_in_on_the_command_line_is_told_every_key_it_lacks_at_
     result = train_in_process("model.net._target_=torch.nn.Linear", f"hydra.run.dir={tmp_path / 'run'}")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "error: model.net.{input_size, hidden_sizes, num_classes, activation, batch_norm, batch_norm_eps, dropout}: "
-        "unknown keys for torch.nn.Linear; allowed: bias, device, dtype, in_features, out_features; drop them with "
-        "~model.net.input_size ~model.net.hidden_sizes ~model.net.num_classes ~model.net.activation "
-        "~model.net.batch_norm ~model.net.batch_norm_eps ~model.net.dropout, or give it a yaml of its own")
+        "error: model.net.{input_size, hidden_sizes, num_classes, activation, batch_norm, batch_norm_eps, "
+        "batch_norm_running_stats, dropout, dropout_kind}: unknown keys for torch.nn.Linear; allowed: bias, device, "
+        "dtype, in_features, out_features; drop them with ~model.net.input_size ~model.net.hidden_sizes "
+        "~model.net.num_classes ~model.net.activation ~model.net.batch_norm ~model.net.batch_norm_eps "
+        "~model.net.batch_norm_running_stats ~model.net.dropout ~model.net.dropout_kind, or give it a yaml of its own")
 
 
 FIRST_BATCH_NETWORKS = """\

@@ -52,7 +52,7 @@ from trainlab.group_options import (
 from trainlab.located_target import locate, located_target
 from trainlab.misplaced_options import INIT_EXAMPLE, check_options_in_their_groups
 from trainlab.models.metric_names import epoch_metric_names, natural_direction, validation_metric_names
-from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS
+from trainlab.models.net_choices import ACTIVATIONS, BATCH_NORMS, DROPOUT_KINDS, RUNNING_STATS
 from trainlab.optimizer_requirements import (
     check_first_step,
     check_optimizer_key,
@@ -197,6 +197,8 @@ RULES: dict[str, tuple[Check, str]] = {
     "model.net.hidden_sizes": list_of(integer(1)),
     "model.net.activation": one_of(tuple(ACTIVATIONS)),
     "model.net.batch_norm": one_of(BATCH_NORMS),
+    "model.net.batch_norm_running_stats": one_of(RUNNING_STATS),
+    "model.net.dropout_kind": one_of(DROPOUT_KINDS),
     "model.net.dropout": UNIT,
     "model.net.batch_norm_eps": number(0.0, low_open=True),
     "optimizer.lr": number(0.0),
@@ -755,6 +757,20 @@ def check_model_fits_data(cfg: DictConfig) -> None:
             raise ConfigError(f"{key}={typed(value)} does not fit the MNIST data ({what}); allowed: {size}")
 
 
+def check_running_stats_fit_the_batch_norm(cfg: DictConfig) -> None:
+    """The book's running statistics are kept by the project's own BatchNorm alone: ``nn.BatchNorm1d``
+    (``model.net.batch_norm=torch``) keeps torch's, and would have trained with other statistics than asked."""
+    net = OmegaConf.select(cfg, "model.net", default=None)
+    if not isinstance(net, DictConfig) or net.get("_target_") != NETWORK:
+        return
+    running_stats = net.get("batch_norm_running_stats", "torch")
+    if net.get("batch_norm") == "torch" and running_stats != "torch":
+        raise ConfigError(f"model.net.batch_norm_running_stats={running_stats} is kept by the project's own "
+                          "BatchNorm, and model.net.batch_norm=torch (nn.BatchNorm1d) keeps torch's running "
+                          "statistics; allowed: model.net.batch_norm=custom, or "
+                          "model.net.batch_norm_running_stats=torch")
+
+
 #: the keys that decide which metrics a run logs and which ones its callbacks and schedule watch
 MONITOR_INPUTS = ("data.eval_splits", "scheduler", "model.scheduler_monitor", "callbacks")
 
@@ -937,6 +953,7 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
     check_groups_name_a_class(cfg)
     check_entries_name_a_class(cfg)
     check_model_fits_data(cfg)
+    check_running_stats_fit_the_batch_norm(cfg)
     if machine:
         check_accelerator_present(cfg)
     check_monitors(cfg, searched)

@@ -2,11 +2,13 @@
 
 Arguments were added to :class:`~trainlab.models.mlp.MLP` after runs, checkpoints and studies had recorded their
 configs: ``batch_norm_eps`` (BatchNorm's ε; the config says the book's 1e-6, the MLP's default - what every earlier run
-had - is torch's 1e-5). A comparison of an earlier record with today's config must not see a change where nothing
+had - is torch's 1e-5), ``batch_norm_running_stats`` and ``dropout_kind`` (torch's forms, what earlier runs had, are
+the defaults of both). A comparison of an earlier record with today's config must not see a change where nothing
 differs, nor miss one where something does:
 
 * an argument absent from a record had the value the network had without it (:data:`NET_ARGUMENTS_ADDED`);
-* ``batch_norm_eps`` acts on nothing without BatchNorm (``batch_norm: none``): it is left out of the comparison.
+* BatchNorm's arguments act on nothing without BatchNorm (``batch_norm: none``), ``dropout_kind`` on nothing
+  without dropout (``dropout: 0``): they are left out of the comparison.
 
 So a run, checkpoint or study recorded before ``model.net.batch_norm_eps`` existed goes on under today's config
 unless its network has BatchNorm - it trained with 1e-5, which the resume must then keep. Used where a resume compares
@@ -21,7 +23,7 @@ from typing import Any
 from trainlab.own_targets import NETWORK
 
 #: MLP arguments added after configs were first recorded -> the value a network recorded without one had
-NET_ARGUMENTS_ADDED = {"batch_norm_eps": 1e-5}
+NET_ARGUMENTS_ADDED = {"batch_norm_eps": 1e-5, "batch_norm_running_stats": "torch", "dropout_kind": "inverted"}
 
 
 def net_in_effect(net: Any) -> Any:
@@ -30,7 +32,9 @@ def net_in_effect(net: Any) -> Any:
         return net
     net = {**NET_ARGUMENTS_ADDED, **net}
     if net.get("batch_norm", "none") == "none":
-        del net["batch_norm_eps"]
+        del net["batch_norm_eps"], net["batch_norm_running_stats"]
+    if not net.get("dropout"):
+        del net["dropout_kind"]
     return net
 
 

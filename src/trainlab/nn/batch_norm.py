@@ -12,12 +12,18 @@ Backward, from the computational graph (the book's Fig. 6-17), with dy = ∂L/�
 
 (the three terms are the direct path through x̂, the path through μ, and the path through σ²).
 
-Running statistics follow ``torch.nn.BatchNorm1d`` exactly, so the two are interchangeable, state dicts included:
-``running_mean ← (1 − m)·running_mean + m·μ`` and ``running_var ← (1 − m)·running_var + m·σ²·N/(N − 1)`` (the
-*unbiased* variance), starting from mean 0 and variance 1; ``momentum=None`` gives the cumulative average. Eval mode
+Running statistics, ``running_stats="torch"`` (the default), follow ``torch.nn.BatchNorm1d`` exactly, so the two are
+interchangeable, state dicts included: ``running_mean ← (1 − m)·running_mean + m·μ`` and
+``running_var ← (1 − m)·running_var + m·σ²·N/(N − 1)`` (the *unbiased* variance), starting from mean 0 and variance
+1; ``momentum=None`` gives the cumulative average. ``running_stats="book"`` keeps them as the book's code does: both
+start at 0 and the running variance averages the *biased* σ² (its momentum 0.9 is 1 − m, m = 0.1). Eval mode
 normalises with the running statistics, in one pass as ``x·a + b`` with a = γ/√(σ² + ε) and b = β − μ·a (what
-torch's CPU kernel computes). The book's reference code differs: its running mean and variance start at
-0, the running variance averages the *biased* σ², momentum is written as 0.9 = 1 − m, and ε = 1e-6 (``10e-7``).
+torch's CPU kernel computes).
+
+The start matters where the batch variance is tiny, as at experiment F's smallest weight scales (σ² ~1e-8): the
+variance torch starts at 1 decays as 0.9ᵏ over k steps, and until it falls below ε eval mode divides by √0.9ᵏ
+instead of √(σ² + ε) ≈ 1e-3 - the network's eval-mode accuracy (what F plots) sits at chance for epochs while its
+training-mode accuracy rises. The book's start at 0 has no such lag.
 
 Half-precision inputs (bf16/fp16, e.g. from a Linear under ``trainer.precision=bf16-mixed``) are normalised in
 float32 and the output keeps the input's dtype, as torch's batch norm does.
@@ -27,6 +33,8 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+
+from trainlab.models.net_choices import RUNNING_STATS
 
 
 class BatchNormFunction(torch.autograd.Function):
@@ -77,6 +85,8 @@ class BatchNorm(nn.Module):
         momentum: weight m of the new batch in the running averages; ``None`` = cumulative average.
         affine: learn γ (``weight``, starts at 1) and β (``bias``, starts at 0).
         track_running_stats: keep running statistics and use them in eval mode; otherwise always batch statistics.
+        running_stats: ``torch`` (start at mean 0, variance 1; average the unbiased variance) or ``book`` (start at
+            0; average the biased variance), see the module docstring.
     """
 
     def __init__(
@@ -86,6 +96,7 @@ class BatchNorm(nn.Module):
         momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
+        running_stats: str = "torch",
     ) -> None:
         super().__init__()
         if num_features < 1:
@@ -94,6 +105,9 @@ class BatchNorm(nn.Module):
             raise ValueError(f"eps={eps} must be > 0")
         if momentum is not None and not 0.0 <= momentum <= 1.0:
             raise ValueError(f"momentum={momentum} must be in [0, 1] or None")
+        if running_stats not in RUNNING_STATS:
+            raise ValueError(f"running_stats={running_stats!r} is unknown; allowed: {', '.join(RUNNING_STATS)}")
+        self.running_stats = running_stats
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
@@ -104,7 +118,8 @@ class BatchNorm(nn.Module):
             self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", torch.zeros(num_features))
-            self.register_buffer("running_var", torch.ones(num_features))
+            start = torch.zeros if running_stats == "book" else torch.ones
+            self.register_buffer("running_var", start(num_features))
             self.register_buffer("num_batches_tracked", torch.tensor(0, dtype=torch.long))
         else:
             self.register_buffer("running_mean", None)
@@ -113,7 +128,7 @@ class BatchNorm(nn.Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"track_running_stats={self.track_running_stats}, running_stats={self.running_stats}")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 2 or x.shape[1] != self.num_features:
@@ -139,5 +154,6 @@ class BatchNorm(nn.Module):
                 self.num_batches_tracked.add_(1)
                 m = 1.0 / self.num_batches_tracked.item() if self.momentum is None else self.momentum
                 self.running_mean.lerp_(mean.to(self.running_mean.dtype), m)
-                self.running_var.lerp_((var * (n / (n - 1))).to(self.running_var.dtype), m)
+                averaged = var if self.running_stats == "book" else var * (n / (n - 1))
+                self.running_var.lerp_(averaged.to(self.running_var.dtype), m)
         return y.to(x.dtype)

@@ -16,8 +16,9 @@ batch ``x`` of shape (B, 784) shared by all members, the output ``logits[k]`` (s
   block k is member k's (B, C) activations gives each member its own batch statistics and running statistics -
   the same module and math as a lone run, no second copy. γ, β and the running statistics are held as (K, C).
 * **Activation**: the lone run's module, applied to the (K, B, H) tensor.
-* **Dropout** (:class:`StackedDropout`): inverted dropout with a drop probability per member (0 for members
-  without dropout). The masks are drawn for the whole (K, B, H) tensor at once, so they are independent across
+* **Dropout** (:class:`StackedDropout`): the members' kind of dropout - inverted (``nn.Dropout``) or the book's
+  (:class:`~trainlab.nn.dropout.BookDropout`), one kind per stack - with a drop probability per member (0 for
+  members without dropout). The masks are drawn for the whole (K, B, H) tensor at once, so they are independent across
   members and reproducible from the seed, but they are not the masks the lone run would draw. They come from the
   global generator seeded with the stack's first member's ``seed`` (its drawn seed for ``seed=null``), so a
   member's masks - and with them its results - also depend on which members share its stack (the sweep's other
@@ -45,18 +46,20 @@ def is_batch_norm(module: nn.Module) -> bool:
     return isinstance(module, BatchNorm | nn.BatchNorm1d)
 
 
-def hidden_blocks(net: MLP) -> tuple[list[nn.Linear], list[nn.Module | None], list[nn.Module], float]:
+def hidden_blocks(net: MLP) -> tuple[list[nn.Linear], list[nn.Module | None], list[nn.Module], nn.Module | None]:
     """A lone MLP's Linear layers, the BatchNorm after each hidden Linear (or None), the activation modules, and
-    its dropout probability (0 without Dropout layers)."""
-    linears, norms, activations, dropout = [], [], [], 0.0
+    one of its Dropout layers (None without dropout)."""
+    from trainlab.nn.dropout import BookDropout
+
+    linears, norms, activations, dropout = [], [], [], None
     for module in net:
         if isinstance(module, nn.Linear):
             linears.append(module)
             norms.append(None)
         elif is_batch_norm(module):
             norms[-1] = module
-        elif isinstance(module, nn.Dropout):
-            dropout = module.p
+        elif isinstance(module, nn.Dropout | BookDropout):
+            dropout = module
         else:
             activations.append(module)
     return linears, norms[:-1], activations, dropout
@@ -119,20 +122,26 @@ class StackedBatchNorm(nn.Module):
 
 
 class StackedDropout(nn.Module):
-    """Inverted dropout with member k's probability ``p[k]``: survivors scaled by 1 / (1 - p_k) in training."""
+    """Dropout with member k's probability ``p[k]``, inverted (``book=False``: survivors scaled by 1 / (1 - p_k) in
+    training, nothing at inference) or the book's (``book=True``: survivors unscaled, the layer scaled by 1 - p_k at
+    inference)."""
 
-    def __init__(self, probabilities: list[float]) -> None:
+    def __init__(self, probabilities: list[float], book: bool) -> None:
         super().__init__()
-        self.same = len(set(probabilities)) == 1
+        self.same, self.book = len(set(probabilities)) == 1, book
         self.p = probabilities[0]
-        self.register_buffer("keep", torch.tensor([1.0 - p for p in probabilities]).view(-1, 1, 1), persistent=False)
+        # in float64, cast to the activations' dtype at each call: 1 − p as the lone layer's Python float computes
+        keep = torch.tensor([1.0 - p for p in probabilities], dtype=torch.float64)
+        self.register_buffer("keep", keep.view(-1, 1, 1), persistent=False)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
+        keep = self.keep.to(h.dtype)
+        if self.book:
+            return h * (torch.rand_like(h) < keep) if self.training else h * keep
         if not self.training:
             return h
         if self.same:
             return nn.functional.dropout(h, self.p, training=True)
-        keep = self.keep.to(h.dtype)
         return h * (torch.rand_like(h) < keep) / keep
 
 
@@ -153,8 +162,12 @@ class StackedMLP(nn.Module):
             StackedBatchNorm([m[1][i] for m in members]) if norms[i] is not None else nn.Identity()
             for i in range(len(norms)))
         self.activations = nn.ModuleList(copy.deepcopy(activation) for activation in activations)
+        from trainlab.nn.dropout import BookDropout
+
         dropouts = [m[3] for m in members]
-        self.dropout = StackedDropout(dropouts) if any(p > 0 for p in dropouts) else nn.Identity()
+        probabilities = [0.0 if dropout is None else dropout.p for dropout in dropouts]
+        self.dropout = nn.Identity() if all(dropout is None for dropout in dropouts) else StackedDropout(
+            probabilities, book=any(isinstance(dropout, BookDropout) for dropout in dropouts))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, input_size) -> logits (K, B, num_classes)."""
