@@ -1,4 +1,4 @@
-"""Nesterov's accelerated gradient, in the book's reformulated (look-ahead free) order."""
+"""Nesterov's accelerated gradient in its look-ahead-free form, as SPEC's update-rule table and torch write it."""
 
 from __future__ import annotations
 
@@ -8,15 +8,19 @@ from trainlab.optim.momentum import Momentum
 
 
 class Nesterov(Momentum):
-    r"""Nesterov momentum, as the book's reference code writes it.
+    r"""Nesterov momentum, in the order of SPEC's update-rule table (the update first, the velocity after it).
 
     .. math::
         p \leftarrow p + \mu^2 v - (1 + \mu)\,\mathrm{lr}\cdot g, \quad\text{then}\quad
         v \leftarrow \mu v - \mathrm{lr}\cdot g \qquad (v_0 = 0)
 
-    which equals ``torch.optim.SGD(momentum=μ, nesterov=True)`` for a constant learning rate. Arguments, defaults
-    (lr 0.01, μ 0.9), checks and state (the velocity ``v``) are those of :class:`~trainlab.optim.momentum.Momentum`;
-    only the update differs.
+    which equals ``torch.optim.SGD(momentum=μ, nesterov=True)`` for a constant learning rate. The book's reference
+    code (``Nesterov`` in ``common/optimizer.py`` of oreilly-japan/deep-learning-from-scratch) runs the same two
+    lines in the other order: it updates :math:`v` first and adds :math:`\mu^2` times the *new* velocity, i.e.
+    :math:`p \leftarrow p + \mu^3 v - (1 + \mu + \mu^2)\,\mathrm{lr}\cdot g` with the old :math:`v` - a different
+    rule (already on the first step, :math:`\mu^2\,\mathrm{lr}\cdot g` further), which matches neither torch nor
+    this class. Arguments, defaults (lr 0.01, μ 0.9), checks and state (the velocity ``v``) are those of
+    :class:`~trainlab.optim.momentum.Momentum`; only the update differs.
     """
 
     @staticmethod
