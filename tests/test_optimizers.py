@@ -188,11 +188,26 @@ def test_adam_matches_torch_adam_with_zero_eps(foreach):
         torch.testing.assert_close(x, y, rtol=1e-10, atol=1e-10)
 
 
-def test_adam_differs_from_torch_adam_with_nonzero_eps():
-    ours, theirs = random_params(), random_params()
-    run_steps(Adam(ours, lr=0.01, eps=1e-3), ours, 20)
-    run_steps(torch.optim.Adam(theirs, lr=0.01, eps=1e-3), theirs, 20)
-    assert not torch.allclose(ours[0], theirs[0], atol=1e-8)
+@pytest.mark.parametrize("foreach", [True, False], ids=["foreach", "per_tensor"])
+def test_adam_eps_is_torch_eps_times_the_root_of_the_second_bias_correction(foreach):
+    """After step 1, ε = e here is torch's eps = e / √(1 − β2): torch's ε is the larger for the same update.
+    Gradients of order 1e-4 keep √v near ε, so the wrong ε shows."""
+    eps, beta2 = 1e-5, 0.999
+
+    def one_step(optimizer_class, **kwargs):
+        params = random_params()
+        optimizer = optimizer_class(params, lr=0.01, betas=(0.9, beta2), **kwargs)
+        g = torch.Generator().manual_seed(1)
+        for p in params:
+            p.grad = 1e-4 * torch.randn(p.shape, generator=g, dtype=p.dtype)
+        optimizer.step()
+        return params
+
+    ours = one_step(Adam, eps=eps, foreach=foreach)
+    for x, y in zip(ours, one_step(torch.optim.Adam, eps=eps / math.sqrt(1 - beta2)), strict=True):
+        torch.testing.assert_close(x, y, rtol=1e-12, atol=1e-15)
+    for x, y in zip(ours, one_step(torch.optim.Adam, eps=eps), strict=True):
+        assert not torch.allclose(x, y, rtol=0, atol=1e-5)
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -19,10 +19,18 @@ class Adam(BookOptimizer):
         v \leftarrow v + (1 - \beta_2)(g \odot g - v) \\
         p &\leftarrow p - \mathrm{lr}_t \cdot \frac{m}{\sqrt{v} + \varepsilon} \qquad (m_0 = v_0 = 0,\ t_0 = 0)
 
-    ``torch.optim.Adam`` divides by :math:`\sqrt{\hat v} + \varepsilon` with the corrected :math:`\hat v`: its
-    :math:`\varepsilon` acts :math:`\sqrt{1 - \beta_2^t}` times larger, so the two differ (most in the first steps)
-    unless :math:`\varepsilon \ll \sqrt{\hat v}`; this class requires :math:`\varepsilon > 0`, as the book's
-    ``1e-7`` is.
+    ``torch.optim.Adam`` divides by :math:`\sqrt{\hat v} + \varepsilon_\mathrm{torch}` with the corrected
+    :math:`\hat v = v / (1 - \beta_2^t)`; multiplied out, that is the rule above with
+    :math:`\varepsilon = \varepsilon_\mathrm{torch}\sqrt{1 - \beta_2^t}`. At step :math:`t` this class with
+    :math:`\varepsilon` therefore computes what ``torch.optim.Adam(eps=ε/√(1−β₂ᵗ))`` does: for the same update torch's
+    :math:`\varepsilon` is the larger one (about 32 times at :math:`t = 1` with :math:`\beta_2 = 0.999`), and as the
+    factor changes with :math:`t`, no single torch ``eps`` reproduces several steps; the two agree only with
+    :math:`\varepsilon = 0` or, nearly, where :math:`\varepsilon \ll \sqrt{v}`. This class requires
+    :math:`\varepsilon > 0`, as the book's ``1e-7`` is.
+
+    :math:`t` is counted per parameter (``state["step"]``, torch's convention): a parameter without a gradient on a
+    step is skipped and its :math:`t` stays. The book's code keeps one counter for the whole optimizer, which is the
+    same while every parameter has a gradient on every step.
 
     Args:
         params: parameters or parameter groups.
