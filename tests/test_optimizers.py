@@ -46,33 +46,33 @@ class RefNesterov:
 
 
 class RefAdaGrad:
-    def __init__(self, lr=0.01):
-        self.lr, self.h = lr, 0.0
+    def __init__(self, lr=0.01, eps=EPS):
+        self.lr, self.eps, self.h = lr, eps, 0.0
 
     def update(self, p, g):
         self.h = self.h + g * g
-        return p - self.lr * g / (np.sqrt(self.h) + EPS)
+        return p - self.lr * g / (np.sqrt(self.h) + self.eps)
 
 
 class RefRMSProp:
-    def __init__(self, lr=0.01, rho=0.99):
-        self.lr, self.rho, self.h = lr, rho, 0.0
+    def __init__(self, lr=0.01, rho=0.99, eps=EPS):
+        self.lr, self.rho, self.eps, self.h = lr, rho, eps, 0.0
 
     def update(self, p, g):
         self.h = self.rho * self.h + (1 - self.rho) * g * g
-        return p - self.lr * g / (np.sqrt(self.h) + EPS)
+        return p - self.lr * g / (np.sqrt(self.h) + self.eps)
 
 
 class RefAdam:
-    def __init__(self, lr=0.001, betas=(0.9, 0.999)):
-        self.lr, (self.b1, self.b2), self.t, self.m, self.v = lr, betas, 0, 0.0, 0.0
+    def __init__(self, lr=0.001, betas=(0.9, 0.999), eps=EPS):
+        self.lr, (self.b1, self.b2), self.eps, self.t, self.m, self.v = lr, betas, eps, 0, 0.0, 0.0
 
     def update(self, p, g):
         self.t += 1
         lr_t = self.lr * math.sqrt(1 - self.b2**self.t) / (1 - self.b1**self.t)
         self.m = self.m + (1 - self.b1) * (g - self.m)
         self.v = self.v + (1 - self.b2) * (g * g - self.v)
-        return p - lr_t * self.m / (np.sqrt(self.v) + EPS)
+        return p - lr_t * self.m / (np.sqrt(self.v) + self.eps)
 
 
 CASES = {  # custom class, its kwargs, the reference's kwargs
@@ -83,6 +83,16 @@ CASES = {  # custom class, its kwargs, the reference's kwargs
     "rmsprop": (RMSProp, {"lr": 0.02, "rho": 0.9}, RefRMSProp),
     "adam": (Adam, {"lr": 0.01, "betas": (0.8, 0.99)}, RefAdam),
 }
+# the closed-form runs: every case with the book's ε, and those with an ε again at another value (an ε of the
+# group ignored, e.g. a hard-coded 1e-7, passes at the default alone)
+CLOSED_FORM_RUNS = [pytest.param(name, {}, id=name) for name in CASES] + [
+    pytest.param(name, {"eps": 1e-2}, id=f"{name}-eps_1e-2") for name in ("adagrad", "rmsprop", "adam")
+]
+PATHS = [  # the three ways to run a step (a test using them sets compile_backend to aot_eager: it traces only)
+    pytest.param({"foreach": True}, id="foreach"),
+    pytest.param({"foreach": False}, id="per_tensor"),
+    pytest.param({"compile": True}, id="compiled", marks=pytest.mark.slow),  # 1-5 s each on 2 cores (compiling)
+]
 
 
 def random_params(seed=0, dtype=torch.float64):
@@ -98,14 +108,16 @@ def run_steps(optimizer, params, steps, seed=1, weight_decay_ref=0.0):
         optimizer.step()
 
 
-@pytest.mark.parametrize("foreach", [True, False], ids=["foreach", "per_tensor"])
-@pytest.mark.parametrize("name", list(CASES))
-def test_matches_closed_form_reference(name, foreach):
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("name,eps", CLOSED_FORM_RUNS)
+def test_matches_closed_form_reference(name, eps, path, monkeypatch):
+    monkeypatch.setattr(BookOptimizer, "compile_backend", "aot_eager")
     cls, kwargs, ref_cls = CASES[name]
+    kwargs = {**kwargs, **eps}
     params = random_params()
     expected = [p.detach().numpy().copy() for p in params]
     refs = [ref_cls(**kwargs) for _ in params]
-    optimizer = cls(params, foreach=foreach, **kwargs)
+    optimizer = cls(params, **path, **kwargs)
     g = torch.Generator().manual_seed(1)
     for _ in range(STEPS):
         for i, p in enumerate(params):
@@ -472,20 +484,22 @@ def test_a_failing_compilation_names_the_option_and_keeps_the_cause(monkeypatch)
     assert all(torch.equal(p.detach(), b) for p, b in zip(params, before, strict=True))  # nothing half-applied
 
 
-@pytest.mark.slow  # ~4 s on 2 cores (make test-slow; the default run stays ~4 min)
-def test_compiled_adam_keeps_a_step_count_per_parameter(monkeypatch):
-    """A parameter without a gradient for a while has taken fewer steps: its lr_t differs from the others'."""
+@pytest.mark.parametrize("path", PATHS)
+def test_adam_keeps_a_step_count_per_parameter(path, monkeypatch):
+    """A parameter without a gradient for a while has taken fewer steps: its lr_t differs from the others' (the
+    closed form with one counter per parameter)."""
     monkeypatch.setattr(BookOptimizer, "compile_backend", "aot_eager")
-    runs = []
-    for path in ({"compile": True}, {"foreach": False}):
-        params = random_params()
-        optimizer = Adam(params, lr=0.01, **path)
-        g = torch.Generator().manual_seed(3)
-        for step in range(6):
-            for index, p in enumerate(params):
-                p.grad = None if (index == 1 and step < 3) else torch.randn(p.shape, generator=g, dtype=p.dtype)
-            optimizer.step()
-        assert [optimizer.state[p]["step"] for p in params] == [6, 3, 6]
-        runs.append(params)
-    for x, y in zip(*runs, strict=True):
-        torch.testing.assert_close(x, y, rtol=1e-12, atol=1e-12)
+    params = random_params()
+    expected = [p.detach().numpy().copy() for p in params]
+    refs = [RefAdam(lr=0.01) for _ in params]
+    optimizer = Adam(params, lr=0.01, **path)
+    g = torch.Generator().manual_seed(3)
+    for step in range(6):
+        for index, p in enumerate(params):
+            p.grad = None if (index == 1 and step < 3) else torch.randn(p.shape, generator=g, dtype=p.dtype)
+            if p.grad is not None:
+                expected[index] = refs[index].update(expected[index], p.grad.numpy())
+        optimizer.step()
+    assert [optimizer.state[p]["step"] for p in params] == [6, 3, 6]
+    for p, e in zip(params, expected, strict=True):
+        np.testing.assert_allclose(p.detach().numpy(), e, rtol=0, atol=1e-12)
