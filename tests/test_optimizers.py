@@ -319,14 +319,23 @@ def test_bad_arguments_raise_naming_them(factory, message):
     assert str(error.value) == message
 
 
+BOOK_DEFAULTS = {  # SPEC's update-rule table (ε = 1e-7 wherever there is one)
+    SGD: {"lr": 0.01},
+    Momentum: {"lr": 0.01, "momentum": 0.9},
+    Nesterov: {"lr": 0.01, "momentum": 0.9},
+    AdaGrad: {"lr": 0.01, "eps": 1e-7},
+    RMSProp: {"lr": 0.01, "rho": 0.99, "eps": 1e-7},
+    Adam: {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-7},
+}
+
+
 def test_book_defaults():
+    """Every default of every optimizer: the book's hyper-parameters, no weight decay, the foreach path."""
     p = random_params()
-    assert SGD(p).defaults["lr"] == 0.01
-    assert Momentum(p).defaults["momentum"] == 0.9
-    assert Nesterov(p).defaults["momentum"] == 0.9
-    assert AdaGrad(p).defaults["eps"] == 1e-7
-    assert RMSProp(p).defaults["rho"] == 0.99
-    assert Adam(p).defaults["lr"] == 0.001 and Adam(p).defaults["betas"] == (0.9, 0.999)
+    assert {cls.__name__: cls(p).defaults for cls in BOOK_DEFAULTS} == {
+        cls.__name__: {**book, "weight_decay": 0.0, "foreach": True, "compile": False}
+        for cls, book in BOOK_DEFAULTS.items()
+    }
 
 
 @pytest.mark.gpu
