@@ -70,10 +70,17 @@ class Adam(BookOptimizer):
 
     state_tensors = ("exp_avg", "exp_avg_sq")
 
+    def tensors_to_update(self, group):
+        r"""The parameters of this step (see ``BookOptimizer``), each one's step counted,
+        :math:`t \leftarrow t + 1`: the one place ``state["step"]`` advances, before whichever path runs."""
+        params, grads, states = super().tensors_to_update(group)
+        for state in states:
+            state["step"] += 1
+        return params, grads, states
+
     def rule_scalars(self, group, state):
-        """Counts the step (``t``) and folds the bias correction into ``lr_t``."""
+        """This parameter's ``lr_t``, the bias correction of its step ``t`` folded in."""
         beta1, beta2 = group["betas"]
-        state["step"] += 1
         return {"lr_t": self.step_size(group["lr"], beta1, beta2, state["step"]), "beta1": beta1, "beta2": beta2,
                 "eps": group["eps"]}
 
@@ -85,8 +92,6 @@ class Adam(BookOptimizer):
 
     def update_foreach(self, group, params, grads, states) -> None:
         beta1, beta2 = group["betas"]
-        for state in states:
-            state["step"] += 1
         exp_avgs = [s["exp_avg"] for s in states]
         exp_avg_sqs = [s["exp_avg_sq"] for s in states]
         torch._foreach_lerp_(exp_avgs, grads, 1 - beta1)
