@@ -4,13 +4,15 @@ A subclass states its update rule, and nothing else:
 
 * ``rule(param, grad, *state_tensors, **scalars)`` - the rule for one tensor, in place, as plain arithmetic (a
   static method). ``rule_scalars(group, state)`` hands it the Python numbers of this step (hyper-parameters, and
-  any bookkeeping such as Adam's step counter); ``state_tensors`` names the per-parameter state it receives, which
-  ``init_state(param)`` creates (zeros unless overridden). That is enough for every path below.
+  numbers read from the parameter's state, such as Adam's ``lr_t`` of its step count); ``state_tensors`` names
+  the per-parameter state it receives, which ``init_state(param)`` creates (zeros unless overridden). That is
+  enough for every path below.
 * ``update_foreach(group, params, grads, states)`` - optional: the same rule on lists of tensors with
   ``torch._foreach_*`` ops, one call per operation for the whole group (without it, ``foreach=True`` applies
   ``rule`` tensor after tensor). The book's six optimizers write it, side by side with ``rule``.
 
-Three ways to run a step, all computing the same values:
+Three ways to run a step, one rule: their values agree to rounding (each orders the floating-point operations its
+own way):
 
 * ``foreach=True`` (default): ``update_foreach``. On a CPU each ``_foreach_*`` op is a loop of per-tensor
   kernels, so a rule of k operations makes k passes over the parameters.
@@ -23,7 +25,7 @@ Three ways to run a step, all computing the same values:
 
 ``step`` collects, per parameter group, the parameters whose ``.grad`` is not None, adds ``weight_decay · p`` to
 their gradients when ``weight_decay > 0`` (the gradient of the L2 penalty ``½·λ·‖p‖²``; ``.grad`` itself is left
-untouched, except in a member-stacked group, below) and hands them to one of the paths. State lives in
+untouched, except where λ is a per-member tensor, below) and hands them to one of the paths. State lives in
 ``self.state[p]`` as tensors plus plain numbers, so ``state_dict()`` / ``load_state_dict()`` round-trip exactly,
 whichever path wrote it.
 
@@ -34,10 +36,11 @@ may be a (K,) tensor instead of a number. ``rule`` then receives each as (K, 1, 
 stacked tensor, so member k is updated with its own values by the same arithmetic that updates a lone tensor -
 one copy of the math. Such a group runs ``rule`` tensor by tensor (or compiled); ``update_foreach`` takes plain
 numbers only. A rule stays member-stackable by using arithmetic on its scalars (``a * x``, ``x ** 0.5``,
-``t.lerp_(g, w)``), not ``math`` functions or ``value=`` keywords that demand a Python number. The group's weight
-decay ``λ_k · p`` is added to ``.grad`` *in place* (outside the compiled path): the stack's gradients are read by
-nothing after its step, and a stack of 100 of the book's MLPs is spared a 52 MB temporary and one pass over it
-per step (the SGD update of experiment I's stack: 8.6 -> 5.0 ms).
+``t.lerp_(g, w)``), not ``math`` functions or ``value=`` keywords that demand a Python number. A weight decay that
+differs per member, a (K,) tensor ``λ``, is added to ``.grad`` as ``λ_k · p`` *in place* (outside the compiled path;
+a λ the members share stays a number and leaves ``.grad`` alone): the stack's gradients are read by nothing after
+its step, and a stack of 100 of the book's MLPs is spared a 52 MB temporary and one pass over it per step (the SGD
+update of experiment I's stack: 8.6 -> 5.0 ms).
 """
 
 from __future__ import annotations
