@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import torch
 
-from trainlab.optim.book_optimizer import BookOptimizer, check_argument, check_common
+from trainlab.optim.book_optimizer import BookOptimizer, check_common, check_unit_interval
 
 
 class Adam(BookOptimizer):
@@ -52,8 +52,8 @@ class Adam(BookOptimizer):
         if len(betas) != 2:
             raise ValueError(f"Invalid betas: {betas!r} (allowed: a pair (beta1, beta2))")
         beta1, beta2 = float(betas[0]), float(betas[1])
-        check_argument("beta1", beta1, 0.0 <= beta1 < 1.0, "0 <= beta1 < 1")
-        check_argument("beta2", beta2, 0.0 <= beta2 < 1.0, "0 <= beta2 < 1")
+        check_unit_interval("beta1", beta1)
+        check_unit_interval("beta2", beta2)
         super().__init__(
             params, {"lr": lr, "betas": (beta1, beta2), "eps": eps, "weight_decay": weight_decay}, foreach, compile
         )

@@ -67,6 +67,7 @@ def check_common(lr: float, weight_decay: float, eps: float | None = None) -> No
 
 
 def check_unit_interval(name: str, value: float) -> None:
+    """A decay rate (momentum, ρ, β): ``ValueError`` naming it unless ``0 <= value < 1``."""
     check_argument(name, value, 0.0 <= value < 1.0, f"0 <= {name} < 1")
 
 

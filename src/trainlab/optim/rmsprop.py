@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import torch
 
-from trainlab.optim.book_optimizer import BookOptimizer, check_argument, check_common
+from trainlab.optim.book_optimizer import BookOptimizer, check_common, check_unit_interval
 
 
 class RMSProp(BookOptimizer):
@@ -33,7 +33,7 @@ class RMSProp(BookOptimizer):
         foreach: bool = True, compile: bool = False,
     ) -> None:
         check_common(lr, weight_decay, eps)
-        check_argument("rho", rho, 0.0 <= rho < 1.0, "0 <= rho < 1")
+        check_unit_interval("rho", rho)
         super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay}, foreach, compile)
 
     state_tensors = ("mean_sq",)
