@@ -100,7 +100,7 @@ def random_params(seed=0, dtype=torch.float64):
     return [torch.randn(s, generator=g, dtype=dtype).requires_grad_() for s in SHAPES]
 
 
-def run_steps(optimizer, params, steps, seed=1, weight_decay_ref=0.0):
+def run_steps(optimizer, params, steps, seed=1):
     g = torch.Generator().manual_seed(seed)
     for _ in range(steps):
         for p in params:
@@ -157,21 +157,12 @@ def test_weight_decay_is_l2_gradient(name):
         torch.testing.assert_close(x, y, rtol=0, atol=1e-13)
 
 
-ORACLES = {  # custom -> the torch.optim configuration that computes the same rule
-    "sgd": (SGD(random_params(), lr=0.05), lambda p: torch.optim.SGD(p, lr=0.05)),
-    "momentum": (
-        Momentum(random_params(), lr=0.05, momentum=0.8),
-        lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.8, dampening=0),
-    ),
-    "nesterov": (
-        Nesterov(random_params(), lr=0.05, momentum=0.8),
-        lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.8, nesterov=True),
-    ),
-    "adagrad": (AdaGrad(random_params(), lr=0.05), lambda p: torch.optim.Adagrad(p, lr=0.05, eps=EPS)),
-    "rmsprop": (
-        RMSProp(random_params(), lr=0.02, rho=0.9),
-        lambda p: torch.optim.RMSprop(p, lr=0.02, alpha=0.9, eps=EPS),
-    ),
+ORACLES = {  # a case of CASES -> the torch.optim configuration that computes the same rule with its kwargs
+    "sgd": lambda p: torch.optim.SGD(p, lr=0.05),
+    "momentum": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.8, dampening=0),
+    "nesterov": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.8, nesterov=True),
+    "adagrad": lambda p: torch.optim.Adagrad(p, lr=0.05, eps=EPS),
+    "rmsprop": lambda p: torch.optim.RMSprop(p, lr=0.02, alpha=0.9, eps=EPS),
 }
 
 
@@ -181,7 +172,7 @@ def test_matches_torch_oracle(name, foreach):
     cls, kwargs, _ = CASES[name]
     ours, theirs = random_params(), random_params()
     run_steps(cls(ours, foreach=foreach, weight_decay=0.01, **kwargs), ours, 50)
-    torch_optimizer = ORACLES[name][1](theirs)
+    torch_optimizer = ORACLES[name](theirs)
     for group in torch_optimizer.param_groups:
         group["weight_decay"] = 0.01
     run_steps(torch_optimizer, theirs, 50)
