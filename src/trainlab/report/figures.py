@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from trainlab.report.loss_axis import loss_axis, off_axis_note  # noqa: E402
 from trainlab.report.series_styles import series_style  # noqa: E402
 from trainlab.report.smoothing import kaiser_smooth  # noqa: E402
 from trainlab.report.sweep_runs import JobRun  # noqa: E402
@@ -20,12 +21,13 @@ INSIDE_ENTRIES = 10
 LEGEND_ROWS = 24
 
 
-def job_legend(fig, ax, fontsize: float) -> None:
+def job_legend(fig, ax, fontsize: float, beside: bool = False) -> None:
     """The legend of ``ax``, one entry per job (none without a line): inside the axes for a few jobs, beside them
-    for more - inside, the 32 entries of a 32-job sweep covered the plot and ran off the figure. The figure widens
-    by the legend's columns, so the axes keep their width, and grows taller where the column needs it."""
+    for more - inside, the 32 entries of a 32-job sweep covered the plot and ran off the figure - or where
+    ``beside`` asks (entries too long to sit over the curves). The figure widens by the legend's columns, so the axes
+    keep their width, and grows taller where the column needs it."""
     handles, labels = ax.get_legend_handles_labels()
-    if len(handles) <= INSIDE_ENTRIES:
+    if len(handles) <= INSIDE_ENTRIES and not beside:
         if handles:
             ax.legend(fontsize=fontsize)
         return
@@ -52,15 +54,21 @@ def show_ticks_above_missing_panels(axes, drawn: int, columns: int) -> None:
 
 
 def loss_curves(jobs: list[JobRun], keys: list[str], title: str):
-    """Experiments B and D: training loss per iteration, Kaiser-smoothed as in the book, one line per job."""
+    """Experiments B and D: training loss per iteration, Kaiser-smoothed as in the book, one line per job. The y axis
+    is set by the curves that stay on a training loss's scale; one that blew up (diverged, or settled far above its
+    start) is drawn to the axis's top, its legend entry saying so (:mod:`trainlab.report.loss_axis`)."""
     fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
-    for index, job in enumerate(jobs):
-        steps, values = job.series("train/loss")
-        if steps:
-            ax.plot(steps, kaiser_smooth(values), label=curve_label(job, keys), linewidth=1.2,
-                    **series_style(index, len(steps)))
-    ax.set(xlabel="iterations", ylabel="training loss (smoothed)", title=title, ylim=(0, None))
-    job_legend(fig, ax, fontsize=10)  # none where the jobs, shorter than trainer.log_every_n_steps, logged no loss
+    drawn = [(index, job, *job.series("train/loss")) for index, job in enumerate(jobs) if job.series("train/loss")[0]]
+    smoothed = [kaiser_smooth(values) for *_, values in drawn]
+    axis = loss_axis(smoothed, [values[0] for *_, values in drawn])
+    for (index, job, steps, _), curve, off in zip(drawn, smoothed, axis.off, strict=True):
+        label = curve_label(job, keys) + (f" - {off_axis_note(curve)}" if off else "")
+        ax.plot(steps, curve, label=label, linewidth=1.2, **series_style(index, len(steps)))
+    ax.set(xlabel="iterations", ylabel="training loss (smoothed)", title=title)
+    ax.set_ylim(axis.bottom, axis.top)
+    # none where the jobs, shorter than trainer.log_every_n_steps, logged no loss; beside the axes where an entry
+    # says a curve is above it (inside, the long entries covered the sound curves)
+    job_legend(fig, ax, fontsize=10, beside=any(axis.off))
     return fig
 
 
