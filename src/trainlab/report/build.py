@@ -25,6 +25,7 @@ from trainlab.report import figures
 from trainlab.report.event_file_damage import DAMAGED_EVENT_FILE
 from trainlab.report.output_dir import ReportDir, default_report_dir
 from trainlab.report.report_turn import report_turn
+from trainlab.report.shared_setup import setup_line, setup_title, shared_settings
 from trainlab.report.sweep_runs import (
     JobRun,
     broken_line,
@@ -42,8 +43,9 @@ from trainlab.sweep.job_dirs import broken_links, link_named, linked_job_dirs
 from trainlab.versions import VERSION_KEYS
 
 FIGURES = {  # experiment option -> (figure function, file name, title)
-    "compare_optimizers": (figures.loss_curves, "optimizers_loss", "B: optimizers on MNIST (5-layer net, He init)"),
-    "compare_init": (figures.loss_curves, "init_loss", "D: weight init on MNIST (5-layer ReLU net, SGD)"),
+    # B and D: the data, net, init and optimizer the jobs share are added (shared_setup.setup_title)
+    "compare_optimizers": (figures.loss_curves, "optimizers_loss", "B: optimizers"),
+    "compare_init": (figures.loss_curves, "init_loss", "D: weight init"),
     "compare_batchnorm": (figures.batchnorm_grid, "batchnorm_grid", "F: Batch Normalization vs initial weight std"),
     "overfit_weight_decay": (figures.train_test_accuracy, "overfit_weight_decay", "G: overfitting and weight decay"),
     "overfit_dropout": (figures.train_test_accuracy, "overfit_dropout", "H: overfitting and dropout"),
@@ -59,7 +61,8 @@ SUMMARY_METRICS = ("train/loss", "val/acc", "val/acc_best", "test/acc", "eval/tr
 def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None, metric: str | None = None,
                      unended: list[str] = (), linked: list[str] = (), unstarted: list[str] = (),
                      broken: list[str] = ()) -> str:
-    """One row per job; the objective (``metric``, the sweep's ``optimized_metric``) and that metric too when the
+    """The settings all jobs share (:func:`~trainlab.report.shared_setup.setup_line`), then one row per job; the
+    objective (``metric``, the sweep's ``optimized_metric``) and that metric too when the
     completed jobs returned one (a search that minimised val/loss showed neither; a comparison's diverged jobs,
     which recorded ``objective_on_failure`` before comparisons returned no objective, add no column). ``unended``:
     the numbers of the jobs without a status.json (running or killed), counted and named below the table, as is
@@ -79,8 +82,10 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
              + (f"; {len(unended)} not ended" if unended else "")
              + (f"; {len(linked)} left out (a link)" if linked else "")
              + (f"; {len(unstarted)} not started" if unstarted else "")
-             + (f"; {len(broken)} broken link{'s' if len(broken) > 1 else ''}" if broken else ""), "",
-             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+             + (f"; {len(broken)} broken link{'s' if len(broken) > 1 else ''}" if broken else ""), ""]
+    if setup := setup_line(shared_settings(jobs)):  # what the table's rows have in common (shared_setup)
+        lines += [setup, ""]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for job in jobs:
         cells = [job.short_name, *(job.params.get(k, "") for k in keys), job.status]
         if objective:
@@ -218,6 +223,8 @@ def draw(jobs: list[JobRun], keys: list[str], experiment: str | None, minimize: 
             if not figures.rankable_trials(jobs):
                 return {}  # no trial to rank: summary.md lists them (build_report says so)
             return {stem: function(jobs, keys, title, minimize=minimize, metric=metric or "objective")}
+        if function is figures.loss_curves:  # the setup as the jobs recorded it, not as the experiment's file has it
+            title = setup_title(title, shared_settings(jobs))
         return {stem: function(jobs, keys, title)}
     title = experiment or "sweep"
     tags = [t for t in OVERLAY_TAGS if any(job.series(t)[0] for job in jobs)]
