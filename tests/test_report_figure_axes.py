@@ -80,3 +80,21 @@ def test_a_curve_of_a_job_that_did_not_complete_says_its_status_in_the_legend():
     stopped.status = "interrupted"
     figure = metric_overlay([job(0, {"seed": "1"}), stopped], ["seed"], "sweep", "val/acc")
     assert [text.get_text() for text in figure.axes[0].get_legend().get_texts()] == ["seed=1", "seed=2 (interrupted)"]
+
+
+def f_jobs(stds: list[str]) -> list[JobRun]:
+    return [job(2 * n + k, {"init.std": std, "model.net.batch_norm": bn}) for n, std in enumerate(stds)
+            for k, bn in enumerate(("custom", "none"))]
+
+
+def test_f_with_two_weight_scales_draws_two_panels_and_centres_its_labels_on_them():
+    """Two stds kept 4 columns: the right half was blank, the shared 'epochs' label centred on the whole figure."""
+    figure = batchnorm_grid(f_jobs(["1.0", "0.01"]), ["init.std", "model.net.batch_norm"], "F")
+    assert len(figure.axes) == 2 and all(ax.axison for ax in figure.axes)
+    figure.canvas.draw()
+    left, right = (ax.get_window_extent() for ax in figure.axes)
+    label = figure._supxlabel.get_window_extent()
+    assert abs((label.x0 + label.x1) / 2 - (left.x0 + right.x1) / 2) < 0.1 * (right.x1 - left.x0)
+    full = batchnorm_grid(f_jobs([str(10 ** (-n / 4)) for n in range(16)]), ["init.std", "model.net.batch_norm"], "F")
+    assert len(full.axes) == 16 and full.axes[4].get_subplotspec().rowspan.start == 1  # the book's 4×4
+

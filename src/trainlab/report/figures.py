@@ -19,6 +19,7 @@ from trainlab.report.sweep_runs import JobRun  # noqa: E402
 #: of at most LEGEND_ROWS entries
 INSIDE_ENTRIES = 10
 LEGEND_ROWS = 24
+GRID_COLUMNS = 4  # experiment F's panels per row: the book's 4×4 grid of 16 weight scales
 
 
 def job_legend(fig, ax, fontsize: float, beside: bool = False) -> None:
@@ -73,13 +74,18 @@ def loss_curves(jobs: list[JobRun], keys: list[str], title: str):
 
 
 def batchnorm_grid(jobs: list[JobRun], keys: list[str], title: str):
-    """Experiment F: a 4×4 grid, one panel per initial weight std, training accuracy per epoch, BN vs no BN."""
+    """Experiment F: one panel per initial weight std, in rows of at most :data:`GRID_COLUMNS` (the book's 4×4 for
+    its 16 stds; two stds are two panels side by side - four columns left the right half blank and the shared
+    "epochs" label off centre), training accuracy per epoch, BN vs no BN. The accuracy is ``eval/train_acc``: the
+    training set evaluated in eval mode, BatchNorm normalising with its running statistics - as the book's script
+    measures it (``predict(train_flg=False)``)."""
     std_key = next(k for k in keys if k.endswith("std"))
     bn_key = next(k for k in keys if k.endswith("batch_norm"))
     stds = sorted({float(job.params[std_key]) for job in jobs}, reverse=True)
-    cols = 4
+    cols = min(GRID_COLUMNS, len(stds))
     rows = math.ceil(len(stds) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(12, 2.6 * rows), sharex=True, sharey=True, constrained_layout=True)
+    fig, axes = plt.subplots(rows, cols, figsize=(max(3 * cols, 5), 2.6 * rows), sharex=True, sharey=True,
+                             constrained_layout=True, squeeze=False)
     for ax, std in zip(axes.flat, stds, strict=False):
         notes = []
         for job in (j for j in jobs if float(j.params[std_key]) == std):
