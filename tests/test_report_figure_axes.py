@@ -98,3 +98,9 @@ def test_f_with_two_weight_scales_draws_two_panels_and_centres_its_labels_on_the
     full = batchnorm_grid(f_jobs([str(10 ** (-n / 4)) for n in range(16)]), ["init.std", "model.net.batch_norm"], "F")
     assert len(full.axes) == 16 and full.axes[4].get_subplotspec().rowspan.start == 1  # the book's 4×4
 
+
+def test_f_says_its_training_accuracy_is_measured_in_eval_mode():
+    """It plots eval/train_acc (BatchNorm with its running statistics, as the book's script) labelled 'training
+    accuracy', which a student reads as the accuracy of the training steps."""
+    figure = batchnorm_grid(f_jobs(["1.0"]), ["init.std", "model.net.batch_norm"], "F")
+    assert figure.get_supylabel() == "training accuracy\n(measured in eval mode)"

@@ -78,7 +78,7 @@ def batchnorm_grid(jobs: list[JobRun], keys: list[str], title: str):
     its 16 stds; two stds are two panels side by side - four columns left the right half blank and the shared
     "epochs" label off centre), training accuracy per epoch, BN vs no BN. The accuracy is ``eval/train_acc``: the
     training set evaluated in eval mode, BatchNorm normalising with its running statistics - as the book's script
-    measures it (``predict(train_flg=False)``)."""
+    measures it (``predict(train_flg=False)``); the y label says so."""
     std_key = next(k for k in keys if k.endswith("std"))
     bn_key = next(k for k in keys if k.endswith("batch_norm"))
     stds = sorted({float(job.params[std_key]) for job in jobs}, reverse=True)
@@ -106,7 +106,7 @@ def batchnorm_grid(jobs: list[JobRun], keys: list[str], title: str):
         ax.axis("off")
     show_ticks_above_missing_panels(axes, len(stds), cols)
     fig.supxlabel("epochs")
-    fig.supylabel("training accuracy")
+    fig.supylabel("training accuracy\n(measured in eval mode)", fontsize=10)
     fig.suptitle(title)
     return fig
 
