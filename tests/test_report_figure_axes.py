@@ -104,3 +104,27 @@ def test_f_says_its_training_accuracy_is_measured_in_eval_mode():
     accuracy', which a student reads as the accuracy of the training steps."""
     figure = batchnorm_grid(f_jobs(["1.0"]), ["init.std", "model.net.batch_norm"], "F")
     assert figure.get_supylabel() == "training accuracy\n(measured in eval mode)"
+
+
+def accuracy_job(number: int, train: list[float], test: list[float]) -> JobRun:
+    epochs = list(range(len(train)))
+    return JobRun(name=f"{number}_x", path=Path(f"/x/{number}"), params={"model.weight_decay": str(number / 10)},
+                  status="completed", metrics={}, objective=None,
+                  scalars={"eval/train_acc": (epochs, train), "eval/test_acc": (epochs, test)})
+
+
+def test_g_and_h_legends_cover_no_curve():
+    """Full-budget G: the weight_decay=0 panel's legend ("best") sat over the train curve where it reaches 100 %; a
+    fixed lower right covered the ends of curves that stay low."""
+    from trainlab.report.legend_placement import curves_covered
+
+    overfit = accuracy_job(0, [min(1.0, 0.1 + epoch / 80) for epoch in range(200)],
+                           [min(0.78, 0.1 + epoch / 90) for epoch in range(200)])
+    low = accuracy_job(1, [0.1 + 0.1 * epoch / 9 for epoch in range(10)],
+                       [0.1 + 0.08 * epoch / 9 for epoch in range(10)])
+    figure = train_test_accuracy([overfit, low], ["model.weight_decay"], "G")
+    figure.canvas.draw()
+    for ax in figure.axes:
+        assert curves_covered(ax, ax.get_legend(), figure.canvas.get_renderer()) == 0
+    box, panel = figure.axes[0].get_legend().get_window_extent(), figure.axes[0].get_window_extent()
+    assert box.x1 > panel.x1 - 30 and box.y0 < panel.y0 + 30  # lower right, under the curves that rise to the top

@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from trainlab.report.legend_placement import clear_legend  # noqa: E402
 from trainlab.report.loss_axis import loss_axis, off_axis_note  # noqa: E402
 from trainlab.report.series_styles import series_style  # noqa: E402
 from trainlab.report.smoothing import kaiser_smooth  # noqa: E402
@@ -121,9 +122,10 @@ def train_test_accuracy(jobs: list[JobRun], keys: list[str], title: str):
             ax.plot(range(1, len(values) + 1), values, style, label=name)
         ax.set(title=curve_label(job, keys), xlabel="epochs", ylim=(0, 1.02))  # a curve at 100 % stays off the frame
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # epochs: no 2.5
-        ax.legend(loc="best")  # lower right covered the curves' ends where the accuracies stay low
     axes[0][0].set_ylabel("accuracy")
     fig.suptitle(title)
+    for ax in axes[0]:  # where it covers no curve: "best" covered the train curve at 100 % (legend_placement)
+        clear_legend(ax)
     return fig
 
 
