@@ -68,8 +68,8 @@ def test_the_grid_is_titled_by_the_sampler_and_the_summary_shows_the_objective(t
     assert figure._suptitle.get_text() == "I: GP search, the 2 best trials (lowest objective first)"
     jobs[0].metrics, jobs[1].metrics = {"val/loss": 2.259}, {"val/loss": 2.127}
     table = summary_markdown(jobs, [], "hparams_search/random", "val/loss").splitlines()
-    assert table[4:7] == ["| job | status | objective (val/loss) | val/loss |", "|---|---|---|---|",
-                          "| 0 | completed | 2.2590 | 2.2590 |"]
+    assert table[6:9] == ["| job | status | objective (val/loss) | val/loss |", "|---|---|---|---|",
+                          "| 0 | completed | 2.259 | 2.259 |"]
 
 
 def test_each_panel_names_the_values_of_every_searched_key(tmp_path):

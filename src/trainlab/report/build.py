@@ -26,6 +26,7 @@ from trainlab.report.event_file_damage import DAMAGED_EVENT_FILE
 from trainlab.report.output_dir import ReportDir, default_report_dir
 from trainlab.report.report_turn import report_turn
 from trainlab.report.shared_setup import setup_line, setup_title, shared_settings
+from trainlab.report.summary_rows import number_cell, order_line, ranked, value_cell
 from trainlab.report.sweep_runs import (
     JobRun,
     broken_line,
@@ -60,8 +61,10 @@ SUMMARY_METRICS = ("train/loss", "val/acc", "val/acc_best", "test/acc", "eval/tr
 
 def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None, metric: str | None = None,
                      unended: list[str] = (), linked: list[str] = (), unstarted: list[str] = (),
-                     broken: list[str] = ()) -> str:
-    """The settings all jobs share (:func:`~trainlab.report.shared_setup.setup_line`), then one row per job; the
+                     broken: list[str] = (), minimize: bool = False) -> str:
+    """The settings all jobs share (:func:`~trainlab.report.shared_setup.setup_line`), then one row per job - a
+    search's ranked by the objective as its ranking.csv (``minimize``: lowest first), any other sweep's in job order,
+    which a line says (:mod:`trainlab.report.summary_rows`), numbers in 4 significant digits -; the
     objective (``metric``, the sweep's ``optimized_metric``) and that metric too when the
     completed jobs returned one (a search that minimised val/loss showed neither; a comparison's diverged jobs,
     which recorded ``objective_on_failure`` before comparisons returned no objective, add no column). ``unended``:
@@ -85,12 +88,14 @@ def summary_markdown(jobs: list[JobRun], keys: list[str], experiment: str | None
              + (f"; {len(broken)} broken link{'s' if len(broken) > 1 else ''}" if broken else ""), ""]
     if setup := setup_line(shared_settings(jobs)):  # what the table's rows have in common (shared_setup)
         lines += [setup, ""]
-    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for job in jobs:
-        cells = [job.short_name, *(job.params.get(k, "") for k in keys), job.status]
+    search = experiment is not None and experiment.startswith("hparams_search/")
+    lines += [order_line(search, minimize, metric), "",
+              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for job in ranked(jobs, minimize) if search else jobs:
+        cells = [job.short_name, *(value_cell(job.params.get(k, "")) for k in keys), job.status]
         if objective:
-            cells.append("" if job.objective is None else f"{job.objective:.4f}")
-        cells += [f"{job.metrics[m]:.4f}" if m in job.metrics else "" for m in metrics]
+            cells.append("" if job.objective is None else number_cell(job.objective))
+        cells += [number_cell(job.metrics[m]) if m in job.metrics else "" for m in metrics]
         lines.append("| " + " | ".join(cells) + " |")
     if versions := versions_line(jobs):
         lines += ["", versions]
@@ -322,7 +327,7 @@ def build_report(sweep_dir: str | Path, out: str | Path | None = None,
                 summary = report.path / "summary.md"
                 write_text_atomically(summary, summary_markdown(jobs, keys, experiment, metric,
                                                                  [name.split('_', 1)[0] for name in unended], linked,
-                                                                 unstarted, broken))
+                                                                 unstarted, broken, minimize))
                 note_written(summary)
                 written["summary"] = summary
                 for stale in report.stale():
