@@ -86,6 +86,26 @@ def test_reproduce_never_downloads_and_trains_each_experiment_in_its_own_sweep_d
     assert f"hydra.sweep.dir={tmp_path / 'sweep'}" in overrides and overrides[0] == "experiment=compare_optimizers"
 
 
+def test_the_index_links_a_search_s_ranking_csv(tmp_path, monkeypatch):
+    """I's index entry linked summary.csv only: the search's trials ranked by objective, ranking.csv, were not there."""
+    from trainlab import reproduce
+    from trainlab.report import build
+
+    def train_script(overrides, log):  # the sweep's tables, as the search's end writes them
+        sweep = tmp_path / "sweep"
+        sweep.mkdir()
+        (sweep / "summary.csv").write_text("job\n")
+        (sweep / "ranking.csv").write_text("job\n")
+        return 0
+
+    monkeypatch.setattr(reproduce, "run_train_script", train_script)
+    monkeypatch.setattr(build, "build_report", lambda sweep_dir: {})
+    experiment = next(e for e in reproduce.EXPERIMENTS if e.id == "I")
+    files = reproduce.run_sweep(experiment, tmp_path, quick=True)
+    index = reproduce.index_markdown([(experiment, 1.0, files)], tmp_path, "trainlab reproduce")
+    assert "- [sweep/summary.csv](sweep/summary.csv)\n- [sweep/ranking.csv](sweep/ranking.csv)" in index
+
+
 @pytest.mark.parametrize("command", [["report", "{sweep}", "--out", "{file}"], ["reproduce", "--out", "{file}/sub"],
                                      ["report", "{file}"]])
 def test_an_output_or_sweep_path_that_is_a_file_is_one_line_and_the_file_is_left(tmp_path, capsys, command):

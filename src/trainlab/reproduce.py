@@ -133,7 +133,10 @@ def run_sweep(experiment: Experiment, out: Path, quick: bool) -> list[Path]:
     if status != 0:
         raise ExperimentFailed(f"train.py {' '.join(overrides)} exited with {status}; see {log}", status)
     written = build_report(sweep_dir)
-    return [*written.values(), sweep_dir / "summary.csv"]
+    # the sweep's tables: summary.csv, and ranking.csv where the jobs returned objectives (I's search ranks its trials
+    # there; the index linked summary.csv alone)
+    ranking = [sweep_dir / "ranking.csv"] if (sweep_dir / "ranking.csv").is_file() else []
+    return [*written.values(), sweep_dir / "summary.csv", *ranking]
 
 
 def reproduce_command(quick: bool, only: list[str] | None, out: str | None, root: str | None) -> str:
