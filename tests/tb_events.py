@@ -47,3 +47,19 @@ def hparams_backend(logdir: Path):
                                                allowed_statuses=list(api_pb2.Status.values()))
     groups = list_session_groups.Handler(request_context, backend, "", request).run().session_groups
     return experiment, list(groups), sorted(multiplexer.Runs())
+
+
+def runs_in_scalars_order(logdir: Path) -> list[str]:
+    """The runs of ``tensorboard --logdir <logdir>`` in the order its SCALARS tab lists them (its ``/data/runs``:
+    by the time of each run's first event, ties by name), from TensorBoard's own event multiplexer."""
+    from tensorboard import context
+    from tensorboard.backend.event_processing import data_provider, plugin_event_multiplexer
+
+    multiplexer = plugin_event_multiplexer.EventMultiplexer()
+    multiplexer.AddRunsFromDirectory(str(logdir))
+    multiplexer.Reload()
+    provider = data_provider.MultiplexerDataProvider(multiplexer, str(logdir))
+    runs = provider.list_runs(context.RequestContext(), experiment_id="")
+    ordered = sorted(runs, key=lambda run: (run.start_time if run.start_time is not None else float("inf"),
+                                            run.run_name))
+    return [run.run_name for run in ordered]

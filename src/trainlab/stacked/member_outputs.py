@@ -129,7 +129,9 @@ class MemberOutputs(Checkpoint):
         self.stack: Any = None  # the StackedClassifier, set by train_stack
         self.data_digest: str | None = None  # of the data the members share, once it is set up (on_fit_start)
         self.dtype = torch.float32  # of the values written: the stack's metric dtype, set at on_fit_start
-        for member in members:
+        # each member's event file is created here, by its first event: in the sweep's order, not the stack's, as
+        # TensorBoard lists the runs by their first event's time (the stack's order groups the optimizers)
+        for member in sorted(members, key=lambda member: member.number):
             record_run_start(member.loggers, member.config, member.columns)
 
     # ---- values -----------------------------------------------------------------------------------------------
