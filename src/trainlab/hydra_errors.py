@@ -10,16 +10,17 @@ to your config use +optimzer=adam" (for a misspelt key, the wrong fix), and exit
     error: optimizer=adamm: no option 'adamm' in config group optimizer; allowed: adagrad, adam, ...; did you mean adam?
     error: optimzer: unknown key; allowed top-level keys and config groups: callbacks, ...; did you mean optimizer?
 
-and exit with status 2 (a search's value whose sweep function Hydra cannot call, ``'optimizer.lr=interval(0.1)'``,
-names the forms a search takes, as a malformed search-space entry does); so do the basic sweeper's refusal of a
-sweep it cannot enumerate (``interval()``), a config group swept over ``null`` (``-m scheduler=null,step``: Hydra's
-defaults list raises a ValueError), a run or job directory whose name the file system refuses (``ENAMETOOLONG``: a
-job is named from its overrides), a config file that is not valid YAML (the file, the line and the column, where
-yaml printed a ~100-line traceback), a config file of the wrong shape - a single value, a list, a ``defaults`` that
-is no list, a header without its package (the file and the shape it takes: :mod:`trainlab.config_file_shapes`,
-where Hydra printed a traceback) - and a :class:`~trainlab.errors.UserError` raised outside the task (a sweeper's
-settings, checked before any job). Every other exception still goes to Hydra's report. ``HYDRA_FULL_ERROR=1`` prints
-the full traceback before each of these lines; the exit status stays 2.
+and exit with status 2 (a search's value whose sweep function Hydra cannot call, ``'optimizer.lr=interval(0.1)'``, names
+the forms a search takes, as a malformed search-space entry does); so do the basic sweeper's refusal of a sweep it
+cannot enumerate (``interval()``), a dotted ``hydra.sweeper.params`` entry set on the command line (the override of its
+key instead: :mod:`trainlab.dotted_sweeper_params`), a config group swept over ``null`` (``-m scheduler=null,step``:
+Hydra's defaults list raises a ValueError), a run or job directory whose name the file system refuses (``ENAMETOOLONG``:
+a job is named from its overrides), a config file that is not valid YAML (the file, the line and the column, where yaml
+printed a ~100-line traceback), a config file of the wrong shape - a single value, a list, a ``defaults`` that is no
+list, a header without its package (the file and the shape it takes: :mod:`trainlab.config_file_shapes`, where Hydra
+printed a traceback) - and a :class:`~trainlab.errors.UserError` raised outside the task (a sweeper's settings, checked
+before any job). Every other exception still goes to Hydra's report. ``HYDRA_FULL_ERROR=1`` prints the full traceback
+before each of these lines; the exit status stays 2.
 
 Hydra offers no public hook for this: the wrapper replaces ``hydra._internal.utils.run_and_report``, the function
 through which ``hydra.main`` runs composition and the task (``tests/test_hydra_errors.py`` pins the messages, so a
@@ -54,6 +55,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException, ValidationError
 
 from trainlab.config_file_shapes import composition_shape_message, read_error_message
+from trainlab.dotted_sweeper_params import dotted_entry_message
 from trainlab.errors import UserError, exit_for_user_error, exit_with_error_line
 from trainlab.group_options import command_line_override, option_lacks_key_message
 from trainlab.option_source import chosen_in, misplaced_option_file
@@ -223,6 +225,9 @@ def one_line_message(error: HydraException) -> str:
             return (f"{cause.full_key}: {parent_key} is switched off (null) in this config, so it has no keys to set; "
                     f"allowed: leave {parent_key} off, or give it a whole config ({parent_key}={{...}})")
         given = APPEND_ADVICE.search(str(error))  # Hydra's advice holds the override as typed
+        dotted = dotted_entry_message(str(cause.full_key), allowed, given.group(1) if given else None)
+        if dotted is not None:  # hydra.sweeper.params.model.net.batch_norm=custom: the entry's own override
+            return dotted
         if not parent_key and key in top_level_groups() - GLOBAL_GROUPS and cause.parent_node.get(key) is None:
             # scheduler.gamma=0.5 with no scheduler chosen: "scheduler: unknown key; ... did you mean scheduler?"
             return unchosen_group_key_message(key, given.group(1).lstrip("+") if given else None)
