@@ -7,6 +7,8 @@
      "wall_time_s": 12.3,                        # null where unknown (a killed job whose logs hold no times)
      "data_source": "bundled",                   # the data it trained on (data.source=auto resolved)
      "drawn_seed": 2718281828,                   # seed=null runs only: the seed drawn (trainlab/run_seed.py)
+     "validated_at_step": 31,                    # completed runs whose val/* were measured before their last
+     "trained_steps": 60,                        # step only (trainlab/validation_lag.py)
      "error": "ValueError: ...",                 # failed jobs only
      "versions": {"trainlab": "0.1.0", "python": "3.11.7", "torch": "2.14.1", ...}}
                                                  # of the process that wrote it (trainlab/versions.py)
@@ -48,7 +50,10 @@ def write_status(
     data_source: str | None = None,
     drawn_seed: int | None = None,
     data_digest: str | None = None,
+    validated: dict[str, int] | None = None,
 ) -> Path:
+    """Write the run's ``status.json``. ``validated``: where its validation metrics were measured before its last
+    step (:meth:`trainlab.validation_lag.ValidationLag.status_fields`)."""
     if status not in STATUSES:
         raise ValueError(f"status={status!r}; allowed: {', '.join(STATUSES)}")
     payload: dict[str, Any] = {
@@ -64,6 +69,8 @@ def write_status(
         payload["data_digest"] = data_digest
     if drawn_seed is not None:
         payload["drawn_seed"] = drawn_seed
+    if validated:
+        payload.update(validated)
     if error is not None:
         payload["error"] = error
     payload["versions"] = run_versions()
@@ -72,9 +79,11 @@ def write_status(
     return path
 
 
-def status_line(status: str, metrics: dict[str, float]) -> str:
-    """The log line a job ends with: ``completed; final metrics: test/acc=0.868, ...``."""
-    return f"{status}; final metrics: " + ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items()))
+def status_line(status: str, metrics: dict[str, float], note: str | None = None) -> str:
+    """The log line a job ends with: ``completed; final metrics: test/acc=0.868, ...``, then ``; <note>`` (when
+    its validation metrics were measured: :meth:`trainlab.validation_lag.ValidationLag.clause`)."""
+    line = f"{status}; final metrics: " + ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items()))
+    return f"{line}; {note}" if note else line
 
 
 def read_status(job_dir: str | os.PathLike, damaged: str = DAMAGED) -> dict[str, Any] | None:

@@ -48,6 +48,7 @@ from trainlab.callback_entries import dropped_default_callbacks
 from trainlab.callbacks.checkpoint_provenance import CheckpointProvenance
 from trainlab.callbacks.divergence_guard import DivergenceGuard, RunDiverged, initial_weights
 from trainlab.callbacks.graceful_shutdown import GracefulShutdown, TrainingInterrupted, fit_stopped_early
+from trainlab.callbacks.last_validation import LastValidation
 from trainlab.callbacks.objective_reach import objective_reach_checks
 from trainlab.callbacks.startup_end import StartupEnd
 from trainlab.checkpoint_check import check_checkpoint, check_data_source, check_something_to_train, fit_budget_reached
@@ -75,6 +76,7 @@ from trainlab.run_seed import draw_seed, seed_generators
 from trainlab.run_status import read_status, status_line, write_status
 from trainlab.submitit_requeue import forget_requeue, note_requeue, requeued_checkpoint, restarted_before_saving
 from trainlab.sweep.worker_stop import StartupStop
+from trainlab.validation_lag import ValidationLag, validation_lag
 
 log = logging.getLogger(__name__)
 
@@ -201,8 +203,9 @@ def train(cfg: DictConfig, context: JobContext | None = None, data_source: str |
     if processes > 1 and seed is not None:  # same initial weights; each rank its own dropout masks
         torch.manual_seed(seed + 1_000_003 * rank)
     # StartupEnd: a Ctrl-C is train.py's start-up's to answer until fit starts, then the run's
+    last_validation = LastValidation()  # where val/* were measured: said at the end when before the last step
     callbacks = [*instantiate_dict(cfg.get("callbacks"), "callbacks"), CheckpointProvenance(cfg, overrides),
-                 StartupEnd()]
+                 StartupEnd(), last_validation]
     if context.multirun:  # a budget that ends before any validation: the sweeper would get no objective
         callbacks += objective_reach_checks(cfg.get("optimized_metric"), resuming=ckpt_path is not None)
     if not cfg.trainer.get("enable_progress_bar", True):  # the switch also removes the bar configured in callbacks/
@@ -234,6 +237,7 @@ def train(cfg: DictConfig, context: JobContext | None = None, data_source: str |
     first_loss_diverged = False  # NaN/Inf with the initial weights, before any optimizer step
     earlier = earlier_sessions(output_dir, ckpt_path, cfg, ckpt_name) if writes_job_files else EarlierSessions()
     drawn_seed = seed if cfg.get("seed") is None else None
+    lag: ValidationLag | None = None  # set at the end: val/* measured before the last step
 
     def save_status(objective: float | None) -> None:
         if not writes_job_files:
@@ -241,7 +245,8 @@ def train(cfg: DictConfig, context: JobContext | None = None, data_source: str |
         write_status(output_dir, status, overrides, {**earlier.metrics, **metrics}, objective,
                      earlier.wall_time_s + time.monotonic() - started, error, data_source=resolved_source,
                      drawn_seed=drawn_seed if drawn_seed is not None else earlier.drawn_seed,
-                     data_digest=getattr(datamodule, "data_digest", None))
+                     data_digest=getattr(datamodule, "data_digest", None),
+                     validated=lag.status_fields() if lag is not None else None)
 
     shutdown = next((c for c in callbacks if isinstance(c, GracefulShutdown)), None)
     if shutdown is not None:  # a signal after fit or the test, until status.json is written: as one during the test
@@ -283,7 +288,8 @@ def train(cfg: DictConfig, context: JobContext | None = None, data_source: str |
                 if status != "interrupted":  # ended: a later start in this directory is no requeue of this run
                     forget_requeue(output_dir)
 
-        log.info(status_line(status, metrics))
+        lag = validation_lag(status, last_validation.step, trainer.global_step, metrics)
+        log.info(status_line(status, metrics, lag.clause(metrics) if lag is not None else None))
         if not context.multirun and writes_job_files:  # a sweep names its directory and summary at its end
             log.info("run directory: %s", output_dir)
         name = cfg.get("optimized_metric")

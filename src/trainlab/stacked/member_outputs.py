@@ -40,6 +40,7 @@ from trainlab.atomic_files import write_atomically
 from trainlab.callbacks.checkpoint_provenance import ENTRY
 from trainlab.callbacks.divergence_guard import DivergenceGuard
 from trainlab.callbacks.graceful_shutdown import GracefulShutdown
+from trainlab.callbacks.last_validation import LastValidation
 from trainlab.loggers.hparams import HParamValue, record_run_end, record_run_start
 from trainlab.metric_values import metric_number
 from trainlab.models.classifier import MLPClassifier
@@ -47,6 +48,7 @@ from trainlab.models.metric_dtype import metric_dtype, metrics_follow
 from trainlab.run_status import status_line, write_status
 from trainlab.stacked.grouping import checkpoint_role
 from trainlab.train import objective_value
+from trainlab.validation_lag import validation_lag
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +131,7 @@ class MemberOutputs(Checkpoint):
         self.stack: Any = None  # the StackedClassifier, set by train_stack
         self.data_digest: str | None = None  # of the data the members share, once it is set up (on_fit_start)
         self.dtype = torch.float32  # of the values written: the stack's metric dtype, set at on_fit_start
+        self.last_validation = LastValidation()  # a callback of the stack's Trainer too (train_stack adds it)
         # each member's event file is created here, by its first event: in the sweep's order, not the stack's, as
         # TensorBoard lists the runs by their first event's time (the stack's order groups the optimizers)
         for member in sorted(members, key=lambda member: member.number):
@@ -251,6 +254,7 @@ class MemberOutputs(Checkpoint):
                 metrics = {**{name: metric_number(value, self.dtype) for name, value in member.metrics.items()},
                            "status/diverged": float(member.status == "diverged")}
                 ended_at = final_step if member.diverged_at_step is None else member.diverged_at_step  # as its lone run
+                lag = validation_lag(member.status, self.last_validation.step, final_step, metrics)
                 record_run_end(member.loggers, metrics, member.status, ended_at)
                 objective = None if interrupted or stops_the_sweep else objective_value(
                     member.cfg.get("optimized_metric"), metrics, member.status, member.cfg.get("objective_on_failure"))
@@ -259,8 +263,9 @@ class MemberOutputs(Checkpoint):
                             if not (stops_the_sweep and name == "status/diverged")}
                 write_status(member.output_dir, member.status, member.overrides, recorded, objective, wall_time,
                              member.error, data_source=member.resolved_source, drawn_seed=member.drawn_seed,
-                             data_digest=self.data_digest)
-                ends.append((member.number, member.name, status_line(member.status, metrics)))
+                             data_digest=self.data_digest, validated=lag.status_fields() if lag is not None else None)
+                ends.append((member.number, member.name,
+                             status_line(member.status, metrics, lag.clause(metrics) if lag is not None else None)))
                 objectives.append(objective)
         finally:  # in the sweep's order, as the basic launcher's jobs end (the stack's order groups the optimizers)
             for _, name, line in sorted(ends):

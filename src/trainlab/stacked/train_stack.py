@@ -196,7 +196,8 @@ def train_stack(jobs: list[StackJob], skipped: dict[int, SkippedJob] | None = No
     outputs = MemberOutputs(members)
     module = StackedClassifier([member.module for member in members], outputs, plans[0].divergence_check_every)
     outputs.stack = module
-    callbacks: list[L.Callback] = [outputs, StartupEnd()]  # a Ctrl-C is the run's from the start of fit on
+    # a Ctrl-C is the run's from the start of fit on; the members' val/* are measured at the last validation's step
+    callbacks: list[L.Callback] = [outputs, StartupEnd(), outputs.last_validation]
     if plans[0].shutdown_checkpoint is not None:
         callbacks.append(StackShutdown(outputs))
     if plans[0].random_state:

@@ -1,11 +1,12 @@
 """``summary.csv`` and ``ranking.csv`` of a sweep, built from the ``status.json`` of its jobs.
 
-``summary.csv`` has one row per job directory (in job order): ``job``, one column per *swept* key (the override
-keys whose values differ between jobs, and those the sweep sweeps; all override keys for a sweep of one job that
-sweeps none), ``status``, ``objective``,
-``wall_time_s``, then the final value of every metric any job logged. ``ranking.csv`` holds the same rows sorted
-by the objective - best first, completed jobs before the others - for sweeps whose completed jobs returned an
-objective (searches, grid sweeps with an ``optimized_metric``); a comparison (``optimized_metric: null``) has none.
+``summary.csv`` has one row per job directory (in job order): ``job``, one column per *swept* key (the override keys
+whose values differ between jobs, and those the sweep sweeps; all override keys for a sweep of one job that sweeps
+none), ``status``, ``objective``, ``wall_time_s``, ``validated_at_step`` and ``trained_steps`` where a completed
+job's validation metrics (and so its objective) were measured before its last step (:mod:`trainlab.validation_lag`),
+then the final value of every metric any job logged. ``ranking.csv`` holds the same rows sorted by the objective -
+best first, completed jobs before the others - for sweeps whose completed jobs returned an objective (searches, grid
+sweeps with an ``optimized_metric``); a comparison (``optimized_metric: null``) has none.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from trainlab.sweep.job_dirs import link_named, linked_job_dirs, sweep_job_dirs
 log = logging.getLogger(__name__)
 
 SUMMARY_FILE, RANKING_FILE = "summary.csv", "ranking.csv"
+#: status.json's record of validation metrics measured before the run's last step
+#: (:meth:`trainlab.validation_lag.ValidationLag.status_fields`): columns where a job has them
+LAG_COLUMNS = ("validated_at_step", "trained_steps")
 # How a job was started or what it returns, not what it trains: a resumed sweep's re-run jobs carry
 # resume_sweep=true, its skipped ones do not, a job resumed alone carries ckpt_path=last, a sweep resumed to return
 # another metric carries optimized_metric=...; the column would say nothing about the runs.
@@ -91,11 +95,13 @@ def values_differ(texts: list[str | None]) -> bool:
 def rows(jobs: list[dict[str, Any]], always: Collection[str] = ()) -> tuple[list[str], list[dict[str, Any]]]:
     keys = swept_keys(jobs, always)
     metric_names = sorted({name for job in jobs for name in job["metrics"]})
-    header = ["job", *keys, "status", "objective", "wall_time_s", *metric_names]
+    # where a job's val/* (and objective) were measured before its last step (trainlab.validation_lag): said where any
+    lagged = [name for name in LAG_COLUMNS if any(job.get(name) is not None for job in jobs)]
+    header = ["job", *keys, "status", "objective", "wall_time_s", *lagged, *metric_names]
     table = []
     for job in jobs:
         row = {"job": job["job"], "status": job["status"], "objective": job.get("objective"),
-               "wall_time_s": job.get("wall_time_s")}
+               "wall_time_s": job.get("wall_time_s"), **{name: job.get(name, "") for name in lagged}}
         row.update({k: job["params"].get(k, "") for k in keys})
         row.update({name: job["metrics"].get(name, "") for name in metric_names})
         table.append(row)
@@ -153,3 +159,18 @@ def write_summary(sweep_dir: str | os.PathLike, direction: str = "maximize",
 
         write_text_atomically(sweep_dir / RANKING_FILE, as_csv(header, sorted(table, key=rank)))
     return table
+
+
+def lag_note(table: list[dict[str, Any]]) -> str | None:
+    """What the sweep's summary line adds when jobs validated last before their last step (``LAG_COLUMNS``): how
+    many, at which steps, and that their validation metrics - and objective - are not the final weights'; None
+    when no job did."""
+    lagged = [row for row in table if row.get("validated_at_step") not in (None, "")]
+    if not lagged:
+        return None
+    steps = ", ".join(dict.fromkeys(f"{row['validated_at_step']} of {row['trained_steps']}" for row in lagged))
+    with_objective = any(row.get("objective") is not None for row in lagged)
+    measured = "validation metrics and objective" if with_objective else "validation metrics"
+    jobs = f"{len(lagged)} job{'s' if len(lagged) > 1 else ''}"
+    return (f"{jobs} last validated before their last step (at step {steps}): their {measured} are of the weights "
+            "at that step, not the final ones (summary.csv: validated_at_step)")

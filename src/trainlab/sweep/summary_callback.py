@@ -13,7 +13,7 @@ from omegaconf import DictConfig
 
 from trainlab.models.metric_names import natural_direction
 from trainlab.sweep.single_run_of_a_sweep import swept_params
-from trainlab.sweep.summary import SUMMARY_FILE, write_summary
+from trainlab.sweep.summary import SUMMARY_FILE, lag_note, write_summary
 from trainlab.sweep.sweep_end_failures import ends_the_command_on_failure
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,9 @@ class SweepSummary(Callback):
         counts = {s: sum(row["status"] == s for row in table) for s in ("completed", "diverged", "failed")}
         interrupted = sum(row["status"] == "interrupted" for row in table)
         counts.update({"interrupted": interrupted} if interrupted else {})
-        log.info("sweep summary: %s (%s)", sweep_dir / SUMMARY_FILE, ", ".join(f"{n} {s}" for s, n in counts.items()))
+        note = lag_note(table)  # val/* (the objective) measured before the jobs' last step: said here too
+        log.info("sweep summary: %s (%s)%s", sweep_dir / SUMMARY_FILE, ", ".join(f"{n} {s}" for s, n in counts.items()),
+                 f"; {note}" if note else "")
         exit_if_no_job_completed(counts, sweep_dir)
 
 
