@@ -47,7 +47,8 @@ TOP_LEVEL = ("callbacks, ckpt_path, compile, data, debug, experiment, hparams_se
         ("sheduler=step", f"error: sheduler: unknown key; allowed top-level keys and config groups: {TOP_LEVEL}; "
                           "did you mean scheduler?"),
         ("model.net.widht=3", "error: model.net.widht: unknown key; allowed keys of model.net: _target_, activation, "
-                              "batch_norm, batch_norm_eps, dropout, hidden_sizes, input_size, num_classes"),
+                              "batch_norm, batch_norm_eps, batch_norm_running_stats, dropout, dropout_kind, "
+                              "hidden_sizes, input_size, num_classes"),
         ("optimizer.lrr=0.1", "error: optimizer.lrr: unknown key; allowed keys of optimizer: _partial_, _target_, "
                               "compile, foreach, lr; did you mean lr?"),  # the keys of conf/optimizer/sgd.yaml
         ("optimizer.lr=[1,", "error: cannot parse the override 'optimizer.lr=[1,': no viable alternative at input "

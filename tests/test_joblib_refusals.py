@@ -24,7 +24,7 @@ from trainlab.sweep.worker_refusal import RefusedInWorker, refuse_from_worker
 
 UNKNOWN_KEY = (
     "model.net.foo: unknown key for trainlab.models.mlp.MLP; allowed: activation, batch_norm, "
-    "batch_norm_eps, dropout, hidden_sizes, input_size, num_classes"
+    "batch_norm_eps, batch_norm_running_stats, dropout, dropout_kind, hidden_sizes, input_size, num_classes"
 )
 
 

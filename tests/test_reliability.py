@@ -73,7 +73,7 @@ BAD_CONFIGS = [  # override, what the one-line error must say
     ("optimizer=adam optimizer.eps=0", "optimizer.eps=0 is invalid; allowed: a finite number > 0.0"),
     ("optimizer=adam optimizer.betas=[0.9,1.0]",
      "optimizer.betas=[0.9, 1.0] is invalid; allowed: a pair [b1, b2], each a number >= 0.0 and < 1.0"),
-    ("trainer.max_epochs=-5", "trainer.max_epochs=-5 is invalid; allowed: an integer >= -1 or null"),
+    ("trainer.max_epochs=-5", "trainer.max_epochs=-5 is invalid; allowed: an integer >= 1, or -1 (no limit) or null"),
     ("trainer.accumulate_grad_batches=0", "trainer.accumulate_grad_batches=0 is invalid; allowed: an integer >= 1"),
     ("trainer.gradient_clip_val=-1",
      "trainer.gradient_clip_val=-1 is invalid; allowed: a finite number >= 0.0 or null"),

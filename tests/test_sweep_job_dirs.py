@@ -147,8 +147,8 @@ def test_the_objective_on_failure_of_diverged_jobs_alone_ranks_nothing(tmp_path)
     jobs = [JobRun(name=f"{n}_job", path=tmp_path / f"{n}_job", params={"init.std": str(n)}, status=status,
                    metrics={"eval/train_acc": 0.5}, objective=objective)
             for n, (status, objective) in enumerate([("completed", None), ("diverged", 0.0)])]
-    assert summary_markdown(jobs, ["init.std"], "compare_batchnorm").splitlines()[4] == \
-        "| job | init.std | status | eval/train_acc |"
+    assert "| job | init.std | status | eval/train_acc |" in summary_markdown(jobs, ["init.std"],
+                                                                            "compare_batchnorm").splitlines()
     # what a job returns without optimized_metric, whatever its outcome; with one, a failure returns on_failure
     assert [objective_value(None, {"val/acc": 0.9}, s, 0.0) for s in ("completed", "diverged", "failed")] == \
         [None, None, None]

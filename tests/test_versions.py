@@ -81,9 +81,10 @@ def test_a_sweeps_summary_says_what_its_jobs_ran_with(tmp_path):
     build_report(sweep)
     lines = (sweep / "report" / "summary.md").read_text().splitlines()
     assert lines[2].startswith("2 jobs: 2 completed")
-    assert lines[4].startswith("| job | optimizer | status |")
-    assert lines[8:] == ["", "Ran with " + ", ".join(f"{name} {value}" for name, value in expected_versions().items())
-                         + "."]  # below the table's two rows
+    header = next(number for number, line in enumerate(lines) if line.startswith("| job |"))
+    assert lines[header].startswith("| job | optimizer | status |")
+    versions = ", ".join(f"{name} {value}" for name, value in expected_versions().items())
+    assert lines[header + 4:] == ["", f"Ran with {versions}."]  # below the table's two rows
 
 
 def test_the_summary_names_each_package_whose_version_differs_between_jobs_and_their_jobs():
