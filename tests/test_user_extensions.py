@@ -979,3 +979,58 @@ def test_a_run_evaluates_without_its_optimizers_module(own_optimizer_conf, train
         importlib.import_module("own_optim")
     results = evaluate(run, "last", ["val"])
     assert 0.0 <= results["val"]["acc"] <= 1.0 and results["val"]["loss"] > 0
+
+
+BROKEN_INITS = """\
+    import torch
+    from torch import nn
+
+
+    @torch.no_grad()
+    def transposed(module: nn.Module) -> None:
+        for layer in module.modules():
+            if isinstance(layer, nn.Linear):
+                layer.weight.data = torch.randn(layer.in_features, layer.out_features) * 0.05
+
+
+    @torch.no_grad()
+    def returns_new(module: nn.Module) -> list:
+        return [torch.randn_like(layer.weight) for layer in module.modules() if isinstance(layer, nn.Linear)]
+
+
+    @torch.no_grad()
+    def misspelt(module: nn.Module) -> None:
+        for layer in module.modules():
+            if isinstance(layer, nn.Linear):
+                layer.weight.normal_(0.0, 1.0 / layer.in_feature)
+"""
+
+
+@pytest.mark.parametrize("launcher", ["basic", "joblib", "stacked"])
+@pytest.mark.parametrize("init, line", [
+    ("transposed", "error: init._target_=broken_inits.transposed changed model.net.0.weight: its shape from (100, 784) "
+                   "to (784, 100); an initializer writes the values of the network's parameters in place"),
+    ("returns_new", "error: init._target_=broken_inits.returns_new returned a value (list) and wrote nothing into the "
+                    "network; an initializer writes the values"),
+    ("misspelt", "error: init is invalid; broken_inits.misspelt raised AttributeError: 'Linear' object has no "
+                 "attribute 'in_feature'"),
+])
+def test_a_sweeps_broken_initializer_is_refused_naming_its_job_before_any_job_trains(
+        user_modules, train_in_process, tmp_path, launcher, init, line):
+    """The initializer was checked as its job's model was built: ``-m init=he,<broken>`` trained job 0, then
+    stopped the sweep at job 1, leaving its ``.hydra/`` and ``train.log`` and no command to finish the sweep (the
+    stacked launcher refused before training, without naming the job). docs/extending.md: checked before anything
+    is written."""
+    write_module(user_modules, "broken_inits", BROKEN_INITS)
+    conf = tmp_path / "own_conf"
+    (conf / "init").mkdir(parents=True)
+    (conf / "init" / f"{init}.yaml").write_text(f"_target_: broken_inits.{init}\n_partial_: true\n")
+    sweep = tmp_path / "sweep"
+    result = train_in_process("-m", "--config-dir", str(conf), f"init=he,{init}", "debug=limit",
+                              "trainer.max_steps=40", f"hydra/launcher={launcher}", f"hydra.sweep.dir={sweep}")
+    assert result.returncode == 2, result.stderr[-3000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(line), last
+    assert last.endswith(f"(in job 1_data.source=bundled,init={init},trainer.max_steps=40 of the sweep; no job was "
+                         "run)"), last
+    assert not sweep.exists()

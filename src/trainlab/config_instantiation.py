@@ -148,12 +148,20 @@ def instantiate_key(cfg: DictConfig, key: str, label: str | None = None,
         raised = error.__cause__ if isinstance(error, InstantiationException) and error.__cause__ else error
         inner = raising_factory(raised.__traceback__, {k: f for k, f in (factories or {}).items() if f is not None})
         if inner is not None:
-            reported = config_error(error, OmegaConf.select(cfg, inner), inner)
-            if IN_PLACE_ON_A_LEAF in str(raised):  # a student's first initializer, written without torch.no_grad()
-                reported = ConfigError(f"{str(reported).rstrip('.')}; write the parameters in place under "
-                                       "torch.no_grad() (decorate the function with @torch.no_grad())")
-            raise reported from error
+            raise factory_error(error, cfg, inner) from error
         raise config_error(error, node, label or key) from error
+
+
+def factory_error(error: BaseException, cfg: DictConfig, key: str) -> UserError:
+    """The one-line error for ``error``, raised inside the factory of the config key ``key`` (an initializer the
+    model called, say): :func:`config_error` of that key's node, and for a write into a parameter under autograd -
+    a student's first initializer, written without ``torch.no_grad()`` - the decorator that fixes it."""
+    raised = error.__cause__ if isinstance(error, InstantiationException) and error.__cause__ else error
+    reported = config_error(error, OmegaConf.select(cfg, key), key)
+    if IN_PLACE_ON_A_LEAF in str(raised):
+        reported = ConfigError(f"{str(reported).rstrip('.')}; write the parameters in place under "
+                               "torch.no_grad() (decorate the function with @torch.no_grad())")
+    return reported
 
 
 def raising_factory(traceback: TracebackType | None, factories: Mapping[str, Any]) -> str | None:

@@ -49,6 +49,7 @@ from trainlab.group_options import (
     option_lacks_key_message,
     settable_keys,
 )
+from trainlab.initializer_probe import check_initializer
 from trainlab.located_target import locate, located_target
 from trainlab.misplaced_options import INIT_EXAMPLE, check_options_in_their_groups
 from trainlab.models.metric_names import epoch_metric_names, natural_direction, validation_metric_names
@@ -972,5 +973,6 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
     if keys and OmegaConf.select(cfg, "model._target_") == CLASSIFIER:
         check_step_without_closure(cfg)
         check_first_step(cfg)
+        check_initializer(cfg)  # as the classifier calls it: found before any job of a sweep trains
     if machine:
         check_data_available(cfg)
