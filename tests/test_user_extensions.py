@@ -1034,3 +1034,74 @@ def test_a_sweeps_broken_initializer_is_refused_naming_its_job_before_any_job_tr
     assert last.endswith(f"(in job 1_data.source=bundled,init={init},trainer.max_steps=40 of the sweep; no job was "
                          "run)"), last
     assert not sweep.exists()
+
+
+HEAVY_BALL = """\
+    from trainlab.optim.book_optimizer import BookOptimizer, check_common
+
+
+    class Heavy(BookOptimizer):
+        \"\"\"v <- momentum·v - lr·g; p <- p + v, momentum unchecked (1.0 and above, for research).\"\"\"
+
+        state_tensors = ("v",)
+
+        def __init__(self, params, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0,
+                     foreach: bool = True, compile: bool = False):
+            check_common(lr, weight_decay)
+            super().__init__(params, {"lr": lr, "momentum": momentum, "weight_decay": weight_decay}, foreach, compile)
+
+        def rule_scalars(self, group, state):
+            return {"lr": group["lr"], "momentum": group["momentum"]}
+
+        @staticmethod
+        def rule(param, grad, v, *, lr, momentum):
+            v.mul_(momentum).sub_(lr * grad)
+            param.add_(v)
+"""
+
+
+@pytest.fixture
+def optimizer_in_trainlab_optim(tmp_path, monkeypatch):
+    """``trainlab.optim.my_heavy.Heavy``: a class of one's own in ``src/trainlab/optim/``, where docs/extending.md
+    puts it (the package's search path extended to a temporary folder, so the checkout stays as it is), and
+    ``optimizer=heavy`` in a ``--config-dir``."""
+    import trainlab.optim
+
+    folder = tmp_path / "optim_package"
+    folder.mkdir()
+    write_module(folder, "my_heavy", HEAVY_BALL)
+    monkeypatch.setattr(trainlab.optim, "__path__", [*trainlab.optim.__path__, str(folder)])
+    monkeypatch.delitem(sys.modules, "trainlab.optim.my_heavy", raising=False)
+    conf = tmp_path / "own_conf"
+    (conf / "optimizer").mkdir(parents=True)
+    (conf / "optimizer" / "heavy.yaml").write_text(
+        "_target_: trainlab.optim.my_heavy.Heavy\n_partial_: true\nlr: 0.01\nmomentum: 0.9\n")
+    return conf
+
+
+def test_the_books_ranges_do_not_bind_a_class_of_ones_own_in_trainlab_optim(optimizer_in_trainlab_optim,
+                                                                          train_in_process, tmp_path):
+    """Any ``_target_`` under ``trainlab.optim.`` was taken for trainlab's own: a heavy-ball class put where
+    docs/extending.md says was refused ``optimizer.momentum=1.0 is invalid; allowed: a number >= 0.0 and < 1.0``,
+    though the docs say those ranges bind trainlab's own optimizers alone."""
+    from trainlab.config_validation import check_override_values
+
+    run = tmp_path / "run"
+    result = train_in_process("--config-dir", str(optimizer_in_trainlab_optim), "optimizer=heavy",
+                              "optimizer.momentum=1.0", "debug=limit", "trainer.max_steps=4", "test=false",
+                              f"hydra.run.dir={run}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads((run / "status.json").read_text())["status"] == "completed"
+    check_override_values(["optimizer._target_=trainlab.optim.my_heavy.Heavy", "optimizer.momentum=0.5,1.0"])
+    with pytest.raises(ConfigError, match=r"^optimizer.momentum=1.0 is invalid; allowed: a number >= 0.0 and < 1.0$"):
+        check_override_values(["optimizer._target_=trainlab.optim.Momentum", "optimizer.momentum=0.5,1.0"])
+
+
+def test_the_books_optimizers_are_the_classes_trainlab_optim_exports():
+    """What the book's ranges bind (own_targets.BOOK_OPTIMIZERS, named without importing torch), by both paths."""
+    import trainlab.optim
+    from trainlab.own_targets import BOOK_OPTIMIZERS
+
+    exported = {getattr(trainlab.optim, name) for name in trainlab.optim.__all__}
+    assert BOOK_OPTIMIZERS == ({f"{cls.__module__}.{cls.__qualname__}" for cls in exported}
+                               | {f"trainlab.optim.{cls.__qualname__}" for cls in exported})
