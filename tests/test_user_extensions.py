@@ -1105,3 +1105,53 @@ def test_the_books_optimizers_are_the_classes_trainlab_optim_exports():
     exported = {getattr(trainlab.optim, name) for name in trainlab.optim.__all__}
     assert BOOK_OPTIMIZERS == ({f"{cls.__module__}.{cls.__qualname__}" for cls in exported}
                                | {f"trainlab.optim.{cls.__qualname__}" for cls in exported})
+
+
+NESTEROV_OF_ONES_OWN = """\
+    from trainlab.optim.book_optimizer import BookOptimizer, check_common
+
+
+    class OwnNAG(BookOptimizer):
+        \"\"\"v <- momentum·v + g; p <- p - lr·(g + momentum·v).\"\"\"
+
+        state_tensors = ("velocity",)
+
+        def __init__(self, params, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 0.0,
+                     foreach: bool = True, compile: bool = False):
+            check_common(lr, weight_decay)
+            super().__init__(params, {"lr": lr, "momentum": momentum, "weight_decay": weight_decay}, foreach, compile)
+
+        def rule_scalars(self, group, state):
+            return {"lr": group["lr"], "momentum": group["momentum"]}
+
+        @staticmethod
+        def rule(param, grad, velocity, *, lr, momentum):
+            velocity.mul_(momentum).add_(grad)
+            param.sub_(lr * (grad + momentum * velocity))
+"""
+
+
+def test_a_resume_after_the_optimizers_state_names_changed_is_refused_before_anything(user_modules,
+                                                                                     train_in_process, tmp_path,
+                                                                                     monkeypatch):
+    """The class's ``state_tensors = ("velocity",)`` became ``("buf",)``: the resume failed at its first step with a
+    ``KeyError: 'buf'`` traceback, exit status 1, and rewrote the completed run's status.json as failed, its
+    metrics gone."""
+    write_module(user_modules, "own_nag", NESTEROV_OF_ONES_OWN)
+    conf = tmp_path / "own_conf"
+    (conf / "optimizer").mkdir(parents=True)
+    (conf / "optimizer" / "own_nag.yaml").write_text("_target_: own_nag.OwnNAG\n_partial_: true\nlr: 0.01\n")
+    run = tmp_path / "run"
+    command = ["--config-dir", str(conf), "optimizer=own_nag", "debug=limit", f"hydra.run.dir={run}"]
+    assert train_in_process(*command, "trainer.max_epochs=1").returncode == 0
+    before = {path: path.read_bytes() for path in run.rglob("*") if path.is_file()}
+    write_module(user_modules, "own_nag", NESTEROV_OF_ONES_OWN.replace("velocity", "buf"))
+    monkeypatch.delitem(sys.modules, "own_nag")
+    result = train_in_process(*command, "trainer.max_epochs=2", "ckpt_path=last")
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        f"error: ckpt_path=last ({run / 'checkpoints' / 'last.ckpt'}) does not fit this run: its optimizer 0 state "
+        "holds velocity for each parameter, and own_nag.OwnNAG now keeps buf (buf missing: its state_tensors changed "
+        "since the checkpoint was written); nothing was written. allowed: the class's state names as they were, or a "
+        "run trained anew without ckpt_path, or evaluate it: ")
+    assert {path: path.read_bytes() for path in run.rglob("*") if path.is_file()} == before

@@ -25,7 +25,8 @@
      For ``trainlab evaluate``, ``model.net``: the network that computes the outputs.
    * The weights: the same parameter and buffer names and shapes as the composed model's.
    * For a resume, the optimizer and schedule state: as many optimizers and schedules, and parameter groups of
-     the same sizes, as the composed model configures (``model.weight_decay > 0`` makes two groups).
+     the same sizes, as the composed model configures (``model.weight_decay > 0`` makes two groups), and for a
+     ``BookOptimizer`` the state names its class starts each parameter with (:func:`check_state_names`).
 
    A mismatch names what differs - ``model.net.hidden_sizes [50] in the checkpoint, [100, 100, 100, 100] in the
    config`` - and the ways out: for config values, the command's overrides with the checkpoint's values in their
@@ -251,16 +252,18 @@ def way_out(entry: dict[str, Any] | None, differences: list[tuple], path: Path, 
     return fix + (f", or evaluate it: {evaluate}" if evaluate else "")
 
 
-def optimizer_differences(checkpoint: dict[str, Any], model: Any) -> list[tuple]:
-    """Optimizer and schedule state the composed model could not take: how many of each, and the parameter group
-    sizes."""
+def configured_optimizers(model: Any) -> tuple[list[torch.optim.Optimizer], int]:
+    """The optimizers the composed model configures, and how many learning-rate schedules."""
     configured = model.configure_optimizers()
     if isinstance(configured, dict):
-        optimizers = [configured["optimizer"]]
-        schedules = 1 if configured.get("lr_scheduler") is not None else 0
-    else:
-        optimizers, schedules = ([configured] if isinstance(configured, torch.optim.Optimizer)
-                                 else list(configured or [])), 0
+        return [configured["optimizer"]], 1 if configured.get("lr_scheduler") is not None else 0
+    return ([configured] if isinstance(configured, torch.optim.Optimizer) else list(configured or [])), 0
+
+
+def optimizer_differences(checkpoint: dict[str, Any], optimizers: list[torch.optim.Optimizer],
+                          schedules: int) -> list[tuple]:
+    """Optimizer and schedule state the composed model (:func:`configured_optimizers`) could not take: how many of
+    each, and the parameter group sizes."""
     saved = checkpoint.get("optimizer_states", [])
     differences = []
     if len(saved) != len(optimizers):
@@ -273,6 +276,38 @@ def optimizer_differences(checkpoint: dict[str, Any], model: Any) -> list[tuple]
     if len(checkpoint.get("lr_schedulers", [])) != schedules:
         differences.append(("learning-rate schedules", len(checkpoint.get("lr_schedulers", [])), schedules))
     return differences
+
+
+def check_state_names(checkpoint: dict[str, Any], optimizers: list[torch.optim.Optimizer], who: str, path: Path,
+                      entry: dict[str, Any] | None) -> None:
+    """Refuse (:class:`CheckpointError`) a resume whose checkpoint holds, for a parameter of a
+    :class:`~trainlab.optim.book_optimizer.BookOptimizer`, other state than the class now starts each parameter
+    with (``init_state``: its ``state_tensors`` and bookkeeping such as Adam's ``step``). The names are the class's
+    code, not the config's, so no override fits: a class whose ``state_tensors = ("velocity",)`` became
+    ``("buf",)`` resumed, failed at its first step with ``KeyError: 'buf'`` (a traceback, exit status 1) and
+    rewrote the completed run's ``status.json`` as failed, its metrics gone. A name the checkpoint holds beyond the
+    class's is kept and unused, as torch's optimizers keep theirs: not refused."""
+    from trainlab.optim.book_optimizer import BookOptimizer
+
+    for index, (state, optimizer) in enumerate(zip(checkpoint.get("optimizer_states", []), optimizers,
+                                                   strict=False)):
+        params = [param for group in optimizer.param_groups for param in group["params"]]
+        if not isinstance(optimizer, BookOptimizer) or not params:
+            continue
+        wanted = list(optimizer.init_state(params[0]))
+        held = [names for names in (list(entry_state) for entry_state in state.get("state", {}).values()) if names]
+        missing = sorted({name for name in wanted for names in held if name not in names})
+        if not missing:
+            continue
+        cls = type(optimizer)
+        kept = sorted({name for names in held for name in names})
+        evaluate = evaluate_command(entry, path)
+        raise CheckpointError(
+            f"{who} does not fit this run: its optimizer {index} state holds {', '.join(kept)} for each parameter, "
+            f"and {cls.__module__}.{cls.__qualname__} now keeps {', '.join(wanted)} ({', '.join(missing)} missing: "
+            "its state_tensors changed since the checkpoint was written); nothing was written. allowed: the class's "
+            "state names as they were, or a run trained anew without ckpt_path"
+            + (f", or evaluate it: {evaluate}" if evaluate else ""))
 
 
 def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "resume",
@@ -313,7 +348,10 @@ def check_checkpoint(path: str | os.PathLike, cfg: DictConfig, purpose: str = "r
                                   "optimizer state a resume needs; evaluate it with "
                                   f"{trainlab_command('evaluate')}, or train anew")
         composed = "config"
-        differences = optimizer_differences(checkpoint, model)
+        optimizers, schedules = configured_optimizers(model)
+        differences = optimizer_differences(checkpoint, optimizers, schedules)
+        if not differences:
+            check_state_names(checkpoint, optimizers, who, path, entry if isinstance(entry, dict) else None)
     if differences:
         where = "the run's network" if purpose == "evaluate" else "this run"
         evaluated = OmegaConf.select(cfg, "paths.output_dir") if purpose == "evaluate" else None
