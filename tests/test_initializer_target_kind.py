@@ -118,3 +118,67 @@ def test_a_schedule_set_as_the_optimizer_on_the_command_line_is_told_the_option_
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: optimizer._target_={target} is a learning-rate schedule (a torch.optim.lr_scheduler class), not an "
         f"optimizer; allowed: {way}, and as optimizer a torch.optim.Optimizer subclass (conf/optimizer/)")
+
+
+MY_INIT = """\
+import math
+
+import torch
+from torch import nn
+
+
+@torch.no_grad()
+def my_init(module: nn.Module, scale: float = 1.0) -> None:
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            bound = scale * math.sqrt(3.0 / layer.in_features)
+            layer.weight.uniform_(-bound, bound)
+            layer.bias.zero_()
+"""
+
+
+def test_an_initializers_yaml_in_the_optimizer_group_says_to_move_it_to_the_init_group(train_in_process, tmp_path,
+                                                                                       monkeypatch):
+    """It was ``optimizer is invalid; my_init.my_init raised AttributeError: 'list' object has no attribute
+    'modules'``: the initializer was handed the parameter groups, and nothing said where its yaml goes."""
+    code = tmp_path / "user_code"
+    code.mkdir()
+    (code / "own_init.py").write_text(MY_INIT)
+    monkeypatch.syspath_prepend(str(code))
+    conf = tmp_path / "my_conf"
+    (conf / "optimizer").mkdir(parents=True)
+    (conf / "optimizer" / "init_as_opt.yaml").write_text("_target_: own_init.my_init\n_partial_: true\nscale: 1.0\n")
+    run = tmp_path / "run"
+    result = train_in_process("--config-dir", str(conf), "optimizer=init_as_opt", "debug=limit",
+                              f"hydra.run.dir={run}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: optimizer._target_=own_init.my_init is an initializer (a function that takes the network), not an "
+        f"optimizer; allowed: move {conf / 'optimizer' / 'init_as_opt.yaml'} to {conf / 'init' / 'init_as_opt.yaml'} "
+        "and choose it with init=init_as_opt, and as optimizer a torch.optim.Optimizer subclass (conf/optimizer/)")
+    assert not run.exists()
+
+
+def test_trainlabs_initializer_set_as_the_schedule_names_its_option(train_in_process, tmp_path):
+    result = train_in_process("scheduler=null", "+scheduler._target_=trainlab.init.he.he_init",
+                              "+scheduler._partial_=true", "debug=limit", f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: scheduler._target_=trainlab.init.he.he_init is an initializer (a function that takes the network), not "
+        "a learning-rate schedule; allowed: init=he (the option that builds it), and as scheduler a "
+        "torch.optim.lr_scheduler class (conf/scheduler/)")
+
+
+def test_an_optimizer_factory_function_is_no_initializer():
+    """A function of the parameters that returns an optimizer is left to the optimizer's own checks."""
+    from trainlab.misplaced_options import is_initializer
+
+    def make_sgd(params, lr: float = 0.1):
+        import torch
+
+        return torch.optim.SGD(params, lr=lr)
+
+    assert not is_initializer(make_sgd)
+    from trainlab.init.he import he_init
+
+    assert is_initializer(he_init)

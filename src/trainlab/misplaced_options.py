@@ -5,13 +5,16 @@ The three groups trainlab calls with an object of its own (``optimizer`` with th
 optimizer, ``init`` with the network) each build one kind of thing. A class of another group's kind there failed as
 it was called: an optimizer's yaml in ``conf/scheduler/`` was ``scheduler is invalid; ...SignMomentum raised
 TypeError: 'SGD' object is not iterable``, and in ``conf/init/`` ``... optimizer can only optimize Tensors``; a
-schedule's yaml in ``conf/optimizer/`` was told it is no optimizer without a word of where it goes.
+schedule's yaml in ``conf/optimizer/`` was told it is no optimizer without a word of where it goes, and an
+initializer's yaml there ``optimizer is invalid; trainlab.init.my_init.my_init raised AttributeError: 'list' object
+has no attribute 'modules'`` (it was handed the parameter groups).
 :func:`check_options_in_their_groups` refuses each in one line that says what the class is and, for an option's
 yaml, the folder to move it to and the choice that then selects it.
 """
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 from omegaconf import DictConfig
@@ -31,12 +34,18 @@ GROUP_BUILDS = {
 }
 #: how a refusal names a class of each kind
 KIND_NAMES = {"optimizer": "an optimizer (a torch.optim.Optimizer subclass)",
-              "scheduler": "a learning-rate schedule (a torch.optim.lr_scheduler class)"}
+              "scheduler": "a learning-rate schedule (a torch.optim.lr_scheduler class)",
+              "init": "an initializer (a function that takes the network)"}
+#: the package of trainlab's initializers, where docs/extending.md puts one's own too
+INIT_PACKAGE = "trainlab.init."
 
 
 def class_kind(located: object) -> str | None:
     """``optimizer`` for a :class:`torch.optim.Optimizer` subclass, ``scheduler`` for a learning-rate schedule
-    class, else None (a function, any other class: its own group's checks say what is wrong with it)."""
+    class, ``init`` for an initializer (:func:`is_initializer`), else None (a factory function, any other class: its
+    own group's checks say what is wrong with it)."""
+    if is_initializer(located):
+        return "init"
     if not isinstance(located, type):
         return None
     import torch
@@ -46,6 +55,30 @@ def class_kind(located: object) -> str | None:
     if issubclass(located, torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau):
         return "scheduler"
     return None
+
+
+def is_initializer(located: object) -> bool:
+    """Whether ``located`` is a function that initialises a network: one of ``trainlab.init``'s modules (trainlab's
+    initializers, and one's own where docs/extending.md puts it), one an option of ``conf/init/`` builds, or one whose
+    first parameter is annotated as an ``nn.Module`` (``def my_init(module: nn.Module, ...)``). A function of the
+    parameters that returns an optimizer is none of these."""
+    if isinstance(located, type) or not callable(located):
+        return False
+    function = inspect.unwrap(located)  # @torch.no_grad()'s wrapper keeps the function's name and module
+    module, name = getattr(function, "__module__", "") or "", getattr(function, "__qualname__", "")
+    if f"{module}.".startswith(INIT_PACKAGE) or f"{module}.{name}" in {
+            str(option.get("_target_")) for option in group_options("init").values()}:
+        return True
+    try:
+        first = next(iter(inspect.signature(function).parameters.values()), None)
+    except (TypeError, ValueError):
+        return False
+    annotation = first.annotation if first is not None else inspect.Parameter.empty
+    if isinstance(annotation, str):  # from __future__ import annotations: the annotation as written
+        return annotation.rsplit(".", 1)[-1] == "Module"
+    from torch import nn
+
+    return isinstance(annotation, type) and issubclass(annotation, nn.Module)
 
 
 def check_options_in_their_groups(cfg: DictConfig) -> None:
