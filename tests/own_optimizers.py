@@ -256,3 +256,11 @@ class LargeTensorsNormalisedSGD(TensorByTensor):
         if g.numel() >= 4096:
             g = g / (g.norm() + 1e-12)
         p.sub_(group["lr"] * g)
+
+
+class DoubledForeachSGD(SignSGD):
+    """SignSGD whose foreach path (a lone run's, with foreach=True) steps twice the rule's step: the two paths
+    disagree, and a stack, which steps with the rule, differs from the lone runs."""
+
+    def update_foreach(self, group, params, grads, states):
+        torch._foreach_add_(params, torch._foreach_sign(grads), alpha=-2 * group["lr"])

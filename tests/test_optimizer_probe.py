@@ -7,7 +7,15 @@ import json
 
 import pytest
 import torch
-from own_optimizers import AlphaSGD, LargeTensorsNormalisedSGD, NormSGD, PlainSGD, SignSGD, SqrtLrSGD
+from own_optimizers import (
+    AlphaSGD,
+    DoubledForeachSGD,
+    LargeTensorsNormalisedSGD,
+    NormSGD,
+    PlainSGD,
+    SignSGD,
+    SqrtLrSGD,
+)
 
 from trainlab.optim.adam import Adam
 from trainlab.stacked.optimizer_probe import stacking_problem
@@ -24,6 +32,21 @@ def test_an_update_that_mixes_a_tensors_elements_runs_alone():
                               "(they differ by ")
     assert problem.endswith("after 3 steps: an update that mixes a tensor's elements - a norm, a mean, factored "
                             "statistics - would mix the members)")
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+def test_a_foreach_path_that_disagrees_with_the_rule_is_named_not_called_mixing(weight_decay):
+    """A stack steps with the rule, a lone run with update_foreach: where the two disagree, the stack differs from
+    the lone runs - and the reason given was an update that mixes a tensor's elements, which this one does not."""
+    problem = stacking_problem(functools.partial(DoubledForeachSGD, lr=0.05), weight_decay)
+    assert problem.startswith("optimizer own_optimizers.DoubledForeachSGD does not update stacked members as their "
+                              "lone runs: its update_foreach and its rule disagree on a lone parameter (they differ "
+                              "by "), problem
+    assert problem.endswith("after 3 steps), and a stack steps with the rule, a lone run with update_foreach "
+                            "(foreach=true); make update_foreach compute what rule does (docs/extending.md)"), problem
+    assert "mixes" not in problem
+    # with foreach=false its lone runs step with the rule too: they stack
+    assert stacking_problem(functools.partial(DoubledForeachSGD, lr=0.05, foreach=False), weight_decay) is None
 
 
 def test_an_update_that_mixes_the_elements_of_large_tensors_only_runs_alone():

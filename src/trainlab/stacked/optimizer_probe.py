@@ -87,10 +87,53 @@ def problem_of(name: str, factory: OptimizerFactory, weight_decay: float) -> str
                 f"a hyper-parameter as a Python number, write it as arithmetic to stack it - lr * grad, lr ** 0.5, "
                 f"not alpha=lr or math.sqrt(lr) (docs/extending.md)")
     if difference > 1e-5:
+        paths = foreach_minus_rule(factory, weight_decay)
+        if paths > 1e-5:  # the lone run's foreach path against the rule a stack steps with, on one lone layer
+            return (f"optimizer {name} does not update stacked members as their lone runs: its update_foreach and "
+                    f"its rule disagree on a lone parameter (they differ by {paths:.2g} after {STEPS} steps), and a "
+                    "stack steps with the rule, a lone run with update_foreach (foreach=true); make update_foreach "
+                    "compute what rule does (docs/extending.md)")
         return (f"optimizer {name} does not update stacked members as their lone runs (they differ by "
                 f"{difference:.2g} after {STEPS} steps: an update that mixes a tensor's elements - a norm, a mean, "
                 "factored statistics - would mix the members)")
     return None
+
+
+def foreach_minus_rule(factory: OptimizerFactory, weight_decay: float) -> float:
+    """For a :class:`BookOptimizer` with an ``update_foreach`` of its own, which its lone runs step with
+    (``foreach`` true): the largest difference between that path and ``foreach=False`` (``rule``, tensor by tensor:
+    what a stack steps with) on one lone layer after :data:`STEPS` steps with the same random gradients - the
+    parameters and the state. 0.0 where there are not two paths to compare. A stack that differs from the lone
+    runs for this reason was said to mix a tensor's elements, sending the author to look for a norm that is not
+    there."""
+    cls = optimizer_class(factory)
+    keywords = dict(getattr(factory, "keywords", {}) or {})
+    if (not issubclass(cls, BookOptimizer) or cls.update_foreach is BookOptimizer.update_foreach
+            or keywords.get("foreach") is False):
+        return 0.0
+    generator = torch.Generator().manual_seed(0)
+    with torch.random.fork_rng(devices=[]):
+        layers = [nn.Linear(*SHAPES[0]) for _ in range(2)]
+    with torch.no_grad():
+        for parameter in layers[0].parameters():
+            parameter.copy_(torch.randn(parameter.shape, generator=generator))
+        layers[1].load_state_dict(layers[0].state_dict())
+    optimizers = [functools.partial(factory.func, *factory.args, **{**keywords, "foreach": foreach,
+                                                                    "compile": False})(
+        split_decay_groups(layer, weight_decay)) for layer, foreach in zip(layers, (True, False), strict=True)]
+    for _ in range(STEPS):
+        for parameters in zip(layers[0].parameters(), layers[1].parameters(), strict=True):
+            grad = torch.randn(parameters[0].shape, generator=generator)
+            for parameter in parameters:
+                parameter.grad = grad.clone()
+        for optimizer in optimizers:
+            optimizer.step()
+    difference = largest(float((a - b).abs().max().detach())
+                         for a, b in zip(layers[0].parameters(), layers[1].parameters(), strict=True))
+    states = [optimizer.state_dict()["state"] for optimizer in optimizers]
+    if states[0].keys() != states[1].keys():
+        return float("inf")
+    return largest([difference, *(state_difference(states[0][i], states[1][i]) for i in states[1])])
 
 
 def largest(differences: Iterable[float]) -> float:
