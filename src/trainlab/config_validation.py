@@ -171,6 +171,16 @@ def pair_of(rule: tuple[Check, str]) -> tuple[Check, str]:
             f"a pair [b1, b2], each {rule[1]}")
 
 
+def checkpoint_file_name() -> tuple[Check, str]:
+    """ModelCheckpoint's ``filename``: Lightning joins it to the entry's ``dirpath``, so a ``..`` in it
+    (``filename=../../../x``) or an absolute path wrote the checkpoint outside the run directory - in a sweep every
+    job's onto the same path, each overwriting the one before."""
+    def ok(v: Any) -> bool:
+        return isinstance(v, str) and not v.startswith("/") and ".." not in v.split("/")
+
+    return ok, "a file name inside the entry's dirpath (no '..' part, not an absolute path; e.g. epoch_{epoch:03d})"
+
+
 UNIT = number(0.0, 1.0)
 MODES = one_of(("min", "max"))  # a monitor's mode: ReduceLROnPlateau, EarlyStopping, ModelCheckpoint
 RULES: dict[str, tuple[Check, str]] = {
@@ -269,7 +279,7 @@ def target_rules(cfg: DictConfig) -> dict[str, tuple[Check, str]]:
 #: ``refresh_rate="abc"`` and failed at the first redraw, ``refresh_rate=-1`` and ``patience=-1`` silently.
 LIGHTNING_CALLBACK_ARGUMENTS: dict[str, dict[str, tuple[Check, str]]] = {
     "EarlyStopping": {"patience": integer(0), "min_delta": number(0.0), "mode": MODES},
-    "ModelCheckpoint": {"save_top_k": integer(-1), "mode": MODES},
+    "ModelCheckpoint": {"save_top_k": integer(-1), "mode": MODES, "filename": nullable(checkpoint_file_name())},
     "RichProgressBar": {"refresh_rate": integer(0)},
     "TQDMProgressBar": {"refresh_rate": integer(0)},
 }

@@ -5,7 +5,9 @@ Locations (each reported under the key that sets it):
 * the run's own directory - ``hydra.run.dir`` (a single run) or ``hydra.sweep.dir`` (a multirun), checked before
   Hydra creates it (:mod:`trainlab.preflight`), and ``paths.output_dir`` in the training task; ``paths.log_dir``
   first when they lie inside it, so that a wrong ``paths.log_dir`` is named as such;
-* ``paths.data_dir`` and ``data.data_dir``: the dataset cache and downloads.
+* ``paths.data_dir`` and ``data.data_dir``: the dataset cache and downloads;
+* each ``callbacks`` entry's ``dirpath`` (``callbacks.last_checkpoint.dirpath``, ...): where its checkpoints go
+  (:func:`check_checkpoint_locations`).
 
 A location is usable when no existing part of its path is a file, and this process may create files in it - or,
 while it does not exist yet, in its nearest existing parent, where it will be created: write permission
@@ -188,8 +190,28 @@ def check_run_locations(cfg: DictConfig, run_dir_key: str) -> None:
     check_data_locations(cfg)
 
 
+#: what a checkpoint directory may be, said when one is unusable
+CHECKPOINT_DIR_ALLOWED = ("a directory this process can write into, or a path where one can be made (by default "
+                          "${paths.output_dir}/checkpoints)")
+
+
+def check_checkpoint_locations(cfg: DictConfig) -> None:
+    """The ``dirpath`` of each ``callbacks`` entry that has one (Lightning's ModelCheckpoint, trainlab's
+    GracefulShutdown: where they write their checkpoints). Lightning makes the directory only as it saves the first
+    checkpoint, so a file in the way (``callbacks.model_checkpoint.dirpath=<a file>``) ended the run after its first
+    epoch with a FileExistsError traceback and left a failed run directory behind. Checked on the task's config,
+    where ``${paths.output_dir}`` names the run's directory (:func:`trainlab.preflight.check_single_run` too)."""
+    callbacks = cfg.get("callbacks")
+    if not isinstance(callbacks, DictConfig):
+        return
+    for name, entry in callbacks.items():
+        if isinstance(entry, DictConfig) and entry.get("dirpath") is not None:
+            check_location(f"callbacks.{name}.dirpath", entry.dirpath, allowed=CHECKPOINT_DIR_ALLOWED)
+
+
 def check_task_locations(cfg: DictConfig) -> None:
-    """In the training task (Hydra has made the output directory, or the caller names one): ``paths.output_dir``
-    and the data directories."""
+    """In the training task (Hydra has made the output directory, or the caller names one): ``paths.output_dir``,
+    the data directories and the checkpoint directories."""
     check_location("paths.output_dir", cfg.paths.output_dir)
     check_data_locations(cfg)
+    check_checkpoint_locations(cfg)

@@ -102,7 +102,7 @@ from trainlab.errors import ConfigError, OutputLocationError, UserError, exit_fo
 from trainlab.heap_reuse import heap_reuse_wanted
 from trainlab.hydra_plugin_keys import check_plugin_keys
 from trainlab.job_view import job_view
-from trainlab.output_locations import check_run_locations
+from trainlab.output_locations import check_checkpoint_locations, check_run_locations
 from trainlab.run_dir import check_run_dir_free, failed_without_checkpoint, killed_before_recording, set_attempt_aside
 from trainlab.shadowed_options import shadowed_options_note
 from trainlab.stale_temporaries import remove_stale_temporaries, run_write_dirs
@@ -151,6 +151,7 @@ def check_single_run(config: DictConfig) -> None:
         check_run_dir_free(Path(output_dir), resuming_checkpoint=resuming)
     with job_view(config, output_dir) as task, env_override(config.hydra.job.env_set):  # as run_job sets them
         validate_config(task)
+        check_checkpoint_locations(task)  # where ${paths.output_dir} is this run's directory
         check_launched_processes(task.trainer)  # every rank alike: torchrun's process count against the config's
         # the ranks of a torchrun or SLURM job: their data is fetched and checked in the task, where rank 0 decides
         # for them all - a refusal here would end rank 0 alone, and leave the others waiting for it
