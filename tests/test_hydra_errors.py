@@ -414,6 +414,14 @@ def test_the_offered_plus_plus_adds_the_key_in_every_job_of_a_sweep_over_the_gro
     # abc and 1.5 said "an integer", a rule that 0 (refused: joblib's Parallel takes no 0 jobs) meets
     ("hydra.launcher.n_jobs", ["-m", "optimizer=sgd,adam", "hydra/launcher=joblib"],
      "an integer other than 0 (-1: one process per core)"),
+    # submitit took 0: timeout_min=0 killed every job at once, an UncompletedJobError traceback and no job directory
+    ("hydra.launcher.timeout_min", ["-m", "optimizer=sgd,adam", "hydra/launcher=submitit_local"], "an integer >= 1"),
+    ("hydra.launcher.cpus_per_task", ["-m", "optimizer=sgd,adam", "hydra/launcher=submitit_local"],
+     "an integer >= 1, or null (not requested)"),
+    ("hydra.launcher.tasks_per_node", ["-m", "optimizer=sgd,adam", "hydra/launcher=submitit_slurm"],
+     "an integer >= 1"),
+    ("hydra.launcher.nodes", ["-m", "optimizer=sgd,adam", "hydra/launcher=submitit_local"],
+     "1 (the local launcher runs its jobs on this machine)"),
 ])
 def test_an_integer_setting_states_its_whole_rule_whatever_the_wrong_value(train_in_process, tmp_path, key, command,
                                                                             rule, value):
@@ -422,6 +430,19 @@ def test_an_integer_setting_states_its_whole_rule_whatever_the_wrong_value(train
     result = train_in_process(*command, f"{key}={value}")
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == f"error: {key}={value} is invalid; allowed: {rule}"
+    assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.parametrize(("setting", "rule"), [
+    ("timeout_min=-1", "an integer >= 1"), ("gpus_per_node=-1", "an integer >= 0, or null (not requested)"),
+    ("mem_gb=0", "an integer >= 1, or null (not requested)"), ("nodes=0", "an integer >= 1")])
+@pytest.mark.parametrize("launcher", ["submitit_local", "submitit_slurm"])
+def test_submitits_numbers_are_refused_before_anything(train_in_process, tmp_path, setting, rule, launcher):
+    if (launcher, setting) == ("submitit_local", "nodes=0"):
+        rule = "1 (the local launcher runs its jobs on this machine)"
+    result = train_in_process("-m", "optimizer=sgd,adam", f"hydra/launcher={launcher}", f"hydra.launcher.{setting}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == f"error: hydra.launcher.{setting} is invalid; allowed: {rule}"
     assert not (tmp_path / "outputs").exists()
 
 

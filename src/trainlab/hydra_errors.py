@@ -36,6 +36,7 @@ import multiprocessing
 import re
 import sys
 import traceback
+import typing
 from collections.abc import Callable, Iterable
 from concurrent.futures import BrokenExecutor
 from pathlib import Path
@@ -130,7 +131,11 @@ def typed_field_message(cause: BaseException | None) -> str | None:
     field = next((f for f in dataclasses.fields(cause.object_type) if f.name == str(cause.key)), None)
     if field is None:
         return None
-    words = {**FIELD_TYPE_WORDS, **{kind.__name__: word for kind, word in FIELD_TYPE_WORDS.items()}}.get(field.type)
+    kind = field.type
+    inner = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+    if typing.get_origin(kind) is typing.Union and len(inner) == 1:  # Optional[int]: submitit's cpus_per_task
+        kind = inner[0]
+    words = {**FIELD_TYPE_WORDS, **{known.__name__: word for known, word in FIELD_TYPE_WORDS.items()}}.get(kind)
     if words is None:
         return None
     from trainlab.hydra_plugin_keys import plugin_value_rule  # imports this module: here, not at its top

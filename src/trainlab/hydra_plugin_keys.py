@@ -5,8 +5,8 @@ Without ``+``, a misspelt key of a plugin (``hydra.launcher.n_job=2``) is refuse
 refuses it when Hydra builds the sweeper and its launcher - Hydra's multi-line ``Error in call to target``, after
 the basic launcher had spent seconds - or the class takes any keyword (joblib's launcher hands them to joblib) and
 the key is silently ignored. Here each key is compared with the option's node in Hydra's ConfigStore (the
-dataclass the plugin registers), in the words of Hydra's own refusal; and the values joblib refuses only once the
-sweep has begun (:data:`PLUGIN_VALUES`) are checked too.
+dataclass the plugin registers), in the words of Hydra's own refusal; and the values joblib and submitit refuse only
+once the sweep has begun, or take and fail with (submitit's ``timeout_min=0``), are checked too (:data:`PLUGIN_VALUES`).
 
 A true/false field of the dataclass (``hydra.launcher.strict`` of the stacked launcher) takes what OmegaConf converts
 to a bool: ``yes``, ``no``, ``on``, ``0``, ``1``, while every other switch of the project is refused unless ``true``
@@ -30,12 +30,44 @@ from trainlab.typed_values import typed
 
 PLUGIN_GROUPS = ("hydra/launcher", "hydra/sweeper")
 
-#: values the plugin's library refuses only once the sweep has begun (joblib's Parallel: after multirun.yaml)
+def count(minimum: int, nullable: bool = False, also: str = "") -> tuple:
+    """An integer >= ``minimum`` (or null, ``nullable``): the rule of a plugin's count; ``also``: what null means."""
+    return ((lambda v: (nullable and v is None) or (isinstance(v, int) and not isinstance(v, bool) and v >= minimum)),
+            f"an integer >= {minimum}" + (f", or null ({also})" if nullable else ""))
+
+
+#: the numbers both submitit launchers hand to submitit (``BaseQueueConf``), which takes any of them: a
+#: ``timeout_min=0`` (or -1) killed every job at once, and the command ended in a 30-line ``UncompletedJobError``
+#: traceback ("has not produced any output") with no job directory; ``cpus_per_task=0``, ``tasks_per_node=0`` or
+#: ``mem_gb=0`` went on to sbatch, or were silently ignored by the local launcher
+SUBMITIT_COUNTS = {
+    "timeout_min": count(1),
+    "cpus_per_task": count(1, nullable=True, also="not requested"),
+    "gpus_per_node": count(0, nullable=True, also="not requested"),
+    "tasks_per_node": count(1),
+    "mem_gb": count(1, nullable=True, also="not requested"),
+}
+
+#: values the plugin's library refuses only once the sweep has begun (joblib's Parallel, submitit's executors: after
+#: multirun.yaml), or takes and fails with later
 PLUGIN_VALUES = {
     ("hydra/launcher", "joblib"): {
         "n_jobs": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v != 0,
                    "an integer other than 0 (-1: one process per core)"),
         "prefer": (lambda v: v in ("processes", "threads", None), "processes, threads or null"),
+    },
+    # submitit's LocalExecutor refuses nodes > 1 with a ValueError traceback, after multirun.yaml
+    ("hydra/launcher", "submitit_local"): {**SUBMITIT_COUNTS,
+                                           "nodes": ((lambda v: v == 1 and not isinstance(v, bool)),
+                                                     "1 (the local launcher runs its jobs on this machine)")},
+    ("hydra/launcher", "submitit_slurm"): {
+        **SUBMITIT_COUNTS,
+        "nodes": count(1),
+        "cpus_per_gpu": count(1, nullable=True, also="not requested"),
+        "gpus_per_task": count(0, nullable=True, also="not requested"),
+        "signal_delay_s": count(0),
+        "max_num_timeout": count(0),
+        "array_parallelism": count(1),
     },
 }
 
