@@ -8,6 +8,9 @@ directory; labels out of range ended in a traceback (``IndexError: Target 11 is 
 
 from __future__ import annotations
 
+import os
+import re
+
 import pytest
 from omegaconf import OmegaConf
 from test_data import write_idx, write_tiny_mnist
@@ -147,3 +150,46 @@ def test_checking_full_mnist_reads_its_labels_not_its_images(tmp_path, monkeypat
     check_data_fits(cfg)
     assert MNISTDataModule(source="torchvision", data_dir=str(tmp_path), train_size=40, val_size=10,
                            download=False).check_splits() == 40
+
+
+@pytest.fixture
+def unsearchable_data_dir(tmp_path, monkeypatch):
+    """A ``paths.data_dir`` this user cannot look into (``chmod 000``); root looks into any folder (unless its
+    capabilities are dropped: ``setpriv --bounding-set=-dac_override,-dac_read_search``), so there the refusal of the
+    operating system is stood in for (``Path.stat`` of a path inside it)."""
+    from pathlib import Path
+
+    folder = tmp_path / "noread"
+    folder.mkdir()
+    folder.chmod(0)
+    real_stat = Path.stat
+
+    def no_permission(self, *args, **kwargs):
+        if self.parent == folder:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, *args, **kwargs)
+
+    if os.access(folder, os.X_OK):  # root, with its capabilities
+        monkeypatch.setattr(Path, "stat", no_permission)
+    yield folder
+    folder.chmod(0o755)
+
+
+@pytest.mark.parametrize("sweep", [[], ["-m", "optimizer=sgd,adam"]], ids=["run", "sweep"])
+def test_a_data_dir_the_bundled_sample_cannot_look_into_is_refused_before_anything(train_in_process, tmp_path,
+                                                                                   unsearchable_data_dir, sweep):
+    """``data.source=bundled`` with such a folder: a PermissionError traceback from ``load_bundled_mnist`` and a failed
+    run directory, where ``auto`` and ``torchvision`` refused the same folder in one line."""
+    result = train_in_process(*sweep, "debug=limit", "data.source=bundled", f"paths.data_dir={unsearchable_data_dir}")
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert result.stderr.splitlines()[-1] == (f"error: MNIST folder {unsearchable_data_dir} cannot be read (permission "
+                                              "denied); allowed: a folder this user can read")
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_a_data_dir_the_bundled_sample_cannot_look_into_is_refused_as_it_loads(unsearchable_data_dir):
+    from trainlab.data.bundled_mnist import load_bundled_mnist
+
+    with pytest.raises(DataError, match="^" + re.escape(f"MNIST folder {unsearchable_data_dir} cannot be read")):
+        load_bundled_mnist(unsearchable_data_dir)

@@ -10,7 +10,8 @@ The split is cached as one ``torch.save`` file under ``data_dir``, together with
 A cache that cannot be read or whose digest does not match is reported and rebuilt, never trusted. A cache that
 cannot be written (``data_dir`` read-only, not this user's, or on a full disk) is no reason to stop: the sample comes
 from the wheel, not from ``data_dir``, so it is used from memory - with a warning, once per process and directory -
-and kept in memory for the later runs of the process (a sweep's jobs) instead of being parsed again (~3 s).
+and kept in memory for the later runs of the process (a sweep's jobs) instead of being parsed again (~3 s). A
+``data_dir`` this user cannot look into at all is refused (:mod:`trainlab.data.bundled_cache_folder`).
 """
 
 from __future__ import annotations
@@ -18,18 +19,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from pathlib import Path
 
 import torch
 
 from trainlab.atomic_files import write_atomically
+from trainlab.data.bundled_cache_folder import CACHE_NAME, cache_path, cache_present  # noqa: F401 - CACHE_NAME: as before
 from trainlab.errors import OutputLocationError
 
 log = logging.getLogger(__name__)
 
 TRAIN_PER_CLASS, VAL_PER_CLASS, TEST_PER_CLASS = 400, 50, 50
 SPLIT_SEED = 20160901  # fixed forever: changing it changes every bundled experiment
-CACHE_NAME = "bundled_mnist_v1.pt"
 SPLITS = ("train", "val", "test")
 # cache path -> the split built in this process where it could not be written (a read-only data_dir)
 UNCACHED: dict[str, dict[str, tuple[torch.Tensor, torch.Tensor]]] = {}
@@ -69,10 +69,10 @@ def build_split() -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
 
 def load_bundled_mnist(data_dir: str | os.PathLike) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """Return ``{"train"|"val"|"test": (uint8 images (N, 784), int64 labels)}``, from the cache when it is valid."""
-    cache = Path(data_dir) / CACHE_NAME
+    cache = cache_path(data_dir)
     if str(cache) in UNCACHED:  # built before in this process, where it could not be cached
         return {name: tuple(tensor.clone() for tensor in pair) for name, pair in UNCACHED[str(cache)].items()}
-    if cache.exists():
+    if cache_present(data_dir):  # a folder this user cannot look into: refused (trainlab/data/bundled_cache_folder.py)
         try:
             payload = torch.load(cache, weights_only=True)
             splits = {name: tuple(payload["splits"][name]) for name in SPLITS}

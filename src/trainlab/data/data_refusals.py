@@ -3,8 +3,9 @@
 What the data module would refuse once the run's files exist - ``data.train_size`` / ``data.val_size`` that do not
 fit the training pool (:func:`~trainlab.data.mnist_splits.split_sizes`), a missing, truncated or foreign idx file, a
 split whose images and labels disagree in number, labels other than MNIST's digits 0-9
-(:func:`~trainlab.data.torchvision_mnist.check_torchvision_files`) - :func:`check_data_fits` refuses from the config,
-before Hydra makes the run or sweep directory (:mod:`trainlab.preflight`, a basic sweep's jobs by
+(:func:`~trainlab.data.torchvision_mnist.check_torchvision_files`), a ``data.data_dir`` this user cannot look into for
+the bundled sample's cache (:mod:`~trainlab.data.bundled_cache_folder`) - :func:`check_data_fits` refuses from the
+config, before Hydra makes the run or sweep directory (:mod:`trainlab.preflight`, a basic sweep's jobs by
 :func:`~trainlab.sweep.first_job.check_first_job`) and before the task writes its event files, ``hparams.yaml`` and
 ``status.json`` (:func:`trainlab.train.train`). A refused run used to leave a failed run directory that TensorBoard
 showed as a run, and a basic sweep its ``multirun.yaml`` and first job's directory.
@@ -21,6 +22,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from trainlab.data.bundled_cache_folder import check_cache_folder
 from trainlab.data.mnist_splits import POOL_SIZES, possible_sources, split_sizes
 from trainlab.data.torchvision_mnist import check_torchvision_files, torchvision_files_present
 from trainlab.errors import ConfigError
@@ -38,12 +40,15 @@ def check_data_fits(cfg: DictConfig) -> None:
     if OmegaConf.select(cfg, "data._target_") != MNIST_DATAMODULE:
         return
     data = OmegaConf.to_container(cfg.data, resolve=True)
+    data_dir = str(data.get("data_dir", "data"))
+    sources = possible_sources(str(data.get("source", "auto")), data_dir, bool(data.get("download", True)))
+    if "bundled" in sources:
+        check_cache_folder(data_dir)  # a folder this user cannot look into
     sizes = [data.get(key) for key in ("train_size", "val_size")]
     if not all(size is None or is_int(size) for size in sizes):
         return  # the module's own arguments check words it
-    data_dir = str(data.get("data_dir", "data"))
     refusals = []
-    for source in possible_sources(str(data.get("source", "auto")), data_dir, bool(data.get("download", True))):
+    for source in sources:
         pool = (check_torchvision_files(data_dir)["train"] if source == "torchvision"
                 and torchvision_files_present(data_dir) else POOL_SIZES[source])
         try:
