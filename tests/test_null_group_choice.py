@@ -71,6 +71,23 @@ def test_a_group_a_run_needs_set_to_null_is_one_line_before_anything(train_in_pr
     assert not run_dir.exists()
 
 
+@pytest.mark.parametrize(("word", "line"), [
+    # were an InterpolationKeyError traceback, then "trainlab's checks before the run failed unexpectedly", exit 1
+    ("~paths.log_dir", "error: ~paths.log_dir: a run needs paths.log_dir (the parent of runs/ and multiruns/), so it "
+                       "cannot be removed; allowed: paths.log_dir=<dir>"),
+    ("~paths.data_dir", "error: ~paths.data_dir: a run needs paths.data_dir (where the dataset files and caches go), "
+                        "so it cannot be removed; allowed: paths.data_dir=<dir>"),
+    ("~paths.output_dir=x", "error: ~paths.output_dir=x: a run needs paths.output_dir (the job's own directory, which "
+                            "Hydra makes), so it cannot be removed; allowed: hydra.run.dir=<dir> (or hydra.sweep.dir), "
+                            "which it follows"),
+])
+@pytest.mark.parametrize("sweep", [[], ["-m", "optimizer=sgd,adam"]], ids=["run", "sweep"])
+def test_a_paths_key_removed_is_one_line_before_anything(train_in_process, tmp_path, word, line, sweep):
+    result = train_in_process(*sweep, "debug=limit", word)
+    assert (result.returncode, result.stderr.strip().splitlines()) == (2, [line])
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_only_groups_a_run_needs_are_refused_as_null():
     for word in ("scheduler=null", "init=null", "logger=null", "~callbacks", "seed=null", "+optimizer=null",
                  "optimizer=null,sgd", "~paths.log_dir", "optimizer.foreach=null"):

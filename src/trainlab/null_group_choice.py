@@ -12,6 +12,10 @@ as Hydra names a deletion), so ``resume_sweep=true`` with the command as typed f
 with quotes (``'scheduler="null"'``, the option named null), ``+group=null`` and a sweep over null and options
 (``-m scheduler=null,step``: a deletion cannot be swept; :func:`trainlab.hydra_errors.null_group_sweep_message`)
 are left to Hydra.
+
+A group a run cannot do without (``optimizer=null``, ``~paths``) is refused in one line
+(:func:`required_group_dropped`), and so is a key of ``paths`` that other keys are made from (``~paths.log_dir``:
+:func:`required_key_removed`).
 """
 
 from __future__ import annotations
@@ -58,6 +62,30 @@ def required_group_dropped(argv: list[str], conf_dir: Path) -> str | None:
     return None
 
 
+#: the keys of ``paths`` that other keys are made from (``conf/paths/default.yaml``, ``hydra.run.dir``,
+#: ``data.data_dir``), with what each is: ``~paths.log_dir`` left them pointing at nothing, and the command ended in an
+#: InterpolationKeyError traceback and "trainlab's checks before the run failed unexpectedly"
+#: and what to set instead
+REQUIRED_KEYS = {"paths.root_dir": ("the parent of outputs/ and data/", "paths.root_dir=<dir>"),
+                 "paths.data_dir": ("where the dataset files and caches go", "paths.data_dir=<dir>"),
+                 "paths.log_dir": ("the parent of runs/ and multiruns/", "paths.log_dir=<dir>"),
+                 "paths.output_dir": ("the job's own directory, which Hydra makes",
+                                      "hydra.run.dir=<dir> (or hydra.sweep.dir), which it follows")}
+KEY_DELETION = re.compile(r"~(?P<key>[A-Za-z_][\w.]*)(=.*)?")
+
+
+def required_key_removed(argv: list[str]) -> str | None:
+    """The message for the first word of ``argv`` that removes a key of :data:`REQUIRED_KEYS` (``~paths.log_dir``,
+    ``~paths.log_dir=/x``), else None: the key can be set, not removed."""
+    for word in argv:
+        match = KEY_DELETION.fullmatch(word)
+        if match and match["key"] in REQUIRED_KEYS:
+            key = match["key"]
+            what, allowed = REQUIRED_KEYS[key]
+            return f"{word}: a run needs {key} ({what}), so it cannot be removed; allowed: {allowed}"
+    return None
+
+
 def builds_its_own_node(group: str, argv: list[str]) -> bool:
     """Whether ``argv`` adds keys of ``group`` itself (``optimizer=null +optimizer._target_=torch.optim.LBFGS
     +optimizer._partial_=true``: a class of one's own without a YAML file) - the group's option is dropped to make
@@ -66,10 +94,11 @@ def builds_its_own_node(group: str, argv: list[str]) -> bool:
 
 
 def exit_if_a_required_group_is_dropped(argv: list[str], conf_dir: Path) -> None:
-    """One line and exit status 2 for :func:`required_group_dropped`'s words, before Hydra writes anything."""
+    """One line and exit status 2 for :func:`required_group_dropped`'s and :func:`required_key_removed`'s words,
+    before Hydra writes anything."""
     import sys
 
-    message = required_group_dropped(argv, conf_dir)
+    message = required_group_dropped(argv, conf_dir) or required_key_removed(argv)
     if message is not None:
         print(f"error: {message}", file=sys.stderr)
         raise SystemExit(2)
