@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import shlex
@@ -137,6 +138,27 @@ def test_split_sizes_beyond_the_data_exit_2_with_the_allowed_sizes(train_subproc
         "allowed: data.val_size at most 4499 (default 500) and data.train_size + data.val_size at most 4500")
     assert "Traceback" not in result.stderr
     assert not list((tmp_path / "outputs").rglob("*.ckpt"))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch_xla") is not None, reason="torch_xla installed: Lightning's")
+@pytest.mark.parametrize(("accelerator", "needs"), [
+    ("tpu", "a TPU (through torch_xla, which is not installed here)"),
+    ("mps", "Apple silicon's GPU (torch.backends.mps.is_available() is False here)")])
+@pytest.mark.parametrize("cuda", [False, True], ids=["cpu", "cuda"])
+def test_an_accelerator_this_machine_lacks_names_those_it_has(train_in_process, tmp_path, monkeypatch, accelerator,
+                                                               needs, cuda):
+    """trainer.accelerator=tpu said Lightning's "HINT: Try running `pip install -U 'torch_xla>=1.13'`" (on a machine
+    without a TPU), mps Lightning's MisconfigurationException from inside the Trainer."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2 if cuda else 0)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    result = train_in_process("debug=limit", f"trainer.accelerator={accelerator}")
+    assert result.returncode == 2
+    has = "cpu, gpu (2 CUDA devices)" if cuda else "cpu"
+    assert result.stderr.splitlines()[-1] == (
+        f"error: trainer.accelerator='{accelerator}' needs {needs}; this machine has: {has}; train on the CPU with "
+        "trainer.accelerator=cpu, or let Lightning choose with trainer.accelerator=auto")
+    assert not (tmp_path / "outputs").exists()
 
 
 def test_gpu_trainer_without_cuda_is_a_config_error_naming_the_alternatives(make_cfg, monkeypatch):
@@ -723,6 +745,20 @@ def test_ckpt_path_last_without_checkpoint_is_a_clear_error(train_in_process, tm
     result = train_in_process("ckpt_path=last", f"hydra.run.dir={tmp_path / 'empty'}")
     assert result.returncode == 2
     assert f"ckpt_path=last: no checkpoint file at {tmp_path / 'empty' / 'checkpoints' / 'last.ckpt'}" in result.stderr
+
+
+@pytest.mark.parametrize(("word", "said"), [
+    ("best", " (to resume from the best epoch, give its file, checkpoints/epoch_<NNN>.ckpt; the word best is "
+             "trainlab evaluate's --ckpt only)"),
+    ("latest", "")])
+@pytest.mark.parametrize("sweep", [[], ["-m", "seed=1,2"]], ids=["run", "sweep"])
+def test_a_ckpt_path_word_other_than_last_says_what_is_allowed(train_in_process, tmp_path, word, said, sweep):
+    """ckpt_path=best said only "no checkpoint file at best", as if a file named best were missing."""
+    result = train_in_process(*sweep, "debug=limit", f"ckpt_path={word}")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (f"error: ckpt_path={word}: no checkpoint file at {word}; allowed: a "
+                                              f"checkpoint file, last or null{said}")
+    assert not (tmp_path / "outputs").exists()
 
 
 def test_a_checkpoint_not_where_it_is_looked_for_names_where_one_is(train_in_process, tmp_path):

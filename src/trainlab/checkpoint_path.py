@@ -50,7 +50,8 @@ def last_checkpoint(output_dir: Path) -> Path:
 def resolve_checkpoint(ckpt_path: str | None, output_dir: Path) -> str | None:
     """``last`` -> ``<output_dir>/checkpoints/last.ckpt``; a file path is checked to exist. Where there is none,
     the message names what would do: the newest run beside ``output_dir`` that has a ``last.ckpt`` (for ``last``
-    in a new timestamped run directory), or the ``last.ckpt`` in a directory given as ``ckpt_path``."""
+    in a new timestamped run directory), or the ``last.ckpt`` in a directory given as ``ckpt_path``; for a word that
+    names no file (``ckpt_path=best``, which read as a file ``best`` missing here), the values allowed."""
     if ckpt_path is None:
         return None
     path = last_checkpoint(output_dir) if ckpt_path == "last" else Path(ckpt_path)
@@ -66,6 +67,10 @@ def resolve_checkpoint(ckpt_path: str | None, output_dir: Path) -> str | None:
     elif path.is_dir():
         inside = next((p for p in (path / "last.ckpt", path / "checkpoints" / "last.ckpt") if p.is_file()), None)
         hint = f": it is a directory; did you mean ckpt_path={inside}?" if inside else ": it is a directory"
+    elif "/" not in ckpt_path and not path.suffix:  # a word, not a file name: best, latest, LAST
+        best = (" (to resume from the best epoch, give its file, checkpoints/epoch_<NNN>.ckpt; the word best is "
+                "trainlab evaluate's --ckpt only)") if ckpt_path.lower() == "best" else ""
+        hint = f"; allowed: a checkpoint file, last or null{best}"
     else:
         hint = ""
     raise CheckpointNotFoundError(f"ckpt_path={ckpt_path}: no checkpoint file at {path}{hint}")

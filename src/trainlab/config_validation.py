@@ -679,28 +679,77 @@ def check_devices_fit_the_accelerator(cfg: DictConfig, machine: bool = True) -> 
                       f"trainer.accelerator=gpu with the list")
 
 
+def accelerator_source(cfg: DictConfig, accelerator: str) -> tuple[str, str]:
+    """Where ``trainer.accelerator`` came from, as a refusal names it, and the way to the CPU: from the chosen
+    trainer option's own yaml (``trainer=gpu``: `` (trainer=gpu)``, ``trainer=cpu``), or set elsewhere - the command
+    line, an experiment config - over it, where ``trainer=cpu`` would not help (``trainer.accelerator=cpu``)."""
+    hydra_node = cfg.get("hydra") or (HydraConfig.get() if HydraConfig.initialized() else None)
+    choice = OmegaConf.select(hydra_node, "runtime.choices.trainer", default=None) if hydra_node else None
+    lines = override_lines(OmegaConf.select(hydra_node, "overrides.task", default=None)) if hydra_node else []
+    options = group_options("trainer")
+    set_elsewhere = any(override_key(line) == "trainer.accelerator" for line in lines) or (
+        choice in options and options[choice].get("accelerator") != accelerator)
+    if set_elsewhere:
+        return "", "trainer.accelerator=cpu"
+    return (f" (trainer={choice})" if choice else ""), "trainer=cpu"
+
+
+def machine_accelerators() -> str:
+    """The accelerators this machine has, as ``trainer.accelerator`` names them: ``cpu``, ``gpu`` (with the count of
+    CUDA devices torch sees), ``mps`` (Apple silicon); ``tpu`` where torch_xla is installed."""
+    import importlib.util
+
+    import torch
+
+    present = ["cpu"]
+    if torch.cuda.is_available():
+        count = torch.cuda.device_count()
+        present.append(f"gpu ({count} CUDA device{'s' if count != 1 else ''})")
+    if torch.backends.mps.is_available():
+        present.append("mps")
+    if importlib.util.find_spec("torch_xla") is not None:
+        present.append("tpu (torch_xla installed)")
+    return ", ".join(present)
+
+
+#: what ``trainer.accelerator`` tpu and mps need, and how torch tells: Lightning's own refusals said ``pip install -U
+#: 'torch_xla>=1.13'`` (tpu; on a machine without a TPU, where installing it does not help) and named
+#: MPSAccelerator, from inside the Trainer's instantiation
+OTHER_ACCELERATORS = {"tpu": "a TPU (through torch_xla, which is not installed here)",
+                      "mps": "Apple silicon's GPU (torch.backends.mps.is_available() is False here)"}
+
+
+def other_accelerator_missing(accelerator: str) -> bool:
+    """Whether ``tpu`` / ``mps`` (:data:`OTHER_ACCELERATORS`) is missing here; a machine with torch_xla installed is
+    left to Lightning, which knows whether it reaches a TPU."""
+    import torch
+
+    if accelerator == "mps":
+        return not torch.backends.mps.is_available()
+    import importlib.util
+
+    return importlib.util.find_spec("torch_xla") is None
+
+
 def check_accelerator_present(cfg: DictConfig) -> None:
-    """``trainer.accelerator`` gpu/cuda needs a CUDA device that torch can use; 16-bit mixed precision is bf16 on
-    a CPU (:func:`check_precision_fits_the_cpu`)."""
+    """``trainer.accelerator`` gpu/cuda needs a CUDA device that torch can use, tpu and mps their own
+    (:data:`OTHER_ACCELERATORS`: refused naming the accelerators this machine has, :func:`machine_accelerators`),
+    each refused where this machine lacks it; 16-bit mixed precision is bf16 on a CPU
+    (:func:`check_precision_fits_the_cpu`)."""
     accelerator = OmegaConf.select(cfg, "trainer.accelerator")
     check_precision_fits_the_cpu(accelerator, OmegaConf.select(cfg, "trainer.precision"))
+    if accelerator in OTHER_ACCELERATORS and other_accelerator_missing(accelerator):
+        source, way_out = accelerator_source(cfg, accelerator)
+        raise ConfigError(
+            f"trainer.accelerator={accelerator!r}{source} needs {OTHER_ACCELERATORS[accelerator]}; this machine has: "
+            f"{machine_accelerators()}; train on the CPU with {way_out}, or let Lightning choose with "
+            "trainer.accelerator=auto")
     if accelerator not in ("gpu", "cuda"):
         return
     import torch  # here, not at the top: the other checks answer before torch is imported (~1-3 s)
 
     if not torch.cuda.is_available():
-        # from the chosen trainer option's own yaml (trainer=gpu), or set elsewhere - the command line, an
-        # experiment config - over it, where trainer=cpu would not help
-        hydra_node = cfg.get("hydra") or (HydraConfig.get() if HydraConfig.initialized() else None)
-        choice = OmegaConf.select(hydra_node, "runtime.choices.trainer", default=None) if hydra_node else None
-        lines = override_lines(OmegaConf.select(hydra_node, "overrides.task", default=None)) if hydra_node else []
-        options = group_options("trainer")
-        set_elsewhere = any(override_key(line) == "trainer.accelerator" for line in lines) or (
-            choice in options and options[choice].get("accelerator") != accelerator)
-        if set_elsewhere:
-            source, way_out = "", "trainer.accelerator=cpu"
-        else:
-            source, way_out = f" (trainer={choice})" if choice else "", "trainer=cpu"
+        source, way_out = accelerator_source(cfg, accelerator)
         raise ConfigError(
             f"trainer.accelerator={accelerator!r}{source} needs a CUDA GPU, and torch.cuda.is_available() is "
             f"False here (torch {torch.__version__}, built for CUDA {torch.version.cuda or 'none'}); train on the "
