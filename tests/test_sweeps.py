@@ -413,8 +413,8 @@ def test_report_of_a_folder_of_single_runs_names_each_run_and_the_values_it_did_
     rows = summary_markdown(jobs, keys, None).splitlines()
     assert rows[2] == "2 jobs: 2 completed, 0 diverged, 0 failed, 0 interrupted"
     header = rows.index("| job | init | optimizer | trainer.max_epochs | status | val/acc |")
-    assert rows[header + 2:header + 4] == ["| 2026-12-05_06-00-00 | he | adam | 20 | completed | 0.5000 |",
-                         "| 2026-12-05_06-10-00 | default | sgd | 2 | completed | 0.5000 |"]  # both were "2026-12-05"
+    assert rows[header + 2:header + 4] == ["| 2026-12-05_06-00-00 | he | adam | 20 | completed | 0.5 |",
+                         "| 2026-12-05_06-10-00 | default | sgd | 2 | completed | 0.5 |"]  # both were "2026-12-05"
 
 
 @pytest.mark.slow  # over 4 s on 2 cores: the default run stays near 4 min
