@@ -8,7 +8,8 @@ differs, nor miss one where something does:
 
 * an argument absent from a record had the value the network had without it (:data:`NET_ARGUMENTS_ADDED`);
 * BatchNorm's arguments act on nothing without BatchNorm (``batch_norm: none``), ``dropout_kind`` on nothing
-  without dropout (``dropout: 0``): they are left out of the comparison.
+  without dropout (``dropout: 0``): they are left out of the comparison - not where ``batch_norm`` or ``dropout``
+  is absent, as a study's searched keys are (its trials draw them).
 
 So a run, checkpoint or study recorded before ``model.net.batch_norm_eps`` existed goes on under today's config
 unless its network has BatchNorm - it trained with 1e-5, which the resume must then keep. Used where a resume compares
@@ -31,9 +32,10 @@ def net_in_effect(net: Any) -> Any:
     if not isinstance(net, dict) or net.get("_target_") != NETWORK:
         return net
     net = {**NET_ARGUMENTS_ADDED, **net}
-    if net.get("batch_norm", "none") == "none":
+    # a switch that is absent is searched (a study leaves its searched keys out): what it switches stays compared
+    if net.get("batch_norm", "absent") == "none":
         del net["batch_norm_eps"], net["batch_norm_running_stats"]
-    if not net.get("dropout"):
+    if "dropout" in net and not net["dropout"]:
         del net["dropout_kind"]
     return net
 
