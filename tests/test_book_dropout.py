@@ -56,7 +56,13 @@ def test_a_stack_of_book_dropout_members_computes_each_lone_network_at_inference
     stacked.eval()
     for net in nets:
         net.eval()
-    torch.testing.assert_close(stacked(x), torch.stack([net(x) for net in nets]), rtol=0, atol=1e-12)
+    # 1 − p per member from a float32 buffer (0.8 as 0.800000012): exact to float32's rounding of it
+    torch.testing.assert_close(stacked(x), torch.stack([net(x) for net in nets]), rtol=1e-7, atol=1e-7)
+    alike = [MLP(12, [8, 6], 4, dropout=0.2, dropout_kind="book").double().eval() for _ in range(2)]
+    torch.testing.assert_close(StackedMLP(alike).eval()(x), torch.stack([net(x) for net in alike]), rtol=0,
+                               atol=1e-12)  # one p for all members: the lone layer's very number
+    for dtype in (torch.bfloat16, torch.float32):  # the result in the activations' dtype
+        assert StackedMLP(nets[:2]).to(dtype).eval()(x.to(dtype)).dtype == dtype
     stacked.train()
     hidden = stacked.activations[0](stacked.linears[0](x))
     dropped = stacked.dropout(hidden)

@@ -20,6 +20,14 @@ import torch
 from torch import nn
 
 
+def book_dropout(x: torch.Tensor, keep: float | torch.Tensor, training: bool) -> torch.Tensor:
+    """The math of the module docstring with ``keep`` = 1 − p: a number, or a tensor that broadcasts against ``x``
+    (the stacked network's (K, 1, 1) of its members' own); the result in ``x``'s dtype."""
+    if training:
+        return x * (torch.rand_like(x) < keep)  # kept with probability 1 − p, as the book's rand() > ratio
+    return (x * keep).to(x.dtype)
+
+
 class BookDropout(nn.Module):
     """The book's (non-inverted) dropout with drop probability ``p`` (see the module docstring).
 
@@ -37,6 +45,4 @@ class BookDropout(nn.Module):
         return f"p={self.p}"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.training:
-            return x * (torch.rand_like(x) >= self.p)  # kept with probability 1 − p, as the book's rand() > ratio
-        return x * (1.0 - self.p)
+        return book_dropout(x, 1.0 - self.p, self.training)

@@ -130,18 +130,18 @@ class StackedDropout(nn.Module):
         super().__init__()
         self.same, self.book = len(set(probabilities)) == 1, book
         self.p = probabilities[0]
-        # in float64, cast to the activations' dtype at each call: 1 − p as the lone layer's Python float computes
-        keep = torch.tensor([1.0 - p for p in probabilities], dtype=torch.float64)
-        self.register_buffer("keep", keep.view(-1, 1, 1), persistent=False)
+        self.register_buffer("keep", torch.tensor([1.0 - p for p in probabilities]).view(-1, 1, 1), persistent=False)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        keep = self.keep.to(h.dtype)
-        if self.book:
-            return h * (torch.rand_like(h) < keep) if self.training else h * keep
+        if self.book:  # the lone layer's math (trainlab.nn.dropout); one p for all: its very number
+            from trainlab.nn.dropout import book_dropout
+
+            return book_dropout(h, 1.0 - self.p if self.same else self.keep, self.training)
         if not self.training:
             return h
         if self.same:
             return nn.functional.dropout(h, self.p, training=True)
+        keep = self.keep.to(h.dtype)
         return h * (torch.rand_like(h) < keep) / keep
 
 
