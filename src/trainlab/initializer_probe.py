@@ -15,6 +15,10 @@ the warning of an initializer that writes nothing is left to the run, which says
 
 A network that cannot be built here (a device this process lacks, an argument its class refuses) is left to the
 run, which reports it in its own words: this check is the initializer's, not the network's.
+
+It runs where it can find something: not for the project's own initializers on the project's own network (tested
+together: experiment I's 100 trials would build 100 networks for nothing), and once per pair of network and
+initializer settings in a process (a sweep over ``optimizer.lr`` or ``seed`` builds one network, not one a job).
 """
 
 from __future__ import annotations
@@ -26,7 +30,10 @@ from collections.abc import Iterator
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab.errors import UserError
-from trainlab.own_targets import CLASSIFIER
+from trainlab.own_targets import CLASSIFIER, NETWORK, OWN_INITIALIZERS
+
+#: the settings (model.net, init) whose initializer was tried and found sound in this process
+PROBED: set[tuple[str, str, int]] = set()
 
 
 def check_initializer(cfg: DictConfig) -> None:
@@ -36,6 +43,8 @@ def check_initializer(cfg: DictConfig) -> None:
     if (OmegaConf.select(cfg, "model._target_") != CLASSIFIER or not isinstance(cfg.get("init"), DictConfig)
             or not isinstance(OmegaConf.select(cfg, "model.net", default=None), DictConfig)):
         return
+    if cfg.init.get("_target_") in OWN_INITIALIZERS and cfg.model.net.get("_target_") == NETWORK:
+        return  # the project's own, tested together (see the module docstring)
     import hydra
     import torch
     from torch import nn
@@ -44,6 +53,13 @@ def check_initializer(cfg: DictConfig) -> None:
     from trainlab.models import initializer_call
 
     init = instantiate_key(cfg, "init")  # an argument it refuses: the run's own line, before the network is built
+    try:  # the function itself too: a module of one's own loaded anew is another initializer
+        settings = (OmegaConf.to_yaml(cfg.model.net, resolve=True), OmegaConf.to_yaml(cfg.init, resolve=True),
+                    id(getattr(init, "func", init)))
+    except Exception:  # noqa: BLE001 - settings that do not resolve here: tried, not remembered
+        settings = None
+    if settings in PROBED:
+        return
     with torch.random.fork_rng(devices=[]), quiet(initializer_call.log):
         try:
             net = hydra.utils.instantiate(cfg.model.net)
@@ -57,6 +73,8 @@ def check_initializer(cfg: DictConfig) -> None:
             raise
         except Exception as error:  # noqa: BLE001 - the initializer's own exception, named as the run names it
             raise factory_error(error, cfg, "init") from error
+    if settings is not None:
+        PROBED.add(settings)
 
 
 @contextlib.contextmanager

@@ -18,6 +18,13 @@ BOOK_OPTIMIZER_CLASSES = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nes
 BOOK_OPTIMIZERS = frozenset({f"trainlab.optim.{module}.{name}" for module, name in BOOK_OPTIMIZER_CLASSES.items()}
                             | {f"trainlab.optim.{name}" for name in BOOK_OPTIMIZER_CLASSES.values()})
 
+#: the project's initializers (conf/init/*.yaml), by either import path; one of one's own put in src/trainlab/init/
+#: (as docs/extending.md shows) is not among them
+OWN_INITIALIZERS = frozenset({f"trainlab.init.{name}.{name}_init" for name in
+                              ("default", "glorot", "he", "normal", "xavier", "zeros")}
+                             | {f"trainlab.init.{name}_init" for name in
+                                ("default", "glorot", "he", "normal", "xavier", "zeros")})
+
 
 def foreign_targets(targets: dict[str, str | None]) -> list[str]:
     """The keys of ``targets`` (``{"model": <_target_>, "data": <_target_>}``) that name a class other than trainlab's
