@@ -28,3 +28,15 @@ def test_a_searched_switch_keeps_what_it_switches_compared():
     searched_batch_norm = flat_settings_in_effect({"model.net._target_": MLP, "model.net.dropout": 0.0})
     assert searched_batch_norm["model.net.batch_norm_running_stats"] == "torch"
     assert "model.net.dropout_kind" not in searched_batch_norm
+
+
+def test_a_difference_of_a_switch_names_the_switch_alone():
+    """A study recorded before dropout_kind existed, with dropout 0.5, against dropout 0.0 here: the refusal named
+    "model.net.dropout_kind: 'inverted' in the study, (absent) here" beside the dropout's own difference."""
+    from trainlab.run_settings import differing_settings
+
+    recorded = {"model.net._target_": MLP, "model.net.batch_norm": "custom", "model.net.dropout": 0.5}
+    here = {"model.net._target_": MLP, "model.net.batch_norm": "none", "model.net.dropout": 0.0,
+            "model.net.dropout_kind": "inverted", "model.net.batch_norm_eps": 1e-6}
+    assert differing_settings(recorded, here) == [("model.net.batch_norm", "'custom'", "'none'"),
+                                                  ("model.net.dropout", "0.5", "0.0")]

@@ -34,7 +34,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from trainlab.config_keys import flatten, override_key
-from trainlab.models.net_compat import flat_settings_in_effect
+from trainlab.models.net_compat import NET_ARGUMENTS_ADDED, flat_settings_in_effect
 
 # Config keys (dotted; a key removes its whole subtree) that do not change what is trained. They stay in
 # hparams.yaml and .hydra/config.yaml. (The HPARAMS columns leave them out: trainlab.loggers.hparams.)
@@ -115,5 +115,10 @@ def differing_settings(recorded: dict[str, Any], here: dict[str, Any]) -> list[t
     def shown(settings: dict[str, Any], key: str) -> str:
         return repr(settings[key]) if key in settings else "(absent)"
 
+    def switched_off_on_one_side(key: str) -> bool:
+        """An argument of a layer one side has switched off (``dropout_kind`` beside ``dropout: 0.0``): the switch's
+        own difference is the one to name."""
+        return key.removeprefix("model.net.") in NET_ARGUMENTS_ADDED and (key in recorded) != (key in here)
+
     return [(key, shown(recorded, key), shown(here, key)) for key in sorted({*recorded, *here})
-            if not same_setting(recorded.get(key, absent), here.get(key, absent))]
+            if not same_setting(recorded.get(key, absent), here.get(key, absent)) and not switched_off_on_one_side(key)]
