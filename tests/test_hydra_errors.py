@@ -869,8 +869,9 @@ def test_the_experiment_template_of_conf_experiment_readme_runs_as_a_stacked_swe
      "model, objective_on_failure, optimized_metric, optimizer, paths, resume_sweep, scheduler, seed, task_name, test, "
      "trainer; an experiment config needs '# @package _global_' as its first line"),
     (lambda text: text.replace("- override /optimizer: adam", "- /optimizer: adam"),
-     "error: optimizer: a config's defaults list chooses optimizer=adam where conf/train.yaml chooses from that group "
-     "already; allowed: '- override /optimizer: adam' in that defaults list"),  # it said "+optimizer=adam: ... no +"
+     "error: optimizer: the defaults list of {conf}/experiment/copied_template.yaml chooses optimizer=adam where "
+     "conf/train.yaml chooses from that group already; allowed: '- override /optimizer: adam' in that defaults list"),
+    # it said "+optimizer=adam: ... no +", then named no file
 ])
 def test_an_experiment_config_missing_its_header_or_an_override_names_what_to_add(train_in_process, tmp_path, edit,
                                                                                   line):
@@ -879,7 +880,7 @@ def test_an_experiment_config_missing_its_header_or_an_override_names_what_to_ad
     result = train_in_process("--config-dir", str(tmp_path / "my_conf"), "experiment=copied_template",
                               f"hydra.sweep.dir={tmp_path / 'sweep'}", f"hydra.run.dir={tmp_path / 'run'}")
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1] == line
+    assert result.stderr.strip().splitlines()[-1] == line.format(conf=tmp_path / "my_conf")
     assert not (tmp_path / "sweep").exists() and not (tmp_path / "run").exists()
 
 

@@ -109,7 +109,10 @@ def partial_advice(cause: BaseException, node: Any, key: str) -> str:
         return ""
     if first is None or f"missing 1 required positional argument: '{first}'" not in str(cause):
         return ""
-    return f"; trainlab passes {first} itself ({CALLER_PASSES[key]}): add _partial_: true to its config"
+    from trainlab.group_options import option_file_giving
+
+    where = option_file_giving(node, key, "_partial_") or "its config"  # the option's yaml that leaves it out
+    return f"; trainlab passes {first} itself ({CALLER_PASSES[key]}): add _partial_: true to {where}"
 
 
 #: the factories whose arguments reach a checkpoint as the objects they are given (an optimizer's ``param_groups``,

@@ -46,6 +46,7 @@ from trainlab.group_options import (
     chosen_group_option,
     group_options,
     option_file,
+    option_file_giving,
     option_lacks_key_message,
     settable_keys,
 )
@@ -448,12 +449,22 @@ def swept_optimizers(overrides: list[Any]) -> list[Any]:
     return [options[str(choice)].get("_target_") if str(choice) in options else None for choice in choices]
 
 
-def target_parameters(target: str, key: str) -> frozenset[str] | None:
-    """The keyword arguments ``target`` accepts, or None when it takes ``**kwargs`` (anything goes)."""
+def target_parameters(target: str, key: str, node: Any = None) -> frozenset[str] | None:
+    """The keyword arguments ``target`` accepts, or None when it takes ``**kwargs`` (anything goes). ``node``: the
+    config node that names it, whose option's yaml the refusal names where the misspelt name is written there."""
     try:
         return accepted_keywords(target)
     except Exception as error:  # noqa: BLE001 - reported as a config error with the cause
-        raise ConfigError(f"{key}._target_={target!r} cannot be imported: {import_failure(target, error)}") from error
+        raise ConfigError(f"{key}._target_={target!r}{set_in(node, key, '_target_')} cannot be imported: "
+                          f"{import_failure(target, error)}") from error
+
+
+def set_in(node: Any, key: str, name: str) -> str:
+    """`` (set in <file>)`` where the yaml of the option of group ``key`` that the config was composed with gives
+    ``node``'s ``name`` its value, the file to correct (a misspelt ``_target_``); else empty: the command line or
+    another config set it, or ``key`` is no group of options (``model.net``)."""
+    file = option_file_giving(node, key, name) if isinstance(node, DictConfig) and "." not in key else None
+    return f" (set in {file})" if file else ""
 
 
 def unknown_key_message(full_key: str, node: DictConfig, allowed: frozenset[str], keys: str = "key") -> str:
@@ -474,7 +485,7 @@ def check_keys(node: Any, key: str) -> None:
     if not isinstance(node, DictConfig):
         return
     if "_target_" in node:
-        allowed = target_parameters(node._target_, key)
+        allowed = target_parameters(node._target_, key, node)
         if allowed is not None:
             allowed = allowed | INJECTED.get(key, set())  # a new set: the looked-up one is shared
             unknown = [str(name) for name in node if name not in allowed and name not in INSTANTIATION_KEYS]
@@ -612,15 +623,36 @@ def check_groups_name_a_class(cfg: DictConfig) -> None:
     for key in (*FACTORY_GROUPS, "data", "model"):
         node = cfg.get(key)
         if isinstance(node, DictConfig) and "_target_" not in node:
-            options = ", ".join(sorted(group_options(key))) or f"an option of conf/{key}/"
-            raise ConfigError(f"{key}: no _target_ names the class to build; allowed: {key}=<option> ({options}), or "
-                              f"a _target_ in its config")
+            raise ConfigError(no_target_message(node, key))
     for key in WHOLE_OBJECTS:
         node = OmegaConf.select(cfg, key, default=None)
         if isinstance(node, DictConfig) and node.get("_partial_"):
             builder = "the classifier builds it from its keys" if key == "model.net" else "trainlab builds it whole"
             raise ConfigError(f"{key}._partial_=true: {builder}, so it is no partial to call later; allowed: "
                               f"_partial_ removed from {key} (only {', '.join(FACTORY_GROUPS)} are partials)")
+
+
+def no_target_message(node: DictConfig, key: str) -> str:
+    """The refusal of group ``key``'s node without a ``_target_``. Where the chosen option's yaml is what lacks it,
+    the line names the file, and a key there that is ``_target_`` misspelt (``target:``, which Hydra reads as an
+    argument): it said only "a _target_ in its config". The options offered are those that name a class - the
+    faulty one among them was offered as a way out of itself."""
+    import difflib
+
+    named = sorted(name for name, option in group_options(key).items() if "_target_" in option)
+    options = ", ".join(named) or f"an option of conf/{key}/"
+    file = option_file_giving(node, key, "_target_")  # both leave it out: the option's own yaml is to blame
+    if file is None:
+        return (f"{key}: no _target_ names the class to build; allowed: {key}=<option> ({options}), or a _target_ "
+                f"in its config")
+    chosen = f"{key}={chosen_group_option(node, key)}"
+    misspelt = difflib.get_close_matches("_target_", [str(name) for name in node if name not in INSTANTIATION_KEYS],
+                                         n=1, cutoff=0.7)
+    if misspelt:
+        return (f"{chosen}: {file} has {misspelt[0]}: where Hydra reads _target_: (the class to build); allowed: "
+                f"_target_: in place of {misspelt[0]}: in that file, or {key}=<option> ({options})")
+    return (f"{chosen}: {file} names no _target_ (the class to build); allowed: a _target_: line in that file, or "
+            f"{key}=<option> ({options})")
 
 
 def check_init_target(cfg: DictConfig, classifier: bool) -> None:

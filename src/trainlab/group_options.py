@@ -237,3 +237,21 @@ def option_lacks_key_message(full_key: str, node: Any, given: str | None = None)
     instead = "one of its keys, or " if own else ""
     return (f"{full_key}: {name} takes no {key} ({has}); allowed: {instead}an option that takes {key} - "
             f"{choices}{example}")
+
+
+#: where :func:`option_file_giving` finds no value for the key: the option's yaml leaves it out
+LEFT_OUT = object()
+
+
+def option_file_giving(node: Any, group: str, key: str) -> str | None:
+    """The yaml of the option of ``group`` this config was composed with (:func:`option_file`) where that yaml gives
+    ``node``'s ``key`` its value - both leave it out counts too -, so the file is the one to edit: a ``_target_``
+    misspelt there, a ``_partial_: true`` it lacks. None where the option is not known or the value came from
+    elsewhere (the command line's ``optimizer._target_=...``, an experiment config): the file is not to blame."""
+    options = group_options(group)
+    option = chosen_group_option(node, group) if isinstance(node, DictConfig) else None
+    if option is None or str(option) not in options:
+        return None
+    written = OmegaConf.to_container(options[str(option)], resolve=False).get(key, LEFT_OUT)
+    given = OmegaConf.to_container(node, resolve=False).get(key, LEFT_OUT)
+    return option_file(group, str(option)) if written == given else None

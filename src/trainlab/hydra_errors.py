@@ -59,7 +59,7 @@ from trainlab.config_file_shapes import composition_shape_message, read_error_me
 from trainlab.dotted_sweeper_params import dotted_entry_message
 from trainlab.errors import UserError, exit_for_user_error, exit_with_error_line
 from trainlab.group_options import command_line_override, option_lacks_key_message
-from trainlab.option_source import chosen_in, misplaced_option_file
+from trainlab.option_source import chosen_in, misplaced_option_file, plain_choices, search_path_dirs
 from trainlab.output_locations import NAME_MAX, PATH_MAX
 from trainlab.override_separator import separator_advice
 from trainlab.sweep.joblib_stop import end_joblib_stopped_sweep, forget_sweep_config, joblib_stop_message
@@ -156,6 +156,25 @@ UNPACKAGED_OVERRIDE = re.compile(r"^In '([^']+)': Could not override '([^'@]+)@(
 MERGED_LIST = re.compile(r"^In '([^']+)': ConfigTypeError raised while composing config:\s*Cannot merge DictConfig "
                          r"with ListConfig")
 
+# a config file's `- /init: he` (no `override`) where conf/train.yaml chooses init already
+DUPLICATE_CHOICE = re.compile(r"^(?P<group>[\w/]+)(?:@\S*)? appears more than once in the final defaults list$")
+
+
+def second_choice_message(group: str, option: str | None = None) -> str | None:
+    """``- /init: he`` in an experiment's defaults list, without ``override``: the file and the entry that fixes it
+    (conf/experiment/README.md's checklist names the mistake). Hydra says it as "init appears more than once in the
+    final defaults list" or "Multiple values for optimizer" (where the file lists ``_self_`` too), naming no file.
+    ``option``: the one Hydra's message names; None where neither it nor a file of the search path names one
+    (Hydra's own line stays)."""
+    choices = plain_choices(group, search_path_dirs(), sys.argv[1:])
+    option = option or (choices[0][1] if choices else None)
+    if option is None:
+        return None
+    files = [str(path) for path, chosen in choices if chosen == option]
+    where = f"the defaults list of {', '.join(files)}" if files else "a config's defaults list"
+    return (f"{group}: {where} chooses {group}={option} where conf/train.yaml chooses from that group already; "
+            f"allowed: '- override /{group}: {option}' in that defaults list")
+
 
 # Hydra refuses a sweep value of a key under hydra (its own config) in a multirun, naming the override as typed
 HYDRA_KEY_SWEPT = re.compile(r"^Sweeping over Hydra's configuration is not supported : '(?P<override>.*)'$", re.DOTALL)
@@ -249,10 +268,12 @@ def one_line_message(error: HydraException) -> str:
     if added is not None:
         group, option = added.groups()
         if not any(word.startswith(f"+{group}=") for word in sys.argv[1:]):  # a config file's defaults list
-            return (f"{group}: a config's defaults list chooses {group}={option} where conf/train.yaml chooses from "
-                    f"that group already; allowed: '- override /{group}: {option}' in that defaults list")
+            return second_choice_message(group, option)
         return (f"+{group}={option}: the config already chooses from config group {group} (its default may be null), "
                 f"so it takes no +; allowed: {group}={option}")
+    duplicate = DUPLICATE_CHOICE.match(str(error))
+    if duplicate is not None and (message := second_choice_message(duplicate["group"])) is not None:
+        return message
     unpackaged = UNPACKAGED_OVERRIDE.match(str(error))
     if unpackaged is not None and unpackaged.group(3).startswith(f"{unpackaged.group(1).partition('/')[0]}."):
         # an experiment config's defaults, read under the package of its group: no `# @package _global_`

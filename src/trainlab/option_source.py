@@ -200,3 +200,27 @@ def misplaced_option_file(group: str, option: str, dirs: list[Path] | None = Non
                 maybe = maybe or (f"; found {path} in {folder}/, which this command chooses nothing from; if it is "
                                   f"an option of {group}, move it to {expected}")
     return maybe
+
+
+def plain_choices(group: str, dirs: list[Path], argv: list[str]) -> list[tuple[Path, str]]:
+    """``(file, option)`` for each ``.yaml`` file under ``dirs`` - outside their root, where the primary config
+    chooses its defaults - whose defaults list chooses ``option`` for ``group`` by an absolute entry without
+    ``override`` (``- /init: he``): a second choice of a group conf/train.yaml chooses already, which Hydra refuses
+    as "init appears more than once in the final defaults list", naming no file. Those the command line chose
+    (``experiment=mine``) come alone where there are any."""
+    entry = re.compile(rf"^\s*-\s*/{re.escape(group)}\s*:\s*['\"]?([^\s'\"#]+)['\"]?\s*(?:#.*)?$", re.MULTILINE)
+    found = []
+    for directory in dirs:
+        for count, path in enumerate(sorted(directory.rglob("*.yaml"))):
+            if count >= MOST_FILES:
+                break
+            if path.parent == directory:
+                continue
+            try:
+                match = entry.search(path.read_text(errors="replace"))
+            except OSError:  # unreadable: not the one
+                continue
+            if match:
+                found.append((path, match[1]))
+    chosen = command_line_configs(argv, dirs)
+    return [choice for choice in found if choice[0] in chosen] or found
