@@ -53,3 +53,24 @@ def test_a_mistake_in_an_options_yaml_names_the_file(own_conf, train_in_process,
     assert result.stderr.strip().splitlines()[-1] == line.format(conf=own_conf)
     assert "Traceback" not in result.stderr
     assert not run.exists()
+
+
+def test_resuming_without_the_runs_config_dir_says_the_run_was_made_with_it(train_in_process, tmp_path):
+    """``--config-dir my_conf init=lecun``, resumed with ``init=lecun ckpt_path=last hydra.run.dir=<run>`` and no
+    ``--config-dir``: 'no option lecun in config group init' did not say the run had found it elsewhere."""
+    conf = tmp_path / "my_conf"
+    (conf / "init").mkdir(parents=True)
+    (conf / "init" / "lecun.yaml").write_text("_target_: trainlab.init.he.he_init\n_partial_: true\n")
+    run = tmp_path / "run"
+    made = train_in_process("--config-dir", str(conf), "init=lecun", "debug=limit", "trainer.max_steps=4", "test=false",
+                            f"hydra.run.dir={run}")
+    assert made.returncode == 0, made.stderr[-3000:]
+    recorded = (run / ".hydra" / "hydra.yaml").read_text()
+    result = train_in_process("init=lecun", "debug=limit", "trainer.max_steps=8", "test=false", "ckpt_path=last",
+                              f"hydra.run.dir={run}")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: init=lecun: no option 'lecun' in config group init; allowed: default, glorot, he, normal, xavier, "
+        f"zeros; the run in {run} was made with --config-dir {conf}, which has init/lecun.yaml: add --config-dir "
+        f"{conf} to this command")
+    assert (run / ".hydra" / "hydra.yaml").read_text() == recorded  # nothing rewritten

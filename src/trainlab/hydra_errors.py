@@ -62,6 +62,7 @@ from trainlab.group_options import command_line_override, option_lacks_key_messa
 from trainlab.option_source import chosen_in, misplaced_option_file, plain_choices, search_path_dirs
 from trainlab.output_locations import NAME_MAX, PATH_MAX
 from trainlab.override_separator import separator_advice
+from trainlab.recorded_config_dirs import recorded_config_dir_hint
 from trainlab.sweep.joblib_stop import end_joblib_stopped_sweep, forget_sweep_config, joblib_stop_message
 from trainlab.sweep.sweep_end_failures import exit_if_the_sweep_end_failed, forget_earlier_failures
 from trainlab.sweep.worker_refusal import RefusedInWorker
@@ -230,7 +231,8 @@ def one_line_message(error: HydraException) -> str:
         group, _, option = error.missing_cfg_file.rpartition("/")
         options = sorted(error.options)
         return (f"{group}={option}{chosen_in(group, option)}: no option {option!r} in config group {group}; allowed: "
-                f"{', '.join(options)}" + did_you_mean(option, options) + misplaced_option_file(group, option))
+                f"{', '.join(options)}" + did_you_mean(option, options) + misplaced_option_file(group, option)
+                + recorded_config_dir_hint(group, option, sys.argv[1:], search_path_dirs()))
     cause = error.__cause__
     unknown_key = isinstance(cause, (ConfigKeyError, ConfigAttributeError)) and cause.full_key
     if unknown_key and isinstance(cause.parent_node, DictConfig):
