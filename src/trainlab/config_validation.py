@@ -40,6 +40,7 @@ from trainlab.config_keys import INSTANTIATION_KEYS, OPTION_KEYS, is_under, over
 from trainlab.config_switches import boolean
 from trainlab.data.data_choices import EVAL_SPLITS, SOURCES
 from trainlab.data.torchvision_mnist import obtain_torchvision_files, refuse_unobtainable_files
+from trainlab.deleted_values import check_no_value_deleted
 from trainlab.distributed.process_world import DDP_STRATEGIES, device_count
 from trainlab.errors import ConfigError
 from trainlab.group_options import (
@@ -1063,6 +1064,8 @@ def validate_config(cfg: DictConfig, machine: bool = True, searched: Collection[
     for group in OPTION_KEYS:
         if keys and cfg.get(group) is not None:
             check_keys(cfg[group], group)
+    if keys:  # '~optimizer.lr': the class's default, which no record of the run holds
+        check_no_value_deleted(cfg)
     if keys and OmegaConf.select(cfg, "model._target_") == CLASSIFIER:
         check_step_without_closure(cfg)
         check_first_step(cfg)
