@@ -36,8 +36,8 @@ def check_no_value_deleted(cfg: DictConfig) -> None:
     for key in deleted_keys(cfg):
         parent, _, name = key.rpartition(".")
         node = OmegaConf.select(cfg, parent, default=None) if parent else None
-        if name.startswith("_") or not isinstance(node, DictConfig) or "_target_" not in node:
-            continue
+        if name.startswith("_") or not isinstance(node, DictConfig) or "_target_" not in node or name in node:
+            continue  # ... or set again after it was deleted (+optimizer.lr=0.1): the config holds the value
         target = str(node._target_)
         try:
             accepted = accepted_keywords(target)
