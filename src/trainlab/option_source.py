@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from trainlab.config_keys import override_key
@@ -57,21 +58,24 @@ def typed_choice(group: str, option: str, argv: list[str]) -> bool:
     return False
 
 
-def choosing_files(group: str, option: str, dirs: list[Path]) -> list[Path]:
-    """The ``.yaml`` files under ``dirs`` whose defaults list chooses ``option`` for ``group``."""
-    chosen = rf"/?{re.escape(group)}\s*:\s*['\"]?{re.escape(option)}['\"]?"
-    entry = re.compile(rf"^\s*-\s*(?:override\s+)?{chosen}\s*(?:#.*)?$", re.MULTILINE)
-    found = []
+def yaml_texts(dirs: list[Path]) -> Iterator[tuple[Path, Path, str]]:
+    """``(directory, file, its text)`` for the ``.yaml`` files under each of ``dirs``, sorted, at most
+    :data:`MOST_FILES` a directory; an unreadable file is left out (it chooses nothing)."""
     for directory in dirs:
         for count, path in enumerate(sorted(directory.rglob("*.yaml"))):
             if count >= MOST_FILES:
                 break
             try:
-                if entry.search(path.read_text(errors="replace")):
-                    found.append(path)
-            except OSError:  # unreadable: not the one
+                yield directory, path, path.read_text(errors="replace")
+            except OSError:
                 continue
-    return found
+
+
+def choosing_files(group: str, option: str, dirs: list[Path]) -> list[Path]:
+    """The ``.yaml`` files under ``dirs`` whose defaults list chooses ``option`` for ``group``."""
+    chosen = rf"/?{re.escape(group)}\s*:\s*['\"]?{re.escape(option)}['\"]?"
+    entry = re.compile(rf"^\s*-\s*(?:override\s+)?{chosen}\s*(?:#.*)?$", re.MULTILINE)
+    return [path for _, path, text in yaml_texts(dirs) if entry.search(text)]
 
 
 def command_line_configs(argv: list[str], dirs: list[Path]) -> set[Path]:
@@ -115,23 +119,20 @@ def defaults_groups(dirs: list[Path]) -> set[str]:
     import yaml
 
     groups = set()
-    for directory in dirs:
-        for count, path in enumerate(sorted(directory.rglob("*.yaml"))):
-            if count >= MOST_FILES:
-                break
-            try:
-                defaults = (yaml.safe_load(path.read_text(errors="replace")) or {}).get("defaults")
-            except (OSError, yaml.YAMLError, AttributeError):  # unreadable, no YAML, or no mapping: chooses nothing
-                continue
-            folder = path.parent.relative_to(directory).as_posix()
-            for entry in defaults if isinstance(defaults, list) else []:
-                for key in entry if isinstance(entry, dict) else []:
-                    words = str(key).split()  # "override /optimizer", "optional net@head"
-                    group = words[-1].partition("@")[0] if words else ""
-                    if group.startswith("/") or group.startswith("hydra/") or folder == ".":
-                        groups.add(group.lstrip("/"))
-                    elif group:
-                        groups.add(f"{folder}/{group}")
+    for directory, path, text in yaml_texts(dirs):
+        try:
+            defaults = (yaml.safe_load(text) or {}).get("defaults")
+        except (yaml.YAMLError, AttributeError):  # no YAML, or no mapping: chooses nothing
+            continue
+        folder = path.parent.relative_to(directory).as_posix()
+        for entry in defaults if isinstance(defaults, list) else []:
+            for key in entry if isinstance(entry, dict) else []:
+                words = str(key).split()  # "override /optimizer", "optional net@head"
+                group = words[-1].partition("@")[0] if words else ""
+                if group.startswith("/") or group.startswith("hydra/") or folder == ".":
+                    groups.add(group.lstrip("/"))
+                elif group:
+                    groups.add(f"{folder}/{group}")
     return groups
 
 
@@ -209,18 +210,7 @@ def plain_choices(group: str, dirs: list[Path], argv: list[str]) -> list[tuple[P
     as "init appears more than once in the final defaults list", naming no file. Those the command line chose
     (``experiment=mine``) come alone where there are any."""
     entry = re.compile(rf"^\s*-\s*/{re.escape(group)}\s*:\s*['\"]?([^\s'\"#]+)['\"]?\s*(?:#.*)?$", re.MULTILINE)
-    found = []
-    for directory in dirs:
-        for count, path in enumerate(sorted(directory.rglob("*.yaml"))):
-            if count >= MOST_FILES:
-                break
-            if path.parent == directory:
-                continue
-            try:
-                match = entry.search(path.read_text(errors="replace"))
-            except OSError:  # unreadable: not the one
-                continue
-            if match:
-                found.append((path, match[1]))
+    found = [(path, match[1]) for directory, path, text in yaml_texts(dirs)
+             if path.parent != directory and (match := entry.search(text))]
     chosen = command_line_configs(argv, dirs)
     return [choice for choice in found if choice[0] in chosen] or found
