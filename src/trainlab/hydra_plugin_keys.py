@@ -32,8 +32,10 @@ PLUGIN_GROUPS = ("hydra/launcher", "hydra/sweeper")
 
 def count(minimum: int, nullable: bool = False, also: str = "") -> tuple:
     """An integer >= ``minimum`` (or null, ``nullable``): the rule of a plugin's count; ``also``: what null means."""
-    return ((lambda v: (nullable and v is None) or (isinstance(v, int) and not isinstance(v, bool) and v >= minimum)),
-            f"an integer >= {minimum}" + (f", or null ({also})" if nullable else ""))
+    from trainlab.config_validation import integer
+
+    check, words = integer(minimum)
+    return ((lambda v: (nullable and v is None) or check(v)), words + (f", or null ({also})" if nullable else ""))
 
 
 #: the numbers both submitit launchers hand to submitit (``BaseQueueConf``), which takes any of them: a
