@@ -38,6 +38,7 @@ from torch import nn
 from torch.func import functional_call
 
 from trainlab.models.mlp import MLP
+from trainlab.nn.dropout import BookDropout, book_dropout
 
 
 def is_batch_norm(module: nn.Module) -> bool:
@@ -49,8 +50,6 @@ def is_batch_norm(module: nn.Module) -> bool:
 def hidden_blocks(net: MLP) -> tuple[list[nn.Linear], list[nn.Module | None], list[nn.Module], nn.Module | None]:
     """A lone MLP's Linear layers, the BatchNorm after each hidden Linear (or None), the activation modules, and
     one of its Dropout layers (None without dropout)."""
-    from trainlab.nn.dropout import BookDropout
-
     linears, norms, activations, dropout = [], [], [], None
     for module in net:
         if isinstance(module, nn.Linear):
@@ -134,8 +133,6 @@ class StackedDropout(nn.Module):
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         if self.book:  # the lone layer's math (trainlab.nn.dropout); one p for all: its very number
-            from trainlab.nn.dropout import book_dropout
-
             return book_dropout(h, 1.0 - self.p if self.same else self.keep, self.training)
         if not self.training:
             return h
@@ -162,8 +159,6 @@ class StackedMLP(nn.Module):
             StackedBatchNorm([m[1][i] for m in members]) if norms[i] is not None else nn.Identity()
             for i in range(len(norms)))
         self.activations = nn.ModuleList(copy.deepcopy(activation) for activation in activations)
-        from trainlab.nn.dropout import BookDropout
-
         dropouts = [m[3] for m in members]
         probabilities = [0.0 if dropout is None else dropout.p for dropout in dropouts]
         self.dropout = nn.Identity() if all(dropout is None for dropout in dropouts) else StackedDropout(
