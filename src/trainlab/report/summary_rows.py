@@ -13,6 +13,7 @@ precision.
 from __future__ import annotations
 
 from trainlab.report.sweep_runs import JobRun
+from trainlab.sweep.summary import ranking_key
 
 DIGITS = 4  # significant digits of the table's numbers
 
@@ -37,12 +38,7 @@ def value_cell(text: str) -> str:
 def ranked(jobs: list[JobRun], minimize: bool) -> list[JobRun]:
     """The jobs as ranking.csv orders them: completed with an objective (not nan) first, best first (lowest for
     ``minimize``), then the others; ties and the others in job order."""
-    def rank(job: JobRun) -> tuple[int, float]:
-        value = job.objective
-        usable = job.status == "completed" and value is not None and value == value
-        return (0, value if minimize else -value) if usable else (1, 0.0)
-
-    return sorted(jobs, key=rank)
+    return sorted(jobs, key=lambda job: ranking_key(job.status, job.objective, minimize))
 
 
 def order_line(search: bool, minimize: bool, metric: str | None) -> str:

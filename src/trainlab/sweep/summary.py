@@ -150,15 +150,16 @@ def write_summary(sweep_dir: str | os.PathLike, direction: str = "maximize",
     if linked := linked_job_dirs(sweep_dir):
         log.warning("%s", linked_note(sweep_dir, linked))
     if any(row["objective"] is not None and row["status"] == "completed" for row in table):
-        sign = -1.0 if direction == "maximize" else 1.0
-
-        def rank(row: dict[str, Any]) -> tuple[int, float]:
-            value = row["objective"]
-            usable = row["status"] == "completed" and value is not None and value == value
-            return (0 if usable else 1, sign * value if usable else 0.0)
-
-        write_text_atomically(sweep_dir / RANKING_FILE, as_csv(header, sorted(table, key=rank)))
+        ranked = sorted(table, key=lambda row: ranking_key(row["status"], row["objective"], direction == "minimize"))
+        write_text_atomically(sweep_dir / RANKING_FILE, as_csv(header, ranked))
     return table
+
+
+def ranking_key(status: str, objective: float | None, minimize: bool) -> tuple[int, float]:
+    """Where a job ranks (ranking.csv, a search's summary.md), sorted ascending: completed with an objective (not
+    nan) first, best first (lowest for ``minimize``), then the others; a stable sort keeps ties in job order."""
+    usable = status == "completed" and objective is not None and objective == objective
+    return (0, objective if minimize else -objective) if usable else (1, 0.0)
 
 
 def lag_note(table: list[dict[str, Any]]) -> str | None:
